@@ -1,0 +1,302 @@
+"""The machinery every pii-audit recognizer shares: patterns, validation, Chinese context, risk and masking.
+
+A recognizer is a Presidio ``PatternRecognizer``, so it works in any ``AnalyzerEngine``. It differs
+from Presidio's own in three ways that matter on Chinese text:
+
+* ``analyze()`` runs stdlib ``re`` patterns compiled with ``re.ASCII`` (``\\d`` means 0-9) and
+  keeps only candidates that pass the module's structural validation, never a checksum alone.
+* ``enhance_using_context()`` looks for Chinese keywords in a window of characters around the
+  match, and for the column name or header passed as ``context``. Presidio's lemma-based enhancer
+  finds no tokens in Chinese text (measured: no boost), so results are marked as already enhanced
+  and Presidio's enhancer leaves them alone.
+* Values that are already masked (``138****5678``) are reported with ``recognition_metadata
+  ["masked"] = True``: they are evidence of masking, not plaintext personal information.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+from dataclasses import dataclass
+from typing import ClassVar, Iterable, Optional
+
+from presidio_analyzer import Pattern, PatternRecognizer, RecognizerResult
+
+# Results scoring below this are not reported; a result without its required context stays below it.
+MIN_SCORE = 0.5
+# Added to a result's score when a keyword or column hint is found.
+CONTEXT_BOOST = 0.35
+# Characters on each side of a match searched for keywords (FORMATS.md §0 step 4: about 30).
+CONTEXT_WINDOW = 30
+# Characters before a match searched for words that say "this is not personal data".
+NEGATIVE_WINDOW = 12
+# Subtracted from a result's score when a negative word precedes it and no positive context exists.
+NEGATIVE_PENALTY = 0.45
+
+MASKED_KEY = "masked"
+MINOR_KEY = "minor"
+
+# Full-width ASCII forms (１３８, Ｅ, －) map one-to-one onto ASCII, so offsets stay valid.
+FULLWIDTH_TABLE = {0xFF01 + i: 0x21 + i for i in range(0x5E)} | {0x3000: 0x20}
+_FULLWIDTH_RE = re.compile("[\uff01-\uff5e\u3000]")
+
+
+def to_halfwidth(text: str) -> str:
+    """Map full-width ASCII forms to ASCII one character for one, so offsets are unchanged.
+
+    >>> to_halfwidth("手机１３８－１２３４")
+    '手机138-1234'
+    """
+    if _FULLWIDTH_RE.search(text) is None:
+        return text
+    return text.translate(FULLWIDTH_TABLE)
+
+
+@dataclass(frozen=True)
+class Risk:
+    """How serious a finding is: JR/T 0171-2020 category and PIPL Art. 28 sensitivity."""
+
+    category: str  # "C3", "C2" or "C1" (JR/T 0171-2020 §4.2)
+    sensitive: bool  # sensitive personal information under PIPL Art. 28
+    minor: bool = False  # a resident ID whose holder was under 14 on the scan date
+
+    def as_dict(self) -> dict:
+        """Return the risk as plain JSON-ready data."""
+        return {"category": self.category, "sensitive": self.sensitive, "minor": self.minor}
+
+
+def fingerprint(entity: str, normalized_value: str, key: bytes) -> str:
+    """Return the keyed HMAC-SHA256 fingerprint of a normalised value.
+
+    A bare hash would not do: an 18-digit ID number falls to enumeration of about 10^11
+    candidates (SECURITY.md item 2). The entity is part of the message so that the same
+    digits found as a card and as an ID number do not collide.
+
+    >>> fingerprint("CN_MOBILE_PHONE", "13812345678", b"k" * 32)[:16]
+    'e80c33cf6187b211'
+    """
+    message = f"{entity}\x1f{normalized_value}".encode("utf-8")
+    return hmac.new(key, message, hashlib.sha256).hexdigest()
+
+
+def mask_middle(value: str, keep_start: int, keep_end: int) -> str:
+    """Replace all but the first ``keep_start`` and last ``keep_end`` characters with ``*``.
+
+    >>> mask_middle("13812345678", 3, 4)
+    '138****5678'
+    """
+    if len(value) <= keep_start + keep_end:
+        return "*" * len(value)
+    hidden = len(value) - keep_start - keep_end
+    return value[:keep_start] + "*" * hidden + value[len(value) - keep_end :]
+
+
+_CAMEL_RE = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
+_TOKEN_SPLIT_RE = re.compile(r"[^0-9a-z]+")
+
+
+def column_tokens(name: str) -> tuple[list[str], str]:
+    """Split a column name into lower-case tokens, and return them with their concatenation.
+
+    >>> column_tokens("CUST_SFZH")
+    (['cust', 'sfzh'], 'custsfzh')
+    >>> column_tokens("mobilePhone")
+    (['mobile', 'phone'], 'mobilephone')
+    """
+    lowered = _CAMEL_RE.sub("_", name).lower()
+    tokens = [t for t in _TOKEN_SPLIT_RE.split(lowered) if t]
+    return tokens, "".join(tokens)
+
+
+def hint_matches(name: str, hints: Iterable[str], keywords: Iterable[str]) -> bool:
+    """Tell whether a column name or header names this kind of data.
+
+    A header matches when it contains a keyword (``客户身份证号`` contains ``身份证``); a column
+    name matches when one of its tokens is a hint (``cust_sfzh``), or, for hints of four or more
+    letters, when its letters start or end with one (``khsjhm`` ends with ``sjhm``).
+
+    >>> hint_matches("KH_SJHM", ["sjhm"], ["手机"])
+    True
+    >>> hint_matches("订单金额", ["sjhm"], ["手机"])
+    False
+    """
+    lowered = name.lower()
+    if any(k.lower() in lowered for k in keywords):
+        return True
+    tokens, joined = column_tokens(name)
+    for hint in hints:
+        if hint in tokens or hint == joined:
+            return True
+        if len(hint) >= 4 and (joined.startswith(hint) or joined.endswith(hint)):
+            return True
+    return False
+
+
+def _keyword_regex(words: Iterable[str]) -> Optional[re.Pattern]:
+    words = sorted({w.lower() for w in words if w}, key=len, reverse=True)
+    if not words:
+        return None
+    # IGNORECASE rather than lower(): lower() can change a string's length and so its offsets.
+    return re.compile("|".join(re.escape(w) for w in words), re.IGNORECASE)
+
+
+class ChineseRecognizer(PatternRecognizer):
+    """Base of every pii-audit recognizer: one entity, validated candidates, Chinese context.
+
+    A subclass sets the class attributes below and implements ``validate_result``,
+    ``normalize`` and ``mask``; it may override ``base_score`` and ``risk_of``.
+    """
+
+    ENTITY: ClassVar[str]
+    # Candidate patterns; when a pattern has a group, group 1 is the value. Pattern.score is the
+    # score of a valid value found with no context.
+    PATTERNS: ClassVar[tuple[Pattern, ...]]
+    # Already-masked forms of the entity (138****5678); their score works like PATTERNS'.
+    MASKED_PATTERNS: ClassVar[tuple[Pattern, ...]] = ()
+    # Keywords searched for around a match and in headers (Chinese and English, any case).
+    CONTEXT: ClassVar[tuple[str, ...]] = ()
+    # Column-name tokens, mostly pinyin abbreviations (FORMATS.md §10).
+    COLUMN_HINTS: ClassVar[tuple[str, ...]] = ()
+    # Words just before a match that say it is something else (订单号, 金额), and column hints alike.
+    NEGATIVE_CONTEXT: ClassVar[tuple[str, ...]] = ()
+    NEGATIVE_COLUMN_HINTS: ClassVar[tuple[str, ...]] = ()
+    # A cheap regex that matches somewhere in any text where PATTERNS or MASKED_PATTERNS match.
+    # The detector runs this recognizer only on lines where it (or another prefilter) matches.
+    PREFILTER: ClassVar[str]
+    RISK: ClassVar[Risk]
+
+    def __init__(self, supported_language: str = "zh"):
+        super().__init__(
+            supported_entity=self.ENTITY,
+            name=type(self).__name__,
+            supported_language=supported_language,
+            patterns=list(self.PATTERNS) + list(self.MASKED_PATTERNS),
+            context=list(self.CONTEXT) + list(self.COLUMN_HINTS),
+            global_regex_flags=re.ASCII,
+        )
+        self.score_thresholds = {"default": MIN_SCORE}
+        self._plain = [(p, re.compile(p.regex, re.ASCII)) for p in self.PATTERNS]
+        self._masked = [(p, re.compile(p.regex, re.ASCII)) for p in self.MASKED_PATTERNS]
+        self._context_re = _keyword_regex(self.CONTEXT)
+        self._negative_re = _keyword_regex(self.NEGATIVE_CONTEXT)
+
+    # -- hooks a subclass implements -------------------------------------------------------
+
+    def validate_result(self, pattern_text: str) -> bool:
+        """Return True when the candidate is a structurally valid value of this entity."""
+        raise NotImplementedError
+
+    def normalize(self, value: str) -> str:
+        """Return the canonical form of a value, the input of its fingerprint."""
+        raise NotImplementedError
+
+    def mask(self, value: str) -> str:
+        """Return the value masked the way a bank would print it."""
+        raise NotImplementedError
+
+    def base_score(self, value: str, pattern: Pattern) -> float:
+        """Return the score of a valid value found with no context."""
+        return pattern.score
+
+    def is_valid_masked(self, value: str) -> bool:
+        """Return True when an already-masked candidate has the entity's shape."""
+        return True
+
+    def risk_of(self, value: str, metadata: dict) -> Risk:
+        """Return the risk of a value (a resident ID may make it a minor's data)."""
+        return self.RISK
+
+    # -- Presidio's interface ------------------------------------------------------------------
+
+    def analyze(self, text, entities, nlp_artifacts=None, regex_flags=None):
+        """Return the valid candidates in ``text``, scored as if no context were present."""
+        if entities and self.ENTITY not in entities:
+            return []
+        text = to_halfwidth(text)
+        results = []
+        for pattern, regex in self._plain:
+            for match in regex.finditer(text):
+                start, end = match.span(1) if regex.groups else match.span()
+                value = text[start:end]
+                if self.validate_result(value):
+                    results.append(self._result(start, end, self.base_score(value, pattern), value, False))
+        for pattern, regex in self._masked:
+            for match in regex.finditer(text):
+                start, end = match.span(1) if regex.groups else match.span()
+                value = text[start:end]
+                if self.is_valid_masked(value):
+                    results.append(self._result(start, end, pattern.score, value, True))
+        return results
+
+    def enhance_using_context(
+        self, text, raw_recognizer_results, other_raw_recognizer_results, nlp_artifacts, context=None
+    ):
+        """Raise scores where a keyword is near the match or the column names this entity."""
+        external = self.context_verdict(context or ())
+        halfwidth = None
+        for result in raw_recognizer_results:
+            metadata = result.recognition_metadata
+            if metadata.get(RecognizerResult.IS_SCORE_ENHANCED_BY_CONTEXT_KEY):
+                continue
+            if halfwidth is None:
+                halfwidth = to_halfwidth(text)
+            result.score = self._contextual_score(halfwidth, result, external)
+            metadata[RecognizerResult.IS_SCORE_ENHANCED_BY_CONTEXT_KEY] = True
+        return raw_recognizer_results
+
+    # -- context -------------------------------------------------------------------------------
+
+    def context_verdict(self, context: Iterable[str]) -> int:
+        """Return +1 if a context word (column name, header) names this entity, -1 if it names
+        something that is not personal data (an amount column), else 0."""
+        verdict = 0
+        for word in context:
+            if not word:
+                continue
+            if hint_matches(word, self.COLUMN_HINTS, self.CONTEXT):
+                return 1
+            if hint_matches(word, self.NEGATIVE_COLUMN_HINTS, self.NEGATIVE_CONTEXT):
+                verdict = -1
+        return verdict
+
+    def _contextual_score(self, text: str, result: RecognizerResult, external: int) -> float:
+        score = result.score
+        if external > 0 or self._keyword_near(text, result.start, result.end):
+            return min(1.0, score + CONTEXT_BOOST)
+        if external < 0 or self._negative_before(text, result.start):
+            return max(0.0, score - NEGATIVE_PENALTY)
+        return score
+
+    def _keyword_near(self, text: str, start: int, end: int) -> bool:
+        if self._context_re is None:
+            return False
+        before = self._context_re.search(text, max(0, start - CONTEXT_WINDOW), start)
+        return before is not None or self._context_re.search(
+            text, end, end + CONTEXT_WINDOW
+        ) is not None
+
+    def _negative_before(self, text: str, start: int) -> bool:
+        if self._negative_re is None:
+            return False
+        return self._negative_re.search(text, max(0, start - NEGATIVE_WINDOW), start) is not None
+
+    # -- helpers ---------------------------------------------------------------------------------
+
+    def _result(self, start: int, end: int, score: float, value: str, masked: bool) -> RecognizerResult:
+        metadata = {
+            RecognizerResult.RECOGNIZER_NAME_KEY: self.name,
+            RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: self.id,
+        }
+        if masked:
+            metadata[MASKED_KEY] = True
+        else:
+            self.add_metadata(value, metadata)
+        return RecognizerResult(self.ENTITY, start, end, score, recognition_metadata=metadata)
+
+    def add_metadata(self, value: str, metadata: dict) -> None:
+        """Add facts about a value that travel with the result (never the value itself)."""
+
+    def fingerprint(self, value: str, key: bytes) -> str:
+        """Return the keyed fingerprint of ``value`` in its normalised form."""
+        return fingerprint(self.ENTITY, self.normalize(value), key)

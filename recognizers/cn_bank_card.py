@@ -1,0 +1,137 @@
+"""Bank card numbers (PAN): 15-19 digits, Luhn, and an issuer range used by Chinese banks.
+
+Rules: FORMATS.md §2. Luhn alone passes one random number in ten, so the prefix must be a
+UnionPay range or a known domestic/co-branded BIN; legacy 9xxxx BINs need context.
+"""
+
+from __future__ import annotations
+
+import re
+
+from presidio_analyzer import Pattern
+from stdnum import luhn
+
+from recognizers.base import ChineseRecognizer, Risk, mask_middle
+from recognizers.cn_resident_id import is_valid as is_resident_id
+
+ENTITY = "CN_BANK_CARD"
+EXAMPLES = {
+    "valid": ["6200000000000005", "6200000000000047", "6205500000000000004", "6250946000000016",
+              "6200 0000 0000 0005", "6200-0000-0000-0005"],
+    "invalid": ["6222021234567890123", "0000000000000000", "4111111111111112"],
+}
+
+# UnionPay IIN ranges (braintree/credit-card-type, FORMATS.md §2.2) as (low, high) prefixes.
+UNIONPAY_RANGES = (
+    ("620", "620"), ("62100", "62182"), ("62184", "62197"), ("62200", "62205"),
+    ("622010", "622999"), ("62207", "62209"), ("623", "626"), ("6270", "6270"), ("6272", "6272"),
+    ("6276", "6276"), ("627700", "627779"), ("627781", "627799"), ("6282", "6289"),
+    ("6291", "6292"), ("810", "810"), ("8110", "8171"),
+)
+# Domestic 60xxxx BINs and Visa/Mastercard/JCB/Amex co-brands of Chinese banks (FORMATS.md §2.2).
+CHINESE_BANK_BINS = (
+    "601382", "601427", "601428", "602907", "602969", "603265", "603367", "603601", "603708",
+    "609120", "436742", "456351", "410062", "468203", "512425", "524011", "427020", "427030",
+    "370247", "3568",
+)
+# Legacy domestic BINs whose Luhn compliance is unverified: reported only with context.
+LEGACY_BINS = ("95555", "95588", "95595", "95596", "95597", "95598", "95599", "955100", "9111",
+               "94003", "98", "99880", "84", "87")
+
+_SEPARATORS = re.compile(r"[ \-]")
+
+
+def compact(number: str) -> str:
+    """Drop spaces and dashes.
+
+    >>> compact("6222 0212-3456")
+    '622202123456'
+    """
+    return _SEPARATORS.sub("", number)
+
+
+def _in_ranges(number: str, ranges) -> bool:
+    for low, high in ranges:
+        prefix = number[: len(low)]
+        if low <= prefix <= high:
+            return True
+    return False
+
+
+def issuer_kind(number: str) -> str | None:
+    """Return "unionpay", "bin" or "legacy" for a prefix used by Chinese banks, else None.
+
+    >>> issuer_kind("6222021234567890"), issuer_kind("4367421234567890"), issuer_kind("4111111111111111")
+    ('unionpay', 'bin', None)
+    """
+    if _in_ranges(number, UNIONPAY_RANGES):
+        return "unionpay"
+    if number.startswith(CHINESE_BANK_BINS):
+        return "bin"
+    if number.startswith(LEGACY_BINS):
+        return "legacy"
+    return None
+
+
+def is_valid(number: str) -> bool:
+    """Tell whether a number has 15-19 digits, passes Luhn and has a Chinese issuer prefix.
+
+    >>> is_valid("6200000000000005"), is_valid("0000000000000000"), is_valid("6222021234567890123")
+    (True, False, False)
+    """
+    number = compact(number)
+    if not 15 <= len(number) <= 19 or not number.isdigit() or not number.isascii():
+        return False
+    if len(number) == 15 and not number.startswith("370247"):
+        return False  # 15 digits: only ICBC's Amex co-brand
+    return issuer_kind(number) is not None and luhn.is_valid(number)
+
+
+class CnBankCardRecognizer(ChineseRecognizer):
+    """Bank card numbers (银行卡号) of UnionPay and Chinese issuers."""
+
+    ENTITY = ENTITY
+    PATTERNS = (
+        Pattern("cn_bank_card", r"(?<![0-9A-Za-z])(\d{15,19})(?![0-9A-Za-z])", 0.75),
+        Pattern("cn_bank_card_grouped",
+                r"(?<![0-9A-Za-z\-])(\d{4}([ \-])\d{4}\2\d{4}\2\d{4}(?:\2\d{1,3})?)(?![0-9A-Za-z\-])", 0.75),
+    )
+    MASKED_PATTERNS = (
+        Pattern("cn_bank_card_masked",
+                r"(?<![0-9A-Za-z*])((?:[3-9]\d{3,5}|\*{4})(?:[ \-]?\*{2,}){1,4}[ \-]?\d{4})(?![0-9A-Za-z*])",
+                0.6),
+    )
+    CONTEXT = ("卡号", "银行卡", "借记卡", "信用卡", "储蓄卡", "账号", "帐号", "账户", "持卡人", "绑卡",
+               "card", "pan")
+    COLUMN_HINTS = ("yhkh", "kh", "zh", "yhzh", "zhh", "khzh", "skzh", "fkzh", "dfzh", "jyzh",
+                    "cardno", "card", "acctno", "accno", "pan", "bankcard")
+    NEGATIVE_CONTEXT = ("订单", "流水", "交易号", "单号", "序列号", "批次", "order", "serial", "trace",
+                        "imei")
+    NEGATIVE_COLUMN_HINTS = ("ddh", "lsh", "jylsh", "orderno", "orderid", "serialno", "traceno", "imei")
+    PREFILTER = r"\d{15}|\d{4}[ \-]\d{4}[ \-]\d{4}|\d{4}[ \-]?\*\*"
+    RISK = Risk("C2", True)  # a financial account: PIPL Art. 28 金融账户
+
+    def validate_result(self, pattern_text: str) -> bool:
+        """Return True for a Luhn-valid number with a Chinese issuer prefix."""
+        return is_valid(pattern_text)
+
+    def base_score(self, value: str, pattern: Pattern) -> float:
+        """Ask for context where the number is more likely something else."""
+        number = compact(value)
+        if issuer_kind(number) == "legacy":
+            return 0.3
+        if len(number) == 18 and is_resident_id(number):
+            return 0.3  # an 18-digit number that is a valid ID number is an ID number
+        return pattern.score
+
+    def is_valid_masked(self, value: str) -> bool:
+        """Return True when digits and stars add up to a card's length."""
+        return 15 <= len(compact(value)) <= 19
+
+    def normalize(self, value: str) -> str:
+        """Return the bare digits."""
+        return compact(value)
+
+    def mask(self, value: str) -> str:
+        """Keep the first 6 and last 4 digits (the PCI DSS maximum): 622202*********1234."""
+        return mask_middle(compact(value), 6, 4)

@@ -1,0 +1,101 @@
+"""Mainland mobile numbers (11 digits, assigned segments), with +86 / 0086 / (+86) prefixes.
+
+Rules: FORMATS.md §3.1. phonenumbers rejects the assigned 149 data segment, so the segment
+table is ours; 174 is assigned only to 17400-17412 and 1749.
+"""
+
+from __future__ import annotations
+
+import re
+
+from presidio_analyzer import Pattern
+
+from recognizers.base import ChineseRecognizer, Risk, mask_middle
+
+ENTITY = "CN_MOBILE_PHONE"
+EXAMPLES = {
+    "valid": ["13812345678", "+86 138-1234-5678", "008613812345678", "(+86)138 1234 5678",
+              "19212345678", "16212345678", "14712345678"],
+    "invalid": ["14612345678", "19412345678", "15412345678", "1700000000123"],
+}
+
+_SEGMENT = r"1(?:3\d|4[579]|5[0-35-9]|6[2567]|7[0-8]|8\d|9[0-35-9])"  # 174: post-check
+_SATELLITE_174 = re.compile(r"174(?:0\d|1[0-2]|9)")
+_SEPARATORS = re.compile(r"[\s\-()]")
+
+
+def compact(number: str) -> str:
+    """Drop separators and a +86, 0086 or (+86) prefix.
+
+    >>> compact("(+86)138 1234-5678")
+    '13812345678'
+    """
+    number = _SEPARATORS.sub("", number)
+    for prefix in ("+86", "0086"):
+        if number.startswith(prefix):
+            return number[len(prefix):]
+    return number
+
+
+def is_valid(number: str) -> bool:
+    """Tell whether a number is 11 digits in an assigned mobile segment.
+
+    >>> is_valid("13812345678"), is_valid("17400123456"), is_valid("17450123456"), is_valid("14612345678")
+    (True, True, False, False)
+    """
+    number = compact(number)
+    if len(number) != 11 or not number.isdigit() or not number.isascii():
+        return False
+    if re.fullmatch(_SEGMENT + r"\d{8}", number) is None:
+        return False
+    return not number.startswith("174") or _SATELLITE_174.match(number) is not None
+
+
+def is_placeholder(number: str) -> bool:
+    """Tell whether the subscriber part is one repeated digit (13800000000): test data or an amount.
+
+    >>> is_placeholder("13800000000"), is_placeholder("13888888888"), is_placeholder("13812345678")
+    (True, True, False)
+    """
+    tail = compact(number)[3:]
+    return len(set(tail)) == 1
+
+
+class CnMobilePhoneRecognizer(ChineseRecognizer):
+    """Mainland mobile numbers (手机号码)."""
+
+    ENTITY = ENTITY
+    PATTERNS = (
+        Pattern("cn_mobile_phone",
+                r"(?<![0-9A-Za-z+])((?:(?:\+|00)86[ \-]?|\(\+?86\) ?)?" + _SEGMENT
+                + r"(?:[ \-]?\d{4}){2})(?![0-9A-Za-z])", 0.7),
+    )
+    MASKED_PATTERNS = (
+        Pattern("cn_mobile_phone_masked",
+                r"(?<![0-9A-Za-z*+])((?:(?:\+|00)86[ \-]?)?1[3-9]\d[ \-]?\*{4}[ \-]?\d{4})(?![0-9A-Za-z*])",
+                0.6),
+    )
+    CONTEXT = ("手机", "移动电话", "联系电话", "联系方式", "电话", "预留手机", "绑定手机", "紧急联系人",
+               "mobile", "phone", "tel:", "tel ")
+    COLUMN_HINTS = ("sjhm", "sjh", "sj", "yddh", "lxdh", "dh", "ylsjh", "jjlxrdh", "mobile",
+                    "mobileno", "phone", "phoneno", "tel", "cellphone")
+    NEGATIVE_CONTEXT = ("金额", "余额", "订单", "流水", "单号", "amount", "balance", "order", "qq")
+    NEGATIVE_COLUMN_HINTS = ("je", "jyje", "ye", "amt", "amount", "balance", "ddh", "lsh", "orderno")
+    PREFILTER = r"1\d{2}[ \-]?[\d*]{4}[ \-]?\d{4}"
+    RISK = Risk("C2", False)
+
+    def validate_result(self, pattern_text: str) -> bool:
+        """Return True for a number in an assigned segment."""
+        return is_valid(pattern_text)
+
+    def base_score(self, value: str, pattern: Pattern) -> float:
+        """Score placeholders (13800000000) below the threshold unless context supports them."""
+        return 0.3 if is_placeholder(value) else pattern.score
+
+    def normalize(self, value: str) -> str:
+        """Return the bare 11 digits."""
+        return compact(value)
+
+    def mask(self, value: str) -> str:
+        """Keep the first 3 and last 4 digits: 138****5678."""
+        return mask_middle(compact(value), 3, 4)

@@ -1,0 +1,161 @@
+"""Resident identity card numbers (公民身份号码, GB 11643-1999), including HK/Macau/Taiwan
+residence permits (810000/820000/830000) and the legacy 15-digit form.
+
+Rules: FORMATS.md §1. An 18-digit number must pass the area table, the birth date
+(1880-01-01 to today) and the ISO 7064 MOD 11-2 check character; a 15-digit number has no
+check character, so it is reported only with context.
+"""
+
+from __future__ import annotations
+
+import datetime
+
+from presidio_analyzer import Pattern
+from stdnum.iso7064 import mod_11_2
+
+from recognizers.base import MINOR_KEY, ChineseRecognizer, Risk, mask_middle
+from recognizers.regions import is_known_area
+
+ENTITY = "CN_RESIDENT_ID"
+EXAMPLES = {
+    "valid": ["11010519491231002X", "440524188001010014", "360426199101010071",
+              "810000199408230021", "830000199201300022", "11010519491231002x"],
+    "invalid": ["110105194912310021", "11010519900230001X", "110105209901010012",
+                "911156199001010010", "202401011234567890"],
+}
+
+EARLIEST_BIRTH = datetime.date(1880, 1, 1)
+MINOR_AGE = 14  # PIPL Art. 28: 不满十四周岁未成年人的个人信息 is sensitive
+
+_BOUNDARY_BEFORE = r"(?<![0-9A-Za-z])"
+_BOUNDARY_AFTER = r"(?![0-9A-Za-z])"
+_PROVINCE = r"(?:1[1-5]|2[1-3]|3[1-7]|4[1-6]|5[0-4]|6[1-5]|71|8[1-3])"
+_MONTH_DAY = r"(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])"
+
+
+def compact(number: str) -> str:
+    """Drop spaces and upper-case the check character.
+
+    >>> compact("11010519491231002x")
+    '11010519491231002X'
+    """
+    return number.replace(" ", "").upper()
+
+
+def birth_date(number: str) -> datetime.date | None:
+    """Return the birth date a number carries, or None when it is not a calendar date."""
+    number = compact(number)
+    digits = number[6:14] if len(number) == 18 else "19" + number[6:12]
+    try:
+        return datetime.date(int(digits[:4]), int(digits[4:6]), int(digits[6:8]))
+    except ValueError:
+        return None
+
+
+def to_18(number: str) -> str:
+    """Upgrade a 15-digit number to 18 digits: insert the century 19 and compute the check.
+
+    >>> to_18("110105491231002")
+    '11010519491231002X'
+    """
+    number = compact(number)
+    if len(number) != 15:
+        return number
+    body = number[:6] + "19" + number[6:]
+    return body + mod_11_2.calc_check_digit(body)
+
+
+def is_valid(number: str, today: datetime.date | None = None) -> bool:
+    """Tell whether an 18- or 15-digit number has a known area, a real past birth date and,
+    for 18 digits, the right MOD 11-2 check character.
+
+    >>> is_valid("11010519491231002X"), is_valid("110105491231002")
+    (True, True)
+    >>> is_valid("110105194912310021"), is_valid("110105209901010012"), is_valid("911156199001010010")
+    (False, False, False)
+    """
+    number = compact(number)
+    if len(number) not in (15, 18) or not number[:17].isdigit() or not number.isascii():
+        return False
+    if len(number) == 18 and not mod_11_2.is_valid(number):
+        return False
+    born = birth_date(number)
+    if born is None or not EARLIEST_BIRTH <= born <= (today or datetime.date.today()):
+        return False
+    return is_known_area(number[:6])
+
+
+def age_on(number: str, day: datetime.date) -> int | None:
+    """Return the holder's age in completed years on ``day``.
+
+    >>> age_on("11010519491231002X", datetime.date(2025, 6, 1))
+    75
+    """
+    born = birth_date(number)
+    if born is None:
+        return None
+    return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
+
+
+class CnResidentIdRecognizer(ChineseRecognizer):
+    """Resident ID numbers (居民身份证号码) and HK/Macau/Taiwan residence permits."""
+
+    ENTITY = ENTITY
+    PATTERNS = (
+        Pattern("cn_resident_id_18", _BOUNDARY_BEFORE + "(" + _PROVINCE + r"\d{4}(?:18|19|20)\d{2}"
+                + _MONTH_DAY + r"\d{3}[0-9Xx])" + _BOUNDARY_AFTER, 0.9),
+        # The legacy 15-digit form has no check character: context is required (score below 0.5).
+        Pattern("cn_resident_id_15", _BOUNDARY_BEFORE + "(" + _PROVINCE + r"\d{4}\d{2}" + _MONTH_DAY
+                + r"\d{3})" + _BOUNDARY_AFTER, 0.3),
+    )
+    MASKED_PATTERNS = (
+        # 18 characters of digits and stars, at least four stars in a row: 110105********002X.
+        Pattern("cn_resident_id_masked", r"(?<![0-9A-Za-z*])(?=[0-9*]{17}[0-9Xx*](?![0-9A-Za-z*]))"
+                r"([1-8]\d{0,5}\*{4,16}\d{0,4}[0-9Xx*])", 0.6),
+    )
+    CONTEXT = ("身份证", "公民身份号码", "证件号", "居民身份", "二代证", "户籍", "居住证", "身份号码",
+               "id card", "idcard", "id_no", "cert_no")
+    COLUMN_HINTS = ("sfzh", "sfzhm", "sfz", "gmsfhm", "zjhm", "zjh", "zjbh", "idcard", "idno",
+                    "idcardno", "certno", "certid", "custcertno", "identity", "identityno")
+    NEGATIVE_CONTEXT = ("订单", "流水", "交易号", "单号", "序列号", "批次", "order", "serial", "trace")
+    NEGATIVE_COLUMN_HINTS = ("ddh", "lsh", "jylsh", "orderno", "orderid", "serialno", "traceno")
+    PREFILTER = r"\d{15}|\d\*{4}"
+    RISK = Risk("C2", True)
+
+    def __init__(self, supported_language: str = "zh", scan_date: datetime.date | None = None):
+        super().__init__(supported_language)
+        self.scan_date = scan_date
+
+    def _today(self) -> datetime.date:
+        return self.scan_date or datetime.date.today()
+
+    def validate_result(self, pattern_text: str) -> bool:
+        """Return True for a number with a known area, a real birth date and a right check."""
+        return is_valid(pattern_text, self._today())
+
+    def is_valid_masked(self, value: str) -> bool:
+        """Return True when the visible leading digits could start an ID number."""
+        leading = value.split("*", 1)[0]
+        return len(leading) < 2 or leading[:2] in {"11", "12", "13", "14", "15", "21", "22", "23",
+                                                   "31", "32", "33", "34", "35", "36", "37", "41",
+                                                   "42", "43", "44", "45", "46", "50", "51", "52",
+                                                   "53", "54", "61", "62", "63", "64", "65", "71",
+                                                   "81", "82", "83"}
+
+    def normalize(self, value: str) -> str:
+        """Return the 18-digit, upper-case form (a 15-digit number is upgraded)."""
+        return to_18(value)
+
+    def mask(self, value: str) -> str:
+        """Keep the area code and the last four: the birth date reveals age (FORMATS.md §1.10)."""
+        return mask_middle(compact(value), 6, 4)
+
+    def add_metadata(self, value: str, metadata: dict) -> None:
+        """Flag a minor's number: under 14 on the scan date."""
+        age = age_on(value, self._today())
+        if age is not None and age < MINOR_AGE:
+            metadata[MINOR_KEY] = True
+
+    def risk_of(self, value: str, metadata: dict) -> Risk:
+        """Return C2 sensitive, and mark a minor's number."""
+        return Risk("C2", True, minor=bool(metadata.get(MINOR_KEY)))

@@ -1,0 +1,55 @@
+"""GB/T 2260 county-level codes: the first six digits of a resident ID number.
+
+Built from python-stdnum's ``cn/loc.dat`` as the union of every code ever published, ignoring
+its validity years: codes are frozen at assignment, so an abolished code (110103 崇文区) still
+appears on the cards of the people who hold it, and stdnum's year windows reject 1,296 of 2,000
+Faker IDs for that reason alone (FORMATS.md §1.3, §7.1).
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import re
+
+import stdnum.cn
+
+# Residence permits for Hong Kong, Macau and Taiwan residents use these province-level codes.
+RESIDENCE_PERMIT_CODES = frozenset({"810000", "820000", "830000"})
+# Province prefixes of mainland citizens, plus 71 (Taiwan) and 81-83 (residence permits).
+PROVINCE_PREFIXES = frozenset(
+    [str(n) for n in (*range(11, 16), *range(21, 24), *range(31, 38), *range(41, 47),
+                      *range(50, 55), *range(61, 66))] + ["71", "81", "82", "83"]
+)
+
+_LINE_RE = re.compile(r"^(\s*)(\d+) ")
+
+
+@functools.lru_cache(maxsize=1)
+def county_codes() -> frozenset[str]:
+    """Return every six-digit area code stdnum's table has ever listed, plus residence permits."""
+    path = os.path.join(os.path.dirname(stdnum.cn.__file__), "loc.dat")
+    codes = set(RESIDENCE_PERMIT_CODES)
+    province = ""
+    with open(path, encoding="utf-8") as handle:
+        for line in handle:
+            match = _LINE_RE.match(line)
+            if match is None:
+                continue
+            indent, digits = match.groups()
+            if not indent:
+                province = digits
+            elif len(province + digits) == 6:
+                codes.add(province + digits)
+    return frozenset(codes)
+
+
+def is_known_area(code: str) -> bool:
+    """Tell whether a six-digit code is a GB/T 2260 area (any year) or a residence-permit code.
+
+    >>> is_known_area("110105"), is_known_area("110103"), is_known_area("810000")
+    (True, True, True)
+    >>> is_known_area("119999"), is_known_area("201234")
+    (False, False)
+    """
+    return code[:2] in PROVINCE_PREFIXES and code in county_codes()

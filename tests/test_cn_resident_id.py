@@ -1,0 +1,69 @@
+"""Resident ID numbers: FORMATS.md §1 vectors, minors, masked forms and look-alikes."""
+
+from __future__ import annotations
+
+import datetime
+import json
+
+import pytest
+
+from conftest import DATA
+from recognizers.cn_resident_id import CnResidentIdRecognizer, age_on, is_valid, to_18
+
+VECTORS = json.loads((DATA / "formats-vectors.json").read_text("utf-8"))
+
+
+def found(text, context=(), scan_date=None):
+    recognizer = CnResidentIdRecognizer(scan_date=scan_date)
+    results = recognizer.enhance_using_context(text, recognizer.analyze(text, None), [], None, list(context))
+    return [(text[r.start:r.end], round(r.score, 2), r.recognition_metadata) for r in results if r.score >= 0.5]
+
+
+@pytest.mark.parametrize("vector", VECTORS["cn_id_valid"], ids=lambda v: v["v"])
+def test_valid_vectors(vector):
+    assert is_valid(vector["v"])
+    if "upgrades_to" in vector:
+        assert to_18(vector["v"]) == vector["upgrades_to"]
+
+
+@pytest.mark.parametrize("vector", VECTORS["cn_id_invalid"], ids=lambda v: v["v"])
+def test_invalid_vectors(vector):
+    assert not is_valid(vector["v"])
+    assert found(f"身份证号：{vector['v']}") == []
+
+
+@pytest.mark.parametrize("text,expected", [
+    pytest.param("身份证号11010519491231002X。", ["11010519491231002X"], id="cjk-neighbours"),
+    pytest.param("客户11010519491231002x办理", ["11010519491231002x"], id="lower-x-no-context"),
+    pytest.param("订单号 1101011990030700112", [], id="19-digit-order-no"),
+    pytest.param("流水20240101123456789012", [], id="serial"),
+    pytest.param("id=A11010519491231002X", [], id="letter-glued"),
+    pytest.param("110105491231002", [], id="15-digit-needs-context"),
+    pytest.param("身份证：110105491231002", ["110105491231002"], id="15-digit-with-context"),
+])
+def test_in_text(text, expected):
+    assert [value for value, _, _ in found(text)] == expected
+
+
+def test_column_context_rescues_15_digit():
+    assert [v for v, _, _ in found("110105491231002", context=["cust_sfzh"])] == ["110105491231002"]
+
+
+def test_masked_forms_are_flagged_masked():
+    results = found("证件号 110105********002X 或 1****************4")
+    assert [(v, m.get("masked")) for v, _, m in results] == [("110105********002X", True),
+                                                             ("1****************4", True)]
+
+
+def test_minor_flag_depends_on_scan_date():
+    number = "110105201501010017"
+    assert is_valid(number, datetime.date(2026, 1, 1))
+    assert age_on(number, datetime.date(2026, 11, 27)) == 11
+    (_, _, metadata), = found(f"身份证{number}", scan_date=datetime.date(2026, 11, 27))
+    assert metadata.get("minor") is True
+    (_, _, metadata), = found(f"身份证{number}", scan_date=datetime.date(2029, 1, 2))
+    assert "minor" not in metadata
+
+
+def test_mask_hides_birth_date():
+    assert CnResidentIdRecognizer().mask("11010519491231002x") == "110105********002X"

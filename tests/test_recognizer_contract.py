@@ -1,0 +1,65 @@
+"""The contract every recognizer keeps: examples found, look-alikes not, junk never crashes."""
+
+from __future__ import annotations
+
+import pkgutil
+import sys
+
+import pytest
+
+import recognizers
+from recognizers import ALL_RECOGNIZERS, build_analyzer
+
+IDS = [cls.__name__ for cls in ALL_RECOGNIZERS]
+
+
+@pytest.fixture(scope="module")
+def analyzer():
+    return build_analyzer()
+
+
+@pytest.mark.parametrize("cls", ALL_RECOGNIZERS, ids=IDS)
+def test_examples_with_context(cls, analyzer):
+    module = sys.modules[cls.__module__]
+    keyword = cls.CONTEXT[0]
+    for value in module.EXAMPLES["valid"]:
+        found = analyzer.analyze(f"{keyword}：{value}。", language="zh", entities=[cls.ENTITY])
+        assert [(r.start, r.end) for r in found] == [(len(keyword) + 1, len(keyword) + 1 + len(value))], value
+    for value in module.EXAMPLES["invalid"]:
+        assert not analyzer.analyze(f"{keyword}：{value}。", language="zh", entities=[cls.ENTITY]), value
+
+
+def test_every_module_is_registered():
+    modules = {name for _, name, _ in pkgutil.iter_modules(recognizers.__path__) if name.startswith("cn_")
+               or name in {"email_address", "ip_address", "person", "cn_address"}}
+    registered = {cls.__module__.split(".")[-1] for cls in ALL_RECOGNIZERS}
+    assert modules <= registered
+
+
+def test_entity_names_are_unique_and_stable():
+    names = [cls.ENTITY for cls in ALL_RECOGNIZERS]
+    assert len(names) == len(set(names))
+    stable = {"CN_RESIDENT_ID", "CN_BANK_CARD", "CN_MOBILE_PHONE", "CN_LANDLINE_PHONE", "CN_PASSPORT",
+              "CN_HK_MACAU_PERMIT", "CN_TAIWAN_PERMIT", "CN_USCC", "CN_LICENSE_PLATE", "EMAIL_ADDRESS",
+              "IP_ADDRESS", "PERSON", "CN_ADDRESS"}
+    assert set(names) <= stable
+
+
+@pytest.mark.parametrize("cls", ALL_RECOGNIZERS, ids=IDS)
+@pytest.mark.parametrize("junk", [
+    "", "\x00\x01\x02" * 100, "\ud800\udfff\ud83d", "9" * 10_000, "1" * 17 + "X" + "中" * 50,
+    "身份证" * 1000, "*" * 500 + "1234", "@" * 300, "京" * 200, "-" * 1000 + "1",
+], ids=["empty", "control", "surrogates", "digits", "mixed", "keywords", "stars", "ats", "plates", "dashes"])
+def test_junk_never_raises(cls, junk):
+    recognizer = cls()
+    results = recognizer.analyze(junk, None)
+    recognizer.enhance_using_context(junk, results, [], None, ["sfzh"])
+
+
+@pytest.mark.parametrize("cls", ALL_RECOGNIZERS, ids=IDS)
+def test_prefilter_covers_every_example(cls):
+    """The detector skips text where no prefilter matches, so each must cover its examples."""
+    import re
+    module = sys.modules[cls.__module__]
+    for value in module.EXAMPLES["valid"]:
+        assert re.search(cls.PREFILTER, value), value
