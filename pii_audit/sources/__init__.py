@@ -1,0 +1,149 @@
+"""Sources: read a target (files, spreadsheets, a database) as a stream of ``Chunk``s, read-only.
+
+Every reader has the same shape::
+
+    def read_<kind>(target: str, options: ScanOptions, coverage: TargetCoverage) -> Iterator[Chunk]
+
+A reader records what it read in ``coverage`` (files, bytes, rows, cells, per container) and
+every part it could not read as a ``Problem`` (one readable line), then goes on with the rest.
+It raises ``SourceError`` only when nothing of the target can be read (a wrong URL).
+"""
+
+from __future__ import annotations
+
+import glob
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterator
+
+from pii_audit.models import Chunk
+
+SPREADSHEET_SUFFIXES = (".xlsx", ".xlsm", ".csv", ".tsv")
+SQLITE_MAGIC = b"SQLite format 3\x00"
+
+
+@dataclass(frozen=True)
+class ScanOptions:
+    """How to read targets; every default lives here."""
+
+    sample_rows: int | None = 1000  # rows per table (and rows per sheet); None reads everything
+    jobs: int = 0  # worker processes; 0 = every core
+    connect_timeout: int = 10  # seconds
+    statement_timeout: int = 300  # seconds, per statement
+    schemas: tuple[str, ...] = ()  # database schemas to scan; empty = every schema visible
+    include: tuple[str, ...] = ()  # glob patterns a file or table must match (empty = all)
+    exclude: tuple[str, ...] = ()  # glob patterns that drop a file or table
+    password: str | None = None  # database password (from the environment, never argv)
+    max_gzip_bytes: int = 20 * 1024**3  # a gzip member larger than this when inflated is a bomb
+
+    @property
+    def full(self) -> bool:
+        """True when every row is read (no sampling)."""
+        return self.sample_rows is None
+
+
+@dataclass
+class ContainerCoverage:
+    """What was read of one container (a log stream, a sheet column, a database column)."""
+
+    container: str
+    unit: str  # "lines", "cells" or "rows"
+    units: int = 0
+    bytes: int = 0
+    sampled: bool = False
+    complete: bool = True  # False when any part of it failed to be read
+
+    def as_dict(self) -> dict:
+        """Return the coverage as JSON-ready data."""
+        return {"container": self.container, "unit": self.unit, "units": self.units,
+                "bytes": self.bytes, "sampled": self.sampled, "complete": self.complete}
+
+
+@dataclass(frozen=True)
+class Problem:
+    """A part of a target that could not be read, and why, in one line."""
+
+    where: str  # a path, a table or a URL with its password hidden
+    reason: str
+    container: str | None = None
+
+
+@dataclass
+class TargetCoverage:
+    """What one target's scan read and could not read."""
+
+    target: str
+    kind: str = ""  # "files", "spreadsheets" or "database"
+    files: int = 0
+    bytes: int = 0
+    rows: int = 0
+    cells: int = 0
+    containers: dict[str, ContainerCoverage] = field(default_factory=dict)
+    problems: list[Problem] = field(default_factory=list)
+
+    def container(self, name: str, unit: str, sampled: bool = False) -> ContainerCoverage:
+        """Return the coverage record of a container, creating it on first use."""
+        record = self.containers.get(name)
+        if record is None:
+            record = self.containers[name] = ContainerCoverage(name, unit, sampled=sampled)
+        return record
+
+    def problem(self, where: str, reason: str, container: str | None = None) -> None:
+        """Record a part that could not be read; its container, if any, is then incomplete."""
+        self.problems.append(Problem(where, reason, container))
+        if container is not None:
+            self.container(container, "rows").complete = False
+
+    @property
+    def complete(self) -> bool:
+        """True when the whole target was read without a problem."""
+        return not self.problems
+
+
+def is_database_url(target: str) -> bool:
+    """Tell whether a target is a SQLAlchemy URL (``dialect[+driver]://...``)."""
+    head, sep, _ = target.partition("://")
+    return bool(sep) and head.replace("+", "").replace("_", "").isalnum()
+
+
+def is_sqlite_file(path: str) -> bool:
+    """Tell whether a path is a SQLite database file, by its header, not its name."""
+    try:
+        with open(path, "rb") as handle:
+            return handle.read(len(SQLITE_MAGIC)) == SQLITE_MAGIC
+    except OSError:
+        return False
+
+
+def expand_target(target: str) -> list[str]:
+    """Return the paths a file target names: itself, or the matches of a glob."""
+    if glob.has_magic(target):
+        return sorted(glob.glob(target, recursive=True))
+    return [target]
+
+
+def read_target(target: str, options: ScanOptions, coverage: TargetCoverage) -> Iterator[Chunk]:
+    """Yield the chunks of a target, picking the reader by URL scheme, file header and suffix."""
+    if is_database_url(target):
+        from pii_audit.sources.databases import read_database
+
+        coverage.kind = "database"
+        yield from read_database(target, options, coverage)
+        return
+    if os.path.isfile(target) and is_sqlite_file(target):
+        from pii_audit.sources.databases import read_database
+
+        coverage.kind = "database"
+        yield from read_database(f"sqlite:///{Path(target).resolve()}", options, coverage)
+        return
+    if os.path.isfile(target) and target.lower().endswith(SPREADSHEET_SUFFIXES):
+        from pii_audit.sources.spreadsheets import read_spreadsheet
+
+        coverage.kind = "spreadsheets"
+        yield from read_spreadsheet(target, options, coverage)
+        return
+    from pii_audit.sources.files import read_files
+
+    coverage.kind = "files"
+    yield from read_files(target, options, coverage)
