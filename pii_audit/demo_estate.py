@@ -1,0 +1,138 @@
+"""A small synthetic bank estate for ``make demo``: a core-banking SQLite database with pinyin
+column names, an Excel customer-list export, and a folder of UTF-8 and GBK logs with a gzip
+rotation. Every value is generated here (valid checksums, no real person).
+"""
+
+from __future__ import annotations
+
+import gzip
+import random
+import sqlite3
+from pathlib import Path
+
+from openpyxl import Workbook
+from stdnum import luhn
+from stdnum.iso7064 import mod_11_2
+
+SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗"
+GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华"
+AREAS = ("110105", "310101", "440305", "510104", "330106", "420102", "320102")
+STREETS = ("中山路", "人民路", "建设大街", "解放路", "长江路", "和平街")
+CITIES = ("北京市朝阳区", "上海市黄浦区", "广东省深圳市南山区", "四川省成都市锦江区", "浙江省杭州市西湖区")
+MOBILE_PREFIXES = ("138", "139", "186", "150", "177", "199", "135")
+BINS = ("622202", "621700", "622848", "625908", "621661")
+
+
+def resident_id(rng: random.Random) -> str:
+    """Return a synthetic resident ID with a valid area, date and check character."""
+    body = (rng.choice(AREAS) + f"{rng.randint(1950, 2004)}{rng.randint(1, 12):02d}{rng.randint(1, 28):02d}"
+            + f"{rng.randint(0, 999):03d}")
+    return body + mod_11_2.calc_check_digit(body)
+
+
+def mobile(rng: random.Random) -> str:
+    """Return a synthetic mobile number in an assigned segment."""
+    return rng.choice(MOBILE_PREFIXES) + f"{rng.randint(0, 99_999_999):08d}"
+
+
+def bank_card(rng: random.Random) -> str:
+    """Return a synthetic 19-digit UnionPay card number that passes Luhn."""
+    body = rng.choice(BINS) + "".join(str(rng.randint(0, 9)) for _ in range(12))
+    return body + luhn.calc_check_digit(body)
+
+
+def name(rng: random.Random) -> str:
+    """Return a synthetic Chinese name."""
+    return rng.choice(SURNAMES) + "".join(rng.choice(GIVEN) for _ in range(rng.randint(1, 2)))
+
+
+def address(rng: random.Random) -> str:
+    """Return a synthetic street address."""
+    return f"{rng.choice(CITIES)}{rng.choice(STREETS)}{rng.randint(1, 999)}号{rng.randint(1, 30)}栋{rng.randint(101, 2505)}室"
+
+
+def write_core_banking(path: Path, rng: random.Random, customers: int = 200) -> None:
+    """Write the core-banking database: customers, transactions and an SMS log without a key."""
+    path.unlink(missing_ok=True)
+    with sqlite3.connect(path) as db:
+        db.executescript("""
+            CREATE TABLE kh_jbxx (khh TEXT PRIMARY KEY, khxm TEXT, sfzh TEXT, sjhm INTEGER,
+                                  jtzz TEXT, khrq TEXT);
+            CREATE TABLE jy_ls (lsh TEXT PRIMARY KEY, khh TEXT, yhkh TEXT, je NUMERIC, jysj TEXT, bz TEXT);
+            CREATE TABLE dx_rz (fssj TEXT, nr TEXT);
+        """)
+        for n in range(customers):
+            db.execute("INSERT INTO kh_jbxx VALUES (?,?,?,?,?,?)",
+                       (f"KH{n:08d}", name(rng), resident_id(rng), int(mobile(rng)), address(rng),
+                        f"20{rng.randint(10, 24)}-0{rng.randint(1, 9)}-1{rng.randint(0, 9)}"))
+        for n in range(customers * 3):
+            note = rng.choice(["", "柜面转账", f"客户来电{mobile(rng)}要求修改", "批量代发工资"])
+            db.execute("INSERT INTO jy_ls VALUES (?,?,?,?,?,?)",
+                       (f"2024{n:014d}", f"KH{rng.randrange(customers):08d}", bank_card(rng),
+                        rng.randint(100, 10_000_000) / 100, "2024-05-01 10:00:00", note))
+        for _ in range(customers):
+            db.execute("INSERT INTO dx_rz VALUES (?,?)",
+                       ("2024-05-01 10:00:00", f"尊敬的客户，您尾号{rng.randint(1000, 9999)}的账户已向"
+                                               f"{mobile(rng)}发送验证码"))
+
+
+def write_customer_export(path: Path, rng: random.Random, rows: int = 150) -> None:
+    """Write the customer-list export an operations team would email around."""
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = "客户名单"
+    sheet.append(["客户姓名", "身份证号", "手机号码", "银行卡号", "开户网点", "备注"])
+    for n in range(rows):
+        card = bank_card(rng)
+        shown_card = card if n % 3 else card[:6] + "*" * 9 + card[-4:]
+        sheet.append([name(rng), resident_id(rng), int(mobile(rng)), shown_card,
+                      rng.choice(["朝阳支行", "黄浦支行", "南山支行"]), ""])
+    workbook.save(path)
+
+
+def log_lines(rng: random.Random, count: int) -> list[str]:
+    """Return application log lines, a few of which log personal information in plaintext."""
+    lines = []
+    for n in range(count):
+        stamp = f"2024-05-0{rng.randint(1, 9)} 1{rng.randint(0, 9)}:{rng.randint(10, 59)}:{rng.randint(10, 59)},{n % 1000:03d}"
+        kind = rng.randrange(10)
+        if kind == 0:
+            lines.append(f"{stamp} INFO  [open-account] 开户成功 客户={name(rng)} 身份证号={resident_id(rng)}")
+        elif kind == 1:
+            lines.append(f"{stamp} WARN  [sms] 短信发送失败 手机号:{mobile(rng)} 错误码=E1023")
+        elif kind == 2:
+            card = bank_card(rng)
+            lines.append(f"{stamp} INFO  [pay] 绑卡 卡号 {card[:6]}*********{card[-4:]} 结果=成功")
+        else:
+            lines.append(f"{stamp} DEBUG [http] GET /api/v1/accounts/{rng.randint(1, 99999)} 200 {rng.randint(2, 900)}ms")
+    return lines
+
+
+def write_logs(folder: Path, rng: random.Random) -> None:
+    """Write UTF-8 logs with a gzip rotation, and a GBK-encoded gateway log."""
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "app.log").write_text("\n".join(log_lines(rng, 400)) + "\n", encoding="utf-8")
+    with gzip.open(folder / "app.log.1.gz", "wt", encoding="utf-8") as rotated:
+        rotated.write("\n".join(log_lines(rng, 400)) + "\n")
+    gateway = folder / "gateway"
+    gateway.mkdir(exist_ok=True)
+    (gateway / "gateway.log").write_bytes(("\n".join(log_lines(rng, 300)) + "\n").encode("gbk"))
+
+
+def build_estate(root: Path, seed: int = 20241127) -> dict[str, Path]:
+    """Create the sample estate under ``root`` and return the path of each system in it."""
+    rng = random.Random(seed)
+    root.mkdir(parents=True, exist_ok=True)
+    paths = {"core": root / "core_banking.db", "export": root / "exports" / "客户名单.xlsx",
+             "logs": root / "logs"}
+    write_core_banking(paths["core"], rng)
+    paths["export"].parent.mkdir(exist_ok=True)
+    write_customer_export(paths["export"], rng)
+    write_logs(paths["logs"], rng)
+    return paths
+
+
+def remediate_core_banking(path: Path) -> None:
+    """Do what the core-banking owner would: mask the ID-number column in place."""
+    with sqlite3.connect(path) as db:
+        db.execute("UPDATE kh_jbxx SET sfzh = substr(sfzh, 1, 6) || '********' || substr(sfzh, 15, 4)")

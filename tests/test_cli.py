@@ -1,0 +1,42 @@
+"""The command line: --version, --help on every command, and one-line errors."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import click
+import pytest
+from click.testing import CliRunner
+
+from pii_audit import __version__
+from pii_audit.cli import cli
+
+
+def all_commands(group: click.Group, prefix=()):
+    for name, command in sorted(group.commands.items()):
+        yield prefix + (name,)
+        if isinstance(command, click.Group):
+            yield from all_commands(command, prefix + (name,))
+
+
+@pytest.mark.parametrize("path", list(all_commands(cli)), ids=" ".join)
+def test_every_command_has_help(path):
+    result = CliRunner().invoke(cli, [*path, "--help"])
+    assert result.exit_code == 0, result.output
+    assert "Usage:" in result.output
+    command = cli
+    for name in path:
+        command = command.commands[name]
+    assert command.help and command.help.strip(), f"{' '.join(path)} has no docstring"
+
+
+def test_version():
+    result = CliRunner().invoke(cli, ["--version"])
+    assert result.exit_code == 0 and __version__ in result.output
+
+
+def test_unknown_command_is_a_usage_error_without_traceback():
+    run = subprocess.run([sys.executable, "-m", "pii_audit", "no-such-command"], capture_output=True, text=True)
+    assert run.returncode == 2
+    assert "Traceback" not in run.stderr and "No such command" in run.stderr
