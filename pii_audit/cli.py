@@ -35,7 +35,8 @@ cli.add_command(entities)
 def main(argv: list[str] | None = None) -> None:
     """Run the command line; turn pii-audit's own errors into one line and exit code 2."""
     try:
-        cli.main(args=argv, prog_name="pii-audit", standalone_mode=False)
+        # Without standalone mode click returns a command's ctx.exit(n) code instead of exiting.
+        code = cli.main(args=argv, prog_name="pii-audit", standalone_mode=False)
     except click.exceptions.Exit as done:
         sys.exit(done.exit_code)
     except click.Abort:
@@ -50,3 +51,4 @@ def main(argv: list[str] | None = None) -> None:
     except KeyboardInterrupt:
         click.echo("pii-audit: interrupted", err=True)
         sys.exit(130)
+    sys.exit(code if isinstance(code, int) else 0)

@@ -40,3 +40,14 @@ def test_unknown_command_is_a_usage_error_without_traceback():
     run = subprocess.run([sys.executable, "-m", "pii_audit", "no-such-command"], capture_output=True, text=True)
     assert run.returncode == 2
     assert "Traceback" not in run.stderr and "No such command" in run.stderr
+
+
+def test_exit_code_set_by_a_command_reaches_the_shell():
+    """main() runs click without standalone mode; ctx.exit(n) must still become the exit code."""
+    run = subprocess.run([sys.executable, "-c",
+                          "import click, pii_audit.cli as c\n"
+                          "@c.cli.command('exit-three')\n"
+                          "@click.pass_context\n"
+                          "def e(ctx):\n    '''Exit 3.'''\n    ctx.exit(3)\n"
+                          "c.main(['exit-three'])"], capture_output=True, text=True)
+    assert run.returncode == 3, run.stderr
