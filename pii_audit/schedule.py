@@ -19,13 +19,15 @@ import re
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Iterator, Mapping
+from typing import TYPE_CHECKING, Iterator, Mapping
 from zoneinfo import ZoneInfo
 
 from croniter import croniter
 
-from pii_audit.config import AuditConfig, Target
 from pii_audit.errors import PiiAuditError
+
+if TYPE_CHECKING:  # only for annotations: a lock holder need not import Presidio
+    from pii_audit.config import AuditConfig, Target
 
 
 class TargetBusy(PiiAuditError):
