@@ -4,6 +4,15 @@
 ``AuditConfig``; a wrong file raises ``ConfigInvalid`` listing every problem, one per line.
 Secrets are never in the file: passwords and whole URLs come from environment variables the
 file names, resolved only when asked (``target.scan_options(env)``, ``ledger.resolve_url(env)``).
+
+Example (what a scan or a scheduled run does with it)::
+
+    config = load_config("audit.toml")            # ConfigInvalid before anything runs
+    key = config.key.load()
+    for target in config.select(["core-banking"]):  # no names: every target
+        options = target.scan_options()           # password from $CORE_DB_PASSWORD
+        for location in target.locations():       # a url_env URL comes from the environment
+            ...  # read_target(location, options, coverage); owner/department onto the result
 """
 
 from __future__ import annotations

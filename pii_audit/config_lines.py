@@ -44,6 +44,9 @@ class LineFinder:
                 found = self._sub_header(name, prefix, start)
             if found is None:
                 return best
+            if self.headers[found][1] != name:  # [a.b] opened table a implicitly: search from it
+                prefix, start, end = name, found, self._next_header(found)
+                continue
             prefix, start, end, best = name, found + 1, self._next_header(found), found + 1
         return best
 
@@ -56,14 +59,18 @@ class LineFinder:
         return seen[index] if 0 <= index < len(seen) else None
 
     def _sub_header(self, name: str, prefix: str, start: int) -> int | None:
-        """Find ``[name]`` among the headers that belong to the table ``prefix`` opened at start."""
+        """Find ``[name]``, or else a ``[name.sub]`` that opens it implicitly, among the headers
+        of the table ``prefix`` opened before ``start``."""
+        implicit = None
         for i in sorted(h for h in self.headers if h >= start):
             header = self.headers[i][1]
             if header == name:
                 return i
+            if implicit is None and header.startswith(name + "."):
+                implicit = i
             if prefix and not header.startswith(prefix + "."):
-                return None
-        return None
+                break
+        return implicit
 
     def _key_line(self, key, start: int, end: int) -> int | None:
         if isinstance(key, int):

@@ -156,3 +156,19 @@ def test_config_check_notes_unset_env_vars(tmp_path, monkeypatch):
     result = CliRunner().invoke(cli, ["config", "check", "--config", str(path)])
     assert result.exit_code == 0
     assert "CORE_PW is not set here" in result.output
+
+
+@pytest.mark.parametrize("text, line, key", [
+    pytest.param(TARGET + "[targets.due_days]\nC3 = 1\nC9 = 2\n", 9, "targets[0].due_days.C9",
+                 id="sub-table-of-a-target"),
+    pytest.param("[defaults.due_days]\nC2 = -3\n", 2, "defaults.due_days.C2", id="defaults-sub-table"),
+    pytest.param('[defaults]\nentities = [\n  "CN_RESIDENT_ID",\n  "CN_X",\n]\n', 2,
+                 "defaults.entities[1]", id="multi-line-array-gives-its-key-line"),
+    pytest.param(TARGET + TARGET.replace('"logs"', '"b"').replace('kind = "files"', 'kind = "x"'),
+                 9, "targets[1].kind", id="second-target"),
+    pytest.param("[run]\n  # a comment\n  summary_file = 3\n", 3, "run.summary_file",
+                 id="indented-key"),
+])
+def test_problem_lines(tmp_path, text, line, key):
+    issue = only_issue(tmp_path, text)
+    assert (issue.line, issue.key) == (line, key), str(issue)
