@@ -27,7 +27,9 @@ def read_targets(values: ValueReader, value, defaults: Settings) -> tuple[Target
     seen: dict[str, int] = {}
     for i, table in enumerate(value):
         name = table.get("name")
-        if isinstance(name, str) and name in seen:
+        if not isinstance(name, str):
+            continue  # read_target says what is wrong with it
+        if name in seen:
             values.problem(("targets", i, "name"),
                            f"duplicate target name {name!r} (also targets[{seen[name]}])")
         seen.setdefault(name, i)

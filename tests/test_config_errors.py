@@ -6,10 +6,14 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from pii_audit.cli import cli
-from pii_audit.config import load_config
-from pii_audit.config_load import ConfigInvalid, check
+from pii_audit.config import AuditConfig, load_config
+from pii_audit.config_lines import LineFinder
+from pii_audit.config_load import ConfigInvalid, _config, check
+from pii_audit.config_values import ValueReader
 from pii_audit.errors import ConfigError
 
 TARGET = """\
@@ -80,6 +84,8 @@ def only_issue(tmp_path: Path, text: str):
                  'paths = ["."]\nschedule = "@daily"\n', 8, "targets[1].name", "duplicate target name 'logs'",
                  id="duplicate-name"),
     pytest.param("targets = 3\n", 1, "targets", "list of [[targets]]", id="targets-not-tables"),
+    pytest.param(TARGET.replace('name = "logs"', 'name = ["a"]'), 2, "targets[0].name",
+                 "must be a non-empty string", id="name-not-a-string"),
 ])
 def test_one_problem(tmp_path, text, line, key, message):
     issue = only_issue(tmp_path, text)
@@ -172,3 +178,24 @@ def test_config_check_notes_unset_env_vars(tmp_path, monkeypatch):
 def test_problem_lines(tmp_path, text, line, key):
     issue = only_issue(tmp_path, text)
     assert (issue.line, issue.key) == (line, key), str(issue)
+
+
+KEYS = ("ledger", "key", "defaults", "targets", "run", "reports", "url", "url_env", "name",
+        "kind", "owner", "paths", "schedule", "entities", "due_days", "C3", "min_score",
+        "full_scan", "sample_rows", "formats", "file", "env", "password_env", "lang", "include")
+LEAVES = (st.text(max_size=12) | st.sampled_from(["files", "database", "@daily", "sqlite:///x",
+                                                   "CN_RESIDENT_ID", "0 2 * * *", "."])
+          | st.integers(-3, 2000) | st.floats(allow_nan=False) | st.booleans())
+TOML_DATA = st.recursive(LEAVES, lambda inner: st.lists(inner, max_size=3)
+                         | st.dictionaries(st.sampled_from(KEYS), inner, max_size=5),
+                         max_leaves=15)
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.dictionaries(st.sampled_from(KEYS), TOML_DATA, max_size=6))
+def test_any_structure_gives_a_config_or_problems_never_a_crash(tmp_path, data):
+    values = ValueReader(tmp_path, LineFinder(""))
+    config = _config(values, tmp_path / "audit.toml", data)
+    assert values.problems or isinstance(config, AuditConfig)
+    for line, key, message in values.problems:
+        assert line is None and message and "\n" not in message
