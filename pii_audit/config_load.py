@@ -130,6 +130,9 @@ def _key(values: ValueReader, table: dict) -> KeySource:
     file = file or values.base / DEFAULT_KEY_FILE
     if not file.exists():
         values.notes.append(f"key file {file} does not exist yet (pii-audit init creates one)")
+    elif file.stat().st_mode & 0o077:
+        values.problem(where + ("file",), f"key file {file} is readable by others; "
+                       f"run: chmod 600 {file}")
     return KeySource(file=file)
 
 

@@ -199,3 +199,11 @@ def test_any_structure_gives_a_config_or_problems_never_a_crash(tmp_path, data):
     assert values.problems or isinstance(config, AuditConfig)
     for line, key, message in values.problems:
         assert line is None and message and "\n" not in message
+
+
+def test_key_file_readable_by_others_is_refused(tmp_path):
+    key_file = tmp_path / "bank.key"
+    key_file.write_text("ab" * 32)
+    key_file.chmod(0o644)
+    issue = only_issue(tmp_path, '[key]\nfile = "bank.key"\n')
+    assert (issue.line, issue.key) == (2, "key.file") and "chmod 600" in issue.message

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from pii_audit.config import DEFAULT_CONFIG_FILE, DEFAULT_KEY_FILE
+from pii_audit.config import DEFAULT_CONFIG_FILE, DEFAULT_KEY_FILE, LedgerSettings
 from pii_audit.errors import ConfigError
 from pii_audit.keys import KEY_ENV, create_key_file, load_key
 
@@ -112,14 +112,14 @@ def _key(directory: Path, use_env_key: bool) -> tuple[bytes, str]:
     return create_key_file(path), f"created {path} (mode 0600; keep it secret, back it up)"
 
 
-def _ledger(url: str, key: bytes) -> str:
-    """Create the empty ledger; say so, or say why it was skipped."""
+def _ledger(settings: LedgerSettings, key: bytes) -> str:
+    """Create the empty ledger; say so (never with its password), or say why it was skipped."""
     try:
         from pii_audit.ledger import Ledger
     except ImportError:  # the ledger lands separately; the lead removes this guard
         return "skipped the ledger: pii_audit.ledger is not installed yet"
-    Ledger.open(url, key).close()
-    return f"created the ledger {url}"
+    Ledger.open(settings.resolve_url(), key).close()
+    return f"created the ledger {settings.url or '$' + str(settings.url_env)}"
 
 
 @click.command()
@@ -145,7 +145,7 @@ def init(directory: Path):
     click.echo(f"created {config_path} (an example: edit it)")
     key, said = _key(directory, use_env_key)
     click.echo(said)
-    click.echo(_ledger(load_config(config_path).ledger.resolve_url(), key))
+    click.echo(_ledger(load_config(config_path).ledger, key))
     click.echo("Next:\n"
                f"  1. edit {config_path}: declare your targets, their owners and schedules\n"
                f"  2. pii-audit config check --config {config_path}\n"
