@@ -7,7 +7,7 @@ import os
 from pathlib import Path
 
 from pii_audit.config import KINDS, Settings, Target
-from pii_audit.config_values import SETTINGS_KEYS, ValueReader
+from pii_audit.config_values import ValueReader
 
 COMMON_KEYS = ("name", "kind", "owner", "department")
 PATH_KEYS = ("paths", "include", "exclude")
