@@ -11,7 +11,9 @@ import sys
 import click
 
 from pii_audit import __version__
+from pii_audit.commands.config import config
 from pii_audit.commands.entities import entities
+from pii_audit.commands.init import init
 from pii_audit.errors import PiiAuditError
 
 EXIT_USAGE = 2
@@ -30,6 +32,8 @@ def cli():
 
 
 cli.add_command(entities)
+cli.add_command(init)
+cli.add_command(config)
 
 
 def main(argv: list[str] | None = None) -> None:
