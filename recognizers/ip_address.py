@@ -52,10 +52,11 @@ class IpAddressRecognizer(ChineseRecognizer):
 
     ENTITY = ENTITY
     PATTERNS = (
-        Pattern("ipv4", r"(?<![0-9A-Za-z.])(" + _IPV4 + r")(?![0-9A-Za-z]|\.[0-9A-Za-z])", 0.6),
+        # "IP" may be glued to the address (登录IP202.96.134.133); other letters may not (v1.2.3.4).
+        Pattern("ipv4", r"(?:(?<![0-9A-Za-z.])|(?<=[Ii][Pp]))(" + _IPV4 + r")(?![0-9A-Za-z]|\.[0-9A-Za-z])", 0.6),
         # Two to seven colons; "10:00:00" is a candidate that ipaddress then rejects. A colon
         # may precede it after a label that is not hex ("ip:2001:db8::1", "ipv6:…").
-        Pattern("ipv6", r"(?:(?<![0-9A-Za-z:.])|(?<=[G-Zg-z]:)|(?<=[Vv]6:))((?:" + _HEX + r"{0,4}:){2,7}(?:" + _IPV4 + "|" + _HEX
+        Pattern("ipv6", r"(?:(?<![0-9A-Za-z:.])|(?<=[G-Zg-z]:)|(?<=[Vv]6:)|(?<=[Ii][Pp]))(?=[0-9A-Fa-f]|::)((?:" + _HEX + r"{0,4}:){2,7}(?:" + _IPV4 + "|" + _HEX
                 + r"{0,4}))(?![0-9A-Za-z:]|\.[0-9A-Za-z])", 0.6),
     )
     MASKED_PATTERNS = (
@@ -65,7 +66,8 @@ class IpAddressRecognizer(ChineseRecognizer):
     )
     CONTEXT = ("ip", "登录地址", "登陆地址", "来源地址", "客户端", "client", "remote", "addr")
     COLUMN_HINTS = ("ip", "ipdz", "dlip", "khdip", "clientip", "remoteip", "loginip", "ipaddr", "sourceip")
-    NEGATIVE_CONTEXT = ("版本", "version", "ver", "build", "oid", "v")
+    # Not "v" or "ver": they occur in "Service", "server" just before real addresses.
+    NEGATIVE_CONTEXT = ("版本", "version", "build", "oid", "/v")
     NEGATIVE_COLUMN_HINTS = ("bbh", "version", "ver")
     PREFILTER = r"\d\.\d{1,3}\.\d{1,3}\.[\d*]|\d\.\*|::|(?:[0-9A-Fa-f]{1,4}:){6}"
     RISK = Risk("C1", False)
