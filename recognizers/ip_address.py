@@ -53,10 +53,10 @@ class IpAddressRecognizer(ChineseRecognizer):
     ENTITY = ENTITY
     PATTERNS = (
         # "IP" may be glued to the address (登录IP202.96.134.133); other letters may not (v1.2.3.4).
-        Pattern("ipv4", r"(?:(?<![0-9A-Za-z.])|(?<=[Ii][Pp]))(" + _IPV4 + r")(?![0-9A-Za-z]|\.[0-9A-Za-z])", 0.6),
+        Pattern("ipv4", r"(?=\d)(?:(?<![0-9A-Za-z.])|(?<=[Ii][Pp]))(" + _IPV4 + r")(?![0-9A-Za-z]|\.[0-9A-Za-z])", 0.6),
         # Two to seven colons; "10:00:00" is a candidate that ipaddress then rejects. A colon
         # may precede it after a label that is not hex ("ip:2001:db8::1", "ipv6:…").
-        Pattern("ipv6", r"(?:(?<![0-9A-Za-z:.])|(?<=[G-Zg-z]:)|(?<=[Vv]6:)|(?<=[Ii][Pp]))(?=[0-9A-Fa-f]|::(?!:))((?:" + _HEX + r"{0,4}:){2,7}(?:" + _IPV4 + "|" + _HEX
+        Pattern("ipv6", r"(?=[0-9A-Fa-f]{0,4}:)(?:(?<![0-9A-Za-z:.])|(?<=[G-Zg-z]:)|(?<=[Vv]6:)|(?<=[Ii][Pp]))(?=[0-9A-Fa-f]|::(?!:))((?:" + _HEX + r"{0,4}:){2,7}(?:" + _IPV4 + "|" + _HEX
                 + r"{0,4}))(?![0-9A-Za-z:]|\.[0-9A-Za-z])", 0.6),
     )
     MASKED_PATTERNS = (
