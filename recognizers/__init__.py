@@ -13,14 +13,34 @@ Adding a recognizer: one module ``cn_<thing>.py`` with ``ENTITY``, ``EXAMPLES`` 
 from __future__ import annotations
 
 from recognizers.base import MASKED_KEY, MIN_SCORE, ChineseRecognizer, Risk, fingerprint
+from recognizers.cn_address import CnAddressRecognizer
 from recognizers.cn_bank_card import CnBankCardRecognizer
+from recognizers.cn_hk_macau_permit import CnHkMacauPermitRecognizer
+from recognizers.cn_landline_phone import CnLandlinePhoneRecognizer
+from recognizers.cn_license_plate import CnLicensePlateRecognizer
 from recognizers.cn_mobile_phone import CnMobilePhoneRecognizer
+from recognizers.cn_passport import CnPassportRecognizer
 from recognizers.cn_resident_id import CnResidentIdRecognizer
+from recognizers.cn_taiwan_permit import CnTaiwanPermitRecognizer
+from recognizers.cn_uscc import CnUsccRecognizer
+from recognizers.email_address import EmailAddressRecognizer
+from recognizers.ip_address import IpAddressRecognizer
+from recognizers.person import PersonRecognizer
 
 ALL_RECOGNIZERS: tuple[type[ChineseRecognizer], ...] = (
     CnResidentIdRecognizer,
     CnBankCardRecognizer,
     CnMobilePhoneRecognizer,
+    CnLandlinePhoneRecognizer,
+    CnPassportRecognizer,
+    CnHkMacauPermitRecognizer,
+    CnTaiwanPermitRecognizer,
+    CnUsccRecognizer,
+    CnLicensePlateRecognizer,
+    EmailAddressRecognizer,
+    IpAddressRecognizer,
+    PersonRecognizer,
+    CnAddressRecognizer,
 )
 
 __all__ = [

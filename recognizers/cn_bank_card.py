@@ -6,6 +6,7 @@ UnionPay range or a known domestic/co-branded BIN; legacy 9xxxx BINs need contex
 
 from __future__ import annotations
 
+import datetime
 import re
 
 from presidio_analyzer import Pattern
@@ -13,6 +14,7 @@ from stdnum import luhn
 
 from recognizers.base import ChineseRecognizer, Risk, mask_middle
 from recognizers.cn_resident_id import is_valid as is_resident_id
+from recognizers.regions import is_known_area
 
 ENTITY = "CN_BANK_CARD"
 EXAMPLES = {
@@ -73,6 +75,19 @@ def issuer_kind(number: str) -> str | None:
     return None
 
 
+def looks_like_resident_id(number: str) -> bool:
+    """Tell whether 18 digits start with a known area code and a birth date, whatever the check.
+
+    >>> looks_like_resident_id("110105194912310021"), looks_like_resident_id("622202123456789012")
+    (True, False)
+    """
+    try:
+        datetime.date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
+    except ValueError:
+        return False
+    return number[6:8] in ("18", "19", "20") and is_known_area(number[:6])
+
+
 def is_valid(number: str) -> bool:
     """Tell whether a number has 15-19 digits, passes Luhn and has a Chinese issuer prefix.
 
@@ -102,11 +117,11 @@ class CnBankCardRecognizer(ChineseRecognizer):
                 0.6),
     )
     CONTEXT = ("卡号", "银行卡", "借记卡", "信用卡", "储蓄卡", "账号", "帐号", "账户", "持卡人", "绑卡",
-               "card", "pan")
+               "card")
     COLUMN_HINTS = ("yhkh", "kh", "zh", "yhzh", "zhh", "khzh", "skzh", "fkzh", "dfzh", "jyzh",
                     "cardno", "card", "acctno", "accno", "pan", "bankcard")
     NEGATIVE_CONTEXT = ("订单", "流水", "交易号", "单号", "序列号", "批次", "order", "serial", "trace",
-                        "imei")
+                        "span", "request", "msgid", "imei", "身份证", "证件号")
     NEGATIVE_COLUMN_HINTS = ("ddh", "lsh", "jylsh", "orderno", "orderid", "serialno", "traceno", "imei")
     PREFILTER = r"\d{15}|\d{4}[ \-]\d{4}[ \-]\d{4}|\d{4}[ \-]?\*\*"
     RISK = Risk("C2", True)  # a financial account: PIPL Art. 28 金融账户
@@ -120,13 +135,19 @@ class CnBankCardRecognizer(ChineseRecognizer):
         number = compact(value)
         if issuer_kind(number) == "legacy":
             return 0.3
-        if len(number) == 18 and is_resident_id(number):
-            return 0.3  # an 18-digit number that is a valid ID number is an ID number
+        if len(number) == 18 and (is_resident_id(number) or looks_like_resident_id(number)):
+            return 0.3  # an 18-digit number shaped like an ID number is an ID number (maybe mistyped)
         return pattern.score
 
     def is_valid_masked(self, value: str) -> bool:
-        """Return True when digits and stars add up to a card's length."""
-        return 15 <= len(compact(value)) <= 19
+        """Return True when digits and stars add up to a card's length, unless the 18 characters
+        start with an area code and no card prefix: that is a masked ID (110105********002X)."""
+        number = compact(value)
+        if not 15 <= len(number) <= 19:
+            return False
+        leading = number.split("*", 1)[0]
+        return not (len(number) == 18 and len(leading) >= 6 and is_known_area(leading[:6])
+                    and issuer_kind(leading) is None)
 
     def normalize(self, value: str) -> str:
         """Return the bare digits."""

@@ -136,6 +136,8 @@ class CnResidentIdRecognizer(ChineseRecognizer):
     def is_valid_masked(self, value: str) -> bool:
         """Return True when the visible leading digits could start an ID number."""
         leading = value.split("*", 1)[0]
+        if len(leading) >= 6:
+            return is_known_area(leading[:6])
         return len(leading) < 2 or leading[:2] in {"11", "12", "13", "14", "15", "21", "22", "23",
                                                    "31", "32", "33", "34", "35", "36", "37", "41",
                                                    "42", "43", "44", "45", "46", "50", "51", "52",

@@ -1,0 +1,269 @@
+"""A labelled synthetic corpus for the accuracy benchmark: values, contexts and hard negatives.
+
+Every value is synthetic: Faker zh_CN (names, addresses, e-mails, mobiles, resident IDs) and
+numbers built with stdnum's check-digit functions. Each sample is a log line, a sentence, or a
+table cell with its column name, and carries its gold spans. A gold span says which entity a
+human auditor would mark there, and whether the value is already masked; ``mode`` says how
+the value appears: ``keyword`` (a keyword nearby), ``column`` (a cell under a named column) or
+``bare`` (no context at all), so recall can be read with and without context.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, field
+
+from faker import Faker
+from stdnum import luhn
+from stdnum.cn import uscc as stdnum_uscc
+from stdnum.iso7064 import mod_11_2
+
+
+@dataclass
+class Sample:
+    """One text with its column context and gold spans ``(entity, start, end, masked)``."""
+
+    text: str
+    context: tuple[str, ...] = ()
+    gold: list[tuple[str, int, int, bool]] = field(default_factory=list)
+    mode: str = "bare"
+    kind: str = ""
+
+
+# (entity, keywords, columns) for values placed in context.
+CONTEXTS = {
+    "CN_RESIDENT_ID": (["身份证号", "证件号码", "公民身份号码"], ["sfzh", "zjhm", "id_card_no"]),
+    "CN_BANK_CARD": (["卡号", "银行卡号", "收款账号"], ["yhkh", "card_no", "skzh"]),
+    "CN_MOBILE_PHONE": (["手机号", "联系电话", "预留手机"], ["sjhm", "mobile", "lxdh"]),
+    "CN_LANDLINE_PHONE": (["座机", "联系电话", "办公电话"], ["gddh", "tel", "dwdh"]),
+    "CN_PASSPORT": (["护照号码", "护照"], ["hzhm", "passport_no"]),
+    "CN_HK_MACAU_PERMIT": (["港澳通行证", "回乡证号", "往来港澳通行证号码"], ["txzh", "hxzh"]),
+    "CN_TAIWAN_PERMIT": (["台胞证号", "台湾居民来往大陆通行证"], ["tbzh"]),
+    "CN_USCC": (["统一社会信用代码", "纳税人识别号"], ["tyshxydm", "nsrsbh"]),
+    "CN_LICENSE_PLATE": (["车牌号", "号牌"], ["cph", "hphm"]),
+    "EMAIL_ADDRESS": (["邮箱", "电子邮箱"], ["email", "dzyx"]),
+    "IP_ADDRESS": (["登录IP", "客户端IP"], ["dlip", "client_ip"]),
+    "PERSON": (["姓名", "户名", "联系人", "收款人"], ["xm", "khxm", "cust_name"]),
+    "CN_ADDRESS": (["家庭住址", "通讯地址", "地址"], ["jtzz", "txdz", "addr"]),
+}
+BINS = ["622202", "622203", "621226", "622848", "623052", "621661", "625908", "621700", "622700",
+        "622262", "622588", "621098", "601382", "436742", "6200", "6250"]
+AREA_CODES = ["010", "020", "021", "022", "023", "024", "025", "027", "028", "029", "0755", "0571",
+              "0512", "0531", "0532", "0551", "0591", "0731", "0871", "0898"]
+PROVINCES = "京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼"
+LETTERS = "ABCDEFGHJKLMNPQRSTUVWXYZ"
+
+
+def _digits(rng: random.Random, n: int) -> str:
+    return "".join(rng.choice("0123456789") for _ in range(n))
+
+
+class Values:
+    """Generators of true values, one method per entity, all synthetic."""
+
+    def __init__(self, rng: random.Random, fake: Faker):
+        self.rng, self.fake = rng, fake
+
+    def CN_RESIDENT_ID(self) -> str:
+        return self.fake.ssn()
+
+    def CN_BANK_CARD(self) -> str:
+        body = self.rng.choice(BINS)
+        body += _digits(self.rng, self.rng.choice([16, 19]) - len(body) - 1)
+        number = body + luhn.calc_check_digit(body)
+        return self.rng.choice([number, number, " ".join(number[i:i + 4] for i in range(0, len(number), 4))])
+
+    def CN_MOBILE_PHONE(self) -> str:
+        number = self.fake.phone_number()
+        return self.rng.choice([number, number, "+86 " + number, f"{number[:3]}-{number[3:7]}-{number[7:]}"])
+
+    def CN_LANDLINE_PHONE(self) -> str:
+        area, sub = self.rng.choice(AREA_CODES), str(self.rng.randint(2, 8)) + _digits(self.rng, 7)
+        return self.rng.choice([f"{area}-{sub}", f"({area}){sub}", f"{area}-{sub}转{self.rng.randint(1, 999)}",
+                                f"{area} {sub[:4]} {sub[4:]}"])
+
+    def CN_PASSPORT(self) -> str:
+        rng = self.rng
+        return rng.choice(["E" + _digits(rng, 8), "E" + rng.choice("ABCDEFGHJKLMN") + _digits(rng, 7),
+                           "G" + _digits(rng, 8), rng.choice(["DE", "SE", "PE"]) + _digits(rng, 7),
+                           "K" + _digits(rng, 8), "MA" + _digits(rng, 7)])
+
+    def CN_HK_MACAU_PERMIT(self) -> str:
+        rng = self.rng
+        return rng.choice([rng.choice("HM") + _digits(rng, 8) + rng.choice(["", "00", "01"]),
+                           "C" + _digits(rng, 8), "C" + rng.choice("ABCDEFGH") + _digits(rng, 7)])
+
+    def CN_TAIWAN_PERMIT(self) -> str:
+        return self.rng.choice([_digits(self.rng, 8), _digits(self.rng, 8), "L" + _digits(self.rng, 8)])
+
+    def CN_USCC(self) -> str:
+        org = _digits(self.rng, 8)
+        # Most codes embed a GB 11714 organisation code with its own check (FORMATS.md §4.2).
+        total = sum(int(c) * w for c, w in zip(org, (3, 7, 9, 10, 5, 8, 4, 2)))
+        org_check = {10: "X", 11: "0"}.get(11 - total % 11, str(11 - total % 11))
+        org += org_check if self.rng.random() < 0.8 else _digits(self.rng, 1)
+        body = self.rng.choice(["91", "92", "93", "12", "52"]) + self.rng.choice(
+            ["110000", "110105", "310115", "440300", "440305", "330106", "510104"]) + org
+        return body + stdnum_uscc.calc_check_digit(body)
+
+    def CN_LICENSE_PLATE(self) -> str:
+        rng = self.rng
+        serial = rng.choice([_digits(rng, 5), rng.choice(LETTERS) + _digits(rng, 4),
+                             rng.choice("DF") + rng.choice(LETTERS) + _digits(rng, 4), _digits(rng, 5) + "D"])
+        return rng.choice(PROVINCES) + rng.choice(LETTERS) + rng.choice(["", "", "·"]) + serial
+
+    def EMAIL_ADDRESS(self) -> str:
+        return self.rng.choice([self.fake.email(), f"{self.rng.randint(10000, 999999999)}@qq.com",
+                                self.fake.user_name() + "@163.com"])
+
+    def IP_ADDRESS(self) -> str:
+        rng = self.rng
+        if rng.random() < 0.2:
+            return f"240e:{rng.randint(1, 0xfff):x}:{rng.randint(1, 0xffff):x}::{rng.randint(1, 0xffff):x}"
+        return f"{rng.choice([36, 58, 101, 113, 119, 120, 183, 202, 221])}.{rng.randint(0, 255)}" \
+               f".{rng.randint(0, 255)}.{rng.randint(1, 254)}"
+
+    def PERSON(self) -> str:
+        return self.fake.name()
+
+    def CN_ADDRESS(self) -> str:
+        return self.fake.address().split(" ")[0]  # Faker appends a postcode after a space
+
+
+# The column a negative's value is stored under when it appears as a table cell.
+NEGATIVE_COLUMNS = {"order_no": "ddh", "serial": "jylsh", "amount": "jyje", "amount_fen": "jyje",
+                    "bad_id": "sfzh", "bad_card": "yhkh", "imei": "imei", "version": "bbh",
+                    "bad_uscc": "ywbh"}
+
+
+def _bad_id(rng: random.Random, fake: Faker) -> str:
+    """Return an ID with a wrong check character, or a valid checksum on an impossible date."""
+    number = fake.ssn()
+    if rng.random() < 0.5:
+        return number[:17] + rng.choice([c for c in "0123456789X" if c != number[17]])
+    body = number[:6] + rng.choice(["19900230", "19871301", "20991231", "19450032"]) + number[14:17]
+    return body + mod_11_2.calc_check_digit(body)
+
+
+def _bad_card(rng: random.Random) -> str:
+    body = rng.choice(BINS) + _digits(rng, 12)
+    return body + str((int(luhn.calc_check_digit(body)) + rng.randint(1, 9)) % 10)
+
+
+def negatives(rng: random.Random, fake: Faker) -> list[tuple[str, str]]:
+    """Return hard negatives as ``(kind, text)``: nothing in them is personal data."""
+    version = ".".join(str(rng.randint(0, 20)) for _ in range(4))
+    date = f"20{rng.randint(15, 25)}{rng.randint(1, 12):02d}{rng.randint(1, 28):02d}"
+    imei = rng.choice(["86", "35"]) + _digits(rng, 12)
+    return [
+        ("order_no", f"订单号：{date}{_digits(rng, rng.choice([6, 8, 10, 12]))}"),
+        ("serial", f"流水号={_digits(rng, rng.choice([16, 18, 19, 20, 22]))}"),
+        ("trace_id", f"traceId={_digits(rng, 19)} spanId={_digits(rng, 16)}"),
+        ("timestamp_ms", f"ts={rng.randint(1_500_000_000_000, 1_800_000_000_000)} cost={rng.randint(1, 999)}ms"),
+        ("amount", f"交易金额：{rng.randint(1, 10**7)}.{rng.randint(0, 99):02d}元"),
+        ("amount_fen", f"金额(分)：{rng.choice(['138', '139', '186'])}{_digits(rng, 8)}"),
+        ("bad_id", f"身份证号：{_bad_id(rng, fake)}"),
+        ("bad_card", f"卡号：{_bad_card(rng)}"),
+        ("imei", f"IMEI：{imei}{luhn.calc_check_digit(imei)}"),
+        ("version", rng.choice([f"版本号：{version}", f"version {version}", f"app/v{version}"])),
+        ("error_code", f"错误码：E{_digits(rng, 8)}"),
+        ("private_ip", f"连接数据库 10.{rng.randint(0, 255)}.{rng.randint(0, 255)}.{rng.randint(1, 254)}:3306 成功"),
+        ("not_address", rng.choice(["地址：未知", "MAC地址：00-1A-2B-3C-4D-5E", "地址：同上", "IP地址：获取失败"])),
+        ("not_email", rng.choice(["icon@2x.png", "user@localhost", "@Override", "com.bank.Foo@1a2b3c"])),
+        ("bad_uscc", f"业务编号：{rng.choice(['91', '92'])}110105{_digits(rng, 9)}I"),
+        ("bank_hotline", rng.choice(["客服电话：95588", "服务热线：400-810-8888", "热线 800-820-8820"])),
+        ("not_person", rng.choice(["联系人：暂无", "收款人：中国银行股份有限公司", "持卡人：本人",
+                                   "户名：北京某某科技有限公司", "姓名：未填写"])),
+        ("short_numbers", f"线程[pool-{rng.randint(1, 9)}-thread-{rng.randint(1, 99)}] 第{rng.randint(1, 999)}页，"
+                          f"共{rng.randint(1, 99999)}条"),
+    ]
+
+
+def masked_values(rng: random.Random, fake: Faker) -> list[tuple[str, str, tuple[str, ...], str]]:
+    """Return already-masked values as ``(entity, prefix, context, value)``."""
+    number = fake.phone_number()
+    ssn = fake.ssn()
+    card = rng.choice(BINS)[:6].ljust(6, "0")
+    surname = fake.last_name()
+    return [
+        ("CN_MOBILE_PHONE", "手机号：", (), number[:3] + "****" + number[7:]),
+        ("CN_RESIDENT_ID", "身份证号：", (), ssn[:6] + "********" + ssn[14:]),
+        ("CN_BANK_CARD", "卡号：", (), rng.choice([f"{card[:4]} **** **** {_digits(rng, 4)}",
+                                                  card + "*********" + _digits(rng, 4)])),
+        ("EMAIL_ADDRESS", "邮箱：", (), rng.choice("abcxyz") + "***@163.com"),
+        ("CN_LANDLINE_PHONE", "座机：", (), rng.choice(["0755", "0571", "010"]) + "****" + _digits(rng, 4)),
+        ("CN_PASSPORT", "护照号码：", (), "E****" + _digits(rng, 4)),
+        ("PERSON", "", ("khxm",), surname + "*" * rng.randint(1, 2)),
+        ("PERSON", "户名：", (), surname + "**"),
+        ("CN_ADDRESS", "家庭住址：", (), rng.choice(["北京市海淀区", "广东省深圳市南山区", "上海市浦东新区"]) + "****"),
+    ]
+
+
+class CorpusBuilder:
+    """Build samples: values in keyword, column and bare contexts; negatives; masked values."""
+
+    SUFFIXES = ["，处理成功", " ", "。", "|status=0", ""]
+    GLUED = ["已登记", "办理业务"]  # numbers glued to Chinese on both sides
+
+    def __init__(self, seed: int):
+        self.rng = random.Random(seed)
+        self.fake = Faker("zh_CN")
+        self.fake.seed_instance(seed)
+        self.values = Values(self.rng, self.fake)
+
+    def _prefix(self) -> str:
+        rng = self.rng
+        return (f"2024-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d} {rng.randint(0, 23):02d}:"
+                f"{rng.randint(0, 59):02d}:{rng.randint(0, 59):02d},{rng.randint(0, 999):03d} INFO "
+                f"[http-nio-8080-exec-{rng.randint(1, 200)}] c.b.{rng.choice(['Acct', 'Cust', 'Pay'])}Service - ")
+
+    def _place(self, before: str, value: str, after: str) -> tuple[str, int, int]:
+        return before + value + after, len(before), len(before) + len(value)
+
+    def positive(self, entity: str) -> Sample:
+        """Return one true value of ``entity`` in a keyword, column or bare context."""
+        value = getattr(self.values, entity)()
+        keywords, columns = CONTEXTS[entity]
+        roll = self.rng.random()
+        if roll < 0.25:
+            return Sample(value, (self.rng.choice(columns),), [(entity, 0, len(value), False)], "column")
+        after = self.rng.choice(self.SUFFIXES + self.GLUED)
+        if roll < 0.85:
+            glue = self.rng.choice(["：", ":", " ", "=", ""])
+            before = self._prefix() + self.rng.choice(["客户", "", "更新"]) + self.rng.choice(keywords) + glue
+            mode = "keyword"
+        else:
+            before, after, mode = self._prefix() + "处理请求 ", " 完成", "bare"
+        text, start, end = self._place(before, value, after)
+        return Sample(text, (), [(entity, start, end, False)], mode, entity)
+
+    def negative(self) -> Sample:
+        """Return one hard negative, in a log line or as a cell under an unrelated column."""
+        kind, text = self.rng.choice(negatives(self.rng, self.fake))
+        if kind in NEGATIVE_COLUMNS and self.rng.random() < 0.2:
+            value = text.split("：")[-1].split("=")[-1]
+            return Sample(value, (NEGATIVE_COLUMNS[kind],), [], "column", kind)
+        return Sample(self._prefix() + text, (), [], "keyword", kind)
+
+    def masked(self) -> Sample:
+        """Return one already-masked value; finding it as plaintext is a false positive."""
+        entity, prefix, context, value = self.rng.choice(masked_values(self.rng, self.fake))
+        before = self._prefix() + prefix if prefix else ""
+        text, start, end = self._place(before, value, "，" if prefix else "")
+        return Sample(text, context, [(entity, start, end, True)], "masked", entity)
+
+
+def build_corpus(seed: int, size: int) -> list[Sample]:
+    """Return ``size`` samples: 60 % true values (equal per entity), 30 % hard negatives, 10 % masked."""
+    builder = CorpusBuilder(seed)
+    entities = list(CONTEXTS)
+    samples = []
+    for i in range(size):
+        roll = builder.rng.random()
+        if roll < 0.6:
+            samples.append(builder.positive(entities[i % len(entities)]))
+        elif roll < 0.9:
+            samples.append(builder.negative())
+        else:
+            samples.append(builder.masked())
+    return samples

@@ -1,0 +1,92 @@
+"""IPv4 and IPv6 addresses; public ones are personal data in login logs, private ones rarely.
+
+Rules: FORMATS.md §5.10. Candidates are confirmed by ``ipaddress``. Private, loopback,
+link-local and reserved addresses are infrastructure, so they need context (登录IP, a column
+such as dlip); a version string such as ``版本 1.2.3.4`` is pushed down by negative context.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+
+from presidio_analyzer import Pattern
+
+from recognizers.base import ChineseRecognizer, Risk
+
+ENTITY = "IP_ADDRESS"
+EXAMPLES = {
+    "valid": ["202.96.134.133", "8.8.8.8", "2001:4860:4860::8888", "240e:1:2:3:4:5:6:7",
+              "192.168.1.10", "::ffff:202.96.134.133"],
+    "invalid": ["256.1.1.1", "1.2.3", "10:00:00", "1.2.3.4.5", "2001:db8:::1", "01.2.3.4"],
+}
+
+_OCTET = r"(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)"
+_IPV4 = _OCTET + r"(?:\." + _OCTET + "){3}"
+_HEX = "[0-9A-Fa-f]"
+
+
+def parse(address: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    """Return the address, or None when it is not one.
+
+    >>> parse("10:00:00") is None, str(parse("2001:DB8::1"))
+    (True, '2001:db8::1')
+    """
+    try:
+        return ipaddress.ip_address(address)
+    except ValueError:
+        return None
+
+
+def is_public(address: str) -> bool:
+    """Tell whether an address is globally routable (a subscriber's, not a server room's).
+
+    >>> is_public("202.96.134.133"), is_public("192.168.1.10"), is_public("::1")
+    (True, False, False)
+    """
+    parsed = parse(address)
+    return parsed is not None and parsed.is_global and not parsed.is_multicast
+
+
+class IpAddressRecognizer(ChineseRecognizer):
+    """IPv4 and IPv6 addresses (IP地址)."""
+
+    ENTITY = ENTITY
+    PATTERNS = (
+        # "IP" may be glued to the address (登录IP202.96.134.133); other letters may not (v1.2.3.4).
+        Pattern("ipv4", r"(?=\d)(?:(?<![0-9A-Za-z.])|(?<=[Ii][Pp]))(" + _IPV4 + r")(?![0-9A-Za-z]|\.[0-9A-Za-z])", 0.6),
+        # Two to seven colons; "10:00:00" is a candidate that ipaddress then rejects. A colon
+        # may precede it after a label that is not hex ("ip:2001:db8::1", "ipv6:…").
+        Pattern("ipv6", r"(?=[0-9A-Fa-f]{0,4}:)(?:(?<![0-9A-Za-z:.])|(?<=[G-Zg-z]:)|(?<=[Vv]6:)|(?<=[Ii][Pp]))(?=[0-9A-Fa-f]|::(?!:))((?:" + _HEX + r"{0,4}:){2,7}(?:" + _IPV4 + "|" + _HEX
+                + r"{0,4}))(?![0-9A-Za-z:]|\.[0-9A-Za-z])", 0.6),
+    )
+    MASKED_PATTERNS = (
+        Pattern("ipv4_masked", r"(?<![0-9A-Za-z.*])(" + _OCTET + r"\." + r"(?:" + _OCTET + r"|\*{1,3})"
+                + r"\.(?:\*{1,3}\.\*{1,3}|\*{1,3}\." + _OCTET + r"|" + _OCTET + r"\.\*{1,3}))"
+                + r"(?![0-9A-Za-z*]|\.[0-9A-Za-z*])", 0.4),
+    )
+    CONTEXT = ("ip", "登录地址", "登陆地址", "来源地址", "客户端", "client", "remote", "addr")
+    COLUMN_HINTS = ("ip", "ipdz", "dlip", "khdip", "clientip", "remoteip", "loginip", "ipaddr", "sourceip")
+    # Not "v" or "ver": they occur in "Service", "server" just before real addresses.
+    NEGATIVE_CONTEXT = ("版本", "version", "build", "oid", "/v")
+    NEGATIVE_COLUMN_HINTS = ("bbh", "version", "ver")
+    PREFILTER = r"\d\.\d{1,3}\.\d{1,3}\.[\d*]|\d\.\*|::|(?:[0-9A-Fa-f]{1,4}:){6}"
+    RISK = Risk("C1", False)
+
+    def validate_result(self, pattern_text: str) -> bool:
+        """Return True for an address ``ipaddress`` accepts; ``a::b`` (no digit) is a C++ name."""
+        return parse(pattern_text) is not None and any(c.isdigit() for c in pattern_text)
+
+    def base_score(self, value: str, pattern: Pattern) -> float:
+        """Ask for context for private, loopback and reserved addresses."""
+        return pattern.score if is_public(value) else 0.3
+
+    def normalize(self, value: str) -> str:
+        """Return the canonical (compressed, lower-case) form."""
+        return str(parse(value))
+
+    def mask(self, value: str) -> str:
+        """Hide the host part: 202.96.*.* or 2001:4860:*."""
+        parsed = parse(value)
+        if isinstance(parsed, ipaddress.IPv4Address):
+            return ".".join(str(parsed).split(".")[:2]) + ".*.*"
+        return ":".join(parsed.exploded.split(":")[:2]) + ":*"

@@ -1,0 +1,98 @@
+"""Chinese personal names, best effort: a surname, one or two more characters, and context.
+
+Rules: FORMATS.md §5.11. Two- to four-character strings that start with a surname are
+everywhere in Chinese text, so a name is found only right after a keyword (姓名：张三) or as a
+whole cell, which then needs a column that says "name" (xm, khxm) to be reported.
+"""
+
+from __future__ import annotations
+
+import functools
+from importlib import resources
+
+from presidio_analyzer import Pattern
+
+from recognizers.base import ChineseRecognizer, Risk
+
+ENTITY = "PERSON"
+EXAMPLES = {
+    "valid": ["张三", "王小明", "欧阳娜娜", "司马懿", "阿卜杜拉·艾买提"],
+    "invalid": ["张某", "李先生", "王某某", "中国银行", "123"],
+}
+
+KEYWORDS = ("姓名", "户名", "联系人", "持卡人", "收款人", "付款人", "开户人", "客户姓名", "法定代表人",
+            "借款人", "申请人", "投保人", "被保险人", "经办人", "紧急联系人", "收件人", "账户名")
+# Words that make a "name" a title or an anonymised form: 张先生, 王某.
+NOT_NAMES = ("某", "先生", "女士", "小姐", "老师", "经理", "总", "行长", "主任", "同学", "师傅")
+
+
+@functools.lru_cache(maxsize=1)
+def surnames() -> tuple[str, str]:
+    """Return the single-character surnames as one string, and a regex of the compound ones."""
+    text = resources.files("recognizers").joinpath("data/surnames.txt").read_text("utf-8")
+    names = [line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#")]
+    single = "".join(n for n in names if len(n) == 1)
+    compound = "|".join(n for n in names if len(n) == 2)
+    return single, compound
+
+
+def _name_regex() -> str:
+    single, compound = surnames()
+    han = r"[\u4e00-\u9fa5]"
+    return (f"(?:{compound}|[{single}]){han}{{1,2}}"  # 张三, 王小明, 欧阳娜娜
+            f"|{han}{{1,8}}·{han}{{1,8}}")  # 阿卜杜拉·艾买提
+
+
+def _masked_regex() -> str:
+    single, compound = surnames()
+    return f"(?:{compound}|[{single}])\\*{{1,3}}"
+
+
+def is_valid(name: str) -> bool:
+    """Tell whether a name is not a title or an anonymised form.
+
+    >>> is_valid("张三"), is_valid("张某"), is_valid("李先生")
+    (True, False, False)
+    """
+    return not any(word in name[1:] for word in NOT_NAMES)
+
+
+_KEYWORD_RE = "(?:" + "|".join(KEYWORDS) + ")"
+_AFTER_KEYWORD = r"(?:[:：=\s]|为|是)*"
+
+
+class PersonRecognizer(ChineseRecognizer):
+    """Chinese personal names (姓名), after a keyword or in a name column."""
+
+    ENTITY = ENTITY
+    PATTERNS = (
+        Pattern("person_keyword", _KEYWORD_RE + _AFTER_KEYWORD + "(" + _name_regex()
+                + r")(?![\u4e00-\u9fa5*])", 0.6),
+        Pattern("person_cell", r"^\s*(" + _name_regex() + r")\s*$", 0.3),
+    )
+    MASKED_PATTERNS = (
+        Pattern("person_keyword_masked", _KEYWORD_RE + _AFTER_KEYWORD + "(" + _masked_regex()
+                + r")(?![\u4e00-\u9fa5*])", 0.6),
+        Pattern("person_cell_masked", r"^\s*(" + _masked_regex() + r")\s*$", 0.3),
+    )
+    CONTEXT = KEYWORDS + ("name",)
+    COLUMN_HINTS = ("xm", "khxm", "khmc", "hm", "zhmc", "ckrxm", "skrxm", "fkrxm", "lxr", "fddbr",
+                    "cyrxm", "name", "custname", "acctname", "username", "realname", "fullname")
+    NEGATIVE_COLUMN_HINTS = ("jgmc", "dwmc", "gsmc", "yhmc", "company", "branch", "product")
+    PREFILTER = (_KEYWORD_RE + r"|(?:^|\n)\s*[\u4e00-\u9fa5·]{2,17}\s*(?:$|\n)"
+                 r"|(?:^|\n)\s*[\u4e00-\u9fa5]{1,2}\*")
+    RISK = Risk("C2", False)
+
+    def validate_result(self, pattern_text: str) -> bool:
+        """Return True unless the name is a title or anonymised."""
+        return is_valid(pattern_text)
+
+    def normalize(self, value: str) -> str:
+        """Return the name as written."""
+        return value.strip()
+
+    def mask(self, value: str) -> str:
+        """Keep the surname: 张*, 王**, 欧阳*."""
+        _, compound = surnames()
+        keep = 2 if value[:2] in compound.split("|") else 1
+        return value[:keep] + "*" * (len(value) - keep)

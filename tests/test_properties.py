@@ -1,0 +1,95 @@
+"""Property tests: validators never crash, every generated valid value is found, and each
+recognizer's PREFILTER matches wherever the recognizer finds something (the detector relies on it)."""
+
+from __future__ import annotations
+
+import re
+import sys
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from stdnum import luhn
+from stdnum.cn import uscc as stdnum_uscc
+from stdnum.iso7064 import mod_11_2
+
+from recognizers import ALL_RECOGNIZERS
+from recognizers.base import to_halfwidth
+from recognizers.cn_bank_card import CnBankCardRecognizer
+from recognizers.cn_mobile_phone import CnMobilePhoneRecognizer
+from recognizers.cn_resident_id import CnResidentIdRecognizer
+from recognizers.cn_uscc import CnUsccRecognizer
+
+SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+RECOGNIZERS = [cls() for cls in ALL_RECOGNIZERS]
+VALIDATORS = [sys.modules[cls.__module__] for cls in ALL_RECOGNIZERS]
+
+
+def spans(recognizer, text, context=()):
+    """Return the reported spans of one recognizer, as the AnalyzerEngine would score them."""
+    results = recognizer.enhance_using_context(text, recognizer.analyze(text, None), [], None, list(context))
+    return {(r.start, r.end) for r in results if r.score >= 0.5}
+
+
+@SETTINGS
+@given(st.text(alphabet="0123456789 -*Xx+()", max_size=60))
+def test_random_digit_strings_never_crash(text):
+    for recognizer in RECOGNIZERS:
+        spans(recognizer, text, ["sfzh"])
+    for module in VALIDATORS:
+        if hasattr(module, "is_valid"):
+            module.is_valid(text)
+
+
+@SETTINGS
+@given(st.dates(min_value=__import__("datetime").date(1900, 1, 1), max_value=__import__("datetime").date(2020, 12, 31)),
+       st.sampled_from(["110105", "310101", "440305", "620102", "810000", "830000", "110103"]),
+       st.integers(0, 999), st.sampled_from(["身份证号", "客户", "id=", ""]))
+def test_every_valid_resident_id_is_found(born, area, order, prefix):
+    body = f"{area}{born:%Y%m%d}{order:03d}"
+    number = body + mod_11_2.calc_check_digit(body)
+    text = f"{prefix}{number}。"
+    assert (len(prefix), len(prefix) + 18) in spans(CnResidentIdRecognizer(), text)
+
+
+@SETTINGS
+@given(st.sampled_from(["622202", "621700", "622848", "625908", "6200", "601382", "436742"]),
+       st.integers(16, 19), st.randoms(use_true_random=False))
+def test_every_valid_card_is_found(bin_, length, rng):
+    body = bin_ + "".join(rng.choice("0123456789") for _ in range(length - len(bin_) - 1))
+    number = body + luhn.calc_check_digit(body)
+    if len(number) == 18 and CnBankCardRecognizer().base_score(number, CnBankCardRecognizer.PATTERNS[0]) < 0.5:
+        return  # an 18-digit number shaped like an ID number asks for context by design
+    assert (2, 2 + length) in spans(CnBankCardRecognizer(), f"卡号{number}，")
+
+
+@SETTINGS
+@given(st.sampled_from(["130", "138", "145", "147", "149", "150", "166", "172", "177", "188", "191", "199"]),
+       st.integers(0, 99_999_999))
+def test_every_valid_mobile_is_found(segment, subscriber):
+    number = f"{segment}{subscriber:08d}"
+    if len(set(number[3:])) == 1:
+        return  # placeholders (13800000000) ask for context by design
+    assert (4, 15) in spans(CnMobilePhoneRecognizer(), f"客户手机{number}已登记")
+
+
+@SETTINGS
+@given(st.sampled_from(["91", "92", "12", "52"]), st.sampled_from(["110000", "110105", "440300", "310115"]),
+       st.text(alphabet="0123456789", min_size=9, max_size=9))
+def test_every_valid_uscc_is_found_with_context(head, region, org):
+    body = head + region + org
+    code = body + stdnum_uscc.calc_check_digit(body)
+    assert (9, 27) in spans(CnUsccRecognizer(), f"统一社会信用代码：{code}")
+
+
+EXAMPLES = [v for cls in ALL_RECOGNIZERS for v in sys.modules[cls.__module__].EXAMPLES["valid"]]
+NOISE = st.one_of(st.text(alphabet="0123456789 :：,，.-*@Xx京A号市区姓名地址手机电话\n", max_size=12),
+                  st.just("2024-01-01 10:00:00,123"))
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.one_of(st.sampled_from(EXAMPLES), NOISE), min_size=1, max_size=5))
+def test_prefilter_matches_wherever_a_recognizer_finds_something(parts):
+    text = "".join(parts)
+    for recognizer in RECOGNIZERS:
+        if recognizer.analyze(text, None):
+            assert re.search(recognizer.PREFILTER, to_halfwidth(text)), type(recognizer).__name__
