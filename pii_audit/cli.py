@@ -12,6 +12,7 @@ import click
 
 from pii_audit import __version__
 from pii_audit.commands.entities import entities
+from pii_audit.commands.scan import scan
 from pii_audit.errors import PiiAuditError
 
 EXIT_USAGE = 2
@@ -30,6 +31,7 @@ def cli():
 
 
 cli.add_command(entities)
+cli.add_command(scan)
 
 
 def main(argv: list[str] | None = None) -> None:
