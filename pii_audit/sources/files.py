@@ -13,6 +13,7 @@ stream ``app.log``, which is the container a person remediates.
 from __future__ import annotations
 
 import codecs
+import functools
 import gzip
 import os
 import re
@@ -21,8 +22,10 @@ from dataclasses import dataclass
 from typing import BinaryIO, Iterator
 
 from pii_audit.models import Chunk
+from pii_audit.screen import ByteScreen
 from pii_audit.sources import SPREADSHEET_SUFFIXES, ScanOptions, TargetCoverage, is_sqlite_file
 from pii_audit.sources.walk import os_reason, walk_target
+from recognizers import ALL_RECOGNIZERS
 
 BLOCK = 1 << 20  # bytes read at a time; chunks hold about this many bytes of whole lines
 LINE_LIMIT = 1 << 20  # a line longer than this is read in pieces
@@ -214,7 +217,7 @@ class _UnitReader:
         while True:
             cut = buf.rfind(b"\n") + 1
             if cut:
-                yield self._lines(buf[:cut])
+                yield from self._lines(buf[:cut])
                 buf = buf[cut:]
             elif len(buf) >= LINE_LIMIT:
                 buf = yield from self._long_line(raw, buf)
@@ -224,7 +227,7 @@ class _UnitReader:
                 break
             buf = buf + data if buf else data
         if buf:
-            yield self._lines(buf)
+            yield from self._lines(buf)
 
     def _read(self, raw: BinaryIO) -> bytes:
         data = raw.read(BLOCK)
@@ -258,11 +261,20 @@ class _UnitReader:
         self.replaced = True
         return data.decode(self.encoding, "replace")
 
-    def _lines(self, data: bytes) -> Chunk:
-        chunk = Chunk(self._decode(data), {"path": self.unit.path, "line": self.line},
-                      self.unit.stream, multiline=True)
+    def _lines(self, data: bytes) -> Iterator[Chunk]:
+        """Yield a block of whole lines: its candidate lines one by one, or all of it as one chunk."""
+        screen = _screen(self.encoding)
+        if screen is None:
+            yield Chunk(self._decode(data), {"path": self.unit.path, "line": self.line},
+                        self.unit.stream, multiline=True)
+        else:
+            counted, line = 0, self.line
+            for start, end in screen.lines(data):
+                line += data.count(b"\n", counted, start)
+                counted = start
+                yield Chunk(self._decode(data[start:end]).rstrip("\r"),
+                            {"path": self.unit.path, "line": line}, self.unit.stream)
         self.line += data.count(b"\n") + (not data.endswith(b"\n"))
-        return chunk
 
     def _long_line(self, raw: BinaryIO, buf: bytes):
         """Yield pieces of one long line; return the bytes read past its end."""
@@ -284,6 +296,12 @@ class _UnitReader:
         self.replaced = self.replaced or "\ufffd" in text
         location = {"path": self.unit.path, "line": self.line, "offset": offset}
         return Chunk(text, location, self.unit.stream)
+
+
+@functools.lru_cache(maxsize=4)
+def _screen(encoding: str) -> ByteScreen | None:
+    """Return the byte screen for every recognizer in this encoding, or None to decode everything."""
+    return ByteScreen.for_recognizers(ALL_RECOGNIZERS, encoding)
 
 
 def _safe_cut(text: str) -> int:
