@@ -161,8 +161,10 @@ def read_unit(unit: TextUnit, options: ScanOptions, coverage: TargetCoverage) ->
             yield from reader.chunks(_opened(handle, unit, options))
     except EOFError:
         coverage.problem(unit.path, f"truncated gzip file: read up to line {reader.line}", unit.stream)
-    except zlib.error:
+    except (zlib.error, gzip.BadGzipFile):
         coverage.problem(unit.path, f"corrupt gzip data after line {reader.line}", unit.stream)
+    except GzipBombError as error:
+        coverage.problem(unit.path, str(error), unit.stream)
     except OSError as error:
         coverage.problem(unit.path, os_reason(error), unit.stream)
     finally:
@@ -175,7 +177,7 @@ def read_unit(unit: TextUnit, options: ScanOptions, coverage: TargetCoverage) ->
 
 def _opened(handle: BinaryIO, unit: TextUnit, options: ScanOptions) -> BinaryIO:
     if unit.gzip:
-        return _Capped(gzip.GzipFile(fileobj=handle, mode="rb"), options.max_gzip_bytes)
+        return _Capped(_Gunzip(gzip.GzipFile(fileobj=handle, mode="rb")), options.max_gzip_bytes)
     handle.seek(unit.start)
     return _Capped(handle, None if unit.end is None else unit.end - unit.start, strict=False)
 
@@ -199,6 +201,28 @@ class _Capped:
             raise GzipBombError(f"inflates beyond {self.left} bytes (a gzip bomb?); stopped there")
         self.left -= len(data)
         return data
+
+
+class _Gunzip:
+    """Read a gzip stream so that the data before a truncation is returned before its EOFError."""
+
+    def __init__(self, stream: gzip.GzipFile):
+        self.stream, self.error = stream, None
+
+    def read(self, size: int) -> bytes:
+        """Read up to ``size`` inflated bytes; raise a pending EOFError once they are returned."""
+        if self.error is not None:
+            raise self.error
+        parts, got = [], 0
+        try:
+            while got < size and (data := self.stream.read1(size - got)):
+                parts.append(data)
+                got += len(data)
+        except EOFError as error:
+            if not parts:
+                raise
+            self.error = error
+        return b"".join(parts)
 
 
 class _UnitReader:
