@@ -69,13 +69,17 @@ def generate(path: Path, megabytes: int) -> None:
 
 
 def run_measured(argv: list[str], env: dict | None = None) -> tuple[float, int, int]:
-    """Run a command; return its wall seconds, peak RSS of its process tree (bytes) and exit code."""
+    """Run a command; return its wall seconds, peak RSS of its process tree (bytes) and exit code.
+
+    Output goes to a file, not /dev/null: GNU grep stops at the first match when it sees /dev/null.
+    """
     start = time.perf_counter()
-    process = subprocess.Popen(argv, stdout=subprocess.DEVNULL, env=env)
-    peak = 0
-    while process.poll() is None:
-        peak = max(peak, tree_rss(process.pid))
-        time.sleep(0.02)
+    with open(OUT.parent / "command.out", "wb") as sink:
+        process = subprocess.Popen(argv, stdout=sink, env=env)
+        peak = 0
+        while process.poll() is None:
+            peak = max(peak, tree_rss(process.pid))
+            time.sleep(0.02)
     return time.perf_counter() - start, peak, process.returncode
 
 
@@ -113,7 +117,7 @@ def main() -> None:
     """Generate the corpus and print the figures."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--mb", type=int, default=200)
-    parser.add_argument("--jobs", type=int, nargs="+", default=[1, 2])
+    parser.add_argument("--jobs", type=int, nargs="*", default=[1, 2], help="none: baselines only")
     args = parser.parse_args()
     path = OUT / "app.log"
     generate(path, args.mb)
