@@ -24,6 +24,7 @@ from typing import BinaryIO, Iterator
 from pii_audit.models import Chunk
 from pii_audit.screen import ByteScreen
 from pii_audit.sources import SPREADSHEET_SUFFIXES, ScanOptions, TargetCoverage, is_sqlite_file
+from pii_audit.sources.streams import Capped, Gunzip, GzipBombError
 from pii_audit.sources.walk import os_reason, walk_target
 from recognizers import ALL_RECOGNIZERS
 
@@ -177,52 +178,9 @@ def read_unit(unit: TextUnit, options: ScanOptions, coverage: TargetCoverage) ->
 
 def _opened(handle: BinaryIO, unit: TextUnit, options: ScanOptions) -> BinaryIO:
     if unit.gzip:
-        return _Capped(_Gunzip(gzip.GzipFile(fileobj=handle, mode="rb")), options.max_gzip_bytes)
+        return Capped(Gunzip(gzip.GzipFile(fileobj=handle, mode="rb")), options.max_gzip_bytes)
     handle.seek(unit.start)
-    return _Capped(handle, None if unit.end is None else unit.end - unit.start, strict=False)
-
-
-class GzipBombError(OSError):
-    """A gzip file inflates beyond ``ScanOptions.max_gzip_bytes``."""
-
-
-class _Capped:
-    """A binary stream that returns at most ``limit`` bytes; past it, ``strict`` raises."""
-
-    def __init__(self, stream: BinaryIO, limit: int | None, strict: bool = True):
-        self.stream, self.left, self.strict = stream, limit, strict
-
-    def read(self, size: int) -> bytes:
-        """Read up to ``size`` bytes within the limit."""
-        if self.left is None:
-            return self.stream.read(size)
-        data = self.stream.read(min(size, self.left) if not self.strict else size)
-        if len(data) > self.left:
-            raise GzipBombError(f"inflates beyond {self.left} bytes (a gzip bomb?); stopped there")
-        self.left -= len(data)
-        return data
-
-
-class _Gunzip:
-    """Read a gzip stream so that the data before a truncation is returned before its EOFError."""
-
-    def __init__(self, stream: gzip.GzipFile):
-        self.stream, self.error = stream, None
-
-    def read(self, size: int) -> bytes:
-        """Read up to ``size`` inflated bytes; raise a pending EOFError once they are returned."""
-        if self.error is not None:
-            raise self.error
-        parts, got = [], 0
-        try:
-            while got < size and (data := self.stream.read1(size - got)):
-                parts.append(data)
-                got += len(data)
-        except EOFError as error:
-            if not parts:
-                raise
-            self.error = error
-        return b"".join(parts)
+    return Capped(handle, None if unit.end is None else unit.end - unit.start, strict=False)
 
 
 class _UnitReader:
