@@ -14,6 +14,7 @@ from pii_audit import __version__
 from pii_audit.commands.config import config
 from pii_audit.commands.entities import entities
 from pii_audit.commands.init import init
+from pii_audit.commands.scan import scan
 from pii_audit.errors import PiiAuditError
 
 EXIT_USAGE = 2
@@ -34,6 +35,7 @@ def cli():
 cli.add_command(entities)
 cli.add_command(init)
 cli.add_command(config)
+cli.add_command(scan)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -81,6 +81,9 @@ class TargetCoverage:
     cells: int = 0
     containers: dict[str, ContainerCoverage] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
+    # Parts skipped on purpose or read with a caveat (a binary file, replaced bytes, an empty
+    # file): shown in the summary, but they do not make the target incomplete.
+    notices: list[Problem] = field(default_factory=list)
 
     def container(self, name: str, unit: str, sampled: bool = False) -> ContainerCoverage:
         """Return the coverage record of a container, creating it on first use."""
@@ -94,6 +97,10 @@ class TargetCoverage:
         self.problems.append(Problem(where, reason, container))
         if container is not None:
             self.container(container, "rows").complete = False
+
+    def notice(self, where: str, reason: str, container: str | None = None) -> None:
+        """Record a part skipped on purpose or read with a caveat; the target stays complete."""
+        self.notices.append(Problem(where, reason, container))
 
     @property
     def complete(self) -> bool:

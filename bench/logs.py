@@ -1,0 +1,144 @@
+"""Speed of `pii-audit scan` on >= 200 MB of synthetic Chinese logs, against Presidio and grep.
+
+Usage:  /tmp/v/bin/python bench/logs.py [--mb 200] [--jobs 1 2]
+
+Writes bench/out/logs/app.log once (kept between runs; synthetic values only), then prints:
+  * pii-audit scan --jobs N: MB/s, seconds, peak RSS of the process tree (polled every 20 ms);
+  * Presidio's AnalyzerEngine (recognizers.build_analyzer()) on a sample of the same lines,
+    extrapolated to the whole file (target: scan >= 50x faster);
+  * grep -P -o with a candidate pattern under LC_ALL=C over the same file (the speed limit;
+    target: scan --jobs 1 within 4x of it).
+Figures are noisy when other work runs on the machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
+
+from tests_corpus import card, mobile, resident_id  # noqa: E402
+
+OUT = ROOT / "bench" / "out" / "logs"
+GREP_PATTERN = r"\d{15}|1\d{2}[ \-]?[\d*]{4}[ \-]?\d{4}|\d{4}[ \-]\d{4}[ \-]\d{4}"
+CLASSES = ["c.b.core.account.AccountService", "c.b.pay.TransferController", "c.b.loan.CreditCheck",
+           "c.b.gateway.AccessFilter", "c.b.batch.SettleJob", "c.b.cust.CustomerInfoService"]
+ORDINARY = ["查询账户余额成功, 耗时={ms}ms", "用户登录成功 sessionId={hex}", "心跳检测正常 node={n}",
+            "交易流水号={order} 状态=SUCCESS 金额={amount}元", "缓存命中率 {pct}%, 队列长度={n}",
+            "调用核心系统超时, 重试第{n}次", "订单号{order}已提交, 渠道=MOBILE", "批量任务完成 处理{n}条 耗时{ms}ms",
+            "GET /api/v1/accounts/{n}/summary 200 {ms}ms", "定时任务启动 traceId={hex}"]
+WITH_PI = ["客户开户成功 身份证号={id} 手机={mobile}", "绑卡请求 卡号={card} 预留手机{mobile}",
+           "实名认证失败 证件号码：{id}", '{{"event":"transfer","payeeCard":"{card}","mobile":"{mobile}"}}',
+           "短信已发送至{masked_mobile}", "客户信息更新 idNo={masked_id} phone={mobile}"]
+
+
+def log_line(rng: random.Random, people: list[tuple[str, str, str]], when: int) -> str:
+    """Return one log line; about 4% carry personal information."""
+    stamp = time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(when)) + f".{rng.randrange(1000):03d}"
+    head = f"{stamp} [exec-{rng.randrange(64)}] {rng.choice(['INFO ', 'INFO ', 'DEBUG', 'WARN '])} " \
+           f"{rng.choice(CLASSES)} - "
+    pid, pmobile, pcard = rng.choice(people)
+    template = rng.choice(WITH_PI) if rng.random() < 0.04 else rng.choice(ORDINARY)
+    return head + template.format(
+        ms=rng.randrange(2000), hex=f"{rng.getrandbits(64):016x}", n=rng.randrange(10000),
+        order=f"2024{rng.randrange(10**14):014d}", amount=f"{rng.randrange(10**6)}.{rng.randrange(100):02d}",
+        pct=rng.randrange(100), id=pid, mobile=pmobile, card=pcard,
+        masked_mobile=pmobile[:3] + "****" + pmobile[7:], masked_id=pid[:6] + "********" + pid[-4:])
+
+
+def generate(path: Path, megabytes: int) -> None:
+    """Write ``megabytes`` MB of log lines to ``path`` unless a file that large is there already."""
+    if path.exists() and path.stat().st_size >= megabytes * 10**6:
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    rng = random.Random(2024)
+    people = [(resident_id(rng), "13" + f"{rng.randrange(10**9):09d}", card(rng)) for _ in range(20000)]
+    when, written = 1_710_000_000, 0
+    with open(path, "w", encoding="utf-8") as handle:
+        while written < megabytes * 10**6:
+            block = "\n".join(log_line(rng, people, when + i // 50) for i in range(10000)) + "\n"
+            when += 200
+            written += handle.write(block) and len(block.encode("utf-8"))
+
+
+def run_measured(argv: list[str], env: dict | None = None) -> tuple[float, int, int]:
+    """Run a command; return its wall seconds, peak RSS of its process tree (bytes) and exit code.
+
+    Output goes to a file, not /dev/null: GNU grep stops at the first match when it sees /dev/null.
+    """
+    start = time.perf_counter()
+    with open(OUT.parent / "command.out", "wb") as sink:
+        process = subprocess.Popen(argv, stdout=sink, env=env)
+        peak = 0
+        while process.poll() is None:
+            peak = max(peak, tree_rss(process.pid))
+            time.sleep(0.02)
+    return time.perf_counter() - start, peak, process.returncode
+
+
+def tree_rss(pid: int) -> int:
+    """Return the summed resident memory of a process and its descendants, in bytes."""
+    total, todo = 0, [pid]
+    while todo:
+        current = todo.pop()
+        try:
+            status = Path(f"/proc/{current}/status").read_text()
+            children = Path(f"/proc/{current}/task/{current}/children").read_text().split()
+        except OSError:
+            continue
+        total += next((int(l.split()[1]) * 1024 for l in status.splitlines() if l.startswith("VmRSS:")), 0)
+        todo.extend(int(c) for c in children)
+    return total
+
+
+def presidio_rate(path: Path, lines: int = 2000) -> float:
+    """Return Presidio AnalyzerEngine's bytes/s over the first ``lines`` lines of the file."""
+    from recognizers import build_analyzer
+
+    analyzer = build_analyzer()
+    with open(path, encoding="utf-8") as handle:
+        sample = [next(handle).rstrip("\n") for _ in range(lines)]
+    analyzer.analyze(sample[0], language="zh")
+    start = time.perf_counter()
+    for line in sample:
+        analyzer.analyze(line, language="zh")
+    elapsed = time.perf_counter() - start
+    return sum(len(l.encode("utf-8")) + 1 for l in sample) / elapsed
+
+
+def main() -> None:
+    """Generate the corpus and print the figures."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--mb", type=int, default=200)
+    parser.add_argument("--jobs", type=int, nargs="*", default=[1, 2], help="none: baselines only")
+    args = parser.parse_args()
+    path = OUT / "app.log"
+    generate(path, args.mb)
+    size = path.stat().st_size
+    mb = size / 1e6
+    env = {**os.environ, "PII_AUDIT_KEY": "ab" * 32, "PYTHONPATH": str(ROOT)}
+    print(f"corpus: {path} {mb:.0f} MB, {os.cpu_count()} cores (noisy if others are running)")
+    grep_s, grep_rss, _ = run_measured(["grep", "-P", "-o", GREP_PATTERN, str(path)],
+                                       env={**os.environ, "LC_ALL": "C"})
+    print(f"{'grep -P -o (LC_ALL=C)':<28} {mb / grep_s:8.1f} MB/s {grep_s:7.2f} s  (speed limit)")
+    presidio = presidio_rate(path) / 1e6
+    print(f"{'Presidio AnalyzerEngine':<28} {presidio:8.2f} MB/s {mb / presidio:7.0f} s  (extrapolated "
+          "from 2000 lines)")
+    for jobs in args.jobs:
+        seconds, rss, code = run_measured([sys.executable, "-m", "pii_audit", "scan", "-q", "--jobs",
+                                           str(jobs), str(path)], env=env)
+        rate = mb / seconds
+        print(f"{f'pii-audit scan --jobs {jobs}':<28} {rate:8.1f} MB/s {seconds:7.2f} s  "
+              f"peak RSS {rss / 2**20:5.0f} MiB  exit {code}  "
+              f"{rate / presidio:6.0f}x Presidio  grep/scan {grep_s and seconds / grep_s:5.1f}x")
+
+
+if __name__ == "__main__":
+    main()

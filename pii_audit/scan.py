@@ -1,0 +1,290 @@
+"""The scan engine: cut targets into independent units, detect in a process pool, one result per target.
+
+A unit is a batch of parts: byte ranges of text files (``TextUnit``), or a spreadsheet, a SQLite
+file or a database URL read whole through ``read_target``. Each unit is scanned by one worker,
+which returns its coverage and its findings already aggregated, and writes its occurrences to a
+private JSON-lines part file; the parent merges units in order, so results and the JSONL are the
+same whatever ``--jobs`` is. ``scan_targets`` yields one ``TargetResult`` per target, in order,
+so that the ledger can record each target in one transaction.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import shutil
+import tempfile
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from dataclasses import dataclass
+from typing import BinaryIO, Callable, Iterable, Iterator, Sequence, Union
+
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
+from pii_audit.detector import Detector
+from pii_audit.errors import SourceError
+from pii_audit.models import Occurrence
+from pii_audit.results import MAX_SAMPLES, Finding, TargetResult
+from pii_audit.sources import ScanOptions, TargetCoverage, is_database_url, read_target
+from pii_audit.sources.files import TextUnit, file_kind, plan_file, read_unit
+from pii_audit.sources.walk import walk_target
+
+BATCH_BYTES = 8 << 20  # small files are batched into units of about this many bytes
+BATCH_PARTS = 256  # ... or this many files
+
+Part = Union[TextUnit, str]  # a text range, or a path/URL read whole by read_target
+
+
+@dataclass(frozen=True)
+class Unit:
+    """Parts of one target scanned together by one worker."""
+
+    target: int  # index of the target in the scan
+    parts: tuple[Part, ...]
+    size: int  # bytes on disk, for progress
+
+
+@dataclass
+class UnitResult:
+    """What a worker returns for a unit: coverage, aggregated findings and its JSONL part."""
+
+    coverage: TargetCoverage
+    result: TargetResult
+    jsonl_part: str | None = None
+
+
+def display_name(target: str) -> str:
+    """Return a target as it may be shown: a database URL with its password hidden.
+
+    >>> display_name("postgresql://audit:s3cret@db/crm")
+    'postgresql://audit:***@db/crm'
+    """
+    if not is_database_url(target):
+        return target
+    try:
+        return make_url(target).render_as_string(hide_password=True)
+    except ArgumentError:
+        return target.split("://", 1)[0] + "://(unparsable URL)"
+
+
+def plan_target(index: int, target: str, options: ScanOptions, coverage: TargetCoverage) -> list[Unit]:
+    """Cut one target into units; record in ``coverage`` what cannot even be planned."""
+    if is_database_url(target) or (os.path.isfile(target) and file_kind(target) != "text"):
+        return [Unit(index, (target,), _size(target))]
+    coverage.kind = "files"
+    units, batch, batch_size = [], [], 0
+    for path, info in walk_target(target, options, coverage):
+        parts = [path] if file_kind(path) != "text" else plan_file(path, info.st_size, coverage)
+        for part in parts:
+            size = (part.size or info.st_size) if isinstance(part, TextUnit) else info.st_size
+            if size >= BATCH_BYTES:
+                units.append(Unit(index, (part,), size))
+                continue
+            batch.append(part)
+            batch_size += size
+            if batch_size >= BATCH_BYTES or len(batch) >= BATCH_PARTS:
+                units.append(Unit(index, tuple(batch), batch_size))
+                batch, batch_size = [], 0
+    if batch:
+        units.append(Unit(index, tuple(batch), batch_size))
+    return units
+
+
+def _size(target: str) -> int:
+    return os.path.getsize(target) if os.path.isfile(target) else 0
+
+
+# -- workers --------------------------------------------------------------------------------------
+
+_detector: Detector | None = None
+
+
+def _init_worker(key: bytes) -> None:
+    global _detector  # one detector per process: recognizers are compiled once, not per unit
+    _detector = Detector(key)
+
+
+def scan_unit(unit: Unit, target: str, options: ScanOptions, jsonl_dir: str | None,
+              detector: Detector | None = None) -> UnitResult:
+    """Scan one unit; return its coverage, its findings and the path of its JSONL part."""
+    detector = detector or _detector
+    coverage = TargetCoverage(target)
+    result = TargetResult(target, coverage)
+    sink, part_path = None, None
+    if jsonl_dir is not None:
+        descriptor, part_path = tempfile.mkstemp(prefix=".pii-audit-part-", suffix=".jsonl", dir=jsonl_dir)
+        sink = os.fdopen(descriptor, "wb")
+    try:
+        for part in unit.parts:
+            _scan_part(part, options, coverage, detector, result, sink)
+    finally:
+        if sink is not None:
+            sink.close()
+    return UnitResult(coverage, result, part_path)
+
+
+def _scan_part(part: Part, options: ScanOptions, coverage: TargetCoverage, detector: Detector,
+               result: TargetResult, sink: BinaryIO | None) -> None:
+    chunks = read_unit(part, options, coverage) if isinstance(part, TextUnit) else \
+        read_target(part, options, coverage)
+    where = part.path if isinstance(part, TextUnit) else display_name(part)
+    try:
+        for occurrence in detector.detect(chunks):
+            occurrence = _in_line(occurrence)
+            result.add(occurrence)
+            if sink is not None:
+                sink.write(json.dumps(occurrence.to_json(), ensure_ascii=False).encode("utf-8") + b"\n")
+    except SourceError as error:
+        coverage.problem(where, str(error))
+    except ImportError as error:
+        coverage.problem(where, f"no reader available ({error.name or 'module'} is not installed)")
+    except Exception as error:  # noqa: BLE001 -- one broken reader must not end the audit
+        # The message is left out on purpose: a driver's message may quote the data it choked on.
+        coverage.problem(where, f"unexpected {type(error).__name__} while reading; not scanned further")
+
+
+def _in_line(occurrence: Occurrence) -> Occurrence:
+    """Make offsets of a piece of a long line relative to the line's start."""
+    offset = occurrence.location.get("offset")
+    if offset is None:
+        return occurrence
+    location = {k: v for k, v in occurrence.location.items() if k != "offset"}
+    location["start"] += offset
+    location["end"] += offset
+    return dataclasses.replace(occurrence, location=location)
+
+
+# -- the parent -----------------------------------------------------------------------------------
+
+Progress = Callable[[int, int], None]  # (bytes done, bytes planned)
+
+
+def scan_targets(targets: Sequence[str], options: ScanOptions, key: bytes,
+                 on_progress: Progress | None = None, jsonl: BinaryIO | None = None
+                 ) -> Iterator[TargetResult]:
+    """Scan targets in a process pool; yield one ``TargetResult`` per target, in order.
+
+    Occurrences go to ``jsonl`` (an open binary file) when given; nothing else is written.
+    """
+    names = [display_name(t) for t in targets]
+    coverages = [TargetCoverage(name) for name in names]
+    units = [u for i, t in enumerate(targets) for u in plan_target(i, t, options, coverages[i])]
+    jsonl_dir = _jsonl_dir(jsonl)
+    total = sum(u.size for u in units)
+    results = _unit_results(units, targets, options, key, jsonl_dir, on_progress, total)
+    pending = {i: sum(1 for u in units if u.target == i) for i in range(len(targets))}
+    merged = [TargetResult(name, coverage) for name, coverage in zip(names, coverages)]
+    for unit, outcome in results:
+        _merge(merged[unit.target], unit, outcome, jsonl)
+        pending[unit.target] -= 1
+        yield from _finished(merged, pending)
+    yield from _finished(merged, pending)
+
+
+def _jsonl_dir(jsonl: BinaryIO | None) -> str | None:
+    if jsonl is None:
+        return None
+    name = getattr(jsonl, "name", None)
+    return os.path.dirname(os.path.abspath(name)) if isinstance(name, str) else tempfile.gettempdir()
+
+
+def _finished(merged: list[TargetResult | None], pending: dict[int, int]) -> Iterator[TargetResult]:
+    """Yield, in order, the targets whose units are all merged and not yet yielded."""
+    for index, result in enumerate(merged):
+        if result is None:
+            continue
+        if pending[index]:
+            return
+        merged[index] = None
+        yield result
+
+
+def _unit_results(units: list[Unit], targets: Sequence[str], options: ScanOptions, key: bytes,
+                  jsonl_dir: str | None, on_progress: Progress | None, total: int
+                  ) -> Iterator[tuple[Unit, UnitResult | BaseException]]:
+    """Yield each unit with its result (or the exception that killed its worker), in unit order."""
+    jobs = options.jobs or os.cpu_count() or 1
+    done = 0
+    if jobs == 1 or len(units) <= 1:
+        detector = Detector(key)
+        for unit in units:
+            outcome = scan_unit(unit, display_name(targets[unit.target]), options, jsonl_dir, detector)
+            done += unit.size
+            if on_progress:
+                on_progress(done, total)
+            yield unit, outcome
+        return
+    with ProcessPoolExecutor(max_workers=min(jobs, len(units)), initializer=_init_worker,
+                             initargs=(key,)) as pool:
+        futures = [pool.submit(scan_unit, u, display_name(targets[u.target]), options, jsonl_dir)
+                   for u in units]
+        yield from _in_order(units, futures, on_progress, total)
+
+
+def _in_order(units: list[Unit], futures: list[Future], on_progress: Progress | None, total: int
+              ) -> Iterator[tuple[Unit, UnitResult | BaseException]]:
+    """Report progress as futures complete, and yield their results in submission order."""
+    sizes = {future: unit.size for unit, future in zip(units, futures)}
+    pending, done, next_index = set(futures), 0, 0
+    while next_index < len(futures):
+        if pending:
+            finished, pending = wait(pending, return_when=FIRST_COMPLETED)
+            done += sum(sizes[f] for f in finished)
+            if on_progress:
+                on_progress(done, total)
+        while next_index < len(futures) and futures[next_index].done():
+            future = futures[next_index]
+            yield units[next_index], future.exception() or future.result()
+            next_index += 1
+
+
+def _merge(into: TargetResult, unit: Unit, outcome: UnitResult | BaseException,
+           jsonl: BinaryIO | None) -> None:
+    """Merge one unit's result into its target's result, and its JSONL part into the output."""
+    if isinstance(outcome, BaseException):
+        reason = f"worker process failed ({type(outcome).__name__}); not scanned"
+        for part in unit.parts:
+            where = part.path if isinstance(part, TextUnit) else display_name(part)
+            into.coverage.problem(where, reason, part.stream if isinstance(part, TextUnit) else None)
+        return
+    merge_coverage(into.coverage, outcome.coverage)
+    for finding in outcome.result.findings.values():
+        merge_finding(into, finding)
+    if outcome.jsonl_part is not None:
+        with open(outcome.jsonl_part, "rb") as part:
+            if jsonl is not None:
+                shutil.copyfileobj(part, jsonl)
+        os.unlink(outcome.jsonl_part)
+
+
+def merge_coverage(into: TargetCoverage, part: TargetCoverage) -> None:
+    """Add what one unit read (and could not read) to its target's coverage."""
+    into.kind = into.kind or part.kind
+    into.files += part.files
+    into.bytes += part.bytes
+    into.rows += part.rows
+    into.cells += part.cells
+    for name, record in part.containers.items():
+        mine = into.container(name, record.unit, record.sampled)
+        mine.units += record.units
+        mine.bytes += record.bytes
+        mine.sampled = mine.sampled or record.sampled
+        mine.complete = mine.complete and record.complete
+    into.problems.extend(part.problems)
+    into.notices.extend(part.notices)
+
+
+def merge_finding(into: TargetResult, finding: Finding) -> None:
+    """Add one unit's finding for a (container, entity) to its target's result."""
+    key = (finding.container, finding.entity_type)
+    mine = into.findings.get(key)
+    if mine is None:
+        into.findings[key] = finding
+        return
+    mine.occurrences += finding.occurrences
+    mine.masked_occurrences += finding.masked_occurrences
+    mine.fingerprints |= finding.fingerprints
+    if finding.risk.minor and not mine.risk.minor:
+        mine.risk = finding.risk
+    mine.samples.extend(finding.samples[:MAX_SAMPLES - len(mine.samples)])

@@ -1,0 +1,306 @@
+"""Read log and text files as chunks of whole lines: plain or gzip, UTF-8 or GB18030, any line length.
+
+A file is cut into ``TextUnit``s (the whole file, or byte ranges of a big plain file that end at
+line boundaries) so that a process pool can read one file on many cores. A unit is read in
+blocks of about ``BLOCK`` bytes cut after their last newline, so an ID is never split between two
+chunks; a line longer than ``LINE_LIMIT`` is read in pieces cut where no value can be (SECURITY.md
+item 9), so memory stays bounded whatever the line length. The encoding is decided once per file
+from its first ``SNIFF`` bytes (SECURITY.md item 8): strict UTF-8, then GB18030, else UTF-8 with
+replacement. Rotations (``app.log.1``, ``app.log.2.gz``, ``app.log-20240105``) belong to the
+stream ``app.log``, which is the container a person remediates.
+"""
+
+from __future__ import annotations
+
+import codecs
+import functools
+import gzip
+import os
+import re
+import zlib
+from dataclasses import dataclass
+from typing import BinaryIO, Iterator
+
+from pii_audit.models import Chunk
+from pii_audit.screen import ByteScreen
+from pii_audit.sources import SPREADSHEET_SUFFIXES, ScanOptions, TargetCoverage, is_sqlite_file
+from pii_audit.sources.streams import Capped, Gunzip, GzipBombError
+from pii_audit.sources.walk import os_reason, walk_target
+from recognizers import ALL_RECOGNIZERS
+
+BLOCK = 1 << 20  # bytes read at a time; chunks hold about this many bytes of whole lines
+LINE_LIMIT = 1 << 20  # a line longer than this is read in pieces
+SNIFF = 64 << 10  # bytes the encoding is decided from
+BINARY_BLOCK = 8 << 10  # a NUL byte in this first block makes a file binary
+SPLIT_BYTES = 32 << 20  # plain files larger than twice this are cut into ranges of about this size
+GZIP_MAGIC = b"\x1f\x8b"
+
+_SUFFIX_RE = re.compile(r"(?:[.\-_](?:\d{1,3}|\d{8}|\d{4}-\d{2}-\d{2}(?:[.\-_]\d{1,6})?))+$")
+# A piece of a long line is cut after a character that no value (nor its grouping) can contain.
+_CUT_RE = re.compile(r"[^0-9A-Za-z*+\-()\s\uff01-\uff5e]")
+
+
+@dataclass(frozen=True)
+class TextUnit:
+    """A byte range of one text file, read by one worker."""
+
+    path: str
+    stream: str  # the container: the log stream this file belongs to
+    start: int = 0
+    end: int | None = None  # None: to the end (gzip files are never cut)
+    first_line: int = 1
+    encoding: str | None = None  # None: decide from the first block (gzip)
+    decided: bool = True  # False when the sample was pure ASCII: a later GB18030 block may switch
+    gzip: bool = False
+
+    @property
+    def size(self) -> int:
+        """Return the bytes on disk this unit covers (for progress), or 0 when unknown."""
+        return 0 if self.end is None else self.end - self.start
+
+
+def stream_name(path: str) -> str:
+    """Return the log stream a file belongs to: its path without rotation and ``.gz`` suffixes.
+
+    >>> stream_name("logs/app.log.1.gz"), stream_name("logs/app.log-20240105"), stream_name("a.txt")
+    ('logs/app.log', 'logs/app.log', 'a.txt')
+    """
+    base = path[:-3] if path.endswith(".gz") else path
+    head, name = os.path.split(base)
+    stripped = _SUFFIX_RE.sub("", name)
+    return os.path.join(head, stripped or name)
+
+
+def file_kind(path: str) -> str:
+    """Return how a file is read: ``database`` (by its header), ``spreadsheet`` or ``text``."""
+    if is_sqlite_file(path):
+        return "database"
+    if path.lower().endswith(SPREADSHEET_SUFFIXES):
+        return "spreadsheet"
+    return "text"
+
+
+def sniff(head: bytes) -> tuple[str, bool] | None:
+    """Return ``(encoding, decided)`` for a file's first bytes, or None for a binary file.
+
+    >>> sniff("身份证".encode("gb18030")), sniff(b"plain"), sniff(b"\\x00\\x01")
+    (('gb18030', True), ('utf-8', False), None)
+    """
+    if b"\x00" in head[:BINARY_BLOCK]:
+        return None
+    if head.isascii():
+        return "utf-8", False
+    for encoding in ("utf-8", "gb18030"):
+        try:
+            codecs.getincrementaldecoder(encoding)().decode(head, final=False)
+        except UnicodeDecodeError:
+            continue
+        return encoding, True
+    return "utf-8", True
+
+
+def plan_file(path: str, size: int, coverage: TargetCoverage) -> list[TextUnit]:
+    """Return the units a text file is read in; record an empty, binary or unreadable file."""
+    stream = stream_name(path)
+    try:
+        with open(path, "rb") as handle:
+            head = handle.read(SNIFF)
+            is_gzip = head.startswith(GZIP_MAGIC)
+            if path.endswith(".gz") and not is_gzip:
+                coverage.notice(path, "named .gz but holds no gzip data; read as plain text")
+            if is_gzip:
+                return [TextUnit(path, stream, gzip=True)]
+            if not head:
+                _empty(path, stream, coverage)
+                return []
+            sniffed = sniff(head)
+            if sniffed is None:
+                coverage.notice(path, "binary file (NUL bytes in its first 8 KiB); skipped")
+                return []
+            handle.seek(0)
+            points = _split_points(handle, SPLIT_BYTES) if size > 2 * SPLIT_BYTES else [(0, 1)]
+    except OSError as error:
+        coverage.container(stream, "lines")
+        coverage.problem(path, os_reason(error), stream)
+        return []
+    ends = [start for start, _ in points[1:]] + [None]
+    return [TextUnit(path, stream, start, end, line, *sniffed) for (start, line), end in zip(points, ends)]
+
+
+def _empty(path: str, stream: str, coverage: TargetCoverage) -> None:
+    coverage.files += 1
+    coverage.container(stream, "lines")
+    coverage.notice(path, "empty file")
+
+
+def _split_points(handle: BinaryIO, split: int) -> list[tuple[int, int]]:
+    """Return ``(byte offset, line number)`` of line starts about ``split`` bytes apart."""
+    points, target, pos, lines = [(0, 1)], split, 0, 1
+    while block := handle.read(4 * BLOCK):
+        end = pos + len(block)
+        while target < end:
+            newline = block.find(b"\n", max(0, target - pos))
+            if newline < 0:
+                break
+            points.append((pos + newline + 1, lines + block.count(b"\n", 0, newline + 1)))
+            target = pos + newline + 1 + split
+        lines += block.count(b"\n")
+        pos = end
+    if len(points) > 1 and points[-1][0] >= pos:
+        points.pop()
+    return points
+
+
+def read_unit(unit: TextUnit, options: ScanOptions, coverage: TargetCoverage) -> Iterator[Chunk]:
+    """Yield the chunks of one unit; record what could not be read (a truncated gzip, an error)."""
+    container = coverage.container(unit.stream, "lines")
+    if unit.start == 0:
+        coverage.files += 1
+    reader = _UnitReader(unit, coverage)
+    try:
+        with open(unit.path, "rb") as handle:
+            yield from reader.chunks(_opened(handle, unit, options))
+    except EOFError:
+        coverage.problem(unit.path, f"truncated gzip file: read up to line {reader.line}", unit.stream)
+    except (zlib.error, gzip.BadGzipFile):
+        coverage.problem(unit.path, f"corrupt gzip data after line {reader.line}", unit.stream)
+    except GzipBombError as error:
+        coverage.problem(unit.path, str(error), unit.stream)
+    except OSError as error:
+        coverage.problem(unit.path, os_reason(error), unit.stream)
+    finally:
+        container.units += reader.line - unit.first_line
+        container.bytes += reader.bytes
+        coverage.bytes += reader.bytes
+    if reader.replaced:
+        coverage.notice(unit.path, f"undecodable bytes replaced (decoded as {reader.encoding})")
+
+
+def _opened(handle: BinaryIO, unit: TextUnit, options: ScanOptions) -> BinaryIO:
+    if unit.gzip:
+        return Capped(Gunzip(gzip.GzipFile(fileobj=handle, mode="rb")), options.max_gzip_bytes)
+    handle.seek(unit.start)
+    return Capped(handle, None if unit.end is None else unit.end - unit.start, strict=False)
+
+
+class _UnitReader:
+    """Turn a unit's bytes into chunks, counting lines and bytes as it goes."""
+
+    def __init__(self, unit: TextUnit, coverage: TargetCoverage):
+        self.unit, self.coverage = unit, coverage
+        self.line, self.bytes, self.replaced = unit.first_line, 0, False
+        self.encoding, self.decided = unit.encoding or "utf-8", unit.decided
+
+    def chunks(self, raw: BinaryIO) -> Iterator[Chunk]:
+        """Yield chunks of whole lines, and pieces of lines longer than LINE_LIMIT."""
+        buf = self._read(raw)
+        if self.unit.encoding is None and not self._sniffed(buf):
+            return
+        while True:
+            cut = buf.rfind(b"\n") + 1
+            if cut:
+                yield from self._lines(buf[:cut])
+                buf = buf[cut:]
+            elif len(buf) >= LINE_LIMIT:
+                buf = yield from self._long_line(raw, buf)
+                continue
+            data = self._read(raw)
+            if not data:
+                break
+            buf = buf + data if buf else data
+        if buf:
+            yield from self._lines(buf)
+
+    def _read(self, raw: BinaryIO) -> bytes:
+        data = raw.read(BLOCK)
+        self.bytes += len(data)
+        return data
+
+    def _sniffed(self, head: bytes) -> bool:
+        """Decide a gzip file's encoding from its first block; False when it is empty or binary."""
+        sniffed = sniff(head)
+        if not head:
+            self.coverage.notice(self.unit.path, "empty file")
+        elif sniffed is None:
+            self.coverage.notice(self.unit.path, "binary file (NUL bytes in its first 8 KiB); skipped")
+        else:
+            self.encoding, self.decided = sniffed
+        return bool(head) and sniffed is not None
+
+    def _decode(self, data: bytes) -> str:
+        try:
+            return data.decode(self.encoding)
+        except UnicodeDecodeError:
+            pass
+        if not self.decided:  # the sample was ASCII: this is the first block that says more
+            self.decided = True
+            try:
+                text = data.decode("gb18030")
+                self.encoding = "gb18030"
+                return text
+            except UnicodeDecodeError:
+                pass
+        self.replaced = True
+        return data.decode(self.encoding, "replace")
+
+    def _lines(self, data: bytes) -> Iterator[Chunk]:
+        """Yield a block of whole lines: its candidate lines one by one, or all of it as one chunk."""
+        screen = _screen(self.encoding)
+        if screen is None:
+            yield Chunk(self._decode(data), {"path": self.unit.path, "line": self.line},
+                        self.unit.stream, multiline=True)
+        else:
+            counted, line = 0, self.line
+            for start, end in screen.lines(data):
+                line += data.count(b"\n", counted, start)
+                counted = start
+                yield Chunk(self._decode(data[start:end]).rstrip("\r"),
+                            {"path": self.unit.path, "line": line}, self.unit.stream)
+        self.line += data.count(b"\n") + (not data.endswith(b"\n"))
+
+    def _long_line(self, raw: BinaryIO, buf: bytes):
+        """Yield pieces of one long line; return the bytes read past its end."""
+        decoder = codecs.getincrementaldecoder(self.encoding)("replace")
+        carry, offset = "", 0
+        while True:
+            newline = buf.find(b"\n")
+            final = newline >= 0 or not buf
+            text = carry + decoder.decode(buf[:newline] if newline >= 0 else buf, final=final)
+            cut = len(text) if final else _safe_cut(text)
+            yield self._piece(text[:cut].rstrip("\r") if final else text[:cut], offset)
+            if final:
+                self.line += 1
+                return buf[newline + 1:] if newline >= 0 else b""
+            carry, offset = text[cut:], offset + cut
+            buf = self._read(raw)
+
+    def _piece(self, text: str, offset: int) -> Chunk:
+        self.replaced = self.replaced or "\ufffd" in text
+        location = {"path": self.unit.path, "line": self.line, "offset": offset}
+        return Chunk(text, location, self.unit.stream)
+
+
+@functools.lru_cache(maxsize=4)
+def _screen(encoding: str) -> ByteScreen | None:
+    """Return the byte screen for every recognizer in this encoding, or None to decode everything."""
+    return ByteScreen.for_recognizers(ALL_RECOGNIZERS, encoding)
+
+
+def _safe_cut(text: str) -> int:
+    """Return where to cut a piece of a long line: after its last character no value can hold."""
+    last = None
+    for last in _CUT_RE.finditer(text, max(0, len(text) - 4096)):
+        pass
+    return last.end() if last is not None else len(text)
+
+
+def read_files(target: str, options: ScanOptions, coverage: TargetCoverage) -> Iterator[Chunk]:
+    """Yield the chunks of every file under a file, folder or glob target, one file after another."""
+    from pii_audit.sources import read_target
+
+    for path, info in walk_target(target, options, coverage):
+        if file_kind(path) != "text":
+            yield from read_target(path, options, coverage)
+            continue
+        for unit in plan_file(path, info.st_size, coverage):
+            yield from read_unit(unit, options, coverage)

@@ -1,0 +1,50 @@
+"""Bounded binary streams for the file source: a byte cap (gzip bombs, byte ranges) and a gunzip
+that hands over the data before a truncation before it raises."""
+
+from __future__ import annotations
+
+import gzip
+from typing import BinaryIO
+
+
+class GzipBombError(OSError):
+    """A gzip file inflates beyond ``ScanOptions.max_gzip_bytes``."""
+
+
+class Capped:
+    """A binary stream that returns at most ``limit`` bytes; past it, ``strict`` raises."""
+
+    def __init__(self, stream: BinaryIO, limit: int | None, strict: bool = True):
+        self.stream, self.left, self.strict = stream, limit, strict
+
+    def read(self, size: int) -> bytes:
+        """Read up to ``size`` bytes within the limit."""
+        if self.left is None:
+            return self.stream.read(size)
+        data = self.stream.read(min(size, self.left) if not self.strict else size)
+        if len(data) > self.left:
+            raise GzipBombError(f"inflates beyond {self.left} bytes (a gzip bomb?); stopped there")
+        self.left -= len(data)
+        return data
+
+
+class Gunzip:
+    """Read a gzip stream so that the data before a truncation is returned before its EOFError."""
+
+    def __init__(self, stream: gzip.GzipFile):
+        self.stream, self.error = stream, None
+
+    def read(self, size: int) -> bytes:
+        """Read up to ``size`` inflated bytes; raise a pending EOFError once they are returned."""
+        if self.error is not None:
+            raise self.error
+        parts, got = [], 0
+        try:
+            while got < size and (data := self.stream.read1(size - got)):
+                parts.append(data)
+                got += len(data)
+        except EOFError as error:
+            if not parts:
+                raise
+            self.error = error
+        return b"".join(parts)

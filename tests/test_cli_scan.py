@@ -1,0 +1,117 @@
+"""``pii-audit scan`` end to end: exit codes, the JSONL file, the summary, and no raw value anywhere."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import os
+import random
+import stat
+import subprocess
+import sys
+
+import pytest
+from click.testing import CliRunner
+
+from conftest import REPO
+from pii_audit.cli import cli, main
+from tests_corpus import card, resident_id
+
+KEY_HEX = "ab" * 32
+
+
+@pytest.fixture
+def env(monkeypatch):
+    monkeypatch.setenv("PII_AUDIT_KEY", KEY_HEX)
+
+
+def invoke(*args):
+    return CliRunner().invoke(cli, ["scan", *map(str, args)])
+
+
+def seeded_logs(tmp_path):
+    """Write logs with synthetic values; return the folder and every raw value in it."""
+    rng = random.Random(9)
+    ids = [resident_id(rng) for _ in range(20)]
+    cards = [card(rng) for _ in range(20)]
+    mobiles = [f"139{rng.randrange(10**8):08d}" for _ in range(20)]
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    lines = [f"2024-01-01 开户 身份证号{i} 手机{m} 卡号{c}" for i, m, c in zip(ids, mobiles, cards)]
+    (logs / "app.log").write_text("\n".join(lines[:10]) + "\n", encoding="utf-8")
+    with gzip.open(logs / "app.log.1.gz", "wt", encoding="gb18030") as handle:
+        handle.write("\n".join(lines[10:]) + "\n")
+    return logs, ids + cards + mobiles
+
+
+def test_found_writes_jsonl_0600_without_raw_values(tmp_path, env):
+    logs, raw_values = seeded_logs(tmp_path)
+    out = tmp_path / "found.jsonl"
+    out.write_text("old")
+    out.chmod(0o644)  # an existing file keeps no wider mode
+    result = invoke(logs, "--jsonl", out, "--jobs", 2)
+    assert result.exit_code == 1, result.output
+    assert stat.S_IMODE(out.stat().st_mode) == 0o600
+    records = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert len(records) >= 40
+    assert set(records[0]) >= {"entity_type", "score", "masked", "fingerprint", "risk", "location"}
+    assert set(records[0]["location"]) == {"path", "line", "start", "end"}
+    written = out.read_bytes() + result.output.encode()
+    for value in raw_values:
+        assert value.encode() not in written, "a raw value was written"
+    assert "CN_RESIDENT_ID in " + str(logs / "app.log") in result.output
+
+
+def test_nothing_found_is_exit_0(tmp_path, env):
+    (tmp_path / "clean.log").write_text("2024-01-01 心跳正常\n", encoding="utf-8")
+    result = invoke(tmp_path / "clean.log")
+    assert result.exit_code == 0 and "0 plaintext occurrence(s)" in result.output
+
+
+def test_unscannable_target_is_exit_3_even_with_findings(tmp_path, env):
+    logs, _ = seeded_logs(tmp_path)
+    result = invoke(logs, tmp_path / "missing.log")
+    assert result.exit_code == 3
+    assert f"NOT SCANNED {tmp_path / 'missing.log'}: no such file or directory" in result.output
+    assert "1 target(s) not fully scanned" in result.output
+
+
+@pytest.mark.parametrize("args", [
+    pytest.param(["--sample", "5", "--full", "x"], id="sample-and-full"),
+    pytest.param([], id="no-target"),
+    pytest.param(["--jobs", "-1", "x"], id="negative-jobs"),
+])
+def test_usage_errors_are_exit_2(args, env):
+    assert invoke(*args).exit_code == 2
+
+
+def test_a_short_key_is_exit_2_with_one_line(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("PII_AUDIT_KEY", "short")
+    (tmp_path / "a.log").write_text("x\n")
+    with pytest.raises(SystemExit) as done:
+        main(["scan", str(tmp_path / "a.log")])
+    err = capsys.readouterr().err
+    assert done.value.code == 2 and err.count("\n") == 1 and "shorter than 32 bytes" in err
+
+
+def test_real_process_exit_code_and_no_progress_when_not_a_terminal(tmp_path):
+    logs, raw_values = seeded_logs(tmp_path)
+    done = subprocess.run([sys.executable, "-m", "pii_audit", "scan", str(logs), "--jobs", "2"],
+                          capture_output=True, cwd=REPO,
+                          env={**os.environ, "PYTHONPATH": str(REPO), "PII_AUDIT_KEY": KEY_HEX})
+    assert done.returncode == 1, done.stderr
+    assert done.stderr == b""  # no progress bar: stderr is not a terminal
+    for value in raw_values:
+        assert value.encode() not in done.stdout
+
+
+def test_quiet_prints_only_the_total(tmp_path, env):
+    logs, _ = seeded_logs(tmp_path)
+    result = invoke(logs, "--quiet")
+    assert result.exit_code == 1 and result.output.count("\n") == 1 and result.output.startswith("Total:")
+
+
+def test_help_documents_exit_codes():
+    text = CliRunner().invoke(cli, ["scan", "--help"]).output
+    for line in ("0  every target read", "1  personal information found", "2  usage", "3  some target"):
+        assert line in text

@@ -1,0 +1,119 @@
+"""The scan engine: units in a process pool give the same results as one process; the byte screen
+misses no line the detector's prefilter would pick."""
+
+from __future__ import annotations
+
+import json
+import random
+
+import pytest
+
+from pii_audit.detector import Detector
+from pii_audit.scan import display_name, scan_targets
+from pii_audit.screen import ByteScreen
+from pii_audit.sources import ScanOptions
+from pii_audit.sources import files
+from pii_audit.summary import EXIT_CLEAN, EXIT_FOUND, EXIT_INCOMPLETE, exit_code
+from recognizers import ALL_RECOGNIZERS
+from recognizers.base import to_halfwidth
+from tests_corpus import corpus_lines, resident_id
+
+FULLWIDTH = str.maketrans("0123456789*- ", "０１２３４５６７８９＊－\u3000")
+
+
+def screened(lines: list[str], encoding: str) -> set[int]:
+    data = "\n".join(lines).encode(encoding)
+    starts = {start for start, _ in ByteScreen(encoding).lines(data)}
+    found, offset = set(), 0
+    for number, line in enumerate(lines):
+        if offset in starts:
+            found.add(number)
+        offset += len(line.encode(encoding)) + 1
+    return found
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "gb18030"])
+def test_screen_keeps_every_line_the_prefilter_keeps(key, encoding):
+    rng = random.Random(5)
+    lines = corpus_lines(rng, 3000)
+    lines += [line.translate(FULLWIDTH) for line in lines[:500]]  # full-width digits and separators
+    lines += ["卡号**** **** **** 1234", "138 1*2* 5678", "1381234-5678", "138-12345678"]
+    detector = Detector(key)
+    expected = {i for i, line in enumerate(lines) if detector.prefilter.search(to_halfwidth(line))}
+    assert len(expected) > 1000
+    assert expected <= screened(lines, encoding)
+
+
+def test_screen_is_selective_on_ordinary_lines():
+    lines = ["2024-03-09 16:00:00.567 [exec-48] INFO c.b.Job - 心跳检测正常 node=1481"] * 100
+    assert screened(lines, "utf-8") == set()
+
+
+def test_screen_steps_aside_for_an_unknown_prefilter():
+    class Email:
+        ENTITY, PREFILTER = "EMAIL_ADDRESS", "@"
+
+    assert ByteScreen.for_recognizers(ALL_RECOGNIZERS, "utf-8") is not None
+    assert ByteScreen.for_recognizers([*ALL_RECOGNIZERS, Email], "utf-8") is None
+
+
+def write_log(path, rng, count):
+    lines = []
+    for i in range(count):
+        if i % 7 == 0:
+            lines.append(f"{i} 客户身份证号{resident_id(rng)} 手机138{rng.randrange(10**8):08d}")
+        else:
+            lines.append(f"{i} 2024-01-01 10:00:00 INFO 普通日志 耗时{rng.randrange(999)}ms")
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return lines
+
+
+def run(targets, key, tmp_path, jobs, name):
+    out = tmp_path / name
+    with open(out, "wb") as jsonl:
+        results = list(scan_targets([str(t) for t in targets], ScanOptions(jobs=jobs), key, jsonl=jsonl))
+    return results, out.read_bytes()
+
+
+def test_split_file_in_a_pool_gives_the_same_results_as_one_process(tmp_path, key, monkeypatch):
+    monkeypatch.setattr(files, "SPLIT_BYTES", 4096)  # cut a ~60 KB log into ranges
+    log = tmp_path / "big.log"
+    lines = write_log(log, random.Random(1), 1000)
+    one, one_jsonl = run([log, tmp_path / "missing"], key, tmp_path, 1, "one.jsonl")
+    two, two_jsonl = run([log, tmp_path / "missing"], key, tmp_path, 2, "two.jsonl")
+    assert one_jsonl == two_jsonl and one_jsonl
+    summary = [{k: (f.occurrences, f.distinct_values) for k, f in r.findings.items()} for r in one]
+    assert summary == [{k: (f.occurrences, f.distinct_values) for k, f in r.findings.items()} for r in two]
+    assert [r.coverage.problems for r in one] == [r.coverage.problems for r in two]
+    records = [json.loads(line) for line in one_jsonl.splitlines()]
+    assert len(records) == 2 * len(range(0, 1000, 7))
+    for record in records:  # every line number and offset points at the value's line
+        assert lines[record["location"]["line"] - 1].startswith(f"{record['location']['line'] - 1} ")
+    assert one[0].coverage.containers[str(log)].units == 1000
+    assert sorted(tmp_path.iterdir()) == sorted([log, tmp_path / "one.jsonl", tmp_path / "two.jsonl"])
+
+
+def test_results_come_one_per_target_in_order(tmp_path, key):
+    for name in ("a", "b", "c"):
+        (tmp_path / f"{name}.log").write_text(f"手机1381234567{ord(name) % 10}\n", encoding="utf-8")
+    targets = [str(tmp_path / f"{n}.log") for n in ("c", "a", "b")]
+    results = list(scan_targets(targets, ScanOptions(jobs=2), key))
+    assert [r.target for r in results] == targets
+
+
+@pytest.mark.parametrize("url,shown", [
+    pytest.param("postgresql+psycopg://u:pw@h/db", "postgresql+psycopg://u:***@h/db", id="password"),
+    pytest.param("sqlite:///x.db", "sqlite:///x.db", id="no-password"),
+    pytest.param("logs/app.log", "logs/app.log", id="path"),
+])
+def test_display_name_hides_passwords(url, shown):
+    assert display_name(url) == shown
+
+
+def test_exit_code_precedence(tmp_path, key):
+    (tmp_path / "pi.log").write_text("手机13812345678\n", encoding="utf-8")
+    (tmp_path / "clean.log").write_text("nothing\n", encoding="utf-8")
+    scan = lambda *names: list(scan_targets([str(tmp_path / n) for n in names], ScanOptions(jobs=1), key))
+    assert exit_code(scan("clean.log")) == EXIT_CLEAN
+    assert exit_code(scan("pi.log")) == EXIT_FOUND
+    assert exit_code(scan("pi.log", "missing.log")) == EXIT_INCOMPLETE

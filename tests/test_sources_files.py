@@ -1,0 +1,219 @@
+"""The log/text file source: rotations, gzip, encodings, long lines, and every kind of bad input."""
+
+from __future__ import annotations
+
+import gzip
+import os
+import tracemalloc
+
+import pytest
+
+from pii_audit.scan import scan_targets
+from pii_audit.sources import ScanOptions, TargetCoverage
+from pii_audit.sources import files
+from pii_audit.sources.files import read_files, stream_name
+
+ID18 = "11010519491231002X"  # FORMATS.md vector, synthetic
+ID15 = "110105491231002"  # legacy form: found only with its Chinese context keyword
+MOBILE = "13812345678"
+CARD = "6200000000000005"
+
+
+def scan_one(target, key, **options):
+    """Scan one target in-process and return its TargetResult."""
+    (result,) = scan_targets([str(target)], ScanOptions(jobs=1, **options), key)
+    return result
+
+
+def counts(result):
+    return {(f.container, f.entity_type): f.occurrences for f in result.findings.values()}
+
+
+def reasons(records):
+    return " | ".join(f"{p.where}: {p.reason}" for p in records)
+
+
+@pytest.mark.parametrize("name,stream", [
+    pytest.param("app.log", "app.log", id="plain"),
+    pytest.param("app.log.1", "app.log", id="numbered"),
+    pytest.param("app.log.12.gz", "app.log", id="numbered-gz"),
+    pytest.param("app.log-20240105", "app.log", id="dateext"),
+    pytest.param("app.log.2024-01-05.3", "app.log", id="date-and-index"),
+    pytest.param("2024.txt", "2024.txt", id="digits-in-name"),
+    pytest.param("x.gz", "x", id="plain-gz"),
+])
+def test_stream_name(name, stream):
+    assert stream_name(os.path.join("logs", name)) == os.path.join("logs", stream)
+
+
+def test_rotations_are_one_stream_with_line_numbers(tmp_path, key):
+    logs = tmp_path / "logs"
+    (logs / "sub").mkdir(parents=True)
+    (logs / "app.log").write_text(f"start\n身份证号{ID18}\n", encoding="utf-8")
+    (logs / "app.log.1").write_text(f"手机{MOBILE}\n", encoding="utf-8")
+    with gzip.open(logs / "app.log.2.gz", "wt", encoding="utf-8") as handle:
+        handle.write(f"a\nb\n卡号{CARD}\n")
+    (logs / "sub" / "other.txt").write_text(f"x\ny\n手机 {MOBILE}\n", encoding="utf-8")
+    result = scan_one(logs, key)
+    app, other = str(logs / "app.log"), str(logs / "sub" / "other.txt")
+    assert counts(result) == {(app, "CN_RESIDENT_ID"): 1, (app, "CN_MOBILE_PHONE"): 1,
+                              (app, "CN_BANK_CARD"): 1, (other, "CN_MOBILE_PHONE"): 1}
+    card = result.findings[(app, "CN_BANK_CARD")].samples[0]
+    assert card.location == {"path": str(logs / "app.log.2.gz"), "line": 3, "start": 2, "end": 18}
+    assert result.coverage.files == 4 and result.coverage.complete
+    assert result.coverage.containers[app].units == 2 + 1 + 3
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "gb18030", "gbk"])
+def test_each_encoding_finds_the_context_dependent_id_once(tmp_path, key, encoding):
+    path = tmp_path / f"{encoding}.log"
+    lines = ["2024-01-01 交易成功 金额 12.00"] * 50 + [f"客户身份证号{ID15} 已核验", "结束"]
+    path.write_bytes("\n".join(lines).encode(encoding))
+    result = scan_one(path, key)
+    assert counts(result) == {(str(path), "CN_RESIDENT_ID"): 1}
+    assert result.findings[(str(path), "CN_RESIDENT_ID")].samples[0].location["line"] == 51
+    assert not result.coverage.notices
+
+
+def test_ascii_head_then_gb18030_switches_encoding(tmp_path, key):
+    path = tmp_path / "late.log"
+    head = b"plain ascii line\n" * 5000  # more than the 64 KiB sample
+    path.write_bytes(head + f"客户身份证号{ID15}\n".encode("gb18030"))
+    assert counts(scan_one(path, key)) == {(str(path), "CN_RESIDENT_ID"): 1}
+
+
+def test_undecodable_bytes_are_replaced_and_noted(tmp_path, key):
+    path = tmp_path / "bad.log"
+    path.write_bytes("身份证号".encode() + b"\xff\xfe\x80" + f"{ID18}\n".encode())
+    result = scan_one(path, key)
+    assert counts(result) == {(str(path), "CN_RESIDENT_ID"): 1}
+    assert "undecodable bytes replaced" in reasons(result.coverage.notices)
+    assert result.coverage.complete
+
+
+def test_id_across_a_block_boundary_is_found(tmp_path, key):
+    path = tmp_path / "boundary.log"
+    filler = ("普通日志行 没有号码 abc\n" * 200_000).encode()
+    # Start the ID five bytes before the first block ends.
+    pad = files.BLOCK - 5 - len("身份证号".encode())
+    data = b"x" * (pad - 1) + b"\n" + f"身份证号{ID18}\n".encode() + filler
+    path.write_bytes(data)
+    result = scan_one(path, key)
+    (finding,) = result.findings.values()
+    assert finding.occurrences == 1 and finding.samples[0].location["line"] == 2
+
+
+def test_a_long_line_is_read_in_bounded_pieces_and_still_scanned(tmp_path, key):
+    path = tmp_path / "long.log"
+    body = "数据块，" * (10 * 2**20 // 12)  # about 10 MB of text, no newline
+    path.write_text(f"first\n{body}身份证号{ID18}，end\nlast {MOBILE}\n", encoding="utf-8")
+    coverage = TargetCoverage(str(path))
+    tracemalloc.start()
+    longest = max(len(c.text) for c in read_files(str(path), ScanOptions(), coverage))
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert longest <= files.LINE_LIMIT and peak < 16 * 2**20
+    assert coverage.containers[str(path)].units == 3
+
+
+def test_long_line_offsets_are_within_the_line(tmp_path, key, monkeypatch):
+    monkeypatch.setattr(files, "LINE_LIMIT", 4096)
+    monkeypatch.setattr(files, "BLOCK", 4096)
+    path = tmp_path / "long.log"
+    prefix = "日志，" * 3000
+    path.write_text(f"head\n{prefix}身份证号{ID18}，{prefix}手机{MOBILE}\n", encoding="utf-8")
+    result = scan_one(path, key)
+    by_entity = {f.entity_type: f.samples[0].location for f in result.findings.values()}
+    start = len(prefix) + 4
+    assert by_entity["CN_RESIDENT_ID"] == {"path": str(path), "line": 2, "start": start, "end": start + 18}
+    assert by_entity["CN_MOBILE_PHONE"]["start"] == start + 19 + len(prefix) + 2
+
+
+def test_binary_and_empty_files_are_noted_not_failed(tmp_path, key):
+    (tmp_path / "blob.log").write_bytes(b"\x00\x01" + ID18.encode())
+    (tmp_path / "empty.log").write_bytes(b"")
+    result = scan_one(tmp_path, key)
+    notes = reasons(result.coverage.notices)
+    assert "binary file" in notes and "empty file" in notes
+    assert result.coverage.complete and not result.findings
+
+
+def test_missing_path_and_empty_glob_are_problems(tmp_path, key):
+    results = list(scan_targets([str(tmp_path / "nope"), str(tmp_path / "*.log")],
+                                ScanOptions(jobs=1), key))
+    assert [reasons(r.coverage.problems) for r in results] == [
+        f"{tmp_path / 'nope'}: no such file or directory", f"{tmp_path / '*.log'}: no file matches this pattern"]
+
+
+def test_fifo_is_recorded_not_opened(tmp_path, key):
+    os.mkfifo(tmp_path / "pipe.log")
+    (tmp_path / "ok.log").write_text(f"手机{MOBILE}\n", encoding="utf-8")
+    result = scan_one(tmp_path, key)
+    assert "a FIFO, not a regular file" in reasons(result.coverage.problems)
+    assert counts(result) == {(str(tmp_path / "ok.log"), "CN_MOBILE_PHONE"): 1}
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root reads files whatever their mode")
+def test_permission_denied_is_a_problem(tmp_path, key):
+    path = tmp_path / "secret.log"
+    path.write_text("x\n")
+    path.chmod(0)
+    assert "permission denied" in reasons(scan_one(tmp_path, key).coverage.problems)
+
+
+def test_links_loops_and_hard_links(tmp_path, key):
+    root = tmp_path / "root"
+    (root / "a").mkdir(parents=True)
+    (root / "a" / "app.log").write_text(f"手机{MOBILE}\n", encoding="utf-8")
+    os.link(root / "a" / "app.log", root / "a" / "hard.log")
+    (root / "a" / "up").symlink_to("..")  # a loop back to the root
+    (root / "etc").symlink_to("/etc")  # out of the root
+    (root / "self.log").symlink_to("self.log")  # cannot be resolved
+    result = scan_one(root, key)
+    problems, notes = reasons(result.coverage.problems), reasons(result.coverage.notices)
+    assert "symlink loop (links back" in problems and f"{root / 'self.log'}: symlink loop" in problems
+    assert f"{root / 'etc'}: symbolic link leads outside" in notes
+    assert result.coverage.files == 1  # the hard link is the same file
+    assert sum(f.occurrences for f in result.findings.values()) == 1
+
+
+def test_truncated_gzip_keeps_what_was_read(tmp_path, key):
+    lines = "".join(f"line {i} 手机{MOBILE}\n" if i == 3 else f"line {i} 正常\n" for i in range(20000))
+    data = gzip.compress(lines.encode())
+    path = tmp_path / "cut.log.gz"
+    path.write_bytes(data[: len(data) // 2])
+    result = scan_one(path, key)
+    assert "truncated gzip file: read up to line" in reasons(result.coverage.problems)
+    assert counts(result) == {(str(tmp_path / "cut.log"), "CN_MOBILE_PHONE"): 1}
+    assert not result.coverage.containers[str(tmp_path / "cut.log")].complete
+
+
+def test_gzip_bomb_stops_at_the_cap(tmp_path, key):
+    path = tmp_path / "bomb.log.gz"
+    path.write_bytes(gzip.compress(b"a" * 5_000_000))
+    result = scan_one(path, key, max_gzip_bytes=100_000)
+    assert "inflates beyond" in reasons(result.coverage.problems)
+    assert result.coverage.bytes <= 100_000 + files.BLOCK
+
+
+def test_file_that_is_not_what_its_name_says(tmp_path, key):
+    (tmp_path / "fake.log.gz").write_text(f"手机{MOBILE}\n", encoding="utf-8")
+    (tmp_path / "real.log").write_bytes(gzip.compress(f"身份证号{ID18}\n".encode()))
+    result = scan_one(tmp_path, key)
+    assert "named .gz but holds no gzip data" in reasons(result.coverage.notices)
+    assert sorted(f.entity_type for f in result.findings.values()) == ["CN_MOBILE_PHONE", "CN_RESIDENT_ID"]
+
+
+def test_json_lines_logs(tmp_path, key):
+    path = tmp_path / "app.jsonl"
+    path.write_text('{"ts":"2024-01-01","msg":"开户","idNo":"%s","mobile":"%s"}\n' % (ID18, MOBILE),
+                    encoding="utf-8")
+    result = scan_one(path, key)
+    assert sorted(f.entity_type for f in result.findings.values()) == ["CN_MOBILE_PHONE", "CN_RESIDENT_ID"]
+
+
+def test_glob_target_and_include_exclude(tmp_path, key):
+    for name in ("a.log", "b.log", "c.txt"):
+        (tmp_path / name).write_text(f"手机{MOBILE}\n", encoding="utf-8")
+    assert scan_one(tmp_path / "*.log", key).coverage.files == 2
+    assert scan_one(tmp_path, key, exclude=("*.txt",)).coverage.files == 2
