@@ -70,7 +70,6 @@ class CnAddressRecognizer(ChineseRecognizer):
     COLUMN_HINTS = ("dz", "zz", "jtzz", "hjdz", "txdz", "xzz", "jzd", "jzdz", "dwdz", "lxdz", "csd",
                     "addr", "address", "homeaddress", "custaddr")
     NEGATIVE_COLUMN_HINTS = ("ipdz", "ip", "mac", "url", "wz", "email")
-    PREFILTER = (_KEYWORD_RE + r"|(?:^|\n)\s*[\u4e00-\u9fa5][^\n]*?(?:" + _LEVEL_RE.pattern + ")")
     RISK = Risk("C2", False)
 
     def validate_result(self, pattern_text: str) -> bool:

@@ -66,7 +66,6 @@ class CnHkMacauPermitRecognizer(ChineseRecognizer):
     COLUMN_HINTS = ("txzh", "hxzh", "gatxz", "gatxzh", "txz", "permit", "permitno", "hkmopermit")
     NEGATIVE_CONTEXT = ("错误码", "错误", "型号", "编码", "error", "code", "part", "model")
     NEGATIVE_COLUMN_HINTS = ("errcode", "errorcode", "code", "xh", "model")
-    PREFILTER = r"[HMC][A-Z]?\d{7}|[HMC][A-Z]?\d{0,4}\*\*\*"
     RISK = Risk("C2", True)  # an identity document: PIPL Art. 28 特定身份
 
     def validate_result(self, pattern_text: str) -> bool:

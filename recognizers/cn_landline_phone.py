@@ -97,8 +97,6 @@ class CnLandlinePhoneRecognizer(ChineseRecognizer):
                     "phoneno", "landline", "fax")
     NEGATIVE_CONTEXT = ("订单", "流水", "单号", "金额", "余额", "序列号", "order", "serial", "amount")
     NEGATIVE_COLUMN_HINTS = ("ddh", "lsh", "jylsh", "je", "ye", "orderno", "serialno", "amount")
-    PREFILTER = (r"(?:0|86[ \-]?\(?0?)" + _AREA + r"\)?[ \-]?[2-8]\d{2,3}[ \-]?\d{4}"
-                 r"|0\d{2,3}\)?[ \-]?\*\*\*")
     RISK = Risk("C2", False)
 
     def validate_result(self, pattern_text: str) -> bool:

@@ -67,7 +67,6 @@ class CnLicensePlateRecognizer(ChineseRecognizer):
     )
     CONTEXT = ("车牌", "号牌", "牌照", "车辆", "plate")
     COLUMN_HINTS = ("cph", "hphm", "cphm", "chepai", "plate", "plateno", "carno", "licenseplate")
-    PREFILTER = f"[{PROVINCES}][{_LETTER}][·\\- ]?[0-9A-Z*]"
     RISK = Risk("C1", False)
 
     def validate_result(self, pattern_text: str) -> bool:

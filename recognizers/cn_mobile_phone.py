@@ -81,7 +81,8 @@ class CnMobilePhoneRecognizer(ChineseRecognizer):
                     "mobileno", "phone", "phoneno", "tel", "cellphone")
     NEGATIVE_CONTEXT = ("金额", "余额", "订单", "流水", "单号", "amount", "balance", "order", "qq")
     NEGATIVE_COLUMN_HINTS = ("je", "jyje", "ye", "amt", "amount", "balance", "ddh", "lsh", "orderno")
-    PREFILTER = r"1\d{2}[ \-]?[\d*]{4}[ \-]?\d{4}"
+    # 11 digits with or without the two separators; masked forms hold four stars.
+    NEEDLES = ("00000000000", "000-0000-0000", "0000000-0000", "000-00000000", "****")
     RISK = Risk("C2", False)
 
     def validate_result(self, pattern_text: str) -> bool:

@@ -60,7 +60,6 @@ class CnPassportRecognizer(ChineseRecognizer):
     NEGATIVE_CONTEXT = ("错误码", "错误", "异常", "型号", "料号", "编码", "error", "err", "code", "part",
                         "model")
     NEGATIVE_COLUMN_HINTS = ("cwm", "errcode", "errorcode", "code", "xh", "model")
-    PREFILTER = r"(?:[EGKDSP]|MA)[A-Z]?\d{7}|(?:[EGKDSP]|MA)[A-Z]?\d{0,4}\*\*\*"
     RISK = Risk("C2", True)  # an identity document: PIPL Art. 28 特定身份
 
     def validate_result(self, pattern_text: str) -> bool:

@@ -119,7 +119,7 @@ class CnResidentIdRecognizer(ChineseRecognizer):
                     "idcardno", "certno", "certid", "custcertno", "identity", "identityno")
     NEGATIVE_CONTEXT = ("订单", "流水", "交易号", "单号", "序列号", "批次", "order", "serial", "trace")
     NEGATIVE_COLUMN_HINTS = ("ddh", "lsh", "jylsh", "orderno", "orderid", "serialno", "traceno")
-    PREFILTER = r"\d{15}|\d\*{4}"
+    NEEDLES = ("000000000000000", "0****")  # 18 digits hold 15; masked: a digit then stars
     RISK = Risk("C2", True)
 
     def __init__(self, supported_language: str = "zh", scan_date: datetime.date | None = None):

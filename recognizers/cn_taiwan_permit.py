@@ -61,8 +61,6 @@ class CnTaiwanPermitRecognizer(ChineseRecognizer):
     COLUMN_HINTS = ("tbzh", "tbz", "twtxz", "twtxzh", "tbzhm", "mtp", "mtpno", "twpermit")
     NEGATIVE_CONTEXT = ("订单", "流水", "单号", "金额", "order", "serial", "amount")
     NEGATIVE_COLUMN_HINTS = ("ddh", "lsh", "je", "orderno", "amount")
-    PREFILTER = (_KEYWORDS + r"|(?:^|\n)\s*\d{8}(?:\d{2}\([A-Z]\))?\s*(?:$|\n)"
-                 r"|\d{10}\([A-Z]\)|L\d{8}")
     RISK = Risk("C2", True)  # an identity document: PIPL Art. 28 特定身份
 
     def validate_result(self, pattern_text: str) -> bool:

@@ -96,7 +96,7 @@ class CnUsccRecognizer(ChineseRecognizer):
                     "taxno", "taxid")
     NEGATIVE_CONTEXT = ("订单", "流水", "单号", "order", "serial", "trace")
     NEGATIVE_COLUMN_HINTS = ("ddh", "lsh", "jylsh", "orderno", "serialno")
-    PREFILTER = r"[1-9ANYany][1-9]\d{6}[0-9A-Za-z]{10}"
+    NEEDLES = ("0000000",)  # positions 2-8 are digits
     RISK = Risk("C1", False)
 
     def validate_result(self, pattern_text: str) -> bool:

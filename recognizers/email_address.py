@@ -59,7 +59,7 @@ class EmailAddressRecognizer(ChineseRecognizer):
     )
     CONTEXT = ("邮箱", "电子邮件", "电子邮箱", "email", "e-mail", "mail")
     COLUMN_HINTS = ("yx", "dzyx", "email", "mail", "emailaddr", "emailaddress")
-    PREFILTER = r"@"
+    NEEDLES = ("@",)
     RISK = Risk("C2", False)
 
     def validate_result(self, pattern_text: str) -> bool:

@@ -69,7 +69,9 @@ class IpAddressRecognizer(ChineseRecognizer):
     # Not "v" or "ver": they occur in "Service", "server" just before real addresses.
     NEGATIVE_CONTEXT = ("版本", "version", "build", "oid", "/v")
     NEGATIVE_COLUMN_HINTS = ("bbh", "version", "ver")
-    PREFILTER = r"\d\.\d{1,3}\.\d{1,3}\.[\d*]|\d\.\*|::|(?:[0-9A-Fa-f]{1,4}:){6}"
+    # IPv4: the second octet between two dots; IPv6: "::" or, written in full, eight groups.
+    NEEDLES = (".0.", ".00.", ".000.", "::")
+    SCREENS = (r":[0a-f]{1,4}:[0a-f]{1,4}:[0a-f]{1,4}:[0a-f]{1,4}:[0a-f]{1,4}:",)
     RISK = Risk("C1", False)
 
     def validate_result(self, pattern_text: str) -> bool:

@@ -79,8 +79,7 @@ class PersonRecognizer(ChineseRecognizer):
     COLUMN_HINTS = ("xm", "khxm", "khmc", "hm", "zhmc", "ckrxm", "skrxm", "fkrxm", "lxr", "fddbr",
                     "cyrxm", "name", "custname", "acctname", "username", "realname", "fullname")
     NEGATIVE_COLUMN_HINTS = ("jgmc", "dwmc", "gsmc", "yhmc", "company", "branch", "product")
-    PREFILTER = (_KEYWORD_RE + r"|(?:^|\n)\s*[\u4e00-\u9fa5·]{2,17}\s*(?:$|\n)"
-                 r"|(?:^|\n)\s*[\u4e00-\u9fa5]{1,2}\*")
+    NEEDLES = KEYWORDS  # the patterns that score 0.5 or more follow a keyword
     RISK = Risk("C2", False)
 
     def validate_result(self, pattern_text: str) -> bool:

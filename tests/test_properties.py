@@ -3,7 +3,6 @@ recognizer's PREFILTER matches wherever the recognizer finds something (the dete
 
 from __future__ import annotations
 
-import re
 import sys
 
 from hypothesis import HealthCheck, given, settings
@@ -12,8 +11,8 @@ from stdnum import luhn
 from stdnum.cn import uscc as stdnum_uscc
 from stdnum.iso7064 import mod_11_2
 
-from recognizers import ALL_RECOGNIZERS
-from recognizers.base import to_halfwidth
+from recognizers import MIN_SCORE, ALL_RECOGNIZERS
+from recognizers.base import shape, to_halfwidth
 from recognizers.cn_bank_card import CnBankCardRecognizer
 from recognizers.cn_mobile_phone import CnMobilePhoneRecognizer
 from recognizers.cn_resident_id import CnResidentIdRecognizer
@@ -86,10 +85,15 @@ NOISE = st.one_of(st.text(alphabet="0123456789 :：,，.-*@Xx京A号市区姓名
                   st.just("2024-01-01 10:00:00,123"))
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(st.one_of(st.sampled_from(EXAMPLES), NOISE), min_size=1, max_size=5))
-def test_prefilter_matches_wherever_a_recognizer_finds_something(parts):
-    text = "".join(parts)
+def test_screen_hits_wherever_a_recognizer_reports_something(parts):
+    """The detector runs a recognizer only where its needles or screens hit the text's shape."""
+    text = to_halfwidth("".join(parts))
+    text_shape = shape(text)
     for recognizer in RECOGNIZERS:
-        if recognizer.analyze(text, None):
-            assert re.search(recognizer.PREFILTER, to_halfwidth(text)), type(recognizer).__name__
+        results = recognizer.enhance_using_context(text, recognizer.analyze(text, None), [], None, [])
+        if any(r.score >= MIN_SCORE for r in results):
+            hit = any(n in text_shape for n in recognizer.screen_needles()) or any(
+                s.search(text_shape) for s in recognizer.screen_regexes())
+            assert hit, type(recognizer).__name__

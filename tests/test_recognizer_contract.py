@@ -57,9 +57,11 @@ def test_junk_never_raises(cls, junk):
 
 
 @pytest.mark.parametrize("cls", ALL_RECOGNIZERS, ids=IDS)
-def test_prefilter_covers_every_example(cls):
-    """The detector skips text where no prefilter matches, so each must cover its examples."""
-    import re
-    module = sys.modules[cls.__module__]
+def test_screen_covers_every_example(cls):
+    """The detector skips text its screen does not hit, so it must hit every example in context."""
+    from recognizers.base import shape
+    module, recognizer = sys.modules[cls.__module__], cls()
     for value in module.EXAMPLES["valid"]:
-        assert re.search(cls.PREFILTER, value), value
+        text_shape = shape(f"{cls.CONTEXT[0]}：{value}。")
+        assert any(n in text_shape for n in recognizer.screen_needles()) or any(
+            s.search(text_shape) for s in recognizer.screen_regexes()), value

@@ -1,5 +1,5 @@
-"""The scan engine: units in a process pool give the same results as one process; the byte screen
-misses no line the detector's prefilter would pick."""
+"""The scan engine: units in a process pool give the same results as one process; the detector's
+screen is selective."""
 
 from __future__ import annotations
 
@@ -10,51 +10,22 @@ import pytest
 
 from pii_audit.detector import Detector
 from pii_audit.scan import display_name, scan_targets
-from pii_audit.screen import ByteScreen
 from pii_audit.sources import ScanOptions
 from pii_audit.sources import files
 from pii_audit.summary import EXIT_CLEAN, EXIT_FOUND, EXIT_INCOMPLETE, exit_code
-from recognizers import ALL_RECOGNIZERS
-from recognizers.base import to_halfwidth
-from tests_corpus import corpus_lines, resident_id
+from recognizers.base import shape
+from tests_corpus import resident_id
 
-FULLWIDTH = str.maketrans("0123456789*- ", "０１２３４５６７８９＊－\u3000")
-
-
-def screened(lines: list[str], encoding: str) -> set[int]:
-    data = "\n".join(lines).encode(encoding)
-    starts = {start for start, _ in ByteScreen(encoding).lines(data)}
-    found, offset = set(), 0
-    for number, line in enumerate(lines):
-        if offset in starts:
-            found.add(number)
-        offset += len(line.encode(encoding)) + 1
-    return found
+def test_screen_is_selective_on_ordinary_lines(key):
+    lines = ["2024-03-09 16:00:00.567 [exec-48] INFO c.b.Job - 心跳检测正常 node=1481 耗时=12.5ms"] * 100
+    assert Detector(key)._candidate_lines(shape("\n".join(lines))) == {}
 
 
-@pytest.mark.parametrize("encoding", ["utf-8", "gb18030"])
-def test_screen_keeps_every_line_the_prefilter_keeps(key, encoding):
-    rng = random.Random(5)
-    lines = corpus_lines(rng, 3000)
-    lines += [line.translate(FULLWIDTH) for line in lines[:500]]  # full-width digits and separators
-    lines += ["卡号**** **** **** 1234", "138 1*2* 5678", "1381234-5678", "138-12345678"]
+def test_screen_picks_only_the_recognizers_a_line_needs(key):
     detector = Detector(key)
-    expected = {i for i, line in enumerate(lines) if detector.prefilter.search(to_halfwidth(line))}
-    assert len(expected) > 1000
-    assert expected <= screened(lines, encoding)
-
-
-def test_screen_is_selective_on_ordinary_lines():
-    lines = ["2024-03-09 16:00:00.567 [exec-48] INFO c.b.Job - 心跳检测正常 node=1481"] * 100
-    assert screened(lines, "utf-8") == set()
-
-
-def test_screen_steps_aside_for_an_unknown_prefilter():
-    class Email:
-        ENTITY, PREFILTER = "EMAIL_ADDRESS", "@"
-
-    assert ByteScreen.for_recognizers(ALL_RECOGNIZERS, "utf-8") is not None
-    assert ByteScreen.for_recognizers([*ALL_RECOGNIZERS, Email], "utf-8") is None
+    text = "普通日志\n客户邮箱 a.b@example.com\n普通日志"
+    (index, chosen), = detector._candidate_lines(shape(text)).items()
+    assert index == 1 and {detector.recognizers[n].ENTITY for n in chosen} == {"EMAIL_ADDRESS"}
 
 
 def write_log(path, rng, count):

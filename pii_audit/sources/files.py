@@ -13,7 +13,6 @@ stream ``app.log``, which is the container a person remediates.
 from __future__ import annotations
 
 import codecs
-import functools
 import gzip
 import os
 import re
@@ -22,11 +21,9 @@ from dataclasses import dataclass
 from typing import BinaryIO, Iterator
 
 from pii_audit.models import Chunk
-from pii_audit.screen import ByteScreen
 from pii_audit.sources import SPREADSHEET_SUFFIXES, ScanOptions, TargetCoverage, is_sqlite_file
 from pii_audit.sources.streams import Capped, Gunzip, GzipBombError
 from pii_audit.sources.walk import os_reason, walk_target
-from recognizers import ALL_RECOGNIZERS
 
 BLOCK = 1 << 20  # bytes read at a time; chunks hold about this many bytes of whole lines
 LINE_LIMIT = 1 << 20  # a line longer than this is read in pieces
@@ -244,18 +241,9 @@ class _UnitReader:
         return data.decode(self.encoding, "replace")
 
     def _lines(self, data: bytes) -> Iterator[Chunk]:
-        """Yield a block of whole lines: its candidate lines one by one, or all of it as one chunk."""
-        screen = _screen(self.encoding)
-        if screen is None:
-            yield Chunk(self._decode(data), {"path": self.unit.path, "line": self.line},
-                        self.unit.stream, multiline=True)
-        else:
-            counted, line = 0, self.line
-            for start, end in screen.lines(data):
-                line += data.count(b"\n", counted, start)
-                counted = start
-                yield Chunk(self._decode(data[start:end]).rstrip("\r"),
-                            {"path": self.unit.path, "line": line}, self.unit.stream)
+        """Yield a block of whole lines as one chunk; the detector screens it."""
+        yield Chunk(self._decode(data), {"path": self.unit.path, "line": self.line},
+                    self.unit.stream, multiline=True)
         self.line += data.count(b"\n") + (not data.endswith(b"\n"))
 
     def _long_line(self, raw: BinaryIO, buf: bytes):
@@ -278,12 +266,6 @@ class _UnitReader:
         self.replaced = self.replaced or "\ufffd" in text
         location = {"path": self.unit.path, "line": self.line, "offset": offset}
         return Chunk(text, location, self.unit.stream)
-
-
-@functools.lru_cache(maxsize=4)
-def _screen(encoding: str) -> ByteScreen | None:
-    """Return the byte screen for every recognizer in this encoding, or None to decode everything."""
-    return ByteScreen.for_recognizers(ALL_RECOGNIZERS, encoding)
 
 
 def _safe_cut(text: str) -> int:
