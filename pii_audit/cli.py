@@ -12,6 +12,8 @@ import click
 
 from pii_audit import __version__
 from pii_audit.commands.entities import entities
+from pii_audit.commands.ledger import ledger
+from pii_audit.commands.scans import scans
 from pii_audit.errors import PiiAuditError
 
 EXIT_USAGE = 2
@@ -30,6 +32,8 @@ def cli():
 
 
 cli.add_command(entities)
+cli.add_command(ledger)
+cli.add_command(scans)
 
 
 def main(argv: list[str] | None = None) -> None:

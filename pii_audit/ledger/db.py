@@ -12,16 +12,15 @@ import os
 from importlib import resources
 from pathlib import Path
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy import Engine, create_engine, event, inspect, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
 from pii_audit.errors import LedgerError
 
+# The newest revision in migrations/versions (a test checks it): a ledger already there opens
+# without importing Alembic, which costs as much as the rest of `ledger list`.
+HEAD = "0002"
 DEFAULT_FILE = "pii-audit-ledger.db"
 BUSY_TIMEOUT_MS = 30_000
 MIGRATE_LOCK = 0x7069692D61756474  # PostgreSQL advisory lock key held while migrating
@@ -96,27 +95,26 @@ def display_url(url: str) -> str:
         return "<not a URL>"
 
 
-def alembic_config() -> Config:
+def alembic_config():
     """Return an Alembic configuration pointing at the shipped migrations."""
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(resources.files("pii_audit.ledger.migrations")))
     return config
 
 
-def head_revision() -> str:
-    """Return the newest revision the code knows."""
-    return ScriptDirectory.from_config(alembic_config()).get_current_head()
-
-
 def upgrade(engine: Engine, revision: str = "head") -> None:
     """Create the schema or migrate it to ``revision``, in one transaction."""
-    config = alembic_config()
     try:
+        if revision == "head" and current_revision(engine) == HEAD:
+            return
+        from alembic import command
+
         with engine.begin() as connection:
             if connection.dialect.name == "postgresql":  # two first runs at once: one migrates
                 connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATE_LOCK})
-            if _current_revision(connection) == head_revision() and revision == "head":
-                return
+            config = alembic_config()
             config.attributes["connection"] = connection
             command.upgrade(config, revision)
     except SQLAlchemyError as error:
@@ -124,12 +122,16 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
                           f"{one_line(error)}") from None
 
 
-def _current_revision(connection) -> str | None:
-    return MigrationContext.configure(connection).get_current_revision()
+def current_revision(engine: Engine) -> str | None:
+    """Return the schema revision a ledger database is at, or None when it has none."""
+    with engine.connect() as connection:
+        if not inspect(connection).has_table("alembic_version"):
+            return None
+        return connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
 
 
 def one_line(error: SQLAlchemyError) -> str:
     """Return the database's own message for an error: one line, no SQL, no parameters."""
     original = getattr(error, "orig", None) or error
-    text = str(original).strip().splitlines()
-    return text[0] if text else type(original).__name__
+    text_ = str(original).strip().splitlines()
+    return text_[0] if text_ else type(original).__name__

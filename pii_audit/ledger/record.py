@@ -11,13 +11,15 @@ from __future__ import annotations
 import datetime
 import json
 from dataclasses import asdict, dataclass, field
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Connection, insert, select, update
 
 from pii_audit.ledger import lifecycle, schema
 from pii_audit.ledger.rows import SYSTEM, add_history, due_from, expire_one, to_json
-from pii_audit.results import Finding, TargetResult
-from pii_audit.sources import TargetCoverage
+if TYPE_CHECKING:  # importing these at run time would load Presidio (seconds) for `ledger list`
+    from pii_audit.results import Finding, TargetResult
+    from pii_audit.sources import TargetCoverage
 
 
 @dataclass

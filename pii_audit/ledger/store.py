@@ -11,7 +11,7 @@ import datetime
 import hashlib
 import json
 from contextlib import contextmanager
-from typing import Iterable, Iterator
+from typing import TYPE_CHECKING, Iterable, Iterator
 
 from sqlalchemy import Connection, Engine, insert, select, text, update
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
@@ -23,8 +23,10 @@ from pii_audit.ledger.db import READ_OPTION, display_url, make_engine, one_line,
 from pii_audit.ledger.ids import parse_id
 from pii_audit.ledger.record import Context, RecordOutcome, record, recorded_before
 from pii_audit.ledger.rows import DEFAULT_DUE_DAYS, expire_one, expired_filter, to_json, utc_now
-from pii_audit.results import TargetResult
 from pii_audit.views import ItemView, ScanView
+
+if TYPE_CHECKING:  # importing results at run time would load Presidio (seconds) for `ledger list`
+    from pii_audit.results import TargetResult
 
 KEY_CHECK = "key_check_value"
 ATTEMPTS = 3  # a write that lost a race for a new item's unique key is retried
