@@ -91,3 +91,18 @@ def postgres_database(base_url: str):
 def postgres_base_url() -> str | None:
     """Return the test PostgreSQL URL from the environment, or None."""
     return os.environ.get("PII_AUDIT_TEST_POSTGRES_URL")
+
+
+@contextmanager
+def fast_dir():
+    """Yield a temporary directory on tmpfs when there is one: a real SQLite file and WAL, but
+    commits need no disk flush, so tests of many small transactions stay quick."""
+    import shutil
+    import tempfile
+
+    base = "/dev/shm" if os.path.isdir("/dev/shm") and os.access("/dev/shm", os.W_OK) else None
+    path = tempfile.mkdtemp(prefix="pii-ledger-", dir=base)
+    try:
+        yield path
+    finally:
+        shutil.rmtree(path, ignore_errors=True)
