@@ -58,7 +58,8 @@ def _sqlite_pragmas(engine: Engine) -> None:
         cursor = dbapi_connection.cursor()
         cursor.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         cursor.execute("PRAGMA journal_mode = WAL")
-        cursor.execute("PRAGMA foreign_keys = ON")
+        # Foreign keys stay unenforced on SQLite (its default): batch migrations rebuild a table
+        # by copy, drop and rename, which enforcement would refuse; PostgreSQL enforces them.
         cursor.close()
 
     @event.listens_for(engine, "begin")
