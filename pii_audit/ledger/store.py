@@ -120,13 +120,14 @@ class Ledger:
                       now: datetime.datetime | None = None) -> RecordOutcome:
         """Record one target's result in one transaction; a target already recorded is skipped."""
         now = utc_now(now)
-        for attempt in range(ATTEMPTS):
+        for attempt in range(1, ATTEMPTS + 1):
             try:
                 return self._record_once(scan_id, result, now)
-            except IntegrityError:
-                if attempt == ATTEMPTS - 1:
-                    raise LedgerError(f"could not record {result.target}: it kept conflicting "
-                                      "with another scan") from None
+            except IntegrityError as error:
+                # Another scan may have created the same new item first: read again and retry.
+                if attempt == ATTEMPTS or self.engine.dialect.name == "sqlite":
+                    raise LedgerError(f"could not record {result.target} in the ledger: "
+                                      f"{one_line(error)}") from None
         raise AssertionError("unreachable")
 
     def _record_once(self, scan_id: int, result: TargetResult, now) -> RecordOutcome:
