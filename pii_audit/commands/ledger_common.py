@@ -45,5 +45,5 @@ def echo_table(headers: list[str], rows: list[list]) -> None:
     """Print rows as aligned columns under their headers."""
     cells = [[str(h) for h in headers]] + [["-" if c is None else str(c) for c in r] for r in rows]
     widths = [max(len(row[i]) for row in cells) for i in range(len(headers))]
-    for row in cells:
-        click.echo("  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip())
+    # One write, not one per row: a 40,000-row listing printed line by line took seconds.
+    click.echo("\n".join("  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip() for row in cells))
