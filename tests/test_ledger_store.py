@@ -177,8 +177,11 @@ def test_scan_views_and_last_run(ledger):
 
 
 def test_database_target_passwords_are_hidden(ledger):
-    scan_id = ledger.begin_scan("me", ["postgresql://scanner:s3cret@db/crm"], {})
-    assert "s3cret" not in repr(ledger.scan(scan_id))
+    url = "postgresql://scanner:s3cret@db/crm"
+    scan_id = ledger.begin_scan("me", [url], {})
+    ledger.record_target(scan_id, scan_lines(url, {"kh.zjhm": [id_line()]}))
+    assert "s3cret" not in repr(ledger.scan(scan_id)) + repr(ledger.items())
+    assert ledger.items()[0].target == "postgresql://scanner:***@db/crm"
 
 
 def test_resumed_scan_records_a_target_once(ledger):

@@ -107,6 +107,8 @@ items = Table(
     Index("ix_items_due_date", "due_date"),
     Index("ix_items_owner", "owner"),
     Index("ix_items_entity_type", "entity_type"),
+    # The expiry check that runs before every read and scan.
+    Index("ix_items_status_accepted_until", "status", "accepted_until"),
 )
 
 history = Table(

@@ -7,6 +7,7 @@ against the lifecycle (``lifecycle.py``) and kept in each item's history.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import hashlib
 import json
@@ -120,6 +121,8 @@ class Ledger:
                       now: datetime.datetime | None = None) -> RecordOutcome:
         """Record one target's result in one transaction; a target already recorded is skipped."""
         now = utc_now(now)
+        if display_target(result.target) != result.target:  # never store a password
+            result = dataclasses.replace(result, target=display_target(result.target))
         for attempt in range(1, ATTEMPTS + 1):
             try:
                 return self._record_once(scan_id, result, now)

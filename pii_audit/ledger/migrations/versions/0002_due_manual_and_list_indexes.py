@@ -20,6 +20,7 @@ INDEXES = {
     "ix_items_due_date": ["due_date"],
     "ix_items_owner": ["owner"],
     "ix_items_entity_type": ["entity_type"],
+    "ix_items_status_accepted_until": ["status", "accepted_until"],
 }
 
 
