@@ -8,34 +8,53 @@ from __future__ import annotations
 
 import sys
 
+import importlib
+
 import click
 
 from pii_audit import __version__
-from pii_audit.commands.config import config
-from pii_audit.commands.entities import entities
-from pii_audit.commands.init import init
-from pii_audit.commands.scan import scan
 from pii_audit.errors import PiiAuditError
 
 EXIT_USAGE = 2
 
+# Command name -> "module:attribute". Commands load when used: importing Presidio takes
+# seconds, and `pii-audit --version` or `ledger list` should not pay for it.
+COMMANDS = {
+    "init": "pii_audit.commands.init:init",
+    "config": "pii_audit.commands.config:config",
+    "entities": "pii_audit.commands.entities:entities",
+    "scan": "pii_audit.commands.scan:scan",
+    "scans": "pii_audit.commands.scans:scans",
+    "ledger": "pii_audit.commands.ledger:ledger",
+}
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+
+class LazyGroup(click.Group):
+    """A click group that imports each command's module only when the command is used."""
+
+    def list_commands(self, ctx):
+        """Return every command name, loaded or not."""
+        return sorted(set(super().list_commands(ctx)) | set(COMMANDS))
+
+    def get_command(self, ctx, name):
+        """Return a command, importing its module on first use."""
+        if name not in self.commands and name in COMMANDS:
+            module_name, attribute = COMMANDS[name].split(":")
+            self.add_command(getattr(importlib.import_module(module_name), attribute), name)
+        return self.commands.get(name)
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(__version__, prog_name="pii-audit")
 def cli():
     """Find personal information kept where it should not be, and track its remediation.
 
     \b
     Start with:
-        pii-audit entities          what pii-audit recognizes
+        pii-audit init              write audit.toml, a key and an empty ledger
         pii-audit scan --help       scan files, spreadsheets and databases
+        pii-audit ledger list       the problem list and remediation progress
     """
-
-
-cli.add_command(entities)
-cli.add_command(init)
-cli.add_command(config)
-cli.add_command(scan)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -18,3 +18,7 @@ class SourceError(PiiAuditError):
 
 class LedgerError(PiiAuditError):
     """The remediation ledger refused an operation."""
+
+
+class LedgerConflict(LedgerError):
+    """An edit was made to an item that changed after the edit's copy was exported."""

@@ -14,7 +14,9 @@ from pii_audit.cli import cli
 
 
 def all_commands(group: click.Group, prefix=()):
-    for name, command in sorted(group.commands.items()):
+    ctx = click.Context(group)
+    for name in group.list_commands(ctx):
+        command = group.get_command(ctx, name)
         yield prefix + (name,)
         if isinstance(command, click.Group):
             yield from all_commands(command, prefix + (name,))
@@ -27,7 +29,7 @@ def test_every_command_has_help(path):
     assert "Usage:" in result.output
     command = cli
     for name in path:
-        command = command.commands[name]
+        command = command.get_command(click.Context(command), name)
     assert command.help and command.help.strip(), f"{' '.join(path)} has no docstring"
 
 

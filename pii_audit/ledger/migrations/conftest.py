@@ -1,0 +1,3 @@
+"""Keep pytest's doctest collection from importing env.py, which only runs inside Alembic."""
+
+collect_ignore = ["env.py"]
