@@ -159,10 +159,18 @@ class Detector:
             yield Occurrence(
                 entity_type=result.entity_type,
                 score=result.score,
-                masked=value if already_masked else recognizer.mask(value),
+                masked=value if already_masked else _safe_mask(recognizer, value),
                 fingerprint=recognizer.fingerprint(value, self.key),
                 risk=recognizer.risk_of(value, result.recognition_metadata),
                 location={**location, "start": result.start, "end": result.end},
                 container=chunk.container,
                 already_masked=already_masked,
             )
+
+
+def _safe_mask(recognizer: ChineseRecognizer, value: str) -> str:
+    """Return the recognizer's mask, or all stars should that mask still show the whole value."""
+    masked = recognizer.mask(value)
+    if value in masked or recognizer.normalize(value) in masked:
+        return "*" * len(value)
+    return masked

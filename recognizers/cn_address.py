@@ -90,4 +90,6 @@ class CnAddressRecognizer(ChineseRecognizer):
         value = self.normalize(value)
         match = _DISTRICT_RE.search(value)
         kept = match.group() if match else value[:2]
+        if len(value) - len(kept) < 4:  # a bare district would be shown whole: keep less
+            kept = value[:min(3, len(value) // 2)]
         return kept + "****"

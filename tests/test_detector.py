@@ -70,3 +70,14 @@ def test_no_raw_value_in_occurrences(key):
     dumped = repr([o.to_json() for o in occurrences])
     for raw in ("11010519491231002X", "13812345678", "6200000000000005"):
         assert raw not in dumped
+
+
+def test_a_mask_never_shows_the_whole_value(key):
+    """Masks keep parts (an address to its district); a value that is all 'part' must not survive."""
+    detector = Detector(key)
+    text = "家庭地址：浙江省杭州市西湖区 联系地址：北京市海淀区中关村大街27号"
+    occurrences = list(detector.detect_chunk(Chunk(text, {"path": "x"}, "x")))
+    assert len(occurrences) == 2
+    for occurrence in occurrences:
+        raw = text[occurrence.location["start"]:occurrence.location["end"]]
+        assert raw not in occurrence.masked
