@@ -12,6 +12,8 @@ import click
 
 from pii_audit import __version__
 from pii_audit.commands.entities import entities
+from pii_audit.commands.export import export
+from pii_audit.commands.report import report
 from pii_audit.errors import PiiAuditError
 
 EXIT_USAGE = 2
@@ -30,6 +32,8 @@ def cli():
 
 
 cli.add_command(entities)
+cli.add_command(report)
+cli.add_command(export)
 
 
 def main(argv: list[str] | None = None) -> None:

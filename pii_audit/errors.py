@@ -18,3 +18,7 @@ class SourceError(PiiAuditError):
 
 class LedgerError(PiiAuditError):
     """The remediation ledger refused an operation."""
+
+
+class LedgerConflict(LedgerError):
+    """An item changed in the ledger after the copy being applied was taken (e.g. an exported sheet)."""
