@@ -8,6 +8,7 @@ Some container and target names carry markup and formula triggers, as hostile sc
 from __future__ import annotations
 
 import datetime
+import functools
 import random
 from dataclasses import dataclass
 
@@ -108,6 +109,12 @@ def _scans(results: list[TargetResult]) -> list[ScanView]:
 
 def build_report_data(seed: int = 7, lines_per: int = 40, key: bytes = bytes(range(32))) -> ReportData:
     """Run the detector on a synthetic corpus and return ledger views of what it found."""
+    cached = _build(seed, lines_per, key)  # views are frozen; only the lists need copying
+    return ReportData(list(cached.items), list(cached.scans), set(cached.raw_values))
+
+
+@functools.cache
+def _build(seed: int, lines_per: int, key: bytes) -> ReportData:
     rng = random.Random(seed)
     detector = Detector(key)
     results, lines = _scan_targets(detector, rng, lines_per)
