@@ -7,6 +7,7 @@ Autoescape is on and undefined names fail, so scanned text always prints as text
 from __future__ import annotations
 
 import os
+import re
 from functools import lru_cache
 from pathlib import Path
 
@@ -16,6 +17,9 @@ from pii_audit import __version__
 from pii_audit.reporting.files import write_private
 from pii_audit.reporting.viewmodel import RISK_ORDER, Report
 from pii_audit.views import STATUSES
+
+# A lone surrogate (a badly decoded name) cannot be written as UTF-8: show U+FFFD instead.
+_SURROGATE_RE = re.compile("[\ud800-\udfff]")
 
 
 def template_dir() -> Path:
@@ -52,4 +56,5 @@ def render_html(report: Report) -> str:
 
 def write_html(report: Report, path: str | os.PathLike) -> Path:
     """Write the HTML report of ``report`` to ``path`` (mode 0600) and return the path."""
-    return write_private(path, render_html(report).encode("utf-8"))
+    page = _SURROGATE_RE.sub("\ufffd", render_html(report))
+    return write_private(path, page.encode("utf-8"))
