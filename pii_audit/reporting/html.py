@@ -15,6 +15,7 @@ import jinja2
 
 from pii_audit import __version__
 from pii_audit.reporting.files import write_private
+from pii_audit.reporting.labels import LEDGER_COLUMNS
 from pii_audit.reporting.viewmodel import RISK_ORDER, Report
 from pii_audit.views import STATUSES
 
@@ -45,7 +46,7 @@ def environment() -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.globals.update(statuses=STATUSES, risk_rank=RISK_ORDER, version=__version__)
+    env.globals.update(ledger_columns=LEDGER_COLUMNS, statuses=STATUSES, risk_rank=RISK_ORDER, version=__version__)
     return env
 
 

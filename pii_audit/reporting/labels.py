@@ -32,7 +32,7 @@ SHEETS = {
 
 # Column headers of the ledger sheet; the import finds columns by these, in either language.
 LEDGER_COLUMNS = {
-    "zh": {"id": "编号", "target": "扫描目标", "container": "位置(表.列/工作表/日志)", "entity": "信息类型",
+    "zh": {"id": "编号", "target": "扫描目标", "container": "位置", "entity": "信息类型",
            "risk": "风险等级", "occurrences": "出现次数", "distinct": "不同值数", "masked": "已脱敏次数",
            "first_seen": "首次发现", "last_seen": "最近发现", "status": "状态", "owner": "责任人",
            "department": "责任部门", "due": "整改期限", "note": "整改说明", "updated_at": "updated_at"},
