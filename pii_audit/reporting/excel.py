@@ -110,7 +110,7 @@ def _overview(wb: Workbook, report: Report) -> None:
     ws.append(_row(cells, [t["n_items"], len(report.items)]))
     ws.append(_row(cells, [t["overdue"], len(report.overdue)]))
     for key in ("new", "reopened", "verified"):
-        ws.append(_row(cells, [f"{t['changes']}: {t[key]}", len(report.changes.__dict__[key])]))
+        ws.append(_row(cells, [f"{t['changes']}: {t[key]}", len(getattr(report.changes, key))]))
     for title, bars in ((t["by_status"], report.by_status), (t["by_risk"], report.by_risk),
                         (t["by_entity"], report.by_entity), (t["by_owner"], report.by_owner)):
         ws.append([])
