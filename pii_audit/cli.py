@@ -26,6 +26,8 @@ COMMANDS = {
     "scan": "pii_audit.commands.scan:scan",
     "scans": "pii_audit.commands.scans:scans",
     "ledger": "pii_audit.commands.ledger:ledger",
+    "report": "pii_audit.commands.report:report",
+    "export": "pii_audit.commands.export:export",
 }
 
 

@@ -162,3 +162,13 @@ def accept_risk(item_id, approver, until, note, by, ledger_url):
     with open_ledger(ledger_url) as book:
         item = book.accept_risk(item_id, approver, until.date(), note, who(by))
     _print_items([item], "table")
+
+
+def _attach_import() -> None:
+    # The import lives with the reports (it reads their workbook); it is a ledger subcommand.
+    from pii_audit.commands.ledger_import import import_command
+
+    ledger.add_command(import_command)
+
+
+_attach_import()

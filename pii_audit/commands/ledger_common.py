@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import getpass
 import json
+import os
 
 import click
 
@@ -12,17 +13,28 @@ from pii_audit.keys import load_key
 
 FORMAT = click.option("--format", "output_format", type=click.Choice(["table", "json"]),
                       default="table", show_default=True, help="Output format.")
-LEDGER = click.option("--ledger", "ledger_url", metavar="URL", default=None,
-                      help="Ledger database URL  [default: sqlite file ./pii-audit-ledger.db]")
+LEDGER = click.option("--ledger", "ledger_url", metavar="URL", default=None, envvar="PII_AUDIT_LEDGER",
+                      help="Ledger database URL (also $PII_AUDIT_LEDGER)  [default: the ledger of "
+                           "./audit.toml, else the SQLite file ./pii-audit-ledger.db]")
 BY = click.option("--by", default=None, help="Who makes the change  [default: your OS user]")
 DATE = click.DateTime(formats=["%Y-%m-%d"])
+DEFAULT_CONFIG = "audit.toml"
 
 
 def open_ledger(url: str | None):
-    """Open an existing ledger with the fingerprint key (never creating one)."""
+    """Open an existing ledger with the fingerprint key (never creating one).
+
+    Without a URL, an ``audit.toml`` in the working directory names the ledger and the key.
+    """
     from pii_audit.ledger import Ledger
 
-    return Ledger.open(url, load_key(create=False), create=False)
+    key = None
+    if url is None and os.path.exists(DEFAULT_CONFIG):
+        from pii_audit.config import load_config
+
+        config = load_config(DEFAULT_CONFIG)
+        url, key = config.ledger.resolve_url(), config.key.load()
+    return Ledger.open(url, key or load_key(create=False), create=False)
 
 
 def who(by: str | None) -> str:

@@ -1,0 +1,250 @@
+"""The report's view model: built once from the ledger's views (sorted, counted, labelled), read by
+both the HTML and the Excel writer, so the two formats always say the same thing.
+
+Everything here comes from ``ItemView``/``ScanView``, which hold masked values only.
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+from collections import Counter
+from dataclasses import dataclass
+
+from pii_audit.errors import ConfigError
+from pii_audit.reporting import charts, labels
+from pii_audit.views import STATUSES, CoverageView, HistoryEntry, ItemView, ScanView
+
+RISK_ORDER = {"C3": 0, "C2": 1, "C1": 2}
+TREND_SCANS = 12  # scans shown in the trend charts
+
+
+@dataclass(frozen=True)
+class SampleRow:
+    """A masked sample and its location in words."""
+
+    masked: str
+    location: str
+
+
+@dataclass(frozen=True)
+class HistoryRow:
+    """One history entry in words."""
+
+    at: datetime.datetime
+    by: str
+    action: str
+    change: str
+    note: str
+
+
+@dataclass(frozen=True)
+class ItemRow:
+    """One ledger item as the reports print it."""
+
+    item: ItemView
+    status_label: str
+    entity_label: str
+    risk_label: str
+    days_overdue: int  # 0 when not overdue
+    samples: tuple[SampleRow, ...]
+    history: tuple[HistoryRow, ...]
+    coverage: CoverageView | None  # what the latest scan that covered its container read
+
+
+@dataclass(frozen=True)
+class Changes:
+    """What the report's scan changed: item IDs new, reopened and verified by it."""
+
+    new: tuple[str, ...] = ()
+    reopened: tuple[str, ...] = ()
+    verified: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Report:
+    """Everything a report shows, ready to print."""
+
+    lang: str
+    text: dict
+    generated_at: datetime.datetime
+    today: datetime.date
+    scan: ScanView | None  # the scan the report is about (the latest, or --scan)
+    previous: ScanView | None
+    items: tuple[ItemRow, ...]
+    by_status: tuple[charts.Bar, ...]
+    by_risk: tuple[charts.Bar, ...]
+    by_entity: tuple[charts.Bar, ...]
+    by_owner: tuple[charts.Bar, ...]
+    overdue: tuple[ItemRow, ...]
+    changes: Changes
+    trend: tuple[charts.LineChart, ...]
+    scans: tuple[ScanView, ...]  # newest first
+    choices: dict  # filter name -> sorted (value, label) pairs, for the HTML filters
+
+    def status_label(self, status: str) -> str:
+        """Return a status in the report's language."""
+        return labels.status_label(status, self.lang)
+
+
+def format_location(location: dict) -> str:
+    """Return a sample's location in words: file and line, sheet and cell, or table, column and row.
+
+    >>> format_location({"path": "app.log", "line": 7, "start": 3, "end": 14})
+    'app.log:7 [3-14]'
+    >>> format_location({"url": "sqlite:///a.db", "table": "kh", "column": "zjhm", "row": {"id": 2}})
+    'sqlite:///a.db kh.zjhm {"id": 2}'
+    """
+    if "table" in location:
+        row = json.dumps(location.get("row", {}), ensure_ascii=False, sort_keys=True, default=str)
+        text = f"{location.get('url', '')} {location['table']}.{location.get('column', '')} {row}"
+    elif "sheet" in location:
+        text = f"{location.get('path', '')} {location['sheet']}!{location.get('cell', '')}"
+    elif "line" in location:
+        text = f"{location.get('path', '')}:{location['line']}"
+    else:
+        text = json.dumps(location, ensure_ascii=False, sort_keys=True, default=str)
+    if "start" in location and "end" in location:
+        text += f" [{location['start']}-{location['end']}]"
+    return text.strip()
+
+
+def risk_label(item: ItemView, lang: str) -> str:
+    """Return the item's risk: category, plus PIPL-sensitive and minors' data when they apply."""
+    words = labels.TEXT[lang]
+    parts = [item.risk_category]
+    if item.sensitive:
+        parts.append(words["sensitive"])
+    if item.minor:
+        parts.append(words["minor"])
+    return " · ".join(parts)
+
+
+def select_items(items: list[ItemView], scan_id: int | None = None, status: str | None = None,
+                 owner: str | None = None) -> list[ItemView]:
+    """Return the items a report shows: touched by scan ``scan_id``, in ``status``, of ``owner``."""
+    if status is not None and status not in STATUSES:
+        raise ConfigError(f"unknown status {status!r}; choose one of {', '.join(STATUSES)}")
+    chosen = []
+    for item in items:
+        if status is not None and item.status != status:
+            continue
+        if owner is not None and (item.owner or "") != owner:
+            continue
+        if scan_id is not None and not any(h.scan_id == scan_id for h in item.history):
+            continue
+        chosen.append(item)
+    return chosen
+
+
+def _history_row(entry: HistoryEntry, lang: str) -> HistoryRow:
+    change = ""
+    if entry.from_status or entry.to_status:
+        before = labels.status_label(entry.from_status, lang) if entry.from_status else "-"
+        change = f"{before} → {labels.status_label(entry.to_status or '', lang)}"
+    return HistoryRow(entry.at, entry.by, entry.action, change, entry.note or "")
+
+
+def _item_row(item: ItemView, lang: str, today: datetime.date,
+              coverage: dict[tuple[str, str], CoverageView]) -> ItemRow:
+    days = (today - item.due_date).days if item.overdue(today) else 0
+    return ItemRow(
+        item=item,
+        status_label=labels.status_label(item.status, lang),
+        entity_label=labels.entity_label(item.entity_type, lang),
+        risk_label=risk_label(item, lang),
+        days_overdue=days,
+        samples=tuple(SampleRow(s.masked, format_location(s.location)) for s in item.samples),
+        history=tuple(_history_row(h, lang) for h in sorted(item.history, key=lambda h: h.at)),
+        coverage=coverage.get((item.target, item.container)),
+    )
+
+
+def _sort_key(row: ItemRow):
+    item = row.item
+    return (RISK_ORDER.get(item.risk_category, 9), STATUSES.index(item.status)
+            if item.status in STATUSES else 99, -row.days_overdue, item.id)
+
+
+def _changes(items: list[ItemView], scan: ScanView | None) -> Changes:
+    if scan is None:
+        return Changes()
+    new, reopened, verified = set(), set(), set()
+    for item in items:
+        for entry in item.history:
+            if entry.scan_id != scan.id:
+                continue
+            if entry.action == "created":
+                new.add(item.id)
+            if entry.to_status == "reopened":
+                reopened.add(item.id)
+            if entry.to_status == "verified":
+                verified.add(item.id)
+    return Changes(tuple(sorted(new)), tuple(sorted(reopened)), tuple(sorted(verified)))
+
+
+def _counts(rows: list[ItemRow], lang: str) -> dict[str, tuple[charts.Bar, ...]]:
+    words = labels.TEXT[lang]
+    status = Counter(r.item.status for r in rows)
+    risk = Counter(r.item.risk_category for r in rows)
+    entity = Counter((r.item.entity_type, r.entity_label) for r in rows)
+    owner = Counter(r.item.owner or "" for r in rows)
+    return {
+        "by_status": charts.bars([(s, labels.status_label(s, lang), status[s])
+                                  for s in STATUSES if status[s]]),
+        "by_risk": charts.bars([(k, k, risk[k]) for k in sorted(risk, key=lambda k: RISK_ORDER.get(k, 9))]),
+        "by_entity": charts.bars([(k, label, n) for (k, label), n in entity.most_common()]),
+        "by_owner": charts.bars([(k, k or words["unassigned"], n) for k, n in owner.most_common()]),
+    }
+
+
+def _choices(rows: list[ItemRow], lang: str) -> dict:
+    def pairs(values):
+        return tuple(sorted(set(values)))
+    return {
+        "status": tuple((s, labels.status_label(s, lang)) for s in STATUSES
+                        if any(r.item.status == s for r in rows)),
+        "owner": tuple((o, o or labels.TEXT[lang]["unassigned"]) for o in pairs(r.item.owner or "" for r in rows)),
+        "entity": pairs((r.item.entity_type, r.entity_label) for r in rows),
+        "risk": tuple((k, k) for k in sorted({r.item.risk_category for r in rows},
+                                             key=lambda k: RISK_ORDER.get(k, 9))),
+        "target": tuple((t, t) for t in pairs(r.item.target for r in rows)),
+    }
+
+
+def _trend(scans: list[ScanView], lang: str) -> tuple[charts.LineChart, ...]:
+    recent = scans[-TREND_SCANS:]
+    words = labels.TEXT[lang]
+    return (charts.line_chart(words["open_items"], [(f"#{s.id}", s.open_items) for s in recent]),
+            charts.line_chart(words["occurrences"], [(f"#{s.id}", s.occurrences) for s in recent]))
+
+
+def _coverage_index(scans: list[ScanView]) -> dict[tuple[str, str], CoverageView]:
+    index = {}
+    for scan in scans:  # oldest first, so the latest coverage of a container wins
+        for record in scan.coverage:
+            index[(record.target, record.container)] = record
+    return index
+
+
+def build_report(items: list[ItemView], scans: list[ScanView], *, lang: str = "zh",
+                 scan_id: int | None = None, now: datetime.datetime | None = None) -> Report:
+    """Build the view model of a report on ``items`` as of scan ``scan_id`` (default: the latest)."""
+    labels.check_lang(lang)
+    now = now or datetime.datetime.now()
+    ordered = sorted(scans, key=lambda s: s.id)
+    if scan_id is not None:
+        if not any(s.id == scan_id for s in ordered):
+            raise ConfigError(f"no scan with ID {scan_id} in the ledger")
+        ordered = [s for s in ordered if s.id <= scan_id]
+    scan = ordered[-1] if ordered else None
+    previous = ordered[-2] if len(ordered) > 1 else None
+    coverage = _coverage_index(ordered)
+    rows = sorted((_item_row(i, lang, now.date(), coverage) for i in items), key=_sort_key)
+    return Report(
+        lang=lang, text=labels.TEXT[lang], generated_at=now, today=now.date(), scan=scan,
+        previous=previous, items=tuple(rows), **_counts(rows, lang),
+        overdue=tuple(sorted((r for r in rows if r.days_overdue), key=lambda r: -r.days_overdue)),
+        changes=_changes(items, scan), trend=_trend(ordered, lang),
+        scans=tuple(reversed(ordered)), choices=_choices(rows, lang),
+    )

@@ -1,0 +1,94 @@
+"""The report view model: counts, overdue items, changes since the previous scan, filters."""
+
+from __future__ import annotations
+
+import datetime
+
+import pytest
+
+from pii_audit.errors import ConfigError
+from pii_audit.reporting.viewmodel import build_report, format_location, select_items
+from reporting_data import build_report_data
+
+NOW = datetime.datetime(2024, 7, 15, 10, 0)
+
+
+@pytest.fixture(scope="module")
+def data():
+    return build_report_data(lines_per=20)
+
+
+def test_counts_add_up_to_the_items(data):
+    report = build_report(data.items, data.scans, now=NOW)
+    for bars in (report.by_status, report.by_risk, report.by_entity, report.by_owner):
+        assert sum(b.value for b in bars) == len(data.items)
+    assert {b.key for b in report.by_status} <= {i.status for i in data.items}
+
+
+def test_overdue_are_active_items_past_due(data):
+    report = build_report(data.items, data.scans, now=NOW)
+    expected = {i.id for i in data.items if i.status in ("open", "in_progress", "reopened")
+                and i.due_date < NOW.date()}
+    assert {r.item.id for r in report.overdue} == expected
+    assert all(r.days_overdue == (NOW.date() - r.item.due_date).days for r in report.overdue)
+
+
+def test_changes_come_from_the_latest_scans_history(data):
+    report = build_report(data.items, data.scans, now=NOW)
+    assert report.scan.id == 4 and report.previous.id == 3
+    assert set(report.changes.reopened) == {i.id for i in data.items if i.status == "reopened"}
+    assert set(report.changes.new) == {i.id for i in data.items
+                                       if any(h.action == "created" and h.scan_id == 4 for h in i.history)}
+
+
+def test_trend_has_one_point_per_scan_in_order(data):
+    report = build_report(data.items, data.scans, now=NOW)
+    open_items, occurrences = report.trend
+    assert [p.value for p in open_items.points] == [s.open_items for s in data.scans]
+    assert [p.value for p in occurrences.points] == [s.occurrences for s in data.scans]
+    assert open_items.points[0].y < open_items.points[-1].y  # SVG y grows down: fewer items, lower
+
+
+def test_scan_option_reports_as_of_that_scan(data):
+    items = select_items(data.items, scan_id=3)
+    report = build_report(items, data.scans, scan_id=3, now=NOW)
+    assert report.scan.id == 3 and [s.id for s in report.scans] == [3, 2, 1]
+    assert items and all(any(h.scan_id == 3 for h in i.history) for i in items)
+
+
+@pytest.mark.parametrize("kwargs, check", [
+    pytest.param({"status": "open"}, lambda i: i.status == "open", id="status"),
+    pytest.param({"owner": "张伟"}, lambda i: i.owner == "张伟", id="owner"),
+    pytest.param({"owner": "张伟", "status": "fixed"}, lambda i: i.owner == "张伟" and i.status == "fixed",
+                 id="both"),
+])
+def test_select_items_filters(data, kwargs, check):
+    chosen = select_items(data.items, **kwargs)
+    assert chosen and chosen == [i for i in data.items if check(i)]
+
+
+@pytest.mark.parametrize("call", [
+    pytest.param(lambda d: select_items(d.items, status="done"), id="unknown-status"),
+    pytest.param(lambda d: build_report(d.items, d.scans, scan_id=99), id="unknown-scan"),
+    pytest.param(lambda d: build_report(d.items, d.scans, lang="fr"), id="unknown-language"),
+])
+def test_bad_options_are_one_line_errors(data, call):
+    with pytest.raises(ConfigError) as error:
+        call(data)
+    assert "\n" not in str(error.value)
+
+
+def test_no_scans_and_no_items_still_build():
+    report = build_report([], [], now=NOW)
+    assert report.scan is None and report.items == () and report.trend[0].points == ()
+
+
+@pytest.mark.parametrize("location, text", [
+    pytest.param({"path": "a.xlsx", "sheet": "客户", "cell": "C7", "start": 0, "end": 18},
+                 "a.xlsx 客户!C7 [0-18]", id="sheet"),
+    pytest.param({"path": "app.log", "line": 3}, "app.log:3", id="log-no-span"),
+    pytest.param({"url": "postgresql://u@h/db", "table": "kh", "column": "sjhm", "row": {"id": 5},
+                  "start": 0, "end": 11}, 'postgresql://u@h/db kh.sjhm {"id": 5} [0-11]', id="database"),
+])
+def test_format_location(location, text):
+    assert format_location(location) == text
