@@ -6,8 +6,9 @@ Every scanner connection is read-only and bounded in time (SECURITY.md items 14-
   ``lock_timeout`` and ``idle_in_transaction_session_timeout`` when it connects, and every
   transaction starts with ``SET TRANSACTION READ ONLY`` (a session default alone can be switched
   back off, measured). Results stream through a named (server-side) cursor.
-* MySQL/MariaDB: ``max_execution_time`` (ms, MySQL) or ``max_statement_time`` (s, MariaDB) and
-  ``lock_wait_timeout`` when it connects, ``START TRANSACTION READ ONLY`` for every transaction.
+* MySQL/MariaDB: ``max_execution_time`` (ms, MySQL) or ``max_statement_time`` (s, MariaDB),
+  ``lock_wait_timeout`` and ``SET SESSION TRANSACTION READ ONLY`` when it connects, and
+  ``START TRANSACTION READ ONLY`` for every transaction.
   Results stream through pymysql's/mysqlclient's ``SSCursor`` (SQLAlchemy picks it).
 * SQLite: the file is opened with ``mode=ro`` (so a missing file is not created) and
   ``PRAGMA query_only=ON``. The sqlite3 module steps through a result lazily, so it streams.
@@ -107,7 +108,7 @@ def _install_postgresql(engine: Engine, statement_timeout: int) -> None:
 
     @event.listens_for(engine, "begin")
     def _begin(connection):
-        connection.exec_driver_sql("SET TRANSACTION READ ONLY")
+        _run(connection, "SET TRANSACTION READ ONLY")
 
 
 def _install_mysql(engine: Engine, statement_timeout: int) -> None:
@@ -121,11 +122,24 @@ def _install_mysql(engine: Engine, statement_timeout: int) -> None:
         else:
             cursor.execute(f"SET SESSION max_execution_time = {int(statement_timeout) * 1000}")  # ms
         cursor.execute(f"SET SESSION lock_wait_timeout = {min(LOCK_TIMEOUT_S, int(statement_timeout))}")
+        # DDL commits the open transaction and runs outside it, so START TRANSACTION READ ONLY
+        # alone lets CREATE TABLE through (measured on MariaDB 10.11); the session mode does not.
+        cursor.execute("SET SESSION TRANSACTION READ ONLY")
         cursor.close()
 
     @event.listens_for(engine, "begin")
     def _begin(connection):
-        connection.exec_driver_sql("START TRANSACTION READ ONLY")
+        _run(connection, "START TRANSACTION READ ONLY")
+
+
+def _run(connection: sa.Connection, statement: str) -> None:
+    """Run a statement on the plain DBAPI cursor: the connection's own options may ask for a
+    server-side cursor, which PostgreSQL refuses for anything but a query."""
+    cursor = connection.connection.dbapi_connection.cursor()
+    try:
+        cursor.execute(statement)
+    finally:
+        cursor.close()
 
 
 def _install_sqlite(engine: Engine) -> None:
