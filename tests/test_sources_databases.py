@@ -216,3 +216,18 @@ def test_sqlite_url_is_opened_read_only():
     assert url.query["uri"] == "true" and url.database.endswith("?mode=ro")
     assert "#" not in url.database  # percent-encoded, or the URI would end there
     assert os.sep in url.database
+
+
+@pytest.mark.parametrize("pattern, digit_first", [
+    pytest.param(r"\d{15}|\d\*{4}", True, id="branches-of-digits"),
+    pytest.param(r"1\d{2}[ \-]?\d{4}", True, id="literal-digit"),
+    pytest.param(r"(?:[0-9]{4})+", True, id="group-repeat"),
+    pytest.param(r"[A-Z]\d{8}", False, id="passport-letter"),
+    pytest.param(r"\d*X", False, id="optional-digit"),
+    pytest.param(r"[\w.]+@", False, id="email"),
+])
+def test_digit_gate_only_when_every_prefilter_starts_with_a_digit(pattern, digit_first):
+    from re import _parser
+
+    from pii_audit.sources.db_tables import _digit_first
+    assert _digit_first(list(_parser.parse(pattern))) is digit_first
