@@ -131,6 +131,9 @@ def row_key(row, number: int, key_columns: list[tuple[int, str]]):
     key = {}
     for index, name in key_columns:
         value = row[index]
+        if type(value) is int and -MIN_INTEGER < value < MIN_INTEGER:
+            key[name] = value  # too short to be any identifier: the usual serial key, kept cheap
+            continue
         if isinstance(value, bytes):
             value = value.hex()
         elif value is not None and not isinstance(value, (int, str)):
