@@ -1,0 +1,168 @@
+"""Read a database target: connect read-only, list the tables to scan, read them one by one.
+
+The per-dialect connection settings live in ``dialects``, the reading of one table (columns
+scanned, sampling, row keys) in ``db_tables``. A table that cannot be read is recorded as a
+problem and the scan goes on; a dropped connection is re-opened once per table.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import os
+import stat
+from typing import Iterator
+
+import sqlalchemy as sa
+from sqlalchemy import exc
+from sqlalchemy.engine import URL, Connection, Engine, make_url
+
+from pii_audit.errors import ConfigError, SourceError
+from pii_audit.models import Chunk
+from pii_audit.sources import ScanOptions, TargetCoverage, dialects
+from pii_audit.sources.db_tables import TableRef, scan_table
+
+PASSWORD_ENV = "PII_AUDIT_DB_PASSWORD"
+PASSWORD_FILE_ENV = "PII_AUDIT_DB_PASSWORD_FILE"
+
+
+def resolve_password(url: str | URL, password: str | None = None,
+                     environ: dict | None = None) -> tuple[URL, str | None]:
+    """Return the URL with its password filled in, and a warning when the URL itself held one.
+
+    The password comes from ``password`` (``options.password``), else ``$PII_AUDIT_DB_PASSWORD``,
+    else the file named by ``$PII_AUDIT_DB_PASSWORD_FILE``, which must not be readable by others.
+    """
+    parsed = parse_url(url)
+    if parsed.password is not None:
+        return parsed, (f"the database URL {parsed.render_as_string(hide_password=True)} holds a "
+                        f"password, which other local users can read from the process list; "
+                        f"set ${PASSWORD_ENV} or ${PASSWORD_FILE_ENV} (a file of mode 0600) instead")
+    environ = os.environ if environ is None else environ
+    password = password or environ.get(PASSWORD_ENV) or _password_from_file(environ.get(PASSWORD_FILE_ENV))
+    return (parsed.set(password=password) if password else parsed), None
+
+
+def _password_from_file(path: str | None) -> str | None:
+    if not path:
+        return None
+    try:
+        mode = os.stat(path).st_mode
+        if mode & (stat.S_IRWXG | stat.S_IRWXO):
+            raise ConfigError(f"password file {path} is readable by others; run: chmod 600 {path}")
+        with open(path, encoding="utf-8") as handle:
+            return handle.read().rstrip("\r\n") or None
+    except OSError as error:
+        raise ConfigError(f"cannot read password file {path}: {error.strerror}") from None
+
+
+def parse_url(url: str | URL) -> URL:
+    """Return the parsed SQLAlchemy URL, or raise ``SourceError`` saying it is not one."""
+    try:
+        return make_url(url)
+    except exc.ArgumentError:
+        # The message of ArgumentError repeats the URL, password included: say less.
+        raise SourceError("not a database URL (expected dialect[+driver]://user@host/database)") from None
+
+
+def read_database(url: str | URL, options: ScanOptions, coverage: TargetCoverage) -> Iterator[Chunk]:
+    """Yield a ``Chunk`` per cell that could hold personal information, from every visible table."""
+    parsed, _ = resolve_password(url, options.password)
+    shown = parsed.render_as_string(hide_password=True)
+    try:
+        engine = dialects.create_engine(parsed, options.connect_timeout, options.statement_timeout)
+    except (exc.ArgumentError, exc.NoSuchModuleError, ImportError) as error:
+        raise SourceError(f"{shown}: cannot use this database URL: {one_line(error)}") from None
+    try:
+        connection = _connect(engine, shown)
+        try:
+            tables = list_tables(connection, options, coverage, shown)
+            connection.rollback()
+        except exc.DBAPIError as error:
+            raise SourceError(f"{shown}: cannot list tables: {one_line(error)}") from None
+        if not dialects.streams(engine.dialect):
+            coverage.problem(shown, f"the {engine.dialect.name} driver cannot stream results; "
+                             "large tables are read into memory")
+        yield from _scan_tables(engine, connection, tables, options, coverage, shown)
+    finally:
+        engine.dispose()
+
+
+def _connect(engine: Engine, shown: str) -> Connection:
+    try:
+        return engine.connect()
+    except exc.DBAPIError as error:
+        raise SourceError(f"{shown}: cannot connect: {one_line(error)}") from None
+
+
+def list_tables(connection: Connection, options: ScanOptions, coverage: TargetCoverage,
+                shown_url: str) -> list[TableRef]:
+    """Return the tables to scan: in the named (or every visible) schema, filtered by the globs."""
+    inspector = sa.inspect(connection)
+    sqlite = connection.dialect.name == "sqlite"
+    visible = inspector.get_schema_names()
+    schemas = list(options.schemas) or [s for s in visible if not dialects.is_system_schema(s)]
+    tables = []
+    for schema in schemas:
+        if schema not in visible:
+            coverage.problem(shown_url, f"schema {schema!r} does not exist or is not visible")
+            continue
+        for name in sorted(inspector.get_table_names(schema=schema)):
+            local = sqlite and schema == "main"
+            table = TableRef(None if local else schema, name, name if local else f"{schema}.{name}")
+            if _selected(f"{schema}.{name}", table.shown, options):
+                tables.append(table)
+    return tables
+
+
+def _selected(qualified: str, shown: str, options: ScanOptions) -> bool:
+    def matches(patterns):
+        return any(fnmatch.fnmatchcase(n, p) for p in patterns for n in (qualified, shown))
+
+    return (not options.include or matches(options.include)) and not matches(options.exclude)
+
+
+def _scan_tables(engine: Engine, connection: Connection, tables: list[TableRef],
+                 options: ScanOptions, coverage: TargetCoverage, shown: str) -> Iterator[Chunk]:
+    try:
+        for index, table in enumerate(tables):
+            try:
+                yield from scan_table(connection, table, shown, options, coverage)
+                connection.rollback()  # end the read-only transaction: no snapshot held between tables
+            except exc.SQLAlchemyError as error:
+                coverage.problem(table.shown, one_line(error))
+                connection = _recover(engine, connection)
+                if connection is None:
+                    left = len(tables) - index - 1
+                    coverage.problem(shown, f"connection lost and not re-opened; {left} table(s) not scanned")
+                    return
+    finally:
+        if connection is not None:
+            connection.close()
+
+
+def _recover(engine: Engine, connection: Connection) -> Connection | None:
+    """Return a connection fit for the next table: this one rolled back, or a new one."""
+    if not connection.invalidated:
+        try:
+            connection.rollback()
+            return connection
+        except exc.DBAPIError:
+            pass  # the connection is gone after all: open a new one
+    connection.close()
+    try:
+        return engine.connect()
+    except exc.DBAPIError:
+        return None
+
+
+def one_line(error: BaseException) -> str:
+    """Return the driver's own message of an error, first line only (no SQL, no parameters)."""
+    original = getattr(error, "orig", None) or error
+    args = getattr(original, "args", ())
+    if len(args) >= 2 and isinstance(args[0], int):  # pymysql: (code, message)
+        text = str(args[1])
+    else:
+        text = str(original)
+    lines = [line.strip() for line in text.strip().splitlines() if line.strip()]
+    return lines[0] if lines else type(original).__name__
+

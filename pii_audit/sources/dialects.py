@@ -1,0 +1,153 @@
+"""Per-dialect settings of a scanner connection: read-only, timeouts, streaming and sampling.
+
+Every scanner connection is read-only and bounded in time (SECURITY.md items 14-17):
+
+* PostgreSQL: the session gets ``default_transaction_read_only``, ``statement_timeout``,
+  ``lock_timeout`` and ``idle_in_transaction_session_timeout`` when it connects, and every
+  transaction starts with ``SET TRANSACTION READ ONLY`` (a session default alone can be switched
+  back off, measured). Results stream through a named (server-side) cursor.
+* MySQL/MariaDB: ``max_execution_time`` (ms, MySQL) or ``max_statement_time`` (s, MariaDB),
+  ``lock_wait_timeout`` and ``SET SESSION TRANSACTION READ ONLY`` when it connects, and
+  ``START TRANSACTION READ ONLY`` for every transaction.
+  Results stream through pymysql's/mysqlclient's ``SSCursor`` (SQLAlchemy picks it).
+* SQLite: the file is opened with ``mode=ro`` (so a missing file is not created) and
+  ``PRAGMA query_only=ON``. The sqlite3 module steps through a result lazily, so it streams.
+
+Other dialects get what SQLAlchemy gives them: a connect timeout is passed where the driver is
+known, and nothing else is promised.
+"""
+
+from __future__ import annotations
+
+import urllib.parse
+
+import sqlalchemy as sa
+from sqlalchemy import event
+from sqlalchemy.engine import URL, Engine
+from sqlalchemy.pool import NullPool
+
+# Waiting for a lock a writer holds only queues the writers behind us: give up early.
+LOCK_TIMEOUT_S = 5
+# Extra time a MySQL read may take beyond the statement timeout before the socket gives up.
+READ_TIMEOUT_MARGIN_S = 30
+APPLICATION_NAME = "pii-audit"
+SYSTEM_SCHEMAS = frozenset({"information_schema", "pg_catalog", "pg_toast", "mysql",
+                            "performance_schema", "sys"})
+LIBPQ_DRIVERS = frozenset({"psycopg", "psycopg2", "psycopg2cffi"})
+MYSQL_DRIVERS = frozenset({"pymysql", "mysqldb"})
+
+
+def is_system_schema(name: str) -> bool:
+    """Tell whether a schema belongs to the database server itself, not to an application."""
+    lowered = name.lower()
+    return lowered in SYSTEM_SCHEMAS or lowered.startswith("pg_")
+
+
+def readonly_url(url: URL) -> URL:
+    """Return the URL to connect with: a SQLite file is opened read-only through a ``file:`` URI."""
+    if url.get_backend_name() != "sqlite":
+        return url
+    database = url.database or ""
+    if database in ("", ":memory:") or url.query.get("uri") == "true":
+        return url
+    path = urllib.parse.quote(database)
+    return url.set(database=f"file:{path}?mode=ro", query={**url.query, "uri": "true"})
+
+
+def connect_args(url: URL, connect_timeout: int, statement_timeout: int) -> dict:
+    """Return the driver arguments that bound connecting (and, for MySQL, reading) in time."""
+    backend, driver = url.get_backend_name(), url.get_driver_name()
+    if backend == "postgresql" and driver in LIBPQ_DRIVERS:
+        args = {"connect_timeout": max(2, connect_timeout)}  # libpq's minimum is 2 s
+        if "application_name" not in url.query:
+            args["application_name"] = APPLICATION_NAME
+        return args
+    if backend in ("mysql", "mariadb") and driver in MYSQL_DRIVERS:
+        # The server greeting is read with read_timeout, not connect_timeout (pymysql).
+        return {"connect_timeout": connect_timeout,
+                "read_timeout": statement_timeout + READ_TIMEOUT_MARGIN_S}
+    if backend == "sqlite":
+        return {"timeout": connect_timeout}  # how long to wait for a writer's lock
+    return {}
+
+
+def create_engine(url: URL, connect_timeout: int, statement_timeout: int) -> Engine:
+    """Return an engine whose every connection is read-only and bounded in time."""
+    engine = sa.create_engine(
+        readonly_url(url),
+        hide_parameters=True,  # bound values never reach an exception message (SECURITY.md 4)
+        poolclass=NullPool,  # nothing stays connected after the scan
+        connect_args=connect_args(url, connect_timeout, statement_timeout),
+    )
+    backend = url.get_backend_name()
+    if backend == "postgresql":
+        _install_postgresql(engine, statement_timeout)
+    elif backend in ("mysql", "mariadb"):
+        _install_mysql(engine, statement_timeout)
+    elif backend == "sqlite":
+        _install_sqlite(engine)
+    return engine
+
+
+def _install_postgresql(engine: Engine, statement_timeout: int) -> None:
+    settings = {
+        "default_transaction_read_only": "on",
+        "statement_timeout": f"{statement_timeout}s",
+        "lock_timeout": f"{min(LOCK_TIMEOUT_S, statement_timeout)}s",
+        # A scanner paused between fetches must not hold its snapshot (and block DDL) for long.
+        "idle_in_transaction_session_timeout": f"{statement_timeout}s",
+    }
+
+    @event.listens_for(engine, "connect")
+    def _session(dbapi_connection, _record):
+        cursor = dbapi_connection.cursor()
+        for name, value in settings.items():
+            cursor.execute(f"SET SESSION {name} = '{value}'")  # constants, no user input
+        cursor.close()
+        dbapi_connection.commit()
+
+    @event.listens_for(engine, "begin")
+    def _begin(connection):
+        _run(connection, "SET TRANSACTION READ ONLY")
+
+
+def _install_mysql(engine: Engine, statement_timeout: int) -> None:
+    @event.listens_for(engine, "connect")
+    def _session(dbapi_connection, _record):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("SELECT VERSION()")
+        if "mariadb" in str(cursor.fetchone()[0]).lower():
+            cursor.execute(f"SET SESSION max_statement_time = {int(statement_timeout)}")  # seconds
+            cursor.execute(f"SET SESSION idle_readonly_transaction_timeout = {int(statement_timeout)}")
+        else:
+            cursor.execute(f"SET SESSION max_execution_time = {int(statement_timeout) * 1000}")  # ms
+        cursor.execute(f"SET SESSION lock_wait_timeout = {min(LOCK_TIMEOUT_S, int(statement_timeout))}")
+        # DDL commits the open transaction and runs outside it, so START TRANSACTION READ ONLY
+        # alone lets CREATE TABLE through (measured on MariaDB 10.11); the session mode does not.
+        cursor.execute("SET SESSION TRANSACTION READ ONLY")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _begin(connection):
+        _run(connection, "START TRANSACTION READ ONLY")
+
+
+def _run(connection: sa.Connection, statement: str) -> None:
+    """Run a statement on the plain DBAPI cursor: the connection's own options may ask for a
+    server-side cursor, which PostgreSQL refuses for anything but a query."""
+    cursor = connection.connection.dbapi_connection.cursor()
+    try:
+        cursor.execute(statement)
+    finally:
+        cursor.close()
+
+
+def _install_sqlite(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _session(dbapi_connection, _record):
+        dbapi_connection.execute("PRAGMA query_only = ON")
+
+
+def streams(dialect: sa.engine.Dialect) -> bool:
+    """Tell whether ``stream_results`` really streams on this dialect (SQLAlchemy may ignore it)."""
+    return dialect.name == "sqlite" or bool(dialect.supports_server_side_cursors)

@@ -1,0 +1,233 @@
+"""The database source on real SQLite files: what is read, how it is recorded, what is refused."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from decimal import Decimal
+
+import pytest
+import sqlalchemy as sa
+
+from db_corpus import CUSTOMERS, HOSTILE, ID_KEYED, NO_KEY, ROWS, fill, found, tables
+from pii_audit.detector import Detector
+from pii_audit.errors import ConfigError, SourceError
+from pii_audit.sources import ScanOptions, TargetCoverage
+from pii_audit.sources import dialects
+from pii_audit.sources.databases import read_database, resolve_password
+from pii_audit.sources.db_tables import cell_text, column_kind
+
+
+def shown_names(schema=None):
+    return {name: (f"{schema}.{name}" if schema else name) for name in (CUSTOMERS, NO_KEY, HOSTILE, ID_KEYED)}
+
+
+@pytest.fixture
+def sqlite_db(tmp_path):
+    """A SQLite file holding the synthetic tables; returns (url, corpus)."""
+    path = tmp_path / "core.db"
+    engine = sa.create_engine(f"sqlite:///{path}")
+    meta, made = tables(None)
+    with engine.begin() as connection:
+        meta.create_all(connection)
+        corpus = fill(connection, made, shown_names())
+    engine.dispose()
+    return f"sqlite:///{path}", corpus
+
+
+def scan(url, key, **options):
+    coverage = TargetCoverage(str(url))
+    occurrences = list(Detector(key).detect(read_database(url, ScanOptions(**options), coverage)))
+    return occurrences, coverage
+
+
+def output_bytes(occurrences, coverage) -> bytes:
+    """Everything the scan hands on, as bytes: occurrences, coverage and problems."""
+    record = {"occurrences": [o.to_json() for o in occurrences],
+              "containers": [c.as_dict() for c in coverage.containers.values()],
+              "problems": [[p.where, p.reason, p.container] for p in coverage.problems]}
+    return json.dumps(record, ensure_ascii=False).encode("utf-8")
+
+
+def test_full_scan_finds_every_value_with_row_keys(sqlite_db, key):
+    url, corpus = sqlite_db
+    occurrences, coverage = scan(url, key, sample_rows=None)
+    assert found(occurrences) == corpus.expected
+    assert coverage.problems == []
+    customers = coverage.containers[f"{CUSTOMERS}.SFZH"]
+    assert (customers.units, customers.sampled, customers.complete) == (ROWS, False, True)
+    assert f"{CUSTOMERS}.photo" not in coverage.containers  # BLOB not read
+    assert f"{CUSTOMERS}.balance" not in coverage.containers  # amount not read
+    assert f"{CUSTOMERS}.opened" not in coverage.containers  # date not read
+    assert {o.location["url"] for o in occurrences} == {url}
+
+
+def test_no_raw_value_leaves_the_scan(sqlite_db, key):
+    url, corpus = sqlite_db
+    occurrences, coverage = scan(url, key, sample_rows=None)
+    data = output_bytes(occurrences, coverage)
+    leaked = [hashlib.sha256(v.encode()).hexdigest()[:8] for v in corpus.raw if v.encode() in data]
+    assert not leaked, f"{len(leaked)} raw value(s) in the output (sha256 prefixes {leaked})"
+
+
+def test_primary_key_that_is_personal_information_is_replaced_by_row_number(sqlite_db, key):
+    url, _ = sqlite_db
+    occurrences, _ = scan(url, key, sample_rows=None, include=(ID_KEYED,))
+    assert [o.location["row"] for o in occurrences] == [1]
+
+
+def test_column_name_is_context(sqlite_db, key):
+    url, _ = sqlite_db
+    chunks = list(read_database(url, ScanOptions(include=(CUSTOMERS,)), TargetCoverage(url)))
+    assert chunks and all(chunk.context == (chunk.location["column"],) for chunk in chunks)
+    assert {chunk.container for chunk in chunks} == {f"{CUSTOMERS}.{c}" for c in ("SFZH", "sjhm", "yhkh", "备注")}
+
+
+def test_only_cells_that_can_hold_a_candidate_become_chunks(sqlite_db):
+    url, _ = sqlite_db
+    coverage = TargetCoverage(url)
+    chunks = list(read_database(url, ScanOptions(include=(CUSTOMERS,)), coverage))
+    # id (1..12) and 姓名 are read and counted, but hold nothing worth a chunk.
+    assert not [c for c in chunks if c.location["column"] in ("id", "姓名")]
+    assert coverage.containers[f"{CUSTOMERS}.姓名"].units == ROWS
+    assert coverage.cells == ROWS * 6 - ROWS // 4  # id, 姓名, SFZH (some NULL), sjhm, yhkh, 备注
+
+
+@pytest.mark.parametrize("sample, units, sampled", [
+    pytest.param(5, 5, True, id="fewer-than-the-table"),
+    pytest.param(ROWS, ROWS, False, id="exactly-the-table"),
+    pytest.param(1000, ROWS, False, id="more-than-the-table"),
+    pytest.param(None, ROWS, False, id="full"),
+])
+def test_sampling_is_recorded_per_column(sqlite_db, key, sample, units, sampled):
+    url, _ = sqlite_db
+    _, coverage = scan(url, key, sample_rows=sample, include=(CUSTOMERS,))
+    for column in ("SFZH", "sjhm", "备注"):
+        record = coverage.containers[f"{CUSTOMERS}.{column}"]
+        assert (record.units, record.sampled, record.complete) == (units, sampled, True)
+    assert coverage.rows == units
+
+
+@pytest.mark.parametrize("include, exclude, expected", [
+    pytest.param((), (), {CUSTOMERS, NO_KEY, HOSTILE, ID_KEYED}, id="all"),
+    pytest.param(("main.客户*",), (), {CUSTOMERS}, id="include-qualified"),
+    pytest.param(("NoKey*",), (), {NO_KEY}, id="include-bare"),
+    pytest.param((), ("id_*", "x*"), {CUSTOMERS, NO_KEY}, id="exclude"),
+])
+def test_include_and_exclude_globs(sqlite_db, key, include, exclude, expected):
+    url, _ = sqlite_db
+    occurrences, _ = scan(url, key, include=include, exclude=exclude)
+    assert {o.location["table"] for o in occurrences} == expected
+
+
+def test_scanner_connection_cannot_write_and_file_is_unchanged(sqlite_db):
+    url, _ = sqlite_db
+    path = url.removeprefix("sqlite:///")
+    before = open(path, "rb").read()
+    engine = dialects.create_engine(sa.make_url(url), 5, 5)
+    with engine.connect() as connection:
+        with pytest.raises(sa.exc.OperationalError, match="readonly|query_only"):
+            connection.exec_driver_sql(f'DELETE FROM "{NO_KEY}"')
+    engine.dispose()
+    assert open(path, "rb").read() == before
+
+
+def test_missing_sqlite_file_is_an_error_and_is_not_created(tmp_path):
+    path = tmp_path / "absent.db"
+    with pytest.raises(SourceError, match="cannot connect"):
+        list(read_database(f"sqlite:///{path}", ScanOptions(), TargetCoverage("x")))
+    assert not path.exists()
+
+
+@pytest.mark.parametrize("url, message", [
+    pytest.param("not a url", "not a database URL", id="not-a-url"),
+    pytest.param("nosuchdialect://u:Secret99@h/db", "cannot use this database URL", id="unknown-dialect"),
+    pytest.param("postgresql+nosuchdriver://u:Secret99@h/db", "cannot use this database URL", id="unknown-driver"),
+])
+def test_wrong_url_is_one_line_without_password(url, message):
+    with pytest.raises(SourceError) as raised:
+        list(read_database(url, ScanOptions(), TargetCoverage("x")))
+    text = str(raised.value)
+    assert message in text and "\n" not in text and "Secret99" not in text
+
+
+def test_password_in_url_works_with_a_warning():
+    url, warning = resolve_password("postgresql+psycopg://audit:Secret99@db/core", environ={})
+    assert url.password == "Secret99"
+    assert "PII_AUDIT_DB_PASSWORD" in warning and "Secret99" not in warning
+
+
+def test_password_from_option_then_environment_then_file(tmp_path):
+    secret = tmp_path / "pw"
+    secret.write_text("FromFile1\n")
+    secret.chmod(0o600)
+    bare = "postgresql+psycopg://audit@db/core"
+    assert resolve_password(bare, "FromOption", {"PII_AUDIT_DB_PASSWORD": "x"})[0].password == "FromOption"
+    assert resolve_password(bare, None, {"PII_AUDIT_DB_PASSWORD": "FromEnv"}) [0].password == "FromEnv"
+    url, warning = resolve_password(bare, None, {"PII_AUDIT_DB_PASSWORD_FILE": str(secret)})
+    assert (url.password, warning) == ("FromFile1", None)
+    assert resolve_password(bare, None, {})[0].password is None
+
+
+def test_password_file_readable_by_others_is_refused(tmp_path):
+    secret = tmp_path / "pw"
+    secret.write_text("FromFile1\n")
+    secret.chmod(0o644)
+    with pytest.raises(ConfigError, match="chmod 600"):
+        resolve_password("postgresql+psycopg://audit@db/core", None, {"PII_AUDIT_DB_PASSWORD_FILE": str(secret)})
+
+
+@pytest.mark.parametrize("type_, kind", [
+    pytest.param(sa.String(18), "text", id="varchar"),
+    pytest.param(sa.UnicodeText(), "text", id="text"),
+    pytest.param(sa.JSON(), "text", id="json"),
+    pytest.param(sa.types.NullType(), "text", id="untyped"),
+    pytest.param(sa.BigInteger(), "integer", id="bigint"),
+    pytest.param(sa.Integer(), "integer", id="int"),
+    pytest.param(sa.Numeric(20, 0), "integer", id="numeric-no-fraction"),
+    pytest.param(sa.Numeric(12, 2), None, id="amount"),
+    pytest.param(sa.Float(), None, id="float"),
+    pytest.param(sa.SmallInteger(), None, id="smallint"),
+    pytest.param(sa.LargeBinary(), None, id="blob"),
+    pytest.param(sa.Date(), None, id="date"),
+    pytest.param(sa.Boolean(), None, id="boolean"),
+])
+def test_column_kind(type_, kind):
+    assert column_kind(type_) == kind
+
+
+@pytest.mark.parametrize("value, text", [
+    pytest.param("张三", "张三", id="text"),
+    pytest.param(13812345678, "13812345678", id="bigint-phone"),
+    pytest.param(999999, None, id="six-digits"),
+    pytest.param(Decimal("6222020000000000000"), "6222020000000000000", id="decimal-card"),
+    pytest.param(Decimal("1234567.50"), None, id="decimal-fraction"),
+    pytest.param(b"110105194912310021", None, id="bytes"),
+    pytest.param({"手机": "13812345678"}, '{"手机": "13812345678"}', id="json"),
+    pytest.param(True, None, id="bool"),
+])
+def test_cell_text(value, text):
+    assert cell_text(value) == text
+
+
+def test_sqlite_url_is_opened_read_only():
+    url = dialects.readonly_url(sa.make_url("sqlite:////data/客户 #1.db"))
+    assert url.query["uri"] == "true" and url.database.endswith("?mode=ro")
+    assert "#" not in url.database  # percent-encoded, or the URI would end there
+    assert os.sep in url.database
+
+
+@pytest.mark.parametrize("pattern, digit_first", [
+    pytest.param(r"\d{15}|\d\*{4}", True, id="branches-of-digits"),
+    pytest.param(r"1\d{2}[ \-]?\d{4}", True, id="literal-digit"),
+    pytest.param(r"(?:[0-9]{4})+", True, id="group-repeat"),
+    pytest.param(r"[A-Z]\d{8}", False, id="passport-letter"),
+    pytest.param(r"\d*X", False, id="optional-digit"),
+    pytest.param(r"[\w.]+@", False, id="email"),
+])
+def test_digit_gate_only_when_every_prefilter_starts_with_a_digit(pattern, digit_first):
+    from re import _parser
+
+    from pii_audit.sources.db_tables import _digit_first
+    assert _digit_first(list(_parser.parse(pattern))) is digit_first

@@ -1,0 +1,317 @@
+"""The database source against real PostgreSQL and MariaDB servers (skipped when their URLs are unset).
+
+Each test works in its own schema (PostgreSQL) or database (MariaDB) with a random name, and
+its own roles, and drops them afterwards: other developers share these servers.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+import socket
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from conftest import REPO, server_url
+from db_corpus import CUSTOMERS, HOSTILE, ID_KEYED, NO_KEY, fill, found, tables
+from pii_audit.detector import Detector
+from pii_audit.errors import SourceError
+from pii_audit.sources import ScanOptions, TargetCoverage, dialects
+from pii_audit.sources.databases import read_database
+from pii_audit.sources.db_tables import _statement
+from test_sources_databases import output_bytes
+
+POSTGRES = pytest.param("PII_AUDIT_TEST_POSTGRES_URL", marks=pytest.mark.postgres, id="postgresql")
+MARIADB = pytest.param("PII_AUDIT_TEST_MARIADB_URL", marks=pytest.mark.mariadb, id="mariadb")
+
+
+@dataclass
+class Scratch:
+    """A private schema on a test server, an admin engine, and the URL to scan it with."""
+
+    admin: sa.Engine
+    url: sa.URL
+    schema: str
+
+    @property
+    def postgres(self) -> bool:
+        return self.url.get_backend_name() == "postgresql"
+
+    def shown(self, name: str) -> str:
+        return f"{self.schema}.{name}"
+
+    def options(self, **kw) -> ScanOptions:
+        return ScanOptions(schemas=(self.schema,), **kw)
+
+
+@pytest.fixture(params=[POSTGRES, MARIADB])
+def scratch(request):
+    url = sa.make_url(server_url(request.param))
+    admin = sa.create_engine(url, hide_parameters=True)
+    schema = f"pii_db_{secrets.token_hex(4)}"
+    ddl = "SCHEMA" if url.get_backend_name() == "postgresql" else "DATABASE"
+    with admin.begin() as connection:
+        connection.exec_driver_sql(f"CREATE {ddl} {schema}")
+    try:
+        yield Scratch(admin, url, schema)
+    finally:
+        with admin.begin() as connection:
+            connection.exec_driver_sql(f"DROP {ddl} {schema}" + (" CASCADE" if ddl == "SCHEMA" else ""))
+        admin.dispose()
+
+
+@pytest.fixture
+def corpus(scratch):
+    meta, made = tables(scratch.schema)
+    with scratch.admin.begin() as connection:
+        meta.create_all(connection)
+        return fill(connection, made, {n: scratch.shown(n) for n in made})
+
+
+def scan(url, options, key):
+    coverage = TargetCoverage(str(url))
+    return list(Detector(key).detect(read_database(url, options, coverage))), coverage
+
+
+def test_full_scan_finds_every_value_and_leaks_none(scratch, corpus, key):
+    occurrences, coverage = scan(scratch.url, scratch.options(sample_rows=None), key)
+    assert coverage.problems == []
+    assert found(occurrences) == corpus.expected
+    record = coverage.containers[scratch.shown(CUSTOMERS) + ".yhkh"]
+    assert (record.units, record.sampled, record.complete) == (12, False, True)
+    assert not any(name.endswith((".photo", ".balance", ".opened")) for name in coverage.containers)
+    data = output_bytes(occurrences, coverage)
+    assert sum(v.encode() in data for v in corpus.raw) == 0
+
+
+def test_results_stream_through_a_server_side_cursor(scratch, corpus):
+    engine = dialects.create_engine(scratch.url, 5, 30)
+    assert dialects.streams(engine.dialect)
+    table = sa.table(NO_KEY, sa.column("Phone"), schema=scratch.schema)
+    with engine.connect() as connection:
+        result = connection.execution_options(stream_results=True, yield_per=2).execute(sa.select(table))
+        if scratch.postgres:
+            assert result.cursor.name  # a named cursor lives on the server
+        else:
+            import pymysql.cursors
+            assert isinstance(result.cursor, pymysql.cursors.SSCursor)
+        assert len(result.all()) == 3
+    engine.dispose()
+
+
+def test_scanner_connection_refuses_writes(scratch, corpus):
+    engine = dialects.create_engine(scratch.url, 5, 30)
+    statements = [f"DELETE FROM {scratch.schema}.id_keyed", f"CREATE TABLE {scratch.schema}.made (a int)"]
+    with engine.connect() as connection:
+        if scratch.postgres:  # a session may switch its default back off (SECURITY.md item 14)
+            connection.exec_driver_sql("SET SESSION default_transaction_read_only = off")
+            connection.commit()
+        for statement in statements:
+            with pytest.raises(sa.exc.DBAPIError, match="(?i)read.only"):
+                connection.exec_driver_sql(statement)
+            connection.rollback()
+    engine.dispose()
+    with scratch.admin.connect() as connection:
+        assert connection.execute(sa.text(f"SELECT count(*) FROM {scratch.schema}.id_keyed")).scalar() == 1
+
+
+def test_statement_timeout_is_set_in_the_units_of_the_dialect(scratch):
+    engine = dialects.create_engine(scratch.url, 5, 1)
+    with engine.connect() as connection:
+        if scratch.postgres:
+            shown = [connection.exec_driver_sql(f"SHOW {name}").scalar() for name in
+                     ("statement_timeout", "lock_timeout", "idle_in_transaction_session_timeout")]
+            assert shown == ["1s", "1s", "1s"]
+            sleep = "SELECT pg_sleep(3)"
+        else:
+            assert connection.exec_driver_sql("SELECT @@max_statement_time").scalar() == 1.0
+            sleep = "SELECT SLEEP(3) FROM (SELECT 1) AS t"
+        with pytest.raises(sa.exc.OperationalError, match="statement timeout|max_statement_time"):
+            connection.exec_driver_sql(sleep).all()
+    engine.dispose()
+
+
+def admin_sql(connection: sa.Connection, statement: str) -> None:
+    """Run a statement with no parameters (pymysql would read a '%' as a placeholder)."""
+    if connection.dialect.name != "postgresql":
+        statement = statement.replace("%", "%%")
+    connection.exec_driver_sql(statement)
+
+
+def role_sql(kind: str, names: dict[str, str]) -> list[str]:
+    """Return the statements of docs/readonly-role.md's block for ``kind``, with names replaced."""
+    text = (REPO / "docs" / "readonly-role.md").read_text(encoding="utf-8")
+    block = re.search(rf"```sql {kind}-role\n(.*?)```", text, re.S).group(1)
+    for old, new in names.items():
+        block = re.sub(rf"\b{old}\b", new, block)
+    return [s.strip() for s in block.split(";") if s.strip()]
+
+
+@pytest.fixture
+def reader(scratch, corpus):
+    """A SELECT-only account made with the documented SQL; yields its URL."""
+    name, password = f"pii_reader_{secrets.token_hex(3)}", secrets.token_hex(8)
+    kind = "postgresql" if scratch.postgres else "mariadb"
+    database = scratch.url.database if scratch.postgres else scratch.schema  # MariaDB: schema = database
+    names = {"pii_audit_reader": name, "core": database, "app": scratch.schema,
+             "app_owner": scratch.url.username, "change-me": password}
+    with scratch.admin.begin() as connection:
+        for statement in role_sql(kind, names):
+            admin_sql(connection, statement)
+    try:
+        if scratch.postgres:  # trust authentication here: no password
+            yield scratch.url.set(username=name)
+        else:
+            yield scratch.url.set(username=name, password=password, database=scratch.schema)
+    finally:
+        with scratch.admin.begin() as connection:
+            if scratch.postgres:
+                connection.exec_driver_sql(f"DROP OWNED BY {name}")
+                connection.exec_driver_sql(f"DROP ROLE {name}")
+            else:
+                admin_sql(connection, f"DROP USER '{name}'@'%'")
+
+
+def test_select_only_role_reads_but_cannot_write(scratch, corpus, reader, key):
+    plain = sa.create_engine(reader, hide_parameters=True)  # no read-only transaction: the role alone
+    for statement in (f"INSERT INTO {scratch.schema}.id_keyed (zjhm) VALUES ('x')",
+                      f"DELETE FROM {scratch.schema}.id_keyed",
+                      f"CREATE TABLE {scratch.schema}.made (a int)"):
+        with plain.connect() as connection:
+            if scratch.postgres:  # the role's read-only default can be switched off: not a boundary
+                connection.exec_driver_sql("SET SESSION default_transaction_read_only = off")
+                connection.commit()
+            with pytest.raises(sa.exc.DBAPIError, match="(?i)denied"):
+                connection.exec_driver_sql(statement)
+    plain.dispose()
+    occurrences, coverage = scan(reader, scratch.options(sample_rows=None), key)
+    assert found(occurrences) == corpus.expected and coverage.problems == []
+
+
+def test_table_the_account_may_not_read_is_a_problem_and_the_rest_goes_on(scratch, corpus, reader, key):
+    with scratch.admin.begin() as connection:
+        quoted = connection.dialect.identifier_preparer.format_table(tables(scratch.schema)[1][CUSTOMERS])
+        if scratch.postgres:
+            connection.exec_driver_sql(f"REVOKE SELECT ON {quoted} FROM {reader.username}")
+        else:  # a table with no privilege at all is invisible on MariaDB: leave it one column
+            admin_sql(connection, f"REVOKE SELECT ON {scratch.schema}.* FROM '{reader.username}'@'%'")
+            for name in (NO_KEY, HOSTILE, ID_KEYED):
+                table = connection.dialect.identifier_preparer.format_table(tables(scratch.schema)[1][name])
+                admin_sql(connection, f"GRANT SELECT ON {table} TO '{reader.username}'@'%'")
+            admin_sql(connection, f"GRANT SELECT (id) ON {quoted} TO '{reader.username}'@'%'")
+    occurrences, coverage = scan(reader, scratch.options(sample_rows=None), key)
+    assert [p.where for p in coverage.problems] == [scratch.shown(CUSTOMERS)]
+    assert "\n" not in coverage.problems[0].reason and "denied" in coverage.problems[0].reason
+    expected = {k: v for k, v in corpus.expected.items() if k[0] != scratch.shown(CUSTOMERS)}
+    assert found(occurrences) == expected
+    customers = [c for n, c in coverage.containers.items() if n.startswith(scratch.shown(CUSTOMERS))]
+    assert not any(c.complete for c in customers)
+
+
+def test_bad_credentials_fail_in_one_line_without_the_password(scratch):
+    url = scratch.url.set(username="pii_nobody", password="Wrong-Secret-7")
+    with pytest.raises(SourceError, match="cannot connect") as raised:
+        list(read_database(url, ScanOptions(), TargetCoverage("x")))
+    assert "\n" not in str(raised.value) and "Wrong-Secret-7" not in str(raised.value)
+
+
+def test_closed_port_fails_fast(scratch):
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]  # closed once the probe is
+    with pytest.raises(SourceError, match="cannot connect"):
+        list(read_database(scratch.url.set(host="127.0.0.1", port=port), ScanOptions(connect_timeout=2),
+                           TargetCoverage("x")))
+
+
+@pytest.mark.postgres
+def test_server_that_never_answers_times_out():
+    url = sa.make_url(server_url("PII_AUDIT_TEST_POSTGRES_URL"))
+    with socket.socket() as silent:  # accepts the TCP connection, then says nothing
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(1)
+        with pytest.raises(SourceError, match="timeout"):
+            list(read_database(url.set(port=silent.getsockname()[1]), ScanOptions(connect_timeout=2),
+                               TargetCoverage("x")))
+
+
+@pytest.fixture
+def postgres_scratch(request):
+    request.applymarker(pytest.mark.postgres)
+    url = sa.make_url(server_url("PII_AUDIT_TEST_POSTGRES_URL"))
+    admin = sa.create_engine(url)
+    schema = f"pii_db_{secrets.token_hex(4)}"
+    with admin.begin() as connection:
+        connection.exec_driver_sql(f"CREATE SCHEMA {schema}")
+    try:
+        yield Scratch(admin, url, schema)
+    finally:
+        with admin.begin() as connection:
+            connection.exec_driver_sql(f"DROP SCHEMA {schema} CASCADE")
+        admin.dispose()
+
+
+def make_phones(scratch: Scratch, name: str, rows: int, analyze: bool = False) -> None:
+    """Create a table of ``rows`` synthetic mobile numbers, generated by the server."""
+    with scratch.admin.begin() as connection:
+        connection.exec_driver_sql(
+            f"CREATE TABLE {scratch.schema}.{name} AS SELECT g AS id, "
+            f"'手机' || (13800000000 + g)::text AS note FROM generate_series(1, {rows}) AS g")
+        connection.exec_driver_sql(f"ALTER TABLE {scratch.schema}.{name} ADD PRIMARY KEY (id)")
+    if analyze:
+        with scratch.admin.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            connection.exec_driver_sql(f"ANALYZE {scratch.schema}.{name}")
+
+
+def test_dropped_connection_is_recorded_and_the_next_table_is_read(postgres_scratch, key):
+    scratch = postgres_scratch
+    make_phones(scratch, "a_big", 5000)
+    make_phones(scratch, "b_small", 3)
+    app = f"pii_test_{secrets.token_hex(4)}"
+    url = scratch.url.update_query_dict({"application_name": app})
+    coverage = TargetCoverage("x")
+    chunks = read_database(url, scratch.options(sample_rows=None), coverage)
+    first = next(chunks)
+    assert first.location["table"] == scratch.shown("a_big")
+    with scratch.admin.connect() as connection:
+        killed = connection.execute(sa.text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                                            "WHERE application_name = :app"), {"app": app}).all()
+    assert killed == [(True,)]
+    rest = list(chunks)
+    assert scratch.shown("b_small") in {c.location["table"] for c in rest}
+    assert [p.where for p in coverage.problems] == [scratch.shown("a_big")]
+    big = coverage.containers[scratch.shown("a_big") + ".note"]
+    assert not big.complete and big.units < 5000
+    assert coverage.containers[scratch.shown("b_small") + ".note"].complete
+
+
+def test_tablesample_reads_a_random_sample_and_records_it(postgres_scratch, key):
+    scratch = postgres_scratch
+    make_phones(scratch, "big", 20000, analyze=True)
+    engine = dialects.create_engine(scratch.url, 5, 30)
+    clause = sa.table("big", sa.column("id"), sa.column("note"), schema=scratch.schema)
+    with engine.connect() as connection:
+        statement, mode = _statement(connection, clause, 100)
+    engine.dispose()
+    assert mode == "random" and "TABLESAMPLE system" in str(statement)
+    occurrences, coverage = scan(scratch.url, scratch.options(sample_rows=100), key)
+    record = coverage.containers[scratch.shown("big") + ".note"]
+    assert (record.units, record.sampled, record.complete) == (100, True, True)
+    assert len(occurrences) == 100 and all(set(o.location["row"]) == {"id"} for o in occurrences)
+
+
+def test_tablesample_that_comes_out_short_falls_back_to_first_rows(postgres_scratch):
+    scratch = postgres_scratch
+    make_phones(scratch, "stale", 20000, analyze=True)
+    with scratch.admin.begin() as connection:  # the statistics still say 20,000 rows
+        connection.exec_driver_sql(f"DELETE FROM {scratch.schema}.stale WHERE id > 150")
+    engine = dialects.create_engine(scratch.url, 5, 30)
+    clause = sa.table("stale", sa.column("id"), sa.column("note"), schema=scratch.schema)
+    with engine.connect() as connection:
+        statement, mode = _statement(connection, clause, 100)
+        assert mode == "first" and len(connection.execute(statement).all()) == 101
+    engine.dispose()
