@@ -31,6 +31,11 @@ from recognizers import ALL_RECOGNIZERS, MASKED_KEY, MIN_SCORE, ChineseRecognize
 from recognizers.base import shape, to_halfwidth
 
 
+# Cells screened together: large enough that one Aho-Corasick pass pays, small enough that a
+# source's coverage counts stay current.
+VALUE_BATCH = 2048
+
+
 def build_recognizers(entities: Sequence[str] = (), scan_date: datetime.date | None = None
                       ) -> list[ChineseRecognizer]:
     """Return an instance of each recognizer, limited to ``entities`` when given."""
@@ -66,9 +71,35 @@ class Detector:
         self._screening = min_score >= MIN_SCORE
 
     def detect(self, chunks: Iterable[Chunk]) -> Iterator[Occurrence]:
-        """Yield every occurrence in ``chunks``, in order."""
+        """Yield every occurrence in ``chunks``, in order; single values are screened in batches."""
+        batch: list[Chunk] = []
         for chunk in chunks:
-            yield from self.detect_chunk(chunk)
+            if chunk.multiline:
+                yield from self._detect_values(batch)
+                batch = []
+                yield from self.detect_chunk(chunk)
+                continue
+            batch.append(chunk)
+            if len(batch) >= VALUE_BATCH:
+                yield from self._detect_values(batch)
+                batch = []
+        yield from self._detect_values(batch)
+
+    def _detect_values(self, batch: list[Chunk]) -> Iterator[Occurrence]:
+        """Screen many cells in one pass over their joined shapes, then analyze the cells hit."""
+        if not batch:
+            return
+        texts = [to_halfwidth(chunk.text) for chunk in batch]
+        if self._screening:
+            # One line per value: a newline inside a value becomes a space in the screen's copy.
+            joined = "\n".join(t.replace("\n", " ") if "\n" in t else t for t in texts)
+            hits = self._candidate_lines(shape(joined))
+        else:
+            hits = dict.fromkeys(range(len(batch)), frozenset(range(len(self.recognizers))))
+        for index, (chunk, text) in enumerate(zip(batch, texts)):
+            chosen = hits.get(index, frozenset()) | self._named_by_context(chunk.context)
+            if chosen:
+                yield from self._occurrences(text, chunk, chunk.location, chosen)
 
     def detect_chunk(self, chunk: Chunk) -> Iterator[Occurrence]:
         """Yield the occurrences in one chunk."""

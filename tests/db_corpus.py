@@ -72,6 +72,7 @@ def fill(connection: sa.Connection, made: dict[str, sa.Table], shown: dict[str, 
         corpus.expected[(shown[CUSTOMERS], "sjhm", repr(key))] = "CN_MOBILE_PHONE"
         corpus.expected[(shown[CUSTOMERS], "yhkh", repr(key))] = "CN_BANK_CARD"
         corpus.expected[(shown[CUSTOMERS], "备注", repr(key))] = "CN_MOBILE_PHONE"
+        corpus.expected[(shown[CUSTOMERS], "姓名", repr(key))] = "PERSON"  # the column names it
         corpus.raw |= {rid, phone, note_phone, card_no}
         corpus.blob_values.add(blob_id)
         corpus.raw.add(blob_id)
@@ -87,7 +88,8 @@ def fill(connection: sa.Connection, made: dict[str, sa.Table], shown: dict[str, 
     keyed_id = resident_id(rng)
     connection.execute(made[ID_KEYED].insert(), [{"zjhm": keyed_id, "name": "李四"}])
     corpus.expected[(shown[ID_KEYED], "zjhm", repr(1))] = "CN_RESIDENT_ID"
-    corpus.raw |= {hostile_id, keyed_id}
+    corpus.expected[(shown[ID_KEYED], "name", repr(1))] = "PERSON"
+    corpus.raw |= {hostile_id, keyed_id, "张三丰", "李四"}
     return corpus
 
 

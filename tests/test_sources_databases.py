@@ -74,22 +74,24 @@ def test_no_raw_value_leaves_the_scan(sqlite_db, key):
 def test_primary_key_that_is_personal_information_is_replaced_by_row_number(sqlite_db, key):
     url, _ = sqlite_db
     occurrences, _ = scan(url, key, sample_rows=None, include=(ID_KEYED,))
-    assert [o.location["row"] for o in occurrences] == [1]
+    assert {o.location["row"] for o in occurrences} == {1}
+    assert {o.entity_type for o in occurrences} == {"CN_RESIDENT_ID", "PERSON"}
 
 
 def test_column_name_is_context(sqlite_db, key):
     url, _ = sqlite_db
     chunks = list(read_database(url, ScanOptions(include=(CUSTOMERS,)), TargetCoverage(url)))
     assert chunks and all(chunk.context == (chunk.location["column"],) for chunk in chunks)
-    assert {chunk.container for chunk in chunks} == {f"{CUSTOMERS}.{c}" for c in ("SFZH", "sjhm", "yhkh", "备注")}
+    assert {chunk.container for chunk in chunks} == {f"{CUSTOMERS}.{c}" for c in ("姓名", "SFZH", "sjhm", "yhkh", "备注")}
 
 
-def test_only_cells_that_can_hold_a_candidate_become_chunks(sqlite_db):
+def test_short_integers_are_counted_but_never_chunks(sqlite_db):
     url, _ = sqlite_db
     coverage = TargetCoverage(url)
     chunks = list(read_database(url, ScanOptions(include=(CUSTOMERS,)), coverage))
-    # id (1..12) and 姓名 are read and counted, but hold nothing worth a chunk.
-    assert not [c for c in chunks if c.location["column"] in ("id", "姓名")]
+    # id (1..12) is read and counted, but too short to be any identifier; every text cell is a chunk.
+    assert not [c for c in chunks if c.location["column"] == "id"]
+    assert len([c for c in chunks if c.location["column"] == "姓名"]) == ROWS
     assert coverage.containers[f"{CUSTOMERS}.姓名"].units == ROWS
     assert coverage.cells == ROWS * 6 - ROWS // 4  # id, 姓名, SFZH (some NULL), sjhm, yhkh, 备注
 
@@ -216,18 +218,3 @@ def test_sqlite_url_is_opened_read_only():
     assert url.query["uri"] == "true" and url.database.endswith("?mode=ro")
     assert "#" not in url.database  # percent-encoded, or the URI would end there
     assert os.sep in url.database
-
-
-@pytest.mark.parametrize("pattern, digit_first", [
-    pytest.param(r"\d{15}|\d\*{4}", True, id="branches-of-digits"),
-    pytest.param(r"1\d{2}[ \-]?\d{4}", True, id="literal-digit"),
-    pytest.param(r"(?:[0-9]{4})+", True, id="group-repeat"),
-    pytest.param(r"[A-Z]\d{8}", False, id="passport-letter"),
-    pytest.param(r"\d*X", False, id="optional-digit"),
-    pytest.param(r"[\w.]+@", False, id="email"),
-])
-def test_digit_gate_only_when_every_prefilter_starts_with_a_digit(pattern, digit_first):
-    from re import _parser
-
-    from pii_audit.sources.db_tables import _digit_first
-    assert _digit_first(list(_parser.parse(pattern))) is digit_first
