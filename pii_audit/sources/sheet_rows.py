@@ -12,7 +12,7 @@ from __future__ import annotations
 import codecs
 import csv
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
 from pii_audit.sources.xlsx_guard import OLE2_MAGIC, ZIP_MAGIC, WorkbookRefused, inspect_workbook, sniff
 
@@ -83,9 +83,11 @@ def _openpyxl_rows(sheet) -> Iterator[Row]:
         yield number, 0, values
 
 
-def csv_sheets(path: str) -> Iterator[Sheet]:
+def csv_sheets(path: str, warn: Callable[[str], None]) -> Iterator[Sheet]:
     """Yield the one sheet of a csv/tsv file, named after the file's stem, as Excel names it."""
     encoding, errors = detect_encoding(path)
+    if errors == "replace":
+        warn("bytes neither UTF-8 nor GB18030: decoded with replacement characters")
     delimiter = "\t" if path.lower().endswith(".tsv") else ","
     yield Path(path).stem, _csv_rows(path, encoding, errors, delimiter)
 

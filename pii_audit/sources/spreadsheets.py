@@ -51,7 +51,7 @@ def read_spreadsheet(target: str, options: ScanOptions, coverage: TargetCoverage
         return
     is_csv = Path(target).suffix.lower() in (".csv", ".tsv")
     budget = _Budget(MAX_FILE_CELLS)
-    sheets = csv_sheets(target) if is_csv else xlsx_sheets(target)
+    sheets = csv_sheets(target, lambda why: coverage.problem(target, why)) if is_csv else xlsx_sheets(target)
     for name, rows in _guarded(sheets, target, coverage):
         yield from _read_sheet(target, name, rows, options, coverage, budget)
 
