@@ -70,3 +70,28 @@ def test_no_raw_value_in_occurrences(key):
     dumped = repr([o.to_json() for o in occurrences])
     for raw in ("11010519491231002X", "13812345678", "6200000000000005"):
         assert raw not in dumped
+
+
+def occurrence_tuples(occurrences):
+    return [(o.entity_type, o.location, o.container, round(o.score, 6), o.masked, o.fingerprint,
+             o.already_masked) for o in occurrences]
+
+
+@pytest.mark.parametrize("batch", [pytest.param(1, id="batch-1"), pytest.param(7, id="batch-7"),
+                                   pytest.param(4096, id="one-batch")])
+def test_batched_cells_equal_per_chunk_path(key, batch):
+    detector = Detector(key)
+    rng = random.Random(5)
+    lines = corpus_lines(rng, 1500)
+    # Cells: corpus lines, bare values split over neighbouring cells, empty-ish and multiline chunks.
+    chunks = []
+    for n, line in enumerate(lines):
+        context = (rng.choice(["sfzh", "sjhm", "备注", "金额"]),) if n % 3 else ()
+        chunks.append(Chunk(line, {"path": "x", "cell": f"A{n}"}, f"x!{n % 5}", context))
+        if n % 50 == 0:
+            chunks.append(Chunk(line[:len(line) // 2], {"path": "x", "cell": f"B{n}"}, "x!B"))
+            chunks.append(Chunk(line[len(line) // 2:], {"path": "x", "cell": f"C{n}"}, "x!C"))
+            chunks.append(Chunk("\n".join(lines[n:n + 3]), {"path": "x", "line": n}, "x", multiline=True))
+    expected = occurrence_tuples(detector.detect(chunks))
+    assert len(expected) > 500
+    assert occurrence_tuples(detector.detect_cells(chunks, batch=batch)) == expected
