@@ -205,3 +205,23 @@ def _safe_mask(recognizer: ChineseRecognizer, value: str) -> str:
     if value in masked or recognizer.normalize(value) in masked:
         return "*" * len(value)
     return masked
+
+
+@lru_cache(maxsize=1)
+def _plain_detector() -> Detector:
+    return Detector(key=b"")
+
+
+def holds_pi(text: str) -> bool:
+    """Tell whether the recognizers report anything in ``text`` on its own, with no context.
+
+    Sources ask it before they write a value into a location or a container name (a resident ID
+    used as a primary key, a headerless sheet whose first row is data).
+
+    >>> holds_pi("KH00000001"), holds_pi("身份证号码"), holds_pi("11010519491231002X")
+    (False, False, True)
+    """
+    detector = _plain_detector()
+    text = to_halfwidth(text)
+    chosen = detector._chosen(shape(text), frozenset())
+    return bool(chosen) and bool(detector.analyze(text, (), chosen))

@@ -12,11 +12,7 @@ Adding a recognizer: one module ``cn_<thing>.py`` with ``ENTITY``, ``EXAMPLES`` 
 
 from __future__ import annotations
 
-import functools
-
-from ahocorasick_rs import BytesAhoCorasick
-
-from recognizers.base import MASKED_KEY, MIN_SCORE, ChineseRecognizer, Risk, fingerprint, shape, to_halfwidth
+from recognizers.base import MASKED_KEY, MIN_SCORE, ChineseRecognizer, Risk, fingerprint
 from recognizers.cn_address import CnAddressRecognizer
 from recognizers.cn_bank_card import CnBankCardRecognizer
 from recognizers.cn_hk_macau_permit import CnHkMacauPermitRecognizer
@@ -48,29 +44,9 @@ ALL_RECOGNIZERS: tuple[type[ChineseRecognizer], ...] = (
 )
 
 __all__ = [
-    "ALL_RECOGNIZERS", "MASKED_KEY", "could_hold_pi", "MIN_SCORE", "ChineseRecognizer", "Risk", "fingerprint",
+    "ALL_RECOGNIZERS", "MASKED_KEY", "MIN_SCORE", "ChineseRecognizer", "Risk", "fingerprint",
     "all_recognizers", "build_registry", "build_analyzer",
 ]
-
-
-@functools.lru_cache(maxsize=1)
-def _screen():
-    recognizers = all_recognizers()
-    needles = sorted({n for r in recognizers for n in r.screen_needles()})
-    return BytesAhoCorasick(needles), [s for r in recognizers for s in r.screen_regexes()]
-
-
-def could_hold_pi(text: str) -> bool:
-    """Tell whether any recognizer could report something in ``text`` (its screen hits).
-
-    Sources use it to keep a value out of a location (a resident ID used as a primary key).
-
-    >>> could_hold_pi("KH-2024-0001"), could_hold_pi("11010519491231002X"), could_hold_pi("42")
-    (False, True, False)
-    """
-    automaton, regexes = _screen()
-    text_shape = shape(to_halfwidth(text))
-    return bool(automaton.find_matches_as_indexes(text_shape)) or any(r.search(text_shape) for r in regexes)
 
 
 def all_recognizers(language: str = "zh") -> list[ChineseRecognizer]:

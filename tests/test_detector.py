@@ -6,6 +6,7 @@ import random
 
 import pytest
 
+import pii_audit.detector as detector_module
 from pii_audit.detector import Detector
 from pii_audit.models import Chunk
 from recognizers import MIN_SCORE, build_analyzer
@@ -81,3 +82,29 @@ def test_a_mask_never_shows_the_whole_value(key):
     for occurrence in occurrences:
         raw = text[occurrence.location["start"]:occurrence.location["end"]]
         assert raw not in occurrence.masked
+
+
+def occurrence_tuples(occurrences):
+    return [(o.entity_type, o.location, o.container, round(o.score, 6), o.masked, o.fingerprint,
+             o.already_masked) for o in occurrences]
+
+
+@pytest.mark.parametrize("batch", [pytest.param(1, id="batch-1"), pytest.param(7, id="batch-7"),
+                                   pytest.param(4096, id="one-batch")])
+def test_batched_cells_equal_per_chunk_path(key, batch, monkeypatch):
+    monkeypatch.setattr(detector_module, "VALUE_BATCH", batch)
+    detector = Detector(key)
+    rng = random.Random(5)
+    lines = corpus_lines(rng, 1500)
+    # Cells: corpus lines, bare values split over neighbouring cells, empty-ish and multiline chunks.
+    chunks = []
+    for n, line in enumerate(lines):
+        context = (rng.choice(["sfzh", "sjhm", "备注", "金额"]),) if n % 3 else ()
+        chunks.append(Chunk(line, {"path": "x", "cell": f"A{n}"}, f"x!{n % 5}", context))
+        if n % 50 == 0:
+            chunks.append(Chunk(line[:len(line) // 2], {"path": "x", "cell": f"B{n}"}, "x!B"))
+            chunks.append(Chunk(line[len(line) // 2:], {"path": "x", "cell": f"C{n}"}, "x!C"))
+            chunks.append(Chunk("\n".join(lines[n:n + 3]), {"path": "x", "line": n}, "x", multiline=True))
+    expected = occurrence_tuples(o for chunk in chunks for o in detector.detect_chunk(chunk))
+    assert len(expected) > 500
+    assert occurrence_tuples(detector.detect(chunks)) == expected

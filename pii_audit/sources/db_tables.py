@@ -23,11 +23,11 @@ from sqlalchemy.sql.sqltypes import NullType, _Binary
 
 from pii_audit.models import Chunk
 from pii_audit.sources import ScanOptions, TargetCoverage
-from recognizers import could_hold_pi
+from pii_audit.detector import holds_pi
 
 YIELD_PER = 2000  # rows fetched per round trip
 MIN_INTEGER = 1_000_000  # integers of fewer than 7 digits are no identifier
-TABLESAMPLE_OVERSAMPLE = 3  # SYSTEM sampling picks whole pages: ask for more rows than needed
+TABLESAMPLE_OVERSAMPLE = 10  # SYSTEM picks whole pages: ask for ~10x, or a few pages make it short
 TABLESAMPLE_MIN_TABLE = 10  # tables under this many times the sample size are read from the top
 
 @dataclass(frozen=True)
@@ -90,7 +90,7 @@ def row_key(row, number: int, key_columns: list[tuple[int, str]]):
             value = value.hex()
         elif value is not None and not isinstance(value, (int, str)):
             value = str(value)
-        if value is not None and could_hold_pi(str(value)):
+        if value is not None and holds_pi(str(value)):
             return number
         key[name] = value
     return key

@@ -1,0 +1,366 @@
+"""The spreadsheet source reads real xlsx and csv files; the detector finds what they hold."""
+
+from __future__ import annotations
+
+import datetime
+import json
+import random
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from pii_audit.detector import Detector
+from pii_audit.sources import ScanOptions, TargetCoverage, read_target
+from pii_audit.sources import sheet_rows, xlsx_guard
+from pii_audit.sources.spreadsheets import read_spreadsheet, render
+from tests_corpus import card, mobile, resident_id
+
+FULL = ScanOptions(sample_rows=None)
+RNG = random.Random(20240105)
+ID1, ID2, ID3 = (resident_id(RNG) for _ in range(3))
+PHONE = "139" + mobile(RNG)[3:]
+CARD = card(RNG)
+RAW = (ID1, ID2, ID3, PHONE, CARD)
+
+
+def make_xlsx(path: Path, sheets: dict[str, list[list]], hidden: tuple[str, ...] = ()) -> Path:
+    """Write a workbook with openpyxl: one sheet per entry, rows as given."""
+    book = openpyxl.Workbook()
+    book.remove(book.active)
+    for name, rows in sheets.items():
+        sheet = book.create_sheet(name)
+        for row in rows:
+            sheet.append(row)
+        if name in hidden:
+            sheet.sheet_state = "hidden"
+    book.save(path)
+    return path
+
+
+def rewrite(src: Path, dst: Path, replace: dict[str, bytes]) -> Path:
+    """Copy a zip, replacing the named members' bytes."""
+    with zipfile.ZipFile(src) as old, zipfile.ZipFile(dst, "w", zipfile.ZIP_DEFLATED) as new:
+        for info in old.infolist():
+            new.writestr(info.filename, replace.get(info.filename, old.read(info.filename)))
+    return dst
+
+
+def customers(path: Path) -> Path:
+    """A two-sheet customer workbook, the second sheet hidden; mobile stored as a number."""
+    return make_xlsx(path, {
+        "客户": [["客户姓名", "证件号码", "手机号", "开户日期", "余额"],
+                 ["张三", ID1, int(PHONE), datetime.date(2024, 1, 5), 12.5],
+                 ["李四", ID2, None, datetime.datetime(2023, 3, 1, 9, 30), 3.0]],
+        "隐藏": [["银行卡号", "备注"], [CARD, f"身份证{ID3}"]],
+    }, hidden=("隐藏",))
+
+
+def read(path, options=FULL):
+    coverage = TargetCoverage(str(path))
+    chunks = list(read_spreadsheet(str(path), options, coverage))
+    return chunks, coverage
+
+
+def found(path, key, options=FULL):
+    coverage = TargetCoverage(str(path))
+    occurrences = list(Detector(key).detect(read_spreadsheet(str(path), options, coverage)))
+    return occurrences, coverage
+
+
+def test_xlsx_every_sheet_cell_locations_and_header_context(tmp_path, key):
+    path = customers(tmp_path / "客户.xlsx")
+    occurrences, coverage = found(path, key)
+    got = sorted((o.entity_type, o.location["sheet"], o.location["cell"], o.container)
+                 for o in occurrences if not o.already_masked)
+    p = str(path)
+    assert got == sorted([
+        ("PERSON", "客户", "A2", f"{p}!客户!客户姓名"),  # a name column's names are found
+        ("PERSON", "客户", "A3", f"{p}!客户!客户姓名"),
+        ("CN_RESIDENT_ID", "客户", "B2", f"{p}!客户!证件号码"),
+        ("CN_RESIDENT_ID", "客户", "B3", f"{p}!客户!证件号码"),
+        ("CN_MOBILE_PHONE", "客户", "C2", f"{p}!客户!手机号"),
+        ("CN_BANK_CARD", "隐藏", "A2", f"{p}!隐藏!银行卡号"),
+        ("CN_RESIDENT_ID", "隐藏", "B2", f"{p}!隐藏!备注"),
+    ])
+    b2 = next(o for o in occurrences if o.location["cell"] == "B2" and o.location["sheet"] == "客户")
+    assert b2.location == {"path": p, "sheet": "客户", "cell": "B2", "start": 0, "end": 18}
+    assert (coverage.rows, coverage.cells, coverage.problems) == (5, 18, [])
+    assert coverage.containers[f"{p}!客户!证件号码"].as_dict() == {
+        "container": f"{p}!客户!证件号码", "unit": "cells", "units": 3, "bytes": 0,
+        "sampled": False, "complete": True}
+
+
+def test_header_is_context(tmp_path, key):
+    # A bare 11-digit number scores below the threshold unless its column names it.
+    rows = [["sjhm", "编号"], [PHONE, PHONE]]
+    occurrences, _ = found(make_xlsx(tmp_path / "c.xlsx", {"S": rows}), key)
+    cells = {o.location["cell"]: o.score for o in occurrences}
+    assert "A2" in cells and cells["A2"] > cells.get("B2", 0)
+
+
+def test_read_target_dispatches_spreadsheets(tmp_path):
+    path = customers(tmp_path / "c.xlsx")
+    coverage = TargetCoverage(str(path))
+    chunks = list(read_target(str(path), FULL, coverage))
+    assert coverage.kind == "spreadsheets" and len(chunks) == 18
+
+
+@pytest.mark.parametrize("value, text", [
+    pytest.param(13812345678.0, "13812345678", id="mobile-as-float"),
+    pytest.param(13812345678, "13812345678", id="mobile-as-int"),
+    pytest.param(3.0, "3", id="integral-float"),
+    pytest.param(12.5, "12.5", id="fraction"),
+    pytest.param(6.22202123456789e18, "6222021234567890000", id="card-lost-digits"),
+    pytest.param(1.5e-07, "0.00000015", id="tiny"),
+    pytest.param(-2.0, "-2", id="negative"),
+    pytest.param(True, "TRUE", id="bool"),
+    pytest.param(datetime.date(2024, 1, 5), "2024-01-05", id="date"),
+    pytest.param(datetime.datetime(2024, 1, 5), "2024-01-05", id="midnight-datetime"),
+    pytest.param(datetime.datetime(2024, 1, 5, 10, 30), "2024-01-05 10:30:00", id="datetime"),
+    pytest.param(datetime.time(10, 30), "10:30:00", id="time"),
+    pytest.param(None, "", id="none"),
+])
+def test_render_as_a_person_reads_it(value, text):
+    assert render(value) == text
+
+
+def test_numbers_dates_rendered_through_calamine_and_openpyxl_alike(tmp_path, monkeypatch):
+    path = customers(tmp_path / "c.xlsx")
+    fast, _ = read(path)
+    monkeypatch.setattr(sheet_rows, "CALAMINE_MAX_CELLS", 0)  # force the streaming reader
+    slow, _ = read(path)
+    assert [(c.text, c.location, c.container, c.context) for c in fast] == \
+           [(c.text, c.location, c.container, c.context) for c in slow]
+    assert {c.text for c in fast} >= {PHONE, "2024-01-05", "2023-03-01 09:30:00", "12.5", "3"}
+
+
+def test_sheet_starting_at_c3_keeps_cell_references(tmp_path):
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = "S"
+    sheet["C3"], sheet["E3"], sheet["C5"], sheet["E6"] = "证件号码", "手机", ID1, int(PHONE)
+    book.save(tmp_path / "o.xlsx")
+    chunks, _ = read(tmp_path / "o.xlsx")
+    assert [(c.location["cell"], c.container.rsplit("!", 1)[1]) for c in chunks] == [
+        ("C3", "证件号码"), ("E3", "手机"), ("C5", "证件号码"), ("E6", "手机")]
+
+
+def test_data_like_and_duplicate_headers(tmp_path):
+    # A headerless export: row 1 is data, so its values must not name containers.
+    path = make_xlsx(tmp_path / "h.xlsx", {"S": [[ID1, "备注", "备注"], [ID2, "x", "y"]]})
+    chunks, coverage = read(path)
+    assert {c.container.rsplit("!", 1)[1] for c in chunks} == {"A", "备注", "备注 (C)"}
+    assert not any(ID1 in name for name in coverage.containers)
+    assert chunks[0].context == ()
+
+
+@pytest.mark.parametrize("sample, rows, cells, sampled", [
+    pytest.param(2, 3, 6, True, id="sampled"),
+    pytest.param(5, 6, 12, False, id="sample-covers-all"),
+    pytest.param(None, 6, 12, False, id="full"),
+])
+def test_sampling(tmp_path, sample, rows, cells, sampled):
+    data = [["证件号码", "备注"]] + [[resident_id(RNG), "x"] for _ in range(5)]
+    for path in (make_xlsx(tmp_path / "s.xlsx", {"S": data}), write_csv(tmp_path / "s.csv", data)):
+        chunks, coverage = read(path, ScanOptions(sample_rows=sample))
+        assert (coverage.rows, coverage.cells, len(chunks)) == (rows, cells, cells)
+        assert {r.sampled for r in coverage.containers.values()} == {sampled}
+        assert coverage.problems == []
+
+
+def write_csv(path: Path, rows, encoding="utf-8", delimiter=",") -> Path:
+    text = "\r\n".join(delimiter.join(str(v) for v in row) for row in rows) + "\r\n"
+    path.write_bytes(text.encode(encoding))
+    return path
+
+
+@pytest.mark.parametrize("name, encoding", [
+    pytest.param("u.csv", "utf-8", id="utf-8"),
+    pytest.param("b.csv", "utf-8-sig", id="utf-8-bom"),
+    pytest.param("g.csv", "gb18030", id="gb18030"),
+    pytest.param("w.tsv", "utf-16", id="utf-16-bom-tsv"),
+])
+def test_csv_encodings_find_the_id_once(tmp_path, key, name, encoding):
+    delimiter = "\t" if name.endswith(".tsv") else ","
+    path = write_csv(tmp_path / name, [["姓名", "身份证号"], ["张三", ID1]], encoding, delimiter)
+    occurrences, coverage = found(path, key)
+    assert [(o.entity_type, o.location, o.container) for o in occurrences] == [
+        ("PERSON", {"path": str(path), "sheet": path.stem, "cell": "A2", "start": 0, "end": 2},
+         f"{path}!{path.stem}!姓名"),
+        ("CN_RESIDENT_ID", {"path": str(path), "sheet": path.stem, "cell": "B2", "start": 0, "end": 18},
+         f"{path}!{path.stem}!身份证号")]
+    assert coverage.problems == [] and coverage.cells == 4
+
+
+def test_undecodable_csv_is_read_with_replacement_and_reported(tmp_path, key):
+    path = tmp_path / "bad.csv"
+    path.write_bytes("身份证号\n".encode() + ID1.encode() + b",\xff\xfe\x80\x81\n")
+    occurrences, coverage = found(path, key)
+    assert [o.location["cell"] for o in occurrences] == ["A2"]
+    assert [p.reason for p in coverage.problems] == [
+        "bytes neither UTF-8 nor GB18030: decoded with replacement characters"]
+
+
+def lines(coverage):
+    return [f"{p.where}: {p.reason}" for p in coverage.problems]
+
+
+def test_corrupt_xlsx(tmp_path):
+    good = customers(tmp_path / "good.xlsx").read_bytes()
+    path = tmp_path / "bad.xlsx"
+    path.write_bytes(good[: len(good) // 2])
+    chunks, coverage = read(path)
+    assert chunks == [] and lines(coverage) == [
+        f"{path}: unreadable (BadZipFile): corrupt or not a spreadsheet"]
+
+
+def test_encrypted_xlsx_is_named_as_such(tmp_path):
+    path = tmp_path / "enc.xlsx"
+    path.write_bytes(xlsx_guard.OLE2_MAGIC + bytes(4096))
+    chunks, coverage = read(path)
+    assert chunks == [] and lines(coverage) == [
+        f"{path}: encrypted or legacy .xls workbook (OLE2/CFB file), not an xlsx zip"]
+
+
+@pytest.mark.parametrize("name, content, reason", [
+    pytest.param("t.xlsx", "身份证号\n".encode(), "not an xlsx workbook: no zip signature (is the extension wrong?)",
+                 id="text-named-xlsx"),
+    pytest.param("z.xlsx", None, "not an xlsx workbook: the zip holds no xl/workbook.xml", id="plain-zip"),
+    pytest.param("x.csv", b"PK\x03\x04" + bytes(100), "a zip file (an xlsx renamed?), not csv text",
+                 id="xlsx-named-csv"),
+    pytest.param("p.csv", b"%PDF-1.4\x00\x01binary", "binary data (NUL bytes), not csv text", id="binary-csv"),
+    pytest.param("e.xlsx", b"", "empty file: nothing to read", id="empty-xlsx"),
+    pytest.param("e.csv", b"", "empty file: nothing to read", id="empty-csv"),
+])
+def test_files_that_are_not_what_they_say(tmp_path, name, content, reason):
+    path = tmp_path / name
+    if content is None:
+        with zipfile.ZipFile(path, "w") as archive:
+            archive.writestr("readme.txt", "hello")
+    else:
+        path.write_bytes(content)
+    chunks, coverage = read(path)
+    assert chunks == [] and lines(coverage) == [f"{path}: {reason}"]
+
+
+def sheet_xml(rows_xml: str, prolog: str = "") -> bytes:
+    return (f'<?xml version="1.0" encoding="UTF-8"?>{prolog}<worksheet xmlns="http://schemas.openxmlformats.org/'
+            f'spreadsheetml/2006/main"><sheetData>{rows_xml}</sheetData></worksheet>').encode()
+
+
+BILLION_LAUGHS = ('<!DOCTYPE lolz [<!ENTITY lol "lol">'
+                  + "".join(f'<!ENTITY lol{i} "{("&lol%s;" % (i - 1 if i > 1 else "")) * 10}">'
+                            for i in range(1, 10)) + "]>")
+XXE = '<!DOCTYPE w [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>'
+
+
+@pytest.mark.parametrize("member, prolog, cell", [
+    pytest.param("xl/worksheets/sheet1.xml", BILLION_LAUGHS, "&lol9;", id="billion-laughs-sheet"),
+    pytest.param("xl/worksheets/sheet1.xml", XXE, "&xxe;", id="xxe-sheet"),
+    pytest.param("xl/workbook.xml", XXE, None, id="xxe-workbook"),
+])
+def test_dtd_workbooks_are_refused(tmp_path, member, prolog, cell):
+    src = make_xlsx(tmp_path / "src.xlsx", {"Sheet": [["a"]]})
+    with zipfile.ZipFile(src) as archive:
+        original = archive.read(member).decode()
+    if cell is None:
+        head, sep, rest = original.partition("?>")
+        body = (head + sep + prolog + rest if sep else prolog + original).encode()
+    else:
+        body = sheet_xml(f'<row r="1"><c r="A1" t="inlineStr"><is><t>{cell}</t></is></c></row>', prolog)
+    path = rewrite(src, tmp_path / "bomb.xlsx", {member: body})
+    chunks, coverage = read(path)
+    assert chunks == [] and lines(coverage) == [
+        f"{path}: refused: {member} declares a DTD or entities (billion laughs / XXE?)"]
+
+
+def test_zip_bomb_refused_before_inflating(tmp_path, monkeypatch):
+    monkeypatch.setattr(xlsx_guard, "MAX_INFLATED_BYTES", 16 * 2**20)
+    src = make_xlsx(tmp_path / "src.xlsx", {"Sheet": [["a"]]})
+    padding = " " * (40 * 2**20)  # 40 MB of XML whitespace deflates to about 40 KB
+    path = rewrite(src, tmp_path / "bomb.xlsx", {"xl/worksheets/sheet1.xml": sheet_xml(padding)})
+    chunks, coverage = read(path)
+    assert chunks == [] and len(coverage.problems) == 1
+    assert coverage.problems[0].reason.startswith("refused: would inflate to 40 MB, over the 16 MB cap")
+
+
+def test_zip_ratio_bomb_refused(tmp_path, monkeypatch):
+    monkeypatch.setattr(xlsx_guard, "MAX_RATIO", 100)
+    src = make_xlsx(tmp_path / "src.xlsx", {"Sheet": [["a"]]})
+    path = rewrite(src, tmp_path / "bomb.xlsx", {"xl/worksheets/sheet1.xml": sheet_xml(" " * 2**21)})
+    _, coverage = read(path)
+    assert lines(coverage)[0].startswith(f"{path}: refused: xl/worksheets/sheet1.xml inflates")
+
+
+def test_member_lying_about_its_size_is_refused(tmp_path):
+    src = make_xlsx(tmp_path / "src.xlsx", {"Sheet": [["a"]]})
+    data = bytearray(src.read_bytes())
+    with zipfile.ZipFile(src) as archive:
+        info = archive.getinfo("xl/worksheets/sheet1.xml")
+    # Halve the uncompressed size recorded in the central directory entry.
+    at = bytes(data).rfind(b"PK\x01\x02", 0, bytes(data).find(b"xl/worksheets/sheet1.xml", info.header_offset + 30))
+    data[at + 24:at + 28] = (info.file_size // 2).to_bytes(4, "little")
+    path = tmp_path / "liar.xlsx"
+    path.write_bytes(bytes(data))
+    chunks, coverage = read(path)
+    assert chunks == [] and len(coverage.problems) == 1
+    assert "unreadable (BadZipFile)" in coverage.problems[0].reason
+
+
+def test_broken_sheet_does_not_stop_the_others(tmp_path, key):
+    src = make_xlsx(tmp_path / "src.xlsx", {"好": [["证件号码"], [ID1]], "坏": [["证件号码"], [ID2]]})
+    broken = sheet_xml('<row r="1"><c r="A1" t="inlineStr"><is><t>x</t></is></c></row>')[:-30]
+    path = rewrite(src, tmp_path / "half.xlsx", {"xl/worksheets/sheet2.xml": broken})
+    occurrences, coverage = found(path, key)
+    assert [(o.location["sheet"], o.location["cell"]) for o in occurrences] == [("好", "A2")]
+    assert len(coverage.problems) == 1 and coverage.problems[0].where == f"{path}!坏"
+    assert "unreadable" in coverage.problems[0].reason
+
+
+EXTENT_BOMB = f"""
+import resource, sys
+resource.setrlimit(resource.RLIMIT_AS, (3 * 2**30, 3 * 2**30))
+from pii_audit.sources import ScanOptions, TargetCoverage
+from pii_audit.sources.spreadsheets import read_spreadsheet
+coverage = TargetCoverage(sys.argv[1])
+texts = [c.text for c in read_spreadsheet(sys.argv[1], ScanOptions(sample_rows=None), coverage)]
+print(texts, [p.reason for p in coverage.problems])
+"""
+
+
+@pytest.mark.parametrize("last, problems", [
+    pytest.param("XFD1048576", "[]", id="A1-and-XFD1048576"),
+    pytest.param("B1048577", "[\"stopped at Excel's row limit (1,048,576 rows)\"]", id="past-excel-row-limit"),
+])
+def test_sparse_extent_bomb_streams_in_bounded_memory(tmp_path, last, problems):
+    # python-calamine would allocate the whole grid (17 billion cells for A1..XFD1048576).
+    src = make_xlsx(tmp_path / "src.xlsx", {"Sheet": [["a"]]})
+    row = last.lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ")
+    body = sheet_xml(f'<row r="1"><c r="A1" t="inlineStr"><is><t>h</t></is></c></row>'
+                     f'<row r="{row}"><c r="{last}" t="inlineStr"><is><t>v</t></is></c></row>')
+    path = rewrite(src, tmp_path / "sparse.xlsx", {"xl/worksheets/sheet1.xml": body})
+    extent = xlsx_guard.inspect_workbook(str(path)).sheets["xl/worksheets/sheet1.xml"]
+    assert extent.cells > sheet_rows.CALAMINE_MAX_CELLS or extent.rows > sheet_rows.EXCEL_MAX_ROWS
+    done = subprocess.run([sys.executable, "-c", EXTENT_BOMB, str(path)], capture_output=True, text=True,
+                          timeout=120, cwd=Path(__file__).resolve().parent.parent)
+    expected = "['h']" if problems != "[]" else "['h', 'v']"
+    assert done.stdout.strip() == f"{expected} {problems}", done.stderr[-2000:]
+
+
+def test_no_raw_value_leaves_the_scan(tmp_path, key):
+    path = customers(tmp_path / "c.xlsx")
+    bad = tmp_path / "bad.csv"
+    bad.write_bytes(f"身份证号\n{ID1},\xff".encode("latin-1", "ignore") + b"\xff\n")
+    output = []
+    for target in (path, bad, write_csv(tmp_path / "g.csv", [[ID2, PHONE], [CARD, ID3]], "gb18030")):
+        occurrences, coverage = found(target, key)
+        output.append(json.dumps([o.to_json() for o in occurrences], ensure_ascii=False))
+        output.append(json.dumps([c.as_dict() for c in coverage.containers.values()], ensure_ascii=False))
+        output.append(repr(coverage.problems))
+    dumped = "\n".join(output)
+    assert "CN_RESIDENT_ID" in dumped and "CN_BANK_CARD" in dumped
+    assert [raw for raw in RAW if raw in dumped] == []
