@@ -168,12 +168,15 @@ class Detector:
     def analyze(self, text: str, context: Sequence[str] = (), chosen: Iterable[int] | None = None
                 ) -> list[RecognizerResult]:
         """Return what ``AnalyzerEngine.analyze(text, "zh", context=..., score_threshold=min_score)``
-        returns with these recognizers (or the ``chosen`` ones), without Presidio's per-call cost."""
+        returns with these recognizers (or the ``chosen`` ones), without Presidio's per-call cost.
+
+        ``text`` must already have gone through ``recognizers.base.to_halfwidth``.
+        """
         numbers = range(len(self.recognizers)) if chosen is None else sorted(chosen)
         results = []
         for number in numbers:
             recognizer = self.recognizers[number]
-            found = recognizer.analyze(text, None)
+            found = recognizer.analyze_halfwidth(text)  # the chunk went through to_halfwidth
             if found:
                 results.extend(recognizer.enhance_using_context(text, found, [], None, list(context)))
         results = [r for r in results if r.score >= self.min_score]

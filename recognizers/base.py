@@ -255,7 +255,10 @@ class ChineseRecognizer(PatternRecognizer):
         """Return the valid candidates in ``text``, scored as if no context were present."""
         if entities and self.ENTITY not in entities:
             return []
-        text = to_halfwidth(text)
+        return self.analyze_halfwidth(to_halfwidth(text))
+
+    def analyze_halfwidth(self, text: str) -> list[RecognizerResult]:
+        """``analyze`` for text already through ``to_halfwidth`` (the detector's path)."""
         results = []
         for pattern, regex in self._plain:
             for match in regex.finditer(text):
