@@ -128,6 +128,8 @@ class Target:
             include=self.include,
             exclude=self.exclude + tuple(f"{schema}.*" for schema in self.exclude_schemas),
             password=password,
+            entities=s.entities,
+            min_score=s.min_score,
         )
 
 

@@ -22,7 +22,7 @@ from typing import BinaryIO, Callable, Iterable, Iterator, Sequence, Union
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
-from pii_audit.detector import Detector
+from pii_audit.detector import Detector, build_recognizers
 from pii_audit.errors import SourceError
 from pii_audit.models import Occurrence
 from pii_audit.results import MAX_SAMPLES, Finding, TargetResult
@@ -100,9 +100,14 @@ def _size(target: str) -> int:
 _detector: Detector | None = None
 
 
-def _init_worker(key: bytes) -> None:
+def make_detector(key: bytes, options: ScanOptions) -> Detector:
+    """Return the detector for these options: their entities and minimum score."""
+    return Detector(key, build_recognizers(options.entities), options.min_score)
+
+
+def _init_worker(key: bytes, options: ScanOptions) -> None:
     global _detector  # one detector per process: recognizers are compiled once, not per unit
-    _detector = Detector(key)
+    _detector = make_detector(key, options)
 
 
 def scan_unit(unit: Unit, target: str, options: ScanOptions, jsonl_dir: str | None,
@@ -207,7 +212,7 @@ def _unit_results(units: list[Unit], targets: Sequence[str], options: ScanOption
     jobs = options.jobs or os.cpu_count() or 1
     done = 0
     if jobs == 1 or len(units) <= 1:
-        detector = Detector(key)
+        detector = make_detector(key, options)
         for unit in units:
             outcome = scan_unit(unit, display_name(targets[unit.target]), options, jsonl_dir, detector)
             done += unit.size
@@ -216,7 +221,7 @@ def _unit_results(units: list[Unit], targets: Sequence[str], options: ScanOption
             yield unit, outcome
         return
     with ProcessPoolExecutor(max_workers=min(jobs, len(units)), initializer=_init_worker,
-                             initargs=(key,)) as pool:
+                             initargs=(key, options)) as pool:
         futures = [pool.submit(scan_unit, u, display_name(targets[u.target]), options, jsonl_dir)
                    for u in units]
         yield from _in_order(units, futures, on_progress, total)

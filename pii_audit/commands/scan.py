@@ -7,15 +7,17 @@ import sys
 
 import click
 
+from dataclasses import replace
+
+from pii_audit.audit import record_audit, scan_audit_targets, targets_from_command_line, targets_from_config
 from pii_audit.errors import ConfigError
 from pii_audit.keys import load_key
-from pii_audit.scan import scan_targets
 from pii_audit.sources import ScanOptions
-from pii_audit.summary import exit_code, render_target, render_summary
+from pii_audit.summary import exit_code, render_summary
 
 
 @click.command()
-@click.argument("targets", nargs=-1, required=True)
+@click.argument("targets", nargs=-1)
 @click.option("--jsonl", "jsonl_path", type=click.Path(dir_okay=False, writable=True),
               help="Write one JSON object per occurrence to FILE (mode 0600; no raw value in it).")
 @click.option("--sample", type=click.IntRange(min=1), default=None, metavar="N",
@@ -24,7 +26,14 @@ from pii_audit.summary import exit_code, render_target, render_summary
 @click.option("--jobs", "-j", type=click.IntRange(min=0), default=0, show_default=True,
               help="Worker processes; 0 uses every core.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar and no per-target summary lines.")
-def scan(targets, jsonl_path, sample, full, jobs, quiet):
+@click.option("--ledger", "ledger_url", metavar="URL", default=None,
+              help="Record the scan in this ledger (SQLAlchemy URL); with --config, its ledger is used.")
+@click.option("--by", default=None, help="Who ran the scan, for the ledger  [default: your OS user]")
+@click.option("--config", "config_path", type=click.Path(dir_okay=False), default=None,
+              help="Scan the targets of this audit.toml, with their owners, into its ledger.")
+@click.option("--target", "target_names", multiple=True, metavar="NAME",
+              help="With --config: scan only this target (repeatable).")
+def scan(targets, jsonl_path, sample, full, jobs, quiet, ledger_url, by, config_path, target_names):
     """Scan TARGETs for personal information and print a summary.
 
     A TARGET is a file, a folder (read recursively), a glob or a SQLAlchemy database URL; a
@@ -39,32 +48,94 @@ def scan(targets, jsonl_path, sample, full, jobs, quiet):
         2  usage or configuration error
         3  some target or part could not be scanned (wins over 1)
 
+    A database password never belongs on the command line (other users can read it there):
+    set $PII_AUDIT_DB_PASSWORD, or $PII_AUDIT_DB_PASSWORD_FILE naming a file of mode 0600.
+
     \b
-    Example:
+    Examples:
         pii-audit scan /var/log/core-banking 'exports/*.xlsx' --jsonl found.jsonl
+        pii-audit scan postgresql+psycopg://audit@db.example/core --ledger sqlite:///ledger.db
+        pii-audit scan --config audit.toml --target 核心系统
     """
     if sample is not None and full:
         raise click.UsageError("--sample and --full cannot be used together")
-    options = ScanOptions(sample_rows=None if full else (sample or ScanOptions.sample_rows), jobs=jobs)
-    key = load_key()
+    if bool(targets) == bool(config_path):
+        raise click.UsageError("name TARGETs or give --config, not both and not neither")
+    if target_names and not config_path:
+        raise click.UsageError("--target selects targets of --config")
+    audit_targets, key, ledger_url, due_days = _plan(targets, config_path, target_names, sample, full,
+                                                     jobs, ledger_url)
+    _warn_about_passwords(audit_targets)
     show_progress = not quiet and sys.stderr.isatty()
-    with _jsonl_file(jsonl_path) as jsonl:
-        results = _run(targets, options, key, jsonl, show_progress)
+    ledger = _open_ledger(ledger_url, key, due_days) if ledger_url or config_path else None
+    try:
+        with _jsonl_file(jsonl_path) as jsonl:
+            results = _run(audit_targets, key, jsonl, show_progress, ledger, by)
+    finally:
+        if ledger is not None:
+            ledger.close()
     click.echo(render_summary(results) if not quiet else render_summary(results).splitlines()[-1])
     # SystemExit, not ctx.exit(): cli.main() runs with standalone_mode=False, which returns
     # click's Exit code instead of exiting with it.
     raise SystemExit(exit_code(results))
 
 
-def _run(targets, options, key, jsonl, show_progress):
-    """Scan and collect the results, drawing a progress bar on stderr when asked."""
+def _plan(targets, config_path, target_names, sample, full, jobs, ledger_url):
+    """Return the targets to scan, the key, the ledger URL and the due days per risk level."""
+    if config_path is None:
+        options = ScanOptions(sample_rows=None if full else (sample or ScanOptions.sample_rows), jobs=jobs)
+        return targets_from_command_line(targets, options), load_key(), ledger_url, None
+    from pii_audit.config import load_config
+
+    config = load_config(config_path)
+    audit_targets = targets_from_config(config, target_names, jobs=jobs)
+    if sample is not None or full:
+        audit_targets = [replace(t, options=replace(t.options, sample_rows=None if full else sample))
+                         for t in audit_targets]
+    return (audit_targets, config.key.load(), ledger_url or config.ledger.resolve_url(),
+            config.defaults.due_days.as_dict())
+
+
+def _warn_about_passwords(audit_targets) -> None:
+    """Say how to pass a database password when one was written into a URL."""
+    from pii_audit.sources import is_database_url
+
+    for target in audit_targets:
+        for location in target.locations:
+            if is_database_url(location):
+                from pii_audit.sources.databases import resolve_password
+
+                _, warning = resolve_password(location, target.options.password)
+                if warning:
+                    click.echo(f"pii-audit: warning: {warning}", err=True)
+
+
+def _open_ledger(url, key, due_days):
+    from pii_audit.ledger import Ledger
+
+    return Ledger.open(url, key, due_days=due_days)
+
+
+def _run(audit_targets, key, jsonl, show_progress, ledger, by):
+    """Scan (recording each target in the ledger, if any), drawing a progress bar when asked."""
     if not show_progress:
-        return list(scan_targets(targets, options, key, jsonl=jsonl))
+        return _scan(audit_targets, key, jsonl, None, ledger, by)
     with click.progressbar(length=1, label="scanning", file=sys.stderr, show_pos=False) as bar:
         def progress(done, total):
             bar.length = max(total, 1)
             bar.update(done - bar.pos)
-        return list(scan_targets(targets, options, key, on_progress=progress, jsonl=jsonl))
+        return _scan(audit_targets, key, jsonl, progress, ledger, by)
+
+
+def _scan(audit_targets, key, jsonl, progress, ledger, by):
+    results = scan_audit_targets(audit_targets, key, jsonl=jsonl, on_progress=progress)
+    if ledger is None:
+        return list(results)
+    recorded, scan_view = record_audit(ledger, audit_targets, results, by)
+    click.echo(f"ledger: scan {scan_view.id} recorded: {scan_view.new_items} new, "
+               f"{scan_view.reopened_items} reopened, {scan_view.verified_items} verified, "
+               f"{scan_view.open_items} open", err=True)
+    return recorded
 
 
 class _NoFile:

@@ -36,6 +36,8 @@ class ScanOptions:
     exclude: tuple[str, ...] = ()  # glob patterns that drop a file or table
     password: str | None = None  # database password (from the environment, never argv)
     max_gzip_bytes: int = 20 * 1024**3  # a gzip member larger than this when inflated is a bomb
+    entities: tuple[str, ...] = ()  # entities to look for; empty = every one
+    min_score: float = 0.5  # results below are not reported (recognizers.MIN_SCORE)
 
     @property
     def full(self) -> bool:
