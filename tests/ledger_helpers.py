@@ -4,6 +4,7 @@ our own."""
 
 from __future__ import annotations
 
+import datetime
 import os
 import random
 import uuid
@@ -106,3 +107,56 @@ def fast_dir():
         yield path
     finally:
         shutil.rmtree(path, ignore_errors=True)
+
+
+T0 = datetime.datetime(2024, 5, 1, 9, 30)
+PROGRESS_NOTE = "已联系系统负责人"
+
+
+def record_scan(ledger, results: list[TargetResult], now: datetime.datetime, by: str = "scanner") -> int:
+    """Record ``results`` as one finished scan at ``now``; return its ID."""
+    scan_id = ledger.begin_scan(by, [r.target for r in results], options={}, now=now)
+    for result in results:
+        ledger.record_target(scan_id, result, now=now)
+    ledger.finish_scan(scan_id, now=now)
+    return scan_id
+
+
+_TEMPLATES: dict[bytes, str] = {}
+
+
+def populated_ledger(directory, key: bytes = KEY):
+    """Return ``(url, Ledger)`` of a SQLite ledger in ``directory`` that three real scans filled.
+
+    The scans run once per test session; each call gets its own copy of the database file.
+
+    Scan 1 finds items in two targets (one owned by 王芳), a person then moves some to
+    in_progress, scan 2 finds ``logs/core`` again, and scan 3 reads ``logs/crm`` with one log
+    emptied, which verifies that log's items. Every item's history names its scans.
+    """
+    import atexit
+    import shutil
+    import tempfile
+
+    from pii_audit.ledger import Ledger
+
+    if key not in _TEMPLATES:
+        template = tempfile.mkdtemp(prefix="pii-ledger-template-")
+        atexit.register(shutil.rmtree, template, True)
+        _fill(Ledger.open(f"sqlite:///{template}/ledger.db", key), key).close()
+        _TEMPLATES[key] = template
+    shutil.copy(f"{_TEMPLATES[key]}/ledger.db", f"{directory}/ledger.db")
+    url = f"sqlite:///{directory}/ledger.db"
+    return url, Ledger.open(url, key)
+
+
+def _fill(ledger, key: bytes):
+    core, crm = corpus_streams(11, 2, 12), corpus_streams(12, 2, 12)
+    record_scan(ledger, [scan_lines("logs/core", core, key, owner="王芳", department="零售银行部"),
+                         scan_lines("logs/crm", crm, key)], T0)
+    started = [i.id for i in ledger.items()][1::3]
+    ledger.update(started, "in_progress", PROGRESS_NOTE, by="李娜", now=T0 + datetime.timedelta(days=1))
+    record_scan(ledger, [scan_lines("logs/core", core, key)], T0 + datetime.timedelta(days=7))
+    emptied = {**crm, "logs/app1.log": []}
+    record_scan(ledger, [scan_lines("logs/crm", emptied, key)], T0 + datetime.timedelta(days=14))
+    return ledger

@@ -1,7 +1,7 @@
 """Import of an edited ledger sheet: parsing and validation, row by row.
 
-These tests run against ``FakeLedgerForImportTests`` (tests/ledger_fake.py), an in-memory FAKE of
-the ledger's two edit operations; the lead switches them to the real ledger when it lands.
+These tests run against the real ``pii_audit.ledger.Ledger`` on a SQLite file, filled by real
+scans of a synthetic corpus (``ledger_helpers.populated_ledger``).
 """
 
 from __future__ import annotations
@@ -11,13 +11,13 @@ import datetime
 import openpyxl
 import pytest
 
-from ledger_fake import FakeLedgerForImportTests
+from ledger_helpers import KEY, PROGRESS_NOTE, populated_ledger
 from pii_audit.errors import ConfigError
+from pii_audit.ledger import Ledger
 from pii_audit.reporting import ledger_sheet
 from pii_audit.reporting.excel import write_workbook
 from pii_audit.reporting.excel_import import import_workbook
 from pii_audit.reporting.viewmodel import build_report
-from reporting_data import build_report_data
 
 NOW = datetime.datetime(2024, 7, 15, 10, 0)
 EDIT_TIME = datetime.datetime(2024, 7, 16, 9, 0)
@@ -25,10 +25,10 @@ EDIT_TIME = datetime.datetime(2024, 7, 16, 9, 0)
 
 @pytest.fixture
 def setup(tmp_path):
-    data = build_report_data(lines_per=10)
-    ledger = FakeLedgerForImportTests(data.items, data.scans)
-    path = write_workbook(build_report(data.items, data.scans, now=NOW), tmp_path / "ledger.xlsx")
-    return ledger, path
+    _, ledger = populated_ledger(tmp_path)
+    path = write_workbook(build_report(ledger.items(), ledger.scans(), now=NOW), tmp_path / "ledger.xlsx")
+    yield ledger, path
+    ledger.close()
 
 
 def _first(ledger, status):
@@ -92,7 +92,7 @@ def test_item_changed_after_export_is_a_conflict_not_overwritten(setup):
     ledger, path = setup
     item = _first(ledger, "open")
     rows = edit(path, {item.id: {"owner": "赵敏"}})
-    ledger.touch(item.id, owner="钱多多")
+    ledger.assign(item.id, "钱多多", by="钱多多")  # another user, after the export
     outcome = import_workbook(path, ledger, "李娜")
     assert [(c.row, c.item_id) for c in outcome.conflicts] == [(rows[item.id], item.id)]
     assert ledger.item(item.id).owner == "钱多多" and not outcome.applied
@@ -101,11 +101,33 @@ def test_item_changed_after_export_is_a_conflict_not_overwritten(setup):
 def test_dry_run_applies_nothing_and_says_what_would_change(setup):
     ledger, path = setup
     item = _first(ledger, "open")
-    edit(path, {item.id: {"status": "整改中"}})
+    edit(path, {item.id: {"status": "整改中", "note": "排期下线"}})
+    before = [ledger.item(i.id) for i in ledger.items()]
     outcome = import_workbook(path, ledger, "李娜", dry_run=True)
     assert [e.changes["status"] for e in outcome.applied] == [("open", "in_progress")]
-    assert ledger.item(item.id).status == "open" and not ledger.edits
+    assert [ledger.item(i.id) for i in ledger.items()] == before
     assert "would change status open -> in_progress" in outcome.lines()[0]
+
+
+@pytest.mark.parametrize("dry_run", [pytest.param(False, id="apply"), pytest.param(True, id="dry-run")])
+def test_status_change_without_a_note_is_refused(setup, dry_run):
+    ledger, path = setup
+    item = _first(ledger, "open")
+    rows = edit(path, {item.id: {"status": "已整改"}})
+    outcome = import_workbook(path, ledger, "李娜", dry_run=dry_run)
+    assert [(r.row, r.item_id) for r in outcome.refused] == [(rows[item.id], item.id)]
+    assert "note is required" in outcome.refused[0].reason and not outcome.applied
+    assert ledger.item(item.id).status == "open"
+
+
+def test_emptied_note_and_department_clear_them(setup):
+    ledger, path = setup
+    item = next(i for i in ledger.items() if i.note and i.department)
+    edit(path, {item.id: {"note": None, "department": None}})
+    outcome = import_workbook(path, ledger, "李娜")
+    after = ledger.item(item.id)
+    assert outcome.ok and (after.note, after.department, after.status) == (None, None, item.status)
+    assert after.history[-1].by == "李娜"
 
 
 def test_emptied_owner_clears_it(setup):
@@ -117,11 +139,10 @@ def test_emptied_owner_clears_it(setup):
 
 
 def test_english_workbook_imports(tmp_path):
-    data = build_report_data(lines_per=10)
-    ledger = FakeLedgerForImportTests(data.items)
-    path = write_workbook(build_report(data.items, data.scans, lang="en", now=NOW), tmp_path / "en.xlsx")
+    _, ledger = populated_ledger(tmp_path)
+    path = write_workbook(build_report(ledger.items(), ledger.scans(), lang="en", now=NOW), tmp_path / "en.xlsx")
     item = _first(ledger, "open")
-    edit(path, {item.id: {"status": "False positive"}}, sheet="Ledger")
+    edit(path, {item.id: {"status": "False positive", "note": "test data"}}, sheet="Ledger")
     outcome = import_workbook(path, ledger, "Li Na")
     assert outcome.ok and ledger.item(item.id).status == "false_positive"
 
@@ -134,5 +155,6 @@ def test_unreadable_workbook_is_one_line_error(tmp_path, make, message):
     path = tmp_path / "bad.xlsx"
     make(path)
     with pytest.raises(ConfigError) as error:
-        import_workbook(path, FakeLedgerForImportTests([]), "李娜")
+        with Ledger.open(f"sqlite:///{tmp_path}/empty.db", KEY) as ledger:
+            import_workbook(path, ledger, "李娜")
     assert message in str(error.value) and "\n" not in str(error.value)

@@ -1,31 +1,31 @@
-"""The report, export and ledger import commands, wired to the FAKE ledger of tests/ledger_fake.py
-(``pii_audit.ledger`` lands separately; the lead switches these to the real one)."""
+"""The report, export and ledger import commands, on a real SQLite ledger that real scans filled
+(``ledger_helpers.populated_ledger``), named by $PII_AUDIT_LEDGER with the key in $PII_AUDIT_KEY."""
 
 from __future__ import annotations
 
-import datetime
+import dataclasses
+import json
 import stat
 
 import openpyxl
 import pytest
 from click.testing import CliRunner
 
-from ledger_fake import FakeLedgerForImportTests
+from ledger_helpers import KEY, populated_ledger
 from pii_audit.cli import cli
 from pii_audit.commands import report as report_command
 from pii_audit.commands.ledger_import import import_command
 from pii_audit.reporting import ledger_sheet
-from reporting_data import build_report_data
 
 
 @pytest.fixture
-def ledger(monkeypatch):
-    data = build_report_data(lines_per=10)
-    fake = FakeLedgerForImportTests(data.items, data.scans)
-    monkeypatch.setattr(report_command, "open_ledger", lambda url: fake)
-    monkeypatch.setattr("pii_audit.commands.export.open_ledger", lambda url: fake)
-    monkeypatch.setattr("pii_audit.commands.ledger_import.open_ledger", lambda url: fake)
-    return fake
+def ledger(tmp_path, monkeypatch):
+    url, real = populated_ledger(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("PII_AUDIT_LEDGER", url)
+    monkeypatch.setenv("PII_AUDIT_KEY", KEY.hex())
+    yield real
+    real.close()
 
 
 @pytest.mark.parametrize("args, sheet_or_text", [
@@ -45,13 +45,19 @@ def test_report_command_writes_the_file(ledger, tmp_path, args, sheet_or_text):
         assert rows and {r[ledger_sheet.COLUMNS.index("status")] for r in rows} == {"待整改"}
 
 
-def test_report_owner_and_scan_filters(ledger, tmp_path):
+@pytest.mark.parametrize("owner, scan_id", [
+    pytest.param("王芳", None, id="owner"),
+    pytest.param(None, 3, id="scan-3"),
+    pytest.param("王芳", 1, id="owner-and-scan-1"),
+])
+def test_report_owner_and_scan_filters(ledger, tmp_path, owner, scan_id):
     out = tmp_path / "r.html"
-    result = CliRunner().invoke(cli, ["report", "--format", "html", "--out", str(out), "--owner", "王芳",
-                                      "--scan", "3"])
+    args = ["--owner", owner] * bool(owner) + ["--scan", str(scan_id)] * bool(scan_id)
+    result = CliRunner().invoke(cli, ["report", "--format", "html", "--out", str(out), *args])
     assert result.exit_code == 0, result.output
-    expected = [i for i in ledger.items() if i.owner == "王芳" and any(h.scan_id == 3 for h in i.history)]
-    assert f"wrote {out} ({len(expected)} items)" in result.output
+    expected = [i for i in ledger.items() if owner in (None, i.owner) and (
+        scan_id is None or any(h.scan_id == scan_id for h in ledger.item(i.id).history))]
+    assert expected and f"wrote {out} ({len(expected)} items)" in result.output
 
 
 def test_export_command(ledger, tmp_path):
@@ -59,6 +65,11 @@ def test_export_command(ledger, tmp_path):
     assert result.exit_code == 0, result.output
     assert sorted(p.name for p in (tmp_path / "e").iterdir()) == [
         "MANIFEST.sha256", "items.jsonl", "report.html", "report.xlsx", "scans.jsonl"]
+    items = [json.loads(line) for line in (tmp_path / "e" / "items.jsonl").read_text("utf-8").splitlines()]
+    scans = [json.loads(line) for line in (tmp_path / "e" / "scans.jsonl").read_text("utf-8").splitlines()]
+    assert [i["history"] for i in items] == [
+        [{**dataclasses.asdict(h), "at": h.at.isoformat()} for h in ledger.item(i["id"]).history] for i in items]
+    assert [len(s["coverage"]) for s in scans] == [len(ledger.scan(s["id"]).coverage) for s in scans] == [4, 2, 2]
 
 
 def test_import_command_dry_run_then_apply(ledger, tmp_path):
@@ -68,6 +79,7 @@ def test_import_command_dry_run_then_apply(ledger, tmp_path):
     ws = wb["整改台账"]
     row = next(r for r in ws.iter_rows(min_row=2) if r[0].value == item.id)
     row[ledger_sheet.COLUMNS.index("status")].value = "整改中"
+    row[ledger_sheet.COLUMNS.index("note")].value = "排期下线"
     wb.save(tmp_path / "l.xlsx")
     dry = CliRunner().invoke(import_command, [str(tmp_path / "l.xlsx"), "--by", "李娜", "--dry-run"])
     assert dry.exit_code == 0 and "would change status open -> in_progress" in dry.output

@@ -21,9 +21,10 @@ from pii_audit.commands.ledger_common import LEDGER, open_ledger
 def import_command(workbook, by, dry_run, ledger_url):
     """Apply status, owner, department, due date and note edits from an exported ledger sheet.
 
-    Rows naming an unknown item, changing a locked column, asking for a transition the lifecycle
-    forbids, or touching an item changed since the export are refused with their row number;
-    the other rows apply. Exits 1 when any row was refused or in conflict.
+    A status change needs a note (the row's note column) saying why. Rows naming an unknown
+    item, changing a locked column, asking for a transition the lifecycle forbids, or touching
+    an item changed since the export are refused with their row number; the other rows apply.
+    An emptied owner, department or note cell clears it. Exits 1 when any row was refused or in conflict.
 
     \b
     Example:

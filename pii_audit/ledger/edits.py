@@ -90,19 +90,33 @@ def accept_risk(conn, item_id: int, approver: str, until: datetime.date, note: s
 
 def apply_edit(conn, item_id: int, by: str, now: datetime.datetime, *, status=None, owner=None,
                department=None, due=None, note=None, expected_updated_at=None) -> None:
-    """Apply one imported row's changes, refusing when the item changed since it was exported."""
+    """Apply one imported row's changes, refusing when the item changed since it was exported.
+
+    None leaves a field as it is; an empty text ("") clears the owner, department or note.
+    """
     row = load(conn, item_id)
     if expected_updated_at is not None and row.updated_at != expected_updated_at:
         raise LedgerConflict(f"{format_id(item_id)} changed at {row.updated_at:%Y-%m-%d %H:%M:%S} "
                              "after it was exported; export again and redo the edit")
     if status is not None and status != row.status:
         set_status(conn, item_id, status, note, by, now)
-    elif note is not None and note != row.note:
-        _write(conn, item_id, {"note": note, "updated_at": now})
-        add_history(conn, item_id, now, _by(by), "note", row.status, row.status, note)
-    changed_owner = owner is not None and owner != row.owner
-    changed_dept = department is not None and department != row.department
+    elif note is not None and (note or None) != row.note:
+        _write(conn, item_id, {"note": note or None, "updated_at": now})
+        add_history(conn, item_id, now, _by(by), "note", row.status, row.status, note or "(cleared)")
+    _clear(conn, row, by, now, owner=owner == "", department=department == "")
+    changed_owner = bool(owner) and owner != row.owner
+    changed_dept = bool(department) and department != row.department
     changed_due = due is not None and due != row.due_date
     if changed_owner or changed_dept or changed_due:
         assign(conn, item_id, owner if changed_owner else None,
                department if changed_dept else None, due if changed_due else None, by, now)
+
+
+def _clear(conn, row, by: str, now: datetime.datetime, **fields: bool) -> None:
+    """Empty the owner and/or department an imported row cleared; record it."""
+    cleared = [name for name, asked in fields.items() if asked and getattr(row, name) is not None]
+    if not cleared:
+        return
+    _write(conn, row.id, {**{name: None for name in cleared}, "updated_at": now})
+    add_history(conn, row.id, now, _by(by), "assign", row.status, row.status,
+                "; ".join(f"{name} {getattr(row, name)} -> (none)" for name in cleared))

@@ -37,10 +37,24 @@ def item_filter(status=None, owner=None, target=None, entity=None, overdue=False
     return clauses
 
 
-def list_items(conn: Connection, clauses: list, samples: bool = True) -> list[ItemView]:
-    """Return the items matching every clause, by ID."""
-    rows = conn.execute(item_select().where(*clauses).order_by(schema.items.c.id))
-    return [to_item_view(row, samples=samples) for row in rows]
+def list_items(conn: Connection, clauses: list, samples: bool = True,
+               history: bool = False) -> list[ItemView]:
+    """Return the items matching every clause, by ID (with their histories if asked)."""
+    rows = conn.execute(item_select().where(*clauses).order_by(schema.items.c.id)).all()
+    changes = _histories(conn, clauses) if history else {}
+    return [to_item_view(row, samples=samples, history=changes.get(row[0], ())) for row in rows]
+
+
+def _histories(conn: Connection, clauses: list) -> dict[int, tuple[HistoryEntry, ...]]:
+    """Return the histories of the items matching every clause, in one query."""
+    h = schema.history
+    query = select(h).order_by(h.c.item_id, h.c.id)
+    if clauses:
+        query = query.where(h.c.item_id.in_(select(schema.items.c.id).where(*clauses)))
+    grouped: dict[int, list[HistoryEntry]] = {}
+    for row in conn.execute(query):
+        grouped.setdefault(row.item_id, []).append(_history_entry(row))
+    return {item_id: tuple(entries) for item_id, entries in grouped.items()}
 
 
 def get_item(conn: Connection, item_id: int) -> ItemView:
@@ -124,11 +138,25 @@ def to_scan_view(row, recorded: tuple[set, bool] | None, coverage=(), problems=(
         coverage=tuple(coverage), problems=tuple(problems))
 
 
-def list_scans(conn: Connection) -> list[ScanView]:
-    """Return every scan, newest first, without coverage details."""
+def list_scans(conn: Connection, details: bool = False) -> list[ScanView]:
+    """Return every scan, newest first, with coverage and problems only if ``details``."""
     rows = conn.execute(select(schema.scans).order_by(schema.scans.c.id.desc())).all()
     recorded = _completeness(conn)
-    return [to_scan_view(row, recorded.get(row.id)) for row in rows]
+    coverage, problems = _details(conn) if details else ({}, {})
+    return [to_scan_view(row, recorded.get(row.id), coverage.get(row.id, ()),
+                         problems.get(row.id, ())) for row in rows]
+
+
+def _details(conn: Connection) -> tuple[dict[int, list], dict[int, list]]:
+    """Return every scan's coverage and problems, by scan ID, in two queries."""
+    coverage: dict[int, list] = {}
+    for c in conn.execute(select(schema.coverage).order_by(schema.coverage.c.id)):
+        coverage.setdefault(c.scan_id, []).append(
+            CoverageView(c.target, c.container, c.unit, c.units, c.bytes, c.sampled, c.complete))
+    problems: dict[int, list] = {}
+    for p in conn.execute(select(schema.problems).order_by(schema.problems.c.id)):
+        problems.setdefault(p.scan_id, []).append(ProblemView(p.target, p.location, p.reason))
+    return coverage, problems
 
 
 def last_scan_of(conn: Connection, target: str) -> int | None:

@@ -165,10 +165,10 @@ class Ledger:
                 finished_at=now, open_items=queries.count_active(conn, targets)))
         return self.scan(scan_id)
 
-    def scans(self) -> list[ScanView]:
-        """Return every scan, newest first (without coverage details)."""
+    def scans(self, details: bool = False) -> list[ScanView]:
+        """Return every scan, newest first (with coverage and problems only if ``details``)."""
         with self._read() as conn:
-            return queries.list_scans(conn)
+            return queries.list_scans(conn, details=details)
 
     def scan(self, scan_id: int) -> ScanView:
         """Return one scan with its coverage and problems."""
@@ -196,13 +196,14 @@ class Ledger:
             return sum(expire_one(conn, row, now, self.due_days) for row in rows)
 
     def items(self, status=None, owner=None, target=None, entity=None, overdue=False,
-              today: datetime.date | None = None, samples: bool = True) -> list[ItemView]:
+              today: datetime.date | None = None, samples: bool = True,
+              history: bool = False) -> list[ItemView]:
         """Return the items matching the filters, by ID (``owner="-"``: unassigned ones)."""
         today = today or datetime.date.today()
         clauses = queries.item_filter(status, owner, target, entity, overdue, today)
         self.expire_accepted(today)
         with self._read() as conn:
-            return queries.list_items(conn, clauses, samples=samples)
+            return queries.list_items(conn, clauses, samples=samples, history=history)
 
     def item(self, item_id: str | int) -> ItemView:
         """Return one item with its history."""

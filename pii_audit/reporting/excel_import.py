@@ -18,6 +18,7 @@ import openpyxl
 from openpyxl.utils.exceptions import InvalidFileException
 
 from pii_audit.errors import ConfigError, LedgerConflict, LedgerError
+from pii_audit.ledger import lifecycle
 from pii_audit.reporting import labels, ledger_sheet
 from pii_audit.views import ItemView
 
@@ -138,6 +139,20 @@ def _changes(item: ItemView, edits: dict) -> dict:
     return changes
 
 
+def _transition_refusal(item: ItemView, changes: dict, note: str | None) -> str | None:
+    """Return why the ledger would refuse the row's status change, else None (a dry run says it too)."""
+    if "status" not in changes:
+        return None
+    new = changes["status"][1]
+    if not (note or "").strip():
+        return f"a note is required to change the status {item.status} -> {new} (say why in the note)"
+    try:
+        lifecycle.check_manual(item.status, new, note)
+    except LedgerError as error:
+        return f"invalid transition {item.status} -> {new}: {error}"
+    return None
+
+
 def _locked_change(item: ItemView, cells: dict, lang: str) -> str | None:
     expected = ledger_sheet.ledger_values(item, lang)
     for key in ledger_sheet.LOCKED:
@@ -147,7 +162,7 @@ def _locked_change(item: ItemView, cells: dict, lang: str) -> str | None:
 
 
 def _check_row(ledger: LedgerEditor, number: int, cells: dict, lang: str, outcome: ImportOutcome):
-    """Return (item, changes) for a row to apply, or None after recording why it is not applied."""
+    """Return (item, changes, note) for a row to apply, or None after recording why it is not applied."""
     item_id = _norm(cells.get("id"))
     try:
         item = ledger.item(item_id)
@@ -155,7 +170,8 @@ def _check_row(ledger: LedgerEditor, number: int, cells: dict, lang: str, outcom
         outcome.refused.append(RowRefusal(number, item_id, f"unknown item {item_id[:20]!r}"))
         return None
     try:
-        changes = _changes(item, _parse_edits(cells))
+        edits = _parse_edits(cells)
+        changes = _changes(item, edits)
     except ValueError as error:
         outcome.refused.append(RowRefusal(number, item_id, str(error)))
         return None
@@ -168,20 +184,22 @@ def _check_row(ledger: LedgerEditor, number: int, cells: dict, lang: str, outcom
         else:
             outcome.unchanged += 1
         return None
-    locked = _locked_change(item, cells, lang)
-    if locked:
-        outcome.refused.append(RowRefusal(number, item_id, locked))
+    refusal = _locked_change(item, cells, lang) or _transition_refusal(item, changes, edits["note"])
+    if refusal:
+        outcome.refused.append(RowRefusal(number, item_id, refusal))
         return None
     if not changes:
         outcome.unchanged += 1
         return None
-    return item, changes
+    return item, changes, edits["note"]
 
 
-def _apply(ledger: LedgerEditor, by: str, number: int, item: ItemView, changes: dict,
+def _apply(ledger: LedgerEditor, by: str, number: int, item: ItemView, changes: dict, note: str | None,
            outcome: ImportOutcome, now: datetime.datetime | None) -> None:
     # An emptied text cell clears the field: "" (None would mean "leave it").
     arguments = {key: "" if new is None else new for key, (_, new) in changes.items()}
+    if "status" in changes:  # the row's note, edited or not, is the reason the ledger requires
+        arguments["note"] = note
     try:
         ledger.apply_edit(item.id, by, expected_updated_at=item.updated_at, now=now, **arguments)
     except LedgerConflict as error:
@@ -200,11 +218,11 @@ def import_workbook(path: str | os.PathLike, ledger: LedgerEditor, by: str, dry_
         checked = _check_row(ledger, number, cells, lang, outcome)
         if checked is None:
             continue
-        item, changes = checked
+        item, changes, note = checked
         if dry_run:
             outcome.applied.append(RowEdit(number, item.id, changes))
         else:
-            _apply(ledger, by, number, item, changes, outcome, now)
+            _apply(ledger, by, number, item, changes, note, outcome, now)
     return outcome
 
 

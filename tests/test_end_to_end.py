@@ -1,0 +1,147 @@
+"""One real flow through the command line on the synthetic demo estate: scan into a ledger,
+write both reports, export; then no output byte holds a raw value and every file is 0600.
+
+The raw values are what the real detector matches in the estate's own texts (database cells,
+sheet cells, log lines after gzip and GBK decoding); they stay in memory and are only counted.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import sqlite3
+import stat
+import zipfile
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from ledger_helpers import KEY, detector
+from pii_audit.cli import main
+from pii_audit.demo_estate import build_estate
+from recognizers import MASKED_KEY
+from recognizers.base import to_halfwidth
+
+MIN_CHARS = 6  # shorter matches also occur as ordinary words, numbers and labels
+
+
+def estate_texts(paths: dict[str, Path]):
+    """Yield every text of the estate: database cells, sheet cells and decoded log lines."""
+    with sqlite3.connect(f"file:{paths['core']}?mode=ro", uri=True) as db:
+        for (table,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'").fetchall():
+            for row in db.execute(f'SELECT * FROM "{table}"'):
+                yield from (str(v) for v in row if v is not None)
+    workbook = openpyxl.load_workbook(paths["export"], read_only=True)
+    for row in workbook.active.iter_rows(values_only=True):
+        yield from (str(v) for v in row if v is not None)
+    workbook.close()
+    for path in sorted(paths["logs"].rglob("*")):
+        if path.is_file():
+            data = gzip.decompress(path.read_bytes()) if path.suffix == ".gz" else path.read_bytes()
+            yield from data.decode("utf-8" if "gateway" not in path.parts else "gbk").splitlines()
+
+
+def raw_values(texts) -> set[str]:
+    """Return every plaintext value the real detector matches in ``texts``, as written and normalised."""
+    det, found = detector(KEY), set()
+    for text in texts:
+        half = to_halfwidth(text)
+        for result in det.analyze(half):
+            if result.recognition_metadata.get(MASKED_KEY):
+                continue
+            value = half[result.start:result.end]
+            found.update({value, text[result.start:result.end],
+                          det.by_entity[result.entity_type].normalize(value)})
+    return {v for v in found if len(v) >= MIN_CHARS}
+
+
+def names_and_addresses(paths: dict[str, Path]) -> set[str]:
+    """Return the estate's generated names (three characters and more) and addresses, read from
+    their columns: the detector finds names by their column, which a bare cell does not show."""
+    with sqlite3.connect(f"file:{paths['core']}?mode=ro", uri=True) as db:
+        values = {v for row in db.execute("SELECT khxm, jtzz FROM kh_jbxx") for v in row}
+    workbook = openpyxl.load_workbook(paths["export"], read_only=True)
+    values |= {row[0] for row in workbook.active.iter_rows(min_row=2, values_only=True)}
+    workbook.close()
+    return {v for v in values if v and len(v) >= 3}
+
+
+def needles(values: set[str]) -> set[bytes]:
+    """Return the byte forms a value could take in an output: UTF-8, GBK and JSON-escaped."""
+    forms = set()
+    for value in values:
+        forms.add(value.encode("utf-8"))
+        forms.add(value.encode("gbk", "ignore"))
+        forms.add(json.dumps(value)[1:-1].encode("ascii"))
+    return {f for f in forms if f}
+
+
+def output_blobs(paths: list[Path]) -> dict[str, bytes]:
+    """Return each output file's bytes, plus each member of an xlsx, by name."""
+    blobs = {}
+    for path in paths:
+        blobs[str(path)] = path.read_bytes()
+        if path.suffix == ".xlsx":
+            with zipfile.ZipFile(path) as workbook:
+                for member in workbook.namelist():
+                    blobs[f"{path}!{member}"] = workbook.read(member)
+    return blobs
+
+
+def run(capfd, *args: str) -> tuple[int, str]:
+    """Run ``pii-audit ARGS`` in this process; return its exit code and everything it printed."""
+    try:
+        main(list(args))
+        code = 0
+    except SystemExit as done:
+        code = done.code or 0
+    out, err = capfd.readouterr()
+    return code, out + err
+
+
+@pytest.fixture
+def estate(tmp_path, monkeypatch):
+    paths = build_estate(tmp_path / "estate")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("PII_AUDIT_KEY", KEY.hex())
+    monkeypatch.delenv("PII_AUDIT_LEDGER", raising=False)
+    return paths
+
+
+def test_scan_report_export_never_write_a_raw_value(estate, tmp_path, capfd):
+    ledger = f"sqlite:///{tmp_path}/ledger.db"
+    targets = [str(estate["core"]), str(estate["export"]), str(estate["logs"])]
+    outputs = []
+    code, scan_output = run(capfd, "scan", *targets, "--full", "--jobs", "1", "--quiet",
+                            "--jsonl", "out.jsonl", "--ledger", ledger, "--by", "审计员")
+    assert code == 1, scan_output  # personal information found, every target read
+    steps = [("report", "--format", "html", "--out", "report.html", "--ledger", ledger),
+             ("report", "--format", "xlsx", "--out", "ledger.xlsx", "--ledger", ledger),
+             ("export", "--out", "export", "--ledger", ledger)]
+    printed = [scan_output]
+    for step in steps:
+        code, output = run(capfd, *step)
+        assert code == 0, output
+        printed.append(output)
+
+    files = sorted(p for p in tmp_path.iterdir() if p.is_file()) + sorted((tmp_path / "export").iterdir())
+    names = {p.name for p in files}
+    assert {"ledger.db", "out.jsonl", "report.html", "ledger.xlsx", "items.jsonl", "scans.jsonl",
+            "report.xlsx", "MANIFEST.sha256"} <= names
+    assert [p.name for p in files if stat.S_IMODE(p.stat().st_mode) != 0o600] == []
+
+    items = [json.loads(line) for line in (tmp_path / "export" / "items.jsonl").read_text("utf-8").splitlines()]
+    assert {i["target"] for i in items} == set(targets)  # each system found something
+    assert sum(1 for _ in open(tmp_path / "out.jsonl", "rb")) >= sum(i["occurrences"] for i in items) > 0
+
+    values = raw_values(estate_texts(estate))
+    assert len(values) > 500  # the estate holds hundreds of IDs, mobiles and cards
+    values |= names_and_addresses(estate)
+    forms = needles(values)
+    sources = output_blobs([estate["core"], estate["export"], estate["logs"] / "app.log",
+                            estate["logs"] / "gateway" / "gateway.log"])
+    assert sum(any(form in blob for form in forms) for blob in sources.values()) >= 4  # the search finds them
+    blobs = output_blobs(files) | {f"printed {n}": text.encode("utf-8") for n, text in enumerate(printed)}
+    hits = sorted({name for name, blob in blobs.items() for form in forms if form in blob})
+    assert hits == [], f"{len(hits)} outputs hold a raw value"  # names only: never print the value
