@@ -211,6 +211,7 @@ class ChineseRecognizer(PatternRecognizer):
         self._masked = [(p, re.compile(p.regex, re.ASCII)) for p in self.MASKED_PATTERNS]
         self._context_re = _keyword_regex(self.CONTEXT)
         self._negative_re = _keyword_regex(self.NEGATIVE_CONTEXT)
+        self._verdicts: dict[tuple[str, ...], int] = {}
 
     def screen_needles(self) -> tuple[bytes, ...]:
         """Return the shapes that any text with a result this recognizer would report contains."""
@@ -295,6 +296,15 @@ class ChineseRecognizer(PatternRecognizer):
     def context_verdict(self, context: Iterable[str]) -> int:
         """Return +1 if a context word (column name, header) names this entity, -1 if it names
         something that is not personal data (an amount column), else 0."""
+        context = tuple(context)
+        verdict = self._verdicts.get(context)
+        if verdict is None:  # one column's cells share a context: decide it once (measured: 15%)
+            if len(self._verdicts) > 10_000:
+                self._verdicts.clear()
+            verdict = self._verdicts[context] = self._decide_verdict(context)
+        return verdict
+
+    def _decide_verdict(self, context: tuple[str, ...]) -> int:
         verdict = 0
         for word in context:
             if not word:
