@@ -105,19 +105,21 @@ def run_one(config, ledger, key: bytes, name: str, by: str | None,
     """Scan one configured target and record it as one ledger scan, failure included."""
     from pii_audit.audit import record_audit, scan_audit_targets, targets_from_config
 
-    audit_targets = None
+    audit_targets, failed = None, False
     try:
         audit_targets = targets_from_config(config, [name])
         results = list(scan_audit_targets(audit_targets, key))
     except Exception as error:  # noqa: BLE001 - one target's failure must not stop the others
         if should_stop():  # a worker killed by the same Ctrl-C: not a failure, run it next time
             return TargetRun(name, INTERRUPTED, problems=["stopped before it finished"])
-        results = [failed_result(config, name, error)]
+        results, failed = [failed_result(config, name, error)], True
     try:
         _, scan = record_audit(ledger, audit_targets or _bare(config, name), results, by)
     except PiiAuditError as error:  # the ledger refused: nothing recorded, so due again next time
         return TargetRun(name, FAILED, problems=[f"not recorded in the ledger: {error}"])
-    return _outcome(ledger, name, results[0], scan)
+    run = _outcome(ledger, name, results[0], scan)
+    run.status = FAILED if failed else run.status
+    return run
 
 
 def failed_result(config, name: str, error: Exception):
