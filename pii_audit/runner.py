@@ -22,7 +22,8 @@ from typing import Callable, Sequence
 from pii_audit.errors import ConfigError, PiiAuditError
 from pii_audit.schedule import TargetBusy, due_targets, target_lock
 
-COMPLETE, INCOMPLETE, FAILED, BUSY, INTERRUPTED = "complete", "incomplete", "failed", "busy", "interrupted"
+COMPLETE, INCOMPLETE, FAILED = "complete", "incomplete", "failed"
+BUSY, SKIPPED, INTERRUPTED = "busy", "skipped", "interrupted"  # not run: no scan recorded
 
 
 @dataclass
@@ -30,7 +31,7 @@ class TargetRun:
     """What one target's turn in a run came to: its status and the ledger's counts after it."""
 
     target: str
-    status: str  # COMPLETE, INCOMPLETE, FAILED, BUSY or INTERRUPTED
+    status: str  # COMPLETE, INCOMPLETE, FAILED, BUSY, SKIPPED or INTERRUPTED
     scan_id: int | None = None
     new: int = 0
     reopened: int = 0
@@ -47,7 +48,7 @@ class TargetRun:
                   f"{self.open} open, {self.overdue} overdue")
         if self.status == COMPLETE:
             return f"{self.target}: {counts} (scan {self.scan_id})"
-        if self.status in (BUSY, INTERRUPTED):
+        if self.status in (BUSY, SKIPPED, INTERRUPTED):
             return f"{self.target}: {self.status}: {'; '.join(self.problems)}"
         shown = "; ".join(self.problems[:3]) + (f"; +{len(self.problems) - 3} more" if len(self.problems) > 3 else "")
         return f"{self.target}: {self.status.upper()}: {counts} (scan {self.scan_id}); {shown}"
@@ -77,13 +78,17 @@ def select_targets(config, ledger, names: Sequence[str] = (), now: datetime.date
 
 def run_targets(config, ledger, key: bytes, targets, by: str | None = None,
                 should_stop: Callable[[], bool] = lambda: False,
-                on_done: Callable[[TargetRun], None] | None = None) -> list[TargetRun]:
-    """Run each target in turn under its lock; stop between targets once ``should_stop()``."""
+                on_done: Callable[[TargetRun], None] | None = None, forced: bool = False) -> list[TargetRun]:
+    """Run each target in turn under its lock; stop between targets once ``should_stop()``.
+
+    Unless ``forced``, a target is checked again once its lock is held: another process may
+    have run it between the check and the lock, and it is then not due any more.
+    """
     runs = []
     for target in targets:
         if should_stop():
             break
-        run = run_locked(config, ledger, key, target.name, by, should_stop)
+        run = run_locked(config, ledger, key, target.name, by, should_stop, recheck=not forced)
         runs.append(run)
         if on_done is not None:
             on_done(run)
@@ -91,10 +96,12 @@ def run_targets(config, ledger, key: bytes, targets, by: str | None = None,
 
 
 def run_locked(config, ledger, key: bytes, name: str, by: str | None,
-               should_stop: Callable[[], bool] = lambda: False) -> TargetRun:
+               should_stop: Callable[[], bool] = lambda: False, recheck: bool = False) -> TargetRun:
     """Run one target under its lock; a target another process is scanning is skipped."""
     try:
         with target_lock(Path(config.run.state_dir), name):
+            if recheck and name not in {t.name for t in select_targets(config, ledger)}:
+                return TargetRun(name, SKIPPED, problems=["another process ran it since it was due"])
             return run_one(config, ledger, key, name, by, should_stop)
     except TargetBusy as busy:
         return TargetRun(name, BUSY, problems=[str(busy)])
@@ -132,7 +139,7 @@ def failed_result(config, name: str, error: Exception):
     from pii_audit.sources import TargetCoverage
 
     reason = str(error) if isinstance(error, PiiAuditError) else \
-        f"scan failed ({type(error).__name__}); run `pii-audit scan --config {config.path} --target` on it to see more"
+        f"scan failed ({type(error).__name__}); see `pii-audit scan --config {config.path} --target {name}`"
     target = config.target(name)
     result = TargetResult(name, TargetCoverage(name, kind=target.kind), owner=target.owner,
                           department=target.department or None)

@@ -161,3 +161,19 @@ def test_a_broken_config_is_exit_2_and_runs_nothing(tmp_path, capsys):
     code, out, err = run(capsys, "--config", tmp_path / "audit.toml")
     assert code == 2 and out == "" and err.startswith("pii-audit: error: ")
     assert len(err.splitlines()) >= 1 and not (tmp_path / "pii-audit-ledger.db").exists()
+
+
+def test_a_target_run_by_another_process_after_the_check_is_not_run_twice(tmp_path, capsys):
+    """Two cron runs both see "clean" due; the first runs it; the second, once it holds the
+    lock, finds it no longer due."""
+    from pii_audit.runner import SKIPPED, run_targets
+
+    config_path, _ = estate(tmp_path)
+    config = load_config(config_path)
+    with Ledger.open(config.ledger.resolve_url(), config.key.load({})) as ledger:
+        stale = select_targets(config, ledger)  # the second process's check: everything due
+    assert run(capsys, "--config", config_path, "--target", "clean")[0] == 0  # the first process
+    with ledger_of(config_path) as ledger:
+        runs = run_targets(config, ledger, config.key.load({}), [t for t in stale if t.name == "clean"])
+        assert [(r.target, r.status, r.scan_id) for r in runs] == [("clean", SKIPPED, None)]
+        assert len(ledger.scans()) == 1

@@ -61,7 +61,8 @@ def run_once(config_path, names=(), by=None, should_stop=lambda: False, config=N
             _say_nothing_due(config, ledger)
             return 0
         started = datetime.datetime.now().astimezone()
-        runs = run_targets(config, ledger, key, targets, by, should_stop, on_done=lambda r: click.echo(r.line()))
+        runs = run_targets(config, ledger, key, targets, by, should_stop,
+                           on_done=lambda r: click.echo(r.line()), forced=bool(names))
         code = exit_code(runs, forced=bool(names))
         if any(r.scan_id is not None for r in runs) and not _reports(config, ledger):
             code = max(code, 3)
