@@ -28,6 +28,9 @@ COMMANDS = {
     "ledger": "pii_audit.commands.ledger:ledger",
     "report": "pii_audit.commands.report:report",
     "export": "pii_audit.commands.export:export",
+    "run": "pii_audit.commands.run:run",
+    "schedule": "pii_audit.commands.schedule:schedule",
+    "demo": "pii_audit.commands.demo:demo",
 }
 
 

@@ -24,7 +24,6 @@ from typing import Mapping
 
 from pii_audit.errors import ConfigError
 from pii_audit.sources import ScanOptions
-from recognizers.base import MIN_SCORE
 
 DEFAULT_CONFIG_FILE = "audit.toml"
 DEFAULT_LEDGER_FILE = "pii-audit-ledger.db"
@@ -55,7 +54,7 @@ class Settings:
     """What ``[defaults]`` sets and a target may override."""
 
     entities: tuple[str, ...] = ()  # empty = every entity pii-audit recognizes
-    min_score: float = MIN_SCORE
+    min_score: float = ScanOptions.min_score  # recognizers.MIN_SCORE, without importing Presidio
     full_scan: bool = False  # True reads every row; False samples ``sample_rows``
     sample_rows: int = ScanOptions.sample_rows
     connect_timeout: int = ScanOptions.connect_timeout  # seconds

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from recognizers.base import Risk
+if TYPE_CHECKING:  # only a type here: importing recognizers loads Presidio (seconds)
+    from recognizers.base import Risk
 
 
 @dataclass(frozen=True)

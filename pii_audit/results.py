@@ -7,11 +7,12 @@ This is the interface between the scan and the ledger: the ledger turns each ``F
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Iterable
+from typing import TYPE_CHECKING, Iterable
 
 from pii_audit.models import Occurrence
 from pii_audit.sources import TargetCoverage
-from recognizers.base import Risk
+if TYPE_CHECKING:  # only a type here: importing recognizers loads Presidio (seconds)
+    from recognizers.base import Risk
 
 MAX_SAMPLES = 5  # masked samples kept per finding
 

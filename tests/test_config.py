@@ -134,3 +134,11 @@ def test_select_targets_by_name(example):
     assert len(config.select()) == 3
     with pytest.raises(ConfigError, match="no target named 'nope'; targets: core-banking"):
         config.select(["nope"])
+
+
+def test_default_min_score_is_the_recognizers_threshold():
+    """ScanOptions repeats recognizers.MIN_SCORE so that loading audit.toml needs no Presidio."""
+    from pii_audit.sources import ScanOptions
+    from recognizers import MIN_SCORE
+
+    assert ScanOptions().min_score == MIN_SCORE

@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-import importlib.util
-
 import pytest
 from click.testing import CliRunner
 
 from pii_audit.cli import cli, main
 from pii_audit.config import load_config
 from pii_audit.keys import create_key_file
-
-HAS_LEDGER = importlib.util.find_spec("pii_audit.ledger") is not None
 
 
 def test_init_writes_config_key_and_says_what_next(tmp_path):
@@ -27,14 +23,18 @@ def test_init_writes_config_key_and_says_what_next(tmp_path):
     assert config.key.load({}) == bytes.fromhex(key_file.read_text().strip())
 
 
-def test_init_creates_the_ledger_or_says_it_skipped(tmp_path):
+def test_init_creates_an_empty_ledger_bound_to_the_key(tmp_path):
+    from pii_audit.errors import LedgerError
+    from pii_audit.ledger import Ledger
+
     result = CliRunner().invoke(cli, ["init", str(tmp_path)])
     assert result.exit_code == 0, result.output
-    if HAS_LEDGER:
-        assert (tmp_path / "pii-audit-ledger.db").exists()
-        assert "created the ledger" in result.output
-    else:
-        assert "skipped the ledger: pii_audit.ledger is not installed yet" in result.output
+    assert (tmp_path / "pii-audit-ledger.db").exists() and "created the ledger sqlite:///" in result.output
+    config = load_config(tmp_path / "audit.toml")
+    with Ledger.open(config.ledger.resolve_url(), config.key.load({}), create=False) as ledger:
+        assert ledger.scans() == [] and ledger.items() == []
+    with pytest.raises(LedgerError, match="another fingerprint key"):
+        Ledger.open(config.ledger.resolve_url(), bytes(32), create=False)
 
 
 def test_init_refuses_to_overwrite_audit_toml(tmp_path, capsys):

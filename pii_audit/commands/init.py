@@ -113,11 +113,9 @@ def _key(directory: Path, use_env_key: bool) -> tuple[bytes, str]:
 
 
 def _ledger(settings: LedgerSettings, key: bytes) -> str:
-    """Create the empty ledger; say so (never with its password), or say why it was skipped."""
-    try:
-        from pii_audit.ledger import Ledger
-    except ImportError:  # the ledger lands separately; the lead removes this guard
-        return "skipped the ledger: pii_audit.ledger is not installed yet"
+    """Create the empty ledger and say so (never with its password)."""
+    from pii_audit.ledger import Ledger
+
     Ledger.open(settings.resolve_url(), key).close()
     return f"created the ledger {settings.url or '$' + str(settings.url_env)}"
 
