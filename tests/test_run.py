@@ -56,6 +56,8 @@ def test_first_run_scans_every_target_once_records_each_and_writes_reports(tmp_p
     reports = sorted(p.name for p in (tmp_path / "out").iterdir())
     assert reports == ["pii-audit-items.jsonl", "pii-audit-report.html", "pii-audit-report.xlsx"]
     assert all((tmp_path / "out" / name).stat().st_mode & 0o777 == 0o600 for name in reports)
+    page = (tmp_path / "out" / "pii-audit-report.html").read_text("utf-8")
+    assert "变更记录 (1)" in page and "变更记录 (0)" not in page  # items carry their history
     summary = tmp_path / "runs.jsonl"
     assert summary.stat().st_mode & 0o777 == 0o600
     records = [json.loads(line) for line in summary.read_text("utf-8").splitlines()]

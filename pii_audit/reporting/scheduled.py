@@ -29,8 +29,8 @@ def write_reports(ledger, formats: Sequence[str], output_dir: str | os.PathLike,
         out.mkdir(mode=0o700, parents=True, exist_ok=True)
     except OSError as error:
         raise ConfigError(f"cannot create {out}: {error.strerror}") from None
-    items = list(ledger.items())
-    report = build_report(items, list(ledger.scans()), lang=lang) if {"html", "xlsx"} & set(formats) else None
+    items = list(ledger.items(history=True))  # the report shows each item's history
+    report = build_report(items, list(ledger.scans(details=True)), lang=lang) if {"html", "xlsx"} & set(formats) else None
     writers = {"html": lambda p: write_html(report, p), "xlsx": lambda p: write_workbook(report, p),
                "jsonl": lambda p: write_jsonl(sorted(items, key=lambda i: i.id), p)}
     return [_replace(out / FILE_NAMES[fmt], writers[fmt]) for fmt in formats]
