@@ -15,6 +15,7 @@ from conftest import REPO
 from pii_audit.cli import main
 from pii_audit.config import load_config
 from pii_audit.ledger import Ledger
+from pii_audit.reporting.labels import TEXT
 from pii_audit.runner import select_targets
 from run_helpers import estate
 
@@ -57,7 +58,8 @@ def test_first_run_scans_every_target_once_records_each_and_writes_reports(tmp_p
     assert reports == ["pii-audit-items.jsonl", "pii-audit-report.html", "pii-audit-report.xlsx"]
     assert all((tmp_path / "out" / name).stat().st_mode & 0o777 == 0o600 for name in reports)
     page = (tmp_path / "out" / "pii-audit-report.html").read_text("utf-8")
-    assert "变更记录 (1)" in page and "变更记录 (0)" not in page  # items carry their history
+    history = [TEXT[lang]["history"] for lang in TEXT if TEXT[lang]["history"] in page][0]
+    assert f"{history} (1)" in page and f"{history} (0)" not in page  # items carry their history
     summary = tmp_path / "runs.jsonl"
     assert summary.stat().st_mode & 0o777 == 0o600
     records = [json.loads(line) for line in summary.read_text("utf-8").splitlines()]
