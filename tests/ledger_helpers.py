@@ -1,6 +1,6 @@
 """Helpers for the ledger tests: TargetResults from a synthetic corpus run through the real
-detector, the raw values they contain (to search the ledger for), and a PostgreSQL database of
-our own."""
+detector, the raw values they contain (to search the ledger for), and a PostgreSQL or MariaDB
+database of our own."""
 
 from __future__ import annotations
 
@@ -87,6 +87,51 @@ def postgres_database(base_url: str):
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+@contextmanager
+def mariadb_database(base_url: str):
+    """Create a MariaDB/MySQL database (utf8mb4) with a random name, yield its URL, and drop it."""
+    name = f"pii_ledger_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(base_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4"))
+    try:
+        yield make_url(base_url).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f"DROP DATABASE IF EXISTS `{name}`"))
+        admin.dispose()
+
+
+SERVERS = {"postgres": ("PII_AUDIT_TEST_POSTGRES_URL", postgres_database),
+           "mariadb": ("PII_AUDIT_TEST_MARIADB_URL", mariadb_database)}
+
+
+@contextmanager
+def ledger_url(kind: str):
+    """Yield the URL of an empty ledger database: SQLite (tmpfs), PostgreSQL or MariaDB.
+
+    A server's URL comes from its environment variable; the test skips when it is unset.
+    """
+    from conftest import server_url
+
+    if kind == "sqlite":
+        with fast_dir() as path:
+            yield f"sqlite:///{path}/ledger.db"
+        return
+    variable, database = SERVERS[kind]
+    with database(server_url(variable)) as url:
+        yield url
+
+
+def backend_params() -> list:
+    """Return the pytest params of the three ledger databases, each marked for its server."""
+    import pytest
+
+    return [pytest.param("sqlite", id="sqlite"),
+            pytest.param("postgres", id="postgres", marks=pytest.mark.postgres),
+            pytest.param("mariadb", id="mariadb", marks=pytest.mark.mariadb)]
 
 
 def postgres_base_url() -> str | None:

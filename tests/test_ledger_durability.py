@@ -14,8 +14,7 @@ import signal
 import pytest
 from sqlalchemy import func, select
 
-from conftest import server_url
-from ledger_helpers import KEY, corpus_streams, postgres_database, scan_lines
+from ledger_helpers import KEY, backend_params, corpus_streams, ledger_url, scan_lines
 from pii_audit.ledger import Ledger, schema
 
 FORK = multiprocessing.get_context("fork")
@@ -59,14 +58,13 @@ def snapshot(ledger: Ledger) -> tuple:
     return items, scans
 
 
-@pytest.fixture(params=[pytest.param("sqlite", id="sqlite"),
-                        pytest.param("postgres", id="postgres", marks=pytest.mark.postgres)])
+@pytest.fixture(params=backend_params())
 def url(request, tmp_path):
     if request.param == "sqlite":  # a real disk, not tmpfs: this is about durability
         yield f"sqlite:///{tmp_path / 'ledger.db'}"
         return
-    with postgres_database(server_url("PII_AUDIT_TEST_POSTGRES_URL")) as pg_url:
-        yield pg_url
+    with ledger_url(request.param) as server_url:
+        yield server_url
 
 
 def test_sigkill_mid_scan_then_resume_loses_and_duplicates_nothing(url, tmp_path):

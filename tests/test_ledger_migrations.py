@@ -1,4 +1,5 @@
-"""The schema is made by Alembic, matches the models, and a ledger of the first release upgrades."""
+"""The schema is made by Alembic, matches the models, and ledgers of older revisions upgrade in
+place, on SQLite, PostgreSQL and MariaDB."""
 
 from __future__ import annotations
 
@@ -8,24 +9,24 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import text
+from sqlalchemy import MetaData, Table, text
 
-from conftest import server_url
-from ledger_helpers import KEY, fast_dir, postgres_database
+from ledger_helpers import KEY, backend_params, id_line, ledger_url, scan_lines
 from pii_audit.ledger import Ledger
 from pii_audit.ledger.db import HEAD, alembic_config, current_revision, make_engine, upgrade
 from pii_audit.ledger.schema import metadata
 
 
-@pytest.fixture(params=[pytest.param("sqlite", id="sqlite"),
-                        pytest.param("postgres", id="postgres", marks=pytest.mark.postgres)])
+@pytest.fixture(params=backend_params())
 def url(request):
-    if request.param == "sqlite":
-        with fast_dir() as path:
-            yield f"sqlite:///{path}/ledger.db"
-        return
-    with postgres_database(server_url("PII_AUDIT_TEST_POSTGRES_URL")) as pg_url:
-        yield pg_url
+    with ledger_url(request.param) as database_url:
+        yield database_url
+
+
+def insert(conn, table: str, **values) -> int:
+    """Insert one row through the table as the database has it (``by`` is reserved in MySQL)."""
+    return conn.execute(Table(table, MetaData(), autoload_with=conn).insert().values(**values)
+                        ).inserted_primary_key[0]
 
 
 def test_head_constant_is_the_newest_revision():
@@ -51,19 +52,8 @@ def test_ledger_of_the_first_revision_upgrades_in_place(url):
     assert current_revision(engine) == "0001"
     seen = datetime.datetime(2024, 12, 1, 9, 30)
     with engine.begin() as conn:
-        conn.execute(text(
-            "INSERT INTO scans (id, started_at, finished_at, by, targets, options, occurrences, "
-            "new_items, reopened_items, verified_items, open_items) VALUES "
-            "(1, :t, :t, 'old', '[\"app.log\"]', '{}', 4, 1, 0, 0, 1)"), {"t": seen})
-        conn.execute(text(
-            "INSERT INTO items (id, target, container, entity_type, risk_category, sensitive, minor, "
-            "status, owner, due_date, first_seen, last_seen, last_scan_id, occurrences, "
-            "distinct_values, masked_occurrences, samples, updated_at) VALUES (1, 'app.log', "
-            "'app.log', 'CN_MOBILE_PHONE', 'C2', false, false, 'in_progress', '王工', :d, :t, :t, 1, "
-            "4, 2, 0, '[{\"masked\": \"138****5678\", \"location\": {\"line\": 3}}]', :t)"),
-            {"t": seen, "d": datetime.date(2024, 12, 31)})
-        conn.execute(text("INSERT INTO history (item_id, at, by, action, to_status) "
-                          "VALUES (1, :t, 'pii-audit', 'created', 'open')"), {"t": seen})
+        old_rows(conn, seen, "app.log", "app.log", "CN_MOBILE_PHONE", "in_progress",
+                 '[{"masked": "138****5678", "location": {"line": 3}}]')
     engine.dispose()
     with Ledger.open(url, KEY) as ledger:
         item = ledger.item("PI-000001")
@@ -75,3 +65,47 @@ def test_ledger_of_the_first_revision_upgrades_in_place(url):
         with ledger.engine.connect() as conn:
             assert conn.execute(text("SELECT due_manual FROM items")).scalar() in (False, 0)
         assert current_revision(ledger.engine) == HEAD
+
+
+def old_rows(conn, seen, target, container, entity, status, samples, **item) -> None:
+    """Write a scan, its checkpoint, one item and its history as an older release did (IDs 1)."""
+    scan_id = insert(conn, "scans", started_at=seen, finished_at=seen, by="old",
+           targets=f'["{target}"]', options="{}", occurrences=4, new_items=1, reopened_items=0,
+           verified_items=0, open_items=1)
+    insert(conn, "scan_targets", scan_id=scan_id, target=target, recorded_at=seen, kind="files",
+           complete=True, occurrences=4, outcome="{}")
+    item_id = insert(conn, "items", target=target, container=container, entity_type=entity,
+           risk_category="C2", sensitive=False, minor=False, status=status, owner="王工",
+           due_date=datetime.date(2024, 12, 31), first_seen=seen, last_seen=seen, last_scan_id=scan_id,
+           occurrences=4, distinct_values=2, masked_occurrences=0, samples=samples,
+           updated_at=seen, **item)
+    insert(conn, "history", item_id=item_id, at=seen, by="pii-audit", action="created", to_status="open")
+
+
+# Longer than any TEXT prefix MySQL could index (768 utf8mb4 characters), and in Chinese.
+LONG_CONTAINER = "报表/" + "客户信息明细" * 150 + ".log"
+OLD_TARGET = "日志服务器:/var/log/核心系统"
+
+
+def test_ledger_of_revision_0002_upgrades_and_its_items_are_found_again(url):
+    engine = make_engine(url)
+    upgrade(engine, "0002")
+    seen = datetime.datetime(2025, 1, 2, 9, 30)
+    with engine.begin() as conn:
+        old_rows(conn, seen, OLD_TARGET, LONG_CONTAINER, "CN_RESIDENT_ID", "fixed",
+                 '[{"masked": "110***********1234", "location": {"line": 1}}]', due_manual=True)
+    engine.dispose()
+    later = seen + datetime.timedelta(days=3)
+    with Ledger.open(url, KEY) as ledger:
+        assert current_revision(ledger.engine) == HEAD
+        assert ledger.last_run(OLD_TARGET).id == 1  # the old checkpoint was keyed
+        scan_id = ledger.begin_scan("new", [OLD_TARGET], {}, now=later)
+        found = ledger.record_target(scan_id, scan_lines(OLD_TARGET, {LONG_CONTAINER: [id_line()]}),
+                                     now=later)
+        ledger.finish_scan(scan_id, now=later)
+        item = ledger.item("PI-000001")  # the old item, not a new one
+        assert (item.container, item.status, item.owner, item.due_date) == (
+            LONG_CONTAINER, "reopened", "王工", datetime.date(2024, 12, 31))
+        assert [h.action for h in item.history] == ["created", "status"]
+        assert (found.reopened, found.new) == (1, 1)  # the ID reopened; the mobile number is new
+        assert sorted(i.entity_type for i in ledger.items()) == ["CN_MOBILE_PHONE", "CN_RESIDENT_ID"]

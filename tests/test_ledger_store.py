@@ -1,4 +1,5 @@
-"""Recording scans and editing items on a real SQLite ledger, with the real detector's results."""
+"""Recording scans and editing items on a real ledger (SQLite; the lifecycle also on PostgreSQL
+and MariaDB), with the real detector's results."""
 
 from __future__ import annotations
 
@@ -6,7 +7,8 @@ import datetime
 
 import pytest
 
-from ledger_helpers import KEY, corpus_streams, fast_dir, id_line, scan_lines
+from ledger_helpers import (KEY, backend_params, corpus_streams, fast_dir, id_line, ledger_url,
+                            scan_lines)
 from pii_audit.errors import LedgerConflict, LedgerError
 from pii_audit.ledger import Ledger
 from pii_audit.ledger.ids import format_id, parse_id
@@ -212,3 +214,34 @@ def test_item_ids(text, number):
 def test_bad_item_ids(text):
     with pytest.raises(LedgerError, match="not an item ID"):
         parse_id(text)
+
+
+# Longer than any TEXT prefix MySQL could index (768 utf8mb4 characters), and in Chinese.
+LONG_CONTAINER = "客户资料/" + "个人信息明细表" * 130 + ".log"
+
+
+@pytest.mark.parametrize("backend", backend_params())
+def test_record_verify_reopen_on_every_database(backend):
+    """A scan records, a clean full rescan verifies, a finding again reopens: same items each time.
+
+    Targets differing only in case or a trailing space are distinct items everywhere (MariaDB's
+    default collation would call them equal).
+    """
+    targets = ["日志服务器:/Logs", "日志服务器:/logs", "日志服务器:/logs "]
+    later, last = NOW + datetime.timedelta(days=1), NOW + datetime.timedelta(days=2)
+    with ledger_url(backend) as url, Ledger.open(url, KEY) as book:
+        view, _ = run_scan(book, [scan_lines(t, {LONG_CONTAINER: [id_line()]}) for t in targets])
+        first = book.items()
+        assert view.new_items == len(first) == 2 * len(targets)
+        assert {(i.target, i.container) for i in first} == {(t, LONG_CONTAINER) for t in targets}
+        view, _ = run_scan(book, [scan_lines(targets[0], {LONG_CONTAINER: []})], now=later)
+        assert view.verified_items == 2 and view.new_items == 0
+        assert {i.id for i in book.items(status="verified")} == \
+            {i.id for i in first if i.target == targets[0]}
+        view, _ = run_scan(book, [scan_lines(targets[0], {LONG_CONTAINER: [id_line()]})], now=last)
+        assert (view.reopened_items, view.new_items) == (2, 0)
+        assert [(i.id, i.status) for i in book.items(target=targets[0])] == \
+            [(i.id, "reopened") for i in first if i.target == targets[0]]
+        assert book.last_run(targets[1]).id == 1 and book.last_run(targets[0]).id == 3
+        with Ledger.open(url, KEY) as reopened:  # the ledger reopens with what was recorded
+            assert [i.id for i in reopened.items()] == [i.id for i in first]

@@ -4,15 +4,19 @@ SQLite (the default) runs in WAL mode with a busy timeout, and every write trans
 with ``BEGIN IMMEDIATE`` (SECURITY.md item 20): deferred transactions that upgrade to a write
 lock fail under contention even with a busy timeout (measured: 200 of 240). Every engine hides
 bound parameters from error messages (item 4), and a new SQLite file is created 0600 (item 5).
+PostgreSQL serialises with transaction-scoped advisory locks; MySQL/MariaDB, which has none,
+with ``GET_LOCK`` named locks held around the transaction (``named_lock``).
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
+from contextlib import contextmanager, nullcontext
 from importlib import resources
 from pathlib import Path
 
-from sqlalchemy import Engine, create_engine, event, inspect, text
+from sqlalchemy import Connection, Engine, create_engine, event, inspect, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
@@ -20,10 +24,11 @@ from pii_audit.errors import LedgerError
 
 # The newest revision in migrations/versions (a test checks it): a ledger already there opens
 # without importing Alembic, which costs as much as the rest of `ledger list`.
-HEAD = "0002"
+HEAD = "0003"
 DEFAULT_FILE = "pii-audit-ledger.db"
 BUSY_TIMEOUT_MS = 30_000
 MIGRATE_LOCK = 0x7069692D61756474  # PostgreSQL advisory lock key held while migrating
+LOCK_TIMEOUT_S = 300  # MySQL GET_LOCK: as patient as PostgreSQL's lock, within reason
 READ_OPTION = "pii_audit_read"  # execution option: a read-only transaction (plain BEGIN on SQLite)
 
 
@@ -112,12 +117,16 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
             return
         from alembic import command
 
-        with engine.begin() as connection:
-            if connection.dialect.name == "postgresql":  # two first runs at once: one migrates
-                connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATE_LOCK})
-            config = alembic_config()
-            config.attributes["connection"] = connection
-            command.upgrade(config, revision)
+        # Two first runs at once: one migrates, the other then finds the schema up to date.
+        # (MySQL commits each DDL statement itself: a failed migration is resumed, not undone.)
+        with engine.connect() as connection, _mysql_lock(connection, "migrate"):
+            with connection.begin():
+                if connection.dialect.name == "postgresql":
+                    connection.execute(text("SELECT pg_advisory_xact_lock(:key)"),
+                                       {"key": MIGRATE_LOCK})
+                config = alembic_config()
+                config.attributes["connection"] = connection
+                command.upgrade(config, revision)
     except SQLAlchemyError as error:
         raise LedgerError(f"cannot prepare the ledger schema at {display_url(str(engine.url))}: "
                           f"{one_line(error)}") from None
@@ -136,3 +145,32 @@ def one_line(error: SQLAlchemyError) -> str:
     original = getattr(error, "orig", None) or error
     text_ = str(original).strip().splitlines()
     return text_[0] if text_ else type(original).__name__
+
+
+def _mysql_lock(connection: Connection, name: str):
+    return named_lock(connection, name) if connection.dialect.name == "mysql" else nullcontext()
+
+
+@contextmanager
+def named_lock(connection: Connection, name: str, timeout: int = LOCK_TIMEOUT_S):
+    """Hold a MySQL/MariaDB named lock of this ledger database while the block runs.
+
+    Call it outside a transaction: the block's transaction then starts (and takes its
+    REPEATABLE READ snapshot) only once the lock is held. GET_LOCK names are server-wide, so the
+    database's name is part of the lock's; a killed process's connection releases it.
+    """
+    digest = hashlib.sha256(f"{connection.engine.url.database}\0{name}".encode("utf-8", "surrogatepass"))
+    lock = f"pii_audit_{digest.hexdigest()[:48]}"  # GET_LOCK names stop at 64 characters
+    got = connection.execute(text("SELECT GET_LOCK(:name, :timeout)"),
+                             {"name": lock, "timeout": timeout}).scalar()
+    connection.commit()
+    if got != 1:
+        raise LedgerError(f"another pii-audit held the ledger lock for {timeout} s; try again later")
+    try:
+        yield
+    finally:
+        try:
+            connection.execute(text("SELECT RELEASE_LOCK(:name)"), {"name": lock})
+            connection.commit()
+        except SQLAlchemyError:  # a lost connection has released the lock already
+            pass

@@ -10,6 +10,7 @@ from sqlalchemy import Connection, func, select
 
 from pii_audit.errors import LedgerError
 from pii_audit.ledger import lifecycle, schema
+from pii_audit.ledger.identity import target_key
 from pii_audit.ledger.ids import format_id
 from pii_audit.views import CoverageView, HistoryEntry, ItemView, ProblemView, Sample, ScanView
 
@@ -29,7 +30,7 @@ def item_filter(status=None, owner=None, target=None, entity=None, overdue=False
     elif owner:
         clauses.append(c.owner == owner)
     if target:
-        clauses.append(c.target == target)
+        clauses.append(c.target_key == target_key(target))  # exact, indexed, on every database
     if entity:
         clauses.append(c.entity_type == entity)
     if overdue:
@@ -162,11 +163,11 @@ def _details(conn: Connection) -> tuple[dict[int, list], dict[int, list]]:
 def last_scan_of(conn: Connection, target: str) -> int | None:
     """Return the newest scan that recorded ``target``, or None."""
     return conn.execute(select(func.max(schema.scan_targets.c.scan_id)).where(
-        schema.scan_targets.c.target == target)).scalar_one()
+        schema.scan_targets.c.target_key == target_key(target))).scalar_one()
 
 
 def count_active(conn: Connection, targets: Iterable[str]) -> int:
     """Return how many items of ``targets`` still wait for remediation."""
     c = schema.items.c
     return conn.execute(select(func.count()).select_from(schema.items).where(
-        c.status.in_(sorted(lifecycle.ACTIVE)), c.target.in_(sorted(set(targets))))).scalar_one()
+        c.status.in_(sorted(lifecycle.ACTIVE)), c.target_key.in_(sorted({target_key(t) for t in targets})))).scalar_one()

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import Connection, insert, select, update
 
 from pii_audit.ledger import lifecycle, schema
+from pii_audit.ledger.identity import item_identity, target_key
 from pii_audit.ledger.rows import SYSTEM, add_history, due_from, expire_one, to_json
 if TYPE_CHECKING:  # importing these at run time would load Presidio (seconds) for `ledger list`
     from pii_audit.results import Finding, TargetResult
@@ -55,7 +56,8 @@ class Context:
 def recorded_before(conn: Connection, scan_id: int, target: str) -> RecordOutcome | None:
     """Return the outcome of a target this scan recorded already, else None."""
     row = conn.execute(select(schema.scan_targets.c.outcome).where(
-        schema.scan_targets.c.scan_id == scan_id, schema.scan_targets.c.target == target)).first()
+        schema.scan_targets.c.scan_id == scan_id,
+        schema.scan_targets.c.target_key == target_key(target))).first()
     if row is None:
         return None
     outcome = RecordOutcome(**json.loads(row.outcome))
@@ -85,7 +87,7 @@ def record(conn: Connection, result: TargetResult, ctx: Context) -> RecordOutcom
 
 
 def _items_of(conn: Connection, target: str) -> dict:
-    rows = conn.execute(select(schema.items).where(schema.items.c.target == target))
+    rows = conn.execute(select(schema.items).where(schema.items.c.target_key == target_key(target)))
     return {(row.container, row.entity_type): row for row in rows}
 
 
@@ -114,6 +116,8 @@ def _create(conn: Connection, result: TargetResult, finding: Finding, ctx: Conte
     risk = finding.risk
     item_id = conn.execute(insert(schema.items).values(
         target=result.target, container=finding.container, entity_type=finding.entity_type,
+        identity=item_identity(result.target, finding.container, finding.entity_type),
+        target_key=target_key(result.target),
         risk_category=risk.category, sensitive=risk.sensitive, minor=risk.minor,
         status=lifecycle.OPEN, owner=result.owner, department=result.department,
         due_date=due_from(ctx.now.date(), risk.category, ctx.due_days), due_manual=False,
@@ -188,7 +192,8 @@ def _save_coverage(conn: Connection, coverage: TargetCoverage, target: str, scan
 
 def _checkpoint(conn: Connection, result: TargetResult, ctx: Context, outcome: RecordOutcome) -> None:
     conn.execute(insert(schema.scan_targets).values(
-        scan_id=ctx.scan_id, target=result.target, recorded_at=ctx.now,
+        scan_id=ctx.scan_id, target=result.target, target_key=target_key(result.target),
+        recorded_at=ctx.now,
         kind=result.coverage.kind or "", complete=result.coverage.complete,
         occurrences=outcome.occurrences, outcome=outcome.to_json()))
     scans = schema.scans.c

@@ -44,12 +44,13 @@ scan_targets = Table(
     Column("id", Integer, primary_key=True),
     Column("scan_id", Integer, ForeignKey("scans.id"), nullable=False),
     Column("target", Text, nullable=False),
+    Column("target_key", String(64), nullable=False),  # identity.target_key(target)
     Column("recorded_at", DateTime, nullable=False),
     Column("kind", String(32), nullable=False, default=""),
     Column("complete", Boolean, nullable=False),
     Column("occurrences", Integer, nullable=False),
     Column("outcome", Text, nullable=False),  # JSON: the RecordOutcome counts
-    UniqueConstraint("scan_id", "target"),
+    UniqueConstraint("scan_id", "target_key"),
 )
 
 coverage = Table(
@@ -81,6 +82,9 @@ items = Table(
     Column("target", Text, nullable=False),
     Column("container", Text, nullable=False),
     Column("entity_type", String(64), nullable=False),
+    # Fixed-length keys (identity.py): MySQL/MariaDB cannot put TEXT columns in a unique key.
+    Column("identity", String(64), nullable=False),  # of (target, container, entity_type)
+    Column("target_key", String(64), nullable=False),  # of target: a scan reads its target's items
     Column("risk_category", String(4), nullable=False),
     Column("sensitive", Boolean, nullable=False),
     Column("minor", Boolean, nullable=False),
@@ -101,7 +105,8 @@ items = Table(
     Column("accepted_until", Date),
     Column("verified_by_scan", Integer),
     Column("updated_at", DateTime, nullable=False),
-    UniqueConstraint("target", "container", "entity_type"),
+    UniqueConstraint("identity"),
+    Index("ix_items_target_key", "target_key"),
     # `ledger list --overdue`, --owner and --status on 100,000 items (bench/ledger.py).
     Index("ix_items_status_due_date", "status", "due_date"),
     Index("ix_items_due_date", "due_date"),

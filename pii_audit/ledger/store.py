@@ -11,7 +11,7 @@ import dataclasses
 import datetime
 import hashlib
 import json
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from typing import TYPE_CHECKING, Iterable, Iterator
 
 from sqlalchemy import Connection, Engine, insert, select, text, update
@@ -20,7 +20,8 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from pii_audit.errors import LedgerError
 from pii_audit.keys import key_check_value
 from pii_audit.ledger import edits, queries, schema
-from pii_audit.ledger.db import READ_OPTION, display_url, make_engine, one_line, resolve_url, upgrade
+from pii_audit.ledger.db import (READ_OPTION, display_url, make_engine, named_lock, one_line,
+                                 resolve_url, upgrade)
 from pii_audit.ledger.ids import parse_id
 from pii_audit.ledger.record import Context, RecordOutcome, record, recorded_before
 from pii_audit.ledger.rows import DEFAULT_DUE_DAYS, expire_one, expired_filter, to_json, utc_now
@@ -135,8 +136,7 @@ class Ledger:
 
     def _record_once(self, scan_id: int, result: TargetResult, now) -> RecordOutcome:
         try:
-            with self.engine.begin() as conn:
-                _lock_target(conn, result.target)
+            with self.engine.connect() as conn, _target_transaction(conn, result.target):
                 done = recorded_before(conn, scan_id, result.target)
                 if done is not None:
                     return done
@@ -271,8 +271,16 @@ def display_target(target: str) -> str:
     return display_url(target) if "://" in target else target
 
 
-def _lock_target(conn: Connection, target: str) -> None:
-    """Serialise two PostgreSQL scans recording the same target (SQLite: BEGIN IMMEDIATE)."""
-    if conn.dialect.name == "postgresql":
-        key = int.from_bytes(hashlib.sha256(target.encode()).digest()[:8], "big", signed=True)
-        conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
+@contextmanager
+def _target_transaction(conn: Connection, target: str) -> Iterator[None]:
+    """Run a transaction that no other scan recording ``target`` runs at the same time.
+
+    SQLite: BEGIN IMMEDIATE (db.py); PostgreSQL: an advisory lock until commit; MySQL/MariaDB: a
+    named lock taken before the transaction begins, so its snapshot sees the previous writer.
+    """
+    mysql = conn.dialect.name == "mysql"
+    with named_lock(conn, f"target\0{target}") if mysql else nullcontext(), conn.begin():
+        if conn.dialect.name == "postgresql":
+            key = int.from_bytes(hashlib.sha256(target.encode()).digest()[:8], "big", signed=True)
+            conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
+        yield

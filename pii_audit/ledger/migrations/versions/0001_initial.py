@@ -16,11 +16,21 @@ branch_labels = None
 depends_on = None
 
 
+# MySQL/MariaDB (never supported by this release, so no such ledger exists): tables in utf8mb4
+# whatever the server's default, and without the unique keys over TEXT columns, which MySQL
+# cannot index; revision 0003 adds fixed-length keys in their place on every database.
+MYSQL = {"mysql_charset": "utf8mb4"}
+
+
+def _text_unique(*columns: str, name: str) -> tuple:
+    return () if op.get_bind().dialect.name == "mysql" else (sa.UniqueConstraint(*columns, name=name),)
+
+
 def upgrade() -> None:
     """Create the tables of the first release."""
     op.create_table("ledger_meta", sa.Column("name", sa.String(64), nullable=False),
                     sa.Column("value", sa.Text, nullable=False),
-                    sa.PrimaryKeyConstraint("name", name="pk_ledger_meta"))
+                    sa.PrimaryKeyConstraint("name", name="pk_ledger_meta"), **MYSQL)
     op.create_table(
         "scans", sa.Column("id", sa.Integer, nullable=False),
         sa.Column("started_at", sa.DateTime, nullable=False), sa.Column("finished_at", sa.DateTime),
@@ -31,7 +41,7 @@ def upgrade() -> None:
         sa.Column("reopened_items", sa.Integer, nullable=False),
         sa.Column("verified_items", sa.Integer, nullable=False),
         sa.Column("open_items", sa.Integer),
-        sa.PrimaryKeyConstraint("id", name="pk_scans"))
+        sa.PrimaryKeyConstraint("id", name="pk_scans"), **MYSQL)
     op.create_table(
         "scan_targets", sa.Column("id", sa.Integer, nullable=False),
         sa.Column("scan_id", sa.Integer, nullable=False), sa.Column("target", sa.Text, nullable=False),
@@ -40,7 +50,7 @@ def upgrade() -> None:
         sa.Column("occurrences", sa.Integer, nullable=False), sa.Column("outcome", sa.Text, nullable=False),
         sa.ForeignKeyConstraint(["scan_id"], ["scans.id"], name="fk_scan_targets_scan_id_scans"),
         sa.PrimaryKeyConstraint("id", name="pk_scan_targets"),
-        sa.UniqueConstraint("scan_id", "target", name="uq_scan_targets_scan_id_target"))
+        *_text_unique("scan_id", "target", name="uq_scan_targets_scan_id_target"), **MYSQL)
     op.create_table(
         "coverage", sa.Column("id", sa.Integer, nullable=False),
         sa.Column("scan_id", sa.Integer, nullable=False), sa.Column("target", sa.Text, nullable=False),
@@ -48,7 +58,7 @@ def upgrade() -> None:
         sa.Column("units", sa.Integer, nullable=False), sa.Column("bytes", sa.Integer, nullable=False),
         sa.Column("sampled", sa.Boolean, nullable=False), sa.Column("complete", sa.Boolean, nullable=False),
         sa.ForeignKeyConstraint(["scan_id"], ["scans.id"], name="fk_coverage_scan_id_scans"),
-        sa.PrimaryKeyConstraint("id", name="pk_coverage"))
+        sa.PrimaryKeyConstraint("id", name="pk_coverage"), **MYSQL)
     op.create_index("ix_coverage_scan_id", "coverage", ["scan_id"])
     op.create_table(
         "problems", sa.Column("id", sa.Integer, nullable=False),
@@ -56,7 +66,7 @@ def upgrade() -> None:
         sa.Column("location", sa.Text, nullable=False), sa.Column("reason", sa.Text, nullable=False),
         sa.Column("container", sa.Text),
         sa.ForeignKeyConstraint(["scan_id"], ["scans.id"], name="fk_problems_scan_id_scans"),
-        sa.PrimaryKeyConstraint("id", name="pk_problems"))
+        sa.PrimaryKeyConstraint("id", name="pk_problems"), **MYSQL)
     op.create_index("ix_problems_scan_id", "problems", ["scan_id"])
     _create_items()
     op.create_table(
@@ -66,7 +76,7 @@ def upgrade() -> None:
         sa.Column("from_status", sa.String(20)), sa.Column("to_status", sa.String(20)),
         sa.Column("note", sa.Text), sa.Column("scan_id", sa.Integer),
         sa.ForeignKeyConstraint(["item_id"], ["items.id"], name="fk_history_item_id_items"),
-        sa.PrimaryKeyConstraint("id", name="pk_history"))
+        sa.PrimaryKeyConstraint("id", name="pk_history"), **MYSQL)
     op.create_index("ix_history_item_id", "history", ["item_id"])
 
 
@@ -89,8 +99,8 @@ def _create_items() -> None:
         sa.Column("approver", sa.String(200)), sa.Column("accepted_until", sa.Date),
         sa.Column("verified_by_scan", sa.Integer), sa.Column("updated_at", sa.DateTime, nullable=False),
         sa.PrimaryKeyConstraint("id", name="pk_items"),
-        sa.UniqueConstraint("target", "container", "entity_type",
-                            name="uq_items_target_container_entity_type"))
+        *_text_unique("target", "container", "entity_type",
+                      name="uq_items_target_container_entity_type"), **MYSQL)
 
 
 def downgrade() -> None:
