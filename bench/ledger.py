@@ -23,6 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from sqlalchemy import insert, text  # noqa: E402
 
 from pii_audit.ledger import Ledger, schema  # noqa: E402
+from pii_audit.ledger.identity import item_identity, target_key  # noqa: E402
 from pii_audit.ledger.lifecycle import STATUSES  # noqa: E402
 
 KEY = bytes(range(32))
@@ -57,9 +58,10 @@ def build(url: str, n_items: int, n_scans: int, seed: int = 1) -> None:
 
 def _item(rng: random.Random, n: int, start: datetime.datetime, n_scans: int) -> dict:
     seen = start + datetime.timedelta(days=rng.randrange(730))  # 2023-01-01 .. 2024-12-31
+    target, container, entity = f"target{n % 2000}", f"schema.table{n // 6000}.col{n % 3000}", ENTITIES[n % 3]
     return {
-        "id": n, "target": f"target{n % 2000}", "container": f"schema.table{n // 6000}.col{n % 3000}",
-        "entity_type": ENTITIES[n % 3], "risk_category": "C2", "sensitive": True, "minor": False,
+        "id": n, "target": target, "container": container, "entity_type": entity,
+        "identity": item_identity(target, container, entity), "target_key": target_key(target), "risk_category": "C2", "sensitive": True, "minor": False,
         "status": rng.choices(STATUSES, STATUS_WEIGHTS)[0], "owner": rng.choice(OWNERS), "department": None,
         "due_date": seen.date() + datetime.timedelta(days=30), "due_manual": False,
         "first_seen": seen, "last_seen": seen, "last_scan_id": rng.randrange(1, n_scans + 1),
