@@ -178,7 +178,8 @@ class Detector:
             recognizer = self.recognizers[number]
             found = recognizer.analyze_halfwidth(text)  # the chunk went through to_halfwidth
             if found:
-                results.extend(recognizer.enhance_using_context(text, found, [], None, list(context)))
+                # The context tuple as is: the recognizer's verdict cache is keyed by a tuple.
+                results.extend(recognizer.enhance_using_context(text, found, [], None, context))
         results = [r for r in results if r.score >= self.min_score]
         if len(results) > 1:
             results = EntityRecognizer.remove_duplicates(results)
