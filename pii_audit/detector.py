@@ -28,7 +28,7 @@ from presidio_analyzer import EntityRecognizer, RecognizerResult
 
 from pii_audit.models import Chunk, Occurrence
 from recognizers import ALL_RECOGNIZERS, MASKED_KEY, MIN_SCORE, ChineseRecognizer
-from recognizers.base import shape, to_halfwidth
+from recognizers.base import fingerprint, shape, to_halfwidth
 
 
 # Cells screened together: large enough that one Aho-Corasick pass pays, small enough that a
@@ -178,7 +178,8 @@ class Detector:
             recognizer = self.recognizers[number]
             found = recognizer.analyze_halfwidth(text)  # the chunk went through to_halfwidth
             if found:
-                results.extend(recognizer.enhance_using_context(text, found, [], None, list(context)))
+                # The context tuple as is: the recognizer's verdict cache is keyed by a tuple.
+                results.extend(recognizer.enhance_using_context(text, found, [], None, context))
         results = [r for r in results if r.score >= self.min_score]
         if len(results) > 1:
             results = EntityRecognizer.remove_duplicates(results)
@@ -186,26 +187,35 @@ class Detector:
 
     def _occurrences(self, text: str, chunk: Chunk, location: dict, chosen) -> Iterator[Occurrence]:
         results = self.analyze(text, chunk.context, chosen)
-        for result in sorted(results, key=lambda r: (r.start, r.entity_type)):
+        if len(results) > 1:
+            results.sort(key=_position)
+        for result in results:
             recognizer = self.by_entity[result.entity_type]
             value = text[result.start:result.end]
-            already_masked = bool(result.recognition_metadata.get(MASKED_KEY))
+            metadata = result.recognition_metadata
+            already_masked = bool(metadata.get(MASKED_KEY))
+            # Normalised once for both the mask check and the fingerprint (it was done twice).
+            normalized = recognizer.normalize(value)
             yield Occurrence(
                 entity_type=result.entity_type,
                 score=result.score,
-                masked=value if already_masked else _safe_mask(recognizer, value),
-                fingerprint=recognizer.fingerprint(value, self.key),
-                risk=recognizer.risk_of(value, result.recognition_metadata),
+                masked=value if already_masked else _safe_mask(recognizer, value, normalized),
+                fingerprint=fingerprint(result.entity_type, normalized, self.key),
+                risk=recognizer.risk_of(value, metadata),
                 location={**location, "start": result.start, "end": result.end},
                 container=chunk.container,
                 already_masked=already_masked,
             )
 
 
-def _safe_mask(recognizer: ChineseRecognizer, value: str) -> str:
+def _position(result: RecognizerResult) -> tuple[int, str]:
+    return result.start, result.entity_type
+
+
+def _safe_mask(recognizer: ChineseRecognizer, value: str, normalized: str) -> str:
     """Return the recognizer's mask, or all stars should that mask still show the whole value."""
     masked = recognizer.mask(value)
-    if value in masked or recognizer.normalize(value) in masked:
+    if value in masked or normalized in masked:
         return "*" * len(value)
     return masked
 

@@ -33,6 +33,7 @@ _TOKEN = r"(?:(?!" + _STOP + r")[\u4e00-\u9fa5A-Za-z#\-()（）]|\d{1,6}(?!\d))"
 _ADDRESS = r"[\u4e00-\u9fa5]" + _TOKEN + "{3,60}"
 _KEYWORD_RE = "(?:" + "|".join(KEYWORDS) + ")"
 _AFTER_KEYWORD = r"(?:[:：=\s]|为|是|在)*"
+_SPACES_RE = re.compile(r"\s+")
 
 
 def levels(address: str) -> int:
@@ -83,7 +84,7 @@ class CnAddressRecognizer(ChineseRecognizer):
 
     def normalize(self, value: str) -> str:
         """Return the address without spaces."""
-        return re.sub(r"\s+", "", value)
+        return _SPACES_RE.sub("", value)
 
     def mask(self, value: str) -> str:
         """Keep the address down to its district: 北京市海淀区****."""

@@ -9,6 +9,8 @@ check character, so it is reported only with context.
 from __future__ import annotations
 
 import datetime
+import time
+from operator import mul
 
 from presidio_analyzer import Pattern
 from stdnum.iso7064 import mod_11_2
@@ -26,6 +28,7 @@ EXAMPLES = {
 
 EARLIEST_BIRTH = datetime.date(1880, 1, 1)
 MINOR_AGE = 14  # PIPL Art. 28: 不满十四周岁未成年人的个人信息 is sensitive
+_MINOR_RISK = Risk("C2", True, minor=True)
 
 _BOUNDARY_BEFORE = r"(?<![0-9A-Za-z])"
 _BOUNDARY_AFTER = r"(?![0-9A-Za-z])"
@@ -77,12 +80,40 @@ def is_valid(number: str, today: datetime.date | None = None) -> bool:
     number = compact(number)
     if len(number) not in (15, 18) or not number[:17].isdigit() or not number.isascii():
         return False
-    if len(number) == 18 and not mod_11_2.is_valid(number):
+    if len(number) == 18 and not _check_character_ok(number):
         return False
     born = birth_date(number)
     if born is None or not EARLIEST_BIRTH <= born <= (today or datetime.date.today()):
         return False
     return is_known_area(number[:6])
+
+
+# ISO 7064 MOD 11-2 as a weighted sum: stdnum's mod_11_2.is_valid (exceptions, a loop of
+# int() calls) took a third of is_valid's time (measured).
+_WEIGHTS = tuple(pow(2, 17 - i, 11) for i in range(17))
+_CHECK_VALUES = {str(d): d for d in range(10)} | {"X": 10}
+
+
+def _check_character_ok(number: str) -> bool:
+    """Tell whether 17 ASCII digits and a check character pass ISO 7064 MOD 11-2."""
+    check = _CHECK_VALUES.get(number[17])
+    if check is None:
+        return False
+    return (sum(map(mul, _WEIGHTS, map(int, number[:17]))) + check) % 11 == 1
+
+
+_clock = {"until": 0.0, "today": datetime.date.min}
+
+
+def _current_date() -> datetime.date:
+    """Return today's date, asking the clock at most once a second.
+
+    date.today() ran twice per ID number (validation, then the minor check): 3% of a scan.
+    """
+    now = time.monotonic()
+    if now >= _clock["until"]:
+        _clock["today"], _clock["until"] = datetime.date.today(), now + 1.0
+    return _clock["today"]
 
 
 def age_on(number: str, day: datetime.date) -> int | None:
@@ -127,7 +158,7 @@ class CnResidentIdRecognizer(ChineseRecognizer):
         self.scan_date = scan_date
 
     def _today(self) -> datetime.date:
-        return self.scan_date or datetime.date.today()
+        return self.scan_date or _current_date()
 
     def validate_result(self, pattern_text: str) -> bool:
         """Return True for a number with a known area, a real birth date and a right check."""
@@ -160,4 +191,4 @@ class CnResidentIdRecognizer(ChineseRecognizer):
 
     def risk_of(self, value: str, metadata: dict) -> Risk:
         """Return C2 sensitive, and mark a minor's number."""
-        return Risk("C2", True, minor=bool(metadata.get(MINOR_KEY)))
+        return _MINOR_RISK if metadata.get(MINOR_KEY) else self.RISK
