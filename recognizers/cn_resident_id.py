@@ -9,7 +9,6 @@ check character, so it is reported only with context.
 from __future__ import annotations
 
 import datetime
-import time
 from operator import mul
 
 from presidio_analyzer import Pattern
@@ -102,20 +101,6 @@ def _check_character_ok(number: str) -> bool:
     return (sum(map(mul, _WEIGHTS, map(int, number[:17]))) + check) % 11 == 1
 
 
-_clock = {"until": 0.0, "today": datetime.date.min}
-
-
-def _current_date() -> datetime.date:
-    """Return today's date, asking the clock at most once a second.
-
-    date.today() ran twice per ID number (validation, then the minor check): 3% of a scan.
-    """
-    now = time.monotonic()
-    if now >= _clock["until"]:
-        _clock["today"], _clock["until"] = datetime.date.today(), now + 1.0
-    return _clock["today"]
-
-
 def age_on(number: str, day: datetime.date) -> int | None:
     """Return the holder's age in completed years on ``day``.
 
@@ -158,7 +143,7 @@ class CnResidentIdRecognizer(ChineseRecognizer):
         self.scan_date = scan_date
 
     def _today(self) -> datetime.date:
-        return self.scan_date or _current_date()
+        return self.scan_date or datetime.date.today()
 
     def validate_result(self, pattern_text: str) -> bool:
         """Return True for a number with a known area, a real birth date and a right check."""
