@@ -26,6 +26,7 @@ class AuditTarget:
     options: ScanOptions
     owner: str | None = None
     department: str | None = None
+    due_days: dict[str, int] | None = None  # the target's own, from audit.toml
 
 
 def targets_from_command_line(locations: Sequence[str], options: ScanOptions) -> list[AuditTarget]:
@@ -40,7 +41,7 @@ def targets_from_config(config, names: Sequence[str] = (), env=None, jobs: int =
     for target in config.select(list(names)):
         options = replace(target.scan_options(env), jobs=jobs)
         targets.append(AuditTarget(target.name, tuple(target.locations(env)), options,
-                                   target.owner, target.department or None))
+                                   target.owner, target.department or None, target.due_days))
     return targets
 
 
@@ -76,7 +77,7 @@ def _merged(name: str, results: Iterable[TargetResult]) -> TargetResult:
 def _owned(target: AuditTarget, result: TargetResult) -> TargetResult:
     result.target = target.name
     result.coverage.target = target.name
-    result.owner, result.department = target.owner, target.department
+    result.owner, result.department, result.due_days = target.owner, target.department, target.due_days
     return result
 
 

@@ -56,6 +56,7 @@ class TargetResult:
     findings: dict[tuple[str, str], Finding] = field(default_factory=dict)
     owner: str | None = None  # from the target's configuration (谁的系统谁负责)
     department: str | None = None
+    due_days: dict[str, int] | None = None  # days to remediate per risk level, from the configuration
 
     def add(self, occurrence: Occurrence) -> None:
         """Aggregate one occurrence into its (container, entity) finding."""

@@ -140,20 +140,21 @@ class Ledger:
                 done = recorded_before(conn, scan_id, result.target)
                 if done is not None:
                     return done
-                return record(conn, result, self._context(conn, scan_id, now))
+                return record(conn, result, self._context(conn, scan_id, now, result.due_days))
         except IntegrityError:
             raise
         except SQLAlchemyError as error:
             raise LedgerError(f"could not record {result.target} in the ledger: "
                               f"{one_line(error)}") from None
 
-    def _context(self, conn: Connection, scan_id: int, now) -> Context:
+    def _context(self, conn: Connection, scan_id: int, now, due_days: dict | None = None) -> Context:
         options = conn.execute(select(schema.scans.c.options).where(
             schema.scans.c.id == scan_id)).scalar()
         if options is None:
             raise LedgerError(f"no scan {scan_id} in this ledger")
         entities = json.loads(options).get("entities") or ()
-        return Context(scan_id, now, self.due_days, frozenset(entities))
+        # A target's own due days (audit.toml) override the ledger's for its items.
+        return Context(scan_id, now, {**self.due_days, **(due_days or {})}, frozenset(entities))
 
     def finish_scan(self, scan_id: int, now: datetime.datetime | None = None) -> ScanView:
         """Mark a scan finished, count the items it leaves open, and return its view."""
