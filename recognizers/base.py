@@ -20,9 +20,11 @@ import hmac
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import ClassVar, Iterable, Optional
+from typing import ClassVar, Iterable
 
 from presidio_analyzer import Pattern, PatternRecognizer, RecognizerResult
+
+from recognizers.context import hint_matches, keyword_regex
 
 # Results scoring below this are not reported; a result without its required context stays below it.
 MIN_SCORE = 0.5
@@ -129,55 +131,6 @@ def mask_middle(value: str, keep_start: int, keep_end: int) -> str:
     return value[:keep_start] + "*" * hidden + value[len(value) - keep_end :]
 
 
-_CAMEL_RE = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
-_TOKEN_SPLIT_RE = re.compile(r"[^0-9a-z]+")
-
-
-def column_tokens(name: str) -> tuple[list[str], str]:
-    """Split a column name into lower-case tokens, and return them with their concatenation.
-
-    >>> column_tokens("CUST_SFZH")
-    (['cust', 'sfzh'], 'custsfzh')
-    >>> column_tokens("mobilePhone")
-    (['mobile', 'phone'], 'mobilephone')
-    """
-    lowered = _CAMEL_RE.sub("_", name).lower()
-    tokens = [t for t in _TOKEN_SPLIT_RE.split(lowered) if t]
-    return tokens, "".join(tokens)
-
-
-def hint_matches(name: str, hints: Iterable[str], keywords: Iterable[str]) -> bool:
-    """Tell whether a column name or header names this kind of data.
-
-    A header matches when it contains a keyword (``客户身份证号`` contains ``身份证``); a column
-    name matches when one of its tokens is a hint (``cust_sfzh``), or, for hints of four or more
-    letters, when its letters start or end with one (``khsjhm`` ends with ``sjhm``).
-
-    >>> hint_matches("KH_SJHM", ["sjhm"], ["手机"])
-    True
-    >>> hint_matches("订单金额", ["sjhm"], ["手机"])
-    False
-    """
-    lowered = name.lower()
-    if any(k.lower() in lowered for k in keywords):
-        return True
-    tokens, joined = column_tokens(name)
-    for hint in hints:
-        if hint in tokens or hint == joined:
-            return True
-        if len(hint) >= 4 and (joined.startswith(hint) or joined.endswith(hint)):
-            return True
-    return False
-
-
-def _keyword_regex(words: Iterable[str]) -> Optional[re.Pattern]:
-    words = sorted({w.lower() for w in words if w}, key=len, reverse=True)
-    if not words:
-        return None
-    # IGNORECASE rather than lower(): lower() can change a string's length and so its offsets.
-    return re.compile("|".join(re.escape(w) for w in words), re.IGNORECASE)
-
-
 class ChineseRecognizer(PatternRecognizer):
     """Base of every pii-audit recognizer: one entity, validated candidates, Chinese context.
 
@@ -218,8 +171,8 @@ class ChineseRecognizer(PatternRecognizer):
         self.score_thresholds = {"default": MIN_SCORE}
         self._plain = [(p, re.compile(p.regex, re.ASCII)) for p in self.PATTERNS]
         self._masked = [(p, re.compile(p.regex, re.ASCII)) for p in self.MASKED_PATTERNS]
-        self._context_re = _keyword_regex(self.CONTEXT)
-        self._negative_re = _keyword_regex(self.NEGATIVE_CONTEXT)
+        self._context_re = keyword_regex(self.CONTEXT)
+        self._negative_re = keyword_regex(self.NEGATIVE_CONTEXT)
         self._verdicts: dict[tuple[str, ...], int] = {}
 
     def screen_needles(self) -> tuple[bytes, ...]:

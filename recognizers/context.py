@@ -1,0 +1,60 @@
+"""Chinese context: does a column name or header name an entity, and keyword regexes for text windows.
+
+Presidio's lemma-based context enhancer finds no tokens in Chinese text, so the recognizers
+decide context themselves: keywords near a match (``keyword_regex``) and the column name or
+header of a table (``hint_matches``), pinyin abbreviations such as ``sfzh`` included.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Iterable, Optional
+
+_CAMEL_RE = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
+_TOKEN_SPLIT_RE = re.compile(r"[^0-9a-z]+")
+
+
+def column_tokens(name: str) -> tuple[list[str], str]:
+    """Split a column name into lower-case tokens, and return them with their concatenation.
+
+    >>> column_tokens("CUST_SFZH")
+    (['cust', 'sfzh'], 'custsfzh')
+    >>> column_tokens("mobilePhone")
+    (['mobile', 'phone'], 'mobilephone')
+    """
+    lowered = _CAMEL_RE.sub("_", name).lower()
+    tokens = [t for t in _TOKEN_SPLIT_RE.split(lowered) if t]
+    return tokens, "".join(tokens)
+
+
+def hint_matches(name: str, hints: Iterable[str], keywords: Iterable[str]) -> bool:
+    """Tell whether a column name or header names this kind of data.
+
+    A header matches when it contains a keyword (``客户身份证号`` contains ``身份证``); a column
+    name matches when one of its tokens is a hint (``cust_sfzh``), or, for hints of four or more
+    letters, when its letters start or end with one (``khsjhm`` ends with ``sjhm``).
+
+    >>> hint_matches("KH_SJHM", ["sjhm"], ["手机"])
+    True
+    >>> hint_matches("订单金额", ["sjhm"], ["手机"])
+    False
+    """
+    lowered = name.lower()
+    if any(k.lower() in lowered for k in keywords):
+        return True
+    tokens, joined = column_tokens(name)
+    for hint in hints:
+        if hint in tokens or hint == joined:
+            return True
+        if len(hint) >= 4 and (joined.startswith(hint) or joined.endswith(hint)):
+            return True
+    return False
+
+
+def keyword_regex(words: Iterable[str]) -> Optional[re.Pattern]:
+    """Return one case-insensitive regex for a list of keywords, longest first (None for none)."""
+    words = sorted({w.lower() for w in words if w}, key=len, reverse=True)
+    if not words:
+        return None
+    # IGNORECASE rather than lower(): lower() can change a string's length and so its offsets.
+    return re.compile("|".join(re.escape(w) for w in words), re.IGNORECASE)
