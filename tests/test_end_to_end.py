@@ -7,6 +7,7 @@ sheet cells, log lines after gzip and GBK decoding); they stay in memory and are
 
 from __future__ import annotations
 
+import gc
 import gzip
 import json
 import sqlite3
@@ -72,7 +73,9 @@ def needles(values: set[str]) -> set[bytes]:
     forms = set()
     for value in values:
         forms.add(value.encode("utf-8"))
-        forms.add(value.encode("gbk", "ignore"))
+        gbk = value.encode("gbk", "ignore")
+        if len(gbk) >= 8:  # a 3-character name is 6 GBK bytes: too short to tell from chance bytes
+            forms.add(gbk)
         forms.add(json.dumps(value)[1:-1].encode("ascii"))
     return {f for f in forms if f}
 
@@ -125,6 +128,9 @@ def test_scan_report_export_never_write_a_raw_value(estate, tmp_path, capfd):
         assert code == 0, output
         printed.append(output)
 
+    # A ledger connection that garbage collection has not closed yet keeps ledger.db-shm (and
+    # -wal) alive; closing it removes them between listing and reading (seen once in CI runs).
+    gc.collect()
     files = sorted(p for p in tmp_path.iterdir() if p.is_file()) + sorted((tmp_path / "export").iterdir())
     names = {p.name for p in files}
     assert {"ledger.db", "out.jsonl", "report.html", "ledger.xlsx", "items.jsonl", "scans.jsonl",
@@ -144,4 +150,4 @@ def test_scan_report_export_never_write_a_raw_value(estate, tmp_path, capfd):
     assert sum(any(form in blob for form in forms) for blob in sources.values()) >= 4  # the search finds them
     blobs = output_blobs(files) | {f"printed {n}": text.encode("utf-8") for n, text in enumerate(printed)}
     hits = sorted({name for name, blob in blobs.items() for form in forms if form in blob})
-    assert hits == [], f"{len(hits)} outputs hold a raw value"  # names only: never print the value
+    assert hits == [], f"{len(hits)} outputs hold a raw value: {hits}"  # names only: never the value

@@ -22,6 +22,7 @@ def export(out_dir, lang, ledger_url):
     """
     from pii_audit.reporting.export import export as write_export
 
-    ledger = open_ledger(ledger_url)
-    for path in write_export(ledger.items(history=True), ledger.scans(details=True), out_dir, lang=lang):
+    with open_ledger(ledger_url) as ledger:
+        items, scans = ledger.items(history=True), ledger.scans(details=True)
+    for path in write_export(items, scans, out_dir, lang=lang):
         click.echo(f"wrote {path}")

@@ -32,7 +32,8 @@ def import_command(workbook, by, dry_run, ledger_url):
     """
     from pii_audit.reporting.excel_import import import_workbook
 
-    outcome = import_workbook(workbook, open_ledger(ledger_url), by, dry_run=dry_run)
+    with open_ledger(ledger_url) as ledger:
+        outcome = import_workbook(workbook, ledger, by, dry_run=dry_run)
     for line in outcome.lines():
         click.echo(line)
     if not outcome.ok:

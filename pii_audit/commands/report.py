@@ -33,8 +33,8 @@ def report(output_format, out_path, scan_id, status, owner, lang, ledger_url):
     from pii_audit.reporting.html import write_html
     from pii_audit.reporting.viewmodel import build_report, select_items
 
-    ledger = open_ledger(ledger_url)
-    items = select_items(ledger.items(history=True), scan_id=scan_id, status=status, owner=owner)
-    view = build_report(items, ledger.scans(details=True), lang=lang, scan_id=scan_id)
+    with open_ledger(ledger_url) as ledger:
+        items = select_items(ledger.items(history=True), scan_id=scan_id, status=status, owner=owner)
+        view = build_report(items, ledger.scans(details=True), lang=lang, scan_id=scan_id)
     writer = write_html if output_format == "html" else write_workbook
     click.echo(f"wrote {writer(view, out_path)} ({len(items)} items)")
