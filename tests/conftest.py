@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -31,3 +33,33 @@ def server_url(variable: str) -> str:
     if not url:
         pytest.skip(f"${variable} is not set (.ci/run sets it; a laptop may have no server)")
     return url
+
+
+# A real process that holds a target's lock (pii_audit.schedule.target_lock) until killed.
+HOLDER = """
+import sys, time
+from pathlib import Path
+from pii_audit.schedule import target_lock
+with target_lock(Path(sys.argv[1]), sys.argv[2]):
+    print("locked", flush=True)
+    time.sleep(120)
+"""
+
+
+@pytest.fixture
+def holder(tmp_path):
+    """Start a real process that holds a target's lock; yield it; kill it at the end."""
+    processes = []
+
+    def start(name: str) -> subprocess.Popen:
+        process = subprocess.Popen([sys.executable, "-c", HOLDER, str(tmp_path / "state"), name],
+                                   cwd=REPO, stdout=subprocess.PIPE, text=True)
+        processes.append(process)
+        assert process.stdout.readline().strip() == "locked"
+        return process
+
+    yield start
+    for process in processes:
+        if process.poll() is None:
+            process.kill()
+        process.wait()

@@ -5,28 +5,16 @@ from __future__ import annotations
 
 import datetime
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from conftest import REPO
 from pii_audit.cli import main
 from pii_audit.config import load_config
 from pii_audit.ledger import Ledger
 from pii_audit.reporting.labels import TEXT
 from pii_audit.runner import select_targets
 from run_helpers import estate
-
-HOLDER = """
-import sys, time
-from pathlib import Path
-from pii_audit.schedule import target_lock
-with target_lock(Path(sys.argv[1]), sys.argv[2]):
-    print("locked", flush=True)
-    time.sleep(120)
-"""
 
 
 def run(capsys, *args) -> tuple[int, str, str]:
@@ -127,23 +115,6 @@ def test_failed_and_incomplete_targets_are_recorded_reported_and_wait_for_their_
         assert "PII_AUDIT_TEST_UNSET_URL" in failed.problems[0].reason
     assert run(capsys, "--config", config_path)[:2] == (0, "")  # not retried before its next slot
 
-
-@pytest.fixture
-def holder(tmp_path):
-    """Start a real process holding a target's lock; kill it at the end."""
-    processes = []
-
-    def start(name: str) -> subprocess.Popen:
-        process = subprocess.Popen([sys.executable, "-c", HOLDER, str(tmp_path / "state"), name],
-                                   cwd=REPO, stdout=subprocess.PIPE, text=True)
-        processes.append(process)
-        assert process.stdout.readline().strip() == "locked"
-        return process
-
-    yield start
-    for process in processes:
-        process.kill()
-        process.wait()
 
 
 def test_a_target_running_elsewhere_is_skipped_and_stays_due(tmp_path, capsys, holder):

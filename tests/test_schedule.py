@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import os
 import signal
-import subprocess
-import sys
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -82,34 +80,6 @@ def test_due_targets_keeps_file_order_and_treats_absent_as_never_ran():
     assert [t.name for t in due_targets(config, last, now)] == ["b", "c", "d"]
     assert due_targets(config, {n: now for n in "abcd"}, now) == []
 
-
-HOLDER = """
-import sys, time
-from pathlib import Path
-from pii_audit.schedule import target_lock
-with target_lock(Path(sys.argv[1]), sys.argv[2]):
-    print("locked", flush=True)
-    time.sleep(120)
-"""
-
-
-@pytest.fixture
-def holder(tmp_path):
-    """Start a real process that holds a target's lock; yield it; kill it at the end."""
-    processes = []
-
-    def start(name: str) -> subprocess.Popen:
-        process = subprocess.Popen([sys.executable, "-c", HOLDER, str(tmp_path / "state"), name],
-                                   cwd=REPO, stdout=subprocess.PIPE, text=True)
-        processes.append(process)
-        assert process.stdout.readline().strip() == "locked"
-        return process
-
-    yield start
-    for process in processes:
-        if process.poll() is None:
-            process.kill()
-        process.wait()
 
 
 def test_lock_held_by_another_process_refuses_then_frees_on_its_death(tmp_path, holder):
