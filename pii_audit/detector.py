@@ -20,6 +20,7 @@ Raw matched values exist only inside ``_occurrences``; what leaves is masked and
 from __future__ import annotations
 
 import datetime
+import re
 from functools import lru_cache
 from typing import Iterable, Iterator, Sequence
 
@@ -28,7 +29,7 @@ from presidio_analyzer import EntityRecognizer, RecognizerResult
 
 from pii_audit.models import Chunk, Occurrence
 from recognizers import ALL_RECOGNIZERS, MASKED_KEY, MIN_SCORE, ChineseRecognizer
-from recognizers.base import fingerprint, shape, to_halfwidth
+from recognizers.base import SHAPE_TABLE, fingerprint, halfwidth_utf8, to_halfwidth
 
 
 # Cells screened together: large enough that one Aho-Corasick pass pays, small enough that a
@@ -59,14 +60,28 @@ class Detector:
         self.recognizers = list(recognizers) if recognizers is not None else build_recognizers()
         self.min_score = min_score
         self.by_entity = {r.ENTITY: r for r in self.recognizers}
-        self._needles = [r.screen_needles() for r in self.recognizers]
-        self._screens = [r.screen_regexes() for r in self.recognizers]
+        # A recognizer that checks runs (RUN_LENGTHS) has its all-digit needles answered by the
+        # runs of digits in the text, each checked once (see _add_runs); the rest go to the automaton.
+        self._run_checkers = [n for n, r in enumerate(self.recognizers) if r.RUN_LENGTHS]
+        self._checkers_by_length: dict[int, list[int]] = {}
+        for number in self._run_checkers:
+            for length in self.recognizers[number].RUN_LENGTHS:
+                self._checkers_by_length.setdefault(length, []).append(number)
+        run_needles = {n for k in self._run_checkers for n in self.recognizers[k].screen_needles()
+                       if not n.strip(b"0")}
+        self._needles = [tuple(n for n in r.screen_needles() if not (k in self._run_checkers and n in run_needles))
+                         for k, r in enumerate(self.recognizers)]
+        self._screens = [(k, r.screen_regexes()) for k, r in enumerate(self.recognizers) if r.screen_regexes()]
         # One Aho-Corasick pass finds every needle of every recognizer: 270 MB/s where a
         # bytes.find per needle (about 100 of them) ran at 13 MB/s in all (measured).
         self._needle_list = sorted({n for needles in self._needles for n in needles})
         self._owners = [frozenset(k for k, needles in enumerate(self._needles) if n in needles)
                         for n in self._needle_list]
         self._automaton = BytesAhoCorasick(self._needle_list)
+        # re finds a literal prefix such as b"0000000" with a fast search: far cheaper than a
+        # needle per length (an 18-digit number held 24 overlapping needle matches).
+        shortest = min(map(len, run_needles), default=0)
+        self._run_re = re.compile(b"0" * shortest + b"+") if shortest else None
         # Below MIN_SCORE, a value with neither needle nor keyword may be reported: screen nothing.
         self._screening = min_score >= MIN_SCORE
 
@@ -93,7 +108,7 @@ class Detector:
         if self._screening:
             # One line per value: a newline inside a value becomes a space in the screen's copy.
             joined = "\n".join(t.replace("\n", " ") if "\n" in t else t for t in texts)
-            hits = self._candidate_lines(shape(joined))
+            hits = self.screen(joined)
         else:
             hits = dict.fromkeys(range(len(batch)), frozenset(range(len(self.recognizers))))
         for index, (chunk, text) in enumerate(zip(batch, texts)):
@@ -103,22 +118,23 @@ class Detector:
 
     def detect_chunk(self, chunk: Chunk) -> Iterator[Occurrence]:
         """Yield the occurrences in one chunk."""
-        text = to_halfwidth(chunk.text)
         always = self._named_by_context(chunk.context)
         if not chunk.multiline:
-            chosen = self._chosen(shape(text), always)
+            text = to_halfwidth(chunk.text)
+            chosen = self._chosen(text, always)
             if chosen:
                 yield from self._occurrences(text, chunk, chunk.location, chosen)
             return
-        yield from self._detect_lines(text, chunk, always)
+        yield from self._detect_lines(chunk, always)
 
-    def _detect_lines(self, text: str, chunk: Chunk, always: frozenset[int]) -> Iterator[Occurrence]:
+    def _detect_lines(self, chunk: Chunk, always: frozenset[int]) -> Iterator[Occurrence]:
+        text, raw = halfwidth_utf8(chunk.text)
         first_line = chunk.location.get("line", 1)
         lines = text.split("\n")
         if always or not self._screening:
             candidates = {k: frozenset(range(len(self.recognizers))) for k in range(len(lines))}
         else:
-            candidates = self._candidate_lines(shape(text))
+            candidates = self._candidate_lines(raw.translate(SHAPE_TABLE), raw)
         for index in sorted(candidates):
             line = lines[index]
             if line.endswith("\r"):
@@ -126,36 +142,75 @@ class Detector:
             location = {**chunk.location, "line": first_line + index}
             yield from self._occurrences(line, chunk, location, candidates[index])
 
-    def _candidate_lines(self, text_shape: bytes) -> dict[int, set[int]]:
-        """Return {line index: recognizers to run} for the lines any needle or screen hits."""
-        starts, line_end = set(), -1
+    def _candidate_lines(self, text_shape: bytes, raw: bytes) -> dict[int, set[int]]:
+        """Return {line index: recognizers to run} for the lines a needle, a screen or a run hits.
+
+        ``raw`` is the text's UTF-8 encoding and ``text_shape`` its shape (``recognizers.base.shape``): the two
+        have the same length, so an offset in one is the same byte in the other.
+        """
+        chosen_at: dict[int, set[int]] = {}  # line start offset -> recognizers
+        line_end = -1
         for _, start, _ in self._automaton.find_matches_as_indexes(text_shape):
-            if start > line_end:  # the first hit of a line; later hits on it add nothing
-                starts.add(text_shape.rfind(b"\n", 0, start) + 1)
+            if start > line_end:  # the first hit of a line: the line's own pass finds the rest
+                line_start = text_shape.rfind(b"\n", 0, start) + 1
                 line_end = text_shape.find(b"\n", start)
                 if line_end < 0:
                     line_end = len(text_shape)
-        for screens in self._screens:
+                chosen_at.setdefault(line_start, set()).update(self._by_needles(text_shape[line_start:line_end]))
+        for number, screens in self._screens:
             for screen in screens:
-                starts.update(text_shape.rfind(b"\n", 0, hit.start()) + 1 for hit in screen.finditer(text_shape))
+                for hit in screen.finditer(text_shape):
+                    chosen_at.setdefault(text_shape.rfind(b"\n", 0, hit.start()) + 1, set()).add(number)
+        self._add_runs(text_shape, raw, chosen_at)
         candidates, counted, index = {}, 0, 0
-        for start in sorted(starts):
+        for start in sorted(chosen_at):
             index += text_shape.count(b"\n", counted, start)
             counted = start
-            end = text_shape.find(b"\n", start)
-            candidates[index] = self._chosen(text_shape[start:end if end >= 0 else len(text_shape)], frozenset())
+            candidates[index] = chosen_at[start]
         return candidates
 
-    def _chosen(self, value_shape: bytes, always: frozenset[int]) -> set[int] | frozenset[int]:
-        """Return the recognizers whose needles or screens hit this shape, plus ``always``."""
+    def _by_needles(self, line_shape: bytes) -> set[int]:
+        """Return the recognizers whose needles occur in one line's shape."""
+        chosen = set()
+        for needle in {m[0] for m in self._automaton.find_matches_as_indexes(line_shape, overlapping=True)}:
+            chosen.update(self._owners[needle])
+        return chosen
+
+    def _add_runs(self, text_shape: bytes, raw: bytes, chosen_at: dict[int, set[int]]) -> None:
+        """Wake the run-checking recognizers on the lines whose digit runs they may report."""
+        if self._run_re is None or not self._run_checkers:
+            return
+        run_end = -1
+        for hit in self._run_re.finditer(text_shape):
+            start, end = hit.span()
+            if start < run_end:  # more digits after letters in a run already checked
+                continue
+            while start and text_shape[start - 1] in _ALNUM_SHAPE:
+                start -= 1
+            while end < len(text_shape) and text_shape[end] in _ALNUM_SHAPE:
+                end += 1
+            run_end = end
+            checkers = self._checkers_by_length.get(end - start)
+            if checkers is None:
+                continue
+            run = raw[start:end].decode("ascii")
+            woken = [k for k in checkers if self.recognizers[k].run_may_hold(run)]
+            if woken:
+                chosen_at.setdefault(text_shape.rfind(b"\n", 0, start) + 1, set()).update(woken)
+
+    def screen(self, text: str) -> dict[int, set[int]]:
+        """Return {line index: recognizers to run} for a text (``to_halfwidth`` done): the lines
+        where a recognizer may report something without column context, and only those."""
+        raw = text.encode("utf-8", "surrogatepass")
+        return self._candidate_lines(raw.translate(SHAPE_TABLE), raw)
+
+    def _chosen(self, text: str, always: frozenset[int]) -> set[int] | frozenset[int]:
+        """Return the recognizers the screen picks for one value (``to_halfwidth`` done), plus ``always``."""
         if not self._screening:
             return frozenset(range(len(self.recognizers)))
         chosen = set(always)
-        for needle in {m[0] for m in self._automaton.find_matches_as_indexes(value_shape, overlapping=True)}:
-            chosen.update(self._owners[needle])
-        for number, screens in enumerate(self._screens):
-            if screens and number not in chosen and any(s.search(value_shape) for s in screens):
-                chosen.add(number)
+        for picked in self.screen(text).values():
+            chosen.update(picked)
         return chosen
 
     @lru_cache(maxsize=4096)
@@ -208,6 +263,10 @@ class Detector:
             )
 
 
+# The bytes of ASCII letters and digits in a shape (digits are "0", letters lower case).
+_ALNUM_SHAPE = frozenset(b"0abcdefghijklmnopqrstuvwxyz")
+
+
 def _position(result: RecognizerResult) -> tuple[int, str]:
     return result.start, result.entity_type
 
@@ -236,5 +295,5 @@ def holds_pi(text: str) -> bool:
     """
     detector = _plain_detector()
     text = to_halfwidth(text)
-    chosen = detector._chosen(shape(text), frozenset())
+    chosen = detector._chosen(text, frozenset())
     return bool(chosen) and bool(detector.analyze(text, (), chosen))

@@ -40,9 +40,6 @@ NEGATIVE_PENALTY = 0.45
 MASKED_KEY = "masked"
 MINOR_KEY = "minor"
 
-# Full-width ASCII forms (１３８, Ｅ, －) map one-to-one onto ASCII, so offsets stay valid.
-FULLWIDTH_TABLE = {0xFF01 + i: 0x21 + i for i in range(0x5E)} | {0x3000: 0x20}
-_FULLWIDTH_RE = re.compile("[\uff01-\uff5e\u3000]")
 
 
 # The shape of a text, for the detector's screen: digits become 0, letters lower case, a space
@@ -70,18 +67,33 @@ def shape(text: str) -> bytes:
 def to_halfwidth(text: str) -> str:
     """Map full-width ASCII forms to ASCII one character for one, so offsets are unchanged.
 
-    >>> to_halfwidth("手机１３８－１２３４")
-    '手机138-1234'
+    >>> to_halfwidth("手机１３８－１２３４，ｅｍａｉｌ：a@b.cn　ok")
+    '手机138-1234,email:a@b.cn ok'
     """
-    if _FULLWIDTH_RE.search(text) is None:
+    if text.isascii():
         return text
-    # re.sub touches only the full-width characters; str.translate with a dict looks up every
-    # character and took 3.8 s on a 10 MB line (measured).
-    return _FULLWIDTH_RE.sub(_to_ascii, text)
+    return halfwidth_utf8(text)[0]
 
 
-def _to_ascii(match: re.Match) -> str:
-    return chr(FULLWIDTH_TABLE[ord(match.group())])
+def halfwidth_utf8(text: str) -> tuple[str, bytes]:
+    """Return ``to_halfwidth(text)`` and its UTF-8 bytes (lone surrogates passed through)."""
+    # Chinese text is full of "，" and "：", so the conversion runs on most blocks. Done on UTF-8
+    # bytes, where every full-width form starts with the byte EF: 2x faster than re.sub over the
+    # str, and str.translate with a dict ran at 3 MB/s (measured).
+    raw = text.encode("utf-8", "surrogatepass")
+    if b"\xef\xbc" not in raw and b"\xef\xbd" not in raw and b"\xe3\x80\x80" not in raw:
+        return text, raw
+    pieces = raw.replace(b"\xe3\x80\x80", b" ").split(b"\xef")
+    converted = [pieces[0]]
+    for piece in pieces[1:]:
+        ascii_form = _FULLWIDTH_TAILS.get(piece[:2])
+        converted.append(ascii_form + piece[2:] if ascii_form else b"\xef" + piece)
+    raw = b"".join(converted)
+    return raw.decode("utf-8", "surrogatepass"), raw
+
+
+# The two bytes after EF of each full-width form (U+FF01..U+FF5E), and the ASCII byte it stands for.
+_FULLWIDTH_TAILS = {chr(0xFF01 + i).encode("utf-8")[1:]: bytes([0x21 + i]) for i in range(0x5E)}
 
 
 @dataclass(frozen=True)
@@ -157,6 +169,10 @@ class ChineseRecognizer(PatternRecognizer):
     NEEDLES: ClassVar[tuple[str, ...]] = ()
     # Regexes over the shape for what needles cannot say; each should start with a literal.
     SCREENS: ClassVar[tuple[str, ...]] = ()
+    # Lengths of the alphanumeric runs (ASCII letters and digits between two other characters) that
+    # can be a value. When set, the detector answers this recognizer's all-digit needles by asking
+    # ``run_may_hold`` about the run they fall in, so an 18-digit order number wakes nobody.
+    RUN_LENGTHS: ClassVar[tuple[int, ...]] = ()
     RISK: ClassVar[Risk]
 
     def __init__(self, supported_language: str = "zh"):
@@ -203,6 +219,14 @@ class ChineseRecognizer(PatternRecognizer):
     def base_score(self, value: str, pattern: Pattern) -> float:
         """Return the score of a valid value found with no context."""
         return pattern.score
+
+    def run_may_hold(self, run: str) -> bool:
+        """Tell whether a whole alphanumeric run may be a value this recognizer reports.
+
+        It must answer True for every run that equals a value whose pattern has an all-digit
+        needle and that ``validate_result`` accepts: the detector skips the runs it rejects.
+        """
+        return len(run) in self.RUN_LENGTHS and self.validate_result(run)
 
     def is_valid_masked(self, value: str) -> bool:
         """Return True when an already-masked candidate has the entity's shape."""

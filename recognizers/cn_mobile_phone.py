@@ -85,11 +85,17 @@ class CnMobilePhoneRecognizer(ChineseRecognizer):
     NEGATIVE_COLUMN_HINTS = ("je", "jyje", "ye", "amt", "amount", "balance", "ddh", "lsh", "orderno")
     # 11 digits with or without the two separators; masked forms hold four stars.
     NEEDLES = ("00000000000", "000-0000-0000", "0000000-0000", "000-00000000", "****")
+    RUN_LENGTHS = (11, 13, 15)  # 11 digits, or glued to 86 (after "+") or 0086
     RISK = Risk("C2", False)
 
     def validate_result(self, pattern_text: str) -> bool:
         """Return True for a number in an assigned segment."""
         return is_valid(pattern_text)
+
+    def run_may_hold(self, run: str) -> bool:
+        """Tell whether a run is 11 valid digits, alone or glued to the country code 86 or 0086."""
+        prefix = {11: "", 13: "86", 15: "0086"}.get(len(run))
+        return prefix is not None and run.startswith(prefix) and is_valid(run[len(prefix):])
 
     def base_score(self, value: str, pattern: Pattern) -> float:
         """Score placeholders (13800000000) below the threshold unless context supports them."""

@@ -15,7 +15,7 @@ from presidio_analyzer import Pattern
 from stdnum.iso7064 import mod_11_2
 
 from recognizers.base import MINOR_KEY, ChineseRecognizer, Risk, mask_middle
-from recognizers.regions import is_known_area
+from recognizers.regions import PROVINCE_PREFIXES, is_known_area
 
 ENTITY = "CN_RESIDENT_ID"
 EXAMPLES = {
@@ -79,12 +79,14 @@ def is_valid(number: str, today: datetime.date | None = None) -> bool:
     number = compact(number)
     if len(number) not in (15, 18) or not number[:17].isdigit() or not number.isascii():
         return False
+    # The area first: it is a set lookup that rejects most look-alike numbers (order numbers,
+    # serials) before the date and the check are computed.
+    if not is_known_area(number[:6]):
+        return False
     if len(number) == 18 and not _check_character_ok(number):
         return False
     born = birth_date(number)
-    if born is None or not EARLIEST_BIRTH <= born <= (today or datetime.date.today()):
-        return False
-    return is_known_area(number[:6])
+    return born is not None and EARLIEST_BIRTH <= born <= (today or datetime.date.today())
 
 
 # ISO 7064 MOD 11-2 as a weighted sum: stdnum's mod_11_2.is_valid (exceptions, a loop of
@@ -136,6 +138,7 @@ class CnResidentIdRecognizer(ChineseRecognizer):
     NEGATIVE_CONTEXT = ("订单", "流水", "交易号", "单号", "序列号", "批次", "order", "serial", "trace")
     NEGATIVE_COLUMN_HINTS = ("ddh", "lsh", "jylsh", "orderno", "orderid", "serialno", "traceno")
     NEEDLES = ("000000000000000", "0****")  # 18 digits hold 15; masked: a digit then stars
+    RUN_LENGTHS = (15, 18)  # digit boundaries on both sides: a value is a whole run
     RISK = Risk("C2", True)
 
     def __init__(self, supported_language: str = "zh", scan_date: datetime.date | None = None):
@@ -148,6 +151,10 @@ class CnResidentIdRecognizer(ChineseRecognizer):
     def validate_result(self, pattern_text: str) -> bool:
         """Return True for a number with a known area, a real birth date and a right check."""
         return is_valid(pattern_text, self._today())
+
+    def run_may_hold(self, run: str) -> bool:
+        """Check the province first: one set lookup turns away most look-alike runs."""
+        return run[:2] in PROVINCE_PREFIXES and super().run_may_hold(run)
 
     def is_valid_masked(self, value: str) -> bool:
         """Return True when the visible leading digits could start an ID number."""

@@ -11,8 +11,9 @@ from stdnum import luhn
 from stdnum.cn import uscc as stdnum_uscc
 from stdnum.iso7064 import mod_11_2
 
+from pii_audit.detector import Detector
 from recognizers import MIN_SCORE, ALL_RECOGNIZERS
-from recognizers.base import shape, to_halfwidth
+from recognizers.base import to_halfwidth
 from recognizers.cn_bank_card import CnBankCardRecognizer
 from recognizers.cn_mobile_phone import CnMobilePhoneRecognizer
 from recognizers.cn_resident_id import CnResidentIdRecognizer
@@ -83,17 +84,22 @@ def test_every_valid_uscc_is_found_with_context(head, region, org):
 EXAMPLES = [v for cls in ALL_RECOGNIZERS for v in sys.modules[cls.__module__].EXAMPLES["valid"]]
 NOISE = st.one_of(st.text(alphabet="0123456789 :：,，.-*@Xx京A号市区姓名地址手机电话\n", max_size=12),
                   st.just("2024-01-01 10:00:00,123"))
+# Runs of digits, bare or glued to letters and country codes: what the run checks decide on.
+RUNS = st.builds("".join, st.lists(st.one_of(
+    st.text(alphabet="0123456789", min_size=7, max_size=20), st.sampled_from(["+86", "0086", "86", "(+86)", "X", "a", "-"]),
+    st.builds(lambda s, n: f"{s}{n:08d}", st.sampled_from(["138", "147", "199", "174"]), st.integers(0, 10**8 - 1))),
+    max_size=3))
+DETECTOR = Detector(bytes(32))
 
 
 @settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.lists(st.one_of(st.sampled_from(EXAMPLES), NOISE), min_size=1, max_size=5))
+@given(st.lists(st.one_of(st.sampled_from(EXAMPLES), NOISE, RUNS), min_size=1, max_size=5))
 def test_screen_hits_wherever_a_recognizer_reports_something(parts):
-    """The detector runs a recognizer only where its needles or screens hit the text's shape."""
+    """The detector's screen (needles, screens and digit-run checks) picks every recognizer that
+    reports something in a text: it never skips a value the recognizers would find."""
     text = to_halfwidth("".join(parts))
-    text_shape = shape(text)
-    for recognizer in RECOGNIZERS:
+    picked = set().union(*DETECTOR.screen(text).values())
+    for number, recognizer in enumerate(DETECTOR.recognizers):
         results = recognizer.enhance_using_context(text, recognizer.analyze(text, None), [], None, [])
         if any(r.score >= MIN_SCORE for r in results):
-            hit = any(n in text_shape for n in recognizer.screen_needles()) or any(
-                s.search(text_shape) for s in recognizer.screen_regexes())
-            assert hit, type(recognizer).__name__
+            assert number in picked, type(recognizer).__name__

@@ -13,18 +13,28 @@ from pii_audit.scan import display_name, scan_targets
 from pii_audit.sources import ScanOptions
 from pii_audit.sources import files
 from pii_audit.summary import EXIT_CLEAN, EXIT_FOUND, EXIT_INCOMPLETE, exit_code
-from recognizers.base import shape
 from tests_corpus import resident_id
 
 def test_screen_is_selective_on_ordinary_lines(key):
     lines = ["2024-03-09 16:00:00.567 [exec-48] INFO c.b.Job - 心跳检测正常 node=1481 耗时=12.5ms"] * 100
-    assert Detector(key)._candidate_lines(shape("\n".join(lines))) == {}
+    assert Detector(key).screen("\n".join(lines)) == {}
+
+
+def test_look_alike_digit_runs_wake_no_recognizer(key):
+    """Order numbers, serials and hex ids hold long runs of digits; their runs are checked once
+    (area, check digits, issuer) and wake nothing, while a real value on the next line does."""
+    lines = ["订单号202492973358832402已提交, 渠道=MOBILE", "交易流水号=202400000000123456 状态=SUCCESS",
+             "sessionId=4662432673238123 traceId=99912345678901234567", "批次 12345678901",
+             f"客户 {resident_id(random.Random(3))} 开户"]
+    detector = Detector(key)
+    (index, chosen), = detector.screen("\n".join(lines)).items()
+    assert index == 4 and "CN_RESIDENT_ID" in {detector.recognizers[n].ENTITY for n in chosen}
 
 
 def test_screen_picks_only_the_recognizers_a_line_needs(key):
     detector = Detector(key)
     text = "普通日志\n客户邮箱 a.b@example.com\n普通日志"
-    (index, chosen), = detector._candidate_lines(shape(text)).items()
+    (index, chosen), = detector.screen(text).items()
     assert index == 1 and {detector.recognizers[n].ENTITY for n in chosen} == {"EMAIL_ADDRESS"}
 
 
