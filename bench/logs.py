@@ -3,7 +3,7 @@
 Usage:  /tmp/v/bin/python bench/logs.py [--mb 200] [--jobs 1 2]
 
 Writes bench/out/logs/app.log once (kept between runs; synthetic values only), then prints:
-  * pii-audit scan --jobs N: MB/s, seconds, peak RSS of the process tree (polled every 20 ms);
+  * pii-audit scan --jobs N: MB/s, seconds, peak RSS and PSS of the process tree (polled every 20 ms);
   * Presidio's AnalyzerEngine (recognizers.build_analyzer()) on a sample of the same lines,
     extrapolated to the whole file (target: scan >= 50x faster);
   * grep -P -o with a candidate pattern under LC_ALL=C over the same file (the speed limit;
@@ -68,34 +68,46 @@ def generate(path: Path, megabytes: int) -> None:
             written += handle.write(block) and len(block.encode("utf-8"))
 
 
-def run_measured(argv: list[str], env: dict | None = None) -> tuple[float, int, int]:
-    """Run a command; return its wall seconds, peak RSS of its process tree (bytes) and exit code.
+def run_measured(argv: list[str], env: dict | None = None) -> tuple[float, int, int, int]:
+    """Run a command; return its wall seconds, the peak RSS and the peak PSS of its process tree
+    (bytes) and its exit code.
 
-    Output goes to a file, not /dev/null: GNU grep stops at the first match when it sees /dev/null.
+    RSS summed over processes counts the pages that forked workers share with their parent once
+    per process; PSS divides each shared page among its sharers, so its sum is the memory the tree
+    really holds. Output goes to a file, not /dev/null: GNU grep stops at the first match when it
+    sees /dev/null.
     """
     start = time.perf_counter()
     with open(OUT.parent / "command.out", "wb") as sink:
         process = subprocess.Popen(argv, stdout=sink, env=env)
-        peak = 0
+        peak_rss = peak_pss = 0
         while process.poll() is None:
-            peak = max(peak, tree_rss(process.pid))
+            rss, pss = tree_memory(process.pid)
+            peak_rss, peak_pss = max(peak_rss, rss), max(peak_pss, pss)
             time.sleep(0.02)
-    return time.perf_counter() - start, peak, process.returncode
+    return time.perf_counter() - start, peak_rss, peak_pss, process.returncode
 
 
-def tree_rss(pid: int) -> int:
-    """Return the summed resident memory of a process and its descendants, in bytes."""
-    total, todo = 0, [pid]
+def tree_memory(pid: int) -> tuple[int, int]:
+    """Return the summed RSS and PSS of a process and its descendants, in bytes."""
+    rss = pss = 0
+    todo = [pid]
     while todo:
         current = todo.pop()
         try:
             status = Path(f"/proc/{current}/status").read_text()
+            rollup = Path(f"/proc/{current}/smaps_rollup").read_text()
             children = Path(f"/proc/{current}/task/{current}/children").read_text().split()
         except OSError:
             continue
-        total += next((int(l.split()[1]) * 1024 for l in status.splitlines() if l.startswith("VmRSS:")), 0)
+        rss += _kib(status, "VmRSS:")
+        pss += _kib(rollup, "Pss:")
         todo.extend(int(c) for c in children)
-    return total
+    return rss, pss
+
+
+def _kib(text: str, field: str) -> int:
+    return next((int(line.split()[1]) * 1024 for line in text.splitlines() if line.startswith(field)), 0)
 
 
 def presidio_rate(path: Path, lines: int = 2000) -> float:
@@ -125,18 +137,18 @@ def main() -> None:
     mb = size / 1e6
     env = {**os.environ, "PII_AUDIT_KEY": "ab" * 32, "PYTHONPATH": str(ROOT)}
     print(f"corpus: {path} {mb:.0f} MB, {os.cpu_count()} cores (noisy if others are running)")
-    grep_s, grep_rss, _ = run_measured(["grep", "-P", "-o", GREP_PATTERN, str(path)],
+    grep_s, _, _, _ = run_measured(["grep", "-P", "-o", GREP_PATTERN, str(path)],
                                        env={**os.environ, "LC_ALL": "C"})
     print(f"{'grep -P -o (LC_ALL=C)':<28} {mb / grep_s:8.1f} MB/s {grep_s:7.2f} s  (speed limit)")
     presidio = presidio_rate(path) / 1e6
     print(f"{'Presidio AnalyzerEngine':<28} {presidio:8.2f} MB/s {mb / presidio:7.0f} s  (extrapolated "
           "from 2000 lines)")
     for jobs in args.jobs:
-        seconds, rss, code = run_measured([sys.executable, "-m", "pii_audit", "scan", "-q", "--jobs",
-                                           str(jobs), str(path)], env=env)
+        seconds, rss, pss, code = run_measured([sys.executable, "-m", "pii_audit", "scan", "-q", "--jobs",
+                                                str(jobs), str(path)], env=env)
         rate = mb / seconds
         print(f"{f'pii-audit scan --jobs {jobs}':<28} {rate:8.1f} MB/s {seconds:7.2f} s  "
-              f"peak RSS {rss / 2**20:5.0f} MiB  exit {code}  "
+              f"peak RSS {rss / 2**20:4.0f} MiB, PSS {pss / 2**20:4.0f} MiB  exit {code}  "
               f"{rate / presidio:6.0f}x Presidio  grep/scan {grep_s and seconds / grep_s:5.1f}x")
 
 
