@@ -27,7 +27,7 @@ from pii_audit.detector import Detector, build_recognizers
 from pii_audit.errors import SourceError
 from pii_audit.models import Occurrence
 from pii_audit.results import MAX_SAMPLES, Finding, TargetResult
-from pii_audit.sources import ScanOptions, TargetCoverage, is_database_url, read_target
+from pii_audit.sources import ScanOptions, TargetCoverage, is_database_url, read_target, shown
 from pii_audit.sources.files import TextUnit, file_kind, plan_file, read_unit
 from pii_audit.sources.walk import walk_target
 
@@ -56,13 +56,14 @@ class UnitResult:
 
 
 def display_name(target: str) -> str:
-    """Return a target as it may be shown: a database URL with its password hidden.
+    """Return a target as it may be shown: a database URL with its password hidden, a path with
+    any personal information in it masked.
 
-    >>> display_name("postgresql://audit:s3cret@db/crm")
-    'postgresql://audit:***@db/crm'
+    >>> display_name("postgresql://audit:s3cret@db/crm"), display_name("exports/13812345678.csv")
+    ('postgresql://audit:***@db/crm', 'exports/138****5678.csv')
     """
     if not is_database_url(target):
-        return target
+        return shown(target)
     try:
         return make_url(target).render_as_string(hide_password=True)
     except ArgumentError:

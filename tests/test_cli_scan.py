@@ -115,3 +115,23 @@ def test_help_documents_exit_codes():
     text = CliRunner().invoke(cli, ["scan", "--help"]).output
     for line in ("0  every target read", "1  personal information found", "2  usage", "3  some target"):
         assert line in text
+
+
+def test_personal_information_in_file_names_is_recorded_masked(tmp_path, env):
+    """A folder or log file named after a customer's ID or phone number puts neither into the JSONL,
+    the summary, the ledger or a problem line: the names are recorded masked."""
+    rng = random.Random(11)
+    id_number, mobile = resident_id(rng), f"139{rng.randrange(10**8):08d}"
+    folder = tmp_path / f"客户{id_number}"
+    folder.mkdir()
+    (folder / f"app-{mobile}.log").write_text(f"开户 卡号{card(rng)}\n", encoding="utf-8")
+    (folder / f"loop-{mobile}").symlink_to(folder)  # a problem line names this path
+    out, ledger = tmp_path / "found.jsonl", tmp_path / "ledger.db"
+    result = invoke(folder, "--jsonl", out, "--ledger", f"sqlite:///{ledger}")
+    assert result.exit_code in (1, 3), result.output
+    location = json.loads(out.read_text(encoding="utf-8").splitlines()[0])["location"]
+    assert location["path"].endswith(f"客户{id_number[:6]}********{id_number[-4:]}/app-{mobile[:3]}****{mobile[-4:]}.log")
+    written = out.read_bytes() + result.output.encode() + b"".join(
+        p.read_bytes() for p in tmp_path.glob("ledger.db*"))
+    for value in (id_number, mobile):
+        assert value.encode() not in written

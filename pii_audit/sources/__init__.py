@@ -23,6 +23,14 @@ SPREADSHEET_SUFFIXES = (".xlsx", ".xlsm", ".csv", ".tsv")
 SQLITE_MAGIC = b"SQLite format 3\x00"
 
 
+def shown(name: str) -> str:
+    """Return a path, container or place name as it may be recorded: personal information masked
+    (a log file named after an ID number must not put the number into the ledger)."""
+    from pii_audit.detector import mask_pi  # Presidio loads only when something is recorded
+
+    return mask_pi(name)
+
+
 @dataclass(frozen=True)
 class ScanOptions:
     """How to read targets; every default lives here."""
@@ -89,6 +97,7 @@ class TargetCoverage:
 
     def container(self, name: str, unit: str, sampled: bool = False) -> ContainerCoverage:
         """Return the coverage record of a container, creating it on first use."""
+        name = shown(name)
         record = self.containers.get(name)
         if record is None:
             record = self.containers[name] = ContainerCoverage(name, unit, sampled=sampled)
@@ -96,13 +105,13 @@ class TargetCoverage:
 
     def problem(self, where: str, reason: str, container: str | None = None) -> None:
         """Record a part that could not be read; its container, if any, is then incomplete."""
-        self.problems.append(Problem(where, reason, container))
+        self.problems.append(Problem(shown(where), reason, container and shown(container)))
         if container is not None:
             self.container(container, "rows").complete = False
 
     def notice(self, where: str, reason: str, container: str | None = None) -> None:
         """Record a part skipped on purpose or read with a caveat; the target stays complete."""
-        self.notices.append(Problem(where, reason, container))
+        self.notices.append(Problem(shown(where), reason, container and shown(container)))
 
     @property
     def complete(self) -> bool:
