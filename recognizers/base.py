@@ -72,24 +72,24 @@ def to_halfwidth(text: str) -> str:
     """
     if text.isascii():
         return text
-    return halfwidth_utf8(text)[0]
+    raw = text.encode("utf-8", "surrogatepass")
+    converted = halfwidth_utf8(raw)
+    return text if converted is raw else converted.decode("utf-8", "surrogatepass")
 
 
-def halfwidth_utf8(text: str) -> tuple[str, bytes]:
-    """Return ``to_halfwidth(text)`` and its UTF-8 bytes (lone surrogates passed through)."""
+def halfwidth_utf8(raw: bytes) -> bytes:
+    """Return UTF-8 bytes with full-width ASCII forms mapped to ASCII (``raw`` itself if none)."""
     # Chinese text is full of "，" and "：", so the conversion runs on most blocks. Done on UTF-8
     # bytes, where every full-width form starts with the byte EF: 2x faster than re.sub over the
     # str, and str.translate with a dict ran at 3 MB/s (measured).
-    raw = text.encode("utf-8", "surrogatepass")
     if b"\xef\xbc" not in raw and b"\xef\xbd" not in raw and b"\xe3\x80\x80" not in raw:
-        return text, raw
+        return raw
     pieces = raw.replace(b"\xe3\x80\x80", b" ").split(b"\xef")
     converted = [pieces[0]]
     for piece in pieces[1:]:
         ascii_form = _FULLWIDTH_TAILS.get(piece[:2])
         converted.append(ascii_form + piece[2:] if ascii_form else b"\xef" + piece)
-    raw = b"".join(converted)
-    return raw.decode("utf-8", "surrogatepass"), raw
+    return b"".join(converted)
 
 
 # The two bytes after EF of each full-width form (U+FF01..U+FF5E), and the ASCII byte it stands for.

@@ -84,6 +84,9 @@ def is_valid(code: str) -> bool:
     return code[17] == calc_check_char(code[:17])
 
 
+_FIRST = frozenset("123456789ANYany")  # the registration authority, either case
+
+
 class CnUsccRecognizer(ChineseRecognizer):
     """Unified Social Credit Codes (统一社会信用代码)."""
 
@@ -104,6 +107,10 @@ class CnUsccRecognizer(ChineseRecognizer):
     def validate_result(self, pattern_text: str) -> bool:
         """Return True for a code with a known authority, region and a right check character."""
         return is_valid(pattern_text)
+
+    def run_may_hold(self, run: str) -> bool:
+        """Check the authority and the region's digits first: most look-alike runs fail there."""
+        return run[:1] in _FIRST and run[1:2] != "0" and run[2:8].isdigit() and super().run_may_hold(run)
 
     def base_score(self, value: str, pattern: Pattern) -> float:
         """Ask for context when only the last check holds: an all-digit code is most likely a
