@@ -9,7 +9,11 @@ at hundreds of MB/s, and runs a recognizer only on the lines its needles hit.
 Why that loses nothing: without column context, a recognizer reports a value only when its
 pattern scores at least ``MIN_SCORE`` (then the value's shape holds one of its ``NEEDLES``) or a
 ``CONTEXT`` keyword stands near it (then the keyword is a needle too); see
-``ChineseRecognizer.screen_needles``. A column that names an entity runs that recognizer on
+``ChineseRecognizer.screen_needles``. A needle made of digits only ("a run of 15 digits") is
+answered more sharply for a recognizer that declares ``RUN_LENGTHS``: such a recognizer's values
+are whole runs of ASCII letters and digits, so the detector finds each run of digits once, extends
+it to its run and asks ``run_may_hold`` (length, then the recognizer's own validation), and an
+18-digit order number wakes nobody. A column that names an entity runs that recognizer on
 every value. On the lines it runs, the detector runs exactly what ``AnalyzerEngine`` runs:
 ``analyze``, ``enhance_using_context``, the score threshold and ``remove_duplicates``;
 ``tests/test_detector.py`` proves the two return the same occurrences.
@@ -69,7 +73,8 @@ class Detector:
                 self._checkers_by_length.setdefault(length, []).append(number)
         run_needles = {n for k in self._run_checkers for n in self.recognizers[k].screen_needles()
                        if not n.strip(b"0")}
-        self._needles = [tuple(n for n in r.screen_needles() if not (k in self._run_checkers and n in run_needles))
+        self._needles = [tuple(n for n in r.screen_needles()
+                               if not (k in self._run_checkers and n in run_needles))
                          for k, r in enumerate(self.recognizers)]
         self._screens = [(k, r.screen_regexes()) for k, r in enumerate(self.recognizers) if r.screen_regexes()]
         # One Aho-Corasick pass finds every needle of every recognizer: 270 MB/s where a
