@@ -29,12 +29,16 @@ def report(output_format, out_path, scan_id, status, owner, lang, ledger_url):
         pii-audit report --format html --out 审计报告.html
         pii-audit report --format xlsx --out ledger.xlsx --owner 张伟 --lang en
     """
-    from pii_audit.reporting.excel import write_workbook
     from pii_audit.reporting.html import write_html
+    from pii_audit.reporting.streamed import write_ledger_workbook
     from pii_audit.reporting.viewmodel import build_report, select_items
 
     with open_ledger(ledger_url) as ledger:
-        items = select_items(ledger.items(history=True), scan_id=scan_id, status=status, owner=owner)
-        view = build_report(items, ledger.scans(details=True), lang=lang, scan_id=scan_id)
-    writer = write_html if output_format == "html" else write_workbook
-    click.echo(f"wrote {writer(view, out_path)} ({len(items)} items)")
+        if output_format == "xlsx":  # streamed from the ledger: bounded memory at any size
+            path, figures = write_ledger_workbook(ledger, out_path, lang=lang, scan_id=scan_id,
+                                                  status=status, owner=owner)
+        else:
+            items = select_items(ledger.items(history=True), scan_id=scan_id, status=status, owner=owner)
+            view = build_report(items, ledger.scans(details=True), lang=lang, scan_id=scan_id)
+            path, figures = write_html(view, out_path), view.figures
+    click.echo(f"wrote {path} ({figures.items} items)")

@@ -87,6 +87,12 @@ class Ledger:
             raise LedgerError(f"ledger read failed ({display_url(str(self.engine.url))}): "
                               f"{one_line(error)}") from None
 
+    @contextmanager
+    def reading(self) -> Iterator[Connection]:
+        """Yield a connection in one read-only transaction, for readers that stream (``stream.py``)."""
+        with self._read() as conn:
+            yield conn
+
     def _check_key(self, check: str) -> None:
         for attempt in range(ATTEMPTS):
             try:

@@ -1,7 +1,8 @@
 """Write the report's view model as a workbook: overview, the ledger owners work in, scans, samples.
 
-Written in openpyxl's write-only (streaming) mode so a ledger of 100,000 items fits in bounded
-memory. Scanned text is cleaned (item 12) and always stored as text, never as a formula (item 11).
+Written in openpyxl's write-only (streaming) mode, in one pass over the report's rows, so a
+report streamed from the ledger (``streamed.py``) is written within bounded memory whatever its
+size. Scanned text is cleaned (item 12) and always stored as text, never as a formula (item 11).
 """
 
 from __future__ import annotations
@@ -20,7 +21,8 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from pii_audit.reporting import labels, ledger_sheet
 from pii_audit.reporting.files import open_private
 from pii_audit.reporting.ledger_sheet import DATE_FORMAT, DATETIME_FORMAT, clean_text, is_formula_like
-from pii_audit.reporting.viewmodel import Report
+from pii_audit.reporting.figures import Figures
+from pii_audit.reporting.viewmodel import ItemRow, Report
 from pii_audit.views import STATUSES
 
 BOLD = Font(bold=True)
@@ -97,9 +99,8 @@ def _row(cells: Cells, values, bold: bool = False) -> list:
     return [cells(v, bold=bold, number_format=_date_format(v)) for v in values]
 
 
-def _overview(wb: Workbook, report: Report) -> None:
+def _overview(ws, report: Report, figures: Figures) -> None:
     t = report.text
-    ws = wb.create_sheet(labels.SHEETS[report.lang]["overview"])
     cells = Cells(ws)
     ws.column_dimensions["A"].width = 30
     ws.column_dimensions["B"].width = 16
@@ -107,12 +108,12 @@ def _overview(wb: Workbook, report: Report) -> None:
     ws.append(_row(cells, [t["generated"], report.generated_at.replace(second=0, microsecond=0)]))
     if report.scan is not None:
         ws.append(_row(cells, [t["report_of_scan"], f"#{report.scan.id}"]))
-    ws.append(_row(cells, [t["n_items"], len(report.items)]))
-    ws.append(_row(cells, [t["overdue"], len(report.overdue)]))
+    ws.append(_row(cells, [t["n_items"], figures.items]))
+    ws.append(_row(cells, [t["overdue"], figures.overdue]))
     for key in ("new", "reopened", "verified"):
-        ws.append(_row(cells, [f"{t['changes']}: {t[key]}", len(getattr(report.changes, key))]))
-    for title, bars in ((t["by_status"], report.by_status), (t["by_risk"], report.by_risk),
-                        (t["by_entity"], report.by_entity), (t["by_owner"], report.by_owner)):
+        ws.append(_row(cells, [f"{t['changes']}: {t[key]}", getattr(figures, key)]))
+    for title, bars in ((t["by_status"], figures.by_status), (t["by_risk"], figures.by_risk),
+                        (t["by_entity"], figures.by_entity), (t["by_owner"], figures.by_owner)):
         ws.append([])
         ws.append(_row(cells, [title, t["value"]], bold=True))
         for bar in bars:
@@ -124,14 +125,20 @@ def _overview(wb: Workbook, report: Report) -> None:
                             scan.occurrences]))
 
 
-def _ledger_setup(ws, lang: str, rows: int) -> None:
+def _ledger_top(ws, lang: str) -> None:
+    """Set what openpyxl writes before the ledger sheet's rows: panes and columns."""
     ws.freeze_panes = "B2"
-    last = get_column_letter(len(ledger_sheet.COLUMNS))
-    ws.auto_filter.ref = f"A1:{last}{rows + 1}"
     for index, key in enumerate(ledger_sheet.COLUMNS, start=1):
         dimension = ws.column_dimensions[get_column_letter(index)]
         dimension.width = ledger_sheet.WIDTHS[key]
         dimension.hidden = key == "updated_at"
+    ws.append(_row(Cells(ws), ledger_sheet.header(lang), bold=True))
+
+
+def _ledger_tail(ws, lang: str, rows: int) -> None:
+    """Set what openpyxl writes after the rows (at save): filter, protection, the drop-down."""
+    last = get_column_letter(len(ledger_sheet.COLUMNS))
+    ws.auto_filter.ref = f"A1:{last}{rows + 1}"
     # Owners may filter, sort and resize; they may change only the unlocked cells.
     ws.protection.sheet = True
     ws.protection.autoFilter = False
@@ -151,19 +158,22 @@ def _ledger_cell(cells: Cells, key: str, value):
                  wrap=key in ledger_sheet.WRAPPED)
 
 
-def _ledger(wb: Workbook, report: Report) -> None:
-    ws = wb.create_sheet(labels.SHEETS[report.lang]["ledger"])
-    cells = Cells(ws)
-    _ledger_setup(ws, report.lang, len(report.items))
-    ws.append(_row(cells, ledger_sheet.header(report.lang), bold=True))
-    for row in report.items:
+def _ledger_and_samples(ledger_ws, samples_ws, report: Report) -> None:
+    """Write the ledger and samples sheets in one pass over the report's rows."""
+    _ledger_top(ledger_ws, report.lang)
+    _samples_top(samples_ws, report.text)
+    ledger_cells, sample_cells = Cells(ledger_ws), Cells(samples_ws)
+    count = 0
+    for row in report.rows():
         values = ledger_sheet.ledger_values(row.item, report.lang)
-        ws.append([_ledger_cell(cells, key, values[key]) for key in ledger_sheet.COLUMNS])
+        ledger_ws.append([_ledger_cell(ledger_cells, key, values[key]) for key in ledger_sheet.COLUMNS])
+        _sample_rows(samples_ws, sample_cells, row)
+        count += 1
+    _ledger_tail(ledger_ws, report.lang, count)
 
 
-def _scans(wb: Workbook, report: Report) -> None:
+def _scans(ws, report: Report) -> None:
     t = report.text
-    ws = wb.create_sheet(labels.SHEETS[report.lang]["scans"])
     cells = Cells(ws)
     for letter, width in zip("ABCDEFGHIJK", (8, 17, 17, 12, 40, 10, 12, 10, 10, 10, 12)):
         ws.column_dimensions[letter].width = width
@@ -188,19 +198,18 @@ def _scans(wb: Workbook, report: Report) -> None:
             ws.append(_row(cells, [s.id, p.target, p.where, p.reason]))
 
 
-def _samples(wb: Workbook, report: Report) -> None:
-    t = report.text
-    ws = wb.create_sheet(labels.SHEETS[report.lang]["samples"])
-    cells = Cells(ws)
+def _samples_top(ws, t: dict) -> None:
     for letter, width in zip("ABCDEF", (11, 14, 28, 32, 24, 60)):
         ws.column_dimensions[letter].width = width
     ws.freeze_panes = "A2"
-    ws.append(_row(cells, ["ID", t["by_entity"], t["targets"], t["location"], t["samples"], t["location"]],
-                   bold=True))
-    for row in report.items:
-        for sample in row.samples:
-            ws.append(_row(cells, [row.item.id, row.entity_label, row.item.target, row.item.container,
-                                sample.masked, sample.location]))
+    ws.append(_row(Cells(ws), ["ID", t["by_entity"], t["targets"], t["location"], t["samples"],
+                               t["location"]], bold=True))
+
+
+def _sample_rows(ws, cells: Cells, row: ItemRow) -> None:
+    for sample in row.samples:
+        ws.append(_row(cells, [row.item.id, row.entity_label, row.item.target, row.item.container,
+                               sample.masked, sample.location]))
 
 
 def _naive(moment: datetime.datetime | None) -> datetime.datetime | None:
@@ -210,12 +219,17 @@ def _naive(moment: datetime.datetime | None) -> datetime.datetime | None:
 
 
 def write_workbook(report: Report, path: str | os.PathLike) -> Path:
-    """Write the workbook of ``report`` to ``path`` (mode 0600), streaming, and return the path."""
+    """Write the workbook of ``report`` (a ``Report`` or a ``streamed.StreamedReport``) to ``path``
+    (mode 0600), streaming, and return the path."""
     wb = Workbook(write_only=True)
-    _overview(wb, report)
-    _ledger(wb, report)
-    _scans(wb, report)
-    _samples(wb, report)
+    sheets = [wb.create_sheet(labels.SHEETS[report.lang][name])
+              for name in ("overview", "ledger", "scans", "samples")]
+    overview, ledger, scans, samples = sheets
+    _ledger_and_samples(ledger, samples, report)
+    _scans(scans, report)
+    # The overview comes first in the workbook but is written last: a streamed report knows its
+    # figures once its rows are written (each write-only sheet streams to its own file).
+    _overview(overview, report, report.figures)
     with open_private(path) as handle:
         wb.save(handle)
     return Path(path)

@@ -16,7 +16,8 @@ import jinja2
 from pii_audit import __version__
 from pii_audit.reporting.files import write_private
 from pii_audit.reporting.labels import LEDGER_COLUMNS
-from pii_audit.reporting.viewmodel import RISK_ORDER, Report
+from pii_audit.reporting.figures import RISK_ORDER
+from pii_audit.reporting.viewmodel import Report
 from pii_audit.views import STATUSES
 
 # A lone surrogate (a badly decoded name) cannot be written as UTF-8: show U+FFFD instead.

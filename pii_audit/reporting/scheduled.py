@@ -19,9 +19,9 @@ FILE_NAMES = {"html": "pii-audit-report.html", "xlsx": "pii-audit-report.xlsx",
 def write_reports(ledger, formats: Sequence[str], output_dir: str | os.PathLike,
                   lang: str = "zh") -> list[Path]:
     """Write the ledger's report in each format into ``output_dir`` (mode 0600); return the files."""
-    from pii_audit.reporting.excel import write_workbook
     from pii_audit.reporting.export import write_jsonl
     from pii_audit.reporting.html import write_html
+    from pii_audit.reporting.streamed import write_ledger_workbook
     from pii_audit.reporting.viewmodel import build_report
 
     out = Path(output_dir)
@@ -29,9 +29,11 @@ def write_reports(ledger, formats: Sequence[str], output_dir: str | os.PathLike,
         out.mkdir(mode=0o700, parents=True, exist_ok=True)
     except OSError as error:
         raise ConfigError(f"cannot create {out}: {error.strerror}") from None
-    items = list(ledger.items(history=True))  # the report shows each item's history
-    report = build_report(items, list(ledger.scans(details=True)), lang=lang) if {"html", "xlsx"} & set(formats) else None
-    writers = {"html": lambda p: write_html(report, p), "xlsx": lambda p: write_workbook(report, p),
+    # The workbook streams from the ledger; only HTML and JSON lines need the items in memory.
+    items = list(ledger.items(history=True)) if {"html", "jsonl"} & set(formats) else []
+    report = build_report(items, list(ledger.scans(details=True)), lang=lang) if "html" in formats else None
+    writers = {"html": lambda p: write_html(report, p),
+               "xlsx": lambda p: write_ledger_workbook(ledger, p, lang=lang)[0],
                "jsonl": lambda p: write_jsonl(sorted(items, key=lambda i: i.id), p)}
     return [_replace(out / FILE_NAMES[fmt], writers[fmt]) for fmt in formats]
 

@@ -8,14 +8,17 @@ from __future__ import annotations
 
 import datetime
 import json
-from collections import Counter
 from dataclasses import dataclass
+from typing import Iterable, Iterator
 
 from pii_audit.errors import ConfigError
+from pii_audit.ledger.ids import parse_id
 from pii_audit.reporting import charts, labels
+from pii_audit.reporting.figures import Figures, Tally, risk_rank
 from pii_audit.views import STATUSES, CoverageView, HistoryEntry, ItemView, ScanView
 
-RISK_ORDER = {"C3": 0, "C2": 1, "C1": 2}
+STATUS_ORDER = {status: rank for rank, status in enumerate(STATUSES)}
+OTHER_STATUS = 99
 TREND_SCANS = 12  # scans shown in the trend charts
 
 
@@ -72,10 +75,7 @@ class Report:
     scan: ScanView | None  # the scan the report is about (the latest, or --scan)
     previous: ScanView | None
     items: tuple[ItemRow, ...]
-    by_status: tuple[charts.Bar, ...]
-    by_risk: tuple[charts.Bar, ...]
-    by_entity: tuple[charts.Bar, ...]
-    by_owner: tuple[charts.Bar, ...]
+    figures: Figures
     overdue: tuple[ItemRow, ...]
     changes: Changes
     trend: tuple[charts.LineChart, ...]
@@ -85,6 +85,30 @@ class Report:
     def status_label(self, status: str) -> str:
         """Return a status in the report's language."""
         return labels.status_label(status, self.lang)
+
+    def rows(self) -> Iterator[ItemRow]:
+        """Return the rows in report order (as a streamed report does)."""
+        return iter(self.items)
+
+    @property
+    def by_status(self) -> tuple[charts.Bar, ...]:
+        """Items by status."""
+        return self.figures.by_status
+
+    @property
+    def by_risk(self) -> tuple[charts.Bar, ...]:
+        """Items by risk category."""
+        return self.figures.by_risk
+
+    @property
+    def by_entity(self) -> tuple[charts.Bar, ...]:
+        """Items by entity."""
+        return self.figures.by_entity
+
+    @property
+    def by_owner(self) -> tuple[charts.Bar, ...]:
+        """Items by owner."""
+        return self.figures.by_owner
 
 
 def format_location(location: dict) -> str:
@@ -120,11 +144,19 @@ def risk_label(item: ItemView, lang: str) -> str:
     return " · ".join(parts)
 
 
-def select_items(items: list[ItemView], scan_id: int | None = None, status: str | None = None,
-                 owner: str | None = None) -> list[ItemView]:
-    """Return the items a report shows: touched by scan ``scan_id``, in ``status``, of ``owner``."""
+def check_status(status: str | None) -> None:
+    """Refuse a status filter that names no status."""
     if status is not None and status not in STATUSES:
         raise ConfigError(f"unknown status {status!r}; choose one of {', '.join(STATUSES)}")
+
+
+def select_items(items: list[ItemView], scan_id: int | None = None, status: str | None = None,
+                 owner: str | None = None) -> list[ItemView]:
+    """Return the items a report shows: touched by scan ``scan_id``, in ``status``, of ``owner``.
+
+    ``streamed.report_filter`` is the same selection in SQL.
+    """
+    check_status(status)
     chosen = []
     for item in items:
         if status is not None and item.status != status:
@@ -145,57 +177,53 @@ def _history_row(entry: HistoryEntry, lang: str) -> HistoryRow:
     return HistoryRow(entry.at, entry.by, entry.action, change, entry.note or "")
 
 
-def _item_row(item: ItemView, lang: str, today: datetime.date,
-              coverage: dict[tuple[str, str], CoverageView]) -> ItemRow:
-    days = (today - item.due_date).days if item.overdue(today) else 0
+def days_overdue(item: ItemView, today: datetime.date) -> int:
+    """Return how many days an item still to be fixed is past its due date (0 when it is not)."""
+    return (today - item.due_date).days if item.overdue(today) else 0
+
+
+def item_row(item: ItemView, lang: str, today: datetime.date,
+             coverage: dict[tuple[str, str], CoverageView]) -> ItemRow:
+    """Return the row of ``item`` as the reports print it."""
     return ItemRow(
         item=item,
         status_label=labels.status_label(item.status, lang),
         entity_label=labels.entity_label(item.entity_type, lang),
         risk_label=risk_label(item, lang),
-        days_overdue=days,
+        days_overdue=days_overdue(item, today),
         samples=tuple(SampleRow(s.masked, format_location(s.location)) for s in item.samples),
         history=tuple(_history_row(h, lang) for h in sorted(item.history, key=lambda h: h.at)),
         coverage=coverage.get((item.target, item.container)),
     )
 
 
-def _sort_key(row: ItemRow):
+def sort_key(row: ItemRow) -> tuple:
+    """Return a row's place in the report: risk, status, longest overdue first, then item number.
+
+    ``streamed.report_order`` is the same order in SQL.
+    """
     item = row.item
-    return (RISK_ORDER.get(item.risk_category, 9), STATUSES.index(item.status)
-            if item.status in STATUSES else 99, -row.days_overdue, item.id)
+    return (risk_rank(item.risk_category), STATUS_ORDER.get(item.status, OTHER_STATUS),
+            -row.days_overdue, parse_id(item.id))
 
 
-def _changes(items: list[ItemView], scan: ScanView | None) -> Changes:
-    if scan is None:
-        return Changes()
-    new, reopened, verified = set(), set(), set()
-    for item in items:
-        for entry in item.history:
-            if entry.scan_id != scan.id:
-                continue
-            if entry.action == "created":
-                new.add(item.id)
-            if entry.to_status == "reopened":
-                reopened.add(item.id)
-            if entry.to_status == "verified":
-                verified.add(item.id)
-    return Changes(tuple(sorted(new)), tuple(sorted(reopened)), tuple(sorted(verified)))
+def changes_of(history: Iterable[HistoryEntry], scan_id: int) -> set[str]:
+    """Return what scan ``scan_id`` made of an item, by its history: new, reopened, verified."""
+    kinds = set()
+    for entry in history:
+        if entry.scan_id != scan_id:
+            continue
+        if entry.action == "created":
+            kinds.add("new")
+        if entry.to_status in ("reopened", "verified"):
+            kinds.add(entry.to_status)
+    return kinds
 
 
-def _counts(rows: list[ItemRow], lang: str) -> dict[str, tuple[charts.Bar, ...]]:
-    words = labels.TEXT[lang]
-    status = Counter(r.item.status for r in rows)
-    risk = Counter(r.item.risk_category for r in rows)
-    entity = Counter((r.item.entity_type, r.entity_label) for r in rows)
-    owner = Counter(r.item.owner or "" for r in rows)
-    return {
-        "by_status": charts.bars([(s, labels.status_label(s, lang), status[s])
-                                  for s in STATUSES if status[s]]),
-        "by_risk": charts.bars([(k, k, risk[k]) for k in sorted(risk, key=lambda k: RISK_ORDER.get(k, 9))]),
-        "by_entity": charts.bars([(k, label, n) for (k, label), n in entity.most_common()]),
-        "by_owner": charts.bars([(k, k or words["unassigned"], n) for k, n in owner.most_common()]),
-    }
+def _changes(made: dict[str, set[str]]) -> Changes:
+    """Return the IDs of each kind of change, from ``changes_of`` by item ID."""
+    return Changes(*(tuple(sorted(i for i, kinds in made.items() if kind in kinds))
+                     for kind in ("new", "reopened", "verified")))
 
 
 def _choices(rows: list[ItemRow], lang: str) -> dict:
@@ -206,8 +234,7 @@ def _choices(rows: list[ItemRow], lang: str) -> dict:
                         if any(r.item.status == s for r in rows)),
         "owner": tuple((o, o or labels.TEXT[lang]["unassigned"]) for o in pairs(r.item.owner or "" for r in rows)),
         "entity": pairs((r.item.entity_type, r.entity_label) for r in rows),
-        "risk": tuple((k, k) for k in sorted({r.item.risk_category for r in rows},
-                                             key=lambda k: RISK_ORDER.get(k, 9))),
+        "risk": tuple((k, k) for k in sorted({r.item.risk_category for r in rows}, key=risk_rank)),
         "target": tuple((t, t) for t in pairs(r.item.target for r in rows)),
     }
 
@@ -227,24 +254,35 @@ def _coverage_index(scans: list[ScanView]) -> dict[tuple[str, str], CoverageView
     return index
 
 
+def scans_as_of(scans: Iterable[ScanView], scan_id: int | None) -> list[ScanView]:
+    """Return the scans up to ``scan_id`` (default: every scan), oldest first."""
+    ordered = sorted(scans, key=lambda s: s.id)
+    if scan_id is None:
+        return ordered
+    if not any(s.id == scan_id for s in ordered):
+        raise ConfigError(f"no scan with ID {scan_id} in the ledger")
+    return [s for s in ordered if s.id <= scan_id]
+
+
 def build_report(items: list[ItemView], scans: list[ScanView], *, lang: str = "zh",
                  scan_id: int | None = None, now: datetime.datetime | None = None) -> Report:
     """Build the view model of a report on ``items`` as of scan ``scan_id`` (default: the latest)."""
     labels.check_lang(lang)
     now = now or datetime.datetime.now()
-    ordered = sorted(scans, key=lambda s: s.id)
-    if scan_id is not None:
-        if not any(s.id == scan_id for s in ordered):
-            raise ConfigError(f"no scan with ID {scan_id} in the ledger")
-        ordered = [s for s in ordered if s.id <= scan_id]
+    ordered = scans_as_of(scans, scan_id)
     scan = ordered[-1] if ordered else None
     previous = ordered[-2] if len(ordered) > 1 else None
     coverage = _coverage_index(ordered)
-    rows = sorted((_item_row(i, lang, now.date(), coverage) for i in items), key=_sort_key)
+    rows = sorted((item_row(i, lang, now.date(), coverage) for i in items), key=sort_key)
+    made = {i.id: changes_of(i.history, scan.id) for i in items} if scan is not None else {}
+    tally = Tally(lang)
+    for row in rows:
+        tally.add(row)
+        tally.add_changes(made.get(row.item.id, ()))
     return Report(
         lang=lang, text=labels.TEXT[lang], generated_at=now, today=now.date(), scan=scan,
-        previous=previous, items=tuple(rows), **_counts(rows, lang),
+        previous=previous, items=tuple(rows), figures=tally.figures(),
         overdue=tuple(sorted((r for r in rows if r.days_overdue), key=lambda r: -r.days_overdue)),
-        changes=_changes(items, scan), trend=_trend(ordered, lang),
+        changes=_changes(made), trend=_trend(ordered, lang),
         scans=tuple(reversed(ordered)), choices=_choices(rows, lang),
     )
