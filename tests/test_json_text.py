@@ -10,7 +10,9 @@ from decimal import Decimal
 from hypothesis import given
 from hypothesis import strategies as st
 
-from pii_audit.commands.json_text import dumps, iso
+from pii_audit.commands.json_text import dumps, item_rows, iso
+from pii_audit.ledger.queries import ITEM_COLUMNS, to_item_view
+from pii_audit.ledger.rows import to_json
 from pii_audit.views import (CoverageView, HistoryEntry, ItemView, ProblemView, Sample,
                              ScanView)
 
@@ -55,6 +57,23 @@ def test_views_as_before():
     assert dumps(scan()) == reference(scan())
     assert dumps(list(views[0].history)) == reference(views[0].history)
     assert dumps([]) == reference([]) == "[]"
+
+
+def as_row(view: ItemView) -> tuple:
+    """Return the item row (queries.ITEM_COLUMNS) a view was built from, samples as stored."""
+    values = {**{f.name: getattr(view, f.name) for f in dataclasses.fields(view)},
+              "id": int(view.id[3:]),
+              "samples": to_json([{"masked": s.masked, "location": s.location} for s in view.samples])}
+    return tuple(values[name] for name in ITEM_COLUMNS)
+
+
+def test_item_rows_as_their_views():
+    views = [item(1, history=()), item(2, samples=(), history=(), note=None, department=None,
+                                       sensitive=False, minor=True, due_date=None, updated_at=None,
+                                       accepted_until=datetime.date(2026, 1, 1), approver="李总")]
+    rows = [as_row(v) for v in views]
+    assert item_rows(rows) == reference([to_item_view(row) for row in rows])  # as list_items built them
+    assert item_rows([]) == reference([]) == "[]"
 
 
 def test_values_json_handles_itself():

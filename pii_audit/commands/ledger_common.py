@@ -54,9 +54,12 @@ def echo_table(headers: list[str], rows: list) -> None:
 
 def table_text(headers: list[str], rows: list) -> str:
     """Return rows as aligned columns under their headers, in one string (None as "-")."""
-    cells = [[str(h) for h in headers]] + [["-" if c is None else str(c) for c in row] for row in rows]
-    widths = [max(map(len, column)) for column in zip(*cells)]
-    # One format per line and one write in all: printing 17,000 rows cell by cell (ljust, join)
-    # took twice as long, and line by line seconds (bench/ledger.py).
-    line = "  ".join(f"{{:<{width}}}" for width in widths)
-    return "\n".join([line.format(*row).rstrip() for row in cells])
+    if not rows:
+        return "  ".join(str(h) for h in headers).rstrip()
+    # Column by column, one %-format per line and one write in all: 17,000 rows (bench/ledger.py)
+    # in 60% of the time that converting and padding cell by cell (ljust) took.
+    columns = [[str(header), *map(str, column)] if None not in column else
+               [str(header), *["-" if c is None else str(c) for c in column]]
+               for header, column in zip(headers, zip(*rows))]
+    line = "  ".join(f"%-{max(map(len, column))}s" for column in columns)
+    return "\n".join([(line % cells).rstrip() for cells in zip(*columns)])
