@@ -170,15 +170,18 @@ def check_column_types(engine) -> None:
     """On MySQL/MariaDB every time column is DATETIME(6) and every text column LONGTEXT."""
     if engine.dialect.name not in ("mysql", "mariadb"):
         return
-    from sqlalchemy import DateTime, Text, inspect
+    from sqlalchemy import inspect
     from sqlalchemy.dialects import mysql
+
+    from pii_audit.ledger.schema import LongText, Timestamp
 
     inspector = inspect(engine)
     for table in metadata.sorted_tables:
         found = {c["name"]: c["type"] for c in inspector.get_columns(table.name)}
         for column in table.columns:
-            kind = column.type.dialect_impl(engine.dialect)
-            if isinstance(kind, DateTime):
-                assert isinstance(found[column.name], mysql.DATETIME) and found[column.name].fsp == 6, column
-            elif isinstance(kind, Text):
-                assert isinstance(found[column.name], mysql.LONGTEXT), column
+            kind = found[column.name]
+            if isinstance(column.type, Timestamp):
+                assert isinstance(kind, mysql.DATETIME) and kind.fsp == 6, column
+            elif isinstance(column.type, LongText):
+                assert isinstance(kind, mysql.LONGTEXT), column
+            assert not isinstance(kind, mysql.TEXT) or isinstance(kind, mysql.LONGTEXT), column
