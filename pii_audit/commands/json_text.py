@@ -58,9 +58,11 @@ def _encode(value, level: int) -> str:
     if isinstance(value, dict):
         if not value:
             return "{}"
-        keys = [encode_basestring(k) if type(k) is str else _key(k) for k in value]
-        values = _encode_all(value.values(), level + 1)
-        return "{" + ",".join([inner + k + ": " + v for k, v in zip(keys, values)]) + close + "}"
+        scalars = _SCALARS
+        return "{" + ",".join([
+            inner + (encode_basestring(k) if type(k) is str else _key(k)) + ": "
+            + (scalars[type(v)](v) if type(v) in scalars else _encode(v, level + 1))
+            for k, v in value.items()]) + close + "}"
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         names, template = _template(type(value), level)
         return template % tuple(_encode_all([getattr(value, name) for name in names], level + 1))
