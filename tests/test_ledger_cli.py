@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 
 import pytest
@@ -98,3 +99,20 @@ def test_every_command_has_help_with_an_example():
     for group in ("ledger", "scans"):
         for name, command in cli.commands[group].commands.items():
             assert "Example:" in command.help, f"{group} {name}"
+
+
+def test_list_prints_what_the_item_views_hold(ledger_url, capsys):
+    """The lean table rows and the fast JSON writer print what the views held before them."""
+    with Ledger.open(ledger_url, KEY) as book:
+        views = book.items()
+    code, out, _ = run(capsys, "ledger", "list", "--format", "json", "--ledger", ledger_url)
+    assert code == 0 and out == json.dumps([dataclasses.asdict(v) for v in views], ensure_ascii=False,
+                                           indent=2, default=lambda v: v.isoformat()) + "\n"
+    cells = [["ID", "STATUS", "RISK", "ENTITY", "TARGET", "CONTAINER", "OWNER", "DUE", "OCCURRENCES",
+              "DISTINCT"]] + [[str(c) for c in (v.id, v.status, v.risk_category, v.entity_type, v.target,
+                                                 v.container, v.owner or "(unassigned)", v.due_date,
+                                                 v.occurrences, v.distinct_values)] for v in views]
+    widths = [max(len(row[i]) for row in cells) for i in range(10)]
+    table = "\n".join("  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip() for row in cells)
+    code, out, _ = run(capsys, "ledger", "list", "--ledger", ledger_url)
+    assert code == 0 and out == table + "\n" and "(unassigned)" in out and "甲" in out

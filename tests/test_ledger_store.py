@@ -245,3 +245,20 @@ def test_record_verify_reopen_on_every_database(backend):
         assert book.last_run(targets[1]).id == 1 and book.last_run(targets[0]).id == 3
         with Ledger.open(url, KEY) as reopened:  # the ledger reopens with what was recorded
             assert [i.id for i in reopened.items()] == [i.id for i in first]
+
+
+@pytest.mark.parametrize("backend", backend_params())
+def test_item_columns_list_what_items_list(backend):
+    """The lean listing (`ledger list`'s table) finds the items, fields and order of the views."""
+    with ledger_url(backend) as url, Ledger.open(url, KEY) as book:
+        run_scan(book, [scan_lines(t, {"a.log": [id_line(1)], "b.log": [id_line(2)]})
+                        for t in ("t1", "t2")])
+        book.update(["PI-000002", "PI-000003"], "in_progress", "工单 1", "甲")
+        book.assign("PI-000003", "乙", due=datetime.date(2020, 1, 1), by="甲")
+        columns = ("id", "status", "owner", "due_date", "occurrences")
+        for filters in ({}, {"overdue": True}, {"status": "in_progress"}, {"owner": "-"},
+                        {"target": "t2", "entity": "CN_RESIDENT_ID"}):
+            views = book.items(**filters)
+            assert book.item_columns(columns, **filters) == [
+                (int(v.id[3:]), v.status, v.owner, v.due_date, v.occurrences) for v in views]
+            assert views, filters

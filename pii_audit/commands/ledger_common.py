@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import dataclasses
 import getpass
-import json
 import os
 
 import click
 
+from pii_audit.commands import json_text
 from pii_audit.keys import load_key
 
 FORMAT = click.option("--format", "output_format", type=click.Choice(["table", "json"]),
@@ -44,18 +44,22 @@ def who(by: str | None) -> str:
 
 def echo_json(value) -> None:
     """Print views (dataclasses) as indented JSON; dates and times in ISO 8601."""
-    data = dataclasses.asdict(value) if dataclasses.is_dataclass(value) else \
-        [dataclasses.asdict(v) for v in value]
-    click.echo(json.dumps(data, ensure_ascii=False, indent=2, default=_iso))
+    click.echo(json_text.dumps(value if dataclasses.is_dataclass(value) else list(value)))
 
 
-def _iso(value) -> str:
-    return value.isoformat() if hasattr(value, "isoformat") else str(value)
+def echo_table(headers: list[str], rows: list) -> None:
+    """Print rows as aligned columns under their headers (None as "-")."""
+    click.echo(table_text(headers, rows))
 
 
-def echo_table(headers: list[str], rows: list[list]) -> None:
-    """Print rows as aligned columns under their headers."""
-    cells = [[str(h) for h in headers]] + [["-" if c is None else str(c) for c in r] for r in rows]
-    widths = [max(len(row[i]) for row in cells) for i in range(len(headers))]
-    # One write, not one per row: a 40,000-row listing printed line by line took seconds.
-    click.echo("\n".join("  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip() for row in cells))
+def table_text(headers: list[str], rows: list) -> str:
+    """Return rows as aligned columns under their headers, in one string (None as "-")."""
+    if not rows:
+        return "  ".join(str(h) for h in headers).rstrip()
+    # Column by column, one %-format per line and one write in all: 17,000 rows (bench/ledger.py)
+    # in 60% of the time that converting and padding cell by cell (ljust) took.
+    columns = [[str(header), *map(str, column)] if None not in column else
+               [str(header), *["-" if c is None else str(c) for c in column]]
+               for header, column in zip(headers, zip(*rows))]
+    line = "  ".join(f"%-{max(map(len, column))}s" for column in columns)
+    return "\n".join([(line % cells).rstrip() for cells in zip(*columns)])

@@ -24,7 +24,7 @@ from pii_audit.errors import LedgerError
 
 # The newest revision in migrations/versions (a test checks it): a ledger already there opens
 # without importing Alembic, which costs as much as the rest of `ledger list`.
-HEAD = "0003"
+HEAD = "0004"
 DEFAULT_FILE = "pii-audit-ledger.db"
 BUSY_TIMEOUT_MS = 30_000
 MIGRATE_LOCK = 0x7069692D61756474  # PostgreSQL advisory lock key held while migrating

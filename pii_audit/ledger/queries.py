@@ -46,6 +46,21 @@ def list_items(conn: Connection, clauses: list, samples: bool = True,
     return [to_item_view(row, samples=samples, history=changes.get(row[0], ())) for row in rows]
 
 
+def list_columns(conn: Connection, clauses: list, columns: tuple[str, ...]) -> list[tuple]:
+    """Return only ``columns`` of the items matching every clause, by ID, as plain rows.
+
+    For listings that show a few fields: building full views of 17,000 items took three times
+    as long as the query (bench/ledger.py).
+    """
+    c = schema.items.c
+    query = select(*(c[name] for name in columns)).order_by(c.id)
+    if clauses:
+        # The IDs first (from an index alone), then the rows in ID order: SQLite read 17,000
+        # rows scattered over the file 20-35% faster so than in index order and then sorted.
+        query = query.where(c.id.in_(select(c.id).where(*clauses)))
+    return conn.execute(query).all()
+
+
 def _histories(conn: Connection, clauses: list) -> dict[int, tuple[HistoryEntry, ...]]:
     """Return the histories of the items matching every clause, in one query."""
     h = schema.history

@@ -206,11 +206,23 @@ class Ledger:
               today: datetime.date | None = None, samples: bool = True,
               history: bool = False) -> list[ItemView]:
         """Return the items matching the filters, by ID (``owner="-"``: unassigned ones)."""
+        clauses = self._item_clauses(status, owner, target, entity, overdue, today)
+        with self._read() as conn:
+            return queries.list_items(conn, clauses, samples=samples, history=history)
+
+    def item_columns(self, columns: tuple[str, ...], status=None, owner=None, target=None,
+                     entity=None, overdue=False, today: datetime.date | None = None) -> list[tuple]:
+        """Return only ``columns`` (of schema.items) of the items matching the filters, by ID."""
+        clauses = self._item_clauses(status, owner, target, entity, overdue, today)
+        with self._read() as conn:
+            return queries.list_columns(conn, clauses, columns)
+
+    def _item_clauses(self, status, owner, target, entity, overdue, today) -> list:
+        """Expire accepted risks that ran out, and return the WHERE clauses of a listing."""
         today = today or datetime.date.today()
         clauses = queries.item_filter(status, owner, target, entity, overdue, today)
         self.expire_accepted(today)
-        with self._read() as conn:
-            return queries.list_items(conn, clauses, samples=samples, history=history)
+        return clauses
 
     def item(self, item_id: str | int) -> ItemView:
         """Return one item with its history."""
