@@ -116,3 +116,7 @@ def test_list_prints_what_the_item_views_hold(ledger_url, capsys):
     table = "\n".join("  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip() for row in cells)
     code, out, _ = run(capsys, "ledger", "list", "--ledger", ledger_url)
     assert code == 0 and out == table + "\n" and "(unassigned)" in out and "甲" in out
+    code, out, _ = run(capsys, "ledger", "list", "--owner", "nobody", "--ledger", ledger_url)
+    assert code == 0 and out == "  ".join(cells[0]) + "\n"  # the header alone, as before
+    code, out, _ = run(capsys, "ledger", "list", "--owner", "nobody", "--format", "json", "--ledger", ledger_url)
+    assert code == 0 and out == "[]\n"

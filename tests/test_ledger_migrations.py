@@ -13,8 +13,8 @@ from sqlalchemy import MetaData, Table, text
 
 from ledger_helpers import KEY, backend_params, id_line, ledger_url, scan_lines
 from pii_audit.ledger import Ledger
-from pii_audit.ledger.identity import item_identity, target_key
 from pii_audit.ledger.db import HEAD, alembic_config, current_revision, make_engine, upgrade
+from pii_audit.ledger.identity import item_identity, target_key
 from pii_audit.ledger.schema import metadata
 
 
@@ -129,7 +129,8 @@ def check_precise_and_long(ledger) -> None:
     ledger.record_target(scan_id, scan_lines("t" * 70_000, {"app.log": [id_line(5)]}), now=PRECISE)
     ledger.finish_scan(scan_id, now=PRECISE + datetime.timedelta(microseconds=1))
     number = max(int(i.id[3:]) for i in ledger.items())
-    first, second = PRECISE + datetime.timedelta(microseconds=10), PRECISE + datetime.timedelta(microseconds=999_990)
+    first = PRECISE + datetime.timedelta(microseconds=10)
+    second = PRECISE + datetime.timedelta(microseconds=800_000)  # the same second
     ledger.update(number, "in_progress", LONG_NOTE, "甲", now=first)
     ledger.update(number, "fixed", "done", "甲", now=second)
     scan = ledger.scan(scan_id)
@@ -184,4 +185,6 @@ def check_column_types(engine) -> None:
                 assert isinstance(kind, mysql.DATETIME) and kind.fsp == 6, column
             elif isinstance(column.type, LongText):
                 assert isinstance(kind, mysql.LONGTEXT), column
-            assert not isinstance(kind, mysql.TEXT) or isinstance(kind, mysql.LONGTEXT), column
+            # ...and no column of another type still drops fractions or stops at 64 KB.
+            assert not isinstance(kind, mysql.DATETIME) or kind.fsp == 6, column
+            assert not isinstance(kind, (mysql.TINYTEXT, mysql.TEXT, mysql.MEDIUMTEXT)), column
