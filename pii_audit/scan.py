@@ -79,7 +79,8 @@ def plan_target(index: int, target: str, options: ScanOptions, coverage: TargetC
     for path, info in walk_target(target, options, coverage):
         parts = [path] if file_kind(path) != "text" else plan_file(path, info.st_size, coverage)
         for part in parts:
-            size = (part.size or info.st_size) if isinstance(part, TextUnit) else info.st_size
+            # A file's last range (and a gzip file) runs to the end: its size is what is left.
+            size = (part.size or info.st_size - part.start) if isinstance(part, TextUnit) else info.st_size
             if size >= BATCH_BYTES:
                 units.append(Unit(index, (part,), size))
                 continue

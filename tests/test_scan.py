@@ -98,3 +98,15 @@ def test_exit_code_precedence(tmp_path, key):
     assert exit_code(scan("clean.log")) == EXIT_CLEAN
     assert exit_code(scan("pi.log")) == EXIT_FOUND
     assert exit_code(scan("pi.log", "missing.log")) == EXIT_INCOMPLETE
+
+
+def test_units_of_a_cut_file_add_up_to_its_size(tmp_path, monkeypatch):
+    """Progress counts bytes by unit: the ranges of a file cut for the pool add up to the file."""
+    from pii_audit.scan import plan_target
+    from pii_audit.sources import TargetCoverage
+    monkeypatch.setattr(files, "SPLIT_BYTES", 4096)
+    monkeypatch.setattr("pii_audit.scan.BATCH_BYTES", 1)
+    log = tmp_path / "app.log"
+    log.write_text("".join(f"{i} 普通日志 耗时{i % 999}ms\n" for i in range(5000)), encoding="utf-8")
+    units = plan_target(0, str(log), ScanOptions(), TargetCoverage(str(log)))
+    assert len(units) > 3 and sum(u.size for u in units) == log.stat().st_size
