@@ -79,7 +79,7 @@ def bare_calamine(path: str) -> int:
 
 
 def reader(path: str) -> int:
-    """Run read_spreadsheet alone (chunks built, no detection); return rows read."""
+    """Run read_spreadsheet alone (cells rendered, no detection); return rows read."""
     from pii_audit.sources import ScanOptions, TargetCoverage
     from pii_audit.sources.spreadsheets import read_spreadsheet
 
@@ -91,32 +91,20 @@ def reader(path: str) -> int:
 
 
 def ours(path: str) -> int:
-    """Run read_spreadsheet and the detector over the whole workbook; return rows read."""
-    from pii_audit.detector import Detector
+    """Run read_spreadsheet and the detector (as ``pii-audit scan`` builds it) over the whole
+    workbook; return rows read."""
+    from pii_audit.scan import make_detector
     from pii_audit.sources import ScanOptions, TargetCoverage
     from pii_audit.sources.spreadsheets import read_spreadsheet
 
     coverage = TargetCoverage(path)
-    sum(1 for _ in Detector(b"k" * 32).detect(read_spreadsheet(path, ScanOptions(sample_rows=None), coverage)))
+    options = ScanOptions(sample_rows=None)
+    sum(1 for _ in make_detector(b"k" * 32, options).detect(read_spreadsheet(path, options, coverage)))
     assert not coverage.problems, coverage.problems
     return coverage.rows
 
 
-def ours_batched(path: str) -> int:
-    """As ``ours``, through the detector's batched cell path."""
-    from pii_audit.detector import Detector
-    from pii_audit.sources import ScanOptions, TargetCoverage
-    from pii_audit.sources.spreadsheets import read_spreadsheet
-
-    coverage = TargetCoverage(path)
-    chunks = read_spreadsheet(path, ScanOptions(sample_rows=None), coverage)
-    sum(1 for _ in Detector(b"k" * 32).detect(chunks))
-    assert not coverage.problems, coverage.problems
-    return coverage.rows
-
-
-MEASURES = {"openpyxl": bare_openpyxl, "calamine": bare_calamine, "reader": reader, "ours": ours,
-            "ours-batched": ours_batched}
+MEASURES = {"openpyxl": bare_openpyxl, "calamine": bare_calamine, "reader": reader, "ours": ours}
 
 
 def child(name: str, path: str) -> None:
@@ -141,16 +129,22 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=200_000)
     parser.add_argument("--pii-columns", type=int, nargs="*", default=[0, 1, 3],
                         help="columns holding values (0: the reader and prefilter cost alone)")
+    parser.add_argument("--repeat", type=int, default=1, help="runs per reader; the fastest is shown")
+    parser.add_argument("--only", nargs="*", choices=list(MEASURES), default=list(MEASURES),
+                        help="readers to measure (openpyxl, the baseline, is always measured)")
     parser.add_argument("--child", nargs=2, metavar=("NAME", "PATH"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         child(*args.child)
         return
-    print(f"machine: {os.cpu_count()} cores; shared with other jobs, so figures are noisy")
+    print(f"machine: {os.cpu_count()} cores; shared with other jobs, so figures are noisy "
+          f"(best of {args.repeat})")
     for pii in args.pii_columns:
         path = workbook_path(args.rows, pii)
         print(f"\n{path.name}: {args.rows:,} rows x 10 columns, {pii} column(s) of ID/mobile/card values")
-        results = {name: measure(name, path) for name in MEASURES}
+        names = ["openpyxl"] + [n for n in MEASURES if n in args.only and n != "openpyxl"]
+        results = {name: min((measure(name, path) for _ in range(args.repeat)),
+                             key=lambda r: r["seconds"]) for name in names}
         base = results["openpyxl"]["rows"] / results["openpyxl"]["seconds"]
         for name, r in results.items():
             rate = r["rows"] / r["seconds"]

@@ -18,7 +18,7 @@ every value. On the lines it runs, the detector runs exactly what ``AnalyzerEngi
 ``analyze``, ``enhance_using_context``, the score threshold and ``remove_duplicates``;
 ``tests/test_detector.py`` proves the two return the same occurrences.
 
-Raw matched values exist only inside ``_occurrences``; what leaves is masked and fingerprinted.
+Raw matched values exist only inside ``_emit``; what leaves is masked and fingerprinted.
 """
 
 from __future__ import annotations
@@ -26,12 +26,13 @@ from __future__ import annotations
 import datetime
 import re
 from functools import lru_cache
+from itertools import compress
 from typing import Iterable, Iterator, Sequence
 
 from ahocorasick_rs import BytesAhoCorasick
 from presidio_analyzer import EntityRecognizer, RecognizerResult
 
-from pii_audit.models import Chunk, Occurrence
+from pii_audit.models import Cells, Chunk, Occurrence
 from recognizers import ALL_RECOGNIZERS, MASKED_KEY, MIN_SCORE, ChineseRecognizer
 from recognizers.base import SHAPE_TABLE, fingerprint, halfwidth_utf8, to_halfwidth
 
@@ -39,6 +40,10 @@ from recognizers.base import SHAPE_TABLE, fingerprint, halfwidth_utf8, to_halfwi
 # Cells screened together: large enough that one Aho-Corasick pass pays, small enough that a
 # source's coverage counts stay current.
 VALUE_BATCH = 2048
+# Cell texts in which nothing was found, remembered per context (``Detector._analyze_cell``): short
+# ones only, and a bounded number of them.
+CLEAN_TEXT_CHARS = 64
+CLEAN_TEXTS = 16384
 
 
 def build_recognizers(entities: Sequence[str] = (), scan_date: datetime.date | None = None
@@ -89,11 +94,17 @@ class Detector:
         self._run_re = re.compile(b"0" * shortest + b"+") if shortest else None
         # Below MIN_SCORE, a value with neither needle nor keyword may be reported: screen nothing.
         self._screening = min_score >= MIN_SCORE
+        self._clean: set[tuple[str, tuple[str, ...]]] = set()  # see _analyze_cell
 
-    def detect(self, chunks: Iterable[Chunk]) -> Iterator[Occurrence]:
+    def detect(self, chunks: Iterable[Chunk | Cells]) -> Iterator[Occurrence]:
         """Yield every occurrence in ``chunks``, in order; single values are screened in batches."""
         batch: list[Chunk] = []
         for chunk in chunks:
+            if type(chunk) is Cells:
+                yield from self._detect_values(batch)
+                batch = []
+                yield from self._detect_cells(chunk)
+                continue
             if chunk.multiline:
                 yield from self._detect_values(batch)
                 batch = []
@@ -109,17 +120,75 @@ class Detector:
         """Screen many cells in one pass over their joined shapes, then analyze the cells hit."""
         if not batch:
             return
-        texts = [to_halfwidth(chunk.text) for chunk in batch]
-        if self._screening:
-            # One line per value: a newline inside a value becomes a space in the screen's copy.
-            joined = "\n".join(t.replace("\n", " ") if "\n" in t else t for t in texts)
-            hits = self.screen(joined)
-        else:
-            hits = dict.fromkeys(range(len(batch)), frozenset(range(len(self.recognizers))))
-        for index, (chunk, text) in enumerate(zip(batch, texts)):
+        texts, hits = self._screen_values([chunk.text for chunk in batch])
+        for index, chunk in enumerate(batch):
             chosen = hits.get(index, frozenset()) | self._named_by_context(chunk.context)
             if chosen:
-                yield from self._occurrences(text, chunk, chunk.location, chosen)
+                results = self._analyze_cell(texts[index], chunk.context, chosen)
+                if results:
+                    yield from self._emit(texts[index], results, chunk.container, chunk.location)
+
+    def _detect_cells(self, cells: Cells) -> Iterator[Occurrence]:
+        """Screen a block of columns in one pass, then analyze the cells hit (and every cell of a
+        column whose name names an entity); yield row by row, as one chunk per cell would."""
+        columns = cells.columns
+        if not columns:
+            return
+        rows = len(columns[0].texts)
+        texts, hits = self._screen_values([t for column in columns for t in column.texts])
+        named = [self._named_by_context(column.context) for column in columns]
+        candidates = set(hits)
+        for number, always in enumerate(named):
+            if always:
+                first = number * rows
+                candidates.update(compress(range(first, first + rows), texts[first:first + rows]))
+        # Line k of the screen is row k % rows of column k // rows: order by row, then column.
+        for index in sorted(candidates, key=lambda k: (k % rows, k)):
+            number, row = divmod(index, rows)
+            hit, always = hits.get(index), named[number]
+            chosen = always if hit is None else (hit | always if always else hit)
+            if chosen:
+                column, text = columns[number], texts[index]
+                results = self._analyze_cell(text, column.context, chosen)
+                if results:
+                    yield from self._emit(text, results, column.container, cells.locate(number, row))
+
+    def _analyze_cell(self, text: str, context: tuple[str, ...], chosen) -> list[RecognizerResult]:
+        """``analyze`` one value, skipping a text already analyzed in this context with no result.
+
+        The recognizers a value runs depend only on its text and context, so what found nothing
+        finds nothing again; columns repeat such values (a status, a branch, 已脱敏), and in a
+        column that names an entity each of them ran a recognizer. Only texts in which nothing
+        was found are remembered, so no personal value is kept.
+        """
+        key = (text, context)
+        if key in self._clean:
+            return []
+        results = self.analyze(text, context, chosen)
+        if not results and len(text) <= CLEAN_TEXT_CHARS:
+            if len(self._clean) >= CLEAN_TEXTS:
+                self._clean.clear()
+            self._clean.add(key)
+        return results
+
+    def _screen_values(self, texts: list[str]) -> tuple[list[str], dict[int, set[int] | frozenset[int]]]:
+        """Return the values through ``to_halfwidth``, and {value index: recognizers to run} for
+        the values the screen hits (every non-empty value when nothing is screened)."""
+        if not texts:
+            return texts, {}
+        joined = "\n".join(texts)
+        if joined.count("\n") != len(texts) - 1:
+            # One line per value: a newline inside a value becomes a space in the screen's copy.
+            joined = "\n".join(t.replace("\n", " ") for t in texts)
+        # One pass over the joined values: to_halfwidth maps character for character, so it
+        # changes the joined text exactly where it changes a value.
+        halfwidth = to_halfwidth(joined)
+        if halfwidth != joined:
+            texts = [to_halfwidth(t) for t in texts]
+        if not self._screening:
+            every = frozenset(range(len(self.recognizers)))
+            return texts, {index: every for index, text in enumerate(texts) if text}
+        return texts, self.screen(halfwidth)
 
     def detect_chunk(self, chunk: Chunk) -> Iterator[Occurrence]:
         """Yield the occurrences in one chunk."""
@@ -236,7 +305,8 @@ class Detector:
 
         ``text`` must already have gone through ``recognizers.base.to_halfwidth``.
         """
-        numbers = range(len(self.recognizers)) if chosen is None else sorted(chosen)
+        # In any order: the results are sorted below (remove_duplicates) or there is one.
+        numbers = range(len(self.recognizers)) if chosen is None else chosen
         results = []
         for number in numbers:
             recognizer = self.recognizers[number]
@@ -244,13 +314,20 @@ class Detector:
             if found:
                 # The context tuple as is: the recognizer's verdict cache is keyed by a tuple.
                 results.extend(recognizer.enhance_using_context(text, found, [], None, context))
+        if not results:
+            return results
         results = [r for r in results if r.score >= self.min_score]
         if len(results) > 1:
-            results = EntityRecognizer.remove_duplicates(results)
+            results = _remove_duplicates(results)
         return results
 
     def _occurrences(self, text: str, chunk: Chunk, location: dict, chosen) -> Iterator[Occurrence]:
         results = self.analyze(text, chunk.context, chosen)
+        return self._emit(text, results, chunk.container, location) if results else iter(())
+
+    def _emit(self, text: str, results: list[RecognizerResult], container: str, location: dict
+              ) -> Iterator[Occurrence]:
+        """Turn the results found in ``text`` into masked, fingerprinted occurrences, by position."""
         if len(results) > 1:
             results.sort(key=_position)
         for result in results:
@@ -267,7 +344,7 @@ class Detector:
                 fingerprint=fingerprint(result.entity_type, normalized, self.key),
                 risk=recognizer.risk_of(value, metadata),
                 location=_shown_location(location, result.start, result.end),
-                container=mask_pi(chunk.container),
+                container=mask_pi(container),
                 already_masked=already_masked,
             )
 
@@ -283,6 +360,31 @@ def _shown_location(location: dict, start: int, end: int) -> dict:
     if "path" in shown:
         shown["path"] = mask_pi(shown["path"])
     return shown
+
+
+def _remove_duplicates(results: list[RecognizerResult]) -> list[RecognizerResult]:
+    """Return ``EntityRecognizer.remove_duplicates(results)``, without its cost where it only sorts.
+
+    It drops results scoring 0, equal results and results inside another of the same entity,
+    then sorts by score, start and length (ties by entity, from its first sort). When no two
+    results of one entity overlap or touch and none scores 0 it drops nothing: then this sorts
+    the same way, in 2.5 µs where it took 7.2 µs for three results (measured).
+    """
+    ordered = sorted(results, key=_entity_span)
+    for previous, result in zip(ordered, ordered[1:]):
+        if result.entity_type == previous.entity_type and result.start <= previous.end:
+            return EntityRecognizer.remove_duplicates(results)
+    if any(r.score == 0 for r in results):
+        return EntityRecognizer.remove_duplicates(results)
+    return sorted(ordered, key=_presidio_order)
+
+
+def _entity_span(result: RecognizerResult) -> tuple[str, int, int]:
+    return result.entity_type, result.start, result.end
+
+
+def _presidio_order(result: RecognizerResult) -> tuple[float, int, int]:
+    return -result.score, result.start, result.start - result.end
 
 
 def _position(result: RecognizerResult) -> tuple[int, str]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Callable, Iterator, Sequence
 
 if TYPE_CHECKING:  # only a type here: importing recognizers loads Presidio (seconds)
     from recognizers.base import Risk
@@ -26,6 +26,43 @@ class Chunk:
     container: str
     context: tuple[str, ...] = ()
     multiline: bool = False
+
+
+@dataclass(frozen=True)
+class Column:
+    """The cells of one column over a block of rows: ``texts[i]`` is the text of row i.
+
+    ``texts[i]`` is "" where the cell holds nothing worth scanning (NULL, empty, a number too
+    short to be any identifier). ``container`` and ``context`` are as in ``Chunk``.
+    """
+
+    texts: Sequence[str]
+    container: str
+    context: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Cells:
+    """A block of table or sheet rows, read column by column: single values the detector screens
+    together.
+
+    Every column holds one text per row of the block. ``locate(column, row)`` returns the
+    location of one cell (as ``Chunk.location`` would hold it); the detector calls it only for
+    cells that hold an occurrence. A ``Chunk`` and a location dict per cell cost more than
+    fetching the row itself (measured: 2-4 µs per cell against about 1 µs per value fetched).
+    """
+
+    columns: Sequence[Column]
+    locate: Callable[[int, int], dict]
+
+    def chunks(self) -> Iterator[Chunk]:
+        """Yield a ``Chunk`` per non-empty cell, row by row: what the detector sees, cell by cell."""
+        rows = len(self.columns[0].texts) if self.columns else 0
+        for row in range(rows):
+            for number, column in enumerate(self.columns):
+                text = column.texts[row]
+                if text:
+                    yield Chunk(text, self.locate(number, row), column.container, column.context)
 
 
 @dataclass(frozen=True)

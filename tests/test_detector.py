@@ -5,13 +5,14 @@ from __future__ import annotations
 import random
 
 import pytest
+from presidio_analyzer import EntityRecognizer, RecognizerResult
 
 import pii_audit.detector as detector_module
 from pii_audit.detector import Detector
-from pii_audit.models import Chunk
+from pii_audit.models import Cells, Chunk, Column
 from recognizers import MIN_SCORE, build_analyzer
 from recognizers.base import to_halfwidth
-from tests_corpus import corpus_lines
+from tests_corpus import corpus_lines, value
 
 
 @pytest.fixture(scope="module")
@@ -108,3 +109,96 @@ def test_batched_cells_equal_per_chunk_path(key, batch, monkeypatch):
     expected = occurrence_tuples(o for chunk in chunks for o in detector.detect_chunk(chunk))
     assert len(expected) > 500
     assert occurrence_tuples(detector.detect(chunks)) == expected
+
+
+def cell_blocks(rng, lines, rows=40):
+    """Blocks of Cells of corpus lines and bare values, with the awkward cells a source hands on."""
+    contexts = [(), ("sfzh",), ("sjhm",), ("备注",), ("金额",), ("khxm",), ("jtzz",)]
+    blocks = []
+    for start in range(0, len(lines), rows * 3):
+        columns = []
+        for number in range(3):
+            texts = []
+            for n in range(rows):
+                kind = rng.randrange(10)
+                text = lines[(start + number * rows + n) % len(lines)]
+                texts.append("" if kind == 0 else value(rng) if kind < 4 else
+                             text.replace(" ", "\n", 1) if kind == 4 else text)  # a newline inside a cell
+            columns.append(Column(texts, f"t.c{number}", rng.choice(contexts)))
+        locate = (lambda block: lambda column, row: {"path": "x", "cell": f"{column}:{block}:{row}"})(start)
+        blocks.append(Cells(columns, locate))
+    return blocks
+
+
+def test_cells_equal_one_chunk_per_cell(key):
+    """A block of Cells finds what one chunk per cell finds, in the same order, full-width forms,
+    newlines in cells, empty cells and column context included."""
+    detector = Detector(key)
+    rng = random.Random(13)
+    blocks = cell_blocks(rng, corpus_lines(rng, 1200))
+    stream = [blocks[0], Chunk("身份证 11010519491231002X", {"path": "y"}, "y"), *blocks[1:],
+              Chunk("a\n手机13812345678", {"path": "z", "line": 1}, "z", multiline=True)]
+    expected = occurrence_tuples(o for item in stream
+                                 for chunk in (item.chunks() if isinstance(item, Cells) else [item])
+                                 for o in detector.detect_chunk(chunk))
+    assert len(expected) > 300
+    assert any("１" in t for b in blocks for c in b.columns for t in c.texts)
+    assert occurrence_tuples(detector.detect(stream)) == expected
+
+
+def test_cells_below_the_screening_score_equal_one_chunk_per_cell(key):
+    detector = Detector(key, min_score=0.3)
+    rng = random.Random(17)
+    blocks = cell_blocks(rng, corpus_lines(rng, 300))
+    expected = occurrence_tuples(o for b in blocks for c in b.chunks() for o in detector.detect_chunk(c))
+    assert occurrence_tuples(detector.detect(blocks)) == expected
+
+
+def test_empty_text_holds_nothing_even_in_a_named_column(key):
+    """Sources hand on "" for NULLs and skipped values: no recognizer may find anything there."""
+    detector = Detector(key, min_score=0.0)
+    assert detector.analyze("", ("sfzh",)) == []
+    for recognizer in detector.recognizers:
+        assert recognizer.analyze_halfwidth("") == []
+
+
+def random_results(rng):
+    entities = ["CN_RESIDENT_ID", "CN_MOBILE_PHONE", "PERSON"]
+    results = []
+    for _ in range(rng.randint(2, 6)):
+        start = rng.randint(0, 40)
+        results.append(RecognizerResult(rng.choice(entities), start, start + rng.randint(1, 12),
+                                        rng.choice([0.0, 0.3, 0.5, 0.85, 1.0]), {}))
+    if rng.random() < 0.2:
+        results.append(RecognizerResult(results[0].entity_type, results[0].start, results[0].end,
+                                        results[0].score, {}))
+    return results
+
+
+def test_remove_duplicates_fast_path_equals_presidio():
+    rng = random.Random(23)
+    fast = 0
+    for _ in range(5000):
+        results = random_results(rng)
+        expected = EntityRecognizer.remove_duplicates(list(results))
+        got = detector_module._remove_duplicates(list(results))
+        assert [(r.entity_type, r.start, r.end, r.score) for r in got] == \
+            [(r.entity_type, r.start, r.end, r.score) for r in expected], results
+        fast += len(got) == len(results)
+    assert fast > 500  # the fast path is taken often enough to be tested
+
+
+def test_texts_found_clean_are_remembered_per_context_and_hold_nothing(key):
+    """A text in which nothing was found is skipped next time in the same context only, and
+    what is remembered never holds a value a recognizer reports."""
+    detector = Detector(key)
+    phone = "13812345678"
+    column = lambda context: Column(["已脱敏", phone, "已脱敏", phone], "t.c", (context,))  # noqa: E731
+    locate = lambda c, r: {"row": r}  # noqa: E731
+    assert list(detector.detect([Cells([column("jyje")], locate)])) == []  # an amount column
+    found = list(detector.detect([Cells([column("sjhm")], locate)]))
+    assert [o.location["row"] for o in found] == [1, 3]
+    rng = random.Random(29)
+    list(detector.detect(cell_blocks(rng, corpus_lines(rng, 600))))
+    assert ("已脱敏", ("sjhm",)) in detector._clean and len(detector._clean) > 50
+    assert all(not detector.analyze(text, context) for text, context in detector._clean)

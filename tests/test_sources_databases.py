@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from db_corpus import CUSTOMERS, HOSTILE, ID_KEYED, NO_KEY, ROWS, fill, found, tables
 from pii_audit.detector import Detector
 from pii_audit.errors import ConfigError, SourceError
-from pii_audit.sources import ScanOptions, TargetCoverage
+from pii_audit.sources import ScanOptions, TargetCoverage, as_chunks
 from pii_audit.sources import dialects
 from pii_audit.sources.databases import read_database, resolve_password
 from pii_audit.sources.db_tables import cell_text, column_kind
@@ -80,7 +80,7 @@ def test_primary_key_that_is_personal_information_is_replaced_by_row_number(sqli
 
 def test_column_name_is_context(sqlite_db, key):
     url, _ = sqlite_db
-    chunks = list(read_database(url, ScanOptions(include=(CUSTOMERS,)), TargetCoverage(url)))
+    chunks = list(as_chunks(read_database(url, ScanOptions(include=(CUSTOMERS,)), TargetCoverage(url))))
     assert chunks and all(chunk.context == (chunk.location["column"],) for chunk in chunks)
     assert {chunk.container for chunk in chunks} == {f"{CUSTOMERS}.{c}" for c in ("姓名", "SFZH", "sjhm", "yhkh", "备注")}
 
@@ -88,7 +88,7 @@ def test_column_name_is_context(sqlite_db, key):
 def test_short_integers_are_counted_but_never_chunks(sqlite_db):
     url, _ = sqlite_db
     coverage = TargetCoverage(url)
-    chunks = list(read_database(url, ScanOptions(include=(CUSTOMERS,)), coverage))
+    chunks = list(as_chunks(read_database(url, ScanOptions(include=(CUSTOMERS,)), coverage)))
     # id (1..12) is read and counted, but too short to be any identifier; every text cell is a chunk.
     assert not [c for c in chunks if c.location["column"] == "id"]
     assert len([c for c in chunks if c.location["column"] == "姓名"]) == ROWS

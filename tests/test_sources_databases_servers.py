@@ -20,7 +20,7 @@ from conftest import REPO, server_url
 from db_corpus import CUSTOMERS, HOSTILE, ID_KEYED, NO_KEY, fill, found, tables
 from pii_audit.detector import Detector
 from pii_audit.errors import SourceError
-from pii_audit.sources import ScanOptions, TargetCoverage, dialects
+from pii_audit.sources import ScanOptions, TargetCoverage, as_chunks, dialects
 from pii_audit.sources.databases import read_database
 from pii_audit.sources.db_tables import _statement
 from test_sources_databases import output_bytes
@@ -274,7 +274,7 @@ def test_dropped_connection_is_recorded_and_the_next_table_is_read(postgres_scra
     app = f"pii_test_{secrets.token_hex(4)}"
     url = scratch.url.update_query_dict({"application_name": app})
     coverage = TargetCoverage("x")
-    chunks = read_database(url, scratch.options(sample_rows=None), coverage)
+    chunks = as_chunks(read_database(url, scratch.options(sample_rows=None), coverage))
     first = next(chunks)
     assert first.location["table"] == scratch.shown("a_big")
     with scratch.admin.connect() as connection:

@@ -14,9 +14,9 @@ import openpyxl
 import pytest
 
 from pii_audit.detector import Detector
-from pii_audit.sources import ScanOptions, TargetCoverage, read_target
+from pii_audit.sources import ScanOptions, TargetCoverage, as_chunks, read_target
 from pii_audit.sources import sheet_rows, xlsx_guard
-from pii_audit.sources.spreadsheets import read_spreadsheet, render
+from pii_audit.sources.spreadsheets import BLOCK_ROWS, _block_columns, read_spreadsheet, render
 from tests_corpus import card, mobile, resident_id
 
 FULL = ScanOptions(sample_rows=None)
@@ -61,7 +61,7 @@ def customers(path: Path) -> Path:
 
 def read(path, options=FULL):
     coverage = TargetCoverage(str(path))
-    chunks = list(read_spreadsheet(str(path), options, coverage))
+    chunks = list(as_chunks(read_spreadsheet(str(path), options, coverage)))
     return chunks, coverage
 
 
@@ -105,7 +105,7 @@ def test_header_is_context(tmp_path, key):
 def test_read_target_dispatches_spreadsheets(tmp_path):
     path = customers(tmp_path / "c.xlsx")
     coverage = TargetCoverage(str(path))
-    chunks = list(read_target(str(path), FULL, coverage))
+    chunks = list(as_chunks(read_target(str(path), FULL, coverage)))
     assert coverage.kind == "spreadsheets" and len(chunks) == 18
 
 
@@ -156,6 +156,37 @@ def test_data_like_and_duplicate_headers(tmp_path):
     assert {c.container.rsplit("!", 1)[1] for c in chunks} == {"A", "备注", "备注 (C)"}
     assert not any(ID1 in name for name in coverage.containers)
     assert chunks[0].context == ()
+
+
+def test_ragged_rows_cell_by_cell_and_columns_in_the_order_first_read(tmp_path):
+    """Cells past the header's width, in rows of any length, keep their references; a column
+    first read in a later row comes later in coverage, as when cells were read one by one."""
+    rows = [[], ["证件号码", "备注"], [ID1], ["", "", "", "", "", "x"], ["", "", "", "y"],
+            [ID2, "", "", "z", "", "", "", "w"]]
+    rows += [[f"r{n}"] for n in range(BLOCK_ROWS + 5)]  # a second block
+    chunks, coverage = read(write_csv(tmp_path / "r.csv", rows))
+    assert [(c.location["cell"], c.text) for c in chunks[:7]] == [
+        ("A2", "证件号码"), ("B2", "备注"), ("A3", ID1), ("F4", "x"), ("D5", "y"), ("A6", ID2), ("D6", "z")]
+    assert chunks[7].location["cell"] == "H6" and chunks[-1].location["cell"] == f"A{len(rows)}"
+    assert [name.rsplit("!", 1)[1] for name in coverage.containers] == ["证件号码", "备注", "F", "D", "H"]
+    assert coverage.cells == len(chunks) == 8 + BLOCK_ROWS + 5
+
+
+def test_block_columns_hold_every_cell_dense_or_sparse():
+    rng = random.Random(8)
+    for _ in range(300):
+        wide = rng.random() < 0.3  # one very wide row: the sparse path
+        block = []
+        for number in range(1, rng.randint(2, 40)):
+            width = rng.choice([3000, 5]) if wide and number == 1 else rng.choice([0, 4, 5])
+            values = [rng.choice([None, "", "a", 0, 1.5, False]) for _ in range(width)]
+            block.append((number, rng.choice([0, 2]) if wide else 1, values))
+        expected = {(index, row): value for row, (_, offset, values) in enumerate(block)
+                    for index, value in enumerate(values, offset) if value is not None and value != ""}
+        got = {(index, row): value for index, column in _block_columns(block)
+               for row, value in enumerate(column) if value is not None and value != ""}
+        assert got == expected
+        assert all(len(column) == len(block) for _, column in _block_columns(block))
 
 
 @pytest.mark.parametrize("sample, rows, cells, sampled", [
@@ -324,10 +355,10 @@ def test_broken_sheet_does_not_stop_the_others(tmp_path, key):
 EXTENT_BOMB = f"""
 import resource, sys
 resource.setrlimit(resource.RLIMIT_AS, (3 * 2**30, 3 * 2**30))
-from pii_audit.sources import ScanOptions, TargetCoverage
+from pii_audit.sources import ScanOptions, TargetCoverage, as_chunks
 from pii_audit.sources.spreadsheets import read_spreadsheet
 coverage = TargetCoverage(sys.argv[1])
-texts = [c.text for c in read_spreadsheet(sys.argv[1], ScanOptions(sample_rows=None), coverage)]
+texts = [c.text for c in as_chunks(read_spreadsheet(sys.argv[1], ScanOptions(sample_rows=None), coverage))]
 print(texts, [p.reason for p in coverage.problems])
 """
 

@@ -2,7 +2,9 @@
 
 Every reader has the same shape::
 
-    def read_<kind>(target: str, options: ScanOptions, coverage: TargetCoverage) -> Iterator[Chunk]
+    def read_<kind>(target: str, options: ScanOptions, coverage: TargetCoverage) -> Iterator[Chunk | Cells]
+
+Text is read as ``Chunk``s; tables and sheets as ``Cells``, blocks of rows column by column.
 
 A reader records what it read in ``coverage`` (files, bytes, rows, cells, per container) and
 every part it could not read as a ``Problem`` (one readable line), then goes on with the rest.
@@ -15,9 +17,9 @@ import glob
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator
+from typing import Iterable, Iterator
 
-from pii_audit.models import Chunk
+from pii_audit.models import Cells, Chunk
 
 SPREADSHEET_SUFFIXES = (".xlsx", ".xlsm", ".csv", ".tsv")
 SQLITE_MAGIC = b"SQLite format 3\x00"
@@ -141,7 +143,16 @@ def expand_target(target: str) -> list[str]:
     return [target]
 
 
-def read_target(target: str, options: ScanOptions, coverage: TargetCoverage) -> Iterator[Chunk]:
+def as_chunks(stream: Iterable[Chunk | Cells]) -> Iterator[Chunk]:
+    """Yield a source's stream with every block of ``Cells`` spelled out as one chunk per cell."""
+    for item in stream:
+        if type(item) is Cells:
+            yield from item.chunks()
+        else:
+            yield item
+
+
+def read_target(target: str, options: ScanOptions, coverage: TargetCoverage) -> Iterator[Chunk | Cells]:
     """Yield the chunks of a target, picking the reader by URL scheme, file header and suffix."""
     if is_database_url(target):
         from pii_audit.sources.databases import read_database

@@ -17,7 +17,7 @@ from sqlalchemy import exc
 from sqlalchemy.engine import URL, Connection, Engine, make_url
 
 from pii_audit.errors import ConfigError, SourceError
-from pii_audit.models import Chunk
+from pii_audit.models import Cells
 from pii_audit.sources import ScanOptions, TargetCoverage, dialects
 from pii_audit.sources.db_tables import TableRef, scan_table
 
@@ -64,8 +64,9 @@ def parse_url(url: str | URL) -> URL:
         raise SourceError("not a database URL (expected dialect[+driver]://user@host/database)") from None
 
 
-def read_database(url: str | URL, options: ScanOptions, coverage: TargetCoverage) -> Iterator[Chunk]:
-    """Yield a ``Chunk`` per cell that could hold personal information, from every visible table."""
+def read_database(url: str | URL, options: ScanOptions, coverage: TargetCoverage) -> Iterator[Cells]:
+    """Yield the cells that could hold personal information, from every visible table, as blocks
+    of ``Cells``."""
     parsed, _ = resolve_password(url, options.password)
     shown = parsed.render_as_string(hide_password=True)
     try:
@@ -122,7 +123,7 @@ def _selected(qualified: str, shown: str, options: ScanOptions) -> bool:
 
 
 def _scan_tables(engine: Engine, connection: Connection, tables: list[TableRef],
-                 options: ScanOptions, coverage: TargetCoverage, shown: str) -> Iterator[Chunk]:
+                 options: ScanOptions, coverage: TargetCoverage, shown: str) -> Iterator[Cells]:
     try:
         for index, table in enumerate(tables):
             try:

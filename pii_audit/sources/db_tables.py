@@ -6,7 +6,8 @@ decimals with no fraction (NUMERIC(20,0): card numbers are stored so), but only 
 of seven or more digits. Skipped: binary (BLOB, BYTEA, VARBINARY), floats, decimals with a
 fraction (amounts), SMALLINT, booleans, dates and times, UUIDs and arrays.
 
-Every such non-null cell becomes a ``Chunk``; the detector screens them in batches.
+The cells are handed on as ``Cells``, a block of ``YIELD_PER`` rows read column by column; the
+detector screens each block in one pass and locations are built only for cells that hold a finding.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 from sqlalchemy.sql.sqltypes import NullType, _Binary
 
-from pii_audit.models import Chunk
+from pii_audit.models import Cells, Column
 from pii_audit.sources import ScanOptions, TargetCoverage
 from pii_audit.detector import holds_pi
 
@@ -97,8 +98,9 @@ def row_key(row, number: int, key_columns: list[tuple[int, str]]):
 
 
 def scan_table(connection: Connection, table: TableRef, url: str, options: ScanOptions,
-               coverage: TargetCoverage) -> Iterator[Chunk]:
-    """Yield the candidate cells of one table; record rows read, sampling and completeness."""
+               coverage: TargetCoverage) -> Iterator[Cells]:
+    """Yield the candidate cells of one table, a block of rows at a time; record rows read,
+    sampling and completeness."""
     inspector = sa.inspect(connection)
     columns = inspector.get_columns(table.name, schema=table.schema)
     keys = inspector.get_pk_constraint(table.name, schema=table.schema).get("constrained_columns") or []
@@ -114,7 +116,7 @@ def scan_table(connection: Connection, table: TableRef, url: str, options: ScanO
     base = {"url": url, "table": table.shown}
     read = {"rows": 0, "cells": 0, "more": False, "done": False}
     try:
-        yield from _chunks(connection, statement, options.sample_rows, plan, key_columns, base, read)
+        yield from _blocks(connection, statement, options.sample_rows, plan, key_columns, base, read)
         read["done"] = True
     finally:
         sampled = mode == "random" or (mode == "first" and read["more"])
@@ -126,31 +128,59 @@ def scan_table(connection: Connection, table: TableRef, url: str, options: ScanO
         coverage.cells += read["cells"]
 
 
-def _chunks(connection, statement, limit, plan, key_columns, base, read) -> Iterator[Chunk]:
+def _blocks(connection, statement, limit, plan, key_columns, base, read) -> Iterator[Cells]:
+    """Yield the rows as blocks of ``Cells``, a column of texts per scanned column."""
     result = connection.execution_options(stream_results=True, yield_per=YIELD_PER).execute(statement)
     try:
-        number = cells = 0
-        for row in result:
-            if limit is not None and number >= limit:
+        number = 0  # rows before this block
+        for rows in result.partitions():
+            if limit is not None and number + len(rows) > limit:
+                rows = rows[:limit - number]
                 read["more"] = True
+            if rows:
+                read["rows"] = number + len(rows)
+                yield Cells(_columns(rows, plan, read), _locator(rows, number, plan, key_columns, base))
+                number += len(rows)
+            if read["more"]:
                 break
-            number += 1
-            read["rows"], read["cells"] = number, cells
-            key = None
-            for index, name, container in plan:
-                value = row[index]
-                if value is None:
-                    continue
-                cells += 1
-                text = value if type(value) is str else cell_text(value)
-                if text is None:
-                    continue
-                if key is None:
-                    key = row_key(row, number, key_columns)
-                yield Chunk(text, {**base, "column": name, "row": key}, container, (name,))
-        read["cells"] = cells
     finally:
         result.close()
+
+
+def _columns(rows, plan, read) -> list[Column]:
+    """Return the scanned columns of a block of rows; count their cells (NULLs are none) in ``read``.
+
+    A text is "" for NULL and for a value that cannot hold an identifier (``cell_text``).
+    """
+    columns = []
+    for index, name, container in plan:
+        values = [row[index] for row in rows]
+        read["cells"] += len(values) - values.count(None)
+        columns.append(Column(_texts(values), container, (name,)))
+    return columns
+
+
+def _texts(values: list) -> list[str]:
+    """Return ``cell_text`` of each value, "" for NULL and for values it skips.
+
+    Strings and integers are decided inline: a call per value cost more than the fetch of it.
+    """
+    return [v if type(v) is str else "" if v is None else
+            (str(v) if v >= MIN_INTEGER or v <= -MIN_INTEGER else "") if type(v) is int else
+            cell_text(v) or "" for v in values]
+
+
+def _locator(rows, number: int, plan, key_columns, base: dict):
+    """Return ``locate(column, row)`` for a block whose first row is row ``number + 1``."""
+    keys: dict[int, object] = {}
+
+    def locate(column: int, row: int) -> dict:
+        key = keys.get(row)
+        if key is None:
+            key = keys[row] = row_key(rows[row], number + row + 1, key_columns)
+        return {**base, "column": plan[column][1], "row": key}
+
+    return locate
 
 
 def _statement(connection: Connection, clause, sample_rows: int | None):

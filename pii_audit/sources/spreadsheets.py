@@ -1,4 +1,5 @@
-"""Spreadsheet source: every non-empty cell of every sheet of an xlsx/xlsm, csv or tsv file as a Chunk.
+"""Spreadsheet source: every non-empty cell of every sheet of an xlsx/xlsm, csv or tsv file, in
+blocks of rows (``Cells``).
 
 * Location ``{"path", "sheet", "cell"}``; ``cell`` in A1 notation. A csv/tsv file's one sheet is
   named after the file's stem (Excel names it so when it opens the file), its first record is row 1.
@@ -24,7 +25,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, Iterable, Iterator
 
-from pii_audit.models import Chunk
+from pii_audit.models import Cells, Column
 from pii_audit.sources import ScanOptions, TargetCoverage
 from pii_audit.sources.sheet_rows import EXCEL_MAX_ROWS, Row, csv_sheets, xlsx_sheets
 from pii_audit.sources.xlsx_guard import WorkbookRefused
@@ -33,12 +34,13 @@ from recognizers.base import to_halfwidth
 
 MAX_FILE_CELLS = 50_000_000  # cells visited per file, empty ones included: a cap on per-file work
 MAX_HEADER_CHARS = 100
+BLOCK_ROWS = 1000  # rows handed to the detector together, as one block of Cells
 _DATA_LIKE = re.compile(r"\d{6}|@")
 _LETTERS: list[str] = []
 
 
-def read_spreadsheet(target: str, options: ScanOptions, coverage: TargetCoverage) -> Iterator[Chunk]:
-    """Yield one chunk per non-empty cell of the spreadsheet file ``target``, header as context."""
+def read_spreadsheet(target: str, options: ScanOptions, coverage: TargetCoverage) -> Iterator[Cells]:
+    """Yield the non-empty cells of the spreadsheet file ``target`` in blocks, header as context."""
     try:
         size = os.path.getsize(target)
     except OSError as error:
@@ -140,8 +142,8 @@ class _Sheet:
 
 
 def _read_sheet(path: str, name: str, rows: Iterator[Row], options: ScanOptions,
-                coverage: TargetCoverage, budget: _Budget) -> Iterator[Chunk]:
-    """Yield the chunks of one sheet; record its coverage even when the consumer stops early."""
+                coverage: TargetCoverage, budget: _Budget) -> Iterator[Cells]:
+    """Yield the cells of one sheet; record its coverage even when the consumer stops early."""
     sheet, failed = _Sheet(path, name), []
     where = f"{path}!{name}"
     try:
@@ -152,24 +154,37 @@ def _read_sheet(path: str, name: str, rows: Iterator[Row], options: ScanOptions,
 
 
 def _sheet_chunks(sheet: _Sheet, rows: Iterator[Row], options: ScanOptions,
-                  coverage: TargetCoverage, budget: _Budget) -> Iterator[Chunk]:
+                  coverage: TargetCoverage, budget: _Budget) -> Iterator[Cells]:
     limit = options.sample_rows
     header_row, data_rows = 0, 0
-    for number, offset, values in rows:
+    block: list[Row] = []
+    for row in rows:
+        number, offset, values = row
         if number > EXCEL_MAX_ROWS or budget.left < len(values):
             _stop_early(sheet, coverage, number > EXCEL_MAX_ROWS)
-            return
+            break
         budget.left -= len(values)
         if header_row and limit is not None and data_rows >= limit:
             sheet.sampled = True
-            return
+            break
         sheet.rows += 1
         if header_row:
             data_rows += 1
         elif any(v is not None and v != "" for v in values):
             header_row = number
             sheet.set_header(offset, values)
-        yield from _row_chunks(sheet, number, offset, values)
+        else:
+            continue  # an empty row before the header: no cell to scan
+        block.append(row)
+        if len(block) >= BLOCK_ROWS:
+            yield from _nonempty(_cells(sheet, block))
+            block = []
+    if block:
+        yield from _nonempty(_cells(sheet, block))
+
+
+def _nonempty(cells: Cells | None) -> tuple[Cells, ...]:
+    return (cells,) if cells is not None else ()
 
 
 def _stop_early(sheet: _Sheet, coverage: TargetCoverage, row_limit: bool) -> None:
@@ -179,18 +194,62 @@ def _stop_early(sheet: _Sheet, coverage: TargetCoverage, row_limit: bool) -> Non
     sheet.sampled = True
 
 
-def _row_chunks(sheet: _Sheet, number: int, offset: int, values: Iterable[Any]) -> Iterator[Chunk]:
-    """Yield a chunk per non-empty cell of one row (the hot loop: keep it lean)."""
-    path, name, row = sheet.path, sheet.name, str(number)
-    columns = sheet.columns
-    for index, value in enumerate(values, offset):
-        if value is None or value == "":
-            continue
-        text = value if type(value) is str else render(value)
-        column = columns.get(index) or sheet.column(index)
-        column.cells += 1
-        yield Chunk(text, {"path": path, "sheet": name, "cell": column.letter + row},
-                    column.container, column.context)
+def _cells(sheet: _Sheet, block: list[Row]) -> Cells | None:
+    """Return a block of rows as ``Cells``: a column per sheet column holding a non-empty cell.
+
+    Every cell's text is rendered here, but its location only when it holds a finding.
+    """
+    found = [(index, values, len(values) - values.count(None) - values.count(""))
+             for index, values in _block_columns(block)]
+    found = [(index, values, filled) for index, values, filled in found if filled]
+    if not found:
+        return None
+    _add_columns(sheet, [(index, values) for index, values, _ in found])
+    columns, letters = [], []
+    for index, values, filled in found:
+        column = sheet.columns[index]
+        column.cells += filled
+        letters.append(column.letter)
+        texts = [v if type(v) is str else "" if v is None else render(v) for v in values]
+        columns.append(Column(texts, column.container, column.context))
+    numbers = [str(number) for number, _, _ in block]
+    path, name = sheet.path, sheet.name
+
+    def locate(column: int, row: int) -> dict:
+        return {"path": path, "sheet": name, "cell": letters[column] + numbers[row]}
+
+    return Cells(columns, locate)
+
+
+def _block_columns(block: list[Row]) -> list[tuple[int, list]]:
+    """Return ``(column index, the column's value in each row)`` for the columns of a block."""
+    first = min(offset for _, offset, _ in block)
+    width = max(offset - first + len(values) for _, offset, values in block)
+    if width * len(block) <= 2 * sum(len(values) for _, _, values in block) + width:
+        # Dense (the usual case): pad the rows to one width and read it column by column.
+        grid = [values if offset == first and len(values) == width else
+                (None,) * (offset - first) + tuple(values) + (None,) * (width - offset + first - len(values))
+                for _, offset, values in block]
+        return [(first + position, [values[position] for values in grid]) for position in range(width)]
+    # Sparse (ragged rows, one very wide row): visit only the cells there are, or padding the
+    # block to its widest row could take far more memory than the rows themselves.
+    columns: dict[int, list] = {}
+    for number, (_, offset, values) in enumerate(block):
+        for index, value in enumerate(values, offset):
+            if value is not None and value != "":
+                column = columns.get(index)
+                if column is None:
+                    column = columns[index] = [None] * len(block)
+                column[number] = value
+    return sorted(columns.items())
+
+
+def _add_columns(sheet: _Sheet, found: list[tuple[int, list]]) -> None:
+    """Name the columns first seen in this block, in the order their first cells are read."""
+    new = [(next(r for r, v in enumerate(values) if v is not None and v != ""), index)
+           for index, values in found if index not in sheet.columns]
+    for _, index in sorted(new):
+        sheet.column(index)
 
 
 def header_text(text: str) -> str:
