@@ -18,6 +18,7 @@ blocks of rows (``Cells``).
 from __future__ import annotations
 
 import datetime
+import math
 import os
 import re
 from dataclasses import dataclass, field
@@ -274,12 +275,12 @@ def render(value: Any) -> str:
     """
     if value is None:
         return ""
+    if isinstance(value, float):  # first: most cells that are not text are numbers
+        return _render_float(value)
     if isinstance(value, str):
         return value
     if isinstance(value, bool):
         return "TRUE" if value else "FALSE"
-    if isinstance(value, float):
-        return _render_float(value)
     if isinstance(value, datetime.datetime):
         if value.time() == datetime.time():
             return value.date().isoformat()
@@ -290,7 +291,7 @@ def render(value: Any) -> str:
 
 
 def _render_float(value: float) -> str:
-    if value != value or value in (float("inf"), float("-inf")):
+    if not math.isfinite(value):
         return str(value)
     if value.is_integer() and abs(value) < 1e16:
         return str(int(value))
