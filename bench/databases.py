@@ -136,7 +136,8 @@ def measure(url: str, table: str, mode: str, scan_rows: int) -> None:
         schema = None if engine.dialect.name == "sqlite" else SCHEMA
         fetched = sa.Table(table, sa.MetaData(schema=schema), *columns(table))
         with engine.connect() as connection:
-            result = connection.execution_options(stream_results=True, yield_per=2000).execute(sa.select(fetched))
+            streamed = connection.execution_options(stream_results=True, yield_per=2000)
+            result = streamed.execute(sa.select(fetched))
             for row in result:
                 count += 1
                 for value in row:
