@@ -176,6 +176,10 @@ class ChineseRecognizer(PatternRecognizer):
     # can be a value. When set, the detector answers this recognizer's all-digit needles by asking
     # ``run_may_hold`` about the run they fall in, so an 18-digit order number wakes nobody.
     RUN_LENGTHS: ClassVar[tuple[int, ...]] = ()
+    # A regex (ASCII) that every run ``run_may_hold`` accepts matches in full. The detector tries
+    # the RUN_PATTERNs of a length's recognizers as one regex before it asks ``run_may_hold``, so
+    # an order number costs one call in C, not a Python call per recognizer.
+    RUN_PATTERN: ClassVar[str] = "[0-9A-Za-z]+"
     RISK: ClassVar[Risk]
 
     def __init__(self, supported_language: str = "zh"):
@@ -227,7 +231,8 @@ class ChineseRecognizer(PatternRecognizer):
         """Tell whether a whole alphanumeric run may be a value this recognizer reports.
 
         It must answer True for every run that equals a value whose pattern has an all-digit
-        needle and that ``validate_result`` accepts: the detector skips the runs it rejects.
+        needle and that ``validate_result`` accepts: the detector skips the runs it rejects. The
+        detector asks only about runs that match ``RUN_PATTERN`` in full.
         """
         return len(run) in self.RUN_LENGTHS and self.validate_result(run)
 

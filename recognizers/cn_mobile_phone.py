@@ -86,6 +86,7 @@ class CnMobilePhoneRecognizer(ChineseRecognizer):
     # 11 digits with or without the two separators; masked forms hold four stars.
     NEEDLES = ("00000000000", "000-0000-0000", "0000000-0000", "000-00000000", "****")
     RUN_LENGTHS = (11, 13, 15)  # 11 digits, or glued to 86 (after "+") or 0086
+    RUN_PATTERN = r"(?:0086|86)?" + _SEGMENT + r"\d{8}"
     RISK = Risk("C2", False)
 
     def validate_result(self, pattern_text: str) -> bool:

@@ -15,7 +15,7 @@ from presidio_analyzer import Pattern
 from stdnum.iso7064 import mod_11_2
 
 from recognizers.base import MINOR_KEY, ChineseRecognizer, Risk, mask_middle
-from recognizers.regions import PROVINCE_PREFIXES, is_known_area
+from recognizers.regions import is_known_area
 
 ENTITY = "CN_RESIDENT_ID"
 EXAMPLES = {
@@ -33,6 +33,8 @@ _BOUNDARY_BEFORE = r"(?<![0-9A-Za-z])"
 _BOUNDARY_AFTER = r"(?![0-9A-Za-z])"
 _PROVINCE = r"(?:1[1-5]|2[1-3]|3[1-7]|4[1-6]|5[0-4]|6[1-5]|71|8[1-3])"
 _MONTH_DAY = r"(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])"
+_ID_18 = _PROVINCE + r"\d{4}(?:18|19|20)\d{2}" + _MONTH_DAY + r"\d{3}[0-9Xx]"
+_ID_15 = _PROVINCE + r"\d{4}\d{2}" + _MONTH_DAY + r"\d{3}"
 
 
 def compact(number: str) -> str:
@@ -120,11 +122,9 @@ class CnResidentIdRecognizer(ChineseRecognizer):
 
     ENTITY = ENTITY
     PATTERNS = (
-        Pattern("cn_resident_id_18", _BOUNDARY_BEFORE + "(" + _PROVINCE + r"\d{4}(?:18|19|20)\d{2}"
-                + _MONTH_DAY + r"\d{3}[0-9Xx])" + _BOUNDARY_AFTER, 0.9),
+        Pattern("cn_resident_id_18", _BOUNDARY_BEFORE + "(" + _ID_18 + ")" + _BOUNDARY_AFTER, 0.9),
         # The legacy 15-digit form has no check character: context is required (score below 0.5).
-        Pattern("cn_resident_id_15", _BOUNDARY_BEFORE + "(" + _PROVINCE + r"\d{4}\d{2}" + _MONTH_DAY
-                + r"\d{3})" + _BOUNDARY_AFTER, 0.3),
+        Pattern("cn_resident_id_15", _BOUNDARY_BEFORE + "(" + _ID_15 + ")" + _BOUNDARY_AFTER, 0.3),
     )
     MASKED_PATTERNS = (
         # 18 characters of digits and stars, at least four stars in a row: 110105********002X.
@@ -139,6 +139,7 @@ class CnResidentIdRecognizer(ChineseRecognizer):
     NEGATIVE_COLUMN_HINTS = ("ddh", "lsh", "jylsh", "orderno", "orderid", "serialno", "traceno")
     NEEDLES = ("000000000000000", "0****")  # 18 digits hold 15; masked: a digit then stars
     RUN_LENGTHS = (15, 18)  # digit boundaries on both sides: a value is a whole run
+    RUN_PATTERN = _ID_18 + "|" + _ID_15
     RISK = Risk("C2", True)
 
     def __init__(self, supported_language: str = "zh", scan_date: datetime.date | None = None):
@@ -151,10 +152,6 @@ class CnResidentIdRecognizer(ChineseRecognizer):
     def validate_result(self, pattern_text: str) -> bool:
         """Return True for a number with a known area, a real birth date and a right check."""
         return is_valid(pattern_text, self._today())
-
-    def run_may_hold(self, run: str) -> bool:
-        """Check the province first: one set lookup turns away most look-alike runs."""
-        return run[:2] in PROVINCE_PREFIXES and super().run_may_hold(run)
 
     def is_valid_masked(self, value: str) -> bool:
         """Return True when the visible leading digits could start an ID number."""

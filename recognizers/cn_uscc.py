@@ -84,7 +84,8 @@ def is_valid(code: str) -> bool:
     return code[17] == calc_check_char(code[:17])
 
 
-_FIRST = frozenset("123456789ANYany")  # the registration authority, either case
+# The registration authority (either case), the administration's kind, the region, then ten characters.
+_CODE = r"[1-9ANYany][1-9]\d{6}[0-9A-HJ-NP-RTUWXYa-hj-np-rtuwxy]{10}"
 
 
 class CnUsccRecognizer(ChineseRecognizer):
@@ -92,8 +93,7 @@ class CnUsccRecognizer(ChineseRecognizer):
 
     ENTITY = ENTITY
     PATTERNS = (
-        Pattern("cn_uscc", r"(?<![0-9A-Za-z])([1-9ANYany][1-9]\d{6}[0-9A-HJ-NP-RTUWXYa-hj-np-rtuwxy]{10})"
-                r"(?![0-9A-Za-z])", 0.85),
+        Pattern("cn_uscc", r"(?<![0-9A-Za-z])(" + _CODE + r")(?![0-9A-Za-z])", 0.85),
     )
     CONTEXT = ("统一社会信用代码", "信用代码", "营业执照", "纳税人识别号", "税号", "社会信用代码", "uscc")
     COLUMN_HINTS = ("tyshxydm", "shxydm", "xydm", "zzjgdm", "nsrsbh", "yyzzh", "uscc", "creditcode",
@@ -102,15 +102,12 @@ class CnUsccRecognizer(ChineseRecognizer):
     NEGATIVE_COLUMN_HINTS = ("ddh", "lsh", "jylsh", "orderno", "serialno")
     NEEDLES = ("0000000",)  # positions 2-8 are digits
     RUN_LENGTHS = (18,)  # boundaries on both sides: a code is a whole run
+    RUN_PATTERN = _CODE
     RISK = Risk("C1", False)
 
     def validate_result(self, pattern_text: str) -> bool:
         """Return True for a code with a known authority, region and a right check character."""
         return is_valid(pattern_text)
-
-    def run_may_hold(self, run: str) -> bool:
-        """Check the authority and the region's digits first: most look-alike runs fail there."""
-        return run[:1] in _FIRST and run[1:2] != "0" and run[2:8].isdigit() and super().run_may_hold(run)
 
     def base_score(self, value: str, pattern: Pattern) -> float:
         """Ask for context when only the last check holds: an all-digit code is most likely a

@@ -3,6 +3,7 @@ recognizer's PREFILTER matches wherever the recognizer finds something (the dete
 
 from __future__ import annotations
 
+import re
 import sys
 
 from hypothesis import HealthCheck, given, settings
@@ -18,6 +19,7 @@ from recognizers.cn_bank_card import CnBankCardRecognizer
 from recognizers.cn_mobile_phone import CnMobilePhoneRecognizer
 from recognizers.cn_resident_id import CnResidentIdRecognizer
 from recognizers.cn_uscc import CnUsccRecognizer
+from tests_corpus import card, mobile, resident_id, uscc
 
 SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 RECOGNIZERS = [cls() for cls in ALL_RECOGNIZERS]
@@ -103,3 +105,28 @@ def test_screen_hits_wherever_a_recognizer_reports_something(parts):
         results = recognizer.enhance_using_context(text, recognizer.analyze(text, None), [], None, [])
         if any(r.score >= MIN_SCORE for r in results):
             assert number in picked, type(recognizer).__name__
+
+
+RUN_RECOGNIZERS = [r for r in RECOGNIZERS if r.RUN_LENGTHS]
+# Values of the run-checking recognizers, bare and glued to what a run may hold besides them; a
+# run holds ASCII letters and digits only.
+VALID_RUNS = st.one_of(
+    st.sampled_from([e for e in EXAMPLES if e.isascii() and e.isalnum()]),
+    st.builds(lambda rng: resident_id(rng), st.randoms(use_true_random=False)),
+    st.builds(lambda rng: resident_id(rng)[:6] + resident_id(rng)[8:17], st.randoms(use_true_random=False)),
+    st.builds(lambda rng: card(rng), st.randoms(use_true_random=False)),
+    st.builds(lambda body: body + luhn.calc_check_digit(body),  # ICBC's Amex co-brand: 15 digits from 3
+              st.text(alphabet="0123456789", min_size=8, max_size=8).map(lambda s: "370247" + s)),
+    st.builds(lambda rng, p: p + mobile(rng), st.randoms(use_true_random=False), st.sampled_from(["", "86", "0086"])),
+    st.builds(lambda rng: uscc(rng), st.randoms(use_true_random=False)),
+    st.text(alphabet="0123456789Xx", min_size=11, max_size=19))
+
+
+@settings(max_examples=600, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(VALID_RUNS)
+def test_run_pattern_matches_every_run_a_recognizer_may_hold(run):
+    """The detector asks ``run_may_hold`` only about runs that match a RUN_PATTERN in full, so a
+    run that a recognizer may hold must match that recognizer's RUN_PATTERN."""
+    held = [r for r in RUN_RECOGNIZERS if r.run_may_hold(run)]
+    for recognizer in held:
+        assert re.fullmatch(recognizer.RUN_PATTERN, run, re.ASCII), (type(recognizer).__name__, len(run))
