@@ -15,7 +15,7 @@ from stdnum.iso7064 import mod_11_2
 from pii_audit.detector import Detector
 from recognizers import MIN_SCORE, ALL_RECOGNIZERS
 from recognizers.base import to_halfwidth
-from recognizers.cn_bank_card import CnBankCardRecognizer
+from recognizers.cn_bank_card import CnBankCardRecognizer, luhn_ok
 from recognizers.cn_mobile_phone import CnMobilePhoneRecognizer
 from recognizers.cn_resident_id import CnResidentIdRecognizer
 from recognizers.cn_uscc import CnUsccRecognizer
@@ -130,3 +130,9 @@ def test_run_pattern_matches_every_run_a_recognizer_may_hold(run):
     held = [r for r in RUN_RECOGNIZERS if r.run_may_hold(run)]
     for recognizer in held:
         assert re.fullmatch(recognizer.RUN_PATTERN, run, re.ASCII), (type(recognizer).__name__, len(run))
+
+
+@SETTINGS
+@given(st.text(alphabet="0123456789", min_size=1, max_size=24))
+def test_hand_written_luhn_agrees_with_stdnum(digits):
+    assert luhn_ok(digits) == luhn.is_valid(digits)
