@@ -212,7 +212,8 @@ class Detector:
     def _detect_lines(self, chunk: Chunk, always: frozenset[int]) -> Iterator[Occurrence]:
         # Only the candidate lines are decoded: splitting a 1 MiB block into str lines cost more
         # than screening it (measured).
-        raw = halfwidth_utf8(chunk.text.encode("utf-8", "surrogatepass"))
+        utf8 = chunk.utf8 if chunk.utf8 is not None else chunk.text.encode("utf-8", "surrogatepass")
+        raw = halfwidth_utf8(utf8)
         first_line = chunk.location.get("line", 1)
         if always or not self._screening:
             everything = frozenset(range(len(self.recognizers)))

@@ -19,6 +19,8 @@ class Chunk:
     is what a person remediates: a log stream, ``file!sheet!header`` or ``schema.table.column``.
     ``context`` holds the column name or header, which count as context for every value.
     ``multiline`` chunks hold whole lines; offsets of what is found are then per line.
+    ``utf8`` is the text's UTF-8 encoding when the source read exactly that (a UTF-8 log): the
+    detector screens bytes, and encoding the text again cost 4% of a log scan (measured).
     """
 
     text: str
@@ -26,6 +28,7 @@ class Chunk:
     container: str
     context: tuple[str, ...] = ()
     multiline: bool = False
+    utf8: bytes | None = None
 
 
 @dataclass(frozen=True)

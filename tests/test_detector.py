@@ -64,6 +64,15 @@ def test_multiline_chunks_give_line_numbers_and_offsets(key):
     assert got == expected and got
 
 
+def test_a_chunk_with_its_utf8_bytes_gives_the_same_occurrences(key):
+    detector = Detector(key)
+    text = "\n".join(corpus_lines(random.Random(5), 300)) + "\n全角：１１０１０５１９４９１２３１００２Ｘ"
+    plain = Chunk(text, {"path": "a.log", "line": 1}, "a.log", multiline=True)
+    with_bytes = Chunk(text, {"path": "a.log", "line": 1}, "a.log", multiline=True, utf8=text.encode())
+    expected = list(detector.detect_chunk(plain))
+    assert list(detector.detect_chunk(with_bytes)) == expected and len(expected) > 100
+
+
 def test_no_raw_value_in_occurrences(key):
     detector = Detector(key)
     text = "客户张三 身份证11010519491231002X 手机13812345678 卡号6200000000000005"

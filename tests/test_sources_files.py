@@ -75,6 +75,16 @@ def test_each_encoding_finds_the_context_dependent_id_once(tmp_path, key, encodi
     assert not result.coverage.notices
 
 
+@pytest.mark.parametrize("encoding", ["utf-8", "gb18030"])
+def test_log_chunks_carry_their_utf8_bytes_only_when_read_as_utf8(tmp_path, encoding):
+    path = tmp_path / f"{encoding}.log"
+    path.write_bytes("".join(f"第{n}行 客户身份证号{ID18}\n" for n in range(40000)).encode(encoding))
+    chunks = list(read_files(str(path), ScanOptions(), TargetCoverage(str(path))))
+    assert len(chunks) > 1, len(chunks)
+    for chunk in chunks:
+        assert chunk.utf8 == (chunk.text.encode() if encoding == "utf-8" else None)
+
+
 def test_ascii_head_then_gb18030_switches_encoding(tmp_path, key):
     path = tmp_path / "late.log"
     head = b"plain ascii line\n" * 5000  # more than the 64 KiB sample

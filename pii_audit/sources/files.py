@@ -224,9 +224,10 @@ class _UnitReader:
             self.encoding, self.decided = sniffed
         return bool(head) and sniffed is not None
 
-    def _decode(self, data: bytes) -> str:
+    def _decode(self, data: bytes) -> tuple[str, bool]:
+        """Return the text of ``data``, and whether ``data`` is exactly its UTF-8 encoding."""
         try:
-            return data.decode(self.encoding)
+            return data.decode(self.encoding), self.encoding == "utf-8"
         except UnicodeDecodeError:
             pass
         if not self.decided:  # the sample was ASCII: this is the first block that says more
@@ -234,16 +235,17 @@ class _UnitReader:
             try:
                 text = data.decode("gb18030")
                 self.encoding = "gb18030"
-                return text
+                return text, False
             except UnicodeDecodeError:
                 pass
         self.replaced = True
-        return data.decode(self.encoding, "replace")
+        return data.decode(self.encoding, "replace"), False
 
     def _lines(self, data: bytes) -> Iterator[Chunk]:
         """Yield a block of whole lines as one chunk; the detector screens it."""
-        yield Chunk(self._decode(data), {"path": self.unit.path, "line": self.line},
-                    self.unit.stream, multiline=True)
+        text, exact = self._decode(data)
+        yield Chunk(text, {"path": self.unit.path, "line": self.line}, self.unit.stream, multiline=True,
+                    utf8=data if exact else None)
         self.line += data.count(b"\n") + (not data.endswith(b"\n"))
 
     def _long_line(self, raw: BinaryIO, buf: bytes):
