@@ -32,6 +32,8 @@ def compact(number: str) -> str:
     >>> compact("(+86)138 1234-5678")
     '13812345678'
     """
+    if len(number) == 11 and number.isdigit() and not number.startswith("0086"):
+        return number  # the common case, without a regex call (compact runs for every candidate)
     number = _SEPARATORS.sub("", number)
     for prefix in ("+86", "0086"):
         if number.startswith(prefix):
