@@ -325,7 +325,7 @@ class Detector:
             found = recognizer.analyze_halfwidth(text)  # the chunk went through to_halfwidth
             if found:
                 # The context tuple as is: the recognizer's verdict cache is keyed by a tuple.
-                results.extend(recognizer.enhance_using_context(text, found, [], None, context))
+                results.extend(recognizer.enhance_halfwidth(text, found, context))
         if not results:
             return results
         results = [r for r in results if r.score >= self.min_score]

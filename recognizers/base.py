@@ -273,17 +273,19 @@ class ChineseRecognizer(PatternRecognizer):
         self, text, raw_recognizer_results, other_raw_recognizer_results, nlp_artifacts, context=None
     ):
         """Raise scores where a keyword is near the match or the column names this entity."""
+        return self.enhance_halfwidth(to_halfwidth(text), raw_recognizer_results, context)
+
+    def enhance_halfwidth(self, text: str, results: list[RecognizerResult], context=None
+                          ) -> list[RecognizerResult]:
+        """``enhance_using_context`` for text already through ``to_halfwidth`` (the detector's path)."""
         external = self.context_verdict(context or ())
-        halfwidth = None
-        for result in raw_recognizer_results:
+        for result in results:
             metadata = result.recognition_metadata
             if metadata.get(RecognizerResult.IS_SCORE_ENHANCED_BY_CONTEXT_KEY):
                 continue
-            if halfwidth is None:
-                halfwidth = to_halfwidth(text)
-            result.score = self._contextual_score(halfwidth, result, external)
+            result.score = self._contextual_score(text, result, external)
             metadata[RecognizerResult.IS_SCORE_ENHANCED_BY_CONTEXT_KEY] = True
-        return raw_recognizer_results
+        return results
 
     # -- context -------------------------------------------------------------------------------
 
