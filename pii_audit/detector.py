@@ -27,6 +27,7 @@ Raw matched values exist only inside ``_emit``; what leaves is masked and finger
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import re
 from functools import lru_cache
@@ -36,6 +37,7 @@ from typing import Iterable, Iterator, Sequence
 from ahocorasick_rs import BytesAhoCorasick
 from presidio_analyzer import EntityRecognizer, RecognizerResult
 
+from pii_audit.json_escapes import has_escapes, unescape
 from pii_audit.models import Cells, Chunk, Occurrence
 from recognizers import ALL_RECOGNIZERS, MASKED_KEY, MIN_SCORE, ChineseRecognizer
 from recognizers.base import SHAPE_TABLE, fingerprint, halfwidth_utf8, to_halfwidth
@@ -129,13 +131,14 @@ class Detector:
         """Screen many cells in one pass over their joined shapes, then analyze the cells hit."""
         if not batch:
             return
-        texts, hits = self._screen_values([chunk.text for chunk in batch])
+        texts, hits, origins = self._screen_values([chunk.text for chunk in batch])
         for index, chunk in enumerate(batch):
             chosen = hits.get(index, frozenset()) | self._named_by_context(chunk.context)
             if chosen:
                 results = self._analyze_cell(texts[index], chunk.context, chosen)
                 if results:
-                    yield from self._emit(texts[index], results, chunk.container, chunk.location)
+                    found = self._emit(texts[index], results, chunk.container, chunk.location)
+                    yield from _relocated(found, origins[index]) if index in origins else found
 
     def _detect_cells(self, cells: Cells) -> Iterator[Occurrence]:
         """Screen a block of columns in one pass, then analyze the cells hit (and every cell of a
@@ -144,7 +147,7 @@ class Detector:
         if not columns:
             return
         rows = len(columns[0].texts)
-        texts, hits = self._screen_values([t for column in columns for t in column.texts])
+        texts, hits, origins = self._screen_values([t for column in columns for t in column.texts])
         named = [self._named_by_context(column.context) for column in columns]
         candidates = set(hits)
         for number, always in enumerate(named):
@@ -163,7 +166,8 @@ class Detector:
                 column, text = columns[number], texts[index]
                 results = self._analyze_cell(text, column.context, chosen)
                 if results:
-                    yield from self._emit(text, results, column.container, cells.locate(number, row))
+                    found = self._emit(text, results, column.container, cells.locate(number, row))
+                    yield from _relocated(found, origins[index]) if index in origins else found
 
     def _analyze_cell(self, text: str, context: tuple[str, ...], chosen) -> list[RecognizerResult]:
         """``analyze`` one value, skipping a text already analyzed in this context with no result.
@@ -183,12 +187,21 @@ class Detector:
             self._clean.add(key)
         return results
 
-    def _screen_values(self, texts: list[str]) -> tuple[list[str], dict[int, set[int] | frozenset[int]]]:
-        """Return the values through ``to_halfwidth``, and {value index: recognizers to run} for
-        the values the screen hits (every non-empty value when nothing is screened)."""
+    def _screen_values(self, texts: list[str]
+                       ) -> tuple[list[str], dict[int, set[int] | frozenset[int]], dict[int, list[int]]]:
+        """Return the values through ``to_halfwidth``, {value index: recognizers to run} for the
+        values the screen hits (every non-empty value when nothing is screened), and for each value
+        that held JSON \\u escapes, now replaced, the map of its offsets (``json_escapes.unescape``)."""
         if not texts:
-            return texts, {}
+            return texts, {}, {}
         joined = "\n".join(texts)
+        origins: dict[int, list[int]] = {}
+        if has_escapes(joined):
+            texts = list(texts)
+            for index, text in enumerate(texts):
+                if has_escapes(text):
+                    texts[index], origins[index] = unescape(text)
+            joined = "\n".join(texts)
         if joined.count("\n") != len(texts) - 1:
             # One line per value: a newline inside a value becomes a space in the screen's copy.
             joined = "\n".join(t.replace("\n", " ") for t in texts)
@@ -200,13 +213,16 @@ class Detector:
             texts = [to_halfwidth(t) for t in texts]
         if not self._screening:
             every = frozenset(range(len(self.recognizers)))
-            return texts, {index: every for index, text in enumerate(texts) if text}
-        return texts, self._screen_utf8(halfwidth)
+            return texts, {index: every for index, text in enumerate(texts) if text}, origins
+        return texts, self._screen_utf8(halfwidth), origins
 
     def detect_chunk(self, chunk: Chunk) -> Iterator[Occurrence]:
         """Yield the occurrences in one chunk."""
         always = self._named_by_context(chunk.context)
         if not chunk.multiline:
+            if has_escapes(chunk.text):
+                yield from self._escaped_occurrences(chunk.text, chunk, chunk.location, always)
+                return
             text = to_halfwidth(chunk.text)
             chosen = self._chosen(text, always)
             if chosen:
@@ -226,12 +242,27 @@ class Detector:
         else:
             candidates = [(index, raw[start:end], chosen)
                           for index, start, end, chosen in self._candidates(raw.translate(SHAPE_TABLE), raw)]
+            if b"\\u" in raw:  # JSON lines with escaped characters: each is screened unescaped
+                candidates = _with_escaped_lines(candidates, raw)
         for index, line, chosen in candidates:
             text = line.decode("utf-8", "surrogatepass")
             if text.endswith("\r"):
                 text = text[:-1]
             location = {**chunk.location, "line": first_line + index}
-            yield from self._occurrences(text, chunk, location, chosen)
+            if has_escapes(text):
+                yield from self._escaped_occurrences(text, chunk, location, always)
+            else:
+                yield from self._occurrences(text, chunk, location, chosen)
+
+    def _escaped_occurrences(self, text: str, chunk: Chunk, location: dict, always: frozenset[int]
+                             ) -> Iterator[Occurrence]:
+        """Yield the occurrences in a line or value with JSON \\uXXXX escapes: found in it
+        unescaped, located in it as stored (``pii_audit.json_escapes``)."""
+        unescaped, origin = unescape(text)
+        unescaped = to_halfwidth(unescaped)
+        chosen = self._chosen(unescaped, always)
+        if chosen:
+            yield from _relocated(self._occurrences(unescaped, chunk, location, chosen), origin)
 
     def _candidates(self, text_shape: bytes, raw: bytes) -> list[tuple[int, int, int, set[int]]]:
         """Return ``(line index, start, end, recognizers to run)`` of each line that a needle, a
@@ -363,6 +394,30 @@ class Detector:
 
 # The bytes of ASCII letters and digits in a shape (digits are "0", letters lower case).
 _ALNUM_SHAPE = frozenset(b"0abcdefghijklmnopqrstuvwxyz")
+
+
+def _with_escaped_lines(candidates: list[tuple[int, bytes, set[int]]], raw: bytes
+                        ) -> list[tuple[int, bytes, set[int] | None]]:
+    """Add to ``candidates`` every line of ``raw`` that holds a \\u escape, its recognizers left
+    to choose (None) once the line is unescaped; keep line order."""
+    by_index: dict[int, tuple[bytes, set[int] | None]] = {i: (line, chosen) for i, line, chosen in candidates}
+    start, index = 0, 0
+    while (hit := raw.find(b"\\u", start)) >= 0:
+        line_start = raw.rfind(b"\n", 0, hit) + 1
+        index += raw.count(b"\n", start, line_start)
+        line_end = raw.find(b"\n", hit)
+        line_end = len(raw) if line_end < 0 else line_end
+        by_index[index] = (raw[line_start:line_end], None)
+        start = line_end
+    return [(i, line, chosen) for i, (line, chosen) in sorted(by_index.items())]
+
+
+def _relocated(occurrences: Iterable[Occurrence], origin: list[int]) -> Iterator[Occurrence]:
+    """Move occurrences found in an unescaped text to their offsets in the text as stored."""
+    for occurrence in occurrences:
+        start, end = occurrence.location["start"], occurrence.location["end"]
+        yield dataclasses.replace(occurrence, location={**occurrence.location, "start": origin[start],
+                                                        "end": origin[end]})
 
 
 def _shown_location(location: dict, start: int, end: int) -> dict:

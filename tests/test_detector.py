@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import random
 
 import pytest
@@ -9,6 +10,7 @@ from presidio_analyzer import EntityRecognizer, RecognizerResult
 
 import pii_audit.detector as detector_module
 from pii_audit.detector import Detector
+from pii_audit.json_escapes import unescape
 from pii_audit.models import Cells, Chunk, Column
 from recognizers import MIN_SCORE, build_analyzer
 from recognizers.base import to_halfwidth
@@ -71,6 +73,29 @@ def test_a_chunk_with_its_utf8_bytes_gives_the_same_occurrences(key):
     with_bytes = Chunk(text, {"path": "a.log", "line": 1}, "a.log", multiline=True, utf8=text.encode())
     expected = list(detector.detect_chunk(plain))
     assert list(detector.detect_chunk(with_bytes)) == expected and len(expected) > 100
+
+
+def test_json_lines_with_escaped_characters_give_what_the_plain_lines_give(key):
+    """json.dumps escapes every Chinese character by default: context keywords, names and
+    addresses must still be seen, and offsets must point into the line as stored."""
+    detector = Detector(key)
+    messages = corpus_lines(random.Random(13), 300) + ["客户身份证号 110105491231002 地址 北京市朝阳区建国路88号"]
+    escaped = [json.dumps({"msg": m}) for m in messages]
+    plain = [json.dumps({"msg": m}, ensure_ascii=False) for m in messages]
+    assert sum("\\u" in line for line in escaped) > 200
+
+    def found(lines):
+        chunk = Chunk("\n".join(lines), {"path": "app.log", "line": 1}, "app.log", multiline=True)
+        return list(detector.detect_chunk(chunk))
+
+    got, expected = found(escaped), found(plain)
+    assert [(o.location["line"], o.entity_type, o.fingerprint, o.masked) for o in got] == \
+           [(o.location["line"], o.entity_type, o.fingerprint, o.masked) for o in expected]
+    assert {"CN_RESIDENT_ID", "CN_ADDRESS"} <= {o.entity_type for o in got if o.location["line"] == len(messages)}
+    for mine, theirs in zip(got, expected):
+        line, plain_line = escaped[mine.location["line"] - 1], plain[theirs.location["line"] - 1]
+        stored = line[mine.location["start"]:mine.location["end"]]
+        assert unescape(stored)[0] == plain_line[theirs.location["start"]:theirs.location["end"]]
 
 
 def test_no_raw_value_in_occurrences(key):
@@ -153,6 +178,33 @@ def test_cells_equal_one_chunk_per_cell(key):
     assert len(expected) > 300
     assert any("１" in t for b in blocks for c in b.columns for t in c.texts)
     assert occurrence_tuples(detector.detect(stream)) == expected
+
+
+def test_cells_with_escaped_json_give_what_their_plain_json_gives(key):
+    """A column of JSON written by json.dumps (every Chinese character a \\u escape) finds what
+    the same JSON written unescaped finds, through Cells, value batches and single chunks."""
+    detector = Detector(key)
+    rng = random.Random(17)
+    messages = corpus_lines(rng, 240) + ["客户身份证号 110105491231002 地址 北京市朝阳区建国路88号"] * 3
+
+    def stream(ensure_ascii):
+        blocks = cell_blocks(random.Random(3), [json.dumps({"m": m}, ensure_ascii=ensure_ascii) for m in messages])
+        return blocks, [chunk for block in blocks for chunk in block.chunks()]
+
+    def found(occurrences):
+        return [(o.entity_type, o.location["cell"], o.fingerprint, o.masked) for o in occurrences]
+
+    (escaped_blocks, escaped_chunks), (plain_blocks, plain_chunks) = stream(True), stream(False)
+    expected = found(detector.detect(plain_blocks))
+    assert len(expected) > 100 and "CN_ADDRESS" in {e[0] for e in expected}
+    assert found(detector.detect(escaped_blocks)) == expected
+    assert found(detector.detect(escaped_chunks)) == expected
+    assert found(o for c in escaped_chunks for o in detector.detect_chunk(c)) == expected
+    by_cell = {c.location["cell"]: c.text for c in escaped_chunks}
+    plain_by_cell = {c.location["cell"]: c.text for c in plain_chunks}
+    for mine, theirs in zip(detector.detect(escaped_blocks), detector.detect(plain_blocks)):
+        stored = by_cell[mine.location["cell"]][mine.location["start"]:mine.location["end"]]
+        assert unescape(stored)[0] == plain_by_cell[theirs.location["cell"]][theirs.location["start"]:theirs.location["end"]]
 
 
 def test_cells_below_the_screening_score_equal_one_chunk_per_cell(key):
