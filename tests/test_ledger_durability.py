@@ -12,7 +12,7 @@ import random
 import signal
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from ledger_helpers import KEY, backend_params, corpus_streams, ledger_url, scan_lines
 from pii_audit.ledger import Ledger, schema
@@ -114,3 +114,24 @@ def test_two_scans_at_once_both_land(url):
         keys = [(i.target, i.container, i.entity_type) for i in ledger.items()]
         assert len(keys) == len(set(keys))
         assert sum(s.new_items for s in scans) == len(keys)  # each item created exactly once
+
+
+@pytest.mark.mariadb
+def test_a_mariadb_scheme_url_takes_the_same_named_locks():
+    """SQLAlchemy names the dialect of a mariadb:// URL "mariadb", not "mysql": recording a target
+    must still hold its named lock, or two scans of one target race on REPEATABLE READ snapshots."""
+    from conftest import server_url
+    from ledger_helpers import mariadb_database
+    from sqlalchemy.engine import make_url
+
+    from pii_audit.ledger.db import lock_name
+    from pii_audit.ledger.store import _target_transaction
+
+    base = make_url(server_url("PII_AUDIT_TEST_MARIADB_URL")).set(drivername="mariadb+pymysql")
+    with mariadb_database(base.render_as_string(hide_password=False)) as url, Ledger.open(url, KEY) as ledger:
+        assert ledger.engine.dialect.name == "mariadb"
+        name = lock_name(ledger.engine.url.database, "target\0host1:/var/log")
+        with ledger.engine.connect() as conn, ledger.engine.connect() as other:
+            with _target_transaction(conn, "host1:/var/log"):
+                assert other.execute(text("SELECT IS_USED_LOCK(:n)"), {"n": name}).scalar() is not None
+            assert other.execute(text("SELECT IS_USED_LOCK(:n)"), {"n": name}).scalar() is None

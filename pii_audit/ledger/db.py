@@ -21,6 +21,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
 from pii_audit.errors import LedgerError
+from pii_audit.ledger.schema import MYSQL
 
 # The newest revision in migrations/versions (a test checks it): a ledger already there opens
 # without importing Alembic, which costs as much as the rest of `ledger list`.
@@ -148,7 +149,13 @@ def one_line(error: SQLAlchemyError) -> str:
 
 
 def _mysql_lock(connection: Connection, name: str):
-    return named_lock(connection, name) if connection.dialect.name == "mysql" else nullcontext()
+    return named_lock(connection, name) if connection.dialect.name in MYSQL else nullcontext()
+
+
+def lock_name(database: str | None, name: str) -> str:
+    """Return the server-wide GET_LOCK name of lock ``name`` in a ledger ``database``."""
+    digest = hashlib.sha256(f"{database}\0{name}".encode("utf-8", "surrogatepass"))
+    return f"pii_audit_{digest.hexdigest()[:48]}"  # GET_LOCK names stop at 64 characters
 
 
 @contextmanager
@@ -159,8 +166,7 @@ def named_lock(connection: Connection, name: str, timeout: int = LOCK_TIMEOUT_S)
     REPEATABLE READ snapshot) only once the lock is held. GET_LOCK names are server-wide, so the
     database's name is part of the lock's; a killed process's connection releases it.
     """
-    digest = hashlib.sha256(f"{connection.engine.url.database}\0{name}".encode("utf-8", "surrogatepass"))
-    lock = f"pii_audit_{digest.hexdigest()[:48]}"  # GET_LOCK names stop at 64 characters
+    lock = lock_name(connection.engine.url.database, name)
     got = connection.execute(text("SELECT GET_LOCK(:name, :timeout)"),
                              {"name": lock, "timeout": timeout}).scalar()
     connection.commit()

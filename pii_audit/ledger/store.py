@@ -297,7 +297,8 @@ def _target_transaction(conn: Connection, target: str) -> Iterator[None]:
     SQLite: BEGIN IMMEDIATE (db.py); PostgreSQL: an advisory lock until commit; MySQL/MariaDB: a
     named lock taken before the transaction begins, so its snapshot sees the previous writer.
     """
-    mysql = conn.dialect.name == "mysql"
+    # A mariadb:// URL names the dialect "mariadb": the same server, the same lock.
+    mysql = conn.dialect.name in schema.MYSQL
     with named_lock(conn, f"target\0{target}") if mysql else nullcontext(), conn.begin():
         if conn.dialect.name == "postgresql":
             key = int.from_bytes(hashlib.sha256(target.encode()).digest()[:8], "big", signed=True)
