@@ -17,19 +17,18 @@ blocks of rows (``Cells``).
 
 from __future__ import annotations
 
-import datetime
-import math
 import os
 import re
 from dataclasses import dataclass, field
-from decimal import Decimal
 from pathlib import Path
 from typing import Any, Iterable, Iterator
 
 from pii_audit.models import Cells, Column
 from pii_audit.sources import ScanOptions, TargetCoverage
+from pii_audit.sources.cell_text import render
 from pii_audit.sources.sheet_rows import EXCEL_MAX_ROWS, Row, csv_sheets, xlsx_sheets
 from pii_audit.sources.xlsx_guard import WorkbookRefused
+from pii_audit.sources.xlsx_stream import SheetError
 from pii_audit.detector import holds_pi
 from recognizers.base import to_halfwidth
 
@@ -55,8 +54,11 @@ def read_spreadsheet(target: str, options: ScanOptions, coverage: TargetCoverage
     is_csv = Path(target).suffix.lower() in (".csv", ".tsv")
     budget = _Budget(MAX_FILE_CELLS)
     sheets = csv_sheets(target, lambda why: coverage.problem(target, why)) if is_csv else xlsx_sheets(target)
-    for name, rows in _guarded(sheets, target, coverage):
-        yield from _read_sheet(target, name, rows, options, coverage, budget)
+    try:
+        for name, rows in _guarded(sheets, target, coverage):
+            yield from _read_sheet(target, name, rows, options, coverage, budget)
+    except WorkbookRefused as error:  # found in a sheet as it was streamed: refuse the workbook
+        coverage.problem(target, str(error))
 
 
 def _guarded(items: Iterable, where: str, coverage: TargetCoverage, failed: list | None = None
@@ -69,11 +71,16 @@ def _guarded(items: Iterable, where: str, coverage: TargetCoverage, failed: list
         except StopIteration:
             return
         except WorkbookRefused as error:
+            if failed is not None:
+                failed.append(where)
+                raise  # the whole workbook is refused (read_spreadsheet says so)
+            coverage.problem(where, str(error))
+        except SheetError as error:
             coverage.problem(where, str(error))
         except (KeyboardInterrupt, SystemExit, GeneratorExit):
             raise
-        # Untrusted files make parsers raise many types (SECURITY.md item 7; calamine's Rust
-        # panics are BaseException): record the type, never the message, which may quote cells.
+        # Untrusted files make parsers raise many types (SECURITY.md item 7): record the type,
+        # never the message, which may quote cells.
         except BaseException as error:  # noqa: BLE001
             coverage.problem(where, f"unreadable ({type(error).__name__}): corrupt or not a spreadsheet")
         else:
@@ -263,41 +270,6 @@ def header_text(text: str) -> str:
     if len(text) > MAX_HEADER_CHARS or _DATA_LIKE.search(to_halfwidth(text)) or holds_pi(text):
         return ""
     return text
-
-
-def render(value: Any) -> str:
-    """Return a cell value as a person reads it in Excel.
-
-    >>> [render(v) for v in (13812345678.0, 12.5, 6.22202123456789e18, 1.5e-07, True, None)]
-    ['13812345678', '12.5', '6222021234567890000', '0.00000015', 'TRUE', '']
-    >>> render(datetime.datetime(2024, 1, 5)), render(datetime.datetime(2024, 1, 5, 10, 30))
-    ('2024-01-05', '2024-01-05 10:30:00')
-    """
-    if value is None:
-        return ""
-    if isinstance(value, float):  # first: most cells that are not text are numbers
-        return _render_float(value)
-    if isinstance(value, str):
-        return value
-    if isinstance(value, bool):
-        return "TRUE" if value else "FALSE"
-    if isinstance(value, datetime.datetime):
-        if value.time() == datetime.time():
-            return value.date().isoformat()
-        return value.isoformat(sep=" ")
-    if isinstance(value, (datetime.date, datetime.time)):
-        return value.isoformat()
-    return str(value)
-
-
-def _render_float(value: float) -> str:
-    if not math.isfinite(value):
-        return str(value)
-    if value.is_integer() and abs(value) < 1e16:
-        return str(int(value))
-    text = repr(value)
-    # Shortest round-trip digits, written out without an exponent, as Excel's "0" format does.
-    return format(Decimal(text), "f") if "e" in text else text
 
 
 def column_letter(index: int) -> str:
