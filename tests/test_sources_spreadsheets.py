@@ -17,7 +17,8 @@ import python_calamine
 from pii_audit.detector import Detector
 from pii_audit.sources import ScanOptions, TargetCoverage, as_chunks, read_target
 from pii_audit.sources import xlsx_guard
-from pii_audit.sources.spreadsheets import BLOCK_ROWS, _block_columns, read_spreadsheet, render
+from pii_audit.sources.cell_text import render
+from pii_audit.sources.spreadsheets import BLOCK_ROWS, _block_columns, read_spreadsheet
 from tests_corpus import card, mobile, resident_id
 
 FULL = ScanOptions(sample_rows=None)

@@ -147,9 +147,14 @@ def streamed_cells(path: Path, rows=xlsx_stream.sheet_rows) -> dict[str, dict[tu
                 for name, member in book.sheets}
 
 
+def plain_rows(archive: zipfile.ZipFile, member: str, book: xlsx_stream.Workbook):
+    """The rows the expression reads (raising ``_NotPlain`` where it gives up)."""
+    return xlsx_stream._fast_rows(archive, member, xlsx_stream._PlainCells(book))
+
+
 def both_paths(path: Path) -> tuple[dict, dict]:
     """Return the cells read by the expression (which raises if it gives up) and by expat."""
-    return streamed_cells(path, xlsx_stream._fast_rows), streamed_cells(path, xlsx_stream._expat_rows)
+    return streamed_cells(path, plain_rows), streamed_cells(path, xlsx_stream._expat_rows)
 
 
 @pytest.mark.parametrize("make", [
@@ -227,7 +232,7 @@ def test_hand_written_sheets_as_calamine(tmp_path, rows, plain):
     assert fast in (None, slow) and streamed_cells(path)["客户"]
     if not plain:
         with zipfile.ZipFile(path) as archive, pytest.raises(xlsx_stream._NotPlain):
-            list(xlsx_stream._fast_rows(archive, SHEET, xlsx_stream.read_workbook(archive)))
+            list(plain_rows(archive, SHEET, xlsx_stream.read_workbook(archive)))
 
 
 def test_shared_strings_runs_phonetics_escapes_and_whitespace_as_calamine(tmp_path):
@@ -267,7 +272,7 @@ def test_a_sheet_left_to_expat_halfway_gives_each_row_once(tmp_path, monkeypatch
     with zipfile.ZipFile(path) as archive:
         book = xlsx_stream.read_workbook(archive)
         numbers = [number for number, _, _ in xlsx_stream.sheet_rows(archive, SHEET, book)]
-        fast = xlsx_stream._fast_rows(archive, SHEET, book)
+        fast = plain_rows(archive, SHEET, book)
         given = [number for number, _, _ in _until_not_plain(fast)]
     assert numbers == list(range(1, 200))
     assert 1 < len(given) < 150  # the expression gave the first rows before it gave up
@@ -321,3 +326,25 @@ def test_an_undeclared_entity_makes_the_sheet_unreadable(tmp_path):
     list(read_spreadsheet(str(path), ScanOptions(sample_rows=None), coverage))
     assert [(p.where, p.reason) for p in coverage.problems] == [
         (f"{path}!客户", "unreadable (ExpatError): corrupt or not a spreadsheet")]
+
+
+NUMBER_FORMATS = [
+    "General", "0", "0.00", "#,##0", "0%", "0.00E+00", "@", "yyyy-mm-dd", "yyyy/m/d", "m/d/yy h:mm",
+    "h:mm", "h:mm:ss AM/PM", "mm:ss", "[h]:mm:ss", "[hh]:mm", "[m]", "[ss].0", "[mm]:ss", "mm:[ss]",
+    'yyyy"年"m"月"d"日"', '[DBNum1][$-804]yyyy"年"m"月"d"日"', "[$-F800]dddd, mmmm dd, yyyy",
+    "[$-F400]h:mm:ss AM/PM", "[Red]0.00", "[$¥-804]#,##0.00", "0.00_);[Red](0.00)", "_(* #,##0_)",
+    '"date"0', "\\d0", "_d0", "yyyy;0", "0;yyyy", "dd/mm/yyyy;@", "e", "b", "g", "a/p", "AM/PM", "mmm",
+    "[<=9999999]###-####;(###) ###-####", '0" days"', "#,##0.00 \"h\"", "[h]", "[H]:MM",
+]
+
+
+def test_number_formats_read_as_calamine_reads_them(tmp_path):
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = "客户"
+    for row, number_format in enumerate(NUMBER_FORMATS, 1):
+        for column, value in enumerate((45296.4375, 0.25, 61), 1):
+            sheet.cell(row, column, value).number_format = number_format
+    book.save(tmp_path / "f.xlsx")
+    fast, slow = both_paths(tmp_path / "f.xlsx")
+    assert fast == slow == calamine_cells(tmp_path / "f.xlsx")

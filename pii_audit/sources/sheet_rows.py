@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import codecs
 import csv
+import importlib.util
 import zipfile
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
 from pii_audit.sources.xlsx_guard import OLE2_MAGIC, ZIP_MAGIC, WorkbookRefused, inspect_workbook, sniff
 
-Row = tuple[int, int, Any]  # (1-based row number, 0-based index of values[0], values)
+Row = tuple[int, int, Any]  # (1-based row number, 0-based index of values[0], values: text or None)
 Sheet = tuple[str, Iterator[Row]]
 
 EXCEL_MAX_ROWS = 1_048_576
@@ -27,12 +28,10 @@ UTF16_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
 
 def xlsx_sheets(path: str) -> Iterator[Sheet]:
     """Yield every worksheet of the workbook at ``path``; raise ``WorkbookRefused`` when unsafe."""
-    import openpyxl
-
     from pii_audit.sources import xlsx_stream
 
-    if not openpyxl.DEFUSEDXML:
-        raise WorkbookRefused("refused: defusedxml is not installed (openpyxl.DEFUSEDXML is false)")
+    if importlib.util.find_spec("defusedxml") is None:  # SECURITY.md item 6
+        raise WorkbookRefused("refused: defusedxml is not installed")
     with open(path, "rb") as handle:
         reason = sniff(handle.read(8))
     if reason:
