@@ -348,3 +348,41 @@ def test_number_formats_read_as_calamine_reads_them(tmp_path):
     book.save(tmp_path / "f.xlsx")
     fast, slow = both_paths(tmp_path / "f.xlsx")
     assert fast == slow == calamine_cells(tmp_path / "f.xlsx")
+
+
+def _rows_and_cells(rows) -> tuple[list[int], dict]:
+    rows = list(rows)
+    return ([number for number, _, _ in rows],
+            {(number, column): value for number, first, values in rows
+             for column, value in enumerate(values, first) if value is not None})
+
+
+@pytest.mark.parametrize("rows, regular", [
+    pytest.param("".join(f'<row r="{n}"><c r="B{n}"><v>{n}</v></c><c r="C{n}" t="inlineStr"><is><t>第{n}</t></is></c>'
+                         f'<c r="D{n}" s="1"/></row>' for n in (1, 2, 3, 5, 9)), True, id="regular-with-gaps"),
+    pytest.param('<row r="1"><c r="A1"><v>1</v></c><c r="B1"><v>2</v></c></row>'
+                 '<row r="2"><c r="A2" t="inlineStr"/><c r="B2"/></row>'
+                 '<row r="3"><c r="A3"><v>3</v></c><c r="B3" t="b"><v>1</v></c></row>'
+                 '<row r="4"><c r="A4"/><c r="B4"/></row>', True, id="regular-with-empty-rows"),
+    pytest.param('<row r="1"><c r="A1"><v>1</v></c><c r="B1"><v>2</v></c></row>'
+                 '<row r="2"><c r="A2"><v>3</v></c></row><row r="3"><c r="B3"><v>4</v></c></row>', False,
+                 id="ragged"),
+    pytest.param('<row r="1"><c r="A1"><v>1</v></c><c r="C1"><v>2</v></c></row>'
+                 '<row r="2"><c r="A2"><v>3</v></c><c r="C2"><v>4</v></c></row>', False, id="column-gap"),
+    pytest.param('<row r="2"><c r="B2"><v>1</v></c><c r="A2"><v>2</v></c></row>', False, id="out-of-order"),
+])
+def test_blocks_typed_column_by_column_give_what_cell_by_cell_gives(tmp_path, rows, regular):
+    path = with_sheet(tmp_path, sheet_xml(rows))
+    with zipfile.ZipFile(path) as archive:
+        book = xlsx_stream.read_workbook(archive)
+        by_columns, typed = xlsx_stream._PlainCells(book), []
+        whole_rows = by_columns._regular
+        by_columns._regular = lambda cells: typed.append(whole_rows(cells)) or typed[-1]
+        by_column = _rows_and_cells(xlsx_stream._fast_rows(archive, SHEET, by_columns))
+        assert [found is not None for found in typed] == [regular]
+        cell_by_cell = xlsx_stream._PlainCells(book)
+        cell_by_cell._regular = lambda cells: None
+        by_cell = _rows_and_cells(xlsx_stream._fast_rows(archive, SHEET, cell_by_cell))
+    assert by_column == by_cell
+    assert by_column[1] == {key: value for key, value in calamine_cells(path)["客户"].items()}
+    assert by_column[0] == list(range(1, by_column[0][-1] + 1))  # empty rows only between others
