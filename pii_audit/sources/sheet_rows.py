@@ -1,86 +1,46 @@
-"""The rows of every sheet of an xlsx/xlsm or csv/tsv file, read-only and streamed where it counts.
+"""The rows of every sheet of an xlsx/xlsm or csv/tsv file, read-only and streamed.
 
 A sheet is ``(name, rows)``; ``rows`` yields ``(row number, index of the first column, values)``
 and is lazy, so a sheet that fails to load fails on its own and the next one is still read.
-xlsx: python-calamine (about 10x openpyxl's read-only speed) when every worksheet's grid fits
-``CALAMINE_MAX_CELLS`` (calamine holds a whole sheet in memory), else openpyxl's read-only
-streaming, bounded per row. csv: the encoding is detected over the whole file first.
+xlsx: ``xlsx_stream`` after ``xlsx_guard`` has inspected the zip; memory holds the shared strings
+and one block of XML, whatever the sheet's size. csv: the encoding is detected over the whole
+file first.
 """
 
 from __future__ import annotations
 
 import codecs
 import csv
+import importlib.util
+import zipfile
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
 from pii_audit.sources.xlsx_guard import OLE2_MAGIC, ZIP_MAGIC, WorkbookRefused, inspect_workbook, sniff
 
-Row = tuple[int, int, Any]  # (1-based row number, 0-based index of values[0], values)
+Row = tuple[int, int, Any]  # (1-based row number, 0-based index of values[0], values: text or None)
 Sheet = tuple[str, Iterator[Row]]
 
 EXCEL_MAX_ROWS = 1_048_576
-# A dense grid this large took about 180 MB peak in calamine (2M cells, measured): stay near it.
-CALAMINE_MAX_CELLS = 3_000_000
 DECODE_BLOCK = 1024**2
 UTF16_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
 
 
 def xlsx_sheets(path: str) -> Iterator[Sheet]:
     """Yield every worksheet of the workbook at ``path``; raise ``WorkbookRefused`` when unsafe."""
-    import openpyxl
+    from pii_audit.sources import xlsx_stream
 
-    if not openpyxl.DEFUSEDXML:
-        raise WorkbookRefused("refused: defusedxml is not installed (openpyxl.DEFUSEDXML is false)")
+    if importlib.util.find_spec("defusedxml") is None:  # SECURITY.md item 6
+        raise WorkbookRefused("refused: defusedxml is not installed")
     with open(path, "rb") as handle:
         reason = sniff(handle.read(8))
     if reason:
         raise WorkbookRefused(reason)
-    inspection = inspect_workbook(path)
-    if all(e.known and e.rows <= EXCEL_MAX_ROWS and e.cells <= CALAMINE_MAX_CELLS
-           for e in inspection.sheets.values()):
-        yield from _calamine_sheets(path)
-    else:
-        yield from _openpyxl_sheets(path)
-
-
-def _calamine_sheets(path: str) -> Iterator[Sheet]:
-    from python_calamine import CalamineWorkbook, SheetTypeEnum
-
-    book = CalamineWorkbook.from_path(path)
-    try:
-        for meta in book.sheets_metadata:
-            if meta.typ == SheetTypeEnum.WorkSheet:
-                yield meta.name, _calamine_rows(book, meta.name)
-    finally:
-        book.close()
-
-
-def _calamine_rows(book, name: str) -> Iterator[Row]:
-    sheet = book.get_sheet_by_name(name)
-    start = sheet.start
-    # iter_rows() starts at row 1 but at the first used column (measured, python-calamine 0.9).
-    offset = start[1] if start else 0
-    for number, values in enumerate(sheet.iter_rows(), 1):
-        yield number, offset, values
-
-
-def _openpyxl_sheets(path: str) -> Iterator[Sheet]:
-    import openpyxl
-
-    book = openpyxl.load_workbook(path, read_only=True, data_only=True, keep_links=False)
-    try:
-        for sheet in book.worksheets:
-            yield sheet.title, _openpyxl_rows(sheet)
-    finally:
-        book.close()
-
-
-def _openpyxl_rows(sheet) -> Iterator[Row]:
-    # Without this, a lying <dimension ref="A1:XFD1048576"> pads every row to 16,384 cells.
-    sheet.reset_dimensions()
-    for number, values in enumerate(sheet.iter_rows(values_only=True), 1):
-        yield number, 0, values
+    inspect_workbook(path)
+    with zipfile.ZipFile(path) as archive:
+        book = xlsx_stream.read_workbook(archive)
+        for name, member in book.sheets:
+            yield name, xlsx_stream.sheet_rows(archive, member, book)
 
 
 def csv_sheets(path: str, warn: Callable[[str], None]) -> Iterator[Sheet]:

@@ -17,12 +17,9 @@ blocks of rows (``Cells``).
 
 from __future__ import annotations
 
-import datetime
-import math
 import os
 import re
 from dataclasses import dataclass, field
-from decimal import Decimal
 from pathlib import Path
 from typing import Any, Iterable, Iterator
 
@@ -30,6 +27,7 @@ from pii_audit.models import Cells, Column
 from pii_audit.sources import ScanOptions, TargetCoverage
 from pii_audit.sources.sheet_rows import EXCEL_MAX_ROWS, Row, csv_sheets, xlsx_sheets
 from pii_audit.sources.xlsx_guard import WorkbookRefused
+from pii_audit.sources.xlsx_stream import SheetError
 from pii_audit.detector import holds_pi
 from recognizers.base import to_halfwidth
 
@@ -55,33 +53,34 @@ def read_spreadsheet(target: str, options: ScanOptions, coverage: TargetCoverage
     is_csv = Path(target).suffix.lower() in (".csv", ".tsv")
     budget = _Budget(MAX_FILE_CELLS)
     sheets = csv_sheets(target, lambda why: coverage.problem(target, why)) if is_csv else xlsx_sheets(target)
-    for name, rows in _guarded(sheets, target, coverage):
-        yield from _read_sheet(target, name, rows, options, coverage, budget)
+    try:
+        for name, rows in _guarded(sheets, target, coverage):
+            yield from _read_sheet(target, name, rows, options, coverage, budget)
+    except WorkbookRefused as error:  # found in a sheet as it was streamed: refuse the workbook
+        coverage.problem(target, str(error))
 
 
 def _guarded(items: Iterable, where: str, coverage: TargetCoverage, failed: list | None = None
              ) -> Iterator:
     """Yield from ``items``; turn a reading error into one problem line and stop."""
-    iterator = iter(items)
-    while True:
-        try:
-            item = next(iterator)
-        except StopIteration:
-            return
-        except WorkbookRefused as error:
-            coverage.problem(where, str(error))
-        except (KeyboardInterrupt, SystemExit, GeneratorExit):
-            raise
-        # Untrusted files make parsers raise many types (SECURITY.md item 7; calamine's Rust
-        # panics are BaseException): record the type, never the message, which may quote cells.
-        except BaseException as error:  # noqa: BLE001
-            coverage.problem(where, f"unreadable ({type(error).__name__}): corrupt or not a spreadsheet")
-        else:
-            yield item
-            continue
+    try:
+        yield from items
+        return
+    except WorkbookRefused as error:
         if failed is not None:
             failed.append(where)
-        return
+            raise  # the whole workbook is refused (read_spreadsheet says so)
+        coverage.problem(where, str(error))
+    except SheetError as error:
+        coverage.problem(where, str(error))
+    except (KeyboardInterrupt, SystemExit, GeneratorExit):
+        raise
+    # Untrusted files make parsers raise many types (SECURITY.md item 7): record the type,
+    # never the message, which may quote cells.
+    except BaseException as error:  # noqa: BLE001
+        coverage.problem(where, f"unreadable ({type(error).__name__}): corrupt or not a spreadsheet")
+    if failed is not None:
+        failed.append(where)
 
 
 @dataclass
@@ -111,7 +110,7 @@ class _Sheet:
         """Name each column after its header cell, or its letter when the header is unusable."""
         seen: set[str] = set()
         for index, value in enumerate(values, offset):
-            header = header_text(render(value))
+            header = header_text(value or "")
             if not header:
                 continue  # named by its letter when a cell below needs it
             if header in seen:
@@ -171,7 +170,7 @@ def _sheet_chunks(sheet: _Sheet, rows: Iterator[Row], options: ScanOptions,
         sheet.rows += 1
         if header_row:
             data_rows += 1
-        elif any(v is not None and v != "" for v in values):
+        elif any(values):  # values are text or None
             header_row = number
             sheet.set_header(offset, values)
         else:
@@ -198,20 +197,22 @@ def _stop_early(sheet: _Sheet, coverage: TargetCoverage, row_limit: bool) -> Non
 def _cells(sheet: _Sheet, block: list[Row]) -> Cells | None:
     """Return a block of rows as ``Cells``: a column per sheet column holding a non-empty cell.
 
-    Every cell's text is rendered here, but its location only when it holds a finding.
+    Every cell's text is in a column here, but its location is made only when it holds a finding.
     """
-    found = [(index, values, len(values) - values.count(None) - values.count(""))
-             for index, values in _block_columns(block)]
-    found = [(index, values, filled) for index, values, filled in found if filled]
+    found = []
+    for index, values in _block_columns(block):
+        empty = values.count(None)
+        filled = len(values) - empty - values.count("")
+        if filled:
+            found.append((index, list(values) if not empty else [v or "" for v in values], filled))
     if not found:
         return None
-    _add_columns(sheet, [(index, values) for index, values, _ in found])
+    _add_columns(sheet, [(index, texts) for index, texts, _ in found])
     columns, letters = [], []
-    for index, values, filled in found:
+    for index, texts, filled in found:
         column = sheet.columns[index]
         column.cells += filled
         letters.append(column.letter)
-        texts = [v if type(v) is str else "" if v is None else render(v) for v in values]
         columns.append(Column(texts, column.container, column.context))
     numbers = [str(number) for number, _, _ in block]
     path, name = sheet.path, sheet.name
@@ -229,9 +230,9 @@ def _block_columns(block: list[Row]) -> list[tuple[int, list]]:
     if width * len(block) <= 2 * sum(len(values) for _, _, values in block) + width:
         # Dense (the usual case): pad the rows to one width and read it column by column.
         grid = [values if offset == first and len(values) == width else
-                (None,) * (offset - first) + tuple(values) + (None,) * (width - offset + first - len(values))
+                [None] * (offset - first) + [*values] + [None] * (width - offset + first - len(values))
                 for _, offset, values in block]
-        return [(first + position, [values[position] for values in grid]) for position in range(width)]
+        return list(enumerate(zip(*grid), first))  # zip transposes in C
     # Sparse (ragged rows, one very wide row): visit only the cells there are, or padding the
     # block to its widest row could take far more memory than the rows themselves.
     columns: dict[int, list] = {}
@@ -247,7 +248,7 @@ def _block_columns(block: list[Row]) -> list[tuple[int, list]]:
 
 def _add_columns(sheet: _Sheet, found: list[tuple[int, list]]) -> None:
     """Name the columns first seen in this block, in the order their first cells are read."""
-    new = [(next(r for r, v in enumerate(values) if v is not None and v != ""), index)
+    new = [(next(r for r, v in enumerate(values) if v), index)
            for index, values in found if index not in sheet.columns]
     for _, index in sorted(new):
         sheet.column(index)
@@ -263,41 +264,6 @@ def header_text(text: str) -> str:
     if len(text) > MAX_HEADER_CHARS or _DATA_LIKE.search(to_halfwidth(text)) or holds_pi(text):
         return ""
     return text
-
-
-def render(value: Any) -> str:
-    """Return a cell value as a person reads it in Excel.
-
-    >>> [render(v) for v in (13812345678.0, 12.5, 6.22202123456789e18, 1.5e-07, True, None)]
-    ['13812345678', '12.5', '6222021234567890000', '0.00000015', 'TRUE', '']
-    >>> render(datetime.datetime(2024, 1, 5)), render(datetime.datetime(2024, 1, 5, 10, 30))
-    ('2024-01-05', '2024-01-05 10:30:00')
-    """
-    if value is None:
-        return ""
-    if isinstance(value, float):  # first: most cells that are not text are numbers
-        return _render_float(value)
-    if isinstance(value, str):
-        return value
-    if isinstance(value, bool):
-        return "TRUE" if value else "FALSE"
-    if isinstance(value, datetime.datetime):
-        if value.time() == datetime.time():
-            return value.date().isoformat()
-        return value.isoformat(sep=" ")
-    if isinstance(value, (datetime.date, datetime.time)):
-        return value.isoformat()
-    return str(value)
-
-
-def _render_float(value: float) -> str:
-    if not math.isfinite(value):
-        return str(value)
-    if value.is_integer() and abs(value) < 1e16:
-        return str(int(value))
-    text = repr(value)
-    # Shortest round-trip digits, written out without an exponent, as Excel's "0" format does.
-    return format(Decimal(text), "f") if "e" in text else text
 
 
 def column_letter(index: int) -> str:

@@ -1,0 +1,388 @@
+"""The streamed xlsx reader gives python-calamine's values, by its expression and by expat alike."""
+
+from __future__ import annotations
+
+import datetime
+import re
+import zipfile
+from pathlib import Path
+
+import openpyxl
+import pytest
+import python_calamine
+from openpyxl.utils.datetime import CALENDAR_MAC_1904
+
+from pii_audit.sources import ScanOptions, TargetCoverage, as_chunks, xlsx_stream
+from pii_audit.sources.cell_text import render
+from pii_audit.sources.spreadsheets import read_spreadsheet
+from pii_audit.sources.xlsx_guard import WorkbookRefused
+
+SHEET = "xl/worksheets/sheet1.xml"
+MAIN = xlsx_stream.MAIN
+
+VALUES = [
+    "张三", "  padded  ", "two\nlines", "a & b < c > d \"q\" 'a'", "_x000D_ literal", "",
+    1, 0, -3, 12.5, 13812345678, 6.22202123456789e18, 1.5e-07, 1e20,
+    True, False,
+    datetime.date(2024, 1, 5), datetime.datetime(2024, 1, 5, 10, 30), datetime.datetime(2024, 1, 5, 10, 30, 15, 250000),
+    datetime.time(10, 30), datetime.timedelta(hours=30, minutes=5),
+]
+FORMATS = {"yyyy/mm/dd": 45296, "[h]:mm:ss": 1.5, "h:mm": 0.25, "0.00%": 0.5, 'yyyy"年"m"月"d"日"': 45296.5,
+           "@": 45296, "#,##0": 1234567, "mmm-yy": 60, "yyyy-mm-dd": 59}
+
+
+def fill(sheet, append) -> None:
+    """Write the test values: a header, one value per row, formats, sparse and far cells."""
+    append(["值", "备注"])
+    for value in VALUES:
+        append([value, "x"])
+    for number_format, value in FORMATS.items():
+        append([value, number_format])
+
+
+def normal_workbook(path: Path, epoch=None) -> Path:
+    """openpyxl's normal mode: formats, a formula, merged, sparse and far cells, a hidden sheet."""
+    book = openpyxl.Workbook()
+    if epoch is not None:
+        book.epoch = epoch
+    sheet = book.active
+    sheet.title = "客户"
+    fill(sheet, sheet.append)
+    for row in sheet.iter_rows(min_row=len(VALUES) + 2):
+        row[0].number_format = row[1].value
+    sheet["D3"] = "=A3*2"
+    sheet["E2"] = "合并"
+    sheet.merge_cells("E2:F3")
+    sheet["C100"] = "稀疏"
+    sheet["AB7"], sheet["XFD9"] = "远", "最远"
+    hidden = book.create_sheet("隐藏")
+    hidden.sheet_state = "hidden"
+    hidden["B2"] = "110101199003070011"
+    book.create_sheet("空")
+    book.create_chartsheet("图")
+    book.save(path)
+    return path
+
+
+INLINE = re.compile(rb'<c r="(\w+)"((?: s="\d+")?) t="inlineStr"><is><t(?: xml:space="preserve")?>([^<]*)</t></is></c>')
+
+
+def one_sheet_workbook(path: Path) -> Path:
+    book = openpyxl.Workbook()
+    book.active.title = "客户"
+    book.active["A1"] = "值"
+    book.save(path)
+    return path
+
+
+def shared_strings_workbook(path: Path, make=normal_workbook) -> Path:
+    """A workbook with its strings moved to a shared strings table, as Excel stores them
+    (openpyxl 3.1 writes every string inline)."""
+    src = make(path.with_suffix(".inline.xlsx"))
+    table: dict[bytes, int] = {}
+
+    def shared(match: re.Match) -> bytes:
+        ref, style, text = match.groups()
+        return b'<c r="%s"%s t="s"><v>%d</v></c>' % (ref, style, table.setdefault(text, len(table)))
+
+    with zipfile.ZipFile(src) as archive:
+        replace = {name: INLINE.sub(shared, archive.read(name)) for name in archive.namelist()
+                   if name.startswith("xl/worksheets/")}
+        rels = archive.read("xl/_rels/workbook.xml.rels")
+        types = archive.read("[Content_Types].xml")
+    items = b"".join(b'<si><t xml:space="preserve">%s</t></si>' % text for text in table)
+    replace["xl/sharedStrings.xml"] = f'<sst xmlns="{MAIN}" count="{len(table)}">'.encode() + items + b"</sst>"
+    replace["xl/_rels/workbook.xml.rels"] = rels.replace(b"</Relationships>", (
+        b'<Relationship Id="rIdSST" Target="sharedStrings.xml" Type="http://schemas.openxmlformats.org/'
+        b'officeDocument/2006/relationships/sharedStrings"/></Relationships>'))
+    replace["[Content_Types].xml"] = types.replace(b"</Types>", (
+        b'<Override PartName="/xl/sharedStrings.xml" ContentType="application/vnd.openxmlformats-'
+        b'officedocument.spreadsheetml.sharedStrings+xml"/></Types>'))
+    return rewrite(src, path, replace)
+
+
+def write_only_workbook(path: Path) -> Path:
+    """Inline strings with character references (openpyxl's write-only mode), two sheets."""
+    book = openpyxl.Workbook(write_only=True)
+    first = book.create_sheet("一")
+    fill(first, first.append)
+    second = book.create_sheet("二")
+    for n in range(300):
+        second.append([n, f"行{n}", None, "" if n % 3 else "x", n * 1.25])
+    book.save(path)
+    return path
+
+
+def rewrite(src: Path, dst: Path, replace: dict[str, bytes]) -> Path:
+    """Copy a zip, replacing (or adding) the named members."""
+    with zipfile.ZipFile(src) as old, zipfile.ZipFile(dst, "w", zipfile.ZIP_DEFLATED) as new:
+        for info in old.infolist():
+            new.writestr(info.filename, replace.get(info.filename, old.read(info.filename)))
+        for name in replace.keys() - set(old.namelist()):
+            new.writestr(name, replace[name])
+    return dst
+
+
+def calamine_cells(path: Path) -> dict[str, dict[tuple[int, int], str]]:
+    """Return ``{sheet: {(row, column): text}}`` as python-calamine reads and render() writes them."""
+    book = python_calamine.CalamineWorkbook.from_path(str(path))
+    found = {}
+    for meta in book.sheets_metadata:
+        if meta.typ != python_calamine.SheetTypeEnum.WorkSheet:
+            continue
+        sheet = book.get_sheet_by_name(meta.name)
+        offset = sheet.start[1] if sheet.start else 0
+        found[meta.name] = {(number, column): render(value)
+                            for number, values in enumerate(sheet.iter_rows(), 1)
+                            for column, value in enumerate(values, offset) if render(value)}
+    return found
+
+
+def streamed_cells(path: Path, rows=xlsx_stream.sheet_rows) -> dict[str, dict[tuple[int, int], str]]:
+    """Return the same from ``rows`` (the reader, or one of its two paths alone)."""
+    with zipfile.ZipFile(path) as archive:
+        book = xlsx_stream.read_workbook(archive)
+        return {name: {(number, column): value for number, first, values in rows(archive, member, book)
+                       for column, value in enumerate(values, first) if value is not None}
+                for name, member in book.sheets}
+
+
+def plain_rows(archive: zipfile.ZipFile, member: str, book: xlsx_stream.Workbook):
+    """The rows the expression reads (raising ``_NotPlain`` where it gives up)."""
+    return xlsx_stream._fast_rows(archive, member, xlsx_stream._PlainCells(book))
+
+
+def both_paths(path: Path) -> tuple[dict, dict]:
+    """Return the cells read by the expression (which raises if it gives up) and by expat."""
+    return streamed_cells(path, plain_rows), streamed_cells(path, xlsx_stream._expat_rows)
+
+
+@pytest.mark.parametrize("make", [
+    pytest.param(normal_workbook, id="normal"),
+    pytest.param(shared_strings_workbook, id="shared-strings"),
+    pytest.param(write_only_workbook, id="inline-strings"),
+    pytest.param(lambda path: normal_workbook(path, CALENDAR_MAC_1904), id="date1904"),
+])
+def test_values_as_calamine_gives_them_by_both_paths(tmp_path, make):
+    path = make(tmp_path / "w.xlsx")
+    fast, slow = both_paths(path)
+    expected = calamine_cells(path)
+    assert fast == slow == expected
+    texts = {text for cells in fast.values() for text in cells.values()}
+    assert len(texts) > 20
+    if make is not write_only_workbook:
+        assert {"13812345678", "6222021234567890000", "0.00000015", "TRUE", "2024-01-05",
+                "2024-01-05 10:30:00", "1 day, 6:05:00", "a & b < c > d \"q\" 'a'", "最远"} <= texts
+
+
+def test_rows_numbered_with_the_empty_rows_between_but_none_after(tmp_path):
+    path = normal_workbook(tmp_path / "w.xlsx")
+    with zipfile.ZipFile(path) as archive:
+        book = xlsx_stream.read_workbook(archive)
+        rows = list(xlsx_stream.sheet_rows(archive, book.sheets[0][1], book))
+    assert [number for number, _, _ in rows] == list(range(1, 101))
+    assert rows[-1] == (100, 2, ["稀疏"])
+    assert [name for name, _ in book.sheets] == ["客户", "隐藏", "空"]  # the chartsheet is no worksheet
+
+
+EXCEL_ROOT = (f'<worksheet xmlns="{MAIN}" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/'
+              'relationships" xmlns:mc="http://schemas.openxmlformats.org/markup-compatibility/2006" '
+              'mc:Ignorable="x14ac" xmlns:x14ac="http://schemas.microsoft.com/office/spreadsheetml/2009/9/ac">')
+
+
+def sheet_xml(rows: str, root: str = EXCEL_ROOT, end: str = "</worksheet>") -> bytes:
+    return f'<?xml version="1.0" encoding="UTF-8"?>\n{root}<sheetData>{rows}</sheetData>{end}'.encode()
+
+
+def with_sheet(tmp_path: Path, body: bytes, strings: bytes | None = None) -> Path:
+    """The shared-strings workbook with its first sheet (and its strings) replaced."""
+    src = shared_strings_workbook(tmp_path / "src.xlsx", one_sheet_workbook)
+    replace = {SHEET: body}
+    if strings is not None:
+        replace["xl/sharedStrings.xml"] = strings
+    return rewrite(src, tmp_path / "w.xlsx", replace)
+
+
+@pytest.mark.parametrize("rows, plain", [
+    pytest.param('<row r="1"><c r="A1" t="inlineStr"><is><r><t>rich</t></r><r><t> text</t></r>'
+                 '<rPh><t>PH</t></rPh></is></c></row>', False, id="rich-inline-string"),
+    pytest.param('<row r="1"><c r="A1"><v>1</v></c><c><v>2</v></c></row><row><c r="C2"><v>3</v></c></row>',
+                 False, id="cells-and-rows-without-references"),
+    pytest.param('<row r="1">\n  <c r="A1" t="inlineStr">\n    <is><t>a</t></is>\n  </c>\n</row>',
+                 False, id="pretty-printed-cells"),
+    pytest.param('<row r="1">\n  <c r="A1"><v>1</v></c>\n  <c r="B1"><v>2</v></c>\n</row>\n',
+                 True, id="pretty-printed-rows"),
+    pytest.param('<row r="1"><c r="A1" t="inlineStr"><is><t>line1\r\nline2&#13;x</t></is></c></row>',
+                 False, id="carriage-returns"),
+    pytest.param('<row r="1"><c r="A1" t="inlineStr"><is><t><![CDATA[<cdata>]]></t></is></c>'
+                 '<!-- <c r="B1"><v>9</v></c> --></row>', False, id="cdata-and-comment"),
+    pytest.param('<row r="1"><c r="A1" t="inlineStr"><is><t> spaced\t</t></is></c>'
+                 '<c r="B1" t="inlineStr"><is><t xml:space="preserve"> kept </t></is></c>'
+                 '<c r="C1" t="inlineStr"><is><t>&#32;&#x3000;全角&#x3000;&#32;</t></is></c></row>',
+                 True, id="whitespace-round-inline-strings"),
+    pytest.param('<row r="3" spans="1:4" x14ac:dyDescent="0.25"><c r="B3" s="0" t="b"><v>1</v></c>'
+                 '<c r="C3" t="e"><v>#N/A</v></c><c r="D3" t="str"><f>"a"&amp;"b"</f><v>ab_x0041_</v></c>'
+                 '<c r="E3" t="d"><v>2024-01-05T10:30:00</v></c><c r="F3"><v>abc</v></c><c r="G3"/></row>',
+                 True, id="booleans-errors-formulas-iso-dates"),
+])
+def test_hand_written_sheets_as_calamine(tmp_path, rows, plain):
+    path = with_sheet(tmp_path, sheet_xml(rows))
+    fast, slow = both_paths(path) if plain else (None, streamed_cells(path, xlsx_stream._expat_rows))
+    assert streamed_cells(path) == slow == calamine_cells(path)
+    assert fast in (None, slow) and streamed_cells(path)["客户"]
+    if not plain:
+        with zipfile.ZipFile(path) as archive, pytest.raises(xlsx_stream._NotPlain):
+            list(plain_rows(archive, SHEET, xlsx_stream.read_workbook(archive)))
+
+
+def test_shared_strings_runs_phonetics_escapes_and_whitespace_as_calamine(tmp_path):
+    strings = (f'<sst xmlns="{MAIN}"><si><t>a_x000D_b_x005F_x000D_</t></si><si><r><rPr><b/></rPr><t>rich</t></r>'
+               '<r><t xml:space="preserve"> text</t></r><rPh sb="0" eb="1"><t>PH</t></rPh></si>'
+               '<si><t> trimmed </t></si><si><t>line1\r\nline2&#13;&amp;</t></si></sst>').encode()
+    rows = "".join(f'<c r="{letter}2" t="s"><v>{n}</v></c>' for n, letter in enumerate("BCDE"))
+    path = with_sheet(tmp_path, sheet_xml(f'<row r="2">{rows}</row>'), strings)
+    fast, slow = both_paths(path)
+    assert fast == slow == calamine_cells(path) == {"客户": {
+        (2, 1): "a\rb_x000D_", (2, 2): "rich text", (2, 3): "trimmed", (2, 4): "line1\nline2\r&"}}
+
+
+def test_prefixed_and_strict_namespaces_read_by_expat(tmp_path):
+    prefixed = sheet_xml('<x:row r="1"><x:c r="A1" t="inlineStr"><x:is><x:t>前缀</x:t></x:is></x:c></x:row>',
+                         root=f'<x:worksheet xmlns:x="{MAIN}">', end="</x:worksheet>")
+    path = with_sheet(tmp_path, prefixed.replace(b"<sheetData>", b"<x:sheetData>")
+                      .replace(b"</sheetData>", b"</x:sheetData>"))
+    assert streamed_cells(path)["客户"] == {(1, 0): "前缀"}
+    strict = {}
+    src = normal_workbook(tmp_path / "s.xlsx")
+    with zipfile.ZipFile(src) as archive:
+        for name in archive.namelist():
+            strict[name] = (archive.read(name).replace(MAIN.encode(), xlsx_stream.STRICT.encode())
+                            .replace(b"http://schemas.openxmlformats.org/officeDocument/2006/relationships",
+                                     b"http://purl.oclc.org/ooxml/officeDocument/relationships"))
+    path = rewrite(src, tmp_path / "strict.xlsx", strict)
+    assert streamed_cells(path) == calamine_cells(path)
+
+
+def test_a_sheet_left_to_expat_halfway_gives_each_row_once(tmp_path, monkeypatch):
+    monkeypatch.setattr(xlsx_stream, "BLOCK", 512)  # many blocks: the comment is in a late one
+    rows = "".join(f'<row r="{n}"><c r="A{n}"><v>{n}</v></c><c r="B{n}" t="inlineStr"><is><t>第{n}行</t></is></c></row>'
+                   for n in range(1, 200))
+    rows = rows.replace('<row r="150">', '<!-- late --><row r="150">')
+    path = with_sheet(tmp_path, sheet_xml(rows))
+    with zipfile.ZipFile(path) as archive:
+        book = xlsx_stream.read_workbook(archive)
+        numbers = [number for number, _, _ in xlsx_stream.sheet_rows(archive, SHEET, book)]
+        fast = plain_rows(archive, SHEET, book)
+        given = [number for number, _, _ in _until_not_plain(fast)]
+    assert numbers == list(range(1, 200))
+    assert 1 < len(given) < 150  # the expression gave the first rows before it gave up
+    assert streamed_cells(path) == calamine_cells(path)
+
+
+def _until_not_plain(rows):
+    try:
+        yield from rows
+    except xlsx_stream._NotPlain:
+        return
+
+
+@pytest.mark.parametrize("rows, reason", [
+    pytest.param('<row r="1"><c r="XFE1"><v>1</v></c></row>',
+                 "unreadable: a cell past Excel's last column (XFD), column 16,385", id="past-XFD"),
+    pytest.param('<row r="1"><c r="A1" t="s"><v>110101199003070011</v></c></row>',
+                 "unreadable: a cell names a shared string the table of 0 does not hold", id="bad-string-index"),
+])
+def test_bad_cells_are_one_line_quoting_no_value(tmp_path, rows, reason):
+    path = with_sheet(tmp_path, sheet_xml(rows), f'<sst xmlns="{MAIN}"/>'.encode())
+    coverage = TargetCoverage(str(path))
+    list(read_spreadsheet(str(path), ScanOptions(sample_rows=None), coverage))
+    assert [(p.where, p.reason) for p in coverage.problems] == [(f"{path}!客户", reason)]
+
+
+BILLION_LAUGHS = ('<!DOCTYPE lolz [<!ENTITY lol "lol">'
+                  + "".join(f'<!ENTITY lol{i} "{("&lol%s;" % (i - 1 if i > 1 else "")) * 10}">'
+                            for i in range(1, 10)) + "]>")
+
+
+@pytest.mark.parametrize("member", [SHEET, "xl/sharedStrings.xml"])
+def test_a_dtd_refuses_the_workbook_before_anything_is_expanded(tmp_path, member):
+    src = shared_strings_workbook(tmp_path / "src.xlsx")
+    with zipfile.ZipFile(src) as archive:
+        original = archive.read(member).decode()
+    body = (BILLION_LAUGHS + original.replace("张三", "&lol9;")).encode()  # no XML declaration
+    path = rewrite(src, tmp_path / "bomb.xlsx", {member: body})
+    with zipfile.ZipFile(path) as archive, pytest.raises(WorkbookRefused, match="declares a DTD"):
+        book = xlsx_stream.read_workbook(archive)  # the reader refuses it even without the guard
+        list(xlsx_stream.sheet_rows(archive, SHEET, book))
+    coverage = TargetCoverage(str(path))
+    chunks = list(as_chunks(read_spreadsheet(str(path), ScanOptions(sample_rows=None), coverage)))
+    assert chunks == [] and [(p.where, p.reason) for p in coverage.problems] == [
+        (str(path), f"refused: {member} declares a DTD or entities (billion laughs / XXE?)")]
+
+
+def test_an_undeclared_entity_makes_the_sheet_unreadable(tmp_path):
+    path = with_sheet(tmp_path, sheet_xml('<row r="1"><c r="A1" t="inlineStr"><is><t>&xxe;</t></is></c></row>'))
+    coverage = TargetCoverage(str(path))
+    list(read_spreadsheet(str(path), ScanOptions(sample_rows=None), coverage))
+    assert [(p.where, p.reason) for p in coverage.problems] == [
+        (f"{path}!客户", "unreadable (ExpatError): corrupt or not a spreadsheet")]
+
+
+NUMBER_FORMATS = [
+    "General", "0", "0.00", "#,##0", "0%", "0.00E+00", "@", "yyyy-mm-dd", "yyyy/m/d", "m/d/yy h:mm",
+    "h:mm", "h:mm:ss AM/PM", "mm:ss", "[h]:mm:ss", "[hh]:mm", "[m]", "[ss].0", "[mm]:ss", "mm:[ss]",
+    'yyyy"年"m"月"d"日"', '[DBNum1][$-804]yyyy"年"m"月"d"日"', "[$-F800]dddd, mmmm dd, yyyy",
+    "[$-F400]h:mm:ss AM/PM", "[Red]0.00", "[$¥-804]#,##0.00", "0.00_);[Red](0.00)", "_(* #,##0_)",
+    '"date"0', "\\d0", "_d0", "yyyy;0", "0;yyyy", "dd/mm/yyyy;@", "e", "b", "g", "a/p", "AM/PM", "mmm",
+    "[<=9999999]###-####;(###) ###-####", '0" days"', "#,##0.00 \"h\"", "[h]", "[H]:MM",
+]
+
+
+def test_number_formats_read_as_calamine_reads_them(tmp_path):
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = "客户"
+    for row, number_format in enumerate(NUMBER_FORMATS, 1):
+        for column, value in enumerate((45296.4375, 0.25, 61), 1):
+            sheet.cell(row, column, value).number_format = number_format
+    book.save(tmp_path / "f.xlsx")
+    fast, slow = both_paths(tmp_path / "f.xlsx")
+    assert fast == slow == calamine_cells(tmp_path / "f.xlsx")
+
+
+def _rows_and_cells(rows) -> tuple[list[int], dict]:
+    rows = list(rows)
+    return ([number for number, _, _ in rows],
+            {(number, column): value for number, first, values in rows
+             for column, value in enumerate(values, first) if value is not None})
+
+
+@pytest.mark.parametrize("rows, regular", [
+    pytest.param("".join(f'<row r="{n}"><c r="B{n}"><v>{n}</v></c><c r="C{n}" t="inlineStr"><is><t>第{n}</t></is></c>'
+                         f'<c r="D{n}" s="1"/></row>' for n in (1, 2, 3, 5, 9)), True, id="regular-with-gaps"),
+    pytest.param('<row r="1"><c r="A1"><v>1</v></c><c r="B1"><v>2</v></c></row>'
+                 '<row r="2"><c r="A2" t="inlineStr"/><c r="B2"/></row>'
+                 '<row r="3"><c r="A3"><v>3</v></c><c r="B3" t="b"><v>1</v></c></row>'
+                 '<row r="4"><c r="A4"/><c r="B4"/></row>', True, id="regular-with-empty-rows"),
+    pytest.param('<row r="1"><c r="A1"><v>1</v></c><c r="B1"><v>2</v></c></row>'
+                 '<row r="2"><c r="A2"><v>3</v></c></row><row r="3"><c r="B3"><v>4</v></c></row>', False,
+                 id="ragged"),
+    pytest.param('<row r="1"><c r="A1"><v>1</v></c><c r="C1"><v>2</v></c></row>'
+                 '<row r="2"><c r="A2"><v>3</v></c><c r="C2"><v>4</v></c></row>', False, id="column-gap"),
+    pytest.param('<row r="2"><c r="B2"><v>1</v></c><c r="A2"><v>2</v></c></row>', False, id="out-of-order"),
+])
+def test_blocks_typed_column_by_column_give_what_cell_by_cell_gives(tmp_path, rows, regular):
+    path = with_sheet(tmp_path, sheet_xml(rows))
+    with zipfile.ZipFile(path) as archive:
+        book = xlsx_stream.read_workbook(archive)
+        by_columns, typed = xlsx_stream._PlainCells(book), []
+        whole_rows = by_columns._regular
+        by_columns._regular = lambda cells: typed.append(whole_rows(cells)) or typed[-1]
+        by_column = _rows_and_cells(xlsx_stream._fast_rows(archive, SHEET, by_columns))
+        assert [found is not None for found in typed] == [regular]
+        cell_by_cell = xlsx_stream._PlainCells(book)
+        cell_by_cell._regular = lambda cells: None
+        by_cell = _rows_and_cells(xlsx_stream._fast_rows(archive, SHEET, cell_by_cell))
+    assert by_column == by_cell
+    assert by_column[1] == {key: value for key, value in calamine_cells(path)["客户"].items()}
+    assert by_column[0] == list(range(1, by_column[0][-1] + 1))  # empty rows only between others
