@@ -386,3 +386,20 @@ def test_blocks_typed_column_by_column_give_what_cell_by_cell_gives(tmp_path, ro
     assert by_column == by_cell
     assert by_column[1] == {key: value for key, value in calamine_cells(path)["客户"].items()}
     assert by_column[0] == list(range(1, by_column[0][-1] + 1))  # empty rows only between others
+
+
+def test_a_large_shared_strings_table_is_packed_and_read_alike(tmp_path, monkeypatch):
+    monkeypatch.setattr(xlsx_stream, "MAX_LISTED_STRINGS", 100)
+    texts = [f"客户{n}" if n % 3 else f"c{n}" for n in range(9000)]  # three blobs, the last partial
+    strings = (f'<sst xmlns="{MAIN}">' + "".join(f"<si><t>{text}</t></si>" for text in texts) + "</sst>").encode()
+    picked = [0, 1, 100, 4095, 4096, 8191, 8192, 8999]
+    rows = "".join(f'<row r="{n}"><c r="A{n}" t="s"><v>{index}</v></c></row>' for n, index in enumerate(picked, 1))
+    path = with_sheet(tmp_path, sheet_xml(rows), strings)
+    with zipfile.ZipFile(path) as archive:
+        table = xlsx_stream.read_workbook(archive).strings
+    assert isinstance(table, xlsx_stream.StringTable) and len(table) == len(texts)
+    assert [table[n] for n in range(len(texts))] == texts
+    with pytest.raises(IndexError):
+        table[-1]
+    assert streamed_cells(path) == calamine_cells(path) == {
+        "客户": {(n, 0): texts[index] for n, index in enumerate(picked, 1)}}

@@ -13,8 +13,11 @@ sheet's grid: 191 MB for these 2,000,000 cells), 180 us for openpyxl's read-only
 
 Values come out as text, as ``cell_text.render`` writes python-calamine's typed values (float;
 str; bool; date, datetime or time under a date format; timedelta under an [h]:mm format); errors
-and empty cells are None. Memory holds the shared strings, one block of XML and one row.
-``xlsx_guard`` has checked the zip first; a DTD in a worksheet is refused here, as it is read.
+and empty cells are None. Memory holds the shared strings (packed past ``MAX_LISTED_STRINGS``),
+one block of XML and its rows, and small bounded caches, whatever the sheet's size.
+``xlsx_guard`` has checked the zip first; every part (workbook, relationships, styles, shared
+strings, sheets) is then parsed by expat with a handler refusing any DTD, or, for a sheet in the
+plain shape, by the expression, which never sees one (it refuses any ``<!``).
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ import datetime
 import posixpath
 import re
 import zipfile
+from array import array
 from dataclasses import dataclass, field
 from operator import itemgetter
 from typing import Any, Iterator
@@ -35,13 +39,16 @@ Row = tuple[int, int, list]  # (1-based row number, 0-based column of values[0],
 
 MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 STRICT = "http://purl.oclc.org/ooxml/spreadsheetml/main"  # "Strict Open XML", read as calamine does
-_REL_IDS = tuple(f"{{{ns}}}id" for ns in ("http://schemas.openxmlformats.org/officeDocument/2006/relationships",
-                                          "http://purl.oclc.org/ooxml/officeDocument/relationships"))
+PACKAGE = "http://schemas.openxmlformats.org/package/2006/relationships"
+_REL_IDS = tuple(f"{ns} id" for ns in ("http://schemas.openxmlformats.org/officeDocument/2006/relationships",
+                                        "http://purl.oclc.org/ooxml/officeDocument/relationships"))
 BLOCK = 1024**2  # bytes of sheet XML inflated at a time
 MAX_CARRY = 16 * 1024**2  # one cell's XML larger than this goes through expat
 MAX_CELL_CHARS = 1024**2  # Excel holds 32,767 characters in a cell; more is refused
-MAX_PART_BYTES = 32 * 1024**2  # workbook.xml, its relationships, styles.xml: parsed whole
+MAX_CELL_STYLES = 1_000_000  # Excel allows 64,000
 MAX_COLUMN = 16_383  # XFD, Excel's last column (0-based)
+MAX_LISTED_STRINGS = 262_144  # shared strings kept as a list; a larger table is packed
+_PER_BLOB = 4096
 
 # How a cell's value is typed, from its t attribute and its style's number format.
 NUMBER, DATE, DURATION, SHARED, INLINE, TEXT, BOOL, ERROR, ISO_DATE = range(9)
@@ -72,7 +79,7 @@ class Workbook:
     """What the rows of every worksheet need: where they are, shared strings, date styles."""
 
     sheets: list[tuple[str, str]]  # (name, zip member) of each worksheet, in workbook order
-    strings: list[str] = field(default_factory=list)
+    strings: list[str] | StringTable = field(default_factory=list)
     styles: list[int] = field(default_factory=list)  # per cell style: NUMBER, DATE or DURATION
     date1904: bool = False
 
@@ -86,20 +93,15 @@ class Workbook:
 
 def read_workbook(archive: zipfile.ZipFile) -> Workbook:
     """Return the worksheets, shared strings and date styles of the workbook in ``archive``."""
-    root = _part(archive, "xl/workbook.xml")
+    listed, properties = _workbook_part(archive, "xl/workbook.xml")
     rels = _relationships(archive, "xl/workbook.xml")
-    sheets = []
-    for sheet in root.iterfind("{*}sheets/{*}sheet"):
-        rel_id = next((sheet.get(name) for name in _REL_IDS if sheet.get(name)), "")
-        type_, target = rels.get(rel_id, ("", ""))
-        if type_.endswith("/worksheet"):
-            sheets.append((sheet.get("name", ""), target))
-    properties = root.find("{*}workbookPr")
-    date1904 = properties is not None and properties.get("date1904", "").lower() in ("1", "true")
-    book = Workbook(sheets, date1904=date1904)
+    sheets = [(name, rels[rel_id][1]) for name, rel_id in listed
+              if rels.get(rel_id, ("", ""))[0].endswith("/worksheet")]
+    book = Workbook(sheets, date1904=properties.get("date1904", "").lower() in ("1", "true"))
     targets = {type_.rsplit("/", 1)[-1]: target for type_, target in rels.values()}
     if targets.get("styles") in archive.NameToInfo:
-        book.styles = _styles(_part(archive, targets["styles"]))
+        with archive.open(targets["styles"]) as member:
+            book.styles = _styles(member)
     strings = targets.get("sharedStrings")
     if strings in archive.NameToInfo:
         size = archive.getinfo(strings).file_size
@@ -111,42 +113,68 @@ def read_workbook(archive: zipfile.ZipFile) -> Workbook:
     return book
 
 
-def _part(archive: zipfile.ZipFile, name: str):
-    """Parse a small part whole (defusedxml: no DTD, no entities)."""
-    from defusedxml.ElementTree import fromstring
+def _workbook_part(archive: zipfile.ZipFile, name: str) -> tuple[list[tuple[str, str]], dict]:
+    """Return the ``(name, relationship id)`` of each sheet listed and the workbookPr attributes."""
+    listed: list[tuple[str, str]] = []
+    properties: dict[str, str] = {}
 
-    size = archive.getinfo(name).file_size
-    if size > MAX_PART_BYTES:
-        raise SheetError(f"refused: {name} is {size // 2**20:,} MB, over the "
-                         f"{MAX_PART_BYTES // 2**20} MB cap for a workbook part")
-    return fromstring(archive.read(name), forbid_dtd=True)
+    def start(element, attrs):
+        local = _LOCAL.get(element)
+        if local == "sheet":
+            listed.append((attrs.get("name", ""), next((attrs[k] for k in _REL_IDS if k in attrs), "")))
+        elif local == "workbookPr":
+            properties.update(attrs)
+
+    with archive.open(name) as member:
+        _parse(_expat(start, None, None, name), member)
+    return listed, properties
 
 
 def _relationships(archive: zipfile.ZipFile, part: str) -> dict[str, tuple[str, str]]:
     """Return ``{id: (type, zip member)}`` of the relationships of ``part``."""
     folder, name = posixpath.split(part)
     rels_name = posixpath.join(folder, "_rels", name + ".rels")
-    if rels_name not in archive.NameToInfo:
-        return {}
-    found = {}
-    for rel in _part(archive, rels_name).iterfind("{*}Relationship"):
-        target = rel.get("Target", "")
-        member = target[1:] if target.startswith("/") else posixpath.join(folder, target)
-        found[rel.get("Id", "")] = (rel.get("Type", ""), posixpath.normpath(member))
+    found: dict[str, tuple[str, str]] = {}
+
+    def start(element, attrs):
+        if _LOCAL.get(element) == "Relationship":
+            target = attrs.get("Target", "")
+            member = target[1:] if target.startswith("/") else posixpath.join(folder, target)
+            found[attrs.get("Id", "")] = (attrs.get("Type", ""), posixpath.normpath(member))
+
+    if rels_name in archive.NameToInfo:
+        with archive.open(rels_name) as member:
+            _parse(_expat(start, None, None, rels_name), member)
     return found
 
 
-def _styles(root) -> list[int]:
-    """Return NUMBER, DATE or DURATION for each cell style (``cellXfs``) of styles.xml."""
-    custom = {fmt.get("numFmtId"): format_kind(fmt.get("formatCode", ""))
-              for fmt in root.iterfind("{*}numFmts/{*}numFmt")}
-    cell_xfs = root.find("{*}cellXfs")
-    kinds = []
-    for xf in cell_xfs if cell_xfs is not None else ():
-        number = xf.get("numFmtId", "0")
-        kinds.append(custom[number] if number in custom else DATE if number in _BUILTIN_DATES
-                     else DURATION if number == _BUILTIN_DURATION else NUMBER)
-    return kinds
+def _styles(member) -> list[int]:
+    """Return NUMBER, DATE or DURATION for each cell style (``cellXfs``) of styles.xml.
+
+    Streamed: a styles part can be large (Excel allows 64,000 cell styles; more is refused).
+    """
+    custom: dict[str, int] = {}
+    formats: list[str] = []  # each cell style's numFmtId
+    depth = {"cellXfs": 0}
+
+    def start(name, attrs):
+        local = _LOCAL.get(name)
+        if local == "numFmt":
+            custom[attrs.get("numFmtId", "")] = format_kind(attrs.get("formatCode", ""))
+        elif local == "cellXfs":
+            depth["cellXfs"] += 1
+        elif local == "xf" and depth["cellXfs"]:
+            if len(formats) >= MAX_CELL_STYLES:
+                raise SheetError(f"refused: more than {MAX_CELL_STYLES:,} cell styles")
+            formats.append(attrs.get("numFmtId", "0"))
+
+    def end(name):
+        if _LOCAL.get(name) == "cellXfs":
+            depth["cellXfs"] -= 1
+
+    _parse(_expat(start, end, None, member.name), member)
+    return [custom[number] if number in custom else DATE if number in _BUILTIN_DATES
+            else DURATION if number == _BUILTIN_DURATION else NUMBER for number in formats]
 
 
 def format_kind(code: str) -> int:
@@ -172,9 +200,42 @@ def format_kind(code: str) -> int:
     return NUMBER
 
 
-def _shared_strings(member) -> list[str]:
+class StringTable:
+    """Shared strings packed for a large table: 4,096 strings joined per text, and where each ends.
+
+    A list of 5,300,000 two-letter strings (91 MB of XML) held 387 MB; packed, a table costs its
+    characters and 4 bytes a string. A lookup costs about 0.3 us where a list's costs 0.03, so
+    small tables stay lists (``MAX_LISTED_STRINGS``).
+    """
+
+    def __init__(self, strings: list[str]):
+        self.blobs: list[str] = []
+        self.ends = array("I")  # each string's end in its blob
+        for start in range(0, len(strings), _PER_BLOB):
+            self.extend(strings[start:start + _PER_BLOB])
+
+    def extend(self, strings: list[str]) -> None:
+        """Add at most the strings that fill the last blob (callers add 4,096 at a time)."""
+        end = 0
+        for text in strings:
+            end += len(text)
+            self.ends.append(end)
+        self.blobs.append("".join(strings))
+
+    def __len__(self) -> int:
+        return len(self.ends)
+
+    def __getitem__(self, index: int) -> str:
+        if index < 0:
+            raise IndexError(index)
+        start = self.ends[index - 1] if index % _PER_BLOB else 0
+        return self.blobs[index // _PER_BLOB][start:self.ends[index]]
+
+
+def _shared_strings(member) -> list[str] | StringTable:
     """Return the shared strings table, each string's runs joined, phonetic runs left out."""
     strings: list[str] = []
+    packed: StringTable | None = None
     parts: list[str] = []
     depth = {"t": 0, "rPh": 0}
     run = {"start": 0, "preserve": False}
@@ -193,18 +254,33 @@ def _shared_strings(member) -> list[str]:
                 parts[run["start"]:] = ["".join(parts[run["start"]:]).strip(_XML_SPACE)]
             depth[local] -= 1
         elif local == "si":
+            nonlocal packed
             strings.append(unescape("".join(parts)))
             parts.clear()
+            if packed is not None and len(strings) == _PER_BLOB:
+                packed.extend(strings)
+                strings.clear()
+            elif packed is None and len(strings) > MAX_LISTED_STRINGS:
+                packed = StringTable(strings[:len(strings) // _PER_BLOB * _PER_BLOB])
+                del strings[:len(packed)]
 
     def text(data):
         if depth["t"] and not depth["rPh"]:
             parts.append(data)
 
-    parser = _expat(start, end, text, member.name)
+    _parse(_expat(start, end, text, member.name), member)
+    if packed is None:
+        return strings
+    if strings:
+        packed.extend(strings)
+    return packed
+
+
+def _parse(parser, member) -> None:
+    """Feed a zip member to an expat parser, a block at a time."""
     while block := member.read(BLOCK):
         parser.Parse(block, False)
     parser.Parse(b"", True)
-    return strings
 
 
 def _expat(start, end, text, member: str):
@@ -215,8 +291,11 @@ def _expat(start, end, text, member: str):
     parser = expat.ParserCreate(namespace_separator=" ")
     parser.buffer_text = True
     parser.buffer_size = 65536
-    parser.StartElementHandler, parser.EndElementHandler = start, end
-    parser.CharacterDataHandler = text
+    parser.StartElementHandler = start
+    if end is not None:
+        parser.EndElementHandler = end
+    if text is not None:
+        parser.CharacterDataHandler = text
     # Expat reports <!DOCTYPE before it reads a declaration in it: nothing is ever expanded.
     parser.StartDoctypeDeclHandler = parser.EntityDeclHandler = refuse
     return parser
@@ -256,7 +335,10 @@ def typed(kind: int, text: str | None, book: Workbook) -> Any:
             return text  # python-calamine keeps a number it cannot read as text
     if kind == SHARED:
         try:
-            return book.strings[int(text)]
+            index = int(text)
+            if index < 0:
+                raise IndexError(index)
+            return book.strings[index]
         except (ValueError, IndexError):
             raise SheetError(f"unreadable: a cell names a shared string the table of "
                              f"{len(book.strings):,} does not hold") from None
@@ -378,7 +460,8 @@ _PREFIXED_NS = re.compile(rb'xmlns:[\w.-]+="(?:' + re.escape(MAIN.encode()) + b"
                           + re.escape(STRICT.encode()) + b')"')
 _REFERENCE = re.compile(r"&(?:#([0-9]{1,7})|#x([0-9A-Fa-f]{1,6})|(amp|lt|gt|quot|apos));|&")
 _NAMED = {"amp": "&", "lt": "<", "gt": ">", "quot": '"', "apos": "'"}
-_CACHED = 4096  # entries kept in each small cache (cell attributes, inline texts)
+_CACHED = 4096  # entries kept in each small cache (cell attributes, inline texts, dates...)
+_CACHED_BYTES = 512  # longer keys are not cached: the caches stay small whatever the cells
 _MISS = object()
 _LETTERS, _DIGITS, _ATTRS, _INLINE = (itemgetter(n) for n in (0, 1, 2, 4))  # of a found cell
 
@@ -568,28 +651,31 @@ class _PlainCells:
         return kind if kind is not None else self._kind(attrs)
 
     def _kind(self, attrs: bytes) -> int:
-        if len(self.kinds) > _CACHED:
-            self.kinds.clear()
         found = {name.decode(): value.decode() for name, value in _ATTR.findall(attrs)}
-        kind = self.kinds[attrs] = self.book.kind(found.get("t"), found.get("s"))
-        return kind
+        return _cached(self.kinds, attrs, self.book.kind(found.get("t"), found.get("s")))
 
     def _inline(self, raw: bytes) -> str | None:
-        if len(self.texts) > _CACHED:
-            self.texts.clear()
-        text = self.texts[raw] = _inline_text(raw) or None
-        return text
+        return _cached(self.texts, raw, _inline_text(raw) or None)
 
     def _other(self, kind: int, raw: bytes) -> str | None:
         """Return the text of a value other than an inline string or a number (cached)."""
         if not raw:
             return None
-        text = self.others.get((kind, raw), self.others)
-        if text is self.others:
-            if len(self.others) > _CACHED:
-                self.others.clear()
-            text = self.others[kind, raw] = render(typed(kind, _xml_text(raw), self.book)) or None
+        text = self.others.get((kind, raw), _MISS)
+        if text is _MISS:
+            text = render(typed(kind, _xml_text(raw), self.book)) or None
+            if len(raw) <= _CACHED_BYTES:
+                _cached(self.others, (kind, raw), text)
         return text
+
+
+def _cached(cache: dict, key: Any, value: Any) -> Any:
+    """Keep ``value`` under a short ``key`` in a cache bounded to ``_CACHED`` entries; return it."""
+    if len(key) <= _CACHED_BYTES:
+        if len(cache) >= _CACHED:
+            cache.clear()
+        cache[key] = value
+    return value
 
 
 def _number_text(raw: bytes) -> str:
@@ -708,7 +794,9 @@ def _reference(match: re.Match) -> str:
 
 # Element names as expat gives them ("namespace local"), in either namespace, to local names.
 _LOCAL = {f"{ns} {local}": local for ns in (MAIN, STRICT)
-          for local in ("row", "c", "v", "is", "t", "rPh", "si")}
+          for local in ("row", "c", "v", "is", "t", "rPh", "si", "numFmt", "cellXfs", "xf", "sheet",
+                        "workbookPr")}
+_LOCAL[f"{PACKAGE} Relationship"] = "Relationship"
 
 
 def _expat_rows(archive: zipfile.ZipFile, member: str, book: Workbook) -> Iterator[Row]:
