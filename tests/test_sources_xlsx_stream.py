@@ -12,13 +12,13 @@ import pytest
 import python_calamine
 from openpyxl.utils.datetime import CALENDAR_MAC_1904
 
-from pii_audit.sources import ScanOptions, TargetCoverage, as_chunks, xlsx_stream
+from pii_audit.sources import ScanOptions, TargetCoverage, as_chunks, xlsx_book, xlsx_plain, xlsx_stream
 from pii_audit.sources.cell_text import render
 from pii_audit.sources.spreadsheets import read_spreadsheet
 from pii_audit.sources.xlsx_guard import WorkbookRefused
 
 SHEET = "xl/worksheets/sheet1.xml"
-MAIN = xlsx_stream.MAIN
+MAIN = xlsx_book.MAIN
 
 VALUES = [
     "张三", "  padded  ", "two\nlines", "a & b < c > d \"q\" 'a'", "_x000D_ literal", "",
@@ -141,15 +141,15 @@ def calamine_cells(path: Path) -> dict[str, dict[tuple[int, int], str]]:
 def streamed_cells(path: Path, rows=xlsx_stream.sheet_rows) -> dict[str, dict[tuple[int, int], str]]:
     """Return the same from ``rows`` (the reader, or one of its two paths alone)."""
     with zipfile.ZipFile(path) as archive:
-        book = xlsx_stream.read_workbook(archive)
+        book = xlsx_book.read_workbook(archive)
         return {name: {(number, column): value for number, first, values in rows(archive, member, book)
                        for column, value in enumerate(values, first) if value is not None}
                 for name, member in book.sheets}
 
 
-def plain_rows(archive: zipfile.ZipFile, member: str, book: xlsx_stream.Workbook):
+def plain_rows(archive: zipfile.ZipFile, member: str, book: xlsx_book.Workbook):
     """The rows the expression reads (raising ``_NotPlain`` where it gives up)."""
-    return xlsx_stream._fast_rows(archive, member, xlsx_stream._PlainCells(book))
+    return xlsx_plain.plain_rows(archive, member, xlsx_plain.PlainCells(book))
 
 
 def both_paths(path: Path) -> tuple[dict, dict]:
@@ -178,7 +178,7 @@ def test_values_as_calamine_gives_them_by_both_paths(tmp_path, make):
 def test_rows_numbered_with_the_empty_rows_between_but_none_after(tmp_path):
     path = normal_workbook(tmp_path / "w.xlsx")
     with zipfile.ZipFile(path) as archive:
-        book = xlsx_stream.read_workbook(archive)
+        book = xlsx_book.read_workbook(archive)
         rows = list(xlsx_stream.sheet_rows(archive, book.sheets[0][1], book))
     assert [number for number, _, _ in rows] == list(range(1, 101))
     assert rows[-1] == (100, 2, ["稀疏"])
@@ -231,8 +231,8 @@ def test_hand_written_sheets_as_calamine(tmp_path, rows, plain):
     assert streamed_cells(path) == slow == calamine_cells(path)
     assert fast in (None, slow) and streamed_cells(path)["客户"]
     if not plain:
-        with zipfile.ZipFile(path) as archive, pytest.raises(xlsx_stream._NotPlain):
-            list(plain_rows(archive, SHEET, xlsx_stream.read_workbook(archive)))
+        with zipfile.ZipFile(path) as archive, pytest.raises(xlsx_plain.NotPlain):
+            list(plain_rows(archive, SHEET, xlsx_book.read_workbook(archive)))
 
 
 def test_shared_strings_runs_phonetics_escapes_and_whitespace_as_calamine(tmp_path):
@@ -256,7 +256,7 @@ def test_prefixed_and_strict_namespaces_read_by_expat(tmp_path):
     src = normal_workbook(tmp_path / "s.xlsx")
     with zipfile.ZipFile(src) as archive:
         for name in archive.namelist():
-            strict[name] = (archive.read(name).replace(MAIN.encode(), xlsx_stream.STRICT.encode())
+            strict[name] = (archive.read(name).replace(MAIN.encode(), xlsx_book.STRICT.encode())
                             .replace(b"http://schemas.openxmlformats.org/officeDocument/2006/relationships",
                                      b"http://purl.oclc.org/ooxml/officeDocument/relationships"))
     path = rewrite(src, tmp_path / "strict.xlsx", strict)
@@ -264,13 +264,13 @@ def test_prefixed_and_strict_namespaces_read_by_expat(tmp_path):
 
 
 def test_a_sheet_left_to_expat_halfway_gives_each_row_once(tmp_path, monkeypatch):
-    monkeypatch.setattr(xlsx_stream, "BLOCK", 512)  # many blocks: the comment is in a late one
+    monkeypatch.setattr(xlsx_plain, "BLOCK", 512)  # many blocks: the comment is in a late one
     rows = "".join(f'<row r="{n}"><c r="A{n}"><v>{n}</v></c><c r="B{n}" t="inlineStr"><is><t>第{n}行</t></is></c></row>'
                    for n in range(1, 200))
     rows = rows.replace('<row r="150">', '<!-- late --><row r="150">')
     path = with_sheet(tmp_path, sheet_xml(rows))
     with zipfile.ZipFile(path) as archive:
-        book = xlsx_stream.read_workbook(archive)
+        book = xlsx_book.read_workbook(archive)
         numbers = [number for number, _, _ in xlsx_stream.sheet_rows(archive, SHEET, book)]
         fast = plain_rows(archive, SHEET, book)
         given = [number for number, _, _ in _until_not_plain(fast)]
@@ -282,7 +282,7 @@ def test_a_sheet_left_to_expat_halfway_gives_each_row_once(tmp_path, monkeypatch
 def _until_not_plain(rows):
     try:
         yield from rows
-    except xlsx_stream._NotPlain:
+    except xlsx_plain.NotPlain:
         return
 
 
@@ -312,7 +312,7 @@ def test_a_dtd_refuses_the_workbook_before_anything_is_expanded(tmp_path, member
     body = (BILLION_LAUGHS + original.replace("张三", "&lol9;")).encode()  # no XML declaration
     path = rewrite(src, tmp_path / "bomb.xlsx", {member: body})
     with zipfile.ZipFile(path) as archive, pytest.raises(WorkbookRefused, match="declares a DTD"):
-        book = xlsx_stream.read_workbook(archive)  # the reader refuses it even without the guard
+        book = xlsx_book.read_workbook(archive)  # the reader refuses it even without the guard
         list(xlsx_stream.sheet_rows(archive, SHEET, book))
     coverage = TargetCoverage(str(path))
     chunks = list(as_chunks(read_spreadsheet(str(path), ScanOptions(sample_rows=None), coverage)))
@@ -374,15 +374,32 @@ def _rows_and_cells(rows) -> tuple[list[int], dict]:
 def test_blocks_typed_column_by_column_give_what_cell_by_cell_gives(tmp_path, rows, regular):
     path = with_sheet(tmp_path, sheet_xml(rows))
     with zipfile.ZipFile(path) as archive:
-        book = xlsx_stream.read_workbook(archive)
-        by_columns, typed = xlsx_stream._PlainCells(book), []
+        book = xlsx_book.read_workbook(archive)
+        by_columns, typed = xlsx_plain.PlainCells(book), []
         whole_rows = by_columns._regular
         by_columns._regular = lambda cells: typed.append(whole_rows(cells)) or typed[-1]
-        by_column = _rows_and_cells(xlsx_stream._fast_rows(archive, SHEET, by_columns))
+        by_column = _rows_and_cells(xlsx_plain.plain_rows(archive, SHEET, by_columns))
         assert [found is not None for found in typed] == [regular]
-        cell_by_cell = xlsx_stream._PlainCells(book)
+        cell_by_cell = xlsx_plain.PlainCells(book)
         cell_by_cell._regular = lambda cells: None
-        by_cell = _rows_and_cells(xlsx_stream._fast_rows(archive, SHEET, cell_by_cell))
+        by_cell = _rows_and_cells(xlsx_plain.plain_rows(archive, SHEET, cell_by_cell))
     assert by_column == by_cell
     assert by_column[1] == {key: value for key, value in calamine_cells(path)["客户"].items()}
     assert by_column[0] == list(range(1, by_column[0][-1] + 1))  # empty rows only between others
+
+
+def test_a_large_shared_strings_table_is_packed_and_read_alike(tmp_path, monkeypatch):
+    monkeypatch.setattr(xlsx_book, "MAX_LISTED_STRINGS", 100)
+    texts = [f"客户{n}" if n % 3 else f"c{n}" for n in range(9000)]  # three blobs, the last partial
+    strings = (f'<sst xmlns="{MAIN}">' + "".join(f"<si><t>{text}</t></si>" for text in texts) + "</sst>").encode()
+    picked = [0, 1, 100, 4095, 4096, 8191, 8192, 8999]
+    rows = "".join(f'<row r="{n}"><c r="A{n}" t="s"><v>{index}</v></c></row>' for n, index in enumerate(picked, 1))
+    path = with_sheet(tmp_path, sheet_xml(rows), strings)
+    with zipfile.ZipFile(path) as archive:
+        table = xlsx_book.read_workbook(archive).strings
+    assert isinstance(table, xlsx_book.StringTable) and len(table) == len(texts)
+    assert [table[n] for n in range(len(texts))] == texts
+    with pytest.raises(IndexError):
+        table[-1]
+    assert streamed_cells(path) == calamine_cells(path) == {
+        "客户": {(n, 0): texts[index] for n, index in enumerate(picked, 1)}}

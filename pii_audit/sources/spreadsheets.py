@@ -27,7 +27,7 @@ from pii_audit.models import Cells, Column
 from pii_audit.sources import ScanOptions, TargetCoverage
 from pii_audit.sources.sheet_rows import EXCEL_MAX_ROWS, Row, csv_sheets, xlsx_sheets
 from pii_audit.sources.xlsx_guard import WorkbookRefused
-from pii_audit.sources.xlsx_stream import SheetError
+from pii_audit.sources.xlsx_book import SheetError
 from pii_audit.detector import holds_pi
 from recognizers.base import to_halfwidth
 

@@ -1,0 +1,420 @@
+"""An xlsx workbook's parts for its sheets' rows: where the sheets are, shared strings, date styles,
+and how a cell's XML text becomes a value typed (and rendered) as python-calamine gives it.
+
+Every part is parsed by expat in blocks, with a handler that refuses a DTD outright (the guard,
+``xlsx_guard``, has refused one in every part but the worksheets already). Memory stays small
+whatever the workbook: a shared strings table past ``MAX_LISTED_STRINGS`` is packed
+(``StringTable``), styles are capped at ``MAX_CELL_STYLES``.
+"""
+
+from __future__ import annotations
+
+import datetime
+import posixpath
+import re
+import zipfile
+from array import array
+from dataclasses import dataclass, field
+from typing import Any
+from xml.parsers import expat
+
+from pii_audit.sources.xlsx_guard import MAX_SHARED_STRINGS_BYTES, WorkbookRefused
+
+Row = tuple[int, int, list]  # (1-based row number, 0-based column of values[0], values)
+
+MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+STRICT = "http://purl.oclc.org/ooxml/spreadsheetml/main"  # "Strict Open XML", read as calamine does
+PACKAGE = "http://schemas.openxmlformats.org/package/2006/relationships"
+_REL_IDS = tuple(f"{ns} id" for ns in ("http://schemas.openxmlformats.org/officeDocument/2006/relationships",
+                                        "http://purl.oclc.org/ooxml/officeDocument/relationships"))
+BLOCK = 1024**2  # bytes of sheet XML inflated at a time
+MAX_CARRY = 16 * 1024**2  # one cell's XML larger than this goes through expat
+MAX_CELL_CHARS = 1024**2  # Excel holds 32,767 characters in a cell; more is refused
+MAX_CELL_STYLES = 1_000_000  # Excel allows 64,000
+MAX_COLUMN = 16_383  # XFD, Excel's last column (0-based)
+MAX_LISTED_STRINGS = 262_144  # shared strings kept as a list; a larger table is packed
+_PER_BLOB = 4096
+
+# How a cell's value is typed, from its t attribute and its style's number format.
+NUMBER, DATE, DURATION, SHARED, INLINE, TEXT, BOOL, ERROR, ISO_DATE = range(9)
+_TYPES = {"n": NUMBER, "s": SHARED, "inlineStr": INLINE, "str": TEXT, "b": BOOL, "e": ERROR,
+          "d": ISO_DATE}
+# Built-in number formats python-calamine reads as dates (measured, 0.9.1): 14-22, 27-36, 45,
+# 47 and 50-58 (the Chinese, Japanese and Korean built-ins); 46 ([h]:mm:ss) as a duration.
+_BUILTIN_DATES = frozenset(str(n) for n in [*range(14, 23), *range(27, 37), 45, 47, *range(50, 59)])
+_BUILTIN_DURATION = "46"
+_ESCAPED = re.compile(r"_x([0-9A-Fa-f]{4})_")  # Excel's escape of a character XML cannot hold
+XML_SPACE = " \t\r\n"
+_FORMAT_LITERAL = re.compile(r'"[^"]*"?|\\.|_.')  # quoted text, escaped and padding characters
+_FORMAT_TOKEN = re.compile(r"\[([^\]]*)\]?|([dmhysDMHYS]|[aA]/[pP])")
+_ELAPSED = re.compile(r"[hH]+|[mM]+|[sS]+")
+PRESERVE = "http://www.w3.org/XML/1998/namespace space"  # xml:space as expat names it
+_EPOCH_1900 = datetime.datetime(1899, 12, 30)
+_EPOCH_1900_EARLY = datetime.datetime(1899, 12, 31)  # serials before Excel's fictitious 1900-02-29
+_EPOCH_1904 = datetime.datetime(1904, 1, 1)
+_DAY_MS = 86_400_000
+
+
+class SheetError(ValueError):
+    """A workbook part cannot be read; the message is one line for a person, quoting no cell."""
+
+
+@dataclass
+class Workbook:
+    """What the rows of every worksheet need: where they are, shared strings, date styles."""
+
+    sheets: list[tuple[str, str]]  # (name, zip member) of each worksheet, in workbook order
+    strings: list[str] | StringTable = field(default_factory=list)
+    styles: list[int] = field(default_factory=list)  # per cell style: NUMBER, DATE or DURATION
+    date1904: bool = False
+
+    def kind(self, type_: str | None, style: str | None) -> int:
+        """Return how to type a cell with attributes ``t=type_`` and ``s=style``."""
+        kind = _TYPES.get(type_ or "n", NUMBER)
+        if kind == NUMBER and style and style.isdigit() and int(style) < len(self.styles):
+            return self.styles[int(style)]
+        return kind
+
+
+def read_workbook(archive: zipfile.ZipFile) -> Workbook:
+    """Return the worksheets, shared strings and date styles of the workbook in ``archive``."""
+    listed, properties = _workbook_part(archive, "xl/workbook.xml")
+    rels = _relationships(archive, "xl/workbook.xml")
+    sheets = [(name, rels[rel_id][1]) for name, rel_id in listed
+              if rels.get(rel_id, ("", ""))[0].endswith("/worksheet")]
+    book = Workbook(sheets, date1904=properties.get("date1904", "").lower() in ("1", "true"))
+    targets = {type_.rsplit("/", 1)[-1]: target for type_, target in rels.values()}
+    if targets.get("styles") in archive.NameToInfo:
+        with archive.open(targets["styles"]) as member:
+            book.styles = _styles(member)
+    strings = targets.get("sharedStrings")
+    if strings in archive.NameToInfo:
+        size = archive.getinfo(strings).file_size
+        if size > MAX_SHARED_STRINGS_BYTES:
+            raise SheetError(f"refused: shared strings table of {size // 2**20:,} MB, over the "
+                             f"{MAX_SHARED_STRINGS_BYTES // 2**20} MB cap")
+        with archive.open(strings) as member:
+            book.strings = _shared_strings(member)
+    return book
+
+
+def _workbook_part(archive: zipfile.ZipFile, name: str) -> tuple[list[tuple[str, str]], dict]:
+    """Return the ``(name, relationship id)`` of each sheet listed and the workbookPr attributes."""
+    listed: list[tuple[str, str]] = []
+    properties: dict[str, str] = {}
+
+    def start(element, attrs):
+        local = LOCAL.get(element)
+        if local == "sheet":
+            listed.append((attrs.get("name", ""), next((attrs[k] for k in _REL_IDS if k in attrs), "")))
+        elif local == "workbookPr":
+            properties.update(attrs)
+
+    with archive.open(name) as member:
+        parse_member(expat_parser(start, None, None, name), member)
+    return listed, properties
+
+
+def _relationships(archive: zipfile.ZipFile, part: str) -> dict[str, tuple[str, str]]:
+    """Return ``{id: (type, zip member)}`` of the relationships of ``part``."""
+    folder, name = posixpath.split(part)
+    rels_name = posixpath.join(folder, "_rels", name + ".rels")
+    found: dict[str, tuple[str, str]] = {}
+
+    def start(element, attrs):
+        if LOCAL.get(element) == "Relationship":
+            target = attrs.get("Target", "")
+            member = target[1:] if target.startswith("/") else posixpath.join(folder, target)
+            found[attrs.get("Id", "")] = (attrs.get("Type", ""), posixpath.normpath(member))
+
+    if rels_name in archive.NameToInfo:
+        with archive.open(rels_name) as member:
+            parse_member(expat_parser(start, None, None, rels_name), member)
+    return found
+
+
+def _styles(member) -> list[int]:
+    """Return NUMBER, DATE or DURATION for each cell style (``cellXfs``) of styles.xml.
+
+    Streamed: a styles part can be large (Excel allows 64,000 cell styles; more is refused).
+    """
+    custom: dict[str, int] = {}
+    formats: list[str] = []  # each cell style's numFmtId
+    depth = {"cellXfs": 0}
+
+    def start(name, attrs):
+        local = LOCAL.get(name)
+        if local == "numFmt":
+            custom[attrs.get("numFmtId", "")] = format_kind(attrs.get("formatCode", ""))
+        elif local == "cellXfs":
+            depth["cellXfs"] += 1
+        elif local == "xf" and depth["cellXfs"]:
+            if len(formats) >= MAX_CELL_STYLES:
+                raise SheetError(f"refused: more than {MAX_CELL_STYLES:,} cell styles")
+            formats.append(attrs.get("numFmtId", "0"))
+
+    def end(name):
+        if LOCAL.get(name) == "cellXfs":
+            depth["cellXfs"] -= 1
+
+    parse_member(expat_parser(start, end, None, member.name), member)
+    return [custom[number] if number in custom else DATE if number in _BUILTIN_DATES
+            else DURATION if number == _BUILTIN_DURATION else NUMBER for number in formats]
+
+
+def format_kind(code: str) -> int:
+    """Return DATE, DURATION or NUMBER for a number format, as python-calamine reads its values.
+
+    The first section decides (up to an unquoted ";"); quoted text, escaped (backslash) and
+    padding (underscore) characters and bracketed colours, locales and conditions do not count;
+    then whichever comes first decides: an elapsed-time bracket ([h], [mm], [ss]...) makes a
+    duration, a d, m, h, y or s (or "a/p") a date. Checked against python-calamine 0.9.1 in the
+    tests. Written here rather than taken from openpyxl.styles.numbers, whose import cost every
+    scan 0.2-0.25 s (measured), about 1 us a row of the bench workbook.
+
+    >>> [format_kind(c) for c in ("yyyy/mm/dd", "[h]:mm:ss", "0.00%", '"day"0', "[Red]0.0", "h AM/PM")]
+    [1, 2, 0, 0, 0, 1]
+    """
+    section = _FORMAT_LITERAL.sub("", code).split(";", 1)[0]
+    for token in _FORMAT_TOKEN.finditer(section):
+        bracket, letter = token.groups()
+        if letter:
+            return DATE
+        if _ELAPSED.fullmatch(bracket):
+            return DURATION
+    return NUMBER
+
+
+class StringTable:
+    """Shared strings packed for a large table: 4,096 strings joined per text, and where each ends.
+
+    A list of 5,300,000 two-letter strings (91 MB of XML) held 387 MB; packed, a table costs its
+    characters and 4 bytes a string. A lookup costs about 0.3 us where a list's costs 0.03, so
+    small tables stay lists (``MAX_LISTED_STRINGS``).
+    """
+
+    def __init__(self, strings: list[str]):
+        self.blobs: list[str] = []
+        self.ends = array("I")  # each string's end in its blob
+        for start in range(0, len(strings), _PER_BLOB):
+            self.extend(strings[start:start + _PER_BLOB])
+
+    def extend(self, strings: list[str]) -> None:
+        """Add at most the strings that fill the last blob (callers add 4,096 at a time)."""
+        end = 0
+        for text in strings:
+            end += len(text)
+            self.ends.append(end)
+        self.blobs.append("".join(strings))
+
+    def __len__(self) -> int:
+        return len(self.ends)
+
+    def __getitem__(self, index: int) -> str:
+        if index < 0:
+            raise IndexError(index)
+        start = self.ends[index - 1] if index % _PER_BLOB else 0
+        return self.blobs[index // _PER_BLOB][start:self.ends[index]]
+
+
+def _shared_strings(member) -> list[str] | StringTable:
+    """Return the shared strings table, each string's runs joined, phonetic runs left out."""
+    strings: list[str] = []
+    packed: StringTable | None = None
+    parts: list[str] = []
+    depth = {"t": 0, "rPh": 0}
+    run = {"start": 0, "preserve": False}
+
+    def start(name, attrs):
+        local = LOCAL.get(name)
+        if local in depth:
+            depth[local] += 1
+        if local == "t":
+            run["start"], run["preserve"] = len(parts), attrs.get(PRESERVE) == "preserve"
+
+    def end(name):
+        local = LOCAL.get(name)
+        if local in depth:
+            if local == "t" and not run["preserve"]:
+                parts[run["start"]:] = ["".join(parts[run["start"]:]).strip(XML_SPACE)]
+            depth[local] -= 1
+        elif local == "si":
+            nonlocal packed
+            strings.append(unescape("".join(parts)))
+            parts.clear()
+            if packed is not None and len(strings) == _PER_BLOB:
+                packed.extend(strings)
+                strings.clear()
+            elif packed is None and len(strings) > MAX_LISTED_STRINGS:
+                packed = StringTable(strings[:len(strings) // _PER_BLOB * _PER_BLOB])
+                del strings[:len(packed)]
+
+    def text(data):
+        if depth["t"] and not depth["rPh"]:
+            parts.append(data)
+
+    parse_member(expat_parser(start, end, text, member.name), member)
+    if packed is None:
+        return strings
+    if strings:
+        packed.extend(strings)
+    return packed
+
+
+def parse_member(parser, member) -> None:
+    """Feed a zip member to an expat parser, a block at a time."""
+    while block := member.read(BLOCK):
+        parser.Parse(block, False)
+    parser.Parse(b"", True)
+
+
+def expat_parser(start, end, text, member: str):
+    """Return an expat parser with namespaces split off by a space; a DTD refuses the workbook."""
+    def refuse(*_args):
+        raise WorkbookRefused(f"refused: {member} declares a DTD or entities (billion laughs / XXE?)")
+
+    parser = expat.ParserCreate(namespace_separator=" ")
+    parser.buffer_text = True
+    parser.buffer_size = 65536
+    parser.StartElementHandler = start
+    if end is not None:
+        parser.EndElementHandler = end
+    if text is not None:
+        parser.CharacterDataHandler = text
+    # Expat reports <!DOCTYPE before it reads a declaration in it: nothing is ever expanded.
+    parser.StartDoctypeDeclHandler = parser.EntityDeclHandler = refuse
+    return parser
+
+
+def unescape(text: str) -> str:
+    """Undo Excel's ``_xHHHH_`` escapes, as python-calamine does.
+
+    >>> unescape("a_x000D_b_x005F_x000D_")
+    'a\\rb_x000D_'
+    """
+    if "_x" not in text:
+        return text
+    return _ESCAPED.sub(lambda m: chr(int(m[1], 16)), text)
+
+
+def typed(kind: int, text: str | None, book: Workbook) -> Any:
+    """Return a cell's value from its kind and the XML text of its ``<v>`` (or inline string)."""
+    if not text:
+        return None
+    if kind == NUMBER:
+        try:
+            return float(text)
+        except ValueError:
+            return text  # python-calamine keeps a number it cannot read as text
+    if kind == SHARED:
+        try:
+            index = int(text)
+            if index < 0:
+                raise IndexError(index)
+            return book.strings[index]
+        except (ValueError, IndexError):
+            raise SheetError(f"unreadable: a cell names a shared string the table of "
+                             f"{len(book.strings):,} does not hold") from None
+    if kind in (INLINE, TEXT):
+        return unescape(text)
+    if kind in (DATE, DURATION):
+        try:
+            return excel_date(float(text), book.date1904, kind == DURATION)
+        except ValueError:
+            return text
+    if kind == BOOL:
+        return text not in ("0", "false")
+    if kind == ISO_DATE:
+        return _iso_date(text)
+    return None  # an error value (#N/A, #DIV/0!...) reads as empty, as in python-calamine
+
+
+def excel_date(serial: float, date1904: bool = False, duration: bool = False) -> Any:
+    """Return a date serial as python-calamine does: time below 1, date when whole, else datetime.
+
+    Milliseconds are rounded; a value past 9999-12-31 stays a float.
+
+    >>> excel_date(45296.0), excel_date(45296.4375), excel_date(0.5)
+    (datetime.date(2024, 1, 5), datetime.datetime(2024, 1, 5, 10, 30), datetime.time(12, 0))
+    >>> excel_date(1.25, duration=True)
+    datetime.timedelta(days=1, seconds=21600)
+    """
+    ms = round(serial * _DAY_MS)
+    try:
+        if duration:
+            return datetime.timedelta(milliseconds=ms)
+        if serial < 1:
+            return (datetime.datetime.min + datetime.timedelta(milliseconds=ms % _DAY_MS)).time()
+        epoch = _EPOCH_1904 if date1904 else _EPOCH_1900_EARLY if serial < 60 else _EPOCH_1900
+        moment = epoch + datetime.timedelta(milliseconds=ms)
+    except OverflowError:
+        return serial
+    return moment.date() if serial.is_integer() else moment
+
+
+def _iso_date(text: str) -> Any:
+    try:
+        moment = datetime.datetime.fromisoformat(text.strip().rstrip("Z"))
+    except ValueError:
+        return text
+    return moment.date() if "T" not in text and " " not in text.strip() else moment
+
+
+class Rows:
+    """Collects finished rows, each after the empty rows since the last one (as calamine's grid)."""
+
+    def __init__(self):
+        self.done: list[Row] = []
+        self.expected = 1
+
+    def add(self, number: int, first: int, values: list) -> None:
+        """Add a row holding values, after the empty rows numbered before it."""
+        if number > self.expected:
+            self.done.extend((empty, 0, []) for empty in range(self.expected, number))
+        self.done.append((number, first, values))
+        self.expected = max(self.expected, number + 1)
+
+    def take(self) -> list[Row]:
+        """Return the rows finished so far and forget them."""
+        done, self.done = self.done, []
+        return done
+
+
+def place(values: list, first: int, column: int, value: Any) -> int:
+    """Put ``value`` at ``column`` of a row whose ``values`` start at ``first``; return the new first."""
+    if column < first:
+        values[:0] = [value] + [None] * (first - column - 1)
+        return column
+    index = column - first
+    if index < len(values):
+        values[index] = value
+    else:
+        values.extend([None] * (index - len(values)))
+        values.append(value)
+    return first
+
+
+def checked_column(column: int) -> int:
+    """Return ``column``, or raise ``SheetError`` past Excel's last column (a row stays bounded)."""
+    if column > MAX_COLUMN:
+        raise SheetError(f"unreadable: a cell past Excel's last column (XFD), column {column + 1:,}")
+    return column
+
+
+def column_index(letters: str) -> int:
+    """Return the 0-based index of a column's letters.
+
+    >>> column_index("A"), column_index("AA"), column_index("XFD")
+    (0, 26, 16383)
+    """
+    index = 0
+    for letter in letters:
+        index = index * 26 + ord(letter) - 64
+    return index - 1
+
+
+# Element names as expat gives them ("namespace local"), in either namespace, to local names.
+LOCAL = {f"{ns} {local}": local for ns in (MAIN, STRICT)
+          for local in ("row", "c", "v", "is", "t", "rPh", "si", "numFmt", "cellXfs", "xf", "sheet",
+                        "workbookPr")}
+LOCAL[f"{PACKAGE} Relationship"] = "Relationship"
