@@ -110,3 +110,27 @@ def test_units_of_a_cut_file_add_up_to_its_size(tmp_path, monkeypatch):
     log.write_text("".join(f"{i} 普通日志 耗时{i % 999}ms\n" for i in range(5000)), encoding="utf-8")
     units = plan_target(0, str(log), ScanOptions(), TargetCoverage(str(log)))
     assert len(units) > 3 and sum(u.size for u in units) == log.stat().st_size
+
+
+def test_a_distinct_value_costs_under_100_bytes_of_memory_in_its_finding():
+    """A finding keeps one entry per distinct value for its count: 16 bytes of the fingerprint,
+    not its 64-character hex string (155 bytes a value with the set's own, measured)."""
+    import hashlib
+    import tracemalloc
+
+    from pii_audit.models import Occurrence
+    from pii_audit.results import Finding
+    from recognizers.base import Risk
+
+    risk = Risk("C2", True)
+    finding = Finding("app.log", "CN_MOBILE_PHONE", risk)
+    tracemalloc.start()
+    try:
+        for n in range(50_000):
+            digest = hashlib.sha256(str(n).encode()).hexdigest()
+            finding.add(Occurrence("CN_MOBILE_PHONE", 0.9, "138****5678", digest, risk, {}, "app.log"))
+        held, _ = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert finding.distinct_values == 50_000
+    assert held / 50_000 < 100
