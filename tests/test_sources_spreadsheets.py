@@ -20,6 +20,7 @@ from pii_audit.sources import xlsx_guard
 from pii_audit.sources.cell_text import render
 from pii_audit.sources.spreadsheets import BLOCK_ROWS, _block_columns, read_spreadsheet
 from tests_corpus import card, mobile, resident_id
+from zip_helpers import rewrite
 
 FULL = ScanOptions(sample_rows=None)
 RNG = random.Random(20240105)
@@ -41,14 +42,6 @@ def make_xlsx(path: Path, sheets: dict[str, list[list]], hidden: tuple[str, ...]
             sheet.sheet_state = "hidden"
     book.save(path)
     return path
-
-
-def rewrite(src: Path, dst: Path, replace: dict[str, bytes]) -> Path:
-    """Copy a zip, replacing the named members' bytes."""
-    with zipfile.ZipFile(src) as old, zipfile.ZipFile(dst, "w", zipfile.ZIP_DEFLATED) as new:
-        for info in old.infolist():
-            new.writestr(info.filename, replace.get(info.filename, old.read(info.filename)))
-    return dst
 
 
 def customers(path: Path) -> Path:

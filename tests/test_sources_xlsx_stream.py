@@ -16,6 +16,7 @@ from pii_audit.sources import ScanOptions, TargetCoverage, as_chunks, xlsx_book,
 from pii_audit.sources.cell_text import render
 from pii_audit.sources.spreadsheets import read_spreadsheet
 from pii_audit.sources.xlsx_guard import WorkbookRefused
+from zip_helpers import rewrite
 
 SHEET = "xl/worksheets/sheet1.xml"
 MAIN = xlsx_book.MAIN
@@ -111,16 +112,6 @@ def write_only_workbook(path: Path) -> Path:
         second.append([n, f"行{n}", None, "" if n % 3 else "x", n * 1.25])
     book.save(path)
     return path
-
-
-def rewrite(src: Path, dst: Path, replace: dict[str, bytes]) -> Path:
-    """Copy a zip, replacing (or adding) the named members."""
-    with zipfile.ZipFile(src) as old, zipfile.ZipFile(dst, "w", zipfile.ZIP_DEFLATED) as new:
-        for info in old.infolist():
-            new.writestr(info.filename, replace.get(info.filename, old.read(info.filename)))
-        for name in replace.keys() - set(old.namelist()):
-            new.writestr(name, replace[name])
-    return dst
 
 
 def calamine_cells(path: Path) -> dict[str, dict[tuple[int, int], str]]:
