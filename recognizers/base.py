@@ -273,6 +273,8 @@ class ChineseRecognizer(PatternRecognizer):
         self, text, raw_recognizer_results, other_raw_recognizer_results, nlp_artifacts, context=None
     ):
         """Raise scores where a keyword is near the match or the column names this entity."""
+        if not raw_recognizer_results:  # AnalyzerEngine asks every recognizer, mostly with none
+            return raw_recognizer_results
         return self.enhance_halfwidth(to_halfwidth(text), raw_recognizer_results, context)
 
     def enhance_halfwidth(self, text: str, results: list[RecognizerResult], context=None
