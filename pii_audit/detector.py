@@ -236,20 +236,21 @@ class Detector:
         utf8 = chunk.utf8 if chunk.utf8 is not None else chunk.text.encode("utf-8", "surrogatepass")
         raw = halfwidth_utf8(utf8)
         first_line = chunk.location.get("line", 1)
+        escaped = b"\\u" in raw  # JSON lines with escaped characters: each is screened unescaped
         if always or not self._screening:
             everything = frozenset(range(len(self.recognizers)))
             candidates = [(index, line, everything) for index, line in enumerate(raw.split(b"\n"))]
         else:
             candidates = [(index, raw[start:end], chosen)
                           for index, start, end, chosen in self._candidates(raw.translate(SHAPE_TABLE), raw)]
-            if b"\\u" in raw:  # JSON lines with escaped characters: each is screened unescaped
+            if escaped:
                 candidates = _with_escaped_lines(candidates, raw)
         for index, line, chosen in candidates:
             text = line.decode("utf-8", "surrogatepass")
             if text.endswith("\r"):
                 text = text[:-1]
             location = {**chunk.location, "line": first_line + index}
-            if has_escapes(text):
+            if escaped and has_escapes(text):
                 yield from self._escaped_occurrences(text, chunk, location, always)
             else:
                 yield from self._occurrences(text, chunk, location, chosen)
