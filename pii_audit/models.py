@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Callable, Iterator, Sequence
 
 if TYPE_CHECKING:  # only a type here: importing recognizers loads Presidio (seconds)
@@ -98,12 +98,3 @@ class Occurrence:
             "location": self.location,
         }
 
-
-@dataclass
-class EntityCount:
-    """Occurrences of one entity in one container: totals, distinct fingerprints, masked samples."""
-
-    occurrences: int = 0
-    masked_occurrences: int = 0
-    fingerprints: set[str] = field(default_factory=set)
-    samples: list[Occurrence] = field(default_factory=list)

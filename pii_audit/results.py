@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Iterable
 
+from pii_audit.distinct import DistinctValues
 from pii_audit.models import Occurrence
 from pii_audit.sources import TargetCoverage
 if TYPE_CHECKING:  # only a type here: importing recognizers loads Presidio (seconds)
@@ -26,15 +27,15 @@ class Finding:
     risk: Risk
     occurrences: int = 0  # plaintext occurrences
     masked_occurrences: int = 0  # values the source had already masked
-    # Distinct plaintext values, by the first 16 bytes of their keyed fingerprint: 49 bytes an
-    # entry where the 64-character hex string took 113 (a collision needs about 2^64 values).
-    fingerprints: set[bytes] = field(default_factory=set)
+    # Distinct plaintext values, by the first 16 bytes of their keyed fingerprint (a collision
+    # needs about 2^64 values): exact up to distinct.EXACT_LIMIT, then estimated in 16 KB.
+    distinct: DistinctValues = field(default_factory=DistinctValues)
     samples: list[Occurrence] = field(default_factory=list)  # first few plaintext occurrences
 
     @property
     def distinct_values(self) -> int:
-        """Number of distinct plaintext values (by keyed fingerprint)."""
-        return len(self.fingerprints)
+        """Number of distinct plaintext values (by keyed fingerprint; see ``distinct``)."""
+        return self.distinct.count
 
     def add(self, occurrence: Occurrence) -> None:
         """Count one occurrence; keep it as a sample while fewer than MAX_SAMPLES are kept."""
@@ -42,7 +43,7 @@ class Finding:
             self.masked_occurrences += 1
             return
         self.occurrences += 1
-        self.fingerprints.add(bytes.fromhex(occurrence.fingerprint[:32]))
+        self.distinct.add(bytes.fromhex(occurrence.fingerprint[:32]))
         if occurrence.risk.minor and not self.risk.minor:
             self.risk = occurrence.risk
         if len(self.samples) < MAX_SAMPLES:

@@ -295,7 +295,7 @@ def merge_finding(into: TargetResult, finding: Finding) -> None:
         return
     mine.occurrences += finding.occurrences
     mine.masked_occurrences += finding.masked_occurrences
-    mine.fingerprints |= finding.fingerprints
+    mine.distinct.merge(finding.distinct)
     if finding.risk.minor and not mine.risk.minor:
         mine.risk = finding.risk
     mine.samples.extend(finding.samples[:MAX_SAMPLES - len(mine.samples)])

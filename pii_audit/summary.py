@@ -72,8 +72,9 @@ def _read(coverage: TargetCoverage) -> str:
 
 def _finding(finding: Finding) -> str:
     samples = ", ".join(f"{s.masked} ({_where(s.location)})" for s in finding.samples[:3])
+    about = "about " if finding.distinct.estimated else ""  # past distinct.EXACT_LIMIT
     text = (f"{finding.entity_type} in {finding.container}: {finding.occurrences:,} occurrence(s), "
-            f"{finding.distinct_values:,} distinct, {finding.masked_occurrences:,} already masked")
+            f"{about}{finding.distinct_values:,} distinct, {finding.masked_occurrences:,} already masked")
     return text + (f"; e.g. {samples}" if samples else "")
 
 

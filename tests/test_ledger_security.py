@@ -11,9 +11,10 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
-from ledger_helpers import KEY, corpus_streams, raw_values, scan_lines
+from ledger_helpers import KEY, corpus_streams, detector, raw_values, scan_lines
 from pii_audit.cli import main
 from pii_audit.errors import LedgerError
+from pii_audit.models import Chunk
 from pii_audit.ledger import Ledger
 
 
@@ -77,8 +78,11 @@ def test_a_database_error_while_writing_findings_leaks_no_value(tmp_path, caplog
     result = scan_lines("srv", streams)
     raws = raw_values(streams["logs/app0.log"])
     masked = {o.masked for f in result.findings.values() for o in f.samples}
-    # Findings keep 16 bytes of each fingerprint: any leak of a fingerprint holds their hex.
-    fingerprints = {fp.hex() for f in result.findings.values() for fp in f.fingerprints}
+    # Every occurrence's fingerprint, and the 16 bytes of it that findings count (as hex).
+    occurrences = [o for n, line in enumerate(streams["logs/app0.log"], start=1)
+                   for o in detector(KEY).detect_chunk(Chunk(line, {"path": "app0.log", "line": n}, "app0.log"))]
+    fingerprints = {o.fingerprint for o in occurrences} | {o.fingerprint[:32] for o in occurrences}
+    assert len(fingerprints) > 100
     path = tmp_path / "ledger.db"
     ledger = Ledger.open(f"sqlite:///{path}", KEY)
     assert ledger.engine.hide_parameters

@@ -9,11 +9,12 @@ import random
 import pytest
 
 from pii_audit.detector import Detector
-from pii_audit.scan import display_name, scan_targets
-from pii_audit.sources import ScanOptions
+from pii_audit.scan import display_name, plan_target, scan_targets
+from pii_audit.sources import ScanOptions, TargetCoverage
 from pii_audit.sources import files
-from pii_audit.summary import EXIT_CLEAN, EXIT_FOUND, EXIT_INCOMPLETE, exit_code
+from pii_audit.summary import EXIT_CLEAN, EXIT_FOUND, EXIT_INCOMPLETE, exit_code, render_target
 from tests_corpus import resident_id
+
 
 def test_screen_is_selective_on_ordinary_lines(key):
     lines = ["2024-03-09 16:00:00.567 [exec-48] INFO c.b.Job - 心跳检测正常 node=1481 耗时=12.5ms"] * 100
@@ -102,8 +103,6 @@ def test_exit_code_precedence(tmp_path, key):
 
 def test_units_of_a_cut_file_add_up_to_its_size(tmp_path, monkeypatch):
     """Progress counts bytes by unit: the ranges of a file cut for the pool add up to the file."""
-    from pii_audit.scan import plan_target
-    from pii_audit.sources import TargetCoverage
     monkeypatch.setattr(files, "SPLIT_BYTES", 4096)
     monkeypatch.setattr("pii_audit.scan.BATCH_BYTES", 1)
     log = tmp_path / "app.log"
@@ -112,25 +111,23 @@ def test_units_of_a_cut_file_add_up_to_its_size(tmp_path, monkeypatch):
     assert len(units) > 3 and sum(u.size for u in units) == log.stat().st_size
 
 
-def test_a_distinct_value_costs_under_100_bytes_of_memory_in_its_finding():
-    """A finding keeps one entry per distinct value for its count: 16 bytes of the fingerprint,
-    not its 64-character hex string (155 bytes a value with the set's own, measured)."""
-    import hashlib
-    import tracemalloc
+def test_distinct_values_past_the_exact_limit_merge_across_units(tmp_path, key, monkeypatch):
+    """Each range's worker counts its own values; the parent's union is the count of the whole
+    file, the same with one process as with two, and within 3% of the truth once estimated."""
+    from pii_audit.distinct import EXACT_LIMIT
 
-    from pii_audit.models import Occurrence
-    from pii_audit.results import Finding
-    from recognizers.base import Risk
-
-    risk = Risk("C2", True)
-    finding = Finding("app.log", "CN_MOBILE_PHONE", risk)
-    tracemalloc.start()
-    try:
-        for n in range(50_000):
-            digest = hashlib.sha256(str(n).encode()).hexdigest()
-            finding.add(Occurrence("CN_MOBILE_PHONE", 0.9, "138****5678", digest, risk, {}, "app.log"))
-        held, _ = tracemalloc.get_traced_memory()
-    finally:
-        tracemalloc.stop()
-    assert finding.distinct_values == 50_000
-    assert held / 50_000 < 100
+    monkeypatch.setattr(files, "SPLIT_BYTES", 16384)
+    monkeypatch.setattr("pii_audit.scan.BATCH_BYTES", 1)  # each range its own unit
+    log = tmp_path / "calls.log"
+    mobiles = [f"1380{n:07d}" for n in range(3 * EXACT_LIMIT)]
+    log.write_text("".join(f"来电 手机{m}\n" for m in mobiles + mobiles[:500]), encoding="utf-8")
+    assert len(plan_target(0, str(log), ScanOptions(), TargetCoverage(str(log)))) > 3
+    counts = []
+    for jobs in (1, 2):
+        (result,) = list(scan_targets([str(log)], ScanOptions(jobs=jobs), key))
+        (finding,) = result.findings.values()
+        assert finding.occurrences == len(mobiles) + 500 and finding.distinct.estimated
+        assert f"about {finding.distinct_values:,} distinct" in "\n".join(render_target(result))
+        counts.append(finding.distinct_values)
+    assert counts[0] == counts[1]
+    assert abs(counts[0] - len(mobiles)) <= 0.03 * len(mobiles)
