@@ -29,7 +29,10 @@ BLOCK = 1 << 20  # bytes read at a time; chunks hold about this many bytes of wh
 LINE_LIMIT = 1 << 20  # a line longer than this is read in pieces
 SNIFF = 64 << 10  # bytes the encoding is decided from
 BINARY_BLOCK = 8 << 10  # a NUL byte in this first block makes a file binary
-SPLIT_BYTES = 32 << 20  # plain files larger than twice this are cut into ranges of about this size
+# Plain files larger than twice this are cut into ranges of about this size. 8 MiB rather than 32:
+# a 100 MB log made 3 ranges, so with 2 workers one sat idle at the end (scan --jobs 2 of 100 MB:
+# 5.77-6.08 s against 6.40-6.58 s; on 200 MB, 6 ranges shared evenly, the two were within noise).
+SPLIT_BYTES = 8 << 20
 GZIP_MAGIC = b"\x1f\x8b"
 
 _SUFFIX_RE = re.compile(r"(?:[.\-_](?:\d{1,3}|\d{8}|\d{4}-\d{2}-\d{2}(?:[.\-_]\d{1,6})?))+$")
