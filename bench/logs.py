@@ -2,7 +2,7 @@
 
 Usage:  /tmp/v/bin/python bench/logs.py [--mb 200] [--jobs 1 2]
 
-Writes bench/out/logs/app.log once (kept between runs; synthetic values only), then prints:
+Writes bench/out/logs/app-<MB>mb.log once (kept between runs; synthetic values only), then prints:
   * pii-audit scan --jobs N: MB/s, seconds, peak RSS and PSS of the process tree (polled every 20 ms);
   * Presidio's AnalyzerEngine (recognizers.build_analyzer()) on the first 10,000 lines, best of 3,
     extrapolated to the whole file (target: scan >= 50x faster);
@@ -56,7 +56,7 @@ def log_line(rng: random.Random, people: list[tuple[str, str, str]], when: int) 
 
 
 def generate(path: Path, megabytes: int) -> None:
-    """Write ``megabytes`` MB of log lines to ``path`` unless a file that large is there already."""
+    """Write ``megabytes`` MB of log lines to ``path`` unless it is there already."""
     if path.exists() and path.stat().st_size >= megabytes * 10**6:
         return
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -136,7 +136,7 @@ def main() -> None:
     parser.add_argument("--mb", type=int, default=200)
     parser.add_argument("--jobs", type=int, nargs="*", default=[1, 2], help="none: baselines only")
     args = parser.parse_args()
-    path = OUT / "app.log"
+    path = OUT / f"app-{args.mb}mb.log"  # one file per size: --mb 200 never measures a larger one
     generate(path, args.mb)
     size = path.stat().st_size
     mb = size / 1e6

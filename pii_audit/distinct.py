@@ -9,7 +9,7 @@ values counted are already keyed fingerprints (uniformly distributed), never raw
 
 from __future__ import annotations
 
-# Exact below this many values (about 93 KB of entries at most); a sketch from here on.
+# Exact up to this many values (about 93 KB of entries at most); a sketch past it.
 EXACT_LIMIT = 1024
 # 2^14 one-byte registers: a relative standard error of 1.04 / sqrt(2^14) = 0.8%.
 LG_K = 14
