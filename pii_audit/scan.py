@@ -20,7 +20,8 @@ from collections import deque
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
-from typing import BinaryIO, Callable, Iterator, Sequence, Union
+from itertools import chain, islice
+from typing import BinaryIO, Callable, Iterable, Iterator, Sequence, Union
 
 from pii_audit.detector import Detector, build_recognizers
 from pii_audit.errors import SourceError
@@ -47,6 +48,7 @@ class Unit:
     target: int  # index of the target in the scan
     parts: tuple[Part, ...]
     size: int  # bytes on disk, for progress
+    last: bool = False  # the target's last unit: once it is merged, the target is done
 
 
 @dataclass
@@ -77,28 +79,37 @@ def display_name(target: str) -> str:
         return target.split("://", 1)[0] + "://(unparsable URL)"
 
 
-def plan_target(index: int, target: str, options: ScanOptions, coverage: TargetCoverage) -> list[Unit]:
-    """Cut one target into units; record in ``coverage`` what cannot even be planned."""
+def plan_target(index: int, target: str, options: ScanOptions, coverage: TargetCoverage) -> Iterator[Unit]:
+    """Cut one target into units, yielded as the walk goes; record in ``coverage`` what cannot
+    even be planned. Lazily: a folder of a million log files is never held as a list of units."""
     if is_database_url(target) or (os.path.isfile(target) and file_kind(target) != "text"):
-        return [Unit(index, (target,), _size(target))]
+        yield Unit(index, (target,), _size(target))
+        return
     coverage.kind = "files"
-    units, batch, batch_size = [], [], 0
+    batch, batch_size = [], 0
     for path, info in walk_target(target, options, coverage):
         parts = [path] if file_kind(path) != "text" else plan_file(path, info.st_size, coverage)
         for part in parts:
             # A file's last range (and a gzip file) runs to the end: its size is what is left.
             size = (part.size or info.st_size - part.start) if isinstance(part, TextUnit) else info.st_size
             if size >= BATCH_BYTES:
-                units.append(Unit(index, (part,), size))
+                yield Unit(index, (part,), size)
                 continue
             batch.append(part)
             batch_size += size
             if batch_size >= BATCH_BYTES or len(batch) >= BATCH_PARTS:
-                units.append(Unit(index, tuple(batch), batch_size))
+                yield Unit(index, tuple(batch), batch_size)
                 batch, batch_size = [], 0
     if batch:
-        units.append(Unit(index, tuple(batch), batch_size))
-    return units
+        yield Unit(index, tuple(batch), batch_size)
+
+
+def planned_bytes(target: str, options: ScanOptions) -> int:
+    """Return the bytes on disk a target's units will cover: the progress bar's length, from a walk
+    that keeps nothing (what it cannot walk is recorded by the scan's own walk)."""
+    if is_database_url(target) or (os.path.isfile(target) and file_kind(target) != "text"):
+        return _size(target)
+    return sum(info.st_size for _, info in walk_target(target, options, TargetCoverage(target)))
 
 
 def _size(target: str) -> int:
@@ -186,17 +197,33 @@ def scan_targets(targets: Sequence[str], options: ScanOptions, key: bytes,
     """
     names = [display_name(t) for t in targets]
     coverages = [TargetCoverage(name) for name in names]
-    units = [u for i, t in enumerate(targets) for u in plan_target(i, t, options, coverages[i])]
-    jsonl_dir = _jsonl_dir(jsonl)
-    total = sum(u.size for u in units)
-    results = _unit_results(units, targets, options, key, jsonl_dir, on_progress, total)
-    pending = {i: sum(1 for u in units if u.target == i) for i in range(len(targets))}
+    units = _planned(targets, options, coverages)
+    total = sum(planned_bytes(t, options) for t in targets) if on_progress else 0
     merged = [TargetResult(name, coverage) for name, coverage in zip(names, coverages)]
-    for unit, outcome in results:
+    finished = 0  # targets yielded so far
+    for unit, outcome in _unit_results(units, targets, options, key, _jsonl_dir(jsonl), on_progress, total):
+        # Units come in target order, each target planned whole before the next: targets before
+        # this unit's that are not yielded yet had no unit at all.
+        while finished < unit.target:
+            yield merged[finished]
+            finished += 1
         _merge(merged[unit.target], unit, outcome, jsonl)
-        pending[unit.target] -= 1
-        yield from _finished(merged, pending)
-    yield from _finished(merged, pending)
+        if unit.last:  # yielded at once: the ledger records a target as soon as it is done
+            yield merged[finished]
+            finished += 1
+    yield from merged[finished:]
+
+
+def _planned(targets: Sequence[str], options: ScanOptions, coverages: list[TargetCoverage]) -> Iterator[Unit]:
+    """Yield every target's units in order, each target's last one marked ``last``."""
+    for index, target in enumerate(targets):
+        previous = None
+        for unit in plan_target(index, target, options, coverages[index]):
+            if previous is not None:
+                yield previous
+            previous = unit
+        if previous is not None:
+            yield dataclasses.replace(previous, last=True)
 
 
 def _jsonl_dir(jsonl: BinaryIO | None) -> str | None:
@@ -206,25 +233,16 @@ def _jsonl_dir(jsonl: BinaryIO | None) -> str | None:
     return os.path.dirname(os.path.abspath(name)) if isinstance(name, str) else tempfile.gettempdir()
 
 
-def _finished(merged: list[TargetResult | None], pending: dict[int, int]) -> Iterator[TargetResult]:
-    """Yield, in order, the targets whose units are all merged and not yet yielded."""
-    for index, result in enumerate(merged):
-        if result is None:
-            continue
-        if pending[index]:
-            return
-        merged[index] = None
-        yield result
-
-
-def _unit_results(units: list[Unit], targets: Sequence[str], options: ScanOptions, key: bytes,
+def _unit_results(units: Iterator[Unit], targets: Sequence[str], options: ScanOptions, key: bytes,
                   jsonl_dir: str | None, on_progress: Progress | None, total: int
                   ) -> Iterator[tuple[Unit, UnitResult | BaseException]]:
     """Yield each unit with its result (or the exception that killed its worker), in unit order."""
     jobs = options.jobs or os.cpu_count() or 1
-    done = 0
-    if jobs == 1 or len(units) <= 1:
+    first = list(islice(units, jobs))  # no more workers than units, and no pool for one unit
+    units = chain(first, units)
+    if jobs == 1 or len(first) <= 1:
         detector = make_detector(key, options)
+        done = 0
         for unit in units:
             outcome = scan_unit(unit, display_name(targets[unit.target]), options, jsonl_dir, detector)
             done += unit.size
@@ -232,7 +250,7 @@ def _unit_results(units: list[Unit], targets: Sequence[str], options: ScanOption
                 on_progress(done, total)
             yield unit, outcome
         return
-    workers = min(jobs, len(units))
+    workers = len(first)
     with ProcessPoolExecutor(max_workers=workers, initializer=_init_worker, initargs=(key, options)) as pool:
         def submit(unit: Unit) -> Future:
             try:
@@ -245,7 +263,7 @@ def _unit_results(units: list[Unit], targets: Sequence[str], options: ScanOption
         yield from _in_order(units, submit, workers * UNITS_AHEAD, on_progress, total)
 
 
-def _in_order(units: Sequence[Unit], submit: Callable[[Unit], Future], window: int,
+def _in_order(units: Iterable[Unit], submit: Callable[[Unit], Future], window: int,
               on_progress: Progress | None, total: int
               ) -> Iterator[tuple[Unit, UnitResult | BaseException]]:
     """Run units through ``submit``, at most ``window`` of them past the oldest not yet yielded;
@@ -264,15 +282,15 @@ def _in_order(units: Sequence[Unit], submit: Callable[[Unit], Future], window: i
             in_flight.append((unit, submit(unit)))
         if not in_flight:
             return
-        if not in_flight[0][1].done():
-            wait([future for _, future in in_flight], return_when=FIRST_COMPLETED)
+        if not in_flight[0][1].done():  # wait for any to finish (only those running: no spinning)
+            wait([future for _, future in in_flight if not future.done()], return_when=FIRST_COMPLETED)
         fresh = [(unit, future) for unit, future in in_flight if future.done() and future not in counted]
         if fresh:
             done += sum(unit.size for unit, _ in fresh)
             counted.update(future for _, future in fresh)
             if on_progress:
                 on_progress(done, total)
-        while in_flight and in_flight[0][1].done():
+        while in_flight and in_flight[0][1] in counted:  # not done(): one may finish meanwhile
             unit, future = in_flight.popleft()
             counted.discard(future)
             yield unit, future.exception() or future.result()
