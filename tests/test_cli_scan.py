@@ -135,3 +135,34 @@ def test_personal_information_in_file_names_is_recorded_masked(tmp_path, env):
         p.read_bytes() for p in tmp_path.glob("ledger.db*"))
     for value in (id_number, mobile):
         assert value.encode() not in written
+
+
+def _terminal_output(argv: list[str]) -> tuple[int, str]:
+    """Run a command with stderr on a pseudo-terminal; return its exit code and what it drew there."""
+    master, slave = os.openpty()
+    try:
+        done = subprocess.run(argv, stdout=subprocess.PIPE, stderr=slave, cwd=REPO,
+                              env={**os.environ, "PYTHONPATH": str(REPO), "PII_AUDIT_KEY": KEY_HEX})
+    finally:
+        os.close(slave)
+    drawn = b""
+    while True:
+        try:
+            piece = os.read(master, 65536)
+        except OSError:  # EIO: the terminal's other end is closed and everything was read
+            break
+        if not piece:
+            break
+        drawn += piece
+    os.close(master)
+    return done.returncode, drawn.decode("utf-8", "replace")
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_a_progress_bar_is_drawn_on_a_terminal_to_the_end_and_not_with_quiet(tmp_path, jobs):
+    logs, raw_values = seeded_logs(tmp_path)
+    code, drawn = _terminal_output([sys.executable, "-m", "pii_audit", "scan", str(logs), "--jobs", jobs])
+    assert code == 1 and "scanning" in drawn and "100%" in drawn
+    assert not any(value in drawn for value in raw_values)
+    code, drawn = _terminal_output([sys.executable, "-m", "pii_audit", "scan", str(logs), "--jobs", jobs, "-q"])
+    assert code == 1 and drawn == ""
