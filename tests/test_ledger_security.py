@@ -14,8 +14,8 @@ from sqlalchemy.exc import SQLAlchemyError
 from ledger_helpers import KEY, corpus_streams, detector, raw_values, scan_lines
 from pii_audit.cli import main
 from pii_audit.errors import LedgerError
-from pii_audit.models import Chunk
 from pii_audit.ledger import Ledger
+from pii_audit.models import Chunk
 
 
 def ledger_bytes(path: Path) -> bytes:
