@@ -82,7 +82,7 @@ def display_name(target: str) -> str:
 def plan_target(index: int, target: str, options: ScanOptions, coverage: TargetCoverage) -> Iterator[Unit]:
     """Cut one target into units, yielded as the walk goes; record in ``coverage`` what cannot
     even be planned. Lazily: a folder of a million log files is never held as a list of units."""
-    if is_database_url(target) or (os.path.isfile(target) and file_kind(target) != "text"):
+    if _read_whole(target):
         yield Unit(index, (target,), _size(target))
         return
     coverage.kind = "files"
@@ -107,9 +107,14 @@ def plan_target(index: int, target: str, options: ScanOptions, coverage: TargetC
 def planned_bytes(target: str, options: ScanOptions) -> int:
     """Return the bytes on disk a target's units will cover: the progress bar's length, from a walk
     that keeps nothing (what it cannot walk is recorded by the scan's own walk)."""
-    if is_database_url(target) or (os.path.isfile(target) and file_kind(target) != "text"):
+    if _read_whole(target):
         return _size(target)
     return sum(info.st_size for _, info in walk_target(target, options, TargetCoverage(target)))
+
+
+def _read_whole(target: str) -> bool:
+    """Tell whether a target is one unit read by ``read_target``: a database, a spreadsheet, a SQLite file."""
+    return is_database_url(target) or (os.path.isfile(target) and file_kind(target) != "text")
 
 
 def _size(target: str) -> int:
