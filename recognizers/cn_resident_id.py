@@ -128,8 +128,10 @@ class CnResidentIdRecognizer(ChineseRecognizer):
     )
     MASKED_PATTERNS = (
         # 18 characters of digits and stars, at least four stars in a row: 110105********002X.
+        # The body ends where the 18 characters do: 1****1234567890123 is no masked ID, and
+        # its first ten characters were reported as one.
         Pattern("cn_resident_id_masked", r"(?<![0-9A-Za-z*])(?=[0-9*]{17}[0-9Xx*](?![0-9A-Za-z*]))"
-                r"([1-8]\d{0,5}\*{4,16}\d{0,4}[0-9Xx*])", 0.6),
+                r"([1-8]\d{0,5}\*{4,16}\d{0,4}[0-9Xx*])(?![0-9A-Za-z*])", 0.6),
     )
     CONTEXT = ("身份证", "公民身份号码", "证件号", "居民身份", "二代证", "户籍", "居住证", "身份号码",
                "id card", "idcard", "id_no", "cert_no")

@@ -67,3 +67,10 @@ def test_minor_flag_depends_on_scan_date():
 
 def test_mask_hides_birth_date():
     assert CnResidentIdRecognizer().mask("11010519491231002x") == "110105********002X"
+
+
+def test_a_run_of_digits_and_stars_that_is_no_masked_id_is_not_reported_in_part():
+    """18 characters of digits and stars with 13 digits after the stars fit no masked ID; the
+    pattern used to stop inside the run and report its first ten characters as one."""
+    assert found("编号 1****1234567890123 结束") == []
+    assert [v for v, _, _ in found("编号 1****1234 结束 证件 1101**********002X")] == ["1101**********002X"]
