@@ -139,7 +139,9 @@ class CnResidentIdRecognizer(ChineseRecognizer):
                     "idcardno", "certno", "certid", "custcertno", "identity", "identityno")
     NEGATIVE_CONTEXT = ("订单", "流水", "交易号", "单号", "序列号", "批次", "order", "serial", "trace")
     NEGATIVE_COLUMN_HINTS = ("ddh", "lsh", "jylsh", "orderno", "orderid", "serialno", "traceno")
-    NEEDLES = ("000000000000000", "0****")  # 18 digits hold 15; masked: a digit then stars
+    # 18 digits hold 15. A masked ID's 18 characters are at most 6 digits, stars, at most 4
+    # digits and one more, so it holds a digit and 7 stars: 138****5678 wakes nobody here.
+    NEEDLES = ("000000000000000", "0*******")
     RUN_LENGTHS = (15, 18)  # digit boundaries on both sides: a value is a whole run
     RUN_PATTERN = _ID_18 + "|" + _ID_15
     RISK = Risk("C2", True)

@@ -91,11 +91,19 @@ RUNS = st.builds("".join, st.lists(st.one_of(
     st.text(alphabet="0123456789", min_size=7, max_size=20), st.sampled_from(["+86", "0086", "86", "(+86)", "X", "a", "-"]),
     st.builds(lambda s, n: f"{s}{n:08d}", st.sampled_from(["138", "147", "199", "174"]), st.integers(0, 10**8 - 1))),
     max_size=3))
+# Masked values as banks print them: ID numbers (1 to 6 digits, stars, up to 4 digits and a last
+# character, 18 in all), cards and mobile numbers; what the star needles decide on.
+MASKED_IDS = st.builds(
+    lambda lead, trail, last, digits: (digits[:lead] + "*" * (17 - lead - trail) + digits[lead:lead + trail] + last),
+    st.integers(1, 6), st.integers(0, 4), st.sampled_from("0123456789Xx*"),
+    st.text(alphabet="12345678", min_size=10, max_size=10))
+MASKED = st.one_of(MASKED_IDS, st.sampled_from(["138****5678", "+86 138 **** 5678", "622202******1234",
+                                                "6222 **** **** 1234", "**** **** **** 1234", "010-****5678"]))
 DETECTOR = Detector(bytes(32))
 
 
 @settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.lists(st.one_of(st.sampled_from(EXAMPLES), NOISE, RUNS), min_size=1, max_size=5))
+@given(st.lists(st.one_of(st.sampled_from(EXAMPLES), NOISE, RUNS, MASKED), min_size=1, max_size=5))
 def test_screen_hits_wherever_a_recognizer_reports_something(parts):
     """The detector's screen (needles, screens and digit-run checks) picks every recognizer that
     reports something in a text: it never skips a value the recognizers would find."""
