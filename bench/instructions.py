@@ -1,0 +1,97 @@
+"""Instructions per log scan, this checkout against another: a comparison noise cannot blur.
+
+Usage:  .venv/bin/python bench/instructions.py OTHER_CHECKOUT [--mb 5]
+
+Times on a shared machine move by 15% between runs, more than most changes to the detector. So
+this counts instructions with ``valgrind --tool=callgrind``: each checkout's ``scan_unit`` runs
+over the first MB of ``bench/logs.py``'s corpus once and then three times, in a child process
+that imports that checkout; the difference between the two totals is two scans (the imports
+cancel out), and it is the same from run to run. Prints millions of instructions per scan for
+each checkout and their ratio. OTHER_CHECKOUT is a directory holding another version of the
+project, for example ``git worktree add /tmp/old <commit>``. Takes a few minutes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def child(checkout: str, scans: int, path: str) -> None:
+    """Import the project from ``checkout`` and scan ``path`` ``scans`` times in this process."""
+    sys.path.insert(0, checkout)
+    from pii_audit.scan import Unit, make_detector, scan_unit
+    from pii_audit.sources import ScanOptions, TargetCoverage
+    from pii_audit.sources.files import plan_file
+
+    options = ScanOptions(jobs=1)
+    detector = make_detector(b"k" * 32, options)
+    size = os.path.getsize(path)
+    unit = Unit(0, tuple(plan_file(path, size, TargetCoverage(path))), size)
+    for _ in range(scans):
+        scan_unit(unit, path, options, None, detector)
+
+
+def instructions(checkout: Path, scans: int, path: Path) -> int:
+    """Return the instructions callgrind counts for a child that scans ``path`` ``scans`` times."""
+    with tempfile.TemporaryDirectory() as scratch:
+        done = subprocess.run(
+            ["valgrind", "--tool=callgrind", f"--callgrind-out-file={scratch}/out",
+             sys.executable, __file__, "--child", str(checkout), str(scans), str(path)],
+            capture_output=True, text=True,
+            # A fixed hash seed: set and dict order, and so the instructions, the same every run.
+            env={**os.environ, "PII_AUDIT_KEY": "ab" * 32, "PYTHONHASHSEED": "0"})
+    found = re.search(r"I\s+refs:\s+([\d,]+)", done.stderr)
+    if done.returncode != 0 or found is None:
+        raise SystemExit(f"callgrind failed for {checkout}: {done.stderr.strip().splitlines()[-1:]}")
+    return int(found.group(1).replace(",", ""))
+
+
+def corpus(megabytes: int) -> Path:
+    """Return the first ``megabytes`` MB (whole lines) of bench/logs.py's 200 MB corpus."""
+    sys.path[:0] = [str(ROOT / "bench"), str(ROOT / "tests")]
+    import logs
+
+    whole = logs.OUT / "app-200mb.log"
+    logs.generate(whole, 200)
+    part = logs.OUT / f"head-{megabytes}mb.log"
+    if not part.exists():
+        with open(whole, "rb") as handle:
+            head = handle.read(megabytes * 10**6)
+        part.write_bytes(head[:head.rfind(b"\n") + 1])
+    return part
+
+
+def main() -> None:
+    """Count both checkouts' instructions per scan and print them side by side."""
+    if len(sys.argv) == 5 and sys.argv[1] == "--child":
+        child(sys.argv[2], int(sys.argv[3]), sys.argv[4])
+        return
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("other", type=Path, help="a directory holding another version of the project")
+    parser.add_argument("--mb", type=int, default=5)
+    args = parser.parse_args()
+    if shutil.which("valgrind") is None:
+        raise SystemExit("valgrind is not installed (apt-get install valgrind)")
+    path = corpus(args.mb)
+    print(f"corpus: {path} ({path.stat().st_size / 1e6:.1f} MB); instructions per scan_unit, jobs 1")
+    per_scan = {}
+    for checkout in (args.other.resolve(), ROOT):
+        start = time.perf_counter()
+        per_scan[checkout] = (instructions(checkout, 3, path) - instructions(checkout, 1, path)) / 2
+        print(f"{str(checkout):<40} {per_scan[checkout] / 1e6:10.1f} M instructions a scan "
+              f"({time.perf_counter() - start:.0f} s under callgrind)")
+    print(f"this checkout / other: {per_scan[ROOT] / per_scan[args.other.resolve()]:.3f}")
+
+
+if __name__ == "__main__":
+    main()
