@@ -48,8 +48,11 @@ def instructions(checkout: Path, scans: int, path: Path) -> int:
             ["valgrind", "--tool=callgrind", f"--callgrind-out-file={scratch}/out",
              sys.executable, __file__, "--child", str(checkout), str(scans), str(path)],
             capture_output=True, text=True,
-            # A fixed hash seed: set and dict order, and so the instructions, the same every run.
-            env={**os.environ, "PII_AUDIT_KEY": "ab" * 32, "PYTHONHASHSEED": "0"})
+            # A fixed hash seed: set and dict order, and so the instructions, the same every run;
+            # one OpenBLAS thread: numpy (spaCy imports it) starts threads that spin, and callgrind
+            # counted 4.5 to 9 million of their instructions, differently each run.
+            env={**os.environ, "PII_AUDIT_KEY": "ab" * 32, "PYTHONHASHSEED": "0",
+                 "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1"})
     found = re.search(r"I\s+refs:\s+([\d,]+)", done.stderr)
     if done.returncode != 0 or found is None:
         raise SystemExit(f"callgrind failed for {checkout}: {done.stderr.strip().splitlines()[-1:]}")
