@@ -26,7 +26,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
-from tests_corpus import card, mobile, resident_id  # noqa: E402
+from tests_corpus import card, resident_id  # noqa: E402
 
 OUT = ROOT / "bench" / "out" / "logs"
 GREP_PATTERN = r"\d{15}|1\d{2}[ \-]?[\d*]{4}[ \-]?\d{4}|\d{4}[ \-]\d{4}[ \-]\d{4}"
