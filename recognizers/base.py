@@ -39,6 +39,9 @@ NEGATIVE_PENALTY = 0.45
 
 MASKED_KEY = "masked"
 MINOR_KEY = "minor"
+# Values whose validation a recognizer remembers (``ChineseRecognizer.validated``); a bounded
+# memory, cleared when full.
+VALIDATED_VALUES = 4096
 
 
 
@@ -134,6 +137,23 @@ def _keyed_hasher(key: bytes):
     return getattr(hasher, "_hmac", None) or hasher
 
 
+def not_after(characters: str, width: int = 1) -> str:
+    """Return a lookbehind that, placed after a match's first ``width`` characters, says that no
+    character of the class ``characters`` stands just before the match.
+
+    Patterns put it there rather than in front, as ``(?<![0-9A-Za-z])`` would go: ``re`` skips
+    ahead to where a pattern can start when it starts with a character or a class, and tries one
+    that starts with a lookbehind at every position of the text (measured on a log line: the
+    mobile pattern 4.8 -> 1.9 µs, the ID pattern 2.4 -> 1.4 µs). The first characters must not
+    be a newline ("." stands for them).
+
+    >>> import re
+    >>> [m.start() for m in re.finditer("1" + not_after("0-9") + "23", "123 0123 x123")]
+    [0, 10]
+    """
+    return f"(?<![{characters}]{'.' * width})"
+
+
 def mask_middle(value: str, keep_start: int, keep_end: int) -> str:
     """Replace all but the first ``keep_start`` and last ``keep_end`` characters with ``*``.
 
@@ -197,6 +217,7 @@ class ChineseRecognizer(PatternRecognizer):
         self._context_re = keyword_regex(self.CONTEXT)
         self._negative_re = keyword_regex(self.NEGATIVE_CONTEXT)
         self._verdicts: dict[tuple[str, ...], int] = {}
+        self._validated: dict[str, bool] = {}  # see validated()
 
     def screen_needles(self) -> tuple[bytes, ...]:
         """Return the shapes that any text with a result this recognizer would report contains."""
@@ -234,7 +255,20 @@ class ChineseRecognizer(PatternRecognizer):
         needle and that ``validate_result`` accepts: the detector skips the runs it rejects. The
         detector asks only about runs that match ``RUN_PATTERN`` in full.
         """
-        return len(run) in self.RUN_LENGTHS and self.validate_result(run)
+        return len(run) in self.RUN_LENGTHS and self.validated(run)
+
+    def validated(self, value: str) -> bool:
+        """Return ``validate_result(value)``, remembered for the values validated last.
+
+        The screen validates a run (``run_may_hold``), then the recognizer validates the same
+        value on the same line: in a sheet's card column each card was validated three times.
+        """
+        valid = self._validated.get(value)
+        if valid is None:
+            if len(self._validated) >= VALIDATED_VALUES:
+                self._validated.clear()
+            valid = self._validated[value] = self.validate_result(value)
+        return valid
 
     def is_valid_masked(self, value: str) -> bool:
         """Return True when an already-masked candidate has the entity's shape."""
@@ -259,7 +293,7 @@ class ChineseRecognizer(PatternRecognizer):
             for match in regex.finditer(text):
                 start, end = match.span(1) if regex.groups else match.span()
                 value = text[start:end]
-                if self.validate_result(value):
+                if self.validated(value):
                     results.append(self._result(start, end, self.base_score(value, pattern), value, False))
         for pattern, regex in self._masked if "*" in text else ():  # every masked form has a star
             for match in regex.finditer(text):

@@ -10,7 +10,7 @@ import datetime
 from functools import lru_cache
 
 from presidio_analyzer import Pattern
-from recognizers.base import ChineseRecognizer, Risk, mask_middle
+from recognizers.base import ChineseRecognizer, Risk, mask_middle, not_after
 from recognizers.cn_resident_id import is_valid as is_resident_id
 from recognizers.regions import is_known_area
 
@@ -133,14 +133,16 @@ class CnBankCardRecognizer(ChineseRecognizer):
 
     ENTITY = ENTITY
     PATTERNS = (
-        Pattern("cn_bank_card", r"(?<![0-9A-Za-z])(\d{15,19})(?![0-9A-Za-z])", 0.75),
+        # The boundary before a number is checked after its first character (base.not_after).
+        Pattern("cn_bank_card", r"(\d" + not_after("0-9A-Za-z") + r"\d{14,18})(?![0-9A-Za-z])", 0.75),
         Pattern("cn_bank_card_grouped",
-                r"(?<![0-9A-Za-z\-])(\d{4}([ \-])\d{4}\2\d{4}\2\d{4}(?:\2\d{1,3})?)(?![0-9A-Za-z\-])", 0.75),
+                r"(\d" + not_after("0-9A-Za-z\\-") + r"\d{3}([ \-])\d{4}\2\d{4}\2\d{4}(?:\2\d{1,3})?)"
+                r"(?![0-9A-Za-z\-])", 0.75),
     )
     MASKED_PATTERNS = (
         Pattern("cn_bank_card_masked",
-                r"(?<![0-9A-Za-z*])((?:[3-9]\d{3,5}|\*{4})(?:[ \-]?\*{2,}){1,4}[ \-]?\d{4})(?![0-9A-Za-z*])",
-                0.6),
+                r"((?:[3-9]" + not_after("0-9A-Za-z*") + r"\d{3,5}|\*" + not_after("0-9A-Za-z*") + r"\*{3})"
+                r"(?:[ \-]?\*{2,}){1,4}[ \-]?\d{4})(?![0-9A-Za-z*])", 0.6),
     )
     CONTEXT = ("卡号", "银行卡", "借记卡", "信用卡", "储蓄卡", "账号", "帐号", "账户", "持卡人", "绑卡",
                "card")

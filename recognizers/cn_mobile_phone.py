@@ -10,7 +10,7 @@ import re
 
 from presidio_analyzer import Pattern
 
-from recognizers.base import ChineseRecognizer, Risk, mask_middle
+from recognizers.base import ChineseRecognizer, Risk, mask_middle, not_after
 
 ENTITY = "CN_MOBILE_PHONE"
 EXAMPLES = {
@@ -19,7 +19,10 @@ EXAMPLES = {
     "invalid": ["14612345678", "19412345678", "15412345678", "1700000000123"],
 }
 
-_SEGMENT = r"1(?:3\d|4[579]|5[0-35-9]|6[2567]|7[0-8]|8\d|9[0-35-9])"  # 174: post-check
+_SEGMENT_REST = r"(?:3\d|4[579]|5[0-35-9]|6[2567]|7[0-8]|8\d|9[0-35-9])"  # after the 1; 174: post-check
+_SEGMENT = "1" + _SEGMENT_REST
+_ALONE = not_after("0-9A-Za-z+")
+_ALONE_MASKED = not_after("0-9A-Za-z*+")
 _SATELLITE_174 = re.compile(r"174(?:0\d|1[0-2]|9)")
 # Compiled once: re.fullmatch(_SEGMENT + ...) per call paid a concatenation and a cache lookup.
 _MOBILE = re.compile(_SEGMENT + r"\d{8}")
@@ -70,14 +73,16 @@ class CnMobilePhoneRecognizer(ChineseRecognizer):
 
     ENTITY = ENTITY
     PATTERNS = (
+        # +86, 0086, (+86), (86) or nothing before the number, and no letter, digit or + before
+        # that: one alternative per first character, the boundary checked after it (base.not_after).
         Pattern("cn_mobile_phone",
-                r"(?<![0-9A-Za-z+])((?:(?:\+|00)86[ \-]?|\(\+?86\) ?)?" + _SEGMENT
-                + r"(?:[ \-]?\d{4}){2})(?![0-9A-Za-z])", 0.7),
+                r"((?:\+" + _ALONE + r"86[ \-]?1|0" + _ALONE + r"086[ \-]?1|\(" + _ALONE + r"\+?86\) ?1|1"
+                + _ALONE + ")" + _SEGMENT_REST + r"(?:[ \-]?\d{4}){2})(?![0-9A-Za-z])", 0.7),
     )
     MASKED_PATTERNS = (
         Pattern("cn_mobile_phone_masked",
-                r"(?<![0-9A-Za-z*+])((?:(?:\+|00)86[ \-]?)?1[3-9]\d[ \-]?\*{4}[ \-]?\d{4})(?![0-9A-Za-z*])",
-                0.6),
+                r"((?:\+" + _ALONE_MASKED + r"86[ \-]?1|0" + _ALONE_MASKED + r"086[ \-]?1|1" + _ALONE_MASKED
+                + r")[3-9]\d[ \-]?\*{4}[ \-]?\d{4})(?![0-9A-Za-z*])", 0.6),
     )
     CONTEXT = ("手机", "移动电话", "联系电话", "联系方式", "电话", "预留手机", "绑定手机", "紧急联系人",
                "mobile", "phone", "tel:", "tel ")
@@ -98,7 +103,7 @@ class CnMobilePhoneRecognizer(ChineseRecognizer):
     def run_may_hold(self, run: str) -> bool:
         """Tell whether a run is 11 valid digits, alone or glued to the country code 86 or 0086."""
         prefix = {11: "", 13: "86", 15: "0086"}.get(len(run))
-        return prefix is not None and run.startswith(prefix) and is_valid(run[len(prefix):])
+        return prefix is not None and run.startswith(prefix) and self.validated(run[len(prefix):])
 
     def base_score(self, value: str, pattern: Pattern) -> float:
         """Score placeholders (13800000000) below the threshold unless context supports them."""

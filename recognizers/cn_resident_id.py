@@ -14,7 +14,7 @@ from operator import mul
 from presidio_analyzer import Pattern
 from stdnum.iso7064 import mod_11_2
 
-from recognizers.base import MINOR_KEY, ChineseRecognizer, Risk, mask_middle
+from recognizers.base import MINOR_KEY, ChineseRecognizer, Risk, mask_middle, not_after
 from recognizers.regions import is_known_area
 
 ENTITY = "CN_RESIDENT_ID"
@@ -29,12 +29,15 @@ EARLIEST_BIRTH = datetime.date(1880, 1, 1)
 MINOR_AGE = 14  # PIPL Art. 28: 不满十四周岁未成年人的个人信息 is sensitive
 _MINOR_RISK = Risk("C2", True, minor=True)
 
-_BOUNDARY_BEFORE = r"(?<![0-9A-Za-z])"
 _BOUNDARY_AFTER = r"(?![0-9A-Za-z])"
 _PROVINCE = r"(?:1[1-5]|2[1-3]|3[1-7]|4[1-6]|5[0-4]|6[1-5]|71|8[1-3])"
 _MONTH_DAY = r"(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])"
-_ID_18 = _PROVINCE + r"\d{4}(?:18|19|20)\d{2}" + _MONTH_DAY + r"\d{3}[0-9Xx]"
-_ID_15 = _PROVINCE + r"\d{4}\d{2}" + _MONTH_DAY + r"\d{3}"
+_ID_18_REST = r"\d{4}(?:18|19|20)\d{2}" + _MONTH_DAY + r"\d{3}[0-9Xx]"  # after the province
+_ID_15_REST = r"\d{4}\d{2}" + _MONTH_DAY + r"\d{3}"
+_ID_18 = _PROVINCE + _ID_18_REST
+_ID_15 = _PROVINCE + _ID_15_REST
+# No letter or digit before the number, checked after its two province digits (base.not_after).
+_STARTS_ALONE = _PROVINCE + not_after("0-9A-Za-z", 2)
 
 
 def compact(number: str) -> str:
@@ -122,16 +125,17 @@ class CnResidentIdRecognizer(ChineseRecognizer):
 
     ENTITY = ENTITY
     PATTERNS = (
-        Pattern("cn_resident_id_18", _BOUNDARY_BEFORE + "(" + _ID_18 + ")" + _BOUNDARY_AFTER, 0.9),
+        Pattern("cn_resident_id_18", "(" + _STARTS_ALONE + _ID_18_REST + ")" + _BOUNDARY_AFTER, 0.9),
         # The legacy 15-digit form has no check character: context is required (score below 0.5).
-        Pattern("cn_resident_id_15", _BOUNDARY_BEFORE + "(" + _ID_15 + ")" + _BOUNDARY_AFTER, 0.3),
+        Pattern("cn_resident_id_15", "(" + _STARTS_ALONE + _ID_15_REST + ")" + _BOUNDARY_AFTER, 0.3),
     )
     MASKED_PATTERNS = (
         # 18 characters of digits and stars, at least four stars in a row: 110105********002X.
         # The body ends where the 18 characters do: 1****1234567890123 is no masked ID, and
         # its first ten characters were reported as one.
-        Pattern("cn_resident_id_masked", r"(?<![0-9A-Za-z*])(?=[0-9*]{17}[0-9Xx*](?![0-9A-Za-z*]))"
-                r"([1-8]\d{0,5}\*{4,16}\d{0,4}[0-9Xx*])(?![0-9A-Za-z*])", 0.6),
+        Pattern("cn_resident_id_masked",
+                r"([1-8]" + not_after("0-9A-Za-z*") + r"(?=[0-9*]{16}[0-9Xx*](?![0-9A-Za-z*]))"
+                r"\d{0,5}\*{4,16}\d{0,4}[0-9Xx*])(?![0-9A-Za-z*])", 0.6),
     )
     CONTEXT = ("身份证", "公民身份号码", "证件号", "居民身份", "二代证", "户籍", "居住证", "身份号码",
                "id card", "idcard", "id_no", "cert_no")
