@@ -73,15 +73,39 @@ class DistinctValues:
 
     @property
     def count(self) -> int:
-        """The number of distinct values: exact, or the sketch's estimate rounded."""
+        """The number of distinct values: exact, or the sketch's estimate rounded.
+
+        An estimate is never below ``EXACT_LIMIT + 1``, the values seen before the sketch took
+        over, so a count tells by itself what it is (``is_estimate``): the ledger stores only the
+        number, and its reports mark the estimates.
+        """
         if self._exact is not None:
             return len(self._exact)
-        return round(_estimate(self._registers))
+        return max(round(_estimate(self._registers)), EXACT_LIMIT + 1)
 
     @property
     def estimated(self) -> bool:
         """True when ``count`` is the sketch's estimate rather than an exact count."""
         return self._exact is None
+
+
+def is_estimate(count: int) -> bool:
+    """Tell whether a count of distinct values is an estimate (``DistinctValues.count``).
+
+    >>> is_estimate(EXACT_LIMIT), is_estimate(EXACT_LIMIT + 1)
+    (False, True)
+    """
+    return count > EXACT_LIMIT
+
+
+def shown_count(count: int) -> str:
+    """Return a count of distinct values as the ledger's tables and reports print it: an
+    estimate marked with "≈".
+
+    >>> shown_count(12), shown_count(250_000)
+    ('12', '≈250000')
+    """
+    return f"≈{count}" if is_estimate(count) else str(count)
 
 
 def _update(registers: bytearray, digest: bytes) -> None:

@@ -11,7 +11,7 @@ import tracemalloc
 
 import pytest
 
-from pii_audit.distinct import EXACT_LIMIT, DistinctValues
+from pii_audit.distinct import EXACT_LIMIT, DistinctValues, _estimate, is_estimate
 from pii_audit.models import Occurrence
 from pii_audit.results import Finding
 from recognizers.base import Risk
@@ -41,6 +41,16 @@ def test_past_the_limit_the_estimate_is_within_three_percent(distinct):
     counter = counted(digests(0, distinct) + digests(0, 50))
     assert counter.estimated
     assert abs(counter.count - distinct) <= 0.03 * distinct
+
+
+def test_an_estimate_never_passes_for_an_exact_count():
+    """Just past the limit the sketch may estimate fewer values than it was shown (about half of
+    these 40 sets of 1,025); the count says at least 1,025, so the ledger and the reports can tell
+    an estimate from an exact count by the number alone."""
+    counters = [counted(digests(start, start + EXACT_LIMIT + 1)) for start in range(0, 40 * 1025, 1025)]
+    assert any(_estimate(counter._registers) <= EXACT_LIMIT for counter in counters)  # the case arises
+    assert all(counter.count >= EXACT_LIMIT + 1 and is_estimate(counter.count) for counter in counters)
+    assert not is_estimate(counted(digests(0, EXACT_LIMIT)).count)
 
 
 def test_memory_stays_bounded_however_many_values_are_counted():

@@ -92,3 +92,42 @@ def test_import_command_dry_run_then_apply(ledger, tmp_path):
 def test_every_command_has_help_with_an_example():
     for command in (report_command.report, import_command, cli.commands["export"]):
         assert "Example:" in CliRunner().invoke(command, ["--help"]).output
+
+
+def test_estimated_distinct_counts_are_marked_wherever_the_ledger_is_shown(tmp_path, monkeypatch):
+    """Past 1,024 distinct values a finding's count is a HyperLogLog estimate (pii_audit.distinct).
+    The ledger stores the number; `ledger list`, the HTML report and the Excel ledger mark it "≈",
+    the Excel cell still a number, and an exact count stays plain."""
+    from tests_corpus import mobile
+    import random
+
+    rng, many = random.Random(5), set()
+    while len(many) < 1500:
+        number = mobile(rng)
+        if number[:3] in ("138", "139", "186"):  # assigned segments: every one is reported
+            many.add(number)
+    (tmp_path / "many.log").write_text("".join(f"短信发送 手机={m}\n" for m in sorted(many)), "utf-8")
+    (tmp_path / "few.log").write_text("手机=13812345678\n手机=13912345678\n", "utf-8")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("PII_AUDIT_KEY", KEY.hex())
+    ledger_url = f"sqlite:///{tmp_path / 'ledger.db'}"
+    monkeypatch.setenv("PII_AUDIT_LEDGER", ledger_url)
+    scanned = CliRunner().invoke(cli, ["scan", "many.log", "few.log", "--ledger", ledger_url, "-q"])
+    assert scanned.exit_code == 1, scanned.output
+
+    listed = CliRunner().invoke(cli, ["ledger", "list"]).output
+    (many_row,) = [line for line in listed.splitlines() if "many.log" in line]
+    (few_row,) = [line for line in listed.splitlines() if "few.log" in line]
+    estimate = int(many_row.split("≈")[1].split()[0])
+    assert abs(estimate - 1500) <= 45 and few_row.split()[-1] == "2" and "≈" not in few_row
+
+    assert CliRunner().invoke(cli, ["report", "--format", "html", "--out", "r.html"]).exit_code == 0
+    html = (tmp_path / "r.html").read_text("utf-8")
+    assert f">≈{estimate}</td>" in html and ">2</td>" in html and "HyperLogLog" in html
+
+    assert CliRunner().invoke(cli, ["report", "--format", "xlsx", "--out", "r.xlsx"]).exit_code == 0
+    rows = list(openpyxl.load_workbook(tmp_path / "r.xlsx")["整改台账"].iter_rows(min_row=2))
+    column = ledger_sheet.COLUMNS.index("distinct")
+    cells = {row[ledger_sheet.COLUMNS.index("container")].value: row[column] for row in rows}
+    assert (cells["many.log"].value, cells["many.log"].number_format) == (estimate, '"≈"0')
+    assert (cells["few.log"].value, cells["few.log"].number_format) == (2, "General")

@@ -7,6 +7,7 @@ import click
 from pii_audit.commands import json_text
 from pii_audit.commands.ledger_common import (BY, DATE, FORMAT, LEDGER, echo_json, echo_table,
                                               open_ledger, who)
+from pii_audit.distinct import shown_count
 from pii_audit.ledger.ids import format_id
 from pii_audit.ledger.queries import ITEM_COLUMNS
 from pii_audit.views import STATUSES, ItemView
@@ -33,7 +34,7 @@ UNASSIGNED = "(unassigned)"
 def _print_items(items: list[ItemView]) -> None:
     echo_table(TABLE_HEADERS, [[i.id, i.status, i.risk_category, i.entity_type, i.target,
                                 i.container, i.owner or UNASSIGNED, i.due_date, i.occurrences,
-                                i.distinct_values] for i in items])
+                                shown_count(i.distinct_values)] for i in items])
 
 
 @ledger.command("list")
@@ -59,7 +60,7 @@ def list_items(status, owner, target, entity, overdue, output_format, ledger_url
         click.echo(json_text.item_rows(found))
         return
     echo_table(TABLE_HEADERS, [(format_id(number), state, risk, kind, where, container,
-                                holder or UNASSIGNED, due, count, distinct)
+                                holder or UNASSIGNED, due, count, shown_count(distinct))
                                for number, state, risk, kind, where, container, holder, due, count,
                                distinct in found])
 

@@ -18,6 +18,7 @@ from openpyxl.styles import Alignment, Font, PatternFill, Protection
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
+from pii_audit.distinct import is_estimate
 from pii_audit.reporting import labels, ledger_sheet
 from pii_audit.reporting.files import open_private
 from pii_audit.reporting.ledger_sheet import DATE_FORMAT, DATETIME_FORMAT, clean_text, is_formula_like
@@ -31,6 +32,7 @@ EDITABLE_FILL = PatternFill("solid", fgColor="FFF9E5")  # marks the columns owne
 WRAP = Alignment(wrap_text=True, vertical="top")
 TOP = Alignment(vertical="top")
 UNLOCKED = Protection(locked=False)
+ESTIMATE_FORMAT = '"≈"0'  # distinct.shown_count, as a number format
 
 
 class Cells:
@@ -154,7 +156,9 @@ def _ledger_tail(ws, lang: str, rows: int) -> None:
 
 
 def _ledger_cell(cells: Cells, key: str, value):
-    return cells(value, number_format=_date_format(value), editable=key in ledger_sheet.EDITABLE,
+    # An estimated count of distinct values stays a number (sortable, summable), shown "≈".
+    number_format = ESTIMATE_FORMAT if key == "distinct" and is_estimate(value) else _date_format(value)
+    return cells(value, number_format=number_format, editable=key in ledger_sheet.EDITABLE,
                  wrap=key in ledger_sheet.WRAPPED)
 
 

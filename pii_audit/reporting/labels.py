@@ -59,6 +59,7 @@ TEXT = {
         "shown": "显示", "of": "/", "mode": "方式", "filters": "筛选", "value": "数量",
         "report_of_scan": "本报告对应扫描", "approver": "批准人", "accepted_until": "接受至",
         "print_note": "本报告仅含脱敏值与位置，不含原始个人信息。",
+        "estimate": "估算值：不同值超过 1024 个后按 HyperLogLog 估算，误差约 1%",
     },
     "en": {
         "title": "Personal information audit report", "generated": "Generated", "overview": "Overview",
@@ -78,6 +79,7 @@ TEXT = {
         "report_of_scan": "This report is for scan", "approver": "Approver",
         "accepted_until": "Accepted until",
         "print_note": "This report holds masked values and locations only, never raw personal data.",
+        "estimate": "An estimate: past 1,024 distinct values they are counted by HyperLogLog, within about 1%",
     },
 }
 
