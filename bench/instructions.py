@@ -1,6 +1,6 @@
 """Instructions per log scan, this checkout against another: a comparison noise cannot blur.
 
-Usage:  .venv/bin/python bench/instructions.py OTHER_CHECKOUT [--mb 5]
+Usage:  .venv/bin/python bench/instructions.py OTHER_CHECKOUT [--mb 5 | --sheet-rows 2000]
 
 Times on a shared machine move by 15% between runs, more than most changes to the detector. So
 this counts instructions with ``valgrind --tool=callgrind``: each checkout's ``scan_unit`` runs
@@ -8,7 +8,9 @@ over the first MB of ``bench/logs.py``'s corpus once and then three times, in a 
 that imports that checkout; the difference between the two totals is two scans (the imports
 cancel out), and it is the same from run to run. Prints millions of instructions per scan for
 each checkout and their ratio. OTHER_CHECKOUT is a directory holding another version of the
-project, for example ``git worktree add /tmp/old <commit>``. Takes a few minutes.
+project, for example ``git worktree add /tmp/old <commit>``. Takes a few minutes. With
+``--sheet-rows N`` the scan is of a workbook of N rows like ``bench/spreadsheets.py``'s, with its
+ID, mobile and card columns, read in full.
 """
 
 from __future__ import annotations
@@ -33,10 +35,11 @@ def child(checkout: str, scans: int, path: str) -> None:
     from pii_audit.sources import ScanOptions, TargetCoverage
     from pii_audit.sources.files import plan_file
 
-    options = ScanOptions(jobs=1)
+    options = ScanOptions(jobs=1, sample_rows=None)
     detector = make_detector(b"k" * 32, options)
     size = os.path.getsize(path)
-    unit = Unit(0, tuple(plan_file(path, size, TargetCoverage(path))), size)
+    parts = (path,) if path.endswith(".xlsx") else tuple(plan_file(path, size, TargetCoverage(path)))
+    unit = Unit(0, parts, size)
     for _ in range(scans):
         scan_unit(unit, path, options, None, detector)
 
@@ -74,6 +77,14 @@ def corpus(megabytes: int) -> Path:
     return part
 
 
+def workbook(rows: int) -> Path:
+    """Return a workbook of ``rows`` rows with ID, mobile and card columns (bench/spreadsheets.py)."""
+    sys.path[:0] = [str(ROOT / "bench"), str(ROOT / "tests")]
+    import spreadsheets
+
+    return spreadsheets.workbook_path(rows, 3)
+
+
 def main() -> None:
     """Count both checkouts' instructions per scan and print them side by side."""
     if len(sys.argv) == 5 and sys.argv[1] == "--child":
@@ -82,10 +93,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("other", type=Path, help="a directory holding another version of the project")
     parser.add_argument("--mb", type=int, default=5)
+    parser.add_argument("--sheet-rows", type=int, help="scan a workbook of this many rows instead of logs")
     args = parser.parse_args()
     if shutil.which("valgrind") is None:
         raise SystemExit("valgrind is not installed (apt-get install valgrind)")
-    path = corpus(args.mb)
+    path = workbook(args.sheet_rows) if args.sheet_rows else corpus(args.mb)
     print(f"corpus: {path} ({path.stat().st_size / 1e6:.1f} MB); instructions per scan_unit, jobs 1")
     per_scan = {}
     for checkout in (args.other.resolve(), ROOT):
