@@ -12,7 +12,7 @@ import re
 import phonenumbers
 from presidio_analyzer import Pattern
 
-from recognizers.base import ChineseRecognizer, Risk
+from recognizers.base import ChineseRecognizer, Risk, not_after
 
 ENTITY = "CN_LANDLINE_PHONE"
 EXAMPLES = {
@@ -25,6 +25,8 @@ EXAMPLES = {
 _AREA = r"(?:10|2\d|[3-9]\d{2})"
 _SUBSCRIBER = r"[2-8]\d{2,3}[ \-]?\d{4}"
 _EXTENSION = r"(?: ?(?:-|转|分机|[Ee][Xx][Tt]\.?|#) ?\d{1,6})"
+_ALONE = not_after("0-9A-Za-z+")
+_ALONE_MASKED = not_after("0-9A-Za-z*+")
 _EXTENSION_RE = re.compile(r" ?(?:-|转|分机|[Ee][Xx][Tt]\.?|#) ?\d{1,6}$")
 _PREFIX_RE = re.compile(r"^(?:\+|00)86")
 _FIXED = {phonenumbers.PhoneNumberType.FIXED_LINE, phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE}
@@ -84,13 +86,18 @@ class CnLandlinePhoneRecognizer(ChineseRecognizer):
 
     ENTITY = ENTITY
     PATTERNS = (
+        # +86 or 0086 and the area code, or the area code alone, in brackets or not, with no letter,
+        # digit or + before: one alternative per first character, the boundary checked after it
+        # (base.not_after), in the order the alternatives had when the boundary stood in front.
         Pattern("cn_landline_phone",
-                r"(?<![0-9A-Za-z+])((?:(?:\+|00)86[ \-]?\(?0?" + _AREA + r"\)?|\(?0" + _AREA + r"\)?)"
+                r"((?:\+" + _ALONE + r"86[ \-]?\(?0?" + _AREA + r"\)?|0" + _ALONE + r"086[ \-]?\(?0?" + _AREA
+                + r"\)?|\(" + _ALONE + "0" + _AREA + r"\)?|0" + _ALONE + _AREA + r"\)?)"
                 r"[ \-]?" + _SUBSCRIBER + _EXTENSION + r"?)(?![0-9A-Za-z])", 0.4),
     )
     MASKED_PATTERNS = (
         Pattern("cn_landline_phone_masked",
-                r"(?<![0-9A-Za-z*+])(\(?0" + _AREA + r"\)?[ \-]?\*{3,4}[ \-]?\d{4})(?![0-9A-Za-z*])", 0.4),
+                r"((?:\(" + _ALONE_MASKED + "0|0" + _ALONE_MASKED + ")" + _AREA
+                + r"\)?[ \-]?\*{3,4}[ \-]?\d{4})(?![0-9A-Za-z*])", 0.4),
     )
     CONTEXT = ("电话", "座机", "固话", "联系方式", "传真", "办公电话", "单位电话", "住宅电话", "tel", "phone")
     COLUMN_HINTS = ("gddh", "zzdh", "dwdh", "lxdh", "dh", "bgdh", "cz", "tel", "telephone", "phone",
