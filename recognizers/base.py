@@ -262,6 +262,8 @@ class ChineseRecognizer(PatternRecognizer):
 
         The screen validates a run (``run_may_hold``), then the recognizer validates the same
         value on the same line: in a sheet's card column each card was validated three times.
+        ``validate_result`` must depend on the value alone, or clear ``_validated`` when what else
+        it depends on changes (``CnResidentIdRecognizer.scan_date``).
         """
         valid = self._validated.get(value)
         if valid is None:

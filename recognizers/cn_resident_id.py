@@ -154,8 +154,18 @@ class CnResidentIdRecognizer(ChineseRecognizer):
         super().__init__(supported_language)
         self.scan_date = scan_date
 
+    @property
+    def scan_date(self) -> datetime.date | None:
+        """The day a birth date must not be after, and ages are counted on (None: today)."""
+        return self._scan_date
+
+    @scan_date.setter
+    def scan_date(self, day: datetime.date | None) -> None:
+        self._scan_date = day
+        self._validated.clear()  # what was valid on one day may not be on another (validated())
+
     def _today(self) -> datetime.date:
-        return self.scan_date or datetime.date.today()
+        return self._scan_date or datetime.date.today()
 
     def validate_result(self, pattern_text: str) -> bool:
         """Return True for a number with a known area, a real birth date and a right check."""

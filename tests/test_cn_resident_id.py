@@ -65,6 +65,14 @@ def test_minor_flag_depends_on_scan_date():
     assert "minor" not in metadata
 
 
+def test_a_new_scan_date_is_not_answered_from_remembered_validations():
+    number = "110105202601150011"  # born 2026-01-15
+    recognizer = CnResidentIdRecognizer(scan_date=datetime.date(2026, 1, 1))
+    assert not recognizer.validated(number)  # not born yet on the scan date
+    recognizer.scan_date = datetime.date(2026, 2, 1)
+    assert recognizer.validated(number) and recognizer.validate_result(number)
+
+
 def test_mask_hides_birth_date():
     assert CnResidentIdRecognizer().mask("11010519491231002x") == "110105********002X"
 
