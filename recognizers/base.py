@@ -217,7 +217,7 @@ class ChineseRecognizer(PatternRecognizer):
         self._context_re = keyword_regex(self.CONTEXT)
         self._negative_re = keyword_regex(self.NEGATIVE_CONTEXT)
         self._verdicts: dict[tuple[str, ...], int] = {}
-        self._validated: dict[str, bool] = {}  # see validated()
+        self._validated: dict[int, bool] = {}  # see validated()
 
     def screen_needles(self) -> tuple[bytes, ...]:
         """Return the shapes that any text with a result this recognizer would report contains."""
@@ -263,13 +263,16 @@ class ChineseRecognizer(PatternRecognizer):
         The screen validates a run (``run_may_hold``), then the recognizer validates the same
         value on the same line: in a sheet's card column each card was validated three times.
         ``validate_result`` must depend on the value alone, or clear ``_validated`` when what else
-        it depends on changes (``CnResidentIdRecognizer.scan_date``).
+        it depends on changes (``CnResidentIdRecognizer.scan_date``). Values are remembered by
+        their ``hash()``, keyed per process: no personal value is kept (as ``Detector._clean``),
+        and two values share a hash once in 2^64.
         """
-        valid = self._validated.get(value)
+        key = hash(value)
+        valid = self._validated.get(key)
         if valid is None:
             if len(self._validated) >= VALIDATED_VALUES:
                 self._validated.clear()
-            valid = self._validated[value] = self.validate_result(value)
+            valid = self._validated[key] = self.validate_result(value)
         return valid
 
     def is_valid_masked(self, value: str) -> bool:

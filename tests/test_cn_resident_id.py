@@ -82,3 +82,10 @@ def test_a_run_of_digits_and_stars_that_is_no_masked_id_is_not_reported_in_part(
     pattern used to stop inside the run and report its first ten characters as one."""
     assert found("编号 1****1234567890123 结束") == []
     assert [v for v, _, _ in found("编号 1****1234 结束 证件 1101**********002X")] == ["1101**********002X"]
+
+
+def test_remembered_validations_keep_no_value():
+    """validated() remembers by hash, as the detector's cache of clean texts keeps no personal value."""
+    recognizer = CnResidentIdRecognizer()
+    assert recognizer.validated("11010519491231002X") and not recognizer.validated("110105194912310021")
+    assert recognizer._validated and all(isinstance(key, int) for key in recognizer._validated)
