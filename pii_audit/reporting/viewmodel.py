@@ -11,7 +11,6 @@ import json
 from dataclasses import dataclass
 from typing import Iterable, Iterator
 
-from pii_audit.distinct import shown_count
 from pii_audit.errors import ConfigError
 from pii_audit.ledger.ids import parse_id
 from pii_audit.reporting import charts, labels
@@ -51,7 +50,6 @@ class ItemRow:
     entity_label: str
     risk_label: str
     days_overdue: int  # 0 when not overdue
-    distinct_text: str  # the item's distinct values, an estimate marked (distinct.shown_count)
     samples: tuple[SampleRow, ...]
     history: tuple[HistoryRow, ...]
     coverage: CoverageView | None  # what the latest scan that covered its container read
@@ -193,7 +191,6 @@ def item_row(item: ItemView, lang: str, today: datetime.date,
         entity_label=labels.entity_label(item.entity_type, lang),
         risk_label=risk_label(item, lang),
         days_overdue=days_overdue(item, today),
-        distinct_text=shown_count(item.distinct_values),
         samples=tuple(SampleRow(s.masked, format_location(s.location)) for s in item.samples),
         history=tuple(_history_row(h, lang) for h in sorted(item.history, key=lambda h: h.at)),
         coverage=coverage.get((item.target, item.container)),
