@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import random
 import stat
 
 import openpyxl
@@ -16,6 +17,7 @@ from pii_audit.cli import cli
 from pii_audit.commands import report as report_command
 from pii_audit.commands.ledger_import import import_command
 from pii_audit.reporting import ledger_sheet
+from tests_corpus import mobile
 
 
 @pytest.fixture
@@ -98,9 +100,6 @@ def test_estimated_distinct_counts_are_marked_wherever_the_ledger_is_shown(tmp_p
     """Past 1,024 distinct values a finding's count is a HyperLogLog estimate (pii_audit.distinct).
     The ledger stores the number; `ledger list`, the HTML report and the Excel ledger mark it "≈",
     the Excel cell still a number, and an exact count stays plain."""
-    from tests_corpus import mobile
-    import random
-
     rng, many = random.Random(5), set()
     while len(many) < 1500:
         number = mobile(rng)
@@ -123,7 +122,7 @@ def test_estimated_distinct_counts_are_marked_wherever_the_ledger_is_shown(tmp_p
 
     assert CliRunner().invoke(cli, ["report", "--format", "html", "--out", "r.html"]).exit_code == 0
     html = (tmp_path / "r.html").read_text("utf-8")
-    assert f">≈{estimate}</td>" in html and ">2</td>" in html and "HyperLogLog" in html
+    assert f">≈{estimate}</td>" in html and html.count("HyperLogLog") == 1  # one title: the estimate's
 
     assert CliRunner().invoke(cli, ["report", "--format", "xlsx", "--out", "r.xlsx"]).exit_code == 0
     rows = list(openpyxl.load_workbook(tmp_path / "r.xlsx")["整改台账"].iter_rows(min_row=2))
