@@ -2,9 +2,10 @@
 
 Usage: ``python bench/spreadsheets.py [--rows 200000]``. Generates (once) a synthetic 10-column
 workbook in ``bench/out/`` and measures each reader in its own subprocess, so each peak RSS
-(``ru_maxrss`` of that child alone) is that reader's own; ``scan`` runs ``pii-audit scan --jobs 1``
-on it with a fresh ledger (peak RSS of its process tree, polled). Figures are noisy while other
-developers' jobs share the machine's two cores: compare the ratios, run twice.
+(``ru_maxrss`` of that child alone) is that reader's own; ``scan`` and ``scan2`` run
+``pii-audit scan --jobs 1`` and ``--jobs 2`` on it with a fresh ledger (their "peak RSS" is the
+peak PSS of the process tree, polled in a second run). Figures are noisy while other developers'
+jobs share the machine's two cores: compare the ratios, run twice.
 """
 
 from __future__ import annotations
@@ -107,7 +108,7 @@ def ours(path: str) -> int:
 
 
 MEASURES = {"openpyxl": bare_openpyxl, "calamine": bare_calamine, "reader": reader, "ours": ours,
-            "scan": None}
+            "scan": None, "scan2": None}  # the scan command with --jobs 1 and --jobs 2
 
 
 def child(name: str, path: str) -> None:
@@ -121,20 +122,22 @@ def child(name: str, path: str) -> None:
 
 def measure(name: str, path: Path) -> dict:
     """Run one measurement in a fresh subprocess; return its figures."""
-    if name == "scan":
-        return measure_scan(path)
+    if name.startswith("scan"):
+        return measure_scan(path, 2 if name == "scan2" else 1)
     done = subprocess.run([sys.executable, __file__, "--child", name, str(path)],
                           check=True, capture_output=True, text=True)
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
-def measure_scan(path: Path) -> dict:
-    """Run ``pii-audit scan -q --full --jobs 1`` on the workbook, fresh ledger; return its figures:
-    time and CPU from a run that nothing watches, peak RSS from a second run, polled (bench/logs.py)."""
+def measure_scan(path: Path, jobs: int) -> dict:
+    """Run ``pii-audit scan -q --full --jobs N`` on the workbook, fresh ledger; return its figures:
+    time and CPU (of every process) from a run that nothing watches, the peak PSS of its process
+    tree from a second run, polled (bench/logs.py: RSS would count pages the workers share once
+    per process)."""
     from logs import run_measured, run_timed
 
     def command(folder: str) -> list[str]:
-        return [sys.executable, "-m", "pii_audit", "scan", "-q", "--full", "--jobs", "1", "--ledger",
+        return [sys.executable, "-m", "pii_audit", "scan", "-q", "--full", "--jobs", str(jobs), "--ledger",
                 f"sqlite:///{folder}/ledger.db", str(path)]
 
     env = {**os.environ, "PII_AUDIT_KEY": "ab" * 32, "PYTHONPATH": str(HERE.parent)}
@@ -143,12 +146,12 @@ def measure_scan(path: Path) -> dict:
         seconds, code = run_timed(command(folder), env=env)
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     with tempfile.TemporaryDirectory() as folder:
-        _, rss, _, _ = run_measured(command(folder), env=env)
+        _, _, pss, _ = run_measured(command(folder), env=env)
     if code not in (0, 1):
         raise SystemExit(f"pii-audit scan exited {code}")
     cpu = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
     rows = int(path.stem.split("-")[1].split("x")[0]) + 1  # the header is a row, as in coverage
-    return {"rows": rows, "seconds": seconds, "cpu": cpu, "peak_mb": rss / 2**20}
+    return {"rows": rows, "seconds": seconds, "cpu": cpu, "peak_mb": pss / 2**20}
 
 
 def main() -> None:

@@ -238,3 +238,65 @@ def test_progress_counts_every_byte_planned_once_whatever_the_jobs(tmp_path, key
     size = sum(path.stat().st_size for path in logs.iterdir())
     assert reports[-1] == (size, size) and [d for d, _ in reports] == sorted(d for d, _ in reports)
     assert len(reports) > 3 and results[0].coverage.complete and not results[1].coverage.complete
+
+
+def write_workbook(path, rng, rows):
+    """A customer export of two sheets: IDs, mobile numbers (as numbers) and remarks."""
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    first = book.active
+    first.title = "客户"
+    first.append(["序号", "证件号码", "手机号", "备注"])
+    for n in range(rows):
+        first.append([n, resident_id(rng), int(f"138{rng.randrange(10**8):08d}"), f"订单号2024{n:014d}"])
+    second = book.create_sheet("联系人")
+    second.append(["姓名", "联系电话"])
+    for n in range(rows // 3):
+        second.append(["张伟", f"139{rng.randrange(10**8):08d}"])
+    book.save(path)
+
+
+@pytest.mark.parametrize("suffix", ["xlsx", "csv"])
+def test_a_spreadsheet_read_in_the_parent_and_detected_in_a_pool_gives_what_one_process_gives(
+        tmp_path, key, monkeypatch, suffix):
+    """With a pool, the parent reads a spreadsheet and each block of rows is a unit of its own:
+    the occurrences, their order in the JSONL, the counts and the coverage are one process's."""
+    monkeypatch.setattr("pii_audit.sources.spreadsheets.BLOCK_ROWS", 50)
+    book = tmp_path / f"export.{suffix}"
+    if suffix == "xlsx":
+        write_workbook(book, random.Random(7), 400)
+    else:
+        rng = random.Random(8)
+        book.write_text("证件号码,手机号\n" + "".join(f"{resident_id(rng)},138{rng.randrange(10**8):08d}\n"
+                                                 for _ in range(400)), encoding="utf-8")
+    units = list(plan_target(0, str(book), ScanOptions(jobs=2, sample_rows=None), TargetCoverage(str(book))))
+    assert len(units) >= 8 and all(type(part).__name__ == "Blocks" for unit in units for part in unit.parts)
+    one, one_jsonl = run_with(book, key, tmp_path, 1, "one.jsonl")
+    two, two_jsonl = run_with(book, key, tmp_path, 2, "two.jsonl")
+    assert one_jsonl == two_jsonl and len(one_jsonl.splitlines()) >= 800
+    summary = lambda r: {k: (f.occurrences, f.distinct_values, [s.location for s in f.samples])
+                         for k, f in r.findings.items()}
+    assert summary(one) == summary(two)
+    assert (one.coverage.rows, one.coverage.cells, one.coverage.files, one.coverage.bytes) == \
+        (two.coverage.rows, two.coverage.cells, two.coverage.files, two.coverage.bytes)
+    assert {k: v.units for k, v in one.coverage.containers.items()} == \
+        {k: v.units for k, v in two.coverage.containers.items()}
+
+
+def test_a_spreadsheet_that_fails_in_the_parent_is_one_problem_line_and_the_scan_goes_on(tmp_path, key):
+    bad = tmp_path / "broken.xlsx"
+    bad.write_bytes(b"PK\x03\x04 this is no workbook")
+    good = tmp_path / "a.log"
+    good.write_text("手机13812345678\n", encoding="utf-8")
+    for jobs in (1, 2):
+        first, second = list(scan_targets([str(bad), str(good)], ScanOptions(jobs=jobs), key))
+        assert len(first.coverage.problems) == 1 and not first.findings
+        assert second.coverage.complete and second.findings
+
+
+def run_with(target, key, tmp_path, jobs, name):
+    out = tmp_path / name
+    with open(out, "wb") as jsonl:
+        (result,) = list(scan_targets([str(target)], ScanOptions(jobs=jobs, sample_rows=None), key, jsonl=jsonl))
+    return result, out.read_bytes()

@@ -214,13 +214,21 @@ def _cells(sheet: _Sheet, block: list[Row]) -> Cells | None:
         column.cells += filled
         letters.append(column.letter)
         columns.append(Column(texts, column.container, column.context))
-    numbers = [str(number) for number, _, _ in block]
-    path, name = sheet.path, sheet.name
+    return Cells(columns, SheetLocator(sheet.path, sheet.name, letters, [str(number) for number, _, _ in block]))
 
-    def locate(column: int, row: int) -> dict:
-        return {"path": path, "sheet": name, "cell": letters[column] + numbers[row]}
 
-    return Cells(columns, locate)
+@dataclass(frozen=True)
+class SheetLocator:
+    """``Cells.locate`` of a sheet's block: a class, not a closure, so that a block can be sent to
+    another process to be scanned (``pii_audit.scan``)."""
+
+    path: str
+    sheet: str
+    letters: list[str]  # of the block's columns
+    numbers: list[str]  # of the block's rows
+
+    def __call__(self, column: int, row: int) -> dict:
+        return {"path": self.path, "sheet": self.sheet, "cell": self.letters[column] + self.numbers[row]}
 
 
 def _block_columns(block: list[Row]) -> list[tuple[int, list]]:
