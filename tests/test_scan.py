@@ -237,7 +237,10 @@ def test_progress_counts_every_byte_planned_once_whatever_the_jobs(tmp_path, key
                                 on_progress=lambda done, total: reports.append((done, total))))
     size = sum(path.stat().st_size for path in logs.iterdir())
     assert reports[-1] == (size, size) and [d for d, _ in reports] == sorted(d for d, _ in reports)
-    assert len(reports) > 3 and results[0].coverage.complete and not results[1].coverage.complete
+    # One report per unit in one process; a pool reports the units that completed since its last
+    # report together, as few as one batch when they all finish at once (seen on CI).
+    assert len(reports) > 3 if jobs == 1 else reports
+    assert results[0].coverage.complete and not results[1].coverage.complete
 
 
 def write_workbook(path, rng, rows):
