@@ -124,7 +124,7 @@ def plan_target(index: int, target: str, options: ScanOptions, coverage: TargetC
 def _block_units(index: int, target: str, options: ScanOptions, coverage: TargetCoverage) -> Iterator[Unit]:
     """Read a spreadsheet here and yield a unit per block of rows: the pool's workers detect one
     workbook's blocks side by side (a 200,000-row workbook with ID, mobile and card columns, the
-    whole command: 22.2-23.5 s with one worker, 12.9-14.5 s with two). The reader counts what it
+    whole command: 21.3-23.5 s with one worker, 12.9-14.5 s with two). The reader counts what it
     read into the target's ``coverage``; the last unit carries the file's size, for the progress bar."""
     where, previous = display_name(target), None
     for item in _reading(read_target(target, options, coverage), where, coverage):
