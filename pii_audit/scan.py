@@ -1,9 +1,9 @@
 """The scan engine: cut targets into independent units, detect in a process pool, one result per target.
 
 A unit is a batch of parts: byte ranges of text files (``TextUnit``), or a spreadsheet, a SQLite
-file or a database URL read whole through ``read_target``. With a pool, a spreadsheet is read here,
-in the parent, and each block of its rows is a unit (``Blocks``), so that the workers detect one
-workbook's blocks side by side. Each unit is scanned by one worker,
+file or a database URL read through ``read_target``. With a pool, those are read here, in the
+parent, and each block of rows is a unit (``Blocks``), so that the workers detect one workbook's
+or table's blocks side by side. Each unit is scanned by one worker,
 which returns its coverage and its findings already aggregated, and writes its occurrences to a
 private JSON-lines part file; the parent merges units in order, so results and the JSONL are the
 same whatever ``--jobs`` is. ``scan_targets`` yields one ``TargetResult`` per target, in order,
@@ -30,8 +30,7 @@ from pii_audit.detector import Detector, build_recognizers
 from pii_audit.errors import SourceError
 from pii_audit.models import Cells, Occurrence
 from pii_audit.results import MAX_SAMPLES, Finding, TargetResult
-from pii_audit.sources import (SPREADSHEET_SUFFIXES, ScanOptions, TargetCoverage, is_database_url,
-                               read_target, shown)
+from pii_audit.sources import ScanOptions, TargetCoverage, is_database_url, read_target, shown
 from pii_audit.sources.files import TextUnit, file_kind, plan_file, read_unit
 from pii_audit.sources.walk import walk_target
 
@@ -97,7 +96,7 @@ def plan_target(index: int, target: str, options: ScanOptions, coverage: TargetC
     """Cut one target into units, yielded as the walk goes; record in ``coverage`` what cannot
     even be planned. Lazily: a folder of a million log files is never held as a list of units."""
     if _read_whole(target):
-        if _workers(options) > 1 and _is_spreadsheet(target):
+        if _workers(options) > 1:
             yield from _block_units(index, target, options, coverage)
         else:
             yield Unit(index, (target,), _size(target))
@@ -122,10 +121,12 @@ def plan_target(index: int, target: str, options: ScanOptions, coverage: TargetC
 
 
 def _block_units(index: int, target: str, options: ScanOptions, coverage: TargetCoverage) -> Iterator[Unit]:
-    """Read a spreadsheet here and yield a unit per block of rows: the pool's workers detect one
-    workbook's blocks side by side (a 200,000-row workbook with ID, mobile and card columns, the
-    whole command: 21.3-23.5 s with one worker, 12.9-14.5 s with two). The reader counts what it
-    read into the target's ``coverage``; the last unit carries the file's size, for the progress bar."""
+    """Read a spreadsheet or a database here and yield a unit per block of rows: the pool's
+    workers detect one workbook's or table's blocks side by side (a 200,000-row workbook with ID,
+    mobile and card columns, the whole command: 21.3-23.5 s with one worker, 12.9-14.5 s with
+    two). The reader counts what it read into the target's ``coverage``; the last unit carries the
+    file's size, for the progress bar. The pool has forked before this runs (``_unit_results``):
+    no database connection crosses a fork."""
     where, previous = display_name(target), None
     for item in _reading(read_target(target, options, coverage), where, coverage):
         if previous is not None:
@@ -133,10 +134,6 @@ def _block_units(index: int, target: str, options: ScanOptions, coverage: Target
         previous = Unit(index, (Blocks(where, (item,)),), 0)
     if previous is not None:
         yield dataclasses.replace(previous, size=_size(target))
-
-
-def _is_spreadsheet(target: str) -> bool:
-    return os.path.isfile(target) and target.lower().endswith(SPREADSHEET_SUFFIXES)
 
 
 def _workers(options: ScanOptions) -> int:
@@ -307,9 +304,11 @@ def _unit_results(units: Iterator[Unit], targets: Sequence[str], options: ScanOp
                   ) -> Iterator[tuple[Unit, UnitResult | BaseException]]:
     """Yield each unit with its result (or the exception that killed its worker), in unit order."""
     jobs = _workers(options)
-    first = list(islice(units, jobs))  # no more workers than units, and no pool for one unit
+    # When the parent reads (_block_units), the pool forks first, before any connection is open.
+    reads_here = jobs > 1 and any(_read_whole(target) for target in targets)
+    first = [] if reads_here else list(islice(units, jobs))  # no more workers than units
     units = chain(first, units)
-    if jobs == 1 or len(first) <= 1:
+    if jobs == 1 or (not reads_here and len(first) <= 1):  # no pool for one unit
         detector = make_detector(key, options)
         done = 0
         for unit in units:
@@ -319,7 +318,7 @@ def _unit_results(units: Iterator[Unit], targets: Sequence[str], options: ScanOp
                 on_progress(done, total)
             yield unit, outcome
         return
-    workers = len(first)
+    workers = len(first) or jobs
     # Forked workers share the parent's pages until something writes to them, and a collection in
     # a worker writes to every object it walks: frozen, the parent's objects are walked by no one.
     # A workbook scanned by a pool, 200,000 rows: 290 -> 212 MiB peak PSS of the process tree
@@ -334,6 +333,9 @@ def _unit_results(units: Iterator[Unit], targets: Sequence[str], options: ScanOp
                     failed: Future = Future()
                     failed.set_exception(broken)
                     return failed
+
+            if not first:
+                pool.submit(int).result()  # the pool forks its workers at its first task: now
 
             yield from _in_order(units, submit, workers * UNITS_AHEAD, on_progress, total)
     finally:

@@ -218,3 +218,59 @@ def test_sqlite_url_is_opened_read_only():
     assert url.query["uri"] == "true" and url.database.endswith("?mode=ro")
     assert "#" not in url.database  # percent-encoded, or the URI would end there
     assert os.sep in url.database
+
+
+def pool_and_one_process(url: str, key, tmp_path, **options):
+    """Scan ``url`` with one process and with a pool (the parent reading, workers detecting its
+    blocks); return both results and JSON-lines outputs."""
+    from pii_audit.scan import scan_targets
+
+    outputs = []
+    for jobs in (1, 2):
+        out = tmp_path / f"jobs{jobs}.jsonl"
+        with open(out, "wb") as jsonl:
+            (result,) = list(scan_targets([url], ScanOptions(jobs=jobs, **options), key, jsonl=jsonl))
+        outputs.append((result, out.read_bytes()))
+    return outputs
+
+
+def assert_same_scan(one, two):
+    (first, first_jsonl), (second, second_jsonl) = one, two
+    assert first_jsonl == second_jsonl and first_jsonl
+    summary = lambda r: {k: (f.occurrences, f.distinct_values, [s.location for s in f.samples])
+                         for k, f in r.findings.items()}
+    assert summary(first) == summary(second)
+    assert (first.coverage.rows, first.coverage.cells, first.coverage.problems) == \
+        (second.coverage.rows, second.coverage.cells, second.coverage.problems)
+    assert {k: (v.units, v.sampled, v.complete) for k, v in first.coverage.containers.items()} == \
+        {k: (v.units, v.sampled, v.complete) for k, v in second.coverage.containers.items()}
+
+
+def test_a_database_read_in_the_parent_and_detected_in_a_pool_gives_what_one_process_gives(
+        sqlite_db, key, tmp_path, monkeypatch):
+    """Tables with and without a primary key, read in blocks of 7 rows: the same occurrences,
+    locations (primary keys), JSONL order, counts and coverage with --jobs 1 and 2."""
+    monkeypatch.setattr("pii_audit.sources.db_tables.YIELD_PER", 7)
+    url, _ = sqlite_db
+    one, two = pool_and_one_process(url, key, tmp_path, sample_rows=None)
+    assert_same_scan(one, two)
+    rows = [json.loads(line)["location"]["row"] for line in one[1].splitlines()]
+    assert any(isinstance(row, dict) for row in rows) and any(isinstance(row, int) for row in rows)
+
+
+def test_the_pool_forks_before_the_parent_opens_a_database(sqlite_db, key, monkeypatch):
+    """A connection must not cross a fork: the workers exist before the parent starts reading."""
+    import multiprocessing
+
+    from pii_audit import scan
+
+    workers_at_first_read = []
+    real_read_target = scan.read_target
+
+    def watched(target, options, coverage):
+        workers_at_first_read.append(len(multiprocessing.active_children()))
+        return real_read_target(target, options, coverage)
+
+    monkeypatch.setattr(scan, "read_target", watched)
+    (result,) = list(scan.scan_targets([sqlite_db[0]], ScanOptions(jobs=2), key))
+    assert workers_at_first_read[:1] == [2] and result.findings

@@ -318,3 +318,14 @@ def test_tablesample_that_comes_out_short_falls_back_to_first_rows(postgres_scra
         statement, mode = _statement(connection, clause, 100)
         assert mode == "first" and len(connection.execute(statement).all()) == 101
     engine.dispose()
+
+
+def test_a_server_database_read_in_the_parent_and_detected_in_a_pool_gives_what_one_process_gives(
+        scratch, corpus, key, tmp_path, monkeypatch):
+    """The pool forks before the parent connects, then scans the tables' blocks side by side."""
+    from test_sources_databases import assert_same_scan, pool_and_one_process
+
+    monkeypatch.setattr("pii_audit.sources.db_tables.YIELD_PER", 7)
+    url = scratch.url.render_as_string(hide_password=False)
+    one, two = pool_and_one_process(url, key, tmp_path, sample_rows=None, schemas=(scratch.schema,))
+    assert_same_scan(one, two)

@@ -139,7 +139,7 @@ def _blocks(connection, statement, limit, plan, key_columns, base, read) -> Iter
                 read["more"] = True
             if rows:
                 read["rows"] = number + len(rows)
-                yield Cells(_columns(rows, plan, read), _locator(rows, number, plan, key_columns, base))
+                yield Cells(_columns(rows, plan, read), RowLocator(rows, number, plan, key_columns, base))
                 number += len(rows)
             if read["more"]:
                 break
@@ -170,17 +170,24 @@ def _texts(values: list) -> list[str]:
             cell_text(v) or "" for v in values]
 
 
-def _locator(rows, number: int, plan, key_columns, base: dict):
-    """Return ``locate(column, row)`` for a block whose first row is row ``number + 1``."""
-    keys: dict[int, object] = {}
+class RowLocator:
+    """``Cells.locate`` of a block whose first row is row ``number + 1``: a class, not a closure,
+    so that a block can be sent to another process to be scanned (``pii_audit.scan``). It keeps
+    the key columns' values of each row, not the rows."""
 
-    def locate(column: int, row: int) -> dict:
-        key = keys.get(row)
+    def __init__(self, rows, number: int, plan, key_columns: list[tuple[int, str]], base: dict):
+        self.number, self.base = number, base
+        self.names = [name for _, name, _ in plan]
+        self.key_columns = [(position, name) for position, (_, name) in enumerate(key_columns)]
+        self.keys = [tuple(row[index] for index, _ in key_columns) for row in rows] if key_columns else None
+        self.shown: dict[int, object] = {}  # row -> its key as shown: a row holds several findings
+
+    def __call__(self, column: int, row: int) -> dict:
+        key = self.shown.get(row)
         if key is None:
-            key = keys[row] = row_key(rows[row], number + row + 1, key_columns)
-        return {**base, "column": plan[column][1], "row": key}
-
-    return locate
+            values = self.keys[row] if self.keys is not None else ()
+            key = self.shown[row] = row_key(values, self.number + row + 1, self.key_columns)
+        return {**self.base, "column": self.names[column], "row": key}
 
 
 def _statement(connection: Connection, clause, sample_rows: int | None):
