@@ -274,3 +274,22 @@ def test_the_pool_forks_before_the_parent_opens_a_database(sqlite_db, key, monke
     monkeypatch.setattr(scan, "read_target", watched)
     (result,) = list(scan.scan_targets([sqlite_db[0]], ScanOptions(jobs=2), key))
     assert workers_at_first_read[:1] == [2] and result.findings
+
+
+@pytest.mark.parametrize("key_columns", [[], [(0, "id")], [(0, "branch"), (2, "seq")]])
+def test_a_row_locator_sent_to_another_process_locates_as_before(key_columns):
+    """Pickled, a block's locator keeps the key-column values of each row, not the rows, and
+    says the same: no key, one key, a composite key, a key that is personal data (row number)."""
+    import pickle
+
+    from pii_audit.sources.db_tables import RowLocator
+
+    rows = [(7, "x", 12, "13812345678"), (8, "y", 13, "13912345678"), ("11010519491231002X", "z", 14, "")]
+    plan = [(1, "name", "t.name"), (3, "phone", "t.phone")]
+    here = RowLocator(rows, 40, plan, key_columns, {"url": "sqlite://", "table": "t"})
+    there = pickle.loads(pickle.dumps(here))
+    assert all(len(values) == len(key_columns) for values in there.rows)
+    assert [there(column, row) for row in range(3) for column in range(2)] == \
+        [here(column, row) for row in range(3) for column in range(2)]
+    if key_columns == [(0, "id")]:
+        assert [here(0, row)["row"] for row in range(3)] == [{"id": 7}, {"id": 8}, 43]
