@@ -131,13 +131,10 @@ def _block_units(index: int, target: str, options: ScanOptions, coverage: Target
     two). The reader counts what it read into the target's ``coverage``; the last unit carries the
     file's size, for the progress bar. The pool has forked before this runs (``_unit_results``):
     no database connection crosses a fork."""
-    where, previous = display_name(target), None
-    for item in _reading(read_target(target, options, coverage), where, coverage):
-        if previous is not None:
-            yield previous
-        previous = Unit(index, (Blocks(where, (item,)),), 0)
-    if previous is not None:
-        yield dataclasses.replace(previous, size=_size(target))
+    where = display_name(target)
+    units = (Unit(index, (Blocks(where, (item,)),), 0)
+             for item in _reading(read_target(target, options, coverage), where, coverage))
+    yield from _last_changed(units, size=_size(target))
 
 
 def _workers(options: ScanOptions) -> int:
@@ -287,13 +284,18 @@ def scan_targets(targets: Sequence[str], options: ScanOptions, key: bytes,
 def _planned(targets: Sequence[str], options: ScanOptions, coverages: list[TargetCoverage]) -> Iterator[Unit]:
     """Yield every target's units in order, each target's last one marked ``last``."""
     for index, target in enumerate(targets):
-        previous = None
-        for unit in plan_target(index, target, options, coverages[index]):
-            if previous is not None:
-                yield previous
-            previous = unit
+        yield from _last_changed(plan_target(index, target, options, coverages[index]), last=True)
+
+
+def _last_changed(units: Iterable[Unit], **changes) -> Iterator[Unit]:
+    """Yield ``units`` as they come, the last one with ``changes`` made (``dataclasses.replace``)."""
+    previous = None
+    for unit in units:
         if previous is not None:
-            yield dataclasses.replace(previous, last=True)
+            yield previous
+        previous = unit
+    if previous is not None:
+        yield dataclasses.replace(previous, **changes)
 
 
 def _jsonl_dir(jsonl: BinaryIO | None) -> str | None:
