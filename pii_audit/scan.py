@@ -1,9 +1,10 @@
 """The scan engine: cut targets into independent units, detect in a process pool, one result per target.
 
 A unit is a batch of parts: byte ranges of text files (``TextUnit``), or a spreadsheet, a SQLite
-file or a database URL read through ``read_target``. With a pool, those are read here, in the
-parent, and each block of rows is a unit (``Blocks``), so that the workers detect one workbook's
-or table's blocks side by side. Each unit is scanned by one worker,
+file or a database URL read through ``read_target``. With a pool, a database and a spreadsheet or
+SQLite file named as a target or of at least ``BLOCKS_FROM_BYTES`` in a folder are read here, in
+the parent (``ReadHere``), and each block of rows is a unit (``Blocks``), so that the workers
+detect one workbook's or table's blocks side by side. Each unit is scanned by one worker,
 which returns its coverage and its findings already aggregated, and writes its occurrences to a
 private JSON-lines part file; the parent merges units in order, so results and the JSONL are the
 same whatever ``--jobs`` is. ``scan_targets`` yields one ``TargetResult`` per target, in order,
@@ -44,6 +45,18 @@ UNITS_AHEAD = 16
 # rows. The 1,000,000-row orders table's peak PSS: 245 MiB with 16 a worker, 198 with 8, 173 with
 # 4; 4 seemed to starve the workers of a PI-dense table now and then (noisy timings; measured).
 BLOCKS_AHEAD = 8
+# A spreadsheet or SQLite file in a folder at least this large is a unit of its own and, with a
+# pool, read here in blocks; smaller ones are batched and read whole by a worker. A 1 MiB xlsx
+# holds about 13,000 rows, a second or two of one worker's time with personal data in each row.
+BLOCKS_FROM_BYTES = 1 << 20
+
+
+@dataclass(frozen=True)
+class ReadHere:
+    """A spreadsheet, SQLite file or database URL that the parent reads once the pool has forked,
+    each block of rows becoming a unit (``_block_units``); planned only when there is a pool."""
+
+    path: str
 
 
 @dataclass(frozen=True)
@@ -52,10 +65,14 @@ class Blocks:
 
     where: str  # the target, as shown in problem lines
     items: tuple[Cells, ...]
+    # What the parent's reader counted (rows, cells, problems), carried by the file's last block so
+    # that it is merged in unit order, as a worker's own reading would be.
+    read: TargetCoverage | None = None
 
 
-# A text range, a path or URL that read_target reads in a worker, or blocks the parent read.
-Part = Union[TextUnit, str, Blocks]
+# A text range, a path or URL that read_target reads in a worker, one the parent reads, or blocks
+# the parent read.
+Part = Union[TextUnit, str, ReadHere, Blocks]
 
 
 @dataclass(frozen=True)
@@ -98,22 +115,24 @@ def display_name(target: str) -> str:
 
 def plan_target(index: int, target: str, options: ScanOptions, coverage: TargetCoverage) -> Iterator[Unit]:
     """Cut one target into units, yielded as the walk goes; record in ``coverage`` what cannot
-    even be planned. Lazily: a folder of a million log files is never held as a list of units."""
+    even be planned. Lazily: a folder of a million log files is never held as a list of units.
+
+    Nothing is read here: a file or database the parent reads in blocks is planned as ``ReadHere``
+    and read only once the pool has forked (``_unit_results``). The units are the same whatever
+    the number of workers, so that results and the JSONL are too."""
     if _read_whole(target):
-        if _workers(options) > 1:
-            yield from _block_units(index, target, options, coverage)
-        else:
-            yield Unit(index, (target,), _size(target))
+        yield Unit(index, (_read_part(target, options),), _size(target))
         return
     coverage.kind = "files"
     batch, batch_size = [], 0
     for path, info in walk_target(target, options, coverage):
-        parts = [path] if file_kind(path) != "text" else plan_file(path, info.st_size, coverage)
+        kind = file_kind(path)
+        parts = [path] if kind != "text" else plan_file(path, info.st_size, coverage)
         for part in parts:
             # A file's last range (and a gzip file) runs to the end: its size is what is left.
             size = (part.size or info.st_size - part.start) if isinstance(part, TextUnit) else info.st_size
-            if size >= BATCH_BYTES:
-                yield Unit(index, (part,), size)
+            if size >= (BATCH_BYTES if kind == "text" else BLOCKS_FROM_BYTES):
+                yield Unit(index, (part if kind == "text" else _read_part(part, options),), size)
                 continue
             batch.append(part)
             batch_size += size
@@ -124,17 +143,28 @@ def plan_target(index: int, target: str, options: ScanOptions, coverage: TargetC
         yield Unit(index, tuple(batch), batch_size)
 
 
-def _block_units(index: int, target: str, options: ScanOptions, coverage: TargetCoverage) -> Iterator[Unit]:
-    """Read a spreadsheet or a database here and yield a unit per block of rows: the pool's
-    workers detect one workbook's or table's blocks side by side (a 200,000-row workbook with ID,
-    mobile and card columns, the whole command: 21.3-23.5 s with one worker, 12.9-14.5 s with
-    two). The reader counts what it read into the target's ``coverage``; the last unit carries the
-    file's size, for the progress bar. The pool has forked before this runs (``_unit_results``):
-    no database connection crosses a fork."""
-    where = display_name(target)
-    units = (Unit(index, (Blocks(where, (item,)),), 0)
-             for item in _reading(read_target(target, options, coverage), where, coverage))
-    yield from _last_changed(units, size=_size(target))
+def _read_part(path: str, options: ScanOptions) -> str | ReadHere:
+    """Return the part that reads a spreadsheet, SQLite file or database: in blocks by the parent
+    when there is a pool, else whole by the one process."""
+    return ReadHere(path) if _workers(options) > 1 else path
+
+
+def _block_units(unit: Unit, options: ScanOptions) -> Iterator[Unit]:
+    """Read a ``ReadHere`` unit's spreadsheet or database here and yield a unit per block of rows:
+    the pool's workers detect one workbook's or table's blocks side by side (a 200,000-row workbook
+    with ID, mobile and card columns, the whole command: 21.3-23.5 s with one worker, 12.9-14.5 s
+    with two). The last unit keeps the planned one's size (for the progress bar) and ``last``, and
+    carries what the reader counted. The pool has forked before this runs (``_unit_results``): no
+    database connection crosses a fork."""
+    (part,) = unit.parts
+    where = display_name(part.path)
+    read = TargetCoverage(where)
+    previous: tuple[Cells, ...] = ()
+    for item in _reading(read_target(part.path, options, read), where, read):
+        if previous:
+            yield Unit(unit.target, (Blocks(where, previous),), 0)
+        previous = (item,)
+    yield dataclasses.replace(unit, parts=(Blocks(where, previous, read),))
 
 
 def _workers(options: ScanOptions) -> int:
@@ -198,6 +228,8 @@ def scan_unit(unit: Unit, target: str, options: ScanOptions, jsonl_dir: str | No
 def _scan_part(part: Part, options: ScanOptions, coverage: TargetCoverage, detector: Detector,
                result: TargetResult, sink: BinaryIO | None) -> None:
     if isinstance(part, Blocks):
+        if part.read is not None:
+            merge_coverage(coverage, part.read)
         chunks: Iterable = part.items
     else:
         chunks = read_unit(part, options, coverage) if isinstance(part, TextUnit) else \
@@ -234,8 +266,8 @@ def _record_failure(error: Exception, where: str, coverage: TargetCoverage) -> N
 
 def _where(part: Part) -> str:
     """Return a part as its problem lines name it."""
-    if isinstance(part, TextUnit):
-        return part.path
+    if isinstance(part, (TextUnit, ReadHere)):
+        return part.path if isinstance(part, TextUnit) else display_name(part.path)
     return part.where if isinstance(part, Blocks) else display_name(part)
 
 
@@ -310,11 +342,10 @@ def _unit_results(units: Iterator[Unit], targets: Sequence[str], options: ScanOp
                   ) -> Iterator[tuple[Unit, UnitResult | BaseException]]:
     """Yield each unit with its result (or the exception that killed its worker), in unit order."""
     jobs = _workers(options)
-    # When the parent reads (_block_units), the pool forks first, before any connection is open.
-    reads_here = jobs > 1 and any(_read_whole(target) for target in targets)
-    first = [] if reads_here else list(islice(units, jobs))  # no more workers than units
+    first = list(islice(units, jobs))  # planning reads nothing: ReadHere parts are read below
+    reads_here = any(isinstance(part, ReadHere) for unit in first for part in unit.parts)
     units = chain(first, units)
-    if jobs == 1 or (not reads_here and len(first) <= 1):  # no pool for one unit
+    if jobs == 1 or (len(first) <= 1 and not reads_here):  # no pool for one unit
         detector = make_detector(key, options)
         done = 0
         for unit in units:
@@ -324,7 +355,7 @@ def _unit_results(units: Iterator[Unit], targets: Sequence[str], options: ScanOp
                 on_progress(done, total)
             yield unit, outcome
         return
-    workers = len(first) or jobs
+    workers = jobs if reads_here else len(first)  # a full first batch: len(first) == jobs
     # Forked workers share the parent's pages until something writes to them, and a collection in
     # a worker writes to every object it walks: frozen, the parent's objects are walked by no one.
     # A workbook scanned by a pool, 200,000 rows: 290 -> 212 MiB peak PSS of the process tree
@@ -340,31 +371,50 @@ def _unit_results(units: Iterator[Unit], targets: Sequence[str], options: ScanOp
                     failed.set_exception(broken)
                     return failed
 
-            if not first:
-                pool.submit(int).result()  # the pool forks its workers at its first task: now
-
-            ahead = BLOCKS_AHEAD if reads_here else UNITS_AHEAD
-            yield from _in_order(units, submit, workers * ahead, on_progress, total)
+            # The pool forks all its workers at its first task: now, before the parent reads a
+            # workbook or opens a database (_block_units), so that no connection crosses a fork.
+            pool.submit(int).result()
+            yield from _in_order(_with_blocks(units, options), submit, workers * UNITS_AHEAD, on_progress,
+                                 total, block_window=workers * BLOCKS_AHEAD)
     finally:
         gc.unfreeze()
 
 
+def _with_blocks(units: Iterable[Unit], options: ScanOptions) -> Iterator[Unit]:
+    """Yield ``units``, each ``ReadHere`` unit replaced by the units of the blocks read from it."""
+    for unit in units:
+        if isinstance(unit.parts[0], ReadHere):
+            yield from _block_units(unit, options)
+        else:
+            yield unit
+
+
 def _in_order(units: Iterable[Unit], submit: Callable[[Unit], Future], window: int,
-              on_progress: Progress | None, total: int
+              on_progress: Progress | None, total: int, block_window: int | None = None
               ) -> Iterator[tuple[Unit, UnitResult | BaseException]]:
-    """Run units through ``submit``, at most ``window`` of them past the oldest not yet yielded;
+    """Run units through ``submit``, at most ``window`` of them past the oldest not yet yielded, and
+    at most ``block_window`` of them units of ``Blocks`` (each waits in the parent with its rows);
     report progress as they complete, and yield their results in unit order.
 
     A result is let go once yielded, and a result that completes early waits in the window: the
     parent's memory is bounded by the window, not by the number of units (every result was held
     to the end before, 18 MB more peak memory for 1 GB of logs than for 200 MB).
     """
+    block_window = window if block_window is None else block_window
     queued = iter(units)
     in_flight: deque[tuple[Unit, Future]] = deque()
     counted: set[Future] = set()  # completed futures whose bytes the progress has counted
+    held: Unit | None = None  # the next unit, when it is blocks and block_window are in flight
+    blocks = 0  # units of blocks in flight
     done = 0
     while True:
-        while len(in_flight) < window and (unit := next(queued, None)) is not None:
+        while len(in_flight) < window and (unit := held or next(queued, None)) is not None:
+            held = None
+            if _has_blocks(unit):
+                if blocks >= block_window:
+                    held = unit
+                    break
+                blocks += 1
             in_flight.append((unit, submit(unit)))
         if not in_flight:
             return
@@ -379,7 +429,12 @@ def _in_order(units: Iterable[Unit], submit: Callable[[Unit], Future], window: i
         while in_flight and in_flight[0][1] in counted:  # not done(): one may finish meanwhile
             unit, future = in_flight.popleft()
             counted.discard(future)
+            blocks -= _has_blocks(unit)
             yield unit, future.exception() or future.result()
+
+
+def _has_blocks(unit: Unit) -> bool:
+    return bool(unit.parts) and isinstance(unit.parts[0], Blocks)
 
 
 def _merge(into: TargetResult, unit: Unit, outcome: UnitResult | BaseException,

@@ -9,7 +9,7 @@ import random
 import pytest
 
 from pii_audit.detector import Detector
-from pii_audit.scan import display_name, plan_target, scan_targets
+from pii_audit.scan import _with_blocks, display_name, plan_target, scan_targets
 from pii_audit.sources import ScanOptions, TargetCoverage
 from pii_audit.sources import files
 from pii_audit.summary import EXIT_CLEAN, EXIT_FOUND, EXIT_INCOMPLETE, exit_code, render_target
@@ -273,7 +273,10 @@ def test_a_spreadsheet_read_in_the_parent_and_detected_in_a_pool_gives_what_one_
         rng = random.Random(8)
         book.write_text("证件号码,手机号\n" + "".join(f"{resident_id(rng)},138{rng.randrange(10**8):08d}\n"
                                                  for _ in range(400)), encoding="utf-8")
-    units = list(plan_target(0, str(book), ScanOptions(jobs=2, sample_rows=None), TargetCoverage(str(book))))
+    options = ScanOptions(jobs=2, sample_rows=None)
+    (planned,) = plan_target(0, str(book), options, TargetCoverage(str(book)))
+    assert type(planned.parts[0]).__name__ == "ReadHere"  # planning reads nothing
+    units = list(_with_blocks([planned], options))
     assert len(units) >= 8 and all(type(part).__name__ == "Blocks" for unit in units for part in unit.parts)
     one, one_jsonl = run_with(book, key, tmp_path, 1, "one.jsonl")
     two, two_jsonl = run_with(book, key, tmp_path, 2, "two.jsonl")
@@ -303,3 +306,65 @@ def run_with(target, key, tmp_path, jobs, name):
     with open(out, "wb") as jsonl:
         (result,) = list(scan_targets([str(target)], ScanOptions(jobs=jobs, sample_rows=None), key, jsonl=jsonl))
     return result, out.read_bytes()
+
+
+def write_folder_of_exports(root, rng):
+    """A folder as compliance officers get it: logs, a small csv, a large csv and a SQLite file."""
+    import sqlite3
+
+    root.mkdir()
+    write_log(root / "app.log", rng, 300)
+    (root / "small.csv").write_text(f"手机号\n138{rng.randrange(10**8):08d}\n", encoding="utf-8")
+    (root / "customers.csv").write_text(
+        "证件号码,手机号,备注\n" + "".join(f"{resident_id(rng)},139{rng.randrange(10**8):08d},订单号2024{n:014d}\n"
+                                       for n in range(600)), encoding="utf-8")
+    with sqlite3.connect(root / "core.db") as db:
+        db.execute("CREATE TABLE kh (id INTEGER PRIMARY KEY, sfzh TEXT, sjh TEXT)")
+        db.executemany("INSERT INTO kh (sfzh, sjh) VALUES (?, ?)",
+                       [(resident_id(rng), f"137{rng.randrange(10**8):08d}") for _ in range(500)])
+    db.close()
+
+
+def test_a_large_spreadsheet_or_sqlite_file_in_a_folder_is_read_in_blocks_by_the_parent(
+        tmp_path, key, monkeypatch):
+    """A folder's large exports were each read and detected by one worker while the others idled.
+    With a pool the parent now reads them in blocks once the pool has forked, and the scan gives
+    what one process gives: the same JSONL bytes, counts, samples and coverage."""
+    import multiprocessing
+
+    from pii_audit import scan
+
+    monkeypatch.setattr(scan, "BLOCKS_FROM_BYTES", 8000)
+    monkeypatch.setattr("pii_audit.sources.spreadsheets.BLOCK_ROWS", 50)
+    monkeypatch.setattr("pii_audit.sources.db_tables.YIELD_PER", 40)
+    root = tmp_path / "exports"
+    write_folder_of_exports(root, random.Random(11))
+
+    plans = {jobs: list(plan_target(0, str(root), ScanOptions(jobs=jobs), TargetCoverage(str(root))))
+             for jobs in (1, 2)}
+    assert [u.size for u in plans[1]] == [u.size for u in plans[2]]  # the same units either way
+    read_here = sorted(p.path for u in plans[2] for p in u.parts if type(p).__name__ == "ReadHere")
+    assert read_here == [str(root / "core.db"), str(root / "customers.csv")]
+
+    workers_at_reads = []
+    real_read_target = scan.read_target
+
+    def watched(target, options, coverage):
+        workers_at_reads.append(len(multiprocessing.active_children()))
+        return real_read_target(target, options, coverage)
+
+    monkeypatch.setattr(scan, "read_target", watched)
+    (one,), one_jsonl = run(([root]), key, tmp_path, 1, "one.jsonl")
+    assert workers_at_reads and not any(workers_at_reads)  # one process: nothing forked
+    workers_at_reads.clear()
+    (two,), two_jsonl = run(([root]), key, tmp_path, 2, "two.jsonl")
+    assert workers_at_reads == [2, 2]  # the parent read both, with the workers already forked
+
+    assert one_jsonl == two_jsonl and len(one_jsonl.splitlines()) > 2000
+    summary = lambda r: {k: (f.occurrences, f.distinct_values, [s.location for s in f.samples])
+                         for k, f in r.findings.items()}
+    assert summary(one) == summary(two)
+    coverage = lambda c: (c.kind, c.files, c.bytes, c.rows, c.cells, c.problems,
+                          [(k, v.units, v.complete) for k, v in c.containers.items()])
+    assert coverage(one.coverage) == coverage(two.coverage)
+    assert one.coverage.kind == "files" and one.coverage.rows >= 1100
