@@ -98,7 +98,7 @@ def test_every_command_has_help_with_an_example():
 
 def test_estimated_distinct_counts_are_marked_wherever_the_ledger_is_shown(tmp_path, monkeypatch):
     """Past 1,024 distinct values a finding's count is a HyperLogLog estimate (pii_audit.distinct).
-    The ledger stores the number; `ledger list`, the HTML report and the Excel ledger mark it "≈",
+    The ledger stores the number; `ledger list` and `show`, the HTML report and the Excel ledger mark it "≈",
     the Excel cell still a number, and an exact count stays plain."""
     rng, many = random.Random(5), set()
     while len(many) < 1500:
@@ -119,6 +119,10 @@ def test_estimated_distinct_counts_are_marked_wherever_the_ledger_is_shown(tmp_p
     (few_row,) = [line for line in listed.splitlines() if "few.log" in line]
     estimate = int(many_row.split("≈")[1].split()[0])
     assert abs(estimate - 1500) <= 45 and few_row.split()[-1] == "2" and "≈" not in few_row
+    shown = {row.split()[0]: CliRunner().invoke(cli, ["ledger", "show", row.split()[0]]).output
+             for row in (many_row, few_row)}
+    assert f"distinct_values:    ≈{estimate}\n" in shown[many_row.split()[0]]
+    assert "distinct_values:    2\n" in shown[few_row.split()[0]]
 
     assert CliRunner().invoke(cli, ["report", "--format", "html", "--out", "r.html"]).exit_code == 0
     html = (tmp_path / "r.html").read_text("utf-8")

@@ -86,6 +86,8 @@ def show(item_id, output_format, ledger_url):
                  "last_seen", "occurrences", "distinct_values", "masked_occurrences", "note",
                  "approver", "accepted_until"):
         value = getattr(item, name)
+        if name == "distinct_values":
+            value = shown_count(value)  # "≈" when it is an estimate, as in `ledger list`
         click.echo(f"{name + ':':<20}{'-' if value is None else value}")
     click.echo("samples:")
     for sample in item.samples:
