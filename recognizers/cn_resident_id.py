@@ -9,7 +9,6 @@ check character, so it is reported only with context.
 from __future__ import annotations
 
 import datetime
-from operator import mul
 
 from presidio_analyzer import Pattern
 from stdnum.iso7064 import mod_11_2
@@ -94,18 +93,20 @@ def is_valid(number: str, today: datetime.date | None = None) -> bool:
     return born is not None and EARLIEST_BIRTH <= born <= (today or datetime.date.today())
 
 
-# ISO 7064 MOD 11-2 as a weighted sum: stdnum's mod_11_2.is_valid (exceptions, a loop of
-# int() calls) took a third of is_valid's time (measured).
-_WEIGHTS = tuple(pow(2, 17 - i, 11) for i in range(17))
+# ISO 7064 MOD 11-2 wants sum(digit_i * 2**(17 - i)) % 11 over the first 17 digits. Read in base
+# 13, the same digits make sum(digit_i * 13**(16 - i)), and 13 leaves 2 modulo 11: twice that
+# number leaves the weighted sum's remainder. One int() in C, 0.3 us a check, where the weighted
+# sum of 17 int() calls took 1.8 (measured) and stdnum's mod_11_2.is_valid longer still.
 _CHECK_VALUES = {str(d): d for d in range(10)} | {"X": 10}
 
 
 def _check_character_ok(number: str) -> bool:
-    """Tell whether 17 ASCII digits and a check character pass ISO 7064 MOD 11-2."""
+    """Tell whether 17 ASCII digits and a check character pass ISO 7064 MOD 11-2 (``is_valid``
+    has checked the digits: ``int`` would also take "_", spaces and other scripts' digits)."""
     check = _CHECK_VALUES.get(number[17])
     if check is None:
         return False
-    return (sum(map(mul, _WEIGHTS, map(int, number[:17]))) + check) % 11 == 1
+    return (2 * int(number[:17], 13) + check) % 11 == 1
 
 
 def age_on(number: str, day: datetime.date) -> int | None:

@@ -54,6 +54,15 @@ def test_every_valid_resident_id_is_found(born, area, order, prefix):
 
 
 @SETTINGS
+@given(st.text("0123456789", min_size=17, max_size=17), st.sampled_from("0123456789X"))
+def test_the_resident_id_check_character_agrees_with_stdnum(body, check):
+    """The check character is computed in base 13 (cn_resident_id._check_character_ok)."""
+    from recognizers.cn_resident_id import _check_character_ok
+
+    assert _check_character_ok(body + check) == mod_11_2.is_valid(body + check)
+
+
+@SETTINGS
 @given(st.sampled_from(["622202", "621700", "622848", "625908", "6200", "601382", "436742"]),
        st.integers(16, 19), st.randoms(use_true_random=False))
 def test_every_valid_card_is_found(bin_, length, rng):
