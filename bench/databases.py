@@ -19,6 +19,10 @@ Two tables of 8 columns, each built once (SQLite under ``bench/out/``, PostgreSQ
   data but a mobile number in one remark in a hundred, the common case; ``scan`` reads it all.
 
 Each measurement runs in its own subprocess, so its peak RSS is its own. Synthetic data only.
+
+``--command`` also runs the whole ``pii-audit scan --full`` on the orders table (an ``audit.toml``
+naming it, a fresh ledger) with ``--jobs 1`` and ``--jobs 2``: wall seconds (best of ``--repeat``
+unpolled runs) and the peak PSS of its process tree (one more run, polled; ``logs.py``'s sampler).
 """
 
 from __future__ import annotations
@@ -34,7 +38,7 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
-sys.path[:0] = [str(REPO), str(REPO / "tests")]
+sys.path[:0] = [str(REPO), str(REPO / "tests"), str(REPO / "bench")]
 
 import sqlalchemy as sa  # noqa: E402
 
@@ -185,6 +189,33 @@ def report(label: str, url: str, table: str, scan_rows: int, repeat: int) -> Non
               f"{cells:>9,} {found:>9,}")
 
 
+def command_report(label: str, url: str, repeat: int) -> None:
+    """Print the whole scan command's seconds and peak PSS on the orders table, 1 and 2 workers."""
+    from logs import run_measured, run_timed
+
+    config = OUT / "orders-audit.toml"
+    schemas = "" if url.startswith("sqlite") else f'schemas = ["{SCHEMA}"]\n'
+    config.write_text(f'[[targets]]\nname = "orders"\nkind = "database"\nowner = "bench"\n'
+                      f'schedule = "0 3 * * *"\nurl = "{url}"\n{schemas}'
+                      f'include = ["orders", "{SCHEMA}.orders"]\n', "utf-8")
+    env = {**os.environ, "PII_AUDIT_KEY": "ab" * 32, "PYTHONPATH": str(REPO)}  # a bench key, not a secret
+    print(f"\n{label} orders, the whole `pii-audit scan --full` (best of {repeat}; PSS from one more run)")
+    for jobs in (1, 2):
+        ledger = OUT / "orders-ledger.db"
+
+        def argv() -> list[str]:
+            ledger.unlink(missing_ok=True)
+            return [sys.executable, "-m", "pii_audit", "scan", "-q", "--full", "--jobs", str(jobs),
+                    "--config", str(config), "--ledger", f"sqlite:///{ledger}"]
+
+        seconds = min(run_timed(argv(), env=env)[0] for _ in range(repeat))
+        _, _, pss, code = run_measured(argv(), env=env)
+        if code not in (0, 1):
+            raise SystemExit(f"pii-audit scan exited {code}: see {OUT / 'command.out'} and the errors above")
+        print(f"--jobs {jobs}: {seconds:6.2f} s  {1_000_000 / seconds:>9,.0f} rows/s (1,000,000 rows)  "
+              f"peak PSS {pss / 2**20:4.0f} MiB  exit {code}")
+
+
 def main() -> None:
     """Build the tables once, then measure every mode on every database."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -193,6 +224,8 @@ def main() -> None:
     parser.add_argument("--table", choices=TABLES, nargs="*", default=list(TABLES))
     parser.add_argument("--scan-rows", type=int, default=50_000, help="rows of customers scanned")
     parser.add_argument("--repeat", type=int, default=1, help="runs per mode; the best is shown")
+    parser.add_argument("--command", action="store_true",
+                        help="also time the whole scan command on the orders table, 1 and 2 workers")
     parser.add_argument("--measure", choices=MODES, help=argparse.SUPPRESS)
     parser.add_argument("--url", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -214,6 +247,8 @@ def main() -> None:
             build(url, table, args.rows)
             print(f"{label}: {table} ready in {time.perf_counter() - started:.1f} s")
             report(label, url, table, args.scan_rows, args.repeat)
+            if args.command and table == "orders":
+                command_report(label, url, args.repeat)
 
 
 if __name__ == "__main__":

@@ -18,6 +18,7 @@ import datetime
 import gc
 import json
 import os
+import pickle
 import shutil
 import tempfile
 from collections import deque
@@ -39,12 +40,10 @@ BATCH_BYTES = 8 << 20  # small files are batched into units of about this many b
 BATCH_PARTS = 256  # ... or this many files
 # Units submitted per worker past the oldest unit not yet merged. Results are merged in unit order,
 # so one slow unit (a large gzip file) keeps the others' results waiting; this bounds them, at the
-# cost of idle workers once that many have finished behind it.
+# cost of idle workers once that many have finished behind it. A unit of blocks the parent read
+# waits with its rows, pickled: the orders table's peak PSS, --jobs 2, 162 MiB with 8 a worker,
+# 165 with 16 (measured).
 UNITS_AHEAD = 16
-# ... and when the parent reads blocks of rows for the workers: each waits in the parent with its
-# rows. The 1,000,000-row orders table's peak PSS: 245 MiB with 16 a worker, 198 with 8, 173 with
-# 4; 4 seemed to starve the workers of a PI-dense table now and then (noisy timings; measured).
-BLOCKS_AHEAD = 8
 # A spreadsheet or SQLite file in a folder at least this large is a unit of its own and, with a
 # pool, read here in blocks; smaller ones are batched and read whole by a worker. A 1 MiB xlsx
 # holds about 13,000 rows, a second or two of one worker's time with personal data in each row.
@@ -64,7 +63,12 @@ class Blocks:
     """Blocks of rows the parent read (``Cells``), for a worker to detect in."""
 
     where: str  # the target, as shown in problem lines
-    items: tuple[Cells, ...]
+    # The tuple of Cells, pickled by the parent as it reads (``_packed``). Left to the pool, they
+    # were pickled by its feeder thread, which contended with the reading for the GIL, and waited
+    # in the window as objects (about 3 MiB a block of 2,000 table rows, 180 KiB pickled). The
+    # 1,000,000-row orders table with --jobs 2: 6.4 -> 4.8 s and 200 -> 162 MiB peak PSS, where one
+    # process takes 5.4-5.6 s (measured); workbooks unchanged.
+    items: bytes
     # What the parent's reader counted (rows, cells, problems), carried by the file's last block so
     # that it is merged in unit order, as a worker's own reading would be.
     read: TargetCoverage | None = None
@@ -162,9 +166,14 @@ def _block_units(unit: Unit, options: ScanOptions) -> Iterator[Unit]:
     previous: tuple[Cells, ...] = ()
     for item in _reading(read_target(part.path, options, read), where, read):
         if previous:
-            yield Unit(unit.target, (Blocks(where, previous),), 0)
+            yield Unit(unit.target, (Blocks(where, _packed(previous)),), 0)
         previous = (item,)
-    yield dataclasses.replace(unit, parts=(Blocks(where, previous, read),))
+    yield dataclasses.replace(unit, parts=(Blocks(where, _packed(previous), read),))
+
+
+def _packed(items: tuple[Cells, ...]) -> bytes:
+    """Return blocks of rows pickled for a worker (``Blocks.items``)."""
+    return pickle.dumps(items, pickle.HIGHEST_PROTOCOL)
 
 
 def _workers(options: ScanOptions) -> int:
@@ -230,7 +239,7 @@ def _scan_part(part: Part, options: ScanOptions, coverage: TargetCoverage, detec
     if isinstance(part, Blocks):
         if part.read is not None:
             merge_coverage(coverage, part.read)
-        chunks: Iterable = part.items
+        chunks: Iterable = pickle.loads(part.items)
     else:
         chunks = read_unit(part, options, coverage) if isinstance(part, TextUnit) else \
             read_target(part, options, coverage)
@@ -374,8 +383,7 @@ def _unit_results(units: Iterator[Unit], targets: Sequence[str], options: ScanOp
             # The pool forks all its workers at its first task: now, before the parent reads a
             # workbook or opens a database (_block_units), so that no connection crosses a fork.
             pool.submit(int).result()
-            yield from _in_order(_with_blocks(units, options), submit, workers * UNITS_AHEAD, on_progress,
-                                 total, block_window=workers * BLOCKS_AHEAD)
+            yield from _in_order(_with_blocks(units, options), submit, workers * UNITS_AHEAD, on_progress, total)
     finally:
         gc.unfreeze()
 
@@ -390,31 +398,21 @@ def _with_blocks(units: Iterable[Unit], options: ScanOptions) -> Iterator[Unit]:
 
 
 def _in_order(units: Iterable[Unit], submit: Callable[[Unit], Future], window: int,
-              on_progress: Progress | None, total: int, block_window: int | None = None
+              on_progress: Progress | None, total: int
               ) -> Iterator[tuple[Unit, UnitResult | BaseException]]:
-    """Run units through ``submit``, at most ``window`` of them past the oldest not yet yielded, and
-    at most ``block_window`` of them units of ``Blocks`` (each waits in the parent with its rows);
+    """Run units through ``submit``, at most ``window`` of them past the oldest not yet yielded;
     report progress as they complete, and yield their results in unit order.
 
     A result is let go once yielded, and a result that completes early waits in the window: the
     parent's memory is bounded by the window, not by the number of units (every result was held
     to the end before, 18 MB more peak memory for 1 GB of logs than for 200 MB).
     """
-    block_window = window if block_window is None else block_window
     queued = iter(units)
     in_flight: deque[tuple[Unit, Future]] = deque()
     counted: set[Future] = set()  # completed futures whose bytes the progress has counted
-    held: Unit | None = None  # the next unit, when it is blocks and block_window are in flight
-    blocks = 0  # units of blocks in flight
     done = 0
     while True:
-        while len(in_flight) < window and (unit := held or next(queued, None)) is not None:
-            held = None
-            if _has_blocks(unit):
-                if blocks >= block_window:
-                    held = unit
-                    break
-                blocks += 1
+        while len(in_flight) < window and (unit := next(queued, None)) is not None:
             in_flight.append((unit, submit(unit)))
         if not in_flight:
             return
@@ -429,12 +427,7 @@ def _in_order(units: Iterable[Unit], submit: Callable[[Unit], Future], window: i
         while in_flight and in_flight[0][1] in counted:  # not done(): one may finish meanwhile
             unit, future = in_flight.popleft()
             counted.discard(future)
-            blocks -= _has_blocks(unit)
             yield unit, future.exception() or future.result()
-
-
-def _has_blocks(unit: Unit) -> bool:
-    return bool(unit.parts) and isinstance(unit.parts[0], Blocks)
 
 
 def _merge(into: TargetResult, unit: Unit, outcome: UnitResult | BaseException,
