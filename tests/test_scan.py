@@ -368,3 +368,20 @@ def test_a_large_spreadsheet_or_sqlite_file_in_a_folder_is_read_in_blocks_by_the
                           [(k, v.units, v.complete) for k, v in c.containers.items()])
     assert coverage(one.coverage) == coverage(two.coverage)
     assert one.coverage.kind == "files" and one.coverage.rows >= 1100
+
+
+def test_a_broken_spreadsheet_in_a_folder_read_in_the_parent_is_one_problem_line(tmp_path, key, monkeypatch):
+    """Read in the parent (a pool, a file past BLOCKS_FROM_BYTES), a corrupt workbook in a folder is
+    the one problem line a worker would have recorded, and the folder's other files are scanned."""
+    from pii_audit import scan
+
+    monkeypatch.setattr(scan, "BLOCKS_FROM_BYTES", 100)
+    root = tmp_path / "exports"
+    root.mkdir()
+    (root / "broken.xlsx").write_bytes(b"PK\x03\x04" + b" this is no workbook" * 20)
+    (root / "app.log").write_text("手机13812345678\n", encoding="utf-8")
+    results = {jobs: list(scan_targets([str(root)], ScanOptions(jobs=jobs), key)) for jobs in (1, 2)}
+    (one,), (two,) = results[1], results[2]
+    assert len(one.coverage.problems) == 1 and "broken.xlsx" in str(one.coverage.problems[0])
+    assert one.coverage.problems == two.coverage.problems
+    assert [k[1] for k in one.findings] == [k[1] for k in two.findings] == ["CN_MOBILE_PHONE"]
