@@ -124,6 +124,24 @@ def test_screen_hits_wherever_a_recognizer_reports_something(parts):
             assert number in picked, type(recognizer).__name__
 
 
+def _halfwidth_by_character(text: str) -> str:
+    return "".join(" " if c == "\u3000" else chr(ord(c) - 0xFEE0) if "\uff01" <= c <= "\uff5e" else c
+                   for c in text)
+
+
+@SETTINGS
+@given(st.text(alphabet=st.sampled_from("ａ１，：！～\u3000\uff00\uff5f\ufffd\ufeff\uffe5。、一手机 a1*")))
+def test_the_halfwidth_mapping_is_the_per_character_one(text):
+    """``halfwidth_utf8`` works on UTF-8 bytes; it maps what a character-by-character mapping
+    maps, and hands back the same bytes object when there is nothing to map."""
+    from recognizers.base import halfwidth_utf8
+
+    raw = text.encode("utf-8")
+    mapped = halfwidth_utf8(raw)
+    assert mapped.decode("utf-8") == _halfwidth_by_character(text) == to_halfwidth(text)
+    assert (mapped is raw) == (_halfwidth_by_character(text) == text)
+
+
 RUN_RECOGNIZERS = [r for r in RECOGNIZERS if r.RUN_LENGTHS]
 # Values of the run-checking recognizers, bare and glued to what a run may hold besides them; a
 # run holds ASCII letters and digits only.
