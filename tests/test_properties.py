@@ -3,6 +3,8 @@ recognizer's PREFILTER matches wherever the recognizer finds something (the dete
 
 from __future__ import annotations
 
+import datetime
+
 import re
 import sys
 
@@ -122,6 +124,25 @@ def test_screen_hits_wherever_a_recognizer_reports_something(parts):
         results = recognizer.enhance_using_context(text, recognizer.analyze(text, None), [], None, [])
         if any(r.score >= MIN_SCORE for r in results):
             assert number in picked, type(recognizer).__name__
+
+
+@SETTINGS
+@given(st.dates(min_value=datetime.date(1900, 1, 1), max_value=datetime.date(2030, 12, 31)),
+       st.dates(min_value=datetime.date(1990, 1, 1), max_value=datetime.date(2040, 12, 31)),
+       st.booleans())
+def test_the_minor_flag_is_an_age_under_14_on_the_scan_date(born, scan_date, legacy):
+    """The minor flag compares birth dates as text; ``age_on`` computes the age the long way."""
+    from recognizers.cn_resident_id import CnResidentIdRecognizer, age_on, to_18
+
+    body = f"110105{born:%Y%m%d}001"
+    number = body + mod_11_2.calc_check_digit(body)
+    if legacy:
+        if born.year // 100 != 19:
+            return  # a 15-digit number's year is 19xx
+        number = number[:6] + number[8:17]
+    metadata = {}
+    CnResidentIdRecognizer(scan_date=scan_date).add_metadata(number, metadata)
+    assert metadata.get("minor", False) == (age_on(to_18(number), scan_date) < 14)
 
 
 def _halfwidth_by_character(text: str) -> str:
