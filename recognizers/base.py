@@ -108,7 +108,8 @@ def halfwidth_utf8(raw: bytes) -> bytes:
     return b"".join(converted) if changed else raw
 
 
-_IDEOGRAPHIC_SPACE = BytesAhoCorasick([b"\xe3\x80\x80"])
+_IDEOGRAPHIC_SPACE = BytesAhoCorasick([b"\xe3\x80\x80"])  # U+3000, in UTF-8
+
 # The two bytes after EF of each full-width form (U+FF01..U+FF5E), and the ASCII byte it stands for.
 _FULLWIDTH_TAILS = {chr(0xFF01 + i).encode("utf-8")[1:]: bytes([0x21 + i]) for i in range(0x5E)}
 
