@@ -354,10 +354,10 @@ def test_a_large_spreadsheet_or_sqlite_file_in_a_folder_is_read_in_blocks_by_the
         return real_read_target(target, options, coverage)
 
     monkeypatch.setattr(scan, "read_target", watched)
-    (one,), one_jsonl = run(([root]), key, tmp_path, 1, "one.jsonl")
+    (one,), one_jsonl = run([root], key, tmp_path, 1, "one.jsonl")
     assert workers_at_reads and not any(workers_at_reads)  # one process: nothing forked
     workers_at_reads.clear()
-    (two,), two_jsonl = run(([root]), key, tmp_path, 2, "two.jsonl")
+    (two,), two_jsonl = run([root], key, tmp_path, 2, "two.jsonl")
     assert workers_at_reads == [2, 2]  # the parent read both, with the workers already forked
 
     assert one_jsonl == two_jsonl and len(one_jsonl.splitlines()) > 2000
