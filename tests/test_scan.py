@@ -232,6 +232,12 @@ def test_progress_counts_every_byte_planned_once_whatever_the_jobs(tmp_path, key
     write_log(logs / "big.log", random.Random(4), 800)  # cut into ranges
     write_log(logs / "small.log", random.Random(5), 20)
     (logs / "old.log.1.gz").write_bytes(gzip.compress((logs / "small.log").read_bytes()))
+    # Read in blocks by the main process with a pool (BLOCKS_FROM_BYTES): its size counts once too.
+    rng = random.Random(6)
+    (logs / "export.csv").write_text("手机号\n" + "".join(f"138{rng.randrange(10**8):08d}\n" for _ in range(300)),
+                                     encoding="utf-8")
+    monkeypatch.setattr("pii_audit.scan.BLOCKS_FROM_BYTES", 1000)
+    monkeypatch.setattr("pii_audit.sources.spreadsheets.BLOCK_ROWS", 50)
     reports = []
     results = list(scan_targets([str(logs), str(tmp_path / "missing")], ScanOptions(jobs=jobs), key,
                                 on_progress=lambda done, total: reports.append((done, total))))
