@@ -391,3 +391,17 @@ def test_a_broken_spreadsheet_in_a_folder_read_in_the_parent_is_one_problem_line
     assert len(one.coverage.problems) == 1 and "broken.xlsx" in str(one.coverage.problems[0])
     assert one.coverage.problems == two.coverage.problems
     assert [k[1] for k in one.findings] == [k[1] for k in two.findings] == ["CN_MOBILE_PHONE"]
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_databases_that_cannot_be_read_are_one_problem_line_each_and_the_scan_goes_on(tmp_path, key, jobs):
+    """Read in the main process with a pool, a wrong URL and a server that refuses the connection
+    are each the one problem line one process records, and the next target is still scanned."""
+    log = tmp_path / "a.log"
+    log.write_text("手机13812345678\n", encoding="utf-8")
+    targets = ["nosuchdialect://audit:Secret99@db/core", "postgresql+psycopg://audit@127.0.0.1:1/core", str(log)]
+    wrong, refused, scanned = scan_targets(targets, ScanOptions(jobs=jobs), key)
+    for result, reason in ((wrong, "cannot use this database URL"), (refused, "cannot connect")):
+        (problem,) = result.coverage.problems
+        assert reason in str(problem) and "Secret99" not in str(problem) and not result.findings
+    assert scanned.coverage.complete and scanned.findings
