@@ -27,6 +27,26 @@ def _no_ambient_key(monkeypatch):
     monkeypatch.delenv("PII_AUDIT_KEY_FILE", raising=False)
 
 
+@pytest.fixture
+def workers_at_reads(monkeypatch) -> list[int]:
+    """Record, at each ``read_target`` the scan engine makes in this process, how many worker
+    processes exist (a connection must not cross a fork: the pool forks before the main process
+    reads)."""
+    import multiprocessing
+
+    from pii_audit import scan
+
+    seen: list[int] = []
+    real_read_target = scan.read_target
+
+    def watched(target, options, coverage):
+        seen.append(len(multiprocessing.active_children()))
+        return real_read_target(target, options, coverage)
+
+    monkeypatch.setattr(scan, "read_target", watched)
+    return seen
+
+
 def server_url(variable: str) -> str:
     """Return a test server's URL from the environment, or skip with the reason."""
     url = os.environ.get(variable)

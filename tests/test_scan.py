@@ -332,12 +332,10 @@ def write_folder_of_exports(root, rng):
 
 
 def test_a_large_spreadsheet_or_sqlite_file_in_a_folder_is_read_in_blocks_by_the_parent(
-        tmp_path, key, monkeypatch):
+        tmp_path, key, monkeypatch, workers_at_reads):
     """A folder's large exports were each read and detected by one worker while the others idled.
     With a pool the parent now reads them in blocks once the pool has forked, and the scan gives
     what one process gives: the same JSONL bytes, counts, samples and coverage."""
-    import multiprocessing
-
     from pii_audit import scan
 
     monkeypatch.setattr(scan, "BLOCKS_FROM_BYTES", 8000)
@@ -352,14 +350,6 @@ def test_a_large_spreadsheet_or_sqlite_file_in_a_folder_is_read_in_blocks_by_the
     read_here = sorted(p.path for u in plans[2] for p in u.parts if type(p).__name__ == "ReadHere")
     assert read_here == [str(root / "core.db"), str(root / "customers.csv")]
 
-    workers_at_reads = []
-    real_read_target = scan.read_target
-
-    def watched(target, options, coverage):
-        workers_at_reads.append(len(multiprocessing.active_children()))
-        return real_read_target(target, options, coverage)
-
-    monkeypatch.setattr(scan, "read_target", watched)
     (one,), one_jsonl = run([root], key, tmp_path, 1, "one.jsonl")
     assert workers_at_reads and not any(workers_at_reads)  # one process: nothing forked
     workers_at_reads.clear()

@@ -258,22 +258,12 @@ def test_a_database_read_in_the_parent_and_detected_in_a_pool_gives_what_one_pro
     assert any(isinstance(row, dict) for row in rows) and any(isinstance(row, int) for row in rows)
 
 
-def test_the_pool_forks_before_the_parent_opens_a_database(sqlite_db, key, monkeypatch):
+def test_the_pool_forks_before_the_parent_opens_a_database(sqlite_db, key, workers_at_reads):
     """A connection must not cross a fork: the workers exist before the parent starts reading."""
-    import multiprocessing
-
     from pii_audit import scan
 
-    workers_at_first_read = []
-    real_read_target = scan.read_target
-
-    def watched(target, options, coverage):
-        workers_at_first_read.append(len(multiprocessing.active_children()))
-        return real_read_target(target, options, coverage)
-
-    monkeypatch.setattr(scan, "read_target", watched)
     (result,) = list(scan.scan_targets([sqlite_db[0]], ScanOptions(jobs=2), key))
-    assert workers_at_first_read[:1] == [2] and result.findings
+    assert workers_at_reads[:1] == [2] and result.findings
 
 
 @pytest.mark.parametrize("key_columns", [[], [(0, "id")], [(0, "branch"), (2, "seq")]])
