@@ -4,11 +4,10 @@ recognizer's PREFILTER matches wherever the recognizer finds something (the dete
 from __future__ import annotations
 
 import datetime
-
 import re
 import sys
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from stdnum import luhn
 from stdnum.cn import uscc as stdnum_uscc
@@ -130,6 +129,10 @@ def test_screen_hits_wherever_a_recognizer_reports_something(parts):
 @given(st.dates(min_value=datetime.date(1900, 1, 1), max_value=datetime.date(2030, 12, 31)),
        st.dates(min_value=datetime.date(1990, 1, 1), max_value=datetime.date(2040, 12, 31)),
        st.booleans())
+@example(datetime.date(2012, 2, 29), datetime.date(2026, 2, 28), False)  # 14 on 1 March, not before
+@example(datetime.date(2012, 2, 29), datetime.date(2026, 3, 1), False)
+@example(datetime.date(2012, 3, 1), datetime.date(2026, 3, 1), False)  # 14 that day
+@example(datetime.date(2012, 3, 2), datetime.date(2026, 3, 1), False)
 def test_the_minor_flag_is_an_age_under_14_on_the_scan_date(born, scan_date, legacy):
     """The minor flag compares birth dates as text; ``age_on`` computes the age the long way."""
     from recognizers.cn_resident_id import CnResidentIdRecognizer, age_on, to_18
