@@ -164,12 +164,17 @@ def _block_units(unit: Unit, options: ScanOptions) -> Iterator[Unit]:
     (part,) = unit.parts
     where = display_name(part.path)
     read = TargetCoverage(where)
-    previous: tuple[Cells, ...] = ()
-    for item in _reading(read_target(part.path, options, read), where, read):
-        if previous:
-            yield Unit(unit.target, (Blocks(where, _packed(previous)),), 0)
-        previous = (item,)
-    yield dataclasses.replace(unit, parts=(Blocks(where, _packed(previous), read),))
+    previous = _packed(())
+    for number, item in enumerate(_reading(read_target(part.path, options, read), where, read)):
+        try:
+            packed = _packed((item,))
+        except Exception as error:  # noqa: BLE001 -- a value that cannot be sent must not end the audit
+            _record_failure(error, where, read)
+            break
+        if number:
+            yield Unit(unit.target, (Blocks(where, previous),), 0)
+        previous = packed
+    yield dataclasses.replace(unit, parts=(Blocks(where, previous, read),))
 
 
 def _packed(items: tuple[Cells, ...]) -> bytes:

@@ -395,3 +395,37 @@ def test_databases_that_cannot_be_read_are_one_problem_line_each_and_the_scan_go
         (problem,) = result.coverage.problems
         assert reason in str(problem) and "Secret99" not in str(problem) and not result.findings
     assert scanned.coverage.complete and scanned.findings
+
+
+def test_a_block_that_cannot_be_sent_to_a_worker_is_one_problem_line_and_the_scan_goes_on(
+        tmp_path, key, monkeypatch):
+    """The main process pickles each block it reads for the workers: should a value refuse (a
+    driver's type pickle cannot take), the file's blocks read so far are still scanned, the rest
+    is one problem line, and the next target is scanned."""
+    import pickle
+
+    from pii_audit import scan
+
+    monkeypatch.setattr("pii_audit.sources.spreadsheets.BLOCK_ROWS", 50)
+    book = tmp_path / "export.csv"
+    rng = random.Random(9)
+    book.write_text("手机号\n" + "".join(f"138{rng.randrange(10**8):08d}\n" for _ in range(200)), encoding="utf-8")
+    log = tmp_path / "a.log"
+    log.write_text("手机13912345678\n", encoding="utf-8")
+    real_packed, sent = scan._packed, []
+
+    def refusing_the_third_block(items):
+        if items and len(sent) == 2:
+            raise pickle.PicklingError("cannot pickle 'Connection' object")
+        if items:
+            sent.extend(items)
+        return real_packed(items)
+
+    monkeypatch.setattr(scan, "_packed", refusing_the_third_block)
+    sheet, scanned = scan_targets([str(book), str(log)], ScanOptions(jobs=2, sample_rows=None), key)
+    (problem,) = sheet.coverage.problems
+    assert "PicklingError" in str(problem) and not sheet.coverage.complete
+    (finding,) = sheet.findings.values()
+    values_sent = [t for cells in sent for column in cells.columns for t in column.texts if t.startswith("138")]
+    assert 0 < finding.occurrences == len(values_sent) < 200  # the blocks sent before the one refused
+    assert scanned.coverage.complete and scanned.findings
