@@ -191,6 +191,24 @@ def test_run_pattern_matches_every_run_a_recognizer_may_hold(run):
         assert re.fullmatch(recognizer.RUN_PATTERN, run, re.ASCII), (type(recognizer).__name__, len(run))
 
 
+RUN_PATTERN_STRINGS = st.sampled_from(RUN_RECOGNIZERS).flatmap(
+    lambda r: st.from_regex(re.compile(r.RUN_PATTERN, re.ASCII), fullmatch=True))
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(RUN_PATTERN_STRINGS, st.sampled_from(["", " ", "-", "=", "号", ":", "\n"]))
+def test_the_run_search_stops_at_every_string_a_run_pattern_matches(run, edge):
+    """The detector's search for runs turns away in C a run with two letters or digits before its
+    first seven digits (``Detector._run_re``): no RUN_PATTERN may match such a run. It must stop
+    at each string that one matches, from its first digits (or one letter before) to its end."""
+    from recognizers.base import SHAPE_TABLE
+
+    text_shape = f"{edge}{run}{edge}".encode("ascii" if edge.isascii() else "utf-8").translate(SHAPE_TABLE)
+    first = len(edge.encode("utf-8"))
+    spans = [hit.span() for hit in DETECTOR._run_re.finditer(text_shape)]
+    assert any(first <= start <= first + 1 and end == first + len(run) for start, end in spans), (run, spans)
+
+
 @SETTINGS
 @given(st.text(alphabet="0123456789", min_size=1, max_size=24))
 def test_hand_written_luhn_agrees_with_stdnum(digits):
