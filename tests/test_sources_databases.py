@@ -63,6 +63,28 @@ def test_full_scan_finds_every_value_with_row_keys(sqlite_db, key):
     assert {o.location["url"] for o in occurrences} == {url}
 
 
+def json_column_findings(admin: sa.Engine, url, schema: str | None, key: bytes) -> list[tuple]:
+    """Write a JSON document holding a mobile number under a Chinese key (SQLAlchemy's JSON type:
+    on SQLite and MariaDB it is stored as text with the key escaped, \\uXXXX) and scan the table."""
+    meta = sa.MetaData(schema=schema)
+    events = sa.Table("events", meta, sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
+                      sa.Column("payload", sa.JSON))
+    with admin.begin() as connection:
+        meta.create_all(connection)
+        connection.execute(events.insert(), [{"id": 7, "payload": {"客户": {"手机": "13812345678"}, "备注": "无"}}])
+    occurrences, coverage = scan(url, key, sample_rows=None, include=("events", "*.events"),
+                                 **({"schemas": (schema,)} if schema else {}))
+    assert coverage.problems == []
+    return [(o.entity_type, o.masked, o.location["column"], o.location["row"]) for o in occurrences]
+
+
+def test_a_json_column_is_scanned(tmp_path, key):
+    url = f"sqlite:///{tmp_path / 'events.db'}"
+    admin = sa.create_engine(url)
+    assert json_column_findings(admin, url, None, key) == [("CN_MOBILE_PHONE", "138****5678", "payload", {"id": 7})]
+    admin.dispose()
+
+
 def test_no_raw_value_leaves_the_scan(sqlite_db, key):
     url, corpus = sqlite_db
     occurrences, coverage = scan(url, key, sample_rows=None)

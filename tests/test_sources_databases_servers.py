@@ -9,9 +9,7 @@ from __future__ import annotations
 import re
 import secrets
 import socket
-import threading
 from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -23,7 +21,7 @@ from pii_audit.errors import SourceError
 from pii_audit.sources import ScanOptions, TargetCoverage, as_chunks, dialects
 from pii_audit.sources.databases import read_database
 from pii_audit.sources.db_tables import _statement
-from test_sources_databases import output_bytes
+from test_sources_databases import json_column_findings, output_bytes
 
 POSTGRES = pytest.param("PII_AUDIT_TEST_POSTGRES_URL", marks=pytest.mark.postgres, id="postgresql")
 MARIADB = pytest.param("PII_AUDIT_TEST_MARIADB_URL", marks=pytest.mark.mariadb, id="mariadb")
@@ -88,19 +86,30 @@ def test_full_scan_finds_every_value_and_leaks_none(scratch, corpus, key):
     assert sum(v.encode() in data for v in corpus.raw) == 0
 
 
-def test_results_stream_through_a_server_side_cursor(scratch, corpus):
+def test_rows_stream_as_tuples_through_the_drivers_streaming_cursor(scratch, corpus):
+    """A table's rows come a block at a time, as plain tuples, from a cursor that streams: on
+    PostgreSQL a named cursor, which the server lists in pg_cursors; on MariaDB pymysql's
+    unbuffered SSCursor, which warns when another statement runs before it is read to its end."""
     engine = dialects.create_engine(scratch.url, 5, 30)
     assert dialects.streams(engine.dialect)
     table = sa.table(NO_KEY, sa.column("Phone"), schema=scratch.schema)
     with engine.connect() as connection:
-        result = connection.execution_options(stream_results=True, yield_per=2).execute(sa.select(table))
+        blocks = dialects.stream_rows(connection, sa.select(table), 2)
+        first = next(blocks)
+        assert len(first) == 2 and all(type(row) is tuple for row in first)
         if scratch.postgres:
-            assert result.cursor.name  # a named cursor lives on the server
+            assert connection.exec_driver_sql("SELECT name FROM pg_cursors").scalars().all() == ["pii_audit_rows"]
+            assert [len(rows) for rows in blocks] == [1]
         else:
-            import pymysql.cursors
-            assert isinstance(result.cursor, pymysql.cursors.SSCursor)
-        assert len(result.all()) == 3
+            with pytest.warns(UserWarning, match="(?i)unbuffered"):
+                connection.exec_driver_sql("SELECT 1").all()
+        blocks.close()
     engine.dispose()
+
+
+def test_a_json_column_is_scanned(scratch, key):
+    findings = json_column_findings(scratch.admin, scratch.url, scratch.schema, key)
+    assert findings == [("CN_MOBILE_PHONE", "138****5678", "payload", {"id": 7})]
 
 
 def test_scanner_connection_refuses_writes(scratch, corpus):

@@ -24,7 +24,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.sql.sqltypes import NullType, _Binary
 
 from pii_audit.models import Cells, Column
-from pii_audit.sources import ScanOptions, TargetCoverage
+from pii_audit.sources import ScanOptions, TargetCoverage, dialects
 from pii_audit.detector import holds_pi
 
 YIELD_PER = 2000  # rows fetched per round trip
@@ -131,10 +131,10 @@ def scan_table(connection: Connection, table: TableRef, url: str, options: ScanO
 
 def _blocks(connection, statement, limit, plan, key_columns, base, read) -> Iterator[Cells]:
     """Yield the rows as blocks of ``Cells``, a column of texts per scanned column."""
-    result = connection.execution_options(stream_results=True, yield_per=YIELD_PER).execute(statement)
+    blocks = dialects.stream_rows(connection, statement, YIELD_PER)
     try:
         number = 0  # rows before this block
-        for rows in result.partitions():
+        for rows in blocks:
             if limit is not None and number + len(rows) > limit:
                 rows = rows[:limit - number]
                 read["more"] = True
@@ -145,7 +145,7 @@ def _blocks(connection, statement, limit, plan, key_columns, base, read) -> Iter
             if read["more"]:
                 break
     finally:
-        result.close()
+        blocks.close()  # the cursor now, not when the generator is collected
 
 
 def _columns(rows, plan, read) -> list[Column]:
