@@ -78,7 +78,7 @@ def run_timed(argv: list[str], env: dict | None = None) -> tuple[float, int]:
     file, as in ``run_measured``)."""
     start = time.perf_counter()
     with open(OUT.parent / "command.out", "wb") as sink:
-        code = subprocess.run(argv, stdout=sink, env=env).returncode
+        code = subprocess.run(argv, stdout=sink, env=env, cwd=ROOT).returncode
     return time.perf_counter() - start, code
 
 
@@ -90,10 +90,13 @@ def run_measured(argv: list[str], env: dict | None = None) -> tuple[float, int, 
     per process; PSS divides each shared page among its sharers, so its sum is the memory the tree
     really holds. Output goes to a file, not /dev/null: GNU grep stops at the first match when it
     sees /dev/null.
+
+    Commands run in this checkout's root: ``python -m pii_audit`` imports from the working
+    directory before $PYTHONPATH, so a bench of another checkout run from here measured this one.
     """
     start = time.perf_counter()
     with open(OUT.parent / "command.out", "wb") as sink:
-        process = subprocess.Popen(argv, stdout=sink, env=env)
+        process = subprocess.Popen(argv, stdout=sink, env=env, cwd=ROOT)
         peak_rss = peak_pss = 0
         while process.poll() is None:
             rss, pss = tree_memory(process.pid)
