@@ -12,7 +12,7 @@ from dataclasses import dataclass, replace
 from typing import BinaryIO, Iterable, Iterator, Sequence
 
 from pii_audit.results import TargetResult
-from pii_audit.scan import Progress, display_name, merge_coverage, merge_finding, scan_targets
+from pii_audit.scan import Progress, Reading, display_name, merge_coverage, merge_finding, scan_targets
 from pii_audit.sources import ScanOptions, TargetCoverage
 from pii_audit.views import ScanView
 
@@ -46,7 +46,8 @@ def targets_from_config(config, names: Sequence[str] = (), env=None, jobs: int =
 
 
 def scan_audit_targets(targets: Sequence[AuditTarget], key: bytes, jsonl: BinaryIO | None = None,
-                       on_progress: Progress | None = None) -> Iterator[TargetResult]:
+                       on_progress: Progress | None = None, on_reading: Reading | None = None
+                       ) -> Iterator[TargetResult]:
     """Scan each target and yield one result per target, owner and department attached.
 
     Targets that share options and have one location each (the command line's) are scanned in
@@ -54,13 +55,13 @@ def scan_audit_targets(targets: Sequence[AuditTarget], key: bytes, jsonl: Binary
     """
     if all(len(t.locations) == 1 and t.options == targets[0].options for t in targets) and targets:
         results = scan_targets([t.locations[0] for t in targets], targets[0].options, key,
-                               on_progress=on_progress, jsonl=jsonl)
+                               on_progress=on_progress, jsonl=jsonl, on_reading=on_reading)
         for target, result in zip(targets, results):
             yield _owned(target, result)
         return
     for target in targets:
         results = list(scan_targets(list(target.locations), target.options, key,
-                                    on_progress=on_progress, jsonl=jsonl))
+                                    on_progress=on_progress, jsonl=jsonl, on_reading=on_reading))
         yield _owned(target, _merged(target.name, results))
 
 

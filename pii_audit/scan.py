@@ -21,6 +21,7 @@ import os
 import pickle
 import shutil
 import tempfile
+import time
 from collections import deque
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
@@ -38,6 +39,9 @@ from pii_audit.sources.walk import walk_target
 
 BATCH_BYTES = 8 << 20  # small files are batched into units of about this many bytes
 BATCH_PARTS = 256  # ... or this many files
+# The reading status (rows or MiB read from a table, workbook or gzip file) is reported at most
+# this often: a table's blocks come hundreds a second.
+READING_EVERY_S = 0.2
 # Units submitted per worker past the oldest unit not yet merged. Results are merged in unit order,
 # so one slow unit (a large gzip file) keeps the others' results waiting; this bounds them, at the
 # cost of idle workers once that many have finished behind it. A unit of blocks the parent read
@@ -154,7 +158,7 @@ def _read_part(path: str, options: ScanOptions) -> str | ReadHere:
     return ReadHere(path) if _workers(options) > 1 else path
 
 
-def _block_units(unit: Unit, options: ScanOptions) -> Iterator[Unit]:
+def _block_units(unit: Unit, options: ScanOptions, on_reading: Reading | None = None) -> Iterator[Unit]:
     """Read a ``ReadHere`` unit's spreadsheet or database here and yield a unit per block of rows:
     the pool's workers detect one workbook's or table's blocks side by side (a 200,000-row workbook
     with ID, mobile and card columns, the whole command: 21.3-23.5 s with one worker, 12.9-14.5 s
@@ -165,7 +169,10 @@ def _block_units(unit: Unit, options: ScanOptions) -> Iterator[Unit]:
     where = display_name(part.path)
     read = TargetCoverage(where)
     previous = _packed(())
-    for number, item in enumerate(_reading(read_target(part.path, options, read), where, read)):
+    items = _reading(read_target(part.path, options, read), where, read)
+    if on_reading is not None:
+        items = _reported(items, where, on_reading)
+    for number, item in enumerate(items):
         try:
             packed = _packed((item,))
         except Exception as error:  # noqa: BLE001 -- a value that cannot be sent must not end the audit
@@ -223,8 +230,11 @@ def _init_worker(key: bytes, options: ScanOptions) -> None:
 
 
 def scan_unit(unit: Unit, target: str, options: ScanOptions, jsonl_dir: str | None,
-              detector: Detector | None = None) -> UnitResult:
-    """Scan one unit; return its coverage, its findings and the path of its JSONL part."""
+              detector: Detector | None = None, on_reading: Reading | None = None) -> UnitResult:
+    """Scan one unit; return its coverage, its findings and the path of its JSONL part.
+
+    ``on_reading`` (in the main process only) hears how far a unit of one table, workbook or gzip
+    file has been read, as it goes: such a unit is one step of the progress bar."""
     detector = detector or _detector
     coverage = TargetCoverage(target)
     result = TargetResult(target, coverage)
@@ -233,8 +243,9 @@ def scan_unit(unit: Unit, target: str, options: ScanOptions, jsonl_dir: str | No
         descriptor, part_path = tempfile.mkstemp(prefix=".pii-audit-part-", suffix=".jsonl", dir=jsonl_dir)
         sink = os.fdopen(descriptor, "wb")
     try:
+        reported = on_reading if len(unit.parts) == 1 else None
         for part in unit.parts:
-            _scan_part(part, options, coverage, detector, result, sink)
+            _scan_part(part, options, coverage, detector, result, sink, reported)
     finally:
         if sink is not None:
             sink.close()
@@ -242,7 +253,7 @@ def scan_unit(unit: Unit, target: str, options: ScanOptions, jsonl_dir: str | No
 
 
 def _scan_part(part: Part, options: ScanOptions, coverage: TargetCoverage, detector: Detector,
-               result: TargetResult, sink: BinaryIO | None) -> None:
+               result: TargetResult, sink: BinaryIO | None, on_reading: Reading | None = None) -> None:
     if isinstance(part, Blocks):
         if part.read is not None:
             merge_coverage(coverage, part.read)
@@ -250,6 +261,10 @@ def _scan_part(part: Part, options: ScanOptions, coverage: TargetCoverage, detec
     else:
         chunks = read_unit(part, options, coverage) if isinstance(part, TextUnit) else \
             read_target(part, options, coverage)
+        # A range of a plain file is a step of its own; a whole gzip file, table or workbook is not.
+        if on_reading is not None and not (isinstance(part, TextUnit) and not part.gzip):
+            chunks = _reported(chunks, display_name(part.path) if isinstance(part, TextUnit) else _where(part),
+                               on_reading)
     try:
         for occurrence in detector.detect(chunks):
             occurrence = _in_line(occurrence)
@@ -267,6 +282,28 @@ def _reading(items: Iterable, where: str, coverage: TargetCoverage) -> Iterator:
         yield from items
     except Exception as error:  # noqa: BLE001 -- one broken reader must not end the audit
         _record_failure(error, where, coverage)
+
+
+def _reported(items: Iterable, where: str, on_reading: Reading) -> Iterator:
+    """Yield ``items`` (``Cells`` or ``Chunk``), telling ``on_reading`` now and then how much of
+    ``where`` they have held so far (rows of a table or workbook, MiB of text), and None at the end.
+
+    Counted here, from what passes: the readers add their rows and bytes to the coverage only
+    once a table, sheet or file is done."""
+    rows = size = 0
+    last = time.monotonic()
+    try:
+        for item in items:
+            yield item
+            if type(item) is Cells:
+                rows += len(item.columns[0].texts) if item.columns else 0
+            else:
+                size += len(item.utf8) if item.utf8 is not None else len(item.text)
+            if time.monotonic() - last >= READING_EVERY_S:
+                last = time.monotonic()
+                on_reading(f"{where}: {rows:,} rows" if rows else f"{where}: {size / 2**20:,.0f} MiB")
+    finally:
+        on_reading(None)
 
 
 def _record_failure(error: Exception, where: str, coverage: TargetCoverage) -> None:
@@ -301,14 +338,18 @@ def _in_line(occurrence: Occurrence) -> Occurrence:
 # -- the parent -----------------------------------------------------------------------------------
 
 Progress = Callable[[int, int], None]  # (bytes done, bytes planned)
+Reading = Callable[[Union[str, None]], None]  # what is being read and how far, None when done
 
 
 def scan_targets(targets: Sequence[str], options: ScanOptions, key: bytes,
-                 on_progress: Progress | None = None, jsonl: BinaryIO | None = None
-                 ) -> Iterator[TargetResult]:
+                 on_progress: Progress | None = None, jsonl: BinaryIO | None = None,
+                 on_reading: Reading | None = None) -> Iterator[TargetResult]:
     """Scan targets in a process pool; yield one ``TargetResult`` per target, in order.
 
     Occurrences go to ``jsonl`` (an open binary file) when given; nothing else is written.
+    ``on_progress`` hears the bytes of the units done; ``on_reading`` how far the main process has
+    read a table, workbook or gzip file that is one unit or read in blocks (such a unit's bytes
+    count only once it is done).
     """
     names = [display_name(t) for t in targets]
     coverages = [TargetCoverage(name) for name in names]
@@ -316,7 +357,8 @@ def scan_targets(targets: Sequence[str], options: ScanOptions, key: bytes,
     total = sum(planned_bytes(t, options) for t in targets) if on_progress else 0
     merged = [TargetResult(name, coverage) for name, coverage in zip(names, coverages)]
     finished = 0  # targets yielded so far
-    for unit, outcome in _unit_results(units, targets, options, key, _jsonl_dir(jsonl), on_progress, total):
+    for unit, outcome in _unit_results(units, targets, options, key, _jsonl_dir(jsonl), on_progress, total,
+                                       on_reading):
         # Units come in target order, each target planned whole before the next: targets before
         # this unit's that are not yielded yet had no unit at all.
         while finished < unit.target:
@@ -354,8 +396,8 @@ def _jsonl_dir(jsonl: BinaryIO | None) -> str | None:
 
 
 def _unit_results(units: Iterator[Unit], targets: Sequence[str], options: ScanOptions, key: bytes,
-                  jsonl_dir: str | None, on_progress: Progress | None, total: int
-                  ) -> Iterator[tuple[Unit, UnitResult | BaseException]]:
+                  jsonl_dir: str | None, on_progress: Progress | None, total: int,
+                  on_reading: Reading | None = None) -> Iterator[tuple[Unit, UnitResult | BaseException]]:
     """Yield each unit with its result (or the exception that killed its worker), in unit order."""
     global _detector
     jobs = _workers(options)
@@ -366,7 +408,7 @@ def _unit_results(units: Iterator[Unit], targets: Sequence[str], options: ScanOp
         detector = make_detector(key, options)
         done = 0
         for unit in units:
-            outcome = scan_unit(unit, display_name(targets[unit.target]), options, jsonl_dir, detector)
+            outcome = scan_unit(unit, display_name(targets[unit.target]), options, jsonl_dir, detector, on_reading)
             done += unit.size
             if on_progress:
                 on_progress(done, total)
@@ -394,17 +436,19 @@ def _unit_results(units: Iterator[Unit], targets: Sequence[str], options: ScanOp
             # The pool forks all its workers at its first task: now, before the parent reads a
             # workbook or opens a database (_block_units), so that no connection crosses a fork.
             pool.submit(int).result()
-            yield from _in_order(_with_blocks(units, options), submit, workers * UNITS_AHEAD, on_progress, total)
+            yield from _in_order(_with_blocks(units, options, on_reading), submit, workers * UNITS_AHEAD,
+                                 on_progress, total)
     finally:
         gc.unfreeze()
         _detector = None
 
 
-def _with_blocks(units: Iterable[Unit], options: ScanOptions) -> Iterator[Unit]:
+def _with_blocks(units: Iterable[Unit], options: ScanOptions, on_reading: Reading | None = None
+                 ) -> Iterator[Unit]:
     """Yield ``units``, each ``ReadHere`` unit replaced by the units of the blocks read from it."""
     for unit in units:
         if isinstance(unit.parts[0], ReadHere):
-            yield from _block_units(unit, options)
+            yield from _block_units(unit, options, on_reading)
         else:
             yield unit
 

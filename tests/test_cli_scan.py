@@ -159,6 +159,20 @@ def _terminal_output(argv: list[str]) -> tuple[int, str]:
 
 
 @pytest.mark.parametrize("jobs", ["1", "2"])
+def test_the_progress_bar_of_a_database_alone_ends_at_100_percent(tmp_path, jobs):
+    """A database has no bytes for the bar to count: it stood at 0% to the end of the scan."""
+    import sqlite3
+
+    with sqlite3.connect(tmp_path / "core.db") as db:
+        db.execute("CREATE TABLE kh (id INTEGER PRIMARY KEY, sjh TEXT)")
+        db.execute("INSERT INTO kh (sjh) VALUES ('13712345678')")
+    db.close()
+    code, drawn = _terminal_output([sys.executable, "-m", "pii_audit", "scan", f"sqlite:///{tmp_path / 'core.db'}",
+                                    "--jobs", jobs, "--full"])
+    assert code == 1 and "100%" in drawn and "13712345678" not in drawn
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
 def test_a_progress_bar_is_drawn_on_a_terminal_to_the_end_and_not_with_quiet(tmp_path, jobs):
     logs, raw_values = seeded_logs(tmp_path)
     code, drawn = _terminal_output([sys.executable, "-m", "pii_audit", "scan", str(logs), "--jobs", jobs])

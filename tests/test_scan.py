@@ -429,3 +429,35 @@ def test_a_block_that_cannot_be_sent_to_a_worker_is_one_problem_line_and_the_sca
     values_sent = [t for cells in sent for column in cells.columns for t in column.texts if t.startswith("138")]
     assert 0 < finding.occurrences == len(values_sent) < 200  # the blocks sent before the one refused
     assert scanned.coverage.complete and scanned.findings
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_how_far_a_table_or_gzip_file_has_been_read_is_reported_as_it_goes(tmp_path, key, monkeypatch, jobs):
+    """A table, a workbook or a gzip file is one step of the progress bar (a database has no
+    bytes to count at all), so the main process reports how far it has read one: rows of a table
+    as its blocks pass (read here with a pool, or by the one process), MiB of a gzip file read by
+    the one process; None once it is done."""
+    import gzip
+    import sqlite3
+
+    from pii_audit import scan
+    from pii_audit.sources import db_tables
+
+    monkeypatch.setattr(scan, "READING_EVERY_S", 0)
+    monkeypatch.setattr(db_tables, "YIELD_PER", 100)
+    with sqlite3.connect(tmp_path / "core.db") as db:
+        db.execute("CREATE TABLE kh (id INTEGER PRIMARY KEY, sjh TEXT)")
+        db.executemany("INSERT INTO kh (sjh) VALUES (?)", [(f"137{n:08d}",) for n in range(350)])
+    db.close()
+    write_log(tmp_path / "app.log", random.Random(8), 200)
+    (tmp_path / "app.log.1.gz").write_bytes(gzip.compress((tmp_path / "app.log").read_bytes()))
+    url = f"sqlite:///{tmp_path / 'core.db'}"
+    statuses = []
+    list(scan_targets([url, str(tmp_path / "app.log.1.gz")], ScanOptions(jobs=jobs, sample_rows=None), key,
+                      on_reading=statuses.append))
+    table = [s for s in statuses if s is not None and s.startswith(url)]
+    assert table == [f"{url}: {rows} rows" for rows in ("100", "200", "300", "350")]
+    assert statuses[len(table)] is None  # the table is done before the gzip file starts
+    gzipped = [s for s in statuses[len(table) + 1:] if s is not None]
+    assert gzipped == ([f"{tmp_path / 'app.log.1.gz'}: 0 MiB"] if jobs == 1 else [])  # a worker reads it
+    assert statuses[-1] is None

@@ -120,15 +120,25 @@ def _run(audit_targets, key, jsonl, show_progress, ledger, by):
     """Scan (recording each target in the ledger, if any), drawing a progress bar when asked."""
     if not show_progress:
         return _scan(audit_targets, key, jsonl, None, ledger, by)
-    with click.progressbar(length=1, label="scanning", file=sys.stderr, show_pos=False) as bar:
+    # Beside the bar, how far a table, workbook or gzip file has been read: such a file counts in
+    # the bar only once it is done, and a database has no bytes to count at all.
+    reading = [None]
+    with click.progressbar(length=1, label="scanning", file=sys.stderr, show_pos=False,
+                           item_show_func=lambda _: reading[0]) as bar:
         def progress(done, total):
             bar.length = max(total, 1)
             bar.update(done - bar.pos)
-        return _scan(audit_targets, key, jsonl, progress, ledger, by)
+
+        def read_so_far(status):
+            reading[0] = status
+            bar.render_progress()
+        results = _scan(audit_targets, key, jsonl, progress, ledger, by, read_so_far)
+        bar.update(bar.length - bar.pos)  # a database has no bytes to count: done is 100%
+        return results
 
 
-def _scan(audit_targets, key, jsonl, progress, ledger, by):
-    results = scan_audit_targets(audit_targets, key, jsonl=jsonl, on_progress=progress)
+def _scan(audit_targets, key, jsonl, progress, ledger, by, reading=None):
+    results = scan_audit_targets(audit_targets, key, jsonl=jsonl, on_progress=progress, on_reading=reading)
     if ledger is None:
         return list(results)
     recorded, scan_view = record_audit(ledger, audit_targets, results, by)
