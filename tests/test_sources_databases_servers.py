@@ -6,6 +6,7 @@ its own roles, and drops them afterwards: other developers share these servers.
 
 from __future__ import annotations
 
+import gc
 import re
 import secrets
 import socket
@@ -296,6 +297,52 @@ def test_dropped_connection_is_recorded_and_the_next_table_is_read(postgres_scra
     big = coverage.containers[scratch.shown("a_big") + ".note"]
     assert not big.complete and big.units < 5000
     assert coverage.containers[scratch.shown("b_small") + ".note"].complete
+
+
+@pytest.fixture
+def mariadb_scratch(request):
+    request.applymarker(pytest.mark.mariadb)
+    url = sa.make_url(server_url("PII_AUDIT_TEST_MARIADB_URL"))
+    admin = sa.create_engine(url)
+    schema = f"pii_db_{secrets.token_hex(4)}"
+    with admin.begin() as connection:
+        connection.exec_driver_sql(f"CREATE DATABASE {schema}")
+    try:
+        yield Scratch(admin, url, schema)
+    finally:
+        with admin.begin() as connection:
+            connection.exec_driver_sql(f"DROP DATABASE {schema}")
+        admin.dispose()
+
+
+@pytest.mark.filterwarnings("error::pytest.PytestUnraisableExceptionWarning")
+def test_dropped_connection_on_mariadb_is_recorded_and_the_next_table_is_read(mariadb_scratch, key):
+    """pymysql's unbuffered cursor reads the rows as the server sends them: a connection killed
+    mid-table fails that table in one line, the next table is read on a new connection, and no
+    "Exception ignored" traceback reaches stderr when the dead cursor is collected."""
+    scratch = mariadb_scratch
+    with scratch.admin.begin() as connection:
+        for name, rows in (("a_big", 300_000), ("b_small", 3)):  # more than the sockets buffer
+            connection.exec_driver_sql(
+                f"CREATE TABLE {scratch.schema}.{name} (id INT PRIMARY KEY, note VARCHAR(40)) "
+                f"SELECT seq AS id, CONCAT('tel ', 13800000000 + seq) AS note FROM seq_1_to_{rows}")
+    coverage = TargetCoverage("x")
+    chunks = as_chunks(read_database(scratch.url, scratch.options(sample_rows=None), coverage))
+    first = next(chunks)
+    assert first.location["table"] == scratch.shown("a_big")
+    with scratch.admin.connect() as connection:
+        (scanner,) = connection.exec_driver_sql(
+            "SELECT ID FROM information_schema.PROCESSLIST WHERE INFO LIKE '%%a_big%%' "
+            "AND ID <> CONNECTION_ID()").scalars().all()
+        connection.exec_driver_sql(f"KILL CONNECTION {int(scanner)}")
+    rest = list(chunks)
+    assert scratch.shown("b_small") in {c.location["table"] for c in rest}
+    assert [p.where for p in coverage.problems] == [scratch.shown("a_big")]
+    big = coverage.containers[scratch.shown("a_big") + ".note"]
+    assert not big.complete and big.units < 300_000
+    assert coverage.containers[scratch.shown("b_small") + ".note"].complete
+    del chunks, first, rest
+    gc.collect()  # the dead cursor and its result are collected here, within the test
 
 
 def test_tablesample_reads_a_random_sample_and_records_it(postgres_scratch, key, monkeypatch):

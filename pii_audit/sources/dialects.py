@@ -180,10 +180,7 @@ def stream_rows(connection: sa.Connection, statement: sa.Select, size: int) -> I
     except connection.dialect.loaded_dbapi.Error as error:
         raise _sqlalchemy_error(connection, error, sql) from None
     finally:
-        try:
-            cursor.close()
-        except connection.dialect.loaded_dbapi.Error:
-            pass  # the connection is gone: the error being raised says so
+        _close(cursor)
 
 
 def _streaming_cursor(connection: sa.Connection):
@@ -203,6 +200,21 @@ def _streaming_cursor(connection: sa.Connection):
     if driver == "pysqlite":
         return dbapi_connection.cursor()
     return None
+
+
+def _close(cursor) -> None:
+    """Close a streaming cursor, whose connection may be gone."""
+    try:
+        cursor.close()
+    except Exception:  # noqa: BLE001 -- as SQLAlchemy's own _safe_close_cursor
+        # Closing fails in each driver's way once the connection is lost, and the error being
+        # raised says what happened. pymysql's unbuffered cursor reads the rest of its result
+        # from the socket it no longer has (AttributeError), and would again when collected,
+        # printing "Exception ignored" tracebacks: what is left of the result is dropped unread.
+        result = getattr(cursor, "_result", None)
+        if result is not None and hasattr(result, "unbuffered_active"):
+            result.unbuffered_active = False
+            cursor.connection = None
 
 
 def _sqlalchemy_error(connection: sa.Connection, error: Exception, sql: str) -> exc.DBAPIError:
