@@ -170,8 +170,8 @@ def stream_rows(connection: sa.Connection, statement: sa.Select, size: int) -> I
         finally:
             result.close()
         return
-    # The only bound values are integers (LIMIT, TABLESAMPLE's percentage and seed), and
-    # identifiers are quoted by the dialect's compiler: rendered inline, no paramstyle to follow.
+    # The only bound values are numbers the scan chose (LIMIT, TABLESAMPLE's percentage and seed)
+    # and identifiers are quoted by the dialect's compiler: rendered inline, no paramstyle to follow.
     sql = str(statement.compile(dialect=connection.dialect, compile_kwargs={"literal_binds": True}))
     try:
         cursor.execute(sql)
