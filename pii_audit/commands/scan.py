@@ -9,7 +9,6 @@ import click
 
 from dataclasses import replace
 
-from pii_audit.audit import record_audit, scan_audit_targets, targets_from_command_line, targets_from_config
 from pii_audit.errors import ConfigError
 from pii_audit.keys import load_key
 from pii_audit.sources import ScanOptions
@@ -82,10 +81,14 @@ def scan(targets, jsonl_path, sample, full, jobs, quiet, ledger_url, by, config_
 
 def _plan(targets, config_path, target_names, sample, full, jobs, ledger_url):
     """Return the targets to scan, the key, the ledger URL and the due days per risk level."""
+    # Imported here, as in each function below: the scan imports Presidio (about a second), which
+    # `pii-audit --help` and `pii-audit scan --help` need not wait for.
+    from pii_audit.audit import targets_from_command_line, targets_from_config
+    from pii_audit.config import load_config
+
     if config_path is None:
         options = ScanOptions(sample_rows=None if full else (sample or ScanOptions.sample_rows), jobs=jobs)
         return targets_from_command_line(targets, options), load_key(), ledger_url, None
-    from pii_audit.config import load_config
 
     config = load_config(config_path)
     audit_targets = targets_from_config(config, target_names, jobs=jobs)
@@ -138,6 +141,8 @@ def _run(audit_targets, key, jsonl, show_progress, ledger, by):
 
 
 def _scan(audit_targets, key, jsonl, progress, ledger, by, reading=None):
+    from pii_audit.audit import record_audit, scan_audit_targets
+
     results = scan_audit_targets(audit_targets, key, jsonl=jsonl, on_progress=progress, on_reading=reading)
     if ledger is None:
         return list(results)
