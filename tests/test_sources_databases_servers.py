@@ -6,6 +6,7 @@ its own roles, and drops them afterwards: other developers share these servers.
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import re
 import secrets
@@ -47,9 +48,11 @@ class Scratch:
         return ScanOptions(schemas=(self.schema,), **kw)
 
 
-@pytest.fixture(params=[POSTGRES, MARIADB])
-def scratch(request):
-    url = sa.make_url(server_url(request.param))
+@contextlib.contextmanager
+def scratch_on(variable: str):
+    """Create a private schema (PostgreSQL) or database (MariaDB) on the server named by an
+    environment variable; drop it afterwards."""
+    url = sa.make_url(server_url(variable))
     admin = sa.create_engine(url, hide_parameters=True)
     schema = f"pii_db_{secrets.token_hex(4)}"
     ddl = "SCHEMA" if url.get_backend_name() == "postgresql" else "DATABASE"
@@ -61,6 +64,12 @@ def scratch(request):
         with admin.begin() as connection:
             connection.exec_driver_sql(f"DROP {ddl} {schema}" + (" CASCADE" if ddl == "SCHEMA" else ""))
         admin.dispose()
+
+
+@pytest.fixture(params=[POSTGRES, MARIADB])
+def scratch(request):
+    with scratch_on(request.param) as made:
+        yield made
 
 
 @pytest.fixture
@@ -252,17 +261,8 @@ def test_server_that_never_answers_times_out():
 @pytest.fixture
 def postgres_scratch(request):
     request.applymarker(pytest.mark.postgres)
-    url = sa.make_url(server_url("PII_AUDIT_TEST_POSTGRES_URL"))
-    admin = sa.create_engine(url)
-    schema = f"pii_db_{secrets.token_hex(4)}"
-    with admin.begin() as connection:
-        connection.exec_driver_sql(f"CREATE SCHEMA {schema}")
-    try:
-        yield Scratch(admin, url, schema)
-    finally:
-        with admin.begin() as connection:
-            connection.exec_driver_sql(f"DROP SCHEMA {schema} CASCADE")
-        admin.dispose()
+    with scratch_on("PII_AUDIT_TEST_POSTGRES_URL") as made:
+        yield made
 
 
 def make_phones(scratch: Scratch, name: str, rows: int, analyze: bool = False) -> None:
@@ -302,17 +302,8 @@ def test_dropped_connection_is_recorded_and_the_next_table_is_read(postgres_scra
 @pytest.fixture
 def mariadb_scratch(request):
     request.applymarker(pytest.mark.mariadb)
-    url = sa.make_url(server_url("PII_AUDIT_TEST_MARIADB_URL"))
-    admin = sa.create_engine(url)
-    schema = f"pii_db_{secrets.token_hex(4)}"
-    with admin.begin() as connection:
-        connection.exec_driver_sql(f"CREATE DATABASE {schema}")
-    try:
-        yield Scratch(admin, url, schema)
-    finally:
-        with admin.begin() as connection:
-            connection.exec_driver_sql(f"DROP DATABASE {schema}")
-        admin.dispose()
+    with scratch_on("PII_AUDIT_TEST_MARIADB_URL") as made:
+        yield made
 
 
 @pytest.mark.filterwarnings("error::pytest.PytestUnraisableExceptionWarning")
