@@ -203,7 +203,7 @@ def test_the_run_search_stops_at_every_string_a_run_pattern_matches(run, edge):
     at each string that one matches, from its first digits (or one letter before) to its end."""
     from recognizers.base import SHAPE_TABLE
 
-    text_shape = f"{edge}{run}{edge}".encode("ascii" if edge.isascii() else "utf-8").translate(SHAPE_TABLE)
+    text_shape = f"{edge}{run}{edge}".encode("utf-8").translate(SHAPE_TABLE)
     first = len(edge.encode("utf-8"))
     spans = [hit.span() for hit in DETECTOR._run_re.finditer(text_shape)]
     assert any(first <= start <= first + 1 and end == first + len(run) for start, end in spans), (run, spans)
