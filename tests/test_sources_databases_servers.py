@@ -277,6 +277,17 @@ def make_phones(scratch: Scratch, name: str, rows: int, analyze: bool = False) -
             connection.exec_driver_sql(f"ANALYZE {scratch.schema}.{name}")
 
 
+def assert_only_the_big_table_was_lost(scratch: Scratch, chunks, coverage: TargetCoverage, rows: int) -> None:
+    """Read the rest of a scan whose connection was killed while it read a_big (``rows`` rows):
+    a_big is one problem line and incomplete, b_small is read in full on a new connection."""
+    rest = list(chunks)
+    assert scratch.shown("b_small") in {c.location["table"] for c in rest}
+    assert [p.where for p in coverage.problems] == [scratch.shown("a_big")]
+    big = coverage.containers[scratch.shown("a_big") + ".note"]
+    assert not big.complete and big.units < rows
+    assert coverage.containers[scratch.shown("b_small") + ".note"].complete
+
+
 def test_dropped_connection_is_recorded_and_the_next_table_is_read(postgres_scratch, key):
     scratch = postgres_scratch
     make_phones(scratch, "a_big", 5000)
@@ -291,12 +302,7 @@ def test_dropped_connection_is_recorded_and_the_next_table_is_read(postgres_scra
         killed = connection.execute(sa.text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
                                             "WHERE application_name = :app"), {"app": app}).all()
     assert killed == [(True,)]
-    rest = list(chunks)
-    assert scratch.shown("b_small") in {c.location["table"] for c in rest}
-    assert [p.where for p in coverage.problems] == [scratch.shown("a_big")]
-    big = coverage.containers[scratch.shown("a_big") + ".note"]
-    assert not big.complete and big.units < 5000
-    assert coverage.containers[scratch.shown("b_small") + ".note"].complete
+    assert_only_the_big_table_was_lost(scratch, chunks, coverage, 5000)
 
 
 @pytest.fixture
@@ -326,13 +332,8 @@ def test_dropped_connection_on_mariadb_is_recorded_and_the_next_table_is_read(ma
             "SELECT ID FROM information_schema.PROCESSLIST WHERE INFO LIKE '%%a_big%%' "
             "AND ID <> CONNECTION_ID()").scalars().all()
         connection.exec_driver_sql(f"KILL CONNECTION {int(scanner)}")
-    rest = list(chunks)
-    assert scratch.shown("b_small") in {c.location["table"] for c in rest}
-    assert [p.where for p in coverage.problems] == [scratch.shown("a_big")]
-    big = coverage.containers[scratch.shown("a_big") + ".note"]
-    assert not big.complete and big.units < 300_000
-    assert coverage.containers[scratch.shown("b_small") + ".note"].complete
-    del chunks, first, rest
+    assert_only_the_big_table_was_lost(scratch, chunks, coverage, 300_000)
+    del chunks, first
     gc.collect()  # the dead cursor and its result are collected here, within the test
 
 
