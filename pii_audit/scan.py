@@ -42,6 +42,9 @@ BATCH_PARTS = 256  # ... or this many files
 # The reading status (rows or MiB read from a table, workbook or gzip file) is reported at most
 # this often: a table's blocks come hundreds a second.
 READING_EVERY_S = 0.2
+# What ``--jobs 0`` starts at most: each worker adds 16-21 MiB of peak PSS, and 8 came within a few
+# MB of 300 MB (logs 275 MiB, the orders table on PostgreSQL 284-287 MiB; bench/README.md).
+DEFAULT_MAX_WORKERS = 6
 # Units submitted per worker past the oldest unit not yet merged. Results are merged in unit order,
 # so one slow unit (a large gzip file) keeps the others' results waiting; this bounds them, at the
 # cost of idle workers once that many have finished behind it. A unit of blocks the parent read
@@ -190,8 +193,26 @@ def _packed(items: tuple[Cells, ...]) -> bytes:
 
 
 def _workers(options: ScanOptions) -> int:
-    """Return the number of worker processes ``options.jobs`` asks for (0: every core)."""
-    return options.jobs or os.cpu_count() or 1
+    """Return the number of worker processes ``options.jobs`` asks for (0: ``default_workers``)."""
+    return options.jobs or default_workers(_usable_cores())
+
+
+def default_workers(cores: int) -> int:
+    """Return the workers ``--jobs 0`` starts where the process may run on ``cores`` cores: one a
+    core, at most ``DEFAULT_MAX_WORKERS``, so that the default keeps the scan under 300 MB.
+
+    >>> [default_workers(n) for n in (1, 2, 6, 64)]
+    [1, 2, 6, 6]
+    """
+    return max(1, min(cores, DEFAULT_MAX_WORKERS))
+
+
+def _usable_cores() -> int:
+    """Return the cores this process may run on: those ``taskset`` or a container's cpuset give
+    it, where ``os.cpu_count()`` tells the machine's (a 64-core host would start 64 workers)."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1  # macOS and Windows have no affinity to ask
 
 
 def planned_bytes(target: str, options: ScanOptions) -> int:

@@ -4,6 +4,7 @@ screen is selective."""
 from __future__ import annotations
 
 import json
+import os
 import random
 
 import pytest
@@ -364,6 +365,23 @@ def test_a_large_spreadsheet_or_sqlite_file_in_a_folder_is_read_in_blocks_by_the
                           [(k, v.units, v.complete) for k, v in c.containers.items()])
     assert coverage(one.coverage) == coverage(two.coverage)
     assert one.coverage.kind == "files" and one.coverage.rows >= 1100
+
+
+@pytest.mark.skipif(not hasattr(os, "sched_setaffinity"), reason="CPU affinity is Linux's")
+def test_the_default_jobs_count_the_cores_the_scan_may_run_on_not_the_machines(
+        tmp_path, key, workers_at_reads):
+    """``--jobs 0`` counted the machine's cores (``os.cpu_count``): a scan pinned to one core by
+    taskset or a container's cpuset still forked a pool of workers to take turns on it."""
+    export = tmp_path / "customers.csv"
+    export.write_text("身份证号\n" + resident_id(random.Random(3)) + "\n", encoding="utf-8")
+    allowed = os.sched_getaffinity(0)
+    os.sched_setaffinity(0, {min(allowed)})
+    try:
+        (result,) = scan_targets([str(export)], ScanOptions(jobs=0), key)
+    finally:
+        os.sched_setaffinity(0, allowed)
+    assert workers_at_reads == [0]  # read and scanned in this process: no pool
+    assert [f.occurrences for f in result.findings.values()] == [1]
 
 
 def test_a_broken_spreadsheet_in_a_folder_read_in_the_parent_is_one_problem_line(tmp_path, key, monkeypatch):
