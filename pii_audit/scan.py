@@ -174,7 +174,7 @@ def _block_units(unit: Unit, options: ScanOptions, on_reading: Reading | None = 
     previous = _packed(())
     items = _reading(read_target(part.path, options, read), where, read)
     if on_reading is not None:
-        items = _reported(items, where, on_reading)
+        items = _reported(items, where, on_reading, read)
     for number, item in enumerate(items):
         try:
             packed = _packed((item,))
@@ -285,7 +285,7 @@ def _scan_part(part: Part, options: ScanOptions, coverage: TargetCoverage, detec
         # A range of a plain file is a step of its own; a whole gzip file, table or workbook is not.
         if on_reading is not None and not (isinstance(part, TextUnit) and not part.gzip):
             chunks = _reported(chunks, display_name(part.path) if isinstance(part, TextUnit) else _where(part),
-                               on_reading)
+                               on_reading, coverage)
     try:
         for occurrence in detector.detect(chunks):
             occurrence = _in_line(occurrence)
@@ -305,9 +305,10 @@ def _reading(items: Iterable, where: str, coverage: TargetCoverage) -> Iterator:
         _record_failure(error, where, coverage)
 
 
-def _reported(items: Iterable, where: str, on_reading: Reading) -> Iterator:
+def _reported(items: Iterable, where: str, on_reading: Reading, coverage: TargetCoverage) -> Iterator:
     """Yield ``items`` (``Cells`` or ``Chunk``), telling ``on_reading`` now and then how much of
-    ``where`` they have held so far (rows of a table or workbook, MiB of text), and None at the end.
+    ``where`` they have held so far (rows of a table or workbook, out of the database's estimate
+    when its reader found one in ``coverage``; MiB of text), and None at the end.
 
     Counted here, from what passes: the readers add their rows and bytes to the coverage only
     once a table, sheet or file is done."""
@@ -322,9 +323,22 @@ def _reported(items: Iterable, where: str, on_reading: Reading) -> Iterator:
                 size += len(item.utf8) if item.utf8 is not None else len(item.text)
             if time.monotonic() - last >= READING_EVERY_S:
                 last = time.monotonic()
-                on_reading(f"{where}: {rows:,} rows" if rows else f"{where}: {size / 2**20:,.0f} MiB")
+                on_reading(_reading_status(where, rows, size, coverage.rows_expected))
     finally:
         on_reading(None)
+
+
+def _reading_status(where: str, rows: int, size: int, expected: int | None) -> str:
+    """Return the status line of a part being read: rows (of about ``expected``) or MiB.
+
+    >>> _reading_status("core", 2000, 0, 1_500_000), _reading_status("core", 2000, 0, 1000)
+    ('core: 2,000 of ~1,500,000 rows', 'core: 2,000 rows')
+    """
+    if not rows:
+        return f"{where}: {size / 2**20:,.0f} MiB"
+    if expected and rows <= expected:  # an estimate can fall short: then the count alone
+        return f"{where}: {rows:,} of ~{expected:,} rows"
+    return f"{where}: {rows:,} rows"
 
 
 def _record_failure(error: Exception, where: str, coverage: TargetCoverage) -> None:

@@ -305,3 +305,29 @@ def test_a_row_locator_sent_to_another_process_locates_as_before(key_columns):
         [here(column, row) for row in range(3) for column in range(2)]
     if key_columns == [(0, "id")]:
         assert [here(0, row)["row"] for row in range(3)] == [{"id": 7}, {"id": 8}, 43]
+
+
+def test_the_rows_to_read_are_estimated_from_the_largest_rowid(tmp_path):
+    """The progress status shows rows read out of about how many there are: on SQLite each
+    table's largest rowid (no count), nothing for a WITHOUT ROWID table; --sample caps each
+    table's share."""
+    import sqlite3
+
+    path = tmp_path / "core.db"
+    with sqlite3.connect(path) as db:
+        db.execute("CREATE TABLE kh (id INTEGER PRIMARY KEY, sjh TEXT)")
+        db.executemany("INSERT INTO kh (sjh) VALUES (?)", [(f"137{n:08d}",) for n in range(300)])
+        db.execute("CREATE TABLE dz (code TEXT PRIMARY KEY, note TEXT) WITHOUT ROWID")
+        db.execute("INSERT INTO dz VALUES ('a', 'b')")
+        db.execute('CREATE TABLE "Mixed Case" (note TEXT)')
+        db.executemany('INSERT INTO "Mixed Case" VALUES (?)', [("x",)] * 40)
+    db.close()
+    engine = dialects.create_engine(sa.make_url(f"sqlite:///{path}"), 5, 30)
+    with engine.connect() as connection:
+        tables = [(None, "kh"), (None, "dz"), (None, "Mixed Case")]
+        assert dialects.estimated_rows(connection, tables) == {(None, "kh"): 300, (None, "Mixed Case"): 40}
+    engine.dispose()
+    for sample, expected in ((None, 340), (100, 140)):
+        coverage = TargetCoverage(str(path))
+        list(read_database(f"sqlite:///{path}", ScanOptions(sample_rows=sample), coverage))
+        assert (coverage.rows_expected, coverage.problems) == (expected, [])

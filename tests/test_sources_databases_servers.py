@@ -122,6 +122,25 @@ def test_a_json_column_is_scanned(scratch, key):
     assert findings == [("CN_MOBILE_PHONE", "138****5678", "payload", {"id": 7})]
 
 
+def test_the_rows_to_read_are_estimated_from_the_servers_statistics(scratch):
+    """The progress status shows rows read out of about how many there are: the server's own
+    estimate, read from its catalogue (PostgreSQL's reltuples, MariaDB's TABLE_ROWS), never
+    counted; --sample caps each table's share."""
+    meta = sa.MetaData(schema=scratch.schema)
+    made = [sa.Table(name, meta, sa.Column("id", sa.Integer, primary_key=True), sa.Column("note", sa.String(20)))
+            for name in ("big", "small")]
+    with scratch.admin.begin() as connection:
+        meta.create_all(connection)
+        for table, rows in zip(made, (500, 50)):
+            connection.execute(table.insert(), [{"note": f"n{n}"} for n in range(rows)])
+            connection.exec_driver_sql(f"ANALYZE {'' if scratch.postgres else 'TABLE '}{scratch.schema}.{table.name}")
+    for sample, expected in ((None, 550), (100, 150)):
+        coverage = TargetCoverage(str(scratch.url))
+        list(read_database(scratch.url, scratch.options(sample_rows=sample), coverage))
+        assert coverage.problems == []
+        assert coverage.rows_expected == pytest.approx(expected, rel=0.1)  # MariaDB's is an estimate
+
+
 def test_scanner_connection_refuses_writes(scratch, corpus):
     engine = dialects.create_engine(scratch.url, 5, 30)
     statements = [f"DELETE FROM {scratch.schema}.id_keyed", f"CREATE TABLE {scratch.schema}.made (a int)"]

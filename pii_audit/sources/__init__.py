@@ -96,6 +96,9 @@ class TargetCoverage:
     # Parts skipped on purpose or read with a caveat (a binary file, replaced bytes, an empty
     # file): shown in the summary, but they do not make the target incomplete.
     notices: list[Problem] = field(default_factory=list)
+    # About how many rows the target's tables hold (what --sample reads of them), for the progress
+    # status while they are read; None when unknown. Not part of what was read.
+    rows_expected: int | None = field(default=None, compare=False, repr=False)
 
     def container(self, name: str, unit: str, sampled: bool = False) -> ContainerCoverage:
         """Return the coverage record of a container, creating it on first use."""

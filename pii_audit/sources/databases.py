@@ -80,6 +80,7 @@ def read_database(url: str | URL, options: ScanOptions, coverage: TargetCoverage
             connection.rollback()
         except exc.DBAPIError as error:
             raise SourceError(f"{shown}: cannot list tables: {one_line(error)}") from None
+        coverage.rows_expected = expected_rows(connection, tables, options.sample_rows)
         if not dialects.streams(engine.dialect):
             coverage.problem(shown, f"the {engine.dialect.name} driver cannot stream results; "
                              "large tables are read into memory")
@@ -113,6 +114,21 @@ def list_tables(connection: Connection, options: ScanOptions, coverage: TargetCo
             if _selected(f"{schema}.{name}", table.shown, options):
                 tables.append(table)
     return tables
+
+
+def expected_rows(connection: Connection, tables: list[TableRef], sample_rows: int | None) -> int | None:
+    """Return about how many rows the scan of ``tables`` will read (each table's estimate, at most
+    ``sample_rows`` of it), for the progress status; None when the database estimates none of
+    them. A failure here costs the status its estimate, never the scan a table."""
+    try:
+        estimates = dialects.estimated_rows(connection, [(t.schema, t.name) for t in tables])
+    except exc.DBAPIError:
+        estimates = {}
+    finally:
+        connection.rollback()  # PostgreSQL aborts a transaction at a failed statement
+    if not estimates:
+        return None
+    return sum(min(rows, sample_rows or rows) for rows in estimates.values())
 
 
 def _selected(qualified: str, shown: str, options: ScanOptions) -> bool:

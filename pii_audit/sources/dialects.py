@@ -230,3 +230,41 @@ def _sqlalchemy_error(connection: sa.Connection, error: Exception, sql: str) -> 
 def streams(dialect: sa.engine.Dialect) -> bool:
     """Tell whether ``stream_results`` really streams on this dialect (SQLAlchemy may ignore it)."""
     return dialect.name == "sqlite" or bool(dialect.supports_server_side_cursors)
+
+
+def estimated_rows(connection: sa.Connection, tables: Sequence[tuple[str | None, str]]
+                   ) -> dict[tuple[str | None, str], int]:
+    """Return what the database estimates each of ``tables`` (schema, name) holds, where it can
+    say cheaply: PostgreSQL's planner statistics (``pg_class.reltuples``), MySQL's and MariaDB's
+    ``information_schema.TABLES.TABLE_ROWS``, SQLite's largest rowid. Tables it cannot estimate
+    (never analysed, WITHOUT ROWID, other dialects) are left out. For the progress status only:
+    nothing is counted, so a billion-row table costs one catalogue read."""
+    name = connection.dialect.name
+    if name == "postgresql":
+        query = sa.text("SELECT n.nspname, c.relname, c.reltuples FROM pg_catalog.pg_class c "
+                        "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
+                        "WHERE n.nspname IN :schemas AND c.reltuples >= 0")
+    elif name in ("mysql", "mariadb"):
+        query = sa.text("SELECT TABLE_SCHEMA, TABLE_NAME, TABLE_ROWS FROM information_schema.TABLES "
+                        "WHERE TABLE_SCHEMA IN :schemas AND TABLE_ROWS IS NOT NULL")
+    elif name == "sqlite":
+        return {table: rows for table in tables if (rows := _largest_rowid(connection, *table)) is not None}
+    else:
+        return {}
+    wanted = set(tables)
+    schemas = sorted({schema for schema, _ in tables if schema is not None})
+    if not schemas:
+        return {}
+    query = query.bindparams(sa.bindparam("schemas", expanding=True))
+    found = connection.execute(query, {"schemas": schemas})
+    return {(schema, table): int(rows) for schema, table, rows in found if (schema, table) in wanted}
+
+
+def _largest_rowid(connection: sa.Connection, schema: str | None, name: str) -> int | None:
+    """Return a SQLite table's largest rowid (its rows, unless some were deleted), None for a
+    WITHOUT ROWID table."""
+    statement = sa.select(sa.func.max(sa.literal_column("_rowid_"))).select_from(sa.table(name, schema=schema))
+    try:
+        return connection.execute(statement).scalar() or 0
+    except exc.OperationalError:  # no such column: a WITHOUT ROWID table
+        return None
