@@ -22,6 +22,8 @@ from typing import Iterable, Iterator
 from pii_audit.models import Cells, Chunk
 
 SPREADSHEET_SUFFIXES = (".xlsx", ".xlsm", ".csv", ".tsv")
+# Zip and tar archives, whose text members are read as logs (``archives``).
+ARCHIVE_SUFFIXES = (".zip", ".tar", ".tar.gz", ".tgz", ".tar.bz2", ".tbz2", ".tar.xz", ".txz")
 SQLITE_MAGIC = b"SQLite format 3\x00"
 
 
@@ -175,7 +177,12 @@ def read_target(target: str, options: ScanOptions, coverage: TargetCoverage) -> 
         coverage.kind = "spreadsheets"
         yield from read_spreadsheet(target, options, coverage)
         return
+    coverage.kind = "files"
+    if os.path.isfile(target) and target.lower().endswith(ARCHIVE_SUFFIXES):
+        from pii_audit.sources.archives import read_archive
+
+        yield from read_archive(target, options, coverage)
+        return
     from pii_audit.sources.files import read_files
 
-    coverage.kind = "files"
     yield from read_files(target, options, coverage)

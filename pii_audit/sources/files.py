@@ -13,6 +13,7 @@ stream ``app.log``, which is the container a person remediates.
 from __future__ import annotations
 
 import codecs
+import contextlib
 import gzip
 import os
 import re
@@ -21,7 +22,7 @@ from dataclasses import dataclass
 from typing import BinaryIO, Iterator
 
 from pii_audit.models import Chunk
-from pii_audit.sources import SPREADSHEET_SUFFIXES, ScanOptions, TargetCoverage, is_sqlite_file
+from pii_audit.sources import ARCHIVE_SUFFIXES, SPREADSHEET_SUFFIXES, ScanOptions, TargetCoverage, is_sqlite_file
 from pii_audit.sources.streams import Capped, Gunzip, GzipBombError
 from pii_audit.sources.walk import os_reason, walk_target
 
@@ -72,11 +73,14 @@ def stream_name(path: str) -> str:
 
 
 def file_kind(path: str) -> str:
-    """Return how a file is read: ``database`` (by its header), ``spreadsheet`` or ``text``."""
+    """Return how a file is read: ``database`` (by its header), ``spreadsheet``, ``archive``
+    (zip and tar, ``archives``) or ``text``."""
     if is_sqlite_file(path):
         return "database"
     if path.lower().endswith(SPREADSHEET_SUFFIXES):
         return "spreadsheet"
+    if path.lower().endswith(ARCHIVE_SUFFIXES):
+        return "archive"
     return "text"
 
 
@@ -151,14 +155,18 @@ def _split_points(handle: BinaryIO, split: int) -> list[tuple[int, int]]:
     return points
 
 
-def read_unit(unit: TextUnit, options: ScanOptions, coverage: TargetCoverage) -> Iterator[Chunk]:
-    """Yield the chunks of one unit; record what could not be read (a truncated gzip, an error)."""
+def read_unit(unit: TextUnit, options: ScanOptions, coverage: TargetCoverage,
+              source: BinaryIO | None = None) -> Iterator[Chunk]:
+    """Yield the chunks of one unit; record what could not be read (a truncated gzip, an error).
+
+    ``source`` holds the unit's bytes when they are not a file of their own (a member of an
+    archive, ``archives``); else the unit's file is opened."""
     container = coverage.container(unit.stream, "lines")
     if unit.start == 0:
         coverage.files += 1
     reader = _UnitReader(unit, coverage)
     try:
-        with open(unit.path, "rb") as handle:
+        with open(unit.path, "rb") if source is None else contextlib.nullcontext(source) as handle:
             yield from reader.chunks(_opened(handle, unit, options))
     except EOFError:
         coverage.problem(unit.path, f"truncated gzip file: read up to line {reader.line}", unit.stream)
@@ -179,7 +187,8 @@ def read_unit(unit: TextUnit, options: ScanOptions, coverage: TargetCoverage) ->
 def _opened(handle: BinaryIO, unit: TextUnit, options: ScanOptions) -> BinaryIO:
     if unit.gzip:
         return Capped(Gunzip(gzip.GzipFile(fileobj=handle, mode="rb")), options.max_gzip_bytes)
-    handle.seek(unit.start)
+    if unit.start:
+        handle.seek(unit.start)
     return Capped(handle, None if unit.end is None else unit.end - unit.start, strict=False)
 
 

@@ -15,7 +15,7 @@ class Capped:
     """A binary stream that returns at most ``limit`` bytes; past it, ``strict`` raises."""
 
     def __init__(self, stream: BinaryIO, limit: int | None, strict: bool = True):
-        self.stream, self.left, self.strict = stream, limit, strict
+        self.stream, self.limit, self.left, self.strict = stream, limit, limit, strict
 
     def read(self, size: int) -> bytes:
         """Read up to ``size`` bytes within the limit."""
@@ -23,7 +23,7 @@ class Capped:
             return self.stream.read(size)
         data = self.stream.read(min(size, self.left) if not self.strict else size)
         if len(data) > self.left:
-            raise GzipBombError(f"inflates beyond {self.left} bytes (a gzip bomb?); stopped there")
+            raise GzipBombError(f"inflates beyond {self.limit} bytes (a zip or gzip bomb?); stopped there")
         self.left -= len(data)
         return data
 

@@ -1,0 +1,101 @@
+"""Read the text files inside zip and tar archives as logs: streamed, read-only, nothing extracted.
+
+Banks keep years of logs as monthly or yearly archives (``app-2023-01.tar.gz``, ``logs.zip``);
+read as a file, an archive is binary and was skipped, so an archive full of ID numbers came out
+clean. Each regular member is now read as a log file on disk is (``files.read_unit``: encoding
+sniffed, a ``.gz`` member inflated, whole lines in blocks) and located as ``archive!member``
+(``logs.zip!app/app.log``, line 12), its stream ``stream_name`` of that, so rotations inside an
+archive are one stream as on disk.
+
+What is not read, each in one problem line (the target is then incomplete): a member that is
+itself an archive, a spreadsheet or a SQLite file (reading one would need a temporary copy of a
+customer export on disk: extract it and scan it), an encrypted or unsupported zip member, a
+member that inflates beyond ``ScanOptions.max_gzip_bytes`` (a zip bomb). A corrupt zip member
+is one problem and the next member is read; a tar stream that breaks stops its archive there.
+"""
+
+from __future__ import annotations
+
+import lzma
+import tarfile
+import zipfile
+import zlib
+from typing import BinaryIO, Iterator
+
+from pii_audit.models import Chunk
+from pii_audit.sources import ARCHIVE_SUFFIXES, SPREADSHEET_SUFFIXES, SQLITE_MAGIC, ScanOptions, TargetCoverage
+from pii_audit.sources.files import GZIP_MAGIC, TextUnit, read_unit, stream_name
+from pii_audit.sources.streams import Capped
+
+# Errors of a damaged archive, as zipfile, tarfile and their decompressors raise them.
+_BROKEN = (zipfile.BadZipFile, tarfile.TarError, EOFError, zlib.error, lzma.LZMAError)
+
+
+def is_archive(path: str) -> bool:
+    """Tell whether a file is read as an archive, by its name.
+
+    >>> is_archive("logs/app-2023-01.tar.gz"), is_archive("logs.ZIP"), is_archive("app.log.1.gz")
+    (True, True, False)
+    """
+    return path.lower().endswith(ARCHIVE_SUFFIXES)
+
+
+def read_archive(path: str, options: ScanOptions, coverage: TargetCoverage) -> Iterator[Chunk]:
+    """Yield the chunks of every text member of a zip or tar archive, member after member."""
+    try:
+        if path.lower().endswith(".zip"):
+            yield from _zip_members(path, options, coverage)
+        else:
+            yield from _tar_members(path, options, coverage)
+    except _BROKEN as error:
+        coverage.problem(path, f"corrupt or truncated archive ({_reason(error)}); not read further")
+    except OSError as error:
+        coverage.problem(path, f"cannot read the archive: {error.strerror or _reason(error)}")
+
+
+def _zip_members(path: str, options: ScanOptions, coverage: TargetCoverage) -> Iterator[Chunk]:
+    with zipfile.ZipFile(path) as archive:  # mode "r": the archive is only read
+        for info in archive.infolist():
+            if info.is_dir():
+                continue
+            where = f"{path}!{info.filename}"
+            if info.flag_bits & 0x1:
+                coverage.problem(where, "encrypted member: not read", stream_name(where))
+                continue
+            try:
+                with archive.open(info) as member:
+                    yield from _member(where, member, options, coverage)
+            except NotImplementedError:  # a compression method zipfile lacks (Deflate64, ...)
+                coverage.problem(where, "compressed in a way that cannot be read here: not read",
+                                 stream_name(where))
+            except zipfile.BadZipFile as error:  # a bad CRC or header: the next member may be fine
+                coverage.problem(where, f"corrupt member ({_reason(error)})", stream_name(where))
+
+
+def _tar_members(path: str, options: ScanOptions, coverage: TargetCoverage) -> Iterator[Chunk]:
+    # "r|*": one pass over the stream, whatever its compression; nothing seeks back.
+    with open(path, "rb") as handle, tarfile.open(fileobj=handle, mode="r|*") as archive:
+        for info in archive:
+            if not info.isfile():  # folders, links, devices: no bytes of their own
+                continue
+            member = archive.extractfile(info)
+            yield from _member(f"{path}!{info.name}", member, options, coverage)
+
+
+def _member(where: str, member: BinaryIO, options: ScanOptions, coverage: TargetCoverage) -> Iterator[Chunk]:
+    """Yield the chunks of one member, or record why it is not read."""
+    stream = stream_name(where)
+    head = member.peek(len(SQLITE_MAGIC))[:len(SQLITE_MAGIC)]
+    lowered = where.lower()
+    if is_archive(lowered) or lowered.endswith(SPREADSHEET_SUFFIXES) or head == SQLITE_MAGIC:
+        coverage.problem(where, "an archive, spreadsheet or database inside an archive is not read; "
+                                "extract it and scan it", stream)
+        return
+    unit = TextUnit(where, stream, encoding=None, gzip=head.startswith(GZIP_MAGIC))
+    yield from read_unit(unit, options, coverage, Capped(member, options.max_gzip_bytes))
+
+
+def _reason(error: BaseException) -> str:
+    """Return an error's message, first line only."""
+    text = str(error).strip().splitlines()
+    return text[0] if text else type(error).__name__

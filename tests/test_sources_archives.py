@@ -1,0 +1,164 @@
+"""Zip and tar archives of logs: their text members are read as the same files on disk would be."""
+
+from __future__ import annotations
+
+import gzip
+import io
+import json
+import random
+import sqlite3
+import tarfile
+import zipfile
+
+import pytest
+
+from pii_audit.detector import Detector
+from pii_audit.scan import scan_targets
+from pii_audit.sources import ScanOptions, TargetCoverage, read_target
+from tests_corpus import card, corpus_lines
+
+TAR_MODES = {".tar": "w", ".tar.gz": "w:gz", ".tgz": "w:gz", ".tar.bz2": "w:bz2", ".tar.xz": "w:xz"}
+
+
+def log_text(rng: random.Random, lines: int) -> str:
+    """Return log lines holding values in Chinese context, and look-alikes (tests_corpus)."""
+    return "\n".join(corpus_lines(rng, lines)) + "\n"
+
+
+@pytest.fixture
+def log_folder(tmp_path):
+    """A folder as a server keeps it: today's log, a rotated gzip one, a GB18030 legacy log."""
+    rng = random.Random(5)
+    root = tmp_path / "extracted"
+    (root / "logs").mkdir(parents=True)
+    (root / "logs" / "app.log").write_text(log_text(rng, 300), encoding="utf-8")
+    (root / "logs" / "app.log.1.gz").write_bytes(gzip.compress(log_text(rng, 300).encode("utf-8")))
+    (root / "logs" / "legacy.log").write_bytes(log_text(rng, 100).encode("gb18030"))
+    return root
+
+
+def pack(root, archive) -> None:
+    """Write ``root``'s files into a zip or tar archive named like ``archive``, paths from ``root``."""
+    files = sorted(p for p in root.rglob("*") if p.is_file())
+    if archive.name.endswith(".zip"):
+        with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as packed:
+            for path in files:
+                packed.write(path, path.relative_to(root).as_posix())
+        return
+    mode = next(mode for suffix, mode in TAR_MODES.items() if archive.name.endswith(suffix))
+    with tarfile.open(archive, mode) as packed:
+        for path in files:
+            packed.add(path, path.relative_to(root).as_posix())
+
+
+def findings(target: str, key: bytes, **options) -> tuple[list[tuple], TargetCoverage]:
+    """Return (member path, line, start, end, entity, masked, fingerprint) of every occurrence
+    in a target, the path taken from after the archive's "!" (or the folder), and the coverage."""
+    coverage = TargetCoverage(target)
+    found = []
+    for occurrence in Detector(key).detect(read_target(target, ScanOptions(**options), coverage)):
+        where = occurrence.location
+        member = where["path"].split("!", 1)[1] if "!" in where["path"] else where["path"][len(target) + 1:]
+        found.append((member, where["line"], where["start"], where["end"], occurrence.entity_type,
+                      occurrence.masked, occurrence.fingerprint))
+    return found, coverage
+
+
+@pytest.mark.parametrize("name", ["logs.zip"] + [f"logs{suffix}" for suffix in TAR_MODES])
+def test_text_members_of_an_archive_are_read_as_the_files_on_disk(tmp_path, log_folder, key, name):
+    """An archive of logs was binary to the scan, skipped with a notice: an archive full of ID
+    numbers came out clean (exit 0). Its members are now read as the same files on disk: the
+    same occurrences at the same lines, rotations in the stream of their log, and the archive
+    is left as it was."""
+    archive = tmp_path / name
+    pack(log_folder, archive)
+    before = archive.read_bytes()
+    on_disk, _ = findings(str(log_folder), key)
+    inside, coverage = findings(str(archive), key)
+    assert len(on_disk) > 200 and sorted(inside) == sorted(on_disk)
+    assert (coverage.files, coverage.problems, coverage.notices) == (3, [], [])
+    streams = {name.split("!", 1)[1]: record.units for name, record in coverage.containers.items()}
+    assert streams == {"logs/app.log": 600, "logs/legacy.log": 100}
+    assert archive.read_bytes() == before
+
+
+def test_what_an_archive_holds_but_cannot_read_is_one_problem_line_each(tmp_path, log_folder, key):
+    """A spreadsheet, a database or an archive inside an archive would need a temporary copy of
+    it on disk; an encrypted member cannot be read; a member past the inflation cap is a bomb.
+    Each is a problem line (the target is incomplete), and the other members are read."""
+    database = tmp_path / "customers.db"
+    with sqlite3.connect(database) as db:
+        db.execute("CREATE TABLE kh (sfzh TEXT)")
+    db.close()
+    archive = tmp_path / "backup.zip"
+    with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as packed:
+        packed.write(log_folder / "logs" / "app.log", "logs/app.log")
+        packed.writestr("exports/客户清单.xlsx", b"PK\x03\x04 not read")
+        packed.writestr("old/logs-2022.zip", b"PK\x03\x04 not read")
+        packed.write(database, "db/data.bin")  # a SQLite file by its header, whatever its name
+        packed.writestr("secret/cards.log", f"卡号={card(random.Random(1))}\n")
+        packed.writestr("huge.log", "2024-01-05 INFO 心跳检测正常\n" * 2000)
+    _mark_encrypted(archive, "secret/cards.log")
+
+    found, coverage = findings(str(archive), key, max_gzip_bytes=50_000)
+    on_disk = [f for f in findings(str(log_folder), key)[0] if f[0] == "logs/app.log"]
+    assert sorted(found) == sorted(on_disk) and len(found) > 100
+    problems = {p.where.split("!", 1)[1]: p.reason for p in coverage.problems}
+    inside = "an archive, spreadsheet or database inside an archive is not read; extract it and scan it"
+    assert problems == {
+        "exports/客户清单.xlsx": inside, "old/logs-2022.zip": inside, "db/data.bin": inside,
+        "secret/cards.log": "encrypted member: not read",
+        "huge.log": "inflates beyond 50000 bytes (a zip or gzip bomb?); stopped there",
+    }
+    assert not coverage.complete
+
+
+def _mark_encrypted(archive, member: str) -> None:
+    """Set the "encrypted" flag of one member in its local and central headers, as an encrypting
+    zip tool writes it (Python's zipfile cannot write encrypted members)."""
+    data = bytearray(archive.read_bytes())
+    name = member.encode()
+    for signature, flag_at, name_at in ((b"PK\x03\x04", 6, 30), (b"PK\x01\x02", 8, 46)):
+        at = data.find(signature)
+        while at >= 0:
+            if data[at + name_at:at + name_at + len(name)] == name:
+                data[at + flag_at] |= 0x01
+            at = data.find(signature, at + 1)
+    archive.write_bytes(bytes(data))
+
+
+def test_a_corrupt_or_truncated_archive_is_one_problem_line_and_the_scan_goes_on(tmp_path, log_folder, key):
+    truncated = tmp_path / "logs.tar.gz"
+    pack(log_folder, truncated)
+    truncated.write_bytes(truncated.read_bytes()[:6000])
+    not_a_zip = tmp_path / "logs.zip"
+    not_a_zip.write_bytes(b"this is no zip archive\n" * 10)
+    good = tmp_path / "good.zip"
+    pack(log_folder, good)
+    results = list(scan_targets([str(truncated), str(not_a_zip), str(good)], ScanOptions(jobs=1), key))
+    reasons = [[p.reason for p in r.coverage.problems] for r in results]
+    assert any("corrupt or truncated archive" in reason or "truncated gzip" in reason for reason in reasons[0])
+    assert reasons[1] == ["corrupt or truncated archive (File is not a zip file); not read further"]
+    assert reasons[2] == [] and sum(f.occurrences for f in results[2].findings.values()) > 200
+
+
+def test_an_archive_read_in_the_parent_for_a_pool_gives_what_one_process_gives(tmp_path, log_folder, key,
+                                                                             monkeypatch, workers_at_reads):
+    """A large archive in a folder is read by the main process and its blocks detected by the
+    workers side by side, as a large workbook is: the JSONL is the same as with one process."""
+    from pii_audit import scan
+
+    monkeypatch.setattr(scan, "BLOCKS_FROM_BYTES", 1000)
+    monkeypatch.setattr("pii_audit.sources.files.BLOCK", 4096)
+    root = tmp_path / "archives"
+    root.mkdir()
+    pack(log_folder, root / "logs-2024-01.tar.gz")
+    outputs = []
+    for jobs in (1, 2):
+        out = io.BytesIO()
+        (result,) = scan_targets([str(root)], ScanOptions(jobs=jobs), key, jsonl=out)
+        outputs.append(out.getvalue())
+        assert result.coverage.problems == [] and result.coverage.files == 3
+    assert workers_at_reads == [0, 2]  # one process read it; then the parent, the pool forked
+    assert outputs[0] == outputs[1] and len(outputs[0].splitlines()) > 200
+    assert all("logs-2024-01.tar.gz!logs/" in json.loads(line)["location"]["path"] for line in outputs[0].splitlines())
