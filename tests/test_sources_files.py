@@ -227,3 +227,20 @@ def test_glob_target_and_include_exclude(tmp_path, key):
         (tmp_path / name).write_text(f"手机{MOBILE}\n", encoding="utf-8")
     assert scan_one(tmp_path / "*.log", key).coverage.files == 2
     assert scan_one(tmp_path, key, exclude=("*.txt",)).coverage.files == 2
+
+
+def test_a_utf8_chunk_goes_to_a_worker_as_its_bytes_once(tmp_path):
+    """The main process pickles the blocks of an archive it reads for the workers: a chunk's text
+    went with them as the same bytes again. A UTF-8 chunk now goes as its bytes alone, its text
+    decoded on arrival; a chunk in another encoding goes as its text."""
+    import pickle
+
+    lines = "".join(f"2024-01-05 INFO 客户张伟登录 node={n}\n" for n in range(2000))
+    (tmp_path / "utf8.log").write_text(lines, encoding="utf-8")
+    (tmp_path / "legacy.log").write_text(lines, encoding="gb18030")
+    for name, exact in (("utf8.log", True), ("legacy.log", False)):
+        (chunk,) = read_files(str(tmp_path / name), ScanOptions(), TargetCoverage(str(tmp_path)))
+        assert (chunk.utf8 is not None) == exact and chunk.text == lines
+        sent = pickle.dumps(chunk, pickle.HIGHEST_PROTOCOL)
+        assert pickle.loads(sent) == chunk
+        assert len(sent) < 1.05 * len(lines.encode("utf-8"))

@@ -84,6 +84,15 @@ def file_kind(path: str) -> str:
     return "text"
 
 
+def is_gzip_file(path: str) -> bool:
+    """Tell whether a file holds gzip data, by its first bytes, not its name."""
+    try:
+        with open(path, "rb") as handle:
+            return handle.read(len(GZIP_MAGIC)) == GZIP_MAGIC
+    except OSError:
+        return False
+
+
 def sniff(head: bytes) -> tuple[str, bool] | None:
     """Return ``(encoding, decided)`` for a file's first bytes, or None for a binary file.
 
