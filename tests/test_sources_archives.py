@@ -15,7 +15,7 @@ import pytest
 from pii_audit.detector import Detector
 from pii_audit.scan import scan_targets
 from pii_audit.sources import ScanOptions, TargetCoverage, read_target
-from tests_corpus import card, corpus_lines
+from tests_corpus import card, corpus_lines, mobile
 
 TAR_MODES = {".tar": "w", ".tar.gz": "w:gz", ".tgz": "w:gz", ".tar.bz2": "w:bz2", ".tar.xz": "w:xz"}
 
@@ -108,9 +108,27 @@ def test_what_an_archive_holds_but_cannot_read_is_one_problem_line_each(tmp_path
     assert problems == {
         "exports/客户清单.xlsx": inside, "old/logs-2022.zip": inside, "db/data.bin": inside,
         "secret/cards.log": "encrypted member: not read",
-        "huge.log": "inflates beyond 50000 bytes (a zip or gzip bomb?); stopped there",
+        "huge.log": "larger than 50000 bytes when inflated (a zip bomb?): not read",
     }
     assert not coverage.complete
+
+
+def test_a_tar_member_past_the_inflation_cap_stops_its_archive_there(tmp_path, key):
+    """A tar stream reaches its next member only by inflating the one before to its end: past a
+    member larger than the cap (a bomb, by its header), nothing more of the archive is read."""
+    archive = tmp_path / "logs.tar.gz"
+    with tarfile.open(archive, "w:gz") as packed:
+        for name, text in (("a.log", f"手机={mobile(random.Random(1))}\n"),
+                           ("huge.log", "2024-01-05 INFO 心跳检测正常\n" * 2000),
+                           ("z.log", f"手机={mobile(random.Random(2))}\n")):
+            data = text.encode("utf-8")
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            packed.addfile(info, io.BytesIO(data))
+    found, coverage = findings(str(archive), key, max_gzip_bytes=50_000)
+    assert [member for member, *_ in found] == ["a.log"]
+    assert [(p.where.split("!", 1)[1], p.reason) for p in coverage.problems] == [
+        ("huge.log", "larger than 50000 bytes when inflated (a zip bomb?): not read; the members after it neither")]
 
 
 def _mark_encrypted(archive, member: str) -> None:

@@ -27,6 +27,15 @@ ARCHIVE_SUFFIXES = (".zip", ".tar", ".tar.gz", ".tgz", ".tar.bz2", ".tbz2", ".ta
 SQLITE_MAGIC = b"SQLite format 3\x00"
 
 
+def is_archive(path: str) -> bool:
+    """Tell whether a file is read as an archive, by its name.
+
+    >>> is_archive("logs/app-2023-01.tar.gz"), is_archive("logs.ZIP"), is_archive("app.log.1.gz")
+    (True, True, False)
+    """
+    return path.lower().endswith(ARCHIVE_SUFFIXES)
+
+
 def shown(name: str) -> str:
     """Return a path, container or place name as it may be recorded: personal information masked
     (a log file named after an ID number must not put the number into the ledger)."""
@@ -178,7 +187,7 @@ def read_target(target: str, options: ScanOptions, coverage: TargetCoverage) -> 
         yield from read_spreadsheet(target, options, coverage)
         return
     coverage.kind = "files"
-    if os.path.isfile(target) and target.lower().endswith(ARCHIVE_SUFFIXES):
+    if os.path.isfile(target) and is_archive(target):
         from pii_audit.sources.archives import read_archive
 
         yield from read_archive(target, options, coverage)

@@ -23,21 +23,13 @@ import zlib
 from typing import BinaryIO, Iterator
 
 from pii_audit.models import Chunk
-from pii_audit.sources import ARCHIVE_SUFFIXES, SPREADSHEET_SUFFIXES, SQLITE_MAGIC, ScanOptions, TargetCoverage
+from pii_audit.sources import SPREADSHEET_SUFFIXES, SQLITE_MAGIC, ScanOptions, TargetCoverage, is_archive, shown
 from pii_audit.sources.files import GZIP_MAGIC, TextUnit, read_unit, stream_name
 from pii_audit.sources.streams import Capped
 
 # Errors of a damaged archive, as zipfile, tarfile and their decompressors raise them.
 _BROKEN = (zipfile.BadZipFile, tarfile.TarError, EOFError, zlib.error, lzma.LZMAError)
-
-
-def is_archive(path: str) -> bool:
-    """Tell whether a file is read as an archive, by its name.
-
-    >>> is_archive("logs/app-2023-01.tar.gz"), is_archive("logs.ZIP"), is_archive("app.log.1.gz")
-    (True, True, False)
-    """
-    return path.lower().endswith(ARCHIVE_SUFFIXES)
+_TOO_LARGE = "larger than {} bytes when inflated (a zip bomb?): not read"
 
 
 def read_archive(path: str, options: ScanOptions, coverage: TargetCoverage) -> Iterator[Chunk]:
@@ -62,14 +54,17 @@ def _zip_members(path: str, options: ScanOptions, coverage: TargetCoverage) -> I
             if info.flag_bits & 0x1:
                 coverage.problem(where, "encrypted member: not read", stream_name(where))
                 continue
+            if info.file_size > options.max_gzip_bytes:
+                coverage.problem(where, _TOO_LARGE.format(options.max_gzip_bytes), stream_name(where))
+                continue
             try:
                 with archive.open(info) as member:
                     yield from _member(where, member, options, coverage)
             except NotImplementedError:  # a compression method zipfile lacks (Deflate64, ...)
                 coverage.problem(where, "compressed in a way that cannot be read here: not read",
                                  stream_name(where))
-            except zipfile.BadZipFile as error:  # a bad CRC or header: the next member may be fine
-                coverage.problem(where, f"corrupt member ({_reason(error)})", stream_name(where))
+            except zipfile.BadZipFile:  # a bad CRC or header: the next member may be fine
+                coverage.problem(where, "corrupt member (bad CRC or header)", stream_name(where))
 
 
 def _tar_members(path: str, options: ScanOptions, coverage: TargetCoverage) -> Iterator[Chunk]:
@@ -78,8 +73,13 @@ def _tar_members(path: str, options: ScanOptions, coverage: TargetCoverage) -> I
         for info in archive:
             if not info.isfile():  # folders, links, devices: no bytes of their own
                 continue
-            member = archive.extractfile(info)
-            yield from _member(f"{path}!{info.name}", member, options, coverage)
+            where = f"{path}!{info.name}"
+            if info.size > options.max_gzip_bytes:
+                # The stream reaches the next member only by inflating this one to its end.
+                coverage.problem(where, _TOO_LARGE.format(options.max_gzip_bytes) + "; the members after it neither",
+                                 stream_name(where))
+                return
+            yield from _member(where, archive.extractfile(info), options, coverage)
 
 
 def _member(where: str, member: BinaryIO, options: ScanOptions, coverage: TargetCoverage) -> Iterator[Chunk]:
@@ -96,6 +96,7 @@ def _member(where: str, member: BinaryIO, options: ScanOptions, coverage: Target
 
 
 def _reason(error: BaseException) -> str:
-    """Return an error's message, first line only."""
+    """Return an error's message, first line only, with any personal information in it masked
+    (zipfile names the member it choked on, and a member's name may hold an ID number)."""
     text = str(error).strip().splitlines()
-    return text[0] if text else type(error).__name__
+    return shown(text[0]) if text else type(error).__name__

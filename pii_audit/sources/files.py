@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from typing import BinaryIO, Iterator
 
 from pii_audit.models import Chunk
-from pii_audit.sources import ARCHIVE_SUFFIXES, SPREADSHEET_SUFFIXES, ScanOptions, TargetCoverage, is_sqlite_file
+from pii_audit.sources import SPREADSHEET_SUFFIXES, ScanOptions, TargetCoverage, is_archive, is_sqlite_file
 from pii_audit.sources.streams import Capped, Gunzip, GzipBombError
 from pii_audit.sources.walk import os_reason, walk_target
 
@@ -79,7 +79,7 @@ def file_kind(path: str) -> str:
         return "database"
     if path.lower().endswith(SPREADSHEET_SUFFIXES):
         return "spreadsheet"
-    if path.lower().endswith(ARCHIVE_SUFFIXES):
+    if is_archive(path):
         return "archive"
     return "text"
 
