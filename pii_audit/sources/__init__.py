@@ -143,9 +143,14 @@ def is_database_url(target: str) -> bool:
 
 def is_sqlite_file(path: str) -> bool:
     """Tell whether a path is a SQLite database file, by its header, not its name."""
+    return starts_with(path, SQLITE_MAGIC)
+
+
+def starts_with(path: str, magic: bytes) -> bool:
+    """Tell whether a file's first bytes are ``magic`` (False for a file that cannot be read)."""
     try:
         with open(path, "rb") as handle:
-            return handle.read(len(SQLITE_MAGIC)) == SQLITE_MAGIC
+            return handle.read(len(magic)) == magic
     except OSError:
         return False
 

@@ -22,7 +22,8 @@ from dataclasses import dataclass
 from typing import BinaryIO, Iterator
 
 from pii_audit.models import Chunk
-from pii_audit.sources import SPREADSHEET_SUFFIXES, ScanOptions, TargetCoverage, is_archive, is_sqlite_file
+from pii_audit.sources import (SPREADSHEET_SUFFIXES, ScanOptions, TargetCoverage, is_archive, is_sqlite_file,
+                               starts_with)
 from pii_audit.sources.streams import Capped, Gunzip, GzipBombError
 from pii_audit.sources.walk import os_reason, walk_target
 
@@ -86,11 +87,7 @@ def file_kind(path: str) -> str:
 
 def is_gzip_file(path: str) -> bool:
     """Tell whether a file holds gzip data, by its first bytes, not its name."""
-    try:
-        with open(path, "rb") as handle:
-            return handle.read(len(GZIP_MAGIC)) == GZIP_MAGIC
-    except OSError:
-        return False
+    return starts_with(path, GZIP_MAGIC)
 
 
 def sniff(head: bytes) -> tuple[str, bool] | None:
