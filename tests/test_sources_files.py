@@ -244,3 +244,37 @@ def test_a_utf8_chunk_goes_to_a_worker_as_its_bytes_once(tmp_path):
         sent = pickle.dumps(chunk, pickle.HIGHEST_PROTOCOL)
         assert pickle.loads(sent) == chunk
         assert len(sent) < 1.05 * len(lines.encode("utf-8"))
+
+
+@pytest.mark.parametrize("codec", ["utf-16", "utf-16-le", "utf-16-be"])
+def test_utf16_text_is_read_as_the_same_text_in_utf8(tmp_path, key, monkeypatch, codec):
+    """Windows writes UTF-16 (Excel's "Unicode text" export, PowerShell 5's Out-File): its NUL
+    bytes made such a file binary, skipped with a notice, so a file full of ID numbers came out
+    clean. It is read now as the same text in UTF-8 is, with or without a byte order mark: the
+    same occurrences at the same lines and offsets, across blocks, plain and gzipped."""
+    import random
+
+    from pii_audit.detector import Detector
+    from tests_corpus import corpus_lines
+
+    monkeypatch.setattr(files, "BLOCK", 4096)
+    text = "\n".join(corpus_lines(random.Random(9), 400)) + "\n"
+    (tmp_path / "utf8.log").write_text(text, encoding="utf-8")
+    (tmp_path / "wide.log").write_bytes(text.encode(codec))
+    (tmp_path / "wide.log.1.gz").write_bytes(gzip.compress(text.encode(codec)))
+    (tmp_path / "cut.log").write_bytes(text.encode(codec)[:-1])  # a last character cut in half
+
+    def found(name):
+        coverage = TargetCoverage(str(tmp_path))
+        occurrences = Detector(key).detect(read_files(str(tmp_path / name), ScanOptions(), coverage))
+        return [(o.location["line"], o.location["start"], o.location["end"], o.entity_type, o.fingerprint)
+                for o in occurrences], coverage
+
+    expected, _ = found("utf8.log")
+    assert len(expected) > 200
+    for name in ("wide.log", "wide.log.1.gz"):
+        got, coverage = found(name)
+        assert got == expected and (coverage.problems, coverage.notices, coverage.files) == ([], [], 1)
+    got, coverage = found("cut.log")
+    assert got == expected
+    assert [n.reason for n in coverage.notices] == [f"undecodable bytes replaced (decoded as {codec})"]

@@ -1,12 +1,13 @@
-"""Read log and text files as chunks of whole lines: plain or gzip, UTF-8 or GB18030, any line length.
+"""Read log and text files as chunks of whole lines: plain or gzip, UTF-8, GB18030 or UTF-16, any line length.
 
 A file is cut into ``TextUnit``s (the whole file, or byte ranges of a big plain file that end at
 line boundaries) so that a process pool can read one file on many cores. A unit is read in
 blocks of about ``BLOCK`` bytes cut after their last newline, so an ID is never split between two
 chunks; a line longer than ``LINE_LIMIT`` is read in pieces cut where no value can be (SECURITY.md
 item 9), so memory stays bounded whatever the line length. The encoding is decided once per file
-from its first ``SNIFF`` bytes (SECURITY.md item 8): strict UTF-8, then GB18030, else UTF-8 with
-replacement. Rotations (``app.log.1``, ``app.log.2.gz``, ``app.log-20240105``) belong to the
+from its first ``SNIFF`` bytes (SECURITY.md item 8): UTF-16 (by its byte order mark, or its NULs
+all on one side of each pair; read as UTF-8 from there on), strict UTF-8, then GB18030, else UTF-8
+with replacement. Rotations (``app.log.1``, ``app.log.2.gz``, ``app.log-20240105``) belong to the
 stream ``app.log``, which is the container a person remediates.
 """
 
@@ -24,7 +25,7 @@ from typing import BinaryIO, Iterator
 from pii_audit.models import Chunk
 from pii_audit.sources import (SPREADSHEET_SUFFIXES, ScanOptions, TargetCoverage, is_archive, is_sqlite_file,
                                starts_with)
-from pii_audit.sources.streams import Capped, Gunzip, GzipBombError
+from pii_audit.sources.streams import Capped, Gunzip, GzipBombError, Utf8Transcoded
 from pii_audit.sources.walk import os_reason, walk_target
 
 BLOCK = 1 << 20  # bytes read at a time; chunks hold about this many bytes of whole lines
@@ -37,6 +38,8 @@ BINARY_BLOCK = 8 << 10  # a NUL byte in this first block makes a file binary
 SPLIT_BYTES = 8 << 20
 GZIP_MAGIC = b"\x1f\x8b"
 
+# Control characters that text holds none of (tab, newline and carriage return aside).
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _SUFFIX_RE = re.compile(r"(?:[.\-_](?:\d{1,3}|\d{8}|\d{4}-\d{2}-\d{2}(?:[.\-_]\d{1,6})?))+$")
 # A piece of a long line is cut after a character that no value (nor its grouping) can contain.
 _CUT_RE = re.compile(r"[^0-9A-Za-z*+\-()\s\uff01-\uff5e]")
@@ -95,7 +98,12 @@ def sniff(head: bytes) -> tuple[str, bool] | None:
 
     >>> sniff("身份证".encode("gb18030")), sniff(b"plain"), sniff(b"\\x00\\x01")
     (('gb18030', True), ('utf-8', False), None)
+    >>> sniff("身份证 id\\n".encode("utf-16")), sniff("log line\\n".encode("utf-16-be"))
+    (('utf-16', True), ('utf-16-be', True))
     """
+    utf16 = _utf16(head[:BINARY_BLOCK])
+    if utf16:
+        return utf16, True
     if b"\x00" in head[:BINARY_BLOCK]:
         return None
     if head.isascii():
@@ -107,6 +115,27 @@ def sniff(head: bytes) -> tuple[str, bool] | None:
             continue
         return encoding, True
     return "utf-8", True
+
+
+def _utf16(head: bytes) -> str | None:
+    """Return the UTF-16 codec of a file's first bytes, or None when they are not UTF-16 text.
+
+    Windows writes UTF-16: Excel's "Unicode text" export, PowerShell 5's ``Out-File``, some
+    services' logs. Its NUL bytes made such a file binary, skipped, and so clean. With a byte
+    order mark it is UTF-16 ("utf-16" reads the mark); without, when its NULs (the high bytes
+    of ASCII characters) all stand at odd offsets (little-endian) or all at even ones, where a
+    binary file has them at both, and it decodes to no control character.
+    """
+    if head[:2] in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE):
+        return "utf-16"
+    if len(head) < 2 or b"\x00" not in head:
+        return None
+    even, odd = head[0::2].count(0), head[1::2].count(0)
+    if even and odd:
+        return None
+    codec = "utf-16-le" if odd else "utf-16-be"
+    text = head[:len(head) // 2 * 2].decode(codec, "surrogatepass")  # no error: any pair of bytes
+    return None if _CONTROL.search(text) else codec
 
 
 def plan_file(path: str, size: int, coverage: TargetCoverage) -> list[TextUnit]:
@@ -128,7 +157,9 @@ def plan_file(path: str, size: int, coverage: TargetCoverage) -> list[TextUnit]:
                 coverage.notice(path, "binary file (NUL bytes in its first 8 KiB); skipped")
                 return []
             handle.seek(0)
-            points = _split_points(handle, SPLIT_BYTES) if size > 2 * SPLIT_BYTES else [(0, 1)]
+            # UTF-16 is cut into lines once read as UTF-8 (streams.Utf8Transcoded): one range.
+            cut = size > 2 * SPLIT_BYTES and not sniffed[0].startswith("utf-16")
+            points = _split_points(handle, SPLIT_BYTES) if cut else [(0, 1)]
     except OSError as error:
         coverage.container(stream, "lines")
         coverage.problem(path, os_reason(error), stream)
@@ -186,8 +217,9 @@ def read_unit(unit: TextUnit, options: ScanOptions, coverage: TargetCoverage,
         container.units += reader.line - unit.first_line
         container.bytes += reader.bytes
         coverage.bytes += reader.bytes
-    if reader.replaced:
-        coverage.notice(unit.path, f"undecodable bytes replaced (decoded as {reader.encoding})")
+    if reader.replaced or (reader.transcoded is not None and reader.transcoded.replaced):
+        encoding = unit.encoding if reader.transcoded is not None else reader.encoding
+        coverage.notice(unit.path, f"undecodable bytes replaced (decoded as {encoding})")
 
 
 def _opened(handle: BinaryIO, unit: TextUnit, options: ScanOptions) -> BinaryIO:
@@ -205,12 +237,17 @@ class _UnitReader:
         self.unit, self.coverage = unit, coverage
         self.line, self.bytes, self.replaced = unit.first_line, 0, False
         self.encoding, self.decided = unit.encoding or "utf-8", unit.decided
+        self.transcoded: Utf8Transcoded | None = None  # UTF-16 read as UTF-8
 
     def chunks(self, raw: BinaryIO) -> Iterator[Chunk]:
         """Yield chunks of whole lines, and pieces of lines longer than LINE_LIMIT."""
         buf = self._read(raw)
         if self.unit.encoding is None and not self._sniffed(buf):
             return
+        if self.encoding.startswith("utf-16"):
+            raw = self.transcoded = Utf8Transcoded(raw, self.encoding, buf)
+            self.encoding, self.bytes = "utf-8", 0  # bytes: of the text, as of a gzip file's
+            buf = self._read(raw)
         while True:
             cut = buf.rfind(b"\n") + 1
             if cut:

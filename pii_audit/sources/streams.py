@@ -1,8 +1,9 @@
-"""Bounded binary streams for the file source: a byte cap (gzip bombs, byte ranges) and a gunzip
-that hands over the data before a truncation before it raises."""
+"""Binary streams for the file source: a byte cap (gzip bombs, byte ranges), a gunzip that hands
+over the data before a truncation before it raises, and UTF-16 text read as UTF-8."""
 
 from __future__ import annotations
 
+import codecs
 import gzip
 from typing import BinaryIO
 
@@ -48,3 +49,25 @@ class Gunzip:
                 raise
             self.error = error
         return b"".join(parts)
+
+
+class Utf8Transcoded:
+    """A binary stream of text in another encoding (UTF-16) read as its UTF-8 bytes, so that the
+    file source cuts it into lines and hands it to the detector as it does a UTF-8 file.
+
+    ``first`` is what was already read of ``stream`` (to sniff its encoding). Undecodable bytes
+    become U+FFFD and set ``replaced``."""
+
+    def __init__(self, stream: BinaryIO, encoding: str, first: bytes = b""):
+        self.stream, self.pending = stream, first
+        self.decoder = codecs.getincrementaldecoder(encoding)("replace")
+        self.replaced = False
+
+    def read(self, size: int) -> bytes:
+        """Read about ``size`` bytes of the source; return their text in UTF-8 (b"" at its end)."""
+        while True:
+            data, self.pending = self.pending or self.stream.read(size), b""
+            text = self.decoder.decode(data, final=not data)
+            if text or not data:  # a lone byte decodes to nothing yet: read on
+                self.replaced = self.replaced or "\ufffd" in text
+                return text.encode("utf-8", "surrogatepass")
