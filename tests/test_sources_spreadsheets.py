@@ -395,3 +395,70 @@ def test_no_raw_value_leaves_the_scan(tmp_path, key):
     dumped = "\n".join(output)
     assert "CN_RESIDENT_ID" in dumped and "CN_BANK_CARD" in dumped
     assert [raw for raw in RAW if raw in dumped] == []
+
+
+def make_xls(path: Path, sheets: dict[str, list[list]]) -> Path:
+    """Write a legacy .xls workbook with xlwt (dates with a date format, as Excel stores them)."""
+    import xlwt
+
+    book = xlwt.Workbook(encoding="utf-8")
+    dated = xlwt.easyxf(num_format_str="yyyy-mm-dd")
+    stamped = xlwt.easyxf(num_format_str="yyyy-mm-dd hh:mm:ss")
+    for name, rows in sheets.items():
+        sheet = book.add_sheet(name)
+        for r, row in enumerate(rows):
+            for c, value in enumerate(row):
+                if value is None:
+                    continue
+                style = stamped if isinstance(value, datetime.datetime) else \
+                    dated if isinstance(value, datetime.date) else xlwt.Style.default_style
+                sheet.write(r, c, value, style)
+    book.save(str(path))
+    return path
+
+
+def test_a_legacy_xls_workbook_is_read_as_the_same_workbook_in_xlsx(tmp_path, key):
+    """Older systems and WPS still export .xls (Excel 97-2003): read as text it was binary,
+    skipped, and its ID numbers never seen. It is read now cell for cell as the same workbook
+    saved as .xlsx: the same texts (a mobile stored as a number, dates), cell references,
+    headers as context, and findings."""
+    sheets = {
+        "客户": [["客户姓名", "证件号码", "手机号", "开户日期", "余额"],
+                 ["张三", ID1, int(PHONE), datetime.date(2024, 1, 5), 12.5],
+                 ["李四", ID2, None, datetime.datetime(2023, 3, 1, 9, 30), 3.0]],
+        "卡": [[None], [None, None, "银行卡号", "备注"], [None, None, CARD, f"身份证{ID3}"]],
+    }
+    xls, xlsx = make_xls(tmp_path / "客户.xls", sheets), make_xlsx(tmp_path / "客户.xlsx", sheets)
+
+    def cells(path):
+        chunks, coverage = read(path)
+        assert coverage.problems == []
+        return [(c.location["sheet"], c.location["cell"], c.text, c.container.split("!", 1)[1]) for c in chunks]
+
+    assert cells(xls) == cells(xlsx) and ("客户", "C2", PHONE, "客户!手机号") in cells(xls)
+    assert ("卡", "C3", CARD, "卡!银行卡号") in cells(xls)
+
+    def findings(path):
+        return sorted((o.entity_type, o.location["sheet"], o.location["cell"], o.location["start"],
+                       o.location["end"], o.fingerprint) for o in found(path, key)[0])
+
+    assert findings(xls) == findings(xlsx) and len(findings(xls)) >= 6
+
+
+@pytest.mark.parametrize("content, reason", [
+    pytest.param("身份证号\n".encode(), "not an .xls workbook: no OLE2 signature (is the extension wrong?)",
+                 id="text-named-xls"),
+    pytest.param(None, "legacy .xls workbook larger than 4,096 bytes, the most read within the memory bound: "
+                       "save it as .xlsx and scan that", id="too-large"),
+])
+def test_an_xls_that_cannot_be_read_is_one_problem_line(tmp_path, monkeypatch, content, reason):
+    """python-calamine holds an .xls sheet's whole grid (about 200 bytes a cell; a cell takes 6 to
+    18 bytes of the file): a file past the cap is refused before it is read."""
+    monkeypatch.setattr("pii_audit.sources.sheet_rows.XLS_MAX_BYTES", 4096)
+    path = tmp_path / "export.xls"
+    if content is None:
+        make_xls(path, {"客户": [["证件号码"]] + [[resident_id(RNG)] for _ in range(400)]})
+    else:
+        path.write_bytes(content)
+    chunks, coverage = read(path)
+    assert chunks == [] and lines(coverage) == [f"{path}: {reason}"]

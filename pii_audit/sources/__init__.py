@@ -21,7 +21,7 @@ from typing import Iterable, Iterator
 
 from pii_audit.models import Cells, Chunk
 
-SPREADSHEET_SUFFIXES = (".xlsx", ".xlsm", ".csv", ".tsv")
+SPREADSHEET_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".csv", ".tsv")
 # Zip and tar archives, whose text members are read as logs (``archives``).
 ARCHIVE_SUFFIXES = (".zip", ".tar", ".tar.gz", ".tgz", ".tar.bz2", ".tbz2", ".tar.xz", ".txz")
 SQLITE_MAGIC = b"SQLite format 3\x00"

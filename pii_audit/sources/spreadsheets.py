@@ -1,5 +1,5 @@
-"""Spreadsheet source: every non-empty cell of every sheet of an xlsx/xlsm, csv or tsv file, in
-blocks of rows (``Cells``).
+"""Spreadsheet source: every non-empty cell of every sheet of an xlsx/xlsm, xls, csv or tsv file,
+in blocks of rows (``Cells``).
 
 * Location ``{"path", "sheet", "cell"}``; ``cell`` in A1 notation. A csv/tsv file's one sheet is
   named after the file's stem (Excel names it so when it opens the file), its first record is row 1.
@@ -25,7 +25,7 @@ from typing import Any, Iterable, Iterator
 
 from pii_audit.models import Cells, Column
 from pii_audit.sources import ScanOptions, TargetCoverage
-from pii_audit.sources.sheet_rows import EXCEL_MAX_ROWS, Row, csv_sheets, xlsx_sheets
+from pii_audit.sources.sheet_rows import EXCEL_MAX_ROWS, Row, csv_sheets, xls_sheets, xlsx_sheets
 from pii_audit.sources.xlsx_guard import WorkbookRefused
 from pii_audit.sources.xlsx_book import SheetError
 from pii_audit.detector import holds_pi
@@ -50,9 +50,12 @@ def read_spreadsheet(target: str, options: ScanOptions, coverage: TargetCoverage
     if size == 0:
         coverage.problem(target, "empty file: nothing to read")
         return
-    is_csv = Path(target).suffix.lower() in (".csv", ".tsv")
+    suffix = Path(target).suffix.lower()
     budget = _Budget(MAX_FILE_CELLS)
-    sheets = csv_sheets(target, lambda why: coverage.problem(target, why)) if is_csv else xlsx_sheets(target)
+    if suffix in (".csv", ".tsv"):
+        sheets = csv_sheets(target, lambda why: coverage.problem(target, why))
+    else:
+        sheets = xls_sheets(target) if suffix == ".xls" else xlsx_sheets(target)
     try:
         for name, rows in _guarded(sheets, target, coverage):
             yield from _read_sheet(target, name, rows, options, coverage, budget)
