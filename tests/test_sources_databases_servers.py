@@ -296,6 +296,32 @@ def make_phones(scratch: Scratch, name: str, rows: int, analyze: bool = False) -
             connection.exec_driver_sql(f"ANALYZE {scratch.schema}.{name}")
 
 
+@pytest.mark.parametrize("sample", [None, 100])
+def test_a_partitioned_table_is_read_once_and_a_materialized_view_is_read(postgres_scratch, key, sample):
+    """PostgreSQL lists a partitioned table and each of its partitions as tables: every row was
+    read twice, through the table and through its partition, and every value found twice. A
+    materialized view stores a copy of what it selects, and was not read at all. Sampled, the
+    partitioned table is estimated by its partitions and read by TABLESAMPLE as a table is."""
+    schema = postgres_scratch.schema
+    with postgres_scratch.admin.begin() as connection:
+        for sql in (f"CREATE TABLE {schema}.jyls (id int, day date, note text) PARTITION BY RANGE (day)",
+                    f"CREATE TABLE {schema}.jyls_1 PARTITION OF {schema}.jyls FOR VALUES FROM ('2024-01-01') TO ('2024-02-01')",
+                    f"CREATE TABLE {schema}.jyls_2 PARTITION OF {schema}.jyls FOR VALUES FROM ('2024-02-01') TO ('2024-03-01')",
+                    f"INSERT INTO {schema}.jyls SELECT g, DATE '2024-01-01' + mod(g, 50), '手机' || (13800000000 + g)::text "
+                    "FROM generate_series(1, 3000) AS g",
+                    f"CREATE MATERIALIZED VIEW {schema}.kh_mv AS SELECT note FROM {schema}.jyls WHERE id <= 40",
+                    f"CREATE VIEW {schema}.kh_v AS SELECT note FROM {schema}.jyls",  # the rows of jyls again
+                    f"ANALYZE {schema}.jyls", f"ANALYZE {schema}.kh_mv"):
+            connection.exec_driver_sql(sql)
+    occurrences, coverage = scan(postgres_scratch.url, postgres_scratch.options(sample_rows=sample), key)
+    assert coverage.problems == []
+    by_table = {}
+    for occurrence in occurrences:
+        by_table[occurrence.location["table"]] = by_table.get(occurrence.location["table"], 0) + 1
+    assert by_table == {f"{schema}.jyls": sample or 3000, f"{schema}.kh_mv": 40}
+    assert coverage.rows_expected == (sample or 3000) + 40
+
+
 def assert_only_the_big_table_was_lost(scratch: Scratch, chunks, coverage: TargetCoverage, rows: int) -> None:
     """Read the rest of a scan whose connection was killed while it read a_big (``rows`` rows):
     a_big is one problem line and incomplete, b_small is read in full on a new connection."""

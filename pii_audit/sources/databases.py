@@ -98,17 +98,23 @@ def _connect(engine: Engine, shown: str) -> Connection:
 
 def list_tables(connection: Connection, options: ScanOptions, coverage: TargetCoverage,
                 shown_url: str) -> list[TableRef]:
-    """Return the tables to scan: in the named (or every visible) schema, filtered by the globs."""
+    """Return the tables to scan: in the named (or every visible) schema, filtered by the globs.
+
+    With them, materialized views (they store a copy of what they select: a reporting view of
+    customers holds their ID numbers); but not a partition of a partitioned table, whose rows are
+    read through that table (``dialects.partitions``): each was read twice, found twice."""
     inspector = sa.inspect(connection)
     sqlite = connection.dialect.name == "sqlite"
     visible = inspector.get_schema_names()
     schemas = list(options.schemas) or [s for s in visible if not dialects.is_system_schema(s)]
+    partitions = dialects.partitions(connection)
     tables = []
     for schema in schemas:
         if schema not in visible:
             coverage.problem(shown_url, f"schema {schema!r} does not exist or is not visible")
             continue
-        for name in sorted(inspector.get_table_names(schema=schema)):
+        names = set(inspector.get_table_names(schema=schema)) | _materialized_views(inspector, schema)
+        for name in sorted(names - {table for owner, table in partitions if owner == schema}):
             local = sqlite and schema == "main"
             table = TableRef(None if local else schema, name, name if local else f"{schema}.{name}")
             if _selected(f"{schema}.{name}", table.shown, options):
@@ -129,6 +135,14 @@ def expected_rows(connection: Connection, tables: list[TableRef], sample_rows: i
     if not estimates:
         return None
     return sum(min(rows, sample_rows or rows) for rows in estimates.values())
+
+
+def _materialized_views(inspector: sa.Inspector, schema: str) -> set[str]:
+    """Return the materialized views of a schema (none where the dialect has no such thing)."""
+    try:
+        return set(inspector.get_materialized_view_names(schema=schema))
+    except NotImplementedError:
+        return set()
 
 
 def _selected(qualified: str, shown: str, options: ScanOptions) -> bool:

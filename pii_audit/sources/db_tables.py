@@ -219,10 +219,8 @@ def _postgresql_sample(connection: Connection, clause, sample_rows: int):
     SYSTEM reads a few random pages (SECURITY.md item 17); REPEATABLE makes the counting query
     and the reading query see the same pages, so a sample that comes out short falls back.
     """
-    estimate = connection.execute(
-        sa.text("SELECT c.reltuples FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n"
-                " ON n.oid = c.relnamespace WHERE n.nspname = :schema AND c.relname = :name"),
-        {"schema": clause.schema, "name": clause.name}).scalar()
+    table = (clause.schema, clause.name)
+    estimate = dialects.estimated_rows(connection, [table]).get(table)
     if not estimate or estimate < sample_rows * TABLESAMPLE_MIN_TABLE:
         return None  # small, or never analysed (-1): the first rows are as cheap and as good
     percent = min(100.0, 100.0 * sample_rows * TABLESAMPLE_OVERSAMPLE / estimate)

@@ -232,18 +232,34 @@ def streams(dialect: sa.engine.Dialect) -> bool:
     return dialect.name == "sqlite" or bool(dialect.supports_server_side_cursors)
 
 
+def partitions(connection: sa.Connection) -> set[tuple[str, str]]:
+    """Return (schema, name) of every partition of a partitioned table (PostgreSQL's declarative
+    partitions; none elsewhere: MySQL's and MariaDB's partitions are no tables of their own)."""
+    if connection.dialect.name != "postgresql":
+        return set()
+    found = connection.exec_driver_sql(
+        "SELECT n.nspname, c.relname FROM pg_catalog.pg_class c "
+        "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace WHERE c.relispartition")
+    return {(schema, name) for schema, name in found}
+
+
 def estimated_rows(connection: sa.Connection, tables: Sequence[tuple[str | None, str]]
                    ) -> dict[tuple[str | None, str], int]:
     """Return what the database estimates each of ``tables`` (schema, name) holds, where it can
-    say cheaply: PostgreSQL's planner statistics (``pg_class.reltuples``), MySQL's and MariaDB's
+    say cheaply: PostgreSQL's planner statistics (``pg_class.reltuples``; a partitioned table's are
+    its leaf partitions'), MySQL's and MariaDB's
     ``information_schema.TABLES.TABLE_ROWS``, SQLite's largest rowid. Tables it cannot estimate
     (never analysed, WITHOUT ROWID, other dialects) are left out. For the progress status only:
     nothing is counted, so a billion-row table costs one catalogue read."""
     name = connection.dialect.name
     if name == "postgresql":
-        query = sa.text("SELECT n.nspname, c.relname, c.reltuples FROM pg_catalog.pg_class c "
-                        "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
-                        "WHERE n.nspname IN :schemas AND c.reltuples >= 0")
+        # A partitioned table stores nothing itself: its estimate is its leaf partitions' (PG 12+).
+        query = sa.text("SELECT n.nspname, c.relname, CASE WHEN c.relkind = 'p' THEN "
+                        "(SELECT coalesce(sum(greatest(p.reltuples, 0)), 0) "
+                        "FROM pg_catalog.pg_partition_tree(c.oid) t JOIN pg_catalog.pg_class p ON p.oid = t.relid "
+                        "WHERE t.isleaf) ELSE c.reltuples END "
+                        "FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
+                        "WHERE n.nspname IN :schemas AND c.relkind IN ('r', 'p', 'm')")
     elif name in ("mysql", "mariadb"):
         query = sa.text("SELECT TABLE_SCHEMA, TABLE_NAME, TABLE_ROWS FROM information_schema.TABLES "
                         "WHERE TABLE_SCHEMA IN :schemas AND TABLE_ROWS IS NOT NULL")
@@ -257,7 +273,8 @@ def estimated_rows(connection: sa.Connection, tables: Sequence[tuple[str | None,
         return {}
     query = query.bindparams(sa.bindparam("schemas", expanding=True))
     found = connection.execute(query, {"schemas": schemas})
-    return {(schema, table): int(rows) for schema, table, rows in found if (schema, table) in wanted}
+    # PostgreSQL's -1: never analysed, unknown.
+    return {(schema, table): int(rows) for schema, table, rows in found if (schema, table) in wanted and rows >= 0}
 
 
 def _largest_rowid(connection: sa.Connection, schema: str | None, name: str) -> int | None:
