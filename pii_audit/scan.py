@@ -34,7 +34,7 @@ from pii_audit.errors import SourceError
 from pii_audit.models import Cells, Occurrence
 from pii_audit.results import MAX_SAMPLES, Finding, TargetResult
 from pii_audit.sources import ScanOptions, TargetCoverage, is_database_url, read_target, shown
-from pii_audit.sources.files import TextUnit, file_kind, is_gzip_file, plan_file, read_unit
+from pii_audit.sources.files import TextUnit, file_kind, is_compressed_file, plan_file, read_unit
 from pii_audit.sources.walk import walk_target
 
 BATCH_BYTES = 8 << 20  # small files are batched into units of about this many bytes
@@ -229,13 +229,13 @@ def planned_bytes(target: str, options: ScanOptions) -> int:
 
 def _read_whole(target: str) -> bool:
     """Tell whether a target is read by ``read_target``, in blocks by the parent when there is a
-    pool: a database, a spreadsheet, an archive, a SQLite file, or one gzip file. A gzip file
-    cannot be cut into ranges, so named alone it was read by one worker while the others idled
+    pool: a database, a spreadsheet, an archive, a SQLite file, or one compressed log (gzip, bzip2,
+    xz). Such a log cannot be cut into ranges, so named alone it was read by one worker while the others idled
     (200 MB of logs gzipped, --jobs 2: 6.9 s, where the same in a tar.gz read in blocks took 4.8-5.1).
-    In a folder each gzip file is still read by a worker: there they share the workers."""
+    In a folder each compressed log is still read by a worker: there they share the workers."""
     if is_database_url(target):
         return True
-    return os.path.isfile(target) and (file_kind(target) != "text" or is_gzip_file(target))
+    return os.path.isfile(target) and (file_kind(target) != "text" or is_compressed_file(target))
 
 
 def _size(target: str) -> int:
@@ -293,7 +293,7 @@ def _scan_part(part: Part, options: ScanOptions, coverage: TargetCoverage, detec
         chunks = read_unit(part, options, coverage) if isinstance(part, TextUnit) else \
             read_target(part, options, coverage)
         # A range of a plain file is a step of its own; a whole gzip file, table or workbook is not.
-        if on_reading is not None and not (isinstance(part, TextUnit) and not part.gzip):
+        if on_reading is not None and not (isinstance(part, TextUnit) and not part.compression):
             chunks = _reported(chunks, display_name(part.path) if isinstance(part, TextUnit) else _where(part),
                                on_reading, coverage)
     try:

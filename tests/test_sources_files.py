@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import bz2
 import gzip
+import lzma
 import os
 import tracemalloc
 
@@ -187,20 +189,58 @@ def test_links_loops_and_hard_links(tmp_path, key):
     assert sum(f.occurrences for f in result.findings.values()) == 1
 
 
-def test_truncated_gzip_keeps_what_was_read(tmp_path, key):
+# logrotate compresses with gzip by default, with bzip2 or xz where compresscmd says so.
+COMPRESSORS = [pytest.param(".gz", gzip.compress, "gzip", id="gzip"),
+               # 100 KB blocks (level 1): a truncated file keeps its whole blocks, not a 900 KB one cut.
+               pytest.param(".bz2", lambda data: bz2.compress(data, 1), "bzip2", id="bzip2"),
+               pytest.param(".xz", lzma.compress, "xz", id="xz")]
+
+
+@pytest.mark.parametrize("suffix, compress, name", COMPRESSORS)
+def test_a_compressed_rotation_is_read_in_the_stream_of_its_log(tmp_path, key, suffix, compress, name):
+    """bzip2 and xz rotations were binary, skipped, and came out clean; each is read now as the
+    same log in gzip is, in the stream of its log."""
+    (tmp_path / f"app.log.1{suffix}").write_bytes(compress(f"身份证号{ID18}\n手机{MOBILE}\n".encode()))
+    result = scan_one(tmp_path, key)
+    assert counts(result) == {(str(tmp_path / "app.log"), "CN_RESIDENT_ID"): 1,
+                              (str(tmp_path / "app.log"), "CN_MOBILE_PHONE"): 1}
+    assert (result.coverage.problems, result.coverage.notices) == ([], [])
+
+
+@pytest.mark.parametrize("suffix, compress, name", COMPRESSORS)
+def test_truncated_compressed_log_keeps_what_was_read(tmp_path, key, suffix, compress, name):
     lines = "".join(f"line {i} 手机{MOBILE}\n" if i == 3 else f"line {i} 正常\n" for i in range(20000))
-    data = gzip.compress(lines.encode())
-    path = tmp_path / "cut.log.gz"
+    data = compress(lines.encode())
+    path = tmp_path / f"cut.log{suffix}"
     path.write_bytes(data[: len(data) // 2])
     result = scan_one(path, key)
-    assert "truncated gzip file: read up to line" in reasons(result.coverage.problems)
+    assert f"truncated {name} file: read up to line" in reasons(result.coverage.problems)
     assert counts(result) == {(str(tmp_path / "cut.log"), "CN_MOBILE_PHONE"): 1}
     assert not result.coverage.containers[str(tmp_path / "cut.log")].complete
 
 
-def test_gzip_bomb_stops_at_the_cap(tmp_path, key):
-    path = tmp_path / "bomb.log.gz"
-    path.write_bytes(gzip.compress(b"a" * 5_000_000))
+@pytest.mark.parametrize("suffix, compress, name", COMPRESSORS)
+def test_corrupt_compressed_log_is_one_problem_line(tmp_path, key, suffix, compress, name):
+    data = bytearray(compress("".join(f"line {i} 正常 {i * 7919}\n" for i in range(5000)).encode()))
+    data[len(data) // 2: len(data) // 2 + 64] = bytes(64)  # a run of the stream zeroed
+    (tmp_path / f"bad.log{suffix}").write_bytes(bytes(data))
+    result = scan_one(tmp_path / f"bad.log{suffix}", key)
+    assert [p.reason.split(" after line")[0] for p in result.coverage.problems] == [f"corrupt {name} data"]
+
+
+def test_a_zstd_log_is_named_not_skipped(tmp_path, key):
+    """zstd has no reader in Python's standard library: a zstd rotation is one problem line (the
+    target is incomplete), not a binary file skipped as if it held nothing."""
+    (tmp_path / "app.log.1.zst").write_bytes(b"\x28\xb5\x2f\xfd" + bytes(40))
+    result = scan_one(tmp_path, key)
+    assert reasons(result.coverage.problems) == (
+        f"{tmp_path / 'app.log.1.zst'}: zstd-compressed: not read (decompress it with zstd -d and scan that)")
+
+
+@pytest.mark.parametrize("suffix, compress, name", COMPRESSORS)
+def test_compression_bomb_stops_at_the_cap(tmp_path, key, suffix, compress, name):
+    path = tmp_path / f"bomb.log{suffix}"
+    path.write_bytes(compress(b"a" * 5_000_000))
     result = scan_one(path, key, max_gzip_bytes=100_000)
     assert "inflates beyond" in reasons(result.coverage.problems)
     assert result.coverage.bytes <= 100_000 + files.BLOCK

@@ -3,7 +3,7 @@
 Banks keep years of logs as monthly or yearly archives (``app-2023-01.tar.gz``, ``logs.zip``);
 read as a file, an archive is binary and was skipped, so an archive full of ID numbers came out
 clean. Each regular member is now read as a log file on disk is (``files.read_unit``: encoding
-sniffed, a ``.gz`` member inflated, whole lines in blocks) and located as ``archive!member``
+sniffed, a ``.gz``, ``.bz2`` or ``.xz`` member decompressed, whole lines in blocks) and located as ``archive!member``
 (``logs.zip!app/app.log``, line 12), its stream ``stream_name`` of that, so rotations inside an
 archive are one stream as on disk.
 
@@ -24,7 +24,7 @@ from typing import BinaryIO, Iterator
 
 from pii_audit.models import Chunk
 from pii_audit.sources import SPREADSHEET_SUFFIXES, SQLITE_MAGIC, ScanOptions, TargetCoverage, is_archive, shown
-from pii_audit.sources.files import GZIP_MAGIC, TextUnit, read_unit, stream_name
+from pii_audit.sources.files import TextUnit, compression_of, read_unit, stream_name
 from pii_audit.sources.streams import Capped
 
 # Errors of a damaged archive, as zipfile, tarfile and their decompressors raise them.
@@ -91,7 +91,7 @@ def _member(where: str, member: BinaryIO, options: ScanOptions, coverage: Target
         coverage.problem(where, "an archive, spreadsheet or database inside an archive is not read; "
                                 "extract it and scan it", stream)
         return
-    unit = TextUnit(where, stream, encoding=None, gzip=head.startswith(GZIP_MAGIC))
+    unit = TextUnit(where, stream, encoding=None, compression=compression_of(head))
     yield from read_unit(unit, options, coverage, Capped(member, options.max_gzip_bytes))
 
 

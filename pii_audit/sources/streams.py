@@ -1,10 +1,12 @@
-"""Binary streams for the file source: a byte cap (gzip bombs, byte ranges), a gunzip that hands
-over the data before a truncation before it raises, and UTF-16 text read as UTF-8."""
+"""Binary streams for the file source: a byte cap (gzip bombs, byte ranges), a decompressor that
+hands over the data before a truncation before it raises, and UTF-16 text read as UTF-8."""
 
 from __future__ import annotations
 
+import bz2
 import codecs
 import gzip
+import lzma
 from typing import BinaryIO
 
 
@@ -29,10 +31,11 @@ class Capped:
         return data
 
 
-class Gunzip:
-    """Read a gzip stream so that the data before a truncation is returned before its EOFError."""
+class Decompressed:
+    """Read a gzip, bzip2 or xz stream so that the data before a truncation is returned before
+    its EOFError."""
 
-    def __init__(self, stream: gzip.GzipFile):
+    def __init__(self, stream: gzip.GzipFile | bz2.BZ2File | lzma.LZMAFile):
         self.stream, self.error = stream, None
 
     def read(self, size: int) -> bytes:
