@@ -12,7 +12,9 @@ Writes bench/out/logs/app-<MB>mb.log once (kept between runs; synthetic values o
   * grep -P -o with a candidate pattern under LC_ALL=C over the same file (the speed limit;
     target: scan --jobs 1 within 4x of it);
   * the scan's start-up (the same command on an empty log: Python and Presidio's imports), and
-    the rate without it, as on a file far larger than this one.
+    the rate without it, as on a file far larger than this one;
+  * with --compressed, the same scans of the corpus gzipped and in a tar.gz (written once), which
+    the main process decompresses for the workers, beside the plain file's time.
 Figures are noisy when other work runs on the machine.
 """
 
@@ -151,6 +153,7 @@ def main() -> None:
     parser.add_argument("--mb", type=int, default=200)
     parser.add_argument("--jobs", type=int, nargs="*", default=[1, 2], help="none: baselines only")
     parser.add_argument("--repeat", type=int, default=2, help="timed runs of each command, best taken")
+    parser.add_argument("--compressed", action="store_true", help="also scan the corpus as .gz and in a .tar.gz")
     args = parser.parse_args()
     path = OUT / f"app-{args.mb}mb.log"  # one file per size: --mb 200 never measures a larger one
     generate(path, args.mb)
@@ -187,6 +190,30 @@ def main() -> None:
               f"{rate / presidio:6.0f}x Presidio  grep/scan {grep_s and seconds / grep_s:5.1f}x")
         print(f"{'  without start-up':<28} {steady:8.1f} MB/s {seconds - startup:7.2f} s  "
               f"{'':35}{steady / presidio:6.0f}x Presidio  grep/scan {grep_s and (seconds - startup) / grep_s:5.1f}x")
+    if args.compressed:
+        plain = {jobs: seconds for jobs, seconds, *_ in scans}
+        for copy in compressed_copies(path):
+            for jobs in args.jobs:
+                seconds = min(run_timed(scan_command(jobs, copy), env=env)[0] for _ in range(args.repeat))
+                _, _, pss, code = run_measured(scan_command(jobs, copy), env=env)
+                print(f"{f'{copy.name} --jobs {jobs}':<28} {mb / seconds:8.1f} MB/s {seconds:7.2f} s  "
+                      f"peak PSS {pss / 2**20:4.0f} MiB  exit {code}  {seconds / plain[jobs]:5.2f}x the plain file's time")
+
+
+def compressed_copies(path: Path) -> list[Path]:
+    """Return the corpus gzipped and in a tar.gz, written once beside it."""
+    import gzip
+    import shutil
+    import tarfile
+
+    gzipped, archived = path.with_name(path.name + ".gz"), path.with_name(path.stem + ".tar.gz")
+    if not gzipped.exists():
+        with open(path, "rb") as source, gzip.open(gzipped, "wb") as target:
+            shutil.copyfileobj(source, target, 1 << 20)
+    if not archived.exists():
+        with tarfile.open(archived, "w:gz") as archive:
+            archive.add(path, path.name)
+    return [gzipped, archived]
 
 
 def scan_command(jobs: int, path: Path) -> list[str]:
