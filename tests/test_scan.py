@@ -219,6 +219,27 @@ def test_pickled_blocks_in_flight_are_bounded_in_bytes_whatever_the_workers(monk
     assert len(read) == 40
 
 
+def test_chunks_the_parent_reads_go_to_a_worker_together_and_blocks_of_rows_alone():
+    """An archive's members come a chunk each: a zip of 20,000 small logs was 20,000 tasks for
+    the pool, slower with two workers (17.7 s) than with one (13.0 s). Chunks now go together up
+    to GROUP_BYTES, in order; a block of rows still goes alone."""
+    from pii_audit import scan
+    from pii_audit.models import Cells, Chunk, Column
+
+    def chunk(n):
+        text = f"{n:04d} " + "x" * 995 + "\n"
+        return Chunk(text, {"path": f"a.zip!{n}.log", "line": 1}, f"a.zip!{n}.log", multiline=True,
+                     utf8=text.encode())
+
+    rows = Cells([Column(["a", "b"], "t.c")], lambda column, row: {"row": row})
+    items = [chunk(n) for n in range(2500)] + [rows] + [chunk(n) for n in range(2500, 2600)]
+    groups = list(scan._grouped(items))
+    per = -(-scan.GROUP_BYTES // 1001)  # chunks of 1,001 bytes to a group: 1,048
+    assert [len(group) for group in groups] == [per, per, 2500 - 2 * per, 1, 100]
+    assert [item for group in groups for item in group] == items  # nothing lost, nothing reordered
+    assert groups[3] == (rows,)
+
+
 def test_a_folder_of_many_files_is_planned_as_the_scan_goes_not_held(tmp_path, key):
     """Units were planned into a list before the scan: 421 bytes more peak memory a file (421 MB
     for a million rotated logs). Planned lazily, a file costs what the walk must remember (its
