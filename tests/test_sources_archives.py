@@ -52,14 +52,15 @@ def pack(root, archive) -> None:
 
 
 def findings(target: str, key: bytes, **options) -> tuple[list[tuple], TargetCoverage]:
-    """Return (member path, line, start, end, entity, masked, fingerprint) of every occurrence
+    """Return (member path, line or (sheet, cell), start, end, entity, masked, fingerprint) of every occurrence
     in a target, the path taken from after the archive's "!" (or the folder), and the coverage."""
     coverage = TargetCoverage(target)
     found = []
     for occurrence in Detector(key).detect(read_target(target, ScanOptions(**options), coverage)):
         where = occurrence.location
         member = where["path"].split("!", 1)[1] if "!" in where["path"] else where["path"][len(target) + 1:]
-        found.append((member, where["line"], where["start"], where["end"], occurrence.entity_type,
+        position = where["line"] if "line" in where else (where["sheet"], where["cell"])
+        found.append((member, position, where["start"], where["end"], occurrence.entity_type,
                       occurrence.masked, occurrence.fingerprint))
     return found, coverage
 
@@ -83,9 +84,10 @@ def test_text_members_of_an_archive_are_read_as_the_files_on_disk(tmp_path, log_
 
 
 def test_what_an_archive_holds_but_cannot_read_is_one_problem_line_each(tmp_path, log_folder, key):
-    """A spreadsheet, a database or an archive inside an archive would need a temporary copy of
-    it on disk; an encrypted member cannot be read; a member past the inflation cap is a bomb.
-    Each is a problem line (the target is incomplete), and the other members are read."""
+    """A database or an archive inside an archive would need a temporary copy of it on disk; an
+    encrypted member cannot be read; a member past the inflation cap is a bomb; a broken
+    spreadsheet is broken there too. Each is a problem line (the target is incomplete), and the
+    other members are read."""
     database = tmp_path / "customers.db"
     with sqlite3.connect(database) as db:
         db.execute("CREATE TABLE kh (sfzh TEXT)")
@@ -104,9 +106,10 @@ def test_what_an_archive_holds_but_cannot_read_is_one_problem_line_each(tmp_path
     on_disk = [f for f in findings(str(log_folder), key)[0] if f[0] == "logs/app.log"]
     assert sorted(found) == sorted(on_disk) and len(found) > 100
     problems = {p.where.split("!", 1)[1]: p.reason for p in coverage.problems}
-    inside = "an archive, spreadsheet or database inside an archive is not read; extract it and scan it"
+    inside = "an archive or database inside an archive is not read; extract it and scan it"
     assert problems == {
-        "exports/客户清单.xlsx": inside, "old/logs-2022.zip": inside, "db/data.bin": inside,
+        "exports/客户清单.xlsx": "unreadable (BadZipFile): corrupt or not a spreadsheet",  # read, found broken
+        "old/logs-2022.zip": inside, "db/data.bin": inside,
         "secret/cards.log": "encrypted member: not read",
         "huge.log": "larger than 50000 bytes when inflated (a zip bomb?): not read",
     }
@@ -180,3 +183,34 @@ def test_an_archive_read_in_the_parent_for_a_pool_gives_what_one_process_gives(t
     assert workers_at_reads == [0, 2]  # one process read it; then the parent, the pool forked
     assert outputs[0] == outputs[1] and len(outputs[0].splitlines()) > 200
     assert all("logs-2024-01.tar.gz!logs/" in json.loads(line)["location"]["path"] for line in outputs[0].splitlines())
+
+
+@pytest.mark.parametrize("name", ["exports.zip", "exports.tar.gz"])
+def test_a_spreadsheet_inside_an_archive_is_read_as_the_same_file_on_disk(tmp_path, key, monkeypatch, name):
+    """Customer lists travel zipped. An xlsx, xls or csv inside an archive is read from memory (its
+    reader seeks; nothing is written to disk) as the same file on disk is: the same cells,
+    headers as context, findings. One over SPREADSHEET_MAX_BYTES is a problem line."""
+    from test_sources_spreadsheets import customers, make_xls
+
+    folder = tmp_path / "exports"
+    folder.mkdir()
+    customers(folder / "客户.xlsx")
+    make_xls(folder / "旧系统.xls", {"客户": [["证件号码", "手机号"], [ID_IN_XLS, 13812345678]]})
+    (folder / "名单.csv").write_text(f"姓名,身份证号\n张三,{ID_IN_XLS}\n", encoding="gb18030")
+    archive = tmp_path / name
+    pack(folder, archive)
+
+    on_disk, _ = findings(str(folder), key, sample_rows=None)
+    inside, coverage = findings(str(archive), key, sample_rows=None)
+    assert sorted(inside) == sorted(on_disk) and len(inside) >= 9
+    assert (coverage.files, coverage.problems) == (3, [])
+
+    monkeypatch.setattr("pii_audit.sources.archives.SPREADSHEET_MAX_BYTES", 1000)
+    inside, coverage = findings(str(archive), key, sample_rows=None)
+    assert {member for member, *_ in inside} == {"名单.csv"}  # under 1,000 bytes
+    assert sorted(p.where.split("!", 1)[1] for p in coverage.problems) == ["客户.xlsx", "旧系统.xls"]
+    assert {p.reason for p in coverage.problems} == {
+        "a spreadsheet inside an archive larger than 1,000 bytes is not read; extract it and scan it"}
+
+
+ID_IN_XLS = "11010519491231002X"

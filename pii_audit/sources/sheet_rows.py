@@ -11,15 +11,18 @@ from __future__ import annotations
 
 import codecs
 import csv
+import io
 import zipfile
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any, BinaryIO, Callable, Iterator, Union
 
 from pii_audit.sources.cell_text import render
 from pii_audit.sources.xlsx_guard import OLE2_MAGIC, ZIP_MAGIC, WorkbookRefused, inspect_workbook, sniff
 
 Row = tuple[int, int, Any]  # (1-based row number, 0-based index of values[0], values: text or None)
 Sheet = tuple[str, Iterator[Row]]
+# A spreadsheet file's path, or its bytes read whole (a member of an archive, ``archives``).
+Source = Union[str, bytes]
 
 EXCEL_MAX_ROWS = 1_048_576
 # The largest .xls read (xls_sheets): a 22 MB .xls of 65,536 rows x 10 columns, twice, grew the
@@ -29,24 +32,30 @@ DECODE_BLOCK = 1024**2
 UTF16_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
 
 
-def xlsx_sheets(path: str) -> Iterator[Sheet]:
-    """Yield every worksheet of the workbook at ``path``; raise ``WorkbookRefused`` when unsafe."""
+def opened(source: Source) -> BinaryIO:
+    """Return a source opened for reading bytes: its file, or its bytes in memory."""
+    return open(source, "rb") if isinstance(source, str) else io.BytesIO(source)
+
+
+def xlsx_sheets(source: Source) -> Iterator[Sheet]:
+    """Yield every worksheet of a workbook; raise ``WorkbookRefused`` when unsafe."""
     from pii_audit.sources import xlsx_book, xlsx_stream
 
     # No openpyxl here, so no DEFUSEDXML to check (SECURITY.md item 6): the guard refuses any
     # DTD before parsing, and every part is parsed by expat with a handler refusing one.
-    with open(path, "rb") as handle:
+    with opened(source) as handle:
         reason = sniff(handle.read(8))
     if reason:
         raise WorkbookRefused(reason)
-    inspect_workbook(path)
-    with zipfile.ZipFile(path) as archive:
+    zipped = source if isinstance(source, str) else io.BytesIO(source)  # zipfile seeks in it
+    inspect_workbook(zipped)
+    with zipfile.ZipFile(zipped) as archive:
         book = xlsx_book.read_workbook(archive)
         for name, member in book.sheets:
             yield name, xlsx_stream.sheet_rows(archive, member, book)
 
 
-def xls_sheets(path: str) -> Iterator[Sheet]:
+def xls_sheets(source: Source) -> Iterator[Sheet]:
     """Yield every worksheet of a legacy .xls workbook (Excel 97-2003, WPS), read by python-calamine.
 
     Chinese banks' older systems and WPS still export .xls; read as text, one was binary and
@@ -54,17 +63,18 @@ def xls_sheets(path: str) -> Iterator[Sheet]:
     200 bytes a cell, where a cell takes 6 to 18 bytes of the file, so a file over
     ``XLS_MAX_BYTES`` is refused (``WorkbookRefused``), to be saved as .xlsx and scanned so.
     """
-    size = Path(path).stat().st_size
+    size = Path(source).stat().st_size if isinstance(source, str) else len(source)
     if size > XLS_MAX_BYTES:
         raise WorkbookRefused(f"legacy .xls workbook larger than {XLS_MAX_BYTES:,} bytes, the most read within "
                               "the memory bound: save it as .xlsx and scan that")
-    with open(path, "rb") as handle:
+    with opened(source) as handle:
         if not handle.read(len(OLE2_MAGIC)) == OLE2_MAGIC:
             raise WorkbookRefused("not an .xls workbook: no OLE2 signature (is the extension wrong?)")
     from python_calamine import CalamineWorkbook, PasswordError
 
     try:
-        book = CalamineWorkbook.from_path(path)
+        book = CalamineWorkbook.from_path(source) if isinstance(source, str) else \
+            CalamineWorkbook.from_filelike(io.BytesIO(source))
     except PasswordError:
         raise WorkbookRefused("encrypted .xls workbook: not read") from None
     for name in book.sheet_names:
@@ -79,29 +89,30 @@ def _xls_rows(book, name: str) -> Iterator[Row]:
         yield number, first_column, [render(value) or None for value in values]
 
 
-def csv_sheets(path: str, warn: Callable[[str], None]) -> Iterator[Sheet]:
-    """Yield the one sheet of a csv/tsv file, named after the file's stem, as Excel names it."""
-    encoding, errors = detect_encoding(path)
+def csv_sheets(source: Source, name: str, warn: Callable[[str], None]) -> Iterator[Sheet]:
+    """Yield the one sheet of the csv/tsv file ``name``, named after its stem, as Excel names it."""
+    encoding, errors = detect_encoding(source)
     if errors == "replace":
         warn("bytes neither UTF-8 nor GB18030: decoded with replacement characters")
-    delimiter = "\t" if path.lower().endswith(".tsv") else ","
-    yield Path(path).stem, _csv_rows(path, encoding, errors, delimiter)
+    delimiter = "\t" if name.lower().endswith(".tsv") else ","
+    # An archive's member is named "archive!member": the sheet is named after the member.
+    yield Path(name.rsplit("!", 1)[-1]).stem, _csv_rows(source, encoding, errors, delimiter)
 
 
-def _csv_rows(path: str, encoding: str, errors: str, delimiter: str) -> Iterator[Row]:
-    with open(path, encoding=encoding, errors=errors, newline="") as handle:
+def _csv_rows(source: Source, encoding: str, errors: str, delimiter: str) -> Iterator[Row]:
+    with io.TextIOWrapper(opened(source), encoding=encoding, errors=errors, newline="") as handle:
         for number, values in enumerate(csv.reader(handle, delimiter=delimiter), 1):
             yield number, 0, values
 
 
-def detect_encoding(path: str) -> tuple[str, str]:
+def detect_encoding(source: Source) -> tuple[str, str]:
     """Return ``(encoding, errors)`` for a text file: UTF-8 (BOM or not), GB18030, else replacement.
 
     The whole file is checked, so one late GB18030 byte is not read as UTF-8 garbage (SECURITY.md
     item 8); a BOM-marked UTF-16 file (Excel's "Unicode text") is taken as such. ``errors`` is
     ``"replace"`` only in the last resort. Raises ``WorkbookRefused`` for a file that is not text.
     """
-    with open(path, "rb") as handle:
+    with opened(source) as handle:
         head = handle.read(8192)
     if head.startswith(UTF16_BOMS):
         return "utf-16", "strict"
@@ -112,14 +123,14 @@ def detect_encoding(path: str) -> tuple[str, str]:
     if b"\x00" in head:
         raise WorkbookRefused("binary data (NUL bytes), not csv text")
     for encoding in ("utf-8", "gb18030"):
-        if _decodes(path, encoding):
+        if _decodes(source, encoding):
             return ("utf-8-sig" if encoding == "utf-8" else encoding), "strict"
     return "utf-8", "replace"
 
 
-def _decodes(path: str, encoding: str) -> bool:
+def _decodes(source: Source, encoding: str) -> bool:
     decoder = codecs.getincrementaldecoder(encoding)("strict")
-    with open(path, "rb") as handle:
+    with opened(source) as handle:
         try:
             while block := handle.read(DECODE_BLOCK):
                 decoder.decode(block)

@@ -38,13 +38,18 @@ _DATA_LIKE = re.compile(r"\d{6}|@")
 _LETTERS: list[str] = []
 
 
-def read_spreadsheet(target: str, options: ScanOptions, coverage: TargetCoverage) -> Iterator[Cells]:
-    """Yield the non-empty cells of the spreadsheet file ``target`` in blocks, header as context."""
+def read_spreadsheet(target: str, options: ScanOptions, coverage: TargetCoverage,
+                     data: bytes | None = None) -> Iterator[Cells]:
+    """Yield the non-empty cells of the spreadsheet file ``target`` in blocks, header as context.
+
+    ``data`` holds the file's bytes when it is no file of its own (a member of an archive, read
+    whole by ``archives``); ``target`` names it then."""
     try:
-        size = os.path.getsize(target)
+        size = os.path.getsize(target) if data is None else len(data)
     except OSError as error:
         coverage.problem(target, f"cannot read: {error.strerror or type(error).__name__}")
         return
+    source = target if data is None else data
     coverage.files += 1
     coverage.bytes += size
     if size == 0:
@@ -53,9 +58,9 @@ def read_spreadsheet(target: str, options: ScanOptions, coverage: TargetCoverage
     suffix = Path(target).suffix.lower()
     budget = _Budget(MAX_FILE_CELLS)
     if suffix in (".csv", ".tsv"):
-        sheets = csv_sheets(target, lambda why: coverage.problem(target, why))
+        sheets = csv_sheets(source, target, lambda why: coverage.problem(target, why))
     else:
-        sheets = xls_sheets(target) if suffix == ".xls" else xlsx_sheets(target)
+        sheets = xls_sheets(source) if suffix == ".xls" else xlsx_sheets(source)
     try:
         for name, rows in _guarded(sheets, target, coverage):
             yield from _read_sheet(target, name, rows, options, coverage, budget)

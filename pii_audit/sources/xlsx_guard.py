@@ -15,6 +15,7 @@ before, would have asked for 17 billion cells; measuring cost 8.7 us a row).
 from __future__ import annotations
 
 import zipfile
+from typing import BinaryIO
 
 ZIP_MAGIC = b"PK\x03\x04"
 OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
@@ -45,8 +46,9 @@ def sniff(head: bytes) -> str | None:
     return None
 
 
-def inspect_workbook(path: str) -> int:
-    """Check the workbook at ``path``; return the bytes its members but the worksheets inflate to.
+def inspect_workbook(path: str | BinaryIO) -> int:
+    """Check the workbook at ``path`` (or in a file object); return the bytes its members but the
+    worksheets inflate to.
 
     Raise ``WorkbookRefused`` with the reason for a bomb, a DTD or an encrypted member.
     """
