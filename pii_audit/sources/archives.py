@@ -1,20 +1,20 @@
-"""Read the text files inside zip and tar archives as logs: streamed, read-only, nothing extracted.
+"""Read the files inside zip and tar archives as on disk: streamed, read-only, nothing extracted.
 
 Banks keep years of logs as monthly or yearly archives (``app-2023-01.tar.gz``, ``logs.zip``);
 read as a file, an archive is binary and was skipped, so an archive full of ID numbers came out
 clean. Each regular member is now read as a log file on disk is (``files.read_unit``: encoding
-sniffed, a ``.gz``, ``.bz2`` or ``.xz`` member decompressed, whole lines in blocks) and located as ``archive!member``
-(``logs.zip!app/app.log``, line 12), its stream ``stream_name`` of that, so rotations inside an
-archive are one stream as on disk.
+sniffed, a ``.gz``, ``.bz2`` or ``.xz`` member decompressed, whole lines in blocks) and located
+as ``archive!member`` (``logs.zip!app/app.log``, line 12), its stream ``stream_name`` of that,
+so rotations inside an archive are one stream as on disk.
 
 A spreadsheet member (xlsx, xls, csv) is read from memory, up to ``SPREADSHEET_MAX_BYTES``: the
 xlsx reader seeks, and no temporary copy of a customer export is ever written to disk.
 
 What is not read, each in one problem line (the target is then incomplete): a member that is
 itself an archive or a SQLite file, a spreadsheet over that size (extract it and scan it), an
-encrypted or unsupported zip member, a member that inflates beyond
-``ScanOptions.max_gzip_bytes`` (a zip bomb). A corrupt zip member
-is one problem and the next member is read; a tar stream that breaks stops its archive there.
+encrypted or unsupported zip member, a member that inflates beyond ``ScanOptions.max_gzip_bytes``
+(a zip bomb). A corrupt zip member is one problem and the next member is read; a tar stream that
+breaks stops its archive there.
 """
 
 from __future__ import annotations
@@ -39,8 +39,9 @@ _TOO_LARGE = "larger than {} bytes when inflated (a zip bomb?): not read"
 SPREADSHEET_MAX_BYTES = 32 << 20
 
 
-def read_archive(path: str, options: ScanOptions, coverage: TargetCoverage) -> Iterator[Chunk]:
-    """Yield the chunks of every text member of a zip or tar archive, member after member."""
+def read_archive(path: str, options: ScanOptions, coverage: TargetCoverage) -> Iterator[Chunk | Cells]:
+    """Yield the chunks of every text member of a zip or tar archive and the cells of every
+    spreadsheet member, member after member."""
     try:
         if path.lower().endswith(".zip"):
             yield from _zip_members(path, options, coverage)
@@ -52,7 +53,7 @@ def read_archive(path: str, options: ScanOptions, coverage: TargetCoverage) -> I
         coverage.problem(path, f"cannot read the archive: {error.strerror or _reason(error)}")
 
 
-def _zip_members(path: str, options: ScanOptions, coverage: TargetCoverage) -> Iterator[Chunk]:
+def _zip_members(path: str, options: ScanOptions, coverage: TargetCoverage) -> Iterator[Chunk | Cells]:
     with zipfile.ZipFile(path) as archive:  # mode "r": the archive is only read
         for info in archive.infolist():
             if info.is_dir():
@@ -74,7 +75,7 @@ def _zip_members(path: str, options: ScanOptions, coverage: TargetCoverage) -> I
                 coverage.problem(where, "corrupt member (bad CRC or header)", stream_name(where))
 
 
-def _tar_members(path: str, options: ScanOptions, coverage: TargetCoverage) -> Iterator[Chunk]:
+def _tar_members(path: str, options: ScanOptions, coverage: TargetCoverage) -> Iterator[Chunk | Cells]:
     # "r|*": one pass over the stream, whatever its compression; nothing seeks back.
     with open(path, "rb") as handle, tarfile.open(fileobj=handle, mode="r|*") as archive:
         for info in archive:
