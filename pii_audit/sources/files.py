@@ -143,14 +143,20 @@ def _utf16(head: bytes) -> str | None:
     services' logs. Its NUL bytes made such a file binary, skipped, and so clean. With a byte
     order mark it is UTF-16 ("utf-16" reads the mark); without, when its NULs (the high bytes
     of ASCII characters) all stand at odd offsets (little-endian) or all at even ones, where a
-    binary file has them at both, and it decodes to no control character.
+    binary file has them at both, at least one pair in five has one, and it decodes to no
+    control character.
+
+    >>> _utf16("2024-01-05 手机".encode("utf-16-le")), _utf16(b"plain text with a stray \\x00 in it")
+    ('utf-16-le', None)
     """
     if head[:2] in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE):
         return "utf-16"
     if len(head) < 2 or b"\x00" not in head:
         return None
     even, odd = head[0::2].count(0), head[1::2].count(0)
-    if even and odd:
+    # ASCII characters (timestamps, levels, keys) put a NUL in every other byte: a text with a
+    # stray NUL has far fewer, and stays binary.
+    if (even and odd) or max(even, odd) < len(head) // 10:
         return None
     codec = "utf-16-le" if odd else "utf-16-be"
     text = head[:len(head) // 2 * 2].decode(codec, "surrogatepass")  # no error: any pair of bytes
