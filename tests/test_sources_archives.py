@@ -15,6 +15,7 @@ import pytest
 from pii_audit.detector import Detector
 from pii_audit.scan import scan_targets
 from pii_audit.sources import ScanOptions, TargetCoverage, read_target
+from pii_audit.sources.files import stream_name
 from tests_corpus import card, corpus_lines, mobile
 
 TAR_MODES = {".tar": "w", ".tar.gz": "w:gz", ".tgz": "w:gz", ".tar.bz2": "w:bz2", ".tar.xz": "w:xz"}
@@ -214,3 +215,16 @@ def test_a_spreadsheet_inside_an_archive_is_read_as_the_same_file_on_disk(tmp_pa
 
 
 ID_IN_XLS = "11010519491231002X"
+
+
+@pytest.mark.parametrize("name", ["logs.zip", "logs.tar.gz"])
+def test_the_exclude_globs_leave_out_members_as_they_leave_out_files(tmp_path, log_folder, key, name):
+    """An audit.toml that excludes debug logs or a folder leaves them out inside an archive too."""
+    archive = tmp_path / name
+    pack(log_folder, archive)
+    for exclude, members in ((("legacy.log",), {"logs/app.log", "logs/app.log.1.gz"}),
+                             (("logs/app.log*",), {"logs/legacy.log"})):
+        coverage = TargetCoverage(str(archive))
+        list(read_target(str(archive), ScanOptions(exclude=exclude), coverage))
+        assert {c.split("!", 1)[1] for c in coverage.containers} == {stream_name(m) for m in members}
+        assert coverage.files == len(members)

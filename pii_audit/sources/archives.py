@@ -20,6 +20,7 @@ breaks stops its archive there.
 from __future__ import annotations
 
 import lzma
+import posixpath
 import tarfile
 import zipfile
 import zlib
@@ -30,6 +31,7 @@ from pii_audit.sources import SPREADSHEET_SUFFIXES, SQLITE_MAGIC, ScanOptions, T
 from pii_audit.sources.files import TextUnit, compression_of, read_unit, stream_name
 from pii_audit.sources.spreadsheets import read_spreadsheet
 from pii_audit.sources.streams import Capped
+from pii_audit.sources.walk import excluded
 
 # Errors of a damaged archive, as zipfile, tarfile and their decompressors raise them.
 _BROKEN = (zipfile.BadZipFile, tarfile.TarError, EOFError, zlib.error, lzma.LZMAError)
@@ -56,7 +58,7 @@ def read_archive(path: str, options: ScanOptions, coverage: TargetCoverage) -> I
 def _zip_members(path: str, options: ScanOptions, coverage: TargetCoverage) -> Iterator[Chunk | Cells]:
     with zipfile.ZipFile(path) as archive:  # mode "r": the archive is only read
         for info in archive.infolist():
-            if info.is_dir():
+            if info.is_dir() or _excluded(info.filename, options):
                 continue
             where = f"{path}!{info.filename}"
             if info.flag_bits & 0x1:
@@ -79,7 +81,7 @@ def _tar_members(path: str, options: ScanOptions, coverage: TargetCoverage) -> I
     # "r|*": one pass over the stream, whatever its compression; nothing seeks back.
     with open(path, "rb") as handle, tarfile.open(fileobj=handle, mode="r|*") as archive:
         for info in archive:
-            if not info.isfile():  # folders, links, devices: no bytes of their own
+            if not info.isfile() or _excluded(info.name, options):  # folders, links, devices: no bytes
                 continue
             where = f"{path}!{info.name}"
             if info.size > options.max_gzip_bytes:
@@ -116,6 +118,12 @@ def _spreadsheet(where: str, member: BinaryIO, options: ScanOptions, coverage: T
                                 "is not read; extract it and scan it")
         return
     yield from read_spreadsheet(where, options, coverage, data)
+
+
+def _excluded(name: str, options: ScanOptions) -> bool:
+    """Tell whether the exclude globs leave out a member (by its path in the archive or its name);
+    the include globs choose files on disk, the archive among them."""
+    return excluded((name, posixpath.basename(name)), options)
 
 
 def _reason(error: BaseException) -> str:

@@ -119,4 +119,10 @@ def _selected(path: str, root: str, options: ScanOptions) -> bool:
     names = (relative, os.path.basename(path))
     if options.include and not any(fnmatch.fnmatch(n, p) for p in options.include for n in names):
         return False
-    return not any(fnmatch.fnmatch(n, p) for p in options.exclude for n in names)
+    return not excluded(names, options)
+
+
+def excluded(names: tuple[str, ...], options: ScanOptions) -> bool:
+    """Tell whether an exclude glob matches one of a file's names: its path relative to its root
+    (or its archive), its base name."""
+    return any(fnmatch.fnmatch(n, p) for p in options.exclude for n in names)
