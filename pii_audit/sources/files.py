@@ -1,4 +1,4 @@
-"""Read log and text files as chunks of whole lines: plain or gzip, UTF-8, GB18030 or UTF-16, any line length.
+"""Read log and text files as chunks of whole lines: plain or compressed, UTF-8, GB18030 or UTF-16.
 
 A file is cut into ``TextUnit``s (the whole file, or byte ranges of a big plain file that end at
 line boundaries) so that a process pool can read one file on many cores. A unit is read in

@@ -68,7 +68,7 @@ def xls_sheets(source: Source) -> Iterator[Sheet]:
         raise WorkbookRefused(f"legacy .xls workbook larger than {XLS_MAX_BYTES:,} bytes, the most read within "
                               "the memory bound: save it as .xlsx and scan that")
     with opened(source) as handle:
-        if not handle.read(len(OLE2_MAGIC)) == OLE2_MAGIC:
+        if handle.read(len(OLE2_MAGIC)) != OLE2_MAGIC:
             raise WorkbookRefused("not an .xls workbook: no OLE2 signature (is the extension wrong?)")
     from python_calamine import CalamineWorkbook, PasswordError
 
