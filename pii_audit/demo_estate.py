@@ -1,13 +1,15 @@
 """A small synthetic bank estate for ``make demo``: a core-banking SQLite database with pinyin
 column names, an Excel customer-list export, and a folder of UTF-8 and GBK logs with a gzip
-rotation. Every value is generated here (valid checksums, no real person).
+rotation and a month's logs in a tar.gz. Every value is generated here (valid checksums, no real person).
 """
 
 from __future__ import annotations
 
 import gzip
+import io
 import random
 import sqlite3
+import tarfile
 from pathlib import Path
 
 from openpyxl import Workbook
@@ -109,7 +111,8 @@ def log_lines(rng: random.Random, count: int) -> list[str]:
 
 
 def write_logs(folder: Path, rng: random.Random) -> None:
-    """Write UTF-8 logs with a gzip rotation, and a GBK-encoded gateway log."""
+    """Write UTF-8 logs with a gzip rotation, a GBK-encoded gateway log, and last month's logs
+    archived as a tar.gz."""
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "app.log").write_text("\n".join(log_lines(rng, 400)) + "\n", encoding="utf-8")
     with gzip.open(folder / "app.log.1.gz", "wt", encoding="utf-8") as rotated:
@@ -117,6 +120,13 @@ def write_logs(folder: Path, rng: random.Random) -> None:
     gateway = folder / "gateway"
     gateway.mkdir(exist_ok=True)
     (gateway / "gateway.log").write_bytes(("\n".join(log_lines(rng, 300)) + "\n").encode("gbk"))
+    (folder / "archive").mkdir(exist_ok=True)
+    with tarfile.open(folder / "archive" / "app-2024-10.tar.gz", "w:gz") as archived:
+        for day in ("20241030", "20241031"):
+            data = ("\n".join(log_lines(rng, 200)) + "\n").encode("utf-8")
+            member = tarfile.TarInfo(f"logs/app.log-{day}")
+            member.size, member.mtime = len(data), 1730332800
+            archived.addfile(member, io.BytesIO(data))
 
 
 def build_estate(root: Path, seed: int = 20241127) -> dict[str, Path]:

@@ -12,6 +12,7 @@ import gzip
 import json
 import sqlite3
 import stat
+import tarfile
 import zipfile
 from pathlib import Path
 
@@ -38,7 +39,11 @@ def estate_texts(paths: dict[str, Path]):
         yield from (str(v) for v in row if v is not None)
     workbook.close()
     for path in sorted(paths["logs"].rglob("*")):
-        if path.is_file():
+        if path.name.endswith(".tar.gz"):
+            with tarfile.open(path) as archive:
+                for member in archive.getmembers():
+                    yield from archive.extractfile(member).read().decode("utf-8").splitlines()
+        elif path.is_file():
             data = gzip.decompress(path.read_bytes()) if path.suffix == ".gz" else path.read_bytes()
             yield from data.decode("utf-8" if "gateway" not in path.parts else "gbk").splitlines()
 
@@ -140,6 +145,8 @@ def test_scan_report_export_never_write_a_raw_value(estate, tmp_path, capfd):
     items = [json.loads(line) for line in (tmp_path / "export" / "items.jsonl").read_text("utf-8").splitlines()]
     assert {i["target"] for i in items} == set(targets)  # each system found something
     assert sum(1 for _ in open(tmp_path / "out.jsonl", "rb")) >= sum(i["occurrences"] for i in items) > 0
+    archived = "app-2024-10.tar.gz!logs/app.log"  # the month's archive was read, its rotations one stream
+    assert any(i["container"].endswith(archived) for i in items)
 
     values = raw_values(estate_texts(estate))
     assert len(values) > 500  # the estate holds hundreds of IDs, mobiles and cards
