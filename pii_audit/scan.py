@@ -149,8 +149,9 @@ def plan_target(index: int, target: str, options: ScanOptions, coverage: TargetC
         kind = file_kind(path)
         parts = [path] if kind != "text" else plan_file(path, info.st_size, coverage)
         for part in parts:
-            # A file's last range (and a gzip file) runs to the end: its size is what is left.
-            size = (part.size or info.st_size - part.start) if isinstance(part, TextUnit) else info.st_size
+            # A file's last range (and a compressed file) runs to the end: its size is what is left
+            # (nothing, when a live log grew past its size on disk while it was cut).
+            size = (part.size or max(0, info.st_size - part.start)) if isinstance(part, TextUnit) else info.st_size
             if size >= (BATCH_BYTES if kind == "text" else BLOCKS_FROM_BYTES):
                 yield Unit(index, (part if kind == "text" else _read_part(part, options),), size)
                 continue

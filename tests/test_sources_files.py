@@ -318,3 +318,22 @@ def test_utf16_text_is_read_as_the_same_text_in_utf8(tmp_path, key, monkeypatch,
     got, coverage = found("cut.log")
     assert got == expected
     assert [n.reason for n in coverage.notices] == [f"undecodable bytes replaced (decoded as {codec})"]
+
+
+def test_a_large_log_is_cut_into_ranges_as_they_are_handed_out(tmp_path, monkeypatch):
+    """Cutting a large log into ranges read all of it before the first range was handed out, with
+    every worker waiting: 200 MB took 0.12 s, 1 GB five times that. A range is handed out now
+    once its end is found, so a file that grows meanwhile (a live log) is cut to its new end."""
+    monkeypatch.setattr(files, "SPLIT_BYTES", 4096)
+    monkeypatch.setattr(files, "BLOCK", 1024)
+    path = tmp_path / "app.log"
+    path.write_bytes(b"".join(b"2024-01-05 INFO line %05d\n" % n for n in range(3000)))
+    size = path.stat().st_size
+    units = files.plan_file(str(path), size, TargetCoverage(str(path)))
+    first = next(units)
+    with open(path, "ab") as grown:
+        grown.write(b"2024-01-06 INFO later\n" * 3000)
+    rest = list(units)
+    assert (first.start, first.first_line) == (0, 1) and first.end < 2 * 4096
+    assert max(unit.start for unit in rest) > size  # cut where it had grown
+    assert [u.end for u in [first] + rest[:-1]] == [u.start for u in rest] and rest[-1].end is None

@@ -163,8 +163,12 @@ def _utf16(head: bytes) -> str | None:
     return None if _CONTROL.search(text) else codec
 
 
-def plan_file(path: str, size: int, coverage: TargetCoverage) -> list[TextUnit]:
-    """Return the units a text file is read in; record an empty, binary or unreadable file."""
+def plan_file(path: str, size: int, coverage: TargetCoverage) -> Iterator[TextUnit]:
+    """Yield the units a text file is read in; record an empty, binary or unreadable file.
+
+    A large plain file's ranges are yielded as they are found: the pool starts on the first while
+    the rest is cut (the cutting read 200 MB in 0.12-0.16 s, and 1 GB in five times that, before
+    any worker started; measured)."""
     stream = stream_name(path)
     try:
         with open(path, "rb") as handle:
@@ -174,27 +178,29 @@ def plan_file(path: str, size: int, coverage: TargetCoverage) -> list[TextUnit]:
             if suffix in SUFFIX_COMPRESSIONS and not compression:
                 coverage.notice(path, f"named {suffix} but holds no {SUFFIX_COMPRESSIONS[suffix]} data; read as plain text")
             if compression:
-                return [TextUnit(path, stream, compression=compression)]
+                yield TextUnit(path, stream, compression=compression)
+                return
             if head.startswith(ZSTD_MAGIC):
                 coverage.problem(path, "zstd-compressed: not read (decompress it with zstd -d and scan that)", stream)
-                return []
+                return
             if not head:
                 _empty(path, stream, coverage)
-                return []
+                return
             sniffed = sniff(head)
             if sniffed is None:
                 coverage.notice(path, "binary file (NUL bytes in its first 8 KiB); skipped")
-                return []
+                return
             handle.seek(0)
             # UTF-16 is cut into lines once read as UTF-8 (streams.Utf8Transcoded): one range.
             cut = size > 2 * SPLIT_BYTES and not sniffed[0].startswith("utf-16")
-            points = _split_points(handle, SPLIT_BYTES) if cut else [(0, 1)]
+            start, line = 0, 1
+            for point in _split_points(handle, SPLIT_BYTES) if cut else ():
+                yield TextUnit(path, stream, start, point[0], line, *sniffed)
+                start, line = point
+            yield TextUnit(path, stream, start, None, line, *sniffed)
     except OSError as error:
         coverage.container(stream, "lines")
         coverage.problem(path, os_reason(error), stream)
-        return []
-    ends = [start for start, _ in points[1:]] + [None]
-    return [TextUnit(path, stream, start, end, line, *sniffed) for (start, line), end in zip(points, ends)]
 
 
 def _empty(path: str, stream: str, coverage: TargetCoverage) -> None:
@@ -203,22 +209,27 @@ def _empty(path: str, stream: str, coverage: TargetCoverage) -> None:
     coverage.notice(path, "empty file")
 
 
-def _split_points(handle: BinaryIO, split: int) -> list[tuple[int, int]]:
-    """Return ``(byte offset, line number)`` of line starts about ``split`` bytes apart."""
-    points, target, pos, lines = [(0, 1)], split, 0, 1
+def _split_points(handle: BinaryIO, split: int) -> Iterator[tuple[int, int]]:
+    """Yield ``(byte offset, line number)`` of line starts about ``split`` bytes apart, after the
+    first line's; none at the file's end (a point is held back until a byte after it is read)."""
+    target, pos, lines, held = split, 0, 1, None
     while block := handle.read(4 * BLOCK):
+        if held is not None:
+            yield held
+            held = None
         end = pos + len(block)
         while target < end:
             newline = block.find(b"\n", max(0, target - pos))
             if newline < 0:
                 break
-            points.append((pos + newline + 1, lines + block.count(b"\n", 0, newline + 1)))
-            target = pos + newline + 1 + split
+            point = (pos + newline + 1, lines + block.count(b"\n", 0, newline + 1))
+            if point[0] < end:
+                yield point
+            else:
+                held = point  # the block ends there: the file may too
+            target = point[0] + split
         lines += block.count(b"\n")
         pos = end
-    if len(points) > 1 and points[-1][0] >= pos:
-        points.pop()
-    return points
 
 
 def read_unit(unit: TextUnit, options: ScanOptions, coverage: TargetCoverage,
