@@ -78,12 +78,12 @@ class Blocks:
     read, for a worker to detect in."""
 
     where: str  # the target, as shown in problem lines
-    # The tuple of Cells or Chunks (``_grouped``), pickled by the parent as it reads (``_packed``). Left to the pool, they
-    # were pickled by its feeder thread, which contended with the reading for the GIL, and waited
-    # in the window as objects (about 3 MiB a block of 2,000 table rows, 180 KiB pickled). The
-    # 1,000,000-row orders table, whole command with --jobs 2: 5.58-6.03 -> 4.31-4.48 s and 206 ->
-    # 172 MiB peak PSS, where one worker takes 5.2-5.5 s (bench/databases.py --command); workbooks
-    # unchanged.
+    # The tuple of Cells or Chunks (``_grouped``), pickled by the parent as it reads (``_packed``).
+    # Left to the pool, they were pickled by its feeder thread, which contended with the reading
+    # for the GIL, and waited in the window as objects (about 3 MiB a block of 2,000 table rows,
+    # 180 KiB pickled). The 1,000,000-row orders table, whole command with --jobs 2: 5.58-6.03 ->
+    # 4.31-4.48 s and 206 -> 172 MiB peak PSS, where one worker takes 5.2-5.5 s
+    # (bench/databases.py --command); workbooks unchanged.
     items: bytes
     # What the parent's reader counted (rows, cells, problems), carried by the file's last block so
     # that it is merged in unit order, as a worker's own reading would be.

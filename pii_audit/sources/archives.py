@@ -86,8 +86,8 @@ def _tar_members(path: str, options: ScanOptions, coverage: TargetCoverage) -> I
             where = f"{path}!{info.name}"
             if info.size > options.max_gzip_bytes:
                 # The stream reaches the next member only by inflating this one to its end.
-                coverage.problem(where, _TOO_LARGE.format(options.max_gzip_bytes) + "; the members after it neither",
-                                 stream_name(where))
+                reason = _TOO_LARGE.format(options.max_gzip_bytes) + "; the members after it neither"
+                coverage.problem(where, reason, stream_name(where))
                 return
             yield from _member(where, archive.extractfile(info), options, coverage)
 

@@ -176,12 +176,14 @@ def plan_file(path: str, size: int, coverage: TargetCoverage) -> Iterator[TextUn
             compression = compression_of(head)
             suffix = os.path.splitext(path)[1]
             if suffix in SUFFIX_COMPRESSIONS and not compression:
-                coverage.notice(path, f"named {suffix} but holds no {SUFFIX_COMPRESSIONS[suffix]} data; read as plain text")
+                coverage.notice(path, f"named {suffix} but holds no {SUFFIX_COMPRESSIONS[suffix]} data; "
+                                      "read as plain text")
             if compression:
                 yield TextUnit(path, stream, compression=compression)
                 return
             if head.startswith(ZSTD_MAGIC):
-                coverage.problem(path, "zstd-compressed: not read (decompress it with zstd -d and scan that)", stream)
+                coverage.problem(path, "zstd-compressed: not read (decompress it with zstd -d and scan that)",
+                                 stream)
                 return
             if not head:
                 _empty(path, stream, coverage)
@@ -246,7 +248,8 @@ def read_unit(unit: TextUnit, options: ScanOptions, coverage: TargetCoverage,
         with open(unit.path, "rb") if source is None else contextlib.nullcontext(source) as handle:
             yield from reader.chunks(_opened(handle, unit, options))
     except EOFError:
-        coverage.problem(unit.path, f"truncated {unit.compression} file: read up to line {reader.line}", unit.stream)
+        coverage.problem(unit.path, f"truncated {unit.compression} file: read up to line {reader.line}",
+                         unit.stream)
     except (zlib.error, gzip.BadGzipFile, lzma.LZMAError):
         coverage.problem(unit.path, f"corrupt {unit.compression} data after line {reader.line}", unit.stream)
     except GzipBombError as error:
