@@ -228,3 +228,20 @@ def test_the_exclude_globs_leave_out_members_as_they_leave_out_files(tmp_path, l
         list(read_target(str(archive), ScanOptions(exclude=exclude), coverage))
         assert {c.split("!", 1)[1] for c in coverage.containers} == {stream_name(m) for m in members}
         assert coverage.files == len(members)
+
+
+def test_a_member_named_after_a_customer_leaks_no_number(tmp_path, key):
+    """A member's name may hold an ID number (a file saved per customer): the locations, streams
+    and problem lines that name the member show it masked, as a path on disk is."""
+    from pii_audit.summary import render_summary
+
+    archive = tmp_path / "per-customer.zip"
+    with zipfile.ZipFile(archive, "w") as packed:
+        packed.writestr(f"客户{ID_IN_XLS}/app.log", f"手机={mobile(random.Random(3))}\n")
+        packed.writestr(f"客户{ID_IN_XLS}/secret.log", "x\n")
+    _mark_encrypted(archive, f"客户{ID_IN_XLS}/secret.log")
+    out = io.BytesIO()
+    (result,) = scan_targets([str(archive)], ScanOptions(jobs=1), key, jsonl=out)
+    assert sum(f.occurrences for f in result.findings.values()) == 1 and len(result.coverage.problems) == 1
+    written = out.getvalue() + render_summary([result]).encode() + repr(result.coverage).encode()
+    assert ID_IN_XLS.encode() not in written and "110105********002X".encode() in written
