@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import io
 import json
@@ -16,9 +17,11 @@ from pii_audit.detector import Detector
 from pii_audit.scan import scan_targets
 from pii_audit.sources import ScanOptions, TargetCoverage, read_target
 from pii_audit.sources.files import stream_name
+from pii_audit.sources.streams import zstd
 from tests_corpus import card, corpus_lines, mobile
 
-TAR_MODES = {".tar": "w", ".tar.gz": "w:gz", ".tgz": "w:gz", ".tar.bz2": "w:bz2", ".tar.xz": "w:xz"}
+TAR_MODES = {".tar": "w", ".tar.gz": "w:gz", ".tgz": "w:gz", ".tar.bz2": "w:bz2", ".tar.xz": "w:xz",
+             ".tar.zst": "zstd", ".tzst": "zstd"}
 
 
 def log_text(rng: random.Random, lines: int) -> str:
@@ -28,12 +31,13 @@ def log_text(rng: random.Random, lines: int) -> str:
 
 @pytest.fixture
 def log_folder(tmp_path):
-    """A folder as a server keeps it: today's log, a rotated gzip one, a GB18030 legacy log."""
+    """A folder as a server keeps it: today's log, rotated gzip and zstd ones, a GB18030 legacy log."""
     rng = random.Random(5)
     root = tmp_path / "extracted"
     (root / "logs").mkdir(parents=True)
     (root / "logs" / "app.log").write_text(log_text(rng, 300), encoding="utf-8")
     (root / "logs" / "app.log.1.gz").write_bytes(gzip.compress(log_text(rng, 300).encode("utf-8")))
+    (root / "logs" / "app.log.2.zst").write_bytes(zstd.compress(log_text(rng, 200).encode("utf-8")))
     (root / "logs" / "legacy.log").write_bytes(log_text(rng, 100).encode("gb18030"))
     return root
 
@@ -47,9 +51,13 @@ def pack(root, archive) -> None:
                 packed.write(path, path.relative_to(root).as_posix())
         return
     mode = next(mode for suffix, mode in TAR_MODES.items() if archive.name.endswith(suffix))
-    with tarfile.open(archive, mode) as packed:
-        for path in files:
-            packed.add(path, path.relative_to(root).as_posix())
+    with contextlib.ExitStack() as stack:
+        # tarfile writes zstd only from Python 3.14 on: through a ZstdFile, as `tar --zstd` does.
+        packed = tarfile.open(fileobj=stack.enter_context(zstd.ZstdFile(archive, "w")), mode="w|") \
+            if mode == "zstd" else tarfile.open(archive, mode)
+        with packed:
+            for path in files:
+                packed.add(path, path.relative_to(root).as_posix())
 
 
 def findings(target: str, key: bytes, **options) -> tuple[list[tuple], TargetCoverage]:
@@ -78,9 +86,9 @@ def test_text_members_of_an_archive_are_read_as_the_files_on_disk(tmp_path, log_
     on_disk, _ = findings(str(log_folder), key)
     inside, coverage = findings(str(archive), key)
     assert len(on_disk) > 200 and sorted(inside) == sorted(on_disk)
-    assert (coverage.files, coverage.problems, coverage.notices) == (3, [], [])
+    assert (coverage.files, coverage.problems, coverage.notices) == (4, [], [])
     streams = {name.split("!", 1)[1]: record.units for name, record in coverage.containers.items()}
-    assert streams == {"logs/app.log": 600, "logs/legacy.log": 100}
+    assert streams == {"logs/app.log": 800, "logs/legacy.log": 100}
     assert archive.read_bytes() == before
 
 
@@ -180,7 +188,7 @@ def test_an_archive_read_in_the_parent_for_a_pool_gives_what_one_process_gives(t
         out = io.BytesIO()
         (result,) = scan_targets([str(root)], ScanOptions(jobs=jobs), key, jsonl=out)
         outputs.append(out.getvalue())
-        assert result.coverage.problems == [] and result.coverage.files == 3
+        assert result.coverage.problems == [] and result.coverage.files == 4
     assert workers_at_reads == [0, 2]  # one process read it; then the parent, the pool forked
     assert outputs[0] == outputs[1] and len(outputs[0].splitlines()) > 200
     assert all("logs-2024-01.tar.gz!logs/" in json.loads(line)["location"]["path"] for line in outputs[0].splitlines())
@@ -222,7 +230,7 @@ def test_the_exclude_globs_leave_out_members_as_they_leave_out_files(tmp_path, l
     """An audit.toml that excludes debug logs or a folder leaves them out inside an archive too."""
     archive = tmp_path / name
     pack(log_folder, archive)
-    for exclude, members in ((("legacy.log",), {"logs/app.log", "logs/app.log.1.gz"}),
+    for exclude, members in ((("legacy.log",), {"logs/app.log", "logs/app.log.1.gz", "logs/app.log.2.zst"}),
                              (("logs/app.log*",), {"logs/legacy.log"})):
         coverage = TargetCoverage(str(archive))
         list(read_target(str(archive), ScanOptions(exclude=exclude), coverage))

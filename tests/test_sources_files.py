@@ -14,6 +14,7 @@ from pii_audit.scan import scan_targets
 from pii_audit.sources import ScanOptions, TargetCoverage
 from pii_audit.sources import files
 from pii_audit.sources.files import read_files, stream_name
+from pii_audit.sources.streams import zstd
 
 ID18 = "11010519491231002X"  # FORMATS.md vector, synthetic
 ID15 = "110105491231002"  # legacy form: found only with its Chinese context keyword
@@ -189,17 +190,18 @@ def test_links_loops_and_hard_links(tmp_path, key):
     assert sum(f.occurrences for f in result.findings.values()) == 1
 
 
-# logrotate compresses with gzip by default, with bzip2 or xz where compresscmd says so.
+# logrotate compresses with gzip by default, with bzip2, xz or zstd where compresscmd says so.
 COMPRESSORS = [pytest.param(".gz", gzip.compress, "gzip", id="gzip"),
                # 100 KB blocks (level 1): a truncated file keeps its whole blocks, not a 900 KB one cut.
                pytest.param(".bz2", lambda data: bz2.compress(data, 1), "bzip2", id="bzip2"),
-               pytest.param(".xz", lzma.compress, "xz", id="xz")]
+               pytest.param(".xz", lzma.compress, "xz", id="xz"),
+               pytest.param(".zst", zstd.compress, "zstd", id="zstd")]
 
 
 @pytest.mark.parametrize("suffix, compress, name", COMPRESSORS)
 def test_a_compressed_rotation_is_read_in_the_stream_of_its_log(tmp_path, key, suffix, compress, name):
-    """bzip2 and xz rotations were binary, skipped, and came out clean; each is read now as the
-    same log in gzip is, in the stream of its log."""
+    """bzip2, xz and zstd rotations were binary, skipped (zstd: a problem line), and came out
+    clean; each is read now as the same log in gzip is, in the stream of its log."""
     (tmp_path / f"app.log.1{suffix}").write_bytes(compress(f"身份证号{ID18}\n手机{MOBILE}\n".encode()))
     result = scan_one(tmp_path, key)
     assert counts(result) == {(str(tmp_path / "app.log"), "CN_RESIDENT_ID"): 1,
@@ -228,15 +230,6 @@ def test_corrupt_compressed_log_is_one_problem_line(tmp_path, key, suffix, compr
     assert [p.reason.split(" after line")[0] for p in result.coverage.problems] == [f"corrupt {name} data"]
 
 
-def test_a_zstd_log_is_named_not_skipped(tmp_path, key):
-    """zstd has no reader in Python's standard library: a zstd rotation is one problem line (the
-    target is incomplete), not a binary file skipped as if it held nothing."""
-    (tmp_path / "app.log.1.zst").write_bytes(b"\x28\xb5\x2f\xfd" + bytes(40))
-    result = scan_one(tmp_path, key)
-    assert reasons(result.coverage.problems) == (
-        f"{tmp_path / 'app.log.1.zst'}: zstd-compressed: not read (decompress it with zstd -d and scan that)")
-
-
 @pytest.mark.parametrize("suffix, compress, name", COMPRESSORS)
 def test_compression_bomb_stops_at_the_cap(tmp_path, key, suffix, compress, name):
     path = tmp_path / f"bomb.log{suffix}"
@@ -244,6 +237,24 @@ def test_compression_bomb_stops_at_the_cap(tmp_path, key, suffix, compress, name
     result = scan_one(path, key, max_gzip_bytes=100_000)
     assert "inflates beyond" in reasons(result.coverage.problems)
     assert result.coverage.bytes <= 100_000 + files.BLOCK
+
+
+def test_a_zstd_log_whose_window_would_break_the_memory_bound_is_one_problem_line(tmp_path, key):
+    """A zstd frame may ask for a window of up to 128 MiB by default (zstd --long), and the reader
+    would hold it: 364 MiB with two workers on 200 MB (measured). One over 32 MiB is refused in a
+    problem line that says what to do; one of 32 MiB, the widest any level up to 20 writes, is read."""
+    def compressed(window_log: int) -> bytes:
+        # Streamed, so the frame states its window rather than its (small) size.
+        compressor = zstd.ZstdCompressor(options={zstd.CompressionParameter.window_log: window_log})
+        return compressor.compress(f"手机{MOBILE}\n".encode(), compressor.CONTINUE) + compressor.flush()
+
+    (tmp_path / "wide.log.zst").write_bytes(compressed(26))
+    (tmp_path / "ok.log.zst").write_bytes(compressed(25))
+    result = scan_one(tmp_path, key)
+    assert reasons(result.coverage.problems) == (
+        f"{tmp_path / 'wide.log.zst'}: zstd window over 32 MiB (zstd --long or --ultra): not read after line 1; "
+        "decompress it with zstd -d and scan that")
+    assert counts(result) == {(str(tmp_path / "ok.log"), "CN_MOBILE_PHONE"): 1}
 
 
 def test_file_that_is_not_what_its_name_says(tmp_path, key):

@@ -23,7 +23,8 @@ from pii_audit.models import Cells, Chunk
 
 SPREADSHEET_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".csv", ".tsv")
 # Zip and tar archives, whose text members are read as logs (``archives``).
-ARCHIVE_SUFFIXES = (".zip", ".tar", ".tar.gz", ".tgz", ".tar.bz2", ".tbz2", ".tar.xz", ".txz")
+ARCHIVE_SUFFIXES = (".zip", ".tar", ".tar.gz", ".tgz", ".tar.bz2", ".tbz2", ".tar.xz", ".txz", ".tar.zst",
+                    ".tzst")
 SQLITE_MAGIC = b"SQLite format 3\x00"
 
 

@@ -19,22 +19,20 @@ breaks stops its archive there.
 
 from __future__ import annotations
 
-import lzma
 import posixpath
 import tarfile
 import zipfile
-import zlib
 from typing import BinaryIO, Iterator
 
 from pii_audit.models import Cells, Chunk
 from pii_audit.sources import SPREADSHEET_SUFFIXES, SQLITE_MAGIC, ScanOptions, TargetCoverage, is_archive, shown
-from pii_audit.sources.files import TextUnit, compression_of, read_unit, stream_name
+from pii_audit.sources.files import ZSTD_MAGIC, TextUnit, compression_of, read_unit, stream_name
 from pii_audit.sources.spreadsheets import read_spreadsheet
-from pii_audit.sources.streams import Capped
+from pii_audit.sources.streams import CORRUPT_ERRORS, DECOMPRESSORS, Capped
 from pii_audit.sources.walk import excluded
 
 # Errors of a damaged archive, as zipfile, tarfile and their decompressors raise them.
-_BROKEN = (zipfile.BadZipFile, tarfile.TarError, EOFError, zlib.error, lzma.LZMAError)
+_BROKEN = (zipfile.BadZipFile, tarfile.TarError, EOFError, *CORRUPT_ERRORS)
 _TOO_LARGE = "larger than {} bytes when inflated (a zip bomb?): not read"
 # A spreadsheet inside an archive is read from memory: an xlsx of 32 MiB holds some 400,000 rows,
 # and it stays beside Presidio's ~100 MB under the 300 MB bound.
@@ -78,18 +76,26 @@ def _zip_members(path: str, options: ScanOptions, coverage: TargetCoverage) -> I
 
 
 def _tar_members(path: str, options: ScanOptions, coverage: TargetCoverage) -> Iterator[Chunk | Cells]:
-    # "r|*": one pass over the stream, whatever its compression; nothing seeks back.
-    with open(path, "rb") as handle, tarfile.open(fileobj=handle, mode="r|*") as archive:
-        for info in archive:
-            if not info.isfile() or _excluded(info.name, options):  # folders, links, devices: no bytes
-                continue
-            where = f"{path}!{info.name}"
-            if info.size > options.max_gzip_bytes:
-                # The stream reaches the next member only by inflating this one to its end.
-                reason = _TOO_LARGE.format(options.max_gzip_bytes) + "; the members after it neither"
-                coverage.problem(where, reason, stream_name(where))
-                return
-            yield from _member(where, archive.extractfile(info), options, coverage)
+    with open(path, "rb") as handle:
+        # "r|*": one pass over the stream, gzip, bzip2 or xz told by tarfile; nothing seeks back.
+        # zstd, which tarfile reads only from Python 3.14 on, is inflated here (a .tar.zst).
+        zstd = handle.peek(len(ZSTD_MAGIC)).startswith(ZSTD_MAGIC)
+        with tarfile.open(fileobj=DECOMPRESSORS["zstd"](handle) if zstd else handle, mode="r|*") as archive:
+            yield from _tar_stream_members(path, archive, options, coverage)
+
+
+def _tar_stream_members(path: str, archive: tarfile.TarFile, options: ScanOptions, coverage: TargetCoverage
+                        ) -> Iterator[Chunk | Cells]:
+    for info in archive:
+        if not info.isfile() or _excluded(info.name, options):  # folders, links, devices: no bytes
+            continue
+        where = f"{path}!{info.name}"
+        if info.size > options.max_gzip_bytes:
+            # The stream reaches the next member only by inflating this one to its end.
+            reason = _TOO_LARGE.format(options.max_gzip_bytes) + "; the members after it neither"
+            coverage.problem(where, reason, stream_name(where))
+            return
+        yield from _member(where, archive.extractfile(info), options, coverage)
 
 
 def _member(where: str, member: BinaryIO, options: ScanOptions, coverage: TargetCoverage
