@@ -93,10 +93,10 @@ def test_text_members_of_an_archive_are_read_as_the_files_on_disk(tmp_path, log_
 
 
 def test_what_an_archive_holds_but_cannot_read_is_one_problem_line_each(tmp_path, log_folder, key):
-    """A database or an archive inside an archive would need a temporary copy of it on disk; an
-    encrypted member cannot be read; a member past the inflation cap is a bomb; a broken
-    spreadsheet is broken there too. Each is a problem line (the target is incomplete), and the
-    other members are read."""
+    """A database inside an archive would need a temporary copy of it on disk; an encrypted member
+    cannot be read; a member past the inflation cap is a bomb; a broken spreadsheet or archive is
+    broken there too. Each is a problem line (the target is incomplete), and the other members
+    are read."""
     database = tmp_path / "customers.db"
     with sqlite3.connect(database) as db:
         db.execute("CREATE TABLE kh (sfzh TEXT)")
@@ -115,12 +115,60 @@ def test_what_an_archive_holds_but_cannot_read_is_one_problem_line_each(tmp_path
     on_disk = [f for f in findings(str(log_folder), key)[0] if f[0] == "logs/app.log"]
     assert sorted(found) == sorted(on_disk) and len(found) > 100
     problems = {p.where.split("!", 1)[1]: p.reason for p in coverage.problems}
-    inside = "an archive or database inside an archive is not read; extract it and scan it"
     assert problems == {
         "exports/客户清单.xlsx": "unreadable (BadZipFile): corrupt or not a spreadsheet",  # read, found broken
-        "old/logs-2022.zip": inside, "db/data.bin": inside,
+        "old/logs-2022.zip": "corrupt or truncated archive (File is not a zip file); not read further",
+        "db/data.bin": "a database inside an archive is not read; extract it and scan it",
         "secret/cards.log": "encrypted member: not read",
         "huge.log": "larger than 50000 bytes when inflated (a zip bomb?): not read",
+    }
+    assert not coverage.complete
+
+
+@pytest.mark.parametrize("outer, inner", [("backup.zip", "logs-2024-01.tar.gz"), ("backup.tar", "logs-2024-01.zip"),
+                                          ("backup.tar.gz", "logs-2024-01.tar.xz")])
+def test_an_archive_inside_an_archive_is_read_as_the_files_on_disk(tmp_path, log_folder, key, outer, inner):
+    """A yearly backup of monthly log archives was one problem line per month, none of it read. An
+    archive inside an archive is now read as the folder it was made of: the same occurrences,
+    located ``backup.zip!logs-2024-01.tar.gz!logs/app.log``, and the other members beside it."""
+    staged = tmp_path / "staged"
+    staged.mkdir()
+    pack(log_folder, staged / inner)
+    (staged / "readme.txt").write_text(f"联系人手机{mobile(random.Random(3))}\n", encoding="utf-8")
+    pack(staged, tmp_path / outer)
+
+    on_disk, _ = findings(str(log_folder), key)
+    inside, coverage = findings(str(tmp_path / outer), key)
+    assert sorted(f for f in inside if f[0] != "readme.txt") == sorted(
+        (f"{inner}!{member}", *rest) for member, *rest in on_disk)
+    assert [f[0] for f in inside].count("readme.txt") == 1 and len(on_disk) > 200
+    assert (coverage.files, coverage.problems, coverage.notices) == (5, [], [])
+    assert {name.split("!", 1)[1] for name in coverage.containers} == {
+        f"{inner}!logs/app.log", f"{inner}!logs/legacy.log", "readme.txt"}
+
+
+def test_an_archive_nested_too_deep_too_large_or_broken_is_one_problem_line(tmp_path, log_folder, key, monkeypatch):
+    """An archive two archives down is not read (a bomb nests many), nor a zip inside an archive
+    over the in-memory size (zipfile reads from the end); a broken one inside is one problem
+    line, and the outer archive's other members are still read."""
+    monkeypatch.setattr("pii_audit.sources.archives.IN_MEMORY_MAX_BYTES", 5_000)
+    deepest = tmp_path / "deepest"
+    deepest.mkdir()
+    pack(log_folder, deepest / "logs.tar.gz")
+    middle = tmp_path / "middle"
+    middle.mkdir()
+    pack(deepest, middle / "2024.tar")  # 2024.tar!logs.tar.gz: two archives down from backup.zip
+    pack(log_folder, middle / "big.zip")  # over 5,000 bytes
+    (middle / "broken.tar.gz").write_bytes(gzip.compress(b"no tar header here" * 100))
+    (middle / "app.log").write_text(f"手机{mobile(random.Random(4))}\n", encoding="utf-8")
+    pack(middle, tmp_path / "backup.zip")
+
+    found, coverage = findings(str(tmp_path / "backup.zip"), key)
+    assert [f[0] for f in found] == ["app.log"]
+    assert {p.where.split("!", 1)[1]: p.reason for p in coverage.problems} == {
+        "2024.tar!logs.tar.gz": "an archive nested 3 deep in archives is not read; extract it and scan it",
+        "big.zip": "a zip inside an archive larger than 5,000 bytes is not read; extract it and scan it",
+        "broken.tar.gz": "corrupt or truncated archive (invalid header); not read further",
     }
     assert not coverage.complete
 

@@ -3,22 +3,27 @@
 Banks keep years of logs as monthly or yearly archives (``app-2023-01.tar.gz``, ``logs.zip``);
 read as a file, an archive is binary and was skipped, so an archive full of ID numbers came out
 clean. Each regular member is now read as a log file on disk is (``files.read_unit``: encoding
-sniffed, a ``.gz``, ``.bz2`` or ``.xz`` member decompressed, whole lines in blocks) and located
-as ``archive!member`` (``logs.zip!app/app.log``, line 12), its stream ``stream_name`` of that,
-so rotations inside an archive are one stream as on disk.
+sniffed, a ``.gz``, ``.bz2``, ``.xz`` or ``.zst`` member decompressed, whole lines in blocks) and
+located as ``archive!member`` (``logs.zip!app/app.log``, line 12), its stream ``stream_name`` of
+that, so rotations inside an archive are one stream as on disk.
 
 A spreadsheet member (xlsx, xls, csv) is read from memory, up to ``SPREADSHEET_MAX_BYTES``: the
-xlsx reader seeks, and no temporary copy of a customer export is ever written to disk.
+xlsx reader seeks, and no temporary copy of a customer export is ever written to disk. An archive
+member (a yearly backup of monthly archives) is read as an archive, located
+``backup.zip!logs-2024-01.tar.gz!app.log``: a tar streamed, a zip from memory up to
+``IN_MEMORY_MAX_BYTES``; an archive inside that is not read (``NESTING_MAX``).
 
-What is not read, each in one problem line (the target is then incomplete): a member that is
-itself an archive or a SQLite file, a spreadsheet over that size (extract it and scan it), an
-encrypted or unsupported zip member, a member that inflates beyond ``ScanOptions.max_gzip_bytes``
-(a zip bomb). A corrupt zip member is one problem and the next member is read; a tar stream that
-breaks stops its archive there.
+What is not read, each in one problem line (the target is then incomplete): a SQLite file inside
+an archive, a spreadsheet or zip over that size, an archive nested deeper (extract it and scan
+it), an encrypted or unsupported zip member, a member that inflates beyond
+``ScanOptions.max_gzip_bytes`` (a zip bomb). A corrupt zip member is one problem and the next
+member is read; a tar stream that breaks stops its archive there (an archive inside another, only
+itself).
 """
 
 from __future__ import annotations
 
+import io
 import posixpath
 import tarfile
 import zipfile
@@ -34,27 +39,42 @@ from pii_audit.sources.walk import excluded
 # Errors of a damaged archive, as zipfile, tarfile and their decompressors raise them.
 _BROKEN = (zipfile.BadZipFile, tarfile.TarError, EOFError, *CORRUPT_ERRORS)
 _TOO_LARGE = "larger than {} bytes when inflated (a zip bomb?): not read"
-# A spreadsheet inside an archive is read from memory: an xlsx of 32 MiB holds some 400,000 rows,
-# and it stays beside Presidio's ~100 MB under the 300 MB bound.
+# A spreadsheet or zip inside an archive is read from memory (their readers seek): an xlsx of 32 MiB
+# holds some 400,000 rows; a zip holding such an xlsx, 64 MiB in all, stays beside Presidio's
+# ~100 MB under the 300 MB bound.
 SPREADSHEET_MAX_BYTES = 32 << 20
+IN_MEMORY_MAX_BYTES = SPREADSHEET_MAX_BYTES
+# An archive inside an archive is read (a yearly backup of monthly log archives); one more level
+# down is a problem line: a zip at each level would hold another 32 MiB, and a 42.zip-style bomb
+# nests five.
+NESTING_MAX = 2
 
 
 def read_archive(path: str, options: ScanOptions, coverage: TargetCoverage) -> Iterator[Chunk | Cells]:
     """Yield the chunks of every text member of a zip or tar archive and the cells of every
-    spreadsheet member, member after member."""
+    spreadsheet member, member after member (those of an archive inside it among them)."""
     try:
-        if path.lower().endswith(".zip"):
-            yield from _zip_members(path, options, coverage)
-        else:
-            yield from _tar_members(path, options, coverage)
+        with open(path, "rb") as handle:
+            yield from _members(path, handle, options, coverage, 1)
     except _BROKEN as error:
         coverage.problem(path, f"corrupt or truncated archive ({_reason(error)}); not read further")
     except OSError as error:
         coverage.problem(path, f"cannot read the archive: {error.strerror or _reason(error)}")
 
 
-def _zip_members(path: str, options: ScanOptions, coverage: TargetCoverage) -> Iterator[Chunk | Cells]:
-    with zipfile.ZipFile(path) as archive:  # mode "r": the archive is only read
+def _members(where: str, handle: BinaryIO, options: ScanOptions, coverage: TargetCoverage, depth: int
+             ) -> Iterator[Chunk | Cells]:
+    """Yield what the members of the archive ``where`` hold; ``handle`` reads its bytes (seekable
+    for a zip), ``depth`` is 1 for an archive on disk, 2 for one inside it."""
+    if where.lower().endswith(".zip"):
+        yield from _zip_members(where, handle, options, coverage, depth)
+    else:
+        yield from _tar_members(where, handle, options, coverage, depth)
+
+
+def _zip_members(path: str, handle: BinaryIO, options: ScanOptions, coverage: TargetCoverage, depth: int
+                 ) -> Iterator[Chunk | Cells]:
+    with zipfile.ZipFile(handle) as archive:  # mode "r": the archive is only read
         for info in archive.infolist():
             if info.is_dir() or _excluded(info.filename, options):
                 continue
@@ -67,7 +87,7 @@ def _zip_members(path: str, options: ScanOptions, coverage: TargetCoverage) -> I
                 continue
             try:
                 with archive.open(info) as member:
-                    yield from _member(where, member, options, coverage)
+                    yield from _member(where, member, options, coverage, depth)
             except NotImplementedError:  # a compression method zipfile lacks (Deflate64, ...)
                 coverage.problem(where, "compressed in a way that cannot be read here: not read",
                                  stream_name(where))
@@ -75,43 +95,61 @@ def _zip_members(path: str, options: ScanOptions, coverage: TargetCoverage) -> I
                 coverage.problem(where, "corrupt member (bad CRC or header)", stream_name(where))
 
 
-def _tar_members(path: str, options: ScanOptions, coverage: TargetCoverage) -> Iterator[Chunk | Cells]:
-    with open(path, "rb") as handle:
-        # "r|*": one pass over the stream, gzip, bzip2 or xz told by tarfile; nothing seeks back.
-        # zstd, which tarfile reads only from Python 3.14 on, is inflated here (a .tar.zst).
-        zstd = handle.peek(len(ZSTD_MAGIC)).startswith(ZSTD_MAGIC)
-        with tarfile.open(fileobj=DECOMPRESSORS["zstd"](handle) if zstd else handle, mode="r|*") as archive:
-            yield from _tar_stream_members(path, archive, options, coverage)
+def _tar_members(path: str, handle: BinaryIO, options: ScanOptions, coverage: TargetCoverage, depth: int
+                 ) -> Iterator[Chunk | Cells]:
+    # "r|*": one pass over the stream, gzip, bzip2 or xz told by tarfile; nothing seeks back.
+    # zstd, which tarfile reads only from Python 3.14 on, is inflated here (a .tar.zst).
+    zstd = handle.peek(len(ZSTD_MAGIC)).startswith(ZSTD_MAGIC)
+    with tarfile.open(fileobj=DECOMPRESSORS["zstd"](handle) if zstd else handle, mode="r|*") as archive:
+        for info in archive:
+            if not info.isfile() or _excluded(info.name, options):  # folders, links, devices: no bytes
+                continue
+            where = f"{path}!{info.name}"
+            if info.size > options.max_gzip_bytes:
+                # The stream reaches the next member only by inflating this one to its end.
+                reason = _TOO_LARGE.format(options.max_gzip_bytes) + "; the members after it neither"
+                coverage.problem(where, reason, stream_name(where))
+                return
+            yield from _member(where, archive.extractfile(info), options, coverage, depth)
 
 
-def _tar_stream_members(path: str, archive: tarfile.TarFile, options: ScanOptions, coverage: TargetCoverage
-                        ) -> Iterator[Chunk | Cells]:
-    for info in archive:
-        if not info.isfile() or _excluded(info.name, options):  # folders, links, devices: no bytes
-            continue
-        where = f"{path}!{info.name}"
-        if info.size > options.max_gzip_bytes:
-            # The stream reaches the next member only by inflating this one to its end.
-            reason = _TOO_LARGE.format(options.max_gzip_bytes) + "; the members after it neither"
-            coverage.problem(where, reason, stream_name(where))
-            return
-        yield from _member(where, archive.extractfile(info), options, coverage)
-
-
-def _member(where: str, member: BinaryIO, options: ScanOptions, coverage: TargetCoverage
+def _member(where: str, member: BinaryIO, options: ScanOptions, coverage: TargetCoverage, depth: int
             ) -> Iterator[Chunk | Cells]:
-    """Yield the chunks of one member (the cells of a spreadsheet), or record why it is not read."""
+    """Yield the chunks of one member (the cells of a spreadsheet, the members of an archive), or
+    record why it is not read."""
     stream = stream_name(where)
     head = member.peek(len(SQLITE_MAGIC))[:len(SQLITE_MAGIC)]
     if where.lower().endswith(SPREADSHEET_SUFFIXES):
         yield from _spreadsheet(where, member, options, coverage)
         return
-    if is_archive(where) or head == SQLITE_MAGIC:
-        coverage.problem(where, "an archive or database inside an archive is not read; extract it and scan it",
-                         stream)
+    if is_archive(where):
+        yield from _nested(where, member, options, coverage, depth + 1)
+        return
+    if head == SQLITE_MAGIC:
+        coverage.problem(where, "a database inside an archive is not read; extract it and scan it", stream)
         return
     unit = TextUnit(where, stream, encoding=None, compression=compression_of(head))
     yield from read_unit(unit, options, coverage, Capped(member, options.max_gzip_bytes))
+
+
+def _nested(where: str, member: BinaryIO, options: ScanOptions, coverage: TargetCoverage, depth: int
+            ) -> Iterator[Chunk | Cells]:
+    """Yield what an archive inside an archive holds: a tar streamed, a zip read into memory (it
+    is read from its end) up to ``IN_MEMORY_MAX_BYTES``; none deeper than ``NESTING_MAX``."""
+    if depth > NESTING_MAX:
+        coverage.problem(where, f"an archive nested {depth} deep in archives is not read; extract it and scan it")
+        return
+    if where.lower().endswith(".zip"):
+        data = member.read(IN_MEMORY_MAX_BYTES + 1)
+        if len(data) > IN_MEMORY_MAX_BYTES:
+            coverage.problem(where, f"a zip inside an archive larger than {IN_MEMORY_MAX_BYTES:,} bytes is not "
+                                    "read; extract it and scan it")
+            return
+        member = io.BytesIO(data)  # zipfile seeks; only a tar peeks
+    try:
+        yield from _members(where, member, options, coverage, depth)
+    except _BROKEN as error:  # the archive around it may be fine: its next member is read
+        coverage.problem(where, f"corrupt or truncated archive ({_reason(error)}); not read further")
 
 
 def _spreadsheet(where: str, member: BinaryIO, options: ScanOptions, coverage: TargetCoverage
