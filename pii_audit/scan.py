@@ -42,9 +42,11 @@ BATCH_PARTS = 256  # ... or this many files
 # The reading status (rows or MiB read from a table, workbook or gzip file) is reported at most
 # this often: a table's blocks come hundreds a second.
 READING_EVERY_S = 0.2
-# What ``--jobs 0`` starts at most: each worker adds 16-21 MiB of peak PSS, and 8 came within a few
-# MB of 300 MB (logs 275 MiB, the orders table on PostgreSQL 284-287 MiB; bench/README.md).
-DEFAULT_MAX_WORKERS = 6
+# What ``--jobs 0`` starts at most: each worker adds 20-35 MiB of peak PSS. Session 9 measured
+# 6 workers at 261 MiB on 150 MB of logs, 289-319 MiB on the same in a tar.gz and 305-319 MiB
+# with it in a zip inside a tar (the zip held in memory); 4 workers at 224, 252-268 and 270-287
+# (bench/README.md). Session 8 had measured 274-279 MiB with 6 on a tar.gz.
+DEFAULT_MAX_WORKERS = 4
 # Units submitted per worker past the oldest unit not yet merged. Results are merged in unit order,
 # so one slow unit (a large gzip file) keeps the others' results waiting; this bounds them, at the
 # cost of idle workers once that many have finished behind it. A unit of blocks the parent read
@@ -53,8 +55,9 @@ DEFAULT_MAX_WORKERS = 6
 UNITS_AHEAD = 16
 # Bytes of pickled blocks (``Blocks``) in that window at most, whatever the workers: a block of
 # table rows is about 180 KiB, one of an archive's text 1 MiB, and 16 of those a worker took 200 MB
-# of logs in a tar.gz to 410 MiB peak PSS with 6 workers (measured).
-BLOCKS_AHEAD_BYTES = 32 << 20
+# of logs in a tar.gz to 410 MiB peak PSS with 6 workers (measured). 32 MiB, then 16: 150 MB of
+# logs in a tar.gz, 2 workers, 237 -> 214-216 MiB in 4.74-4.84 against 4.54-4.90 s (measured).
+BLOCKS_AHEAD_BYTES = 16 << 20
 # Chunks of text the parent read (an archive's members, a compressed log's blocks) sent to a worker
 # together, up to about this many bytes (``_grouped``).
 GROUP_BYTES = 1 << 20
@@ -236,7 +239,7 @@ def default_workers(cores: int) -> int:
     core, at most ``DEFAULT_MAX_WORKERS``, so that the default keeps the scan under 300 MB.
 
     >>> [default_workers(n) for n in (1, 2, 6, 64)]
-    [1, 2, 6, 6]
+    [1, 2, 4, 4]
     """
     return max(1, min(cores, DEFAULT_MAX_WORKERS))
 

@@ -23,8 +23,8 @@ from pii_audit.summary import exit_code, render_summary
               help="Read the first N rows of each table or sheet  [default: 1000].")
 @click.option("--full", is_flag=True, help="Read every row of every table and sheet.")
 @click.option("--jobs", "-j", type=click.IntRange(min=0), default=0, show_default=True,
-              help="Worker processes; 0 starts one per core the scan may run on, at most 6. "
-                   "Each adds about 20 MiB of memory: more than 6 may pass 300 MB.")
+              help="Worker processes; 0 starts one per core the scan may run on, at most 4. "
+                   "Each adds 20-35 MiB of memory: more than 4 may pass 300 MB.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar and no per-target summary lines.")
 @click.option("--ledger", "ledger_url", metavar="URL", default=None,
               help="Record the scan in this ledger (SQLAlchemy URL); with --config, its ledger is used.")

@@ -50,7 +50,7 @@ class ScanOptions:
     """How to read targets; every default lives here."""
 
     sample_rows: int | None = 1000  # rows per table (and rows per sheet); None reads everything
-    jobs: int = 0  # worker processes; 0 = one per core the scan may use, at most 6 (scan.default_workers)
+    jobs: int = 0  # worker processes; 0 = one per core the scan may use, at most 4 (scan.default_workers)
     connect_timeout: int = 10  # seconds
     statement_timeout: int = 300  # seconds, per statement
     schemas: tuple[str, ...] = ()  # database schemas to scan; empty = every schema visible
