@@ -18,6 +18,7 @@ from pii_audit.scan import scan_targets
 from pii_audit.sources import ScanOptions, TargetCoverage, read_target
 from pii_audit.sources.files import stream_name
 from pii_audit.sources.streams import zstd
+from test_sources_files import empty_7z
 from tests_corpus import card, corpus_lines, mobile
 
 TAR_MODES = {".tar": "w", ".tar.gz": "w:gz", ".tgz": "w:gz", ".tar.bz2": "w:bz2", ".tar.xz": "w:xz",
@@ -94,8 +95,8 @@ def test_text_members_of_an_archive_are_read_as_the_files_on_disk(tmp_path, log_
 
 def test_what_an_archive_holds_but_cannot_read_is_one_problem_line_each(tmp_path, log_folder, key):
     """A database inside an archive would need a temporary copy of it on disk; an encrypted member
-    cannot be read; a member past the inflation cap is a bomb; a broken spreadsheet or archive is
-    broken there too. Each is a problem line (the target is incomplete), and the other members
+    cannot be read, nor a 7z; a member past the inflation cap is a bomb; a broken spreadsheet or
+    archive is broken there too. Each is a problem line (the target is incomplete), and the other members
     are read."""
     database = tmp_path / "customers.db"
     with sqlite3.connect(database) as db:
@@ -106,6 +107,7 @@ def test_what_an_archive_holds_but_cannot_read_is_one_problem_line_each(tmp_path
         packed.write(log_folder / "logs" / "app.log", "logs/app.log")
         packed.writestr("exports/客户清单.xlsx", b"PK\x03\x04 not read")
         packed.writestr("old/logs-2022.zip", b"PK\x03\x04 not read")
+        packed.writestr("old/客户-2021.7z", empty_7z())
         packed.write(database, "db/data.bin")  # a SQLite file by its header, whatever its name
         packed.writestr("secret/cards.log", f"卡号={card(random.Random(1))}\n")
         packed.writestr("huge.log", "2024-01-05 INFO 心跳检测正常\n" * 2000)
@@ -118,6 +120,7 @@ def test_what_an_archive_holds_but_cannot_read_is_one_problem_line_each(tmp_path
     assert problems == {
         "exports/客户清单.xlsx": "unreadable (BadZipFile): corrupt or not a spreadsheet",  # read, found broken
         "old/logs-2022.zip": "corrupt or truncated archive (File is not a zip file); not read further",
+        "old/客户-2021.7z": "a 7z archive, which is not read here: extract it and scan what it holds",
         "db/data.bin": "a database inside an archive is not read; extract it and scan it",
         "secret/cards.log": "encrypted member: not read",
         "huge.log": "larger than 50000 bytes when inflated (a zip bomb?): not read",

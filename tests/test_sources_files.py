@@ -7,6 +7,7 @@ import gzip
 import lzma
 import os
 import tracemalloc
+import zlib
 
 import pytest
 
@@ -149,6 +150,27 @@ def test_binary_and_empty_files_are_noted_not_failed(tmp_path, key):
     notes = reasons(result.coverage.notices)
     assert "binary file" in notes and "empty file" in notes
     assert result.coverage.complete and not result.findings
+
+
+def empty_7z() -> bytes:
+    """Return an empty 7z archive as 7-Zip writes one: the signature header alone, its CRCs set."""
+    next_header = (0).to_bytes(8, "little") * 2 + zlib.crc32(b"").to_bytes(4, "little")
+    return b"7z\xbc\xaf\x27\x1c\x00\x04" + zlib.crc32(next_header).to_bytes(4, "little") + next_header
+
+
+def test_a_7z_or_rar_archive_leaves_the_scan_incomplete_not_clean(tmp_path, key):
+    """Customer lists zipped on a desktop with 7-Zip or WinRAR were binary files skipped with a
+    notice: a folder of them came out clean, exit 0. Such an archive, which is not read here, is a
+    problem line that says what to do; other binary files are still a notice."""
+    (tmp_path / "客户名单.7z").write_bytes(empty_7z())
+    (tmp_path / "exports.rar").write_bytes(b"Rar!\x1a\x07\x01\x00" + bytes(range(256)))  # RAR 5
+    (tmp_path / "logo.png").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(64))
+    result = scan_one(tmp_path, key)
+    assert reasons(result.coverage.problems) == " | ".join(
+        f"{tmp_path / name}: a {kind} archive, which is not read here: extract it and scan what it holds"
+        for name, kind in (("exports.rar", "RAR"), ("客户名单.7z", "7z")))
+    assert reasons(result.coverage.notices) == f"{tmp_path / 'logo.png'}: binary file (NUL bytes in its first 8 KiB); skipped"
+    assert not result.coverage.complete
 
 
 def test_missing_path_and_empty_glob_are_problems(tmp_path, key):

@@ -42,6 +42,11 @@ ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
 COMPRESSIONS = {GZIP_MAGIC: "gzip", b"BZh": "bzip2", b"\xfd7zXZ\x00": "xz", ZSTD_MAGIC: "zstd"}
 SUFFIX_COMPRESSIONS = {".gz": "gzip", ".bz2": "bzip2", ".xz": "xz", ".zst": "zstd"}
 
+# Archives no reader here opens (7-Zip and WinRAR are what people zip customer lists with on their
+# desktops): binary like any other, but they may hold whole logs or exports, so such a file leaves
+# the scan incomplete instead of passing as clean.
+UNREAD_ARCHIVES = {b"7z\xbc\xaf\x27\x1c": "7z", b"Rar!\x1a\x07": "RAR"}
+
 # Control characters that text holds none of (tab, newline and carriage return aside).
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _SUFFIX_RE = re.compile(r"(?:[.\-_](?:\d{1,3}|\d{8}|\d{4}-\d{2}-\d{2}(?:[.\-_]\d{1,6})?))+$")
@@ -183,7 +188,7 @@ def plan_file(path: str, size: int, coverage: TargetCoverage) -> Iterator[TextUn
                 return
             sniffed = sniff(head)
             if sniffed is None:
-                coverage.notice(path, "binary file (NUL bytes in its first 8 KiB); skipped")
+                _skip_binary(path, head, coverage, stream)
                 return
             handle.seek(0)
             # UTF-16 is cut into lines once read as UTF-8 (streams.Utf8Transcoded): one range.
@@ -196,6 +201,16 @@ def plan_file(path: str, size: int, coverage: TargetCoverage) -> Iterator[TextUn
     except OSError as error:
         coverage.container(stream, "lines")
         coverage.problem(path, os_reason(error), stream)
+
+
+def _skip_binary(path: str, head: bytes, coverage: TargetCoverage, stream: str) -> None:
+    """Record a binary file as skipped: a notice, or a problem line for an archive not read here."""
+    kind = next((name for magic, name in UNREAD_ARCHIVES.items() if head.startswith(magic)), None)
+    if kind is None:
+        coverage.notice(path, "binary file (NUL bytes in its first 8 KiB); skipped")
+    else:
+        coverage.problem(path, f"a {kind} archive, which is not read here: extract it and scan what it holds",
+                         stream)
 
 
 def _empty(path: str, stream: str, coverage: TargetCoverage) -> None:
@@ -312,7 +327,7 @@ class _UnitReader:
         if not head:
             self.coverage.notice(self.unit.path, "empty file")
         elif sniffed is None:
-            self.coverage.notice(self.unit.path, "binary file (NUL bytes in its first 8 KiB); skipped")
+            _skip_binary(self.unit.path, head, self.coverage, self.unit.stream)
         else:
             self.encoding, self.decided = sniffed
         return bool(head) and sniffed is not None
