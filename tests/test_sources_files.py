@@ -7,6 +7,7 @@ import gzip
 import lzma
 import os
 import tracemalloc
+import zipfile
 import zlib
 
 import pytest
@@ -171,6 +172,23 @@ def test_a_7z_or_rar_archive_leaves_the_scan_incomplete_not_clean(tmp_path, key)
         for name, kind in (("exports.rar", "RAR"), ("客户名单.7z", "7z")))
     assert reasons(result.coverage.notices) == f"{tmp_path / 'logo.png'}: binary file (NUL bytes in its first 8 KiB); skipped"
     assert not result.coverage.complete
+
+
+def test_a_workbook_in_a_format_not_read_here_leaves_the_scan_incomplete(tmp_path, key):
+    """WPS Office saves .et workbooks by default (an OLE2 file, as a legacy .xls is), LibreOffice
+    .ods and Excel .xlsb (zips): each was a binary file skipped with a notice, so a folder of
+    customer lists in them came out clean. Each is a problem line now that says what to do."""
+    ole2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(504)  # a compound file's header, as WPS writes
+    (tmp_path / "客户信息.et").write_bytes(ole2)
+    with zipfile.ZipFile(tmp_path / "名单.ods", "w") as ods:  # stored first, as ODF requires
+        ods.writestr("mimetype", "application/vnd.oasis.opendocument.spreadsheet")
+        ods.writestr("content.xml", "<office:document-content/>")
+    (tmp_path / "notes.et").write_text(f"身份证号{ID18}\n", encoding="utf-8")  # text, whatever its name
+    result = scan_one(tmp_path, key)
+    assert reasons(result.coverage.problems) == " | ".join(
+        f"{tmp_path / name}: a {kind} workbook, which is not read here: save it as .xlsx and scan that"
+        for name, kind in (("名单.ods", "OpenDocument .ods"), ("客户信息.et", "WPS .et")))
+    assert counts(result) == {(str(tmp_path / "notes.et"), "CN_RESIDENT_ID"): 1}
 
 
 def test_missing_path_and_empty_glob_are_problems(tmp_path, key):

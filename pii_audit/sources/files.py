@@ -46,6 +46,10 @@ SUFFIX_COMPRESSIONS = {".gz": "gzip", ".bz2": "bzip2", ".xz": "xz", ".zst": "zst
 # desktops): binary like any other, but they may hold whole logs or exports, so such a file leaves
 # the scan incomplete instead of passing as clean.
 UNREAD_ARCHIVES = {b"7z\xbc\xaf\x27\x1c": "7z", b"Rar!\x1a\x07": "RAR"}
+# Workbooks in formats no reader here opens, told by their names (an .ods or .xlsb is a zip, an .et
+# an OLE2 file, like others that hold no table): WPS Office saves .et by default, and banks run it.
+UNREAD_WORKBOOKS = {".et": "WPS .et", ".ett": "WPS .ett", ".ods": "OpenDocument .ods", ".xlsb": "Excel .xlsb",
+                    ".numbers": "Apple Numbers"}
 
 # Control characters that text holds none of (tab, newline and carriage return aside).
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -204,13 +208,18 @@ def plan_file(path: str, size: int, coverage: TargetCoverage) -> Iterator[TextUn
 
 
 def _skip_binary(path: str, head: bytes, coverage: TargetCoverage, stream: str) -> None:
-    """Record a binary file as skipped: a notice, or a problem line for an archive not read here."""
-    kind = next((name for magic, name in UNREAD_ARCHIVES.items() if head.startswith(magic)), None)
-    if kind is None:
-        coverage.notice(path, "binary file (NUL bytes in its first 8 KiB); skipped")
-    else:
-        coverage.problem(path, f"a {kind} archive, which is not read here: extract it and scan what it holds",
+    """Record a binary file as skipped: a notice, or a problem line for an archive or workbook that
+    is not read here."""
+    archive = next((name for magic, name in UNREAD_ARCHIVES.items() if head.startswith(magic)), None)
+    workbook = UNREAD_WORKBOOKS.get(os.path.splitext(path)[1].lower())
+    if archive is not None:
+        coverage.problem(path, f"a {archive} archive, which is not read here: extract it and scan what it holds",
                          stream)
+    elif workbook is not None:
+        coverage.problem(path, f"a {workbook} workbook, which is not read here: save it as .xlsx and scan that",
+                         stream)
+    else:
+        coverage.notice(path, "binary file (NUL bytes in its first 8 KiB); skipped")
 
 
 def _empty(path: str, stream: str, coverage: TargetCoverage) -> None:
