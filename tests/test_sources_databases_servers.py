@@ -333,6 +333,33 @@ def assert_only_the_big_table_was_lost(scratch: Scratch, chunks, coverage: Targe
     assert coverage.containers[scratch.shown("b_small") + ".note"].complete
 
 
+def test_arrays_and_inet_addresses_are_scanned_on_postgresql(postgres_scratch, key):
+    """A PostgreSQL array of phone numbers or IDs, and an INET column of login addresses, were
+    skipped as types not worth scanning, so a customer table keeping its phones in ``text[]`` came
+    out clean. They are read now (an array as its JSON text, located by offsets in it); arrays of
+    what is skipped (amounts, small numbers) and CIDR networks are still skipped."""
+    scratch = postgres_scratch
+    with scratch.admin.begin() as connection:
+        connection.exec_driver_sql(
+            f"CREATE TABLE {scratch.schema}.kh (id int PRIMARY KEY, phones text[], sfzh varchar(18)[], "
+            "mobiles bigint[], amounts numeric(14,2)[], counts smallint[], login_ip inet, branch_net cidr)")
+        connection.exec_driver_sql(
+            f"INSERT INTO {scratch.schema}.kh VALUES (1, ARRAY['手机13812345678', '座机010-62345678'], "
+            "ARRAY['11010519491231002X'], ARRAY[13912345678, 42], ARRAY[13812345678.00], ARRAY[7], "
+            "'202.96.128.86', '202.96.128.0/24')")
+    occurrences, coverage = scan(scratch.url, scratch.options(sample_rows=None), key)
+    assert coverage.problems == []
+    assert sorted((o.location["column"], o.entity_type, o.masked, o.location["start"], o.location["end"])
+                  for o in occurrences) == [
+        ("login_ip", "IP_ADDRESS", "202.96.*.*", 0, 13),
+        ("mobiles", "CN_MOBILE_PHONE", "139****5678", 1, 12),
+        ("phones", "CN_LANDLINE_PHONE", "010****5678", 21, 33),
+        ("phones", "CN_MOBILE_PHONE", "138****5678", 4, 15),
+        ("sfzh", "CN_RESIDENT_ID", "110105********002X", 2, 20),
+    ]
+    assert {name.rsplit(".", 1)[1] for name in coverage.containers} == {"id", "phones", "sfzh", "mobiles", "login_ip"}
+
+
 def test_dropped_connection_is_recorded_and_the_next_table_is_read(postgres_scratch, key):
     scratch = postgres_scratch
     make_phones(scratch, "a_big", 5000)

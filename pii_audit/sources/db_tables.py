@@ -3,8 +3,10 @@
 What is scanned: text-like columns (CHAR, VARCHAR, TEXT, ENUM, JSON, and SQLite columns with no
 declared type), integer columns (INTEGER, BIGINT: phone numbers are stored as BIGINT) and
 decimals with no fraction (NUMERIC(20,0): card numbers are stored so), but only integer values
-of seven or more digits. Skipped: binary (BLOB, BYTEA, VARBINARY), floats, decimals with a
-fraction (amounts), SMALLINT, booleans, dates and times, UUIDs and arrays.
+of seven or more digits; PostgreSQL arrays of those (``phones text[]``, read as their JSON text)
+and INET addresses (a customer's login address is an IP_ADDRESS). Skipped: binary (BLOB, BYTEA,
+VARBINARY), floats, decimals with a fraction (amounts), SMALLINT, booleans, dates and times,
+UUIDs, CIDR networks, and arrays of what is skipped.
 
 The cells are handed on as ``Cells``, a block of ``YIELD_PER`` rows read column by column; the
 detector screens each block in one pass and locations are built only for cells that hold a finding.
@@ -12,6 +14,7 @@ detector screens each block in one pass and locations are built only for cells t
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import random
 from dataclasses import dataclass
@@ -20,6 +23,7 @@ from operator import itemgetter
 from typing import Iterator
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import Connection
 from sqlalchemy.sql.sqltypes import NullType, _Binary
 
@@ -31,6 +35,8 @@ YIELD_PER = 2000  # rows fetched per round trip
 MIN_INTEGER = 1_000_000  # integers of fewer than 7 digits are no identifier
 TABLESAMPLE_OVERSAMPLE = 10  # SYSTEM picks whole pages: ask for ~10x, or a few pages make it short
 TABLESAMPLE_MIN_TABLE = 10  # tables under this many times the sample size are read from the top
+# What psycopg gives for INET: an address, or an interface where a prefix length is stored.
+_ADDRESSES = (ipaddress.IPv4Address, ipaddress.IPv6Address, ipaddress.IPv4Interface, ipaddress.IPv6Interface)
 
 @dataclass(frozen=True)
 class TableRef:
@@ -45,6 +51,10 @@ def column_kind(type_: sa.types.TypeEngine) -> str | None:
     """Return ``"text"`` or ``"integer"`` for a column type worth scanning, else None."""
     if isinstance(type_, (_Binary, sa.Float, sa.SmallInteger, sa.Boolean)):
         return None
+    if isinstance(type_, sa.ARRAY):  # its values come as a list: read as JSON text (cell_text)
+        return "text" if column_kind(type_.item_type) else None
+    if isinstance(type_, postgresql.INET):
+        return "text"
     if isinstance(type_, (sa.String, sa.JSON, NullType)):
         return "text"
     if isinstance(type_, sa.Integer):
@@ -59,6 +69,8 @@ def cell_text(value) -> str | None:
 
     >>> cell_text(13812345678), cell_text(42), cell_text(Decimal("6222020000000000")), cell_text(1.5)
     ('13812345678', None, '6222020000000000', None)
+    >>> cell_text([13812345678, Decimal("1.5")]), cell_text(ipaddress.ip_address("202.96.128.86"))
+    ('[13812345678, "1.5"]', '202.96.128.86')
     """
     kind = type(value)
     if kind is str:
@@ -69,8 +81,10 @@ def cell_text(value) -> str | None:
         if value.is_finite() and value == value.to_integral_value() and abs(value) >= MIN_INTEGER:
             return str(int(value))
         return None
-    if kind in (dict, list):
-        return json.dumps(value, ensure_ascii=False)
+    if kind in (dict, list):  # JSON documents, arrays: Decimal (NUMERIC[]) and addresses as text
+        return json.dumps(value, ensure_ascii=False, default=str)
+    if kind in _ADDRESSES:  # INET, as the driver gives it
+        return str(value)
     return None
 
 
