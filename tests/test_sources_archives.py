@@ -216,10 +216,14 @@ def test_a_corrupt_or_truncated_archive_is_one_problem_line_and_the_scan_goes_on
     not_a_zip.write_bytes(b"this is no zip archive\n" * 10)
     good = tmp_path / "good.zip"
     pack(log_folder, good)
-    results = list(scan_targets([str(truncated), str(not_a_zip), str(good)], ScanOptions(jobs=1), key))
+    cut_header = tmp_path / "cut.tar.gz"  # its gzip header says an extra field follows, and ends
+    cut_header.write_bytes(b"\x1f\x8b\x08\x04" + bytes(6))
+    results = list(scan_targets([str(truncated), str(not_a_zip), str(good), str(cut_header)],
+                                ScanOptions(jobs=1), key))
     reasons = [[p.reason for p in r.coverage.problems] for r in results]
     assert any("corrupt or truncated archive" in reason or "truncated gzip" in reason for reason in reasons[0])
     assert reasons[1] == ["corrupt or truncated archive (File is not a zip file); not read further"]
+    assert reasons[3] == ["corrupt or truncated archive (gzip header cut short); not read further"]
     assert reasons[2] == [] and sum(f.occurrences for f in results[2].findings.values()) > 200
 
 
@@ -304,3 +308,61 @@ def test_a_member_named_after_a_customer_leaks_no_number(tmp_path, key):
     assert sum(f.occurrences for f in result.findings.values()) == 1 and len(result.coverage.problems) == 1
     written = out.getvalue() + render_summary([result]).encode() + repr(result.coverage).encode()
     assert ID_IN_XLS.encode() not in written and "110105********002X".encode() in written
+
+
+def _renamed(data: bytes, names: dict[str, bytes]) -> bytes:
+    """Replace each ASCII placeholder name in a zip's headers by the same number of other bytes,
+    as a tool that writes names in its own code page, unflagged, stores them."""
+    for placeholder, raw in names.items():
+        assert len(placeholder.encode()) == len(raw)
+        data = data.replace(placeholder.encode(), raw)
+    return data
+
+
+def test_member_names_in_gbk_as_windows_tools_write_them_are_shown_as_written(tmp_path, key):
+    """Windows' own zip and WinRAR in China store names in GBK without the UTF-8 flag, which
+    zipfile reads as cp437: locations and streams said "┐═╗º╫╩┴╧/├√╡Ñ.log" for 客户资料/名单.log.
+    Such names are decoded as UTF-8, else GB18030, in a zip and in a tar (made where the locale
+    was GBK); bytes neither decodes are shown replaced."""
+    line = f"手机{mobile(random.Random(6))}\n".encode()
+    names = {"xxxxxxxx/yyyy.log": "客户资料/名单.log".encode("gbk"),  # Windows, GBK
+             "zzzzzzzzzzzz.log": "日志备份.log".encode("utf-8"),  # Linux zip: UTF-8, unflagged
+             "bad.log": b"\xff\xfe\xfd.log"}  # neither
+    for archive in (tmp_path / "名单.zip", tmp_path / "名单.tar"):
+        buffer = io.BytesIO()
+        if archive.suffix == ".zip":
+            with zipfile.ZipFile(buffer, "w") as packed:
+                for placeholder in names:
+                    packed.writestr(placeholder, line)
+            archive.write_bytes(_renamed(buffer.getvalue(), names))
+        else:  # the names' bytes as they are (a tar header has a checksum: no renaming after)
+            with tarfile.open(fileobj=buffer, mode="w", format=tarfile.GNU_FORMAT, errors="surrogateescape") as packed:
+                for raw in names.values():
+                    info = tarfile.TarInfo(raw.decode("utf-8", "surrogateescape"))
+                    info.size = len(line)
+                    packed.addfile(info, io.BytesIO(line))
+            archive.write_bytes(buffer.getvalue())
+        found, coverage = findings(str(archive), key)
+        assert sorted(member for member, *_ in found) == ["客户资料/名单.log", "日志备份.log", "\ufffd\ufffd\ufffd.log"]
+        assert coverage.problems == []
+
+
+def test_a_zip_whose_directory_or_offsets_are_damaged_is_one_problem_line(tmp_path, log_folder, key):
+    """zipfile raises ValueError, not BadZipFile, for a name flagged UTF-8 that is not and for a
+    member offset before the file's start (found by fuzzing): each was "unexpected error" for the
+    whole target. The first is a corrupt archive, the second a corrupt member, in one line."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as packed:
+        packed.writestr("客户.log", f"手机{mobile(random.Random(7))}\n")
+    flagged = buffer.getvalue().replace("客户".encode(), b"\xd4\xd4\xd4\xd4\xd4\xd4")  # flagged UTF-8, is not
+    (tmp_path / "names.zip").write_bytes(flagged)
+    data = bytearray((pack(log_folder, tmp_path / "offsets.zip"), (tmp_path / "offsets.zip").read_bytes())[1])
+    end = data.rfind(b"PK\x05\x06")  # the end record: its directory offset said 100 bytes too far
+    data[end + 16:end + 20] = (int.from_bytes(data[end + 16:end + 20], "little") + 100).to_bytes(4, "little")
+    (tmp_path / "offsets.zip").write_bytes(bytes(data))
+
+    _, coverage = findings(str(tmp_path / "names.zip"), key)
+    assert [p.reason for p in coverage.problems] == [
+        "corrupt or truncated archive (damaged directory (UnicodeDecodeError)); not read further"]
+    _, coverage = findings(str(tmp_path / "offsets.zip"), key)
+    assert {p.reason for p in coverage.problems} == {"corrupt member (bad header)"} and len(coverage.problems) == 4

@@ -74,11 +74,12 @@ def _members(where: str, handle: BinaryIO, options: ScanOptions, coverage: Targe
 
 def _zip_members(path: str, handle: BinaryIO, options: ScanOptions, coverage: TargetCoverage, depth: int
                  ) -> Iterator[Chunk | Cells]:
-    with zipfile.ZipFile(handle) as archive:  # mode "r": the archive is only read
+    with _opened_zip(handle) as archive:
         for info in archive.infolist():
-            if info.is_dir() or _excluded(info.filename, options):
+            name = _zip_name(info)
+            if info.is_dir() or _excluded(name, options):
                 continue
-            where = f"{path}!{info.filename}"
+            where = f"{path}!{name}"
             if info.flag_bits & 0x1:
                 coverage.problem(where, "encrypted member: not read", stream_name(where))
                 continue
@@ -86,13 +87,48 @@ def _zip_members(path: str, handle: BinaryIO, options: ScanOptions, coverage: Ta
                 coverage.problem(where, _TOO_LARGE.format(options.max_gzip_bytes), stream_name(where))
                 continue
             try:
-                with archive.open(info) as member:
-                    yield from _member(where, member, options, coverage, depth)
+                if info.header_offset < 0:  # zipfile would seek before the file's start (ValueError, EINVAL)
+                    raise zipfile.BadZipFile("offset before the start")
+                member = archive.open(info)
             except NotImplementedError:  # a compression method zipfile lacks (Deflate64, ...)
                 coverage.problem(where, "compressed in a way that cannot be read here: not read",
                                  stream_name(where))
-            except zipfile.BadZipFile:  # a bad CRC or header: the next member may be fine
+                continue
+            except zipfile.BadZipFile:
+                coverage.problem(where, "corrupt member (bad header)", stream_name(where))
+                continue
+            try:
+                with member:
+                    yield from _member(where, member, options, coverage, depth)
+            except zipfile.BadZipFile:  # a bad CRC: the next member may be fine
                 coverage.problem(where, "corrupt member (bad CRC or header)", stream_name(where))
+
+
+def _opened_zip(handle: BinaryIO) -> zipfile.ZipFile:
+    """Open a zip to read (mode "r": the archive is only read); a damaged directory is BadZipFile."""
+    try:
+        return zipfile.ZipFile(handle)
+    except ValueError as error:  # a name flagged UTF-8 that is not (UnicodeDecodeError), a bad offset
+        raise zipfile.BadZipFile(f"damaged directory ({type(error).__name__})") from None
+
+
+def _zip_name(info: zipfile.ZipInfo) -> str:
+    """Return a member's name as its maker wrote it. A name not flagged UTF-8 is in the maker's
+    code page, which zipfile reads as cp437: Windows' own zip and WinRAR write GBK in China
+    ("客户" came out "┐═╗º"), Linux and macOS tools UTF-8."""
+    if info.flag_bits & 0x800:
+        return info.filename
+    return _decoded(info.orig_filename.encode("cp437"))
+
+
+def _decoded(raw: bytes) -> str:
+    """Return a member name's bytes decoded as UTF-8, else GB18030, else UTF-8 with replacement."""
+    for encoding in ("utf-8", "gb18030"):
+        try:
+            return raw.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    return raw.decode("utf-8", "replace")
 
 
 def _tar_members(path: str, handle: BinaryIO, options: ScanOptions, coverage: TargetCoverage, depth: int
@@ -100,11 +136,17 @@ def _tar_members(path: str, handle: BinaryIO, options: ScanOptions, coverage: Ta
     # "r|*": one pass over the stream, gzip, bzip2 or xz told by tarfile; nothing seeks back.
     # zstd, which tarfile reads only from Python 3.14 on, is inflated here (a .tar.zst).
     zstd = handle.peek(len(ZSTD_MAGIC)).startswith(ZSTD_MAGIC)
-    with tarfile.open(fileobj=DECOMPRESSORS["zstd"](handle) if zstd else handle, mode="r|*") as archive:
+    try:
+        archive = tarfile.open(fileobj=DECOMPRESSORS["zstd"](handle) if zstd else handle, mode="r|*")
+    except TypeError:  # tarfile reads a gzip header cut short as ord(b"") (CPython 3.11-3.13)
+        raise tarfile.ReadError("gzip header cut short") from None
+    with archive:
         for info in archive:
-            if not info.isfile() or _excluded(info.name, options):  # folders, links, devices: no bytes
+            # tarfile reads names as UTF-8, other bytes escaped: a tar made where the locale was GBK.
+            name = _decoded(info.name.encode("utf-8", "surrogateescape"))
+            if not info.isfile() or _excluded(name, options):  # folders, links, devices: no bytes
                 continue
-            where = f"{path}!{info.name}"
+            where = f"{path}!{name}"
             if info.size > options.max_gzip_bytes:
                 # The stream reaches the next member only by inflating this one to its end.
                 reason = _TOO_LARGE.format(options.max_gzip_bytes) + "; the members after it neither"
