@@ -13,6 +13,7 @@ import tarfile
 from pathlib import Path
 
 from openpyxl import Workbook
+from openpyxl.comments import Comment
 from stdnum import luhn
 from stdnum.iso7064 import mod_11_2
 
@@ -87,8 +88,11 @@ def write_customer_export(path: Path, rng: random.Random, rows: int = 150) -> No
     for n in range(rows):
         card = bank_card(rng)
         shown_card = card if n % 3 else card[:6] + "*" * 9 + card[-4:]
-        sheet.append([name(rng), resident_id(rng), int(mobile(rng)), shown_card,
-                      rng.choice(["朝阳支行", "黄浦支行", "南山支行"]), ""])
+        row = [name(rng), resident_id(rng), int(mobile(rng)), shown_card,
+               rng.choice(["朝阳支行", "黄浦支行", "南山支行"]), ""]
+        sheet.append(row)
+        if n == 7:  # a clerk's note on the remarks cell: comments (批注) are scanned too
+            sheet.cell(sheet.max_row, 6).comment = Comment(f"客户来电核对身份证号{row[1]}", "柜员")
     workbook.save(path)
 
 

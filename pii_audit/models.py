@@ -15,7 +15,8 @@ class Chunk:
 
     ``location`` holds the fields that say where the text is: ``{"path", "line"}`` for a log
     (``line`` is the number of the chunk's first line), ``{"path", "sheet", "cell"}`` for a
-    spreadsheet cell, ``{"url", "table", "column", "row"}`` for a database value. ``container``
+    spreadsheet cell (and ``"comment": True`` for its comment), ``{"url", "table", "column", "row"}``
+    for a database value. ``container``
     is what a person remediates: a log stream, ``file!sheet!header`` or ``schema.table.column``.
     ``context`` holds the column name or header, which count as context for every value.
     ``multiline`` chunks hold whole lines; offsets of what is found are then per line.

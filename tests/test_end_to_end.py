@@ -147,6 +147,7 @@ def test_scan_report_export_never_write_a_raw_value(estate, tmp_path, capfd):
     assert sum(1 for _ in open(tmp_path / "out.jsonl", "rb")) >= sum(i["occurrences"] for i in items) > 0
     archived = "app-2024-10.tar.gz!logs/app.log"  # the month's archive was read, its rotations one stream
     assert any(i["container"].endswith(archived) for i in items)
+    assert any(i["container"].endswith("!客户名单!批注") for i in items)  # a clerk's comment was read
 
     values = raw_values(estate_texts(estate))
     assert len(values) > 500  # the estate holds hundreds of IDs, mobiles and cards

@@ -462,3 +462,58 @@ def test_an_xls_that_cannot_be_read_is_one_problem_line(tmp_path, monkeypatch, c
         path.write_bytes(content)
     chunks, coverage = read(path)
     assert chunks == [] and lines(coverage) == [f"{path}: {reason}"]
+
+
+def commented_workbook(path: Path) -> Path:
+    """Write a workbook whose comments (批注) hold an ID and a mobile number, as openpyxl writes
+    them (a comments part linked from each sheet, and its VML drawing)."""
+    from openpyxl.comments import Comment
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = "客户"
+    sheet.append(["姓名", "备注"])
+    sheet.append(["客户甲", "正常"])
+    sheet.append(["客户乙", "复核"])
+    sheet["B2"].comment = Comment(f"审核员:\n证件号{ID1}", "审核员")
+    other = book.create_sheet("台账")
+    other["C7"] = "已核对"
+    other["C7"].comment = Comment(f"联系手机{PHONE}，已回访", "柜员")
+    book.save(path)
+    return path
+
+
+@pytest.mark.parametrize("sample_rows", [None, 1])
+def test_comments_are_read_as_a_container_of_their_sheet(tmp_path, key, sample_rows):
+    """A number typed into a cell's comment (批注) was never read: the xlsx reader took the cells
+    alone, so such a workbook came out clean. Each sheet's comments are read, whatever the sample,
+    as the container ``path!sheet!批注``, located on their cell and marked as comments."""
+    path = commented_workbook(tmp_path / "批注.xlsx")
+    coverage = TargetCoverage(str(path))
+    occurrences = list(Detector(key).detect(read_target(str(path), ScanOptions(sample_rows=sample_rows), coverage)))
+    comments = sorted((o.entity_type, o.masked, o.container, o.location["sheet"], o.location["cell"],
+                       o.location["start"], o.location["end"]) for o in occurrences if o.location.get("comment"))
+    assert comments == [
+        ("CN_MOBILE_PHONE", f"{PHONE[:3]}****{PHONE[-4:]}", f"{path}!台账!批注", "台账", "C7", 4, 15),
+        ("CN_RESIDENT_ID", f"{ID1[:6]}********{ID1[-4:]}", f"{path}!客户!批注", "客户", "B2", 8, 26),
+    ]
+    assert {name: record.units for name, record in coverage.containers.items() if name.endswith("批注")} == {
+        f"{path}!客户!批注": 1, f"{path}!台账!批注": 1}
+    assert coverage.problems == []
+
+
+def test_a_comments_part_past_the_cap_is_refused_and_a_dtd_in_it_too(tmp_path, monkeypatch):
+    """A comments part is held whole, as the shared strings are, under the same cap; it is parsed
+    by expat with a DTD refused, as every part."""
+    path = commented_workbook(tmp_path / "c.xlsx")
+    with zipfile.ZipFile(path) as archive:
+        member = next(n for n in archive.namelist() if "comments" in n and n.endswith(".xml"))
+        original = archive.read(member).decode()
+    head, sep, rest = original.partition("?>")
+    dtd = rewrite(path, tmp_path / "dtd.xlsx", {member: (head + sep + XXE + rest).encode()})
+    _, coverage = read(dtd)
+    assert lines(coverage) == [f"{dtd}: refused: {member} declares a DTD or entities (billion laughs / XXE?)"]
+
+    monkeypatch.setattr("pii_audit.sources.xlsx_book.MAX_SHARED_STRINGS_BYTES", 100)
+    _, coverage = read(path)
+    assert lines(coverage) == [f"{path}: refused: comments part of 0 MB, over the 0 MB cap"]

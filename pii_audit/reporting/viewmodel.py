@@ -118,12 +118,16 @@ def format_location(location: dict) -> str:
     'app.log:7 [3-14]'
     >>> format_location({"url": "sqlite:///a.db", "table": "kh", "column": "zjhm", "row": {"id": 2}})
     'sqlite:///a.db kh.zjhm {"id": 2}'
+    >>> format_location({"path": "a.xlsx", "sheet": "客户", "cell": "B2", "comment": True, "start": 8, "end": 26})
+    'a.xlsx 客户!B2 批注 [8-26]'
     """
     if "table" in location:
         row = json.dumps(location.get("row", {}), ensure_ascii=False, sort_keys=True, default=str)
         text = f"{location.get('url', '')} {location['table']}.{location.get('column', '')} {row}"
     elif "sheet" in location:
         text = f"{location.get('path', '')} {location['sheet']}!{location.get('cell', '')}"
+        if location.get("comment"):  # the cell's comment, not its value (spreadsheets.COMMENTS)
+            text += " 批注"
     elif "line" in location:
         text = f"{location.get('path', '')}:{location['line']}"
     else:

@@ -37,8 +37,12 @@ def opened(source: Source) -> BinaryIO:
     return open(source, "rb") if isinstance(source, str) else io.BytesIO(source)
 
 
-def xlsx_sheets(source: Source) -> Iterator[Sheet]:
-    """Yield every worksheet of a workbook; raise ``WorkbookRefused`` when unsafe."""
+def xlsx_sheets(source: Source, comments: dict[str, list[tuple[str, str]]] | None = None
+                ) -> Iterator[Sheet]:
+    """Yield every worksheet of a workbook; raise ``WorkbookRefused`` when unsafe.
+
+    ``comments``, when given, gets each sheet's comments (``xlsx_book.sheet_comments``) under its
+    name before the sheet is yielded."""
     from pii_audit.sources import xlsx_book, xlsx_stream
 
     # No openpyxl here, so no DEFUSEDXML to check (SECURITY.md item 6): the guard refuses any
@@ -52,6 +56,8 @@ def xlsx_sheets(source: Source) -> Iterator[Sheet]:
     with zipfile.ZipFile(zipped) as archive:
         book = xlsx_book.read_workbook(archive)
         for name, member in book.sheets:
+            if comments is not None:
+                comments[name] = xlsx_book.sheet_comments(archive, member)
             yield name, xlsx_stream.sheet_rows(archive, member, book)
 
 

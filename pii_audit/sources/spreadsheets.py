@@ -7,6 +7,8 @@ in blocks of rows (``Cells``).
   and names the container ``path!sheet!header``; the column letter stands in when the header
   is empty or looks like data (a headerless export must not put a value into a container name).
   Two columns with the same header are told apart by their letters: ``path!sheet!备注 (F)``.
+* An xlsx sheet's comments (批注) are read after its cells, every one whatever ``sample_rows``,
+  as the container ``path!sheet!批注``, located ``{"path", "sheet", "cell", "comment": true}``.
 * Values are rendered as a person reads them: ``13812345678`` (never ``1.3812345678E10``),
   ``12.5``, ``2024-01-05``, ``2024-01-05 10:30:00``, ``TRUE``.
 * ``options.sample_rows`` = N reads the header and N rows per sheet; a sheet cut short is
@@ -32,6 +34,7 @@ from pii_audit.detector import holds_pi
 from recognizers.base import to_halfwidth
 
 MAX_FILE_CELLS = 50_000_000  # cells visited per file, empty ones included: a cap on per-file work
+COMMENTS = "批注"  # the container of a sheet's comments, and their context
 MAX_HEADER_CHARS = 100
 BLOCK_ROWS = 1000  # rows handed to the detector together, as one block of Cells
 _DATA_LIKE = re.compile(r"\d{6}|@")
@@ -57,13 +60,16 @@ def read_spreadsheet(target: str, options: ScanOptions, coverage: TargetCoverage
         return
     suffix = Path(target).suffix.lower()
     budget = _Budget(MAX_FILE_CELLS)
+    comments: dict[str, list[tuple[str, str]]] = {}  # of each xlsx sheet, by its name
     if suffix in (".csv", ".tsv"):
         sheets = csv_sheets(source, target, lambda why: coverage.problem(target, why))
     else:
-        sheets = xls_sheets(source) if suffix == ".xls" else xlsx_sheets(source)
+        sheets = xls_sheets(source) if suffix == ".xls" else xlsx_sheets(source, comments)
     try:
         for name, rows in _guarded(sheets, target, coverage):
             yield from _read_sheet(target, name, rows, options, coverage, budget)
+            if comments.get(name):
+                yield _comment_cells(target, name, comments.pop(name), coverage)
     except WorkbookRefused as error:  # found in a sheet as it was streamed: refuse the workbook
         coverage.problem(target, str(error))
 
@@ -223,6 +229,29 @@ def _cells(sheet: _Sheet, block: list[Row]) -> Cells | None:
         letters.append(column.letter)
         columns.append(Column(texts, column.container, column.context))
     return Cells(columns, SheetLocator(sheet.path, sheet.name, letters, [str(number) for number, _, _ in block]))
+
+
+def _comment_cells(path: str, sheet: str, comments: list[tuple[str, str]], coverage: TargetCoverage) -> Cells:
+    """Return a sheet's comments as ``Cells`` of one column, the container ``path!sheet!批注``:
+    a comment is remediated by deleting it, whatever column its cell is in."""
+    container = f"{path}!{sheet}!{COMMENTS}"
+    record = coverage.container(container, "cells")
+    record.units += len(comments)
+    coverage.cells += len(comments)
+    texts = [text for _, text in comments]
+    return Cells([Column(texts, container, (COMMENTS,))], CommentLocator(path, sheet, [ref for ref, _ in comments]))
+
+
+@dataclass(frozen=True)
+class CommentLocator:
+    """``Cells.locate`` of a sheet's comments: the cell each is on, marked as a comment."""
+
+    path: str
+    sheet: str
+    refs: list[str]
+
+    def __call__(self, column: int, row: int) -> dict:
+        return {"path": self.path, "sheet": self.sheet, "cell": self.refs[row], "comment": True}
 
 
 @dataclass(frozen=True)

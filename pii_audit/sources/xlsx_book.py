@@ -261,6 +261,55 @@ def _shared_strings(member) -> list[str] | StringTable:
     return packed
 
 
+def sheet_comments(archive: zipfile.ZipFile, sheet: str) -> list[tuple[str, str]]:
+    """Return the ``(cell, text)`` of each comment (批注) on the worksheet ``sheet`` (its zip member).
+
+    Excel keeps a sheet's comments in a part of their own, linked from the sheet's relationships;
+    Excel 365 writes each threaded comment there too, as a legacy comment, for older readers.
+    """
+    found: list[tuple[str, str]] = []
+    for type_, member in _relationships(archive, sheet).values():
+        if not type_.endswith("/comments") or member not in archive.NameToInfo:
+            continue
+        size = archive.getinfo(member).file_size
+        if size > MAX_SHARED_STRINGS_BYTES:  # held whole, as the shared strings are
+            raise SheetError(f"refused: comments part of {size // 2**20:,} MB, over the "
+                             f"{MAX_SHARED_STRINGS_BYTES // 2**20} MB cap")
+        with archive.open(member) as part:
+            found.extend(_comments(part))
+    return found
+
+
+def _comments(member) -> list[tuple[str, str]]:
+    """Return ``(ref, text)`` of each ``<comment>`` of a comments part, its runs joined."""
+    comments: list[tuple[str, str]] = []
+    parts: list[str] = []
+    depth = {"t": 0, "rPh": 0}
+    ref: list[str] = []  # the open comment's cell, while one is open
+
+    def start(name, attrs):
+        local = LOCAL.get(name)
+        if local in depth:
+            depth[local] += 1
+        elif local == "comment":
+            ref[:] = [attrs.get("ref", "")]
+            parts.clear()
+
+    def end(name):
+        local = LOCAL.get(name)
+        if local in depth:
+            depth[local] -= 1
+        elif local == "comment" and ref:
+            comments.append((ref.pop(), unescape("".join(parts))))
+
+    def text(data):
+        if ref and depth["t"] and not depth["rPh"]:
+            parts.append(data)
+
+    parse_member(expat_parser(start, end, text, member.name), member)
+    return comments
+
+
 def parse_member(parser, member) -> None:
     """Feed a zip member to an expat parser, a block at a time."""
     while block := member.read(BLOCK):
@@ -416,5 +465,5 @@ def column_index(letters: str) -> int:
 # Element names as expat gives them ("namespace local"), in either namespace, to local names.
 LOCAL = {f"{ns} {local}": local for ns in (MAIN, STRICT)
           for local in ("row", "c", "v", "is", "t", "rPh", "si", "numFmt", "cellXfs", "xf", "sheet",
-                        "workbookPr")}
+                        "workbookPr", "comment")}
 LOCAL[f"{PACKAGE} Relationship"] = "Relationship"
