@@ -428,11 +428,17 @@ def _relocated(occurrences: Iterable[Occurrence], origin: list[int]) -> Iterator
                                                         "end": origin[end]})
 
 
+# The names in a location that its source took from the scanned data: a file, a sheet (a workbook
+# with a sheet per customer, named by ID number), a table or a column.
+_NAMED = ("path", "sheet", "table", "column")
+
+
 def _shown_location(location: dict, start: int, end: int) -> dict:
-    """Return an occurrence's location, its file path (if any) with personal information masked."""
+    """Return an occurrence's location, with personal information in its names masked."""
     shown = {**location, "start": start, "end": end}
-    if "path" in shown:
-        shown["path"] = mask_pi(shown["path"])
+    for name in _NAMED:
+        if name in shown:
+            shown[name] = mask_pi(shown[name])
     return shown
 
 

@@ -93,6 +93,22 @@ def test_no_raw_value_leaves_the_scan(sqlite_db, key):
     assert not leaked, f"{len(leaked)} raw value(s) in the output (sha256 prefixes {leaked})"
 
 
+def test_table_and_column_named_after_a_customer_leak_no_number(tmp_path, key):
+    """A table per customer named by phone number (and a column so named): the locations held
+    the names raw, where containers had them masked. They are shown masked in both now."""
+    url = f"sqlite:///{tmp_path / 'per-customer.db'}"
+    admin = sa.create_engine(url)
+    with admin.begin() as connection:
+        connection.exec_driver_sql('CREATE TABLE "kh_13812345678" ("bz_13912345678" TEXT)')
+        connection.exec_driver_sql('INSERT INTO "kh_13812345678" VALUES (\'证件号11010519491231002X\')')
+    admin.dispose()
+    occurrences, coverage = scan(url, key, sample_rows=None)
+    assert [(o.entity_type, o.location["table"], o.location["column"]) for o in occurrences] == [
+        ("CN_RESIDENT_ID", "kh_138****5678", "bz_139****5678")]
+    assert b"13812345678" not in output_bytes(occurrences, coverage)
+    assert b"13912345678" not in output_bytes(occurrences, coverage)
+
+
 def test_primary_key_that_is_personal_information_is_replaced_by_row_number(sqlite_db, key):
     url, _ = sqlite_db
     occurrences, _ = scan(url, key, sample_rows=None, include=(ID_KEYED,))

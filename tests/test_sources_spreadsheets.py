@@ -517,3 +517,31 @@ def test_a_comments_part_past_the_cap_is_refused_and_a_dtd_in_it_too(tmp_path, m
     monkeypatch.setattr("pii_audit.sources.xlsx_book.MAX_SHARED_STRINGS_BYTES", 100)
     _, coverage = read(path)
     assert lines(coverage) == [f"{path}: refused: comments part of 0 MB, over the 0 MB cap"]
+
+
+def test_a_sheet_named_after_a_customer_leaks_no_number(tmp_path, key):
+    """A workbook with a sheet per customer, each named by the customer's ID number: containers
+    had the name masked, but every location held it raw, so the JSONL, the ledger's samples and
+    the summary's examples wrote the ID. Locations now show a sheet's name (and a database's
+    table and column names) as containers do."""
+    import io
+
+    from openpyxl.comments import Comment
+
+    from pii_audit.scan import scan_targets
+    from pii_audit.summary import render_summary
+
+    path = tmp_path / "per-customer.xlsx"
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = ID1
+    sheet.append(["手机号"])
+    sheet.append([int(PHONE)])
+    sheet["A2"].comment = Comment(f"手机{PHONE}", "柜员")
+    book.save(path)
+    out = io.BytesIO()
+    (result,) = scan_targets([str(path)], ScanOptions(jobs=1, sample_rows=None), key, jsonl=out)
+    assert sum(f.occurrences for f in result.findings.values()) == 2
+    written = out.getvalue() + render_summary([result]).encode() + repr(result.findings).encode()
+    masked = f"{ID1[:6]}********{ID1[-4:]}".encode()
+    assert ID1.encode() not in written and written.count(masked) >= 6
