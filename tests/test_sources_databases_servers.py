@@ -449,3 +449,21 @@ def test_a_server_database_read_in_the_parent_and_detected_in_a_pool_gives_what_
     url = scratch.url.render_as_string(hide_password=False)
     one, two = pool_and_one_process(url, key, tmp_path, sample_rows=None, schemas=(scratch.schema,))
     assert_same_scan(one, two)
+
+
+def test_a_refusal_naming_a_table_named_after_a_customer_leaks_no_number(postgres_scratch, key):
+    """PostgreSQL's refusal names the table ("permission denied for table kh_13812345678"); the
+    problem line quoted the driver's message as it was. Reasons are masked as places are."""
+    scratch, role = postgres_scratch, f"pii_noread_{secrets.token_hex(3)}"
+    with scratch.admin.begin() as connection:
+        connection.exec_driver_sql(f"CREATE TABLE {scratch.schema}.kh_13812345678 (bz text)")
+        connection.exec_driver_sql(f"CREATE ROLE {role} LOGIN")
+        connection.exec_driver_sql(f"GRANT USAGE ON SCHEMA {scratch.schema} TO {role}")
+    try:
+        _, coverage = scan(scratch.url.set(username=role), scratch.options(sample_rows=None), key)
+    finally:
+        with scratch.admin.begin() as connection:
+            connection.exec_driver_sql(f"DROP OWNED BY {role}")
+            connection.exec_driver_sql(f"DROP ROLE {role}")
+    assert [(p.where, p.reason) for p in coverage.problems] == [
+        (f"{scratch.schema}.kh_138****5678", "permission denied for table kh_138****5678")]

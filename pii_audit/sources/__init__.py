@@ -121,14 +121,17 @@ class TargetCoverage:
         return record
 
     def problem(self, where: str, reason: str, container: str | None = None) -> None:
-        """Record a part that could not be read; its container, if any, is then incomplete."""
-        self.problems.append(Problem(shown(where), reason, container and shown(container)))
+        """Record a part that could not be read; its container, if any, is then incomplete.
+
+        The reason is masked too: a driver's message names the table it was refused (which may be
+        named after a customer) or quotes the value it choked on."""
+        self.problems.append(Problem(shown(where), shown(reason), container and shown(container)))
         if container is not None:
             self.container(container, "rows").complete = False
 
     def notice(self, where: str, reason: str, container: str | None = None) -> None:
         """Record a part skipped on purpose or read with a caveat; the target stays complete."""
-        self.notices.append(Problem(shown(where), reason, container and shown(container)))
+        self.notices.append(Problem(shown(where), shown(reason), container and shown(container)))
 
     @property
     def complete(self) -> bool:
