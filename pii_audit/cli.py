@@ -1,14 +1,15 @@
 """The ``pii-audit`` command line: a click group whose commands live in ``pii_audit/commands/``.
 
 Commands are thin: they parse options, call the library and print. A ``PiiAuditError`` becomes
-one line on stderr and exit code 2; nothing a user can cause ends in a traceback.
+one line on stderr and exit code 2; nothing a user can cause ends in a traceback. A bug does: its
+frames are printed, not its message (which may quote scanned data), and the exit code is 4.
 """
 
 from __future__ import annotations
 
-import sys
-
 import importlib
+import sys
+import traceback
 
 import click
 
@@ -16,6 +17,7 @@ from pii_audit import __version__
 from pii_audit.errors import PiiAuditError
 
 EXIT_USAGE = 2
+EXIT_INTERNAL = 4  # summary.EXIT_INTERNAL; not imported from there, which would load more at start
 
 # Command name -> "module:attribute". Commands load when used: importing Presidio takes
 # seconds, and `pii-audit --version` or `ledger list` should not pay for it.
@@ -62,6 +64,14 @@ def cli():
     """
 
 
+def crash_report(error: BaseException) -> str:
+    """Return what a bug prints: where it happened, frame by frame, and its type, never its
+    message (a KeyError or UnicodeDecodeError quotes the data it met: a scanned value)."""
+    frames = "".join(traceback.format_tb(error.__traceback__))
+    return (f"pii-audit: internal error ({type(error).__name__}), a bug; please report it with these "
+            f"lines (the error's message is left out: it may quote scanned data):\n{frames.rstrip()}")
+
+
 def main(argv: list[str] | None = None) -> None:
     """Run the command line; turn pii-audit's own errors into one line and exit code 2."""
     try:
@@ -81,5 +91,8 @@ def main(argv: list[str] | None = None) -> None:
     except KeyboardInterrupt:
         click.echo("pii-audit: interrupted", err=True)
         sys.exit(130)
+    except Exception as error:  # noqa: BLE001 -- a bug in pii-audit, whatever its type
+        click.echo(crash_report(error), err=True)
+        sys.exit(EXIT_INTERNAL)
     if isinstance(code, int) and code:
         sys.exit(code)

@@ -11,6 +11,7 @@ EXIT_CLEAN = 0  # every target read, nothing found
 EXIT_FOUND = 1  # personal information found in plaintext, every target read
 EXIT_USAGE = 2  # usage or configuration error (click and PiiAuditError)
 EXIT_INCOMPLETE = 3  # some target or part could not be read; wins over EXIT_FOUND
+EXIT_INTERNAL = 4  # a bug: Python's own exit status, 1, would have said "found" (cli.main)
 
 _UNITS = ((1 << 30, "GiB"), (1 << 20, "MiB"), (1 << 10, "KiB"))
 

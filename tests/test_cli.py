@@ -55,6 +55,21 @@ def test_exit_code_set_by_a_command_reaches_the_shell():
     assert run.returncode == 3, run.stderr
 
 
+def test_a_bug_exits_4_with_its_frames_and_without_its_message():
+    """A bug ended in Python's own traceback and exit status 1, which means "personal
+    information found" to a scheduler, and its message could quote scanned data (a KeyError
+    names its key). It now prints where it happened and its type, and exits 4."""
+    run = subprocess.run([sys.executable, "-c",
+                          "import pii_audit.cli as c\n"
+                          "@c.cli.command('boom')\n"
+                          "def boom():\n    '''Fail as a bug would.'''\n"
+                          "    {}['11010519491231002X']\n"
+                          "c.main(['boom'])"], capture_output=True, text=True)
+    assert run.returncode == 4, run.stderr
+    assert "pii-audit: internal error (KeyError), a bug" in run.stderr
+    assert ", in boom" in run.stderr and "11010519491231002X" not in run.stderr
+
+
 @pytest.mark.parametrize("argv", [["--help"], ["scan", "--help"], ["--version"]], ids=" ".join)
 def test_help_does_not_wait_for_presidio(argv):
     """Importing Presidio (and spaCy with it) takes about a second: help and the version come

@@ -37,9 +37,9 @@ def scan(targets, jsonl_path, sample, full, jobs, quiet, ledger_url, by, config_
     """Scan TARGETs for personal information and print a summary.
 
     A TARGET is a file, a folder (read recursively), a glob or a SQLAlchemy database URL; a
-    SQLite file given as a path is scanned as a database. Logs may be rotated and gzip, bzip2
-    or xz (app.log.1.gz belongs to the stream app.log), in UTF-8, GB18030 or UTF-16, and inside zip
-    and tar archives (read, never extracted). Logs are always read in full; --sample and --full apply to
+    SQLite file given as a path is scanned as a database. Logs may be rotated and gzip, bzip2,
+    xz or zstd (app.log.1.gz belongs to the stream app.log), in UTF-8, GB18030 or UTF-16, and inside
+    zip and tar archives (read, never extracted). Logs are always read in full; --sample and --full apply to
     tables and sheets.
 
     \b
@@ -48,6 +48,7 @@ def scan(targets, jsonl_path, sample, full, jobs, quiet, ledger_url, by, config_
         1  personal information found (in plaintext)
         2  usage or configuration error
         3  some target or part could not be scanned (wins over 1)
+        4  internal error (a bug in pii-audit: where it happened is printed, its message not)
 
     A database password never belongs on the command line (other users can read it there):
     set $PII_AUDIT_DB_PASSWORD, or $PII_AUDIT_DB_PASSWORD_FILE naming a file of mode 0600.
