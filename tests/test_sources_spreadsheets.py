@@ -201,7 +201,10 @@ def test_sampling(tmp_path, sample, rows, cells, sampled):
     for path in (make_xlsx(tmp_path / "s.xlsx", {"S": data}), write_csv(tmp_path / "s.csv", data)):
         chunks, coverage = read(path, ScanOptions(sample_rows=sample))
         assert (coverage.rows, coverage.cells, len(chunks)) == (rows, cells, cells)
-        assert {r.sampled for r in coverage.containers.values()} == {sampled}
+        cell_columns = [r for name, r in coverage.containers.items() if not name.endswith("!批注")]
+        assert {r.sampled for r in cell_columns} == {sampled}
+        comments = [r for name, r in coverage.containers.items() if name.endswith("!批注")]
+        assert [(r.units, r.sampled) for r in comments] == ([(0, False)] if path.suffix == ".xlsx" else [])
         assert coverage.problems == []
 
 
@@ -545,3 +548,32 @@ def test_a_sheet_named_after_a_customer_leaks_no_number(tmp_path, key):
     written = out.getvalue() + render_summary([result]).encode() + repr(result.findings).encode()
     masked = f"{ID1[:6]}********{ID1[-4:]}".encode()
     assert ID1.encode() not in written and written.count(masked) >= 6
+
+
+def test_deleting_a_sheets_last_comment_verifies_its_ledger_item(tmp_path, capsys):
+    """The remedy for an ID in a comment is to delete the comment; with the last one gone, the
+    sheet has no comments part, and a container that is not read is never verified. A sheet's
+    comments container is recorded, read in full, whether or not it holds any."""
+    from pii_audit.cli import main
+
+    path = commented_workbook(tmp_path / "客户.xlsx")
+    ledger = f"sqlite:///{tmp_path / 'ledger.db'}"
+
+    def run(*argv) -> str:
+        try:
+            main(list(argv))
+        except SystemExit as done:
+            assert done.code in (0, 1), capsys.readouterr().err  # 1: found
+        return capsys.readouterr().out
+
+    run("scan", str(path), "--full", "--quiet", "--ledger", ledger)
+    book = openpyxl.load_workbook(path)
+    for sheet in book.worksheets:
+        for row in sheet.iter_rows():
+            for cell in row:
+                cell.comment = None
+    book.save(path)
+    run("scan", str(path), "--full", "--quiet", "--ledger", ledger)
+    items = json.loads(run("ledger", "list", "--format", "json", "--ledger", ledger))
+    assert sorted((i["container"].rsplit("!", 2)[1], i["status"]) for i in items if i["container"].endswith("!批注")) == [
+        ("台账", "verified"), ("客户", "verified")]
