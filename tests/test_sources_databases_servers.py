@@ -11,6 +11,7 @@ import gc
 import re
 import secrets
 import socket
+import warnings
 from dataclasses import dataclass
 
 import pytest
@@ -382,6 +383,23 @@ def mariadb_scratch(request):
     request.applymarker(pytest.mark.mariadb)
     with scratch_on("PII_AUDIT_TEST_MARIADB_URL") as made:
         yield made
+
+
+def test_mariadb_inet_columns_are_scanned_without_a_warning_per_column(mariadb_scratch, key):
+    """MariaDB's INET6 and INET4 are types SQLAlchemy does not know: read as text (NullType), as
+    meant, but reflecting each printed "SAWarning: Did not recognize type 'inet6' of column 'ip'"
+    to stderr, a line per column and scan naming it."""
+    scratch = mariadb_scratch
+    with scratch.admin.begin() as connection:
+        connection.exec_driver_sql(f"CREATE TABLE {scratch.schema}.login (id int PRIMARY KEY, ip INET6, ip4 INET4)")
+        connection.exec_driver_sql(
+            f"INSERT INTO {scratch.schema}.login VALUES (1, '2001:4860:4860::8888', '202.96.128.86')")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        occurrences, coverage = scan(scratch.url, scratch.options(sample_rows=None), key)
+    assert sorted((o.location["column"], o.entity_type, o.masked) for o in occurrences) == [
+        ("ip", "IP_ADDRESS", "2001:4860:*"), ("ip4", "IP_ADDRESS", "202.96.*.*")]
+    assert coverage.problems == [] and [str(w.message) for w in caught] == []
 
 
 @pytest.mark.filterwarnings("error::pytest.PytestUnraisableExceptionWarning")
