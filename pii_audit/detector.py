@@ -499,6 +499,26 @@ def holds_pi(text: str) -> bool:
     return bool(chosen) and bool(detector.analyze(text, (), chosen))
 
 
+def unscored_entities(text: str) -> frozenset[str]:
+    """Return the entities the recognizers find in ``text`` before any score is applied: a bare
+    name or address counts, which PERSON and CN_ADDRESS report only in context.
+
+    >>> sorted(unscored_entities("王建国")), sorted(unscored_entities("身份证号码"))
+    (['PERSON'], [])
+    """
+    halfwidth = to_halfwidth(text)
+    return frozenset(r.ENTITY for r in _plain_detector().recognizers if r.analyze_halfwidth(halfwidth))
+
+
+def names_a_field(text: str) -> bool:
+    """Tell whether a recognizer takes ``text`` as a column's name, for it (姓名) or against it.
+
+    >>> names_a_field("姓名"), names_a_field("余额"), names_a_field("王建国")
+    (True, True, False)
+    """
+    return any(r.context_verdict((text,)) for r in _plain_detector().recognizers)
+
+
 @lru_cache(maxsize=4096)
 def mask_pi(text: str) -> str:
     """Return ``text`` with every value the recognizers report in it on their own shown masked.

@@ -577,3 +577,26 @@ def test_deleting_a_sheets_last_comment_verifies_its_ledger_item(tmp_path, capsy
     items = json.loads(run("ledger", "list", "--format", "json", "--ledger", ledger))
     assert sorted((i["container"].rsplit("!", 2)[1], i["status"]) for i in items if i["container"].endswith("!批注")) == [
         ("台账", "verified"), ("客户", "verified")]
+
+
+def test_a_headerless_exports_first_row_names_no_container(tmp_path):
+    """A headerless export's first row is data. A number or e-mail there was already no column's
+    name, but a customer's name or address was: "王建国" and "北京市朝阳区建国路88号" became
+    containers, written to the ledger's coverage and the reports, and masking could not catch
+    them (a bare name or address is reported only in context). A first-row cell that reads as a
+    name or an address, as the values below it do, is data now; a field's name (姓名, 地址, 余额)
+    and a header unlike its values stay the column's name."""
+    headerless = [["王建国", "北京市朝阳区建国路88号", "正常"],
+                  ["李秀英", "上海市浦东新区世纪大道100号", "冻结"],
+                  ["张伟", "广东省深圳市南山区科技园路1号", "正常"]]
+    headed = [["姓名", "地址", "余额", "开户网点"],
+              ["李秀英", "上海市浦东新区世纪大道100号", "1200.50", "朝阳支行"],
+              ["张伟", "广东省深圳市南山区科技园路1号", "88.00", "黄浦支行"]]
+    for path in (make_xlsx(tmp_path / "a.xlsx", {"S": headerless}), write_csv(tmp_path / "S.csv", headerless)):
+        _, coverage = read(path)
+        assert sorted(name.rsplit("!", 1)[1] for name in coverage.containers if not name.endswith("批注")) == [
+            "A", "B", "正常"]  # 正常 is no name nor address: a column's name, harmless
+    for path in (make_xlsx(tmp_path / "b.xlsx", {"S": headed}), write_csv(tmp_path / "S2.csv", headed)):
+        _, coverage = read(path)
+        assert sorted(name.rsplit("!", 1)[1] for name in coverage.containers if not name.endswith("批注")) == [
+            "余额", "地址", "姓名", "开户网点"]

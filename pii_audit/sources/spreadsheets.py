@@ -5,7 +5,8 @@ in blocks of rows (``Cells``).
   named after the file's stem (Excel names it so when it opens the file), its first record is row 1.
 * The header row is a sheet's first non-empty row. Its text is the context of every cell below,
   and names the container ``path!sheet!header``; the column letter stands in when the header
-  is empty or looks like data (a headerless export must not put a value into a container name).
+  is empty or looks like data (a headerless export must not put a value into a container name):
+  a number, an e-mail, or a name or address like the values below it.
   Two columns with the same header are told apart by their letters: ``path!sheet!备注 (F)``.
 * An xlsx sheet's comments (批注) are read after its cells, every one whatever ``sample_rows``,
   as the container ``path!sheet!批注``, located ``{"path", "sheet", "cell", "comment": true}``.
@@ -30,13 +31,14 @@ from pii_audit.sources import ScanOptions, TargetCoverage
 from pii_audit.sources.sheet_rows import EXCEL_MAX_ROWS, Row, csv_sheets, xls_sheets, xlsx_sheets
 from pii_audit.sources.xlsx_guard import WorkbookRefused
 from pii_audit.sources.xlsx_book import SheetError
-from pii_audit.detector import holds_pi
+from pii_audit.detector import holds_pi, names_a_field, unscored_entities
 from recognizers.base import to_halfwidth
 
 MAX_FILE_CELLS = 50_000_000  # cells visited per file, empty ones included: a cap on per-file work
 COMMENTS = "批注"  # the container of a sheet's comments, and their context
 MAX_HEADER_CHARS = 100
 BLOCK_ROWS = 1000  # rows handed to the detector together, as one block of Cells
+HEADER_SAMPLE = 20  # values below a header cell compared with it (_header_is_data)
 _DATA_LIKE = re.compile(r"\d{6}|@")
 _LETTERS: list[str] = []
 
@@ -119,6 +121,7 @@ class _Sheet:
     columns: dict[int, _Column] = field(default_factory=dict)
     rows: int = 0
     sampled: bool = False
+    headers_checked: bool = False  # against the values of the first block (_check_headers)
 
     def set_header(self, offset: int, values: Iterable[Any]) -> None:
         """Name each column after its header cell, or its letter when the header is unusable."""
@@ -221,6 +224,9 @@ def _cells(sheet: _Sheet, block: list[Row]) -> Cells | None:
             found.append((index, list(values) if not empty else [v or "" for v in values], filled))
     if not found:
         return None
+    if not sheet.headers_checked:  # the first block starts with the header row
+        _check_headers(sheet, [(index, texts) for index, texts, _ in found])
+        sheet.headers_checked = True
     _add_columns(sheet, [(index, texts) for index, texts, _ in found])
     columns, letters = [], []
     for index, texts, filled in found:
@@ -294,6 +300,29 @@ def _block_columns(block: list[Row]) -> list[tuple[int, list]]:
                     column = columns[index] = [None] * len(block)
                 column[number] = value
     return sorted(columns.items())
+
+
+def _check_headers(sheet: _Sheet, found: list[tuple[int, list[str]]]) -> None:
+    """Name by its letter, without context, each column whose header reads as a value below it.
+
+    A headerless export's first row is data: a customer's name or address there became a
+    container's name, written to the ledger and the reports, and masking could not catch it (the
+    recognizers report a bare name or address only in context)."""
+    for index, texts in found:
+        column = sheet.columns.get(index)
+        if column is not None and column.context and _header_is_data(texts[0], texts[1:]):
+            sheet.columns[index] = sheet._column(index, "")
+
+
+def _header_is_data(header: str, values: list[str]) -> bool:
+    """Tell whether a first-row cell is a value, not a column's name: no field's name (姓名, 余额),
+    and a name or an address as at least half of the values below it are (the first
+    ``HEADER_SAMPLE`` of them; the cell alone when there are none)."""
+    found = unscored_entities(header)
+    if not found or names_a_field(header):
+        return False
+    sample = [value for value in values if value][:HEADER_SAMPLE]
+    return 2 * sum(1 for value in sample if unscored_entities(value) & found) >= len(sample)
 
 
 def _add_columns(sheet: _Sheet, found: list[tuple[int, list]]) -> None:
