@@ -44,14 +44,17 @@ def test_unknown_command_is_a_usage_error_without_traceback():
     assert "Traceback" not in run.stderr and "No such command" in run.stderr
 
 
+def run_with_command(name: str, body: str) -> subprocess.CompletedProcess:
+    """Run ``pii_audit.cli.main([name])`` in a fresh process, with a command ``name`` added whose
+    body is the one line ``body`` (its click context is ``ctx``)."""
+    source = (f"import click, pii_audit.cli as c\n@c.cli.command({name!r})\n@click.pass_context\n"
+              f"def {name.replace('-', '_')}(ctx):\n    {body}\nc.main([{name!r}])")
+    return subprocess.run([sys.executable, "-c", source], capture_output=True, text=True)
+
+
 def test_exit_code_set_by_a_command_reaches_the_shell():
     """main() runs click without standalone mode; ctx.exit(n) must still become the exit code."""
-    run = subprocess.run([sys.executable, "-c",
-                          "import click, pii_audit.cli as c\n"
-                          "@c.cli.command('exit-three')\n"
-                          "@click.pass_context\n"
-                          "def e(ctx):\n    '''Exit 3.'''\n    ctx.exit(3)\n"
-                          "c.main(['exit-three'])"], capture_output=True, text=True)
+    run = run_with_command("exit-three", "ctx.exit(3)")
     assert run.returncode == 3, run.stderr
 
 
@@ -59,12 +62,7 @@ def test_a_bug_exits_4_with_its_frames_and_without_its_message():
     """A bug ended in Python's own traceback and exit status 1, which means "personal
     information found" to a scheduler, and its message could quote scanned data (a KeyError
     names its key). It now prints where it happened and its type, and exits 4."""
-    run = subprocess.run([sys.executable, "-c",
-                          "import pii_audit.cli as c\n"
-                          "@c.cli.command('boom')\n"
-                          "def boom():\n    '''Fail as a bug would.'''\n"
-                          "    {}['11010519491231002X']\n"
-                          "c.main(['boom'])"], capture_output=True, text=True)
+    run = run_with_command("boom", "{}['11010519491231002X']")
     assert run.returncode == 4, run.stderr
     assert "pii-audit: internal error (KeyError), a bug" in run.stderr
     assert ", in boom" in run.stderr and "11010519491231002X" not in run.stderr
