@@ -118,17 +118,17 @@ def _zip_name(info: zipfile.ZipInfo) -> str:
     ("客户" came out "┐═╗º"), Linux and macOS tools UTF-8."""
     if info.flag_bits & 0x800:
         return info.filename
-    return _decoded(info.orig_filename.encode("cp437"))
+    return _decoded(info.orig_filename.encode("cp437"), info.filename)  # else cp437, as the format says
 
 
-def _decoded(raw: bytes) -> str:
-    """Return a member name's bytes decoded as UTF-8, else GB18030, else UTF-8 with replacement."""
+def _decoded(raw: bytes, fallback: str) -> str:
+    """Return a member name's bytes decoded as UTF-8, else GB18030, else ``fallback``."""
     for encoding in ("utf-8", "gb18030"):
         try:
             return raw.decode(encoding)
         except UnicodeDecodeError:
             continue
-    return raw.decode("utf-8", "replace")
+    return fallback
 
 
 def _tar_members(path: str, handle: BinaryIO, options: ScanOptions, coverage: TargetCoverage, depth: int
@@ -143,7 +143,8 @@ def _tar_members(path: str, handle: BinaryIO, options: ScanOptions, coverage: Ta
     with archive:
         for info in archive:
             # tarfile reads names as UTF-8, other bytes escaped: a tar made where the locale was GBK.
-            name = _decoded(info.name.encode("utf-8", "surrogateescape"))
+            raw = info.name.encode("utf-8", "surrogateescape")
+            name = _decoded(raw, raw.decode("utf-8", "replace"))
             if not info.isfile() or _excluded(name, options):  # folders, links, devices: no bytes
                 continue
             where = f"{path}!{name}"
