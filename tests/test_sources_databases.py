@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
+import sqlite3
 from decimal import Decimal
 
 import pytest
@@ -107,6 +109,24 @@ def test_table_and_column_named_after_a_customer_leak_no_number(tmp_path, key):
         ("CN_RESIDENT_ID", "kh_138****5678", "bz_139****5678")]
     assert b"13812345678" not in output_bytes(occurrences, coverage)
     assert b"13912345678" not in output_bytes(occurrences, coverage)
+
+
+def test_a_sqlite_text_value_in_gbk_costs_no_row_of_its_table(tmp_path, key):
+    """A legacy system wrote GBK bytes into a SQLite TEXT column. sqlite3 stops reading the
+    whole result at such a value, with an error quoting it: the table was one problem line and
+    none of its 4,500 rows was scanned. The rows from that block on are read again, such values
+    decoded as a log file is (UTF-8, else GB18030), the rows already scanned skipped."""
+    path = tmp_path / "legacy.db"
+    with contextlib.closing(sqlite3.connect(path)) as db:
+        db.execute("CREATE TABLE kh (id INTEGER PRIMARY KEY, bz TEXT)")
+        db.executemany("INSERT INTO kh VALUES (?, ?)", [(n, f"手机{13800000000 + n}") for n in range(1, 4501)])
+        db.execute("UPDATE kh SET bz = CAST(? AS TEXT) WHERE id = 3000", ["证件号11010519491231002X".encode("gbk")])
+        db.commit()
+    occurrences, coverage = scan(f"sqlite:///{path}", key, sample_rows=None)
+    assert coverage.problems == [] and coverage.rows == 4500
+    assert len(occurrences) == 4500 and len({o.location["row"]["id"] for o in occurrences}) == 4500
+    (legacy,) = [o for o in occurrences if o.location["row"] == {"id": 3000}]
+    assert (legacy.entity_type, legacy.masked, legacy.score) == ("CN_RESIDENT_ID", "110105********002X", 1.0)
 
 
 def test_primary_key_that_is_personal_information_is_replaced_by_row_number(sqlite_db, key):

@@ -173,14 +173,56 @@ def stream_rows(connection: sa.Connection, statement: sa.Select, size: int) -> I
     # The only bound values are numbers the scan chose (LIMIT, TABLESAMPLE's percentage and seed)
     # and identifiers are quoted by the dialect's compiler: rendered inline, no paramstyle to follow.
     sql = str(statement.compile(dialect=connection.dialect, compile_kwargs={"literal_binds": True}))
+    done = 0  # rows yielded
+    try:
+        try:
+            cursor.execute(sql)
+            while rows := cursor.fetchmany(size):
+                yield rows
+                done += len(rows)
+        finally:
+            _close(cursor)
+    except connection.dialect.loaded_dbapi.Error as error:
+        if connection.dialect.driver == "pysqlite" and _NOT_UTF8 in str(error):
+            yield from _sqlite_legacy_rows(connection.connection.driver_connection, sql, size, done)
+            return
+        raise _sqlalchemy_error(connection, error, sql) from None
+
+
+# sqlite3 stops reading a whole result at a TEXT value that is not UTF-8 (a legacy system's GBK
+# bytes), with this error, which quotes the value: a table's every row was lost to one of them.
+_NOT_UTF8 = "Could not decode to UTF-8"
+
+
+def _sqlite_legacy_rows(dbapi_connection, sql: str, size: int, done: int) -> Iterator[Sequence[Sequence]]:
+    """Yield the rows of ``sql`` after the first ``done``, each TEXT value decoded as a log file is
+    (UTF-8, else GB18030, else with replacement). Only a table holding such a value pays for it:
+    a Python text factory costs 0.1 µs a value (measured), a tenth of the fetch."""
+    previous, dbapi_connection.text_factory = dbapi_connection.text_factory, legacy_text
+    cursor = dbapi_connection.cursor()
     try:
         cursor.execute(sql)
+        while done > 0 and (skipped := cursor.fetchmany(min(done, size))):  # yielded before
+            done -= len(skipped)
         while rows := cursor.fetchmany(size):
             yield rows
-    except connection.dialect.loaded_dbapi.Error as error:
-        raise _sqlalchemy_error(connection, error, sql) from None
     finally:
-        _close(cursor)
+        cursor.close()
+        dbapi_connection.text_factory = previous
+
+
+def legacy_text(data: bytes) -> str:
+    """Decode a TEXT value's bytes: UTF-8, else GB18030, else UTF-8 with replacement characters.
+
+    >>> legacy_text("身份证".encode("utf-8")), legacy_text("身份证".encode("gbk")), legacy_text(b"\\xff")
+    ('身份证', '身份证', '\\ufffd')
+    """
+    for encoding in ("utf-8", "gb18030"):
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    return data.decode("utf-8", "replace")
 
 
 def _streaming_cursor(connection: sa.Connection):
