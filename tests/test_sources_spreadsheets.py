@@ -600,3 +600,20 @@ def test_a_headerless_exports_first_row_names_no_container(tmp_path):
         _, coverage = read(path)
         assert sorted(name.rsplit("!", 1)[1] for name in coverage.containers if not name.endswith("批注")) == [
             "余额", "地址", "姓名", "开户网点"]
+
+
+@pytest.mark.parametrize("delimiter", ["|", ";", "\t"])
+def test_a_csv_delimited_otherwise_than_by_commas_is_read_in_columns(tmp_path, key, delimiter):
+    """Banks' batch exports named .csv are often pipe-delimited: each line was one cell, its
+    container named after the whole header line. A first line with no comma and a pipe,
+    semicolon or tab decides the delimiter; a comma in it keeps the comma (an address may hold a
+    pipe, never mind)."""
+    rows = [["姓名", "证件号码", "手机号"], ["张三", ID1, PHONE]]
+    path = write_csv(tmp_path / "batch.csv", rows, delimiter=delimiter)
+    occurrences, coverage = found(path, key)
+    assert sorted(name.rsplit("!", 1)[1] for name in coverage.containers) == ["姓名", "手机号", "证件号码"]
+    assert sorted((o.entity_type, o.location["cell"]) for o in occurrences) == [
+        ("CN_MOBILE_PHONE", "C2"), ("CN_RESIDENT_ID", "B2"), ("PERSON", "A2")]
+    commas = write_csv(tmp_path / "commas.csv", [["姓名", "备注|说明"], ["张三", "a|b"]])
+    _, coverage = read(commas)
+    assert sorted(name.rsplit("!", 1)[1] for name in coverage.containers) == ["备注|说明", "姓名"]

@@ -29,6 +29,8 @@ EXCEL_MAX_ROWS = 1_048_576
 # process by 136 MB in python-calamine (measured); 4 MiB keeps even 6-byte cells under 150 MB.
 XLS_MAX_BYTES = 4 << 20
 DECODE_BLOCK = 1024**2
+CSV_DELIMITERS = ("|", ";", "\t")  # what a .csv without a comma in its first line may use instead
+MAX_FIRST_LINE = 1024**2  # characters of a csv's first line looked at for its delimiter
 UTF16_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
 
 
@@ -100,9 +102,21 @@ def csv_sheets(source: Source, name: str, warn: Callable[[str], None]) -> Iterat
     encoding, errors = detect_encoding(source)
     if errors == "replace":
         warn("bytes neither UTF-8 nor GB18030: decoded with replacement characters")
-    delimiter = "\t" if name.lower().endswith(".tsv") else ","
+    delimiter = "\t" if name.lower().endswith(".tsv") else _csv_delimiter(source, encoding, errors)
     # An archive's member is named "archive!member": the sheet is named after the member.
     yield Path(name.rsplit("!", 1)[-1]).stem, _csv_rows(source, encoding, errors, delimiter)
+
+
+def _csv_delimiter(source: Source, encoding: str, errors: str) -> str:
+    """Return a .csv file's delimiter: a comma, unless its first line holds none and holds
+    ``|``, ``;`` or a tab (banks' batch exports are often pipe-delimited): then the most frequent."""
+    with io.TextIOWrapper(opened(source), encoding=encoding, errors=errors, newline="") as handle:
+        first = handle.readline(MAX_FIRST_LINE)
+    if "," in first:
+        return ","
+    counts = {candidate: first.count(candidate) for candidate in CSV_DELIMITERS}
+    best = max(counts, key=counts.get)
+    return best if counts[best] else ","
 
 
 def _csv_rows(source: Source, encoding: str, errors: str, delimiter: str) -> Iterator[Row]:
