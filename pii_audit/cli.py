@@ -73,7 +73,8 @@ def crash_report(error: BaseException) -> str:
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Run the command line; turn pii-audit's own errors into one line and exit code 2."""
+    """Run the command line; turn pii-audit's own errors into one line and exit code 2, and a
+    bug into its frames and exit code 4 (``crash_report``)."""
     try:
         # Without standalone mode click returns a command's ctx.exit(n) code instead of exiting.
         code = cli.main(args=argv, prog_name="pii-audit", standalone_mode=False)

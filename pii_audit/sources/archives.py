@@ -30,7 +30,7 @@ import zipfile
 from typing import BinaryIO, Iterator
 
 from pii_audit.models import Cells, Chunk
-from pii_audit.sources import SPREADSHEET_SUFFIXES, SQLITE_MAGIC, ScanOptions, TargetCoverage, is_archive, shown
+from pii_audit.sources import SPREADSHEET_SUFFIXES, SQLITE_MAGIC, ScanOptions, TargetCoverage, is_archive
 from pii_audit.sources.files import ZSTD_MAGIC, TextUnit, compression_of, read_unit, stream_name
 from pii_audit.sources.spreadsheets import read_spreadsheet
 from pii_audit.sources.streams import CORRUPT_ERRORS, DECOMPRESSORS, Capped
@@ -214,7 +214,7 @@ def _excluded(name: str, options: ScanOptions) -> bool:
 
 
 def _reason(error: BaseException) -> str:
-    """Return an error's message, first line only, with any personal information in it masked
-    (zipfile names the member it choked on, and a member's name may hold an ID number)."""
+    """Return an error's message, first line only. zipfile names the member it choked on, whose
+    name may hold an ID number: ``TargetCoverage.problem`` masks it, as every reason."""
     text = str(error).strip().splitlines()
-    return shown(text[0]) if text else type(error).__name__
+    return text[0] if text else type(error).__name__
