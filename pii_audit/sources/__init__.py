@@ -37,6 +37,21 @@ def is_archive(path: str) -> bool:
     return path.lower().endswith(ARCHIVE_SUFFIXES)
 
 
+def legacy_text(data: bytes, fallback: str | None = None) -> str:
+    """Decode bytes of unknown encoding as a log file is decoded: UTF-8, else GB18030 (a legacy
+    Chinese system's), else ``fallback``, or UTF-8 with replacement characters.
+
+    >>> legacy_text("身份证".encode("utf-8")), legacy_text("身份证".encode("gbk")), legacy_text(b"\\xff")
+    ('身份证', '身份证', '\\ufffd')
+    """
+    for encoding in ("utf-8", "gb18030"):
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    return data.decode("utf-8", "replace") if fallback is None else fallback
+
+
 def shown(name: str) -> str:
     """Return a path, container or place name as it may be recorded: personal information masked
     (a log file named after an ID number must not put the number into the ledger)."""

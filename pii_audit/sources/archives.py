@@ -30,7 +30,8 @@ import zipfile
 from typing import BinaryIO, Iterator
 
 from pii_audit.models import Cells, Chunk
-from pii_audit.sources import SPREADSHEET_SUFFIXES, SQLITE_MAGIC, ScanOptions, TargetCoverage, is_archive
+from pii_audit.sources import (SPREADSHEET_SUFFIXES, SQLITE_MAGIC, ScanOptions, TargetCoverage, is_archive,
+                               legacy_text)
 from pii_audit.sources.files import ZSTD_MAGIC, TextUnit, compression_of, read_unit, stream_name
 from pii_audit.sources.spreadsheets import read_spreadsheet
 from pii_audit.sources.streams import CORRUPT_ERRORS, DECOMPRESSORS, Capped
@@ -118,17 +119,7 @@ def _zip_name(info: zipfile.ZipInfo) -> str:
     ("客户" came out "┐═╗º"), Linux and macOS tools UTF-8."""
     if info.flag_bits & 0x800:
         return info.filename
-    return _decoded(info.orig_filename.encode("cp437"), info.filename)  # else cp437, as the format says
-
-
-def _decoded(raw: bytes, fallback: str) -> str:
-    """Return a member name's bytes decoded as UTF-8, else GB18030, else ``fallback``."""
-    for encoding in ("utf-8", "gb18030"):
-        try:
-            return raw.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    return fallback
+    return legacy_text(info.orig_filename.encode("cp437"), info.filename)  # else cp437, as the format says
 
 
 def _tar_members(path: str, handle: BinaryIO, options: ScanOptions, coverage: TargetCoverage, depth: int
@@ -143,8 +134,7 @@ def _tar_members(path: str, handle: BinaryIO, options: ScanOptions, coverage: Ta
     with archive:
         for info in archive:
             # tarfile reads names as UTF-8, other bytes escaped: a tar made where the locale was GBK.
-            raw = info.name.encode("utf-8", "surrogateescape")
-            name = _decoded(raw, raw.decode("utf-8", "replace"))
+            name = legacy_text(info.name.encode("utf-8", "surrogateescape"))
             if not info.isfile() or _excluded(name, options):  # folders, links, devices: no bytes
                 continue
             where = f"{path}!{name}"

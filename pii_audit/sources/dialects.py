@@ -33,6 +33,8 @@ from sqlalchemy import event, exc
 from sqlalchemy.engine import URL, Engine
 from sqlalchemy.pool import NullPool
 
+from pii_audit.sources import legacy_text
+
 # Waiting for a lock a writer holds only queues the writers behind us: give up early.
 LOCK_TIMEOUT_S = 5
 # Extra time a MySQL read may take beyond the statement timeout before the socket gives up.
@@ -209,20 +211,6 @@ def _sqlite_legacy_rows(dbapi_connection, sql: str, size: int, done: int) -> Ite
     finally:
         cursor.close()
         dbapi_connection.text_factory = previous
-
-
-def legacy_text(data: bytes) -> str:
-    """Decode a TEXT value's bytes: UTF-8, else GB18030, else UTF-8 with replacement characters.
-
-    >>> legacy_text("身份证".encode("utf-8")), legacy_text("身份证".encode("gbk")), legacy_text(b"\\xff")
-    ('身份证', '身份证', '\\ufffd')
-    """
-    for encoding in ("utf-8", "gb18030"):
-        try:
-            return data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    return data.decode("utf-8", "replace")
 
 
 def _streaming_cursor(connection: sa.Connection):
