@@ -10,6 +10,7 @@ from __future__ import annotations
 import gc
 import gzip
 import json
+import random
 import sqlite3
 import stat
 import tarfile
@@ -24,6 +25,7 @@ from pii_audit.cli import main
 from pii_audit.demo_estate import build_estate
 from recognizers import MASKED_KEY
 from recognizers.base import to_halfwidth
+from tests_corpus import resident_id
 
 MIN_CHARS = 6  # shorter matches also occur as ordinary words, numbers and labels
 
@@ -159,3 +161,53 @@ def test_scan_report_export_never_write_a_raw_value(estate, tmp_path, capfd):
     blobs = output_blobs(files) | {f"printed {n}": text.encode("utf-8") for n, text in enumerate(printed)}
     hits = sorted({name for name, blob in blobs.items() for form in forms if form in blob})
     assert hits == [], f"{len(hits)} outputs hold a raw value: {hits}"  # names only: never the value
+
+
+def test_values_in_names_reach_no_output(tmp_path, capfd, monkeypatch):
+    """The places a scan names come from the scanned data too: a folder and a file named after a
+    customer's ID number, a sheet per customer, a headerless export, an archive member and a
+    table named by phone number, a comment. Scan, report and export all of it into a ledger; no
+    output holds any of the numbers, nor the headerless export's names and addresses."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("PII_AUDIT_KEY", KEY.hex())
+    rng = random.Random(9)
+    ids = ["11010519491231002X", resident_id(rng), resident_id(rng)]  # valid: checksums and dates
+    phones = ["13812345678", "13987654321", "15011112222"]
+    words = ["王建国", "北京市朝阳区建国路88号", "上海市浦东新区世纪大道100号"]
+    root = tmp_path / "estate"
+    (root / f"客户{ids[0]}").mkdir(parents=True)
+    (root / f"客户{ids[0]}" / f"{phones[0]}.log").write_text(f"开户 身份证号{ids[1]}\n", "utf-8")
+    book = openpyxl.Workbook()
+    book.active.title = ids[2]
+    book.active.append(["手机号"])
+    book.active.append([int(phones[1])])
+    book.active["A2"].comment = openpyxl.comments.Comment(f"核对身份证号{ids[1]}", "柜员")
+    headerless = book.create_sheet("名单")
+    headerless.append([words[0], words[1], phones[2]])
+    headerless.append(["李秀英", words[2], phones[1]])
+    book.save(root / "exports.xlsx")
+    with zipfile.ZipFile(root / "backup.zip", "w") as packed:
+        packed.writestr(f"客户{phones[2]}/app.log", f"手机={phones[0]}\n")
+    with sqlite3.connect(root / "core.db") as db:
+        db.execute(f'CREATE TABLE "kh_{phones[1]}" ("bz_{ids[0]}" TEXT)')
+        db.execute(f'INSERT INTO "kh_{phones[1]}" VALUES (\'证件号{ids[2]}\')')
+    db.close()
+
+    ledger = f"sqlite:///{tmp_path}/ledger.db"
+    code, printed = run(capfd, "scan", str(root), str(root / "core.db"), "--full", "--jobs", "1",
+                        "--jsonl", "out.jsonl", "--ledger", ledger)
+    assert code == 1, printed
+    outputs = [printed]
+    for step in (("report", "--format", "html", "--out", "report.html", "--ledger", ledger),
+                 ("report", "--format", "xlsx", "--out", "ledger.xlsx", "--ledger", ledger),
+                 ("export", "--out", "export", "--ledger", ledger)):
+        code, text = run(capfd, *step)
+        assert code == 0, text
+        outputs.append(text)
+    gc.collect()
+    files = [p for p in tmp_path.iterdir() if p.is_file()] + list((tmp_path / "export").iterdir())
+    blobs = output_blobs(files) | {f"printed {n}": text.encode() for n, text in enumerate(outputs)}
+    assert sum(b"110105********002X" in blob for blob in blobs.values()) >= 3  # the masked forms are there
+    forms = needles(set(ids + phones + words))
+    hits = sorted({name for name, blob in blobs.items() for form in forms if form in blob})
+    assert hits == [], f"{len(hits)} outputs hold a raw value: {hits}"
