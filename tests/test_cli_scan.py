@@ -113,7 +113,7 @@ def test_quiet_prints_only_the_total(tmp_path, env):
 
 def test_help_documents_exit_codes():
     text = CliRunner().invoke(cli, ["scan", "--help"]).output
-    for line in ("0  every target read", "1  personal information found", "2  usage", "3  some target"):
+    for line in ("0  every target read", "1  personal information found", "2  usage", "3  some target", "4  internal error"):
         assert line in text
 
 
@@ -180,3 +180,23 @@ def test_a_progress_bar_is_drawn_on_a_terminal_to_the_end_and_not_with_quiet(tmp
     assert not any(value in drawn for value in raw_values)
     code, drawn = _terminal_output([sys.executable, "-m", "pii_audit", "scan", str(logs), "--jobs", jobs, "-q"])
     assert code == 1 and drawn == ""
+
+
+def test_include_and_exclude_globs_on_the_command_line(tmp_path, env):
+    """audit.toml's include and exclude globs were the only way to leave a file out: an ad-hoc
+    scan of a share read its every file. --include and --exclude do it on the command line (and
+    add to audit.toml's)."""
+    logs, _ = seeded_logs(tmp_path)
+    (logs / "debug").mkdir()
+    (logs / "debug" / "trace.log").write_text(f"手机{13812345678}\n", encoding="utf-8")
+
+    def streams(*options):
+        out = tmp_path / "found.jsonl"
+        result = invoke(logs, "--jsonl", out, *options)
+        assert result.exit_code == 1, result.output
+        return sorted({json.loads(line)["location"]["path"].rsplit("/", 1)[1] for line in out.read_text().splitlines()})
+
+    assert streams() == ["app.log", "app.log.1.gz", "trace.log"]
+    assert streams("--exclude", "debug/*") == ["app.log", "app.log.1.gz"]
+    assert streams("--exclude", "*.gz", "--exclude", "trace.log") == ["app.log"]
+    assert streams("--include", "*.gz") == ["app.log.1.gz"]

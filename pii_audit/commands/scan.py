@@ -25,6 +25,12 @@ from pii_audit.summary import exit_code, render_summary
 @click.option("--jobs", "-j", type=click.IntRange(min=0), default=0, show_default=True,
               help="Worker processes; 0 starts one per core the scan may run on, at most 4. "
                    "Each adds 20-35 MiB of memory: more than 4 may pass 300 MB.")
+@click.option("--include", multiple=True, metavar="GLOB",
+              help="Read only the files and tables matching GLOB (repeatable): a file by its path "
+                   "below the target or its name, a table by schema.table or its name.")
+@click.option("--exclude", multiple=True, metavar="GLOB",
+              help="Leave out the files, archive members and tables matching GLOB (repeatable), "
+                   "as audit.toml's exclude.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar and no per-target summary lines.")
 @click.option("--ledger", "ledger_url", metavar="URL", default=None,
               help="Record the scan in this ledger (SQLAlchemy URL); with --config, its ledger is used.")
@@ -33,7 +39,8 @@ from pii_audit.summary import exit_code, render_summary
               help="Scan the targets of this audit.toml, with their owners, into its ledger.")
 @click.option("--target", "target_names", multiple=True, metavar="NAME",
               help="With --config: scan only this target (repeatable).")
-def scan(targets, jsonl_path, sample, full, jobs, quiet, ledger_url, by, config_path, target_names):
+def scan(targets, jsonl_path, sample, full, jobs, include, exclude, quiet, ledger_url, by, config_path,
+         target_names):
     """Scan TARGETs for personal information and print a summary.
 
     A TARGET is a file, a folder (read recursively), a glob or a SQLAlchemy database URL; a
@@ -56,6 +63,7 @@ def scan(targets, jsonl_path, sample, full, jobs, quiet, ledger_url, by, config_
     \b
     Examples:
         pii-audit scan /var/log/core-banking 'exports/*.xlsx' --jsonl found.jsonl
+        pii-audit scan /data/share --exclude '*.jpg' --exclude 'tmp/*'
         pii-audit scan postgresql+psycopg://audit@db.example/core --ledger sqlite:///ledger.db
         pii-audit scan --config audit.toml --target 核心系统
     """
@@ -67,6 +75,10 @@ def scan(targets, jsonl_path, sample, full, jobs, quiet, ledger_url, by, config_
         raise click.UsageError("--target selects targets of --config")
     audit_targets, key, ledger_url, due_days = _plan(targets, config_path, target_names, sample, full,
                                                      jobs, ledger_url)
+    if include or exclude:  # added to what audit.toml says of each target
+        audit_targets = [replace(t, options=replace(t.options, include=t.options.include + include,
+                                                    exclude=t.options.exclude + exclude))
+                         for t in audit_targets]
     _warn_about_passwords(audit_targets)
     show_progress = not quiet and sys.stderr.isatty()
     ledger = _open_ledger(ledger_url, key, due_days) if ledger_url or config_path else None
