@@ -617,3 +617,82 @@ def test_a_csv_delimited_otherwise_than_by_commas_is_read_in_columns(tmp_path, k
     commas = write_csv(tmp_path / "commas.csv", [["姓名", "备注|说明"], ["张三", "a|b"]])
     _, coverage = read(commas)
     assert sorted(name.rsplit("!", 1)[1] for name in coverage.containers) == ["备注|说明", "姓名"]
+
+
+REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+SML = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+
+
+def with_pivot_cache(src: Path, dst: Path, ids: list[str], phones: list[str], names: list[str],
+                     save_records: bool = True) -> Path:
+    """Add to a workbook the pivot cache Excel keeps of a deleted source sheet (ECMA-376 part 1,
+    18.10): its definition, the names and IDs as shared items (the fields the pivot table groups
+    by), the mobile numbers inline, the records pointing at the shared items, and the parts'
+    relationships and content types."""
+    def shared(values):
+        return "".join(f'<s v="{v}"/>' for v in values)
+
+    no_data = "" if save_records else ' saveData="0"'
+    phone_items = "" if save_records else "".join(f'<n v="{p}"/>' for p in phones)  # kept for want of records
+    definition = (
+        f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<pivotCacheDefinition xmlns="{SML}" '
+        f'xmlns:r="{REL}" r:id="rId1" refreshOnLoad="1" recordCount="{len(ids)}"'
+        f'{no_data}>'
+        '<cacheSource type="worksheet"><worksheetSource ref="A1:D4" sheet="客户明细"/></cacheSource>'
+        '<cacheFields count="4">'
+        f'<cacheField name="客户姓名" numFmtId="0"><sharedItems count="{len(names)}">{shared(names)}</sharedItems></cacheField>'
+        f'<cacheField name="证件号码" numFmtId="0"><sharedItems count="{len(ids)}">{shared(ids)}</sharedItems></cacheField>'
+        '<cacheField name="手机号" numFmtId="0"><sharedItems containsSemiMixedTypes="0" containsString="0" '
+        f'containsNumber="1" containsInteger="1">{phone_items}'
+        '</sharedItems></cacheField>'
+        '<cacheField name="金额" numFmtId="0"><sharedItems containsSemiMixedTypes="0" containsString="0" '
+        'containsNumber="1"><fieldGroup base="3"><groupItems count="1"><s v="13700000000"/></groupItems></fieldGroup>'
+        '</sharedItems></cacheField></cacheFields></pivotCacheDefinition>')
+    records = (f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<pivotCacheRecords xmlns="{SML}" '
+               f'count="{len(ids)}">'
+               + "".join(f'<r><x v="{n}"/><x v="{n}"/><n v="{p}"/><n v="{12.5 * (n + 1)}"/></r>'
+                         for n, p in enumerate(phones))
+               + "</pivotCacheRecords>")
+    with zipfile.ZipFile(src) as archive:
+        workbook_rels = archive.read("xl/_rels/workbook.xml.rels").decode()
+        types = archive.read("[Content_Types].xml").decode()
+    workbook_rels = workbook_rels.replace(
+        "</Relationships>", f'<Relationship Id="rIdPivot1" Type="{REL}/pivotCacheDefinition" '
+                            'Target="pivotCache/pivotCacheDefinition1.xml"/></Relationships>')
+    types = types.replace("</Types>", (
+        '<Override PartName="/xl/pivotCache/pivotCacheDefinition1.xml" ContentType="application/'
+        'vnd.openxmlformats-officedocument.spreadsheetml.pivotCacheDefinition+xml"/>'
+        '<Override PartName="/xl/pivotCache/pivotCacheRecords1.xml" ContentType="application/'
+        'vnd.openxmlformats-officedocument.spreadsheetml.pivotCacheRecords+xml"/></Types>'))
+    parts = {"xl/_rels/workbook.xml.rels": workbook_rels.encode(), "[Content_Types].xml": types.encode(),
+             "xl/pivotCache/pivotCacheDefinition1.xml": definition.encode()}
+    if save_records:
+        parts["xl/pivotCache/pivotCacheRecords1.xml"] = records.encode()
+        parts["xl/pivotCache/_rels/pivotCacheDefinition1.xml.rels"] = (
+            '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<Relationships xmlns="http://schemas.'
+            f'openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="{REL}/'
+            'pivotCacheRecords" Target="pivotCacheRecords1.xml"/></Relationships>').encode()
+    return rewrite(src, dst, parts)
+
+
+@pytest.mark.parametrize("save_records", [True, False], ids=["records", "shared-items-only"])
+def test_a_pivot_cache_is_read_as_a_sheet_though_its_source_is_deleted(tmp_path, key, save_records):
+    """Excel keeps a pivot table's source rows in the workbook, and they stay when the source
+    sheet is deleted: a summary workbook whose customer sheet was deleted came out clean, the
+    customers' IDs and mobile numbers still inside. Each pivot cache is read as the sheet
+    透视缓存N: its field names the header, a row per record (or each field's distinct values)."""
+    rng = random.Random(12)
+    ids = [resident_id(rng) for _ in range(3)]
+    phones = ["139" + mobile(rng)[3:] for _ in range(3)]
+    names = ["王建国", "李秀英", "张伟"]
+    summary = make_xlsx(tmp_path / "summary.xlsx", {"汇总": [["网点", "笔数"], ["朝阳支行", 3]]})
+    path = with_pivot_cache(summary, tmp_path / "pivot.xlsx", ids, phones, names, save_records)
+    occurrences, coverage = found(path, key)
+    assert coverage.problems == []
+    cached = sorted((o.entity_type, o.location["sheet"], o.location["cell"], o.container.rsplit("!", 1)[1])
+                    for o in occurrences)
+    assert cached == sorted(
+        [("PERSON", "透视缓存1", f"A{n + 2}", "客户姓名") for n in range(3)]
+        + [("CN_RESIDENT_ID", "透视缓存1", f"B{n + 2}", "证件号码") for n in range(3)]
+        + [("CN_MOBILE_PHONE", "透视缓存1", f"C{n + 2}", "手机号") for n in range(3)])
+    assert not any("13700000000" in o.masked or o.container.endswith("金额") for o in occurrences)  # groupItems

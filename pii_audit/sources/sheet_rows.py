@@ -44,8 +44,9 @@ def xlsx_sheets(source: Source, comments: dict[str, list[tuple[str, str]]] | Non
     """Yield every worksheet of a workbook; raise ``WorkbookRefused`` when unsafe.
 
     ``comments``, when given, gets each sheet's comments (``xlsx_book.sheet_comments``) under its
-    name before the sheet is yielded."""
-    from pii_audit.sources import xlsx_book, xlsx_stream
+    name before the sheet is yielded. The worksheets come first, then each pivot cache as a sheet
+    of its own (``xlsx_pivot``): the copy of its source rows stays when they are deleted."""
+    from pii_audit.sources import xlsx_book, xlsx_pivot, xlsx_stream
 
     # No openpyxl here, so no DEFUSEDXML to check (SECURITY.md item 6): the guard refuses any
     # DTD before parsing, and every part is parsed by expat with a handler refusing one.
@@ -61,6 +62,8 @@ def xlsx_sheets(source: Source, comments: dict[str, list[tuple[str, str]]] | Non
             if comments is not None:
                 comments[name] = xlsx_book.sheet_comments(archive, member)
             yield name, xlsx_stream.sheet_rows(archive, member, book)
+        for name, definition, records in xlsx_pivot.pivot_caches(archive):
+            yield name, xlsx_pivot.cache_rows(archive, definition, records, book)
 
 
 def xls_sheets(source: Source) -> Iterator[Sheet]:

@@ -79,7 +79,7 @@ class Workbook:
 def read_workbook(archive: zipfile.ZipFile) -> Workbook:
     """Return the worksheets, shared strings and date styles of the workbook in ``archive``."""
     listed, properties = _workbook_part(archive, "xl/workbook.xml")
-    rels = _relationships(archive, "xl/workbook.xml")
+    rels = relationships(archive, "xl/workbook.xml")
     sheets = [(name, rels[rel_id][1]) for name, rel_id in listed
               if rels.get(rel_id, ("", ""))[0].endswith("/worksheet")]
     book = Workbook(sheets, date1904=properties.get("date1904", "").lower() in ("1", "true"))
@@ -115,7 +115,7 @@ def _workbook_part(archive: zipfile.ZipFile, name: str) -> tuple[list[tuple[str,
     return listed, properties
 
 
-def _relationships(archive: zipfile.ZipFile, part: str) -> dict[str, tuple[str, str]]:
+def relationships(archive: zipfile.ZipFile, part: str) -> dict[str, tuple[str, str]]:
     """Return ``{id: (type, zip member)}`` of the relationships of ``part``."""
     folder, name = posixpath.split(part)
     rels_name = posixpath.join(folder, "_rels", name + ".rels")
@@ -268,7 +268,7 @@ def sheet_comments(archive: zipfile.ZipFile, sheet: str) -> list[tuple[str, str]
     Excel 365 writes each threaded comment there too, as a legacy comment, for older readers.
     """
     found: list[tuple[str, str]] = []
-    for type_, member in _relationships(archive, sheet).values():
+    for type_, member in relationships(archive, sheet).values():
         if not type_.endswith("/comments") or member not in archive.NameToInfo:
             continue
         size = archive.getinfo(member).file_size
