@@ -696,3 +696,14 @@ def test_a_pivot_cache_is_read_as_a_sheet_though_its_source_is_deleted(tmp_path,
         + [("CN_RESIDENT_ID", "透视缓存1", f"B{n + 2}", "证件号码") for n in range(3)]
         + [("CN_MOBILE_PHONE", "透视缓存1", f"C{n + 2}", "手机号") for n in range(3)])
     assert not any("13700000000" in o.masked or o.container.endswith("金额") for o in occurrences)  # groupItems
+
+
+def test_a_pivot_cache_past_its_cap_is_one_problem_line_and_the_sheets_are_read(tmp_path, key, monkeypatch):
+    """A cache's distinct values are held whole: a definition past MAX_DEFINITION_BYTES is
+    refused in one problem line, and the workbook's sheets are read as before."""
+    monkeypatch.setattr("pii_audit.sources.xlsx_pivot.MAX_DEFINITION_BYTES", 100)
+    summary = make_xlsx(tmp_path / "summary.xlsx", {"汇总": [["证件号码"], [ID1]]})
+    path = with_pivot_cache(summary, tmp_path / "pivot.xlsx", [ID2], [PHONE], ["王建国"])
+    occurrences, coverage = found(path, key)
+    assert [(o.entity_type, o.location["sheet"]) for o in occurrences] == [("CN_RESIDENT_ID", "汇总")]
+    assert lines(coverage) == [f"{path}!透视缓存1: refused: pivot cache definition of 0 MB, over the 0 MB cap"]
