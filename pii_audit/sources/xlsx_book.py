@@ -15,7 +15,7 @@ import re
 import zipfile
 from array import array
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Iterator
 from xml.parsers import expat
 
 from pii_audit.sources.xlsx_guard import MAX_SHARED_STRINGS_BYTES, WorkbookRefused
@@ -308,6 +308,18 @@ def _comments(member) -> list[tuple[str, str]]:
 
     parse_member(expat_parser(start, end, text, member.name), member)
     return comments
+
+
+def handled_rows(archive: zipfile.ZipFile, member: str, handler) -> Iterator[Row]:
+    """Yield the rows that an expat ``handler`` (its ``start``, ``end`` and ``text`` methods, or
+    None, and its ``rows``, a ``Rows``) builds from a zip member, a block of XML at a time."""
+    parser = expat_parser(handler.start, handler.end, handler.text, member)
+    with archive.open(member) as stream:
+        while block := stream.read(BLOCK):
+            parser.Parse(block, False)
+            yield from handler.rows.take()
+        parser.Parse(b"", True)
+    yield from handler.rows.take()
 
 
 def parse_member(parser, member) -> None:

@@ -19,8 +19,8 @@ from typing import Iterator
 
 from pii_audit.sources.cell_text import render
 from pii_audit.sources.xlsx_book import (
-    BLOCK, INLINE, LOCAL, MAX_CELL_CHARS, NUMBER, PRESERVE, XML_SPACE, Row, Rows, SheetError, Workbook,
-    checked_column, column_index, expat_parser, place, typed,
+    INLINE, LOCAL, MAX_CELL_CHARS, NUMBER, PRESERVE, XML_SPACE, Row, Rows, SheetError, Workbook,
+    checked_column, column_index, handled_rows, place, typed,
 )
 from pii_audit.sources.xlsx_plain import NotPlain, PlainCells, plain_rows
 
@@ -39,14 +39,7 @@ def sheet_rows(archive: zipfile.ZipFile, member: str, book: Workbook) -> Iterato
 
 def _expat_rows(archive: zipfile.ZipFile, member: str, book: Workbook) -> Iterator[Row]:
     """Yield the rows of a sheet (see ``sheet_rows``) through expat, whatever its shape."""
-    handler = _SheetHandler(book)
-    parser = expat_parser(handler.start, handler.end, handler.text, member)
-    with archive.open(member) as stream:
-        while block := stream.read(BLOCK):
-            parser.Parse(block, False)
-            yield from handler.rows.take()
-        parser.Parse(b"", True)
-    yield from handler.rows.take()
+    return handled_rows(archive, member, _SheetHandler(book))
 
 
 class _SheetHandler:
