@@ -701,9 +701,57 @@ def test_a_pivot_cache_is_read_as_a_sheet_though_its_source_is_deleted(tmp_path,
 def test_a_pivot_cache_past_its_cap_is_one_problem_line_and_the_sheets_are_read(tmp_path, key, monkeypatch):
     """A cache's distinct values are held whole: a definition past MAX_DEFINITION_BYTES is
     refused in one problem line, and the workbook's sheets are read as before."""
-    monkeypatch.setattr("pii_audit.sources.xlsx_pivot.MAX_DEFINITION_BYTES", 100)
+    monkeypatch.setattr("pii_audit.sources.xlsx_caches.MAX_DEFINITION_BYTES", 100)
     summary = make_xlsx(tmp_path / "summary.xlsx", {"汇总": [["证件号码"], [ID1]]})
     path = with_pivot_cache(summary, tmp_path / "pivot.xlsx", [ID2], [PHONE], ["王建国"])
     occurrences, coverage = found(path, key)
     assert [(o.entity_type, o.location["sheet"]) for o in occurrences] == [("CN_RESIDENT_ID", "汇总")]
     assert lines(coverage) == [f"{path}!透视缓存1: refused: pivot cache definition of 0 MB, over the 0 MB cap"]
+
+
+def with_external_link(src: Path, dst: Path, ids: list[str], names: list[str]) -> Path:
+    """Add to a workbook the cache Excel keeps of another workbook a formula reads (ECMA-376 part 1,
+    18.14): [客户名单.xlsx]客户!A1:C4 cached, header row included, and the parts' relationships."""
+    rows = [("姓名", "证件号码", "金额")] + [(name, number, f"{100.5 * (n + 1)}") for n, (name, number)
+                                            in enumerate(zip(names, ids))]
+    cells = "".join(
+        f'<row r="{r}">' + "".join(
+            f'<cell r="{letter}{r}"{"" if letter == "C" and r > 1 else " t=" + chr(34) + "str" + chr(34)}>'
+            f'<v>{value}</v></cell>' for letter, value in zip("ABC", row)) + "</row>"
+        for r, row in enumerate(rows, 1))
+    link = (f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<externalLink xmlns="{SML}" '
+            f'xmlns:r="{REL}"><externalBook r:id="rId1"><sheetNames><sheetName val="其他"/><sheetName val="客户"/>'
+            f'</sheetNames><sheetDataSet><sheetData sheetId="0"/><sheetData sheetId="1">{cells}</sheetData>'
+            '</sheetDataSet></externalBook></externalLink>')
+    with zipfile.ZipFile(src) as archive:
+        workbook_rels = archive.read("xl/_rels/workbook.xml.rels").decode()
+        types = archive.read("[Content_Types].xml").decode()
+    return rewrite(src, dst, {
+        "xl/_rels/workbook.xml.rels": workbook_rels.replace("</Relationships>", (
+            f'<Relationship Id="rIdLink1" Type="{REL}/externalLink" Target="externalLinks/externalLink1.xml"/>'
+            "</Relationships>")).encode(),
+        "[Content_Types].xml": types.replace("</Types>", (
+            '<Override PartName="/xl/externalLinks/externalLink1.xml" ContentType="application/'
+            'vnd.openxmlformats-officedocument.spreadsheetml.externalLink+xml"/></Types>')).encode(),
+        "xl/externalLinks/externalLink1.xml": link.encode(),
+        "xl/externalLinks/_rels/externalLink1.xml.rels": (
+            '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<Relationships xmlns="http://schemas.'
+            f'openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="{REL}/'
+            'externalLinkPath" Target="客户名单.xlsx" TargetMode="External"/></Relationships>').encode(),
+    })
+
+
+def test_an_external_links_cached_cells_are_read_as_a_sheet(tmp_path, key):
+    """A formula that reads another workbook (a VLOOKUP over a customer list) makes Excel keep the
+    cells it read inside this one: a workbook of a few formulas carried the customers' names and
+    IDs and came out clean. Each cached sheet is read as the sheet 外部链接N-name, its cells where
+    they are in the other workbook, its first row the header."""
+    names, ids = ["王建国", "李秀英", "张伟"], [ID1, ID2, ID3]
+    summary = make_xlsx(tmp_path / "summary.xlsx", {"汇总": [["网点", "笔数"], ["朝阳支行", 3]]})
+    path = with_external_link(summary, tmp_path / "linked.xlsx", ids, names)
+    occurrences, coverage = found(path, key)
+    assert coverage.problems == []
+    assert sorted((o.entity_type, o.location["sheet"], o.location["cell"], o.container.rsplit("!", 1)[1])
+                  for o in occurrences) == sorted(
+        [("PERSON", "外部链接1-客户", f"A{n + 2}", "姓名") for n in range(3)]
+        + [("CN_RESIDENT_ID", "外部链接1-客户", f"B{n + 2}", "证件号码") for n in range(3)])

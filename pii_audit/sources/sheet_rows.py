@@ -44,9 +44,10 @@ def xlsx_sheets(source: Source, comments: dict[str, list[tuple[str, str]]] | Non
     """Yield every worksheet of a workbook; raise ``WorkbookRefused`` when unsafe.
 
     ``comments``, when given, gets each sheet's comments (``xlsx_book.sheet_comments``) under its
-    name before the sheet is yielded. The worksheets come first, then each pivot cache as a sheet
-    of its own (``xlsx_pivot``): the copy of its source rows stays when they are deleted."""
-    from pii_audit.sources import xlsx_book, xlsx_pivot, xlsx_stream
+    name before the sheet is yielded. The worksheets come first, then each pivot cache and each
+    sheet an external link caches, as sheets of their own (``xlsx_caches``): copies of data that
+    stay when their source is deleted or elsewhere."""
+    from pii_audit.sources import xlsx_book, xlsx_caches, xlsx_stream
 
     # No openpyxl here, so no DEFUSEDXML to check (SECURITY.md item 6): the guard refuses any
     # DTD before parsing, and every part is parsed by expat with a handler refusing one.
@@ -62,8 +63,10 @@ def xlsx_sheets(source: Source, comments: dict[str, list[tuple[str, str]]] | Non
             if comments is not None:
                 comments[name] = xlsx_book.sheet_comments(archive, member)
             yield name, xlsx_stream.sheet_rows(archive, member, book)
-        for name, definition, records in xlsx_pivot.pivot_caches(archive):
-            yield name, xlsx_pivot.cache_rows(archive, definition, records, book)
+        for name, definition, records in xlsx_caches.pivot_caches(archive):
+            yield name, xlsx_caches.cache_rows(archive, definition, records, book)
+        for name, member, sheet_id in xlsx_caches.external_links(archive):
+            yield name, xlsx_caches.link_rows(archive, member, sheet_id, book)
 
 
 def xls_sheets(source: Source) -> Iterator[Sheet]:
