@@ -755,3 +755,15 @@ def test_an_external_links_cached_cells_are_read_as_a_sheet(tmp_path, key):
                   for o in occurrences) == sorted(
         [("PERSON", "外部链接1-客户", f"A{n + 2}", "姓名") for n in range(3)]
         + [("CN_RESIDENT_ID", "外部链接1-客户", f"B{n + 2}", "证件号码") for n in range(3)])
+
+
+def test_a_cell_reference_that_names_no_column_is_one_problem_line(tmp_path):
+    """A cell whose reference is no column's letters ("$1") gave a negative column, and placing
+    it filled the row with as many empty values as it was negative: unbounded memory for one
+    cell. It is refused, as a cell past Excel's last column is."""
+    src = make_xlsx(tmp_path / "src.xlsx", {"Sheet": [["a"]]})
+    body = sheet_xml('<row r="1"><c r="B1" t="inlineStr"><is><t>x</t></is></c>'
+                     '<c r="@@@@1" t="inlineStr"><is><t>y</t></is></c></row>')
+    path = rewrite(src, tmp_path / "bad.xlsx", {"xl/worksheets/sheet1.xml": body})
+    _, coverage = read(path)
+    assert lines(coverage) == [f"{path}!Sheet: unreadable: a cell reference that names no column"]

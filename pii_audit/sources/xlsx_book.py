@@ -456,9 +456,12 @@ def place(values: list, first: int, column: int, value: Any) -> int:
 
 
 def checked_column(column: int) -> int:
-    """Return ``column``, or raise ``SheetError`` past Excel's last column (a row stays bounded)."""
+    """Return ``column``, or raise ``SheetError`` past Excel's last column (a row stays bounded)
+    or before its first (a reference that is no column's letters)."""
     if column > MAX_COLUMN:
         raise SheetError(f"unreadable: a cell past Excel's last column (XFD), column {column + 1:,}")
+    if column < 0:
+        raise SheetError("unreadable: a cell reference that names no column")
     return column
 
 

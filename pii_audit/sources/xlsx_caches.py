@@ -22,8 +22,8 @@ from typing import Iterator
 
 from pii_audit.sources.cell_text import render
 from pii_audit.sources.xlsx_book import (ISO_DATE, MAIN, NUMBER, STRICT, Row, Rows, SheetError, Workbook,
-                                         checked_column, column_index, expat_parser, handled_rows, parse_member,
-                                         place, relationships, typed, unescape)
+                                         MAX_CELL_CHARS, checked_column, column_index, expat_parser, handled_rows,
+                                         parse_member, place, relationships, typed, unescape)
 
 PIVOT_SHEET = "透视缓存{}"
 LINK_SHEET = "外部链接{}-{}"
@@ -35,6 +35,7 @@ _LOCAL = {f"{ns} {local}": local for ns in (MAIN, STRICT)
           for local in ("cacheField", "sharedItems", "r", "x", "s", "n", "d", "b", "e", "m",
                         "sheetName", "sheetData", "row", "cell", "v")}
 _ITEMS = ("s", "n", "d", "b", "e", "m")  # an item's value, inline; "x" points into sharedItems
+_LINK_KINDS = {"str": "s", "s": "s", "inlineStr": "s", "b": "b", "e": "e"}  # a cached cell's t, as an item
 
 
 def pivot_caches(archive: zipfile.ZipFile) -> list[tuple[str, str, str | None]]:
@@ -170,6 +171,7 @@ class _LinkCells:
         self.inside = False  # in the sheetData of this sheet
         self.number, self.first, self.values = 0, 0, []
         self.column, self.kind, self.parts = -1, "n", None  # parts: the open <v>'s text, or None
+        self.size = 0  # characters in parts
 
     def start(self, name: str, attrs: dict) -> None:
         """Handle an element's start."""
@@ -188,7 +190,7 @@ class _LinkCells:
                                          else self.column + 1)
             self.kind = attrs.get("t", "n")
         elif local == "v":
-            self.parts = []
+            self.parts, self.size = [], 0
 
     def end(self, name: str) -> None:
         """Handle an element's end: a value is placed in its row, a row is yielded."""
@@ -196,8 +198,7 @@ class _LinkCells:
         if not self.inside:
             return
         if local == "v" and self.parts is not None:
-            value = _item({"str": "s", "s": "s", "b": "b", "e": "e"}.get(self.kind, "n"), "".join(self.parts),
-                          self.book)
+            value = _item(_LINK_KINDS.get(self.kind, "n"), "".join(self.parts), self.book)
             self.parts = None
             if value:
                 if not self.values:
@@ -213,4 +214,7 @@ class _LinkCells:
     def text(self, data: str) -> None:
         """Collect a value's text."""
         if self.parts is not None:
+            self.size += len(data)
+            if self.size > MAX_CELL_CHARS:
+                raise SheetError(f"unreadable: a cell of more than {MAX_CELL_CHARS:,} characters")
             self.parts.append(data)
