@@ -11,7 +11,7 @@ import pytest
 from ledger_helpers import fast_dir, scan_lines
 from pii_audit.errors import LedgerError
 from pii_audit.ledger import Ledger, lifecycle
-from pii_audit.sources import Problem
+from pii_audit.sources import Problem, TargetCoverage
 from pii_audit.views import STATUSES
 from tests_corpus import resident_id
 
@@ -188,3 +188,26 @@ def test_expired_acceptance_returns_to_open_on_scan(ledger):
     assert outcome.expired == 1
     after = ledger.item(item.id)
     assert after.status == "open" and [h.action for h in after.history][-1] == "expired"
+
+
+@pytest.mark.parametrize("container, how, covered", [
+    pytest.param("d/a.xlsx!S!证件号码", "full", True, id="gone-from-a-workbook-read-in-full"),
+    pytest.param("x.zip!a.xlsx!S!证件号码", "full", True, id="gone-from-a-workbook-in-an-archive"),
+    pytest.param("d/a.xlsx!S!证件号码", "sampled", False, id="workbook-sampled"),
+    pytest.param("d/a.xlsx!S!证件号码", "problem", False, id="workbook-read-with-a-problem"),
+    pytest.param("d/b.xlsx!S!证件号码", "full", False, id="workbook-not-read"),
+    pytest.param("d/app.log", "full", False, id="a-log-stream"),
+    pytest.param("x.zip!logs/app.log", "full", False, id="a-log-in-an-archive"),
+    pytest.param("kh.sfzh", "full", False, id="a-column-of-a-table"),
+])
+def test_a_container_gone_from_a_workbook_read_in_full_is_covered(container, how, covered):
+    """A column, pivot cache or external link deleted from a workbook leaves no container to read;
+    the workbook read in full, with no sampling and no problem, covers its absence."""
+    from pii_audit.ledger.record import fully_covered
+
+    coverage = TargetCoverage("d")
+    for name in ("d/a.xlsx!S!姓名", "d/a.xlsx!S!批注", "x.zip!a.xlsx!S!姓名", "d/other.log"):
+        coverage.container(name, "cells", sampled=how == "sampled")
+    if how == "problem":
+        coverage.problem("d/a.xlsx!透视缓存1", "refused: pivot cache definition of 9 MB, over the 8 MB cap")
+    assert fully_covered(coverage, container) is covered

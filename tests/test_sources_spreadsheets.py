@@ -767,3 +767,35 @@ def test_a_cell_reference_that_names_no_column_is_one_problem_line(tmp_path):
     path = rewrite(src, tmp_path / "bad.xlsx", {"xl/worksheets/sheet1.xml": body})
     _, coverage = read(path)
     assert lines(coverage) == [f"{path}!Sheet: unreadable: a cell reference that names no column"]
+
+
+def test_deleting_a_pivot_table_verifies_its_items_once_the_workbook_is_read_in_full(tmp_path, capsys):
+    """The remedy for a pivot cache full of IDs is to delete the pivot table; its containers are
+    then gone, and a container no scan reads was never verified. A spreadsheet container that a
+    workbook read in full no longer holds is verified; a sampled read verifies nothing."""
+    from pii_audit.cli import main
+
+    rng = random.Random(13)
+    summary = make_xlsx(tmp_path / "summary.xlsx", {"汇总": [["网点", "笔数"]] + [["朝阳支行", n] for n in range(3)]})
+    path = with_pivot_cache(summary, tmp_path / "报表.xlsx", [resident_id(rng) for _ in range(2)],
+                            ["139" + mobile(rng)[3:] for _ in range(2)], ["王建国", "张伟"])
+    ledger = f"sqlite:///{tmp_path / 'ledger.db'}"
+
+    def run(*argv) -> str:
+        try:
+            main(list(argv))
+        except SystemExit as done:
+            assert done.code in (0, 1), capsys.readouterr().err
+        return capsys.readouterr().out
+
+    def statuses() -> set[tuple[str, str]]:
+        items = json.loads(run("ledger", "list", "--format", "json", "--ledger", ledger))
+        return {(i["container"].rsplit("!", 1)[1], i["status"]) for i in items}
+
+    run("scan", str(path), "--full", "--quiet", "--ledger", ledger)
+    assert statuses() == {("客户姓名", "open"), ("证件号码", "open"), ("手机号", "open")}
+    path.write_bytes(summary.read_bytes())  # the pivot table deleted, and its cache with it
+    run("scan", str(path), "--sample", "1", "--quiet", "--ledger", ledger)
+    assert statuses() == {("客户姓名", "open"), ("证件号码", "open"), ("手机号", "open")}
+    run("scan", str(path), "--full", "--quiet", "--ledger", ledger)
+    assert statuses() == {("客户姓名", "verified"), ("证件号码", "verified"), ("手机号", "verified")}

@@ -1,7 +1,8 @@
 """What a scan does to the ledger: upsert one target's findings into items, in one transaction.
 
 Found again: counts and samples refreshed, ``fixed``/``verified`` reopened. Not found in a
-container the scan read completely (full, no error): active and fixed items verified. A sampled,
+container the scan read completely (full, no error), or in a spreadsheet read completely that no
+longer has the container (its column, pivot table or link deleted): active and fixed items verified. A sampled,
 partial or failed read verifies nothing. ``accepted_risk`` and ``false_positive`` items, owners,
 due dates set by people and notes are never changed by a scan.
 """
@@ -18,6 +19,7 @@ from sqlalchemy import Connection, insert, select, update
 from pii_audit.ledger import lifecycle, schema
 from pii_audit.ledger.identity import item_identity, target_key
 from pii_audit.ledger.rows import SYSTEM, add_history, due_from, expire_one, to_json
+from pii_audit.sources import SPREADSHEET_SUFFIXES
 if TYPE_CHECKING:  # importing these at run time would load Presidio (seconds) for `ledger list`
     from pii_audit.results import Finding, TargetResult
     from pii_audit.sources import TargetCoverage
@@ -153,11 +155,31 @@ def _found(conn, row, finding: Finding, result: TargetResult, ctx: Context,
 
 
 def fully_covered(coverage: TargetCoverage, container: str) -> bool:
-    """Tell whether a scan read all of a container, without sampling and without an error."""
+    """Tell whether a scan read all of a container, without sampling and without an error, or
+    read in full the spreadsheet that held it, which holds it no more (``_gone_from_workbook``)."""
     record = coverage.containers.get(container)
-    if record is None or record.sampled or not record.complete:
+    if record is None:
+        return _gone_from_workbook(coverage, container)
+    if record.sampled or not record.complete:
         return False
     return not any(p.container == container for p in coverage.problems)
+
+
+def _gone_from_workbook(coverage: TargetCoverage, container: str) -> bool:
+    """Tell whether a spreadsheet's container (``file!sheet!column``) is gone from the file, read
+    in full by this scan: its column, sheet, pivot table or external link deleted, the remedy an
+    owner chooses. A file not read, sampled or read with a problem verifies nothing."""
+    workbook, _, rest = container.partition("!")
+    while "!" in rest and not workbook.lower().endswith(SPREADSHEET_SUFFIXES):  # inside an archive
+        member, _, rest = rest.partition("!")
+        workbook = f"{workbook}!{member}"
+    if rest.count("!") != 1 or not workbook.lower().endswith(SPREADSHEET_SUFFIXES):
+        return False
+    prefix = workbook + "!"
+    records = [r for name, r in coverage.containers.items() if name.startswith(prefix)]
+    if not records or any(r.sampled or not r.complete for r in records):
+        return False
+    return not any(p.where == workbook or p.where.startswith(prefix) for p in coverage.problems)
 
 
 def _absent(conn, row, result: TargetResult, ctx: Context, outcome: RecordOutcome) -> None:
