@@ -70,8 +70,8 @@ def read_spreadsheet(target: str, options: ScanOptions, coverage: TargetCoverage
     try:
         for name, rows in _guarded(sheets, target, coverage):
             yield from _read_sheet(target, name, rows, options, coverage, budget)
-            if name in comments:
-                yield from _comment_cells(target, name, comments.pop(name), coverage)
+            if comments.get(name):
+                yield _comment_cells(target, name, comments.pop(name), coverage)
     except WorkbookRefused as error:  # found in a sheet as it was streamed: refuse the workbook
         coverage.problem(target, str(error))
 
@@ -237,20 +237,16 @@ def _cells(sheet: _Sheet, block: list[Row]) -> Cells | None:
     return Cells(columns, SheetLocator(sheet.path, sheet.name, letters, [str(number) for number, _, _ in block]))
 
 
-def _comment_cells(path: str, sheet: str, comments: list[tuple[str, str]], coverage: TargetCoverage
-                   ) -> Iterator[Cells]:
-    """Yield a sheet's comments as ``Cells`` of one column, the container ``path!sheet!批注``: a
-    comment is remediated by deleting it, whatever column its cell is in.
-
-    The container is recorded, read in full, even when the sheet has no comment left: deleting
-    the last one removes the comments part, and its ledger item is verified by that."""
+def _comment_cells(path: str, sheet: str, comments: list[tuple[str, str]], coverage: TargetCoverage) -> Cells:
+    """Return a sheet's comments as ``Cells`` of one column, the container ``path!sheet!批注``: a
+    comment is remediated by deleting it, whatever column its cell is in (once the last one is
+    deleted, the ledger verifies the container gone from the workbook)."""
     container = f"{path}!{sheet}!{COMMENTS}"
     record = coverage.container(container, "cells")
     record.units += len(comments)
     coverage.cells += len(comments)
-    if comments:
-        texts = [text for _, text in comments]
-        yield Cells([Column(texts, container, (COMMENTS,))], CommentLocator(path, sheet, [ref for ref, _ in comments]))
+    texts = [text for _, text in comments]
+    return Cells([Column(texts, container, (COMMENTS,))], CommentLocator(path, sheet, [ref for ref, _ in comments]))
 
 
 @dataclass(frozen=True)
