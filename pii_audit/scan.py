@@ -606,6 +606,7 @@ def merge_coverage(into: TargetCoverage, part: TargetCoverage) -> None:
         mine.complete = mine.complete and record.complete
     into.problems.extend(part.problems)
     into.notices.extend(part.notices)
+    into.folders.extend(folder for folder in part.folders if folder not in into.folders)
 
 
 def merge_finding(into: TargetResult, finding: Finding) -> None:

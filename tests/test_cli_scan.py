@@ -200,3 +200,29 @@ def test_include_and_exclude_globs_on_the_command_line(tmp_path, env):
     assert streams("--exclude", "debug/*") == ["app.log", "app.log.1.gz"]
     assert streams("--exclude", "*.gz", "--exclude", "trace.log") == ["app.log"]
     assert streams("--include", "*.gz") == ["app.log.1.gz"]
+
+
+def test_deleting_a_log_verifies_its_item_and_leaving_it_out_does_not(tmp_path, env):
+    """The remedy for a debug log full of IDs is often to delete it; its stream is then gone, and
+    an item whose container no scan reads was never verified. A stream gone from disk below a
+    folder read without a problem is verified; one the command line leaves out is still on disk,
+    and is not."""
+    logs, _ = seeded_logs(tmp_path)
+    (logs / "debug").mkdir()
+    (logs / "debug" / "trace.log").write_text(f"身份证号{resident_id(random.Random(4))}\n", encoding="utf-8")
+    ledger = f"sqlite:///{tmp_path / 'ledger.db'}"
+
+    def statuses() -> dict[str, set[str]]:
+        listed = CliRunner().invoke(cli, ["ledger", "list", "--format", "json", "--ledger", ledger])
+        found: dict[str, set[str]] = {}
+        for item in json.loads(listed.output):
+            found.setdefault(item["container"].rsplit("/", 1)[1], set()).add(item["status"])
+        return found
+
+    assert invoke(logs, "--ledger", ledger).exit_code == 1
+    assert statuses() == {"app.log": {"open"}, "trace.log": {"open"}}
+    assert invoke(logs, "--ledger", ledger, "--exclude", "debug/*").exit_code == 1  # left out, still there
+    assert statuses() == {"app.log": {"open"}, "trace.log": {"open"}}
+    (logs / "debug" / "trace.log").unlink()
+    assert invoke(logs, "--ledger", ledger).exit_code == 1
+    assert statuses() == {"app.log": {"open"}, "trace.log": {"verified"}}

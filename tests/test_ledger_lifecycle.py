@@ -211,3 +211,28 @@ def test_a_container_gone_from_a_workbook_read_in_full_is_covered(container, how
     if how == "problem":
         coverage.problem("d/a.xlsx!透视缓存1", "refused: pivot cache definition of 9 MB, over the 8 MB cap")
     assert fully_covered(coverage, container) is covered
+
+
+@pytest.mark.parametrize("stream, how, covered", [
+    pytest.param("logs/debug/trace.log", "full", True, id="deleted"),
+    pytest.param("logs/gone/app.log", "full", True, id="deleted-with-its-folder"),
+    pytest.param("logs/app.log", "full", False, id="a-rotation-is-left"),
+    pytest.param("logs/debug/trace.log", "problem", False, id="folder-read-with-a-problem"),
+    pytest.param("logs/客户110105********002X/app.log", "full", False, id="masked-name"),
+    pytest.param("elsewhere/app.log", "full", False, id="outside-the-folder"),
+])
+def test_a_log_stream_gone_from_a_folder_read_without_a_problem_is_covered(tmp_path, monkeypatch, stream, how,
+                                                                           covered):
+    """A deleted log leaves no stream to read: the folder read without a problem covers its
+    absence, when no file of the stream is left (app.log.1.gz is app.log's) and its name is its
+    path (a masked name is no path)."""
+    from pii_audit.ledger.record import fully_covered
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "logs" / "debug").mkdir(parents=True)
+    (tmp_path / "logs" / "app.log.1.gz").write_bytes(b"")
+    coverage = TargetCoverage("应用日志", kind="files", folders=["logs"])  # a configured target's name
+    coverage.container("logs/other.log", "lines")
+    if how == "problem":
+        coverage.problem("logs/debug/locked.log", "permission denied")
+    assert fully_covered(coverage, stream) is covered

@@ -152,3 +152,19 @@ def test_a_target_run_by_another_process_after_the_check_is_not_run_twice(tmp_pa
         runs = run_targets(config, ledger, config.key.load({}), [t for t in stale if t.name == "clean"])
         assert [(r.target, r.status, r.scan_id) for r in runs] == [("clean", SKIPPED, None)]
         assert len(ledger.scans()) == 1
+
+
+def test_a_deleted_log_of_a_configured_target_is_verified_on_its_next_run(tmp_path, capsys):
+    """A configured target's results are named after it ("app"), not its folder, so the ledger
+    learns the folders walked from the coverage: the owner deletes the log that held the IDs, and
+    the next run verifies its items."""
+    config_path, _ = estate(tmp_path)
+    (tmp_path / "app" / "keep.log").write_text("心跳检测正常\n", "utf-8")  # the folder stays, a clean log in it
+    run(capsys, "--config", config_path, "--target", "app")
+    with ledger_of(config_path) as ledger:
+        assert {i.status for i in ledger.items(target="app")} == {"open"}
+    (tmp_path / "app" / "app.log").unlink()
+    code, out, _ = run(capsys, "--config", config_path, "--target", "app")
+    assert code == 0 and out.splitlines()[0].startswith("app: 0 new, 0 reopened, 2 verified, 0 open")
+    with ledger_of(config_path) as ledger:
+        assert {i.status for i in ledger.items(target="app")} == {"verified"}

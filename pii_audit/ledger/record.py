@@ -1,8 +1,9 @@
 """What a scan does to the ledger: upsert one target's findings into items, in one transaction.
 
 Found again: counts and samples refreshed, ``fixed``/``verified`` reopened. Not found in a
-container the scan read completely (full, no error), or in a spreadsheet read completely that no
-longer has the container (its column, pivot table or link deleted): active and fixed items verified. A sampled,
+container the scan read completely (full, no error), or in a spreadsheet or folder read completely
+that no longer has the container (its column, pivot table or link deleted; the log deleted): active
+and fixed items verified. A sampled,
 partial or failed read verifies nothing. ``accepted_risk`` and ``false_positive`` items, owners,
 due dates set by people and notes are never changed by a scan.
 """
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 import datetime
 import json
+import os
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING
 
@@ -20,6 +22,7 @@ from pii_audit.ledger import lifecycle, schema
 from pii_audit.ledger.identity import item_identity, target_key
 from pii_audit.ledger.rows import SYSTEM, add_history, due_from, expire_one, to_json
 from pii_audit.sources import SPREADSHEET_SUFFIXES
+from pii_audit.sources.files import stream_name
 if TYPE_CHECKING:  # importing these at run time would load Presidio (seconds) for `ledger list`
     from pii_audit.results import Finding, TargetResult
     from pii_audit.sources import TargetCoverage
@@ -156,13 +159,34 @@ def _found(conn, row, finding: Finding, result: TargetResult, ctx: Context,
 
 def fully_covered(coverage: TargetCoverage, container: str) -> bool:
     """Tell whether a scan read all of a container, without sampling and without an error, or
-    read in full the spreadsheet that held it, which holds it no more (``_gone_from_workbook``)."""
+    read in full the spreadsheet or folder that held it, which holds it no more."""
     record = coverage.containers.get(container)
     if record is None:
-        return _gone_from_workbook(coverage, container)
+        return _gone_from_workbook(coverage, container) or _gone_from_folder(coverage, container)
     if record.sampled or not record.complete:
         return False
     return not any(p.container == container for p in coverage.problems)
+
+
+def _gone_from_folder(coverage: TargetCoverage, container: str) -> bool:
+    """Tell whether a log stream (``logs/app.log``, its files' path without rotation suffixes) is
+    gone from disk below a folder this scan walked (``TargetCoverage.folders``) without a problem:
+    the log deleted, the remedy an owner chose. A file the config leaves out is still on disk, and verifies nothing; nor does a
+    masked name (it held personal information: no such path), nor a stream outside the folder."""
+    if coverage.problems or "*" in container or "!" in container:
+        return False
+    path = os.path.abspath(container)
+    roots = [os.path.abspath(folder) for folder in coverage.folders if os.path.isdir(folder)]
+    if not any(os.path.commonpath([root, path]) == root for root in roots):
+        return False
+    directory = os.path.dirname(container)
+    try:
+        names = os.listdir(directory)
+    except FileNotFoundError:
+        return True  # its folder was deleted with it
+    except OSError:
+        return False
+    return not any(stream_name(os.path.join(directory, name)) == container for name in names)
 
 
 def _gone_from_workbook(coverage: TargetCoverage, container: str) -> bool:

@@ -114,6 +114,8 @@ class TargetCoverage:
 
     target: str
     kind: str = ""  # "files", "spreadsheets" or "database"
+    # The folders walked, as shown (masked): a log gone from one of them is verified (ledger.record).
+    folders: list[str] = field(default_factory=list)
     files: int = 0
     bytes: int = 0
     rows: int = 0

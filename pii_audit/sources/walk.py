@@ -14,7 +14,7 @@ import os
 import stat
 from typing import Iterator
 
-from pii_audit.sources import ScanOptions, TargetCoverage, expand_target
+from pii_audit.sources import ScanOptions, TargetCoverage, expand_target, shown
 
 _KINDS = {stat.S_IFIFO: "a FIFO", stat.S_IFSOCK: "a socket", stat.S_IFCHR: "a character device",
           stat.S_IFBLK: "a block device"}
@@ -42,6 +42,8 @@ def walk_target(target: str, options: ScanOptions, coverage: TargetCoverage
             coverage.problem(path, os_reason(error))
             continue
         if stat.S_ISDIR(info.st_mode):
+            if shown(path) not in coverage.folders:
+                coverage.folders.append(shown(path))
             yield from _walk_dir(path, info, options, coverage, seen)
         elif _accept(path, info, coverage, seen):
             yield path, info
