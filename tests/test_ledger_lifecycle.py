@@ -220,6 +220,7 @@ def test_a_container_gone_from_a_workbook_read_in_full_is_covered(container, how
     pytest.param("logs/debug/trace.log", "problem", False, id="folder-read-with-a-problem"),
     pytest.param("logs/客户110105********002X/app.log", "full", False, id="masked-name"),
     pytest.param("elsewhere/app.log", "full", False, id="outside-the-folder"),
+    pytest.param("kh.sfzh", "cwd-walked", False, id="a-table-of-a-sqlite-file-in-the-folder"),
 ])
 def test_a_log_stream_gone_from_a_folder_read_without_a_problem_is_covered(tmp_path, monkeypatch, stream, how,
                                                                            covered):
@@ -231,7 +232,8 @@ def test_a_log_stream_gone_from_a_folder_read_without_a_problem_is_covered(tmp_p
     monkeypatch.chdir(tmp_path)
     (tmp_path / "logs" / "debug").mkdir(parents=True)
     (tmp_path / "logs" / "app.log.1.gz").write_bytes(b"")
-    coverage = TargetCoverage("应用日志", kind="files", folders=["logs"])  # a configured target's name
+    # A configured target's name, not its folder; "." walked as `pii-audit scan .` walks it.
+    coverage = TargetCoverage("应用日志", kind="files", folders=["logs", "."] if how == "cwd-walked" else ["logs"])
     coverage.container("logs/other.log", "lines")
     if how == "problem":
         coverage.problem("logs/debug/locked.log", "permission denied")

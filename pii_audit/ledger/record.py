@@ -171,15 +171,17 @@ def fully_covered(coverage: TargetCoverage, container: str) -> bool:
 def _gone_from_folder(coverage: TargetCoverage, container: str) -> bool:
     """Tell whether a log stream (``logs/app.log``, its files' path without rotation suffixes) is
     gone from disk below a folder this scan walked (``TargetCoverage.folders``) without a problem:
-    the log deleted, the remedy an owner chose. A file the config leaves out is still on disk, and verifies nothing; nor does a
-    masked name (it held personal information: no such path), nor a stream outside the folder."""
-    if coverage.problems or "*" in container or "!" in container:
+    the log deleted, the remedy an owner chose. A file the config leaves out is still on disk, and
+    verifies nothing; nor does a masked name (it held personal information: no such path), a
+    stream outside the folders, or a name with no folder in it (a table's ``kh.sfzh``: a file's
+    stream always has one, the walk joins it to its folder)."""
+    directory = os.path.dirname(container)
+    if coverage.problems or "*" in container or "!" in container or not directory:
         return False
     path = os.path.abspath(container)
     roots = [os.path.abspath(folder) for folder in coverage.folders if os.path.isdir(folder)]
     if not any(os.path.commonpath([root, path]) == root for root in roots):
         return False
-    directory = os.path.dirname(container)
     try:
         names = os.listdir(directory)
     except FileNotFoundError:
