@@ -226,3 +226,28 @@ def test_deleting_a_log_verifies_its_item_and_leaving_it_out_does_not(tmp_path, 
     (logs / "debug" / "trace.log").unlink()
     assert invoke(logs, "--ledger", ledger).exit_code == 1
     assert statuses() == {"app.log": {"open"}, "trace.log": {"verified"}}
+
+
+def test_deleting_a_workbook_verifies_its_items_and_leaving_it_out_does_not(tmp_path, env):
+    """An export emailed around and then deleted: its columns are gone with it. A workbook gone
+    from a folder walked without a problem verifies its items; one left out is still on disk."""
+    import openpyxl
+
+    exports = tmp_path / "exports"
+    exports.mkdir()
+    book = openpyxl.Workbook()
+    book.active.append(["证件号码"])
+    book.active.append([resident_id(random.Random(5))])
+    book.save(exports / "名单.xlsx")
+    (exports / "说明.txt").write_text("月度导出\n", encoding="utf-8")
+    ledger = f"sqlite:///{tmp_path / 'ledger.db'}"
+
+    def statuses() -> set[str]:
+        listed = CliRunner().invoke(cli, ["ledger", "list", "--format", "json", "--ledger", ledger])
+        return {item["status"] for item in json.loads(listed.output)}
+
+    assert invoke(exports, "--full", "--ledger", ledger).exit_code == 1 and statuses() == {"open"}
+    assert invoke(exports, "--full", "--ledger", ledger, "--exclude", "*.xlsx").exit_code == 0
+    assert statuses() == {"open"}  # left out, still there
+    (exports / "名单.xlsx").unlink()
+    assert invoke(exports, "--full", "--ledger", ledger).exit_code == 0 and statuses() == {"verified"}

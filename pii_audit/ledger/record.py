@@ -170,18 +170,11 @@ def fully_covered(coverage: TargetCoverage, container: str) -> bool:
 
 def _gone_from_folder(coverage: TargetCoverage, container: str) -> bool:
     """Tell whether a log stream (``logs/app.log``, its files' path without rotation suffixes) is
-    gone from disk below a folder this scan walked (``TargetCoverage.folders``) without a problem:
-    the log deleted, the remedy an owner chose. A file the config leaves out is still on disk, and
-    verifies nothing; nor does a masked name (it held personal information: no such path), a
-    stream outside the folders, or a name with no folder in it (a table's ``kh.sfzh``: a file's
-    stream always has one, the walk joins it to its folder)."""
+    gone from disk below a folder this scan walked without a problem (``_walked``): the log
+    deleted, the remedy an owner chose. A file the config leaves out is still on disk."""
+    if not _walked(coverage, container):
+        return False
     directory = os.path.dirname(container)
-    if coverage.problems or "*" in container or "!" in container or not directory:
-        return False
-    path = os.path.abspath(container)
-    roots = [os.path.abspath(folder) for folder in coverage.folders if os.path.isdir(folder)]
-    if not any(os.path.commonpath([root, path]) == root for root in roots):
-        return False
     try:
         names = os.listdir(directory)
     except FileNotFoundError:
@@ -191,10 +184,23 @@ def _gone_from_folder(coverage: TargetCoverage, container: str) -> bool:
     return not any(stream_name(os.path.join(directory, name)) == container for name in names)
 
 
+def _walked(coverage: TargetCoverage, path: str) -> bool:
+    """Tell whether ``path`` lies below a folder this scan walked (``TargetCoverage.folders``) and
+    the scan had no problem. Not for a masked name (it held personal information: no such path), an
+    archive's member, or a name with no folder in it (a table's ``kh.sfzh``: a file's path always
+    has one, the walk joins it to its folder)."""
+    if coverage.problems or "*" in path or "!" in path or not os.path.dirname(path):
+        return False
+    target = os.path.abspath(path)
+    roots = [os.path.abspath(folder) for folder in coverage.folders if os.path.isdir(folder)]
+    return any(os.path.commonpath([root, target]) == root for root in roots)
+
+
 def _gone_from_workbook(coverage: TargetCoverage, container: str) -> bool:
     """Tell whether a spreadsheet's container (``file!sheet!column``) is gone from the file, read
-    in full by this scan: its column, sheet, pivot table or external link deleted, the remedy an
-    owner chooses. A file not read, sampled or read with a problem verifies nothing."""
+    in full by this scan (its column, sheet, pivot table or external link deleted, the remedy an
+    owner chooses), or the file is gone from a folder walked. A file sampled or read with a
+    problem verifies nothing, nor one the config leaves out (it is still on disk)."""
     workbook, _, rest = container.partition("!")
     while "!" in rest and not workbook.lower().endswith(SPREADSHEET_SUFFIXES):  # inside an archive
         member, _, rest = rest.partition("!")
@@ -203,7 +209,9 @@ def _gone_from_workbook(coverage: TargetCoverage, container: str) -> bool:
         return False
     prefix = workbook + "!"
     records = [r for name, r in coverage.containers.items() if name.startswith(prefix)]
-    if not records or any(r.sampled or not r.complete for r in records):
+    if not records:  # not read: deleted from a folder walked, or not read at all
+        return _walked(coverage, workbook) and not os.path.lexists(workbook)
+    if any(r.sampled or not r.complete for r in records):
         return False
     return not any(p.where == workbook or p.where.startswith(prefix) for p in coverage.problems)
 
