@@ -88,7 +88,10 @@ class CnMobilePhoneRecognizer(ChineseRecognizer):
                "mobile", "phone", "tel:", "tel ")
     COLUMN_HINTS = ("sjhm", "sjh", "sj", "yddh", "lxdh", "dh", "ylsjh", "jjlxrdh", "mobile",
                     "mobileno", "phone", "phoneno", "tel", "cellphone")
-    NEGATIVE_CONTEXT = ("金额", "余额", "订单", "流水", "单号", "amount", "balance", "order", "qq")
+    # Sizes in bytes: 17179869184 (16 GiB) and 16769056768 are 11 digits in assigned segments, and
+    # JVM and Node.js reports print them as "maxMemory:" and "total_memory" (seen scanning a server).
+    NEGATIVE_CONTEXT = ("金额", "余额", "订单", "流水", "单号", "amount", "balance", "order", "qq",
+                        "memory", "内存", "bytes", "字节", "size", "大小", "容量", "heap", "swap", "disk", "磁盘")
     NEGATIVE_COLUMN_HINTS = ("je", "jyje", "ye", "amt", "amount", "balance", "ddh", "lsh", "orderno")
     # 11 digits with or without the two separators; masked forms hold four stars.
     NEEDLES = ("00000000000", "000-0000-0000", "0000000-0000", "000-00000000", "****")

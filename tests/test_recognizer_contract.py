@@ -72,3 +72,18 @@ def test_screen_covers_every_example(cls):
             results = recognizer.enhance_using_context(text, recognizer.analyze(text, None), [], None, [])
             if any(r.score >= MIN_SCORE for r in results):
                 assert number in set().union(*detector.screen(text).values()), text
+
+
+@pytest.mark.parametrize("line", [
+    '"total_memory": "17179869184",',  # a Node.js diagnostic report
+    r"version\:6.1.0-34-amd64,processors\:6,maxMemory\:16769056768,maxSwap\:128849014784]",  # jtreg
+    "JVM 堆内存上限 17179869184", "磁盘剩余空间 13958643712 字节", "file size=15032385536",
+])
+def test_sizes_in_bytes_are_not_mobile_numbers(analyzer, line):
+    """An 11-digit byte count in an assigned segment, after a word for a size, is no phone number."""
+    assert not analyzer.analyze(line, language="zh", entities=["CN_MOBILE_PHONE"])
+
+
+def test_a_size_word_does_not_hide_a_phone_named_as_such(analyzer):
+    found = analyzer.analyze("内存告警 通知手机13812345678", language="zh", entities=["CN_MOBILE_PHONE"])
+    assert [(r.start, r.end) for r in found] == [(9, 20)]
