@@ -230,6 +230,23 @@ def test_links_loops_and_hard_links(tmp_path, key):
     assert sum(f.occurrences for f in result.findings.values()) == 1
 
 
+def test_a_dangling_link_in_a_folder_is_noted_not_a_problem(tmp_path, key):
+    """A link to a deleted file holds nothing to read; as a problem it left every scan of its
+    folder incomplete (exit 3), and an incomplete scan verifies nothing in the ledger."""
+    (tmp_path / "app-2024-01-01.log").write_text(f"手机{MOBILE}\n", encoding="utf-8")
+    (tmp_path / "current.log").symlink_to("app-2023-12-31.log")  # rotated away
+    result = scan_one(tmp_path, key)
+    assert result.coverage.problems == []
+    assert reasons(result.coverage.notices) == (f"{tmp_path / 'current.log'}: symbolic link to a file that "
+                                                "does not exist; nothing to read")
+    assert counts(result) == {(str(tmp_path / "app-2024-01-01.log"), "CN_MOBILE_PHONE"): 1}
+
+
+def test_a_dangling_link_named_as_the_target_is_a_problem(tmp_path, key):
+    (tmp_path / "current.log").symlink_to("gone.log")
+    assert "no such file or directory" in reasons(scan_one(tmp_path / "current.log", key).coverage.problems)
+
+
 # logrotate compresses with gzip by default, with bzip2, xz or zstd where compresscmd says so.
 COMPRESSORS = [pytest.param(".gz", gzip.compress, "gzip", id="gzip"),
                # 100 KB blocks (level 1): a truncated file keeps its whole blocks, not a 900 KB one cut.
