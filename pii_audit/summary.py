@@ -56,7 +56,8 @@ def _read(coverage: TargetCoverage) -> str:
     parts = []
     if coverage.files or coverage.kind == "files":
         parts.append(f"{coverage.files:,} file(s)")
-    parts.append(human_bytes(coverage.bytes))
+    if coverage.kind != "database":  # a database's bytes are not counted: "0 B" said nothing
+        parts.append(human_bytes(coverage.bytes))
     lines = sum(c.units for c in coverage.containers.values() if c.unit == "lines")
     if lines:
         parts.append(f"{lines:,} line(s)")

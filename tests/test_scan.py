@@ -102,6 +102,19 @@ def test_exit_code_precedence(tmp_path, key):
     assert exit_code(scan("pi.log", "missing.log")) == EXIT_INCOMPLETE
 
 
+def test_a_database_line_counts_rows_and_cells_not_bytes(tmp_path, key):
+    """A database's bytes are not counted; its summary line said "0 B" before its rows."""
+    import sqlite3
+
+    with sqlite3.connect(tmp_path / "core.db") as db:
+        db.execute("CREATE TABLE kh (id INTEGER PRIMARY KEY, bz TEXT)")
+        db.executemany("INSERT INTO kh (bz) VALUES (?)", [("正常",)] * 3)
+    db.close()
+    url = f"sqlite:///{tmp_path / 'core.db'}"
+    (result,) = scan_targets([url], ScanOptions(sample_rows=None), key)
+    assert render_target(result)[0] == f"{url}: 3 row(s), 6 cell(s), read in full"
+
+
 def test_units_of_a_cut_file_add_up_to_its_size(tmp_path, monkeypatch):
     """Progress counts bytes by unit: the ranges of a file cut for the pool add up to the file."""
     monkeypatch.setattr(files, "SPLIT_BYTES", 4096)
