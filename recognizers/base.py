@@ -169,6 +169,14 @@ def not_after(characters: str, width: int = 1) -> str:
     return f"(?<![{characters}]{'.' * width})"
 
 
+# A number is never part of a decimal. After a value's first character, as not_after: no digit and
+# "." before it (the fraction of score=0.6228481234567891). After a value: no "." and digit, but
+# zeros (13672312784.1 is an amount; 13812345678.0 a phone number stored as a float, .00 as a
+# DECIMAL(13,2)).
+NOT_A_FRACTION = r"(?<!\d\..)"
+NO_DECIMALS_AFTER = r"(?!\.(?!0+(?!\d))\d)"
+
+
 def mask_middle(value: str, keep_start: int, keep_end: int) -> str:
     """Replace all but the first ``keep_start`` and last ``keep_end`` characters with ``*``.
 

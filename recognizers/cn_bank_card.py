@@ -10,7 +10,7 @@ import datetime
 from functools import lru_cache
 
 from presidio_analyzer import Pattern
-from recognizers.base import ChineseRecognizer, Risk, mask_middle, not_after
+from recognizers.base import NO_DECIMALS_AFTER, NOT_A_FRACTION, ChineseRecognizer, Risk, mask_middle, not_after
 from recognizers.cn_resident_id import is_valid as is_resident_id
 from recognizers.regions import is_known_area
 
@@ -134,7 +134,8 @@ class CnBankCardRecognizer(ChineseRecognizer):
     ENTITY = ENTITY
     PATTERNS = (
         # The boundary before a number is checked after its first character (base.not_after).
-        Pattern("cn_bank_card", r"(\d" + not_after("0-9A-Za-z") + r"\d{14,18})(?![0-9A-Za-z])", 0.75),
+        Pattern("cn_bank_card", r"(\d" + not_after("0-9A-Za-z") + NOT_A_FRACTION + r"\d{14,18})(?![0-9A-Za-z])"
+                + NO_DECIMALS_AFTER, 0.75),
         Pattern("cn_bank_card_grouped",
                 r"(\d" + not_after("0-9A-Za-z\\-") + r"\d{3}([ \-])\d{4}\2\d{4}\2\d{4}(?:\2\d{1,3})?)"
                 r"(?![0-9A-Za-z\-])", 0.75),

@@ -10,7 +10,7 @@ import re
 
 from presidio_analyzer import Pattern
 
-from recognizers.base import ChineseRecognizer, Risk, mask_middle, not_after
+from recognizers.base import NO_DECIMALS_AFTER, NOT_A_FRACTION, ChineseRecognizer, Risk, mask_middle, not_after
 
 ENTITY = "CN_MOBILE_PHONE"
 EXAMPLES = {
@@ -21,7 +21,7 @@ EXAMPLES = {
 
 _SEGMENT_REST = r"(?:3\d|4[579]|5[0-35-9]|6[2567]|7[0-8]|8\d|9[0-35-9])"  # after the 1; 174: post-check
 _SEGMENT = "1" + _SEGMENT_REST
-_ALONE = not_after("0-9A-Za-z+")
+_ALONE = not_after("0-9A-Za-z+") + NOT_A_FRACTION
 _ALONE_MASKED = not_after("0-9A-Za-z*+")
 _SATELLITE_174 = re.compile(r"174(?:0\d|1[0-2]|9)")
 # Compiled once: re.fullmatch(_SEGMENT + ...) per call paid a concatenation and a cache lookup.
@@ -77,7 +77,7 @@ class CnMobilePhoneRecognizer(ChineseRecognizer):
         # that: one alternative per first character, the boundary checked after it (base.not_after).
         Pattern("cn_mobile_phone",
                 r"((?:\+" + _ALONE + r"86[ \-]?1|0" + _ALONE + r"086[ \-]?1|\(" + _ALONE + r"\+?86\) ?1|1"
-                + _ALONE + ")" + _SEGMENT_REST + r"(?:[ \-]?\d{4}){2})(?![0-9A-Za-z])", 0.7),
+                + _ALONE + ")" + _SEGMENT_REST + r"(?:[ \-]?\d{4}){2})(?![0-9A-Za-z])" + NO_DECIMALS_AFTER, 0.7),
     )
     MASKED_PATTERNS = (
         Pattern("cn_mobile_phone_masked",

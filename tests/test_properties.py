@@ -229,12 +229,12 @@ LOOKBEHIND_FIRST = {
     "cn_resident_id_15": rf"(?<![0-9A-Za-z])({_PROVINCE}\d{{4}}\d{{2}}{_MONTH_DAY}\d{{3}})(?![0-9A-Za-z])",
     "cn_resident_id_masked": r"(?<![0-9A-Za-z*])(?=[0-9*]{17}[0-9Xx*](?![0-9A-Za-z*]))"
                              r"([1-8]\d{0,5}\*{4,16}\d{0,4}[0-9Xx*])(?![0-9A-Za-z*])",
-    "cn_bank_card": r"(?<![0-9A-Za-z])(\d{15,19})(?![0-9A-Za-z])",
+    "cn_bank_card": r"(?<![0-9A-Za-z])(?<!\d\.)(\d{15,19})(?![0-9A-Za-z])(?!\.(?!0+(?!\d))\d)",
     "cn_bank_card_grouped": r"(?<![0-9A-Za-z\-])(\d{4}([ \-])\d{4}\2\d{4}\2\d{4}(?:\2\d{1,3})?)(?![0-9A-Za-z\-])",
     "cn_bank_card_masked": r"(?<![0-9A-Za-z*])((?:[3-9]\d{3,5}|\*{4})(?:[ \-]?\*{2,}){1,4}[ \-]?\d{4})"
                            r"(?![0-9A-Za-z*])",
-    "cn_mobile_phone": r"(?<![0-9A-Za-z+])((?:(?:\+|00)86[ \-]?|\(\+?86\) ?)?" + _SEGMENT
-                       + r"(?:[ \-]?\d{4}){2})(?![0-9A-Za-z])",
+    "cn_mobile_phone": r"(?<![0-9A-Za-z+])(?<!\d\.)((?:(?:\+|00)86[ \-]?|\(\+?86\) ?)?" + _SEGMENT
+                       + r"(?:[ \-]?\d{4}){2})(?![0-9A-Za-z])(?!\.(?!0+(?!\d))\d)",
     "cn_mobile_phone_masked": r"(?<![0-9A-Za-z*+])((?:(?:\+|00)86[ \-]?)?1[3-9]\d[ \-]?\*{4}[ \-]?\d{4})"
                               r"(?![0-9A-Za-z*])",
     "cn_landline_phone": r"(?<![0-9A-Za-z+])((?:(?:\+|00)86[ \-]?\(?0?" + _AREA + r"\)?|\(?0" + _AREA + r"\)?)"
@@ -247,8 +247,8 @@ _PIECE_VALUES = EXAMPLES + ["110105********002X", "138****5678", "+86 138 **** 5
                             "0086", "(+86)", "(86) ", "+86-", "010-62345678", "(0755)8765 4321",
                             "+86 10 6234 5678", "0086-21-6234-5678转123", "021-****5678", "(010)****5678"]
 PIECES = st.one_of(st.sampled_from(_PIECE_VALUES),
-                   st.sampled_from("0123456789 -*Xx+()a\n号"),
-                   st.text(alphabet="0123456789 -*Xx+()a\n号", max_size=8))
+                   st.sampled_from("0123456789 -*Xx+()a\n号."),
+                   st.text(alphabet="0123456789 -*Xx+()a\n号.", max_size=8))
 
 
 def assert_same_matches(text: str) -> None:
@@ -267,8 +267,8 @@ def test_patterns_match_where_their_lookbehind_first_forms_do(parts):
 def test_patterns_match_where_their_lookbehind_first_forms_do_next_to_any_character():
     """Every value of PIECES between every pair of the characters that may stand around one."""
     for value in _PIECE_VALUES:
-        for before in "+*-( a0X\n号":
-            for after in "+*-) a0X\n号":
+        for before in ("+", "*", "-", "(", " ", "a", "0", "X", "\n", "号", "0.", "."):
+            for after in ("+", "*", "-", ")", " ", "a", "0", "X", "\n", "号", ".0", ".00", ".05", ".1", "."):
                 assert_same_matches(before + value + after)
 
 

@@ -87,3 +87,26 @@ def test_sizes_in_bytes_are_not_mobile_numbers(analyzer, line):
 def test_a_size_word_does_not_hide_a_phone_named_as_such(analyzer):
     found = analyzer.analyze("内存告警 通知手机13812345678", language="zh", entities=["CN_MOBILE_PHONE"])
     assert [(r.start, r.end) for r in found] == [(9, 20)]
+
+
+CARD = "6222021234567890128"  # Luhn-valid, ICBC's BIN
+
+
+@pytest.mark.parametrize("text", [
+    f"score=0.{CARD}", f"风险分 0.{CARD}", "ddfma0223  fma  739945255.563  13672312784.1  -994381.53572",
+    "rate 0.13812345678", f"金额 {CARD}.55", "13812345678.05",
+])
+def test_a_decimal_holds_no_card_or_mobile_number(analyzer, text):
+    """Amounts and fractions (a model's score printed as a float) are look-alikes, not values."""
+    assert not analyzer.analyze(text, language="zh", entities=["CN_BANK_CARD", "CN_MOBILE_PHONE"])
+
+
+@pytest.mark.parametrize("text, value", [
+    ("手机 13812345678.0", "13812345678"),  # a phone number stored as a number
+    ("sjhm=13812345678.00", "13812345678"),
+    ("请回电13812345678.", "13812345678"), (f"已绑定卡号{CARD}.", CARD),
+    (f"卡号:{CARD}.0", CARD),
+])
+def test_a_value_next_to_a_dot_is_still_found(analyzer, text, value):
+    found = analyzer.analyze(text, language="zh", entities=["CN_BANK_CARD", "CN_MOBILE_PHONE"])
+    assert [text[r.start:r.end] for r in found] == [value]
