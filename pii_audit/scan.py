@@ -33,7 +33,7 @@ from pii_audit.detector import Detector, build_recognizers
 from pii_audit.errors import SourceError
 from pii_audit.models import Cells, Chunk, Occurrence
 from pii_audit.results import MAX_SAMPLES, Finding, TargetResult
-from pii_audit.sources import ScanOptions, TargetCoverage, is_database_url, read_target, shown
+from pii_audit.sources import Listing, ScanOptions, TargetCoverage, is_database_url, read_target, shown
 from pii_audit.sources.files import TextUnit, file_kind, is_compressed_file, plan_file, read_unit
 from pii_audit.sources.walk import walk_target
 
@@ -607,6 +607,8 @@ def merge_coverage(into: TargetCoverage, part: TargetCoverage) -> None:
     into.problems.extend(part.problems)
     into.notices.extend(part.notices)
     into.folders.extend(folder for folder in part.folders if folder not in into.folders)
+    for url, listing in part.databases.items():
+        into.databases.setdefault(url, Listing()).merge(listing)
 
 
 def merge_finding(into: TargetResult, finding: Finding) -> None:

@@ -251,3 +251,78 @@ def test_deleting_a_workbook_verifies_its_items_and_leaving_it_out_does_not(tmp_
     assert statuses() == {"open"}  # left out, still there
     (exports / "名单.xlsx").unlink()
     assert invoke(exports, "--full", "--ledger", ledger).exit_code == 0 and statuses() == {"verified"}
+
+
+def _sqlite_core(path) -> str:
+    """Write a SQLite database whose kh.sfzh and jl.zjhm hold resident IDs, dd.sjhm mobiles and a
+    table named after a customer's ID number; return that number."""
+    import sqlite3
+
+    rng = random.Random(21)
+    named = resident_id(rng)
+    with sqlite3.connect(path) as db:
+        db.execute("CREATE TABLE kh (id INTEGER PRIMARY KEY, sfzh TEXT, xm TEXT)")
+        db.execute("CREATE TABLE jl (id INTEGER PRIMARY KEY, zjhm TEXT)")
+        db.execute("CREATE TABLE dd (id INTEGER PRIMARY KEY, sjhm TEXT)")
+        db.execute(f'CREATE TABLE "kh_{named}" (id INTEGER PRIMARY KEY, zjhm TEXT)')
+        for n in range(3):
+            db.execute("INSERT INTO kh VALUES (?, ?, '客户')", (n, resident_id(rng)))
+            db.execute("INSERT INTO jl VALUES (?, ?)", (n, resident_id(rng)))
+            db.execute("INSERT INTO dd VALUES (?, ?)", (n, f"139{rng.randrange(10**8):08d}"))
+            db.execute(f'INSERT INTO "kh_{named}" VALUES (?, ?)', (n, resident_id(rng)))
+    return named
+
+
+def _sqlite_admin(path, *statements: str) -> None:
+    import sqlite3
+
+    with sqlite3.connect(path) as db:
+        db.execute("PRAGMA writable_schema = ON")  # for the unreadable table below
+        for statement in statements:
+            db.execute(statement)
+    db.close()
+
+
+# A virtual table of a module no one has: listed, but reading it fails ("no such module").
+UNREADABLE = "INSERT INTO sqlite_master VALUES ('table', 'vt', 'vt', 0, 'CREATE VIRTUAL TABLE vt USING gone(a)')"
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_dropping_a_column_or_a_table_verifies_its_item_only_after_a_full_scan_without_a_problem(
+        tmp_path, env, jobs):
+    """Dropping the plaintext column, or the whole table, is a remedy a system owner chooses; no
+    scan reads the container any more, so its item stayed open for ever. A full scan without a
+    problem that lists the database without it verifies it; a table left out is still there, a
+    sampled scan or one with a problem proves nothing, a name masked cannot be compared."""
+    core = tmp_path / "core.db"
+    named = _sqlite_core(core)
+    ledger = f"sqlite:///{tmp_path / 'ledger.db'}"
+    masked = f"kh_{named[:6]}********{named[-4:]}.zjhm"
+
+    def scan(*options) -> int:
+        return invoke(core, "--ledger", ledger, "--jobs", jobs, "--quiet", *options).exit_code
+
+    def items() -> list[dict]:
+        listed = CliRunner().invoke(cli, ["ledger", "list", "--format", "json", "--ledger", ledger])
+        return json.loads(listed.output)
+
+    def statuses() -> dict[str, str]:
+        return {item["container"]: item["status"] for item in items()}
+
+    assert scan("--full") == 1
+    every = {"kh.sfzh": "open", "jl.zjhm": "open", "dd.sjhm": "open", masked: "open"}
+    assert statuses() == every
+    assert scan("--full", "--exclude", "jl") == 1 and statuses() == every  # left out: still there
+    _sqlite_admin(core, "ALTER TABLE kh DROP COLUMN sfzh", "DROP TABLE jl", f'DROP TABLE "kh_{named}"')
+    assert scan() == 1 and statuses() == every  # sampled: --sample 1000 by default
+    _sqlite_admin(core, UNREADABLE)
+    assert scan("--full") == 3 and statuses() == every  # a table could not be read
+    _sqlite_admin(core, "DELETE FROM sqlite_master WHERE name = 'vt'")
+    assert scan("--full", "--exclude", "kh") == 1  # kh left out: its columns were not read
+    assert statuses() == {**every, "jl.zjhm": "verified"}
+    assert scan("--full") == 1
+    assert statuses() == {**every, "kh.sfzh": "verified", "jl.zjhm": "verified"}
+    (dropped,) = [item["id"] for item in items() if item["container"] == "kh.sfzh"]
+    history = CliRunner().invoke(cli, ["ledger", "show", dropped, "--ledger", ledger]).output
+    assert "no longer in the database" in history
+    assert named.encode() not in b"".join(p.read_bytes() for p in tmp_path.glob("ledger.db*"))

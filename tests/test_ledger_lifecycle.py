@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import itertools
+import json
 import random
 
 import pytest
@@ -238,3 +239,48 @@ def test_a_log_stream_gone_from_a_folder_read_without_a_problem_is_covered(tmp_p
     if how == "problem":
         coverage.problem("logs/debug/locked.log", "permission denied")
     assert fully_covered(coverage, stream) is covered
+
+
+CORE = "postgresql+psycopg://reader@db/core"
+
+
+@pytest.mark.parametrize("container, how, gone", [
+    pytest.param("app.kh.sfzh", "full", True, id="column-dropped"),
+    pytest.param("app.gone.sfzh", "full", True, id="table-dropped"),
+    pytest.param("app.jl.zjhm", "full", False, id="table-left-out"),
+    pytest.param("app.kh.photo", "full", False, id="column-there-but-not-read"),
+    pytest.param("audit.kh.sfzh", "full", False, id="schema-not-listed-in-full"),
+    pytest.param("app.kh.sfzh", "problem", False, id="a-problem-elsewhere"),
+    pytest.param("app.kh.sfzh", "read", False, id="read-this-time"),
+    pytest.param("app.kh.sfzh", "no-listing", False, id="sampled-no-listing"),
+    pytest.param("app.kh.sfzh", "other-database-of-the-target-left-it-out", False, id="other-database-has-it"),
+    pytest.param("app.kh.sfzh", "database-not-listed", False, id="its-database-not-listed"),
+    pytest.param("app.gone.sfzh", "masked-table-listed", False, id="a-masked-table-may-be-it"),
+    pytest.param("app.kh_110105********002X.sfzh", "full", False, id="masked-name"),
+    pytest.param("app.kh.a.b", "full", False, id="dotted-name"),
+    pytest.param("app/kh.sfzh", "log", False, id="a-log-stream"),
+])
+def test_a_database_container_gone_from_a_full_listing_is_dropped(container, how, gone):
+    """A dropped column or table leaves no container to read: a full scan without a problem that
+    listed its schema in full, in every database of the target, proves it gone; what the listing
+    cannot prove (a table left out, a masked or ambiguous name, a schema not listed) proves nothing."""
+    from pii_audit.ledger.dropped import dropped
+    from pii_audit.sources import NAMES_SEPARATOR, Listing
+
+    table, _, column = container.rpartition(".")
+    url = "sqlite:////elsewhere.db" if how == "database-not-listed" else CORE
+    location = {"path": container, "line": 1} if how == "log" else {"url": url, "table": table, "column": column}
+    samples = json.dumps([{"masked": "110105********002X", "location": {**location, "row": {"id": 7}}}])
+    coverage = TargetCoverage("核心系统", kind="database")
+    if how != "no-listing":
+        listed = {"app.kh": NAMES_SEPARATOR.join(["id", "xm", "photo"]), "app.jl": None}
+        if how == "masked-table-listed":
+            listed["app.kh_110105********002X"] = "id"
+        coverage.databases[CORE] = Listing({"app."}, listed)
+    if how == "other-database-of-the-target-left-it-out":
+        coverage.databases["postgresql+psycopg://reader@db2/core"] = Listing({"app."}, {"app.kh": None})
+    if how == "problem":
+        coverage.problem("app.dd", "permission denied for table dd")
+    if how == "read":
+        coverage.container(container, "rows")
+    assert dropped(coverage, container, samples) is gone

@@ -168,3 +168,21 @@ def test_a_deleted_log_of_a_configured_target_is_verified_on_its_next_run(tmp_pa
     assert code == 0 and out.splitlines()[0].startswith("app: 0 new, 0 reopened, 2 verified, 0 open")
     with ledger_of(config_path) as ledger:
         assert {i.status for i in ledger.items(target="app")} == {"verified"}
+
+
+def test_a_dropped_column_of_a_configured_database_is_verified_on_its_next_run(tmp_path, capsys):
+    """The owner of "core" drops the column that held the IDs: no scan reads it any more, and its
+    item stayed open for ever. The next full run lists the table without it and verifies it."""
+    import sqlite3
+
+    config_path, _ = estate(tmp_path)
+    run(capsys, "--config", config_path, "--target", "core")
+    with ledger_of(config_path) as ledger:
+        assert [(i.container, i.status) for i in ledger.items(target="core")] == [("kh.sfzh", "open")]
+    with sqlite3.connect(tmp_path / "core.db") as db:
+        db.execute("ALTER TABLE kh DROP COLUMN sfzh")
+    db.close()
+    code, out, _ = run(capsys, "--config", config_path, "--target", "core")
+    assert code == 0 and out.splitlines()[0].startswith("core: 0 new, 0 reopened, 1 verified, 0 open")
+    with ledger_of(config_path) as ledger:
+        assert {i.status for i in ledger.items(target="core")} == {"verified"}

@@ -8,23 +8,31 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import random
 import re
 import secrets
 import socket
 import warnings
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from click.testing import CliRunner
 
 from conftest import REPO, server_url
 from db_corpus import CUSTOMERS, HOSTILE, ID_KEYED, NO_KEY, fill, found, tables
+from pii_audit.cli import cli
+from pii_audit.config import load_config
 from pii_audit.detector import Detector
 from pii_audit.errors import SourceError
+from pii_audit.keys import create_key_file
+from pii_audit.ledger import Ledger
 from pii_audit.sources import ScanOptions, TargetCoverage, as_chunks, dialects
 from pii_audit.sources.databases import read_database
 from pii_audit.sources.db_tables import _statement
 from test_sources_databases import json_column_findings, output_bytes
+from tests_corpus import resident_id
 
 POSTGRES = pytest.param("PII_AUDIT_TEST_POSTGRES_URL", marks=pytest.mark.postgres, id="postgresql")
 MARIADB = pytest.param("PII_AUDIT_TEST_MARIADB_URL", marks=pytest.mark.mariadb, id="mariadb")
@@ -485,3 +493,113 @@ def test_a_refusal_naming_a_table_named_after_a_customer_leaks_no_number(postgre
             connection.exec_driver_sql(f"DROP ROLE {role}")
     assert [(p.where, p.reason) for p in coverage.problems] == [
         (f"{scratch.schema}.kh_138****5678", "permission denied for table kh_138****5678")]
+
+
+# -- a table or column dropped verifies its ledger item ------------------------------------------
+
+TARGET = "核心系统"
+
+
+@dataclass
+class Audited:
+    """An audit.toml whose one target is a schema of a test server, read in full, and its ledger."""
+
+    config: Path
+
+    def scan(self) -> int:
+        """Run `pii-audit scan --config`; return its exit status."""
+        return CliRunner().invoke(cli, ["scan", "--config", str(self.config), "--quiet"]).exit_code
+
+    def statuses(self, schema: str) -> dict[str, str]:
+        """Return the status of each item of the target, by container (its schema left out)."""
+        config = load_config(self.config)
+        with Ledger.open(config.ledger.resolve_url(), config.key.load({}), create=False) as ledger:
+            return {i.container.removeprefix(f"{schema}."): i.status for i in ledger.items(target=TARGET)}
+
+
+def audited(tmp_path: Path, url: sa.URL, schema: str, monkeypatch) -> Audited:
+    """Write an audit.toml scanning ``schema`` at ``url`` in full (its password through the
+    environment), with a key file and a SQLite ledger in ``tmp_path``."""
+    create_key_file(tmp_path / "audit.key")
+    password = ""
+    if url.password is not None:
+        monkeypatch.setenv("PII_AUDIT_TEST_READER_PASSWORD", url.password)
+        password = 'password_env = "PII_AUDIT_TEST_READER_PASSWORD"'
+    plain = url._replace(password=None).render_as_string(hide_password=False)
+    (tmp_path / "audit.toml").write_text(f'''\
+[ledger]
+url = "sqlite:///{tmp_path}/ledger.db"
+[key]
+file = "{tmp_path}/audit.key"
+[defaults]
+full_scan = true
+schedule = "0 2 * * *"
+
+[[targets]]
+name = "{TARGET}"
+kind = "database"
+owner = "李娜"
+url = "{plain}"
+{password}
+schemas = ["{schema}"]
+''', "utf-8")
+    return Audited(tmp_path / "audit.toml")
+
+
+def make_kh_and_jl(scratch: Scratch) -> None:
+    """Create kh (resident IDs in sfzh, names in xm) and jl (resident IDs in zjhm)."""
+    rng = random.Random(31)
+    with scratch.admin.begin() as connection:
+        connection.exec_driver_sql(f"CREATE TABLE {scratch.schema}.kh (id INTEGER PRIMARY KEY, "
+                                   "sfzh VARCHAR(32), xm VARCHAR(32))")
+        connection.exec_driver_sql(f"CREATE TABLE {scratch.schema}.jl (id INTEGER PRIMARY KEY, zjhm VARCHAR(32))")
+        for n in range(3):
+            connection.execute(sa.text(f"INSERT INTO {scratch.schema}.kh VALUES (:n, :v, 'x')"),
+                               {"n": n, "v": resident_id(rng)})
+            connection.execute(sa.text(f"INSERT INTO {scratch.schema}.jl VALUES (:n, :v)"),
+                               {"n": n, "v": resident_id(rng)})
+
+
+def test_a_dropped_column_or_table_verifies_its_item(scratch, tmp_path, monkeypatch):
+    """Dropping the plaintext column, or its whole table, is a remedy a system owner chooses: the
+    next full scan lists the schema without it and verifies its item."""
+    make_kh_and_jl(scratch)
+    audit = audited(tmp_path, scratch.url, scratch.schema, monkeypatch)
+    assert audit.scan() == 1 and audit.statuses(scratch.schema) == {"kh.sfzh": "open", "jl.zjhm": "open"}
+    with scratch.admin.begin() as connection:
+        connection.exec_driver_sql(f"ALTER TABLE {scratch.schema}.kh DROP COLUMN sfzh")
+    assert audit.scan() == 1 and audit.statuses(scratch.schema) == {"kh.sfzh": "verified", "jl.zjhm": "open"}
+    with scratch.admin.begin() as connection:
+        connection.exec_driver_sql(f"DROP TABLE {scratch.schema}.jl")
+    assert audit.scan() == 0 and audit.statuses(scratch.schema) == {"kh.sfzh": "verified", "jl.zjhm": "verified"}
+
+
+def test_a_table_the_scanner_may_no_longer_read_is_not_verified(scratch, corpus, reader, tmp_path, monkeypatch):
+    """A table the account lost its grant on is still there. PostgreSQL lists it and refuses to read
+    it (a problem: nothing verified). MariaDB hides it from an account holding grants table by
+    table, and the scan has no problem at all; it then lists no schema in full
+    (dialects.lists_every_table), so neither the hidden table nor a column dropped meanwhile is
+    verified, until the account may read the whole schema again."""
+    make_kh_and_jl(scratch)
+    audit = audited(tmp_path, reader, scratch.schema, monkeypatch)
+    assert audit.scan() == 1
+    assert {k: v for k, v in audit.statuses(scratch.schema).items() if k in ("kh.sfzh", "jl.zjhm")} == {
+        "kh.sfzh": "open", "jl.zjhm": "open"}
+    with scratch.admin.begin() as connection:
+        connection.exec_driver_sql(f"ALTER TABLE {scratch.schema}.kh DROP COLUMN sfzh")
+        if scratch.postgres:
+            connection.exec_driver_sql(f"REVOKE SELECT ON {scratch.schema}.jl FROM {reader.username}")
+        else:
+            admin_sql(connection, f"REVOKE SELECT ON {scratch.schema}.* FROM '{reader.username}'@'%'")
+            admin_sql(connection, f"GRANT SELECT ON {scratch.schema}.kh TO '{reader.username}'@'%'")
+    assert audit.scan() == (3 if scratch.postgres else 0)  # MariaDB: jl is hidden, not refused
+    statuses = audit.statuses(scratch.schema)
+    assert (statuses["kh.sfzh"], statuses["jl.zjhm"]) == ("open", "open")
+    with scratch.admin.begin() as connection:
+        if scratch.postgres:
+            connection.exec_driver_sql(f"GRANT SELECT ON {scratch.schema}.jl TO {reader.username}")
+        else:
+            admin_sql(connection, f"GRANT SELECT ON {scratch.schema}.* TO '{reader.username}'@'%'")
+    assert audit.scan() == 1
+    statuses = audit.statuses(scratch.schema)
+    assert (statuses["kh.sfzh"], statuses["jl.zjhm"]) == ("verified", "open")  # jl: read, found again

@@ -1,9 +1,9 @@
 """What a scan does to the ledger: upsert one target's findings into items, in one transaction.
 
 Found again: counts and samples refreshed, ``fixed``/``verified`` reopened. Not found in a
-container the scan read completely (full, no error), or in a spreadsheet or folder read completely
-that no longer has the container (its column, pivot table or link deleted; the log deleted): active
-and fixed items verified. A sampled,
+container the scan read completely (full, no error), or in a spreadsheet, folder or database read
+completely that no longer has the container (its column, pivot table or link deleted; the log
+deleted; the table or column dropped, ``ledger.dropped``): active and fixed items verified. A sampled,
 partial or failed read verifies nothing. ``accepted_risk`` and ``false_positive`` items, owners,
 due dates set by people and notes are never changed by a scan.
 """
@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import Connection, insert, select, update
 
 from pii_audit.ledger import lifecycle, schema
+from pii_audit.ledger.dropped import dropped
 from pii_audit.ledger.identity import item_identity, target_key
 from pii_audit.ledger.rows import SYSTEM, add_history, due_from, expire_one, to_json
 from pii_audit.sources import SPREADSHEET_SUFFIXES
@@ -217,7 +218,13 @@ def _gone_from_workbook(coverage: TargetCoverage, container: str) -> bool:
 
 
 def _absent(conn, row, result: TargetResult, ctx: Context, outcome: RecordOutcome) -> None:
-    if row.status in lifecycle.DECIDED or not fully_covered(result.coverage, row.container):
+    if row.status in lifecycle.DECIDED:
+        return
+    if fully_covered(result.coverage, row.container):
+        why = "container read in full, nothing found"
+    elif dropped(result.coverage, row.container, row.samples):
+        why = "its table or column is no longer in the database, listed in full"
+    else:
         return
     if ctx.entities and row.entity_type not in ctx.entities:
         return  # the scan did not look for this entity
@@ -228,8 +235,7 @@ def _absent(conn, row, result: TargetResult, ctx: Context, outcome: RecordOutcom
     if status != row.status:
         values.update(status=status, verified_by_scan=ctx.scan_id, updated_at=ctx.now)
         add_history(conn, row.id, ctx.now, SYSTEM, "status", row.status, status,
-                    f"verified by scan {ctx.scan_id}: container read in full, nothing found",
-                    ctx.scan_id)
+                    f"verified by scan {ctx.scan_id}: {why}", ctx.scan_id)
         outcome.verified += 1
     conn.execute(update(schema.items).where(schema.items.c.id == row.id).values(**values))
 

@@ -18,7 +18,7 @@ from sqlalchemy.engine import URL, Connection, Engine, make_url
 
 from pii_audit.errors import ConfigError, SourceError
 from pii_audit.models import Cells
-from pii_audit.sources import ScanOptions, TargetCoverage, dialects
+from pii_audit.sources import Listing, ScanOptions, TargetCoverage, dialects
 from pii_audit.sources.db_tables import TableRef, scan_table
 
 PASSWORD_ENV = "PII_AUDIT_DB_PASSWORD"
@@ -102,24 +102,44 @@ def list_tables(connection: Connection, options: ScanOptions, coverage: TargetCo
 
     With them, materialized views (they store a copy of what they select: a reporting view of
     customers holds their ID numbers); but not a partition of a partitioned table, whose rows are
-    read through that table (``dialects.partitions``): each was read twice, found twice."""
+    read through that table (``dialects.partitions``): each was read twice, found twice.
+
+    A full scan also records in ``coverage.databases`` every table listed, before the globs
+    (``_list_schema``)."""
     inspector = sa.inspect(connection)
     sqlite = connection.dialect.name == "sqlite"
     visible = inspector.get_schema_names()
     schemas = list(options.schemas) or [s for s in visible if not dialects.is_system_schema(s)]
     partitions = dialects.partitions(connection)
+    # Only a full scan may verify a dropped table or column, as only it verifies anything
+    # (README: a sampled scan never verifies): its listing is as complete when sampling, but
+    # a sampled scan is not the proof an auditor asks for.
+    listing = Listing() if options.full else None
     tables = []
     for schema in schemas:
         if schema not in visible:
             coverage.problem(shown_url, f"schema {schema!r} does not exist or is not visible")
             continue
         names = set(inspector.get_table_names(schema=schema)) | _materialized_views(inspector, schema)
+        local = sqlite and schema == "main"
+        if listing is not None:
+            _list_schema(connection, schema, "" if local else f"{schema}.", names, listing)
         for name in sorted(names - {table for owner, table in partitions if owner == schema}):
-            local = sqlite and schema == "main"
             table = TableRef(None if local else schema, name, name if local else f"{schema}.{name}")
             if _selected(f"{schema}.{name}", table.shown, options):
                 tables.append(table)
+    if listing is not None:
+        coverage.databases[shown_url] = listing
     return tables
+
+
+def _list_schema(connection: Connection, schema: str, prefix: str, names: set[str], listing: Listing) -> None:
+    """Record a schema's tables (``prefix`` + name, as shown; their columns come as each is read)
+    in ``listing``, if the database lists every one of them to this account: where it may hide one
+    (MariaDB, a table the account may not read), a table missing from its list proves nothing."""
+    if not dialects.lists_every_table(connection, schema):
+        return
+    listing.add_schema(prefix, names)
 
 
 def expected_rows(connection: Connection, tables: list[TableRef], sample_rows: int | None) -> int | None:

@@ -124,6 +124,8 @@ def scan_table(connection: Connection, table: TableRef, url: str, options: ScanO
         # read as text on purpose; its warning went to stderr for every such column, naming it.
         warnings.filterwarnings("ignore", "Did not recognize type", sa.exc.SAWarning)
         columns = inspector.get_columns(table.name, schema=table.schema)
+    # Every column, read or not: only one missing from them was dropped (ledger.dropped).
+    coverage.listed(url, table.shown, [c["name"] for c in columns])
     keys = inspector.get_pk_constraint(table.name, schema=table.schema).get("constrained_columns") or []
     scanned = [c["name"] for c in columns if column_kind(c["type"]) is not None]
     if not scanned:

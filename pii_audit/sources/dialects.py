@@ -26,6 +26,7 @@ known, and nothing else is promised.
 from __future__ import annotations
 
 import urllib.parse
+import uuid
 from typing import Iterator, Sequence
 
 import sqlalchemy as sa
@@ -271,6 +272,44 @@ def partitions(connection: sa.Connection) -> set[tuple[str, str]]:
         "SELECT n.nspname, c.relname FROM pg_catalog.pg_class c "
         "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace WHERE c.relispartition")
     return {(schema, name) for schema, name in found}
+
+
+# MySQL's and MariaDB's "Table ... doesn't exist": an account hears it only where it may read
+# the whole schema; elsewhere a missing table is "SELECT command denied" (1142), as a hidden one is.
+_NO_SUCH_TABLE = 1146
+
+
+def lists_every_table(connection: sa.Connection, schema: str) -> bool:
+    """Tell whether the database lists every table and column of ``schema`` to this account, so that
+    one missing from its list was dropped, not hidden.
+
+    PostgreSQL's catalogue and SQLite list every one. MySQL and MariaDB leave out a table the
+    account holds no privilege on (measured on MariaDB 10.11: a table whose grant is revoked
+    vanishes from SHOW TABLES), unless it may read the whole schema (``GRANT SELECT ON core.*``,
+    or on ``*.*``, directly or by a role): asked for a table that cannot exist, only such an account
+    hears that it does not exist. Other dialects' catalogues (Oracle's ALL_TABLES, SQL Server's)
+    hide what the account may not see, and are not probed: False."""
+    name = connection.dialect.name
+    if name in ("postgresql", "sqlite"):
+        return True
+    if name not in ("mysql", "mariadb"):
+        return False
+    missing = sa.table(f"pii_audit_no_such_table_{uuid.uuid4().hex}", schema=schema)
+    try:
+        connection.execute(sa.select(sa.literal_column("1")).select_from(missing).limit(0))
+    except exc.DBAPIError as error:
+        return _error_code(error) == _NO_SUCH_TABLE
+    return False  # a table of that name is there after all: the probe tells nothing
+
+
+def _error_code(error: exc.DBAPIError) -> int | None:
+    """Return a MySQL driver error's number: pymysql's and mysqlclient's first argument,
+    mysql-connector's ``errno``."""
+    original = error.orig
+    code = getattr(original, "errno", None)
+    if code is None and original.args and isinstance(original.args[0], int):
+        code = original.args[0]
+    return code
 
 
 def estimated_rows(connection: sa.Connection, tables: Sequence[tuple[str | None, str]]
