@@ -82,7 +82,8 @@ def _finding(finding: Finding) -> str:
 
 def _where(location: dict) -> str:
     if "line" in location:
-        return f"line {location['line']}"
+        part = location.get("part")  # a Word document's header, footer, notes or comments
+        return f"{part} line {location['line']}" if part else f"line {location['line']}"
     if "cell" in location:
         return f"{location.get('sheet', '')}!{location['cell']}"
     row = location.get("row")

@@ -120,6 +120,8 @@ def format_location(location: dict) -> str:
     'sqlite:///a.db kh.zjhm {"id": 2}'
     >>> format_location({"path": "a.xlsx", "sheet": "客户", "cell": "B2", "comment": True, "start": 8, "end": 26})
     'a.xlsx 客户!B2 批注 [8-26]'
+    >>> format_location({"path": "r.docx", "part": "word/header1.xml", "line": 1, "start": 6, "end": 17})
+    'r.docx word/header1.xml:1 [6-17]'
     """
     if "table" in location:
         row = json.dumps(location.get("row", {}), ensure_ascii=False, sort_keys=True, default=str)
@@ -128,6 +130,8 @@ def format_location(location: dict) -> str:
         text = f"{location.get('path', '')} {location['sheet']}!{location.get('cell', '')}"
         if location.get("comment"):  # the cell's comment, not its value (spreadsheets.COMMENTS)
             text += " 批注"
+    elif "line" in location and location.get("part"):  # a Word document's header, notes or comments
+        text = f"{location.get('path', '')} {location['part']}:{location['line']}"
     elif "line" in location:
         text = f"{location.get('path', '')}:{location['line']}"
     else:

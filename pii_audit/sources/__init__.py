@@ -22,6 +22,7 @@ from typing import Iterable, Iterator
 from pii_audit.models import Cells, Chunk
 
 SPREADSHEET_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".csv", ".tsv")
+DOCUMENT_SUFFIXES = (".docx", ".docm")  # Word documents (``documents``)
 # Zip and tar archives, whose text members are read as logs (``archives``).
 ARCHIVE_SUFFIXES = (".zip", ".tar", ".tar.gz", ".tgz", ".tar.bz2", ".tbz2", ".tar.xz", ".txz", ".tar.zst",
                     ".tzst")
@@ -269,6 +270,11 @@ def read_target(target: str, options: ScanOptions, coverage: TargetCoverage) -> 
         yield from read_spreadsheet(target, options, coverage)
         return
     coverage.kind = "files"
+    if os.path.isfile(target) and target.lower().endswith(DOCUMENT_SUFFIXES):
+        from pii_audit.sources.documents import read_document
+
+        yield from read_document(target, options, coverage)
+        return
     if os.path.isfile(target) and is_archive(target):
         from pii_audit.sources.archives import read_archive
 

@@ -7,8 +7,9 @@ sniffed, a ``.gz``, ``.bz2``, ``.xz`` or ``.zst`` member decompressed, whole lin
 located as ``archive!member`` (``logs.zip!app/app.log``, line 12), its stream ``stream_name`` of
 that, so rotations inside an archive are one stream as on disk.
 
-A spreadsheet member (xlsx, xls, csv) is read from memory, up to ``SPREADSHEET_MAX_BYTES``: the
-xlsx reader seeks, and no temporary copy of a customer export is ever written to disk. An archive
+A spreadsheet member (xlsx, xls, csv) or a Word document (docx) is read from memory, up to
+``SPREADSHEET_MAX_BYTES``: their readers seek in the zip, and no temporary copy of a customer
+export is ever written to disk. An archive
 member (a yearly backup of monthly archives) is read as an archive, located
 ``backup.zip!logs-2024-01.tar.gz!app.log``: a tar streamed, a zip from memory up to
 ``IN_MEMORY_MAX_BYTES``; an archive inside that is not read (``NESTING_MAX``).
@@ -30,9 +31,10 @@ import zipfile
 from typing import BinaryIO, Iterator
 
 from pii_audit.models import Cells, Chunk
-from pii_audit.sources import (SPREADSHEET_SUFFIXES, SQLITE_MAGIC, ScanOptions, TargetCoverage, is_archive,
+from pii_audit.sources import (DOCUMENT_SUFFIXES, SPREADSHEET_SUFFIXES, SQLITE_MAGIC, ScanOptions, TargetCoverage, is_archive,
                                legacy_text)
 from pii_audit.sources.files import ZSTD_MAGIC, TextUnit, compression_of, read_unit, stream_name
+from pii_audit.sources.documents import read_document
 from pii_audit.sources.spreadsheets import read_spreadsheet
 from pii_audit.sources.streams import CORRUPT_ERRORS, DECOMPRESSORS, Capped
 from pii_audit.sources.walk import excluded
@@ -152,8 +154,8 @@ def _member(where: str, member: BinaryIO, options: ScanOptions, coverage: Target
     record why it is not read."""
     stream = stream_name(where)
     head = member.peek(len(SQLITE_MAGIC))[:len(SQLITE_MAGIC)]
-    if where.lower().endswith(SPREADSHEET_SUFFIXES):
-        yield from _spreadsheet(where, member, options, coverage)
+    if where.lower().endswith(SPREADSHEET_SUFFIXES + DOCUMENT_SUFFIXES):
+        yield from _in_memory(where, member, options, coverage)
         return
     if is_archive(where):
         yield from _nested(where, member, options, coverage, depth + 1)
@@ -185,16 +187,21 @@ def _nested(where: str, member: BinaryIO, options: ScanOptions, coverage: Target
         coverage.problem(where, f"corrupt or truncated archive ({_reason(error)}); not read further")
 
 
-def _spreadsheet(where: str, member: BinaryIO, options: ScanOptions, coverage: TargetCoverage
-                 ) -> Iterator[Cells]:
-    """Yield the cells of a spreadsheet inside an archive, read whole into memory (the readers
-    seek in an xlsx, and nothing is written to disk) when it is at most ``SPREADSHEET_MAX_BYTES``."""
+def _in_memory(where: str, member: BinaryIO, options: ScanOptions, coverage: TargetCoverage
+               ) -> Iterator[Cells | Chunk]:
+    """Yield the cells of a spreadsheet or the lines of a Word document inside an archive, read
+    whole into memory (their readers seek in the zip, and nothing is written to disk) when it is
+    at most ``SPREADSHEET_MAX_BYTES``."""
+    kind = "document" if where.lower().endswith(DOCUMENT_SUFFIXES) else "spreadsheet"
     data = member.read(SPREADSHEET_MAX_BYTES + 1)
     if len(data) > SPREADSHEET_MAX_BYTES:
-        coverage.problem(where, f"a spreadsheet inside an archive larger than {SPREADSHEET_MAX_BYTES:,} bytes "
+        coverage.problem(where, f"a {kind} inside an archive larger than {SPREADSHEET_MAX_BYTES:,} bytes "
                                 "is not read; extract it and scan it")
         return
-    yield from read_spreadsheet(where, options, coverage, data)
+    if kind == "document":
+        yield from read_document(where, options, coverage, data)
+    else:
+        yield from read_spreadsheet(where, options, coverage, data)
 
 
 def _excluded(name: str, options: ScanOptions) -> bool:

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from typing import BinaryIO, Iterator
 
 from pii_audit.models import Chunk
-from pii_audit.sources import (SPREADSHEET_SUFFIXES, ScanOptions, TargetCoverage, is_archive, is_sqlite_file,
+from pii_audit.sources import (DOCUMENT_SUFFIXES, SPREADSHEET_SUFFIXES, ScanOptions, TargetCoverage, is_archive, is_sqlite_file,
                                starts_with)
 from pii_audit.sources.streams import (CORRUPT_ERRORS, DECOMPRESSORS, Capped, Decompressed, GzipBombError,
                                        Utf8Transcoded, damage)
@@ -50,6 +50,8 @@ UNREAD_ARCHIVES = {b"7z\xbc\xaf\x27\x1c": "7z", b"Rar!\x1a\x07": "RAR"}
 # an OLE2 file, like others that hold no table): WPS Office saves .et by default, and banks run it.
 UNREAD_WORKBOOKS = {".et": "WPS .et", ".ett": "WPS .ett", ".ods": "OpenDocument .ods", ".xlsb": "Excel .xlsb",
                     ".numbers": "Apple Numbers"}
+# Word documents in the binary formats before .docx (``documents`` reads .docx): WPS Writer's too.
+UNREAD_DOCUMENTS = {".doc": "Word 97-2003 .doc", ".wps": "WPS Writer .wps"}
 
 # Control characters that text holds none of (tab, newline and carriage return aside).
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -93,12 +95,14 @@ def stream_name(path: str) -> str:
 
 
 def file_kind(path: str) -> str:
-    """Return how a file is read: ``database`` (by its header), ``spreadsheet``, ``archive``
-    (zip and tar, ``archives``) or ``text``."""
+    """Return how a file is read: ``database`` (by its header), ``spreadsheet``, ``document``
+    (Word, ``documents``), ``archive`` (zip and tar, ``archives``) or ``text``."""
     if is_sqlite_file(path):
         return "database"
     if path.lower().endswith(SPREADSHEET_SUFFIXES):
         return "spreadsheet"
+    if path.lower().endswith(DOCUMENT_SUFFIXES):
+        return "document"
     if is_archive(path):
         return "archive"
     return "text"
@@ -208,15 +212,19 @@ def plan_file(path: str, size: int, coverage: TargetCoverage) -> Iterator[TextUn
 
 
 def _skip_binary(path: str, head: bytes, coverage: TargetCoverage, stream: str) -> None:
-    """Record a binary file as skipped: a notice, or a problem line for an archive or workbook that
-    is not read here."""
+    """Record a binary file as skipped: a notice, or a problem line for an archive, workbook or
+    document that is not read here."""
     archive = next((name for magic, name in UNREAD_ARCHIVES.items() if head.startswith(magic)), None)
-    workbook = UNREAD_WORKBOOKS.get(os.path.splitext(path)[1].lower())
+    suffix = os.path.splitext(path)[1].lower()
+    workbook, document = UNREAD_WORKBOOKS.get(suffix), UNREAD_DOCUMENTS.get(suffix)
     if archive is not None:
         coverage.problem(path, f"a {archive} archive, which is not read here: extract it and scan what it holds",
                          stream)
     elif workbook is not None:
         coverage.problem(path, f"a {workbook} workbook, which is not read here: save it as .xlsx and scan that",
+                         stream)
+    elif document is not None:
+        coverage.problem(path, f"a {document} document, which is not read here: save it as .docx and scan that",
                          stream)
     else:
         coverage.notice(path, "binary file (NUL bytes in its first 8 KiB); skipped")

@@ -1,0 +1,183 @@
+"""Word documents (.docx, .docm): the text of every paragraph, one line each, scanned as a log is.
+
+Customer details live in Word as well as in Excel: credit reports (授信调查报告), account-opening
+forms, complaint letters. Read as a file, a .docx is a zip, binary, and was skipped, so a folder
+of them came out clean. A .docx holds XML parts: a paragraph (``w:p``) holds runs of text
+(``w:t``); tables, text boxes, headers, footers, footnotes, endnotes and comments hold paragraphs
+of their own. Each paragraph is read as one line, numbered from 1 in each part, and located
+``{path, line, start, end}`` in the body, with ``part`` added elsewhere (``word/header1.xml``).
+The container is the file, as a log's stream is. Text deleted with track changes on
+(``w:delText``) is still in the file, so it is read; the copy of a text box kept for old Word
+versions (``mc:Fallback``) is not, as it repeats the box.
+
+Read-only from the zip, nothing extracted; memory holds a block of XML and one chunk's lines.
+A zip bomb, a DTD (billion laughs, XXE), an encrypted or damaged document is one problem line.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import zipfile
+from typing import BinaryIO, Iterator
+
+from pii_audit.models import Chunk
+from pii_audit.sources import ScanOptions, TargetCoverage
+from pii_audit.sources.xlsx_book import BLOCK, expat_parser
+from pii_audit.sources.xlsx_guard import MAX_INFLATED_BYTES, MAX_RATIO, OLE2_MAGIC, ZIP_MAGIC, WorkbookRefused
+
+BODY = "word/document.xml"
+# The parts that hold paragraphs, after the body: a glossary (building blocks) holds text too.
+_PARTS = re.compile(r"word/(?:glossary/)?(?:document|header\d*|footer\d*|footnotes|endnotes|comments)\.xml")
+CHUNK_CHARS = 1 << 20  # characters of paragraphs handed to the detector together
+
+_W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main "
+_PARAGRAPH = _W + "p"
+_TEXT = {_W + "t", _W + "delText"}
+# What stands for a character of its own inside a paragraph's runs.
+_SIGNS = {_W + "tab": "\t", _W + "br": " ", _W + "cr": " ", _W + "noBreakHyphen": "-"}
+_FALLBACK = "http://schemas.openxmlformats.org/markup-compatibility/2006 Fallback"
+
+
+class DocumentRefused(Exception):
+    """The file is not a document we will parse; the message is one line for a person."""
+
+
+def read_document(target: str, options: ScanOptions, coverage: TargetCoverage,
+                  data: bytes | None = None) -> Iterator[Chunk]:
+    """Yield the paragraphs of the .docx ``target`` as chunks of lines, part after part.
+
+    ``data`` holds the file's bytes when it is no file of its own (a member of an archive)."""
+    coverage.files += 1
+    container = coverage.container(target, "lines")
+    try:
+        with (open(target, "rb") if data is None else io.BytesIO(data)) as handle:
+            size = _size(handle)
+            coverage.bytes += size
+            container.bytes += size
+            if size == 0:
+                coverage.notice(target, "empty file: nothing to read")
+                return
+            with _opened(handle) as archive:
+                for part in _parts(archive):
+                    for chunk in _part_chunks(archive, part, target):
+                        container.units += chunk.text.count("\n") + 1
+                        yield chunk
+    except (DocumentRefused, WorkbookRefused) as error:
+        coverage.problem(target, str(error), target)
+    except (zipfile.BadZipFile, EOFError) as error:
+        coverage.problem(target, f"corrupt or truncated document ({type(error).__name__})", target)
+    except OSError as error:
+        coverage.problem(target, f"cannot read: {error.strerror or type(error).__name__}", target)
+    except Exception as error:  # noqa: BLE001 -- expat and zlib on hostile bytes: record the type only
+        coverage.problem(target, f"unreadable ({type(error).__name__}): corrupt or not a Word document", target)
+
+
+def _size(handle: BinaryIO) -> int:
+    size = handle.seek(0, io.SEEK_END)
+    handle.seek(0)
+    return size
+
+
+def _opened(handle: BinaryIO) -> zipfile.ZipFile:
+    """Open a .docx after checking what it is, from its first bytes and its zip directory."""
+    head = handle.read(len(OLE2_MAGIC))
+    handle.seek(0)
+    if head.startswith(OLE2_MAGIC[:4]):
+        raise DocumentRefused("an encrypted .docx or a Word 97-2003 .doc (OLE2 file), which is not read here: "
+                              "save it unprotected as .docx and scan that")
+    if not head.startswith(ZIP_MAGIC):
+        raise DocumentRefused("not a .docx document: no zip signature (is the extension wrong?)")
+    archive = zipfile.ZipFile(handle)
+    try:
+        _check(archive.infolist())
+    except BaseException:
+        archive.close()
+        raise
+    return archive
+
+
+def _check(infos: list[zipfile.ZipInfo]) -> None:
+    """Refuse a document that is no .docx, a zip bomb or encrypted, from its zip directory;
+    zipfile stops each part at its declared size, so no part inflates past these figures."""
+    if BODY not in {info.filename for info in infos}:
+        raise DocumentRefused(f"not a .docx document: the zip holds no {BODY}")
+    total = sum(info.file_size for info in infos)
+    if total > MAX_INFLATED_BYTES:
+        raise DocumentRefused(f"refused: would inflate to {total // 2**20:,} MB, over the "
+                              f"{MAX_INFLATED_BYTES // 2**20:,} MB cap (zip bomb?)")
+    for info in infos:
+        if info.flag_bits & 0x1:
+            raise DocumentRefused(f"encrypted zip member {info.filename}")
+        ratio = info.file_size / max(info.compress_size, 1)
+        if ratio > MAX_RATIO and info.file_size > 2**20:
+            raise DocumentRefused(f"refused: {info.filename} inflates {ratio:,.0f}:1 (zip bomb?)")
+
+
+def _parts(archive: zipfile.ZipFile) -> list[str]:
+    """Return the parts that hold paragraphs: the body first, then the others by name."""
+    names = sorted(n for n in archive.namelist() if _PARTS.fullmatch(n) and n != BODY)
+    return [BODY] + names
+
+
+def _part_chunks(archive: zipfile.ZipFile, part: str, target: str) -> Iterator[Chunk]:
+    """Yield one part's paragraphs as chunks of whole lines, about ``CHUNK_CHARS`` each."""
+    paragraphs = _Paragraphs()
+    parser = expat_parser(paragraphs.start, paragraphs.end, paragraphs.text, part)
+    location = {"path": target} if part == BODY else {"path": target, "part": part}
+    line = 1
+    pending: list[str] = []
+    size = 0
+    with archive.open(part) as member:
+        while True:
+            block = member.read(BLOCK)
+            parser.Parse(block, not block)
+            for text in paragraphs.take():
+                pending.append(text)
+                size += len(text) + 1
+                if size >= CHUNK_CHARS:
+                    yield Chunk("\n".join(pending), {**location, "line": line}, target, multiline=True)
+                    line += len(pending)
+                    pending, size = [], 0
+            if not block:
+                break
+    if pending:
+        yield Chunk("\n".join(pending), {**location, "line": line}, target, multiline=True)
+
+
+class _Paragraphs:
+    """Expat handlers that collect the text of each paragraph as it ends (``take``)."""
+
+    def __init__(self):
+        self.open: list[list[str]] = []  # the paragraphs begun and not ended: a text box nests one
+        self.done: list[str] = []
+        self.in_text = False
+        self.skipping = 0  # depth inside an mc:Fallback element
+
+    def start(self, name: str, _attrs: dict) -> None:
+        if self.skipping or name == _FALLBACK:
+            self.skipping += 1
+        elif name == _PARAGRAPH:
+            self.open.append([])
+        elif name in _TEXT:
+            self.in_text = True
+        elif name in _SIGNS and self.open:
+            self.open[-1].append(_SIGNS[name])
+
+    def end(self, name: str) -> None:
+        if self.skipping:
+            self.skipping -= 1
+        elif name == _PARAGRAPH and self.open:
+            # A newline in a run (&#10;) would split the line, and the numbering with it.
+            self.done.append("".join(self.open.pop()).replace("\n", " ").replace("\r", " "))
+        elif name in _TEXT:
+            self.in_text = False
+
+    def text(self, data: str) -> None:
+        if self.in_text and not self.skipping and self.open:
+            self.open[-1].append(data)
+
+    def take(self) -> list[str]:
+        """Return the paragraphs ended since the last call."""
+        done, self.done = self.done, []
+        return done

@@ -1,0 +1,213 @@
+"""Word documents (.docx): paragraphs, tables, headers, comments, tracked deletions and text boxes
+read as lines, and every kind of bad document one problem line."""
+
+from __future__ import annotations
+
+import json
+import zipfile
+
+import docx
+import pytest
+
+from pii_audit.scan import scan_targets
+from pii_audit.sources import ScanOptions, TargetCoverage
+from pii_audit.sources import documents
+from pii_audit.sources.documents import read_document
+
+ID18 = "11010519491231002X"  # FORMATS.md vector, synthetic
+MOBILE = "13812345678"
+CARD = "6222021234567890128"
+W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+
+
+def scan_one(target, key, **options):
+    (result,) = scan_targets([str(target)], ScanOptions(jobs=1, **options), key)
+    return result
+
+
+def found(result):
+    """Return {(entity, location without offsets)} of a scan's samples."""
+    return sorted((f.entity_type, json.dumps({k: v for k, v in s.location.items() if k not in ("start", "end")},
+                                             ensure_ascii=False, sort_keys=True))
+                  for f in result.findings.values() for s in f.samples)
+
+
+def credit_report(path):
+    """Write a .docx as Word users make them: paragraphs, a table, a header and a comment."""
+    document = docx.Document()
+    document.add_heading("授信调查报告", level=1)
+    document.add_paragraph(f"借款人身份证号：{ID18}，经核实无误。")
+    table = document.add_table(rows=2, cols=2)
+    table.cell(0, 0).text, table.cell(0, 1).text = "联系电话", "还款卡号"
+    table.cell(1, 0).text, table.cell(1, 1).text = f"手机{MOBILE}", f"卡号{CARD}"
+    note = document.add_paragraph("客户经理意见：同意。")
+    document.add_comment(note.runs, text=f"客户手机 {MOBILE}，请回访", author="张伟")
+    document.sections[0].header.paragraphs[0].text = f"经办人电话 {MOBILE}"
+    document.save(path)
+
+
+def test_a_credit_report_is_read_paragraph_by_paragraph(tmp_path, key):
+    """Body paragraphs and table cells are lines of the body; the header and the comment are
+    lines of their own parts, numbered from 1."""
+    path = tmp_path / "授信调查报告.docx"
+    credit_report(path)
+    result = scan_one(tmp_path, key)
+    assert (result.coverage.problems, result.coverage.notices) == ([], [])
+    where = str(path)
+    assert found(result) == sorted([
+        ("CN_BANK_CARD", json.dumps({"line": 6, "path": where}, ensure_ascii=False, sort_keys=True)),
+        ("CN_MOBILE_PHONE", json.dumps({"line": 1, "part": "word/comments.xml", "path": where},
+                                       ensure_ascii=False, sort_keys=True)),
+        ("CN_MOBILE_PHONE", json.dumps({"line": 1, "part": "word/header1.xml", "path": where},
+                                       ensure_ascii=False, sort_keys=True)),
+        ("CN_MOBILE_PHONE", json.dumps({"line": 5, "path": where}, ensure_ascii=False, sort_keys=True)),
+        ("CN_RESIDENT_ID", json.dumps({"line": 2, "path": where}, ensure_ascii=False, sort_keys=True)),
+    ])
+    assert {f.container for f in result.findings.values()} == {where}
+    assert result.coverage.files == 1 and result.coverage.bytes == path.stat().st_size
+
+
+def with_body(path, body: str) -> None:
+    """Write a .docx whose document.xml body is ``body`` (WordprocessingML written by hand)."""
+    xml = (f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+           f'<w:document xmlns:w="{W}" xmlns:mc="http://schemas.openxmlformats.org/markup-compatibility/2006" '
+           f'xmlns:wps="http://schemas.microsoft.com/office/word/2010/wordprocessingShape">'
+           f'<w:body>{body}</w:body></w:document>')
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("[Content_Types].xml", '<?xml version="1.0"?><Types xmlns="http://schemas.'
+                         'openxmlformats.org/package/2006/content-types"/>')
+        archive.writestr("word/document.xml", xml)
+
+
+def test_tracked_deletions_are_read_and_a_text_box_once(tmp_path, key):
+    """An ID deleted with track changes on is still in the file; a text box's VML copy for old
+    Word versions (mc:Fallback) would count its mobile number twice."""
+    box = f"<w:txbxContent><w:p><w:r><w:t>手机{MOBILE}</w:t></w:r></w:p></w:txbxContent>"
+    with_body(tmp_path / "a.docx",
+              f"<w:p><w:del><w:r><w:delText>身份证{ID18}</w:delText></w:r></w:del></w:p>"
+              f"<w:p><w:r><mc:AlternateContent><mc:Choice Requires=\"wps\"><w:drawing>{box}</w:drawing>"
+              f"</mc:Choice><mc:Fallback><w:pict>{box}</w:pict></mc:Fallback></mc:AlternateContent>"
+              f"<w:t>框外</w:t></w:r></w:p>"
+              f"<w:p><w:r><w:t xml:space=\"preserve\">卡号 6222</w:t><w:tab/><w:t>0212</w:t></w:r></w:p>")
+    result = scan_one(tmp_path, key)
+    assert [(f.entity_type, f.occurrences, [s.location["line"] for s in f.samples])
+            for f in sorted(result.findings.values(), key=lambda f: f.entity_type)] == \
+        [("CN_MOBILE_PHONE", 1, [2]), ("CN_RESIDENT_ID", 1, [1])]
+
+
+def test_chunks_cut_anywhere_give_the_same_lines(tmp_path, monkeypatch):
+    paragraphs = "".join(f"<w:p><w:r><w:t>第{n}段 {'手机' + MOBILE if n % 7 == 0 else '正常'}</w:t></w:r></w:p>"
+                         for n in range(1, 300))
+    with_body(tmp_path / "long.docx", paragraphs)
+    lines = []
+    for chars in (documents.CHUNK_CHARS, 50):
+        monkeypatch.setattr(documents, "CHUNK_CHARS", chars)
+        coverage = TargetCoverage(str(tmp_path))
+        chunks = list(read_document(str(tmp_path / "long.docx"), ScanOptions(), coverage))
+        assert (len(chunks) > 1) == (chars == 50)
+        lines.append([chunk.location["line"] + i for chunk in chunks
+                      for i, text in enumerate(chunk.text.split("\n")) if MOBILE in text])
+        assert coverage.containers[str(tmp_path / "long.docx")].units == 299
+    assert lines[0] == lines[1] == list(range(7, 300, 7))
+
+
+def bomb(path):
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("word/document.xml", b"<w:document>" + b" " * (64 << 20) + b"</w:document>")
+
+
+def dtd(path):
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("word/document.xml", '<?xml version="1.0"?><!DOCTYPE d [<!ENTITY a "aaaa">]>'
+                                              f'<w:document xmlns:w="{W}"><w:body>&a;</w:body></w:document>')
+
+
+def truncated(path):
+    credit_report(path)
+    path.write_bytes(path.read_bytes()[:3000])
+
+
+@pytest.mark.parametrize("make, reason", [
+    (lambda p: p.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(600)), "encrypted .docx or a Word 97-2003"),
+    (lambda p: p.write_text(f"手机{MOBILE}"), "no zip signature"),
+    (lambda p: zipfile.ZipFile(p, "w").writestr("x.txt", "x"), "holds no word/document.xml"),
+    (bomb, "(zip bomb?)"),
+    (dtd, "declares a DTD or entities"),
+    (truncated, "corrupt or truncated document"),
+    (lambda p: with_body(p, "<w:p><w:r><w:t>未闭合"), "unreadable (ExpatError)"),
+], ids=["ole2", "not-a-zip", "no-body", "bomb", "dtd", "truncated", "bad-xml"])
+def test_a_bad_document_is_one_problem_line_and_the_scan_goes_on(tmp_path, key, make, reason):
+    make(tmp_path / "bad.docx")
+    credit_report(tmp_path / "good.docx")
+    result = scan_one(tmp_path, key)
+    (problem,) = result.coverage.problems
+    assert problem.where == str(tmp_path / "bad.docx") and reason in problem.reason, problem
+    assert MOBILE not in problem.reason
+    assert {f.container for f in result.findings.values()} == {str(tmp_path / "good.docx")}
+
+
+def test_a_document_inside_a_zip_is_read_from_memory(tmp_path, key):
+    credit_report(tmp_path / "r.docx")
+    with zipfile.ZipFile(tmp_path / "reports.zip", "w") as archive:
+        archive.write(tmp_path / "r.docx", "2024/授信报告.docx")
+    (tmp_path / "r.docx").unlink()
+    result = scan_one(tmp_path, key)
+    assert result.coverage.problems == []
+    assert {f.container for f in result.findings.values()} == {f"{tmp_path / 'reports.zip'}!2024/授信报告.docx"}
+    assert sum(f.occurrences for f in result.findings.values()) == 5
+
+
+def test_no_raw_value_reaches_the_jsonl_or_the_summary(tmp_path, monkeypatch):
+    from click.testing import CliRunner
+
+    from pii_audit.cli import cli
+
+    monkeypatch.setenv("PII_AUDIT_KEY", "ab" * 32)
+    credit_report(tmp_path / "r.docx")
+    out = tmp_path / "out.jsonl"
+    result = CliRunner().invoke(cli, ["scan", str(tmp_path / "r.docx"), "--jsonl", str(out)])
+    assert result.exit_code == 1, result.output
+    lines = out.read_text("utf-8").splitlines()
+    assert len(lines) == 5 and json.loads(lines[0])["location"]["path"] == str(tmp_path / "r.docx")
+    for value in (ID18, MOBILE, CARD):
+        assert value not in result.output and all(value not in line for line in lines)
+    assert "138****5678" in result.output
+
+
+def test_a_document_cleaned_or_deleted_verifies_its_items(tmp_path, monkeypatch):
+    """The remedies for a report full of customer numbers: mask them, or delete the file. Read in
+    full with nothing found, or gone from a folder walked without a problem, its items verify."""
+    from click.testing import CliRunner
+
+    from pii_audit.cli import cli
+
+    monkeypatch.setenv("PII_AUDIT_KEY", "ab" * 32)
+    folder, ledger = tmp_path / "reports", f"sqlite:///{tmp_path / 'ledger.db'}"
+    folder.mkdir()
+    credit_report(folder / "a.docx")
+    credit_report(folder / "b.docx")
+
+    def statuses() -> dict[str, set[str]]:
+        listed = CliRunner().invoke(cli, ["ledger", "list", "--format", "json", "--ledger", ledger])
+        found: dict[str, set[str]] = {}
+        for item in json.loads(listed.output):
+            found.setdefault(item["container"].rsplit("/", 1)[1], set()).add(item["status"])
+        return found
+
+    scan = lambda: CliRunner().invoke(cli, ["scan", str(folder), "--ledger", ledger]).exit_code  # noqa: E731
+    assert scan() == 1 and statuses() == {"a.docx": {"open"}, "b.docx": {"open"}}
+    with_body(folder / "a.docx", "<w:p><w:r><w:t>借款人身份证号：已脱敏</w:t></w:r></w:p>")
+    (folder / "b.docx").unlink()
+    assert scan() == 0 and statuses() == {"a.docx": {"verified"}, "b.docx": {"verified"}}
+
+
+def test_a_word_97_document_leaves_the_scan_incomplete(tmp_path, key):
+    """A .doc (or WPS Writer's .wps) is an OLE2 file, not read here; skipped with a notice, a
+    folder of them came out clean. Each is a problem line now that says what to do."""
+    ole2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(504)
+    (tmp_path / "开户申请.doc").write_bytes(ole2)
+    (tmp_path / "说明.wps").write_bytes(ole2)
+    result = scan_one(tmp_path, key)
+    assert sorted(f"{p.where}: {p.reason}" for p in result.coverage.problems) == sorted(
+        f"{tmp_path / name}: a {kind} document, which is not read here: save it as .docx and scan that"
+        for name, kind in (("开户申请.doc", "Word 97-2003 .doc"), ("说明.wps", "WPS Writer .wps")))
