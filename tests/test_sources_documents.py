@@ -135,8 +135,10 @@ def truncated(path):
     (dtd, "declares a DTD or entities"),
     (truncated, "corrupt or truncated document"),
     (lambda p: with_body(p, "<w:p><w:r><w:t>未闭合"), "unreadable (ExpatError)"),
-], ids=["ole2", "not-a-zip", "no-body", "bomb", "dtd", "truncated", "bad-xml"])
-def test_a_bad_document_is_one_problem_line_and_the_scan_goes_on(tmp_path, key, make, reason):
+    (lambda p: with_body(p, "<w:p><w:r><w:t>" + "号码" * 700 + "</w:t></w:r></w:p>"), "a paragraph of over 1,000"),
+], ids=["ole2", "not-a-zip", "no-body", "bomb", "dtd", "truncated", "bad-xml", "huge-paragraph"])
+def test_a_bad_document_is_one_problem_line_and_the_scan_goes_on(tmp_path, key, make, reason, monkeypatch):
+    monkeypatch.setattr(documents, "MAX_PARAGRAPH_CHARS", 1000)
     make(tmp_path / "bad.docx")
     credit_report(tmp_path / "good.docx")
     result = scan_one(tmp_path, key)

@@ -30,6 +30,8 @@ BODY = "word/document.xml"
 # The parts that hold paragraphs, after the body: a glossary (building blocks) holds text too.
 _PARTS = re.compile(r"word/(?:glossary/)?(?:document|header\d*|footer\d*|footnotes|endnotes|comments)\.xml")
 CHUNK_CHARS = 1 << 20  # characters of paragraphs handed to the detector together
+# A paragraph is held whole until it ends; no one writes one this long, a hostile file might.
+MAX_PARAGRAPH_CHARS = 16 << 20
 
 _W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main "
 _PARAGRAPH = _W + "p"
@@ -150,6 +152,7 @@ class _Paragraphs:
 
     def __init__(self):
         self.open: list[list[str]] = []  # the paragraphs begun and not ended: a text box nests one
+        self.chars = 0  # held in the paragraphs begun
         self.done: list[str] = []
         self.in_text = False
         self.skipping = 0  # depth inside an mc:Fallback element
@@ -169,13 +172,19 @@ class _Paragraphs:
             self.skipping -= 1
         elif name == _PARAGRAPH and self.open:
             # A newline in a run (&#10;) would split the line, and the numbering with it.
-            self.done.append("".join(self.open.pop()).replace("\n", " ").replace("\r", " "))
+            text = "".join(self.open.pop())
+            self.chars -= len(text)
+            self.done.append(text.replace("\n", " ").replace("\r", " "))
         elif name in _TEXT:
             self.in_text = False
 
     def text(self, data: str) -> None:
         if self.in_text and not self.skipping and self.open:
             self.open[-1].append(data)
+            self.chars += len(data)
+            if self.chars > MAX_PARAGRAPH_CHARS:
+                raise DocumentRefused(f"refused: a paragraph of over {MAX_PARAGRAPH_CHARS:,} characters "
+                                      "(no one writes one; a hostile file might)")
 
     def take(self) -> list[str]:
         """Return the paragraphs ended since the last call."""
