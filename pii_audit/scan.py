@@ -151,12 +151,15 @@ def plan_target(index: int, target: str, options: ScanOptions, coverage: TargetC
     for path, info in walk_target(target, options, coverage):
         kind = file_kind(path)
         parts = [path] if kind != "text" else plan_file(path, info.st_size, coverage)
+        # A PDF costs its reader far more than the detector (pypdf's text extraction): each is
+        # read by a worker, as a log's range is, not by the parent in blocks.
+        by_worker = kind in ("text", "pdf")
         for part in parts:
             # A file's last range (and a compressed file) runs to the end: its size is what is left
             # (nothing, when a live log grew past its size on disk while it was cut).
             size = (part.size or max(0, info.st_size - part.start)) if isinstance(part, TextUnit) else info.st_size
-            if size >= (BATCH_BYTES if kind == "text" else BLOCKS_FROM_BYTES):
-                yield Unit(index, (part if kind == "text" else _read_part(part, options),), size)
+            if size >= (BATCH_BYTES if by_worker else BLOCKS_FROM_BYTES):
+                yield Unit(index, (part if by_worker else _read_part(part, options),), size)
                 continue
             batch.append(part)
             batch_size += size

@@ -82,7 +82,8 @@ def _finding(finding: Finding) -> str:
 
 def _where(location: dict) -> str:
     if "line" in location:
-        part = location.get("part")  # a Word document's header, footer, notes or comments
+        # A Word document's header, footer, notes or comments; a PDF's page.
+        part = location.get("part") or (f"page {location['page']}" if "page" in location else None)
         return f"{part} line {location['line']}" if part else f"line {location['line']}"
     if "cell" in location:
         return f"{location.get('sheet', '')}!{location['cell']}"

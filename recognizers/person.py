@@ -24,6 +24,10 @@ KEYWORDS = ("姓名", "户名", "联系人", "持卡人", "收款人", "付款�
             "借款人", "申请人", "投保人", "被保险人", "经办人", "紧急联系人", "收件人", "账户名")
 # Words that make a "name" a title or an anonymised form: 张先生, 王某.
 NOT_NAMES = ("某", "先生", "女士", "小姐", "老师", "经理", "总", "行长", "主任", "同学", "师傅")
+# Field labels that follow a keyword on forms and receipts (收款人信息, 申请人单位, 联系人关系) and
+# begin with a surname (信, 单, 关, ...): the label, not a name.
+FIELD_WORDS = ("信息", "单位", "关系", "户名", "代码", "国籍", "年龄", "名称", "签名", "签字", "签章", "证件",
+               "地址", "电话", "账号", "帐号", "编号", "类型", "性别", "职业", "住址", "联系")
 
 
 @functools.lru_cache(maxsize=1)
@@ -49,12 +53,12 @@ def _masked_regex() -> str:
 
 
 def is_valid(name: str) -> bool:
-    """Tell whether a name is not a title or an anonymised form.
+    """Tell whether a name is not a title, an anonymised form or a form's field label.
 
-    >>> is_valid("张三"), is_valid("张某"), is_valid("李先生")
-    (True, False, False)
+    >>> is_valid("张三"), is_valid("张某"), is_valid("李先生"), is_valid("信息")
+    (True, False, False, False)
     """
-    return not any(word in name[1:] for word in NOT_NAMES)
+    return not any(word in name[1:] for word in NOT_NAMES) and not name.startswith(FIELD_WORDS)
 
 
 _KEYWORD_RE = "(?:" + "|".join(KEYWORDS) + ")"

@@ -110,3 +110,9 @@ def test_a_decimal_holds_no_card_or_mobile_number(analyzer, text):
 def test_a_value_next_to_a_dot_is_still_found(analyzer, text, value):
     found = analyzer.analyze(text, language="zh", entities=["CN_BANK_CARD", "CN_MOBILE_PHONE"])
     assert [text[r.start:r.end] for r in found] == [value]
+
+
+@pytest.mark.parametrize("label", ["收款人信息", "借款人信息：", "申请人单位 ", "紧急联系人关系", "付款人户名："])
+def test_a_field_label_after_a_keyword_is_no_name(analyzer, label):
+    """Forms and receipts print labels right after the keyword; 信, 单, 关 and 户 are surnames."""
+    assert not analyzer.analyze(label, language="zh", entities=["PERSON"])

@@ -122,6 +122,8 @@ def format_location(location: dict) -> str:
     'a.xlsx 客户!B2 批注 [8-26]'
     >>> format_location({"path": "r.docx", "part": "word/header1.xml", "line": 1, "start": 6, "end": 17})
     'r.docx word/header1.xml:1 [6-17]'
+    >>> format_location({"path": "回单.pdf", "page": 2, "line": 5, "start": 3, "end": 14})
+    '回单.pdf 第2页:5 [3-14]'
     """
     if "table" in location:
         row = json.dumps(location.get("row", {}), ensure_ascii=False, sort_keys=True, default=str)
@@ -132,6 +134,8 @@ def format_location(location: dict) -> str:
             text += " 批注"
     elif "line" in location and location.get("part"):  # a Word document's header, notes or comments
         text = f"{location.get('path', '')} {location['part']}:{location['line']}"
+    elif "line" in location and "page" in location:  # a PDF's
+        text = f"{location.get('path', '')} 第{location['page']}页:{location['line']}"
     elif "line" in location:
         text = f"{location.get('path', '')}:{location['line']}"
     else:

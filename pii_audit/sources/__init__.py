@@ -23,6 +23,7 @@ from pii_audit.models import Cells, Chunk
 
 SPREADSHEET_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".csv", ".tsv")
 DOCUMENT_SUFFIXES = (".docx", ".docm")  # Word documents (``documents``)
+PDF_SUFFIXES = (".pdf",)  # ``pdfs``
 # Zip and tar archives, whose text members are read as logs (``archives``).
 ARCHIVE_SUFFIXES = (".zip", ".tar", ".tar.gz", ".tgz", ".tar.bz2", ".tbz2", ".tar.xz", ".txz", ".tar.zst",
                     ".tzst")
@@ -274,6 +275,11 @@ def read_target(target: str, options: ScanOptions, coverage: TargetCoverage) -> 
         from pii_audit.sources.documents import read_document
 
         yield from read_document(target, options, coverage)
+        return
+    if os.path.isfile(target) and target.lower().endswith(PDF_SUFFIXES):
+        from pii_audit.sources.pdfs import read_pdf
+
+        yield from read_pdf(target, options, coverage)
         return
     if os.path.isfile(target) and is_archive(target):
         from pii_audit.sources.archives import read_archive

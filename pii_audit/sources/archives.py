@@ -7,7 +7,7 @@ sniffed, a ``.gz``, ``.bz2``, ``.xz`` or ``.zst`` member decompressed, whole lin
 located as ``archive!member`` (``logs.zip!app/app.log``, line 12), its stream ``stream_name`` of
 that, so rotations inside an archive are one stream as on disk.
 
-A spreadsheet member (xlsx, xls, csv) or a Word document (docx) is read from memory, up to
+A spreadsheet member (xlsx, xls, csv), a Word document (docx) or a PDF is read from memory, up to
 ``SPREADSHEET_MAX_BYTES``: their readers seek in the zip, and no temporary copy of a customer
 export is ever written to disk. An archive
 member (a yearly backup of monthly archives) is read as an archive, located
@@ -31,7 +31,7 @@ import zipfile
 from typing import BinaryIO, Iterator
 
 from pii_audit.models import Cells, Chunk
-from pii_audit.sources import (DOCUMENT_SUFFIXES, SPREADSHEET_SUFFIXES, SQLITE_MAGIC, ScanOptions, TargetCoverage, is_archive,
+from pii_audit.sources import (DOCUMENT_SUFFIXES, PDF_SUFFIXES, SPREADSHEET_SUFFIXES, SQLITE_MAGIC, ScanOptions, TargetCoverage, is_archive,
                                legacy_text)
 from pii_audit.sources.files import ZSTD_MAGIC, TextUnit, compression_of, read_unit, stream_name
 from pii_audit.sources.documents import read_document
@@ -154,7 +154,7 @@ def _member(where: str, member: BinaryIO, options: ScanOptions, coverage: Target
     record why it is not read."""
     stream = stream_name(where)
     head = member.peek(len(SQLITE_MAGIC))[:len(SQLITE_MAGIC)]
-    if where.lower().endswith(SPREADSHEET_SUFFIXES + DOCUMENT_SUFFIXES):
+    if where.lower().endswith(SPREADSHEET_SUFFIXES + DOCUMENT_SUFFIXES + PDF_SUFFIXES):
         yield from _in_memory(where, member, options, coverage)
         return
     if is_archive(where):
@@ -192,7 +192,9 @@ def _in_memory(where: str, member: BinaryIO, options: ScanOptions, coverage: Tar
     """Yield the cells of a spreadsheet or the lines of a Word document inside an archive, read
     whole into memory (their readers seek in the zip, and nothing is written to disk) when it is
     at most ``SPREADSHEET_MAX_BYTES``."""
-    kind = "document" if where.lower().endswith(DOCUMENT_SUFFIXES) else "spreadsheet"
+    name = where.lower()
+    kind = "document" if name.endswith(DOCUMENT_SUFFIXES) else "PDF" if name.endswith(PDF_SUFFIXES) else \
+        "spreadsheet"
     data = member.read(SPREADSHEET_MAX_BYTES + 1)
     if len(data) > SPREADSHEET_MAX_BYTES:
         coverage.problem(where, f"a {kind} inside an archive larger than {SPREADSHEET_MAX_BYTES:,} bytes "
@@ -200,6 +202,10 @@ def _in_memory(where: str, member: BinaryIO, options: ScanOptions, coverage: Tar
         return
     if kind == "document":
         yield from read_document(where, options, coverage, data)
+    elif kind == "PDF":
+        from pii_audit.sources.pdfs import read_pdf  # pypdf is imported only where there is a PDF
+
+        yield from read_pdf(where, options, coverage, data)
     else:
         yield from read_spreadsheet(where, options, coverage, data)
 

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from typing import BinaryIO, Iterator
 
 from pii_audit.models import Chunk
-from pii_audit.sources import (DOCUMENT_SUFFIXES, SPREADSHEET_SUFFIXES, ScanOptions, TargetCoverage, is_archive, is_sqlite_file,
+from pii_audit.sources import (DOCUMENT_SUFFIXES, PDF_SUFFIXES, SPREADSHEET_SUFFIXES, ScanOptions, TargetCoverage, is_archive, is_sqlite_file,
                                starts_with)
 from pii_audit.sources.streams import (CORRUPT_ERRORS, DECOMPRESSORS, Capped, Decompressed, GzipBombError,
                                        Utf8Transcoded, damage)
@@ -96,13 +96,15 @@ def stream_name(path: str) -> str:
 
 def file_kind(path: str) -> str:
     """Return how a file is read: ``database`` (by its header), ``spreadsheet``, ``document``
-    (Word, ``documents``), ``archive`` (zip and tar, ``archives``) or ``text``."""
+    (Word, ``documents``), ``pdf``, ``archive`` (zip and tar, ``archives``) or ``text``."""
     if is_sqlite_file(path):
         return "database"
     if path.lower().endswith(SPREADSHEET_SUFFIXES):
         return "spreadsheet"
     if path.lower().endswith(DOCUMENT_SUFFIXES):
         return "document"
+    if path.lower().endswith(PDF_SUFFIXES):
+        return "pdf"
     if is_archive(path):
         return "archive"
     return "text"

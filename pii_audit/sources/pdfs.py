@@ -1,0 +1,93 @@
+"""PDF files: the text of every page, line by line, scanned as a log's lines are.
+
+Banks keep statements (对账单), electronic receipts (电子回单) and contracts as PDFs written by
+their own systems, with a text layer that holds card and ID numbers. Read as a file, a PDF is
+binary and was skipped. pypdf extracts each page's text (a well-kept pure-Python reader; it maps
+the Chinese fonts' codes to characters through their ToUnicode maps and Adobe's GB CMaps); each
+page is one chunk, located ``{path, page, line, start, end}``, its lines numbered from 1. The
+container is the file.
+
+What is not read, each said once: a page of images only (a scan: a notice, as OCR is not done
+here), a password-protected PDF and a damaged one (a problem line). pypdf is given lower limits
+than its own on what one stream may inflate to, so that a hostile file stays within the scan's
+memory bound in every worker.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+from typing import BinaryIO, Iterator
+
+from pii_audit.models import Chunk
+from pii_audit.sources import ScanOptions, TargetCoverage
+
+PDF_MAGIC = b"%PDF-"
+# What one stream may inflate to, and a page's content be parsed for: a page of a statement is a
+# few KB of content; pypdf's own limits (75 MB a stream) would let four workers pass 300 MB.
+STREAM_BYTES = 16 << 20
+_LIMITS = {name: STREAM_BYTES for name in (
+    "maximum_declared_stream_length", "array_based_stream_maximum_output_length", "zlib_maximum_output_length",
+    "lzw_maximum_output_length", "run_length_maximum_output_length", "brotli_maximum_output_length",
+    "jbig2_maximum_output_length", "image_maximum_buffer_size")}
+
+
+def read_pdf(target: str, options: ScanOptions, coverage: TargetCoverage, data: bytes | None = None
+             ) -> Iterator[Chunk]:
+    """Yield the text of each page of the PDF ``target``, a chunk a page.
+
+    ``data`` holds the file's bytes when it is no file of its own (a member of an archive)."""
+    coverage.files += 1
+    container = coverage.container(target, "lines")
+    try:
+        with (open(target, "rb") if data is None else io.BytesIO(data)) as handle:
+            size = handle.seek(0, io.SEEK_END)
+            handle.seek(0)
+            coverage.bytes += size
+            container.bytes += size
+            if size == 0:
+                coverage.notice(target, "empty file: nothing to read")
+                return
+            if handle.read(len(PDF_MAGIC)) != PDF_MAGIC:
+                coverage.problem(target, "not a PDF: no %PDF- signature (is the extension wrong?)", target)
+                return
+            handle.seek(0)
+            yield from _pages(target, handle, coverage, container)
+    except OSError as error:
+        coverage.problem(target, f"cannot read: {error.strerror or type(error).__name__}", target)
+
+
+def _pages(target: str, handle: BinaryIO, coverage: TargetCoverage, container) -> Iterator[Chunk]:
+    import pypdf
+
+    try:
+        with pypdf.apply_configuration(**_LIMITS):
+            reader = pypdf.PdfReader(handle, strict=False)
+            if reader.is_encrypted and not reader.decrypt(""):
+                coverage.problem(target, "a password-protected PDF: not read", target)
+                return
+            pages = len(reader.pages)
+    except Exception as error:  # noqa: BLE001 -- hostile bytes make pypdf raise many types: the type only
+        coverage.problem(target, f"unreadable PDF ({type(error).__name__}): damaged or not a PDF", target)
+        return
+    texts = 0
+    for number in range(pages):
+        try:
+            with pypdf.apply_configuration(**_LIMITS):
+                text = reader.pages[number].extract_text() or ""
+        except Exception as error:  # noqa: BLE001
+            coverage.problem(target, f"page {number + 1}: unreadable ({type(error).__name__})", target)
+            continue
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+        if text.strip():
+            texts += 1
+            container.units += text.count("\n") + 1
+            yield Chunk(text, {"path": target, "page": number + 1, "line": 1}, target, multiline=True)
+    if pages and not texts:
+        coverage.notice(target, f"no text in its {pages} page(s) (scanned images?): not read, as OCR is not "
+                                "done here")
+
+
+# pypdf logs a warning for every oddity of a damaged file (a wrong xref offset, a missing
+# /Root): a folder of PDFs would flood stderr. Its exceptions are what the scan reports.
+logging.getLogger("pypdf").setLevel(logging.ERROR)
