@@ -137,9 +137,9 @@ def test_what_an_archive_holds_but_cannot_read_is_one_problem_line_each(tmp_path
 
 
 @pytest.mark.parametrize("outer, inner", [("backup.zip", "logs-2024-01.tar.gz"), ("backup.tar", "logs-2024-01.zip"),
-                                          ("backup.tar.gz", "logs-2024-01.tar.xz"), ("backup.7z", "logs-2024-01.tar.gz"),
-                                          ("backup.zip", "logs-2024-01.7z"), ("backup.tar.gz", "logs-2024-01.rar"),
-                                          ("backup.rar", "logs-2024-01.7z")])
+                                          ("backup.tar.gz", "logs-2024-01.tar.xz"),
+                                          ("backup.7z", "logs-2024-01.tar.gz"), ("backup.zip", "logs-2024-01.7z"),
+                                          ("backup.tar.gz", "logs-2024-01.rar"), ("backup.rar", "logs-2024-01.7z")])
 def test_an_archive_inside_an_archive_is_read_as_the_files_on_disk(tmp_path, log_folder, key, outer, inner):
     """A yearly backup of monthly log archives was one problem line per month, none of it read. An
     archive inside an archive is now read as the folder it was made of: the same occurrences,
