@@ -18,6 +18,7 @@ from pii_audit.scan import scan_targets
 from pii_audit.sources import ScanOptions, TargetCoverage, read_target
 from pii_audit.sources.files import stream_name
 from pii_audit.sources.streams import zstd
+from archive_makers import folder_members, write_7z, write_rar
 from test_sources_files import empty_7z
 from tests_corpus import card, corpus_lines, mobile
 
@@ -44,8 +45,14 @@ def log_folder(tmp_path):
 
 
 def pack(root, archive) -> None:
-    """Write ``root``'s files into a zip or tar archive named like ``archive``, paths from ``root``."""
+    """Write ``root``'s files into a zip, tar, 7z or RAR archive named like ``archive``, paths from ``root``."""
     files = sorted(p for p in root.rglob("*") if p.is_file())
+    if archive.name.endswith(".7z"):
+        write_7z(archive, folder_members(root))
+        return
+    if archive.name.endswith(".rar"):
+        write_rar(archive, folder_members(root))
+        return
     if archive.name.endswith(".zip"):
         with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as packed:
             for path in files:
@@ -75,7 +82,7 @@ def findings(target: str, key: bytes, **options) -> tuple[list[tuple], TargetCov
     return found, coverage
 
 
-@pytest.mark.parametrize("name", ["logs.zip"] + [f"logs{suffix}" for suffix in TAR_MODES])
+@pytest.mark.parametrize("name", ["logs.zip", "logs.7z", "logs.rar"] + [f"logs{suffix}" for suffix in TAR_MODES])
 def test_text_members_of_an_archive_are_read_as_the_files_on_disk(tmp_path, log_folder, key, name):
     """An archive of logs was binary to the scan, skipped with a notice: an archive full of ID
     numbers came out clean (exit 0). Its members are now read as the same files on disk: the
@@ -95,7 +102,7 @@ def test_text_members_of_an_archive_are_read_as_the_files_on_disk(tmp_path, log_
 
 def test_what_an_archive_holds_but_cannot_read_is_one_problem_line_each(tmp_path, log_folder, key):
     """A database inside an archive would need a temporary copy of it on disk; an encrypted member
-    cannot be read, nor a 7z; a member past the inflation cap is a bomb; a broken spreadsheet or
+    cannot be read, nor a split 7z's volume; a member past the inflation cap is a bomb; a broken spreadsheet or
     archive is broken there too. Each is a problem line (the target is incomplete), and the other members
     are read."""
     database = tmp_path / "customers.db"
@@ -107,7 +114,7 @@ def test_what_an_archive_holds_but_cannot_read_is_one_problem_line_each(tmp_path
         packed.write(log_folder / "logs" / "app.log", "logs/app.log")
         packed.writestr("exports/客户清单.xlsx", b"PK\x03\x04 not read")
         packed.writestr("old/logs-2022.zip", b"PK\x03\x04 not read")
-        packed.writestr("old/客户-2021.7z", empty_7z())
+        packed.writestr("old/客户-2021.7z.001", empty_7z())  # a split 7z's first volume
         packed.write(database, "db/data.bin")  # a SQLite file by its header, whatever its name
         packed.writestr("secret/cards.log", f"卡号={card(random.Random(1))}\n")
         packed.writestr("huge.log", "2024-01-05 INFO 心跳检测正常\n" * 2000)
@@ -120,7 +127,8 @@ def test_what_an_archive_holds_but_cannot_read_is_one_problem_line_each(tmp_path
     assert problems == {
         "exports/客户清单.xlsx": "unreadable (BadZipFile): corrupt or not a spreadsheet",  # read, found broken
         "old/logs-2022.zip": "corrupt or truncated archive (File is not a zip file); not read further",
-        "old/客户-2021.7z": "a 7z archive, which is not read here: extract it and scan what it holds",
+        "old/客户-2021.7z.001": "a 7z archive not named .7z (a volume of a split archive?), which is not read: "
+                                "join its volumes or rename it .7z and scan that",
         "db/data.bin": "a database inside an archive is not read; extract it and scan it",
         "secret/cards.log": "encrypted member: not read",
         "huge.log": "larger than 50000 bytes when inflated (a zip bomb?): not read",
@@ -129,7 +137,9 @@ def test_what_an_archive_holds_but_cannot_read_is_one_problem_line_each(tmp_path
 
 
 @pytest.mark.parametrize("outer, inner", [("backup.zip", "logs-2024-01.tar.gz"), ("backup.tar", "logs-2024-01.zip"),
-                                          ("backup.tar.gz", "logs-2024-01.tar.xz")])
+                                          ("backup.tar.gz", "logs-2024-01.tar.xz"),
+                                          ("backup.7z", "logs-2024-01.tar.gz"), ("backup.zip", "logs-2024-01.7z"),
+                                          ("backup.tar.gz", "logs-2024-01.rar"), ("backup.rar", "logs-2024-01.7z")])
 def test_an_archive_inside_an_archive_is_read_as_the_files_on_disk(tmp_path, log_folder, key, outer, inner):
     """A yearly backup of monthly log archives was one problem line per month, none of it read. An
     archive inside an archive is now read as the folder it was made of: the same occurrences,
@@ -227,7 +237,8 @@ def test_a_corrupt_or_truncated_archive_is_one_problem_line_and_the_scan_goes_on
     assert reasons[2] == [] and sum(f.occurrences for f in results[2].findings.values()) > 200
 
 
-def test_an_archive_read_in_the_parent_for_a_pool_gives_what_one_process_gives(tmp_path, log_folder, key,
+@pytest.mark.parametrize("name", ["logs-2024-01.tar.gz", "logs-2024-01.7z"])
+def test_an_archive_read_in_the_parent_for_a_pool_gives_what_one_process_gives(tmp_path, log_folder, key, name,
                                                                              monkeypatch, workers_at_reads):
     """A large archive in a folder is read by the main process and its blocks detected by the
     workers side by side, as a large workbook is: the JSONL is the same as with one process."""
@@ -237,7 +248,7 @@ def test_an_archive_read_in_the_parent_for_a_pool_gives_what_one_process_gives(t
     monkeypatch.setattr("pii_audit.sources.files.BLOCK", 4096)
     root = tmp_path / "archives"
     root.mkdir()
-    pack(log_folder, root / "logs-2024-01.tar.gz")
+    pack(log_folder, root / name)
     outputs = []
     for jobs in (1, 2):
         out = io.BytesIO()
@@ -246,10 +257,10 @@ def test_an_archive_read_in_the_parent_for_a_pool_gives_what_one_process_gives(t
         assert result.coverage.problems == [] and result.coverage.files == 4
     assert workers_at_reads == [0, 2]  # one process read it; then the parent, the pool forked
     assert outputs[0] == outputs[1] and len(outputs[0].splitlines()) > 200
-    assert all("logs-2024-01.tar.gz!logs/" in json.loads(line)["location"]["path"] for line in outputs[0].splitlines())
+    assert all(f"{name}!logs/" in json.loads(line)["location"]["path"] for line in outputs[0].splitlines())
 
 
-@pytest.mark.parametrize("name", ["exports.zip", "exports.tar.gz"])
+@pytest.mark.parametrize("name", ["exports.zip", "exports.tar.gz", "exports.7z", "exports.rar"])
 def test_a_spreadsheet_inside_an_archive_is_read_as_the_same_file_on_disk(tmp_path, key, monkeypatch, name):
     """Customer lists travel zipped. An xlsx, xls or csv inside an archive is read from memory (its
     reader seeks; nothing is written to disk) as the same file on disk is: the same cells,
@@ -280,7 +291,7 @@ def test_a_spreadsheet_inside_an_archive_is_read_as_the_same_file_on_disk(tmp_pa
 ID_IN_XLS = "11010519491231002X"
 
 
-@pytest.mark.parametrize("name", ["logs.zip", "logs.tar.gz"])
+@pytest.mark.parametrize("name", ["logs.zip", "logs.tar.gz", "logs.7z", "logs.rar"])
 def test_the_exclude_globs_leave_out_members_as_they_leave_out_files(tmp_path, log_folder, key, name):
     """An audit.toml that excludes debug logs or a folder leaves them out inside an archive too."""
     archive = tmp_path / name

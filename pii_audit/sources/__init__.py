@@ -24,17 +24,19 @@ from pii_audit.models import Cells, Chunk
 SPREADSHEET_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".csv", ".tsv")
 DOCUMENT_SUFFIXES = (".docx", ".docm")  # Word documents (``documents``)
 PDF_SUFFIXES = (".pdf",)  # ``pdfs``
-# Zip and tar archives, whose text members are read as logs (``archives``).
+# 7-Zip and WinRAR archives, read through libarchive (``archives_libarchive``).
+LIBARCHIVE_SUFFIXES = (".7z", ".rar")
+# Zip, tar, 7z and RAR archives, whose text members are read as logs (``archives``).
 ARCHIVE_SUFFIXES = (".zip", ".tar", ".tar.gz", ".tgz", ".tar.bz2", ".tbz2", ".tar.xz", ".txz", ".tar.zst",
-                    ".tzst")
+                    ".tzst", *LIBARCHIVE_SUFFIXES)
 SQLITE_MAGIC = b"SQLite format 3\x00"
 
 
 def is_archive(path: str) -> bool:
     """Tell whether a file is read as an archive, by its name.
 
-    >>> is_archive("logs/app-2023-01.tar.gz"), is_archive("logs.ZIP"), is_archive("app.log.1.gz")
-    (True, True, False)
+    >>> is_archive("logs/app-2023-01.tar.gz"), is_archive("logs.ZIP"), is_archive("客户.7z"), is_archive("app.log.1.gz")
+    (True, True, True, False)
     """
     return path.lower().endswith(ARCHIVE_SUFFIXES)
 

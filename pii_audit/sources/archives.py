@@ -1,46 +1,50 @@
-"""Read the files inside zip and tar archives as on disk: streamed, read-only, nothing extracted.
+"""Read the files inside zip, tar, 7z and RAR archives as on disk: streamed, read-only, nothing extracted.
 
-Banks keep years of logs as monthly or yearly archives (``app-2023-01.tar.gz``, ``logs.zip``);
-read as a file, an archive is binary and was skipped, so an archive full of ID numbers came out
-clean. Each regular member is now read as a log file on disk is (``files.read_unit``: encoding
-sniffed, a ``.gz``, ``.bz2``, ``.xz`` or ``.zst`` member decompressed, whole lines in blocks) and
-located as ``archive!member`` (``logs.zip!app/app.log``, line 12), its stream ``stream_name`` of
-that, so rotations inside an archive are one stream as on disk.
+Banks keep years of logs as monthly or yearly archives (``app-2023-01.tar.gz``, ``logs.zip``, and
+on Windows servers ``logs-2023.7z`` or ``logs.rar`` from 7-Zip or WinRAR); read as a file, an
+archive is binary and was skipped, so an archive full of ID numbers came out clean. Each regular
+member is now read as a log file on disk is (``files.read_unit``: encoding sniffed, a ``.gz``,
+``.bz2``, ``.xz`` or ``.zst`` member decompressed, whole lines in blocks) and located as
+``archive!member`` (``logs.zip!app/app.log``, line 12), its stream ``stream_name`` of that, so
+rotations inside an archive are one stream as on disk. Zip and tar are read by the standard
+library, 7z and RAR by libarchive (``archives_libarchive``), members in its blocks.
 
 A spreadsheet member (xlsx, xls, csv), a Word document (docx) or a PDF is read from memory, up to
 ``SPREADSHEET_MAX_BYTES``: their readers seek in the zip, and no temporary copy of a customer
 export is ever written to disk. An archive
 member (a yearly backup of monthly archives) is read as an archive, located
-``backup.zip!logs-2024-01.tar.gz!app.log``: a tar streamed, a zip from memory up to
+``backup.zip!logs-2024-01.tar.gz!app.log``: a tar streamed, a zip, 7z or RAR from memory up to
 ``IN_MEMORY_MAX_BYTES``; an archive inside that is not read (``NESTING_MAX``).
 
 What is not read, each in one problem line (the target is then incomplete): a SQLite file inside
-an archive, a spreadsheet or zip over that size, an archive nested deeper (extract it and scan
-it), an encrypted or unsupported zip member, a member that inflates beyond
-``ScanOptions.max_gzip_bytes`` (a zip bomb). A corrupt zip member is one problem and the next
-member is read; a tar stream that breaks stops its archive there (an archive inside another, only
-itself).
+an archive, a spreadsheet or zip, 7z or RAR over that size, an archive nested deeper (extract it
+and scan it), an encrypted or unsupported member (a 7z or RAR whose names are encrypted too, as
+a whole), a member that inflates beyond ``ScanOptions.max_gzip_bytes`` (a zip bomb), a 7z or RAR
+where libarchive is not installed. A corrupt zip member is one problem and the next member is
+read; a tar, 7z or RAR that breaks stops its archive there (an archive inside another, only
+itself), and so does a tar, 7z or RAR member over the cap: the next member is reached only by
+inflating it (in a solid 7z or RAR too).
 """
 
 from __future__ import annotations
 
 import io
-import posixpath
 import tarfile
 import zipfile
 from typing import BinaryIO, Iterator
 
 from pii_audit.models import Cells, Chunk
-from pii_audit.sources import (DOCUMENT_SUFFIXES, PDF_SUFFIXES, SPREADSHEET_SUFFIXES, SQLITE_MAGIC, ScanOptions, TargetCoverage, is_archive,
-                               legacy_text)
+from pii_audit.sources import (DOCUMENT_SUFFIXES, LIBARCHIVE_SUFFIXES, PDF_SUFFIXES, SPREADSHEET_SUFFIXES,
+                               SQLITE_MAGIC, ScanOptions, TargetCoverage, is_archive, legacy_text)
+from pii_audit.sources.archives_libarchive import DamagedArchive, libarchive_members
 from pii_audit.sources.files import ZSTD_MAGIC, TextUnit, compression_of, read_unit, stream_name
 from pii_audit.sources.documents import read_document
 from pii_audit.sources.spreadsheets import read_spreadsheet
 from pii_audit.sources.streams import CORRUPT_ERRORS, DECOMPRESSORS, Capped
-from pii_audit.sources.walk import excluded
+from pii_audit.sources.walk import excluded_member
 
 # Errors of a damaged archive, as zipfile, tarfile and their decompressors raise them.
-_BROKEN = (zipfile.BadZipFile, tarfile.TarError, EOFError, *CORRUPT_ERRORS)
+_BROKEN = (zipfile.BadZipFile, tarfile.TarError, EOFError, DamagedArchive, *CORRUPT_ERRORS)
 _TOO_LARGE = "larger than {} bytes when inflated (a zip bomb?): not read"
 # A spreadsheet or zip inside an archive is read from memory (their readers seek): an xlsx of 32 MiB
 # holds some 400,000 rows; a zip holding such an xlsx, 64 MiB in all, stays beside Presidio's
@@ -71,6 +75,8 @@ def _members(where: str, handle: BinaryIO, options: ScanOptions, coverage: Targe
     for a zip), ``depth`` is 1 for an archive on disk, 2 for one inside it."""
     if where.lower().endswith(".zip"):
         yield from _zip_members(where, handle, options, coverage, depth)
+    elif where.lower().endswith(LIBARCHIVE_SUFFIXES):
+        yield from libarchive_members(where, handle, options, coverage, depth, _member)
     else:
         yield from _tar_members(where, handle, options, coverage, depth)
 
@@ -80,7 +86,7 @@ def _zip_members(path: str, handle: BinaryIO, options: ScanOptions, coverage: Ta
     with _opened_zip(handle) as archive:
         for info in archive.infolist():
             name = _zip_name(info)
-            if info.is_dir() or _excluded(name, options):
+            if info.is_dir() or excluded_member(name, options):
                 continue
             where = f"{path}!{name}"
             if info.flag_bits & 0x1:
@@ -137,7 +143,7 @@ def _tar_members(path: str, handle: BinaryIO, options: ScanOptions, coverage: Ta
         for info in archive:
             # tarfile reads names as UTF-8, other bytes escaped: a tar made where the locale was GBK.
             name = legacy_text(info.name.encode("utf-8", "surrogateescape"))
-            if not info.isfile() or _excluded(name, options):  # folders, links, devices: no bytes
+            if not info.isfile() or excluded_member(name, options):  # folders, links, devices: no bytes
                 continue
             where = f"{path}!{name}"
             if info.size > options.max_gzip_bytes:
@@ -169,18 +175,20 @@ def _member(where: str, member: BinaryIO, options: ScanOptions, coverage: Target
 
 def _nested(where: str, member: BinaryIO, options: ScanOptions, coverage: TargetCoverage, depth: int
             ) -> Iterator[Chunk | Cells]:
-    """Yield what an archive inside an archive holds: a tar streamed, a zip read into memory (it
-    is read from its end) up to ``IN_MEMORY_MAX_BYTES``; none deeper than ``NESTING_MAX``."""
+    """Yield what an archive inside an archive holds: a tar streamed, a zip, 7z or RAR read into
+    memory (a zip and a 7z are read from their end) up to ``IN_MEMORY_MAX_BYTES``; none deeper
+    than ``NESTING_MAX``."""
     if depth > NESTING_MAX:
         coverage.problem(where, f"an archive nested {depth} deep in archives is not read; extract it and scan it")
         return
-    if where.lower().endswith(".zip"):
+    kind = next((suffix[1:] for suffix in (".zip", *LIBARCHIVE_SUFFIXES) if where.lower().endswith(suffix)), None)
+    if kind is not None:
         data = member.read(IN_MEMORY_MAX_BYTES + 1)
         if len(data) > IN_MEMORY_MAX_BYTES:
-            coverage.problem(where, f"a zip inside an archive larger than {IN_MEMORY_MAX_BYTES:,} bytes is not "
+            coverage.problem(where, f"a {kind} inside an archive larger than {IN_MEMORY_MAX_BYTES:,} bytes is not "
                                     "read; extract it and scan it")
             return
-        member = io.BytesIO(data)  # zipfile seeks; only a tar peeks
+        member = io.BytesIO(data)  # zipfile and libarchive seek; only a tar peeks
     try:
         yield from _members(where, member, options, coverage, depth)
     except _BROKEN as error:  # the archive around it may be fine: its next member is read
@@ -208,12 +216,6 @@ def _in_memory(where: str, member: BinaryIO, options: ScanOptions, coverage: Tar
         yield from read_pdf(where, options, coverage, data)
     else:
         yield from read_spreadsheet(where, options, coverage, data)
-
-
-def _excluded(name: str, options: ScanOptions) -> bool:
-    """Tell whether the exclude globs leave out a member (by its path in the archive or its name);
-    the include globs choose files on disk, the archive among them."""
-    return excluded((name, posixpath.basename(name)), options)
 
 
 def _reason(error: BaseException) -> str:

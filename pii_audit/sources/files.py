@@ -42,10 +42,10 @@ ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
 COMPRESSIONS = {GZIP_MAGIC: "gzip", b"BZh": "bzip2", b"\xfd7zXZ\x00": "xz", ZSTD_MAGIC: "zstd"}
 SUFFIX_COMPRESSIONS = {".gz": "gzip", ".bz2": "bzip2", ".xz": "xz", ".zst": "zstd"}
 
-# Archives no reader here opens (7-Zip and WinRAR are what people zip customer lists with on their
-# desktops): binary like any other, but they may hold whole logs or exports, so such a file leaves
-# the scan incomplete instead of passing as clean.
-UNREAD_ARCHIVES = {b"7z\xbc\xaf\x27\x1c": "7z", b"Rar!\x1a\x07": "RAR"}
+# Archives read by their names (``is_archive``): a 7z or RAR named otherwise (a volume of a split
+# archive, ``客户.7z.001``, or one renamed) is binary like any other file, but may hold whole logs
+# or exports, so it leaves the scan incomplete instead of passing as clean.
+UNREAD_ARCHIVES = {b"7z\xbc\xaf\x27\x1c": ("7z", ".7z"), b"Rar!\x1a\x07": ("RAR", ".rar")}
 # Workbooks in formats no reader here opens, told by their names (an .ods or .xlsb is a zip, an .et
 # an OLE2 file, like others that hold no table): WPS Office saves .et by default, and banks run it.
 UNREAD_WORKBOOKS = {".et": "WPS .et", ".ett": "WPS .ett", ".ods": "OpenDocument .ods", ".xlsb": "Excel .xlsb",
@@ -96,7 +96,7 @@ def stream_name(path: str) -> str:
 
 def file_kind(path: str) -> str:
     """Return how a file is read: ``database`` (by its header), ``spreadsheet``, ``document``
-    (Word, ``documents``), ``pdf``, ``archive`` (zip and tar, ``archives``) or ``text``."""
+    (Word, ``documents``), ``pdf``, ``archive`` (zip, tar, 7z and RAR, ``archives``) or ``text``."""
     if is_sqlite_file(path):
         return "database"
     if path.lower().endswith(SPREADSHEET_SUFFIXES):
@@ -216,12 +216,12 @@ def plan_file(path: str, size: int, coverage: TargetCoverage) -> Iterator[TextUn
 def _skip_binary(path: str, head: bytes, coverage: TargetCoverage, stream: str) -> None:
     """Record a binary file as skipped: a notice, or a problem line for an archive, workbook or
     document that is not read here."""
-    archive = next((name for magic, name in UNREAD_ARCHIVES.items() if head.startswith(magic)), None)
+    archive = next((kind for magic, kind in UNREAD_ARCHIVES.items() if head.startswith(magic)), None)
     suffix = os.path.splitext(path)[1].lower()
     workbook, document = UNREAD_WORKBOOKS.get(suffix), UNREAD_DOCUMENTS.get(suffix)
     if archive is not None:
-        coverage.problem(path, f"a {archive} archive, which is not read here: extract it and scan what it holds",
-                         stream)
+        coverage.problem(path, f"a {archive[0]} archive not named {archive[1]} (a volume of a split archive?), "
+                               f"which is not read: join its volumes or rename it {archive[1]} and scan that", stream)
     elif workbook is not None:
         coverage.problem(path, f"a {workbook} workbook, which is not read here: save it as .xlsx and scan that",
                          stream)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import errno
 import fnmatch
 import os
+import posixpath
 import stat
 from typing import Iterator
 
@@ -134,3 +135,9 @@ def excluded(names: tuple[str, ...], options: ScanOptions) -> bool:
     """Tell whether an exclude glob matches one of a file's names: its path relative to its root
     (or its archive), its base name."""
     return any(fnmatch.fnmatch(n, p) for p in options.exclude for n in names)
+
+
+def excluded_member(name: str, options: ScanOptions) -> bool:
+    """Tell whether the exclude globs leave out an archive's member (by its path in the archive or
+    its name); the include globs choose files on disk, the archive among them."""
+    return excluded((name, posixpath.basename(name)), options)
