@@ -304,6 +304,29 @@ def test_the_exclude_globs_leave_out_members_as_they_leave_out_files(tmp_path, l
         assert coverage.files == len(members)
 
 
+@pytest.mark.parametrize("name", ["logs.zip", "logs.tar.gz", "logs.7z"])
+def test_the_include_globs_choose_members_of_an_archive_they_leave_out(tmp_path, log_folder, key, name):
+    """--include '*.log' means the logs kept in monthly archives too: an archive the globs leave
+    out is looked into for the members they choose, as a folder is; one they choose is read whole.
+    Until now the archive was left out with everything in it."""
+    folder = tmp_path / "share"
+    folder.mkdir()
+    pack(log_folder, folder / name)
+    (folder / "today.log").write_text("身份证号11010519491231002X\n", encoding="utf-8")
+    (folder / "notes.txt").write_text("手机13812345678\n", encoding="utf-8")
+
+    def read(include):
+        coverage = TargetCoverage(str(folder))
+        list(read_target(str(folder), ScanOptions(include=include), coverage))
+        return {c.replace(str(folder) + "/", "") for c in coverage.containers}
+
+    inside = {f"{name}!logs/app.log", f"{name}!logs/legacy.log"}
+    assert read(("*.log",)) == {"today.log"} | inside  # the zst and gz rotations are *.log.N.gz
+    assert read(("*.log*",)) == {"today.log"} | inside
+    assert read((name,)) == inside  # chosen itself: read whole
+    assert read(("*.txt",)) == {"notes.txt"}
+
+
 def test_a_member_named_after_a_customer_leaks_no_number(tmp_path, key):
     """A member's name may hold an ID number (a file saved per customer): the locations, streams
     and problem lines that name the member show it masked, as a path on disk is."""

@@ -26,8 +26,9 @@ from pii_audit.summary import exit_code, render_summary
               help="Worker processes; 0 starts one per core the scan may run on, at most 4. "
                    "Each adds 20-35 MiB of memory: more than 4 may pass 300 MB.")
 @click.option("--include", multiple=True, metavar="GLOB",
-              help="Read only the files and tables matching GLOB (repeatable): a file by its path "
-                   "below the target or its name, a table by schema.table or its name.")
+              help="Read only the files, archive members and tables matching GLOB (repeatable): a "
+                   "file by its path below the target or its name (the members of an archive that "
+                   "does not match are chosen so too), a table by schema.table or its name.")
 @click.option("--exclude", multiple=True, metavar="GLOB",
               help="Leave out the files, archive members and tables matching GLOB (repeatable), "
                    "as audit.toml's exclude.")

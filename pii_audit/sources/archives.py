@@ -41,7 +41,7 @@ from pii_audit.sources.files import ZSTD_MAGIC, TextUnit, compression_of, read_u
 from pii_audit.sources.documents import read_document
 from pii_audit.sources.spreadsheets import read_spreadsheet
 from pii_audit.sources.streams import CORRUPT_ERRORS, DECOMPRESSORS, Capped
-from pii_audit.sources.walk import excluded_member
+from pii_audit.sources.walk import excluded_member, members_chosen
 
 # Errors of a damaged archive, as zipfile, tarfile and their decompressors raise them.
 _BROKEN = (zipfile.BadZipFile, tarfile.TarError, EOFError, DamagedArchive, *CORRUPT_ERRORS)
@@ -60,6 +60,7 @@ NESTING_MAX = 2
 def read_archive(path: str, options: ScanOptions, coverage: TargetCoverage) -> Iterator[Chunk | Cells]:
     """Yield the chunks of every text member of a zip or tar archive and the cells of every
     spreadsheet member, member after member (those of an archive inside it among them)."""
+    options = members_chosen(path, options)
     try:
         with open(path, "rb") as handle:
             yield from _members(path, handle, options, coverage, 1)
@@ -190,7 +191,7 @@ def _nested(where: str, member: BinaryIO, options: ScanOptions, coverage: Target
             return
         member = io.BytesIO(data)  # zipfile and libarchive seek; only a tar peeks
     try:
-        yield from _members(where, member, options, coverage, depth)
+        yield from _members(where, member, members_chosen(where, options), coverage, depth)
     except _BROKEN as error:  # the archive around it may be fine: its next member is read
         coverage.problem(where, f"corrupt or truncated archive ({_reason(error)}); not read further")
 

@@ -8,6 +8,7 @@ devices) are never opened: opening a FIFO would block the scan.
 
 from __future__ import annotations
 
+import dataclasses
 import errno
 import fnmatch
 import os
@@ -15,7 +16,7 @@ import posixpath
 import stat
 from typing import Iterator
 
-from pii_audit.sources import ScanOptions, TargetCoverage, expand_target, shown
+from pii_audit.sources import ScanOptions, TargetCoverage, expand_target, is_archive, shown
 
 _KINDS = {stat.S_IFIFO: "a FIFO", stat.S_IFSOCK: "a socket", stat.S_IFCHR: "a character device",
           stat.S_IFBLK: "a block device"}
@@ -123,12 +124,37 @@ def _is_ancestor_link(path: str) -> bool:
 
 
 def _selected(path: str, root: str, options: ScanOptions) -> bool:
-    """Apply the include and exclude globs to a path relative to its root (and to its name)."""
+    """Apply the include and exclude globs to a path relative to its root (and to its name). An
+    archive the include globs leave out is still looked into, as a folder is, for the members
+    they choose (``members_chosen``): ``--include '*.log'`` means the logs in monthly archives too."""
     relative = os.path.relpath(path, root)
     names = (relative, os.path.basename(path))
-    if options.include and not any(fnmatch.fnmatch(n, p) for p in options.include for n in names):
+    if not included(names, options) and not is_archive(path):
         return False
     return not excluded(names, options)
+
+
+def included(names: tuple[str, ...], options: ScanOptions) -> bool:
+    """Tell whether the include globs choose a file by one of its names (all do when there are none)."""
+    return not options.include or any(fnmatch.fnmatch(n, p) for p in options.include for n in names)
+
+
+def members_chosen(archive: str, options: ScanOptions) -> ScanOptions:
+    """Return the options an archive's members are read with: an archive the include globs choose
+    is read whole (no include globs), one they do not is read for the members they choose.
+
+    Which of its names the walk matched is not known here, so every tail of its path is tried
+    (``2024/a.zip`` for ``2024/*.zip``): a tail above the walk's root may match where the walk's
+    relative path did not, and then the archive is read whole, more than asked, never less.
+
+    >>> members_chosen("/data/2024/a.zip", ScanOptions(include=("2024/*.zip",))).include
+    ()
+    >>> members_chosen("/data/2024/a.zip", ScanOptions(include=("*.log",))).include
+    ('*.log',)
+    """
+    parts = archive.replace(os.sep, "/").split("!")[-1].split("/")
+    tails = tuple("/".join(parts[i:]) for i in range(len(parts)))
+    return dataclasses.replace(options, include=()) if options.include and included(tails, options) else options
 
 
 def excluded(names: tuple[str, ...], options: ScanOptions) -> bool:
@@ -138,6 +164,8 @@ def excluded(names: tuple[str, ...], options: ScanOptions) -> bool:
 
 
 def excluded_member(name: str, options: ScanOptions) -> bool:
-    """Tell whether the exclude globs leave out an archive's member (by its path in the archive or
-    its name); the include globs choose files on disk, the archive among them."""
-    return excluded((name, posixpath.basename(name)), options)
+    """Tell whether the globs leave out an archive's member (by its path in the archive or its
+    name): an exclude glob, or include globs that choose neither it nor the archive
+    (``members_chosen``); an archive inside is looked into as the archive around it is."""
+    names = (name, posixpath.basename(name))
+    return excluded(names, options) or not (included(names, options) or is_archive(name))
