@@ -116,3 +116,12 @@ def test_a_value_next_to_a_dot_is_still_found(analyzer, text, value):
 def test_a_field_label_after_a_keyword_is_no_name(analyzer, label):
     """Forms and receipts print labels right after the keyword; 信, 单, 关 and 户 are surnames."""
     assert not analyzer.analyze(label, language="zh", entities=["PERSON"])
+
+
+def test_a_round_number_is_a_card_only_in_context(analyzer):
+    """81000000000000000 passes Luhn with a UnionPay prefix: a product in decimal test data. A
+    card whose account digits repeat one digit is found where the text calls it a card."""
+    assert not analyzer.analyze("ddfma2116 fma 9 9000000000000000 0e+384 -> 81000000000000000", language="zh",
+                                entities=["CN_BANK_CARD"])
+    found = analyzer.analyze("测试卡号：6222020000000000000", language="zh", entities=["CN_BANK_CARD"])
+    assert [(r.start, r.end) for r in found] == [(5, 24)]
