@@ -3,6 +3,7 @@ read as lines, and every kind of bad document one problem line."""
 
 from __future__ import annotations
 
+import io
 import json
 import zipfile
 
@@ -213,3 +214,23 @@ def test_a_word_97_document_leaves_the_scan_incomplete(tmp_path, key):
     assert sorted(f"{p.where}: {p.reason}" for p in result.coverage.problems) == sorted(
         f"{tmp_path / name}: a {kind} document, which is not read here: save it as .docx and scan that"
         for name, kind in (("开户申请.doc", "Word 97-2003 .doc"), ("说明.wps", "WPS Writer .wps")))
+
+
+def test_a_workbook_embedded_in_a_document_is_read_as_a_spreadsheet(tmp_path, key):
+    """An Excel table pasted into a report as an object keeps its whole workbook inside the
+    .docx, every customer row of it, though the page shows a few."""
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    book.active.append(["客户姓名", "手机号"])
+    for n in range(40):
+        book.active.append([f"客户{n}", f"1391234{n:04d}"])
+    embedded = io.BytesIO()
+    book.save(embedded)
+    credit_report(tmp_path / "r.docx")
+    with zipfile.ZipFile(tmp_path / "r.docx", "a") as archive:
+        archive.writestr("word/embeddings/Microsoft_Excel_Worksheet.xlsx", embedded.getvalue())
+    result = scan_one(tmp_path, key)
+    assert result.coverage.problems == []
+    sheet = f"{tmp_path / 'r.docx'}!word/embeddings/Microsoft_Excel_Worksheet.xlsx!Sheet!手机号"
+    assert result.findings[(sheet, "CN_MOBILE_PHONE")].occurrences == 40
