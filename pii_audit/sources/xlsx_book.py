@@ -158,8 +158,19 @@ def _styles(member) -> list[int]:
             depth["cellXfs"] -= 1
 
     parse_member(expat_parser(start, end, None, member.name), member)
-    return [custom[number] if number in custom else DATE if number in _BUILTIN_DATES
-            else DURATION if number == _BUILTIN_DURATION else NUMBER for number in formats]
+    return [style_kind(number, custom) for number in formats]
+
+
+def style_kind(number: str, custom: dict[str, int]) -> int:
+    """Return DATE, DURATION or NUMBER for the number format ``number`` (numFmtId, or an .xls
+    XF's format index), given the kinds of the workbook's own formats (``format_kind``).
+
+    >>> style_kind("14", {}), style_kind("46", {}), style_kind("164", {"164": DATE}), style_kind("0", {})
+    (1, 2, 1, 0)
+    """
+    if number in custom:
+        return custom[number]
+    return DATE if number in _BUILTIN_DATES else DURATION if number == _BUILTIN_DURATION else NUMBER
 
 
 def format_kind(code: str) -> int:
@@ -219,8 +230,7 @@ class StringTable:
 
 def _shared_strings(member) -> list[str] | StringTable:
     """Return the shared strings table, each string's runs joined, phonetic runs left out."""
-    strings: list[str] = []
-    packed: StringTable | None = None
+    strings = SharedStrings()
     parts: list[str] = []
     depth = {"t": 0, "rPh": 0}
     run = {"start": 0, "preserve": False}
@@ -239,26 +249,45 @@ def _shared_strings(member) -> list[str] | StringTable:
                 parts[run["start"]:] = ["".join(parts[run["start"]:]).strip(XML_SPACE)]
             depth[local] -= 1
         elif local == "si":
-            nonlocal packed
-            strings.append(unescape("".join(parts)))
+            strings.add(unescape("".join(parts)))
             parts.clear()
-            if packed is not None and len(strings) == _PER_BLOB:
-                packed.extend(strings)
-                strings.clear()
-            elif packed is None and len(strings) > MAX_LISTED_STRINGS:
-                packed = StringTable(strings[:len(strings) // _PER_BLOB * _PER_BLOB])
-                del strings[:len(packed)]
 
     def text(data):
         if depth["t"] and not depth["rPh"]:
             parts.append(data)
 
     parse_member(expat_parser(start, end, text, member.name), member)
-    if packed is None:
-        return strings
-    if strings:
-        packed.extend(strings)
-    return packed
+    return strings.table()
+
+
+class SharedStrings:
+    """Collects a shared strings table in order: a list while small, packed (``StringTable``)
+    once past ``MAX_LISTED_STRINGS``."""
+
+    def __init__(self):
+        self.strings: list[str] = []
+        self.packed: StringTable | None = None
+
+    def add(self, text: str) -> None:
+        """Add the next string of the table."""
+        strings = self.strings
+        strings.append(text)
+        if self.packed is not None:
+            if len(strings) == _PER_BLOB:
+                self.packed.extend(strings)
+                strings.clear()
+        elif len(strings) > MAX_LISTED_STRINGS:
+            self.packed = StringTable(strings[:len(strings) // _PER_BLOB * _PER_BLOB])
+            del strings[:len(self.packed)]
+
+    def table(self) -> list[str] | StringTable:
+        """Return the table: the list, or the packed table with the last strings added."""
+        if self.packed is None:
+            return self.strings
+        if self.strings:
+            self.packed.extend(self.strings)
+            self.strings = []
+        return self.packed
 
 
 def sheet_comments(archive: zipfile.ZipFile, sheet: str) -> list[tuple[str, str]]:
