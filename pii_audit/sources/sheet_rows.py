@@ -1,9 +1,10 @@
-"""The rows of every sheet of an xlsx/xlsm, xls or csv/tsv file, read-only (streamed but for xls).
+"""The rows of every sheet of an xlsx/xlsm, xls or csv/tsv file, read-only and streamed.
 
 A sheet is ``(name, rows)``; ``rows`` yields ``(row number, index of the first column, values)``
 and is lazy, so a sheet that fails to load fails on its own and the next one is still read.
 xlsx: ``xlsx_stream`` after ``xlsx_guard`` has inspected the zip; memory holds the shared strings
-and one block of XML, whatever the sheet's size. csv: the encoding is detected over the whole
+and one block of XML, whatever the sheet's size. xls: ``xls_stream`` (BIFF8); memory holds the
+shared strings, one block of records and one row. csv: the encoding is detected over the whole
 file first.
 """
 
@@ -25,8 +26,9 @@ Sheet = tuple[str, Iterator[Row]]
 Source = Union[str, bytes]
 
 EXCEL_MAX_ROWS = 1_048_576
-# The largest .xls read (xls_sheets): a 22 MB .xls of 65,536 rows x 10 columns, twice, grew the
-# process by 136 MB in python-calamine (measured); 4 MiB keeps even 6-byte cells under 150 MB.
+# The largest Excel 5.0/95 .xls read (_biff5_sheets; Excel 97 and later are streamed, whatever
+# their size): a 22 MB .xls of 65,536 rows x 10 columns, twice, grew the process by 136 MB in
+# python-calamine (measured); 4 MiB keeps even 6-byte cells under 150 MB.
 XLS_MAX_BYTES = 4 << 20
 DECODE_BLOCK = 1024**2
 CSV_DELIMITERS = ("|", ";", "\t")  # what a .csv without a comma in its first line may use instead
@@ -70,20 +72,36 @@ def xlsx_sheets(source: Source, comments: dict[str, list[tuple[str, str]]] | Non
 
 
 def xls_sheets(source: Source) -> Iterator[Sheet]:
-    """Yield every worksheet of a legacy .xls workbook (Excel 97-2003, WPS), read by python-calamine.
+    """Yield every worksheet of a legacy .xls workbook (Excel 97-2003, WPS), streamed.
 
     Chinese banks' older systems and WPS still export .xls; read as text, one was binary and
-    skipped. python-calamine holds a sheet's whole grid (no .xls reader streams): up to about
-    200 bytes a cell, where a cell takes 6 to 18 bytes of the file, so a file over
-    ``XLS_MAX_BYTES`` is refused (``WorkbookRefused``), to be saved as .xlsx and scanned so.
+    skipped. Excel 97 and later (BIFF8) is read record by record (``xls_stream``), in bounded
+    memory whatever its size; Excel 5.0/95 (BIFF5) by python-calamine, which holds the whole
+    workbook, up to ``XLS_MAX_BYTES``. A damaged workbook raises ``WorkbookRefused`` (here, or as
+    a sheet is read), a damaged sheet ``SheetError``.
     """
-    size = Path(source).stat().st_size if isinstance(source, str) else len(source)
-    if size > XLS_MAX_BYTES:
-        raise WorkbookRefused(f"legacy .xls workbook larger than {XLS_MAX_BYTES:,} bytes, the most read within "
-                              "the memory bound: save it as .xlsx and scan that")
+    from pii_audit.sources import xls_stream
+
     with opened(source) as handle:
         if handle.read(len(OLE2_MAGIC)) != OLE2_MAGIC:
             raise WorkbookRefused("not an .xls workbook: no OLE2 signature (is the extension wrong?)")
+        try:
+            book = xls_stream.read_book(handle)
+        except xls_stream.NotBiff8:
+            book = None
+        if book is not None:
+            for name, offset, end in book.sheets:
+                yield name, xls_stream.sheet_rows(book, offset, end)
+            return
+    yield from _biff5_sheets(source)
+
+
+def _biff5_sheets(source: Source) -> Iterator[Sheet]:
+    """Yield every worksheet of an Excel 5.0/95 workbook, read whole by python-calamine."""
+    size = Path(source).stat().st_size if isinstance(source, str) else len(source)
+    if size > XLS_MAX_BYTES:
+        raise WorkbookRefused(f"Excel 5.0/95 .xls workbook larger than {XLS_MAX_BYTES:,} bytes, the most "
+                              "read within the memory bound: save it as .xlsx and scan that")
     from python_calamine import CalamineWorkbook, PasswordError
 
     try:
@@ -92,10 +110,10 @@ def xls_sheets(source: Source) -> Iterator[Sheet]:
     except PasswordError:
         raise WorkbookRefused("encrypted .xls workbook: not read") from None
     for name in book.sheet_names:
-        yield name, _xls_rows(book, name)
+        yield name, _calamine_rows(book, name)
 
 
-def _xls_rows(book, name: str) -> Iterator[Row]:
+def _calamine_rows(book, name: str) -> Iterator[Row]:
     sheet = book.get_sheet_by_name(name)
     # iter_rows() starts at the first row but at the first used column.
     first_column = sheet.start[1] if sheet.start else 0

@@ -1,0 +1,236 @@
+"""Read one stream of an OLE2 compound file (MS-CFB, the container of a legacy .xls) from the file,
+a few sectors at a time, as it is asked for.
+
+olefile, the maintained Python reader, reads a whole stream into memory when it opens it
+(``OleStream`` is an ``io.BytesIO``), as python-calamine does: a 20 MB workbook stream would be
+held whole. Here only the allocation table (4 bytes a sector of the file) and the stream's list
+of sectors (8 bytes a sector) are held; a stream under 4,096 bytes, which lives in the "mini
+stream" of 64-byte sectors, is read whole.
+
+The file is untrusted (SECURITY.md item 7): every sector number is checked against the file's
+size, every chain against loops and against the length its stream declares, and the directory's
+size is capped, so a hostile file is refused (``WorkbookRefused``, one line) without a hang or a
+large allocation.
+"""
+
+from __future__ import annotations
+
+import io
+import struct
+import sys
+from array import array
+from dataclasses import dataclass
+from typing import BinaryIO
+
+from pii_audit.sources.xlsx_guard import OLE2_MAGIC, WorkbookRefused
+
+ENDOFCHAIN = 0xFFFFFFFE
+FREESECT = 0xFFFFFFFF
+NOSTREAM = 0xFFFFFFFF
+MINI_CUTOFF = 4096  # streams smaller than this live in the mini stream (MS-CFB requires 4,096)
+MINI_SECTOR = 64
+ENTRY = 128  # bytes of a directory entry
+MAX_DIRECTORY_ENTRIES = 65_536  # a workbook has a handful; Excel's largest files a few hundred
+STREAM, ROOT = 2, 5  # directory entry types
+_HEADER = struct.Struct("<8s16xHHHHH6xIIIIIIIII")
+
+
+class Stream:
+    """A stream of the compound file, read from the file sector by sector as it is asked for."""
+
+    def __init__(self, handle: BinaryIO, starts: array, sector_size: int, size: int):
+        self.handle, self.starts, self.sector_size, self.size = handle, starts, sector_size, size
+
+    def read(self, offset: int, count: int) -> bytes:
+        """Return up to ``count`` bytes of the stream from ``offset`` (fewer at its end)."""
+        count = min(count, self.size - offset)
+        size, starts, parts = self.sector_size, self.starts, []
+        while count > 0:
+            index, within = divmod(offset, size)
+            run = size - within
+            # One read for sectors that follow each other in the file (most of them do).
+            while run < count and index + 1 < len(starts) and starts[index + 1] == starts[index] + size:
+                index += 1
+                run += size
+            run = min(run, count)
+            self.handle.seek(starts[offset // size] + within)
+            data = self.handle.read(run)
+            if len(data) < run:
+                raise _corrupt("the file ends inside a stream (truncated?)")
+            parts.append(data)
+            offset, count = offset + run, count - run
+        return b"".join(parts)
+
+
+@dataclass(frozen=True)
+class _Header:
+    sector_size: int
+    fat_sectors: int
+    directory_start: int
+    minifat_start: int
+    difat_start: int
+    difat_sectors: int
+    difat: tuple[int, ...]  # the first 109 FAT sector numbers, from the header
+
+
+def open_stream(handle: BinaryIO, names: tuple[str, ...]) -> tuple[str, Stream]:
+    """Return the name and the ``Stream`` of the first of ``names`` stored in the compound file
+    (a stream directly in its root storage, as a workbook's is); raise ``WorkbookRefused`` when
+    there is none or the file is corrupt."""
+    header = _read_header(handle)
+    handle.seek(0, 2)
+    sectors = max(0, -(-(handle.tell() - header.sector_size) // header.sector_size))
+    fat = _read_fat(handle, header, sectors)
+    directory = _chained(handle, header, fat, header.directory_start, None, sectors)
+    found = _find(directory, names)
+    if found is None:
+        raise WorkbookRefused(f"not an .xls workbook: the OLE2 file holds no {' or '.join(names)} stream")
+    name, start, size = found
+    if size < MINI_CUTOFF:
+        return name, _mini_stream(handle, header, fat, sectors, directory, start, size)
+    return name, _chained(handle, header, fat, start, size, sectors)
+
+
+def _read_header(handle: BinaryIO) -> _Header:
+    handle.seek(0)
+    raw = handle.read(512)
+    if len(raw) < 512 or not raw.startswith(OLE2_MAGIC):
+        raise _corrupt("the OLE2 header is cut short")
+    (_, _, major, _, shift, mini_shift, _, fat_sectors, directory_start, _, _, minifat_start, _,
+     difat_start, difat_sectors) = _HEADER.unpack_from(raw)
+    if (major, shift) not in ((3, 9), (4, 12)) or mini_shift != 6:
+        raise _corrupt(f"OLE2 version {major} with sectors of 2^{shift} bytes is not one Excel writes")
+    return _Header(1 << shift, fat_sectors, directory_start, minifat_start, difat_start, difat_sectors,
+                   struct.unpack_from("<109I", raw, 76))
+
+
+def _read_fat(handle: BinaryIO, header: _Header, sectors: int) -> array:
+    """Return the file allocation table: each sector's next sector.
+
+    Only the part that describes sectors present in the file is read: a header may claim any
+    number of FAT sectors, but entries past the file's end could only name sectors it lacks."""
+    per_sector = header.sector_size // 4
+    wanted = min(header.fat_sectors, -(-sectors // per_sector))
+    ids = list(header.difat[:wanted])
+    difat, seen = header.difat_start, bytearray(sectors)
+    for _ in range(min(header.difat_sectors, sectors)):
+        if len(ids) >= wanted or difat in (ENDOFCHAIN, FREESECT):
+            break
+        entries = struct.unpack(f"<{per_sector}I", _sector(handle, header, difat, sectors, seen))
+        ids.extend(entries[:-1])
+        difat = entries[-1]
+    if len(ids) < wanted:
+        raise _corrupt("its sector allocation table is shorter than the header says")
+    fat = array("I")
+    for number in ids[:wanted]:
+        fat.frombytes(_sector(handle, header, number, sectors, seen))
+    if sys.byteorder == "big":
+        fat.byteswap()
+    return fat
+
+
+def _sector(handle: BinaryIO, header: _Header, number: int, sectors: int, seen: bytearray) -> bytes:
+    """Return one sector of the allocation tables, refusing one outside the file or read twice."""
+    if number >= sectors:
+        raise _corrupt("a sector number past the end of the file")
+    if seen[number]:
+        raise _corrupt("its sector allocation table loops")
+    seen[number] = 1
+    handle.seek((number + 1) * header.sector_size)
+    data = handle.read(header.sector_size)
+    if len(data) < header.sector_size:
+        raise _corrupt("the file ends inside its sector allocation table (truncated?)")
+    return data
+
+
+def _chain(table: array, start: int, needed: int | None, sectors: int) -> array:
+    """Return the sector numbers of a chain from ``start``: ``needed`` of them (the chain must have
+    as many), or up to its end when ``needed`` is None. ``sectors`` bounds every number."""
+    chain, seen, number = array("I"), bytearray(sectors), start
+    limit = sectors if needed is None else needed
+    if limit > sectors:
+        raise _corrupt("a stream larger than the file")
+    while len(chain) < limit:
+        if number == ENDOFCHAIN and needed is None:
+            return chain
+        if number >= sectors or number >= len(table):
+            raise _corrupt("a sector chain ends early or names a sector past the end of the file")
+        if seen[number]:
+            raise _corrupt("a sector chain loops")
+        seen[number] = 1
+        chain.append(number)
+        number = table[number]
+    if needed is None and number != ENDOFCHAIN:
+        raise _corrupt("a sector chain loops")
+    return chain
+
+
+def _chained(handle: BinaryIO, header: _Header, fat: array, start: int, size: int | None,
+             sectors: int) -> Stream:
+    """Return the stream of ``size`` bytes (None: as long as its chain) whose chain starts at
+    ``start``."""
+    needed = None if size is None else -(-size // header.sector_size)
+    chain = _chain(fat, start, needed, sectors)
+    # The file offset of each sector (the header takes the first sector's place).
+    starts = array("Q", [(number + 1) * header.sector_size for number in chain])
+    return Stream(handle, starts, header.sector_size, len(chain) * header.sector_size if size is None else size)
+
+
+def _find(directory: Stream, names: tuple[str, ...]) -> tuple[str, int, int] | None:
+    """Return ``(name, first sector, size)`` of the first of ``names`` among the root storage's
+    streams, walking its tree of entries (names compare without case, as MS-CFB says)."""
+    count = min(directory.size // ENTRY, MAX_DIRECTORY_ENTRIES + 1)
+    if count > MAX_DIRECTORY_ENTRIES:
+        raise _corrupt(f"a directory of more than {MAX_DIRECTORY_ENTRIES:,} entries")
+    root = _entry(directory, 0)
+    if root[1] != ROOT:
+        raise _corrupt("its directory has no root entry")
+    wanted = {name.upper(): name for name in names}
+    found: dict[str, tuple[str, int, int]] = {}
+    pending, visited = [root[4]], 0
+    while pending:
+        index = pending.pop()
+        if index == NOSTREAM:
+            continue
+        visited += 1
+        if index >= count or visited > count:
+            raise _corrupt("its directory names an entry it does not hold, or loops")
+        name, kind, left, right, _, start, size = _entry(directory, index)
+        if kind == STREAM and name.upper() in wanted:
+            found.setdefault(wanted[name.upper()], (wanted[name.upper()], start, size))
+        pending += (left, right)
+    return next((found[name] for name in names if name in found), None)
+
+
+def _entry(directory: Stream, index: int) -> tuple[str, int, int, int, int, int, int]:
+    """Return ``(name, type, left, right, child, first sector, size)`` of a directory entry."""
+    raw = directory.read(index * ENTRY, ENTRY)
+    length, kind, left, right, child = struct.unpack_from("<HBxIII", raw, 64)
+    start, size = struct.unpack_from("<IQ", raw, 116)
+    if directory.sector_size == 512:
+        size &= 0xFFFFFFFF  # version 3 files may leave garbage in the high half
+    name = raw[:min(length, 64)].decode("utf-16-le", "replace").split("\0", 1)[0]
+    return name, kind, left, right, child, start, size
+
+
+def _mini_stream(handle: BinaryIO, header: _Header, fat: array, sectors: int, directory: Stream,
+                 start: int, size: int) -> Stream:
+    """Return a stream under 4,096 bytes, read whole from the mini stream (the root entry's
+    stream, cut in 64-byte sectors chained by the mini allocation table)."""
+    root_start, root_size = _entry(directory, 0)[5:]
+    ministream = _chained(handle, header, fat, root_start, root_size, sectors)
+    minifat = _chained(handle, header, fat, header.minifat_start, None, sectors)
+    mini_sectors = min(root_size // MINI_SECTOR, minifat.size // 4)
+    # The mini allocation table is read entry by entry: the chain has at most 64 sectors.
+    chain, number = [], start
+    while len(chain) < -(-size // MINI_SECTOR):
+        if number >= mini_sectors or number in chain:
+            raise _corrupt("a mini sector chain loops or names a sector the mini stream lacks")
+        chain.append(number)
+        number = struct.unpack("<I", minifat.read(number * 4, 4))[0]
+    data = b"".join(ministream.read(number * MINI_SECTOR, MINI_SECTOR) for number in chain)
+    return Stream(io.BytesIO(data), array("Q", [0]), max(size, 1), size)
+
+
+def _corrupt(what: str) -> WorkbookRefused:
+    return WorkbookRefused(f"corrupt .xls workbook: {what}")

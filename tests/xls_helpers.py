@@ -1,0 +1,217 @@
+"""Hand-built legacy .xls files for the streaming reader's tests: BIFF8 records and the OLE2
+compound file around them, written here so that a test controls every byte (xlwt writes no
+formula results, rich strings, errors, mini streams or encrypted workbooks)."""
+
+from __future__ import annotations
+
+import struct
+
+BOF, EOF, CONTINUE, BOUNDSHEET, SST, FILEPASS = 0x0809, 0x000A, 0x003C, 0x0085, 0x00FC, 0x002F
+LABELSST, LABEL, RSTRING, NUMBER, RK, MULRK = 0x00FD, 0x0204, 0x00D6, 0x0203, 0x027E, 0x00BD
+FORMULA, STRING, BOOLERR, XF, FORMAT, DATE1904 = 0x0006, 0x0207, 0x0205, 0x00E0, 0x041E, 0x0022
+ENDOFCHAIN, FREESECT, FATSECT, NOSTREAM = 0xFFFFFFFE, 0xFFFFFFFF, 0xFFFFFFFD, 0xFFFFFFFF
+MAX_RECORD = 8224  # bytes of data in one BIFF8 record
+
+
+def record(kind: int, data: bytes) -> bytes:
+    """Return one BIFF record: type, length, data."""
+    return struct.pack("<HH", kind, len(data)) + data
+
+
+def bof(sheet: bool) -> bytes:
+    """Return a BIFF8 BOF record of the workbook globals or of a worksheet."""
+    return record(BOF, struct.pack("<HHHHII", 0x0600, 0x0010 if sheet else 0x0005, 0x0DBB, 0x07CC, 0, 6))
+
+
+def workbook(globals_: list[bytes], sheets: list[tuple[str, list[bytes]]], sheet_type: int = 0) -> bytes:
+    """Return a Workbook stream: the globals (BOF, ``globals_``, a BOUNDSHEET per sheet, EOF),
+    then each sheet's substream (BOF, its records, EOF)."""
+    def boundsheet(name: str, offset: int) -> bytes:
+        return record(BOUNDSHEET, struct.pack("<IBBBB", offset, 0, sheet_type, len(name), 1)
+                      + name.encode("utf-16-le"))
+
+    head = bof(False) + b"".join(globals_)
+    offset = len(head) + sum(len(boundsheet(name, 0)) for name, _ in sheets) + len(record(EOF, b""))
+    listed, bodies = [], []
+    for name, records in sheets:
+        body = bof(True) + b"".join(records) + record(EOF, b"")
+        listed.append(boundsheet(name, offset))
+        bodies.append(body)
+        offset += len(body)
+    return head + b"".join(listed) + record(EOF, b"") + b"".join(bodies)
+
+
+def records(stream: bytes) -> list[tuple[int, bytes]]:
+    """Split a Workbook stream into its records."""
+    found, at = [], 0
+    while at + 4 <= len(stream):
+        kind, size = struct.unpack_from("<HH", stream, at)
+        found.append((kind, stream[at + 4:at + 4 + size]))
+        at += 4 + size
+    return found
+
+
+def rebuilt(found: list[tuple[int, bytes]]) -> bytes:
+    """Join records into a stream again, each BOUNDSHEET pointing at its sheet's BOF (records
+    may have been added or removed before them)."""
+    stream = b"".join(record(kind, data) for kind, data in found)
+    starts, at, depth = [], 0, 0
+    for kind, data in found:
+        if kind == BOF:
+            depth += 1
+            if depth == 1 and at:
+                starts.append(at)
+        elif kind == EOF:
+            depth -= 1
+        at += 4 + len(data)
+    fixed, sheet = [], 0
+    for kind, data in found:
+        if kind == BOUNDSHEET:
+            data = struct.pack("<I", starts[sheet]) + data[4:]
+            sheet += 1
+        fixed.append((kind, data))
+    return b"".join(record(kind, data) for kind, data in fixed)
+
+
+def cell(kind: int, row: int, column: int, body: bytes, xf: int = 15) -> bytes:
+    """Return a cell record: row, column, XF index, then ``body``."""
+    return record(kind, struct.pack("<HHH", row, column, xf) + body)
+
+
+def unicode_string(text: str, length_bytes: int = 2) -> bytes:
+    """Return an XLUnicodeString: length, flags (compressed when latin-1 will do), characters."""
+    wide = any(ord(c) > 255 for c in text)
+    chars = text.encode("utf-16-le" if wide else "latin-1")
+    count = len(text.encode("utf-16-le")) // 2
+    return count.to_bytes(length_bytes, "little") + bytes([wide]) + chars
+
+
+def sst(strings: list[str], cuts: list[int] = (), wide: set[int] = frozenset(),
+        runs: dict[int, int] | None = None, ext: dict[int, int] | None = None,
+        count: int | None = None) -> list[bytes]:
+    """Return an SST record and its CONTINUE records, as Excel writes them.
+
+    Each string is its header (length, flags, rich text run count, phonetic size; never split),
+    its characters, its runs (4 bytes each) and its phonetic data (``ext`` bytes). A record ends
+    at ``MAX_RECORD`` bytes and at each position of the SST's data in ``cuts``; a record that
+    ends inside a string's characters makes the next one start with a flags byte. Each part of
+    characters is written compressed (latin-1) when it can be, UTF-16 when its index (counted
+    over all parts of all strings) is in ``wide``. ``count`` overrides the strings declared."""
+    writer = _SstWriter(sorted(cuts), wide)
+    runs, ext = runs or {}, ext or {}
+    writer.atomic(struct.pack("<II", len(strings), len(strings) if count is None else count))
+    for index, text in enumerate(strings):
+        units = struct.unpack(f"<{len(text.encode('utf-16-le')) // 2}H", text.encode("utf-16-le"))
+        flags = (0x08 if index in runs else 0) | (0x04 if index in ext else 0)
+        header = struct.pack("<HB", len(units), flags) + \
+            (struct.pack("<H", runs[index]) if index in runs else b"") + \
+            (struct.pack("<I", ext[index]) if index in ext else b"")
+        flags_at = writer.atomic(header)
+        writer.chars(list(units), flags_at)
+        writer.plain(bytes(4 * runs.get(index, 0)) + b"\x01" * ext.get(index, 0))
+    return [record(SST if n == 0 else CONTINUE, bytes(data)) for n, data in enumerate(writer.records)]
+
+
+class _SstWriter:
+    """Fills SST and CONTINUE records, cut where asked (see ``sst``)."""
+
+    def __init__(self, cuts: list[int], wide: set[int]):
+        self.records, self.closed, self.cuts, self.wide, self.part = [bytearray()], 0, cuts, wide, 0
+
+    def room(self) -> int:
+        limit = self.closed + MAX_RECORD
+        limit = min([limit] + [cut for cut in self.cuts if cut > self.closed])
+        return limit - self.closed - len(self.records[-1])
+
+    def new_record(self) -> None:
+        self.closed += len(self.records[-1])
+        self.records.append(bytearray())
+
+    def plain(self, data: bytes) -> None:
+        for byte in data:
+            if self.room() <= 0:
+                self.new_record()
+            self.records[-1].append(byte)
+
+    def atomic(self, data: bytes) -> tuple[int, int]:
+        """Write ``data`` whole in one record; return where its third byte is (a string's flags)."""
+        if self.room() < len(data) and self.records[-1]:
+            self.new_record()
+        at = (len(self.records) - 1, len(self.records[-1]) + 2)
+        self.records[-1].extend(data)
+        return at
+
+    def chars(self, units: list[int], flags_at: tuple[int, int] | None) -> None:
+        while units:
+            if self.room() <= 0:
+                self.new_record()
+                flags_at = None
+            if flags_at is None:  # a part after a cut starts with a flags byte of its own
+                self.records[-1].append(0)
+                flags_at = (len(self.records) - 1, len(self.records[-1]) - 1)
+            room = self.room()
+            wide = self.part in self.wide or any(unit > 255 for unit in units[:room])
+            self.records[flags_at[0]][flags_at[1]] |= int(wide)
+            count = min(len(units), room // (2 if wide else 1))
+            if count == 0:
+                self.new_record()
+                flags_at = None
+                continue
+            self.records[-1].extend(struct.pack(f"<{count}H", *units[:count]) if wide else bytes(units[:count]))
+            units, flags_at = units[count:], None
+            self.part += 1
+
+
+def cfb(stream: bytes, name: str = "Workbook", sector_size: int = 512) -> bytes:
+    """Return an OLE2 compound file holding ``stream`` under ``name``: in the mini stream (64-byte
+    sectors) when it is under 4,096 bytes, as the format requires, else in sectors of its own."""
+    sectors: list[bytes] = []
+    fat: list[int] = []
+
+    def chain(data: bytes) -> int:
+        if not data:
+            return ENDOFCHAIN
+        start, count = len(sectors), -(-len(data) // sector_size)
+        for n in range(count):
+            sectors.append(data[n * sector_size:(n + 1) * sector_size].ljust(sector_size, b"\0"))
+            fat.append(start + n + 1 if n < count - 1 else ENDOFCHAIN)
+        return start
+
+    if len(stream) < 4096:
+        mini = -(-len(stream) // 64)
+        root_start, root_size = chain(stream.ljust(mini * 64, b"\0")), mini * 64
+        minifat = [n + 1 for n in range(mini - 1)] + [ENDOFCHAIN]
+        minifat_bytes = struct.pack(f"<{len(minifat)}I", *minifat)
+        minifat_bytes += b"\xff" * (-len(minifat_bytes) % sector_size)
+        minifat_start, minifat_count, start = chain(minifat_bytes), len(minifat_bytes) // sector_size, 0
+    else:
+        root_start, root_size, minifat_start, minifat_count = ENDOFCHAIN, 0, ENDOFCHAIN, 0
+        start = chain(stream)
+    entries = [directory_entry("Root Entry", 5, 1, root_start, root_size),
+               directory_entry(name, 2, NOSTREAM, start, len(stream))]
+    directory = b"".join(entries).ljust(sector_size, b"\0")
+    for at in range(len(entries) * 128, len(directory), 128):  # unused entries: no siblings
+        directory = directory[:at + 68] + b"\xff" * 12 + directory[at + 80:]
+    directory_start = chain(directory)
+    per_sector = sector_size // 4
+    fat_count = 1
+    while len(sectors) + fat_count > fat_count * per_sector:
+        fat_count += 1
+    fat_ids = list(range(len(sectors), len(sectors) + fat_count))
+    fat += [FATSECT] * fat_count
+    fat += [FREESECT] * (fat_count * per_sector - len(fat))
+    packed = struct.pack(f"<{len(fat)}I", *fat)
+    header = struct.pack("<8s16sHHHHH6sIIIIIIIII", bytes.fromhex("d0cf11e0a1b11ae1"), bytes(16), 0x3E,
+                         3 if sector_size == 512 else 4, 0xFFFE, 9 if sector_size == 512 else 12, 6, bytes(6),
+                         0 if sector_size == 512 else 1, fat_count, directory_start, 0, 4096,
+                         minifat_start, minifat_count, ENDOFCHAIN, 0)
+    header += struct.pack("<109I", *(fat_ids + [FREESECT] * (109 - len(fat_ids))))
+    return header.ljust(sector_size, b"\0") + b"".join(sectors) + packed
+
+
+def directory_entry(name: str, kind: int, child: int, start: int, size: int) -> bytes:
+    """Return a 128-byte directory entry of a compound file (no siblings)."""
+    encoded = (name + "\0").encode("utf-16-le")
+    return struct.pack("<64sHBBIII16sIQQIQ", encoded, len(encoded), kind, 1, NOSTREAM, NOSTREAM, child,
+                       bytes(16), 0, 0, 0, start, size)
+
