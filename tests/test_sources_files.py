@@ -180,20 +180,18 @@ def test_a_7z_or_rar_archive_leaves_the_scan_incomplete_not_clean(tmp_path, key)
 
 
 def test_a_workbook_in_a_format_not_read_here_leaves_the_scan_incomplete(tmp_path, key):
-    """WPS Office saves .et workbooks by default (an OLE2 file, as a legacy .xls is), LibreOffice
-    .ods and Excel .xlsb (zips): each was a binary file skipped with a notice, so a folder of
-    customer lists in them came out clean. Each is a problem line now that says what to do."""
-    ole2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(504)  # a compound file's header, as WPS writes
-    (tmp_path / "客户信息.et").write_bytes(ole2)
+    """LibreOffice .ods and Excel .xlsb (zips) were binary files skipped with a notice, so a
+    folder of customer lists in them came out clean. Each is a problem line now that says what to
+    do (WPS's .et is read: test_sources_xls_stream)."""
     with zipfile.ZipFile(tmp_path / "名单.ods", "w") as ods:  # stored first, as ODF requires
         ods.writestr("mimetype", "application/vnd.oasis.opendocument.spreadsheet")
         ods.writestr("content.xml", "<office:document-content/>")
-    (tmp_path / "notes.et").write_text(f"身份证号{ID18}\n", encoding="utf-8")  # text, whatever its name
+    (tmp_path / "notes.xlsb").write_text(f"身份证号{ID18}\n", encoding="utf-8")  # text, whatever its name
     result = scan_one(tmp_path, key)
     assert reasons(result.coverage.problems) == " | ".join(
         f"{tmp_path / name}: a {kind} workbook, which is not read here: save it as .xlsx and scan that"
-        for name, kind in (("名单.ods", "OpenDocument .ods"), ("客户信息.et", "WPS .et")))
-    assert counts(result) == {(str(tmp_path / "notes.et"), "CN_RESIDENT_ID"): 1}
+        for name, kind in (("名单.ods", "OpenDocument .ods"),))
+    assert counts(result) == {(str(tmp_path / "notes.xlsb"), "CN_RESIDENT_ID"): 1}
 
 
 def test_missing_path_and_empty_glob_are_problems(tmp_path, key):

@@ -571,3 +571,27 @@ def test_an_excel_95_workbook_is_read_by_python_calamine_up_to_the_cap(tmp_path,
     assert chunks == [] and lines(coverage) == [
         f"{path}: Excel 5.0/95 .xls workbook larger than 4,096 bytes, the most read within the memory "
         "bound: save it as .xlsx and scan that"]
+
+
+def test_a_wps_et_workbook_is_read_as_the_xls_or_xlsx_it_is(tmp_path, key):
+    """WPS Office saves .et by default: the Excel 97-2003 format in an OLE2 file, as WPS writes
+    it (such a file renamed .xls opens in python-calamine), or an Office Open XML zip. Until now
+    each was a problem line, "not read here"; one in neither format still is."""
+    import openpyxl
+
+    from pii_audit.scan import scan_targets
+
+    id_number = resident_id(random.Random(3))
+    write_xlwt(tmp_path / "客户信息.et", [[["姓名", "身份证号"], ["王建国", id_number]]])
+    book = openpyxl.Workbook()
+    book.active.append(["手机号"])
+    book.active.append([mobile(random.Random(4))])
+    book.save(tmp_path / "名单.ett")
+    (tmp_path / "坏.et").write_bytes(b"WPS" + bytes(600))
+    (result,) = scan_targets([str(tmp_path)], ScanOptions(jobs=1), key)
+    assert sorted((f.container.rsplit("/", 1)[1], f.entity_type, f.occurrences) for f in result.findings.values()) \
+        == [("名单.ett!Sheet!手机号", "CN_MOBILE_PHONE", 1), ("客户信息.et!Sheet0!姓名", "PERSON", 1),
+            ("客户信息.et!Sheet0!身份证号", "CN_RESIDENT_ID", 1)]
+    assert [(p.where, p.reason) for p in result.coverage.problems] == [
+        (str(tmp_path / "坏.et"), "a WPS .et workbook in neither the .xls nor the .xlsx format, which is not read "
+                                 "here: save it as .xlsx and scan that")]

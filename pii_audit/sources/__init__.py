@@ -21,7 +21,8 @@ from typing import Iterable, Iterator
 
 from pii_audit.models import Cells, Chunk
 
-SPREADSHEET_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".csv", ".tsv")
+# .et and .ett: WPS Spreadsheets' own format, the Excel 97-2003 one in an OLE2 file as WPS writes it.
+SPREADSHEET_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".et", ".ett", ".csv", ".tsv")
 DOCUMENT_SUFFIXES = (".docx", ".docm")  # Word documents (``documents``)
 PDF_SUFFIXES = (".pdf",)  # ``pdfs``
 # 7-Zip and WinRAR archives, read through libarchive (``archives_libarchive``).

@@ -46,10 +46,9 @@ SUFFIX_COMPRESSIONS = {".gz": "gzip", ".bz2": "bzip2", ".xz": "xz", ".zst": "zst
 # archive, ``客户.7z.001``, or one renamed) is binary like any other file, but may hold whole logs
 # or exports, so it leaves the scan incomplete instead of passing as clean.
 UNREAD_ARCHIVES = {b"7z\xbc\xaf\x27\x1c": ("7z", ".7z"), b"Rar!\x1a\x07": ("RAR", ".rar")}
-# Workbooks in formats no reader here opens, told by their names (an .ods or .xlsb is a zip, an .et
-# an OLE2 file, like others that hold no table): WPS Office saves .et by default, and banks run it.
-UNREAD_WORKBOOKS = {".et": "WPS .et", ".ett": "WPS .ett", ".ods": "OpenDocument .ods", ".xlsb": "Excel .xlsb",
-                    ".numbers": "Apple Numbers"}
+# Workbooks in formats no reader here opens, told by their names (an .ods or .xlsb is a zip, like
+# others that hold no table). WPS's .et is read, as the .xls it is (``sheet_rows.wps_sheets``).
+UNREAD_WORKBOOKS = {".ods": "OpenDocument .ods", ".xlsb": "Excel .xlsb", ".numbers": "Apple Numbers"}
 # Word documents in the binary formats before .docx (``documents`` reads .docx): WPS Writer's too.
 UNREAD_DOCUMENTS = {".doc": "Word 97-2003 .doc", ".wps": "WPS Writer .wps"}
 

@@ -96,6 +96,21 @@ def xls_sheets(source: Source) -> Iterator[Sheet]:
     yield from _biff5_sheets(source)
 
 
+def wps_sheets(source: Source, comments: dict[str, list[tuple[str, str]]] | None = None) -> Iterator[Sheet]:
+    """Yield every worksheet of a WPS Spreadsheets workbook (.et, .ett), WPS Office's default in
+    Chinese banks: the Excel 97-2003 format in an OLE2 file, as WPS writes it, read as an .xls is;
+    one saved as an Office Open XML zip is read as an .xlsx is."""
+    with opened(source) as handle:
+        head = handle.read(len(OLE2_MAGIC))
+    if head == OLE2_MAGIC:
+        yield from xls_sheets(source)
+    elif head.startswith(ZIP_MAGIC):
+        yield from xlsx_sheets(source, comments)
+    else:
+        raise WorkbookRefused("a WPS .et workbook in neither the .xls nor the .xlsx format, which is not read "
+                              "here: save it as .xlsx and scan that")
+
+
 def _biff5_sheets(source: Source) -> Iterator[Sheet]:
     """Yield every worksheet of an Excel 5.0/95 workbook, read whole by python-calamine."""
     size = Path(source).stat().st_size if isinstance(source, str) else len(source)

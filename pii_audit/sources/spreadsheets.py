@@ -28,7 +28,7 @@ from typing import Any, Iterable, Iterator
 
 from pii_audit.models import Cells, Column
 from pii_audit.sources import ScanOptions, TargetCoverage
-from pii_audit.sources.sheet_rows import EXCEL_MAX_ROWS, Row, csv_sheets, xls_sheets, xlsx_sheets
+from pii_audit.sources.sheet_rows import EXCEL_MAX_ROWS, Row, csv_sheets, wps_sheets, xls_sheets, xlsx_sheets
 from pii_audit.sources.xlsx_guard import WorkbookRefused
 from pii_audit.sources.xlsx_book import SheetError
 from pii_audit.detector import holds_pi, names_a_field, unscored_entities
@@ -66,7 +66,8 @@ def read_spreadsheet(target: str, options: ScanOptions, coverage: TargetCoverage
     if suffix in (".csv", ".tsv"):
         sheets = csv_sheets(source, target, lambda why: coverage.problem(target, why))
     else:
-        sheets = xls_sheets(source) if suffix == ".xls" else xlsx_sheets(source, comments)
+        sheets = xlsx_sheets(source, comments) if suffix in (".xlsx", ".xlsm") else wps_sheets(source, comments) \
+            if suffix in (".et", ".ett") else xls_sheets(source)
     try:
         for name, rows in _guarded(sheets, target, coverage):
             yield from _read_sheet(target, name, rows, options, coverage, budget)
