@@ -20,7 +20,7 @@ import logging
 from typing import BinaryIO, Iterator
 
 from pii_audit.models import Chunk
-from pii_audit.sources import ScanOptions, TargetCoverage
+from pii_audit.sources import ContainerCoverage, ScanOptions, TargetCoverage
 
 PDF_MAGIC = b"%PDF-"
 # What one stream may inflate to, and a page's content be parsed for: a page of a statement is a
@@ -57,8 +57,10 @@ def read_pdf(target: str, options: ScanOptions, coverage: TargetCoverage, data: 
         coverage.problem(target, f"cannot read: {error.strerror or type(error).__name__}", target)
 
 
-def _pages(target: str, handle: BinaryIO, coverage: TargetCoverage, container) -> Iterator[Chunk]:
-    import pypdf
+def _pages(target: str, handle: BinaryIO, coverage: TargetCoverage, container: ContainerCoverage
+           ) -> Iterator[Chunk]:
+    """Yield each page's text that has any; record a page or a whole file that cannot be read."""
+    import pypdf  # here, not at the top: a scan imports pypdf only where there is a PDF
 
     try:
         with pypdf.apply_configuration(**_LIMITS):
