@@ -205,3 +205,18 @@ def _fill(ledger, key: bytes):
     emptied = {**crm, "logs/app1.log": []}
     record_scan(ledger, [scan_lines("logs/crm", emptied, key)], T0 + datetime.timedelta(days=14))
     return ledger
+
+
+def statuses_by_file(ledger: str) -> dict[str, set[str]]:
+    """Return {file name of each item's container: its items' statuses}, as ``ledger list`` prints them."""
+    import json
+
+    from click.testing import CliRunner
+
+    from pii_audit.cli import cli
+
+    listed = CliRunner().invoke(cli, ["ledger", "list", "--format", "json", "--ledger", ledger])
+    found: dict[str, set[str]] = {}
+    for item in json.loads(listed.output):
+        found.setdefault(item["container"].rsplit("/", 1)[1], set()).add(item["status"])
+    return found

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import gzip
 import json
 import os
@@ -14,6 +15,7 @@ import pytest
 from click.testing import CliRunner
 
 from conftest import REPO
+from ledger_helpers import statuses_by_file
 from pii_audit.cli import cli, main
 from tests_corpus import card, resident_id
 
@@ -211,13 +213,7 @@ def test_deleting_a_log_verifies_its_item_and_leaving_it_out_does_not(tmp_path, 
     (logs / "debug").mkdir()
     (logs / "debug" / "trace.log").write_text(f"身份证号{resident_id(random.Random(4))}\n", encoding="utf-8")
     ledger = f"sqlite:///{tmp_path / 'ledger.db'}"
-
-    def statuses() -> dict[str, set[str]]:
-        listed = CliRunner().invoke(cli, ["ledger", "list", "--format", "json", "--ledger", ledger])
-        found: dict[str, set[str]] = {}
-        for item in json.loads(listed.output):
-            found.setdefault(item["container"].rsplit("/", 1)[1], set()).add(item["status"])
-        return found
+    statuses = functools.partial(statuses_by_file, ledger)
 
     assert invoke(logs, "--ledger", ledger).exit_code == 1
     assert statuses() == {"app.log": {"open"}, "trace.log": {"open"}}

@@ -3,6 +3,7 @@ read as lines, and every kind of bad document one problem line."""
 
 from __future__ import annotations
 
+import functools
 import io
 import json
 import zipfile
@@ -13,6 +14,7 @@ import pytest
 from pii_audit.scan import scan_targets
 from pii_audit.sources import ScanOptions, TargetCoverage
 from pii_audit.sources import documents
+from ledger_helpers import statuses_by_file
 from pii_audit.sources.documents import read_document
 
 ID18 = "11010519491231002X"  # FORMATS.md vector, synthetic
@@ -190,13 +192,7 @@ def test_a_document_cleaned_or_deleted_verifies_its_items(tmp_path, monkeypatch)
     credit_report(folder / "a.docx")
     credit_report(folder / "b.docx")
 
-    def statuses() -> dict[str, set[str]]:
-        listed = CliRunner().invoke(cli, ["ledger", "list", "--format", "json", "--ledger", ledger])
-        found: dict[str, set[str]] = {}
-        for item in json.loads(listed.output):
-            found.setdefault(item["container"].rsplit("/", 1)[1], set()).add(item["status"])
-        return found
-
+    statuses = functools.partial(statuses_by_file, ledger)
     scan = lambda: CliRunner().invoke(cli, ["scan", str(folder), "--ledger", ledger]).exit_code  # noqa: E731
     assert scan() == 1 and statuses() == {"a.docx": {"open"}, "b.docx": {"open"}}
     with_body(folder / "a.docx", "<w:p><w:r><w:t>借款人身份证号：已脱敏</w:t></w:r></w:p>")

@@ -59,20 +59,30 @@ def inspect_workbook(path: str | BinaryIO) -> int:
                    if not info.is_dir() and not info.filename.startswith(STREAMED))
 
 
+def zip_refusal(infos: list[zipfile.ZipInfo]) -> str | None:
+    """Return why an Office zip's directory refuses it (a bomb, an encrypted member), or None.
+    zipfile stops each member at its declared size, so no member inflates past these figures."""
+    total = sum(info.file_size for info in infos)
+    if total > MAX_INFLATED_BYTES:
+        return (f"refused: would inflate to {total // 2**20:,} MB, over the "
+                f"{MAX_INFLATED_BYTES // 2**20:,} MB cap (zip bomb?)")
+    for info in infos:
+        if info.flag_bits & 0x1:
+            return f"encrypted zip member {info.filename}"
+        ratio = info.file_size / max(info.compress_size, 1)
+        if ratio > MAX_RATIO and info.file_size > 2**20:
+            return f"refused: {info.filename} inflates {ratio:,.0f}:1 (zip bomb?)"
+    return None
+
+
 def _check_members(infos: list[zipfile.ZipInfo]) -> None:
     names = {info.filename for info in infos}
     if "xl/workbook.xml" not in names:
         raise WorkbookRefused("not an xlsx workbook: the zip holds no xl/workbook.xml")
-    total = sum(info.file_size for info in infos)
-    if total > MAX_INFLATED_BYTES:
-        raise WorkbookRefused(f"refused: would inflate to {total // 2**20:,} MB, over the "
-                              f"{MAX_INFLATED_BYTES // 2**20:,} MB cap (zip bomb?)")
+    reason = zip_refusal(infos)
+    if reason:
+        raise WorkbookRefused(reason)
     for info in infos:
-        if info.flag_bits & 0x1:
-            raise WorkbookRefused(f"encrypted zip member {info.filename}")
-        ratio = info.file_size / max(info.compress_size, 1)
-        if ratio > MAX_RATIO and info.file_size > 2**20:
-            raise WorkbookRefused(f"refused: {info.filename} inflates {ratio:,.0f}:1 (zip bomb?)")
         if info.filename == "xl/sharedStrings.xml" and info.file_size > MAX_SHARED_STRINGS_BYTES:
             raise WorkbookRefused(f"refused: shared strings table of {info.file_size // 2**20:,} MB, "
                                   f"over the {MAX_SHARED_STRINGS_BYTES // 2**20} MB cap")
