@@ -1,8 +1,8 @@
 """Walk a file target (a file, a folder or a glob) safely: only inside its roots, each file once.
 
 SECURITY.md item 10: a link that leads out of a root is not followed, a link that leads back to
-an ancestor is a loop (recorded as a problem), a link to nothing is noted, and files are de-duplicated by device and inode so
-hard links and links inside the root are read once. Files that are not regular (FIFOs, sockets,
+an ancestor is a loop (recorded as a problem), a link to nothing is noted, and files are
+de-duplicated by device and inode so hard links and links inside the root are read once. Files that are not regular (FIFOs, sockets,
 devices) are never opened: opening a FIFO would block the scan.
 """
 
