@@ -1,6 +1,7 @@
 """A small synthetic bank estate for ``make demo``: a core-banking SQLite database with pinyin
-column names, an Excel customer-list export, and a folder of UTF-8 and GBK logs with a gzip
-rotation and a month's logs in a tar.gz. Every value is generated here (valid checksums, no real person).
+column names, an Excel customer-list export, a folder of UTF-8 and GBK logs with a gzip rotation
+and a month's logs in a tar.gz, and a credit department's Word report and PDF receipt. Every value
+is generated here (valid checksums, no real person).
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ import io
 import random
 import sqlite3
 import tarfile
+import zipfile
 from pathlib import Path
 
 from openpyxl import Workbook
@@ -133,16 +135,84 @@ def write_logs(folder: Path, rng: random.Random) -> None:
             archived.addfile(member, io.BytesIO(data))
 
 
+def write_credit_files(folder: Path, rng: random.Random) -> None:
+    """Write a credit department's files: a credit report in Word and an electronic receipt in PDF."""
+    folder.mkdir(parents=True, exist_ok=True)
+    borrower = name(rng)
+    report = ["个人授信调查报告", f"借款人：{borrower}", f"身份证号：{resident_id(rng)}",
+              f"联系电话：{mobile(rng)}", f"还款账户：{bank_card(rng)}", f"居住地址：{address(rng)}",
+              "调查结论：借款人收入稳定，同意授信。"]
+    (folder / "授信调查报告.docx").write_bytes(docx_bytes(report))
+    receipt = ["中国银行 电子回单", f"付款人：{borrower}", f"付款账号：{bank_card(rng)}",
+               f"收款人：{name(rng)}", f"收款账号：{bank_card(rng)}", "金额：12,800.00 元"]
+    (folder / "电子回单.pdf").write_bytes(pdf_bytes(receipt))
+
+
+def docx_bytes(paragraphs: list[str]) -> bytes:
+    """Return a Word document (the smallest package Word opens) holding these paragraphs."""
+    from xml.sax.saxutils import escape
+
+    main = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+    body = "".join(f"<w:p><w:r><w:t>{escape(text)}</w:t></w:r></w:p>" for text in paragraphs)
+    parts = {
+        "[Content_Types].xml": '<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.'
+        'org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-'
+        'package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override '
+        'PartName="/word/document.xml" ContentType="application/vnd.openxmlformats-officedocument.'
+        'wordprocessingml.document.main+xml"/></Types>',
+        "_rels/.rels": '<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.'
+        'org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/'
+        'officeDocument/2006/relationships/officeDocument" Target="word/document.xml"/></Relationships>',
+        "word/document.xml": f'<?xml version="1.0" encoding="UTF-8"?><w:document xmlns:w="{main}"><w:body>'
+                             f'{body}</w:body></w:document>',
+    }
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as package:
+        for part, xml in parts.items():
+            package.writestr(part, xml)
+    return out.getvalue()
+
+
+def pdf_bytes(lines: list[str]) -> bytes:
+    """Return a one-page PDF of these lines in Adobe's STSong-Light, which PDF readers carry, so
+    no font is embedded: the text is UCS-2 through the UniGB-UCS2-H CMap, as banks' systems print."""
+    shown = "".join(f"BT /F1 12 Tf 60 {780 - 20 * n} Td <{line.encode('utf-16-be').hex()}> Tj ET\n"
+                    for n, line in enumerate(lines)).encode("ascii")
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R"
+        b" /Resources << /Font << /F1 5 0 R >> >> >>",
+        b"<< /Length %d >>\nstream\n" % len(shown) + shown + b"endstream",
+        b"<< /Type /Font /Subtype /Type0 /BaseFont /STSong-Light /Encoding /UniGB-UCS2-H /DescendantFonts [6 0 R] >>",
+        b"<< /Type /Font /Subtype /CIDFontType0 /BaseFont /STSong-Light /FontDescriptor 7 0 R"
+        b" /CIDSystemInfo << /Registry (Adobe) /Ordering (GB1) /Supplement 2 >> /DW 1000 >>",
+        b"<< /Type /FontDescriptor /FontName /STSong-Light /Flags 6 /FontBBox [-25 -254 1000 880]"
+        b" /ItalicAngle 0 /Ascent 880 /Descent -120 /CapHeight 880 /StemV 93 >>",
+    ]
+    out, offsets = io.BytesIO(), []
+    out.write(b"%PDF-1.4\n")
+    for number, body in enumerate(objects, 1):
+        offsets.append(out.tell())
+        out.write(b"%d 0 obj\n" % number + body + b"\nendobj\n")
+    table = out.tell()
+    out.write(b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1))
+    out.write(b"".join(b"%010d 00000 n \n" % offset for offset in offsets))
+    out.write(b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, table))
+    return out.getvalue()
+
+
 def build_estate(root: Path, seed: int = 20241127) -> dict[str, Path]:
     """Create the sample estate under ``root`` and return the path of each system in it."""
     rng = random.Random(seed)
     root.mkdir(parents=True, exist_ok=True)
     paths = {"core": root / "core_banking.db", "export": root / "exports" / "客户名单.xlsx",
-             "logs": root / "logs"}
+             "logs": root / "logs", "credit": root / "credit"}
     write_core_banking(paths["core"], rng)
     paths["export"].parent.mkdir(exist_ok=True)
     write_customer_export(paths["export"], rng)
     write_logs(paths["logs"], rng)
+    write_credit_files(paths["credit"], rng)
     return paths
 
 

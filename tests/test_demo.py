@@ -35,7 +35,8 @@ def test_demo_twice_records_verifies_and_keeps_history(tmp_path, capsys):
     config = load_config(out_dir / "audit.toml")
     assert [(t.name, t.owner, t.department, t.settings.full_scan) for t in config.targets] == [
         ("核心系统", "张伟", "信息科技部", True), ("客户名单导出", "李娜", "零售银行部", True),
-        ("应用日志", "王芳", "运维中心", True)]
+        ("应用日志", "王芳", "运维中心", True), ("信贷档案", "赵敏", "授信审批部", True)]
+    assert "信贷档案: 7 new, 0 reopened, 0 verified, 7 open" in first  # a Word report and a PDF receipt
     key = (out_dir / "pii-audit.key").read_bytes()
 
     code, second = demo(capsys, out_dir)
@@ -43,9 +44,9 @@ def test_demo_twice_records_verifies_and_keeps_history(tmp_path, capsys):
     assert (out_dir / "pii-audit.key").read_bytes() == key  # the key persists, so the ledger opens
     assert "核心系统: 0 new, 1 reopened" in second  # the fresh estate brought the column back
     assert "verified (history: open → verified → reopened → verified)" in second
-    assert "the ledger now holds 8 scan(s)" in second
+    assert "the ledger now holds 10 scan(s)" in second
     with Ledger.open(config.ledger.resolve_url(), config.key.load({}), create=False) as ledger:
-        assert len(ledger.scans()) == 8
+        assert len(ledger.scans()) == 10
         assert {i.owner for i in ledger.items(target="客户名单导出")} == {"李娜"}
     reports = [out_dir / "reports" / "pii-audit-report.html", out_dir / "reports" / "pii-audit-report.xlsx"]
     assert all(p.stat().st_mode & 0o777 == 0o600 for p in reports)

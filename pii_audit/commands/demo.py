@@ -17,7 +17,7 @@ from pii_audit.errors import ConfigError
 
 MARKER = ".pii-audit-demo"  # says a folder is the demo's, so cleaning it up is safe
 CORE, EXPORT, LOGS = "核心系统", "客户名单导出", "应用日志"
-FRESH = ("core_banking.db", "exports", "logs", "reports", "audit.toml", "last-run.jsonl")
+FRESH = ("core_banking.db", "exports", "logs", "credit", "reports", "audit.toml", "last-run.jsonl")
 
 CONFIG = '''\
 # The demo's audit configuration (written by `pii-audit demo`; rewritten on each demo).
@@ -62,6 +62,13 @@ paths = ["logs"]
 owner = "王芳"
 department = "运维中心"
 schedule = "0 * * * *"        # hourly
+
+[[targets]]
+name = "信贷档案"
+kind = "files"
+paths = ["credit"]            # Word reports and PDF receipts
+owner = "赵敏"
+department = "授信审批部"
 '''
 
 
@@ -106,7 +113,8 @@ def demo(directory: Path):
     directory = directory.resolve()
     config_path = prepare(directory)
     config = load_config(config_path)
-    click.echo(f"sample estate in {directory}: a core-banking database, a customer export, logs")
+    click.echo(f"sample estate in {directory}: a core-banking database, a customer export, logs, "
+               "a credit report (Word) and a receipt (PDF)")
     click.echo(f"\n== 1. scheduled run of every target (as `pii-audit run --config {config_path}`)")
     first = run_once(config_path, [t.name for t in config.targets], "demo", config=config)
     click.echo(f"\n== 2. {CORE}'s owner masks the ID-number column (kh_jbxx.sfzh); scan it again in full")
