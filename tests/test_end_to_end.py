@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import gc
 import gzip
+import io
 import json
 import random
 import sqlite3
@@ -22,7 +23,7 @@ import pytest
 
 from ledger_helpers import KEY, detector
 from pii_audit.cli import main
-from pii_audit.demo_estate import build_estate
+from pii_audit.demo_estate import build_estate, docx_bytes, pdf_bytes
 from recognizers import MASKED_KEY
 from recognizers.base import to_halfwidth
 from tests_corpus import resident_id
@@ -166,7 +167,7 @@ def test_scan_report_export_never_write_a_raw_value(estate, tmp_path, capfd):
 def test_values_in_names_reach_no_output(tmp_path, capfd, monkeypatch):
     """The places a scan names come from the scanned data too: a folder and a file named after a
     customer's ID number, a sheet per customer, a headerless export, an archive member and a
-    table named by phone number, a comment. Scan, report and export all of it into a ledger; no
+    table named by phone number, a comment, a Word report and the workbook embedded in it, a PDF. Scan, report and export all of it into a ledger; no
     output holds any of the numbers, nor the headerless export's names and addresses."""
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("PII_AUDIT_KEY", KEY.hex())
@@ -188,6 +189,13 @@ def test_values_in_names_reach_no_output(tmp_path, capfd, monkeypatch):
     book.save(root / "exports.xlsx")
     with zipfile.ZipFile(root / "backup.zip", "w") as packed:
         packed.writestr(f"客户{phones[2]}/app.log", f"手机={phones[0]}\n")
+    # A Word report named after a customer, with his workbook embedded, and a PDF receipt.
+    embedded = io.BytesIO()
+    book.save(embedded)
+    (root / f"授信报告{ids[2]}.docx").write_bytes(docx_bytes([f"借款人身份证号：{ids[0]}", f"电话 {phones[2]}"]))
+    with zipfile.ZipFile(root / f"授信报告{ids[2]}.docx", "a") as report:
+        report.writestr(f"word/embeddings/客户{phones[0]}.xlsx", embedded.getvalue())
+    (root / f"回单{phones[1]}.pdf").write_bytes(pdf_bytes([f"付款人 {words[0]}", f"联系电话：{phones[2]}"]))
     with sqlite3.connect(root / "core.db") as db:
         db.execute(f'CREATE TABLE "kh_{phones[1]}" ("bz_{ids[0]}" TEXT)')
         db.execute(f'INSERT INTO "kh_{phones[1]}" VALUES (\'证件号{ids[2]}\')')
@@ -197,6 +205,8 @@ def test_values_in_names_reach_no_output(tmp_path, capfd, monkeypatch):
     code, printed = run(capfd, "scan", str(root), str(root / "core.db"), "--full", "--jobs", "1",
                         "--jsonl", "out.jsonl", "--ledger", ledger)
     assert code == 1, printed
+    written = (tmp_path / "out.jsonl").read_text("utf-8")  # the Word report, its workbook and the PDF read
+    assert "!word/embeddings/客户138****5678.xlsx!" in written and '"page": 1' in written
     outputs = [printed]
     for step in (("report", "--format", "html", "--out", "report.html", "--ledger", ledger),
                  ("report", "--format", "xlsx", "--out", "ledger.xlsx", "--ledger", ledger),
