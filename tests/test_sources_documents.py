@@ -230,3 +230,34 @@ def test_a_workbook_embedded_in_a_document_is_read_as_a_spreadsheet(tmp_path, ke
     assert result.coverage.problems == []
     sheet = f"{tmp_path / 'r.docx'}!word/embeddings/Microsoft_Excel_Worksheet.xlsx!Sheet!手机号"
     assert result.findings[(sheet, "CN_MOBILE_PHONE")].occurrences == 40
+
+
+def test_files_embedded_in_a_workbook_are_read_one_level_deep(tmp_path, key):
+    """A report or a customer list pasted into a workbook as an object keeps its whole file in
+    xl/embeddings/. Each is read from memory; one embedded in it again is a notice."""
+    import openpyxl
+
+    from pii_audit.demo_estate import docx_bytes
+
+    inner = openpyxl.Workbook()
+    inner.active.append(["身份证号"])
+    inner.active.append([ID18])
+    inner_bytes = io.BytesIO()
+    inner.save(inner_bytes)
+    with zipfile.ZipFile(inner_bytes, "a") as packed:  # nested once more: not read
+        packed.writestr("xl/embeddings/deeper.docx", docx_bytes([f"手机{MOBILE}"]))
+    outer = openpyxl.Workbook()
+    outer.active.append(["说明"])
+    outer.save(tmp_path / "汇总.xlsx")
+    with zipfile.ZipFile(tmp_path / "汇总.xlsx", "a") as packed:
+        packed.writestr("xl/embeddings/Microsoft_Word_Document.docx", docx_bytes([f"卡号：{CARD}"]))
+        packed.writestr("xl/embeddings/Microsoft_Excel_Worksheet.xlsx", inner_bytes.getvalue())
+    result = scan_one(tmp_path, key)
+    book = str(tmp_path / "汇总.xlsx")
+    assert sorted((f.container, f.entity_type) for f in result.findings.values()) == [
+        (f"{book}!xl/embeddings/Microsoft_Excel_Worksheet.xlsx!Sheet!身份证号", "CN_RESIDENT_ID"),
+        (f"{book}!xl/embeddings/Microsoft_Word_Document.docx", "CN_BANK_CARD")]
+    assert result.coverage.problems == []
+    assert [(p.where, p.reason) for p in result.coverage.notices] == [
+        (f"{book}!xl/embeddings/Microsoft_Excel_Worksheet.xlsx!xl/embeddings/deeper.docx",
+         "a file embedded in an embedded file is not read; open it and save it apart")]

@@ -7,7 +7,7 @@ of them came out clean. A .docx holds XML parts: a paragraph (``w:p``) holds run
 of their own. Each paragraph is read as one line, numbered from 1 in each part, and located
 ``{path, line, start, end}`` in the body, with ``part`` added elsewhere (``word/header1.xml``).
 The container is the file, as a log's stream is; a workbook embedded in the document (an Excel
-table pasted as an object) is read as a spreadsheet inside an archive is. Text deleted with track
+table pasted as an object) is read as a spreadsheet inside an archive is (``embedded``). Text deleted with track
 changes on (``w:delText``) is still in the file, so it is read; the copy of a text box kept for
 old Word versions (``mc:Fallback``) is not, as it repeats the box.
 
@@ -24,6 +24,7 @@ from typing import BinaryIO, Iterator
 
 from pii_audit.models import Cells, Chunk
 from pii_audit.sources import ScanOptions, TargetCoverage
+from pii_audit.sources.embedded import embedded_files
 from pii_audit.sources.xlsx_book import BLOCK, expat_parser
 from pii_audit.sources.xlsx_guard import OLE2_MAGIC, ZIP_MAGIC, WorkbookRefused, zip_refusal
 
@@ -33,8 +34,6 @@ _PARTS = re.compile(r"word/(?:glossary/)?(?:document|header\d*|footer\d*|footnot
 CHUNK_CHARS = 1 << 20  # characters of paragraphs handed to the detector together
 # A paragraph is held whole until it ends; no one writes one this long, a hostile file might.
 MAX_PARAGRAPH_CHARS = 16 << 20
-# An embedded workbook is read from memory, as a spreadsheet inside an archive is (the same cap).
-EMBEDDED_MAX_BYTES = 32 << 20
 
 _W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main "
 _PARAGRAPH = _W + "p"
@@ -50,8 +49,8 @@ class DocumentRefused(Exception):
 
 def read_document(target: str, options: ScanOptions, coverage: TargetCoverage,
                   data: bytes | None = None) -> Iterator[Chunk | Cells]:
-    """Yield the paragraphs of the .docx ``target`` as chunks of lines, part after part, then the
-    cells of the workbooks embedded in it.
+    """Yield the paragraphs of the .docx ``target`` as chunks of lines, part after part, then what
+    the workbooks and documents embedded in it hold (``embedded``).
 
     ``data`` holds the file's bytes when it is no file of its own (a member of an archive)."""
     coverage.files += 1
@@ -69,7 +68,7 @@ def read_document(target: str, options: ScanOptions, coverage: TargetCoverage,
                     for chunk in _part_chunks(archive, part, target):
                         container.units += chunk.text.count("\n") + 1
                         yield chunk
-                yield from _embedded_workbooks(archive, target, options, coverage)
+                yield from embedded_files(archive, "word/embeddings/", target, options, coverage)
     except (DocumentRefused, WorkbookRefused) as error:
         coverage.problem(target, str(error), target)
     except (zipfile.BadZipFile, EOFError) as error:
@@ -78,25 +77,6 @@ def read_document(target: str, options: ScanOptions, coverage: TargetCoverage,
         coverage.problem(target, f"cannot read: {error.strerror or type(error).__name__}", target)
     except Exception as error:  # noqa: BLE001 -- expat and zlib on hostile bytes: record the type only
         coverage.problem(target, f"unreadable ({type(error).__name__}): corrupt or not a Word document", target)
-
-
-def _embedded_workbooks(archive: zipfile.ZipFile, target: str, options: ScanOptions, coverage: TargetCoverage
-                        ) -> Iterator[Cells]:
-    """Yield the cells of each workbook embedded in the document (an Excel table pasted as an
-    object keeps its whole workbook, every row of it, in ``word/embeddings/``), read from memory
-    as a spreadsheet inside an archive is, located ``report.docx!word/embeddings/x.xlsx``."""
-    from pii_audit.sources.spreadsheets import read_spreadsheet
-
-    for info in archive.infolist():
-        name = info.filename
-        if not (name.startswith("word/embeddings/") and name.lower().endswith((".xlsx", ".xlsm"))):
-            continue
-        where = f"{target}!{name}"
-        if info.file_size > EMBEDDED_MAX_BYTES:
-            coverage.problem(where, f"a workbook embedded in a document larger than {EMBEDDED_MAX_BYTES:,} bytes "
-                                    "is not read; open it and save it apart to scan it")
-            continue
-        yield from read_spreadsheet(where, options, coverage, archive.read(info))
 
 
 def _size(handle: BinaryIO) -> int:

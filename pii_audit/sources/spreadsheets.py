@@ -20,13 +20,15 @@ in blocks of rows (``Cells``).
 
 from __future__ import annotations
 
+import io
 import os
 import re
+import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Iterator
 
-from pii_audit.models import Cells, Column
+from pii_audit.models import Cells, Chunk, Column
 from pii_audit.sources import ScanOptions, TargetCoverage
 from pii_audit.sources.sheet_rows import EXCEL_MAX_ROWS, Row, csv_sheets, wps_sheets, xls_sheets, xlsx_sheets
 from pii_audit.sources.xlsx_guard import WorkbookRefused
@@ -68,6 +70,7 @@ def read_spreadsheet(target: str, options: ScanOptions, coverage: TargetCoverage
     else:
         sheets = xlsx_sheets(source, comments) if suffix in (".xlsx", ".xlsm") else wps_sheets(source, comments) \
             if suffix in (".et", ".ett") else xls_sheets(source)
+    problems = len(coverage.problems)
     try:
         for name, rows in _guarded(sheets, target, coverage):
             yield from _read_sheet(target, name, rows, options, coverage, budget)
@@ -75,6 +78,21 @@ def read_spreadsheet(target: str, options: ScanOptions, coverage: TargetCoverage
                 yield _comment_cells(target, name, comments.pop(name), coverage)
     except WorkbookRefused as error:  # found in a sheet as it was streamed: refuse the workbook
         coverage.problem(target, str(error))
+        return
+    if suffix in (".xlsx", ".xlsm") and len(coverage.problems) == problems:  # a sound zip, read through
+        yield from _embedded(target, source, options, coverage)
+
+
+def _embedded(target: str, source: str | bytes, options: ScanOptions, coverage: TargetCoverage
+              ) -> Iterator[Cells | Chunk]:
+    """Yield what the workbooks and Word documents embedded in an xlsx hold (``embedded``)."""
+    from pii_audit.sources.embedded import embedded_files
+
+    try:
+        with zipfile.ZipFile(source if isinstance(source, str) else io.BytesIO(source)) as archive:
+            yield from embedded_files(archive, "xl/embeddings/", target, options, coverage)
+    except (zipfile.BadZipFile, OSError) as error:
+        coverage.problem(target, f"an embedded file could not be read ({type(error).__name__})")
 
 
 def _guarded(items: Iterable, where: str, coverage: TargetCoverage, failed: list | None = None

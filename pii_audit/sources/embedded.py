@@ -1,0 +1,45 @@
+"""Office files embedded in Office files: a workbook pasted into a Word report as an object, a
+report or another workbook pasted into a workbook.
+
+An embedded object keeps its whole file inside the one around it (``word/embeddings/``,
+``xl/embeddings/``): every customer row of a workbook whose page shows a few. Each workbook or
+Word document found there is read from memory, as one inside an archive is, located
+``report.docx!word/embeddings/x.xlsx``. One level deep: a file embedded in an embedded file is a
+notice, as it is rare and each level would hold another copy in memory.
+"""
+
+from __future__ import annotations
+
+import zipfile
+from typing import Iterator
+
+from pii_audit.models import Cells, Chunk
+from pii_audit.sources import DOCUMENT_SUFFIXES, ScanOptions, TargetCoverage
+
+# Read from memory, as a spreadsheet inside an archive is (archives.SPREADSHEET_MAX_BYTES).
+EMBEDDED_MAX_BYTES = 32 << 20
+_WORKBOOKS = (".xlsx", ".xlsm")
+_MARKS = ("!word/embeddings/", "!xl/embeddings/")  # in the name of a file embedded in another
+
+
+def embedded_files(archive: zipfile.ZipFile, folder: str, target: str, options: ScanOptions,
+                   coverage: TargetCoverage) -> Iterator[Chunk | Cells]:
+    """Yield what each workbook and Word document in ``folder`` of the Office zip ``archive``
+    (the file ``target``) holds."""
+    from pii_audit.sources.documents import read_document
+    from pii_audit.sources.spreadsheets import read_spreadsheet
+
+    for info in archive.infolist():
+        name = info.filename
+        reader = read_spreadsheet if name.lower().endswith(_WORKBOOKS) else \
+            read_document if name.lower().endswith(DOCUMENT_SUFFIXES) else None
+        if reader is None or not name.startswith(folder):
+            continue
+        where = f"{target}!{name}"
+        if any(mark in target for mark in _MARKS):
+            coverage.notice(where, "a file embedded in an embedded file is not read; open it and save it apart")
+        elif info.file_size > EMBEDDED_MAX_BYTES:
+            coverage.problem(where, f"an embedded file larger than {EMBEDDED_MAX_BYTES:,} bytes is not read; "
+                                    "open it and save it apart to scan it")
+        else:
+            yield from reader(where, options, coverage, archive.read(info))
