@@ -190,6 +190,12 @@ def pdf_bytes(lines: list[str]) -> bytes:
         b"<< /Type /FontDescriptor /FontName /STSong-Light /Flags 6 /FontBBox [-25 -254 1000 880]"
         b" /ItalicAngle 0 /Ascent 880 /Descent -120 /CapHeight 880 /StemV 93 >>",
     ]
+    return pdf_file(objects)
+
+
+def pdf_file(objects: list[bytes]) -> bytes:
+    """Return a PDF file of these objects, numbered from 1 (the catalog), with its cross-reference
+    table and trailer."""
     out, offsets = io.BytesIO(), []
     out.write(b"%PDF-1.4\n")
     for number, body in enumerate(objects, 1):
