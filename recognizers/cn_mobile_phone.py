@@ -21,7 +21,10 @@ EXAMPLES = {
 
 _SEGMENT_REST = r"(?:3\d|4[579]|5[0-35-9]|6[2567]|7[0-8]|8\d|9[0-35-9])"  # after the 1; 174: post-check
 _SEGMENT = "1" + _SEGMENT_REST
-_ALONE = not_after("0-9A-Za-z+") + NOT_A_FRACTION
+# Nor one of a run of numbers joined by dashes: SVG path data ("-10-195-4444-1860-5822") and
+# dash-separated codes hold 11 digits in mobile-like groups (seen scanning a web app's assets).
+_NOT_IN_DASHED_RUN = r"(?<!\d-.)"
+_ALONE = not_after("0-9A-Za-z+") + NOT_A_FRACTION + _NOT_IN_DASHED_RUN
 _ALONE_MASKED = not_after("0-9A-Za-z*+")
 _SATELLITE_174 = re.compile(r"174(?:0\d|1[0-2]|9)")
 # Compiled once: re.fullmatch(_SEGMENT + ...) per call paid a concatenation and a cache lookup.
@@ -77,7 +80,7 @@ class CnMobilePhoneRecognizer(ChineseRecognizer):
         # that: one alternative per first character, the boundary checked after it (base.not_after).
         Pattern("cn_mobile_phone",
                 r"((?:\+" + _ALONE + r"86[ \-]?1|0" + _ALONE + r"086[ \-]?1|\(" + _ALONE + r"\+?86\) ?1|1"
-                + _ALONE + ")" + _SEGMENT_REST + r"(?:[ \-]?\d{4}){2})(?![0-9A-Za-z])" + NO_DECIMALS_AFTER, 0.7),
+                + _ALONE + ")" + _SEGMENT_REST + r"(?:[ \-]?\d{4}){2})(?![0-9A-Za-z]|-\d)" + NO_DECIMALS_AFTER, 0.7),
     )
     MASKED_PATTERNS = (
         Pattern("cn_mobile_phone_masked",

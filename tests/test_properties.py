@@ -233,8 +233,8 @@ LOOKBEHIND_FIRST = {
     "cn_bank_card_grouped": r"(?<![0-9A-Za-z\-])(\d{4}([ \-])\d{4}\2\d{4}\2\d{4}(?:\2\d{1,3})?)(?![0-9A-Za-z\-])",
     "cn_bank_card_masked": r"(?<![0-9A-Za-z*])((?:[3-9]\d{3,5}|\*{4})(?:[ \-]?\*{2,}){1,4}[ \-]?\d{4})"
                            r"(?![0-9A-Za-z*])",
-    "cn_mobile_phone": r"(?<![0-9A-Za-z+])(?<!\d\.)((?:(?:\+|00)86[ \-]?|\(\+?86\) ?)?" + _SEGMENT
-                       + r"(?:[ \-]?\d{4}){2})(?![0-9A-Za-z])(?!\.(?!0+(?!\d))\d)",
+    "cn_mobile_phone": r"(?<![0-9A-Za-z+])(?<!\d\.)(?<!\d-)((?:(?:\+|00)86[ \-]?|\(\+?86\) ?)?" + _SEGMENT
+                       + r"(?:[ \-]?\d{4}){2})(?![0-9A-Za-z]|-\d)(?!\.(?!0+(?!\d))\d)",
     "cn_mobile_phone_masked": r"(?<![0-9A-Za-z*+])((?:(?:\+|00)86[ \-]?)?1[3-9]\d[ \-]?\*{4}[ \-]?\d{4})"
                               r"(?![0-9A-Za-z*])",
     "cn_landline_phone": r"(?<![0-9A-Za-z+])((?:(?:\+|00)86[ \-]?\(?0?" + _AREA + r"\)?|\(?0" + _AREA + r"\)?)"
@@ -267,8 +267,8 @@ def test_patterns_match_where_their_lookbehind_first_forms_do(parts):
 def test_patterns_match_where_their_lookbehind_first_forms_do_next_to_any_character():
     """Every value of PIECES between every pair of the characters that may stand around one."""
     for value in _PIECE_VALUES:
-        for before in ("+", "*", "-", "(", " ", "a", "0", "X", "\n", "号", "0.", "."):
-            for after in ("+", "*", "-", ")", " ", "a", "0", "X", "\n", "号", ".0", ".00", ".05", ".1", "."):
+        for before in ("+", "*", "-", "(", " ", "a", "0", "X", "\n", "号", "0.", ".", "0-"):
+            for after in ("+", "*", "-", ")", " ", "a", "0", "X", "\n", "号", ".0", ".00", ".05", ".1", ".", "-0"):
                 assert_same_matches(before + value + after)
 
 

@@ -125,3 +125,13 @@ def test_a_round_number_is_a_card_only_in_context(analyzer):
                                 entities=["CN_BANK_CARD"])
     found = analyzer.analyze("测试卡号：6222020000000000000", language="zh", entities=["CN_BANK_CARD"])
     assert [(r.start, r.end) for r in found] == [(5, 24)]
+
+
+@pytest.mark.parametrize("text, found", [
+    ("M653 2190 9023 355-10-195-4444-1860-5822-3465", []),  # SVG path data, negative coordinates
+    ("批次 2024-138-1234-5678-01", []),
+    ("张三-13812345678", ["13812345678"]), ("手机:138-1234-5678。", ["138-1234-5678"]),
+])
+def test_a_mobile_number_is_no_piece_of_a_dashed_run(analyzer, text, found):
+    results = analyzer.analyze(text, language="zh", entities=["CN_MOBILE_PHONE"])
+    assert [text[r.start:r.end] for r in results] == found
