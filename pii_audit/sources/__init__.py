@@ -25,6 +25,7 @@ from pii_audit.models import Cells, Chunk
 SPREADSHEET_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".et", ".ett", ".csv", ".tsv")
 DOCUMENT_SUFFIXES = (".docx", ".docm")  # Word documents (``documents``)
 PDF_SUFFIXES = (".pdf",)  # ``pdfs``
+EMAIL_SUFFIXES = (".eml",)  # saved e-mails (``emails``)
 # 7-Zip and WinRAR archives, read through libarchive (``archives_libarchive``).
 LIBARCHIVE_SUFFIXES = (".7z", ".rar")
 # Zip, tar, 7z and RAR archives, whose text members are read as logs (``archives``).
@@ -283,6 +284,11 @@ def read_target(target: str, options: ScanOptions, coverage: TargetCoverage) -> 
         from pii_audit.sources.pdfs import read_pdf
 
         yield from read_pdf(target, options, coverage)
+        return
+    if os.path.isfile(target) and target.lower().endswith(EMAIL_SUFFIXES):
+        from pii_audit.sources.emails import read_email
+
+        yield from read_email(target, options, coverage)
         return
     if os.path.isfile(target) and is_archive(target):
         from pii_audit.sources.archives import read_archive

@@ -34,8 +34,9 @@ import zipfile
 from typing import BinaryIO, Iterator
 
 from pii_audit.models import Cells, Chunk
-from pii_audit.sources import (DOCUMENT_SUFFIXES, LIBARCHIVE_SUFFIXES, PDF_SUFFIXES, SPREADSHEET_SUFFIXES,
-                               SQLITE_MAGIC, ScanOptions, TargetCoverage, is_archive, legacy_text)
+from pii_audit.sources import (DOCUMENT_SUFFIXES, EMAIL_SUFFIXES, LIBARCHIVE_SUFFIXES, PDF_SUFFIXES,
+                               SPREADSHEET_SUFFIXES, SQLITE_MAGIC, ScanOptions, TargetCoverage, is_archive,
+                               legacy_text)
 from pii_audit.sources.archives_libarchive import DamagedArchive, libarchive_members
 from pii_audit.sources.files import ZSTD_MAGIC, TextUnit, compression_of, read_unit, stream_name
 from pii_audit.sources.documents import read_document
@@ -77,7 +78,7 @@ def _members(where: str, handle: BinaryIO, options: ScanOptions, coverage: Targe
     if where.lower().endswith(".zip"):
         yield from _zip_members(where, handle, options, coverage, depth)
     elif where.lower().endswith(LIBARCHIVE_SUFFIXES):
-        yield from libarchive_members(where, handle, options, coverage, depth, _member)
+        yield from libarchive_members(where, handle, options, coverage, depth, read_member)
     else:
         yield from _tar_members(where, handle, options, coverage, depth)
 
@@ -109,7 +110,7 @@ def _zip_members(path: str, handle: BinaryIO, options: ScanOptions, coverage: Ta
                 continue
             try:
                 with member:
-                    yield from _member(where, member, options, coverage, depth)
+                    yield from read_member(where, member, options, coverage, depth)
             except zipfile.BadZipFile:  # a bad CRC: the next member may be fine
                 coverage.problem(where, "corrupt member (bad CRC or header)", stream_name(where))
 
@@ -152,16 +153,17 @@ def _tar_members(path: str, handle: BinaryIO, options: ScanOptions, coverage: Ta
                 reason = _TOO_LARGE.format(options.max_gzip_bytes) + "; the members after it neither"
                 coverage.problem(where, reason, stream_name(where))
                 return
-            yield from _member(where, archive.extractfile(info), options, coverage, depth)
+            yield from read_member(where, archive.extractfile(info), options, coverage, depth)
 
 
-def _member(where: str, member: BinaryIO, options: ScanOptions, coverage: TargetCoverage, depth: int
-            ) -> Iterator[Chunk | Cells]:
-    """Yield the chunks of one member (the cells of a spreadsheet, the members of an archive), or
-    record why it is not read."""
+def read_member(where: str, member: BinaryIO, options: ScanOptions, coverage: TargetCoverage, depth: int
+                ) -> Iterator[Chunk | Cells]:
+    """Yield the chunks of one member of an archive (or attachment of an e-mail, ``emails``): the
+    cells of a spreadsheet, the lines of a document, the members of an archive; or record why it
+    is not read. ``member`` peeks; ``depth`` is that of the archive holding it (1 on disk)."""
     stream = stream_name(where)
     head = member.peek(len(SQLITE_MAGIC))[:len(SQLITE_MAGIC)]
-    if where.lower().endswith(SPREADSHEET_SUFFIXES + DOCUMENT_SUFFIXES + PDF_SUFFIXES):
+    if where.lower().endswith(SPREADSHEET_SUFFIXES + DOCUMENT_SUFFIXES + PDF_SUFFIXES + EMAIL_SUFFIXES):
         yield from _in_memory(where, member, options, coverage)
         return
     if is_archive(where):
@@ -203,7 +205,7 @@ def _in_memory(where: str, member: BinaryIO, options: ScanOptions, coverage: Tar
     at most ``SPREADSHEET_MAX_BYTES``."""
     name = where.lower()
     kind = "document" if name.endswith(DOCUMENT_SUFFIXES) else "PDF" if name.endswith(PDF_SUFFIXES) else \
-        "spreadsheet"
+        "e-mail" if name.endswith(EMAIL_SUFFIXES) else "spreadsheet"
     data = member.read(SPREADSHEET_MAX_BYTES + 1)
     if len(data) > SPREADSHEET_MAX_BYTES:
         coverage.problem(where, f"a {kind} inside an archive larger than {SPREADSHEET_MAX_BYTES:,} bytes "
@@ -215,6 +217,10 @@ def _in_memory(where: str, member: BinaryIO, options: ScanOptions, coverage: Tar
         from pii_audit.sources.pdfs import read_pdf  # pypdf is imported only where there is a PDF
 
         yield from read_pdf(where, options, coverage, data)
+    elif kind == "e-mail":
+        from pii_audit.sources.emails import read_email
+
+        yield from read_email(where, options, coverage, data)
     else:
         yield from read_spreadsheet(where, options, coverage, data)
 

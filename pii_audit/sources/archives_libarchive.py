@@ -3,7 +3,7 @@
 Windows servers and desktops in banks keep logs and customer lists as ``.7z`` and ``.rar``; no
 reader in the standard library opens either. libarchive (the system's ``libarchive.so.13``, through
 libarchive-c's ctypes binding) reads 7z and RAR 4 and 5, solid archives among them, and hands each
-member's data over in blocks: ``archives._member`` reads a member from ``EntryData`` as it reads a
+member's data over in blocks: ``archives.read_member`` reads a member from ``EntryData`` as it reads a
 zip or tar member, and nothing is written to disk. The archive is read through a file object that
 seeks (a 7z keeps its directory at its end): the file on disk, or an archive inside an archive
 read into memory (``archives._nested``).
@@ -48,7 +48,7 @@ Member = Callable[[str, BinaryIO, ScanOptions, TargetCoverage, int], Iterator[Ch
 def libarchive_members(where: str, handle: BinaryIO, options: ScanOptions, coverage: TargetCoverage,
                        depth: int, read_member: Member) -> Iterator[Chunk | Cells]:
     """Yield what the members of the 7z or RAR archive ``where`` hold, each read by ``read_member``
-    (``archives._member``); ``handle`` reads the archive's bytes and seeks.
+    (``archives.read_member``); ``handle`` reads the archive's bytes and seeks.
 
     :raises DamagedArchive: when the archive is not a 7z or RAR one, or breaks (members read before
         that have been yielded)."""

@@ -21,8 +21,8 @@ from dataclasses import dataclass
 from typing import BinaryIO, Iterator
 
 from pii_audit.models import Chunk
-from pii_audit.sources import (DOCUMENT_SUFFIXES, PDF_SUFFIXES, SPREADSHEET_SUFFIXES, ScanOptions, TargetCoverage, is_archive, is_sqlite_file,
-                               starts_with)
+from pii_audit.sources import (DOCUMENT_SUFFIXES, EMAIL_SUFFIXES, PDF_SUFFIXES, SPREADSHEET_SUFFIXES,
+                               ScanOptions, TargetCoverage, is_archive, is_sqlite_file, starts_with)
 from pii_audit.sources.streams import (CORRUPT_ERRORS, DECOMPRESSORS, Capped, Decompressed, GzipBombError,
                                        Utf8Transcoded, damage)
 from pii_audit.sources.walk import os_reason, walk_target
@@ -95,7 +95,8 @@ def stream_name(path: str) -> str:
 
 def file_kind(path: str) -> str:
     """Return how a file is read: ``database`` (by its header), ``spreadsheet``, ``document``
-    (Word, ``documents``), ``pdf``, ``archive`` (zip, tar, 7z and RAR, ``archives``) or ``text``."""
+    (Word, ``documents``), ``pdf``, ``email`` (``emails``), ``archive`` (zip, tar, 7z and RAR,
+    ``archives``) or ``text``."""
     if is_sqlite_file(path):
         return "database"
     if path.lower().endswith(SPREADSHEET_SUFFIXES):
@@ -104,6 +105,8 @@ def file_kind(path: str) -> str:
         return "document"
     if path.lower().endswith(PDF_SUFFIXES):
         return "pdf"
+    if path.lower().endswith(EMAIL_SUFFIXES):
+        return "email"
     if is_archive(path):
         return "archive"
     return "text"
