@@ -90,6 +90,8 @@ def _pages(target: str, handle: BinaryIO, coverage: TargetCoverage, container: C
                                 "done here")
 
 
-# pypdf logs a warning for every oddity of a damaged file (a wrong xref offset, a missing
-# /Root): a folder of PDFs would flood stderr. Its exceptions are what the scan reports.
-logging.getLogger("pypdf").setLevel(logging.ERROR)
+# pypdf logs every oddity of a damaged file (a wrong xref offset, an unknown encoding) as a
+# warning or an error, quoting names read from the file unmasked (a font's encoding, say): a
+# folder of PDFs flooded stderr, and a hostile file could have it print what it holds. Its
+# exceptions are what the scan reports, masked; its log says nothing.
+logging.getLogger("pypdf").setLevel(logging.CRITICAL + 1)
