@@ -42,8 +42,8 @@ def mail(body_charset: str = "gb2312") -> bytes:
     message["To"] = "审批岗 <approver@bank.example>"
     message["Subject"] = "客户资料，请审批"
     message.set_content(f"您好：\n借款人身份证号：{ID18}\n谢谢", charset=body_charset, cte="base64")
-    message.add_alternative(f"<p>还款卡号：<b>{CARD}</b></p>", subtype="html", charset="utf-8",
-                            cte="quoted-printable")
+    message.add_alternative(f"<p>还款卡号：<b>{CARD}</b></p><table><tr><td>手机</td><td>{MOBILE}</td><td>5</td>"
+                            "</tr></table>", subtype="html", charset="utf-8", cte="quoted-printable")
     message.add_attachment(customer_list(), maintype="application",
                            subtype="vnd.openxmlformats-officedocument.spreadsheetml.sheet", filename="客户名单.xlsx")
     message.add_attachment(pdf_bytes([f"联系电话：{MOBILE}"]), maintype="application", subtype="pdf",
@@ -64,6 +64,7 @@ def test_a_mail_is_read_part_by_part_and_its_attachments_as_files(tmp_path, key)
     assert found == sorted([
         (where, "EMAIL_ADDRESS", "headers", 1), (where, "EMAIL_ADDRESS", "headers", 2),
         (where, "CN_RESIDENT_ID", "2 text/plain", 2), (where, "CN_BANK_CARD", "3 text/html", 1),
+        (where, "CN_MOBILE_PHONE", "3 text/html", 2),
         (f"{where}!客户名单.xlsx!Sheet!客户姓名", "PERSON", None, None),
         (f"{where}!客户名单.xlsx!Sheet!手机号", "CN_MOBILE_PHONE", None, None),
         (f"{where}!回单.pdf", "CN_MOBILE_PHONE", None, 1)])

@@ -91,7 +91,8 @@ def _parts(message) -> Iterator[tuple[str, str, bytes | None]]:
         elif part.get_content_maintype() == "text":
             text = _decoded(payload, part.get_content_charset())
             if part.get_content_subtype() == "html":
-                text = html.unescape(_TAG.sub("", _BLOCKS.sub("\n", text)))
+                # A tag becomes a space: dropped, it glued the numbers of two table cells into one.
+                text = html.unescape(_TAG.sub(" ", _BLOCKS.sub("\n", text)))
             yield f"{number} {part.get_content_type()}", text.replace("\r\n", "\n").replace("\r", "\n"), None
 
 
