@@ -1,22 +1,12 @@
 """The detector: a cheap screen over whole chunks, then only the recognizers that could report.
 
-Presidio's ``AnalyzerEngine.analyze()`` per line runs about 1,200 lines/s here, and even one
-combined regex prefilter runs below 1 MB/s over Chinese log text (measured: ``re`` has no
-literal to skip ahead with). So the detector screens the *shape* of a chunk (``recognizers.base
-.shape``: digits as ``0``, letters lower case) with ``bytes.find`` for each recognizer's needles,
-at hundreds of MB/s, and runs a recognizer only on the lines its needles hit.
-
-Why that loses nothing: without column context, a recognizer reports a value only when its
-pattern scores at least ``MIN_SCORE`` (then the value's shape holds one of its ``NEEDLES``) or a
-``CONTEXT`` keyword stands near it (then the keyword is a needle too); see
-``ChineseRecognizer.screen_needles``. A needle made of digits only ("a run of 15 digits") is
-answered more sharply for a recognizer that declares ``RUN_LENGTHS``: such a recognizer's values
-are whole runs of ASCII letters and digits, so the detector finds each run of digits once, extends
-it to its run and asks ``run_may_hold`` (length, then the recognizer's own validation), and an
-18-digit order number wakes nobody. A column that names an entity runs that recognizer on
-every value. On the lines it runs, the detector runs exactly what ``AnalyzerEngine`` runs:
-``analyze``, ``enhance_using_context``, the score threshold and ``remove_duplicates``;
-``tests/test_detector.py`` proves the two return the same occurrences.
+Presidio's ``AnalyzerEngine.analyze()`` per line runs about 1,200 lines/s here. So the detector
+first screens a whole chunk in one pass (``pii_audit.screen``: each recognizer's needles, screens
+and runs of digits, at hundreds of MB/s) and runs a recognizer only on the lines the screen names
+for it; a column that names an entity runs that recognizer on every value. On the lines it runs,
+the detector runs exactly what ``AnalyzerEngine`` runs: ``analyze``, ``enhance_using_context``,
+the score threshold and ``remove_duplicates``; ``tests/test_detector.py`` proves the two return
+the same occurrences.
 
 Tables and sheets arrive as ``Cells``, blocks of rows read column by column: a block is screened
 in one pass, one value per line, and a location is built only for a cell that holds an
@@ -29,18 +19,17 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
-import re
 from functools import lru_cache
 from itertools import compress
 from typing import Iterable, Iterator, Sequence
 
-from ahocorasick_rs import BytesAhoCorasick
 from presidio_analyzer import EntityRecognizer, RecognizerResult
 
 from pii_audit.json_escapes import has_escapes, unescape
 from pii_audit.models import Cells, Chunk, Occurrence
 from recognizers import ALL_RECOGNIZERS, MASKED_KEY, MIN_SCORE, ChineseRecognizer
-from recognizers.base import SHAPE_TABLE, fingerprint, halfwidth_utf8, to_halfwidth
+from pii_audit.screen import Screen
+from recognizers.base import fingerprint, halfwidth_utf8, to_halfwidth
 
 
 # Cells screened together: large enough that one Aho-Corasick pass pays, small enough that a
@@ -75,41 +64,7 @@ class Detector:
         self.recognizers = list(recognizers) if recognizers is not None else build_recognizers()
         self.min_score = min_score
         self.by_entity = {r.ENTITY: r for r in self.recognizers}
-        # A recognizer that checks runs (RUN_LENGTHS) has its all-digit needles answered by the
-        # runs of digits in the text, each checked once (see _add_runs); the rest go to the automaton.
-        self._run_checkers = [n for n, r in enumerate(self.recognizers) if r.RUN_LENGTHS]
-        self._checkers_by_length: dict[int, list[int]] = {}
-        for number in self._run_checkers:
-            for length in self.recognizers[number].RUN_LENGTHS:
-                self._checkers_by_length.setdefault(length, []).append(number)
-        # A run that matches no RUN_PATTERN in full wakes nobody: one fullmatch in C turns away an
-        # order number before any Python work (add_runs on 20 MB of bench logs: 0.176 -> 0.109 s).
-        self._run_pattern = re.compile("|".join(f"(?:{self.recognizers[k].RUN_PATTERN})"
-                                                for k in self._run_checkers).encode("ascii"))
-        run_needles = {n for k in self._run_checkers for n in self.recognizers[k].screen_needles()
-                       if not n.strip(b"0")}
-        self._needles = [tuple(n for n in r.screen_needles()
-                               if not (k in self._run_checkers and n in run_needles))
-                         for k, r in enumerate(self.recognizers)]
-        self._screens = [(k, r.screen_regexes()) for k, r in enumerate(self.recognizers) if r.screen_regexes()]
-        # One Aho-Corasick pass finds every needle of every recognizer: 520 MB/s where a
-        # bytes.find per needle (about 100 of them) ran at 13 MB/s in all (measured).
-        self._needle_list = sorted({n for needles in self._needles for n in needles})
-        self._owners = [frozenset(k for k, needles in enumerate(self._needles) if n in needles)
-                        for n in self._needle_list]
-        self._automaton = BytesAhoCorasick(self._needle_list)
-        # re finds a literal prefix such as b"0000000" with a fast search (far cheaper than a
-        # needle per length: an 18-digit number held 24 overlapping needle matches), then takes
-        # the rest of the letters-and-digits run in the same call.
-        # The lookbehinds, placed after the prefix so that re still searches for it, turn away in C
-        # a run with two letters or digits before its first seven digits (an order number
-        # DD2024...), and the rest of a run so turned away: every RUN_PATTERN starts with digits,
-        # or one letter and digits (test_properties checks it). The 1,000,000-row orders table's
-        # detection, one such order number a row: 1.15 -> 0.90 s of CPU (measured).
-        shortest = min(map(len, run_needles), default=0)
-        prefix = b"0" * shortest
-        self._run_re = re.compile(prefix + b"(?<![0a-z][a-z]" + prefix + b")(?<!0" + prefix + b")[0a-z]*") \
-            if shortest else None
+        self._screen = Screen(self.recognizers)
         # Below MIN_SCORE, a value with neither needle nor keyword may be reported: screen nothing.
         self._screening = min_score >= MIN_SCORE
         self._clean: set[tuple[str, tuple[str, ...]]] = set()  # see _analyze_cell
@@ -249,7 +204,7 @@ class Detector:
             candidates = [(index, line, everything) for index, line in enumerate(raw.split(b"\n"))]
         else:
             candidates = [(index, raw[start:end], chosen)
-                          for index, start, end, chosen in self._candidates(raw.translate(SHAPE_TABLE), raw)]
+                          for index, start, end, chosen in self._screen.candidates(raw)]
             if escaped:
                 candidates = _with_escaped_lines(candidates, raw)
         for index, line, chosen in candidates:
@@ -272,58 +227,6 @@ class Detector:
         if chosen:
             yield from _relocated(self._occurrences(unescaped, chunk, location, chosen), origin)
 
-    def _candidates(self, text_shape: bytes, raw: bytes) -> list[tuple[int, int, int, set[int]]]:
-        """Return ``(line index, start, end, recognizers to run)`` of each line that a needle, a
-        screen or a run hits, in order; ``start`` and ``end`` are byte offsets of the line.
-
-        ``raw`` is the text's UTF-8 encoding and ``text_shape`` its shape (``recognizers.base.shape``):
-        the two have the same length, so an offset in one is the same byte in the other.
-        """
-        chosen_at: dict[int, set[int]] = {}  # line start offset -> recognizers
-        line_end = -1
-        for _, start, _ in self._automaton.find_matches_as_indexes(text_shape):
-            if start > line_end:  # the first hit of a line: the line's own pass finds the rest
-                line_start = text_shape.rfind(b"\n", 0, start) + 1
-                line_end = text_shape.find(b"\n", start)
-                if line_end < 0:
-                    line_end = len(text_shape)
-                chosen_at.setdefault(line_start, set()).update(self._by_needles(text_shape[line_start:line_end]))
-        for number, screens in self._screens:
-            for screen in screens:
-                for hit in screen.finditer(text_shape):
-                    chosen_at.setdefault(text_shape.rfind(b"\n", 0, hit.start()) + 1, set()).add(number)
-        self._add_runs(text_shape, raw, chosen_at)
-        candidates, counted, index = [], 0, 0
-        for start in sorted(chosen_at):
-            index += text_shape.count(b"\n", counted, start)
-            counted = start
-            end = text_shape.find(b"\n", start)
-            candidates.append((index, start, len(text_shape) if end < 0 else end, chosen_at[start]))
-        return candidates
-
-    def _by_needles(self, line_shape: bytes) -> set[int]:
-        """Return the recognizers whose needles occur in one line's shape."""
-        chosen = set()
-        for needle in {m[0] for m in self._automaton.find_matches_as_indexes(line_shape, overlapping=True)}:
-            chosen.update(self._owners[needle])
-        return chosen
-
-    def _add_runs(self, text_shape: bytes, raw: bytes, chosen_at: dict[int, set[int]]) -> None:
-        """Wake the run-checking recognizers on the lines whose digit runs they may report."""
-        if self._run_re is None or not self._run_checkers:
-            return
-        for hit in self._run_re.finditer(text_shape):
-            start, end = hit.span()  # from the first digits to the end of their run
-            while start and text_shape[start - 1] in _ALNUM_SHAPE:  # letters or digits before
-                start -= 1
-            if self._run_pattern.fullmatch(raw, start, end) is None:
-                continue
-            checkers = self._checkers_by_length.get(end - start, ())
-            run = raw[start:end].decode("ascii")
-            woken = [k for k in checkers if self.recognizers[k].run_may_hold(run)]
-            if woken:
-                chosen_at.setdefault(text_shape.rfind(b"\n", 0, start) + 1, set()).update(woken)
-
     def screen(self, text: str) -> dict[int, set[int]]:
         """Return {line index: recognizers to run} for a text (``to_halfwidth`` done): the lines
         where a recognizer may report something without column context, and only those."""
@@ -331,7 +234,7 @@ class Detector:
 
     def _screen_utf8(self, raw: bytes) -> dict[int, set[int]]:
         """``screen`` for the UTF-8 bytes of a text (``halfwidth_utf8`` done)."""
-        return {index: chosen for index, _, _, chosen in self._candidates(raw.translate(SHAPE_TABLE), raw)}
+        return {index: chosen for index, _, _, chosen in self._screen.candidates(raw)}
 
     def _chosen(self, text: str, always: frozenset[int]) -> set[int] | frozenset[int]:
         """Return the recognizers the screen picks for one value (``to_halfwidth`` done), plus ``always``."""
@@ -398,10 +301,6 @@ class Detector:
                 container=mask_pi(container),
                 already_masked=already_masked,
             )
-
-
-# The bytes of ASCII letters and digits in a shape (digits are "0", letters lower case).
-_ALNUM_SHAPE = frozenset(b"0abcdefghijklmnopqrstuvwxyz")
 
 
 def _with_escaped_lines(candidates: list[tuple[int, bytes, set[int]]], raw: bytes

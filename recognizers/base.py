@@ -213,15 +213,16 @@ class ChineseRecognizer(PatternRecognizer):
     # a pattern scoring MIN_SCORE or more can match. Patterns scoring less need a CONTEXT keyword
     # to be reported, so the keywords screen for them (``screen_needles`` adds them).
     NEEDLES: ClassVar[tuple[str, ...]] = ()
-    # Regexes over the shape for what needles cannot say; each should start with a literal.
+    # Regexes for what needles cannot say, in Hyperscan's syntax, matched case-insensitively on the
+    # UTF-8 text (``to_halfwidth`` done); none may match a newline (``pii_audit.screen``).
     SCREENS: ClassVar[tuple[str, ...]] = ()
     # Lengths of the alphanumeric runs (ASCII letters and digits between two other characters) that
     # can be a value. When set, the detector answers this recognizer's all-digit needles by asking
     # ``run_may_hold`` about the run they fall in, so an 18-digit order number wakes nobody.
     RUN_LENGTHS: ClassVar[tuple[int, ...]] = ()
-    # A regex (ASCII) that every run ``run_may_hold`` accepts matches in full. The detector tries
-    # the RUN_PATTERNs of a length's recognizers as one regex before it asks ``run_may_hold``, so
-    # an order number costs one call in C, not a Python call per recognizer.
+    # A regex (ASCII; Python's and Hyperscan's syntax alike) that every run ``run_may_hold``
+    # accepts matches in full. The screen finds the runs it matches in C and asks ``run_may_hold``
+    # about those only, so an order number costs no Python call.
     RUN_PATTERN: ClassVar[str] = "[0-9A-Za-z]+"
     RISK: ClassVar[Risk]
 
@@ -248,10 +249,6 @@ class ChineseRecognizer(PatternRecognizer):
         if any(p.score < MIN_SCORE for p in self.PATTERNS + self.MASKED_PATTERNS):
             needles += self.CONTEXT
         return tuple(sorted({shape(n) for n in needles}))
-
-    def screen_regexes(self) -> tuple[re.Pattern, ...]:
-        """Return the compiled SCREENS (written in the shape's alphabet: 0 for a digit, lower case)."""
-        return tuple(re.compile(s.encode("utf-8")) for s in self.SCREENS)
 
     # -- hooks a subclass implements -------------------------------------------------------
 

@@ -71,7 +71,7 @@ class IpAddressRecognizer(ChineseRecognizer):
     NEGATIVE_COLUMN_HINTS = ("bbh", "version", "ver")
     # IPv4: the second octet between two dots; IPv6: "::" or, written in full, eight groups.
     NEEDLES = (".0.", ".00.", ".000.", "::")
-    SCREENS = (r":[0a-f]{1,4}:[0a-f]{1,4}:[0a-f]{1,4}:[0a-f]{1,4}:[0a-f]{1,4}:",)
+    SCREENS = (r":[0-9a-f]{1,4}:[0-9a-f]{1,4}:[0-9a-f]{1,4}:[0-9a-f]{1,4}:[0-9a-f]{1,4}:",)
     RISK = Risk("C1", False)
 
     def validate_result(self, pattern_text: str) -> bool:

@@ -15,7 +15,7 @@ from stdnum.iso7064 import mod_11_2
 
 from pii_audit.detector import Detector
 from recognizers import MIN_SCORE, ALL_RECOGNIZERS
-from recognizers.base import to_halfwidth
+from recognizers.base import shape, to_halfwidth
 from recognizers.cn_bank_card import CnBankCardRecognizer, luhn_ok
 from recognizers.cn_mobile_phone import CnMobilePhoneRecognizer
 from recognizers.cn_resident_id import CnResidentIdRecognizer
@@ -191,22 +191,33 @@ def test_run_pattern_matches_every_run_a_recognizer_may_hold(run):
         assert re.fullmatch(recognizer.RUN_PATTERN, run, re.ASCII), (type(recognizer).__name__, len(run))
 
 
-RUN_PATTERN_STRINGS = st.sampled_from(RUN_RECOGNIZERS).flatmap(
-    lambda r: st.from_regex(re.compile(r.RUN_PATTERN, re.ASCII), fullmatch=True))
+RUN_EDGES = ["", " ", "-", "=", "号", ":", "\n", "\r\n", "\t"]
 
 
 @settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(RUN_PATTERN_STRINGS, st.sampled_from(["", " ", "-", "=", "号", ":", "\n"]))
-def test_the_run_search_stops_at_every_string_a_run_pattern_matches(run, edge):
-    """The detector's search for runs turns away in C a run with two letters or digits before its
-    first seven digits (``Detector._run_re``): no RUN_PATTERN may match such a run. It must stop
-    at each string that one matches, from its first digits (or one letter before) to its end."""
-    from recognizers.base import SHAPE_TABLE
+@given(VALID_RUNS, st.sampled_from(RUN_EDGES), st.sampled_from(RUN_EDGES))
+def test_the_screen_wakes_a_run_checker_on_every_run_it_may_hold(run, before, after):
+    """The screen finds a run between any two edges (a line's edge, a space, CJK, CR LF) and wakes
+    each recognizer whose ``run_may_hold`` accepts it, on the run's own line."""
+    text = f"上一行\n{before}{run}{after}\n下一行"
+    picked = DETECTOR.screen(text)
+    line = 1 + before.count("\n")
+    for number, recognizer in enumerate(DETECTOR.recognizers):
+        if recognizer.RUN_LENGTHS and recognizer.run_may_hold(run):
+            assert number in picked.get(line, ()), (type(recognizer).__name__, run)
 
-    text_shape = f"{edge}{run}{edge}".encode("utf-8").translate(SHAPE_TABLE)
-    first = len(edge.encode("utf-8"))
-    spans = [hit.span() for hit in DETECTOR._run_re.finditer(text_shape)]
-    assert any(first <= start <= first + 1 and end == first + len(run) for start, end in spans), (run, spans)
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(VALID_RUNS, st.sampled_from(["a", "Z", "0", "9"]), st.booleans())
+def test_a_run_glued_to_a_letter_or_digit_is_another_run(run, glue, in_front):
+    """A value glued to one more letter or digit is part of a longer run, which is asked about as a
+    whole: the value alone wakes nobody through the runs (an order number holding a mobile number)."""
+    glued = glue + run if in_front else run + glue
+    picked = set().union(*DETECTOR.screen(f"流水 {glued} 完成").values())
+    for number, recognizer in enumerate(DETECTOR.recognizers):
+        needles = [n for n in recognizer.screen_needles() if n.strip(b"0") and n in shape(glued)]
+        if recognizer.RUN_LENGTHS and not recognizer.run_may_hold(glued) and not needles:
+            assert number not in picked, (type(recognizer).__name__, glued)
 
 
 @SETTINGS
