@@ -1,8 +1,9 @@
 """Speed of `pii-audit scan` on >= 200 MB of synthetic Chinese logs, against Presidio and grep.
 
-Usage:  .venv/bin/python bench/logs.py [--mb 200] [--jobs 1 2] [--repeat 2]
+Usage:  .venv/bin/python bench/logs.py [--mb 200] [--pi-share 4] [--jobs 1 2] [--repeat 2]
 
-Writes bench/out/logs/app-<MB>mb.log once (kept between runs; synthetic values only), then prints:
+Writes bench/out/logs/app-<MB>mb.log once (kept between runs; synthetic values only; 4% of its
+lines carry personal information, or --pi-share percent, in app-<MB>mb-pi<share>.log), then prints:
   * pii-audit scan --jobs N: MB/s and seconds (best of --repeat runs with nothing watching them),
     then the peak RSS and PSS of its process tree in one more run, polled every 20 ms (reading
     smaps_rollup that often took a core's share from the two workers: +8% on --jobs 2, measured);
@@ -46,13 +47,13 @@ WITH_PI = ["客户开户成功 身份证号={id} 手机={mobile}", "绑卡请求
            "短信已发送至{masked_mobile}", "客户信息更新 idNo={masked_id} phone={mobile}"]
 
 
-def log_line(rng: random.Random, people: list[tuple[str, str, str]], when: int) -> str:
-    """Return one log line; about 4% carry personal information."""
+def log_line(rng: random.Random, people: list[tuple[str, str, str]], when: int, pi_share: float = 0.04) -> str:
+    """Return one log line; a ``pi_share`` of them (4%) carry personal information."""
     stamp = time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(when)) + f".{rng.randrange(1000):03d}"
     head = f"{stamp} [exec-{rng.randrange(64)}] {rng.choice(['INFO ', 'INFO ', 'DEBUG', 'WARN '])} " \
            f"{rng.choice(CLASSES)} - "
     pid, pmobile, pcard = rng.choice(people)
-    template = rng.choice(WITH_PI) if rng.random() < 0.04 else rng.choice(ORDINARY)
+    template = rng.choice(WITH_PI) if rng.random() < pi_share else rng.choice(ORDINARY)
     return head + template.format(
         ms=rng.randrange(2000), hex=f"{rng.getrandbits(64):016x}", n=rng.randrange(10000),
         order=f"2024{rng.randrange(10**14):014d}", amount=f"{rng.randrange(10**6)}.{rng.randrange(100):02d}",
@@ -60,7 +61,7 @@ def log_line(rng: random.Random, people: list[tuple[str, str, str]], when: int) 
         masked_mobile=pmobile[:3] + "****" + pmobile[7:], masked_id=pid[:6] + "********" + pid[-4:])
 
 
-def generate(path: Path, megabytes: int) -> None:
+def generate(path: Path, megabytes: int, pi_share: float = 0.04) -> None:
     """Write ``megabytes`` MB of log lines to ``path`` unless it is there already."""
     if path.exists() and path.stat().st_size >= megabytes * 10**6:
         return
@@ -70,7 +71,7 @@ def generate(path: Path, megabytes: int) -> None:
     when, written = 1_710_000_000, 0
     with open(path, "w", encoding="utf-8") as handle:
         while written < megabytes * 10**6:
-            block = "\n".join(log_line(rng, people, when + i // 50) for i in range(10000)) + "\n"
+            block = "\n".join(log_line(rng, people, when + i // 50, pi_share) for i in range(10000)) + "\n"
             when += 200
             written += handle.write(block) and len(block.encode("utf-8"))
 
@@ -153,11 +154,14 @@ def main() -> None:
     parser.add_argument("--mb", type=int, default=200)
     parser.add_argument("--jobs", type=int, nargs="*", default=[1, 2], help="none: baselines only")
     parser.add_argument("--repeat", type=int, default=2, help="timed runs of each command, best taken")
+    parser.add_argument("--pi-share", type=float, default=4.0,
+                        help="percent of lines that carry personal information (the scan's cost grows with it)")
     parser.add_argument("--compressed", action="store_true",
                         help="also scan the corpus as .gz, .zst, in a .tar.gz and in a .7z")
     args = parser.parse_args()
-    path = OUT / f"app-{args.mb}mb.log"  # one file per size: --mb 200 never measures a larger one
-    generate(path, args.mb)
+    # One file per size and share: --mb 200 never measures a larger one.
+    path = OUT / (f"app-{args.mb}mb.log" if args.pi_share == 4.0 else f"app-{args.mb}mb-pi{args.pi_share:g}.log")
+    generate(path, args.mb, args.pi_share / 100)
     size = path.stat().st_size
     mb = size / 1e6
     # Bytecode cached as an installed package has it: PYTHONDONTWRITEBYTECODE would make every
