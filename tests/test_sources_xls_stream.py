@@ -396,7 +396,7 @@ HOSTILE = [
     pytest.param(patched(GOOD, directory_at(GOOD, 1) + 68, struct.pack("<I", 1)),
                  f"{CORRUPT}its directory names an entry it does not hold, or loops", id="directory-loop"),
     pytest.param(patched(GOOD, 30, struct.pack("<H", 16)),
-                 f"{CORRUPT}OLE2 version 3 with sectors of 2^16 bytes is not one Excel writes", id="sector-size"),
+                 f"{CORRUPT}OLE2 version 3 with sectors of 2^16 bytes is not one Office writes", id="sector-size"),
     pytest.param(patched(GOOD, directory_at(GOOD, 1) + 120, struct.pack("<I", 1 << 30)),
                  f"{CORRUPT}a stream larger than the file", id="stream-size-lies"),
     pytest.param(patched(SMALL, minifat_at(SMALL), struct.pack("<I", 0)),

@@ -24,6 +24,8 @@ from pii_audit.models import Cells, Chunk
 # .et and .ett: WPS Spreadsheets' own format, the Excel 97-2003 one in an OLE2 file as WPS writes it.
 SPREADSHEET_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".et", ".ett", ".csv", ".tsv")
 DOCUMENT_SUFFIXES = (".docx", ".docm")  # Word documents (``documents``)
+# Word 97-2003 documents and templates, and WPS Writer's: read when they are OLE2 files (``word97``).
+WORD97_SUFFIXES = (".doc", ".dot", ".wps")
 PDF_SUFFIXES = (".pdf",)  # ``pdfs``
 EMAIL_SUFFIXES = (".eml",)  # saved e-mails (``emails``)
 # 7-Zip and WinRAR archives, read through libarchive (``archives_libarchive``).
@@ -32,6 +34,7 @@ LIBARCHIVE_SUFFIXES = (".7z", ".rar")
 ARCHIVE_SUFFIXES = (".zip", ".tar", ".tar.gz", ".tgz", ".tar.bz2", ".tbz2", ".tar.xz", ".txz", ".tar.zst",
                     ".tzst", *LIBARCHIVE_SUFFIXES)
 SQLITE_MAGIC = b"SQLite format 3\x00"
+OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # a compound file: Office 97-2003, or encrypted OOXML
 
 
 def is_archive(path: str) -> bool:
@@ -229,6 +232,13 @@ def is_sqlite_file(path: str) -> bool:
     return starts_with(path, SQLITE_MAGIC)
 
 
+def is_word_document(path: str) -> bool:
+    """Tell whether a file is read as a Word document: a .docx or .docm, or a .doc, .dot or .wps
+    that is an OLE2 file (one that is RTF or HTML, as some systems export, is read as text)."""
+    name = path.lower()
+    return name.endswith(DOCUMENT_SUFFIXES) or (name.endswith(WORD97_SUFFIXES) and starts_with(path, OLE2_MAGIC))
+
+
 def starts_with(path: str, magic: bytes) -> bool:
     """Tell whether a file's first bytes are ``magic`` (False for a file that cannot be read)."""
     try:
@@ -275,7 +285,7 @@ def read_target(target: str, options: ScanOptions, coverage: TargetCoverage) -> 
         yield from read_spreadsheet(target, options, coverage)
         return
     coverage.kind = "files"
-    if os.path.isfile(target) and target.lower().endswith(DOCUMENT_SUFFIXES):
+    if os.path.isfile(target) and is_word_document(target):
         from pii_audit.sources.documents import read_document
 
         yield from read_document(target, options, coverage)

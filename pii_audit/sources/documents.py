@@ -1,5 +1,7 @@
 """Word documents (.docx, .docm): the text of every paragraph, one line each, scanned as a log is.
 
+A Word 97-2003 document (.doc, .dot, .wps; an OLE2 file) is read by ``word97``, from here.
+
 Customer details live in Word as well as in Excel: credit reports (授信调查报告), account-opening
 forms, complaint letters. Read as a file, a .docx is a zip, binary, and was skipped, so a folder
 of them came out clean. A .docx holds XML parts: a paragraph (``w:p``) holds runs of text
@@ -63,6 +65,15 @@ def read_document(target: str, options: ScanOptions, coverage: TargetCoverage,
             if size == 0:
                 coverage.notice(target, "empty file: nothing to read")
                 return
+            if handle.read(len(OLE2_MAGIC)) == OLE2_MAGIC:
+                from pii_audit.sources.word97 import paragraph_chunks  # imports this module's DocumentRefused
+
+                handle.seek(0)
+                for chunk in paragraph_chunks(handle, target):
+                    container.units += chunk.text.count("\n") + 1
+                    yield chunk
+                return
+            handle.seek(0)
             with _opened(handle) as archive:
                 for part in _parts(archive):
                     for chunk in _part_chunks(archive, part, target):
@@ -87,11 +98,8 @@ def _size(handle: BinaryIO) -> int:
 
 def _opened(handle: BinaryIO) -> zipfile.ZipFile:
     """Open a .docx after checking what it is, from its first bytes and its zip directory."""
-    head = handle.read(len(OLE2_MAGIC))
+    head = handle.read(len(ZIP_MAGIC))
     handle.seek(0)
-    if head.startswith(OLE2_MAGIC[:4]):
-        raise DocumentRefused("an encrypted .docx or a Word 97-2003 .doc (OLE2 file), which is not read here: "
-                              "save it unprotected as .docx and scan that")
     if not head.startswith(ZIP_MAGIC):
         raise DocumentRefused("not a .docx document: no zip signature (is the extension wrong?)")
     archive = zipfile.ZipFile(handle)

@@ -21,8 +21,8 @@ from dataclasses import dataclass
 from typing import BinaryIO, Iterator
 
 from pii_audit.models import Chunk
-from pii_audit.sources import (DOCUMENT_SUFFIXES, EMAIL_SUFFIXES, PDF_SUFFIXES, SPREADSHEET_SUFFIXES,
-                               ScanOptions, TargetCoverage, is_archive, is_sqlite_file, starts_with)
+from pii_audit.sources import (EMAIL_SUFFIXES, PDF_SUFFIXES, SPREADSHEET_SUFFIXES, ScanOptions, TargetCoverage,
+                               is_archive, is_sqlite_file, is_word_document, starts_with)
 from pii_audit.sources.streams import (CORRUPT_ERRORS, DECOMPRESSORS, Capped, Decompressed, GzipBombError,
                                        Utf8Transcoded, damage)
 from pii_audit.sources.walk import os_reason, walk_target
@@ -49,8 +49,9 @@ UNREAD_ARCHIVES = {b"7z\xbc\xaf\x27\x1c": ("7z", ".7z"), b"Rar!\x1a\x07": ("RAR"
 # Workbooks in formats no reader here opens, told by their names (an .ods or .xlsb is a zip, like
 # others that hold no table). WPS's .et is read, as the .xls it is (``sheet_rows.wps_sheets``).
 UNREAD_WORKBOOKS = {".ods": "OpenDocument .ods", ".xlsb": "Excel .xlsb", ".numbers": "Apple Numbers"}
-# Word documents in the binary formats before .docx (``documents`` reads .docx): WPS Writer's too.
-UNREAD_DOCUMENTS = {".doc": "Word 97-2003 .doc", ".wps": "WPS Writer .wps"}
+# Word documents that are binary but no OLE2 file, so no Word 97-2003 document (``word97`` reads
+# those): Word 2.0 or 6.0, or WPS Writer's own format before WPS 2005.
+UNREAD_DOCUMENTS = {".doc": ".doc", ".dot": ".dot", ".wps": "WPS Writer .wps"}
 
 # Control characters that text holds none of (tab, newline and carriage return aside).
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -101,7 +102,7 @@ def file_kind(path: str) -> str:
         return "database"
     if path.lower().endswith(SPREADSHEET_SUFFIXES):
         return "spreadsheet"
-    if path.lower().endswith(DOCUMENT_SUFFIXES):
+    if is_word_document(path):
         return "document"
     if path.lower().endswith(PDF_SUFFIXES):
         return "pdf"
@@ -228,8 +229,8 @@ def _skip_binary(path: str, head: bytes, coverage: TargetCoverage, stream: str) 
         coverage.problem(path, f"a {workbook} workbook, which is not read here: save it as .xlsx and scan that",
                          stream)
     elif document is not None:
-        coverage.problem(path, f"a {document} document, which is not read here: save it as .docx and scan that",
-                         stream)
+        coverage.problem(path, f"a {document} document in a format before Word 97, which is not read here: "
+                               "save it as .docx and scan that", stream)
     else:
         coverage.notice(path, "binary file (NUL bytes in its first 8 KiB); skipped")
 

@@ -99,7 +99,7 @@ def _read_header(handle: BinaryIO) -> _Header:
     (_, _, major, _, shift, mini_shift, _, fat_sectors, directory_start, _, _, minifat_start, _,
      difat_start, difat_sectors) = _HEADER.unpack_from(raw)
     if (major, shift) not in ((3, 9), (4, 12)) or mini_shift != 6:
-        raise _corrupt(f"OLE2 version {major} with sectors of 2^{shift} bytes is not one Excel writes")
+        raise _corrupt(f"OLE2 version {major} with sectors of 2^{shift} bytes is not one Office writes")
     return _Header(1 << shift, fat_sectors, directory_start, minifat_start, difat_start, difat_sectors,
                    struct.unpack_from("<109I", raw, 76))
 

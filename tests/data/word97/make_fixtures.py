@@ -1,0 +1,67 @@
+"""Write the Word 97-2003 fixtures of tests/test_sources_word97.py (kept in git; rerun by hand).
+
+    .venv/bin/python tests/data/word97/make_fixtures.py   # needs LibreOffice's soffice on PATH
+
+python-docx writes each document as .docx, and LibreOffice saves it as Word 97-2003 (.doc). No
+Python package writes .doc, and these are files a real word processor wrote (LibreOffice 7.4
+no longer exports Word 6.0/95; the tests change a copy's version field for that).
+Every value in them is synthetic: ID numbers and cards with valid check digits, no one's.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import tempfile
+from pathlib import Path
+
+import docx
+
+HERE = Path(__file__).resolve().parent
+ROWS = [("王建国", "11010519491231002X", "13812345678"), ("李秀英", "44030519900101123X", "15912345670")]
+
+
+def report() -> docx.Document:
+    """A credit report: body paragraphs, a table with a header row, a header and a footer."""
+    document = docx.Document()
+    document.add_heading("客户授信调查报告", level=1)
+    document.add_paragraph("借款人身份证号码：11010519491231002X，联系电话：13812345678。")
+    document.add_paragraph("Contact: manager.wang@example.com, card 6222020200112345679.")
+    table = document.add_table(rows=1, cols=3)
+    for cell, title in zip(table.rows[0].cells, ("姓名", "身份证号", "手机号")):
+        cell.text = title
+    for row in ROWS:
+        for cell, value in zip(table.add_row().cells, row):
+            cell.text = value
+    document.add_paragraph("审批意见：同意。")
+    document.sections[0].header.paragraphs[0].text = "客户经理手机 13912345678"
+    document.sections[0].footer.paragraphs[0].text = "内部资料 注意保密"
+    return document
+
+
+def long_report(paragraphs: int) -> docx.Document:
+    """Many paragraphs, each with a mobile number, so the text spans several blocks and chunks."""
+    document = docx.Document()
+    for number in range(paragraphs):
+        document.add_paragraph(f"第{number + 1}条 回访客户，手机 139{number:08d}，已登记。")
+    return document
+
+
+def convert(source: Path, target: Path, filter_name: str) -> None:
+    """Save ``source`` as ``target`` with a LibreOffice export filter."""
+    with tempfile.TemporaryDirectory() as out:
+        subprocess.run(["soffice", "--headless", "--convert-to", f"doc:{filter_name}", "--outdir", out, str(source)],
+                       check=True, capture_output=True)
+        (Path(out) / (source.stem + ".doc")).replace(target)
+
+
+def main() -> None:
+    """Write every fixture beside this script."""
+    with tempfile.TemporaryDirectory() as scratch:
+        for name, document in (("report", report()), ("long", long_report(400))):
+            source = Path(scratch) / f"{name}.docx"
+            document.save(str(source))
+            convert(source, HERE / f"{name}.doc", "MS Word 97")
+
+
+if __name__ == "__main__":
+    main()

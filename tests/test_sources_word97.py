@@ -1,0 +1,183 @@
+"""Word 97-2003 documents (.doc, .wps): read from real files LibreOffice wrote
+(tests/data/word97/make_fixtures.py), paragraph by paragraph; every kind of bad one is one
+problem line, and the scan goes on."""
+
+from __future__ import annotations
+
+import io
+import random
+import shutil
+import struct
+import zipfile
+from pathlib import Path
+
+import docx
+import pytest
+from msoffcrypto.format.ooxml import OOXMLFile
+
+from pii_audit.scan import scan_targets
+from pii_audit.sources import ScanOptions, TargetCoverage, ole2, word97
+from pii_audit.sources.documents import read_document
+from xls_helpers import cfb
+
+DATA = Path(__file__).parent / "data" / "word97"
+REPORT, LONG = DATA / "report.doc", DATA / "long.doc"
+ID18 = "11010519491231002X"  # synthetic, as every value in the fixtures
+
+
+def scan_one(target, key):
+    (result,) = scan_targets([str(target)], ScanOptions(jobs=1), key)
+    return result
+
+
+def occurrences(result):
+    """Return sorted (entity, masked, line) of every sample a scan kept."""
+    return sorted((f.entity_type, s.masked, s.location["line"]) for f in result.findings.values() for s in f.samples)
+
+
+def lines_of(path: Path) -> list[str]:
+    coverage = TargetCoverage(str(path))
+    chunks = list(read_document(str(path), ScanOptions(), coverage))
+    assert coverage.problems == []
+    return "\n".join(chunk.text for chunk in chunks).split("\n")
+
+
+def test_a_word_97_report_is_read_paragraph_by_paragraph(tmp_path, key):
+    """Body paragraphs, each table cell and the header are lines, in Word's order, numbered from 1."""
+    path = tmp_path / "授信调查报告.doc"
+    shutil.copy(REPORT, path)
+    lines = lines_of(path)
+    assert lines[:6] == ["客户授信调查报告", f"借款人身份证号码：{ID18}，联系电话：13812345678。",
+                         "Contact: manager.wang@example.com, card 6222020200112345679.", "姓名", "身份证号", "手机号"]
+    assert lines[7:10] == ["王建国", ID18, "13812345678"] and "客户经理手机 13912345678" in lines
+    result = scan_one(tmp_path, key)
+    assert (result.coverage.problems, result.coverage.notices) == ([], [])
+    assert occurrences(result) == sorted([
+        ("CN_RESIDENT_ID", "110105********002X", 2), ("CN_MOBILE_PHONE", "138****5678", 2),
+        ("EMAIL_ADDRESS", "m***@example.com", 3), ("CN_BANK_CARD", "622202*********5679", 3),
+        ("CN_RESIDENT_ID", "110105********002X", 9), ("CN_MOBILE_PHONE", "138****5678", 10),
+        ("CN_RESIDENT_ID", "440305********123X", 13), ("CN_MOBILE_PHONE", "159****5670", 14),
+        ("CN_MOBILE_PHONE", "139****5678", 17)])
+    (finding, *_) = result.findings.values()
+    assert finding.container == str(path)
+
+
+def test_a_long_document_is_read_a_block_at_a_time_with_the_same_lines(monkeypatch):
+    """Pieces are read in blocks and lines handed over in chunks; cut small, the text (UTF-16,
+    CJK) comes out the same, and each paragraph keeps its line number."""
+    whole = lines_of(LONG)
+    assert len(whole) == 400 and whole[399] == "第400条 回访客户，手机 13900000399，已登记。"
+    monkeypatch.setattr(word97, "BLOCK_BYTES", 38)  # not a multiple of a paragraph's bytes
+    monkeypatch.setattr(word97, "CHUNK_CHARS", 1000)
+    coverage = TargetCoverage(str(LONG))
+    chunks = list(read_document(str(LONG), ScanOptions(), coverage))
+    assert len(chunks) > 10 and "\n".join(c.text for c in chunks).split("\n") == whole
+    for chunk in chunks:
+        first = chunk.location["line"]
+        assert chunk.text.split("\n")[0].startswith(f"第{first}条")
+
+
+def fib_changed(tmp_path: Path, name: str, changes: dict[int, bytes]) -> Path:
+    """Copy report.doc as ``name`` with bytes of its Word header (the FIB, at the start of the
+    WordDocument stream) changed at the given offsets."""
+    data = bytearray(REPORT.read_bytes())
+    with open(REPORT, "rb") as handle:
+        _, stream = ole2.open_stream(handle, ("WordDocument",))
+    first = stream.starts[0]  # the header lies in the stream's first sector
+    for offset, value in changes.items():
+        data[first + offset:first + offset + len(value)] = value
+    path = tmp_path / name
+    path.write_bytes(bytes(data))
+    return path
+
+
+def clx_offset() -> int:
+    """Return the offset in the FIB of (fcClx, lcbClx): after FibBase and two counted arrays."""
+    with open(REPORT, "rb") as handle:
+        _, stream = ole2.open_stream(handle, ("WordDocument",))
+        fib = stream.read(0, 1024)
+    csw = struct.unpack_from("<H", fib, 32)[0]
+    cslw = struct.unpack_from("<H", fib, 34 + 2 * csw)[0]
+    return 34 + 2 * csw + 2 + 4 * cslw + 2 + 8 * word97.CLX_INDEX
+
+
+def encrypted_docx(path: Path) -> None:
+    document = docx.Document()
+    document.add_paragraph("手机13812345678")
+    plain, sealed = io.BytesIO(), io.BytesIO()
+    document.save(plain)
+    plain.seek(0)
+    OOXMLFile(plain).encrypt("secret", sealed)
+    path.write_bytes(sealed.getvalue())
+
+
+@pytest.mark.parametrize("make, reason", [
+    (lambda d: fib_changed(d, "bad.doc", {10: b"\x00\x03"}), "an encrypted Word document, which is not read here"),
+    (lambda d: fib_changed(d, "bad.doc", {2: struct.pack("<H", 0x68)}), "a Word 6.0/95 document"),
+    (lambda d: fib_changed(d, "bad.doc", {0: b"\x00\x00"}), "its WordDocument stream has no Word header"),
+    (lambda d: fib_changed(d, "bad.doc", {clx_offset(): struct.pack("<I", 10**9)}),
+     "corrupt Word document: its piece table lies outside its table stream"),
+    (lambda d: fib_changed(d, "bad.doc", {clx_offset() + 4: struct.pack("<I", 10**9)}),
+     "refused: a piece table of 1,000,000,000 bytes"),
+    (lambda d: (d / "bad.doc").write_bytes(REPORT.read_bytes()[:9000]), "corrupt Word document"),
+    (lambda d: encrypted_docx(d / "bad.docx"), "an encrypted Word document, which is not read here"),
+    (lambda d: (d / "bad.doc").write_bytes(cfb(bytes(5000))), "holds no WordDocument stream (an older WPS format?)"),
+    (lambda d: (d / "bad.wps").write_bytes(b"WPS\x00" + bytes(600)), "in a format before Word 97, which is not read here"),
+], ids=["encrypted", "word95", "no-header", "clx-outside", "clx-huge", "truncated", "encrypted-docx", "xls-named-doc",
+        "old-wps"])
+def test_a_bad_word_97_document_is_one_problem_line_and_the_scan_goes_on(tmp_path, key, make, reason):
+    make(tmp_path)
+    shutil.copy(REPORT, tmp_path / "good.doc")
+    result = scan_one(tmp_path, key)
+    (problem,) = result.coverage.problems
+    assert Path(problem.where).stem == "bad" and reason in problem.reason, problem
+    assert "13812345678" not in problem.reason and ID18 not in problem.reason
+    assert {s.location["path"] for f in result.findings.values() for s in f.samples} == {str(tmp_path / "good.doc")}
+
+
+def test_pieces_that_name_more_bytes_than_the_stream_holds_are_refused():
+    """A hostile piece table may name the same bytes a million times; the pieces may hold no more
+    than the WordDocument stream in all."""
+    plc = struct.pack("<3I", 0, 3000, 6000) + struct.pack("<HIH", 0, 0x200, 0) * 2
+    with pytest.raises(word97.DocumentRefused, match="lies outside its WordDocument stream"):
+        word97._pieces(plc, document_size=10_000)
+    assert word97._pieces(plc[:4] + struct.pack("<2I", 3000, 3000) + plc[12:], 10_000) == [
+        (0x200, 6000, "utf-16-le"), (0x200, 0, "utf-16-le")]
+
+
+def test_rtf_and_html_saved_as_doc_are_read_as_text(tmp_path, key):
+    """Systems export "Word" files that are RTF or HTML under .doc; they are text, and read so."""
+    customer_id = "".join(f"\\'{byte:02x}" for byte in "客户身份证".encode("gbk"))  # as RTF writes CJK
+    (tmp_path / "导出.doc").write_text(f"{{\\rtf1\\ansi\\ansicpg936 {customer_id} {ID18}\\par}}", encoding="ascii")
+    (tmp_path / "报表.doc").write_text(f"<html><body><td>手机</td><td>13812345678</td></body></html>")
+    result = scan_one(tmp_path, key)
+    assert result.coverage.problems == []
+    assert {f.entity_type for f in result.findings.values()} == {"CN_RESIDENT_ID", "CN_MOBILE_PHONE"}
+
+
+def test_a_doc_inside_a_zip_is_read(tmp_path, key):
+    with zipfile.ZipFile(tmp_path / "档案.zip", "w") as archive:
+        archive.write(REPORT, "2024/授信报告.doc")
+    result = scan_one(tmp_path / "档案.zip", key)
+    assert result.coverage.problems == []
+    paths = {s.location["path"] for f in result.findings.values() for s in f.samples}
+    assert paths == {f"{tmp_path / '档案.zip'}!2024/授信报告.doc"}
+    assert len(occurrences(result)) == 9
+
+
+def test_mutated_documents_never_escape_as_errors(tmp_path):
+    """300 copies of the report with random bytes changed: each is read or refused in one line."""
+    rng = random.Random(97)
+    original = REPORT.read_bytes()
+    for number in range(300):
+        data = bytearray(original)
+        for _ in range(rng.choice([1, 4, 16])):
+            data[rng.randrange(len(data))] = rng.randrange(256)
+        path = tmp_path / f"m{number}.doc"
+        path.write_bytes(bytes(data))
+        coverage = TargetCoverage(str(path))
+        chunks = list(read_document(str(path), ScanOptions(), coverage))
+        assert len(coverage.problems) <= 1 and (chunks or coverage.problems or coverage.notices)
+        for problem in coverage.problems:
+            assert "\n" not in problem.reason and "Traceback" not in problem.reason
+        path.unlink()
