@@ -12,6 +12,7 @@ import gzip
 import io
 import json
 import random
+import shutil
 import sqlite3
 import stat
 import tarfile
@@ -167,7 +168,7 @@ def test_scan_report_export_never_write_a_raw_value(estate, tmp_path, capfd):
 def test_values_in_names_reach_no_output(tmp_path, capfd, monkeypatch):
     """The places a scan names come from the scanned data too: a folder and a file named after a
     customer's ID number, a sheet per customer, a headerless export, an archive member and a
-    table named by phone number, a comment, a Word report and the workbook embedded in it, a PDF. Scan, report and export all of it into a ledger; no
+    table named by phone number, a comment, a Word report and the workbook embedded in it, a PDF, a Word 97 .doc. Scan, report and export all of it into a ledger; no
     output holds any of the numbers, nor the headerless export's names and addresses."""
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("PII_AUDIT_KEY", KEY.hex())
@@ -196,6 +197,9 @@ def test_values_in_names_reach_no_output(tmp_path, capfd, monkeypatch):
     with zipfile.ZipFile(root / f"授信报告{ids[2]}.docx", "a") as report:
         report.writestr(f"word/embeddings/客户{phones[0]}.xlsx", embedded.getvalue())
     (root / f"回单{phones[1]}.pdf").write_bytes(pdf_bytes([f"付款人 {words[0]}", f"联系电话：{phones[2]}"]))
+    # A Word 97 report LibreOffice wrote (tests/data/word97: ids[0], phones[0] and doc_values), named
+    # after a phone number.
+    shutil.copy(Path(__file__).parent / "data" / "word97" / "report.doc", root / f"档案{phones[1]}.doc")
     with sqlite3.connect(root / "core.db") as db:
         db.execute(f'CREATE TABLE "kh_{phones[1]}" ("bz_{ids[0]}" TEXT)')
         db.execute(f'INSERT INTO "kh_{phones[1]}" VALUES (\'证件号{ids[2]}\')')
@@ -207,6 +211,7 @@ def test_values_in_names_reach_no_output(tmp_path, capfd, monkeypatch):
     assert code == 1, printed
     written = (tmp_path / "out.jsonl").read_text("utf-8")  # the Word report, its workbook and the PDF read
     assert "!word/embeddings/客户138****5678.xlsx!" in written and '"page": 1' in written
+    assert "档案139****4321.doc" in written
     outputs = [printed]
     for step in (("report", "--format", "html", "--out", "report.html", "--ledger", ledger),
                  ("report", "--format", "xlsx", "--out", "ledger.xlsx", "--ledger", ledger),
@@ -218,6 +223,7 @@ def test_values_in_names_reach_no_output(tmp_path, capfd, monkeypatch):
     files = [p for p in tmp_path.iterdir() if p.is_file()] + list((tmp_path / "export").iterdir())
     blobs = output_blobs(files) | {f"printed {n}": text.encode() for n, text in enumerate(outputs)}
     assert sum(b"110105********002X" in blob for blob in blobs.values()) >= 3  # the masked forms are there
-    forms = needles(set(ids + phones + words))
+    doc_values = ["44030519900101123X", "15912345670", "13912345678", "6222020200112345679"]
+    forms = needles(set(ids + phones + words + doc_values))
     hits = sorted({name for name, blob in blobs.items() for form in forms if form in blob})
     assert hits == [], f"{len(hits)} outputs hold a raw value: {hits}"
