@@ -4,19 +4,18 @@ file it is.
 A customer list sent by e-mail is the leak an audit looks for, and mail exported from a mail
 system keeps it. Chinese mail travels base64- or quoted-printable-encoded, in GB2312, GBK or
 UTF-8: read as a text file, an .eml showed its customers' numbers only as base64, and nothing was
-found. Python's ``email`` parser (the standard library's) decodes the message; the headers (From,
+found. The message is decoded part by part (``mime``); the headers (From,
 To, Cc, Subject) are one part, each text part another (an HTML part as its text, tags dropped), each
 read as lines located ``{path, part, line, start, end}``; the container is the file. Each
 attachment is read as a member of an archive is (``archives.read_member``): a workbook, a Word
 document, a PDF, an archive or a text file, located ``mail.eml!客户名单.xlsx``.
 
-The parser holds the whole message, so a message over ``MAX_EMAIL_BYTES`` is a problem line.
+The message is read as a stream (``mime``), a part at a time, so its size has no bound; a part
+that decodes to more than ``mime.MAX_PART_BYTES`` is a problem line, and the parts after it are read.
 """
 
 from __future__ import annotations
 
-import email
-import email.policy
 import html
 import io
 import re
@@ -24,11 +23,9 @@ from typing import Iterator
 
 from pii_audit.models import Cells, Chunk
 from pii_audit.sources import ScanOptions, TargetCoverage, legacy_text
+from pii_audit.sources import mime
+from pii_audit.sources.mime import Leaf, MessageReader, MimeError
 
-# A message is parsed whole: the parser's lines and the decoded attachments took about 10 MB of
-# memory a MiB of message (measured: 10.8 MiB peaked at 222 MB RSS, 60 MiB at 724 MB), so a
-# message over 8 MiB is not read, to stay within the scan's 300 MB bound.
-MAX_EMAIL_BYTES = 8 << 20
 HEADERS = ("From", "To", "Cc", "Reply-To", "Subject")
 # GB2312 mail often holds characters only GBK and GB18030 have: decode as their superset.
 _GB = {"gb2312", "gbk", "x-gbk", "cp936", "gb_2312-80", "euc-cn"}
@@ -40,60 +37,64 @@ def read_email(target: str, options: ScanOptions, coverage: TargetCoverage, data
                ) -> Iterator[Chunk | Cells]:
     """Yield the lines of the message ``target`` (its headers, its text parts) and what its
     attachments hold. ``data`` holds its bytes when it is no file of its own (an archive's member)."""
-    from pii_audit.sources.archives import read_member
-
     coverage.files += 1
     container = coverage.container(target, "lines")
     try:
-        raw = _read(target, data)
+        with (open(target, "rb") if data is None else io.BytesIO(data)) as handle:
+            size = handle.seek(0, io.SEEK_END)
+            handle.seek(0)
+            coverage.bytes += size
+            container.bytes += size
+            reader = MessageReader(handle)
+            headers = "\n".join(f"{name}: {value}" for name in HEADERS for value in reader.headers.get_all(name, []))
+            chunks = ([] if (chunk := _lines(headers, "headers", target)) is None else [chunk])
+            for item in _chained(chunks, reader, target, options, coverage):
+                if type(item) is Chunk and item.container == target:  # an attachment's lines count as its own
+                    container.units += item.text.count("\n") + 1
+                yield item
     except OSError as error:
         coverage.problem(target, f"cannot read: {error.strerror or type(error).__name__}", target)
-        return
-    coverage.bytes += min(len(raw), MAX_EMAIL_BYTES)
-    container.bytes += len(raw)
-    if len(raw) > MAX_EMAIL_BYTES:
-        coverage.problem(target, f"an e-mail larger than {MAX_EMAIL_BYTES:,} bytes is not read; save its "
-                                 "attachments apart and scan them", target)
-        return
-    try:
-        message = email.message_from_bytes(raw, policy=email.policy.default)
-        parts = list(_parts(message))
-    except Exception as error:  # noqa: BLE001 -- the parser on hostile bytes: the type only
+    except MimeError as error:
+        coverage.problem(target, str(error), target)
+    except Exception as error:  # noqa: BLE001 -- the header parser on hostile bytes: the type only
         coverage.problem(target, f"unreadable e-mail ({type(error).__name__})", target)
-        return
-    for label, text, attachment in parts:
-        if attachment is not None:
-            yield from read_member(f"{target}!{label}", io.BufferedReader(io.BytesIO(attachment)), options,
-                                   coverage, 1)
-        elif text.strip():
-            container.units += text.count("\n") + 1
-            yield Chunk(text, {"path": target, "part": label, "line": 1}, target, multiline=True)
 
 
-def _read(target: str, data: bytes | None) -> bytes:
-    if data is not None:
-        return data
-    with open(target, "rb") as handle:
-        return handle.read(MAX_EMAIL_BYTES + 1)
+def _chained(chunks: list[Chunk], reader: MessageReader, target: str, options: ScanOptions,
+             coverage: TargetCoverage) -> Iterator[Chunk | Cells]:
+    """Yield the headers' chunk, then each part's items, as the reader reaches them."""
+    yield from chunks
+    for leaf in reader.leaves():
+        yield from _leaf_items(leaf, target, options, coverage)
 
 
-def _parts(message) -> Iterator[tuple[str, str, bytes | None]]:
-    """Yield ``(label, text, None)`` for the headers and each text part, ``(file name, "", bytes)``
-    for each attachment."""
-    yield "headers", "\n".join(f"{name}: {value}" for name in HEADERS for value in message.get_all(name, [])), None
-    for number, part in enumerate(message.walk()):
-        if part.is_multipart():
-            continue
-        payload = part.get_payload(decode=True) or b""
-        name = part.get_filename()
-        if name:
-            yield _file_name(name), "", payload
-        elif part.get_content_maintype() == "text":
-            text = _decoded(payload, part.get_content_charset())
-            if part.get_content_subtype() == "html":
-                # A tag becomes a space: dropped, it glued the numbers of two table cells into one.
-                text = html.unescape(_TAG.sub(" ", _BLOCKS.sub("\n", text)))
-            yield f"{number} {part.get_content_type()}", text.replace("\r\n", "\n").replace("\r", "\n"), None
+def _leaf_items(leaf: Leaf, target: str, options: ScanOptions, coverage: TargetCoverage
+                ) -> Iterator[Chunk | Cells]:
+    """Yield a part's lines (a text part) or what it holds (an attachment, read as an archive's
+    member is); record a part too large to hold as a problem line."""
+    from pii_audit.sources.archives import read_member
+
+    name = leaf.headers.get_filename()
+    label = _file_name(name) if name else f"{leaf.number} {leaf.headers.get_content_type()}"
+    if leaf.body is None:
+        coverage.problem(f"{target}!{label}" if name else target,
+                         f"a part of {leaf.size:,} bytes decoded, over {mime.MAX_PART_BYTES:,}, is not read; "
+                         "save it apart and scan it", target)
+    elif name:
+        yield from read_member(f"{target}!{label}", io.BufferedReader(io.BytesIO(leaf.body)), options, coverage, 1)
+    elif leaf.headers.get_content_maintype() == "text":
+        text = _decoded(leaf.body, leaf.headers.get_content_charset())
+        if leaf.headers.get_content_subtype() == "html":
+            # A tag becomes a space: dropped, it glued the numbers of two table cells into one.
+            text = html.unescape(_TAG.sub(" ", _BLOCKS.sub("\n", text)))
+        chunk = _lines(text.replace("\r\n", "\n").replace("\r", "\n"), label, target)
+        if chunk is not None:
+            yield chunk
+
+
+def _lines(text: str, label: str, target: str) -> Chunk | None:
+    """Return one part's text as a chunk of lines, or None when it holds nothing but space."""
+    return Chunk(text, {"path": target, "part": label, "line": 1}, target, multiline=True) if text.strip() else None
 
 
 def _decoded(payload: bytes, charset: str | None) -> str:
