@@ -81,16 +81,18 @@ def test_every_chinese_charset_decodes(tmp_path, key, charset):
 
 
 def test_a_part_over_the_cap_is_one_problem_line_and_the_parts_after_it_are_read(tmp_path, key, monkeypatch):
-    """The customer list (4,908 bytes) is over a cap of 2,000; the receipt after it is read, and
-    so is a mail inside a zip."""
+    """The customer list (about 4,900 bytes) is over a cap of 2,000; the receipt after it is read,
+    and so is a mail inside a zip."""
     monkeypatch.setattr(mime, "MAX_PART_BYTES", 2000)
-    (tmp_path / "big.eml").write_bytes(mail())
+    raw = mail()
+    (tmp_path / "big.eml").write_bytes(raw)
+    size = len(standard_parts(raw)[2][3])  # the workbook as the standard parser decodes it (openpyxl's vary)
     with zipfile.ZipFile(tmp_path / "mailbox.zip", "w") as packed:
         packed.writestr("2024/small.eml", f"Subject: hi\n\n手机 {MOBILE}\n")
     result = scan_one(tmp_path, key)
     where = str(tmp_path / "big.eml")
     assert [(p.where, p.reason) for p in result.coverage.problems] == [
-        (f"{where}!客户名单.xlsx", "a part of 4,908 bytes decoded, over 2,000, is not read; save it apart and scan it")]
+        (f"{where}!客户名单.xlsx", f"a part of {size:,} bytes decoded, over 2,000, is not read; save it apart and scan it")]
     assert sorted((f.container, f.entity_type) for f in result.findings.values()) == sorted([
         (where, "EMAIL_ADDRESS"), (where, "CN_RESIDENT_ID"), (where, "CN_BANK_CARD"), (where, "CN_MOBILE_PHONE"),
         (f"{where}!回单.pdf", "CN_MOBILE_PHONE"), (f"{tmp_path / 'mailbox.zip'}!2024/small.eml", "CN_MOBILE_PHONE")])

@@ -27,7 +27,7 @@ DOCUMENT_SUFFIXES = (".docx", ".docm")  # Word documents (``documents``)
 # Word 97-2003 documents and templates, and WPS Writer's: read when they are OLE2 files (``word97``).
 WORD97_SUFFIXES = (".doc", ".dot", ".wps")
 PDF_SUFFIXES = (".pdf",)  # ``pdfs``
-EMAIL_SUFFIXES = (".eml",)  # saved e-mails (``emails``)
+EMAIL_SUFFIXES = (".eml", ".msg")  # saved e-mails: MIME (``emails``), Outlook (``outlook``)
 # 7-Zip and WinRAR archives, read through libarchive (``archives_libarchive``).
 LIBARCHIVE_SUFFIXES = (".7z", ".rar")
 # Zip, tar, 7z and RAR archives, whose text members are read as logs (``archives``).

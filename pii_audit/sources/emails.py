@@ -22,11 +22,16 @@ import re
 from typing import Iterator
 
 from pii_audit.models import Cells, Chunk
-from pii_audit.sources import ScanOptions, TargetCoverage, legacy_text
-from pii_audit.sources import mime
+from pii_audit.sources import OLE2_MAGIC, ScanOptions, TargetCoverage, legacy_text, mime, ole2
 from pii_audit.sources.mime import Leaf, MessageReader, MimeError
+from pii_audit.sources.xlsx_guard import WorkbookRefused
 
 HEADERS = ("From", "To", "Cc", "Reply-To", "Subject")
+
+
+class MessageRefused(Exception):
+    """The file is not a message we will read; the message is one line for a person."""
+
 # GB2312 mail often holds characters only GBK and GB18030 have: decode as their superset.
 _GB = {"gb2312", "gbk", "x-gbk", "cp936", "gb_2312-80", "euc-cn"}
 _TAG = re.compile(r"<[^>]*>")
@@ -45,19 +50,33 @@ def read_email(target: str, options: ScanOptions, coverage: TargetCoverage, data
             handle.seek(0)
             coverage.bytes += size
             container.bytes += size
+            if handle.read(len(OLE2_MAGIC)) == OLE2_MAGIC:  # an Outlook .msg, whatever its name
+                from pii_audit.sources.outlook import msg_items  # it imports this module
+
+                handle.seek(0)
+                yield from _counted(msg_items(handle, target, options, coverage), container, target)
+                return
+            handle.seek(0)
             reader = MessageReader(handle)
             headers = "\n".join(f"{name}: {value}" for name in HEADERS for value in reader.headers.get_all(name, []))
-            chunks = ([] if (chunk := _lines(headers, "headers", target)) is None else [chunk])
-            for item in _chained(chunks, reader, target, options, coverage):
-                if type(item) is Chunk and item.container == target:  # an attachment's lines count as its own
-                    container.units += item.text.count("\n") + 1
-                yield item
+            chunks = ([] if (chunk := lines_chunk(headers, "headers", target)) is None else [chunk])
+            yield from _counted(_chained(chunks, reader, target, options, coverage), container, target)
     except OSError as error:
         coverage.problem(target, f"cannot read: {error.strerror or type(error).__name__}", target)
-    except MimeError as error:
+    except (MimeError, MessageRefused) as error:
         coverage.problem(target, str(error), target)
+    except WorkbookRefused as error:  # a damaged OLE2 file (ole2)
+        coverage.problem(target, ole2.worded(error, "Outlook message"), target)
     except Exception as error:  # noqa: BLE001 -- the header parser on hostile bytes: the type only
         coverage.problem(target, f"unreadable e-mail ({type(error).__name__})", target)
+
+
+def _counted(items: Iterator[Chunk | Cells], container, target: str) -> Iterator[Chunk | Cells]:
+    """Yield ``items``, counting the lines of the message's own chunks (an attachment's count as its own)."""
+    for item in items:
+        if type(item) is Chunk and item.container == target:
+            container.units += item.text.count("\n") + 1
+        yield item
 
 
 def _chained(chunks: list[Chunk], reader: MessageReader, target: str, options: ScanOptions,
@@ -75,7 +94,7 @@ def _leaf_items(leaf: Leaf, target: str, options: ScanOptions, coverage: TargetC
     from pii_audit.sources.archives import read_member
 
     name = leaf.headers.get_filename()
-    label = _file_name(name) if name else f"{leaf.number} {leaf.headers.get_content_type()}"
+    label = file_name(name) if name else f"{leaf.number} {leaf.headers.get_content_type()}"
     if leaf.body is None:
         coverage.problem(f"{target}!{label}" if name else target,
                          f"a part of {leaf.size:,} bytes decoded, over {mime.MAX_PART_BYTES:,}, is not read; "
@@ -83,21 +102,28 @@ def _leaf_items(leaf: Leaf, target: str, options: ScanOptions, coverage: TargetC
     elif name:
         yield from read_member(f"{target}!{label}", io.BufferedReader(io.BytesIO(leaf.body)), options, coverage, 1)
     elif leaf.headers.get_content_maintype() == "text":
-        text = _decoded(leaf.body, leaf.headers.get_content_charset())
+        text = decoded(leaf.body, leaf.headers.get_content_charset())
         if leaf.headers.get_content_subtype() == "html":
-            # A tag becomes a space: dropped, it glued the numbers of two table cells into one.
-            text = html.unescape(_TAG.sub(" ", _BLOCKS.sub("\n", text)))
-        chunk = _lines(text.replace("\r\n", "\n").replace("\r", "\n"), label, target)
+            text = html_text(text)
+        chunk = lines_chunk(text, label, target)
         if chunk is not None:
             yield chunk
 
 
-def _lines(text: str, label: str, target: str) -> Chunk | None:
-    """Return one part's text as a chunk of lines, or None when it holds nothing but space."""
+def lines_chunk(text: str, label: str, target: str) -> Chunk | None:
+    """Return one part's text as a chunk of lines located ``{path, part, line}``, or None when it
+    holds nothing but space."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
     return Chunk(text, {"path": target, "part": label, "line": 1}, target, multiline=True) if text.strip() else None
 
 
-def _decoded(payload: bytes, charset: str | None) -> str:
+def html_text(text: str) -> str:
+    """Return the text of an HTML body, a line a block."""
+    # A tag becomes a space: dropped, it glued the numbers of two table cells into one.
+    return html.unescape(_TAG.sub(" ", _BLOCKS.sub("\n", text)))
+
+
+def decoded(payload: bytes, charset: str | None) -> str:
     """Return a text part's bytes decoded by its charset, else as the file source decodes."""
     charset = (charset or "").lower()
     charset = "gb18030" if charset in _GB else charset
@@ -107,6 +133,6 @@ def _decoded(payload: bytes, charset: str | None) -> str:
         return legacy_text(payload)
 
 
-def _file_name(name: str) -> str:
+def file_name(name: str) -> str:
     """Return an attachment's name as a member name: no folder, no "!" (which separates members)."""
     return re.sub(r"[\\/!]", "_", name.strip()) or "attachment"

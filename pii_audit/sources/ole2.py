@@ -31,7 +31,7 @@ MINI_CUTOFF = 4096  # streams smaller than this live in the mini stream (MS-CFB 
 MINI_SECTOR = 64
 ENTRY = 128  # bytes of a directory entry
 MAX_DIRECTORY_ENTRIES = 65_536  # a workbook has a handful; Excel's largest files a few hundred
-STREAM, ROOT = 2, 5  # directory entry types
+STORAGE, STREAM, ROOT = 1, 2, 5  # directory entry types
 _HEADER = struct.Struct("<8s16xHHHHH6xIIIIIIIII")
 
 
@@ -77,18 +77,57 @@ def open_stream(handle: BinaryIO, names: tuple[str, ...]) -> tuple[str, Stream]:
     """Return the name and the ``Stream`` of the first of ``names`` stored in the compound file
     (a stream directly in its root storage, as a workbook's is); raise ``WorkbookRefused`` when
     there is none or the file is corrupt."""
-    header = _read_header(handle)
-    handle.seek(0, 2)
-    sectors = max(0, -(-(handle.tell() - header.sector_size) // header.sector_size))
-    fat = _read_fat(handle, header, sectors)
-    directory = _chained(handle, header, fat, header.directory_start, None, sectors)
-    found = _find(directory, names)
+    compound = CompoundFile(handle)
+    found = _find(compound.directory, names)
     if found is None:
         raise WorkbookRefused(f"not an .xls workbook: the OLE2 file holds no {' or '.join(names)} stream")
     name, start, size = found
-    if size < MINI_CUTOFF:
-        return name, _mini_stream(handle, header, fat, sectors, directory, start, size)
-    return name, _chained(handle, header, fat, start, size, sectors)
+    return name, compound.stream(start, size)
+
+
+class CompoundFile:
+    """A compound file's allocation table and directory, to open any stream in it by its path."""
+
+    def __init__(self, handle: BinaryIO):
+        self.handle = handle
+        self.header = _read_header(handle)
+        handle.seek(0, 2)
+        self.sectors = max(0, -(-(handle.tell() - self.header.sector_size) // self.header.sector_size))
+        self.fat = _read_fat(handle, self.header, self.sectors)
+        self.directory = _chained(handle, self.header, self.fat, self.header.directory_start, None, self.sectors)
+
+    def streams(self) -> dict[str, tuple[int, int]]:
+        """Return ``{path: (first sector, size)}`` of every stream, storages' included, by paths
+        such as ``__attach_version1.0_#00000000/__substg1.0_37010102`` (names as stored)."""
+        count = min(self.directory.size // ENTRY, MAX_DIRECTORY_ENTRIES + 1)
+        if count > MAX_DIRECTORY_ENTRIES:
+            raise _corrupt(f"a directory of more than {MAX_DIRECTORY_ENTRIES:,} entries")
+        root = _entry(self.directory, 0)
+        if root[1] != ROOT:
+            raise _corrupt("its directory has no root entry")
+        found: dict[str, tuple[int, int]] = {}
+        pending, visited = [(root[4], "")], 0
+        while pending:
+            index, folder = pending.pop()
+            if index == NOSTREAM:
+                continue
+            visited += 1
+            if index >= count or visited > count:
+                raise _corrupt("its directory names an entry it does not hold, or loops")
+            name, kind, left, right, child, start, size = _entry(self.directory, index)
+            pending += ((left, folder), (right, folder))
+            if kind == STREAM:
+                found.setdefault(folder + name, (start, size))
+            elif kind == STORAGE:
+                pending.append((child, f"{folder}{name}/"))
+        return found
+
+    def stream(self, start: int, size: int) -> Stream:
+        """Return the stream of ``size`` bytes that starts at sector ``start`` (a mini sector
+        when it is under 4,096 bytes)."""
+        if size < MINI_CUTOFF:
+            return _mini_stream(self.handle, self.header, self.fat, self.sectors, self.directory, start, size)
+        return _chained(self.handle, self.header, self.fat, start, size, self.sectors)
 
 
 def _read_header(handle: BinaryIO) -> _Header:
@@ -230,6 +269,12 @@ def _mini_stream(handle: BinaryIO, header: _Header, fat: array, sectors: int, di
         number = struct.unpack("<I", minifat.read(number * 4, 4))[0]
     data = b"".join(ministream.read(number * MINI_SECTOR, MINI_SECTOR) for number in chain)
     return Stream(io.BytesIO(data), array("Q", [0]), max(size, 1), size)
+
+
+def worded(error: WorkbookRefused, kind: str) -> str:
+    """Return a refusal of this module, worded for the workbooks it was first written for, for
+    a file of another ``kind`` ("Word document")."""
+    return str(error).replace(".xls workbook", kind)
 
 
 def _corrupt(what: str) -> WorkbookRefused:

@@ -89,12 +89,10 @@ def _stream(handle: BinaryIO, names: tuple[str, ...]) -> ole2.Stream:
     try:
         name, stream = ole2.open_stream(handle, names)
     except WorkbookRefused as error:
-        # ole2 words its refusals for the workbooks it was first written for.
-        reason = str(error)
-        if "holds no" in reason:
+        if "holds no" in str(error):
             raise DocumentRefused(f"not a Word 97-2003 document: the OLE2 file holds no {names[0]} stream "
                                   "(an older WPS format?)") from None
-        raise DocumentRefused(reason.replace(".xls workbook", "Word document")) from None
+        raise DocumentRefused(ole2.worded(error, "Word document")) from None
     if name == "EncryptedPackage":
         raise DocumentRefused("an encrypted Word document, which is not read here: save it unprotected as "
                               ".docx and scan that")

@@ -1,0 +1,190 @@
+"""Outlook messages (.msg): the headers, the bodies and every attachment, as an .eml's are read.
+
+Outlook saves a message dragged out of it to a folder as a .msg. Banks' file shares keep them
+beside the reports they sent, customer lists attached. A .msg is an OLE2 compound file
+([MS-OXMSG]), not MIME. Each property of the message is a stream named by its tag
+(``__substg1.0_0037001F``: the subject, UTF-16). Each recipient and each attachment is a storage
+of its own properties, and a message attached to a message is a storage of its own (``…3701000D``).
+
+Read, located ``{path, part, line}`` as an e-mail's parts are:
+- ``headers``: the subject, the sender and the recipients (names and addresses), and the From, To,
+  Cc, Reply-To and Subject of the message's Internet headers when it kept them;
+- ``text/plain``: the body;
+- ``text/html``: the HTML body, as its text.
+
+Each attachment is read as an archive's member is (``archives.read_member``), located
+``mail.msg!客户名单.xlsx``; an attached message is read the same way, as ``mail.msg!name.msg``.
+Strings in 8-bit form are decoded by the message's code page (936 on Chinese Outlook).
+
+No maintained package under a licence this project can take reads .msg (extract-msg is GPL,
+msg-parser unmaintained since 2019). This reader goes through ``ole2``, which reads each stream
+from the file as it is asked for. Memory holds one property, and an attachment up to
+``mime.MAX_PART_BYTES``; a larger one is a problem line. Messages are followed at most
+``MAX_DEPTH`` deep.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import struct
+import email.policy
+from email.parser import HeaderParser
+from typing import BinaryIO, Iterator
+
+from pii_audit.models import Cells, Chunk
+from pii_audit.sources import ScanOptions, TargetCoverage, mime
+from pii_audit.sources.emails import HEADERS, MessageRefused, decoded, file_name, html_text, lines_chunk
+from pii_audit.sources.ole2 import CompoundFile
+
+MAX_DEPTH = 8  # a message attached to a message attached to ...
+# Property ids ([MS-OXPROPS]) read as the message's headers, in this order, with their labels.
+_HEADER_PROPERTIES = ((0x0037, "Subject"), (0x0042, "From"), (0x0065, "From"), (0x0C1A, "Sender"),
+                      (0x0C1F, "Sender"), (0x5D01, "Sender"), (0x0E04, "To"), (0x0E03, "Cc"), (0x0E02, "Bcc"))
+_RECIPIENT_PROPERTIES = (0x3001, 0x3003, 0x39FE)  # display name, address, SMTP address
+_TRANSPORT_HEADERS, _BODY, _HTML = 0x007D, 0x1000, 0x1013
+_NAMES = (0x3707, 0x3704, 0x3001)  # an attachment's long file name, short file name, display name
+_DATA = 0x3701
+_MESSAGE_CODEPAGE, _INTERNET_CODEPAGE = 0x3FFD, 0x3FDE
+_UNICODE, _STRING8, _BINARY, _OBJECT = 0x001F, 0x001E, 0x0102, 0x000D
+_RECIPIENT = re.compile(r"__recip_version1\.0_#[0-9A-Fa-f]{8}/")
+_ATTACHMENT = re.compile(r"__attach_version1\.0_#[0-9A-Fa-f]{8}/")
+_PROPERTY = re.compile(r"__substg1\.0_([0-9A-Fa-f]{4})([0-9A-Fa-f]{4})")
+# Windows code pages as Python names them; 936 (GBK) read as GB18030, its superset.
+_CODEPAGES = {936: "gb18030", 54936: "gb18030", 65001: "utf-8", 20127: "ascii", 950: "big5"}
+
+
+def msg_items(handle: BinaryIO, target: str, options: ScanOptions, coverage: TargetCoverage
+              ) -> Iterator[Chunk | Cells]:
+    """Yield the lines of the Outlook message in ``handle`` (an OLE2 file) and what its
+    attachments hold; record what is not read as problem lines."""
+    compound = CompoundFile(handle)
+    streams = compound.streams()
+    if "__properties_version1.0" not in streams and not any(_PROPERTY.fullmatch(path) for path in streams):
+        raise MessageRefused("not an Outlook message: the OLE2 file holds no message properties")
+    yield from _message(_Storage(compound, streams, ""), target, options, coverage, 0)
+
+
+class _Storage:
+    """The properties of one object (a message, a recipient, an attachment) in a compound file."""
+
+    def __init__(self, compound: CompoundFile, streams: dict[str, tuple[int, int]], folder: str):
+        self.compound, self.streams, self.folder = compound, streams, folder
+        self.codepage = "gb18030"
+        for tag in (_INTERNET_CODEPAGE, _MESSAGE_CODEPAGE):  # the message's own code page wins
+            number = self._fixed_long(tag)
+            if number is not None:
+                self.codepage = _CODEPAGES.get(number, f"cp{number}")
+
+    def children(self, pattern: re.Pattern) -> list[str]:
+        """Return the folders of the recipients or attachments of this object, in order."""
+        found = {self.folder + m.group(0) for path in self.streams if path.startswith(self.folder)
+                 and (m := pattern.match(path, len(self.folder))) is not None}
+        return sorted(found)
+
+    def child(self, folder: str) -> _Storage:
+        return _Storage(self.compound, self.streams, folder)
+
+    def size(self, tag: int, kind: int) -> int | None:
+        entry = self.streams.get(f"{self.folder}__substg1.0_{tag:04X}{kind:04X}")
+        return None if entry is None else entry[1]
+
+    def raw(self, tag: int, kind: int) -> bytes | None:
+        """Return a property's stream whole (the caller checks its size first)."""
+        entry = self.streams.get(f"{self.folder}__substg1.0_{tag:04X}{kind:04X}")
+        if entry is None:
+            return None
+        return self.compound.stream(*entry).read(0, entry[1])
+
+    def text(self, tag: int) -> str | None:
+        """Return a string property, from its Unicode form or its 8-bit one."""
+        unicode = self.raw(tag, _UNICODE)
+        if unicode is not None:
+            return unicode.decode("utf-16-le", "replace").rstrip("\0")
+        string8 = self.raw(tag, _STRING8)
+        return None if string8 is None else decoded(string8.rstrip(b"\0"), self.codepage)
+
+    def _fixed_long(self, tag: int) -> int | None:
+        """Return a 32-bit property from the object's table of fixed-size properties."""
+        entry = self.streams.get(f"{self.folder}__properties_version1.0")
+        if entry is None or entry[1] > 1 << 20:
+            return None
+        table = self.compound.stream(*entry).read(0, entry[1])
+        # The table's header: 32 bytes for the message, 24 for an attached one, 8 for the rest.
+        header = 32 if not self.folder else 24 if self.folder.endswith("3701000D/") else 8
+        for at in range(header, len(table) - 15, 16):
+            found, value = struct.unpack_from("<I4xI", table, at)
+            if found == (tag << 16) | 0x0003:
+                return value
+        return None
+
+
+def _message(storage: _Storage, target: str, options: ScanOptions, coverage: TargetCoverage, depth: int
+             ) -> Iterator[Chunk | Cells]:
+    from pii_audit.sources.archives import read_member
+
+    chunk = lines_chunk("\n".join(_headers(storage)), "headers", target)
+    if chunk is not None:
+        yield chunk
+    for tag, label in ((_BODY, "text/plain"), (_HTML, "text/html")):
+        text = _body(storage, tag, target, coverage)
+        chunk = None if text is None else lines_chunk(html_text(text) if tag == _HTML else text, label, target)
+        if chunk is not None:
+            yield chunk
+    for number, folder in enumerate(storage.children(_ATTACHMENT)):
+        attachment = storage.child(folder)
+        name = file_name(next((n for tag in _NAMES if (n := attachment.text(tag))), f"attachment{number + 1}"))
+        embedded = folder + f"__substg1.0_{_DATA:04X}{_OBJECT:04X}/"
+        if any(path.startswith(embedded) for path in storage.streams):
+            where = f"{target}!{name if name.lower().endswith('.msg') else name + '.msg'}"
+            if depth >= MAX_DEPTH:
+                coverage.problem(where, f"a message attached {depth + 1} deep is not read; save it apart and scan it",
+                                 target)
+            else:
+                yield from _message(storage.child(embedded), where, options, coverage, depth + 1)
+            continue
+        size = attachment.size(_DATA, _BINARY)
+        if size is None:
+            continue  # a link to a file elsewhere, or an OLE object: nothing of the file is here
+        where = f"{target}!{name}"
+        if size > mime.MAX_PART_BYTES:
+            coverage.problem(where, f"an attachment of {size:,} bytes, over {mime.MAX_PART_BYTES:,}, is not read; "
+                                    "save it apart and scan it", target)
+            continue
+        data = attachment.raw(_DATA, _BINARY) or b""
+        yield from read_member(where, io.BufferedReader(io.BytesIO(data)), options, coverage, 1)
+
+
+def _headers(storage: _Storage) -> Iterator[str]:
+    """Yield the message's header lines: its properties, its recipients, its Internet headers."""
+    for tag, label in _HEADER_PROPERTIES:
+        value = storage.text(tag)
+        if value:
+            yield f"{label}: {value}"
+    for folder in storage.children(_RECIPIENT):
+        recipient = storage.child(folder)
+        values = [value for tag in _RECIPIENT_PROPERTIES if (value := recipient.text(tag))]
+        if values:
+            yield "Recipient: " + " ".join(values)
+    transport = storage.text(_TRANSPORT_HEADERS)
+    if transport and len(transport) <= 1 << 20:
+        parsed = HeaderParser(policy=email.policy.default).parsestr(transport, headersonly=True)
+        for name in HEADERS:
+            for value in parsed.get_all(name, []):
+                yield f"{name}: {value}"
+
+
+def _body(storage: _Storage, tag: int, target: str, coverage: TargetCoverage) -> str | None:
+    """Return the plain or HTML body as text, or None; one over the part cap is a problem line."""
+    for kind in (_UNICODE, _STRING8, _BINARY):
+        size = storage.size(tag, kind)
+        if size is None:
+            continue
+        if size > mime.MAX_PART_BYTES:
+            coverage.problem(target, f"a message body of {size:,} bytes, over {mime.MAX_PART_BYTES:,}, is not read",
+                             target)
+            return None
+        if kind == _BINARY:  # the HTML body as bytes, in the Internet code page
+            return decoded(storage.raw(tag, kind) or b"", storage.codepage)
+        return storage.text(tag)
+    return None

@@ -1,0 +1,133 @@
+"""Outlook messages (.msg): headers, bodies (Unicode, or 8-bit in the message's code page),
+attachments and attached messages read as an .eml's parts are; a bad one is one problem line."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+
+import openpyxl
+import pytest
+
+from ole2_helpers import BINARY, STRING8, UNICODE, compound_file, outlook_message
+from pii_audit.scan import scan_targets
+from pii_audit.sources import ScanOptions, mime, outlook
+from xls_helpers import cfb
+
+ID18 = "11010519491231002X"  # FORMATS.md vector, synthetic
+MOBILE, OTHER_MOBILE = "13812345678", "13912345678"
+CARD = "6222021234567890128"
+
+
+def scan_one(target, key):
+    (result,) = scan_targets([str(target)], ScanOptions(jobs=1), key)
+    return result
+
+
+def found(result):
+    """Return sorted (container, entity, part, line) of a scan's samples."""
+    return sorted((f.container, f.entity_type, s.location.get("part"), s.location.get("line"))
+                  for f in result.findings.values() for s in f.samples)
+
+
+def customer_list() -> bytes:
+    book = openpyxl.Workbook()
+    book.active.append(["客户姓名", "手机号"])
+    book.active.append(["王建国", int(MOBILE)])
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def approval(body_kind: int = UNICODE, codepage: int | None = None, attachments: list[dict] | None = None) -> bytes:
+    """Return a .msg as Outlook saves one: subject, sender, recipients, a plain and an HTML body,
+    a customer list and a forwarded message attached."""
+    forwarded = outlook_message([(0x0037, UNICODE, "转发：回访记录"), (0x1000, UNICODE, f"回访客户手机 {OTHER_MOBILE}")],
+                                header=24)
+    streams = outlook_message(
+        [(0x0037, UNICODE, "客户资料，请审批"), (0x0C1A, UNICODE, "客户经理"), (0x0C1F, UNICODE, "manager@bank.example"),
+         (0x0E04, UNICODE, "审批岗"), (0x1000, body_kind, f"您好：\n借款人身份证号：{ID18}\n谢谢"),
+         (0x1013, BINARY, f"<p>还款卡号：<b>{CARD}</b></p><table><tr><td>手机</td><td>{MOBILE}</td></tr></table>"
+                          .encode("utf-8")),
+         (0x007D, UNICODE, "Received: from mail.bank.example ([10.1.2.3])\r\nReply-To: boss@bank.example\r\n")],
+        recipients=[[(0x3001, UNICODE, "审批岗"), (0x39FE, UNICODE, "approver@bank.example")]],
+        attachments=attachments if attachments is not None else [
+            {"name": "客户名单.xlsx", "data": customer_list()}, {"name": "回访记录", "message": forwarded}],
+        codepage=codepage)
+    return compound_file(streams)
+
+
+def test_a_message_is_read_part_by_part_and_its_attachments_as_files(tmp_path, key):
+    (tmp_path / "审批.msg").write_bytes(approval())
+    result = scan_one(tmp_path, key)
+    assert (result.coverage.problems, result.coverage.notices) == ([], [])
+    where = str(tmp_path / "审批.msg")
+    assert found(result) == sorted([
+        (where, "EMAIL_ADDRESS", "headers", 3), (where, "EMAIL_ADDRESS", "headers", 5),
+        (where, "EMAIL_ADDRESS", "headers", 6), (where, "CN_RESIDENT_ID", "text/plain", 2),
+        (where, "CN_BANK_CARD", "text/html", 1), (where, "CN_MOBILE_PHONE", "text/html", 2),
+        (f"{where}!客户名单.xlsx!Sheet!客户姓名", "PERSON", None, None),
+        (f"{where}!客户名单.xlsx!Sheet!手机号", "CN_MOBILE_PHONE", None, None),
+        (f"{where}!回访记录.msg", "CN_MOBILE_PHONE", "text/plain", 1)])
+    # The Internet headers give Reply-To; their Received line (a server's address) is not read.
+    assert "IP_ADDRESS" not in {f.entity_type for f in result.findings.values()}
+
+
+@pytest.mark.parametrize("codepage", [936, None])
+def test_an_8_bit_body_is_decoded_by_the_messages_code_page(tmp_path, key, codepage):
+    """Outlook before 2003, and messages kept in ANSI form, store strings in the code page (GBK
+    on Chinese Windows); without one given, GB18030 reads them."""
+    (tmp_path / "a.msg").write_bytes(approval(body_kind=STRING8, codepage=codepage))
+    result = scan_one(tmp_path, key)
+    finding = result.findings[(str(tmp_path / "a.msg"), "CN_RESIDENT_ID")]
+    assert finding.occurrences == 1 and finding.samples[0].score == 1.0  # 身份证号 decoded: context found
+
+
+def test_an_attachment_over_the_cap_is_one_problem_line_and_the_rest_is_read(tmp_path, key, monkeypatch):
+    monkeypatch.setattr(mime, "MAX_PART_BYTES", 5000)
+    big = f"交易 {OTHER_MOBILE}\n".encode() * 400
+    (tmp_path / "a.msg").write_bytes(approval(attachments=[{"name": "大.log", "data": big},
+                                                           {"name": "小.log", "data": f"手机 {MOBILE}\n".encode()}]))
+    result = scan_one(tmp_path, key)
+    where = str(tmp_path / "a.msg")
+    assert [(p.where, p.reason) for p in result.coverage.problems] == [
+        (f"{where}!大.log", f"an attachment of {len(big):,} bytes, over 5,000, is not read; save it apart and scan it")]
+    assert (f"{where}!小.log", "CN_MOBILE_PHONE", None, 1) in found(result)
+
+
+def test_messages_attached_too_deep_are_one_problem_line(tmp_path, key, monkeypatch):
+    monkeypatch.setattr(outlook, "MAX_DEPTH", 1)
+    innermost = outlook_message([(0x1000, UNICODE, f"手机 {MOBILE}")], header=24)
+    middle = outlook_message([(0x1000, UNICODE, f"手机 {OTHER_MOBILE}")], header=24,
+                             attachments=[{"name": "c.msg", "message": innermost}])
+    (tmp_path / "a.msg").write_bytes(compound_file(outlook_message([], attachments=[{"name": "b.msg", "message": middle}])))
+    result = scan_one(tmp_path, key)
+    where = str(tmp_path / "a.msg")
+    assert [(p.where, p.reason) for p in result.coverage.problems] == [
+        (f"{where}!b.msg!c.msg", "a message attached 2 deep is not read; save it apart and scan it")]
+    assert found(result) == [(f"{where}!b.msg", "CN_MOBILE_PHONE", "text/plain", 1)]
+
+
+@pytest.mark.parametrize("make, reason", [
+    (lambda p: p.write_bytes(approval()[:3000]), "corrupt Outlook message"),
+    (lambda p: p.write_bytes(cfb(bytes(5000))), "not an Outlook message: the OLE2 file holds no message properties"),
+    (lambda p: p.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(504)), "corrupt Outlook message: OLE2 version 0"),
+], ids=["truncated", "no-properties", "zeros"])
+def test_a_bad_message_is_one_problem_line_and_the_scan_goes_on(tmp_path, key, make, reason):
+    make(tmp_path / "bad.msg")
+    (tmp_path / "good.msg").write_bytes(approval())
+    result = scan_one(tmp_path, key)
+    (problem,) = result.coverage.problems
+    assert problem.where == str(tmp_path / "bad.msg") and reason in problem.reason, problem
+    assert {f.container for f in result.findings.values()} >= {str(tmp_path / "good.msg")}
+
+
+def test_a_message_in_a_zip_and_a_mime_message_named_msg_are_read(tmp_path, key):
+    """Some mail tools save MIME text under .msg: it is read as the e-mail it is."""
+    with zipfile.ZipFile(tmp_path / "mailbox.zip", "w") as packed:
+        packed.writestr("2024/审批.msg", approval())
+    (tmp_path / "导出.msg").write_text(f"Subject: hi\n\n手机 {MOBILE}\n")
+    result = scan_one(tmp_path, key)
+    assert result.coverage.problems == []
+    containers = {f.container for f in result.findings.values()}
+    assert {f"{tmp_path / 'mailbox.zip'}!2024/审批.msg", str(tmp_path / "导出.msg")} <= containers
