@@ -23,6 +23,7 @@ import openpyxl
 import pytest
 
 from ledger_helpers import KEY, detector
+from ole2_helpers import UNICODE, compound_file, outlook_message
 from pii_audit.cli import main
 from pii_audit.demo_estate import build_estate, docx_bytes, pdf_bytes
 from recognizers import MASKED_KEY
@@ -168,7 +169,7 @@ def test_scan_report_export_never_write_a_raw_value(estate, tmp_path, capfd):
 def test_values_in_names_reach_no_output(tmp_path, capfd, monkeypatch):
     """The places a scan names come from the scanned data too: a folder and a file named after a
     customer's ID number, a sheet per customer, a headerless export, an archive member and a
-    table named by phone number, a comment, a Word report and the workbook embedded in it, a PDF, a Word 97 .doc. Scan, report and export all of it into a ledger; no
+    table named by phone number, a comment, a Word report and the workbook embedded in it, a PDF, a Word 97 .doc, an Outlook .msg. Scan, report and export all of it into a ledger; no
     output holds any of the numbers, nor the headerless export's names and addresses."""
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("PII_AUDIT_KEY", KEY.hex())
@@ -200,6 +201,10 @@ def test_values_in_names_reach_no_output(tmp_path, capfd, monkeypatch):
     # A Word 97 report LibreOffice wrote (tests/data/word97: ids[0], phones[0] and doc_values), named
     # after a phone number.
     shutil.copy(Path(__file__).parent / "data" / "word97" / "report.doc", root / f"档案{phones[1]}.doc")
+    # An Outlook message named after a phone number, its attachment after an ID number.
+    (root / f"审批{phones[2]}.msg").write_bytes(compound_file(outlook_message(
+        [(0x0037, UNICODE, f"客户{words[0]}资料"), (0x1000, UNICODE, f"身份证 {ids[1]}")],
+        attachments=[{"name": f"{ids[2]}.txt", "data": f"手机 {phones[0]}\n".encode()}])))
     with sqlite3.connect(root / "core.db") as db:
         db.execute(f'CREATE TABLE "kh_{phones[1]}" ("bz_{ids[0]}" TEXT)')
         db.execute(f'INSERT INTO "kh_{phones[1]}" VALUES (\'证件号{ids[2]}\')')
@@ -211,7 +216,7 @@ def test_values_in_names_reach_no_output(tmp_path, capfd, monkeypatch):
     assert code == 1, printed
     written = (tmp_path / "out.jsonl").read_text("utf-8")  # the Word report, its workbook and the PDF read
     assert "!word/embeddings/客户138****5678.xlsx!" in written and '"page": 1' in written
-    assert "档案139****4321.doc" in written
+    assert "档案139****4321.doc" in written and "审批150****2222.msg!" in written
     outputs = [printed]
     for step in (("report", "--format", "html", "--out", "report.html", "--ledger", ledger),
                  ("report", "--format", "xlsx", "--out", "ledger.xlsx", "--ledger", ledger),
