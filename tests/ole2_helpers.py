@@ -112,7 +112,8 @@ def outlook_message(properties: list[tuple[int, int, str | bytes]], recipients: 
                     folder: str = "") -> dict[str, bytes]:
     """Return the streams of a message: its properties, a fixed-size table holding its code page,
     recipients (lists of properties) and attachments (``{"name": ..., "data": bytes}`` or
-    ``{"name": ..., "message": streams of an attached message}``)."""
+    ``{"name": ..., "message": streams of an attached message}``; ``"name_kind": STRING8`` stores
+    the name in the message's code page)."""
     text_codepage = {936: "gbk", 65001: "utf-8"}.get(codepage or 936, "gbk")
     streams = dict(prop(tag, kind, value, text_codepage) for tag, kind, value in properties)
     table = bytes(header)
@@ -125,7 +126,7 @@ def outlook_message(properties: list[tuple[int, int, str | bytes]], recipients: 
             streams[f"__recip_version1.0_#{number:08X}/{name}"] = data
     for number, attachment in enumerate(attachments):
         place = f"__attach_version1.0_#{number:08X}"
-        name, data = prop(0x3707, UNICODE, attachment["name"])
+        name, data = prop(0x3707, attachment.get("name_kind", UNICODE), attachment["name"], text_codepage)
         streams[f"{place}/{name}"] = data
         if "message" in attachment:
             for path, data in attachment["message"].items():

@@ -131,3 +131,13 @@ def test_a_message_in_a_zip_and_a_mime_message_named_msg_are_read(tmp_path, key)
     assert result.coverage.problems == []
     containers = {f.container for f in result.findings.values()}
     assert {f"{tmp_path / 'mailbox.zip'}!2024/审批.msg", str(tmp_path / "导出.msg")} <= containers
+
+
+def test_an_attachments_8_bit_name_is_in_its_messages_code_page(tmp_path, key):
+    """An attachment has no code page of its own: a UTF-8 message's names are UTF-8 (read in the
+    default GB18030, this one was garbled)."""
+    streams = outlook_message([(0x1000, UNICODE, "见附件")], codepage=65001,
+                              attachments=[{"name": "客户名单.txt", "name_kind": STRING8, "data": f"手机 {MOBILE}\n".encode()}])
+    (tmp_path / "a.msg").write_bytes(compound_file(streams))
+    result = scan_one(tmp_path, key)
+    assert found(result) == [(f"{tmp_path / 'a.msg'}!客户名单.txt", "CN_MOBILE_PHONE", None, 1)]

@@ -12,6 +12,7 @@ document, a PDF, an archive or a text file, located ``mail.eml!客户名单.xlsx
 
 The message is read as a stream (``mime``), a part at a time, so its size has no bound; a part
 that decodes to more than ``mime.MAX_PART_BYTES`` is a problem line, and the parts after it are read.
+An Outlook .msg (an OLE2 file, whatever its name) is read by ``outlook``, from here.
 """
 
 from __future__ import annotations
@@ -57,10 +58,7 @@ def read_email(target: str, options: ScanOptions, coverage: TargetCoverage, data
                 yield from _counted(msg_items(handle, target, options, coverage), container, target)
                 return
             handle.seek(0)
-            reader = MessageReader(handle)
-            headers = "\n".join(f"{name}: {value}" for name in HEADERS for value in reader.headers.get_all(name, []))
-            chunks = ([] if (chunk := lines_chunk(headers, "headers", target)) is None else [chunk])
-            yield from _counted(_chained(chunks, reader, target, options, coverage), container, target)
+            yield from _counted(_mime_items(MessageReader(handle), target, options, coverage), container, target)
     except OSError as error:
         coverage.problem(target, f"cannot read: {error.strerror or type(error).__name__}", target)
     except (MimeError, MessageRefused) as error:
@@ -79,10 +77,13 @@ def _counted(items: Iterator[Chunk | Cells], container, target: str) -> Iterator
         yield item
 
 
-def _chained(chunks: list[Chunk], reader: MessageReader, target: str, options: ScanOptions,
-             coverage: TargetCoverage) -> Iterator[Chunk | Cells]:
-    """Yield the headers' chunk, then each part's items, as the reader reaches them."""
-    yield from chunks
+def _mime_items(reader: MessageReader, target: str, options: ScanOptions, coverage: TargetCoverage
+                ) -> Iterator[Chunk | Cells]:
+    """Yield the headers' lines, then each part's items, as the reader reaches them."""
+    headers = "\n".join(f"{name}: {value}" for name in HEADERS for value in reader.headers.get_all(name, []))
+    chunk = lines_chunk(headers, "headers", target)
+    if chunk is not None:
+        yield chunk
     for leaf in reader.leaves():
         yield from _leaf_items(leaf, target, options, coverage)
 

@@ -68,9 +68,11 @@ def msg_items(handle: BinaryIO, target: str, options: ScanOptions, coverage: Tar
 class _Storage:
     """The properties of one object (a message, a recipient, an attachment) in a compound file."""
 
-    def __init__(self, compound: CompoundFile, streams: dict[str, tuple[int, int]], folder: str):
+    def __init__(self, compound: CompoundFile, streams: dict[str, tuple[int, int]], folder: str,
+                 codepage: str = "gb18030"):
         self.compound, self.streams, self.folder = compound, streams, folder
-        self.codepage = "gb18030"
+        # A recipient or an attachment has the code page of its message; a message may name its own.
+        self.codepage = codepage
         for tag in (_INTERNET_CODEPAGE, _MESSAGE_CODEPAGE):  # the message's own code page wins
             number = self._fixed_long(tag)
             if number is not None:
@@ -83,7 +85,8 @@ class _Storage:
         return sorted(found)
 
     def child(self, folder: str) -> _Storage:
-        return _Storage(self.compound, self.streams, folder)
+        """Return the object stored in ``folder`` (a recipient, an attachment, an attached message)."""
+        return _Storage(self.compound, self.streams, folder, self.codepage)
 
     def size(self, tag: int, kind: int) -> int | None:
         entry = self.streams.get(f"{self.folder}__substg1.0_{tag:04X}{kind:04X}")
