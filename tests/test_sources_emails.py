@@ -6,6 +6,7 @@ from __future__ import annotations
 import email
 import email.policy
 import io
+import random
 import tracemalloc
 import zipfile
 from email.message import EmailMessage
@@ -16,7 +17,7 @@ import pytest
 from pii_audit.demo_estate import pdf_bytes
 from pii_audit.scan import scan_targets
 from pii_audit.sources import ScanOptions
-from pii_audit.sources import mime
+from pii_audit.sources import emails, mime
 
 ID18 = "11010519491231002X"  # FORMATS.md vector, synthetic
 MOBILE = "13812345678"
@@ -204,3 +205,36 @@ def test_no_raw_value_reaches_the_jsonl_or_the_summary(tmp_path, monkeypatch):
     for value in (ID18, MOBILE, CARD, "王建国"):
         assert value not in result.output and value not in written
     assert "2 text/plain line 2" in result.output
+
+
+def test_mutated_mails_never_escape_as_errors():
+    """300 copies of a mail with random bytes changed: each is read or refused in one line."""
+    from pii_audit.sources import TargetCoverage
+
+    rng = random.Random(5)
+    original = mail()
+    for number in range(300):
+        data = bytearray(original)
+        for _ in range(rng.choice([1, 8, 64])):
+            data[rng.randrange(len(data))] = rng.choice([rng.randrange(256), ord("-"), ord("\n")])
+        coverage = TargetCoverage(f"m{number}.eml")
+        list(emails.read_email(f"m{number}.eml", ScanOptions(), coverage, bytes(data)))
+        assert len([p for p in coverage.problems if p.where == f"m{number}.eml"]) <= 1
+        for problem in coverage.problems:
+            assert "\n" not in problem.reason and MOBILE not in problem.reason and ID18 not in problem.reason
+
+
+def test_headers_the_standard_parser_fails_on_cost_only_their_part(tmp_path, key):
+    """Python's header parser raises IndexError on some damaged values: an unclosed address is
+    read as stored, and a part whose headers fail is one problem line; the other parts are read."""
+    raw = (f"From: 客户经理 <manager@bank.example\nSubject: 名单\nContent-Type: multipart/mixed; boundary=\"b\"\n\n"
+           f"--b\nContent-Type: text/plain; charset=utf-8\n\n身份证 {ID18}\n"
+           f"--b\nContent-Type: text/plain\nContent-Disposition: attachment; filename*\n\n手机 {MOBILE}\n"
+           f"--b\nContent-Type: text/plain; charset=utf-8\n\n卡号 {CARD}\n--b--\n").encode("utf-8")
+    (tmp_path / "a.eml").write_bytes(raw)
+    result = scan_one(tmp_path, key)
+    where = str(tmp_path / "a.eml")
+    assert [(p.where, p.reason) for p in result.coverage.problems] == [
+        (where, "part 2: unreadable headers (IndexError); not read")]
+    assert sorted((f.entity_type, s.location["part"]) for f in result.findings.values() for s in f.samples) == [
+        ("CN_BANK_CARD", "3 text/plain"), ("CN_RESIDENT_ID", "1 text/plain"), ("EMAIL_ADDRESS", "headers")]

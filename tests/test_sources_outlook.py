@@ -4,6 +4,7 @@ attachments and attached messages read as an .eml's parts are; a bad one is one 
 from __future__ import annotations
 
 import io
+import random
 import zipfile
 
 import openpyxl
@@ -141,3 +142,21 @@ def test_an_attachments_8_bit_name_is_in_its_messages_code_page(tmp_path, key):
     (tmp_path / "a.msg").write_bytes(compound_file(streams))
     result = scan_one(tmp_path, key)
     assert found(result) == [(f"{tmp_path / 'a.msg'}!客户名单.txt", "CN_MOBILE_PHONE", None, 1)]
+
+
+def test_mutated_messages_never_escape_as_errors(tmp_path):
+    """300 copies of a message with random bytes changed: each is read or refused in one line."""
+    from pii_audit.sources import TargetCoverage
+    from pii_audit.sources.emails import read_email
+
+    rng = random.Random(11)
+    original = approval()
+    for number in range(300):
+        data = bytearray(original)
+        for _ in range(rng.choice([1, 4, 16])):
+            data[rng.randrange(len(data))] = rng.randrange(256)
+        coverage = TargetCoverage(f"m{number}.msg")
+        list(read_email(f"m{number}.msg", ScanOptions(), coverage, bytes(data)))
+        assert len([p for p in coverage.problems if p.where == f"m{number}.msg"]) <= 1
+        for problem in coverage.problems:
+            assert "\n" not in problem.reason and MOBILE not in problem.reason and ID18 not in problem.reason

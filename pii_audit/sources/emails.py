@@ -80,12 +80,20 @@ def _counted(items: Iterator[Chunk | Cells], container, target: str) -> Iterator
 def _mime_items(reader: MessageReader, target: str, options: ScanOptions, coverage: TargetCoverage
                 ) -> Iterator[Chunk | Cells]:
     """Yield the headers' lines, then each part's items, as the reader reaches them."""
-    headers = "\n".join(f"{name}: {value}" for name in HEADERS for value in reader.headers.get_all(name, []))
+    headers = "\n".join(f"{name}: {value}" for name in HEADERS for value in _header_values(reader.headers, name))
     chunk = lines_chunk(headers, "headers", target)
     if chunk is not None:
         yield chunk
     for leaf in reader.leaves():
         yield from _leaf_items(leaf, target, options, coverage)
+
+
+def _header_values(headers, name: str) -> list[str]:
+    """Return a header's values decoded, or as stored where the standard parser fails on them."""
+    try:
+        return [str(value) for value in headers.get_all(name, [])]
+    except Exception:  # noqa: BLE001 -- a damaged address list: its text is still worth reading
+        return [value for key, value in headers.raw_items() if key.lower() == name.lower()]
 
 
 def _leaf_items(leaf: Leaf, target: str, options: ScanOptions, coverage: TargetCoverage
@@ -94,7 +102,13 @@ def _leaf_items(leaf: Leaf, target: str, options: ScanOptions, coverage: TargetC
     member is); record a part too large to hold as a problem line."""
     from pii_audit.sources.archives import read_member
 
-    name = leaf.headers.get_filename()
+    try:
+        damaged, name = leaf.damaged, leaf.headers.get_filename()
+    except Exception as error:  # noqa: BLE001 -- the standard header parser fails on some damaged values
+        damaged = type(error).__name__
+    if damaged:
+        coverage.problem(target, f"part {leaf.number}: unreadable headers ({damaged}); not read", target)
+        return
     label = file_name(name) if name else f"{leaf.number} {leaf.headers.get_content_type()}"
     if leaf.body is None:
         coverage.problem(f"{target}!{label}" if name else target,

@@ -49,6 +49,7 @@ class Leaf:
     headers: Message
     body: bytes | None  # None when it decoded to more than MAX_PART_BYTES
     size: int  # bytes it decoded to
+    damaged: str = ""  # why its headers could not be read (then its body is skipped, whatever it holds)
 
 
 class MessageReader:
@@ -98,13 +99,18 @@ class MessageReader:
         number = next(self._numbers)
         if depth > MAX_DEPTH:
             raise MimeError(f"parts nested more than {MAX_DEPTH} deep (corrupt or hostile e-mail)")
-        if headers.get_content_maintype() == "multipart":
-            boundary = headers.get_boundary()
+        try:
+            kind, boundary = headers.get_content_type(), headers.get_boundary()
+        except Exception as error:  # noqa: BLE001 -- the standard header parser fails on some damaged values
+            self._leaf(number, headers, bounds)  # skipped to the next part
+            yield Leaf(number, headers, None, 0, type(error).__name__)
+            return
+        if kind.startswith("multipart/"):
             if boundary:
                 yield from self._multipart(boundary.encode("utf-8", "surrogateescape"), bounds, depth)
             else:  # no boundary: the standard parser keeps the body as text of no type it reads
                 self._skip(bounds)
-        elif headers.get_content_type() == "message/rfc822":
+        elif kind == "message/rfc822":
             yield from self._entity(self._read_headers(), bounds, depth + 1)
         else:
             yield self._leaf(number, headers, bounds)
