@@ -68,8 +68,14 @@ def test_nothing_is_due_again_until_the_next_slot_and_a_missed_slot_runs_once(tm
         assert len(ledger.scans()) == 3
         week_later = datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(days=7)
         assert [t.name for t in select_targets(config, ledger, now=week_later)] == ["app", "clean", "core"]
-        half_hour = datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(minutes=31)
-        assert [t.name for t in select_targets(config, ledger, now=half_hour)] == ["core"]
+        ran = datetime.datetime.now().astimezone()
+        half_hour = ran + datetime.timedelta(minutes=31)
+        # The daily targets ("0 2 * * *", local time) are due again too when 02:00 falls within
+        # that half hour: CI ran this at 01:31 and failed.
+        two = ran.replace(hour=2, minute=0, second=0, microsecond=0)
+        two += datetime.timedelta(days=1) if two <= ran else datetime.timedelta(0)
+        expected = ["app", "clean", "core"] if two <= half_hour else ["core"]
+        assert [t.name for t in select_targets(config, ledger, now=half_hour)] == expected
 
 
 def test_forced_targets_run_now_and_the_summary_file_is_appended(tmp_path, capsys):
