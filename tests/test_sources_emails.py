@@ -140,6 +140,17 @@ def test_the_streamed_parts_are_the_standard_parsers(depth, linesep):
         assert body.rstrip(b"\r\n") == want.rstrip(b"\r\n")
 
 
+def test_a_digests_parts_are_messages_as_the_standard_parser_has_them():
+    """A mailing list's digest: parts without a Content-Type are messages (RFC 2046 5.1.5)."""
+    raw = (b'Subject: digest\nContent-Type: multipart/digest; boundary="d"\n\n'
+           b"--d\n\nSubject: one\n\n\xe6\x89\x8b\xe6\x9c\xba 13812345678\n"
+           b"--d\nContent-Type: text/plain\n\nplain part\n--d--\n")
+    streamed = [(leaf.number, leaf.headers.get_content_type(), leaf.body.rstrip(b"\n"))
+                for leaf in mime.MessageReader(io.BytesIO(raw)).leaves()]
+    assert streamed == [(number, kind, body.rstrip(b"\n")) for number, kind, _, body in standard_parts(raw)]
+    assert [number for number, *_ in streamed] == [2, 3]
+
+
 def test_a_mail_of_35_mib_is_read_in_bounded_memory(tmp_path, key):
     """Twenty-five attachments of 1.2 MiB each, then a text part with an ID number: all read, and
     the reader holds one part at a time (the standard parser held about 10 MB a MiB: 8.5 MiB traced

@@ -107,7 +107,8 @@ class MessageReader:
             return
         if kind.startswith("multipart/"):
             if boundary:
-                yield from self._multipart(boundary.encode("utf-8", "surrogateescape"), bounds, depth)
+                yield from self._multipart(boundary.encode("utf-8", "surrogateescape"), bounds, depth,
+                                           kind == "multipart/digest")
             else:  # no boundary: the standard parser keeps the body as text of no type it reads
                 self._skip(bounds)
         elif kind == "message/rfc822":
@@ -115,11 +116,14 @@ class MessageReader:
         else:
             yield self._leaf(number, headers, bounds)
 
-    def _multipart(self, boundary: bytes, outer: tuple[bytes, ...], depth: int) -> Iterator[Leaf]:
+    def _multipart(self, boundary: bytes, outer: tuple[bytes, ...], depth: int, digest: bool) -> Iterator[Leaf]:
         bounds = outer + (boundary,)
         found = self._skip(bounds)  # the preamble
         while found == (len(bounds) - 1, False):
-            yield from self._entity(self._read_headers(), bounds, depth + 1)
+            headers = self._read_headers()
+            if digest:  # RFC 2046 5.1.5: a digest's parts are messages unless they say otherwise
+                headers.set_default_type("message/rfc822")
+            yield from self._entity(headers, bounds, depth + 1)
             found = self._skip(bounds)  # nothing, normally: a part ends at the next delimiter
         while found is not None and found[0] == len(bounds) - 1:  # the epilogue, after the closing one
             found = self._skip(bounds)
