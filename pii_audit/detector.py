@@ -27,12 +27,12 @@ from presidio_analyzer import EntityRecognizer, RecognizerResult
 
 from pii_audit.json_escapes import has_escapes, unescape
 from pii_audit.models import Cells, Chunk, Occurrence
-from recognizers import ALL_RECOGNIZERS, MASKED_KEY, MIN_SCORE, ChineseRecognizer
 from pii_audit.screen import Screen
+from recognizers import ALL_RECOGNIZERS, MASKED_KEY, MIN_SCORE, ChineseRecognizer
 from recognizers.base import fingerprint, halfwidth_utf8, to_halfwidth
 
 
-# Cells screened together: large enough that one Aho-Corasick pass pays, small enough that a
+# Cells screened together: large enough that one screen pass pays, small enough that a
 # source's coverage counts stay current.
 VALUE_BATCH = 2048
 # Cell texts in which nothing was found, remembered per context (``Detector._analyze_cell``): short

@@ -89,9 +89,11 @@ def _stream(handle: BinaryIO, names: tuple[str, ...]) -> ole2.Stream:
     try:
         name, stream = ole2.open_stream(handle, names)
     except WorkbookRefused as error:
-        if "holds no" in str(error):
-            raise DocumentRefused(f"not a Word 97-2003 document: the OLE2 file holds no {names[0]} stream "
+        if "holds no" in str(error) and names[0] == "WordDocument":
+            raise DocumentRefused("not a Word 97-2003 document: the OLE2 file holds no WordDocument stream "
                                   "(an older WPS format?)") from None
+        if "holds no" in str(error):
+            raise _corrupt(f"it holds no {names[0]} stream, which its header names") from None
         raise DocumentRefused(ole2.worded(error, "Word document")) from None
     if name == "EncryptedPackage":
         raise DocumentRefused("an encrypted Word document, which is not read here: save it unprotected as "
