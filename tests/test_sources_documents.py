@@ -7,6 +7,7 @@ import functools
 import io
 import json
 import zipfile
+from pathlib import Path
 
 import docx
 import pytest
@@ -230,6 +231,36 @@ def test_a_workbook_embedded_in_a_document_is_read_as_a_spreadsheet(tmp_path, ke
     assert result.coverage.problems == []
     sheet = f"{tmp_path / 'r.docx'}!word/embeddings/Microsoft_Excel_Worksheet.xlsx!Sheet!手机号"
     assert result.findings[(sheet, "CN_MOBILE_PHONE")].occurrences == 40
+
+
+def test_excel_and_word_97_objects_embedded_in_a_document_are_read(tmp_path, key):
+    """An object pasted from Excel or Word 97-2003 is an OLE2 file (oleObject1.bin) holding the
+    .xls or .doc; it is read as that. An equation object is a notice, not a problem."""
+    import xlwt
+
+    from xls_helpers import cfb
+
+    book = xlwt.Workbook(encoding="utf-8")
+    sheet = book.add_sheet("客户")
+    for row, values in enumerate([("客户姓名", "手机号")] + [(f"客户{n}", f"1391234{n:04d}") for n in range(30)]):
+        for column, value in enumerate(values):
+            sheet.write(row, column, value)
+    excel_object = io.BytesIO()
+    book.save(excel_object)
+    credit_report(tmp_path / "r.docx")
+    with zipfile.ZipFile(tmp_path / "r.docx", "a") as archive:
+        archive.writestr("word/embeddings/oleObject1.bin", excel_object.getvalue())
+        archive.writestr("word/embeddings/oleObject2.bin",
+                         (Path(__file__).parent / "data" / "word97" / "report.doc").read_bytes())
+        archive.writestr("word/embeddings/oleObject3.bin", cfb(bytes(5000), "Equation Native"))
+    result = scan_one(tmp_path, key)
+    where = f"{tmp_path / 'r.docx'}!word/embeddings/"
+    assert result.coverage.problems == []
+    assert [(n.where, n.reason) for n in result.coverage.notices] == [
+        (f"{where}oleObject3.bin", "an embedded object that is no workbook or Word document (an equation, "
+                                   "a drawing, a packaged file) is not read")]
+    assert result.findings[(f"{where}oleObject1.bin!客户!手机号", "CN_MOBILE_PHONE")].occurrences == 30
+    assert result.findings[(f"{where}oleObject2.bin", "CN_RESIDENT_ID")].occurrences == 3
 
 
 def test_files_embedded_in_a_workbook_are_read_one_level_deep(tmp_path, key):

@@ -4,21 +4,28 @@ report or another workbook pasted into a workbook.
 An embedded object keeps its whole file inside the one around it (``word/embeddings/``,
 ``xl/embeddings/``): every customer row of a workbook whose page shows a few. Each workbook or
 Word document found there is read from memory, as one inside an archive is, located
-``report.docx!word/embeddings/x.xlsx``. One level deep: a file embedded in an embedded file is a
-notice, as it is rare and each level would hold another copy in memory.
+``report.docx!word/embeddings/x.xlsx``. An object from Excel or Word 97-2003 is stored as an OLE2
+file (``oleObject1.bin``) holding a Workbook or WordDocument stream: it is read as the .xls or
+.doc it holds; any other object (an equation, a drawing, a packaged file) is a notice. One level
+deep: a file embedded in an embedded file is a notice, as it is rare and each level would hold
+another copy in memory.
 """
 
 from __future__ import annotations
 
+import io
 import zipfile
 from typing import Iterator
 
 from pii_audit.models import Cells, Chunk
-from pii_audit.sources import DOCUMENT_SUFFIXES, ScanOptions, TargetCoverage
+from pii_audit.sources import DOCUMENT_SUFFIXES, OLE2_MAGIC, ScanOptions, TargetCoverage
+from pii_audit.sources.ole2 import CompoundFile, worded
+from pii_audit.sources.xlsx_guard import WorkbookRefused
 
 # Read from memory, as a spreadsheet inside an archive is (archives.SPREADSHEET_MAX_BYTES).
 EMBEDDED_MAX_BYTES = 32 << 20
 _WORKBOOKS = (".xlsx", ".xlsm")
+_OLE_OBJECTS = (".bin",)  # word/embeddings/oleObject1.bin: an OLE2 file
 _MARKS = ("!word/embeddings/", "!xl/embeddings/")  # in the name of a file embedded in another
 
 
@@ -32,7 +39,8 @@ def embedded_files(archive: zipfile.ZipFile, folder: str, target: str, options: 
     for info in archive.infolist():
         name = info.filename
         reader = read_spreadsheet if name.lower().endswith(_WORKBOOKS) else \
-            read_document if name.lower().endswith(DOCUMENT_SUFFIXES) else None
+            read_document if name.lower().endswith(DOCUMENT_SUFFIXES) else \
+            _ole_object if name.lower().endswith(_OLE_OBJECTS) else None
         if reader is None or not name.startswith(folder):
             continue
         where = f"{target}!{name}"
@@ -43,3 +51,22 @@ def embedded_files(archive: zipfile.ZipFile, folder: str, target: str, options: 
                                     "open it and save it apart to scan it")
         else:
             yield from reader(where, options, coverage, archive.read(info))
+
+
+def _ole_object(where: str, options: ScanOptions, coverage: TargetCoverage, data: bytes) -> Iterator[Chunk | Cells]:
+    """Yield what an embedded OLE object holds when it is an Excel or Word 97-2003 one."""
+    from pii_audit.sources.documents import read_document
+    from pii_audit.sources.spreadsheets import read_spreadsheet
+
+    try:
+        streams = set(CompoundFile(io.BytesIO(data)).streams()) if data.startswith(OLE2_MAGIC) else set()
+    except WorkbookRefused as error:
+        coverage.problem(where, worded(error, "embedded object"))
+        return
+    if streams & {"Workbook", "Book"}:
+        yield from read_spreadsheet(where, options, coverage, data)  # not named .xlsx: read as the .xls it is
+    elif "WordDocument" in streams:
+        yield from read_document(where, options, coverage, data)
+    else:
+        coverage.notice(where, "an embedded object that is no workbook or Word document (an equation, a drawing, "
+                               "a packaged file) is not read")
