@@ -15,8 +15,10 @@ SECTOR, MINI_SECTOR, MINI_CUTOFF = 512, 64, 4096
 UNICODE, STRING8, BINARY, LONG = 0x001F, 0x001E, 0x0102, 0x0003
 
 
-def compound_file(streams: dict[str, bytes]) -> bytes:
-    """Return a compound file (version 3) holding ``streams`` by path ("a/b/c": storages a and b)."""
+def compound_file(streams: dict[str, bytes], sector_size: int = SECTOR) -> bytes:
+    """Return a compound file holding ``streams`` by path ("a/b/c": storages a and b): version 3
+    with 512-byte sectors, or version 4 with 4,096-byte ones. A stream under 4,096 bytes lives in
+    the mini stream (64-byte sectors), as the format requires."""
     # The tree of storages: each node's children by name, in order.
     tree: dict[str, list[str]] = {"": []}
     for path in streams:
@@ -35,9 +37,9 @@ def compound_file(streams: dict[str, bytes]) -> bytes:
     def chain(data: bytes) -> int:
         if not data:
             return ENDOFCHAIN
-        start, count = len(sectors), -(-len(data) // SECTOR)
+        start, count = len(sectors), -(-len(data) // sector_size)
         for n in range(count):
-            sectors.append(data[n * SECTOR:(n + 1) * SECTOR].ljust(SECTOR, b"\0"))
+            sectors.append(data[n * sector_size:(n + 1) * sector_size].ljust(sector_size, b"\0"))
             fat.append(start + n + 1 if n < count - 1 else ENDOFCHAIN)
         return start
 
@@ -52,7 +54,7 @@ def compound_file(streams: dict[str, bytes]) -> bytes:
             placed[path] = (chain(data), len(data))
     root_start = chain(bytes(mini))
     packed_minifat = struct.pack(f"<{len(minifat)}I", *minifat) if minifat else b""
-    minifat_start = chain(packed_minifat.ljust(-(-len(packed_minifat) // SECTOR) * SECTOR, b"\xff"))
+    minifat_start = chain(packed_minifat.ljust(-(-len(packed_minifat) // sector_size) * sector_size, b"\xff"))
     entries = []
     for node in order:
         children = tree.get(node)
@@ -67,20 +69,22 @@ def compound_file(streams: dict[str, bytes]) -> bytes:
         else:
             entries.append(_entry(node.rpartition("/")[2], 2, right, NOSTREAM, *placed[node]))
     directory = b"".join(entries)
-    directory += b"".join(_entry("", 0, NOSTREAM, NOSTREAM, 0, 0) for _ in range(-(len(entries)) % 4))
+    directory += b"".join(_entry("", 0, NOSTREAM, NOSTREAM, 0, 0) for _ in range(-len(entries) % (sector_size // 128)))
     directory_start = chain(directory)
-    per_sector = SECTOR // 4
+    per_sector = sector_size // 4
     fat_count = 1
     while len(sectors) + fat_count > fat_count * per_sector:
         fat_count += 1
     fat_ids = list(range(len(sectors), len(sectors) + fat_count))
     fat += [FATSECT] * fat_count
     fat += [FREESECT] * (fat_count * per_sector - len(fat))
-    header = struct.pack("<8s16sHHHHH6sIIIIIIIII", bytes.fromhex("d0cf11e0a1b11ae1"), bytes(16), 0x3E, 3, 0xFFFE,
-                         9, 6, bytes(6), 0, fat_count, directory_start, 0, MINI_CUTOFF,
-                         minifat_start, -(-len(packed_minifat) // SECTOR), ENDOFCHAIN, 0)
+    version_3 = sector_size == SECTOR
+    header = struct.pack("<8s16sHHHHH6sIIIIIIIII", bytes.fromhex("d0cf11e0a1b11ae1"), bytes(16), 0x3E,
+                         3 if version_3 else 4, 0xFFFE, 9 if version_3 else 12, 6, bytes(6),
+                         0 if version_3 else -(-len(directory) // sector_size), fat_count, directory_start, 0,
+                         MINI_CUTOFF, minifat_start, -(-len(packed_minifat) // sector_size), ENDOFCHAIN, 0)
     header += struct.pack("<109I", *(fat_ids + [FREESECT] * (109 - len(fat_ids))))
-    return header.ljust(SECTOR, b"\0") + b"".join(sectors) + struct.pack(f"<{len(fat)}I", *fat)
+    return header.ljust(sector_size, b"\0") + b"".join(sectors) + struct.pack(f"<{len(fat)}I", *fat)
 
 
 def _walk(tree: dict[str, list[str]], folder: str):

@@ -7,12 +7,12 @@ import io
 import random
 import zipfile
 
-import openpyxl
 import pytest
 
 from ole2_helpers import BINARY, STRING8, UNICODE, compound_file, outlook_message
 from pii_audit.scan import scan_targets
 from pii_audit.sources import ScanOptions, mime, outlook
+from test_sources_emails import customer_list
 from xls_helpers import cfb
 
 ID18 = "11010519491231002X"  # FORMATS.md vector, synthetic
@@ -29,15 +29,6 @@ def found(result):
     """Return sorted (container, entity, part, line) of a scan's samples."""
     return sorted((f.container, f.entity_type, s.location.get("part"), s.location.get("line"))
                   for f in result.findings.values() for s in f.samples)
-
-
-def customer_list() -> bytes:
-    book = openpyxl.Workbook()
-    book.active.append(["客户姓名", "手机号"])
-    book.active.append(["王建国", int(MOBILE)])
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
 
 
 def approval(body_kind: int = UNICODE, codepage: int | None = None, attachments: list[dict] | None = None) -> bytes:

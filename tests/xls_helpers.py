@@ -6,10 +6,11 @@ from __future__ import annotations
 
 import struct
 
+from ole2_helpers import compound_file
+
 BOF, EOF, CONTINUE, BOUNDSHEET, SST, FILEPASS = 0x0809, 0x000A, 0x003C, 0x0085, 0x00FC, 0x002F
 LABELSST, LABEL, RSTRING, NUMBER, RK, MULRK = 0x00FD, 0x0204, 0x00D6, 0x0203, 0x027E, 0x00BD
 FORMULA, STRING, BOOLERR, XF, FORMAT, DATE1904 = 0x0006, 0x0207, 0x0205, 0x00E0, 0x041E, 0x0022
-ENDOFCHAIN, FREESECT, FATSECT, NOSTREAM = 0xFFFFFFFE, 0xFFFFFFFF, 0xFFFFFFFD, 0xFFFFFFFF
 MAX_RECORD = 8224  # bytes of data in one BIFF8 record
 
 
@@ -165,53 +166,4 @@ class _SstWriter:
 def cfb(stream: bytes, name: str = "Workbook", sector_size: int = 512) -> bytes:
     """Return an OLE2 compound file holding ``stream`` under ``name``: in the mini stream (64-byte
     sectors) when it is under 4,096 bytes, as the format requires, else in sectors of its own."""
-    sectors: list[bytes] = []
-    fat: list[int] = []
-
-    def chain(data: bytes) -> int:
-        if not data:
-            return ENDOFCHAIN
-        start, count = len(sectors), -(-len(data) // sector_size)
-        for n in range(count):
-            sectors.append(data[n * sector_size:(n + 1) * sector_size].ljust(sector_size, b"\0"))
-            fat.append(start + n + 1 if n < count - 1 else ENDOFCHAIN)
-        return start
-
-    if len(stream) < 4096:
-        mini = -(-len(stream) // 64)
-        root_start, root_size = chain(stream.ljust(mini * 64, b"\0")), mini * 64
-        minifat = [n + 1 for n in range(mini - 1)] + [ENDOFCHAIN]
-        minifat_bytes = struct.pack(f"<{len(minifat)}I", *minifat)
-        minifat_bytes += b"\xff" * (-len(minifat_bytes) % sector_size)
-        minifat_start, minifat_count, start = chain(minifat_bytes), len(minifat_bytes) // sector_size, 0
-    else:
-        root_start, root_size, minifat_start, minifat_count = ENDOFCHAIN, 0, ENDOFCHAIN, 0
-        start = chain(stream)
-    entries = [directory_entry("Root Entry", 5, 1, root_start, root_size),
-               directory_entry(name, 2, NOSTREAM, start, len(stream))]
-    directory = b"".join(entries).ljust(sector_size, b"\0")
-    for at in range(len(entries) * 128, len(directory), 128):  # unused entries: no siblings
-        directory = directory[:at + 68] + b"\xff" * 12 + directory[at + 80:]
-    directory_start = chain(directory)
-    per_sector = sector_size // 4
-    fat_count = 1
-    while len(sectors) + fat_count > fat_count * per_sector:
-        fat_count += 1
-    fat_ids = list(range(len(sectors), len(sectors) + fat_count))
-    fat += [FATSECT] * fat_count
-    fat += [FREESECT] * (fat_count * per_sector - len(fat))
-    packed = struct.pack(f"<{len(fat)}I", *fat)
-    header = struct.pack("<8s16sHHHHH6sIIIIIIIII", bytes.fromhex("d0cf11e0a1b11ae1"), bytes(16), 0x3E,
-                         3 if sector_size == 512 else 4, 0xFFFE, 9 if sector_size == 512 else 12, 6, bytes(6),
-                         0 if sector_size == 512 else 1, fat_count, directory_start, 0, 4096,
-                         minifat_start, minifat_count, ENDOFCHAIN, 0)
-    header += struct.pack("<109I", *(fat_ids + [FREESECT] * (109 - len(fat_ids))))
-    return header.ljust(sector_size, b"\0") + b"".join(sectors) + packed
-
-
-def directory_entry(name: str, kind: int, child: int, start: int, size: int) -> bytes:
-    """Return a 128-byte directory entry of a compound file (no siblings)."""
-    encoded = (name + "\0").encode("utf-16-le")
-    return struct.pack("<64sHBBIII16sIQQIQ", encoded, len(encoded), kind, 1, NOSTREAM, NOSTREAM, child,
-                       bytes(16), 0, 0, 0, start, size)
-
+    return compound_file({name: stream}, sector_size)
