@@ -3,7 +3,6 @@ attachments and attached messages read as an .eml's parts are; a bad one is one 
 
 from __future__ import annotations
 
-import io
 import random
 import zipfile
 
