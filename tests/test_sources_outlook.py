@@ -150,3 +150,14 @@ def test_mutated_messages_never_escape_as_errors(tmp_path):
         assert len([p for p in coverage.problems if p.where == f"m{number}.msg"]) <= 1
         for problem in coverage.problems:
             assert "\n" not in problem.reason and MOBILE not in problem.reason and ID18 not in problem.reason
+
+
+def test_a_header_property_over_the_cap_is_skipped_and_the_body_read(tmp_path, key, monkeypatch):
+    """A subject of gigabytes would be held whole; a header property over MAX_STRING_BYTES is
+    skipped, the body (under its own cap) is still read."""
+    monkeypatch.setattr(outlook, "MAX_STRING_BYTES", 40)
+    streams = outlook_message([(0x0037, UNICODE, f"客户 {MOBILE} 的资料，请审批，谢谢"), (0x0C1A, UNICODE, "经理"),
+                               (0x1000, UNICODE, f"身份证 {ID18}")])
+    (tmp_path / "a.msg").write_bytes(compound_file(streams))
+    result = scan_one(tmp_path, key)
+    assert found(result) == [(str(tmp_path / "a.msg"), "CN_RESIDENT_ID", "text/plain", 1)]

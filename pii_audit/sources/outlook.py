@@ -38,6 +38,7 @@ from pii_audit.sources.emails import HEADERS, MessageRefused, decoded, file_name
 from pii_audit.sources.ole2 import CompoundFile
 
 MAX_DEPTH = 8  # a message attached to a message attached to ...
+MAX_STRING_BYTES = 1 << 20  # a subject, a name, an address, the Internet headers; bodies have mime's cap
 # Property ids ([MS-OXPROPS]) read as the message's headers, in this order, with their labels.
 _HEADER_PROPERTIES = ((0x0037, "Subject"), (0x0042, "From"), (0x0065, "From"), (0x0C1A, "Sender"),
                       (0x0C1F, "Sender"), (0x5D01, "Sender"), (0x0E04, "To"), (0x0E03, "Cc"), (0x0E02, "Bcc"))
@@ -99,8 +100,13 @@ class _Storage:
             return None
         return self.compound.stream(*entry).read(0, entry[1])
 
-    def text(self, tag: int) -> str | None:
-        """Return a string property, from its Unicode form or its 8-bit one."""
+    def text(self, tag: int, limit: int | None = None) -> str | None:
+        """Return a string property, from its Unicode form or its 8-bit one; None for one that is
+        absent or longer than ``limit`` bytes (``MAX_STRING_BYTES``: a hostile file may declare a
+        subject of gigabytes)."""
+        limit = MAX_STRING_BYTES if limit is None else limit
+        if max(self.size(tag, _UNICODE) or 0, self.size(tag, _STRING8) or 0) > limit:
+            return None
         unicode = self.raw(tag, _UNICODE)
         if unicode is not None:
             return unicode.decode("utf-16-le", "replace").rstrip("\0")
@@ -170,7 +176,7 @@ def _headers(storage: _Storage) -> Iterator[str]:
         if values:
             yield "Recipient: " + " ".join(values)
     transport = storage.text(_TRANSPORT_HEADERS)
-    if transport and len(transport) <= 1 << 20:
+    if transport:
         parsed = HeaderParser(policy=email.policy.default).parsestr(transport, headersonly=True)
         for name in HEADERS:
             for value in parsed.get_all(name, []):
@@ -189,5 +195,5 @@ def _body(storage: _Storage, tag: int, target: str, coverage: TargetCoverage) ->
             return None
         if kind == _BINARY:  # the HTML body as bytes, in the Internet code page
             return decoded(storage.raw(tag, kind) or b"", storage.codepage)
-        return storage.text(tag)
+        return storage.text(tag, mime.MAX_PART_BYTES)
     return None
