@@ -18,6 +18,8 @@ from msoffcrypto.format.ooxml import OOXMLFile
 from pii_audit.scan import scan_targets
 from pii_audit.sources import ScanOptions, TargetCoverage, ole2, word97
 from pii_audit.sources.documents import read_document
+from ole2_helpers import compound_file
+from pii_audit.sources.embedded import NOT_A_WORKBOOK
 from xls_helpers import cfb
 
 DATA = Path(__file__).parent / "data" / "word97"
@@ -181,3 +183,52 @@ def test_mutated_documents_never_escape_as_errors(tmp_path):
         for problem in coverage.problems:
             assert "\n" not in problem.reason and "Traceback" not in problem.reason
         path.unlink()
+
+
+def with_objects(objects: dict[str, bytes]) -> bytes:
+    """Return report.doc with more streams (an ObjectPool), written again as a compound file."""
+    with open(REPORT, "rb") as handle:
+        compound = ole2.CompoundFile(handle)
+        streams = {path: compound.stream(*entry).read(0, entry[1]) for path, entry in compound.streams().items()}
+    return compound_file({**streams, **objects})
+
+
+def test_a_workbook_pasted_into_a_doc_as_an_object_is_read(tmp_path, key):
+    """An Excel 97-2003 table pasted into a Word 97 report keeps its whole workbook in the
+    document's ObjectPool: every row is read. An equation object is a notice."""
+    import xlwt
+
+    book = xlwt.Workbook(encoding="utf-8")
+    sheet = book.add_sheet("客户")
+    for row, values in enumerate([("客户姓名", "手机号")] + [(f"客户{n}", f"1371234{n:04d}") for n in range(25)]):
+        for column, value in enumerate(values):
+            sheet.write(row, column, value)
+    excel = io.BytesIO()
+    book.save(excel)
+    with io.BytesIO(excel.getvalue()) as handle:
+        _, workbook = ole2.open_stream(handle, ("Workbook",))
+        workbook_stream = workbook.read(0, workbook.size)
+    (tmp_path / "授信报告.doc").write_bytes(with_objects({
+        "ObjectPool/_1234567890/Workbook": workbook_stream,
+        "ObjectPool/_1234567890/\x01CompObj": b"\x01\x00\xfe\xff" + bytes(60),
+        "ObjectPool/_1234567891/Equation Native": bytes(300)}))
+    result = scan_one(tmp_path, key)
+    where = str(tmp_path / "授信报告.doc")
+    assert result.coverage.problems == []
+    assert [(n.where, n.reason) for n in result.coverage.notices] == [(f"{where}!ObjectPool/_1234567891", NOT_A_WORKBOOK)]
+    assert result.findings[(f"{where}!ObjectPool/_1234567890!客户!手机号", "CN_MOBILE_PHONE")].occurrences == 25
+    assert sum(f.occurrences for f in result.findings.values() if f.container == where) == 9  # the report's own
+    assert result.coverage.files == 2 and result.coverage.bytes == (tmp_path / "授信报告.doc").stat().st_size
+
+
+def test_objects_of_a_doc_embedded_in_a_docx_are_one_level_too_deep(tmp_path, key):
+    from test_sources_documents import credit_report
+
+    credit_report(tmp_path / "r.docx")
+    with zipfile.ZipFile(tmp_path / "r.docx", "a") as archive:
+        archive.writestr("word/embeddings/oleObject1.bin", with_objects({"ObjectPool/_1/Workbook": bytes(600)}))
+    result = scan_one(tmp_path, key)
+    assert result.coverage.problems == []
+    assert [n.reason for n in result.coverage.notices] == [
+        "a file embedded in an embedded file is not read; open it and save it apart"]
+    assert f"{tmp_path / 'r.docx'}!word/embeddings/oleObject1.bin" in {f.container for f in result.findings.values()}

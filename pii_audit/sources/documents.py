@@ -66,12 +66,13 @@ def read_document(target: str, options: ScanOptions, coverage: TargetCoverage,
                 coverage.notice(target, "empty file: nothing to read")
                 return
             if handle.read(len(OLE2_MAGIC)) == OLE2_MAGIC:
-                from pii_audit.sources.word97 import paragraph_chunks  # imports this module's DocumentRefused
+                from pii_audit.sources.word97 import object_items, paragraph_chunks  # they import DocumentRefused
 
                 handle.seek(0)
                 for chunk in paragraph_chunks(handle, target):
                     container.units += chunk.text.count("\n") + 1
                     yield chunk
+                yield from object_items(handle, target, options, coverage)
                 return
             handle.seek(0)
             with _opened(handle) as archive:

@@ -26,7 +26,10 @@ from pii_audit.sources.xlsx_guard import WorkbookRefused
 EMBEDDED_MAX_BYTES = 32 << 20
 _WORKBOOKS = (".xlsx", ".xlsm")
 _OLE_OBJECTS = (".bin",)  # word/embeddings/oleObject1.bin: an OLE2 file
-_MARKS = ("!word/embeddings/", "!xl/embeddings/")  # in the name of a file embedded in another
+NOT_A_WORKBOOK = ("an embedded object that is no workbook or Word document (an equation, a drawing, a packaged "
+                  "file) is not read")
+# In the name of a file embedded in another: from a .docx, an .xlsx, a .doc (word97).
+EMBEDDED_MARKS = ("!word/embeddings/", "!xl/embeddings/", "!ObjectPool/")
 
 
 def embedded_files(archive: zipfile.ZipFile, folder: str, target: str, options: ScanOptions,
@@ -44,7 +47,7 @@ def embedded_files(archive: zipfile.ZipFile, folder: str, target: str, options: 
         if reader is None or not name.startswith(folder):
             continue
         where = f"{target}!{name}"
-        if any(mark in target for mark in _MARKS):
+        if any(mark in target for mark in EMBEDDED_MARKS):
             coverage.notice(where, "a file embedded in an embedded file is not read; open it and save it apart")
         elif info.file_size > EMBEDDED_MAX_BYTES:
             coverage.problem(where, f"an embedded file larger than {EMBEDDED_MAX_BYTES:,} bytes is not read; "
@@ -68,5 +71,4 @@ def _ole_object(where: str, options: ScanOptions, coverage: TargetCoverage, data
     elif "WordDocument" in streams:
         yield from read_document(where, options, coverage, data)
     else:
-        coverage.notice(where, "an embedded object that is no workbook or Word document (an equation, a drawing, "
-                               "a packaged file) is not read")
+        coverage.notice(where, NOT_A_WORKBOOK)

@@ -73,12 +73,17 @@ class _Header:
     difat: tuple[int, ...]  # the first 109 FAT sector numbers, from the header
 
 
-def open_stream(handle: BinaryIO, names: tuple[str, ...]) -> tuple[str, Stream]:
+def open_stream(handle: BinaryIO, names: tuple[str, ...], folder: str = "") -> tuple[str, Stream]:
     """Return the name and the ``Stream`` of the first of ``names`` stored in the compound file
-    (a stream directly in its root storage, as a workbook's is); raise ``WorkbookRefused`` when
-    there is none or the file is corrupt."""
+    (a stream directly in its root storage, as a workbook's is, or in the storage ``folder``, such
+    as ``ObjectPool/_1234/``); raise ``WorkbookRefused`` when there is none or the file is corrupt."""
     compound = CompoundFile(handle)
-    found = _find(compound.directory, names)
+    if folder:
+        streams = {path.upper(): entry for path, entry in compound.streams().items()}
+        found = next(((name, *streams[(folder + name).upper()]) for name in names
+                      if (folder + name).upper() in streams), None)
+    else:
+        found = _find(compound.directory, names)
     if found is None:
         raise WorkbookRefused(f"not an .xls workbook: the OLE2 file holds no {' or '.join(names)} stream")
     name, start, size = found

@@ -71,14 +71,15 @@ def xlsx_sheets(source: Source, comments: dict[str, list[tuple[str, str]]] | Non
             yield name, xlsx_caches.link_rows(archive, member, sheet_id, book)
 
 
-def xls_sheets(source: Source) -> Iterator[Sheet]:
+def xls_sheets(source: Source, folder: str = "") -> Iterator[Sheet]:
     """Yield every worksheet of a legacy .xls workbook (Excel 97-2003, WPS), streamed.
 
     Chinese banks' older systems and WPS still export .xls; read as text, one was binary and
     skipped. Excel 97 and later (BIFF8) is read record by record (``xls_stream``), in bounded
     memory whatever its size; Excel 5.0/95 (BIFF5) by python-calamine, which holds the whole
     workbook, up to ``XLS_MAX_BYTES``. A damaged workbook raises ``WorkbookRefused`` (here, or as
-    a sheet is read), a damaged sheet ``SheetError``.
+    a sheet is read), a damaged sheet ``SheetError``. ``folder`` names the storage of a workbook
+    embedded as an object in another OLE2 file (``ObjectPool/_1234/`` in a .doc).
     """
     from pii_audit.sources import xls_stream
 
@@ -86,8 +87,11 @@ def xls_sheets(source: Source) -> Iterator[Sheet]:
         if handle.read(len(OLE2_MAGIC)) != OLE2_MAGIC:
             raise WorkbookRefused("not an .xls workbook: no OLE2 signature (is the extension wrong?)")
         try:
-            book = xls_stream.read_book(handle)
+            book = xls_stream.read_book(handle, folder)
         except xls_stream.NotBiff8:
+            if folder:  # python-calamine reads a whole file only
+                raise WorkbookRefused("an Excel 5.0/95 object, which is not read here: open it and save it apart "
+                                      "as .xlsx to scan it") from None
             book = None
         if book is not None:
             for name, offset, end in book.sheets:

@@ -46,11 +46,12 @@ _LETTERS: list[str] = []
 
 
 def read_spreadsheet(target: str, options: ScanOptions, coverage: TargetCoverage,
-                     data: bytes | None = None) -> Iterator[Cells]:
+                     data: bytes | None = None, folder: str = "") -> Iterator[Cells]:
     """Yield the non-empty cells of the spreadsheet file ``target`` in blocks, header as context.
 
     ``data`` holds the file's bytes when it is no file of its own (a member of an archive, read
-    whole by ``archives``); ``target`` names it then."""
+    whole by ``archives``); ``target`` names it then. ``folder`` names the storage of an Excel
+    97-2003 workbook embedded as an object in the OLE2 file ``data`` (``word97``)."""
     try:
         size = os.path.getsize(target) if data is None else len(data)
     except OSError as error:
@@ -58,7 +59,7 @@ def read_spreadsheet(target: str, options: ScanOptions, coverage: TargetCoverage
         return
     source = target if data is None else data
     coverage.files += 1
-    coverage.bytes += size
+    coverage.bytes += 0 if folder else size  # an embedded object's bytes are its file's, counted there
     if size == 0:
         coverage.problem(target, "empty file: nothing to read")
         return
@@ -69,7 +70,7 @@ def read_spreadsheet(target: str, options: ScanOptions, coverage: TargetCoverage
         sheets = csv_sheets(source, target, lambda why: coverage.problem(target, why))
     else:
         sheets = xlsx_sheets(source, comments) if suffix in (".xlsx", ".xlsm") else wps_sheets(source, comments) \
-            if suffix in (".et", ".ett") else xls_sheets(source)
+            if suffix in (".et", ".ett") else xls_sheets(source, folder)
     problems = len(coverage.problems)
     try:
         for name, rows in _guarded(sheets, target, coverage):

@@ -19,6 +19,11 @@ catdoc are C programs, unmaintained, that CJK text defeats. So this module does 
 the format's specification, through ``ole2``, which reads a stream's sectors as they are asked
 for. Memory holds the piece table and one block of text, whatever the file's size.
 
+An Excel 97-2003 workbook pasted into the document as an object keeps every row of it in the
+file (``ObjectPool/_1234/Workbook``): each is read as the .xls it is, located
+``report.doc!ObjectPool/_1234!Sheet1``, from the document read into memory (at most
+``OBJECTS_MAX_BYTES``). Any other object (an equation, a drawing) is a notice.
+
 The file is untrusted (SECURITY.md item 7). Pieces must lie inside the WordDocument stream and
 may not hold more in all than the stream does (a piece table naming the same bytes a million
 times would otherwise read them a million times). Each of these is one problem line:
@@ -36,9 +41,10 @@ import sys
 from array import array
 from typing import BinaryIO, Iterator
 
-from pii_audit.models import Chunk
-from pii_audit.sources import ole2
+from pii_audit.models import Cells, Chunk
+from pii_audit.sources import ScanOptions, TargetCoverage, ole2
 from pii_audit.sources.documents import DocumentRefused
+from pii_audit.sources.embedded import EMBEDDED_MARKS, NOT_A_WORKBOOK
 from pii_audit.sources.xlsx_guard import WorkbookRefused
 
 WORD_IDENT = 0xA5EC  # FibBase.wIdent
@@ -50,6 +56,8 @@ BLOCK_BYTES = 1 << 20  # bytes of a piece read at a time (even: UTF-16 text is r
 CHUNK_CHARS = 1 << 20  # characters of paragraphs handed to the detector together
 # A paragraph is held whole until it ends; no one writes one this long, a hostile file might.
 MAX_PARAGRAPH_CHARS = 16 << 20
+# A document whose objects are read is read into memory, as an embedded file is (embedded.EMBEDDED_MAX_BYTES).
+OBJECTS_MAX_BYTES = 32 << 20
 
 # Word's marks in the text: paragraph, cell and page or section ends end a line; a manual line
 # break, a field's begin, separator and end, and the anchors of pictures, notes and comments
@@ -189,3 +197,37 @@ def _texts(document: ole2.Stream, pieces: list[tuple[int, int, str]]) -> Iterato
 
 def _corrupt(what: str) -> DocumentRefused:
     return DocumentRefused(f"corrupt Word document: {what}")
+
+
+def object_items(handle: BinaryIO, target: str, options: ScanOptions, coverage: TargetCoverage
+                 ) -> Iterator[Cells | Chunk]:
+    """Yield what the Excel 97-2003 workbooks embedded in the document (its ObjectPool) hold; a
+    notice for each other object."""
+    from pii_audit.sources.spreadsheets import read_spreadsheet
+
+    handle.seek(0)
+    objects: dict[str, set[str]] = {}  # object folder -> its streams
+    for path in ole2.CompoundFile(handle).streams():
+        folder, _, name = path.rpartition("/")
+        if folder.upper().startswith("OBJECTPOOL/") and folder.count("/") == 1:
+            objects.setdefault(folder + "/", set()).add(name.upper())
+    if not objects:
+        return
+    if any(mark in target for mark in EMBEDDED_MARKS):  # one level deep, as in a .docx
+        for folder in sorted(objects):
+            coverage.notice(f"{target}!{folder.rstrip('/')}", "a file embedded in an embedded file is not read; "
+                                                             "open it and save it apart")
+        return
+    size = handle.seek(0, 2)
+    if size > OBJECTS_MAX_BYTES:
+        coverage.problem(target, f"the objects of a document larger than {OBJECTS_MAX_BYTES:,} bytes are not read; "
+                                 "open them and save them apart to scan them", target)
+        return
+    handle.seek(0)
+    data = handle.read()
+    for folder, streams in sorted(objects.items()):
+        where = f"{target}!{folder.rstrip('/')}"
+        if streams & {"WORKBOOK", "BOOK"}:
+            yield from read_spreadsheet(where, options, coverage, data, folder)
+        else:
+            coverage.notice(where, NOT_A_WORKBOOK)
