@@ -185,6 +185,13 @@ def test_mutated_documents_never_escape_as_errors(tmp_path):
         path.unlink()
 
 
+def long_doc_streams() -> dict[str, bytes]:
+    """Return the streams of long.doc (a Word document to embed in another)."""
+    with open(LONG, "rb") as handle:
+        compound = ole2.CompoundFile(handle)
+        return {path: compound.stream(*entry).read(0, entry[1]) for path, entry in compound.streams().items()}
+
+
 def with_objects(objects: dict[str, bytes]) -> bytes:
     """Return report.doc with more streams (an ObjectPool), written again as a compound file."""
     with open(REPORT, "rb") as handle:
@@ -193,9 +200,10 @@ def with_objects(objects: dict[str, bytes]) -> bytes:
     return compound_file({**streams, **objects})
 
 
-def test_a_workbook_pasted_into_a_doc_as_an_object_is_read(tmp_path, key):
+def test_workbooks_and_documents_pasted_into_a_doc_as_objects_are_read(tmp_path, key):
     """An Excel 97-2003 table pasted into a Word 97 report keeps its whole workbook in the
-    document's ObjectPool: every row is read. An equation object is a notice."""
+    document's ObjectPool: every row is read, as is a Word document embedded so. An equation
+    object is a notice."""
     import xlwt
 
     book = xlwt.Workbook(encoding="utf-8")
@@ -211,14 +219,16 @@ def test_a_workbook_pasted_into_a_doc_as_an_object_is_read(tmp_path, key):
     (tmp_path / "授信报告.doc").write_bytes(with_objects({
         "ObjectPool/_1234567890/Workbook": workbook_stream,
         "ObjectPool/_1234567890/\x01CompObj": b"\x01\x00\xfe\xff" + bytes(60),
-        "ObjectPool/_1234567891/Equation Native": bytes(300)}))
+        "ObjectPool/_1234567891/Equation Native": bytes(300),
+        **{f"ObjectPool/_1234567892/{name}": data for name, data in long_doc_streams().items()}}))
     result = scan_one(tmp_path, key)
     where = str(tmp_path / "授信报告.doc")
     assert result.coverage.problems == []
     assert [(n.where, n.reason) for n in result.coverage.notices] == [(f"{where}!ObjectPool/_1234567891", NOT_A_WORKBOOK)]
     assert result.findings[(f"{where}!ObjectPool/_1234567890!客户!手机号", "CN_MOBILE_PHONE")].occurrences == 25
+    assert result.findings[(f"{where}!ObjectPool/_1234567892", "CN_MOBILE_PHONE")].occurrences == 400  # long.doc
     assert sum(f.occurrences for f in result.findings.values() if f.container == where) == 9  # the report's own
-    assert result.coverage.files == 2 and result.coverage.bytes == (tmp_path / "授信报告.doc").stat().st_size
+    assert result.coverage.files == 3 and result.coverage.bytes == (tmp_path / "授信报告.doc").stat().st_size
 
 
 def test_objects_of_a_doc_embedded_in_a_docx_are_one_level_too_deep(tmp_path, key):

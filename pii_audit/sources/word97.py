@@ -22,7 +22,8 @@ for. Memory holds the piece table and one block of text, whatever the file's siz
 An Excel 97-2003 workbook pasted into the document as an object keeps every row of it in the
 file (``ObjectPool/_1234/Workbook``): each is read as the .xls it is, located
 ``report.doc!ObjectPool/_1234!Sheet1``, from the document read into memory (at most
-``OBJECTS_MAX_BYTES``). Any other object (an equation, a drawing) is a notice.
+``OBJECTS_MAX_BYTES``); a Word 97-2003 document embedded so is read as one. Any other object (an
+equation, a drawing) is a notice.
 
 The file is untrusted (SECURITY.md item 7). Pieces must lie inside the WordDocument stream and
 may not hold more in all than the stream does (a piece table naming the same bytes a million
@@ -36,6 +37,7 @@ times would otherwise read them a million times). Each of these is one problem l
 from __future__ import annotations
 
 import codecs
+import io
 import struct
 import sys
 from array import array
@@ -67,12 +69,13 @@ _MARKS = str.maketrans({**{chr(c): " " for c in range(32) if chr(c) not in "\t\n
                         **_LINE_ENDS, "\x1e": "-", "\x1f": None})
 
 
-def paragraph_chunks(handle: BinaryIO, target: str) -> Iterator[Chunk]:
-    """Yield the text of the Word 97-2003 document in ``handle`` (an OLE2 file) as chunks of whole
-    lines, about ``CHUNK_CHARS`` each; raise ``DocumentRefused`` for what is not read."""
-    document = _stream(handle, ("WordDocument", "EncryptedPackage"))
+def paragraph_chunks(handle: BinaryIO, target: str, folder: str = "") -> Iterator[Chunk]:
+    """Yield the text of the Word 97-2003 document in ``handle`` (an OLE2 file; in its storage
+    ``folder`` for a document embedded in another) as chunks of whole lines, about ``CHUNK_CHARS``
+    each; raise ``DocumentRefused`` for what is not read."""
+    document = _stream(handle, ("WordDocument", "EncryptedPackage"), folder)
     table_name, clx = _header(document)
-    table = _stream(handle, (table_name,))
+    table = _stream(handle, (table_name,), folder)
     pieces = _pieces(_clx(table, *clx), document.size)
     line, pending, size, paragraph = 1, [], 0, ""
     for text in _texts(document, pieces):
@@ -92,10 +95,10 @@ def paragraph_chunks(handle: BinaryIO, target: str) -> Iterator[Chunk]:
         yield Chunk("\n".join(pending), {"path": target, "line": line}, target, multiline=True)
 
 
-def _stream(handle: BinaryIO, names: tuple[str, ...]) -> ole2.Stream:
-    """Return the first of ``names`` that the compound file holds, as a ``ole2.Stream``."""
+def _stream(handle: BinaryIO, names: tuple[str, ...], folder: str = "") -> ole2.Stream:
+    """Return the first of ``names`` that the compound file holds (in ``folder``), as a ``ole2.Stream``."""
     try:
-        name, stream = ole2.open_stream(handle, names)
+        name, stream = ole2.open_stream(handle, names, folder)
     except WorkbookRefused as error:
         if "holds no" in str(error) and names[0] == "WordDocument":
             raise DocumentRefused("not a Word 97-2003 document: the OLE2 file holds no WordDocument stream "
@@ -201,8 +204,8 @@ def _corrupt(what: str) -> DocumentRefused:
 
 def object_items(handle: BinaryIO, target: str, options: ScanOptions, coverage: TargetCoverage
                  ) -> Iterator[Cells | Chunk]:
-    """Yield what the Excel 97-2003 workbooks embedded in the document (its ObjectPool) hold; a
-    notice for each other object."""
+    """Yield what the Excel and Word 97-2003 files embedded in the document (its ObjectPool) hold;
+    a notice for each other object."""
     from pii_audit.sources.spreadsheets import read_spreadsheet
 
     handle.seek(0)
@@ -229,5 +232,16 @@ def object_items(handle: BinaryIO, target: str, options: ScanOptions, coverage: 
         where = f"{target}!{folder.rstrip('/')}"
         if streams & {"WORKBOOK", "BOOK"}:
             yield from read_spreadsheet(where, options, coverage, data, folder)
+        elif "WORDDOCUMENT" in streams:
+            yield from _embedded_document(data, where, folder, coverage)
         else:
             coverage.notice(where, NOT_A_WORKBOOK)
+
+
+def _embedded_document(data: bytes, where: str, folder: str, coverage: TargetCoverage) -> Iterator[Chunk]:
+    """Yield the lines of a Word 97-2003 document embedded in the document ``data``, or record why not."""
+    coverage.files += 1
+    try:
+        yield from paragraph_chunks(io.BytesIO(data), where, folder)
+    except DocumentRefused as error:
+        coverage.problem(where, str(error), where)
