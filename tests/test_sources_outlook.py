@@ -161,3 +161,26 @@ def test_a_header_property_over_the_cap_is_skipped_and_the_body_read(tmp_path, k
     (tmp_path / "a.msg").write_bytes(compound_file(streams))
     result = scan_one(tmp_path, key)
     assert found(result) == [(str(tmp_path / "a.msg"), "CN_RESIDENT_ID", "text/plain", 1)]
+
+
+def test_a_message_whose_attached_message_is_cleaned_verifies_its_items(tmp_path, monkeypatch):
+    """The attached message is a container of its own: once the mobile number in it is masked
+    and the folder scanned again in full, its item verifies."""
+    from click.testing import CliRunner
+
+    from ledger_helpers import statuses_by_file
+    from pii_audit.cli import cli
+
+    def write(body: str) -> None:
+        attached = outlook_message([(0x1000, UNICODE, body)], header=24)
+        (folder / "审批.msg").write_bytes(compound_file(outlook_message(
+            [(0x1000, UNICODE, "见附件")], attachments=[{"name": "回访", "message": attached}])))
+
+    monkeypatch.setenv("PII_AUDIT_KEY", "ab" * 32)
+    folder, ledger = tmp_path / "mail", f"sqlite:///{tmp_path / 'ledger.db'}"
+    folder.mkdir()
+    scan = lambda: CliRunner().invoke(cli, ["scan", str(folder), "--ledger", ledger]).exit_code  # noqa: E731
+    write(f"回访客户手机 {MOBILE}")
+    assert scan() == 1 and statuses_by_file(ledger) == {"审批.msg!回访.msg": {"open"}}
+    write("回访客户手机 138****5678")
+    assert scan() == 0 and statuses_by_file(ledger) == {"审批.msg!回访.msg": {"verified"}}

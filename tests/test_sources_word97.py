@@ -9,6 +9,7 @@ import random
 import shutil
 import struct
 import zipfile
+from array import array
 from pathlib import Path
 
 import docx
@@ -242,3 +243,39 @@ def test_objects_of_a_doc_embedded_in_a_docx_are_one_level_too_deep(tmp_path, ke
     assert [n.reason for n in result.coverage.notices] == [
         "a file embedded in an embedded file is not read; open it and save it apart"]
     assert f"{tmp_path / 'r.docx'}!word/embeddings/oleObject1.bin" in {f.container for f in result.findings.values()}
+
+
+def test_a_document_embedded_in_a_doc_is_a_container_whose_items_verify(tmp_path, monkeypatch):
+    """The Word document inside the .doc is a container of its own: once its numbers are gone
+    (here it is replaced by another document) and the folder scanned again, its items verify."""
+    from click.testing import CliRunner
+
+    from ledger_helpers import statuses_by_file
+    from pii_audit.cli import cli
+
+    def embed(streams: dict[str, bytes]) -> None:
+        (folder / "卷宗.doc").write_bytes(with_objects({f"ObjectPool/_7/{name}": data for name, data in streams.items()}))
+
+    monkeypatch.setenv("PII_AUDIT_KEY", "ab" * 32)
+    folder, ledger = tmp_path / "docs", f"sqlite:///{tmp_path / 'ledger.db'}"
+    folder.mkdir()
+    scan = lambda: CliRunner().invoke(cli, ["scan", str(folder), "--ledger", ledger]).exit_code  # noqa: E731
+    embed(long_doc_streams())  # its container, "卷宗.doc!ObjectPool/_7", listed by its last part
+    assert scan() == 1 and statuses_by_file(ledger)["_7"] == {"open"}
+    embed(digits_starred(long_doc_streams()))
+    assert scan() == 1 and statuses_by_file(ledger)["_7"] == {"verified"}  # the report's own stay open
+
+
+def digits_starred(streams: dict[str, bytes]) -> dict[str, bytes]:
+    """Return a Word document's streams with every digit of its text (UTF-16) made a star."""
+    document = bytearray(streams["WordDocument"])
+    as_stream = ole2.Stream(io.BytesIO(bytes(document)), array("Q", [0]), len(document), len(document))
+    table_name, clx = word97._header(as_stream)
+    table = streams[table_name]
+    table_stream = ole2.Stream(io.BytesIO(table), array("Q", [0]), len(table), len(table))
+    for start, length, encoding in word97._pieces(word97._clx(table_stream, *clx), len(document)):
+        assert encoding == "utf-16-le"
+        for at in range(start, start + length, 2):
+            if 0x30 <= document[at] <= 0x39 and document[at + 1] == 0:
+                document[at] = ord("*")
+    return {**streams, "WordDocument": bytes(document)}

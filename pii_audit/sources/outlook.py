@@ -132,13 +132,17 @@ def _message(storage: _Storage, target: str, options: ScanOptions, coverage: Tar
              ) -> Iterator[Chunk | Cells]:
     from pii_audit.sources.archives import read_member
 
-    chunk = lines_chunk("\n".join(_headers(storage)), "headers", target)
-    if chunk is not None:
-        yield chunk
+    # An attached message is a container of its own, as an archive's member is (the message
+    # around it registers itself, in emails.read_email), so that its findings verify once fixed.
+    container = coverage.container(target, "lines") if depth else None
+    chunks = [lines_chunk("\n".join(_headers(storage)), "headers", target)]
     for tag, label in ((_BODY, "text/plain"), (_HTML, "text/html")):
         text = _body(storage, tag, target, coverage)
-        chunk = None if text is None else lines_chunk(html_text(text) if tag == _HTML else text, label, target)
+        chunks.append(None if text is None else lines_chunk(html_text(text) if tag == _HTML else text, label, target))
+    for chunk in chunks:
         if chunk is not None:
+            if container is not None:
+                container.units += chunk.text.count("\n") + 1
             yield chunk
     for number, folder in enumerate(storage.children(_ATTACHMENT)):
         attachment = storage.child(folder)
