@@ -152,7 +152,7 @@ def test_rtf_and_html_saved_as_doc_are_read_as_text(tmp_path, key):
     """Systems export "Word" files that are RTF or HTML under .doc; they are text, and read so."""
     customer_id = "".join(f"\\'{byte:02x}" for byte in "客户身份证".encode("gbk"))  # as RTF writes CJK
     (tmp_path / "导出.doc").write_text(f"{{\\rtf1\\ansi\\ansicpg936 {customer_id} {ID18}\\par}}", encoding="ascii")
-    (tmp_path / "报表.doc").write_text(f"<html><body><td>手机</td><td>13812345678</td></body></html>")
+    (tmp_path / "报表.doc").write_text("<html><body><td>手机</td><td>13812345678</td></body></html>")
     result = scan_one(tmp_path, key)
     assert result.coverage.problems == []
     assert {f.entity_type for f in result.findings.values()} == {"CN_RESIDENT_ID", "CN_MOBILE_PHONE"}
