@@ -72,3 +72,19 @@ def _ole_object(where: str, options: ScanOptions, coverage: TargetCoverage, data
         yield from read_document(where, options, coverage, data)
     else:
         coverage.notice(where, NOT_A_WORKBOOK)
+
+
+def storage_object(data: bytes, where: str, folder: str, names: set[str], options: ScanOptions,
+                   coverage: TargetCoverage) -> Iterator[Chunk | Cells]:
+    """Yield what an object stored in the storage ``folder`` of the OLE2 file ``data`` holds (a
+    .doc's ObjectPool, a .msg's attachment): an Excel or Word 97-2003 file, by its streams'
+    ``names`` (upper case); a notice for any other."""
+    from pii_audit.sources.spreadsheets import read_spreadsheet
+    from pii_audit.sources.word97 import embedded_document
+
+    if names & {"WORKBOOK", "BOOK"}:
+        yield from read_spreadsheet(where, options, coverage, data, folder)
+    elif "WORDDOCUMENT" in names:
+        yield from embedded_document(data, where, folder, coverage)
+    else:
+        coverage.notice(where, NOT_A_WORKBOOK)

@@ -35,6 +35,7 @@ from typing import BinaryIO, Iterator
 from pii_audit.models import Cells, Chunk
 from pii_audit.sources import ScanOptions, TargetCoverage, mime
 from pii_audit.sources.emails import HEADERS, MessageRefused, decoded, file_name, html_text, lines_chunk
+from pii_audit.sources.embedded import storage_object
 from pii_audit.sources.ole2 import CompoundFile
 
 MAX_DEPTH = 8  # a message attached to a message attached to ...
@@ -148,7 +149,11 @@ def _message(storage: _Storage, target: str, options: ScanOptions, coverage: Tar
         attachment = storage.child(folder)
         name = file_name(next((n for tag in _NAMES if (n := attachment.text(tag))), f"attachment{number + 1}"))
         embedded = folder + f"__substg1.0_{_DATA:04X}{_OBJECT:04X}/"
-        if any(path.startswith(embedded) for path in storage.streams):
+        inside = {path[len(embedded):].upper() for path in storage.streams if path.startswith(embedded)}
+        if inside and "__PROPERTIES_VERSION1.0" not in inside:  # an OLE object, not a message
+            yield from _object(storage, embedded, inside, f"{target}!{name}", options, coverage)
+            continue
+        if inside:
             where = f"{target}!{name if name.lower().endswith('.msg') else name + '.msg'}"
             if depth >= MAX_DEPTH:
                 coverage.problem(where, f"a message attached {depth + 1} deep is not read; save it apart and scan it",
@@ -166,6 +171,20 @@ def _message(storage: _Storage, target: str, options: ScanOptions, coverage: Tar
             continue
         data = attachment.raw(_DATA, _BINARY) or b""
         yield from read_member(where, io.BufferedReader(io.BytesIO(data)), options, coverage, 1)
+
+
+def _object(storage: _Storage, folder: str, names: set[str], where: str, options: ScanOptions,
+            coverage: TargetCoverage) -> Iterator[Chunk | Cells]:
+    """Yield what an OLE object attached to a message holds (an Excel or Word 97-2003 file, as in a
+    message written in Outlook's rich text), from the message read into memory."""
+    handle = storage.compound.handle
+    size = handle.seek(0, 2)
+    if size > mime.MAX_PART_BYTES:
+        coverage.problem(where, f"an object in a message larger than {mime.MAX_PART_BYTES:,} bytes is not read; "
+                                "open it and save it apart to scan it")
+        return
+    handle.seek(0)
+    yield from storage_object(handle.read(), where, folder, names, options, coverage)
 
 
 def _headers(storage: _Storage) -> Iterator[str]:

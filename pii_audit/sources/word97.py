@@ -46,7 +46,7 @@ from typing import BinaryIO, Iterator
 from pii_audit.models import Cells, Chunk
 from pii_audit.sources import ScanOptions, TargetCoverage, ole2
 from pii_audit.sources.documents import DocumentRefused
-from pii_audit.sources.embedded import EMBEDDED_MARKS, NOT_A_WORKBOOK
+from pii_audit.sources.embedded import EMBEDDED_MARKS, storage_object
 from pii_audit.sources.xlsx_guard import WorkbookRefused
 
 WORD_IDENT = 0xA5EC  # FibBase.wIdent
@@ -206,8 +206,6 @@ def object_items(handle: BinaryIO, target: str, options: ScanOptions, coverage: 
                  ) -> Iterator[Cells | Chunk]:
     """Yield what the Excel and Word 97-2003 files embedded in the document (its ObjectPool) hold;
     a notice for each other object."""
-    from pii_audit.sources.spreadsheets import read_spreadsheet
-
     handle.seek(0)
     objects: dict[str, set[str]] = {}  # object folder -> its streams
     for path in ole2.CompoundFile(handle).streams():
@@ -229,16 +227,10 @@ def object_items(handle: BinaryIO, target: str, options: ScanOptions, coverage: 
     handle.seek(0)
     data = handle.read()
     for folder, streams in sorted(objects.items()):
-        where = f"{target}!{folder.rstrip('/')}"
-        if streams & {"WORKBOOK", "BOOK"}:
-            yield from read_spreadsheet(where, options, coverage, data, folder)
-        elif "WORDDOCUMENT" in streams:
-            yield from _embedded_document(data, where, folder, coverage)
-        else:
-            coverage.notice(where, NOT_A_WORKBOOK)
+        yield from storage_object(data, f"{target}!{folder.rstrip('/')}", folder, streams, options, coverage)
 
 
-def _embedded_document(data: bytes, where: str, folder: str, coverage: TargetCoverage) -> Iterator[Chunk]:
+def embedded_document(data: bytes, where: str, folder: str, coverage: TargetCoverage) -> Iterator[Chunk]:
     """Yield the lines of a Word 97-2003 document embedded in the document ``data``, or record why not."""
     coverage.files += 1
     container = coverage.container(where, "lines")  # so that its findings verify once fixed
