@@ -60,7 +60,7 @@ def read(path, calamine_path: bool = False):
     with pytest.MonkeyPatch.context() as patch:
         if calamine_path:
             patch.setattr(sheet_rows, "XLS_MAX_BYTES", 1 << 40)
-            patch.setattr(spreadsheets, "xls_sheets", sheet_rows._biff5_sheets)
+            patch.setattr(spreadsheets, "xls_sheets", lambda source, folder="": sheet_rows._biff5_sheets(source))
         coverage = TargetCoverage(str(path))
         return list(as_chunks(read_spreadsheet(str(path), FULL, coverage))), coverage
 
