@@ -13,8 +13,10 @@ Read, located ``{path, part, line}`` as an e-mail's parts are:
 - ``text/html``: the HTML body, as its text.
 
 Each attachment is read as an archive's member is (``archives.read_member``), located
-``mail.msg!客户名单.xlsx``; an attached message is read the same way, as ``mail.msg!name.msg``.
-Strings in 8-bit form are decoded by the message's code page (936 on Chinese Outlook).
+``mail.msg!客户名单.xlsx``; an attached message is read the same way, as ``mail.msg!name.msg``;
+an OLE object (a table pasted into a rich-text message) as the Excel or Word 97-2003 file it
+holds (``embedded.storage_object``). Strings in 8-bit form are decoded by the message's code page
+(936 on Chinese Outlook).
 
 No maintained package under a licence this project can take reads .msg (extract-msg is GPL,
 msg-parser unmaintained since 2019). This reader goes through ``ole2``, which reads each stream
