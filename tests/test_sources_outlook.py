@@ -3,7 +3,6 @@ attachments and attached messages read as an .eml's parts are; a bad one is one 
 
 from __future__ import annotations
 
-import io
 import random
 import zipfile
 
@@ -14,7 +13,7 @@ from pii_audit.scan import scan_targets
 from pii_audit.sources import ScanOptions, mime, outlook
 from pii_audit.sources.embedded import NOT_A_WORKBOOK
 from test_sources_emails import customer_list
-from xls_helpers import cfb
+from xls_helpers import cfb, workbook_stream
 
 ID18 = "11010519491231002X"  # FORMATS.md vector, synthetic
 MOBILE, OTHER_MOBILE = "13812345678", "13912345678"
@@ -191,21 +190,9 @@ def test_a_message_whose_attached_message_is_cleaned_verifies_its_items(tmp_path
 def test_an_excel_object_in_a_rich_text_message_is_read(tmp_path, key):
     """A message written in Outlook's rich text keeps a pasted table as an OLE object in the
     attachment (its data a storage, not a message): read as the .xls it is. Another object is a notice."""
-    import xlwt
-
-    from pii_audit.sources import ole2
-
-    book = xlwt.Workbook(encoding="utf-8")
-    sheet = book.add_sheet("客户")
-    for row, values in enumerate([("客户姓名", "手机号"), ("王建国", MOBILE), ("李秀英", OTHER_MOBILE)]):
-        for column, value in enumerate(values):
-            sheet.write(row, column, value)
-    excel = io.BytesIO()
-    book.save(excel)
-    excel.seek(0)
-    _, workbook = ole2.open_stream(excel, ("Workbook",))
+    workbook = workbook_stream([("客户姓名", "手机号"), ("王建国", MOBILE), ("李秀英", OTHER_MOBILE)])
     streams = outlook_message([(0x1000, UNICODE, "见表")], attachments=[
-        {"name": "表格", "message": {"Workbook": workbook.read(0, workbook.size), "\x01CompObj": bytes(80)}},
+        {"name": "表格", "message": {"Workbook": workbook, "\x01CompObj": bytes(80)}},
         {"name": "公式", "message": {"Equation Native": bytes(200)}}])
     (tmp_path / "a.msg").write_bytes(compound_file(streams))
     result = scan_one(tmp_path, key)

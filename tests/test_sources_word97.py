@@ -21,7 +21,7 @@ from pii_audit.sources import ScanOptions, TargetCoverage, ole2, word97
 from pii_audit.sources.documents import read_document
 from ole2_helpers import compound_file
 from pii_audit.sources.embedded import NOT_A_WORKBOOK
-from xls_helpers import cfb
+from xls_helpers import cfb, workbook_stream
 
 DATA = Path(__file__).parent / "data" / "word97"
 REPORT, LONG = DATA / "report.doc", DATA / "long.doc"
@@ -205,20 +205,9 @@ def test_workbooks_and_documents_pasted_into_a_doc_as_objects_are_read(tmp_path,
     """An Excel 97-2003 table pasted into a Word 97 report keeps its whole workbook in the
     document's ObjectPool: every row is read, as is a Word document embedded so. An equation
     object is a notice."""
-    import xlwt
-
-    book = xlwt.Workbook(encoding="utf-8")
-    sheet = book.add_sheet("客户")
-    for row, values in enumerate([("客户姓名", "手机号")] + [(f"客户{n}", f"1371234{n:04d}") for n in range(25)]):
-        for column, value in enumerate(values):
-            sheet.write(row, column, value)
-    excel = io.BytesIO()
-    book.save(excel)
-    with io.BytesIO(excel.getvalue()) as handle:
-        _, workbook = ole2.open_stream(handle, ("Workbook",))
-        workbook_stream = workbook.read(0, workbook.size)
+    workbook = workbook_stream([("客户姓名", "手机号")] + [(f"客户{n}", f"1371234{n:04d}") for n in range(25)])
     (tmp_path / "授信报告.doc").write_bytes(with_objects({
-        "ObjectPool/_1234567890/Workbook": workbook_stream,
+        "ObjectPool/_1234567890/Workbook": workbook,
         "ObjectPool/_1234567890/\x01CompObj": b"\x01\x00\xfe\xff" + bytes(60),
         "ObjectPool/_1234567891/Equation Native": bytes(300),
         **{f"ObjectPool/_1234567892/{name}": data for name, data in long_doc_streams().items()}}))

@@ -167,3 +167,29 @@ def cfb(stream: bytes, name: str = "Workbook", sector_size: int = 512) -> bytes:
     """Return an OLE2 compound file holding ``stream`` under ``name``: in the mini stream (64-byte
     sectors) when it is under 4,096 bytes, as the format requires, else in sectors of its own."""
     return compound_file({name: stream}, sector_size)
+
+
+def xlwt_book(rows: list[tuple], sheet: str = "客户") -> bytes:
+    """Return an .xls file that xlwt writes with ``rows`` in one sheet (an OLE2 file)."""
+    import io
+
+    import xlwt
+
+    book = xlwt.Workbook(encoding="utf-8")
+    written = book.add_sheet(sheet)
+    for row, values in enumerate(rows):
+        for column, value in enumerate(values):
+            written.write(row, column, value)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def workbook_stream(rows: list[tuple], sheet: str = "客户") -> bytes:
+    """Return the Workbook stream of ``xlwt_book(rows)``: what an Excel object stores in a document."""
+    import io
+
+    from pii_audit.sources import ole2
+
+    _, stream = ole2.open_stream(io.BytesIO(xlwt_book(rows, sheet)), ("Workbook",))
+    return stream.read(0, stream.size)
