@@ -53,7 +53,10 @@ class IpAddressRecognizer(ChineseRecognizer):
     ENTITY = ENTITY
     PATTERNS = (
         # "IP" may be glued to the address (登录IP202.96.134.133); other letters may not (v1.2.3.4).
-        Pattern("ipv4", r"(?=\d)(?:(?<![0-9A-Za-z.])|(?<=[Ii][Pp]))(" + _IPV4 + r")(?![0-9A-Za-z]|\.[0-9A-Za-z])", 0.6),
+        # A dash and a number that ends it is a version's revision (Debian's 1.2.5.1-2, dpkg.log);
+        # a range goes on to a dotted address (10.0.0.1-10.0.0.255) and keeps both.
+        Pattern("ipv4", r"(?=\d)(?:(?<![0-9A-Za-z.])|(?<=[Ii][Pp]))(" + _IPV4
+                + r")(?![0-9A-Za-z]|\.[0-9A-Za-z]|-\d+(?![\d.]))", 0.6),
         # Two to seven colons; "10:00:00" is a candidate that ipaddress then rejects. A colon
         # may precede it after a label that is not hex ("ip:2001:db8::1", "ipv6:…").
         Pattern("ipv6", r"(?=[0-9A-Fa-f]{0,4}:)(?:(?<![0-9A-Za-z:.])|(?<=[G-Zg-z]:)|(?<=[Vv]6:)|(?<=[Ii][Pp]))(?=[0-9A-Fa-f]|::(?!:))((?:" + _HEX + r"{0,4}:){2,7}(?:" + _IPV4 + "|" + _HEX

@@ -8,6 +8,7 @@ import sys
 import pytest
 
 import recognizers
+from pii_audit.detector import Detector
 from recognizers import ALL_RECOGNIZERS, build_analyzer
 
 IDS = [cls.__name__ for cls in ALL_RECOGNIZERS]
@@ -135,3 +136,14 @@ def test_a_round_number_is_a_card_only_in_context(analyzer):
 def test_a_mobile_number_is_no_piece_of_a_dashed_run(analyzer, text, found):
     results = analyzer.analyze(text, language="zh", entities=["CN_MOBILE_PHONE"])
     assert [text[r.start:r.end] for r in results] == found
+
+
+@pytest.mark.parametrize("text, found", [
+    ("Debian (1.2.5.1-2)", []),  # a package version and its revision (dpkg.log, changelogs)
+    ("libfoo 1.2.5.1-2ubuntu1", []),
+    ("登录IP 202.96.134.133-202.96.134.140 段", ["202.96.134.133", "202.96.134.140"]),  # a range keeps both
+    ("客户登录IP: 202.96.134.133-", ["202.96.134.133"]),
+])
+def test_ip_versions_with_a_revision_are_no_addresses(text, found):
+    results = sorted(Detector(bytes(32)).analyze(text), key=lambda r: r.start)
+    assert [text[r.start:r.end] for r in results if r.entity_type == "IP_ADDRESS"] == found
