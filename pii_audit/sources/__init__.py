@@ -14,10 +14,11 @@ It raises ``SourceError`` only when nothing of the target can be read (a wrong U
 from __future__ import annotations
 
 import glob
+import io
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable, Iterator
+from typing import BinaryIO, Iterable, Iterator
 
 from pii_audit.models import Cells, Chunk
 
@@ -230,6 +231,18 @@ def is_database_url(target: str) -> bool:
 def is_sqlite_file(path: str) -> bool:
     """Tell whether a path is a SQLite database file, by its header, not its name."""
     return starts_with(path, SQLITE_MAGIC)
+
+
+def opened_file(target: str, data: bytes | None, coverage: TargetCoverage, container: ContainerCoverage
+                ) -> tuple[BinaryIO, int]:
+    """Open a file a reader reads whole (a document, a PDF, an e-mail), or its ``data`` when it
+    is no file of its own (an archive's member), and count its bytes; return it and its size."""
+    handle = open(target, "rb") if data is None else io.BytesIO(data)
+    size = handle.seek(0, io.SEEK_END)
+    handle.seek(0)
+    coverage.bytes += size
+    container.bytes += size
+    return handle, size
 
 
 def is_word_document(path: str) -> bool:

@@ -19,13 +19,12 @@ A zip bomb, a DTD (billion laughs, XXE), an encrypted or damaged document is one
 
 from __future__ import annotations
 
-import io
 import re
 import zipfile
 from typing import BinaryIO, Iterator
 
 from pii_audit.models import Cells, Chunk
-from pii_audit.sources import ScanOptions, TargetCoverage
+from pii_audit.sources import ScanOptions, TargetCoverage, opened_file
 from pii_audit.sources.embedded import embedded_files
 from pii_audit.sources.xlsx_book import BLOCK, expat_parser
 from pii_audit.sources.xlsx_guard import OLE2_MAGIC, ZIP_MAGIC, WorkbookRefused, zip_refusal
@@ -58,10 +57,8 @@ def read_document(target: str, options: ScanOptions, coverage: TargetCoverage,
     coverage.files += 1
     container = coverage.container(target, "lines")
     try:
-        with (open(target, "rb") if data is None else io.BytesIO(data)) as handle:
-            size = _size(handle)
-            coverage.bytes += size
-            container.bytes += size
+        handle, size = opened_file(target, data, coverage, container)
+        with handle:
             if size == 0:
                 coverage.notice(target, "empty file: nothing to read")
                 return
@@ -89,12 +86,6 @@ def read_document(target: str, options: ScanOptions, coverage: TargetCoverage,
         coverage.problem(target, f"cannot read: {error.strerror or type(error).__name__}", target)
     except Exception as error:  # noqa: BLE001 -- expat and zlib on hostile bytes: record the type only
         coverage.problem(target, f"unreadable ({type(error).__name__}): corrupt or not a Word document", target)
-
-
-def _size(handle: BinaryIO) -> int:
-    size = handle.seek(0, io.SEEK_END)
-    handle.seek(0)
-    return size
 
 
 def _opened(handle: BinaryIO) -> zipfile.ZipFile:

@@ -23,7 +23,7 @@ import re
 from typing import Iterator
 
 from pii_audit.models import Cells, Chunk
-from pii_audit.sources import OLE2_MAGIC, ScanOptions, TargetCoverage, legacy_text, mime, ole2
+from pii_audit.sources import OLE2_MAGIC, ScanOptions, TargetCoverage, legacy_text, mime, ole2, opened_file
 from pii_audit.sources.mime import Leaf, MessageReader, MimeError
 from pii_audit.sources.xlsx_guard import WorkbookRefused
 
@@ -46,11 +46,8 @@ def read_email(target: str, options: ScanOptions, coverage: TargetCoverage, data
     coverage.files += 1
     container = coverage.container(target, "lines")
     try:
-        with (open(target, "rb") if data is None else io.BytesIO(data)) as handle:
-            size = handle.seek(0, io.SEEK_END)
-            handle.seek(0)
-            coverage.bytes += size
-            container.bytes += size
+        handle, size = opened_file(target, data, coverage, container)
+        with handle:
             if handle.read(len(OLE2_MAGIC)) == OLE2_MAGIC:  # an Outlook .msg, whatever its name
                 from pii_audit.sources.outlook import msg_items  # it imports this module
 

@@ -15,12 +15,11 @@ memory bound in every worker.
 
 from __future__ import annotations
 
-import io
 import logging
 from typing import BinaryIO, Iterator
 
 from pii_audit.models import Chunk
-from pii_audit.sources import ContainerCoverage, ScanOptions, TargetCoverage
+from pii_audit.sources import ContainerCoverage, ScanOptions, TargetCoverage, opened_file
 
 PDF_MAGIC = b"%PDF-"
 # What one stream may inflate to, and a page's content be parsed for: a page of a statement is a
@@ -40,11 +39,8 @@ def read_pdf(target: str, options: ScanOptions, coverage: TargetCoverage, data: 
     coverage.files += 1
     container = coverage.container(target, "lines")
     try:
-        with (open(target, "rb") if data is None else io.BytesIO(data)) as handle:
-            size = handle.seek(0, io.SEEK_END)
-            handle.seek(0)
-            coverage.bytes += size
-            container.bytes += size
+        handle, size = opened_file(target, data, coverage, container)
+        with handle:
             if size == 0:
                 coverage.notice(target, "empty file: nothing to read")
                 return
