@@ -23,7 +23,9 @@ EXAMPLES = {
 KEYWORDS = ("姓名", "户名", "联系人", "持卡人", "收款人", "付款人", "开户人", "客户姓名", "法定代表人",
             "借款人", "申请人", "投保人", "被保险人", "经办人", "紧急联系人", "收件人", "账户名")
 # Words that make a "name" a title or an anonymised form: 张先生, 王某.
-NOT_NAMES = ("某", "先生", "女士", "小姐", "老师", "经理", "总", "行长", "主任", "同学", "师傅")
+NOT_NAMES = ("某", "先生", "女士", "小姐", "老师", "经理", "总", "行长", "主任", "同学", "师傅",
+             # 借款人于今日已还款: 于 is a surname, and a day is no given name.
+             "今日", "今天", "昨日", "当日", "次日", "本日")
 # Field labels that follow a keyword on forms and receipts (收款人信息, 申请人单位, 联系人关系) and
 # begin with a surname (信, 单, 关, ...): the label, not a name.
 FIELD_WORDS = ("信息", "单位", "关系", "户名", "代码", "国籍", "年龄", "名称", "签名", "签字", "签章", "证件",
@@ -61,8 +63,17 @@ def is_valid(name: str) -> bool:
     return not any(word in name[1:] for word in NOT_NAMES) and not name.startswith(FIELD_WORDS)
 
 
-_KEYWORD_RE = "(?:" + "|".join(KEYWORDS) + ")"
+# Words that may follow a name with no space or punctuation between (收款人张三已确认, 客户李四办理开户):
+# Chinese writes none, so a name glued to one of them ends there. Only words that begin no given
+# name: a name glued to other text stays unreported, where its end cannot be told.
+FOLLOW_WORDS = ("已", "办理", "申请", "的", "先生", "女士", "来电", "来行", "名下", "本人", "签字", "签名", "确认")
+
+# 用户名 is a login name, not a person's: 请输入用户名和密码 named 和密码.
+_KEYWORD_RE = "(?:" + "|".join("(?<!用)户名" if word == "户名" else word for word in KEYWORDS) + ")"
 _AFTER_KEYWORD = r"(?:[:：=\s]|为|是)*"
+# After a name: no more Chinese (nor a star), unless a follow word starts there; and no name ends
+# with 已 or 的, so 张三已确认 is 张三 before 已确认, not 张三已 before 确认.
+_NAME_END = r"(?<![已的])(?:(?![\u4e00-\u9fa5*])|(?=" + "|".join(FOLLOW_WORDS) + "))"
 
 
 class PersonRecognizer(ChineseRecognizer):
@@ -70,13 +81,12 @@ class PersonRecognizer(ChineseRecognizer):
 
     ENTITY = ENTITY
     PATTERNS = (
-        Pattern("person_keyword", _KEYWORD_RE + _AFTER_KEYWORD + "(" + _name_regex()
-                + r")(?![\u4e00-\u9fa5*])", 0.6),
+        Pattern("person_keyword", _KEYWORD_RE + _AFTER_KEYWORD + "(" + _name_regex() + ")" + _NAME_END, 0.6),
         Pattern("person_cell", r"^\s*(" + _name_regex() + r")\s*$", 0.3),
     )
     MASKED_PATTERNS = (
-        Pattern("person_keyword_masked", _KEYWORD_RE + _AFTER_KEYWORD + "(" + _masked_regex()
-                + r")(?![\u4e00-\u9fa5*])", 0.6),
+        Pattern("person_keyword_masked", _KEYWORD_RE + _AFTER_KEYWORD + "(" + _masked_regex() + ")" + _NAME_END,
+                0.6),
         Pattern("person_cell_masked", r"^\s*(" + _masked_regex() + r")\s*$", 0.3),
     )
     CONTEXT = KEYWORDS + ("name",)

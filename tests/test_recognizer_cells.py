@@ -40,6 +40,6 @@ def test_cell_found_only_under_its_column(key, analyzer, text, column, entity, m
     assert [r.entity_type for r in presidio] == [entity]
 
 
-@pytest.mark.parametrize("text", ["收款人张三已确认", "姓名：张先生", "户名：北京某某科技有限公司", "地址：未知"])
+@pytest.mark.parametrize("text", ["姓名：张先生", "户名：北京某某科技有限公司", "地址：未知"])
 def test_keyword_look_alikes_are_not_names_or_addresses(key, text):
     assert detect(key, text, []) == []

@@ -119,6 +119,24 @@ def test_a_field_label_after_a_keyword_is_no_name(analyzer, label):
     assert not analyzer.analyze(label, language="zh", entities=["PERSON"])
 
 
+@pytest.mark.parametrize("text, name", [
+    ("收款人张三已确认", "张三"), ("更新收款人:王欣已登记", "王欣"), ("客户联系人=牛柳办理业务", "牛柳"),
+    ("收款人王桂珍已登记", "王桂珍"), ("收款人王五的账户", "王五"), ("联系人王小明先生来电", "王小明"),
+    ("持卡人欧阳娜娜本人到场", "欧阳娜娜"), ("户名：王**已登记", "王**"),
+])
+def test_a_name_glued_to_the_words_after_it_is_found(analyzer, text, name):
+    """Chinese puts no space after a name: it ends where a word that begins no given name starts."""
+    found = analyzer.analyze(text, language="zh", entities=["PERSON"])
+    assert [text[r.start:r.end] for r in found] == [name]
+
+
+@pytest.mark.parametrize("text", ["请输入用户名和密码的凭据", "Git 提供用户名和口令", "借款人于今日已还款",
+                                  "申请人已提交", "收款人信息已确认"])
+def test_no_name_in_a_username_a_day_or_a_verb(analyzer, text):
+    """用户名 is a login, not a person's name; 于 is a surname, 今日 no given name."""
+    assert not analyzer.analyze(text, language="zh", entities=["PERSON"])
+
+
 def test_a_round_number_is_a_card_only_in_context(analyzer):
     """81000000000000000 passes Luhn with a UnionPay prefix: a product in decimal test data. A
     card whose account digits repeat one digit is found where the text calls it a card."""
