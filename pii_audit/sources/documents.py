@@ -19,14 +19,16 @@ A zip bomb, a DTD (billion laughs, XXE), an encrypted or damaged document is one
 
 from __future__ import annotations
 
+import functools
 import re
 import zipfile
-from typing import Iterator
+from typing import BinaryIO, Iterator
 
 from pii_audit.models import Cells, Chunk
-from pii_audit.sources import ContainerCoverage, ScanOptions, TargetCoverage, opened_file
+from pii_audit.sources import ContainerCoverage, ScanOptions, TargetCoverage
 from pii_audit.sources.embedded import embedded_files
-from pii_audit.sources.ooxml import DocumentRefused, Markup, counted, opened_package, part_chunks, recorded
+from pii_audit.sources.ooxml import (DocumentRefused, Markup, counted, opened_package, part_chunks,
+                                     read_office_file)
 from pii_audit.sources.xlsx_guard import OLE2_MAGIC
 
 __all__ = ["DocumentRefused", "read_document"]  # word97 raises DocumentRefused, imported from here
@@ -49,32 +51,25 @@ def read_document(target: str, options: ScanOptions, coverage: TargetCoverage,
     the workbooks and documents embedded in it hold (``embedded``).
 
     ``data`` holds the file's bytes when it is no file of its own (a member of an archive)."""
-    coverage.files += 1
-    container = coverage.container(target, "lines")
-    yield from recorded(_items(target, options, coverage, data, container), target, coverage,
-                        "document", "Word document")
+    items = functools.partial(_items, target, options, coverage)
+    return read_office_file(target, data, coverage, "document", "Word document", items)
 
 
-def _items(target: str, options: ScanOptions, coverage: TargetCoverage, data: bytes | None,
+def _items(target: str, options: ScanOptions, coverage: TargetCoverage, handle: BinaryIO,
            container: ContainerCoverage) -> Iterator[Chunk | Cells]:
-    handle, size = opened_file(target, data, coverage, container)
-    with handle:
-        if size == 0:
-            coverage.notice(target, "empty file: nothing to read")
-            return
-        if handle.read(len(OLE2_MAGIC)) == OLE2_MAGIC:
-            from pii_audit.sources.word97 import object_items, paragraph_chunks  # they import DocumentRefused
+    if handle.read(len(OLE2_MAGIC)) == OLE2_MAGIC:
+        from pii_audit.sources.word97 import object_items, paragraph_chunks  # they import DocumentRefused
 
-            handle.seek(0)
-            yield from counted(paragraph_chunks(handle, target), container)
-            yield from object_items(handle, target, options, coverage)
-            return
         handle.seek(0)
-        with opened_package(handle, BODY, ".docx document") as archive:
-            for part in _parts(archive):
-                location = {"path": target} if part == BODY else {"path": target, "part": part}
-                yield from counted(part_chunks(archive, part, location, WORDPROCESSING), container)
-            yield from embedded_files(archive, "word/embeddings/", target, options, coverage)
+        yield from counted(paragraph_chunks(handle, target), container)
+        yield from object_items(handle, target, options, coverage)
+        return
+    handle.seek(0)
+    with opened_package(handle, BODY, ".docx document") as archive:
+        for part in _parts(archive):
+            location = {"path": target} if part == BODY else {"path": target, "part": part}
+            yield from counted(part_chunks(archive, part, location, WORDPROCESSING), container)
+        yield from embedded_files(archive, "word/embeddings/", target, options, coverage)
 
 
 def _parts(archive: zipfile.ZipFile) -> list[str]:

@@ -6,18 +6,18 @@ XML parts in which text sits in paragraphs: ``w:p`` holding runs of ``w:t`` in W
 (``opened_package``: the zip signature, the main part, a bomb, an encrypted member), read a part's
 paragraphs with expat as one line each, numbered from 1 in the part (``part_chunks``: the parser
 refuses a DTD, memory holds a block of XML and one chunk of lines), and turn what stops a file
-into one problem line naming the exception's type only, never the text (``recorded``), since the
-text may be personal data. What differs is the vocabulary (``Markup``) and which parts are read.
+into one problem line naming the exception's type only, never the text (``read_office_file``),
+since the text may be personal data. What differs is the vocabulary (``Markup``) and which parts are read.
 """
 
 from __future__ import annotations
 
 import zipfile
 from dataclasses import dataclass, field
-from typing import BinaryIO, Iterable, Iterator
+from typing import BinaryIO, Callable, Iterable, Iterator
 
 from pii_audit.models import Cells, Chunk
-from pii_audit.sources import ContainerCoverage, TargetCoverage
+from pii_audit.sources import ContainerCoverage, TargetCoverage, opened_file
 from pii_audit.sources.xlsx_book import BLOCK, expat_parser
 from pii_audit.sources.xlsx_guard import ZIP_MAGIC, WorkbookRefused, zip_refusal
 
@@ -97,12 +97,22 @@ def counted(chunks: Iterable[Chunk | Cells], container: ContainerCoverage) -> It
         yield chunk
 
 
-def recorded(items: Iterator[Chunk | Cells], target: str, coverage: TargetCoverage, noun: str,
-             kind: str) -> Iterator[Chunk | Cells]:
-    """Yield what a reader yields; record what stops it as one problem line of ``target`` (a
-    ``noun``, "document", of a ``kind``, "Word document"), naming an exception by its type only."""
+def read_office_file(target: str, data: bytes | None, coverage: TargetCoverage, noun: str, kind: str,
+                     items: Callable[[BinaryIO, ContainerCoverage], Iterator[Chunk | Cells]]
+                     ) -> Iterator[Chunk | Cells]:
+    """Count the file ``target`` (or its ``data``, a member of an archive) and yield what
+    ``items(handle, container)`` reads of it; record an empty file as a notice, and what stops the
+    reading as one problem line of the file (a ``noun``, "document", of a ``kind``, "Word
+    document") that names an exception by its type only."""
+    coverage.files += 1
+    container = coverage.container(target, "lines")
     try:
-        yield from items
+        handle, size = opened_file(target, data, coverage, container)
+        with handle:
+            if size == 0:
+                coverage.notice(target, "empty file: nothing to read")
+                return
+            yield from items(handle, container)
     except (DocumentRefused, WorkbookRefused) as error:
         coverage.problem(target, str(error), target)
     except (zipfile.BadZipFile, EOFError) as error:
