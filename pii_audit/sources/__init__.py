@@ -27,6 +27,11 @@ SPREADSHEET_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".et", ".ett", ".csv", ".tsv")
 DOCUMENT_SUFFIXES = (".docx", ".docm")  # Word documents (``documents``)
 # Word 97-2003 documents and templates, and WPS Writer's: read when they are OLE2 files (``word97``).
 WORD97_SUFFIXES = (".doc", ".dot", ".wps")
+# PowerPoint presentations, shows and templates, and WPS Presentation's own names for them (an OOXML
+# zip, or an OLE2 file, which is a problem line): ``presentations``.
+PRESENTATION_SUFFIXES = (".pptx", ".pptm", ".ppsx", ".ppsm", ".potx", ".potm", ".dps", ".dpt")
+# PowerPoint 97-2003: a problem line when they are OLE2 files (not read here), else what they hold.
+PPT97_SUFFIXES = (".ppt", ".pps", ".pot")
 PDF_SUFFIXES = (".pdf",)  # ``pdfs``
 EMAIL_SUFFIXES = (".eml", ".msg")  # saved e-mails: MIME (``emails``), Outlook (``outlook``)
 # 7-Zip and WinRAR archives, read through libarchive (``archives_libarchive``).
@@ -252,6 +257,13 @@ def is_word_document(path: str) -> bool:
     return name.endswith(DOCUMENT_SUFFIXES) or (name.endswith(WORD97_SUFFIXES) and starts_with(path, OLE2_MAGIC))
 
 
+def is_presentation(path: str) -> bool:
+    """Tell whether a file is read as a presentation: a .pptx (or a show, a template, a WPS .dps),
+    or a .ppt, .pps or .pot that is an OLE2 file, which is then a problem line."""
+    name = path.lower()
+    return name.endswith(PRESENTATION_SUFFIXES) or (name.endswith(PPT97_SUFFIXES) and starts_with(path, OLE2_MAGIC))
+
+
 def starts_with(path: str, magic: bytes) -> bool:
     """Tell whether a file's first bytes are ``magic`` (False for a file that cannot be read)."""
     try:
@@ -302,6 +314,11 @@ def read_target(target: str, options: ScanOptions, coverage: TargetCoverage) -> 
         from pii_audit.sources.documents import read_document
 
         yield from read_document(target, options, coverage)
+        return
+    if os.path.isfile(target) and is_presentation(target):
+        from pii_audit.sources.presentations import read_presentation
+
+        yield from read_presentation(target, options, coverage)
         return
     if os.path.isfile(target) and target.lower().endswith(PDF_SUFFIXES):
         from pii_audit.sources.pdfs import read_pdf
