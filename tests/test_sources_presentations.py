@@ -411,7 +411,7 @@ def test_a_damaged_slide_keeps_the_items_of_its_deck_open(tmp_path, monkeypatch)
 
 
 def test_a_presentation_libreoffice_wrote_is_read(key):
-    """A second producer: LibreOffice Impress saved a case review (tests/data/presentations/make_fixtures.py)."""
+    """A second producer: LibreOffice Impress saved a case review (tests/data/presentations/make_presentations.py)."""
     result = scan_one(DATA / "libreoffice.pptx", key)
     assert (result.coverage.problems, result.coverage.notices) == ([], [])
     assert found(result) == [

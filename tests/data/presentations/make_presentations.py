@@ -1,6 +1,6 @@
 """Write the presentation fixtures of tests/test_sources_presentations.py (kept in git; rerun by hand).
 
-    .venv/bin/python tests/data/presentations/make_fixtures.py   # needs LibreOffice Impress's soffice on PATH
+    .venv/bin/python tests/data/presentations/make_presentations.py   # needs LibreOffice Impress's soffice on PATH
 
 python-pptx writes a case review, and LibreOffice Impress (Debian: libreoffice-impress-nogui) opens
 it and saves it again as libreoffice.pptx: a second producer's XML, written its own way.
