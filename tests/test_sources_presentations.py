@@ -139,7 +139,7 @@ def with_parts(path, parts: dict[str, str], links: dict[str, list[tuple[str, str
     moved.unlink()
 
 
-def test_legacy_and_modern_comments_are_read_with_their_slide(tmp_path, key):
+def test_legacy_and_modern_comments_and_smartart_are_read_with_their_slide(tmp_path, key):
     deck = Presentation()
     for text in ("第一页", "第二页"):
         deck.slides.add_slide(deck.slide_layouts[5]).shapes.title.text = text
@@ -153,14 +153,21 @@ def test_legacy_and_modern_comments_are_read_with_their_slide(tmp_path, key):
             f'<p188:txBody><a:bodyPr/><a:p><a:r><a:t>已核对</a:t></a:r></a:p>'
             f'<a:p><a:r><a:t>身份证 </a:t></a:r><a:fld id="{{3}}" type="x"><a:t>{ID18}</a:t></a:fld></a:p>'
             f'</p188:txBody></p188:cm></p188:cmLst>',
+        "ppt/diagrams/data1.xml":
+            f'<dgm:dataModel xmlns:a="{A}" xmlns:dgm="http://schemas.openxmlformats.org/drawingml/2006/diagram">'
+            f'<dgm:ptLst><dgm:pt modelId="{{1}}"><dgm:t><a:bodyPr/><a:p><a:r><a:t>流程</a:t></a:r></a:p></dgm:t>'
+            f'</dgm:pt><dgm:pt modelId="{{2}}"><dgm:t><a:p><a:r><a:t>联系 {MOBILE_2}</a:t></a:r></a:p></dgm:t>'
+            f'</dgm:pt></dgm:ptLst></dgm:dataModel>',
     }, {
-        "ppt/slides/slide1.xml": [(f"{RELS}/comments", "../comments/comment1.xml")],
+        "ppt/slides/slide1.xml": [(f"{RELS}/comments", "../comments/comment1.xml"),
+                                  (f"{RELS}/diagramData", "../diagrams/data1.xml")],
         "ppt/slides/slide2.xml": [("http://schemas.microsoft.com/office/2018/10/relationships/comments",
                                    "../comments/modernComment_101_1A2B3C4D.xml")],
     })
     result = scan_one(tmp_path, key)
     assert result.coverage.problems == []
     assert found(result) == [("CN_MOBILE_PHONE", "ppt/comments/comment1.xml", 1, 1),
+                             ("CN_MOBILE_PHONE", "ppt/diagrams/data1.xml", 1, 2),
                              ("CN_RESIDENT_ID", "ppt/comments/modernComment_101_1A2B3C4D.xml", 2, 2)]
 
 
@@ -278,15 +285,23 @@ def test_a_bad_presentation_is_one_problem_line_and_the_scan_goes_on(tmp_path, k
     assert any(f.container == str(tmp_path / "good.pptx") for f in result.findings.values())
 
 
-def test_a_legacy_ppt_in_a_folder_is_a_problem_line_and_an_empty_pptx_a_notice(tmp_path, key):
-    """A .ppt was a binary file, skipped as a notice, so a folder of them came out clean."""
+def test_wps_and_legacy_presentations_in_a_folder(tmp_path, key):
+    """WPS's .dps is read when it is a zip; an OLE2 .ppt or .dps (PowerPoint 97-2003) is a problem
+    line, where it was a binary file skipped as a notice, so a folder of them came out clean. A
+    .dps or .pot holding text is read as text; an empty .pptx is a notice."""
+    three_slides(tmp_path / "汇报.dps")
     (tmp_path / "旧版.ppt").write_bytes(LEGACY)
+    (tmp_path / "旧版.dps").write_bytes(LEGACY)
     (tmp_path / "空.pptx").write_bytes(b"")
-    (tmp_path / "说明.ppt").write_text("a .ppt that is plain text is read as text")
+    (tmp_path / "说明.dps").write_text(f"手机 {MOBILE_2}")
+    (tmp_path / "messages.pot").write_text(f'msgid "手机 {MOBILE_2}"')
     result = scan_one(tmp_path, key)
-    assert [(Path(p.where).name, p.reason) for p in result.coverage.problems] == [
-        ("旧版.ppt", "a PowerPoint 97-2003 presentation (.ppt), which is not read here: save it as .pptx and scan that")]
+    legacy = "a PowerPoint 97-2003 presentation (.ppt), which is not read here: save it as .pptx and scan that"
+    assert sorted((Path(p.where).name, p.reason) for p in result.coverage.problems) == [
+        ("旧版.dps", legacy), ("旧版.ppt", legacy)]
     assert [(Path(n.where).name, n.reason) for n in result.coverage.notices] == [("空.pptx", "empty file: nothing to read")]
+    assert sorted((Path(f.container).name, f.occurrences) for f in result.findings.values()) == [
+        ("messages.pot", 1), ("汇报.dps", 3), ("说明.dps", 1)]
 
 
 def test_byte_mutated_presentations_give_findings_or_one_line_problems(tmp_path):

@@ -36,7 +36,8 @@ from typing import BinaryIO, Iterator
 from pii_audit.models import Cells, Chunk
 from pii_audit.sources import (DOCUMENT_SUFFIXES, EMAIL_SUFFIXES, LIBARCHIVE_SUFFIXES, OLE2_MAGIC, PDF_SUFFIXES,
                                PPT97_SUFFIXES, PRESENTATION_SUFFIXES, SPREADSHEET_SUFFIXES, SQLITE_MAGIC,
-                               WORD97_SUFFIXES, ScanOptions, TargetCoverage, is_archive, legacy_text)
+                               WORD97_SUFFIXES, WPS_PRESENTATION_SUFFIXES, ScanOptions, TargetCoverage, is_archive,
+                               is_presentation, legacy_text)
 from pii_audit.sources.archives_libarchive import DamagedArchive, libarchive_members
 from pii_audit.sources.files import ZSTD_MAGIC, TextUnit, compression_of, read_unit, stream_name
 from pii_audit.sources.documents import read_document
@@ -163,10 +164,9 @@ def read_member(where: str, member: BinaryIO, options: ScanOptions, coverage: Ta
     is not read. ``member`` peeks; ``depth`` is that of the archive holding it (1 on disk)."""
     stream = stream_name(where)
     head = member.peek(len(SQLITE_MAGIC))[:len(SQLITE_MAGIC)]
-    # A .doc or .ppt that is RTF, HTML or text is read as text.
-    office97 = where.lower().endswith(WORD97_SUFFIXES + PPT97_SUFFIXES) and head.startswith(OLE2_MAGIC)
-    if office97 or where.lower().endswith(SPREADSHEET_SUFFIXES + DOCUMENT_SUFFIXES + PRESENTATION_SUFFIXES
-                                          + PDF_SUFFIXES + EMAIL_SUFFIXES):
+    word97 = where.lower().endswith(WORD97_SUFFIXES) and head.startswith(OLE2_MAGIC)  # RTF and HTML ones are text
+    if word97 or is_presentation(where, head) or \
+            where.lower().endswith(SPREADSHEET_SUFFIXES + DOCUMENT_SUFFIXES + PDF_SUFFIXES + EMAIL_SUFFIXES):
         yield from _in_memory(where, member, options, coverage)
         return
     if is_archive(where):
@@ -208,7 +208,7 @@ def _in_memory(where: str, member: BinaryIO, options: ScanOptions, coverage: Tar
     when it is at most ``SPREADSHEET_MAX_BYTES``."""
     name = where.lower()
     kind = "document" if name.endswith(DOCUMENT_SUFFIXES + WORD97_SUFFIXES) else "PDF" if name.endswith(PDF_SUFFIXES) else \
-        "presentation" if name.endswith(PRESENTATION_SUFFIXES + PPT97_SUFFIXES) else \
+        "presentation" if name.endswith(PRESENTATION_SUFFIXES + WPS_PRESENTATION_SUFFIXES + PPT97_SUFFIXES) else \
         "e-mail" if name.endswith(EMAIL_SUFFIXES) else "spreadsheet"
     data = member.read(SPREADSHEET_MAX_BYTES + 1)
     if len(data) > SPREADSHEET_MAX_BYTES:

@@ -14,6 +14,8 @@ changes on (``w:delText``) is still in the file, so it is read; the copy of a te
 old Word versions (``mc:Fallback``) is not, as it repeats the box.
 
 Read-only from the zip, nothing extracted; memory holds a block of XML and one chunk's lines.
+The zip's checks, the paragraphs' parsing and the problem lines are ``ooxml``'s, shared with
+``presentations``.
 A zip bomb, a DTD (billion laughs, XXE), an encrypted or damaged document is one problem line.
 """
 
@@ -57,6 +59,7 @@ def read_document(target: str, options: ScanOptions, coverage: TargetCoverage,
 
 def _items(target: str, options: ScanOptions, coverage: TargetCoverage, handle: BinaryIO,
            container: ContainerCoverage) -> Iterator[Chunk | Cells]:
+    """Yield what a Word document holds: a Word 97-2003 one's (an OLE2 file) or a .docx's parts."""
     if handle.read(len(OLE2_MAGIC)) == OLE2_MAGIC:
         from pii_audit.sources.word97 import object_items, paragraph_chunks  # they import DocumentRefused
 

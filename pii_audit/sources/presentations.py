@@ -23,7 +23,7 @@ Not read: pictures (a screenshot's text needs OCR), shapes' alt text, document p
 comment authors, a chart's link to an outside workbook.
 
 Read-only from the zip, nothing extracted; memory holds a block of XML and one chunk's lines (and
-the relationships of the part being read). Each of these is one problem line: not a zip, no
+the list of slides, and the relationships of the slide being read). Each of these is one problem line: not a zip, no
 ppt/presentation.xml, a zip bomb, an encrypted presentation (an OLE2 file holding
 EncryptedPackage), a PowerPoint 97-2003 one (.ppt; not read here). A damaged part (bad XML, a
 DTD, a paragraph over the cap, a bad CRC) is one problem line, and the other parts are read.
@@ -86,6 +86,7 @@ def read_presentation(target: str, options: ScanOptions, coverage: TargetCoverag
 
 def _items(target: str, options: ScanOptions, coverage: TargetCoverage, handle: BinaryIO,
            container: ContainerCoverage) -> Iterator[Chunk | Cells]:
+    """Yield what a presentation holds; refuse an OLE2 one (encrypted, or PowerPoint 97-2003)."""
     if handle.read(len(OLE2_MAGIC)) == OLE2_MAGIC:
         raise DocumentRefused(_ole2_refusal(handle))
     handle.seek(0)
