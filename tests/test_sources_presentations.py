@@ -299,7 +299,8 @@ def test_wps_and_legacy_presentations_in_a_folder(tmp_path, key):
     legacy = "a PowerPoint 97-2003 presentation (.ppt), which is not read here: save it as .pptx and scan that"
     assert sorted((Path(p.where).name, p.reason) for p in result.coverage.problems) == [
         ("旧版.dps", legacy), ("旧版.ppt", legacy)]
-    assert [(Path(n.where).name, n.reason) for n in result.coverage.notices] == [("空.pptx", "empty file: nothing to read")]
+    assert [(Path(n.where).name, n.reason) for n in result.coverage.notices] == [
+        ("空.pptx", "empty file: nothing to read")]
     assert sorted((Path(f.container).name, f.occurrences) for f in result.findings.values()) == [
         ("messages.pot", 1), ("汇报.dps", 3), ("说明.dps", 1)]
 
