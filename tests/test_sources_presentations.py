@@ -203,6 +203,19 @@ def test_a_damaged_slide_is_one_problem_line_and_the_other_slides_are_read(tmp_p
     assert not result.coverage.containers[str(tmp_path / "b.pptx")].complete
 
 
+def test_a_slide_list_over_the_cap_is_a_problem_line_and_the_slides_are_read_by_name(tmp_path, monkeypatch):
+    from pii_audit.sources import presentations
+
+    monkeypatch.setattr(presentations, "MAX_SLIDES", 2)
+    three_slides(tmp_path / "a.pptx")
+    coverage = TargetCoverage("t")
+    chunks = list(read_presentation(str(tmp_path / "a.pptx"), ScanOptions(), coverage))
+    assert [p.reason for p in coverage.problems] == [
+        "refused: ppt/presentation.xml lists more than 2 slides; the slides are read in the order of their names"]
+    assert [(c.location["part"], "slide" in c.location) for c in chunks if MOBILE in c.text] == [
+        (f"ppt/slides/slide{n}.xml", False) for n in (1, 2, 3)]
+
+
 def test_text_in_a_line_break_a_field_and_a_fallback(tmp_path):
     """A line break is a space, a field's text is read, and a shape's copy for older versions
     (mc:Fallback) is not, as it repeats the shape."""

@@ -71,6 +71,9 @@ _WHOLE = _names(_P, "text") | _names(_C, "v") | _names(_CX, "pt") | _names(_CX, 
 DRAWING = Markup(paragraphs=_names(_A, "p") | _WHOLE, texts=_names(_A, "t") | _WHOLE,
                  signs=dict.fromkeys(_names(_A, "br"), " "))
 _SLIDE_ID = _names(_P, "sldId")
+# The slide list is held whole; PowerPoint decks run to hundreds of slides, a hostile file's list
+# could run to millions of entries.
+MAX_SLIDES = 100_000
 
 
 def read_presentation(target: str, options: ScanOptions, coverage: TargetCoverage,
@@ -173,6 +176,8 @@ def _slide_ids(archive: zipfile.ZipFile) -> list[str]:
 
     def start(name: str, attrs: dict) -> None:
         if name in _SLIDE_ID:  # r:id, in the transitional or the strict namespace
+            if len(ids) >= MAX_SLIDES:
+                raise DocumentRefused(f"refused: {PRESENTATION} lists more than {MAX_SLIDES:,} slides")
             ids.append(next((value for key, value in attrs.items() if key.endswith("relationships id")), ""))
 
     with archive.open(PRESENTATION) as member:
