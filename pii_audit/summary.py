@@ -82,8 +82,10 @@ def _finding(finding: Finding) -> str:
 
 def _where(location: dict) -> str:
     if "line" in location:
-        # A Word document's header, footer, notes or comments; a PDF's page.
+        # A Word document's header, footer, notes or comments; a PDF's page; a presentation's slide.
         part = location.get("part") or (f"page {location['page']}" if "page" in location else None)
+        if "slide" in location:
+            part = f"slide {location['slide']} {part}"
         return f"{part} line {location['line']}" if part else f"line {location['line']}"
     if "cell" in location:
         return f"{location.get('sheet', '')}!{location['cell']}"

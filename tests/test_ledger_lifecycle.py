@@ -241,6 +241,24 @@ def test_a_log_stream_gone_from_a_folder_read_without_a_problem_is_covered(tmp_p
     assert fully_covered(coverage, stream) is covered
 
 
+@pytest.mark.parametrize("container, covered", [
+    pytest.param("d/gone.docx!word/embeddings/a.xlsx!S!证件号码", True, id="its-document-deleted"),
+    pytest.param("d/gone.pptx!ppt/embeddings/a.xlsx!Sheet1!A", True, id="its-presentation-deleted"),
+    pytest.param("d/gone.zip!a.xlsx!S!证件号码", True, id="its-archive-deleted"),
+    pytest.param("d/here.docx!word/embeddings/a.xlsx!S!证件号码", False, id="its-document-there-the-workbook-unread"),
+])
+def test_a_workbook_inside_a_file_deleted_from_a_folder_walked_is_covered(tmp_path, monkeypatch, container, covered):
+    """A workbook embedded in a document or a presentation, or kept in an archive, goes with the
+    file on disk that held it: that file gone from a folder walked without a problem covers it."""
+    from pii_audit.ledger.record import fully_covered
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "d").mkdir()
+    (tmp_path / "d" / "here.docx").write_bytes(b"")
+    coverage = TargetCoverage("d", kind="files", folders=["d"])
+    assert fully_covered(coverage, container) is covered
+
+
 CORE = "postgresql+psycopg://reader@db/core"
 
 

@@ -14,7 +14,7 @@ import pytest
 
 from pii_audit.scan import scan_targets
 from pii_audit.sources import ScanOptions, TargetCoverage
-from pii_audit.sources import documents
+from pii_audit.sources import ooxml
 from ledger_helpers import statuses_by_file
 from pii_audit.sources.documents import read_document
 
@@ -104,8 +104,8 @@ def test_chunks_cut_anywhere_give_the_same_lines(tmp_path, monkeypatch):
                          for n in range(1, 300))
     with_body(tmp_path / "long.docx", paragraphs)
     lines = []
-    for chars in (documents.CHUNK_CHARS, 50):
-        monkeypatch.setattr(documents, "CHUNK_CHARS", chars)
+    for chars in (ooxml.CHUNK_CHARS, 50):
+        monkeypatch.setattr(ooxml, "CHUNK_CHARS", chars)
         coverage = TargetCoverage(str(tmp_path))
         chunks = list(read_document(str(tmp_path / "long.docx"), ScanOptions(), coverage))
         assert (len(chunks) > 1) == (chars == 50)
@@ -142,7 +142,7 @@ def truncated(path):
     (lambda p: with_body(p, "<w:p><w:r><w:t>" + "号码" * 700 + "</w:t></w:r></w:p>"), "a paragraph of over 1,000"),
 ], ids=["ole2", "not-a-zip", "no-body", "bomb", "dtd", "truncated", "bad-xml", "huge-paragraph"])
 def test_a_bad_document_is_one_problem_line_and_the_scan_goes_on(tmp_path, key, make, reason, monkeypatch):
-    monkeypatch.setattr(documents, "MAX_PARAGRAPH_CHARS", 1000)
+    monkeypatch.setattr(ooxml, "MAX_PARAGRAPH_CHARS", 1000)
     make(tmp_path / "bad.docx")
     credit_report(tmp_path / "good.docx")
     result = scan_one(tmp_path, key)

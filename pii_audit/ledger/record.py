@@ -200,7 +200,8 @@ def _walked(coverage: TargetCoverage, path: str) -> bool:
 def _gone_from_workbook(coverage: TargetCoverage, container: str) -> bool:
     """Tell whether a spreadsheet's container (``file!sheet!column``) is gone from the file, read
     in full by this scan (its column, sheet, pivot table or external link deleted, the remedy an
-    owner chooses), or the file is gone from a folder walked. A file sampled or read with a
+    owner chooses), or the file is gone from a folder walked (a workbook embedded in a document,
+    a presentation or an archive: the file on disk that held it). A file sampled or read with a
     problem verifies nothing, nor one the config leaves out (it is still on disk)."""
     workbook, _, rest = container.partition("!")
     while "!" in rest and not workbook.lower().endswith(SPREADSHEET_SUFFIXES):  # inside an archive
@@ -211,7 +212,8 @@ def _gone_from_workbook(coverage: TargetCoverage, container: str) -> bool:
     prefix = workbook + "!"
     records = [r for name, r in coverage.containers.items() if name.startswith(prefix)]
     if not records:  # not read: deleted from a folder walked, or not read at all
-        return _walked(coverage, workbook) and not os.path.lexists(workbook)
+        on_disk = workbook.partition("!")[0]
+        return _walked(coverage, on_disk) and not os.path.lexists(on_disk)
     if any(r.sampled or not r.complete for r in records):
         return False
     return not any(p.where == workbook or p.where.startswith(prefix) for p in coverage.problems)

@@ -124,6 +124,8 @@ def format_location(location: dict) -> str:
     'r.docx word/header1.xml:1 [6-17]'
     >>> format_location({"path": "回单.pdf", "page": 2, "line": 5, "start": 3, "end": 14})
     '回单.pdf 第2页:5 [3-14]'
+    >>> format_location({"path": "a.pptx", "part": "ppt/slides/slide3.xml", "slide": 2, "line": 4})
+    'a.pptx 幻灯片2 ppt/slides/slide3.xml:4'
     """
     if "table" in location:
         row = json.dumps(location.get("row", {}), ensure_ascii=False, sort_keys=True, default=str)
@@ -132,8 +134,10 @@ def format_location(location: dict) -> str:
         text = f"{location.get('path', '')} {location['sheet']}!{location.get('cell', '')}"
         if location.get("comment"):  # the cell's comment, not its value (spreadsheets.COMMENTS)
             text += " 批注"
-    elif "line" in location and location.get("part"):  # a Word document's header, notes or comments
-        text = f"{location.get('path', '')} {location['part']}:{location['line']}"
+    elif "line" in location and location.get("part"):  # a Word document's header, notes or comments; a slide's
+        # A slide's part keeps the order slides were made in; PowerPoint shows its number.
+        slide = f" 幻灯片{location['slide']}" if "slide" in location else ""
+        text = f"{location.get('path', '')}{slide} {location['part']}:{location['line']}"
     elif "line" in location and "page" in location:  # a PDF's
         text = f"{location.get('path', '')} 第{location['page']}页:{location['line']}"
     elif "line" in location:

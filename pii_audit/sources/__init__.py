@@ -27,6 +27,12 @@ SPREADSHEET_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".et", ".ett", ".csv", ".tsv")
 DOCUMENT_SUFFIXES = (".docx", ".docm")  # Word documents (``documents``)
 # Word 97-2003 documents and templates, and WPS Writer's: read when they are OLE2 files (``word97``).
 WORD97_SUFFIXES = (".doc", ".dot", ".wps")
+# PowerPoint presentations, shows and templates: ``presentations``.
+PRESENTATION_SUFFIXES = (".pptx", ".pptm", ".ppsx", ".ppsm", ".potx", ".potm")
+# WPS Presentation's own names: read as presentations when they are OOXML zips; an OLE2 one is
+# a problem line, as a PowerPoint 97-2003 file (.ppt, .pps, .pot) is (not read here).
+WPS_PRESENTATION_SUFFIXES = (".dps", ".dpt")
+PPT97_SUFFIXES = (".ppt", ".pps", ".pot")
 PDF_SUFFIXES = (".pdf",)  # ``pdfs``
 EMAIL_SUFFIXES = (".eml", ".msg")  # saved e-mails: MIME (``emails``), Outlook (``outlook``)
 # 7-Zip and WinRAR archives, read through libarchive (``archives_libarchive``).
@@ -36,6 +42,7 @@ ARCHIVE_SUFFIXES = (".zip", ".tar", ".tar.gz", ".tgz", ".tar.bz2", ".tbz2", ".ta
                     ".tzst", *LIBARCHIVE_SUFFIXES)
 SQLITE_MAGIC = b"SQLite format 3\x00"
 OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # a compound file: Office 97-2003, or encrypted OOXML
+ZIP_MAGIC = b"PK\x03\x04"  # a zip: Office 2007 and later (OOXML)
 
 
 def is_archive(path: str) -> bool:
@@ -252,13 +259,39 @@ def is_word_document(path: str) -> bool:
     return name.endswith(DOCUMENT_SUFFIXES) or (name.endswith(WORD97_SUFFIXES) and starts_with(path, OLE2_MAGIC))
 
 
+def is_presentation(path: str, head: bytes | None = None) -> bool:
+    """Tell whether a file is read as a presentation, by its name and its first bytes (``head``,
+    read from ``path`` when not given): a .pptx, a show or a template; a WPS .dps or .dpt that is
+    a zip; a .ppt, .pps, .pot, .dps or .dpt that is an OLE2 file, which is then a problem line (a
+    text .pot is a gettext template, read as text).
+
+    >>> is_presentation("案例.PPTX"), is_presentation("案例.dps", ZIP_MAGIC), is_presentation("案例.dps", b"x")
+    (True, True, False)
+    >>> is_presentation("旧版.ppt", OLE2_MAGIC), is_presentation("messages.pot", b"msgid")
+    (True, False)
+    """
+    name = path.lower()
+    if name.endswith(PRESENTATION_SUFFIXES):
+        return True
+    if not name.endswith(PPT97_SUFFIXES + WPS_PRESENTATION_SUFFIXES):
+        return False
+    if head is None:
+        head = _first_bytes(path, len(OLE2_MAGIC))
+    return head.startswith(OLE2_MAGIC) or (name.endswith(WPS_PRESENTATION_SUFFIXES) and head.startswith(ZIP_MAGIC))
+
+
 def starts_with(path: str, magic: bytes) -> bool:
     """Tell whether a file's first bytes are ``magic`` (False for a file that cannot be read)."""
+    return _first_bytes(path, len(magic)) == magic
+
+
+def _first_bytes(path: str, count: int) -> bytes:
+    """Return a file's first ``count`` bytes (none when it cannot be read)."""
     try:
         with open(path, "rb") as handle:
-            return handle.read(len(magic)) == magic
+            return handle.read(count)
     except OSError:
-        return False
+        return b""
 
 
 def expand_target(target: str) -> list[str]:
@@ -302,6 +335,11 @@ def read_target(target: str, options: ScanOptions, coverage: TargetCoverage) -> 
         from pii_audit.sources.documents import read_document
 
         yield from read_document(target, options, coverage)
+        return
+    if os.path.isfile(target) and is_presentation(target):
+        from pii_audit.sources.presentations import read_presentation
+
+        yield from read_presentation(target, options, coverage)
         return
     if os.path.isfile(target) and target.lower().endswith(PDF_SUFFIXES):
         from pii_audit.sources.pdfs import read_pdf

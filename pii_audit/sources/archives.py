@@ -9,9 +9,9 @@ member is now read as a log file on disk is (``files.read_unit``: encoding sniff
 rotations inside an archive are one stream as on disk. Zip and tar are read by the standard
 library, 7z and RAR by libarchive (``archives_libarchive``), members in its blocks.
 
-A spreadsheet member (xlsx, xls, csv), a Word document (docx) or a PDF is read from memory, up to
-``SPREADSHEET_MAX_BYTES``: their readers seek in the zip, and no temporary copy of a customer
-export is ever written to disk. An archive
+A spreadsheet member (xlsx, xls, csv), a Word document (docx), a presentation (pptx) or a PDF is
+read from memory, up to ``SPREADSHEET_MAX_BYTES``: their readers seek in the zip, and no temporary
+copy of a customer export is ever written to disk. An archive
 member (a yearly backup of monthly archives) is read as an archive, located
 ``backup.zip!logs-2024-01.tar.gz!app.log``: a tar streamed, a zip, 7z or RAR from memory up to
 ``IN_MEMORY_MAX_BYTES``; an archive inside that is not read (``NESTING_MAX``).
@@ -35,8 +35,9 @@ from typing import BinaryIO, Iterator
 
 from pii_audit.models import Cells, Chunk
 from pii_audit.sources import (DOCUMENT_SUFFIXES, EMAIL_SUFFIXES, LIBARCHIVE_SUFFIXES, OLE2_MAGIC, PDF_SUFFIXES,
-                               SPREADSHEET_SUFFIXES, SQLITE_MAGIC, WORD97_SUFFIXES, ScanOptions, TargetCoverage,
-                               is_archive, legacy_text)
+                               PPT97_SUFFIXES, PRESENTATION_SUFFIXES, SPREADSHEET_SUFFIXES, SQLITE_MAGIC,
+                               WORD97_SUFFIXES, WPS_PRESENTATION_SUFFIXES, ScanOptions, TargetCoverage, is_archive,
+                               is_presentation, legacy_text)
 from pii_audit.sources.archives_libarchive import DamagedArchive, libarchive_members
 from pii_audit.sources.files import ZSTD_MAGIC, TextUnit, compression_of, read_unit, stream_name
 from pii_audit.sources.documents import read_document
@@ -164,7 +165,8 @@ def read_member(where: str, member: BinaryIO, options: ScanOptions, coverage: Ta
     stream = stream_name(where)
     head = member.peek(len(SQLITE_MAGIC))[:len(SQLITE_MAGIC)]
     word97 = where.lower().endswith(WORD97_SUFFIXES) and head.startswith(OLE2_MAGIC)  # RTF and HTML ones are text
-    if word97 or where.lower().endswith(SPREADSHEET_SUFFIXES + DOCUMENT_SUFFIXES + PDF_SUFFIXES + EMAIL_SUFFIXES):
+    if word97 or is_presentation(where, head) or \
+            where.lower().endswith(SPREADSHEET_SUFFIXES + DOCUMENT_SUFFIXES + PDF_SUFFIXES + EMAIL_SUFFIXES):
         yield from _in_memory(where, member, options, coverage)
         return
     if is_archive(where):
@@ -201,11 +203,12 @@ def _nested(where: str, member: BinaryIO, options: ScanOptions, coverage: Target
 
 def _in_memory(where: str, member: BinaryIO, options: ScanOptions, coverage: TargetCoverage
                ) -> Iterator[Cells | Chunk]:
-    """Yield the cells of a spreadsheet or the lines of a Word document inside an archive, read
-    whole into memory (their readers seek in the zip, and nothing is written to disk) when it is
-    at most ``SPREADSHEET_MAX_BYTES``."""
+    """Yield the cells of a spreadsheet or the lines of a Word document or a presentation inside an
+    archive, read whole into memory (their readers seek in the zip, and nothing is written to disk)
+    when it is at most ``SPREADSHEET_MAX_BYTES``."""
     name = where.lower()
     kind = "document" if name.endswith(DOCUMENT_SUFFIXES + WORD97_SUFFIXES) else "PDF" if name.endswith(PDF_SUFFIXES) else \
+        "presentation" if name.endswith(PRESENTATION_SUFFIXES + WPS_PRESENTATION_SUFFIXES + PPT97_SUFFIXES) else \
         "e-mail" if name.endswith(EMAIL_SUFFIXES) else "spreadsheet"
     data = member.read(SPREADSHEET_MAX_BYTES + 1)
     if len(data) > SPREADSHEET_MAX_BYTES:
@@ -218,6 +221,10 @@ def _in_memory(where: str, member: BinaryIO, options: ScanOptions, coverage: Tar
         from pii_audit.sources.pdfs import read_pdf  # pypdf is imported only where there is a PDF
 
         yield from read_pdf(where, options, coverage, data)
+    elif kind == "presentation":
+        from pii_audit.sources.presentations import read_presentation
+
+        yield from read_presentation(where, options, coverage, data)
     elif kind == "e-mail":
         from pii_audit.sources.emails import read_email
 

@@ -1,9 +1,9 @@
-"""Office files embedded in Office files: a workbook pasted into a Word report as an object, a
-report or another workbook pasted into a workbook.
+"""Office files embedded in Office files: a workbook pasted into a Word report or a slide as an
+object, a report or another workbook pasted into a workbook.
 
 An embedded object keeps its whole file inside the one around it (``word/embeddings/``,
-``xl/embeddings/``): every customer row of a workbook whose page shows a few. Each workbook or
-Word document found there is read from memory, as one inside an archive is, located
+``xl/embeddings/``, ``ppt/embeddings/``): every customer row of a workbook whose page shows a
+few. Each workbook, Word document or presentation found there is read from memory, as one inside an archive is, located
 ``report.docx!word/embeddings/x.xlsx``. An object from Excel or Word 97-2003 is stored as an OLE2
 file (``oleObject1.bin``) holding a Workbook or WordDocument stream: it is read as the .xls or
 .doc it holds; any other object (an equation, a drawing, a packaged file) is a notice. One level
@@ -18,7 +18,7 @@ import zipfile
 from typing import Iterator
 
 from pii_audit.models import Cells, Chunk
-from pii_audit.sources import DOCUMENT_SUFFIXES, OLE2_MAGIC, ScanOptions, TargetCoverage
+from pii_audit.sources import DOCUMENT_SUFFIXES, OLE2_MAGIC, PRESENTATION_SUFFIXES, ScanOptions, TargetCoverage
 from pii_audit.sources.ole2 import CompoundFile, worded
 from pii_audit.sources.xlsx_guard import WorkbookRefused
 
@@ -28,8 +28,8 @@ _WORKBOOKS = (".xlsx", ".xlsm")
 _OLE_OBJECTS = (".bin",)  # word/embeddings/oleObject1.bin: an OLE2 file
 NOT_A_WORKBOOK = ("an embedded object that is no workbook or Word document (an equation, a drawing, a packaged "
                   "file) is not read")
-# In the name of a file embedded in another: from a .docx, an .xlsx, a .doc (word97).
-EMBEDDED_MARKS = ("!word/embeddings/", "!xl/embeddings/", "!ObjectPool/")
+# In the name of a file embedded in another: from a .docx, an .xlsx, a .pptx, a .doc (word97).
+EMBEDDED_MARKS = ("!word/embeddings/", "!xl/embeddings/", "!ppt/embeddings/", "!ObjectPool/")
 
 
 def embedded_files(archive: zipfile.ZipFile, folder: str, target: str, options: ScanOptions,
@@ -37,12 +37,14 @@ def embedded_files(archive: zipfile.ZipFile, folder: str, target: str, options: 
     """Yield what each workbook and Word document in ``folder`` of the Office zip ``archive``
     (the file ``target``) holds."""
     from pii_audit.sources.documents import read_document
+    from pii_audit.sources.presentations import read_presentation
     from pii_audit.sources.spreadsheets import read_spreadsheet
 
     for info in archive.infolist():
         name = info.filename
         reader = read_spreadsheet if name.lower().endswith(_WORKBOOKS) else \
             read_document if name.lower().endswith(DOCUMENT_SUFFIXES) else \
+            read_presentation if name.lower().endswith(PRESENTATION_SUFFIXES) else \
             _ole_object if name.lower().endswith(_OLE_OBJECTS) else None
         if reader is None or not name.startswith(folder):
             continue

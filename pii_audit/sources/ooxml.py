@@ -1,0 +1,174 @@
+"""Office Open XML packages that hold paragraphs (.docx, .pptx): what their readers share.
+
+A Word document (``documents``) and a PowerPoint presentation (``presentations``) are zips of
+XML parts in which text sits in paragraphs: ``w:p`` holding runs of ``w:t`` in WordprocessingML,
+``a:p`` holding runs of ``a:t`` in DrawingML. Both readers open the zip after checking it
+(``opened_package``: the zip signature, the main part, a bomb, an encrypted member), read a part's
+paragraphs with expat as one line each, numbered from 1 in the part (``part_chunks``: the parser
+refuses a DTD, memory holds a block of XML and one chunk of lines), and turn what stops a file
+into one problem line naming the exception's type only, never the text (``read_office_file``),
+since the text may be personal data. What differs is the vocabulary (``Markup``) and which parts are read.
+"""
+
+from __future__ import annotations
+
+import zipfile
+from dataclasses import dataclass, field
+from typing import BinaryIO, Callable, Iterable, Iterator
+
+from pii_audit.models import Cells, Chunk
+from pii_audit.sources import ContainerCoverage, TargetCoverage, opened_file
+from pii_audit.sources.xlsx_book import BLOCK, expat_parser
+from pii_audit.sources.xlsx_guard import ZIP_MAGIC, WorkbookRefused, zip_refusal
+
+CHUNK_CHARS = 1 << 20  # characters of paragraphs handed to the detector together
+# A paragraph is held whole until it ends; no one writes one this long, a hostile file might.
+MAX_PARAGRAPH_CHARS = 16 << 20
+# An alternative kept for older versions (a text box's VML copy) repeats the content it follows.
+FALLBACK = "http://schemas.openxmlformats.org/markup-compatibility/2006 Fallback"
+
+
+class DocumentRefused(Exception):
+    """The file is not a document we will parse; the message is one line for a person."""
+
+
+@dataclass(frozen=True)
+class Markup:
+    """The elements of an XML vocabulary (as expat names them, ``namespace local``) that hold text."""
+
+    paragraphs: frozenset[str]  # each one is a line
+    texts: frozenset[str]  # whose character data is the text (an element may be both)
+    signs: dict[str, str] = field(default_factory=dict)  # empty elements that stand for a character
+
+
+def opened_package(handle: BinaryIO, main_part: str, kind: str) -> zipfile.ZipFile:
+    """Open an Office zip after checking what it is, from its first bytes and its zip directory:
+    a ``kind`` (".docx document") must hold ``main_part``; a bomb or an encrypted member is refused."""
+    head = handle.read(len(ZIP_MAGIC))
+    handle.seek(0)
+    if not head.startswith(ZIP_MAGIC):
+        raise DocumentRefused(f"not a {kind}: no zip signature (is the extension wrong?)")
+    archive = zipfile.ZipFile(handle)
+    try:
+        infos = archive.infolist()
+        if main_part not in {info.filename for info in infos}:
+            raise DocumentRefused(f"not a {kind}: the zip holds no {main_part}")
+        reason = zip_refusal(infos)
+        if reason:
+            raise DocumentRefused(reason)
+    except BaseException:
+        archive.close()
+        raise
+    return archive
+
+
+def part_chunks(archive: zipfile.ZipFile, part: str, location: dict, markup: Markup) -> Iterator[Chunk]:
+    """Yield the paragraphs of one part as chunks of whole lines, about ``CHUNK_CHARS`` each,
+    numbered from 1, located ``location`` plus the line; the container is ``location["path"]``."""
+    line, pending, size = 1, [], 0
+    for text in _paragraphs(archive, part, markup):
+        pending.append(text)
+        size += len(text) + 1
+        if size >= CHUNK_CHARS:
+            yield Chunk("\n".join(pending), {**location, "line": line}, location["path"], multiline=True)
+            line += len(pending)
+            pending, size = [], 0
+    if pending:
+        yield Chunk("\n".join(pending), {**location, "line": line}, location["path"], multiline=True)
+
+
+def _paragraphs(archive: zipfile.ZipFile, part: str, markup: Markup) -> Iterator[str]:
+    """Yield the text of each paragraph of a part as it ends, parsing a block at a time."""
+    paragraphs = Paragraphs(markup, part)
+    parser = expat_parser(paragraphs.start, paragraphs.end, paragraphs.text, part)
+    with archive.open(part) as member:
+        while True:
+            block = member.read(BLOCK)
+            parser.Parse(block, not block)
+            yield from paragraphs.take()
+            if not block:
+                break
+
+
+def counted(chunks: Iterable[Chunk | Cells], container: ContainerCoverage) -> Iterator[Chunk | Cells]:
+    """Yield ``chunks``, counting their lines in ``container``."""
+    for chunk in chunks:
+        container.units += chunk.text.count("\n") + 1
+        yield chunk
+
+
+def read_office_file(target: str, data: bytes | None, coverage: TargetCoverage, noun: str, kind: str,
+                     items: Callable[[BinaryIO, ContainerCoverage], Iterator[Chunk | Cells]]
+                     ) -> Iterator[Chunk | Cells]:
+    """Count the file ``target`` (or its ``data``, a member of an archive) and yield what
+    ``items(handle, container)`` reads of it; record an empty file as a notice, and what stops the
+    reading as one problem line of the file (a ``noun``, "document", of a ``kind``, "Word
+    document") that names an exception by its type only."""
+    coverage.files += 1
+    container = coverage.container(target, "lines")
+    try:
+        handle, size = opened_file(target, data, coverage, container)
+        with handle:
+            if size == 0:
+                coverage.notice(target, "empty file: nothing to read")
+                return
+            yield from items(handle, container)
+    except (DocumentRefused, WorkbookRefused) as error:
+        coverage.problem(target, str(error), target)
+    except (zipfile.BadZipFile, EOFError) as error:
+        coverage.problem(target, f"corrupt or truncated {noun} ({type(error).__name__})", target)
+    except OSError as error:
+        coverage.problem(target, f"cannot read: {error.strerror or type(error).__name__}", target)
+    except Exception as error:  # noqa: BLE001 -- expat and zlib on hostile bytes: record the type only
+        coverage.problem(target, f"unreadable ({type(error).__name__}): corrupt or not a {kind}", target)
+
+
+class Paragraphs:
+    """Expat handlers that collect the text of each paragraph of ``markup`` as it ends (``take``)."""
+
+    def __init__(self, markup: Markup, part: str):
+        self.markup, self.part = markup, part
+        self.open: list[list[str]] = []  # the paragraphs begun and not ended: a text box nests one
+        self.chars = 0  # held in the paragraphs begun
+        self.done: list[str] = []
+        self.in_text = False
+        self.skipping = 0  # depth inside an mc:Fallback element
+
+    def start(self, name: str, _attrs: dict) -> None:
+        """Open a paragraph or a text; add the character a sign stands for."""
+        if self.skipping or name == FALLBACK:
+            self.skipping += 1
+            return
+        if name in self.markup.paragraphs:
+            self.open.append([])
+        if name in self.markup.texts:
+            self.in_text = True
+        elif name in self.markup.signs and self.open:
+            self.open[-1].append(self.markup.signs[name])
+
+    def end(self, name: str) -> None:
+        """Close a text or a paragraph, keeping a paragraph's text as one line."""
+        if self.skipping:
+            self.skipping -= 1
+            return
+        if name in self.markup.texts:
+            self.in_text = False
+        if name in self.markup.paragraphs and self.open:
+            # A newline in a run (&#10;) would split the line, and the numbering with it.
+            text = "".join(self.open.pop())
+            self.chars -= len(text)
+            self.done.append(text.replace("\n", " ").replace("\r", " "))
+
+    def text(self, data: str) -> None:
+        """Add character data to the innermost open paragraph when it is inside a text element."""
+        if self.in_text and not self.skipping and self.open:
+            self.open[-1].append(data)
+            self.chars += len(data)
+            if self.chars > MAX_PARAGRAPH_CHARS:
+                raise DocumentRefused(f"refused: a paragraph of over {MAX_PARAGRAPH_CHARS:,} characters in "
+                                      f"{self.part} (no one writes one; a hostile file might)")
+
+    def take(self) -> list[str]:
+        """Return the paragraphs ended since the last call."""
+        done, self.done = self.done, []
+        return done

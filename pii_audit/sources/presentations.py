@@ -1,0 +1,194 @@
+"""PowerPoint presentations (.pptx, .pptm, .ppsx, .potx; WPS Presentation's .dps and .dpt when they
+are OOXML zips): the text of every slide, its notes and comments, a paragraph a line.
+
+Bank staff put customer lists, case reviews (案例分析) and tables typed from screenshots into
+slides. Read as a file, a .pptx is a zip, binary, and was skipped, so a folder of them came out
+clean. It is read here as a .docx is (``documents``, through ``ooxml``), slide by slide in the
+order the presentation shows them: ``p:sldIdLst`` in ppt/presentation.xml, through its
+relationships, not the parts' names, which keep the order the slides were made in.
+
+For each slide: its paragraphs (``a:p``: shapes, grouped shapes, table cells, a field's text; a
+line break ``a:br`` is a space), then the parts it links to: its notes, its comments (the legacy
+``p:text`` and the modern threaded ones), the cached values of its charts (each category, series
+name and value a line: ``c:v``, and ChartEx's ``cx:pt``) and the text of its SmartArt
+(ppt/diagrams/dataN.xml). Then every other part that holds text, by name: a slide the list leaves
+out, layouts and masters (their placeholder prompts match nothing, and a footer typed on a master
+is text a user wrote; a deck has a few). Each paragraph is a line numbered from 1 in its part,
+located ``{path, part, line}``, with ``slide`` (its number as PowerPoint shows it) for a slide and
+what it links to. The container is the file. The workbooks and documents embedded in
+ppt/embeddings/ (each chart's own workbook, a table pasted as an object) are read as a .docx's
+are (``embedded``).
+
+Not read: pictures (a screenshot's text needs OCR), shapes' alt text, document properties,
+comment authors, a chart's link to an outside workbook.
+
+Read-only from the zip, nothing extracted; memory holds a block of XML and one chunk's lines (and
+the list of slides, and the relationships of the slide being read). Each of these is one problem line: not a zip, no
+ppt/presentation.xml, a zip bomb, an encrypted presentation (an OLE2 file holding
+EncryptedPackage), a PowerPoint 97-2003 one (.ppt; not read here). A damaged part (bad XML, a
+DTD, a paragraph over the cap, a bad CRC) is one problem line, and the other parts are read.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import zipfile
+import zlib
+from typing import BinaryIO, Iterator
+from xml.parsers import expat
+
+from pii_audit.models import Cells, Chunk
+from pii_audit.sources import ContainerCoverage, ScanOptions, TargetCoverage
+from pii_audit.sources.embedded import embedded_files
+from pii_audit.sources.ole2 import CompoundFile, worded
+from pii_audit.sources.ooxml import (DocumentRefused, Markup, counted, opened_package, part_chunks,
+                                     read_office_file)
+from pii_audit.sources.xlsx_book import expat_parser, parse_member, relationships
+from pii_audit.sources.xlsx_guard import OLE2_MAGIC, WorkbookRefused
+
+PRESENTATION = "ppt/presentation.xml"
+# The parts that hold text a user typed, read by name when no slide links to them.
+_TEXT_PARTS = re.compile(r"ppt/(?:(?:slides|slideLayouts|slideMasters|notesSlides|notesMasters|handoutMasters"
+                         r"|comments)/[^/]+|charts/chart[^/]*|diagrams/data[^/]*)\.xml")
+# What a slide links to that holds text, by the last word of the relationship's type.
+_LINKED = {"notesSlide", "comments", "chart", "chartEx", "diagramData"}
+# What stops one part and not the others.
+_PART_ERRORS = (expat.ExpatError, DocumentRefused, WorkbookRefused, zipfile.BadZipFile, zlib.error, EOFError)
+
+
+def _names(namespaces: tuple[str, ...], local: str) -> frozenset[str]:
+    """Return an element's names as expat gives them, in each of ``namespaces`` (transitional, strict)."""
+    return frozenset(f"{namespace} {local}" for namespace in namespaces)
+
+
+_A = ("http://schemas.openxmlformats.org/drawingml/2006/main", "http://purl.oclc.org/ooxml/drawingml/main")
+_P = ("http://schemas.openxmlformats.org/presentationml/2006/main", "http://purl.oclc.org/ooxml/presentationml/main")
+_C = ("http://schemas.openxmlformats.org/drawingml/2006/chart", "http://purl.oclc.org/ooxml/drawingml/chart")
+_CX = ("http://schemas.microsoft.com/office/drawing/2014/chartex",)
+# A legacy comment's p:text and a chart's cached value are a line each, text and paragraph at once.
+_WHOLE = _names(_P, "text") | _names(_C, "v") | _names(_CX, "pt") | _names(_CX, "v")
+DRAWING = Markup(paragraphs=_names(_A, "p") | _WHOLE, texts=_names(_A, "t") | _WHOLE,
+                 signs=dict.fromkeys(_names(_A, "br"), " "))
+_SLIDE_ID = _names(_P, "sldId")
+# The slide list is held whole; PowerPoint decks run to hundreds of slides, a hostile file's list
+# could run to millions of entries.
+MAX_SLIDES = 100_000
+
+
+def read_presentation(target: str, options: ScanOptions, coverage: TargetCoverage,
+                      data: bytes | None = None) -> Iterator[Chunk | Cells]:
+    """Yield the paragraphs of the presentation ``target`` as chunks of lines, slide after slide
+    (each with its notes, comments, charts and SmartArt), then the other parts that hold text,
+    then what the workbooks and documents embedded in it hold (``embedded``).
+
+    ``data`` holds the file's bytes when it is no file of its own (a member of an archive)."""
+    items = functools.partial(_items, target, options, coverage)
+    return read_office_file(target, data, coverage, "presentation", "presentation", items)
+
+
+def _items(target: str, options: ScanOptions, coverage: TargetCoverage, handle: BinaryIO,
+           container: ContainerCoverage) -> Iterator[Chunk | Cells]:
+    """Yield what a presentation holds; refuse an OLE2 one (encrypted, or PowerPoint 97-2003)."""
+    if handle.read(len(OLE2_MAGIC)) == OLE2_MAGIC:
+        raise DocumentRefused(_ole2_refusal(handle))
+    handle.seek(0)
+    with opened_package(handle, PRESENTATION, ".pptx presentation") as archive:
+        yield from _Deck(archive, target, coverage, container).chunks()
+        yield from embedded_files(archive, "ppt/embeddings/", target, options, coverage)
+
+
+def _ole2_refusal(handle: BinaryIO) -> str:
+    """Return why an OLE2 file named as a presentation is not read: encrypted, PowerPoint 97-2003, other."""
+    try:
+        streams = CompoundFile(handle).streams()
+    except WorkbookRefused as error:
+        return worded(error, "presentation")
+    if "EncryptedPackage" in streams:
+        return "an encrypted presentation, which is not read here: save it unprotected as .pptx and scan that"
+    if "PowerPoint Document" in streams:
+        return "a PowerPoint 97-2003 presentation (.ppt), which is not read here: save it as .pptx and scan that"
+    return "not a presentation: an OLE2 file that holds no PowerPoint presentation"
+
+
+class _Deck:
+    """An open presentation's parts that hold text, read in slide order; a damaged part is one
+    problem line and the others are read."""
+
+    def __init__(self, archive: zipfile.ZipFile, target: str, coverage: TargetCoverage,
+                 container: ContainerCoverage):
+        self.archive, self.target, self.coverage, self.container = archive, target, coverage, container
+
+    def chunks(self) -> Iterator[Chunk]:
+        """Yield each slide's lines and those of the parts it links to, then the other parts'."""
+        done: set[str] = set()
+        for number, slide in enumerate(self._slides(), 1):
+            for part in (slide, *self._linked(slide)):
+                if part not in done:
+                    done.add(part)
+                    yield from self._part(part, {"slide": number})
+        rest = (name for name in self.archive.namelist() if _TEXT_PARTS.fullmatch(name) and name not in done)
+        for part in sorted(rest, key=_natural):
+            yield from self._part(part, {})
+
+    def _slides(self) -> list[str]:
+        """Return the slides' parts in the order the presentation shows them."""
+        try:
+            ids = _slide_ids(self.archive)
+            targets = relationships(self.archive, PRESENTATION)
+        except _PART_ERRORS as error:
+            self._damaged(PRESENTATION, error, "the slides are read in the order of their names")
+            return []
+        return [targets[rid][1] for rid in ids if rid in targets]
+
+    def _linked(self, slide: str) -> list[str]:
+        """Return the parts holding text that a slide links to: notes, comments, charts, SmartArt."""
+        try:
+            links = relationships(self.archive, slide)
+        except _PART_ERRORS as error:
+            self._damaged(f"the relationships of {slide}", error, "its notes and comments are read by name")
+            return []
+        return [part for kind, part in links.values() if kind.rsplit("/", 1)[-1] in _LINKED]
+
+    def _part(self, part: str, where: dict) -> Iterator[Chunk]:
+        """Yield one part's lines, located with ``where`` (its slide); record a damaged or missing part."""
+        if part not in self.archive.NameToInfo:
+            self.coverage.problem(self.target, f"{part}, which a slide links to, is missing (damaged presentation?)",
+                                  self.target)
+            return
+        location = {"path": self.target, "part": part, **where}
+        try:
+            yield from counted(part_chunks(self.archive, part, location, DRAWING), self.container)
+        except _PART_ERRORS as error:
+            self._damaged(part, error, "the other parts are read")
+
+    def _damaged(self, what: str, error: Exception, then: str) -> None:
+        """Record a part that could not be read, naming the exception by its type only."""
+        refused = isinstance(error, (DocumentRefused, WorkbookRefused))
+        name = "zlib.error" if isinstance(error, zlib.error) else type(error).__name__  # its own name is "error"
+        reason = str(error) if refused else f"{what} is damaged ({name})"
+        self.coverage.problem(self.target, f"{reason}; {then}", self.target)
+
+
+def _slide_ids(archive: zipfile.ZipFile) -> list[str]:
+    """Return the relationship ids of the slides listed in ppt/presentation.xml, in their order."""
+    ids: list[str] = []
+
+    def start(name: str, attrs: dict) -> None:
+        if name in _SLIDE_ID:  # r:id, in the transitional or the strict namespace
+            if len(ids) >= MAX_SLIDES:
+                raise DocumentRefused(f"refused: {PRESENTATION} lists more than {MAX_SLIDES:,} slides")
+            ids.append(next((value for key, value in attrs.items() if key.endswith("relationships id")), ""))
+
+    with archive.open(PRESENTATION) as member:
+        parse_member(expat_parser(start, None, None, PRESENTATION), member)
+    return ids
+
+
+def _natural(name: str) -> list:
+    """Sort parts as people number them: slide2 before slide10.
+
+    >>> sorted(["ppt/slides/slide10.xml", "ppt/slides/slide2.xml"], key=_natural)
+    ['ppt/slides/slide2.xml', 'ppt/slides/slide10.xml']
+    """
+    return [int(piece) if piece.isdigit() else piece for piece in re.split(r"(\d+)", name)]

@@ -1,0 +1,453 @@
+"""PowerPoint presentations (.pptx): slides in the order shown, with their tables, groups, notes,
+comments and charts, read as lines; every kind of bad presentation one problem line."""
+
+from __future__ import annotations
+
+import functools
+import io
+import json
+import random
+import zipfile
+from pathlib import Path
+
+import pytest
+from msoffcrypto.format.ooxml import OOXMLFile
+from pptx import Presentation
+from pptx.chart.data import CategoryChartData
+from pptx.enum.chart import XL_CHART_TYPE
+from pptx.util import Inches
+
+from ledger_helpers import statuses_by_file
+from ole2_helpers import compound_file
+from pii_audit.scan import scan_targets
+from pii_audit.sources import ScanOptions, TargetCoverage, ooxml
+from pii_audit.sources.presentations import read_presentation
+from zip_helpers import rewrite
+
+ID18 = "11010519491231002X"  # FORMATS.md vector, synthetic
+ID18_2 = "44030519900101123X"
+MOBILE = "13812345678"
+MOBILE_2 = "13912345670"
+CARD = "6222021234567890128"
+RAW = (ID18, ID18_2, MOBILE, MOBILE_2, CARD)
+CHART_BOOK = "Microsoft_Excel_Sheet1.xlsx!Sheet1!A"  # the workbook python-pptx embeds for a chart, its column A
+DATA = Path(__file__).parent / "data" / "presentations"
+A = "http://schemas.openxmlformats.org/drawingml/2006/main"
+P = "http://schemas.openxmlformats.org/presentationml/2006/main"
+RELS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+
+
+def scan_one(target, key, **options):
+    (result,) = scan_targets([str(target)], ScanOptions(jobs=1, **options), key)
+    return result
+
+
+def found(result):
+    """Return sorted (entity, part, slide, line or cell) of a scan's samples."""
+    return sorted((f.entity_type, s.location.get("part", ""), s.location.get("slide", 0),
+                   s.location.get("line", s.location.get("cell"))) for f in result.findings.values() for s in f.samples)
+
+
+def case_review(path):
+    """Write a case review as PowerPoint users make them: a title slide, a table of customers with
+    notes, a grouped call-out and a chart whose categories are customers. The third slide made
+    is moved to the front, so the parts' names no longer follow the order the slides are shown in."""
+    deck = Presentation()
+    first = deck.slides.add_slide(deck.slide_layouts[1])  # ppt/slides/slide1.xml
+    first.shapes.title.text = "案例复盘"
+    first.placeholders[1].text = f"借款人身份证号：{ID18}"
+    table_slide = deck.slides.add_slide(deck.slide_layouts[5])  # slide2.xml
+    table_slide.shapes.title.text = "客户名单"
+    table = table_slide.shapes.add_table(3, 2, Inches(1), Inches(2), Inches(6), Inches(2)).table
+    for row, cells in enumerate([("身份证号", "手机号"), (ID18_2, MOBILE), ("无", "无")]):
+        for column, text in enumerate(cells):
+            table.cell(row, column).text = text
+    table_slide.notes_slide.notes_text_frame.text = f"回访电话 {MOBILE_2}"
+    moved = deck.slides.add_slide(deck.slide_layouts[6])  # slide3.xml, shown first
+    group = moved.shapes.add_group_shape()
+    group.shapes.add_textbox(Inches(1), Inches(1), Inches(4), Inches(1)).text_frame.text = "说明"
+    group.shapes.add_textbox(Inches(1), Inches(2), Inches(4), Inches(1)).text_frame.text = f"还款卡号 {CARD}"
+    chart = CategoryChartData()
+    chart.categories = ["甲", f"客户 {MOBILE}"]
+    chart.add_series("余额", (1.0, 2.0))
+    moved.shapes.add_chart(XL_CHART_TYPE.COLUMN_CLUSTERED, Inches(1), Inches(3), Inches(6), Inches(3), chart)
+    listed = deck.slides._sldIdLst
+    third = listed[2]
+    listed.remove(third)
+    listed.insert(0, third)
+    deck.save(str(path))
+
+
+def test_a_case_review_is_read_slide_by_slide_in_the_order_shown(tmp_path, key):
+    """Each paragraph is a line of its part; slide 1 is the part slide3.xml, which is shown first.
+    Table cells, a grouped text box, the notes and a chart's categories are read; the chart's own
+    workbook, embedded in the file, is read as a spreadsheet."""
+    path = tmp_path / "案例复盘.pptx"
+    case_review(path)
+    result = scan_one(tmp_path, key)
+    assert (result.coverage.problems, result.coverage.notices) == ([], [])
+    deck_findings = [f for f in result.findings.values() if f.container == str(path)]
+    assert found(result) == sorted([
+        ("CN_BANK_CARD", "ppt/slides/slide3.xml", 1, 2),
+        ("CN_MOBILE_PHONE", "ppt/charts/chart1.xml", 1, 3),  # 余额, 甲, then the customer
+        ("CN_MOBILE_PHONE", "ppt/notesSlides/notesSlide1.xml", 3, 1),
+        ("CN_MOBILE_PHONE", "ppt/slides/slide2.xml", 3, 5),
+        ("CN_MOBILE_PHONE", "", 0, "A3"),  # the chart's workbook
+        ("CN_RESIDENT_ID", "ppt/slides/slide1.xml", 2, 2),
+        ("CN_RESIDENT_ID", "ppt/slides/slide2.xml", 3, 4),
+    ])
+    assert sum(f.occurrences for f in deck_findings) == 6
+    workbook = {f.container for f in result.findings.values()} - {str(path)}
+    assert workbook == {f"{path}!ppt/embeddings/Microsoft_Excel_Sheet1.xlsx!Sheet1!A"}
+    assert result.coverage.files == 2  # the deck, and its chart's workbook
+    embedded = zipfile.ZipFile(path).getinfo("ppt/embeddings/Microsoft_Excel_Sheet1.xlsx").file_size
+    assert result.coverage.bytes == path.stat().st_size + embedded
+
+
+def test_lines_are_numbered_in_their_part_and_chunks_cut_anywhere_give_the_same(tmp_path, monkeypatch):
+    deck = Presentation()
+    body = deck.slides.add_slide(deck.slide_layouts[1]).placeholders[1].text_frame
+    body.text = "第1行"
+    for n in range(2, 300):
+        body.add_paragraph().text = f"第{n}行 {'手机' + MOBILE if n % 7 == 0 else '正常'}"
+    deck.save(str(tmp_path / "long.pptx"))
+    lines = []
+    for chars in (ooxml.CHUNK_CHARS, 50):
+        monkeypatch.setattr(ooxml, "CHUNK_CHARS", chars)
+        chunks = [c for c in read_presentation(str(tmp_path / "long.pptx"), ScanOptions(), TargetCoverage("t"))
+                  if c.location["part"] == "ppt/slides/slide1.xml"]
+        assert (len(chunks) > 1) == (chars == 50)
+        lines.append([chunk.location["line"] + i for chunk in chunks
+                      for i, text in enumerate(chunk.text.split("\n")) if MOBILE in text])
+    assert lines[0] == lines[1] == list(range(7 + 1, 300 + 1, 7))  # the title placeholder is line 1
+
+
+def with_parts(path, parts: dict[str, str], links: dict[str, list[tuple[str, str]]]) -> None:
+    """Add XML ``parts`` to a presentation written by python-pptx, and relationships (type, target)
+    to the rels of the ``links`` parts (python-pptx writes no comments)."""
+    with zipfile.ZipFile(path) as archive:
+        replaced = {name: data.encode() for name, data in parts.items()}
+        for part, relations in links.items():
+            folder, name = part.rsplit("/", 1)
+            rels = f"{folder}/_rels/{name}.rels"
+            added = "".join(f'<Relationship Id="rIdT{n}" Type="{kind}" Target="{target}"/>'
+                            for n, (kind, target) in enumerate(relations))
+            replaced[rels] = archive.read(rels).replace(b"</Relationships>", added.encode() + b"</Relationships>")
+    moved = path.with_suffix(".tmp")
+    path.rename(moved)
+    rewrite(moved, path, replaced)
+    moved.unlink()
+
+
+def test_legacy_and_modern_comments_and_smartart_are_read_with_their_slide(tmp_path, key):
+    deck = Presentation()
+    for text in ("第一页", "第二页"):
+        deck.slides.add_slide(deck.slide_layouts[5]).shapes.title.text = text
+    deck.save(str(tmp_path / "评审.pptx"))
+    modern = "http://schemas.microsoft.com/office/powerpoint/2018/8/main"
+    with_parts(tmp_path / "评审.pptx", {
+        "ppt/comments/comment1.xml": f'<p:cmLst xmlns:p="{P}"><p:cm authorId="0" idx="1"><p:pos x="0" y="0"/>'
+                                     f'<p:text>客户手机 {MOBILE}，请回访</p:text></p:cm></p:cmLst>',
+        "ppt/comments/modernComment_101_1A2B3C4D.xml":
+            f'<p188:cmLst xmlns:a="{A}" xmlns:p188="{modern}"><p188:cm id="{{1}}" authorId="{{2}}">'
+            f'<p188:txBody><a:bodyPr/><a:p><a:r><a:t>已核对</a:t></a:r></a:p>'
+            f'<a:p><a:r><a:t>身份证 </a:t></a:r><a:fld id="{{3}}" type="x"><a:t>{ID18}</a:t></a:fld></a:p>'
+            f'</p188:txBody></p188:cm></p188:cmLst>',
+        "ppt/diagrams/data1.xml":
+            f'<dgm:dataModel xmlns:a="{A}" xmlns:dgm="http://schemas.openxmlformats.org/drawingml/2006/diagram">'
+            f'<dgm:ptLst><dgm:pt modelId="{{1}}"><dgm:t><a:bodyPr/><a:p><a:r><a:t>流程</a:t></a:r></a:p></dgm:t>'
+            f'</dgm:pt><dgm:pt modelId="{{2}}"><dgm:t><a:p><a:r><a:t>联系 {MOBILE_2}</a:t></a:r></a:p></dgm:t>'
+            f'</dgm:pt></dgm:ptLst></dgm:dataModel>',
+    }, {
+        "ppt/slides/slide1.xml": [(f"{RELS}/comments", "../comments/comment1.xml"),
+                                  (f"{RELS}/diagramData", "../diagrams/data1.xml")],
+        "ppt/slides/slide2.xml": [("http://schemas.microsoft.com/office/2018/10/relationships/comments",
+                                   "../comments/modernComment_101_1A2B3C4D.xml")],
+    })
+    result = scan_one(tmp_path, key)
+    assert result.coverage.problems == []
+    assert found(result) == [("CN_MOBILE_PHONE", "ppt/comments/comment1.xml", 1, 1),
+                             ("CN_MOBILE_PHONE", "ppt/diagrams/data1.xml", 1, 2),
+                             ("CN_RESIDENT_ID", "ppt/comments/modernComment_101_1A2B3C4D.xml", 2, 2)]
+
+
+def slide_xml(body: str) -> str:
+    """Return a slide whose shape tree holds ``body``."""
+    return (f'<?xml version="1.0" encoding="UTF-8"?><p:sld xmlns:a="{A}" xmlns:p="{P}"><p:cSld><p:spTree>'
+            f'{body}</p:spTree></p:cSld></p:sld>')
+
+
+def text_shape(*paragraphs: str) -> str:
+    return "<p:sp><p:txBody>" + "".join(f"<a:p><a:r><a:t>{p}</a:t></a:r></a:p>" for p in paragraphs) + \
+        "</p:txBody></p:sp>"
+
+
+def three_slides(path):
+    """Write three slides, each with one mobile number on its second line."""
+    deck = Presentation()
+    for n in range(3):
+        slide = deck.slides.add_slide(deck.slide_layouts[1])
+        slide.shapes.title.text = f"第{n + 1}页"
+        slide.placeholders[1].text = f"手机 {MOBILE}"
+    deck.save(str(path))
+
+
+def test_a_damaged_slide_is_one_problem_line_and_the_other_slides_are_read(tmp_path, key):
+    three_slides(tmp_path / "a.pptx")
+    rewrite(tmp_path / "a.pptx", tmp_path / "b.pptx", {"ppt/slides/slide2.xml": slide_xml(text_shape("未闭合"))[:-20]})
+    (tmp_path / "a.pptx").unlink()
+    result = scan_one(tmp_path, key)
+    assert [(p.where, p.reason) for p in result.coverage.problems] == [
+        (str(tmp_path / "b.pptx"), "ppt/slides/slide2.xml is damaged (ExpatError); the other parts are read")]
+    assert found(result) == [("CN_MOBILE_PHONE", f"ppt/slides/slide{n}.xml", n, 2) for n in (1, 3)]
+    assert not result.coverage.containers[str(tmp_path / "b.pptx")].complete
+
+
+def test_a_slide_list_over_the_cap_is_a_problem_line_and_the_slides_are_read_by_name(tmp_path, monkeypatch):
+    from pii_audit.sources import presentations
+
+    monkeypatch.setattr(presentations, "MAX_SLIDES", 2)
+    three_slides(tmp_path / "a.pptx")
+    coverage = TargetCoverage("t")
+    chunks = list(read_presentation(str(tmp_path / "a.pptx"), ScanOptions(), coverage))
+    assert [p.reason for p in coverage.problems] == [
+        "refused: ppt/presentation.xml lists more than 2 slides; the slides are read in the order of their names"]
+    assert [(c.location["part"], "slide" in c.location) for c in chunks if MOBILE in c.text] == [
+        (f"ppt/slides/slide{n}.xml", False) for n in (1, 2, 3)]
+
+
+def test_text_in_a_line_break_a_field_and_a_fallback(tmp_path):
+    """A line break is a space, a field's text is read, and a shape's copy for older versions
+    (mc:Fallback) is not, as it repeats the shape."""
+    three_slides(tmp_path / "a.pptx")
+    shape = text_shape("x")
+    alternate = (f'<mc:AlternateContent xmlns:mc="http://schemas.openxmlformats.org/markup-compatibility/2006">'
+                 f'<mc:Choice Requires="a14">{text_shape("甲")}</mc:Choice><mc:Fallback>{text_shape("甲")}'
+                 f'</mc:Fallback></mc:AlternateContent>')
+    body = shape.replace("<a:r><a:t>x</a:t></a:r>", '<a:r><a:t>手机</a:t></a:r><a:br/><a:fld id="{1}" type="slidenum">'
+                                                   '<a:t>7</a:t></a:fld>') + alternate
+    rewrite(tmp_path / "a.pptx", tmp_path / "b.pptx", {"ppt/slides/slide1.xml": slide_xml(body)})
+    chunks = [c for c in read_presentation(str(tmp_path / "b.pptx"), ScanOptions(), TargetCoverage("t"))
+              if c.location["part"] == "ppt/slides/slide1.xml"]
+    assert [c.text for c in chunks] == ["手机 7\n甲"]
+
+
+def bomb(path):
+    three_slides(path)
+    with zipfile.ZipFile(path, "a", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("ppt/slides/slide9.xml", b"<p:sld>" + b" " * (64 << 20) + b"</p:sld>")
+
+
+def dtd_slide(path):
+    three_slides(path)
+    hostile = ('<?xml version="1.0"?><!DOCTYPE d [<!ENTITY a "aaaa">]>' + slide_xml(text_shape("&a;"))[21:])
+    moved = path.with_suffix(".tmp")
+    path.rename(moved)
+    rewrite(moved, path, {"ppt/slides/slide2.xml": hostile})
+
+
+def encrypted(path):
+    three_slides(path)
+    plain = io.BytesIO(path.read_bytes())
+    sealed = io.BytesIO()
+    OOXMLFile(plain).encrypt("secret", sealed)
+    path.write_bytes(sealed.getvalue())
+
+
+def truncated(path):
+    three_slides(path)
+    path.write_bytes(path.read_bytes()[:3000])
+
+
+def huge_paragraph(path):
+    three_slides(path)
+    moved = path.with_suffix(".tmp")
+    path.rename(moved)
+    rewrite(moved, path, {"ppt/slides/slide2.xml": slide_xml(text_shape("号码" * 700))})
+
+
+LEGACY = compound_file({"PowerPoint Document": bytes(5000), "Current User": bytes(60)})
+
+
+@pytest.mark.parametrize("make, reason, others_read", [
+    (lambda p: p.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(600)), "corrupt presentation: OLE2 version 0",
+     False),
+    (lambda p: p.write_bytes(LEGACY), "a PowerPoint 97-2003 presentation (.ppt), which is not read here", False),
+    (encrypted, "an encrypted presentation, which is not read here", False),
+    (lambda p: p.write_bytes(compound_file({"WordDocument": bytes(5000)})), "holds no PowerPoint presentation", False),
+    (lambda p: p.write_text(f"手机{MOBILE}"), "not a .pptx presentation: no zip signature", False),
+    (lambda p: zipfile.ZipFile(p, "w").writestr("ppt/slides/slide1.xml", slide_xml(text_shape(MOBILE))),
+     "the zip holds no ppt/presentation.xml", False),
+    (bomb, "(zip bomb?)", False),
+    (truncated, "corrupt or truncated presentation (BadZipFile)", False),
+    (dtd_slide, "refused: ppt/slides/slide2.xml declares a DTD or entities", True),
+    (huge_paragraph, "a paragraph of over 1,000 characters in ppt/slides/slide2.xml", True),
+], ids=["ole2", "ppt97", "encrypted", "ole2-no-deck", "not-a-zip", "no-presentation-xml", "bomb", "truncated",
+        "dtd", "huge-paragraph"])
+def test_a_bad_presentation_is_one_problem_line_and_the_scan_goes_on(tmp_path, key, make, reason, others_read,
+                                                                     monkeypatch):
+    monkeypatch.setattr(ooxml, "MAX_PARAGRAPH_CHARS", 1000)
+    make(tmp_path / "bad.pptx")
+    case_review(tmp_path / "good.pptx")
+    result = scan_one(tmp_path, key)
+    (problem,) = result.coverage.problems
+    assert problem.where == str(tmp_path / "bad.pptx") and reason in problem.reason, problem
+    assert "\n" not in problem.reason and not any(value in problem.reason for value in RAW)
+    bad = [f for f in result.findings.values() if f.container == str(tmp_path / "bad.pptx")]
+    assert sum(f.occurrences for f in bad) == (2 if others_read else 0)  # slides 1 and 3
+    assert any(f.container == str(tmp_path / "good.pptx") for f in result.findings.values())
+
+
+def test_wps_and_legacy_presentations_in_a_folder(tmp_path, key):
+    """WPS's .dps is read when it is a zip; an OLE2 .ppt or .dps (PowerPoint 97-2003) is a problem
+    line, where it was a binary file skipped as a notice, so a folder of them came out clean. A
+    .dps or .pot holding text is read as text; an empty .pptx is a notice."""
+    three_slides(tmp_path / "汇报.dps")
+    (tmp_path / "旧版.ppt").write_bytes(LEGACY)
+    (tmp_path / "旧版.dps").write_bytes(LEGACY)
+    (tmp_path / "空.pptx").write_bytes(b"")
+    (tmp_path / "说明.dps").write_text(f"手机 {MOBILE_2}")
+    (tmp_path / "messages.pot").write_text(f'msgid "手机 {MOBILE_2}"')
+    result = scan_one(tmp_path, key)
+    legacy = "a PowerPoint 97-2003 presentation (.ppt), which is not read here: save it as .pptx and scan that"
+    assert sorted((Path(p.where).name, p.reason) for p in result.coverage.problems) == [
+        ("旧版.dps", legacy), ("旧版.ppt", legacy)]
+    assert [(Path(n.where).name, n.reason) for n in result.coverage.notices] == [
+        ("空.pptx", "empty file: nothing to read")]
+    assert sorted((Path(f.container).name, f.occurrences) for f in result.findings.values()) == [
+        ("messages.pot", 1), ("汇报.dps", 3), ("说明.dps", 1)]
+
+
+def test_byte_mutated_presentations_give_findings_or_one_line_problems(tmp_path):
+    """A few hundred copies with bytes changed at random: each is read, or its damage is problem
+    lines, never an exception, and no problem line quotes a value."""
+    case_review(tmp_path / "r.pptx")
+    original = (tmp_path / "r.pptx").read_bytes()
+    rng = random.Random(20240105)
+    outcomes = {"read": 0, "problems": 0}
+    for n in range(300):
+        data = bytearray(original)
+        for _ in range(rng.randint(1, 8)):
+            data[rng.randrange(len(data))] = rng.randrange(256)
+        coverage = TargetCoverage(f"m{n}.pptx")
+        texts = [c.text for c in read_presentation(f"m{n}.pptx", ScanOptions(), coverage, bytes(data))
+                 if hasattr(c, "text")]
+        read = any(ID18 in text for text in texts)
+        assert read or coverage.problems, n
+        for problem in coverage.problems + coverage.notices:
+            assert "\n" not in problem.reason and not any(value in problem.reason for value in RAW), problem
+        outcomes["read" if not coverage.problems else "problems"] += 1
+    assert min(outcomes.values()) > 10, outcomes
+
+
+def test_a_presentation_inside_a_zip_is_read_from_memory(tmp_path, key):
+    case_review(tmp_path / "r.pptx")
+    with zipfile.ZipFile(tmp_path / "案例.zip", "w") as archive:
+        archive.write(tmp_path / "r.pptx", "2024/案例复盘.pptx")
+        archive.writestr("2024/旧版.ppt", LEGACY)
+    (tmp_path / "r.pptx").unlink()
+    result = scan_one(tmp_path, key)
+    where = f"{tmp_path / '案例.zip'}!2024/"
+    assert [(p.where, p.reason) for p in result.coverage.problems] == [
+        (f"{where}旧版.ppt", "a PowerPoint 97-2003 presentation (.ppt), which is not read here: save it as .pptx "
+                            "and scan that")]
+    deck = [f for f in result.findings.values() if f.container == f"{where}案例复盘.pptx"]
+    assert sum(f.occurrences for f in deck) == 6
+
+
+def test_a_presentation_embedded_in_a_document_is_read(tmp_path, key):
+    from pii_audit.demo_estate import docx_bytes
+
+    case_review(tmp_path / "r.pptx")
+    (tmp_path / "报告.docx").write_bytes(docx_bytes(["见附件"]))
+    with zipfile.ZipFile(tmp_path / "报告.docx", "a") as archive:
+        archive.write(tmp_path / "r.pptx", "word/embeddings/Microsoft_PowerPoint_Presentation.pptx")
+    (tmp_path / "r.pptx").unlink()
+    result = scan_one(tmp_path, key)
+    inner = f"{tmp_path / '报告.docx'}!word/embeddings/Microsoft_PowerPoint_Presentation.pptx"
+    assert result.coverage.problems == []
+    assert sum(f.occurrences for f in result.findings.values() if f.container == inner) == 6
+    assert [(n.where, n.reason) for n in result.coverage.notices] == [
+        (f"{inner}!ppt/embeddings/Microsoft_Excel_Sheet1.xlsx",
+         "a file embedded in an embedded file is not read; open it and save it apart")]
+
+
+def test_the_cli_writes_slide_locations_and_no_raw_value(tmp_path, monkeypatch):
+    from click.testing import CliRunner
+
+    from pii_audit.cli import cli
+
+    monkeypatch.setenv("PII_AUDIT_KEY", "ab" * 32)
+    folder = tmp_path / "decks"
+    folder.mkdir()
+    case_review(folder / "案例复盘.pptx")
+    out = tmp_path / "out.jsonl"
+    result = CliRunner().invoke(cli, ["scan", str(folder), "--jsonl", str(out)])
+    assert result.exit_code == 1, result.output
+    records = [json.loads(line) for line in out.read_text("utf-8").splitlines()]
+    slides = sorted((r["location"]["slide"], r["location"]["part"], r["location"]["line"]) for r in records
+                    if "part" in r["location"])
+    assert slides == [(1, "ppt/charts/chart1.xml", 3), (1, "ppt/slides/slide3.xml", 2),
+                      (2, "ppt/slides/slide1.xml", 2), (3, "ppt/notesSlides/notesSlide1.xml", 1),
+                      (3, "ppt/slides/slide2.xml", 4), (3, "ppt/slides/slide2.xml", 5)]
+    assert all(set(r["location"]) == {"path", "part", "slide", "line", "start", "end"} for r in records
+               if "part" in r["location"])
+    text = out.read_text("utf-8") + result.output
+    assert not any(value in text for value in RAW)
+    assert "138****5678" in text and "slide 3 ppt/slides/slide2.xml line 5" in result.output
+
+
+def test_a_slide_cleaned_verifies_its_items(tmp_path, monkeypatch):
+    """The remedy for a slide of customer numbers: delete them, or the deck. Read in full with
+    nothing found, or gone from a folder walked without a problem, its items verify."""
+    from click.testing import CliRunner
+
+    from pii_audit.cli import cli
+
+    monkeypatch.setenv("PII_AUDIT_KEY", "ab" * 32)
+    folder, ledger = tmp_path / "decks", f"sqlite:///{tmp_path / 'ledger.db'}"
+    folder.mkdir()
+    three_slides(folder / "a.pptx")
+    case_review(folder / "b.pptx")
+    statuses = functools.partial(statuses_by_file, ledger)
+    scan = lambda: CliRunner().invoke(cli, ["scan", str(folder), "--ledger", ledger]).exit_code  # noqa: E731
+    assert scan() == 1 and statuses() == {"a.pptx": {"open"}, "b.pptx": {"open"}, CHART_BOOK: {"open"}}
+    deck = Presentation(str(folder / "a.pptx"))
+    for slide in deck.slides:
+        slide.placeholders[1].text = "手机 已脱敏"
+    deck.save(str(folder / "a.pptx"))
+    (folder / "b.pptx").unlink()
+    assert scan() == 0 and statuses() == {"a.pptx": {"verified"}, "b.pptx": {"verified"},
+                                      CHART_BOOK: {"verified"}}
+
+
+def test_a_damaged_slide_keeps_the_items_of_its_deck_open(tmp_path, monkeypatch):
+    """A deck read in part proves nothing gone: its items stay open."""
+    from click.testing import CliRunner
+
+    from pii_audit.cli import cli
+
+    monkeypatch.setenv("PII_AUDIT_KEY", "ab" * 32)
+    folder, ledger = tmp_path / "decks", f"sqlite:///{tmp_path / 'ledger.db'}"
+    folder.mkdir()
+    three_slides(folder / "a.pptx")
+    scan = lambda: CliRunner().invoke(cli, ["scan", str(folder), "--ledger", ledger]).exit_code  # noqa: E731
+    assert scan() == 1
+    rewrite(folder / "a.pptx", tmp_path / "b.pptx", {f"ppt/slides/slide{n}.xml": slide_xml(text_shape("已脱敏"))
+                                                     for n in (1, 2)} | {"ppt/slides/slide3.xml": "<p:sld"})
+    (tmp_path / "b.pptx").replace(folder / "a.pptx")
+    assert scan() == 3 and statuses_by_file(ledger) == {"a.pptx": {"open"}}  # 3: not everything was read
+
+
+def test_a_presentation_libreoffice_wrote_is_read(key):
+    """A second producer: LibreOffice Impress saved a case review (tests/data/presentations/make_presentations.py)."""
+    result = scan_one(DATA / "libreoffice.pptx", key)
+    assert (result.coverage.problems, result.coverage.notices) == ([], [])
+    assert found(result) == [
+        ("CN_BANK_CARD", "ppt/slides/slide1.xml", 1, 2),
+        ("CN_MOBILE_PHONE", "ppt/notesSlides/notesSlide2.xml", 2, 1),
+        ("CN_MOBILE_PHONE", "ppt/slides/slide2.xml", 2, 7),
+        ("CN_MOBILE_PHONE", "ppt/slides/slide2.xml", 2, 10),
+        ("CN_RESIDENT_ID", "ppt/slides/slide2.xml", 2, 6),
+        ("CN_RESIDENT_ID", "ppt/slides/slide2.xml", 2, 9),
+    ]
