@@ -18,6 +18,7 @@ import zipfile
 from typing import BinaryIO
 
 from pii_audit.sources import OLE2_MAGIC, ZIP_MAGIC
+
 MAX_INFLATED_BYTES = 2 * 1024**3  # all members of one workbook, inflated
 MAX_RATIO = 1000  # inflated/compressed; real sheet XML stays far below (repetitive sheets ~300)
 MAX_SHARED_STRINGS_BYTES = 96 * 1024**2  # the reader holds the whole table in memory
