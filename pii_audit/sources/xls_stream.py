@@ -107,7 +107,7 @@ def sheet_rows(book: Book, offset: int, end: int) -> Iterator[Row]:
     if record is None or record[0] != BOF:
         raise SheetError("unreadable: the sheet is not where the workbook says (corrupt .xls)")
     try:
-        yield from gathered_rows(_cells(stored, book))
+        yield from _rows(_cells(stored, book))
     except (struct.error, IndexError):
         raise SheetError(_TOO_SHORT) from None
 
@@ -357,20 +357,18 @@ def dated(value: int | float, kind: int, date1904: bool) -> str:
     return render(excel_date(float(value), date1904, kind == DURATION))
 
 
-def gathered_rows(cells: Iterator[tuple[int, int, str | None]]) -> Iterator[Row]:
-    """Gather cells (0-based row, column, text) into rows (1-based numbers), each after the empty
-    rows before it.
+def _rows(cells: Iterator[tuple[int, int, str | None]]) -> Iterator[Row]:
+    """Gather cells into rows (1-based numbers), each after the empty rows before it.
 
-    BIFF (and BIFF12, ``xlsb_stream``) stores a sheet's cells row after row; a cell stored after a
-    later row's (no writer known does that) comes out in a row of its own under its number, so
-    nothing is held back."""
+    BIFF stores a sheet's cells row after row; a cell stored after a later row's (no writer
+    known does that) comes out in a row of its own under its number, so nothing is held back."""
     number, first, values, given = -1, 0, [], 0  # the row being gathered; rows up to ``given`` are out
     for row, column, text in cells:
         if not text:
             continue
         if row != number:
             if values:
-                yield from _after_gap(number + 1, first, values, given)
+                yield from after_gap(number + 1, first, values, given)
                 given = max(given, number + 1)
             number, first, values = row, column, [text]
         elif column == first + len(values):
@@ -378,10 +376,11 @@ def gathered_rows(cells: Iterator[tuple[int, int, str | None]]) -> Iterator[Row]
         else:
             first = place(values, first, column, text)
     if values:
-        yield from _after_gap(number + 1, first, values, given)
+        yield from after_gap(number + 1, first, values, given)
 
 
-def _after_gap(number: int, first: int, values: list, given: int) -> Iterator[Row]:
+def after_gap(number: int, first: int, values: list, given: int) -> Iterator[Row]:
+    """Yield the empty rows after row ``given`` and before row ``number``, then that row."""
     for empty in range(given + 1, number):
         yield empty, 0, []
     yield number, first, values

@@ -37,10 +37,10 @@ from typing import BinaryIO, Iterator
 from pii_audit.sources.cell_text import render
 from pii_audit.sources.ole2 import CompoundFile
 from pii_audit.sources.sheet_rows import EXCEL_MAX_ROWS, Sheet, Source, opened
-from pii_audit.sources.xls_stream import dated, gathered_rows, rk_value
+from pii_audit.sources.xls_stream import after_gap, dated, rk_value
 from pii_audit.sources.xlsx_book import (
-    MAX_CELL_STYLES, MAX_COLUMN, Row, SharedStrings, SheetError, StringTable, checked_column, format_kind, relationships,
-    style_kind,
+    MAX_CELL_STYLES, MAX_COLUMN, Row, SharedStrings, SheetError, StringTable, checked_column, format_kind, place,
+    relationships, style_kind,
 )
 from pii_audit.sources.xlsx_guard import (
     MAX_SHARED_STRINGS_BYTES, OLE2_MAGIC, ZIP_MAGIC, WorkbookRefused, zip_refusal,
@@ -218,20 +218,21 @@ def sheet_comments(archive: zipfile.ZipFile, sheet: str) -> list[tuple[str, str]
 def sheet_rows(archive: zipfile.ZipFile, member: str, book: Book) -> Iterator[Row]:
     """Yield the rows of a worksheet that hold a value, each after the empty rows before it; a
     row's values are text (None where empty) from its first non-empty column. Raise
-    ``SheetError`` when the sheet is damaged."""
+    ``SheetError`` when the sheet is damaged, once the rows before the damage are given."""
     try:
-        yield from gathered_rows(_cells(_part_records(archive, member), book))
+        yield from _rows(_part_records(archive, member), book)
     except (struct.error, IndexError):
         raise SheetError(_TOO_SHORT) from None
 
 
-def _cells(stored: Iterator[tuple[int, bytes]], book: Book) -> Iterator[tuple[int, int, str | None]]:
-    """Yield ``(row, column, text)`` of each cell of a worksheet's sheet data, in the order stored.
+def _rows(stored: Iterator[tuple[int, bytes]], book: Book) -> Iterator[Row]:
+    """Gather the cells of a worksheet's sheet data into rows, each given when the next row's
+    header (BrtRowHdr) or the end of the sheet data comes.
 
     One loop over the record types, the cells' first (they are most of a sheet): a function
     call per record would cost more than the decoding."""
     strings, dates, date1904 = book.strings, book.dates, book.date1904
-    row = 0  # a BrtRowHdr comes before its cells
+    row, first, values, given = 0, 0, [], 0  # the row being gathered (0-based); rows up to ``given`` are out
     for kind, data in stored:
         if kind == CELL_ISST:
             column, _, index = _ISST.unpack_from(data)
@@ -248,6 +249,9 @@ def _cells(stored: Iterator[tuple[int, bytes]], book: Book) -> Iterator[tuple[in
             value, date = rk_value(rk), dates.get(style & _STYLE)
             text = dated(value, date, date1904) if date else render(value)
         elif kind == ROW_HDR:
+            if values:
+                yield from after_gap(row + 1, first, values, given)
+                given, values = max(given, row + 1), []
             row = _LONG.unpack_from(data)[0]
             if row >= EXCEL_MAX_ROWS:
                 raise SheetError(f"unreadable: a row past Excel's last row ({EXCEL_MAX_ROWS:,}), row {row + 1:,}")
@@ -259,6 +263,8 @@ def _cells(stored: Iterator[tuple[int, bytes]], book: Book) -> Iterator[tuple[in
         elif kind == CELL_RSTRING:
             column, text = _LONG.unpack_from(data)[0], wide_string(data, 9)[0]  # after the RichStr's flags
         elif kind == END_SHEET_DATA:
+            if values:
+                yield from after_gap(row + 1, first, values, given)
             return
         else:
             # No text: an empty cell (BrtCellBlank), an error value (BrtCellError, BrtFmlaError:
@@ -266,7 +272,14 @@ def _cells(stored: Iterator[tuple[int, bytes]], book: Book) -> Iterator[tuple[in
             continue
         if column > MAX_COLUMN:
             checked_column(column)  # raises
-        yield row, column, text
+        if not text:
+            continue
+        if not values:
+            first, values = column, [text]
+        elif column == first + len(values):
+            values.append(text)
+        else:
+            first = place(values, first, column, text)
     raise SheetError("unreadable: the sheet ends inside its cells (truncated or corrupt .xlsb)")
 
 
