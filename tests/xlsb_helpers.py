@@ -84,6 +84,8 @@ class Real:
 
 @dataclass(frozen=True)
 class Cell:
+    """A cell to write: its row and column (0-based) and its value (see the module's docstring)."""
+
     row: int
     column: int
     value: Any
@@ -133,13 +135,14 @@ def rich_str(text: str, runs: int = 0, phonetic: str | None = None) -> bytes:
 def rk(value: float) -> bytes | None:
     """Return the RK that holds ``value`` exactly, as Excel picks it, or None when none does: a
     30-bit integer, maybe of hundredths, or a double's top 30 bits, maybe of hundredths."""
-    for hundredths in (0, 1):
-        scaled = value * 100 if hundredths else value
-        if float(scaled).is_integer() and -2**29 <= scaled < 2**29 and int(scaled) / (100 if hundredths else 1) == value:
+    for hundredths, scale in ((0, 1), (1, 100)):
+        scaled = value * scale
+        if float(scaled).is_integer() and -2**29 <= scaled < 2**29 and int(scaled) / scale == value:
             return struct.pack("<i", int(scaled) << 2 | 2 | hundredths)
-    for hundredths in (0, 1):
-        bits = struct.unpack("<Q", struct.pack("<d", value * 100 if hundredths else value))[0]
-        if bits & 0x3FFFFFFFF == 0 and struct.unpack("<d", struct.pack("<Q", bits))[0] / (100 if hundredths else 1) == value:
+    for hundredths, scale in ((0, 1), (1, 100)):
+        bits = struct.unpack("<Q", struct.pack("<d", value * scale))[0]
+        # The low 34 bits dropped: the RK keeps the top 30 (its last two bits are its flags).
+        if bits & 0x3FFFFFFFF == 0 and struct.unpack("<d", struct.pack("<Q", bits))[0] / scale == value:
             return struct.pack("<I", bits >> 32 | hundredths)
     return None
 

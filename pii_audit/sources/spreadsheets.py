@@ -86,13 +86,13 @@ def read_spreadsheet(target: str, options: ScanOptions, coverage: TargetCoverage
     except WorkbookRefused as error:  # found in a sheet as it was streamed: refuse the workbook
         coverage.problem(target, str(error))
         return
-    if suffix in (".xlsx", ".xlsm") and len(coverage.problems) == problems:  # a sound zip, read through
+    if suffix in (".xlsx", ".xlsm", ".xlsb") and len(coverage.problems) == problems:  # a sound zip, read through
         yield from _embedded(target, source, options, coverage)
 
 
 def _embedded(target: str, source: str | bytes, options: ScanOptions, coverage: TargetCoverage
               ) -> Iterator[Cells | Chunk]:
-    """Yield what the workbooks and Word documents embedded in an xlsx hold (``embedded``)."""
+    """Yield what the workbooks and Word documents embedded in an xlsx or xlsb hold (``embedded``)."""
     from pii_audit.sources.embedded import embedded_files
 
     try:

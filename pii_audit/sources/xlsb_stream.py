@@ -220,7 +220,8 @@ def sheet_rows(archive: zipfile.ZipFile, member: str, book: Book) -> Iterator[Ro
     row's values are text (None where empty) from its first non-empty column. Raise
     ``SheetError`` when the sheet is damaged, once the rows before the damage are given."""
     try:
-        yield from _rows(_part_records(archive, member), book)
+        with archive.open(member) as stream:
+            yield from _rows(records(stream, archive.getinfo(member).file_size), book)
     except (struct.error, IndexError):
         raise SheetError(_TOO_SHORT) from None
 
@@ -231,14 +232,13 @@ def _rows(stored: Iterator[tuple[int, bytes]], book: Book) -> Iterator[Row]:
 
     One loop over the record types, the cells' first (they are most of a sheet): a function
     call per record would cost more than the decoding."""
-    strings, dates, date1904 = book.strings, book.dates, book.date1904
+    strings, count, dates, date1904 = book.strings, len(book.strings), book.dates, book.date1904
     row, first, values, given = 0, 0, [], 0  # the row being gathered (0-based); rows up to ``given`` are out
     for kind, data in stored:
         if kind == CELL_ISST:
             column, _, index = _ISST.unpack_from(data)
-            if index >= len(strings):
-                raise SheetError(f"unreadable: a cell names a shared string the table of {len(strings):,} "
-                                 "does not hold")
+            if index >= count:
+                raise SheetError(f"unreadable: a cell names a shared string the table of {count:,} does not hold")
             text = strings[index]
         elif kind in (CELL_REAL, FMLA_NUM):
             column, style, value = _REAL.unpack_from(data)
