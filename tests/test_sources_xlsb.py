@@ -26,7 +26,8 @@ from pii_audit.sources.xlsx_guard import WorkbookRefused
 from tests_corpus import mobile, resident_id
 from xlsb_helpers import (
     CELL_REAL, CELL_RK, CELL_ST, CN_DATE_STYLE, DATE_STYLE, DATETIME_STYLE, DURATION_STYLE, PERCENT_STYLE, ROW_HDR,
-    Cell, Error, Formula, Inline, Real, Rich, Styled, grid, record, wide, xlsb_book, xlsb_parts, zipped,
+    Cell, Error, Formula, Inline, Real, Rich, Styled, grid, record, rels, wide, workbook_part, xlsb_book, xlsb_parts,
+    zipped,
 )
 
 FULL = ScanOptions(sample_rows=None)
@@ -138,6 +139,19 @@ def test_the_1904_date_system_is_honoured():
     """A workbook in the 1904 date system (BrtWbProp) counts its dates from 1904-01-01."""
     data = xlsb_book({"s": [Cell(0, 0, Styled(Real(45296.0), DATE_STYLE))]}, date1904=True)
     assert streamed(data) == calamine(data) == {"s": {(1, 0): "2028-01-06"}}
+
+
+def test_only_worksheets_are_read():
+    """A chart sheet holds no cells (its chart's data are a worksheet's): it is listed in the
+    workbook, not read."""
+    parts = xlsb_parts(TWO)
+    parts["xl/workbook.bin"] = workbook_part(["坏", "好", "图表"])
+    parts["xl/_rels/workbook.bin.rels"] = rels([
+        ("rId1", "worksheet", "worksheets/sheet1.bin"), ("rId2", "worksheet", "worksheets/sheet2.bin"),
+        ("rId3", "chartsheet", "chartsheets/sheet1.bin"), ("rId4", "styles", "styles.bin"),
+        ("rId5", "sharedStrings", "sharedStrings.bin")])
+    parts["xl/chartsheets/sheet1.bin"] = record(129) + record(130)
+    assert [name for name, _ in xlsb_stream.xlsb_sheets(zipped(parts))] == ["坏", "好"]
 
 
 @pytest.mark.parametrize("block", [1, 2, 3, 7, 64, 1 << 20])

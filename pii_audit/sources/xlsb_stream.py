@@ -59,7 +59,7 @@ SST_ITEM, FMT, XF, CELL_RSTRING, END_SHEET_DATA = 19, 44, 47, 62, 146
 END_BUNDLE_SHS, WB_PROP, BUNDLE_SH, BEGIN_SST = 144, 153, 156, 159
 BEGIN_CELL_XFS, END_CELL_XFS, BEGIN_COMMENT, COMMENT_TEXT = 617, 618, 635, 637
 _LONG = struct.Struct("<I")
-_CELL = struct.Struct("<II")  # column, then the cell format's index in its low 24 bits
+# A cell record starts with its column, then its cell format's index in the low 24 bits.
 _RK = struct.Struct("<IIi")
 _REAL = struct.Struct("<IId")
 _ISST = struct.Struct("<III")
@@ -73,7 +73,7 @@ class Book:
 
     sheets: list[tuple[str, str]] = field(default_factory=list)  # (name, zip member) of each worksheet
     strings: list[str] | StringTable = field(default_factory=list)
-    dates: dict[int, int] = field(default_factory=dict)  # DATE or DURATION of the cell formats that are
+    dates: dict[int, int] = field(default_factory=dict)  # {cell format: DATE or DURATION} of the dated ones
     date1904: bool = False
 
 
@@ -189,8 +189,6 @@ def _shared_strings(archive: zipfile.ZipFile, member: str) -> list[str] | String
 def sheet_comments(archive: zipfile.ZipFile, sheet: str) -> list[tuple[str, str]]:
     """Return the ``(cell, text)`` of each comment (批注) on the worksheet ``sheet`` (its zip
     member), from the comments part its relationships name (BrtBeginComment, BrtCommentText)."""
-    from pii_audit.sources.spreadsheets import column_letter
-
     found: list[tuple[str, str]] = []
     for type_, member in relationships(archive, sheet).values():
         if not type_.endswith("/comments") or member not in archive.NameToInfo:
@@ -199,20 +197,28 @@ def sheet_comments(archive: zipfile.ZipFile, sheet: str) -> list[tuple[str, str]
         if size > MAX_SHARED_STRINGS_BYTES:  # held whole, as the shared strings are
             raise SheetError(f"refused: comments part of {size // 2**20:,} MB, over the "
                              f"{MAX_SHARED_STRINGS_BYTES // 2**20} MB cap")
-        ref = ""
         try:
-            for kind, data in _part_records(archive, member):
-                if kind == BEGIN_COMMENT:
-                    row, column = struct.unpack_from("<I4xI", data, 4)  # the first cell of its range
-                    if row >= EXCEL_MAX_ROWS:
-                        raise SheetError(f"unreadable: a comment past Excel's last row ({EXCEL_MAX_ROWS:,})")
-                    ref = column_letter(checked_column(column)) + str(row + 1)
-                elif kind == COMMENT_TEXT and ref:
-                    found.append((ref, wide_string(data, 1)[0]))
-                    ref = ""
+            found.extend(_comments(archive, member))
         except (struct.error, IndexError):
             raise SheetError(_TOO_SHORT) from None
     return found
+
+
+def _comments(archive: zipfile.ZipFile, member: str) -> Iterator[tuple[str, str]]:
+    """Yield ``(cell, text)`` of each comment of a comments part: its cell (the first of its
+    range, BrtBeginComment), then its text (BrtCommentText)."""
+    from pii_audit.sources.spreadsheets import column_letter  # which imports this module
+
+    ref = ""
+    for kind, data in _part_records(archive, member):
+        if kind == BEGIN_COMMENT:
+            row, column = struct.unpack_from("<I4xI", data, 4)  # after the author: first row, last row, first column
+            if row >= EXCEL_MAX_ROWS:
+                raise SheetError(f"unreadable: a comment past Excel's last row ({EXCEL_MAX_ROWS:,})")
+            ref = column_letter(checked_column(column)) + str(row + 1)
+        elif kind == COMMENT_TEXT and ref:
+            yield ref, wide_string(data, 1)[0]  # after the RichStr's flags
+            ref = ""
 
 
 def sheet_rows(archive: zipfile.ZipFile, member: str, book: Book) -> Iterator[Row]:
