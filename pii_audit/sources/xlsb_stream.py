@@ -7,8 +7,11 @@ reads BIFF8: the workbook part lists the sheets (and the 1904 date system), the 
 which cell formats are dates (``xlsx_book.format_kind``, as for an xlsx), the shared strings are
 held in memory as an xlsx's are (under the same cap, packed when many), and each worksheet part is
 inflated a block at a time, its records gathered into rows as they come. Memory holds the shared
-strings, one block of a sheet and one row, whatever the workbook's size. Only worksheets are read:
-chart sheets hold no cells, and macro and dialog sheets hold none a person keeps data in.
+strings, one block of a sheet and one row, whatever the workbook's size. Measured (``bench/xlsb.py``,
+200,000 rows x 10 columns): peak RSS growth 30 MB, nearly all its 600,000 shared strings
+(python-calamine 186 MB); 2.9 s of CPU (the xlsx reader 3.1 s on the same rows as .xlsx,
+python-calamine 0.9 s). Only worksheets are read: chart sheets hold no cells, and macro and dialog
+sheets hold none a person keeps data in.
 
 Cells come out as text, as the xlsx reader gives them (``cell_text.render``): a mobile stored as a
 number reads ``13812345678``, a number under a date format a date (in the 1904 system when the
