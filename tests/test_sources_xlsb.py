@@ -256,7 +256,8 @@ def test_an_xlsb_inside_a_zip_is_read_as_the_same_file_on_disk(tmp_path, key):
 
 def test_a_workbook_embedded_in_an_xlsb_is_read(tmp_path, key):
     """An Excel table pasted into a workbook as an object keeps its whole file in it, in an .xlsb
-    as in an .xlsx (``xl/embeddings/``): it is read, located inside the .xlsb."""
+    as in an .xlsx (``xl/embeddings/``): it is read, located inside the .xlsb; one pasted from an
+    .xlsb is an .xlsb."""
     import openpyxl
 
     book = openpyxl.Workbook()
@@ -265,12 +266,14 @@ def test_a_workbook_embedded_in_an_xlsb_is_read(tmp_path, key):
     embedded = io.BytesIO()
     book.save(embedded)
     path = tmp_path / "报表.xlsb"
-    path.write_bytes(zipped({**xlsb_parts(TWO), "xl/embeddings/Microsoft_Excel_Worksheet.xlsx": embedded.getvalue()}))
+    path.write_bytes(zipped({**xlsb_parts(TWO), "xl/embeddings/Microsoft_Excel_Worksheet.xlsx": embedded.getvalue(),
+                             "xl/embeddings/Microsoft_Excel_Binary_Worksheet.xlsb": xlsb_book({"表": grid([[ID2]])})}))
     coverage = TargetCoverage(str(path))
     found = {(o.entity_type, o.location["path"], o.location["cell"])
              for o in Detector(key).detect(read_target(str(path), FULL, coverage))}
     assert found == {("CN_MOBILE_PHONE", str(path), "A2"), ("CN_RESIDENT_ID", str(path), "A2"),
-                     ("CN_MOBILE_PHONE", f"{path}!xl/embeddings/Microsoft_Excel_Worksheet.xlsx", "A2")}
+                     ("CN_MOBILE_PHONE", f"{path}!xl/embeddings/Microsoft_Excel_Worksheet.xlsx", "A2"),
+                     ("CN_RESIDENT_ID", f"{path}!xl/embeddings/Microsoft_Excel_Binary_Worksheet.xlsb", "A1")}
     assert coverage.problems == []
 
 
