@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import datetime
+import importlib
 import json
 import random
 import re
@@ -84,11 +85,12 @@ def write_xlsx(path: Path, rows: int) -> None:
 
 def imports() -> None:
     """Import what the readers import (the detector builds its recognizers when first made)."""
-    import python_calamine  # noqa: F401
-
     from pii_audit.scan import make_detector
-    from pii_audit.sources import ScanOptions, sheet_rows, spreadsheets, xlsb_stream  # noqa: F401
+    from pii_audit.sources import ScanOptions
 
+    for module in ("python_calamine", "pii_audit.sources.sheet_rows", "pii_audit.sources.spreadsheets",
+                   "pii_audit.sources.xlsb_stream"):
+        importlib.import_module(module)
     make_detector(b"k" * 32, ScanOptions(sample_rows=None))
 
 
