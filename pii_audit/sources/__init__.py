@@ -23,7 +23,8 @@ from typing import BinaryIO, Iterable, Iterator
 from pii_audit.models import Cells, Chunk
 
 # .et and .ett: WPS Spreadsheets' own format, the Excel 97-2003 one in an OLE2 file as WPS writes it.
-SPREADSHEET_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".et", ".ett", ".csv", ".tsv")
+# .xlsb: Excel's binary workbook (``xlsb_stream``).
+SPREADSHEET_SUFFIXES = (".xlsx", ".xlsm", ".xlsb", ".xls", ".et", ".ett", ".csv", ".tsv")
 DOCUMENT_SUFFIXES = (".docx", ".docm")  # Word documents (``documents``)
 # Word 97-2003 documents and templates, and WPS Writer's: read when they are OLE2 files (``word97``).
 WORD97_SUFFIXES = (".doc", ".dot", ".wps")

@@ -9,9 +9,9 @@ member is now read as a log file on disk is (``files.read_unit``: encoding sniff
 rotations inside an archive are one stream as on disk. Zip and tar are read by the standard
 library, 7z and RAR by libarchive (``archives_libarchive``), members in its blocks.
 
-A spreadsheet member (xlsx, xls, csv), a Word document (docx), a presentation (pptx) or a PDF is
-read from memory, up to ``SPREADSHEET_MAX_BYTES``: their readers seek in the zip, and no temporary
-copy of a customer export is ever written to disk. An archive
+A spreadsheet member (xlsx, xlsb, xls, csv), a Word document (docx), a presentation (pptx) or a
+PDF is read from memory, up to ``SPREADSHEET_MAX_BYTES``: their readers seek in the zip, and no
+temporary copy of a customer export is ever written to disk. An archive
 member (a yearly backup of monthly archives) is read as an archive, located
 ``backup.zip!logs-2024-01.tar.gz!app.log``: a tar streamed, a zip, 7z or RAR from memory up to
 ``IN_MEMORY_MAX_BYTES``; an archive inside that is not read (``NESTING_MAX``).

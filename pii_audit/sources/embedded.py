@@ -24,7 +24,7 @@ from pii_audit.sources.xlsx_guard import WorkbookRefused
 
 # Read from memory, as a spreadsheet inside an archive is (archives.SPREADSHEET_MAX_BYTES).
 EMBEDDED_MAX_BYTES = 32 << 20
-_WORKBOOKS = (".xlsx", ".xlsm")
+_WORKBOOKS = (".xlsx", ".xlsm", ".xlsb")  # Excel names one from an .xlsb Microsoft_Excel_Binary_Worksheet.xlsb
 _OLE_OBJECTS = (".bin",)  # word/embeddings/oleObject1.bin: an OLE2 file
 NOT_A_WORKBOOK = ("an embedded object that is no workbook or Word document (an equation, a drawing, a packaged "
                   "file) is not read")

@@ -1,5 +1,5 @@
-"""Spreadsheet source: every non-empty cell of every sheet of an xlsx/xlsm, xls, csv or tsv file,
-in blocks of rows (``Cells``).
+"""Spreadsheet source: every non-empty cell of every sheet of an xlsx/xlsm, xlsb, xls, csv or tsv
+file, in blocks of rows (``Cells``).
 
 * Location ``{"path", "sheet", "cell"}``; ``cell`` in A1 notation. A csv/tsv file's one sheet is
   named after the file's stem (Excel names it so when it opens the file), its first record is row 1.
@@ -8,7 +8,7 @@ in blocks of rows (``Cells``).
   is empty or looks like data (a headerless export must not put a value into a container name):
   a number, an e-mail, or a name or address like the values below it.
   Two columns with the same header are told apart by their letters: ``path!sheet!备注 (F)``.
-* An xlsx sheet's comments (批注) are read after its cells, every one whatever ``sample_rows``,
+* An xlsx or xlsb sheet's comments (批注) are read after its cells, every one whatever ``sample_rows``,
   as the container ``path!sheet!批注``, located ``{"path", "sheet", "cell", "comment": true}``.
 * Values are rendered as a person reads them: ``13812345678`` (never ``1.3812345678E10``),
   ``12.5``, ``2024-01-05``, ``2024-01-05 10:30:00``, ``TRUE``.
@@ -31,6 +31,7 @@ from typing import Any, Iterable, Iterator
 from pii_audit.models import Cells, Chunk, Column
 from pii_audit.sources import ScanOptions, TargetCoverage
 from pii_audit.sources.sheet_rows import EXCEL_MAX_ROWS, Row, csv_sheets, wps_sheets, xls_sheets, xlsx_sheets
+from pii_audit.sources.xlsb_stream import xlsb_sheets
 from pii_audit.sources.xlsx_guard import WorkbookRefused
 from pii_audit.sources.xlsx_book import SheetError
 from pii_audit.detector import holds_pi, names_a_field, unscored_entities
@@ -65,12 +66,17 @@ def read_spreadsheet(target: str, options: ScanOptions, coverage: TargetCoverage
         return
     suffix = Path(target).suffix.lower()
     budget = _Budget(MAX_FILE_CELLS)
-    comments: dict[str, list[tuple[str, str]]] = {}  # of each xlsx sheet, by its name
+    comments: dict[str, list[tuple[str, str]]] = {}  # of each xlsx or xlsb sheet, by its name
     if suffix in (".csv", ".tsv"):
         sheets = csv_sheets(source, target, lambda why: coverage.problem(target, why))
+    elif suffix in (".xlsx", ".xlsm"):
+        sheets = xlsx_sheets(source, comments)
+    elif suffix == ".xlsb":
+        sheets = xlsb_sheets(source, comments)
+    elif suffix in (".et", ".ett"):
+        sheets = wps_sheets(source, comments)
     else:
-        sheets = xlsx_sheets(source, comments) if suffix in (".xlsx", ".xlsm") else wps_sheets(source, comments) \
-            if suffix in (".et", ".ett") else xls_sheets(source, folder)
+        sheets = xls_sheets(source, folder)
     problems = len(coverage.problems)
     try:
         for name, rows in _guarded(sheets, target, coverage):
@@ -80,13 +86,13 @@ def read_spreadsheet(target: str, options: ScanOptions, coverage: TargetCoverage
     except WorkbookRefused as error:  # found in a sheet as it was streamed: refuse the workbook
         coverage.problem(target, str(error))
         return
-    if suffix in (".xlsx", ".xlsm") and len(coverage.problems) == problems:  # a sound zip, read through
+    if suffix in (".xlsx", ".xlsm", ".xlsb") and len(coverage.problems) == problems:  # a sound zip, read through
         yield from _embedded(target, source, options, coverage)
 
 
 def _embedded(target: str, source: str | bytes, options: ScanOptions, coverage: TargetCoverage
               ) -> Iterator[Cells | Chunk]:
-    """Yield what the workbooks and Word documents embedded in an xlsx hold (``embedded``)."""
+    """Yield what the workbooks and Word documents embedded in an xlsx or xlsb hold (``embedded``)."""
     from pii_audit.sources.embedded import embedded_files
 
     try:

@@ -296,23 +296,23 @@ def _cells(stored: Iterator[tuple[int, bytes]], book: Book) -> Iterator[tuple[in
             yield row, column, strings[index]
         elif kind == RK:
             row, column, xf, rk = _RK.unpack_from(data)
-            value = _rk(rk)
-            yield row, column, _dated(value, kinds[xf], book) if kinds[xf] else render(value)
+            value = rk_value(rk)
+            yield row, column, dated(value, kinds[xf], book.date1904) if kinds[xf] else render(value)
         elif kind == NUMBER_RECORD:
             row, column, xf, value = _NUMBER.unpack_from(data)
-            yield row, column, _dated(value, kinds[xf], book) if kinds[xf] else render(value)
+            yield row, column, dated(value, kinds[xf], book.date1904) if kinds[xf] else render(value)
         elif kind == MULRK:
             row, first = _HEAD.unpack_from(data)
             for index in range((len(data) - 6) // 6):
                 xf, rk = _XF_RK.unpack_from(data, 4 + 6 * index)
-                value = _rk(rk)
-                yield row, first + index, _dated(value, kinds[xf], book) if kinds[xf] else render(value)
+                value = rk_value(rk)
+                yield row, first + index, dated(value, kinds[xf], book.date1904) if kinds[xf] else render(value)
         elif kind == FORMULA:
             row, column, xf = _CELL.unpack_from(data)
             formula = None
             if data[12:14] != b"\xff\xff":  # a number; else the result's type is in data[6]
                 value = _DOUBLE.unpack_from(data, 6)[0]
-                yield row, column, _dated(value, kinds[xf], book) if kinds[xf] else render(value)
+                yield row, column, dated(value, kinds[xf], book.date1904) if kinds[xf] else render(value)
             elif data[6] == 0:  # a string: in the STRING record that follows
                 formula = (row, column)
             elif data[6] == 1:
@@ -335,10 +335,10 @@ def _cells(stored: Iterator[tuple[int, bytes]], book: Book) -> Iterator[tuple[in
     raise SheetError("unreadable: the sheet ends without its EOF record (truncated or corrupt .xls)")
 
 
-def _rk(rk: int) -> int | float:
+def rk_value(rk: int) -> int | float:
     """Return the number an RK holds: a 30-bit integer, or a double's top 30 bits, maybe /100.
 
-    >>> _rk(123 << 2 | 2), _rk(-1234 << 2 | 3), _rk(0x3FF00000), _rk(0x3FF00001)
+    >>> rk_value(123 << 2 | 2), rk_value(-1234 << 2 | 3), rk_value(0x3FF00000), rk_value(0x3FF00001)
     (123, -12.34, 1.0, 0.01)
     """
     if rk & 2:
@@ -350,11 +350,11 @@ def _rk(rk: int) -> int | float:
     return value / 100 if rk & 1 else value
 
 
-def _dated(value: int | float, kind: int, book: Book) -> str:
+def dated(value: int | float, kind: int, date1904: bool) -> str:
     """Return the text of a number under a date (or duration) format: a date, time or duration."""
     if not math.isfinite(value):  # NaN or infinity is no date (a damaged cell)
         return render(value)
-    return render(excel_date(float(value), book.date1904, kind == DURATION))
+    return render(excel_date(float(value), date1904, kind == DURATION))
 
 
 def _rows(cells: Iterator[tuple[int, int, str | None]]) -> Iterator[Row]:
@@ -368,7 +368,7 @@ def _rows(cells: Iterator[tuple[int, int, str | None]]) -> Iterator[Row]:
             continue
         if row != number:
             if values:
-                yield from _after_gap(number + 1, first, values, given)
+                yield from after_gap(number + 1, first, values, given)
                 given = max(given, number + 1)
             number, first, values = row, column, [text]
         elif column == first + len(values):
@@ -376,10 +376,11 @@ def _rows(cells: Iterator[tuple[int, int, str | None]]) -> Iterator[Row]:
         else:
             first = place(values, first, column, text)
     if values:
-        yield from _after_gap(number + 1, first, values, given)
+        yield from after_gap(number + 1, first, values, given)
 
 
-def _after_gap(number: int, first: int, values: list, given: int) -> Iterator[Row]:
+def after_gap(number: int, first: int, values: list, given: int) -> Iterator[Row]:
+    """Yield the empty rows after row ``given`` and before row ``number``, then that row."""
     for empty in range(given + 1, number):
         yield empty, 0, []
     yield number, first, values

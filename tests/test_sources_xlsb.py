@@ -1,0 +1,512 @@
+"""The streaming .xlsb reader (``xlsb_stream``) on workbooks written from the specification
+(``xlsb_helpers``), with python-calamine, which reads them too, as the independent oracle."""
+
+from __future__ import annotations
+
+import io
+import json
+import random
+import struct
+import tracemalloc
+import zipfile
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from ole2_helpers import compound_file
+from pii_audit.cli import cli
+from pii_audit.detector import Detector
+from pii_audit.sources import ScanOptions, TargetCoverage, as_chunks, read_target, sheet_rows, xlsb_stream
+from pii_audit.sources.spreadsheets import read_spreadsheet
+from pii_audit.sources.xlsx_book import SheetError
+from pii_audit.sources.xlsx_guard import WorkbookRefused
+from tests_corpus import mobile, resident_id
+from xlsb_helpers import (
+    CELL_REAL, CELL_RK, CELL_ST, CN_DATE_STYLE, DATE_STYLE, DATETIME_STYLE, DURATION_STYLE, PERCENT_STYLE, ROW_HDR,
+    Cell, Error, Formula, Inline, Real, Rich, Styled, grid, record, rels, wide, workbook_part, xlsb_book, xlsb_parts,
+    zipped,
+)
+
+FULL = ScanOptions(sample_rows=None)
+ID, PHONE = "11010519491231002X", "13812345678"
+RNG = random.Random(20240105)
+ID2, PHONE2 = resident_id(RNG), mobile(RNG)
+RAW = (ID, PHONE, ID2, PHONE2)
+
+
+def cells_of(sheets) -> dict[str, dict[tuple[int, int], str]]:
+    """Return ``{sheet: {(row number, column): text}}`` of the non-empty cells of ``sheets``."""
+    found = {}
+    for name, rows in sheets:
+        cells = found.setdefault(name, {})
+        for number, first, values in rows:
+            cells.update({(number, column): value for column, value in enumerate(values, first) if value})
+    return found
+
+
+def streamed(data: bytes) -> dict:
+    """The cells as the streaming reader gives them."""
+    return cells_of(xlsb_stream.xlsb_sheets(data))
+
+
+def calamine(data: bytes) -> dict:
+    """The cells as python-calamine reads them, rendered as the spreadsheet source renders values."""
+    from python_calamine import CalamineWorkbook
+
+    book = CalamineWorkbook.from_filelike(io.BytesIO(data))
+    return cells_of((name, sheet_rows._calamine_rows(book, name)) for name in book.sheet_names)
+
+
+def read(path: Path, options: ScanOptions = FULL):
+    """Return the chunks and coverage of the spreadsheet source on ``path``."""
+    coverage = TargetCoverage(str(path))
+    return list(as_chunks(read_spreadsheet(str(path), options, coverage))), coverage
+
+
+def lines(coverage) -> list[str]:
+    return [f"{p.where}: {p.reason}" for p in coverage.problems]
+
+
+CUSTOMERS = {
+    "客户信息": grid([
+        ["姓名", "身份证号", "手机号", "开户日期", "余额", "已核实", "备注"],
+        ["张三", ID, float(PHONE), Styled(Real(45296.0), DATE_STYLE), 12.34, True, Formula("公式的文本结果")],
+        ["李四", ID2, Formula(float(PHONE2)), Styled(Real(45296.4375), DATETIME_STYLE), Real(5.0), Formula(False),
+         Inline("内联 文本")],
+        [None, None, None, Styled(Real(45296.0), CN_DATE_STYLE), -0.5, Error("#N/A"), Formula(Error("#DIV/0!"))],
+    ]),
+    "第二页": grid([
+        [None, None, "证件号码"],
+        [None, None, ID, 123456789, -1234.5, Styled(Real(1.25), DURATION_STYLE), Styled(0.125, PERCENT_STYLE), 0.005],
+        [],
+        [None] * 5 + ["稀疏"] + [None] * 30 + [Formula(True)],  # a sparse row
+    ], first_row=2),
+}
+
+
+# Two sheets, the first to be damaged in the tests of damage.
+GOOD_SHEET = grid([["身份证号"], [ID]])
+TWO = {"坏": grid([["手机号"], [float(PHONE)]]), "好": GOOD_SHEET}
+
+
+def test_every_kind_of_cell_reads_as_python_calamine_reads_it():
+    """Shared and inline strings, numbers as reals and every RK form, dates and a duration under
+    their formats, booleans, formula results (string, number, bool; an error is nothing, as an
+    error value is), a sheet starting at C3, an empty and a sparse row, CJK sheet names."""
+    data = xlsb_book(CUSTOMERS)
+    assert streamed(data) == calamine(data)
+    assert streamed(data) == {
+        "客户信息": {
+            (1, 0): "姓名", (1, 1): "身份证号", (1, 2): "手机号", (1, 3): "开户日期", (1, 4): "余额", (1, 5): "已核实",
+            (1, 6): "备注",
+            (2, 0): "张三", (2, 1): ID, (2, 2): PHONE, (2, 3): "2024-01-05", (2, 4): "12.34", (2, 5): "TRUE",
+            (2, 6): "公式的文本结果",
+            (3, 0): "李四", (3, 1): ID2, (3, 2): PHONE2, (3, 3): "2024-01-05 10:30:00", (3, 4): "5", (3, 5): "FALSE",
+            (3, 6): "内联 文本",
+            (4, 3): "2024-01-05", (4, 4): "-0.5"},
+        "第二页": {
+            (3, 2): "证件号码", (4, 2): ID, (4, 3): "123456789", (4, 4): "-1234.5", (4, 5): "1 day, 6:00:00",
+            (4, 6): "0.125", (4, 7): "0.005", (6, 5): "稀疏", (6, 36): "TRUE"}}
+
+
+@pytest.mark.parametrize("value, form", [
+    (123456789, "integer"), (-1234.5, "integer of hundredths"), (0.125, "double"), (0.005, "double of hundredths"),
+    (float(PHONE), "real"),
+])
+def test_the_writer_stores_numbers_as_excel_does(value, form):
+    """An RK where one holds the number exactly (a 30-bit integer, or a double's top 30 bits,
+    either maybe of hundredths), else a BrtCellReal: CUSTOMERS holds each form, so the test
+    against python-calamine reads every one."""
+    part = xlsb_parts({"s": [Cell(0, 0, value)]})["xl/worksheets/sheet1.bin"]
+    ((kind, data),) = [(k, d) for k, d in xlsb_stream.records(io.BytesIO(part), len(part)) if k in (CELL_RK, CELL_REAL)]
+    forms = {0: "double", 1: "double of hundredths", 2: "integer", 3: "integer of hundredths"}
+    assert (forms[data[8] & 3] if kind == CELL_RK else "real") == form
+
+
+def test_a_date_stored_as_an_rk_integer_reads_as_a_date_and_a_rich_string_is_read():
+    """Excel stores a whole date as an RK integer: it reads as a date here, as in an xlsx;
+    python-calamine gives the bare serial. A string stored with formatting runs in its cell
+    (BrtCellRString) is read here; python-calamine skips it."""
+    data = xlsb_book({"日期": [Cell(0, 0, Styled(45296, DATE_STYLE)), Cell(0, 1, Rich(f"富文本{ID}"))]})
+    assert streamed(data) == {"日期": {(1, 0): "2024-01-05", (1, 1): f"富文本{ID}"}}
+    assert calamine(data) == {"日期": {(1, 0): "45296"}}
+
+
+def test_the_1904_date_system_is_honoured():
+    """A workbook in the 1904 date system (BrtWbProp) counts its dates from 1904-01-01."""
+    data = xlsb_book({"s": [Cell(0, 0, Styled(Real(45296.0), DATE_STYLE))]}, date1904=True)
+    assert streamed(data) == calamine(data) == {"s": {(1, 0): "2028-01-06"}}
+
+
+def test_only_worksheets_are_read():
+    """A chart sheet holds no cells (its chart's data are a worksheet's): it is listed in the
+    workbook, not read."""
+    parts = xlsb_parts(TWO)
+    parts["xl/workbook.bin"] = workbook_part(["坏", "好", "图表"])
+    parts["xl/_rels/workbook.bin.rels"] = rels([
+        ("rId1", "worksheet", "worksheets/sheet1.bin"), ("rId2", "worksheet", "worksheets/sheet2.bin"),
+        ("rId3", "chartsheet", "chartsheets/sheet1.bin"), ("rId4", "styles", "styles.bin"),
+        ("rId5", "sharedStrings", "sharedStrings.bin")])
+    parts["xl/chartsheets/sheet1.bin"] = record(129) + record(130)
+    assert [name for name, _ in xlsb_stream.xlsb_sheets(zipped(parts))] == ["坏", "好"]
+
+
+@pytest.mark.parametrize("block", [1, 2, 3, 7, 64, 1 << 20])
+def test_records_cut_anywhere_by_the_blocks_read_the_same(monkeypatch, block):
+    """A record's header and data may be cut by the blocks the part is inflated in: a 2-byte type
+    (the sheet's end), a 2- or 3-byte size (strings of 64 and 10,000 characters) and data."""
+    sheets = {**CUSTOMERS, "长": grid([["中" * 64, "x" * 10_000, Inline("长" * 9_000)]])}
+    data = xlsb_book(sheets)
+    expected = streamed(data)
+    monkeypatch.setattr(xlsb_stream, "BLOCK", block)
+    assert streamed(data) == expected and expected["长"][(1, 1)] == "x" * 10_000
+
+
+# --- Random workbooks: every cell as python-calamine reads it --------------------------------
+
+VALUES = st.one_of(
+    st.none(),
+    st.text(st.characters(exclude_categories=("Cs",)), max_size=40),
+    st.sampled_from(["张三", "北京市海淀区中关村大街27号", "客户备注：已核实", "𠀋𠮷野家", "é", "ﾃｽﾄ"]),
+    st.from_regex(r"\A\d{17}[\dX]\Z"),  # what an ID looks like, as text
+    st.integers(13_000_000_000, 19_999_999_999).map(float),  # a mobile stored as a number
+    st.integers(-2**29, 2**29 - 1),  # RK integers
+    st.integers(-10**20, 10**20),
+    st.floats(allow_nan=False, allow_infinity=False),
+    st.decimals(-10**6, 10**6, places=2).map(float),  # RK's hundredths
+    st.booleans(),
+    st.tuples(st.floats(0, 80_000), st.sampled_from([DATE_STYLE, CN_DATE_STYLE, DATETIME_STYLE, DURATION_STYLE,
+                                                     PERCENT_STYLE])).map(lambda v: Styled(Real(v[0]), v[1])),
+    st.sampled_from([Error("#N/A"), Error("#VALUE!")]),
+    st.text(max_size=20).map(Inline),
+    st.one_of(st.text(max_size=20), st.floats(allow_nan=False), st.booleans()).map(Formula),
+)
+SHEETS = st.lists(st.lists(st.lists(VALUES, max_size=8), max_size=12), min_size=1, max_size=3)
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(sheets=SHEETS)
+def test_random_workbooks_read_as_python_calamine_reads_them(tmp_path, sheets):
+    """Every non-empty cell of any workbook (text, IDs as text, mobiles as numbers, integers,
+    fractions, booleans, dates under their formats, errors, inline strings, formula results)
+    reads as python-calamine reads it, and the spreadsheet source reads those cells."""
+    data = xlsb_book({f"表{n}" if n % 2 else f"Sheet{n}": grid(rows) for n, rows in enumerate(sheets)})
+    expected = calamine(data)
+    assert streamed(data) == expected
+    path = tmp_path / "随机.xlsb"
+    path.write_bytes(data)
+    chunks, coverage = read(path)
+    assert coverage.problems == []
+    assert sorted(chunk.text for chunk in chunks) == sorted(v for cells in expected.values() for v in cells.values())
+
+
+# --- Through the scan: findings, comments, archives, the command ------------------------------
+
+def test_findings_are_located_by_sheet_and_cell_with_the_header_as_context(tmp_path, key):
+    path = tmp_path / "客户.xlsb"
+    path.write_bytes(xlsb_book(CUSTOMERS))
+    coverage = TargetCoverage(str(path))
+    found = {(o.entity_type, o.container, o.location["sheet"], o.location["cell"])
+             for o in Detector(key).detect(read_target(str(path), FULL, coverage))}
+    assert {("CN_RESIDENT_ID", f"{path}!客户信息!身份证号", "客户信息", "B2"),
+            ("CN_RESIDENT_ID", f"{path}!客户信息!身份证号", "客户信息", "B3"),
+            ("CN_MOBILE_PHONE", f"{path}!客户信息!手机号", "客户信息", "C2"),
+            ("CN_MOBILE_PHONE", f"{path}!客户信息!手机号", "客户信息", "C3"),
+            ("CN_RESIDENT_ID", f"{path}!第二页!证件号码", "第二页", "C4")} <= found
+    assert coverage.problems == [] and coverage.kind == "spreadsheets"
+    assert coverage.rows == 4 + 6  # every row up to the last holding a value, as an xlsx's are counted
+
+
+def test_comments_are_read_as_a_container_of_their_sheet(tmp_path, key):
+    """A sheet's comments (批注) are read from its comments part, as an xlsx's are: the container
+    ``path!sheet!批注``, located on their cell and marked as comments."""
+    path = tmp_path / "批注.xlsb"
+    text = f"审核员:\n联系手机{PHONE}，已回访"
+    path.write_bytes(xlsb_book(CUSTOMERS, comments={"第二页": [(6, 2, text)]}))
+    coverage = TargetCoverage(str(path))
+    occurrences = list(Detector(key).detect(read_target(str(path), ScanOptions(sample_rows=1), coverage)))
+    start = text.index(PHONE)
+    assert [(o.entity_type, o.masked, o.container, o.location) for o in occurrences if o.location.get("comment")] == [
+        ("CN_MOBILE_PHONE", f"{PHONE[:3]}****{PHONE[-4:]}", f"{path}!第二页!批注",
+         {"path": str(path), "sheet": "第二页", "cell": "C7", "comment": True, "start": start, "end": start + 11})]
+    assert coverage.problems == []
+
+
+def test_an_xlsb_inside_a_zip_is_read_as_the_same_file_on_disk(tmp_path, key):
+    """Archives hand their members to the reader their suffix names: an .xlsb is read from memory."""
+    folder = tmp_path / "exports"
+    folder.mkdir()
+    (folder / "客户.xlsb").write_bytes(xlsb_book(CUSTOMERS))
+    with zipfile.ZipFile(tmp_path / "exports.zip", "w") as archive:
+        archive.write(folder / "客户.xlsb", "exports/客户.xlsb")
+
+    def findings(target: str) -> list:
+        coverage = TargetCoverage(target)
+        found = sorted((o.entity_type, o.container.rsplit("!", 2)[1:], o.location["cell"])
+                       for o in Detector(key).detect(read_target(target, FULL, coverage)))
+        assert coverage.problems == []
+        return found
+
+    on_disk = findings(str(folder / "客户.xlsb"))
+    assert findings(str(tmp_path / "exports.zip")) == on_disk and len(on_disk) >= 5
+
+
+def test_a_workbook_embedded_in_an_xlsb_is_read(tmp_path, key):
+    """An Excel table pasted into a workbook as an object keeps its whole file in it, in an .xlsb
+    as in an .xlsx (``xl/embeddings/``): it is read, located inside the .xlsb; one pasted from an
+    .xlsb is an .xlsb."""
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    book.active.append(["手机号"])
+    book.active.append([PHONE2])
+    embedded = io.BytesIO()
+    book.save(embedded)
+    path = tmp_path / "报表.xlsb"
+    path.write_bytes(zipped({**xlsb_parts(TWO), "xl/embeddings/Microsoft_Excel_Worksheet.xlsx": embedded.getvalue(),
+                             "xl/embeddings/Microsoft_Excel_Binary_Worksheet.xlsb": xlsb_book({"表": grid([[ID2]])})}))
+    coverage = TargetCoverage(str(path))
+    found = {(o.entity_type, o.location["path"], o.location["cell"])
+             for o in Detector(key).detect(read_target(str(path), FULL, coverage))}
+    assert found == {("CN_MOBILE_PHONE", str(path), "A2"), ("CN_RESIDENT_ID", str(path), "A2"),
+                     ("CN_MOBILE_PHONE", f"{path}!xl/embeddings/Microsoft_Excel_Worksheet.xlsx", "A2"),
+                     ("CN_RESIDENT_ID", f"{path}!xl/embeddings/Microsoft_Excel_Binary_Worksheet.xlsb", "A1")}
+    assert coverage.problems == []
+
+
+def test_the_scan_command_writes_masked_findings_located_by_cell(tmp_path, monkeypatch):
+    monkeypatch.setenv("PII_AUDIT_KEY", "ab" * 32)
+    path = tmp_path / "客户.xlsb"
+    path.write_bytes(xlsb_book(CUSTOMERS))
+    out = tmp_path / "found.jsonl"
+    result = CliRunner().invoke(cli, ["scan", str(path), "--jsonl", str(out), "--full"])
+    assert result.exit_code == 1, result.output
+    records = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert {r["entity_type"] for r in records} >= {"CN_RESIDENT_ID", "CN_MOBILE_PHONE"}
+    assert all(set(r["location"]) == {"path", "sheet", "cell", "start", "end"} for r in records)
+    assert {(r["location"]["sheet"], r["location"]["cell"]) for r in records} >= {("客户信息", "B2"), ("第二页", "C4")}
+    assert f"{ID[:6]}********{ID[-4:]}" in {r["masked"] for r in records}
+    written = out.read_text(encoding="utf-8") + result.output
+    assert [raw for raw in RAW if raw in written] == []
+
+
+# --- Damaged and hostile files: one problem line each, the rest still read -------------------
+
+def replaced(sheets: dict, parts: dict[str, bytes]) -> bytes:
+    """Return a workbook of ``sheets`` with some of its parts (zip members) replaced."""
+    return zipped({**xlsb_parts(sheets), **parts})
+
+
+def damaged(cut) -> bytes:
+    """Return TWO with its first sheet's part passed through ``cut``."""
+    part = xlsb_parts(TWO)["xl/worksheets/sheet1.bin"]
+    return replaced(TWO, {"xl/worksheets/sheet1.bin": cut(part)})
+
+
+def cell_st(count: int, text: str) -> bytes:
+    """A BrtCellSt at A1 whose string declares ``count`` characters and holds ``text``."""
+    return record(CELL_ST, struct.pack("<III", 0, 0, count) + text.encode("utf-16-le"))
+
+
+def before_the_end(part: bytes, data: bytes) -> bytes:
+    """Return a sheet's part with ``data`` just before the end of its sheet data."""
+    end = part.rindex(record(146))
+    return part[:end] + data + part[end:]
+
+
+def sheet_data(*records_: bytes) -> bytes:
+    return record(129) + record(145) + b"".join(records_) + record(146) + record(130)
+
+
+@pytest.mark.parametrize("cut, reason", [
+    pytest.param(lambda part: part[:-9], "unreadable: a record runs past the end of its part (truncated or corrupt "
+                 ".xlsb)", id="truncated-in-a-record"),
+    pytest.param(lambda part: part[:part.rindex(record(146)) + 1],
+                 "unreadable: a part ends inside a record (truncated or corrupt .xlsb)", id="truncated-in-a-header"),
+    pytest.param(lambda part: part[:part.rindex(record(146))],
+                 "unreadable: the sheet ends inside its cells (truncated or corrupt .xlsb)",
+                 id="truncated-at-a-record"),
+    pytest.param(lambda part: before_the_end(part, b"\x05\xff\xff\xff\x7f"),
+                 "refused: a record of 268,435,455 bytes, over the 16,777,216 cap (corrupt .xlsb)",
+                 id="record-over-the-cap"),
+    pytest.param(lambda part: part[:part.rindex(record(146))] + b"\x05\xff\xff\x01" + bytes(100),
+                 "unreadable: a record runs past the end of its part (truncated or corrupt .xlsb)",
+                 id="record-past-the-part"),
+    pytest.param(lambda part: before_the_end(part, b"\x05\xff\xff\xff\xff\x01"),
+                 "unreadable: a record's size runs over four bytes (corrupt .xlsb)", id="size-over-four-bytes"),
+    pytest.param(lambda part: sheet_data(record(ROW_HDR, bytes(17)), cell_st(0x7FFFFFFF, "身份证")),
+                 "unreadable: a string runs past the end of its record (corrupt .xlsb)", id="string-past-its-record"),
+    pytest.param(lambda part: sheet_data(record(ROW_HDR, bytes(17)), record(CELL_ST, b"\x00\x00")),
+                 "unreadable: a record too short for its type (corrupt .xlsb)", id="short-cell-record"),
+    pytest.param(lambda part: sheet_data(record(ROW_HDR, struct.pack("<I", 1 << 20) + bytes(13)), cell_st(1, "a")),
+                 "unreadable: a row past Excel's last row (1,048,576), row 1,048,577", id="row-past-the-last"),
+    pytest.param(lambda part: sheet_data(record(ROW_HDR, bytes(17)), record(CELL_ST, struct.pack("<III", 16384, 0, 0))),
+                 "unreadable: a cell past Excel's last column (XFD), column 16,385", id="column-past-the-last"),
+    pytest.param(lambda part: sheet_data(record(ROW_HDR, bytes(17)), record(7, struct.pack("<III", 0, 0, 99))),
+                 "unreadable: a cell names a shared string the table of 3 does not hold", id="string-index"),
+])
+def test_a_damaged_sheet_is_one_problem_line_and_the_next_sheet_is_read(tmp_path, key, cut, reason):
+    path = tmp_path / "坏.xlsb"
+    path.write_bytes(damaged(cut))
+    coverage = TargetCoverage(str(path))
+    found = [(o.entity_type, o.location["sheet"], o.location["cell"])
+             for o in Detector(key).detect(read_target(str(path), FULL, coverage))]
+    assert ("CN_RESIDENT_ID", "好", "A2") in found
+    assert lines(coverage) == [f"{path}!坏: {reason}"]
+
+
+def test_rows_before_the_damage_are_still_scanned(tmp_path, key):
+    """A sheet cut short is read up to the row where it is cut: its problem line, and what came before."""
+    sheets = {"坏": grid([["手机号"], [float(PHONE)], ["备注"]]), "好": GOOD_SHEET}
+    path = tmp_path / "截断.xlsb"
+    member = "xl/worksheets/sheet1.bin"
+    path.write_bytes(replaced(sheets, {member: xlsb_parts(sheets)[member][:-9]}))
+    coverage = TargetCoverage(str(path))
+    found = {(o.entity_type, o.location["sheet"]) for o in Detector(key).detect(read_target(str(path), FULL, coverage))}
+    assert found == {("CN_MOBILE_PHONE", "坏"), ("CN_RESIDENT_ID", "好")}
+    assert lines(coverage) == [f"{path}!坏: unreadable: a record runs past the end of its part (truncated or corrupt "
+                               ".xlsb)"]
+
+
+def encrypted() -> bytes:
+    """An OLE2 file as Excel writes a password-protected workbook: EncryptionInfo, EncryptedPackage."""
+    return compound_file({"EncryptionInfo": bytes(200), "EncryptedPackage": bytes(5000)})
+
+
+def with_dtd(part: bytes) -> bytes:
+    head, sep, rest = part.partition(b"?>")
+    return head + sep + b'<!DOCTYPE w [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>' + rest
+
+
+RELS = xlsb_parts(TWO)["xl/_rels/workbook.bin.rels"]
+
+
+@pytest.mark.parametrize("content, reason", [
+    pytest.param(encrypted(), "encrypted .xlsb workbook (password-protected): not read", id="encrypted"),
+    pytest.param(compound_file({"Workbook": bytes(5000)}),
+                 "not an .xlsb workbook: an OLE2 file (a legacy .xls renamed?)", id="xls-renamed"),
+    pytest.param(f"身份证号,{ID}\n".encode(), "not an .xlsb workbook: no zip signature (is the extension wrong?)",
+                 id="not-a-zip"),
+    pytest.param(zipped({"xl/workbook.xml": b"<workbook/>"}),
+                 "not an .xlsb workbook: the zip holds no xl/workbook.bin (an .xlsx renamed?)", id="xlsx-renamed"),
+    pytest.param(xlsb_book(TWO)[:300], "unreadable (BadZipFile): corrupt or not a spreadsheet", id="truncated-zip"),
+    pytest.param(replaced(TWO, {"xl/sharedStrings.bin": record(159, struct.pack("<II", 10**9, 10**9))}),
+                 "unreadable: the shared strings table declares more strings than its part can hold (corrupt .xlsb)",
+                 id="absurd-string-count"),
+    pytest.param(replaced(TWO, {"xl/workbook.bin": record(156, struct.pack("<II", 0, 1) + wide("rId1")
+                                                        + struct.pack("<I", 5))}),
+                 "unreadable: a string runs past the end of its record (corrupt .xlsb)",
+                 id="sheet-name-past-its-record"),
+    pytest.param(replaced(TWO, {"xl/styles.bin": record(617) + record(47, b"\x00")}),
+                 "unreadable: a record too short for its type (corrupt .xlsb)", id="short-style-record"),
+    pytest.param(replaced(TWO, {"xl/_rels/workbook.bin.rels": with_dtd(RELS)}),
+                 "refused: xl/_rels/workbook.bin.rels declares a DTD or entities (billion laughs / XXE?)",
+                 id="dtd-in-relationships"),
+])
+def test_a_hostile_or_damaged_workbook_is_one_problem_line(tmp_path, content, reason):
+    """Each is refused with one line naming no cell and the scan goes on: no hang, no allocation
+    from a declared size."""
+    path = tmp_path / "坏.xlsb"
+    path.write_bytes(content)
+    chunks, coverage = read(path)
+    assert chunks == [] and lines(coverage) == [f"{path}: {reason}"]
+
+
+def test_a_zip_bomb_is_refused_from_the_zip_directory(tmp_path, monkeypatch):
+    """Before any part is inflated: a member inflating past the ratio, members past the size cap."""
+    from pii_audit.sources import xlsx_guard
+
+    monkeypatch.setattr(xlsx_guard, "MAX_RATIO", 100)
+    path = tmp_path / "炸弹.xlsb"
+    path.write_bytes(replaced(TWO, {"xl/worksheets/sheet2.bin": sheet_data() + bytes(2 << 20)}))  # ~1000:1
+    chunks, coverage = read(path)
+    assert chunks == [] and len(coverage.problems) == 1
+    assert lines(coverage)[0].startswith(f"{path}: refused: xl/worksheets/sheet2.bin inflates ")
+    monkeypatch.setattr(xlsx_guard, "MAX_INFLATED_BYTES", 1 << 20)
+    path.write_bytes(replaced(TWO, {"xl/worksheets/sheet2.bin": sheet_data() + bytes(2 << 20)}))
+    chunks, coverage = read(path)
+    assert chunks == [] and lines(coverage) == [
+        f"{path}: refused: would inflate to 2 MB, over the 1 MB cap (zip bomb?)"]
+
+
+def test_shared_strings_and_comments_past_the_cap_are_refused(tmp_path, monkeypatch):
+    monkeypatch.setattr(xlsb_stream, "MAX_SHARED_STRINGS_BYTES", 40)
+    path = tmp_path / "大.xlsb"
+    path.write_bytes(xlsb_book({"s": grid([["客户" * 40]])}))
+    chunks, coverage = read(path)
+    assert chunks == [] and lines(coverage) == [f"{path}: refused: shared strings table of 0 MB, over the 0 MB cap"]
+    path.write_bytes(xlsb_book({"s": [Cell(0, 0, Inline("a"))]}, comments={"s": [(0, 0, "批注" * 40)]}))
+    chunks, coverage = read(path)
+    assert chunks == [] and lines(coverage) == [f"{path}: refused: comments part of 0 MB, over the 0 MB cap"]
+
+
+def mutated(rng: random.Random, data: bytes) -> bytes:
+    """Return ``data`` with a few bytes changed, maybe cut short."""
+    data = bytearray(data)
+    for _ in range(rng.choice([1, 2, 4, 16])):
+        data[rng.randrange(len(data))] = rng.randrange(256)
+    if rng.random() < 0.1:
+        data = data[:rng.randrange(len(data))]
+    return bytes(data)
+
+
+def test_mutated_workbooks_give_cells_or_one_line_refusals_in_bounded_memory(tmp_path):
+    """Hundreds of workbooks with random bytes changed (fixed seed) in a part and zipped again,
+    and hundreds changed anywhere in the file: reading each either works or stops with
+    ``WorkbookRefused`` or ``SheetError`` (or, through the spreadsheet source, one problem line),
+    a line naming no cell; memory stays small."""
+    rng = random.Random(1997)
+    commented = {"s": [(0, 0, f"手机{PHONE}")]}
+    parts = xlsb_parts(CUSTOMERS, comments={"第二页": commented["s"]})
+    binary = [name for name in parts if name.endswith(".bin")]
+    outcomes, messages = set(), []
+    tracemalloc.start()
+    try:
+        for _ in range(300):
+            member = rng.choice(binary)
+            data = zipped({**parts, member: mutated(rng, parts[member])})
+            try:
+                for _, rows in xlsb_stream.xlsb_sheets(data, {}):
+                    try:
+                        for _ in rows:
+                            pass
+                    except SheetError as error:
+                        outcomes.add("sheet")
+                        messages.append(str(error))
+                outcomes.add("read")
+            except (WorkbookRefused, SheetError) as error:  # a damaged comments part: SheetError
+                outcomes.add("refused")
+                messages.append(str(error))
+        whole = xlsb_book(CUSTOMERS)
+        path = tmp_path / "变异.xlsb"
+        for _ in range(300):
+            path.write_bytes(mutated(rng, whole))
+            _, coverage = read(path)
+            outcomes.add("problem" if coverage.problems else "clean")
+            messages += [problem.reason for problem in coverage.problems]
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert outcomes == {"read", "refused", "sheet", "problem", "clean"}
+    assert peak < 32 << 20
+    assert all("\n" not in message and not any(raw in message for raw in RAW) for message in messages)
+
+
+def test_a_large_sheet_is_streamed_in_bounded_memory():
+    """Memory holds one block of a sheet and one row, not the sheet: reading a part of 20 MB of
+    unique inline strings grows the heap far less than the part."""
+    cells = [Cell(row, column, Inline(f"{row:06d}客户{column}" * 16)) for row in range(20_000) for column in range(4)]
+    data = xlsb_book({"大": cells})
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        size = archive.getinfo("xl/worksheets/sheet1.bin").file_size
+    tracemalloc.start()
+    try:
+        rows = sum(1 for _, sheet in xlsb_stream.xlsb_sheets(data) for _ in sheet)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert rows == 20_000 and size > 20 << 20
+    assert peak < 6 << 20
