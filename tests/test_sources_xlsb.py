@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 from ole2_helpers import compound_file
 from pii_audit.cli import cli
 from pii_audit.detector import Detector
-from pii_audit.sources import ScanOptions, TargetCoverage, as_chunks, read_target, sheet_rows, xlsb_stream
+from pii_audit.sources import ScanOptions, TargetCoverage, as_chunks, read_target, sheet_rows, xlsb_stream, xlsx_book
 from pii_audit.sources.spreadsheets import read_spreadsheet
 from pii_audit.sources.xlsx_book import SheetError
 from pii_audit.sources.xlsx_guard import WorkbookRefused
@@ -434,6 +434,7 @@ def test_a_zip_bomb_is_refused_from_the_zip_directory(tmp_path, monkeypatch):
 
 def test_shared_strings_and_comments_past_the_cap_are_refused(tmp_path, monkeypatch):
     monkeypatch.setattr(xlsb_stream, "MAX_SHARED_STRINGS_BYTES", 40)
+    monkeypatch.setattr(xlsx_book, "MAX_SHARED_STRINGS_BYTES", 40)  # comments parts: xlsx_book.comment_parts
     path = tmp_path / "大.xlsb"
     path.write_bytes(xlsb_book({"s": grid([["客户" * 40]])}))
     chunks, coverage = read(path)

@@ -42,8 +42,8 @@ from pii_audit.sources.ole2 import CompoundFile
 from pii_audit.sources.sheet_rows import EXCEL_MAX_ROWS, Sheet, Source, opened
 from pii_audit.sources.xls_stream import after_gap, dated, rk_value
 from pii_audit.sources.xlsx_book import (
-    MAX_CELL_STYLES, MAX_COLUMN, Row, SharedStrings, SheetError, StringTable, checked_column, format_kind, place,
-    relationships, style_kind,
+    MAX_CELL_STYLES, MAX_COLUMN, Row, SharedStrings, SheetError, StringTable, checked_column, comment_parts,
+    format_kind, place, relationships, style_kind,
 )
 from pii_audit.sources.xlsx_guard import (
     MAX_SHARED_STRINGS_BYTES, OLE2_MAGIC, ZIP_MAGIC, WorkbookRefused, zip_refusal,
@@ -193,13 +193,7 @@ def sheet_comments(archive: zipfile.ZipFile, sheet: str) -> list[tuple[str, str]
     """Return the ``(cell, text)`` of each comment (批注) on the worksheet ``sheet`` (its zip
     member), from the comments part its relationships name (BrtBeginComment, BrtCommentText)."""
     found: list[tuple[str, str]] = []
-    for type_, member in relationships(archive, sheet).values():
-        if not type_.endswith("/comments") or member not in archive.NameToInfo:
-            continue
-        size = archive.getinfo(member).file_size
-        if size > MAX_SHARED_STRINGS_BYTES:  # held whole, as the shared strings are
-            raise SheetError(f"refused: comments part of {size // 2**20:,} MB, over the "
-                             f"{MAX_SHARED_STRINGS_BYTES // 2**20} MB cap")
+    for member in comment_parts(archive, sheet):
         try:
             found.extend(_comments(archive, member))
         except (struct.error, IndexError):

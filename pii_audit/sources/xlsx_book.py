@@ -297,16 +297,25 @@ def sheet_comments(archive: zipfile.ZipFile, sheet: str) -> list[tuple[str, str]
     Excel 365 writes each threaded comment there too, as a legacy comment, for older readers.
     """
     found: list[tuple[str, str]] = []
+    for member in comment_parts(archive, sheet):
+        with archive.open(member) as part:
+            found.extend(_comments(part))
+    return found
+
+
+def comment_parts(archive: zipfile.ZipFile, sheet: str) -> list[str]:
+    """Return the comments parts the worksheet ``sheet`` (an .xlsx's or an .xlsb's zip member)
+    links to; raise ``SheetError`` for one too large to hold whole, as the shared strings are."""
+    parts = []
     for type_, member in relationships(archive, sheet).values():
         if not type_.endswith("/comments") or member not in archive.NameToInfo:
             continue
         size = archive.getinfo(member).file_size
-        if size > MAX_SHARED_STRINGS_BYTES:  # held whole, as the shared strings are
+        if size > MAX_SHARED_STRINGS_BYTES:
             raise SheetError(f"refused: comments part of {size // 2**20:,} MB, over the "
                              f"{MAX_SHARED_STRINGS_BYTES // 2**20} MB cap")
-        with archive.open(member) as part:
-            found.extend(_comments(part))
-    return found
+        parts.append(member)
+    return parts
 
 
 def _comments(member) -> list[tuple[str, str]]:
