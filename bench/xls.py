@@ -20,21 +20,18 @@ before it. Readers:
 from __future__ import annotations
 
 import argparse
-import json
 import random
-import re
-import resource
 import os
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 OUT = HERE / "out"
 sys.path.insert(0, str(HERE.parent))
 sys.path.insert(0, str(HERE.parent / "tests"))
+
+from bench.subprocess_measure import child, measure  # noqa: E402
 
 NAMES = ["张伟", "王芳", "李娜", "刘洋", "陈静", "杨磊", "赵敏", "黄勇"]
 FOUR_MIB_ROWS = 29_000  # customers rows that xlwt writes in about 4 MiB
@@ -144,28 +141,6 @@ def measure_command(path: Path) -> dict:
     return {"seconds": seconds, "pss_mb": pss / 2**20}
 
 
-def child(name: str, path: str) -> None:
-    """Run one measurement in this process and print its figures as JSON."""
-    imports()
-    with open("/proc/self/statm") as statm:
-        base_mb = int(statm.read().split()[1]) * resource.getpagesize() / 2**20
-    with open("/proc/self/clear_refs", "w") as refs:
-        refs.write("5")  # the peak RSS so far (the imports') forgotten: VmHWM is the read's own
-    start, cpu = time.perf_counter(), time.process_time()
-    rows = MEASURES[name](path)
-    seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
-    with open("/proc/self/status") as status:
-        peak_mb = int(re.search(r"VmHWM:\s+(\d+)", status.read()).group(1)) / 1024
-    print(json.dumps({"rows": rows, "seconds": seconds, "cpu": cpu, "peak_mb": peak_mb, "base_mb": base_mb}))
-
-
-def measure(name: str, path: Path) -> dict:
-    """Run one measurement in a fresh subprocess; return its figures."""
-    done = subprocess.run([sys.executable, __file__, "--child", name, str(path)],
-                          check=True, capture_output=True, text=True)
-    return json.loads(done.stdout.strip().splitlines()[-1])
-
-
 def main() -> None:
     """Generate the workbooks and print rows/s and peak RSS per reader."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -175,13 +150,14 @@ def main() -> None:
     parser.add_argument("--child", nargs=2, metavar=("NAME", "PATH"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        child(*args.child)
+        name, path = args.child
+        child(imports, MEASURES[name], path)
         return
     names = [name for name in MEASURES if name in args.only]
     for kind, rows in (("customers", FOUR_MIB_ROWS), ("customers", args.rows), ("numbers", args.rows)):
         path = workbook_path(kind, rows)
         print(f"\n{path.name}: {path.stat().st_size / 2**20:.1f} MiB, {rows:,} rows")
-        runs = {name: [measure(name, path) for _ in range(args.repeat)] for name in names}
+        runs = {name: [measure(__file__, name, path) for _ in range(args.repeat)] for name in names}
         for name, found in runs.items():
             seconds, cpu = min(r["seconds"] for r in found), min(r["cpu"] for r in found)
             peak, growth = max(r["peak_mb"] for r in found), max(r["peak_mb"] - r["base_mb"] for r in found)

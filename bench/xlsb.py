@@ -21,19 +21,16 @@ from __future__ import annotations
 import argparse
 import datetime
 import importlib
-import json
 import random
-import re
-import resource
-import subprocess
 import sys
-import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 OUT = HERE / "out"
 sys.path.insert(0, str(HERE.parent))
 sys.path.insert(0, str(HERE.parent / "tests"))
+
+from bench.subprocess_measure import child, measure  # noqa: E402
 
 NAMES = ["张伟", "王芳", "李娜", "刘洋", "陈静", "杨磊", "赵敏", "黄勇"]
 PLACES = ["北京市海淀区中关村大街27号", "广东省深圳市南山区科技园路1号", "上海市浦东新区陆家嘴环路1000号3楼"]
@@ -137,28 +134,6 @@ MEASURES = {  # name: (workbook suffix, measure)
 }
 
 
-def child(name: str, path: str) -> None:
-    """Run one measurement in this process and print its figures as JSON."""
-    imports()
-    with open("/proc/self/statm") as statm:
-        base_mb = int(statm.read().split()[1]) * resource.getpagesize() / 2**20
-    with open("/proc/self/clear_refs", "w") as refs:
-        refs.write("5")  # the peak RSS so far (the imports') forgotten: VmHWM is the read's own
-    start, cpu = time.perf_counter(), time.process_time()
-    rows = MEASURES[name][1](path)
-    seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
-    with open("/proc/self/status") as status:
-        peak_mb = int(re.search(r"VmHWM:\s+(\d+)", status.read()).group(1)) / 1024
-    print(json.dumps({"rows": rows, "seconds": seconds, "cpu": cpu, "peak_mb": peak_mb, "base_mb": base_mb}))
-
-
-def measure(name: str, path: Path) -> dict:
-    """Run one measurement in a fresh subprocess; return its figures."""
-    done = subprocess.run([sys.executable, __file__, "--child", name, str(path)],
-                          check=True, capture_output=True, text=True)
-    return json.loads(done.stdout.strip().splitlines()[-1])
-
-
 def main() -> None:
     """Generate the workbooks and print rows/s and peak RSS per reader."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -169,13 +144,14 @@ def main() -> None:
     parser.add_argument("--child", nargs=2, metavar=("NAME", "PATH"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        child(*args.child)
+        name, path = args.child
+        child(imports, MEASURES[name][1], path)
         return
     paths = {suffix: workbook_path(suffix, args.rows) for suffix in (".xlsb", ".xlsx")}
     for suffix, path in paths.items():
         print(f"{path.name}: {path.stat().st_size / 2**20:.1f} MiB, {args.rows:,} rows x {len(HEADER)} columns")
     for name in args.only:
-        found = [measure(name, paths[MEASURES[name][0]]) for _ in range(args.repeat)]
+        found = [measure(__file__, name, paths[MEASURES[name][0]]) for _ in range(args.repeat)]
         seconds, cpu = min(r["seconds"] for r in found), min(r["cpu"] for r in found)
         peak, growth = max(r["peak_mb"] for r in found), max(r["peak_mb"] - r["base_mb"] for r in found)
         print(f"  {name:14s}{found[0]['rows'] / seconds:9,.0f} rows/s {seconds:6.2f} s (CPU {cpu:5.2f} s)"
