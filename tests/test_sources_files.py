@@ -180,17 +180,16 @@ def test_a_7z_or_rar_archive_leaves_the_scan_incomplete_not_clean(tmp_path, key)
 
 
 def test_a_workbook_in_a_format_not_read_here_leaves_the_scan_incomplete(tmp_path, key):
-    """LibreOffice .ods and Excel .xlsb (zips) were binary files skipped with a notice, so a
-    folder of customer lists in them came out clean. Each is a problem line now that says what to
-    do (WPS's .et is read: test_sources_xls_stream)."""
-    with zipfile.ZipFile(tmp_path / "名单.ods", "w") as ods:  # stored first, as ODF requires
-        ods.writestr("mimetype", "application/vnd.oasis.opendocument.spreadsheet")
-        ods.writestr("content.xml", "<office:document-content/>")
+    """Excel .xlsb (a zip) was a binary file skipped with a notice, so a folder of customer lists
+    in it came out clean. It is a problem line now that says what to do (WPS's .et is read:
+    test_sources_xls_stream; LibreOffice's .ods too: test_sources_ods)."""
+    with zipfile.ZipFile(tmp_path / "名单.xlsb", "w") as xlsb:
+        xlsb.writestr("xl/workbook.bin", bytes(64))
     (tmp_path / "notes.xlsb").write_text(f"身份证号{ID18}\n", encoding="utf-8")  # text, whatever its name
     result = scan_one(tmp_path, key)
     assert reasons(result.coverage.problems) == " | ".join(
         f"{tmp_path / name}: a {kind} workbook, which is not read here: save it as .xlsx and scan that"
-        for name, kind in (("名单.ods", "OpenDocument .ods"),))
+        for name, kind in (("名单.xlsb", "Excel .xlsb"),))
     assert counts(result) == {(str(tmp_path / "notes.xlsb"), "CN_RESIDENT_ID"): 1}
 
 

@@ -46,9 +46,10 @@ SUFFIX_COMPRESSIONS = {".gz": "gzip", ".bz2": "bzip2", ".xz": "xz", ".zst": "zst
 # archive, ``客户.7z.001``, or one renamed) is binary like any other file, but may hold whole logs
 # or exports, so it leaves the scan incomplete instead of passing as clean.
 UNREAD_ARCHIVES = {b"7z\xbc\xaf\x27\x1c": ("7z", ".7z"), b"Rar!\x1a\x07": ("RAR", ".rar")}
-# Workbooks in formats no reader here opens, told by their names (an .ods or .xlsb is a zip, like
-# others that hold no table). WPS's .et is read, as the .xls it is (``sheet_rows.wps_sheets``).
-UNREAD_WORKBOOKS = {".ods": "OpenDocument .ods", ".xlsb": "Excel .xlsb", ".numbers": "Apple Numbers"}
+# Workbooks in formats no reader here opens, told by their names (an .xlsb is a zip, like others
+# that hold no table). WPS's .et is read, as the .xls it is (``sheet_rows.wps_sheets``), and an
+# OpenDocument .ods (``ods_stream``).
+UNREAD_WORKBOOKS = {".xlsb": "Excel .xlsb", ".numbers": "Apple Numbers"}
 # Word documents that are binary but no OLE2 file, so no Word 97-2003 document (``word97`` reads
 # those): Word 2.0 or 6.0, or WPS Writer's own format before WPS 2005.
 UNREAD_DOCUMENTS = {".doc": ".doc", ".dot": ".dot", ".wps": "WPS Writer .wps"}
