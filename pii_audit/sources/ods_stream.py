@@ -13,7 +13,8 @@ cells repeated only move the row number or the column on (LibreOffice ends each 
 million empty rows, each row with thousands of empty cells); a repeated row holding values is
 yielded once a row up to one row past Excel's limit (where ``read_spreadsheet`` stops and says
 so), a repeated cell holding a value is expanded up to Excel's last column (XFD): past it, it
-repeats what was read. A value past XFD is a damaged sheet.
+repeats what was read. A value past XFD is a damaged sheet. A workbook whose repeats copy more
+than ``MAX_REPEATED_CELLS`` cells is refused: a few bytes would otherwise make 50 million cells.
 
 Each value is what a person reads, in ``cell_text.render``'s form, as an xlsx cell's:
 
@@ -61,6 +62,10 @@ ODF_MIMETYPE = "application/vnd.oasis.opendocument."
 CONTENT = "content.xml"
 MANIFEST = "META-INF/manifest.xml"
 MAX_REPEAT = 1 << 31  # a repeat count past any sheet's extent
+# Cells a workbook's repeats may copy (past each first copy). Within Excel's limits a 200-byte
+# row of one value repeated across XFD and a million rows made 50 million cells: 136 s and 638 MB
+# to reach the per-file cap (measured). Real files repeat few values: identical neighbours.
+MAX_REPEATED_CELLS = 1 << 22
 MAX_COMMENT_CHARS = MAX_SHARED_STRINGS_BYTES  # of one sheet's comments, held until it is read (as xlsx's)
 
 _OFFICE = "urn:oasis:names:tc:opendocument:xmlns:office:1.0 "
@@ -69,6 +74,7 @@ _TEXT = "urn:oasis:names:tc:opendocument:xmlns:text:1.0 "
 _DRAW = "urn:oasis:names:tc:opendocument:xmlns:drawing:1.0 "
 _MANIFEST = "urn:oasis:names:tc:opendocument:xmlns:manifest:1.0 "
 _NUMBERS = ("float", "percentage", "currency")
+_VALUE_TYPE, _COLUMNS_REPEATED = _OFFICE + "value-type", _TABLE + "number-columns-repeated"
 _DURATION = re.compile(r"(-?)P(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+(?:\.\d+)?)S)?)?")
 _SHEET, _ROW, _END = range(3)  # the events of a parse: a sheet starts, a row holding values, a sheet ends
 
@@ -104,17 +110,24 @@ def _check_package(archive: zipfile.ZipFile) -> None:
         raise WorkbookRefused(reason)
     if CONTENT not in archive.NameToInfo:
         raise WorkbookRefused(f"not an .ods workbook: the zip holds no {CONTENT}")
-    media_type, encrypted = _manifest(archive)
+    stated = None
     if "mimetype" in archive.NameToInfo:  # the package's own statement comes first (ODF 1.2 part 3, 3.3)
         with archive.open("mimetype") as member:
-            media_type = member.read(200).decode("ascii", "replace").strip()
+            stated = member.read(200).decode("ascii", "replace").strip()
+        _check_mimetype(stated)  # before the manifest is parsed: an .odt's is no concern of ours
+    media_type, encrypted = _manifest(archive)
+    _check_mimetype(stated if stated is not None else media_type)
+    if encrypted:
+        raise WorkbookRefused("encrypted .ods workbook (saved with a password): not read")
+
+
+def _check_mimetype(media_type: str) -> None:
+    """Refuse a package whose media type is no OpenDocument spreadsheet's (or template's)."""
     if media_type not in MIMETYPES:
         kind = media_type.removeprefix(ODF_MIMETYPE)
         what = f"an OpenDocument {kind} file" if media_type.startswith(ODF_MIMETYPE) and kind.isalpha() \
             else "no OpenDocument spreadsheet mimetype"
         raise WorkbookRefused(f"not an .ods workbook: {what} (is the extension wrong?)")
-    if encrypted:
-        raise WorkbookRefused("encrypted .ods workbook (saved with a password): not read")
 
 
 def _manifest(archive: zipfile.ZipFile) -> tuple[str, bool]:
@@ -167,7 +180,9 @@ def _rows(content: _Content, index: int) -> Iterator[Row]:
         _, number, first, values, repeat = event
         for empty in range(expected, min(number, EXCEL_MAX_ROWS + 2)):
             yield empty, 0, []
-        for repeated in range(number, min(number + repeat, EXCEL_MAX_ROWS + 2)):
+        end = min(number + repeat, EXCEL_MAX_ROWS + 2)
+        content.handler.copied((end - number - 1) * len(values))
+        for repeated in range(number, end):
             yield repeated, first, values if repeat == 1 else list(values)  # each row its own list
         if number + repeat > EXCEL_MAX_ROWS + 1:
             return  # the row past the limit is out: the rest of the sheet is dropped unread
@@ -249,6 +264,7 @@ class _Handler:
         self.number, self.row_repeat = 1, 1  # the row's number, and how many rows it stands for
         self.first, self.values, self.column = 0, [], 0
         self.cell, self.cell_repeat, self.value = False, 1, None
+        self.copies = 0  # cells made by repeats so far (copied)
         self.hidden = 0  # shapes open in the cell: their text is not the cell's
         self.content: _Text | None = None  # of the cell, when its value is its text
         self.note: _Text | None = None  # of the cell's comment
@@ -326,9 +342,10 @@ class _Handler:
         if self.tables != 1:
             return
         self.cell, self.hidden = True, 0
-        self.cell_repeat = _count(attrs.get(_TABLE + "number-columns-repeated"))
-        self.value = _attribute_value(attrs)
-        self.content = _Text() if self.value is None else None
+        repeat = attrs.get(_COLUMNS_REPEATED)
+        self.cell_repeat = _count(repeat) if repeat else 1
+        self.value = value = _attribute_value(attrs) if _VALUE_TYPE in attrs else None
+        self.content = _Text() if value is None else None
 
     def _cell_end(self) -> None:
         if self.tables != 1:
@@ -341,15 +358,26 @@ class _Handler:
 
     def _place(self, value: str) -> None:
         """Put a cell's value in the row, repeated as its cell is, up to column XFD."""
-        column = self.column
+        column, values = self.column, self.values
         if column > MAX_COLUMN:
             raise SheetError(f"unreadable: a cell past Excel's last column (XFD), column {column + 1:,}")
+        if self.cell_repeat == 1 and values and column == self.first + len(values):
+            values.append(value)  # the usual case: the cell next to the last one
+            return
         count = min(self.cell_repeat, MAX_COLUMN + 1 - column)
-        if not self.values:
+        self.copied(count - 1)
+        if not values:
             self.first, self.values = column, [value] * count
             return
-        self.values.extend([None] * (column - self.first - len(self.values)))
-        self.values.extend([value] * count)
+        values.extend([None] * (column - self.first - len(values)))
+        values.extend([value] * count)
+
+    def copied(self, cells: int) -> None:
+        """Count cells made by repeating a row or a cell; refuse the workbook past ``MAX_REPEATED_CELLS``."""
+        self.copies += cells
+        if self.copies > MAX_REPEATED_CELLS:
+            raise WorkbookRefused(f"refused: its repeated rows and cells make more than {MAX_REPEATED_CELLS:,} "
+                                  "cells (a repetition bomb?)")
 
     def _paragraph(self, attrs: dict) -> None:
         target = self.note if self.note is not None else self.content if not self.hidden else None
@@ -397,9 +425,7 @@ def _check_flat(attrs: dict) -> None:
 
 def _attribute_value(attrs: dict) -> str | None:
     """Return a cell's value, rendered, from its value attributes; None when its text is its value."""
-    kind = attrs.get(_OFFICE + "value-type")
-    if kind is None:
-        return None
+    kind = attrs[_VALUE_TYPE]
     if kind in _NUMBERS:
         return _number(attrs.get(_OFFICE + "value"))
     if kind == "date":
