@@ -138,6 +138,9 @@ def test_an_ots_template_is_read_and_an_ods_in_a_zip_too(tmp_path, key):
 
     template = rewrite(EXPORT, tmp_path / "模板.ots", {"mimetype": SPREADSHEET.encode() + b"-template"})
     assert our_cells(template) == our_cells(EXPORT)
+    renamed = tmp_path / "zipped.fods"  # a zipped .ods named as a flat one is read as the zip it is
+    renamed.write_bytes(EXPORT.read_bytes())
+    assert our_cells(renamed, flat=True) == our_cells(EXPORT)
     folder = tmp_path / "exports"
     folder.mkdir()
     (folder / "客户.ods").write_bytes(CUSTOMERS.read_bytes())
@@ -190,6 +193,20 @@ def test_generated_sheets_read_as_calamine_reads_them(tmp_path, seed):
     sheets = [table(f"表{n}", *random_rows(rng)) for n in range(rng.randint(1, 3))]
     path = write_ods(tmp_path / "g.ods", content_xml(*sheets))
     assert our_cells(path) == calamine_cells(path)
+
+
+@pytest.mark.parametrize("shaped", [
+    pytest.param('<draw:frame><draw:text-box><text:p>{}</text:p></draw:text-box></draw:frame><text:p>张三</text:p>',
+                 id="beside-the-paragraph"),
+    pytest.param('<text:p>张三<draw:frame><draw:text-box><text:p>{}</text:p></draw:text-box></draw:frame></text:p>',
+                 id="in-the-paragraph"),
+])
+def test_a_text_box_anchored_in_a_cell_is_read_as_more_lines_of_it(tmp_path, key, shaped):
+    shaped = f'<table:table-cell office:value-type="string">{shaped.format(made.MOBILES[0])}</table:table-cell>'
+    path = write_ods(tmp_path / "shape.ods", content_xml(table("S", row(cell("备注")), row(shaped))))
+    assert our_cells(path) == calamine_cells(path)
+    occurrences, _ = found(path, key)
+    assert [(o.entity_type, o.location["cell"]) for o in occurrences] == [("CN_MOBILE_PHONE", "A2")]
 
 
 def test_where_ours_reads_more_than_calamine(tmp_path):
@@ -281,12 +298,16 @@ def test_damaged_xml_in_the_second_sheet_leaves_the_first_read(tmp_path, key):
                                "after this point can be read"]
 
 
-def test_a_repeated_row_stops_at_excels_row_limit(tmp_path):
-    path = write_ods(tmp_path / "rows.ods", content_xml(table("S", row(cell("身份证号")), row(cell("a"), repeat=2_000_000))))
+@pytest.mark.parametrize("rows, cells", [
+    pytest.param(row(cell("a"), repeat=2_000_000), 1_048_576, id="a-value-row-repeated"),
+    pytest.param(row(cell(), repeat=3_000_000) + row(cell("a")), 1, id="a-value-row-past-empty-ones"),
+])
+def test_rows_stop_at_excels_row_limit(tmp_path, rows, cells):
+    path = write_ods(tmp_path / "rows.ods", content_xml(table("S", row(cell("身份证号")), rows)))
     assert path.stat().st_size < 2000
     _, coverage = read(path)
     assert lines(coverage) == [f"{path}!S: stopped at Excel's row limit (1,048,576 rows)"]
-    assert (coverage.rows, coverage.cells) == (1_048_576, 1_048_576)
+    assert (coverage.rows, coverage.cells) == (1_048_576, cells)
 
 
 @pytest.mark.parametrize("rows", [

@@ -25,7 +25,8 @@ Each value is what a person reads, in ``cell_text.render``'s form, as an xlsx ce
   The display would depend on the format, the attribute does not.
 * string (and a cell of no type): ``office:string-value`` when there is one (a formula's text),
   else the cell's ``text:p`` paragraphs joined by newlines, with ``text:s`` spaces, tabs and line
-  breaks; spans and links are read through, shapes anchored in the cell are not.
+  breaks; spans and links are read through, and a shape anchored in the cell (a text box) is
+  read as more lines of it, as python-calamine reads it: data a person put there.
   A value attribute that cannot be read falls back to this text; an error (#DIV/0!) is empty.
 * comments (``office:annotation``, 批注) are not the cell's value: each goes to ``comments``
   under its sheet's name as ``(cell, text)``, as an xlsx sheet's comments.
@@ -71,7 +72,6 @@ MAX_COMMENT_CHARS = MAX_SHARED_STRINGS_BYTES  # of one sheet's comments, held un
 _OFFICE = "urn:oasis:names:tc:opendocument:xmlns:office:1.0 "
 _TABLE = "urn:oasis:names:tc:opendocument:xmlns:table:1.0 "
 _TEXT = "urn:oasis:names:tc:opendocument:xmlns:text:1.0 "
-_DRAW = "urn:oasis:names:tc:opendocument:xmlns:drawing:1.0 "
 _MANIFEST = "urn:oasis:names:tc:opendocument:xmlns:manifest:1.0 "
 _NUMBERS = ("float", "percentage", "currency")
 _VALUE_TYPE, _COLUMNS_REPEATED = _OFFICE + "value-type", _TABLE + "number-columns-repeated"
@@ -87,12 +87,12 @@ def ods_sheets(source: Source, comments: dict[str, list[tuple[str, str]]] | None
     ``comments``, when given, gets each sheet's comments under its name as its rows are read.
     ``flat``: ``source`` is a flat ODF file (.fods), the same XML with no zip around it.
     """
-    if flat:
+    with opened(source) as handle:
+        head = handle.read(len(ZIP_MAGIC))
+    if flat and head != ZIP_MAGIC:  # a zipped one renamed .fods is read as the .ods it is
         with opened(source) as stream:
             yield from _sheets(stream, "the .fods file", comments, flat=True)
         return
-    with opened(source) as handle:
-        head = handle.read(len(ZIP_MAGIC))
     if head == OLE2_MAGIC[:4]:
         raise WorkbookRefused("an OLE2/CFB file (an .xls renamed?), not an .ods zip")
     if head != ZIP_MAGIC:
@@ -180,6 +180,8 @@ def _rows(content: _Content, index: int) -> Iterator[Row]:
         _, number, first, values, repeat = event
         for empty in range(expected, min(number, EXCEL_MAX_ROWS + 2)):
             yield empty, 0, []
+        if number > EXCEL_MAX_ROWS + 1:
+            return  # an empty row past the limit was the last given
         end = min(number + repeat, EXCEL_MAX_ROWS + 2)
         content.handler.copied((end - number - 1) * len(values))
         for repeated in range(number, end):
@@ -265,10 +267,10 @@ class _Handler:
         self.first, self.values, self.column = 0, [], 0
         self.cell, self.cell_repeat, self.value = False, 1, None
         self.copies = 0  # cells made by repeats so far (copied)
-        self.hidden = 0  # shapes open in the cell: their text is not the cell's
         self.content: _Text | None = None  # of the cell, when its value is its text
         self.note: _Text | None = None  # of the cell's comment
         self.target: _Text | None = None  # where the paragraph open now goes
+        self.paragraphs = 0  # paragraphs open in the cell
         self.starts = {_TABLE + "table-cell": self._cell, _TABLE + "covered-table-cell": self._cell,
                        _TABLE + "table-row": self._row, _TEXT + "p": self._paragraph,
                        _TEXT + "h": self._paragraph, _TEXT + "s": self._spaces, _TEXT + "tab": self._tab,
@@ -284,8 +286,6 @@ class _Handler:
         handle = self.starts.get(name)
         if handle is not None:
             handle(attrs)
-        elif self.cell and name.startswith(_DRAW):
-            self.hidden += 1
         elif self.flat and name == _OFFICE + "document":
             _check_flat(attrs)
 
@@ -294,8 +294,6 @@ class _Handler:
         handle = self.ends.get(name)
         if handle is not None:
             handle()
-        elif self.cell and name.startswith(_DRAW):
-            self.hidden -= 1
 
     def text(self, data: str) -> None:
         """Collect the text of the paragraph open now, if it is a value's or a comment's."""
@@ -341,7 +339,7 @@ class _Handler:
     def _cell(self, attrs: dict) -> None:
         if self.tables != 1:
             return
-        self.cell, self.hidden = True, 0
+        self.cell, self.paragraphs = True, 0
         repeat = attrs.get(_COLUMNS_REPEATED)
         self.cell_repeat = _count(repeat) if repeat else 1
         self.value = value = _attribute_value(attrs) if _VALUE_TYPE in attrs else None
@@ -380,13 +378,16 @@ class _Handler:
                                   "cells (a repetition bomb?)")
 
     def _paragraph(self, attrs: dict) -> None:
-        target = self.note if self.note is not None else self.content if not self.hidden else None
+        target = self.note if self.note is not None else self.content
         if self.cell and target is not None:
             target.paragraph()
             self.target = target
+            self.paragraphs += 1
 
     def _paragraph_end(self) -> None:
-        self.target = None
+        self.paragraphs = max(self.paragraphs - 1, 0)
+        if not self.paragraphs:  # one in a shape's text box may be inside the cell's own
+            self.target = None
 
     def _spaces(self, attrs: dict) -> None:
         if self.target is not None:
@@ -402,12 +403,12 @@ class _Handler:
 
     def _note(self, attrs: dict) -> None:
         if self.cell:
-            self.note, self.target = _Text(), None
+            self.note, self.target, self.paragraphs = _Text(), None, 0
 
     def _note_end(self) -> None:
         if not self.cell or self.note is None:
             return
-        text, self.note, self.target = self.note.value(), None, None
+        text, self.note, self.target, self.paragraphs = self.note.value(), None, None, 0
         if not text:
             return
         self.comment_chars += len(text)
