@@ -30,7 +30,7 @@ from zip_helpers import rewrite
 
 FIXTURES = DATA / "ods"
 CUSTOMERS, EXPORT, FLAT = FIXTURES / "customers.ods", FIXTURES / "export.ods", FIXTURES / "export.fods"
-_spec = importlib.util.spec_from_file_location("make_fixtures", FIXTURES / "make_fixtures.py")
+_spec = importlib.util.spec_from_file_location("make_ods_fixtures", FIXTURES / "make_ods_fixtures.py")
 made = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(made)
 RAW = [*made.IDS, *made.MOBILES, made.NOTE_MOBILE, made.CARD, *made.CSV_IDS]

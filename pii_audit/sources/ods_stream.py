@@ -385,7 +385,8 @@ class _Handler:
             self.paragraphs += 1
 
     def _paragraph_end(self) -> None:
-        self.paragraphs = max(self.paragraphs - 1, 0)
+        if self.paragraphs:
+            self.paragraphs -= 1
         if not self.paragraphs:  # one in a shape's text box may be inside the cell's own
             self.target = None
 

@@ -1,6 +1,6 @@
 """Make the .ods fixtures of tests/test_sources_ods.py with LibreOffice, a real producer.
 
-Usage: ``python tests/data/ods/make_fixtures.py`` (needs ``soffice``: Debian's
+Usage: ``python tests/data/ods/make_ods_fixtures.py`` (needs ``soffice``: Debian's
 ``libreoffice-calc-nogui``; CI has none and uses the committed files). An xlsx written by
 openpyxl and a csv are converted with ``soffice --headless --convert-to``, so the fixtures hold
 what LibreOffice writes: repeated empty rows and cells, covered (merged) cells, annotations, a
