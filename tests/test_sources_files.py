@@ -180,17 +180,16 @@ def test_a_7z_or_rar_archive_leaves_the_scan_incomplete_not_clean(tmp_path, key)
 
 
 def test_a_workbook_in_a_format_not_read_here_leaves_the_scan_incomplete(tmp_path, key):
-    """LibreOffice .ods (a zip) was a binary file skipped with a notice, so a folder of customer
-    lists in them came out clean. It is a problem line now that says what to do (WPS's .et is
-    read: test_sources_xls_stream; Excel's .xlsb too: test_sources_xlsb, so text named .xlsb is
-    no workbook, a problem line, as text named .xlsx is)."""
-    with zipfile.ZipFile(tmp_path / "名单.ods", "w") as ods:  # stored first, as ODF requires
-        ods.writestr("mimetype", "application/vnd.oasis.opendocument.spreadsheet")
-        ods.writestr("content.xml", "<office:document-content/>")
+    """Apple Numbers (a zip) was a binary file, skipped with a notice, so a folder of customer lists
+    in it came out clean. It is a problem line now that says what to do (WPS's .et is read:
+    test_sources_xls_stream; Excel's .xlsb and LibreOffice's .ods too: test_sources_xlsb,
+    test_sources_ods; so text named .xlsb is no workbook, a problem line, as text named .xlsx is)."""
+    with zipfile.ZipFile(tmp_path / "名单.numbers", "w") as numbers:
+        numbers.writestr("Index/Document.iwa", bytes(64))
     (tmp_path / "notes.xlsb").write_text(f"身份证号{ID18}\n", encoding="utf-8")
     result = scan_one(tmp_path, key)
     assert reasons(result.coverage.problems) == " | ".join([
-        f"{tmp_path / '名单.ods'}: a OpenDocument .ods workbook, which is not read here: save it as .xlsx and scan that",
+        f"{tmp_path / '名单.numbers'}: an Apple Numbers workbook, which is not read here: save it as .xlsx and scan that",
         f"{tmp_path / 'notes.xlsb'}: not an .xlsb workbook: no zip signature (is the extension wrong?)"])
     assert counts(result) == {}
 

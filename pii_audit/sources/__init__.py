@@ -24,7 +24,9 @@ from pii_audit.models import Cells, Chunk
 
 # .et and .ett: WPS Spreadsheets' own format, the Excel 97-2003 one in an OLE2 file as WPS writes it.
 # .xlsb: Excel's binary workbook (``xlsb_stream``).
-SPREADSHEET_SUFFIXES = (".xlsx", ".xlsm", ".xlsb", ".xls", ".et", ".ett", ".csv", ".tsv")
+# OpenDocument: .ods and its template .ots (LibreOffice, WPS and Yozo on 信创 machines), .fods flat XML.
+ODS_SUFFIXES = (".ods", ".ots", ".fods")
+SPREADSHEET_SUFFIXES = (".xlsx", ".xlsm", ".xlsb", ".xls", ".et", ".ett", *ODS_SUFFIXES, ".csv", ".tsv")
 DOCUMENT_SUFFIXES = (".docx", ".docm")  # Word documents (``documents``)
 # Word 97-2003 documents and templates, and WPS Writer's: read when they are OLE2 files (``word97``).
 WORD97_SUFFIXES = (".doc", ".dot", ".wps")

@@ -46,10 +46,10 @@ SUFFIX_COMPRESSIONS = {".gz": "gzip", ".bz2": "bzip2", ".xz": "xz", ".zst": "zst
 # archive, ``客户.7z.001``, or one renamed) is binary like any other file, but may hold whole logs
 # or exports, so it leaves the scan incomplete instead of passing as clean.
 UNREAD_ARCHIVES = {b"7z\xbc\xaf\x27\x1c": ("7z", ".7z"), b"Rar!\x1a\x07": ("RAR", ".rar")}
-# Workbooks in formats no reader here opens, told by their names (an .ods is a zip, like others
-# that hold no table). WPS's .et is read, as the .xls it is (``sheet_rows.wps_sheets``), and
-# Excel's .xlsb by ``xlsb_stream``.
-UNREAD_WORKBOOKS = {".ods": "OpenDocument .ods", ".numbers": "Apple Numbers"}
+# Workbooks in formats no reader here opens, told by their names (a .numbers is a zip, like
+# others that hold no table). WPS's .et is read, as the .xls it is (``sheet_rows.wps_sheets``),
+# Excel's .xlsb by ``xlsb_stream`` and an OpenDocument .ods by ``ods_stream``.
+UNREAD_WORKBOOKS = {".numbers": "an Apple Numbers"}
 # Word documents that are binary but no OLE2 file, so no Word 97-2003 document (``word97`` reads
 # those): Word 2.0 or 6.0, or WPS Writer's own format before WPS 2005.
 UNREAD_DOCUMENTS = {".doc": ".doc", ".dot": ".dot", ".wps": "WPS Writer .wps"}
@@ -229,7 +229,7 @@ def _skip_binary(path: str, head: bytes, coverage: TargetCoverage, stream: str) 
         coverage.problem(path, f"a {archive[0]} archive not named {archive[1]} (a volume of a split archive?), "
                                f"which is not read: join its volumes or rename it {archive[1]} and scan that", stream)
     elif workbook is not None:
-        coverage.problem(path, f"a {workbook} workbook, which is not read here: save it as .xlsx and scan that",
+        coverage.problem(path, f"{workbook} workbook, which is not read here: save it as .xlsx and scan that",
                          stream)
     elif document is not None:
         coverage.problem(path, f"a {document} document in a format before Word 97, which is not read here: "

@@ -5,7 +5,7 @@ and is lazy, so a sheet that fails to load fails on its own and the next one is 
 xlsx: ``xlsx_stream`` after ``xlsx_guard`` has inspected the zip; memory holds the shared strings
 and one block of XML, whatever the sheet's size. xls: ``xls_stream`` (BIFF8); memory holds the
 shared strings, one block of records and one row. csv: the encoding is detected over the whole
-file first.
+file first. OpenDocument (.ods) sheets are streamed by ``ods_stream``, in the same shape.
 """
 
 from __future__ import annotations

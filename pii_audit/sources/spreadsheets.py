@@ -1,5 +1,5 @@
-"""Spreadsheet source: every non-empty cell of every sheet of an xlsx/xlsm, xlsb, xls, csv or tsv
-file, in blocks of rows (``Cells``).
+"""Spreadsheet source: every non-empty cell of every sheet of an xlsx/xlsm, xlsb, xls, WPS et,
+OpenDocument ods/ots/fods, csv or tsv file, in blocks of rows (``Cells``).
 
 * Location ``{"path", "sheet", "cell"}``; ``cell`` in A1 notation. A csv/tsv file's one sheet is
   named after the file's stem (Excel names it so when it opens the file), its first record is row 1.
@@ -8,7 +8,7 @@ file, in blocks of rows (``Cells``).
   is empty or looks like data (a headerless export must not put a value into a container name):
   a number, an e-mail, or a name or address like the values below it.
   Two columns with the same header are told apart by their letters: ``path!sheet!备注 (F)``.
-* An xlsx or xlsb sheet's comments (批注) are read after its cells, every one whatever ``sample_rows``,
+* An xlsx, xlsb or ods sheet's comments (批注) are read after its cells, every one whatever ``sample_rows``,
   as the container ``path!sheet!批注``, located ``{"path", "sheet", "cell", "comment": true}``.
 * Values are rendered as a person reads them: ``13812345678`` (never ``1.3812345678E10``),
   ``12.5``, ``2024-01-05``, ``2024-01-05 10:30:00``, ``TRUE``.
@@ -29,11 +29,12 @@ from pathlib import Path
 from typing import Any, Iterable, Iterator
 
 from pii_audit.models import Cells, Chunk, Column
-from pii_audit.sources import ScanOptions, TargetCoverage
+from pii_audit.sources import ODS_SUFFIXES, ScanOptions, TargetCoverage
+from pii_audit.sources.ods_stream import ods_sheets
 from pii_audit.sources.sheet_rows import EXCEL_MAX_ROWS, Row, csv_sheets, wps_sheets, xls_sheets, xlsx_sheets
 from pii_audit.sources.xlsb_stream import xlsb_sheets
 from pii_audit.sources.xlsx_guard import WorkbookRefused
-from pii_audit.sources.xlsx_book import SheetError
+from pii_audit.sources.xlsx_book import SheetError, column_letter
 from pii_audit.detector import holds_pi, names_a_field, unscored_entities
 from recognizers.base import to_halfwidth
 
@@ -43,7 +44,6 @@ MAX_HEADER_CHARS = 100
 BLOCK_ROWS = 1000  # rows handed to the detector together, as one block of Cells
 HEADER_SAMPLE = 20  # values below a header cell compared with it (_header_is_data)
 _DATA_LIKE = re.compile(r"\d{6}|@")
-_LETTERS: list[str] = []
 
 
 def read_spreadsheet(target: str, options: ScanOptions, coverage: TargetCoverage,
@@ -66,13 +66,15 @@ def read_spreadsheet(target: str, options: ScanOptions, coverage: TargetCoverage
         return
     suffix = Path(target).suffix.lower()
     budget = _Budget(MAX_FILE_CELLS)
-    comments: dict[str, list[tuple[str, str]]] = {}  # of each xlsx or xlsb sheet, by its name
+    comments: dict[str, list[tuple[str, str]]] = {}  # of each xlsx, xlsb or ods sheet, by its name
     if suffix in (".csv", ".tsv"):
         sheets = csv_sheets(source, target, lambda why: coverage.problem(target, why))
     elif suffix in (".xlsx", ".xlsm"):
         sheets = xlsx_sheets(source, comments)
     elif suffix == ".xlsb":
         sheets = xlsb_sheets(source, comments)
+    elif suffix in ODS_SUFFIXES:
+        sheets = ods_sheets(source, comments, flat=suffix == ".fods")
     elif suffix in (".et", ".ett"):
         sheets = wps_sheets(source, comments)
     else:
@@ -83,6 +85,9 @@ def read_spreadsheet(target: str, options: ScanOptions, coverage: TargetCoverage
             yield from _read_sheet(target, name, rows, options, coverage, budget)
             if comments.get(name):
                 yield _comment_cells(target, name, comments.pop(name), coverage)
+        # An .ods sheet's comments in rows past its sample, met as the parse went on to the next sheet.
+        for name in [name for name, found in comments.items() if found]:
+            yield _comment_cells(target, name, comments.pop(name), coverage)
     except WorkbookRefused as error:  # found in a sheet as it was streamed: refuse the workbook
         coverage.problem(target, str(error))
         return
@@ -365,18 +370,3 @@ def header_text(text: str) -> str:
     if len(text) > MAX_HEADER_CHARS or _DATA_LIKE.search(to_halfwidth(text)) or holds_pi(text):
         return ""
     return text
-
-
-def column_letter(index: int) -> str:
-    """Return the letters of the 0-based column ``index``.
-
-    >>> column_letter(0), column_letter(26), column_letter(16383)
-    ('A', 'AA', 'XFD')
-    """
-    while len(_LETTERS) <= index:
-        number, letters = len(_LETTERS) + 1, ""
-        while number:
-            number, remainder = divmod(number - 1, 26)
-            letters = chr(65 + remainder) + letters
-        _LETTERS.append(letters)
-    return _LETTERS[index]

@@ -53,6 +53,7 @@ _EPOCH_1900 = datetime.datetime(1899, 12, 30)
 _EPOCH_1900_EARLY = datetime.datetime(1899, 12, 31)  # serials before Excel's fictitious 1900-02-29
 _EPOCH_1904 = datetime.datetime(1904, 1, 1)
 _DAY_MS = 86_400_000
+_LETTERS: list[str] = []  # column_letter's, computed once
 
 
 class SheetError(ValueError):
@@ -513,6 +514,21 @@ def column_index(letters: str) -> int:
     for letter in letters:
         index = index * 26 + ord(letter) - 64
     return index - 1
+
+
+def column_letter(index: int) -> str:
+    """Return the letters of the 0-based column ``index``.
+
+    >>> column_letter(0), column_letter(26), column_letter(16383)
+    ('A', 'AA', 'XFD')
+    """
+    while len(_LETTERS) <= index:
+        number, letters = len(_LETTERS) + 1, ""
+        while number:
+            number, remainder = divmod(number - 1, 26)
+            letters = chr(65 + remainder) + letters
+        _LETTERS.append(letters)
+    return _LETTERS[index]
 
 
 # Element names as expat gives them ("namespace local"), in either namespace, to local names.
