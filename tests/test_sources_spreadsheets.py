@@ -18,7 +18,7 @@ from pii_audit.detector import Detector
 from pii_audit.sources import ScanOptions, TargetCoverage, as_chunks, read_target
 from pii_audit.sources import xlsx_guard
 from pii_audit.sources.cell_text import render
-from pii_audit.sources.spreadsheets import BLOCK_ROWS, _block_columns, read_spreadsheet
+from pii_audit.sources.spreadsheets import BLOCK_CELLS, BLOCK_ROWS, _block_columns, read_spreadsheet
 from tests_corpus import card, mobile, resident_id
 from zip_helpers import rewrite
 
@@ -172,6 +172,18 @@ def test_ragged_rows_cell_by_cell_and_columns_in_the_order_first_read(tmp_path):
     assert chunks[7].location["cell"] == "H6" and chunks[-1].location["cell"] == f"A{len(rows)}"
     assert [name.rsplit("!", 1)[1] for name in coverage.containers] == ["证件号码", "备注", "F", "D", "H"]
     assert coverage.cells == len(chunks) == 8 + BLOCK_ROWS + 5
+
+
+def test_wide_rows_come_in_blocks_of_bounded_cells(tmp_path):
+    """A block is BLOCK_ROWS rows, or fewer when they hold BLOCK_CELLS values: 1,000 rows of 16,384
+    filled columns made one block of 16 million cells (about 600 MB)."""
+    width = 16_384
+    rows = [[f"c{n}" for n in range(width)] for _ in range(20)]  # 327,680 values: over 3 * BLOCK_CELLS
+    coverage = TargetCoverage(str(tmp_path / "wide.csv"))
+    blocks = read_spreadsheet(str(write_csv(tmp_path / "wide.csv", rows)), FULL, coverage)
+    sizes = [sum(len(column.texts) for column in block.columns) for block in blocks]
+    assert len(sizes) > 1 and max(sizes) <= BLOCK_CELLS + width
+    assert sum(sizes) == coverage.cells == width * len(rows)
 
 
 def test_block_columns_hold_every_cell_dense_or_sparse():
