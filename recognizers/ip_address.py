@@ -70,7 +70,8 @@ class IpAddressRecognizer(ChineseRecognizer):
     CONTEXT = ("ip", "登录地址", "登陆地址", "来源地址", "客户端", "client", "remote", "addr")
     COLUMN_HINTS = ("ip", "ipdz", "dlip", "khdip", "clientip", "remoteip", "loginip", "ipaddr", "sourceip")
     # Not "v" or "ver": they occur in "Service", "server" just before real addresses.
-    NEGATIVE_CONTEXT = ("版本", "version", "build", "oid", "/v")
+    # An OID of four arcs reads as an address: Java's TLS debug log prints "ObjectId: 2.5.29.19".
+    NEGATIVE_CONTEXT = ("版本", "version", "build", "oid", "objectid", "identifier", "/v")
     NEGATIVE_COLUMN_HINTS = ("bbh", "version", "ver")
     # IPv4: the second octet between two dots; IPv6: "::" or, written in full, eight groups.
     NEEDLES = (".0.", ".00.", ".000.", "::")

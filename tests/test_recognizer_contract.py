@@ -165,3 +165,13 @@ def test_a_mobile_number_is_no_piece_of_a_dashed_run(analyzer, text, found):
 def test_ip_versions_with_a_revision_are_no_addresses(text, found):
     results = sorted(Detector(bytes(32)).analyze(text), key=lambda r: r.start)
     assert [text[r.start:r.end] for r in results if r.entity_type == "IP_ADDRESS"] == found
+
+
+@pytest.mark.parametrize("text, found", [
+    ("[1]: ObjectId: 2.5.29.19 Criticality=true", []),  # Java's TLS debug log: an X.509 extension
+    ("object identifier 2.5.4.10 organizationName", []),
+    ("登录IP 2.5.29.19", ["2.5.29.19"]),  # the same digits called an address are one
+])
+def test_an_object_identifier_of_four_arcs_is_no_address(analyzer, text, found):
+    results = analyzer.analyze(text, language="zh", entities=["IP_ADDRESS"])
+    assert [text[r.start:r.end] for r in results] == found
