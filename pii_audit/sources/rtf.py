@@ -125,7 +125,7 @@ def read_rtf(target: str, options: ScanOptions, coverage: TargetCoverage, source
     text = RtfText()
     try:
         with open(target, "rb") if source is None else contextlib.nullcontext(source) as handle:
-            yield from counted(line_chunks(text.lines(handle), {"path": target}), container)
+            yield from counted(text.chunks(handle, {"path": target}, coverage), container)
     except GzipBombError as error:  # a member of an archive that inflates past the cap
         coverage.problem(target, str(error), target)
     except OSError as error:
@@ -133,10 +133,6 @@ def read_rtf(target: str, options: ScanOptions, coverage: TargetCoverage, source
     finally:
         coverage.bytes += text.bytes
         container.bytes += text.bytes
-    for reason in text.notices:
-        coverage.notice(target, reason)
-    if text.refusal is not None:
-        coverage.problem(target, text.refusal, target)
 
 
 def codec_of(codepage: int) -> str | None:
@@ -181,6 +177,16 @@ class RtfText:
         self.size = 0
         self.pending = bytearray()
         self.surrogates = False
+
+    def chunks(self, handle: BinaryIO, location: dict, coverage: TargetCoverage) -> Iterator[Chunk]:
+        """Yield the lines read from ``handle`` as chunks of lines located ``location`` (its
+        ``path`` is the container); then record what was not read against that path."""
+        yield from line_chunks(self.lines(handle), location)
+        where = location["path"]
+        for reason in self.notices:
+            coverage.notice(where, reason)
+        if self.refusal is not None:
+            coverage.problem(where, self.refusal, where)
 
     def lines(self, handle: BinaryIO) -> Iterator[str]:
         """Yield each line of the document read from ``handle`` (none holds a newline)."""
