@@ -291,3 +291,19 @@ def test_scan_finds_a_name_in_a_gbk_rtf_as_rtf_doc_and_zip_member(tmp_path, monk
     written = out.read_bytes() + result.output.encode()
     for value in ("王建国", ID18, MOBILE):
         assert value.encode() not in written
+
+
+def test_a_paragraph_over_the_cap_is_cut_into_lines(monkeypatch):
+    """Text among formatting words with no paragraph end is held up to the cap, then cut."""
+    monkeypatch.setattr(rtf, "MAX_LINE_CHARS", 100)
+    lines = lines_of(b"{\\rtf1 " + b"abcdefghij\\b " * 50 + b"\\par}")
+    assert len(lines) > 3 and max(map(len, lines)) <= 200 and "".join(lines) == "abcdefghij" * 50
+
+
+def test_fonts_over_the_cap_are_read_in_the_documents_code_page(monkeypatch):
+    monkeypatch.setattr(rtf, "MAX_FONTS", 2)
+    text = RtfText()
+    table = b"".join(b"{\\f%d\\fcharset134 x;}" % number for number in range(3))
+    data = b"{\\rtf1\\ansi{\\fonttbl" + table + b"}\\f1 " + escaped("王") + b"\\f2 \\'e9\\par}"
+    assert list(text.lines(io.BytesIO(data))) == ["王é"]
+    assert text.notices == ["over 2 fonts: the text in the others read in the document's code page"]
