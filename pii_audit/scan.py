@@ -151,9 +151,9 @@ def plan_target(index: int, target: str, options: ScanOptions, coverage: TargetC
     for path, info in walk_target(target, options, coverage):
         kind = file_kind(path)
         parts = [path] if kind != "text" else plan_file(path, info.st_size, coverage)
-        # A PDF costs its reader far more than the detector (pypdf's text extraction): each is
-        # read by a worker, as a log's range is, not by the parent in blocks.
-        by_worker = kind in ("text", "pdf")
+        # A PDF costs its reader far more than the detector (pypdf's text extraction), an RTF about
+        # as much (its tokens): each is read by a worker, as a log's range is, not by the parent in blocks.
+        by_worker = kind in ("text", "pdf", "rtf")
         for part in parts:
             # A file's last range (and a compressed file) runs to the end: its size is what is left
             # (nothing, when a live log grew past its size on disk while it was cut).

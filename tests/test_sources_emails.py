@@ -249,3 +249,22 @@ def test_headers_the_standard_parser_fails_on_cost_only_their_part(tmp_path, key
         (where, "part 2: unreadable headers (IndexError); not read")]
     assert sorted((f.entity_type, s.location["part"]) for f in result.findings.values() for s in f.samples) == [
         ("CN_BANK_CARD", "3 text/plain"), ("CN_RESIDENT_ID", "1 text/plain"), ("EMAIL_ADDRESS", "headers")]
+
+
+def test_a_rich_text_part_is_read_as_rtf(tmp_path, key):
+    """A text/rtf part (rich text sent by Outlook) is read by the RTF reader: GBK escapes decoded,
+    so the name after 姓名 is found, located in its line."""
+    from test_sources_rtf import gbk_record
+
+    message = EmailMessage()
+    message["Subject"] = "登记"
+    message.set_content("见正文")
+    message.add_alternative(gbk_record(), maintype="text", subtype="rtf", cte="base64")
+    (tmp_path / "a.eml").write_bytes(bytes(message))
+    result = scan_one(tmp_path, key)
+    where = str(tmp_path / "a.eml")
+    assert result.coverage.problems == []
+    found = sorted((f.container, f.entity_type, s.location.get("part"), s.location.get("line"))
+                   for f in result.findings.values() for s in f.samples)
+    entities = ("PERSON", "CN_RESIDENT_ID", "CN_MOBILE_PHONE")
+    assert found == sorted((where, entity, "2 text/rtf", 3) for entity in entities)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import random
 import zipfile
 
+import compressed_rtf
 import pytest
 
 from ole2_helpers import BINARY, STRING8, UNICODE, compound_file, outlook_message
@@ -13,6 +14,7 @@ from pii_audit.scan import scan_targets
 from pii_audit.sources import ScanOptions, mime, outlook
 from pii_audit.sources.embedded import NOT_A_WORKBOOK
 from test_sources_emails import customer_list
+from test_sources_rtf import escaped, gbk_record
 from xls_helpers import cfb, workbook_stream
 
 ID18 = "11010519491231002X"  # FORMATS.md vector, synthetic
@@ -200,3 +202,84 @@ def test_an_excel_object_in_a_rich_text_message_is_read(tmp_path, key):
     assert result.coverage.problems == []
     assert [(n.where, n.reason) for n in result.coverage.notices] == [(f"{where}!公式", NOT_A_WORKBOOK)]
     assert result.findings[(f"{where}!表格!客户!手机号", "CN_MOBILE_PHONE")].occurrences == 2
+
+
+def rich_text_message(rtf: bytes, *properties, packed: bytes | None = None) -> bytes:
+    """Return a .msg whose body Outlook kept only as compressed RTF (PR_RTF_COMPRESSED), after
+    ``properties`` (a plain body, say)."""
+    packed = compressed_rtf.compress(rtf) if packed is None else packed
+    return compound_file(outlook_message([(0x0037, UNICODE, "开户登记"), *properties, (0x1009, BINARY, packed)]))
+
+
+# An HTML message as Outlook encapsulates it in RTF: the tags in \*\htmltag groups, the text as RTF.
+HTML_IN_RTF = (b"{\\rtf1\\ansi\\ansicpg936\\fromhtml1 \\deff0{\\fonttbl{\\f0\\fswiss\\fcharset134 SimSun;}}\r\n"
+               b"{\\*\\htmltag19 <html>}{\\*\\htmltag34 <head>}{\\*\\htmltag241 <style>p \\{color:red\\}</style>}"
+               b"{\\*\\htmltag41 </head>}{\\*\\htmltag50 <body>}{\\*\\htmltag64 <p>}\\htmlrtf {\\htmlrtf0 "
+               + escaped(f"姓名：王建国，手机 {MOBILE}") + b"{\\*\\htmltag84 &nbsp;}\\htmlrtf \\'a1\\'a1\\htmlrtf0 "
+               b"{\\*\\htmltag244 <o:p>}{\\*\\htmltag252 </o:p>}\\htmlrtf\\par}\\htmlrtf0\r\n"
+               b"{\\*\\htmltag72 </p>}{\\*\\htmltag58 </body>}{\\*\\htmltag27 </html>}}")
+
+
+@pytest.mark.parametrize("compressed", [True, False], ids=["LZFu", "stored"])
+def test_a_body_kept_only_as_compressed_rtf_is_read_line_by_line(tmp_path, key, compressed):
+    """Chinese in it is GBK escapes: the name after 姓名 is found, located in its line."""
+    packed = compressed_rtf.compress(gbk_record(), compressed)
+    (tmp_path / "a.msg").write_bytes(rich_text_message(b"", packed=packed))
+    result = scan_one(tmp_path, key)
+    assert (result.coverage.problems, result.coverage.notices) == ([], [])
+    where = str(tmp_path / "a.msg")
+    assert found(result) == sorted((where, entity, "text/rtf", 3)
+                                   for entity in ("PERSON", "CN_RESIDENT_ID", "CN_MOBILE_PHONE"))
+
+
+def test_html_kept_in_rtf_is_read_as_its_text_without_its_tags():
+    from pii_audit.sources import TargetCoverage
+    from pii_audit.sources.emails import read_email
+
+    coverage = TargetCoverage("a.msg")
+    chunks = list(read_email("a.msg", ScanOptions(), coverage, rich_text_message(HTML_IN_RTF)))
+    (body,) = [chunk for chunk in chunks if chunk.location.get("part") == "text/rtf"]
+    assert body.text == f"姓名：王建国，手机 {MOBILE}\u3000" and coverage.problems == []
+
+
+def test_the_rtf_body_is_not_read_beside_a_plain_one(tmp_path, key):
+    """Outlook keeps a plain body beside the rich one, with the same text: each value counts once."""
+    (tmp_path / "a.msg").write_bytes(rich_text_message(gbk_record(), (0x1000, UNICODE, f"手机 {MOBILE}")))
+    result = scan_one(tmp_path, key)
+    assert found(result) == [(str(tmp_path / "a.msg"), "CN_MOBILE_PHONE", "text/plain", 1)]
+    assert result.findings[(str(tmp_path / "a.msg"), "CN_MOBILE_PHONE")].occurrences == 1
+
+
+@pytest.mark.parametrize("packed, problem, notice", [
+    (b"\x10\x00\x00\x00\x00\x00\x00\x00ZIP!\x00\x00\x00\x00", "not compressed RTF (unknown compression type)", None),
+    (compressed_rtf.compress(gbk_record())[:-30], None, "its compressed RTF is cut short"),
+], ids=["unknown-type", "cut-short"])
+def test_a_damaged_rtf_body_is_one_line_and_the_rest_is_read(tmp_path, key, packed, problem, notice):
+    (tmp_path / "a.msg").write_bytes(rich_text_message(b"", packed=packed))
+    result = scan_one(tmp_path, key)
+    assert [p.reason for p in result.coverage.problems] == ([f"its rich-text body is not read: {problem}"]
+                                                          if problem else [])
+    notices = [n.reason for n in result.coverage.notices]
+    if notice:  # what came before the cut was read; the RTF, cut short too, left a group open
+        assert notices == ["damaged or cut short: 1 group(s) left open at the end; all it holds was read",
+                           f"rich-text body: {notice}; read as far as it goes"]
+        assert (str(tmp_path / "a.msg"), "PERSON", "text/rtf", 3) in found(result)
+    else:
+        assert notices == []
+
+
+def test_mutated_compressed_rtf_bodies_never_escape_as_errors():
+    """300 compressed bodies with random bytes changed: each is read, or refused, in one line."""
+    from pii_audit.sources import TargetCoverage
+    from pii_audit.sources.emails import read_email
+
+    rng = random.Random(12)
+    original = compressed_rtf.compress(gbk_record())
+    for number in range(300):
+        packed = bytearray(original)
+        for _ in range(rng.choice([1, 4, 16])):
+            packed[rng.randrange(len(packed))] = rng.randrange(256)
+        coverage = TargetCoverage("a.msg")
+        list(read_email("a.msg", ScanOptions(), coverage, rich_text_message(b"", packed=bytes(packed))))
+        for item in coverage.problems + coverage.notices:
+            assert "\n" not in item.reason and MOBILE not in item.reason and ID18 not in item.reason

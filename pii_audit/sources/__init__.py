@@ -28,8 +28,11 @@ from pii_audit.models import Cells, Chunk
 ODS_SUFFIXES = (".ods", ".ots", ".fods")
 SPREADSHEET_SUFFIXES = (".xlsx", ".xlsm", ".xlsb", ".xls", ".et", ".ett", *ODS_SUFFIXES, ".csv", ".tsv")
 DOCUMENT_SUFFIXES = (".docx", ".docm")  # Word documents (``documents``)
-# Word 97-2003 documents and templates, and WPS Writer's: read when they are OLE2 files (``word97``).
+# Word 97-2003 documents and templates, and WPS Writer's: read when they are OLE2 files (``word97``),
+# or as RTF documents when they are RTF, as some systems export.
 WORD97_SUFFIXES = (".doc", ".dot", ".wps")
+RTF_SUFFIXES = (".rtf",)  # RTF documents, read when they are RTF (``rtf``); else as text
+RTF_MAGIC = b"{\\rtf"
 # PowerPoint presentations, shows and templates: ``presentations``.
 PRESENTATION_SUFFIXES = (".pptx", ".pptm", ".ppsx", ".ppsm", ".potx", ".potm")
 # WPS Presentation's own names: read as presentations when they are OOXML zips; an OLE2 one is
@@ -257,9 +260,26 @@ def opened_file(target: str, data: bytes | None, coverage: TargetCoverage, conta
 
 def is_word_document(path: str) -> bool:
     """Tell whether a file is read as a Word document: a .docx or .docm, or a .doc, .dot or .wps
-    that is an OLE2 file (one that is RTF or HTML, as some systems export, is read as text)."""
+    that is an OLE2 file (one that is RTF is read by ``is_rtf``'s reader, an HTML one as text)."""
     name = path.lower()
     return name.endswith(DOCUMENT_SUFFIXES) or (name.endswith(WORD97_SUFFIXES) and starts_with(path, OLE2_MAGIC))
+
+
+def is_rtf(path: str, head: bytes | None = None) -> bool:
+    """Tell whether a file is read as an RTF document, by its name and its first bytes (``head``,
+    read from ``path`` when not given): an .rtf, or a .doc, .dot or .wps that starts as RTF does (an
+    .rtf that does not is read as text).
+
+    >>> is_rtf("对账单.RTF", RTF_MAGIC + b"1"), is_rtf("对账单.doc", RTF_MAGIC), is_rtf("a.rtf", b"plain")
+    (True, True, False)
+    >>> is_rtf("a.doc", OLE2_MAGIC), is_rtf("a.txt", RTF_MAGIC)
+    (False, False)
+    """
+    if not path.lower().endswith(RTF_SUFFIXES + WORD97_SUFFIXES):
+        return False
+    if head is None:
+        head = _first_bytes(path, len(RTF_MAGIC))
+    return head.startswith(RTF_MAGIC)
 
 
 def is_presentation(path: str, head: bytes | None = None) -> bool:
@@ -338,6 +358,11 @@ def read_target(target: str, options: ScanOptions, coverage: TargetCoverage) -> 
         from pii_audit.sources.documents import read_document
 
         yield from read_document(target, options, coverage)
+        return
+    if os.path.isfile(target) and is_rtf(target):
+        from pii_audit.sources.rtf import read_rtf
+
+        yield from read_rtf(target, options, coverage)
         return
     if os.path.isfile(target) and is_presentation(target):
         from pii_audit.sources.presentations import read_presentation

@@ -9,7 +9,8 @@ member is now read as a log file on disk is (``files.read_unit``: encoding sniff
 rotations inside an archive are one stream as on disk. Zip and tar are read by the standard
 library, 7z and RAR by libarchive (``archives_libarchive``), members in its blocks.
 
-A spreadsheet member (xlsx, xlsb, xls, csv), a Word document (docx), a presentation (pptx) or a
+An RTF member (an .rtf, or a .doc that is RTF) is streamed by ``rtf``, as a log is. A spreadsheet
+member (xlsx, xlsb, xls, csv), a Word document (docx), a presentation (pptx) or a
 PDF is read from memory, up to ``SPREADSHEET_MAX_BYTES``: their readers seek in the zip, and no
 temporary copy of a customer export is ever written to disk. An archive
 member (a yearly backup of monthly archives) is read as an archive, located
@@ -37,7 +38,7 @@ from pii_audit.models import Cells, Chunk
 from pii_audit.sources import (DOCUMENT_SUFFIXES, EMAIL_SUFFIXES, LIBARCHIVE_SUFFIXES, OLE2_MAGIC, PDF_SUFFIXES,
                                PPT97_SUFFIXES, PRESENTATION_SUFFIXES, SPREADSHEET_SUFFIXES, SQLITE_MAGIC,
                                WORD97_SUFFIXES, WPS_PRESENTATION_SUFFIXES, ScanOptions, TargetCoverage, is_archive,
-                               is_presentation, legacy_text)
+                               is_presentation, is_rtf, legacy_text)
 from pii_audit.sources.archives_libarchive import DamagedArchive, libarchive_members
 from pii_audit.sources.files import ZSTD_MAGIC, TextUnit, compression_of, read_unit, stream_name
 from pii_audit.sources.documents import read_document
@@ -164,7 +165,12 @@ def read_member(where: str, member: BinaryIO, options: ScanOptions, coverage: Ta
     is not read. ``member`` peeks; ``depth`` is that of the archive holding it (1 on disk)."""
     stream = stream_name(where)
     head = member.peek(len(SQLITE_MAGIC))[:len(SQLITE_MAGIC)]
-    word97 = where.lower().endswith(WORD97_SUFFIXES) and head.startswith(OLE2_MAGIC)  # RTF and HTML ones are text
+    if is_rtf(where, head):  # streamed, as a log is: an RTF with pictures is often larger than a document held
+        from pii_audit.sources.rtf import read_rtf
+
+        yield from read_rtf(where, options, coverage, Capped(member, options.max_gzip_bytes))
+        return
+    word97 = where.lower().endswith(WORD97_SUFFIXES) and head.startswith(OLE2_MAGIC)  # HTML ones are text
     if word97 or is_presentation(where, head) or \
             where.lower().endswith(SPREADSHEET_SUFFIXES + DOCUMENT_SUFFIXES + PDF_SUFFIXES + EMAIL_SUFFIXES):
         yield from _in_memory(where, member, options, coverage)

@@ -1,6 +1,7 @@
 """Word documents (.docx, .docm): the text of every paragraph, one line each, scanned as a log is.
 
-A Word 97-2003 document (.doc, .dot, .wps; an OLE2 file) is read by ``word97``, from here.
+A Word 97-2003 document (.doc, .dot, .wps; an OLE2 file) is read by ``word97``, from here; one
+that is RTF by ``rtf``.
 
 Customer details live in Word as well as in Excel: credit reports (授信调查报告), account-opening
 forms, complaint letters. Read as a file, a .docx is a zip, binary, and was skipped, so a folder

@@ -5,7 +5,8 @@ A customer list sent by e-mail is the leak an audit looks for, and mail exported
 system keeps it. Chinese mail travels base64- or quoted-printable-encoded, in GB2312, GBK or
 UTF-8: read as a text file, an .eml showed its customers' numbers only as base64, and nothing was
 found. The message is decoded part by part (``mime``); the headers (From,
-To, Cc, Subject) are one part, each text part another (an HTML part as its text, tags dropped), each
+To, Cc, Subject) are one part, each text part another (an HTML part as its text, tags dropped; an
+RTF part, ``text/rtf``, read by ``rtf``, a paragraph a line), each
 read as lines located ``{path, part, line, start, end}``; the container is the file. Each
 attachment is read as a member of an archive is (``archives.read_member``): a workbook, a Word
 document, a PDF, an archive or a text file, located ``mail.eml!客户名单.xlsx``.
@@ -113,6 +114,10 @@ def _leaf_items(leaf: Leaf, target: str, options: ScanOptions, coverage: TargetC
                          "save it apart and scan it", target)
     elif name:
         yield from read_member(f"{target}!{label}", io.BufferedReader(io.BytesIO(leaf.body)), options, coverage, 1)
+    elif leaf.headers.get_content_type() in ("text/rtf", "application/rtf"):  # Outlook's rich text, sent so
+        from pii_audit.sources.rtf import RtfText  # it imports ooxml, which a mail of plain text never needs
+
+        yield from RtfText().chunks(io.BytesIO(leaf.body), {"path": target, "part": label}, coverage)
     elif leaf.headers.get_content_maintype() == "text":
         text = decoded(leaf.body, leaf.headers.get_content_charset())
         if leaf.headers.get_content_subtype() == "html":

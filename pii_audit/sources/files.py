@@ -22,7 +22,7 @@ from typing import BinaryIO, Iterator
 
 from pii_audit.models import Chunk
 from pii_audit.sources import (EMAIL_SUFFIXES, PDF_SUFFIXES, SPREADSHEET_SUFFIXES, ScanOptions, TargetCoverage,
-                               is_archive, is_presentation, is_sqlite_file, is_word_document, starts_with)
+                               is_archive, is_presentation, is_rtf, is_sqlite_file, is_word_document, starts_with)
 from pii_audit.sources.streams import (CORRUPT_ERRORS, DECOMPRESSORS, Capped, Decompressed, GzipBombError,
                                        Utf8Transcoded, damage)
 from pii_audit.sources.walk import os_reason, walk_target
@@ -97,14 +97,17 @@ def stream_name(path: str) -> str:
 
 def file_kind(path: str) -> str:
     """Return how a file is read: ``database`` (by its header), ``spreadsheet``, ``document``
-    (Word, ``documents``), ``presentation`` (``presentations``), ``pdf``, ``email`` (``emails``),
-    ``archive`` (zip, tar, 7z and RAR, ``archives``) or ``text``."""
+    (Word, ``documents``), ``rtf`` (an RTF document, ``rtf``), ``presentation``
+    (``presentations``), ``pdf``, ``email`` (``emails``), ``archive`` (zip, tar, 7z and RAR,
+    ``archives``) or ``text``."""
     if is_sqlite_file(path):
         return "database"
     if path.lower().endswith(SPREADSHEET_SUFFIXES):
         return "spreadsheet"
     if is_word_document(path):
         return "document"
+    if is_rtf(path):
+        return "rtf"
     if is_presentation(path):
         return "presentation"
     if path.lower().endswith(PDF_SUFFIXES):

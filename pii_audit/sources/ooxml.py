@@ -63,10 +63,16 @@ def opened_package(handle: BinaryIO, main_part: str, kind: str) -> zipfile.ZipFi
 
 
 def part_chunks(archive: zipfile.ZipFile, part: str, location: dict, markup: Markup) -> Iterator[Chunk]:
-    """Yield the paragraphs of one part as chunks of whole lines, about ``CHUNK_CHARS`` each,
-    numbered from 1, located ``location`` plus the line; the container is ``location["path"]``."""
+    """Yield the paragraphs of one part as chunks of whole lines (``line_chunks``)."""
+    return line_chunks(_paragraphs(archive, part, markup), location)
+
+
+def line_chunks(lines: Iterable[str], location: dict) -> Iterator[Chunk]:
+    """Yield ``lines`` (paragraphs, none holding a newline) as chunks of whole lines, about
+    ``CHUNK_CHARS`` each, numbered from 1, located ``location`` plus the line; the container is
+    ``location["path"]``."""
     line, pending, size = 1, [], 0
-    for text in _paragraphs(archive, part, markup):
+    for text in lines:
         pending.append(text)
         size += len(text) + 1
         if size >= CHUNK_CHARS:

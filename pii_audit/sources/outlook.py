@@ -10,7 +10,12 @@ Read, located ``{path, part, line}`` as an e-mail's parts are:
 - ``headers``: the subject, the sender and the recipients (names and addresses), and the From, To,
   Cc, Reply-To and Subject of the message's Internet headers when it kept them;
 - ``text/plain``: the body;
-- ``text/html``: the HTML body, as its text.
+- ``text/html``: the HTML body, as its text;
+- ``text/rtf``: the rich-text body (``PR_RTF_COMPRESSED``, inflated by ``lzfu``, read by ``rtf``,
+  line by line), only when the message holds neither of the others. Outlook keeps a plain body
+  beside almost every rich-text one, with the same text: read twice, each value would count
+  twice. A message written in HTML keeps its HTML in the RTF too (``\\fromhtml1``): its tags lie
+  in ``\\*\\htmltag`` groups, which the RTF reader skips, and its text is RTF text, which it reads.
 
 Each attachment is read as an archive's member is (``archives.read_member``), located
 ``mail.msg!客户名单.xlsx``; an attached message is read the same way, as ``mail.msg!name.msg``;
@@ -28,6 +33,7 @@ from the file as it is asked for. Memory holds one property, and an attachment u
 from __future__ import annotations
 
 import io
+import itertools
 import re
 import struct
 import email.policy
@@ -38,7 +44,9 @@ from pii_audit.models import Cells, Chunk
 from pii_audit.sources import ScanOptions, TargetCoverage, mime
 from pii_audit.sources.emails import HEADERS, MessageRefused, decoded, file_name, html_text, lines_chunk
 from pii_audit.sources.embedded import storage_object
+from pii_audit.sources.lzfu import CompressedRtfError, Inflated
 from pii_audit.sources.ole2 import CompoundFile
+from pii_audit.sources.rtf import RtfText
 
 MAX_DEPTH = 8  # a message attached to a message attached to ...
 MAX_STRING_BYTES = 1 << 20  # a subject, a name, an address, the Internet headers; bodies have mime's cap
@@ -46,7 +54,7 @@ MAX_STRING_BYTES = 1 << 20  # a subject, a name, an address, the Internet header
 _HEADER_PROPERTIES = ((0x0037, "Subject"), (0x0042, "From"), (0x0065, "From"), (0x0C1A, "Sender"),
                       (0x0C1F, "Sender"), (0x5D01, "Sender"), (0x0E04, "To"), (0x0E03, "Cc"), (0x0E02, "Bcc"))
 _RECIPIENT_PROPERTIES = (0x3001, 0x3003, 0x39FE)  # display name, address, SMTP address
-_TRANSPORT_HEADERS, _BODY, _HTML = 0x007D, 0x1000, 0x1013
+_TRANSPORT_HEADERS, _BODY, _HTML, _RTF_COMPRESSED = 0x007D, 0x1000, 0x1013, 0x1009
 _NAMES = (0x3707, 0x3704, 0x3001)  # an attachment's long file name, short file name, display name
 _DATA = 0x3701
 _MESSAGE_CODEPAGE, _INTERNET_CODEPAGE = 0x3FFD, 0x3FDE
@@ -139,9 +147,12 @@ def _message(storage: _Storage, target: str, options: ScanOptions, coverage: Tar
     # around it registers itself, in emails.read_email), so that its findings verify once fixed.
     container = coverage.container(target, "lines") if depth else None
     chunks = [lines_chunk("\n".join(_headers(storage)), "headers", target)]
-    for tag, label in ((_BODY, "text/plain"), (_HTML, "text/html")):
-        text = _body(storage, tag, target, coverage)
-        chunks.append(None if text is None else lines_chunk(html_text(text) if tag == _HTML else text, label, target))
+    bodies = [_body(storage, tag, target, coverage) for tag in (_BODY, _HTML)]
+    for text, label in zip(bodies, ("text/plain", "text/html")):
+        chunks.append(None if text is None else lines_chunk(html_text(text) if label == "text/html" else text,
+                                                             label, target))
+    if bodies == [None, None]:  # the same text as the others, where they are
+        chunks = itertools.chain(chunks, _rtf_body(storage, target, coverage))
     for chunk in chunks:
         if chunk is not None:
             if container is not None:
@@ -214,11 +225,33 @@ def _body(storage: _Storage, tag: int, target: str, coverage: TargetCoverage) ->
         size = storage.size(tag, kind)
         if size is None:
             continue
-        if size > mime.MAX_PART_BYTES:
-            coverage.problem(target, f"a message body of {size:,} bytes, over {mime.MAX_PART_BYTES:,}, is not read",
-                             target)
+        if _too_large(size, target, coverage):
             return None
         if kind == _BINARY:  # the HTML body as bytes, in the Internet code page
             return decoded(storage.raw(tag, kind) or b"", storage.codepage)
         return storage.text(tag, mime.MAX_PART_BYTES)
     return None
+
+
+def _rtf_body(storage: _Storage, target: str, coverage: TargetCoverage) -> Iterator[Chunk]:
+    """Yield the lines of the compressed rich-text body, as it is inflated, located ``text/rtf``;
+    record one over the part cap, or damaged."""
+    size = storage.size(_RTF_COMPRESSED, _BINARY)
+    if size is None or _too_large(size, target, coverage):
+        return
+    try:
+        inflated = Inflated(storage.raw(_RTF_COMPRESSED, _BINARY) or b"")
+    except CompressedRtfError as error:
+        coverage.problem(target, f"its rich-text body is not read: {error}", target)
+        return
+    yield from RtfText().chunks(inflated, {"path": target, "part": "text/rtf"}, coverage)
+    if inflated.damaged:
+        coverage.notice(target, f"rich-text body: {inflated.damaged}")
+
+
+def _too_large(size: int, target: str, coverage: TargetCoverage) -> bool:
+    """Tell whether a body is over the part cap, recording it as a problem line if so."""
+    if size > mime.MAX_PART_BYTES:
+        coverage.problem(target, f"a message body of {size:,} bytes, over {mime.MAX_PART_BYTES:,}, is not read",
+                         target)
+    return size > mime.MAX_PART_BYTES

@@ -4,7 +4,8 @@ Banks' file shares keep years of .doc files: credit reports, account-opening for
 Writer saves the same format, under .wps, when asked for compatibility with Word. Until session 11
 each of them was a problem line ("save it as .docx"), so a share of them never scanned complete.
 
-A .doc is an OLE2 compound file ([MS-DOC]). Its text lies in the WordDocument stream, in pieces.
+A .doc is an OLE2 compound file ([MS-DOC]); one that is RTF, as some systems export, is read by
+``rtf``. Its text lies in the WordDocument stream, in pieces.
 The piece table (the ``Clx``, in the 0Table or 1Table stream that the header names) lists the
 pieces in the order of the text, each as 8-bit text (cp1252) or UTF-16; Chinese text is always
 UTF-16. The main text comes first, then footnotes, headers and footers, comments, endnotes and
