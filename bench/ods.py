@@ -32,6 +32,8 @@ OUT = HERE / "out"
 sys.path.insert(0, str(HERE.parent))
 sys.path.insert(0, str(HERE.parent / "tests"))
 
+from bench.spreadsheets import bare_calamine  # noqa: E402
+
 HEADER = ["序号", "客户姓名", "证件号码", "手机号", "银行卡号", "交易金额", "交易日期", "开户网点", "状态", "备注"]
 NAMES = ["张伟", "王芳", "李娜", "刘洋", "陈静", "杨磊", "赵敏", "黄勇"]
 BRANCHES = ["北京分行营业部", "上海浦东支行", "深圳南山支行", "成都高新支行"]
@@ -85,16 +87,6 @@ def _float(value: float) -> str:
 def _date(day: datetime.date) -> str:
     return (f'<table:table-cell table:style-name="ce1" office:value-type="date" office:date-value="{day}" '
             f'calcext:value-type="date"><text:p>{day}</text:p></table:table-cell>')
-
-
-def bare_calamine(path: str) -> int:
-    """Iterate every row with python-calamine's row iterator; return the row count."""
-    from python_calamine import CalamineWorkbook
-
-    book = CalamineWorkbook.from_path(path)
-    rows = sum(1 for name in book.sheet_names for _ in book.get_sheet_by_name(name).iter_rows())
-    book.close()
-    return rows
 
 
 def bare_rows(path: str) -> int:
