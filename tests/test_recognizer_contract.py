@@ -131,9 +131,9 @@ def test_a_name_glued_to_the_words_after_it_is_found(analyzer, text, name):
 
 
 @pytest.mark.parametrize("text", ["请输入用户名和密码的凭据", "Git 提供用户名和口令", "借款人于今日已还款",
-                                  "申请人已提交", "收款人信息已确认"])
+                                  "申请人已提交", "收款人信息已确认", "客户名单如下：", "导出账户名单列表"])
 def test_no_name_in_a_username_a_day_or_a_verb(analyzer, text):
-    """用户名 is a login, not a person's name; 于 is a surname, 今日 no given name."""
+    """用户名 is a login, not a person's name, 客户名单 a list; 于 is a surname, 今日 no given name."""
     assert not analyzer.analyze(text, language="zh", entities=["PERSON"])
 
 
