@@ -68,9 +68,14 @@ def is_valid(name: str) -> bool:
 # name: a name glued to other text stays unreported, where its end cannot be told.
 FOLLOW_WORDS = ("已", "办理", "申请", "的", "先生", "女士", "来电", "来行", "名下", "本人", "签字", "签名", "确认")
 
-# 用户名 is a login name, not a person's (请输入用户名和密码 named 和密码), and 客户名单 a list (客户名单如下
-# named 单如下).
-_KEYWORD_RE = "(?:" + "|".join("(?<!用)户名(?!单)" if word == "户名" else word for word in KEYWORDS) + ")"
+
+def _keyword(word: str) -> str:
+    """Return the regex of a keyword: 用户名 is a login name, not a person's (请输入用户名和密码
+    named 和密码), and 名单 a list (客户名单如下 named 单如下)."""
+    return ("(?<!用)" if word == "户名" else "") + word + ("(?!单)" if word.endswith("名") else "")
+
+
+_KEYWORD_RE = "(?:" + "|".join(map(_keyword, KEYWORDS)) + ")"
 _AFTER_KEYWORD = r"(?:[:：=\s]|为|是)*"
 # After a name: no more Chinese (nor a star), unless a follow word starts there; and no name ends
 # with 已 or 的, so 张三已确认 is 张三 before 已确认, not 张三已 before 确认.
