@@ -284,3 +284,27 @@ def test_files_embedded_in_a_workbook_are_read_one_level_deep(tmp_path, key):
     assert [(p.where, p.reason) for p in result.coverage.notices] == [
         (f"{book}!xl/embeddings/Microsoft_Excel_Worksheet.xlsx!xl/embeddings/deeper.docx",
          "a file embedded in an embedded file is not read; open it and save it apart")]
+
+
+def customer_table(path, header):
+    """Write a .docx holding a customer table whose first row is ``header``."""
+    document = docx.Document()
+    document.add_paragraph("客户名单如下：")
+    table = document.add_table(rows=1, cols=3)
+    for cell, title in zip(table.rows[0].cells, header):
+        cell.text = title
+    for values in (("王建国", ID18, "北京市朝阳区建国路88号院3号楼1单元502室"), ("李秀英", "", "上海市浦东新区陆家嘴环路1000号")):
+        for cell, value in zip(table.add_row().cells, values):
+            cell.text = value
+    document.add_paragraph("王建国")  # under no header: a bare name is nobody's
+    document.save(path)
+
+
+def test_a_table_header_is_the_context_of_its_column(tmp_path, key):
+    """A customer table in a report names its columns in its first row, as a sheet does: a bare
+    name or address under 姓名 or 住址 is reported, as in a workbook; outside the table it is not."""
+    path = tmp_path / "客户名单.docx"
+    customer_table(path, ("姓名", "身份证号", "住址"))
+    result = scan_one(tmp_path, key)
+    lines = sorted((entity, json.loads(where)["line"]) for entity, where in found(result))
+    assert lines == [("CN_ADDRESS", 7), ("CN_ADDRESS", 10), ("CN_RESIDENT_ID", 6), ("PERSON", 5), ("PERSON", 8)]

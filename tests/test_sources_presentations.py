@@ -450,4 +450,23 @@ def test_a_presentation_libreoffice_wrote_is_read(key):
         ("CN_MOBILE_PHONE", "ppt/slides/slide2.xml", 2, 10),
         ("CN_RESIDENT_ID", "ppt/slides/slide2.xml", 2, 6),
         ("CN_RESIDENT_ID", "ppt/slides/slide2.xml", 2, 9),
+        ("PERSON", "ppt/slides/slide2.xml", 2, 5),  # under the table's 姓名 header
+        ("PERSON", "ppt/slides/slide2.xml", 2, 8),
     ]
+
+
+def test_a_slide_table_header_is_the_context_of_its_column(tmp_path, key):
+    """A table on a slide names its columns in its first row: a bare name under 客户姓名 is
+    reported; the same name in a text box is not."""
+    deck = Presentation()
+    slide = deck.slides.add_slide(deck.slide_layouts[5])
+    slide.shapes.title.text = "王建国"
+    table = slide.shapes.add_table(3, 2, Inches(1), Inches(2), Inches(6), Inches(2)).table
+    for row, cells in enumerate([("客户姓名", "手机号"), ("王建国", MOBILE), ("李秀英", MOBILE_2)]):
+        for column, text in enumerate(cells):
+            table.cell(row, column).text = text
+    deck.save(str(tmp_path / "名单.pptx"))
+    result = scan_one(tmp_path, key)
+    assert found(result) == [("CN_MOBILE_PHONE", "ppt/slides/slide1.xml", 1, 5),
+                             ("CN_MOBILE_PHONE", "ppt/slides/slide1.xml", 1, 7),
+                             ("PERSON", "ppt/slides/slide1.xml", 1, 4), ("PERSON", "ppt/slides/slide1.xml", 1, 6)]

@@ -45,7 +45,8 @@ WORDPROCESSING = Markup(
     paragraphs=frozenset({_W + "p"}),
     texts=frozenset({_W + "t", _W + "delText"}),
     # What stands for a character of its own inside a paragraph's runs.
-    signs={_W + "tab": "\t", _W + "br": " ", _W + "cr": " ", _W + "noBreakHyphen": "-"})
+    signs={_W + "tab": "\t", _W + "br": " ", _W + "cr": " ", _W + "noBreakHyphen": "-"},
+    table=frozenset({_W + "tbl"}), row=frozenset({_W + "tr"}), cell=frozenset({_W + "tc"}))
 
 
 def read_document(target: str, options: ScanOptions, coverage: TargetCoverage,

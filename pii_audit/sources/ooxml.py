@@ -24,6 +24,10 @@ from pii_audit.sources.xlsx_guard import ZIP_MAGIC, WorkbookRefused, zip_refusal
 CHUNK_CHARS = 1 << 20  # characters of paragraphs handed to the detector together
 # A paragraph is held whole until it ends; no one writes one this long, a hostile file might.
 MAX_PARAGRAPH_CHARS = 16 << 20
+# The columns of a table whose headers are kept (Word allows 63, Excel 16,384), and the characters
+# kept of each (``spreadsheets.header_text`` takes a header of 100 at most).
+MAX_HEADERS = 16_384
+MAX_HEADER_KEPT = 1_000
 # An alternative kept for older versions (a text box's VML copy) repeats the content it follows.
 FALLBACK = "http://schemas.openxmlformats.org/markup-compatibility/2006 Fallback"
 
@@ -39,6 +43,10 @@ class Markup:
     paragraphs: frozenset[str]  # each one is a line
     texts: frozenset[str]  # whose character data is the text (an element may be both)
     signs: dict[str, str] = field(default_factory=dict)  # empty elements that stand for a character
+    # A table, its rows and their cells: the first row's cells name the columns below (``Table``).
+    table: frozenset[str] = frozenset()
+    row: frozenset[str] = frozenset()
+    cell: frozenset[str] = frozenset()
 
 
 def opened_package(handle: BinaryIO, main_part: str, kind: str) -> zipfile.ZipFile:
@@ -63,28 +71,36 @@ def opened_package(handle: BinaryIO, main_part: str, kind: str) -> zipfile.ZipFi
 
 
 def part_chunks(archive: zipfile.ZipFile, part: str, location: dict, markup: Markup) -> Iterator[Chunk]:
-    """Yield the paragraphs of one part as chunks of whole lines (``line_chunks``)."""
-    return line_chunks(_paragraphs(archive, part, markup), location)
+    """Yield the paragraphs of one part as chunks of whole lines (``line_chunks``), a table cell's
+    with its column's header as context."""
+    return _chunks(_paragraphs(archive, part, markup), location)
 
 
 def line_chunks(lines: Iterable[str], location: dict) -> Iterator[Chunk]:
     """Yield ``lines`` (paragraphs, none holding a newline) as chunks of whole lines, about
     ``CHUNK_CHARS`` each, numbered from 1, located ``location`` plus the line; the container is
     ``location["path"]``."""
-    line, pending, size = 1, [], 0
-    for text in lines:
-        pending.append(text)
-        size += len(text) + 1
-        if size >= CHUNK_CHARS:
-            yield Chunk("\n".join(pending), {**location, "line": line}, location["path"], multiline=True)
+    return _chunks(((text, ()) for text in lines), location)
+
+
+def _chunks(lines: Iterable[tuple[str, tuple[str, ...]]], location: dict) -> Iterator[Chunk]:
+    """``line_chunks`` for ``(line, context)`` pairs: a chunk ends where the context changes, as a
+    table cell's column header is the context of its lines alone."""
+    line, pending, size, context = 1, [], 0, ()
+    for text, its_context in lines:
+        if pending and (size >= CHUNK_CHARS or its_context != context):
+            yield Chunk("\n".join(pending), {**location, "line": line}, location["path"], context, multiline=True)
             line += len(pending)
             pending, size = [], 0
+        pending.append(text)
+        size += len(text) + 1
+        context = its_context
     if pending:
-        yield Chunk("\n".join(pending), {**location, "line": line}, location["path"], multiline=True)
+        yield Chunk("\n".join(pending), {**location, "line": line}, location["path"], context, multiline=True)
 
 
-def _paragraphs(archive: zipfile.ZipFile, part: str, markup: Markup) -> Iterator[str]:
-    """Yield the text of each paragraph of a part as it ends, parsing a block at a time."""
+def _paragraphs(archive: zipfile.ZipFile, part: str, markup: Markup) -> Iterator[tuple[str, tuple[str, ...]]]:
+    """Yield ``(text, context)`` of each paragraph of a part as it ends, parsing a block at a time."""
     paragraphs = Paragraphs(markup, part)
     parser = expat_parser(paragraphs.start, paragraphs.end, paragraphs.text, part)
     with archive.open(part) as member:
@@ -129,16 +145,61 @@ def read_office_file(target: str, data: bytes | None, coverage: TargetCoverage, 
         coverage.problem(target, f"unreadable ({type(error).__name__}): corrupt or not a {kind}", target)
 
 
+class Table:
+    """Where the parser is in one table, and the headers its first row gave its columns.
+
+    A customer table in a report (姓名 | 身份证号 | 住址) names its columns in its first row, as a
+    sheet does: the header of a cell's column is the context of its paragraphs, so a bare name or
+    address under 姓名 or 住址 is reported as it is in a workbook. A header that reads as data
+    (``spreadsheets.header_text``: a headerless table) names nothing. Cells merged across columns
+    (``gridSpan``) are counted as one, so the columns right of one may take a wrong header."""
+
+    def __init__(self):
+        self.row = -1  # the row being read, from 0
+        self.column = -1  # the cell being read in it, from 0
+        self.first_row: list[str] = []  # the text of each cell of row 0, cut at MAX_HEADER_KEPT
+        self.headers: list[tuple[str, ...]] = []  # each column's context, once row 0 has ended
+
+    def start_row(self) -> None:
+        """Begin a row."""
+        self.row += 1
+        self.column = -1
+
+    def start_cell(self) -> None:
+        """Begin a cell of the current row."""
+        self.column += 1
+        if self.row == 0 and self.column < MAX_HEADERS:
+            self.first_row.append("")
+
+    def end_row(self) -> None:
+        """End a row: after the first, each column's header is known."""
+        if self.row == 0:
+            from pii_audit.sources.spreadsheets import header_text  # which imports the detector
+
+            self.headers = [(text,) if (text := header_text(cell)) else () for cell in self.first_row]
+            self.first_row = []
+
+    def context(self, text: str) -> tuple[str, ...]:
+        """Return the context of a paragraph ended in the current cell; keep a first row's as a header."""
+        if self.row == 0:
+            if 0 <= self.column < len(self.first_row):
+                self.first_row[self.column] = f"{self.first_row[self.column]} {text}"[:MAX_HEADER_KEPT]
+            return ()
+        return self.headers[self.column] if 0 <= self.column < len(self.headers) else ()
+
+
 class Paragraphs:
-    """Expat handlers that collect the text of each paragraph of ``markup`` as it ends (``take``)."""
+    """Expat handlers that collect the text of each paragraph of ``markup`` as it ends (``take``),
+    with the header of its table column as its context."""
 
     def __init__(self, markup: Markup, part: str):
         self.markup, self.part = markup, part
         self.open: list[list[str]] = []  # the paragraphs begun and not ended: a text box nests one
         self.chars = 0  # held in the paragraphs begun
-        self.done: list[str] = []
+        self.done: list[tuple[str, tuple[str, ...]]] = []
         self.in_text = False
         self.skipping = 0  # depth inside an mc:Fallback element
+        self.tables: list[Table] = []  # the tables begun and not ended: a cell may hold a table
 
     def start(self, name: str, _attrs: dict) -> None:
         """Open a paragraph or a text; add the character a sign stands for."""
@@ -147,6 +208,12 @@ class Paragraphs:
             return
         if name in self.markup.paragraphs:
             self.open.append([])
+        elif name in self.markup.table:
+            self.tables.append(Table())
+        elif self.tables and name in self.markup.row:
+            self.tables[-1].start_row()
+        elif self.tables and name in self.markup.cell:
+            self.tables[-1].start_cell()
         if name in self.markup.texts:
             self.in_text = True
         elif name in self.markup.signs and self.open:
@@ -161,9 +228,13 @@ class Paragraphs:
             self.in_text = False
         if name in self.markup.paragraphs and self.open:
             # A newline in a run (&#10;) would split the line, and the numbering with it.
-            text = "".join(self.open.pop())
+            text = "".join(self.open.pop()).replace("\n", " ").replace("\r", " ")
             self.chars -= len(text)
-            self.done.append(text.replace("\n", " ").replace("\r", " "))
+            self.done.append((text, self.tables[-1].context(text) if self.tables else ()))
+        elif name in self.markup.table and self.tables:
+            self.tables.pop()
+        elif name in self.markup.row and self.tables:
+            self.tables[-1].end_row()
 
     def text(self, data: str) -> None:
         """Add character data to the innermost open paragraph when it is inside a text element."""
@@ -174,7 +245,7 @@ class Paragraphs:
                 raise DocumentRefused(f"refused: a paragraph of over {MAX_PARAGRAPH_CHARS:,} characters in "
                                       f"{self.part} (no one writes one; a hostile file might)")
 
-    def take(self) -> list[str]:
-        """Return the paragraphs ended since the last call."""
+    def take(self) -> list[tuple[str, tuple[str, ...]]]:
+        """Return ``(text, context)`` of the paragraphs ended since the last call."""
         done, self.done = self.done, []
         return done

@@ -69,7 +69,8 @@ _CX = ("http://schemas.microsoft.com/office/drawing/2014/chartex",)
 # A legacy comment's p:text and a chart's cached value are a line each, text and paragraph at once.
 _WHOLE = _names(_P, "text") | _names(_C, "v") | _names(_CX, "pt") | _names(_CX, "v")
 DRAWING = Markup(paragraphs=_names(_A, "p") | _WHOLE, texts=_names(_A, "t") | _WHOLE,
-                 signs=dict.fromkeys(_names(_A, "br"), " "))
+                 signs=dict.fromkeys(_names(_A, "br"), " "),
+                 table=_names(_A, "tbl"), row=_names(_A, "tr"), cell=_names(_A, "tc"))
 _SLIDE_ID = _names(_P, "sldId")
 # The slide list is held whole; PowerPoint decks run to hundreds of slides, a hostile file's list
 # could run to millions of entries.
