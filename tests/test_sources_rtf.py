@@ -75,11 +75,13 @@ def test_an_rtf_libreoffice_wrote_is_read_paragraph_by_paragraph_with_its_storie
     result = scan_one(tmp_path, key)
     line = {text: number for number, text in enumerate(lines, 1)}
     counts = {f.entity_type: f.occurrences for f in result.findings.values()}
-    # Mobiles: the header's, the body's, the comment's, two in the table, the footnote's.
-    assert counts == {"CN_MOBILE_PHONE": 6, "PERSON": 2, "CN_RESIDENT_ID": 3, "CN_ADDRESS": 1, "EMAIL_ADDRESS": 1,
+    # Mobiles: the header's, the body's, the comment's, two in the table, the footnote's. Names: the
+    # body's, the footnote's, and the two under the table's 姓名 header.
+    assert counts == {"CN_MOBILE_PHONE": 6, "PERSON": 4, "CN_RESIDENT_ID": 3, "CN_ADDRESS": 1, "EMAIL_ADDRESS": 1,
                       "CN_BANK_CARD": 1}
     samples = set(occurrences(result))
     assert samples >= {("PERSON", "王**", line[body[0]]), ("PERSON", "赵**", line[body[-2]]),
+                       ("PERSON", "王**", line["王建国"]), ("PERSON", "李**", line["李秀英"]),
                        ("CN_RESIDENT_ID", "110105********002X", line[body[0]]),
                        ("CN_ADDRESS", "北京市朝阳区****", line[body[1]]), ("CN_MOBILE_PHONE", "139****5678", line[header]),
                        ("CN_MOBILE_PHONE", "150****5678", line[body[3]]),
@@ -307,3 +309,27 @@ def test_fonts_over_the_cap_are_read_in_the_documents_code_page(monkeypatch):
     data = b"{\\rtf1\\ansi{\\fonttbl" + table + b"}\\f1 " + escaped("王") + b"\\f2 \\'e9\\par}"
     assert list(text.lines(io.BytesIO(data))) == ["王é"]
     assert text.notices == ["over 2 fonts: the text in the others read in the document's code page"]
+
+
+def word_table(*rows: tuple[str, ...]) -> bytes:
+    """Return a table as Word writes one in RTF: each row's definition, then each cell's paragraph
+    (``\\pard\\intbl``) ended by ``\\cell``, then ``\\row``."""
+    cells = b"".join(b"\\cellx%d" % (2000 * (n + 1)) for n in range(len(rows[0])))
+    return b"".join(b"\\trowd" + cells + b"".join(b"\\pard\\intbl " + escaped(value) + b"\\cell " for value in row)
+                    + b"\\row\n" for row in rows)
+
+
+def test_an_rtf_table_header_is_the_context_of_its_column(tmp_path, key):
+    """A table's first row names its columns, as in a .docx: the names under 姓名 are reported, a
+    cell's second paragraph too; the same name in a paragraph after the table is not."""
+    table = word_table(("姓名", "住址"), ("王建国", "北京市朝阳区建国路88号院3号楼1单元502室"))
+    second = b"\\pard\\intbl " + escaped("李秀英") + b"\\par\\pard\\intbl " + escaped("张伟") + b"\\cell \\cell \\row\n"
+    data = (b"{\\rtf1\\ansi\\ansicpg936{\\fonttbl{\\f0\\fcharset134 SimSun;}}\n" + table
+            + b"\\trowd\\cellx2000\\cellx4000" + second + b"\\pard " + escaped("王建国") + b"\\par\n}")
+    (tmp_path / "名单.rtf").write_bytes(data)
+    result = scan_one(tmp_path, key)
+    lines = lines_of(data)
+    assert lines == ["姓名", "住址", "", "王建国", "北京市朝阳区建国路88号院3号楼1单元502室", "", "李秀英", "张伟", "",
+                     "", "王建国"]
+    assert occurrences(result) == [("CN_ADDRESS", "北京市朝阳区****", 5), ("PERSON", "张*", 8),
+                                   ("PERSON", "李**", 7), ("PERSON", "王**", 4)]

@@ -73,17 +73,17 @@ def opened_package(handle: BinaryIO, main_part: str, kind: str) -> zipfile.ZipFi
 def part_chunks(archive: zipfile.ZipFile, part: str, location: dict, markup: Markup) -> Iterator[Chunk]:
     """Yield the paragraphs of one part as chunks of whole lines (``line_chunks``), a table cell's
     with its column's header as context."""
-    return _chunks(_paragraphs(archive, part, markup), location)
+    return context_chunks(_paragraphs(archive, part, markup), location)
 
 
 def line_chunks(lines: Iterable[str], location: dict) -> Iterator[Chunk]:
     """Yield ``lines`` (paragraphs, none holding a newline) as chunks of whole lines, about
     ``CHUNK_CHARS`` each, numbered from 1, located ``location`` plus the line; the container is
     ``location["path"]``."""
-    return _chunks(((text, ()) for text in lines), location)
+    return context_chunks(((text, ()) for text in lines), location)
 
 
-def _chunks(lines: Iterable[tuple[str, tuple[str, ...]]], location: dict) -> Iterator[Chunk]:
+def context_chunks(lines: Iterable[tuple[str, tuple[str, ...]]], location: dict) -> Iterator[Chunk]:
     """``line_chunks`` for ``(line, context)`` pairs: a chunk ends where the context changes, as a
     table cell's column header is the context of its lines alone."""
     line, pending, size, context = 1, [], 0, ()

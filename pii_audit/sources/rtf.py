@@ -8,7 +8,10 @@ for older readers). So no keyword (姓名, 身份证号, 住址) was seen: no na
 needs context was found, and control words sat around the values.
 
 What is read: the body, each paragraph and each table cell a line, numbered from 1 in the order
-of the file, located ``{path, line, start, end}``; the container is the file, as for a .doc.
+of the file, located ``{path, line, start, end}``; the container is the file, as for a .doc. A
+table's first row names its columns (``ooxml.Table``): a cell's lines have its column's header
+as context, so a bare name under 姓名 is reported. A table begins at a paragraph in it (``\\intbl``),
+its rows end at ``\\row`` and its cells at ``\\cell``, and it ends at a paragraph out of it.
 Headers and footers, footnotes, comments and their authors, text boxes (``shptxt``), the
 document's information (title, subject, author, operator, company, keywords, comments, category,
 manager) and fields' codes (``HYPERLINK "mailto:…"``) with their results are read too, each
@@ -53,7 +56,7 @@ from typing import BinaryIO, Iterator
 
 from pii_audit.models import Chunk
 from pii_audit.sources import ScanOptions, TargetCoverage
-from pii_audit.sources.ooxml import counted, line_chunks
+from pii_audit.sources.ooxml import Table, context_chunks, counted
 from pii_audit.sources.streams import GzipBombError
 
 BLOCK = 1 << 20  # bytes read at a time
@@ -83,7 +86,8 @@ _UNIT = re.compile(rb"\\u(-?\d+)")
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
 # What a control word does, when it is not in a skipped destination.
-_LINE, _SIGN, _SKIP, _STORY, _FIELD, _UNICODE, _UC, _FONT, _PLAIN, _CODEPAGE, _CHARSET, _DEFF, _FONTS, _BIN = range(14)
+(_LINE, _SIGN, _SKIP, _STORY, _FIELD, _UNICODE, _UC, _FONT, _PLAIN, _CODEPAGE, _CHARSET, _DEFF, _FONTS, _BIN,
+ _IN_TABLE, _PARAGRAPH) = range(16)
 _SIGNS = {b"tab": "\t", b"emdash": "\u2014", b"endash": "\u2013", b"lquote": "\u2018", b"rquote": "\u2019",
           b"ldblquote": "\u201c", b"rdblquote": "\u201d", b"bullet": "\u2022", b"emspace": " ", b"enspace": " ",
           b"qmspace": " "}
@@ -104,7 +108,8 @@ _WORDS = {**dict.fromkeys((b"par", b"line", b"row", b"sect", b"page", b"cell", b
           **dict.fromkeys(_SIGNS, _SIGN), **dict.fromkeys(_SKIPPED, _SKIP), **dict.fromkeys(_STORIES, _STORY),
           b"fldinst": _FIELD, b"fldrslt": _FIELD, b"u": _UNICODE, b"uc": _UC, b"f": _FONT, b"plain": _PLAIN,
           b"ansicpg": _CODEPAGE, b"ansi": _CHARSET, b"mac": _CHARSET, b"pc": _CHARSET, b"pca": _CHARSET,
-          b"deff": _DEFF, b"fonttbl": _FONTS, b"bin": _BIN}  # \bin: its data is skipped by the tokenizer
+          b"deff": _DEFF, b"fonttbl": _FONTS, b"bin": _BIN,  # \bin: its data is skipped by the tokenizer
+          b"intbl": _IN_TABLE, b"pard": _PARAGRAPH}
 _DOCUMENT_CODEPAGES = {b"ansi": 1252, b"mac": 10000, b"pc": 437, b"pca": 850}
 # A font's \fcharset -> its Windows code page; 0, 1 and 2 (ANSI, default, symbol) take the document's.
 _CHARSET_CODEPAGES = {77: 10000, 128: 932, 129: 949, 130: 1361, 134: 936, 136: 950, 161: 1253, 162: 1254,
@@ -155,7 +160,7 @@ class RtfText:
         self.bytes = 0
         self.notices: list[str] = []
         self.refusal: str | None = None
-        self.done: list[str] = []  # lines ended and not yet taken
+        self.done: list[tuple[str, tuple[str, ...]]] = []  # (line, context) ended and not yet taken
         self.default = "cp1252"  # the document's code page (\ansicpg)
         self.deff: int | None = None  # the default font
         self.fonts: dict[int, str] = {}  # font -> codec, for the fonts whose code page is not the document's
@@ -171,6 +176,10 @@ class RtfText:
         self.fallback = 0  # characters after a \uN still to skip
         self.binary = 0  # bytes of \bin data still to skip, past the block read
         self.unbalanced = False  # a group closed that was not open
+        # The body's table being read, whose first row names its columns (``ooxml.Table``), and
+        # whether the current paragraph is in a table (\intbl, until the next \pard).
+        self.grid: Table | None = None
+        self.in_table = False
         # The line being read: its text, its length, the bytes not yet decoded, whether it holds a
         # UTF-16 surrogate (of a pair written as two \uN).
         self.parts: list[str] = []
@@ -181,7 +190,7 @@ class RtfText:
     def chunks(self, handle: BinaryIO, location: dict, coverage: TargetCoverage) -> Iterator[Chunk]:
         """Yield the lines read from ``handle`` as chunks of lines located ``location`` (its
         ``path`` is the container); then record what was not read against that path."""
-        yield from line_chunks(self.lines(handle), location)
+        yield from context_chunks(self._lines(handle), location)
         where = location["path"]
         for reason in self.notices:
             coverage.notice(where, reason)
@@ -190,6 +199,10 @@ class RtfText:
 
     def lines(self, handle: BinaryIO) -> Iterator[str]:
         """Yield each line of the document read from ``handle`` (none holds a newline)."""
+        return (text for text, _ in self._lines(handle))
+
+    def _lines(self, handle: BinaryIO) -> Iterator[tuple[str, tuple[str, ...]]]:
+        """Yield ``(line, context)``: a table cell's line has its column's header as context."""
         carry, final = b"", False
         while not final and self.refusal is None:
             data = handle.read(BLOCK)
@@ -203,7 +216,7 @@ class RtfText:
         self._finish()
         yield from self._taken()
 
-    def _taken(self) -> list[str]:
+    def _taken(self) -> list[tuple[str, tuple[str, ...]]]:
         done, self.done = self.done, []
         return done
 
@@ -296,7 +309,7 @@ class RtfText:
         if action is None:
             return
         if action == _LINE:
-            self._end_line()
+            self._line_word(word)
         elif action == _SIGN:
             self._add(_SIGNS[word])
         elif action == _UNICODE:
@@ -332,6 +345,34 @@ class RtfText:
             self.deff = int(parameter or 0)
         elif action == _FONTS:
             self.skipping = self.table = True
+        elif action == _IN_TABLE:
+            self.in_table = True
+            if self.grid is None and self.saved is None:  # a table of the body begins
+                self.grid = Table()
+                self.grid.start_row()
+                self.grid.start_cell()
+        elif action == _PARAGRAPH:
+            self.in_table = False
+
+    def _line_word(self, word: bytes) -> None:
+        """End a line at \\par, \\cell, \\row and the like; follow the body's table's rows and cells."""
+        grid = self.grid if self.saved is None else None  # a story's lines are outside the table
+        if grid is None:
+            self._end_line()
+        elif word == b"cell":
+            self._end_line(grid)
+            grid.start_cell()
+        elif word == b"row":
+            self._end_line()
+            grid.end_row()
+            grid.start_row()
+            grid.start_cell()
+        elif word == b"par" and self.in_table:  # a cell's paragraph
+            self._end_line(grid)
+        else:
+            self._end_line()
+            if word == b"par":  # a paragraph out of the table: it has ended
+                self.grid = None
 
     def _font_entry(self, word: bytes, parameter: bytes | None) -> None:
         """Read a font table's control word: which font, and its character set or code page."""
@@ -414,15 +455,15 @@ class RtfText:
         elif len(self.parts) > 4096:  # a long line of one-character parts: 8 bytes a reference, 50 a str
             self.parts[:] = ["".join(self.parts)]
 
-    def _end_line(self) -> None:
-        """End the current line: it is done."""
+    def _end_line(self, grid: Table | None = None) -> None:
+        """End the current line: it is done; in a cell of ``grid``, with its column's header as context."""
         self._flush()
         text = "".join(self.parts)
         if self.surrogates:  # pairs written as two \uN joined; a lone one replaced
             text = text.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")
         if "\n" in text or "\r" in text:  # a \u10 or \'0a would split the line and the numbering
             text = text.replace("\r", " ").replace("\n", " ")
-        self.done.append(text)
+        self.done.append((text, grid.context(text) if grid is not None else ()))
         self.parts, self.size, self.surrogates = [], 0, False
 
     def _end_story(self) -> None:
