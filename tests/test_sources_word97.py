@@ -60,7 +60,8 @@ def test_a_word_97_report_is_read_paragraph_by_paragraph(tmp_path, key):
         ("EMAIL_ADDRESS", "m***@example.com", 3), ("CN_BANK_CARD", "622202*********5679", 3),
         ("CN_RESIDENT_ID", "110105********002X", 9), ("CN_MOBILE_PHONE", "138****5678", 10),
         ("CN_RESIDENT_ID", "440305********123X", 13), ("CN_MOBILE_PHONE", "159****5670", 14),
-        ("CN_MOBILE_PHONE", "139****5678", 17)])
+        ("CN_MOBILE_PHONE", "139****5678", 17),
+        ("PERSON", "王**", 8), ("PERSON", "李**", 12)])  # under the table's 姓名 header
     (finding, *_) = result.findings.values()
     assert finding.container == str(path)
 
@@ -165,7 +166,7 @@ def test_a_doc_inside_a_zip_is_read(tmp_path, key):
     assert result.coverage.problems == []
     paths = {s.location["path"] for f in result.findings.values() for s in f.samples}
     assert paths == {f"{tmp_path / '档案.zip'}!2024/授信报告.doc"}
-    assert len(occurrences(result)) == 9
+    assert len(occurrences(result)) == 11  # 9, and the two names under the table's 姓名 header
 
 
 def test_mutated_documents_never_escape_as_errors(tmp_path):
@@ -217,7 +218,7 @@ def test_workbooks_and_documents_pasted_into_a_doc_as_objects_are_read(tmp_path,
     assert [(n.where, n.reason) for n in result.coverage.notices] == [(f"{where}!ObjectPool/_1234567891", NOT_A_WORKBOOK)]
     assert result.findings[(f"{where}!ObjectPool/_1234567890!客户!手机号", "CN_MOBILE_PHONE")].occurrences == 25
     assert result.findings[(f"{where}!ObjectPool/_1234567892", "CN_MOBILE_PHONE")].occurrences == 400  # long.doc
-    assert sum(f.occurrences for f in result.findings.values() if f.container == where) == 9  # the report's own
+    assert sum(f.occurrences for f in result.findings.values() if f.container == where) == 11  # the report's own
     assert result.coverage.files == 3 and result.coverage.bytes == (tmp_path / "授信报告.doc").stat().st_size
 
 
@@ -268,3 +269,95 @@ def digits_starred(streams: dict[str, bytes]) -> dict[str, bytes]:
             if 0x30 <= document[at] <= 0x39 and document[at + 1] == 0:
                 document[at] = ord("*")
     return {**streams, "WordDocument": bytes(document)}
+
+
+CUSTOMERS = DATA / "customers.doc"
+CUSTOMER_LINES = ["客户名单如下：", "姓名", "身份证号", "备注", "住址", "",
+                  "王建国", ID18, "", "（常住地址）", "北京市朝阳区建国路88号院3号楼1单元502室", "",
+                  "李秀英", "44030519900101123X", "老客户", "上海市浦东新区陆家嘴环路1000号", "", "王建国"]
+
+
+def test_a_table_header_is_the_context_of_its_column(tmp_path, key):
+    """A customer table in a .doc names its columns in its first row, as in a .docx: a bare name or
+    address under 姓名 or 住址 is reported, past an empty cell (which only the paragraphs' properties
+    tell from a row's end) and in a cell's second paragraph; the same name after the table is not.
+    The lines are those the text alone gives, each row's end an empty line."""
+    assert lines_of(CUSTOMERS) == CUSTOMER_LINES
+    shutil.copy(CUSTOMERS, tmp_path / "客户名单.doc")
+    result = scan_one(tmp_path, key)
+    assert (result.coverage.problems, result.coverage.notices) == ([], [])
+    assert sorted((entity, line) for entity, _, line in occurrences(result)) == [
+        ("CN_ADDRESS", 11), ("CN_ADDRESS", 16), ("CN_RESIDENT_ID", 8), ("CN_RESIDENT_ID", 14),
+        ("PERSON", 7), ("PERSON", 13)]
+
+
+def papx_changed(tmp_path: Path, changes: dict[int, bytes]) -> Path:
+    """Copy customers.doc with bytes of its WordDocument stream changed at the given offsets."""
+    data = bytearray(CUSTOMERS.read_bytes())
+    with open(CUSTOMERS, "rb") as handle:
+        _, stream = ole2.open_stream(handle, ("WordDocument",))
+    for offset, value in changes.items():
+        sector, within = divmod(offset, stream.sector_size)
+        data[stream.starts[sector] + within:stream.starts[sector] + within + len(value)] = value
+    path = tmp_path / "客户名单.doc"
+    path.write_bytes(bytes(data))
+    return path
+
+
+def papx_places() -> tuple[int, list[int]]:
+    """Return the offset in the FIB of (fcPlcfBtePapx, lcbPlcfBtePapx), and the offsets in the
+    WordDocument stream of the pages of paragraph properties it names."""
+    with open(CUSTOMERS, "rb") as handle:
+        compound = ole2.CompoundFile(handle)
+        streams = {path: compound.stream(*entry).read(0, entry[1]) for path, entry in compound.streams().items()}
+    fib = streams["WordDocument"][:1024]
+    csw = struct.unpack_from("<H", fib, 32)[0]
+    cslw = struct.unpack_from("<H", fib, 34 + 2 * csw)[0]
+    at = 34 + 2 * csw + 2 + 4 * cslw + 2 + 8 * word97.PAPX_INDEX
+    offset, size = struct.unpack_from("<II", fib, at)
+    count = (size - 4) // 8
+    table = streams["1Table" if struct.unpack_from("<H", fib, 10)[0] & word97.TABLE_1 else "0Table"]
+    pages = struct.unpack_from(f"<{count}I", table, offset + 4 * (count + 1))
+    return at, [(page & 0x3FFFFF) * 512 for page in pages]
+
+
+@pytest.mark.parametrize("change", [
+    lambda at, pages: {at: struct.pack("<I", 10**9)},  # the PlcBtePapx past the table stream
+    lambda at, pages: {at + 4: struct.pack("<I", 10**9)},  # a PlcBtePapx of a billion bytes
+    lambda at, pages: {page + 511: b"\xff" for page in pages},  # pages of 255 runs
+], ids=["papx-outside", "papx-huge", "pages-overfull"])
+def test_damaged_paragraph_properties_leave_the_text_without_context(tmp_path, key, change):
+    """Context is a gain in recall: where the paragraphs' properties are damaged, a .doc's text is
+    read as it was before, its cells' lines without context, and no problem is recorded."""
+    path = papx_changed(tmp_path, change(*papx_places()))
+    assert lines_of(path) == CUSTOMER_LINES
+    result = scan_one(tmp_path, key)
+    assert (result.coverage.problems, result.coverage.notices) == ([], [])
+    assert sorted({entity for entity, _, _ in occurrences(result)}) == ["CN_RESIDENT_ID"]
+
+
+def test_mutated_paragraph_properties_never_change_the_lines(tmp_path):
+    """300 copies of customers.doc with random bytes of its pages of paragraph properties changed:
+    the text's lines stay the same, whatever context they get, and nothing escapes."""
+    rng = random.Random(2416)
+    _, pages = papx_places()
+    for number in range(300):
+        page = rng.choice(pages)
+        path = papx_changed(tmp_path, {page + rng.randrange(512): bytes([rng.randrange(256)])
+                                       for _ in range(rng.choice([1, 4, 16]))})
+        coverage = TargetCoverage(str(path))
+        chunks = list(read_document(str(path), ScanOptions(), coverage))
+        assert coverage.problems == [] and "\n".join(chunk.text for chunk in chunks).split("\n") == CUSTOMER_LINES
+
+
+def test_a_table_in_a_cell_has_no_context_and_the_outer_table_goes_on(tmp_path, key):
+    """A table nested in a cell (Word 2000's, which LibreOffice writes too) is read as lines
+    without context; the outer table's cells after it keep their columns' headers."""
+    shutil.copy(DATA / "nested.doc", tmp_path / "嵌套.doc")
+    assert lines_of(tmp_path / "嵌套.doc") == [
+        "姓名", "住址", "", "王建国", "北京市朝阳区建国路88号院3号楼1单元502室", "", "李秀英", "",
+        "联系方式", "手机号", "", "本人", "13812345678", "", "", "", "张伟", "", "", "审批意见：同意。"]
+    result = scan_one(tmp_path, key)
+    assert (result.coverage.problems, result.coverage.notices) == ([], [])
+    assert sorted((entity, line) for entity, _, line in occurrences(result)) == [
+        ("CN_ADDRESS", 5), ("CN_MOBILE_PHONE", 13), ("PERSON", 4), ("PERSON", 7), ("PERSON", 17)]

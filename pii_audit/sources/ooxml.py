@@ -83,12 +83,14 @@ def line_chunks(lines: Iterable[str], location: dict) -> Iterator[Chunk]:
     return context_chunks(((text, ()) for text in lines), location)
 
 
-def context_chunks(lines: Iterable[tuple[str, tuple[str, ...]]], location: dict) -> Iterator[Chunk]:
+def context_chunks(lines: Iterable[tuple[str, tuple[str, ...]]], location: dict, chars: int = 0) -> Iterator[Chunk]:
     """``line_chunks`` for ``(line, context)`` pairs: a chunk ends where the context changes, as a
-    table cell's column header is the context of its lines alone."""
+    table cell's column header is the context of its lines alone; chunks hold about ``chars``
+    characters (``CHUNK_CHARS`` unless a reader keeps its own)."""
     line, pending, size, context = 1, [], 0, ()
+    limit = chars or CHUNK_CHARS
     for text, its_context in lines:
-        if pending and (size >= CHUNK_CHARS or its_context != context):
+        if pending and (size >= limit or its_context != context):
             yield Chunk("\n".join(pending), {**location, "line": line}, location["path"], context, multiline=True)
             line += len(pending)
             pending, size = [], 0

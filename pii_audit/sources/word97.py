@@ -14,11 +14,15 @@ text boxes, as Word stores them.
 Each paragraph and each table cell is one line, numbered from 1 over the whole text in that
 order, located ``{path, line, start, end}``; the container is the file, as for a .docx. Fields'
 codes (``HYPERLINK "mailto:…"``) are read with their results, because both are in the file.
+A table's first row names its columns, as in a .docx (``ooxml.Table``): a cell's lines have its
+column's header as context. Which paragraph mark ends a cell, a row or no table at all only the
+paragraphs' properties say (``_table_marks``); where they are damaged, the lines have no context.
 
 No maintained Python package reads a .doc's text: olefile reads a stream whole, and antiword and
 catdoc are C programs, unmaintained, that CJK text defeats. So this module does it by hand, from
 the format's specification, through ``ole2``, which reads a stream's sectors as they are asked
-for. Memory holds the piece table and one block of text, whatever the file's size.
+for. Memory holds the piece table, the runs of paragraphs in tables (from at most
+``MAX_PROPERTY_PAGES`` pages) and one block of text, whatever the file's size.
 
 An Excel 97-2003 workbook pasted into the document as an object keeps every row of it in the
 file (``ObjectPool/_1234/Workbook``): each is read as the .xls it is, located
@@ -37,8 +41,10 @@ times would otherwise read them a million times). Each of these is one problem l
 
 from __future__ import annotations
 
+import bisect
 import codecs
 import io
+import re
 import struct
 import sys
 from array import array
@@ -48,52 +54,132 @@ from pii_audit.models import Cells, Chunk
 from pii_audit.sources import ScanOptions, TargetCoverage, ole2
 from pii_audit.sources.documents import DocumentRefused
 from pii_audit.sources.embedded import EMBEDDED_MARKS, storage_object
+from pii_audit.sources.ooxml import Table, context_chunks
 from pii_audit.sources.xlsx_guard import WorkbookRefused
 
 WORD_IDENT = 0xA5EC  # FibBase.wIdent
 WORD97_NFIB = 0x00C1  # FibBase.nFib of Word 97; Word 6.0 and 95 write less
 ENCRYPTED, TABLE_1 = 0x0100, 0x0200  # FibBase flags: fEncrypted, fWhichTblStm
 CLX_INDEX = 33  # the (fcClx, lcbClx) pair's index in FibRgFcLcb97
+PAPX_INDEX = 13  # the (fcPlcfBtePapx, lcbPlcfBtePapx) pair's: where paragraphs' properties are
 MAX_CLX_BYTES = 16 << 20  # a piece table of a million pieces; Word writes a few hundred bytes
 BLOCK_BYTES = 1 << 20  # bytes of a piece read at a time (even: UTF-16 text is read in whole units)
 CHUNK_CHARS = 1 << 20  # characters of paragraphs handed to the detector together
 # A paragraph is held whole until it ends; no one writes one this long, a hostile file might.
 MAX_PARAGRAPH_CHARS = 16 << 20
+# Pages of paragraph properties read (512 bytes each); Word writes one per few dozen paragraphs.
+# Beyond it, a hostile file's, the tables' headers are not read: their cells are lines without context.
+MAX_PROPERTY_PAGES = 65_536
+PAGE_BYTES = 512
+# Paragraph properties (sprms) that place a paragraph in a table: in a cell, a row's end (its
+# TTP), how deeply nested, a nested table's row end. Each sprm's top 3 bits say its operand's size.
+IN_TABLE, ROW_END, DEPTH, INNER_ROW_END = 0x2416, 0x2417, 0x6649, 0x244C
+TABLE_DEFINITION, TAB_CHANGES = 0xD608, 0xC615  # operands of a 2-byte size; of a special one
+OPERAND_BYTES = {0: 1, 1: 1, 2: 2, 3: 4, 4: 2, 5: 2, 7: 3}  # 6: variable
+# A paragraph's place in a table, as ``_TableMarks`` keeps it.
+CELL, TTP, NESTED = 1, 2, 4
 # A document whose objects are read is read into memory, as an embedded file is (embedded.EMBEDDED_MAX_BYTES).
 OBJECTS_MAX_BYTES = 32 << 20
 
-# Word's marks in the text: paragraph, cell and page or section ends end a line; a manual line
-# break, a field's begin, separator and end, and the anchors of pictures, notes and comments
-# are a space; a non-breaking hyphen is a hyphen, an optional hyphen nothing.
-_LINE_ENDS = {"\r": "\n", "\x07": "\n", "\x0c": "\n"}
-_MARKS = str.maketrans({**{chr(c): " " for c in range(32) if chr(c) not in "\t\n"},
-                        **_LINE_ENDS, "\x1e": "-", "\x1f": None})
+# Word's marks in the text: paragraph, cell and page or section ends end a line (``_ENDS``); a
+# manual line break, a field's begin, separator and end, and the anchors of pictures, notes and
+# comments are a space; a non-breaking hyphen is a hyphen, an optional hyphen nothing (dropped
+# from the line, since the characters before a mark are counted to find its place in the stream).
+_MARKS = str.maketrans({**{chr(c): " " for c in range(32) if chr(c) not in "\t\n\r\x07\x0c\x1f"},
+                        "\x1e": "-"})
+_ENDS = re.compile("([\r\x07\x0c])")
 
 
 def paragraph_chunks(handle: BinaryIO, target: str, folder: str = "") -> Iterator[Chunk]:
     """Yield the text of the Word 97-2003 document in ``handle`` (an OLE2 file; in its storage
     ``folder`` for a document embedded in another) as chunks of whole lines, about ``CHUNK_CHARS``
-    each; raise ``DocumentRefused`` for what is not read."""
+    each, a table cell's with its column's header as context; raise ``DocumentRefused`` for what is
+    not read."""
     document = _stream(handle, ("WordDocument", "EncryptedPackage"), folder)
     table_name, clx = _header(document)
     table = _stream(handle, (table_name,), folder)
     pieces = _pieces(_clx(table, *clx), document.size)
-    line, pending, size, paragraph = 1, [], 0, ""
-    for text in _texts(document, pieces):
-        lines = (paragraph + text.translate(_MARKS)).split("\n")
-        paragraph = lines.pop()
-        if len(paragraph) > MAX_PARAGRAPH_CHARS:
+    marks = _table_marks(document, table)
+    yield from context_chunks(_lines(document, pieces, marks), {"path": target}, CHUNK_CHARS)
+
+
+def _lines(document: ole2.Stream, pieces: list[tuple[int, int, str]], marks: _TableMarks | None
+           ) -> Iterator[tuple[str, tuple[str, ...]]]:
+    """Yield ``(line, context)`` of each paragraph and cell in the order of the text; a cell's
+    context is its column's header, where ``marks`` say which paragraphs are in tables."""
+    cells, held, chars = _Cells(marks), [], 0
+    for text, mark, fc in _segments(document, pieces):
+        held.append(text)
+        chars += len(text)
+        if chars > MAX_PARAGRAPH_CHARS:
             raise DocumentRefused(f"refused: a paragraph of over {MAX_PARAGRAPH_CHARS:,} characters "
                                   "(corrupt or hostile .doc)")
-        pending += lines
-        size += sum(map(len, lines)) + len(lines)
-        if size >= CHUNK_CHARS:
-            yield Chunk("\n".join(pending), {"path": target, "line": line}, target, multiline=True)
-            line, pending, size = line + len(pending), [], 0
-    if paragraph:
-        pending.append(paragraph)
-    if pending:
-        yield Chunk("\n".join(pending), {"path": target, "line": line}, target, multiline=True)
+        if mark:
+            line, held, chars = "".join(held).replace("\x1f", ""), [], 0
+            context = cells.context(line, mark, fc)
+            for part in line.split("\n"):  # a line feed in the text is a line's end too, as it always was
+                yield part, context
+    if held and (line := "".join(held).replace("\x1f", "")):
+        for part in line.split("\n"):
+            yield part, ()
+
+
+def _segments(document: ole2.Stream, pieces: list[tuple[int, int, str]]) -> Iterator[tuple[str, str, int]]:
+    """Yield ``(text, mark, fc)``: the text up to a paragraph's, cell's or page's end ``mark`` and
+    where the mark lies in the WordDocument stream (``fc``); a block's last text has no mark ("")."""
+    for start, length, encoding in pieces:
+        wide, fc = encoding != "cp1252", start
+        for text in _piece_texts(document, start, length, encoding):
+            parts = _ENDS.split(text.translate(_MARKS))  # text, mark, text, mark, …, text
+            for k in range(0, len(parts) - 1, 2):
+                fc += _bytes(parts[k], wide)
+                yield parts[k], parts[k + 1], fc
+                fc += 2 if wide else 1
+            fc += _bytes(parts[-1], wide)
+            if parts[-1]:
+                yield parts[-1], "", fc
+
+
+def _bytes(text: str, wide: bool) -> int:
+    """Return the bytes ``text`` took in its piece: UTF-16 holds a character beyond U+FFFF in four."""
+    if not wide:
+        return len(text)
+    return 2 * len(text) if text.isascii() else len(text.encode("utf-16-le", "surrogatepass"))
+
+
+class _Cells:
+    """Follows the tables of a document's text from its paragraphs' marks, to give each cell's
+    paragraphs their column's header (``ooxml.Table``), as ``ooxml.Paragraphs`` does from a .docx.
+
+    A cell's last paragraph ends in a cell mark and a row in one more, which only the paragraph's
+    properties (``_TableMarks``) tell from an empty cell's; a paragraph outside tables ends one. A
+    nested table's paragraphs have no context and leave the outer table's cell as it is."""
+
+    def __init__(self, marks: _TableMarks | None):
+        self.marks = marks
+        self.table: Table | None = None
+
+    def context(self, line: str, mark: str, fc: int) -> tuple[str, ...]:
+        """Return the context of ``line``, ended by ``mark`` at ``fc``, and follow the table past it."""
+        place = self.marks.place(fc) if self.marks is not None else 0
+        if place & NESTED:
+            return ()
+        if not place & (CELL | TTP):
+            self.table = None
+            return ()
+        if self.table is None:
+            self.table = Table()
+            self.table.start_row()
+            self.table.start_cell()
+        if place & TTP:  # the row's end, a line of its own (empty) as it always was
+            self.table.end_row()
+            self.table.start_row()
+            self.table.start_cell()
+            return ()
+        context = self.table.context(line)
+        if mark == "\x07":
+            self.table.start_cell()
+        return context
 
 
 def _stream(handle: BinaryIO, names: tuple[str, ...], folder: str = "") -> ole2.Stream:
@@ -125,19 +211,25 @@ def _header(document: ole2.Stream) -> tuple[str, tuple[int, int]]:
     if flags & ENCRYPTED:
         raise DocumentRefused("an encrypted Word document, which is not read here: save it unprotected as "
                               ".docx and scan that")
+    return ("1Table" if flags & TABLE_1 else "0Table"), _fib_pair(fib, CLX_INDEX, "piece table")
+
+
+def _fib_pair(fib: bytes, index: int, what: str) -> tuple[int, int]:
+    """Return the (offset, size) pair ``index`` of FibRgFcLcb97 in the header ``fib``: where the
+    table stream holds ``what``."""
     # FibBase (32 bytes), then three arrays, each after its count: of 16-bit words, of 32-bit
-    # words, and of (offset, size) pairs, among which the piece table's.
+    # words, and of (offset, size) pairs.
     offset = 32
     for width in (2, 4):
         if offset + 2 > len(fib):
             raise _corrupt("its header is cut short")
         offset += 2 + width * struct.unpack_from("<H", fib, offset)[0]
-    if offset + 2 > len(fib) or struct.unpack_from("<H", fib, offset)[0] <= CLX_INDEX:
-        raise _corrupt("its header names no piece table")
-    offset += 2 + 8 * CLX_INDEX
+    if offset + 2 > len(fib) or struct.unpack_from("<H", fib, offset)[0] <= index:
+        raise _corrupt(f"its header names no {what}")
+    offset += 2 + 8 * index
     if offset + 8 > len(fib):
         raise _corrupt("its header is cut short")
-    return ("1Table" if flags & TABLE_1 else "0Table"), struct.unpack_from("<II", fib, offset)
+    return struct.unpack_from("<II", fib, offset)
 
 
 def _clx(table: ole2.Stream, offset: int, size: int) -> bytes:
@@ -190,13 +282,116 @@ def _pieces(plc: bytes, document_size: int) -> list[tuple[int, int, str]]:
     return pieces
 
 
-def _texts(document: ole2.Stream, pieces: list[tuple[int, int, str]]) -> Iterator[str]:
-    """Yield the text of the pieces a block at a time, in order."""
-    for start, length, encoding in pieces:
-        decoder = codecs.getincrementaldecoder(encoding)("replace")
-        for at in range(0, length, BLOCK_BYTES):
-            data = document.read(start + at, min(BLOCK_BYTES, length - at))
-            yield decoder.decode(data, at + BLOCK_BYTES >= length)
+def _piece_texts(document: ole2.Stream, start: int, length: int, encoding: str) -> Iterator[str]:
+    """Yield the text of one piece a block at a time, in order."""
+    decoder = codecs.getincrementaldecoder(encoding)("replace")
+    for at in range(0, length, BLOCK_BYTES):
+        data = document.read(start + at, min(BLOCK_BYTES, length - at))
+        yield decoder.decode(data, at + BLOCK_BYTES >= length)
+
+
+class _TableMarks:
+    """Where each paragraph lies as to tables (``CELL``, ``TTP``, ``NESTED``), by the offset of
+    its mark in the WordDocument stream: the runs of the paragraphs' properties that say so, in order."""
+
+    def __init__(self):
+        self.starts, self.ends, self.places = array("Q"), array("Q"), bytearray()
+
+    def add(self, start: int, end: int, place: int) -> None:
+        """Add the run ``[start, end)``, joined to the last when it continues it alike."""
+        if self.places and self.ends[-1] == start and self.places[-1] == place:
+            self.ends[-1] = end
+        else:
+            self.starts.append(start)
+            self.ends.append(end)
+            self.places.append(place)
+
+    def place(self, fc: int) -> int:
+        """Return the place of the paragraph whose mark lies at ``fc`` (0: outside tables)."""
+        k = bisect.bisect_right(self.starts, fc) - 1
+        return self.places[k] if k >= 0 and fc < self.ends[k] else 0
+
+
+def _table_marks(document: ole2.Stream, table: ole2.Stream) -> _TableMarks | None:
+    """Return where the document's tables are, from its paragraphs' properties (the ``PlcBtePapx``
+    in the table stream, naming pages of ``PapxFkp`` in the WordDocument stream); None when it
+    names none or they are damaged: the cells are then lines without context, as before."""
+    try:
+        offset, size = _fib_pair(document.read(0, 4096), PAPX_INDEX, "paragraph properties")
+        if size < 12 or (size - 4) % 8 or (size - 4) // 8 > MAX_PROPERTY_PAGES:
+            return None
+        plc = table.read(offset, size) if offset <= table.size else b""
+        if len(plc) < size:
+            return None
+        count = (size - 4) // 8
+        marks = _TableMarks()
+        for page_number in struct.unpack_from(f"<{count}I", plc, 4 * (count + 1)):
+            page = document.read((page_number & 0x3FFFFF) * PAGE_BYTES, PAGE_BYTES)
+            if len(page) < PAGE_BYTES:
+                return None
+            for start, end, place in _page_runs(page):
+                if marks.starts and start < marks.ends[-1]:
+                    return None  # runs out of order: not Word's
+                if place:
+                    marks.add(start, end, place)
+    except (DocumentRefused, WorkbookRefused, struct.error):
+        return None
+    return marks
+
+
+def _page_runs(page: bytes) -> Iterator[tuple[int, int, int]]:
+    """Yield ``(start, end, place)`` of each run of paragraphs in a ``PapxFkp`` page: its FCs
+    (``rgfc``), then a ``BxPacked`` of 13 bytes each, whose first byte is where (in words) its
+    properties (``PapxInFkp``) lie; the number of runs is the page's last byte."""
+    runs = page[PAGE_BYTES - 1]
+    if not 0 < runs <= 29:  # 29 runs fill a page
+        return
+    fcs = struct.unpack_from(f"<{runs + 1}I", page)
+    for k in range(runs):
+        at = 2 * page[4 * (runs + 1) + 13 * k]
+        yield fcs[k], fcs[k + 1], _papx_place(page, at) if at else 0
+
+
+def _papx_place(page: bytes, at: int) -> int:
+    """Return the table place of the ``PapxInFkp`` at ``at`` in a page: a size byte (0: the next
+    byte counts words), a style (2 bytes), then the properties (sprms)."""
+    if at + 2 >= PAGE_BYTES:
+        return 0
+    size = page[at]
+    start, size = (at + 1, 2 * size - 1) if size else (at + 2, 2 * page[at + 1])
+    return _sprms_place(page[start + 2:min(start + size, PAGE_BYTES - 1)])
+
+
+def _sprms_place(sprms: bytes) -> int:
+    """Return what the properties ``sprms`` say of a paragraph's place in tables."""
+    place, at = 0, 0
+    while at + 2 <= len(sprms):
+        sprm = struct.unpack_from("<H", sprms, at)[0]
+        at += 2
+        value = sprms[at] if at < len(sprms) else 0
+        if sprm == IN_TABLE and value:
+            place |= CELL
+        elif sprm == ROW_END and value:
+            place |= TTP
+        elif (sprm == INNER_ROW_END and value) or (sprm == DEPTH and value > 1):
+            place |= NESTED
+        size = _operand_bytes(sprm, sprms, at)
+        if size is None:
+            break
+        at += size
+    return place
+
+
+def _operand_bytes(sprm: int, sprms: bytes, at: int) -> int | None:
+    """Return the bytes of the operand of ``sprm`` at ``at``, or None when they cannot be told."""
+    spra = sprm >> 13
+    if spra != 6:
+        return OPERAND_BYTES[spra]
+    if sprm == TABLE_DEFINITION:  # a 2-byte size, counting itself less one
+        return 1 + struct.unpack_from("<H", sprms, at)[0] if at + 2 <= len(sprms) else None
+    if at >= len(sprms) or (sprm == TAB_CHANGES and sprms[at] == 255):  # 255: a longer form
+        return None
+    return 1 + sprms[at]
 
 
 def _corrupt(what: str) -> DocumentRefused:

@@ -38,6 +38,39 @@ def report() -> docx.Document:
     return document
 
 
+def customer_table() -> docx.Document:
+    """A customer list: a table whose first row names its columns (姓名 | 身份证号 | 备注 | 住址), with
+    an empty cell, a cell of two paragraphs, and the first name again after the table."""
+    document = docx.Document()
+    document.add_paragraph("客户名单如下：")
+    rows = [("姓名", "身份证号", "备注", "住址"),
+            ("王建国", "11010519491231002X", "", "（常住地址）"),
+            ("李秀英", "44030519900101123X", "老客户", "上海市浦东新区陆家嘴环路1000号")]
+    table = document.add_table(rows=0, cols=4)
+    for values in rows:
+        for cell, value in zip(table.add_row().cells, values):
+            cell.text = value  # the empty one: only its paragraph's marks tell it from a row's end
+    table.rows[1].cells[3].add_paragraph("北京市朝阳区建国路88号院3号楼1单元502室")  # a cell's second paragraph
+    document.add_paragraph("王建国")  # under no header: a bare name is nobody's
+    return document
+
+
+def nested_table() -> docx.Document:
+    """A table whose second row holds, in its 住址 cell, a table of its own (联系方式 | 手机号)."""
+    document = docx.Document()
+    table = document.add_table(rows=0, cols=2)
+    for values in (("姓名", "住址"), ("王建国", "北京市朝阳区建国路88号院3号楼1单元502室"), ("李秀英", "")):
+        for cell, value in zip(table.add_row().cells, values):
+            cell.text = value
+    inner = table.rows[2].cells[1].add_table(rows=2, cols=2)
+    for row, values in zip(inner.rows, (("联系方式", "手机号"), ("本人", "13812345678"))):
+        for cell, value in zip(row.cells, values):
+            cell.text = value
+    table.add_row().cells[0].text = "张伟"
+    document.add_paragraph("审批意见：同意。")
+    return document
+
+
 def long_report(paragraphs: int) -> docx.Document:
     """Many paragraphs, each with a mobile number, so the text spans several blocks and chunks."""
     document = docx.Document()
@@ -57,7 +90,8 @@ def convert(source: Path, target: Path, filter_name: str) -> None:
 def main() -> None:
     """Write every fixture beside this script."""
     with tempfile.TemporaryDirectory() as scratch:
-        for name, document in (("report", report()), ("long", long_report(400))):
+        for name, document in (("report", report()), ("long", long_report(400)), ("customers", customer_table()),
+                               ("nested", nested_table())):
             source = Path(scratch) / f"{name}.docx"
             document.save(str(source))
             convert(source, HERE / f"{name}.doc", "MS Word 97")
