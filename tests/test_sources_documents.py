@@ -308,3 +308,23 @@ def test_a_table_header_is_the_context_of_its_column(tmp_path, key):
     result = scan_one(tmp_path, key)
     lines = sorted((entity, json.loads(where)["line"]) for entity, where in found(result))
     assert lines == [("CN_ADDRESS", 7), ("CN_ADDRESS", 10), ("CN_RESIDENT_ID", 6), ("PERSON", 5), ("PERSON", 8)]
+
+
+def test_a_title_row_and_merged_headers_name_the_right_columns(tmp_path, key):
+    """Reports put a title across a table (客户名单, one cell merged over every column) above the row
+    that names the columns, and merge a header over two (联系方式 over a mobile and a landline):
+    the title names nothing, the next row names the columns, and the address under 住址, right of
+    the merged header, takes 住址."""
+    document = docx.Document()
+    table = document.add_table(rows=3, cols=4)
+    title = table.cell(0, 0).merge(table.cell(0, 3))
+    title.text = "客户名单"
+    table.cell(1, 0).text = "姓名"
+    table.cell(1, 1).merge(table.cell(1, 2)).text = "联系方式"
+    table.cell(1, 3).text = "住址"
+    for cell, value in zip(table.rows[2].cells, ("王建国", MOBILE, "010-62345678", "北京市朝阳区建国路88号院3号楼1单元502室")):
+        cell.text = value
+    document.save(tmp_path / "名单.docx")
+    result = scan_one(tmp_path, key)
+    lines = sorted((entity, json.loads(where)["line"]) for entity, where in found(result))
+    assert lines == [("CN_ADDRESS", 8), ("CN_LANDLINE_PHONE", 7), ("CN_MOBILE_PHONE", 6), ("PERSON", 5)]

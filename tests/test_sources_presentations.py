@@ -470,3 +470,19 @@ def test_a_slide_table_header_is_the_context_of_its_column(tmp_path, key):
     assert found(result) == [("CN_MOBILE_PHONE", "ppt/slides/slide1.xml", 1, 5),
                              ("CN_MOBILE_PHONE", "ppt/slides/slide1.xml", 1, 7),
                              ("PERSON", "ppt/slides/slide1.xml", 1, 4), ("PERSON", "ppt/slides/slide1.xml", 1, 6)]
+
+
+def test_a_slide_table_under_a_title_row_is_named_by_its_second_row(tmp_path, key):
+    """A title merged across a slide's table (PowerPoint keeps the covered cells, marked hMerge)
+    names nothing: the row under it names the columns."""
+    deck = Presentation()
+    slide = deck.slides.add_slide(deck.slide_layouts[6])
+    table = slide.shapes.add_table(3, 2, Inches(1), Inches(2), Inches(6), Inches(2)).table
+    table.cell(0, 0).merge(table.cell(0, 1))
+    table.cell(0, 0).text = "客户名单"
+    for row, cells in ((1, ("联系人", "住址")), (2, ("王建国", "北京市朝阳区建国路88号院3号楼1单元502室"))):
+        for column, text in enumerate(cells):
+            table.cell(row, column).text = text
+    deck.save(str(tmp_path / "名单.pptx"))
+    result = scan_one(tmp_path, key)
+    assert found(result) == [("CN_ADDRESS", "ppt/slides/slide1.xml", 1, 6), ("PERSON", "ppt/slides/slide1.xml", 1, 5)]

@@ -46,7 +46,8 @@ WORDPROCESSING = Markup(
     texts=frozenset({_W + "t", _W + "delText"}),
     # What stands for a character of its own inside a paragraph's runs.
     signs={_W + "tab": "\t", _W + "br": " ", _W + "cr": " ", _W + "noBreakHyphen": "-"},
-    table=frozenset({_W + "tbl"}), row=frozenset({_W + "tr"}), cell=frozenset({_W + "tc"}))
+    table=frozenset({_W + "tbl"}), row=frozenset({_W + "tr"}), cell=frozenset({_W + "tc"}),
+    span=frozenset({_W + "gridSpan"}), span_value=_W + "val")
 
 
 def read_document(target: str, options: ScanOptions, coverage: TargetCoverage,

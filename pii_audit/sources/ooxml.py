@@ -28,6 +28,8 @@ MAX_PARAGRAPH_CHARS = 16 << 20
 # kept of each (``spreadsheets.header_text`` takes a header of 100 at most).
 MAX_HEADERS = 16_384
 MAX_HEADER_KEPT = 1_000
+MAX_SPAN = 64  # grid columns a merged cell may cover (Word allows 63 columns)
+MAX_TITLE_ROWS = 2  # title rows above a table's header row (客户名单, then 2024年第三季度)
 # An alternative kept for older versions (a text box's VML copy) repeats the content it follows.
 FALLBACK = "http://schemas.openxmlformats.org/markup-compatibility/2006 Fallback"
 
@@ -47,6 +49,9 @@ class Markup:
     table: frozenset[str] = frozenset()
     row: frozenset[str] = frozenset()
     cell: frozenset[str] = frozenset()
+    # An element inside a cell that says how many grid columns it covers, in its attribute ``span_value``.
+    span: frozenset[str] = frozenset()
+    span_value: str = ""
 
 
 def opened_package(handle: BinaryIO, main_part: str, kind: str) -> zipfile.ZipFile:
@@ -148,44 +153,67 @@ def read_office_file(target: str, data: bytes | None, coverage: TargetCoverage, 
 
 
 class Table:
-    """Where the parser is in one table, and the headers its first row gave its columns.
+    """Where the parser is in one table, and the headers its header row gave its columns.
 
     A customer table in a report (姓名 | 身份证号 | 住址) names its columns in its first row, as a
     sheet does: the header of a cell's column is the context of its paragraphs, so a bare name or
     address under 姓名 or 住址 is reported as it is in a workbook. A header that reads as data
-    (``spreadsheets.header_text``: a headerless table) names nothing. Cells merged across columns
-    (``gridSpan``) are counted as one, so the columns right of one may take a wrong header."""
+    (``spreadsheets.header_text``: a headerless table) names nothing. A first row whose one cell
+    holds text across the table is its title (客户名单, merged across the columns): the next row
+    names the columns. A cell merged across columns (``span``, a .docx's ``gridSpan``) covers
+    them all, and a header merged so names each."""
 
     def __init__(self):
         self.row = -1  # the row being read, from 0
-        self.column = -1  # the cell being read in it, from 0
-        self.first_row: list[str] = []  # the text of each cell of row 0, cut at MAX_HEADER_KEPT
-        self.headers: list[tuple[str, ...]] = []  # each column's context, once row 0 has ended
+        self.column = -1  # the grid column of the cell being read, from 0
+        self.span = 1  # the grid columns that cell covers
+        self.header_row = 0  # the row that names the columns: the first, or the one after a title
+        self.first_row: dict[int, str] = {}  # the header row's text by grid column, cut at MAX_HEADER_KEPT
+        self.spans: dict[int, int] = {}  # the grid columns each header covers, where more than one
+        self.headers: list[tuple[str, ...]] = []  # each grid column's context, once the header row has ended
 
     def start_row(self) -> None:
         """Begin a row."""
         self.row += 1
-        self.column = -1
+        self.column, self.span = -1, 1
 
     def start_cell(self) -> None:
-        """Begin a cell of the current row."""
-        self.column += 1
-        if self.row == 0 and self.column < MAX_HEADERS:
-            self.first_row.append("")
+        """Begin a cell of the current row, in the grid column after the last one's."""
+        self.column = self.column + self.span if self.column >= 0 else 0
+        self.span = 1
+
+    def span_columns(self, columns: int) -> None:
+        """Say that the current cell covers ``columns`` grid columns."""
+        self.span = min(max(columns, 1), MAX_SPAN)
+        if self.row == self.header_row and self.span > 1:
+            self.spans[self.column] = self.span
 
     def end_row(self) -> None:
-        """End a row: after the first, each column's header is known."""
-        if self.row == 0:
-            from pii_audit.sources.spreadsheets import header_text  # which imports the detector
+        """End a row: after the header row, each column's header is known."""
+        if self.row != self.header_row:
+            return
+        titled = [column for column, text in self.first_row.items() if text.strip()]
+        width = max((column + self.spans.get(column, 1) for column in self.first_row), default=0)
+        if len(titled) == 1 and width > 1 and self.header_row < MAX_TITLE_ROWS:  # a title across the table
+            self.header_row += 1
+            self.first_row, self.spans = {}, {}
+            return
+        from pii_audit.sources.spreadsheets import header_text  # which imports the detector
 
-            self.headers = [(text,) if (text := header_text(cell)) else () for cell in self.first_row]
-            self.first_row = []
+        self.headers = [()] * width
+        for column, text in self.first_row.items():
+            header = header_text(text)
+            for covered in range(column, column + self.spans.get(column, 1)):
+                self.headers[covered] = (header,) if header else ()
+        self.first_row, self.spans = {}, {}
 
     def context(self, text: str) -> tuple[str, ...]:
-        """Return the context of a paragraph ended in the current cell; keep a first row's as a header."""
-        if self.row == 0:
-            if 0 <= self.column < len(self.first_row):
-                self.first_row[self.column] = f"{self.first_row[self.column]} {text}"[:MAX_HEADER_KEPT]
+        """Return the context of a paragraph ended in the current cell; keep a header row's as a header."""
+        if self.row <= self.header_row:
+            # Only cells that end a paragraph count: RTF and .doc readers begin one more after a
+            # row's last cell, before they learn that the row has ended.
+            if self.row == self.header_row and 0 <= self.column < MAX_HEADERS:
+                self.first_row[self.column] = f"{self.first_row.get(self.column, '')} {text}"[:MAX_HEADER_KEPT]
             return ()
         return self.headers[self.column] if 0 <= self.column < len(self.headers) else ()
 
@@ -203,7 +231,7 @@ class Paragraphs:
         self.skipping = 0  # depth inside an mc:Fallback element
         self.tables: list[Table] = []  # the tables begun and not ended: a cell may hold a table
 
-    def start(self, name: str, _attrs: dict) -> None:
+    def start(self, name: str, attrs: dict) -> None:
         """Open a paragraph or a text; add the character a sign stands for."""
         if self.skipping or name == FALLBACK:
             self.skipping += 1
@@ -216,6 +244,8 @@ class Paragraphs:
             self.tables[-1].start_row()
         elif self.tables and name in self.markup.cell:
             self.tables[-1].start_cell()
+        elif self.tables and name in self.markup.span and attrs.get(self.markup.span_value, "").isdigit():
+            self.tables[-1].span_columns(int(attrs[self.markup.span_value]))
         if name in self.markup.texts:
             self.in_text = True
         elif name in self.markup.signs and self.open:
