@@ -21,21 +21,19 @@ from __future__ import annotations
 
 import argparse
 import io
-import json
-import os
 import random
 import re
-import resource
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 OUT = HERE / "out"
 sys.path.insert(0, str(HERE.parent))
 sys.path.insert(0, str(HERE.parent / "tests"))
+
+from bench.subprocess_measure import child, measure  # noqa: E402
 
 NAMES = ["张伟", "王芳", "李娜", "刘洋", "陈静", "杨磊", "赵敏", "黄勇"]
 PLACES = ["北京市海淀区中关村大街27号", "广东省深圳市南山区科技园路1号", "上海市浦东新区陆家嘴环路1000号3楼"]
@@ -143,30 +141,13 @@ def striprtf(path: str) -> int:
 MEASURES = {"rtf": ours, "rtf-scan": scan, "striprtf": striprtf}
 
 
-def child(name: str, path: str) -> None:
-    """Run one measurement in this process and print its figures as JSON."""
+def imports(name: str) -> None:
+    """Build the recognizers before a scan is timed: they are not the reader's time."""
     if name == "rtf-scan":
         from pii_audit.scan import make_detector
         from pii_audit.sources import ScanOptions
 
-        make_detector(b"k" * 32, ScanOptions())  # builds the recognizers: not the reader's time
-    with open("/proc/self/statm") as statm:
-        base_mb = int(statm.read().split()[1]) * resource.getpagesize() / 2**20
-    with open("/proc/self/clear_refs", "w") as refs:
-        refs.write("5")
-    start = time.perf_counter()
-    chars = MEASURES[name](path)
-    seconds = time.perf_counter() - start
-    with open("/proc/self/status") as status:
-        peak_mb = int(re.search(r"VmHWM:\s+(\d+)", status.read()).group(1)) / 1024
-    print(json.dumps({"chars": chars, "seconds": seconds, "growth_mb": peak_mb - base_mb}))
-
-
-def measure(python: str, name: str, path: Path) -> dict:
-    """Run one measurement with ``python`` in a fresh subprocess; return its figures."""
-    done = subprocess.run([python, __file__, "--child", name, str(path)], check=True, capture_output=True,
-                          text=True, env={**os.environ, "PYTHONPATH": str(HERE.parent)})
-    return json.loads(done.stdout.strip().splitlines()[-1])
+        make_detector(b"k" * 32, ScanOptions())
 
 
 def main() -> None:
@@ -179,7 +160,8 @@ def main() -> None:
     parser.add_argument("--child", nargs=2, metavar=("NAME", "PATH"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        child(*args.child)
+        name, path = args.child
+        child(lambda: imports(name), MEASURES[name], path)
         return
     readers = [("rtf", sys.executable), ("rtf-scan", sys.executable)]
     readers += [("striprtf", args.striprtf)] if args.striprtf else []
@@ -187,10 +169,10 @@ def main() -> None:
         size = path.stat().st_size / 1e6
         print(f"{path.name}: {size:.1f} MB")
         for name, python in readers:
-            found = [measure(python, name, path) for _ in range(args.repeat)]
+            found = [measure(__file__, name, path, python) for _ in range(args.repeat)]
             seconds = min(r["seconds"] for r in found)
-            print(f"  {name:9s}{size / seconds:8.1f} MB/s {seconds:7.2f} s  {found[0]['chars']:>11,} characters"
-                  f" | peak RSS +{max(r['growth_mb'] for r in found):.0f} MB")
+            print(f"  {name:9s}{size / seconds:8.1f} MB/s {seconds:7.2f} s  {found[0]['count']:>11,} characters"
+                  f" | peak RSS +{max(r['peak_mb'] - r['base_mb'] for r in found):.0f} MB")
 
 
 if __name__ == "__main__":

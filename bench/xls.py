@@ -161,7 +161,7 @@ def main() -> None:
         for name, found in runs.items():
             seconds, cpu = min(r["seconds"] for r in found), min(r["cpu"] for r in found)
             peak, growth = max(r["peak_mb"] for r in found), max(r["peak_mb"] - r["base_mb"] for r in found)
-            print(f"  {name:14s}{found[0]['rows'] / seconds:9,.0f} rows/s {seconds:6.2f} s (CPU {cpu:5.2f} s)"
+            print(f"  {name:14s}{found[0]['count'] / seconds:9,.0f} rows/s {seconds:6.2f} s (CPU {cpu:5.2f} s)"
                   f" | peak RSS {peak:4.0f} MB, {growth:+4.0f} MB over the process before the read")
         if "command" in args.only:
             found = [measure_command(path) for _ in range(args.repeat)]
