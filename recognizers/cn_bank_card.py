@@ -152,7 +152,12 @@ class CnBankCardRecognizer(ChineseRecognizer):
     NEGATIVE_CONTEXT = ("订单", "流水", "交易号", "单号", "序列号", "批次", "order", "serial", "trace",
                         "span", "request", "msgid", "imei", "身份证", "证件号")
     NEGATIVE_COLUMN_HINTS = ("ddh", "lsh", "jylsh", "orderno", "orderid", "serialno", "traceno", "imei")
-    NEEDLES = ("000000000000000", "0000-0000-0000-0000", "0**", "0-**", "****")
+    NEEDLES = ("000000000000000", "0000-0000-0000-0000")
+    # The masked pattern without its lookarounds, its groups of stars written as runs between
+    # single separators. is_valid_masked reports 15-19 digits and stars only, so after 4-6
+    # digits a value holds 5 stars or more: one run of at least 5, or several runs. A masked
+    # mobile number's one run of four (138****5678, and 86138****5678 after a +) wakes no card.
+    SCREENS = (r"(?:[3-9][0-9]{3,5}|\*{4})[ \-]?(?:\*{5,}|\*{2,}(?:[ \-]\*{2,}){1,3})[ \-]?[0-9]{4}",)
     RUN_LENGTHS = (15, 16, 17, 18, 19)  # the ungrouped pattern's value is a whole run
     RUN_PATTERN = r"[3-9]\d{14,18}"  # every issuer prefix starts with 3-9: order numbers (2024...) do not
     RISK = Risk("C2", True)  # a financial account: PIPL Art. 28 金融账户

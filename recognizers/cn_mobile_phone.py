@@ -96,8 +96,11 @@ class CnMobilePhoneRecognizer(ChineseRecognizer):
     NEGATIVE_CONTEXT = ("金额", "余额", "订单", "流水", "单号", "amount", "balance", "order", "qq",
                         "memory", "内存", "bytes", "字节", "size", "大小", "容量", "heap", "swap", "disk", "磁盘")
     NEGATIVE_COLUMN_HINTS = ("je", "jyje", "ye", "amt", "amount", "balance", "ddh", "lsh", "orderno")
-    # 11 digits with or without the two separators; masked forms hold four stars.
-    NEEDLES = ("00000000000", "000-0000-0000", "0000000-0000", "000-00000000", "****")
+    # 11 digits with or without the two separators.
+    NEEDLES = ("00000000000", "000-0000-0000", "0000000-0000", "000-00000000")
+    # The masked pattern after its +86 or 0086: every masked value holds it. A needle "****" was
+    # matched at each star of every masked value, and woke this recognizer for masked cards.
+    SCREENS = (r"1[3-9][0-9][ \-]?\*{4}[ \-]?[0-9]{4}",)
     RUN_LENGTHS = (11, 13, 15)  # 11 digits, or glued to 86 (after "+") or 0086
     RUN_PATTERN = r"(?:0086|86)?" + _SEGMENT + r"\d{8}"
     RISK = Risk("C2", False)

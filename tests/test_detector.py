@@ -276,3 +276,24 @@ def test_masked_mobile_numbers_do_not_wake_the_id_recognizer(key):
     assert "CN_RESIDENT_ID" not in {detector.recognizers[n].ENTITY for n in chosen}
     (chosen,) = detector.screen("证件 110105********002X").values()
     assert "CN_RESIDENT_ID" in {detector.recognizers[n].ENTITY for n in chosen}
+
+
+@pytest.mark.parametrize("text", ["短信已发送至138****5678", "+86138****5678", "0086 138 **** 5678",
+                                  "(+86)138-****-5678"])
+def test_masked_mobile_numbers_do_not_wake_the_card_recognizer(key, text):
+    """A masked card the card recognizer reports holds at least five stars, in one run or in
+    groups; a masked mobile number holds one run of four, so its line no longer runs the card
+    recognizer for nothing, whatever its prefix (the card pattern reads 86138 as a prefix)."""
+    detector = Detector(key)
+    (chosen,) = detector.screen(text).values()
+    assert {detector.recognizers[n].ENTITY for n in chosen} == {"CN_MOBILE_PHONE"}
+
+
+@pytest.mark.parametrize("text", ["卡号 622202******1234", "6222 **** **** 1234", "**** **** **** 1234",
+                                  "622202-**-***-1234", "370247*****1234"])
+def test_masked_cards_still_wake_the_card_recognizer(key, text):
+    detector = Detector(key)
+    card = next(n for n, r in enumerate(detector.recognizers) if r.ENTITY == "CN_BANK_CARD")
+    assert detector.recognizers[card].analyze(text, None)  # reported, so it must be screened
+    (chosen,) = detector.screen(text).values()
+    assert card in chosen

@@ -102,18 +102,41 @@ RUNS = st.builds("".join, st.lists(st.one_of(
     st.builds(lambda s, n: f"{s}{n:08d}", st.sampled_from(["138", "147", "199", "174"]), st.integers(0, 10**8 - 1))),
     max_size=3))
 # Masked values as banks print them: ID numbers (1 to 6 digits, stars, up to 4 digits and a last
-# character, 18 in all), cards and mobile numbers; what the star needles decide on.
+# character, 18 in all), cards and mobile numbers; what the star needles and screens decide on.
 MASKED_IDS = st.builds(
     lambda lead, trail, last, digits: (digits[:lead] + "*" * (17 - lead - trail) + digits[lead:lead + trail] + last),
     st.integers(1, 6), st.integers(0, 4), st.sampled_from("0123456789Xx*"),
     st.text(alphabet="12345678", min_size=10, max_size=10))
-MASKED = st.one_of(MASKED_IDS, st.sampled_from(["138****5678", "+86 138 **** 5678", "622202******1234",
-                                                "6222 **** **** 1234", "**** **** **** 1234", "010-****5678"]))
+SEPARATOR = st.sampled_from(["", " ", "-"])
+# Cards: 4 to 6 digits (the first 3 to 9) or four stars, 1 to 4 groups of stars, each after a
+# space, a dash or nothing, and 4 digits; the recognizer reports those of 15 to 19 characters.
+MASKED_CARDS = st.builds(
+    lambda lead, groups, last_separator, digits: lead + "".join(groups) + last_separator + digits,
+    st.one_of(st.builds(str.__add__, st.sampled_from("3456789"), st.text(alphabet="0123456789", min_size=3, max_size=5)),
+              st.just("****")),
+    st.lists(st.builds(lambda separator, stars: separator + "*" * stars, SEPARATOR, st.integers(2, 9)),
+             min_size=1, max_size=4),
+    SEPARATOR, st.text(alphabet="0123456789", min_size=4, max_size=4))
+# Mobile numbers: a segment, four stars, 4 digits, separated or not, after +86, 0086 or (+86).
+MASKED_MOBILES = st.builds(
+    lambda prefix, segment, separators, digits: prefix + segment + separators[0] + "****" + separators[1] + digits,
+    st.sampled_from(["", "+86", "+86 ", "+86-", "0086", "0086 ", "0086-", "(+86)", "(+86) "]),
+    st.sampled_from(["130", "138", "147", "150", "166", "177", "188", "199"]),
+    st.tuples(SEPARATOR, SEPARATOR), st.text(alphabet="0123456789", min_size=4, max_size=4))
+MASKED = st.one_of(MASKED_IDS, MASKED_CARDS, MASKED_MOBILES,
+                   st.sampled_from(["138****5678", "+86 138 **** 5678", "622202******1234",
+                                    "6222 **** **** 1234", "**** **** **** 1234", "010-****5678"]))
 DETECTOR = Detector(bytes(32))
 
 
 @settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(st.one_of(st.sampled_from(EXAMPLES), NOISE, RUNS, MASKED), min_size=1, max_size=5))
+# Masked cards at the edges of the card's screen, which MASKED_CARDS reaches only now and then: 5
+# stars in one run (the fewest), in two runs, and four runs after digits and after four stars.
+@example(["622202*****1234"])
+@example(["622202 ** ***1234"])
+@example(["622202-**-**-**-**-1234"])
+@example(["**** ** ** ** **-1234"])
 def test_screen_hits_wherever_a_recognizer_reports_something(parts):
     """The detector's screen (needles, screens and digit-run checks) picks every recognizer that
     reports something in a text: it never skips a value the recognizers would find."""
