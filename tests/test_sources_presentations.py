@@ -1,5 +1,6 @@
 """PowerPoint presentations (.pptx): slides in the order shown, with their tables, groups, notes,
-comments and charts, read as lines; every kind of bad presentation one problem line."""
+comments and charts, read as lines; every kind of bad presentation one problem line. A .ppt is
+read by ``ppt97`` (tests/test_sources_ppt97.py)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import functools
 import io
 import json
 import random
+import shutil
 import zipfile
 from pathlib import Path
 
@@ -266,13 +268,15 @@ def huge_paragraph(path):
     rewrite(moved, path, {"ppt/slides/slide2.xml": slide_xml(text_shape("号码" * 700))})
 
 
-LEGACY = compound_file({"PowerPoint Document": bytes(5000), "Current User": bytes(60)})
+LEGACY = compound_file({"PowerPoint Document": bytes(5000), "Current User": bytes(60)})  # a .ppt's streams, empty
+PPT97 = Path(__file__).parent / "data" / "ppt97" / "case_review.ppt"  # read by ``ppt97``: test_sources_ppt97.py
 
 
 @pytest.mark.parametrize("make, reason, others_read", [
     (lambda p: p.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(600)), "corrupt presentation: OLE2 version 0",
      False),
-    (lambda p: p.write_bytes(LEGACY), "a PowerPoint 97-2003 presentation (.ppt), which is not read here", False),
+    (lambda p: p.write_bytes(LEGACY), "corrupt .ppt presentation: its PowerPoint Document stream holds no "
+                                      "DocumentContainer record", False),
     (encrypted, "an encrypted presentation, which is not read here", False),
     (lambda p: p.write_bytes(compound_file({"WordDocument": bytes(5000)})), "holds no PowerPoint presentation", False),
     (lambda p: p.write_text(f"手机{MOBILE}"), "not a .pptx presentation: no zip signature", False),
@@ -299,23 +303,23 @@ def test_a_bad_presentation_is_one_problem_line_and_the_scan_goes_on(tmp_path, k
 
 
 def test_wps_and_legacy_presentations_in_a_folder(tmp_path, key):
-    """WPS's .dps is read when it is a zip; an OLE2 .ppt or .dps (PowerPoint 97-2003) is a problem
-    line, where it was a binary file skipped as a notice, so a folder of them came out clean. A
+    """WPS's .dps is read when it is a zip, and an OLE2 .ppt or .dps (PowerPoint 97-2003) as the
+    .ppt it is (``ppt97``), where it was a binary file skipped as a notice, then a problem line. A
     .dps or .pot holding text is read as text; an empty .pptx is a notice."""
     three_slides(tmp_path / "汇报.dps")
-    (tmp_path / "旧版.ppt").write_bytes(LEGACY)
-    (tmp_path / "旧版.dps").write_bytes(LEGACY)
+    shutil.copy(PPT97, tmp_path / "旧版.ppt")
+    shutil.copy(PPT97, tmp_path / "旧版.dps")
     (tmp_path / "空.pptx").write_bytes(b"")
     (tmp_path / "说明.dps").write_text(f"手机 {MOBILE_2}")
     (tmp_path / "messages.pot").write_text(f'msgid "手机 {MOBILE_2}"')
     result = scan_one(tmp_path, key)
-    legacy = "a PowerPoint 97-2003 presentation (.ppt), which is not read here: save it as .pptx and scan that"
-    assert sorted((Path(p.where).name, p.reason) for p in result.coverage.problems) == [
-        ("旧版.dps", legacy), ("旧版.ppt", legacy)]
+    assert result.coverage.problems == []
     assert [(Path(n.where).name, n.reason) for n in result.coverage.notices] == [
         ("空.pptx", "empty file: nothing to read")]
-    assert sorted((Path(f.container).name, f.occurrences) for f in result.findings.values()) == [
-        ("messages.pot", 1), ("汇报.dps", 3), ("说明.dps", 1)]
+    per_file: dict[str, int] = {}
+    for finding in result.findings.values():
+        per_file[Path(finding.container).name] = per_file.get(Path(finding.container).name, 0) + finding.occurrences
+    assert per_file == {"messages.pot": 1, "汇报.dps": 3, "说明.dps": 1, "旧版.ppt": 8, "旧版.dps": 8}
 
 
 def test_byte_mutated_presentations_give_findings_or_one_line_problems(tmp_path):
@@ -344,15 +348,14 @@ def test_a_presentation_inside_a_zip_is_read_from_memory(tmp_path, key):
     case_review(tmp_path / "r.pptx")
     with zipfile.ZipFile(tmp_path / "案例.zip", "w") as archive:
         archive.write(tmp_path / "r.pptx", "2024/案例复盘.pptx")
-        archive.writestr("2024/旧版.ppt", LEGACY)
+        archive.write(PPT97, "2024/旧版.ppt")
     (tmp_path / "r.pptx").unlink()
     result = scan_one(tmp_path, key)
     where = f"{tmp_path / '案例.zip'}!2024/"
-    assert [(p.where, p.reason) for p in result.coverage.problems] == [
-        (f"{where}旧版.ppt", "a PowerPoint 97-2003 presentation (.ppt), which is not read here: save it as .pptx "
-                            "and scan that")]
+    assert result.coverage.problems == []
     deck = [f for f in result.findings.values() if f.container == f"{where}案例复盘.pptx"]
     assert sum(f.occurrences for f in deck) == 6
+    assert sum(f.occurrences for f in result.findings.values() if f.container == f"{where}旧版.ppt") == 8
 
 
 def test_a_presentation_embedded_in_a_document_is_read(tmp_path, key):

@@ -126,6 +126,8 @@ def format_location(location: dict) -> str:
     '回单.pdf 第2页:5 [3-14]'
     >>> format_location({"path": "a.pptx", "part": "ppt/slides/slide3.xml", "slide": 2, "line": 4})
     'a.pptx 幻灯片2 ppt/slides/slide3.xml:4'
+    >>> format_location({"path": "a.ppt", "part": "PowerPoint Document", "slide": 3, "line": 6})
+    'a.ppt 幻灯片3 PowerPoint Document:6'
     """
     if "table" in location:
         row = json.dumps(location.get("row", {}), ensure_ascii=False, sort_keys=True, default=str)

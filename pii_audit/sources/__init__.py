@@ -35,8 +35,8 @@ RTF_SUFFIXES = (".rtf",)  # RTF documents, read when they are RTF (``rtf``); els
 RTF_MAGIC = b"{\\rtf"
 # PowerPoint presentations, shows and templates: ``presentations``.
 PRESENTATION_SUFFIXES = (".pptx", ".pptm", ".ppsx", ".ppsm", ".potx", ".potm")
-# WPS Presentation's own names: read as presentations when they are OOXML zips; an OLE2 one is
-# a problem line, as a PowerPoint 97-2003 file (.ppt, .pps, .pot) is (not read here).
+# WPS Presentation's own names: read as presentations when they are OOXML zips, and an OLE2 one
+# as a PowerPoint 97-2003 file (.ppt, .pps, .pot) is (``ppt97``).
 WPS_PRESENTATION_SUFFIXES = (".dps", ".dpt")
 PPT97_SUFFIXES = (".ppt", ".pps", ".pot")
 PDF_SUFFIXES = (".pdf",)  # ``pdfs``
@@ -285,7 +285,7 @@ def is_rtf(path: str, head: bytes | None = None) -> bool:
 def is_presentation(path: str, head: bytes | None = None) -> bool:
     """Tell whether a file is read as a presentation, by its name and its first bytes (``head``,
     read from ``path`` when not given): a .pptx, a show or a template; a WPS .dps or .dpt that is
-    a zip; a .ppt, .pps, .pot, .dps or .dpt that is an OLE2 file, which is then a problem line (a
+    a zip; a .ppt, .pps, .pot, .dps or .dpt that is an OLE2 file, a PowerPoint 97-2003 one (a
     text .pot is a gettext template, read as text).
 
     >>> is_presentation("案例.PPTX"), is_presentation("案例.dps", ZIP_MAGIC), is_presentation("案例.dps", b"x")

@@ -1,5 +1,7 @@
 """PowerPoint presentations (.pptx, .pptm, .ppsx, .potx; WPS Presentation's .dps and .dpt when they
-are OOXML zips): the text of every slide, its notes and comments, a paragraph a line.
+are OOXML zips): the text of every slide, its notes and comments, a paragraph a line. A
+PowerPoint 97-2003 one (.ppt, .pps, .pot, or a .dps or .dpt in that format: an OLE2 file) is read
+by ``ppt97``, from here.
 
 Bank staff put customer lists, case reviews (案例分析) and tables typed from screenshots into
 slides. Read as a file, a .pptx is a zip, binary, and was skipped, so a folder of them came out
@@ -25,8 +27,8 @@ comment authors, a chart's link to an outside workbook.
 Read-only from the zip, nothing extracted; memory holds a block of XML and one chunk's lines (and
 the list of slides, and the relationships of the slide being read). Each of these is one problem line: not a zip, no
 ppt/presentation.xml, a zip bomb, an encrypted presentation (an OLE2 file holding
-EncryptedPackage), a PowerPoint 97-2003 one (.ppt; not read here). A damaged part (bad XML, a
-DTD, a paragraph over the cap, a bad CRC) is one problem line, and the other parts are read.
+EncryptedPackage; ``ppt97`` says so). A damaged part (bad XML, a DTD, a paragraph over the cap,
+a bad CRC) is one problem line, and the other parts are read.
 """
 
 from __future__ import annotations
@@ -41,9 +43,9 @@ from xml.parsers import expat
 from pii_audit.models import Cells, Chunk
 from pii_audit.sources import ContainerCoverage, ScanOptions, TargetCoverage
 from pii_audit.sources.embedded import embedded_files
-from pii_audit.sources.ole2 import CompoundFile, worded
 from pii_audit.sources.ooxml import (DocumentRefused, Markup, counted, opened_package, part_chunks,
                                      read_office_file)
+from pii_audit.sources.ppt97 import slide_chunks
 from pii_audit.sources.xlsx_book import expat_parser, parse_member, relationships
 from pii_audit.sources.xlsx_guard import OLE2_MAGIC, WorkbookRefused
 
@@ -90,26 +92,16 @@ def read_presentation(target: str, options: ScanOptions, coverage: TargetCoverag
 
 def _items(target: str, options: ScanOptions, coverage: TargetCoverage, handle: BinaryIO,
            container: ContainerCoverage) -> Iterator[Chunk | Cells]:
-    """Yield what a presentation holds; refuse an OLE2 one (encrypted, or PowerPoint 97-2003)."""
+    """Yield what a presentation holds: a PowerPoint 97-2003 one's (an OLE2 file, ``ppt97``, which
+    refuses an encrypted one) or a .pptx's parts."""
     if handle.read(len(OLE2_MAGIC)) == OLE2_MAGIC:
-        raise DocumentRefused(_ole2_refusal(handle))
+        handle.seek(0)
+        yield from counted(slide_chunks(handle, target, coverage), container)
+        return
     handle.seek(0)
     with opened_package(handle, PRESENTATION, ".pptx presentation") as archive:
         yield from _Deck(archive, target, coverage, container).chunks()
         yield from embedded_files(archive, "ppt/embeddings/", target, options, coverage)
-
-
-def _ole2_refusal(handle: BinaryIO) -> str:
-    """Return why an OLE2 file named as a presentation is not read: encrypted, PowerPoint 97-2003, other."""
-    try:
-        streams = CompoundFile(handle).streams()
-    except WorkbookRefused as error:
-        return worded(error, "presentation")
-    if "EncryptedPackage" in streams:
-        return "an encrypted presentation, which is not read here: save it unprotected as .pptx and scan that"
-    if "PowerPoint Document" in streams:
-        return "a PowerPoint 97-2003 presentation (.ppt), which is not read here: save it as .pptx and scan that"
-    return "not a presentation: an OLE2 file that holds no PowerPoint presentation"
 
 
 class _Deck:

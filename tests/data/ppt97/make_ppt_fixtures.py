@@ -1,0 +1,83 @@
+"""Write the PowerPoint 97-2003 fixtures of tests/test_sources_ppt97.py (kept in git; rerun by hand).
+
+    .venv/bin/python tests/data/ppt97/make_ppt_fixtures.py   # needs LibreOffice Impress's soffice on PATH
+
+python-pptx writes a case review as .pptx, and LibreOffice Impress (Debian: libreoffice-impress-nogui)
+saves it as PowerPoint 97-2003 (.ppt): no Python package writes .ppt. LibreOffice puts a 600 KB
+thumbnail of the first slide in the ``\\x05SummaryInformation`` stream, which this reader never
+opens; to keep the fixture small, every other stream is copied byte for byte into a new compound
+file (``tests/ole2_helpers.compound_file``): the PowerPoint Document stream is LibreOffice's as written.
+Every value in them is synthetic: ID numbers, mobiles and cards with valid check digits, no one's.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+from pptx import Presentation
+from pptx.util import Inches
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent.parent))  # tests/, for ole2_helpers
+
+from ole2_helpers import compound_file  # noqa: E402
+
+from pii_audit.sources import ole2  # noqa: E402
+
+ROWS = [("姓名", "身份证号", "手机"), ("王建国", "11010519491231002X", "13812345678"),
+        ("李秀英", "44030519900101123X", "15912345670")]
+THUMBNAIL_STREAM = "\x05SummaryInformation"
+
+
+def case_review() -> Presentation:
+    """Three slides, shown in another order than made: a text box that is no placeholder (made
+    third, shown first), a title and body with notes, and a table of customers."""
+    deck = Presentation()
+    first = deck.slides.add_slide(deck.slide_layouts[1])
+    first.shapes.title.text = "案例复盘：逾期客户回访"
+    first.placeholders[1].text = "借款人身份证号：11010519491231002X"
+    first.notes_slide.notes_text_frame.text = "客户经理回访电话 13912345670"
+    second = deck.slides.add_slide(deck.slide_layouts[5])
+    second.shapes.title.text = "客户名单"
+    table = second.shapes.add_table(len(ROWS), 3, Inches(0.5), Inches(2), Inches(9), Inches(2)).table
+    for row, cells in enumerate(ROWS):
+        for column, text in enumerate(cells):
+            table.cell(row, column).text = text
+    moved = deck.slides.add_slide(deck.slide_layouts[6])
+    moved.shapes.add_textbox(Inches(1), Inches(1), Inches(6), Inches(1)).text_frame.text = \
+        "还款卡号 6222021234567890128\n第二段\v换行"
+    group = moved.shapes.add_group_shape()
+    group.shapes.add_textbox(Inches(1), Inches(3), Inches(6), Inches(1)).text_frame.text = \
+        "Contact: manager.wang@example.com"
+    listed = deck.slides._sldIdLst
+    third = listed[2]
+    listed.remove(third)
+    listed.insert(0, third)
+    return deck
+
+
+def convert(source: Path, target: Path) -> None:
+    """Save ``source`` as a .ppt with LibreOffice, then copy its streams but the thumbnail into ``target``."""
+    with tempfile.TemporaryDirectory() as out:
+        subprocess.run(["soffice", "--headless", "--convert-to", "ppt:MS PowerPoint 97", "--outdir", out,
+                        str(source)], check=True, capture_output=True)
+        with open(Path(out) / f"{source.stem}.ppt", "rb") as handle:
+            compound = ole2.CompoundFile(handle)
+            streams = {path: compound.stream(start, size) for path, (start, size) in compound.streams().items()
+                       if path != THUMBNAIL_STREAM}
+            target.write_bytes(compound_file({path: stream.read(0, stream.size) for path, stream in streams.items()}))
+
+
+def main() -> None:
+    """Write every fixture beside this script."""
+    with tempfile.TemporaryDirectory() as scratch:
+        source = Path(scratch) / "case_review.pptx"
+        case_review().save(str(source))
+        convert(source, HERE / "case_review.ppt")
+
+
+if __name__ == "__main__":
+    main()

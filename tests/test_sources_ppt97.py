@@ -1,0 +1,369 @@
+"""PowerPoint 97-2003 presentations (.ppt, .pps, .pot, and WPS's .dps in that format): read from a
+real file LibreOffice wrote (tests/data/ppt97/make_ppt_fixtures.py) and from streams built here
+as PowerPoint lays them out; every kind of bad one is one problem line, and the scan goes on."""
+
+from __future__ import annotations
+
+import json
+import random
+import shutil
+import struct
+import tracemalloc
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from ole2_helpers import compound_file
+from pii_audit.scan import scan_targets
+from pii_audit.sources import ScanOptions, TargetCoverage, ppt97
+from pii_audit.sources.presentations import read_presentation
+
+CASE_REVIEW = Path(__file__).parent / "data" / "ppt97" / "case_review.ppt"
+ID18, ID18_2 = "11010519491231002X", "44030519900101123X"  # synthetic, as every value here
+MOBILE, MOBILE_2, MOBILE_3 = "13812345678", "13912345670", "15912345670"
+CARD = "6222021234567890128"
+RAW = (ID18, ID18_2, MOBILE, MOBILE_2, MOBILE_3, CARD)
+PART = "PowerPoint Document"
+OLD_LINE = "a PowerPoint 97-2003 presentation (.ppt), which is not read here"
+
+
+def scan_one(target, key):
+    (result,) = scan_targets([str(target)], ScanOptions(jobs=1), key)
+    return result
+
+
+def found(result):
+    """Return sorted (entity, slide (0: none), line) of a scan's samples."""
+    return sorted((f.entity_type, s.location.get("slide", 0), s.location["line"])
+                  for f in result.findings.values() for s in f.samples)
+
+
+def read(path, coverage=None, data=None):
+    """Return [(slide or None, line number, text)] of every line the reader yields for ``path``."""
+    coverage = coverage if coverage is not None else TargetCoverage(str(path))
+    lines = []
+    for chunk in read_presentation(str(path), ScanOptions(), coverage, data):
+        assert chunk.location["part"] == PART and chunk.container == str(path)
+        for k, text in enumerate(chunk.text.split("\n")):
+            lines.append((chunk.location.get("slide"), chunk.location["line"] + k, text))
+    return lines
+
+
+# Records of a PowerPoint Document stream ([MS-PPT] 2.3.1), built as PowerPoint lays them out.
+
+def rec(kind: int, body: bytes = b"", instance: int = 0, version: int = 0, length: int | None = None) -> bytes:
+    """Return one record: its header (``length`` claimed, else the body's) and body."""
+    return struct.pack("<HHI", version | instance << 4, kind, len(body) if length is None else length) + body
+
+
+def box(kind: int, *children: bytes, instance: int = 0) -> bytes:
+    """Return a container record holding ``children``."""
+    return rec(kind, b"".join(children), instance, 0xF)
+
+
+def chars(text: str) -> bytes:
+    return rec(0x0FA0, text.encode("utf-16-le"))
+
+
+def latin(text: str) -> bytes:
+    return rec(0x0FA8, text.encode("latin-1"))
+
+
+def cstring(text: str, instance: int = 0) -> bytes:
+    return rec(0x0FBA, text.encode("utf-16-le"), instance)
+
+
+def header(text_type: int) -> bytes:
+    return rec(0x0F9F, struct.pack("<I", text_type))
+
+
+def persist(persist_id: int, slide_id: int) -> bytes:
+    """A SlidePersistAtom: the slide's persist id, flags, its texts' count, its id, reserved."""
+    return rec(0x03F3, struct.pack("<IIiII", persist_id, 0, 0, slide_id, 0))
+
+
+def shape(*texts: bytes) -> bytes:
+    """A shape (OfficeArtSpContainer) holding a text box's records (OfficeArtClientTextbox)."""
+    return box(0xF004, rec(0xF00A, bytes(8), version=2), box(0xF00D, *texts))
+
+
+def drawing(*shapes: bytes) -> bytes:
+    """A slide's drawing: PPDrawing, OfficeArtDgContainer, the shapes' group (OfficeArtSpgrContainer)."""
+    return box(0x040C, box(0xF002, box(0xF003, *shapes)))
+
+
+def slide(*children: bytes) -> bytes:
+    return box(0x03EE, rec(0x03EF, bytes(24), version=2), *children)
+
+
+def stream(document: bytes, objects: dict[int, bytes]) -> bytes:
+    """Return a stream: the DocumentContainer (persist id 1), each object by its persist id, a
+    PersistDirectoryAtom naming them all, and the UserEditAtom."""
+    data, offsets = bytearray(document), {1: 0}
+    for persist_id, record in objects.items():
+        offsets[persist_id] = len(data)
+        data += record
+    entries = b"".join(struct.pack("<II", persist_id | 1 << 20, offset) for persist_id, offset in offsets.items())
+    directory = len(data)
+    data += rec(0x1772, entries)
+    data += rec(0x0FF5, struct.pack("<IHBBIIIIHH", 256, 0, 0, 3, 0, directory, 1, max(offsets) + 1, 1, 0))
+    return bytes(data)
+
+
+def current_user(token: int = 0xE391C05F, edit: int = 0) -> bytes:
+    """The Current User stream: a CurrentUserAtom with its token and the last edit's offset."""
+    return rec(0x0FF6, struct.pack("<IIIHHBBH", 0x14, token, edit, 4, 0x03F4, 3, 0, 0) + b"user" + bytes(4))
+
+
+def ppt(data: bytes, **streams: bytes) -> bytes:
+    """Return a .ppt holding the PowerPoint Document stream ``data`` (and ``streams``, names with _ for
+    spaces), in 4,096-byte sectors when it is large (the helper writes no DIFAT)."""
+    named = {name.replace("_", " "): value for name, value in streams.items()}
+    sector_size = 4096 if len(data) > 4 << 20 else 512
+    return compound_file({"Current User": current_user(), **named, PART: data}, sector_size)
+
+
+def powerpoint_deck() -> bytes:
+    """A deck laid out as PowerPoint writes one: the placeholders' text in the slide list, slide 1
+    stored after slide 2, a text box, a comment (in the slide's ___PPT10 tag data) and notes in
+    the slides' own records, a footer in the document, an embedded object."""
+    document = box(0x03E8, rec(0x03E9, bytes(40), version=1),
+                   box(0x0FF0, persist(3, 256), header(0), chars("客户回访"),
+                       header(1), chars(f"身份证号：{ID18}\r手机\x0b{MOBILE}"),
+                       persist(2, 257), header(0), latin(f"Card {CARD}"), instance=0),
+                   box(0x0FF0, persist(5, 257), instance=2),
+                   box(0x0FD9, cstring(f"客户经理 {MOBILE_2}", instance=2)))
+    comment = box(0x2EE0, cstring("张经理", 0), cstring(f"请核对卡号 {CARD}", 1), cstring("ZJL", 2),
+                  rec(0x2EE1, bytes(28)))
+    tags = box(0x1388, box(0x138A, cstring("___PPT10"), rec(0x138B, comment)))
+    second = slide(drawing(shape(header(4), chars(f"备注 {MOBILE_3}"))), tags)
+    first = slide(drawing(shape(header(0), rec(0x0F9E, struct.pack("<I", 0)))))  # its text is in the list
+    notes = box(0x03F0, rec(0x03F1, struct.pack("<IHH", 257, 0, 0), version=1),
+                drawing(shape(header(2), chars(f"回访电话 {MOBILE_2}"))))
+    embedded = rec(0x1011, struct.pack("<I", 512) + bytes(30), instance=1)
+    return stream(document, {2: second, 3: first, 5: notes, 6: embedded})
+
+
+def test_a_case_review_libreoffice_wrote_is_read_slide_by_slide(tmp_path, key):
+    """LibreOffice puts every text, a placeholder's too, in the slides' own drawings: the third
+    slide made is shown first, and is slide 1; the table's cells, the text box, its grouped
+    neighbour and the notes are lines of their slide. Without a header row (a .ppt table is a group
+    of shapes), the customers' bare names are not reported."""
+    path = tmp_path / "案例复盘.ppt"
+    shutil.copy(CASE_REVIEW, path)
+    lines = read(path)
+    assert [line for line in lines if line[0] is not None] == [
+        (1, 1, f"还款卡号 {CARD}"), (1, 2, "第二段 换行"), (1, 3, "Contact: manager.wang@example.com"),
+        (2, 1, "案例复盘：逾期客户回访"), (2, 2, f"借款人身份证号：{ID18}"),
+        (3, 1, "客户名单"), (3, 2, "姓名"), (3, 3, "身份证号"), (3, 4, "手机"), (3, 5, "王建国"), (3, 6, ID18),
+        (3, 7, MOBILE), (3, 8, "李秀英"), (3, 9, ID18_2), (3, 10, MOBILE_3),
+        (2, 3, f"客户经理回访电话 {MOBILE_2}"), (2, 4, "*")]  # the notes page's slide-number field
+    masters = [text for slide_number, _, text in lines if slide_number is None]
+    assert masters[:4] == ["*", "*", "*", "Click to edit the title text format"] and len(masters) == 28
+    result = scan_one(tmp_path, key)
+    assert (result.coverage.problems, result.coverage.notices) == ([], [])
+    assert found(result) == sorted([
+        ("CN_BANK_CARD", 1, 1), ("EMAIL_ADDRESS", 1, 3), ("CN_RESIDENT_ID", 2, 2), ("CN_MOBILE_PHONE", 2, 3),
+        ("CN_RESIDENT_ID", 3, 6), ("CN_MOBILE_PHONE", 3, 7), ("CN_RESIDENT_ID", 3, 9), ("CN_MOBILE_PHONE", 3, 10)])
+    assert {f.container for f in result.findings.values()} == {str(path)}
+    assert result.coverage.files == 1 and result.coverage.bytes == path.stat().st_size
+    assert result.coverage.containers[str(path)].units == len(lines)
+
+
+def test_a_deck_laid_out_as_powerpoint_writes_it(tmp_path, key):
+    """Placeholders' text in the slide list (a line break a space, TextBytesAtom as Latin-1), a
+    text box, a comment and the author in a tag's data, notes, a footer of no slide: each text
+    record read once, numbered in its slide in the order of the stream; the embedded object is a
+    notice."""
+    path = tmp_path / "汇报.ppt"
+    path.write_bytes(ppt(powerpoint_deck()))
+    coverage = TargetCoverage(str(path))
+    assert read(path, coverage) == [
+        (1, 1, "客户回访"), (1, 2, f"身份证号：{ID18}"), (1, 3, f"手机 {MOBILE}"), (2, 1, f"Card {CARD}"),
+        (None, 1, f"客户经理 {MOBILE_2}"),
+        (2, 2, f"备注 {MOBILE_3}"), (2, 3, "张经理"), (2, 4, f"请核对卡号 {CARD}"), (2, 5, "ZJL"),
+        (2, 6, f"回访电话 {MOBILE_2}")]
+    assert coverage.problems == []
+    assert [(n.where, n.reason) for n in coverage.notices] == [
+        (str(path), "1 embedded object(s) (a workbook, document or chart pasted into a slide) not read; open them "
+                    "and save them apart to scan them")]
+    result = scan_one(path, key)
+    assert found(result) == sorted([
+        ("CN_RESIDENT_ID", 1, 2), ("CN_MOBILE_PHONE", 1, 3), ("CN_BANK_CARD", 2, 1), ("CN_MOBILE_PHONE", 0, 1),
+        ("CN_MOBILE_PHONE", 2, 2), ("CN_BANK_CARD", 2, 4), ("CN_MOBILE_PHONE", 2, 6)])
+
+
+def test_lines_are_the_same_whatever_the_window_and_chunk_sizes(tmp_path, monkeypatch):
+    """Records straddle the window, and chunks are cut within a slide: each line keeps its text
+    and its number in its slide."""
+    texts = [chars("\r".join(f"第{n}行 手机 {MOBILE}" for n in range(1, 41))) for _ in range(3)]
+    document = box(0x03E8, box(0x0FF0, *(persist(2 + k, 256 + k) for k in range(3)), instance=0))
+    path = tmp_path / "长.ppt"
+    path.write_bytes(ppt(stream(document, {2 + k: slide(drawing(shape(header(4), texts[k]))) for k in range(3)})))
+    whole = read(path)
+    assert whole == [(k + 1, n, f"第{n}行 手机 {MOBILE}") for k in range(3) for n in range(1, 41)]
+    monkeypatch.setattr(ppt97, "WINDOW", 13)
+    monkeypatch.setattr(ppt97, "CHUNK_CHARS", 100)
+    chunks = list(read_presentation(str(path), ScanOptions(), TargetCoverage("t")))
+    assert len(chunks) > 20
+    assert read(path) == whole
+
+
+def test_each_suffix_and_an_archive_member_is_read_where_it_was_a_problem_line(tmp_path, key):
+    """A .ppt, .pps, .pot and a WPS .dps or .dpt in that format were each "not read here"; now
+    read, in a folder and inside a zip (from memory)."""
+    for name in ("旧版.ppt", "放映.pps", "模板.pot", "汇报.dps", "模板.dpt"):
+        shutil.copy(CASE_REVIEW, tmp_path / name)
+    with zipfile.ZipFile(tmp_path / "案例.zip", "w") as archive:
+        archive.write(CASE_REVIEW, "2024/案例复盘.ppt")
+    result = scan_one(tmp_path, key)
+    assert result.coverage.problems == [] and result.coverage.notices == []
+    assert not any(OLD_LINE in p.reason for p in result.coverage.problems)
+    per_file: dict[str, int] = {}
+    for finding in result.findings.values():
+        name = finding.container.removeprefix(f"{tmp_path}/")
+        per_file[name] = per_file.get(name, 0) + finding.occurrences
+    assert per_file == {"旧版.ppt": 8, "放映.pps": 8, "模板.pot": 8, "汇报.dps": 8, "模板.dpt": 8, "案例.zip!2024/案例复盘.ppt": 8}
+
+
+def test_the_cli_scan_of_a_folder_with_a_ppt(tmp_path, monkeypatch):
+    """``pii-audit scan`` on a folder holding a .ppt: exit 1 (found), slide locations in the JSONL
+    and the summary, and no raw value anywhere."""
+    from click.testing import CliRunner
+
+    from pii_audit.cli import cli
+
+    monkeypatch.setenv("PII_AUDIT_KEY", "ab" * 32)
+    folder = tmp_path / "decks"
+    folder.mkdir()
+    shutil.copy(CASE_REVIEW, folder / "案例复盘.ppt")
+    out = tmp_path / "out.jsonl"
+    result = CliRunner().invoke(cli, ["scan", str(folder), "--jsonl", str(out),
+                                      "--ledger", f"sqlite:///{tmp_path / 'ledger.db'}"])
+    assert result.exit_code == 1, result.output
+    records = [json.loads(line) for line in out.read_text("utf-8").splitlines()]
+    assert sorted((r["entity_type"], r["location"]["slide"], r["location"]["line"]) for r in records) == sorted([
+        ("CN_BANK_CARD", 1, 1), ("EMAIL_ADDRESS", 1, 3), ("CN_RESIDENT_ID", 2, 2), ("CN_MOBILE_PHONE", 2, 3),
+        ("CN_RESIDENT_ID", 3, 6), ("CN_MOBILE_PHONE", 3, 7), ("CN_RESIDENT_ID", 3, 9), ("CN_MOBILE_PHONE", 3, 10)])
+    assert all(set(r["location"]) == {"path", "part", "slide", "line", "start", "end"} and r["location"]["part"] == PART
+               for r in records)
+    text = out.read_text("utf-8") + result.output
+    assert not any(value in text for value in RAW)
+    assert "slide 3 PowerPoint Document line 6" in result.output and OLD_LINE not in result.output
+
+
+def edited(data: bytes, old: bytes, new: bytes) -> bytes:
+    assert data.count(old) == 1
+    return data.replace(old, new)
+
+
+def deck_with_a_slide(*records: bytes) -> bytes:
+    """A stream whose one slide holds a line read, then ``records``."""
+    document = box(0x03E8, box(0x0FF0, persist(2, 256), instance=0))
+    return stream(document, {2: slide(drawing(shape(header(4), chars(f"手机 {MOBILE}"))), *records)})
+
+
+def nested(depth: int) -> bytes:
+    record = chars(f"身份证 {ID18}")
+    for _ in range(depth):
+        record = box(0xF003, record)
+    return record
+
+
+def encrypted_edit() -> bytes:
+    """A deck whose last edit (UserEditAtom, 32 bytes) names an encryption session, as the Current
+    User stream points to it."""
+    data = deck_with_a_slide()
+    edit = data.rindex(rec(0x0FF5)[:4])
+    data = data[:edit] + rec(0x0FF5, data[edit + 8:] + struct.pack("<I", 7))
+    return compound_file({"Current User": current_user(edit=edit), PART: data})
+
+
+HUGE_TEXT = ppt97.MAX_TEXT_BYTES + 2
+
+
+@pytest.mark.parametrize("make, reason, first_line_read", [
+    (lambda: ppt(deck_with_a_slide(rec(0x0FA0, b"\x31\x00" * 8, length=0xFFFFFFFF))),
+     "corrupt .ppt presentation: the record at byte 188 claims 4,294,967,295 bytes, past the end of the record holding "
+     "it (truncated or damaged file)", True),
+    (lambda: ppt(deck_with_a_slide() + rec(0x03EE, b"", length=1 << 30)),
+     "past the end of the stream (truncated or damaged file)", True),
+    (lambda: ppt(deck_with_a_slide(box(0x1388, b"\x01\x02\x03"))),
+     "corrupt .ppt presentation: the record at byte 196 is cut short (damaged file)", True),
+    (lambda: ppt(deck_with_a_slide(nested(ppt97.MAX_DEPTH))),
+     f"refused: records nested over {ppt97.MAX_DEPTH} deep (corrupt or hostile .ppt)", True),
+    (lambda: ppt(deck_with_a_slide(rec(0x0FA0, "号".encode("utf-16-le") * (HUGE_TEXT // 2)))),
+     f"refused: a text record of {HUGE_TEXT:,} bytes, over {ppt97.MAX_TEXT_BYTES:,} (corrupt or hostile .ppt)", True),
+    (lambda: ppt(bytes(5000)), "corrupt .ppt presentation: its PowerPoint Document stream holds no DocumentContainer "
+                               "record", False),
+    (lambda: ppt(deck_with_a_slide(), EncryptedSummary=bytes(100)), ppt97.ENCRYPTED, False),
+    (lambda: compound_file({"Current User": current_user(ppt97.ENCRYPTED_TOKEN), PART: deck_with_a_slide()}),
+     ppt97.ENCRYPTED, False),
+    (encrypted_edit, ppt97.ENCRYPTED, False),
+    (lambda: ppt(box(0x2F14, rec(0x2F15, bytes(40))) + deck_with_a_slide()), ppt97.ENCRYPTED, False),
+    (lambda: compound_file({"PP40": bytes(5000)}), "a PowerPoint 95 presentation, which is not read here", False),
+    (lambda: CASE_REVIEW.read_bytes()[:20000], "corrupt presentation: a sector number past the end of the file", False),
+], ids=["length-past-container", "length-past-stream", "cut-short", "deep", "huge-text", "no-document",
+        "encrypted-summary", "encrypted-token", "encrypted-edit", "crypt-session", "powerpoint-95", "truncated-file"])
+def test_a_bad_ppt_is_one_problem_line_and_the_scan_goes_on(tmp_path, key, make, reason, first_line_read):
+    """What is read before the damage is kept; memory stays bounded; no value is quoted."""
+    (tmp_path / "bad.ppt").write_bytes(make())
+    shutil.copy(CASE_REVIEW, tmp_path / "good.ppt")
+    tracemalloc.start()
+    try:
+        coverage = TargetCoverage("t")
+        lines = read(tmp_path / "bad.ppt", coverage)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 3 * ppt97.MAX_TEXT_BYTES + (4 << 20)
+    assert lines[:1] == ([(1, 1, f"手机 {MOBILE}")] if first_line_read else [])
+    result = scan_one(tmp_path, key)
+    (problem,) = result.coverage.problems
+    assert problem.where == str(tmp_path / "bad.ppt") and reason in problem.reason, problem
+    assert "\n" not in problem.reason and not any(value in problem.reason for value in RAW)
+    bad = sum(f.occurrences for f in result.findings.values() if f.container == str(tmp_path / "bad.ppt"))
+    assert bad == (1 if first_line_read else 0)
+    assert not result.coverage.containers[str(tmp_path / "bad.ppt")].complete
+    assert sum(f.occurrences for f in result.findings.values() if f.container == str(tmp_path / "good.ppt")) == 8
+
+
+def test_a_huge_claimed_length_costs_no_memory(tmp_path):
+    """A record claiming 4 GB in a small file is refused before anything is allocated for it, and a
+    deck of many records is read a window at a time: memory does not grow with the stream."""
+    many = [slide(drawing(*(shape(header(4), chars(f"第{n}段 " + "正常文本" * 300)) for n in range(200))))
+            for _ in range(20)]
+    document = box(0x03E8, box(0x0FF0, *(persist(2 + k, 256 + k) for k in range(20)), instance=0))
+    data = ppt(stream(document, {2 + k: record for k, record in enumerate(many)}))
+    path = tmp_path / "大.ppt"
+    path.write_bytes(data)
+    size, data, many = len(data), None, None
+    assert size > 8 << 20
+    tracemalloc.start()
+    try:
+        count = sum(chunk.text.count("\n") + 1 for chunk in read_presentation(str(path), ScanOptions(),
+                                                                                TargetCoverage("t")))
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert count == 20 * 200 and peak < size // 2
+
+
+def test_byte_mutated_decks_give_lines_or_one_line_problems():
+    """A few hundred copies of the LibreOffice deck with bytes changed at random: each is read, or
+    its damage is a problem line, never an exception, and no problem line quotes a value."""
+    original = CASE_REVIEW.read_bytes()
+    rng = random.Random(20240611)
+    outcomes = {"read": 0, "problems": 0}
+    for n in range(300):
+        data = bytearray(original)
+        for _ in range(rng.randint(1, 8)):
+            data[rng.randrange(1536, len(data))] = rng.randrange(256)  # past the OLE2 header and FAT
+        coverage = TargetCoverage(f"m{n}.ppt")
+        texts = [c.text for c in read_presentation(f"m{n}.ppt", ScanOptions(), coverage, bytes(data))]
+        assert any(ID18 in text for text in texts) or coverage.problems, n
+        for problem in coverage.problems + coverage.notices:
+            assert "\n" not in problem.reason and not any(value in problem.reason for value in RAW), problem
+        outcomes["read" if not coverage.problems else "problems"] += 1
+    assert min(outcomes.values()) > 10, outcomes
