@@ -1,6 +1,7 @@
-"""PowerPoint 97-2003 presentations (.ppt, .pps, .pot, and WPS's .dps in that format): read from a
-real file LibreOffice wrote (tests/data/ppt97/make_ppt_fixtures.py) and from streams built here
-as PowerPoint lays them out; every kind of bad one is one problem line, and the scan goes on."""
+"""PowerPoint 97-2003 presentations (.ppt, .pps, .pot, and WPS's .dps in that format): read from
+real files LibreOffice wrote (tests/data/ppt97/make_ppt_fixtures.py) and from streams built here
+as PowerPoint lays them out, with the workbooks and documents embedded in them; every kind of bad
+one is one problem line, and the scan goes on."""
 
 from __future__ import annotations
 
@@ -10,22 +11,29 @@ import shutil
 import struct
 import tracemalloc
 import zipfile
+import zlib
 from pathlib import Path
 
 import pytest
 
 from ole2_helpers import compound_file
 from pii_audit.scan import scan_targets
-from pii_audit.sources import ScanOptions, TargetCoverage, ppt97
+from pii_audit.sources import ScanOptions, TargetCoverage, ole2, ppt97
+from pii_audit.sources.embedded import EMBEDDED_MAX_BYTES, NOT_A_WORKBOOK
 from pii_audit.sources.presentations import read_presentation
+from xls_helpers import cfb, workbook_stream
 
 CASE_REVIEW = Path(__file__).parent / "data" / "ppt97" / "case_review.ppt"
+EMBEDDED_WORKBOOK = Path(__file__).parent / "data" / "ppt97" / "embedded_workbook.ppt"
+# The customers of its workbook (tests_corpus.resident_id(random.Random(20240617))).
+CUSTOMER_IDS = ("620102197901173036", "620102194704248234", "110103199512157353")
 ID18, ID18_2 = "11010519491231002X", "44030519900101123X"  # synthetic, as every value here
 MOBILE, MOBILE_2, MOBILE_3 = "13812345678", "13912345670", "15912345670"
 CARD = "6222021234567890128"
 RAW = (ID18, ID18_2, MOBILE, MOBILE_2, MOBILE_3, CARD)
 PART = "PowerPoint Document"
 OLD_LINE = "a PowerPoint 97-2003 presentation (.ppt), which is not read here"
+TOO_DEEP = "a file embedded in an embedded file is not read; open it and save it apart"
 
 
 def scan_one(target, key):
@@ -111,6 +119,24 @@ def stream(document: bytes, objects: dict[int, bytes]) -> bytes:
     return bytes(data)
 
 
+def ole_object(data: bytes, compressed: bool = True, size: int | None = None) -> bytes:
+    """An ExOleObjStg storing ``data``: as PowerPoint does, its size (``size`` claimed) then the
+    data compressed with zlib (recInstance 1), or the data as it is (0)."""
+    if not compressed:
+        return rec(0x1011, data)
+    return rec(0x1011, struct.pack("<I", len(data) if size is None else size) + zlib.compress(data), instance=1)
+
+
+def equation() -> bytes:
+    """An OLE2 file as an equation object stores itself: no workbook, no Word document."""
+    return compound_file({"Equation Native": bytes(300)})
+
+
+def customers_workbook(*ids: str) -> bytes:
+    """An OLE2 file holding an Excel 97-2003 workbook (sheet 客户) whose column 身份证号 holds ``ids``."""
+    return cfb(workbook_stream([("身份证号",), *((value,) for value in ids)]))
+
+
 def current_user(token: int = 0xE391C05F, edit: int = 0) -> bytes:
     """The Current User stream: a CurrentUserAtom with its token and the last edit's offset."""
     return rec(0x0FF6, struct.pack("<IIIHHBBH", 0x14, token, edit, 4, 0x03F4, 3, 0, 0) + b"user" + bytes(4))
@@ -141,8 +167,7 @@ def powerpoint_deck() -> bytes:
     first = slide(drawing(shape(header(0), rec(0x0F9E, struct.pack("<I", 0)))))  # its text is in the list
     notes = box(0x03F0, rec(0x03F1, struct.pack("<IHH", 257, 0, 0), version=1),
                 drawing(shape(header(2), chars(f"回访电话 {MOBILE_2}"))))
-    embedded = rec(0x1011, struct.pack("<I", 512) + bytes(30), instance=1)
-    return stream(document, {2: second, 3: first, 5: notes, 6: embedded})
+    return stream(document, {2: second, 3: first, 5: notes, 6: ole_object(equation())})
 
 
 def test_a_case_review_libreoffice_wrote_is_read_slide_by_slide(tmp_path, key):
@@ -174,8 +199,8 @@ def test_a_case_review_libreoffice_wrote_is_read_slide_by_slide(tmp_path, key):
 def test_a_deck_laid_out_as_powerpoint_writes_it(tmp_path, key):
     """Placeholders' text in the slide list (a line break a space, TextBytesAtom as Latin-1), a
     text box, a comment and the author in a tag's data, notes, a footer of no slide: each text
-    record read once, numbered in its slide in the order of the stream; the embedded object is a
-    notice."""
+    record read once, numbered in its slide in the order of the stream; the embedded object, an
+    equation, is a notice."""
     path = tmp_path / "汇报.ppt"
     path.write_bytes(ppt(powerpoint_deck()))
     coverage = TargetCoverage(str(path))
@@ -185,9 +210,7 @@ def test_a_deck_laid_out_as_powerpoint_writes_it(tmp_path, key):
         (2, 2, f"备注 {MOBILE_3}"), (2, 3, "张经理"), (2, 4, f"请核对卡号 {CARD}"), (2, 5, "ZJL"),
         (2, 6, f"回访电话 {MOBILE_2}")]
     assert coverage.problems == []
-    assert [(n.where, n.reason) for n in coverage.notices] == [
-        (str(path), "1 embedded object(s) (a workbook, document or chart pasted into a slide) not read; open them "
-                    "and save them apart to scan them")]
+    assert [(n.where, n.reason) for n in coverage.notices] == [(f"{path}!ExOleObjStg1", NOT_A_WORKBOOK)]
     result = scan_one(path, key)
     assert found(result) == sorted([
         ("CN_RESIDENT_ID", 1, 2), ("CN_MOBILE_PHONE", 1, 3), ("CN_BANK_CARD", 2, 1), ("CN_MOBILE_PHONE", 0, 1),
@@ -367,3 +390,205 @@ def test_byte_mutated_decks_give_lines_or_one_line_problems():
             assert "\n" not in problem.reason and not any(value in problem.reason for value in RAW), problem
         outcomes["read" if not coverage.problems else "problems"] += 1
     assert min(outcomes.values()) > 10, outcomes
+
+
+# Embedded objects (ExOleObjStg): a workbook or a Word document pasted into a slide.
+
+def test_a_workbook_pasted_into_a_slide_is_read_as_the_xls_it_is(tmp_path, key):
+    """LibreOffice stores an Excel 97-2003 object pasted into a slide as PowerPoint does: a
+    compressed ExOleObjStg holding the object's OLE2 file. Every row of it is read, located
+    ``附表.ppt!ExOleObjStg1`` with its sheet and the header of its column, in a folder and inside a
+    zip; until now it was a notice ("not read")."""
+    path = tmp_path / "附表.ppt"
+    shutil.copy(EMBEDDED_WORKBOOK, path)
+    with zipfile.ZipFile(tmp_path / "归档.zip", "w") as archive:
+        archive.write(EMBEDDED_WORKBOOK, "2024/附表.ppt")
+    result = scan_one(tmp_path, key)
+    assert (result.coverage.problems, result.coverage.notices) == ([], [])
+    found_in = sorted((f.container, f.entity_type, tuple((k, v) for k, v in sample.location.items()
+                                                         if k not in ("start", "end")))
+                      for f in result.findings.values() for sample in f.samples)
+    expected = []
+    for deck in (str(path), f"{tmp_path / '归档.zip'}!2024/附表.ppt"):
+        expected.append((deck, "CN_MOBILE_PHONE", (("path", deck), ("part", PART), ("slide", 1), ("line", 2))))
+        sheet = f"{deck}!ExOleObjStg1!客户"
+        for row in (2, 3, 4):
+            where = (("path", f"{deck}!ExOleObjStg1"), ("sheet", "客户"))
+            expected += [(f"{sheet}!姓名", "PERSON", (*where, ("cell", f"A{row}"))),
+                         (f"{sheet}!身份证号", "CN_RESIDENT_ID", (*where, ("cell", f"B{row}"))),
+                         (f"{sheet}!手机", "CN_MOBILE_PHONE", (*where, ("cell", f"C{row}")))]
+    assert found_in == sorted(expected)
+    cells = [chunk for item in read_presentation(str(path), ScanOptions(), TargetCoverage(str(path)))
+             if not hasattr(item, "text") for chunk in item.chunks()]
+    assert [chunk.text for chunk in cells if chunk.location["cell"][0] == "B"] == ["身份证号", *CUSTOMER_IDS]
+
+
+def deck_with_objects(*objects: bytes) -> bytes:
+    """A stream whose one slide holds a line, then ``objects`` (ExOleObjStg records) in its order,
+    as PowerPoint stores them: records of their own, which the document's object list names."""
+    return stream(box(0x03E8, box(0x0FF0, persist(2, 256), instance=0)),
+                  {2: slide(drawing(shape(header(4), chars(f"手机 {MOBILE}")))),
+                   **{3 + k: record for k, record in enumerate(objects)}})
+
+
+def test_a_word_document_pasted_into_a_slide_is_read_and_its_own_objects_are_too_deep(tmp_path, key):
+    """A Word 97-2003 document stored as it is (recInstance 0) is read as the .doc it is, located
+    ``deck.ppt!ExOleObjStg1``; the workbook embedded in it is one level too deep: a notice."""
+    from test_sources_word97 import with_objects
+
+    document = with_objects({"ObjectPool/_1/Workbook": workbook_stream([("身份证号",), (ID18,)])})
+    path = tmp_path / "汇报.ppt"
+    path.write_bytes(ppt(deck_with_objects(ole_object(document, compressed=False))))
+    result = scan_one(path, key)
+    assert result.coverage.problems == []
+    assert [(n.where, n.reason) for n in result.coverage.notices] == [(f"{path}!ExOleObjStg1!ObjectPool/_1", TOO_DEEP)]
+    per_container = {}
+    for finding in result.findings.values():
+        per_container[finding.container] = per_container.get(finding.container, 0) + finding.occurrences
+    assert per_container == {str(path): 1, f"{path}!ExOleObjStg1": 11}  # report.doc's own, as test_sources_word97
+
+
+def test_objects_of_a_ppt_itself_embedded_are_one_level_too_deep(tmp_path):
+    """A .ppt read as a file embedded in another (here a .docx's) reads its text; its own objects
+    are notices, as a .doc's are."""
+    target = f"{tmp_path / 'r.docx'}!word/embeddings/deck.ppt"
+    coverage = TargetCoverage(target)
+    data = ppt(deck_with_objects(ole_object(customers_workbook(ID18)), ole_object(equation())))
+    assert read(target, coverage, data) == [(1, 1, f"手机 {MOBILE}")]
+    assert coverage.problems == []
+    assert [(n.where, n.reason) for n in coverage.notices] == [
+        (f"{target}!ExOleObjStg1", TOO_DEEP), (f"{target}!ExOleObjStg2", TOO_DEEP)]
+
+
+def bomb() -> bytes:
+    """An object whose size says 7,168 bytes and whose data inflates past the bound."""
+    return rec(0x1011, struct.pack("<I", 7168) + zlib.compress(bytes(EMBEDDED_MAX_BYTES + (1 << 20)), 9), instance=1)
+
+
+def cut(record: bytes, by: int) -> bytes:
+    """Return an ExOleObjStg whose data lacks its last ``by`` bytes, its length told so."""
+    return rec(0x1011, record[8:-by], instance=struct.unpack_from("<H", record)[0] >> 4)
+
+
+BAD_OBJECTS = [
+    pytest.param(bomb, f"refused: an embedded object inflating past {EMBEDDED_MAX_BYTES:,} bytes (a zlib bomb?)",
+                 id="zlib-bomb"),
+    pytest.param(lambda: ole_object(customers_workbook(ID18), size=EMBEDDED_MAX_BYTES + 1),
+                 f"an embedded object larger than {EMBEDDED_MAX_BYTES:,} bytes is not read", id="size-past-bound"),
+    pytest.param(lambda: cut(ole_object(customers_workbook(ID18)), 20),
+                 "corrupt embedded object: its compressed data is cut short", id="truncated"),
+    pytest.param(lambda: rec(0x1011, struct.pack("<I", 4096) + b"\x78\x9c" + bytes(range(256)) * 4, instance=1),
+                 "corrupt embedded object: its compressed data is damaged (zlib.error)", id="damaged"),
+    pytest.param(lambda: rec(0x1011, b"\x00\x10", instance=1), "corrupt embedded object: it is cut short",
+                 id="no-size"),
+    pytest.param(lambda: rec(0x1011, zlib.compress(customers_workbook(ID18)), instance=2),
+                 "corrupt embedded object: a storage of an unknown kind (recInstance 2)", id="unknown-instance"),
+]
+
+
+@pytest.mark.parametrize("make, reason", BAD_OBJECTS)
+def test_a_bad_object_is_one_problem_line_and_the_rest_is_read(tmp_path, key, make, reason):
+    """The slide's text and the next object, a workbook, are read; memory stays within the bound."""
+    path = tmp_path / "bad.ppt"
+    path.write_bytes(ppt(deck_with_objects(make(), ole_object(customers_workbook(ID18_2)))))
+    tracemalloc.start()
+    try:
+        coverage = TargetCoverage(str(path))
+        items = list(read_presentation(str(path), ScanOptions(), coverage))
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < EMBEDDED_MAX_BYTES + (8 << 20)
+    assert [item.text for item in items if hasattr(item, "text")] == [f"手机 {MOBILE}"]
+    (problem,) = coverage.problems
+    assert problem.where == f"{path}!ExOleObjStg1" and reason in problem.reason, problem
+    assert coverage.notices == []
+    result = scan_one(path, key)
+    assert sorted((f.container, f.occurrences) for f in result.findings.values()) == [
+        (str(path), 1), (f"{path}!ExOleObjStg2!客户!身份证号", 1)]
+    assert result.coverage.containers[str(path)].complete
+
+
+def test_an_object_over_the_bound_is_neither_read_nor_inflated(tmp_path, monkeypatch):
+    """Stored as it is or compressed (incompressible data), an object whose record is over the
+    bound is one problem line; one inflating to exactly the bound is read, and one inflating a
+    byte past it, whatever its size says, is a problem line."""
+    monkeypatch.setattr(ppt97, "EMBEDDED_MAX_BYTES", 64 << 10)
+    noise = random.Random(1).randbytes(70 << 10)
+    path = tmp_path / "大.ppt"
+    path.write_bytes(ppt(deck_with_objects(ole_object(noise, compressed=False), ole_object(noise, size=1000),
+                                           ole_object(bytes(64 << 10)), ole_object(bytes((64 << 10) + 1), size=1000))))
+    coverage = TargetCoverage(str(path))
+    assert read(path, coverage) == [(1, 1, f"手机 {MOBILE}")]
+    assert [(p.where, p.reason) for p in coverage.problems] == [
+        (f"{path}!ExOleObjStg{n}", reason) for n, reason in (
+            (1, "an embedded object larger than 65,536 bytes is not read; open it and save it apart to scan it"),
+            (2, "an embedded object larger than 65,536 bytes is not read; open it and save it apart to scan it"),
+            (4, "refused: an embedded object inflating past 65,536 bytes (a zlib bomb?)"))]
+    assert [(n.where, n.reason) for n in coverage.notices] == [(f"{path}!ExOleObjStg3", NOT_A_WORKBOOK)]
+
+
+def test_objects_past_the_cap_are_one_notice(tmp_path, monkeypatch):
+    monkeypatch.setattr(ppt97, "MAX_OBJECTS", 2)
+    path = tmp_path / "多.ppt"
+    path.write_bytes(ppt(deck_with_objects(ole_object(equation()), ole_object(customers_workbook(ID18)),
+                                           ole_object(customers_workbook(ID18_2)), ole_object(equation()))))
+    coverage = TargetCoverage(str(path))
+    items = list(read_presentation(str(path), ScanOptions(), coverage))
+    assert [chunk.text for item in items if not hasattr(item, "text") for chunk in item.chunks()] == ["身份证号", ID18]
+    assert coverage.problems == []
+    assert [(n.where, n.reason) for n in coverage.notices] == [
+        (f"{path}!ExOleObjStg1", NOT_A_WORKBOOK),
+        (str(path), "2 embedded object(s) past the first 2 not read; open them and save them apart to scan them")]
+
+
+def test_objects_before_a_damaged_record_are_read(tmp_path, key):
+    """The stream's damage is the file's problem line, after the text and the objects before it."""
+    path = tmp_path / "坏.ppt"
+    path.write_bytes(ppt(deck_with_objects(ole_object(customers_workbook(ID18))) + rec(0x03EE, b"", length=1 << 30)))
+    result = scan_one(path, key)
+    (problem,) = result.coverage.problems
+    assert problem.where == str(path) and "past the end of the stream" in problem.reason
+    assert sorted((f.container, f.occurrences) for f in result.findings.values()) == [
+        (str(path), 1), (f"{path}!ExOleObjStg1!客户!身份证号", 1)]
+
+
+def fixture_streams(path: Path) -> dict[str, bytes]:
+    """Return every stream of a compound file by its path."""
+    with open(path, "rb") as handle:
+        compound = ole2.CompoundFile(handle)
+        return {name: compound.stream(*entry).read(0, entry[1]) for name, entry in compound.streams().items()}
+
+
+def test_byte_mutated_objects_give_rows_or_one_line_problems():
+    """Copies of the deck with a workbook object changed at random, in its compressed data (zlib
+    finds most) or in the workbook's own bytes, compressed again: each is read, or its damage is
+    a problem line or a notice, never an exception. (A changed header makes the record one of
+    another type, which is skipped as any unknown one.)"""
+    streams = fixture_streams(EMBEDDED_WORKBOOK)
+    document = streams[PART]
+    start = document.index(b"\x11\x10") - 2  # the ExOleObjStg's header: version and instance, 0x1011
+    assert struct.unpack_from("<HHI", document, start)[:2] == (0x10, 0x1011)
+    end = start + 8 + struct.unpack_from("<I", document, start + 4)[0]
+    workbook = zlib.decompress(document[start + 12:end])
+    rng = random.Random(20240618)
+    outcomes = {"read": 0, "problems": 0}
+    for n in range(200):
+        if n % 2:
+            changed = bytearray(document)
+            for _ in range(rng.randint(1, 4)):
+                changed[rng.randrange(start + 8, end)] = rng.randrange(256)
+        else:
+            book = bytearray(workbook)
+            for _ in range(rng.randint(1, 8)):
+                book[rng.randrange(512, len(book))] = rng.randrange(256)  # past the OLE2 header
+            changed = document[:start] + ole_object(bytes(book)) + document[end:]  # later records move: no matter
+        coverage = TargetCoverage(f"m{n}.ppt")
+        data = compound_file({**streams, PART: bytes(changed)})
+        items = list(read_presentation(f"m{n}.ppt", ScanOptions(), coverage, data))
+        cells = [chunk.text for item in items if not hasattr(item, "text") for chunk in item.chunks()]
+        for problem in coverage.problems + coverage.notices:
+            assert "\n" not in problem.reason and not any(value in problem.reason for value in CUSTOMER_IDS), problem
+        outcomes["read" if CUSTOMER_IDS[0] in cells else "problems"] += 1
+        assert CUSTOMER_IDS[0] in cells or coverage.problems or coverage.notices, n
+    assert min(outcomes.values()) > 5, outcomes

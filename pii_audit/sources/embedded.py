@@ -29,7 +29,7 @@ _OLE_OBJECTS = (".bin",)  # word/embeddings/oleObject1.bin: an OLE2 file
 NOT_A_WORKBOOK = ("an embedded object that is no workbook or Word document (an equation, a drawing, a packaged "
                   "file) is not read")
 # In the name of a file embedded in another: from a .docx, an .xlsx, a .pptx, a .doc (word97).
-EMBEDDED_MARKS = ("!word/embeddings/", "!xl/embeddings/", "!ppt/embeddings/", "!ObjectPool/")
+EMBEDDED_MARKS = ("!word/embeddings/", "!xl/embeddings/", "!ppt/embeddings/", "!ObjectPool/", "!ExOleObjStg")
 
 
 def embedded_files(archive: zipfile.ZipFile, folder: str, target: str, options: ScanOptions,

@@ -32,28 +32,43 @@ apart and located without ``slide``. The container is the file, as for a .pptx. 
 of shapes, a cell each, and nothing says which row names the columns: its cells are lines
 without context (unlike a .pptx's table, whose header row is the context of its column).
 
-Not read: pictures, shapes' alt text and names, the document's properties, and embedded objects
-(ExOleObjStg: a workbook, a document or a chart pasted in, compressed): one notice says how many.
+An object pasted into a slide (a customer workbook, a Word document) keeps its whole file in an
+ExOleObjStg record of the stream: the object's OLE2 file, compressed with zlib after its size
+(recInstance 1), as PowerPoint and LibreOffice write it, or as it is (0). The walk notes where each
+lies (at most ``MAX_OBJECTS``; past them, one notice); after the text, each is taken out into
+memory, one at a time, and read by ``embedded`` as a .pptx's objects are: an Excel 97-2003
+workbook as the .xls it is, a Word 97-2003 document as the .doc, located by their number in the
+stream, ``deck.ppt!ExOleObjStg1!Sheet1``; any other (an equation, a chart, a packaged file, a
+macro project, which is stored so too) is a notice. One level deep: the objects of a .ppt that is
+itself embedded in a file are notices, and so are those of a document embedded in a .ppt. A fast
+save can leave an object's older copy in the file: it is read too, under its own number.
+
+Not read: pictures, shapes' alt text and names, the document's properties.
 
 The file is untrusted (SECURITY.md item 7). Records are read from the file a window of
 ``WINDOW`` bytes at a time; every length is checked against what remains of the record holding
 it; records nest at most ``MAX_DEPTH`` deep, a text atom holds at most ``MAX_TEXT_BYTES``, and the
 index at most ``MAX_SLIDES`` slides (past it, slides are read without their numbers). A damaged
 record, records nested too deep and a text atom over the cap are one problem line, after the
-lines read before them; so are an encrypted presentation, a PowerPoint 95 one and an OLE2 file
-that holds no presentation.
+lines read before them and what the objects before them hold; so are an encrypted presentation,
+a PowerPoint 95 one and an OLE2 file that holds no presentation. An object is inflated a piece at
+a time up to ``embedded.EMBEDDED_MAX_BYTES``, and its compressed data is no longer than that: an
+object whose size says more, a zlib bomb, and damaged or cut-short compressed data are each one
+problem line for that object, and the other objects are read.
 """
 
 from __future__ import annotations
 
 import re
 import struct
+import zlib
 from dataclasses import dataclass, field
 from typing import BinaryIO, Iterator
 
-from pii_audit.models import Chunk
-from pii_audit.sources import TargetCoverage, ole2
-from pii_audit.sources.ooxml import DocumentRefused
+from pii_audit.models import Cells, Chunk
+from pii_audit.sources import ContainerCoverage, ScanOptions, TargetCoverage, ole2
+from pii_audit.sources.embedded import EMBEDDED_MARKS, EMBEDDED_MAX_BYTES, _ole_object
+from pii_audit.sources.ooxml import DocumentRefused, counted
 from pii_audit.sources.xlsx_guard import WorkbookRefused
 
 PART = "PowerPoint Document"  # the stream, and the ``part`` of every location
@@ -74,6 +89,10 @@ MAX_TEXT_BYTES = 8 << 20  # one text atom: 4 million characters; a slide's text 
 MAX_SLIDES = 100_000  # slides numbered (presentations.MAX_SLIDES for a .pptx)
 MAX_DIRECTORIES = 10_000  # persist directories read: a fast save appends one
 CHUNK_CHARS = 1 << 20  # characters of lines handed to the detector together
+MAX_OBJECTS = 1_000  # embedded objects read in one deck; past them, one notice
+OBJECT = "ExOleObjStg"  # an embedded object's place in a location: deck.ppt!ExOleObjStg1
+COMPRESSED = 1  # the recInstance of an ExOleObjStg whose data is compressed (0: as it is)
+INFLATE_PIECE = 1 << 20  # bytes of an object inflated at a time
 ENCRYPTED = "an encrypted presentation, which is not read here: save it unprotected as .pptx and scan that"
 
 # Control characters stand for a space (a vertical tab is PowerPoint's line break); a carriage
@@ -82,15 +101,19 @@ _MARKS = str.maketrans({chr(c): " " for c in range(32) if chr(c) not in "\t\r\n"
 _BREAKS = re.compile("\r\n?|\n")
 
 
-def slide_chunks(handle: BinaryIO, target: str, coverage: TargetCoverage) -> Iterator[Chunk]:
+def slide_chunks(handle: BinaryIO, target: str, options: ScanOptions, coverage: TargetCoverage,
+                 container: ContainerCoverage) -> Iterator[Chunk | Cells]:
     """Yield the text of the PowerPoint 97-2003 presentation in ``handle`` (an OLE2 file) as chunks
-    of whole lines; raise ``DocumentRefused`` for what is not read, after the lines read before it."""
+    of whole lines, counted in ``container`` (the file's), then what its embedded objects hold;
+    raise ``DocumentRefused`` for what is not read, after the lines and the objects met before it."""
     window = _Window(_document_stream(handle))
     walk = _Walk(window, _index(window))
-    yield from _chunks(walk.texts(), target)
-    if walk.objects:
-        coverage.notice(target, f"{walk.objects:,} embedded object(s) (a workbook, document or chart pasted into "
-                                "a slide) not read; open them and save them apart to scan them")
+    try:
+        yield from counted(_chunks(walk.texts(), target), container)
+    except DocumentRefused:
+        yield from _objects(window, walk, target, options, coverage)
+        raise
+    yield from _objects(window, walk, target, options, coverage)
 
 
 def _document_stream(handle: BinaryIO) -> ole2.Stream:
@@ -258,7 +281,8 @@ class _Walk:
 
     def __init__(self, window: _Window, index: _Index):
         self.window, self.index = window, index
-        self.objects = 0  # embedded objects met (ExOleObjStg)
+        self.objects: list[tuple[int, int, int]] = []  # (body offset, length, instance) of each ExOleObjStg
+        self.skipped = 0  # embedded objects met past MAX_OBJECTS
 
     def texts(self) -> Iterator[tuple[int | None, str]]:
         """Yield ``(slide, text)`` of each text atom; raise ``DocumentRefused`` at a damaged record."""
@@ -277,7 +301,7 @@ class _Walk:
                 frames.append(self._enter(frames, kind, instance, offset, body + length, version))
                 offset = body
                 continue
-            text = self._atom(frame, kind, body, length)
+            text = self._atom(frame, kind, instance, body, length)
             if text is not None:
                 yield frame.slide, text
             offset = body + length
@@ -315,8 +339,9 @@ class _Walk:
             slide = parent.slide
         return _Frame(end, slide, kind, instance, parent.lenient or version != CONTAINER)
 
-    def _atom(self, frame: _Frame, kind: int, body: int, length: int) -> str | None:
-        """Return the text of a text atom at ``body`` in ``frame``; follow an atom that names a slide."""
+    def _atom(self, frame: _Frame, kind: int, instance: int, body: int, length: int) -> str | None:
+        """Return the text of a text atom at ``body`` in ``frame``; follow an atom that names a
+        slide, and note where an embedded object is, to read it after the text."""
         if kind in (TEXT_CHARS, TEXT_BYTES, CSTRING):
             text = self._text(kind, body, length)
             if kind == CSTRING and text in EXTENSION_TAGS:  # a tag's name, no one's text
@@ -325,8 +350,10 @@ class _Walk:
             return text
         if kind in (SLIDE_PERSIST, NOTES_ATOM):
             self._turn(frame, kind, body, length)
+        elif kind == OLE_STORAGE and len(self.objects) < MAX_OBJECTS:
+            self.objects.append((body, length, instance))
         elif kind == OLE_STORAGE:
-            self.objects += 1
+            self.skipped += 1
         return None
 
     def _turn(self, frame: _Frame, kind: int, body: int, length: int) -> None:
@@ -407,5 +434,70 @@ def _chunks(texts: Iterator[tuple[int | None, str]], target: str) -> Iterator[Ch
         yield chunk
 
 
-def _corrupt(what: str) -> DocumentRefused:
-    return DocumentRefused(f"corrupt .ppt presentation: {what}")
+def _objects(window: _Window, walk: _Walk, target: str, options: ScanOptions, coverage: TargetCoverage
+             ) -> Iterator[Chunk | Cells]:
+    """Yield what each embedded object the walk met holds, one at a time (``embedded``: an Excel
+    or Word 97-2003 one is read, any other is a notice); a problem line for one that cannot be
+    taken out, a notice for each in a file itself embedded in another, and one for those past
+    ``MAX_OBJECTS``."""
+    nested = any(mark in target for mark in EMBEDDED_MARKS)
+    for number, (body, length, instance) in enumerate(walk.objects, 1):
+        where = f"{target}!{OBJECT}{number}"
+        if nested:  # one level deep, as in a .docx or a .doc
+            coverage.notice(where, "a file embedded in an embedded file is not read; open it and save it apart")
+            continue
+        try:
+            data = _object_data(window, body, length, instance)
+        except DocumentRefused as error:
+            coverage.problem(where, str(error))
+            continue
+        yield from _ole_object(where, options, coverage, data)
+    if walk.skipped:
+        coverage.notice(target, f"{walk.skipped:,} embedded object(s) past the first {MAX_OBJECTS:,} not read; "
+                                "open them and save them apart to scan them")
+
+
+def _object_data(window: _Window, body: int, length: int, instance: int) -> bytes:
+    """Return the file an ExOleObjStg stores (an OLE2 file): its body as it is (instance 0), or
+    inflated (1: the size inflated, then a zlib stream); raise ``DocumentRefused`` for one over
+    ``EMBEDDED_MAX_BYTES``, as stored or inflated, or damaged."""
+    too_large = (f"an embedded object larger than {EMBEDDED_MAX_BYTES:,} bytes is not read; open it and save it "
+                 "apart to scan it")
+    if instance not in (0, COMPRESSED):
+        raise _corrupt(f"a storage of an unknown kind (recInstance {instance})", "embedded object")
+    if length - (4 if instance == COMPRESSED else 0) > EMBEDDED_MAX_BYTES:
+        raise DocumentRefused(too_large)
+    if instance == 0:
+        return window.read(body, length)
+    if length < 4:
+        raise _corrupt("it is cut short", "embedded object")
+    (size,) = struct.unpack("<I", window.read(body, 4))
+    if size > EMBEDDED_MAX_BYTES:
+        raise DocumentRefused(too_large)
+    return _inflated(window, body + 4, body + length)
+
+
+def _inflated(window: _Window, start: int, end: int) -> bytes:
+    """Return the zlib stream from ``start`` to ``end`` inflated, a window of it and at most
+    ``INFLATE_PIECE`` bytes of output at a time (zlib builds each piece twice over: a bomb's
+    output at once would cost twice the bound); raise ``DocumentRefused`` past ``EMBEDDED_MAX_BYTES``."""
+    inflater, pieces, total = zlib.decompressobj(), [], 0
+    try:
+        for at in range(start, end, WINDOW):
+            data = window.read(at, min(WINDOW, end - at))
+            while data and not inflater.eof:
+                pieces.append(inflater.decompress(data, min(INFLATE_PIECE, EMBEDDED_MAX_BYTES + 1 - total)))
+                total += len(pieces[-1])
+                if total > EMBEDDED_MAX_BYTES:  # more than any size it may say
+                    raise DocumentRefused(f"refused: an embedded object inflating past {EMBEDDED_MAX_BYTES:,} bytes "
+                                          "(a zlib bomb?)")
+                data = inflater.unconsumed_tail
+    except zlib.error:
+        raise _corrupt("its compressed data is damaged (zlib.error)", "embedded object") from None
+    if not inflater.eof:
+        raise _corrupt("its compressed data is cut short", "embedded object")
+    return b"".join(pieces)
+
+
+def _corrupt(what: str, noun: str = ".ppt presentation") -> DocumentRefused:
+    return DocumentRefused(f"corrupt {noun}: {what}")

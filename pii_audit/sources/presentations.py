@@ -96,7 +96,7 @@ def _items(target: str, options: ScanOptions, coverage: TargetCoverage, handle: 
     refuses an encrypted one) or a .pptx's parts."""
     if handle.read(len(OLE2_MAGIC)) == OLE2_MAGIC:
         handle.seek(0)
-        yield from counted(slide_chunks(handle, target, coverage), container)
+        yield from slide_chunks(handle, target, options, coverage, container)
         return
     handle.seek(0)
     with opened_package(handle, PRESENTATION, ".pptx presentation") as archive:

@@ -3,15 +3,23 @@
     .venv/bin/python tests/data/ppt97/make_ppt_fixtures.py   # needs LibreOffice Impress's soffice on PATH
 
 python-pptx writes a case review as .pptx, and LibreOffice Impress (Debian: libreoffice-impress-nogui)
-saves it as PowerPoint 97-2003 (.ppt): no Python package writes .ppt. LibreOffice puts a 600 KB
-thumbnail of the first slide in the ``\\x05SummaryInformation`` stream, which this reader never
-opens; to keep the fixture small, every other stream is copied byte for byte into a new compound
-file (``tests/ole2_helpers.compound_file``): the PowerPoint Document stream is LibreOffice's as written.
+saves it as PowerPoint 97-2003 (.ppt): no Python package writes .ppt. The second deck holds an
+Excel 97-2003 workbook pasted into a slide as an object (``shapes.add_ole_object``, progId
+Excel.Sheet.8, the .xls written by xlwt), which LibreOffice stores as PowerPoint does: a compressed
+ExOleObjStg record holding the object's OLE2 file with its Workbook stream. An .xlsx object
+(``PROG_ID.XLSX``, as openpyxl writes it) would not do: LibreOffice 7.4 keeps it as an object of
+no known class and writes only its picture (an ``\\x02OlePres000`` stream), no workbook.
+
+LibreOffice puts a 600 KB thumbnail of the first slide in the ``\\x05SummaryInformation`` stream,
+which this reader never opens; to keep the fixtures small, every other stream is copied byte for
+byte into a new compound file (``tests/ole2_helpers.compound_file``): the PowerPoint Document
+stream is LibreOffice's as written.
 Every value in them is synthetic: ID numbers, mobiles and cards with valid check digits, no one's.
 """
 
 from __future__ import annotations
 
+import io
 import subprocess
 import sys
 import tempfile
@@ -24,11 +32,15 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent.parent))  # tests/, for ole2_helpers
 
 from ole2_helpers import compound_file  # noqa: E402
+from xls_helpers import xlwt_book  # noqa: E402
 
 from pii_audit.sources import ole2  # noqa: E402
 
 ROWS = [("姓名", "身份证号", "手机"), ("王建国", "11010519491231002X", "13812345678"),
         ("李秀英", "44030519900101123X", "15912345670")]
+# In the embedded workbook: IDs from tests_corpus.resident_id(random.Random(20240617)).
+CUSTOMERS = [("姓名", "身份证号", "手机"), ("张伟", "620102197901173036", "13812345678"),
+             ("刘芳", "620102194704248234", "15912345670"), ("陈静", "110103199512157353", "13912345670")]
 THUMBNAIL_STREAM = "\x05SummaryInformation"
 
 
@@ -59,6 +71,18 @@ def case_review() -> Presentation:
     return deck
 
 
+def embedded_workbook() -> Presentation:
+    """One slide: a title, a line of text, and a customer workbook pasted in as an Excel 97-2003 object."""
+    deck = Presentation()
+    slide = deck.slides.add_slide(deck.slide_layouts[5])
+    slide.shapes.title.text = "逾期客户名单（附表）"
+    slide.shapes.add_textbox(Inches(1), Inches(1.5), Inches(6), Inches(0.5)).text_frame.text = \
+        "客户经理 13912345670"
+    slide.shapes.add_ole_object(io.BytesIO(xlwt_book(CUSTOMERS)), "Excel.Sheet.8", Inches(1), Inches(2.5),
+                                Inches(6), Inches(2))
+    return deck
+
+
 def convert(source: Path, target: Path) -> None:
     """Save ``source`` as a .ppt with LibreOffice, then copy its streams but the thumbnail into ``target``."""
     with tempfile.TemporaryDirectory() as out:
@@ -74,9 +98,10 @@ def convert(source: Path, target: Path) -> None:
 def main() -> None:
     """Write every fixture beside this script."""
     with tempfile.TemporaryDirectory() as scratch:
-        source = Path(scratch) / "case_review.pptx"
-        case_review().save(str(source))
-        convert(source, HERE / "case_review.ppt")
+        for name, deck in (("case_review", case_review()), ("embedded_workbook", embedded_workbook())):
+            source = Path(scratch) / f"{name}.pptx"
+            deck.save(str(source))
+            convert(source, HERE / f"{name}.ppt")
 
 
 if __name__ == "__main__":
