@@ -152,6 +152,10 @@ def _keyed_hasher(key: bytes):
     return getattr(hasher, "_hmac", None) or hasher
 
 
+def _blanked(match: re.Match) -> str:
+    return " " * len(match.group())
+
+
 def not_after(characters: str, width: int = 1) -> str:
     """Return a lookbehind that, placed after a match's first ``width`` characters, says that no
     character of the class ``characters`` stands just before the match.
@@ -209,6 +213,9 @@ class ChineseRecognizer(PatternRecognizer):
     # Words just before a match that say it is something else (订单号, 金额), and column hints alike.
     NEGATIVE_CONTEXT: ClassVar[tuple[str, ...]] = ()
     NEGATIVE_COLUMN_HINTS: ClassVar[tuple[str, ...]] = ()
+    # Words that hold a keyword or a column hint but name something else (idCard holds card): a
+    # keyword inside one of them counts for nothing, near a match or in a column name.
+    NOT_KEYWORDS: ClassVar[tuple[str, ...]] = ()
     # The detector's screen (see ``shape``): literal substrings of the shape of every value that
     # a pattern scoring MIN_SCORE or more can match. Patterns scoring less need a CONTEXT keyword
     # to be reported, so the keywords screen for them (``screen_needles`` adds them).
@@ -240,6 +247,7 @@ class ChineseRecognizer(PatternRecognizer):
         self._masked = [(p, re.compile(p.regex, re.ASCII)) for p in self.MASKED_PATTERNS]
         self._context_re = keyword_regex(self.CONTEXT)
         self._negative_re = keyword_regex(self.NEGATIVE_CONTEXT)
+        self._not_keywords_re = keyword_regex(self.NOT_KEYWORDS)
         self._verdicts: dict[tuple[str, ...], int] = {}
         self._validated: dict[int, bool] = {}  # see validated()
 
@@ -396,7 +404,7 @@ class ChineseRecognizer(PatternRecognizer):
         for word in context:
             if not word:
                 continue
-            if hint_matches(word, self.COLUMN_HINTS, self.CONTEXT):
+            if hint_matches(self._without_not_keywords(word), self.COLUMN_HINTS, self.CONTEXT):
                 return 1
             if hint_matches(word, self.NEGATIVE_COLUMN_HINTS, self.NEGATIVE_CONTEXT):
                 verdict = -1
@@ -412,10 +420,17 @@ class ChineseRecognizer(PatternRecognizer):
     def _keyword_near(self, text: str, start: int, end: int) -> bool:
         if self._context_re is None:
             return False
+        text = self._without_not_keywords(text)
         before = self._context_re.search(text, max(0, start - CONTEXT_WINDOW), start)
         return before is not None or self._context_re.search(
             text, end, end + CONTEXT_WINDOW
         ) is not None
+
+    def _without_not_keywords(self, text: str) -> str:
+        """Return ``text`` with each of ``NOT_KEYWORDS`` in it blanked, its offsets kept."""
+        if self._not_keywords_re is None:
+            return text
+        return self._not_keywords_re.sub(_blanked, text)
 
     def _negative_before(self, text: str, start: int) -> bool:
         if self._negative_re is None:
