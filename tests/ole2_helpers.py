@@ -15,10 +15,13 @@ SECTOR, MINI_SECTOR, MINI_CUTOFF = 512, 64, 4096
 UNICODE, STRING8, BINARY, LONG = 0x001F, 0x001E, 0x0102, 0x0003
 
 
-def compound_file(streams: dict[str, bytes], sector_size: int = SECTOR) -> bytes:
+def compound_file(streams: dict[str, bytes], sector_size: int = SECTOR, classes: dict[str, bytes] | None = None
+                  ) -> bytes:
     """Return a compound file holding ``streams`` by path ("a/b/c": storages a and b): version 3
     with 512-byte sectors, or version 4 with 4,096-byte ones. A stream under 4,096 bytes lives in
-    the mini stream (64-byte sectors), as the format requires."""
+    the mini stream (64-byte sectors), as the format requires. ``classes`` gives storages (by
+    path, "" for the root) their CLSID, 16 bytes as stored."""
+    classes = classes or {}
     # The tree of storages: each node's children by name, in order.
     tree: dict[str, list[str]] = {"": []}
     for path in streams:
@@ -63,9 +66,9 @@ def compound_file(streams: dict[str, bytes], sector_size: int = SECTOR) -> bytes
         right = index[siblings[following]] if following < len(siblings) else NOSTREAM
         child = index[children[0]] if children else NOSTREAM
         if not node:
-            entries.append(_entry("Root Entry", 5, NOSTREAM, child, root_start, len(mini)))
+            entries.append(_entry("Root Entry", 5, NOSTREAM, child, root_start, len(mini), classes.get("", bytes(16))))
         elif children is not None:
-            entries.append(_entry(node.rpartition("/")[2], 1, right, child, 0, 0))
+            entries.append(_entry(node.rpartition("/")[2], 1, right, child, 0, 0, classes.get(node, bytes(16))))
         else:
             entries.append(_entry(node.rpartition("/")[2], 2, right, NOSTREAM, *placed[node]))
     directory = b"".join(entries)
@@ -94,10 +97,10 @@ def _walk(tree: dict[str, list[str]], folder: str):
             yield from _walk(tree, node)
 
 
-def _entry(name: str, kind: int, right: int, child: int, start: int, size: int) -> bytes:
+def _entry(name: str, kind: int, right: int, child: int, start: int, size: int, clsid: bytes = bytes(16)) -> bytes:
     encoded = (name + "\0").encode("utf-16-le") if name else b""
     return struct.pack("<64sHBBIII16sIQQIQ", encoded, len(encoded), kind, 1, NOSTREAM, right, child,
-                       bytes(16), 0, 0, 0, start, size)
+                       clsid, 0, 0, 0, start, size)
 
 
 def prop(tag: int, kind: int, value: str | bytes, codepage: str = "gbk") -> tuple[str, bytes]:

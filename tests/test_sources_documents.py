@@ -235,7 +235,8 @@ def test_a_workbook_embedded_in_a_document_is_read_as_a_spreadsheet(tmp_path, ke
 
 def test_excel_and_word_97_objects_embedded_in_a_document_are_read(tmp_path, key):
     """An object pasted from Excel or Word 97-2003 is an OLE2 file (oleObject1.bin) holding the
-    .xls or .doc; it is read as that. An equation object is a notice, not a problem."""
+    .xls or .doc; it is read as that. An equation object is a notice, not a problem (a packaged
+    file is read: test_sources_packaged)."""
     from xls_helpers import cfb, xlwt_book
 
     rows = [("客户姓名", "手机号")] + [(f"客户{n}", f"1391234{n:04d}") for n in range(30)]
@@ -249,8 +250,8 @@ def test_excel_and_word_97_objects_embedded_in_a_document_are_read(tmp_path, key
     where = f"{tmp_path / 'r.docx'}!word/embeddings/"
     assert result.coverage.problems == []
     assert [(n.where, n.reason) for n in result.coverage.notices] == [
-        (f"{where}oleObject3.bin", "an embedded object that is no workbook or Word document (an equation, "
-                                   "a drawing, a packaged file) is not read")]
+        (f"{where}oleObject3.bin", "an embedded object that is no workbook, Word document or packaged file (an "
+                                   "equation, a drawing) is not read")]
     assert result.findings[(f"{where}oleObject1.bin!客户!手机号", "CN_MOBILE_PHONE")].occurrences == 30
     assert result.findings[(f"{where}oleObject2.bin", "CN_RESIDENT_ID")].occurrences == 3
 

@@ -98,6 +98,9 @@ class ScanOptions:
     max_gzip_bytes: int = 20 * 1024**3  # a gzip member larger than this when inflated is a bomb
     entities: tuple[str, ...] = ()  # entities to look for; empty = every one
     min_score: float = 0.5  # results below are not reported (recognizers.MIN_SCORE)
+    # Set by the readers while they read a file packaged in an OLE object (``embedded``), never by
+    # a user: a package inside it is then a notice, as messages packaged in messages could go on.
+    in_package: bool = False
 
     @property
     def full(self) -> bool:

@@ -1,33 +1,50 @@
-"""Office files embedded in Office files: a workbook pasted into a Word report or a slide as an
-object, a report or another workbook pasted into a workbook.
+"""Files embedded in Office files: a workbook pasted into a Word report or a slide as an object,
+a report or another workbook pasted into a workbook, a customer list dragged into any of them.
 
 An embedded object keeps its whole file inside the one around it (``word/embeddings/``,
 ``xl/embeddings/``, ``ppt/embeddings/``): every customer row of a workbook whose page shows a
-few. Each workbook, Word document or presentation found there is read from memory, as one inside an archive is, located
-``report.docx!word/embeddings/x.xlsx``. An object from Excel or Word 97-2003 is stored as an OLE2
-file (``oleObject1.bin``) holding a Workbook or WordDocument stream: it is read as the .xls or
-.doc it holds; any other object (an equation, a drawing, a packaged file) is a notice. One level
-deep: a file embedded in an embedded file is a notice, as it is rare and each level would hold
-another copy in memory.
+few. Each workbook, Word document or presentation found there is read from memory, as one
+inside an archive is, located ``report.docx!word/embeddings/x.xlsx``. An object from Excel or
+Word 97-2003 is stored as an OLE2 file (``oleObject1.bin``) holding a Workbook or WordDocument
+stream: it is read as the .xls or .doc it holds.
+
+A file dragged into a document, a workbook or a slide (a .csv or .txt export, a .pdf, a .zip),
+shown as an icon, is an OLE Package object: an OLE2 file of the Package class whose
+``\x01Ole10Native`` stream holds the file, its name and its paths (``packager``). The file is
+read as an archive's member is (``archives.read_member``: by its name and first bytes, a text
+file streamed, a spreadsheet, document, PDF or message from memory, an archive as an archive
+inside an archive), located ``report.docx!word/embeddings/oleObject1.bin!客户名单.csv``; so is
+one in a .doc's ObjectPool (``report.doc!ObjectPool/_1234!客户名单.csv``, through
+``storage_object``) and one in an Outlook message's OLE object. A damaged package is one
+problem line; a packaged link to a file elsewhere holds nothing to read and is a notice.
+
+Any other object (an equation, a drawing, an OLE 1.0 object of another class, a PDF that
+Acrobat embedded as its own object) is a notice. One level deep: a file embedded in an embedded
+file is a notice, as it is rare and each level would hold another copy in memory; so is a file
+packaged in a packaged file (``ScanOptions.in_package``), which the marks in the name cannot
+tell where a message is packaged in a message's object.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import zipfile
 from typing import Iterator
 
 from pii_audit.models import Cells, Chunk
-from pii_audit.sources import DOCUMENT_SUFFIXES, OLE2_MAGIC, PRESENTATION_SUFFIXES, ScanOptions, TargetCoverage
-from pii_audit.sources.ole2 import CompoundFile, worded
+from pii_audit.sources import (DOCUMENT_SUFFIXES, OLE2_MAGIC, PRESENTATION_SUFFIXES, ScanOptions, TargetCoverage,
+                               is_archive)
+from pii_audit.sources.ole2 import CompoundFile, Stream, StreamPart, worded
+from pii_audit.sources.packager import NATIVE_STREAM, PACKAGE_CLASS, Packaged, PackageRefused, packaged_file
 from pii_audit.sources.xlsx_guard import WorkbookRefused
 
 # Read from memory, as a spreadsheet inside an archive is (archives.SPREADSHEET_MAX_BYTES).
 EMBEDDED_MAX_BYTES = 32 << 20
 _WORKBOOKS = (".xlsx", ".xlsm", ".xlsb")  # Excel names one from an .xlsb Microsoft_Excel_Binary_Worksheet.xlsb
 _OLE_OBJECTS = (".bin",)  # word/embeddings/oleObject1.bin: an OLE2 file
-NOT_A_WORKBOOK = ("an embedded object that is no workbook or Word document (an equation, a drawing, a packaged "
-                  "file) is not read")
+NOT_A_WORKBOOK = ("an embedded object that is no workbook, Word document or packaged file (an equation, a "
+                  "drawing) is not read")
 # In the name of a file embedded in another: from a .docx, an .xlsx, a .pptx, a .doc (word97).
 EMBEDDED_MARKS = ("!word/embeddings/", "!xl/embeddings/", "!ppt/embeddings/", "!ObjectPool/", "!ExOleObjStg")
 
@@ -59,7 +76,8 @@ def embedded_files(archive: zipfile.ZipFile, folder: str, target: str, options: 
 
 
 def _ole_object(where: str, options: ScanOptions, coverage: TargetCoverage, data: bytes) -> Iterator[Chunk | Cells]:
-    """Yield what an embedded OLE object holds when it is an Excel or Word 97-2003 one."""
+    """Yield what an embedded OLE object holds when it is an Excel or Word 97-2003 one, or a
+    packaged file."""
     from pii_audit.sources.documents import read_document
     from pii_audit.sources.spreadsheets import read_spreadsheet
 
@@ -72,6 +90,8 @@ def _ole_object(where: str, options: ScanOptions, coverage: TargetCoverage, data
         yield from read_spreadsheet(where, options, coverage, data)  # not named .xlsx: read as the .xls it is
     elif "WordDocument" in streams:
         yield from read_document(where, options, coverage, data)
+    elif NATIVE_STREAM.upper() in {name.upper() for name in streams}:
+        yield from _package(data, "", where, options, coverage)
     else:
         coverage.notice(where, NOT_A_WORKBOOK)
 
@@ -80,7 +100,7 @@ def storage_object(data: bytes, where: str, folder: str, names: set[str], option
                    coverage: TargetCoverage) -> Iterator[Chunk | Cells]:
     """Yield what an object stored in the storage ``folder`` of the OLE2 file ``data`` holds (a
     .doc's ObjectPool, a .msg's attachment): an Excel or Word 97-2003 file, by its streams'
-    ``names`` (upper case); a notice for any other."""
+    ``names`` (upper case), or a packaged file; a notice for any other."""
     from pii_audit.sources.spreadsheets import read_spreadsheet
     from pii_audit.sources.word97 import embedded_document
 
@@ -88,5 +108,64 @@ def storage_object(data: bytes, where: str, folder: str, names: set[str], option
         yield from read_spreadsheet(where, options, coverage, data, folder)
     elif "WORDDOCUMENT" in names:
         yield from embedded_document(data, where, folder, coverage)
+    elif NATIVE_STREAM.upper() in names:
+        yield from _package(data, folder, where, options, coverage)
     else:
         coverage.notice(where, NOT_A_WORKBOOK)
+
+
+def _package(data: bytes, folder: str, where: str, options: ScanOptions, coverage: TargetCoverage
+             ) -> Iterator[Chunk | Cells]:
+    """Yield what the file in the OLE Package object in the storage ``folder`` of the OLE2 file
+    ``data`` holds, read from its stream as an archive's member is; record why not."""
+    from pii_audit.sources.archives import read_member
+
+    found = _packaged(data, folder, where, coverage)
+    if found is None:
+        return
+    stream, packaged = found
+    inner = f"{where}!{packaged.name}"
+    if options.in_package:
+        coverage.notice(inner, "a file packaged in a packaged file is not read; open it and save it apart")
+        return
+    member = io.BufferedReader(StreamPart(stream, packaged.offset, packaged.size))  # read as it is asked for
+    try:
+        yield from read_member(inner, member, dataclasses.replace(options, in_package=True), coverage, _depth(where))
+    except WorkbookRefused as error:  # the object's file ends inside the packaged file's sectors
+        coverage.problem(inner, worded(error, "embedded object"))
+
+
+def _packaged(data: bytes, folder: str, where: str, coverage: TargetCoverage) -> tuple[Stream, Packaged] | None:
+    """Return the Ole10Native stream of the object in ``folder`` of ``data`` and the file packaged
+    in it; None, recorded as a notice or a problem, when it is of another class, a link or damaged."""
+    try:
+        compound = CompoundFile(io.BytesIO(data))
+        if compound.class_id(folder) != PACKAGE_CLASS:  # raw data of another OLE 1.0 class
+            coverage.notice(where, NOT_A_WORKBOOK)
+            return None
+        native = (folder + NATIVE_STREAM).upper()
+        # The caller saw the stream among the storage's (were it not, an empty one is read as cut short).
+        entry = next((entry for path, entry in compound.streams().items() if path.upper() == native), (0, 0))
+        stream = compound.stream(*entry)
+        packaged = packaged_file(stream)
+    except WorkbookRefused as error:
+        coverage.problem(where, worded(error, "embedded object"))
+        return None
+    except PackageRefused as error:
+        coverage.problem(where, str(error))
+        return None
+    if packaged is None:
+        coverage.notice(where, "a packaged link to a file elsewhere holds nothing of the file: not read")
+        return None
+    return stream, packaged
+
+
+def _depth(where: str) -> int:
+    """Return the depth ``archives.read_member`` takes for a file packaged in the object ``where``:
+    1 in a document on disk, one more for each archive around it, so that a packaged archive counts
+    as a level, as an archive in an archive does.
+
+    >>> _depth("r.docx!word/embeddings/oleObject1.bin"), _depth("a.zip!b.7z!r.doc!ObjectPool/_1")
+    (1, 3)
+    """
+    return 1 + sum(1 for part in where.split("!")[:-1] if is_archive(part))

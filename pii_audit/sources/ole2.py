@@ -20,7 +20,7 @@ import struct
 import sys
 from array import array
 from dataclasses import dataclass
-from typing import BinaryIO
+from typing import BinaryIO, Iterator
 
 from pii_audit.sources.xlsx_guard import OLE2_MAGIC, WorkbookRefused
 
@@ -60,6 +60,25 @@ class Stream:
             parts.append(data)
             offset, count = offset + run, count - run
         return b"".join(parts)
+
+
+class StreamPart(io.RawIOBase):
+    """``size`` bytes of a stream from ``offset``, as a file read from start to end, a few sectors
+    at a time (``io.BufferedReader`` around it gives ``peek``): a file stored inside a stream is
+    read without a copy of it in memory."""
+
+    def __init__(self, stream: Stream, offset: int, size: int):
+        super().__init__()
+        self.stream, self.offset, self.size, self.at = stream, offset, size, 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        data = self.stream.read(self.offset + self.at, min(len(buffer), self.size - self.at))
+        buffer[:len(data)] = data
+        self.at += len(data)
+        return len(data)
 
 
 @dataclass(frozen=True)
@@ -104,13 +123,31 @@ class CompoundFile:
     def streams(self) -> dict[str, tuple[int, int]]:
         """Return ``{path: (first sector, size)}`` of every stream, storages' included, by paths
         such as ``__attach_version1.0_#00000000/__substg1.0_37010102`` (names as stored)."""
+        found: dict[str, tuple[int, int]] = {}
+        for path, kind, _, start, size in self._entries():
+            if kind == STREAM:
+                found.setdefault(path, (start, size))
+        return found
+
+    def class_id(self, storage: str = "") -> bytes:
+        """Return the class id (CLSID, 16 bytes as stored) of the root storage, or of the storage
+        at the path ``storage`` (``ObjectPool/_1234``, names compared without case): the class of
+        the object it holds. 16 zero bytes when it names none or there is no such storage."""
+        wanted = storage.strip("/").upper()
+        if not wanted:
+            return _class_id(self.directory, 0)
+        return next((_class_id(self.directory, index) for path, kind, index, _, _ in self._entries()
+                     if kind == STORAGE and path.upper() == wanted), bytes(16))
+
+    def _entries(self) -> Iterator[tuple[str, int, int, int, int]]:
+        """Yield ``(path, type, index, first sector, size)`` of every entry below the root,
+        walking its tree of entries; raise ``WorkbookRefused`` where it loops or is too large."""
         count = min(self.directory.size // ENTRY, MAX_DIRECTORY_ENTRIES + 1)
         if count > MAX_DIRECTORY_ENTRIES:
             raise _corrupt(f"a directory of more than {MAX_DIRECTORY_ENTRIES:,} entries")
         root = _entry(self.directory, 0)
         if root[1] != ROOT:
             raise _corrupt("its directory has no root entry")
-        found: dict[str, tuple[int, int]] = {}
         pending, visited = [(root[4], "")], 0
         while pending:
             index, folder = pending.pop()
@@ -121,11 +158,9 @@ class CompoundFile:
                 raise _corrupt("its directory names an entry it does not hold, or loops")
             name, kind, left, right, child, start, size = _entry(self.directory, index)
             pending += ((left, folder), (right, folder))
-            if kind == STREAM:
-                found.setdefault(folder + name, (start, size))
-            elif kind == STORAGE:
+            yield folder + name, kind, index, start, size
+            if kind == STORAGE:
                 pending.append((child, f"{folder}{name}/"))
-        return found
 
     def stream(self, start: int, size: int) -> Stream:
         """Return the stream of ``size`` bytes that starts at sector ``start`` (a mini sector
@@ -255,6 +290,11 @@ def _entry(directory: Stream, index: int) -> tuple[str, int, int, int, int, int,
         size &= 0xFFFFFFFF  # version 3 files may leave garbage in the high half
     name = raw[:min(length, 64)].decode("utf-16-le", "replace").split("\0", 1)[0]
     return name, kind, left, right, child, start, size
+
+
+def _class_id(directory: Stream, index: int) -> bytes:
+    """Return the CLSID of a directory entry (16 bytes at offset 80 of its 128)."""
+    return directory.read(index * ENTRY + 80, 16).ljust(16, b"\0")
 
 
 def _mini_stream(handle: BinaryIO, header: _Header, fat: array, sectors: int, directory: Stream,

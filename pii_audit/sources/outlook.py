@@ -19,8 +19,8 @@ Read, located ``{path, part, line}`` as an e-mail's parts are:
 
 Each attachment is read as an archive's member is (``archives.read_member``), located
 ``mail.msg!客户名单.xlsx``; an attached message is read the same way, as ``mail.msg!name.msg``;
-an OLE object (a table pasted into a rich-text message) as the Excel or Word 97-2003 file it
-holds (``embedded.storage_object``). Strings in 8-bit form are decoded by the message's code page
+an OLE object (a table pasted into a rich-text message, a file dropped into it as an icon) as the
+Excel or Word 97-2003 file or the packaged file it holds (``embedded.storage_object``). Strings in 8-bit form are decoded by the message's code page
 (936 on Chinese Outlook).
 
 No maintained package under a licence this project can take reads .msg (extract-msg is GPL,
@@ -188,8 +188,8 @@ def _message(storage: _Storage, target: str, options: ScanOptions, coverage: Tar
 
 def _object(storage: _Storage, folder: str, names: set[str], where: str, options: ScanOptions,
             coverage: TargetCoverage) -> Iterator[Chunk | Cells]:
-    """Yield what an OLE object attached to a message holds (an Excel or Word 97-2003 file, as in a
-    message written in Outlook's rich text), from the message read into memory."""
+    """Yield what an OLE object attached to a message holds (an Excel or Word 97-2003 file or a
+    packaged file, as in a message written in Outlook's rich text), from the message read into memory."""
     handle = storage.compound.handle
     size = handle.seek(0, 2)
     if size > mime.MAX_PART_BYTES:

@@ -27,8 +27,9 @@ for. Memory holds the piece table, the runs of paragraphs in tables (from at mos
 An Excel 97-2003 workbook pasted into the document as an object keeps every row of it in the
 file (``ObjectPool/_1234/Workbook``): each is read as the .xls it is, located
 ``report.doc!ObjectPool/_1234!Sheet1``, from the document read into memory (at most
-``OBJECTS_MAX_BYTES``); a Word 97-2003 document embedded so is read as one. Any other object (an
-equation, a drawing) is a notice.
+``OBJECTS_MAX_BYTES``); a Word 97-2003 document embedded so is read as one, and a file dragged
+into it as an icon (an OLE Package object) as the file it is (``embedded``), located
+``report.doc!ObjectPool/_1234!客户名单.csv``. Any other object (an equation, a drawing) is a notice.
 
 The file is untrusted (SECURITY.md item 7). Pieces must lie inside the WordDocument stream and
 may not hold more in all than the stream does (a piece table naming the same bytes a million
@@ -400,8 +401,8 @@ def _corrupt(what: str) -> DocumentRefused:
 
 def object_items(handle: BinaryIO, target: str, options: ScanOptions, coverage: TargetCoverage
                  ) -> Iterator[Cells | Chunk]:
-    """Yield what the Excel and Word 97-2003 files embedded in the document (its ObjectPool) hold;
-    a notice for each other object."""
+    """Yield what the Excel and Word 97-2003 files and the packaged files embedded in the document
+    (its ObjectPool) hold; a notice for each other object."""
     handle.seek(0)
     objects: dict[str, set[str]] = {}  # object folder -> its streams
     for path in ole2.CompoundFile(handle).streams():
