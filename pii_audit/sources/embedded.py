@@ -62,7 +62,7 @@ def embedded_files(archive: zipfile.ZipFile, folder: str, target: str, options: 
         reader = read_spreadsheet if name.lower().endswith(_WORKBOOKS) else \
             read_document if name.lower().endswith(DOCUMENT_SUFFIXES) else \
             read_presentation if name.lower().endswith(PRESENTATION_SUFFIXES) else \
-            _ole_object if name.lower().endswith(_OLE_OBJECTS) else None
+            ole_object if name.lower().endswith(_OLE_OBJECTS) else None
         if reader is None or not name.startswith(folder):
             continue
         where = f"{target}!{name}"
@@ -75,7 +75,7 @@ def embedded_files(archive: zipfile.ZipFile, folder: str, target: str, options: 
             yield from reader(where, options, coverage, archive.read(info))
 
 
-def _ole_object(where: str, options: ScanOptions, coverage: TargetCoverage, data: bytes) -> Iterator[Chunk | Cells]:
+def ole_object(where: str, options: ScanOptions, coverage: TargetCoverage, data: bytes) -> Iterator[Chunk | Cells]:
     """Yield what an embedded OLE object holds when it is an Excel or Word 97-2003 one, or a
     packaged file."""
     from pii_audit.sources.documents import read_document

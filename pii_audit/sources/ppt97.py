@@ -67,7 +67,7 @@ from typing import BinaryIO, Iterator
 
 from pii_audit.models import Cells, Chunk
 from pii_audit.sources import ContainerCoverage, ScanOptions, TargetCoverage, ole2
-from pii_audit.sources.embedded import EMBEDDED_MARKS, EMBEDDED_MAX_BYTES, _ole_object
+from pii_audit.sources.embedded import EMBEDDED_MARKS, EMBEDDED_MAX_BYTES, ole_object
 from pii_audit.sources.ooxml import DocumentRefused, counted
 from pii_audit.sources.xlsx_guard import WorkbookRefused
 
@@ -451,7 +451,7 @@ def _objects(window: _Window, walk: _Walk, target: str, options: ScanOptions, co
         except DocumentRefused as error:
             coverage.problem(where, str(error))
             continue
-        yield from _ole_object(where, options, coverage, data)
+        yield from ole_object(where, options, coverage, data)
     if walk.skipped:
         coverage.notice(target, f"{walk.skipped:,} embedded object(s) past the first {MAX_OBJECTS:,} not read; "
                                 "open them and save them apart to scan them")
