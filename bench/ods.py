@@ -35,7 +35,7 @@ sys.path.insert(0, str(HERE.parent / "tests"))
 from bench.spreadsheets import bare_calamine  # noqa: E402
 
 HEADER = ["序号", "客户姓名", "证件号码", "手机号", "银行卡号", "交易金额", "交易日期", "开户网点", "状态", "备注"]
-NAMES = ["张伟", "王芳", "李娜", "刘洋", "陈静", "杨磊", "赵敏", "黄勇"]
+from bench.samples import NAMES  # noqa: E402
 BRANCHES = ["北京分行营业部", "上海浦东支行", "深圳南山支行", "成都高新支行"]
 NOTES = ["", "按时还款", "客户来电咨询", "订单号20240105123456", "复核通过", ""]
 

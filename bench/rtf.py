@@ -35,8 +35,7 @@ sys.path.insert(0, str(HERE.parent / "tests"))
 
 from bench.subprocess_measure import child, measure  # noqa: E402
 
-NAMES = ["张伟", "王芳", "李娜", "刘洋", "陈静", "杨磊", "赵敏", "黄勇"]
-PLACES = ["北京市海淀区中关村大街27号", "广东省深圳市南山区科技园路1号", "上海市浦东新区陆家嘴环路1000号3楼"]
+from bench.samples import NAMES, PLACES  # noqa: E402
 
 
 def paragraphs(count: int):

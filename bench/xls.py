@@ -33,7 +33,7 @@ sys.path.insert(0, str(HERE.parent / "tests"))
 
 from bench.subprocess_measure import child, measure  # noqa: E402
 
-NAMES = ["张伟", "王芳", "李娜", "刘洋", "陈静", "杨磊", "赵敏", "黄勇"]
+from bench.samples import NAMES  # noqa: E402
 FOUR_MIB_ROWS = 29_000  # customers rows that xlwt writes in about 4 MiB
 
 
