@@ -67,7 +67,7 @@ _RK = struct.Struct("<IIi")
 _REAL = struct.Struct("<IId")
 _ISST = struct.Struct("<III")
 _STYLE = 0xFFFFFF
-_TOO_SHORT = "unreadable: a record too short for its type (corrupt .xlsb)"
+TOO_SHORT = "unreadable: a record too short for its type (corrupt .xlsb)"
 
 
 @dataclass
@@ -94,6 +94,9 @@ def xlsb_sheets(source: Source, comments: dict[str, list[tuple[str, str]]] | Non
             if comments is not None:
                 comments[name] = sheet_comments(archive, member)
             yield name, sheet_rows(archive, member, book)
+        from pii_audit.sources.xlsb_caches import cache_sheets  # which imports this module
+
+        yield from cache_sheets(archive)
 
 
 def _check_head(handle: BinaryIO) -> None:
@@ -129,14 +132,14 @@ def read_book(archive: zipfile.ZipFile) -> Book:
     except SheetError as error:
         raise WorkbookRefused(str(error)) from None
     except (struct.error, IndexError):
-        raise WorkbookRefused(_TOO_SHORT) from None
+        raise WorkbookRefused(TOO_SHORT) from None
     return book
 
 
 def _workbook(archive: zipfile.ZipFile, rels: dict[str, tuple[str, str]]) -> Book:
     """Return the worksheets listed in the workbook part (BrtBundleSh) and its date system."""
     book = Book()
-    for kind, data in _part_records(archive, WORKBOOK):
+    for kind, data in part_records(archive, WORKBOOK):
         if kind == WB_PROP:
             book.date1904 = bool(data[0] & 1)
         elif kind == BUNDLE_SH:
@@ -160,7 +163,7 @@ def _date_styles(archive: zipfile.ZipFile, member: str) -> dict[int, int]:
     custom: dict[str, int] = {}
     formats: list[int] = []  # each cell format's number format
     in_cell_xfs = False
-    for kind, data in _part_records(archive, member):
+    for kind, data in part_records(archive, member):
         if kind == FMT:
             custom[str(struct.unpack_from("<H", data)[0])] = format_kind(wide_string(data, 2)[0])
         elif kind == XF and in_cell_xfs:
@@ -180,7 +183,7 @@ def _shared_strings(archive: zipfile.ZipFile, member: str) -> list[str] | String
         raise WorkbookRefused(f"refused: shared strings table of {size // 2**20:,} MB, over the "
                               f"{MAX_SHARED_STRINGS_BYTES // 2**20} MB cap")
     strings = SharedStrings()
-    for kind, data in _part_records(archive, member):
+    for kind, data in part_records(archive, member):
         if kind == SST_ITEM:
             strings.add(wide_string(data, 1)[0])  # after the RichStr's flags; runs and phonetic text after it
         elif kind == BEGIN_SST and _LONG.unpack_from(data, 4)[0] > size // 7:  # 7 bytes a string at least
@@ -197,7 +200,7 @@ def sheet_comments(archive: zipfile.ZipFile, sheet: str) -> list[tuple[str, str]
         try:
             found.extend(_comments(archive, member))
         except (struct.error, IndexError):
-            raise SheetError(_TOO_SHORT) from None
+            raise SheetError(TOO_SHORT) from None
     return found
 
 
@@ -207,7 +210,7 @@ def _comments(archive: zipfile.ZipFile, member: str) -> Iterator[tuple[str, str]
     from pii_audit.sources.spreadsheets import column_letter  # which imports this module
 
     ref = ""
-    for kind, data in _part_records(archive, member):
+    for kind, data in part_records(archive, member):
         if kind == BEGIN_COMMENT:
             row, column = struct.unpack_from("<I4xI", data, 4)  # after the author: first row, last row, first column
             if row >= EXCEL_MAX_ROWS:
@@ -226,7 +229,7 @@ def sheet_rows(archive: zipfile.ZipFile, member: str, book: Book) -> Iterator[Ro
         with archive.open(member) as stream:
             yield from _rows(records(stream, archive.getinfo(member).file_size), book)
     except (struct.error, IndexError):
-        raise SheetError(_TOO_SHORT) from None
+        raise SheetError(TOO_SHORT) from None
 
 
 def _rows(stored: Iterator[tuple[int, bytes]], book: Book) -> Iterator[Row]:
@@ -299,7 +302,7 @@ def wide_string(data: bytes, at: int) -> tuple[str, int]:
     return data[at + 4:end].decode("utf-16-le", "replace"), end
 
 
-def _part_records(archive: zipfile.ZipFile, member: str) -> Iterator[tuple[int, bytes]]:
+def part_records(archive: zipfile.ZipFile, member: str) -> Iterator[tuple[int, bytes]]:
     """Yield the records of a zip member, inflated a block at a time."""
     with archive.open(member) as stream:
         yield from records(stream, archive.getinfo(member).file_size)
