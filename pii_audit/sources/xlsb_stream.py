@@ -7,11 +7,15 @@ reads BIFF8: the workbook part lists the sheets (and the 1904 date system), the 
 which cell formats are dates (``xlsx_book.format_kind``, as for an xlsx), the shared strings are
 held in memory as an xlsx's are (under the same cap, packed when many), and each worksheet part is
 inflated a block at a time, its records gathered into rows as they come. Memory holds the shared
-strings, one block of a sheet and one row, whatever the workbook's size. Measured (``bench/xlsb.py``,
+strings, one block of a sheet and one row, whatever the workbook's size (and, reading a pivot
+cache, its distinct values, under ``xlsx_caches.MAX_DEFINITION_BYTES``). Measured (``bench/xlsb.py``,
 200,000 rows x 10 columns): peak RSS growth 30 MB, nearly all its 600,000 shared strings
 (python-calamine 186 MB); 2.9 s of CPU (the xlsx reader 3.1 s on the same rows as .xlsx,
-python-calamine 0.9 s). Only worksheets are read: chart sheets hold no cells, and macro and dialog
-sheets hold none a person keeps data in.
+python-calamine 0.9 s). Of the sheets, only worksheets are read: chart sheets hold no cells, and
+macro and dialog sheets hold none a person keeps data in. After them, the copies of other data
+the workbook keeps are read as sheets, as an xlsx's are (``xlsb_caches``): each pivot cache (the
+source rows of a pivot table, kept when their sheet is deleted) as ``透视缓存N`` and each sheet an
+external link caches as ``外部链接N-name``.
 
 Cells come out as text, as the xlsx reader gives them (``cell_text.render``): a mobile stored as a
 number reads ``13812345678``, a number under a date format a date (in the 1904 system when the
@@ -81,8 +85,9 @@ class Book:
 
 
 def xlsb_sheets(source: Source, comments: dict[str, list[tuple[str, str]]] | None = None) -> Iterator[Sheet]:
-    """Yield every worksheet of an .xlsb workbook as ``(name, rows)``, the rows streamed; raise
-    ``WorkbookRefused`` when the workbook is not read.
+    """Yield every worksheet of an .xlsb workbook as ``(name, rows)``, the rows streamed, then its
+    pivot caches and external link caches (``xlsb_caches``); raise ``WorkbookRefused`` when the
+    workbook is not read.
 
     ``comments``, when given, gets each sheet's comments (``sheet_comments``) under its name
     before the sheet is yielded, as ``sheet_rows.xlsx_sheets`` gives an xlsx's."""
