@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import datetime
 import io
 import json
 import random
@@ -26,8 +27,8 @@ from pii_audit.sources.xlsx_guard import WorkbookRefused
 from tests_corpus import mobile, resident_id
 from xlsb_helpers import (
     CELL_REAL, CELL_RK, CELL_ST, CN_DATE_STYLE, DATE_STYLE, DATETIME_STYLE, DURATION_STYLE, PERCENT_STYLE, ROW_HDR,
-    Cell, Error, Formula, Inline, Real, Rich, Styled, grid, record, rels, wide, workbook_part, xlsb_book, xlsb_parts,
-    zipped,
+    Cell, Error, Formula, Inline, PivotField, Real, Rich, Styled, definition_part, external_link_part, grid, record,
+    records_part, rels, wide, with_caches, workbook_part, xlsb_book, xlsb_parts, zipped,
 )
 
 FULL = ScanOptions(sample_rows=None)
@@ -454,6 +455,17 @@ def mutated(rng: random.Random, data: bytes) -> bytes:
     return bytes(data)
 
 
+def read_through(data: bytes, outcomes: set, messages: list) -> None:
+    """Read every sheet of an .xlsb; a sheet stopped by a ``SheetError`` adds "sheet" and its message."""
+    for _, rows in xlsb_stream.xlsb_sheets(data, {}):
+        try:
+            for _ in rows:
+                pass
+        except SheetError as error:
+            outcomes.add("sheet")
+            messages.append(str(error))
+
+
 def test_mutated_workbooks_give_cells_or_one_line_refusals_in_bounded_memory(tmp_path):
     """Hundreds of workbooks with random bytes changed (fixed seed) in a part and zipped again,
     and hundreds changed anywhere in the file: reading each either works or stops with
@@ -470,13 +482,7 @@ def test_mutated_workbooks_give_cells_or_one_line_refusals_in_bounded_memory(tmp
             member = rng.choice(binary)
             data = zipped({**parts, member: mutated(rng, parts[member])})
             try:
-                for _, rows in xlsb_stream.xlsb_sheets(data, {}):
-                    try:
-                        for _ in rows:
-                            pass
-                    except SheetError as error:
-                        outcomes.add("sheet")
-                        messages.append(str(error))
+                read_through(data, outcomes, messages)
                 outcomes.add("read")
             except (WorkbookRefused, SheetError) as error:  # a damaged comments part: SheetError
                 outcomes.add("refused")
@@ -511,3 +517,299 @@ def test_a_large_sheet_is_streamed_in_bounded_memory():
         tracemalloc.stop()
     assert rows == 20_000 and size > 20 << 20
     assert peak < 6 << 20
+
+
+# --- Pivot caches and external link caches: read as the xlsx reader reads them ----------------
+
+CACHE_RNG = random.Random(2024)
+CACHE_IDS = [resident_id(CACHE_RNG) for _ in range(3)]
+CACHE_PHONES = ["139" + mobile(CACHE_RNG)[3:] for _ in range(3)]
+CACHE_NAMES = ["王建国", "李秀英", "张伟"]
+CUSTOMER_FIELDS = [PivotField("姓名"), PivotField("证件号码"), PivotField("手机", shared=False)]
+CUSTOMER_ROWS = [[name, number, float(phone)] for name, number, phone in zip(CACHE_NAMES, CACHE_IDS, CACHE_PHONES)]
+SUMMARY = {"汇总": grid([["网点", "笔数"], ["朝阳支行", 3]])}
+# Every kind of item, shared and inline: text, numbers, dates (inline and shared), booleans, a
+# missing value and an error, the shared strings of one field written as a run of items.
+KINDS_FIELDS = [PivotField("备注", run=True), PivotField("开户日期", shared=False), PivotField("余额", shared=False),
+                PivotField("到期日"), PivotField("已核实"), PivotField("状态")]
+KINDS_ROWS = [
+    ["已回访", datetime.datetime(2024, 1, 5), 12.5, datetime.datetime(2025, 1, 5, 10, 30), True, None],
+    ["未回访", datetime.datetime(2023, 3, 1, 9, 30), -0.5, datetime.datetime(2025, 1, 5, 10, 30), False, Error("#N/A")],
+    ["已回访", datetime.datetime(2024, 1, 5), 1e20, datetime.datetime(2026, 2, 1), True, 7.0],
+]
+SML = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+OFFICE_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+
+
+def xml_item(value) -> str:
+    """The xlsx cache item (ECMA-376 part 1, 18.10) of a value."""
+    from xml.sax.saxutils import quoteattr
+
+    if value is None:
+        return "<m/>"
+    if isinstance(value, bool):
+        return f'<b v="{int(value)}"/>'
+    if isinstance(value, Error):
+        return f'<e v="{value.code}"/>'
+    if isinstance(value, str):
+        return f"<s v={quoteattr(value)}/>"
+    if isinstance(value, datetime.datetime):
+        return f'<d v="{value.isoformat()}"/>'
+    return f'<n v="{value!r}"/>'
+
+
+def xlsx_with_pivot(tmp_path: Path, fields: list[PivotField], rows: list[list], with_records: bool = True) -> Path:
+    """The .xlsx of the same content as ``xlsb_with_pivot``, its cache parts written as Excel writes
+    them (as ``test_sources_spreadsheets.with_pivot_cache`` does): shared items and indexes, or
+    values inline."""
+    from test_sources_spreadsheets import make_xlsx
+    from zip_helpers import rewrite
+
+    items = [list(dict.fromkeys(row[n] for row in rows)) for n in range(len(fields))]
+    listed = "".join(
+        f'<cacheField name="{f.name}" numFmtId="0"><sharedItems>'
+        + ("".join(map(xml_item, items[n])) if f.shared or not with_records else "") + "</sharedItems></cacheField>"
+        for n, f in enumerate(fields))
+    definition = (f'<?xml version="1.0" encoding="UTF-8"?>\n<pivotCacheDefinition xmlns="{SML}" '
+                  f'xmlns:r="{OFFICE_REL}" r:id="rId1"{"" if with_records else " saveData=" + chr(34) + "0" + chr(34)}>'
+                  '<cacheSource type="worksheet"><worksheetSource ref="A1:C4" sheet="客户信息"/></cacheSource>'
+                  f'<cacheFields count="{len(fields)}">{listed}</cacheFields></pivotCacheDefinition>')
+    records = (f'<?xml version="1.0" encoding="UTF-8"?>\n<pivotCacheRecords xmlns="{SML}" count="{len(rows)}">'
+               + "".join("<r>" + "".join(f'<x v="{items[n].index(v)}"/>' if f.shared else xml_item(v)
+                                         for n, (f, v) in enumerate(zip(fields, row))) + "</r>" for row in rows)
+               + "</pivotCacheRecords>")
+    src = make_xlsx(tmp_path / "summary.xlsx", {"汇总": [["网点", "笔数"], ["朝阳支行", 3]]})
+    with zipfile.ZipFile(src) as archive:
+        book_rels = archive.read("xl/_rels/workbook.xml.rels").decode().replace(
+            "</Relationships>", f'<Relationship Id="rIdPivot1" Type="{OFFICE_REL}/pivotCacheDefinition" '
+                                'Target="pivotCache/pivotCacheDefinition1.xml"/></Relationships>')
+    parts = {"xl/_rels/workbook.xml.rels": book_rels.encode(),
+             "xl/pivotCache/pivotCacheDefinition1.xml": definition.encode()}
+    if with_records:
+        parts["xl/pivotCache/pivotCacheRecords1.xml"] = records.encode()
+        parts["xl/pivotCache/_rels/pivotCacheDefinition1.xml.rels"] = rels(
+            [("rId1", "pivotCacheRecords", "pivotCacheRecords1.xml")])
+    return rewrite(src, tmp_path / "透视.xlsx", parts)
+
+
+def xlsb_with_pivot(tmp_path: Path, fields: list[PivotField], rows: list[list], with_records: bool = True,
+                    dt: bool = False, **replaced_parts) -> Path:
+    """A summary workbook whose pivot cache holds ``rows``, its source sheet deleted."""
+    definition = definition_part(fields, rows, with_records)
+    records = records_part(fields, rows, dt) if with_records else None
+    parts = with_caches(xlsb_parts(SUMMARY), 1, pivots=[(definition, records)])
+    path = tmp_path / "透视.xlsb"
+    path.write_bytes(zipped({**parts, **{member.replace("__", "/"): data for member, data in replaced_parts.items()}}))
+    return path
+
+
+def findings(path: Path, key) -> tuple[list, TargetCoverage]:
+    """The findings of the spreadsheet source: entity, container after the path, sheet, cell."""
+    coverage = TargetCoverage(str(path))
+    found = sorted((o.entity_type, o.container.split("!", 1)[1], o.location["sheet"], o.location["cell"])
+                   for o in Detector(key).detect(read_target(str(path), FULL, coverage)))
+    return found, coverage
+
+
+def xlsx_cells(path: Path) -> dict:
+    return cells_of(sheet_rows.xlsx_sheets(str(path)))
+
+
+@pytest.mark.parametrize("with_records, dt", [(True, False), (True, True), (False, False)],
+                         ids=["records", "records-dt", "items-only"])
+def test_a_pivot_cache_whose_source_sheet_is_gone_is_read_as_in_an_xlsx(tmp_path, key, with_records, dt):
+    """A summary .xlsb whose customer sheet was deleted keeps the customers in its pivot cache: read
+    as the sheet 透视缓存1 (its field names the header, then a row a record, or without records each
+    field's distinct values), the same findings, containers and cells as the same .xlsx gives."""
+    fields = CUSTOMER_FIELDS if with_records else [PivotField(f.name) for f in CUSTOMER_FIELDS]
+    path = xlsb_with_pivot(tmp_path, fields, CUSTOMER_ROWS, with_records, dt)
+    found, coverage = findings(path, key)
+    assert coverage.problems == []
+    assert found == sorted(
+        [("PERSON", "透视缓存1!姓名", "透视缓存1", f"A{n + 2}") for n in range(3)]
+        + [("CN_RESIDENT_ID", "透视缓存1!证件号码", "透视缓存1", f"B{n + 2}") for n in range(3)]
+        + [("CN_MOBILE_PHONE", "透视缓存1!手机", "透视缓存1", f"C{n + 2}") for n in range(3)])
+    xlsx = xlsx_with_pivot(tmp_path, fields, CUSTOMER_ROWS, with_records)
+    assert findings(xlsx, key)[0] == found
+    assert streamed(path.read_bytes()) == xlsx_cells(xlsx)
+
+
+@pytest.mark.parametrize("dt", [False, True], ids=["records", "records-dt"])
+def test_every_kind_of_cache_item_reads_as_in_an_xlsx(tmp_path, dt):
+    """Text (one field's items written as a run), numbers and dates inline in the records (as the
+    field's flags say they are stored), shared dates, booleans, a missing value and an error (empty)."""
+    path = xlsb_with_pivot(tmp_path, KINDS_FIELDS, KINDS_ROWS, dt=dt)
+    cells = streamed(path.read_bytes())
+    assert cells == xlsx_cells(xlsx_with_pivot(tmp_path, KINDS_FIELDS, KINDS_ROWS))
+    assert cells["透视缓存1"] == {
+        (1, 0): "备注", (1, 1): "开户日期", (1, 2): "余额", (1, 3): "到期日", (1, 4): "已核实", (1, 5): "状态",
+        (2, 0): "已回访", (2, 1): "2024-01-05", (2, 2): "12.5", (2, 3): "2025-01-05 10:30:00", (2, 4): "TRUE",
+        (3, 0): "未回访", (3, 1): "2023-03-01 09:30:00", (3, 2): "-0.5", (3, 3): "2025-01-05 10:30:00",
+        (3, 4): "FALSE",
+        (4, 0): "已回访", (4, 1): "2024-01-05", (4, 2): "100000000000000000000", (4, 3): "2026-02-01",
+        (4, 4): "TRUE", (4, 5): "7"}
+
+
+def test_an_external_links_cached_cells_are_read_as_in_an_xlsx(tmp_path, key):
+    """A formula reading another workbook keeps that workbook's cells: each cached sheet is the
+    sheet 外部链接N-name, its cells where they are, as the xlsx reader reads the same cache."""
+    from test_sources_spreadsheets import make_xlsx, with_external_link
+
+    ids = CACHE_IDS
+    xlsx = with_external_link(make_xlsx(tmp_path / "s.xlsx", {"汇总": [["网点", "笔数"], ["朝阳支行", 3]]}),
+                              tmp_path / "链接.xlsx", ids, CACHE_NAMES)
+    rows = [["姓名", "证件号码", "金额"]] + [[name, number, 100.5 * (n + 1)]
+                                          for n, (name, number) in enumerate(zip(CACHE_NAMES, ids))]
+    link = external_link_part(["其他", "客户"], {0: [], 1: rows})
+    path = tmp_path / "链接.xlsb"
+    path.write_bytes(zipped(with_caches(xlsb_parts(SUMMARY), 1, links=[link])))
+    found, coverage = findings(path, key)
+    assert coverage.problems == []
+    assert found == sorted(
+        [("PERSON", "外部链接1-客户!姓名", "外部链接1-客户", f"A{n + 2}") for n in range(3)]
+        + [("CN_RESIDENT_ID", "外部链接1-客户!证件号码", "外部链接1-客户", f"B{n + 2}") for n in range(3)])
+    assert found == findings(xlsx, key)[0]
+    assert streamed(path.read_bytes()) == xlsx_cells(xlsx)
+
+
+def test_external_cells_of_every_kind_and_sparse_rows():
+    """Strings, numbers, booleans; blanks and errors are empty; a row starting past column A and
+    rows not next to each other keep their places."""
+    link = external_link_part(["表"], {0: [[None, "甲", 1.5, True, Error("#REF!")], [], [], ["乙", None, False]]})
+    data = zipped(with_caches(xlsb_parts(SUMMARY), 1, links=[link]))
+    assert streamed(data)["外部链接1-表"] == {(1, 1): "甲", (1, 2): "1.5", (1, 3): "TRUE", (4, 0): "乙",
+                                          (4, 2): "FALSE"}
+
+
+def test_a_pivot_cache_past_its_cap_is_one_problem_line_and_the_sheets_are_read(tmp_path, key, monkeypatch):
+    """A definition's distinct values are held whole, under the xlsx reader's cap."""
+    monkeypatch.setattr("pii_audit.sources.xlsx_caches.MAX_DEFINITION_BYTES", 100)
+    path = xlsb_with_pivot(tmp_path, CUSTOMER_FIELDS, CUSTOMER_ROWS)
+    _, coverage = findings(path, key)
+    assert lines(coverage) == [f"{path}!透视缓存1: refused: pivot cache definition of 0 MB, over the 0 MB cap"]
+
+
+def definition_with(data: bytes) -> bytes:
+    """The customers' definition with ``data`` (records) just before its end."""
+    part = definition_part(CUSTOMER_FIELDS, CUSTOMER_ROWS)
+    end = part.rindex(record(180))
+    return part[:end] + data + part[end:]
+
+
+def records_with(*written: bytes) -> bytes:
+    return record(193, struct.pack("<I", 10**9)) + b"".join(written) + record(194)
+
+
+HUGE = 0x7FFFFFFF
+
+
+@pytest.mark.parametrize("member, data, reason", [
+    pytest.param("definition", definition_part(CUSTOMER_FIELDS, CUSTOMER_ROWS)[:-9],
+                 "unreadable: the part ends before its last record (truncated or corrupt .xlsb)",
+                 id="truncated-at-a-record"),
+    pytest.param("definition", definition_part(CUSTOMER_FIELDS, CUSTOMER_ROWS)[:-10],
+                 "unreadable: a part ends inside a record (truncated or corrupt .xlsb)", id="truncated-in-a-record"),
+    pytest.param("records", records_part(CUSTOMER_FIELDS, CUSTOMER_ROWS)[:-3],
+                 "unreadable: the part ends before its last record (truncated or corrupt .xlsb)",
+                 id="records-truncated"),
+    pytest.param("definition", definition_with(record(183, bytes(18) + struct.pack("<I", HUGE) + b"ab")),
+                 "unreadable: a string runs past the end of its record (corrupt .xlsb)", id="name-past-its-record"),
+    pytest.param("definition", definition_with(record(189, bytes(6)) + record(191, struct.pack("<HI", 2, HUGE))),
+                 "unreadable: a run of pivot cache items holds more than its record (corrupt .xlsb)",
+                 id="huge-run-count"),
+    pytest.param("definition", definition_with(record(183, bytes(4))),
+                 "unreadable: a record too short for its type (corrupt .xlsb)", id="short-field"),
+    pytest.param("records", records_with(record(33, struct.pack("<II", 0, 0))),
+                 "unreadable: a record too short for its type (corrupt .xlsb)", id="short-record"),
+    pytest.param("records", records_with(record(33, struct.pack("<IId", 0, 99, 1.0))),
+                 "unreadable: a pivot cache record names an item its field does not hold", id="item-index"),
+    pytest.param("records", records_with(record(33, struct.pack("<IIdI", 0, 0, 1.0, 7))),
+                 "unreadable: a pivot cache record does not match its fields (corrupt .xlsb)", id="record-too-long"),
+    pytest.param("records", records_with(record(34), record(26, struct.pack("<I", HUGE))),
+                 "unreadable: a pivot cache record names an item its field does not hold", id="dt-item-index"),
+    pytest.param("records", records_with(b"\x21\xff\xff\xff\x7f"),
+                 "refused: a record of 268,435,455 bytes, over the 16,777,216 cap (corrupt .xlsb)",
+                 id="record-over-the-cap"),
+])
+def test_a_damaged_pivot_cache_is_one_problem_line_and_the_rest_is_read(tmp_path, key, member, data, reason):
+    """Lengths past the end, huge claimed counts: one problem line naming the cache, in bounded
+    memory; the worksheets and the other caches (an external link) are still read."""
+    definition = definition_part(CUSTOMER_FIELDS, CUSTOMER_ROWS)
+    records = records_part(CUSTOMER_FIELDS, CUSTOMER_ROWS)
+    link = external_link_part(["客户"], {0: [["证件号码"], [ID]]})
+    parts = with_caches(xlsb_parts({"汇总": GOOD_SHEET}), 1, links=[link],
+                        pivots=[(data, records) if member == "definition" else (definition, data)])
+    path = tmp_path / "坏.xlsb"
+    path.write_bytes(zipped(parts))
+    tracemalloc.start()
+    try:
+        found, coverage = findings(path, key)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert lines(coverage) == [f"{path}!透视缓存1: {reason}"]
+    assert {("CN_RESIDENT_ID", "汇总"), ("CN_RESIDENT_ID", "外部链接1-客户")} <= {(f[0], f[2]) for f in found}
+    assert peak < 32 << 20
+
+
+@pytest.mark.parametrize("link, reason", [
+    pytest.param(record(359, struct.pack("<I", HUGE) + wide("客户")),
+                 "unreadable: an external link names more sheets than its record holds (corrupt .xlsb)",
+                 id="huge-sheet-count"),
+    pytest.param(record(359, struct.pack("<I", 1) + struct.pack("<I", HUGE)),
+                 "unreadable: a string runs past the end of its record (corrupt .xlsb)", id="name-past-its-record"),
+    pytest.param(record(363, b"\x00"), "unreadable: a record too short for its type (corrupt .xlsb)",
+                 id="short-table-start"),
+])
+def test_a_damaged_external_link_is_one_problem_line_and_the_rest_is_read(tmp_path, key, link, reason):
+    parts = with_caches(xlsb_parts({"汇总": GOOD_SHEET}), 1, links=[link],
+                        pivots=[(definition_part(CUSTOMER_FIELDS, CUSTOMER_ROWS),
+                                 records_part(CUSTOMER_FIELDS, CUSTOMER_ROWS))])
+    path = tmp_path / "坏.xlsb"
+    path.write_bytes(zipped(parts))
+    found, coverage = findings(path, key)
+    assert lines(coverage) == [f"{path}!外部链接1: {reason}"]
+    assert {("CN_RESIDENT_ID", "汇总"), ("CN_RESIDENT_ID", "透视缓存1")} <= {(f[0], f[2]) for f in found}
+
+
+@pytest.mark.parametrize("cells, reason", [
+    pytest.param(record(366, struct.pack("<I", 1 << 20)) + record(371, struct.pack("<I", 0) + wide("a")),
+                 "unreadable: a row past Excel's last row (1,048,576), row 1,048,577", id="row-past-the-last"),
+    pytest.param(record(366, struct.pack("<I", 0)) + record(371, struct.pack("<I", 16384) + wide("a")),
+                 "unreadable: a cell past Excel's last column (XFD), column 16,385", id="column-past-the-last"),
+    pytest.param(record(366, struct.pack("<I", 0)) + record(368, struct.pack("<I", 0)),
+                 "unreadable: a record too short for its type (corrupt .xlsb)", id="short-cell"),
+])
+def test_a_damaged_external_sheet_is_one_problem_line(tmp_path, cells, reason):
+    link = (record(360, struct.pack("<H", 0) + wide("rId1") + wide(None))
+            + record(359, struct.pack("<I", 1) + wide("表"))
+            + record(363, struct.pack("<IB", 0, 0)) + cells + record(364) + record(588))
+    path = tmp_path / "坏.xlsb"
+    path.write_bytes(zipped(with_caches(xlsb_parts({"汇总": GOOD_SHEET}), 1, links=[link])))
+    chunks, coverage = read(path)
+    assert lines(coverage) == [f"{path}!外部链接1-表: {reason}"] and ID in {c.text for c in chunks}
+
+
+def test_mutated_cache_parts_give_rows_or_one_line_refusals_in_bounded_memory():
+    """Hundreds of workbooks with random bytes of a pivot cache's or an external link's part
+    changed (fixed seed): each cache reads or stops with one ``SheetError`` line naming no value;
+    memory stays small."""
+    rng = random.Random(2718)
+    fields, rows = KINDS_FIELDS + CUSTOMER_FIELDS, [a + b for a, b in zip(KINDS_ROWS, CUSTOMER_ROWS)]
+    parts = with_caches(xlsb_parts(SUMMARY), 1, links=[external_link_part(["客户"], {0: [["证件号码"], [ID]]})],
+                        pivots=[(definition_part(fields, rows), records_part(fields, rows))])
+    members = [name for name in parts if "pivotCache/pivot" in name or name.endswith("externalLink1.bin")]
+    outcomes, messages = set(), []
+    tracemalloc.start()
+    try:
+        for _ in range(300):
+            member = rng.choice(members)
+            read_through(zipped({**parts, member: mutated(rng, parts[member])}), outcomes, messages)
+            outcomes.add("read")
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert outcomes == {"read", "sheet"}
+    assert peak < 32 << 20
+    raw = (*RAW, *CACHE_IDS, *CACHE_PHONES)
+    assert all("\n" not in message and not any(r in message for r in raw) for message in messages)

@@ -314,3 +314,185 @@ def grid(rows: list[list[Any]], first_row: int = 0) -> list[Cell]:
     """Return the cells of ``rows`` (None where empty: no record), from row ``first_row``."""
     return [Cell(first_row + r, c, value) for r, values in enumerate(rows)
             for c, value in enumerate(values) if value is not None]
+
+
+# --- Pivot caches and external links ([MS-XLSB] 2.1.7.38, 2.1.7.39, 2.1.7.25) -----------------
+# No library writes or reads these parts (python-calamine reads no caches): the writer below is
+# a plain transcription of the records the specification lists, with no oracle but the reader.
+BEGIN_PIVOT_CACHE_DEF, END_PIVOT_CACHE_DEF, BEGIN_PCD_FIELDS, END_PCD_FIELDS = 179, 180, 181, 182
+BEGIN_PCD_FIELD, END_PCD_FIELD, BEGIN_PCD_SOURCE, END_PCD_SOURCE = 183, 184, 185, 186
+BEGIN_PCDS_RANGE, END_PCDS_RANGE, BEGIN_PCDF_ATBL, END_PCDF_ATBL = 187, 188, 189, 190
+BEGIN_PCDI_RUN, END_PCDI_RUN, BEGIN_PIVOT_CACHE_RECORDS, END_PIVOT_CACHE_RECORDS = 191, 192, 193, 194
+PCDI_MISSING, PCDI_NUMBER, PCDI_BOOLEAN, PCDI_ERROR, PCDI_STRING, PCDI_DATETIME, PCDI_INDEX = range(20, 27)
+PCR_RECORD, PCR_RECORD_DT = 33, 34
+SUP_TABS, BEGIN_SUP_BOOK, EXTERN_TABLE_START, EXTERN_TABLE_END, EXTERN_ROW_HDR = 359, 360, 363, 364, 366
+EXTERN_CELL_BLANK, EXTERN_CELL_REAL, EXTERN_CELL_BOOL, EXTERN_CELL_ERROR, EXTERN_CELL_STRING = range(367, 372)
+END_SUP_BOOK = 588
+
+
+@dataclass(frozen=True)
+class PivotField:
+    """A cache field: its name and, with ``shared``, its distinct values kept as items (BrtBeginPCDFAtbl)
+    and records holding their indexes; else records hold its values inline (numbers, dates, text).
+    ``run`` writes the items as one BrtBeginPCDIRun (all numbers or all strings)."""
+
+    name: str
+    shared: bool = True
+    run: bool = False
+
+
+def pcdi_datetime(moment) -> bytes:
+    """Return a PCDIDateTime (2.5.101): year, month (2 bytes each), day, hour, minute, second."""
+    return struct.pack("<HHBBBB", moment.year, moment.month, moment.day, getattr(moment, "hour", 0),
+                       getattr(moment, "minute", 0), getattr(moment, "second", 0))
+
+
+def pcdi(value: Any) -> bytes:
+    """Return the cache item record (BrtPCDI*, 2.4.727-2.4.733) of a value."""
+    import datetime
+
+    if value is None:
+        return record(PCDI_MISSING)
+    if isinstance(value, bool):
+        return record(PCDI_BOOLEAN, bytes([value]))
+    if isinstance(value, Error):
+        return record(PCDI_ERROR, bytes([ERRORS[value.code]]))
+    if isinstance(value, str):
+        return record(PCDI_STRING, wide(value))
+    if isinstance(value, datetime.date):
+        return record(PCDI_DATETIME, pcdi_datetime(value))
+    return record(PCDI_NUMBER, struct.pack("<d", value))
+
+
+def atbl_flags(values: list) -> int:
+    """Return BrtBeginPCDFAtbl's flags (2.4.131) for a field's values: fTextEtcField (bit 0),
+    fNonDates (1), fDateInField (2), fHasTextItem (3), fHasBlankItem (4), fNumField (6)."""
+    import datetime
+
+    dates = any(isinstance(v, datetime.date) for v in values)
+    text = any(isinstance(v, (str, bool, Error)) or v is None for v in values)
+    numbers = all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values) and values
+    flags = (1 if text else 0) | (0 if dates else 2) | (4 if dates else 0) | (8 if any(isinstance(v, str)
+                                                                                      for v in values) else 0)
+    return flags | (16 if any(v is None for v in values) else 0) | (0x40 if numbers else 0)
+
+
+def field_records(field: PivotField, items: list) -> bytes:
+    """Return a BrtBeginPCDField (2.4.136) and its items: flags (fSrcField), ifmt, wTypeSql, ihdb,
+    isxtl, cIsxtmps, stFldName; then BrtBeginPCDFAtbl (flags, citems) and the items."""
+    head = struct.pack("<HIHIII", 0x04, 0, 0, 0xFFFFFFFF, 0x7FFF, 0) + wide(field.name)
+    atbl = struct.pack("<HI", atbl_flags(items), len(items) if field.shared else 0)
+    if not field.shared:
+        listed = b""
+    elif field.run:
+        kind = 0x02 if all(isinstance(v, str) for v in items) else 0x01
+        body = b"".join(wide(v) if kind == 0x02 else struct.pack("<d", v) for v in items)
+        listed = record(BEGIN_PCDI_RUN, struct.pack("<HI", kind, len(items)) + body) + record(END_PCDI_RUN)
+    else:
+        listed = b"".join(pcdi(v) for v in items)
+    return (record(BEGIN_PCD_FIELD, head) + record(BEGIN_PCDF_ATBL, atbl) + listed + record(END_PCDF_ATBL)
+            + record(END_PCD_FIELD))
+
+
+def distinct(values: list) -> list:
+    return list(dict.fromkeys(values))
+
+
+def definition_part(fields: list[PivotField], rows: list[list], with_records: bool = True,
+                    source_sheet: str = "客户信息") -> bytes:
+    """Return a pivot cache definition part (2.1.7.38): BrtBeginPivotCacheDef (versions, fSaveData,
+    citmGhostMax, the refresh date, fLoadRelIDRecords, cRecords, the records' relationship, unused),
+    its source range on ``source_sheet``, then each field with its items."""
+    columns = [[row[n] for row in rows] for n in range(len(fields))]
+    head = (bytes([6, 3, 6, int(with_records)]) + struct.pack("<id", 0, 45296.0)
+            + bytes([0x02 if with_records else 0]) + struct.pack("<I", len(rows))
+            + (wide("rId1") if with_records else b"") + bytes(4))
+    source = (record(BEGIN_PCD_SOURCE, struct.pack("<II", 0, 0))
+              + record(BEGIN_PCDS_RANGE, bytes([0, 0, 0x02]) + wide(source_sheet)
+                       + struct.pack("<iiii", 0, len(rows), 0, len(fields) - 1))
+              + record(END_PCDS_RANGE) + record(END_PCD_SOURCE))
+    listed = b"".join(field_records(field, distinct(column) if field.shared else column)
+                      for field, column in zip(fields, columns))
+    return (record(BEGIN_PIVOT_CACHE_DEF, head) + source
+            + record(BEGIN_PCD_FIELDS, struct.pack("<I", len(fields))) + listed + record(END_PCD_FIELDS)
+            + record(END_PIVOT_CACHE_DEF))
+
+
+def inline_value(value: Any) -> bytes:
+    """A value stored in a BrtPCRRecord: an Xnum, a PCDIDateTime or an XLWideString (2.4.735)."""
+    import datetime
+
+    if isinstance(value, datetime.date):
+        return pcdi_datetime(value)
+    if isinstance(value, str):
+        return wide(value)
+    return struct.pack("<d", value)
+
+
+def records_part(fields: list[PivotField], rows: list[list], dt: bool = False) -> bytes:
+    """Return a pivot cache records part (2.1.7.39): each row a BrtPCRRecord (a shared field's item
+    index, else its value inline) or, with ``dt``, a BrtPCRRecordDt followed by a record a value."""
+    items = [distinct([row[n] for row in rows]) for n in range(len(fields))]
+    written = []
+    for row in rows:
+        if dt:
+            written.append(record(PCR_RECORD_DT) + b"".join(
+                record(PCDI_INDEX, struct.pack("<I", items[n].index(v))) if field.shared else pcdi(v)
+                for n, (field, v) in enumerate(zip(fields, row))))
+        else:
+            written.append(record(PCR_RECORD, b"".join(
+                struct.pack("<I", items[n].index(v)) if field.shared else inline_value(v)
+                for n, (field, v) in enumerate(zip(fields, row)))))
+    return (record(BEGIN_PIVOT_CACHE_RECORDS, struct.pack("<I", len(rows))) + b"".join(written)
+            + record(END_PIVOT_CACHE_RECORDS))
+
+
+def extern_cell(column: int, value: Any) -> bytes:
+    """An external cell (2.4.659-2.4.663): its column, then its value."""
+    col = struct.pack("<I", column)
+    if value is None:
+        return record(EXTERN_CELL_BLANK, col)
+    if isinstance(value, bool):
+        return record(EXTERN_CELL_BOOL, col + bytes([value]))
+    if isinstance(value, Error):
+        return record(EXTERN_CELL_ERROR, col + bytes([ERRORS[value.code]]))
+    if isinstance(value, str):
+        return record(EXTERN_CELL_STRING, col + wide(value))
+    return record(EXTERN_CELL_REAL, col + struct.pack("<d", value))
+
+
+def external_link_part(sheet_names: list[str], tables: dict[int, list[list]]) -> bytes:
+    """Return an external link part (2.1.7.25): BrtBeginSupBook (a workbook, by relationship rId1),
+    BrtSupTabs (the other workbook's sheets), then each cached sheet's rows ({tab: rows from row 0})."""
+    book = record(BEGIN_SUP_BOOK, struct.pack("<H", 0) + wide("rId1") + wide(None))
+    tabs = record(SUP_TABS, struct.pack("<I", len(sheet_names)) + b"".join(wide(n) for n in sheet_names))
+    cached = b"".join(
+        record(EXTERN_TABLE_START, struct.pack("<IB", tab, 0))
+        + b"".join(record(EXTERN_ROW_HDR, struct.pack("<I", r))
+                   + b"".join(extern_cell(c, v) for c, v in enumerate(row)) for r, row in enumerate(rows))
+        + record(EXTERN_TABLE_END) for tab, rows in tables.items())
+    return book + tabs + cached + record(END_SUP_BOOK)
+
+
+def with_caches(parts: dict[str, bytes], sheets: int, pivots: list[tuple[bytes, bytes | None]] = (),
+                links: list[bytes] = ()) -> dict[str, bytes]:
+    """Return ``parts`` (of ``xlsb_parts``, ``sheets`` worksheets) with pivot caches ``(definition,
+    records or None)`` and external link parts added, and the workbook's relationships to them."""
+    parts = dict(parts)
+    targets = [(f"rId{n}", "worksheet", f"worksheets/sheet{n}.bin") for n in range(1, sheets + 1)]
+    targets += [(f"rId{sheets + 1}", "styles", "styles.bin"),
+                (f"rId{sheets + 2}", "sharedStrings", "sharedStrings.bin")]
+    for n, (definition, records) in enumerate(pivots, 1):
+        targets.append((f"rIdPivot{n}", "pivotCacheDefinition", f"pivotCache/pivotCacheDefinition{n}.bin"))
+        parts[f"xl/pivotCache/pivotCacheDefinition{n}.bin"] = definition
+        if records is not None:
+            parts[f"xl/pivotCache/pivotCacheRecords{n}.bin"] = records
+            parts[f"xl/pivotCache/_rels/pivotCacheDefinition{n}.bin.rels"] = rels(
+                [("rId1", "pivotCacheRecords", f"pivotCacheRecords{n}.bin")])
+    for n, link in enumerate(links, 1):
+        targets.append((f"rIdLink{n}", "externalLink", f"externalLinks/externalLink{n}.bin"))
+        parts[f"xl/externalLinks/externalLink{n}.bin"] = link
+        parts[f"xl/externalLinks/_rels/externalLink{n}.bin.rels"] = (
+            rels([("rId1", "externalLinkPath", "客户名单.xlsb")]).replace(b'"/>', b'" TargetMode="External"/>'))
+    parts["xl/_rels/workbook.bin.rels"] = rels(targets)
+    return parts

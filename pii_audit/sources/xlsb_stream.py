@@ -7,11 +7,15 @@ reads BIFF8: the workbook part lists the sheets (and the 1904 date system), the 
 which cell formats are dates (``xlsx_book.format_kind``, as for an xlsx), the shared strings are
 held in memory as an xlsx's are (under the same cap, packed when many), and each worksheet part is
 inflated a block at a time, its records gathered into rows as they come. Memory holds the shared
-strings, one block of a sheet and one row, whatever the workbook's size. Measured (``bench/xlsb.py``,
+strings, one block of a sheet and one row, whatever the workbook's size (and, reading a pivot
+cache, its distinct values, under ``xlsx_caches.MAX_DEFINITION_BYTES``). Measured (``bench/xlsb.py``,
 200,000 rows x 10 columns): peak RSS growth 30 MB, nearly all its 600,000 shared strings
 (python-calamine 186 MB); 2.9 s of CPU (the xlsx reader 3.1 s on the same rows as .xlsx,
-python-calamine 0.9 s). Only worksheets are read: chart sheets hold no cells, and macro and dialog
-sheets hold none a person keeps data in.
+python-calamine 0.9 s). Of the sheets, only worksheets are read: chart sheets hold no cells, and
+macro and dialog sheets hold none a person keeps data in. After them, the copies of other data
+the workbook keeps are read as sheets, as an xlsx's are (``xlsb_caches``): each pivot cache (the
+source rows of a pivot table, kept when their sheet is deleted) as ``透视缓存N`` and each sheet an
+external link caches as ``外部链接N-name``.
 
 Cells come out as text, as the xlsx reader gives them (``cell_text.render``): a mobile stored as a
 number reads ``13812345678``, a number under a date format a date (in the 1904 system when the
@@ -67,7 +71,7 @@ _RK = struct.Struct("<IIi")
 _REAL = struct.Struct("<IId")
 _ISST = struct.Struct("<III")
 _STYLE = 0xFFFFFF
-_TOO_SHORT = "unreadable: a record too short for its type (corrupt .xlsb)"
+TOO_SHORT = "unreadable: a record too short for its type (corrupt .xlsb)"
 
 
 @dataclass
@@ -81,8 +85,9 @@ class Book:
 
 
 def xlsb_sheets(source: Source, comments: dict[str, list[tuple[str, str]]] | None = None) -> Iterator[Sheet]:
-    """Yield every worksheet of an .xlsb workbook as ``(name, rows)``, the rows streamed; raise
-    ``WorkbookRefused`` when the workbook is not read.
+    """Yield every worksheet of an .xlsb workbook as ``(name, rows)``, the rows streamed, then its
+    pivot caches and external link caches (``xlsb_caches``); raise ``WorkbookRefused`` when the
+    workbook is not read.
 
     ``comments``, when given, gets each sheet's comments (``sheet_comments``) under its name
     before the sheet is yielded, as ``sheet_rows.xlsx_sheets`` gives an xlsx's."""
@@ -94,6 +99,9 @@ def xlsb_sheets(source: Source, comments: dict[str, list[tuple[str, str]]] | Non
             if comments is not None:
                 comments[name] = sheet_comments(archive, member)
             yield name, sheet_rows(archive, member, book)
+        from pii_audit.sources.xlsb_caches import cache_sheets  # which imports this module
+
+        yield from cache_sheets(archive)
 
 
 def _check_head(handle: BinaryIO) -> None:
@@ -129,14 +137,14 @@ def read_book(archive: zipfile.ZipFile) -> Book:
     except SheetError as error:
         raise WorkbookRefused(str(error)) from None
     except (struct.error, IndexError):
-        raise WorkbookRefused(_TOO_SHORT) from None
+        raise WorkbookRefused(TOO_SHORT) from None
     return book
 
 
 def _workbook(archive: zipfile.ZipFile, rels: dict[str, tuple[str, str]]) -> Book:
     """Return the worksheets listed in the workbook part (BrtBundleSh) and its date system."""
     book = Book()
-    for kind, data in _part_records(archive, WORKBOOK):
+    for kind, data in part_records(archive, WORKBOOK):
         if kind == WB_PROP:
             book.date1904 = bool(data[0] & 1)
         elif kind == BUNDLE_SH:
@@ -160,7 +168,7 @@ def _date_styles(archive: zipfile.ZipFile, member: str) -> dict[int, int]:
     custom: dict[str, int] = {}
     formats: list[int] = []  # each cell format's number format
     in_cell_xfs = False
-    for kind, data in _part_records(archive, member):
+    for kind, data in part_records(archive, member):
         if kind == FMT:
             custom[str(struct.unpack_from("<H", data)[0])] = format_kind(wide_string(data, 2)[0])
         elif kind == XF and in_cell_xfs:
@@ -180,7 +188,7 @@ def _shared_strings(archive: zipfile.ZipFile, member: str) -> list[str] | String
         raise WorkbookRefused(f"refused: shared strings table of {size // 2**20:,} MB, over the "
                               f"{MAX_SHARED_STRINGS_BYTES // 2**20} MB cap")
     strings = SharedStrings()
-    for kind, data in _part_records(archive, member):
+    for kind, data in part_records(archive, member):
         if kind == SST_ITEM:
             strings.add(wide_string(data, 1)[0])  # after the RichStr's flags; runs and phonetic text after it
         elif kind == BEGIN_SST and _LONG.unpack_from(data, 4)[0] > size // 7:  # 7 bytes a string at least
@@ -197,7 +205,7 @@ def sheet_comments(archive: zipfile.ZipFile, sheet: str) -> list[tuple[str, str]
         try:
             found.extend(_comments(archive, member))
         except (struct.error, IndexError):
-            raise SheetError(_TOO_SHORT) from None
+            raise SheetError(TOO_SHORT) from None
     return found
 
 
@@ -207,7 +215,7 @@ def _comments(archive: zipfile.ZipFile, member: str) -> Iterator[tuple[str, str]
     from pii_audit.sources.spreadsheets import column_letter  # which imports this module
 
     ref = ""
-    for kind, data in _part_records(archive, member):
+    for kind, data in part_records(archive, member):
         if kind == BEGIN_COMMENT:
             row, column = struct.unpack_from("<I4xI", data, 4)  # after the author: first row, last row, first column
             if row >= EXCEL_MAX_ROWS:
@@ -226,7 +234,7 @@ def sheet_rows(archive: zipfile.ZipFile, member: str, book: Book) -> Iterator[Ro
         with archive.open(member) as stream:
             yield from _rows(records(stream, archive.getinfo(member).file_size), book)
     except (struct.error, IndexError):
-        raise SheetError(_TOO_SHORT) from None
+        raise SheetError(TOO_SHORT) from None
 
 
 def _rows(stored: Iterator[tuple[int, bytes]], book: Book) -> Iterator[Row]:
@@ -299,7 +307,7 @@ def wide_string(data: bytes, at: int) -> tuple[str, int]:
     return data[at + 4:end].decode("utf-16-le", "replace"), end
 
 
-def _part_records(archive: zipfile.ZipFile, member: str) -> Iterator[tuple[int, bytes]]:
+def part_records(archive: zipfile.ZipFile, member: str) -> Iterator[tuple[int, bytes]]:
     """Yield the records of a zip member, inflated a block at a time."""
     with archive.open(member) as stream:
         yield from records(stream, archive.getinfo(member).file_size)

@@ -25,6 +25,7 @@ from pii_audit.sources.xlsx_book import (ISO_DATE, MAIN, NUMBER, STRICT, Row, Ro
                                          MAX_CELL_CHARS, checked_column, column_index, expat_parser, handled_rows,
                                          parse_member, place, relationships, typed, unescape)
 
+WORKBOOK = "xl/workbook.xml"
 PIVOT_SHEET = "透视缓存{}"
 LINK_SHEET = "外部链接{}-{}"
 # A definition's distinct values are held whole, as Python strings: 4.4 MB of XML holding 200,000
@@ -38,31 +39,51 @@ _ITEMS = ("s", "n", "d", "b", "e", "m")  # an item's value, inline; "x" points i
 _LINK_KINDS = {"str": "s", "s": "s", "inlineStr": "s", "b": "b", "e": "e"}  # a cached cell's t, as an item
 
 
-def pivot_caches(archive: zipfile.ZipFile) -> list[tuple[str, str, str | None]]:
+def pivot_caches(archive: zipfile.ZipFile, workbook: str = WORKBOOK) -> list[tuple[str, str, str | None]]:
     """Return ``(sheet name, definition member, records member or None)`` of each pivot cache
-    the workbook's relationships list, in the order of their members' names."""
-    definitions = sorted(member for type_, member in relationships(archive, "xl/workbook.xml").values()
-                         if type_.endswith("/pivotCacheDefinition") and member in archive.NameToInfo)
+    the relationships of the ``workbook`` part list, in the order of their members' names."""
+    definitions = related(archive, workbook, "/pivotCacheDefinition")
     caches = []
     for number, definition in enumerate(definitions, 1):
-        records = next((member for type_, member in relationships(archive, definition).values()
-                        if type_.endswith("/pivotCacheRecords") and member in archive.NameToInfo), None)
+        records = next(iter(related(archive, definition, "/pivotCacheRecords")), None)
         caches.append((PIVOT_SHEET.format(number), definition, records))
     return caches
+
+
+def related(archive: zipfile.ZipFile, part: str, kind: str) -> list[str]:
+    """Return the members, sorted, that the relationships of ``part`` name of a type ending in ``kind``."""
+    return sorted(member for type_, member in relationships(archive, part).values()
+                  if type_.endswith(kind) and member in archive.NameToInfo)
 
 
 def cache_rows(archive: zipfile.ZipFile, definition: str, records: str | None, book: Workbook) -> Iterator[Row]:
     """Yield a pivot cache as a sheet's rows: its field names, then its records."""
     fields = _fields(archive, definition, book)
-    yield 1, 0, [name or None for name, _ in fields]
+    yield from cache_sheet([name for name, _ in fields], [items for _, items in fields],
+                           None if records is None else handled_rows(archive, records,
+                                                                     _Records([items for _, items in fields], book)))
+
+
+def cache_sheet(names: list[str], items: list[list], records: Iterator[Row] | None) -> Iterator[Row]:
+    """Yield a cache's sheet: row 1 its field ``names``, then its ``records`` rows, or when it has
+    none, its fields' distinct values (``items``) as the rows."""
+    yield 1, 0, [name or None for name in names]
     if records is None:
-        for number, values in enumerate(zip_longest(*(items for _, items in fields)), 2):
+        for number, values in enumerate(zip_longest(*items), 2):
             yield number, 0, list(values)
         return
-    yield from handled_rows(archive, records, _Records([items for _, items in fields], book))
+    yield from records
 
 
-def _item(local: str, value: str | None, book: Workbook) -> str | None:
+def check_definition_size(archive: zipfile.ZipFile, definition: str) -> None:
+    """Refuse a definition whose distinct values, held whole, would pass ``MAX_DEFINITION_BYTES``."""
+    size = archive.getinfo(definition).file_size
+    if size > MAX_DEFINITION_BYTES:
+        raise SheetError(f"refused: pivot cache definition of {size // 2**20:,} MB, over the "
+                         f"{MAX_DEFINITION_BYTES // 2**20} MB cap")
+
+
+def item_text(local: str, value: str | None, book: Workbook | None) -> str | None:
     """Return an item's text as a cell holding it is rendered; None for missing and errors."""
     if local == "s":
         return unescape(value or "") or None
@@ -78,10 +99,7 @@ def _item(local: str, value: str | None, book: Workbook) -> str | None:
 def _fields(archive: zipfile.ZipFile, definition: str, book: Workbook) -> list[tuple[str, list]]:
     """Return each cache field's name and its distinct values (``sharedItems``), held whole
     up to ``MAX_DEFINITION_BYTES``."""
-    size = archive.getinfo(definition).file_size
-    if size > MAX_DEFINITION_BYTES:
-        raise SheetError(f"refused: pivot cache definition of {size // 2**20:,} MB, over the "
-                         f"{MAX_DEFINITION_BYTES // 2**20} MB cap")
+    check_definition_size(archive, definition)
     fields: list[tuple[str, list]] = []
     shared = [0]  # depth of sharedItems: a field's grouping items (groupItems) are not its values
 
@@ -92,7 +110,7 @@ def _fields(archive: zipfile.ZipFile, definition: str, book: Workbook) -> list[t
         elif local == "sharedItems":
             shared[0] += 1
         elif local in _ITEMS and shared[0] and fields:
-            fields[-1][1].append(_item(local, attrs.get("v"), book))
+            fields[-1][1].append(item_text(local, attrs.get("v"), book))
 
     def end(name):
         if _LOCAL.get(name) == "sharedItems":
@@ -124,7 +142,7 @@ class _Records:
             except (IndexError, ValueError):
                 raise SheetError("unreadable: a pivot cache record names an item its field does not hold") from None
         elif local in _ITEMS:
-            self.values.append(_item(local, attrs.get("v"), self.book))
+            self.values.append(item_text(local, attrs.get("v"), self.book))
 
     def end(self, name: str) -> None:
         """Handle an element's end: a record is a row."""
@@ -135,10 +153,8 @@ class _Records:
 def external_links(archive: zipfile.ZipFile) -> list[tuple[str, str, str]]:
     """Return ``(sheet name, link member, sheetId)`` of each sheet an external link caches,
     links in the order of their members' names."""
-    members = sorted(member for type_, member in relationships(archive, "xl/workbook.xml").values()
-                     if type_.endswith("/externalLink") and member in archive.NameToInfo)
     sheets = []
-    for number, member in enumerate(members, 1):
+    for number, member in enumerate(related(archive, WORKBOOK, "/externalLink"), 1):
         names: list[str] = []
         cached: list[str] = []
 
@@ -198,7 +214,7 @@ class _LinkCells:
         if not self.inside:
             return
         if local == "v" and self.parts is not None:
-            value = _item(_LINK_KINDS.get(self.kind, "n"), "".join(self.parts), self.book)
+            value = item_text(_LINK_KINDS.get(self.kind, "n"), "".join(self.parts), self.book)
             self.parts = None
             if value:
                 if not self.values:
