@@ -256,6 +256,22 @@ def test_excel_and_word_97_objects_embedded_in_a_document_are_read(tmp_path, key
     assert result.findings[(f"{where}oleObject2.bin", "CN_RESIDENT_ID")].occurrences == 3
 
 
+def test_a_powerpoint_97_object_embedded_in_a_document_is_read_as_a_ppt(tmp_path, key):
+    """A slide pasted from PowerPoint 97-2003 into a report is an OLE2 file holding the .ppt's
+    PowerPoint Document stream: it is read as the .ppt it is, not left as a notice."""
+    deck = Path(__file__).parent / "data" / "ppt97" / "case_review.ppt"
+    credit_report(tmp_path / "r.docx")
+    with zipfile.ZipFile(tmp_path / "r.docx", "a") as archive:
+        archive.writestr("word/embeddings/oleObject1.bin", deck.read_bytes())
+    result = scan_one(tmp_path, key)
+    where = f"{tmp_path / 'r.docx'}!word/embeddings/oleObject1.bin"
+    alone = scan_one(deck, key)
+    assert alone.findings  # the deck holds personal data of its own
+    assert result.coverage.problems == [] and result.coverage.notices == []
+    assert {entity: f.occurrences for (container, entity), f in result.findings.items() if container == where} == \
+        {entity: f.occurrences for (_, entity), f in alone.findings.items()}
+
+
 def test_files_embedded_in_a_workbook_are_read_one_level_deep(tmp_path, key):
     """A report or a customer list pasted into a workbook as an object keeps its whole file in
     xl/embeddings/. Each is read from memory; one embedded in it again is a notice."""

@@ -6,7 +6,8 @@ An embedded object keeps its whole file inside the one around it (``word/embeddi
 few. Each workbook, Word document or presentation found there is read from memory, as one
 inside an archive is, located ``report.docx!word/embeddings/x.xlsx``. An object from Excel or
 Word 97-2003 is stored as an OLE2 file (``oleObject1.bin``) holding a Workbook or WordDocument
-stream: it is read as the .xls or .doc it holds.
+stream: it is read as the .xls or .doc it holds; one from PowerPoint 97-2003 (a PowerPoint Document
+stream) as the .ppt it holds.
 
 A file dragged into a document, a workbook or a slide (a .csv or .txt export, a .pdf, a .zip),
 shown as an icon, is an OLE Package object: an OLE2 file of the Package class whose
@@ -76,9 +77,10 @@ def embedded_files(archive: zipfile.ZipFile, folder: str, target: str, options: 
 
 
 def ole_object(where: str, options: ScanOptions, coverage: TargetCoverage, data: bytes) -> Iterator[Chunk | Cells]:
-    """Yield what an embedded OLE object holds when it is an Excel or Word 97-2003 one, or a
-    packaged file."""
+    """Yield what an embedded OLE object holds when it is an Excel, Word or PowerPoint 97-2003
+    one, or a packaged file."""
     from pii_audit.sources.documents import read_document
+    from pii_audit.sources.presentations import read_presentation
     from pii_audit.sources.spreadsheets import read_spreadsheet
 
     try:
@@ -90,6 +92,8 @@ def ole_object(where: str, options: ScanOptions, coverage: TargetCoverage, data:
         yield from read_spreadsheet(where, options, coverage, data)  # not named .xlsx: read as the .xls it is
     elif "WordDocument" in streams:
         yield from read_document(where, options, coverage, data)
+    elif "PowerPoint Document" in streams:
+        yield from read_presentation(where, options, coverage, data)
     elif NATIVE_STREAM.upper() in {name.upper() for name in streams}:
         yield from _package(data, "", where, options, coverage)
     else:
