@@ -86,6 +86,8 @@ def _where(location: dict) -> str:
         part = location.get("part") or (f"page {location['page']}" if "page" in location else None)
         if "slide" in location:
             part = f"slide {location['slide']} {part}"
+        if "property" in location:  # a document property (``sources.properties``)
+            part = f"{part} ({location['property']})"
         return f"{part} line {location['line']}" if part else f"line {location['line']}"
     if "cell" in location:
         return f"{location.get('sheet', '')}!{location['cell']}"

@@ -128,6 +128,8 @@ def format_location(location: dict) -> str:
     'a.pptx 幻灯片2 ppt/slides/slide3.xml:4'
     >>> format_location({"path": "a.ppt", "part": "PowerPoint Document", "slide": 3, "line": 6})
     'a.ppt 幻灯片3 PowerPoint Document:6'
+    >>> format_location({"path": "r.docx", "part": "docProps/custom.xml", "line": 2, "property": "证件号码"})
+    'r.docx docProps/custom.xml:2 (证件号码)'
     """
     if "table" in location:
         row = json.dumps(location.get("row", {}), ensure_ascii=False, sort_keys=True, default=str)
@@ -140,6 +142,8 @@ def format_location(location: dict) -> str:
         # A slide's part keeps the order slides were made in; PowerPoint shows its number.
         slide = f" 幻灯片{location['slide']}" if "slide" in location else ""
         text = f"{location.get('path', '')}{slide} {location['part']}:{location['line']}"
+        if "property" in location:  # a document property, named (``sources.properties``)
+            text += f" ({location['property']})"
     elif "line" in location and "page" in location:  # a PDF's
         text = f"{location.get('path', '')} 第{location['page']}页:{location['line']}"
     elif "line" in location:

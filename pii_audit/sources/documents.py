@@ -30,6 +30,7 @@ from typing import BinaryIO, Iterator
 from pii_audit.models import Cells, Chunk
 from pii_audit.sources import ContainerCoverage, ScanOptions, TargetCoverage
 from pii_audit.sources.embedded import embedded_files
+from pii_audit.sources.properties import property_chunks
 from pii_audit.sources.ooxml import (DocumentRefused, Markup, counted, opened_package, part_chunks,
                                      read_office_file)
 from pii_audit.sources.xlsx_guard import OLE2_MAGIC
@@ -75,6 +76,7 @@ def _items(target: str, options: ScanOptions, coverage: TargetCoverage, handle: 
         for part in _parts(archive):
             location = {"path": target} if part == BODY else {"path": target, "part": part}
             yield from counted(part_chunks(archive, part, location, WORDPROCESSING), container)
+        yield from property_chunks(archive, target, coverage)
         yield from embedded_files(archive, "word/embeddings/", target, options, coverage)
 
 

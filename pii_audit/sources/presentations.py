@@ -46,6 +46,7 @@ from pii_audit.sources.embedded import embedded_files
 from pii_audit.sources.ooxml import (DocumentRefused, Markup, counted, opened_package, part_chunks,
                                      read_office_file)
 from pii_audit.sources.ppt97 import slide_chunks
+from pii_audit.sources.properties import property_chunks
 from pii_audit.sources.xlsx_book import expat_parser, parse_member, relationships
 from pii_audit.sources.xlsx_guard import OLE2_MAGIC, WorkbookRefused
 
@@ -101,6 +102,7 @@ def _items(target: str, options: ScanOptions, coverage: TargetCoverage, handle: 
     handle.seek(0)
     with opened_package(handle, PRESENTATION, ".pptx presentation") as archive:
         yield from _Deck(archive, target, coverage, container).chunks()
+        yield from property_chunks(archive, target, coverage)
         yield from embedded_files(archive, "ppt/embeddings/", target, options, coverage)
 
 

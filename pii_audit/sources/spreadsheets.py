@@ -31,9 +31,11 @@ from typing import Any, Iterable, Iterator
 from pii_audit.models import Cells, Chunk, Column
 from pii_audit.sources import ODS_SUFFIXES, ScanOptions, TargetCoverage
 from pii_audit.sources.ods_stream import ods_sheets
-from pii_audit.sources.sheet_rows import EXCEL_MAX_ROWS, Row, csv_sheets, wps_sheets, xls_sheets, xlsx_sheets
+from pii_audit.sources.properties import property_chunks
+from pii_audit.sources.sheet_rows import (EXCEL_MAX_ROWS, Row, Sheet, csv_sheets, opened, wps_sheets, xls_sheets,
+                                          xlsx_sheets)
 from pii_audit.sources.xlsb_stream import xlsb_sheets
-from pii_audit.sources.xlsx_guard import WorkbookRefused
+from pii_audit.sources.xlsx_guard import ZIP_MAGIC, WorkbookRefused
 from pii_audit.sources.xlsx_book import SheetError, column_letter
 from pii_audit.detector import holds_pi, names_a_field, unscored_entities
 from recognizers.base import to_halfwidth
@@ -47,6 +49,8 @@ BLOCK_ROWS = 1000  # rows handed to the detector together, as one block of Cells
 BLOCK_CELLS = 100_000
 HEADER_SAMPLE = 20  # values below a header cell compared with it (_header_is_data)
 _DATA_LIKE = re.compile(r"\d{6}|@")
+# The workbooks that may be zips holding document properties (a flat .fods holds its own, not read).
+_PACKAGES = (".xlsx", ".xlsm", ".xlsb", ".ods", ".ots", ".et", ".ett")
 
 
 def read_spreadsheet(target: str, options: ScanOptions, coverage: TargetCoverage,
@@ -83,8 +87,9 @@ def read_spreadsheet(target: str, options: ScanOptions, coverage: TargetCoverage
     else:
         sheets = xls_sheets(source, folder)
     problems = len(coverage.problems)
+    finished: list[bool] = []  # the workbook read through, not refused (a damaged sheet aside)
     try:
-        for name, rows in _guarded(sheets, target, coverage):
+        for name, rows in _guarded(_finished(sheets, finished), target, coverage):
             yield from _read_sheet(target, name, rows, options, coverage, budget)
             if comments.get(name):
                 yield _comment_cells(target, name, comments.pop(name), coverage)
@@ -94,8 +99,30 @@ def read_spreadsheet(target: str, options: ScanOptions, coverage: TargetCoverage
     except WorkbookRefused as error:  # found in a sheet as it was streamed: refuse the workbook
         coverage.problem(target, str(error))
         return
-    if suffix in (".xlsx", ".xlsm", ".xlsb") and len(coverage.problems) == problems:  # a sound zip, read through
+    sound = len(coverage.problems) == problems
+    if finished and suffix in _PACKAGES:
+        yield from _properties(target, source, coverage)
+    if suffix in (".xlsx", ".xlsm", ".xlsb") and sound:  # a sound zip, read through
         yield from _embedded(target, source, options, coverage)
+
+
+def _finished(sheets: Iterable[Sheet], finished: list[bool]) -> Iterator[Sheet]:
+    """Yield ``sheets``; append True to ``finished`` once they have all been yielded."""
+    yield from sheets
+    finished.append(True)
+
+
+def _properties(target: str, source: str | bytes, coverage: TargetCoverage) -> Iterator[Chunk]:
+    """Yield the document properties of a workbook that is a zip (``properties``): an .xlsx, an
+    .xlsb, an .ods, a WPS .et saved as .xlsx."""
+    with opened(source) as handle:
+        if handle.read(len(ZIP_MAGIC)) != ZIP_MAGIC:
+            return
+    try:
+        with zipfile.ZipFile(source if isinstance(source, str) else io.BytesIO(source)) as archive:
+            yield from property_chunks(archive, target, coverage)
+    except (zipfile.BadZipFile, OSError) as error:
+        coverage.problem(target, f"the document properties could not be read ({type(error).__name__})", target)
 
 
 def _embedded(target: str, source: str | bytes, options: ScanOptions, coverage: TargetCoverage
