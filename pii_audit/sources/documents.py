@@ -12,7 +12,9 @@ of their own. Each paragraph is read as one line, numbered from 1 in each part, 
 The container is the file, as a log's stream is; a workbook embedded in the document (an Excel
 table pasted as an object) is read as a spreadsheet inside an archive is (``embedded``). Text deleted with track
 changes on (``w:delText``) is still in the file, so it is read; the copy of a text box kept for
-old Word versions (``mc:Fallback``) is not, as it repeats the box.
+old Word versions (``mc:Fallback``) is not, as it repeats the box. After the parts, the document's
+properties (title, subject, comments, keywords, custom properties) are read (``properties``),
+located ``{path, part: "docProps/core.xml", line, property}``; a .doc's (OLE property sets) are not.
 
 Read-only from the zip, nothing extracted; memory holds a block of XML and one chunk's lines.
 The zip's checks, the paragraphs' parsing and the problem lines are ``ooxml``'s, shared with
@@ -53,8 +55,8 @@ WORDPROCESSING = Markup(
 
 def read_document(target: str, options: ScanOptions, coverage: TargetCoverage,
                   data: bytes | None = None) -> Iterator[Chunk | Cells]:
-    """Yield the paragraphs of the .docx ``target`` as chunks of lines, part after part, then what
-    the workbooks and documents embedded in it hold (``embedded``).
+    """Yield the paragraphs of the .docx ``target`` as chunks of lines, part after part, then its
+    document properties (``properties``), then what the workbooks and documents embedded in it hold (``embedded``).
 
     ``data`` holds the file's bytes when it is no file of its own (a member of an archive)."""
     items = functools.partial(_items, target, options, coverage)

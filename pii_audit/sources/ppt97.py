@@ -43,7 +43,9 @@ macro project, which is stored so too) is a notice. One level deep: the objects 
 itself embedded in a file are notices, and so are those of a document embedded in a .ppt. A fast
 save can leave an object's older copy in the file: it is read too, under its own number.
 
-Not read: pictures, shapes' alt text and names, the document's properties.
+Not read: pictures, shapes' alt text and names, the document's properties (OLE property sets,
+the "\x05SummaryInformation" and "\x05DocumentSummaryInformation" streams; a .pptx's are read,
+``properties``).
 
 The file is untrusted (SECURITY.md item 7). Records are read from the file a window of
 ``WINDOW`` bytes at a time; every length is checked against what remains of the record holding

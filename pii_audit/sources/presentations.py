@@ -17,12 +17,14 @@ name and value a line: ``c:v``, and ChartEx's ``cx:pt``) and the text of its Sma
 out, layouts and masters (their placeholder prompts match nothing, and a footer typed on a master
 is text a user wrote; a deck has a few). Each paragraph is a line numbered from 1 in its part,
 located ``{path, part, line}``, with ``slide`` (its number as PowerPoint shows it) for a slide and
-what it links to. The container is the file. The workbooks and documents embedded in
-ppt/embeddings/ (each chart's own workbook, a table pasted as an object) are read as a .docx's
+what it links to. Then the document's properties (title, subject, comments, custom properties:
+``properties``), located ``{path, part, line, property}``. The container is the file. The
+workbooks and documents embedded in ppt/embeddings/ (each chart's own workbook, a table pasted as an object) are read as a .docx's
 are (``embedded``).
 
-Not read: pictures (a screenshot's text needs OCR), shapes' alt text, document properties,
-comment authors, a chart's link to an outside workbook.
+Not read: pictures (a screenshot's text needs OCR), shapes' alt text, comment authors, a chart's
+link to an outside workbook. A .ppt's properties (its OLE2 SummaryInformation streams) are not
+read either (``ppt97``).
 
 Read-only from the zip, nothing extracted; memory holds a block of XML and one chunk's lines (and
 the list of slides, and the relationships of the slide being read). Each of these is one problem line: not a zip, no
@@ -84,7 +86,7 @@ def read_presentation(target: str, options: ScanOptions, coverage: TargetCoverag
                       data: bytes | None = None) -> Iterator[Chunk | Cells]:
     """Yield the paragraphs of the presentation ``target`` as chunks of lines, slide after slide
     (each with its notes, comments, charts and SmartArt), then the other parts that hold text,
-    then what the workbooks and documents embedded in it hold (``embedded``).
+    then its document properties (``properties``), then what the workbooks and documents embedded in it hold (``embedded``).
 
     ``data`` holds the file's bytes when it is no file of its own (a member of an archive)."""
     items = functools.partial(_items, target, options, coverage)
