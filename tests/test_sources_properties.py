@@ -3,7 +3,9 @@ of their own, a custom property's name the context of its value; the staff's nam
 
 from __future__ import annotations
 
+import io
 import json
+import struct
 import zipfile
 from pathlib import Path
 
@@ -15,7 +17,7 @@ from pptx import Presentation
 
 from conftest import DATA
 from pii_audit.scan import scan_targets
-from pii_audit.sources import ScanOptions, TargetCoverage, properties
+from pii_audit.sources import ScanOptions, TargetCoverage, ole_properties, properties
 from pii_audit.sources.documents import read_document
 from zip_helpers import rewrite
 
@@ -261,3 +263,272 @@ def test_a_workbook_with_a_damaged_core_xml_is_still_read(tmp_path, key):
         "docProps/core.xml is damaged (ExpatError); the rest of the file is read"]
     assert {(f.entity_type, f.container) for f in result.findings.values()} == {
         ("CN_RESIDENT_ID", f"{path}!Sheet!身份证号"), ("CN_MOBILE_PHONE", str(path))}
+
+
+# Legacy Office files: OLE2 property sets ([MS-OLEPS]), read by ole_properties.
+
+OLE_DATA = DATA / "ole_properties"  # make_ole_property_fixtures.py: LibreOffice wrote the property sets
+SUMMARY, DOCUMENT_SUMMARY = "SummaryInformation", "DocumentSummaryInformation"
+FMTID_SUMMARY = bytes.fromhex("e0859ff2f94f6810ab9108002b27b3d9")
+FMTID_DOCUMENT = bytes.fromhex("02d5cdd59c2e1b10939708002b2cf9ae")
+FMTID_CUSTOM = bytes.fromhex("05d5cdd59c2e1b10939708002b2cf9ae")
+VT_I2, VT_I4, VT_R8, VT_BOOL, VT_LPSTR, VT_LPWSTR, VT_FILETIME = 0x02, 0x03, 0x05, 0x0B, 0x1E, 0x1F, 0x40
+
+
+def legacy_found(result):
+    return found(result, (SUMMARY, DOCUMENT_SUMMARY))
+
+
+@pytest.mark.parametrize("name,custom_lines", [
+    pytest.param("report.doc", (3, 4), id="doc"), pytest.param("book.xls", (3, 4), id="xls"),
+    pytest.param("deck.ppt", (4, 5), id="ppt"),  # PresentationFormat before them
+])
+def test_a_legacy_files_property_sets_are_read_with_their_names_as_context(tmp_path, key, name, custom_lines):
+    """LibreOffice's SummaryInformation (title, comments) and custom properties: the ID in the
+    title, the mobile in the comments, the bare name under 客户姓名 and the ID under 证件号码 are
+    reported, in the file's container; the author's and last author's bare names and one under 备注 are not."""
+    path = tmp_path / f"授信报告{Path(name).suffix}"
+    path.write_bytes((OLE_DATA / name).read_bytes())
+    result = scan_one(path, key)
+    assert (result.coverage.problems, result.coverage.notices) == ([], [])
+    assert legacy_found(result) == sorted([
+        ("CN_RESIDENT_ID", str(path), at(path, SUMMARY, 1, "title")),
+        ("CN_MOBILE_PHONE", str(path), at(path, SUMMARY, 5, "comments")),
+        ("PERSON", str(path), at(path, DOCUMENT_SUMMARY, custom_lines[0], "客户姓名")),
+        ("CN_RESIDENT_ID", str(path), at(path, DOCUMENT_SUMMARY, custom_lines[1], "证件号码")),
+    ])
+    assert {f.entity_type for f in result.findings.values()} == {"CN_RESIDENT_ID", "CN_MOBILE_PHONE", "PERSON"}
+
+
+def typed(kind: int, value: bytes) -> bytes:
+    return struct.pack("<HH", kind, 0) + value
+
+
+def lpstr(text: str, codec: str = "gbk") -> bytes:
+    data = text.encode(codec) + b"\0"
+    return typed(VT_LPSTR, struct.pack("<I", len(data)) + data)
+
+
+def lpwstr(text: str) -> bytes:
+    return typed(VT_LPWSTR, struct.pack("<I", len(text) + 1) + (text + "\0").encode("utf-16-le"))
+
+
+def code_page(number: int) -> bytes:
+    return typed(VT_I2, struct.pack("<hxx", number - 65536 if number > 32767 else number))
+
+
+def dictionary(names: dict[int, str], codec: str = "gbk") -> bytes:
+    """Return a dictionary (property 0, no type): each id, the name's length and the name."""
+    body = b""
+    for number, name in names.items():
+        if codec == "utf-16-le":
+            data = (name + "\0").encode(codec)
+            body += struct.pack("<II", number, len(name) + 1) + data + bytes(-len(data) % 4)
+        else:
+            data = name.encode(codec) + b"\0"
+            body += struct.pack("<II", number, len(data)) + data
+    return struct.pack("<I", len(names)) + body
+
+
+def section(values: list[tuple[int, bytes]]) -> bytes:
+    """Return a property set section: its size, count, (id, offset) pairs, then each value padded to 4."""
+    offsets, body = [], b""
+    start = 8 + 8 * len(values)
+    for number, value in values:
+        offsets.append((number, start + len(body)))
+        body += value + bytes(-len(value) % 4)
+    pairs = b"".join(struct.pack("<II", number, offset) for number, offset in offsets)
+    return struct.pack("<II", start + len(body), len(values)) + pairs + body
+
+
+def property_set(*sections: tuple[bytes, bytes]) -> bytes:
+    """Return a property set stream holding ``(fmtid, section)`` pairs."""
+    head = struct.pack("<HHI16sI", 0xFFFE, 0, 0x00020006, bytes(16), len(sections))
+    at, listed, body = 28 + 20 * len(sections), b"", b""
+    for fmtid, data in sections:
+        listed += fmtid + struct.pack("<I", at + len(body))
+        body += data
+    return head + listed + body
+
+
+def summary(**values: str) -> bytes:
+    """Return a SummaryInformation stream in code page 936 (GBK), as Word on Chinese Windows writes it."""
+    ids = {"title": 2, "subject": 3, "author": 4, "comments": 6, "lastAuthor": 8}
+    return property_set((FMTID_SUMMARY, section([(1, code_page(936))] + [(ids[k], lpstr(v)) for k, v in values.items()])))
+
+
+def custom(values: list[tuple[int, str, bytes]], codec: str = "gbk", number: int = 936) -> bytes:
+    """Return a DocumentSummaryInformation stream: a first section with a company, and the custom
+    properties' section, ``(id, name, typed value)`` each."""
+    first = section([(1, code_page(number)), (15, lpstr("某银行", codec) if number != 1200 else lpwstr("某银行"))])
+    names = dictionary({pid: name for pid, name, _ in values}, codec)
+    second = section([(0, names), (1, code_page(number))] + [(pid, value) for pid, _, value in values])
+    return property_set((FMTID_DOCUMENT, first), (FMTID_CUSTOM, second))
+
+
+def workbook(path: Path, streams: dict[str, bytes], rows=(("身份证号",), (ID18,))) -> Path:
+    """Write an .xls (xlwt's Workbook stream) with the given property set streams beside it."""
+    from ole2_helpers import compound_file
+    from xls_helpers import xlwt_book
+
+    from pii_audit.sources import ole2
+
+    book = xlwt_book(list(rows), sheet="Sheet1")
+    compound = ole2.CompoundFile(io.BytesIO(book))
+    written = {name: compound.stream(*entry).read(0, entry[1]) for name, entry in compound.streams().items()}
+    path.write_bytes(compound_file({**written, **{f"\x05{name}": data for name, data in streams.items()}}))
+    return path
+
+
+def legacy_chunks(path: Path, coverage: TargetCoverage) -> list[tuple[str, int, str, str, tuple]]:
+    """Return (part, line, property, text, context) of the property lines read of ``path``."""
+    with open(path, "rb") as handle:
+        return [(c.location["part"], c.location["line"], c.location.get("property", ""), c.text, c.context)
+                for c in ole_properties.ole_property_chunks(handle, str(path), coverage)]
+
+
+def test_gbk_strings_unicode_and_number_custom_values_dates_and_booleans_skipped(tmp_path):
+    """Word's forms: GBK strings in code page 936, a custom text as VT_LPWSTR, a phone typed as a
+    Number (past 2^31: a VT_R8) read as its digits, an integer's digits; a date and a yes/no not read."""
+    filetime = typed(VT_FILETIME, struct.pack("<Q", 133_000_000_000_000_000))
+    path = workbook(tmp_path / "a.xls", {
+        SUMMARY: summary(title="客户回访", author=ID18_B, lastAuthor="王五"),
+        DOCUMENT_SUMMARY: custom([(2, "客户姓名", lpwstr("张三")), (3, "联系电话", typed(VT_R8, struct.pack("<d", 13812345678))),
+                                  (4, "客户号", typed(VT_I4, struct.pack("<i", -42))), (5, "开户日期", filetime),
+                                  (6, "已核实", typed(VT_BOOL, struct.pack("<hxx", -1))),
+                                  (7, "利率", typed(VT_R8, struct.pack("<d", 4.35)))])})
+    coverage = TargetCoverage(str(path))
+    assert legacy_chunks(path, coverage) == [
+        (SUMMARY, 1, "title", "客户回访", ("标题",)), (SUMMARY, 2, "author", ID18_B, ()),
+        (SUMMARY, 3, "lastAuthor", "王五", ()),
+        (DOCUMENT_SUMMARY, 1, "company", "某银行", ()),
+        (DOCUMENT_SUMMARY, 2, "客户姓名", "张三", ("客户姓名",)),
+        (DOCUMENT_SUMMARY, 3, "联系电话", MOBILE, ("联系电话",)),
+        (DOCUMENT_SUMMARY, 4, "客户号", "-42", ("客户号",))]
+    assert coverage.problems == []
+
+
+def test_an_id_typed_as_a_legacy_files_author_is_reported_a_name_is_not(tmp_path, key):
+    path = workbook(tmp_path / "报告.xls", {SUMMARY: summary(author=ID18_B, lastAuthor="王五")}, rows=(("备注",), ("无",)))
+    result = scan_one(path, key)
+    assert legacy_found(result) == [("CN_RESIDENT_ID", str(path), at(path, SUMMARY, 1, "author"))]
+    assert {f.entity_type for f in result.findings.values()} == {"CN_RESIDENT_ID"}
+
+
+def test_unicode_code_page_names_and_strings(tmp_path):
+    """Code page 1200: the dictionary's names are UTF-16, padded to 4 bytes, and so are VT_LPSTR strings."""
+    wide = typed(VT_LPSTR, struct.pack("<I", 6) + "张三\0".encode("utf-16-le"))
+    path = workbook(tmp_path / "u.xls", {DOCUMENT_SUMMARY: custom([(2, "客户姓名", wide), (3, "证件号码", lpwstr(ID18_B))],
+                                                                   codec="utf-16-le", number=1200)})
+    coverage = TargetCoverage(str(path))
+    assert [(line, name, text) for _, line, name, text, _ in legacy_chunks(path, coverage)] == [
+        (1, "company", "某银行"), (2, "客户姓名", "张三"), (3, "证件号码", ID18_B)]
+    assert coverage.problems == []
+
+
+def summary_with(values: list[tuple[int, bytes]]) -> bytes:
+    return property_set((FMTID_SUMMARY, section([(1, code_page(936)), (2, lpstr("客户回访"))] + values)))
+
+
+def past_the_end() -> bytes:
+    data = bytearray(summary_with([(6, lpstr(f"手机{MOBILE}"))]))
+    struct.pack_into("<I", data, 48 + 8 + 8 * 2 + 4, 0x7FFF_FFF0)  # the comments' offset
+    return bytes(data)
+
+
+def huge_count() -> bytes:
+    data = bytearray(summary_with([]))
+    struct.pack_into("<I", data, 48 + 4, 0xFFFF_FFFF)
+    return bytes(data)
+
+
+def huge_string() -> bytes:
+    return summary_with([(6, typed(VT_LPSTR, struct.pack("<I", 0xFFFF_FFF0) + f"手机{MOBILE}".encode("gbk")))])
+
+
+def huge_name() -> bytes:
+    names = struct.pack("<III", 1, 2, 0xFFFF_FFF0) + "证件号码".encode("gbk")
+    second = section([(0, names), (1, code_page(936)), (2, lpstr(ID18_B))])
+    return property_set((FMTID_DOCUMENT, section([(15, lpstr("某银行"))])), (FMTID_CUSTOM, second))
+
+
+@pytest.mark.parametrize("part,stream,read,reason", [
+    pytest.param(SUMMARY, past_the_end(), ["客户回访"], "a property lies past its end", id="offset-past-end"),
+    pytest.param(SUMMARY, huge_count(), [], "a section lists more properties than it holds", id="huge-count"),
+    pytest.param(SUMMARY, huge_string(), ["客户回访"], "a property runs past its end", id="huge-string"),
+    pytest.param(DOCUMENT_SUMMARY, huge_name(), ["某银行"], "a name in its dictionary runs past its end",
+                 id="huge-name"),
+    pytest.param(SUMMARY, b"\0" * 40, [], "no property set's header", id="not-a-property-set"),
+    pytest.param(SUMMARY, summary_with([])[:30], [], "its header lies past its end", id="cut-short"),
+])
+def test_a_damaged_property_set_is_one_problem_and_the_workbook_is_read(tmp_path, key, part, stream, read, reason):
+    """Each hostile form is one problem line naming the stream, nothing of its bytes, after the
+    values read before it; the sheet's ID is still found."""
+    path = workbook(tmp_path / "坏.xls", {part: stream})
+    coverage = TargetCoverage(str(path))
+    assert [text for _, _, _, text, _ in legacy_chunks(path, coverage)] == read
+    assert [p.reason for p in coverage.problems] == [f"{part} is damaged ({reason}); the rest of the file is read"]
+    result = scan_one(path, key)
+    assert [p.reason for p in result.coverage.problems] == [f"{part} is damaged ({reason}); the rest of the file is read"]
+    assert {(f.entity_type, f.container) for f in result.findings.values()} == {
+        ("CN_RESIDENT_ID", f"{path}!Sheet1!身份证号")}
+
+
+def test_a_damaged_property_set_in_a_doc_leaves_its_text_read(tmp_path, key):
+    """report.doc with its SummaryInformation's header cut: one problem line; the custom properties
+    and the body (no PI in it) are read."""
+    from ole2_helpers import compound_file
+
+    from pii_audit.sources import ole2
+
+    with open(OLE_DATA / "report.doc", "rb") as handle:
+        compound = ole2.CompoundFile(handle)
+        streams = {name: compound.stream(*entry).read(0, entry[1]) for name, entry in compound.streams().items()}
+    streams["\x05SummaryInformation"] = streams["\x05SummaryInformation"][:20]
+    path = tmp_path / "坏.doc"
+    path.write_bytes(compound_file(streams))
+    result = scan_one(path, key)
+    assert [p.reason for p in result.coverage.problems] == [
+        "SummaryInformation is damaged (its header lies past its end); the rest of the file is read"]
+    assert legacy_found(result) == sorted([
+        ("PERSON", str(path), at(path, DOCUMENT_SUMMARY, 3, "客户姓名")),
+        ("CN_RESIDENT_ID", str(path), at(path, DOCUMENT_SUMMARY, 4, "证件号码"))])
+    assert result.coverage.containers[str(path)].units == 1 + 4  # the body's line, the custom properties'
+
+
+def test_an_unknown_type_is_skipped_and_the_rest_read(tmp_path):
+    stream = summary_with([(4, typed(0x7777, b"\xff" * 8)), (6, lpstr(f"手机{MOBILE}"))])
+    path = workbook(tmp_path / "t.xls", {SUMMARY: stream})
+    coverage = TargetCoverage(str(path))
+    assert [text for _, _, _, text, _ in legacy_chunks(path, coverage)] == ["客户回访", f"手机{MOBILE}"]
+    assert coverage.problems == []
+
+
+def test_legacy_caps_on_properties_and_values(tmp_path, monkeypatch):
+    """Past MAX_PROPERTIES a section stops, one problem line; a value past MAX_VALUE_CHARS is cut, one more."""
+    monkeypatch.setattr(properties, "MAX_PROPERTIES", 3)
+    monkeypatch.setattr(properties, "MAX_VALUE_CHARS", 1000)
+    stream = summary_with([(6, lpstr(f"手机{MOBILE}" + "啊" * 5000)), (3, lpstr("主题")), (5, lpstr("关键"))])
+    path = workbook(tmp_path / "c.xls", {SUMMARY: stream})
+    coverage = TargetCoverage(str(path))
+    chunks = legacy_chunks(path, coverage)
+    assert [(len(text), name) for _, _, name, text, _ in chunks] == [(4, "title"), (1000, "comments")]
+    assert [p.reason for p in coverage.problems] == [
+        "SummaryInformation holds over 3 properties: the rest are not read",
+        "a property in SummaryInformation of over 1,000 characters: its first 1,000 are read"]
+
+
+def test_overlapping_values_are_damage(tmp_path):
+    """Many properties pointing at one long value would read it again and again: past the
+    stream's size in all, the stream is damaged."""
+    value = lpstr("啊" * 1000)
+    data = bytearray(summary_with([(6, value)] + [(100 + k, typed(VT_I2, bytes(4))) for k in range(20)]))
+    start = 48 + 8
+    (offset,) = struct.unpack_from("<I", data, start + 8 * 2 + 4)
+    for k in range(3, 23):
+        struct.pack_into("<II", data, start + 8 * k, 6, offset)  # each a comments property at the same place
+    path = workbook(tmp_path / "o.xls", {SUMMARY: bytes(data)})
+    coverage = TargetCoverage(str(path))
+    assert len(legacy_chunks(path, coverage)) < 5
+    assert [p.reason for p in coverage.problems] == [
+        "SummaryInformation is damaged (its values overlap); the rest of the file is read"]

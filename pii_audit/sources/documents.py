@@ -32,6 +32,7 @@ from typing import BinaryIO, Iterator
 from pii_audit.models import Cells, Chunk
 from pii_audit.sources import ContainerCoverage, ScanOptions, TargetCoverage
 from pii_audit.sources.embedded import embedded_files
+from pii_audit.sources.ole_properties import ole_property_chunks
 from pii_audit.sources.properties import property_chunks
 from pii_audit.sources.ooxml import (DocumentRefused, Markup, counted, opened_package, part_chunks,
                                      read_office_file)
@@ -71,6 +72,7 @@ def _items(target: str, options: ScanOptions, coverage: TargetCoverage, handle: 
 
         handle.seek(0)
         yield from counted(paragraph_chunks(handle, target), container)
+        yield from ole_property_chunks(handle, target, coverage)
         yield from object_items(handle, target, options, coverage)
         return
     handle.seek(0)

@@ -70,6 +70,7 @@ from typing import BinaryIO, Iterator
 from pii_audit.models import Cells, Chunk
 from pii_audit.sources import ContainerCoverage, ScanOptions, TargetCoverage, ole2
 from pii_audit.sources.embedded import EMBEDDED_MARKS, EMBEDDED_MAX_BYTES, ole_object
+from pii_audit.sources.ole_properties import ole_property_chunks
 from pii_audit.sources.ooxml import DocumentRefused, counted
 from pii_audit.sources.xlsx_guard import WorkbookRefused
 
@@ -115,6 +116,7 @@ def slide_chunks(handle: BinaryIO, target: str, options: ScanOptions, coverage: 
     except DocumentRefused:
         yield from _objects(window, walk, target, options, coverage)
         raise
+    yield from ole_property_chunks(handle, target, coverage)
     yield from _objects(window, walk, target, options, coverage)
 
 

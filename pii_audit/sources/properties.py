@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import zipfile
 import zlib
-from typing import Iterator
+from typing import Callable, Iterator
 from xml.parsers import expat
 
 from pii_audit.models import Chunk
@@ -70,49 +70,65 @@ ODF_PARTS = (("meta.xml", _ODF, frozenset({_ODF_USER_DEFINED}), _META + "name"),
 _PART_ERRORS = (expat.ExpatError, WorkbookRefused, zipfile.BadZipFile, zlib.error, EOFError)
 
 
-class _Cut(Exception):
-    """A part holds more values than are read."""
+class TooManyProperties(Exception):
+    """A part holds more values than are read (``MAX_PROPERTIES``)."""
+
+
+class PartDamaged(Exception):
+    """A properties part cannot be read further: its message says which and why, quoting nothing of it."""
 
 
 def property_chunks(archive: zipfile.ZipFile, target: str, coverage: TargetCoverage) -> Iterator[Chunk]:
     """Yield each document property of the open package ``archive`` (the file ``target``) as a
     one-line chunk, part by part (``OOXML_PARTS``, or ``ODF_PARTS`` when it holds meta.xml);
     record a damaged or over-long part as one problem line and go on."""
-    container = coverage.container(target, "lines")
+    coverage.container(target, "lines")  # the file's, whether it holds properties or not, as always
     parts = ODF_PARTS if "meta.xml" in archive.NameToInfo else OOXML_PARTS
     for part, fixed, named, name_attribute in parts:
-        if part not in archive.NameToInfo:
-            continue
-        values = _Values(fixed, named, name_attribute)
-        try:
-            for line, (text, name, context) in enumerate(_values(archive, part, values), 1):
-                container.units += 1
-                location = {"path": target, "part": part, "line": line, **({"property": name} if name else {})}
-                yield Chunk(text, location, target, (context,) if context else (), multiline=True)
-        except _Cut:
-            coverage.problem(target, f"{part} holds over {MAX_PROPERTIES:,} properties: the rest are not read",
-                             target)
-        except _PART_ERRORS as error:
-            name = "zlib.error" if isinstance(error, zlib.error) else type(error).__name__
-            reason = str(error) if isinstance(error, WorkbookRefused) else f"{part} is damaged ({name})"
-            coverage.problem(target, f"{reason}; the rest of the file is read", target)
-        if values.cut:
-            coverage.problem(target, f"a property in {part} of over {MAX_VALUE_CHARS:,} characters: its first "
-                             f"{MAX_VALUE_CHARS:,} are read", target)
+        if part in archive.NameToInfo:
+            values = _Values(fixed, named, name_attribute)
+            yield from part_lines(_values(archive, part, values), target, part, lambda: values.cut, coverage)
+
+
+def part_lines(values: Iterator[tuple[str, str, str]], target: str, part: str, cut: Callable[[], bool],
+               coverage: TargetCoverage) -> Iterator[Chunk]:
+    """Yield each ``(text, property, context)`` of ``values``, the properties of ``part`` of the
+    file ``target``, as a line of the file's container, numbered from 1; record a part cut short
+    (``TooManyProperties``) or damaged (``PartDamaged``) as one problem line after the lines read,
+    and a value cut at ``MAX_VALUE_CHARS`` (``cut()`` true once they are read) as one more.
+    Shared by the zips' parts and the OLE2 property sets (``ole_properties``)."""
+    container = coverage.container(target, "lines")
+    try:
+        for line, (text, name, context) in enumerate(values, 1):
+            container.units += 1
+            location = {"path": target, "part": part, "line": line, **({"property": name} if name else {})}
+            yield Chunk(text, location, target, (context,) if context else (), multiline=True)
+    except TooManyProperties:
+        coverage.problem(target, f"{part} holds over {MAX_PROPERTIES:,} properties: the rest are not read", target)
+    except PartDamaged as error:
+        coverage.problem(target, f"{error}; the rest of the file is read", target)
+    if cut():
+        coverage.problem(target, f"a property in {part} of over {MAX_VALUE_CHARS:,} characters: its first "
+                         f"{MAX_VALUE_CHARS:,} are read", target)
 
 
 def _values(archive: zipfile.ZipFile, part: str, values: "_Values") -> Iterator[tuple[str, str, str]]:
     """Yield ``(text, property, context)`` of each value of a part as it ends, a block at a time."""
-    parser = expat_parser(values.start, values.end, values.text, part)
-    with archive.open(part) as member:
-        while True:
-            block = member.read(BLOCK)
-            parser.Parse(block, not block)
-            yield from values.take()
-            if values.count > MAX_PROPERTIES:
-                raise _Cut
-            if not block:
-                break
+    try:
+        parser = expat_parser(values.start, values.end, values.text, part)
+        with archive.open(part) as member:
+            while True:
+                block = member.read(BLOCK)
+                parser.Parse(block, not block)
+                yield from values.take()
+                if values.count > MAX_PROPERTIES:
+                    raise TooManyProperties
+                if not block:
+                    break
+    except _PART_ERRORS as error:
+        name = "zlib.error" if isinstance(error, zlib.error) else type(error).__name__
+        raise PartDamaged(str(error) if isinstance(error, WorkbookRefused) else f"{part} is damaged ({name})"
+                          ) from None
 
 
 class _Values:
@@ -140,7 +156,7 @@ class _Values:
         if name in self.fixed:
             self.open = self.fixed[name]
         elif name in self.named:
-            self.open = _named(attrs.get(self.name_attribute, ""))
+            self.open = named_property(attrs.get(self.name_attribute, ""))
 
     def end(self, name: str) -> None:
         """Close a property's value, keeping it as one line when it holds text."""
@@ -173,7 +189,7 @@ class _Values:
         return done
 
 
-def _named(name: str) -> tuple[str, str]:
+def named_property(name: str) -> tuple[str, str]:
     """Return a named property's name and context: its name when it names a field (证件号码),
     nothing when it reads as data (a name, a number)."""
     from pii_audit.sources.spreadsheets import header_text  # which imports the detector

@@ -34,11 +34,12 @@ from typing import Any, Iterable, Iterator
 from pii_audit.models import Cells, Chunk, Column
 from pii_audit.sources import ODS_SUFFIXES, ScanOptions, TargetCoverage
 from pii_audit.sources.ods_stream import ods_sheets
+from pii_audit.sources.ole_properties import ole_property_chunks
 from pii_audit.sources.properties import property_chunks
 from pii_audit.sources.sheet_rows import (EXCEL_MAX_ROWS, Row, Sheet, csv_sheets, opened, wps_sheets, xls_sheets,
                                           xlsx_sheets)
 from pii_audit.sources.xlsb_stream import xlsb_sheets
-from pii_audit.sources.xlsx_guard import ZIP_MAGIC, WorkbookRefused
+from pii_audit.sources.xlsx_guard import OLE2_MAGIC, ZIP_MAGIC, WorkbookRefused
 from pii_audit.sources.xlsx_book import SheetError, column_letter
 from pii_audit.detector import holds_pi, names_a_field, unscored_entities
 from recognizers.base import to_halfwidth
@@ -103,8 +104,8 @@ def read_spreadsheet(target: str, options: ScanOptions, coverage: TargetCoverage
         coverage.problem(target, str(error))
         return
     sound = len(coverage.problems) == problems
-    if finished and suffix in _PACKAGES:
-        yield from _properties(target, source, coverage)
+    if finished and suffix not in (".csv", ".tsv"):
+        yield from _properties(target, source, coverage, suffix in _PACKAGES, folder)
     if suffix in (".xlsx", ".xlsm", ".xlsb") and sound:  # a sound zip, read through
         yield from _embedded(target, source, options, coverage)
 
@@ -115,12 +116,18 @@ def _finished(sheets: Iterable[Sheet], finished: list[bool]) -> Iterator[Sheet]:
     finished.append(True)
 
 
-def _properties(target: str, source: str | bytes, coverage: TargetCoverage) -> Iterator[Chunk]:
-    """Yield the document properties of a workbook that is a zip (``properties``): an .xlsx, an
-    .xlsb, an .ods, a WPS .et saved as .xlsx."""
+def _properties(target: str, source: str | bytes, coverage: TargetCoverage, package: bool, folder: str
+                ) -> Iterator[Chunk]:
+    """Yield the document properties of a workbook: an .xls's or an .et's in the .xls format, from
+    its OLE2 property sets (``ole_properties``; of the object in the storage ``folder``); a zip's
+    (``properties``; ``package``: an .xlsx, an .xlsb, an .ods, a WPS .et saved as .xlsx)."""
     with opened(source) as handle:
-        if handle.read(len(ZIP_MAGIC)) != ZIP_MAGIC:
+        head = handle.read(len(OLE2_MAGIC))
+        if head == OLE2_MAGIC:
+            yield from ole_property_chunks(handle, target, coverage, folder)
             return
+    if not package or not head.startswith(ZIP_MAGIC):
+        return
     try:
         with zipfile.ZipFile(source if isinstance(source, str) else io.BytesIO(source)) as archive:
             yield from property_chunks(archive, target, coverage)

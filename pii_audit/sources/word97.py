@@ -55,6 +55,7 @@ from pii_audit.models import Cells, Chunk
 from pii_audit.sources import ScanOptions, TargetCoverage, ole2
 from pii_audit.sources.documents import DocumentRefused
 from pii_audit.sources.embedded import EMBEDDED_MARKS, storage_object
+from pii_audit.sources.ole_properties import ole_property_chunks
 from pii_audit.sources.ooxml import Table, context_chunks
 from pii_audit.sources.xlsx_guard import WorkbookRefused
 
@@ -437,3 +438,5 @@ def embedded_document(data: bytes, where: str, folder: str, coverage: TargetCove
             yield chunk
     except DocumentRefused as error:
         coverage.problem(where, str(error), where)
+        return
+    yield from ole_property_chunks(io.BytesIO(data), where, coverage, folder)
