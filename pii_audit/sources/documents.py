@@ -14,7 +14,8 @@ table pasted as an object) is read as a spreadsheet inside an archive is (``embe
 changes on (``w:delText``) is still in the file, so it is read; the copy of a text box kept for
 old Word versions (``mc:Fallback``) is not, as it repeats the box. After the parts, the document's
 properties (title, subject, comments, keywords, custom properties) are read (``properties``),
-located ``{path, part: "docProps/core.xml", line, property}``; a .doc's (OLE property sets) are not.
+located ``{path, part: "docProps/core.xml", line, property}``; a .doc's, its OLE2 property sets, after
+its text (``ole_properties``), located ``{path, part: "SummaryInformation", line, property}``.
 
 Read-only from the zip, nothing extracted; memory holds a block of XML and one chunk's lines.
 The zip's checks, the paragraphs' parsing and the problem lines are ``ooxml``'s, shared with

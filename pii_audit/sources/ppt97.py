@@ -43,9 +43,10 @@ macro project, which is stored so too) is a notice. One level deep: the objects 
 itself embedded in a file are notices, and so are those of a document embedded in a .ppt. A fast
 save can leave an object's older copy in the file: it is read too, under its own number.
 
-Not read: pictures, shapes' alt text and names, the document's properties (OLE property sets,
-the "\x05SummaryInformation" and "\x05DocumentSummaryInformation" streams; a .pptx's are read,
-``properties``).
+After the text, the document's properties (the OLE2 property sets "\x05SummaryInformation" and
+"\x05DocumentSummaryInformation": title, comments, custom properties) are read as lines located
+``{path, part: "SummaryInformation", line, property}`` (``ole_properties``); a damaged one is a
+problem line and the objects are read. Not read: pictures, shapes' alt text and names.
 
 The file is untrusted (SECURITY.md item 7). Records are read from the file a window of
 ``WINDOW`` bytes at a time; every length is checked against what remains of the record holding

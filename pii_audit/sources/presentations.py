@@ -23,8 +23,8 @@ workbooks and documents embedded in ppt/embeddings/ (each chart's own workbook, 
 are (``embedded``).
 
 Not read: pictures (a screenshot's text needs OCR), shapes' alt text, comment authors, a chart's
-link to an outside workbook. A .ppt's properties (its OLE2 SummaryInformation streams) are not
-read either (``ppt97``).
+link to an outside workbook. A .ppt's properties (its OLE2 property sets) are read by ``ppt97``
+(``ole_properties``).
 
 Read-only from the zip, nothing extracted; memory holds a block of XML and one chunk's lines (and
 the list of slides, and the relationships of the slide being read). Each of these is one problem line: not a zip, no

@@ -17,6 +17,9 @@ under 客户姓名 is reported as a cell under that column is, or a word for a c
 not customers: they are read with no context, so a bare name there is not reported (every
 author would be) while an ID number or a phone number is.
 
+A legacy Office file's properties (.doc, .xls, .ppt: OLE2 property sets) are read by
+``ole_properties`` with the same names, contexts, caps and problem lines (``part_lines``).
+
 The parts are small but untrusted: expat with a DTD refused (``xlsx_book.expat_parser``), a
 block at a time; a value is cut at ``MAX_VALUE_CHARS`` and a part at ``MAX_PROPERTIES`` values,
 each a problem line. A damaged part (bad XML, a DTD, a bad CRC) is one problem line, after the

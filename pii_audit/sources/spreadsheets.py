@@ -12,7 +12,8 @@ OpenDocument ods/ots/fods, csv or tsv file, in blocks of rows (``Cells``).
   as the container ``path!sheet!批注``, located ``{"path", "sheet", "cell", "comment": true}``.
 * After the sheets, the document properties of a workbook that is a zip (.xlsx, .xlsm, .xlsb,
   .ods, .ots, a WPS .et saved as .xlsx) are read as lines (``properties``), the container the
-  file, located ``{"path", "part", "line", "property"}``; a flat .fods's and an .xls's are not.
+  file, located ``{"path", "part", "line", "property"}``; so are an .xls's (or an .et's in that
+  format), its OLE2 property sets (``ole_properties``: part ``SummaryInformation``); a flat .fods's are not.
 * Values are rendered as a person reads them: ``13812345678`` (never ``1.3812345678E10``),
   ``12.5``, ``2024-01-05``, ``2024-01-05 10:30:00``, ``TRUE``.
 * ``options.sample_rows`` = N reads the header and N rows per sheet; a sheet cut short is

@@ -24,6 +24,10 @@ the format's specification, through ``ole2``, which reads a stream's sectors as 
 for. Memory holds the piece table, the runs of paragraphs in tables (from at most
 ``MAX_PROPERTY_PAGES`` pages) and one block of text, whatever the file's size.
 
+After the text, the document's properties (title, comments, custom properties: its OLE2 property
+sets) are read as lines, located ``{path, part: "SummaryInformation", line, property}``
+(``ole_properties``, called by ``documents`` and, for an embedded document, ``embedded_document``).
+
 An Excel 97-2003 workbook pasted into the document as an object keeps every row of it in the
 file (``ObjectPool/_1234/Workbook``): each is read as the .xls it is, located
 ``report.doc!ObjectPool/_1234!Sheet1``, from the document read into memory (at most
