@@ -12,21 +12,16 @@ from pathlib import Path
 import docx
 import pytest
 
-from pii_audit.scan import scan_targets
 from pii_audit.sources import ScanOptions, TargetCoverage
 from pii_audit.sources import ooxml
 from ledger_helpers import statuses_by_file
 from pii_audit.sources.documents import read_document
+from scan_helpers import scan_one
 
 ID18 = "11010519491231002X"  # FORMATS.md vector, synthetic
 MOBILE = "13812345678"
 CARD = "6222021234567890128"
 W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
-
-
-def scan_one(target, key, **options):
-    (result,) = scan_targets([str(target)], ScanOptions(jobs=1, **options), key)
-    return result
 
 
 def found(result):

@@ -15,18 +15,13 @@ import openpyxl
 import pytest
 
 from pii_audit.demo_estate import pdf_bytes
-from pii_audit.scan import scan_targets
 from pii_audit.sources import ScanOptions
 from pii_audit.sources import emails, mime
+from scan_helpers import scan_one
 
 ID18 = "11010519491231002X"  # FORMATS.md vector, synthetic
 MOBILE = "13812345678"
 CARD = "6222021234567890128"
-
-
-def scan_one(target, key):
-    (result,) = scan_targets([str(target)], ScanOptions(jobs=1), key)
-    return result
 
 
 def customer_list() -> bytes:

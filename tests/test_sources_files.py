@@ -17,17 +17,12 @@ from pii_audit.sources import ScanOptions, TargetCoverage
 from pii_audit.sources import files
 from pii_audit.sources.files import read_files, stream_name
 from pii_audit.sources.streams import zstd
+from scan_helpers import scan_one
 
 ID18 = "11010519491231002X"  # FORMATS.md vector, synthetic
 ID15 = "110105491231002"  # legacy form: found only with its Chinese context keyword
 MOBILE = "13812345678"
 CARD = "6200000000000005"
-
-
-def scan_one(target, key, **options):
-    """Scan one target in-process and return its TargetResult."""
-    (result,) = scan_targets([str(target)], ScanOptions(jobs=1, **options), key)
-    return result
 
 
 def counts(result):

@@ -10,21 +10,16 @@ import compressed_rtf
 import pytest
 
 from ole2_helpers import BINARY, STRING8, UNICODE, compound_file, outlook_message
-from pii_audit.scan import scan_targets
 from pii_audit.sources import ScanOptions, mime, outlook
 from pii_audit.sources.embedded import NOT_A_WORKBOOK
 from test_sources_emails import customer_list
 from test_sources_rtf import escaped, gbk_record
 from xls_helpers import cfb, workbook_stream
+from scan_helpers import scan_one
 
 ID18 = "11010519491231002X"  # FORMATS.md vector, synthetic
 MOBILE, OTHER_MOBILE = "13812345678", "13912345678"
 CARD = "6222021234567890128"
-
-
-def scan_one(target, key):
-    (result,) = scan_targets([str(target)], ScanOptions(jobs=1), key)
-    return result
 
 
 def found(result):

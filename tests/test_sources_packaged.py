@@ -18,11 +18,10 @@ import pytest
 from pptx import Presentation
 
 from ole2_helpers import UNICODE, compound_file, outlook_message
-from pii_audit.scan import scan_targets
-from pii_audit.sources import ScanOptions
 from pii_audit.sources.ole2 import ENDOFCHAIN, FREESECT, CompoundFile, Stream
 from pii_audit.sources.packager import MAX_NAME_BYTES, PackageRefused, packaged_file
 from tests_corpus import resident_id
+from scan_helpers import scan_one
 
 DATA = Path(__file__).parent / "data" / "packaged"
 RNG = random.Random(20240611)
@@ -116,11 +115,6 @@ def report(path: Path, *objects: bytes) -> Path:
     document.add_paragraph(f"客户资料见附件，经办人电话 {MOBILES[0]}")
     document.save(path)
     return with_objects(path, "word/document.xml", list(objects))
-
-
-def scan_one(target, key):
-    (result,) = scan_targets([str(target)], ScanOptions(jobs=1), key)
-    return result
 
 
 def containers(result) -> dict[tuple[str, str], int]:

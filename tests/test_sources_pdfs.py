@@ -13,8 +13,8 @@ from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.pdfgen import canvas
 
 from pii_audit.demo_estate import pdf_file
-from pii_audit.scan import scan_targets
 from pii_audit.sources import ScanOptions
+from scan_helpers import scan_one
 
 ID18 = "11010519491231002X"  # FORMATS.md vector, synthetic
 MOBILE = "13812345678"
@@ -38,11 +38,6 @@ def statement(pages: list[list[str]]) -> bytes:
 
 RECEIPT = [["中国工商银行 电子回单", f"付款人身份证号：{ID18}", "金额：1,000.00 元"],
            ["收款人信息", f"联系电话：{MOBILE}", f"收款卡号：{CARD}"]]
-
-
-def scan_one(target, key, jobs=1):
-    (result,) = scan_targets([str(target)], ScanOptions(jobs=jobs), key)
-    return result
 
 
 def places(result):

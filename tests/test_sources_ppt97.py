@@ -17,11 +17,11 @@ from pathlib import Path
 import pytest
 
 from ole2_helpers import compound_file
-from pii_audit.scan import scan_targets
 from pii_audit.sources import ScanOptions, TargetCoverage, ole2, ppt97
 from pii_audit.sources.embedded import EMBEDDED_MAX_BYTES, NOT_A_WORKBOOK
 from pii_audit.sources.presentations import read_presentation
 from xls_helpers import cfb, workbook_stream
+from scan_helpers import scan_one
 
 CASE_REVIEW = Path(__file__).parent / "data" / "ppt97" / "case_review.ppt"
 EMBEDDED_WORKBOOK = Path(__file__).parent / "data" / "ppt97" / "embedded_workbook.ppt"
@@ -34,11 +34,6 @@ RAW = (ID18, ID18_2, MOBILE, MOBILE_2, MOBILE_3, CARD)
 PART = "PowerPoint Document"
 OLD_LINE = "a PowerPoint 97-2003 presentation (.ppt), which is not read here"
 TOO_DEEP = "a file embedded in an embedded file is not read; open it and save it apart"
-
-
-def scan_one(target, key):
-    (result,) = scan_targets([str(target)], ScanOptions(jobs=1), key)
-    return result
 
 
 def found(result):

@@ -21,10 +21,10 @@ from pptx.util import Inches
 
 from ledger_helpers import statuses_by_file
 from ole2_helpers import compound_file
-from pii_audit.scan import scan_targets
 from pii_audit.sources import ScanOptions, TargetCoverage, ooxml
 from pii_audit.sources.presentations import read_presentation
 from zip_helpers import rewrite
+from scan_helpers import scan_one
 
 ID18 = "11010519491231002X"  # FORMATS.md vector, synthetic
 ID18_2 = "44030519900101123X"
@@ -37,11 +37,6 @@ DATA = Path(__file__).parent / "data" / "presentations"
 A = "http://schemas.openxmlformats.org/drawingml/2006/main"
 P = "http://schemas.openxmlformats.org/presentationml/2006/main"
 RELS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
-
-
-def scan_one(target, key, **options):
-    (result,) = scan_targets([str(target)], ScanOptions(jobs=1, **options), key)
-    return result
 
 
 def found(result):

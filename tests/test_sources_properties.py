@@ -16,10 +16,10 @@ from openpyxl.packaging.custom import StringProperty
 from pptx import Presentation
 
 from conftest import DATA
-from pii_audit.scan import scan_targets
 from pii_audit.sources import ScanOptions, TargetCoverage, ole_properties, properties
 from pii_audit.sources.documents import read_document
 from zip_helpers import rewrite
+from scan_helpers import scan_one
 
 ID18 = "11010519491231002X"  # FORMATS.md vector, synthetic
 ID18_B = "110101199003070011"  # recognizers' example, synthetic
@@ -27,11 +27,6 @@ MOBILE = "13812345678"
 CUSTOM_TYPE = "application/vnd.openxmlformats-officedocument.custom-properties+xml"
 CUSTOM_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/custom-properties"
 FMTID = "{D5CDD505-2E9C-101B-9397-08002B2CF9AE}"
-
-
-def scan_one(target, key):
-    (result,) = scan_targets([str(target)], ScanOptions(jobs=1, sample_rows=None), key)
-    return result
 
 
 def found(result, part_prefix=("docProps/", "meta.xml")):
@@ -86,7 +81,7 @@ def test_a_documents_properties_are_read_with_their_names_as_context(tmp_path, k
     """Title and comments are lines of core.xml; a bare name under the custom property 客户姓名
     is reported, an ID under 证件号码 too; the author's bare name and one under 备注 are not."""
     path = credit_report(tmp_path / "授信报告.docx")
-    result = scan_one(path, key)
+    result = scan_one(path, key, sample_rows=None)
     assert (result.coverage.problems, result.coverage.notices) == ([], [])
     core, custom = "docProps/core.xml", "docProps/custom.xml"
     assert found(result) == sorted([
@@ -101,7 +96,7 @@ def test_a_documents_properties_are_read_with_their_names_as_context(tmp_path, k
 def test_an_id_typed_as_the_author_is_still_reported(tmp_path, key):
     """The author names the staff, so it has no context: a bare name is not reported, an ID is."""
     path = credit_report(tmp_path / "报告.docx", author=ID18_B)
-    result = scan_one(path, key)
+    result = scan_one(path, key, sample_rows=None)
     assert ("CN_RESIDENT_ID", str(path), at(path, "docProps/core.xml", 3, "creator")) in found(result)
     assert not [s for f in result.findings.values() if f.entity_type == "PERSON"
                 for s in f.samples if s.location["part"] == "docProps/core.xml"]
@@ -112,7 +107,7 @@ def test_a_custom_property_named_with_pi_gives_no_name_and_no_context(tmp_path, 
     plain = tmp_path / "plain.docx"
     docx.Document().save(plain)
     path = with_custom(plain, tmp_path / "a.docx", {MOBILE: "张三", "备用": MOBILE})
-    result = scan_one(path, key)
+    result = scan_one(path, key, sample_rows=None)
     assert found(result) == [("CN_MOBILE_PHONE", str(path), at(path, "docProps/custom.xml", 2, "备用"))]
 
 
@@ -127,7 +122,7 @@ def test_a_workbooks_properties_and_custom_properties(tmp_path, key):
     book.custom_doc_props.append(StringProperty(name="户名", value="张三"))
     path = tmp_path / "流水.xlsx"
     book.save(path)
-    result = scan_one(path, key)
+    result = scan_one(path, key, sample_rows=None)
     assert (result.coverage.problems, result.coverage.notices) == ([], [])
     core, custom = "docProps/core.xml", "docProps/custom.xml"
     assert found(result) == sorted([
@@ -145,7 +140,7 @@ def test_a_presentations_properties(tmp_path, key):
     deck.core_properties.author = "李四"
     path = tmp_path / "案例.pptx"
     deck.save(path)
-    result = scan_one(path, key)
+    result = scan_one(path, key, sample_rows=None)
     assert (result.coverage.problems, result.coverage.notices) == ([], [])
     lines = {s.location["line"] for f in result.findings.values() for s in f.samples}
     assert found(result) == [("CN_MOBILE_PHONE", str(path), at(path, "docProps/core.xml", min(lines), "subject"))]
@@ -168,7 +163,7 @@ def test_an_ods_meta_xml(tmp_path, key):
     """meta.xml's title, keywords and user-defined properties are lines; the author's name is not reported."""
     path = rewrite(DATA / "ods" / "export.ods", tmp_path / "导出.ods",
                    {"meta.xml": meta_xml(f"客户 {ID18}", {"客户姓名": "张三", "说明": "无"})})
-    result = scan_one(path, key)
+    result = scan_one(path, key, sample_rows=None)
     assert (result.coverage.problems, result.coverage.notices) == ([], [])
     assert found(result) == sorted([
         ("CN_RESIDENT_ID", str(path), at(path, "meta.xml", 2, "title")),
@@ -188,7 +183,7 @@ def test_a_damaged_core_xml_is_one_problem_and_the_body_is_read(tmp_path, key, c
     document.save(plain)
     path = with_custom(plain, tmp_path / "坏.docx", {"证件号码": ID18_B})
     path = rewrite(path, tmp_path / "坏2.docx", {"docProps/core.xml": core})
-    result = scan_one(path, key)
+    result = scan_one(path, key, sample_rows=None)
     assert len(result.coverage.problems) == 1
     assert "docProps/core.xml" in result.coverage.problems[0].reason
     assert ID18 not in result.coverage.problems[0].reason
@@ -241,7 +236,7 @@ def test_an_xlsb_workbooks_properties(tmp_path, key):
     parts["docProps/custom.xml"] = custom_xml({"客户姓名": "张三"})
     path = tmp_path / "流水.xlsb"
     path.write_bytes(zipped(parts))
-    result = scan_one(path, key)
+    result = scan_one(path, key, sample_rows=None)
     assert (result.coverage.problems, result.coverage.notices) == ([], [])
     assert found(result) == sorted([
         ("CN_RESIDENT_ID", str(path), at(path, "docProps/core.xml", 1, "title")),
@@ -258,7 +253,7 @@ def test_a_workbook_with_a_damaged_core_xml_is_still_read(tmp_path, key):
     plain = tmp_path / "plain.xlsx"
     book.save(plain)
     path = rewrite(plain, tmp_path / "坏.xlsx", {"docProps/core.xml": b"<cp:coreProperties><dc:title>"})
-    result = scan_one(path, key)
+    result = scan_one(path, key, sample_rows=None)
     assert [p.reason for p in result.coverage.problems] == [
         "docProps/core.xml is damaged (ExpatError); the rest of the file is read"]
     assert {(f.entity_type, f.container) for f in result.findings.values()} == {
@@ -289,7 +284,7 @@ def test_a_legacy_files_property_sets_are_read_with_their_names_as_context(tmp_p
     reported, in the file's container; the author's and last author's bare names and one under 备注 are not."""
     path = tmp_path / f"授信报告{Path(name).suffix}"
     path.write_bytes((OLE_DATA / name).read_bytes())
-    result = scan_one(path, key)
+    result = scan_one(path, key, sample_rows=None)
     assert (result.coverage.problems, result.coverage.notices) == ([], [])
     assert legacy_found(result) == sorted([
         ("CN_RESIDENT_ID", str(path), at(path, SUMMARY, 1, "title")),
@@ -410,7 +405,7 @@ def test_gbk_strings_unicode_and_number_custom_values_dates_and_booleans_skipped
 
 def test_an_id_typed_as_a_legacy_files_author_is_reported_a_name_is_not(tmp_path, key):
     path = workbook(tmp_path / "报告.xls", {SUMMARY: summary(author=ID18_B, lastAuthor="王五")}, rows=(("备注",), ("无",)))
-    result = scan_one(path, key)
+    result = scan_one(path, key, sample_rows=None)
     assert legacy_found(result) == [("CN_RESIDENT_ID", str(path), at(path, SUMMARY, 1, "author"))]
     assert {f.entity_type for f in result.findings.values()} == {"CN_RESIDENT_ID"}
 
@@ -468,7 +463,7 @@ def test_a_damaged_property_set_is_one_problem_and_the_workbook_is_read(tmp_path
     coverage = TargetCoverage(str(path))
     assert [text for _, _, _, text, _ in legacy_chunks(path, coverage)] == read
     assert [p.reason for p in coverage.problems] == [f"{part} is damaged ({reason}); the rest of the file is read"]
-    result = scan_one(path, key)
+    result = scan_one(path, key, sample_rows=None)
     assert [p.reason for p in result.coverage.problems] == [f"{part} is damaged ({reason}); the rest of the file is read"]
     assert {(f.entity_type, f.container) for f in result.findings.values()} == {
         ("CN_RESIDENT_ID", f"{path}!Sheet1!身份证号")}
@@ -487,7 +482,7 @@ def test_a_damaged_property_set_in_a_doc_leaves_its_text_read(tmp_path, key):
     streams["\x05SummaryInformation"] = streams["\x05SummaryInformation"][:20]
     path = tmp_path / "坏.doc"
     path.write_bytes(compound_file(streams))
-    result = scan_one(path, key)
+    result = scan_one(path, key, sample_rows=None)
     assert [p.reason for p in result.coverage.problems] == [
         "SummaryInformation is damaged (its header lies past its end); the rest of the file is read"]
     assert legacy_found(result) == sorted([

@@ -13,10 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from pii_audit.scan import scan_targets
 from pii_audit.sources import ScanOptions, TargetCoverage, ooxml, read_target, rtf
 from pii_audit.sources.files import file_kind
 from pii_audit.sources.rtf import RtfText, read_rtf
+from scan_helpers import scan_one
 
 DATA = Path(__file__).parent / "data" / "rtf"
 RECORD, LONG = DATA / "record.rtf", DATA / "long.rtf"
@@ -47,11 +47,6 @@ def read(path: Path) -> tuple[list[str], TargetCoverage]:
     coverage = TargetCoverage(str(path))
     chunks = list(read_target(str(path), ScanOptions(), coverage))
     return "\n".join(chunk.text for chunk in chunks).split("\n") if chunks else [], coverage
-
-
-def scan_one(target, key):
-    (result,) = scan_targets([str(target)], ScanOptions(jobs=1), key)
-    return result
 
 
 def occurrences(result):

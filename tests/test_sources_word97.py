@@ -16,21 +16,16 @@ import docx
 import pytest
 from msoffcrypto.format.ooxml import OOXMLFile
 
-from pii_audit.scan import scan_targets
 from pii_audit.sources import ScanOptions, TargetCoverage, ole2, word97
 from pii_audit.sources.documents import read_document
 from ole2_helpers import compound_file
 from pii_audit.sources.embedded import NOT_A_WORKBOOK
 from xls_helpers import cfb, workbook_stream
+from scan_helpers import scan_one
 
 DATA = Path(__file__).parent / "data" / "word97"
 REPORT, LONG = DATA / "report.doc", DATA / "long.doc"
 ID18 = "11010519491231002X"  # synthetic, as every value in the fixtures
-
-
-def scan_one(target, key):
-    (result,) = scan_targets([str(target)], ScanOptions(jobs=1), key)
-    return result
 
 
 def occurrences(result):

@@ -24,19 +24,10 @@ from xls_helpers import (
     BOOLERR, CONTINUE, DATE1904, EOF, FILEPASS, FORMAT, FORMULA, LABEL, LABELSST, MULRK, NUMBER, RK,
     RSTRING, SST, STRING, XF, bof, cell, cfb, rebuilt, record, records, sst, unicode_string, workbook,
 )
+from scan_helpers import cells_of
 
 FULL = ScanOptions(sample_rows=None)
 CJK = ["张三", "北京市海淀区中关村大街27号", "客户备注：已核实", "銀行卡", "𠀋𠮷野家", "é", "ﾃｽﾄ"]
-
-
-def cells_of(sheets) -> dict[str, dict[tuple[int, int], str]]:
-    """Return ``{sheet: {(row number, column): text}}`` of the non-empty cells of ``sheets``."""
-    found = {}
-    for name, rows in sheets:
-        cells = found.setdefault(name, {})
-        for number, first, values in rows:
-            cells.update({(number, column): value for column, value in enumerate(values, first) if value})
-    return found
 
 
 def streamed(source) -> dict:

@@ -30,22 +30,13 @@ from xlsb_helpers import (
     Cell, Error, Formula, Inline, PivotField, Real, Rich, Styled, definition_part, external_link_part, grid, record,
     records_part, rels, wide, with_caches, workbook_part, xlsb_book, xlsb_parts, zipped,
 )
+from scan_helpers import cells_of
 
 FULL = ScanOptions(sample_rows=None)
 ID, PHONE = "11010519491231002X", "13812345678"
 RNG = random.Random(20240105)
 ID2, PHONE2 = resident_id(RNG), mobile(RNG)
 RAW = (ID, PHONE, ID2, PHONE2)
-
-
-def cells_of(sheets) -> dict[str, dict[tuple[int, int], str]]:
-    """Return ``{sheet: {(row number, column): text}}`` of the non-empty cells of ``sheets``."""
-    found = {}
-    for name, rows in sheets:
-        cells = found.setdefault(name, {})
-        for number, first, values in rows:
-            cells.update({(number, column): value for column, value in enumerate(values, first) if value})
-    return found
 
 
 def streamed(data: bytes) -> dict:
