@@ -103,6 +103,9 @@ class ScanView:
     new_items: int
     reopened_items: int
     verified_items: int
-    open_items: int  # items open, in progress or reopened after this scan
+    open_items: int  # items of its targets open, in progress or reopened after this scan
+    # What it recorded of each target (none when it failed first); the report's trend adds up the
+    # latest of every target.
+    occurrences_by_target: dict[str, int] = field(default_factory=dict)
     coverage: tuple[CoverageView, ...] = field(default=())
     problems: tuple[ProblemView, ...] = field(default=())

@@ -98,12 +98,13 @@ def _scans(results: list[TargetResult]) -> list[ScanView]:
     problem = ProblemView(TARGETS[1], f"{TARGETS[1]}!{XSS_IMG}", "工作表已损坏 (BadZipFile)")
     scans = []
     for n in range(1, 5):
+        occurrences = {target: 300 - 50 * n + k for k, target in enumerate(TARGETS)}
         scans.append(ScanView(
             id=n, started_at=T0 + datetime.timedelta(days=7 * (n - 1)),
             finished_at=T0 + datetime.timedelta(days=7 * (n - 1), minutes=12), by="scanner",
-            targets=tuple(TARGETS), complete=n != 4, occurrences=900 - 150 * n, new_items=10 // n,
+            targets=tuple(TARGETS), complete=n != 4, occurrences=sum(occurrences.values()), new_items=10 // n,
             reopened_items=n % 2, verified_items=n, open_items=40 - 6 * n,
-            coverage=coverage, problems=(problem,) if n == 4 else ()))
+            occurrences_by_target=occurrences, coverage=coverage, problems=(problem,) if n == 4 else ()))
     return scans
 
 

@@ -42,11 +42,15 @@ def test_changes_come_from_the_latest_scans_history(data):
 
 
 def test_trend_has_one_point_per_scan_in_order(data):
+    """Every scan of the synthetic ledger read every target: the occurrences are its own, and
+    after the last one the open items are those the overview counts."""
     report = build_report(data.items, data.scans, now=NOW)
     open_items, occurrences = report.trend
-    assert [p.value for p in open_items.points] == [s.open_items for s in data.scans]
+    assert [p.label for p in open_items.points] == [f"#{s.id}" for s in data.scans]
     assert [p.value for p in occurrences.points] == [s.occurrences for s in data.scans]
-    assert open_items.points[0].y < open_items.points[-1].y  # SVG y grows down: fewer items, lower
+    assert occurrences.points[0].y < occurrences.points[-1].y  # SVG y grows down: fewer, lower
+    active = sum(b.value for b in report.by_status if b.key in ("open", "in_progress", "reopened"))
+    assert open_items.points[-1].value == active > 0
 
 
 def test_scan_option_reports_as_of_that_scan(data):
@@ -92,3 +96,34 @@ def test_no_scans_and_no_items_still_build():
 ])
 def test_format_location(location, text):
     assert format_location(location) == text
+
+
+def test_trend_adds_up_the_targets_a_run_scans_one_by_one(tmp_path, key):
+    """A scheduled run records one scan per target. Each point of the trend is everything the
+    report covers once that scan was recorded, not that scan's own target: after scanning
+    ``logs/crm`` the line holds ``logs/core``'s items and occurrences too, a person's decision
+    between scans counts from the next point, and a rescan that verifies items lowers it."""
+    from ledger_helpers import corpus_streams, record_scan, scan_lines
+
+    from pii_audit.ledger import Ledger
+
+    core, crm = corpus_streams(21, 2, 12), corpus_streams(22, 2, 12)
+    t0 = datetime.datetime(2024, 5, 1, 9, 30)
+    ledger = Ledger.open(f"sqlite:///{tmp_path}/ledger.db", key)
+    record_scan(ledger, [scan_lines("logs/core", core, key)], t0)
+    after_core = len(ledger.items())
+    record_scan(ledger, [scan_lines("logs/crm", crm, key)], t0 + datetime.timedelta(hours=1))
+    after_crm = len(ledger.items())
+    dismissed = ledger.items(target="logs/crm")[0].id
+    ledger.update([dismissed], "false_positive", "测试数据", by="李娜", now=t0 + datetime.timedelta(days=1))
+    record_scan(ledger, [scan_lines("logs/core", {**core, "logs/app1.log": []}, key)],
+                t0 + datetime.timedelta(days=7))
+    items, scans = ledger.items(history=True), sorted(ledger.scans(), key=lambda s: s.id)
+    ledger.close()
+
+    open_items, occurrences = build_report(items, scans, now=NOW).trend
+    still_active = sum(i.status in ("open", "in_progress", "reopened") for i in items)
+    assert any(i.status == "verified" for i in items) and after_core < after_crm
+    assert [p.value for p in open_items.points] == [after_core, after_crm, still_active]
+    first, second, third = (s.occurrences for s in scans)
+    assert [p.value for p in occurrences.points] == [first, first + second, third + second]

@@ -127,31 +127,32 @@ def get_scan(conn: Connection, scan_id: int) -> ScanView:
     return to_scan_view(row, _completeness(conn, scan_id).get(scan_id), coverage, problems)
 
 
-def _completeness(conn: Connection, scan_id: int | None = None) -> dict[int, tuple[set, bool]]:
-    """Return, per scan, the targets it recorded and whether every one was read without a problem."""
+def _completeness(conn: Connection, scan_id: int | None = None) -> dict[int, tuple[dict[str, int], bool]]:
+    """Return, per scan, the targets it recorded with their occurrences, and whether every one was
+    read without a problem."""
     st = schema.scan_targets.c
-    query = select(st.scan_id, st.target, st.complete)
+    query = select(st.scan_id, st.target, st.complete, st.occurrences).order_by(st.id)
     if scan_id is not None:
         query = query.where(st.scan_id == scan_id)
-    done: dict[int, tuple[set, bool]] = {}
-    for sid, target, complete in conn.execute(query):
-        targets, ok = done.get(sid, (set(), True))
-        targets.add(target)
+    done: dict[int, tuple[dict[str, int], bool]] = {}
+    for sid, target, complete, occurrences in conn.execute(query):
+        targets, ok = done.get(sid, ({}, True))
+        targets[target] = occurrences
         done[sid] = (targets, ok and bool(complete))
     return done
 
 
-def to_scan_view(row, recorded: tuple[set, bool] | None, coverage=(), problems=()) -> ScanView:
+def to_scan_view(row, recorded: tuple[dict[str, int], bool] | None, coverage=(), problems=()) -> ScanView:
     """Build the view of a scan row; complete = finished, every named target read without a problem."""
     targets = tuple(json.loads(row.targets))
-    done, clean = recorded or (set(), False)
-    complete = row.finished_at is not None and clean and set(targets) <= done
+    done, clean = recorded or ({}, False)
+    complete = row.finished_at is not None and clean and set(targets) <= done.keys()
     return ScanView(
         id=row.id, started_at=row.started_at, finished_at=row.finished_at, by=row.by,
         targets=targets, complete=complete, occurrences=row.occurrences,
         new_items=row.new_items, reopened_items=row.reopened_items,
         verified_items=row.verified_items, open_items=row.open_items or 0,
-        coverage=tuple(coverage), problems=tuple(problems))
+        occurrences_by_target=done, coverage=tuple(coverage), problems=tuple(problems))
 
 
 def list_scans(conn: Connection, details: bool = False) -> list[ScanView]:

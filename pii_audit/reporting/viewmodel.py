@@ -13,6 +13,7 @@ from typing import Iterable, Iterator
 
 from pii_audit.errors import ConfigError
 from pii_audit.ledger.ids import parse_id
+from pii_audit.ledger.lifecycle import ACTIVE
 from pii_audit.reporting import charts, labels
 from pii_audit.reporting.figures import Figures, Tally, risk_rank
 from pii_audit.views import STATUSES, CoverageView, HistoryEntry, ItemView, ScanView
@@ -261,11 +262,39 @@ def _choices(rows: list[ItemRow], lang: str) -> dict:
     }
 
 
-def _trend(scans: list[ScanView], lang: str) -> tuple[charts.LineChart, ...]:
-    recent = scans[-TREND_SCANS:]
+def _trend(scans: list[ScanView], items: list[ItemView], lang: str) -> tuple[charts.LineChart, ...]:
+    """The open items and the occurrences of the report's targets after each recent scan.
+
+    Each point is the whole of what the report covers at that moment, not what that scan alone
+    read: a scheduled run records one scan per target, and a line that went from one system's
+    count to the next one's said nothing about progress."""
+    targets = {item.target for item in items}
+    latest: dict[str, int] = {}  # target -> occurrences in the latest scan that recorded it
+    occurrences = []
+    for scan in scans:
+        latest.update(scan.occurrences_by_target)
+        occurrences.append(sum(n for target, n in latest.items() if target in targets))
+    start = max(len(scans) - TREND_SCANS, 0)
+    recent = scans[start:]
     words = labels.TEXT[lang]
-    return (charts.line_chart(words["open_items"], [(f"#{s.id}", s.open_items) for s in recent]),
-            charts.line_chart(words["occurrences"], [(f"#{s.id}", s.occurrences) for s in recent]))
+    return (charts.line_chart(words["open_items"], [(f"#{s.id}", _active_after(items, s)) for s in recent]),
+            charts.line_chart(words["occurrences"],
+                              [(f"#{s.id}", n) for s, n in zip(recent, occurrences[start:])]))
+
+
+def _active_after(items: list[ItemView], scan: ScanView) -> int:
+    """Return how many of ``items`` waited for remediation once ``scan`` was recorded, by their
+    history: the changes scans up to it made, and people's changes until it finished."""
+    until = scan.finished_at or scan.started_at
+    count = 0
+    for item in items:
+        status = None
+        for entry in item.history:
+            made_by_then = entry.at <= until if entry.scan_id is None else entry.scan_id <= scan.id
+            if made_by_then and entry.to_status is not None:
+                status = entry.to_status
+        count += status in ACTIVE
+    return count
 
 
 def _coverage_index(scans: list[ScanView]) -> dict[tuple[str, str], CoverageView]:
@@ -305,6 +334,6 @@ def build_report(items: list[ItemView], scans: list[ScanView], *, lang: str = "z
         lang=lang, text=labels.TEXT[lang], generated_at=now, today=now.date(), scan=scan,
         previous=previous, items=tuple(rows), figures=tally.figures(),
         overdue=tuple(sorted((r for r in rows if r.days_overdue), key=lambda r: -r.days_overdue)),
-        changes=_changes(made), trend=_trend(ordered, lang),
+        changes=_changes(made), trend=_trend(ordered, items, lang),
         scans=tuple(reversed(ordered)), choices=_choices(rows, lang),
     )
