@@ -129,3 +129,10 @@ def test_any_text_saves_and_reloads(text):
 def test_formula_triggers_never_become_formulas(trigger, rest):
     value, sheet_xml = _round_trip(trigger + rest)
     assert b"<f>" not in sheet_xml and value == ledger_sheet.clean_text(trigger + rest)
+
+
+def test_scan_sheet_says_what_was_read_in_the_reports_language(data, xlsx):
+    """The 扫描记录 sheet's coverage rows read ``40 行``, as the HTML page does, not ``40 lines``."""
+    amounts = {row[3] for row in openpyxl.load_workbook(xlsx)["扫描记录"].iter_rows(values_only=True)
+               if isinstance(row[3], str) and row[3][:1].isdigit()}
+    assert amounts == {"40 行"}

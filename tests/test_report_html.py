@@ -82,3 +82,20 @@ def test_existing_file_becomes_0600(data, tmp_path):
     path.chmod(0o644)
     write_html(build_report(data.items, data.scans, now=NOW), path)
     assert stat.S_IMODE(path.stat().st_mode) == 0o600 and "stale report 7f3a" not in path.read_text("utf-8")
+
+
+def test_amounts_and_history_speak_the_reports_language(data):
+    """What a scan read and what happened to an item are in the report's words: ``40 行`` and
+    ``新发现``, not ``40 lines`` and ``created``; a table's rows carry no byte count, where a 0
+    read as an empty table."""
+    from dataclasses import replace
+
+    from pii_audit.views import CoverageView
+
+    table = CoverageView("postgresql://audit@db/core", "kh_jbxx.zjhm", "rows", 200, 0, False, True)
+    scans = [*data.scans[:-1], replace(data.scans[-1], coverage=(*data.scans[-1].coverage, table))]
+    zh = render_html(build_report(data.items, scans, now=NOW))
+    en = render_html(build_report(data.items, scans, lang="en", now=NOW))
+    assert "40 行" in zh and "200 条记录</td>\n        <td class=\"num\">—</td>" in zh and "新发现" in zh
+    assert not re.search(r"\d (lines|rows)\b|>created<|>status<", zh)
+    assert "40 lines" in en and "200 rows" in en and ">Found<" in en

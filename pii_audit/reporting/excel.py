@@ -192,8 +192,8 @@ def _scans(ws, report: Report) -> None:
                         t["complete"]], bold=True))
     for s in report.scans:
         for c in s.coverage:
-            ws.append(_row(cells, [s.id, c.target, c.container, f"{c.units} {c.unit}", c.bytes,
-                                t["sampled"] if c.sampled else t["full"],
+            ws.append(_row(cells, [s.id, c.target, c.container, labels.amount_read(c.units, c.unit, report.lang),
+                                labels.bytes_read(c.bytes, c.unit), t["sampled"] if c.sampled else t["full"],
                                 t["complete"] if c.complete else t["incomplete"]]))
     ws.append([])
     ws.append(_row(cells, [t["scan"], t["targets"], t["problems"], t["reason"]], bold=True))

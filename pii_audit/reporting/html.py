@@ -16,6 +16,7 @@ import jinja2
 from pii_audit import __version__
 from pii_audit.distinct import is_estimate, shown_count
 from pii_audit.reporting.files import write_private
+from pii_audit.reporting import labels
 from pii_audit.reporting.labels import LEDGER_COLUMNS
 from pii_audit.reporting.figures import RISK_ORDER
 from pii_audit.reporting.viewmodel import Report
@@ -49,6 +50,7 @@ def environment() -> jinja2.Environment:
         lstrip_blocks=True,
     )
     env.globals.update(ledger_columns=LEDGER_COLUMNS, statuses=STATUSES, risk_rank=RISK_ORDER, version=__version__)
+    env.globals.update(amount_read=labels.amount_read, bytes_read=labels.bytes_read)
     env.filters["distinct"] = shown_count  # an estimated count of distinct values marked "≈"
     env.tests["estimate"] = is_estimate
     return env

@@ -84,6 +84,21 @@ TEXT = {
 }
 
 
+# What a coverage record counts: lines of text, rows of a table, cells of a sheet's column.
+UNIT = {
+    "zh": {"lines": "行", "rows": "条记录", "cells": "个单元格"},
+    "en": {"lines": "lines", "rows": "rows", "cells": "cells"},
+}
+
+# The actions of an item's history (ledger/edits.py, ledger/record.py, ledger/rows.py).
+ACTION = {
+    "zh": {"created": "新发现", "status": "状态变更", "assign": "分配", "accept_risk": "接受风险",
+           "note": "备注", "expired": "风险接受到期"},
+    "en": {"created": "Found", "status": "Status change", "assign": "Assigned", "accept_risk": "Risk accepted",
+           "note": "Note", "expired": "Acceptance expired"},
+}
+
+
 def check_lang(lang: str) -> str:
     """Return ``lang`` if reports can be written in it, else raise ConfigError."""
     if lang not in LANGUAGES:
@@ -94,6 +109,22 @@ def check_lang(lang: str) -> str:
 def status_label(status: str, lang: str) -> str:
     """Return a status in words (the code itself when it is unknown)."""
     return STATUS[lang].get(status, status)
+
+
+def amount_read(units: int, unit: str, lang: str) -> str:
+    """Return how much a scan read of a container, in words: ``200 条记录``, ``1200 lines``."""
+    return f"{units} {UNIT[lang].get(unit, unit)}"
+
+
+def bytes_read(count: int, unit: str) -> int | str:
+    """Return the bytes a scan read of a container, or a dash for a table's rows, which are
+    counted in rows only (a 0 there would read as an empty table)."""
+    return "—" if unit == "rows" and not count else count
+
+
+def action_label(action: str, lang: str) -> str:
+    """Return a history action in words (the code itself when it is unknown)."""
+    return ACTION[lang].get(action, action)
 
 
 def entity_label(entity: str, lang: str) -> str:
