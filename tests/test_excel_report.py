@@ -136,3 +136,10 @@ def test_scan_sheet_says_what_was_read_in_the_reports_language(data, xlsx):
     amounts = {row[3] for row in openpyxl.load_workbook(xlsx)["扫描记录"].iter_rows(values_only=True)
                if isinstance(row[3], str) and row[3][:1].isdigit()}
     assert amounts == {"40 行"}
+
+
+def test_samples_sheet_heads_its_columns_as_the_ledger_sheet(xlsx):
+    """The 样本 sheet's item columns carry the ledger sheet's headers, each column its own name
+    (it said 按信息类型, "by entity", and 位置 twice)."""
+    header = next(openpyxl.load_workbook(xlsx)["样本"].iter_rows(max_row=1, values_only=True))
+    assert list(header) == ["编号", "信息类型", "扫描目标", "位置", "脱敏样本", "样本位置"]

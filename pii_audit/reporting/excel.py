@@ -165,7 +165,7 @@ def _ledger_cell(cells: Cells, key: str, value):
 def _ledger_and_samples(ledger_ws, samples_ws, report: Report) -> None:
     """Write the ledger and samples sheets in one pass over the report's rows."""
     _ledger_top(ledger_ws, report.lang)
-    _samples_top(samples_ws, report.text)
+    _samples_top(samples_ws, report.lang)
     ledger_cells, sample_cells = Cells(ledger_ws), Cells(samples_ws)
     count = 0
     for row in report.rows():
@@ -202,12 +202,14 @@ def _scans(ws, report: Report) -> None:
             ws.append(_row(cells, [s.id, p.target, p.where, p.reason]))
 
 
-def _samples_top(ws, t: dict) -> None:
+def _samples_top(ws, lang: str) -> None:
     for letter, width in zip("ABCDEF", (11, 14, 28, 32, 24, 60)):
         ws.column_dimensions[letter].width = width
     ws.freeze_panes = "A2"
-    ws.append(_row(Cells(ws), ["ID", t["by_entity"], t["targets"], t["location"], t["samples"],
-                               t["location"]], bold=True))
+    # The item's columns headed as in the ledger sheet, so the two sheets read side by side.
+    columns, t = labels.LEDGER_COLUMNS[lang], labels.TEXT[lang]
+    ws.append(_row(Cells(ws), [columns["id"], columns["entity"], columns["target"], columns["container"],
+                               t["samples"], t["sample_location"]], bold=True))
 
 
 def _sample_rows(ws, cells: Cells, row: ItemRow) -> None:
