@@ -98,6 +98,20 @@ def test_format_location(location, text):
     assert format_location(location) == text
 
 
+@pytest.mark.parametrize("location, zh, en", [
+    pytest.param({"url": "sqlite:///a.db", "table": "rz", "column": "nr", "row": 3, "start": 0, "end": 11},
+                 "sqlite:///a.db rz.nr 第3行 [0-11]", "sqlite:///a.db rz.nr row 3 [0-11]", id="no-primary-key"),
+    pytest.param({"path": "a.xlsx", "sheet": "S", "cell": "B2", "comment": True},
+                 "a.xlsx S!B2 批注", "a.xlsx S!B2 comment", id="comment"),
+    pytest.param({"path": "a.ppt", "part": "PowerPoint Document", "slide": 3, "line": 6},
+                 "a.ppt 幻灯片3 PowerPoint Document:6", "a.ppt slide 3 PowerPoint Document:6", id="slide"),
+])
+def test_locations_are_in_the_reports_language(location, zh, en):
+    """A row of a table without a primary key was a bare number, and the English report said
+    批注, 第2页 and 幻灯片3."""
+    assert (format_location(location, "zh"), format_location(location, "en")) == (zh, en)
+
+
 def test_trend_adds_up_the_targets_a_run_scans_one_by_one(tmp_path, key):
     """A scheduled run records one scan per target. Each point of the trend is everything the
     report covers once that scan was recorded, not that scan's own target: after scanning

@@ -91,6 +91,12 @@ UNIT = {
     "en": {"lines": "lines", "rows": "rows", "cells": "cells"},
 }
 
+# The words of a sample's location (viewmodel.format_location).
+LOCATION = {
+    "zh": {"row": "第{}行", "page": "第{}页", "slide": "幻灯片{}", "comment": "批注"},
+    "en": {"row": "row {}", "page": "page {}", "slide": "slide {}", "comment": "comment"},
+}
+
 # The actions of an item's history (ledger/edits.py, ledger/record.py, ledger/rows.py).
 ACTION = {
     "zh": {"created": "新发现", "status": "状态变更", "assign": "分配", "accept_risk": "接受风险",

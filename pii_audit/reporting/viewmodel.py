@@ -112,19 +112,23 @@ class Report:
         return self.figures.by_owner
 
 
-def format_location(location: dict) -> str:
+def format_location(location: dict, lang: str = "zh") -> str:
     """Return a sample's location in words: file and line, sheet and cell, or table, column and row.
 
     >>> format_location({"path": "app.log", "line": 7, "start": 3, "end": 14})
     'app.log:7 [3-14]'
     >>> format_location({"url": "sqlite:///a.db", "table": "kh", "column": "zjhm", "row": {"id": 2}})
     'sqlite:///a.db kh.zjhm {"id": 2}'
+    >>> format_location({"url": "sqlite:///a.db", "table": "rz", "column": "nr", "row": 7})
+    'sqlite:///a.db rz.nr 第7行'
     >>> format_location({"path": "a.xlsx", "sheet": "客户", "cell": "B2", "comment": True, "start": 8, "end": 26})
     'a.xlsx 客户!B2 批注 [8-26]'
     >>> format_location({"path": "r.docx", "part": "word/header1.xml", "line": 1, "start": 6, "end": 17})
     'r.docx word/header1.xml:1 [6-17]'
     >>> format_location({"path": "回单.pdf", "page": 2, "line": 5, "start": 3, "end": 14})
     '回单.pdf 第2页:5 [3-14]'
+    >>> format_location({"path": "回单.pdf", "page": 2, "line": 5}, "en")
+    '回单.pdf page 2:5'
     >>> format_location({"path": "a.pptx", "part": "ppt/slides/slide3.xml", "slide": 2, "line": 4})
     'a.pptx 幻灯片2 ppt/slides/slide3.xml:4'
     >>> format_location({"path": "a.ppt", "part": "PowerPoint Document", "slide": 3, "line": 6})
@@ -132,21 +136,25 @@ def format_location(location: dict) -> str:
     >>> format_location({"path": "r.docx", "part": "docProps/custom.xml", "line": 2, "property": "证件号码"})
     'r.docx docProps/custom.xml:2 (证件号码)'
     """
+    words = labels.LOCATION[lang]
     if "table" in location:
-        row = json.dumps(location.get("row", {}), ensure_ascii=False, sort_keys=True, default=str)
+        row = location.get("row", {})
+        # A table without a primary key: its rows are numbered in scan order (sources/db_tables.py).
+        row = words["row"].format(row) if isinstance(row, int) else \
+            json.dumps(row, ensure_ascii=False, sort_keys=True, default=str)
         text = f"{location.get('url', '')} {location['table']}.{location.get('column', '')} {row}"
     elif "sheet" in location:
         text = f"{location.get('path', '')} {location['sheet']}!{location.get('cell', '')}"
         if location.get("comment"):  # the cell's comment, not its value (spreadsheets.COMMENTS)
-            text += " 批注"
+            text += " " + words["comment"]
     elif "line" in location and location.get("part"):  # a Word document's header, notes or comments; a slide's
         # A slide's part keeps the order slides were made in; PowerPoint shows its number.
-        slide = f" 幻灯片{location['slide']}" if "slide" in location else ""
+        slide = " " + words["slide"].format(location["slide"]) if "slide" in location else ""
         text = f"{location.get('path', '')}{slide} {location['part']}:{location['line']}"
         if "property" in location:  # a document property, named (``sources.properties``)
             text += f" ({location['property']})"
     elif "line" in location and "page" in location:  # a PDF's
-        text = f"{location.get('path', '')} 第{location['page']}页:{location['line']}"
+        text = f"{location.get('path', '')} {words['page'].format(location['page'])}:{location['line']}"
     elif "line" in location:
         text = f"{location.get('path', '')}:{location['line']}"
     else:
@@ -214,7 +222,7 @@ def item_row(item: ItemView, lang: str, today: datetime.date,
         entity_label=labels.entity_label(item.entity_type, lang),
         risk_label=risk_label(item, lang),
         days_overdue=days_overdue(item, today),
-        samples=tuple(SampleRow(s.masked, format_location(s.location)) for s in item.samples),
+        samples=tuple(SampleRow(s.masked, format_location(s.location, lang)) for s in item.samples),
         history=tuple(_history_row(h, lang) for h in sorted(item.history, key=lambda h: h.at)),
         coverage=coverage.get((item.target, item.container)),
     )
