@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import re
 
 import pytest
 
@@ -141,3 +142,38 @@ def test_trend_adds_up_the_targets_a_run_scans_one_by_one(tmp_path, key):
     assert [p.value for p in open_items.points] == [after_core, after_crm, still_active]
     first, second, third = (s.occurrences for s in scans)
     assert [p.value for p in occurrences.points] == [first, first + second, third + second]
+
+
+def test_history_notes_pii_audit_wrote_are_in_the_reports_language(tmp_path, key):
+    """The notes a scan, an expiry or an edit composes (found, found again, verified, acceptance
+    expired, approved, reassigned) stay English in the ledger and read in Chinese in a Chinese
+    report; a person's own words inside them are kept as written."""
+    from ledger_helpers import corpus_streams, record_scan, scan_lines
+
+    from pii_audit.ledger import Ledger
+    from pii_audit.ledger.rows import SYSTEM
+
+    core = corpus_streams(23, 2, 12)
+    t0 = datetime.datetime(2024, 5, 1, 9, 30)
+    ledger = Ledger.open(f"sqlite:///{tmp_path}/ledger.db", key)
+    record_scan(ledger, [scan_lines("logs/core", core, key)], t0)
+    record_scan(ledger, [scan_lines("logs/core", {**core, "logs/app1.log": []}, key)], t0 + datetime.timedelta(days=1))
+    record_scan(ledger, [scan_lines("logs/core", core, key)], t0 + datetime.timedelta(days=2))
+    accepted = next(i for i in ledger.items() if i.status == "open").id
+    ledger.accept_risk(accepted, "王芳", datetime.date(2024, 5, 10), "系统下线前保留", by="李娜", now=t0)
+    ledger.assign([accepted], "张伟", "信息科技部", datetime.date(2024, 7, 1), by="李娜", now=t0)
+    ledger.expire_accepted(today=datetime.date(2024, 6, 1), now=t0 + datetime.timedelta(days=31))
+    items = ledger.items(history=True)
+    ledger.close()
+
+    rows = [h for r in build_report(items, [], now=NOW).items for h in r.history]
+    notes = {h.note for h in rows if h.by == SYSTEM}
+    assert {"扫描 #1 发现", "扫描 #2 验证：完整读取该位置，未再发现", "扫描 #3 再次发现",
+            "王芳 批准的风险接受已于 2024-05-10 到期"} <= notes
+    assert not [n for n in notes if re.search("[A-Za-z]{2}", n)]
+    assert "王芳 批准接受风险至 2024-05-10：系统下线前保留" in {h.note for h in rows if h.by == "李娜"}
+    english = {h.note for r in build_report(items, [], lang="en", now=NOW).items for h in r.history}
+    assert "found by scan 1" in english
+    assigned = next(h.note for h in rows if h.action == "分配")
+    assert assigned.startswith("责任人 未分配 → 张伟；责任部门 - → 信息科技部；整改期限 ") and \
+        assigned.endswith(" → 2024-07-01")

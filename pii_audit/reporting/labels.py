@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from pii_audit.errors import ConfigError
 
 LANGUAGES = ("zh", "en")
@@ -106,6 +108,30 @@ ACTION = {
 }
 
 
+# The notes pii-audit composes in an item's history (ledger/record.py, ledger/rows.py,
+# ledger/edits.py), kept in English in the ledger and on the command line and put in the
+# report's words here; a person's own words inside them are kept as written.
+NOTE_FRAMES = {
+    "zh": (
+        (re.compile(r"found by scan (\d+)"), "扫描 #{0} 发现"),
+        (re.compile(r"found again by scan (\d+)"), "扫描 #{0} 再次发现"),
+        (re.compile(r"verified by scan (\d+): container read in full, nothing found"),
+         "扫描 #{0} 验证：完整读取该位置，未再发现"),
+        (re.compile(r"verified by scan (\d+): its table or column is no longer in the database, listed in full"),
+         "扫描 #{0} 验证：该表或列已不在数据库中（已完整列出）"),
+        (re.compile(r"risk acceptance by (.*) expired after (\d{4}-\d\d-\d\d)", re.S),
+         "{0} 批准的风险接受已于 {1} 到期"),
+        (re.compile(r"approved by (.*?) until (\d{4}-\d\d-\d\d): (.*)", re.S), "{0} 批准接受风险至 {1}：{2}"),
+        (re.compile(r"\(cleared\)"), "（已清空）"),
+    ),
+    "en": (),
+}
+# One change of an assignment: "owner 张伟 -> 李娜", "due - -> 2026-12-31", "department X -> (none)".
+ASSIGN_PART = re.compile(r"(owner|department|due) (.*?) -> (.*)", re.S)
+ASSIGN_WORDS = {"zh": {"owner": "责任人", "department": "责任部门", "due": "整改期限",
+                       "unassigned": "未分配", "(none)": "（无）"}}
+
+
 def check_lang(lang: str) -> str:
     """Return ``lang`` if reports can be written in it, else raise ConfigError."""
     if lang not in LANGUAGES:
@@ -127,6 +153,31 @@ def bytes_read(count: int, unit: str) -> int | str:
     """Return the bytes a scan read of a container, or a dash for a table's rows, which are
     counted in rows only (a 0 there would read as an empty table)."""
     return "—" if unit == "rows" and not count else count
+
+
+def history_note(note: str, lang: str) -> str:
+    """Return a note of an item's history in the report's language: the frames pii-audit
+    composes translated, anything else as written.
+
+    >>> history_note("verified by scan 12: container read in full, nothing found", "zh")
+    '扫描 #12 验证：完整读取该位置，未再发现'
+    >>> history_note("owner unassigned -> 张伟; due 2026-12-01 -> 2026-12-31", "zh")
+    '责任人 未分配 → 张伟；整改期限 2026-12-01 → 2026-12-31'
+    >>> history_note("已联系系统负责人", "zh")
+    '已联系系统负责人'
+    """
+    for pattern, words in NOTE_FRAMES[lang]:
+        matched = pattern.fullmatch(note)
+        if matched:
+            return words.format(*matched.groups())
+    if lang not in ASSIGN_WORDS:
+        return note
+    parts = [ASSIGN_PART.fullmatch(part) for part in note.split("; ")]
+    if not all(parts):
+        return note
+    words = ASSIGN_WORDS[lang]
+    return "；".join(f"{words[name]} {words.get(old, old)} → {words.get(new, new)}"
+                    for name, old, new in (part.groups() for part in parts))
 
 
 def action_label(action: str, lang: str) -> str:

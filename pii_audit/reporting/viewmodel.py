@@ -205,7 +205,8 @@ def _history_row(entry: HistoryEntry, lang: str) -> HistoryRow:
     if entry.from_status or entry.to_status:
         before = labels.status_label(entry.from_status, lang) if entry.from_status else "-"
         change = f"{before} → {labels.status_label(entry.to_status or '', lang)}"
-    return HistoryRow(entry.at, entry.by, labels.action_label(entry.action, lang), change, entry.note or "")
+    note = labels.history_note(entry.note, lang) if entry.note else ""
+    return HistoryRow(entry.at, entry.by, labels.action_label(entry.action, lang), change, note)
 
 
 def days_overdue(item: ItemView, today: datetime.date) -> int:
