@@ -92,6 +92,8 @@ def _where(location: dict) -> str:
     if "cell" in location:
         return f"{location.get('sheet', '')}!{location['cell']}"
     row = location.get("row")
+    if isinstance(row, dict):  # its primary key: "row lsh=2024…", not a Python dict's repr
+        return "row " + ", ".join(f"{column}={value}" for column, value in row.items())
     return f"row {row}" if row is not None else "?"
 
 

@@ -322,3 +322,19 @@ def test_dropping_a_column_or_a_table_verifies_its_item_only_after_a_full_scan_w
     history = CliRunner().invoke(cli, ["ledger", "show", dropped, "--ledger", ledger]).output
     assert "no longer in the database" in history
     assert named.encode() not in b"".join(p.read_bytes() for p in tmp_path.glob("ledger.db*"))
+
+
+def test_summary_names_a_database_row_by_its_key(tmp_path, env):
+    """A sample's row reads ``row id=0`` in the summary, not a Python dict (``row {'id': 0}``);
+    a table without a primary key gives the row's number."""
+    import sqlite3
+
+    rng = random.Random(5)
+    with sqlite3.connect(tmp_path / "core.db") as db:
+        db.execute("CREATE TABLE kh (id INTEGER PRIMARY KEY, sfzh TEXT)")
+        db.execute("CREATE TABLE rz (nr TEXT)")
+        db.execute("INSERT INTO kh VALUES (0, ?)", (resident_id(rng),))
+        db.execute("INSERT INTO rz VALUES (?)", (f"身份证号 {resident_id(rng)}",))
+    result = invoke(tmp_path / "core.db")
+    assert result.exit_code == 1, result.output
+    assert "(row id=0)" in result.output and "(row 1)" in result.output and "{'" not in result.output
