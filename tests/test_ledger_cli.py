@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import re
+import unicodedata
 
 import pytest
 
@@ -61,6 +63,8 @@ def test_update_assign_accept_history(ledger_url, capsys):
     assert [h["action"] for h in history] == ["created", "status"] and history[1]["by"] == "甲"
     code, out, _ = run(capsys, "ledger", "show", "PI-000004", "--ledger", ledger_url)
     assert "approver:           李总" in out and "samples:" in out
+    # Samples located as the reports locate them, not as key=value pairs of the location
+    assert re.search(r"^  \S+  \(\S+:\d+ \[\d+-\d+\]\)$", out, re.M) and "start=" not in out
 
 
 def test_refused_transition_is_one_line_exit_2(ledger_url, capsys):
@@ -112,11 +116,38 @@ def test_list_prints_what_the_item_views_hold(ledger_url, capsys):
               "DISTINCT"]] + [[str(c) for c in (v.id, v.status, v.risk_category, v.entity_type, v.target,
                                                  v.container, v.owner or "(unassigned)", v.due_date,
                                                  v.occurrences, v.distinct_values)] for v in views]
-    widths = [max(len(row[i]) for row in cells) for i in range(10)]
-    table = "\n".join("  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip() for row in cells)
+    def cells_wide(text):  # a terminal's cells: two for a Chinese character
+        return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+    widths = [max(cells_wide(row[i]) for row in cells) for i in range(10)]
+    table = "\n".join("  ".join(c + " " * (w - cells_wide(c)) for c, w in zip(row, widths)).rstrip()
+                      for row in cells)
     code, out, _ = run(capsys, "ledger", "list", "--ledger", ledger_url)
     assert code == 0 and out == table + "\n" and "(unassigned)" in out and "甲" in out
     code, out, _ = run(capsys, "ledger", "list", "--owner", "nobody", "--ledger", ledger_url)
     assert code == 0 and out == "  ".join(cells[0]) + "\n"  # the header alone, as before
     code, out, _ = run(capsys, "ledger", "list", "--owner", "nobody", "--format", "json", "--ledger", ledger_url)
     assert code == 0 and out == "[]\n"
+
+
+def test_tables_stay_aligned_with_chinese_text():
+    """A Chinese character takes two cells of a terminal: every column starts at the same cell on
+    every line, whatever mix of Chinese and ASCII the columns before it hold."""
+    from pii_audit.commands.ledger_common import display_width, table_text
+
+    lines = table_text(["ID", "TARGET", "OWNER", "DUE"], [
+        ("PI-000001", "核心系统", "张伟", "2026-12-28"),
+        ("PI-000002", "客户名单导出", "Li Na", None),
+        ("PI-000003", "logs/app.log", "欧阳娜娜", "2027-01-05"),
+    ]).splitlines()
+    cells = [("ID", "TARGET", "OWNER", "DUE"), ("PI", "核心", "张伟", "2026"), ("PI", "客户", "Li Na", "-"),
+             ("PI", "logs", "欧阳", "2027")]
+    starts = set()
+    for line, row in zip(lines, cells):
+        at, offsets = 0, []
+        for cell in row:  # each cell searched after the one before it
+            at = line.index(cell, at)
+            offsets.append(display_width(line[:at]))
+            at += len(cell)
+        starts.add(tuple(offsets))
+    assert starts == {(0, 11, 25, 35)}  # "客户名单导出" and "logs/app.log" both 12 cells wide

@@ -90,9 +90,10 @@ def show(item_id, output_format, ledger_url):
             value = shown_count(value)  # "≈" when it is an estimate, as in `ledger list`
         click.echo(f"{name + ':':<20}{'-' if value is None else value}")
     click.echo("samples:")
-    for sample in item.samples:
-        where = ", ".join(f"{k}={v}" for k, v in sample.location.items())
-        click.echo(f"  {sample.masked}  ({where})")
+    from pii_audit.reporting.viewmodel import format_location
+
+    for sample in item.samples:  # located as in the reports: "app.log:7 [3-14]", "a.xlsx 客户!B2"
+        click.echo(f"  {sample.masked}  ({format_location(sample.location, 'en')})")
     _print_history(item)
 
 
