@@ -66,7 +66,10 @@ def _read(coverage: TargetCoverage) -> str:
     if coverage.cells:
         parts.append(f"{coverage.cells:,} cell(s)")
     sampled = any(c.sampled for c in coverage.containers.values())
-    parts.append("sampled" if sampled else "read in full")
+    if coverage.containers or coverage.complete:
+        parts.append("sampled" if sampled else "read in full")
+    else:  # a missing path, a database that refused the connection: "read in full" said otherwise
+        parts.append("nothing read")
     if not coverage.complete:
         parts.append(f"{len(coverage.problems)} part(s) not scanned")
     return ", ".join(parts)

@@ -491,6 +491,8 @@ def test_databases_that_cannot_be_read_are_one_problem_line_each_and_the_scan_go
     for result, reason in ((wrong, "cannot use this database URL"), (refused, "cannot connect")):
         (problem,) = result.coverage.problems
         assert reason in str(problem) and "Secret99" not in str(problem) and not result.findings
+        assert problem.reason.startswith(reason)  # the URL is the problem's place, not its reason too
+        assert "nothing read" in render_target(result)[0] and "read in full" not in render_target(result)[0]
     assert scanned.coverage.complete and scanned.findings
 
 

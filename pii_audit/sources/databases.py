@@ -72,14 +72,14 @@ def read_database(url: str | URL, options: ScanOptions, coverage: TargetCoverage
     try:
         engine = dialects.create_engine(parsed, options.connect_timeout, options.statement_timeout)
     except (exc.ArgumentError, exc.NoSuchModuleError, ImportError) as error:
-        raise SourceError(f"{shown}: cannot use this database URL: {one_line(error)}") from None
+        raise SourceError(f"cannot use this database URL: {one_line(error)}") from None
     try:
-        connection = _connect(engine, shown)
+        connection = _connect(engine)
         try:
             tables = list_tables(connection, options, coverage, shown)
             connection.rollback()
         except exc.DBAPIError as error:
-            raise SourceError(f"{shown}: cannot list tables: {one_line(error)}") from None
+            raise SourceError(f"cannot list tables: {one_line(error)}") from None
         coverage.rows_expected = expected_rows(connection, tables, options.sample_rows)
         if not dialects.streams(engine.dialect):
             coverage.problem(shown, f"the {engine.dialect.name} driver cannot stream results; "
@@ -89,11 +89,11 @@ def read_database(url: str | URL, options: ScanOptions, coverage: TargetCoverage
         engine.dispose()
 
 
-def _connect(engine: Engine, shown: str) -> Connection:
+def _connect(engine: Engine) -> Connection:
     try:
         return engine.connect()
     except exc.DBAPIError as error:
-        raise SourceError(f"{shown}: cannot connect: {one_line(error)}") from None
+        raise SourceError(f"cannot connect: {one_line(error)}") from None
 
 
 def list_tables(connection: Connection, options: ScanOptions, coverage: TargetCoverage,
