@@ -384,6 +384,9 @@ HOSTILE = [
     pytest.param(patched(GOOD, 48, struct.pack("<I", 0x7FFFFFF0)),
                  f"{CORRUPT}a sector chain ends early or names a sector past the end of the file",
                  id="directory-out-of-range"),
+    # A directory whose chain is empty (it starts at ENDOFCHAIN) holds not even its root: struct.error escaped.
+    pytest.param(patched(GOOD, 48, struct.pack("<I", 0xFFFFFFFE)), f"{CORRUPT}its directory has no root entry",
+                 id="directory-empty"),
     pytest.param(patched(GOOD, directory_at(GOOD, 1) + 68, struct.pack("<I", 1)),
                  f"{CORRUPT}its directory names an entry it does not hold, or loops", id="directory-loop"),
     pytest.param(patched(GOOD, 30, struct.pack("<H", 16)),

@@ -284,6 +284,8 @@ def _find(directory: Stream, names: tuple[str, ...]) -> tuple[str, int, int] | N
 def _entry(directory: Stream, index: int) -> tuple[str, int, int, int, int, int, int]:
     """Return ``(name, type, left, right, child, first sector, size)`` of a directory entry."""
     raw = directory.read(index * ENTRY, ENTRY)
+    if len(raw) < ENTRY:  # only the root's index is not checked against the directory's size first
+        raise _corrupt("its directory has no root entry")
     length, kind, left, right, child = struct.unpack_from("<HBxIII", raw, 64)
     start, size = struct.unpack_from("<IQ", raw, 116)
     if directory.sector_size == 512:
