@@ -226,6 +226,20 @@ def test_workbooks_and_documents_pasted_into_a_doc_as_objects_are_read(tmp_path,
     assert result.coverage.files == 3 and result.coverage.bytes == (tmp_path / "授信报告.doc").stat().st_size
 
 
+def test_a_damaged_object_storage_is_one_problem_line_worded_for_the_document():
+    """A storage in the ObjectPool that names a child entry the directory lacks: the text is read,
+    the properties and the objects are each one line, worded for a document (the objects' was
+    ole2's refusal as it words it for a workbook: "corrupt .xls workbook: ...")."""
+    data = bytearray(with_objects({"ObjectPool/_1234567890/Equation Native": bytes(300)}))
+    at = data.find("_1234567890".encode("utf-16-le"))
+    struct.pack_into("<I", data, at + 76, 4000)  # the directory entry's child (an index)
+    coverage = TargetCoverage("报告.doc")
+    chunks = list(read_document("报告.doc", ScanOptions(), coverage, bytes(data)))
+    assert chunks and [problem.reason for problem in coverage.problems] == [
+        "the document properties could not be read (a damaged OLE2 directory)",
+        "its embedded objects could not be read (a damaged OLE2 directory)"]
+
+
 def test_objects_of_a_doc_embedded_in_a_docx_are_one_level_too_deep(tmp_path, key):
     from test_sources_documents import credit_report
 

@@ -409,8 +409,13 @@ def object_items(handle: BinaryIO, target: str, options: ScanOptions, coverage: 
     """Yield what the Excel and Word 97-2003 files and the packaged files embedded in the document
     (its ObjectPool) hold; a notice for each other object."""
     handle.seek(0)
+    try:  # the text's streams were found from the root; the whole tree is walked only here
+        paths = ole2.CompoundFile(handle).streams()
+    except WorkbookRefused:
+        coverage.problem(target, "its embedded objects could not be read (a damaged OLE2 directory)", target)
+        return
     objects: dict[str, set[str]] = {}  # object folder -> its streams
-    for path in ole2.CompoundFile(handle).streams():
+    for path in paths:
         folder, _, name = path.rpartition("/")
         if folder.upper().startswith("OBJECTPOOL/") and folder.count("/") == 1:
             objects.setdefault(folder + "/", set()).add(name.upper())
