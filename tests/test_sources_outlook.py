@@ -150,6 +150,17 @@ def test_mutated_messages_never_escape_as_errors(tmp_path):
             assert "\n" not in problem.reason and MOBILE not in problem.reason and ID18 not in problem.reason
 
 
+def test_internet_headers_the_standard_parser_fails_on_are_read_as_stored(tmp_path, key):
+    """An address the standard header parser chokes on ("To: <" raised IndexError from it) lost
+    the whole message ("unreadable e-mail (IndexError)"); it is read as stored, as in an .eml."""
+    streams = outlook_message([(0x007D, UNICODE, f"To: <{MOBILE}\r\nCc: \"\r\n"), (0x1000, UNICODE, f"身份证 {ID18}")])
+    (tmp_path / "a.msg").write_bytes(compound_file(streams))
+    result = scan_one(tmp_path, key)
+    assert result.coverage.problems == []
+    assert found(result) == [(str(tmp_path / "a.msg"), "CN_MOBILE_PHONE", "headers", 1),
+                             (str(tmp_path / "a.msg"), "CN_RESIDENT_ID", "text/plain", 1)]
+
+
 def test_a_header_property_over_the_cap_is_skipped_and_the_body_read(tmp_path, key, monkeypatch):
     """A subject of gigabytes would be held whole; a header property over MAX_STRING_BYTES is
     skipped, the body (under its own cap) is still read."""

@@ -42,7 +42,8 @@ from typing import BinaryIO, Iterator
 
 from pii_audit.models import Cells, Chunk
 from pii_audit.sources import ScanOptions, TargetCoverage, mime
-from pii_audit.sources.emails import HEADERS, MessageRefused, decoded, file_name, html_text, lines_chunk
+from pii_audit.sources.emails import (HEADERS, MessageRefused, _header_values, decoded, file_name, html_text,
+                                     lines_chunk)
 from pii_audit.sources.embedded import storage_object
 from pii_audit.sources.lzfu import CompressedRtfError, Inflated
 from pii_audit.sources.ole2 import CompoundFile
@@ -214,8 +215,8 @@ def _headers(storage: _Storage) -> Iterator[str]:
     transport = storage.text(_TRANSPORT_HEADERS)
     if transport:
         parsed = HeaderParser(policy=email.policy.default).parsestr(transport, headersonly=True)
-        for name in HEADERS:
-            for value in parsed.get_all(name, []):
+        for name in HEADERS:  # as stored where the standard parser fails on a value ("To: <")
+            for value in _header_values(parsed, name):
                 yield f"{name}: {value}"
 
 
