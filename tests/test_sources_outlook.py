@@ -161,6 +161,24 @@ def test_internet_headers_the_standard_parser_fails_on_are_read_as_stored(tmp_pa
                              (str(tmp_path / "a.msg"), "CN_RESIDENT_ID", "text/plain", 1)]
 
 
+def test_a_message_of_thousands_of_attachments_is_read_in_linear_time():
+    """Each attachment's streams were found by a pass over every stream of the file: a 1 MB
+    message of 4,000 empty attachments took 9-18 s (quadratic), a 2 MB one four times that."""
+    import time
+
+    from pii_audit.sources import TargetCoverage
+    from pii_audit.sources.emails import read_email
+
+    streams = outlook_message([(0x1000, UNICODE, f"手机 {MOBILE}")])
+    streams.update({f"__attach_version1.0_#{k:08X}/__substg1.0_37050003": bytes(4) for k in range(4000)})
+    data = compound_file(streams)
+    coverage = TargetCoverage("a.msg")
+    started = time.perf_counter()
+    chunks = list(read_email("a.msg", ScanOptions(), coverage, data))
+    assert time.perf_counter() - started < 3 and (coverage.problems, coverage.notices) == ([], [])
+    assert [chunk.text for chunk in chunks if chunk.location.get("part") == "text/plain"] == [f"手机 {MOBILE}"]
+
+
 def test_a_header_property_over_the_cap_is_skipped_and_the_body_read(tmp_path, key, monkeypatch):
     """A subject of gigabytes would be held whole; a header property over MAX_STRING_BYTES is
     skipped, the body (under its own cap) is still read."""

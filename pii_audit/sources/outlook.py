@@ -32,6 +32,7 @@ from the file as it is asked for. Memory holds one property, and an attachment u
 
 from __future__ import annotations
 
+import bisect
 import io
 import itertools
 import re
@@ -82,8 +83,9 @@ class _Storage:
     """The properties of one object (a message, a recipient, an attachment) in a compound file."""
 
     def __init__(self, compound: CompoundFile, streams: dict[str, tuple[int, int]], folder: str,
-                 codepage: str = "gb18030"):
+                 codepage: str = "gb18030", paths: list[str] | None = None):
         self.compound, self.streams, self.folder = compound, streams, folder
+        self.paths = sorted(streams) if paths is None else paths  # to find a storage's streams by bisection
         # A recipient or an attachment has the code page of its message; a message may name its own.
         self.codepage = codepage
         for tag in (_INTERNET_CODEPAGE, _MESSAGE_CODEPAGE):  # the message's own code page wins
@@ -93,13 +95,23 @@ class _Storage:
 
     def children(self, pattern: re.Pattern) -> list[str]:
         """Return the folders of the recipients or attachments of this object, in order."""
-        found = {self.folder + m.group(0) for path in self.streams if path.startswith(self.folder)
-                 and (m := pattern.match(path, len(self.folder))) is not None}
+        found = {self.folder + m.group(0) for path in self.below(self.folder)
+                 if (m := pattern.match(path, len(self.folder))) is not None}
         return sorted(found)
+
+    def below(self, folder: str) -> list[str]:
+        """Return the paths of the streams in the storage ``folder`` ("": all), at any depth.
+
+        The sorted paths of a storage's streams are a run, found by bisection: a pass over every
+        stream for each attachment made a 2 MB message of 8,000 empty ones take 25 s (quadratic)."""
+        if not folder:
+            return self.paths
+        # Every path that starts with "a/" sorts before "a0" ("0" follows "/").
+        return self.paths[bisect.bisect_left(self.paths, folder):bisect.bisect_left(self.paths, folder[:-1] + "0")]
 
     def child(self, folder: str) -> _Storage:
         """Return the object stored in ``folder`` (a recipient, an attachment, an attached message)."""
-        return _Storage(self.compound, self.streams, folder, self.codepage)
+        return _Storage(self.compound, self.streams, folder, self.codepage, self.paths)
 
     def size(self, tag: int, kind: int) -> int | None:
         entry = self.streams.get(f"{self.folder}__substg1.0_{tag:04X}{kind:04X}")
@@ -163,7 +175,7 @@ def _message(storage: _Storage, target: str, options: ScanOptions, coverage: Tar
         attachment = storage.child(folder)
         name = file_name(next((n for tag in _NAMES if (n := attachment.text(tag))), f"attachment{number + 1}"))
         embedded = folder + f"__substg1.0_{_DATA:04X}{_OBJECT:04X}/"
-        inside = {path[len(embedded):].upper() for path in storage.streams if path.startswith(embedded)}
+        inside = {path[len(embedded):].upper() for path in storage.below(embedded)}
         if inside and "__PROPERTIES_VERSION1.0" not in inside:  # an OLE object, not a message
             yield from _object(storage, embedded, inside, f"{target}!{name}", options, coverage)
             continue
