@@ -354,6 +354,31 @@ def test_damaged_paragraph_properties_leave_the_text_without_context(tmp_path, k
     assert sorted({entity for entity, _, _ in occurrences(result)}) == ["CN_RESIDENT_ID"]
 
 
+def test_a_page_of_paragraph_properties_listed_many_times_is_read_once(monkeypatch):
+    """A hostile PlcBtePapx may list one page 65,536 times (its cap): a page of 29 runs of no table
+    place, each of 89 properties, read so took 16 s for 8,000 listings of it (an 84 KB .doc), and
+    minutes for 65,536. A page listed twice is no Word's: the cells' lines have no context."""
+    at, _ = papx_places()
+    with open(CUSTOMERS, "rb") as handle:
+        compound = ole2.CompoundFile(handle)
+        streams = {path: compound.stream(*entry).read(0, entry[1]) for path, entry in compound.streams().items()}
+    document = bytearray(streams["WordDocument"])
+    document += bytes(-len(document) % 512)
+    page = bytearray(512)
+    struct.pack_into("<30I", page, 0, *range(30))
+    page[120:120 + 13 * 29:13] = bytes([120]) * 29  # every run's properties at byte 240: 89 sprms 0x0000
+    page[241], page[511] = 135, 29
+    number, document = len(document) // 512, document + page
+    table_name = "1Table" if struct.unpack_from("<H", document, 10)[0] & word97.TABLE_1 else "0Table"
+    plc = struct.pack("<4001I", *range(4001)) + struct.pack("<I", number) * 4000
+    struct.pack_into("<II", document, at, len(streams[table_name]), len(plc))
+    streams.update({"WordDocument": bytes(document), table_name: streams[table_name] + plc})
+    read_pages = []
+    monkeypatch.setattr(word97, "_page_runs", lambda page: read_pages.append(1) or iter(()))
+    chunks = list(word97.paragraph_chunks(io.BytesIO(compound_file(streams)), "a.doc"))
+    assert "\n".join(chunk.text for chunk in chunks).split("\n") == CUSTOMER_LINES and len(read_pages) <= 1
+
+
 def test_mutated_paragraph_properties_never_change_the_lines(tmp_path):
     """300 copies of customers.doc with random bytes of its pages of paragraph properties changed:
     the text's lines stay the same, whatever context they get, and nothing escapes."""

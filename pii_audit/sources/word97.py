@@ -330,8 +330,11 @@ def _table_marks(document: ole2.Stream, table: ole2.Stream) -> _TableMarks | Non
         if len(plc) < size:
             return None
         count = (size - 4) // 8
+        pages = struct.unpack_from(f"<{count}I", plc, 4 * (count + 1))
+        if len({page & 0x3FFFFF for page in pages}) < count:
+            return None  # a page listed twice: not Word's; one listed 65,536 times would take minutes
         marks = _TableMarks()
-        for page_number in struct.unpack_from(f"<{count}I", plc, 4 * (count + 1)):
+        for page_number in pages:
             page = document.read((page_number & 0x3FFFFF) * PAGE_BYTES, PAGE_BYTES)
             if len(page) < PAGE_BYTES:
                 return None
