@@ -179,6 +179,23 @@ def test_a_message_of_thousands_of_attachments_is_read_in_linear_time():
     assert [chunk.text for chunk in chunks if chunk.location.get("part") == "text/plain"] == [f"手机 {MOBILE}"]
 
 
+def test_the_mini_stream_is_chained_once_for_all_the_small_properties(monkeypatch):
+    """Each property under 4,096 bytes (nearly all of a message's) lives in the mini stream, whose
+    sector chain ole2 walked again for each one: a 2.6 MB message of 8,000 recipients took 13 s.
+    It is chained once a file."""
+    from pii_audit.sources import TargetCoverage, ole2
+    from pii_audit.sources.emails import read_email
+
+    chained = []
+    monkeypatch.setattr(ole2, "_chained", lambda *args, real=ole2._chained: chained.append(1) or real(*args))
+    streams = outlook_message([(0x1000, UNICODE, f"手机 {MOBILE}")],
+                              recipients=[[(0x3001, UNICODE, f"客户经理{n}")] for n in range(300)])
+    coverage = TargetCoverage("a.msg")
+    chunks = list(read_email("a.msg", ScanOptions(), coverage, compound_file(streams)))
+    assert coverage.problems == [] and chunks[0].text.count("Recipient: 客户经理") == 300
+    assert len(chained) == 3  # the directory, the mini stream and its allocation table
+
+
 def test_a_header_property_over_the_cap_is_skipped_and_the_body_read(tmp_path, key, monkeypatch):
     """A subject of gigabytes would be held whole; a header property over MAX_STRING_BYTES is
     skipped, the body (under its own cap) is still read."""
