@@ -34,6 +34,8 @@ file (``ObjectPool/_1234/Workbook``): each is read as the .xls it is, located
 ``OBJECTS_MAX_BYTES``); a Word 97-2003 document embedded so is read as one, and a file dragged
 into it as an icon (an OLE Package object) as the file it is (``embedded``), located
 ``report.doc!ObjectPool/_1234!客户名单.csv``. Any other object (an equation, a drawing) is a notice.
+Each object is read by opening the document again: past ``embedded.OBJECTS_WALK_BUDGET`` entries of
+its directory walked so (a hostile file's thousands of objects), one notice says how many are not.
 
 The file is untrusted (SECURITY.md item 7). Pieces must lie inside the WordDocument stream and
 may not hold more in all than the stream does (a piece table naming the same bytes a million
@@ -58,7 +60,7 @@ from typing import BinaryIO, Iterator
 from pii_audit.models import Cells, Chunk
 from pii_audit.sources import ScanOptions, TargetCoverage, ole2
 from pii_audit.sources.documents import DocumentRefused
-from pii_audit.sources.embedded import EMBEDDED_MARKS, storage_object
+from pii_audit.sources.embedded import EMBEDDED_MARKS, objects_read, storage_object
 from pii_audit.sources.ole_properties import ole_property_chunks
 from pii_audit.sources.ooxml import Table, context_chunks
 from pii_audit.sources.xlsx_guard import WorkbookRefused
@@ -436,8 +438,12 @@ def object_items(handle: BinaryIO, target: str, options: ScanOptions, coverage: 
         return
     handle.seek(0)
     data = handle.read()
-    for folder, streams in sorted(objects.items()):
+    readable = objects_read(len(objects), len(paths))
+    for folder, streams in sorted(objects.items())[:readable]:
         yield from storage_object(data, f"{target}!{folder.rstrip('/')}", folder, streams, options, coverage)
+    if readable < len(objects):
+        coverage.notice(target, f"{len(objects) - readable:,} embedded object(s) past the first {readable:,} not read "
+                                f"(each opens the file of {len(paths):,} streams again); open them and save them apart")
 
 
 def embedded_document(data: bytes, where: str, folder: str, coverage: TargetCoverage) -> Iterator[Chunk]:
