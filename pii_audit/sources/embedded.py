@@ -47,8 +47,8 @@ _OLE_OBJECTS = (".bin",)  # word/embeddings/oleObject1.bin: an OLE2 file
 NOT_A_WORKBOOK = ("an embedded object that is no workbook, Word document or packaged file (an equation, a "
                   "drawing) is not read")
 # Each object stored in an OLE2 file (a .doc's ObjectPool, a .msg's attachment) is read by opening
-# that whole file again, its directory walked anew: the directory entries walked so for one file's
-# objects, at most (a few seconds). 2,000 objects of a 0.7 MB .doc took 3 minutes.
+# that whole file again, its directory walked anew (two to four times an object): the objects read
+# times the file's streams, at most (a few seconds). 2,000 objects of a 0.7 MB .doc took 3 minutes.
 OBJECTS_WALK_BUDGET = 100_000
 # In the name of a file embedded in another: from a .docx, an .xlsx, a .pptx, a .doc (word97).
 EMBEDDED_MARKS = ("!word/embeddings/", "!xl/embeddings/", "!ppt/embeddings/", "!ObjectPool/", "!ExOleObjStg")
