@@ -276,6 +276,19 @@ def test_dates_follow_the_cell_format_even_in_a_formula_result():
     assert streamed(in1904)["日期"] == {(1, 0): "2028-01-06"}
 
 
+def test_a_number_past_any_date_under_a_date_format_reads_as_the_number():
+    """A number of 1e305 under a date (or duration) format, a damaged cell's: its milliseconds
+    overflowed in excel_date (OverflowError, and the workbook was "unreadable"); it reads as the
+    number, as one past 9999-12-31 does, and the rows after it are read."""
+    globals_ = [*[xf(0)] * 15, xf(14), xf(46)]
+    cells = [cell(NUMBER, 0, 0, struct.pack("<d", 1e305), 15), cell(NUMBER, 0, 1, struct.pack("<d", -1e305), 16),
+             cell(NUMBER, 1, 0, struct.pack("<d", 13812345678.0))]
+    from pii_audit.sources.cell_text import render
+
+    got = streamed(cfb(workbook(globals_, [("日期", cells)])))["日期"]
+    assert got == {(1, 0): render(1e305), (1, 1): render(-1e305), (2, 0): "13812345678"}
+
+
 def test_cells_out_of_order_and_an_embedded_chart():
     """BIFF stores cells row after row; a cell stored after a later row's comes out in a row of
     its own under its number (nothing is held back). An embedded chart's substream (its own BOF
@@ -384,6 +397,9 @@ HOSTILE = [
     pytest.param(patched(GOOD, 48, struct.pack("<I", 0x7FFFFFF0)),
                  f"{CORRUPT}a sector chain ends early or names a sector past the end of the file",
                  id="directory-out-of-range"),
+    # A directory whose chain is empty (it starts at ENDOFCHAIN) holds not even its root: struct.error escaped.
+    pytest.param(patched(GOOD, 48, struct.pack("<I", 0xFFFFFFFE)), f"{CORRUPT}its directory has no root entry",
+                 id="directory-empty"),
     pytest.param(patched(GOOD, directory_at(GOOD, 1) + 68, struct.pack("<I", 1)),
                  f"{CORRUPT}its directory names an entry it does not hold, or loops", id="directory-loop"),
     pytest.param(patched(GOOD, 30, struct.pack("<H", 16)),

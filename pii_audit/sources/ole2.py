@@ -119,6 +119,9 @@ class CompoundFile:
         self.sectors = max(0, -(-(handle.tell() - self.header.sector_size) // self.header.sector_size))
         self.fat = _read_fat(handle, self.header, self.sectors)
         self.directory = _chained(handle, self.header, self.fat, self.header.directory_start, None, self.sectors)
+        # The mini stream, its allocation table and its number of sectors, chained once: a .msg
+        # reads thousands of small streams, and walking their chains for each took seconds.
+        self._mini: tuple[Stream, Stream, int] | None = None
 
     def streams(self) -> dict[str, tuple[int, int]]:
         """Return ``{path: (first sector, size)}`` of every stream, storages' included, by paths
@@ -166,7 +169,9 @@ class CompoundFile:
         """Return the stream of ``size`` bytes that starts at sector ``start`` (a mini sector
         when it is under 4,096 bytes)."""
         if size < MINI_CUTOFF:
-            return _mini_stream(self.handle, self.header, self.fat, self.sectors, self.directory, start, size)
+            if self._mini is None:
+                self._mini = _mini_parts(self.handle, self.header, self.fat, self.sectors, self.directory)
+            return _mini_stream(*self._mini, start, size)
         return _chained(self.handle, self.header, self.fat, start, size, self.sectors)
 
 
@@ -284,6 +289,8 @@ def _find(directory: Stream, names: tuple[str, ...]) -> tuple[str, int, int] | N
 def _entry(directory: Stream, index: int) -> tuple[str, int, int, int, int, int, int]:
     """Return ``(name, type, left, right, child, first sector, size)`` of a directory entry."""
     raw = directory.read(index * ENTRY, ENTRY)
+    if len(raw) < ENTRY:  # only the root's index is not checked against the directory's size first
+        raise _corrupt("its directory has no root entry")
     length, kind, left, right, child = struct.unpack_from("<HBxIII", raw, 64)
     start, size = struct.unpack_from("<IQ", raw, 116)
     if directory.sector_size == 512:
@@ -297,14 +304,19 @@ def _class_id(directory: Stream, index: int) -> bytes:
     return directory.read(index * ENTRY + 80, 16).ljust(16, b"\0")
 
 
-def _mini_stream(handle: BinaryIO, header: _Header, fat: array, sectors: int, directory: Stream,
-                 start: int, size: int) -> Stream:
-    """Return a stream under 4,096 bytes, read whole from the mini stream (the root entry's
-    stream, cut in 64-byte sectors chained by the mini allocation table)."""
+def _mini_parts(handle: BinaryIO, header: _Header, fat: array, sectors: int, directory: Stream
+                ) -> tuple[Stream, Stream, int]:
+    """Return the mini stream (the root entry's stream), the mini allocation table and the number
+    of 64-byte sectors both describe."""
     root_start, root_size = _entry(directory, 0)[5:]
     ministream = _chained(handle, header, fat, root_start, root_size, sectors)
     minifat = _chained(handle, header, fat, header.minifat_start, None, sectors)
-    mini_sectors = min(root_size // MINI_SECTOR, minifat.size // 4)
+    return ministream, minifat, min(root_size // MINI_SECTOR, minifat.size // 4)
+
+
+def _mini_stream(ministream: Stream, minifat: Stream, mini_sectors: int, start: int, size: int) -> Stream:
+    """Return a stream under 4,096 bytes, read whole from the mini stream, cut in 64-byte sectors
+    chained by the mini allocation table."""
     # The mini allocation table is read entry by entry: the chain has at most 64 sectors.
     chain, number = [], start
     while len(chain) < -(-size // MINI_SECTOR):

@@ -34,6 +34,8 @@ file (``ObjectPool/_1234/Workbook``): each is read as the .xls it is, located
 ``OBJECTS_MAX_BYTES``); a Word 97-2003 document embedded so is read as one, and a file dragged
 into it as an icon (an OLE Package object) as the file it is (``embedded``), located
 ``report.doc!ObjectPool/_1234!客户名单.csv``. Any other object (an equation, a drawing) is a notice.
+Each object is read by opening the document again: past ``embedded.OBJECTS_WALK_BUDGET`` entries of
+its directory walked so (a hostile file's thousands of objects), one notice says how many are not.
 
 The file is untrusted (SECURITY.md item 7). Pieces must lie inside the WordDocument stream and
 may not hold more in all than the stream does (a piece table naming the same bytes a million
@@ -58,7 +60,7 @@ from typing import BinaryIO, Iterator
 from pii_audit.models import Cells, Chunk
 from pii_audit.sources import ScanOptions, TargetCoverage, ole2
 from pii_audit.sources.documents import DocumentRefused
-from pii_audit.sources.embedded import EMBEDDED_MARKS, storage_object
+from pii_audit.sources.embedded import EMBEDDED_MARKS, objects_read, storage_object
 from pii_audit.sources.ole_properties import ole_property_chunks
 from pii_audit.sources.ooxml import Table, context_chunks
 from pii_audit.sources.xlsx_guard import WorkbookRefused
@@ -330,8 +332,11 @@ def _table_marks(document: ole2.Stream, table: ole2.Stream) -> _TableMarks | Non
         if len(plc) < size:
             return None
         count = (size - 4) // 8
+        pages = struct.unpack_from(f"<{count}I", plc, 4 * (count + 1))
+        if len({page & 0x3FFFFF for page in pages}) < count:
+            return None  # a page listed twice: not Word's; one listed 65,536 times would take minutes
         marks = _TableMarks()
-        for page_number in struct.unpack_from(f"<{count}I", plc, 4 * (count + 1)):
+        for page_number in pages:
             page = document.read((page_number & 0x3FFFFF) * PAGE_BYTES, PAGE_BYTES)
             if len(page) < PAGE_BYTES:
                 return None
@@ -409,8 +414,13 @@ def object_items(handle: BinaryIO, target: str, options: ScanOptions, coverage: 
     """Yield what the Excel and Word 97-2003 files and the packaged files embedded in the document
     (its ObjectPool) hold; a notice for each other object."""
     handle.seek(0)
+    try:  # the text's streams were found from the root; the whole tree is walked only here
+        paths = ole2.CompoundFile(handle).streams()
+    except WorkbookRefused:
+        coverage.problem(target, "its embedded objects could not be read (a damaged OLE2 directory)", target)
+        return
     objects: dict[str, set[str]] = {}  # object folder -> its streams
-    for path in ole2.CompoundFile(handle).streams():
+    for path in paths:
         folder, _, name = path.rpartition("/")
         if folder.upper().startswith("OBJECTPOOL/") and folder.count("/") == 1:
             objects.setdefault(folder + "/", set()).add(name.upper())
@@ -428,8 +438,12 @@ def object_items(handle: BinaryIO, target: str, options: ScanOptions, coverage: 
         return
     handle.seek(0)
     data = handle.read()
-    for folder, streams in sorted(objects.items()):
+    readable = objects_read(len(objects), len(paths))
+    for folder, streams in sorted(objects.items())[:readable]:
         yield from storage_object(data, f"{target}!{folder.rstrip('/')}", folder, streams, options, coverage)
+    if readable < len(objects):
+        coverage.notice(target, f"{len(objects) - readable:,} embedded object(s) past the first {readable:,} not read "
+                                f"(each opens the file of {len(paths):,} streams again); open them and save them apart")
 
 
 def embedded_document(data: bytes, where: str, folder: str, coverage: TargetCoverage) -> Iterator[Chunk]:

@@ -354,7 +354,10 @@ def dated(value: int | float, kind: int, date1904: bool) -> str:
     """Return the text of a number under a date (or duration) format: a date, time or duration."""
     if not math.isfinite(value):  # NaN or infinity is no date (a damaged cell)
         return render(value)
-    return render(excel_date(float(value), date1904, kind == DURATION))
+    try:
+        return render(excel_date(float(value), date1904, kind == DURATION))
+    except OverflowError:  # past ~1e300 its milliseconds overflow: the number, as past 9999-12-31
+        return render(value)
 
 
 def _rows(cells: Iterator[tuple[int, int, str | None]]) -> Iterator[Row]:
