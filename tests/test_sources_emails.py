@@ -263,3 +263,19 @@ def test_a_rich_text_part_is_read_as_rtf(tmp_path, key):
                    for f in result.findings.values() for s in f.samples)
     entities = ("PERSON", "CN_RESIDENT_ID", "CN_MOBILE_PHONE")
     assert found == sorted((where, entity, "2 text/rtf", 3) for entity in entities)
+
+
+@pytest.mark.parametrize("charset", ["undefined", "punycode"])
+def test_a_charset_whose_codec_fails_otherwise_is_read_as_a_text_file_is(charset):
+    """A part naming a codec that raises UnicodeError, not UnicodeDecodeError ("undefined" always,
+    "punycode" on most text), made the whole mail "unreadable e-mail (UnicodeError)" and lost the
+    parts after it: its bytes are decoded as those of an unnamed charset are."""
+    from pii_audit.sources import TargetCoverage
+
+    raw = (f'Subject: x\nContent-Type: multipart/mixed; boundary="b"\n\n'
+           f"--b\nContent-Type: text/plain; charset={charset}\n\nmobile {MOBILE}.\n"
+           f"--b\nContent-Type: text/plain; charset=utf-8\n\n身份证 {ID18}\n--b--\n").encode("utf-8")
+    coverage = TargetCoverage("a.eml")
+    texts = [chunk.text for chunk in emails.read_email("a.eml", ScanOptions(), coverage, raw)]
+    assert texts == ["Subject: x", f"mobile {MOBILE}.", f"身份证 {ID18}"]
+    assert coverage.problems == []

@@ -146,7 +146,7 @@ def decoded(payload: bytes, charset: str | None) -> str:
     charset = "gb18030" if charset in _GB else charset
     try:
         return payload.decode(charset) if charset else legacy_text(payload)
-    except (LookupError, UnicodeDecodeError):
+    except (LookupError, UnicodeError):  # UnicodeError: codecs such as "undefined" and "punycode" raise it
         return legacy_text(payload)
 
 
