@@ -279,3 +279,22 @@ def test_a_charset_whose_codec_fails_otherwise_is_read_as_a_text_file_is(charset
     texts = [chunk.text for chunk in emails.read_email("a.eml", ScanOptions(), coverage, raw)]
     assert texts == ["Subject: x", f"mobile {MOBILE}.", f"身份证 {ID18}"]
     assert coverage.problems == []
+
+
+def test_a_content_type_the_standard_parser_fails_on_costs_only_its_part(tmp_path, key):
+    """Python's header parser raises IndexError on a parameter cut after its "*" as soon as it
+    parses the block (``charset*``): that escaped the reader, so the whole mail was "unreadable
+    e-mail (IndexError)" and the parts after it lost. Now its part is one problem line; the
+    others are read. A message's own Content-Type so damaged is a problem line too."""
+    raw = (f'Subject: 名单\nContent-Type: multipart/mixed; boundary="b"\n\n'
+           f"--b\nContent-Type: text/plain; charset*\n\n手机 {MOBILE}\n"
+           f"--b\nContent-Type: text/plain; charset=utf-8\n\n身份证 {ID18}\n--b--\n").encode("utf-8")
+    (tmp_path / "a.eml").write_bytes(raw)
+    (tmp_path / "b.eml").write_bytes(f"Subject: x\nContent-Type: text/plain; name*\n\n身份证 {ID18}\n".encode())
+    result = scan_one(tmp_path, key)
+    where, whole = str(tmp_path / "a.eml"), str(tmp_path / "b.eml")
+    assert sorted((p.where, p.reason) for p in result.coverage.problems) == [
+        (where, "part 1: unreadable headers (IndexError); not read"),
+        (whole, "part 0: unreadable headers (IndexError); not read")]
+    assert [(f.container, f.entity_type, s.location["part"]) for f in result.findings.values() for s in f.samples] == [
+        (where, "CN_RESIDENT_ID", "2 text/plain")]

@@ -91,7 +91,10 @@ class MessageReader:
             if size > MAX_HEADER_BYTES:
                 raise MimeError(f"a block of headers over {MAX_HEADER_BYTES:,} bytes (corrupt or hostile e-mail)")
             block.append(line)
-        return _PARSER.parsebytes(b"".join(block))
+        try:
+            return _PARSER.parsebytes(b"".join(block))
+        except Exception as error:  # noqa: BLE001 -- it parses Content-Type at once, and fails on some ("charset*")
+            return _unreadable(type(error).__name__)
 
     # -- parts -----------------------------------------------------------------------------------
 
@@ -101,9 +104,12 @@ class MessageReader:
             raise MimeError(f"parts nested more than {MAX_DEPTH} deep (corrupt or hostile e-mail)")
         try:
             kind, boundary = headers.get_content_type(), headers.get_boundary()
+            damaged = getattr(headers, "unreadable", "")
         except Exception as error:  # noqa: BLE001 -- the standard header parser fails on some damaged values
+            damaged = type(error).__name__
+        if damaged:
             self._leaf(number, headers, bounds)  # skipped to the next part
-            yield Leaf(number, headers, None, 0, type(error).__name__)
+            yield Leaf(number, headers, None, 0, damaged)
             return
         if kind.startswith("multipart/"):
             if boundary:
@@ -164,6 +170,14 @@ class MessageReader:
         if isinstance(decode, _Base64):
             size, kept = _keep(decode.rest(), size, kept)
         return Leaf(number, headers, None if kept is None else b"".join(kept), size)
+
+
+def _unreadable(reason: str) -> Message:
+    """Return the headers of a block the standard parser fails on: none, and ``reason`` (why), so
+    that ``_entity`` skips its part as damaged."""
+    headers = Message(policy=email.policy.default)
+    headers.unreadable = reason
+    return headers
 
 
 def _keep(data: bytes, size: int, kept: list[bytes] | None) -> tuple[int, list[bytes] | None]:
