@@ -298,3 +298,21 @@ def test_a_content_type_the_standard_parser_fails_on_costs_only_its_part(tmp_pat
         (whole, "part 0: unreadable headers (IndexError); not read")]
     assert [(f.container, f.entity_type, s.location["part"]) for f in result.findings.values() for s in f.samples] == [
         (where, "CN_RESIDENT_ID", "2 text/plain")]
+
+
+@pytest.mark.parametrize("junk", ["<", "<br", "<p "], ids=["lt", "br", "p"])
+def test_an_html_part_of_unclosed_tags_is_read_in_linear_time(junk):
+    """Each "<" with no ">" after it made the tag patterns scan to the part's end, then back: 40 KB
+    of "<" took 3-9 s, and a 1 MB part would take hours (found by reasoning about html_text while
+    fuzzing). A tag now stops at the next "<"."""
+    import time
+
+    from pii_audit.sources import TargetCoverage
+
+    body = junk * (120_000 // len(junk)) + f"身份证 {ID18}"
+    raw = (b"Subject: x\nContent-Type: text/html; charset=utf-8\nContent-Transfer-Encoding: 8bit\n\n"
+           + body.encode("utf-8") + b"\n")
+    started = time.perf_counter()
+    texts = [chunk.text for chunk in emails.read_email("a.eml", ScanOptions(), TargetCoverage("a.eml"), raw)]
+    assert time.perf_counter() - started < 2
+    assert texts[-1].rstrip().endswith(f"身份证 {ID18}")
