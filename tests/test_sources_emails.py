@@ -265,11 +265,12 @@ def test_a_rich_text_part_is_read_as_rtf(tmp_path, key):
     assert found == sorted((where, entity, "2 text/rtf", 3) for entity in entities)
 
 
-@pytest.mark.parametrize("charset", ["undefined", "punycode"])
+@pytest.mark.parametrize("charset", ["undefined", "punycode", "gb\x00k"], ids=["undefined", "punycode", "nul"])
 def test_a_charset_whose_codec_fails_otherwise_is_read_as_a_text_file_is(charset):
     """A part naming a codec that raises UnicodeError, not UnicodeDecodeError ("undefined" always,
-    "punycode" on most text), made the whole mail "unreadable e-mail (UnicodeError)" and lost the
-    parts after it: its bytes are decoded as those of an unnamed charset are."""
+    "punycode" on most text), or a charset holding a NUL (ValueError from the codec lookup, found
+    by fuzzing), made the whole mail "unreadable e-mail (...)" and lost the parts after it: its
+    bytes are decoded as those of an unnamed charset are."""
     from pii_audit.sources import TargetCoverage
 
     raw = (f'Subject: x\nContent-Type: multipart/mixed; boundary="b"\n\n'

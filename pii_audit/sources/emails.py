@@ -148,7 +148,7 @@ def decoded(payload: bytes, charset: str | None) -> str:
     charset = "gb18030" if charset in _GB else charset
     try:
         return payload.decode(charset) if charset else legacy_text(payload)
-    except (LookupError, UnicodeError):  # UnicodeError: codecs such as "undefined" and "punycode" raise it
+    except (LookupError, ValueError):  # "undefined", "punycode": UnicodeError; a NUL in the name: ValueError
         return legacy_text(payload)
 
 
