@@ -328,3 +328,11 @@ def test_an_rtf_table_header_is_the_context_of_its_column(tmp_path, key):
                      "", "王建国"]
     assert occurrences(result) == [("CN_ADDRESS", "北京市朝阳区****", 5), ("PERSON", "张*", 8),
                                    ("PERSON", "李**", 7), ("PERSON", "王**", 4)]
+
+
+def test_a_paragraph_of_escaped_braces_is_cut_at_the_cap_too(monkeypatch):
+    r"""\{, \} and \\ were gathered with no look at the cap, so a paragraph of them was held whole
+    (a 100 MB file of \{ made one line of 50 M characters); they are cut as other text is."""
+    monkeypatch.setattr(rtf, "MAX_LINE_CHARS", 100)
+    lines = lines_of(b"{\\rtf1 " + b"\\{\\}\\\\" * 200 + b"\\par}")
+    assert len(lines) > 3 and max(map(len, lines)) <= 200 and "".join(lines) == "{}\\" * 200

@@ -413,7 +413,7 @@ class RtfText:
         elif symbol == b"*":
             self.ignorable = True
         elif symbol in b"\\{}":
-            self.pending += symbol
+            self._bytes(symbol)  # as text is: a paragraph of them is cut at MAX_LINE_CHARS too
         elif symbol == b"~":
             self._add(" ")
         elif symbol == b"_":
