@@ -89,7 +89,11 @@ def _mime_items(reader: MessageReader, target: str, options: ScanOptions, covera
 
 
 def _header_values(headers, name: str) -> list[str]:
-    """Return a header's values decoded, or as stored where the standard parser fails on them."""
+    """Return a header's values decoded, or as stored where the standard parser fails on them or
+    would take too long (a value over ``mime.MAX_PARSED_BYTES``)."""
+    stored = [value for key, value in headers.raw_items() if key.lower() == name.lower()]
+    if any(len(value) > mime.MAX_PARSED_BYTES for value in stored):
+        return stored
     try:
         return [str(value) for value in headers.get_all(name, [])]
     except Exception:  # noqa: BLE001 -- a damaged address list: its text is still worth reading
