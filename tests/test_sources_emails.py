@@ -339,3 +339,23 @@ def test_headers_too_long_for_the_standard_parser_are_not_given_to_it(tmp_path, 
     assert texts[0].startswith("To: a@bank.example, \\\\") and texts[1:] == [f"身份证 {ID18}"]
     assert [p.reason for p in coverage.problems] == [
         f"part 1: unreadable headers (Content-Type over {mime.MAX_PARSED_BYTES:,} bytes); not read"]
+
+
+def test_a_long_address_header_read_as_stored_has_its_encoded_words_decoded():
+    """A To of 100 recipients and a long Subject are over mime.MAX_PARSED_BYTES, so read as stored
+    (above): their encoded words (RFC 2047, base64 or quoted-printable) are still decoded, so an
+    ID number in a Subject sent base64-encoded is seen."""
+    from email.header import Header
+
+    from pii_audit.sources import TargetCoverage
+
+    names = ", ".join(f"{Header(f'客户{n}', 'gb2312').encode()} <c{n}@bank.example>" for n in range(100))
+    subject = Header(f"身份证 {ID18} " + "附件说明" * 300, "utf-8").encode()
+    quoted = "=?utf-8?q?=E6=89=8B=E6=9C=BA_" + MOBILE + "?="
+    raw = f"To: {names}\nCc: {quoted}, {'x' * 2100}@bank.example\nSubject: {subject}\n\nbody\n".encode()
+    assert len(names) > mime.MAX_PARSED_BYTES and ID18 not in raw.decode()
+    chunk = next(emails.read_email("a.eml", ScanOptions(), TargetCoverage("a.eml"), raw))
+    to, cc, subject_line = chunk.text.split("\n")
+    assert to.startswith("To: 客户0 <c0@bank.example>, 客户1 <c1@bank.example>") and "客户99 <c99" in to
+    assert cc.startswith(f"Cc: 手机 {MOBILE}, xxx")
+    assert subject_line.startswith(f"Subject: 身份证 {ID18} 附件说明")
