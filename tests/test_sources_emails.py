@@ -359,3 +359,31 @@ def test_a_long_address_header_read_as_stored_has_its_encoded_words_decoded():
     assert to.startswith("To: 客户0 <c0@bank.example>, 客户1 <c1@bank.example>") and "客户99 <c99" in to
     assert cc.startswith(f"Cc: 手机 {MOBILE}, xxx")
     assert subject_line.startswith(f"Subject: 身份证 {ID18} 附件说明")
+
+
+def attached_in_turn(depth: int, inner: bytes) -> bytes:
+    """Return a message attaching (as a file, 8bit) a message attaching ... ``inner``, ``depth`` times."""
+    for level in range(depth):
+        inner = (b'Content-Type: multipart/mixed; boundary="b%d"\n\n--b%d\nContent-Type: application/octet-stream\n'
+                 b'Content-Disposition: attachment; filename="fwd.eml"\n\n' % (level, level) + inner
+                 + b"\n--b%d--\n" % level)
+    return inner
+
+
+def test_messages_attached_in_messages_are_read_to_a_bounded_depth():
+    """Each message attached as a file was read with the depth of an archive on disk, so messages
+    attached in messages went on: 100 levels round a 1 MB text held 280 MiB (a copy of the rest a
+    level; a 32 MiB mail would hold GBs), and 400 levels spent 140 s to end in RecursionError.
+    Attachments of a message attached ATTACHED_MAX deep are one problem line."""
+    from pii_audit.sources import TargetCoverage
+
+    inner = f"Subject: x\n\n手机 {MOBILE}\n".encode()
+    coverage = TargetCoverage("a.eml")
+    items = list(emails.read_email("a.eml", ScanOptions(), coverage, attached_in_turn(emails.ATTACHED_MAX, inner)))
+    assert any(MOBILE in item.text for item in items) and coverage.problems == []
+    coverage = TargetCoverage("a.eml")
+    items = list(emails.read_email("a.eml", ScanOptions(), coverage, attached_in_turn(400, inner)))
+    where = "a.eml" + "!fwd.eml" * (emails.ATTACHED_MAX + 1)
+    assert [(p.where, p.reason) for p in coverage.problems] == [
+        (where, f"an attachment of a message attached {emails.ATTACHED_MAX} deep in messages is not read; "
+                "save it apart and scan it")]
