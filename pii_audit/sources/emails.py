@@ -119,10 +119,14 @@ def _as_stored(value: str) -> str:
 
 
 def _decoded_word(word: re.Match) -> str:
+    """Return an encoded word's text, or the word as it is when it does not decode."""
     charset, kind, text = word.groups()
     data = text.encode("ascii", "replace")
     try:
-        raw = binascii.a2b_base64(data + b"=" * (-len(data) % 4)) if kind in "bB" else binascii.a2b_qp(data, header=True)
+        if kind in "bB":
+            raw = binascii.a2b_base64(data + b"=" * (-len(data) % 4))
+        else:
+            raw = binascii.a2b_qp(data, header=True)
     except binascii.Error:  # left as it is
         return word.group()
     return decoded(raw, charset)
