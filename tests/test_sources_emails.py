@@ -263,3 +263,127 @@ def test_a_rich_text_part_is_read_as_rtf(tmp_path, key):
                    for f in result.findings.values() for s in f.samples)
     entities = ("PERSON", "CN_RESIDENT_ID", "CN_MOBILE_PHONE")
     assert found == sorted((where, entity, "2 text/rtf", 3) for entity in entities)
+
+
+@pytest.mark.parametrize("charset", ["undefined", "punycode", "gb\x00k"], ids=["undefined", "punycode", "nul"])
+def test_a_charset_whose_codec_fails_otherwise_is_read_as_a_text_file_is(charset):
+    """A part naming a codec that raises UnicodeError, not UnicodeDecodeError ("undefined" always,
+    "punycode" on most text), or a charset holding a NUL (ValueError from the codec lookup, found
+    by fuzzing), made the whole mail "unreadable e-mail (...)" and lost the parts after it: its
+    bytes are decoded as those of an unnamed charset are."""
+    from pii_audit.sources import TargetCoverage
+
+    raw = (f'Subject: x\nContent-Type: multipart/mixed; boundary="b"\n\n'
+           f"--b\nContent-Type: text/plain; charset={charset}\n\nmobile {MOBILE}.\n"
+           f"--b\nContent-Type: text/plain; charset=utf-8\n\n身份证 {ID18}\n--b--\n").encode("utf-8")
+    coverage = TargetCoverage("a.eml")
+    texts = [chunk.text for chunk in emails.read_email("a.eml", ScanOptions(), coverage, raw)]
+    assert texts == ["Subject: x", f"mobile {MOBILE}.", f"身份证 {ID18}"]
+    assert coverage.problems == []
+
+
+def test_a_content_type_the_standard_parser_fails_on_costs_only_its_part(tmp_path, key):
+    """Python's header parser raises IndexError on a parameter cut after its "*" as soon as it
+    parses the block (``charset*``): that escaped the reader, so the whole mail was "unreadable
+    e-mail (IndexError)" and the parts after it lost. Now its part is one problem line; the
+    others are read. A message's own Content-Type so damaged is a problem line too."""
+    raw = (f'Subject: 名单\nContent-Type: multipart/mixed; boundary="b"\n\n'
+           f"--b\nContent-Type: text/plain; charset*\n\n手机 {MOBILE}\n"
+           f"--b\nContent-Type: text/plain; charset=utf-8\n\n身份证 {ID18}\n--b--\n").encode("utf-8")
+    (tmp_path / "a.eml").write_bytes(raw)
+    (tmp_path / "b.eml").write_bytes(f"Subject: x\nContent-Type: text/plain; name*\n\n身份证 {ID18}\n".encode())
+    result = scan_one(tmp_path, key)
+    where, whole = str(tmp_path / "a.eml"), str(tmp_path / "b.eml")
+    assert sorted((p.where, p.reason) for p in result.coverage.problems) == [
+        (where, "part 1: unreadable headers (IndexError); not read"),
+        (whole, "part 0: unreadable headers (IndexError); not read")]
+    assert [(f.container, f.entity_type, s.location["part"]) for f in result.findings.values() for s in f.samples] == [
+        (where, "CN_RESIDENT_ID", "2 text/plain")]
+
+
+@pytest.mark.parametrize("junk", ["<", "<br", "<p "], ids=["lt", "br", "p"])
+def test_an_html_part_of_unclosed_tags_is_read_in_linear_time(junk):
+    """Each "<" with no ">" after it made the tag patterns scan to the part's end, then back: 40 KB
+    of "<" took 3-9 s, and a 1 MB part would take hours (found by reasoning about html_text while
+    fuzzing). A tag now stops at the next "<"."""
+    import time
+
+    from pii_audit.sources import TargetCoverage
+
+    body = junk * (120_000 // len(junk)) + f"身份证 {ID18}"
+    raw = (b"Subject: x\nContent-Type: text/html; charset=utf-8\nContent-Transfer-Encoding: 8bit\n\n"
+           + body.encode("utf-8") + b"\n")
+    started = time.perf_counter()
+    texts = [chunk.text for chunk in emails.read_email("a.eml", ScanOptions(), TargetCoverage("a.eml"), raw)]
+    assert time.perf_counter() - started < 2
+    assert texts[-1].rstrip().endswith(f"身份证 {ID18}")
+
+
+def test_headers_too_long_for_the_standard_parser_are_not_given_to_it(tmp_path, key):
+    """Python's header parser takes time growing with the square of a value's length (20 KB of
+    backslashes in a To: 18 s; 8 KB of quotes in a Content-Type: seconds a call, and a part asks
+    several times), and a block of headers may hold 1 MiB: hours for one mail. A long address
+    header is read as stored; a long Content-* header makes its part one problem line; each
+    Content-* header is parsed once."""
+    import time
+
+    from pii_audit.sources import TargetCoverage
+
+    raw = (b'To: a@bank.example, ' + b"\\" * 20_000 + b'\nSubject: x\nContent-Type: multipart/mixed; boundary="b"\n\n'
+           b'--b\nContent-Type: text/plain; name="' + b'"' * 8_000 + b'"\n\nhidden\n'
+           b"--b\nContent-Type: text/plain; charset=utf-8\n\n" + f"身份证 {ID18}\n--b--\n".encode())
+    coverage = TargetCoverage("a.eml")
+    started = time.perf_counter()
+    texts = [chunk.text for chunk in emails.read_email("a.eml", ScanOptions(), coverage, raw)]
+    assert time.perf_counter() - started < 3
+    assert texts[0].startswith("To: a@bank.example, \\\\") and texts[1:] == [f"身份证 {ID18}"]
+    assert [p.reason for p in coverage.problems] == [
+        f"part 1: unreadable headers (Content-Type over {mime.MAX_PARSED_BYTES:,} bytes); not read"]
+
+
+def test_a_long_address_header_read_as_stored_has_its_encoded_words_decoded():
+    """A To of 100 recipients and a long Subject are over mime.MAX_PARSED_BYTES, so read as stored
+    (above): their encoded words (RFC 2047, base64 or quoted-printable) are still decoded, so an
+    ID number in a Subject sent base64-encoded is seen."""
+    from email.header import Header
+
+    from pii_audit.sources import TargetCoverage
+
+    names = ", ".join(f"{Header(f'客户{n}', 'gb2312').encode()} <c{n}@bank.example>" for n in range(100))
+    subject = Header(f"身份证 {ID18} " + "附件说明" * 300, "utf-8").encode()
+    quoted = "=?utf-8?q?=E6=89=8B=E6=9C=BA_" + MOBILE + "?="
+    raw = f"To: {names}\nCc: {quoted}, {'x' * 2100}@bank.example\nSubject: {subject}\n\nbody\n".encode()
+    assert len(names) > mime.MAX_PARSED_BYTES and ID18 not in raw.decode()
+    chunk = next(emails.read_email("a.eml", ScanOptions(), TargetCoverage("a.eml"), raw))
+    to, cc, subject_line = chunk.text.split("\n")
+    assert to.startswith("To: 客户0 <c0@bank.example>, 客户1 <c1@bank.example>") and "客户99 <c99" in to
+    assert cc.startswith(f"Cc: 手机 {MOBILE}, xxx")
+    assert subject_line.startswith(f"Subject: 身份证 {ID18} 附件说明")
+
+
+def attached_in_turn(depth: int, inner: bytes) -> bytes:
+    """Return a message attaching (as a file, 8bit) a message attaching ... ``inner``, ``depth`` times."""
+    for level in range(depth):
+        inner = (b'Content-Type: multipart/mixed; boundary="b%d"\n\n--b%d\nContent-Type: application/octet-stream\n'
+                 b'Content-Disposition: attachment; filename="fwd.eml"\n\n' % (level, level) + inner
+                 + b"\n--b%d--\n" % level)
+    return inner
+
+
+def test_messages_attached_in_messages_are_read_to_a_bounded_depth():
+    """Each message attached as a file was read with the depth of an archive on disk, so messages
+    attached in messages went on: 100 levels round a 1 MB text held 280 MiB (a copy of the rest a
+    level; a 32 MiB mail would hold GBs), and 400 levels spent 140 s to end in RecursionError.
+    Attachments of a message attached ATTACHED_MAX deep are one problem line."""
+    from pii_audit.sources import TargetCoverage
+
+    inner = f"Subject: x\n\n手机 {MOBILE}\n".encode()
+    coverage = TargetCoverage("a.eml")
+    items = list(emails.read_email("a.eml", ScanOptions(), coverage, attached_in_turn(emails.ATTACHED_MAX, inner)))
+    assert any(MOBILE in item.text for item in items) and coverage.problems == []
+    coverage = TargetCoverage("a.eml")
+    items = list(emails.read_email("a.eml", ScanOptions(), coverage, attached_in_turn(400, inner)))
+    where = "a.eml" + "!fwd.eml" * (emails.ATTACHED_MAX + 1)
+    assert [(p.where, p.reason) for p in coverage.problems] == [
+        (where, f"an attachment of a message attached {emails.ATTACHED_MAX} deep in messages is not read; "
+                "save it apart and scan it")]

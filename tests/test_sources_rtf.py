@@ -328,3 +328,29 @@ def test_an_rtf_table_header_is_the_context_of_its_column(tmp_path, key):
                      "", "王建国"]
     assert occurrences(result) == [("CN_ADDRESS", "北京市朝阳区****", 5), ("PERSON", "张*", 8),
                                    ("PERSON", "李**", 7), ("PERSON", "王**", 4)]
+
+
+def test_a_paragraph_of_escaped_braces_is_cut_at_the_cap_too(monkeypatch):
+    r"""\{, \} and \\ were gathered with no look at the cap, so a paragraph of them was held whole
+    (a 100 MB file of \{ made one line of 50 M characters); they are cut as other text is."""
+    monkeypatch.setattr(rtf, "MAX_LINE_CHARS", 100)
+    lines = lines_of(b"{\\rtf1 " + b"\\{\\}\\\\" * 200 + b"\\par}")
+    assert len(lines) > 3 and max(map(len, lines)) <= 200 and "".join(lines) == "{}\\" * 200
+
+
+def test_stories_nested_in_stories_hold_no_more_than_a_line(monkeypatch):
+    r"""Each story ({\header …}) keeps the line around it until it ends; nested 900 deep, each
+    after a paragraph just under the cap, they held 900 paragraphs (a hostile file of 1,000 levels
+    of 1 M characters, 1-4 GB). Past the cap, the line around a story ends before it begins."""
+    monkeypatch.setattr(rtf, "MAX_LINE_CHARS", 1000)
+    monkeypatch.setattr(rtf, "BLOCK", 4096)
+    data = b"{\\rtf1 " + (b"{\\header " + b"x" * 999) * 900 + b"}" * 900 + b"\\par}"
+    lengths = []
+    tracemalloc.start()
+    try:
+        lengths = [len(line) for line in RtfText().lines(io.BytesIO(data))]  # the lines themselves not kept
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert sum(lengths) == 999 * 900 and max(lengths) <= 2000
+    assert peak < 200_000, f"{peak:,} bytes"  # held all: 1.0 MB (measured)

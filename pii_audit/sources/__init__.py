@@ -101,6 +101,8 @@ class ScanOptions:
     # Set by the readers while they read a file packaged in an OLE object (``embedded``), never by
     # a user: a package inside it is then a notice, as messages packaged in messages could go on.
     in_package: bool = False
+    # Set by ``emails`` for what a message attached as a file holds: how many messages deep it is.
+    attached: int = 0
 
     @property
     def full(self) -> bool:

@@ -13,11 +13,15 @@ document, a PDF, an archive or a text file, located ``mail.eml!客户名单.xlsx
 
 The message is read as a stream (``mime``), a part at a time, so its size has no bound; a part
 that decodes to more than ``mime.MAX_PART_BYTES`` is a problem line, and the parts after it are read.
+A message attached as a file is read as a message; the attachments of one attached
+``ATTACHED_MAX`` deep (in messages attached in messages) are a problem line.
 An Outlook .msg (an OLE2 file, whatever its name) is read by ``outlook``, from here.
 """
 
 from __future__ import annotations
 
+import binascii
+import dataclasses
 import html
 import io
 import re
@@ -29,6 +33,10 @@ from pii_audit.sources.mime import Leaf, MessageReader, MimeError
 from pii_audit.sources.xlsx_guard import WorkbookRefused
 
 HEADERS = ("From", "To", "Cc", "Reply-To", "Subject")
+# A forward of a forward, each attached as a file, nests a few messages. Each level holds its
+# part (up to mime.MAX_PART_BYTES) and a copy while it is read: unbounded, 100 levels round 1 MB
+# held 280 MiB, and 400 ended in RecursionError after 140 s (measured).
+ATTACHED_MAX = 4
 
 
 class MessageRefused(Exception):
@@ -36,8 +44,15 @@ class MessageRefused(Exception):
 
 # GB2312 mail often holds characters only GBK and GB18030 have: decode as their superset.
 _GB = {"gb2312", "gbk", "x-gbk", "cp936", "gb_2312-80", "euc-cn"}
-_TAG = re.compile(r"<[^>]*>")
-_BLOCKS = re.compile(r"(?i)<(?:br|/p|/div|/tr|/li|/h\d)\b[^>]*>")  # where an HTML text breaks its lines
+# A tag ends at the next "<" too: with [^>]*, each "<" with no ">" after it scanned to the part's
+# end and back, so a part of unclosed tags took quadratic time (40 KB: seconds; 1 MB: hours).
+_TAG = re.compile(r"<[^<>]*>")
+# An encoded word (RFC 2047). Its parts hold no "?" or space, so a match cannot run into the next:
+# matching stays linear in the value (the standard parser's time grows with its square, ``mime``).
+_ENCODED_WORD = re.compile(r"=\?([^?\s]{1,64})\?([bBqQ])\?([^?\s]*)\?=")
+_BETWEEN_WORDS = re.compile(r"(?<=\?=)[ \t]+(?==\?)")  # space between two encoded words is no text
+_FOLD = re.compile(r"\r?\n(?=[ \t])")
+_BLOCKS = re.compile(r"(?i)<(?:br|/p|/div|/tr|/li|/h\d)\b[^<>]*>")  # where an HTML text breaks its lines
 
 
 def read_email(target: str, options: ScanOptions, coverage: TargetCoverage, data: bytes | None = None
@@ -87,19 +102,40 @@ def _mime_items(reader: MessageReader, target: str, options: ScanOptions, covera
 
 
 def _header_values(headers, name: str) -> list[str]:
-    """Return a header's values decoded, or as stored where the standard parser fails on them."""
+    """Return a header's values decoded, or as stored where the standard parser fails on them or
+    would take too long (a value over ``mime.MAX_PARSED_BYTES``)."""
+    stored = [value for key, value in headers.raw_items() if key.lower() == name.lower()]
+    if any(len(value) > mime.MAX_PARSED_BYTES for value in stored):
+        return [_as_stored(value) for value in stored]
     try:
         return [str(value) for value in headers.get_all(name, [])]
     except Exception:  # noqa: BLE001 -- a damaged address list: its text is still worth reading
-        return [value for key, value in headers.raw_items() if key.lower() == name.lower()]
+        return [_as_stored(value) for value in stored]
+
+
+def _as_stored(value: str) -> str:
+    """Return a header's value as stored, unfolded, with its encoded words decoded."""
+    return _ENCODED_WORD.sub(_decoded_word, _BETWEEN_WORDS.sub("", _FOLD.sub("", value)))
+
+
+def _decoded_word(word: re.Match) -> str:
+    """Return an encoded word's text, or the word as it is when it does not decode."""
+    charset, kind, text = word.groups()
+    data = text.encode("ascii", "replace")
+    try:
+        if kind in "bB":
+            raw = binascii.a2b_base64(data + b"=" * (-len(data) % 4))
+        else:
+            raw = binascii.a2b_qp(data, header=True)
+    except binascii.Error:  # left as it is
+        return word.group()
+    return decoded(raw, charset)
 
 
 def _leaf_items(leaf: Leaf, target: str, options: ScanOptions, coverage: TargetCoverage
                 ) -> Iterator[Chunk | Cells]:
     """Yield a part's lines (a text part) or what it holds (an attachment, read as an archive's
     member is); record a part too large to hold as a problem line."""
-    from pii_audit.sources.archives import read_member
-
     try:
         damaged, name = leaf.damaged, leaf.headers.get_filename()
     except Exception as error:  # noqa: BLE001 -- the standard header parser fails on some damaged values
@@ -113,7 +149,7 @@ def _leaf_items(leaf: Leaf, target: str, options: ScanOptions, coverage: TargetC
                          f"a part of {leaf.size:,} bytes decoded, over {mime.MAX_PART_BYTES:,}, is not read; "
                          "save it apart and scan it", target)
     elif name:
-        yield from read_member(f"{target}!{label}", io.BufferedReader(io.BytesIO(leaf.body)), options, coverage, 1)
+        yield from _attachment(f"{target}!{label}", leaf.body, target, options, coverage)
     elif leaf.headers.get_content_type() in ("text/rtf", "application/rtf"):  # Outlook's rich text, sent so
         from pii_audit.sources.rtf import RtfText  # it imports ooxml, which a mail of plain text never needs
 
@@ -125,6 +161,20 @@ def _leaf_items(leaf: Leaf, target: str, options: ScanOptions, coverage: TargetC
         chunk = lines_chunk(text, label, target)
         if chunk is not None:
             yield chunk
+
+
+def _attachment(where: str, body: bytes, target: str, options: ScanOptions, coverage: TargetCoverage
+                ) -> Iterator[Chunk | Cells]:
+    """Yield what an attachment holds, read as an archive's member is; record one of a message
+    attached ``ATTACHED_MAX`` deep as a problem line."""
+    from pii_audit.sources.archives import read_member
+
+    if options.attached >= ATTACHED_MAX:
+        coverage.problem(where, f"an attachment of a message attached {ATTACHED_MAX} deep in messages is not read; "
+                                "save it apart and scan it", target)
+        return
+    inner = dataclasses.replace(options, attached=options.attached + 1)
+    yield from read_member(where, io.BufferedReader(io.BytesIO(body)), inner, coverage, 1)
 
 
 def lines_chunk(text: str, label: str, target: str) -> Chunk | None:
@@ -146,7 +196,7 @@ def decoded(payload: bytes, charset: str | None) -> str:
     charset = "gb18030" if charset in _GB else charset
     try:
         return payload.decode(charset) if charset else legacy_text(payload)
-    except (LookupError, UnicodeDecodeError):
+    except (LookupError, ValueError):  # "undefined", "punycode": UnicodeError; a NUL in the name: ValueError
         return legacy_text(payload)
 
 

@@ -38,7 +38,9 @@ and this reader with the detector, as a scan runs them; peak RSS over the proces
 - memory: +8 MB against +75 for the text, +7 against +364 for the photos.
 
 Memory holds a block, the groups open (at most ``MAX_DEPTH``, deeper is a problem line), the
-current paragraph (cut at ``MAX_LINE_CHARS``) and one chunk of lines, whatever the file's size.
+current paragraph (cut at ``MAX_LINE_CHARS``), the text around the stories open (as much again:
+past it, the text around a story is ended as a line before the story) and one chunk of lines,
+whatever the file's size.
 ``\\binN`` data is skipped as bytes, across blocks. A damaged file (groups left open at its end,
 cut short, a group closed twice, ``\\bin`` data past its end) gives all it holds and a notice,
 not a problem line: every byte of it was read, so nothing more could be; a problem line would
@@ -171,6 +173,7 @@ class RtfText:
         self.font: int | None = None  # None: the default font
         self.table = False  # in the font table
         self.saved: tuple | None = None  # in a story's group: the line of the text around it
+        self.held = 0  # characters of the lines saved so around the stories open: at most a line's
         self.ignorable = False  # after \*: the next control word names a destination
         self.defined: int | None = None  # the font the font table is defining
         self.fallback = 0  # characters after a \uN still to skip
@@ -331,7 +334,10 @@ class RtfText:
                 self._notice(_OBJECTS_NOTICE)
         elif action == _STORY and self.saved is None:
             self._flush()
+            if self.held + self.size > MAX_LINE_CHARS:  # stories in stories, each after a long text
+                self._end_line()
             self.saved = (self.parts, self.size, self.surrogates)
+            self.held += self.size
             self.parts, self.size, self.surrogates = [], 0, False
         elif action == _FIELD:
             self._add(" ")  # a field's code and its result, apart, as Word shows them with codes on
@@ -413,7 +419,7 @@ class RtfText:
         elif symbol == b"*":
             self.ignorable = True
         elif symbol in b"\\{}":
-            self.pending += symbol
+            self._bytes(symbol)  # as text is: a paragraph of them is cut at MAX_LINE_CHARS too
         elif symbol == b"~":
             self._add(" ")
         elif symbol == b"_":
@@ -472,6 +478,7 @@ class RtfText:
         if any(self.parts):
             self._end_line()
         self.parts, self.size, self.surrogates = self.saved
+        self.held -= self.size
 
     def _finish(self) -> None:
         """At the end of the file: close the groups left open, end the last line, note damage."""
