@@ -302,21 +302,18 @@ def test_a_content_type_the_standard_parser_fails_on_costs_only_its_part(tmp_pat
 
 
 @pytest.mark.parametrize("junk", ["<", "<br", "<p "], ids=["lt", "br", "p"])
-def test_an_html_part_of_unclosed_tags_is_read_in_linear_time(junk):
-    """Each "<" with no ">" after it made the tag patterns scan to the part's end, then back: 40 KB
-    of "<" took 3-9 s, and a 1 MB part would take hours (found by reasoning about html_text while
-    fuzzing). A tag now stops at the next "<"."""
-    import time
-
+def test_a_tag_never_runs_past_the_next_lt(junk):
+    """A tag ended at the next ">" wherever it was: each "<" with no ">" after it made the tag
+    patterns scan to the part's end and back (40 KB of "<" took 3-9 s, a 1 MB part hours), and
+    a stray "<" swallowed the text up to the next tag, an ID number in it included. A tag now
+    stops at the next "<"."""
     from pii_audit.sources import TargetCoverage
 
-    body = junk * (120_000 // len(junk)) + f"身份证 {ID18}"
+    body = junk * 2_000 + f" 金额 < 1000 身份证 {ID18} <b>注</b><br>下一行"
     raw = (b"Subject: x\nContent-Type: text/html; charset=utf-8\nContent-Transfer-Encoding: 8bit\n\n"
            + body.encode("utf-8") + b"\n")
-    started = time.perf_counter()
     texts = [chunk.text for chunk in emails.read_email("a.eml", ScanOptions(), TargetCoverage("a.eml"), raw)]
-    assert time.perf_counter() - started < 2
-    assert texts[-1].rstrip().endswith(f"身份证 {ID18}")
+    assert any(f"身份证 {ID18}" in text for text in texts) and texts[-1].rstrip().endswith("下一行")
 
 
 def test_headers_too_long_for_the_standard_parser_are_not_given_to_it(tmp_path, key):
@@ -325,17 +322,13 @@ def test_headers_too_long_for_the_standard_parser_are_not_given_to_it(tmp_path, 
     several times), and a block of headers may hold 1 MiB: hours for one mail. A long address
     header is read as stored; a long Content-* header makes its part one problem line; each
     Content-* header is parsed once."""
-    import time
-
     from pii_audit.sources import TargetCoverage
 
     raw = (b'To: a@bank.example, ' + b"\\" * 20_000 + b'\nSubject: x\nContent-Type: multipart/mixed; boundary="b"\n\n'
            b'--b\nContent-Type: text/plain; name="' + b'"' * 8_000 + b'"\n\nhidden\n'
            b"--b\nContent-Type: text/plain; charset=utf-8\n\n" + f"身份证 {ID18}\n--b--\n".encode())
     coverage = TargetCoverage("a.eml")
-    started = time.perf_counter()
     texts = [chunk.text for chunk in emails.read_email("a.eml", ScanOptions(), coverage, raw)]
-    assert time.perf_counter() - started < 3
     assert texts[0].startswith("To: a@bank.example, \\\\") and texts[1:] == [f"身份证 {ID18}"]
     assert [p.reason for p in coverage.problems] == [
         f"part 1: unreadable headers (Content-Type over {mime.MAX_PARSED_BYTES:,} bytes); not read"]
