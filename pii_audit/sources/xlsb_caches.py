@@ -157,11 +157,12 @@ def _run(data: bytes) -> list[str | None]:
 def _records(archive: zipfile.ZipFile, member: str, fields: list[_Field]) -> Iterator[Row]:
     """Yield the rows of a pivot cache records part, each record's values under its fields."""
     columns = [n for n, field in enumerate(fields) if field.source]
+    sources = [fields[n] for n in columns]
     number, given, gathered = 1, 1, None  # gathered: the values of a BrtPCRRecordDt so far
     for kind, data in _ended(part_records(archive, member), END_PIVOT_CACHE_RECORDS):
         values = None
         if kind == PCR_RECORD:
-            values, gathered = _direct(data, [fields[n] for n in columns]), None
+            values, gathered = _direct(data, sources), None
         elif kind == PCR_RECORD_DT:
             gathered = []
         elif gathered is not None and (kind in _ITEMS or kind == PCDI_INDEX):
@@ -172,12 +173,14 @@ def _records(archive: zipfile.ZipFile, member: str, fields: list[_Field]) -> Ite
                 values, gathered = gathered, None
         if values is not None:
             number += 1
+        # A row as wide as the fields only for a record holding a value: millions of empty records
+        # (two bytes each) in a cache of thousands of fields that are no source's took minutes.
+        if values is not None and any(values):
             row = [None] * len(fields)
             for column, value in zip(columns, values):
                 row[column] = value
-            if any(row):
-                yield from after_gap(number, 0, row, given)
-                given = number
+            yield from after_gap(number, 0, row, given)
+            given = number
 
 
 def _direct(data: bytes, fields: list[_Field]) -> list[str | None]:
