@@ -350,6 +350,37 @@ def test_a_damaged_sheet_is_one_problem_line_and_the_next_sheet_is_read(tmp_path
     assert lines(coverage) == [f"{path}!坏: {reason}"]
 
 
+def garbled(data: bytes, member: str) -> bytes:
+    """Return the zip ``data`` with the compressed bytes of ``member`` all 0xFF: no deflate stream."""
+    info = zipfile.ZipFile(io.BytesIO(data)).getinfo(member)
+    start = info.header_offset + 30 + len(info.filename.encode()) + len(info.extra)
+    return data[:start] + b"\xff" * info.compress_size + data[start + info.compress_size:]
+
+
+def bad_crc(data: bytes, member: str) -> bytes:
+    """Return the zip ``data`` with the CRC of ``member`` changed, in its local header and the directory."""
+    crc = struct.pack("<I", zipfile.ZipFile(io.BytesIO(data)).getinfo(member).CRC)
+    assert data.count(crc) == 2
+    return data.replace(crc, struct.pack("<I", struct.unpack("<I", crc)[0] ^ 1))
+
+
+@pytest.mark.parametrize("member, change, where", [
+    pytest.param("xl/worksheets/sheet1.bin", garbled, "!坏", id="bad-deflate"),
+    pytest.param("xl/worksheets/sheet1.bin", bad_crc, "!坏", id="bad-crc"),
+    pytest.param("xl/workbook.bin", garbled, "", id="workbook-part"),
+])
+def test_damaged_compressed_data_is_one_problem_line_naming_it(tmp_path, member, change, where):
+    """A part whose deflate stream is damaged or whose CRC fails was "unreadable (error): corrupt or
+    not a spreadsheet" (zlib.error's name) or "(BadZipFile)", the spreadsheet source's generic
+    catch; now it is the reader's own line naming the damage, and the next sheet is still read."""
+    path = tmp_path / "坏.xlsb"
+    path.write_bytes(change(xlsb_book(TWO), member))
+    chunks, coverage = read(path)
+    assert lines(coverage) == [f"{path}{where}: unreadable: a part's compressed data is damaged or fails its CRC "
+                               "(corrupt .xlsb)"]
+    assert (ID in {c.text for c in chunks}) == bool(where)
+
+
 def test_rows_before_the_damage_are_still_scanned(tmp_path, key):
     """A sheet cut short is read up to the row where it is cut: its problem line, and what came before."""
     sheets = {"坏": grid([["手机号"], [float(PHONE)], ["备注"]]), "好": GOOD_SHEET}

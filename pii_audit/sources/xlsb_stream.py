@@ -38,6 +38,7 @@ from __future__ import annotations
 import io
 import struct
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from typing import BinaryIO, Iterator
 
@@ -72,6 +73,7 @@ _REAL = struct.Struct("<IId")
 _ISST = struct.Struct("<III")
 _STYLE = 0xFFFFFF
 TOO_SHORT = "unreadable: a record too short for its type (corrupt .xlsb)"
+DAMAGED_PART = "unreadable: a part's compressed data is damaged or fails its CRC (corrupt .xlsb)"
 
 
 @dataclass
@@ -233,8 +235,7 @@ def sheet_rows(archive: zipfile.ZipFile, member: str, book: Book) -> Iterator[Ro
     row's values are text (None where empty) from its first non-empty column. Raise
     ``SheetError`` when the sheet is damaged, once the rows before the damage are given."""
     try:
-        with archive.open(member) as stream:
-            yield from _rows(records(stream, archive.getinfo(member).file_size), book)
+        yield from _rows(part_records(archive, member), book)
     except (struct.error, IndexError):
         raise SheetError(TOO_SHORT) from None
 
@@ -310,9 +311,13 @@ def wide_string(data: bytes, at: int) -> tuple[str, int]:
 
 
 def part_records(archive: zipfile.ZipFile, member: str) -> Iterator[tuple[int, bytes]]:
-    """Yield the records of a zip member, inflated a block at a time."""
-    with archive.open(member) as stream:
-        yield from records(stream, archive.getinfo(member).file_size)
+    """Yield the records of a zip member, inflated a block at a time; raise ``SheetError`` when
+    its compressed data is damaged (else the scan's line would read "unreadable (error)")."""
+    try:
+        with archive.open(member) as stream:
+            yield from records(stream, archive.getinfo(member).file_size)
+    except (zipfile.BadZipFile, zlib.error, EOFError):  # a bad CRC, a damaged or cut deflate stream
+        raise SheetError(DAMAGED_PART) from None
 
 
 def records(stream: BinaryIO, size: int) -> Iterator[tuple[int, bytes]]:
