@@ -364,20 +364,41 @@ def bad_crc(data: bytes, member: str) -> bytes:
     return data.replace(crc, struct.pack("<I", struct.unpack("<I", crc)[0] ^ 1))
 
 
-@pytest.mark.parametrize("member, change, where", [
-    pytest.param("xl/worksheets/sheet1.bin", garbled, "!坏", id="bad-deflate"),
-    pytest.param("xl/worksheets/sheet1.bin", bad_crc, "!坏", id="bad-crc"),
-    pytest.param("xl/workbook.bin", garbled, "", id="workbook-part"),
+def unknown_method(data: bytes, member: str) -> bytes:
+    """Return the zip ``data`` with the compression method of ``member`` one zipfile does not know."""
+    info = zipfile.ZipFile(io.BytesIO(data)).getinfo(member)
+    central = data.rindex(b"PK\x01\x02", 0, data.rindex(member.encode()))  # its entry in the directory
+    for at in (info.header_offset + 8, central + 10):  # the method, in the local header and the directory
+        data = data[:at] + struct.pack("<H", 77) + data[at + 2:]
+    return data
+
+
+def no_directory(data: bytes, member: str) -> bytes:
+    return data[:data.rindex(b"PK\x05\x06")]
+
+
+PART_DAMAGED = "unreadable: a part's compressed data is damaged or fails its CRC (corrupt .xlsb)"
+ZIP_DAMAGED = "unreadable: the zip is damaged (a bad header, CRC or compressed data; corrupt .xlsb)"
+
+
+@pytest.mark.parametrize("member, change, where, reason", [
+    pytest.param("xl/worksheets/sheet1.bin", garbled, "!坏", PART_DAMAGED, id="bad-deflate"),
+    pytest.param("xl/worksheets/sheet1.bin", bad_crc, "!坏", PART_DAMAGED, id="bad-crc"),
+    pytest.param("xl/worksheets/sheet1.bin", unknown_method, "!坏", PART_DAMAGED, id="unknown-method"),
+    pytest.param("xl/workbook.bin", garbled, "", PART_DAMAGED, id="workbook-part"),
+    pytest.param("xl/_rels/workbook.bin.rels", bad_crc, "", ZIP_DAMAGED, id="relationships-crc"),
+    pytest.param("", no_directory, "", ZIP_DAMAGED, id="no-directory"),
 ])
-def test_damaged_compressed_data_is_one_problem_line_naming_it(tmp_path, member, change, where):
-    """A part whose deflate stream is damaged or whose CRC fails was "unreadable (error): corrupt or
-    not a spreadsheet" (zlib.error's name) or "(BadZipFile)", the spreadsheet source's generic
-    catch; now it is the reader's own line naming the damage, and the next sheet is still read."""
+def test_damaged_compressed_data_is_one_problem_line_naming_it(tmp_path, member, change, where, reason):
+    """A part whose deflate stream is damaged, whose CRC fails or whose compression method is
+    unknown, a damaged relationships part or zip directory, was "unreadable (error): corrupt or
+    not a spreadsheet" (zlib.error's name), "(BadZipFile)" or "(NotImplementedError)", the
+    spreadsheet source's generic catch; now it is the reader's own line naming the damage, and
+    the next sheet is still read."""
     path = tmp_path / "坏.xlsb"
     path.write_bytes(change(xlsb_book(TWO), member))
     chunks, coverage = read(path)
-    assert lines(coverage) == [f"{path}{where}: unreadable: a part's compressed data is damaged or fails its CRC "
-                               "(corrupt .xlsb)"]
+    assert lines(coverage) == [f"{path}{where}: {reason}"]
     assert (ID in {c.text for c in chunks}) == bool(where)
 
 
@@ -415,7 +436,8 @@ RELS = xlsb_parts(TWO)["xl/_rels/workbook.bin.rels"]
                  id="not-a-zip"),
     pytest.param(zipped({"xl/workbook.xml": b"<workbook/>"}),
                  "not an .xlsb workbook: the zip holds no xl/workbook.bin (an .xlsx renamed?)", id="xlsx-renamed"),
-    pytest.param(xlsb_book(TWO)[:300], "unreadable (BadZipFile): corrupt or not a spreadsheet", id="truncated-zip"),
+    pytest.param(xlsb_book(TWO)[:300], "unreadable: the zip is damaged (a bad header, CRC or compressed data; corrupt "
+                                       ".xlsb)", id="truncated-zip"),
     pytest.param(replaced(TWO, {"xl/sharedStrings.bin": record(159, struct.pack("<II", 10**9, 10**9))}),
                  "unreadable: the shared strings table declares more strings than its part can hold (corrupt .xlsb)",
                  id="absurd-string-count"),

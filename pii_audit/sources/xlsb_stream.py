@@ -74,6 +74,9 @@ _ISST = struct.Struct("<III")
 _STYLE = 0xFFFFFF
 TOO_SHORT = "unreadable: a record too short for its type (corrupt .xlsb)"
 DAMAGED_PART = "unreadable: a part's compressed data is damaged or fails its CRC (corrupt .xlsb)"
+# What zipfile raises for a damaged member: a bad header or CRC, a damaged or cut deflate stream,
+# a compression method no Office writes (a changed byte of its header).
+ZIP_ERRORS = (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError)
 
 
 @dataclass
@@ -95,15 +98,24 @@ def xlsb_sheets(source: Source, comments: dict[str, list[tuple[str, str]]] | Non
     before the sheet is yielded, as ``sheet_rows.xlsx_sheets`` gives an xlsx's."""
     with opened(source) as handle:
         _check_head(handle)
-    with zipfile.ZipFile(source if isinstance(source, str) else io.BytesIO(source)) as archive:
-        book = read_book(archive)
-        for name, member in book.sheets:
-            if comments is not None:
-                comments[name] = sheet_comments(archive, member)
-            yield name, sheet_rows(archive, member, book)
-        from pii_audit.sources.xlsb_caches import cache_sheets  # which imports this module
+    try:
+        with zipfile.ZipFile(source if isinstance(source, str) else io.BytesIO(source)) as archive:
+            yield from _book_sheets(archive, comments)
+    except ZIP_ERRORS:  # the directory, or a relationships part (xlsx_book reads those)
+        raise WorkbookRefused("unreadable: the zip is damaged (a bad header, CRC or compressed data; corrupt "
+                              ".xlsb)") from None
 
-        yield from cache_sheets(archive)
+
+def _book_sheets(archive: zipfile.ZipFile, comments: dict[str, list[tuple[str, str]]] | None) -> Iterator[Sheet]:
+    """Yield the worksheets of the open workbook, then its caches (``xlsb_sheets``)."""
+    book = read_book(archive)
+    for name, member in book.sheets:
+        if comments is not None:
+            comments[name] = sheet_comments(archive, member)
+        yield name, sheet_rows(archive, member, book)
+    from pii_audit.sources.xlsb_caches import cache_sheets  # which imports this module
+
+    yield from cache_sheets(archive)
 
 
 def _check_head(handle: BinaryIO) -> None:
@@ -316,7 +328,7 @@ def part_records(archive: zipfile.ZipFile, member: str) -> Iterator[tuple[int, b
     try:
         with archive.open(member) as stream:
             yield from records(stream, archive.getinfo(member).file_size)
-    except (zipfile.BadZipFile, zlib.error, EOFError):  # a bad CRC, a damaged or cut deflate stream
+    except ZIP_ERRORS:
         raise SheetError(DAMAGED_PART) from None
 
 
