@@ -933,3 +933,16 @@ def test_a_part_named_many_times_is_read_once():
     comments: dict = {}
     names = [name for name, rows in xlsb_stream.xlsb_sheets(zipped(parts), comments) if list(rows)]
     assert names == ["甲", "透视缓存1"] and comments == {"甲": [("A2", "批注")]}
+
+
+@pytest.mark.parametrize("style", [DATE_STYLE, DURATION_STYLE], ids=["date", "duration"])
+def test_a_number_too_large_for_a_date_under_a_date_format_is_the_number(style):
+    """A real (1e308) or an RK (2**1000) under a date or duration format raised OverflowError in
+    xlsx_book.excel_date (its days in milliseconds are infinite), so the sheet was "unreadable
+    (OverflowError)" after its first rows (found by fuzz_xlsb_part.py in a sheet part). It is
+    rendered as the number, as excel_date gives back any number past the last date."""
+    from pii_audit.sources.cell_text import render
+
+    cells = streamed(xlsb_book({"s": grid([["日期"], [Styled(Real(1e308), style)], [Styled(2.0 ** 1000, style)],
+                                           [Styled(Real(45296.0), DATE_STYLE)]])}))["s"]
+    assert cells == {(1, 0): "日期", (2, 0): render(1e308), (3, 0): render(2.0 ** 1000), (4, 0): "2024-01-05"}

@@ -72,6 +72,9 @@ _RK = struct.Struct("<IIi")
 _REAL = struct.Struct("<IId")
 _ISST = struct.Struct("<III")
 _STYLE = 0xFFFFFF
+# Days past any date or duration (excel_date gives such a number back as it is): a number under a
+# date format is rendered as a number from here, as 1e308 days in milliseconds overflow (OverflowError).
+NO_DATE = 1e12
 TOO_SHORT = "unreadable: a record too short for its type (corrupt .xlsb)"
 DAMAGED_PART = "unreadable: a part's compressed data is damaged or fails its CRC (corrupt .xlsb)"
 # What zipfile raises for a damaged member: a bad header or CRC, a damaged or cut deflate stream,
@@ -269,11 +272,11 @@ def _rows(stored: Iterator[tuple[int, bytes]], book: Book) -> Iterator[Row]:
         elif kind in (CELL_REAL, FMLA_NUM):
             column, style, value = _REAL.unpack_from(data)
             date = dates.get(style & _STYLE)
-            text = dated(value, date, date1904) if date else render(value)
+            text = dated(value, date, date1904) if date and abs(value) < NO_DATE else render(value)
         elif kind == CELL_RK:
             column, style, rk = _RK.unpack_from(data)
             value, date = rk_value(rk), dates.get(style & _STYLE)
-            text = dated(value, date, date1904) if date else render(value)
+            text = dated(value, date, date1904) if date and abs(value) < NO_DATE else render(value)
         elif kind == ROW_HDR:
             if values:
                 yield from after_gap(row + 1, first, values, given)
