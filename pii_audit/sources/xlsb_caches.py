@@ -67,9 +67,10 @@ def cache_sheets(archive: zipfile.ZipFile) -> Iterator[Sheet]:
         except SheetError as error:
             yield LINK_DAMAGED.format(number), _raising(error)
             continue
-        for tab in tabs:
+        tables = _LinkTables(archive, member)
+        for index, tab in enumerate(tabs):
             name = names[tab] if tab < len(names) else str(tab)
-            yield LINK_SHEET.format(number, name), _short_is_damage(link_rows(archive, member, tab))
+            yield LINK_SHEET.format(number, name), _short_is_damage(tables.rows(index))
 
 
 def _short_is_damage(rows: Iterator[Row]) -> Iterator[Row]:
@@ -157,11 +158,12 @@ def _run(data: bytes) -> list[str | None]:
 def _records(archive: zipfile.ZipFile, member: str, fields: list[_Field]) -> Iterator[Row]:
     """Yield the rows of a pivot cache records part, each record's values under its fields."""
     columns = [n for n, field in enumerate(fields) if field.source]
+    sources = [fields[n] for n in columns]
     number, given, gathered = 1, 1, None  # gathered: the values of a BrtPCRRecordDt so far
     for kind, data in _ended(part_records(archive, member), END_PIVOT_CACHE_RECORDS):
         values = None
         if kind == PCR_RECORD:
-            values, gathered = _direct(data, [fields[n] for n in columns]), None
+            values, gathered = _direct(data, sources), None
         elif kind == PCR_RECORD_DT:
             gathered = []
         elif gathered is not None and (kind in _ITEMS or kind == PCDI_INDEX):
@@ -172,12 +174,14 @@ def _records(archive: zipfile.ZipFile, member: str, fields: list[_Field]) -> Ite
                 values, gathered = gathered, None
         if values is not None:
             number += 1
+        # A row as wide as the fields only for a record holding a value: millions of empty records
+        # (two bytes each) in a cache of thousands of fields that are no source's took minutes.
+        if values is not None and any(values):
             row = [None] * len(fields)
             for column, value in zip(columns, values):
                 row[column] = value
-            if any(row):
-                yield from after_gap(number, 0, row, given)
-                given = number
+            yield from after_gap(number, 0, row, given)
+            given = number
 
 
 def _direct(data: bytes, fields: list[_Field]) -> list[str | None]:
@@ -224,29 +228,44 @@ def _link_tables(archive: zipfile.ZipFile, member: str) -> tuple[list[str], list
     return names, tabs
 
 
-def link_rows(archive: zipfile.ZipFile, member: str, tab: int) -> Iterator[Row]:
-    """Yield the rows of the sheet ``tab`` an external link part caches, its cells where they are."""
-    inside, number, first, values, given = False, 0, 0, [], 0
-    for kind, data in part_records(archive, member):
-        if kind == EXTERN_TABLE_START:
-            inside = _LONG.unpack_from(data)[0] == tab
-        elif not inside:
-            continue
-        elif kind in (EXTERN_ROW_HDR, EXTERN_TABLE_END) and values:
+class _LinkTables:
+    """The sheets an external link part caches (BrtExternTableStart to BrtExternTableEnd), read in
+    one pass: each table's rows as it is asked for, in the part's order, what is left of the
+    tables before it skipped. Read again for each table, a 2 KB .xlsb of 2,000 empty tables took 39 s."""
+
+    def __init__(self, archive: zipfile.ZipFile, member: str):
+        self.records = part_records(archive, member)
+        self.started = 0  # tables whose BrtExternTableStart has been read
+
+    def rows(self, index: int) -> Iterator[Row]:
+        """Yield the rows of the part's table ``index`` (from 0), its cells where they are."""
+        while self.started <= index:
+            kind, _ = next(self.records, (None, b""))
+            if kind is None:
+                return
+            self.started += kind == EXTERN_TABLE_START
+        yield from self._table()
+
+    def _table(self) -> Iterator[Row]:
+        """Yield the rows of the table just started, up to its end (or the next table's start)."""
+        number, first, values, given = 0, 0, [], 0
+        for kind, data in self.records:
+            if kind in (EXTERN_ROW_HDR, EXTERN_TABLE_END, EXTERN_TABLE_START) and values:
+                yield from after_gap(number, first, values, given)
+                given, values = max(given, number), []
+            if kind in (EXTERN_TABLE_END, EXTERN_TABLE_START):
+                self.started += kind == EXTERN_TABLE_START
+                return
+            if kind == EXTERN_ROW_HDR:
+                number = _LONG.unpack_from(data)[0] + 1
+                if number > EXCEL_MAX_ROWS:
+                    raise SheetError(f"unreadable: a row past Excel's last row ({EXCEL_MAX_ROWS:,}), row {number:,}")
+            elif kind in _EXTERN_CELLS:
+                column = checked_column(_LONG.unpack_from(data)[0])
+                value = _value(_EXTERN_CELLS[kind], data, 4)[0]
+                if value and not values:
+                    first, values = column, [value]
+                elif value:
+                    first = place(values, first, column, value)
+        if values:
             yield from after_gap(number, first, values, given)
-            given, values = max(given, number), []
-        if inside and kind == EXTERN_ROW_HDR:
-            number = _LONG.unpack_from(data)[0] + 1
-            if number > EXCEL_MAX_ROWS:
-                raise SheetError(f"unreadable: a row past Excel's last row ({EXCEL_MAX_ROWS:,}), row {number:,}")
-        elif inside and kind in _EXTERN_CELLS:
-            column = checked_column(_LONG.unpack_from(data)[0])
-            value = _value(_EXTERN_CELLS[kind], data, 4)[0]
-            if value and not values:
-                first, values = column, [value]
-            elif value:
-                first = place(values, first, column, value)
-        elif kind == EXTERN_TABLE_END:
-            inside = False
-    if values:
-        yield from after_gap(number, first, values, given)

@@ -38,6 +38,7 @@ from __future__ import annotations
 import io
 import struct
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from typing import BinaryIO, Iterator
 
@@ -71,7 +72,14 @@ _RK = struct.Struct("<IIi")
 _REAL = struct.Struct("<IId")
 _ISST = struct.Struct("<III")
 _STYLE = 0xFFFFFF
+# Days past any date or duration (excel_date gives such a number back as it is): a number under a
+# date format is rendered as a number from here, as 1e308 days in milliseconds overflow (OverflowError).
+NO_DATE = 1e12
 TOO_SHORT = "unreadable: a record too short for its type (corrupt .xlsb)"
+DAMAGED_PART = "unreadable: a part's compressed data is damaged or fails its CRC (corrupt .xlsb)"
+# What zipfile raises for a damaged member: a bad header or CRC, a damaged or cut deflate stream,
+# a compression method no Office writes (a changed byte of its header).
+ZIP_ERRORS = (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError)
 
 
 @dataclass
@@ -93,15 +101,24 @@ def xlsb_sheets(source: Source, comments: dict[str, list[tuple[str, str]]] | Non
     before the sheet is yielded, as ``sheet_rows.xlsx_sheets`` gives an xlsx's."""
     with opened(source) as handle:
         _check_head(handle)
-    with zipfile.ZipFile(source if isinstance(source, str) else io.BytesIO(source)) as archive:
-        book = read_book(archive)
-        for name, member in book.sheets:
-            if comments is not None:
-                comments[name] = sheet_comments(archive, member)
-            yield name, sheet_rows(archive, member, book)
-        from pii_audit.sources.xlsb_caches import cache_sheets  # which imports this module
+    try:
+        with zipfile.ZipFile(source if isinstance(source, str) else io.BytesIO(source)) as archive:
+            yield from _book_sheets(archive, comments)
+    except ZIP_ERRORS:  # the directory, or a relationships part (xlsx_book reads those)
+        raise WorkbookRefused("unreadable: the zip is damaged (a bad header, CRC or compressed data; corrupt "
+                              ".xlsb)") from None
 
-        yield from cache_sheets(archive)
+
+def _book_sheets(archive: zipfile.ZipFile, comments: dict[str, list[tuple[str, str]]] | None) -> Iterator[Sheet]:
+    """Yield the worksheets of the open workbook, then its caches (``xlsb_sheets``)."""
+    book = read_book(archive)
+    for name, member in book.sheets:
+        if comments is not None:
+            comments[name] = sheet_comments(archive, member)
+        yield name, sheet_rows(archive, member, book)
+    from pii_audit.sources.xlsb_caches import cache_sheets  # which imports this module
+
+    yield from cache_sheets(archive)
 
 
 def _check_head(handle: BinaryIO) -> None:
@@ -143,7 +160,7 @@ def read_book(archive: zipfile.ZipFile) -> Book:
 
 def _workbook(archive: zipfile.ZipFile, rels: dict[str, tuple[str, str]]) -> Book:
     """Return the worksheets listed in the workbook part (BrtBundleSh) and its date system."""
-    book = Book()
+    book, listed = Book(), set()
     for kind, data in part_records(archive, WORKBOOK):
         if kind == WB_PROP:
             book.date1904 = bool(data[0] & 1)
@@ -155,7 +172,9 @@ def _workbook(archive: zipfile.ZipFile, rels: dict[str, tuple[str, str]]) -> Boo
             rel_id, end = wide_string(data, 8)
             name, _ = wide_string(data, end)
             type_, member = rels.get(rel_id, ("", ""))
-            if type_.endswith("/worksheet") and member in archive.NameToInfo:
+            # A part listed again is not read again: 100 entries naming one 140 KB sheet took 5 s.
+            if type_.endswith("/worksheet") and member in archive.NameToInfo and member not in listed:
+                listed.add(member)
                 book.sheets.append((name, member))
         elif kind == END_BUNDLE_SHS:
             break  # the defined names and the rest after it: nothing read here
@@ -201,7 +220,7 @@ def sheet_comments(archive: zipfile.ZipFile, sheet: str) -> list[tuple[str, str]
     """Return the ``(cell, text)`` of each comment (批注) on the worksheet ``sheet`` (its zip
     member), from the comments part its relationships name (BrtBeginComment, BrtCommentText)."""
     found: list[tuple[str, str]] = []
-    for member in comment_parts(archive, sheet):
+    for member in dict.fromkeys(comment_parts(archive, sheet)):  # each part once, however often it is named
         try:
             found.extend(_comments(archive, member))
         except (struct.error, IndexError):
@@ -231,8 +250,7 @@ def sheet_rows(archive: zipfile.ZipFile, member: str, book: Book) -> Iterator[Ro
     row's values are text (None where empty) from its first non-empty column. Raise
     ``SheetError`` when the sheet is damaged, once the rows before the damage are given."""
     try:
-        with archive.open(member) as stream:
-            yield from _rows(records(stream, archive.getinfo(member).file_size), book)
+        yield from _rows(part_records(archive, member), book)
     except (struct.error, IndexError):
         raise SheetError(TOO_SHORT) from None
 
@@ -254,11 +272,11 @@ def _rows(stored: Iterator[tuple[int, bytes]], book: Book) -> Iterator[Row]:
         elif kind in (CELL_REAL, FMLA_NUM):
             column, style, value = _REAL.unpack_from(data)
             date = dates.get(style & _STYLE)
-            text = dated(value, date, date1904) if date else render(value)
+            text = dated(value, date, date1904) if date and abs(value) < NO_DATE else render(value)
         elif kind == CELL_RK:
             column, style, rk = _RK.unpack_from(data)
             value, date = rk_value(rk), dates.get(style & _STYLE)
-            text = dated(value, date, date1904) if date else render(value)
+            text = dated(value, date, date1904) if date and abs(value) < NO_DATE else render(value)
         elif kind == ROW_HDR:
             if values:
                 yield from after_gap(row + 1, first, values, given)
@@ -308,9 +326,13 @@ def wide_string(data: bytes, at: int) -> tuple[str, int]:
 
 
 def part_records(archive: zipfile.ZipFile, member: str) -> Iterator[tuple[int, bytes]]:
-    """Yield the records of a zip member, inflated a block at a time."""
-    with archive.open(member) as stream:
-        yield from records(stream, archive.getinfo(member).file_size)
+    """Yield the records of a zip member, inflated a block at a time; raise ``SheetError`` when
+    its compressed data is damaged (else the scan's line would read "unreadable (error)")."""
+    try:
+        with archive.open(member) as stream:
+            yield from records(stream, archive.getinfo(member).file_size)
+    except ZIP_ERRORS:
+        raise SheetError(DAMAGED_PART) from None
 
 
 def records(stream: BinaryIO, size: int) -> Iterator[tuple[int, bytes]]:

@@ -51,9 +51,10 @@ def pivot_caches(archive: zipfile.ZipFile, workbook: str = WORKBOOK) -> list[tup
 
 
 def related(archive: zipfile.ZipFile, part: str, kind: str) -> list[str]:
-    """Return the members, sorted, that the relationships of ``part`` name of a type ending in ``kind``."""
-    return sorted(member for type_, member in relationships(archive, part).values()
-                  if type_.endswith(kind) and member in archive.NameToInfo)
+    """Return the members, sorted, that the relationships of ``part`` name of a type ending in ``kind``;
+    each once, however many relationships name it (each would be read again)."""
+    return sorted({member for type_, member in relationships(archive, part).values()
+                   if type_.endswith(kind) and member in archive.NameToInfo})
 
 
 def cache_rows(archive: zipfile.ZipFile, definition: str, records: str | None, book: Workbook) -> Iterator[Row]:
