@@ -862,18 +862,15 @@ def test_mutated_cache_parts_give_rows_or_one_line_refusals_in_bounded_memory():
 def test_empty_records_of_a_cache_of_many_fields_cost_no_row_each(tmp_path):
     """A 4 KB workbook whose pivot cache has 20,000 fields that are no source's and 50,000 records
     of one empty string took 35 s (and minutes as they grow): each record built a row as wide as
-    the fields before it was found empty. Now only a record holding a value makes a row."""
-    import time
-
+    the fields before it was found empty. Now only a record holding a value makes a row. (What
+    it costs is not timed here: this checks the rows read from such a cache.)"""
     head = struct.pack("<HIHIII", 0, 0, 0, 0xFFFFFFFF, 0x7FFF, 0)
     definition = (record(183, head + wide("")) * 20_000 + record(183, struct.pack("<H", 0x04) + head[2:] + wide("备注"))
                   + record(189, bytes(6)) + record(190) + record(180))
     records = records_with(*[record(33, wide(""))] * 50_000, record(33, wide("尾")))
     data = zipped(with_caches(xlsb_parts(SUMMARY), 1, pivots=[(definition, records)]))
     assert len(data) < 8 << 10
-    started = time.perf_counter()
     cells = streamed(data)["透视缓存1"]
-    assert time.perf_counter() - started < 5
     assert cells == {(1, 20_000): "备注", (50_002, 20_000): "尾"}
 
 
@@ -891,18 +888,21 @@ def table(tab: int, *rows: list) -> bytes:
                        for r, row in enumerate(rows)) + record(364))
 
 
-def test_an_external_link_of_thousands_of_tables_is_read_in_one_pass(tmp_path):
+def test_an_external_link_of_thousands_of_tables_is_read_in_one_pass(monkeypatch):
     """A 2 KB workbook whose external link caches 2,000 empty tables took 39 s: the part was read
-    again for each table. The tables are now read in one pass, each as its sheet is read."""
-    import time
+    again for each table. The tables are now read in one pass, each as its sheet is read: the
+    link part's records are opened once (counted, not timed)."""
+    from pii_audit.sources import xlsb_caches
 
+    opened, real = [], xlsb_caches.part_records
+    monkeypatch.setattr(xlsb_caches, "part_records", lambda archive, member: opened.append(member) or
+                        real(archive, member))
     link = link_of_tables(*[table(0)] * 2_000, table(1, ["证件号码"], [ID]))
     data = zipped(with_caches(xlsb_parts(SUMMARY), 1, links=[link]))
     assert len(data) < 4 << 10
-    started = time.perf_counter()
     sheets = [(name, [values for _, _, values in rows]) for name, rows in xlsb_stream.xlsb_sheets(data)]
-    assert time.perf_counter() - started < 5
     assert len(sheets) == 2_002 and sheets[-1] == ("外部链接1-客户", [["证件号码"], [ID]])
+    assert len(opened) <= 2  # the link part: named once, then read once
 
 
 def test_a_linked_table_left_part_read_is_skipped_for_the_next(tmp_path):
