@@ -219,6 +219,57 @@ def test_too_many_properties_stop_the_part(tmp_path, monkeypatch):
         "docProps/custom.xml holds over 3 properties: the rest are not read"]
 
 
+
+def with_method(path: Path, member: str, method: int) -> Path:
+    """Set the compression method of ``member`` to ``method`` in its local header and the central
+    directory, as a damaged zip's may be (zipfile reads the one the directory names)."""
+    data = bytearray(path.read_bytes())
+    with zipfile.ZipFile(path) as archive:
+        info = archive.getinfo(member)
+    struct.pack_into("<H", data, info.header_offset + 8, method)
+    central = data.find(b"PK\x01\x02")
+    while central >= 0:
+        name_length = struct.unpack_from("<H", data, central + 28)[0]
+        if data[central + 46:central + 46 + name_length] == member.encode():
+            struct.pack_into("<H", data, central + 10, method)
+        central = data.find(b"PK\x01\x02", central + 46)
+    path.write_bytes(bytes(data))
+    return path
+
+
+def with_damaged_lzma(path: Path, member: str) -> Path:
+    """Compress ``member`` with LZMA and damage its data after the LZMA header."""
+    with zipfile.ZipFile(path) as old:
+        members = [(info.filename, old.read(info)) for info in old.infolist()]
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as new:
+        for name, data in members:
+            new.writestr(name, data, compress_type=zipfile.ZIP_LZMA if name == member else zipfile.ZIP_DEFLATED)
+    data = bytearray(path.read_bytes())
+    with zipfile.ZipFile(path) as archive:
+        info = archive.getinfo(member)
+    start = info.header_offset + 30 + len(info.filename.encode()) + len(info.extra) + 9
+    data[start:start + 40] = bytes(byte ^ 0x5A for byte in data[start:start + 40])
+    path.write_bytes(bytes(data))
+    return path
+
+
+@pytest.mark.parametrize("damage, reason", [
+    pytest.param(lambda path: with_method(path, "meta.xml", 1), "NotImplementedError", id="unknown-method"),
+    pytest.param(lambda path: with_damaged_lzma(path, "meta.xml"), "LZMAError", id="damaged-lzma"),
+])
+def test_an_ods_meta_xml_zipfile_cannot_inflate_is_one_problem(tmp_path, key, damage, reason):
+    """A meta.xml stored with a compression method zipfile does not read (a damaged method field)
+    or with damaged LZMA data is one problem line after the sheets; NotImplementedError and
+    LZMAError escaped the reader, and the scan lost the file's findings."""
+    path = damage(rewrite(DATA / "ods" / "export.ods", tmp_path / "导出.ods",
+                          {"meta.xml": meta_xml(f"客户 {ID18}", {"客户姓名": "张三"})}))
+    result = scan_one(path, key, sample_rows=None)
+    assert [p.reason for p in result.coverage.problems] == [
+        f"meta.xml is damaged ({reason}); the rest of the file is read"]
+    assert found(result) == []
+    assert result.findings  # the sheets'
+
+
 def core_xml(**values: str) -> bytes:
     """Return docProps/core.xml holding ``values`` (title=..., creator=...) in the dc namespace."""
     body = "".join(f"<dc:{name}>{value}</dc:{name}>" for name, value in values.items())
