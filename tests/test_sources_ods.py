@@ -259,6 +259,13 @@ def test_a_dtd_is_refused(tmp_path, member, prolog):
                  "not an .ods workbook: an OpenDocument text file (is the extension wrong?)", id="manifest-says-odt"),
     pytest.param("junk.ods", lambda p: write_ods(p, content_xml(), mimetype="\x00\xff<script>"),
                  "not an .ods workbook: no OpenDocument spreadsheet mimetype (is the extension wrong?)", id="junk-mime"),
+    # What follows the ODF prefix is the file's own text: only the names ODF gives its kinds are repeated.
+    pytest.param("named.ods", lambda p: write_ods(p, content_xml(), mimetype="application/vnd.oasis.opendocument.ZhangSan"),
+                 "not an .ods workbook: no OpenDocument spreadsheet mimetype (is the extension wrong?)", id="name-in-mime"),
+    pytest.param("named2.ods", lambda p: write_ods(p, content_xml(), mimetype=None,
+                                                   manifest_xml=manifest("application/vnd.oasis.opendocument.张三")),
+                 "not an .ods workbook: no OpenDocument spreadsheet mimetype (is the extension wrong?)",
+                 id="name-in-manifest"),
     pytest.param("t.ods", lambda p: p.write_text("身份证号,11010519491231002X\n"),
                  "not an .ods workbook: no zip signature (is the extension wrong?)", id="text-named-ods"),
     pytest.param("x.ods", lambda p: p.write_bytes(xlsx_guard.OLE2_MAGIC + bytes(4096)),

@@ -60,6 +60,9 @@ from pii_audit.sources.xlsx_guard import MAX_SHARED_STRINGS_BYTES, ZIP_MAGIC, Wo
 MIMETYPES = ("application/vnd.oasis.opendocument.spreadsheet",
              "application/vnd.oasis.opendocument.spreadsheet-template")
 ODF_MIMETYPE = "application/vnd.oasis.opendocument."
+# The kinds of ODF document a refusal may name: what follows the prefix is the file's own text,
+# which a message must not repeat (a hostile or damaged file may hold a name there).
+ODF_KINDS = frozenset({"text", "graphics", "presentation", "chart", "formula", "image", "database"})
 CONTENT = "content.xml"
 MANIFEST = "META-INF/manifest.xml"
 MAX_REPEAT = 1 << 31  # a repeat count past any sheet's extent
@@ -125,7 +128,7 @@ def _check_mimetype(media_type: str) -> None:
     """Refuse a package whose media type is no OpenDocument spreadsheet's (or template's)."""
     if media_type not in MIMETYPES:
         kind = media_type.removeprefix(ODF_MIMETYPE)
-        what = f"an OpenDocument {kind} file" if media_type.startswith(ODF_MIMETYPE) and kind.isalpha() \
+        what = f"an OpenDocument {kind} file" if media_type.startswith(ODF_MIMETYPE) and kind in ODF_KINDS \
             else "no OpenDocument spreadsheet mimetype"
         raise WorkbookRefused(f"not an .ods workbook: {what} (is the extension wrong?)")
 
