@@ -7,8 +7,8 @@ rows must be read (or dropped) before the next sheet is asked for, as ``read_spr
 rows read later raise ``RuntimeError``. Memory holds one block of XML and the rows it made (a
 repeated row once), whatever the workbook's size.
 
-Rows are ``sheet_rows.Row``s, as an xlsx sheet's: each row holding a value after the empty rows
-before it, values text (None where empty). Repeats are LibreOffice's compression: empty rows and
+Rows are ``sheet_rows.Row``s, as an xlsx sheet's: the rows holding a value (the rows between are
+empty), values text (None where empty). Repeats are LibreOffice's compression: empty rows and
 cells repeated only move the row number or the column on (LibreOffice ends each sheet with some
 million empty rows, each row with thousands of empty cells); a repeated row holding values is
 yielded once a row up to one row past Excel's limit (where ``read_spreadsheet`` stops and says
@@ -172,8 +172,7 @@ def _sheets(stream: BinaryIO, member: str, comments: dict | None, flat: bool = F
 
 def _rows(content: _Content, index: int) -> Iterator[Row]:
     """Yield the rows of sheet ``index`` (see the module's docstring), up to the first past
-    Excel's limit."""
-    expected = 1
+    Excel's limit (an empty one when no row holding a value is: the reader stops there)."""
     while True:
         if content.sheet != index:
             raise RuntimeError("the rows of an .ods sheet were read after the next sheet was asked for")
@@ -181,17 +180,15 @@ def _rows(content: _Content, index: int) -> Iterator[Row]:
         if event is None or event[0] != _ROW:
             return
         _, number, first, values, repeat = event
-        for empty in range(expected, min(number, EXCEL_MAX_ROWS + 2)):
-            yield empty, 0, []
         if number > EXCEL_MAX_ROWS + 1:
-            return  # an empty row past the limit was the last given
+            yield EXCEL_MAX_ROWS + 1, 0, []
+            return
         end = min(number + repeat, EXCEL_MAX_ROWS + 2)
         content.handler.copied((end - number - 1) * len(values))
         for repeated in range(number, end):
             yield repeated, first, values if repeat == 1 else list(values)  # each row its own list
         if number + repeat > EXCEL_MAX_ROWS + 1:
             return  # the row past the limit is out: the rest of the sheet is dropped unread
-        expected = number + repeat
 
 
 class _Content:

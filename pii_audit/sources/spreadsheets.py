@@ -245,11 +245,23 @@ def _read_sheet(path: str, name: str, rows: Iterator[Row], options: ScanOptions,
 def _sheet_chunks(sheet: _Sheet, rows: Iterator[Row], options: ScanOptions,
                   coverage: TargetCoverage, budget: _Budget) -> Iterator[Cells]:
     limit = options.sample_rows
-    header_row, data_rows = 0, 0
+    header_row, data_rows, expected = 0, 0, 1  # expected: the row after the last one seen
     block: list[Row] = []
-    block_cells = 0
+    block_rows = block_cells = 0  # block_rows counts the empty rows in the block too
     for row in rows:
         number, offset, values = row
+        if number > expected:  # empty rows a reader left out: read as if it had given them
+            empty = _empty_rows(expected, number, data_rows if header_row else None, limit)
+            sheet.rows += empty
+            data_rows += empty if header_row else 0
+            block_rows += empty if header_row else 0
+            if expected + empty < number:  # the limit or the sample ended in them
+                _stop_in_empty_rows(sheet, coverage, expected + empty)
+                break
+            if block_rows >= BLOCK_ROWS:
+                yield from _nonempty(_cells(sheet, block))
+                block, block_rows, block_cells = [], block_rows % BLOCK_ROWS, 0
+        expected = max(expected, number + 1)
         if number > EXCEL_MAX_ROWS or budget.left < len(values):
             _stop_early(sheet, coverage, number > EXCEL_MAX_ROWS)
             break
@@ -266,12 +278,37 @@ def _sheet_chunks(sheet: _Sheet, rows: Iterator[Row], options: ScanOptions,
         else:
             continue  # an empty row before the header: no cell to scan
         block.append(row)
-        block_cells += len(values)
-        if len(block) >= BLOCK_ROWS or block_cells >= BLOCK_CELLS:
+        block_rows, block_cells = block_rows + 1, block_cells + len(values)
+        if block_rows >= BLOCK_ROWS or block_cells >= BLOCK_CELLS:
             yield from _nonempty(_cells(sheet, block))
-            block, block_cells = [], 0
+            block, block_rows, block_cells = [], 0, 0
     if block:
         yield from _nonempty(_cells(sheet, block))
+
+
+def _empty_rows(expected: int, number: int, data_rows: int | None, limit: int | None) -> int:
+    """Return how many of the empty rows from ``expected`` to before ``number`` are read, one
+    by one as a reader's empty rows are: up to Excel's last row, and after the header
+    (``data_rows`` read; None before it) up to the sample's ``limit``.
+
+    Readers leave them out (``xlsx_stream``, ``ods_stream``): a row numbered 1,048,576 made a
+    million of them, about 2 s a sheet, and a workbook of 20 such sheets (7 KB) took 44 s.
+
+    >>> _empty_rows(2, 10, None, 1000), _empty_rows(2, 2_000_000, None, None), _empty_rows(5, 10, 998, 1000)
+    (8, 1048575, 2)
+    """
+    empty = max(0, min(number, EXCEL_MAX_ROWS + 1) - expected)
+    if data_rows is not None and limit is not None:
+        empty = min(empty, max(limit - data_rows, 0))
+    return empty
+
+
+def _stop_in_empty_rows(sheet: _Sheet, coverage: TargetCoverage, number: int) -> None:
+    """Stop a sheet at the empty row ``number``: past Excel's last row, or past the sample."""
+    if number > EXCEL_MAX_ROWS:
+        _stop_early(sheet, coverage, True)
+    else:
+        sheet.sampled = True
 
 
 def _nonempty(cells: Cells | None) -> tuple[Cells, ...]:

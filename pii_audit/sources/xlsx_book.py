@@ -32,7 +32,6 @@ MAX_CARRY = 16 * 1024**2  # one cell's XML larger than this goes through expat
 MAX_CELL_CHARS = 1024**2  # Excel holds 32,767 characters in a cell; more is refused
 MAX_CELL_STYLES = 1_000_000  # Excel allows 64,000
 MAX_COLUMN = 16_383  # XFD, Excel's last column (0-based)
-MAX_ROW = 1_048_576  # Excel's last row: the readers stop at the row after it
 MAX_LISTED_STRINGS = 262_144  # shared strings kept as a list; a larger table is packed
 _PER_BLOB = 4096
 
@@ -462,41 +461,21 @@ def _iso_date(text: str) -> Any:
 
 
 class Rows:
-    """Collects finished rows, each after the empty rows since the last one (as calamine's grid).
-
-    The empty rows are kept as a range, made into rows only as they are taken, and none past the
-    row after Excel's last (where the readers stop): a row numbered 999999999999 in a small sheet
-    made a list of every empty row before it (16 GB for 100 million)."""
+    """Collects finished rows, those holding values: the rows between are empty, and are left out
+    (``spreadsheets`` counts them), or a row numbered 999999999999 in a small sheet would make
+    every empty row before it (16 GB and 264 s for 100 million)."""
 
     def __init__(self):
-        self.done: list[Row | range] = []
-        self.expected = 1
+        self.done: list[Row] = []
 
     def add(self, number: int, first: int, values: list) -> None:
-        """Add a row holding values, after the empty rows numbered before it."""
-        if number > self.expected:
-            self.done.append(empty_rows(self.expected, number))
+        """Add a row holding values."""
         self.done.append((number, first, values))
-        self.expected = max(self.expected, number + 1)
 
-    def take(self) -> Iterator[Row]:
-        """Return the rows finished so far, to be iterated once, and forget them."""
+    def take(self) -> list[Row]:
+        """Return the rows finished so far and forget them."""
         done, self.done = self.done, []
-        return _rows_of(done)
-
-
-def empty_rows(expected: int, number: int) -> range:
-    """Return the numbers of the empty rows from ``expected`` to before ``number``, none past
-    the row after Excel's last."""
-    return range(expected, min(number, MAX_ROW + 2))
-
-
-def _rows_of(done: list[Row | range]) -> Iterator[Row]:
-    for item in done:
-        if item.__class__ is range:
-            yield from ((empty, 0, []) for empty in item)
-        else:
-            yield item
+        return done
 
 
 def place(values: list, first: int, column: int, value: Any) -> int:

@@ -20,7 +20,7 @@ from typing import Any, Iterator
 from pii_audit.sources.cell_text import render
 from pii_audit.sources.xlsx_book import (
     INLINE, MAIN, MAX_CARRY, NUMBER, SHARED, STRICT, Row, Rows, Workbook, checked_column, column_index,
-    empty_rows, place, typed, unescape, XML_SPACE, BLOCK,
+    place, typed, unescape, XML_SPACE, BLOCK,
 )
 
 # A cell as Excel, LibreOffice and openpyxl write it: column letters, row digits, its other
@@ -70,9 +70,9 @@ def plain_rows(archive: zipfile.ZipFile, member: str, cells: PlainCells) -> Iter
             found = _CELL.findall(data)
             if len(found) != data.count(b"<c"):
                 raise NotPlain  # a cell the expression did not match whole
-            for row in cells.rows(found, ended or whole):
-                yield row
-                cells.given = row[0]
+            rows = cells.rows(found, ended or whole)
+            yield from rows
+            cells.given = rows[-1][0] if rows else cells.given
         while stream.read(BLOCK):
             pass  # to the member's end, where zipfile checks its CRC
 
@@ -94,7 +94,7 @@ class PlainCells:
         self.row, self.number, self.first, self.values = b"", 0, 0, []
         self.given = 0  # the number of the last row handed out
 
-    def rows(self, cells: list[tuple], whole: bool) -> Iterator[Row]:
+    def rows(self, cells: list[tuple], whole: bool) -> list[Row]:
         """Return the rows the ``cells`` of one block finish (all of them when they are ``whole``
         rows: the block ends before a ``<row`` or at the end of sheetData)."""
         if whole and not self.values and cells:
@@ -147,7 +147,7 @@ class PlainCells:
         self.row, self.number, self.first, self.values = row, number, first, values
         return done.take()
 
-    def _regular(self, cells: list[tuple]) -> Iterator[Row] | None:
+    def _regular(self, cells: list[tuple]) -> list[Row] | None:
         """Return the rows of a block whose every row holds the same adjacent columns in order,
         typed column by column; None for any other block (it goes cell by cell).
 
@@ -182,14 +182,10 @@ class PlainCells:
                 return None
             typed_columns.append(values)
         done, first = self.done, indexes[0]
-        finished, add, expected = done.done, done.done.append, done.expected
+        add = done.done.append
         for number, values in zip(numbers, zip(*typed_columns)):  # zip(*...) turns them in C
             if any(values):
-                if number > expected:
-                    finished.append(empty_rows(expected, number))
                 add((number, first, values))
-                expected = number + 1
-        done.expected = expected
         return done.take()
 
     def _column_values(self, column: list[tuple]) -> list[str | None] | None:
