@@ -53,6 +53,7 @@ BLOCK_ROWS = 1000  # rows handed to the detector together, as one block of Cells
 # held 16 million cells (about 600 MB), and a small file can declare such rows.
 BLOCK_CELLS = 100_000
 HEADER_SAMPLE = 20  # values below a header cell compared with it (_header_is_data)
+MAX_SAMPLE_CHARS = 1000  # of each of them: no name or address is longer
 _DATA_LIKE = re.compile(r"\d{6}|@")
 # The workbooks that may be zips holding document properties (a flat .fods holds its own, not read).
 _PACKAGES = (".xlsx", ".xlsm", ".xlsb", ".ods", ".ots", ".et", ".ett")
@@ -417,7 +418,9 @@ def _check_headers(sheet: _Sheet, found: list[tuple[int, list[str]]]) -> None:
     recognizers report a bare name or address only in context)."""
     for index, texts in found:
         column = sheet.columns.get(index)
-        if column is not None and column.context and _header_is_data(texts[0], texts[1:]):
+        # The header as it names the column (whitespace collapsed, 100 characters at most), not
+        # the raw cell: a header cell padded with a million spaces took a second to analyse.
+        if column is not None and column.context and _header_is_data(header_text(texts[0]), texts[1:]):
             sheet.columns[index] = sheet._column(index, "")
 
 
@@ -428,7 +431,7 @@ def _header_is_data(header: str, values: list[str]) -> bool:
     found = unscored_entities(header)
     if not found or names_a_field(header):
         return False
-    sample = [value for value in values if value][:HEADER_SAMPLE]
+    sample = [value[:MAX_SAMPLE_CHARS] for value in values if value][:HEADER_SAMPLE]
     return 2 * sum(1 for value in sample if unscored_entities(value) & found) >= len(sample)
 
 
