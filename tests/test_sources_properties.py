@@ -18,7 +18,7 @@ from pptx import Presentation
 from conftest import DATA
 from pii_audit.sources import ScanOptions, TargetCoverage, ole_properties, properties
 from pii_audit.sources.documents import read_document
-from zip_helpers import rewrite
+from zip_helpers import rewrite, with_damaged_lzma, with_method
 from scan_helpers import scan_one
 
 ID18 = "11010519491231002X"  # FORMATS.md vector, synthetic
@@ -218,39 +218,6 @@ def test_too_many_properties_stop_the_part(tmp_path, monkeypatch):
     assert [p.reason for p in coverage.problems] == [
         "docProps/custom.xml holds over 3 properties: the rest are not read"]
 
-
-
-def with_method(path: Path, member: str, method: int) -> Path:
-    """Set the compression method of ``member`` to ``method`` in its local header and the central
-    directory, as a damaged zip's may be (zipfile reads the one the directory names)."""
-    data = bytearray(path.read_bytes())
-    with zipfile.ZipFile(path) as archive:
-        info = archive.getinfo(member)
-    struct.pack_into("<H", data, info.header_offset + 8, method)
-    central = data.find(b"PK\x01\x02")
-    while central >= 0:
-        name_length = struct.unpack_from("<H", data, central + 28)[0]
-        if data[central + 46:central + 46 + name_length] == member.encode():
-            struct.pack_into("<H", data, central + 10, method)
-        central = data.find(b"PK\x01\x02", central + 46)
-    path.write_bytes(bytes(data))
-    return path
-
-
-def with_damaged_lzma(path: Path, member: str) -> Path:
-    """Compress ``member`` with LZMA and damage its data after the LZMA header."""
-    with zipfile.ZipFile(path) as old:
-        members = [(info.filename, old.read(info)) for info in old.infolist()]
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as new:
-        for name, data in members:
-            new.writestr(name, data, compress_type=zipfile.ZIP_LZMA if name == member else zipfile.ZIP_DEFLATED)
-    data = bytearray(path.read_bytes())
-    with zipfile.ZipFile(path) as archive:
-        info = archive.getinfo(member)
-    start = info.header_offset + 30 + len(info.filename.encode()) + len(info.extra) + 9
-    data[start:start + 40] = bytes(byte ^ 0x5A for byte in data[start:start + 40])
-    path.write_bytes(bytes(data))
-    return path
 
 
 @pytest.mark.parametrize("damage, reason", [
