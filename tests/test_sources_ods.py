@@ -278,6 +278,9 @@ def test_a_dtd_is_refused(tmp_path, member, prolog):
     pytest.param("none.ods", lambda p: write_ods(p, HEAD.replace("office:spreadsheet", "office:text") + "</office:text>"
                                                  "</office:body></office:document-content>"),
                  "not an OpenDocument spreadsheet: content.xml holds no office:spreadsheet", id="no-spreadsheet"),
+    pytest.param("deep.ods", lambda p: write_ods(p, content_xml().replace("<office:body>", "<office:body>"
+                                                                        + "<a>" * 1001 + "</a>" * 1001)),
+                 "refused: elements nested over 1,000 deep in content.xml", id="nested-1001-deep"),
     pytest.param("e.ods", lambda p: p.write_bytes(b""), "empty file: nothing to read", id="empty"),
     pytest.param("text.fods", lambda p: p.write_text(content_xml().replace(
         "<office:document-content", f'<office:document office:mimetype="{ODT}"')),

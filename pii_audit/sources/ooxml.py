@@ -30,10 +30,6 @@ MAX_PARAGRAPH_CHARS = 16 << 20
 MAX_HEADERS = 16_384
 MAX_HEADER_KEPT = 1_000
 MAX_SPAN = 64  # grid columns a merged cell may cover (Word allows 63 columns)
-# Elements open at once in a part; Word's and PowerPoint's go some 20 deep, tables in tables a few
-# more. Each level holds expat's tag and perhaps a table or a paragraph of ours: a 59 KB .docx of
-# a million nested tables took 590 MB and 23 s.
-MAX_DEPTH = 1000
 MAX_TITLE_ROWS = 2  # title rows above a table's header row (客户名单, then 2024年第三季度)
 # An alternative kept for older versions (a text box's VML copy) repeats the content it follows.
 FALLBACK = "http://schemas.openxmlformats.org/markup-compatibility/2006 Fallback"
@@ -235,13 +231,9 @@ class Paragraphs:
         self.in_text = False
         self.skipping = 0  # depth inside an mc:Fallback element
         self.tables: list[Table] = []  # the tables begun and not ended: a cell may hold a table
-        self.depth = 0  # elements open
 
     def start(self, name: str, attrs: dict) -> None:
         """Open a paragraph or a text; add the character a sign stands for."""
-        self.depth += 1
-        if self.depth > MAX_DEPTH:
-            raise DocumentRefused(f"refused: elements nested over {MAX_DEPTH:,} deep in {self.part}")
         if self.skipping or name == FALLBACK:
             self.skipping += 1
             return
@@ -262,7 +254,6 @@ class Paragraphs:
 
     def end(self, name: str) -> None:
         """Close a text or a paragraph, keeping a paragraph's text as one line."""
-        self.depth -= 1
         if self.skipping:
             self.skipping -= 1
             return
