@@ -18,7 +18,7 @@ from pptx import Presentation
 from conftest import DATA
 from pii_audit.sources import ScanOptions, TargetCoverage, ole_properties, properties
 from pii_audit.sources.documents import read_document
-from zip_helpers import rewrite, with_damaged_lzma, with_method
+from zip_helpers import rewrite, with_bad_local_name, with_damaged_lzma, with_method
 from scan_helpers import scan_one
 
 ID18 = "11010519491231002X"  # FORMATS.md vector, synthetic
@@ -223,6 +223,8 @@ def test_too_many_properties_stop_the_part(tmp_path, monkeypatch):
 @pytest.mark.parametrize("damage, reason", [
     pytest.param(lambda path: with_method(path, "meta.xml", 1), "NotImplementedError", id="unknown-method"),
     pytest.param(lambda path: with_damaged_lzma(path, "meta.xml"), "LZMAError", id="damaged-lzma"),
+    # Found by tests/fuzz/fuzz_reader.py on a.ods: zipfile decodes the local header's name as UTF-8.
+    pytest.param(lambda path: with_bad_local_name(path, "meta.xml"), "UnicodeDecodeError", id="bad-local-name"),
 ])
 def test_an_ods_meta_xml_zipfile_cannot_inflate_is_one_problem(tmp_path, key, damage, reason):
     """A meta.xml stored with a compression method zipfile does not read (a damaged method field)

@@ -49,3 +49,15 @@ def with_damaged_lzma(path: Path, member: str) -> Path:
     path.write_bytes(bytes(data))
     return path
 
+
+def with_bad_local_name(path: Path, member: str) -> Path:
+    """Mark the name in ``member``'s local header UTF-8 (flag bit 11) and put a byte there that is
+    no UTF-8, as damage may: zipfile decodes that copy of the name by that flag."""
+    data = bytearray(path.read_bytes())
+    with zipfile.ZipFile(path) as archive:
+        info = archive.getinfo(member)
+    flags = struct.unpack_from("<H", data, info.header_offset + 6)[0]
+    struct.pack_into("<H", data, info.header_offset + 6, flags | 0x800)
+    data[info.header_offset + 30] = 0x8D
+    path.write_bytes(bytes(data))
+    return path

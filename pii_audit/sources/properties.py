@@ -72,9 +72,10 @@ OOXML_PARTS = (("docProps/core.xml", _CORE, frozenset(), ""), ("docProps/app.xml
                ("docProps/custom.xml", {}, _CUSTOM_PROPERTY, "name"))
 ODF_PARTS = (("meta.xml", _ODF, frozenset({_ODF_USER_DEFINED}), _META + "name"),)
 # What a damaged part raises: zipfile raises NotImplementedError for a compression method it does
-# not read (a member's method field damaged), lzma.LZMAError for damaged LZMA data.
+# not read (a member's method field damaged), lzma.LZMAError for damaged LZMA data,
+# UnicodeDecodeError for a local header's name marked UTF-8 that is not.
 _PART_ERRORS = (expat.ExpatError, WorkbookRefused, zipfile.BadZipFile, zlib.error, lzma.LZMAError, EOFError,
-                NotImplementedError)
+                NotImplementedError, UnicodeDecodeError)
 
 
 class TooManyProperties(Exception):
