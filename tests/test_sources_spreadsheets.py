@@ -454,6 +454,23 @@ def test_a_padded_header_is_analysed_as_the_name_it_gives_its_column(tmp_path, m
     assert [c.text.strip() for c in chunks] == ["张三", "李四"] and coverage.problems == []
 
 
+@pytest.mark.parametrize("suffix", [".xlsx", ".ods"])
+def test_an_encrypted_members_name_is_quoted_on_one_line(tmp_path, suffix):
+    """Found by tests/fuzz/fuzz_reader.py on a.ods: an encrypted member named with newlines (the
+    zip's own bytes) made a problem of several lines; its name is now shown printable, cut."""
+    path = tmp_path / f"e{suffix}"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("mimetype", "application/vnd.oasis.opendocument.spreadsheet")
+        archive.writestr("content.xml" if suffix == ".ods" else "xl/workbook.xml", "<x/>")
+        archive.writestr("客户\n" + "x" * 200, "secret")
+    data = bytearray(path.read_bytes())
+    central = data.rfind(b"PK\x01\x02")  # the last member's entry: zipfile writes no encrypted one
+    data[central + 8] |= 0x1
+    path.write_bytes(bytes(data))
+    chunks, coverage = read(path)
+    assert [p.reason for p in coverage.problems] == [f"encrypted zip member 客户?{'x' * 97}"]
+
+
 def test_no_raw_value_leaves_the_scan(tmp_path, key):
     path = customers(tmp_path / "c.xlsx")
     bad = tmp_path / "bad.csv"
