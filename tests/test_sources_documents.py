@@ -135,7 +135,12 @@ def truncated(path):
     (truncated, "corrupt or truncated document"),
     (lambda p: with_body(p, "<w:p><w:r><w:t>未闭合"), "unreadable (ExpatError)"),
     (lambda p: with_body(p, "<w:p><w:r><w:t>" + "号码" * 700 + "</w:t></w:r></w:p>"), "a paragraph of over 1,000"),
-], ids=["ole2", "not-a-zip", "no-body", "bomb", "dtd", "truncated", "bad-xml", "huge-paragraph"])
+    # Tabs and breaks were not counted: a paragraph of them grew past the cap without a word.
+    (lambda p: with_body(p, "<w:p><w:r>" + "<w:tab/>" * 1500 + "</w:r></w:p>"), "a paragraph of over 1,000"),
+    # Each level held a table (and expat its tag): a 59 KB file of a million took 590 MB and 23 s.
+    (lambda p: with_body(p, "<w:tbl>" * 2000 + "</w:tbl>" * 2000), "elements nested over 1,000 deep"),
+], ids=["ole2", "not-a-zip", "no-body", "bomb", "dtd", "truncated", "bad-xml", "huge-paragraph", "paragraph-of-tabs",
+        "nested-tables"])
 def test_a_bad_document_is_one_problem_line_and_the_scan_goes_on(tmp_path, key, make, reason, monkeypatch):
     monkeypatch.setattr(ooxml, "MAX_PARAGRAPH_CHARS", 1000)
     make(tmp_path / "bad.docx")

@@ -23,6 +23,7 @@ from pii_audit.detector import Detector
 from pii_audit.sources import ScanOptions, TargetCoverage, as_chunks
 from pii_audit.sources import xlsx_guard
 from pii_audit.sources.cell_text import render
+from pii_audit.sources import ods_stream
 from pii_audit.sources.ods_stream import MAX_REPEATED_CELLS, ods_sheets
 from pii_audit.sources.sheet_rows import xlsx_sheets
 from pii_audit.sources.spreadsheets import read_spreadsheet
@@ -83,8 +84,8 @@ def test_an_ods_libreoffice_saved_from_an_xlsx_reads_as_that_xlsx(tmp_path):
     assert ods == xlsx and list(ods) == ["客户", "Accounts", "备用"]  # the hidden sheet too
     assert from_ods == {name: found for name, found in from_xlsx.items() if found} == {
         "客户": [("A2", f"客户来电{made.NOTE_MOBILE}")]}
-    # Rows as xlsx gives them: each after the empty ones before it; not LibreOffice's million empty rows after.
-    assert [n for n, _, _ in ods["客户"]] == list(range(1, 8)) and len(ods["备用"]) == 40
+    # Rows as xlsx gives them: those holding values; not LibreOffice's million empty rows after.
+    assert [n for n, _, _ in ods["客户"]] == [1, 2, 3, 5, 7] and [n for n, _, _ in ods["备用"]] == [40]
 
 
 @pytest.mark.parametrize("path", [CUSTOMERS, EXPORT], ids=lambda p: p.name)
@@ -259,6 +260,13 @@ def test_a_dtd_is_refused(tmp_path, member, prolog):
                  "not an .ods workbook: an OpenDocument text file (is the extension wrong?)", id="manifest-says-odt"),
     pytest.param("junk.ods", lambda p: write_ods(p, content_xml(), mimetype="\x00\xff<script>"),
                  "not an .ods workbook: no OpenDocument spreadsheet mimetype (is the extension wrong?)", id="junk-mime"),
+    # What follows the ODF prefix is the file's own text: only the names ODF gives its kinds are repeated.
+    pytest.param("named.ods", lambda p: write_ods(p, content_xml(), mimetype="application/vnd.oasis.opendocument.ZhangSan"),
+                 "not an .ods workbook: no OpenDocument spreadsheet mimetype (is the extension wrong?)", id="name-in-mime"),
+    pytest.param("named2.ods", lambda p: write_ods(p, content_xml(), mimetype=None,
+                                                   manifest_xml=manifest("application/vnd.oasis.opendocument.张三")),
+                 "not an .ods workbook: no OpenDocument spreadsheet mimetype (is the extension wrong?)",
+                 id="name-in-manifest"),
     pytest.param("t.ods", lambda p: p.write_text("身份证号,11010519491231002X\n"),
                  "not an .ods workbook: no zip signature (is the extension wrong?)", id="text-named-ods"),
     pytest.param("x.ods", lambda p: p.write_bytes(xlsx_guard.OLE2_MAGIC + bytes(4096)),
@@ -270,6 +278,9 @@ def test_a_dtd_is_refused(tmp_path, member, prolog):
     pytest.param("none.ods", lambda p: write_ods(p, HEAD.replace("office:spreadsheet", "office:text") + "</office:text>"
                                                  "</office:body></office:document-content>"),
                  "not an OpenDocument spreadsheet: content.xml holds no office:spreadsheet", id="no-spreadsheet"),
+    pytest.param("deep.ods", lambda p: write_ods(p, content_xml().replace("<office:body>", "<office:body>"
+                                                                        + "<a>" * 1001 + "</a>" * 1001)),
+                 "refused: elements nested over 1,000 deep in content.xml", id="nested-1001-deep"),
     pytest.param("e.ods", lambda p: p.write_bytes(b""), "empty file: nothing to read", id="empty"),
     pytest.param("text.fods", lambda p: p.write_text(content_xml().replace(
         "<office:document-content", f'<office:document office:mimetype="{ODT}"')),
@@ -279,6 +290,23 @@ def test_files_that_are_no_ods_workbook_are_one_line(tmp_path, name, make, reaso
     path = tmp_path / name
     make(path)
     assert refused(path) == [f"{path}: {reason}"]
+
+
+def test_a_run_of_spaces_is_capped_in_memory(tmp_path):
+    """200 cells each holding <text:s text:c="1000000"/>, a 962-byte file: each run of spaces is
+    MAX_SPACES long; it was a megabyte, 200 MB held for the row (300 MB peak, 187 s to read)."""
+    spaces = '<table:table-cell office:value-type="string"><text:p>x<text:s text:c="1000000"/>y</text:p></table:table-cell>'
+    path = write_ods(tmp_path / "spaces.ods", content_xml(
+        f'<table:table table:name="S"><table:table-row>{spaces * 200}</table:table-row></table:table>'))
+    coverage = TargetCoverage(str(path))
+    tracemalloc.start()
+    try:
+        texts = {c.text for c in as_chunks(read_spreadsheet(str(path), FULL, coverage))}
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert texts == {"x" + " " * ods_stream.MAX_SPACES + "y"}
+    assert peak < 50 * 2**20 and coverage.problems == []
 
 
 def test_a_zip_bomb_is_refused_before_inflating(tmp_path, monkeypatch):
@@ -324,9 +352,9 @@ def test_a_repetition_bomb_is_refused(tmp_path, rows):
 @pytest.mark.parametrize("body, reason", [
     pytest.param(row(cell(repeat=16384), cell("x")), "a cell past Excel's last column (XFD), column 16,385",
                  id="past-xfd"),
-    pytest.param(row('<table:table-cell office:value-type="string"><text:p><text:s text:c="2000000"/>'
-                     '</text:p></table:table-cell>'), "a cell or comment of more than 1,048,576 characters",
-                 id="two-million-spaces"),
+    pytest.param(row('<table:table-cell office:value-type="string"><text:p>' + '<text:s text:c="100"/>' * 10_500
+                     + '</text:p></table:table-cell>'), "a cell or comment of more than 1,048,576 characters",
+                 id="a-million-spaces-in-runs"),
 ])
 def test_a_damaged_sheet_is_one_line(tmp_path, body, reason):
     path = write_ods(tmp_path / "d.ods", content_xml(table("S", row(cell("h")), body)))

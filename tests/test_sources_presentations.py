@@ -23,7 +23,7 @@ from ledger_helpers import statuses_by_file
 from ole2_helpers import compound_file
 from pii_audit.sources import ScanOptions, TargetCoverage, ooxml
 from pii_audit.sources.presentations import read_presentation
-from zip_helpers import rewrite
+from zip_helpers import rewrite, with_damaged_lzma, with_method
 from scan_helpers import scan_one
 
 ID18 = "11010519491231002X"  # FORMATS.md vector, synthetic
@@ -198,6 +198,21 @@ def test_a_damaged_slide_is_one_problem_line_and_the_other_slides_are_read(tmp_p
         (str(tmp_path / "b.pptx"), "ppt/slides/slide2.xml is damaged (ExpatError); the other parts are read")]
     assert found(result) == [("CN_MOBILE_PHONE", f"ppt/slides/slide{n}.xml", n, 2) for n in (1, 3)]
     assert not result.coverage.containers[str(tmp_path / "b.pptx")].complete
+
+
+@pytest.mark.parametrize("damage, reason", [
+    pytest.param(lambda path: with_method(path, "ppt/slides/slide2.xml", 1), "NotImplementedError", id="unknown-method"),
+    pytest.param(lambda path: with_damaged_lzma(path, "ppt/slides/slide2.xml"), "LZMAError", id="damaged-lzma"),
+])
+def test_a_slide_zipfile_cannot_inflate_is_one_problem_line_and_the_others_are_read(tmp_path, key, damage, reason):
+    """A slide stored with a compression method zipfile does not read, or with damaged LZMA data,
+    stopped the whole deck (no slide read, 'unreadable (NotImplementedError)')."""
+    three_slides(tmp_path / "a.pptx")
+    damage(tmp_path / "a.pptx")
+    result = scan_one(tmp_path, key)
+    assert [(p.where, p.reason) for p in result.coverage.problems] == [
+        (str(tmp_path / "a.pptx"), f"ppt/slides/slide2.xml is damaged ({reason}); the other parts are read")]
+    assert found(result) == [("CN_MOBILE_PHONE", f"ppt/slides/slide{n}.xml", n, 2) for n in (1, 3)]
 
 
 def test_a_slide_list_over_the_cap_is_a_problem_line_and_the_slides_are_read_by_name(tmp_path, monkeypatch):

@@ -18,7 +18,7 @@ from pptx import Presentation
 from conftest import DATA
 from pii_audit.sources import ScanOptions, TargetCoverage, ole_properties, properties
 from pii_audit.sources.documents import read_document
-from zip_helpers import rewrite
+from zip_helpers import rewrite, with_bad_local_name, with_damaged_lzma, with_method
 from scan_helpers import scan_one
 
 ID18 = "11010519491231002X"  # FORMATS.md vector, synthetic
@@ -217,6 +217,26 @@ def test_too_many_properties_stop_the_part(tmp_path, monkeypatch):
     assert [c.text for c in chunks] == ["值0", "值1", "值2"]
     assert [p.reason for p in coverage.problems] == [
         "docProps/custom.xml holds over 3 properties: the rest are not read"]
+
+
+
+@pytest.mark.parametrize("damage, reason", [
+    pytest.param(lambda path: with_method(path, "meta.xml", 1), "NotImplementedError", id="unknown-method"),
+    pytest.param(lambda path: with_damaged_lzma(path, "meta.xml"), "LZMAError", id="damaged-lzma"),
+    # Found by tests/fuzz/fuzz_reader.py on a.ods: zipfile decodes the local header's name as UTF-8.
+    pytest.param(lambda path: with_bad_local_name(path, "meta.xml"), "UnicodeDecodeError", id="bad-local-name"),
+])
+def test_an_ods_meta_xml_zipfile_cannot_inflate_is_one_problem(tmp_path, key, damage, reason):
+    """A meta.xml stored with a compression method zipfile does not read (a damaged method field)
+    or with damaged LZMA data is one problem line after the sheets; NotImplementedError and
+    LZMAError escaped the reader, and the scan lost the file's findings."""
+    path = damage(rewrite(DATA / "ods" / "export.ods", tmp_path / "导出.ods",
+                          {"meta.xml": meta_xml(f"客户 {ID18}", {"客户姓名": "张三"})}))
+    result = scan_one(path, key, sample_rows=None)
+    assert [p.reason for p in result.coverage.problems] == [
+        f"meta.xml is damaged ({reason}); the rest of the file is read"]
+    assert found(result) == []
+    assert result.findings  # the sheets'
 
 
 def core_xml(**values: str) -> bytes:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import re
+import tracemalloc
 import zipfile
 from pathlib import Path
 
@@ -166,12 +167,12 @@ def test_values_as_calamine_gives_them_by_both_paths(tmp_path, make):
                 "2024-01-05 10:30:00", "1 day, 6:05:00", "a & b < c > d \"q\" 'a'", "最远"} <= texts
 
 
-def test_rows_numbered_with_the_empty_rows_between_but_none_after(tmp_path):
+def test_rows_holding_values_numbered_the_empty_ones_left_out(tmp_path):
     path = normal_workbook(tmp_path / "w.xlsx")
     with zipfile.ZipFile(path) as archive:
         book = xlsx_book.read_workbook(archive)
         rows = list(xlsx_stream.sheet_rows(archive, book.sheets[0][1], book))
-    assert [number for number, _, _ in rows] == list(range(1, 101))
+    assert [number for number, _, _ in rows] == [*range(1, len(VALUES) + len(FORMATS) + 2), 100]
     assert rows[-1] == (100, 2, ["稀疏"])
     assert [name for name, _ in book.sheets] == ["客户", "隐藏", "空"]  # the chartsheet is no worksheet
 
@@ -277,6 +278,26 @@ def _until_not_plain(rows):
         return
 
 
+@pytest.mark.parametrize("prefix", [pytest.param("", id="expression"), pytest.param("<!-- expat -->", id="expat")])
+def test_a_row_far_past_excels_last_makes_no_empty_rows(tmp_path, prefix):
+    """Row 3,000,000 after row 1: the rows holding values are given, the empty ones between are
+    left out (``spreadsheets`` counts them); they were made into a list whole first (450 MB by
+    either path; 16 GB and 264 s for a row numbered 100 million, which only expat reads)."""
+    path = with_sheet(tmp_path, sheet_xml(f'{prefix}<row r="1"><c r="A1"><v>1</v></c></row>'
+                                          '<row r="3000000"><c r="A3000000"><v>2</v></c></row>'))
+    with zipfile.ZipFile(path) as archive:
+        book = xlsx_book.read_workbook(archive)
+        tracemalloc.start()
+        try:
+            rows = list(xlsx_stream.sheet_rows(archive, SHEET, book))
+            peak = tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+    assert [(number, first, list(values)) for number, first, values in rows] == [
+        (1, 0, ["1"]), (3_000_000, 0, ["2"])]
+    assert peak < 20 * 2**20
+
+
 @pytest.mark.parametrize("rows, reason", [
     pytest.param('<row r="1"><c r="XFE1"><v>1</v></c></row>',
                  "unreadable: a cell past Excel's last column (XFD), column 16,385", id="past-XFD"),
@@ -293,6 +314,23 @@ def test_bad_cells_are_one_line_quoting_no_value(tmp_path, rows, reason):
 BILLION_LAUGHS = ('<!DOCTYPE lolz [<!ENTITY lol "lol">'
                   + "".join(f'<!ENTITY lol{i} "{("&lol%s;" % (i - 1 if i > 1 else "")) * 10}">'
                             for i in range(1, 10)) + "]>")
+
+
+@pytest.mark.parametrize("member", ["<!-- expat -->", "xl/sharedStrings.xml", "xl/styles.xml"])
+def test_elements_nested_over_the_cap_refuse_the_workbook(tmp_path, member):
+    """Expat holds each open element's tag: a 73 KB workbook whose sharedStrings.xml nested 3
+    million elements took 587 MB and 18 s. Past MAX_DEPTH (1,000) the workbook is refused."""
+    src = shared_strings_workbook(tmp_path / "src.xlsx")
+    part = SHEET if member.startswith("<!--") else member
+    with zipfile.ZipFile(src) as archive:
+        original = archive.read(part).decode()
+    cut = original.index("</sheetData>") if part == SHEET else original.rindex("</")
+    nested = (member if part == SHEET else "") + "<abcde>" * 1001 + "</abcde>" * 1001
+    path = rewrite(src, tmp_path / "deep.xlsx", {part: (original[:cut] + nested + original[cut:]).encode()})
+    coverage = TargetCoverage(str(path))
+    list(as_chunks(read_spreadsheet(str(path), ScanOptions(sample_rows=None), coverage)))
+    assert [(p.where, p.reason) for p in coverage.problems] == [
+        (str(path), f"refused: elements nested over 1,000 deep in {part}")]
 
 
 @pytest.mark.parametrize("member", [SHEET, "xl/sharedStrings.xml"])
@@ -376,7 +414,7 @@ def test_blocks_typed_column_by_column_give_what_cell_by_cell_gives(tmp_path, ro
         by_cell = _rows_and_cells(xlsx_plain.plain_rows(archive, SHEET, cell_by_cell))
     assert by_column == by_cell
     assert by_column[1] == {key: value for key, value in calamine_cells(path)["客户"].items()}
-    assert by_column[0] == list(range(1, by_column[0][-1] + 1))  # empty rows only between others
+    assert by_column[0] == sorted({number for number, _ in by_column[1]})  # rows holding values only
 
 
 def test_a_large_shared_strings_table_is_packed_and_read_alike(tmp_path, monkeypatch):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import struct
 import zipfile
 from pathlib import Path
 
@@ -14,3 +15,49 @@ def rewrite(src: Path, dst: Path, replace: dict[str, bytes]) -> Path:
         for name in replace.keys() - set(old.namelist()):
             new.writestr(name, replace[name])
     return dst
+
+
+def with_method(path: Path, member: str, method: int) -> Path:
+    """Set the compression method of ``member`` to ``method`` in its local header and the central
+    directory, as a damaged zip's may be (zipfile reads the one the directory names)."""
+    data = bytearray(path.read_bytes())
+    with zipfile.ZipFile(path) as archive:
+        info = archive.getinfo(member)
+    struct.pack_into("<H", data, info.header_offset + 8, method)
+    central = data.find(b"PK\x01\x02")
+    while central >= 0:
+        name_length = struct.unpack_from("<H", data, central + 28)[0]
+        if data[central + 46:central + 46 + name_length] == member.encode():
+            struct.pack_into("<H", data, central + 10, method)
+        central = data.find(b"PK\x01\x02", central + 46)
+    path.write_bytes(bytes(data))
+    return path
+
+
+def with_damaged_lzma(path: Path, member: str) -> Path:
+    """Compress ``member`` with LZMA and damage its data after the LZMA header."""
+    with zipfile.ZipFile(path) as old:
+        members = [(info.filename, old.read(info)) for info in old.infolist()]
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as new:
+        for name, data in members:
+            new.writestr(name, data, compress_type=zipfile.ZIP_LZMA if name == member else zipfile.ZIP_DEFLATED)
+    data = bytearray(path.read_bytes())
+    with zipfile.ZipFile(path) as archive:
+        info = archive.getinfo(member)
+    start = info.header_offset + 30 + len(info.filename.encode()) + len(info.extra) + 9
+    data[start:start + 40] = bytes(byte ^ 0x5A for byte in data[start:start + 40])
+    path.write_bytes(bytes(data))
+    return path
+
+
+def with_bad_local_name(path: Path, member: str) -> Path:
+    """Mark the name in ``member``'s local header UTF-8 (flag bit 11) and put a byte there that is
+    no UTF-8, as damage may: zipfile decodes that copy of the name by that flag."""
+    data = bytearray(path.read_bytes())
+    with zipfile.ZipFile(path) as archive:
+        info = archive.getinfo(member)
+    flags = struct.unpack_from("<H", data, info.header_offset + 6)[0]
+    struct.pack_into("<H", data, info.header_offset + 6, flags | 0x800)
+    data[info.header_offset + 30] = 0x8D
+    path.write_bytes(bytes(data))
+    return path

@@ -7,8 +7,8 @@ rows must be read (or dropped) before the next sheet is asked for, as ``read_spr
 rows read later raise ``RuntimeError``. Memory holds one block of XML and the rows it made (a
 repeated row once), whatever the workbook's size.
 
-Rows are ``sheet_rows.Row``s, as an xlsx sheet's: each row holding a value after the empty rows
-before it, values text (None where empty). Repeats are LibreOffice's compression: empty rows and
+Rows are ``sheet_rows.Row``s, as an xlsx sheet's: the rows holding a value (the rows between are
+empty), values text (None where empty). Repeats are LibreOffice's compression: empty rows and
 cells repeated only move the row number or the column on (LibreOffice ends each sheet with some
 million empty rows, each row with thousands of empty cells); a repeated row holding values is
 yielded once a row up to one row past Excel's limit (where ``read_spreadsheet`` stops and says
@@ -24,9 +24,10 @@ Each value is what a person reads, in ``cell_text.render``'s form, as an xlsx ce
   (10:30:00; a duration of a day or more as ``1 day, 2:00:00``); boolean: TRUE or FALSE.
   The display would depend on the format, the attribute does not.
 * string (and a cell of no type): ``office:string-value`` when there is one (a formula's text),
-  else the cell's ``text:p`` paragraphs joined by newlines, with ``text:s`` spaces, tabs and line
-  breaks; spans and links are read through, and a shape anchored in the cell (a text box) is
-  read as more lines of it, as python-calamine reads it: data a person put there.
+  else the cell's ``text:p`` paragraphs joined by newlines, with ``text:s`` spaces (``MAX_SPACES``
+  a run at most), tabs and line breaks; spans and links are read through, and a shape anchored in
+  the cell (a text box) is read as more lines of it, as python-calamine reads it: data a person
+  put there.
   A value attribute that cannot be read falls back to this text; an error (#DIV/0!) is empty.
 * comments (``office:annotation``, 批注) are not the cell's value: each goes to ``comments``
   under its sheet's name as ``(cell, text)``, as an xlsx sheet's comments.
@@ -60,6 +61,9 @@ from pii_audit.sources.xlsx_guard import MAX_SHARED_STRINGS_BYTES, ZIP_MAGIC, Wo
 MIMETYPES = ("application/vnd.oasis.opendocument.spreadsheet",
              "application/vnd.oasis.opendocument.spreadsheet-template")
 ODF_MIMETYPE = "application/vnd.oasis.opendocument."
+# The kinds of ODF document a refusal may name: what follows the prefix is the file's own text,
+# which a message must not repeat (a hostile or damaged file may hold a name there).
+ODF_KINDS = frozenset({"text", "graphics", "presentation", "chart", "formula", "image", "database"})
 CONTENT = "content.xml"
 MANIFEST = "META-INF/manifest.xml"
 MAX_REPEAT = 1 << 31  # a repeat count past any sheet's extent
@@ -68,6 +72,10 @@ MAX_REPEAT = 1 << 31  # a repeat count past any sheet's extent
 # to reach the per-file cap (measured). Real files repeat few values: identical neighbours.
 MAX_REPEATED_CELLS = 1 << 22
 MAX_COMMENT_CHARS = MAX_SHARED_STRINGS_BYTES  # of one sheet's comments, held until it is read (as xlsx's)
+# Spaces one text:s makes: a run this long reads as a gap whatever its length. Uncapped, the 25
+# bytes of <text:s text:c="1000000"/> made a megabyte, and a 962-byte file of 200 such cells held
+# 200 MB of spaces (300 MB peak, 187 s to read).
+MAX_SPACES = 100
 
 _OFFICE = "urn:oasis:names:tc:opendocument:xmlns:office:1.0 "
 _TABLE = "urn:oasis:names:tc:opendocument:xmlns:table:1.0 "
@@ -125,7 +133,7 @@ def _check_mimetype(media_type: str) -> None:
     """Refuse a package whose media type is no OpenDocument spreadsheet's (or template's)."""
     if media_type not in MIMETYPES:
         kind = media_type.removeprefix(ODF_MIMETYPE)
-        what = f"an OpenDocument {kind} file" if media_type.startswith(ODF_MIMETYPE) and kind.isalpha() \
+        what = f"an OpenDocument {kind} file" if media_type.startswith(ODF_MIMETYPE) and kind in ODF_KINDS \
             else "no OpenDocument spreadsheet mimetype"
         raise WorkbookRefused(f"not an .ods workbook: {what} (is the extension wrong?)")
 
@@ -169,8 +177,7 @@ def _sheets(stream: BinaryIO, member: str, comments: dict | None, flat: bool = F
 
 def _rows(content: _Content, index: int) -> Iterator[Row]:
     """Yield the rows of sheet ``index`` (see the module's docstring), up to the first past
-    Excel's limit."""
-    expected = 1
+    Excel's limit (an empty one when no row holding a value is: the reader stops there)."""
     while True:
         if content.sheet != index:
             raise RuntimeError("the rows of an .ods sheet were read after the next sheet was asked for")
@@ -178,17 +185,15 @@ def _rows(content: _Content, index: int) -> Iterator[Row]:
         if event is None or event[0] != _ROW:
             return
         _, number, first, values, repeat = event
-        for empty in range(expected, min(number, EXCEL_MAX_ROWS + 2)):
-            yield empty, 0, []
         if number > EXCEL_MAX_ROWS + 1:
-            return  # an empty row past the limit was the last given
+            yield EXCEL_MAX_ROWS + 1, 0, []
+            return
         end = min(number + repeat, EXCEL_MAX_ROWS + 2)
         content.handler.copied((end - number - 1) * len(values))
         for repeated in range(number, end):
             yield repeated, first, values if repeat == 1 else list(values)  # each row its own list
         if number + repeat > EXCEL_MAX_ROWS + 1:
             return  # the row past the limit is out: the rest of the sheet is dropped unread
-        expected = number + repeat
 
 
 class _Content:
@@ -392,7 +397,7 @@ class _Handler:
 
     def _spaces(self, attrs: dict) -> None:
         if self.target is not None:
-            self.target.add(" " * min(_count(attrs.get(_TEXT + "c")), MAX_CELL_CHARS + 1))
+            self.target.add(" " * min(_count(attrs.get(_TEXT + "c")), MAX_SPACES))
 
     def _tab(self, attrs: dict) -> None:
         if self.target is not None:

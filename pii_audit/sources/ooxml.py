@@ -250,7 +250,7 @@ class Paragraphs:
         if name in self.markup.texts:
             self.in_text = True
         elif name in self.markup.signs and self.open:
-            self.open[-1].append(self.markup.signs[name])
+            self._add(self.markup.signs[name])
 
     def end(self, name: str) -> None:
         """Close a text or a paragraph, keeping a paragraph's text as one line."""
@@ -272,11 +272,15 @@ class Paragraphs:
     def text(self, data: str) -> None:
         """Add character data to the innermost open paragraph when it is inside a text element."""
         if self.in_text and not self.skipping and self.open:
-            self.open[-1].append(data)
-            self.chars += len(data)
-            if self.chars > MAX_PARAGRAPH_CHARS:
-                raise DocumentRefused(f"refused: a paragraph of over {MAX_PARAGRAPH_CHARS:,} characters in "
-                                      f"{self.part} (no one writes one; a hostile file might)")
+            self._add(data)
+
+    def _add(self, text: str) -> None:
+        """Add text to the innermost open paragraph, up to ``MAX_PARAGRAPH_CHARS`` in those open."""
+        self.open[-1].append(text)
+        self.chars += len(text)
+        if self.chars > MAX_PARAGRAPH_CHARS:
+            raise DocumentRefused(f"refused: a paragraph of over {MAX_PARAGRAPH_CHARS:,} characters in "
+                                  f"{self.part} (no one writes one; a hostile file might)")
 
     def take(self) -> list[tuple[str, tuple[str, ...]]]:
         """Return ``(text, context)`` of the paragraphs ended since the last call."""

@@ -36,6 +36,7 @@ a bad CRC) is one problem line, and the other parts are read.
 from __future__ import annotations
 
 import functools
+import lzma
 import re
 import zipfile
 import zlib
@@ -58,8 +59,10 @@ _TEXT_PARTS = re.compile(r"ppt/(?:(?:slides|slideLayouts|slideMasters|notesSlide
                          r"|comments)/[^/]+|charts/chart[^/]*|diagrams/data[^/]*)\.xml")
 # What a slide links to that holds text, by the last word of the relationship's type.
 _LINKED = {"notesSlide", "comments", "chart", "chartEx", "diagramData"}
-# What stops one part and not the others.
-_PART_ERRORS = (expat.ExpatError, DocumentRefused, WorkbookRefused, zipfile.BadZipFile, zlib.error, EOFError)
+# What stops one part and not the others (zipfile raises NotImplementedError for a compression
+# method it does not read, a damaged method field).
+_PART_ERRORS = (expat.ExpatError, DocumentRefused, WorkbookRefused, zipfile.BadZipFile, zlib.error, lzma.LZMAError,
+                EOFError, NotImplementedError)
 
 
 def _names(namespaces: tuple[str, ...], local: str) -> frozenset[str]:

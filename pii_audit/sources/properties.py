@@ -29,6 +29,7 @@ statistics (dates, counts, the template's name, the application) are not read.
 
 from __future__ import annotations
 
+import lzma
 import zipfile
 import zlib
 from typing import Callable, Iterator
@@ -70,7 +71,11 @@ _ODF_USER_DEFINED = _META + "user-defined"
 OOXML_PARTS = (("docProps/core.xml", _CORE, frozenset(), ""), ("docProps/app.xml", _APP, frozenset(), ""),
                ("docProps/custom.xml", {}, _CUSTOM_PROPERTY, "name"))
 ODF_PARTS = (("meta.xml", _ODF, frozenset({_ODF_USER_DEFINED}), _META + "name"),)
-_PART_ERRORS = (expat.ExpatError, WorkbookRefused, zipfile.BadZipFile, zlib.error, EOFError)
+# What a damaged part raises: zipfile raises NotImplementedError for a compression method it does
+# not read (a member's method field damaged), lzma.LZMAError for damaged LZMA data,
+# UnicodeDecodeError for a local header's name marked UTF-8 that is not.
+_PART_ERRORS = (expat.ExpatError, WorkbookRefused, zipfile.BadZipFile, zlib.error, lzma.LZMAError, EOFError,
+                NotImplementedError, UnicodeDecodeError)
 
 
 class TooManyProperties(Exception):

@@ -32,6 +32,9 @@ MAX_CARRY = 16 * 1024**2  # one cell's XML larger than this goes through expat
 MAX_CELL_CHARS = 1024**2  # Excel holds 32,767 characters in a cell; more is refused
 MAX_CELL_STYLES = 1_000_000  # Excel allows 64,000
 MAX_COLUMN = 16_383  # XFD, Excel's last column (0-based)
+# Elements open at once in a part: Office writes some 20 deep. Expat holds each open tag: a 73 KB
+# workbook whose sharedStrings.xml nested 3 million elements took 587 MB and 18 s.
+MAX_DEPTH = 1000
 MAX_LISTED_STRINGS = 262_144  # shared strings kept as a list; a larger table is packed
 _PER_BLOB = 4096
 
@@ -369,16 +372,31 @@ def parse_member(parser, member) -> None:
 
 
 def expat_parser(start, end, text, member: str):
-    """Return an expat parser with namespaces split off by a space; a DTD refuses the workbook."""
+    """Return an expat parser with namespaces split off by a space; a DTD refuses the workbook,
+    and so do elements nested over ``MAX_DEPTH`` deep."""
     def refuse(*_args):
         raise WorkbookRefused(f"refused: {member} declares a DTD or entities (billion laughs / XXE?)")
+
+    depth = 0
+
+    def started(name, attrs):
+        nonlocal depth
+        depth += 1
+        if depth > MAX_DEPTH:
+            raise WorkbookRefused(f"refused: elements nested over {MAX_DEPTH:,} deep in {member}")
+        start(name, attrs)
+
+    def ended(name):
+        nonlocal depth
+        depth -= 1
+        if end is not None:
+            end(name)
 
     parser = expat.ParserCreate(namespace_separator=" ")
     parser.buffer_text = True
     parser.buffer_size = 65536
-    parser.StartElementHandler = start
-    if end is not None:
-        parser.EndElementHandler = end
+    parser.StartElementHandler = started
+    parser.EndElementHandler = ended
     if text is not None:
         parser.CharacterDataHandler = text
     # Expat reports <!DOCTYPE before it reads a declaration in it: nothing is ever expanded.
@@ -461,18 +479,16 @@ def _iso_date(text: str) -> Any:
 
 
 class Rows:
-    """Collects finished rows, each after the empty rows since the last one (as calamine's grid)."""
+    """Collects finished rows, those holding values: the rows between are empty, and are left out
+    (``spreadsheets`` counts them), or a row numbered 999999999999 in a small sheet would make
+    every empty row before it (16 GB and 264 s for 100 million)."""
 
     def __init__(self):
         self.done: list[Row] = []
-        self.expected = 1
 
     def add(self, number: int, first: int, values: list) -> None:
-        """Add a row holding values, after the empty rows numbered before it."""
-        if number > self.expected:
-            self.done.extend((empty, 0, []) for empty in range(self.expected, number))
+        """Add a row holding values."""
         self.done.append((number, first, values))
-        self.expected = max(self.expected, number + 1)
 
     def take(self) -> list[Row]:
         """Return the rows finished so far and forget them."""

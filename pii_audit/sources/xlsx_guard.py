@@ -68,11 +68,21 @@ def zip_refusal(infos: list[zipfile.ZipInfo]) -> str | None:
                 f"{MAX_INFLATED_BYTES // 2**20:,} MB cap (zip bomb?)")
     for info in infos:
         if info.flag_bits & 0x1:
-            return f"encrypted zip member {info.filename}"
+            return f"encrypted zip member {shown_name(info.filename)}"
         ratio = info.file_size / max(info.compress_size, 1)
         if ratio > MAX_RATIO and info.file_size > 2**20:
-            return f"refused: {info.filename} inflates {ratio:,.0f}:1 (zip bomb?)"
+            return f"refused: {shown_name(info.filename)} inflates {ratio:,.0f}:1 (zip bomb?)"
     return None
+
+
+def shown_name(name: str) -> str:
+    """Return a member's name as a problem line may show it: the zip's own bytes, so on one line
+    (a character that does not print as ?) and cut at 100 characters.
+
+    >>> shown_name("xl/a\\nb.xml")
+    'xl/a?b.xml'
+    """
+    return "".join(c if c.isprintable() else "?" for c in name[:100])
 
 
 def _check_members(infos: list[zipfile.ZipInfo]) -> None:

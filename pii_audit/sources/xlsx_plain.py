@@ -182,14 +182,10 @@ class PlainCells:
                 return None
             typed_columns.append(values)
         done, first = self.done, indexes[0]
-        finished, add, expected = done.done, done.done.append, done.expected
+        add = done.done.append
         for number, values in zip(numbers, zip(*typed_columns)):  # zip(*...) turns them in C
             if any(values):
-                if number > expected:
-                    finished.extend((empty, 0, []) for empty in range(expected, number))
                 add((number, first, values))
-                expected = number + 1
-        done.expected = expected
         return done.take()
 
     def _column_values(self, column: list[tuple]) -> list[str | None] | None:

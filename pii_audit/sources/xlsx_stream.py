@@ -26,7 +26,7 @@ from pii_audit.sources.xlsx_plain import NotPlain, PlainCells, plain_rows
 
 
 def sheet_rows(archive: zipfile.ZipFile, member: str, book: Workbook) -> Iterator[Row]:
-    """Yield the rows of a worksheet that hold a value, each after the empty rows before it.
+    """Yield the rows of a worksheet that hold a value (the rows between are empty).
 
     A row's values are text (None where empty) and start at its ``first`` column.
     """
