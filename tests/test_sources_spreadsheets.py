@@ -883,3 +883,18 @@ def test_deleting_a_pivot_table_verifies_its_items_once_the_workbook_is_read_in_
     assert statuses() == {("客户姓名", "open"), ("证件号码", "open"), ("手机号", "open")}
     run("scan", str(path), "--full", "--quiet", "--ledger", ledger)
     assert statuses() == {("客户姓名", "verified"), ("证件号码", "verified"), ("手机号", "verified")}
+
+
+def test_a_number_past_any_date_under_a_date_format_reads_as_the_number(tmp_path):
+    """A cell of 1e308 under a date format (a damaged or hostile workbook's) overflowed in
+    ``excel_date`` (OverflowError: the sheet unreadable past its first rows); it reads as the
+    number, as one past 9999-12-31 does, and the rows after it are read."""
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["日期"])
+    sheet.append([1e308])
+    sheet["A2"].number_format = "yyyy-mm-dd"
+    sheet.append([PHONE])
+    book.save(tmp_path / "d.xlsx")
+    chunks, coverage = read(tmp_path / "d.xlsx")
+    assert coverage.problems == [] and [c.text for c in chunks] == ["日期", render(1e308), PHONE]

@@ -456,16 +456,18 @@ def excel_date(serial: float, date1904: bool = False, duration: bool = False) ->
     (datetime.date(2024, 1, 5), datetime.datetime(2024, 1, 5, 10, 30), datetime.time(12, 0))
     >>> excel_date(1.25, duration=True)
     datetime.timedelta(days=1, seconds=21600)
+    >>> excel_date(1e308)  # in milliseconds, infinity: a damaged or hostile cell's
+    1e+308
     """
-    ms = round(serial * _DAY_MS)
     try:
+        ms = round(serial * _DAY_MS)
         if duration:
             return datetime.timedelta(milliseconds=ms)
         if serial < 1:
             return (datetime.datetime.min + datetime.timedelta(milliseconds=ms % _DAY_MS)).time()
         epoch = _EPOCH_1904 if date1904 else _EPOCH_1900_EARLY if serial < 60 else _EPOCH_1900
         moment = epoch + datetime.timedelta(milliseconds=ms)
-    except OverflowError:
+    except (OverflowError, ValueError):  # ValueError: NaN, which no cell should hold
         return serial
     return moment.date() if serial.is_integer() else moment
 
