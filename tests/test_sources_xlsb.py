@@ -946,3 +946,19 @@ def test_a_number_too_large_for_a_date_under_a_date_format_is_the_number(style):
     cells = streamed(xlsb_book({"s": grid([["日期"], [Styled(Real(1e308), style)], [Styled(2.0 ** 1000, style)],
                                            [Styled(Real(45296.0), DATE_STYLE)]])}))["s"]
     assert cells == {(1, 0): "日期", (2, 0): render(1e308), (3, 0): render(2.0 ** 1000), (4, 0): "2024-01-05"}
+
+
+def test_a_value_in_excels_last_row_is_given_without_the_empty_rows_before_it(tmp_path):
+    """The .xlsb reader made each empty row before a value (a million before row 1,048,576, each
+    sheet of a small workbook); as the .xlsx and .ods readers, it now gives the rows holding a
+    value, and ``read_spreadsheet`` counts the rest: the same rows read, the value found there."""
+    sheets = {f"S{n}": grid([["证件号码"]]) + grid([[ID]], first_row=1_048_575) for n in range(3)}
+    data = xlsb_book(sheets)
+    given = [number for _, rows in xlsb_stream.xlsb_sheets(data) for number, _, _ in rows]
+    assert given == [1, 1_048_576] * 3
+    path = tmp_path / "far.xlsb"
+    path.write_bytes(data)
+    chunks, coverage = read(path)
+    assert {(c.location["sheet"], c.location["cell"]) for c in chunks if c.text == ID} == {
+        (f"S{n}", "A1048576") for n in range(3)}
+    assert (coverage.rows, coverage.problems) == (3 * 1_048_576, [])

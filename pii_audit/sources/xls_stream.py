@@ -100,7 +100,7 @@ def read_book(handle: BinaryIO, folder: str = "") -> Book:
 
 def sheet_rows(book: Book, offset: int, end: int) -> Iterator[Row]:
     """Yield the rows of the worksheet whose substream lies between ``offset`` and ``end`` that
-    hold a value, each after the empty rows before it; a row's values are text (None where empty)
+    hold a value (``read_spreadsheet`` counts the empty ones); a row's values are text (None where empty)
     from its first non-empty column. Raise ``SheetError`` when the sheet is damaged."""
     stored = records(book.stream, offset, end)
     record = next(stored, None)
@@ -361,29 +361,22 @@ def dated(value: int | float, kind: int, date1904: bool) -> str:
 
 
 def _rows(cells: Iterator[tuple[int, int, str | None]]) -> Iterator[Row]:
-    """Gather cells into rows (1-based numbers), each after the empty rows before it.
+    """Gather cells into rows (1-based numbers), the rows holding a value only: the empty rows
+    between are counted by ``read_spreadsheet``, not made (a row far down made thousands).
 
     BIFF stores a sheet's cells row after row; a cell stored after a later row's (no writer
     known does that) comes out in a row of its own under its number, so nothing is held back."""
-    number, first, values, given = -1, 0, [], 0  # the row being gathered; rows up to ``given`` are out
+    number, first, values = -1, 0, []  # the row being gathered
     for row, column, text in cells:
         if not text:
             continue
         if row != number:
             if values:
-                yield from after_gap(number + 1, first, values, given)
-                given = max(given, number + 1)
+                yield number + 1, first, values
             number, first, values = row, column, [text]
         elif column == first + len(values):
             values.append(text)
         else:
             first = place(values, first, column, text)
     if values:
-        yield from after_gap(number + 1, first, values, given)
-
-
-def after_gap(number: int, first: int, values: list, given: int) -> Iterator[Row]:
-    """Yield the empty rows after row ``given`` and before row ``number``, then that row."""
-    for empty in range(given + 1, number):
-        yield empty, 0, []
-    yield number, first, values
+        yield number + 1, first, values

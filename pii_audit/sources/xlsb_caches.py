@@ -24,7 +24,6 @@ from typing import Iterator
 
 from pii_audit.sources.cell_text import render
 from pii_audit.sources.sheet_rows import EXCEL_MAX_ROWS, Sheet
-from pii_audit.sources.xls_stream import after_gap
 from pii_audit.sources.xlsb_stream import TOO_SHORT, WORKBOOK, part_records, wide_string
 from pii_audit.sources.xlsx_book import Row, SheetError, checked_column, place
 from pii_audit.sources.xlsx_caches import (LINK_SHEET, cache_sheet, check_definition_size, item_text,
@@ -159,7 +158,7 @@ def _records(archive: zipfile.ZipFile, member: str, fields: list[_Field]) -> Ite
     """Yield the rows of a pivot cache records part, each record's values under its fields."""
     columns = [n for n, field in enumerate(fields) if field.source]
     sources = [fields[n] for n in columns]
-    number, given, gathered = 1, 1, None  # gathered: the values of a BrtPCRRecordDt so far
+    number, gathered = 1, None  # gathered: the values of a BrtPCRRecordDt so far
     for kind, data in _ended(part_records(archive, member), END_PIVOT_CACHE_RECORDS):
         values = None
         if kind == PCR_RECORD:
@@ -180,8 +179,7 @@ def _records(archive: zipfile.ZipFile, member: str, fields: list[_Field]) -> Ite
             row = [None] * len(fields)
             for column, value in zip(columns, values):
                 row[column] = value
-            yield from after_gap(number, 0, row, given)
-            given = number
+            yield number, 0, row
 
 
 def _direct(data: bytes, fields: list[_Field]) -> list[str | None]:
@@ -248,11 +246,11 @@ class _LinkTables:
 
     def _table(self) -> Iterator[Row]:
         """Yield the rows of the table just started, up to its end (or the next table's start)."""
-        number, first, values, given = 0, 0, [], 0
+        number, first, values = 0, 0, []
         for kind, data in self.records:
             if kind in (EXTERN_ROW_HDR, EXTERN_TABLE_END, EXTERN_TABLE_START) and values:
-                yield from after_gap(number, first, values, given)
-                given, values = max(given, number), []
+                yield number, first, values
+                values = []
             if kind in (EXTERN_TABLE_END, EXTERN_TABLE_START):
                 self.started += kind == EXTERN_TABLE_START
                 return
@@ -268,4 +266,4 @@ class _LinkTables:
                 elif value:
                     first = place(values, first, column, value)
         if values:
-            yield from after_gap(number, first, values, given)
+            yield number, first, values

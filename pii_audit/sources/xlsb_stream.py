@@ -45,7 +45,7 @@ from typing import BinaryIO, Iterator
 from pii_audit.sources.cell_text import render
 from pii_audit.sources.ole2 import CompoundFile
 from pii_audit.sources.sheet_rows import EXCEL_MAX_ROWS, Sheet, Source, opened
-from pii_audit.sources.xls_stream import after_gap, dated, rk_value
+from pii_audit.sources.xls_stream import dated, rk_value
 from pii_audit.sources.xlsx_book import (
     MAX_CELL_STYLES, MAX_COLUMN, Row, SharedStrings, SheetError, StringTable, checked_column, comment_parts,
     format_kind, place, relationships, style_kind,
@@ -246,7 +246,7 @@ def _comments(archive: zipfile.ZipFile, member: str) -> Iterator[tuple[str, str]
 
 
 def sheet_rows(archive: zipfile.ZipFile, member: str, book: Book) -> Iterator[Row]:
-    """Yield the rows of a worksheet that hold a value, each after the empty rows before it; a
+    """Yield the rows of a worksheet that hold a value (``read_spreadsheet`` counts the empty ones); a
     row's values are text (None where empty) from its first non-empty column. Raise
     ``SheetError`` when the sheet is damaged, once the rows before the damage are given."""
     try:
@@ -257,12 +257,13 @@ def sheet_rows(archive: zipfile.ZipFile, member: str, book: Book) -> Iterator[Ro
 
 def _rows(stored: Iterator[tuple[int, bytes]], book: Book) -> Iterator[Row]:
     """Gather the cells of a worksheet's sheet data into rows, each given when the next row's
-    header (BrtRowHdr) or the end of the sheet data comes.
+    header (BrtRowHdr) or the end of the sheet data comes; the empty rows between are counted by
+    ``read_spreadsheet``, not made.
 
     One loop over the record types, the cells' first (they are most of a sheet): a function
     call per record would cost more than the decoding."""
     strings, count, dates, date1904 = book.strings, len(book.strings), book.dates, book.date1904
-    row, first, values, given = 0, 0, [], 0  # the row being gathered (0-based); rows up to ``given`` are out
+    row, first, values = 0, 0, []  # the row being gathered (0-based)
     for kind, data in stored:
         if kind == CELL_ISST:
             column, _, index = _ISST.unpack_from(data)
@@ -279,8 +280,8 @@ def _rows(stored: Iterator[tuple[int, bytes]], book: Book) -> Iterator[Row]:
             text = dated(value, date, date1904) if date and abs(value) < NO_DATE else render(value)
         elif kind == ROW_HDR:
             if values:
-                yield from after_gap(row + 1, first, values, given)
-                given, values = max(given, row + 1), []
+                yield row + 1, first, values
+                values = []
             row = _LONG.unpack_from(data)[0]
             if row >= EXCEL_MAX_ROWS:
                 raise SheetError(f"unreadable: a row past Excel's last row ({EXCEL_MAX_ROWS:,}), row {row + 1:,}")
@@ -293,7 +294,7 @@ def _rows(stored: Iterator[tuple[int, bytes]], book: Book) -> Iterator[Row]:
             column, text = _LONG.unpack_from(data)[0], wide_string(data, 9)[0]  # after the RichStr's flags
         elif kind == END_SHEET_DATA:
             if values:
-                yield from after_gap(row + 1, first, values, given)
+                yield row + 1, first, values
             return
         else:
             # No text: an empty cell (BrtCellBlank), an error value (BrtCellError, BrtFmlaError:
