@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 import json
 import random
+import re
 import subprocess
 import sys
 import zipfile
@@ -898,3 +899,23 @@ def test_a_number_past_any_date_under_a_date_format_reads_as_the_number(tmp_path
     book.save(tmp_path / "d.xlsx")
     chunks, coverage = read(tmp_path / "d.xlsx")
     assert coverage.problems == [] and [c.text for c in chunks] == ["日期", render(1e308), PHONE]
+
+
+def test_a_sheet_listed_many_times_is_read_once(tmp_path):
+    """A workbook part listing one worksheet part under several names (Excel never does; a few KB
+    could list it 65,536 times) read it again for each: its values were found and counted once a
+    name. It is read once, under its first name, as in an .xlsb."""
+    book = openpyxl.Workbook()
+    book.active.title = "客户"
+    book.active.append(["身份证号"])
+    book.active.append([ID1])
+    book.save(tmp_path / "src.xlsx")
+    with zipfile.ZipFile(tmp_path / "src.xlsx") as archive:
+        workbook = archive.read("xl/workbook.xml").decode()
+    listed = re.search(r"<sheet [^>]*/>", workbook).group()
+    again = "".join(listed.replace('name="客户"', f'name="副本{n}"').replace('sheetId="1"', f'sheetId="{n + 2}"')
+                    for n in range(3))
+    path = rewrite(tmp_path / "src.xlsx", tmp_path / "listed.xlsx",
+                   {"xl/workbook.xml": workbook.replace(listed, listed + again).encode()})
+    chunks, coverage = read(path)
+    assert [(c.location["sheet"], c.text) for c in chunks] == [("客户", "身份证号"), ("客户", ID1)]

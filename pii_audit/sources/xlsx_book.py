@@ -84,8 +84,14 @@ def read_workbook(archive: zipfile.ZipFile) -> Workbook:
     """Return the worksheets, shared strings and date styles of the workbook in ``archive``."""
     listed, properties = _workbook_part(archive, "xl/workbook.xml")
     rels = relationships(archive, "xl/workbook.xml")
-    sheets = [(name, rels[rel_id][1]) for name, rel_id in listed
-              if rels.get(rel_id, ("", ""))[0].endswith("/worksheet")]
+    sheets, members = [], set()
+    for name, rel_id in listed:
+        type_, member = rels.get(rel_id, ("", ""))
+        # A part listed again is not read again, as in an .xlsb (xlsb_stream._workbook): its cells
+        # came out under each name, counted as often, and a few KB could list one sheet 65,536 times.
+        if type_.endswith("/worksheet") and member not in members:
+            members.add(member)
+            sheets.append((name, member))
     book = Workbook(sheets, date1904=properties.get("date1904", "").lower() in ("1", "true"))
     targets = {type_.rsplit("/", 1)[-1]: target for type_, target in rels.values()}
     if targets.get("styles") in archive.NameToInfo:
