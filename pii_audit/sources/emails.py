@@ -93,7 +93,7 @@ def _counted(items: Iterator[Chunk | Cells], container, target: str) -> Iterator
 def _mime_items(reader: MessageReader, target: str, options: ScanOptions, coverage: TargetCoverage
                 ) -> Iterator[Chunk | Cells]:
     """Yield the headers' lines, then each part's items, as the reader reaches them."""
-    headers = "\n".join(f"{name}: {value}" for name in HEADERS for value in _header_values(reader.headers, name))
+    headers = "\n".join(f"{name}: {value}" for name in HEADERS for value in header_values(reader.headers, name))
     chunk = lines_chunk(headers, "headers", target)
     if chunk is not None:
         yield chunk
@@ -101,7 +101,7 @@ def _mime_items(reader: MessageReader, target: str, options: ScanOptions, covera
         yield from _leaf_items(leaf, target, options, coverage)
 
 
-def _header_values(headers, name: str) -> list[str]:
+def header_values(headers, name: str) -> list[str]:
     """Return a header's values decoded, or as stored where the standard parser fails on them or
     would take too long (a value over ``mime.MAX_PARSED_BYTES``)."""
     stored = [value for key, value in headers.raw_items() if key.lower() == name.lower()]

@@ -45,7 +45,7 @@ from typing import BinaryIO, Iterator
 
 from pii_audit.models import Cells, Chunk
 from pii_audit.sources import ScanOptions, TargetCoverage, mime
-from pii_audit.sources.emails import (HEADERS, MessageRefused, _header_values, decoded, file_name, html_text,
+from pii_audit.sources.emails import (HEADERS, MessageRefused, decoded, file_name, header_values, html_text,
                                      lines_chunk)
 from pii_audit.sources.embedded import objects_read, storage_object
 from pii_audit.sources.lzfu import CompressedRtfError, Inflated
@@ -251,7 +251,7 @@ def _headers(storage: _Storage) -> Iterator[str]:
     if transport:
         parsed = HeaderParser(policy=email.policy.default).parsestr(transport, headersonly=True)
         for name in HEADERS:  # as stored where the standard parser fails on a value ("To: <")
-            for value in _header_values(parsed, name):
+            for value in header_values(parsed, name):
                 yield f"{name}: {value}"
 
 
