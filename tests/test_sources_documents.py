@@ -345,3 +345,13 @@ def test_a_title_row_and_merged_headers_name_the_right_columns(tmp_path, key):
     result = scan_one(tmp_path, key)
     lines = sorted((entity, json.loads(where)["line"]) for entity, where in found(result))
     assert lines == [("CN_ADDRESS", 8), ("CN_LANDLINE_PHONE", 7), ("CN_MOBILE_PHONE", 6), ("PERSON", 5)]
+
+
+def test_a_span_of_unicode_digits_leaves_the_document_readable(tmp_path, key):
+    """``"²".isdigit()`` is true and ``int("²")`` fails: a cell's gridSpan of "²" made the whole
+    document "unreadable (ValueError)". It is read as a cell spanning one column."""
+    cell = '<w:tc><w:tcPr><w:gridSpan w:val="²"/></w:tcPr><w:p><w:r><w:t>{}</w:t></w:r></w:p></w:tc>'
+    with_body(tmp_path / "span.docx", f'<w:tbl><w:tr>{cell.format("身份证号")}</w:tr>'
+                                      f'<w:tr>{cell.format(ID18)}</w:tr></w:tbl>')
+    result = scan_one(tmp_path / "span.docx", key)
+    assert result.coverage.problems == [] and [f[1] for f in result.findings] == ["CN_RESIDENT_ID"]

@@ -919,3 +919,21 @@ def test_a_sheet_listed_many_times_is_read_once(tmp_path):
                    {"xl/workbook.xml": workbook.replace(listed, listed + again).encode()})
     chunks, coverage = read(path)
     assert [(c.location["sheet"], c.text) for c in chunks] == [("客户", "身份证号"), ("客户", ID1)]
+
+
+def test_a_style_of_unicode_digits_leaves_the_sheet_readable(tmp_path):
+    """``"²".isdigit()`` is true and ``int("²")`` fails: a number cell styled ``s="²"`` made the
+    sheet "unreadable (ValueError)", its rows after it lost. The cell reads as a plain number."""
+    book = openpyxl.Workbook()
+    book.active.append(["手机号"])
+    book.active.append([int(PHONE)])
+    book.active["A2"].number_format = "0"
+    book.active.append([ID1])
+    book.save(tmp_path / "src.xlsx")
+    with zipfile.ZipFile(tmp_path / "src.xlsx") as archive:
+        sheet = archive.read("xl/worksheets/sheet1.xml").decode()
+    assert ' s="1"' in sheet
+    path = rewrite(tmp_path / "src.xlsx", tmp_path / "s.xlsx",
+                   {"xl/worksheets/sheet1.xml": sheet.replace(' s="1"', ' s="²"').encode()})
+    chunks, coverage = read(path)
+    assert coverage.problems == [] and [c.text for c in chunks] == ["手机号", PHONE, ID1]

@@ -245,7 +245,7 @@ class Paragraphs:
             self.tables[-1].start_row()
         elif self.tables and name in self.markup.cell:
             self.tables[-1].start_cell()
-        elif self.tables and name in self.markup.span and attrs.get(self.markup.span_value, "").isdigit():
+        elif self.tables and name in self.markup.span and attrs.get(self.markup.span_value, "").isdecimal():
             self.tables[-1].span_columns(int(attrs[self.markup.span_value]))
         if name in self.markup.texts:
             self.in_text = True

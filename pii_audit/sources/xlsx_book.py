@@ -75,7 +75,8 @@ class Workbook:
     def kind(self, type_: str | None, style: str | None) -> int:
         """Return how to type a cell with attributes ``t=type_`` and ``s=style``."""
         kind = _TYPES.get(type_ or "n", NUMBER)
-        if kind == NUMBER and style and style.isdigit() and int(style) < len(self.styles):
+        # isdecimal, not isdigit: "²" is a digit to isdigit, and int() refuses it (a damaged s=).
+        if kind == NUMBER and style and style.isdecimal() and int(style) < len(self.styles):
             return self.styles[int(style)]
         return kind
 

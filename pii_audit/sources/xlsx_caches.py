@@ -169,7 +169,7 @@ def external_links(archive: zipfile.ZipFile) -> list[tuple[str, str, str]]:
         with archive.open(member) as part:
             parse_member(expat_parser(start, None, None, member), part)
         for sheet_id in cached:
-            index = int(sheet_id) if sheet_id.isdigit() else -1
+            index = int(sheet_id) if sheet_id.isdecimal() else -1
             name = names[index] if 0 <= index < len(names) else sheet_id
             sheets.append((LINK_SHEET.format(number, name), member, sheet_id))
     return sheets
@@ -199,7 +199,7 @@ class _LinkCells:
             return
         elif local == "row":
             reference = attrs.get("r")
-            self.number = int(reference) if reference and reference.isdigit() else self.number + 1
+            self.number = int(reference) if reference and reference.isdecimal() else self.number + 1
             self.values, self.column = [], -1
         elif local == "cell":
             reference = attrs.get("r")

@@ -72,7 +72,7 @@ class _SheetHandler:
             self.phonetic += 1
         elif local == "row":
             reference = attrs.get("r")
-            self.number = int(reference) if reference else self.number + 1
+            self.number = int(reference) if reference and reference.isdecimal() else self.number + 1
             self.values, self.column = [], -1
 
     def end(self, name: str) -> None:
