@@ -937,3 +937,21 @@ def test_a_style_of_unicode_digits_leaves_the_sheet_readable(tmp_path):
                    {"xl/worksheets/sheet1.xml": sheet.replace(' s="1"', ' s="²"').encode()})
     chunks, coverage = read(path)
     assert coverage.problems == [] and [c.text for c in chunks] == ["手机号", PHONE, ID1]
+
+
+def test_a_comments_part_named_many_times_is_read_once(tmp_path, key):
+    """A sheet whose relationships name its comments part several times (Excel never does) had
+    each comment read, found and counted once a name; the part is read once, in an .xlsx as an
+    .xlsb already was."""
+    path = commented_workbook(tmp_path / "src.xlsx")
+    rels = "xl/worksheets/_rels/sheet1.xml.rels"
+    with zipfile.ZipFile(path) as archive:
+        text = archive.read(rels).decode()
+    named = re.search(r"<Relationship [^>]*comments\"[^>]*/>", text).group()
+    again = "".join(named.replace('Id="comments"', f'Id="again{n}"') for n in range(3))
+    twice = rewrite(path, tmp_path / "named.xlsx", {rels: text.replace(named, named + again).encode()})
+    coverage = TargetCoverage(str(twice))
+    occurrences = list(Detector(key).detect(read_target(str(twice), ScanOptions(), coverage)))
+    assert [(o.entity_type, o.location["cell"]) for o in occurrences if o.location.get("comment")] == [
+        ("CN_RESIDENT_ID", "B2"), ("CN_MOBILE_PHONE", "C7")]
+    assert coverage.problems == []

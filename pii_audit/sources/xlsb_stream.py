@@ -220,7 +220,7 @@ def sheet_comments(archive: zipfile.ZipFile, sheet: str) -> list[tuple[str, str]
     """Return the ``(cell, text)`` of each comment (批注) on the worksheet ``sheet`` (its zip
     member), from the comments part its relationships name (BrtBeginComment, BrtCommentText)."""
     found: list[tuple[str, str]] = []
-    for member in dict.fromkeys(comment_parts(archive, sheet)):  # each part once, however often it is named
+    for member in comment_parts(archive, sheet):
         try:
             found.extend(_comments(archive, member))
         except (struct.error, IndexError):

@@ -316,10 +316,11 @@ def sheet_comments(archive: zipfile.ZipFile, sheet: str) -> list[tuple[str, str]
 
 def comment_parts(archive: zipfile.ZipFile, sheet: str) -> list[str]:
     """Return the comments parts the worksheet ``sheet`` (an .xlsx's or an .xlsb's zip member)
-    links to; raise ``SheetError`` for one too large to hold whole, as the shared strings are."""
+    links to, each once however many relationships name it (its comments were read, and counted,
+    once a name); raise ``SheetError`` for one too large to hold whole, as the shared strings are."""
     parts = []
     for type_, member in relationships(archive, sheet).values():
-        if not type_.endswith("/comments") or member not in archive.NameToInfo:
+        if not type_.endswith("/comments") or member not in archive.NameToInfo or member in parts:
             continue
         size = archive.getinfo(member).file_size
         if size > MAX_SHARED_STRINGS_BYTES:
