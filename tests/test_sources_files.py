@@ -92,6 +92,25 @@ def test_ascii_head_then_gb18030_switches_encoding(tmp_path, key):
     assert counts(scan_one(path, key)) == {(str(path), "CN_RESIDENT_ID"): 1}
 
 
+@pytest.mark.parametrize("encoding", ["utf-8", "gbk"])
+@pytest.mark.parametrize("head_lines", [10, 5000], ids=["cut-in-the-sniffed-head", "cut-after-an-ascii-head"])
+def test_a_line_cut_inside_a_character_keeps_the_files_encoding(tmp_path, key, encoding, head_lines):
+    """A logger's byte limit cut a line inside a character, within the 64 KiB the encoding is
+    sniffed from or after a head of ASCII (the first block that is not decides): the file stays
+    in its encoding, so the context that landline and passport numbers need is read. UTF-8 was
+    taken for GB18030 there, whose mojibake drew no notice, and GBK for UTF-8: every such number
+    after the cut was missed."""
+    path = tmp_path / "cut.log"
+    cut = "备注:客户来电".encode(encoding)[:-2 if encoding == "utf-8" else -1] + b"\n"  # no GB18030 error
+    # Bytes that GB18030 decodes without an error, as most UTF-8 does (a trail byte 0x80 may not).
+    lines = "".join(f"客户联系电话:010-6552{n:04d} 护照号码:E1234{n:04d}\n" for n in range(50))
+    path.write_bytes(b"plain ascii line\n" * head_lines + cut + lines.encode(encoding))
+    result = scan_one(path, key)
+    assert counts(result) == {(str(path), "CN_LANDLINE_PHONE"): 50, (str(path), "CN_PASSPORT"): 50}
+    decoded_as = "utf-8" if encoding == "utf-8" else "gb18030"
+    assert reasons(result.coverage.notices) == f"{path}: undecodable bytes replaced (decoded as {decoded_as})"
+
+
 def test_undecodable_bytes_are_replaced_and_noted(tmp_path, key):
     path = tmp_path / "bad.log"
     path.write_bytes("身份证号".encode() + b"\xff\xfe\x80" + f"{ID18}\n".encode())

@@ -257,7 +257,22 @@ def test_undecodable_csv_is_read_with_replacement_and_reported(tmp_path, key):
     occurrences, coverage = found(path, key)
     assert [o.location["cell"] for o in occurrences] == ["A2"]
     assert [p.reason for p in coverage.problems] == [
-        "bytes neither UTF-8 nor GB18030: decoded with replacement characters"]
+        "undecodable bytes replaced (decoded as utf-8)"]
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "gbk"])
+def test_a_csv_with_a_character_cut_in_half_keeps_its_encoding(tmp_path, key, encoding):
+    """An export whose system cut a remark at a byte limit, inside a character: its headers stay
+    readable, so each landline number is found by its column's header. A UTF-8 file was read as
+    GB18030 there (the headers mojibake, no line saying so), a GBK one as UTF-8."""
+    path = tmp_path / "export.csv"
+    rows = "".join(f"客户{n},010-6552{n:04d}\n" for n in range(20))
+    cut = "备注:客户来电".encode(encoding)[:-2 if encoding == "utf-8" else -1]
+    path.write_bytes("姓名,联系电话\n".encode(encoding) + rows.encode(encoding) + cut + b",\n")
+    occurrences, coverage = found(path, key)
+    assert sum(o.entity_type == "CN_LANDLINE_PHONE" for o in occurrences) == 20
+    decoded_as = "utf-8" if encoding == "utf-8" else "gb18030"
+    assert [p.reason for p in coverage.problems] == [f"undecodable bytes replaced (decoded as {decoded_as})"]
 
 
 def lines(coverage):

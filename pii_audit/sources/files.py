@@ -6,8 +6,9 @@ blocks of about ``BLOCK`` bytes cut after their last newline, so an ID is never 
 chunks; a line longer than ``LINE_LIMIT`` is read in pieces cut where no value can be (SECURITY.md
 item 9), so memory stays bounded whatever the line length. The encoding is decided once per file
 from its first ``SNIFF`` bytes (SECURITY.md item 8): UTF-16 (by its byte order mark, or its NULs
-all on one side of each pair; read as UTF-8 from there on), strict UTF-8, then GB18030, else UTF-8
-with replacement. Rotations (``app.log.1``, ``app.log.2.gz``, ``app.log-20240105``) belong to the
+all on one side of each pair; read as UTF-8 from there on), UTF-8 (strict, or but for a few
+characters a logger cut: ``encodings``), else GB18030; bytes neither decodes are replaced, with a
+notice. A head of pure ASCII leaves the choice to the first block that is not. Rotations (``app.log.1``, ``app.log.2.gz``, ``app.log-20240105``) belong to the
 stream ``app.log``, which is the container a person remediates.
 """
 
@@ -23,6 +24,7 @@ from typing import BinaryIO, Iterator
 from pii_audit.models import Chunk
 from pii_audit.sources import (EMAIL_SUFFIXES, PDF_SUFFIXES, SPREADSHEET_SUFFIXES, ScanOptions, TargetCoverage,
                                is_archive, is_presentation, is_rtf, is_sqlite_file, is_word_document, starts_with)
+from pii_audit.sources.encodings import text_encoding
 from pii_audit.sources.streams import (CORRUPT_ERRORS, DECOMPRESSORS, Capped, Decompressed, GzipBombError,
                                        Utf8Transcoded, damage)
 from pii_audit.sources.walk import os_reason, walk_target
@@ -148,13 +150,7 @@ def sniff(head: bytes) -> tuple[str, bool] | None:
         return None
     if head.isascii():
         return "utf-8", False
-    for encoding in ("utf-8", "gb18030"):
-        try:
-            codecs.getincrementaldecoder(encoding)().decode(head, final=False)
-        except UnicodeDecodeError:
-            continue
-        return encoding, True
-    return "utf-8", True
+    return text_encoding(head, final=False), True
 
 
 def _utf16(head: bytes) -> str | None:
@@ -368,12 +364,10 @@ class _UnitReader:
             pass
         if not self.decided:  # the sample was ASCII: this is the first block that says more
             self.decided = True
-            try:
-                text = data.decode("gb18030")
-                self.encoding = "gb18030"
-                return text, False
-            except UnicodeDecodeError:
-                pass
+            self.encoding = text_encoding(data)
+            if self.encoding != "utf-8":
+                with contextlib.suppress(UnicodeDecodeError):
+                    return data.decode(self.encoding), False
         self.replaced = True
         return data.decode(self.encoding, "replace"), False
 

@@ -12,12 +12,14 @@ from __future__ import annotations
 
 import codecs
 import csv
+import functools
 import io
 import zipfile
 from pathlib import Path
 from typing import Any, BinaryIO, Callable, Iterator, Union
 
 from pii_audit.sources.cell_text import render
+from pii_audit.sources.encodings import Utf8Tally, choose
 from pii_audit.sources.xlsx_guard import OLE2_MAGIC, ZIP_MAGIC, WorkbookRefused, inspect_workbook, sniff
 
 Row = tuple[int, int, Any]  # (1-based row number, 0-based index of values[0], values: text or None)
@@ -144,7 +146,7 @@ def csv_sheets(source: Source, name: str, warn: Callable[[str], None]) -> Iterat
     """Yield the one sheet of the csv/tsv file ``name``, named after its stem, as Excel names it."""
     encoding, errors = detect_encoding(source)
     if errors == "replace":
-        warn("bytes neither UTF-8 nor GB18030: decoded with replacement characters")
+        warn(f"undecodable bytes replaced (decoded as {encoding.removesuffix('-sig')})")
     delimiter = "\t" if name.lower().endswith(".tsv") else _csv_delimiter(source, encoding, errors)
     # An archive's member is named "archive!member": the sheet is named after the member.
     yield Path(name.rsplit("!", 1)[-1]).stem, _csv_rows(source, encoding, errors, delimiter)
@@ -169,11 +171,12 @@ def _csv_rows(source: Source, encoding: str, errors: str, delimiter: str) -> Ite
 
 
 def detect_encoding(source: Source) -> tuple[str, str]:
-    """Return ``(encoding, errors)`` for a text file: UTF-8 (BOM or not), GB18030, else replacement.
+    """Return ``(encoding, errors)`` for a text file: UTF-8 (BOM or not) or GB18030, chosen as a
+    log's is (``encodings.choose``), ``errors`` ``"replace"`` when some bytes do not decode.
 
     The whole file is checked, so one late GB18030 byte is not read as UTF-8 garbage (SECURITY.md
-    item 8); a BOM-marked UTF-16 file (Excel's "Unicode text") is taken as such. ``errors`` is
-    ``"replace"`` only in the last resort. Raises ``WorkbookRefused`` for a file that is not text.
+    item 8), nor one cut character of a UTF-8 export as GB18030 mojibake; a BOM-marked UTF-16
+    file (Excel's "Unicode text") is taken as such. Raises ``WorkbookRefused`` for a file that is not text.
     """
     with opened(source) as handle:
         head = handle.read(8192)
@@ -185,10 +188,21 @@ def detect_encoding(source: Source) -> tuple[str, str]:
         raise WorkbookRefused("an OLE2/CFB file (a legacy .xls renamed?), not csv text")
     if b"\x00" in head:
         raise WorkbookRefused("binary data (NUL bytes), not csv text")
-    for encoding in ("utf-8", "gb18030"):
-        if _decodes(source, encoding):
-            return ("utf-8-sig" if encoding == "utf-8" else encoding), "strict"
-    return "utf-8", "replace"
+    if _decodes(source, "utf-8"):
+        return "utf-8-sig", "strict"
+    decodes_as_gb18030 = functools.cache(lambda: _decodes(source, "gb18030"))  # read once at most
+    if choose(_utf8_tally(source), decodes_as_gb18030) == "utf-8":
+        return "utf-8-sig", "replace"
+    return "gb18030", "strict" if decodes_as_gb18030() else "replace"
+
+
+def _utf8_tally(source: Source) -> Utf8Tally:
+    tally = Utf8Tally()
+    with opened(source) as handle:
+        while block := handle.read(DECODE_BLOCK):
+            tally.feed(block)
+    tally.feed(b"", final=True)
+    return tally
 
 
 def _decodes(source: Source, encoding: str) -> bool:
