@@ -10,7 +10,7 @@ from presidio_analyzer import EntityRecognizer, RecognizerResult
 
 import pii_audit.detector as detector_module
 from pii_audit.detector import Detector
-from pii_audit.json_escapes import unescape
+from pii_audit.escapes import unescape
 from pii_audit.models import Cells, Chunk, Column
 from recognizers import MIN_SCORE, build_analyzer
 from recognizers.base import to_halfwidth
@@ -96,6 +96,48 @@ def test_json_lines_with_escaped_characters_give_what_the_plain_lines_give(key):
         line, plain_line = escaped[mine.location["line"] - 1], plain[theirs.location["line"] - 1]
         stored = line[mine.location["start"]:mine.location["end"]]
         assert unescape(stored)[0] == plain_line[theirs.location["start"]:theirs.location["end"]]
+
+
+def test_a_log_coloured_for_a_terminal_gives_what_the_plain_log_gives(key):
+    """A console appender colours its fields (``\\x1b[1;33m13812345678\\x1b[0m``): the values
+    are found as in the plain log, in lines and in a table's values, located as stored. Before,
+    the letter of the code before a value hid every coloured one."""
+    detector = Detector(key)
+    plain = corpus_lines(random.Random(17), 300)
+    coloured = [" ".join(f"\x1b[1;3{n % 8}m{word}\x1b[0m" if n % 2 else word for n, word in enumerate(line.split(" ")))
+                for line in plain]
+    assert sum("\x1b" in line for line in coloured) > 200
+
+    def found(lines):
+        chunk = Chunk("\n".join(lines), {"path": "app.log", "line": 1}, "app.log", multiline=True)
+        return list(detector.detect_chunk(chunk))
+
+    got, expected = found(coloured), found(plain)
+    assert [(o.location["line"], o.entity_type, o.fingerprint, o.masked) for o in got] == \
+           [(o.location["line"], o.entity_type, o.fingerprint, o.masked) for o in expected]
+    assert len(got) > 100
+    for mine, theirs in zip(got, expected):
+        line, plain_line = coloured[mine.location["line"] - 1], plain[theirs.location["line"] - 1]
+        stored = line[mine.location["start"]:mine.location["end"]]  # a value may span a code
+        assert unescape(stored)[0] == plain_line[theirs.location["start"]:theirs.location["end"]]
+        assert not stored.startswith("\x1b") and not stored.endswith("\x1b[0m")
+
+    def in_cells(values):
+        cells = Cells([Column(values, "a.xlsx!客户!备注")], lambda column, row: {"cell": f"A{row + 2}"})
+        return [(o.location["cell"], o.fingerprint) for o in detector.detect([cells])]
+
+    assert in_cells(coloured) == in_cells(plain) and in_cells(plain)
+
+
+def test_a_containers_json_log_of_a_coloured_console_is_read_as_the_console_showed_it(key):
+    """Docker's json-file log holds a console's colour codes with their ESC escaped: the 15-digit
+    ID is found beside its keyword, located where it is stored."""
+    line = json.dumps({"log": "\x1b[32mINFO\x1b[0m 客户身份证号 \x1b[1;33m110105491231002\x1b[0m\n", "stream": "stdout"})
+    assert "\\u001b[1;33m" in line and "\\u5ba2" in line
+    chunk = Chunk(line + "\n" + line, {"path": "c.log", "line": 1}, "c.log", multiline=True)
+    found = list(Detector(key).detect_chunk(chunk))
+    assert [(o.entity_type, o.location["line"]) for o in found] == [("CN_RESIDENT_ID", 1), ("CN_RESIDENT_ID", 2)]
+    assert {line[o.location["start"]:o.location["end"]] for o in found} == {"110105491231002"}
 
 
 def test_no_raw_value_in_occurrences(key):
