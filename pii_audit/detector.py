@@ -25,7 +25,7 @@ from typing import Iterable, Iterator, Sequence
 
 from presidio_analyzer import EntityRecognizer, RecognizerResult
 
-from pii_audit.escapes import has_escapes, unescape, without_terminal_codes
+from pii_audit.escapes import has_escapes, unescape, unescaped_block
 from pii_audit.models import Cells, Chunk, Occurrence
 from pii_audit.screen import Screen
 from recognizers import ALL_RECOGNIZERS, MIN_SCORE, ChineseRecognizer
@@ -154,11 +154,12 @@ class Detector:
         return found
 
     def _screen_values(self, texts: list[str]
-                       ) -> tuple[list[str], dict[int, set[int] | frozenset[int]], dict[int, list[int]]]:
+                       ) -> tuple[list[str], dict[int, set[int] | frozenset[int]],
+                                  dict[int, tuple[list[int], list[int]]]]:
         """Return the values through ``to_halfwidth``, {value index: recognizers to run} for the
         values the screen hits (every non-empty value when nothing is screened), and for each value
-        that held JSON \\u escapes or colour codes, now replaced, where its characters were
-        (``escapes.unescape``)."""
+        that held JSON \\u escapes, colour codes or percent-encoding, now replaced, where its
+        characters were (``escapes.unescape``)."""
         if not texts:
             return texts, {}, {}
         joined = "\n".join(texts)
@@ -204,12 +205,13 @@ class Detector:
         utf8 = chunk.utf8 if chunk.utf8 is not None else chunk.text.encode("utf-8", "surrogatepass")
         raw = halfwidth_utf8(utf8)
         first_line = chunk.location.get("line", 1)
-        # Coloured lines: the block is screened without its colour codes (line by line took ten
-        # times as long as the plain block, measured), each line hit found without them and
-        # located in it as stored.
+        # Coloured and percent-encoded lines: the block is screened without its colour codes and
+        # with its percent-encoding decoded (line by line, a coloured log took ten times as long
+        # as the plain one, measured); each line hit is read so and located in it as stored.
         stored = None
-        if b"\x1b" in raw:
-            stored, raw = raw.split(b"\n"), without_terminal_codes(raw)
+        unescaped = unescaped_block(raw)
+        if unescaped is not raw:  # what was encoded may be full-width
+            stored, raw = raw.split(b"\n"), halfwidth_utf8(unescaped)
         # JSON lines with escaped characters: each is screened unescaped. The backslash first, as
         # has_escapes: 1 ms for 20 MB of logs, where searching for both bytes took 17 (measured).
         escaped = b"\\" in raw and b"\\u" in raw
@@ -222,19 +224,20 @@ class Detector:
             if escaped:
                 candidates = _with_escaped_lines(candidates, raw)
         for index, line, chosen in candidates:
-            coloured = stored is not None and b"\x1b" in stored[index]
-            text = (stored[index] if coloured else line).decode("utf-8", "surrogatepass")
+            rewritten = stored is not None and stored[index] != line
+            text = (stored[index] if rewritten else line).decode("utf-8", "surrogatepass")
             if text.endswith("\r"):
                 text = text[:-1]
             location = {**chunk.location, "line": first_line + index}
-            if coloured or (escaped and has_escapes(text)):
+            if rewritten or (escaped and has_escapes(text)):
                 yield from self._escaped_occurrences(text, chunk, location, always, chosen)
             else:
                 yield from self._occurrences(text, chunk, location, chosen)
 
     def _escaped_occurrences(self, text: str, chunk: Chunk, location: dict, always: frozenset[int],
                              chosen: set[int] | frozenset[int] | None = None) -> Iterator[Occurrence]:
-        """Yield the occurrences in a line or value with JSON \\uXXXX escapes or colour codes:
+        """Yield the occurrences in a line or value with JSON \\uXXXX escapes, colour codes or
+        percent-encoding:
         found in it unescaped (by the ``chosen`` recognizers, or those its screen picks), located
         in it as stored (``pii_audit.escapes``)."""
         unescaped, starts, ends = unescape(text)

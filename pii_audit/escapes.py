@@ -1,5 +1,5 @@
-"""Escapes that hide what a line says from the recognizers: JSON's ``\\uXXXX`` escapes and a
-terminal's colour codes.
+"""Escapes that hide what a line says from the recognizers: JSON's ``\\uXXXX`` escapes, a
+terminal's colour codes and a URL's percent-encoding.
 
 A JSON-lines log written with Python's default ``json.dumps`` (``ensure_ascii=True``) holds an
 escape in place of every Chinese character: ``客户身份证号`` is
@@ -11,14 +11,20 @@ A log written for a terminal (a console appender's colours, ``docker logs`` of o
 fields in ANSI control sequences: ``\\x1b[1;33m13812345678\\x1b[0m`` put the letter ``m`` right
 before the number, which no value may follow, and every coloured value was missed.
 
+A web server's or gateway's access log holds query strings and form bodies percent-encoded:
+``idNo%3D11010519491231002X`` put the letter ``D`` before the ID number, ``%22mobile%22%3A%22138…``
+the digits ``22`` before the mobile number, and ``name=%E5%BC%A0%E4%B8%89`` hid the name 张三.
+
 The detector reads such a line with its escapes replaced and its colour codes removed, so that
 context words stand as near a value as a person reading the line sees them, and maps what it
-finds back to offsets in the line as stored.
+finds back to offsets in the line as stored. A block of lines is screened with its colour codes
+removed and its percent-encoding decoded in one pass (``unescaped_block``).
 """
 
 from __future__ import annotations
 
 import re
+from typing import Callable, Iterator
 
 # A backslash escape: \uXXXX, or any other (\\, \", \n...) which stays as it is. Matching the
 # others too keeps an escaped backslash followed by "u1234" from being read as an escape.
@@ -26,34 +32,70 @@ _JSON_ESCAPE = re.compile(r"\\(?:u([0-9a-fA-F]{4})|.)", re.DOTALL)
 # ECMA-48's control sequence: ESC [, parameter bytes, intermediate bytes, one final byte.
 _TERMINAL_CODE = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]")
 _TERMINAL_CODE_UTF8 = re.compile(_TERMINAL_CODE.pattern.encode())
+# Percent-encoded bytes, a run at a time: a character of several bytes is encoded as a run.
+# Written to begin with its literal %, which re then looks for fast: as (?:%XX)+ a search of a
+# MiB of logs holding no escape took 29 ms, now 0.4 (measured).
+_PERCENT_RUN = re.compile(r"%[0-9A-Fa-f]{2}(?:%[0-9A-Fa-f]{2})*")
+_PERCENT_RUN_UTF8 = re.compile(_PERCENT_RUN.pattern.encode())
+# A decoded newline would cut a line in two: it is read as a space, as a person reads a URL.
+_LINE_BREAKS = str.maketrans("\r\n", "  ")
+
+# A character of the text unescaped, and where it starts and ends in the text as stored.
+Placed = tuple[str, int, int]
 
 
 def has_escapes(text: str) -> bool:
-    """Tell whether a text may hold a ``\\uXXXX`` escape or a colour code (a cheap test before
-    ``unescape``).
+    """Tell whether a text may hold a ``\\uXXXX`` escape, a colour code or percent-encoding (a
+    cheap test before ``unescape``).
 
     >>> has_escapes('{"msg": "\\\\u5ba2"}'), has_escapes("客户"), has_escapes("D:\\\\logs\\\\app.log")
     (True, False, False)
-    >>> has_escapes("\\x1b[32mINFO\\x1b[0m")
-    True
+    >>> has_escapes("\\x1b[32mINFO\\x1b[0m"), has_escapes("name=%E5%BC%A0"), has_escapes("成功率 99%")
+    (True, True, False)
     """
     # A backslash is found by memchr, 10x faster than the two characters over Chinese text (2.4
-    # against 23 ms for 20 MB, measured), and most text holds none; so is ESC.
-    return ("\\" in text and "\\u" in text) or "\x1b" in text
+    # against 23 ms for 20 MB, measured), and most text holds none; so are ESC and %.
+    return ("\\" in text and "\\u" in text) or "\x1b" in text or \
+        ("%" in text and _PERCENT_RUN.search(text) is not None)
 
 
-def without_terminal_codes(raw: bytes) -> bytes:
-    """Return UTF-8 bytes without their colour codes (a code holds no newline, so lines stay).
+def unescaped_block(raw: bytes) -> bytes:
+    """Return a block of UTF-8 lines without colour codes and with percent-encoded bytes decoded,
+    line for line (``raw`` itself when it holds neither), for the screen to look at.
 
-    >>> without_terminal_codes(b"\\x1b[32mINFO\\x1b[0m id=1")
-    b'INFO id=1'
+    >>> unescaped_block(b"\\x1b[32mINFO\\x1b[0m idNo%3D1%0A2\\nplain 99%")
+    b'INFO idNo=1 2\\nplain 99%'
     """
-    return _TERMINAL_CODE_UTF8.sub(b"", raw)
+    block = raw
+    if b"\x1b" in block:
+        block = _TERMINAL_CODE_UTF8.sub(b"", block)
+    if b"%" in block and _PERCENT_RUN_UTF8.search(block):
+        block = _PERCENT_RUN_UTF8.sub(_percent_bytes, block)
+    return block
+
+
+def _percent_bytes(run: re.Match) -> bytes:
+    """Return the UTF-8 of what a run of percent-encoded bytes stands for (``_percent_text``)."""
+    decoded = _percent_text(run.group().decode("ascii"))
+    return run.group() if decoded is None else decoded[0].encode("utf-8", "surrogatepass")
+
+
+def _percent_text(run: str) -> tuple[str, str] | None:
+    """Return the text a run of percent-encoded bytes stands for, its line breaks read as spaces,
+    and its encoding: UTF-8, else GB18030 (an older Chinese server's); None for neither."""
+    data = bytes.fromhex(run.replace("%", ""))
+    for encoding in ("utf-8", "gb18030"):
+        try:
+            return data.decode(encoding).translate(_LINE_BREAKS), encoding
+        except UnicodeDecodeError:
+            continue
+    return None
 
 
 def unescape(text: str) -> tuple[str, list[int], list[int]]:
-    """Return ``text`` with each ``\\uXXXX`` escape replaced by its character and then each colour
-    code removed (a container's JSON log escapes the ESC of a code as ``\\u001b``), and where each
+    """Return ``text`` with each ``\\uXXXX`` escape replaced by its character, then each colour
+    code removed (a container's JSON log escapes a code's ESC as ``\\u001b``), then each run of
+    percent-encoded bytes decoded (UTF-8, else GB18030, else left as it is), and where each
     character of the result starts and ends in ``text``.
 
     >>> unescape('a\\\\u5ba2b')
@@ -64,20 +106,56 @@ def unescape(text: str) -> tuple[str, list[int], list[int]]:
     ('id 42.', [0, 1, 2, 10, 11, 16], [1, 2, 3, 11, 12, 17])
     >>> unescape('id \\\\u001b[33m42')
     ('id 42', [0, 1, 2, 13, 14], [1, 2, 3, 14, 15])
+    >>> unescape('n=%E5%BC%A0%3D1')
+    ('n=张=1', [0, 1, 2, 11, 14], [1, 2, 11, 14, 15])
     """
-    if "\\u" not in text:  # a coloured line, most often: one pass
-        return _rewritten(text, _TERMINAL_CODE, lambda match: "")
-    text1, starts, ends = _rewritten(text, _JSON_ESCAPE, lambda match: match.group(1) and chr(int(match.group(1), 16)))
-    if "\x1b" not in text1:
-        return text1, starts, ends
-    text2, starts2, ends2 = _rewritten(text1, _TERMINAL_CODE, lambda match: "")
-    return text2, [starts[i] for i in starts2], [ends[i - 1] for i in ends2]
+    starts: list[int] | None = None
+    ends: list[int] = []
+    for present, pattern, replaced in _PASSES:
+        if not present(text):
+            continue
+        text, new_starts, new_ends = _rewritten(text, pattern, replaced)
+        if starts is None:
+            starts, ends = new_starts, new_ends
+        else:  # where the last pass's characters were, in the text as stored
+            starts, ends = [starts[i] for i in new_starts], [ends[i - 1] for i in new_ends]
+    if starts is None:
+        return text, list(range(len(text))), list(range(1, len(text) + 1))
+    return text, starts, ends
 
 
-def _rewritten(text: str, pattern: re.Pattern, replaced) -> tuple[str, list[int], list[int]]:
-    """Return ``text`` with each match of ``pattern`` replaced by ``replaced(match)`` (one
-    character, "" to remove it, None to keep it as it is), and where each character of the
-    result starts and ends in ``text``."""
+def _json_character(match: re.Match) -> list[Placed] | None:
+    code = match.group(1)
+    return None if code is None else [(chr(int(code, 16)), match.start(), match.end())]
+
+
+def _percent_characters(run: re.Match) -> list[Placed] | None:
+    """Return the characters a run of percent-encoded bytes stands for, each placed over its
+    bytes' escapes; None (the run left as it is) when it is neither UTF-8 nor GB18030."""
+    decoded = _percent_text(run.group())
+    return None if decoded is None else list(_placed(*decoded, run.start()))
+
+
+def _placed(decoded: str, encoding: str, start: int) -> Iterator[Placed]:
+    for character in decoded:
+        end = start + 3 * len(character.encode(encoding))
+        yield character, start, end
+        start = end
+
+
+# Each pass: when it applies, what it matches, and what a match becomes (None: left as it is).
+_PASSES: tuple[tuple[Callable[[str], bool], re.Pattern, Callable[[re.Match], list[Placed] | None]], ...] = (
+    (lambda text: "\\u" in text, _JSON_ESCAPE, _json_character),
+    (lambda text: "\x1b" in text, _TERMINAL_CODE, lambda match: []),
+    (lambda text: "%" in text, _PERCENT_RUN, _percent_characters),
+)
+
+
+def _rewritten(text: str, pattern: re.Pattern, replaced: Callable[[re.Match], list[Placed] | None]
+               ) -> tuple[str, list[int], list[int]]:
+    """Return ``text`` with each match of ``pattern`` replaced by the characters
+    ``replaced(match)`` places (none to remove it, None to keep it as it is), and where each
+    character of the result starts and ends in ``text``."""
     pieces: list[str] = []
     starts: list[int] = []
     ends: list[int] = []
@@ -90,10 +168,10 @@ def _rewritten(text: str, pattern: re.Pattern, replaced) -> tuple[str, list[int]
         pieces.append(text[done:start])
         starts += range(done, start)
         ends += range(done + 1, start + 1)
-        if replacement:
-            pieces.append(replacement)
-            starts.append(start)
-            ends.append(match.end())
+        for character, character_start, character_end in replacement:
+            pieces.append(character)
+            starts.append(character_start)
+            ends.append(character_end)
         done = match.end()
     pieces.append(text[done:])
     starts += range(done, len(text))

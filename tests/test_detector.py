@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import random
+import urllib.parse
 
 import pytest
 from presidio_analyzer import EntityRecognizer, RecognizerResult
@@ -127,6 +128,41 @@ def test_a_log_coloured_for_a_terminal_gives_what_the_plain_log_gives(key):
         return [(o.location["cell"], o.fingerprint) for o in detector.detect([cells])]
 
     assert in_cells(coloured) == in_cells(plain) and in_cells(plain)
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "gbk"])
+def test_a_percent_encoded_log_gives_what_the_plain_log_gives(key, encoding):
+    """An access log holds query strings and form bodies percent-encoded (``idNo%3D1101…``,
+    ``name=%E5%BC%A0…``, in GBK on older Chinese servers): every other line of the corpus
+    encoded whole, its values are found as in the plain lines, located as stored, in lines and
+    in table values. Before, a value after ``%3D`` or ``%22`` was missed, and so was any name."""
+    detector = Detector(key)
+    plain = corpus_lines(random.Random(19), 300)
+    encoded = [f"GET /q?{urllib.parse.quote(line, safe='', encoding=encoding)} HTTP/1.1" if n % 2 else line
+               for n, line in enumerate(plain)]
+    prefix = len("GET /q?")
+
+    def found(lines):
+        chunk = Chunk("\n".join(lines), {"path": "access.log", "line": 1}, "access.log", multiline=True)
+        return list(detector.detect_chunk(chunk))
+
+    got, expected = found(encoded), found(plain)
+    assert [(o.location["line"], o.entity_type, o.fingerprint, o.masked) for o in got] == \
+           [(o.location["line"], o.entity_type, o.fingerprint, o.masked) for o in expected]
+    assert sum(o.location["line"] % 2 == 0 for o in got) > 50  # line n + 1 was encoded
+    for mine, theirs in zip(got, expected):
+        number = mine.location["line"] - 1
+        stored = encoded[number][mine.location["start"]:mine.location["end"]]
+        value = plain[number][theirs.location["start"]:theirs.location["end"]]
+        assert urllib.parse.unquote(stored, encoding=encoding) == value
+        if number % 2:
+            assert urllib.parse.quote(value, safe="", encoding=encoding) == stored and mine.location["start"] >= prefix
+
+    def in_cells(values):
+        cells = Cells([Column(values, "t!备注")], lambda column, row: {"row": row})
+        return [(o.location["row"], o.fingerprint) for o in detector.detect([cells])]
+
+    assert in_cells(encoded) == in_cells(plain) and in_cells(plain)
 
 
 def test_a_containers_json_log_of_a_coloured_console_is_read_as_the_console_showed_it(key):
