@@ -260,6 +260,43 @@ def test_undecodable_csv_is_read_with_replacement_and_reported(tmp_path, key):
         "undecodable bytes replaced (decoded as utf-8)"]
 
 
+@pytest.mark.parametrize("suffix", [".xlsx", ".csv"])
+def test_a_title_and_notes_above_the_header_leave_it_the_header(tmp_path, key, suffix):
+    """A bank's export opens with its title and notes; the header below them names the columns.
+    The title was taken for the header: no name, landline or 15-digit ID number below was found,
+    as each is reported only in its column's context. Rows above the header are still read."""
+    rows = [["2024年第三季度客户信息导出（内部资料）"], [],
+            ["导出时间：2024-10-01", None, f"导出人电话 {PHONE}"],
+            ["姓名", "联系电话", "地址", "证件号码"]]
+    rows += [[f"王小{'明红刚强伟'[n]}", f"010-6552{n:04d}", f"北京市朝阳区建国路{n + 1}号", f"11010549123100{n}"]
+             for n in range(5)]
+    if suffix == ".csv":
+        path = write_csv(tmp_path / "export.csv", [[value or "" for value in row] for row in rows])
+    else:
+        book = openpyxl.Workbook()
+        for row in rows:
+            book.active.append(row)
+        path = tmp_path / "export.xlsx"
+        book.save(path)
+    occurrences, coverage = found(path, key)
+    by_column = {}
+    for o in occurrences:
+        by_column.setdefault((o.container.rsplit("!", 1)[1], o.entity_type), []).append(o.location["cell"])
+    assert by_column == {("地址", "CN_MOBILE_PHONE"): ["C3"],  # the column it is in
+                         ("姓名", "PERSON"): [f"A{n}" for n in range(5, 10)],
+                         ("联系电话", "CN_LANDLINE_PHONE"): [f"B{n}" for n in range(5, 10)],
+                         ("地址", "CN_ADDRESS"): [f"C{n}" for n in range(5, 10)],
+                         ("证件号码", "CN_RESIDENT_ID"): [f"D{n}" for n in range(5, 10)]}
+    assert coverage.problems == []
+
+
+def test_a_header_is_looked_for_in_the_first_rows_only(tmp_path, key):
+    """A field's name in a sheet's eleventh non-empty row does not make it the header."""
+    path = write_csv(tmp_path / "s.csv", [["说明"]] * 10 + [["姓名"], ["王小明"]])
+    occurrences, coverage = found(path, key)
+    assert occurrences == [] and list(coverage.containers) == [f"{path}!s!说明"]
+
+
 @pytest.mark.parametrize("encoding", ["utf-8", "gbk"])
 def test_a_csv_with_a_character_cut_in_half_keeps_its_encoding(tmp_path, key, encoding):
     """An export whose system cut a remark at a byte limit, inside a character: its headers stay

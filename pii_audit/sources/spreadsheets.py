@@ -3,8 +3,11 @@ OpenDocument ods/ots/fods, csv or tsv file, in blocks of rows (``Cells``).
 
 * Location ``{"path", "sheet", "cell"}``; ``cell`` in A1 notation. A csv/tsv file's one sheet is
   named after the file's stem (Excel names it so when it opens the file), its first record is row 1.
-* The header row is a sheet's first non-empty row. Its text is the context of every cell below,
-  and names the container ``path!sheet!header``; the column letter stands in when the header
+* The header row is the first of a sheet's first ``HEADER_ROWS`` non-empty rows that names the
+  most fields (姓名, 联系电话, 证件号码), so that a report's title or an export's notes above it
+  (导出时间：…) do not take its place; the first non-empty row when none names a field. Rows
+  above it are read as values. Its text is the context of every cell below, and names the
+  container ``path!sheet!header``; the column letter stands in when the header
   is empty or looks like data (a headerless export must not put a value into a container name):
   a number, an e-mail, or a name or address like the values below it.
   Two columns with the same header are told apart by their letters: ``path!sheet!备注 (F)``.
@@ -25,6 +28,7 @@ OpenDocument ods/ots/fods, csv or tsv file, in blocks of rows (``Cells``).
 from __future__ import annotations
 
 import io
+import itertools
 import os
 import re
 import zipfile
@@ -53,6 +57,8 @@ BLOCK_ROWS = 1000  # rows handed to the detector together, as one block of Cells
 # held 16 million cells (about 600 MB), and a small file can declare such rows.
 BLOCK_CELLS = 100_000
 HEADER_SAMPLE = 20  # values below a header cell compared with it (_header_is_data)
+HEADER_ROWS = 10  # the first non-empty rows of a sheet its header is looked for in (_header_number)
+HEADER_CELLS = 100  # of each, looked at; and the cells of those rows held to look (BLOCK_CELLS)
 MAX_SAMPLE_CHARS = 1000  # of each of them: no name or address is longer
 _DATA_LIKE = re.compile(r"\d{6}|@")
 # The workbooks that may be zips holding document properties (a flat .fods holds its own, not read).
@@ -194,7 +200,8 @@ class _Sheet:
     columns: dict[int, _Column] = field(default_factory=dict)
     rows: int = 0
     sampled: bool = False
-    headers_checked: bool = False  # against the values of the first block (_check_headers)
+    headers_checked: bool = False  # against the values below in its block (_check_headers)
+    header_at: int | None = None  # the header's index in the block being filled, until checked
 
     def set_header(self, offset: int, values: Iterable[Any]) -> None:
         """Name each column after its header cell, or its letter when the header is unusable."""
@@ -246,6 +253,7 @@ def _read_sheet(path: str, name: str, rows: Iterator[Row], options: ScanOptions,
 def _sheet_chunks(sheet: _Sheet, rows: Iterator[Row], options: ScanOptions,
                   coverage: TargetCoverage, budget: _Budget) -> Iterator[Cells]:
     limit = options.sample_rows
+    rows, header_number = _header_number(rows)
     header_row, data_rows, expected = 0, 0, 1  # expected: the row after the last one seen
     block: list[Row] = []
     block_rows = block_cells = 0  # block_rows counts the empty rows in the block too
@@ -273,10 +281,11 @@ def _sheet_chunks(sheet: _Sheet, rows: Iterator[Row], options: ScanOptions,
         sheet.rows += 1
         if header_row:
             data_rows += 1
-        elif any(values):  # values are text or None
+        elif number == header_number:
             header_row = number
             sheet.set_header(offset, values)
-        else:
+            sheet.header_at = len(block)
+        elif not any(values):  # values are text or None
             continue  # an empty row before the header: no cell to scan
         block.append(row)
         block_rows, block_cells = block_rows + 1, block_cells + len(values)
@@ -285,6 +294,31 @@ def _sheet_chunks(sheet: _Sheet, rows: Iterator[Row], options: ScanOptions,
             block, block_rows, block_cells = [], 0, 0
     if block:
         yield from _nonempty(_cells(sheet, block))
+
+
+def _header_number(rows: Iterator[Row]) -> tuple[Iterator[Row], int]:
+    """Return a sheet's rows, as they were, and the number of its header row: of its first
+    ``HEADER_ROWS`` non-empty rows, the first that names the most fields (``names_a_field``);
+    the first of them when none names one, or 0 when the sheet holds none.
+
+    A bank's export often opens with its title (2024年第三季度客户信息导出) and notes (导出时间：…)
+    above the header: taken for the header, the title made the context of the first column and
+    left the others with none, and no name, landline or 15-digit ID number below was found."""
+    ahead: list[Row] = []
+    best, most, held = 0, 0, 0
+    for row in rows:
+        ahead.append(row)
+        number, _, values = row
+        if not any(values):
+            continue
+        fields = sum(1 for value in values[:HEADER_CELLS] if value and names_a_field(header_text(value)))
+        best = best or number
+        if fields > most:
+            best, most = number, fields
+        held += len(values)
+        if sum(1 for _, _, v in ahead if any(v)) >= HEADER_ROWS or held >= BLOCK_CELLS:
+            break
+    return itertools.chain(ahead, rows), best
 
 
 def _empty_rows(expected: int, number: int, data_rows: int | None, limit: int | None) -> int:
@@ -336,9 +370,9 @@ def _cells(sheet: _Sheet, block: list[Row]) -> Cells | None:
             found.append((index, list(values) if not empty else [v or "" for v in values], filled))
     if not found:
         return None
-    if not sheet.headers_checked:  # the first block starts with the header row
-        _check_headers(sheet, [(index, texts) for index, texts, _ in found])
-        sheet.headers_checked = True
+    if not sheet.headers_checked and sheet.header_at is not None:  # the block holding the header
+        _check_headers(sheet, [(index, texts[sheet.header_at:]) for index, texts, _ in found])
+        sheet.headers_checked, sheet.header_at = True, None
     _add_columns(sheet, [(index, texts) for index, texts, _ in found])
     columns, letters = [], []
     for index, texts, filled in found:
