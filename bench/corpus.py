@@ -4,7 +4,8 @@ Every value is synthetic: Faker zh_CN (names, addresses, e-mails, mobiles, resid
 numbers built with stdnum's check-digit functions. Each sample is a log line, a sentence, or a
 table cell with its column name, and carries its gold spans. A gold span says which entity a
 human auditor would mark there, and whether the value is already masked; ``mode`` says how
-the value appears: ``keyword`` (a keyword nearby), ``column`` (a cell under a named column) or
+the value appears: ``keyword`` (a keyword nearby), ``field`` (after a field's key in a log line:
+``custName=``, ``"certNo":"``, ``<khxm>``), ``column`` (a cell under a named column) or
 ``bare`` (no context at all), so recall can be read with and without context.
 """
 
@@ -46,6 +47,24 @@ CONTEXTS = {
     "PERSON": (["姓名", "户名", "联系人", "收款人"], ["xm", "khxm", "cust_name"]),
     "CN_ADDRESS": (["家庭住址", "通讯地址", "地址"], ["jtzz", "txdz", "addr"]),
 }
+# Keys a log line names each entity's field with (custName=张三, "certNo":"…", <khxm>…</khxm>).
+FIELDS = {
+    "CN_RESIDENT_ID": ["certNo", "idNo", "sfzh", "custCertNo", "idCardNo"],
+    "CN_BANK_CARD": ["cardNo", "acctNo", "yhkh", "bankCard"],
+    "CN_MOBILE_PHONE": ["mobile", "phoneNo", "sjhm", "lxdh"],
+    "CN_LANDLINE_PHONE": ["telephone", "lxdh", "gddh", "dwdh"],
+    "CN_PASSPORT": ["passportNo", "hzhm"],
+    "CN_HK_MACAU_PERMIT": ["permitNo", "txzh"],
+    "CN_TAIWAN_PERMIT": ["mtpNo", "tbzh"],
+    "CN_USCC": ["creditCode", "tyshxydm", "taxNo"],
+    "CN_LICENSE_PLATE": ["plateNo", "hphm", "carNo"],
+    "EMAIL_ADDRESS": ["email", "dzyx"],
+    "IP_ADDRESS": ["clientIp", "loginIp", "dlip"],
+    "PERSON": ["custName", "realName", "khxm", "xm", "name"],
+    "CN_ADDRESS": ["address", "homeAddr", "jtzz", "txdz"],
+}
+# How a log line writes a field: Java's toString, JSON, XML, YAML-like.
+FIELD_FORMS = ["{key}={value}, ", '{{"{key}":"{value}","ok":true}}', "<{key}>{value}</{key}>", "{key}: {value} "]
 BINS = ["622202", "622203", "621226", "622848", "623052", "621661", "625908", "621700", "622700",
         "622262", "622588", "621098", "601382", "436742", "6200", "6250"]
 AREA_CODES = ["010", "020", "021", "022", "023", "024", "025", "027", "028", "029", "0755", "0571",
@@ -174,6 +193,13 @@ def negatives(rng: random.Random, fake: Faker) -> list[tuple[str, str]]:
         ("bank_hotline", rng.choice(["客服电话：95588", "服务热线：400-810-8888", "热线 800-820-8820"])),
         ("not_person", rng.choice(["联系人：暂无", "收款人：中国银行股份有限公司", "持卡人：本人",
                                    "户名：北京某某科技有限公司", "姓名：未填写"])),
+        ("field_not_person", rng.choice(['"productName":"安心宝"', "deptName=风险管理部", "branchName=朝阳支行",
+                                         '"name":"工资代发"', '"name":"王牌理财"', "userName=admin",
+                                         "<name>活期存款</name>", "fileName=客户清单.xlsx"])),
+        ("field_not_address", rng.choice(['"address":"0x7ffe5a1c"', "addr=N/A", '"address":"见附件"',
+                                          "<address>未知</address>", "homeAddr=同上"])),
+        ("field_not_id", rng.choice([f'"orderNo":"{date}{_digits(rng, 10)}"', f"traceNo={_digits(rng, 18)}",
+                                     f"serialNo={_digits(rng, 15)}"])),
         ("short_numbers", f"线程[pool-{rng.randint(1, 9)}-thread-{rng.randint(1, 99)}] 第{rng.randint(1, 999)}页，"
                           f"共{rng.randint(1, 99999)}条"),
     ]
@@ -228,10 +254,14 @@ class CorpusBuilder:
         if roll < 0.25:
             return Sample(value, (self.rng.choice(columns),), [(entity, 0, len(value), False)], "column")
         after = self.rng.choice(self.SUFFIXES + self.GLUED)
-        if roll < 0.85:
+        if roll < 0.7:
             glue = self.rng.choice(["：", ":", " ", "=", ""])
             before = self._prefix() + self.rng.choice(["客户", "", "更新"]) + self.rng.choice(keywords) + glue
             mode = "keyword"
+        elif roll < 0.85:
+            key = self.rng.choice(FIELDS[entity])
+            before, after = self.rng.choice(FIELD_FORMS).format(key=key, value="\0").split("\0")
+            before, mode = self._prefix() + "req " + before, "field"
         else:
             before, after, mode = self._prefix() + "处理请求 ", " 完成", "bare"
         text, start, end = self._place(before, value, after)

@@ -8,9 +8,9 @@ recognizer only on the lines where the screen found its part:
 * its needles (``ChineseRecognizer.screen_needles``), written in the alphabet of
   ``recognizers.base.shape``: "0" stands for any ASCII digit, a letter for itself in either
   case, "-" for a space or a dash (``0*******`` is a digit then seven stars; ``phone``, ``身份证``);
-* its ``SCREENS``, regexes for what needles cannot say (an IPv6 address written in full; a
+* its ``screens``, regexes for what needles cannot say (an IPv6 address written in full; a
   masked card's five stars or more, in one run or in groups, where a needle would also take a
-  masked mobile number's four);
+  masked mobile number's four; a field its column hints name, ``"lxdh":"``);
 * for a recognizer that declares ``RUN_LENGTHS`` (its values are whole runs of ASCII letters and
   digits), each run its ``RUN_PATTERN`` matches in full, of one of those lengths, that
   ``run_may_hold`` accepts: its all-digit needles are answered that way, so an 18-digit order
@@ -84,7 +84,7 @@ class Screen:
             self._woken.append(frozenset(numbers))
             self._run_checker.append(-1)
         for number, recognizer in enumerate(self.recognizers):
-            for screen in recognizer.SCREENS:
+            for screen in recognizer.screens():
                 expressions.append(screen.encode("utf-8"))
                 flags.append(hyperscan.HS_FLAG_CASELESS)
                 self._woken.append(frozenset([number]))

@@ -25,7 +25,7 @@ from typing import ClassVar, Iterable
 from ahocorasick_rs import BytesAhoCorasick
 from presidio_analyzer import Pattern, PatternRecognizer, RecognizerResult
 
-from recognizers.context import hint_matches, keyword_regex
+from recognizers.context import field_key_screen, hint_matches, keyword_regex
 
 # Results scoring below this are not reported; a result without its required context stays below it.
 MIN_SCORE = 0.5
@@ -217,8 +217,8 @@ class ChineseRecognizer(PatternRecognizer):
     # keyword inside one of them counts for nothing, near a match or in a column name.
     NOT_KEYWORDS: ClassVar[tuple[str, ...]] = ()
     # The detector's screen (see ``shape``): literal substrings of the shape of every value that
-    # a pattern scoring MIN_SCORE or more can match. Patterns scoring less need a CONTEXT keyword
-    # to be reported, so the keywords screen for them (``screen_needles`` adds them).
+    # a pattern scoring MIN_SCORE or more can match. Patterns scoring less need a keyword of
+    # ``text_context`` to be reported, so the keywords screen for them (``screen_needles``).
     NEEDLES: ClassVar[tuple[str, ...]] = ()
     # Regexes for what needles cannot say, in Hyperscan's syntax, matched case-insensitively on the
     # UTF-8 text (``to_halfwidth`` done); none may match a newline (``pii_audit.screen``).
@@ -245,18 +245,35 @@ class ChineseRecognizer(PatternRecognizer):
         self.score_thresholds = {"default": MIN_SCORE}
         self._plain = [(p, re.compile(p.regex, re.ASCII)) for p in self.PATTERNS]
         self._masked = [(p, re.compile(p.regex, re.ASCII)) for p in self.MASKED_PATTERNS]
-        self._context_re = keyword_regex(self.CONTEXT)
+        self._context_re = keyword_regex(self.text_context(), self.COLUMN_HINTS)
         self._negative_re = keyword_regex(self.NEGATIVE_CONTEXT)
         self._not_keywords_re = keyword_regex(self.NOT_KEYWORDS)
         self._verdicts: dict[tuple[str, ...], int] = {}
         self._validated: dict[int, bool] = {}  # see validated()
 
+    def text_context(self) -> tuple[str, ...]:
+        """Return the words that give a value in a text its context: ``CONTEXT``, and the column
+        hints of four letters or more anywhere, as a log line names its fields as a table names
+        its columns (``custCertNo=110105491231002``). Every column hint is context too as a
+        field's whole key (``"lxdh":"010-65529988"``, ``recognizers.context.field_key_regex``):
+        a short one (dh, zh) stands inside too many other words (zh_CN) to count anywhere."""
+        return self.CONTEXT + tuple(hint for hint in self.COLUMN_HINTS if len(hint) >= 4)
+
     def screen_needles(self) -> tuple[bytes, ...]:
         """Return the shapes that any text with a result this recognizer would report contains."""
         needles = list(self.NEEDLES)
-        if any(p.score < MIN_SCORE for p in self.PATTERNS + self.MASKED_PATTERNS):
-            needles += self.CONTEXT
+        if self._needs_context():
+            needles += self.text_context()
         return tuple(sorted({shape(n) for n in needles}))
+
+    def screens(self) -> tuple[str, ...]:
+        """Return ``SCREENS``, and for a recognizer whose values may need context, the regex of a
+        field named by one of its column hints (what ``screen_needles`` cannot say)."""
+        keys = field_key_screen(self.COLUMN_HINTS) if self.COLUMN_HINTS and self._needs_context() else None
+        return self.SCREENS + ((keys,) if keys else ())
+
+    def _needs_context(self) -> bool:
+        return any(p.score < MIN_SCORE for p in self.PATTERNS + self.MASKED_PATTERNS)
 
     # -- hooks a subclass implements -------------------------------------------------------
 

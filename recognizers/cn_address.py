@@ -1,7 +1,8 @@
 """Chinese postal addresses, best effort: a keyword or an address column, and admin levels.
 
-Rules: FORMATS.md §5.12. An address is found after a keyword (住址：…, 家庭地址 …) or as a
-whole cell in a column such as jtzz or addr, and must hold at least two hierarchical levels
+Rules: FORMATS.md §5.12. An address is found after a keyword (住址：…, 家庭地址 …) or a field's
+key that a column hint names (address=…, "jtzz":"…"), or as a whole cell in a column such as
+jtzz or addr, and must hold at least two hierarchical levels
 (省, 市, 区, 县, 镇, 路, 街, 号, 室 …). It stops before a digit run of seven or more (a phone)
 and before the next keyword (手机, 电话), so neighbouring fields are not swallowed.
 """
@@ -13,6 +14,7 @@ import re
 from presidio_analyzer import Pattern
 
 from recognizers.base import ChineseRecognizer, Risk
+from recognizers.context import field_key_regex
 
 ENTITY = "CN_ADDRESS"
 EXAMPLES = {
@@ -31,7 +33,10 @@ _DISTRICT_RE = re.compile(r"^.{0,12}?(?:区|县|旗)|^.{0,8}?(?:市|州|盟)|^.{
 _STOP = "手机|电话|邮箱|身份证|姓名|证件|卡号|联系人|邮编"
 _TOKEN = r"(?:(?!" + _STOP + r")[\u4e00-\u9fa5A-Za-z#\-()（）]|\d{1,6}(?!\d))"
 _ADDRESS = r"[\u4e00-\u9fa5]" + _TOKEN + "{3,60}"
-_KEYWORD_RE = "(?:" + "|".join(KEYWORDS) + ")"
+COLUMN_HINTS = ("dz", "zz", "jtzz", "hjdz", "txdz", "xzz", "jzd", "jzdz", "dwdz", "lxdz", "csd", "addr", "address",
+                "homeaddr", "homeaddress", "custaddr", "contactaddr", "contactaddress")
+# A keyword, or a field's key in a log line that a column hint names (address=, "jtzz":").
+_KEYWORD_RE = "(?:" + "|".join(KEYWORDS) + "|" + field_key_regex(COLUMN_HINTS) + ")"
 _AFTER_KEYWORD = r"(?:[:：=\s]|为|是|在)*"
 _SPACES_RE = re.compile(r"\s+")
 
@@ -68,8 +73,7 @@ class CnAddressRecognizer(ChineseRecognizer):
                 + r"([\u4e00-\u9fa5]{2,14}\*{3,})", 0.4),
     )
     CONTEXT = KEYWORDS + ("address", "addr")
-    COLUMN_HINTS = ("dz", "zz", "jtzz", "hjdz", "txdz", "xzz", "jzd", "jzdz", "dwdz", "lxdz", "csd",
-                    "addr", "address", "homeaddress", "custaddr")
+    COLUMN_HINTS = COLUMN_HINTS
     NEGATIVE_COLUMN_HINTS = ("ipdz", "ip", "mac", "url", "wz", "email")
     RISK = Risk("C2", False)
 

@@ -1,7 +1,8 @@
 """Taiwan-related permits: 台湾居民来往大陆通行证 (台胞证) and 往来台湾通行证.
 
 Rules: FORMATS.md §5.4. Since 2008 a 台胞证 number is a bare 8-digit lifetime number, so it is
-found only after a keyword (台胞证号：12345678) or as a whole cell in a column that names it;
+found only after a keyword (台胞证号：12345678) or a field's key that a column hint names
+(mtpNo=12345678), or as a whole cell in a column that names it;
 the pre-2008 form adds a 2-digit issue count and an office letter, ``1234567801(B)``.
 往来台湾通行证 is ``L`` + 8 digits [M, unverified]. Nothing here has a check digit: context is
 required for every form.
@@ -14,6 +15,7 @@ import re
 from presidio_analyzer import Pattern
 
 from recognizers.base import ChineseRecognizer, Risk, mask_middle
+from recognizers.context import field_key_regex
 
 ENTITY = "CN_TAIWAN_PERMIT"
 EXAMPLES = {
@@ -21,7 +23,10 @@ EXAMPLES = {
     "invalid": ["1234567", "123456789", "L1234567", "1234567801(b)"],
 }
 
-_KEYWORDS = r"(?:台胞证|台湾居民来往大陆通行证|来往大陆通行证|往来台湾通行证|台湾通行证|赴台证)"
+COLUMN_HINTS = ("tbzh", "tbz", "twtxz", "twtxzh", "tbzhm", "mtp", "mtpno", "twpermit")
+# A keyword, or a field's key in a log line that a column hint names (mtpNo=, "tbzh":").
+_KEYWORDS = (r"(?:台胞证|台湾居民来往大陆通行证|来往大陆通行证|往来台湾通行证|台湾通行证|赴台证|"
+             + field_key_regex(COLUMN_HINTS) + ")")
 _NUMBER = r"\d{8}(?:\d{2}\([A-Z]\))?"
 _NUMBER_RE = re.compile(f"(?:{_NUMBER}|L\\d{{8}})", re.ASCII)
 
@@ -58,7 +63,7 @@ class CnTaiwanPermitRecognizer(ChineseRecognizer):
         Pattern("cn_taiwan_permit_l", r"(?<![0-9A-Za-z])(L\d{8})(?![0-9A-Za-z])", 0.4),
     )
     CONTEXT = ("台胞证", "台湾居民来往大陆通行证", "往来台湾通行证", "台湾通行证", "赴台", "mtp")
-    COLUMN_HINTS = ("tbzh", "tbz", "twtxz", "twtxzh", "tbzhm", "mtp", "mtpno", "twpermit")
+    COLUMN_HINTS = COLUMN_HINTS
     NEGATIVE_CONTEXT = ("订单", "流水", "单号", "金额", "order", "serial", "amount")
     NEGATIVE_COLUMN_HINTS = ("ddh", "lsh", "je", "orderno", "amount")
     RISK = Risk("C2", True)  # an identity document: PIPL Art. 28 特定身份

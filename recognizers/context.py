@@ -51,10 +51,39 @@ def hint_matches(name: str, hints: Iterable[str], keywords: Iterable[str]) -> bo
     return False
 
 
-def keyword_regex(words: Iterable[str]) -> Optional[re.Pattern]:
-    """Return one case-insensitive regex for a list of keywords, longest first (None for none)."""
+def keyword_regex(words: Iterable[str], keys: Iterable[str] = ()) -> Optional[re.Pattern]:
+    """Return one case-insensitive regex for a list of keywords, longest first, and of fields
+    named by ``keys`` (``field_key_regex``); None for none."""
     words = sorted({w.lower() for w in words if w}, key=len, reverse=True)
-    if not words:
+    alternatives = [re.escape(w) for w in words] + ([field_key_regex(keys)] if keys else [])
+    if not alternatives:
         return None
     # IGNORECASE rather than lower(): lower() can change a string's length and so its offsets.
-    return re.compile("|".join(re.escape(w) for w in words), re.IGNORECASE)
+    return re.compile("|".join(alternatives), re.IGNORECASE)
+
+
+# What parts a field's key from its value in a log line: custName=, "custName":", <custName>.
+_KEY_END = r"""(?:["']?[ \t]*[:=][ \t]*["']?|>)"""
+
+
+def field_key_regex(keys: Iterable[str]) -> str:
+    """Return the regex of a field's key in a line of text, with what parts it from its value:
+    one of ``keys`` whole, in any case, an underscore allowed between its letters, as a log
+    line names a field as a table names a column (``custName=``, ``"lxdh":"``, ``<khxm>``).
+
+    >>> pattern = re.compile(field_key_regex(["custname", "xm"]), re.ASCII)
+    >>> [bool(pattern.search(t)) for t in ('{"custName":"', "CUST_NAME=", "<xm>", "xml=", "custName ok")]
+    [True, True, True, False, False]
+    """
+    return r"(?<![A-Za-z0-9_])(?i:" + _spelled(keys) + ")" + _KEY_END
+
+
+def field_key_screen(keys: Iterable[str]) -> str:
+    """Return ``field_key_regex`` in Hyperscan's syntax (no lookbehind: it matches more, which a
+    screen may), matched case-insensitively."""
+    return "(?:" + _spelled(keys) + ")" + _KEY_END
+
+
+def _spelled(keys: Iterable[str]) -> str:
+    """Return an alternation of ``keys``, longest first, an underscore allowed between letters."""
+    return "|".join("_?".join(map(re.escape, key)) for key in sorted(set(keys), key=len, reverse=True))

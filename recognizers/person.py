@@ -1,7 +1,8 @@
 """Chinese personal names, best effort: a surname, one or two more characters, and context.
 
 Rules: FORMATS.md §5.11. Two- to four-character strings that start with a surname are
-everywhere in Chinese text, so a name is found only right after a keyword (姓名：张三) or as a
+everywhere in Chinese text, so a name is found only right after a keyword (姓名：张三) or a
+field's key that a column hint names (custName=张三, "khxm":"张三", <xm>张三</xm>), or as a
 whole cell, which then needs a column that says "name" (xm, khxm) to be reported.
 """
 
@@ -13,6 +14,7 @@ from importlib import resources
 from presidio_analyzer import Pattern
 
 from recognizers.base import ChineseRecognizer, Risk
+from recognizers.context import field_key_regex
 
 ENTITY = "PERSON"
 EXAMPLES = {
@@ -75,7 +77,11 @@ def _keyword(word: str) -> str:
     return ("(?<!用)" if word == "户名" else "") + word + ("(?!单)" if word.endswith("名") else "")
 
 
-_KEYWORD_RE = "(?:" + "|".join(map(_keyword, KEYWORDS)) + ")"
+COLUMN_HINTS = ("xm", "khxm", "khmc", "hm", "zhmc", "ckrxm", "skrxm", "fkrxm", "lxr", "fddbr", "cyrxm", "name",
+                "custname", "customername", "acctname", "accountname", "holdername", "contactname",
+                "payername", "payeename", "username", "realname", "fullname")
+# A keyword, or a field's key in a log line that a column hint names (custName=, "khxm":").
+_KEYWORD_RE = "(?:" + "|".join(map(_keyword, KEYWORDS)) + "|" + field_key_regex(COLUMN_HINTS) + ")"
 _AFTER_KEYWORD = r"(?:[:：=\s]|为|是)*"
 # After a name: no more Chinese (nor a star), unless a follow word starts there; and no name ends
 # with 已 or 的, so 张三已确认 is 张三 before 已确认, not 张三已 before 确认.
@@ -96,8 +102,7 @@ class PersonRecognizer(ChineseRecognizer):
         Pattern("person_cell_masked", r"^\s*(" + _masked_regex() + r")\s*$", 0.3),
     )
     CONTEXT = KEYWORDS + ("name",)
-    COLUMN_HINTS = ("xm", "khxm", "khmc", "hm", "zhmc", "ckrxm", "skrxm", "fkrxm", "lxr", "fddbr",
-                    "cyrxm", "name", "custname", "acctname", "username", "realname", "fullname")
+    COLUMN_HINTS = COLUMN_HINTS
     NEGATIVE_COLUMN_HINTS = ("jgmc", "dwmc", "gsmc", "yhmc", "company", "branch", "product")
     NEEDLES = KEYWORDS  # the patterns that score 0.5 or more follow a keyword
     RISK = Risk("C2", False)

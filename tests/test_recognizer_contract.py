@@ -9,6 +9,7 @@ import pytest
 
 import recognizers
 from pii_audit.detector import Detector
+from pii_audit.models import Chunk
 from recognizers import ALL_RECOGNIZERS, build_analyzer
 
 IDS = [cls.__name__ for cls in ALL_RECOGNIZERS]
@@ -28,6 +29,29 @@ def test_examples_with_context(cls, analyzer):
         assert [(r.start, r.end) for r in found] == [(len(keyword) + 1, len(keyword) + 1 + len(value))], value
     for value in module.EXAMPLES["invalid"]:
         assert not analyzer.analyze(f"{keyword}：{value}。", language="zh", entities=[cls.ENTITY]), value
+
+
+FIELD_FORMS = ["{key}={value}, ", '{{"{key}":"{value}"}}', "<{key}>{value}</{key}>", "{key}: {value} "]
+
+
+@pytest.mark.parametrize("cls", ALL_RECOGNIZERS, ids=IDS)
+def test_examples_after_a_fields_key(cls, analyzer):
+    """A log line names a field as a table names a column (custName=张三, "lxdh":"…",
+    <mtpNo>…</mtpNo>): every example is found after a key its column hints name, camelCase or
+    snake_case, in Presidio and past the detector's screen. Before, a name, an address and the
+    numbers that need context were missed after such a key (landline, passport, permits, plate)."""
+    module, detector = sys.modules[cls.__module__], Detector(bytes(32))
+    keys = [cls.COLUMN_HINTS[0], cls.COLUMN_HINTS[-1], cls.COLUMN_HINTS[-1].upper()]
+    keys.append(keys[1][:2] + "_" + keys[1][2:])  # custname as cust_name
+    for value in module.EXAMPLES["valid"]:
+        for key in keys:
+            for form in FIELD_FORMS:
+                text = form.format(key=key, value=value)
+                start = text.index(value)
+                found = analyzer.analyze(text, language="zh", entities=[cls.ENTITY])
+                assert [(r.start, r.end) for r in found] == [(start, start + len(value))], text
+                assert [(o.location["start"], o.entity_type) for o in detector.detect_chunk(
+                    Chunk(text, {"path": "a.log"}, "a.log"))] == [(start, cls.ENTITY)], text
 
 
 def test_every_module_is_registered():
