@@ -29,6 +29,9 @@ class Corpus:
     blob_values: set = field(default_factory=set)
 
 
+PNG_HEAD = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR"  # an image's first bytes: NULs, so binary
+
+
 def tables(schema: str | None) -> tuple[sa.MetaData, dict[str, sa.Table]]:
     """Return the synthetic tables, in ``schema`` (None: the default one)."""
     meta = sa.MetaData(schema=schema)
@@ -62,8 +65,10 @@ def fill(connection: sa.Connection, made: dict[str, sa.Table], shown: dict[str, 
     for i in range(1, ROWS + 1):
         rid, phone, card_no, note_phone = resident_id(rng), mobile_valid(rng), card_valid(rng), mobile_valid(rng)
         blob_id = resident_id(rng)
+        # A BLOB holds a photo in odd rows (binary: counted, not read) and text in even ones.
+        photo = PNG_HEAD + blob_id.encode() if i % 2 else blob_id.encode()
         row = {"id": i, "姓名": "张三丰", "SFZH": rid if i % 4 else None, "sjhm": int(phone),
-               "photo": blob_id.encode(), "balance": 1234567.89, "yhkh": int(card_no),
+               "photo": photo, "balance": 1234567.89, "yhkh": int(card_no),
                "opened": None, "备注": f"客户来电，手机{note_phone}，已核实"}
         customers.append(row)
         key = {"id": i}
@@ -73,6 +78,8 @@ def fill(connection: sa.Connection, made: dict[str, sa.Table], shown: dict[str, 
         corpus.expected[(shown[CUSTOMERS], "yhkh", repr(key))] = "CN_BANK_CARD"
         corpus.expected[(shown[CUSTOMERS], "备注", repr(key))] = "CN_MOBILE_PHONE"
         corpus.expected[(shown[CUSTOMERS], "姓名", repr(key))] = "PERSON"  # the column names it
+        if i % 2 == 0:
+            corpus.expected[(shown[CUSTOMERS], "photo", repr(key))] = "CN_RESIDENT_ID"
         corpus.raw |= {rid, phone, note_phone, card_no}
         corpus.blob_values.add(blob_id)
         corpus.raw.add(blob_id)

@@ -18,7 +18,7 @@ from pii_audit.errors import ConfigError, SourceError
 from pii_audit.sources import ScanOptions, TargetCoverage, as_chunks
 from pii_audit.sources import dialects
 from pii_audit.sources.databases import read_database, resolve_password
-from pii_audit.sources.db_tables import cell_text, column_kind
+from pii_audit.sources.db_tables import BINARY_BLOCK_BYTES, BINARY_PREFIX, cell_text, column_kind
 
 
 def shown_names(schema=None):
@@ -59,7 +59,9 @@ def test_full_scan_finds_every_value_with_row_keys(sqlite_db, key):
     assert coverage.problems == []
     customers = coverage.containers[f"{CUSTOMERS}.SFZH"]
     assert (customers.units, customers.sampled, customers.complete) == (ROWS, False, True)
-    assert f"{CUSTOMERS}.photo" not in coverage.containers  # BLOB not read
+    # A BLOB's text is read (even rows), its images counted in a notice (odd rows).
+    assert [(n.where, n.reason) for n in coverage.notices] == [
+        (f"{CUSTOMERS}.photo", f"{ROWS // 2} binary value(s) (an image, a file) not read")]
     assert f"{CUSTOMERS}.balance" not in coverage.containers  # amount not read
     assert f"{CUSTOMERS}.opened" not in coverage.containers  # date not read
     assert {o.location["url"] for o in occurrences} == {url}
@@ -140,7 +142,8 @@ def test_column_name_is_context(sqlite_db, key):
     url, _ = sqlite_db
     chunks = list(as_chunks(read_database(url, ScanOptions(include=(CUSTOMERS,)), TargetCoverage(url))))
     assert chunks and all(chunk.context == (chunk.location["column"],) for chunk in chunks)
-    assert {chunk.container for chunk in chunks} == {f"{CUSTOMERS}.{c}" for c in ("姓名", "SFZH", "sjhm", "yhkh", "备注")}
+    assert {chunk.container for chunk in chunks} == {f"{CUSTOMERS}.{c}"
+                                                     for c in ("姓名", "SFZH", "sjhm", "photo", "yhkh", "备注")}
 
 
 def test_short_integers_are_counted_but_never_chunks(sqlite_db):
@@ -151,7 +154,7 @@ def test_short_integers_are_counted_but_never_chunks(sqlite_db):
     assert not [c for c in chunks if c.location["column"] == "id"]
     assert len([c for c in chunks if c.location["column"] == "姓名"]) == ROWS
     assert coverage.containers[f"{CUSTOMERS}.姓名"].units == ROWS
-    assert coverage.cells == ROWS * 6 - ROWS // 4  # id, 姓名, SFZH (some NULL), sjhm, yhkh, 备注
+    assert coverage.cells == ROWS * 7 - ROWS // 4  # id, 姓名, SFZH (some NULL), sjhm, photo, yhkh, 备注
 
 
 @pytest.mark.parametrize("sample, units, sampled", [
@@ -249,7 +252,7 @@ def test_password_file_readable_by_others_is_refused(tmp_path):
     pytest.param(sa.Numeric(12, 2), None, id="amount"),
     pytest.param(sa.Float(), None, id="float"),
     pytest.param(sa.SmallInteger(), None, id="smallint"),
-    pytest.param(sa.LargeBinary(), None, id="blob"),
+    pytest.param(sa.LargeBinary(), "binary", id="blob"),
     pytest.param(sa.Date(), None, id="date"),
     pytest.param(sa.Boolean(), None, id="boolean"),
 ])
@@ -333,7 +336,7 @@ def test_a_row_locator_sent_to_another_process_locates_as_before(key_columns):
     from pii_audit.sources.db_tables import RowLocator
 
     rows = [(7, "x", 12, "13812345678"), (8, "y", 13, "13912345678"), ("11010519491231002X", "z", 14, "")]
-    plan = [(1, "name", "t.name"), (3, "phone", "t.phone")]
+    plan = [(1, "name", "t.name", False), (3, "phone", "t.phone", False)]
     here = RowLocator(rows, 40, plan, key_columns, {"url": "sqlite://", "table": "t"})
     there = pickle.loads(pickle.dumps(here))
     assert all(len(values) == len(key_columns) for values in there.rows)
@@ -367,3 +370,29 @@ def test_the_rows_to_read_are_estimated_from_the_largest_rowid(tmp_path):
         coverage = TargetCoverage(str(path))
         list(read_database(f"sqlite:///{path}", ScanOptions(sample_rows=sample), coverage))
         assert (coverage.rows_expected, coverage.problems) == (expected, [])
+
+
+def test_a_blob_holding_text_is_read_as_text_in_bounded_blocks(tmp_path, key):
+    """A system kept its request messages as bytes: a BLOB of JSON in UTF-8, of XML in GBK, a
+    long one read in its first BINARY_PREFIX bytes, an image counted. BLOBs were not read at all,
+    and the table was called read in full. Blocks of such rows stay under BINARY_BLOCK_BYTES."""
+    path = tmp_path / "msg.db"
+    with contextlib.closing(sqlite3.connect(path)) as db:
+        db.execute("CREATE TABLE msg_log (id INTEGER PRIMARY KEY, body BLOB)")
+        rows = [(1, '{"custName":"张三","mobile":"13812345678"}'.encode()),
+                (2, "<req><khxm>李四</khxm><lxdh>010-65529988</lxdh></req>".encode("gbk")),
+                (3, b"x" * (BINARY_PREFIX - 20) + "手机13912345678 手机13712345678".encode()),
+                (4, b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR")]
+        rows += [(n, b"{}") for n in range(5, 400)]
+        db.executemany("INSERT INTO msg_log VALUES (?, ?)", rows)
+        db.commit()
+    url = f"sqlite:///{path}"
+    occurrences, coverage = scan(url, key, sample_rows=None)
+    assert sorted((o.location["row"]["id"], o.entity_type) for o in occurrences) == [
+        (1, "CN_MOBILE_PHONE"), (1, "PERSON"), (2, "CN_LANDLINE_PHONE"), (2, "PERSON"), (3, "CN_MOBILE_PHONE")]
+    assert [(n.where, n.reason) for n in coverage.notices] == [
+        ("msg_log.body", "1 binary value(s) (an image, a file) not read"),
+        ("msg_log.body", f"1 value(s) longer than {BINARY_PREFIX:,} bytes read in their first {BINARY_PREFIX:,}")]
+    blocks = [len(cells.columns[0].texts) for cells in read_database(url, ScanOptions(sample_rows=None),
+                                                                      TargetCoverage(url))]
+    assert sum(blocks) == 399 and max(blocks) * BINARY_PREFIX <= BINARY_BLOCK_BYTES

@@ -100,7 +100,9 @@ def test_full_scan_finds_every_value_and_leaks_none(scratch, corpus, key):
     assert found(occurrences) == corpus.expected
     record = coverage.containers[scratch.shown(CUSTOMERS) + ".yhkh"]
     assert (record.units, record.sampled, record.complete) == (12, False, True)
-    assert not any(name.endswith((".photo", ".balance", ".opened")) for name in coverage.containers)
+    assert not any(name.endswith((".balance", ".opened")) for name in coverage.containers)
+    assert [(n.where, n.reason) for n in coverage.notices] == [
+        (scratch.shown(CUSTOMERS) + ".photo", "6 binary value(s) (an image, a file) not read")]
     data = output_bytes(occurrences, coverage)
     assert sum(v.encode() in data for v in corpus.raw) == 0
 
@@ -443,7 +445,7 @@ def test_tablesample_reads_a_random_sample_and_records_it(postgres_scratch, key,
     engine = dialects.create_engine(scratch.url, 5, 30)
     clause = sa.table("big", sa.column("id"), sa.column("note"), schema=scratch.schema)
     with engine.connect() as connection:
-        statement, mode = _statement(connection, clause, 100)
+        statement, mode = _statement(connection, clause, 100, set())
     engine.dispose()
     assert mode == "random" and "TABLESAMPLE system" in str(statement)
     occurrences, coverage = scan(scratch.url, scratch.options(sample_rows=100), key)
@@ -461,7 +463,7 @@ def test_tablesample_that_comes_out_short_falls_back_to_first_rows(postgres_scra
     engine = dialects.create_engine(scratch.url, 5, 30)
     clause = sa.table("stale", sa.column("id"), sa.column("note"), schema=scratch.schema)
     with engine.connect() as connection:
-        statement, mode = _statement(connection, clause, 100)
+        statement, mode = _statement(connection, clause, 100, set())
         assert mode == "first" and len(connection.execute(statement).all()) == 101
     engine.dispose()
 

@@ -5,9 +5,13 @@ declared type), integer columns (INTEGER, BIGINT: phone numbers are stored as BI
 decimals with no fraction (NUMERIC(20,0): card numbers are stored so), but only integer values
 of seven or more digits; PostgreSQL arrays of those (``phones text[]``, read as their JSON text)
 and INET addresses (a customer's login address is an IP_ADDRESS); types SQLAlchemy does not know
-(MariaDB's INET6 and INET4 among them) as their text. Skipped: binary (BLOB, BYTEA,
-VARBINARY), floats, decimals with a fraction (amounts), SMALLINT, booleans, dates and times,
-UUIDs, CIDR networks, and arrays of what is skipped.
+(MariaDB's INET6 and INET4 among them) as their text; and binary columns (BLOB, BYTEA,
+VARBINARY), whose values are often text a system stored as bytes (a request's JSON or XML, GBK
+text kept out of a UTF-8 column): each value's first ``BINARY_PREFIX`` bytes are selected, and
+read as a log file's are when they are text (``files.sniff``: UTF-8, GB18030, UTF-16); binary
+values (a photo, a file) are counted and named in one notice a column, as is a value cut at the
+prefix. Skipped: floats, decimals with a fraction (amounts), SMALLINT, booleans, dates and
+times, UUIDs, CIDR networks, and arrays of what is skipped.
 
 The cells are handed on as ``Cells``, a block of ``YIELD_PER`` rows read column by column; the
 detector screens each block in one pass and locations are built only for cells that hold a finding.
@@ -31,9 +35,15 @@ from sqlalchemy.sql.sqltypes import NullType, _Binary
 
 from pii_audit.models import Cells, Column
 from pii_audit.sources import ScanOptions, TargetCoverage, dialects
+from pii_audit.sources.files import sniff
 from pii_audit.detector import holds_pi
 
 YIELD_PER = 2000  # rows fetched per round trip
+# Bytes of a binary value read, one more selected to tell a longer value; and the bytes of them a
+# block of rows holds at most, so that a table of photos keeps memory bounded (2,000 rows of
+# 64 KiB would be 128 MiB a column).
+BINARY_PREFIX = 64 << 10
+BINARY_BLOCK_BYTES = 8 << 20
 MIN_INTEGER = 1_000_000  # integers of fewer than 7 digits are no identifier
 TABLESAMPLE_OVERSAMPLE = 10  # SYSTEM picks whole pages: ask for ~10x, or a few pages make it short
 TABLESAMPLE_MIN_TABLE = 10  # tables under this many times the sample size are read from the top
@@ -50,8 +60,10 @@ class TableRef:
 
 
 def column_kind(type_: sa.types.TypeEngine) -> str | None:
-    """Return ``"text"`` or ``"integer"`` for a column type worth scanning, else None."""
-    if isinstance(type_, (_Binary, sa.Float, sa.SmallInteger, sa.Boolean)):
+    """Return ``"text"``, ``"integer"`` or ``"binary"`` for a column type worth scanning, else None."""
+    if isinstance(type_, _Binary):
+        return "binary"
+    if isinstance(type_, (sa.Float, sa.SmallInteger, sa.Boolean)):
         return None
     if isinstance(type_, sa.ARRAY):  # its values come as a list: read as JSON text (cell_text)
         return "text" if column_kind(type_.item_type) else None
@@ -127,21 +139,25 @@ def scan_table(connection: Connection, table: TableRef, url: str, options: ScanO
     # Every column, read or not: only one missing from them was dropped (ledger.dropped).
     coverage.listed(url, table.shown, [c["name"] for c in columns])
     keys = inspector.get_pk_constraint(table.name, schema=table.schema).get("constrained_columns") or []
-    scanned = [c["name"] for c in columns if column_kind(c["type"]) is not None]
+    kinds = {c["name"]: column_kind(c["type"]) for c in columns}
+    scanned = [name for name, kind in kinds.items() if kind is not None]
     if not scanned:
         return
     selected = scanned + [k for k in keys if k not in scanned]
+    binary = {name for name in scanned if kinds[name] == "binary"}
     clause = sa.table(table.name, *[sa.column(n) for n in selected], schema=table.schema)
-    statement, mode = _statement(connection, clause, options.sample_rows)
+    statement, mode = _statement(connection, clause, options.sample_rows, binary)
     records = [coverage.container(f"{table.shown}.{name}", "rows") for name in scanned]
-    plan = [(i, name, record.container) for i, (name, record) in enumerate(zip(scanned, records))]
+    plan = [(i, name, record.container, name in binary) for i, (name, record) in enumerate(zip(scanned, records))]
     key_columns = [(selected.index(k), k) for k in keys]
     base = {"url": url, "table": table.shown}
-    read = {"rows": 0, "cells": 0, "more": False, "done": False}
+    read = {"rows": 0, "cells": 0, "more": False, "done": False, "binary": {}, "cut": {}}
+    size = max(16, BINARY_BLOCK_BYTES // (len(binary) * (BINARY_PREFIX + 1))) if binary else YIELD_PER
     try:
-        yield from _blocks(connection, statement, options.sample_rows, plan, key_columns, base, read)
+        yield from _blocks(connection, statement, options.sample_rows, plan, key_columns, base, read, size)
         read["done"] = True
     finally:
+        _binary_notices(coverage, read)
         sampled = mode == "random" or (mode == "first" and read["more"])
         for record in records:
             record.units += read["rows"]
@@ -151,9 +167,18 @@ def scan_table(connection: Connection, table: TableRef, url: str, options: ScanO
         coverage.cells += read["cells"]
 
 
-def _blocks(connection, statement, limit, plan, key_columns, base, read) -> Iterator[Cells]:
+def _binary_notices(coverage: TargetCoverage, read: dict) -> None:
+    """Name, once a column, its binary values not read and its values read in part."""
+    for container, count in read["binary"].items():
+        coverage.notice(container, f"{count:,} binary value(s) (an image, a file) not read")
+    for container, count in read["cut"].items():
+        coverage.notice(container, f"{count:,} value(s) longer than {BINARY_PREFIX:,} bytes read in their first "
+                                   f"{BINARY_PREFIX:,}")
+
+
+def _blocks(connection, statement, limit, plan, key_columns, base, read, size) -> Iterator[Cells]:
     """Yield the rows as blocks of ``Cells``, a column of texts per scanned column."""
-    blocks = dialects.stream_rows(connection, statement, YIELD_PER)
+    blocks = dialects.stream_rows(connection, statement, size)
     try:
         number = 0  # rows before this block
         for rows in blocks:
@@ -176,11 +201,40 @@ def _columns(rows, plan, read) -> list[Column]:
     A text is "" for NULL and for a value that cannot hold an identifier (``cell_text``).
     """
     columns = []
-    for index, name, container in plan:
+    for index, name, container, binary in plan:
         values = [row[index] for row in rows]
         read["cells"] += len(values) - values.count(None)
-        columns.append(Column(_texts(values), container, (name,)))
+        texts = _binary_texts(values, container, read) if binary else _texts(values)
+        columns.append(Column(texts, container, (name,)))
     return columns
+
+
+def _binary_texts(values: list, container: str, read: dict) -> list[str]:
+    """Return the text of each binary value that holds text, "" for NULL and for binary data;
+    count in ``read`` the binary values and those cut at ``BINARY_PREFIX``.
+
+    >>> read = {"binary": {}, "cut": {}}
+    >>> _binary_texts([b'{"sjhm":"1"}', "身份证".encode("gbk"), b"\\x89PNG\\x00\\x00", None], "t.c", read)
+    ['{"sjhm":"1"}', '身份证', '', '']
+    >>> read
+    {'binary': {'t.c': 1}, 'cut': {}}
+    """
+    texts = []
+    for value in values:
+        if value is None:
+            texts.append("")
+            continue
+        data = bytes(value)  # a memoryview from some drivers
+        if len(data) > BINARY_PREFIX:
+            data = data[:BINARY_PREFIX]
+            read["cut"][container] = read["cut"].get(container, 0) + 1
+        sniffed = sniff(data)
+        if sniffed is None:
+            read["binary"][container] = read["binary"].get(container, 0) + 1
+            texts.append("")
+        else:
+            texts.append(data.decode(sniffed[0], "replace"))
+    return texts
 
 
 def _texts(values: list) -> list[str]:
@@ -199,7 +253,7 @@ class RowLocator:
 
     def __init__(self, rows, number: int, plan, key_columns: list[tuple[int, str]], base: dict):
         self.rows, self.number, self.base = rows, number, base
-        self.names = [name for _, name, _ in plan]
+        self.names = [name for _, name, _, _ in plan]
         self.key_columns = key_columns
         self.shown: dict[int, object] = {}  # row -> its key as shown: a row holds several findings
 
@@ -223,19 +277,27 @@ class RowLocator:
         return {**self.__dict__, "rows": rows, "key_columns": key_columns}
 
 
-def _statement(connection: Connection, clause, sample_rows: int | None):
-    """Return the SELECT to run and how it reads: ``"full"``, ``"random"`` or ``"first"`` rows."""
+def _statement(connection: Connection, clause, sample_rows: int | None, binary: set[str]):
+    """Return the SELECT to run and how it reads: ``"full"``, ``"random"`` or ``"first"`` rows.
+    The ``binary`` columns are selected as their first bytes (``_selected``)."""
     if sample_rows is None:
-        return sa.select(*clause.c), "full"
+        return sa.select(*_selected(clause.c, binary)), "full"
     if connection.dialect.name == "postgresql":
-        sample = _postgresql_sample(connection, clause, sample_rows)
+        sample = _postgresql_sample(connection, clause, sample_rows, binary)
         if sample is not None:
             return sample, "random"
     # One row more than asked tells whether the table held more (sampled) or not (read in full).
-    return sa.select(*clause.c).limit(sample_rows + 1), "first"
+    return sa.select(*_selected(clause.c, binary)).limit(sample_rows + 1), "first"
 
 
-def _postgresql_sample(connection: Connection, clause, sample_rows: int):
+def _selected(columns, binary: set[str]) -> list:
+    """Return the columns to select, each of the ``binary`` ones as its first ``BINARY_PREFIX``
+    bytes and one more (SUBSTR counts bytes in a BLOB, a BYTEA or a VARBINARY)."""
+    return [sa.func.substr(column, 1, BINARY_PREFIX + 1).label(column.name) if column.name in binary else column
+            for column in columns]
+
+
+def _postgresql_sample(connection: Connection, clause, sample_rows: int, binary: set[str]):
     """Return a TABLESAMPLE SYSTEM query giving ``sample_rows`` rows, or None to read the first rows.
 
     SYSTEM reads a few random pages (SECURITY.md item 17); REPEATABLE makes the counting query
@@ -248,6 +310,6 @@ def _postgresql_sample(connection: Connection, clause, sample_rows: int):
     percent = min(100.0, 100.0 * sample_rows * TABLESAMPLE_OVERSAMPLE / estimate)
     sampled = sa.tablesample(clause, sa.func.system(percent),
                              seed=sa.literal(random.randrange(1 << 30)))
-    statement = sa.select(*sampled.c).select_from(sampled).limit(sample_rows)
+    statement = sa.select(*_selected(sampled.c, binary)).select_from(sampled).limit(sample_rows)
     count = connection.execute(sa.select(sa.func.count()).select_from(statement.subquery())).scalar()
     return statement if count >= sample_rows else None
