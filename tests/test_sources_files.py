@@ -12,6 +12,7 @@ import zlib
 
 import pytest
 
+from pii_audit.detector import Detector
 from pii_audit.scan import scan_targets
 from pii_audit.sources import ScanOptions, TargetCoverage
 from pii_audit.sources import files
@@ -109,6 +110,34 @@ def test_a_line_cut_inside_a_character_keeps_the_files_encoding(tmp_path, key, e
     assert counts(result) == {(str(path), "CN_LANDLINE_PHONE"): 50, (str(path), "CN_PASSPORT"): 50}
     decoded_as = "utf-8" if encoding == "utf-8" else "gb18030"
     assert reasons(result.coverage.notices) == f"{path}: undecodable bytes replaced (decoded as {decoded_as})"
+
+
+@pytest.mark.parametrize("hole", [2000, 200_000, 3_000_000], ids=["in-the-first-8k", "past-the-sniff", "past-a-line"])
+def test_a_log_truncated_in_place_is_read_past_its_hole(tmp_path, key, hole):
+    """logrotate's copytruncate empties a log while its program writes on at its old offset: the
+    file begins with that many NUL bytes, then lines. It was skipped as binary, its lines
+    unread; now read as text, located as stored, with a notice."""
+    path = tmp_path / "app.log"
+    path.write_bytes(b"\x00" * hole + f"2024-01-01 INFO 客户手机{MOBILE}\n".encode() * 3)
+    result = scan_one(path, key)
+    assert counts(result) == {(str(path), "CN_MOBILE_PHONE"): 3}
+    assert reasons(result.coverage.notices) == (
+        f"{path}: begins with {hole:,} NUL bytes, as a log truncated in place while written does "
+        "(logrotate's copytruncate); read as text")
+    coverage = TargetCoverage(str(path))
+    occurrences = Detector(key).detect(read_files(str(path), ScanOptions(), coverage))
+    first = next(iter(occurrences)).location  # a piece of a long line says where it starts
+    assert (first["line"], first.get("offset", 0) + first["start"]) == (1, hole + len("2024-01-01 INFO 客户手机"))
+
+
+@pytest.mark.parametrize("data", [b"\x00" * 100_000, b"\x00" * 300 + b"\x7fELF\x02\x01\x01\x00" * 50,
+                                  b"\x00" * 300 + b"\x01\x02" + ID18.encode(),
+                                  b"\x00" * 70_000 + b"PK\x03\x04\x00\x00"])
+def test_nul_bytes_then_binary_data_stay_binary(tmp_path, key, data):
+    path = tmp_path / "data.bin"
+    path.write_bytes(data)
+    result = scan_one(path, key)
+    assert reasons(result.coverage.notices) == f"{path}: binary file (NUL bytes in its first 8 KiB); skipped"
 
 
 def test_undecodable_bytes_are_replaced_and_noted(tmp_path, key):
