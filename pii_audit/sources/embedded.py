@@ -46,10 +46,6 @@ _WORKBOOKS = (".xlsx", ".xlsm", ".xlsb")  # Excel names one from an .xlsb Micros
 _OLE_OBJECTS = (".bin",)  # word/embeddings/oleObject1.bin: an OLE2 file
 NOT_A_WORKBOOK = ("an embedded object that is no workbook, Word document or packaged file (an equation, a "
                   "drawing) is not read")
-# Each object stored in an OLE2 file (a .doc's ObjectPool, a .msg's attachment) is read by opening
-# that whole file again, its directory walked anew (two to four times an object): the objects read
-# times the file's streams, at most (a few seconds). 2,000 objects of a 0.7 MB .doc took 3 minutes.
-OBJECTS_WALK_BUDGET = 100_000
 # In the name of a file embedded in another: from a .docx, an .xlsx, a .pptx, a .doc (word97).
 EMBEDDED_MARKS = ("!word/embeddings/", "!xl/embeddings/", "!ppt/embeddings/", "!ObjectPool/", "!ExOleObjStg")
 
@@ -88,7 +84,8 @@ def ole_object(where: str, options: ScanOptions, coverage: TargetCoverage, data:
     from pii_audit.sources.spreadsheets import read_spreadsheet
 
     try:
-        streams = set(CompoundFile(io.BytesIO(data)).streams()) if data.startswith(OLE2_MAGIC) else set()
+        compound = CompoundFile(io.BytesIO(data)) if data.startswith(OLE2_MAGIC) else None
+        streams = set(compound.streams()) if compound is not None else set()
     except WorkbookRefused as error:
         coverage.problem(where, worded(error, "embedded object"))
         return
@@ -99,45 +96,37 @@ def ole_object(where: str, options: ScanOptions, coverage: TargetCoverage, data:
     elif "PowerPoint Document" in streams:
         yield from read_presentation(where, options, coverage, data)
     elif NATIVE_STREAM.upper() in {name.upper() for name in streams}:
-        yield from _package(data, "", where, options, coverage)
+        yield from _package(compound, "", where, options, coverage)
     else:
         coverage.notice(where, NOT_A_WORKBOOK)
 
 
-def objects_read(objects: int, streams: int) -> int:
-    """Return how many of the ``objects`` stored in an OLE2 file of ``streams`` streams to read.
-
-    >>> objects_read(40, 200), objects_read(4000, 8000), objects_read(5, 10**6)
-    (40, 12, 1)
-    """
-    return min(objects, max(1, OBJECTS_WALK_BUDGET // max(streams, 1)))
-
-
-def storage_object(data: bytes, where: str, folder: str, names: set[str], options: ScanOptions,
+def storage_object(compound: CompoundFile, where: str, folder: str, names: set[str], options: ScanOptions,
                    coverage: TargetCoverage) -> Iterator[Chunk | Cells]:
-    """Yield what an object stored in the storage ``folder`` of the OLE2 file ``data`` holds (a
-    .doc's ObjectPool, a .msg's attachment): an Excel or Word 97-2003 file, by its streams'
-    ``names`` (upper case), or a packaged file; a notice for any other."""
-    from pii_audit.sources.spreadsheets import read_spreadsheet
+    """Yield what an object stored in the storage ``folder`` of the open compound file ``compound``
+    holds (a .doc's ObjectPool, a .msg's attachment): an Excel or Word 97-2003 file, by its streams'
+    ``names`` (upper case), or a packaged file; a notice for any other. Its streams are read from
+    that file, whose directory is walked once for all its objects."""
+    from pii_audit.sources.spreadsheets import read_stored_workbook
     from pii_audit.sources.word97 import embedded_document
 
     if names & {"WORKBOOK", "BOOK"}:
-        yield from read_spreadsheet(where, options, coverage, data, folder)
+        yield from read_stored_workbook(where, options, coverage, compound, folder)
     elif "WORDDOCUMENT" in names:
-        yield from embedded_document(data, where, folder, coverage)
+        yield from embedded_document(compound, where, folder, coverage)
     elif NATIVE_STREAM.upper() in names:
-        yield from _package(data, folder, where, options, coverage)
+        yield from _package(compound, folder, where, options, coverage)
     else:
         coverage.notice(where, NOT_A_WORKBOOK)
 
 
-def _package(data: bytes, folder: str, where: str, options: ScanOptions, coverage: TargetCoverage
+def _package(compound: CompoundFile, folder: str, where: str, options: ScanOptions, coverage: TargetCoverage
              ) -> Iterator[Chunk | Cells]:
-    """Yield what the file in the OLE Package object in the storage ``folder`` of the OLE2 file
-    ``data`` holds, read from its stream as an archive's member is; record why not."""
+    """Yield what the file in the OLE Package object in the storage ``folder`` of the open compound
+    file ``compound`` holds, read from its stream as an archive's member is; record why not."""
     from pii_audit.sources.archives import read_member
 
-    found = _packaged(data, folder, where, coverage)
+    found = _packaged(compound, folder, where, coverage)
     if found is None:
         return
     stream, packaged = found
@@ -152,18 +141,16 @@ def _package(data: bytes, folder: str, where: str, options: ScanOptions, coverag
         coverage.problem(inner, worded(error, "embedded object"))
 
 
-def _packaged(data: bytes, folder: str, where: str, coverage: TargetCoverage) -> tuple[Stream, Packaged] | None:
-    """Return the Ole10Native stream of the object in ``folder`` of ``data`` and the file packaged
-    in it; None, recorded as a notice or a problem, when it is of another class, a link or damaged."""
+def _packaged(compound: CompoundFile, folder: str, where: str, coverage: TargetCoverage
+              ) -> tuple[Stream, Packaged] | None:
+    """Return the Ole10Native stream of the object in ``folder`` of ``compound`` and the file
+    packaged in it; None, recorded as a notice or a problem, when it is of another class, a link or damaged."""
     try:
-        compound = CompoundFile(io.BytesIO(data))
         if compound.class_id(folder) != PACKAGE_CLASS:  # raw data of another OLE 1.0 class
             coverage.notice(where, NOT_A_WORKBOOK)
             return None
-        native = (folder + NATIVE_STREAM).upper()
         # The caller saw the stream among the storage's (were it not, an empty one is read as cut short).
-        entry = next((entry for path, entry in compound.streams().items() if path.upper() == native), (0, 0))
-        stream = compound.stream(*entry)
+        stream = compound.stream(*(compound.find(folder + NATIVE_STREAM) or (0, 0)))
         packaged = packaged_file(stream)
     except WorkbookRefused as error:
         coverage.problem(where, worded(error, "embedded object"))

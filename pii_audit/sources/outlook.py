@@ -20,9 +20,9 @@ Read, located ``{path, part, line}`` as an e-mail's parts are:
 Each attachment is read as an archive's member is (``archives.read_member``), located
 ``mail.msg!客户名单.xlsx``; an attached message is read the same way, as ``mail.msg!name.msg``;
 an OLE object (a table pasted into a rich-text message, a file dropped into it as an icon) as the
-Excel or Word 97-2003 file or the packaged file it holds (``embedded.storage_object``; each opens
-the message again, so past ``embedded.OBJECTS_WALK_BUDGET`` entries of its directory walked, one
-notice). Strings in 8-bit form are decoded by the message's code page (936 on Chinese Outlook).
+Excel or Word 97-2003 file or the packaged file it holds (``embedded.storage_object``: its streams
+are read from the message already open, whose directory is walked once for all). Strings in 8-bit
+form are decoded by the message's code page (936 on Chinese Outlook).
 
 No maintained package under a licence this project can take reads .msg (extract-msg is GPL,
 msg-parser unmaintained since 2019). This reader goes through ``ole2``, which reads each stream
@@ -39,7 +39,6 @@ import itertools
 import re
 import struct
 import email.policy
-from dataclasses import dataclass
 from email.parser import HeaderParser
 from typing import BinaryIO, Iterator
 
@@ -47,7 +46,7 @@ from pii_audit.models import Cells, Chunk
 from pii_audit.sources import ScanOptions, TargetCoverage, mime
 from pii_audit.sources.emails import (HEADERS, MessageRefused, decoded, file_name, header_values, html_text,
                                      lines_chunk)
-from pii_audit.sources.embedded import objects_read, storage_object
+from pii_audit.sources.embedded import storage_object
 from pii_audit.sources.lzfu import CompressedRtfError, Inflated
 from pii_audit.sources.ole2 import CompoundFile
 from pii_audit.sources.rtf import RtfText
@@ -78,22 +77,7 @@ def msg_items(handle: BinaryIO, target: str, options: ScanOptions, coverage: Tar
     streams = compound.streams()
     if "__properties_version1.0" not in streams and not any(_PROPERTY.fullmatch(path) for path in streams):
         raise MessageRefused("not an Outlook message: the OLE2 file holds no message properties")
-    first = objects_read(len(streams), len(streams))  # at most one object a stream
-    objects = _Objects(first)
-    yield from _message(_Storage(compound, streams, ""), target, options, coverage, 0, objects)
-    if objects.skipped:
-        coverage.notice(target, f"{objects.skipped:,} attached object(s) past the first {first:,} not read (each "
-                                f"opens the message of {len(streams):,} streams again); open them and save them apart")
-
-
-@dataclass
-class _Objects:
-    """The OLE objects attached to one message file still to be read: each is read by opening the
-    whole file again (``embedded.objects_read``), from one copy of it in memory."""
-
-    left: int
-    skipped: int = 0
-    data: bytes | None = None
+    yield from _message(_Storage(compound, streams, ""), target, options, coverage, 0)
 
 
 class _Storage:
@@ -169,8 +153,8 @@ class _Storage:
         return None
 
 
-def _message(storage: _Storage, target: str, options: ScanOptions, coverage: TargetCoverage, depth: int,
-             objects: _Objects) -> Iterator[Chunk | Cells]:
+def _message(storage: _Storage, target: str, options: ScanOptions, coverage: TargetCoverage, depth: int
+             ) -> Iterator[Chunk | Cells]:
     from pii_audit.sources.archives import read_member
 
     # An attached message is a container of its own, as an archive's member is (the message
@@ -194,7 +178,7 @@ def _message(storage: _Storage, target: str, options: ScanOptions, coverage: Tar
         embedded = folder + f"__substg1.0_{_DATA:04X}{_OBJECT:04X}/"
         inside = {path[len(embedded):].upper() for path in storage.below(embedded)}
         if inside and "__PROPERTIES_VERSION1.0" not in inside:  # an OLE object, not a message
-            yield from _object(storage, embedded, inside, f"{target}!{name}", options, coverage, objects)
+            yield from storage_object(storage.compound, f"{target}!{name}", embedded, inside, options, coverage)
             continue
         if inside:
             where = f"{target}!{name if name.lower().endswith('.msg') else name + '.msg'}"
@@ -202,7 +186,7 @@ def _message(storage: _Storage, target: str, options: ScanOptions, coverage: Tar
                 coverage.problem(where, f"a message attached {depth + 1} deep is not read; save it apart and scan it",
                                  target)
             else:
-                yield from _message(storage.child(embedded), where, options, coverage, depth + 1, objects)
+                yield from _message(storage.child(embedded), where, options, coverage, depth + 1)
             continue
         size = attachment.size(_DATA, _BINARY)
         if size is None:
@@ -214,26 +198,6 @@ def _message(storage: _Storage, target: str, options: ScanOptions, coverage: Tar
             continue
         data = attachment.raw(_DATA, _BINARY) or b""
         yield from read_member(where, io.BufferedReader(io.BytesIO(data)), options, coverage, 1)
-
-
-def _object(storage: _Storage, folder: str, names: set[str], where: str, options: ScanOptions,
-            coverage: TargetCoverage, objects: _Objects) -> Iterator[Chunk | Cells]:
-    """Yield what an OLE object attached to a message holds (an Excel or Word 97-2003 file or a
-    packaged file, as in a message written in Outlook's rich text), from the message read into memory."""
-    handle = storage.compound.handle
-    size = handle.seek(0, 2)
-    if size > mime.MAX_PART_BYTES:
-        coverage.problem(where, f"an object in a message larger than {mime.MAX_PART_BYTES:,} bytes is not read; "
-                                "open it and save it apart to scan it")
-        return
-    if objects.left <= 0:
-        objects.skipped += 1
-        return
-    objects.left -= 1
-    if objects.data is None:
-        handle.seek(0)
-        objects.data = handle.read()
-    yield from storage_object(objects.data, where, folder, names, options, coverage)
 
 
 def _headers(storage: _Storage) -> Iterator[str]:
