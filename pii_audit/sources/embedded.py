@@ -85,17 +85,18 @@ def ole_object(where: str, options: ScanOptions, coverage: TargetCoverage, data:
 
     try:
         compound = CompoundFile(io.BytesIO(data)) if data.startswith(OLE2_MAGIC) else None
-        streams = set(compound.streams()) if compound is not None else set()
+        # Names compare without case, as MS-CFB says (and as each reader finds its stream).
+        streams = {path.upper() for path in compound.streams()} if compound is not None else set()
     except WorkbookRefused as error:
         coverage.problem(where, worded(error, "embedded object"))
         return
-    if streams & {"Workbook", "Book"}:
+    if streams & {"WORKBOOK", "BOOK"}:
         yield from read_spreadsheet(where, options, coverage, data)  # not named .xlsx: read as the .xls it is
-    elif "WordDocument" in streams:
+    elif "WORDDOCUMENT" in streams:
         yield from read_document(where, options, coverage, data)
-    elif "PowerPoint Document" in streams:
+    elif "POWERPOINT DOCUMENT" in streams:
         yield from read_presentation(where, options, coverage, data)
-    elif NATIVE_STREAM.upper() in {name.upper() for name in streams}:
+    elif NATIVE_STREAM.upper() in streams:
         yield from _package(compound, "", where, options, coverage)
     else:
         coverage.notice(where, NOT_A_WORKBOOK)
