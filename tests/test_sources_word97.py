@@ -284,11 +284,13 @@ def test_objects_of_a_doc_embedded_in_a_docx_are_one_level_too_deep(tmp_path, ke
 
     credit_report(tmp_path / "r.docx")
     with zipfile.ZipFile(tmp_path / "r.docx", "a") as archive:
-        archive.writestr("word/embeddings/oleObject1.bin", with_objects({"ObjectPool/_1/Workbook": bytes(600)}))
+        archive.writestr("word/embeddings/oleObject1.bin", with_objects(
+            {f"ObjectPool/_{k}/Workbook": bytes(600) for k in range(3)}))
     result = scan_one(tmp_path, key)
     assert result.coverage.problems == []
-    assert [n.reason for n in result.coverage.notices] == [
-        "a file embedded in an embedded file is not read; open it and save it apart"]
+    assert [(n.where, n.reason) for n in result.coverage.notices] == [(  # one for all of them
+        f"{tmp_path / 'r.docx'}!word/embeddings/oleObject1.bin",
+        "3 file(s) embedded in this embedded file not read (one level deep is read); open it and save it apart")]
     assert f"{tmp_path / 'r.docx'}!word/embeddings/oleObject1.bin" in {f.container for f in result.findings.values()}
 
 

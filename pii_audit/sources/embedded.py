@@ -20,10 +20,11 @@ one in a .doc's ObjectPool (``report.doc!ObjectPool/_1234!客户名单.csv``, th
 problem line; a packaged link to a file elsewhere holds nothing to read and is a notice.
 
 Any other object (an equation, a drawing, an OLE 1.0 object of another class, a PDF that
-Acrobat embedded as its own object) is a notice. One level deep: a file embedded in an embedded
-file is a notice, as it is rare and each level would hold another copy in memory; so is a file
-packaged in a packaged file (``ScanOptions.in_package``), which the marks in the name cannot
-tell where a message is packaged in a message's object.
+Acrobat embedded as its own object) is a notice. One level deep: the files embedded in an
+embedded file are one notice on it, counting them (``nested_notice``), as they are rare and each
+level would hold another copy in memory; a file packaged in a packaged file is a notice
+(``ScanOptions.in_package``), which the marks in the name cannot tell where a message is
+packaged in a message's object.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ from __future__ import annotations
 import dataclasses
 import io
 import zipfile
-from typing import Iterator
+from typing import Callable, Iterator
 
 from pii_audit.models import Cells, Chunk
 from pii_audit.sources import (DOCUMENT_SUFFIXES, OLE2_MAGIC, PRESENTATION_SUFFIXES, ScanOptions, TargetCoverage,
@@ -54,26 +55,45 @@ def embedded_files(archive: zipfile.ZipFile, folder: str, target: str, options: 
                    coverage: TargetCoverage) -> Iterator[Chunk | Cells]:
     """Yield what each workbook and Word document in ``folder`` of the Office zip ``archive``
     (the file ``target``) holds."""
-    from pii_audit.sources.documents import read_document
-    from pii_audit.sources.presentations import read_presentation
-    from pii_audit.sources.spreadsheets import read_spreadsheet
-
-    for info in archive.infolist():
-        name = info.filename
-        reader = read_spreadsheet if name.lower().endswith(_WORKBOOKS) else \
-            read_document if name.lower().endswith(DOCUMENT_SUFFIXES) else \
-            read_presentation if name.lower().endswith(PRESENTATION_SUFFIXES) else \
-            ole_object if name.lower().endswith(_OLE_OBJECTS) else None
-        if reader is None or not name.startswith(folder):
-            continue
-        where = f"{target}!{name}"
-        if any(mark in target for mark in EMBEDDED_MARKS):
-            coverage.notice(where, "a file embedded in an embedded file is not read; open it and save it apart")
-        elif info.file_size > EMBEDDED_MAX_BYTES:
+    members = [(info, reader) for info in archive.infolist()
+               if info.filename.startswith(folder) and (reader := _reader(info.filename)) is not None]
+    if is_nested(target):
+        nested_notice(target, len(members), coverage)
+        return
+    for info, reader in members:
+        where = f"{target}!{info.filename}"
+        if info.file_size > EMBEDDED_MAX_BYTES:
             coverage.problem(where, f"an embedded file larger than {EMBEDDED_MAX_BYTES:,} bytes is not read; "
                                     "open it and save it apart to scan it")
         else:
             yield from reader(where, options, coverage, archive.read(info))
+
+
+def _reader(name: str) -> Callable[..., Iterator[Chunk | Cells]] | None:
+    """Return the reader of an embedded file by its name's ending: a workbook, a Word document, a
+    presentation or an OLE object; None for any other (a picture)."""
+    from pii_audit.sources.documents import read_document
+    from pii_audit.sources.presentations import read_presentation
+    from pii_audit.sources.spreadsheets import read_spreadsheet
+
+    name = name.lower()
+    return read_spreadsheet if name.endswith(_WORKBOOKS) else \
+        read_document if name.endswith(DOCUMENT_SUFFIXES) else \
+        read_presentation if name.endswith(PRESENTATION_SUFFIXES) else \
+        ole_object if name.endswith(_OLE_OBJECTS) else None
+
+
+def is_nested(target: str) -> bool:
+    """Tell whether ``target`` is a file embedded in another, whose own embedded files are not read."""
+    return any(mark in target for mark in EMBEDDED_MARKS)
+
+
+def nested_notice(target: str, count: int, coverage: TargetCoverage) -> None:
+    """Record the ``count`` files embedded in ``target``, itself embedded, as one notice: they are
+    not read (one level deep), and a notice each let a deck of 1,000 decks of 1,000 objects give a million."""
+    if count:
+        coverage.notice(target, f"{count:,} file(s) embedded in this embedded file not read (one level deep is "
+                                "read); open it and save it apart")
 
 
 def ole_object(where: str, options: ScanOptions, coverage: TargetCoverage, data: bytes) -> Iterator[Chunk | Cells]:

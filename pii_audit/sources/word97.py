@@ -58,7 +58,7 @@ from typing import BinaryIO, Iterator
 from pii_audit.models import Cells, Chunk
 from pii_audit.sources import ScanOptions, TargetCoverage, ole2
 from pii_audit.sources.documents import DocumentRefused
-from pii_audit.sources.embedded import EMBEDDED_MARKS, storage_object
+from pii_audit.sources.embedded import is_nested, nested_notice, storage_object
 from pii_audit.sources.ole_properties import stored_property_chunks
 from pii_audit.sources.ooxml import Table, context_chunks
 from pii_audit.sources.xlsx_guard import WorkbookRefused
@@ -429,10 +429,8 @@ def object_items(handle: BinaryIO, target: str, options: ScanOptions, coverage: 
         folder, _, name = path.rpartition("/")
         if folder.upper().startswith("OBJECTPOOL/") and folder.count("/") == 1:
             objects.setdefault(folder + "/", set()).add(name.upper())
-    if any(mark in target for mark in EMBEDDED_MARKS):  # one level deep, as in a .docx
-        for folder in sorted(objects):
-            coverage.notice(f"{target}!{folder.rstrip('/')}", "a file embedded in an embedded file is not read; "
-                                                             "open it and save it apart")
+    if is_nested(target):  # one level deep, as in a .docx
+        nested_notice(target, len(objects), coverage)
         return
     # Each object's streams are read from the document already open: the directory is walked once.
     for folder, streams in sorted(objects.items()):
