@@ -84,17 +84,57 @@ def test_an_attachment_over_the_cap_is_one_problem_line_and_the_rest_is_read(tmp
     assert (f"{where}!小.log", "CN_MOBILE_PHONE", None, 1) in found(result)
 
 
-def test_messages_attached_too_deep_are_one_problem_line(tmp_path, key, monkeypatch):
-    monkeypatch.setattr(outlook, "MAX_DEPTH", 1)
-    innermost = outlook_message([(0x1000, UNICODE, f"手机 {MOBILE}")], header=24)
-    middle = outlook_message([(0x1000, UNICODE, f"手机 {OTHER_MOBILE}")], header=24,
-                             attachments=[{"name": "c.msg", "message": innermost}])
-    (tmp_path / "a.msg").write_bytes(compound_file(outlook_message([], attachments=[{"name": "b.msg", "message": middle}])))
-    result = scan_one(tmp_path, key)
-    where = str(tmp_path / "a.msg")
-    assert [(p.where, p.reason) for p in result.coverage.problems] == [
-        (f"{where}!b.msg!c.msg", "a message attached 2 deep is not read; save it apart and scan it")]
-    assert found(result) == [(f"{where}!b.msg", "CN_MOBILE_PHONE", "text/plain", 1)]
+@pytest.mark.parametrize("as_file", [False, True], ids=["attached-message", "attached-msg-file"])
+def test_messages_attached_in_messages_stop_where_an_emls_do(as_file):
+    """A message attached to a .msg was followed 8 deep (outlook.MAX_DEPTH), one attached to an .eml
+    4 (emails.ATTACHED_MAX), and a .msg attached as a file to a .msg was not counted at all: such
+    a chain went on without end. Both formats count one depth, and word the same problem line."""
+    from pii_audit.sources import TargetCoverage, emails
+    from pii_audit.sources.emails import read_email
+
+    message = None
+    for level in range(emails.ATTACHED_MAX + 3, -1, -1):  # the innermost first
+        attachments = [] if message is None else [
+            {"name": "转发.msg", **({"data": compound_file(message)} if as_file else {"message": message})}]
+        message = outlook_message([(0x1000, UNICODE, f"手机 {13812340000 + level}")], attachments=attachments,
+                                  header=24 if level and not as_file else 32)  # an attached message's table is shorter
+    coverage = TargetCoverage("a.msg")
+    items = list(read_email("a.msg", ScanOptions(), coverage, compound_file(message)))
+    assert [item.text for item in items if item.location.get("part") == "text/plain"] == [
+        f"手机 {13812340000 + level}" for level in range(emails.ATTACHED_MAX + 1)]
+    assert [(p.where, p.reason) for p in coverage.problems] == [
+        ("a.msg" + "!转发.msg" * (emails.ATTACHED_MAX + 1),
+         f"an attachment of a message attached {emails.ATTACHED_MAX} deep in messages is not read; save it apart "
+         "and scan it")]
+
+
+def eml_attaching(name: str, data: bytes) -> bytes:
+    """Return an .eml attaching ``data`` as the file ``name``, in base64."""
+    import base64
+
+    return (b'Subject: fwd\nContent-Type: multipart/mixed; boundary="b"\n\n--b\nContent-Type: text/plain\n\nfwd\n'
+            b'--b\nContent-Type: application/octet-stream\nContent-Transfer-Encoding: base64\n'
+            b'Content-Disposition: attachment; filename="' + name.encode() + b'"\n\n'
+            + base64.encodebytes(data) + b"--b--\n")
+
+
+def test_an_eml_and_a_msg_attached_in_turn_count_one_depth():
+    """An .eml attaching a .msg attaching an .eml ...: each format counted its own depth (the
+    .msg's from 0 again), so the chain was followed past either limit."""
+    from pii_audit.sources import TargetCoverage, emails
+    from pii_audit.sources.emails import read_email
+    inner = f"Subject: x\n\n手机 {MOBILE}\n".encode()
+    for level in range(emails.ATTACHED_MAX + 2):
+        name = "fwd.msg" if level % 2 else "fwd.eml"
+        inner = eml_attaching(name, inner) if level % 2 else compound_file(outlook_message(
+            [(0x1000, UNICODE, "转发")], attachments=[{"name": name, "data": inner}]))
+    coverage = TargetCoverage("a.msg")
+    items = list(read_email("a.msg", ScanOptions(), coverage, inner))
+    assert not any(MOBILE in item.text for item in items if hasattr(item, "text"))
+    assert [p.reason for p in coverage.problems] == [
+        f"an attachment of a message attached {emails.ATTACHED_MAX} deep in messages is not read; save it apart "
+        "and scan it"]
+    assert coverage.problems[0].where.count("!") == emails.ATTACHED_MAX + 1
 
 
 @pytest.mark.parametrize("make, reason", [
