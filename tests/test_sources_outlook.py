@@ -315,6 +315,24 @@ def test_an_excel_object_in_a_rich_text_message_is_read(tmp_path, key):
     assert result.findings[(f"{where}!表格!客户!手机号", "CN_MOBILE_PHONE")].occurrences == 2
 
 
+def test_many_attached_objects_that_hold_no_file_are_a_bounded_number_of_notices():
+    """A message's OLE objects that are no workbook, Word document or packaged file: a notice each
+    for the first MAX_OTHER_NOTICES, then one for the rest (each was a notice of its own)."""
+    from pii_audit.sources import TargetCoverage
+    from pii_audit.sources.embedded import MAX_OTHER_NOTICES
+    from pii_audit.sources.emails import read_email
+
+    streams = outlook_message([(0x1000, UNICODE, "见附件")], attachments=[
+        {"name": f"公式{k}", "message": {"Equation Native": bytes(100)}} for k in range(MAX_OTHER_NOTICES + 3)])
+    coverage = TargetCoverage("a.msg")
+    list(read_email("a.msg", ScanOptions(), coverage, compound_file(streams)))
+    assert coverage.problems == []
+    assert [(n.where, n.reason) for n in coverage.notices] == [
+        *((f"a.msg!公式{k}", NOT_A_WORKBOOK) for k in range(MAX_OTHER_NOTICES)),
+        ("a.msg", "3 more embedded object(s) that are no workbook, Word document or packaged file (equations, "
+                  "drawings) not read")]
+
+
 def rich_text_message(rtf: bytes, *properties, packed: bytes | None = None) -> bytes:
     """Return a .msg whose body Outlook kept only as compressed RTF (PR_RTF_COMPRESSED), after
     ``properties`` (a plain body, say)."""

@@ -279,6 +279,21 @@ def test_every_object_of_a_doc_is_read_from_the_document_opened_once(monkeypatch
     assert reads["entries"] <= 3 * entries
 
 
+def test_many_objects_that_hold_no_file_are_a_bounded_number_of_notices():
+    """Every object is read since each is cheap, so a .doc of 5,000 equations gave 5,000 notices
+    (the walk budget had cut them to 20). The first MAX_OTHER_NOTICES are a notice each, the rest one."""
+    from pii_audit.sources.embedded import MAX_OTHER_NOTICES
+
+    data = with_objects({f"ObjectPool/_{k:04d}/Equation Native": bytes(100) for k in range(MAX_OTHER_NOTICES + 5)})
+    coverage = TargetCoverage("报告.doc")
+    list(read_document("报告.doc", ScanOptions(), coverage, data))
+    assert coverage.problems == []
+    assert [(n.where, n.reason) for n in coverage.notices] == [
+        *((f"报告.doc!ObjectPool/_{k:04d}", NOT_A_WORKBOOK) for k in range(MAX_OTHER_NOTICES)),
+        ("报告.doc", "5 more embedded object(s) that are no workbook, Word document or packaged file (equations, "
+                    "drawings) not read")]
+
+
 def test_objects_of_a_doc_embedded_in_a_docx_are_one_level_too_deep(tmp_path, key):
     from test_sources_documents import credit_report
 

@@ -20,11 +20,11 @@ one in a .doc's ObjectPool (``report.doc!ObjectPool/_1234!客户名单.csv``, th
 problem line; a packaged link to a file elsewhere holds nothing to read and is a notice.
 
 Any other object (an equation, a drawing, an OLE 1.0 object of another class, a PDF that
-Acrobat embedded as its own object) is a notice. One level deep: the files embedded in an
-embedded file are one notice on it, counting them (``nested_notice``), as they are rare and each
-level would hold another copy in memory; a file packaged in a packaged file is a notice
-(``ScanOptions.in_package``), which the marks in the name cannot tell where a message is
-packaged in a message's object.
+Acrobat embedded as its own object) is a notice (past ``MAX_OTHER_NOTICES`` of a .doc or a .msg,
+one for the rest). One level deep: the files embedded in an embedded file are one notice on it,
+counting them (``nested_notice``), as they are rare and each level would hold another copy in
+memory; a file packaged in a packaged file is a notice (``ScanOptions.in_package``), which the
+marks in the name cannot tell where a message is packaged in a message's object.
 """
 
 from __future__ import annotations
@@ -47,6 +47,7 @@ _WORKBOOKS = (".xlsx", ".xlsm", ".xlsb")  # Excel names one from an .xlsb Micros
 _OLE_OBJECTS = (".bin",)  # word/embeddings/oleObject1.bin: an OLE2 file
 NOT_A_WORKBOOK = ("an embedded object that is no workbook, Word document or packaged file (an equation, a "
                   "drawing) is not read")
+MAX_OTHER_NOTICES = 20  # objects of a .doc or a .msg that are no workbook... noticed one by one
 # In the name of a file embedded in another: from a .docx, an .xlsx, a .pptx, a .doc (word97).
 EMBEDDED_MARKS = ("!word/embeddings/", "!xl/embeddings/", "!ppt/embeddings/", "!ObjectPool/", "!ExOleObjStg")
 
@@ -123,11 +124,12 @@ def ole_object(where: str, options: ScanOptions, coverage: TargetCoverage, data:
 
 
 def storage_object(compound: CompoundFile, where: str, folder: str, names: set[str], options: ScanOptions,
-                   coverage: TargetCoverage) -> Iterator[Chunk | Cells]:
+                   coverage: TargetCoverage, others: list[str]) -> Iterator[Chunk | Cells]:
     """Yield what an object stored in the storage ``folder`` of the open compound file ``compound``
     holds (a .doc's ObjectPool, a .msg's attachment): an Excel or Word 97-2003 file, by its streams'
-    ``names`` (upper case), or a packaged file; a notice for any other. Its streams are read from
-    that file, whose directory is walked once for all its objects."""
+    ``names`` (upper case), or a packaged file; any other's ``where`` is added to ``others``, for
+    the caller to record (``other_objects_notice``). Its streams are read from that file, whose
+    directory is walked once for all its objects."""
     from pii_audit.sources.spreadsheets import read_stored_workbook
     from pii_audit.sources.word97 import embedded_document
 
@@ -138,7 +140,18 @@ def storage_object(compound: CompoundFile, where: str, folder: str, names: set[s
     elif NATIVE_STREAM.upper() in names:
         yield from _package(compound, folder, where, options, coverage)
     else:
+        others.append(where)
+
+
+def other_objects_notice(target: str, others: list[str], coverage: TargetCoverage) -> None:
+    """Record the objects ``others`` of the file ``target`` that are no workbook, Word document or
+    packaged file: a notice each for the first ``MAX_OTHER_NOTICES``, then one for the rest (every
+    object is read since they are cheap: a .doc of 5,000 equations gave 5,000 notices)."""
+    for where in others[:MAX_OTHER_NOTICES]:
         coverage.notice(where, NOT_A_WORKBOOK)
+    if len(others) > MAX_OTHER_NOTICES:
+        coverage.notice(target, f"{len(others) - MAX_OTHER_NOTICES:,} more embedded object(s) that are no workbook, "
+                                "Word document or packaged file (equations, drawings) not read")
 
 
 def _package(compound: CompoundFile, folder: str, where: str, options: ScanOptions, coverage: TargetCoverage

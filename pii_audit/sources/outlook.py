@@ -47,7 +47,7 @@ from pii_audit.models import Cells, Chunk
 from pii_audit.sources import ScanOptions, TargetCoverage, mime
 from pii_audit.sources.emails import (HEADERS, MessageRefused, attachment_options, decoded, file_name,
                                      header_values, html_text, lines_chunk)
-from pii_audit.sources.embedded import storage_object
+from pii_audit.sources.embedded import other_objects_notice, storage_object
 from pii_audit.sources.lzfu import CompressedRtfError, Inflated
 from pii_audit.sources.ole2 import CompoundFile
 from pii_audit.sources.rtf import RtfText
@@ -172,15 +172,17 @@ def _message(storage: _Storage, target: str, options: ScanOptions, coverage: Tar
             if container is not None:
                 container.units += chunk.text.count("\n") + 1
             yield chunk
+    others: list[str] = []  # its OLE objects that are no workbook, Word document or packaged file
     for number, folder in enumerate(storage.children(_ATTACHMENT)):
-        yield from _attachment(storage, folder, number, target, options, coverage)
+        yield from _attachment(storage, folder, number, target, options, coverage, others)
+    other_objects_notice(target, others, coverage)
 
 
 def _attachment(storage: _Storage, folder: str, number: int, target: str, options: ScanOptions,
-                coverage: TargetCoverage) -> Iterator[Chunk | Cells]:
+                coverage: TargetCoverage, others: list[str]) -> Iterator[Chunk | Cells]:
     """Yield what the attachment in ``folder`` of a message holds: an attached message, an OLE
-    object, or a file read as an archive's member is; one of a message attached
-    ``emails.ATTACHED_MAX`` deep, counted as an .eml's are, is a problem line."""
+    object (added to ``others`` when it holds no file), or a file read as an archive's member is;
+    one of a message attached ``emails.ATTACHED_MAX`` deep, counted as an .eml's are, is a problem line."""
     from pii_audit.sources.archives import read_member
 
     attachment = storage.child(folder)
@@ -202,7 +204,7 @@ def _attachment(storage: _Storage, folder: str, number: int, target: str, option
     if message:
         yield from _message(storage.child(embedded), where, inner, coverage, attached=True)
     elif inside:
-        yield from storage_object(storage.compound, where, embedded, inside, inner, coverage)
+        yield from storage_object(storage.compound, where, embedded, inside, inner, coverage, others)
     else:
         data = attachment.raw(_DATA, _BINARY) or b""
         yield from read_member(where, io.BufferedReader(io.BytesIO(data)), inner, coverage, 1)

@@ -58,7 +58,7 @@ from typing import BinaryIO, Iterator
 from pii_audit.models import Cells, Chunk
 from pii_audit.sources import ScanOptions, TargetCoverage, ole2
 from pii_audit.sources.documents import DocumentRefused
-from pii_audit.sources.embedded import is_nested, nested_notice, storage_object
+from pii_audit.sources.embedded import is_nested, nested_notice, other_objects_notice, storage_object
 from pii_audit.sources.ole_properties import stored_property_chunks
 from pii_audit.sources.ooxml import Table, context_chunks
 from pii_audit.sources.xlsx_guard import WorkbookRefused
@@ -433,8 +433,11 @@ def object_items(handle: BinaryIO, target: str, options: ScanOptions, coverage: 
         nested_notice(target, len(objects), coverage)
         return
     # Each object's streams are read from the document already open: the directory is walked once.
+    others: list[str] = []
     for folder, streams in sorted(objects.items()):
-        yield from storage_object(compound, f"{target}!{folder.rstrip('/')}", folder, streams, options, coverage)
+        yield from storage_object(compound, f"{target}!{folder.rstrip('/')}", folder, streams, options, coverage,
+                                  others)
+    other_objects_notice(target, others, coverage)
 
 
 def embedded_document(compound: ole2.CompoundFile, where: str, folder: str, coverage: TargetCoverage
