@@ -256,6 +256,33 @@ def test_excel_and_word_97_objects_embedded_in_a_document_are_read(tmp_path, key
     assert result.findings[(f"{where}oleObject2.bin", "CN_RESIDENT_ID")].occurrences == 3
 
 
+@pytest.mark.parametrize("name, renamed", [("Workbook", "WORKBOOK"), ("Workbook", "workbook"),
+                                           ("WordDocument", "WORDDOCUMENT"), ("PowerPoint Document", "POWERPOINT DOCUMENT")])
+def test_an_ole_objects_streams_are_named_without_case(tmp_path, key, name, renamed):
+    """OLE2 names compare without case (MS-CFB): a writer may store "WORKBOOK". An object's
+    streams were matched by their exact names, so such a workbook, document or deck was a notice
+    ("no workbook, Word document or packaged file") and nothing in it was read."""
+    from ole2_helpers import compound_file
+    from pii_audit.sources import ole2
+    from xls_helpers import xlwt_book
+
+    data = Path(__file__).parent / "data"
+    files = {"Workbook": lambda: xlwt_book([("手机号",), (MOBILE,)]),
+             "WordDocument": lambda: (data / "word97" / "report.doc").read_bytes(),
+             "PowerPoint Document": lambda: (data / "ppt97" / "case_review.ppt").read_bytes()}
+    compound = ole2.CompoundFile(io.BytesIO(files[name]()))
+    streams = {renamed if path == name else path: compound.stream(*entry).read(0, entry[1])
+               for path, entry in compound.streams().items()}
+    assert renamed in streams
+    credit_report(tmp_path / "r.docx")
+    with zipfile.ZipFile(tmp_path / "r.docx", "a") as archive:
+        archive.writestr("word/embeddings/oleObject1.bin", compound_file(streams))
+    result = scan_one(tmp_path, key)
+    where = f"{tmp_path / 'r.docx'}!word/embeddings/oleObject1.bin"
+    assert (result.coverage.problems, result.coverage.notices) == ([], [])
+    assert any(container.startswith(where) for container, _ in result.findings)
+
+
 def test_a_powerpoint_97_object_embedded_in_a_document_is_read_as_a_ppt(tmp_path, key):
     """A slide pasted from PowerPoint 97-2003 into a report is an OLE2 file holding the .ppt's
     PowerPoint Document stream: it is read as the .ppt it is, not left as a notice."""
@@ -299,8 +326,9 @@ def test_files_embedded_in_a_workbook_are_read_one_level_deep(tmp_path, key):
         (f"{book}!xl/embeddings/Microsoft_Word_Document.docx", "CN_BANK_CARD")]
     assert result.coverage.problems == []
     assert [(p.where, p.reason) for p in result.coverage.notices] == [
-        (f"{book}!xl/embeddings/Microsoft_Excel_Worksheet.xlsx!xl/embeddings/deeper.docx",
-         "a file embedded in an embedded file is not read; open it and save it apart")]
+        (f"{book}!xl/embeddings/Microsoft_Excel_Worksheet.xlsx",
+         "1 file(s) embedded in this embedded file not read (one level deep is read); "
+         "open it and save it apart")]
 
 
 def customer_table(path, header):

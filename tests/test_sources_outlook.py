@@ -14,7 +14,7 @@ from pii_audit.sources import ScanOptions, mime, outlook
 from pii_audit.sources.embedded import NOT_A_WORKBOOK
 from test_sources_emails import customer_list
 from test_sources_rtf import escaped, gbk_record
-from xls_helpers import cfb, workbook_stream
+from xls_helpers import cfb, small_workbook_stream, workbook_stream
 from scan_helpers import scan_one
 
 ID18 = "11010519491231002X"  # FORMATS.md vector, synthetic
@@ -84,17 +84,57 @@ def test_an_attachment_over_the_cap_is_one_problem_line_and_the_rest_is_read(tmp
     assert (f"{where}!小.log", "CN_MOBILE_PHONE", None, 1) in found(result)
 
 
-def test_messages_attached_too_deep_are_one_problem_line(tmp_path, key, monkeypatch):
-    monkeypatch.setattr(outlook, "MAX_DEPTH", 1)
-    innermost = outlook_message([(0x1000, UNICODE, f"手机 {MOBILE}")], header=24)
-    middle = outlook_message([(0x1000, UNICODE, f"手机 {OTHER_MOBILE}")], header=24,
-                             attachments=[{"name": "c.msg", "message": innermost}])
-    (tmp_path / "a.msg").write_bytes(compound_file(outlook_message([], attachments=[{"name": "b.msg", "message": middle}])))
-    result = scan_one(tmp_path, key)
-    where = str(tmp_path / "a.msg")
-    assert [(p.where, p.reason) for p in result.coverage.problems] == [
-        (f"{where}!b.msg!c.msg", "a message attached 2 deep is not read; save it apart and scan it")]
-    assert found(result) == [(f"{where}!b.msg", "CN_MOBILE_PHONE", "text/plain", 1)]
+@pytest.mark.parametrize("as_file", [False, True], ids=["attached-message", "attached-msg-file"])
+def test_messages_attached_in_messages_stop_where_an_emls_do(as_file):
+    """A message attached to a .msg was followed 8 deep (outlook.MAX_DEPTH), one attached to an .eml
+    4 (emails.ATTACHED_MAX), and a .msg attached as a file to a .msg was not counted at all: such
+    a chain went on without end. Both formats count one depth, and word the same problem line."""
+    from pii_audit.sources import TargetCoverage, emails
+    from pii_audit.sources.emails import read_email
+
+    message = None
+    for level in range(emails.ATTACHED_MAX + 3, -1, -1):  # the innermost first
+        attachments = [] if message is None else [
+            {"name": "转发.msg", **({"data": compound_file(message)} if as_file else {"message": message})}]
+        message = outlook_message([(0x1000, UNICODE, f"手机 {13812340000 + level}")], attachments=attachments,
+                                  header=24 if level and not as_file else 32)  # an attached message's table is shorter
+    coverage = TargetCoverage("a.msg")
+    items = list(read_email("a.msg", ScanOptions(), coverage, compound_file(message)))
+    assert [item.text for item in items if item.location.get("part") == "text/plain"] == [
+        f"手机 {13812340000 + level}" for level in range(emails.ATTACHED_MAX + 1)]
+    assert [(p.where, p.reason) for p in coverage.problems] == [
+        ("a.msg" + "!转发.msg" * (emails.ATTACHED_MAX + 1),
+         f"an attachment of a message attached {emails.ATTACHED_MAX} deep in messages is not read; save it apart "
+         "and scan it")]
+
+
+def eml_attaching(name: str, data: bytes) -> bytes:
+    """Return an .eml attaching ``data`` as the file ``name``, in base64."""
+    import base64
+
+    return (b'Subject: fwd\nContent-Type: multipart/mixed; boundary="b"\n\n--b\nContent-Type: text/plain\n\nfwd\n'
+            b'--b\nContent-Type: application/octet-stream\nContent-Transfer-Encoding: base64\n'
+            b'Content-Disposition: attachment; filename="' + name.encode() + b'"\n\n'
+            + base64.encodebytes(data) + b"--b--\n")
+
+
+def test_an_eml_and_a_msg_attached_in_turn_count_one_depth():
+    """An .eml attaching a .msg attaching an .eml ...: each format counted its own depth (the
+    .msg's from 0 again), so the chain was followed past either limit."""
+    from pii_audit.sources import TargetCoverage, emails
+    from pii_audit.sources.emails import read_email
+    inner = f"Subject: x\n\n手机 {MOBILE}\n".encode()
+    for level in range(emails.ATTACHED_MAX + 2):
+        name = "fwd.msg" if level % 2 else "fwd.eml"
+        inner = eml_attaching(name, inner) if level % 2 else compound_file(outlook_message(
+            [(0x1000, UNICODE, "转发")], attachments=[{"name": name, "data": inner}]))
+    coverage = TargetCoverage("a.msg")
+    items = list(read_email("a.msg", ScanOptions(), coverage, inner))
+    assert not any(MOBILE in item.text for item in items if hasattr(item, "text"))
+    assert [p.reason for p in coverage.problems] == [
+        f"an attachment of a message attached {emails.ATTACHED_MAX} deep in messages is not read; save it apart "
+        "and scan it"]
+    assert coverage.problems[0].where.count("!") == emails.ATTACHED_MAX + 1
 
 
 @pytest.mark.parametrize("make, reason", [
@@ -201,23 +241,29 @@ def test_the_mini_stream_is_chained_once_for_all_the_small_properties(monkeypatc
     assert len(chained) == 3  # the directory, the mini stream and its allocation table
 
 
-def test_attached_objects_past_the_walk_budget_are_one_notice(monkeypatch):
-    """Each OLE object attached to a message is read by opening the whole message again (and a
-    copy of it was read into memory for each): 500 tiny workbook objects in a 0.3 MB .msg took
-    21 s. Past the budget of directory entries walked, one notice says how many are not read."""
-    from pii_audit.sources import TargetCoverage, embedded
+def test_every_object_attached_to_a_message_is_read_from_the_message_opened_once(monkeypatch):
+    """Each OLE object attached to a message was read by opening the whole message again (from a
+    copy of it in memory): 2,000 small workbook objects in a 2.2 MB .msg took 305 s, so past a
+    budget of entries walked the rest were one notice. Their streams are read from the message
+    opened once, its directory walked once: every object is read."""
+    from pii_audit.models import Cells
+    from pii_audit.sources import TargetCoverage
     from pii_audit.sources.emails import read_email
+    from test_sources_word97 import directory_reads
 
-    workbook = workbook_stream([("手机号",), (MOBILE,)])
+    count = 300
     streams = outlook_message([(0x1000, UNICODE, "见表")], attachments=[
-        {"name": f"表{n}", "message": {"Workbook": workbook}} for n in range(5)])
-    monkeypatch.setattr(embedded, "OBJECTS_WALK_BUDGET", 2 * len(streams))
+        {"name": f"表{k}", "message": {"Workbook": small_workbook_stream("手机号", f"1381234{k:04d}"),
+                                       "\x01CompObj": bytes(80)}} for k in range(count)])
+    reads = directory_reads(monkeypatch)
     coverage = TargetCoverage("a.msg")
-    list(read_email("a.msg", ScanOptions(), coverage, compound_file(streams)))
-    assert coverage.problems == [] and [(n.where, n.reason) for n in coverage.notices] == [(
-        "a.msg", f"3 attached object(s) past the first 2 not read (each opens the message of {len(streams)} "
-                 "streams again); open them and save them apart")]
-    assert sorted(coverage.containers) == ["a.msg", "a.msg!表0!客户!手机号", "a.msg!表1!客户!手机号"]
+    values = {(chunk.container, chunk.text) for item in read_email("a.msg", ScanOptions(), coverage,
+                                                                   compound_file(streams))
+              if isinstance(item, Cells) for chunk in item.chunks() if chunk.text != "手机号"}
+    assert (coverage.problems, coverage.notices) == ([], [])
+    assert values == {(f"a.msg!表{k}!客户!手机号", f"1381234{k:04d}") for k in range(count)}
+    assert reads["files"] == 1
+    assert reads["entries"] <= 2 * (len(streams) + 3 * count)  # each attachment holds 3 storages
 
 
 def test_a_header_property_over_the_cap_is_skipped_and_the_body_read(tmp_path, key, monkeypatch):
@@ -267,6 +313,24 @@ def test_an_excel_object_in_a_rich_text_message_is_read(tmp_path, key):
     assert result.coverage.problems == []
     assert [(n.where, n.reason) for n in result.coverage.notices] == [(f"{where}!公式", NOT_A_WORKBOOK)]
     assert result.findings[(f"{where}!表格!客户!手机号", "CN_MOBILE_PHONE")].occurrences == 2
+
+
+def test_many_attached_objects_that_hold_no_file_are_a_bounded_number_of_notices():
+    """A message's OLE objects that are no workbook, Word document or packaged file: a notice each
+    for the first MAX_OTHER_NOTICES, then one for the rest (each was a notice of its own)."""
+    from pii_audit.sources import TargetCoverage
+    from pii_audit.sources.embedded import MAX_OTHER_NOTICES
+    from pii_audit.sources.emails import read_email
+
+    streams = outlook_message([(0x1000, UNICODE, "见附件")], attachments=[
+        {"name": f"公式{k}", "message": {"Equation Native": bytes(100)}} for k in range(MAX_OTHER_NOTICES + 3)])
+    coverage = TargetCoverage("a.msg")
+    list(read_email("a.msg", ScanOptions(), coverage, compound_file(streams)))
+    assert coverage.problems == []
+    assert [(n.where, n.reason) for n in coverage.notices] == [
+        *((f"a.msg!公式{k}", NOT_A_WORKBOOK) for k in range(MAX_OTHER_NOTICES)),
+        ("a.msg", "3 more embedded object(s) that are no workbook, Word document or packaged file (equations, "
+                  "drawings) not read")]
 
 
 def rich_text_message(rtf: bytes, *properties, packed: bytes | None = None) -> bytes:

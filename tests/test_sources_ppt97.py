@@ -33,7 +33,12 @@ CARD = "6222021234567890128"
 RAW = (ID18, ID18_2, MOBILE, MOBILE_2, MOBILE_3, CARD)
 PART = "PowerPoint Document"
 OLD_LINE = "a PowerPoint 97-2003 presentation (.ppt), which is not read here"
-TOO_DEEP = "a file embedded in an embedded file is not read; open it and save it apart"
+
+
+def too_deep(count: int) -> str:
+    """Return the notice of the ``count`` files embedded in a file itself embedded (``embedded.nested_notice``)."""
+    return (f"{count:,} file(s) embedded in this embedded file not read (one level deep is read); "
+            "open it and save it apart")
 
 
 def found(result):
@@ -440,7 +445,7 @@ def test_a_word_document_pasted_into_a_slide_is_read_and_its_own_objects_are_too
     path.write_bytes(ppt(deck_with_objects(ole_object(document, compressed=False))))
     result = scan_one(path, key)
     assert result.coverage.problems == []
-    assert [(n.where, n.reason) for n in result.coverage.notices] == [(f"{path}!ExOleObjStg1!ObjectPool/_1", TOO_DEEP)]
+    assert [(n.where, n.reason) for n in result.coverage.notices] == [(f"{path}!ExOleObjStg1", too_deep(1))]
     per_container = {}
     for finding in result.findings.values():
         per_container[finding.container] = per_container.get(finding.container, 0) + finding.occurrences
@@ -455,8 +460,23 @@ def test_objects_of_a_ppt_itself_embedded_are_one_level_too_deep(tmp_path):
     data = ppt(deck_with_objects(ole_object(customers_workbook(ID18)), ole_object(equation())))
     assert read(target, coverage, data) == [(1, 1, f"手机 {MOBILE}")]
     assert coverage.problems == []
-    assert [(n.where, n.reason) for n in coverage.notices] == [
-        (f"{target}!ExOleObjStg1", TOO_DEEP), (f"{target}!ExOleObjStg2", TOO_DEEP)]
+    assert [(n.where, n.reason) for n in coverage.notices] == [(target, too_deep(2))]
+
+
+def test_the_objects_of_embedded_decks_are_one_notice_a_deck(tmp_path, key, monkeypatch):
+    """Each object of a deck itself embedded was a notice of its own: a deck of 1,000 decks of
+    1,000 objects each gave a million. Each embedded deck's objects are one notice, counting them
+    all, those past MAX_OBJECTS too."""
+    monkeypatch.setattr(ppt97, "MAX_OBJECTS", 30)
+    inner = ppt(deck_with_objects(*[ole_object(equation())] * 40))
+    path = tmp_path / "汇总.ppt"
+    path.write_bytes(ppt(deck_with_objects(*[ole_object(inner)] * 3)))
+    result = scan_one(path, key)
+    assert result.coverage.problems == []
+    assert [(n.where, n.reason) for n in result.coverage.notices] == [
+        (f"{path}!ExOleObjStg{n}", too_deep(40)) for n in (1, 2, 3)]
+    decks = {f"{path}!ExOleObjStg{n}" for n in (1, 2, 3)}  # each inner deck's text is read
+    assert {f.container for f in result.findings.values()} == {str(path)} | decks
 
 
 def bomb() -> bytes:

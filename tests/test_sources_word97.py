@@ -16,11 +16,12 @@ import docx
 import pytest
 from msoffcrypto.format.ooxml import OOXMLFile
 
+from pii_audit.models import Cells
 from pii_audit.sources import ScanOptions, TargetCoverage, ole2, word97
 from pii_audit.sources.documents import read_document
 from ole2_helpers import compound_file
 from pii_audit.sources.embedded import NOT_A_WORKBOOK
-from xls_helpers import cfb, workbook_stream
+from xls_helpers import cfb, small_workbook_stream, workbook_stream
 from scan_helpers import scan_one
 
 DATA = Path(__file__).parent / "data" / "word97"
@@ -240,22 +241,57 @@ def test_a_damaged_object_storage_is_one_problem_line_worded_for_the_document():
         "its embedded objects could not be read (a damaged OLE2 directory)"]
 
 
-def test_objects_past_the_walk_budget_are_one_notice(monkeypatch):
-    """Each object is read by opening the whole .doc again: 2,000 workbook objects in a 0.7 MB .doc
-    took 3 minutes. Past the budget of directory entries walked, one notice says how many are not read."""
-    from pii_audit.sources import embedded
+def directory_reads(monkeypatch) -> dict[str, int]:
+    """Count, from now on, the compound files opened (their headers read) and the directory
+    entries read, by wrapping ole2's functions that still do the work."""
+    counts = {"files": 0, "entries": 0}
 
-    data = with_objects({f"ObjectPool/_{k:010d}/Workbook": workbook_stream([("手机号",), ("13812345678",)])
-                         for k in range(5)})
-    streams = len(ole2.CompoundFile(io.BytesIO(data)).streams())
-    monkeypatch.setattr(embedded, "OBJECTS_WALK_BUDGET", 2 * streams)
+    def header(*args, real=ole2._read_header):
+        counts["files"] += 1
+        return real(*args)
+
+    def entry(*args, real=ole2._entry):
+        counts["entries"] += 1
+        return real(*args)
+
+    monkeypatch.setattr(ole2, "_read_header", header)
+    monkeypatch.setattr(ole2, "_entry", entry)
+    return counts
+
+
+def test_every_object_of_a_doc_is_read_from_the_document_opened_once(monkeypatch):
+    """Each object was read by opening the whole .doc again and walking its directory anew (two to
+    four times an object): 2,000 small workbooks in a 1.6 MB .doc took 300 s, so past a budget of
+    entries walked the rest were one notice. The objects' streams are read from the document
+    opened once, its directory walked a fixed number of times: every object is read."""
+    count = 300
+    data = with_objects({f"ObjectPool/_{k:010d}/{name}": stream for k in range(count) for name, stream in (
+        ("Workbook", small_workbook_stream("手机号", f"1381234{k:04d}")),
+        ("\x01CompObj", b"\x01\x00\xfe\xff" + bytes(60)), ("\x03ObjInfo", bytes(6)))})
+    entries = len(ole2.CompoundFile(io.BytesIO(data)).streams()) + count + 2  # its storages too
+    reads = directory_reads(monkeypatch)
+    coverage = TargetCoverage("报告.doc")
+    values = {(chunk.container, chunk.text) for item in read_document("报告.doc", ScanOptions(), coverage, data)
+              if isinstance(item, Cells) for chunk in item.chunks() if chunk.text != "手机号"}
+    assert (coverage.problems, coverage.notices) == ([], [])
+    assert values == {(f"报告.doc!ObjectPool/_{k:010d}!客户!手机号", f"1381234{k:04d}") for k in range(count)}
+    assert reads["files"] <= 3  # the text, the properties, the objects: not one an object
+    assert reads["entries"] <= 3 * entries
+
+
+def test_many_objects_that_hold_no_file_are_a_bounded_number_of_notices():
+    """Every object is read since each is cheap, so a .doc of 5,000 equations gave 5,000 notices
+    (the walk budget had cut them to 20). The first MAX_OTHER_NOTICES are a notice each, the rest one."""
+    from pii_audit.sources.embedded import MAX_OTHER_NOTICES
+
+    data = with_objects({f"ObjectPool/_{k:04d}/Equation Native": bytes(100) for k in range(MAX_OTHER_NOTICES + 5)})
     coverage = TargetCoverage("报告.doc")
     list(read_document("报告.doc", ScanOptions(), coverage, data))
-    assert coverage.problems == [] and [(n.where, n.reason) for n in coverage.notices] == [(
-        "报告.doc", f"3 embedded object(s) past the first 2 not read (each opens the file of {streams} streams "
-                   "again); open them and save them apart")]
-    assert sorted(coverage.containers) == ["报告.doc", "报告.doc!ObjectPool/_0000000000!客户!手机号",
-                                           "报告.doc!ObjectPool/_0000000001!客户!手机号"]
+    assert coverage.problems == []
+    assert [(n.where, n.reason) for n in coverage.notices] == [
+        *((f"报告.doc!ObjectPool/_{k:04d}", NOT_A_WORKBOOK) for k in range(MAX_OTHER_NOTICES)),
+        ("报告.doc", "5 more embedded object(s) that are no workbook, Word document or packaged file (equations, "
+                    "drawings) not read")]
 
 
 def test_objects_of_a_doc_embedded_in_a_docx_are_one_level_too_deep(tmp_path, key):
@@ -263,11 +299,13 @@ def test_objects_of_a_doc_embedded_in_a_docx_are_one_level_too_deep(tmp_path, ke
 
     credit_report(tmp_path / "r.docx")
     with zipfile.ZipFile(tmp_path / "r.docx", "a") as archive:
-        archive.writestr("word/embeddings/oleObject1.bin", with_objects({"ObjectPool/_1/Workbook": bytes(600)}))
+        archive.writestr("word/embeddings/oleObject1.bin", with_objects(
+            {f"ObjectPool/_{k}/Workbook": bytes(600) for k in range(3)}))
     result = scan_one(tmp_path, key)
     assert result.coverage.problems == []
-    assert [n.reason for n in result.coverage.notices] == [
-        "a file embedded in an embedded file is not read; open it and save it apart"]
+    assert [(n.where, n.reason) for n in result.coverage.notices] == [(  # one for all of them
+        f"{tmp_path / 'r.docx'}!word/embeddings/oleObject1.bin",
+        "3 file(s) embedded in this embedded file not read (one level deep is read); open it and save it apart")]
     assert f"{tmp_path / 'r.docx'}!word/embeddings/oleObject1.bin" in {f.container for f in result.findings.values()}
 
 

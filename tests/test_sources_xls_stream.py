@@ -33,7 +33,7 @@ CJK = ["张三", "北京市海淀区中关村大街27号", "客户备注：已�
 def streamed(source) -> dict:
     """The cells as the streaming reader gives them (``xls_stream`` itself, as ``xls_sheets`` calls it)."""
     with open(source, "rb") if isinstance(source, str) else io.BytesIO(source) as handle:
-        book = xls_stream.read_book(handle)
+        book = xls_stream.read_book(ole2.CompoundFile(handle))
         return cells_of((name, xls_stream.sheet_rows(book, offset, end)) for name, offset, end in book.sheets)
 
 
@@ -297,7 +297,7 @@ def test_cells_out_of_order_and_an_embedded_chart():
     chart = [bof(True), cell(NUMBER, 0, 0, struct.pack("<d", 99.0)), record(EOF, b"")]
     sheet = [cell(RK, 2, 1, rk(3)), cell(RK, 2, 0, rk(2)), cell(RK, 0, 0, rk(1)), *chart,
              cell(RK, 4, 0, rk(5))]
-    book = xls_stream.read_book(io.BytesIO(cfb(workbook([], [("乱", sheet)]))))
+    book = xls_stream.read_book(ole2.CompoundFile(io.BytesIO(cfb(workbook([], [("乱", sheet)])))))
     rows = list(xls_stream.sheet_rows(book, *book.sheets[0][1:]))
     assert rows == [(3, 0, ["2", "3"]), (1, 0, ["1"]), (5, 0, ["5"])]
 
@@ -444,7 +444,7 @@ def test_an_rc4_encrypted_workbook_is_refused_before_its_globals_are_read(tmp_pa
     path = tmp_path / "密.xls"
     path.write_bytes(cfb(rebuilt(found[:1] + [(FILEPASS, struct.pack("<HHH", 1, 1, 1) + bytes(48))] + found[1:])))
     with pytest.raises(WorkbookRefused, match="^encrypted .xls workbook: not read$"):
-        xls_stream.read_book(io.BytesIO(path.read_bytes()))
+        xls_stream.read_book(ole2.CompoundFile(io.BytesIO(path.read_bytes())))
     chunks, coverage = read(path)
     assert chunks == [] and lines(coverage) == [f"{path}: encrypted .xls workbook: not read"]
 

@@ -193,3 +193,9 @@ def workbook_stream(rows: list[tuple], sheet: str = "客户") -> bytes:
 
     _, stream = ole2.open_stream(io.BytesIO(xlwt_book(rows, sheet)), ("Workbook",))
     return stream.read(0, stream.size)
+
+
+def small_workbook_stream(header: str, value: str, sheet: str = "客户") -> bytes:
+    """Return a Workbook stream of one sheet, ``header`` above ``value`` in column A, under
+    4,096 bytes: it lives in the mini stream, as a small table pasted as an object does."""
+    return workbook([], [(sheet, [cell(LABEL, 0, 0, unicode_string(header)), cell(LABEL, 1, 0, unicode_string(value))])])

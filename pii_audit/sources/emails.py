@@ -14,7 +14,8 @@ document, a PDF, an archive or a text file, located ``mail.eml!客户名单.xlsx
 The message is read as a stream (``mime``), a part at a time, so its size has no bound; a part
 that decodes to more than ``mime.MAX_PART_BYTES`` is a problem line, and the parts after it are read.
 A message attached as a file is read as a message; the attachments of one attached
-``ATTACHED_MAX`` deep (in messages attached in messages) are a problem line.
+``ATTACHED_MAX`` deep (in messages attached in messages, .eml or .msg: ``outlook`` counts the
+same depth) are a problem line.
 An Outlook .msg (an OLE2 file, whatever its name) is read by ``outlook``, from here.
 """
 
@@ -169,12 +170,20 @@ def _attachment(where: str, body: bytes, target: str, options: ScanOptions, cove
     attached ``ATTACHED_MAX`` deep as a problem line."""
     from pii_audit.sources.archives import read_member
 
+    inner = attachment_options(where, target, options, coverage)
+    if inner is not None:
+        yield from read_member(where, io.BufferedReader(io.BytesIO(body)), inner, coverage, 1)
+
+
+def attachment_options(where: str, target: str, options: ScanOptions, coverage: TargetCoverage) -> ScanOptions | None:
+    """Return the options to read the attachment ``where`` of the message ``target`` with, one
+    message deeper (an .eml's or a .msg's: both count one depth, whichever attaches which); None,
+    recorded as a problem line, for an attachment of a message attached ``ATTACHED_MAX`` deep."""
     if options.attached >= ATTACHED_MAX:
         coverage.problem(where, f"an attachment of a message attached {ATTACHED_MAX} deep in messages is not read; "
                                 "save it apart and scan it", target)
-        return
-    inner = dataclasses.replace(options, attached=options.attached + 1)
-    yield from read_member(where, io.BufferedReader(io.BytesIO(body)), inner, coverage, 1)
+        return None
+    return dataclasses.replace(options, attached=options.attached + 1)
 
 
 def lines_chunk(text: str, label: str, target: str) -> Chunk | None:

@@ -20,10 +20,11 @@ one in a .doc's ObjectPool (``report.doc!ObjectPool/_1234!客户名单.csv``, th
 problem line; a packaged link to a file elsewhere holds nothing to read and is a notice.
 
 Any other object (an equation, a drawing, an OLE 1.0 object of another class, a PDF that
-Acrobat embedded as its own object) is a notice. One level deep: a file embedded in an embedded
-file is a notice, as it is rare and each level would hold another copy in memory; so is a file
-packaged in a packaged file (``ScanOptions.in_package``), which the marks in the name cannot
-tell where a message is packaged in a message's object.
+Acrobat embedded as its own object) is a notice (past ``MAX_OTHER_NOTICES`` of a .doc or a .msg,
+one for the rest). One level deep: the files embedded in an embedded file are one notice on it,
+counting them (``nested_notice``), as they are rare and each level would hold another copy in
+memory; a file packaged in a packaged file is a notice (``ScanOptions.in_package``), which the
+marks in the name cannot tell where a message is packaged in a message's object.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ from __future__ import annotations
 import dataclasses
 import io
 import zipfile
-from typing import Iterator
+from typing import Callable, Iterator
 
 from pii_audit.models import Cells, Chunk
 from pii_audit.sources import (DOCUMENT_SUFFIXES, OLE2_MAGIC, PRESENTATION_SUFFIXES, ScanOptions, TargetCoverage,
@@ -46,10 +47,7 @@ _WORKBOOKS = (".xlsx", ".xlsm", ".xlsb")  # Excel names one from an .xlsb Micros
 _OLE_OBJECTS = (".bin",)  # word/embeddings/oleObject1.bin: an OLE2 file
 NOT_A_WORKBOOK = ("an embedded object that is no workbook, Word document or packaged file (an equation, a "
                   "drawing) is not read")
-# Each object stored in an OLE2 file (a .doc's ObjectPool, a .msg's attachment) is read by opening
-# that whole file again, its directory walked anew (two to four times an object): the objects read
-# times the file's streams, at most (a few seconds). 2,000 objects of a 0.7 MB .doc took 3 minutes.
-OBJECTS_WALK_BUDGET = 100_000
+MAX_OTHER_NOTICES = 20  # objects of a .doc or a .msg that are no workbook... noticed one by one
 # In the name of a file embedded in another: from a .docx, an .xlsx, a .pptx, a .doc (word97).
 EMBEDDED_MARKS = ("!word/embeddings/", "!xl/embeddings/", "!ppt/embeddings/", "!ObjectPool/", "!ExOleObjStg")
 
@@ -58,26 +56,45 @@ def embedded_files(archive: zipfile.ZipFile, folder: str, target: str, options: 
                    coverage: TargetCoverage) -> Iterator[Chunk | Cells]:
     """Yield what each workbook and Word document in ``folder`` of the Office zip ``archive``
     (the file ``target``) holds."""
-    from pii_audit.sources.documents import read_document
-    from pii_audit.sources.presentations import read_presentation
-    from pii_audit.sources.spreadsheets import read_spreadsheet
-
-    for info in archive.infolist():
-        name = info.filename
-        reader = read_spreadsheet if name.lower().endswith(_WORKBOOKS) else \
-            read_document if name.lower().endswith(DOCUMENT_SUFFIXES) else \
-            read_presentation if name.lower().endswith(PRESENTATION_SUFFIXES) else \
-            ole_object if name.lower().endswith(_OLE_OBJECTS) else None
-        if reader is None or not name.startswith(folder):
-            continue
-        where = f"{target}!{name}"
-        if any(mark in target for mark in EMBEDDED_MARKS):
-            coverage.notice(where, "a file embedded in an embedded file is not read; open it and save it apart")
-        elif info.file_size > EMBEDDED_MAX_BYTES:
+    members = [(info, reader) for info in archive.infolist()
+               if info.filename.startswith(folder) and (reader := _reader(info.filename)) is not None]
+    if is_nested(target):
+        nested_notice(target, len(members), coverage)
+        return
+    for info, reader in members:
+        where = f"{target}!{info.filename}"
+        if info.file_size > EMBEDDED_MAX_BYTES:
             coverage.problem(where, f"an embedded file larger than {EMBEDDED_MAX_BYTES:,} bytes is not read; "
                                     "open it and save it apart to scan it")
         else:
             yield from reader(where, options, coverage, archive.read(info))
+
+
+def _reader(name: str) -> Callable[..., Iterator[Chunk | Cells]] | None:
+    """Return the reader of an embedded file by its name's ending: a workbook, a Word document, a
+    presentation or an OLE object; None for any other (a picture)."""
+    from pii_audit.sources.documents import read_document
+    from pii_audit.sources.presentations import read_presentation
+    from pii_audit.sources.spreadsheets import read_spreadsheet
+
+    name = name.lower()
+    return read_spreadsheet if name.endswith(_WORKBOOKS) else \
+        read_document if name.endswith(DOCUMENT_SUFFIXES) else \
+        read_presentation if name.endswith(PRESENTATION_SUFFIXES) else \
+        ole_object if name.endswith(_OLE_OBJECTS) else None
+
+
+def is_nested(target: str) -> bool:
+    """Tell whether ``target`` is a file embedded in another, whose own embedded files are not read."""
+    return any(mark in target for mark in EMBEDDED_MARKS)
+
+
+def nested_notice(target: str, count: int, coverage: TargetCoverage) -> None:
+    """Record the ``count`` files embedded in ``target``, itself embedded, as one notice: they are
+    not read (one level deep), and a notice each let a deck of 1,000 decks of 1,000 objects give a million."""
+    if count:
+        coverage.notice(target, f"{count:,} file(s) embedded in this embedded file not read (one level deep is "
+                                "read); open it and save it apart")
 
 
 def ole_object(where: str, options: ScanOptions, coverage: TargetCoverage, data: bytes) -> Iterator[Chunk | Cells]:
@@ -88,56 +105,62 @@ def ole_object(where: str, options: ScanOptions, coverage: TargetCoverage, data:
     from pii_audit.sources.spreadsheets import read_spreadsheet
 
     try:
-        streams = set(CompoundFile(io.BytesIO(data)).streams()) if data.startswith(OLE2_MAGIC) else set()
+        compound = CompoundFile(io.BytesIO(data)) if data.startswith(OLE2_MAGIC) else None
+        # Names compare without case, as MS-CFB says (and as each reader finds its stream).
+        streams = {path.upper() for path in compound.streams()} if compound is not None else set()
     except WorkbookRefused as error:
         coverage.problem(where, worded(error, "embedded object"))
         return
-    if streams & {"Workbook", "Book"}:
+    if streams & {"WORKBOOK", "BOOK"}:
         yield from read_spreadsheet(where, options, coverage, data)  # not named .xlsx: read as the .xls it is
-    elif "WordDocument" in streams:
+    elif "WORDDOCUMENT" in streams:
         yield from read_document(where, options, coverage, data)
-    elif "PowerPoint Document" in streams:
+    elif "POWERPOINT DOCUMENT" in streams:
         yield from read_presentation(where, options, coverage, data)
-    elif NATIVE_STREAM.upper() in {name.upper() for name in streams}:
-        yield from _package(data, "", where, options, coverage)
+    elif NATIVE_STREAM.upper() in streams:
+        yield from _package(compound, "", where, options, coverage)
     else:
         coverage.notice(where, NOT_A_WORKBOOK)
 
 
-def objects_read(objects: int, streams: int) -> int:
-    """Return how many of the ``objects`` stored in an OLE2 file of ``streams`` streams to read.
-
-    >>> objects_read(40, 200), objects_read(4000, 8000), objects_read(5, 10**6)
-    (40, 12, 1)
-    """
-    return min(objects, max(1, OBJECTS_WALK_BUDGET // max(streams, 1)))
-
-
-def storage_object(data: bytes, where: str, folder: str, names: set[str], options: ScanOptions,
-                   coverage: TargetCoverage) -> Iterator[Chunk | Cells]:
-    """Yield what an object stored in the storage ``folder`` of the OLE2 file ``data`` holds (a
-    .doc's ObjectPool, a .msg's attachment): an Excel or Word 97-2003 file, by its streams'
-    ``names`` (upper case), or a packaged file; a notice for any other."""
-    from pii_audit.sources.spreadsheets import read_spreadsheet
+def storage_object(compound: CompoundFile, where: str, folder: str, names: set[str], options: ScanOptions,
+                   coverage: TargetCoverage, others: list[str]) -> Iterator[Chunk | Cells]:
+    """Yield what an object stored in the storage ``folder`` of the open compound file ``compound``
+    holds (a .doc's ObjectPool, a .msg's attachment): an Excel or Word 97-2003 file, by its streams'
+    ``names`` (upper case), or a packaged file; any other's ``where`` is added to ``others``, for
+    the caller to record (``other_objects_notice``). Its streams are read from that file, whose
+    directory is walked once for all its objects."""
+    from pii_audit.sources.spreadsheets import read_stored_workbook
     from pii_audit.sources.word97 import embedded_document
 
     if names & {"WORKBOOK", "BOOK"}:
-        yield from read_spreadsheet(where, options, coverage, data, folder)
+        yield from read_stored_workbook(where, options, coverage, compound, folder)
     elif "WORDDOCUMENT" in names:
-        yield from embedded_document(data, where, folder, coverage)
+        yield from embedded_document(compound, where, folder, coverage)
     elif NATIVE_STREAM.upper() in names:
-        yield from _package(data, folder, where, options, coverage)
+        yield from _package(compound, folder, where, options, coverage)
     else:
+        others.append(where)
+
+
+def other_objects_notice(target: str, others: list[str], coverage: TargetCoverage) -> None:
+    """Record the objects ``others`` of the file ``target`` that are no workbook, Word document or
+    packaged file: a notice each for the first ``MAX_OTHER_NOTICES``, then one for the rest (every
+    object is read since they are cheap: a .doc of 5,000 equations gave 5,000 notices)."""
+    for where in others[:MAX_OTHER_NOTICES]:
         coverage.notice(where, NOT_A_WORKBOOK)
+    if len(others) > MAX_OTHER_NOTICES:
+        coverage.notice(target, f"{len(others) - MAX_OTHER_NOTICES:,} more embedded object(s) that are no workbook, "
+                                "Word document or packaged file (equations, drawings) not read")
 
 
-def _package(data: bytes, folder: str, where: str, options: ScanOptions, coverage: TargetCoverage
+def _package(compound: CompoundFile, folder: str, where: str, options: ScanOptions, coverage: TargetCoverage
              ) -> Iterator[Chunk | Cells]:
-    """Yield what the file in the OLE Package object in the storage ``folder`` of the OLE2 file
-    ``data`` holds, read from its stream as an archive's member is; record why not."""
+    """Yield what the file in the OLE Package object in the storage ``folder`` of the open compound
+    file ``compound`` holds, read from its stream as an archive's member is; record why not."""
     from pii_audit.sources.archives import read_member
 
-    found = _packaged(data, folder, where, coverage)
+    found = _packaged(compound, folder, where, coverage)
     if found is None:
         return
     stream, packaged = found
@@ -152,18 +175,16 @@ def _package(data: bytes, folder: str, where: str, options: ScanOptions, coverag
         coverage.problem(inner, worded(error, "embedded object"))
 
 
-def _packaged(data: bytes, folder: str, where: str, coverage: TargetCoverage) -> tuple[Stream, Packaged] | None:
-    """Return the Ole10Native stream of the object in ``folder`` of ``data`` and the file packaged
-    in it; None, recorded as a notice or a problem, when it is of another class, a link or damaged."""
+def _packaged(compound: CompoundFile, folder: str, where: str, coverage: TargetCoverage
+              ) -> tuple[Stream, Packaged] | None:
+    """Return the Ole10Native stream of the object in ``folder`` of ``compound`` and the file
+    packaged in it; None, recorded as a notice or a problem, when it is of another class, a link or damaged."""
     try:
-        compound = CompoundFile(io.BytesIO(data))
         if compound.class_id(folder) != PACKAGE_CLASS:  # raw data of another OLE 1.0 class
             coverage.notice(where, NOT_A_WORKBOOK)
             return None
-        native = (folder + NATIVE_STREAM).upper()
         # The caller saw the stream among the storage's (were it not, an empty one is read as cut short).
-        entry = next((entry for path, entry in compound.streams().items() if path.upper() == native), (0, 0))
-        stream = compound.stream(*entry)
+        stream = compound.stream(*(compound.find(folder + NATIVE_STREAM) or (0, 0)))
         packaged = packaged_file(stream)
     except WorkbookRefused as error:
         coverage.problem(where, worded(error, "embedded object"))

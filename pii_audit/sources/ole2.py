@@ -94,19 +94,8 @@ class _Header:
 
 def open_stream(handle: BinaryIO, names: tuple[str, ...], folder: str = "") -> tuple[str, Stream]:
     """Return the name and the ``Stream`` of the first of ``names`` stored in the compound file
-    (a stream directly in its root storage, as a workbook's is, or in the storage ``folder``, such
-    as ``ObjectPool/_1234/``); raise ``WorkbookRefused`` when there is none or the file is corrupt."""
-    compound = CompoundFile(handle)
-    if folder:
-        streams = {path.upper(): entry for path, entry in compound.streams().items()}
-        found = next(((name, *streams[(folder + name).upper()]) for name in names
-                      if (folder + name).upper() in streams), None)
-    else:
-        found = _find(compound.directory, names)
-    if found is None:
-        raise WorkbookRefused(f"not an .xls workbook: the OLE2 file holds no {' or '.join(names)} stream")
-    name, start, size = found
-    return name, compound.stream(start, size)
+    (``CompoundFile.open``); raise ``WorkbookRefused`` when there is none or the file is corrupt."""
+    return CompoundFile(handle).open(names, folder)
 
 
 class CompoundFile:
@@ -122,15 +111,37 @@ class CompoundFile:
         # The mini stream, its allocation table and its number of sectors, chained once: a .msg
         # reads thousands of small streams, and walking their chains for each took seconds.
         self._mini: tuple[Stream, Stream, int] | None = None
+        # The tree of entries, walked once a file (``_walked``): each object stored in a .doc or a
+        # .msg is read from the file already open, and walking it again for each took minutes.
+        self._streams: dict[str, tuple[int, int]] | None = None  # by path as stored
+        self._upper: dict[str, tuple[int, int]] = {}  # the same by path in upper case
+        self._storages: dict[str, int] = {}  # each storage's entry index, by path in upper case
 
     def streams(self) -> dict[str, tuple[int, int]]:
         """Return ``{path: (first sector, size)}`` of every stream, storages' included, by paths
-        such as ``__attach_version1.0_#00000000/__substg1.0_37010102`` (names as stored)."""
-        found: dict[str, tuple[int, int]] = {}
-        for path, kind, _, start, size in self._entries():
-            if kind == STREAM:
-                found.setdefault(path, (start, size))
-        return found
+        such as ``__attach_version1.0_#00000000/__substg1.0_37010102`` (names as stored). The
+        dict is the file's own, walked once: do not change it."""
+        self._walked()
+        return self._streams
+
+    def find(self, path: str) -> tuple[int, int] | None:
+        """Return ``(first sector, size)`` of the stream at ``path`` (names compared without case,
+        as MS-CFB says), or None when there is none."""
+        self._walked()
+        return self._upper.get(path.upper())
+
+    def open(self, names: tuple[str, ...], folder: str = "") -> tuple[str, Stream]:
+        """Return the name and the ``Stream`` of the first of ``names`` stored in the file (a
+        stream directly in its root storage, as a workbook's is, or in the storage ``folder``, such
+        as ``ObjectPool/_1234/``); raise ``WorkbookRefused`` when there is none or the file is corrupt."""
+        if folder:
+            found = next(((name, *entry) for name in names if (entry := self.find(folder + name)) is not None), None)
+        else:  # the root's own entries only: a top-level file's tree need not be walked whole
+            found = _find(self.directory, names)
+        if found is None:
+            raise WorkbookRefused(f"not an .xls workbook: the OLE2 file holds no {' or '.join(names)} stream")
+        name, start, size = found
+        return name, self.stream(start, size)
 
     def class_id(self, storage: str = "") -> bytes:
         """Return the class id (CLSID, 16 bytes as stored) of the root storage, or of the storage
@@ -139,8 +150,22 @@ class CompoundFile:
         wanted = storage.strip("/").upper()
         if not wanted:
             return _class_id(self.directory, 0)
-        return next((_class_id(self.directory, index) for path, kind, index, _, _ in self._entries()
-                     if kind == STORAGE and path.upper() == wanted), bytes(16))
+        self._walked()
+        index = self._storages.get(wanted)
+        return bytes(16) if index is None else _class_id(self.directory, index)
+
+    def _walked(self) -> None:
+        """Walk the tree of entries, once, into the maps of streams and storages."""
+        if self._streams is not None:
+            return
+        streams: dict[str, tuple[int, int]] = {}
+        for path, kind, index, start, size in self._entries():
+            if kind == STREAM:
+                streams.setdefault(path, (start, size))
+                self._upper.setdefault(path.upper(), (start, size))
+            elif kind == STORAGE:
+                self._storages.setdefault(path.upper(), index)
+        self._streams = streams
 
     def _entries(self) -> Iterator[tuple[str, int, int, int, int]]:
         """Yield ``(path, type, index, first sector, size)`` of every entry below the root,

@@ -50,6 +50,7 @@ FMTID_CUSTOM = bytes.fromhex("05d5cdd59c2e1b10939708002b2cf9ae")  # D5CDD505-2E9
 DICTIONARY, CODE_PAGE = 0, 1  # property ids of every section
 MAX_SECTIONS = 2  # [MS-OLEPS] allows one or two
 UNICODE = 1200  # CP_WINUNICODE: the section's VT_LPSTR strings and names are UTF-16
+DAMAGED_DIRECTORY = "the document properties could not be read (a damaged OLE2 directory)"
 MAX_NAME_CHARS = 1024  # of a custom property's name read (Office allows 255; a header is cut at 100)
 
 # The properties read of each section, by id: (name, context); "" for none (the staff, the bank).
@@ -64,18 +65,27 @@ _INTEGERS = {0x02: "<h", 0x03: "<i", 0x10: "<b", 0x11: "<B", 0x12: "<H", 0x13: "
              0x16: "<i", 0x17: "<I"}  # VT_I2, I4, I1, UI1, UI2, UI4, I8, UI8, INT, UINT
 
 
-def ole_property_chunks(handle: BinaryIO, target: str, coverage: TargetCoverage, folder: str = "") -> Iterator[Chunk]:
-    """Yield each document property of the OLE2 file in ``handle`` (``target``; of the object in
-    its storage ``folder``, ``ObjectPool/_1234/``) as a one-line chunk, stream by stream; record a
-    damaged stream as one problem line and go on."""
+def ole_property_chunks(handle: BinaryIO, target: str, coverage: TargetCoverage) -> Iterator[Chunk]:
+    """Yield each document property of the OLE2 file in ``handle`` (``target``) as a one-line chunk,
+    stream by stream; record a damaged stream as one problem line and go on."""
     try:
         compound = ole2.CompoundFile(handle)
-        streams = {path.upper(): entry for path, entry in compound.streams().items()}
     except WorkbookRefused:
-        coverage.problem(target, "the document properties could not be read (a damaged OLE2 directory)", target)
+        coverage.problem(target, DAMAGED_DIRECTORY, target)
         return
-    for name in (SUMMARY, DOCUMENT_SUMMARY):
-        entry = streams.get((folder + name).upper())
+    yield from stored_property_chunks(compound, target, coverage)
+
+
+def stored_property_chunks(compound: ole2.CompoundFile, target: str, coverage: TargetCoverage, folder: str = ""
+                           ) -> Iterator[Chunk]:
+    """Yield each document property of the open compound file ``compound`` (``target``; of the
+    object in its storage ``folder``, ``ObjectPool/_1234/``), as ``ole_property_chunks`` does."""
+    try:
+        entries = [compound.find(folder + name) for name in (SUMMARY, DOCUMENT_SUMMARY)]
+    except WorkbookRefused:
+        coverage.problem(target, DAMAGED_DIRECTORY, target)
+        return
+    for name, entry in zip((SUMMARY, DOCUMENT_SUMMARY), entries):
         if entry is not None:
             reader = _Reader(compound, entry, name[1:])
             yield from part_lines(reader.values(), target, name[1:], lambda: reader.cut, coverage)

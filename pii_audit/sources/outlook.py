@@ -20,15 +20,16 @@ Read, located ``{path, part, line}`` as an e-mail's parts are:
 Each attachment is read as an archive's member is (``archives.read_member``), located
 ``mail.msg!客户名单.xlsx``; an attached message is read the same way, as ``mail.msg!name.msg``;
 an OLE object (a table pasted into a rich-text message, a file dropped into it as an icon) as the
-Excel or Word 97-2003 file or the packaged file it holds (``embedded.storage_object``; each opens
-the message again, so past ``embedded.OBJECTS_WALK_BUDGET`` entries of its directory walked, one
-notice). Strings in 8-bit form are decoded by the message's code page (936 on Chinese Outlook).
+Excel or Word 97-2003 file or the packaged file it holds (``embedded.storage_object``: its streams
+are read from the message already open, whose directory is walked once for all). Strings in 8-bit
+form are decoded by the message's code page (936 on Chinese Outlook).
 
 No maintained package under a licence this project can take reads .msg (extract-msg is GPL,
 msg-parser unmaintained since 2019). This reader goes through ``ole2``, which reads each stream
 from the file as it is asked for. Memory holds one property, and an attachment up to
-``mime.MAX_PART_BYTES``; a larger one is a problem line. Messages are followed at most
-``MAX_DEPTH`` deep.
+``mime.MAX_PART_BYTES``; a larger one is a problem line. Messages attached in messages are
+followed as an .eml's are, counting one depth with them (``emails.ATTACHED_MAX``): the attachments
+of a message attached that deep are a problem line.
 """
 
 from __future__ import annotations
@@ -39,20 +40,18 @@ import itertools
 import re
 import struct
 import email.policy
-from dataclasses import dataclass
 from email.parser import HeaderParser
 from typing import BinaryIO, Iterator
 
 from pii_audit.models import Cells, Chunk
 from pii_audit.sources import ScanOptions, TargetCoverage, mime
-from pii_audit.sources.emails import (HEADERS, MessageRefused, decoded, file_name, header_values, html_text,
-                                     lines_chunk)
-from pii_audit.sources.embedded import objects_read, storage_object
+from pii_audit.sources.emails import (HEADERS, MessageRefused, attachment_options, decoded, file_name,
+                                     header_values, html_text, lines_chunk)
+from pii_audit.sources.embedded import other_objects_notice, storage_object
 from pii_audit.sources.lzfu import CompressedRtfError, Inflated
 from pii_audit.sources.ole2 import CompoundFile
 from pii_audit.sources.rtf import RtfText
 
-MAX_DEPTH = 8  # a message attached to a message attached to ...
 MAX_STRING_BYTES = 1 << 20  # a subject, a name, an address, the Internet headers; bodies have mime's cap
 # Property ids ([MS-OXPROPS]) read as the message's headers, in this order, with their labels.
 _HEADER_PROPERTIES = ((0x0037, "Subject"), (0x0042, "From"), (0x0065, "From"), (0x0C1A, "Sender"),
@@ -78,22 +77,7 @@ def msg_items(handle: BinaryIO, target: str, options: ScanOptions, coverage: Tar
     streams = compound.streams()
     if "__properties_version1.0" not in streams and not any(_PROPERTY.fullmatch(path) for path in streams):
         raise MessageRefused("not an Outlook message: the OLE2 file holds no message properties")
-    first = objects_read(len(streams), len(streams))  # at most one object a stream
-    objects = _Objects(first)
-    yield from _message(_Storage(compound, streams, ""), target, options, coverage, 0, objects)
-    if objects.skipped:
-        coverage.notice(target, f"{objects.skipped:,} attached object(s) past the first {first:,} not read (each "
-                                f"opens the message of {len(streams):,} streams again); open them and save them apart")
-
-
-@dataclass
-class _Objects:
-    """The OLE objects attached to one message file still to be read: each is read by opening the
-    whole file again (``embedded.objects_read``), from one copy of it in memory."""
-
-    left: int
-    skipped: int = 0
-    data: bytes | None = None
+    yield from _message(_Storage(compound, streams, ""), target, options, coverage)
 
 
 class _Storage:
@@ -169,13 +153,13 @@ class _Storage:
         return None
 
 
-def _message(storage: _Storage, target: str, options: ScanOptions, coverage: TargetCoverage, depth: int,
-             objects: _Objects) -> Iterator[Chunk | Cells]:
-    from pii_audit.sources.archives import read_member
-
+def _message(storage: _Storage, target: str, options: ScanOptions, coverage: TargetCoverage, attached: bool = False
+             ) -> Iterator[Chunk | Cells]:
+    """Yield the lines of the message in ``storage`` (``attached``: one attached to the message
+    around it, in the same file), then what its attachments hold."""
     # An attached message is a container of its own, as an archive's member is (the message
     # around it registers itself, in emails.read_email), so that its findings verify once fixed.
-    container = coverage.container(target, "lines") if depth else None
+    container = coverage.container(target, "lines") if attached else None
     chunks = [lines_chunk("\n".join(_headers(storage)), "headers", target)]
     bodies = [_body(storage, tag, target, coverage) for tag in (_BODY, _HTML)]
     for text, label in zip(bodies, ("text/plain", "text/html")):
@@ -188,52 +172,42 @@ def _message(storage: _Storage, target: str, options: ScanOptions, coverage: Tar
             if container is not None:
                 container.units += chunk.text.count("\n") + 1
             yield chunk
+    others: list[str] = []  # its OLE objects that are no workbook, Word document or packaged file
     for number, folder in enumerate(storage.children(_ATTACHMENT)):
-        attachment = storage.child(folder)
-        name = file_name(next((n for tag in _NAMES if (n := attachment.text(tag))), f"attachment{number + 1}"))
-        embedded = folder + f"__substg1.0_{_DATA:04X}{_OBJECT:04X}/"
-        inside = {path[len(embedded):].upper() for path in storage.below(embedded)}
-        if inside and "__PROPERTIES_VERSION1.0" not in inside:  # an OLE object, not a message
-            yield from _object(storage, embedded, inside, f"{target}!{name}", options, coverage, objects)
-            continue
-        if inside:
-            where = f"{target}!{name if name.lower().endswith('.msg') else name + '.msg'}"
-            if depth >= MAX_DEPTH:
-                coverage.problem(where, f"a message attached {depth + 1} deep is not read; save it apart and scan it",
-                                 target)
-            else:
-                yield from _message(storage.child(embedded), where, options, coverage, depth + 1, objects)
-            continue
-        size = attachment.size(_DATA, _BINARY)
-        if size is None:
-            continue  # a link to a file elsewhere, or an OLE object: nothing of the file is here
-        where = f"{target}!{name}"
-        if size > mime.MAX_PART_BYTES:
-            coverage.problem(where, f"an attachment of {size:,} bytes, over {mime.MAX_PART_BYTES:,}, is not read; "
-                                    "save it apart and scan it", target)
-            continue
+        yield from _attachment(storage, folder, number, target, options, coverage, others)
+    other_objects_notice(target, others, coverage)
+
+
+def _attachment(storage: _Storage, folder: str, number: int, target: str, options: ScanOptions,
+                coverage: TargetCoverage, others: list[str]) -> Iterator[Chunk | Cells]:
+    """Yield what the attachment in ``folder`` of a message holds: an attached message, an OLE
+    object (added to ``others`` when it holds no file), or a file read as an archive's member is;
+    one of a message attached ``emails.ATTACHED_MAX`` deep, counted as an .eml's are, is a problem line."""
+    from pii_audit.sources.archives import read_member
+
+    attachment = storage.child(folder)
+    name = file_name(next((n for tag in _NAMES if (n := attachment.text(tag))), f"attachment{number + 1}"))
+    embedded = folder + f"__substg1.0_{_DATA:04X}{_OBJECT:04X}/"
+    inside = {path[len(embedded):].upper() for path in storage.below(embedded)}
+    message = "__PROPERTIES_VERSION1.0" in inside  # else an OLE object, when anything is inside
+    size = None if inside else attachment.size(_DATA, _BINARY)
+    if not inside and size is None:
+        return  # a link to a file elsewhere: nothing of the file is here
+    where = f"{target}!{name + '.msg' if message and not name.lower().endswith('.msg') else name}"
+    if size is not None and size > mime.MAX_PART_BYTES:
+        coverage.problem(where, f"an attachment of {size:,} bytes, over {mime.MAX_PART_BYTES:,}, is not read; "
+                                "save it apart and scan it", target)
+        return
+    inner = attachment_options(where, target, options, coverage)
+    if inner is None:
+        return
+    if message:
+        yield from _message(storage.child(embedded), where, inner, coverage, attached=True)
+    elif inside:
+        yield from storage_object(storage.compound, where, embedded, inside, inner, coverage, others)
+    else:
         data = attachment.raw(_DATA, _BINARY) or b""
-        yield from read_member(where, io.BufferedReader(io.BytesIO(data)), options, coverage, 1)
-
-
-def _object(storage: _Storage, folder: str, names: set[str], where: str, options: ScanOptions,
-            coverage: TargetCoverage, objects: _Objects) -> Iterator[Chunk | Cells]:
-    """Yield what an OLE object attached to a message holds (an Excel or Word 97-2003 file or a
-    packaged file, as in a message written in Outlook's rich text), from the message read into memory."""
-    handle = storage.compound.handle
-    size = handle.seek(0, 2)
-    if size > mime.MAX_PART_BYTES:
-        coverage.problem(where, f"an object in a message larger than {mime.MAX_PART_BYTES:,} bytes is not read; "
-                                "open it and save it apart to scan it")
-        return
-    if objects.left <= 0:
-        objects.skipped += 1
-        return
-    objects.left -= 1
-    if objects.data is None:
-        handle.seek(0)
-        objects.data = handle.read()
-    yield from storage_object(objects.data, where, folder, names, options, coverage)
+        yield from read_member(where, io.BufferedReader(io.BytesIO(data)), inner, coverage, 1)
 
 
 def _headers(storage: _Storage) -> Iterator[str]:

@@ -40,8 +40,8 @@ memory, one at a time, and read by ``embedded`` as a .pptx's objects are: an Exc
 workbook as the .xls it is, a Word 97-2003 document as the .doc, located by their number in the
 stream, ``deck.ppt!ExOleObjStg1!Sheet1``; any other (an equation, a chart, a packaged file, a
 macro project, which is stored so too) is a notice. One level deep: the objects of a .ppt that is
-itself embedded in a file are notices, and so are those of a document embedded in a .ppt. A fast
-save can leave an object's older copy in the file: it is read too, under its own number.
+itself embedded in a file are one notice on it, and so are those of a document embedded in a
+.ppt. A fast save can leave an object's older copy in the file: it is read too, under its own number.
 
 After the text, the document's properties (the OLE2 property sets "\x05SummaryInformation" and
 "\x05DocumentSummaryInformation": title, comments, custom properties) are read as lines located
@@ -70,7 +70,7 @@ from typing import BinaryIO, Iterator
 
 from pii_audit.models import Cells, Chunk
 from pii_audit.sources import ContainerCoverage, ScanOptions, TargetCoverage, ole2
-from pii_audit.sources.embedded import EMBEDDED_MARKS, EMBEDDED_MAX_BYTES, ole_object
+from pii_audit.sources.embedded import EMBEDDED_MAX_BYTES, is_nested, nested_notice, ole_object
 from pii_audit.sources.ole_properties import ole_property_chunks
 from pii_audit.sources.ooxml import DocumentRefused, counted
 from pii_audit.sources.xlsx_guard import WorkbookRefused
@@ -443,14 +443,13 @@ def _objects(window: _Window, walk: _Walk, target: str, options: ScanOptions, co
              ) -> Iterator[Chunk | Cells]:
     """Yield what each embedded object the walk met holds, one at a time (``embedded``: an Excel
     or Word 97-2003 one is read, any other is a notice); a problem line for one that cannot be
-    taken out, a notice for each in a file itself embedded in another, and one for those past
-    ``MAX_OBJECTS``."""
-    nested = any(mark in target for mark in EMBEDDED_MARKS)
+    taken out, and one for those past ``MAX_OBJECTS``; one for all those of a file itself embedded
+    in another (one level deep, as in a .docx or a .doc)."""
+    if is_nested(target):
+        nested_notice(target, len(walk.objects) + walk.skipped, coverage)
+        return
     for number, (body, length, instance) in enumerate(walk.objects, 1):
         where = f"{target}!{OBJECT}{number}"
-        if nested:  # one level deep, as in a .docx or a .doc
-            coverage.notice(where, "a file embedded in an embedded file is not read; open it and save it apart")
-            continue
         try:
             data = _object_data(window, body, length, instance)
         except DocumentRefused as error:

@@ -16,11 +16,15 @@ import functools
 import io
 import zipfile
 from pathlib import Path
-from typing import Any, BinaryIO, Callable, Iterator, Union
+from typing import TYPE_CHECKING, Any, BinaryIO, Callable, Iterator, Union
 
 from pii_audit.sources.cell_text import render
 from pii_audit.sources.encodings import Utf8Tally, choose
+from pii_audit.sources.ole2 import CompoundFile
 from pii_audit.sources.xlsx_guard import OLE2_MAGIC, ZIP_MAGIC, WorkbookRefused, inspect_workbook, sniff
+
+if TYPE_CHECKING:
+    from pii_audit.sources.xls_stream import Book
 
 Row = tuple[int, int, Any]  # (1-based row number, 0-based index of values[0], values: text or None)
 Sheet = tuple[str, Iterator[Row]]
@@ -73,15 +77,14 @@ def xlsx_sheets(source: Source, comments: dict[str, list[tuple[str, str]]] | Non
             yield name, xlsx_caches.link_rows(archive, member, sheet_id, book)
 
 
-def xls_sheets(source: Source, folder: str = "") -> Iterator[Sheet]:
+def xls_sheets(source: Source) -> Iterator[Sheet]:
     """Yield every worksheet of a legacy .xls workbook (Excel 97-2003, WPS), streamed.
 
     Chinese banks' older systems and WPS still export .xls; read as text, one was binary and
     skipped. Excel 97 and later (BIFF8) is read record by record (``xls_stream``), in bounded
     memory whatever its size; Excel 5.0/95 (BIFF5) by python-calamine, which holds the whole
     workbook, up to ``XLS_MAX_BYTES``. A damaged workbook raises ``WorkbookRefused`` (here, or as
-    a sheet is read), a damaged sheet ``SheetError``. ``folder`` names the storage of a workbook
-    embedded as an object in another OLE2 file (``ObjectPool/_1234/`` in a .doc).
+    a sheet is read), a damaged sheet ``SheetError``.
     """
     from pii_audit.sources import xls_stream
 
@@ -89,17 +92,35 @@ def xls_sheets(source: Source, folder: str = "") -> Iterator[Sheet]:
         if handle.read(len(OLE2_MAGIC)) != OLE2_MAGIC:
             raise WorkbookRefused("not an .xls workbook: no OLE2 signature (is the extension wrong?)")
         try:
-            book = xls_stream.read_book(handle, folder)
+            book = xls_stream.read_book(CompoundFile(handle))
         except xls_stream.NotBiff8:
-            if folder:  # python-calamine reads a whole file only
-                raise WorkbookRefused("an Excel 5.0/95 object, which is not read here: open it and save it apart "
-                                      "as .xlsx to scan it") from None
             book = None
         if book is not None:
-            for name, offset, end in book.sheets:
-                yield name, xls_stream.sheet_rows(book, offset, end)
+            yield from _book_sheets(book)
             return
     yield from _biff5_sheets(source)
+
+
+def stored_xls_sheets(compound: CompoundFile, folder: str) -> Iterator[Sheet]:
+    """Yield every worksheet of an Excel 97-2003 workbook embedded as an object in the storage
+    ``folder`` (``ObjectPool/_1234/``) of the open compound file ``compound`` (a .doc, a .msg),
+    streamed as an .xls's are (``xls_sheets``)."""
+    from pii_audit.sources import xls_stream
+
+    try:
+        book = xls_stream.read_book(compound, folder)
+    except xls_stream.NotBiff8:  # python-calamine reads a whole file only
+        raise WorkbookRefused("an Excel 5.0/95 object, which is not read here: open it and save it apart "
+                              "as .xlsx to scan it") from None
+    yield from _book_sheets(book)
+
+
+def _book_sheets(book: Book) -> Iterator[Sheet]:
+    """Yield each worksheet of a BIFF8 workbook whose globals were read."""
+    from pii_audit.sources import xls_stream
+
+    for name, offset, end in book.sheets:
+        yield name, xls_stream.sheet_rows(book, offset, end)
 
 
 def wps_sheets(source: Source, comments: dict[str, list[tuple[str, str]]] | None = None) -> Iterator[Sheet]:

@@ -39,10 +39,11 @@ from typing import Any, Iterable, Iterator
 from pii_audit.models import Cells, Chunk, Column
 from pii_audit.sources import ODS_SUFFIXES, ScanOptions, TargetCoverage
 from pii_audit.sources.ods_stream import ods_sheets
-from pii_audit.sources.ole_properties import ole_property_chunks
+from pii_audit.sources.ole2 import CompoundFile
+from pii_audit.sources.ole_properties import ole_property_chunks, stored_property_chunks
 from pii_audit.sources.properties import property_chunks
-from pii_audit.sources.sheet_rows import (EXCEL_MAX_ROWS, Row, Sheet, csv_sheets, opened, wps_sheets, xls_sheets,
-                                          xlsx_sheets)
+from pii_audit.sources.sheet_rows import (EXCEL_MAX_ROWS, Row, Sheet, csv_sheets, opened, stored_xls_sheets,
+                                          wps_sheets, xls_sheets, xlsx_sheets)
 from pii_audit.sources.xlsb_stream import xlsb_sheets
 from pii_audit.sources.xlsx_guard import OLE2_MAGIC, ZIP_MAGIC, WorkbookRefused
 from pii_audit.sources.xlsx_book import SheetError, column_letter
@@ -66,12 +67,11 @@ _PACKAGES = (".xlsx", ".xlsm", ".xlsb", ".ods", ".ots", ".et", ".ett")
 
 
 def read_spreadsheet(target: str, options: ScanOptions, coverage: TargetCoverage,
-                     data: bytes | None = None, folder: str = "") -> Iterator[Cells]:
+                     data: bytes | None = None) -> Iterator[Cells]:
     """Yield the non-empty cells of the spreadsheet file ``target`` in blocks, header as context.
 
     ``data`` holds the file's bytes when it is no file of its own (a member of an archive, read
-    whole by ``archives``); ``target`` names it then. ``folder`` names the storage of an Excel
-    97-2003 workbook embedded as an object in the OLE2 file ``data`` (``word97``)."""
+    whole by ``archives``); ``target`` names it then."""
     try:
         size = os.path.getsize(target) if data is None else len(data)
     except OSError as error:
@@ -79,12 +79,11 @@ def read_spreadsheet(target: str, options: ScanOptions, coverage: TargetCoverage
         return
     source = target if data is None else data
     coverage.files += 1
-    coverage.bytes += 0 if folder else size  # an embedded object's bytes are its file's, counted there
+    coverage.bytes += size
     if size == 0:
         coverage.problem(target, "empty file: nothing to read")
         return
     suffix = Path(target).suffix.lower()
-    budget = _Budget(MAX_FILE_CELLS)
     comments: dict[str, list[tuple[str, str]]] = {}  # of each xlsx, xlsb or ods sheet, by its name
     if suffix in (".csv", ".tsv"):
         sheets = csv_sheets(source, target, lambda why: coverage.problem(target, why))
@@ -97,9 +96,33 @@ def read_spreadsheet(target: str, options: ScanOptions, coverage: TargetCoverage
     elif suffix in (".et", ".ett"):
         sheets = wps_sheets(source, comments)
     else:
-        sheets = xls_sheets(source, folder)
+        sheets = xls_sheets(source)
     problems = len(coverage.problems)
-    finished: list[bool] = []  # the workbook read through, not refused (a damaged sheet aside)
+    finished = yield from _sheets_cells(target, sheets, comments, options, coverage)
+    sound = len(coverage.problems) == problems
+    if finished and suffix not in (".csv", ".tsv"):
+        yield from _properties(target, source, coverage, suffix in _PACKAGES)
+    if suffix in (".xlsx", ".xlsm", ".xlsb") and sound:  # a sound zip, read through
+        yield from _embedded(target, source, options, coverage)
+
+
+def read_stored_workbook(target: str, options: ScanOptions, coverage: TargetCoverage, compound: CompoundFile,
+                         folder: str) -> Iterator[Cells | Chunk]:
+    """Yield the non-empty cells, then the document properties, of the Excel 97-2003 workbook
+    embedded as an object in the storage ``folder`` of the open compound file ``compound`` (a
+    .doc's ``ObjectPool/_1234/``, a .msg's attachment; ``embedded``), named ``target``. Its streams
+    are read from that file: opening it again for each object made 2,000 objects take minutes."""
+    coverage.files += 1  # its bytes are its file's, counted there
+    if (yield from _sheets_cells(target, stored_xls_sheets(compound, folder), {}, options, coverage)):
+        yield from stored_property_chunks(compound, target, coverage, folder)
+
+
+def _sheets_cells(target: str, sheets: Iterable[Sheet], comments: dict[str, list[tuple[str, str]]],
+                  options: ScanOptions, coverage: TargetCoverage) -> Iterator[Cells]:
+    """Yield the cells of each of a workbook's ``sheets``, each sheet's ``comments`` after them;
+    return True when the workbook was read through, not refused (a damaged sheet aside)."""
+    budget = _Budget(MAX_FILE_CELLS)
+    finished: list[bool] = []
     try:
         for name, rows in _guarded(_finished(sheets, finished), target, coverage):
             yield from _read_sheet(target, name, rows, options, coverage, budget)
@@ -110,12 +133,8 @@ def read_spreadsheet(target: str, options: ScanOptions, coverage: TargetCoverage
             yield _comment_cells(target, name, comments.pop(name), coverage)
     except WorkbookRefused as error:  # found in a sheet as it was streamed: refuse the workbook
         coverage.problem(target, str(error))
-        return
-    sound = len(coverage.problems) == problems
-    if finished and suffix not in (".csv", ".tsv"):
-        yield from _properties(target, source, coverage, suffix in _PACKAGES, folder)
-    if suffix in (".xlsx", ".xlsm", ".xlsb") and sound:  # a sound zip, read through
-        yield from _embedded(target, source, options, coverage)
+        return False
+    return bool(finished)
 
 
 def _finished(sheets: Iterable[Sheet], finished: list[bool]) -> Iterator[Sheet]:
@@ -124,15 +143,14 @@ def _finished(sheets: Iterable[Sheet], finished: list[bool]) -> Iterator[Sheet]:
     finished.append(True)
 
 
-def _properties(target: str, source: str | bytes, coverage: TargetCoverage, package: bool, folder: str
-                ) -> Iterator[Chunk]:
+def _properties(target: str, source: str | bytes, coverage: TargetCoverage, package: bool) -> Iterator[Chunk]:
     """Yield the document properties of a workbook: an .xls's or an .et's in the .xls format, from
-    its OLE2 property sets (``ole_properties``; of the object in the storage ``folder``); a zip's
-    (``properties``; ``package``: an .xlsx, an .xlsb, an .ods, a WPS .et saved as .xlsx)."""
+    its OLE2 property sets (``ole_properties``); a zip's (``properties``; ``package``: an .xlsx, an
+    .xlsb, an .ods, a WPS .et saved as .xlsx)."""
     with opened(source) as handle:
         head = handle.read(len(OLE2_MAGIC))
         if head == OLE2_MAGIC:
-            yield from ole_property_chunks(handle, target, coverage, folder)
+            yield from ole_property_chunks(handle, target, coverage)
             return
     if not package or not head.startswith(ZIP_MAGIC):
         return

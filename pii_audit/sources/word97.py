@@ -30,12 +30,11 @@ sets) are read as lines, located ``{path, part: "SummaryInformation", line, prop
 
 An Excel 97-2003 workbook pasted into the document as an object keeps every row of it in the
 file (``ObjectPool/_1234/Workbook``): each is read as the .xls it is, located
-``report.doc!ObjectPool/_1234!Sheet1``, from the document read into memory (at most
-``OBJECTS_MAX_BYTES``); a Word 97-2003 document embedded so is read as one, and a file dragged
-into it as an icon (an OLE Package object) as the file it is (``embedded``), located
-``report.doc!ObjectPool/_1234!客户名单.csv``. Any other object (an equation, a drawing) is a notice.
-Each object is read by opening the document again: past ``embedded.OBJECTS_WALK_BUDGET`` entries of
-its directory walked so (a hostile file's thousands of objects), one notice says how many are not.
+``report.doc!ObjectPool/_1234!Sheet1``; a Word 97-2003 document embedded so is read as one, and
+a file dragged into it as an icon (an OLE Package object) as the file it is (``embedded``),
+located ``report.doc!ObjectPool/_1234!客户名单.csv``. Any other object (an equation, a drawing) is
+a notice. Each object's streams are read from the document already open, a block at a time, its
+directory walked once for all of them: every object is read, however many the document holds.
 
 The file is untrusted (SECURITY.md item 7). Pieces must lie inside the WordDocument stream and
 may not hold more in all than the stream does (a piece table naming the same bytes a million
@@ -50,7 +49,6 @@ from __future__ import annotations
 
 import bisect
 import codecs
-import io
 import re
 import struct
 import sys
@@ -60,8 +58,8 @@ from typing import BinaryIO, Iterator
 from pii_audit.models import Cells, Chunk
 from pii_audit.sources import ScanOptions, TargetCoverage, ole2
 from pii_audit.sources.documents import DocumentRefused
-from pii_audit.sources.embedded import EMBEDDED_MARKS, objects_read, storage_object
-from pii_audit.sources.ole_properties import ole_property_chunks
+from pii_audit.sources.embedded import is_nested, nested_notice, other_objects_notice, storage_object
+from pii_audit.sources.ole_properties import stored_property_chunks
 from pii_audit.sources.ooxml import Table, context_chunks
 from pii_audit.sources.xlsx_guard import WorkbookRefused
 
@@ -86,8 +84,6 @@ TABLE_DEFINITION, TAB_CHANGES = 0xD608, 0xC615  # operands of a 2-byte size; of 
 OPERAND_BYTES = {0: 1, 1: 1, 2: 2, 3: 4, 4: 2, 5: 2, 7: 3}  # 6: variable
 # A paragraph's place in a table, as ``_TableMarks`` keeps it.
 CELL, TTP, NESTED = 1, 2, 4
-# A document whose objects are read is read into memory, as an embedded file is (embedded.EMBEDDED_MAX_BYTES).
-OBJECTS_MAX_BYTES = 32 << 20
 
 # Word's marks in the text: paragraph, cell and page or section ends end a line (``_ENDS``); a
 # manual line break, a field's begin, separator and end, and the anchors of pictures, notes and
@@ -98,14 +94,23 @@ _MARKS = str.maketrans({**{chr(c): " " for c in range(32) if chr(c) not in "\t\n
 _ENDS = re.compile("([\r\x07\x0c])")
 
 
-def paragraph_chunks(handle: BinaryIO, target: str, folder: str = "") -> Iterator[Chunk]:
-    """Yield the text of the Word 97-2003 document in ``handle`` (an OLE2 file; in its storage
-    ``folder`` for a document embedded in another) as chunks of whole lines, about ``CHUNK_CHARS``
-    each, a table cell's with its column's header as context; raise ``DocumentRefused`` for what is
-    not read."""
-    document = _stream(handle, ("WordDocument", "EncryptedPackage"), folder)
+def paragraph_chunks(handle: BinaryIO, target: str) -> Iterator[Chunk]:
+    """Yield the text of the Word 97-2003 document in ``handle`` (an OLE2 file) as chunks of whole
+    lines, about ``CHUNK_CHARS`` each, a table cell's with its column's header as context; raise
+    ``DocumentRefused`` for what is not read."""
+    try:
+        compound = ole2.CompoundFile(handle)
+    except WorkbookRefused as error:
+        raise DocumentRefused(ole2.worded(error, "Word document")) from None
+    yield from stored_paragraph_chunks(compound, target)
+
+
+def stored_paragraph_chunks(compound: ole2.CompoundFile, target: str, folder: str = "") -> Iterator[Chunk]:
+    """Yield the text of the Word 97-2003 document in the open compound file ``compound`` (in its
+    storage ``folder`` for a document embedded in another), as ``paragraph_chunks`` does."""
+    document = _stream(compound, ("WordDocument", "EncryptedPackage"), folder)
     table_name, clx = _header(document)
-    table = _stream(handle, (table_name,), folder)
+    table = _stream(compound, (table_name,), folder)
     pieces = _pieces(_clx(table, *clx), document.size)
     marks = _table_marks(document, table)
     yield from context_chunks(_lines(document, pieces, marks), {"path": target}, CHUNK_CHARS)
@@ -190,10 +195,10 @@ class _Cells:
         return context
 
 
-def _stream(handle: BinaryIO, names: tuple[str, ...], folder: str = "") -> ole2.Stream:
+def _stream(compound: ole2.CompoundFile, names: tuple[str, ...], folder: str = "") -> ole2.Stream:
     """Return the first of ``names`` that the compound file holds (in ``folder``), as a ``ole2.Stream``."""
     try:
-        name, stream = ole2.open_stream(handle, names, folder)
+        name, stream = compound.open(names, folder)
     except WorkbookRefused as error:
         if "holds no" in str(error) and names[0] == "WordDocument":
             raise DocumentRefused("not a Word 97-2003 document: the OLE2 file holds no WordDocument stream "
@@ -413,9 +418,9 @@ def object_items(handle: BinaryIO, target: str, options: ScanOptions, coverage: 
                  ) -> Iterator[Cells | Chunk]:
     """Yield what the Excel and Word 97-2003 files and the packaged files embedded in the document
     (its ObjectPool) hold; a notice for each other object."""
-    handle.seek(0)
     try:  # the text's streams were found from the root; the whole tree is walked only here
-        paths = ole2.CompoundFile(handle).streams()
+        compound = ole2.CompoundFile(handle)
+        paths = compound.streams()
     except WorkbookRefused:
         coverage.problem(target, "its embedded objects could not be read (a damaged OLE2 directory)", target)
         return
@@ -424,37 +429,28 @@ def object_items(handle: BinaryIO, target: str, options: ScanOptions, coverage: 
         folder, _, name = path.rpartition("/")
         if folder.upper().startswith("OBJECTPOOL/") and folder.count("/") == 1:
             objects.setdefault(folder + "/", set()).add(name.upper())
-    if not objects:
+    if is_nested(target):  # one level deep, as in a .docx
+        nested_notice(target, len(objects), coverage)
         return
-    if any(mark in target for mark in EMBEDDED_MARKS):  # one level deep, as in a .docx
-        for folder in sorted(objects):
-            coverage.notice(f"{target}!{folder.rstrip('/')}", "a file embedded in an embedded file is not read; "
-                                                             "open it and save it apart")
-        return
-    size = handle.seek(0, 2)
-    if size > OBJECTS_MAX_BYTES:
-        coverage.problem(target, f"the objects of a document larger than {OBJECTS_MAX_BYTES:,} bytes are not read; "
-                                 "open them and save them apart to scan them", target)
-        return
-    handle.seek(0)
-    data = handle.read()
-    readable = objects_read(len(objects), len(paths))
-    for folder, streams in sorted(objects.items())[:readable]:
-        yield from storage_object(data, f"{target}!{folder.rstrip('/')}", folder, streams, options, coverage)
-    if readable < len(objects):
-        coverage.notice(target, f"{len(objects) - readable:,} embedded object(s) past the first {readable:,} not read "
-                                f"(each opens the file of {len(paths):,} streams again); open them and save them apart")
+    # Each object's streams are read from the document already open: the directory is walked once.
+    others: list[str] = []
+    for folder, streams in sorted(objects.items()):
+        yield from storage_object(compound, f"{target}!{folder.rstrip('/')}", folder, streams, options, coverage,
+                                  others)
+    other_objects_notice(target, others, coverage)
 
 
-def embedded_document(data: bytes, where: str, folder: str, coverage: TargetCoverage) -> Iterator[Chunk]:
-    """Yield the lines of a Word 97-2003 document embedded in the document ``data``, or record why not."""
+def embedded_document(compound: ole2.CompoundFile, where: str, folder: str, coverage: TargetCoverage
+                      ) -> Iterator[Chunk]:
+    """Yield the lines of a Word 97-2003 document embedded in the storage ``folder`` of the open
+    compound file ``compound``, or record why not."""
     coverage.files += 1
     container = coverage.container(where, "lines")  # so that its findings verify once fixed
     try:
-        for chunk in paragraph_chunks(io.BytesIO(data), where, folder):
+        for chunk in stored_paragraph_chunks(compound, where, folder):
             container.units += chunk.text.count("\n") + 1
             yield chunk
     except DocumentRefused as error:
         coverage.problem(where, str(error), where)
         return
-    yield from ole_property_chunks(io.BytesIO(data), where, coverage, folder)
+    yield from stored_property_chunks(compound, where, coverage, folder)

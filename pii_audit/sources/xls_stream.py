@@ -29,7 +29,7 @@ from __future__ import annotations
 import math
 import struct
 from dataclasses import dataclass, field
-from typing import BinaryIO, Iterator
+from typing import Iterator
 
 from pii_audit.sources import ole2
 from pii_audit.sources.cell_text import render
@@ -81,13 +81,13 @@ class Book:
     date1904: bool = False
 
 
-def read_book(handle: BinaryIO, folder: str = "") -> Book:
-    """Read the globals of the .xls workbook open in ``handle`` (in its storage ``folder``, for a
-    workbook embedded in another file as an object).
+def read_book(compound: ole2.CompoundFile, folder: str = "") -> Book:
+    """Read the globals of the .xls workbook in the open compound file ``compound`` (in its storage
+    ``folder``, for a workbook embedded in another file as an object).
 
     Raise ``WorkbookRefused`` for a corrupt, encrypted or hostile file and ``NotBiff8`` for a
     workbook older than Excel 97."""
-    name, stream = ole2.open_stream(handle, ("Workbook", "Book"), folder)
+    name, stream = compound.open(("Workbook", "Book"), folder)
     if name == "Book":  # Excel 5.0/95 names the stream so; 97 and later "Workbook"
         raise NotBiff8(name)
     try:
