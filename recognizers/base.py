@@ -25,7 +25,7 @@ from typing import ClassVar, Iterable
 from ahocorasick_rs import BytesAhoCorasick
 from presidio_analyzer import Pattern, PatternRecognizer, RecognizerResult
 
-from recognizers.context import field_key_screen, hint_matches, keyword_regex
+from recognizers.context import ContextWords, field_key_screen, hint_matches, keyword_regex
 
 # Results scoring below this are not reported; a result without its required context stays below it.
 MIN_SCORE = 0.5
@@ -245,7 +245,7 @@ class ChineseRecognizer(PatternRecognizer):
         self.score_thresholds = {"default": MIN_SCORE}
         self._plain = [(p, re.compile(p.regex, re.ASCII)) for p in self.PATTERNS]
         self._masked = [(p, re.compile(p.regex, re.ASCII)) for p in self.MASKED_PATTERNS]
-        self._context_re = keyword_regex(self.text_context(), self.COLUMN_HINTS)
+        self._context = ContextWords(self.text_context(), self.COLUMN_HINTS)
         self._negative_re = keyword_regex(self.NEGATIVE_CONTEXT)
         self._not_keywords_re = keyword_regex(self.NOT_KEYWORDS)
         self._verdicts: dict[tuple[str, ...], int] = {}
@@ -435,13 +435,9 @@ class ChineseRecognizer(PatternRecognizer):
         return score
 
     def _keyword_near(self, text: str, start: int, end: int) -> bool:
-        if self._context_re is None:
-            return False
         text = self._without_not_keywords(text)
-        before = self._context_re.search(text, max(0, start - CONTEXT_WINDOW), start)
-        return before is not None or self._context_re.search(
-            text, end, end + CONTEXT_WINDOW
-        ) is not None
+        return self._context.near(text[max(0, start - CONTEXT_WINDOW):start]) or \
+            self._context.near(text[end:end + CONTEXT_WINDOW])
 
     def _without_not_keywords(self, text: str) -> str:
         """Return ``text`` with each of ``NOT_KEYWORDS`` in it blanked, its offsets kept."""

@@ -51,15 +51,43 @@ def hint_matches(name: str, hints: Iterable[str], keywords: Iterable[str]) -> bo
     return False
 
 
-def keyword_regex(words: Iterable[str], keys: Iterable[str] = ()) -> Optional[re.Pattern]:
-    """Return one case-insensitive regex for a list of keywords, longest first, and of fields
-    named by ``keys`` (``field_key_regex``); None for none."""
+def keyword_regex(words: Iterable[str]) -> Optional[re.Pattern]:
+    """Return one case-insensitive regex for a list of keywords, longest first (None for none)."""
     words = sorted({w.lower() for w in words if w}, key=len, reverse=True)
-    alternatives = [re.escape(w) for w in words] + ([field_key_regex(keys)] if keys else [])
-    if not alternatives:
+    if not words:
         return None
     # IGNORECASE rather than lower(): lower() can change a string's length and so its offsets.
-    return re.compile("|".join(alternatives), re.IGNORECASE)
+    return re.compile("|".join(re.escape(w) for w in words), re.IGNORECASE)
+
+
+class ContextWords:
+    """The keywords, in any case, and the fields' keys (``field_key_regex``) that give a value
+    its context, found in a window of text around it.
+
+    The window is lower-cased and searched by a case-sensitive regex: with the column hints
+    added as words and keys, a case-insensitive one took 8.7 us a window where this takes 0.9
+    (measured on log lines; the keywords alone had taken 1.6). Keys are looked for only where
+    a window holds what ends one, its underscores dropped (cust_name is custname).
+
+    >>> words = ContextWords(["身份证", "idcard"], ["zjhm", "certno"])
+    >>> [words.near(t) for t in ("客户身份证", "IdCard", "CERT_NO=", '"zjhm": "', "zjhmx=", "certno ok")]
+    [True, True, True, True, False, False]
+    """
+
+    def __init__(self, words: Iterable[str], keys: Iterable[str] = ()):
+        words = sorted({w.lower() for w in words if w}, key=len, reverse=True)
+        keys = sorted({k.lower().replace("_", "") for k in keys if k}, key=len, reverse=True)
+        self._words = re.compile("|".join(map(re.escape, words))) if words else None
+        self._keys = re.compile(r"(?<![a-z0-9])(?:" + "|".join(map(re.escape, keys)) + ")" + _KEY_END) if keys else None
+
+    def near(self, window: str) -> bool:
+        """Tell whether ``window`` holds a keyword or a field's key."""
+        window = window.lower()
+        if self._words is not None and self._words.search(window):
+            return True
+        if self._keys is None or not ("=" in window or ":" in window or ">" in window):
+            return False
+        return self._keys.search(window.replace("_", "")) is not None
 
 
 # What parts a field's key from its value in a log line: custName=, "custName":", <custName>.
