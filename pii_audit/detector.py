@@ -349,8 +349,9 @@ def _relocated(occurrences: Iterable[Occurrence], origin: tuple[list[int], list[
 
 
 # The names in a location that its source took from the scanned data: a file, a sheet (a workbook
-# with a sheet per customer, named by ID number), a table or a column.
-_NAMED = ("path", "sheet", "table", "column")
+# with a sheet per customer, named by ID number), a table or a column; a part of a document (a
+# zip member's name, an attachment's, which the file chose) and a custom property's name.
+_NAMED = ("path", "sheet", "table", "column", "part", "property")
 
 
 def _shown_location(location: dict, start: int, end: int) -> dict:

@@ -186,6 +186,15 @@ def test_no_raw_value_in_occurrences(key):
         assert raw not in dumped
 
 
+@pytest.mark.parametrize("name", ["path", "sheet", "table", "column", "part", "property"])
+def test_no_raw_value_in_the_names_a_location_took_from_the_file(key, name):
+    """A document's part, an attachment's name or a custom property's name is the file's own
+    text, as a path or a sheet's name is: an ID number in one is masked where it is recorded."""
+    location = {"path": "a.docx", name: "客户11010519491231002X"}
+    (occurrence,) = Detector(key).detect_chunk(Chunk("手机13812345678", location, "a.docx"))
+    assert occurrence.location[name] == "客户110105********002X"
+
+
 def test_a_mask_never_shows_the_whole_value(key):
     """Masks keep parts (an address to its district); a value that is all 'part' must not survive."""
     detector = Detector(key)
