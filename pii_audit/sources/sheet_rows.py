@@ -67,8 +67,7 @@ def xlsx_sheets(source: Source, comments: dict[str, list[tuple[str, str]]] | Non
             yield name, xlsx_stream.sheet_rows(archive, member, book)
         for name, definition, records in xlsx_caches.pivot_caches(archive):
             yield name, xlsx_caches.cache_rows(archive, definition, records, book)
-        for name, member, sheet_id in xlsx_caches.external_links(archive):
-            yield name, xlsx_caches.link_rows(archive, member, sheet_id, book)
+        yield from xlsx_caches.link_sheets(archive, book)
 
 
 def xls_sheets(source: Source, folder: str = "") -> Iterator[Sheet]:
