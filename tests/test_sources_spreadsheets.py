@@ -794,6 +794,36 @@ def test_a_pivot_cache_past_its_cap_is_one_problem_line_and_the_sheets_are_read(
     assert lines(coverage) == [f"{path}!透视缓存1: refused: pivot cache definition of 0 MB, over the 0 MB cap"]
 
 
+def with_records(tmp_path: Path, first_name: str, records: str) -> Path:
+    """A workbook whose pivot cache (``with_pivot_cache``) names its first customer ``first_name``
+    and holds ``records`` (each ``<r>``) instead of its own."""
+    summary = make_xlsx(tmp_path / "summary.xlsx", {"汇总": [["网点", "笔数"], ["朝阳支行", 3]]})
+    path = with_pivot_cache(summary, tmp_path / "pivot.xlsx", [ID1, ID2], [PHONE, PHONE], ["王建国", "李秀英"])
+    with zipfile.ZipFile(path) as archive:
+        definition = archive.read("xl/pivotCache/pivotCacheDefinition1.xml").decode()
+        head = archive.read("xl/pivotCache/pivotCacheRecords1.xml").decode().split("<r>", 1)[0]
+    return rewrite(path, tmp_path / "records.xlsx", {
+        "xl/pivotCache/pivotCacheDefinition1.xml": definition.replace('<s v="王建国"/>', f'<s v="{first_name}"/>').encode(),
+        "xl/pivotCache/pivotCacheRecords1.xml": (head + records + "</pivotCacheRecords>").encode()})
+
+
+@pytest.mark.parametrize("first_name, records, reason", [
+    pytest.param("备注" + "x" * 99_998, '<r><x v="0"/><x v="0"/></r>' * 16_000,
+                 f"refused: its cells repeat long shared strings past {33_554_432:,} characters (a repetition bomb?)",
+                 id="a-long-item-read-16000-times"),
+    pytest.param("王建国", '<r><x v="1"/><x v="1"/></r><r><x v="-1"/><x v="0"/></r>',
+                 "unreadable: a pivot cache record names an item its field does not hold", id="a-negative-index"),
+])
+def test_a_pivot_cache_record_reading_items_past_reason_is_one_problem_line(tmp_path, first_name, records, reason):
+    """A record reads a field's item by a 10-byte reference however long the item: 16,000 records
+    reading a 100,000-character item gave 1.6 GB of text. Items are counted as shared strings
+    are (xlsx_book.charge). An item index of -1 read the field's last item; it is damage."""
+    path = with_records(tmp_path, first_name, records)
+    chunks, coverage = read(path)
+    assert lines(coverage) == [f"{path}!透视缓存1: {reason}"]
+    assert sum(len(chunk.text) for chunk in chunks) < 40_000_000
+
+
 def with_external_link(src: Path, dst: Path, ids: list[str], names: list[str]) -> Path:
     """Add to a workbook the cache Excel keeps of another workbook a formula reads (ECMA-376 part 1,
     18.14): [客户名单.xlsx]客户!A1:C4 cached, header row included, and the parts' relationships."""

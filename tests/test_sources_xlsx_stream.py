@@ -417,6 +417,62 @@ def test_blocks_typed_column_by_column_give_what_cell_by_cell_gives(tmp_path, ro
     assert by_column[0] == sorted({number for number, _ in by_column[1]})  # rows holding values only
 
 
+LONG = "备注" + "x" * 99_998  # 100,000 characters, no personal data
+
+
+def given_chars(path: Path) -> tuple[int, str]:
+    """Return the characters of the values the first sheet's rows give, and the error they end with."""
+    chars, error = 0, ""
+    with zipfile.ZipFile(path) as archive:
+        try:
+            for _, _, values in xlsx_stream.sheet_rows(archive, SHEET, xlsx_book.read_workbook(archive)):
+                chars += sum(len(value) for value in values if value)
+        except xlsx_book.SheetError as refused:
+            error = str(refused)
+    return chars, error
+
+
+@pytest.mark.parametrize("rows", [
+    pytest.param("".join(f'<row r="{n}"><c r="A{n}" t="s"><v>0</v></c></row>' for n in range(1, 16_001)),
+                 id="column-by-column"),
+    pytest.param("".join(f'<row r="{n}"><c r="{"A" if n % 2 else "C"}{n}" t="s"><v>0</v></c></row>'
+                         for n in range(1, 16_001)), id="cell-by-cell"),
+    pytest.param("<!-- expat -->" + "".join(f'<row r="{n}"><c r="A{n}" t="s"><v>0</v></c></row>'
+                                            for n in range(1, 16_001)), id="expat"),
+])
+def test_a_long_shared_string_read_again_and_again_is_refused(tmp_path, rows):
+    """A cell reads a shared string by a 30-byte reference however long the string: 16,000 cells
+    reading one 100,000-character string (an 87 KB workbook) gave 1.6 GB of text, and 8,000 of
+    them in two rows took 14 s and 2.5 GB to scan. A string's characters past FREE_CHARS count
+    at each reading: past the table's own and MAX_REPEATED_CHARS more, the sheet is refused in
+    one line, by either path."""
+    strings = f'<sst xmlns="{MAIN}"><si><t>{LONG}</t></si></sst>'.encode()
+    path = with_sheet(tmp_path, sheet_xml(rows), strings)
+    chars, error = given_chars(path)
+    assert chars <= xlsx_book.MAX_REPEATED_CHARS * 1.001 + 2 * len(LONG)
+    assert error == (f"refused: its cells repeat long shared strings past {xlsx_book.MAX_REPEATED_CHARS:,} "
+                     "characters (a repetition bomb?)")
+    coverage = TargetCoverage(str(path))
+    list(read_spreadsheet(str(path), ScanOptions(sample_rows=None), coverage))
+    assert [(p.where, p.reason) for p in coverage.problems] == [(f"{path}!客户", error)]
+
+
+@pytest.mark.parametrize("packed", [False, True], ids=["listed", "packed"])
+def test_short_shared_strings_read_again_and_long_ones_read_once_are_free(tmp_path, monkeypatch, packed):
+    """What the cap counts: a long string past what the table holds. Strings of FREE_CHARS
+    characters read 20,000 times each, and long strings read once each, are read whole."""
+    if packed:
+        monkeypatch.setattr(xlsx_book, "MAX_LISTED_STRINGS", 10)
+    monkeypatch.setattr(xlsx_book, "MAX_REPEATED_CHARS", 1000)
+    texts = ["短" * xlsx_book.FREE_CHARS, "长" * 5000, *(f"{n}" + "x" * 5000 for n in range(20))]
+    strings = (f'<sst xmlns="{MAIN}">' + "".join(f"<si><t>{text}</t></si>" for text in texts) + "</sst>").encode()
+    rows = "".join(f'<row r="{n}"><c r="A{n}" t="s"><v>0</v></c></row>' for n in range(1, 20_001))
+    rows += "".join(f'<row r="{n}"><c r="A{n}" t="s"><v>{n - 20_000}</v></c></row>' for n in range(20_001, 20_022))
+    path = with_sheet(tmp_path, sheet_xml(rows), strings)
+    chars, error = given_chars(path)
+    assert (chars, error) == (20_000 * xlsx_book.FREE_CHARS + sum(map(len, texts[1:])), "")
+
+
 def test_a_large_shared_strings_table_is_packed_and_read_alike(tmp_path, monkeypatch):
     monkeypatch.setattr(xlsx_book, "MAX_LISTED_STRINGS", 100)
     texts = [f"客户{n}" if n % 3 else f"c{n}" for n in range(9000)]  # three blobs, the last partial

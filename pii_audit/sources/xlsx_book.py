@@ -36,6 +36,13 @@ MAX_COLUMN = 16_383  # XFD, Excel's last column (0-based)
 # workbook whose sharedStrings.xml nested 3 million elements took 587 MB and 18 s.
 MAX_DEPTH = 1000
 MAX_LISTED_STRINGS = 262_144  # shared strings kept as a list; a larger table is packed
+# A cell reads a shared string by a reference of some 20 bytes of XML, however long the string: a
+# 26 KB workbook of 8,000 references to one 100,000-character string gave 800 MB of text, which
+# took 14 s and 2.5 GB to scan (the detector joins a block's values to screen them). A string's
+# characters past FREE_CHARS are counted at each reading; a workbook may read the table's own
+# characters so, and MAX_REPEATED_CHARS more. Short strings (a branch, a status) are free.
+FREE_CHARS = 64
+MAX_REPEATED_CHARS = 1 << 25
 _PER_BLOB = 4096
 
 # How a cell's value is typed, from its t attribute and its style's number format.
@@ -71,6 +78,7 @@ class Workbook:
     strings: list[str] | StringTable = field(default_factory=list)
     styles: list[int] = field(default_factory=list)  # per cell style: NUMBER, DATE or DURATION
     date1904: bool = False
+    allowance: int = 0  # characters long strings may still be read by reference (charge)
 
     def kind(self, type_: str | None, style: str | None) -> int:
         """Return how to type a cell with attributes ``t=type_`` and ``s=style``."""
@@ -79,6 +87,14 @@ class Workbook:
         if kind == NUMBER and style and style.isdecimal() and int(style) < len(self.styles):
             return self.styles[int(style)]
         return kind
+
+    def charge(self, text: str) -> None:
+        """Count a long string read by reference (a shared string, a pivot cache item): its
+        characters past ``FREE_CHARS``; raise ``SheetError`` once past the workbook's allowance."""
+        self.allowance -= len(text) - FREE_CHARS
+        if self.allowance < 0:
+            raise SheetError(f"refused: its cells repeat long shared strings past {MAX_REPEATED_CHARS:,} "
+                             "characters (a repetition bomb?)")
 
 
 def read_workbook(archive: zipfile.ZipFile) -> Workbook:
@@ -93,7 +109,8 @@ def read_workbook(archive: zipfile.ZipFile) -> Workbook:
         if type_.endswith("/worksheet") and member not in members:
             members.add(member)
             sheets.append((name, member))
-    book = Workbook(sheets, date1904=properties.get("date1904", "").lower() in ("1", "true"))
+    book = Workbook(sheets, date1904=properties.get("date1904", "").lower() in ("1", "true"),
+                    allowance=MAX_REPEATED_CHARS)
     targets = {type_.rsplit("/", 1)[-1]: target for type_, target in rels.values()}
     if targets.get("styles") in archive.NameToInfo:
         with archive.open(targets["styles"]) as member:
@@ -106,6 +123,8 @@ def read_workbook(archive: zipfile.ZipFile) -> Workbook:
                              f"{MAX_SHARED_STRINGS_BYTES // 2**20} MB cap")
         with archive.open(strings) as member:
             book.strings = _shared_strings(member)
+        book.allowance += book.strings.chars() if isinstance(book.strings, StringTable) else \
+            sum(map(len, book.strings))
     return book
 
 
@@ -231,6 +250,10 @@ class StringTable:
 
     def __len__(self) -> int:
         return len(self.ends)
+
+    def chars(self) -> int:
+        """Return the characters of all the strings."""
+        return sum(map(len, self.blobs))
 
     def __getitem__(self, index: int) -> str:
         if index < 0:
@@ -437,10 +460,13 @@ def typed(kind: int, text: str | None, book: Workbook) -> Any:
             index = int(text)
             if index < 0:
                 raise IndexError(index)
-            return book.strings[index]
+            value = book.strings[index]
         except (ValueError, IndexError):
             raise SheetError(f"unreadable: a cell names a shared string the table of "
                              f"{len(book.strings):,} does not hold") from None
+        if len(value) > FREE_CHARS:
+            book.charge(value)
+        return value
     if kind in (INLINE, TEXT):
         return unescape(text)
     if kind in (DATE, DURATION):

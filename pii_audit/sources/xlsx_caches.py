@@ -24,9 +24,9 @@ from itertools import zip_longest
 from typing import Iterator
 
 from pii_audit.sources.cell_text import render
-from pii_audit.sources.xlsx_book import (BLOCK, ISO_DATE, MAIN, NUMBER, STRICT, Row, Rows, SheetError, Workbook,
-                                         MAX_CELL_CHARS, checked_column, column_index, expat_parser, handled_rows,
-                                         parse_member, place, relationships, typed, unescape)
+from pii_audit.sources.xlsx_book import (BLOCK, FREE_CHARS, ISO_DATE, MAIN, MAX_CELL_CHARS, NUMBER, STRICT, Row,
+                                         Rows, SheetError, Workbook, checked_column, column_index, expat_parser,
+                                         handled_rows, parse_member, place, relationships, typed, unescape)
 
 WORKBOOK = "xl/workbook.xml"
 PIVOT_SHEET = "透视缓存{}"
@@ -141,11 +141,16 @@ class _Records:
         if local == "r":
             self.number, self.values = self.number + 1, []
         elif local == "x":
-            field = len(self.values)
+            field, index = len(self.values), attrs.get("v", "0")
             try:
-                self.values.append(self.items[field][int(attrs.get("v", "0"))])
+                if not index.isdecimal():  # "-1" would read the last item; int() refuses "²"
+                    raise ValueError(index)
+                item = self.items[field][int(index)]
             except (IndexError, ValueError):
                 raise SheetError("unreadable: a pivot cache record names an item its field does not hold") from None
+            if item and len(item) > FREE_CHARS:
+                self.book.charge(item)  # an item is read by reference, as a shared string
+            self.values.append(item)
         elif local in _ITEMS:
             self.values.append(item_text(local, attrs.get("v"), self.book))
 
