@@ -379,6 +379,54 @@ def test_number_formats_read_as_calamine_reads_them(tmp_path):
     assert fast == slow == calamine_cells(tmp_path / "f.xlsx")
 
 
+def with_styles(tmp_path: Path, number_formats: str, cell_styles: str) -> Path:
+    """A workbook whose A2 is styled 1 (yyyy-mm-dd, as openpyxl writes it: numFmtId 164), its
+    styles.xml given more number formats and more cell styles after its own."""
+    book = openpyxl.Workbook()
+    book.active.title = "客户"
+    book.active.append(["日期"])
+    book.active.append([45296])
+    book.active["A2"].number_format = "yyyy-mm-dd"
+    book.save(tmp_path / "src.xlsx")
+    with zipfile.ZipFile(tmp_path / "src.xlsx") as archive:
+        styles = archive.read("xl/styles.xml").decode()
+    assert '<numFmt numFmtId="164" formatCode="yyyy-mm-dd"/>' in styles
+    styles = re.sub(r"(<numFmts[^>]*>)", lambda m: m[1] + number_formats, styles)
+    styles = re.sub(r"(</cellXfs>)", lambda m: cell_styles + m[1], styles)
+    return rewrite(tmp_path / "src.xlsx", tmp_path / "styled.xlsx", {"xl/styles.xml": styles.encode()})
+
+
+def test_long_number_format_ids_are_not_held(tmp_path):
+    """styles.xml was held as its cell styles' numFmtIds, whatever their length: 300,000 cell
+    styles of 1,000-character ids (a 1.5 MB workbook) held 317 MB, and as many number formats
+    as long. An id longer than an unsigned int's 10 digits names no format: it is not kept."""
+    long_id = "9" * 1000
+    path = with_styles(tmp_path, f'<numFmt numFmtId="{long_id}" formatCode="yyyy"/>' * 2,
+                       f'<xf numFmtId="{long_id}" fontId="0"/>' * 20_000)
+    with zipfile.ZipFile(path) as archive:
+        tracemalloc.start()
+        try:
+            book = xlsx_book.read_workbook(archive)
+            peak = tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+    assert peak < 8 << 20  # the ids alone took 20 MB
+    assert len(book.styles) == 20_002 and set(book.styles[2:]) == {xlsx_book.NUMBER}
+    assert streamed_cells(path)["客户"] == {(1, 0): "日期", (2, 0): "2024-01-05"}
+
+
+def test_number_formats_past_the_cap_refuse_the_workbook(tmp_path, monkeypatch):
+    """Number formats are held (each kept by its id) until the cell styles are read: past
+    MAX_NUMBER_FORMATS the workbook is refused in one line, as past MAX_CELL_STYLES."""
+    monkeypatch.setattr(xlsx_book, "MAX_NUMBER_FORMATS", 100)
+    path = with_styles(tmp_path, "".join(f'<numFmt numFmtId="{n}" formatCode="0"/>' for n in range(200, 299)), "")
+    assert streamed_cells(path)["客户"] == {(1, 0): "日期", (2, 0): "2024-01-05"}  # 164 and 99 more
+    path = with_styles(tmp_path, "".join(f'<numFmt numFmtId="{n}" formatCode="0"/>' for n in range(200, 300)), "")
+    coverage = TargetCoverage(str(path))
+    assert list(read_spreadsheet(str(path), ScanOptions(sample_rows=None), coverage)) == []
+    assert [(p.where, p.reason) for p in coverage.problems] == [(str(path), "refused: more than 100 number formats")]
+
+
 def _rows_and_cells(rows) -> tuple[list[int], dict]:
     rows = list(rows)
     return ([number for number, _, _ in rows],

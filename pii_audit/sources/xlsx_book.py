@@ -31,6 +31,8 @@ BLOCK = 1024**2  # bytes of sheet XML inflated at a time
 MAX_CARRY = 16 * 1024**2  # one cell's XML larger than this goes through expat
 MAX_CELL_CHARS = 1024**2  # Excel holds 32,767 characters in a cell; more is refused
 MAX_CELL_STYLES = 1_000_000  # Excel allows 64,000
+MAX_NUMBER_FORMATS = 65_536  # a workbook's own (numFmt); Excel allows some 250
+MAX_FORMAT_ID = 10  # characters of a numFmtId (an unsigned int): a longer one names no format
 MAX_COLUMN = 16_383  # XFD, Excel's last column (0-based)
 # Elements open at once in a part: Office writes some 20 deep. Expat holds each open tag: a 73 KB
 # workbook whose sharedStrings.xml nested 3 million elements took 587 MB and 18 s.
@@ -166,7 +168,10 @@ def relationships(archive: zipfile.ZipFile, part: str) -> dict[str, tuple[str, s
 def _styles(member) -> list[int]:
     """Return NUMBER, DATE or DURATION for each cell style (``cellXfs``) of styles.xml.
 
-    Streamed: a styles part can be large (Excel allows 64,000 cell styles; more is refused).
+    Streamed: a styles part can be large (Excel allows 64,000 cell styles, and some 250 number
+    formats; more than ``MAX_CELL_STYLES`` or ``MAX_NUMBER_FORMATS`` is refused). A numFmtId is
+    kept up to ``MAX_FORMAT_ID`` characters: kept whole, 300,000 cell styles of 1,000-character
+    ids (a 1.5 MB workbook) held 317 MB, and 2 million number formats 373 MB.
     """
     custom: dict[str, int] = {}
     formats: list[str] = []  # each cell style's numFmtId
@@ -175,13 +180,19 @@ def _styles(member) -> list[int]:
     def start(name, attrs):
         local = LOCAL.get(name)
         if local == "numFmt":
-            custom[attrs.get("numFmtId", "")] = format_kind(attrs.get("formatCode", ""))
+            number = attrs.get("numFmtId", "")
+            if len(number) > MAX_FORMAT_ID:
+                return
+            if number not in custom and len(custom) >= MAX_NUMBER_FORMATS:
+                raise SheetError(f"refused: more than {MAX_NUMBER_FORMATS:,} number formats")
+            custom[number] = format_kind(attrs.get("formatCode", ""))
         elif local == "cellXfs":
             depth["cellXfs"] += 1
         elif local == "xf" and depth["cellXfs"]:
             if len(formats) >= MAX_CELL_STYLES:
                 raise SheetError(f"refused: more than {MAX_CELL_STYLES:,} cell styles")
-            formats.append(attrs.get("numFmtId", "0"))
+            number = attrs.get("numFmtId", "0")
+            formats.append(number if len(number) <= MAX_FORMAT_ID else "")
 
     def end(name):
         if LOCAL.get(name) == "cellXfs":
