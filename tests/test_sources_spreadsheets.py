@@ -635,6 +635,31 @@ def test_a_sheet_named_after_a_customer_leaks_no_number(tmp_path, key):
     assert ID1.encode() not in written and written.count(masked) >= 6
 
 
+@pytest.mark.parametrize("ref, cell", [pytest.param(ID2, "", id="an-id-number"),
+                                       pytest.param("$B$2:C3", "B2", id="a-range")])
+def test_a_comments_cell_reference_is_rebuilt_not_copied(tmp_path, key, ref, cell):
+    """A comment's cell is the file's text (its ref attribute), and it went raw into every
+    finding's location: a comments part whose ref held an ID number wrote that number into the
+    JSONL (and the ledger's samples and the reports). The cell is rebuilt from the reference's
+    letters and digits (the first cell of a range), or left empty when it names none."""
+    import io
+
+    from pii_audit.scan import scan_targets
+
+    path = commented_workbook(tmp_path / "src.xlsx")
+    with zipfile.ZipFile(path) as archive:
+        part = archive.read("xl/comments/comment1.xml").decode()
+    assert 'ref="B2"' in part
+    path = rewrite(path, tmp_path / "ref.xlsx", {"xl/comments/comment1.xml": part.replace('ref="B2"', f'ref="{ref}"')
+                                                 .encode()})
+    out = io.BytesIO()
+    (result,) = scan_targets([str(path)], ScanOptions(jobs=1, sample_rows=None), key, jsonl=out)
+    written = [json.loads(line) for line in out.getvalue().splitlines()]
+    assert ID2.encode() not in out.getvalue()
+    assert [(w["entity_type"], w["location"]["cell"]) for w in written if w["location"].get("comment")] == [
+        ("CN_RESIDENT_ID", cell), ("CN_MOBILE_PHONE", "C7")]
+
+
 def test_deleting_a_sheets_last_comment_verifies_its_ledger_item(tmp_path, capsys):
     """The remedy for an ID in a comment is to delete the comment; with the last one gone, the
     sheet has no comments part, and a container that is not read was never verified. The

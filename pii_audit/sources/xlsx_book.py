@@ -34,6 +34,7 @@ MAX_CELL_STYLES = 1_000_000  # Excel allows 64,000
 MAX_NUMBER_FORMATS = 65_536  # a workbook's own (numFmt); Excel allows some 250
 MAX_FORMAT_ID = 10  # characters of a numFmtId (an unsigned int): a longer one names no format
 MAX_COLUMN = 16_383  # XFD, Excel's last column (0-based)
+MAX_ROW = 1_048_576  # Excel's last row (1-based)
 # Elements open at once in a part: Office writes some 20 deep. Expat holds each open tag: a 73 KB
 # workbook whose sharedStrings.xml nested 3 million elements took 587 MB and 18 s.
 MAX_DEPTH = 1000
@@ -55,6 +56,7 @@ _TYPES = {"n": NUMBER, "s": SHARED, "inlineStr": INLINE, "str": TEXT, "b": BOOL,
 # 47 and 50-58 (the Chinese, Japanese and Korean built-ins); 46 ([h]:mm:ss) as a duration.
 _BUILTIN_DATES = frozenset(str(n) for n in [*range(14, 23), *range(27, 37), 45, 47, *range(50, 59)])
 _BUILTIN_DURATION = "46"
+_CELL_REFERENCE = re.compile(r"\$?([A-Z]{1,3})\$?([0-9]{1,7})")
 _ESCAPED = re.compile(r"_x([0-9A-Fa-f]{4})_")  # Excel's escape of a character XML cannot hold
 XML_SPACE = " \t\r\n"
 _FORMAT_LITERAL = re.compile(r'"[^"]*"?|\\.|_.')  # quoted text, escaped and padding characters
@@ -376,7 +378,7 @@ def _comments(member) -> list[tuple[str, str]]:
         if local in depth:
             depth[local] += 1
         elif local == "comment":
-            ref[:] = [attrs.get("ref", "")]
+            ref[:] = [comment_cell(attrs.get("ref", ""))]
             parts.clear()
 
     def end(name):
@@ -392,6 +394,20 @@ def _comments(member) -> list[tuple[str, str]]:
 
     parse_member(expat_parser(start, end, text, member.name), member)
     return comments
+
+
+def comment_cell(ref: str) -> str:
+    """Return the cell a comment's ``ref`` names as a reader writes one (the first of a range),
+    or "" when it names none. The location is rebuilt, never the file's text: a ref holding a
+    customer's ID number was written raw into every finding's location (JSONL, ledger, reports).
+
+    >>> comment_cell("B2"), comment_cell("$C$7:D9"), comment_cell("110101199003070011"), comment_cell("A13812345678")
+    ('B2', 'C7', '', '')
+    """
+    found = _CELL_REFERENCE.match(ref)
+    if found is None or column_index(found[1]) > MAX_COLUMN or not 0 < int(found[2]) <= MAX_ROW:
+        return ""
+    return found[1] + found[2]
 
 
 def handled_rows(archive: zipfile.ZipFile, member: str, handler) -> Iterator[Row]:
