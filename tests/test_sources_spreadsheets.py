@@ -957,6 +957,23 @@ def test_a_damaged_external_link_part_is_one_problem_line_naming_its_sheet(tmp_p
     assert found_ids >= ({ID1, ID2} if sheet != "外部链接1" else set())
 
 
+@pytest.mark.parametrize("cell, reason", [
+    pytest.param('<cell r="XFE1"><v>1</v></cell>', "a cell past Excel's last column (XFD), column 16,385",
+                 id="past-XFD"),
+    pytest.param(f'<cell r="A1" t="str"><v>{"x" * (2**20 + 1)}</v></cell>', "a cell of more than 1,048,576 characters",
+                 id="too-long"),
+])
+def test_a_damaged_cell_of_a_linked_sheet_leaves_the_next_one_read(tmp_path, cell, reason):
+    """Read in one pass, a linked sheet's damaged cell raised inside expat, which stopped the
+    pass: the sheets the part caches after it were lost. The damaged sheet is one problem line,
+    and the pass goes on to the next."""
+    path = with_link_part(tmp_path, lambda link: link.replace(
+        '<sheetData sheetId="0"/>', f'<sheetData sheetId="0"><row r="1">{cell}</row></sheetData>'))
+    chunks, coverage = read(path)
+    assert lines(coverage) == [f"{path}!外部链接1-其他: unreadable: {reason}"]
+    assert {c.text for c in chunks if c.location["sheet"] == "外部链接1-客户"} >= {ID1, ID2}
+
+
 def test_a_cell_reference_that_names_no_column_is_one_problem_line(tmp_path):
     """A cell whose reference is no column's letters ("$1") gave a negative column, and placing
     it filled the row with as many empty values as it was negative: unbounded memory for one

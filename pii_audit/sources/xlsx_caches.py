@@ -204,6 +204,8 @@ class _LinkPart:
         while True:
             while cells.rows and cells.rows[0][0] <= index:
                 sheet, row = cells.rows.popleft()
+                if sheet == index and isinstance(row, SheetError):
+                    raise row
                 if sheet == index:
                     yield row
             if 0 <= index < cells.closed:
@@ -234,12 +236,15 @@ def _blocks(archive: zipfile.ZipFile, member: str) -> Iterator[bytes]:
 
 class _LinkCells:
     """Expat handlers that turn each ``<sheetData>`` of an external link part into a sheet's rows:
-    ``pending`` the sheets met and not yet given, ``rows`` each row with its sheet's index."""
+    ``pending`` the sheets met and not yet given, ``rows`` each row with its sheet's index.
+
+    A damaged cell ends its sheet with the error, kept in ``rows`` for the sheet to raise, and
+    the pass goes on: raised here, it would stop expat, and the sheets after it with it."""
 
     def __init__(self, book: Workbook):
         self.book, self.names = book, []  # the other workbook's sheet names (sheetName)
         self.pending: deque[tuple[int, str]] = deque()  # (index, name) of sheets met, not given
-        self.rows: deque[tuple[int, Row]] = deque()
+        self.rows: deque[tuple[int, Row | SheetError]] = deque()
         self.count = self.closed = 0  # sheetData met, and ended (each ends the ones before it)
         self.wanted = 0  # the rows of sheets before this one are dropped as they are read
         self.inside = False  # in a sheetData
@@ -271,8 +276,11 @@ class _LinkCells:
             self.values, self.column = [], -1
         elif local == "cell":
             reference = attrs.get("r")
-            self.column = checked_column(column_index(reference.rstrip("0123456789")) if reference
-                                         else self.column + 1)
+            try:
+                self.column = checked_column(column_index(reference.rstrip("0123456789")) if reference
+                                             else self.column + 1)
+            except SheetError as error:
+                self._damaged(error)
             self.kind = attrs.get("t", "n")
         elif local == "v":
             self.parts, self.size = [], 0
@@ -286,9 +294,11 @@ class _LinkCells:
     def end(self, name: str) -> None:
         """Handle an element's end: a value is placed in its row, a row is kept for its sheet."""
         local = _LOCAL.get(name)
-        if not self.inside:
+        if local == "sheetData":
+            self.closed, self.inside = self.count, False
+        elif not self.inside:
             return
-        if local == "v" and self.parts is not None:
+        elif local == "v" and self.parts is not None:
             value = item_text(_LINK_KINDS.get(self.kind, "n"), "".join(self.parts), self.book)
             self.parts = None
             if value:
@@ -297,16 +307,24 @@ class _LinkCells:
                 else:
                     self.first = place(self.values, self.first, self.column, value)
         elif local == "row" and self.values:
-            if self.count - 1 >= self.wanted:
-                self.rows.append((self.count - 1, (self.number, self.first, self.values)))
+            self._keep((self.number, self.first, self.values))
             self.values = []
-        elif local == "sheetData":
-            self.closed, self.inside = self.count, False
 
     def text(self, data: str) -> None:
         """Collect a value's text."""
         if self.parts is not None:
             self.size += len(data)
             if self.size > MAX_CELL_CHARS:
-                raise SheetError(f"unreadable: a cell of more than {MAX_CELL_CHARS:,} characters")
+                self._damaged(SheetError(f"unreadable: a cell of more than {MAX_CELL_CHARS:,} characters"))
+                return
             self.parts.append(data)
+
+    def _keep(self, row: Row | SheetError) -> None:
+        """Keep a row (or the error that ends it) of the sheet open now, unless it is dropped."""
+        if self.count - 1 >= self.wanted:
+            self.rows.append((self.count - 1, row))
+
+    def _damaged(self, error: SheetError) -> None:
+        """End the sheet open now with ``error``: what is left of its sheetData is not read."""
+        self._keep(error)
+        self.inside, self.parts, self.values = False, None, []
