@@ -398,6 +398,24 @@ def test_a_damaged_sheet_is_one_line(tmp_path, body, reason):
     assert lines(coverage) == [f"{path}!S: unreadable: {reason}"]
 
 
+@pytest.mark.parametrize("flat", [False, True], ids=["ods", "fods"])
+def test_a_sheet_name_holding_a_line_break_is_one_problem_line(tmp_path, flat):
+    """A table:name of "客&#10;户" (no application lets a person type it) split the problem line
+    about its sheet in two. Line breaks and control characters in a sheet's name read as "?",
+    in its problem lines, locations and containers alike."""
+    content = content_xml(table("客户", row(cell("h")), row(cell(repeat=16384), cell("x"))))
+    content = content.replace('table:name="客户"', 'table:name="客&#10;户&#x2028;"')
+    if flat:
+        path = tmp_path / "d.fods"
+        path.write_text(content.replace("<office:document-content", f'<office:document office:mimetype="{SPREADSHEET}"')
+                        .replace("</office:document-content>", "</office:document>"))
+    else:
+        path = write_ods(tmp_path / "d.ods", content)
+    chunks, coverage = read(path)
+    assert lines(coverage) == [f"{path}!客?户?: unreadable: a cell past Excel's last column (XFD), column 16,385"]
+    assert {c.location["sheet"] for c in chunks if "sheet" in c.location} == {"客?户?"}
+
+
 def test_rows_read_after_the_next_sheet_raise():
     sheets = ods_sheets(str(CUSTOMERS))
     _, first = next(sheets)

@@ -974,6 +974,29 @@ def test_a_damaged_cell_of_a_linked_sheet_leaves_the_next_one_read(tmp_path, cel
     assert {c.text for c in chunks if c.location["sheet"] == "外部链接1-客户"} >= {ID1, ID2}
 
 
+def test_sheet_names_holding_line_breaks_are_one_problem_line(tmp_path):
+    """A sheet named "客&#10;户" in workbook.xml (or an external link's sheetName so) split every
+    problem line about it in two. Line breaks and control characters in a sheet's name read as
+    "?", in its problem lines, locations and containers alike."""
+    def edit(link):
+        return link.replace('<sheetName val="其他"/>', '<sheetName val="其&#10;他"/>').replace(
+            '<sheetData sheetId="0"/>', '<sheetData sheetId="0"><row r="1"><cell r="XFE1"><v>1</v></cell></row>'
+            '</sheetData>')
+
+    path = with_link_part(tmp_path, edit)
+    with zipfile.ZipFile(path) as archive:
+        workbook = archive.read("xl/workbook.xml").decode()
+    assert 'name="汇总"' in workbook
+    path = rewrite(path, tmp_path / "names.xlsx", {
+        "xl/workbook.xml": workbook.replace('name="汇总"', 'name="汇&#13;&#10;总&#x85;"').encode(),
+        "xl/worksheets/sheet1.xml": sheet_xml('<row r="1"><c r="A1" t="inlineStr"><is><t>网点</t></is></c></row>'
+                                              '<row r="2"><c r="XFE2"><v>1</v></c></row>')})
+    chunks, coverage = read(path)
+    reason = "unreadable: a cell past Excel's last column (XFD), column 16,385"
+    assert lines(coverage) == [f"{path}!汇??总?: {reason}", f"{path}!外部链接1-其?他: {reason}"]
+    assert {c.location["sheet"] for c in chunks} == {"外部链接1-客户"}  # read past the damaged 其?他
+
+
 def test_a_cell_reference_that_names_no_column_is_one_problem_line(tmp_path):
     """A cell whose reference is no column's letters ("$1") gave a negative column, and placing
     it filled the row with as many empty values as it was negative: unbounded memory for one

@@ -57,7 +57,8 @@ from typing import BinaryIO, Callable, Iterator
 from pii_audit.sources import OLE2_MAGIC
 from pii_audit.sources.cell_text import render
 from pii_audit.sources.sheet_rows import EXCEL_MAX_ROWS, Row, Sheet, Source, opened
-from pii_audit.sources.xlsx_book import BLOCK, MAX_CELL_CHARS, MAX_COLUMN, SheetError, column_letter, expat_parser
+from pii_audit.sources.xlsx_book import (BLOCK, MAX_CELL_CHARS, MAX_COLUMN, SheetError, column_letter, expat_parser,
+                                         sheet_name)
 from pii_audit.sources.xlsx_guard import MAX_SHARED_STRINGS_BYTES, ZIP_MAGIC, WorkbookRefused, zip_refusal
 
 MIMETYPES = ("application/vnd.oasis.opendocument.spreadsheet",
@@ -351,7 +352,7 @@ class _Handler:
         self.tables += 1
         if self.tables == 1:
             self.sheets += 1
-            self.name = attrs.get(_TABLE + "name") or f"Sheet{self.sheets}"
+            self.name = sheet_name(attrs.get(_TABLE + "name") or f"Sheet{self.sheets}")
             self.number, self.comment_chars = 1, 0
             self.events.append((_SHEET, self.name))
 

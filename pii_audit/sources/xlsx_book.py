@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime
 import posixpath
 import re
+import unicodedata
 import zipfile
 from array import array
 from dataclasses import dataclass, field
@@ -140,13 +141,26 @@ def _workbook_part(archive: zipfile.ZipFile, name: str) -> tuple[list[tuple[str,
     def start(element, attrs):
         local = LOCAL.get(element)
         if local == "sheet":
-            listed.append((attrs.get("name", ""), next((attrs[k] for k in _REL_IDS if k in attrs), "")))
+            listed.append((sheet_name(attrs.get("name", "")), next((attrs[k] for k in _REL_IDS if k in attrs), "")))
         elif local == "workbookPr":
             properties.update(attrs)
 
     with archive.open(name) as member:
         parse_member(expat_parser(start, None, None, name), member)
     return listed, properties
+
+
+def sheet_name(name: str) -> str:
+    r"""Return a sheet's name as the file gives it, its line breaks and control characters as "?":
+    it is in every problem line about the sheet, and a name holding a newline (``&#10;``, which
+    no application lets a person type) split the line in two.
+
+    >>> sheet_name("客户"), sheet_name("客\n户\x00"), sheet_name("客户 名单\u3000")
+    ('客户', '客?户?', '客户 名单\u3000')
+    """
+    if name.isprintable():
+        return name
+    return "".join("?" if unicodedata.category(c) in ("Cc", "Zl", "Zp") else c for c in name)
 
 
 def relationships(archive: zipfile.ZipFile, part: str) -> dict[str, tuple[str, str]]:

@@ -26,7 +26,8 @@ from typing import Iterator
 from pii_audit.sources.cell_text import render
 from pii_audit.sources.xlsx_book import (BLOCK, FREE_CHARS, ISO_DATE, MAIN, MAX_CELL_CHARS, NUMBER, STRICT, Row,
                                          Rows, SheetError, Workbook, checked_column, column_index, expat_parser,
-                                         handled_rows, parse_member, place, relationships, typed, unescape)
+                                         handled_rows, parse_member, place, relationships, sheet_name, typed,
+                                         unescape)
 
 WORKBOOK = "xl/workbook.xml"
 PIVOT_SHEET = "透视缓存{}"
@@ -193,7 +194,7 @@ class _LinkPart:
                 break
             index, name = cells.pending.popleft()
             cells.want(index)
-            yield LINK_SHEET.format(number, name), self._rows(index)
+            yield sheet_name(LINK_SHEET.format(number, name)), self._rows(index)
             cells.want(index + 1)  # the rest of this sheet, not read (sampled), is skipped
         if self.error is not None and not self.raised:
             yield LINK_DAMAGED.format(number), self._rows(-1)
