@@ -8,6 +8,7 @@ import random
 import re
 import subprocess
 import sys
+import tracemalloc
 import zipfile
 from pathlib import Path
 
@@ -1074,6 +1075,51 @@ def test_a_sheet_listed_many_times_is_read_once(tmp_path):
                    {"xl/workbook.xml": workbook.replace(listed, listed + again).encode()})
     chunks, coverage = read(path)
     assert [(c.location["sheet"], c.text) for c in chunks] == [("客户", "身份证号"), ("客户", ID1)]
+
+
+def test_a_workbook_listing_more_sheets_than_an_xlsb_may_is_refused(tmp_path):
+    """Each sheet a workbook part lists was held until the part's end: 3 million (an 8.6 MB
+    workbook) took 578 MB, and a list of one name repeated compresses a thousandfold. Past
+    MAX_SHEETS (65,536, as in an .xlsb) the workbook is refused in one line."""
+    src = make_xlsx(tmp_path / "src.xlsx", {"客户": [["身份证号"], [ID1]]})
+    with zipfile.ZipFile(src) as archive:
+        workbook = archive.read("xl/workbook.xml").decode()
+    listed = re.search(r"<sheet [^>]*/>", workbook).group()
+    path = rewrite(src, tmp_path / "listed.xlsx", {"xl/workbook.xml": workbook.replace(listed, listed * 65_537).encode()})
+    chunks, coverage = read(path)
+    assert chunks == [] and lines(coverage) == [f"{path}: refused: more than 65,536 sheets"]
+    path = rewrite(src, tmp_path / "listed.xlsx", {"xl/workbook.xml": workbook.replace(listed, listed * 65_536).encode()})
+    chunks, coverage = read(path)
+    assert coverage.problems == [] and [c.text for c in chunks] == ["身份证号", ID1]
+
+
+def test_an_external_link_part_naming_more_sheets_than_a_workbook_may_hold(tmp_path):
+    """An external link part's sheet names were held whole: 5 million took 358 MB. Past
+    MAX_SHEETS they are not kept (a sheet is then named by its id)."""
+    from pii_audit.sources.sheet_rows import xlsx_sheets
+
+    many_names = with_link_part(tmp_path, lambda link: link.replace(
+        "</sheetNames>", '<sheetName val="名单"/>' * 500_000 + "</sheetNames>"))
+    tracemalloc.start()
+    try:
+        names = [name for name, rows in xlsx_sheets(str(many_names)) if list(rows) is not None]
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert names == ["汇总", "外部链接1-其他", "外部链接1-客户"]
+    assert peak < 16 << 20  # the names alone took 39 MB
+
+
+def test_an_external_link_part_caching_more_sheets_than_a_workbook_may_hold_stops(tmp_path, monkeypatch):
+    """Each sheetData an external link part caches is a sheet: past MAX_SHEETS the part stops,
+    in one line naming it."""
+    from pii_audit.sources import xlsx_caches
+
+    monkeypatch.setattr(xlsx_caches, "MAX_SHEETS", 100)
+    path = with_link_part(tmp_path, lambda link: link.replace('<sheetData sheetId="0"/>', '<sheetData sheetId="0"/>' * 200))
+    chunks, coverage = read(path)
+    assert lines(coverage) == [f"{path}!外部链接1: refused: an external link part caching more than 100 sheets"]
+    assert len({c.location["sheet"] for c in chunks}) == 1  # 汇总: the cached sheets read are empty
 
 
 def test_a_style_of_unicode_digits_leaves_the_sheet_readable(tmp_path):

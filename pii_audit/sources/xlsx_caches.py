@@ -24,10 +24,10 @@ from itertools import zip_longest
 from typing import Iterator
 
 from pii_audit.sources.cell_text import render
-from pii_audit.sources.xlsx_book import (BLOCK, FREE_CHARS, ISO_DATE, MAIN, MAX_CELL_CHARS, NUMBER, STRICT, Row,
-                                         Rows, SheetError, Workbook, checked_column, column_index, expat_parser,
-                                         handled_rows, parse_member, place, relationships, sheet_name, typed,
-                                         unescape)
+from pii_audit.sources.xlsx_book import (BLOCK, FREE_CHARS, ISO_DATE, MAIN, MAX_CELL_CHARS, MAX_SHEETS, NUMBER,
+                                         STRICT, Row, Rows, SheetError, Workbook, checked_column, column_index,
+                                         expat_parser, handled_rows, parse_member, place, relationships, sheet_name,
+                                         typed, unescape)
 
 WORKBOOK = "xl/workbook.xml"
 PIVOT_SHEET = "透视缓存{}"
@@ -263,8 +263,11 @@ class _LinkCells:
         """Handle an element's start."""
         local = _LOCAL.get(name)
         if local == "sheetName":
-            self.names.append(attrs.get("val", ""))
+            if len(self.names) < MAX_SHEETS:  # a sheetData naming one past them is named by its id
+                self.names.append(attrs.get("val", ""))
         elif local == "sheetData":
+            if self.count >= MAX_SHEETS:  # raised inside expat: the pass stops here
+                raise SheetError(f"refused: an external link part caching more than {MAX_SHEETS:,} sheets")
             self.closed, self.inside = self.count, True
             self.pending.append((self.count, self._name(attrs.get("sheetId", ""))))
             self.count += 1
