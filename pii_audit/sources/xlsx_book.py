@@ -356,32 +356,39 @@ class SharedStrings:
         return self.packed
 
 
-def sheet_comments(archive: zipfile.ZipFile, sheet: str) -> list[tuple[str, str]]:
-    """Return the ``(cell, text)`` of each comment (批注) on the worksheet ``sheet`` (its zip member).
+def sheet_comments(archive: zipfile.ZipFile, sheet: str, read: set[str] | None = None) -> list[tuple[str, str]]:
+    """Return the ``(cell, text)`` of each comment (批注) on the worksheet ``sheet`` (its zip member);
+    ``read`` holds the comments parts read for the workbook's sheets before it (``comment_parts``).
 
     Excel keeps a sheet's comments in a part of their own, linked from the sheet's relationships;
     Excel 365 writes each threaded comment there too, as a legacy comment, for older readers.
     """
     found: list[tuple[str, str]] = []
-    for member in comment_parts(archive, sheet):
+    for member in comment_parts(archive, sheet, read):
         with archive.open(member) as part:
             found.extend(_comments(part))
     return found
 
 
-def comment_parts(archive: zipfile.ZipFile, sheet: str) -> list[str]:
+def comment_parts(archive: zipfile.ZipFile, sheet: str, read: set[str] | None = None) -> list[str]:
     """Return the comments parts the worksheet ``sheet`` (an .xlsx's or an .xlsb's zip member)
     links to, each once however many relationships name it (its comments were read, and counted,
-    once a name); raise ``SheetError`` for one too large to hold whole, as the shared strings are."""
+    once a name), and none in ``read``, to which they are added: a part is read for the first
+    sheet naming it only (Excel names each for one sheet; 400 sheets naming one part of a
+    million characters took 24 s, its comments found once a sheet). Raise ``SheetError`` for one
+    too large to hold whole, as the shared strings are."""
     parts = []
     for type_, member in relationships(archive, sheet).values():
-        if not type_.endswith("/comments") or member not in archive.NameToInfo or member in parts:
+        if (not type_.endswith("/comments") or member not in archive.NameToInfo or member in parts
+                or (read is not None and member in read)):
             continue
         size = archive.getinfo(member).file_size
         if size > MAX_SHARED_STRINGS_BYTES:
             raise SheetError(f"refused: comments part of {size // 2**20:,} MB, over the "
                              f"{MAX_SHARED_STRINGS_BYTES // 2**20} MB cap")
         parts.append(member)
+    if read is not None:
+        read.update(parts)
     return parts
 
 
