@@ -46,11 +46,18 @@ _LINK_KINDS = {"str": "s", "s": "s", "inlineStr": "s", "b": "b", "e": "e"}  # a 
 
 def pivot_caches(archive: zipfile.ZipFile, workbook: str = WORKBOOK) -> list[tuple[str, str, str | None]]:
     """Return ``(sheet name, definition member, records member or None)`` of each pivot cache
-    the relationships of the ``workbook`` part list, in the order of their members' names."""
+    the relationships of the ``workbook`` part list, in the order of their members' names.
+
+    A records part is read for the first definition naming it only: a later one is read as a
+    cache without records (its items). Read for each, a 109 KB workbook of 101 definitions
+    naming one records part of 20,000 records took 260 s (4 million findings of 40,000)."""
     definitions = related(archive, workbook, "/pivotCacheDefinition")
-    caches = []
+    caches, named = [], set()
     for number, definition in enumerate(definitions, 1):
         records = next(iter(related(archive, definition, "/pivotCacheRecords")), None)
+        if records in named:
+            records = None
+        named.add(records)
         caches.append((PIVOT_SHEET.format(number), definition, records))
     return caches
 
