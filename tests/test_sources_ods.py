@@ -134,6 +134,21 @@ def test_a_comment_past_the_sample_is_still_read(tmp_path, key):
     assert coverage.containers[f"{path}!客户!姓名"].sampled and not coverage.problems
 
 
+def test_many_short_comments_count_toward_the_cap_on_a_sheets_comments(tmp_path, monkeypatch):
+    """A sheet's comments are held until its rows are read, capped by their characters: 2 million
+    comments of one character (a 641 KB file, repeated cells compressing well) held 299 MB, past
+    no cap. Each comment now counts 150 characters more than its text (what holding one costs)."""
+    monkeypatch.setattr(ods_stream, "MAX_COMMENT_CHARS", 100_000)
+    noted = '<table:table-cell><office:annotation><text:p>a</text:p></office:annotation></table:table-cell>'
+    path = write_ods(tmp_path / "notes.ods", content_xml(table("S", row(cell("h")), *[row(noted * 100)] * 10)))
+    _, coverage = read(path)
+    assert lines(coverage) == [f"{path}!S: refused: a sheet's comments of more than 100,000 characters "
+                               "(each counted 150 more)"]
+    path = write_ods(tmp_path / "notes.ods", content_xml(table("S", row(cell("h")), *[row(noted * 100)] * 6)))
+    chunks, coverage = read(path)
+    assert coverage.problems == [] and sum(c.text == "a" for c in chunks) == 600
+
+
 def test_an_ots_template_is_read_and_an_ods_in_a_zip_too(tmp_path, key):
     from test_sources_archives import findings
 

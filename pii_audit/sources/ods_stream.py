@@ -81,6 +81,10 @@ MAX_REPEATED_CHARS = 1 << 25
 REPEATS_CUT = (f"repeated values copied up to {MAX_REPEATED_CHARS:,} characters; their further copies read as "
                "empty (a repetition bomb?)")
 MAX_COMMENT_CHARS = MAX_SHARED_STRINGS_BYTES  # of one sheet's comments, held until it is read (as xlsx's)
+# What a held comment costs beyond its text (its cell's name, a tuple: some 150 bytes), counted as
+# characters against MAX_COMMENT_CHARS: counted by their text alone, 2 million comments of one
+# character (a 641 KB file) held 299 MB, and as many more as the file repeats.
+COMMENT_COST = 150
 # Spaces one text:s makes: a run this long reads as a gap whatever its length. Uncapped, the 25
 # bytes of <text:s text:c="1000000"/> made a megabyte, and a 962-byte file of 200 such cells held
 # 200 MB of spaces (300 MB peak, 187 s to read).
@@ -464,9 +468,10 @@ class _Handler:
         text, self.note, self.target, self.paragraphs = self.note.value(), None, None, 0
         if not text:
             return
-        self.comment_chars += len(text)
+        self.comment_chars += len(text) + COMMENT_COST
         if self.comment_chars > MAX_COMMENT_CHARS:
-            raise SheetError(f"refused: a sheet's comments of more than {MAX_COMMENT_CHARS:,} characters")
+            raise SheetError(f"refused: a sheet's comments of more than {MAX_COMMENT_CHARS:,} characters "
+                             f"(each counted {COMMENT_COST} more)")
         self.comments.setdefault(self.name, []).append((f"{column_letter(min(self.column, MAX_COLUMN))}"
                                                         f"{self.number}", text))
 
