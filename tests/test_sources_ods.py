@@ -134,6 +134,21 @@ def test_a_comment_past_the_sample_is_still_read(tmp_path, key):
     assert coverage.containers[f"{path}!客户!姓名"].sampled and not coverage.problems
 
 
+def test_many_short_comments_count_toward_the_cap_on_a_sheets_comments(tmp_path, monkeypatch):
+    """A sheet's comments are held until its rows are read, capped by their characters: 2 million
+    comments of one character (a 641 KB file, repeated cells compressing well) held 299 MB, past
+    no cap. Each comment now counts 150 characters more than its text (what holding one costs)."""
+    monkeypatch.setattr(ods_stream, "MAX_COMMENT_CHARS", 100_000)
+    noted = '<table:table-cell><office:annotation><text:p>a</text:p></office:annotation></table:table-cell>'
+    path = write_ods(tmp_path / "notes.ods", content_xml(table("S", row(cell("h")), *[row(noted * 100)] * 10)))
+    _, coverage = read(path)
+    assert lines(coverage) == [f"{path}!S: refused: a sheet's comments of more than 100,000 characters "
+                               "(each counted 150 more)"]
+    path = write_ods(tmp_path / "notes.ods", content_xml(table("S", row(cell("h")), *[row(noted * 100)] * 6)))
+    chunks, coverage = read(path)
+    assert coverage.problems == [] and sum(c.text == "a" for c in chunks) == 600
+
+
 def test_an_ots_template_is_read_and_an_ods_in_a_zip_too(tmp_path, key):
     from test_sources_archives import findings
 
@@ -349,6 +364,42 @@ def test_a_repetition_bomb_is_refused(tmp_path, rows):
                                f"{MAX_REPEATED_CELLS:,} cells (a repetition bomb?)"]
 
 
+LONG = "备注" + "x" * 99_998  # 100,000 characters, no personal data
+
+
+def value_chars(path: Path) -> int:
+    """Return the characters of every value ods_sheets gives for ``path``."""
+    return sum(len(value) for _, rows in ods_sheets(str(path)) for _, _, values in rows for value in values if value)
+
+
+@pytest.mark.parametrize("body", [
+    pytest.param(row(cell(LONG, repeat=16_000)), id="across"),
+    pytest.param(row(cell(LONG), repeat=16_000), id="down"),
+    pytest.param(row(cell(LONG, repeat=400), repeat=400), id="across-and-down"),
+])
+def test_a_long_value_repeated_is_copied_up_to_a_character_cap(tmp_path, key, body):
+    """A 1.4 KB file repeating a 100,000-character value 16,000 times (under the cell cap) gave
+    1.6 GB of text, which the detector joins a block at a time: 19 s and gigabytes to scan.
+    Copies stop at MAX_REPEATED_CHARS characters, the further ones read as empty; the sheet is
+    one problem line, and the rows after it, and the next sheet, are read."""
+    path = write_ods(tmp_path / "long.ods", content_xml(
+        table("S", row(cell("备注")), body, row(cell(made.IDS[0]))), table("T", row(cell(made.IDS[1])))))
+    assert path.stat().st_size < 2000
+    assert ods_stream.MAX_REPEATED_CHARS < value_chars(path) <= ods_stream.MAX_REPEATED_CHARS + 2 * len(LONG) + 100
+    occurrences, coverage = found(path, key)
+    assert lines(coverage) == [f"{path}!S: {ods_stream.REPEATS_CUT}"]
+    assert [(o.location["sheet"], o.entity_type) for o in occurrences] == [("S", "CN_RESIDENT_ID"),
+                                                                          ("T", "CN_RESIDENT_ID")]
+
+
+def test_a_sample_of_a_long_value_repeated_down_reads_within_the_cap(tmp_path):
+    """Copies of a row are counted as they are read: a sampled read of the rows above stays
+    within the cap, and no line says the sheet was cut."""
+    path = write_ods(tmp_path / "long.ods", content_xml(table("S", row(cell("备注")), row(cell(LONG), repeat=16_000))))
+    chunks, coverage = read(path, ScanOptions(sample_rows=100))
+    assert coverage.problems == [] and sum(len(c.text) for c in chunks) == len("备注") + 100 * len(LONG)
+
+
 @pytest.mark.parametrize("body, reason", [
     pytest.param(row(cell(repeat=16384), cell("x")), "a cell past Excel's last column (XFD), column 16,385",
                  id="past-xfd"),
@@ -360,6 +411,24 @@ def test_a_damaged_sheet_is_one_line(tmp_path, body, reason):
     path = write_ods(tmp_path / "d.ods", content_xml(table("S", row(cell("h")), body)))
     _, coverage = read(path)
     assert lines(coverage) == [f"{path}!S: unreadable: {reason}"]
+
+
+@pytest.mark.parametrize("flat", [False, True], ids=["ods", "fods"])
+def test_a_sheet_name_holding_a_line_break_is_one_problem_line(tmp_path, flat):
+    """A table:name of "客&#10;户" (no application lets a person type it) split the problem line
+    about its sheet in two. Line breaks and control characters in a sheet's name read as "?",
+    in its problem lines, locations and containers alike."""
+    content = content_xml(table("客户", row(cell("h")), row(cell(repeat=16384), cell("x"))))
+    content = content.replace('table:name="客户"', 'table:name="客&#10;户&#x2028;"')
+    if flat:
+        path = tmp_path / "d.fods"
+        path.write_text(content.replace("<office:document-content", f'<office:document office:mimetype="{SPREADSHEET}"')
+                        .replace("</office:document-content>", "</office:document>"))
+    else:
+        path = write_ods(tmp_path / "d.ods", content)
+    chunks, coverage = read(path)
+    assert lines(coverage) == [f"{path}!客?户?: unreadable: a cell past Excel's last column (XFD), column 16,385"]
+    assert {c.location["sheet"] for c in chunks if "sheet" in c.location} == {"客?户?"}
 
 
 def test_rows_read_after_the_next_sheet_raise():

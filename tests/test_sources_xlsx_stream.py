@@ -311,6 +311,20 @@ def test_bad_cells_are_one_line_quoting_no_value(tmp_path, rows, reason):
     assert [(p.where, p.reason) for p in coverage.problems] == [(f"{path}!客户", reason)]
 
 
+@pytest.mark.parametrize("letters, reason", [
+    pytest.param("A" * 1_000_000, "unreadable: a cell past Excel's last column (XFD), column 16,385", id="a-million-As"),
+    pytest.param("$" * 1_000_000, "unreadable: a cell reference that names no column", id="a-million-dollars"),
+])
+def test_a_cell_reference_of_a_million_letters_is_one_line_at_once(tmp_path, letters, reason):
+    """A cell reference the expression does not read (more than three letters) goes to expat,
+    which counted its column letter by letter, an ever larger integer times 26: 100,000 letters
+    took 5 s, a million 9 minutes, for one cell. The count stops past XFD (or before A)."""
+    path = with_sheet(tmp_path, sheet_xml(f'<row r="1"><c r="{letters}1"><v>1</v></c></row>'))
+    coverage = TargetCoverage(str(path))
+    list(read_spreadsheet(str(path), ScanOptions(sample_rows=None), coverage))
+    assert [(p.where, p.reason) for p in coverage.problems] == [(f"{path}!客户", reason)]
+
+
 BILLION_LAUGHS = ('<!DOCTYPE lolz [<!ENTITY lol "lol">'
                   + "".join(f'<!ENTITY lol{i} "{("&lol%s;" % (i - 1 if i > 1 else "")) * 10}">'
                             for i in range(1, 10)) + "]>")
@@ -379,6 +393,54 @@ def test_number_formats_read_as_calamine_reads_them(tmp_path):
     assert fast == slow == calamine_cells(tmp_path / "f.xlsx")
 
 
+def with_styles(tmp_path: Path, number_formats: str, cell_styles: str) -> Path:
+    """A workbook whose A2 is styled 1 (yyyy-mm-dd, as openpyxl writes it: numFmtId 164), its
+    styles.xml given more number formats and more cell styles after its own."""
+    book = openpyxl.Workbook()
+    book.active.title = "客户"
+    book.active.append(["日期"])
+    book.active.append([45296])
+    book.active["A2"].number_format = "yyyy-mm-dd"
+    book.save(tmp_path / "src.xlsx")
+    with zipfile.ZipFile(tmp_path / "src.xlsx") as archive:
+        styles = archive.read("xl/styles.xml").decode()
+    assert '<numFmt numFmtId="164" formatCode="yyyy-mm-dd"/>' in styles
+    styles = re.sub(r"(<numFmts[^>]*>)", lambda m: m[1] + number_formats, styles)
+    styles = re.sub(r"(</cellXfs>)", lambda m: cell_styles + m[1], styles)
+    return rewrite(tmp_path / "src.xlsx", tmp_path / "styled.xlsx", {"xl/styles.xml": styles.encode()})
+
+
+def test_long_number_format_ids_are_not_held(tmp_path):
+    """styles.xml was held as its cell styles' numFmtIds, whatever their length: 300,000 cell
+    styles of 1,000-character ids (a 1.5 MB workbook) held 317 MB, and as many number formats
+    as long. An id longer than an unsigned int's 10 digits names no format: it is not kept."""
+    long_id = "9" * 1000
+    path = with_styles(tmp_path, f'<numFmt numFmtId="{long_id}" formatCode="yyyy"/>' * 2,
+                       f'<xf numFmtId="{long_id}" fontId="0"/>' * 20_000)
+    with zipfile.ZipFile(path) as archive:
+        tracemalloc.start()
+        try:
+            book = xlsx_book.read_workbook(archive)
+            peak = tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+    assert peak < 8 << 20  # the ids alone took 20 MB
+    assert len(book.styles) == 20_002 and set(book.styles[2:]) == {xlsx_book.NUMBER}
+    assert streamed_cells(path)["客户"] == {(1, 0): "日期", (2, 0): "2024-01-05"}
+
+
+def test_number_formats_past_the_cap_refuse_the_workbook(tmp_path, monkeypatch):
+    """Number formats are held (each kept by its id) until the cell styles are read: past
+    MAX_NUMBER_FORMATS the workbook is refused in one line, as past MAX_CELL_STYLES."""
+    monkeypatch.setattr(xlsx_book, "MAX_NUMBER_FORMATS", 100)
+    path = with_styles(tmp_path, "".join(f'<numFmt numFmtId="{n}" formatCode="0"/>' for n in range(200, 299)), "")
+    assert streamed_cells(path)["客户"] == {(1, 0): "日期", (2, 0): "2024-01-05"}  # 164 and 99 more
+    path = with_styles(tmp_path, "".join(f'<numFmt numFmtId="{n}" formatCode="0"/>' for n in range(200, 300)), "")
+    coverage = TargetCoverage(str(path))
+    assert list(read_spreadsheet(str(path), ScanOptions(sample_rows=None), coverage)) == []
+    assert [(p.where, p.reason) for p in coverage.problems] == [(str(path), "refused: more than 100 number formats")]
+
+
 def _rows_and_cells(rows) -> tuple[list[int], dict]:
     rows = list(rows)
     return ([number for number, _, _ in rows],
@@ -415,6 +477,62 @@ def test_blocks_typed_column_by_column_give_what_cell_by_cell_gives(tmp_path, ro
     assert by_column == by_cell
     assert by_column[1] == {key: value for key, value in calamine_cells(path)["客户"].items()}
     assert by_column[0] == sorted({number for number, _ in by_column[1]})  # rows holding values only
+
+
+LONG = "备注" + "x" * 99_998  # 100,000 characters, no personal data
+
+
+def given_chars(path: Path) -> tuple[int, str]:
+    """Return the characters of the values the first sheet's rows give, and the error they end with."""
+    chars, error = 0, ""
+    with zipfile.ZipFile(path) as archive:
+        try:
+            for _, _, values in xlsx_stream.sheet_rows(archive, SHEET, xlsx_book.read_workbook(archive)):
+                chars += sum(len(value) for value in values if value)
+        except xlsx_book.SheetError as refused:
+            error = str(refused)
+    return chars, error
+
+
+@pytest.mark.parametrize("rows", [
+    pytest.param("".join(f'<row r="{n}"><c r="A{n}" t="s"><v>0</v></c></row>' for n in range(1, 16_001)),
+                 id="column-by-column"),
+    pytest.param("".join(f'<row r="{n}"><c r="{"A" if n % 2 else "C"}{n}" t="s"><v>0</v></c></row>'
+                         for n in range(1, 16_001)), id="cell-by-cell"),
+    pytest.param("<!-- expat -->" + "".join(f'<row r="{n}"><c r="A{n}" t="s"><v>0</v></c></row>'
+                                            for n in range(1, 16_001)), id="expat"),
+])
+def test_a_long_shared_string_read_again_and_again_is_refused(tmp_path, rows):
+    """A cell reads a shared string by a 30-byte reference however long the string: 16,000 cells
+    reading one 100,000-character string (an 87 KB workbook) gave 1.6 GB of text, and 8,000 of
+    them in two rows took 14 s and 2.5 GB to scan. A string's characters past FREE_CHARS count
+    at each reading: past the table's own and MAX_REPEATED_CHARS more, the sheet is refused in
+    one line, by either path."""
+    strings = f'<sst xmlns="{MAIN}"><si><t>{LONG}</t></si></sst>'.encode()
+    path = with_sheet(tmp_path, sheet_xml(rows), strings)
+    chars, error = given_chars(path)
+    assert chars <= xlsx_book.MAX_REPEATED_CHARS * 1.001 + 2 * len(LONG)
+    assert error == (f"refused: its cells repeat long shared strings past {xlsx_book.MAX_REPEATED_CHARS:,} "
+                     "characters (a repetition bomb?)")
+    coverage = TargetCoverage(str(path))
+    list(read_spreadsheet(str(path), ScanOptions(sample_rows=None), coverage))
+    assert [(p.where, p.reason) for p in coverage.problems] == [(f"{path}!客户", error)]
+
+
+@pytest.mark.parametrize("packed", [False, True], ids=["listed", "packed"])
+def test_short_shared_strings_read_again_and_long_ones_read_once_are_free(tmp_path, monkeypatch, packed):
+    """What the cap counts: a long string past what the table holds. Strings of FREE_CHARS
+    characters read 20,000 times each, and long strings read once each, are read whole."""
+    if packed:
+        monkeypatch.setattr(xlsx_book, "MAX_LISTED_STRINGS", 10)
+    monkeypatch.setattr(xlsx_book, "MAX_REPEATED_CHARS", 1000)
+    texts = ["短" * xlsx_book.FREE_CHARS, "长" * 5000, *(f"{n}" + "x" * 5000 for n in range(20))]
+    strings = (f'<sst xmlns="{MAIN}">' + "".join(f"<si><t>{text}</t></si>" for text in texts) + "</sst>").encode()
+    rows = "".join(f'<row r="{n}"><c r="A{n}" t="s"><v>0</v></c></row>' for n in range(1, 20_001))
+    rows += "".join(f'<row r="{n}"><c r="A{n}" t="s"><v>{n - 20_000}</v></c></row>' for n in range(20_001, 20_022))
+    path = with_sheet(tmp_path, sheet_xml(rows), strings)
+    chars, error = given_chars(path)
+    assert (chars, error) == (20_000 * xlsx_book.FREE_CHARS + sum(map(len, texts[1:])), "")
 
 
 def test_a_large_shared_strings_table_is_packed_and_read_alike(tmp_path, monkeypatch):

@@ -15,6 +15,8 @@ yielded once a row up to one row past Excel's limit (where ``read_spreadsheet`` 
 so), a repeated cell holding a value is expanded up to Excel's last column (XFD): past it, it
 repeats what was read. A value past XFD is a damaged sheet. A workbook whose repeats copy more
 than ``MAX_REPEATED_CELLS`` cells is refused: a few bytes would otherwise make 50 million cells.
+Copies are counted in characters too: past ``MAX_REPEATED_CHARS`` of them, a repeated value's
+further copies read as empty, each sheet so cut one problem line (``warn``).
 
 Each value is what a person reads, in ``cell_text.render``'s form, as an xlsx cell's:
 
@@ -50,12 +52,13 @@ import datetime
 import io
 import re
 import zipfile
-from typing import BinaryIO, Iterator
+from typing import BinaryIO, Callable, Iterator
 
 from pii_audit.sources import OLE2_MAGIC
 from pii_audit.sources.cell_text import render
 from pii_audit.sources.sheet_rows import EXCEL_MAX_ROWS, Row, Sheet, Source, opened
-from pii_audit.sources.xlsx_book import BLOCK, MAX_CELL_CHARS, MAX_COLUMN, SheetError, column_letter, expat_parser
+from pii_audit.sources.xlsx_book import (BLOCK, MAX_CELL_CHARS, MAX_COLUMN, SheetError, column_letter, expat_parser,
+                                         sheet_name)
 from pii_audit.sources.xlsx_guard import MAX_SHARED_STRINGS_BYTES, ZIP_MAGIC, WorkbookRefused, zip_refusal
 
 MIMETYPES = ("application/vnd.oasis.opendocument.spreadsheet",
@@ -71,7 +74,17 @@ MAX_REPEAT = 1 << 31  # a repeat count past any sheet's extent
 # row of one value repeated across XFD and a million rows made 50 million cells: 136 s and 638 MB
 # to reach the per-file cap (measured). Real files repeat few values: identical neighbours.
 MAX_REPEATED_CELLS = 1 << 22
+# Characters a workbook's repeats may copy (past each first copy). The cell cap alone let a 1.4 KB
+# file repeat a 100 KB value 16,000 times: 1.6 GB of text handed on, which the detector joins a
+# block at a time to screen it (19 s; a million-character value across XFD, 16 GB a row).
+MAX_REPEATED_CHARS = 1 << 25
+REPEATS_CUT = (f"repeated values copied up to {MAX_REPEATED_CHARS:,} characters; their further copies read as "
+               "empty (a repetition bomb?)")
 MAX_COMMENT_CHARS = MAX_SHARED_STRINGS_BYTES  # of one sheet's comments, held until it is read (as xlsx's)
+# What a held comment costs beyond its text (its cell's name, a tuple: some 150 bytes), counted as
+# characters against MAX_COMMENT_CHARS: counted by their text alone, 2 million comments of one
+# character (a 641 KB file) held 299 MB, and as many more as the file repeats.
+COMMENT_COST = 150
 # Spaces one text:s makes: a run this long reads as a gap whatever its length. Uncapped, the 25
 # bytes of <text:s text:c="1000000"/> made a megabyte, and a 962-byte file of 200 such cells held
 # 200 MB of spaces (300 MB peak, 187 s to read).
@@ -88,18 +101,20 @@ _SHEET, _ROW, _END = range(3)  # the events of a parse: a sheet starts, a row ho
 
 
 def ods_sheets(source: Source, comments: dict[str, list[tuple[str, str]]] | None = None,
-               flat: bool = False) -> Iterator[Sheet]:
+               flat: bool = False, warn: Callable[[str, str], None] | None = None) -> Iterator[Sheet]:
     """Yield every sheet of an OpenDocument spreadsheet, hidden ones too; raise ``WorkbookRefused``
     for a file not to read, ``xlsx_book.SheetError`` for a damaged sheet.
 
     ``comments``, when given, gets each sheet's comments under its name as its rows are read.
     ``flat``: ``source`` is a flat ODF file (.fods), the same XML with no zip around it.
+    ``warn``, when given, is called with a sheet's name and a one-line reason when its rows are
+    read short of what the file holds (``REPEATS_CUT``), once a sheet.
     """
     with opened(source) as handle:
         head = handle.read(len(ZIP_MAGIC))
     if flat and head != ZIP_MAGIC:  # a zipped one renamed .fods is read as the .ods it is
         with opened(source) as stream:
-            yield from _sheets(stream, "the .fods file", comments, flat=True)
+            yield from _sheets(stream, "the .fods file", comments, warn, flat=True)
         return
     if head == OLE2_MAGIC[:4]:
         raise WorkbookRefused("an OLE2/CFB file (an .xls renamed?), not an .ods zip")
@@ -108,7 +123,7 @@ def ods_sheets(source: Source, comments: dict[str, list[tuple[str, str]]] | None
     with zipfile.ZipFile(source if isinstance(source, str) else io.BytesIO(source)) as archive:
         _check_package(archive)
         with archive.open(CONTENT) as stream:
-            yield from _sheets(stream, CONTENT, comments)
+            yield from _sheets(stream, CONTENT, comments, warn)
 
 
 def _check_package(archive: zipfile.ZipFile) -> None:
@@ -160,7 +175,8 @@ def _manifest(archive: zipfile.ZipFile) -> tuple[str, bool]:
     return found["media_type"], found["encrypted"]
 
 
-def _sheets(stream: BinaryIO, member: str, comments: dict | None, flat: bool = False) -> Iterator[Sheet]:
+def _sheets(stream: BinaryIO, member: str, comments: dict | None, warn: Callable[[str, str], None] | None,
+            flat: bool = False) -> Iterator[Sheet]:
     """Yield ``(name, rows)`` for each sheet of the spreadsheet XML in ``stream``."""
     handler = _Handler(comments if comments is not None else {}, flat)
     content = _Content(stream, member, handler)
@@ -169,31 +185,52 @@ def _sheets(stream: BinaryIO, member: str, comments: dict | None, flat: bool = F
         if event[0] == _SHEET:  # rows and ends of a sheet left unread are dropped here
             index += 1
             content.sheet = index
-            yield event[1], _rows(content, index)
+            yield event[1], _rows(content, index, _once(event[1], warn))
             content.sheet = 0
     if not handler.spreadsheet:
         raise WorkbookRefused(f"not an OpenDocument spreadsheet: {member} holds no office:spreadsheet")
 
 
-def _rows(content: _Content, index: int) -> Iterator[Row]:
+def _rows(content: _Content, index: int, cut: Callable[[], None]) -> Iterator[Row]:
     """Yield the rows of sheet ``index`` (see the module's docstring), up to the first past
-    Excel's limit (an empty one when no row holding a value is: the reader stops there)."""
+    Excel's limit (an empty one when no row holding a value is: the reader stops there); call
+    ``cut`` when a row or its cells are repeated short of the file's count (``MAX_REPEATED_CHARS``)."""
+    handler = content.handler
     while True:
         if content.sheet != index:
             raise RuntimeError("the rows of an .ods sheet were read after the next sheet was asked for")
         event = content.next_event()
         if event is None or event[0] != _ROW:
             return
-        _, number, first, values, repeat = event
+        _, number, first, values, repeat, cells_cut = event
         if number > EXCEL_MAX_ROWS + 1:
             yield EXCEL_MAX_ROWS + 1, 0, []
             return
+        if cells_cut:
+            cut()
         end = min(number + repeat, EXCEL_MAX_ROWS + 2)
-        content.handler.copied((end - number - 1) * len(values))
+        handler.copied((end - number - 1) * len(values))
+        chars = sum(len(value) for value in values if value)
         for repeated in range(number, end):
+            # A copy's characters are counted as it is read: a sampled sheet reads few.
+            if repeated > number and not handler.repeats(1, chars):
+                cut()
+                break
             yield repeated, first, values if repeat == 1 else list(values)  # each row its own list
         if number + repeat > EXCEL_MAX_ROWS + 1:
             return  # the row past the limit is out: the rest of the sheet is dropped unread
+
+
+def _once(sheet: str, warn: Callable[[str, str], None] | None) -> Callable[[], None]:
+    """Return a function that warns, the first time it is called, that ``sheet`` was cut."""
+    warned = []
+
+    def cut() -> None:
+        if warn is not None and not warned:
+            warned.append(True)
+            warn(sheet, REPEATS_CUT)
+
+    return cut
 
 
 class _Content:
@@ -272,6 +309,8 @@ class _Handler:
         self.first, self.values, self.column = 0, [], 0
         self.cell, self.cell_repeat, self.value = False, 1, None
         self.copies = 0  # cells made by repeats so far (copied)
+        self.copied_chars = 0  # characters of the values they copy (repeats)
+        self.cut = False  # a cell of the row open now was repeated short of its count
         self.content: _Text | None = None  # of the cell, when its value is its text
         self.note: _Text | None = None  # of the cell's comment
         self.target: _Text | None = None  # where the paragraph open now goes
@@ -317,7 +356,7 @@ class _Handler:
         self.tables += 1
         if self.tables == 1:
             self.sheets += 1
-            self.name = attrs.get(_TABLE + "name") or f"Sheet{self.sheets}"
+            self.name = sheet_name(attrs.get(_TABLE + "name") or f"Sheet{self.sheets}")
             self.number, self.comment_chars = 1, 0
             self.events.append((_SHEET, self.name))
 
@@ -331,13 +370,13 @@ class _Handler:
     def _row(self, attrs: dict) -> None:
         if self.tables == 1:
             self.row_repeat = _count(attrs.get(_TABLE + "number-rows-repeated"))
-            self.first, self.values, self.column = 0, [], 0
+            self.first, self.values, self.column, self.cut = 0, [], 0, False
 
     def _row_end(self) -> None:
         if self.tables != 1:
             return
         if self.values:
-            self.events.append((_ROW, self.number, self.first, self.values, self.row_repeat))
+            self.events.append((_ROW, self.number, self.first, self.values, self.row_repeat, self.cut))
             self.values = []
         self.number += self.row_repeat
 
@@ -368,12 +407,24 @@ class _Handler:
             values.append(value)  # the usual case: the cell next to the last one
             return
         count = min(self.cell_repeat, MAX_COLUMN + 1 - column)
-        self.copied(count - 1)
+        copies = self.repeats(count - 1, len(value))
+        self.cut = self.cut or copies < count - 1
+        count = copies + 1
+        self.copied(copies)
         if not values:
             self.first, self.values = column, [value] * count
             return
         values.extend([None] * (column - self.first - len(values)))
         values.extend([value] * count)
+
+    def repeats(self, copies: int, chars: int) -> int:
+        """Return how many of ``copies`` of a value (or a row) of ``chars`` characters to make: as
+        many as fit in what is left of ``MAX_REPEATED_CHARS``, counted against it."""
+        if copies <= 0 or chars == 0:
+            return max(copies, 0)
+        made = min(copies, (MAX_REPEATED_CHARS - self.copied_chars) // chars)
+        self.copied_chars += made * chars
+        return made
 
     def copied(self, cells: int) -> None:
         """Count cells made by repeating a row or a cell; refuse the workbook past ``MAX_REPEATED_CELLS``."""
@@ -417,9 +468,10 @@ class _Handler:
         text, self.note, self.target, self.paragraphs = self.note.value(), None, None, 0
         if not text:
             return
-        self.comment_chars += len(text)
+        self.comment_chars += len(text) + COMMENT_COST
         if self.comment_chars > MAX_COMMENT_CHARS:
-            raise SheetError(f"refused: a sheet's comments of more than {MAX_COMMENT_CHARS:,} characters")
+            raise SheetError(f"refused: a sheet's comments of more than {MAX_COMMENT_CHARS:,} characters "
+                             f"(each counted {COMMENT_COST} more)")
         self.comments.setdefault(self.name, []).append((f"{column_letter(min(self.column, MAX_COLUMN))}"
                                                         f"{self.number}", text))
 

@@ -67,14 +67,14 @@ def xlsx_sheets(source: Source, comments: dict[str, list[tuple[str, str]]] | Non
     inspect_workbook(zipped)
     with zipfile.ZipFile(zipped) as archive:
         book = xlsx_book.read_workbook(archive)
+        read: set[str] = set()  # the comments parts read, each for the first sheet naming it
         for name, member in book.sheets:
             if comments is not None:
-                comments[name] = xlsx_book.sheet_comments(archive, member)
+                comments[name] = xlsx_book.sheet_comments(archive, member, read)
             yield name, xlsx_stream.sheet_rows(archive, member, book)
         for name, definition, records in xlsx_caches.pivot_caches(archive):
             yield name, xlsx_caches.cache_rows(archive, definition, records, book)
-        for name, member, sheet_id in xlsx_caches.external_links(archive):
-            yield name, xlsx_caches.link_rows(archive, member, sheet_id, book)
+        yield from xlsx_caches.link_sheets(archive, book)
 
 
 def xls_sheets(source: Source) -> Iterator[Sheet]:

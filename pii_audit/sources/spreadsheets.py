@@ -92,7 +92,8 @@ def read_spreadsheet(target: str, options: ScanOptions, coverage: TargetCoverage
     elif suffix == ".xlsb":
         sheets = xlsb_sheets(source, comments)
     elif suffix in ODS_SUFFIXES:
-        sheets = ods_sheets(source, comments, flat=suffix == ".fods")
+        sheets = ods_sheets(source, comments, flat=suffix == ".fods",
+                            warn=lambda sheet, why: coverage.problem(f"{target}!{sheet}", why))
     elif suffix in (".et", ".ett"):
         sheets = wps_sheets(source, comments)
     else:

@@ -26,7 +26,7 @@ from pii_audit.sources.cell_text import render
 from pii_audit.sources.sheet_rows import EXCEL_MAX_ROWS, Sheet
 from pii_audit.sources.xlsb_stream import TOO_SHORT, WORKBOOK, part_records, wide_string
 from pii_audit.sources.xlsx_book import Row, SheetError, checked_column, place
-from pii_audit.sources.xlsx_caches import (LINK_SHEET, cache_sheet, check_definition_size, item_text,
+from pii_audit.sources.xlsx_caches import (LINK_DAMAGED, LINK_SHEET, cache_sheet, check_definition_size, item_text,
                                            pivot_caches, related)
 
 # Record types ([MS-XLSB] 2.3.2). A cache item (BrtPCDI*, 20-25) and the same with more data
@@ -37,7 +37,6 @@ END_PIVOT_CACHE_DEF, BEGIN_PCD_FIELD, BEGIN_PCDF_ATBL, END_PCDF_ATBL, BEGIN_PCDI
 END_PIVOT_CACHE_RECORDS, END_SUP_BOOK = 194, 588
 SUP_TABS, EXTERN_TABLE_START, EXTERN_TABLE_END, EXTERN_ROW_HDR = 359, 363, 364, 366
 _EXTERN_CELLS = dict(zip(range(367, 372), "mnbes"))  # BrtExternCellBlank, Real, Bool, Error, String
-LINK_DAMAGED = "外部链接{}"  # the sheet that names an external link part too damaged to list
 _SRC_FIELD = 0x04  # BrtBeginPCDField: a field of the source data, so a column of each record
 _NUM_FIELD, _DATE_IN_FIELD, _HAS_TEXT_ITEM = 0x40, 0x04, 0x08  # BrtBeginPCDFAtbl
 _RUN_KINDS = {0x01: "n", 0x02: "s", 0x10: "e", 0x20: "d"}  # BrtBeginPCDIRun's mdSxoper

@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime
 import posixpath
 import re
+import unicodedata
 import zipfile
 from array import array
 from dataclasses import dataclass, field
@@ -31,11 +32,24 @@ BLOCK = 1024**2  # bytes of sheet XML inflated at a time
 MAX_CARRY = 16 * 1024**2  # one cell's XML larger than this goes through expat
 MAX_CELL_CHARS = 1024**2  # Excel holds 32,767 characters in a cell; more is refused
 MAX_CELL_STYLES = 1_000_000  # Excel allows 64,000
+MAX_NUMBER_FORMATS = 65_536  # a workbook's own (numFmt); Excel allows some 250
+MAX_FORMAT_ID = 10  # characters of a numFmtId (an unsigned int): a longer one names no format
 MAX_COLUMN = 16_383  # XFD, Excel's last column (0-based)
+MAX_ROW = 1_048_576  # Excel's last row (1-based)
+# Sheets a workbook part may list (as an .xlsb's, xlsb_stream.MAX_SHEETS), and sheets an external
+# link part may name or cache: each listed was held, 3 million in an 8.6 MB workbook took 578 MB.
+MAX_SHEETS = 65_536
 # Elements open at once in a part: Office writes some 20 deep. Expat holds each open tag: a 73 KB
 # workbook whose sharedStrings.xml nested 3 million elements took 587 MB and 18 s.
 MAX_DEPTH = 1000
 MAX_LISTED_STRINGS = 262_144  # shared strings kept as a list; a larger table is packed
+# A cell reads a shared string by a reference of some 20 bytes of XML, however long the string: a
+# 26 KB workbook of 8,000 references to one 100,000-character string gave 800 MB of text, which
+# took 14 s and 2.5 GB to scan (the detector joins a block's values to screen them). A string's
+# characters past FREE_CHARS are counted at each reading; a workbook may read the table's own
+# characters so, and MAX_REPEATED_CHARS more. Short strings (a branch, a status) are free.
+FREE_CHARS = 64
+MAX_REPEATED_CHARS = 1 << 25
 _PER_BLOB = 4096
 
 # How a cell's value is typed, from its t attribute and its style's number format.
@@ -46,6 +60,7 @@ _TYPES = {"n": NUMBER, "s": SHARED, "inlineStr": INLINE, "str": TEXT, "b": BOOL,
 # 47 and 50-58 (the Chinese, Japanese and Korean built-ins); 46 ([h]:mm:ss) as a duration.
 _BUILTIN_DATES = frozenset(str(n) for n in [*range(14, 23), *range(27, 37), 45, 47, *range(50, 59)])
 _BUILTIN_DURATION = "46"
+_CELL_REFERENCE = re.compile(r"\$?([A-Z]{1,3})\$?([0-9]{1,7})")
 _ESCAPED = re.compile(r"_x([0-9A-Fa-f]{4})_")  # Excel's escape of a character XML cannot hold
 XML_SPACE = " \t\r\n"
 _FORMAT_LITERAL = re.compile(r'"[^"]*"?|\\.|_.')  # quoted text, escaped and padding characters
@@ -71,6 +86,7 @@ class Workbook:
     strings: list[str] | StringTable = field(default_factory=list)
     styles: list[int] = field(default_factory=list)  # per cell style: NUMBER, DATE or DURATION
     date1904: bool = False
+    allowance: int = 0  # characters long strings may still be read by reference (charge)
 
     def kind(self, type_: str | None, style: str | None) -> int:
         """Return how to type a cell with attributes ``t=type_`` and ``s=style``."""
@@ -79,6 +95,14 @@ class Workbook:
         if kind == NUMBER and style and style.isdecimal() and int(style) < len(self.styles):
             return self.styles[int(style)]
         return kind
+
+    def charge(self, text: str) -> None:
+        """Count a long string read by reference (a shared string, a pivot cache item): its
+        characters past ``FREE_CHARS``; raise ``SheetError`` once past the workbook's allowance."""
+        self.allowance -= len(text) - FREE_CHARS
+        if self.allowance < 0:
+            raise SheetError(f"refused: its cells repeat long shared strings past {MAX_REPEATED_CHARS:,} "
+                             "characters (a repetition bomb?)")
 
 
 def read_workbook(archive: zipfile.ZipFile) -> Workbook:
@@ -93,7 +117,8 @@ def read_workbook(archive: zipfile.ZipFile) -> Workbook:
         if type_.endswith("/worksheet") and member not in members:
             members.add(member)
             sheets.append((name, member))
-    book = Workbook(sheets, date1904=properties.get("date1904", "").lower() in ("1", "true"))
+    book = Workbook(sheets, date1904=properties.get("date1904", "").lower() in ("1", "true"),
+                    allowance=MAX_REPEATED_CHARS)
     targets = {type_.rsplit("/", 1)[-1]: target for type_, target in rels.values()}
     if targets.get("styles") in archive.NameToInfo:
         with archive.open(targets["styles"]) as member:
@@ -106,6 +131,8 @@ def read_workbook(archive: zipfile.ZipFile) -> Workbook:
                              f"{MAX_SHARED_STRINGS_BYTES // 2**20} MB cap")
         with archive.open(strings) as member:
             book.strings = _shared_strings(member)
+        book.allowance += book.strings.chars() if isinstance(book.strings, StringTable) else \
+            sum(map(len, book.strings))
     return book
 
 
@@ -117,13 +144,28 @@ def _workbook_part(archive: zipfile.ZipFile, name: str) -> tuple[list[tuple[str,
     def start(element, attrs):
         local = LOCAL.get(element)
         if local == "sheet":
-            listed.append((attrs.get("name", ""), next((attrs[k] for k in _REL_IDS if k in attrs), "")))
+            if len(listed) >= MAX_SHEETS:
+                raise WorkbookRefused(f"refused: more than {MAX_SHEETS:,} sheets")
+            listed.append((sheet_name(attrs.get("name", "")), next((attrs[k] for k in _REL_IDS if k in attrs), "")))
         elif local == "workbookPr":
             properties.update(attrs)
 
     with archive.open(name) as member:
         parse_member(expat_parser(start, None, None, name), member)
     return listed, properties
+
+
+def sheet_name(name: str) -> str:
+    r"""Return a sheet's name as the file gives it, its line breaks and control characters as "?":
+    it is in every problem line about the sheet, and a name holding a newline (``&#10;``, which
+    no application lets a person type) split the line in two.
+
+    >>> sheet_name("客户"), sheet_name("客\n户\x00"), sheet_name("客户 名单\u3000")
+    ('客户', '客?户?', '客户 名单\u3000')
+    """
+    if name.isprintable():
+        return name
+    return "".join("?" if unicodedata.category(c) in ("Cc", "Zl", "Zp") else c for c in name)
 
 
 def relationships(archive: zipfile.ZipFile, part: str) -> dict[str, tuple[str, str]]:
@@ -147,7 +189,10 @@ def relationships(archive: zipfile.ZipFile, part: str) -> dict[str, tuple[str, s
 def _styles(member) -> list[int]:
     """Return NUMBER, DATE or DURATION for each cell style (``cellXfs``) of styles.xml.
 
-    Streamed: a styles part can be large (Excel allows 64,000 cell styles; more is refused).
+    Streamed: a styles part can be large (Excel allows 64,000 cell styles, and some 250 number
+    formats; more than ``MAX_CELL_STYLES`` or ``MAX_NUMBER_FORMATS`` is refused). A numFmtId is
+    kept up to ``MAX_FORMAT_ID`` characters: kept whole, 300,000 cell styles of 1,000-character
+    ids (a 1.5 MB workbook) held 317 MB, and 2 million number formats 373 MB.
     """
     custom: dict[str, int] = {}
     formats: list[str] = []  # each cell style's numFmtId
@@ -156,13 +201,19 @@ def _styles(member) -> list[int]:
     def start(name, attrs):
         local = LOCAL.get(name)
         if local == "numFmt":
-            custom[attrs.get("numFmtId", "")] = format_kind(attrs.get("formatCode", ""))
+            number = attrs.get("numFmtId", "")
+            if len(number) > MAX_FORMAT_ID:
+                return
+            if number not in custom and len(custom) >= MAX_NUMBER_FORMATS:
+                raise SheetError(f"refused: more than {MAX_NUMBER_FORMATS:,} number formats")
+            custom[number] = format_kind(attrs.get("formatCode", ""))
         elif local == "cellXfs":
             depth["cellXfs"] += 1
         elif local == "xf" and depth["cellXfs"]:
             if len(formats) >= MAX_CELL_STYLES:
                 raise SheetError(f"refused: more than {MAX_CELL_STYLES:,} cell styles")
-            formats.append(attrs.get("numFmtId", "0"))
+            number = attrs.get("numFmtId", "0")
+            formats.append(number if len(number) <= MAX_FORMAT_ID else "")
 
     def end(name):
         if LOCAL.get(name) == "cellXfs":
@@ -231,6 +282,10 @@ class StringTable:
 
     def __len__(self) -> int:
         return len(self.ends)
+
+    def chars(self) -> int:
+        """Return the characters of all the strings."""
+        return sum(map(len, self.blobs))
 
     def __getitem__(self, index: int) -> str:
         if index < 0:
@@ -301,32 +356,39 @@ class SharedStrings:
         return self.packed
 
 
-def sheet_comments(archive: zipfile.ZipFile, sheet: str) -> list[tuple[str, str]]:
-    """Return the ``(cell, text)`` of each comment (批注) on the worksheet ``sheet`` (its zip member).
+def sheet_comments(archive: zipfile.ZipFile, sheet: str, read: set[str] | None = None) -> list[tuple[str, str]]:
+    """Return the ``(cell, text)`` of each comment (批注) on the worksheet ``sheet`` (its zip member);
+    ``read`` holds the comments parts read for the workbook's sheets before it (``comment_parts``).
 
     Excel keeps a sheet's comments in a part of their own, linked from the sheet's relationships;
     Excel 365 writes each threaded comment there too, as a legacy comment, for older readers.
     """
     found: list[tuple[str, str]] = []
-    for member in comment_parts(archive, sheet):
+    for member in comment_parts(archive, sheet, read):
         with archive.open(member) as part:
             found.extend(_comments(part))
     return found
 
 
-def comment_parts(archive: zipfile.ZipFile, sheet: str) -> list[str]:
+def comment_parts(archive: zipfile.ZipFile, sheet: str, read: set[str] | None = None) -> list[str]:
     """Return the comments parts the worksheet ``sheet`` (an .xlsx's or an .xlsb's zip member)
     links to, each once however many relationships name it (its comments were read, and counted,
-    once a name); raise ``SheetError`` for one too large to hold whole, as the shared strings are."""
+    once a name), and none in ``read``, to which they are added: a part is read for the first
+    sheet naming it only (Excel names each for one sheet; 400 sheets naming one part of a
+    million characters took 24 s, its comments found once a sheet). Raise ``SheetError`` for one
+    too large to hold whole, as the shared strings are."""
     parts = []
     for type_, member in relationships(archive, sheet).values():
-        if not type_.endswith("/comments") or member not in archive.NameToInfo or member in parts:
+        if (not type_.endswith("/comments") or member not in archive.NameToInfo or member in parts
+                or (read is not None and member in read)):
             continue
         size = archive.getinfo(member).file_size
         if size > MAX_SHARED_STRINGS_BYTES:
             raise SheetError(f"refused: comments part of {size // 2**20:,} MB, over the "
                              f"{MAX_SHARED_STRINGS_BYTES // 2**20} MB cap")
         parts.append(member)
+    if read is not None:
+        read.update(parts)
     return parts
 
 
@@ -342,7 +404,7 @@ def _comments(member) -> list[tuple[str, str]]:
         if local in depth:
             depth[local] += 1
         elif local == "comment":
-            ref[:] = [attrs.get("ref", "")]
+            ref[:] = [comment_cell(attrs.get("ref", ""))]
             parts.clear()
 
     def end(name):
@@ -358,6 +420,20 @@ def _comments(member) -> list[tuple[str, str]]:
 
     parse_member(expat_parser(start, end, text, member.name), member)
     return comments
+
+
+def comment_cell(ref: str) -> str:
+    """Return the cell a comment's ``ref`` names as a reader writes one (the first of a range),
+    or "" when it names none. The location is rebuilt, never the file's text: a ref holding a
+    customer's ID number was written raw into every finding's location (JSONL, ledger, reports).
+
+    >>> comment_cell("B2"), comment_cell("$C$7:D9"), comment_cell("110101199003070011"), comment_cell("A13812345678")
+    ('B2', 'C7', '', '')
+    """
+    found = _CELL_REFERENCE.match(ref)
+    if found is None or column_index(found[1]) > MAX_COLUMN or not 0 < int(found[2]) <= MAX_ROW:
+        return ""
+    return found[1] + found[2]
 
 
 def handled_rows(archive: zipfile.ZipFile, member: str, handler) -> Iterator[Row]:
@@ -437,10 +513,13 @@ def typed(kind: int, text: str | None, book: Workbook) -> Any:
             index = int(text)
             if index < 0:
                 raise IndexError(index)
-            return book.strings[index]
+            value = book.strings[index]
         except (ValueError, IndexError):
             raise SheetError(f"unreadable: a cell names a shared string the table of "
                              f"{len(book.strings):,} does not hold") from None
+        if len(value) > FREE_CHARS:
+            book.charge(value)
+        return value
     if kind in (INLINE, TEXT):
         return unescape(text)
     if kind in (DATE, DURATION):
@@ -531,14 +610,20 @@ def checked_column(column: int) -> int:
 
 
 def column_index(letters: str) -> int:
-    """Return the 0-based index of a column's letters.
+    """Return the 0-based index of a column's letters; past XFD, the column after it (what
+    ``checked_column`` refuses), and before A, -1.
 
-    >>> column_index("A"), column_index("AA"), column_index("XFD")
-    (0, 26, 16383)
+    Computed whole, a reference of 100,000 letters took 5 s, and one of a million 9 minutes
+    (an ever larger integer times 26, letter after letter): the count stops past XFD.
+
+    >>> column_index("A"), column_index("AA"), column_index("XFD"), column_index("XFE"), column_index("A" * 9)
+    (0, 26, 16383, 16384, 16384)
     """
     index = 0
     for letter in letters:
         index = index * 26 + ord(letter) - 64
+        if not 0 <= index <= MAX_COLUMN + 1:
+            return -1 if index < 0 else MAX_COLUMN + 1
     return index - 1
 
 

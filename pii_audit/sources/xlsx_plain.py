@@ -19,8 +19,8 @@ from typing import Any, Iterator
 
 from pii_audit.sources.cell_text import render
 from pii_audit.sources.xlsx_book import (
-    INLINE, MAIN, MAX_CARRY, NUMBER, SHARED, STRICT, Row, Rows, Workbook, checked_column, column_index,
-    place, typed, unescape, XML_SPACE, BLOCK,
+    FREE_CHARS, INLINE, MAIN, MAX_CARRY, NUMBER, SHARED, STRICT, Row, Rows, Workbook, checked_column,
+    column_index, place, typed, unescape, XML_SPACE, BLOCK,
 )
 
 # A cell as Excel, LibreOffice and openpyxl write it: column letters, row digits, its other
@@ -127,6 +127,8 @@ class PlainCells:
                 value = v.decode() if v.isdigit() and len(v) < 16 and v[0] != 48 else _number_text(v)
             elif kind == SHARED and v.isdigit() and int(v) < count:
                 value = strings[int(v)]
+                if len(value) > FREE_CHARS:
+                    self.book.charge(value)
             else:
                 value = self._other(kind, v or formula_v)
                 if value is None:
@@ -207,7 +209,10 @@ class PlainCells:
             strings = self.book.strings
             if not all(v.isdigit() and int(v) < len(strings) for v in raw if v):
                 return None
-            return [strings[int(v)] if v else None for v in raw]
+            values = [strings[int(v)] if v else None for v in raw]
+            for value in [value for value in values if value and len(value) > FREE_CHARS]:
+                self.book.charge(value)
+            return values
         others, other = self.others, self._other
         return [text if (text := others.get((kind, v), _MISS)) is not _MISS else other(kind, v)
                 for v in raw]
@@ -220,7 +225,10 @@ class PlainCells:
         if kind == NUMBER:
             return _number_text(v) if v else None
         if kind == SHARED and v.isdigit() and int(v) < len(self.book.strings):
-            return self.book.strings[int(v)]
+            value = self.book.strings[int(v)]
+            if len(value) > FREE_CHARS:
+                self.book.charge(value)
+            return value
         return self._other(kind, v)
 
     def _kind_of(self, attrs: bytes) -> int:

@@ -79,7 +79,7 @@ def read_as_file(name: str, data: bytes) -> list[Cells]:
         assert "\n" not in str(error), str(error)
         assert CANARY not in str(error), str(error)
     for line in coverage.problems + coverage.notices:
-        assert "\n" not in line.reason, line.reason
+        assert "\n" not in line.reason and "\n" not in line.where, (line.where, line.reason)
         assert CANARY not in line.reason and CANARY not in line.where, line.reason
     return cells
 

@@ -42,7 +42,7 @@ def read_as_file(data: bytes) -> None:
     except SourceError as error:
         assert "\n" not in str(error), str(error)
     for line in coverage.problems + coverage.notices:
-        assert "\n" not in line.reason, line.reason
+        assert "\n" not in line.reason and "\n" not in line.where, (line.where, line.reason)
 
 
 if __name__ == "__main__":
