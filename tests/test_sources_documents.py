@@ -355,3 +355,13 @@ def test_a_span_of_unicode_digits_leaves_the_document_readable(tmp_path, key):
                                       f'<w:tr>{cell.format(ID18)}</w:tr></w:tbl>')
     result = scan_one(tmp_path / "span.docx", key)
     assert result.coverage.problems == [] and [f[1] for f in result.findings] == ["CN_RESIDENT_ID"]
+
+
+def test_a_span_of_thousands_of_digits_leaves_the_document_readable(tmp_path, key):
+    """int() refuses a string of over 4,300 digits (Python's limit): a gridSpan of 5,000 zeros and
+    a 2 made the whole document "unreadable (ValueError)". It is read as a span of two."""
+    cell = '<w:tc><w:tcPr><w:gridSpan w:val="{}"/></w:tcPr><w:p><w:r><w:t>{}</w:t></w:r></w:p></w:tc>'
+    with_body(tmp_path / "span.docx", f'<w:tbl><w:tr>{cell.format("0" * 5000 + "2", "身份证号")}</w:tr>'
+                                      f'<w:tr>{cell.format("9" * 5000, ID18)}</w:tr></w:tbl>')
+    result = scan_one(tmp_path / "span.docx", key)
+    assert result.coverage.problems == [] and [f[1] for f in result.findings] == ["CN_RESIDENT_ID"]

@@ -219,6 +219,17 @@ class Table:
         return self.headers[self.column] if 0 <= self.column < len(self.headers) else ()
 
 
+def _count(digits: str) -> int:
+    """Return the number a string of decimal digits writes, or MAX_SPAN past 18 digits: int()
+    refuses a string of over 4,300 digits (Python's limit), and a span is cut at MAX_SPAN anyway.
+
+    >>> _count("3"), _count("0" * 5000 + "2"), _count("9" * 5000)
+    (3, 2, 64)
+    """
+    digits = digits.lstrip("0") or "0"
+    return int(digits) if len(digits) <= 18 else MAX_SPAN
+
+
 class Paragraphs:
     """Expat handlers that collect the text of each paragraph of ``markup`` as it ends (``take``),
     with the header of its table column as its context."""
@@ -246,7 +257,7 @@ class Paragraphs:
         elif self.tables and name in self.markup.cell:
             self.tables[-1].start_cell()
         elif self.tables and name in self.markup.span and attrs.get(self.markup.span_value, "").isdecimal():
-            self.tables[-1].span_columns(int(attrs[self.markup.span_value]))
+            self.tables[-1].span_columns(_count(attrs[self.markup.span_value]))
         if name in self.markup.texts:
             self.in_text = True
         elif name in self.markup.signs and self.open:
