@@ -499,3 +499,16 @@ def test_a_slide_table_under_a_title_row_is_named_by_its_second_row(tmp_path, ke
     deck.save(str(tmp_path / "名单.pptx"))
     result = scan_one(tmp_path, key)
     assert found(result) == [("CN_ADDRESS", "ppt/slides/slide1.xml", 1, 6), ("PERSON", "ppt/slides/slide1.xml", 1, 5)]
+
+
+def test_a_part_named_with_thousands_of_digits_leaves_the_presentation_readable(tmp_path, key):
+    """The parts no slide links to are sorted by the numbers in their names, which int() read: it
+    refuses one of over 4,300 digits (Python's limit), so such a name made the presentation
+    "unreadable (ValueError)", its other parts, properties and embedded files unread."""
+    three_slides(tmp_path / "a.pptx")
+    with_parts(tmp_path / "a.pptx", {f"ppt/slides/slide{'1' * 5000}.xml": slide_xml(text_shape(f"证件 {ID18}"))}, {})
+    result = scan_one(tmp_path, key)
+    assert result.coverage.problems == []
+    assert [entry[:3] for entry in found(result)] == (
+        [("CN_MOBILE_PHONE", f"ppt/slides/slide{n}.xml", n) for n in (1, 2, 3)]
+        + [("CN_RESIDENT_ID", f"ppt/slides/slide{'1' * 5000}.xml", 0)])
