@@ -365,3 +365,16 @@ def test_a_span_of_thousands_of_digits_leaves_the_document_readable(tmp_path, ke
                                       f'<w:tr>{cell.format("9" * 5000, ID18)}</w:tr></w:tbl>')
     result = scan_one(tmp_path / "span.docx", key)
     assert result.coverage.problems == [] and [f[1] for f in result.findings] == ["CN_RESIDENT_ID"]
+
+
+def test_a_part_the_zip_names_twice_is_read_once(tmp_path, key):
+    """A zip may name a member twice, and zipfile opens the last of those names each time: a
+    header so named was read once a name, its values counted twice."""
+    with_body(tmp_path / "a.docx", "<w:p><w:r><w:t>正文</w:t></w:r></w:p>")
+    header = f'<w:hdr xmlns:w="{W}"><w:p><w:r><w:t>客户手机 {MOBILE}</w:t></w:r></w:p></w:hdr>'
+    with zipfile.ZipFile(tmp_path / "a.docx", "a") as archive, pytest.warns(UserWarning, match="Duplicate name"):
+        archive.writestr("word/header1.xml", header)
+        archive.writestr("word/header1.xml", header)
+    result = scan_one(tmp_path, key)
+    assert result.coverage.problems == []
+    assert result.findings[(str(tmp_path / "a.docx"), "CN_MOBILE_PHONE")].occurrences == 1
