@@ -546,3 +546,41 @@ def test_a_part_the_zip_names_twice_is_read_once(tmp_path, key):
     result = scan_one(tmp_path, key)
     assert result.coverage.problems == []
     assert result.findings[(str(tmp_path / "a.pptx"), "CN_RESIDENT_ID")].occurrences == 1
+
+
+NAMED = "ppt/slides/客户\n名单.xml"  # a zip's member names may hold a line break; a relationship's target too
+DTD = '<?xml version="1.0"?><!DOCTYPE d [<!ENTITY a "aaaa">]><d/>'
+
+
+def listed_slide(path, slide: str, rels: str | None = None) -> None:
+    """List the part ``slide`` (holding ``rels``, if any, as its relationships) in the slide list."""
+    with zipfile.ZipFile(path) as archive:
+        listing = archive.read("ppt/presentation.xml").decode()
+    parts = {"ppt/presentation.xml": listing.replace("</p:sldIdLst>", '<p:sldId id="999" r:id="rIdT0"/></p:sldIdLst>'),
+             slide: slide_xml(text_shape(f"证件 {ID18}"))}
+    if rels is not None:
+        folder, name = slide.rsplit("/", 1)
+        parts[f"{folder}/_rels/{name}.rels"] = rels
+    with_parts(path, parts, {"ppt/presentation.xml": [(f"{RELS}/slide", slide[4:].replace("\n", "&#10;"))]})
+
+
+@pytest.mark.parametrize("make, reason", [
+    (lambda path: with_parts(path, {}, {"ppt/slides/slide1.xml": [(f"{RELS}/comments", "../comments/a&#10;b.xml")]}),
+     "ppt/comments/a?b.xml, which a slide links to, is missing (damaged presentation?)"),
+    (lambda path: with_parts(path, {NAMED: "<p:sld>"}, {}),
+     "ppt/slides/客户?名单.xml is damaged (ExpatError); the other parts are read"),
+    (lambda path: with_parts(path, {NAMED: DTD}, {}),
+     "refused: ppt/slides/客户?名单.xml declares a DTD or entities (billion laughs / XXE?); the other parts are read"),
+    (lambda path: listed_slide(path, NAMED, DTD),
+     "refused: ppt/slides/_rels/客户?名单.xml.rels declares a DTD or entities (billion laughs / XXE?); its notes "
+     "and comments are read by name"),
+], ids=["missing", "damaged", "dtd", "dtd-in-its-relationships"])
+def test_a_part_named_with_a_line_break_is_named_on_one_line(tmp_path, key, make, reason):
+    """A problem naming a part named with a line break (a relationship's target ``a&#10;b``, a zip
+    member so named) was two lines; the name is shown as the zip's other names are, ? for the break."""
+    three_slides(tmp_path / "a.pptx")
+    make(tmp_path / "a.pptx")
+    result = scan_one(tmp_path, key)
+    assert [p.reason for p in result.coverage.problems] == [reason]
+    assert [entry[:3] for entry in found(result) if entry[0] == "CN_MOBILE_PHONE"] == [
+        ("CN_MOBILE_PHONE", f"ppt/slides/slide{n}.xml", n) for n in (1, 2, 3)]

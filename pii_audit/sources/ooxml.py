@@ -20,7 +20,7 @@ from typing import BinaryIO, Callable, Iterable, Iterator
 from pii_audit.models import Cells, Chunk
 from pii_audit.sources import ContainerCoverage, TargetCoverage, opened_file
 from pii_audit.sources.xlsx_book import BLOCK, expat_parser
-from pii_audit.sources.xlsx_guard import ZIP_MAGIC, WorkbookRefused, zip_refusal
+from pii_audit.sources.xlsx_guard import ZIP_MAGIC, WorkbookRefused, shown_name, zip_refusal
 
 CHUNK_CHARS = 1 << 20  # characters of paragraphs handed to the detector together
 # A paragraph is held whole until it ends; no one writes one this long, a hostile file might.
@@ -109,8 +109,9 @@ def context_chunks(lines: Iterable[tuple[str, tuple[str, ...]]], location: dict,
 
 def _paragraphs(archive: zipfile.ZipFile, part: str, markup: Markup) -> Iterator[tuple[str, tuple[str, ...]]]:
     """Yield ``(text, context)`` of each paragraph of a part as it ends, parsing a block at a time."""
-    paragraphs = Paragraphs(markup, part)
-    parser = expat_parser(paragraphs.start, paragraphs.end, paragraphs.text, part)
+    # The part's name as a problem line may show it: a zip's member names may hold a line break.
+    paragraphs = Paragraphs(markup, shown_name(part))
+    parser = expat_parser(paragraphs.start, paragraphs.end, paragraphs.text, shown_name(part))
     with archive.open(part) as member:
         while True:
             block = member.read(BLOCK)
