@@ -17,6 +17,7 @@ from pii_audit.sources import ooxml
 from ledger_helpers import statuses_by_file
 from pii_audit.sources.documents import read_document
 from scan_helpers import scan_one
+from zip_helpers import with_repeated_entry
 
 ID18 = "11010519491231002X"  # FORMATS.md vector, synthetic
 MOBILE = "13812345678"
@@ -378,3 +379,23 @@ def test_a_part_the_zip_names_twice_is_read_once(tmp_path, key):
     result = scan_one(tmp_path, key)
     assert result.coverage.problems == []
     assert result.findings[(str(tmp_path / "a.docx"), "CN_MOBILE_PHONE")].occurrences == 1
+
+
+def test_a_zip_listing_one_members_data_many_times_is_refused(tmp_path, key):
+    """A zip directory listing one member 1,000 times more, each entry pointing at its one data
+    (no writer makes one), had a 112 KB document's embedded workbook read 1,001 times, 3 s, each
+    value counted 1,001 times. It is refused, as a zip bomb."""
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    book.active.append(["手机号", MOBILE])
+    embedded = io.BytesIO()
+    book.save(embedded)
+    credit_report(tmp_path / "r.docx")
+    with zipfile.ZipFile(tmp_path / "r.docx", "a") as archive:
+        archive.writestr("word/embeddings/Microsoft_Excel_Worksheet.xlsx", embedded.getvalue())
+    with_repeated_entry(tmp_path / "r.docx", "word/embeddings/Microsoft_Excel_Worksheet.xlsx", 1000)
+    result = scan_one(tmp_path, key)
+    assert [p.reason for p in result.coverage.problems] == [
+        "refused: 1,000 zip entries repeat another's data (zip bomb?)"]
+    assert result.findings == {}

@@ -67,13 +67,23 @@ def opened_package(handle: BinaryIO, main_part: str, kind: str) -> zipfile.ZipFi
         infos = archive.infolist()
         if main_part not in {info.filename for info in infos}:
             raise DocumentRefused(f"not a {kind}: the zip holds no {main_part}")
-        reason = zip_refusal(infos)
+        reason = zip_refusal(infos) or _shared_data(infos)
         if reason:
             raise DocumentRefused(reason)
     except BaseException:
         archive.close()
         raise
     return archive
+
+
+def _shared_data(infos: list[zipfile.ZipInfo]) -> str | None:
+    """Return why a zip whose directory lists one member's data more than once is refused, or None.
+
+    No zip writer makes one; a hostile file does, to have one member read thousands of times
+    (a workbook embedded in a document: 1,000 entries of a 112 KB file read it 1,001 times, 3 s,
+    each value counted 1,001 times). Python 3.12's zipfile refuses such overlapping entries too."""
+    repeated = len(infos) - len({info.header_offset for info in infos})
+    return f"refused: {repeated:,} zip entries repeat another's data (zip bomb?)" if repeated else None
 
 
 def part_chunks(archive: zipfile.ZipFile, part: str, location: dict, markup: Markup) -> Iterator[Chunk]:
