@@ -17,6 +17,7 @@ from pii_audit.sources import ooxml
 from ledger_helpers import statuses_by_file
 from pii_audit.sources.documents import read_document
 from scan_helpers import scan_one
+from zip_helpers import with_repeated_entry
 
 ID18 = "11010519491231002X"  # FORMATS.md vector, synthetic
 MOBILE = "13812345678"
@@ -383,3 +384,46 @@ def test_a_span_of_unicode_digits_leaves_the_document_readable(tmp_path, key):
                                       f'<w:tr>{cell.format(ID18)}</w:tr></w:tbl>')
     result = scan_one(tmp_path / "span.docx", key)
     assert result.coverage.problems == [] and [f[1] for f in result.findings] == ["CN_RESIDENT_ID"]
+
+
+def test_a_span_of_thousands_of_digits_leaves_the_document_readable(tmp_path, key):
+    """int() refuses a string of over 4,300 digits (Python's limit): a gridSpan of 5,000 zeros and
+    a 2 made the whole document "unreadable (ValueError)". It is read as a span of two."""
+    cell = '<w:tc><w:tcPr><w:gridSpan w:val="{}"/></w:tcPr><w:p><w:r><w:t>{}</w:t></w:r></w:p></w:tc>'
+    with_body(tmp_path / "span.docx", f'<w:tbl><w:tr>{cell.format("0" * 5000 + "2", "身份证号")}</w:tr>'
+                                      f'<w:tr>{cell.format("9" * 5000, ID18)}</w:tr></w:tbl>')
+    result = scan_one(tmp_path / "span.docx", key)
+    assert result.coverage.problems == [] and [f[1] for f in result.findings] == ["CN_RESIDENT_ID"]
+
+
+def test_a_part_the_zip_names_twice_is_read_once(tmp_path, key):
+    """A zip may name a member twice, and zipfile opens the last of those names each time: a
+    header so named was read once a name, its values counted twice."""
+    with_body(tmp_path / "a.docx", "<w:p><w:r><w:t>正文</w:t></w:r></w:p>")
+    header = f'<w:hdr xmlns:w="{W}"><w:p><w:r><w:t>客户手机 {MOBILE}</w:t></w:r></w:p></w:hdr>'
+    with zipfile.ZipFile(tmp_path / "a.docx", "a") as archive, pytest.warns(UserWarning, match="Duplicate name"):
+        archive.writestr("word/header1.xml", header)
+        archive.writestr("word/header1.xml", header)
+    result = scan_one(tmp_path, key)
+    assert result.coverage.problems == []
+    assert result.findings[(str(tmp_path / "a.docx"), "CN_MOBILE_PHONE")].occurrences == 1
+
+
+def test_a_zip_listing_one_members_data_many_times_is_refused(tmp_path, key):
+    """A zip directory listing one member 1,000 times more, each entry pointing at its one data
+    (no writer makes one), had a 112 KB document's embedded workbook read 1,001 times, 3 s, each
+    value counted 1,001 times. It is refused, as a zip bomb."""
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    book.active.append(["手机号", MOBILE])
+    embedded = io.BytesIO()
+    book.save(embedded)
+    credit_report(tmp_path / "r.docx")
+    with zipfile.ZipFile(tmp_path / "r.docx", "a") as archive:
+        archive.writestr("word/embeddings/Microsoft_Excel_Worksheet.xlsx", embedded.getvalue())
+    with_repeated_entry(tmp_path / "r.docx", "word/embeddings/Microsoft_Excel_Worksheet.xlsx", 1000)
+    result = scan_one(tmp_path, key)
+    assert [p.reason for p in result.coverage.problems] == [
+        "refused: 1,000 zip entries repeat another's data (zip bomb?)"]
+    assert result.findings == {}

@@ -64,3 +64,11 @@ def test_memory_holds_the_window_and_a_block():
     packed = compressed_rtf.compress(b"{\\rtf1 " + b"x" * 20000 + b"}")
     stream = Inflated(packed)
     assert len(stream.read(100)) == 100 and len(stream.out) < 100 + 8 * 17 and len(stream.window) == WINDOW
+
+
+def test_a_stored_body_cut_short_is_read_as_far_as_it_goes_and_named():
+    """A stored body ("MELA") holding fewer bytes than its header says was read with no word of
+    the loss, where a compressed one cut short is named: the scan called it whole."""
+    data = SAMPLES["libreoffice-rtf"]
+    out, damage = inflated(compressed_rtf.compress(data, compressed=False)[:2000])
+    assert out == data[:2000 - 16] and "cut short" in damage and "\n" not in damage

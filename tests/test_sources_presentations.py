@@ -23,6 +23,7 @@ from ledger_helpers import statuses_by_file
 from ole2_helpers import compound_file
 from pii_audit.sources import ScanOptions, TargetCoverage, ooxml
 from pii_audit.sources.presentations import read_presentation
+from pii_audit.sources.xlsx_book import relationships
 from zip_helpers import rewrite, with_damaged_lzma, with_method
 from scan_helpers import scan_one
 
@@ -499,3 +500,87 @@ def test_a_slide_table_under_a_title_row_is_named_by_its_second_row(tmp_path, ke
     deck.save(str(tmp_path / "名单.pptx"))
     result = scan_one(tmp_path, key)
     assert found(result) == [("CN_ADDRESS", "ppt/slides/slide1.xml", 1, 6), ("PERSON", "ppt/slides/slide1.xml", 1, 5)]
+
+
+def test_a_part_named_with_thousands_of_digits_leaves_the_presentation_readable(tmp_path, key):
+    """The parts no slide links to are sorted by the numbers in their names, which int() read: it
+    refuses one of over 4,300 digits (Python's limit), so such a name made the presentation
+    "unreadable (ValueError)", its other parts, properties and embedded files unread."""
+    three_slides(tmp_path / "a.pptx")
+    with_parts(tmp_path / "a.pptx", {f"ppt/slides/slide{'1' * 5000}.xml": slide_xml(text_shape(f"证件 {ID18}"))}, {})
+    result = scan_one(tmp_path, key)
+    assert result.coverage.problems == []
+    assert [entry[:3] for entry in found(result)] == (
+        [("CN_MOBILE_PHONE", f"ppt/slides/slide{n}.xml", n) for n in (1, 2, 3)]
+        + [("CN_RESIDENT_ID", f"ppt/slides/slide{'1' * 5000}.xml", 0)])
+
+
+def test_a_slide_listed_many_times_is_read_once_and_its_links_parsed_once(tmp_path, key, monkeypatch):
+    """A slide list naming one slide again and again (PowerPoint never does) parsed the slide's
+    relationships again for each listing: 10,000 listings in a 47 KB file took 146 s."""
+    from pii_audit.sources import presentations
+
+    three_slides(tmp_path / "a.pptx")
+    with zipfile.ZipFile(tmp_path / "a.pptx") as archive:
+        listing = archive.read("ppt/presentation.xml").decode()
+    first = listing[listing.index("<p:sldId "):listing.index("/>", listing.index("<p:sldId ")) + 2]
+    with_parts(tmp_path / "a.pptx", {"ppt/presentation.xml": listing.replace(first, first * 1000)}, {})
+    parsed = []
+    monkeypatch.setattr(presentations, "relationships",
+                        lambda archive, part: parsed.append(part) or relationships(archive, part))
+    result = scan_one(tmp_path, key)
+    assert result.coverage.problems == [] and len(parsed) == 1 + 3  # the presentation's, each slide's
+    assert [entry[:3] for entry in found(result)] == [
+        ("CN_MOBILE_PHONE", f"ppt/slides/slide{n}.xml", n) for n in (1, 2, 3)]
+    assert result.findings[(str(tmp_path / "a.pptx"), "CN_MOBILE_PHONE")].occurrences == 3
+
+
+def test_a_part_the_zip_names_twice_is_read_once(tmp_path, key):
+    """A zip may name a member twice, and zipfile opens the last of those names each time: a slide
+    no list names, so read by name, was read once a name, its values counted twice."""
+    three_slides(tmp_path / "a.pptx")
+    unlisted = slide_xml(text_shape(f"证件 {ID18}"))
+    with_parts(tmp_path / "a.pptx", {"ppt/slides/slide9.xml": unlisted}, {})
+    with zipfile.ZipFile(tmp_path / "a.pptx", "a") as archive, pytest.warns(UserWarning, match="Duplicate name"):
+        archive.writestr("ppt/slides/slide9.xml", unlisted)
+    result = scan_one(tmp_path, key)
+    assert result.coverage.problems == []
+    assert result.findings[(str(tmp_path / "a.pptx"), "CN_RESIDENT_ID")].occurrences == 1
+
+
+NAMED = "ppt/slides/客户\n名单.xml"  # a zip's member names may hold a line break; a relationship's target too
+DTD = '<?xml version="1.0"?><!DOCTYPE d [<!ENTITY a "aaaa">]><d/>'
+
+
+def listed_slide(path, slide: str, rels: str | None = None) -> None:
+    """List the part ``slide`` (holding ``rels``, if any, as its relationships) in the slide list."""
+    with zipfile.ZipFile(path) as archive:
+        listing = archive.read("ppt/presentation.xml").decode()
+    parts = {"ppt/presentation.xml": listing.replace("</p:sldIdLst>", '<p:sldId id="999" r:id="rIdT0"/></p:sldIdLst>'),
+             slide: slide_xml(text_shape(f"证件 {ID18}"))}
+    if rels is not None:
+        folder, name = slide.rsplit("/", 1)
+        parts[f"{folder}/_rels/{name}.rels"] = rels
+    with_parts(path, parts, {"ppt/presentation.xml": [(f"{RELS}/slide", slide[4:].replace("\n", "&#10;"))]})
+
+
+@pytest.mark.parametrize("make, reason", [
+    (lambda path: with_parts(path, {}, {"ppt/slides/slide1.xml": [(f"{RELS}/comments", "../comments/a&#10;b.xml")]}),
+     "ppt/comments/a?b.xml, which a slide links to, is missing (damaged presentation?)"),
+    (lambda path: with_parts(path, {NAMED: "<p:sld>"}, {}),
+     "ppt/slides/客户?名单.xml is damaged (ExpatError); the other parts are read"),
+    (lambda path: with_parts(path, {NAMED: DTD}, {}),
+     "refused: ppt/slides/客户?名单.xml declares a DTD or entities (billion laughs / XXE?); the other parts are read"),
+    (lambda path: listed_slide(path, NAMED, DTD),
+     "refused: ppt/slides/_rels/客户?名单.xml.rels declares a DTD or entities (billion laughs / XXE?); its notes "
+     "and comments are read by name"),
+], ids=["missing", "damaged", "dtd", "dtd-in-its-relationships"])
+def test_a_part_named_with_a_line_break_is_named_on_one_line(tmp_path, key, make, reason):
+    """A problem naming a part named with a line break (a relationship's target ``a&#10;b``, a zip
+    member so named) was two lines; the name is shown as the zip's other names are, ? for the break."""
+    three_slides(tmp_path / "a.pptx")
+    make(tmp_path / "a.pptx")
+    result = scan_one(tmp_path, key)
+    assert [p.reason for p in result.coverage.problems] == [reason]
+    assert [entry[:3] for entry in found(result) if entry[0] == "CN_MOBILE_PHONE"] == [
+        ("CN_MOBILE_PHONE", f"ppt/slides/slide{n}.xml", n) for n in (1, 2, 3)]

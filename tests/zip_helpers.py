@@ -61,3 +61,22 @@ def with_bad_local_name(path: Path, member: str) -> Path:
     data[info.header_offset + 30] = 0x8D
     path.write_bytes(bytes(data))
     return path
+
+
+def with_repeated_entry(path: Path, member: str, copies: int) -> Path:
+    """List ``member`` ``copies`` times more in the zip's central directory, each entry pointing at
+    its one local header and data, as a zip bomb does to have one member read again and again."""
+    data = path.read_bytes()
+    end = data.rfind(b"PK\x05\x06")
+    count, size, offset = struct.unpack_from("<HII", data, end + 10)
+    entries, at = [], offset
+    while at < offset + size:
+        name_length, extra_length, comment_length = struct.unpack_from("<HHH", data, at + 28)
+        entries.append(data[at:at + 46 + name_length + extra_length + comment_length])
+        at += len(entries[-1])
+    (repeated,) = [entry for entry in entries if entry[46:46 + len(member.encode())] == member.encode()]
+    directory = b"".join(entries) + repeated * copies
+    total = count + copies
+    path.write_bytes(data[:offset] + directory
+                     + b"PK\x05\x06" + struct.pack("<HHHHIIH", 0, 0, total, total, len(directory), offset, 0))
+    return path

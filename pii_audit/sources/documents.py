@@ -86,6 +86,7 @@ def _items(target: str, options: ScanOptions, coverage: TargetCoverage, handle: 
 
 
 def _parts(archive: zipfile.ZipFile) -> list[str]:
-    """Return the parts that hold paragraphs: the body first, then the others by name."""
-    names = sorted(n for n in archive.namelist() if _PARTS.fullmatch(n) and n != BODY)
+    """Return the parts that hold paragraphs: the body first, then the others by name, each once (a
+    zip may name a member twice, and zipfile reads the last of those names each time)."""
+    names = sorted({n for n in archive.namelist() if _PARTS.fullmatch(n) and n != BODY})
     return [BODY] + names

@@ -45,6 +45,8 @@ class Inflated:
         self.damaged, self.ended = "", False
         if kind == b"MELA":  # stored, not compressed
             self.out, self.at, self.ended = bytearray(self.data[:self.raw_size]), len(self.data), True
+            if len(self.out) < self.raw_size:  # fewer bytes than the header says it holds
+                self.damaged = _CUT_SHORT
             return
         if kind != b"LZFu":
             raise CompressedRtfError("not compressed RTF (unknown compression type)")

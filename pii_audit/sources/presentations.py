@@ -51,7 +51,7 @@ from pii_audit.sources.ooxml import (DocumentRefused, Markup, counted, opened_pa
 from pii_audit.sources.ppt97 import slide_chunks
 from pii_audit.sources.properties import property_chunks
 from pii_audit.sources.xlsx_book import expat_parser, parse_member, relationships
-from pii_audit.sources.xlsx_guard import OLE2_MAGIC, WorkbookRefused
+from pii_audit.sources.xlsx_guard import OLE2_MAGIC, WorkbookRefused, shown_name
 
 PRESENTATION = "ppt/presentation.xml"
 # The parts that hold text a user typed, read by name when no slide links to them.
@@ -127,7 +127,8 @@ class _Deck:
                 if part not in done:
                     done.add(part)
                     yield from self._part(part, {"slide": number})
-        rest = (name for name in self.archive.namelist() if _TEXT_PARTS.fullmatch(name) and name not in done)
+        # A set: a zip may name a member twice, and zipfile reads the last of those names each time.
+        rest = {name for name in self.archive.namelist() if _TEXT_PARTS.fullmatch(name) and name not in done}
         for part in sorted(rest, key=_natural):
             yield from self._part(part, {})
 
@@ -139,34 +140,38 @@ class _Deck:
         except _PART_ERRORS as error:
             self._damaged(PRESENTATION, error, "the slides are read in the order of their names")
             return []
-        return [targets[rid][1] for rid in ids if rid in targets]
+        # A slide listed again (PowerPoint never does; a few KB can list one 100,000 times) is read
+        # once: its relationships were parsed again for each listing, 13 ms each.
+        return list(dict.fromkeys(targets[rid][1] for rid in ids if rid in targets))
 
     def _linked(self, slide: str) -> list[str]:
         """Return the parts holding text that a slide links to: notes, comments, charts, SmartArt."""
         try:
             links = relationships(self.archive, slide)
         except _PART_ERRORS as error:
-            self._damaged(f"the relationships of {slide}", error, "its notes and comments are read by name")
+            self._damaged(f"the relationships of {shown_name(slide)}", error, "its notes and comments are read by name")
             return []
         return [part for kind, part in links.values() if kind.rsplit("/", 1)[-1] in _LINKED]
 
     def _part(self, part: str, where: dict) -> Iterator[Chunk]:
         """Yield one part's lines, located with ``where`` (its slide); record a damaged or missing part."""
         if part not in self.archive.NameToInfo:
-            self.coverage.problem(self.target, f"{part}, which a slide links to, is missing (damaged presentation?)",
-                                  self.target)
+            self.coverage.problem(self.target, f"{shown_name(part)}, which a slide links to, is missing (damaged "
+                                               "presentation?)", self.target)
             return
         location = {"path": self.target, "part": part, **where}
         try:
             yield from counted(part_chunks(self.archive, part, location, DRAWING), self.container)
         except _PART_ERRORS as error:
-            self._damaged(part, error, "the other parts are read")
+            self._damaged(shown_name(part), error, "the other parts are read")
 
     def _damaged(self, what: str, error: Exception, then: str) -> None:
         """Record a part that could not be read, naming the exception by its type only."""
         refused = isinstance(error, (DocumentRefused, WorkbookRefused))
         name = "zlib.error" if isinstance(error, zlib.error) else type(error).__name__  # its own name is "error"
-        reason = str(error) if refused else f"{what} is damaged ({name})"
+        # A refusal of a part's relationships names them as the zip does (``xlsx_book.relationships``):
+        # a name may hold a line break, which would make the problem two lines.
+        reason = _one_line(str(error)) if refused else f"{what} is damaged ({name})"
         self.coverage.problem(self.target, f"{reason}; {then}", self.target)
 
 
@@ -185,10 +190,24 @@ def _slide_ids(archive: zipfile.ZipFile) -> list[str]:
     return ids
 
 
+def _one_line(text: str) -> str:
+    """Return ``text`` with what does not print (a line break in a part's name) as "?".
+
+    >>> _one_line("refused: ppt/slides/_rels/a\\nb.xml.rels declares a DTD")
+    'refused: ppt/slides/_rels/a?b.xml.rels declares a DTD'
+    """
+    return "".join(c if c.isprintable() else "?" for c in text)
+
+
 def _natural(name: str) -> list:
     """Sort parts as people number them: slide2 before slide10.
 
-    >>> sorted(["ppt/slides/slide10.xml", "ppt/slides/slide2.xml"], key=_natural)
-    ['ppt/slides/slide2.xml', 'ppt/slides/slide10.xml']
+    >>> sorted(["ppt/slides/slide10.xml", "ppt/slides/slide2.xml", "ppt/slides/slide02.xml"], key=_natural)
+    ['ppt/slides/slide2.xml', 'ppt/slides/slide02.xml', 'ppt/slides/slide10.xml']
+
+    A number is compared by its length, then its digits, not by int(), which refuses one of over
+    4,300 digits (a member so named made the presentation unreadable). The pieces split off are
+    text and digits in turn, so every key holds the same kinds at the same places.
     """
-    return [int(piece) if piece.isdigit() else piece for piece in re.split(r"(\d+)", name)]
+    return [(len(piece.lstrip("0")), piece.lstrip("0")) if number % 2 else piece
+            for number, piece in enumerate(re.split(r"(\d+)", name))]

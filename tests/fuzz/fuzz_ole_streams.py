@@ -28,8 +28,10 @@ reading the code. As in ``fuzz_reader.py``, no tests live here.
 
 from __future__ import annotations
 
+import importlib
 import io
 import os
+import pkgutil
 import re
 import struct
 import sys
@@ -40,10 +42,15 @@ import atheris
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/: the compound file writer
 
 with atheris.instrument_imports(include=["pii_audit", "recognizers"]):
+    from pii_audit import sources
     from pii_audit.errors import SourceError
     from pii_audit.sources import ScanOptions, TargetCoverage
     from pii_audit.sources.archives import read_member
     from pii_audit.sources.ole2 import CompoundFile
+    # Only what is imported in this block is instrumented, and read_member imports most readers
+    # late (presentations, emails, outlook, rtf, word97, xlsx_stream...): each is imported here.
+    for _module in pkgutil.iter_modules(sources.__path__):
+        importlib.import_module(f"pii_audit.sources.{_module.name}")
 
 from ole2_helpers import compound_file  # noqa: E402 -- after the path is set
 
