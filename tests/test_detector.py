@@ -76,6 +76,16 @@ def test_a_chunk_with_its_utf8_bytes_gives_the_same_occurrences(key):
     assert list(detector.detect_chunk(with_bytes)) == expected and len(expected) > 100
 
 
+def lines_found(detector, lines, path="app.log"):
+    """Return what the detector finds in ``lines`` read as one block of a log."""
+    return list(detector.detect_chunk(Chunk("\n".join(lines), {"path": path, "line": 1}, path, multiline=True)))
+
+
+def identities(occurrences):
+    """Return what says which value each occurrence is, and where, but its offsets."""
+    return [(o.location["line"], o.entity_type, o.fingerprint, o.masked) for o in occurrences]
+
+
 def test_json_lines_with_escaped_characters_give_what_the_plain_lines_give(key):
     """json.dumps escapes every Chinese character by default: context keywords, names and
     addresses must still be seen, and offsets must point into the line as stored."""
@@ -85,13 +95,8 @@ def test_json_lines_with_escaped_characters_give_what_the_plain_lines_give(key):
     plain = [json.dumps({"msg": m}, ensure_ascii=False) for m in messages]
     assert sum("\\u" in line for line in escaped) > 200
 
-    def found(lines):
-        chunk = Chunk("\n".join(lines), {"path": "app.log", "line": 1}, "app.log", multiline=True)
-        return list(detector.detect_chunk(chunk))
-
-    got, expected = found(escaped), found(plain)
-    assert [(o.location["line"], o.entity_type, o.fingerprint, o.masked) for o in got] == \
-           [(o.location["line"], o.entity_type, o.fingerprint, o.masked) for o in expected]
+    got, expected = lines_found(detector, escaped), lines_found(detector, plain)
+    assert identities(got) == identities(expected)
     assert {"CN_RESIDENT_ID", "CN_ADDRESS"} <= {o.entity_type for o in got if o.location["line"] == len(messages)}
     for mine, theirs in zip(got, expected):
         line, plain_line = escaped[mine.location["line"] - 1], plain[theirs.location["line"] - 1]
@@ -109,13 +114,8 @@ def test_a_log_coloured_for_a_terminal_gives_what_the_plain_log_gives(key):
                 for line in plain]
     assert sum("\x1b" in line for line in coloured) > 200
 
-    def found(lines):
-        chunk = Chunk("\n".join(lines), {"path": "app.log", "line": 1}, "app.log", multiline=True)
-        return list(detector.detect_chunk(chunk))
-
-    got, expected = found(coloured), found(plain)
-    assert [(o.location["line"], o.entity_type, o.fingerprint, o.masked) for o in got] == \
-           [(o.location["line"], o.entity_type, o.fingerprint, o.masked) for o in expected]
+    got, expected = lines_found(detector, coloured), lines_found(detector, plain)
+    assert identities(got) == identities(expected)
     assert len(got) > 100
     for mine, theirs in zip(got, expected):
         line, plain_line = coloured[mine.location["line"] - 1], plain[theirs.location["line"] - 1]
@@ -142,13 +142,8 @@ def test_a_percent_encoded_log_gives_what_the_plain_log_gives(key, encoding):
                for n, line in enumerate(plain)]
     prefix = len("GET /q?")
 
-    def found(lines):
-        chunk = Chunk("\n".join(lines), {"path": "access.log", "line": 1}, "access.log", multiline=True)
-        return list(detector.detect_chunk(chunk))
-
-    got, expected = found(encoded), found(plain)
-    assert [(o.location["line"], o.entity_type, o.fingerprint, o.masked) for o in got] == \
-           [(o.location["line"], o.entity_type, o.fingerprint, o.masked) for o in expected]
+    got, expected = lines_found(detector, encoded, "access.log"), lines_found(detector, plain, "access.log")
+    assert identities(got) == identities(expected)
     assert sum(o.location["line"] % 2 == 0 for o in got) > 50  # line n + 1 was encoded
     for mine, theirs in zip(got, expected):
         number = mine.location["line"] - 1

@@ -376,22 +376,15 @@ def test_a_title_row_and_merged_headers_name_the_right_columns(tmp_path, key):
     assert lines == [("CN_ADDRESS", 8), ("CN_LANDLINE_PHONE", 7), ("CN_MOBILE_PHONE", 6), ("PERSON", 5)]
 
 
-def test_a_span_of_unicode_digits_leaves_the_document_readable(tmp_path, key):
-    """``"²".isdigit()`` is true and ``int("²")`` fails: a cell's gridSpan of "²" made the whole
-    document "unreadable (ValueError)". It is read as a cell spanning one column."""
-    cell = '<w:tc><w:tcPr><w:gridSpan w:val="²"/></w:tcPr><w:p><w:r><w:t>{}</w:t></w:r></w:p></w:tc>'
-    with_body(tmp_path / "span.docx", f'<w:tbl><w:tr>{cell.format("身份证号")}</w:tr>'
-                                      f'<w:tr>{cell.format(ID18)}</w:tr></w:tbl>')
-    result = scan_one(tmp_path / "span.docx", key)
-    assert result.coverage.problems == [] and [f[1] for f in result.findings] == ["CN_RESIDENT_ID"]
-
-
-def test_a_span_of_thousands_of_digits_leaves_the_document_readable(tmp_path, key):
-    """int() refuses a string of over 4,300 digits (Python's limit): a gridSpan of 5,000 zeros and
-    a 2 made the whole document "unreadable (ValueError)". It is read as a span of two."""
+@pytest.mark.parametrize("header_span, value_span", [("²", "²"), ("0" * 5000 + "2", "9" * 5000)],
+                         ids=["unicode-digit", "thousands-of-digits"])
+def test_a_span_int_refuses_leaves_the_document_readable(tmp_path, key, header_span, value_span):
+    """``"²".isdigit()`` is true and ``int("²")`` fails, and int() refuses a string of over 4,300
+    digits (Python's limit): a cell's gridSpan of either made the whole document "unreadable
+    (ValueError)". "²" is read as a span of one column, 5,000 zeros and a 2 as a span of two."""
     cell = '<w:tc><w:tcPr><w:gridSpan w:val="{}"/></w:tcPr><w:p><w:r><w:t>{}</w:t></w:r></w:p></w:tc>'
-    with_body(tmp_path / "span.docx", f'<w:tbl><w:tr>{cell.format("0" * 5000 + "2", "身份证号")}</w:tr>'
-                                      f'<w:tr>{cell.format("9" * 5000, ID18)}</w:tr></w:tbl>')
+    with_body(tmp_path / "span.docx", f'<w:tbl><w:tr>{cell.format(header_span, "身份证号")}</w:tr>'
+                                      f'<w:tr>{cell.format(value_span, ID18)}</w:tr></w:tbl>')
     result = scan_one(tmp_path / "span.docx", key)
     assert result.coverage.problems == [] and [f[1] for f in result.findings] == ["CN_RESIDENT_ID"]
 
