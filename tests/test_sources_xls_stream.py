@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 import xlwt
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from pii_audit.detector import Detector
@@ -100,6 +100,8 @@ def write_xlwt(path: Path, sheets: list[list[list]]) -> Path:
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(sheets=SHEETS)
+# A time at exactly half a millisecond: round() took it to even (.112), python-calamine up (.113).
+@example(sheets=[[[(50903.412269820605, DATE_STYLES[1])]]])
 def test_random_xlwt_workbooks_read_as_python_calamine_read_them(tmp_path, sheets):
     """Every cell of any workbook xlwt writes (CJK and other text, IDs as text, mobiles, integers,
     fractions, booleans, dates and times under their formats, formulas) reads as the text the

@@ -10,6 +10,7 @@ whatever the workbook: a shared strings table past ``MAX_LISTED_STRINGS`` is pac
 from __future__ import annotations
 
 import datetime
+import math
 import posixpath
 import re
 import unicodedata
@@ -547,7 +548,10 @@ def excel_date(serial: float, date1904: bool = False, duration: bool = False) ->
     1e+308
     """
     try:
-        ms = round(serial * _DAY_MS)
+        # Half away from zero, as Rust's f64::round in python-calamine: round() takes half to even,
+        # and 50903.412269820605 was 09:53:40.112 here, .113 there (found by a property test).
+        exact = serial * _DAY_MS
+        ms = math.floor(exact + 0.5) if exact >= 0 else math.ceil(exact - 0.5)
         if duration:
             return datetime.timedelta(milliseconds=ms)
         if serial < 1:
