@@ -24,7 +24,7 @@ from ole2_helpers import compound_file
 from pii_audit.sources import ScanOptions, TargetCoverage, ooxml
 from pii_audit.sources.presentations import read_presentation
 from pii_audit.sources.xlsx_book import relationships
-from zip_helpers import rewrite, with_damaged_lzma, with_method
+from zip_helpers import rewrite, with_bad_local_name, with_damaged_lzma, with_method
 from scan_helpers import scan_one
 
 ID18 = "11010519491231002X"  # FORMATS.md vector, synthetic
@@ -204,6 +204,9 @@ def test_a_damaged_slide_is_one_problem_line_and_the_other_slides_are_read(tmp_p
 @pytest.mark.parametrize("damage, reason", [
     pytest.param(lambda path: with_method(path, "ppt/slides/slide2.xml", 1), "NotImplementedError", id="unknown-method"),
     pytest.param(lambda path: with_damaged_lzma(path, "ppt/slides/slide2.xml"), "LZMAError", id="damaged-lzma"),
+    # Found by tests/fuzz/fuzz_reader.py on a.pptx: zipfile decodes the local header's name as UTF-8.
+    pytest.param(lambda path: with_bad_local_name(path, "ppt/slides/slide2.xml"), "UnicodeDecodeError",
+                 id="bad-local-name"),
 ])
 def test_a_slide_zipfile_cannot_inflate_is_one_problem_line_and_the_others_are_read(tmp_path, key, damage, reason):
     """A slide stored with a compression method zipfile does not read, or with damaged LZMA data,
