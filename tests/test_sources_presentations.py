@@ -24,7 +24,7 @@ from ole2_helpers import compound_file
 from pii_audit.sources import ScanOptions, TargetCoverage, ooxml
 from pii_audit.sources.presentations import read_presentation
 from pii_audit.sources.xlsx_book import relationships
-from zip_helpers import rewrite, with_bad_local_name, with_damaged_lzma, with_method
+from zip_helpers import rewrite, with_bad_local_name, with_damaged_lzma, with_method, with_offset_before_start
 from scan_helpers import scan_one
 
 ID18 = "11010519491231002X"  # FORMATS.md vector, synthetic
@@ -300,8 +300,11 @@ PPT97 = Path(__file__).parent / "data" / "ppt97" / "case_review.ppt"  # read by 
     (truncated, "corrupt or truncated presentation (BadZipFile)", False),
     (dtd_slide, "refused: ppt/slides/slide2.xml declares a DTD or entities", True),
     (huge_paragraph, "a paragraph of over 1,000 characters in ppt/slides/slide2.xml", True),
+    # Found by tests/fuzz/fuzz_reader.py on a.pptx: zipfile seeks there, "cannot read: Invalid argument".
+    (lambda p: with_offset_before_start(three_slides(p) or p, "ppt/slides/slide2.xml"),
+     "corrupt .pptx presentation: its zip directory puts ppt/slides/slide2.xml before the file's start", False),
 ], ids=["ole2", "ppt97", "encrypted", "ole2-no-deck", "not-a-zip", "no-presentation-xml", "bomb", "truncated",
-        "dtd", "huge-paragraph"])
+        "dtd", "huge-paragraph", "member-before-start"])
 def test_a_bad_presentation_is_one_problem_line_and_the_scan_goes_on(tmp_path, key, make, reason, others_read,
                                                                      monkeypatch):
     monkeypatch.setattr(ooxml, "MAX_PARAGRAPH_CHARS", 1000)
