@@ -590,3 +590,20 @@ def test_a_part_named_with_a_line_break_is_named_on_one_line(tmp_path, key, make
     assert [p.reason for p in result.coverage.problems] == [reason]
     assert [entry[:3] for entry in found(result) if entry[0] == "CN_MOBILE_PHONE"] == [
         ("CN_MOBILE_PHONE", f"ppt/slides/slide{n}.xml", n) for n in (1, 2, 3)]
+
+
+@pytest.mark.parametrize("encoding, reason", [("UTF-7", "ValueError"), ("U-FT8", "LookupError")],
+                         ids=["utf-7", "unknown-encoding"])
+def test_a_slide_in_an_encoding_expat_does_not_read_is_one_problem_line(tmp_path, key, encoding, reason):
+    """expat refuses an encoding it does not read (UTF-7) with ValueError, one it does not know with
+    LookupError, not ExpatError: one such slide made the whole presentation "unreadable" (found by
+    tests/fuzz/fuzz_part.py on a comments part)."""
+    three_slides(tmp_path / "a.pptx")
+    with zipfile.ZipFile(tmp_path / "a.pptx") as archive:
+        slide = archive.read("ppt/slides/slide2.xml").replace(b"UTF-8", encoding.encode(), 1)
+    rewrite(tmp_path / "a.pptx", tmp_path / "b.pptx", {"ppt/slides/slide2.xml": slide})
+    (tmp_path / "a.pptx").unlink()
+    result = scan_one(tmp_path, key)
+    assert [p.reason for p in result.coverage.problems] == [
+        f"ppt/slides/slide2.xml is damaged ({reason}); the other parts are read"]
+    assert found(result) == [("CN_MOBILE_PHONE", f"ppt/slides/slide{n}.xml", n, 2) for n in (1, 3)]
