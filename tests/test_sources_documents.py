@@ -17,7 +17,7 @@ from pii_audit.sources import ooxml
 from ledger_helpers import statuses_by_file
 from pii_audit.sources.documents import read_document
 from scan_helpers import scan_one
-from zip_helpers import with_repeated_entry
+from zip_helpers import with_offset_before_start, with_repeated_entry
 
 ID18 = "11010519491231002X"  # FORMATS.md vector, synthetic
 MOBILE = "13812345678"
@@ -140,8 +140,11 @@ def truncated(path):
     (lambda p: with_body(p, "<w:p><w:r>" + "<w:tab/>" * 1500 + "</w:r></w:p>"), "a paragraph of over 1,000"),
     # Each level held a table (and expat its tag): a 59 KB file of a million took 590 MB and 23 s.
     (lambda p: with_body(p, "<w:tbl>" * 2000 + "</w:tbl>" * 2000), "elements nested over 1,000 deep"),
+    # Found by tests/fuzz/fuzz_reader.py on a.docx: zipfile seeks there, "cannot read: Invalid argument".
+    (lambda p: with_offset_before_start(credit_report(p) or p, "docProps/core.xml"),
+     "corrupt .docx document: its zip directory puts docProps/core.xml before the file's start"),
 ], ids=["ole2", "not-a-zip", "no-body", "bomb", "dtd", "truncated", "bad-xml", "huge-paragraph", "paragraph-of-tabs",
-        "nested-tables"])
+        "nested-tables", "member-before-start"])
 def test_a_bad_document_is_one_problem_line_and_the_scan_goes_on(tmp_path, key, make, reason, monkeypatch):
     monkeypatch.setattr(ooxml, "MAX_PARAGRAPH_CHARS", 1000)
     make(tmp_path / "bad.docx")

@@ -24,7 +24,7 @@ from ole2_helpers import compound_file
 from pii_audit.sources import ScanOptions, TargetCoverage, ooxml
 from pii_audit.sources.presentations import read_presentation
 from pii_audit.sources.xlsx_book import relationships
-from zip_helpers import rewrite, with_damaged_lzma, with_method
+from zip_helpers import rewrite, with_bad_local_name, with_damaged_lzma, with_method, with_offset_before_start
 from scan_helpers import scan_one
 
 ID18 = "11010519491231002X"  # FORMATS.md vector, synthetic
@@ -204,6 +204,9 @@ def test_a_damaged_slide_is_one_problem_line_and_the_other_slides_are_read(tmp_p
 @pytest.mark.parametrize("damage, reason", [
     pytest.param(lambda path: with_method(path, "ppt/slides/slide2.xml", 1), "NotImplementedError", id="unknown-method"),
     pytest.param(lambda path: with_damaged_lzma(path, "ppt/slides/slide2.xml"), "LZMAError", id="damaged-lzma"),
+    # Found by tests/fuzz/fuzz_reader.py on a.pptx: zipfile decodes the local header's name as UTF-8.
+    pytest.param(lambda path: with_bad_local_name(path, "ppt/slides/slide2.xml"), "UnicodeDecodeError",
+                 id="bad-local-name"),
 ])
 def test_a_slide_zipfile_cannot_inflate_is_one_problem_line_and_the_others_are_read(tmp_path, key, damage, reason):
     """A slide stored with a compression method zipfile does not read, or with damaged LZMA data,
@@ -297,8 +300,11 @@ PPT97 = Path(__file__).parent / "data" / "ppt97" / "case_review.ppt"  # read by 
     (truncated, "corrupt or truncated presentation (BadZipFile)", False),
     (dtd_slide, "refused: ppt/slides/slide2.xml declares a DTD or entities", True),
     (huge_paragraph, "a paragraph of over 1,000 characters in ppt/slides/slide2.xml", True),
+    # Found by tests/fuzz/fuzz_reader.py on a.pptx: zipfile seeks there, "cannot read: Invalid argument".
+    (lambda p: with_offset_before_start(three_slides(p) or p, "ppt/slides/slide2.xml"),
+     "corrupt .pptx presentation: its zip directory puts ppt/slides/slide2.xml before the file's start", False),
 ], ids=["ole2", "ppt97", "encrypted", "ole2-no-deck", "not-a-zip", "no-presentation-xml", "bomb", "truncated",
-        "dtd", "huge-paragraph"])
+        "dtd", "huge-paragraph", "member-before-start"])
 def test_a_bad_presentation_is_one_problem_line_and_the_scan_goes_on(tmp_path, key, make, reason, others_read,
                                                                      monkeypatch):
     monkeypatch.setattr(ooxml, "MAX_PARAGRAPH_CHARS", 1000)
@@ -584,3 +590,20 @@ def test_a_part_named_with_a_line_break_is_named_on_one_line(tmp_path, key, make
     assert [p.reason for p in result.coverage.problems] == [reason]
     assert [entry[:3] for entry in found(result) if entry[0] == "CN_MOBILE_PHONE"] == [
         ("CN_MOBILE_PHONE", f"ppt/slides/slide{n}.xml", n) for n in (1, 2, 3)]
+
+
+@pytest.mark.parametrize("encoding, reason", [("UTF-7", "ValueError"), ("U-FT8", "LookupError")],
+                         ids=["utf-7", "unknown-encoding"])
+def test_a_slide_in_an_encoding_expat_does_not_read_is_one_problem_line(tmp_path, key, encoding, reason):
+    """expat refuses an encoding it does not read (UTF-7) with ValueError, one it does not know with
+    LookupError, not ExpatError: one such slide made the whole presentation "unreadable" (found by
+    tests/fuzz/fuzz_part.py on a comments part)."""
+    three_slides(tmp_path / "a.pptx")
+    with zipfile.ZipFile(tmp_path / "a.pptx") as archive:
+        slide = archive.read("ppt/slides/slide2.xml").replace(b"UTF-8", encoding.encode(), 1)
+    rewrite(tmp_path / "a.pptx", tmp_path / "b.pptx", {"ppt/slides/slide2.xml": slide})
+    (tmp_path / "a.pptx").unlink()
+    result = scan_one(tmp_path, key)
+    assert [p.reason for p in result.coverage.problems] == [
+        f"ppt/slides/slide2.xml is damaged ({reason}); the other parts are read"]
+    assert found(result) == [("CN_MOBILE_PHONE", f"ppt/slides/slide{n}.xml", n, 2) for n in (1, 3)]

@@ -264,7 +264,14 @@ def test_an_xlsb_workbooks_properties(tmp_path, key):
     ])
 
 
-def test_a_workbook_with_a_damaged_core_xml_is_still_read(tmp_path, key):
+@pytest.mark.parametrize("core, reason", [
+    pytest.param(b"<cp:coreProperties><dc:title>", "ExpatError", id="bad-xml"),
+    # Found by tests/fuzz/fuzz_part.py: expat refuses these encodings with no ExpatError, and the
+    # whole file was "unreadable (ValueError)" or "(LookupError)".
+    pytest.param(core_xml(title="x").replace(b"UTF-8", b"UTF-7"), "ValueError", id="utf-7"),
+    pytest.param(core_xml(title="x").replace(b"UTF-8", b"U-FT8"), "LookupError", id="unknown-encoding"),
+])
+def test_a_workbook_with_a_damaged_core_xml_is_still_read(tmp_path, key, core, reason):
     """Bad XML in an .xlsx's core.xml is one problem line; the sheets and custom.xml are read."""
     book = openpyxl.Workbook()
     book.active.append(["身份证号"])
@@ -272,10 +279,10 @@ def test_a_workbook_with_a_damaged_core_xml_is_still_read(tmp_path, key):
     book.custom_doc_props.append(StringProperty(name="联系电话", value=MOBILE))
     plain = tmp_path / "plain.xlsx"
     book.save(plain)
-    path = rewrite(plain, tmp_path / "坏.xlsx", {"docProps/core.xml": b"<cp:coreProperties><dc:title>"})
+    path = rewrite(plain, tmp_path / "坏.xlsx", {"docProps/core.xml": core})
     result = scan_one(path, key, sample_rows=None)
     assert [p.reason for p in result.coverage.problems] == [
-        "docProps/core.xml is damaged (ExpatError); the rest of the file is read"]
+        f"docProps/core.xml is damaged ({reason}); the rest of the file is read"]
     assert {(f.entity_type, f.container) for f in result.findings.values()} == {
         ("CN_RESIDENT_ID", f"{path}!Sheet!身份证号"), ("CN_MOBILE_PHONE", str(path))}
 

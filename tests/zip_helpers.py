@@ -80,3 +80,22 @@ def with_repeated_entry(path: Path, member: str, copies: int) -> Path:
     path.write_bytes(data[:offset] + directory
                      + b"PK\x05\x06" + struct.pack("<HHHHIIH", 0, 0, total, total, len(directory), offset, 0))
     return path
+
+
+def with_offset_before_start(path: Path, member: str) -> Path:
+    """Damage the zip's directory so that ``member``'s local header lies one byte before the
+    file's start: the directory is said to start one byte later than it does (zipfile shifts every
+    member by what that says), each other member's offset one byte later to match, ``member``'s 0."""
+    data = bytearray(path.read_bytes())
+    end = data.rfind(b"PK\x05\x06")
+    size, offset = struct.unpack_from("<II", data, end + 12)
+    at = offset
+    while at < offset + size:
+        name_length, extra_length, comment_length = struct.unpack_from("<HHH", data, at + 28)
+        name = bytes(data[at + 46:at + 46 + name_length]).decode()
+        header = struct.unpack_from("<I", data, at + 42)[0]
+        struct.pack_into("<I", data, at + 42, 0 if name == member else header + 1)
+        at += 46 + name_length + extra_length + comment_length
+    struct.pack_into("<I", data, end + 16, offset + 1)
+    path.write_bytes(bytes(data))
+    return path

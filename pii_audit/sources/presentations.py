@@ -60,9 +60,11 @@ _TEXT_PARTS = re.compile(r"ppt/(?:(?:slides|slideLayouts|slideMasters|notesSlide
 # What a slide links to that holds text, by the last word of the relationship's type.
 _LINKED = {"notesSlide", "comments", "chart", "chartEx", "diagramData"}
 # What stops one part and not the others (zipfile raises NotImplementedError for a compression
-# method it does not read, a damaged method field).
+# method it does not read, a damaged method field, and UnicodeDecodeError, a ValueError, for a local
+# header's name marked UTF-8 that is not; expat raises LookupError for an encoding it does not know,
+# ValueError for one it does not read, UTF-7).
 _PART_ERRORS = (expat.ExpatError, DocumentRefused, WorkbookRefused, zipfile.BadZipFile, zlib.error, lzma.LZMAError,
-                EOFError, NotImplementedError)
+                EOFError, NotImplementedError, ValueError, LookupError)
 
 
 def _names(namespaces: tuple[str, ...], local: str) -> frozenset[str]:

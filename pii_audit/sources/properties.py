@@ -73,9 +73,10 @@ OOXML_PARTS = (("docProps/core.xml", _CORE, frozenset(), ""), ("docProps/app.xml
 ODF_PARTS = (("meta.xml", _ODF, frozenset({_ODF_USER_DEFINED}), _META + "name"),)
 # What a damaged part raises: zipfile raises NotImplementedError for a compression method it does
 # not read (a member's method field damaged), lzma.LZMAError for damaged LZMA data,
-# UnicodeDecodeError for a local header's name marked UTF-8 that is not.
+# UnicodeDecodeError (a ValueError) for a local header's name marked UTF-8 that is not; expat
+# raises LookupError for an encoding it does not know, ValueError for one it does not read (UTF-7).
 _PART_ERRORS = (expat.ExpatError, WorkbookRefused, zipfile.BadZipFile, zlib.error, lzma.LZMAError, EOFError,
-                NotImplementedError, UnicodeDecodeError)
+                NotImplementedError, ValueError, LookupError)
 
 
 class TooManyProperties(Exception):
