@@ -255,7 +255,7 @@ class ChineseRecognizer(PatternRecognizer):
         """Return the words that give a value in a text its context: ``CONTEXT``, and the column
         hints of four letters or more anywhere, as a log line names its fields as a table names
         its columns (``custCertNo=110105491231002``). Every column hint is context too as a
-        field's whole key (``"lxdh":"010-65529988"``, ``recognizers.context.field_key_regex``):
+        field's whole key (``"lxdh":"010-65529988"``, ``recognizers.context.ContextWords``):
         a short one (dh, zh) stands inside too many other words (zh_CN) to count anywhere."""
         return self.CONTEXT + tuple(hint for hint in self.COLUMN_HINTS if len(hint) >= 4)
 
