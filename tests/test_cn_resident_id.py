@@ -40,6 +40,8 @@ def test_invalid_vectors(vector):
     pytest.param("id=A11010519491231002X", [], id="letter-glued"),
     pytest.param("110105491231002", [], id="15-digit-needs-context"),
     pytest.param("身份证：110105491231002", ["110105491231002"], id="15-digit-with-context"),
+    # 嘉峪关 (620200) is a city without counties: its 市辖区 code 620201 is missing from stdnum's table.
+    pytest.param("客户620201195408156013办理", ["620201195408156013"], id="city-district-code"),
 ])
 def test_in_text(text, expected):
     assert [value for value, _, _ in found(text)] == expected
