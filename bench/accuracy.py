@@ -62,7 +62,7 @@ def _ratio(num: int, den: int) -> str:
 
 def print_table(counts: dict) -> None:
     """Print one row per entity: precision, recall with context, bare recall, masked recall."""
-    print(f"{'entity':20} {'gold ctx':>8} {'gold bare':>9} {'TP':>6} {'FP':>5} {'precision':>9} "
+    print(f"{'entity':32} {'gold ctx':>8} {'gold bare':>9} {'TP':>6} {'FP':>5} {'precision':>9} "
           f"{'recall ctx':>10} {'rec field':>9} {'recall bare':>11} {'masked rec':>10} target")
     for entity in CONTEXTS:
         c, m = counts[(entity, False)], counts[(entity, True)]
@@ -70,7 +70,7 @@ def print_table(counts: dict) -> None:
         tp_ctx = c["tp_keyword"] + c["tp_column"] + c["tp_field"]
         tp = tp_ctx + c["tp_bare"]
         target = TARGETS.get(entity)
-        print(f"{entity:20} {gold_ctx:8} {c['gold_bare']:9} {tp:6} {c['fp']:5} {_ratio(tp, tp + c['fp']):>9} "
+        print(f"{entity:32} {gold_ctx:8} {c['gold_bare']:9} {tp:6} {c['fp']:5} {_ratio(tp, tp + c['fp']):>9} "
               f"{_ratio(tp_ctx, gold_ctx):>10} {_ratio(c['tp_field'], c['gold_field']):>9} "
               f"{_ratio(c['tp_bare'], c['gold_bare']):>11} "
               f"{_ratio(m['tp_masked'], m['gold_masked']):>10} {target or ''}")

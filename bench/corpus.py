@@ -40,6 +40,8 @@ CONTEXTS = {
     "CN_PASSPORT": (["护照号码", "护照"], ["hzhm", "passport_no"]),
     "CN_HK_MACAU_PERMIT": (["港澳通行证", "回乡证号", "往来港澳通行证号码"], ["txzh", "hxzh"]),
     "CN_TAIWAN_PERMIT": (["台胞证号", "台湾居民来往大陆通行证"], ["tbzh"]),
+    "CN_FOREIGN_PERMANENT_RESIDENT_ID": (["外国人永久居留身份证", "永久居留身份证号码", "永居证号"],
+                                         ["yjjlsfz", "prno"]),
     "CN_USCC": (["统一社会信用代码", "纳税人识别号"], ["tyshxydm", "nsrsbh"]),
     "CN_LICENSE_PLATE": (["车牌号", "号牌"], ["cph", "hphm"]),
     "EMAIL_ADDRESS": (["邮箱", "电子邮箱"], ["email", "dzyx"]),
@@ -56,6 +58,7 @@ FIELDS = {
     "CN_PASSPORT": ["passportNo", "hzhm"],
     "CN_HK_MACAU_PERMIT": ["permitNo", "txzh"],
     "CN_TAIWAN_PERMIT": ["mtpNo", "tbzh"],
+    "CN_FOREIGN_PERMANENT_RESIDENT_ID": ["prCardNo", "yjjlsfz"],
     "CN_USCC": ["creditCode", "tyshxydm", "taxNo"],
     "CN_LICENSE_PLATE": ["plateNo", "hphm", "carNo"],
     "EMAIL_ADDRESS": ["email", "dzyx"],
@@ -75,6 +78,11 @@ LETTERS = "ABCDEFGHJKLMNPQRSTUVWXYZ"
 
 def _digits(rng: random.Random, n: int) -> str:
     return "".join(rng.choice("0123456789") for _ in range(n))
+
+
+def _icao_check(text: str) -> str:
+    """Return ICAO 9303's 7-3-1 check digit of digits and capital letters."""
+    return str(sum((int(c) if c.isdigit() else ord(c) - 55) * (7, 3, 1)[i % 3] for i, c in enumerate(text)) % 10)
 
 
 class Values:
@@ -114,6 +122,19 @@ class Values:
 
     def CN_TAIWAN_PERMIT(self) -> str:
         return self.rng.choice([_digits(self.rng, 8), _digits(self.rng, 8), "L" + _digits(self.rng, 8)])
+
+    def CN_FOREIGN_PERMANENT_RESIDENT_ID(self) -> str:
+        rng = self.rng
+        born = self.fake.date_of_birth(minimum_age=18, maximum_age=80)
+        if rng.random() < 0.5:  # the 2023 number: 9, province, ISO numeric country, birth date
+            body = "9" + rng.choice(["11", "31", "44", "32", "51"]) + rng.choice(["840", "392", "410", "826", "276"]) \
+                + born.strftime("%Y%m%d") + _digits(rng, 3)
+            return body + mod_11_2.calc_check_digit(body)
+        # The 2017 number. Its check digit's rule is a third party's (ICAO 7-3-1): half of these
+        # carry a digit that does not follow it, as real cards may.
+        body = rng.choice(["USA", "JPN", "KOR", "GBR", "DEU"]) + rng.choice(["1100", "3100", "4403", "3201"]) \
+            + born.strftime("%y%m%d") + _digits(rng, 1)
+        return body + (_icao_check(body) if rng.random() < 0.5 else _digits(rng, 1))
 
     def CN_USCC(self) -> str:
         org = _digits(self.rng, 8)
@@ -200,6 +221,8 @@ def negatives(rng: random.Random, fake: Faker) -> list[tuple[str, str]]:
                                           "<address>未知</address>", "homeAddr=同上"])),
         ("field_not_id", rng.choice([f'"orderNo":"{date}{_digits(rng, 10)}"', f"traceNo={_digits(rng, 18)}",
                                      f"serialNo={_digits(rng, 15)}"])),
+        ("code_not_pr", rng.choice([f"产品编码：{rng.choice(['SKU', 'PRD', 'CNY', 'USD'])}{date}{_digits(rng, 4)}",
+                                    f"batchNo=9{_digits(rng, 17)}", f"凭证号 USA{date}{_digits(rng, 4)}"])),
         ("short_numbers", f"线程[pool-{rng.randint(1, 9)}-thread-{rng.randint(1, 99)}] 第{rng.randint(1, 999)}页，"
                           f"共{rng.randint(1, 99999)}条"),
     ]

@@ -15,6 +15,7 @@ from __future__ import annotations
 from recognizers.base import MASKED_KEY, MIN_SCORE, ChineseRecognizer, Risk, fingerprint
 from recognizers.cn_address import CnAddressRecognizer
 from recognizers.cn_bank_card import CnBankCardRecognizer
+from recognizers.cn_foreign_permanent_resident_id import CnForeignPermanentResidentIdRecognizer
 from recognizers.cn_hk_macau_permit import CnHkMacauPermitRecognizer
 from recognizers.cn_landline_phone import CnLandlinePhoneRecognizer
 from recognizers.cn_license_plate import CnLicensePlateRecognizer
@@ -35,6 +36,7 @@ ALL_RECOGNIZERS: tuple[type[ChineseRecognizer], ...] = (
     CnPassportRecognizer,
     CnHkMacauPermitRecognizer,
     CnTaiwanPermitRecognizer,
+    CnForeignPermanentResidentIdRecognizer,
     CnUsccRecognizer,
     CnLicensePlateRecognizer,
     EmailAddressRecognizer,

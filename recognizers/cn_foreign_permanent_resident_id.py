@@ -1,0 +1,154 @@
+"""Foreign Permanent Resident ID Cards (外国人永久居留身份证), the 2023 and the 2017 numbers.
+
+Rules: FORMATS.md §5.6. The 2023 number (issued from 2023-12-01) is 18 characters: ``9``, the
+accepting province's two digits, the holder's nationality as an ISO 3166-1 numeric code, the
+birth date YYYYMMDD, a 3-digit order code and a check character computed as a resident ID's
+(ISO 7064 MOD 11-2); it is reported without context. The 2017 number is 15 characters: the
+nationality as an ISO 3166-1 alpha-3 code, the accepting city's four digits, the birth date
+YYMMDD, one order digit and a check digit. That check digit (ICAO 9303's 7-3-1, as in a
+passport's machine-readable zone) comes from a third-party implementation, not an official
+text, so a 2017 number whose check holds is reported without context and one whose check does
+not is reported with context only: the structure alone (a real country, city and date) still
+says what the number is where a keyword names the card.
+"""
+
+from __future__ import annotations
+
+import datetime
+
+from iso3166 import countries_by_alpha3, countries_by_numeric
+from presidio_analyzer import Pattern
+from stdnum.iso7064 import mod_11_2
+
+from recognizers.base import ChineseRecognizer, Risk, mask_middle, not_after
+from recognizers.regions import PROVINCE_PREFIXES, county_codes
+
+ENTITY = "CN_FOREIGN_PERMANENT_RESIDENT_ID"
+EXAMPLES = {
+    "valid": ["911840198001010128", "944826199512310048", "USA110079060141", "GBR310085120354"],
+    # A wrong check; Hong Kong's 81, country 999 and a future birth date with a right check;
+    # no country XXX, no city 9900, no 31 February (79-02-31).
+    "invalid": ["911840198001010120", "981840198001010120", "911999198001010124",
+                "911840209901010124", "XXX110079060141", "USA990079060141", "USA110079023141"],
+}
+
+EARLIEST_BIRTH = datetime.date(1880, 1, 1)
+# Province-level codes of the mainland: the offices that accept applications (not 71 or 81-83).
+_MAINLAND = frozenset(p for p in PROVINCE_PREFIXES if p < "70")
+_NUMBER_2023 = r"9\d{16}[0-9Xx]"
+_NUMBER_2017 = r"[A-Z]{3}\d{12}"
+_ICAO_WEIGHTS = (7, 3, 1)
+
+
+def compact(number: str) -> str:
+    """Drop spaces and upper-case the check character.
+
+    >>> compact("9118401980010101 2x")
+    '91184019800101012X'
+    """
+    return number.replace(" ", "").upper()
+
+
+def _city_prefixes() -> frozenset[str]:
+    """Return the first four digits of every GB/T 2260 area code: the cities of the 2017 number."""
+    return frozenset(code[:4] for code in county_codes())
+
+
+_CITIES = _city_prefixes()
+
+
+def _is_past_date(digits: str) -> bool:
+    """Tell whether YYYYMMDD is a calendar date from 1880 to today."""
+    try:
+        born = datetime.date(int(digits[:4]), int(digits[4:6]), int(digits[6:8]))
+    except ValueError:
+        return False
+    return EARLIEST_BIRTH <= born <= datetime.date.today()
+
+
+def icao_check_digit(text: str) -> str:
+    """Return ICAO 9303's check digit of digits and capital letters (A=10 ... Z=35), weights 7-3-1.
+
+    >>> icao_check_digit("USA11007906014")
+    '1'
+    """
+    total = sum((int(c) if c.isdigit() else ord(c) - 55) * _ICAO_WEIGHTS[i % 3] for i, c in enumerate(text))
+    return str(total % 10)
+
+
+def is_valid_2023(number: str) -> bool:
+    """Tell whether an 18-character number has a mainland province, a country, a past birth date
+    and the right MOD 11-2 check character.
+
+    >>> is_valid_2023("911840198001010128"), is_valid_2023("911840198001010120")
+    (True, False)
+    """
+    number = compact(number)
+    return (len(number) == 18 and number[0] == "9" and number[:17].isdigit() and number.isascii()
+            and number[1:3] in _MAINLAND and number[3:6] in countries_by_numeric
+            and _is_past_date(number[6:14]) and mod_11_2.is_valid(number))
+
+
+def is_valid_2017(number: str) -> bool:
+    """Tell whether a 15-character number has a country, a city and a birth date that is a date
+    (the check digit is not asked for: see the module's docstring).
+
+    >>> is_valid_2017("USA110079060141"), is_valid_2017("USA110079060149"), is_valid_2017("USA990079060141")
+    (True, True, False)
+    """
+    number = compact(number)
+    if len(number) != 15 or not number[3:].isdigit() or not number.isascii():
+        return False
+    if number[:3] not in countries_by_alpha3 or number[3:7] not in _CITIES:
+        return False
+    # YYMMDD: a date in either century (the card does not say which).
+    return _is_past_date("19" + number[7:13]) or _is_past_date("20" + number[7:13])
+
+
+def is_valid(number: str) -> bool:
+    """Tell whether a number is a 2023 or a 2017 card's number.
+
+    >>> is_valid("911840198001010128"), is_valid("USA110079060141"), is_valid("11010519491231002X")
+    (True, True, False)
+    """
+    return is_valid_2023(number) if len(compact(number)) == 18 else is_valid_2017(number)
+
+
+class CnForeignPermanentResidentIdRecognizer(ChineseRecognizer):
+    """外国人永久居留身份证 numbers: the 2023 form always, the 2017 form by its check or with context."""
+
+    ENTITY = ENTITY
+    PATTERNS = (
+        Pattern("cn_foreign_pr_id_2023", r"(9" + not_after("0-9A-Za-z") + _NUMBER_2023[1:] + r")(?![0-9A-Za-z])", 0.9),
+        # Scored down to 0.3 by base_score when its check digit does not hold.
+        Pattern("cn_foreign_pr_id_2017", r"(?<![0-9A-Za-z])(" + _NUMBER_2017 + r")(?![0-9A-Za-z])", 0.6),
+    )
+    CONTEXT = ("永久居留", "永居证", "外国人居留", "绿卡", "居留身份证", "permanent resident", "residence card")
+    COLUMN_HINTS = ("yjjl", "yjjlz", "yjjlsfz", "wgryjjl", "prcard", "prno", "greencard")
+    NEGATIVE_CONTEXT = ("订单", "流水", "单号", "批次", "order", "serial", "trace", "batch")
+    NEGATIVE_COLUMN_HINTS = ("ddh", "lsh", "orderno", "serialno", "batchno")
+    # An 18-character number holds 16 digits in a row, a 15-character one 12.
+    NEEDLES = ("000000000000",)
+    RUN_LENGTHS = (15, 18)  # boundaries on both sides: a number is a whole run
+    RUN_PATTERN = _NUMBER_2023 + "|" + _NUMBER_2017
+    RISK = Risk("C2", True)  # an identity document: PIPL Art. 28 特定身份
+
+    def validate_result(self, pattern_text: str) -> bool:
+        """Return True for a 2023 or a 2017 number with a valid structure."""
+        return is_valid(pattern_text)
+
+    def base_score(self, value: str, pattern: Pattern) -> float:
+        """Ask for context when a 2017 number's check digit does not hold."""
+        number = compact(value)
+        if len(number) == 15 and icao_check_digit(number[:14]) != number[14]:
+            return 0.3
+        return pattern.score
+
+    def normalize(self, value: str) -> str:
+        """Return the upper-case number."""
+        return compact(value)
+
+    def mask(self, value: str) -> str:
+        """Keep the country and the office, and the order and check characters; hide the birth date."""
+        number = compact(value)
+        return mask_middle(number, 6, 4) if len(number) == 18 else mask_middle(number, 7, 2)
