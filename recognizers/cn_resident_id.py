@@ -19,9 +19,11 @@ from recognizers.regions import is_known_area
 ENTITY = "CN_RESIDENT_ID"
 EXAMPLES = {
     "valid": ["11010519491231002X", "440524188001010014", "360426199101010071",
-              "810000199408230021", "830000199201300022", "11010519491231002x"],
+              "810000199408230021", "830000199201300022", "11010519491231002x",
+              "110105 19491231 002X", "440524-18800101-0014"],
     "invalid": ["110105194912310021", "11010519900230001X", "110105209901010012",
-                "911156199001010010", "202401011234567890"],
+                "911156199001010010", "202401011234567890", "110105 19491231 0021",
+                "110105-19491231 002X"],
 }
 
 EARLIEST_BIRTH = datetime.date(1880, 1, 1)
@@ -40,12 +42,12 @@ _STARTS_ALONE = _PROVINCE + not_after("0-9A-Za-z", 2)
 
 
 def compact(number: str) -> str:
-    """Drop spaces and upper-case the check character.
+    """Drop the spaces or dashes of a grouped number and upper-case the check character.
 
-    >>> compact("11010519491231002x")
-    '11010519491231002X'
+    >>> compact("11010519491231002x"), compact("110105-19491231-002X")
+    ('11010519491231002X', '11010519491231002X')
     """
-    return number.replace(" ", "").upper()
+    return number.replace(" ", "").replace("-", "").upper()
 
 
 def birth_date(number: str) -> datetime.date | None:
@@ -135,6 +137,10 @@ class CnResidentIdRecognizer(ChineseRecognizer):
         Pattern("cn_resident_id_18", "(" + _STARTS_ALONE + _ID_18_REST + ")" + _BOUNDARY_AFTER, 0.9),
         # The legacy 15-digit form has no check character: context is required (score below 0.5).
         Pattern("cn_resident_id_15", "(" + _STARTS_ALONE + _ID_15_REST + ")" + _BOUNDARY_AFTER, 0.3),
+        # Grouped as forms and apps show it, area, birth date and the rest: 110105 19491231 002X.
+        Pattern("cn_resident_id_grouped",
+                "(" + _PROVINCE + not_after("0-9A-Za-z\\-", 2) + r"\d{4}([ \-])(?:18|19|20)\d{2}" + _MONTH_DAY
+                + r"\2\d{3}[0-9Xx])(?![0-9A-Za-z\-])", 0.9),
     )
     MASKED_PATTERNS = (
         # 18 characters of digits and stars, at least four stars in a row: 110105********002X.
@@ -150,9 +156,10 @@ class CnResidentIdRecognizer(ChineseRecognizer):
                     "idcardno", "certno", "certid", "custcertno", "identity", "identityno")
     NEGATIVE_CONTEXT = ("订单", "流水", "交易号", "单号", "序列号", "批次", "order", "serial", "trace")
     NEGATIVE_COLUMN_HINTS = ("ddh", "lsh", "jylsh", "orderno", "orderid", "serialno", "traceno")
-    # 18 digits hold 15. A masked ID's 18 characters are at most 6 digits, stars, at most 4
-    # digits and one more, so it holds a digit and 7 stars: 138****5678 wakes nobody here.
-    NEEDLES = ("000000000000000", "0*******")
+    # 18 digits hold 15; a grouped number is its groups. A masked ID's 18 characters are at most
+    # 6 digits, stars, at most 4 digits and one more, so it holds a digit and 7 stars:
+    # 138****5678 wakes nobody here.
+    NEEDLES = ("000000000000000", "0*******", "000000-00000000-000")
     RUN_LENGTHS = (15, 18)  # digit boundaries on both sides: a value is a whole run
     RUN_PATTERN = _ID_18 + "|" + _ID_15
     RISK = Risk("C2", True)
@@ -202,6 +209,8 @@ class CnResidentIdRecognizer(ChineseRecognizer):
         """Flag a minor's number: under 14 on the scan date."""
         # A valid value's birth date compared as YYYYMMDD text: 0.16 us, where computing the age
         # (age_on: dates built and compared) took 1.7 per ID found (measured).
+        if len(value) > 18:  # grouped
+            value = compact(value)
         born = value[6:14] if len(value) == 18 else "19" + value[6:12]
         if born > (self._minor_after or _minor_after(datetime.date.today())):
             metadata[MINOR_KEY] = True

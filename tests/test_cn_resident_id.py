@@ -91,3 +91,23 @@ def test_remembered_validations_keep_no_value():
     recognizer = CnResidentIdRecognizer()
     assert recognizer.validated("11010519491231002X") and not recognizer.validated("110105194912310021")
     assert recognizer._validated and all(isinstance(key, int) for key in recognizer._validated)
+
+
+@pytest.mark.parametrize("text,expected", [
+    pytest.param("证件号码：110105 19491231 002X", ["110105 19491231 002X"], id="spaces"),
+    pytest.param("客户440524-18800101-0014办理", ["440524-18800101-0014"], id="dashes-glued"),
+    pytest.param("110105 19491231-002X", [], id="mixed-separators"),
+    pytest.param("110105 19491231 0021", [], id="bad-check"),
+    pytest.param("tel-110105-19491231-002X", [], id="dash-before"),
+    pytest.param("110105 19491231 002X 5", ["110105 19491231 002X"], id="digit-after-a-space"),
+])
+def test_grouped_numbers(text, expected):
+    """Forms and apps show an ID as area, birth date and the rest; found, masked, minors known."""
+    assert [value for value, _, _ in found(text)] == expected
+
+
+def test_a_grouped_number_is_one_value_with_the_ungrouped_one():
+    recognizer = CnResidentIdRecognizer(scan_date=datetime.date(2026, 1, 1))
+    assert recognizer.normalize("110105 19491231 002x") == recognizer.normalize("11010519491231002X")
+    assert recognizer.mask("110105-19491231-002X") == "110105********002X"
+    assert found("身份证 110105 20150101 0017", scan_date=datetime.date(2026, 1, 1))[0][2]["minor"] is True
