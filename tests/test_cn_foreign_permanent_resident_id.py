@@ -11,12 +11,11 @@ from stdnum.iso7064 import mod_11_2
 
 from pii_audit.detector import Detector
 from recognizers.base import to_halfwidth
-from recognizers.cn_foreign_permanent_resident_id import icao_check_digit, is_valid
+from recognizers.cn_foreign_permanent_resident_id import is_valid
 from scan_helpers import scan_one
 
 NEW = "911840198001010128"  # 9, Beijing (11), the USA (840), born 1980-01-01, order 012, check 8
-OLD = "USA110079060141"  # the USA, Beijing 1100, born (19)79-06-01, order 4, ICAO check 1
-OLD_BAD_CHECK = "USA110079060149"
+OLD = "USA110079060141"  # the USA, Beijing 1100, born (19)79-06-01, order 4, check 1
 
 
 def found(text, context=()):
@@ -35,9 +34,9 @@ def with_check(body: str) -> str:
     pytest.param(f"客户{NEW}办理开户", [NEW], id="2023-bare"),
     pytest.param(f"certNo={NEW}, ok", [NEW], id="2023-field"),
     pytest.param(f"永久居留身份证号码：{OLD}", [OLD], id="2017-keyword"),
-    pytest.param(f"{OLD} 已核验", [OLD], id="2017-check-holds-bare"),
-    pytest.param(f"永久居留身份证 {OLD_BAD_CHECK}", [OLD_BAD_CHECK], id="2017-no-check-keyword"),
-    pytest.param(f"{OLD_BAD_CHECK} 已核验", [], id="2017-no-check-bare"),
+    pytest.param(f"证件号码={OLD}|", [OLD], id="2017-document-number"),
+    pytest.param(f'{{"custCertNo":"{OLD}"}}', [OLD], id="2017-field"),
+    pytest.param(f"{OLD} 已核验", [], id="2017-bare"),
 ])
 def test_numbers_in_text(text, expected):
     assert found(text) == [("CN_FOREIGN_PERMANENT_RESIDENT_ID", value) for value in expected]
@@ -63,23 +62,19 @@ def test_a_resident_id_is_not_a_foreign_ones_and_back():
     assert found(f"身份证号{NEW}") == [("CN_FOREIGN_PERMANENT_RESIDENT_ID", NEW)]
 
 
-def test_a_column_named_for_the_card_gives_the_2017_number_context():
-    assert found(OLD_BAD_CHECK, context=["yjjlsfz"]) == [("CN_FOREIGN_PERMANENT_RESIDENT_ID", OLD_BAD_CHECK)]
-
-
-def test_icao_check_digit_matches_a_passports_machine_readable_zone():
-    """ICAO 9303's specimen passport number L898902C3 has check digit 6 (its MRZ: L898902C36)."""
-    assert icao_check_digit("L898902C3") == "6"
-    assert is_valid(OLD) and is_valid(OLD_BAD_CHECK) and is_valid(NEW)
+@pytest.mark.parametrize("column", ["yjjlsfz", "zjhm", "cust_cert_no"])
+def test_a_column_named_for_the_card_or_a_document_gives_the_2017_number_context(column):
+    assert found(OLD, context=[column]) == [("CN_FOREIGN_PERMANENT_RESIDENT_ID", OLD)]
+    assert is_valid(OLD) and is_valid(NEW)
 
 
 def test_a_scanned_log_writes_the_masked_number_and_never_the_number(tmp_path, key):
     log = tmp_path / "kyc.log"
-    log.write_text(f"2026-11-28 开户 客户证件 {NEW}\n2026-11-28 永久居留身份证 {OLD_BAD_CHECK}\n", "utf-8")
+    log.write_text(f"2026-11-28 开户 客户证件 {NEW}\n2026-11-28 永久居留身份证 {OLD}\n", "utf-8")
     result = scan_one(log, key)
     finding = result.findings[(str(log), "CN_FOREIGN_PERMANENT_RESIDENT_ID")]
-    assert [s.masked for s in finding.samples] == ["911840********0128", "USA1100******49"]
+    assert [s.masked for s in finding.samples] == ["911840********0128", "USA1100******41"]
     assert [s.location["line"] for s in finding.samples] == [1, 2]
     assert finding.samples[0].risk.as_dict() == {"category": "C2", "sensitive": True, "minor": False}
     written = json.dumps([dataclasses.asdict(s) for s in finding.samples], ensure_ascii=False)
-    assert NEW not in written and OLD_BAD_CHECK not in written
+    assert NEW not in written and OLD not in written
