@@ -532,6 +532,35 @@ def test_an_encrypted_members_name_is_quoted_on_one_line(tmp_path, suffix):
     assert [p.reason for p in coverage.problems] == [f"encrypted zip member 客户?{'x' * 97}"]
 
 
+def with_member(src: Path, dst: Path, member: str, body: bytes) -> Path:
+    """Copy the workbook ``src`` with ``member`` holding ``body``; one under xl/worksheets/ is made
+    its sheet (the workbook's relationships name it, a line break written ``&#10;``)."""
+    replace = {member: body}
+    if member.startswith("xl/worksheets/"):
+        with zipfile.ZipFile(src) as archive:
+            rels = archive.read("xl/_rels/workbook.xml.rels").decode()
+        target = member.removeprefix("xl/").replace("\n", "&#10;")
+        replace["xl/_rels/workbook.xml.rels"] = rels.replace("worksheets/sheet1.xml", target).encode()
+    return rewrite(src, dst, replace)
+
+
+@pytest.mark.parametrize("member, body, reason", [
+    pytest.param("xl/客户\n名单.xml", XXE.encode() + b"<d/>", "refused: xl/客户?名单.xml declares a DTD or "
+                 "entities (billion laughs / XXE?)", id="dtd-seen-by-the-guard"),
+    pytest.param("xl/worksheets/客户\n名单.xml", XXE.encode() + b"<d/>", "refused: xl/worksheets/客户?名单.xml "
+                 "declares a DTD or entities (billion laughs / XXE?)", id="dtd-in-a-sheet"),
+    pytest.param("xl/worksheets/客户\n名单.xml", b"<a>" * 1001, "refused: elements nested over 1,000 deep in "
+                 "xl/worksheets/客户?名单.xml", id="nested-in-a-sheet"),
+])
+def test_a_refused_members_name_is_quoted_on_one_line(tmp_path, member, body, reason):
+    """A member named with a line break (the zip's own bytes, or a relationship's ``&#10;``) that
+    declares a DTD or nests too deep was quoted raw, splitting the problem line in two; its name
+    is shown as the zip's others are (``xlsx_guard.shown_name``: ? for what does not print)."""
+    src = make_xlsx(tmp_path / "src.xlsx", {"客户": [["a"]]})
+    _, coverage = read(with_member(src, tmp_path / "named.xlsx", member, body))
+    assert [p.reason for p in coverage.problems] == [reason]
+
+
 def test_no_raw_value_leaves_the_scan(tmp_path, key):
     path = customers(tmp_path / "c.xlsx")
     bad = tmp_path / "bad.csv"

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any, Iterator
 from xml.parsers import expat
 
-from pii_audit.sources.xlsx_guard import MAX_SHARED_STRINGS_BYTES, WorkbookRefused
+from pii_audit.sources.xlsx_guard import MAX_SHARED_STRINGS_BYTES, WorkbookRefused, shown_name
 
 Row = tuple[int, int, list]  # (1-based row number, 0-based column of values[0], values)
 
@@ -458,7 +458,9 @@ def parse_member(parser, member) -> None:
 
 def expat_parser(start, end, text, member: str):
     """Return an expat parser with namespaces split off by a space; a DTD refuses the workbook,
-    and so do elements nested over ``MAX_DEPTH`` deep."""
+    and so do elements nested over ``MAX_DEPTH`` deep, in one line naming ``member``."""
+    member = shown_name(member)  # the zip's own name may hold a line break (a relationship's a&#10;b)
+
     def refuse(*_args):
         raise WorkbookRefused(f"refused: {member} declares a DTD or entities (billion laughs / XXE?)")
 

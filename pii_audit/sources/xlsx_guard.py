@@ -106,7 +106,7 @@ def _scan_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> int:
             size += len(block)
             data = tail + block
             if any(marker in data for marker in _DTD_MARKERS):
-                raise WorkbookRefused(f"refused: {info.filename} declares a DTD or entities "
+                raise WorkbookRefused(f"refused: {shown_name(info.filename)} declares a DTD or entities "
                                       "(billion laughs / XXE?)")
             tail = data[-_MARKER_BYTES:]  # a marker cut in two by the block boundary is still seen
     return size
