@@ -405,6 +405,27 @@ def test_a_part_the_zip_names_twice_is_read_once(tmp_path, key):
     assert result.findings[(str(tmp_path / "a.docx"), "CN_MOBILE_PHONE")].occurrences == 1
 
 
+def test_an_embedded_file_the_zip_names_twice_is_read_once(tmp_path, key):
+    """Two entries of one name under word/embeddings/ (each with its own data, so not refused as a
+    bomb) were both read: the workbook's values were counted twice. The last is read, as zipfile
+    opens it by name and as the parts are."""
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    book.active.append(["手机号"])
+    book.active.append([MOBILE])
+    embedded = io.BytesIO()
+    book.save(embedded)
+    credit_report(tmp_path / "r.docx")
+    with zipfile.ZipFile(tmp_path / "r.docx", "a") as archive, pytest.warns(UserWarning, match="Duplicate name"):
+        archive.writestr("word/embeddings/Microsoft_Excel_Worksheet.xlsx", embedded.getvalue())
+        archive.writestr("word/embeddings/Microsoft_Excel_Worksheet.xlsx", embedded.getvalue())
+    result = scan_one(tmp_path, key)
+    assert result.coverage.problems == []
+    sheet = f"{tmp_path / 'r.docx'}!word/embeddings/Microsoft_Excel_Worksheet.xlsx!Sheet!手机号"
+    assert result.findings[(sheet, "CN_MOBILE_PHONE")].occurrences == 1
+
+
 def test_a_zip_listing_one_members_data_many_times_is_refused(tmp_path, key):
     """A zip directory listing one member 1,000 times more, each entry pointing at its one data
     (no writer makes one), had a 112 KB document's embedded workbook read 1,001 times, 3 s, each

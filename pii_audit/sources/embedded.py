@@ -55,8 +55,10 @@ EMBEDDED_MARKS = ("!word/embeddings/", "!xl/embeddings/", "!ppt/embeddings/", "!
 def embedded_files(archive: zipfile.ZipFile, folder: str, target: str, options: ScanOptions,
                    coverage: TargetCoverage) -> Iterator[Chunk | Cells]:
     """Yield what each workbook and Word document in ``folder`` of the Office zip ``archive``
-    (the file ``target``) holds."""
-    members = [(info, reader) for info in archive.infolist()
+    (the file ``target``) holds, each name once."""
+    # NameToInfo: a zip may name a member twice, and zipfile opens the last of those names, as the
+    # readers' parts are read (documents._parts); each entry read had its values counted twice.
+    members = [(info, reader) for info in archive.NameToInfo.values()
                if info.filename.startswith(folder) and (reader := _reader(info.filename)) is not None]
     if is_nested(target):
         nested_notice(target, len(members), coverage)
