@@ -20,7 +20,7 @@ from typing import BinaryIO, Callable, Iterable, Iterator
 from pii_audit.models import Cells, Chunk
 from pii_audit.sources import ContainerCoverage, TargetCoverage, opened_file
 from pii_audit.sources.xlsx_book import BLOCK, expat_parser
-from pii_audit.sources.xlsx_guard import ZIP_MAGIC, WorkbookRefused, shown_name, zip_refusal
+from pii_audit.sources.xlsx_guard import ZIP_MAGIC, WorkbookRefused, office_zip, shown_name, zip_refusal
 
 CHUNK_CHARS = 1 << 20  # characters of paragraphs handed to the detector together
 # A paragraph is held whole until it ends; no one writes one this long, a hostile file might.
@@ -57,12 +57,13 @@ class Markup:
 
 def opened_package(handle: BinaryIO, main_part: str, kind: str) -> zipfile.ZipFile:
     """Open an Office zip after checking what it is, from its first bytes and its zip directory:
-    a ``kind`` (".docx document") must hold ``main_part``; a bomb or an encrypted member is refused."""
+    a ``kind`` (".docx document") must hold ``main_part``; a bomb, an encrypted member or a directory
+    larger than an Office file's (``xlsx_guard.office_zip``) is refused."""
     head = handle.read(len(ZIP_MAGIC))
     handle.seek(0)
     if not head.startswith(ZIP_MAGIC):
         raise DocumentRefused(f"not a {kind}: no zip signature (is the extension wrong?)")
-    archive = zipfile.ZipFile(handle)
+    archive = office_zip(handle)
     try:
         infos = archive.infolist()
         if main_part not in {info.filename for info in infos}:
