@@ -17,7 +17,7 @@ from pii_audit.sources import ooxml
 from ledger_helpers import statuses_by_file
 from pii_audit.sources.documents import read_document
 from scan_helpers import scan_one
-from zip_helpers import with_empty_entries, with_offset_before_start, with_repeated_entry
+from zip_helpers import rewrite, with_empty_entries, with_offset_before_start, with_repeated_entry
 
 ID18 = "11010519491231002X"  # FORMATS.md vector, synthetic
 MOBILE = "13812345678"
@@ -134,7 +134,7 @@ def truncated(path):
     (bomb, "(zip bomb?)"),
     (dtd, "declares a DTD or entities"),
     (truncated, "corrupt or truncated document"),
-    (lambda p: with_body(p, "<w:p><w:r><w:t>未闭合"), "unreadable (ExpatError)"),
+    (lambda p: with_body(p, "<w:p><w:r><w:t>未闭合"), "word/document.xml is damaged (ExpatError)"),
     (lambda p: with_body(p, "<w:p><w:r><w:t>" + "号码" * 700 + "</w:t></w:r></w:p>"), "a paragraph of over 1,000"),
     # Tabs and breaks were not counted: a paragraph of them grew past the cap without a word.
     (lambda p: with_body(p, "<w:p><w:r>" + "<w:tab/>" * 1500 + "</w:r></w:p>"), "a paragraph of over 1,000"),
@@ -154,6 +154,35 @@ def test_a_bad_document_is_one_problem_line_and_the_scan_goes_on(tmp_path, key, 
     assert problem.where == str(tmp_path / "bad.docx") and reason in problem.reason, problem
     assert MOBILE not in problem.reason
     assert {f.container for f in result.findings.values()} == {str(tmp_path / "good.docx")}
+
+
+def cut(xml: bytes) -> bytes:
+    return xml[:len(xml) // 2]
+
+
+def with_dtd(_xml: bytes) -> bytes:
+    return b'<?xml version="1.0"?><!DOCTYPE d [<!ENTITY a "aaaa">]><d/>'
+
+
+@pytest.mark.parametrize("part, damage, reason", [
+    ("word/document.xml", cut, "word/document.xml is damaged (ExpatError); the other parts are read"),
+    ("word/header1.xml", cut, "word/header1.xml is damaged (ExpatError); the other parts are read"),
+    ("word/comments.xml", with_dtd, "refused: word/comments.xml declares a DTD or entities (billion laughs / "
+                                    "XXE?); the other parts are read"),
+], ids=["body", "header", "comments-dtd"])
+def test_a_damaged_part_is_one_problem_line_and_the_other_parts_are_read(tmp_path, key, part, damage, reason):
+    """One damaged part (cut XML, a DTD) made the whole document "unreadable": the parts after it,
+    its properties and embedded files were lost (a damaged body lost the header and comments).
+    Each damaged part is now one problem line and the others are read, as a presentation's slides."""
+    credit_report(tmp_path / "a.docx")
+    with zipfile.ZipFile(tmp_path / "a.docx") as archive:
+        xml = archive.read(part)
+    rewrite(tmp_path / "a.docx", tmp_path / "b.docx", {part: damage(xml)})
+    (tmp_path / "a.docx").unlink()
+    result = scan_one(tmp_path, key)
+    assert [p.reason for p in result.coverage.problems] == [reason]
+    read = {json.loads(location).get("part", "word/document.xml") for _, location in found(result)}
+    assert read == {"word/document.xml", "word/header1.xml", "word/comments.xml"} - {part}
 
 
 def test_a_document_inside_a_zip_is_read_from_memory(tmp_path, key):
