@@ -419,3 +419,24 @@ def test_a_zip_listing_more_entries_than_the_cap_is_one_problem_line(tmp_path, l
     found, coverage = findings(str(over), key)
     assert found == [] and [p.reason for p in coverage.problems] == [
         "refused: its zip directory lists 2,001 entries, over the 2,000 cap (zip bomb?); extract it and scan the folder"]
+
+
+@pytest.mark.parametrize("name", ["logs.zip", "logs.tar.gz"])
+def test_a_member_named_with_a_line_break_is_named_on_one_line(tmp_path, key, name):
+    """A member's name is the archive's own bytes and may hold a line break: the problem and the
+    finding placed at ``archive!member`` were two lines; the break shows as ?, as in a sheet's name."""
+    phone = mobile(random.Random(11))
+    members = {"客户\n名单.log": f"手机{phone}\n".encode(), "坏\n表.xlsx": b"PK\x03\x04 damaged"}
+    if name.endswith(".zip"):
+        with zipfile.ZipFile(tmp_path / name, "w") as packed:
+            for member, data in members.items():
+                packed.writestr(member, data)
+    else:
+        with tarfile.open(tmp_path / name, "w:gz") as packed:
+            for member, data in members.items():
+                info = tarfile.TarInfo(member)
+                info.size = len(data)
+                packed.addfile(info, io.BytesIO(data))
+    (result,) = scan_targets([str(tmp_path / name)], ScanOptions(jobs=1), key)
+    assert [p.where for p in result.coverage.problems] == [f"{tmp_path / name}!坏?表.xlsx"]
+    assert [container for container, _ in result.findings] == [f"{tmp_path / name}!客户?名单.log"]

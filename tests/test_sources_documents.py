@@ -455,6 +455,16 @@ def test_an_embedded_file_the_zip_names_twice_is_read_once(tmp_path, key):
     assert result.findings[(sheet, "CN_MOBILE_PHONE")].occurrences == 1
 
 
+def test_an_embedded_file_named_with_a_line_break_is_named_on_one_line(tmp_path, key):
+    """A zip member's name is the file's own bytes: a damaged workbook embedded as
+    ``word/embeddings/坏\\n表.xlsx`` made its problem line two lines; the break shows as ?."""
+    credit_report(tmp_path / "r.docx")
+    with zipfile.ZipFile(tmp_path / "r.docx", "a") as archive:
+        archive.writestr("word/embeddings/坏\n表.xlsx", b"PK\x03\x04 damaged")
+    result = scan_one(tmp_path, key)
+    assert [p.where for p in result.coverage.problems] == [f"{tmp_path / 'r.docx'}!word/embeddings/坏?表.xlsx"]
+
+
 def test_a_zip_listing_one_members_data_many_times_is_refused(tmp_path, key):
     """A zip directory listing one member 1,000 times more, each entry pointing at its one data
     (no writer makes one), had a 112 KB document's embedded workbook read 1,001 times, 3 s, each

@@ -38,7 +38,7 @@ from pii_audit.models import Cells, Chunk
 from pii_audit.sources import (DOCUMENT_SUFFIXES, EMAIL_SUFFIXES, LIBARCHIVE_SUFFIXES, OLE2_MAGIC, PDF_SUFFIXES,
                                PPT97_SUFFIXES, PRESENTATION_SUFFIXES, SPREADSHEET_SUFFIXES, SQLITE_MAGIC,
                                WORD97_SUFFIXES, WPS_PRESENTATION_SUFFIXES, ScanOptions, TargetCoverage, is_archive,
-                               is_presentation, is_rtf, legacy_text)
+                               is_presentation, is_rtf, legacy_text, one_line_name)
 from pii_audit.sources.archives_libarchive import DamagedArchive, libarchive_members
 from pii_audit.sources.files import ZSTD_MAGIC, TextUnit, compression_of, read_unit, stream_name
 from pii_audit.sources.documents import read_document
@@ -105,7 +105,7 @@ def _zip_members(path: str, handle: BinaryIO, options: ScanOptions, coverage: Ta
             name = _zip_name(info)
             if info.is_dir() or excluded_member(name, options):
                 continue
-            where = f"{path}!{name}"
+            where = f"{path}!{one_line_name(name)}"
             if info.flag_bits & 0x1:
                 coverage.problem(where, "encrypted member: not read", stream_name(where))
                 continue
@@ -162,7 +162,7 @@ def _tar_members(path: str, handle: BinaryIO, options: ScanOptions, coverage: Ta
             name = legacy_text(info.name.encode("utf-8", "surrogateescape"))
             if not info.isfile() or excluded_member(name, options):  # folders, links, devices: no bytes
                 continue
-            where = f"{path}!{name}"
+            where = f"{path}!{one_line_name(name)}"
             if info.size > options.max_gzip_bytes:
                 # The stream reaches the next member only by inflating this one to its end.
                 reason = _TOO_LARGE.format(options.max_gzip_bytes) + "; the members after it neither"
