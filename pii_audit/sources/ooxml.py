@@ -5,7 +5,8 @@ XML parts in which text sits in paragraphs: ``w:p`` holding runs of ``w:t`` in W
 ``a:p`` holding runs of ``a:t`` in DrawingML. Both readers open the zip after checking it
 (``opened_package``: the zip signature, the main part, a bomb, an encrypted member), read a part's
 paragraphs with expat as one line each, numbered from 1 in the part (``part_chunks``: the parser
-refuses a DTD, memory holds a block of XML and one chunk of lines), and turn what stops a file
+refuses a DTD, memory holds a block of XML and one chunk of lines), turn a damaged part into one
+problem line and read the others (``read_part``), and turn what stops a file
 into one problem line naming the exception's type only, never the text (``read_office_file``),
 since the text may be personal data. What differs is the vocabulary (``Markup``) and which parts are read. Both read the document
 properties after their parts (``properties``, shared with the workbooks' readers).
