@@ -21,6 +21,7 @@ from pii_audit.sources.streams import zstd
 from archive_makers import folder_members, write_7z, write_rar
 from test_sources_files import empty_7z
 from tests_corpus import card, corpus_lines, mobile
+from zip_helpers import with_empty_entries
 
 TAR_MODES = {".tar": "w", ".tar.gz": "w:gz", ".tgz": "w:gz", ".tar.bz2": "w:bz2", ".tar.xz": "w:xz",
              ".tar.zst": "zstd", ".tzst": "zstd"}
@@ -401,3 +402,41 @@ def test_a_zip_whose_directory_or_offsets_are_damaged_is_one_problem_line(tmp_pa
         "corrupt or truncated archive (damaged directory (UnicodeDecodeError)); not read further"]
     _, coverage = findings(str(tmp_path / "offsets.zip"), key)
     assert {p.reason for p in coverage.problems} == {"corrupt member (bad header)"} and len(coverage.problems) == 4
+
+
+def test_a_zip_listing_more_entries_than_the_cap_is_one_problem_line(tmp_path, log_folder, key, monkeypatch):
+    """zipfile holds an object for each entry of a zip's directory before a member is read (500,000
+    entries: 11 s, 273 MB): past ``MAX_ARCHIVE_ENTRIES`` (500,000; 2,000 here) the archive is one
+    problem line, told from its end record before any is built; one at the cap is read."""
+    monkeypatch.setattr("pii_audit.sources.archives.MAX_ARCHIVE_ENTRIES", 2_000)
+    pack(log_folder, tmp_path / "logs.zip")
+    with zipfile.ZipFile(tmp_path / "logs.zip") as archive:
+        members = len(archive.infolist())
+    at_cap = with_empty_entries(tmp_path / "logs.zip", 2_000 - members)
+    found, coverage = findings(str(at_cap), key)
+    assert found and coverage.problems == []
+    over = with_empty_entries(at_cap, 1)
+    found, coverage = findings(str(over), key)
+    assert found == [] and [p.reason for p in coverage.problems] == [
+        "refused: its zip directory lists 2,001 entries, over the 2,000 cap (zip bomb?); extract it and scan the folder"]
+
+
+@pytest.mark.parametrize("name", ["logs.zip", "logs.tar.gz"])
+def test_a_member_named_with_a_line_break_is_named_on_one_line(tmp_path, key, name):
+    """A member's name is the archive's own bytes and may hold a line break: the problem and the
+    finding placed at ``archive!member`` were two lines; the break shows as ?, as in a sheet's name."""
+    phone = mobile(random.Random(11))
+    members = {"客户\n名单.log": f"手机{phone}\n".encode(), "坏\n表.xlsx": b"PK\x03\x04 damaged"}
+    if name.endswith(".zip"):
+        with zipfile.ZipFile(tmp_path / name, "w") as packed:
+            for member, data in members.items():
+                packed.writestr(member, data)
+    else:
+        with tarfile.open(tmp_path / name, "w:gz") as packed:
+            for member, data in members.items():
+                info = tarfile.TarInfo(member)
+                info.size = len(data)
+                packed.addfile(info, io.BytesIO(data))
+    (result,) = scan_targets([str(tmp_path / name)], ScanOptions(jobs=1), key)
+    assert [p.where for p in result.coverage.problems] == [f"{tmp_path / name}!坏?表.xlsx"]
+    assert [container for container, _ in result.findings] == [f"{tmp_path / name}!客户?名单.log"]

@@ -232,3 +232,14 @@ def test_values_in_a_7z_or_rar_reach_no_output(tmp_path, capfd, monkeypatch):
         assert f"{ids[1][:6]}********{ids[1][-4:]}" in written
         leaks = [value for value in ids + phones if value in written + out + err]
         assert leaks == []
+
+
+@pytest.mark.parametrize("name, write", [("logs.7z", write_7z), ("logs.rar", write_rar)])
+def test_a_member_named_with_a_line_break_is_named_on_one_line(tmp_path, key, name, write):
+    """A member's name is the archive's own bytes and may hold a line break: the problem and the
+    finding placed at ``archive!member`` were two lines; the break shows as ?, as in a zip's."""
+    number = phone(random.Random(12))
+    write(tmp_path / name, {"客户\n名单.log": f"手机{number}\n".encode(), "坏\n表.xlsx": b"PK\x03\x04 damaged"})
+    (result,) = scan_targets([str(tmp_path / name)], ScanOptions(jobs=1), key)
+    assert [p.where for p in result.coverage.problems] == [f"{tmp_path / name}!坏?表.xlsx"]
+    assert [container for container, _ in result.findings] == [f"{tmp_path / name}!客户?名单.log"]

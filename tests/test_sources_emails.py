@@ -380,3 +380,18 @@ def test_messages_attached_in_messages_are_read_to_a_bounded_depth():
     assert [(p.where, p.reason) for p in coverage.problems] == [
         (where, f"an attachment of a message attached {emails.ATTACHED_MAX} deep in messages is not read; "
                 "save it apart and scan it")]
+
+
+def test_an_attachment_named_with_a_line_break_is_named_on_one_line(tmp_path, key):
+    """An attachment's name may hold a line break (RFC 2231's %0A): the problem and the finding
+    placed at ``mail!attachment`` were two lines; the break shows as ?, as in a zip member's name."""
+    raw = (f"Subject: x\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n"
+           f"--b\r\nContent-Type: text/plain\r\nContent-Disposition: attachment; filename*=utf-8''%E5%AE%A2%0A1.txt"
+           f"\r\n\r\n手机 {MOBILE}\r\n"
+           f"--b\r\nContent-Type: application/octet-stream\r\nContent-Disposition: attachment; "
+           f"filename*=utf-8''%E5%9D%8F%0A2.xlsx\r\n\r\nPK\x03\x04 damaged\r\n--b--\r\n")
+    (tmp_path / "m.eml").write_bytes(raw.encode())
+    result = scan_one(tmp_path, key)
+    where = str(tmp_path / "m.eml")
+    assert [p.where for p in result.coverage.problems] == [f"{where}!坏?2.xlsx"]
+    assert [container for container, _ in result.findings] == [f"{where}!客?1.txt"]

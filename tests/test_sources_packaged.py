@@ -401,3 +401,14 @@ def test_a_csv_packaged_in_a_message_is_read(tmp_path, key):
     result = scan_one(tmp_path, key)
     assert (result.coverage.problems, result.coverage.notices) == ([], [])
     assert containers(result) == {(f"{tmp_path / 'a.msg'}!附件!客户名单.csv!客户名单!身份证号", "CN_RESIDENT_ID"): 4}
+
+
+def test_a_packaged_file_named_with_a_line_break_is_named_on_one_line(tmp_path, key):
+    """A packaged file's name is the object's own bytes and may hold a line break: the problem and
+    the finding placed at ``object!name`` were two lines; the break shows as ?, as in a zip's."""
+    path = report(tmp_path / "r.docx", packaged(b"a\nb.txt", f"手机 {MOBILES[1]}\n".encode()),
+                  packaged(b"c\nd.xlsx", b"PK\x03\x04 damaged"))
+    result = scan_one(tmp_path, key)
+    where = f"{path}!word/embeddings/"
+    assert [p.where for p in result.coverage.problems] == [f"{where}oleObject2.bin!c?d.xlsx"]
+    assert (f"{where}oleObject1.bin!a?b.txt", "CN_MOBILE_PHONE") in containers(result)

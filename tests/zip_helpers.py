@@ -99,3 +99,26 @@ def with_offset_before_start(path: Path, member: str) -> Path:
     struct.pack_into("<I", data, end + 16, offset + 1)
     path.write_bytes(bytes(data))
     return path
+
+
+def with_empty_entries(path: Path, count: int) -> Path:
+    """Add ``count`` empty members (``e/0``, ``e/1``...) to the zip, written directly (zipfile takes
+    seconds for 100,000), with the Zip64 end records a writer adds past 65,535 entries."""
+    data = path.read_bytes()
+    end = data.rfind(b"PK\x05\x06")
+    entries, size, offset = struct.unpack_from("<HII", data, end + 10)
+    local, central = bytearray(data[:offset]), bytearray(data[offset:offset + size])
+    for number in range(count):
+        name = f"e/{number}".encode()
+        central += struct.pack("<4s6H3I5H2I", b"PK\x01\x02", 20, 20, 0, 0, 0, 0, 0, 0, 0, len(name), 0, 0, 0, 0, 0,
+                               len(local)) + name
+        local += struct.pack("<4s5H3I2H", b"PK\x03\x04", 20, 0, 0, 0, 0, 0, 0, 0, len(name), 0) + name
+    total = entries + count
+    tail = b""
+    if total > 0xFFFF:  # the Zip64 end record and its locator, before the classic end record
+        tail = (struct.pack("<4sQ2H2I4Q", b"PK\x06\x06", 44, 45, 45, 0, 0, total, total, len(central), len(local))
+                + struct.pack("<4sIQI", b"PK\x06\x07", 0, len(local) + len(central), 1))
+    listed = min(total, 0xFFFF)
+    path.write_bytes(bytes(local + central) + tail
+                     + struct.pack("<4s4H2IH", b"PK\x05\x06", 0, 0, listed, listed, len(central), len(local), 0))
+    return path

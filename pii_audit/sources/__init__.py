@@ -16,6 +16,7 @@ from __future__ import annotations
 import glob
 import io
 import os
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO, Iterable, Iterator
@@ -73,6 +74,19 @@ def legacy_text(data: bytes, fallback: str | None = None) -> str:
         except UnicodeDecodeError:
             continue
     return data.decode("utf-8", "replace") if fallback is None else fallback
+
+
+def one_line_name(name: str) -> str:
+    r"""Return a name a file gives (a sheet's, a zip member's) as a place may show it: its line
+    breaks and control characters as "?". It is in every problem line and location about what it
+    names, and a name holding a newline (a zip's own bytes, ``&#10;`` in XML) split the line in two.
+
+    >>> one_line_name("客户"), one_line_name("客\n户\x00"), one_line_name("客户 名单\u3000")
+    ('客户', '客?户?', '客户 名单\u3000')
+    """
+    if name.isprintable():
+        return name
+    return "".join("?" if unicodedata.category(c) in ("Cc", "Zl", "Zp") else c for c in name)
 
 
 def shown(name: str) -> str:

@@ -23,7 +23,7 @@ import logging
 from typing import BinaryIO, Callable, Iterator
 
 from pii_audit.models import Cells, Chunk
-from pii_audit.sources import ScanOptions, TargetCoverage, legacy_text
+from pii_audit.sources import ScanOptions, TargetCoverage, legacy_text, one_line_name
 from pii_audit.sources.files import stream_name
 from pii_audit.sources.walk import excluded_member
 
@@ -73,7 +73,8 @@ def libarchive_members(where: str, handle: BinaryIO, options: ScanOptions, cover
         # Members libarchive gave no entry for: the rest of a split member, in the volume after the first.
         for name, why in unread.items():
             if not excluded_member(name, options):
-                coverage.problem(f"{where}!{name}", why, stream_name(f"{where}!{name}"))
+                place = f"{where}!{one_line_name(name)}"
+                coverage.problem(place, why, stream_name(place))
     except libarchive.ArchiveError as error:
         if "encrypt" in reason(error).lower():  # 7-Zip's "encrypt file names", WinRAR's "encrypt names"
             coverage.problem(where, "encrypted archive (its member names too): not read")
@@ -89,7 +90,7 @@ def _entry(libarchive, where: str, archive, entry, options: ScanOptions, coverag
     why = unread.pop(name, None)
     if not entry.isfile or excluded_member(name, options):  # folders, links: no bytes of their own
         return False
-    where = f"{where}!{name}"
+    where = f"{where}!{one_line_name(name)}"
     if why is None and _is_encrypted(entry._entry_p):  # noqa: SLF001 -- the entry's C pointer
         why = "encrypted member: not read"
     if why is not None:

@@ -20,7 +20,8 @@ its text (``ole_properties``), located ``{path, part: "SummaryInformation", line
 Read-only from the zip, nothing extracted; memory holds a block of XML and one chunk's lines.
 The zip's checks, the paragraphs' parsing and the problem lines are ``ooxml``'s, shared with
 ``presentations``.
-A zip bomb, a DTD (billion laughs, XXE), an encrypted or damaged document is one problem line.
+A zip bomb, an encrypted or damaged document is one problem line; so is a damaged part (bad XML,
+a DTD, a paragraph over the cap, a bad CRC), and the other parts are read, as a presentation's.
 """
 
 from __future__ import annotations
@@ -35,8 +36,8 @@ from pii_audit.sources import ContainerCoverage, ScanOptions, TargetCoverage
 from pii_audit.sources.embedded import embedded_files
 from pii_audit.sources.ole_properties import ole_property_chunks
 from pii_audit.sources.properties import property_chunks
-from pii_audit.sources.ooxml import (DocumentRefused, Markup, counted, opened_package, part_chunks,
-                                     read_office_file)
+from pii_audit.sources.ooxml import (DocumentRefused, Markup, counted, opened_package, read_office_file,
+                                     read_part)
 from pii_audit.sources.xlsx_guard import OLE2_MAGIC
 
 __all__ = ["DocumentRefused", "read_document"]  # word97 raises DocumentRefused, imported from here
@@ -80,7 +81,7 @@ def _items(target: str, options: ScanOptions, coverage: TargetCoverage, handle: 
     with opened_package(handle, BODY, ".docx document") as archive:
         for part in _parts(archive):
             location = {"path": target} if part == BODY else {"path": target, "part": part}
-            yield from counted(part_chunks(archive, part, location, WORDPROCESSING), container)
+            yield from read_part(archive, part, location, WORDPROCESSING, coverage, container)
         yield from property_chunks(archive, target, coverage)
         yield from embedded_files(archive, "word/embeddings/", target, options, coverage)
 

@@ -29,7 +29,8 @@ import re
 from typing import Iterator
 
 from pii_audit.models import Cells, Chunk
-from pii_audit.sources import OLE2_MAGIC, ScanOptions, TargetCoverage, legacy_text, mime, ole2, opened_file
+from pii_audit.sources import (OLE2_MAGIC, ScanOptions, TargetCoverage, legacy_text, mime, ole2, one_line_name,
+                               opened_file)
 from pii_audit.sources.mime import Leaf, MessageReader, MimeError
 from pii_audit.sources.xlsx_guard import WorkbookRefused
 
@@ -210,5 +211,6 @@ def decoded(payload: bytes, charset: str | None) -> str:
 
 
 def file_name(name: str) -> str:
-    """Return an attachment's name as a member name: no folder, no "!" (which separates members)."""
-    return re.sub(r"[\\/!]", "_", name.strip()) or "attachment"
+    """Return an attachment's name as a member name: no folder, no "!" (which separates members),
+    on one line (``one_line_name``)."""
+    return one_line_name(re.sub(r"[\\/!]", "_", name.strip())) or "attachment"

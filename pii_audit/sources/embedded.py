@@ -36,7 +36,7 @@ from typing import Callable, Iterator
 
 from pii_audit.models import Cells, Chunk
 from pii_audit.sources import (DOCUMENT_SUFFIXES, OLE2_MAGIC, PRESENTATION_SUFFIXES, ScanOptions, TargetCoverage,
-                               is_archive)
+                               is_archive, one_line_name)
 from pii_audit.sources.ole2 import CompoundFile, Stream, StreamPart, worded
 from pii_audit.sources.packager import NATIVE_STREAM, PACKAGE_CLASS, Packaged, PackageRefused, packaged_file
 from pii_audit.sources.xlsx_guard import WorkbookRefused
@@ -55,14 +55,16 @@ EMBEDDED_MARKS = ("!word/embeddings/", "!xl/embeddings/", "!ppt/embeddings/", "!
 def embedded_files(archive: zipfile.ZipFile, folder: str, target: str, options: ScanOptions,
                    coverage: TargetCoverage) -> Iterator[Chunk | Cells]:
     """Yield what each workbook and Word document in ``folder`` of the Office zip ``archive``
-    (the file ``target``) holds."""
-    members = [(info, reader) for info in archive.infolist()
+    (the file ``target``) holds, each name once."""
+    # NameToInfo: a zip may name a member twice, and zipfile opens the last of those names, as the
+    # readers' parts are read (documents._parts); each entry read had its values counted twice.
+    members = [(info, reader) for info in archive.NameToInfo.values()
                if info.filename.startswith(folder) and (reader := _reader(info.filename)) is not None]
     if is_nested(target):
         nested_notice(target, len(members), coverage)
         return
     for info, reader in members:
-        where = f"{target}!{info.filename}"
+        where = f"{target}!{one_line_name(info.filename)}"
         if info.file_size > EMBEDDED_MAX_BYTES:
             coverage.problem(where, f"an embedded file larger than {EMBEDDED_MAX_BYTES:,} bytes is not read; "
                                     "open it and save it apart to scan it")

@@ -59,7 +59,7 @@ from pii_audit.sources.cell_text import render
 from pii_audit.sources.sheet_rows import EXCEL_MAX_ROWS, Row, Sheet, Source, opened
 from pii_audit.sources.xlsx_book import (BLOCK, MAX_CELL_CHARS, MAX_COLUMN, SheetError, column_letter, expat_parser,
                                          sheet_name)
-from pii_audit.sources.xlsx_guard import MAX_SHARED_STRINGS_BYTES, ZIP_MAGIC, WorkbookRefused, zip_refusal
+from pii_audit.sources.xlsx_guard import MAX_SHARED_STRINGS_BYTES, ZIP_MAGIC, WorkbookRefused, office_zip, zip_refusal
 
 MIMETYPES = ("application/vnd.oasis.opendocument.spreadsheet",
              "application/vnd.oasis.opendocument.spreadsheet-template")
@@ -120,7 +120,7 @@ def ods_sheets(source: Source, comments: dict[str, list[tuple[str, str]]] | None
         raise WorkbookRefused("an OLE2/CFB file (an .xls renamed?), not an .ods zip")
     if head != ZIP_MAGIC:
         raise WorkbookRefused("not an .ods workbook: no zip signature (is the extension wrong?)")
-    with zipfile.ZipFile(source if isinstance(source, str) else io.BytesIO(source)) as archive:
+    with office_zip(source if isinstance(source, str) else io.BytesIO(source)) as archive:
         _check_package(archive)
         with archive.open(CONTENT) as stream:
             yield from _sheets(stream, CONTENT, comments, warn)

@@ -5,7 +5,8 @@ XML parts in which text sits in paragraphs: ``w:p`` holding runs of ``w:t`` in W
 ``a:p`` holding runs of ``a:t`` in DrawingML. Both readers open the zip after checking it
 (``opened_package``: the zip signature, the main part, a bomb, an encrypted member), read a part's
 paragraphs with expat as one line each, numbered from 1 in the part (``part_chunks``: the parser
-refuses a DTD, memory holds a block of XML and one chunk of lines), and turn what stops a file
+refuses a DTD, memory holds a block of XML and one chunk of lines), turn a damaged part into one
+problem line and read the others (``read_part``), and turn what stops a file
 into one problem line naming the exception's type only, never the text (``read_office_file``),
 since the text may be personal data. What differs is the vocabulary (``Markup``) and which parts are read. Both read the document
 properties after their parts (``properties``, shared with the workbooks' readers).
@@ -13,14 +14,17 @@ properties after their parts (``properties``, shared with the workbooks' readers
 
 from __future__ import annotations
 
+import lzma
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from typing import BinaryIO, Callable, Iterable, Iterator
+from xml.parsers import expat
 
 from pii_audit.models import Cells, Chunk
 from pii_audit.sources import ContainerCoverage, TargetCoverage, opened_file
 from pii_audit.sources.xlsx_book import BLOCK, expat_parser
-from pii_audit.sources.xlsx_guard import ZIP_MAGIC, WorkbookRefused, shown_name, zip_refusal
+from pii_audit.sources.xlsx_guard import ZIP_MAGIC, WorkbookRefused, office_zip, shown_name, zip_refusal
 
 CHUNK_CHARS = 1 << 20  # characters of paragraphs handed to the detector together
 # A paragraph is held whole until it ends; no one writes one this long, a hostile file might.
@@ -37,6 +41,14 @@ FALLBACK = "http://schemas.openxmlformats.org/markup-compatibility/2006 Fallback
 
 class DocumentRefused(Exception):
     """The file is not a document we will parse; the message is one line for a person."""
+
+
+# What stops one part and not the others (zipfile raises NotImplementedError for a compression
+# method it does not read, a damaged method field, and UnicodeDecodeError, a ValueError, for a local
+# header's name marked UTF-8 that is not; expat raises LookupError for an encoding it does not know,
+# ValueError for one it does not read, UTF-7).
+PART_ERRORS = (expat.ExpatError, DocumentRefused, WorkbookRefused, zipfile.BadZipFile, zlib.error, lzma.LZMAError,
+               EOFError, NotImplementedError, ValueError, LookupError)
 
 
 @dataclass(frozen=True)
@@ -57,12 +69,13 @@ class Markup:
 
 def opened_package(handle: BinaryIO, main_part: str, kind: str) -> zipfile.ZipFile:
     """Open an Office zip after checking what it is, from its first bytes and its zip directory:
-    a ``kind`` (".docx document") must hold ``main_part``; a bomb or an encrypted member is refused."""
+    a ``kind`` (".docx document") must hold ``main_part``; a bomb, an encrypted member or a directory
+    larger than an Office file's (``xlsx_guard.office_zip``) is refused."""
     head = handle.read(len(ZIP_MAGIC))
     handle.seek(0)
     if not head.startswith(ZIP_MAGIC):
         raise DocumentRefused(f"not a {kind}: no zip signature (is the extension wrong?)")
-    archive = zipfile.ZipFile(handle)
+    archive = office_zip(handle)
     try:
         infos = archive.infolist()
         if main_part not in {info.filename for info in infos}:
@@ -139,6 +152,36 @@ def _paragraphs(archive: zipfile.ZipFile, part: str, markup: Markup) -> Iterator
             yield from paragraphs.take()
             if not block:
                 break
+
+
+def read_part(archive: zipfile.ZipFile, part: str, location: dict, markup: Markup, coverage: TargetCoverage,
+              container: ContainerCoverage) -> Iterator[Chunk]:
+    """Yield one part's lines (``part_chunks``), counted in ``container``; record a damaged part as
+    one problem line of the file ``location["path"]``, the other parts being read."""
+    try:
+        yield from counted(part_chunks(archive, part, location, markup), container)
+    except PART_ERRORS as error:
+        damaged_part(coverage, location["path"], shown_name(part), error, "the other parts are read")
+
+
+def damaged_part(coverage: TargetCoverage, target: str, what: str, error: Exception, then: str) -> None:
+    """Record the part ``what`` of the file ``target`` that could not be read, naming the exception
+    by its type only (a refusal by its one-line reason), and what is read ``then``."""
+    refused = isinstance(error, (DocumentRefused, WorkbookRefused))
+    name = "zlib.error" if isinstance(error, zlib.error) else type(error).__name__  # its own name is "error"
+    # A refusal of a part's relationships names them as the zip does (``xlsx_book.relationships``):
+    # a name may hold a line break, which would make the problem two lines.
+    reason = _one_line(str(error)) if refused else f"{what} is damaged ({name})"
+    coverage.problem(target, f"{reason}; {then}", target)
+
+
+def _one_line(text: str) -> str:
+    """Return ``text`` with what does not print (a line break in a part's name) as "?".
+
+    >>> _one_line("refused: ppt/slides/_rels/a\\nb.xml.rels declares a DTD")
+    'refused: ppt/slides/_rels/a?b.xml.rels declares a DTD'
+    """
+    return "".join(c if c.isprintable() else "?" for c in text)
 
 
 def counted(chunks: Iterable[Chunk | Cells], container: ContainerCoverage) -> Iterator[Chunk | Cells]:

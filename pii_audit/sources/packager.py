@@ -29,6 +29,7 @@ import struct
 import uuid
 from typing import NamedTuple
 
+from pii_audit.sources import one_line_name
 from pii_audit.sources.ole2 import Stream
 
 PACKAGE_CLASS = uuid.UUID("0003000C-0000-0000-C000-000000000046").bytes_le  # as a CLSID is stored
@@ -122,12 +123,12 @@ def _file_name(label: str, *paths: str) -> str:
 
     >>> _file_name("客户名单.csv", "C:\\\\导出\\\\客户名单.csv"), _file_name("名单", "C:\\\\x\\\\名单.txt", "")
     ('客户名单.csv', '名单.txt')
-    >>> _file_name("", "", ""), _file_name("a!b.csv")
-    ('package', 'a_b.csv')
+    >>> _file_name("", "", ""), _file_name("a!b.csv"), _file_name("a\\nb.csv")
+    ('package', 'a_b.csv', 'a?b.csv')
     """
     names = [name for name in (re.split(r"[\\/]", text)[-1].strip() for text in (label, *paths)) if name]
     name = next((name for name in names if "." in name.strip(".")), names[0] if names else "package")
-    return name.replace("!", "_")  # "!" separates a file from what is inside it
+    return one_line_name(name.replace("!", "_"))  # "!" separates a file from what is inside it
 
 
 def _uint32(data: bytes, at: int) -> int:

@@ -36,22 +36,19 @@ a bad CRC) is one problem line, and the other parts are read.
 from __future__ import annotations
 
 import functools
-import lzma
 import re
 import zipfile
-import zlib
 from typing import BinaryIO, Iterator
-from xml.parsers import expat
 
 from pii_audit.models import Cells, Chunk
 from pii_audit.sources import ContainerCoverage, ScanOptions, TargetCoverage
 from pii_audit.sources.embedded import embedded_files
-from pii_audit.sources.ooxml import (DocumentRefused, Markup, counted, opened_package, part_chunks,
+from pii_audit.sources.ooxml import (PART_ERRORS, DocumentRefused, Markup, damaged_part, opened_package, read_part,
                                      read_office_file)
 from pii_audit.sources.ppt97 import slide_chunks
 from pii_audit.sources.properties import property_chunks
 from pii_audit.sources.xlsx_book import expat_parser, parse_member, relationships
-from pii_audit.sources.xlsx_guard import OLE2_MAGIC, WorkbookRefused, shown_name
+from pii_audit.sources.xlsx_guard import OLE2_MAGIC, shown_name
 
 PRESENTATION = "ppt/presentation.xml"
 # The parts that hold text a user typed, read by name when no slide links to them.
@@ -59,12 +56,6 @@ _TEXT_PARTS = re.compile(r"ppt/(?:(?:slides|slideLayouts|slideMasters|notesSlide
                          r"|comments)/[^/]+|charts/chart[^/]*|diagrams/data[^/]*)\.xml")
 # What a slide links to that holds text, by the last word of the relationship's type.
 _LINKED = {"notesSlide", "comments", "chart", "chartEx", "diagramData"}
-# What stops one part and not the others (zipfile raises NotImplementedError for a compression
-# method it does not read, a damaged method field, and UnicodeDecodeError, a ValueError, for a local
-# header's name marked UTF-8 that is not; expat raises LookupError for an encoding it does not know,
-# ValueError for one it does not read, UTF-7).
-_PART_ERRORS = (expat.ExpatError, DocumentRefused, WorkbookRefused, zipfile.BadZipFile, zlib.error, lzma.LZMAError,
-                EOFError, NotImplementedError, ValueError, LookupError)
 
 
 def _names(namespaces: tuple[str, ...], local: str) -> frozenset[str]:
@@ -139,7 +130,7 @@ class _Deck:
         try:
             ids = _slide_ids(self.archive)
             targets = relationships(self.archive, PRESENTATION)
-        except _PART_ERRORS as error:
+        except PART_ERRORS as error:
             self._damaged(PRESENTATION, error, "the slides are read in the order of their names")
             return []
         # A slide listed again (PowerPoint never does; a few KB can list one 100,000 times) is read
@@ -150,7 +141,7 @@ class _Deck:
         """Return the parts holding text that a slide links to: notes, comments, charts, SmartArt."""
         try:
             links = relationships(self.archive, slide)
-        except _PART_ERRORS as error:
+        except PART_ERRORS as error:
             self._damaged(f"the relationships of {shown_name(slide)}", error, "its notes and comments are read by name")
             return []
         return [part for kind, part in links.values() if kind.rsplit("/", 1)[-1] in _LINKED]
@@ -162,19 +153,11 @@ class _Deck:
                                                "presentation?)", self.target)
             return
         location = {"path": self.target, "part": part, **where}
-        try:
-            yield from counted(part_chunks(self.archive, part, location, DRAWING), self.container)
-        except _PART_ERRORS as error:
-            self._damaged(shown_name(part), error, "the other parts are read")
+        yield from read_part(self.archive, part, location, DRAWING, self.coverage, self.container)
 
     def _damaged(self, what: str, error: Exception, then: str) -> None:
-        """Record a part that could not be read, naming the exception by its type only."""
-        refused = isinstance(error, (DocumentRefused, WorkbookRefused))
-        name = "zlib.error" if isinstance(error, zlib.error) else type(error).__name__  # its own name is "error"
-        # A refusal of a part's relationships names them as the zip does (``xlsx_book.relationships``):
-        # a name may hold a line break, which would make the problem two lines.
-        reason = _one_line(str(error)) if refused else f"{what} is damaged ({name})"
-        self.coverage.problem(self.target, f"{reason}; {then}", self.target)
+        """Record a part that could not be read (``ooxml.damaged_part``)."""
+        damaged_part(self.coverage, self.target, what, error, then)
 
 
 def _slide_ids(archive: zipfile.ZipFile) -> list[str]:
@@ -190,15 +173,6 @@ def _slide_ids(archive: zipfile.ZipFile) -> list[str]:
     with archive.open(PRESENTATION) as member:
         parse_member(expat_parser(start, None, None, PRESENTATION), member)
     return ids
-
-
-def _one_line(text: str) -> str:
-    """Return ``text`` with what does not print (a line break in a part's name) as "?".
-
-    >>> _one_line("refused: ppt/slides/_rels/a\\nb.xml.rels declares a DTD")
-    'refused: ppt/slides/_rels/a?b.xml.rels declares a DTD'
-    """
-    return "".join(c if c.isprintable() else "?" for c in text)
 
 
 def _natural(name: str) -> list:

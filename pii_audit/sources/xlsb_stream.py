@@ -51,7 +51,7 @@ from pii_audit.sources.xlsx_book import (
     format_kind, place, relationships, style_kind,
 )
 from pii_audit.sources.xlsx_guard import (
-    MAX_SHARED_STRINGS_BYTES, OLE2_MAGIC, ZIP_MAGIC, WorkbookRefused, zip_refusal,
+    MAX_SHARED_STRINGS_BYTES, OLE2_MAGIC, ZIP_MAGIC, WorkbookRefused, office_zip, zip_refusal,
 )
 
 WORKBOOK = "xl/workbook.bin"
@@ -102,7 +102,7 @@ def xlsb_sheets(source: Source, comments: dict[str, list[tuple[str, str]]] | Non
     with opened(source) as handle:
         _check_head(handle)
     try:
-        with zipfile.ZipFile(source if isinstance(source, str) else io.BytesIO(source)) as archive:
+        with office_zip(source if isinstance(source, str) else io.BytesIO(source)) as archive:
             yield from _book_sheets(archive, comments)
     except ZIP_ERRORS:  # the directory, or a relationships part (xlsx_book reads those)
         raise WorkbookRefused("unreadable: the zip is damaged (a bad header, CRC or compressed data; corrupt "

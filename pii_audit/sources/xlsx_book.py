@@ -13,14 +13,14 @@ import datetime
 import math
 import posixpath
 import re
-import unicodedata
 import zipfile
 from array import array
 from dataclasses import dataclass, field
 from typing import Any, Iterator
 from xml.parsers import expat
 
-from pii_audit.sources.xlsx_guard import MAX_SHARED_STRINGS_BYTES, WorkbookRefused
+from pii_audit.sources import one_line_name
+from pii_audit.sources.xlsx_guard import MAX_SHARED_STRINGS_BYTES, WorkbookRefused, shown_name
 
 Row = tuple[int, int, list]  # (1-based row number, 0-based column of values[0], values)
 
@@ -161,12 +161,10 @@ def sheet_name(name: str) -> str:
     it is in every problem line about the sheet, and a name holding a newline (``&#10;``, which
     no application lets a person type) split the line in two.
 
-    >>> sheet_name("客户"), sheet_name("客\n户\x00"), sheet_name("客户 名单\u3000")
-    ('客户', '客?户?', '客户 名单\u3000')
+    >>> sheet_name("客\n户\x00")
+    '客?户?'
     """
-    if name.isprintable():
-        return name
-    return "".join("?" if unicodedata.category(c) in ("Cc", "Zl", "Zp") else c for c in name)
+    return one_line_name(name)
 
 
 def relationships(archive: zipfile.ZipFile, part: str) -> dict[str, tuple[str, str]]:
@@ -458,7 +456,9 @@ def parse_member(parser, member) -> None:
 
 def expat_parser(start, end, text, member: str):
     """Return an expat parser with namespaces split off by a space; a DTD refuses the workbook,
-    and so do elements nested over ``MAX_DEPTH`` deep."""
+    and so do elements nested over ``MAX_DEPTH`` deep, in one line naming ``member``."""
+    member = shown_name(member)  # the zip's own name may hold a line break (a relationship's a&#10;b)
+
     def refuse(*_args):
         raise WorkbookRefused(f"refused: {member} declares a DTD or entities (billion laughs / XXE?)")
 
