@@ -91,6 +91,24 @@ def is_valid(number: str, today: datetime.date | None = None) -> bool:
         return False
     if len(number) == 18 and not _check_character_ok(number):
         return False
+    return _born_before(number, today)
+
+
+def lost_its_last_digits(number: str, today: datetime.date | None = None) -> bool:
+    """Tell whether 18 digits are an ID number that a spreadsheet kept as a number: Excel keeps 15
+    significant digits, so 110105194912310025 typed into a cell reads 110105194912310000. The
+    area and the birth date are still there, and beside a name they still identify a person.
+
+    >>> lost_its_last_digits("110105194912310000"), lost_its_last_digits("110105194912310025")
+    (True, False)
+    """
+    number = compact(number)
+    return (len(number) == 18 and number.endswith("000") and number.isdigit() and number.isascii()
+            and is_known_area(number[:6]) and _born_before(number, today))
+
+
+def _born_before(number: str, today: datetime.date | None) -> bool:
+    """Tell whether a number's birth date is a real day from 1880 to ``today``."""
     born = birth_date(number)
     return born is not None and EARLIEST_BIRTH <= born <= (today or datetime.date.today())
 
@@ -183,8 +201,17 @@ class CnResidentIdRecognizer(ChineseRecognizer):
         return self._scan_date or datetime.date.today()
 
     def validate_result(self, pattern_text: str) -> bool:
-        """Return True for a number with a known area, a real birth date and a right check."""
-        return is_valid(pattern_text, self._today())
+        """Return True for a number with a known area, a real birth date and a right check, or
+        one whose last digits a spreadsheet lost (``lost_its_last_digits``)."""
+        today = self._today()
+        return is_valid(pattern_text, today) or lost_its_last_digits(pattern_text, today)
+
+    def base_score(self, value: str, pattern: Pattern) -> float:
+        """Ask for context when a number's last digits are lost: with no check left to pass,
+        110105194912310000 is an ID only where a keyword or a column says so."""
+        if value.endswith("000") and len(value) == 18 and not _check_character_ok(value):
+            return 0.3
+        return pattern.score
 
     def is_valid_masked(self, value: str) -> bool:
         """Return True when the visible leading digits could start an ID number."""

@@ -111,3 +111,32 @@ def test_a_grouped_number_is_one_value_with_the_ungrouped_one():
     assert recognizer.normalize("110105 19491231 002x") == recognizer.normalize("11010519491231002X")
     assert recognizer.mask("110105-19491231-002X") == "110105********002X"
     assert found("身份证 110105 20150101 0017", scan_date=datetime.date(2026, 1, 1))[0][2]["minor"] is True
+
+
+@pytest.mark.parametrize("text,context,expected", [
+    pytest.param("110105194912310000", ["身份证号"], ["110105194912310000"], id="header"),
+    pytest.param("身份证号码：110105194912310000", [], ["110105194912310000"], id="keyword"),
+    pytest.param("110105194912310000", [], [], id="bare"),
+    pytest.param("110105194912310000", ["订单号"], [], id="order-column"),
+    pytest.param("110105209912310000", ["身份证号"], [], id="future-birth"),
+    pytest.param("119999194912310000", ["身份证号"], [], id="no-such-area"),
+])
+def test_an_id_whose_last_digits_excel_lost(text, context, expected):
+    """An 18-digit ID typed into an Excel cell as a number keeps 15 significant digits."""
+    assert [value for value, _, _ in found(text, context=context)] == expected
+
+
+def test_a_workbook_column_of_ids_kept_as_numbers_is_reported(tmp_path, key):
+    import openpyxl
+
+    from scan_helpers import scan_one
+
+    book = openpyxl.Workbook()
+    book.active.append(["姓名", "身份证号"])
+    for number in (110105194912310025, 440524188001010014, 360426199101010071):
+        book.active.append(["张三", float(number)])  # openpyxl, as Excel, keeps 15 digits: 1.1010519491231e+17
+    book.save(tmp_path / "customers.xlsx")
+    result = scan_one(tmp_path / "customers.xlsx", key)
+    ids = [f for (_, entity), f in result.findings.items() if entity == "CN_RESIDENT_ID"]
+    assert [s.masked for s in ids[0].samples] == ["110105********0000", "440524********0000",
+                                                 "360426********0000"]
