@@ -35,8 +35,11 @@ _TOKEN = r"(?:(?!" + _STOP + r")[\u4e00-\u9fa5A-Za-z#\-()（）]|\d{1,6}(?!\d))"
 _ADDRESS = r"[\u4e00-\u9fa5]" + _TOKEN + "{3,60}"
 COLUMN_HINTS = ("dz", "zz", "jtzz", "hjdz", "txdz", "xzz", "jzd", "jzdz", "dwdz", "lxdz", "csd", "addr", "address",
                 "homeaddr", "homeaddress", "custaddr", "contactaddr", "contactaddress")
-# A keyword, or a field's key in a log line that a column hint names (address=, "jtzz":").
-_KEYWORD_RE = "(?:" + "|".join(KEYWORDS) + "|" + field_key_regex(COLUMN_HINTS) + ")"
+# A keyword, or a field's key in a log line that a column hint names (address=, "jtzz":") or
+# that ends in addr or address (mailingAddress=, reg_addr=): the value must still read as a
+# Chinese address of two levels, so remoteAddr=10.0.0.1 or "ipAddress":"…" gives nothing.
+_KEYWORD_RE = ("(?:" + "|".join(KEYWORDS) + "|" + field_key_regex(COLUMN_HINTS) + "|"
+               + field_key_regex(("addr", "address"), ending=True) + ")")
 _AFTER_KEYWORD = r"(?:[:：=\s]|为|是|在)*"
 _SPACES_RE = re.compile(r"\s+")
 

@@ -66,7 +66,7 @@ class CnLicensePlateRecognizer(ChineseRecognizer):
                 0.4),
     )
     CONTEXT = ("车牌", "号牌", "牌照", "车辆", "plate")
-    COLUMN_HINTS = ("cph", "hphm", "cphm", "chepai", "plate", "plateno", "carno", "licenseplate")
+    COLUMN_HINTS = ("cph", "hphm", "cphm", "chepai", "plate", "plateno", "carno", "licenseplate", "vehicleno")
     RISK = Risk("C1", False)
 
     def validate_result(self, pattern_text: str) -> bool:

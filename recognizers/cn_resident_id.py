@@ -171,7 +171,8 @@ class CnResidentIdRecognizer(ChineseRecognizer):
     CONTEXT = ("身份证", "公民身份号码", "证件号", "居民身份", "二代证", "户籍", "居住证", "身份号码",
                "id card", "idcard", "id_no", "cert_no")
     COLUMN_HINTS = ("sfzh", "sfzhm", "sfz", "gmsfhm", "zjhm", "zjh", "zjbh", "idcard", "idno",
-                    "idcardno", "certno", "certid", "custcertno", "identity", "identityno")
+                    "idcardno", "certno", "certid", "custcertno", "identity", "identityno",
+                    "idnumber", "idnum", "certnum", "certificateno", "certificatenum", "credentialno")
     NEGATIVE_CONTEXT = ("订单", "流水", "交易号", "单号", "序列号", "批次", "order", "serial", "trace")
     NEGATIVE_COLUMN_HINTS = ("ddh", "lsh", "jylsh", "orderno", "orderid", "serialno", "traceno")
     # 18 digits hold 15; a grouped number is its groups. A masked ID's 18 characters are at most

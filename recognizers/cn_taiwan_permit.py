@@ -23,7 +23,8 @@ EXAMPLES = {
     "invalid": ["1234567", "123456789", "L1234567", "1234567801(b)"],
 }
 
-COLUMN_HINTS = ("tbzh", "tbz", "twtxz", "twtxzh", "tbzhm", "mtp", "mtpno", "twpermit")
+COLUMN_HINTS = ("tbzh", "tbz", "twtxz", "twtxzh", "tbzhm", "mtp", "mtpno", "mtpnumber", "twpermit", "twpermitno",
+                "taiwanpermit", "taiwanpermitno")
 # A keyword, or a field's key in a log line that a column hint names (mtpNo=, "tbzh":").
 _KEYWORDS = (r"(?:台胞证|台湾居民来往大陆通行证|来往大陆通行证|往来台湾通行证|台湾通行证|赴台证|"
              + field_key_regex(COLUMN_HINTS) + ")")

@@ -98,16 +98,23 @@ _KEY_END = r"""(?>["']?[ \t]*[:=][ \t]*["']?|>)"""
 _KEY_END_SCREEN = r"""(?:["']?[ \t]*[:=]|>)"""
 
 
-def field_key_regex(keys: Iterable[str]) -> str:
+def field_key_regex(keys: Iterable[str], ending: bool = False) -> str:
     """Return the regex of a field's key in a line of text, with what parts it from its value:
     one of ``keys`` whole, in any case, an underscore allowed between its letters, as a log
     line names a field as a table names a column (``custName=``, ``"lxdh":"``, ``<khxm>``).
+    With ``ending``, a key may also end with one of ``keys`` after words of its own
+    (``residentialAddress=``, ``live_addr=``): for keys that name their value's kind last.
 
     >>> pattern = re.compile(field_key_regex(["custname", "xm"]), re.ASCII)
     >>> [bool(pattern.search(t)) for t in ('{"custName":"', "CUST_NAME=", "<xm>", "xml=", "custName ok")]
     [True, True, True, False, False]
+    >>> pattern = re.compile(field_key_regex(["addr", "address"], ending=True), re.ASCII)
+    >>> [bool(pattern.search(t)) for t in ("mailingAddress=", "LIVE_ADDR:", "<addr>", "addressee=", "ipaddr ok")]
+    [True, True, True, False, False]
     """
-    return r"(?<![A-Za-z0-9_])(?i:" + _spelled(keys) + ")" + _KEY_END
+    # The words before are bounded: a search tries them at each word's start only (lookbehind).
+    before = r"(?:[A-Za-z][A-Za-z0-9]{0,40}?_?)?" if ending else ""
+    return r"(?<![A-Za-z0-9_])" + before + "(?i:" + _spelled(keys) + ")" + _KEY_END
 
 
 def field_key_screen(keys: Iterable[str]) -> str:

@@ -79,7 +79,11 @@ def _keyword(word: str) -> str:
 
 COLUMN_HINTS = ("xm", "khxm", "khmc", "hm", "zhmc", "ckrxm", "skrxm", "fkrxm", "lxr", "fddbr", "cyrxm", "name",
                 "custname", "customername", "acctname", "accountname", "holdername", "contactname",
-                "payername", "payeename", "username", "realname", "fullname")
+                "payername", "payeename", "username", "realname", "fullname",
+                # The roles a bank's systems name people by, as Java fields (borrowerName=).
+                "clientname", "borrowername", "guarantorname", "spousename", "applicantname",
+                "receivername", "recvname", "truename", "userrealname", "legalperson",
+                "legalrepname", "cardholder", "custnm")
 # A keyword, or a field's key in a log line that a column hint names (custName=, "khxm":").
 _KEYWORD_RE = "(?:" + "|".join(map(_keyword, KEYWORDS)) + "|" + field_key_regex(COLUMN_HINTS) + ")"
 _AFTER_KEYWORD = r"(?:[:：=\s]|为|是)*"

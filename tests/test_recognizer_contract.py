@@ -56,6 +56,27 @@ def test_examples_after_a_fields_key(cls, analyzer):
                     Chunk(text, {"path": "a.log"}, "a.log"))] == [(start, cls.ENTITY)], text
 
 
+@pytest.mark.parametrize("text,found", [
+    ("mailingAddress=北京市朝阳区建国路88号, ", ("CN_ADDRESS", "北京市朝阳区建国路88号")),
+    ('{"reg_addr":"上海市浦东新区世纪大道100号"}', ("CN_ADDRESS", "上海市浦东新区世纪大道100号")),
+    ("borrowerName=张伟, ", ("PERSON", "张伟")),
+    ('{"cardHolder":"李娜"}', ("PERSON", "李娜")),
+    ("idNumber=110105491231002, ", ("CN_RESIDENT_ID", "110105491231002")),
+    ("twPermitNo=12345678, ", ("CN_TAIWAN_PERMIT", "12345678")),
+    ("serverAddress=北京机房, ", None),
+    ('"legalPerson":"北京某某科技有限公司"', None),
+    ("deliveryAddress=同上, ", None),
+])
+def test_the_keys_a_banks_services_log_give_context(text, found):
+    """Keys a bank's Java services log fields by: an address's key ending in Address or addr, a
+    person's role (borrower, guarantor, card holder), an ID's number (idNumber, certificateNo).
+    Before, all of these but the last three (which must stay unreported) went unreported."""
+    detector = Detector(bytes(32))
+    got = [(o.entity_type, text[o.location["start"]:o.location["end"]])
+           for o in detector.detect_chunk(Chunk(text, {"path": "a.log"}, "a.log"))]
+    assert got == ([found] if found else [])
+
+
 def test_a_fields_key_gives_back_none_of_the_spaces_it_took():
     """What parts a key from its value is taken whole: a pattern's own spaces after it got each
     split of a run of spaces to try, and a key followed by 16,000 spaces took 43 s to fail."""
