@@ -608,7 +608,10 @@ def merge_coverage(into: TargetCoverage, part: TargetCoverage) -> None:
         mine.sampled = mine.sampled or record.sampled
         mine.complete = mine.complete and record.complete
     into.problems.extend(part.problems)
-    into.notices.extend(part.notices)
+    for notice in part.notices:
+        into.add_notice(notice)
+    for reason, count in part.notices_over.items():
+        into.notices_over[reason] = into.notices_over.get(reason, 0) + count
     into.folders.extend(folder for folder in part.folders if folder not in into.folders)
     for url, listing in part.databases.items():
         into.databases.setdefault(url, Listing()).merge(listing)

@@ -49,6 +49,8 @@ def render_target(result: TargetResult) -> list[str]:
         lines.append(f"  NOT SCANNED {problem.where}: {problem.reason}")
     for notice in result.coverage.notices:
         lines.append(f"  note {notice.where}: {notice.reason}")
+    for reason, count in result.coverage.notices_over.items():
+        lines.append(f"  note {result.target}: {count:,} more part(s) with the same note: {reason}")
     return lines
 
 

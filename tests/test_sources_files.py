@@ -451,3 +451,24 @@ def test_a_large_log_is_cut_into_ranges_as_they_are_handed_out(tmp_path, monkeyp
     assert (first.start, first.first_line) == (0, 1) and first.end < 2 * 4096
     assert max(unit.start for unit in rest) > size  # cut where it had grown
     assert [u.end for u in [first] + rest[:-1]] == [u.start for u in rest] and rest[-1].end is None
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_notices_of_one_reason_are_counted_past_twenty(tmp_path, key, jobs):
+    """A folder of empty logs (rotations a quiet service left) made one summary line each:
+    200,000 of them in a zip took 200,000 lines. The first MAX_SAME_NOTICES are shown, the
+    rest counted in one line, workers' notices merged under the same cap."""
+    from pii_audit.sources import MAX_SAME_NOTICES
+    from pii_audit.summary import render_target
+
+    for number in range(50):
+        (tmp_path / f"app.log.{number}").write_bytes(b"")
+    (tmp_path / "real.log").write_bytes("手机 13812345678\n".encode())
+    (tmp_path / "a.bin").write_bytes(b"\x00\x01\x02" * 100)
+    result = scan_one(tmp_path, key, jobs=jobs)
+    reasons = [notice.reason for notice in result.coverage.notices]
+    assert reasons.count("empty file") == MAX_SAME_NOTICES and "binary file" in " ".join(reasons)
+    assert result.coverage.notices_over == {"empty file": 50 - MAX_SAME_NOTICES}
+    lines = render_target(result)
+    assert f"  note {tmp_path}: 30 more part(s) with the same note: empty file" in lines
+    assert result.coverage.complete and len(result.findings) == 1

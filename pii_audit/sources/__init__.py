@@ -194,6 +194,10 @@ class Listing:
                                                            *columns.split(NAMES_SEPARATOR)})
 
 
+# Notices of one reason shown per target; the rest are counted (TargetCoverage.notices_over).
+MAX_SAME_NOTICES = 20
+
+
 @dataclass
 class TargetCoverage:
     """What one target's scan read and could not read."""
@@ -213,8 +217,12 @@ class TargetCoverage:
     containers: dict[str, ContainerCoverage] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
     # Parts skipped on purpose or read with a caveat (a binary file, replaced bytes, an empty
-    # file): shown in the summary, but they do not make the target incomplete.
+    # file): shown in the summary, but they do not make the target incomplete. Past
+    # MAX_SAME_NOTICES of one reason, the rest are counted in ``notices_over`` (reason -> count):
+    # a folder of 200,000 empty logs made as many summary lines.
     notices: list[Problem] = field(default_factory=list)
+    notices_over: dict[str, int] = field(default_factory=dict)
+    notices_kept: dict[str, int] = field(default_factory=dict, compare=False, repr=False)  # reason -> kept
     # About how many rows the target's tables hold (what --sample reads of them), for the progress
     # status while they are read; None when unknown. Not part of what was read.
     rows_expected: int | None = field(default=None, compare=False, repr=False)
@@ -246,7 +254,16 @@ class TargetCoverage:
 
     def notice(self, where: str, reason: str, container: str | None = None) -> None:
         """Record a part skipped on purpose or read with a caveat; the target stays complete."""
-        self.notices.append(Problem(shown(where), shown(reason), container and shown(container)))
+        self.add_notice(Problem(shown(where), shown(reason), container and shown(container)))
+
+    def add_notice(self, notice: Problem) -> None:
+        """Keep a notice already shown, or count it when MAX_SAME_NOTICES of its reason are kept."""
+        kept = self.notices_kept.get(notice.reason, 0)
+        if kept >= MAX_SAME_NOTICES:
+            self.notices_over[notice.reason] = self.notices_over.get(notice.reason, 0) + 1
+        else:
+            self.notices_kept[notice.reason] = kept + 1
+            self.notices.append(notice)
 
     @property
     def complete(self) -> bool:
