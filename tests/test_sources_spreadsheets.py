@@ -891,6 +891,8 @@ def with_records(tmp_path: Path, first_name: str, records: str) -> Path:
                  id="a-long-item-read-16000-times"),
     pytest.param("王建国", '<r><x v="1"/><x v="1"/></r><r><x v="-1"/><x v="0"/></r>',
                  "unreadable: a pivot cache record names an item its field does not hold", id="a-negative-index"),
+    pytest.param("王建国", f'<r><x v="1"/><x v="1"/></r><r><x v="{"5" * 5000}"/><x v="0"/></r>',  # int() refuses it
+                 "unreadable: a pivot cache record names an item its field does not hold", id="an-index-of-5000-digits"),
 ])
 def test_a_pivot_cache_record_reading_items_past_reason_is_one_problem_line(tmp_path, first_name, records, reason):
     """A record reads a field's item by a 10-byte reference however long the item: 16,000 records
@@ -1038,6 +1040,18 @@ def test_a_damaged_external_link_part_is_one_problem_line_naming_its_sheet(tmp_p
     assert lines(coverage) == [f"{path}!{sheet}: unreadable (ExpatError): corrupt or not a spreadsheet"]
     found_ids = {chunk.text for chunk in chunks if chunk.location["sheet"].startswith("外部链接")}
     assert found_ids >= ({ID1, ID2} if sheet != "外部链接1" else set())
+
+
+def test_a_linked_sheets_row_or_id_of_5000_digits_costs_no_more_than_its_row(tmp_path):
+    """A row's r= or a sheetData's sheetId= of 5,000 digits in an external link part made the
+    cached sheets after it "unreadable (ValueError)": int() refuses it. The row reads as the row
+    after the last one, and the id, naming no sheet, as itself."""
+    digits = "5" * 5000
+    path = with_link_part(tmp_path, lambda link: link.replace('<row r="2">', f'<row r="{digits}">').replace(
+        '<sheetData sheetId="0"/>', f'<sheetData sheetId="{digits}"/>'))
+    chunks, coverage = read(path)
+    assert coverage.problems == []
+    assert {c.text for c in chunks if c.location["sheet"] == "外部链接1-客户"} >= {ID1, ID2}
 
 
 @pytest.mark.parametrize("cell, reason", [

@@ -37,6 +37,9 @@ MAX_NUMBER_FORMATS = 65_536  # a workbook's own (numFmt); Excel allows some 250
 MAX_FORMAT_ID = 10  # characters of a numFmtId (an unsigned int): a longer one names no format
 MAX_COLUMN = 16_383  # XFD, Excel's last column (0-based)
 MAX_ROW = 1_048_576  # Excel's last row (1-based)
+# Significant digits an index, count or row number in a part is read with (``decimal``): int()
+# refuses a string of over 4,300 digits, and no index or count a workbook holds is that long.
+MAX_DIGITS = 18
 # Sheets a workbook part may list (as an .xlsb's, xlsb_stream.MAX_SHEETS), and sheets an external
 # link part may name or cache: each listed was held, 3 million in an 8.6 MB workbook took 578 MB.
 MAX_SHEETS = 65_536
@@ -92,10 +95,10 @@ class Workbook:
     def kind(self, type_: str | None, style: str | None) -> int:
         """Return how to type a cell with attributes ``t=type_`` and ``s=style``."""
         kind = _TYPES.get(type_ or "n", NUMBER)
-        # isdecimal, not isdigit: "²" is a digit to isdigit, and int() refuses it (a damaged s=).
-        if kind == NUMBER and style and style.isdecimal() and int(style) < len(self.styles):
-            return self.styles[int(style)]
-        return kind
+        index = decimal(style) if kind == NUMBER else None
+        if index is not None and index < len(self.styles):
+            return self.styles[index]
+        return kind  # a damaged s= (a sign, "²", 5,000 digits) is no style, as in python-calamine
 
     def charge(self, text: str) -> None:
         """Count a long string read by reference (a shared string, a pivot cache item): its
@@ -500,6 +503,21 @@ def unescape(text: str) -> str:
     return _ESCAPED.sub(lambda m: chr(int(m[1], 16)), text)
 
 
+def decimal(text: str | None, past: int | None = None) -> int | None:
+    """Return the number ``text`` writes in ASCII decimal digits, ``past`` when it writes one of
+    more than ``MAX_DIGITS`` significant digits, and None for any other text (empty, a sign,
+    "²"): int() refuses a string of over 4,300 digits (Python's limit), and one such attribute or
+    index (a cell's s=, a row's r=) made its whole sheet 'unreadable (ValueError)'.
+
+    >>> decimal("3"), decimal("0" * 5000 + "2"), decimal("5" * 5000), decimal("9" * 5000, 64), decimal("-1"), decimal("²")
+    (3, 2, None, 64, None, None)
+    """
+    if not text or not text.isascii() or not text.isdigit():
+        return None
+    digits = text.lstrip("0") or "0"
+    return int(digits) if len(digits) <= MAX_DIGITS else past
+
+
 def typed(kind: int, text: str | None, book: Workbook) -> Any:
     """Return a cell's value from its kind and the XML text of its ``<v>`` (or inline string)."""
     if not text:
@@ -510,12 +528,12 @@ def typed(kind: int, text: str | None, book: Workbook) -> Any:
         except ValueError:
             return text  # python-calamine keeps a number it cannot read as text
     if kind == SHARED:
+        index = decimal(text)
         try:
-            index = int(text)
-            if index < 0:
-                raise IndexError(index)
+            if index is None:
+                raise IndexError(text)
             value = book.strings[index]
-        except (ValueError, IndexError):
+        except IndexError:
             raise SheetError(f"unreadable: a cell names a shared string the table of "
                              f"{len(book.strings):,} does not hold") from None
         if len(value) > FREE_CHARS:
