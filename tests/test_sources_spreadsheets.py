@@ -644,8 +644,9 @@ def test_comments_are_read_as_a_container_of_their_sheet(tmp_path, key, sample_r
 
 
 def test_a_comments_part_past_the_cap_is_refused_and_a_dtd_in_it_too(tmp_path, monkeypatch):
-    """A comments part is held whole, as the shared strings are, under the same cap; it is parsed
-    by expat with a DTD refused, as every part."""
+    """A comments part is held whole, as the shared strings are, under the same cap: past it, the
+    part is one problem line on its sheet and the cells are read (the whole workbook was refused).
+    It is parsed by expat with a DTD refused, as every part (and the workbook with it)."""
     path = commented_workbook(tmp_path / "c.xlsx")
     with zipfile.ZipFile(path) as archive:
         member = next(n for n in archive.namelist() if "comments" in n and n.endswith(".xml"))
@@ -656,8 +657,28 @@ def test_a_comments_part_past_the_cap_is_refused_and_a_dtd_in_it_too(tmp_path, m
     assert lines(coverage) == [f"{dtd}: refused: {member} declares a DTD or entities (billion laughs / XXE?)"]
 
     monkeypatch.setattr("pii_audit.sources.xlsx_book.MAX_SHARED_STRINGS_BYTES", 100)
-    _, coverage = read(path)
-    assert lines(coverage) == [f"{path}: refused: comments part of 0 MB, over the 0 MB cap"]
+    chunks, coverage = read(path)
+    assert lines(coverage) == [f"{path}!{sheet}: refused: comments part of 0 MB, over the 0 MB cap; the sheet's "
+                               "cells are read, its comments are not" for sheet in ("客户", "台账")]
+    assert {"客户甲", "已核对"} <= {chunk.text for chunk in chunks}
+
+
+@pytest.mark.parametrize("damage", [
+    pytest.param(lambda part: part[:len(part) // 2], id="cut-short"),
+    pytest.param(lambda part: part.replace(b"<comment ", b"<comment <"), id="broken-tag"),
+])
+def test_a_damaged_comments_part_is_one_problem_line_and_the_cells_are_read(tmp_path, damage):
+    """A comments part of damaged XML made the whole workbook "unreadable (ExpatError)": every
+    sheet's cells, its document properties and embedded files lost. It is one line on the sheet
+    naming it; that sheet's cells, the other sheets and their comments are read."""
+    path = commented_workbook(tmp_path / "c.xlsx")
+    with zipfile.ZipFile(path) as archive:
+        part = archive.read("xl/comments/comment1.xml")
+    path = rewrite(path, tmp_path / "damaged.xlsx", {"xl/comments/comment1.xml": damage(part)})
+    chunks, coverage = read(path)
+    assert lines(coverage) == [f"{path}!客户: xl/comments/comment1.xml is damaged (ExpatError); the sheet's cells "
+                               "are read, its comments are not"]
+    assert {"客户甲", "复核", "已核对", f"联系手机{PHONE}，已回访"} <= {chunk.text for chunk in chunks}
 
 
 def test_a_sheet_named_after_a_customer_leaks_no_number(tmp_path, key):

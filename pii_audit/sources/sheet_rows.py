@@ -47,12 +47,13 @@ def opened(source: Source) -> BinaryIO:
     return open(source, "rb") if isinstance(source, str) else io.BytesIO(source)
 
 
-def xlsx_sheets(source: Source, comments: dict[str, list[tuple[str, str]]] | None = None
-                ) -> Iterator[Sheet]:
+def xlsx_sheets(source: Source, comments: dict[str, list[tuple[str, str]]] | None = None,
+                warn: Callable[[str, str], None] | None = None) -> Iterator[Sheet]:
     """Yield every worksheet of a workbook; raise ``WorkbookRefused`` when unsafe.
 
     ``comments``, when given, gets each sheet's comments (``xlsx_book.sheet_comments``) under its
-    name before the sheet is yielded. The worksheets come first, then each pivot cache and each
+    name before the sheet is yielded; ``warn``, when given, is called with a sheet's name and a
+    one-line reason when its comments cannot be read (``xlsx_book.add_comments``). The worksheets come first, then each pivot cache and each
     sheet an external link caches, as sheets of their own (``xlsx_caches``): copies of data that
     stay when their source is deleted or elsewhere."""
     from pii_audit.sources import xlsx_book, xlsx_caches, xlsx_stream
@@ -70,7 +71,7 @@ def xlsx_sheets(source: Source, comments: dict[str, list[tuple[str, str]]] | Non
         read: set[str] = set()  # the comments parts read, each for the first sheet naming it
         for name, member in book.sheets:
             if comments is not None:
-                comments[name] = xlsx_book.sheet_comments(archive, member, read)
+                xlsx_book.add_comments(comments, name, lambda: xlsx_book.sheet_comments(archive, member, read), warn)
             yield name, xlsx_stream.sheet_rows(archive, member, book)
         for name, definition, records in xlsx_caches.pivot_caches(archive):
             yield name, xlsx_caches.cache_rows(archive, definition, records, book)
@@ -123,16 +124,17 @@ def _book_sheets(book: Book) -> Iterator[Sheet]:
         yield name, xls_stream.sheet_rows(book, offset, end)
 
 
-def wps_sheets(source: Source, comments: dict[str, list[tuple[str, str]]] | None = None) -> Iterator[Sheet]:
+def wps_sheets(source: Source, comments: dict[str, list[tuple[str, str]]] | None = None,
+               warn: Callable[[str, str], None] | None = None) -> Iterator[Sheet]:
     """Yield every worksheet of a WPS Spreadsheets workbook (.et, .ett), WPS Office's default in
     Chinese banks: the Excel 97-2003 format in an OLE2 file, as WPS writes it, read as an .xls is;
-    one saved as an Office Open XML zip is read as an .xlsx is."""
+    one saved as an Office Open XML zip is read as an .xlsx is (``comments`` and ``warn`` as there)."""
     with opened(source) as handle:
         head = handle.read(len(OLE2_MAGIC))
     if head == OLE2_MAGIC:
         yield from xls_sheets(source)
     elif head.startswith(ZIP_MAGIC):
-        yield from xlsx_sheets(source, comments)
+        yield from xlsx_sheets(source, comments, warn)
     else:
         raise WorkbookRefused("a WPS .et workbook in neither the .xls nor the .xlsx format, which is not read "
                               "here: save it as .xlsx and scan that")

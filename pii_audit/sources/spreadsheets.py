@@ -85,17 +85,20 @@ def read_spreadsheet(target: str, options: ScanOptions, coverage: TargetCoverage
         return
     suffix = Path(target).suffix.lower()
     comments: dict[str, list[tuple[str, str]]] = {}  # of each xlsx, xlsb or ods sheet, by its name
+
+    def warn(sheet: str, why: str) -> None:  # a sheet, or its comments, read short of what the file holds
+        coverage.problem(f"{target}!{sheet}", why)
+
     if suffix in (".csv", ".tsv"):
         sheets = csv_sheets(source, target, lambda why: coverage.problem(target, why))
     elif suffix in (".xlsx", ".xlsm"):
-        sheets = xlsx_sheets(source, comments)
+        sheets = xlsx_sheets(source, comments, warn)
     elif suffix == ".xlsb":
-        sheets = xlsb_sheets(source, comments)
+        sheets = xlsb_sheets(source, comments, warn)
     elif suffix in ODS_SUFFIXES:
-        sheets = ods_sheets(source, comments, flat=suffix == ".fods",
-                            warn=lambda sheet, why: coverage.problem(f"{target}!{sheet}", why))
+        sheets = ods_sheets(source, comments, flat=suffix == ".fods", warn=warn)
     elif suffix in (".et", ".ett"):
-        sheets = wps_sheets(source, comments)
+        sheets = wps_sheets(source, comments, warn)
     else:
         sheets = xls_sheets(source)
     problems = len(coverage.problems)

@@ -40,18 +40,19 @@ import struct
 import zipfile
 import zlib
 from dataclasses import dataclass, field
-from typing import BinaryIO, Iterator
+from typing import BinaryIO, Callable, Iterator
 
 from pii_audit.sources.cell_text import render
 from pii_audit.sources.ole2 import CompoundFile
 from pii_audit.sources.sheet_rows import EXCEL_MAX_ROWS, Sheet, Source, opened
 from pii_audit.sources.xls_stream import dated, rk_value
 from pii_audit.sources.xlsx_book import (
-    MAX_CELL_STYLES, MAX_COLUMN, Row, SharedStrings, SheetError, StringTable, checked_column, comment_parts,
+    MAX_CELL_STYLES, MAX_COLUMN, Row, SharedStrings, SheetError, StringTable, add_comments, checked_column,
+    comment_parts,
     format_kind, place, relationships, style_kind,
 )
 from pii_audit.sources.xlsx_guard import (
-    MAX_SHARED_STRINGS_BYTES, OLE2_MAGIC, ZIP_MAGIC, WorkbookRefused, zip_refusal,
+    MAX_SHARED_STRINGS_BYTES, OLE2_MAGIC, ZIP_MAGIC, WorkbookRefused, shown_name, zip_refusal,
 )
 
 WORKBOOK = "xl/workbook.bin"
@@ -92,29 +93,33 @@ class Book:
     date1904: bool = False
 
 
-def xlsb_sheets(source: Source, comments: dict[str, list[tuple[str, str]]] | None = None) -> Iterator[Sheet]:
+def xlsb_sheets(source: Source, comments: dict[str, list[tuple[str, str]]] | None = None,
+                warn: Callable[[str, str], None] | None = None) -> Iterator[Sheet]:
     """Yield every worksheet of an .xlsb workbook as ``(name, rows)``, the rows streamed, then its
     pivot caches and external link caches (``xlsb_caches``); raise ``WorkbookRefused`` when the
     workbook is not read.
 
     ``comments``, when given, gets each sheet's comments (``sheet_comments``) under its name
-    before the sheet is yielded, as ``sheet_rows.xlsx_sheets`` gives an xlsx's."""
+    before the sheet is yielded, and ``warn`` a sheet's name and one line when they cannot be
+    read, as ``sheet_rows.xlsx_sheets`` gives an xlsx's."""
     with opened(source) as handle:
         _check_head(handle)
     try:
         with zipfile.ZipFile(source if isinstance(source, str) else io.BytesIO(source)) as archive:
-            yield from _book_sheets(archive, comments)
+            yield from _book_sheets(archive, comments, warn)
     except ZIP_ERRORS:  # the directory, or a relationships part (xlsx_book reads those)
         raise WorkbookRefused("unreadable: the zip is damaged (a bad header, CRC or compressed data; corrupt "
                               ".xlsb)") from None
 
 
-def _book_sheets(archive: zipfile.ZipFile, comments: dict[str, list[tuple[str, str]]] | None) -> Iterator[Sheet]:
+def _book_sheets(archive: zipfile.ZipFile, comments: dict[str, list[tuple[str, str]]] | None,
+                 warn: Callable[[str, str], None] | None) -> Iterator[Sheet]:
     """Yield the worksheets of the open workbook, then its caches (``xlsb_sheets``)."""
     book = read_book(archive)
+    read: set[str] = set()  # the comments parts read, each for the first sheet naming it
     for name, member in book.sheets:
         if comments is not None:
-            comments[name] = sheet_comments(archive, member)
+            add_comments(comments, name, lambda: sheet_comments(archive, member, read), warn)
         yield name, sheet_rows(archive, member, book)
     from pii_audit.sources.xlsb_caches import cache_sheets  # which imports this module
 
@@ -216,15 +221,19 @@ def _shared_strings(archive: zipfile.ZipFile, member: str) -> list[str] | String
     return strings.table()
 
 
-def sheet_comments(archive: zipfile.ZipFile, sheet: str) -> list[tuple[str, str]]:
+def sheet_comments(archive: zipfile.ZipFile, sheet: str, read: set[str] | None = None) -> list[tuple[str, str]]:
     """Return the ``(cell, text)`` of each comment (批注) on the worksheet ``sheet`` (its zip
-    member), from the comments part its relationships name (BrtBeginComment, BrtCommentText)."""
+    member), from the comments part its relationships name (BrtBeginComment, BrtCommentText);
+    ``read`` holds the parts read for the sheets before it, which are not read again
+    (``xlsx_book.comment_parts``). Raise ``SheetError`` naming a damaged part."""
     found: list[tuple[str, str]] = []
-    for member in comment_parts(archive, sheet):
+    for member in comment_parts(archive, sheet, read):
         try:
             found.extend(_comments(archive, member))
         except (struct.error, IndexError):
-            raise SheetError(TOO_SHORT) from None
+            raise SheetError(f"{shown_name(member)}: {TOO_SHORT}") from None
+        except SheetError as error:
+            raise SheetError(f"{shown_name(member)}: {error}") from None
     return found
 
 

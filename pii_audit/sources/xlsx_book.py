@@ -10,17 +10,19 @@ whatever the workbook: a shared strings table past ``MAX_LISTED_STRINGS`` is pac
 from __future__ import annotations
 
 import datetime
+import lzma
 import math
 import posixpath
 import re
 import unicodedata
 import zipfile
+import zlib
 from array import array
 from dataclasses import dataclass, field
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 from xml.parsers import expat
 
-from pii_audit.sources.xlsx_guard import MAX_SHARED_STRINGS_BYTES, WorkbookRefused
+from pii_audit.sources.xlsx_guard import MAX_SHARED_STRINGS_BYTES, WorkbookRefused, shown_name
 
 Row = tuple[int, int, list]  # (1-based row number, 0-based column of values[0], values)
 
@@ -76,6 +78,11 @@ _EPOCH_1900_EARLY = datetime.datetime(1899, 12, 31)  # serials before Excel's fi
 _EPOCH_1904 = datetime.datetime(1904, 1, 1)
 _DAY_MS = 86_400_000
 _LETTERS: list[str] = []  # column_letter's, computed once
+# What reading a damaged part raises: expat's error, a bad CRC or damaged compressed data, a cut
+# member, an unknown compression method, an encoding expat does not read (ValueError: UTF-7;
+# LookupError: unknown). SheetError is a ValueError.
+PART_ERRORS = (expat.ExpatError, zipfile.BadZipFile, zlib.error, lzma.LZMAError, EOFError, NotImplementedError,
+               ValueError, LookupError)
 
 
 class SheetError(ValueError):
@@ -366,12 +373,30 @@ def sheet_comments(archive: zipfile.ZipFile, sheet: str, read: set[str] | None =
 
     Excel keeps a sheet's comments in a part of their own, linked from the sheet's relationships;
     Excel 365 writes each threaded comment there too, as a legacy comment, for older readers.
+    Raise ``SheetError`` naming a damaged part (``sheet_rows.add_comments`` makes it one line).
     """
     found: list[tuple[str, str]] = []
     for member in comment_parts(archive, sheet, read):
-        with archive.open(member) as part:
-            found.extend(_comments(part))
+        try:
+            with archive.open(member) as part:
+                found.extend(_comments(part))
+        except PART_ERRORS as error:
+            name = "zlib.error" if isinstance(error, zlib.error) else type(error).__name__  # its own name is "error"
+            raise SheetError(f"{shown_name(member)} is damaged ({name})") from None
     return found
+
+
+def add_comments(comments: dict[str, list[tuple[str, str]]], name: str, read: Callable[[], list[tuple[str, str]]],
+                 warn: Callable[[str, str], None] | None) -> None:
+    """Put the comments of the sheet ``name``, as ``read()`` returns them, in ``comments``. A
+    comments part damaged or past its cap (``SheetError``) is one line through ``warn``, when
+    given, and the sheet's cells are read: it made the whole workbook unreadable."""
+    try:
+        comments[name] = read()
+    except SheetError as error:
+        if warn is None:
+            raise
+        warn(name, f"{error}; the sheet's cells are read, its comments are not")
 
 
 def comment_parts(archive: zipfile.ZipFile, sheet: str, read: set[str] | None = None) -> list[str]:
