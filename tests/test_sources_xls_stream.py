@@ -555,13 +555,12 @@ def test_mutated_workbooks_raise_only_the_documented_refusals():
 
 # --- Excel 5.0/95 workbooks: python-calamine, up to the cap -----------------------------------
 
-def biff5(label: bytes) -> bytes:
-    """Return a BIFF5 (Excel 5.0/95) Book stream: strings in code page 1252, one sheet holding
-    ``label``. (python-calamine 0.9.1 misreads a GBK one, code page 936: as before.)"""
+def biff5(label: bytes, name: bytes = b"Kunden") -> bytes:
+    """Return a BIFF5 (Excel 5.0/95) Book stream: strings in code page 1252, one sheet ``name``
+    holding ``label``. (python-calamine 0.9.1 misreads a GBK one, code page 936: as before.)"""
     def bof5(sheet):
         return record(0x0809, struct.pack("<HHHH", 0x0500, 0x10 if sheet else 5, 0x0DBB, 0x07CC))
 
-    name = b"Kunden"
     head = bof5(False) + record(0x0042, struct.pack("<H", 1252))
     sheet_list = record(0x0085, struct.pack("<IBBB", 0, 0, 0, len(name)) + name)
     offset = len(head) + len(sheet_list) + 4
@@ -581,6 +580,21 @@ def test_an_excel_95_workbook_is_read_by_python_calamine_up_to_the_cap(tmp_path,
     assert chunks == [] and lines(coverage) == [
         f"{path}: Excel 5.0/95 .xls workbook larger than 4,096 bytes, the most read within the memory "
         "bound: save it as .xlsx and scan that"]
+
+
+def test_sheet_names_holding_line_breaks_are_one_problem_line(tmp_path):
+    """A sheet named "客\\n户" put its line break into every problem line about it, which split in
+    two, and into its findings' locations. As in an .xlsx, line breaks and control characters in
+    a sheet's name read as "?", in an Excel 97-2003 workbook as in an Excel 5.0/95 one."""
+    stream = workbook(sst(["身份证号"]), [("客\n户", [cell(LABELSST, 0, 0, struct.pack("<I", 9))]),
+                                         ("汇\r\n总", [cell(LABELSST, 0, 0, struct.pack("<I", 0))])])
+    path = tmp_path / "名.xls"
+    path.write_bytes(cfb(stream))
+    chunks, coverage = read(path)
+    assert lines(coverage) == [f"{path}!客?户: unreadable: a cell names a shared string the table of 1 does not hold"]
+    assert {c.location["sheet"] for c in chunks} == {"汇??总"}
+    path.write_bytes(cfb(biff5(b"Personalausweis", name=b"Kun\nden") + bytes(4096), name="Book"))
+    assert cells_of(sheet_rows.xls_sheets(str(path))) == {"Kun?den": {(1, 0): "Personalausweis"}}
 
 
 def test_a_wps_et_workbook_is_read_as_the_xls_or_xlsx_it_is(tmp_path, key):

@@ -212,6 +212,21 @@ def test_findings_are_located_by_sheet_and_cell_with_the_header_as_context(tmp_p
     assert coverage.rows == 4 + 6  # every row up to the last holding a value, as an xlsx's are counted
 
 
+def test_sheet_names_holding_line_breaks_are_one_problem_line(tmp_path):
+    """A sheet named "客\\n户" (or an external link's sheet so) put its line break into every
+    problem line about it, which split in two, and into its findings' locations. As in an .xlsx,
+    line breaks and control characters in a sheet's name read as "?"."""
+    past_the_last_row = record(ROW_HDR, struct.pack("<I", 2_000_000) + bytes(13))
+    parts = with_caches(xlsb_parts({"客\n户": grid([["证件号码"], [ID]]), "汇\r\n总": GOOD_SHEET}), 2,
+                        links=[external_link_part(["其\n他"], {0: [["证件号码"], [ID]]})])
+    parts["xl/worksheets/sheet2.bin"] = before_the_end(parts["xl/worksheets/sheet2.bin"], past_the_last_row)
+    path = tmp_path / "名.xlsb"
+    path.write_bytes(zipped(parts))
+    chunks, coverage = read(path)
+    assert lines(coverage) == [f"{path}!汇??总: unreadable: a row past Excel's last row (1,048,576), row 2,000,001"]
+    assert {c.location["sheet"] for c in chunks if c.text == ID} == {"客?户", "汇??总", "外部链接1-其?他"}
+
+
 def test_a_damaged_comments_part_is_one_problem_line_and_the_cells_are_read(tmp_path):
     """A comments part holding a record too short for its type (a comment's cell cut off) made
     the whole workbook "unreadable" in one line about a record, every sheet's cells lost. It is

@@ -148,13 +148,15 @@ def _biff5_sheets(source: Source) -> Iterator[Sheet]:
                               "read within the memory bound: save it as .xlsx and scan that")
     from python_calamine import CalamineWorkbook, PasswordError
 
+    from pii_audit.sources import xlsx_book
+
     try:
         book = CalamineWorkbook.from_path(source) if isinstance(source, str) else \
             CalamineWorkbook.from_filelike(io.BytesIO(source))
     except PasswordError:
         raise WorkbookRefused("encrypted .xls workbook: not read") from None
-    for name in book.sheet_names:
-        yield name, _calamine_rows(book, name)
+    for name in book.sheet_names:  # shown with line breaks as "?", as an .xlsx's (xlsx_book.sheet_name)
+        yield xlsx_book.sheet_name(name), _calamine_rows(book, name)
 
 
 def _calamine_rows(book, name: str) -> Iterator[Row]:

@@ -35,7 +35,7 @@ from pii_audit.sources import ole2
 from pii_audit.sources.cell_text import render
 from pii_audit.sources.xlsx_book import (
     DURATION, MAX_CELL_STYLES, Row, SharedStrings, SheetError, StringTable, excel_date,
-    format_kind, place, style_kind,
+    format_kind, place, sheet_name, style_kind,
 )
 from pii_audit.sources.xlsx_guard import MAX_SHARED_STRINGS_BYTES, WorkbookRefused
 
@@ -163,7 +163,8 @@ def _globals(stored: Iterator[tuple[int, bytes]], stream: ole2.Stream) -> Book:
             offset, sheet_type = struct.unpack_from("<I1xB", data)
             count, wide = data[6], data[7] & 1
             name = data[8:8 + (count << wide)].decode("utf-16-le" if wide else "latin-1", "replace")
-            listed.append((name.replace("\0", ""), offset, sheet_type))
+            # Line breaks as "?", as an .xlsx's (xlsx_book.sheet_name): the name is in its problem lines.
+            listed.append((sheet_name(name.replace("\0", "")), offset, sheet_type))
         elif kind == XF:
             if len(xf_formats) >= MAX_CELL_STYLES:
                 raise WorkbookRefused(f"refused: more than {MAX_CELL_STYLES:,} cell formats")

@@ -25,7 +25,7 @@ from typing import Iterator
 from pii_audit.sources.cell_text import render
 from pii_audit.sources.sheet_rows import EXCEL_MAX_ROWS, Sheet
 from pii_audit.sources.xlsb_stream import TOO_SHORT, WORKBOOK, part_records, wide_string
-from pii_audit.sources.xlsx_book import Row, SheetError, checked_column, place
+from pii_audit.sources.xlsx_book import Row, SheetError, checked_column, place, sheet_name
 from pii_audit.sources.xlsx_caches import (LINK_DAMAGED, LINK_SHEET, cache_sheet, check_definition_size, item_text,
                                            pivot_caches, related)
 
@@ -68,7 +68,7 @@ def cache_sheets(archive: zipfile.ZipFile) -> Iterator[Sheet]:
         tables = _LinkTables(archive, member)
         for index, tab in enumerate(tabs):
             name = names[tab] if tab < len(names) else str(tab)
-            yield LINK_SHEET.format(number, name), _short_is_damage(tables.rows(index))
+            yield sheet_name(LINK_SHEET.format(number, name)), _short_is_damage(tables.rows(index))
 
 
 def _short_is_damage(rows: Iterator[Row]) -> Iterator[Row]:

@@ -49,7 +49,7 @@ from pii_audit.sources.xls_stream import dated, rk_value
 from pii_audit.sources.xlsx_book import (
     MAX_CELL_STYLES, MAX_COLUMN, Row, SharedStrings, SheetError, StringTable, add_comments, checked_column,
     comment_parts,
-    format_kind, place, relationships, style_kind,
+    format_kind, place, relationships, sheet_name, style_kind,
 )
 from pii_audit.sources.xlsx_guard import (
     MAX_SHARED_STRINGS_BYTES, OLE2_MAGIC, ZIP_MAGIC, WorkbookRefused, shown_name, zip_refusal,
@@ -175,7 +175,7 @@ def _workbook(archive: zipfile.ZipFile, rels: dict[str, tuple[str, str]]) -> Boo
             if _LONG.unpack_from(data, 8)[0] == 0xFFFFFFFF:  # no relationship: no part to read
                 continue
             rel_id, end = wide_string(data, 8)
-            name, _ = wide_string(data, end)
+            name = sheet_name(wide_string(data, end)[0])  # line breaks as "?", as an .xlsx's
             type_, member = rels.get(rel_id, ("", ""))
             # A part listed again is not read again: 100 entries naming one 140 KB sheet took 5 s.
             if type_.endswith("/worksheet") and member in archive.NameToInfo and member not in listed:
