@@ -47,8 +47,8 @@ from pii_audit.sources.ole2 import CompoundFile
 from pii_audit.sources.sheet_rows import EXCEL_MAX_ROWS, Sheet, Source, opened
 from pii_audit.sources.xls_stream import dated, rk_value
 from pii_audit.sources.xlsx_book import (
-    MAX_CELL_STYLES, MAX_COLUMN, Row, SharedStrings, SheetError, StringTable, add_comments, checked_column,
-    comment_parts,
+    FREE_CHARS, MAX_CELL_STYLES, MAX_COLUMN, Charged, Row, SharedStrings, SheetError, StringTable, add_comments,
+    allowance_for, checked_column, comment_parts,
     format_kind, place, relationships, sheet_name, style_kind,
 )
 from pii_audit.sources.xlsx_guard import (
@@ -84,13 +84,14 @@ ZIP_ERRORS = (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError)
 
 
 @dataclass
-class Book:
+class Book(Charged):
     """What the rows of every worksheet need: where they are, shared strings, date formats."""
 
     sheets: list[tuple[str, str]] = field(default_factory=list)  # (name, zip member) of each worksheet
     strings: list[str] | StringTable = field(default_factory=list)
     dates: dict[int, int] = field(default_factory=dict)  # {cell format: DATE or DURATION} of the dated ones
     date1904: bool = False
+    allowance: int = 0  # characters long shared strings may still be read by reference (charge)
 
 
 def xlsb_sheets(source: Source, comments: dict[str, list[tuple[str, str]]] | None = None,
@@ -156,6 +157,7 @@ def read_book(archive: zipfile.ZipFile) -> Book:
             book.dates = _date_styles(archive, parts["styles"])
         if "sharedStrings" in parts:
             book.strings = _shared_strings(archive, parts["sharedStrings"])
+        book.allowance = allowance_for(book.strings)
     except SheetError as error:
         raise WorkbookRefused(str(error)) from None
     except (struct.error, IndexError):
@@ -272,6 +274,7 @@ def _rows(stored: Iterator[tuple[int, bytes]], book: Book) -> Iterator[Row]:
     One loop over the record types, the cells' first (they are most of a sheet): a function
     call per record would cost more than the decoding."""
     strings, count, dates, date1904 = book.strings, len(book.strings), book.dates, book.date1904
+    free = FREE_CHARS  # a local: looked up for each shared string read
     row, first, values = 0, 0, []  # the row being gathered (0-based)
     for kind, data in stored:
         if kind == CELL_ISST:
@@ -279,6 +282,8 @@ def _rows(stored: Iterator[tuple[int, bytes]], book: Book) -> Iterator[Row]:
             if index >= count:
                 raise SheetError(f"unreadable: a cell names a shared string the table of {count:,} does not hold")
             text = strings[index]
+            if len(text) > free:  # 16,000 cells reading a string of 65,000 characters gave 1 G of them
+                book.charge(text)
         elif kind in (CELL_REAL, FMLA_NUM):
             column, style, value = _REAL.unpack_from(data)
             date = dates.get(style & _STYLE)

@@ -89,8 +89,30 @@ class SheetError(ValueError):
     """A workbook part cannot be read; the message is one line for a person, quoting no cell."""
 
 
+class Charged:
+    """A workbook whose cells read long strings by reference, each reading counted against its
+    ``allowance`` (``allowance_for``): the .xlsx, .xlsb and .xls readers' alike."""
+
+    allowance: int
+
+    def charge(self, text: str) -> None:
+        """Count a long string read by reference (a shared string, a pivot cache item): its
+        characters past ``FREE_CHARS``; raise ``SheetError`` once past the workbook's allowance."""
+        self.allowance -= len(text) - FREE_CHARS
+        if self.allowance < 0:
+            raise SheetError(f"refused: its cells repeat long shared strings past {MAX_REPEATED_CHARS:,} "
+                             "characters (a repetition bomb?)")
+
+
+def allowance_for(strings: list[str] | StringTable) -> int:
+    """Return the characters a workbook whose shared strings are ``strings`` may read by
+    reference: the table's own, and ``MAX_REPEATED_CHARS`` more."""
+    chars = strings.chars() if isinstance(strings, StringTable) else sum(map(len, strings))
+    return MAX_REPEATED_CHARS + chars
+
+
 @dataclass
-class Workbook:
+class Workbook(Charged):
     """What the rows of every worksheet need: where they are, shared strings, date styles."""
 
     sheets: list[tuple[str, str]]  # (name, zip member) of each worksheet, in workbook order
@@ -107,14 +129,6 @@ class Workbook:
             return self.styles[index]
         return kind  # a damaged s= (a sign, "²", 5,000 digits) is no style, as in python-calamine
 
-    def charge(self, text: str) -> None:
-        """Count a long string read by reference (a shared string, a pivot cache item): its
-        characters past ``FREE_CHARS``; raise ``SheetError`` once past the workbook's allowance."""
-        self.allowance -= len(text) - FREE_CHARS
-        if self.allowance < 0:
-            raise SheetError(f"refused: its cells repeat long shared strings past {MAX_REPEATED_CHARS:,} "
-                             "characters (a repetition bomb?)")
-
 
 def read_workbook(archive: zipfile.ZipFile) -> Workbook:
     """Return the worksheets, shared strings and date styles of the workbook in ``archive``."""
@@ -128,8 +142,7 @@ def read_workbook(archive: zipfile.ZipFile) -> Workbook:
         if type_.endswith("/worksheet") and member not in members:
             members.add(member)
             sheets.append((name, member))
-    book = Workbook(sheets, date1904=properties.get("date1904", "").lower() in ("1", "true"),
-                    allowance=MAX_REPEATED_CHARS)
+    book = Workbook(sheets, date1904=properties.get("date1904", "").lower() in ("1", "true"))
     targets = {type_.rsplit("/", 1)[-1]: target for type_, target in rels.values()}
     if targets.get("styles") in archive.NameToInfo:
         with archive.open(targets["styles"]) as member:
@@ -142,8 +155,7 @@ def read_workbook(archive: zipfile.ZipFile) -> Workbook:
                              f"{MAX_SHARED_STRINGS_BYTES // 2**20} MB cap")
         with archive.open(strings) as member:
             book.strings = _shared_strings(member)
-        book.allowance += book.strings.chars() if isinstance(book.strings, StringTable) else \
-            sum(map(len, book.strings))
+    book.allowance = allowance_for(book.strings)
     return book
 
 
