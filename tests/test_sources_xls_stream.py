@@ -582,12 +582,13 @@ def test_an_excel_95_workbook_is_read_by_python_calamine_up_to_the_cap(tmp_path,
         "bound: save it as .xlsx and scan that"]
 
 
-def test_a_long_shared_string_read_again_and_again_is_refused(tmp_path, monkeypatch):
+def test_a_long_shared_string_read_again_and_again_is_cut_in_one_line(tmp_path, monkeypatch):
     """A cell reads a shared string by a 14-byte record however long the string: 16,000 cells
     reading one 65,000-character string (a 290 KB workbook) gave 1,040 million characters to
     scan. As in an .xlsx (xlsx_book.charge), a string's characters past FREE_CHARS count at each
-    reading, and past the table's own and MAX_REPEATED_CHARS more the sheet is refused in one
-    line; short strings, and long ones read once, are free."""
+    reading; past the table's own and MAX_REPEATED_CHARS more, its readings are empty, the sheet
+    says so in one line and its other cells are read. Short strings, and long ones read once,
+    are free."""
     monkeypatch.setattr(xlsx_book, "MAX_REPEATED_CHARS", 100_000)
     long, short = "备注" + "x" * 9_998, "短" * xlsx_book.FREE_CHARS
 
@@ -595,14 +596,15 @@ def test_a_long_shared_string_read_again_and_again_is_refused(tmp_path, monkeypa
         return [cell(LABELSST, row, 0, struct.pack("<I", index)) for row in range(rows)]
 
     stream = workbook(sst([short, long, "身份证号"]), [("短", reading(0, 20_000) + reading(1, 1)),
-                                                      ("长", reading(1, 16_000)), ("后", reading(2, 1))])
+                                                      ("长", reading(1, 16_000) + [cell(LABEL, 16_000, 0, unicode_string("末行"))]),
+                                                      ("后", reading(2, 1))])
     path = tmp_path / "重复.xls"
     path.write_bytes(cfb(stream))
     chunks, coverage = read(path)
-    assert lines(coverage) == [f"{path}!长: refused: its cells repeat long shared strings past 100,000 characters "
-                               "(a repetition bomb?)"]
+    assert lines(coverage) == [f"{path}!长: {xlsx_book.REPEATS_CUT}"]
     given = [chunk.text for chunk in chunks if chunk.location["sheet"] == "长"]
-    assert given.count(long) <= 11 and {chunk.text for chunk in chunks if chunk.location["sheet"] == "后"} == {"身份证号"}
+    assert given.count(long) <= 11 and given[-1] == "末行"
+    assert {chunk.text for chunk in chunks if chunk.location["sheet"] == "后"} == {"身份证号"}
     assert [chunk.text for chunk in chunks if chunk.location["sheet"] == "短"].count(short) == 20_000
 
 

@@ -100,7 +100,7 @@ def read_spreadsheet(target: str, options: ScanOptions, coverage: TargetCoverage
     elif suffix in (".et", ".ett"):
         sheets = wps_sheets(source, comments, warn)
     else:
-        sheets = xls_sheets(source)
+        sheets = xls_sheets(source, warn)
     problems = len(coverage.problems)
     finished = yield from _sheets_cells(target, sheets, comments, options, coverage)
     sound = len(coverage.problems) == problems
@@ -117,7 +117,8 @@ def read_stored_workbook(target: str, options: ScanOptions, coverage: TargetCove
     .doc's ``ObjectPool/_1234/``, a .msg's attachment; ``embedded``), named ``target``. Its streams
     are read from that file: opening it again for each object made 2,000 objects take minutes."""
     coverage.files += 1  # its bytes are its file's, counted there
-    if (yield from _sheets_cells(target, stored_xls_sheets(compound, folder), {}, options, coverage)):
+    sheets = stored_xls_sheets(compound, folder, lambda sheet, why: coverage.problem(f"{target}!{sheet}", why))
+    if (yield from _sheets_cells(target, sheets, {}, options, coverage)):
         yield from stored_property_chunks(compound, target, coverage, folder)
 
 

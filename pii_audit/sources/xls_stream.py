@@ -297,9 +297,8 @@ def _cells(stored: Iterator[tuple[int, bytes]], book: Book) -> Iterator[tuple[in
                 raise SheetError(f"unreadable: a cell names a shared string the table of {len(strings):,} "
                                  "does not hold")
             text = strings[index]
-            if len(text) > FREE_CHARS:  # 16,000 cells reading a string of 65,000 characters gave 1 G of them
-                book.charge(text)
-            yield row, column, text
+            if len(text) <= FREE_CHARS or book.charge(text):  # 16,000 cells reading 65,000 characters: 1 G of them
+                yield row, column, text
         elif kind == RK:
             row, column, xf, rk = _RK.unpack_from(data)
             value = rk_value(rk)

@@ -56,6 +56,10 @@ MAX_LISTED_STRINGS = 262_144  # shared strings kept as a list; a larger table is
 # characters so, and MAX_REPEATED_CHARS more. Short strings (a branch, a status) are free.
 FREE_CHARS = 64
 MAX_REPEATED_CHARS = 1 << 25
+# Past the allowance a reading is left empty and the rest of the sheet is read, as an .ods's
+# repeats past theirs (ods_stream.REPEATS_CUT): refusing the sheet lost its other cells.
+REPEATS_CUT = (f"long shared strings read again up to {MAX_REPEATED_CHARS:,} characters; their further readings "
+               "read as empty (a repetition bomb?)")
 _PER_BLOB = 4096
 
 # How a cell's value is typed, from its t attribute and its style's number format.
@@ -94,14 +98,31 @@ class Charged:
     ``allowance`` (``allowance_for``): the .xlsx, .xlsb and .xls readers' alike."""
 
     allowance: int
+    skipped: int = 0  # readings left empty past the allowance
 
-    def charge(self, text: str) -> None:
+    def charge(self, text: str) -> bool:
         """Count a long string read by reference (a shared string, a pivot cache item): its
-        characters past ``FREE_CHARS``; raise ``SheetError`` once past the workbook's allowance."""
-        self.allowance -= len(text) - FREE_CHARS
-        if self.allowance < 0:
-            raise SheetError(f"refused: its cells repeat long shared strings past {MAX_REPEATED_CHARS:,} "
-                             "characters (a repetition bomb?)")
+        characters past ``FREE_CHARS``; return False, the reading left empty, when they no longer
+        fit in the workbook's allowance (``repeats_cut`` says so for its sheet)."""
+        cost = len(text) - FREE_CHARS
+        if cost > self.allowance:
+            self.skipped += 1
+            return False
+        self.allowance -= cost
+        return True
+
+
+def repeats_cut(rows: Iterator[Row], book: Charged, sheet: str, warn: Callable[[str, str], None] | None
+                ) -> Iterator[Row]:
+    """Yield a sheet's ``rows``; the first time one leaves a long string empty past the workbook's
+    allowance (``Charged.charge``), call ``warn`` with the sheet's name and ``REPEATS_CUT``, as an
+    .ods sheet whose repeats are cut says so (``ods_stream``): the scan says what it did not read."""
+    skipped = book.skipped
+    for row in rows:
+        if book.skipped != skipped and warn is not None:
+            warn(sheet, REPEATS_CUT)
+            warn = None
+        yield row
 
 
 def allowance_for(strings: list[str] | StringTable) -> int:
@@ -573,8 +594,8 @@ def typed(kind: int, text: str | None, book: Workbook) -> Any:
         except IndexError:
             raise SheetError(f"unreadable: a cell names a shared string the table of "
                              f"{len(book.strings):,} does not hold") from None
-        if len(value) > FREE_CHARS:
-            book.charge(value)
+        if len(value) > FREE_CHARS and not book.charge(value):
+            return None
         return value
     if kind in (INLINE, TEXT):
         return unescape(text)

@@ -156,8 +156,8 @@ class _Records:
                 item = self.items[field][index]
             except IndexError:
                 raise SheetError("unreadable: a pivot cache record names an item its field does not hold") from None
-            if item and len(item) > FREE_CHARS:
-                self.book.charge(item)  # an item is read by reference, as a shared string
+            if item and len(item) > FREE_CHARS and not self.book.charge(item):
+                item = None  # an item is read by reference, as a shared string
             self.values.append(item)
         elif local in _ITEMS:
             self.values.append(item_text(local, attrs.get("v"), self.book))
