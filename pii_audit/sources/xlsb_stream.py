@@ -124,7 +124,7 @@ def _book_sheets(archive: zipfile.ZipFile, comments: dict[str, list[tuple[str, s
         yield name, repeats_cut(sheet_rows(archive, member, book), book, name, warn)
     from pii_audit.sources.xlsb_caches import cache_sheets  # which imports this module
 
-    yield from cache_sheets(archive)
+    yield from cache_sheets(archive, book, warn)
 
 
 def _check_head(handle: BinaryIO) -> None:
