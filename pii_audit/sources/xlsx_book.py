@@ -406,7 +406,7 @@ def sheet_comments(archive: zipfile.ZipFile, sheet: str, read: set[str] | None =
 
     Excel keeps a sheet's comments in a part of their own, linked from the sheet's relationships;
     Excel 365 writes each threaded comment there too, as a legacy comment, for older readers.
-    Raise ``SheetError`` naming a damaged part (``sheet_rows.add_comments`` makes it one line).
+    Raise ``SheetError`` naming a damaged part (``add_comments`` makes it one line).
     """
     found: list[tuple[str, str]] = []
     for member in comment_parts(archive, sheet, read):
@@ -586,7 +586,7 @@ def typed(kind: int, text: str | None, book: Workbook) -> Any:
         except ValueError:
             return text  # python-calamine keeps a number it cannot read as text
     if kind == SHARED:
-        index = decimal(text)
+        index = decimal(text.strip(XML_SPACE))  # int(), which read it before, let whitespace round it
         try:
             if index is None:
                 raise IndexError(text)
