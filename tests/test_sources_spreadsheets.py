@@ -699,8 +699,9 @@ def test_comments_are_read_as_a_container_of_their_sheet(tmp_path, key, sample_r
 
 
 def test_a_comments_part_past_the_cap_is_refused_and_a_dtd_in_it_too(tmp_path, monkeypatch):
-    """A comments part is held whole, as the shared strings are, under the same cap; it is parsed
-    by expat with a DTD refused, as every part."""
+    """A comments part is held whole, as the shared strings are, under the same cap: past it, the
+    part is one problem line on its sheet and the cells are read (the whole workbook was refused).
+    It is parsed by expat with a DTD refused, as every part (and the workbook with it)."""
     path = commented_workbook(tmp_path / "c.xlsx")
     with zipfile.ZipFile(path) as archive:
         member = next(n for n in archive.namelist() if "comments" in n and n.endswith(".xml"))
@@ -711,8 +712,28 @@ def test_a_comments_part_past_the_cap_is_refused_and_a_dtd_in_it_too(tmp_path, m
     assert lines(coverage) == [f"{dtd}: refused: {member} declares a DTD or entities (billion laughs / XXE?)"]
 
     monkeypatch.setattr("pii_audit.sources.xlsx_book.MAX_SHARED_STRINGS_BYTES", 100)
-    _, coverage = read(path)
-    assert lines(coverage) == [f"{path}: refused: comments part of 0 MB, over the 0 MB cap"]
+    chunks, coverage = read(path)
+    assert lines(coverage) == [f"{path}!{sheet}: refused: comments part of 0 MB, over the 0 MB cap; the sheet's "
+                               "cells are read, its comments are not" for sheet in ("客户", "台账")]
+    assert {"客户甲", "已核对"} <= {chunk.text for chunk in chunks}
+
+
+@pytest.mark.parametrize("damage", [
+    pytest.param(lambda part: part[:len(part) // 2], id="cut-short"),
+    pytest.param(lambda part: part.replace(b"<comment ", b"<comment <"), id="broken-tag"),
+])
+def test_a_damaged_comments_part_is_one_problem_line_and_the_cells_are_read(tmp_path, damage):
+    """A comments part of damaged XML made the whole workbook "unreadable (ExpatError)": every
+    sheet's cells, its document properties and embedded files lost. It is one line on the sheet
+    naming it; that sheet's cells, the other sheets and their comments are read."""
+    path = commented_workbook(tmp_path / "c.xlsx")
+    with zipfile.ZipFile(path) as archive:
+        part = archive.read("xl/comments/comment1.xml")
+    path = rewrite(path, tmp_path / "damaged.xlsx", {"xl/comments/comment1.xml": damage(part)})
+    chunks, coverage = read(path)
+    assert lines(coverage) == [f"{path}!客户: xl/comments/comment1.xml is damaged (ExpatError); the sheet's cells "
+                               "are read, its comments are not"]
+    assert {"客户甲", "复核", "已核对", f"联系手机{PHONE}，已回访"} <= {chunk.text for chunk in chunks}
 
 
 def test_a_sheet_named_after_a_customer_leaks_no_number(tmp_path, key):
@@ -942,15 +963,18 @@ def with_records(tmp_path: Path, first_name: str, records: str) -> Path:
 
 @pytest.mark.parametrize("first_name, records, reason", [
     pytest.param("备注" + "x" * 99_998, '<r><x v="0"/><x v="0"/></r>' * 16_000,
-                 f"refused: its cells repeat long shared strings past {33_554_432:,} characters (a repetition bomb?)",
-                 id="a-long-item-read-16000-times"),
+                 f"long shared strings read again up to {33_554_432:,} characters; their further readings read as "
+                 "empty (a repetition bomb?)", id="a-long-item-read-16000-times"),
     pytest.param("王建国", '<r><x v="1"/><x v="1"/></r><r><x v="-1"/><x v="0"/></r>',
                  "unreadable: a pivot cache record names an item its field does not hold", id="a-negative-index"),
+    pytest.param("王建国", f'<r><x v="1"/><x v="1"/></r><r><x v="{"5" * 5000}"/><x v="0"/></r>',  # int() refuses it
+                 "unreadable: a pivot cache record names an item its field does not hold", id="an-index-of-5000-digits"),
 ])
 def test_a_pivot_cache_record_reading_items_past_reason_is_one_problem_line(tmp_path, first_name, records, reason):
     """A record reads a field's item by a 10-byte reference however long the item: 16,000 records
     reading a 100,000-character item gave 1.6 GB of text. Items are counted as shared strings
-    are (xlsx_book.charge). An item index of -1 read the field's last item; it is damage."""
+    are (xlsx_book.charge): past the allowance they read as empty, in one line. An item index of
+    -1 read the field's last item; it is damage."""
     path = with_records(tmp_path, first_name, records)
     chunks, coverage = read(path)
     assert lines(coverage) == [f"{path}!透视缓存1: {reason}"]
@@ -1093,6 +1117,18 @@ def test_a_damaged_external_link_part_is_one_problem_line_naming_its_sheet(tmp_p
     assert lines(coverage) == [f"{path}!{sheet}: unreadable (ExpatError): corrupt or not a spreadsheet"]
     found_ids = {chunk.text for chunk in chunks if chunk.location["sheet"].startswith("外部链接")}
     assert found_ids >= ({ID1, ID2} if sheet != "外部链接1" else set())
+
+
+def test_a_linked_sheets_row_or_id_of_5000_digits_costs_no_more_than_its_row(tmp_path):
+    """A row's r= or a sheetData's sheetId= of 5,000 digits in an external link part made the
+    cached sheets after it "unreadable (ValueError)": int() refuses it. The row reads as the row
+    after the last one, and the id, naming no sheet, as itself."""
+    digits = "5" * 5000
+    path = with_link_part(tmp_path, lambda link: link.replace('<row r="2">', f'<row r="{digits}">').replace(
+        '<sheetData sheetId="0"/>', f'<sheetData sheetId="{digits}"/>'))
+    chunks, coverage = read(path)
+    assert coverage.problems == []
+    assert {c.text for c in chunks if c.location["sheet"] == "外部链接1-客户"} >= {ID1, ID2}
 
 
 @pytest.mark.parametrize("cell, reason", [

@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from pii_audit.detector import Detector
-from pii_audit.sources import ScanOptions, TargetCoverage, as_chunks, ole2, sheet_rows, xls_stream
+from pii_audit.sources import ScanOptions, TargetCoverage, as_chunks, ole2, sheet_rows, xls_stream, xlsx_book
 from pii_audit.sources import spreadsheets
 from pii_audit.sources.spreadsheets import read_spreadsheet
 from pii_audit.sources.xlsx_book import SheetError
@@ -555,13 +555,12 @@ def test_mutated_workbooks_raise_only_the_documented_refusals():
 
 # --- Excel 5.0/95 workbooks: python-calamine, up to the cap -----------------------------------
 
-def biff5(label: bytes) -> bytes:
-    """Return a BIFF5 (Excel 5.0/95) Book stream: strings in code page 1252, one sheet holding
-    ``label``. (python-calamine 0.9.1 misreads a GBK one, code page 936: as before.)"""
+def biff5(label: bytes, name: bytes = b"Kunden") -> bytes:
+    """Return a BIFF5 (Excel 5.0/95) Book stream: strings in code page 1252, one sheet ``name``
+    holding ``label``. (python-calamine 0.9.1 misreads a GBK one, code page 936: as before.)"""
     def bof5(sheet):
         return record(0x0809, struct.pack("<HHHH", 0x0500, 0x10 if sheet else 5, 0x0DBB, 0x07CC))
 
-    name = b"Kunden"
     head = bof5(False) + record(0x0042, struct.pack("<H", 1252))
     sheet_list = record(0x0085, struct.pack("<IBBB", 0, 0, 0, len(name)) + name)
     offset = len(head) + len(sheet_list) + 4
@@ -581,6 +580,47 @@ def test_an_excel_95_workbook_is_read_by_python_calamine_up_to_the_cap(tmp_path,
     assert chunks == [] and lines(coverage) == [
         f"{path}: Excel 5.0/95 .xls workbook larger than 4,096 bytes, the most read within the memory "
         "bound: save it as .xlsx and scan that"]
+
+
+def test_a_long_shared_string_read_again_and_again_is_cut_in_one_line(tmp_path, monkeypatch):
+    """A cell reads a shared string by a 14-byte record however long the string: 16,000 cells
+    reading one 65,000-character string (a 290 KB workbook) gave 1,040 million characters to
+    scan. As in an .xlsx (xlsx_book.charge), a string's characters past FREE_CHARS count at each
+    reading; past the table's own and MAX_REPEATED_CHARS more, its readings are empty, the sheet
+    says so in one line and its other cells are read. Short strings, and long ones read once,
+    are free."""
+    monkeypatch.setattr(xlsx_book, "MAX_REPEATED_CHARS", 100_000)
+    long, short = "备注" + "x" * 9_998, "短" * xlsx_book.FREE_CHARS
+
+    def reading(index: int, rows: int) -> list[bytes]:
+        return [cell(LABELSST, row, 0, struct.pack("<I", index)) for row in range(rows)]
+
+    stream = workbook(sst([short, long, "身份证号"]), [("短", reading(0, 20_000) + reading(1, 1)),
+                                                      ("长", reading(1, 16_000) + [cell(LABEL, 16_000, 0, unicode_string("末行"))]),
+                                                      ("后", reading(2, 1))])
+    path = tmp_path / "重复.xls"
+    path.write_bytes(cfb(stream))
+    chunks, coverage = read(path)
+    assert lines(coverage) == [f"{path}!长: {xlsx_book.REPEATS_CUT}"]
+    given = [chunk.text for chunk in chunks if chunk.location["sheet"] == "长"]
+    assert given.count(long) <= 11 and given[-1] == "末行"
+    assert {chunk.text for chunk in chunks if chunk.location["sheet"] == "后"} == {"身份证号"}
+    assert [chunk.text for chunk in chunks if chunk.location["sheet"] == "短"].count(short) == 20_000
+
+
+def test_sheet_names_holding_line_breaks_are_one_problem_line(tmp_path):
+    """A sheet named "客\\n户" put its line break into every problem line about it, which split in
+    two, and into its findings' locations. As in an .xlsx, line breaks and control characters in
+    a sheet's name read as "?", in an Excel 97-2003 workbook as in an Excel 5.0/95 one."""
+    stream = workbook(sst(["身份证号"]), [("客\n户", [cell(LABELSST, 0, 0, struct.pack("<I", 9))]),
+                                         ("汇\r\n总", [cell(LABELSST, 0, 0, struct.pack("<I", 0))])])
+    path = tmp_path / "名.xls"
+    path.write_bytes(cfb(stream))
+    chunks, coverage = read(path)
+    assert lines(coverage) == [f"{path}!客?户: unreadable: a cell names a shared string the table of 1 does not hold"]
+    assert {c.location["sheet"] for c in chunks} == {"汇??总"}
+    path.write_bytes(cfb(biff5(b"Personalausweis", name=b"Kun\nden") + bytes(4096), name="Book"))
+    assert cells_of(sheet_rows.xls_sheets(str(path))) == {"Kun?den": {(1, 0): "Personalausweis"}}
 
 
 def test_a_wps_et_workbook_is_read_as_the_xls_or_xlsx_it_is(tmp_path, key):

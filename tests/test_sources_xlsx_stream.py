@@ -303,12 +303,36 @@ def test_a_row_far_past_excels_last_makes_no_empty_rows(tmp_path, prefix):
                  "unreadable: a cell past Excel's last column (XFD), column 16,385", id="past-XFD"),
     pytest.param('<row r="1"><c r="A1" t="s"><v>110101199003070011</v></c></row>',
                  "unreadable: a cell names a shared string the table of 0 does not hold", id="bad-string-index"),
+    pytest.param(f'<row r="1"><c r="A1" t="s"><v>{"5" * 5000}</v></c></row>',  # int() refused it: ValueError
+                 "unreadable: a cell names a shared string the table of 0 does not hold", id="string-index-of-5000-digits"),
 ])
 def test_bad_cells_are_one_line_quoting_no_value(tmp_path, rows, reason):
     path = with_sheet(tmp_path, sheet_xml(rows), f'<sst xmlns="{MAIN}"/>'.encode())
     coverage = TargetCoverage(str(path))
     list(read_spreadsheet(str(path), ScanOptions(sample_rows=None), coverage))
     assert [(p.where, p.reason) for p in coverage.problems] == [(f"{path}!客户", reason)]
+
+
+DIGITS_5000 = "5" * 5000  # int() refuses a string of over 4,300 digits (Python's limit)
+
+
+@pytest.mark.parametrize("rows", [
+    pytest.param(f'<row r="3"><c s="{DIGITS_5000}" r="A3" t="n"><v>13812345679</v></c>'
+                 '<c r="B3" t="inlineStr"><is><t>ok</t></is></c></row>', id="style-expression"),
+    pytest.param(f'<!-- expat --><row r="3"><c s="{DIGITS_5000}" r="A3" t="n"><v>13812345679</v></c>'
+                 '<c r="B3" t="inlineStr"><is><t>ok</t></is></c></row>', id="style-expat"),
+    pytest.param(f'<!-- expat --><row r="2"><c r="A2"><v>1</v></c></row><row r="{DIGITS_5000}"><c r="A3"><v>13812345679</v>'
+                 '</c><c r="B3" t="inlineStr"><is><t>ok</t></is></c></row>', id="row-expat"),
+])
+def test_a_style_or_row_number_of_5000_digits_costs_no_more_than_its_cell(tmp_path, rows):
+    """A cell's s= or a row's r= of 5,000 digits made the whole sheet "unreadable (ValueError)":
+    int() refuses it. It reads as no style (as python-calamine reads it), and as the row after the
+    last one (as a row without r=); the sheet is read with no problem line."""
+    path = with_sheet(tmp_path, sheet_xml(rows))
+    coverage = TargetCoverage(str(path))
+    list(read_spreadsheet(str(path), ScanOptions(sample_rows=None), coverage))
+    assert coverage.problems == []
+    assert streamed_cells(path)["客户"].items() >= {(3, 0): "13812345679", (3, 1): "ok"}.items()
 
 
 @pytest.mark.parametrize("letters, reason", [
@@ -502,21 +526,22 @@ def given_chars(path: Path) -> tuple[int, str]:
     pytest.param("<!-- expat -->" + "".join(f'<row r="{n}"><c r="A{n}" t="s"><v>0</v></c></row>'
                                             for n in range(1, 16_001)), id="expat"),
 ])
-def test_a_long_shared_string_read_again_and_again_is_refused(tmp_path, rows):
+def test_a_long_shared_string_read_again_and_again_is_cut_in_one_line(tmp_path, rows):
     """A cell reads a shared string by a 30-byte reference however long the string: 16,000 cells
     reading one 100,000-character string (an 87 KB workbook) gave 1.6 GB of text, and 8,000 of
     them in two rows took 14 s and 2.5 GB to scan. A string's characters past FREE_CHARS count
-    at each reading: past the table's own and MAX_REPEATED_CHARS more, the sheet is refused in
-    one line, by either path."""
+    at each reading: past the table's own and MAX_REPEATED_CHARS more, its readings are empty and
+    the sheet says so in one line, by either path. The sheet's other cells are read: refusing the
+    sheet there lost them (an .ods's repeats past the cap read as empty so, ods_stream)."""
     strings = f'<sst xmlns="{MAIN}"><si><t>{LONG}</t></si></sst>'.encode()
-    path = with_sheet(tmp_path, sheet_xml(rows), strings)
+    last = '<row r="16001"><c r="B16001" t="inlineStr"><is><t>末行</t></is></c></row>'
+    path = with_sheet(tmp_path, sheet_xml(rows + last), strings)
     chars, error = given_chars(path)
-    assert chars <= xlsx_book.MAX_REPEATED_CHARS * 1.001 + 2 * len(LONG)
-    assert error == (f"refused: its cells repeat long shared strings past {xlsx_book.MAX_REPEATED_CHARS:,} "
-                     "characters (a repetition bomb?)")
+    assert chars <= xlsx_book.MAX_REPEATED_CHARS * 1.001 + 2 * len(LONG) and error == ""
     coverage = TargetCoverage(str(path))
-    list(read_spreadsheet(str(path), ScanOptions(sample_rows=None), coverage))
-    assert [(p.where, p.reason) for p in coverage.problems] == [(f"{path}!客户", error)]
+    chunks = list(as_chunks(read_spreadsheet(str(path), ScanOptions(sample_rows=None), coverage)))
+    assert [(p.where, p.reason) for p in coverage.problems] == [(f"{path}!客户", xlsx_book.REPEATS_CUT)]
+    assert "末行" in {chunk.text for chunk in chunks}
 
 
 @pytest.mark.parametrize("packed", [False, True], ids=["listed", "packed"])

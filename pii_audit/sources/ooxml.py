@@ -23,7 +23,7 @@ from xml.parsers import expat
 
 from pii_audit.models import Cells, Chunk
 from pii_audit.sources import ContainerCoverage, TargetCoverage, opened_file
-from pii_audit.sources.xlsx_book import BLOCK, expat_parser
+from pii_audit.sources.xlsx_book import BLOCK, decimal, expat_parser
 from pii_audit.sources.xlsx_guard import ZIP_MAGIC, WorkbookRefused, office_zip, shown_name, zip_refusal
 
 CHUNK_CHARS = 1 << 20  # characters of paragraphs handed to the detector together
@@ -283,17 +283,6 @@ class Table:
         return self.headers[self.column] if 0 <= self.column < len(self.headers) else ()
 
 
-def _count(digits: str) -> int:
-    """Return the number a string of decimal digits writes, or MAX_SPAN past 18 digits: int()
-    refuses a string of over 4,300 digits (Python's limit), and a span is cut at MAX_SPAN anyway.
-
-    >>> _count("3"), _count("0" * 5000 + "2"), _count("9" * 5000)
-    (3, 2, 64)
-    """
-    digits = digits.lstrip("0") or "0"
-    return int(digits) if len(digits) <= 18 else MAX_SPAN
-
-
 class Paragraphs:
     """Expat handlers that collect the text of each paragraph of ``markup`` as it ends (``take``),
     with the header of its table column as its context."""
@@ -320,8 +309,11 @@ class Paragraphs:
             self.tables[-1].start_row()
         elif self.tables and name in self.markup.cell:
             self.tables[-1].start_cell()
-        elif self.tables and name in self.markup.span and attrs.get(self.markup.span_value, "").isdecimal():
-            self.tables[-1].span_columns(_count(attrs[self.markup.span_value]))
+        elif self.tables and name in self.markup.span:
+            # A span is cut at MAX_SPAN anyway: one of 5,000 digits (which int() refuses) is cut so.
+            span = decimal(attrs.get(self.markup.span_value), MAX_SPAN)
+            if span is not None:
+                self.tables[-1].span_columns(span)
         if name in self.markup.texts:
             self.in_text = True
         elif name in self.markup.signs and self.open:

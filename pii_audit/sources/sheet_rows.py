@@ -47,12 +47,14 @@ def opened(source: Source) -> BinaryIO:
     return open(source, "rb") if isinstance(source, str) else io.BytesIO(source)
 
 
-def xlsx_sheets(source: Source, comments: dict[str, list[tuple[str, str]]] | None = None
-                ) -> Iterator[Sheet]:
+def xlsx_sheets(source: Source, comments: dict[str, list[tuple[str, str]]] | None = None,
+                warn: Callable[[str, str], None] | None = None) -> Iterator[Sheet]:
     """Yield every worksheet of a workbook; raise ``WorkbookRefused`` when unsafe.
 
     ``comments``, when given, gets each sheet's comments (``xlsx_book.sheet_comments``) under its
-    name before the sheet is yielded. The worksheets come first, then each pivot cache and each
+    name before the sheet is yielded; ``warn``, when given, is called with a sheet's name and a
+    one-line reason when its comments cannot be read (``xlsx_book.add_comments``) or its long
+    shared strings are left empty past the workbook's allowance (``xlsx_book.repeats_cut``). The worksheets come first, then each pivot cache and each
     sheet an external link caches, as sheets of their own (``xlsx_caches``): copies of data that
     stay when their source is deleted or elsewhere."""
     from pii_audit.sources import xlsx_book, xlsx_caches, xlsx_stream
@@ -70,21 +72,23 @@ def xlsx_sheets(source: Source, comments: dict[str, list[tuple[str, str]]] | Non
         read: set[str] = set()  # the comments parts read, each for the first sheet naming it
         for name, member in book.sheets:
             if comments is not None:
-                comments[name] = xlsx_book.sheet_comments(archive, member, read)
-            yield name, xlsx_stream.sheet_rows(archive, member, book)
+                xlsx_book.add_comments(comments, name, lambda: xlsx_book.sheet_comments(archive, member, read), warn)
+            yield name, xlsx_book.repeats_cut(xlsx_stream.sheet_rows(archive, member, book), book, name, warn)
         for name, definition, records in xlsx_caches.pivot_caches(archive):
-            yield name, xlsx_caches.cache_rows(archive, definition, records, book)
+            yield name, xlsx_book.repeats_cut(xlsx_caches.cache_rows(archive, definition, records, book), book, name,
+                                              warn)
         yield from xlsx_caches.link_sheets(archive, book)
 
 
-def xls_sheets(source: Source) -> Iterator[Sheet]:
+def xls_sheets(source: Source, warn: Callable[[str, str], None] | None = None) -> Iterator[Sheet]:
     """Yield every worksheet of a legacy .xls workbook (Excel 97-2003, WPS), streamed.
 
     Chinese banks' older systems and WPS still export .xls; read as text, one was binary and
     skipped. Excel 97 and later (BIFF8) is read record by record (``xls_stream``), in bounded
     memory whatever its size; Excel 5.0/95 (BIFF5) by python-calamine, which holds the whole
     workbook, up to ``XLS_MAX_BYTES``. A damaged workbook raises ``WorkbookRefused`` (here, or as
-    a sheet is read), a damaged sheet ``SheetError``.
+    a sheet is read), a damaged sheet ``SheetError``; ``warn`` is told of a sheet whose long
+    shared strings were left empty past the workbook's allowance (``xlsx_book.repeats_cut``).
     """
     from pii_audit.sources import xls_stream
 
@@ -96,12 +100,13 @@ def xls_sheets(source: Source) -> Iterator[Sheet]:
         except xls_stream.NotBiff8:
             book = None
         if book is not None:
-            yield from _book_sheets(book)
+            yield from _book_sheets(book, warn)
             return
     yield from _biff5_sheets(source)
 
 
-def stored_xls_sheets(compound: CompoundFile, folder: str) -> Iterator[Sheet]:
+def stored_xls_sheets(compound: CompoundFile, folder: str, warn: Callable[[str, str], None] | None = None
+                      ) -> Iterator[Sheet]:
     """Yield every worksheet of an Excel 97-2003 workbook embedded as an object in the storage
     ``folder`` (``ObjectPool/_1234/``) of the open compound file ``compound`` (a .doc, a .msg),
     streamed as an .xls's are (``xls_sheets``)."""
@@ -112,27 +117,28 @@ def stored_xls_sheets(compound: CompoundFile, folder: str) -> Iterator[Sheet]:
     except xls_stream.NotBiff8:  # python-calamine reads a whole file only
         raise WorkbookRefused("an Excel 5.0/95 object, which is not read here: open it and save it apart "
                               "as .xlsx to scan it") from None
-    yield from _book_sheets(book)
+    yield from _book_sheets(book, warn)
 
 
-def _book_sheets(book: Book) -> Iterator[Sheet]:
+def _book_sheets(book: Book, warn: Callable[[str, str], None] | None) -> Iterator[Sheet]:
     """Yield each worksheet of a BIFF8 workbook whose globals were read."""
-    from pii_audit.sources import xls_stream
+    from pii_audit.sources import xls_stream, xlsx_book
 
     for name, offset, end in book.sheets:
-        yield name, xls_stream.sheet_rows(book, offset, end)
+        yield name, xlsx_book.repeats_cut(xls_stream.sheet_rows(book, offset, end), book, name, warn)
 
 
-def wps_sheets(source: Source, comments: dict[str, list[tuple[str, str]]] | None = None) -> Iterator[Sheet]:
+def wps_sheets(source: Source, comments: dict[str, list[tuple[str, str]]] | None = None,
+               warn: Callable[[str, str], None] | None = None) -> Iterator[Sheet]:
     """Yield every worksheet of a WPS Spreadsheets workbook (.et, .ett), WPS Office's default in
     Chinese banks: the Excel 97-2003 format in an OLE2 file, as WPS writes it, read as an .xls is;
-    one saved as an Office Open XML zip is read as an .xlsx is."""
+    one saved as an Office Open XML zip is read as an .xlsx is (``comments`` and ``warn`` as there)."""
     with opened(source) as handle:
         head = handle.read(len(OLE2_MAGIC))
     if head == OLE2_MAGIC:
-        yield from xls_sheets(source)
+        yield from xls_sheets(source, warn)
     elif head.startswith(ZIP_MAGIC):
-        yield from xlsx_sheets(source, comments)
+        yield from xlsx_sheets(source, comments, warn)
     else:
         raise WorkbookRefused("a WPS .et workbook in neither the .xls nor the .xlsx format, which is not read "
                               "here: save it as .xlsx and scan that")
@@ -146,13 +152,15 @@ def _biff5_sheets(source: Source) -> Iterator[Sheet]:
                               "read within the memory bound: save it as .xlsx and scan that")
     from python_calamine import CalamineWorkbook, PasswordError
 
+    from pii_audit.sources import xlsx_book
+
     try:
         book = CalamineWorkbook.from_path(source) if isinstance(source, str) else \
             CalamineWorkbook.from_filelike(io.BytesIO(source))
     except PasswordError:
         raise WorkbookRefused("encrypted .xls workbook: not read") from None
-    for name in book.sheet_names:
-        yield name, _calamine_rows(book, name)
+    for name in book.sheet_names:  # shown with line breaks as "?", as an .xlsx's (xlsx_book.sheet_name)
+        yield xlsx_book.sheet_name(name), _calamine_rows(book, name)
 
 
 def _calamine_rows(book, name: str) -> Iterator[Row]:

@@ -85,19 +85,22 @@ def read_spreadsheet(target: str, options: ScanOptions, coverage: TargetCoverage
         return
     suffix = Path(target).suffix.lower()
     comments: dict[str, list[tuple[str, str]]] = {}  # of each xlsx, xlsb or ods sheet, by its name
+
+    def warn(sheet: str, why: str) -> None:  # a sheet, or its comments, read short of what the file holds
+        coverage.problem(f"{target}!{sheet}", why)
+
     if suffix in (".csv", ".tsv"):
         sheets = csv_sheets(source, target, lambda why: coverage.problem(target, why))
     elif suffix in (".xlsx", ".xlsm"):
-        sheets = xlsx_sheets(source, comments)
+        sheets = xlsx_sheets(source, comments, warn)
     elif suffix == ".xlsb":
-        sheets = xlsb_sheets(source, comments)
+        sheets = xlsb_sheets(source, comments, warn)
     elif suffix in ODS_SUFFIXES:
-        sheets = ods_sheets(source, comments, flat=suffix == ".fods",
-                            warn=lambda sheet, why: coverage.problem(f"{target}!{sheet}", why))
+        sheets = ods_sheets(source, comments, flat=suffix == ".fods", warn=warn)
     elif suffix in (".et", ".ett"):
-        sheets = wps_sheets(source, comments)
+        sheets = wps_sheets(source, comments, warn)
     else:
-        sheets = xls_sheets(source)
+        sheets = xls_sheets(source, warn)
     problems = len(coverage.problems)
     finished = yield from _sheets_cells(target, sheets, comments, options, coverage)
     sound = len(coverage.problems) == problems
@@ -114,7 +117,8 @@ def read_stored_workbook(target: str, options: ScanOptions, coverage: TargetCove
     .doc's ``ObjectPool/_1234/``, a .msg's attachment; ``embedded``), named ``target``. Its streams
     are read from that file: opening it again for each object made 2,000 objects take minutes."""
     coverage.files += 1  # its bytes are its file's, counted there
-    if (yield from _sheets_cells(target, stored_xls_sheets(compound, folder), {}, options, coverage)):
+    sheets = stored_xls_sheets(compound, folder, lambda sheet, why: coverage.problem(f"{target}!{sheet}", why))
+    if (yield from _sheets_cells(target, sheets, {}, options, coverage)):
         yield from stored_property_chunks(compound, target, coverage, folder)
 
 

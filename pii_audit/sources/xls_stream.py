@@ -34,8 +34,8 @@ from typing import Iterator
 from pii_audit.sources import ole2
 from pii_audit.sources.cell_text import render
 from pii_audit.sources.xlsx_book import (
-    DURATION, MAX_CELL_STYLES, Row, SharedStrings, SheetError, StringTable, excel_date,
-    format_kind, place, style_kind,
+    DURATION, FREE_CHARS, MAX_CELL_STYLES, Charged, Row, SharedStrings, SheetError, StringTable, allowance_for,
+    excel_date, format_kind, place, sheet_name, style_kind,
 )
 from pii_audit.sources.xlsx_guard import MAX_SHARED_STRINGS_BYTES, WorkbookRefused
 
@@ -70,7 +70,7 @@ class NotBiff8(Exception):
 
 
 @dataclass
-class Book:
+class Book(Charged):
     """What the rows of every worksheet need: where they start, shared strings, date formats."""
 
     stream: ole2.Stream
@@ -79,6 +79,7 @@ class Book:
     strings: list[str] | StringTable = field(default_factory=list)
     kinds: bytes = bytes(65_536)  # NUMBER (0), DATE or DURATION of each XF (cell format), by index
     date1904: bool = False
+    allowance: int = 0  # characters long shared strings may still be read by reference (charge)
 
 
 def read_book(compound: ole2.CompoundFile, folder: str = "") -> Book:
@@ -154,6 +155,7 @@ def _globals(stored: Iterator[tuple[int, bytes]], stream: ole2.Stream) -> Book:
             # Padded to every index a cell may name (2 bytes), so that a cell's lookup needs no check.
             book.kinds = bytes(style_kind(str(number), formats) for number in xf_formats).ljust(65_536, b"\0")
             book.sheets = _bounded(listed, stream.size)
+            book.allowance = allowance_for(book.strings)
             return book
         if kind == FILEPASS:
             raise WorkbookRefused("encrypted .xls workbook: not read")
@@ -163,7 +165,8 @@ def _globals(stored: Iterator[tuple[int, bytes]], stream: ole2.Stream) -> Book:
             offset, sheet_type = struct.unpack_from("<I1xB", data)
             count, wide = data[6], data[7] & 1
             name = data[8:8 + (count << wide)].decode("utf-16-le" if wide else "latin-1", "replace")
-            listed.append((name.replace("\0", ""), offset, sheet_type))
+            # Line breaks as "?", as an .xlsx's (xlsx_book.sheet_name): the name is in its problem lines.
+            listed.append((sheet_name(name.replace("\0", "")), offset, sheet_type))
         elif kind == XF:
             if len(xf_formats) >= MAX_CELL_STYLES:
                 raise WorkbookRefused(f"refused: more than {MAX_CELL_STYLES:,} cell formats")
@@ -293,7 +296,9 @@ def _cells(stored: Iterator[tuple[int, bytes]], book: Book) -> Iterator[tuple[in
             if index >= len(strings):
                 raise SheetError(f"unreadable: a cell names a shared string the table of {len(strings):,} "
                                  "does not hold")
-            yield row, column, strings[index]
+            text = strings[index]
+            if len(text) <= FREE_CHARS or book.charge(text):  # 16,000 cells reading 65,000 characters: 1 G of them
+                yield row, column, text
         elif kind == RK:
             row, column, xf, rk = _RK.unpack_from(data)
             value = rk_value(rk)

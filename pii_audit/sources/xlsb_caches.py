@@ -20,12 +20,13 @@ from __future__ import annotations
 
 import struct
 import zipfile
-from typing import Iterator
+from typing import Callable, Iterator
 
 from pii_audit.sources.cell_text import render
 from pii_audit.sources.sheet_rows import EXCEL_MAX_ROWS, Sheet
 from pii_audit.sources.xlsb_stream import TOO_SHORT, WORKBOOK, part_records, wide_string
-from pii_audit.sources.xlsx_book import Row, SheetError, checked_column, place
+from pii_audit.sources.xlsx_book import (FREE_CHARS, Charged, Row, SheetError, checked_column, place, repeats_cut,
+                                         sheet_name)
 from pii_audit.sources.xlsx_caches import (LINK_DAMAGED, LINK_SHEET, cache_sheet, check_definition_size, item_text,
                                            pivot_caches, related)
 
@@ -55,10 +56,12 @@ class _Field:
         self.name, self.source, self.inline, self.items = name, source, "s", []
 
 
-def cache_sheets(archive: zipfile.ZipFile) -> Iterator[Sheet]:
-    """Yield each pivot cache and each sheet an external link caches as ``(name, rows)``."""
+def cache_sheets(archive: zipfile.ZipFile, book: Charged, warn: Callable[[str, str], None] | None = None
+                 ) -> Iterator[Sheet]:
+    """Yield each pivot cache and each sheet an external link caches as ``(name, rows)``; a long
+    item a cache's records read again is charged to ``book``, the workbook (``cache_rows``)."""
     for name, definition, records in pivot_caches(archive, WORKBOOK):
-        yield name, _short_is_damage(cache_rows(archive, definition, records))
+        yield name, repeats_cut(_short_is_damage(cache_rows(archive, definition, records, book)), book, name, warn)
     for number, member in enumerate(related(archive, WORKBOOK, "/externalLink"), 1):
         try:
             names, tabs = _link_tables(archive, member)
@@ -68,7 +71,7 @@ def cache_sheets(archive: zipfile.ZipFile) -> Iterator[Sheet]:
         tables = _LinkTables(archive, member)
         for index, tab in enumerate(tabs):
             name = names[tab] if tab < len(names) else str(tab)
-            yield LINK_SHEET.format(number, name), _short_is_damage(tables.rows(index))
+            yield sheet_name(LINK_SHEET.format(number, name)), _short_is_damage(tables.rows(index))
 
 
 def _short_is_damage(rows: Iterator[Row]) -> Iterator[Row]:
@@ -94,11 +97,14 @@ def _raising(error: SheetError) -> Iterator[Row]:
     yield  # a generator: the error comes as the sheet is read
 
 
-def cache_rows(archive: zipfile.ZipFile, definition: str, records: str | None) -> Iterator[Row]:
-    """Yield a pivot cache as a sheet's rows: its field names, then its records."""
+def cache_rows(archive: zipfile.ZipFile, definition: str, records: str | None, book: Charged) -> Iterator[Row]:
+    """Yield a pivot cache as a sheet's rows: its field names, then its records. A record reads an
+    item by a 4-byte index however long the item (16,000 records reading one 65,000-character
+    item, a 28 KB workbook, gave 1,040 million characters): a long one is charged to ``book``, as
+    a shared string is, and past its allowance reads as empty."""
     fields = _fields(archive, definition)
     yield from cache_sheet([f.name for f in fields], [f.items for f in fields],
-                           None if records is None else _records(archive, records, fields))
+                           None if records is None else _records(archive, records, fields, book))
 
 
 def _fields(archive: zipfile.ZipFile, definition: str) -> list[_Field]:
@@ -153,7 +159,7 @@ def _run(data: bytes) -> list[str | None]:
     return items
 
 
-def _records(archive: zipfile.ZipFile, member: str, fields: list[_Field]) -> Iterator[Row]:
+def _records(archive: zipfile.ZipFile, member: str, fields: list[_Field], book: Charged) -> Iterator[Row]:
     """Yield the rows of a pivot cache records part, each record's values under its fields."""
     columns = [n for n, field in enumerate(fields) if field.source]
     sources = [fields[n] for n in columns]
@@ -161,12 +167,12 @@ def _records(archive: zipfile.ZipFile, member: str, fields: list[_Field]) -> Ite
     for kind, data in _ended(part_records(archive, member), END_PIVOT_CACHE_RECORDS):
         values = None
         if kind == PCR_RECORD:
-            values, gathered = _direct(data, sources), None
+            values, gathered = _direct(data, sources, book), None
         elif kind == PCR_RECORD_DT:
             gathered = []
         elif gathered is not None and (kind in _ITEMS or kind == PCDI_INDEX):
             field = fields[columns[len(gathered)]]
-            gathered.append(_shared(field, _LONG.unpack_from(data)[0]) if kind == PCDI_INDEX
+            gathered.append(_shared(field, _LONG.unpack_from(data)[0], book) if kind == PCDI_INDEX
                             else _value(_ITEMS[kind], data, 0)[0])
             if len(gathered) == len(columns):
                 values, gathered = gathered, None
@@ -181,13 +187,13 @@ def _records(archive: zipfile.ZipFile, member: str, fields: list[_Field]) -> Ite
             yield number, 0, row
 
 
-def _direct(data: bytes, fields: list[_Field]) -> list[str | None]:
+def _direct(data: bytes, fields: list[_Field], book: Charged) -> list[str | None]:
     """Return the values of a BrtPCRRecord: for each source field, the index of one of its items
     when it has items, else its value as its BrtBeginPCDFAtbl flags say it is stored."""
     values, at = [], 0
     for field in fields:
         if field.items:
-            values.append(_shared(field, _LONG.unpack_from(data, at)[0]))
+            values.append(_shared(field, _LONG.unpack_from(data, at)[0], book))
             at += 4
         else:
             value, at = _value(field.inline, data, at)
@@ -197,10 +203,13 @@ def _direct(data: bytes, fields: list[_Field]) -> list[str | None]:
     return values
 
 
-def _shared(field: _Field, index: int) -> str | None:
+def _shared(field: _Field, index: int, book: Charged) -> str | None:
     if index >= len(field.items):
         raise SheetError("unreadable: a pivot cache record names an item its field does not hold")
-    return field.items[index]
+    item = field.items[index]
+    if item and len(item) > FREE_CHARS and not book.charge(item):
+        return None
+    return item
 
 
 def _link_tables(archive: zipfile.ZipFile, member: str) -> tuple[list[str], list[int]]:

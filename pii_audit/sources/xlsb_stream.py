@@ -40,18 +40,19 @@ import struct
 import zipfile
 import zlib
 from dataclasses import dataclass, field
-from typing import BinaryIO, Iterator
+from typing import BinaryIO, Callable, Iterator
 
 from pii_audit.sources.cell_text import render
 from pii_audit.sources.ole2 import CompoundFile
 from pii_audit.sources.sheet_rows import EXCEL_MAX_ROWS, Sheet, Source, opened
 from pii_audit.sources.xls_stream import dated, rk_value
 from pii_audit.sources.xlsx_book import (
-    MAX_CELL_STYLES, MAX_COLUMN, Row, SharedStrings, SheetError, StringTable, checked_column, comment_parts,
-    format_kind, place, relationships, style_kind,
+    FREE_CHARS, MAX_CELL_STYLES, MAX_COLUMN, Charged, Row, SharedStrings, SheetError, StringTable, add_comments,
+    allowance_for, checked_column, comment_parts, repeats_cut,
+    format_kind, place, relationships, sheet_name, style_kind,
 )
 from pii_audit.sources.xlsx_guard import (
-    MAX_SHARED_STRINGS_BYTES, OLE2_MAGIC, ZIP_MAGIC, WorkbookRefused, office_zip, zip_refusal,
+    MAX_SHARED_STRINGS_BYTES, OLE2_MAGIC, ZIP_MAGIC, WorkbookRefused, office_zip, shown_name, zip_refusal,
 )
 
 WORKBOOK = "xl/workbook.bin"
@@ -83,42 +84,47 @@ ZIP_ERRORS = (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError)
 
 
 @dataclass
-class Book:
+class Book(Charged):
     """What the rows of every worksheet need: where they are, shared strings, date formats."""
 
     sheets: list[tuple[str, str]] = field(default_factory=list)  # (name, zip member) of each worksheet
     strings: list[str] | StringTable = field(default_factory=list)
     dates: dict[int, int] = field(default_factory=dict)  # {cell format: DATE or DURATION} of the dated ones
     date1904: bool = False
+    allowance: int = 0  # characters long shared strings may still be read by reference (charge)
 
 
-def xlsb_sheets(source: Source, comments: dict[str, list[tuple[str, str]]] | None = None) -> Iterator[Sheet]:
+def xlsb_sheets(source: Source, comments: dict[str, list[tuple[str, str]]] | None = None,
+                warn: Callable[[str, str], None] | None = None) -> Iterator[Sheet]:
     """Yield every worksheet of an .xlsb workbook as ``(name, rows)``, the rows streamed, then its
     pivot caches and external link caches (``xlsb_caches``); raise ``WorkbookRefused`` when the
     workbook is not read.
 
     ``comments``, when given, gets each sheet's comments (``sheet_comments``) under its name
-    before the sheet is yielded, as ``sheet_rows.xlsx_sheets`` gives an xlsx's."""
+    before the sheet is yielded, and ``warn`` a sheet's name and one line when they cannot be
+    read, as ``sheet_rows.xlsx_sheets`` gives an xlsx's."""
     with opened(source) as handle:
         _check_head(handle)
     try:
         with office_zip(source if isinstance(source, str) else io.BytesIO(source)) as archive:
-            yield from _book_sheets(archive, comments)
+            yield from _book_sheets(archive, comments, warn)
     except ZIP_ERRORS:  # the directory, or a relationships part (xlsx_book reads those)
         raise WorkbookRefused("unreadable: the zip is damaged (a bad header, CRC or compressed data; corrupt "
                               ".xlsb)") from None
 
 
-def _book_sheets(archive: zipfile.ZipFile, comments: dict[str, list[tuple[str, str]]] | None) -> Iterator[Sheet]:
+def _book_sheets(archive: zipfile.ZipFile, comments: dict[str, list[tuple[str, str]]] | None,
+                 warn: Callable[[str, str], None] | None) -> Iterator[Sheet]:
     """Yield the worksheets of the open workbook, then its caches (``xlsb_sheets``)."""
     book = read_book(archive)
+    read: set[str] = set()  # the comments parts read, each for the first sheet naming it
     for name, member in book.sheets:
         if comments is not None:
-            comments[name] = sheet_comments(archive, member)
-        yield name, sheet_rows(archive, member, book)
+            add_comments(comments, name, lambda: sheet_comments(archive, member, read), warn)
+        yield name, repeats_cut(sheet_rows(archive, member, book), book, name, warn)
     from pii_audit.sources.xlsb_caches import cache_sheets  # which imports this module
 
-    yield from cache_sheets(archive)
+    yield from cache_sheets(archive, book, warn)
 
 
 def _check_head(handle: BinaryIO) -> None:
@@ -151,6 +157,7 @@ def read_book(archive: zipfile.ZipFile) -> Book:
             book.dates = _date_styles(archive, parts["styles"])
         if "sharedStrings" in parts:
             book.strings = _shared_strings(archive, parts["sharedStrings"])
+        book.allowance = allowance_for(book.strings)
     except SheetError as error:
         raise WorkbookRefused(str(error)) from None
     except (struct.error, IndexError):
@@ -170,7 +177,7 @@ def _workbook(archive: zipfile.ZipFile, rels: dict[str, tuple[str, str]]) -> Boo
             if _LONG.unpack_from(data, 8)[0] == 0xFFFFFFFF:  # no relationship: no part to read
                 continue
             rel_id, end = wide_string(data, 8)
-            name, _ = wide_string(data, end)
+            name = sheet_name(wide_string(data, end)[0])  # line breaks as "?", as an .xlsx's
             type_, member = rels.get(rel_id, ("", ""))
             # A part listed again is not read again: 100 entries naming one 140 KB sheet took 5 s.
             if type_.endswith("/worksheet") and member in archive.NameToInfo and member not in listed:
@@ -216,15 +223,19 @@ def _shared_strings(archive: zipfile.ZipFile, member: str) -> list[str] | String
     return strings.table()
 
 
-def sheet_comments(archive: zipfile.ZipFile, sheet: str) -> list[tuple[str, str]]:
+def sheet_comments(archive: zipfile.ZipFile, sheet: str, read: set[str] | None = None) -> list[tuple[str, str]]:
     """Return the ``(cell, text)`` of each comment (批注) on the worksheet ``sheet`` (its zip
-    member), from the comments part its relationships name (BrtBeginComment, BrtCommentText)."""
+    member), from the comments part its relationships name (BrtBeginComment, BrtCommentText);
+    ``read`` holds the parts read for the sheets before it, which are not read again
+    (``xlsx_book.comment_parts``). Raise ``SheetError`` naming a damaged part."""
     found: list[tuple[str, str]] = []
-    for member in comment_parts(archive, sheet):
+    for member in comment_parts(archive, sheet, read):
         try:
             found.extend(_comments(archive, member))
         except (struct.error, IndexError):
-            raise SheetError(TOO_SHORT) from None
+            raise SheetError(f"{shown_name(member)}: {TOO_SHORT}") from None
+        except SheetError as error:
+            raise SheetError(f"{shown_name(member)}: {error}") from None
     return found
 
 
@@ -263,6 +274,7 @@ def _rows(stored: Iterator[tuple[int, bytes]], book: Book) -> Iterator[Row]:
     One loop over the record types, the cells' first (they are most of a sheet): a function
     call per record would cost more than the decoding."""
     strings, count, dates, date1904 = book.strings, len(book.strings), book.dates, book.date1904
+    free = FREE_CHARS  # a local: looked up for each shared string read
     row, first, values = 0, 0, []  # the row being gathered (0-based)
     for kind, data in stored:
         if kind == CELL_ISST:
@@ -270,6 +282,8 @@ def _rows(stored: Iterator[tuple[int, bytes]], book: Book) -> Iterator[Row]:
             if index >= count:
                 raise SheetError(f"unreadable: a cell names a shared string the table of {count:,} does not hold")
             text = strings[index]
+            if len(text) > free and not book.charge(text):  # 16,000 cells reading 65,000 characters: 1 G of them
+                continue
         elif kind in (CELL_REAL, FMLA_NUM):
             column, style, value = _REAL.unpack_from(data)
             date = dates.get(style & _STYLE)

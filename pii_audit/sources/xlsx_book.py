@@ -10,13 +10,15 @@ whatever the workbook: a shared strings table past ``MAX_LISTED_STRINGS`` is pac
 from __future__ import annotations
 
 import datetime
+import lzma
 import math
 import posixpath
 import re
 import zipfile
+import zlib
 from array import array
 from dataclasses import dataclass, field
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 from xml.parsers import expat
 
 from pii_audit.sources import one_line_name
@@ -37,6 +39,9 @@ MAX_NUMBER_FORMATS = 65_536  # a workbook's own (numFmt); Excel allows some 250
 MAX_FORMAT_ID = 10  # characters of a numFmtId (an unsigned int): a longer one names no format
 MAX_COLUMN = 16_383  # XFD, Excel's last column (0-based)
 MAX_ROW = 1_048_576  # Excel's last row (1-based)
+# Significant digits an index, count or row number in a part is read with (``decimal``): int()
+# refuses a string of over 4,300 digits, and no index or count a workbook holds is that long.
+MAX_DIGITS = 18
 # Sheets a workbook part may list (as an .xlsb's, xlsb_stream.MAX_SHEETS), and sheets an external
 # link part may name or cache: each listed was held, 3 million in an 8.6 MB workbook took 578 MB.
 MAX_SHEETS = 65_536
@@ -51,6 +56,10 @@ MAX_LISTED_STRINGS = 262_144  # shared strings kept as a list; a larger table is
 # characters so, and MAX_REPEATED_CHARS more. Short strings (a branch, a status) are free.
 FREE_CHARS = 64
 MAX_REPEATED_CHARS = 1 << 25
+# Past the allowance a reading is left empty and the rest of the sheet is read, as an .ods's
+# repeats past theirs (ods_stream.REPEATS_CUT): refusing the sheet lost its other cells.
+REPEATS_CUT = (f"long shared strings read again up to {MAX_REPEATED_CHARS:,} characters; their further readings "
+               "read as empty (a repetition bomb?)")
 _PER_BLOB = 4096
 
 # How a cell's value is typed, from its t attribute and its style's number format.
@@ -73,14 +82,58 @@ _EPOCH_1900_EARLY = datetime.datetime(1899, 12, 31)  # serials before Excel's fi
 _EPOCH_1904 = datetime.datetime(1904, 1, 1)
 _DAY_MS = 86_400_000
 _LETTERS: list[str] = []  # column_letter's, computed once
+# What reading a damaged part raises: expat's error, a bad CRC or damaged compressed data, a cut
+# member, an unknown compression method, an encoding expat does not read (ValueError: UTF-7;
+# LookupError: unknown). SheetError is a ValueError.
+PART_ERRORS = (expat.ExpatError, zipfile.BadZipFile, zlib.error, lzma.LZMAError, EOFError, NotImplementedError,
+               ValueError, LookupError)
 
 
 class SheetError(ValueError):
     """A workbook part cannot be read; the message is one line for a person, quoting no cell."""
 
 
+class Charged:
+    """A workbook whose cells read long strings by reference, each reading counted against its
+    ``allowance`` (``allowance_for``): the .xlsx, .xlsb and .xls readers' alike."""
+
+    allowance: int
+    skipped: int = 0  # readings left empty past the allowance
+
+    def charge(self, text: str) -> bool:
+        """Count a long string read by reference (a shared string, a pivot cache item): its
+        characters past ``FREE_CHARS``; return False, the reading left empty, when they no longer
+        fit in the workbook's allowance (``repeats_cut`` says so for its sheet)."""
+        cost = len(text) - FREE_CHARS
+        if cost > self.allowance:
+            self.skipped += 1
+            return False
+        self.allowance -= cost
+        return True
+
+
+def repeats_cut(rows: Iterator[Row], book: Charged, sheet: str, warn: Callable[[str, str], None] | None
+                ) -> Iterator[Row]:
+    """Yield a sheet's ``rows``; the first time one leaves a long string empty past the workbook's
+    allowance (``Charged.charge``), call ``warn`` with the sheet's name and ``REPEATS_CUT``, as an
+    .ods sheet whose repeats are cut says so (``ods_stream``): the scan says what it did not read."""
+    skipped = book.skipped
+    for row in rows:
+        if book.skipped != skipped and warn is not None:
+            warn(sheet, REPEATS_CUT)
+            warn = None
+        yield row
+
+
+def allowance_for(strings: list[str] | StringTable) -> int:
+    """Return the characters a workbook whose shared strings are ``strings`` may read by
+    reference: the table's own, and ``MAX_REPEATED_CHARS`` more."""
+    chars = strings.chars() if isinstance(strings, StringTable) else sum(map(len, strings))
+    return MAX_REPEATED_CHARS + chars
+
+
 @dataclass
-class Workbook:
+class Workbook(Charged):
     """What the rows of every worksheet need: where they are, shared strings, date styles."""
 
     sheets: list[tuple[str, str]]  # (name, zip member) of each worksheet, in workbook order
@@ -92,18 +145,10 @@ class Workbook:
     def kind(self, type_: str | None, style: str | None) -> int:
         """Return how to type a cell with attributes ``t=type_`` and ``s=style``."""
         kind = _TYPES.get(type_ or "n", NUMBER)
-        # isdecimal, not isdigit: "²" is a digit to isdigit, and int() refuses it (a damaged s=).
-        if kind == NUMBER and style and style.isdecimal() and int(style) < len(self.styles):
-            return self.styles[int(style)]
-        return kind
-
-    def charge(self, text: str) -> None:
-        """Count a long string read by reference (a shared string, a pivot cache item): its
-        characters past ``FREE_CHARS``; raise ``SheetError`` once past the workbook's allowance."""
-        self.allowance -= len(text) - FREE_CHARS
-        if self.allowance < 0:
-            raise SheetError(f"refused: its cells repeat long shared strings past {MAX_REPEATED_CHARS:,} "
-                             "characters (a repetition bomb?)")
+        index = decimal(style) if kind == NUMBER else None
+        if index is not None and index < len(self.styles):
+            return self.styles[index]
+        return kind  # a damaged s= (a sign, "²", 5,000 digits) is no style, as in python-calamine
 
 
 def read_workbook(archive: zipfile.ZipFile) -> Workbook:
@@ -118,8 +163,7 @@ def read_workbook(archive: zipfile.ZipFile) -> Workbook:
         if type_.endswith("/worksheet") and member not in members:
             members.add(member)
             sheets.append((name, member))
-    book = Workbook(sheets, date1904=properties.get("date1904", "").lower() in ("1", "true"),
-                    allowance=MAX_REPEATED_CHARS)
+    book = Workbook(sheets, date1904=properties.get("date1904", "").lower() in ("1", "true"))
     targets = {type_.rsplit("/", 1)[-1]: target for type_, target in rels.values()}
     if targets.get("styles") in archive.NameToInfo:
         with archive.open(targets["styles"]) as member:
@@ -132,8 +176,7 @@ def read_workbook(archive: zipfile.ZipFile) -> Workbook:
                              f"{MAX_SHARED_STRINGS_BYTES // 2**20} MB cap")
         with archive.open(strings) as member:
             book.strings = _shared_strings(member)
-        book.allowance += book.strings.chars() if isinstance(book.strings, StringTable) else \
-            sum(map(len, book.strings))
+    book.allowance = allowance_for(book.strings)
     return book
 
 
@@ -361,12 +404,30 @@ def sheet_comments(archive: zipfile.ZipFile, sheet: str, read: set[str] | None =
 
     Excel keeps a sheet's comments in a part of their own, linked from the sheet's relationships;
     Excel 365 writes each threaded comment there too, as a legacy comment, for older readers.
+    Raise ``SheetError`` naming a damaged part (``add_comments`` makes it one line).
     """
     found: list[tuple[str, str]] = []
     for member in comment_parts(archive, sheet, read):
-        with archive.open(member) as part:
-            found.extend(_comments(part))
+        try:
+            with archive.open(member) as part:
+                found.extend(_comments(part))
+        except PART_ERRORS as error:
+            name = "zlib.error" if isinstance(error, zlib.error) else type(error).__name__  # its own name is "error"
+            raise SheetError(f"{shown_name(member)} is damaged ({name})") from None
     return found
+
+
+def add_comments(comments: dict[str, list[tuple[str, str]]], name: str, read: Callable[[], list[tuple[str, str]]],
+                 warn: Callable[[str, str], None] | None) -> None:
+    """Put the comments of the sheet ``name``, as ``read()`` returns them, in ``comments``. A
+    comments part damaged or past its cap (``SheetError``) is one line through ``warn``, when
+    given, and the sheet's cells are read: it made the whole workbook unreadable."""
+    try:
+        comments[name] = read()
+    except SheetError as error:
+        if warn is None:
+            raise
+        warn(name, f"{error}; the sheet's cells are read, its comments are not")
 
 
 def comment_parts(archive: zipfile.ZipFile, sheet: str, read: set[str] | None = None) -> list[str]:
@@ -500,6 +561,21 @@ def unescape(text: str) -> str:
     return _ESCAPED.sub(lambda m: chr(int(m[1], 16)), text)
 
 
+def decimal(text: str | None, past: int | None = None) -> int | None:
+    """Return the number ``text`` writes in ASCII decimal digits, ``past`` when it writes one of
+    more than ``MAX_DIGITS`` significant digits, and None for any other text (empty, a sign,
+    "²"): int() refuses a string of over 4,300 digits (Python's limit), and one such attribute or
+    index (a cell's s=, a row's r=) made its whole sheet 'unreadable (ValueError)'.
+
+    >>> decimal("3"), decimal("0" * 5000 + "2"), decimal("5" * 5000), decimal("9" * 5000, 64), decimal("-1"), decimal("²")
+    (3, 2, None, 64, None, None)
+    """
+    if not text or not text.isascii() or not text.isdigit():
+        return None
+    digits = text.lstrip("0") or "0"
+    return int(digits) if len(digits) <= MAX_DIGITS else past
+
+
 def typed(kind: int, text: str | None, book: Workbook) -> Any:
     """Return a cell's value from its kind and the XML text of its ``<v>`` (or inline string)."""
     if not text:
@@ -510,16 +586,16 @@ def typed(kind: int, text: str | None, book: Workbook) -> Any:
         except ValueError:
             return text  # python-calamine keeps a number it cannot read as text
     if kind == SHARED:
+        index = decimal(text.strip(XML_SPACE))  # int(), which read it before, let whitespace round it
         try:
-            index = int(text)
-            if index < 0:
-                raise IndexError(index)
+            if index is None:
+                raise IndexError(text)
             value = book.strings[index]
-        except (ValueError, IndexError):
+        except IndexError:
             raise SheetError(f"unreadable: a cell names a shared string the table of "
                              f"{len(book.strings):,} does not hold") from None
-        if len(value) > FREE_CHARS:
-            book.charge(value)
+        if len(value) > FREE_CHARS and not book.charge(value):
+            return None
         return value
     if kind in (INLINE, TEXT):
         return unescape(text)

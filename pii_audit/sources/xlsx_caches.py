@@ -25,7 +25,7 @@ from typing import Iterator
 
 from pii_audit.sources.cell_text import render
 from pii_audit.sources.xlsx_book import (BLOCK, FREE_CHARS, ISO_DATE, MAIN, MAX_CELL_CHARS, MAX_SHEETS, NUMBER,
-                                         STRICT, Row, Rows, SheetError, Workbook, checked_column, column_index,
+                                         STRICT, Row, Rows, SheetError, Workbook, checked_column, column_index, decimal,
                                          expat_parser, handled_rows, parse_member, place, relationships, sheet_name,
                                          typed, unescape)
 
@@ -149,15 +149,15 @@ class _Records:
         if local == "r":
             self.number, self.values = self.number + 1, []
         elif local == "x":
-            field, index = len(self.values), attrs.get("v", "0")
+            field, index = len(self.values), decimal(attrs.get("v", "0"))
             try:
-                if not index.isdecimal():  # "-1" would read the last item; int() refuses "²"
-                    raise ValueError(index)
-                item = self.items[field][int(index)]
-            except (IndexError, ValueError):
+                if index is None:  # "-1" would read the last item; int() refuses "²" and 5,000 digits
+                    raise IndexError(index)
+                item = self.items[field][index]
+            except IndexError:
                 raise SheetError("unreadable: a pivot cache record names an item its field does not hold") from None
-            if item and len(item) > FREE_CHARS:
-                self.book.charge(item)  # an item is read by reference, as a shared string
+            if item and len(item) > FREE_CHARS and not self.book.charge(item):
+                item = None  # an item is read by reference, as a shared string
             self.values.append(item)
         elif local in _ITEMS:
             self.values.append(item_text(local, attrs.get("v"), self.book))
@@ -282,8 +282,8 @@ class _LinkCells:
         elif not self.inside:
             return
         elif local == "row":
-            reference = attrs.get("r")
-            self.number = int(reference) if reference and reference.isdecimal() else self.number + 1
+            number = decimal(attrs.get("r"))  # a damaged r= is the row after the last one, as in a sheet
+            self.number = number if number is not None else self.number + 1
             self.values, self.column = [], -1
         elif local == "cell":
             reference = attrs.get("r")
@@ -299,8 +299,8 @@ class _LinkCells:
     def _name(self, sheet_id: str) -> str:
         """Return the name of the other workbook's sheet ``sheet_id`` (listed before the sheetData
         in a sound part), or the id itself when it names none."""
-        index = int(sheet_id) if sheet_id.isdecimal() else -1
-        return self.names[index] if 0 <= index < len(self.names) else sheet_id
+        index = decimal(sheet_id)
+        return self.names[index] if index is not None and index < len(self.names) else sheet_id
 
     def end(self, name: str) -> None:
         """Handle an element's end: a value is placed in its row, a row is kept for its sheet."""

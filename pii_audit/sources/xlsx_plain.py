@@ -19,7 +19,7 @@ from typing import Any, Iterator
 
 from pii_audit.sources.cell_text import render
 from pii_audit.sources.xlsx_book import (
-    FREE_CHARS, INLINE, MAIN, MAX_CARRY, NUMBER, SHARED, STRICT, Row, Rows, Workbook, checked_column,
+    FREE_CHARS, INLINE, MAIN, MAX_CARRY, MAX_DIGITS, NUMBER, SHARED, STRICT, Row, Rows, Workbook, checked_column,
     column_index, place, typed, unescape, XML_SPACE, BLOCK,
 )
 
@@ -125,10 +125,10 @@ class PlainCells:
                     continue
                 # Whole numbers as Excel writes them are their own text, as render() writes them.
                 value = v.decode() if v.isdigit() and len(v) < 16 and v[0] != 48 else _number_text(v)
-            elif kind == SHARED and v.isdigit() and int(v) < count:
+            elif kind == SHARED and v.isdigit() and len(v) <= MAX_DIGITS and int(v) < count:
                 value = strings[int(v)]
-                if len(value) > FREE_CHARS:
-                    self.book.charge(value)
+                if len(value) > FREE_CHARS and not self.book.charge(value):
+                    continue
             else:
                 value = self._other(kind, v or formula_v)
                 if value is None:
@@ -207,11 +207,13 @@ class PlainCells:
                     if v else None for v in raw]
         if kind == SHARED:
             strings = self.book.strings
-            if not all(v.isdigit() and int(v) < len(strings) for v in raw if v):
+            if not all(v.isdigit() and len(v) <= MAX_DIGITS and int(v) < len(strings) for v in raw if v):
                 return None
             values = [strings[int(v)] if v else None for v in raw]
-            for value in [value for value in values if value and len(value) > FREE_CHARS]:
-                self.book.charge(value)
+            if any(value and len(value) > FREE_CHARS for value in values):
+                charge = self.book.charge
+                values = [value if not value or len(value) <= FREE_CHARS or charge(value) else None
+                          for value in values]
             return values
         others, other = self.others, self._other
         return [text if (text := others.get((kind, v), _MISS)) is not _MISS else other(kind, v)
@@ -224,11 +226,9 @@ class PlainCells:
             return text if text is not _MISS else self._inline(t)
         if kind == NUMBER:
             return _number_text(v) if v else None
-        if kind == SHARED and v.isdigit() and int(v) < len(self.book.strings):
+        if kind == SHARED and v.isdigit() and len(v) <= MAX_DIGITS and int(v) < len(self.book.strings):
             value = self.book.strings[int(v)]
-            if len(value) > FREE_CHARS:
-                self.book.charge(value)
-            return value
+            return value if len(value) <= FREE_CHARS or self.book.charge(value) else None
         return self._other(kind, v)
 
     def _kind_of(self, attrs: bytes) -> int:

@@ -20,7 +20,7 @@ from typing import Iterator
 from pii_audit.sources.cell_text import render
 from pii_audit.sources.xlsx_book import (
     INLINE, LOCAL, MAX_CELL_CHARS, NUMBER, PRESERVE, XML_SPACE, Row, Rows, SheetError, Workbook,
-    checked_column, column_index, handled_rows, place, typed,
+    checked_column, column_index, decimal, handled_rows, place, typed,
 )
 from pii_audit.sources.xlsx_plain import NotPlain, PlainCells, plain_rows
 
@@ -71,8 +71,9 @@ class _SheetHandler:
         elif local == "rPh":
             self.phonetic += 1
         elif local == "row":
-            reference = attrs.get("r")
-            self.number = int(reference) if reference and reference.isdecimal() else self.number + 1
+            # A damaged r= (no number, or 5,000 digits) is read as the row after the last one.
+            number = decimal(attrs.get("r"))
+            self.number = number if number is not None else self.number + 1
             self.values, self.column = [], -1
 
     def end(self, name: str) -> None:
