@@ -86,6 +86,19 @@ def _finding(finding: Finding) -> str:
 
 
 def _where(location: dict) -> str:
+    inside = _inside_file(location)
+    if "table" not in location:
+        return inside or "?"
+    row = location.get("row")
+    if isinstance(row, dict):  # its primary key: "row lsh=2024…", not a Python dict's repr
+        row = "row " + ", ".join(f"{column}={value}" for column, value in row.items())
+    else:
+        row = f"row {row}" if row is not None else "?"
+    # A document stored in the value (sources/db_documents.py): its place inside it too.
+    return f"{row} {inside}" if inside else row
+
+
+def _inside_file(location: dict) -> str:
     if "line" in location:
         # A Word document's header, footer, notes or comments; a PDF's page; a presentation's slide.
         part = location.get("part") or (f"page {location['page']}" if "page" in location else None)
@@ -96,10 +109,7 @@ def _where(location: dict) -> str:
         return f"{part} line {location['line']}" if part else f"line {location['line']}"
     if "cell" in location:
         return f"{location.get('sheet', '')}!{location['cell']}"
-    row = location.get("row")
-    if isinstance(row, dict):  # its primary key: "row lsh=2024…", not a Python dict's repr
-        return "row " + ", ".join(f"{column}={value}" for column, value in row.items())
-    return f"row {row}" if row is not None else "?"
+    return ""
 
 
 def render_summary(results: list[TargetResult]) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import io
 import json
 import os
 import sqlite3
@@ -12,10 +13,10 @@ from decimal import Decimal
 import pytest
 import sqlalchemy as sa
 
-from db_corpus import CUSTOMERS, HOSTILE, ID_KEYED, NO_KEY, ROWS, fill, found, tables
+from db_corpus import CUSTOMERS, HOSTILE, ID_KEYED, NO_KEY, PNG_HEAD, ROWS, fill, found, tables
 from pii_audit.detector import Detector
 from pii_audit.errors import ConfigError, SourceError
-from pii_audit.sources import ScanOptions, TargetCoverage, as_chunks
+from pii_audit.sources import OLE2_MAGIC, ScanOptions, TargetCoverage, as_chunks
 from pii_audit.sources import dialects
 from pii_audit.sources.databases import read_database, resolve_password
 from pii_audit.sources.db_tables import BINARY_BLOCK_BYTES, BINARY_PREFIX, cell_text, column_kind
@@ -396,3 +397,54 @@ def test_a_blob_holding_text_is_read_as_text_in_bounded_blocks(tmp_path, key):
     blocks = [len(cells.columns[0].texts) for cells in read_database(url, ScanOptions(sample_rows=None),
                                                                       TargetCoverage(url))]
     assert sum(blocks) == 399 and max(blocks) * BINARY_PREFIX <= BINARY_BLOCK_BYTES
+
+
+def stored_documents() -> dict[int, bytes]:
+    """Return the values of a table of stored documents, by id: a receipt PDF that fits in the
+    selected prefix, a statement PDF of 100 pages that does not, a credit report .docx, a photo,
+    an OLE2 value of no kind read, and a damaged PDF."""
+    import docx
+    from test_sources_pdfs import RECEIPT, statement
+
+    report = io.BytesIO()
+    document = docx.Document()
+    document.add_paragraph("借款人联系电话：13912345678")
+    document.save(report)
+    pages = [[f"第{page}页 交易明细 {'摘要' * 30}" for _ in range(40)] for page in range(100)]
+    pages[-1][-1] = "客户手机：13712345678"
+    return {1: statement(RECEIPT), 2: statement(pages), 3: report.getvalue(), 4: PNG_HEAD + b"\x00" * 100,
+            5: OLE2_MAGIC + b"\x00" * 600, 6: b"%PDF-1.4\n" + b"\x00" * 100}
+
+
+@pytest.mark.parametrize("keyed", [True, False])
+def test_documents_in_a_blob_are_read_at_their_row_and_column(tmp_path, key, keyed):
+    """Contracts, receipts and reports kept in a BLOB were counted "binary value(s) not read":
+    each is now read as the file it is, its findings at its row and column, one with more than
+    BINARY_PREFIX bytes fetched again by its key once the rows are read (without a key: a notice)."""
+    path = tmp_path / "docs.db"
+    values = stored_documents()
+    assert len(values[2]) > BINARY_PREFIX >= len(values[1])
+    with contextlib.closing(sqlite3.connect(path)) as db:
+        db.execute(f"CREATE TABLE archive_doc (id INTEGER {'PRIMARY KEY' if keyed else ''}, body BLOB)")
+        db.executemany("INSERT INTO archive_doc VALUES (?, ?)", list(values.items()))
+        db.commit()
+    occurrences, coverage = scan(f"sqlite:///{path}", key, sample_rows=None)
+    found = [(o.location["row"], o.entity_type, o.location.get("page"), o.location.get("line"))
+             for o in occurrences]
+    row = (lambda n: {"id": n}) if keyed else (lambda n: n)
+    expected = [(row(1), "CN_BANK_CARD", 2, 3), (row(1), "CN_MOBILE_PHONE", 2, 2), (row(1), "CN_RESIDENT_ID", 1, 2),
+                (row(3), "CN_MOBILE_PHONE", None, 1)]
+    if keyed:
+        expected.insert(3, (row(2), "CN_MOBILE_PHONE", 100, 40))
+    assert sorted(found, key=str) == sorted(expected, key=str)
+    assert {o.container for o in occurrences} == {"archive_doc.body"}
+    assert {k for o in occurrences for k in o.location} <= {"url", "table", "column", "row", "page", "line",
+                                                            "start", "end"}
+    assert [p.where.startswith("archive_doc.body row") and "stored pdf document" in p.reason
+            for p in coverage.problems] == [True]
+    notes = [n.reason for n in coverage.notices]
+    assert "1 binary value(s) (an image, a file) not read" in notes
+    assert any("OLE2 value of no kind read" in n for n in notes)
+    assert keyed or any("no primary key to fetch them by" in n for n in notes)
+    written = output_bytes(occurrences, coverage)
+    assert b"13712345678" not in written and b"11010519491231002X" not in written

@@ -107,6 +107,28 @@ def test_full_scan_finds_every_value_and_leaks_none(scratch, corpus, key):
     assert sum(v.encode() in data for v in corpus.raw) == 0
 
 
+def test_documents_in_a_binary_column_are_read_and_the_long_ones_fetched_after_the_rows(scratch, key):
+    """A PDF longer than the selected prefix is fetched again by its key once the table's rows are
+    read: MariaDB's streaming cursor allows no other query while it is open, so this fetch runs
+    after it (a BYTEA and a LONGBLOB, SUBSTR counting bytes on both)."""
+    from test_sources_databases import stored_documents
+
+    values = stored_documents()
+    meta = sa.MetaData(schema=scratch.schema)
+    table = sa.Table("contract", meta, sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
+                     sa.Column("body", sa.LargeBinary().with_variant(sa.dialects.mysql.LONGBLOB(), "mysql",
+                                                                     "mariadb")))
+    with scratch.admin.begin() as connection:
+        meta.create_all(connection)
+        connection.execute(table.insert(), [{"id": n, "body": v} for n, v in values.items()])
+    occurrences, coverage = scan(scratch.url, scratch.options(sample_rows=None), key)
+    assert sorted((o.location["row"]["id"], o.location.get("page"), o.entity_type) for o in occurrences
+                  if o.entity_type == "CN_MOBILE_PHONE") == [(1, 2, "CN_MOBILE_PHONE"), (2, 100, "CN_MOBILE_PHONE"),
+                                                            (3, None, "CN_MOBILE_PHONE")]
+    assert {o.container for o in occurrences} == {scratch.shown("contract") + ".body"}
+    assert len(coverage.problems) == 1 and "stored pdf document" in coverage.problems[0].reason
+
+
 def test_rows_stream_as_tuples_through_the_drivers_streaming_cursor(scratch, corpus):
     """A table's rows come a block at a time, as plain tuples, from a cursor that streams: on
     PostgreSQL a named cursor, which the server lists in pg_cursors; on MariaDB pymysql's

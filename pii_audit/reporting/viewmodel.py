@@ -135,33 +135,46 @@ def format_location(location: dict, lang: str = "zh") -> str:
     'a.ppt 幻灯片3 PowerPoint Document:6'
     >>> format_location({"path": "r.docx", "part": "docProps/custom.xml", "line": 2, "property": "证件号码"})
     'r.docx docProps/custom.xml:2 (证件号码)'
+    >>> format_location({"url": "sqlite:///a.db", "table": "ht", "column": "wj", "row": {"id": 3}, "page": 2, "line": 5})
+    'sqlite:///a.db ht.wj {"id": 3} 第2页:5'
     """
     words = labels.LOCATION[lang]
+    inside = _inside_file(location, words)
     if "table" in location:
         row = location.get("row", {})
         # A table without a primary key: its rows are numbered in scan order (sources/db_tables.py).
         row = words["row"].format(row) if isinstance(row, int) else \
             json.dumps(row, ensure_ascii=False, sort_keys=True, default=str)
-        text = f"{location.get('url', '')} {location['table']}.{location.get('column', '')} {row}"
-    elif "sheet" in location:
-        text = f"{location.get('path', '')} {location['sheet']}!{location.get('cell', '')}"
-        if location.get("comment"):  # the cell's comment, not its value (spreadsheets.COMMENTS)
-            text += " " + words["comment"]
-    elif "line" in location and location.get("part"):  # a Word document's header, notes or comments; a slide's
-        # A slide's part keeps the order slides were made in; PowerPoint shows its number.
-        slide = " " + words["slide"].format(location["slide"]) if "slide" in location else ""
-        text = f"{location.get('path', '')}{slide} {location['part']}:{location['line']}"
-        if "property" in location:  # a document property, named (``sources.properties``)
-            text += f" ({location['property']})"
-    elif "line" in location and "page" in location:  # a PDF's
-        text = f"{location.get('path', '')} {words['page'].format(location['page'])}:{location['line']}"
-    elif "line" in location:
-        text = f"{location.get('path', '')}:{location['line']}"
+        # A document stored in the value (sources/db_documents.py) adds its place inside it.
+        text = f"{location.get('url', '')} {location['table']}.{location.get('column', '')} {row}{inside}"
+    elif inside:
+        text = f"{location.get('path', '')}{inside}"
     else:
         text = json.dumps(location, ensure_ascii=False, sort_keys=True, default=str)
     if "start" in location and "end" in location:
         text += f" [{location['start']}-{location['end']}]"
     return text.strip()
+
+
+def _inside_file(location: dict, words: dict) -> str:
+    """Return what follows a file's path in its location: a sheet and cell, a part, a page, a line."""
+    if "sheet" in location:
+        text = f" {location['sheet']}!{location.get('cell', '')}"
+        if location.get("comment"):  # the cell's comment, not its value (spreadsheets.COMMENTS)
+            text += " " + words["comment"]
+        return text
+    if "line" in location and location.get("part"):  # a Word document's header, notes or comments; a slide's
+        # A slide's part keeps the order slides were made in; PowerPoint shows its number.
+        slide = " " + words["slide"].format(location["slide"]) if "slide" in location else ""
+        text = f"{slide} {location['part']}:{location['line']}"
+        if "property" in location:  # a document property, named (``sources.properties``)
+            text += f" ({location['property']})"
+        return text
+    if "line" in location and "page" in location:  # a PDF's
+        return f" {words['page'].format(location['page'])}:{location['line']}"
+    if "line" in location:
+        return f":{location['line']}"
+    return ""
 
 
 def risk_label(item: ItemView, lang: str) -> str:

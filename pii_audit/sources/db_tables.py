@@ -10,7 +10,8 @@ VARBINARY), whose values are often text a system stored as bytes (a request's JS
 text kept out of a UTF-8 column): each value's first ``BINARY_PREFIX`` bytes are selected, and
 read as a log file's are when they are text (``files.sniff``: UTF-8, GB18030, UTF-16); binary
 values (a photo, a file) are counted and named in one notice a column, as is a value cut at the
-prefix. Skipped: floats, decimals with a fraction (amounts), SMALLINT, booleans, dates and
+prefix. A binary value that is a document (a PDF, an Office file, a saved e-mail) is read as the
+file it is (``db_documents``), its findings located at its row and column. Skipped: floats, decimals with a fraction (amounts), SMALLINT, booleans, dates and
 times, UUIDs, CIDR networks, and arrays of what is skipped.
 
 The cells are handed on as ``Cells``, a block of ``YIELD_PER`` rows read column by column; the
@@ -33,8 +34,9 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import Connection
 from sqlalchemy.sql.sqltypes import NullType, _Binary
 
-from pii_audit.models import Cells, Column
+from pii_audit.models import Cells, Chunk, Column
 from pii_audit.sources import ScanOptions, TargetCoverage, dialects
+from pii_audit.sources.db_documents import MAX_DEFERRED, MAX_DOCUMENT_BYTES, is_document, read_stored_document
 from pii_audit.sources.files import sniff
 from pii_audit.detector import holds_pi
 
@@ -127,9 +129,9 @@ def row_key(row, number: int, key_columns: list[tuple[int, str]]):
 
 
 def scan_table(connection: Connection, table: TableRef, url: str, options: ScanOptions,
-               coverage: TargetCoverage) -> Iterator[Cells]:
-    """Yield the candidate cells of one table, a block of rows at a time; record rows read,
-    sampling and completeness."""
+               coverage: TargetCoverage) -> Iterator[Cells | Chunk]:
+    """Yield the candidate cells of one table, a block of rows at a time, and the text of the
+    documents its binary columns hold; record rows read, sampling and completeness."""
     inspector = sa.inspect(connection)
     with warnings.catch_warnings():
         # A type SQLAlchemy does not know (MariaDB's INET6 and INET4, an extension's) is NullType,
@@ -151,13 +153,18 @@ def scan_table(connection: Connection, table: TableRef, url: str, options: ScanO
     plan = [(i, name, record.container, name in binary) for i, (name, record) in enumerate(zip(scanned, records))]
     key_columns = [(selected.index(k), k) for k in keys]
     base = {"url": url, "table": table.shown}
-    read = {"rows": 0, "cells": 0, "more": False, "done": False, "binary": {}, "cut": {}}
+    read = {"rows": 0, "cells": 0, "more": False, "done": False, "binary": {}, "cut": {}, "documents": []}
     size = max(16, BINARY_BLOCK_BYTES // (len(binary) * (BINARY_PREFIX + 1))) if binary else YIELD_PER
+    documents = StoredDocuments(plan, key_columns, base, options, coverage)
     try:
-        yield from _blocks(connection, statement, options.sample_rows, plan, key_columns, base, read, size)
+        yield from _blocks(connection, statement, options.sample_rows, plan, key_columns, base, read, size,
+                           documents)
+        # Only now: MariaDB's streaming cursor allows no other query while it is open.
+        yield from documents.fetched(connection, clause)
         read["done"] = True
     finally:
         _binary_notices(coverage, read)
+        documents.notices()
         sampled = mode == "random" or (mode == "first" and read["more"])
         for record in records:
             record.units += read["rows"]
@@ -176,8 +183,10 @@ def _binary_notices(coverage: TargetCoverage, read: dict) -> None:
                                    f"{BINARY_PREFIX:,}")
 
 
-def _blocks(connection, statement, limit, plan, key_columns, base, read, size) -> Iterator[Cells]:
-    """Yield the rows as blocks of ``Cells``, a column of texts per scanned column."""
+def _blocks(connection, statement, limit, plan, key_columns, base, read, size, documents
+            ) -> Iterator[Cells | Chunk]:
+    """Yield the rows as blocks of ``Cells``, a column of texts per scanned column, each followed
+    by the text of the documents its binary values hold (``StoredDocuments``)."""
     blocks = dialects.stream_rows(connection, statement, size)
     try:
         number = 0  # rows before this block
@@ -188,6 +197,9 @@ def _blocks(connection, statement, limit, plan, key_columns, base, read, size) -
             if rows:
                 read["rows"] = number + len(rows)
                 yield Cells(_columns(rows, plan, read), RowLocator(rows, number, plan, key_columns, base))
+                if read["documents"]:
+                    yield from documents.from_block(rows, number, read["documents"])
+                    read["documents"] = []
                 number += len(rows)
             if read["more"]:
                 break
@@ -201,30 +213,41 @@ def _columns(rows, plan, read) -> list[Column]:
     A text is "" for NULL and for a value that cannot hold an identifier (``cell_text``).
     """
     columns = []
-    for index, name, container, binary in plan:
+    for position, (index, name, container, binary) in enumerate(plan):
         values = [row[index] for row in rows]
         read["cells"] += len(values) - values.count(None)
-        texts = _binary_texts(values, container, read) if binary else _texts(values)
+        if binary:
+            documents: list[int] = []
+            texts = _binary_texts(values, container, read, documents)
+            read["documents"] += [(position, row) for row in documents]
+        else:
+            texts = _texts(values)
         columns.append(Column(texts, container, (name,)))
     return columns
 
 
-def _binary_texts(values: list, container: str, read: dict) -> list[str]:
+def _binary_texts(values: list, container: str, read: dict, documents: list[int]) -> list[str]:
     """Return the text of each binary value that holds text, "" for NULL and for binary data;
-    count in ``read`` the binary values and those cut at ``BINARY_PREFIX``.
+    count in ``read`` the binary values and those cut at ``BINARY_PREFIX``; add to ``documents``
+    the index of each value that is a document (``db_documents.is_document``).
 
-    >>> read = {"binary": {}, "cut": {}}
-    >>> _binary_texts([b'{"sjhm":"1"}', "身份证".encode("gbk"), b"\\x89PNG\\x00\\x00", None], "t.c", read)
-    ['{"sjhm":"1"}', '身份证', '', '']
-    >>> read
-    {'binary': {'t.c': 1}, 'cut': {}}
+    >>> read, documents = {"binary": {}, "cut": {}}, []
+    >>> _binary_texts([b'{"sjhm":"1"}', "身份证".encode("gbk"), b"\\x89PNG\\x00\\x00", None, b"%PDF-1.4\\n\\x00"],
+    ...               "t.c", read, documents)
+    ['{"sjhm":"1"}', '身份证', '', '', '']
+    >>> read, documents
+    ({'binary': {'t.c': 1}, 'cut': {}}, [4])
     """
     texts = []
-    for value in values:
+    for number, value in enumerate(values):
         if value is None:
             texts.append("")
             continue
         data = bytes(value)  # a memoryview from some drivers
+        if is_document(data):
+            documents.append(number)
+            texts.append("")
+            continue
         if len(data) > BINARY_PREFIX:
             data = data[:BINARY_PREFIX]
             read["cut"][container] = read["cut"].get(container, 0) + 1
@@ -245,6 +268,73 @@ def _texts(values: list) -> list[str]:
     return [v if type(v) is str else "" if v is None else
             (str(v) if v >= MIN_INTEGER or v <= -MIN_INTEGER else "") if type(v) is int else
             cell_text(v) or "" for v in values]
+
+
+class StoredDocuments:
+    """The documents a table's binary columns hold (``db_documents``): read from a block's rows
+    when the selected prefix holds them whole, else fetched again by the row's primary key once
+    the table's rows are read."""
+
+    def __init__(self, plan, key_columns: list[tuple[int, str]], base: dict, options: ScanOptions,
+                 coverage: TargetCoverage):
+        self.plan, self.key_columns, self.base = plan, key_columns, base
+        self.options, self.coverage = options, coverage
+        self.deferred: list[tuple[int, tuple, object]] = []  # (plan position, key values, row as shown)
+        self.not_fetched: dict[str, int] = {}  # container -> long documents of a table without a key
+        self.over: dict[str, int] = {}  # container -> long documents past MAX_DEFERRED
+
+    def from_block(self, rows, number: int, found: list[tuple[int, int]]) -> Iterator[Chunk]:
+        """Yield the text of the documents ``found`` (plan position, row in the block) that the
+        block holds whole; keep the others' keys to fetch them (``fetched``)."""
+        for position, row in found:
+            index, _, container, _ = self.plan[position]
+            data = bytes(rows[row][index])
+            shown = row_key(rows[row], number + row + 1, self.key_columns)
+            if len(data) <= BINARY_PREFIX:
+                yield from self._read(data, position, shown)
+            elif not self.key_columns:
+                self.not_fetched[container] = self.not_fetched.get(container, 0) + 1
+            elif len(self.deferred) >= MAX_DEFERRED:
+                self.over[container] = self.over.get(container, 0) + 1
+            else:
+                self.deferred.append((position, tuple(rows[row][i] for i, _ in self.key_columns), shown))
+
+    def fetched(self, connection: Connection, clause) -> Iterator[Chunk]:
+        """Yield the text of each document kept to fetch, read by its key up to MAX_DOCUMENT_BYTES."""
+        for position, values, shown in self.deferred:
+            _, name, container, _ = self.plan[position]
+            matches = [clause.c[key] == value for (_, key), value in zip(self.key_columns, values)]
+            statement = sa.select(sa.func.substr(clause.c[name], 1, MAX_DOCUMENT_BYTES + 1)).where(*matches)
+            data = connection.execute(statement).scalar()
+            if data is None:  # the row went, or its value, since it was read
+                continue
+            data = bytes(data)
+            if len(data) > MAX_DOCUMENT_BYTES:
+                self.coverage.notice(_row_where(container, shown), f"a document larger than "
+                                     f"{MAX_DOCUMENT_BYTES:,} bytes is not read", container)
+                continue
+            yield from self._read(data, position, shown)
+        self.deferred = []
+
+    def notices(self) -> None:
+        """Name, once a column, the documents that could not be fetched."""
+        for container, count in self.not_fetched.items():
+            self.coverage.notice(container, f"{count:,} document(s) longer than {BINARY_PREFIX:,} bytes not read: "
+                                            "the table has no primary key to fetch them by", container)
+        for container, count in self.over.items():
+            self.coverage.notice(container, f"{count:,} document(s) longer than {BINARY_PREFIX:,} bytes not read: "
+                                            f"over {MAX_DEFERRED:,} in one table", container)
+
+    def _read(self, data: bytes, position: int, shown) -> Iterator[Chunk]:
+        _, name, container, _ = self.plan[position]
+        place = {**self.base, "column": name, "row": shown}
+        yield from read_stored_document(data, _row_where(container, shown), place, container, (name,),
+                                        self.options, self.coverage)
+
+
+def _row_where(container: str, shown) -> str:
+    """Return how a problem names one value: its column, then its row's key or number."""
+    return f"{container} row {json.dumps(shown, ensure_ascii=False, default=str)}"
 
 
 class RowLocator:
