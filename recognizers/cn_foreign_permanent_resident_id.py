@@ -41,7 +41,6 @@ EARLIEST_BIRTH = datetime.date(1880, 1, 1)
 # Province-level codes of the mainland: the offices that accept applications (not 71 or 81-83).
 _MAINLAND = frozenset(p for p in PROVINCE_PREFIXES if p < "70")
 _NUMBER_2023 = r"9\d{16}[0-9Xx]"
-_NUMBER_2017 = r"[A-Z]{3}\d{12}"
 
 
 def compact(number: str) -> str:
@@ -113,8 +112,9 @@ class CnForeignPermanentResidentIdRecognizer(ChineseRecognizer):
 
     ENTITY = ENTITY
     PATTERNS = (
-        Pattern("cn_foreign_pr_id_2023", r"(9" + not_after("0-9A-Za-z") + _NUMBER_2023[1:] + r")(?![0-9A-Za-z])", 0.9),
-        Pattern("cn_foreign_pr_id_2017", r"(?<![0-9A-Za-z])(" + _NUMBER_2017 + r")(?![0-9A-Za-z])", 0.3),
+        Pattern("cn_foreign_pr_id_2023", r"(9" + not_after("0-9A-Za-z") + r"\d{16}[0-9Xx])(?![0-9A-Za-z])", 0.9),
+        # The boundary before a number is checked after its first letter (base.not_after).
+        Pattern("cn_foreign_pr_id_2017", r"([A-Z]" + not_after("0-9A-Za-z") + r"[A-Z]{2}\d{12})(?![0-9A-Za-z])", 0.3),
     )
     # An identity document's number (证件号码, zjhm, certNo) is context too: a bank's customer
     # table keeps every kind of document in one column, with its kind (zjlx) beside it.

