@@ -210,5 +210,12 @@ def decoded(payload: bytes, charset: str | None) -> str:
 
 
 def file_name(name: str) -> str:
-    """Return an attachment's name as a member name: no folder, no "!" (which separates members)."""
-    return re.sub(r"[\\/!]", "_", name.strip()) or "attachment"
+    """Return an attachment's name as a member name: no folder, no "!" (which separates members),
+    on one line: a character that does not print is "?", as ``xlsx_guard.shown_name`` shows a zip
+    member's (an encoded name may hold a line break, which split the problem lines about it).
+
+    >>> file_name("客户/名单!\\n.xlsx")
+    '客户_名单_?.xlsx'
+    """
+    name = re.sub(r"[\\/!]", "_", name.strip()) or "attachment"
+    return "".join(c if c.isprintable() else "?" for c in name)
