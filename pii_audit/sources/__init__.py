@@ -16,6 +16,7 @@ from __future__ import annotations
 import glob
 import io
 import os
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO, Iterable, Iterator
@@ -81,6 +82,19 @@ def shown(name: str) -> str:
     from pii_audit.detector import mask_pi  # Presidio loads only when something is recorded
 
     return mask_pi(name)
+
+
+def one_line(name: str) -> str:
+    r"""Return a name a file gives (a sheet's, an attachment's) on one line: its line breaks and
+    control characters as "?", its spaces as they are. It is in every problem line about what it
+    names, and a name holding a line break split the line in two.
+
+    >>> one_line("客户"), one_line("客\n户\x00"), one_line("客户 名单\u3000")
+    ('客户', '客?户?', '客户 名单\u3000')
+    """
+    if name.isprintable():
+        return name
+    return "".join("?" if unicodedata.category(c) in ("Cc", "Zl", "Zp") else c for c in name)
 
 
 @dataclass(frozen=True)

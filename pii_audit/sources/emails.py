@@ -29,7 +29,8 @@ import re
 from typing import Iterator
 
 from pii_audit.models import Cells, Chunk
-from pii_audit.sources import OLE2_MAGIC, ScanOptions, TargetCoverage, legacy_text, mime, ole2, opened_file
+from pii_audit.sources import (OLE2_MAGIC, ScanOptions, TargetCoverage, legacy_text, mime, ole2, one_line,
+                               opened_file)
 from pii_audit.sources.mime import Leaf, MessageReader, MimeError
 from pii_audit.sources.xlsx_guard import WorkbookRefused
 
@@ -211,11 +212,9 @@ def decoded(payload: bytes, charset: str | None) -> str:
 
 def file_name(name: str) -> str:
     """Return an attachment's name as a member name: no folder, no "!" (which separates members),
-    on one line: a character that does not print is "?", as ``xlsx_guard.shown_name`` shows a zip
-    member's (an encoded name may hold a line break, which split the problem lines about it).
+    on one line (``one_line``: an encoded name may hold a line break).
 
     >>> file_name("客户/名单!\\n.xlsx")
     '客户_名单_?.xlsx'
     """
-    name = re.sub(r"[\\/!]", "_", name.strip()) or "attachment"
-    return "".join(c if c.isprintable() else "?" for c in name)
+    return one_line(re.sub(r"[\\/!]", "_", name.strip())) or "attachment"

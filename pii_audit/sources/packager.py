@@ -29,6 +29,7 @@ import struct
 import uuid
 from typing import NamedTuple
 
+from pii_audit.sources import one_line
 from pii_audit.sources.ole2 import Stream
 
 PACKAGE_CLASS = uuid.UUID("0003000C-0000-0000-C000-000000000046").bytes_le  # as a CLSID is stored
@@ -127,7 +128,8 @@ def _file_name(label: str, *paths: str) -> str:
     """
     names = [name for name in (re.split(r"[\\/]", text)[-1].strip() for text in (label, *paths)) if name]
     name = next((name for name in names if "." in name.strip(".")), names[0] if names else "package")
-    return name.replace("!", "_")  # "!" separates a file from what is inside it
+    # "!" separates a file from what is inside it; the name is in the problem lines about the file.
+    return one_line(name.replace("!", "_"))
 
 
 def _uint32(data: bytes, at: int) -> int:

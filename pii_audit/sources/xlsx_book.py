@@ -13,13 +13,13 @@ import datetime
 import math
 import posixpath
 import re
-import unicodedata
 import zipfile
 from array import array
 from dataclasses import dataclass, field
 from typing import Any, Iterator
 from xml.parsers import expat
 
+from pii_audit.sources import one_line
 from pii_audit.sources.xlsx_guard import MAX_SHARED_STRINGS_BYTES, WorkbookRefused
 
 Row = tuple[int, int, list]  # (1-based row number, 0-based column of values[0], values)
@@ -164,9 +164,7 @@ def sheet_name(name: str) -> str:
     >>> sheet_name("客户"), sheet_name("客\n户\x00"), sheet_name("客户 名单\u3000")
     ('客户', '客?户?', '客户 名单\u3000')
     """
-    if name.isprintable():
-        return name
-    return "".join("?" if unicodedata.category(c) in ("Cc", "Zl", "Zp") else c for c in name)
+    return one_line(name)
 
 
 def relationships(archive: zipfile.ZipFile, part: str) -> dict[str, tuple[str, str]]:
