@@ -395,3 +395,20 @@ def test_an_attachment_named_with_a_line_break_is_named_on_one_line(tmp_path, ke
     where = str(tmp_path / "m.eml")
     assert [p.where for p in result.coverage.problems] == [f"{where}!坏?2.xlsx"]
     assert [container for container, _ in result.findings] == [f"{where}!客?1.txt"]
+
+
+def test_an_attachments_name_holding_a_line_break_is_shown_on_one_line(tmp_path, key):
+    """An encoded file name (RFC 2231) may hold a line break: the attachment's problem line, and
+    where its findings are, show it as "?", on one line (the line break split the problem line)."""
+    raw = (b'Subject: x\nMIME-Version: 1.0\nContent-Type: multipart/mixed; boundary="b"\n\n'
+           b"--b\nContent-Type: text/plain\n\nhi\n"
+           b"--b\nContent-Type: application/octet-stream\n"
+           b"Content-Disposition: attachment; filename*=utf-8''%E5%AE%A2%E6%88%B7%0A%E5%90%8D%E5%8D%95.xlsx\n\n"
+           b"PK\x03\x04junk\n"
+           b"--b\nContent-Type: text/plain\nContent-Disposition: attachment; filename*=utf-8''a%0D%0Ab.txt\n\n"
+           + f"手机 {MOBILE}\n".encode() + b"--b--\n")
+    (tmp_path / "a.eml").write_bytes(raw)
+    result = scan_one(tmp_path, key)
+    where = str(tmp_path / "a.eml")
+    assert [problem.where for problem in result.coverage.problems] == [f"{where}!客户?名单.xlsx"]
+    assert [f.container for f in result.findings.values()] == [f"{where}!a??b.txt"]

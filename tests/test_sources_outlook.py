@@ -412,3 +412,15 @@ def test_mutated_compressed_rtf_bodies_never_escape_as_errors():
         list(read_email("a.msg", ScanOptions(), coverage, rich_text_message(b"", packed=bytes(packed))))
         for item in coverage.problems + coverage.notices:
             assert "\n" not in item.reason and MOBILE not in item.reason and ID18 not in item.reason
+
+
+def test_an_attachments_name_holding_a_line_break_is_shown_on_one_line(tmp_path, key):
+    """Outlook stores the name as given: a line break in it is "?" in the attachment's problem
+    line and in where its findings are, as in an .eml (the line break split the problem line)."""
+    streams = outlook_message([(0x1000, UNICODE, "见附件")], attachments=[
+        {"name": "客户\n名单.xlsx", "data": b"PK\x03\x04junk"}, {"name": "a\r\nb.txt", "data": f"手机 {MOBILE}".encode()}])
+    (tmp_path / "a.msg").write_bytes(compound_file(streams))
+    result = scan_one(tmp_path, key)
+    where = str(tmp_path / "a.msg")
+    assert [problem.where for problem in result.coverage.problems] == [f"{where}!客户?名单.xlsx"]
+    assert [f.container for f in result.findings.values()] == [f"{where}!a??b.txt"]

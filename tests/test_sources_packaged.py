@@ -231,6 +231,7 @@ def test_a_name_holding_an_id_number_is_masked(tmp_path, key):
                  "客户名单.csv", id="label-renamed-without-suffix-path-has-it"),
     pytest.param({"label": b"", "source": "D:\\客户名单.csv".encode("gbk")}, "客户名单.csv", id="empty-label"),
     pytest.param({"label": b"a!b.csv"}, "a_b.csv", id="bang-in-name"),
+    pytest.param({"label": b"a\nb.csv"}, "a?b.csv", id="line-break-in-name"),  # it split the problem lines
 ])
 def test_the_packaged_file_is_named_by_its_label_or_paths(tmp_path, key, changes, name):
     report(tmp_path / "r.docx", packaged(changes["label"], LIST_CSV[1],

@@ -22,7 +22,7 @@ from pii_audit.sources import xlsx_guard
 from pii_audit.sources.cell_text import render
 from pii_audit.sources.spreadsheets import BLOCK_CELLS, BLOCK_ROWS, _block_columns, read_spreadsheet
 from tests_corpus import card, mobile, resident_id
-from zip_helpers import rewrite, with_empty_entries
+from zip_helpers import rewrite, with_empty_entries, with_offset_before_start
 
 FULL = ScanOptions(sample_rows=None)
 RNG = random.Random(20240105)
@@ -417,6 +417,31 @@ def test_member_lying_about_its_size_is_refused(tmp_path):
     chunks, coverage = read(path)
     assert chunks == [] and len(coverage.problems) == 1
     assert "unreadable (BadZipFile)" in coverage.problems[0].reason
+
+
+def test_a_member_put_before_the_files_start_is_one_clear_problem_line(tmp_path):
+    """Found by tests/fuzz/fuzz_reader.py on a.eml, in its attached workbook: zipfile seeks
+    there, "unreadable (ValueError)" in memory (an attachment, an archive's member) and "cannot
+    read: Invalid argument" on disk, as if the disk had failed. As for a .docx (ooxml)."""
+    path = with_offset_before_start(make_xlsx(tmp_path / "bad.xlsx", {"Sheet": [["a"]]}), "xl/styles.xml")
+    reason = "corrupt xlsx workbook: its zip directory puts xl/styles.xml before the file's start"
+    chunks, coverage = read(path)
+    assert chunks == [] and lines(coverage) == [f"{path}: {reason}"]
+    coverage = TargetCoverage("a.zip")
+    with zipfile.ZipFile(tmp_path / "a.zip", "w") as archive:
+        archive.write(path, "bad.xlsx")
+    list(read_target(str(tmp_path / "a.zip"), FULL, coverage))
+    assert lines(coverage) == [f"{tmp_path / 'a.zip'}!bad.xlsx: {reason}"]
+
+
+def test_a_dtd_in_a_member_whose_name_holds_a_line_break_is_one_line(tmp_path):
+    """The member's name is the zip's own bytes: shown with "?" (xlsx_guard.shown_name), as every
+    other refusal of a member shows it (the line break split the problem line)."""
+    src = make_xlsx(tmp_path / "src.xlsx", {"Sheet": [["a"]]})
+    path = rewrite(src, tmp_path / "dtd.xlsx", {"xl/media/a\nb.xml": XXE.encode()})
+    chunks, coverage = read(path)
+    assert chunks == [] and lines(coverage) == [
+        f"{path}: refused: xl/media/a?b.xml declares a DTD or entities (billion laughs / XXE?)"]
 
 
 def test_broken_sheet_does_not_stop_the_others(tmp_path, key):
@@ -1168,7 +1193,8 @@ def test_sheet_names_holding_line_breaks_are_one_problem_line(tmp_path):
     chunks, coverage = read(path)
     reason = "unreadable: a cell past Excel's last column (XFD), column 16,385"
     assert lines(coverage) == [f"{path}!汇??总?: {reason}", f"{path}!外部链接1-其?他: {reason}"]
-    assert {c.location["sheet"] for c in chunks} == {"外部链接1-客户"}  # read past the damaged 其?他
+    # Read past the damaged 其?他, and 汇??总?'s row before its damaged cell.
+    assert {c.location["sheet"] for c in chunks} == {"汇??总?", "外部链接1-客户"}
 
 
 def test_a_cell_reference_that_names_no_column_is_one_problem_line(tmp_path):

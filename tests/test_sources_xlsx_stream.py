@@ -335,6 +335,25 @@ def test_a_style_or_row_number_of_5000_digits_costs_no_more_than_its_cell(tmp_pa
     assert streamed_cells(path)["客户"].items() >= {(3, 0): "13812345679", (3, 1): "ok"}.items()
 
 
+def test_the_rows_before_a_bad_cell_are_read_by_both_paths(tmp_path):
+    """Found by tests/fuzz/fuzz_part.py on a sheet: the expression typed a block's rows before
+    yielding them, so a shared string out of range dropped every row before it in its block (up
+    to 1 MiB of XML; a sheet of a few thousand rows, all of them) where expat gave them."""
+    rows = ('<row r="1"><c r="A1" t="inlineStr"><is><t>手机</t></is></c></row>'
+            '<row r="2"><c r="A2"><v>13812345678</v></c><c r="B2" t="inlineStr"><is><t>x</t></is></c></row>'
+            '<row r="3"><c r="A3"><v>13912345678</v></c><c r="B3" t="s"><v>7</v></c></row>'
+            '<row r="4"><c r="A4"><v>1</v></c></row>')
+    path = with_sheet(tmp_path, sheet_xml(rows), f'<sst xmlns="{MAIN}"/>'.encode())
+    with zipfile.ZipFile(path) as archive:
+        book = xlsx_book.read_workbook(archive)
+        for read in (plain_rows, xlsx_stream._expat_rows):
+            given = []
+            with pytest.raises(xlsx_book.SheetError, match="a cell names a shared string the table of 0 does not"):
+                for row in read(archive, SHEET, book):
+                    given.append(row)
+            assert given == [(1, 0, ["手机"]), (2, 0, ["13812345678", "x"])], read
+
+
 @pytest.mark.parametrize("letters, reason", [
     pytest.param("A" * 1_000_000, "unreadable: a cell past Excel's last column (XFD), column 16,385", id="a-million-As"),
     pytest.param("$" * 1_000_000, "unreadable: a cell reference that names no column", id="a-million-dollars"),

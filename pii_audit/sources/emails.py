@@ -212,5 +212,9 @@ def decoded(payload: bytes, charset: str | None) -> str:
 
 def file_name(name: str) -> str:
     """Return an attachment's name as a member name: no folder, no "!" (which separates members),
-    on one line (``one_line_name``)."""
+    on one line (``one_line_name``: an encoded name may hold a line break).
+
+    >>> file_name("客户/名单!\\n.xlsx")
+    '客户_名单_?.xlsx'
+    """
     return one_line_name(re.sub(r"[\\/!]", "_", name.strip())) or "attachment"

@@ -329,7 +329,7 @@ def read_unit(unit: TextUnit, options: ScanOptions, coverage: TargetCoverage,
         container.bytes += reader.bytes
         coverage.bytes += reader.bytes
     if reader.replaced or (reader.transcoded is not None and reader.transcoded.replaced):
-        encoding = unit.encoding if reader.transcoded is not None else reader.encoding
+        encoding = reader.wide if reader.transcoded is not None else reader.encoding
         coverage.notice(unit.path, f"undecodable bytes replaced (decoded as {encoding})")
 
 
@@ -349,6 +349,9 @@ class _UnitReader:
         self.line, self.bytes, self.replaced = unit.first_line, 0, False
         self.encoding, self.decided = unit.encoding or "utf-8", unit.decided
         self.transcoded: Utf8Transcoded | None = None  # UTF-16 read as UTF-8
+        # The UTF-16 codec it was read in: a gzip file's or an archive member's is sniffed here, so
+        # the unit's encoding (None) did not name it ("decoded as None").
+        self.wide = ""
 
     def chunks(self, raw: BinaryIO) -> Iterator[Chunk]:
         """Yield chunks of whole lines, and pieces of lines longer than LINE_LIMIT."""
@@ -357,6 +360,7 @@ class _UnitReader:
             return
         if self.encoding.startswith("utf-16"):
             raw = self.transcoded = Utf8Transcoded(raw, self.encoding, buf)
+            self.wide = self.encoding  # what the notice of replaced bytes names: the file's, not UTF-8
             self.encoding, self.bytes = "utf-8", 0  # bytes: of the text, as of a gzip file's
             buf = self._read(raw)
         while True:

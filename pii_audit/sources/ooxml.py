@@ -24,7 +24,7 @@ from xml.parsers import expat
 from pii_audit.models import Cells, Chunk
 from pii_audit.sources import ContainerCoverage, TargetCoverage, opened_file
 from pii_audit.sources.xlsx_book import BLOCK, decimal, expat_parser
-from pii_audit.sources.xlsx_guard import ZIP_MAGIC, WorkbookRefused, office_zip, shown_name, zip_refusal
+from pii_audit.sources.xlsx_guard import ZIP_MAGIC, WorkbookRefused, before_start, office_zip, shown_name, zip_refusal
 
 CHUNK_CHARS = 1 << 20  # characters of paragraphs handed to the detector together
 # A paragraph is held whole until it ends; no one writes one this long, a hostile file might.
@@ -80,7 +80,7 @@ def opened_package(handle: BinaryIO, main_part: str, kind: str) -> zipfile.ZipFi
         infos = archive.infolist()
         if main_part not in {info.filename for info in infos}:
             raise DocumentRefused(f"not a {kind}: the zip holds no {main_part}")
-        reason = zip_refusal(infos) or _shared_data(infos) or _before_start(infos, kind)
+        reason = zip_refusal(infos) or _shared_data(infos) or before_start(infos, kind)
         if reason:
             raise DocumentRefused(reason)
     except BaseException:
@@ -97,16 +97,6 @@ def _shared_data(infos: list[zipfile.ZipInfo]) -> str | None:
     each value counted 1,001 times). Python 3.12's zipfile refuses such overlapping entries too."""
     repeated = len(infos) - len({info.header_offset for info in infos})
     return f"refused: {repeated:,} zip entries repeat another's data (zip bomb?)" if repeated else None
-
-
-def _before_start(infos: list[zipfile.ZipInfo], kind: str) -> str | None:
-    """Return why a zip whose directory puts a member before the file's start is refused, or None.
-
-    zipfile seeks there when the member is read: ValueError in memory (an archive's member), and
-    on disk OSError, which read as "cannot read: Invalid argument", as if the disk had failed."""
-    before = next((info for info in infos if info.header_offset < 0), None)
-    return None if before is None else (f"corrupt {kind}: its zip directory puts {shown_name(before.filename)} "
-                                        "before the file's start")
 
 
 def part_chunks(archive: zipfile.ZipFile, part: str, location: dict, markup: Markup) -> Iterator[Chunk]:

@@ -500,11 +500,17 @@ def handled_rows(archive: zipfile.ZipFile, member: str, handler) -> Iterator[Row
     """Yield the rows that an expat ``handler`` (its ``start``, ``end`` and ``text`` methods, or
     None, and its ``rows``, a ``Rows``) builds from a zip member, a block of XML at a time."""
     parser = expat_parser(handler.start, handler.end, handler.text, member)
-    with archive.open(member) as stream:
-        while block := stream.read(BLOCK):
-            parser.Parse(block, False)
-            yield from handler.rows.take()
-        parser.Parse(b"", True)
+    try:
+        with archive.open(member) as stream:
+            while block := stream.read(BLOCK):
+                parser.Parse(block, False)
+                yield from handler.rows.take()
+            parser.Parse(b"", True)
+    except SheetError:
+        # The rows the block finished before its damaged cell: they were lost with it (up to a
+        # block, 1 MiB of XML, before the sheet's problem line).
+        yield from handler.rows.take()
+        raise
     yield from handler.rows.take()
 
 

@@ -114,6 +114,17 @@ def zip_refusal(infos: list[zipfile.ZipInfo]) -> str | None:
     return None
 
 
+def before_start(infos: list[zipfile.ZipInfo], kind: str) -> str | None:
+    """Return why a zip whose directory puts a member before the file's start is refused, or None.
+
+    zipfile seeks there when the member is read: ValueError in memory (an archive's member, an
+    e-mail's attachment: "unreadable (ValueError)"), and on disk OSError, which read as "cannot
+    read: Invalid argument", as if the disk had failed."""
+    before = next((info for info in infos if info.header_offset < 0), None)
+    return None if before is None else (f"corrupt {kind}: its zip directory puts {shown_name(before.filename)} "
+                                        "before the file's start")
+
+
 def shown_name(name: str) -> str:
     """Return a member's name as a problem line may show it: the zip's own bytes, so on one line
     (a character that does not print as ?) and cut at 100 characters.
@@ -128,7 +139,7 @@ def _check_members(infos: list[zipfile.ZipInfo]) -> None:
     names = {info.filename for info in infos}
     if "xl/workbook.xml" not in names:
         raise WorkbookRefused("not an xlsx workbook: the zip holds no xl/workbook.xml")
-    reason = zip_refusal(infos)
+    reason = zip_refusal(infos) or before_start(infos, "xlsx workbook")
     if reason:
         raise WorkbookRefused(reason)
     for info in infos:

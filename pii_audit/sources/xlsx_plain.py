@@ -19,7 +19,8 @@ from typing import Any, Iterator
 
 from pii_audit.sources.cell_text import render
 from pii_audit.sources.xlsx_book import (
-    FREE_CHARS, INLINE, MAIN, MAX_CARRY, MAX_DIGITS, NUMBER, SHARED, STRICT, Row, Rows, Workbook, checked_column,
+    FREE_CHARS, INLINE, MAIN, MAX_CARRY, MAX_DIGITS, NUMBER, SHARED, STRICT, Row, Rows, SheetError, Workbook,
+    checked_column,
     column_index, place, typed, unescape, XML_SPACE, BLOCK,
 )
 
@@ -70,7 +71,13 @@ def plain_rows(archive: zipfile.ZipFile, member: str, cells: PlainCells) -> Iter
             found = _CELL.findall(data)
             if len(found) != data.count(b"<c"):
                 raise NotPlain  # a cell the expression did not match whole
-            rows = cells.rows(found, ended or whole)
+            try:
+                rows = cells.rows(found, ended or whole)
+            except SheetError:
+                # The rows the block finished before its damaged cell, as expat gives them: they
+                # were lost with it (up to a block, 1 MiB of XML, before the sheet's problem line).
+                yield from cells.done.take()
+                raise
             yield from rows
             cells.given = rows[-1][0] if rows else cells.given
         while stream.read(BLOCK):

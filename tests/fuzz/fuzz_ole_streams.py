@@ -76,7 +76,7 @@ class StrictCoverage(TargetCoverage):
     """A coverage that raises again the exception behind a catch-all's problem line."""
 
     def problem(self, where: str, reason: str, container: str | None = None) -> None:
-        _note(reason)
+        _note(reason, where)
         error = sys.exc_info()[1]
         if isinstance(error, Finding):
             raise error
@@ -88,7 +88,7 @@ class StrictCoverage(TargetCoverage):
         super().problem(where, reason, container)
 
     def notice(self, where: str, reason: str, *args, **kwargs) -> None:
-        _note(reason)
+        _note(reason, where)
         super().notice(where, reason, *args, **kwargs)
 
 
@@ -103,10 +103,11 @@ def _through_ours(error: BaseException) -> bool:
     return False
 
 
-def _note(reason: str) -> None:
-    """Write a reason's shape to $FUZZ_REASONS the first time it is met."""
-    if "\n" in reason:
-        raise Finding(f"a reason of more than one line: {reason!r}")
+def _note(reason: str, where: str) -> None:
+    """Write a reason's shape to $FUZZ_REASONS the first time it is met; fail on a line break in
+    it or in where it is (an attachment's or a packaged file's name, which the file gives)."""
+    if "\n" in reason or "\n" in where:
+        raise Finding(f"a problem line of more than one line: {where!r}: {reason!r}")
     shape = re.sub(r"\d[\d,]*", "9", reason)
     if REASONS and shape not in _seen:
         _seen.add(shape)
