@@ -11,8 +11,9 @@ text kept out of a UTF-8 column): each value's first ``BINARY_PREFIX`` bytes are
 read as a log file's are when they are text (``files.sniff``: UTF-8, GB18030, UTF-16); binary
 values (a photo, a file) are counted and named in one notice a column, as is a value cut at the
 prefix. A binary value that is a document (a PDF, an Office file, a saved e-mail) is read as the
-file it is (``db_documents``), its findings located at its row and column. Skipped: floats, decimals with a fraction (amounts), SMALLINT, booleans, dates and
-times, UUIDs, CIDR networks, and arrays of what is skipped.
+file it is (``db_documents``), its findings located at its row and column. Skipped: floats,
+decimals with a fraction (amounts), SMALLINT, booleans, dates and times, UUIDs, CIDR networks,
+and arrays of what is skipped.
 
 The cells are handed on as ``Cells``, a block of ``YIELD_PER`` rows read column by column; the
 detector screens each block in one pass and locations are built only for cells that hold a finding.
