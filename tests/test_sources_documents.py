@@ -487,3 +487,29 @@ def test_a_zip_directory_larger_than_an_office_files_is_refused_before_it_is_rea
     result = scan_one(tmp_path, key)
     assert [p.reason for p in result.coverage.problems] == [reason]
     assert result.findings == {} and built == []
+
+
+def test_files_embedded_in_a_workbook_are_read_when_one_sheet_is_damaged(tmp_path, key):
+    """A damaged sheet is a problem line of its own; the zip is sound, so the files embedded in
+    the workbook are read still. Any problem line had turned them off: a sheet cut short lost the
+    customer list pasted into the workbook."""
+    import openpyxl
+
+    from pii_audit.demo_estate import docx_bytes
+
+    book = openpyxl.Workbook()
+    book.active.append(["说明"])
+    book.create_sheet("坏").append(["x"])
+    book.save(tmp_path / "plain.xlsx")
+    with zipfile.ZipFile(tmp_path / "plain.xlsx") as plain:
+        sheet = plain.read("xl/worksheets/sheet2.xml")
+    cut = sheet[:sheet.index(b"<sheetData>") + 30]  # cut inside its rows
+    rewrite(tmp_path / "plain.xlsx", tmp_path / "汇总.xlsx", {"xl/worksheets/sheet2.xml": cut})
+    (tmp_path / "plain.xlsx").unlink()
+    with zipfile.ZipFile(tmp_path / "汇总.xlsx", "a") as packed:
+        packed.writestr("xl/embeddings/Microsoft_Word_Document.docx", docx_bytes([f"卡号：{CARD}"]))
+    result = scan_one(tmp_path, key)
+    where = str(tmp_path / "汇总.xlsx")
+    assert [p.where for p in result.coverage.problems] == [f"{where}!坏"]
+    assert [(f.container, f.entity_type) for f in result.findings.values()] == [
+        (f"{where}!xl/embeddings/Microsoft_Word_Document.docx", "CN_BANK_CARD")]

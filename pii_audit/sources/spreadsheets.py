@@ -101,12 +101,12 @@ def read_spreadsheet(target: str, options: ScanOptions, coverage: TargetCoverage
         sheets = wps_sheets(source, comments, warn)
     else:
         sheets = xls_sheets(source, warn)
-    problems = len(coverage.problems)
     finished = yield from _sheets_cells(target, sheets, comments, options, coverage)
-    sound = len(coverage.problems) == problems
     if finished and suffix not in (".csv", ".tsv"):
         yield from _properties(target, source, coverage, suffix in _PACKAGES)
-    if suffix in (".xlsx", ".xlsm", ".xlsb") and sound:  # a sound zip, read through
+    # Read through, not refused: a damaged sheet or comments part is a problem line of its own,
+    # and the files embedded in the workbook are read still (any problem line turned them off).
+    if finished and suffix in (".xlsx", ".xlsm", ".xlsb"):
         yield from _embedded(target, source, options, coverage)
 
 
