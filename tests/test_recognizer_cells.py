@@ -11,6 +11,7 @@ import pytest
 from pii_audit.detector import Detector
 from pii_audit.models import Cells, Chunk, Column
 from recognizers import MIN_SCORE, build_analyzer
+from scan_helpers import detector_for
 from tests_corpus import resident_id
 
 CELLS = [
@@ -33,7 +34,7 @@ def analyzer():
 
 def detect(key, text, context):
     chunk = Chunk(text, {"path": "x.xlsx"}, "x.xlsx!Sheet1!A", tuple(context))
-    return [(o.entity_type, o.already_masked) for o in Detector(key).detect_chunk(chunk)]
+    return [(o.entity_type, o.already_masked) for o in detector_for(key).detect_chunk(chunk)]
 
 
 @pytest.mark.parametrize("text,column,entity,masked", CELLS)

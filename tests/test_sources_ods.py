@@ -3,6 +3,7 @@ and as python-calamine reads them; hostile packages refused in one line each."""
 
 from __future__ import annotations
 
+
 import importlib.util
 import json
 import random
@@ -19,7 +20,6 @@ from ods_helpers import (
     HEAD, SPREADSHEET, TAIL, cell, content_xml, empty_tail, manifest, row, table, write_ods,
 )
 from pii_audit.cli import cli
-from pii_audit.detector import Detector
 from pii_audit.sources import ScanOptions, TargetCoverage, as_chunks
 from pii_audit.sources import xlsx_guard
 from pii_audit.sources.cell_text import render
@@ -27,6 +27,7 @@ from pii_audit.sources import ods_stream
 from pii_audit.sources.ods_stream import MAX_REPEATED_CELLS, ods_sheets
 from pii_audit.sources.sheet_rows import xlsx_sheets
 from pii_audit.sources.spreadsheets import read_spreadsheet
+from scan_helpers import detector_for
 from zip_helpers import rewrite
 
 FIXTURES = DATA / "ods"
@@ -65,7 +66,7 @@ def read(path: Path, options: ScanOptions = FULL) -> tuple[list, TargetCoverage]
 
 def found(path: Path, key: bytes, options: ScanOptions = FULL) -> tuple[list, TargetCoverage]:
     coverage = TargetCoverage(str(path))
-    return list(Detector(key).detect(read_spreadsheet(str(path), options, coverage))), coverage
+    return list(detector_for(key).detect(read_spreadsheet(str(path), options, coverage))), coverage
 
 
 def lines(coverage: TargetCoverage) -> list[str]:
