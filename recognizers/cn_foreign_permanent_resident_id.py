@@ -8,7 +8,9 @@ nationality as an ISO 3166-1 alpha-3 code, the accepting city's four digits, the
 YYMMDD, one order digit and a check digit whose rule no official text we read gives (a third
 party computes ICAO 9303's 7-3-1), so, like any number without a known check (FORMATS.md §0),
 it is reported with context only: a keyword, a field's key or a column that names the card or
-an identity document's number.
+an identity document's number. A holder under 14 on the scan date is flagged a minor, as for a
+resident ID; a 2017 number's YYMMDD is read as 20YY unless that day is still to come (a holder
+born in the 1910s or 1920s would be 97 or older).
 
 Why not the third party's check, to report a 2017 number bare: the screen would then need every
 run of three capitals and twelve digits, and that search alone cost 22.7 million instructions
@@ -24,7 +26,8 @@ from iso3166 import countries_by_alpha3, countries_by_numeric
 from presidio_analyzer import Pattern
 from stdnum.iso7064 import mod_11_2
 
-from recognizers.base import ChineseRecognizer, Risk, mask_middle, not_after
+from recognizers.base import Risk, mask_middle, not_after
+from recognizers.birth_dates import BirthDateRecognizer, is_birth_date
 from recognizers.regions import PROVINCE_PREFIXES, county_codes
 
 ENTITY = "CN_FOREIGN_PERMANENT_RESIDENT_ID"
@@ -37,7 +40,6 @@ EXAMPLES = {
                 "911840209901010124", "XXX110079060141", "USA990079060141", "USA110079023141"],
 }
 
-EARLIEST_BIRTH = datetime.date(1880, 1, 1)
 # Province-level codes of the mainland: the offices that accept applications (not 71 or 81-83).
 _MAINLAND = frozenset(p for p in PROVINCE_PREFIXES if p < "70")
 _NUMBER_2023 = r"9\d{16}[0-9Xx]"
@@ -60,16 +62,7 @@ def _city_prefixes() -> frozenset[str]:
 _CITIES = _city_prefixes()
 
 
-def _is_past_date(digits: str) -> bool:
-    """Tell whether YYYYMMDD is a calendar date from 1880 to today."""
-    try:
-        born = datetime.date(int(digits[:4]), int(digits[4:6]), int(digits[6:8]))
-    except ValueError:
-        return False
-    return EARLIEST_BIRTH <= born <= datetime.date.today()
-
-
-def is_valid_2023(number: str) -> bool:
+def is_valid_2023(number: str, today: datetime.date | None = None) -> bool:
     """Tell whether an 18-character number has a mainland province, a country, a past birth date
     and the right MOD 11-2 check character.
 
@@ -79,10 +72,10 @@ def is_valid_2023(number: str) -> bool:
     number = compact(number)
     return (len(number) == 18 and number[0] == "9" and number[:17].isdigit() and number.isascii()
             and number[1:3] in _MAINLAND and number[3:6] in countries_by_numeric
-            and _is_past_date(number[6:14]) and mod_11_2.is_valid(number))
+            and is_birth_date(number[6:14], today) and mod_11_2.is_valid(number))
 
 
-def is_valid_2017(number: str) -> bool:
+def is_valid_2017(number: str, today: datetime.date | None = None) -> bool:
     """Tell whether a 15-character number has a country, a city and a birth date that is a date
     (its check digit's rule is not known: see the module's docstring).
 
@@ -94,20 +87,28 @@ def is_valid_2017(number: str) -> bool:
         return False
     if number[:3] not in countries_by_alpha3 or number[3:7] not in _CITIES:
         return False
-    # YYMMDD: a date in either century (the card does not say which).
-    return _is_past_date("19" + number[7:13]) or _is_past_date("20" + number[7:13])
+    return _birth_digits_2017(number, today) is not None
 
 
-def is_valid(number: str) -> bool:
+def _birth_digits_2017(number: str, today: datetime.date | None) -> str | None:
+    """Return a compact 2017 number's birth date as YYYYMMDD, or None when YYMMDD is no past day
+    in either century (the card does not say which: the later one that has come is taken)."""
+    for century in ("20", "19"):
+        if is_birth_date(century + number[7:13], today):
+            return century + number[7:13]
+    return None
+
+
+def is_valid(number: str, today: datetime.date | None = None) -> bool:
     """Tell whether a number is a 2023 or a 2017 card's number.
 
     >>> is_valid("911840198001010128"), is_valid("USA110079060141"), is_valid("11010519491231002X")
     (True, True, False)
     """
-    return is_valid_2023(number) if len(compact(number)) == 18 else is_valid_2017(number)
+    return is_valid_2023(number, today) if len(compact(number)) == 18 else is_valid_2017(number, today)
 
 
-class CnForeignPermanentResidentIdRecognizer(ChineseRecognizer):
+class CnForeignPermanentResidentIdRecognizer(BirthDateRecognizer):
     """外国人永久居留身份证 numbers: the 2023 form always, the 2017 form with context."""
 
     ENTITY = ENTITY
@@ -130,11 +131,18 @@ class CnForeignPermanentResidentIdRecognizer(ChineseRecognizer):
 
     def validate_result(self, pattern_text: str) -> bool:
         """Return True for a 2023 or a 2017 number with a valid structure."""
-        return is_valid(pattern_text)
+        return is_valid(pattern_text, self.today())
 
     def normalize(self, value: str) -> str:
         """Return the upper-case number."""
         return compact(value)
+
+    def add_metadata(self, value: str, metadata: dict) -> None:
+        """Flag a minor's number: under 14 on the scan date."""
+        number = compact(value)
+        born = number[6:14] if len(number) == 18 else _birth_digits_2017(number, self.today())
+        if born:
+            self.flag_minor(born, metadata)
 
     def mask(self, value: str) -> str:
         """Keep the country and the office, and the order and check characters; hide the birth date."""

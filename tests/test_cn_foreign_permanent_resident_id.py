@@ -4,12 +4,13 @@ sheets, their look-alikes, and what is written of them."""
 from __future__ import annotations
 
 import dataclasses
+import datetime
 import json
 
 import pytest
 from stdnum.iso7064 import mod_11_2
 
-from pii_audit.detector import Detector
+from pii_audit.detector import Detector, build_recognizers
 from recognizers.base import to_halfwidth
 from recognizers.cn_foreign_permanent_resident_id import is_valid
 from scan_helpers import scan_one
@@ -78,3 +79,36 @@ def test_a_scanned_log_writes_the_masked_number_and_never_the_number(tmp_path, k
     assert finding.samples[0].risk.as_dict() == {"category": "C2", "sensitive": True, "minor": False}
     written = json.dumps([dataclasses.asdict(s) for s in finding.samples], ensure_ascii=False)
     assert NEW not in written and OLD not in written
+
+
+def metadata_of(text, scan_date):
+    """Return the Presidio metadata of the one number found in ``text`` on ``scan_date``."""
+    recognizer, = [r for r in build_recognizers(["CN_FOREIGN_PERMANENT_RESIDENT_ID"], scan_date)]
+    result, = recognizer.analyze(text, ["CN_FOREIGN_PERMANENT_RESIDENT_ID"])
+    return result.recognition_metadata
+
+
+def test_a_holder_under_14_on_the_scan_date_is_a_minor_in_both_forms():
+    """PIPL Art. 28 counts a child's data sensitive whatever the document; YYMMDD is read 20YY."""
+    child_2023 = with_check("91184020150101012")  # born 2015-01-01
+    child_2017 = "USA110015010141"  # born (20)15-01-01
+    for number in (child_2023, child_2017):
+        assert metadata_of(f"永久居留身份证 {number}", datetime.date(2026, 11, 28)).get("minor") is True
+        assert "minor" not in metadata_of(f"永久居留身份证 {number}", datetime.date(2029, 1, 2))
+    assert "minor" not in metadata_of(f"永久居留身份证 {NEW}", datetime.date(2026, 11, 28))
+    assert "minor" not in metadata_of(f"永久居留身份证 {OLD}", datetime.date(2026, 11, 28))
+
+
+def test_a_birth_date_after_the_scan_date_is_no_number():
+    """Validity is judged on the scan date, as for a resident ID, not on the clock's today."""
+    born_2020 = with_check("91184020200101012")
+    assert metadata_of(f"永久居留身份证 {born_2020}", datetime.date(2026, 11, 28)) is not None
+    recognizer, = build_recognizers(["CN_FOREIGN_PERMANENT_RESIDENT_ID"], datetime.date(2019, 12, 31))
+    assert recognizer.analyze(f"永久居留身份证 {born_2020}", ["CN_FOREIGN_PERMANENT_RESIDENT_ID"]) == []
+
+
+def test_a_minors_number_in_a_log_is_written_as_a_minors(tmp_path, key):
+    log = tmp_path / "kyc.log"
+    log.write_text(f"2026-11-28 开户 客户证件 {with_check('91184020150101012')}\n", "utf-8")
+    finding = scan_one(log, key).findings[(str(log), "CN_FOREIGN_PERMANENT_RESIDENT_ID")]
+    assert finding.samples[0].risk.as_dict() == {"category": "C2", "sensitive": True, "minor": True}
