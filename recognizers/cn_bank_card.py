@@ -10,6 +10,8 @@ import datetime
 from functools import lru_cache
 
 from presidio_analyzer import Pattern
+from stdnum import luhn
+
 from recognizers.base import NO_DECIMALS_AFTER, NOT_A_FRACTION, ChineseRecognizer, Risk, mask_middle, not_after
 from recognizers.cn_resident_id import is_valid as is_resident_id
 from recognizers.regions import is_known_area
@@ -130,6 +132,28 @@ def is_valid(number: str) -> bool:
     return issuer_kind(number) is not None and luhn_ok(number)
 
 
+# Excel keeps 15 significant digits of a number: digits past the 15th read as zeros.
+EXCEL_DIGITS = 15
+
+
+def lost_its_last_digits(number: str) -> bool:
+    """Tell whether 16-19 digits are a card number that a spreadsheet kept as a number.
+
+    Typed into a cell, 6222021234567894 becomes 6.22202123456789E+15 and reads 6222021234567890:
+    the 16th digit, Luhn's check digit, is lost, and computed back from the 15 that are left.
+    A 19-digit card keeps 15 of its digits, more than any masked form shows.
+
+    >>> lost_its_last_digits("6222021234567890"), lost_its_last_digits("6222021234567890000")
+    (True, True)
+    >>> lost_its_last_digits("6222021234567894"), lost_its_last_digits("4111111111111110")
+    (False, False)
+    """
+    number = compact(number)
+    return (16 <= len(number) <= 19 and not number[EXCEL_DIGITS:].strip("0") and number.isdigit()
+            and number.isascii() and issuer_kind(number) in ("unionpay", "bin")
+            and not luhn_ok(number) and not (len(number) == 18 and looks_like_resident_id(number)))
+
+
 class CnBankCardRecognizer(ChineseRecognizer):
     """Bank card numbers (银行卡号) of UnionPay and Chinese issuers."""
 
@@ -169,14 +193,17 @@ class CnBankCardRecognizer(ChineseRecognizer):
     RISK = Risk("C2", True)  # a financial account: PIPL Art. 28 金融账户
 
     def validate_result(self, pattern_text: str) -> bool:
-        """Return True for a Luhn-valid number with a Chinese issuer prefix."""
-        return is_valid(pattern_text)
+        """Return True for a Luhn-valid number with a Chinese issuer prefix, or one whose last
+        digits a spreadsheet lost (``lost_its_last_digits``)."""
+        return is_valid(pattern_text) or lost_its_last_digits(pattern_text)
 
     def base_score(self, value: str, pattern: Pattern) -> float:
         """Ask for context where the number is more likely something else."""
         number = compact(value)
         if issuer_kind(number) == "legacy":
             return 0.3
+        if number.endswith("0") and number.isdigit() and not luhn_ok(number):
+            return 0.3  # its last digits lost: with no check left to pass, a card where context says so
         if len(number) == 18 and (is_resident_id(number) or looks_like_resident_id(number)):
             return 0.3  # an 18-digit number shaped like an ID number is an ID number (maybe mistyped)
         if len(set(number[6:-1])) == 1:
@@ -196,8 +223,12 @@ class CnBankCardRecognizer(ChineseRecognizer):
                     and issuer_kind(leading) is None)
 
     def normalize(self, value: str) -> str:
-        """Return the bare digits."""
-        return compact(value)
+        """Return the bare digits; a 16-digit card that lost its check digit gets it back, so the
+        card in a spreadsheet and the same card in a database have one fingerprint."""
+        number = compact(value)
+        if len(number) == EXCEL_DIGITS + 1 and number.endswith("0") and number.isdigit() and not luhn_ok(number):
+            return number[:EXCEL_DIGITS] + luhn.calc_check_digit(number[:EXCEL_DIGITS])
+        return number
 
     def mask(self, value: str) -> str:
         """Keep the first 6 and last 4 digits (the PCI DSS maximum): 622202*********1234."""
