@@ -19,6 +19,9 @@ from stdnum import luhn
 from stdnum.cn import uscc as stdnum_uscc
 from stdnum.iso7064 import mod_11_2
 
+from recognizers import cn_bank_account as bank_account
+from recognizers.cn_bank_card import lost_its_last_digits
+
 
 @dataclass
 class Sample:
@@ -35,6 +38,7 @@ class Sample:
 CONTEXTS = {
     "CN_RESIDENT_ID": (["身份证号", "证件号码", "公民身份号码"], ["sfzh", "zjhm", "id_card_no"]),
     "CN_BANK_CARD": (["卡号", "银行卡号", "收款账号"], ["yhkh", "card_no", "skzh"]),
+    "CN_BANK_ACCOUNT": (["对方账号", "收款账号", "付款账号", "结算账户", "存折账号"], ["dfzh", "acct_no", "jszh"]),
     "CN_MOBILE_PHONE": (["手机号", "联系电话", "预留手机"], ["sjhm", "mobile", "lxdh"]),
     "CN_LANDLINE_PHONE": (["座机", "联系电话", "办公电话"], ["gddh", "tel", "dwdh"]),
     "CN_PASSPORT": (["护照号码", "护照"], ["hzhm", "passport_no"]),
@@ -53,6 +57,7 @@ CONTEXTS = {
 FIELDS = {
     "CN_RESIDENT_ID": ["certNo", "idNo", "sfzh", "custCertNo", "idCardNo"],
     "CN_BANK_CARD": ["cardNo", "acctNo", "yhkh", "bankCard"],
+    "CN_BANK_ACCOUNT": ["acctNo", "payeeAcct", "dfzh", "accountNo"],
     "CN_MOBILE_PHONE": ["mobile", "phoneNo", "sjhm", "lxdh"],
     "CN_LANDLINE_PHONE": ["telephone", "lxdh", "gddh", "dwdh"],
     "CN_PASSPORT": ["passportNo", "hzhm"],
@@ -94,6 +99,14 @@ class Values:
         body += _digits(self.rng, self.rng.choice([16, 19]) - len(body) - 1)
         number = body + luhn.calc_check_digit(body)
         return self.rng.choice([number, number, " ".join(number[i:i + 4] for i in range(0, len(number), 4))])
+
+    def CN_BANK_ACCOUNT(self) -> str:
+        while True:  # a number no other recognizer takes: a card's, an ID's or a phone's is theirs
+            number = self.rng.choice("1234579") + _digits(self.rng, self.rng.choice([11, 12, 15, 16, 18, 19, 20, 21]))
+            if bank_account.is_valid(number):
+                break
+        grouped = " ".join(number[i:i + 4] for i in range(0, len(number), 4))
+        return self.rng.choice([number, number, number, grouped])
 
     def CN_MOBILE_PHONE(self) -> str:
         number = self.fake.phone_number()
@@ -164,7 +177,7 @@ class Values:
 
 
 # The column a negative's value is stored under when it appears as a table cell.
-NEGATIVE_COLUMNS = {"order_no": "ddh", "serial": "jylsh", "amount": "jyje", "amount_fen": "jyje",
+NEGATIVE_COLUMNS = {"order_no": "ddh", "serial": "jylsh", "amount": "jyje", "amount_fen": "jyje", "balance": "ye",
                     "bad_id": "sfzh", "bad_card": "yhkh", "imei": "imei", "version": "bbh",
                     "bad_uscc": "ywbh"}
 
@@ -179,8 +192,13 @@ def _bad_id(rng: random.Random, fake: Faker) -> str:
 
 
 def _bad_card(rng: random.Random) -> str:
-    body = rng.choice(BINS) + _digits(rng, 12)
-    return body + str((int(luhn.calc_check_digit(body)) + rng.randint(1, 9)) % 10)
+    """Return a card number with a wrong check digit, and no zeros past the 15th digit: those
+    read as a card that a spreadsheet kept as a number, which is reported with context."""
+    while True:
+        body = rng.choice(BINS) + _digits(rng, 12)
+        number = body + str((int(luhn.calc_check_digit(body)) + rng.randint(1, 9)) % 10)
+        if not lost_its_last_digits(number):
+            return number
 
 
 def negatives(rng: random.Random, fake: Faker) -> list[tuple[str, str]]:
@@ -216,6 +234,11 @@ def negatives(rng: random.Random, fake: Faker) -> list[tuple[str, str]]:
                                      f"serialNo={_digits(rng, 15)}"])),
         ("code_not_pr", rng.choice([f"产品编码：{rng.choice(['SKU', 'PRD', 'CNY', 'USD'])}{date}{_digits(rng, 4)}",
                                     f"batchNo=9{_digits(rng, 17)}", f"凭证号 USA{date}{_digits(rng, 4)}"])),
+        ("balance", f"账户余额：{rng.randint(10**8, 10**11)}"),
+        ("not_bank_account", rng.choice([f"登录账号：{_digits(rng, 10)}", f"联行号：{rng.choice(['102', '103', '105'])}{_digits(rng, 9)}",
+                                         f"账户开户时间：{date}{rng.randint(0, 23):02d}{rng.randint(0, 59):02d}{rng.randint(0, 59):02d}",
+                                         f"金额 {rng.randint(10**8, 10**10)} 收款账号已变更",
+                                         f"收款账号变更 交易金额 {rng.randint(10**8, 10**10)}"])),
         ("short_numbers", f"线程[pool-{rng.randint(1, 9)}-thread-{rng.randint(1, 99)}] 第{rng.randint(1, 999)}页，"
                           f"共{rng.randint(1, 99999)}条"),
     ]

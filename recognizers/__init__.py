@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from recognizers.base import MASKED_KEY, MIN_SCORE, ChineseRecognizer, Risk, fingerprint
 from recognizers.cn_address import CnAddressRecognizer
+from recognizers.cn_bank_account import CnBankAccountRecognizer
 from recognizers.cn_bank_card import CnBankCardRecognizer
 from recognizers.cn_foreign_permanent_resident_id import CnForeignPermanentResidentIdRecognizer
 from recognizers.cn_hk_macau_permit import CnHkMacauPermitRecognizer
@@ -31,6 +32,7 @@ from recognizers.person import PersonRecognizer
 ALL_RECOGNIZERS: tuple[type[ChineseRecognizer], ...] = (
     CnResidentIdRecognizer,
     CnBankCardRecognizer,
+    CnBankAccountRecognizer,
     CnMobilePhoneRecognizer,
     CnLandlinePhoneRecognizer,
     CnPassportRecognizer,

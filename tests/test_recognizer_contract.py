@@ -95,7 +95,7 @@ def test_every_module_is_registered():
 def test_entity_names_are_unique_and_stable():
     names = [cls.ENTITY for cls in ALL_RECOGNIZERS]
     assert len(names) == len(set(names))
-    stable = {"CN_RESIDENT_ID", "CN_BANK_CARD", "CN_MOBILE_PHONE", "CN_LANDLINE_PHONE", "CN_PASSPORT",
+    stable = {"CN_RESIDENT_ID", "CN_BANK_CARD", "CN_BANK_ACCOUNT", "CN_MOBILE_PHONE", "CN_LANDLINE_PHONE", "CN_PASSPORT",
               "CN_HK_MACAU_PERMIT", "CN_TAIWAN_PERMIT", "CN_FOREIGN_PERMANENT_RESIDENT_ID", "CN_USCC",
               "CN_LICENSE_PLATE", "EMAIL_ADDRESS", "IP_ADDRESS", "PERSON", "CN_ADDRESS"}
     assert set(names) <= stable

@@ -16,12 +16,12 @@ STATUS = {
 }
 
 ENTITY = {
-    "zh": {"CN_RESIDENT_ID": "居民身份证号", "CN_BANK_CARD": "银行卡号", "CN_MOBILE_PHONE": "手机号",
+    "zh": {"CN_RESIDENT_ID": "居民身份证号", "CN_BANK_CARD": "银行卡号", "CN_BANK_ACCOUNT": "银行账号", "CN_MOBILE_PHONE": "手机号",
            "CN_LANDLINE_PHONE": "固定电话", "CN_PASSPORT": "护照号", "CN_HK_MACAU_PERMIT": "港澳通行证",
            "CN_TAIWAN_PERMIT": "台湾通行证", "CN_FOREIGN_PERMANENT_RESIDENT_ID": "外国人永久居留身份证号",
            "CN_USCC": "统一社会信用代码", "CN_LICENSE_PLATE": "车牌号",
            "EMAIL_ADDRESS": "电子邮箱", "IP_ADDRESS": "IP 地址", "PERSON": "姓名", "CN_ADDRESS": "地址"},
-    "en": {"CN_RESIDENT_ID": "Resident ID", "CN_BANK_CARD": "Bank card", "CN_MOBILE_PHONE": "Mobile phone",
+    "en": {"CN_RESIDENT_ID": "Resident ID", "CN_BANK_CARD": "Bank card", "CN_BANK_ACCOUNT": "Bank account", "CN_MOBILE_PHONE": "Mobile phone",
            "CN_LANDLINE_PHONE": "Landline", "CN_PASSPORT": "Passport", "CN_HK_MACAU_PERMIT": "HK/Macau permit",
            "CN_TAIWAN_PERMIT": "Taiwan permit", "CN_FOREIGN_PERMANENT_RESIDENT_ID": "Foreign permanent resident ID",
            "CN_USCC": "USCC", "CN_LICENSE_PLATE": "Licence plate",

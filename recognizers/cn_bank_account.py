@@ -1,0 +1,127 @@
+"""Bank account numbers that are not card numbers (存折, 对公/结算账户, 内部账户), with context only.
+
+Rules: FORMATS.md §2.4. No national format or check digit exists: an account number is 9-30
+digits, written whole or in groups of four (``4405 0110 0408 0000 0123``), and reported only
+where a keyword before it (账号, 收款账号, 对方账户...), a field's key or a column says so. A
+number that is a card (Luhn and a Chinese issuer), a resident ID or a mobile number is left to
+its own recognizer.
+
+Two rules that differ from the other recognizers', because an account's keywords stand in
+every transfer log beside amounts, times and serials:
+
+* a keyword counts only before the number (``付款账号：…``): in ``金额 100000000 付款账号 …``
+  the keyword after the amount names the next field;
+* a negative word just before the number (金额, 余额, 流水号, 联行号...) outweighs a keyword
+  further back (``收款账号 6222… 金额 100000000``).
+"""
+
+from __future__ import annotations
+
+import datetime
+
+from presidio_analyzer import Pattern
+
+from recognizers import cn_bank_card, cn_mobile_phone, cn_resident_id
+from recognizers.base import (CONTEXT_WINDOW, NEGATIVE_PENALTY, NO_DECIMALS_AFTER, NOT_A_FRACTION,
+                              ChineseRecognizer, Risk, mask_middle, not_after)
+
+ENTITY = "CN_BANK_ACCOUNT"
+EXAMPLES = {
+    "valid": ["310066123018010012345", "44050110040800000123", "1234567890123456789012",
+              "4405 0110 0408 0000 0123", "110501613600"],
+    # Too short, one repeated digit, a card number, a resident ID, a mobile number, a timestamp.
+    "invalid": ["12345678", "000000000000", "6222021234567894", "11010519491231002X",
+                "13812345678", "20261102101201"],
+}
+
+MIN_DIGITS = 9
+MAX_DIGITS = 30
+
+
+def compact(number: str) -> str:
+    """Drop the spaces or dashes between groups.
+
+    >>> compact("4405 0110 0408 0000 0123")
+    '44050110040800000123'
+    """
+    return number.replace(" ", "").replace("-", "")
+
+
+def _is_timestamp(digits: str) -> bool:
+    """Tell whether 14 or 17 digits read as a time, yyyyMMddHHmmss[SSS], as logs write them."""
+    if len(digits) not in (14, 17) or digits[:2] not in ("19", "20"):
+        return False
+    try:
+        datetime.datetime.strptime(digits[:14], "%Y%m%d%H%M%S")
+    except ValueError:
+        return False
+    return True
+
+
+def is_valid(number: str) -> bool:
+    """Tell whether a number may be a bank account's that no other recognizer reports.
+
+    >>> is_valid("310066123018010012345"), is_valid("6222021234567894"), is_valid("20261102101201")
+    (True, False, False)
+    """
+    digits = compact(number)
+    if not MIN_DIGITS <= len(digits) <= MAX_DIGITS or not digits.isdigit() or not digits.isascii():
+        return False
+    if len(set(digits)) == 1 or _is_timestamp(digits):
+        return False
+    return not (cn_bank_card.is_valid(digits) or cn_bank_card.lost_its_last_digits(digits)
+                or cn_resident_id.is_valid(digits) or cn_mobile_phone.is_valid(digits))
+
+
+class CnBankAccountRecognizer(ChineseRecognizer):
+    """Bank account numbers (账号) that are not card numbers, reported with context only."""
+
+    ENTITY = ENTITY
+    PATTERNS = (
+        Pattern("cn_bank_account", r"(\d" + not_after("0-9A-Za-z") + NOT_A_FRACTION + r"\d{8,29})(?![0-9A-Za-z])"
+                + NO_DECIMALS_AFTER, 0.3),
+        Pattern("cn_bank_account_grouped",
+                r"(\d" + not_after("0-9A-Za-z\\-") + r"\d{3}([ \-])\d{4}(?:\2\d{4}){1,5}(?:\2\d{1,3})?)"
+                r"(?![0-9A-Za-z\-])", 0.3),
+    )
+    CONTEXT = ("账号", "帐号", "账户", "帐户", "存折", "对公账", "结算账", "account no", "acct no")
+    COLUMN_HINTS = ("zh", "yhzh", "zhh", "khzh", "skzh", "fkzh", "dfzh", "jyzh", "jszh", "dgzh",
+                    "acctno", "accno", "acctnum", "accountno", "accountnum", "bankacct", "bankaccount",
+                    "payeracct", "payeeacct", "settleacct")
+    # Accounts that are no bank account: a login's, an operator's, a WeChat or e-mail account; and
+    # an account's other fields, whose numbers are amounts, dates or codes.
+    NOT_KEYWORDS = ("登录账号", "登陆账号", "用户账号", "操作员账号", "柜员账号", "系统账号", "管理员账号",
+                    "员工账号", "微信账号", "qq账号", "邮箱账号", "会员账号", "账号名", "账号状态", "账号类型",
+                    "账户名", "户名", "账户类型", "账户状态", "账户余额", "账户性质", "账户等级", "账户级别",
+                    "账户数", "账号数", "开户日期", "开户时间")
+    NEGATIVE_CONTEXT = ("金额", "余额", "额度", "限额", "积分", "笔数", "流水", "订单", "交易号", "单号",
+                        "序列号", "批次", "联行号", "行号", "机构号", "网点号", "柜员", "工号", "客户号",
+                        "合同号", "凭证号", "日期", "时间", "手机", "电话", "amount", "balance", "order",
+                        "serial", "trace")
+    NEGATIVE_COLUMN_HINTS = ("je", "jyje", "ye", "amt", "amount", "balance", "ddh", "lsh", "jylsh",
+                             "orderno", "serialno", "traceno", "lhh", "jgh", "gyh")
+    RISK = Risk("C2", True)  # a financial account: PIPL Art. 28 金融账户
+
+    def validate_result(self, pattern_text: str) -> bool:
+        """Return True for 9-30 digits that no other recognizer reports (``is_valid``)."""
+        return is_valid(pattern_text)
+
+    def normalize(self, value: str) -> str:
+        """Return the bare digits."""
+        return compact(value)
+
+    def mask(self, value: str) -> str:
+        """Keep the last four digits, and the first four of a number of 12 or more (a bank's
+        branch, not the customer): 3100*************2345."""
+        number = compact(value)
+        return mask_middle(number, 4 if len(number) >= 12 else 0, 4)
+
+    def _keyword_near(self, text: str, start: int, end: int) -> bool:
+        """A keyword counts only before the number (the module's docstring says why)."""
+        return self._context.near(self._without_not_keywords(text)[max(0, start - CONTEXT_WINDOW):start])
+
+    def _contextual_score(self, text: str, start: int, end: int, score: float, external: int) -> float:
+        """A negative word just before the number outweighs a keyword further back."""
+        if external <= 0 and self._negative_before(text, start):
+            return max(0.0, score - NEGATIVE_PENALTY)
+        return super()._contextual_score(text, start, end, score, external)
