@@ -79,3 +79,12 @@ def test_help_does_not_wait_for_presidio(argv):
                          capture_output=True, text=True)
     assert run.returncode == 0, run.stderr
     assert run.stdout.splitlines()[-1] == "[]"
+
+
+def test_entities_lists_every_recognizer_in_aligned_columns():
+    """The longest name (CN_FOREIGN_PERMANENT_RESIDENT_ID) had pushed its row's columns right."""
+    from recognizers import ALL_RECOGNIZERS
+
+    lines = CliRunner().invoke(cli, ["entities"]).output.splitlines()
+    assert [line.split()[0] for line in lines[1:]] == [cls.ENTITY for cls in ALL_RECOGNIZERS]
+    assert len({line.index(" C") + 1 for line in lines[1:]} | {lines[0].index("JR/T")}) == 1

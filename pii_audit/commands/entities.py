@@ -29,7 +29,8 @@ def entities(output_format):
     if output_format == "json":
         click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
         return
-    click.echo(f"{'entity':<20} {'JR/T 0171':<10} {'PIPL sensitive':<15} {'needs context'}")
+    width = max(len(row["entity"]) for row in rows) + 1
+    click.echo(f"{'entity':<{width}} {'JR/T 0171':<10} {'PIPL sensitive':<15} {'needs context'}")
     for row in rows:
-        click.echo(f"{row['entity']:<20} {row['category']:<10} {str(row['pipl_sensitive']):<15} "
+        click.echo(f"{row['entity']:<{width}} {row['category']:<10} {str(row['pipl_sensitive']):<15} "
                    f"{row['needs_context']}")
