@@ -231,6 +231,17 @@ class ChineseRecognizer(PatternRecognizer):
     # accepts matches in full. The screen finds the runs it matches in C and asks ``run_may_hold``
     # about those only, so an order number costs no Python call.
     RUN_PATTERN: ClassVar[str] = "[0-9A-Za-z]+"
+    # Where a keyword gives a value its context: "near" it (before or after, within CONTEXT_WINDOW)
+    # or only "before" it, where a keyword after a value names the next field (金额 100000000
+    # 收款账号…).
+    KEYWORD_PLACE: ClassVar[str] = "near"
+    # Whether a negative word just before a value outweighs a keyword further back (收款账号 …
+    # 金额 100000000); a column that names the entity still wins.
+    NEGATIVE_FIRST: ClassVar[bool] = False
+    # With KEYWORD_PLACE "before": a regex (Hyperscan's syntax, no newline) that every value of
+    # the context-needing patterns starts with. The screen then wakes the recognizer where a keyword
+    # stands before such a start, not on every line holding a keyword (``screens``).
+    VALUE_START: ClassVar[str] = ""
     RISK: ClassVar[Risk]
 
     def __init__(self, supported_language: str = "zh"):
@@ -262,7 +273,7 @@ class ChineseRecognizer(PatternRecognizer):
     def screen_needles(self) -> tuple[bytes, ...]:
         """Return the shapes that any text with a result this recognizer would report contains."""
         needles = list(self.NEEDLES)
-        if self._needs_context():
+        if self._needs_context() and not self.VALUE_START:
             needles += self.text_context()
         return tuple(sorted({shape(n) for n in needles}))
 
@@ -270,7 +281,17 @@ class ChineseRecognizer(PatternRecognizer):
         """Return ``SCREENS``, and for a recognizer whose values may need context, the regex of a
         field named by one of its column hints (what ``screen_needles`` cannot say)."""
         keys = field_key_screen(self.COLUMN_HINTS) if self.COLUMN_HINTS and self._needs_context() else None
-        return self.SCREENS + ((keys,) if keys else ())
+        return self.SCREENS + ((keys,) if keys else ()) + self._keyword_then_value_screen()
+
+    def _keyword_then_value_screen(self) -> tuple[str, ...]:
+        """Return the screen of a keyword then, within ``CONTEXT_WINDOW`` characters, a value's
+        start (``VALUE_START``): a keyword alone wakes nobody. A line of 查询账户余额成功 had woken
+        the account recognizer on 1 line in 10 of the bench logs, 32% more instructions a scan."""
+        if not (self.VALUE_START and self._needs_context()):
+            return ()
+        words = "|".join(re.escape(word) for word in sorted(set(self.text_context())))
+        # Up to four UTF-8 bytes a character: the screen reads bytes.
+        return (f"(?:{words})[^\n]{{0,{4 * CONTEXT_WINDOW}}}{self.VALUE_START}",)
 
     def _needs_context(self) -> bool:
         return any(p.score < MIN_SCORE for p in self.PATTERNS + self.MASKED_PATTERNS)
@@ -428,6 +449,8 @@ class ChineseRecognizer(PatternRecognizer):
         return verdict
 
     def _contextual_score(self, text: str, start: int, end: int, score: float, external: int) -> float:
+        if self.NEGATIVE_FIRST and external <= 0 and self._negative_before(text, start):
+            return max(0.0, score - NEGATIVE_PENALTY)
         if external > 0 or self._keyword_near(text, start, end):
             return min(1.0, score + CONTEXT_BOOST)
         if external < 0 or self._negative_before(text, start):
@@ -437,7 +460,7 @@ class ChineseRecognizer(PatternRecognizer):
     def _keyword_near(self, text: str, start: int, end: int) -> bool:
         text = self._without_not_keywords(text)
         return self._context.near(text[max(0, start - CONTEXT_WINDOW):start]) or \
-            self._context.near(text[end:end + CONTEXT_WINDOW])
+            (self.KEYWORD_PLACE == "near" and self._context.near(text[end:end + CONTEXT_WINDOW]))
 
     def _without_not_keywords(self, text: str) -> str:
         """Return ``text`` with each of ``NOT_KEYWORDS`` in it blanked, its offsets kept."""

@@ -127,10 +127,14 @@ MASKED = st.one_of(MASKED_IDS, MASKED_CARDS, MASKED_MOBILES,
                    st.sampled_from(["138****5678", "+86 138 **** 5678", "622202******1234",
                                     "6222 **** **** 1234", "**** **** **** 1234", "010-****5678"]))
 DETECTOR = Detector(bytes(32))
+# Every recognizer's keywords, and some fields' keys: a screen that asks for a keyword before a
+# value (``ChineseRecognizer.VALUE_START``) is checked with them standing at any distance.
+KEYWORDS = st.sampled_from(sorted({w for cls in ALL_RECOGNIZERS for w in cls.CONTEXT}
+                                  | {"acctNo=", '"dfzh":"', "账户余额", "登录账号："}))
 
 
 @settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.lists(st.one_of(st.sampled_from(EXAMPLES), NOISE, RUNS, MASKED), min_size=1, max_size=5))
+@given(st.lists(st.one_of(st.sampled_from(EXAMPLES), NOISE, RUNS, MASKED, KEYWORDS), min_size=1, max_size=5))
 # Masked cards at the edges of the card's screen, which MASKED_CARDS reaches only now and then: 5
 # stars in one run (the fewest), in two runs, and four runs after digits and after four stars.
 @example(["622202*****1234"])
