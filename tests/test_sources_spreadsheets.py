@@ -18,7 +18,7 @@ import python_calamine
 
 from pii_audit.detector import Detector
 from pii_audit.sources import ScanOptions, TargetCoverage, as_chunks, read_target
-from pii_audit.sources import xlsx_guard
+from pii_audit.sources import xlsx_book, xlsx_guard
 from pii_audit.sources.cell_text import render
 from pii_audit.sources.spreadsheets import BLOCK_CELLS, BLOCK_ROWS, _block_columns, read_spreadsheet
 from tests_corpus import card, mobile, resident_id
@@ -991,9 +991,9 @@ def with_records(tmp_path: Path, first_name: str, records: str) -> Path:
                  f"long shared strings read again up to {33_554_432:,} characters; their further readings read as "
                  "empty (a repetition bomb?)", id="a-long-item-read-16000-times"),
     pytest.param("王建国", '<r><x v="1"/><x v="1"/></r><r><x v="-1"/><x v="0"/></r>',
-                 "unreadable: a pivot cache record names an item its field does not hold", id="a-negative-index"),
+                 xlsx_book.MISSING_ITEM, id="a-negative-index"),
     pytest.param("王建国", f'<r><x v="1"/><x v="1"/></r><r><x v="{"5" * 5000}"/><x v="0"/></r>',  # int() refuses it
-                 "unreadable: a pivot cache record names an item its field does not hold", id="an-index-of-5000-digits"),
+                 xlsx_book.MISSING_ITEM, id="an-index-of-5000-digits"),
 ])
 def test_a_pivot_cache_record_reading_items_past_reason_is_one_problem_line(tmp_path, first_name, records, reason):
     """A record reads a field's item by a 10-byte reference however long the item: 16,000 records
@@ -1004,6 +1004,16 @@ def test_a_pivot_cache_record_reading_items_past_reason_is_one_problem_line(tmp_
     chunks, coverage = read(path)
     assert lines(coverage) == [f"{path}!透视缓存1: {reason}"]
     assert sum(len(chunk.text) for chunk in chunks) < 40_000_000
+
+
+def test_a_pivot_cache_record_naming_an_item_out_of_range_costs_its_value(tmp_path):
+    """A record naming item 9 of a field of 2 refused the rest of the cache, every record after
+    it lost; the value reads as empty, the record's others and the records after it are read."""
+    path = with_records(tmp_path, "王建国", '<r><x v="9"/><x v="0"/></r><r><x v="1"/><x v="1"/></r>')
+    chunks, coverage = read(path)
+    cache = {(c.location["cell"], c.text) for c in chunks if c.location["sheet"] == "透视缓存1"}
+    assert {("B2", ID1), ("A3", "李秀英"), ("B3", ID2)} <= cache and not any(cell == "A2" for cell, _ in cache)
+    assert lines(coverage) == [f"{path}!透视缓存1: {xlsx_book.MISSING_ITEM}"]
 
 
 def test_a_records_part_named_by_several_pivot_caches_is_read_for_the_first(tmp_path, monkeypatch):

@@ -453,7 +453,7 @@ def test_an_rc4_encrypted_workbook_is_refused_before_its_globals_are_read(tmp_pa
 
 @pytest.mark.parametrize("sheet, reason", [
     pytest.param([cell(LABELSST, 0, 0, struct.pack("<I", 9))],
-                 "unreadable: a cell names a shared string the table of 1 does not hold", id="string-index"),
+                 xlsx_book.missing_string(1), id="string-index"),
     pytest.param([cell(RK, 0, 0, rk(1)), struct.pack("<HH", RK, 0xFFFF)],
                  "unreadable: the workbook stream ends inside a record (truncated or corrupt .xls)",
                  id="record-length-past-the-end"),
@@ -470,6 +470,19 @@ def test_a_damaged_sheet_is_one_problem_line_and_the_next_sheet_is_read(tmp_path
     path.write_bytes(cfb(stream))
     chunks, coverage = read(path)
     assert [c.text for c in chunks] == ["身份证号"] and lines(coverage) == [f"{path}!坏: {reason}"]
+
+
+def test_a_shared_string_out_of_range_costs_its_cell_not_the_rest_of_the_sheet(tmp_path):
+    """A cell naming string 99 of a table of 2 refused the rest of its sheet, every row after it
+    lost; it reads as empty, the sheet goes on, with one problem line (as an .xlsx's)."""
+    rows = [cell(LABELSST, 0, 0, struct.pack("<I", 0)), cell(LABELSST, 1, 0, struct.pack("<I", 99)),
+            cell(RK, 1, 1, rk(7)), cell(LABELSST, 2, 0, struct.pack("<I", 1))]
+    path = tmp_path / "坏.xls"
+    path.write_bytes(cfb(workbook(sst(["身份证号", "末行"]), [("客户", rows)])))
+    chunks, coverage = read(path)
+    assert [(c.location["cell"], c.text) for c in chunks if "cell" in c.location] == [
+        ("A1", "身份证号"), ("B2", "7"), ("A3", "末行")]
+    assert lines(coverage) == [f"{path}!客户: {xlsx_book.missing_string(2)}"]
 
 
 def test_a_sheet_not_where_the_workbook_says_is_one_problem_line(tmp_path):
@@ -617,7 +630,7 @@ def test_sheet_names_holding_line_breaks_are_one_problem_line(tmp_path):
     path = tmp_path / "名.xls"
     path.write_bytes(cfb(stream))
     chunks, coverage = read(path)
-    assert lines(coverage) == [f"{path}!客?户: unreadable: a cell names a shared string the table of 1 does not hold"]
+    assert lines(coverage) == [f"{path}!客?户: {xlsx_book.missing_string(1)}"]
     assert {c.location["sheet"] for c in chunks} == {"汇??总"}
     path.write_bytes(cfb(biff5(b"Personalausweis", name=b"Kun\nden") + bytes(4096), name="Book"))
     assert cells_of(sheet_rows.xls_sheets(str(path))) == {"Kun?den": {(1, 0): "Personalausweis"}}

@@ -35,7 +35,7 @@ from pii_audit.sources import ole2
 from pii_audit.sources.cell_text import render
 from pii_audit.sources.xlsx_book import (
     DURATION, FREE_CHARS, MAX_CELL_STYLES, Charged, Row, SharedStrings, SheetError, StringTable, allowance_for,
-    excel_date, format_kind, place, sheet_name, style_kind,
+    excel_date, format_kind, missing_string, place, sheet_name, style_kind,
 )
 from pii_audit.sources.xlsx_guard import MAX_SHARED_STRINGS_BYTES, WorkbookRefused
 
@@ -293,9 +293,9 @@ def _cells(stored: Iterator[tuple[int, bytes]], book: Book) -> Iterator[tuple[in
             depth += (kind == BOF) - (kind == EOF)
         elif kind == LABELSST:
             row, column, _, index = _LABELSST.unpack_from(data)
-            if index >= len(strings):
-                raise SheetError(f"unreadable: a cell names a shared string the table of {len(strings):,} "
-                                 "does not hold")
+            if index >= len(strings):  # empty, said once a sheet (noted_rows): it refused the rest of the sheet
+                book.absent(missing_string(len(strings)))
+                continue
             text = strings[index]
             if len(text) <= FREE_CHARS or book.charge(text):  # 16,000 cells reading 65,000 characters: 1 G of them
                 yield row, column, text
