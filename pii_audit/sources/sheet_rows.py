@@ -87,7 +87,7 @@ def xls_sheets(source: Source, warn: Callable[[str, str], None] | None = None) -
     Chinese banks' older systems and WPS still export .xls; read as text, one was binary and
     skipped. Excel 97 and later (BIFF8) is read record by record (``xls_stream``), in bounded
     memory whatever its size; Excel 5.0/95 (BIFF5) by python-calamine, which holds the whole
-    workbook, up to ``XLS_MAX_BYTES``. A damaged workbook raises ``WorkbookRefused`` (here, or as
+    workbook, up to ``XLS_MAX_BYTES`` and within what ``xls_biff5`` checks first. A damaged workbook raises ``WorkbookRefused`` (here, or as
     a sheet is read), a damaged sheet ``SheetError``; ``warn`` is told of a sheet whose cells read
     as empty: long shared strings past the workbook's allowance, or strings its table does not
     hold (``xlsx_book.noted_rows``).
@@ -147,7 +147,8 @@ def wps_sheets(source: Source, comments: dict[str, list[tuple[str, str]]] | None
 
 
 def _biff5_sheets(source: Source) -> Iterator[Sheet]:
-    """Yield every worksheet of an Excel 5.0/95 workbook, read whole by python-calamine."""
+    """Yield every worksheet of an Excel 5.0/95 workbook, read whole by python-calamine once its
+    size and what python-calamine would hold of it are checked (``xls_biff5``)."""
     size = Path(source).stat().st_size if isinstance(source, str) else len(source)
     if size > XLS_MAX_BYTES:
         raise WorkbookRefused(f"Excel 5.0/95 .xls workbook larger than {XLS_MAX_BYTES:,} bytes, the most "
@@ -155,6 +156,10 @@ def _biff5_sheets(source: Source) -> Iterator[Sheet]:
     from python_calamine import CalamineWorkbook, PasswordError
 
     from pii_audit.sources import xlsx_book
+    from pii_audit.sources.xls_biff5 import check_biff5
+
+    with opened(source) as handle:
+        check_biff5(CompoundFile(handle))  # what python-calamine would hold: it aborts the process past memory
 
     try:
         book = CalamineWorkbook.from_path(source) if isinstance(source, str) else \
