@@ -126,7 +126,7 @@ def test_what_an_archive_holds_but_cannot_read_is_one_problem_line_each(tmp_path
     assert sorted(found) == sorted(on_disk) and len(found) > 100
     problems = {p.where.split("!", 1)[1]: p.reason for p in coverage.problems}
     assert problems == {
-        "exports/客户清单.xlsx": "unreadable (BadZipFile): corrupt or not a spreadsheet",  # read, found broken
+        "exports/客户清单.xlsx": "unreadable: a corrupt zip structure or checksum (BadZipFile)",  # read, found broken
         "old/logs-2022.zip": "corrupt or truncated archive (File is not a zip file); not read further",
         "old/客户-2021.7z.001": "a 7z archive not named .7z (a volume of a split archive?), which is not read: "
                                 "join its volumes or rename it .7z and scan that",

@@ -25,6 +25,7 @@ from pii_audit.sources.spreadsheets import read_spreadsheet
 from pii_audit.sources.xlsx_book import SheetError
 from pii_audit.sources.xlsx_guard import WorkbookRefused
 from tests_corpus import mobile, resident_id
+from zip_helpers import garbled
 from xlsb_helpers import (
     CELL_REAL, CELL_RK, CELL_ST, CN_DATE_STYLE, DATE_STYLE, DATETIME_STYLE, DURATION_STYLE, PERCENT_STYLE, ROW_HDR,
     Cell, Error, Formula, Inline, PivotField, Real, Rich, Styled, definition_part, external_link_part, grid, record,
@@ -447,13 +448,6 @@ def test_a_shared_string_out_of_range_costs_its_cell_not_the_rest_of_the_sheet(t
     assert {(c.location["cell"], c.text) for c in chunks if "cell" in c.location} == {
         ("A1", "手机号"), ("B1", "备注"), ("A2", PHONE), ("A3", PHONE2), ("B3", "乙")}
     assert lines(coverage) == [f"{path}!客户: {xlsx_book.missing_string(4)}"]
-
-
-def garbled(data: bytes, member: str) -> bytes:
-    """Return the zip ``data`` with the compressed bytes of ``member`` all 0xFF: no deflate stream."""
-    info = zipfile.ZipFile(io.BytesIO(data)).getinfo(member)
-    start = info.header_offset + 30 + len(info.filename.encode()) + len(info.extra)
-    return data[:start] + b"\xff" * info.compress_size + data[start + info.compress_size:]
 
 
 def bad_crc(data: bytes, member: str) -> bytes:

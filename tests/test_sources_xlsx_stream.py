@@ -431,7 +431,7 @@ def test_an_undeclared_entity_makes_the_sheet_unreadable(tmp_path):
     coverage = TargetCoverage(str(path))
     list(read_spreadsheet(str(path), ScanOptions(sample_rows=None), coverage))
     assert [(p.where, p.reason) for p in coverage.problems] == [
-        (f"{path}!客户", "unreadable (ExpatError): corrupt or not a spreadsheet")]
+        (f"{path}!客户", "unreadable: malformed XML (ExpatError)")]
 
 
 NUMBER_FORMATS = [

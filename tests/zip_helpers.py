@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import struct
 import zipfile
 from pathlib import Path
@@ -122,3 +123,10 @@ def with_empty_entries(path: Path, count: int) -> Path:
     path.write_bytes(bytes(local + central) + tail
                      + struct.pack("<4s4H2IH", b"PK\x05\x06", 0, 0, listed, listed, len(central), len(local), 0))
     return path
+
+
+def garbled(data: bytes, member: str) -> bytes:
+    """Return the zip ``data`` with the compressed bytes of ``member`` all 0xFF: no deflate stream."""
+    info = zipfile.ZipFile(io.BytesIO(data)).getinfo(member)
+    start = info.header_offset + 30 + len(info.filename.encode()) + len(info.extra)
+    return data[:start] + b"\xff" * info.compress_size + data[start + info.compress_size:]

@@ -22,6 +22,7 @@ from typing import Any, Callable, Iterator
 from xml.parsers import expat
 
 from pii_audit.sources import one_line_name
+from pii_audit.sources.damage import damaged
 from pii_audit.sources.xlsx_guard import MAX_SHARED_STRINGS_BYTES, WorkbookRefused, shown_name
 
 Row = tuple[int, int, list]  # (1-based row number, 0-based column of values[0], values)
@@ -450,8 +451,7 @@ def sheet_comments(archive: zipfile.ZipFile, sheet: str, read: set[str] | None =
             with archive.open(member) as part:
                 found.extend(_comments(part))
         except PART_ERRORS as error:
-            name = "zlib.error" if isinstance(error, zlib.error) else type(error).__name__  # its own name is "error"
-            raise SheetError(f"{shown_name(member)} is damaged ({name})") from None
+            raise SheetError(damaged(shown_name(member), error)) from None
     return found
 
 
