@@ -421,6 +421,23 @@ def test_a_zip_listing_more_entries_than_the_cap_is_one_problem_line(tmp_path, l
         "refused: its zip directory lists 2,001 entries, over the 2,000 cap (zip bomb?); extract it and scan the folder"]
 
 
+def test_a_zip_holding_more_entries_than_its_end_record_says_is_one_problem_line(tmp_path, log_folder, key,
+                                                                                   monkeypatch):
+    """zipfile reads the directory by its size, whatever count the end record gives: 900,000
+    entries behind a classic end record saying 65,535 (79 MB) took 104 s and 413 MB, where the cap
+    meant 500,000 at most. A directory that could hold more than the cap (46 bytes an entry at
+    least) has its entries counted first (2,000 here; 48 MiB take some 65 ms)."""
+    monkeypatch.setattr("pii_audit.sources.archives.MAX_ARCHIVE_ENTRIES", 2_000)
+    pack(log_folder, tmp_path / "logs.zip")
+    over = with_empty_entries(tmp_path / "logs.zip", 2_500, claimed=10)
+    with zipfile.ZipFile(over) as archive:
+        held = len(archive.infolist())
+    found, coverage = findings(str(over), key)
+    assert found == [] and [p.reason for p in coverage.problems] == [
+        f"refused: its zip directory holds {held:,} entries where its end record says 10, over the 2,000 cap (zip "
+        "bomb?); extract it and scan the folder"]
+
+
 @pytest.mark.parametrize("name", ["logs.zip", "logs.tar.gz"])
 def test_a_member_named_with_a_line_break_is_named_on_one_line(tmp_path, key, name):
     """A member's name is the archive's own bytes and may hold a line break: the problem and the

@@ -612,6 +612,20 @@ def test_a_zip_directory_larger_than_an_office_files_is_refused_in_one_line(tmp_
         f"refused: its zip directory lists {listed:,} entries, over the 65,535 cap (zip bomb?)"]
 
 
+@pytest.mark.parametrize("suffix", [".xlsx", ".xlsb", ".ods"])
+def test_a_zip_directory_holding_more_entries_than_its_end_record_says_is_refused(tmp_path, suffix):
+    """zipfile reads the directory by its size, whatever count the end record gives: 78,000 entries
+    behind a classic end record saying 65,535 (no Zip64 record) were read (an .xlsx 5.5 s, each
+    entry an object). A directory that could hold more than the cap has its entries counted."""
+    path = with_empty_entries(small_workbook(tmp_path / f"w{suffix}"), 70_000, claimed=65_535)
+    chunks, coverage = read(path)
+    with zipfile.ZipFile(path) as archive:
+        held = len(archive.infolist())
+    assert held > 70_000 and chunks == [] and [p.reason for p in coverage.problems] == [
+        f"refused: its zip directory holds {held:,} entries where its end record says 65,535, over the 65,535 cap "
+        "(zip bomb?)"]
+
+
 def test_no_raw_value_leaves_the_scan(tmp_path, key):
     path = customers(tmp_path / "c.xlsx")
     bad = tmp_path / "bad.csv"
