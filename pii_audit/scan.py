@@ -34,6 +34,7 @@ from pii_audit.errors import SourceError
 from pii_audit.models import Cells, Chunk, Occurrence
 from pii_audit.results import MAX_SAMPLES, Finding, TargetResult
 from pii_audit.sources import Listing, ScanOptions, TargetCoverage, is_database_url, read_target, shown
+from pii_audit.sources import damage
 from pii_audit.sources.files import TextUnit, file_kind, is_compressed_file, plan_file, read_unit
 from pii_audit.sources.walk import walk_target
 
@@ -395,7 +396,9 @@ def _record_failure(error: Exception, where: str, coverage: TargetCoverage) -> N
         coverage.problem(where, f"no reader available ({error.name or 'module'} is not installed)")
     else:
         # The message is left out on purpose: a driver's message may quote the data it choked on.
-        coverage.problem(where, f"unexpected {type(error).__name__} while reading; not scanned further")
+        found, name = damage.reason(error), damage.error_name(error)
+        coverage.problem(where, f"unreadable: {found} ({name}); not scanned further" if found else
+                         f"unexpected {name} while reading; not scanned further")
 
 
 def _where(part: Part) -> str:

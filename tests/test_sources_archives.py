@@ -126,7 +126,7 @@ def test_what_an_archive_holds_but_cannot_read_is_one_problem_line_each(tmp_path
     assert sorted(found) == sorted(on_disk) and len(found) > 100
     problems = {p.where.split("!", 1)[1]: p.reason for p in coverage.problems}
     assert problems == {
-        "exports/客户清单.xlsx": "unreadable (BadZipFile): corrupt or not a spreadsheet",  # read, found broken
+        "exports/客户清单.xlsx": "unreadable: a corrupt zip structure or checksum (BadZipFile)",  # read, found broken
         "old/logs-2022.zip": "corrupt or truncated archive (File is not a zip file); not read further",
         "old/客户-2021.7z.001": "a 7z archive not named .7z (a volume of a split archive?), which is not read: "
                                 "join its volumes or rename it .7z and scan that",
@@ -419,6 +419,23 @@ def test_a_zip_listing_more_entries_than_the_cap_is_one_problem_line(tmp_path, l
     found, coverage = findings(str(over), key)
     assert found == [] and [p.reason for p in coverage.problems] == [
         "refused: its zip directory lists 2,001 entries, over the 2,000 cap (zip bomb?); extract it and scan the folder"]
+
+
+def test_a_zip_holding_more_entries_than_its_end_record_says_is_one_problem_line(tmp_path, log_folder, key,
+                                                                                   monkeypatch):
+    """zipfile reads the directory by its size, whatever count the end record gives: 900,000
+    entries behind a classic end record saying 65,535 (79 MB) took 104 s and 413 MB, where the cap
+    meant 500,000 at most. A directory that could hold more than the cap (46 bytes an entry at
+    least) has its entries counted first (2,000 here; 48 MiB take some 65 ms)."""
+    monkeypatch.setattr("pii_audit.sources.archives.MAX_ARCHIVE_ENTRIES", 2_000)
+    pack(log_folder, tmp_path / "logs.zip")
+    over = with_empty_entries(tmp_path / "logs.zip", 2_500, claimed=10)
+    with zipfile.ZipFile(over) as archive:
+        held = len(archive.infolist())
+    found, coverage = findings(str(over), key)
+    assert found == [] and [p.reason for p in coverage.problems] == [
+        f"refused: its zip directory holds {held:,} entries where its end record says 10, over the 2,000 cap (zip "
+        "bomb?); extract it and scan the folder"]
 
 
 @pytest.mark.parametrize("name", ["logs.zip", "logs.tar.gz"])

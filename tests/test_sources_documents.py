@@ -134,8 +134,8 @@ def truncated(path):
     (lambda p: zipfile.ZipFile(p, "w").writestr("x.txt", "x"), "holds no word/document.xml"),
     (bomb, "(zip bomb?)"),
     (dtd, "declares a DTD or entities"),
-    (truncated, "corrupt or truncated document"),
-    (lambda p: with_body(p, "<w:p><w:r><w:t>未闭合"), "word/document.xml is damaged (ExpatError)"),
+    (truncated, "unreadable: a corrupt zip structure or checksum (BadZipFile)"),
+    (lambda p: with_body(p, "<w:p><w:r><w:t>未闭合"), "word/document.xml is damaged: malformed XML (ExpatError)"),
     (lambda p: with_body(p, "<w:p><w:r><w:t>" + "号码" * 700 + "</w:t></w:r></w:p>"), "a paragraph of over 1,000"),
     # Tabs and breaks were not counted: a paragraph of them grew past the cap without a word.
     (lambda p: with_body(p, "<w:p><w:r>" + "<w:tab/>" * 1500 + "</w:r></w:p>"), "a paragraph of over 1,000"),
@@ -166,8 +166,8 @@ def with_dtd(_xml: bytes) -> bytes:
 
 
 @pytest.mark.parametrize("part, damage, reason", [
-    ("word/document.xml", cut, "word/document.xml is damaged (ExpatError); the other parts are read"),
-    ("word/header1.xml", cut, "word/header1.xml is damaged (ExpatError); the other parts are read"),
+    ("word/document.xml", cut, "word/document.xml is damaged: malformed XML (ExpatError); the other parts are read"),
+    ("word/header1.xml", cut, "word/header1.xml is damaged: malformed XML (ExpatError); the other parts are read"),
     ("word/comments.xml", with_dtd, "refused: word/comments.xml declares a DTD or entities (billion laughs / "
                                     "XXE?); the other parts are read"),
 ], ids=["body", "header", "comments-dtd"])

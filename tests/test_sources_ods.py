@@ -288,7 +288,7 @@ def test_a_dtd_is_refused(tmp_path, member, prolog):
     pytest.param("x.ods", lambda p: p.write_bytes(xlsx_guard.OLE2_MAGIC + bytes(4096)),
                  "an OLE2/CFB file (an .xls renamed?), not an .ods zip", id="ole2-named-ods"),
     pytest.param("half.ods", lambda p: p.write_bytes(CUSTOMERS.read_bytes()[:7000]),
-                 "unreadable (BadZipFile): corrupt or not a spreadsheet", id="truncated-zip"),
+                 "unreadable: a corrupt zip structure or checksum (BadZipFile)", id="truncated-zip"),
     pytest.param("z.ods", lambda p: zipfile.ZipFile(p, "w").writestr("mimetype", SPREADSHEET),
                  "not an .ods workbook: the zip holds no content.xml", id="no-content"),
     pytest.param("none.ods", lambda p: write_ods(p, HEAD.replace("office:spreadsheet", "office:text") + "</office:text>"
@@ -338,7 +338,7 @@ def test_damaged_xml_in_the_second_sheet_leaves_the_first_read(tmp_path, key):
     path = write_ods(tmp_path / "half.ods", content_xml(first, damaged, table("后", row(cell(made.IDS[2])))))
     occurrences, coverage = found(path, key)
     assert [(o.location["sheet"], o.location["cell"]) for o in occurrences] == [("好", "A2")]
-    assert lines(coverage) == [f"{path}!坏: unreadable (ExpatError): damaged XML or zip in content.xml; no sheet "
+    assert lines(coverage) == [f"{path}!坏: content.xml is damaged: malformed XML (ExpatError); no sheet "
                                "after this point can be read"]
 
 

@@ -18,7 +18,7 @@ import python_calamine
 
 from pii_audit.detector import Detector
 from pii_audit.sources import ScanOptions, TargetCoverage, as_chunks, read_target
-from pii_audit.sources import xlsx_guard
+from pii_audit.sources import xlsx_book, xlsx_guard
 from pii_audit.sources.cell_text import render
 from pii_audit.sources.spreadsheets import BLOCK_CELLS, BLOCK_ROWS, _block_columns, read_spreadsheet
 from tests_corpus import card, mobile, resident_id
@@ -323,7 +323,7 @@ def test_corrupt_xlsx(tmp_path):
     path.write_bytes(good[: len(good) // 2])
     chunks, coverage = read(path)
     assert chunks == [] and lines(coverage) == [
-        f"{path}: unreadable (BadZipFile): corrupt or not a spreadsheet"]
+        f"{path}: unreadable: a corrupt zip structure or checksum (BadZipFile)"]
 
 
 def test_encrypted_xlsx_is_named_as_such(tmp_path):
@@ -416,7 +416,7 @@ def test_member_lying_about_its_size_is_refused(tmp_path):
     path.write_bytes(bytes(data))
     chunks, coverage = read(path)
     assert chunks == [] and len(coverage.problems) == 1
-    assert "unreadable (BadZipFile)" in coverage.problems[0].reason
+    assert "(BadZipFile)" in coverage.problems[0].reason
 
 
 def test_a_member_put_before_the_files_start_is_one_clear_problem_line(tmp_path):
@@ -612,6 +612,20 @@ def test_a_zip_directory_larger_than_an_office_files_is_refused_in_one_line(tmp_
         f"refused: its zip directory lists {listed:,} entries, over the 65,535 cap (zip bomb?)"]
 
 
+@pytest.mark.parametrize("suffix", [".xlsx", ".xlsb", ".ods"])
+def test_a_zip_directory_holding_more_entries_than_its_end_record_says_is_refused(tmp_path, suffix):
+    """zipfile reads the directory by its size, whatever count the end record gives: 78,000 entries
+    behind a classic end record saying 65,535 (no Zip64 record) were read (an .xlsx 5.5 s, each
+    entry an object). A directory that could hold more than the cap has its entries counted."""
+    path = with_empty_entries(small_workbook(tmp_path / f"w{suffix}"), 70_000, claimed=65_535)
+    chunks, coverage = read(path)
+    with zipfile.ZipFile(path) as archive:
+        held = len(archive.infolist())
+    assert held > 70_000 and chunks == [] and [p.reason for p in coverage.problems] == [
+        f"refused: its zip directory holds {held:,} entries where its end record says 65,535, over the 65,535 cap "
+        "(zip bomb?)"]
+
+
 def test_no_raw_value_leaves_the_scan(tmp_path, key):
     path = customers(tmp_path / "c.xlsx")
     bad = tmp_path / "bad.csv"
@@ -756,7 +770,7 @@ def test_a_damaged_comments_part_is_one_problem_line_and_the_cells_are_read(tmp_
         part = archive.read("xl/comments/comment1.xml")
     path = rewrite(path, tmp_path / "damaged.xlsx", {"xl/comments/comment1.xml": damage(part)})
     chunks, coverage = read(path)
-    assert lines(coverage) == [f"{path}!客户: xl/comments/comment1.xml is damaged (ExpatError); the sheet's cells "
+    assert lines(coverage) == [f"{path}!客户: xl/comments/comment1.xml is damaged: malformed XML (ExpatError); the sheet's cells "
                                "are read, its comments are not"]
     assert {"客户甲", "复核", "已核对", f"联系手机{PHONE}，已回访"} <= {chunk.text for chunk in chunks}
 
@@ -991,9 +1005,9 @@ def with_records(tmp_path: Path, first_name: str, records: str) -> Path:
                  f"long shared strings read again up to {33_554_432:,} characters; their further readings read as "
                  "empty (a repetition bomb?)", id="a-long-item-read-16000-times"),
     pytest.param("王建国", '<r><x v="1"/><x v="1"/></r><r><x v="-1"/><x v="0"/></r>',
-                 "unreadable: a pivot cache record names an item its field does not hold", id="a-negative-index"),
+                 xlsx_book.MISSING_ITEM, id="a-negative-index"),
     pytest.param("王建国", f'<r><x v="1"/><x v="1"/></r><r><x v="{"5" * 5000}"/><x v="0"/></r>',  # int() refuses it
-                 "unreadable: a pivot cache record names an item its field does not hold", id="an-index-of-5000-digits"),
+                 xlsx_book.MISSING_ITEM, id="an-index-of-5000-digits"),
 ])
 def test_a_pivot_cache_record_reading_items_past_reason_is_one_problem_line(tmp_path, first_name, records, reason):
     """A record reads a field's item by a 10-byte reference however long the item: 16,000 records
@@ -1004,6 +1018,16 @@ def test_a_pivot_cache_record_reading_items_past_reason_is_one_problem_line(tmp_
     chunks, coverage = read(path)
     assert lines(coverage) == [f"{path}!透视缓存1: {reason}"]
     assert sum(len(chunk.text) for chunk in chunks) < 40_000_000
+
+
+def test_a_pivot_cache_record_naming_an_item_out_of_range_costs_its_value(tmp_path):
+    """A record naming item 9 of a field of 2 refused the rest of the cache, every record after
+    it lost; the value reads as empty, the record's others and the records after it are read."""
+    path = with_records(tmp_path, "王建国", '<r><x v="9"/><x v="0"/></r><r><x v="1"/><x v="1"/></r>')
+    chunks, coverage = read(path)
+    cache = {(c.location["cell"], c.text) for c in chunks if c.location["sheet"] == "透视缓存1"}
+    assert {("B2", ID1), ("A3", "李秀英"), ("B3", ID2)} <= cache and not any(cell == "A2" for cell, _ in cache)
+    assert lines(coverage) == [f"{path}!透视缓存1: {xlsx_book.MISSING_ITEM}"]
 
 
 def test_a_records_part_named_by_several_pivot_caches_is_read_for_the_first(tmp_path, monkeypatch):
@@ -1139,7 +1163,7 @@ def test_a_damaged_external_link_part_is_one_problem_line_naming_its_sheet(tmp_p
     on 外部链接N, naming the part, when it falls in none), the sheets before it read."""
     path = with_link_part(tmp_path, edit)
     chunks, coverage = read(path)
-    assert lines(coverage) == [f"{path}!{sheet}: unreadable (ExpatError): corrupt or not a spreadsheet"]
+    assert lines(coverage) == [f"{path}!{sheet}: unreadable: malformed XML (ExpatError)"]
     found_ids = {chunk.text for chunk in chunks if chunk.location["sheet"].startswith("外部链接")}
     assert found_ids >= ({ID1, ID2} if sheet != "外部链接1" else set())
 

@@ -4,8 +4,11 @@ on real files: xlwt's, and hand-built ones (``xls_helpers``) for what xlwt never
 from __future__ import annotations
 
 import io
+import os
 import random
 import struct
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -14,15 +17,16 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from pii_audit.detector import Detector
-from pii_audit.sources import ScanOptions, TargetCoverage, as_chunks, ole2, sheet_rows, xls_stream, xlsx_book
+from pii_audit.sources import ScanOptions, TargetCoverage, as_chunks, ole2, sheet_rows, xls_biff5, xls_stream, xlsx_book
 from pii_audit.sources import spreadsheets
 from pii_audit.sources.spreadsheets import read_spreadsheet
 from pii_audit.sources.xlsx_book import SheetError
 from pii_audit.sources.xlsx_guard import WorkbookRefused
 from tests_corpus import mobile, resident_id
 from xls_helpers import (
-    BOOLERR, CONTINUE, DATE1904, EOF, FILEPASS, FORMAT, FORMULA, LABEL, LABELSST, MULRK, NUMBER, RK,
-    RSTRING, SST, STRING, XF, bof, cell, cfb, rebuilt, record, records, sst, unicode_string, workbook,
+    BOOLERR, BOUNDSHEET, CODEPAGE, CONTINUE, DATE1904, DIMENSIONS, EOF, FILEPASS, FORMAT, FORMULA, LABEL, LABELSST, MULRK, NUMBER,
+    RK, RSTRING, SST, STRING, XF, biff5_workbook, bof, cell, cfb, rebuilt, record, records, sst, unicode_string,
+    workbook,
 )
 from scan_helpers import cells_of
 
@@ -49,8 +53,9 @@ def read(path, calamine_path: bool = False):
     """Return the chunks and coverage of the spreadsheet source on ``path``, by the streaming
     reader or (``calamine_path``) by python-calamine for every .xls, as before."""
     with pytest.MonkeyPatch.context() as patch:
-        if calamine_path:
+        if calamine_path:  # an Excel 97 workbook, which python-calamine reads with no check of its own
             patch.setattr(sheet_rows, "XLS_MAX_BYTES", 1 << 40)
+            patch.setattr(xls_biff5, "check_biff5", lambda compound: None)
             patch.setattr(spreadsheets, "xls_sheets", lambda source, folder="": sheet_rows._biff5_sheets(source))
         coverage = TargetCoverage(str(path))
         return list(as_chunks(read_spreadsheet(str(path), FULL, coverage))), coverage
@@ -453,7 +458,7 @@ def test_an_rc4_encrypted_workbook_is_refused_before_its_globals_are_read(tmp_pa
 
 @pytest.mark.parametrize("sheet, reason", [
     pytest.param([cell(LABELSST, 0, 0, struct.pack("<I", 9))],
-                 "unreadable: a cell names a shared string the table of 1 does not hold", id="string-index"),
+                 xlsx_book.missing_string(1), id="string-index"),
     pytest.param([cell(RK, 0, 0, rk(1)), struct.pack("<HH", RK, 0xFFFF)],
                  "unreadable: the workbook stream ends inside a record (truncated or corrupt .xls)",
                  id="record-length-past-the-end"),
@@ -470,6 +475,19 @@ def test_a_damaged_sheet_is_one_problem_line_and_the_next_sheet_is_read(tmp_path
     path.write_bytes(cfb(stream))
     chunks, coverage = read(path)
     assert [c.text for c in chunks] == ["身份证号"] and lines(coverage) == [f"{path}!坏: {reason}"]
+
+
+def test_a_shared_string_out_of_range_costs_its_cell_not_the_rest_of_the_sheet(tmp_path):
+    """A cell naming string 99 of a table of 2 refused the rest of its sheet, every row after it
+    lost; it reads as empty, the sheet goes on, with one problem line (as an .xlsx's)."""
+    rows = [cell(LABELSST, 0, 0, struct.pack("<I", 0)), cell(LABELSST, 1, 0, struct.pack("<I", 99)),
+            cell(RK, 1, 1, rk(7)), cell(LABELSST, 2, 0, struct.pack("<I", 1))]
+    path = tmp_path / "坏.xls"
+    path.write_bytes(cfb(workbook(sst(["身份证号", "末行"]), [("客户", rows)])))
+    chunks, coverage = read(path)
+    assert [(c.location["cell"], c.text) for c in chunks if "cell" in c.location] == [
+        ("A1", "身份证号"), ("B2", "7"), ("A3", "末行")]
+    assert lines(coverage) == [f"{path}!客户: {xlsx_book.missing_string(2)}"]
 
 
 def test_a_sheet_not_where_the_workbook_says_is_one_problem_line(tmp_path):
@@ -558,15 +576,12 @@ def test_mutated_workbooks_raise_only_the_documented_refusals():
 def biff5(label: bytes, name: bytes = b"Kunden") -> bytes:
     """Return a BIFF5 (Excel 5.0/95) Book stream: strings in code page 1252, one sheet ``name``
     holding ``label``. (python-calamine 0.9.1 misreads a GBK one, code page 936: as before.)"""
-    def bof5(sheet):
-        return record(0x0809, struct.pack("<HHHH", 0x0500, 0x10 if sheet else 5, 0x0DBB, 0x07CC))
+    return biff5_workbook([record(CODEPAGE, struct.pack("<H", 1252))], [(name, [label5(0, 0, label)])])
 
-    head = bof5(False) + record(0x0042, struct.pack("<H", 1252))
-    sheet_list = record(0x0085, struct.pack("<IBBB", 0, 0, 0, len(name)) + name)
-    offset = len(head) + len(sheet_list) + 4
-    sheet_list = record(0x0085, struct.pack("<IBBB", offset, 0, 0, len(name)) + name)
-    body = bof5(True) + record(LABEL, struct.pack("<HHHH", 0, 0, 15, len(label)) + label) + record(EOF, b"")
-    return head + sheet_list + record(EOF, b"") + body
+
+def label5(row: int, column: int, text: bytes) -> bytes:
+    """Return a BIFF5 LABEL record: its text in the code page's bytes, after a 2-byte length."""
+    return record(LABEL, struct.pack("<HHHH", row, column, 15, len(text)) + text)
 
 
 def test_an_excel_95_workbook_is_read_by_python_calamine_up_to_the_cap(tmp_path, monkeypatch):
@@ -580,6 +595,92 @@ def test_an_excel_95_workbook_is_read_by_python_calamine_up_to_the_cap(tmp_path,
     assert chunks == [] and lines(coverage) == [
         f"{path}: Excel 5.0/95 .xls workbook larger than 4,096 bytes, the most read within the memory "
         "bound: save it as .xlsx and scan that"]
+
+
+SPAN = ("refused: an Excel 5.0/95 workbook whose sheets span {:,} cells from their first to their last, over the "
+        "2,000,000 read within the memory bound: save it as .xlsx and scan that")
+# A formula at IV10000 whose result is text (in the STRING record after it), with no tokens.
+FORMULA5 = record(FORMULA, struct.pack("<HHH", 9_999, 255, 15) + bytes(6) + b"\xff\xff" + bytes(6) + bytes(2))
+SHARED_IN_BIFF5 = ("refused: an Excel 5.0/95 workbook holding shared strings, which only Excel 97 and later write "
+                   "(damaged or crafted?)")
+
+
+@pytest.mark.parametrize("globals_, sheets, reason", [
+    pytest.param([], [(b"K", [label5(0, 0, b"a"), label5(65_535, 255, b"b")])], SPAN.format(65_536 * 256),
+                 id="A1-and-IV65536"),  # python-calamine: 16.8 million cells, 1 GB
+    pytest.param([], [(b"K", [label5(0, 0, b"a"), label5(4_000, 255, b"b")]),
+                      (b"L", [label5(100, 0, b"a"), label5(4_100, 255, b"b")])],
+                 SPAN.format(2 * 4_001 * 256), id="two-sheets-each-under-the-cap"),
+    pytest.param([], [(b"K", [record(MULRK, struct.pack("<HH", 7_999, 0) + bytes(6) * 256 + struct.pack("<H", 255))])],
+                 None, id="a-mulrk-is-one-row"),
+    pytest.param([], [(b"K", [record(DIMENSIONS, struct.pack("<HHHHH", 0, 65_535, 0, 65_535, 0)), label5(0, 0, b"a")])],
+                 SPAN.format(65_535 * 65_535), id="dimensions-claimed"),  # python-calamine reserved 160 GiB: abort
+    pytest.param([], [(b"K", [FORMULA5, record(STRING, struct.pack("<H", 2) + b"ab")])], None,
+                 id="a-formula-and-its-text"),
+    pytest.param([], [(b"K", [record(STRING, struct.pack("<H", 2) + b"ab"), label5(9_999, 255, b"b")])],
+                 SPAN.format(10_000 * 256), id="a-formula-text-with-no-formula-is-at-A1"),
+    pytest.param(sst(["x" * 1000]), [(b"K", [cell(LABELSST, 0, 0, struct.pack("<I", 0))])], SHARED_IN_BIFF5,
+                 id="shared-strings"),  # 16,000 cells reading a 65,000-character string: 2,080 M characters, 6 GB
+])
+def test_an_excel_95_workbook_python_calamine_would_hold_too_much_of_is_refused_first(tmp_path, globals_, sheets,
+                                                                                       reason):
+    """python-calamine reads an Excel 5.0/95 workbook whole: every sheet a dense grid from its
+    first cell to its last (64 bytes a cell), and Excel 97's shared strings, copied into every
+    cell reading one, which no Excel 5.0/95 writer writes. Such a workbook is refused in one line
+    before python-calamine opens it (``xls_biff5``); one within the bounds is read as before."""
+    path = tmp_path / "旧.xls"
+    path.write_bytes(cfb(biff5_workbook(globals_, sheets) + bytes(4096), name="Book"))
+    chunks, coverage = read(path)
+    if reason is None:  # within the bound (one cell, or one row): read
+        assert coverage.problems == [] and chunks
+    else:
+        assert chunks == [] and lines(coverage) == [f"{path}: {reason}"]
+
+
+def test_an_excel_95_workbook_asking_python_calamine_for_128_gib_does_not_abort_the_scan(tmp_path):
+    """Two cells, A1 and the cell at row and column 65,536, in a 2.5 KB file: python-calamine asked
+    for 128 GiB for the grid between them and aborted the process (Rust's allocation failure), so
+    the whole scan stopped with no summary. It is refused in one line, and the scan goes on."""
+    path = tmp_path / "远.xls"
+    path.write_bytes(cfb(biff5_workbook([], [(b"K", [label5(0, 0, b"a"), label5(65_535, 65_535, b"b")])]), name="Book"))
+    code = ("import sys; from pii_audit.sources import ScanOptions, TargetCoverage, as_chunks\n"
+            "from pii_audit.sources.spreadsheets import read_spreadsheet\n"
+            "coverage = TargetCoverage(sys.argv[1])\n"
+            "list(as_chunks(read_spreadsheet(sys.argv[1], ScanOptions(), coverage)))\n"
+            "print(coverage.problems[0].reason)")
+    done = subprocess.run([sys.executable, "-c", code, str(path)], capture_output=True, text=True, timeout=120,
+                          env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)})
+    assert (done.returncode, done.stdout.strip()) == (0, SPAN.format(65_536 * 65_536))
+
+
+def test_sheets_listed_twice_or_not_at_a_bof_refuse_an_excel_95_workbook(tmp_path):
+    """python-calamine builds a sheet again for each name listing it (each its own grid): listed
+    at one place, or at no substream, the workbook is corrupt, and refused as an Excel 97 one is."""
+    stream = biff5_workbook([], [(b"K", [label5(0, 0, b"a")]), (b"L", [label5(0, 0, b"b")])])
+    first = stream.index(struct.pack("<HH", BOUNDSHEET, 8))
+    second = stream.index(struct.pack("<HH", BOUNDSHEET, 8), first + 1)
+    offset = stream[first + 4:first + 8]
+    for damaged, reason in [(stream[:second + 4] + offset + stream[second + 8:], "two sheets start at the same place"),
+                            (stream[:second + 4] + struct.pack("<I", 3) + stream[second + 8:], "a sheet is not where "
+                                                                                                "the workbook says")]:
+        path = tmp_path / "坏.xls"
+        path.write_bytes(cfb(damaged + bytes(4096), name="Book"))
+        chunks, coverage = read(path)
+        assert chunks == [] and lines(coverage) == [f"{path}: unreadable: {reason} (corrupt .xls)"]
+
+
+def test_an_excel_97_workbook_in_a_book_stream_is_streamed_with_the_repeats_cut(tmp_path, monkeypatch):
+    """A stream named "Book" (Excel 5.0/95's name) went to python-calamine whatever its version: an
+    Excel 97 workbook so named read its shared strings again for every cell, with no allowance.
+    The BOF's version decides: it is streamed, and its repeats cut as any Excel 97 workbook's."""
+    monkeypatch.setattr(xlsx_book, "MAX_REPEATED_CHARS", 100_000)
+    long = "备注" + "x" * 9_998
+    rows = [cell(LABELSST, row, 0, struct.pack("<I", 0)) for row in range(1_000)]
+    path = tmp_path / "重复.xls"
+    path.write_bytes(cfb(workbook(sst([long]), [("长", rows)]), name="Book"))
+    chunks, coverage = read(path)
+    assert lines(coverage) == [f"{path}!长: {xlsx_book.REPEATS_CUT}"]
+    assert [chunk.text for chunk in chunks].count(long) <= 11
 
 
 def test_a_long_shared_string_read_again_and_again_is_cut_in_one_line(tmp_path, monkeypatch):
@@ -617,7 +718,7 @@ def test_sheet_names_holding_line_breaks_are_one_problem_line(tmp_path):
     path = tmp_path / "名.xls"
     path.write_bytes(cfb(stream))
     chunks, coverage = read(path)
-    assert lines(coverage) == [f"{path}!客?户: unreadable: a cell names a shared string the table of 1 does not hold"]
+    assert lines(coverage) == [f"{path}!客?户: {xlsx_book.missing_string(1)}"]
     assert {c.location["sheet"] for c in chunks} == {"汇??总"}
     path.write_bytes(cfb(biff5(b"Personalausweis", name=b"Kun\nden") + bytes(4096), name="Book"))
     assert cells_of(sheet_rows.xls_sheets(str(path))) == {"Kun?den": {(1, 0): "Personalausweis"}}

@@ -25,6 +25,7 @@ from pii_audit.sources.spreadsheets import read_spreadsheet
 from pii_audit.sources.xlsx_book import SheetError
 from pii_audit.sources.xlsx_guard import WorkbookRefused
 from tests_corpus import mobile, resident_id
+from zip_helpers import garbled
 from xlsb_helpers import (
     CELL_REAL, CELL_RK, CELL_ST, CN_DATE_STYLE, DATE_STYLE, DATETIME_STYLE, DURATION_STYLE, PERCENT_STYLE, ROW_HDR,
     Cell, Error, Formula, Inline, PivotField, Real, Rich, Styled, definition_part, external_link_part, grid, record,
@@ -419,7 +420,7 @@ def sheet_data(*records_: bytes) -> bytes:
     pytest.param(lambda part: sheet_data(record(ROW_HDR, bytes(17)), record(CELL_ST, struct.pack("<III", 16384, 0, 0))),
                  "unreadable: a cell past Excel's last column (XFD), column 16,385", id="column-past-the-last"),
     pytest.param(lambda part: sheet_data(record(ROW_HDR, bytes(17)), record(7, struct.pack("<III", 0, 0, 99))),
-                 "unreadable: a cell names a shared string the table of 3 does not hold", id="string-index"),
+                 xlsx_book.missing_string(3), id="string-index"),
 ])
 def test_a_damaged_sheet_is_one_problem_line_and_the_next_sheet_is_read(tmp_path, key, cut, reason):
     path = tmp_path / "坏.xlsb"
@@ -431,11 +432,22 @@ def test_a_damaged_sheet_is_one_problem_line_and_the_next_sheet_is_read(tmp_path
     assert lines(coverage) == [f"{path}!坏: {reason}"]
 
 
-def garbled(data: bytes, member: str) -> bytes:
-    """Return the zip ``data`` with the compressed bytes of ``member`` all 0xFF: no deflate stream."""
-    info = zipfile.ZipFile(io.BytesIO(data)).getinfo(member)
-    start = info.header_offset + 30 + len(info.filename.encode()) + len(info.extra)
-    return data[:start] + b"\xff" * info.compress_size + data[start + info.compress_size:]
+def test_a_shared_string_out_of_range_costs_its_cell_not_the_rest_of_the_sheet(tmp_path):
+    """A cell naming string 99 of a table of 4 refused the rest of its sheet, every row after it
+    lost; it reads as empty, the sheet goes on, with one problem line (as an .xlsx's)."""
+    sheets = {"客户": grid([["手机号", "备注"], [float(PHONE), "甲"], [float(PHONE2), "乙"]])}
+    parts = xlsb_parts(sheets)
+    part = parts["xl/worksheets/sheet1.bin"]
+    good = record(7, struct.pack("<III", 1, 0, 2))  # B2 reads string 2, 甲
+    assert part.count(good) == 1
+    path = tmp_path / "坏.xlsb"
+    bad = record(7, struct.pack("<III", 1, 0, 99))
+    path.write_bytes(zipped({**parts, "xl/worksheets/sheet1.bin": part.replace(good, bad)}))
+    coverage = TargetCoverage(str(path))
+    chunks = list(as_chunks(read_spreadsheet(str(path), FULL, coverage)))
+    assert {(c.location["cell"], c.text) for c in chunks if "cell" in c.location} == {
+        ("A1", "手机号"), ("B1", "备注"), ("A2", PHONE), ("A3", PHONE2), ("B3", "乙")}
+    assert lines(coverage) == [f"{path}!客户: {xlsx_book.missing_string(4)}"]
 
 
 def bad_crc(data: bytes, member: str) -> bytes:
@@ -848,11 +860,11 @@ HUGE = 0x7FFFFFFF
     pytest.param("records", records_with(record(33, struct.pack("<II", 0, 0))),
                  "unreadable: a record too short for its type (corrupt .xlsb)", id="short-record"),
     pytest.param("records", records_with(record(33, struct.pack("<IId", 0, 99, 1.0))),
-                 "unreadable: a pivot cache record names an item its field does not hold", id="item-index"),
+                 xlsx_book.MISSING_ITEM, id="item-index"),
     pytest.param("records", records_with(record(33, struct.pack("<IIdI", 0, 0, 1.0, 7))),
                  "unreadable: a pivot cache record does not match its fields (corrupt .xlsb)", id="record-too-long"),
     pytest.param("records", records_with(record(34), record(26, struct.pack("<I", HUGE))),
-                 "unreadable: a pivot cache record names an item its field does not hold", id="dt-item-index"),
+                 xlsx_book.MISSING_ITEM, id="dt-item-index"),
     pytest.param("records", records_with(b"\x21\xff\xff\xff\x7f"),
                  "refused: a record of 268,435,455 bytes, over the 16,777,216 cap (corrupt .xlsb)",
                  id="record-over-the-cap"),

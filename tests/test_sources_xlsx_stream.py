@@ -302,9 +302,9 @@ def test_a_row_far_past_excels_last_makes_no_empty_rows(tmp_path, prefix):
     pytest.param('<row r="1"><c r="XFE1"><v>1</v></c></row>',
                  "unreadable: a cell past Excel's last column (XFD), column 16,385", id="past-XFD"),
     pytest.param('<row r="1"><c r="A1" t="s"><v>110101199003070011</v></c></row>',
-                 "unreadable: a cell names a shared string the table of 0 does not hold", id="bad-string-index"),
+                 xlsx_book.missing_string(0), id="bad-string-index"),
     pytest.param(f'<row r="1"><c r="A1" t="s"><v>{"5" * 5000}</v></c></row>',  # int() refused it: ValueError
-                 "unreadable: a cell names a shared string the table of 0 does not hold", id="string-index-of-5000-digits"),
+                 xlsx_book.missing_string(0), id="string-index-of-5000-digits"),
 ])
 def test_bad_cells_are_one_line_quoting_no_value(tmp_path, rows, reason):
     path = with_sheet(tmp_path, sheet_xml(rows), f'<sst xmlns="{MAIN}"/>'.encode())
@@ -335,23 +335,43 @@ def test_a_style_or_row_number_of_5000_digits_costs_no_more_than_its_cell(tmp_pa
     assert streamed_cells(path)["客户"].items() >= {(3, 0): "13812345679", (3, 1): "ok"}.items()
 
 
-def test_the_rows_before_a_bad_cell_are_read_by_both_paths(tmp_path):
-    """Found by tests/fuzz/fuzz_part.py on a sheet: the expression typed a block's rows before
-    yielding them, so a shared string out of range dropped every row before it in its block (up
-    to 1 MiB of XML; a sheet of a few thousand rows, all of them) where expat gave them."""
+def ten_strings_sheet(tmp_path: Path, prefix: str, bad: str) -> Path:
+    """A workbook of 10 shared strings whose sheet's rows 1-5 each read one (A) beside a number
+    (B), row 3's string by the index ``bad``; ``prefix`` before the rows ("<!-- -->": expat)."""
+    strings = f'<sst xmlns="{MAIN}">' + "".join(f"<si><t>s{n}</t></si>" for n in range(10)) + "</sst>"
+    rows = prefix + "".join(f'<row r="{r}"><c r="A{r}" t="s"><v>{bad if r == 3 else r}</v></c>'
+                            f'<c r="B{r}"><v>1381234567{r}</v></c></row>' for r in range(1, 6))
+    return with_sheet(tmp_path, sheet_xml(rows), strings.encode())
+
+
+@pytest.mark.parametrize("prefix", [pytest.param("", id="expression"), pytest.param("<!-- expat -->", id="expat")])
+@pytest.mark.parametrize("bad", ["99999", pytest.param("5" * 5000, id="5000-digits"), "-1"])
+def test_a_shared_string_out_of_range_costs_its_cell_not_the_rest_of_the_sheet(tmp_path, prefix, bad):
+    """A cell naming string 99,999 of a table of 10 refused the rest of its sheet: the rows before
+    it were read (9d1cfd4), every row after it lost. It reads as empty and the sheet goes on, with
+    one problem line, as a long string past the allowance (REPEATS_CUT)."""
+    path = ten_strings_sheet(tmp_path, prefix, bad)
+    coverage = TargetCoverage(str(path))
+    cells = {(c.location["cell"], c.text) for c in as_chunks(read_spreadsheet(str(path), ScanOptions(), coverage))
+             if "cell" in c.location}
+    assert cells == {(f"B{r}", f"1381234567{r}") for r in range(1, 6)} | {(f"A{r}", f"s{r}") for r in (1, 2, 4, 5)}
+    assert [(p.where, p.reason) for p in coverage.problems] == [(f"{path}!客户", xlsx_book.missing_string(10))]
+
+
+def test_a_bad_shared_string_is_counted_once_a_cell_by_both_paths(tmp_path):
+    """Each cell naming a string the table does not hold is counted (``Charged.absent``), the
+    expression's cache of rarer values notwithstanding; the cells beside and after it are read."""
     rows = ('<row r="1"><c r="A1" t="inlineStr"><is><t>手机</t></is></c></row>'
-            '<row r="2"><c r="A2"><v>13812345678</v></c><c r="B2" t="inlineStr"><is><t>x</t></is></c></row>'
+            '<row r="2"><c r="A2"><v>13812345678</v></c><c r="B2" t="s"><v>7</v></c></row>'
             '<row r="3"><c r="A3"><v>13912345678</v></c><c r="B3" t="s"><v>7</v></c></row>'
-            '<row r="4"><c r="A4"><v>1</v></c></row>')
+            '<row r="4"><c r="B4" t="s"><v>7</v></c></row><row r="5"><c r="A5"><v>1</v></c></row>')
     path = with_sheet(tmp_path, sheet_xml(rows), f'<sst xmlns="{MAIN}"/>'.encode())
     with zipfile.ZipFile(path) as archive:
-        book = xlsx_book.read_workbook(archive)
         for read in (plain_rows, xlsx_stream._expat_rows):
-            given = []
-            with pytest.raises(xlsx_book.SheetError, match="a cell names a shared string the table of 0 does not"):
-                for row in read(archive, SHEET, book):
-                    given.append(row)
-            assert given == [(1, 0, ["手机"]), (2, 0, ["13812345678", "x"])], read
+            book = xlsx_book.read_workbook(archive)
+            given = list(read(archive, SHEET, book))
+            assert given == [(1, 0, ["手机"]), (2, 0, ["13812345678"]), (3, 0, ["13912345678"]), (5, 0, ["1"])], read
+            assert book.missing == 3, read
 
 
 @pytest.mark.parametrize("letters, reason", [
@@ -411,7 +431,7 @@ def test_an_undeclared_entity_makes_the_sheet_unreadable(tmp_path):
     coverage = TargetCoverage(str(path))
     list(read_spreadsheet(str(path), ScanOptions(sample_rows=None), coverage))
     assert [(p.where, p.reason) for p in coverage.problems] == [
-        (f"{path}!客户", "unreadable (ExpatError): corrupt or not a spreadsheet")]
+        (f"{path}!客户", "unreadable: malformed XML (ExpatError)")]
 
 
 NUMBER_FORMATS = [

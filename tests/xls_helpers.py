@@ -11,6 +11,7 @@ from ole2_helpers import compound_file
 BOF, EOF, CONTINUE, BOUNDSHEET, SST, FILEPASS = 0x0809, 0x000A, 0x003C, 0x0085, 0x00FC, 0x002F
 LABELSST, LABEL, RSTRING, NUMBER, RK, MULRK = 0x00FD, 0x0204, 0x00D6, 0x0203, 0x027E, 0x00BD
 FORMULA, STRING, BOOLERR, XF, FORMAT, DATE1904 = 0x0006, 0x0207, 0x0205, 0x00E0, 0x041E, 0x0022
+CODEPAGE, DIMENSIONS = 0x0042, 0x0200
 MAX_RECORD = 8224  # bytes of data in one BIFF8 record
 
 
@@ -39,6 +40,27 @@ def workbook(globals_: list[bytes], sheets: list[tuple[str, list[bytes]]], sheet
         listed.append(boundsheet(name, offset))
         bodies.append(body)
         offset += len(body)
+    return head + b"".join(listed) + record(EOF, b"") + b"".join(bodies)
+
+
+def bof5(sheet: bool) -> bytes:
+    """Return a BIFF5 (Excel 5.0/95) BOF record of the workbook globals or of a worksheet."""
+    return record(BOF, struct.pack("<HHHH", 0x0500, 0x0010 if sheet else 0x0005, 0x0DBB, 0x07CC))
+
+
+def biff5_workbook(globals_: list[bytes], sheets: list[tuple[bytes, list[bytes]]]) -> bytes:
+    """Return an Excel 5.0/95 Book stream: the globals (BOF, ``globals_``, a BOUNDSHEET per sheet,
+    its name in the code page's bytes, EOF), then each sheet's substream (BOF, its records, EOF)."""
+    def boundsheet(name: bytes, offset: int) -> bytes:
+        return record(BOUNDSHEET, struct.pack("<IBBB", offset, 0, 0, len(name)) + name)
+
+    head = bof5(False) + b"".join(globals_)
+    offset = len(head) + sum(len(boundsheet(name, 0)) for name, _ in sheets) + len(record(EOF, b""))
+    listed, bodies = [], []
+    for name, cells in sheets:
+        listed.append(boundsheet(name, offset))
+        bodies.append(bof5(True) + b"".join(cells) + record(EOF, b""))
+        offset += len(bodies[-1])
     return head + b"".join(listed) + record(EOF, b"") + b"".join(bodies)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import struct
 import zipfile
 from pathlib import Path
@@ -101,9 +102,10 @@ def with_offset_before_start(path: Path, member: str) -> Path:
     return path
 
 
-def with_empty_entries(path: Path, count: int) -> Path:
+def with_empty_entries(path: Path, count: int, claimed: int | None = None) -> Path:
     """Add ``count`` empty members (``e/0``, ``e/1``...) to the zip, written directly (zipfile takes
-    seconds for 100,000), with the Zip64 end records a writer adds past 65,535 entries."""
+    seconds for 100,000), with the Zip64 end records a writer adds past 65,535 entries; or with a
+    classic end record alone saying the zip holds ``claimed`` entries, a lie."""
     data = path.read_bytes()
     end = data.rfind(b"PK\x05\x06")
     entries, size, offset = struct.unpack_from("<HII", data, end + 10)
@@ -115,10 +117,17 @@ def with_empty_entries(path: Path, count: int) -> Path:
         local += struct.pack("<4s5H3I2H", b"PK\x03\x04", 20, 0, 0, 0, 0, 0, 0, 0, len(name), 0) + name
     total = entries + count
     tail = b""
-    if total > 0xFFFF:  # the Zip64 end record and its locator, before the classic end record
+    if total > 0xFFFF and claimed is None:  # the Zip64 end record and its locator, before the classic end record
         tail = (struct.pack("<4sQ2H2I4Q", b"PK\x06\x06", 44, 45, 45, 0, 0, total, total, len(central), len(local))
                 + struct.pack("<4sIQI", b"PK\x06\x07", 0, len(local) + len(central), 1))
-    listed = min(total, 0xFFFF)
+    listed = min(total, 0xFFFF) if claimed is None else claimed
     path.write_bytes(bytes(local + central) + tail
                      + struct.pack("<4s4H2IH", b"PK\x05\x06", 0, 0, listed, listed, len(central), len(local), 0))
     return path
+
+
+def garbled(data: bytes, member: str) -> bytes:
+    """Return the zip ``data`` with the compressed bytes of ``member`` all 0xFF: no deflate stream."""
+    info = zipfile.ZipFile(io.BytesIO(data)).getinfo(member)
+    start = info.header_offset + 30 + len(info.filename.encode()) + len(info.extra)
+    return data[:start] + b"\xff" * info.compress_size + data[start + info.compress_size:]

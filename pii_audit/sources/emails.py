@@ -32,6 +32,7 @@ from pii_audit.models import Cells, Chunk
 from pii_audit.sources import (OLE2_MAGIC, ScanOptions, TargetCoverage, legacy_text, mime, ole2, one_line_name,
                                opened_file)
 from pii_audit.sources.mime import Leaf, MessageReader, MimeError
+from pii_audit.sources.damage import unreadable
 from pii_audit.sources.xlsx_guard import WorkbookRefused
 
 HEADERS = ("From", "To", "Cc", "Reply-To", "Subject")
@@ -80,8 +81,8 @@ def read_email(target: str, options: ScanOptions, coverage: TargetCoverage, data
         coverage.problem(target, str(error), target)
     except WorkbookRefused as error:  # a damaged OLE2 file (ole2)
         coverage.problem(target, ole2.worded(error, "Outlook message"), target)
-    except Exception as error:  # noqa: BLE001 -- the header parser on hostile bytes: the type only
-        coverage.problem(target, f"unreadable e-mail ({type(error).__name__})", target)
+    except Exception as error:  # noqa: BLE001 -- the header parser on hostile bytes: what the type means, and it
+        coverage.problem(target, unreadable(error, "e-mail"), target)
 
 
 def _counted(items: Iterator[Chunk | Cells], container, target: str) -> Iterator[Chunk | Cells]:

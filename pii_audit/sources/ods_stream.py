@@ -56,6 +56,7 @@ from typing import BinaryIO, Callable, Iterator
 
 from pii_audit.sources import OLE2_MAGIC
 from pii_audit.sources.cell_text import render
+from pii_audit.sources.damage import damaged
 from pii_audit.sources.sheet_rows import EXCEL_MAX_ROWS, Row, Sheet, Source, opened
 from pii_audit.sources.xlsx_book import (BLOCK, MAX_CELL_CHARS, MAX_COLUMN, SheetError, column_letter, expat_parser,
                                          sheet_name)
@@ -264,8 +265,7 @@ class _Content:
         except (SheetError, WorkbookRefused) as error:
             self.error = error
         except Exception as error:  # noqa: BLE001 - expat, zipfile, zlib: the message may quote XML
-            self.error = SheetError(f"unreadable ({type(error).__name__}): damaged XML or zip in {self.member}; "
-                                    "no sheet after this point can be read")
+            self.error = SheetError(f"{damaged(self.member, error)}; no sheet after this point can be read")
 
 
 class _Text:

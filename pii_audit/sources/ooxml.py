@@ -23,6 +23,7 @@ from xml.parsers import expat
 
 from pii_audit.models import Cells, Chunk
 from pii_audit.sources import ContainerCoverage, TargetCoverage, opened_file
+from pii_audit.sources.damage import damaged, unreadable
 from pii_audit.sources.xlsx_book import BLOCK, decimal, expat_parser
 from pii_audit.sources.xlsx_guard import ZIP_MAGIC, WorkbookRefused, before_start, office_zip, shown_name, zip_refusal
 
@@ -158,10 +159,9 @@ def damaged_part(coverage: TargetCoverage, target: str, what: str, error: Except
     """Record the part ``what`` of the file ``target`` that could not be read, naming the exception
     by its type only (a refusal by its one-line reason), and what is read ``then``."""
     refused = isinstance(error, (DocumentRefused, WorkbookRefused))
-    name = "zlib.error" if isinstance(error, zlib.error) else type(error).__name__  # its own name is "error"
     # A refusal of a part's relationships names them as the zip does (``xlsx_book.relationships``):
     # a name may hold a line break, which would make the problem two lines.
-    reason = _one_line(str(error)) if refused else f"{what} is damaged ({name})"
+    reason = _one_line(str(error)) if refused else damaged(what, error)
     coverage.problem(target, f"{reason}; {then}", target)
 
 
@@ -199,12 +199,10 @@ def read_office_file(target: str, data: bytes | None, coverage: TargetCoverage, 
             yield from items(handle, container)
     except (DocumentRefused, WorkbookRefused) as error:
         coverage.problem(target, str(error), target)
-    except (zipfile.BadZipFile, EOFError) as error:
-        coverage.problem(target, f"corrupt or truncated {noun} ({type(error).__name__})", target)
     except OSError as error:
         coverage.problem(target, f"cannot read: {error.strerror or type(error).__name__}", target)
-    except Exception as error:  # noqa: BLE001 -- expat and zlib on hostile bytes: record the type only
-        coverage.problem(target, f"unreadable ({type(error).__name__}): corrupt or not a {kind}", target)
+    except Exception as error:  # noqa: BLE001 -- expat and zlib on hostile bytes: what the type means, and it
+        coverage.problem(target, unreadable(error, kind), target)
 
 
 class Table:

@@ -20,6 +20,7 @@ from typing import BinaryIO, Iterator
 
 from pii_audit.models import Chunk
 from pii_audit.sources import ContainerCoverage, ScanOptions, TargetCoverage, opened_file
+from pii_audit.sources.damage import unreadable
 
 PDF_MAGIC = b"%PDF-"
 # What one stream may inflate to, and a page's content be parsed for: a page of a statement is a
@@ -66,7 +67,7 @@ def _pages(target: str, handle: BinaryIO, coverage: TargetCoverage, container: C
                 return
             pages = len(reader.pages)
     except Exception as error:  # noqa: BLE001 -- hostile bytes make pypdf raise many types: the type only
-        coverage.problem(target, f"unreadable PDF ({type(error).__name__}): damaged or not a PDF", target)
+        coverage.problem(target, unreadable(error, "PDF"), target)
         return
     texts = 0
     for number in range(pages):
@@ -74,7 +75,7 @@ def _pages(target: str, handle: BinaryIO, coverage: TargetCoverage, container: C
             with pypdf.apply_configuration(**_LIMITS):
                 text = reader.pages[number].extract_text() or ""
         except Exception as error:  # noqa: BLE001
-            coverage.problem(target, f"page {number + 1}: unreadable ({type(error).__name__})", target)
+            coverage.problem(target, f"page {number + 1}: {unreadable(error, 'PDF page')}", target)
             continue
         text = text.replace("\r\n", "\n").replace("\r", "\n")
         if text.strip():

@@ -37,6 +37,7 @@ from xml.parsers import expat
 
 from pii_audit.models import Chunk
 from pii_audit.sources import TargetCoverage
+from pii_audit.sources.damage import damaged
 from pii_audit.sources.xlsx_book import BLOCK, expat_parser
 from pii_audit.sources.xlsx_guard import WorkbookRefused
 
@@ -135,9 +136,7 @@ def _values(archive: zipfile.ZipFile, part: str, values: "_Values") -> Iterator[
                 if not block:
                     break
     except _PART_ERRORS as error:
-        name = "zlib.error" if isinstance(error, zlib.error) else type(error).__name__
-        raise PartDamaged(str(error) if isinstance(error, WorkbookRefused) else f"{part} is damaged ({name})"
-                          ) from None
+        raise PartDamaged(str(error) if isinstance(error, WorkbookRefused) else damaged(part, error)) from None
 
 
 class _Values:

@@ -53,8 +53,9 @@ def xlsx_sheets(source: Source, comments: dict[str, list[tuple[str, str]]] | Non
 
     ``comments``, when given, gets each sheet's comments (``xlsx_book.sheet_comments``) under its
     name before the sheet is yielded; ``warn``, when given, is called with a sheet's name and a
-    one-line reason when its comments cannot be read (``xlsx_book.add_comments``) or its long
-    shared strings are left empty past the workbook's allowance (``xlsx_book.repeats_cut``). The worksheets come first, then each pivot cache and each
+    one-line reason when its comments cannot be read (``xlsx_book.add_comments``) or cells of it
+    read as empty: long shared strings past the workbook's allowance, or strings the workbook does
+    not hold (``xlsx_book.noted_rows``). The worksheets come first, then each pivot cache and each
     sheet an external link caches, as sheets of their own (``xlsx_caches``): copies of data that
     stay when their source is deleted or elsewhere."""
     from pii_audit.sources import xlsx_book, xlsx_caches, xlsx_stream
@@ -73,10 +74,10 @@ def xlsx_sheets(source: Source, comments: dict[str, list[tuple[str, str]]] | Non
         for name, member in book.sheets:
             if comments is not None:
                 xlsx_book.add_comments(comments, name, lambda: xlsx_book.sheet_comments(archive, member, read), warn)
-            yield name, xlsx_book.repeats_cut(xlsx_stream.sheet_rows(archive, member, book), book, name, warn)
+            yield name, xlsx_book.noted_rows(xlsx_stream.sheet_rows(archive, member, book), book, name, warn)
         for name, definition, records in xlsx_caches.pivot_caches(archive):
-            yield name, xlsx_book.repeats_cut(xlsx_caches.cache_rows(archive, definition, records, book), book, name,
-                                              warn)
+            yield name, xlsx_book.noted_rows(xlsx_caches.cache_rows(archive, definition, records, book), book, name,
+                                             warn)
         yield from xlsx_caches.link_sheets(archive, book)
 
 
@@ -86,9 +87,10 @@ def xls_sheets(source: Source, warn: Callable[[str, str], None] | None = None) -
     Chinese banks' older systems and WPS still export .xls; read as text, one was binary and
     skipped. Excel 97 and later (BIFF8) is read record by record (``xls_stream``), in bounded
     memory whatever its size; Excel 5.0/95 (BIFF5) by python-calamine, which holds the whole
-    workbook, up to ``XLS_MAX_BYTES``. A damaged workbook raises ``WorkbookRefused`` (here, or as
-    a sheet is read), a damaged sheet ``SheetError``; ``warn`` is told of a sheet whose long
-    shared strings were left empty past the workbook's allowance (``xlsx_book.repeats_cut``).
+    workbook, up to ``XLS_MAX_BYTES`` and within what ``xls_biff5`` checks first. A damaged workbook raises ``WorkbookRefused`` (here, or as
+    a sheet is read), a damaged sheet ``SheetError``; ``warn`` is told of a sheet whose cells read
+    as empty: long shared strings past the workbook's allowance, or strings its table does not
+    hold (``xlsx_book.noted_rows``).
     """
     from pii_audit.sources import xls_stream
 
@@ -125,7 +127,7 @@ def _book_sheets(book: Book, warn: Callable[[str, str], None] | None) -> Iterato
     from pii_audit.sources import xls_stream, xlsx_book
 
     for name, offset, end in book.sheets:
-        yield name, xlsx_book.repeats_cut(xls_stream.sheet_rows(book, offset, end), book, name, warn)
+        yield name, xlsx_book.noted_rows(xls_stream.sheet_rows(book, offset, end), book, name, warn)
 
 
 def wps_sheets(source: Source, comments: dict[str, list[tuple[str, str]]] | None = None,
@@ -145,7 +147,8 @@ def wps_sheets(source: Source, comments: dict[str, list[tuple[str, str]]] | None
 
 
 def _biff5_sheets(source: Source) -> Iterator[Sheet]:
-    """Yield every worksheet of an Excel 5.0/95 workbook, read whole by python-calamine."""
+    """Yield every worksheet of an Excel 5.0/95 workbook, read whole by python-calamine once its
+    size and what python-calamine would hold of it are checked (``xls_biff5``)."""
     size = Path(source).stat().st_size if isinstance(source, str) else len(source)
     if size > XLS_MAX_BYTES:
         raise WorkbookRefused(f"Excel 5.0/95 .xls workbook larger than {XLS_MAX_BYTES:,} bytes, the most "
@@ -153,6 +156,10 @@ def _biff5_sheets(source: Source) -> Iterator[Sheet]:
     from python_calamine import CalamineWorkbook, PasswordError
 
     from pii_audit.sources import xlsx_book
+    from pii_audit.sources.xls_biff5 import check_biff5
+
+    with opened(source) as handle:
+        check_biff5(CompoundFile(handle))  # what python-calamine would hold: it aborts the process past memory
 
     try:
         book = CalamineWorkbook.from_path(source) if isinstance(source, str) else \

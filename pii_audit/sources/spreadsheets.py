@@ -38,6 +38,7 @@ from typing import Any, Iterable, Iterator
 
 from pii_audit.models import Cells, Chunk, Column
 from pii_audit.sources import ODS_SUFFIXES, ScanOptions, TargetCoverage
+from pii_audit.sources.damage import unreadable
 from pii_audit.sources.ods_stream import ods_sheets
 from pii_audit.sources.ole2 import CompoundFile
 from pii_audit.sources.ole_properties import ole_property_chunks, stored_property_chunks
@@ -193,10 +194,10 @@ def _guarded(items: Iterable, where: str, coverage: TargetCoverage, failed: list
         coverage.problem(where, str(error))
     except (KeyboardInterrupt, SystemExit, GeneratorExit):
         raise
-    # Untrusted files make parsers raise many types (SECURITY.md item 7): record the type,
-    # never the message, which may quote cells.
+    # Untrusted files make parsers raise many types (SECURITY.md item 7): record what the type
+    # means and the type, never the message, which may quote cells.
     except BaseException as error:  # noqa: BLE001
-        coverage.problem(where, f"unreadable ({type(error).__name__}): corrupt or not a spreadsheet")
+        coverage.problem(where, unreadable(error, "spreadsheet"))
     if failed is not None:
         failed.append(where)
 

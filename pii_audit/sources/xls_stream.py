@@ -18,8 +18,9 @@ Cells come out as text, as ``cell_text.render`` writes python-calamine's values 
 python-calamine and the xlsx reader type it; TRUE/FALSE; error values and empty strings None), and
 rows as the xlsx reader gives them (``xlsx_stream``). Where python-calamine differs from the xlsx
 reader, the xlsx reader is followed: a formula's cached number under a date format is a date
-(python-calamine gives the bare number). An Excel 5.0/95 workbook (BIFF5, a ``Book`` stream) is
-not read here (``NotBiff8``). Any damage is a one-line ``WorkbookRefused`` (the globals, the
+(python-calamine gives the bare number). An Excel 5.0/95 workbook (BIFF5, by its BOF's version;
+Excel names its stream ``Book``) is not read here (``NotBiff8``; ``xls_biff5`` checks it for
+python-calamine). Any damage is a one-line ``WorkbookRefused`` (the globals, the
 container) or ``SheetError`` (a sheet), never a hang or a large allocation: every length is
 checked against what is there.
 """
@@ -35,7 +36,7 @@ from pii_audit.sources import ole2
 from pii_audit.sources.cell_text import render
 from pii_audit.sources.xlsx_book import (
     DURATION, FREE_CHARS, MAX_CELL_STYLES, Charged, Row, SharedStrings, SheetError, StringTable, allowance_for,
-    excel_date, format_kind, place, sheet_name, style_kind,
+    excel_date, format_kind, missing_string, place, sheet_name, style_kind,
 )
 from pii_audit.sources.xlsx_guard import MAX_SHARED_STRINGS_BYTES, WorkbookRefused
 
@@ -88,9 +89,10 @@ def read_book(compound: ole2.CompoundFile, folder: str = "") -> Book:
 
     Raise ``WorkbookRefused`` for a corrupt, encrypted or hostile file and ``NotBiff8`` for a
     workbook older than Excel 97."""
-    name, stream = compound.open(("Workbook", "Book"), folder)
-    if name == "Book":  # Excel 5.0/95 names the stream so; 97 and later "Workbook"
-        raise NotBiff8(name)
+    # Excel 5.0/95 names the stream "Book", 97 and later "Workbook"; the BOF's version tells them
+    # apart (_globals): an Excel 97 workbook in a Book stream went to python-calamine, which reads
+    # its shared strings again for every cell, with no allowance (xlsx_book.REPEATS_CUT).
+    _, stream = compound.open(("Workbook", "Book"), folder)
     try:
         return _globals(records(stream, 0), stream)
     except SheetError as error:
@@ -293,9 +295,9 @@ def _cells(stored: Iterator[tuple[int, bytes]], book: Book) -> Iterator[tuple[in
             depth += (kind == BOF) - (kind == EOF)
         elif kind == LABELSST:
             row, column, _, index = _LABELSST.unpack_from(data)
-            if index >= len(strings):
-                raise SheetError(f"unreadable: a cell names a shared string the table of {len(strings):,} "
-                                 "does not hold")
+            if index >= len(strings):  # empty, said once a sheet (noted_rows): it refused the rest of the sheet
+                book.absent(missing_string(len(strings)))
+                continue
             text = strings[index]
             if len(text) <= FREE_CHARS or book.charge(text):  # 16,000 cells reading 65,000 characters: 1 G of them
                 yield row, column, text

@@ -25,10 +25,9 @@ from typing import Callable, Iterator
 from pii_audit.sources.cell_text import render
 from pii_audit.sources.sheet_rows import EXCEL_MAX_ROWS, Sheet
 from pii_audit.sources.xlsb_stream import TOO_SHORT, WORKBOOK, part_records, wide_string
-from pii_audit.sources.xlsx_book import (FREE_CHARS, Charged, Row, SheetError, checked_column, place, repeats_cut,
-                                         sheet_name)
+from pii_audit.sources.xlsx_book import Charged, Row, SheetError, checked_column, noted_rows, place, sheet_name
 from pii_audit.sources.xlsx_caches import (LINK_DAMAGED, LINK_SHEET, cache_sheet, check_definition_size, item_text,
-                                           pivot_caches, related)
+                                           pivot_caches, related, shared_item)
 
 # Record types ([MS-XLSB] 2.3.2). A cache item (BrtPCDI*, 20-25) and the same with more data
 # after its value (BrtPCDIA*, 27-32), as the xlsx item they stand for.
@@ -61,7 +60,7 @@ def cache_sheets(archive: zipfile.ZipFile, book: Charged, warn: Callable[[str, s
     """Yield each pivot cache and each sheet an external link caches as ``(name, rows)``; a long
     item a cache's records read again is charged to ``book``, the workbook (``cache_rows``)."""
     for name, definition, records in pivot_caches(archive, WORKBOOK):
-        yield name, repeats_cut(_short_is_damage(cache_rows(archive, definition, records, book)), book, name, warn)
+        yield name, noted_rows(_short_is_damage(cache_rows(archive, definition, records, book)), book, name, warn)
     for number, member in enumerate(related(archive, WORKBOOK, "/externalLink"), 1):
         try:
             names, tabs = _link_tables(archive, member)
@@ -101,7 +100,7 @@ def cache_rows(archive: zipfile.ZipFile, definition: str, records: str | None, b
     """Yield a pivot cache as a sheet's rows: its field names, then its records. A record reads an
     item by a 4-byte index however long the item (16,000 records reading one 65,000-character
     item, a 28 KB workbook, gave 1,040 million characters): a long one is charged to ``book``, as
-    a shared string is, and past its allowance reads as empty."""
+    a shared string is, and past its allowance reads as empty (``shared_item``)."""
     fields = _fields(archive, definition)
     yield from cache_sheet([f.name for f in fields], [f.items for f in fields],
                            None if records is None else _records(archive, records, fields, book))
@@ -172,7 +171,7 @@ def _records(archive: zipfile.ZipFile, member: str, fields: list[_Field], book: 
             gathered = []
         elif gathered is not None and (kind in _ITEMS or kind == PCDI_INDEX):
             field = fields[columns[len(gathered)]]
-            gathered.append(_shared(field, _LONG.unpack_from(data)[0], book) if kind == PCDI_INDEX
+            gathered.append(shared_item(field.items, _LONG.unpack_from(data)[0], book) if kind == PCDI_INDEX
                             else _value(_ITEMS[kind], data, 0)[0])
             if len(gathered) == len(columns):
                 values, gathered = gathered, None
@@ -193,7 +192,7 @@ def _direct(data: bytes, fields: list[_Field], book: Charged) -> list[str | None
     values, at = [], 0
     for field in fields:
         if field.items:
-            values.append(_shared(field, _LONG.unpack_from(data, at)[0], book))
+            values.append(shared_item(field.items, _LONG.unpack_from(data, at)[0], book))
             at += 4
         else:
             value, at = _value(field.inline, data, at)
@@ -201,15 +200,6 @@ def _direct(data: bytes, fields: list[_Field], book: Charged) -> list[str | None
     if at != len(data):
         raise SheetError(_MISMATCH)
     return values
-
-
-def _shared(field: _Field, index: int, book: Charged) -> str | None:
-    if index >= len(field.items):
-        raise SheetError("unreadable: a pivot cache record names an item its field does not hold")
-    item = field.items[index]
-    if item and len(item) > FREE_CHARS and not book.charge(item):
-        return None
-    return item
 
 
 def _link_tables(archive: zipfile.ZipFile, member: str) -> tuple[list[str], list[int]]:

@@ -48,7 +48,7 @@ from pii_audit.sources.sheet_rows import EXCEL_MAX_ROWS, Sheet, Source, opened
 from pii_audit.sources.xls_stream import dated, rk_value
 from pii_audit.sources.xlsx_book import (
     FREE_CHARS, MAX_CELL_STYLES, MAX_COLUMN, Charged, Row, SharedStrings, SheetError, StringTable, add_comments,
-    allowance_for, checked_column, comment_parts, repeats_cut,
+    allowance_for, checked_column, comment_parts, missing_string, noted_rows,
     format_kind, place, relationships, sheet_name, style_kind,
 )
 from pii_audit.sources.xlsx_guard import (
@@ -121,7 +121,7 @@ def _book_sheets(archive: zipfile.ZipFile, comments: dict[str, list[tuple[str, s
     for name, member in book.sheets:
         if comments is not None:
             add_comments(comments, name, lambda: sheet_comments(archive, member, read), warn)
-        yield name, repeats_cut(sheet_rows(archive, member, book), book, name, warn)
+        yield name, noted_rows(sheet_rows(archive, member, book), book, name, warn)
     from pii_audit.sources.xlsb_caches import cache_sheets  # which imports this module
 
     yield from cache_sheets(archive, book, warn)
@@ -279,8 +279,9 @@ def _rows(stored: Iterator[tuple[int, bytes]], book: Book) -> Iterator[Row]:
     for kind, data in stored:
         if kind == CELL_ISST:
             column, _, index = _ISST.unpack_from(data)
-            if index >= count:
-                raise SheetError(f"unreadable: a cell names a shared string the table of {count:,} does not hold")
+            if index >= count:  # empty, said once a sheet (noted_rows): it refused the rest of the sheet
+                book.absent(missing_string(count))
+                continue
             text = strings[index]
             if len(text) > free and not book.charge(text):  # 16,000 cells reading 65,000 characters: 1 G of them
                 continue

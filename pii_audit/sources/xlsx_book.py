@@ -22,6 +22,7 @@ from typing import Any, Callable, Iterator
 from xml.parsers import expat
 
 from pii_audit.sources import one_line_name
+from pii_audit.sources.damage import damaged
 from pii_audit.sources.xlsx_guard import MAX_SHARED_STRINGS_BYTES, WorkbookRefused, shown_name
 
 Row = tuple[int, int, list]  # (1-based row number, 0-based column of values[0], values)
@@ -99,11 +100,13 @@ class Charged:
 
     allowance: int
     skipped: int = 0  # readings left empty past the allowance
+    missing: int = 0  # references to a string the workbook does not hold, read as empty (``absent``)
+    missing_reason: str = ""  # the last one's problem line
 
     def charge(self, text: str) -> bool:
         """Count a long string read by reference (a shared string, a pivot cache item): its
         characters past ``FREE_CHARS``; return False, the reading left empty, when they no longer
-        fit in the workbook's allowance (``repeats_cut`` says so for its sheet)."""
+        fit in the workbook's allowance (``noted_rows`` says so for its sheet)."""
         cost = len(text) - FREE_CHARS
         if cost > self.allowance:
             self.skipped += 1
@@ -111,18 +114,54 @@ class Charged:
         self.allowance -= cost
         return True
 
+    def absent(self, reason: str) -> None:
+        """Count a cell (or pivot cache record) naming a string its table does not hold, which the
+        caller reads as empty; ``noted_rows`` puts ``reason`` on its sheet's problem line. Such a
+        cell refused the rest of its sheet, losing every cell after it for one damaged index."""
+        self.missing += 1
+        self.missing_reason = reason
 
-def repeats_cut(rows: Iterator[Row], book: Charged, sheet: str, warn: Callable[[str, str], None] | None
-                ) -> Iterator[Row]:
-    """Yield a sheet's ``rows``; the first time one leaves a long string empty past the workbook's
-    allowance (``Charged.charge``), call ``warn`` with the sheet's name and ``REPEATS_CUT``, as an
-    .ods sheet whose repeats are cut says so (``ods_stream``): the scan says what it did not read."""
-    skipped = book.skipped
-    for row in rows:
-        if book.skipped != skipped and warn is not None:
+
+def missing_string(count: int) -> str:
+    """Return the problem line of a sheet whose cells name a shared string beyond the table's ``count``."""
+    return (f"damaged cells: a cell names a shared string the table of {count:,} does not hold; "
+            "such cells read as empty, the rest of the sheet is read")
+
+
+# The problem line of a pivot cache whose records name an item beyond their field's.
+MISSING_ITEM = ("damaged cells: a pivot cache record names an item its field does not hold; "
+                "such values read as empty, the rest of the cache is read")
+
+
+def noted_rows(rows: Iterator[Row], book: Charged, sheet: str, warn: Callable[[str, str], None] | None
+               ) -> Iterator[Row]:
+    """Yield a sheet's ``rows``; call ``warn`` with the sheet's name once for each kind of reading
+    its rows left empty: ``REPEATS_CUT`` the first time a long string is left so past the
+    workbook's allowance (``Charged.charge``), as an .ods sheet whose repeats are cut says so
+    (``ods_stream``), and the reason ``Charged.absent`` was given the first time a cell names a
+    string the workbook does not hold. The scan says what it did not read."""
+    if warn is None:
+        yield from rows
+        return
+    skipped, missing = book.skipped, book.missing  # None once said
+
+    def note() -> None:
+        nonlocal skipped, missing
+        if skipped is not None and book.skipped != skipped:
             warn(sheet, REPEATS_CUT)
-            warn = None
-        yield row
+            skipped = None
+        if missing is not None and book.missing != missing:
+            warn(sheet, book.missing_reason)
+            missing = None
+
+    try:
+        for row in rows:
+            note()
+            yield row
+    except Exception:  # a damaged sheet's own problem line comes after the cells it left empty
+        note()
+        raise
+    note()  # a last row holding no other value is not given
 
 
 def allowance_for(strings: list[str] | StringTable) -> int:
@@ -412,8 +451,7 @@ def sheet_comments(archive: zipfile.ZipFile, sheet: str, read: set[str] | None =
             with archive.open(member) as part:
                 found.extend(_comments(part))
         except PART_ERRORS as error:
-            name = "zlib.error" if isinstance(error, zlib.error) else type(error).__name__  # its own name is "error"
-            raise SheetError(f"{shown_name(member)} is damaged ({name})") from None
+            raise SheetError(damaged(shown_name(member), error)) from None
     return found
 
 
@@ -593,13 +631,10 @@ def typed(kind: int, text: str | None, book: Workbook) -> Any:
             return text  # python-calamine keeps a number it cannot read as text
     if kind == SHARED:
         index = decimal(text.strip(XML_SPACE))  # int(), which read it before, let whitespace round it
-        try:
-            if index is None:
-                raise IndexError(text)
-            value = book.strings[index]
-        except IndexError:
-            raise SheetError(f"unreadable: a cell names a shared string the table of "
-                             f"{len(book.strings):,} does not hold") from None
+        if index is None or index >= len(book.strings):
+            book.absent(missing_string(len(book.strings)))
+            return None
+        value = book.strings[index]
         if len(value) > FREE_CHARS and not book.charge(value):
             return None
         return value

@@ -24,8 +24,8 @@ from itertools import zip_longest
 from typing import Iterator
 
 from pii_audit.sources.cell_text import render
-from pii_audit.sources.xlsx_book import (BLOCK, FREE_CHARS, ISO_DATE, MAIN, MAX_CELL_CHARS, MAX_SHEETS, NUMBER,
-                                         STRICT, Row, Rows, SheetError, Workbook, checked_column, column_index, decimal,
+from pii_audit.sources.xlsx_book import (BLOCK, FREE_CHARS, ISO_DATE, MAIN, MAX_CELL_CHARS, MAX_SHEETS, MISSING_ITEM,
+                                         NUMBER, STRICT, Charged, Row, Rows, SheetError, Workbook, checked_column, column_index, decimal,
                                          expat_parser, handled_rows, parse_member, place, relationships, sheet_name,
                                          typed, unescape)
 
@@ -109,6 +109,20 @@ def item_text(local: str, value: str | None, book: Workbook | None) -> str | Non
     return None  # m: missing; e: an error value, empty as in a cell
 
 
+def shared_item(items: list, index: int | None, book: Charged) -> str | None:
+    """Return the item ``index`` (None: no index) of a cache field's distinct ``items``, which a
+    record reads by reference, as a cell a shared string: a long one is charged to ``book`` and
+    past its allowance reads as empty; one the field does not hold reads as empty, counted
+    (``Charged.absent``): it refused the rest of the cache, every record after it lost."""
+    if index is None or index >= len(items):
+        book.absent(MISSING_ITEM)
+        return None
+    item = items[index]
+    if item and len(item) > FREE_CHARS and not book.charge(item):
+        return None
+    return item
+
+
 def _fields(archive: zipfile.ZipFile, definition: str, book: Workbook) -> list[tuple[str, list]]:
     """Return each cache field's name and its distinct values (``sharedItems``), held whole
     up to ``MAX_DEFINITION_BYTES``."""
@@ -149,16 +163,10 @@ class _Records:
         if local == "r":
             self.number, self.values = self.number + 1, []
         elif local == "x":
-            field, index = len(self.values), decimal(attrs.get("v", "0"))
-            try:
-                if index is None:  # "-1" would read the last item; int() refuses "²" and 5,000 digits
-                    raise IndexError(index)
-                item = self.items[field][index]
-            except IndexError:
-                raise SheetError("unreadable: a pivot cache record names an item its field does not hold") from None
-            if item and len(item) > FREE_CHARS and not self.book.charge(item):
-                item = None  # an item is read by reference, as a shared string
-            self.values.append(item)
+            field = len(self.values)
+            # decimal: "-1" would read the last item; int() refuses "²" and 5,000 digits.
+            self.values.append(shared_item(self.items[field] if field < len(self.items) else [],
+                                           decimal(attrs.get("v", "0")), self.book))
         elif local in _ITEMS:
             self.values.append(item_text(local, attrs.get("v"), self.book))
 

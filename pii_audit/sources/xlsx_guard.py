@@ -25,10 +25,15 @@ MAX_SHARED_STRINGS_BYTES = 96 * 1024**2  # the reader holds the whole table in m
 # zipfile builds an object for every entry of the directory before anything can be checked:
 # 200,000 empty entries (an 18 MB file) took zipfile 3 s and 97 MB, a .docx 3.1 s, an .xlsx (its
 # zip opened four times) 19 s. A zip without Zip64 records lists 65,535 at most; Office files list
-# tens, a workbook of 1,000 sheets with comments 4,009 (300 KB of directory). An entry takes 46
-# bytes of the directory at least, so its size bounds a count that lies: 91,180 entries in 4 MiB.
+# tens, a workbook of 1,000 sheets with comments 4,009 (300 KB of directory). zipfile reads the
+# directory by its size, whatever count the end record gives: an entry takes 46 bytes at least,
+# so 4 MiB could hide 91,180 entries behind a count of 65,535 (a classic end record can say no
+# more), and an archive's 48 MiB 1.09 million behind 500,000. A directory that could hold more
+# than the cap has its entries counted (``_entries_in``).
 MAX_ENTRIES = 65_535
 MAX_DIRECTORY_BYTES = 4 * 1024**2
+_ENTRY_BYTES = 46  # a directory entry with no name, extra field or comment
+_ENTRY_SIGNATURE = b"PK\x01\x02"
 BLOCK = 4 * 1024**2
 STREAMED = "xl/worksheets/"  # members checked as they are streamed, not here
 _DTD_MARKERS = tuple(m.encode(enc) for m in ("<!DOCTYPE", "<!ENTITY")
@@ -85,7 +90,9 @@ def directory_refusal(handle: BinaryIO, max_entries: int, max_bytes: int) -> str
     """Return why a zip whose end record lists over ``max_entries`` entries, or a directory over
     ``max_bytes``, is refused, or None (also when there is no end record: zipfile says so next).
 
-    Read before zipfile builds its objects, from the end record zipfile itself reads (Zip64's too)."""
+    Read before zipfile builds its objects, from the end record zipfile itself reads (Zip64's too);
+    a directory large enough to hold more than ``max_entries`` has its entries counted, as the
+    count the end record gives may lie (``_entries_in``)."""
     record = zipfile._EndRecData(handle)  # noqa: SLF001 - the very record ZipFile() reads next
     if record is None:
         return None
@@ -95,7 +102,32 @@ def directory_refusal(handle: BinaryIO, max_entries: int, max_bytes: int) -> str
     if size > max_bytes:
         return (f"refused: its zip directory takes {size // 2**20:,} MB, over the {max_bytes // 2**20:,} MB "
                 "cap (zip bomb?)")
+    if size > max_entries * _ENTRY_BYTES:
+        found = _entries_in(handle, record)
+        if found > max_entries:
+            return (f"refused: its zip directory holds {found:,} entries where its end record says {entries:,}, "
+                    f"over the {max_entries:,} cap (zip bomb?)")
     return None
+
+
+def _entries_in(handle: BinaryIO, record: list) -> int:
+    """Return how many entries the zip directory ``record`` (an end record, ``zipfile._EndRecData``)
+    points to holds, found where zipfile looks for it: its entries' signatures, counted (a name
+    holding one would count twice: a bound, never short). 48 MiB take some 65 ms."""
+    size = record[zipfile._ECD_SIZE]  # noqa: SLF001
+    start = record[zipfile._ECD_LOCATION] - size  # noqa: SLF001
+    if record[zipfile._ECD_SIGNATURE] == zipfile.stringEndArchive64:  # noqa: SLF001
+        start -= zipfile.sizeEndCentDir64 + zipfile.sizeEndCentDir64Locator
+    if start < 0:
+        return 0  # no directory there: zipfile says so
+    handle.seek(start)
+    found, tail = 0, b""
+    while size > 0 and (block := handle.read(min(BLOCK, size))):
+        size -= len(block)
+        data = tail + block
+        found += data.count(_ENTRY_SIGNATURE)
+        tail = data[-(len(_ENTRY_SIGNATURE) - 1):]  # a signature cut by the block's end is counted once, next
+    return found
 
 
 def zip_refusal(infos: list[zipfile.ZipInfo]) -> str | None:

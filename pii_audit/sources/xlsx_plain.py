@@ -199,7 +199,7 @@ class PlainCells:
 
     def _column_values(self, column: list[tuple]) -> list[str | None] | None:
         """Return the texts of one column of a regular block (None for an empty cell), or None
-        when a shared string is out of range (cell by cell raises the one-line error)."""
+        when a shared string is out of range (cell by cell counts it, ``Charged.absent``)."""
         attrs = set(map(_ATTRS, column))
         if len(attrs) != 1:
             return [self._value(self._kind_of(a), v or f, t) for _, _, a, v, t, f in column]
@@ -256,7 +256,7 @@ class PlainCells:
         text = self.others.get((kind, raw), _MISS)
         if text is _MISS:
             text = render(typed(kind, _xml_text(raw), self.book)) or None
-            if len(raw) <= _CACHED_BYTES:
+            if len(raw) <= _CACHED_BYTES and kind != SHARED:  # a shared string out of range is counted each time
                 _cached(self.others, (kind, raw), text)
         return text
 

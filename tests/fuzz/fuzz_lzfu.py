@@ -41,7 +41,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/: the comp
 
 with atheris.instrument_imports(include=["pii_audit"]):
     from pii_audit.errors import SourceError
-    from pii_audit.sources import ScanOptions, TargetCoverage
+    from pii_audit.sources import ScanOptions, TargetCoverage, damage
     from pii_audit.sources.archives import read_member
     # Only what is imported in this block is instrumented, and the readers import these lazily.
     from pii_audit.sources import emails, lzfu, outlook, rtf  # noqa: F401
@@ -52,7 +52,7 @@ NAME = "a.msg"
 OPTIONS = ScanOptions(jobs=1)
 CANARY = b"CANARY"
 # The lines the readers' catch-alls write for an exception they did not foresee (emails, scan).
-CATCH_ALL = re.compile(r"unreadable (e-mail )?\(\w+\)|unexpected \w+ while reading|could not be read \(\w+\)")
+CATCH_ALL = re.compile(r"could not be read \(\w+\)|" + damage.CATCH_ALL.pattern)
 
 
 class Finding(AssertionError):

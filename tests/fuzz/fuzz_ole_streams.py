@@ -44,7 +44,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/: the comp
 with atheris.instrument_imports(include=["pii_audit", "recognizers"]):
     from pii_audit import sources
     from pii_audit.errors import SourceError
-    from pii_audit.sources import ScanOptions, TargetCoverage
+    from pii_audit.sources import ScanOptions, TargetCoverage, damage
     from pii_audit.sources.archives import read_member
     from pii_audit.sources.ole2 import CompoundFile
     # Only what is imported in this block is instrumented, and read_member imports most readers
@@ -59,7 +59,7 @@ NAME = sys.argv.pop(1) if len(sys.argv) > 1 else "a.doc"
 OPTIONS = ScanOptions(jobs=1)
 # The lines a reader's catch-all writes for an exception it did not foresee (ooxml, spreadsheets,
 # emails, scan), and the ones for a part it gave up on for the same reason.
-CATCH_ALL = re.compile(r"unreadable (e-mail |PDF )?\(\w+\)|unexpected \w+ while reading|could not be read \(\w+\)")
+CATCH_ALL = re.compile(r"could not be read \(\w+\)|" + damage.CATCH_ALL.pattern)
 # The readers fuzzed here: an exception is theirs to handle when it passed through one of them (an
 # attached .xlsx's zlib.error, an Excel 95 workbook's CalamineError are other readers' words).
 OURS = {"ole2.py", "word97.py", "xls_stream.py", "outlook.py", "lzfu.py", "ole_properties.py", "packager.py",
