@@ -216,6 +216,10 @@ class ChineseRecognizer(PatternRecognizer):
     # Words that hold a keyword or a column hint but name something else (idCard holds card): a
     # keyword inside one of them counts for nothing, near a match or in a column name.
     NOT_KEYWORDS: ClassVar[tuple[str, ...]] = ()
+    # Whether a negative word just before a match outweighs a keyword elsewhere in the window, as a
+    # column naming the entity still outweighs both: for numbers without a check, whose keywords
+    # stand in lines beside other numbers (澳门身份证 … 订单号 12345678).
+    NEGATIVE_BEFORE_WINS: ClassVar[bool] = False
     # The detector's screen (see ``shape``): literal substrings of the shape of every value that
     # a pattern scoring MIN_SCORE or more can match. Patterns scoring less need a keyword of
     # ``text_context`` to be reported, so the keywords screen for them (``screen_needles``).
@@ -428,6 +432,8 @@ class ChineseRecognizer(PatternRecognizer):
         return verdict
 
     def _contextual_score(self, text: str, start: int, end: int, score: float, external: int) -> float:
+        if self.NEGATIVE_BEFORE_WINS and external <= 0 and self._negative_before(text, start):
+            return max(0.0, score - NEGATIVE_PENALTY)
         if external > 0 or self._keyword_near(text, start, end):
             return min(1.0, score + CONTEXT_BOOST)
         if external < 0 or self._negative_before(text, start):

@@ -22,7 +22,7 @@ import datetime
 from presidio_analyzer import Pattern
 
 from recognizers import cn_bank_card, cn_mobile_phone, cn_resident_id
-from recognizers.base import (CONTEXT_WINDOW, NEGATIVE_PENALTY, NO_DECIMALS_AFTER, NOT_A_FRACTION,
+from recognizers.base import (CONTEXT_WINDOW, NO_DECIMALS_AFTER, NOT_A_FRACTION,
                               ChineseRecognizer, Risk, mask_middle, not_after)
 
 ENTITY = "CN_BANK_ACCOUNT"
@@ -100,6 +100,7 @@ class CnBankAccountRecognizer(ChineseRecognizer):
                         "serial", "trace")
     NEGATIVE_COLUMN_HINTS = ("je", "jyje", "ye", "amt", "amount", "balance", "ddh", "lsh", "jylsh",
                              "orderno", "serialno", "traceno", "lhh", "jgh", "gyh")
+    NEGATIVE_BEFORE_WINS = True  # 收款账号 6222… 金额 100000000: the module's docstring says why
     RISK = Risk("C2", True)  # a financial account: PIPL Art. 28 金融账户
 
     def validate_result(self, pattern_text: str) -> bool:
@@ -119,9 +120,3 @@ class CnBankAccountRecognizer(ChineseRecognizer):
     def _keyword_near(self, text: str, start: int, end: int) -> bool:
         """A keyword counts only before the number (the module's docstring says why)."""
         return self._context.near(self._without_not_keywords(text)[max(0, start - CONTEXT_WINDOW):start])
-
-    def _contextual_score(self, text: str, start: int, end: int, score: float, external: int) -> float:
-        """A negative word just before the number outweighs a keyword further back."""
-        if external <= 0 and self._negative_before(text, start):
-            return max(0.0, score - NEGATIVE_PENALTY)
-        return super()._contextual_score(text, start, end, score, external)

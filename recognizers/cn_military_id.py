@@ -46,6 +46,10 @@ class CnMilitaryIdRecognizer(ChineseRecognizer):
                "military id")
     COLUMN_HINTS = ("jgz", "jgzh", "jgzhm", "sbz", "sbzh", "wzgbz", "jrz", "jrzh", "militaryid", "militaryno",
                     "militaryidno")
+    # 字第 numbers of other papers: a court case's, an official letter's, a property certificate's.
+    NEGATIVE_CONTEXT = ("案号", "文号", "发文", "判决", "裁定", "房权证", "产权证", "不动产", "土地证")
+    NEGATIVE_COLUMN_HINTS = ("ah", "wh", "fwzh", "cqzh")
+    NEGATIVE_BEFORE_WINS = True  # 案号 just before a number outweighs a keyword further back
     RISK = Risk("C2", True)  # an identity document, and a military one: PIPL Art. 28 特定身份
 
     def validate_result(self, pattern_text: str) -> bool:

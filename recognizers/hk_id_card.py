@@ -83,6 +83,7 @@ class HkIdCardRecognizer(ChineseRecognizer):
     NEGATIVE_COLUMN_HINTS = ("errcode", "errorcode", "code", "xh", "model", "sku", "ddh", "orderno")
     # The parenthesized form, which scores without context: six digits, then "(", the check, ")".
     NEEDLES = ("000000(0)", "000000(a)", "000000-(0)", "000000-(a)")
+    NEGATIVE_BEFORE_WINS = True  # 订单号 just before a number outweighs a keyword further back
     RISK = Risk("C2", True)  # an identity document: PIPL Art. 28 特定身份
 
     def validate_result(self, pattern_text: str) -> bool:

@@ -57,6 +57,7 @@ class MoIdCardRecognizer(ChineseRecognizer):
     COLUMN_HINTS = ("amsfz", "amsfzh", "amsfzhm", "moidno", "macauid", "macaoid", "macauidno")
     NEGATIVE_CONTEXT = ("订单", "流水", "单号", "金额", "order", "serial", "amount")
     NEGATIVE_COLUMN_HINTS = ("ddh", "lsh", "je", "orderno", "amount")
+    NEGATIVE_BEFORE_WINS = True  # 订单号 just before a number outweighs a keyword further back
     RISK = Risk("C2", True)  # an identity document: PIPL Art. 28 特定身份
 
     def validate_result(self, pattern_text: str) -> bool:

@@ -73,6 +73,7 @@ class TwIdCardRecognizer(ChineseRecognizer):
     COLUMN_HINTS = ("twsfz", "twsfzh", "twsfzhm", "tbsfz", "twid", "twidno", "twidcard", "taiwanid", "taiwanidno")
     NEGATIVE_CONTEXT = ("订单", "流水", "单号", "批次", "编码", "型号", "order", "serial", "batch", "code", "sku")
     NEGATIVE_COLUMN_HINTS = ("ddh", "lsh", "pch", "orderno", "serialno", "batchno", "code", "sku")
+    NEGATIVE_BEFORE_WINS = True  # 订单号 just before a number outweighs a keyword further back
     RISK = Risk("C2", True)  # an identity document: PIPL Art. 28 特定身份
 
     def validate_result(self, pattern_text: str) -> bool:

@@ -1,0 +1,59 @@
+"""Military IDs (FORMATS.md §5.7): X字第N号 found only where a keyword, a field's key or a column
+names a military document, never the 字第 numbers of courts and certificates, and what is
+written of them."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+
+import openpyxl
+import pytest
+
+from pii_audit.detector import Detector
+from recognizers.base import to_halfwidth
+from scan_helpers import scan_one
+
+NUMBER = "南字第12345678号"
+
+
+def found(text, context=()):
+    """Return ``(entity, value)`` of what the scan's detector reports in one line of text."""
+    text = to_halfwidth(text)
+    return [(recognizer.ENTITY, text[start:end])
+            for start, end, _, recognizer, _, _ in Detector(bytes(32)).find(text, context)]
+
+
+@pytest.mark.parametrize("text,expected", [
+    pytest.param(f"2026-11-28 10:01:02 INFO 开户 证件类型:军官证 证件号码:{NUMBER} 已核验", [NUMBER], id="keyword"),
+    pytest.param("士兵证号 空字第0012345号，", ["空字第0012345号"], id="soldier"),
+    pytest.param("文职干部证：海字第87654321", ["海字第87654321"], id="without-hao"),
+    pytest.param(f'{{"jgzh":"{NUMBER}"}}', [NUMBER], id="field"),
+    pytest.param(f"处理请求 {NUMBER} 完成", [], id="bare"),
+    pytest.param("民事判决书 (2024)京0105民初字第12345号", [], id="court-case"),
+    pytest.param("军官证已核验 案号 京民初字第12345号", [], id="court-case-after-a-keyword"),
+    pytest.param("军官证 南字第123号", [], id="three-digits"),
+])
+def test_numbers_in_log_lines(text, expected):
+    assert found(text) == [("CN_MILITARY_ID", value) for value in expected]
+
+
+@pytest.mark.parametrize("column,expected", [("军官证号", [NUMBER]), ("jgzhm", [NUMBER]),
+                                             ("military_id", [NUMBER]), ("备注", [])])
+def test_a_column_named_for_the_document_gives_its_cells_context(column, expected):
+    assert [value for _, value in found(NUMBER, context=[column])] == expected
+
+
+def test_a_sheet_and_a_log_write_the_masked_number_and_never_the_number(tmp_path, key):
+    book = openpyxl.Workbook()
+    book.active.append(["客户姓名", "军官证号", "房产证号"])
+    book.active.append(["王建军", NUMBER, "京房权证海字第123456号"])
+    book.save(tmp_path / "kyc.xlsx")
+    log = tmp_path / "kyc.log"
+    log.write_text(f"2026-11-28 开户 军官证 {NUMBER}\n2026-11-28 判决 京民初字第12345678号\n", "utf-8")
+    for target in (tmp_path / "kyc.xlsx", log):
+        finding, = [f for (_, entity), f in scan_one(target, key).findings.items() if entity == "CN_MILITARY_ID"]
+        assert [s.masked for s in finding.samples] == ["南字第******78号"]
+        assert finding.samples[0].risk.as_dict() == {"category": "C2", "sensitive": True, "minor": False}
+        written = json.dumps([dataclasses.asdict(s) for s in finding.samples], ensure_ascii=False)
+        assert "12345678" not in written and "123456" not in written

@@ -1,0 +1,59 @@
+"""Macau Resident Identity Card numbers (FORMATS.md §5.13): found only where a keyword, a field's
+key or a column names the card, and what is written of them."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+
+import openpyxl
+import pytest
+
+from pii_audit.detector import Detector
+from recognizers.base import to_halfwidth
+from scan_helpers import scan_one
+
+NUMBER = "1234567(8)"
+
+
+def found(text, context=()):
+    """Return ``(entity, value)`` of what the scan's detector reports in one line of text."""
+    text = to_halfwidth(text)
+    return [(recognizer.ENTITY, text[start:end])
+            for start, end, _, recognizer, _, _ in Detector(bytes(32)).find(text, context)]
+
+
+@pytest.mark.parametrize("text,expected", [
+    pytest.param(f"2026-11-28 10:01:02 INFO 澳门居民身份证：{NUMBER} 已核验", [NUMBER], id="keyword"),
+    pytest.param("持澳門居民身份證 5123456（7）辦理", ["5123456(7)"], id="traditional-full-width"),
+    pytest.param("澳门身份证号=71234568|", ["71234568"], id="without-parentheses"),
+    pytest.param('{"amsfzh":"1234567(8)"}', [NUMBER], id="field"),
+    pytest.param(f"处理请求 {NUMBER} 完成", [], id="bare"),
+    pytest.param("澳门身份证 2234567(8)", [], id="no-issuer-2"),
+    pytest.param("台胞证号 12345678", [("CN_TAIWAN_PERMIT", "12345678")], id="a-taiwan-permits-8-digits"),
+    pytest.param("澳门身份证 订单号 12345678", [], id="order-number-after-a-keyword-elsewhere"),
+])
+def test_numbers_in_log_lines(text, expected):
+    expected = [e if isinstance(e, tuple) else ("MO_ID_CARD", e) for e in expected]
+    assert found(text) == expected
+
+
+@pytest.mark.parametrize("column,expected", [("澳门身份证号", ["12345678"]), ("amsfzhm", ["12345678"]),
+                                             ("macau_id", ["12345678"]), ("ddh", [])])
+def test_a_column_named_for_the_card_gives_its_cells_context(column, expected):
+    assert [value for _, value in found("12345678", context=[column])] == expected
+
+
+def test_a_sheet_and_a_log_write_the_masked_number_and_never_the_number(tmp_path, key):
+    book = openpyxl.Workbook()
+    book.active.append(["客户姓名", "澳门身份证号", "订单号"])
+    book.active.append(["何嘉欣", NUMBER, "12345678"])
+    book.save(tmp_path / "kyc.xlsx")
+    log = tmp_path / "kyc.log"
+    log.write_text(f"2026-11-28 开户 澳门居民身份证 {NUMBER}\n2026-11-28 订单 12345678\n", "utf-8")
+    for target in (tmp_path / "kyc.xlsx", log):
+        finding, = [f for (_, entity), f in scan_one(target, key).findings.items() if entity == "MO_ID_CARD"]
+        assert [s.masked for s in finding.samples] == ["1*****78"]
+        assert finding.samples[0].risk.as_dict() == {"category": "C2", "sensitive": True, "minor": False}
+        written = json.dumps([dataclasses.asdict(s) for s in finding.samples], ensure_ascii=False)
+        assert "1234567" not in written and "12345678" not in written

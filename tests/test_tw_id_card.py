@@ -1,0 +1,83 @@
+"""Taiwan ID card numbers (FORMATS.md §5.13): the check against public examples, found only in
+context, their look-alikes, and what is written of them."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+
+import openpyxl
+import pytest
+
+from pii_audit.detector import Detector
+from recognizers.base import to_halfwidth
+from recognizers.tw_id_card import is_valid
+from scan_helpers import scan_one
+
+NUMBER = "A123456789"
+
+
+def found(text, context=()):
+    """Return ``(entity, value)`` of what the scan's detector reports in one line of text."""
+    text = to_halfwidth(text)
+    return [(recognizer.ENTITY, text[start:end])
+            for start, end, _, recognizer, _, _ in Detector(bytes(32)).find(text, context)]
+
+
+# A123456789 is the example of every source read (validid, chaoswey/taiwan-id-validator, a worked
+# sum in mgleon08's post: 1+0+8+14+18+20+20+18+14+8+9 = 130); validid's tests add the other two.
+@pytest.mark.parametrize("number,valid", [
+    pytest.param("A123456789", True, id="validid-chaoswey-mgleon08"),
+    pytest.param("M115187864", True, id="validid-M"),
+    pytest.param("Z256783650", True, id="validid-Z-33"),
+    pytest.param("A123456788", False, id="wrong-check"),
+    pytest.param("A12345678X", False, id="validid-X"),
+    pytest.param("A323456789", False, id="sex-digit-3"),
+    pytest.param("A823456789", False, id="new-residence-certificate-left-out"),
+])
+def test_the_check_agrees_with_public_examples(number, valid):
+    assert is_valid(number) is valid
+
+
+def test_the_letters_stand_for_their_own_two_digits():
+    """J to Z are out of alphabetical order (I=34, J=18, X=30, Y=31, Z=33): with the letter read
+    as A=10 .. Z=35 these valid numbers would fail."""
+    assert all(map(is_valid, ["I123456781", "J123456787", "X123456787", "Y123456788", "Z123456780"]))
+
+
+@pytest.mark.parametrize("text,expected", [
+    pytest.param(f"2026-11-28 10:01:02 INFO 台湾居民身份证号：{NUMBER} 已核验", [NUMBER], id="keyword"),
+    pytest.param("客戶國民身分證統一編號 M115187864", ["M115187864"], id="traditional-keyword"),
+    pytest.param('{"twIdNo":"Z256783650"}', ["Z256783650"], id="field"),
+    pytest.param(f"台胞证号 12345678 身分證 {NUMBER}", [("CN_TAIWAN_PERMIT", "12345678"), NUMBER],
+                 id="beside-a-taiwan-permit"),
+    pytest.param(f"处理请求 {NUMBER} 完成", [], id="bare"),
+    pytest.param("台湾身份证 A123456788", [], id="wrong-check"),
+    pytest.param("台湾身份证 订单号 B123456780", [], id="order-code-after-a-keyword"),
+    pytest.param("台胞证 B123456780", [], id="a-permits-keyword-names-no-id-card"),
+    pytest.param("订单号 B123456780 批次 C212345671", [], id="order-and-batch-codes"),
+])
+def test_numbers_in_log_lines(text, expected):
+    expected = [e if isinstance(e, tuple) else ("TW_ID_CARD", e) for e in expected]
+    assert found(text) == expected
+
+
+@pytest.mark.parametrize("column,expected", [("台湾身份证号", [NUMBER]), ("twsfzh", [NUMBER]),
+                                             ("tw_id_no", [NUMBER]), ("order_no", [])])
+def test_a_column_named_for_the_card_gives_its_cells_context(column, expected):
+    assert [value for _, value in found(NUMBER, context=[column])] == expected
+
+
+def test_a_sheet_and_a_log_write_the_masked_number_and_never_the_number(tmp_path, key):
+    book = openpyxl.Workbook()
+    book.active.append(["客户姓名", "台湾身份证号", "产品编码"])
+    book.active.append(["林志明", NUMBER, "M115187864"])  # a code column gives no context
+    book.save(tmp_path / "kyc.xlsx")
+    log = tmp_path / "kyc.log"
+    log.write_text(f"2026-11-28 开户 台湾居民身份证 {NUMBER}\n2026-11-28 批次 Z256783650\n", "utf-8")
+    for target in (tmp_path / "kyc.xlsx", log):
+        finding, = [f for (_, entity), f in scan_one(target, key).findings.items() if entity == "TW_ID_CARD"]
+        assert [s.masked for s in finding.samples] == ["A******789"]
+        assert finding.samples[0].risk.as_dict() == {"category": "C2", "sensitive": True, "minor": False}
+        written = json.dumps([dataclasses.asdict(s) for s in finding.samples], ensure_ascii=False)
+        assert NUMBER not in written and "123456" not in written
