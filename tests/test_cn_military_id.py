@@ -4,24 +4,11 @@ written of them."""
 
 from __future__ import annotations
 
-import dataclasses
-import json
-
-import openpyxl
 import pytest
 
-from pii_audit.detector import Detector
-from recognizers.base import to_halfwidth
-from scan_helpers import scan_one
+from scan_helpers import found, samples_of, write_workbook, written
 
 NUMBER = "南字第12345678号"
-
-
-def found(text, context=()):
-    """Return ``(entity, value)`` of what the scan's detector reports in one line of text."""
-    text = to_halfwidth(text)
-    return [(recognizer.ENTITY, text[start:end])
-            for start, end, _, recognizer, _, _ in Detector(bytes(32)).find(text, context)]
 
 
 @pytest.mark.parametrize("text,expected", [
@@ -45,15 +32,12 @@ def test_a_column_named_for_the_document_gives_its_cells_context(column, expecte
 
 
 def test_a_sheet_and_a_log_write_the_masked_number_and_never_the_number(tmp_path, key):
-    book = openpyxl.Workbook()
-    book.active.append(["客户姓名", "军官证号", "房产证号"])
-    book.active.append(["王建军", NUMBER, "京房权证海字第123456号"])
-    book.save(tmp_path / "kyc.xlsx")
+    sheet = write_workbook(tmp_path / "kyc.xlsx", [["客户姓名", "军官证号", "房产证号"],
+                                                   ["王建军", NUMBER, "京房权证海字第123456号"]])
     log = tmp_path / "kyc.log"
     log.write_text(f"2026-11-28 开户 军官证 {NUMBER}\n2026-11-28 判决 京民初字第12345678号\n", "utf-8")
-    for target in (tmp_path / "kyc.xlsx", log):
-        finding, = [f for (_, entity), f in scan_one(target, key).findings.items() if entity == "CN_MILITARY_ID"]
-        assert [s.masked for s in finding.samples] == ["南字第******78号"]
-        assert finding.samples[0].risk.as_dict() == {"category": "C2", "sensitive": True, "minor": False}
-        written = json.dumps([dataclasses.asdict(s) for s in finding.samples], ensure_ascii=False)
-        assert "12345678" not in written and "123456" not in written
+    for target in (sheet, log):
+        samples = samples_of(target, key, "CN_MILITARY_ID")
+        assert [s.masked for s in samples] == ["南字第******78号"]
+        assert samples[0].risk.as_dict() == {"category": "C2", "sensitive": True, "minor": False}
+        assert "123456" not in written(samples)

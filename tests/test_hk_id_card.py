@@ -3,25 +3,12 @@ written forms in log lines and sheets, their look-alikes, and what is written of
 
 from __future__ import annotations
 
-import dataclasses
-import json
-
-import openpyxl
 import pytest
 
-from pii_audit.detector import Detector
-from recognizers.base import to_halfwidth
 from recognizers.hk_id_card import calc_check_digit, is_valid
-from scan_helpers import scan_one
+from scan_helpers import found, samples_of, write_workbook, written
 
 NUMBER = "A123456(3)"
-
-
-def found(text, context=()):
-    """Return ``(entity, value)`` of what the scan's detector reports in one line of text."""
-    text = to_halfwidth(text)
-    return [(recognizer.ENTITY, text[start:end])
-            for start, end, _, recognizer, _, _ in Detector(bytes(32)).find(text, context)]
 
 
 # Examples published with four independent libraries and a project's brief; every one agrees
@@ -77,16 +64,13 @@ def test_a_column_named_for_the_card_gives_the_plain_form_context(column):
 
 
 def test_a_sheet_and_a_log_write_the_masked_number_and_never_the_number(tmp_path, key):
-    book = openpyxl.Workbook()
-    book.active.append(["客户姓名", "香港身份证号", "备注"])
-    book.active.append(["陈大文", "A1234563", "AB9876543"])  # the note column gives no context
-    book.active.append(["李小明", "Z437626(A)", ""])
-    book.save(tmp_path / "kyc.xlsx")
+    sheet = write_workbook(tmp_path / "kyc.xlsx", [["客户姓名", "香港身份证号", "备注"],
+                                                   ["陈大文", "A1234563", "AB9876543"],  # a note: no context
+                                                   ["李小明", "Z437626(A)", ""]])
     log = tmp_path / "kyc.log"
     log.write_text(f"2026-11-28 开户 客户证件 {NUMBER}\n", "utf-8")
-    for target, masked in ((tmp_path / "kyc.xlsx", ["A*****63", "Z*****6A"]), (log, ["A*****63"])):
-        finding, = [f for (_, entity), f in scan_one(target, key).findings.items() if entity == "HK_ID_CARD"]
-        assert [s.masked for s in finding.samples] == masked
-        assert finding.samples[0].risk.as_dict() == {"category": "C2", "sensitive": True, "minor": False}
-        written = json.dumps([dataclasses.asdict(s) for s in finding.samples], ensure_ascii=False)
-        assert not any(raw in written for raw in ("A1234563", "123456", "Z437626", "AB9876543"))
+    for target, masked in ((sheet, ["A*****63", "Z*****6A"]), (log, ["A*****63"])):
+        samples = samples_of(target, key, "HK_ID_CARD")
+        assert [s.masked for s in samples] == masked
+        assert samples[0].risk.as_dict() == {"category": "C2", "sensitive": True, "minor": False}
+        assert not any(raw in written(samples) for raw in ("A1234563", "123456", "Z437626", "AB9876543"))

@@ -3,24 +3,11 @@ key or a column names the card, and what is written of them."""
 
 from __future__ import annotations
 
-import dataclasses
-import json
-
-import openpyxl
 import pytest
 
-from pii_audit.detector import Detector
-from recognizers.base import to_halfwidth
-from scan_helpers import scan_one
+from scan_helpers import found, samples_of, write_workbook, written
 
 NUMBER = "1234567(8)"
-
-
-def found(text, context=()):
-    """Return ``(entity, value)`` of what the scan's detector reports in one line of text."""
-    text = to_halfwidth(text)
-    return [(recognizer.ENTITY, text[start:end])
-            for start, end, _, recognizer, _, _ in Detector(bytes(32)).find(text, context)]
 
 
 @pytest.mark.parametrize("text,expected", [
@@ -45,15 +32,12 @@ def test_a_column_named_for_the_card_gives_its_cells_context(column, expected):
 
 
 def test_a_sheet_and_a_log_write_the_masked_number_and_never_the_number(tmp_path, key):
-    book = openpyxl.Workbook()
-    book.active.append(["客户姓名", "澳门身份证号", "订单号"])
-    book.active.append(["何嘉欣", NUMBER, "12345678"])
-    book.save(tmp_path / "kyc.xlsx")
+    sheet = write_workbook(tmp_path / "kyc.xlsx", [["客户姓名", "澳门身份证号", "订单号"],
+                                                   ["何嘉欣", NUMBER, "12345678"]])
     log = tmp_path / "kyc.log"
     log.write_text(f"2026-11-28 开户 澳门居民身份证 {NUMBER}\n2026-11-28 订单 12345678\n", "utf-8")
-    for target in (tmp_path / "kyc.xlsx", log):
-        finding, = [f for (_, entity), f in scan_one(target, key).findings.items() if entity == "MO_ID_CARD"]
-        assert [s.masked for s in finding.samples] == ["1*****78"]
-        assert finding.samples[0].risk.as_dict() == {"category": "C2", "sensitive": True, "minor": False}
-        written = json.dumps([dataclasses.asdict(s) for s in finding.samples], ensure_ascii=False)
-        assert "1234567" not in written and "12345678" not in written
+    for target in (sheet, log):
+        samples = samples_of(target, key, "MO_ID_CARD")
+        assert [s.masked for s in samples] == ["1*****78"]
+        assert samples[0].risk.as_dict() == {"category": "C2", "sensitive": True, "minor": False}
+        assert "1234567" not in written(samples)

@@ -3,25 +3,12 @@ context, their look-alikes, and what is written of them."""
 
 from __future__ import annotations
 
-import dataclasses
-import json
-
-import openpyxl
 import pytest
 
-from pii_audit.detector import Detector
-from recognizers.base import to_halfwidth
 from recognizers.tw_id_card import is_valid
-from scan_helpers import scan_one
+from scan_helpers import found, samples_of, write_workbook, written
 
 NUMBER = "A123456789"
-
-
-def found(text, context=()):
-    """Return ``(entity, value)`` of what the scan's detector reports in one line of text."""
-    text = to_halfwidth(text)
-    return [(recognizer.ENTITY, text[start:end])
-            for start, end, _, recognizer, _, _ in Detector(bytes(32)).find(text, context)]
 
 
 # A123456789 is the example of every source read (validid, chaoswey/taiwan-id-validator, a worked
@@ -69,15 +56,12 @@ def test_a_column_named_for_the_card_gives_its_cells_context(column, expected):
 
 
 def test_a_sheet_and_a_log_write_the_masked_number_and_never_the_number(tmp_path, key):
-    book = openpyxl.Workbook()
-    book.active.append(["客户姓名", "台湾身份证号", "产品编码"])
-    book.active.append(["林志明", NUMBER, "M115187864"])  # a code column gives no context
-    book.save(tmp_path / "kyc.xlsx")
+    sheet = write_workbook(tmp_path / "kyc.xlsx", [["客户姓名", "台湾身份证号", "产品编码"],
+                                                   ["林志明", NUMBER, "M115187864"]])  # a code: no context
     log = tmp_path / "kyc.log"
     log.write_text(f"2026-11-28 开户 台湾居民身份证 {NUMBER}\n2026-11-28 批次 Z256783650\n", "utf-8")
-    for target in (tmp_path / "kyc.xlsx", log):
-        finding, = [f for (_, entity), f in scan_one(target, key).findings.items() if entity == "TW_ID_CARD"]
-        assert [s.masked for s in finding.samples] == ["A******789"]
-        assert finding.samples[0].risk.as_dict() == {"category": "C2", "sensitive": True, "minor": False}
-        written = json.dumps([dataclasses.asdict(s) for s in finding.samples], ensure_ascii=False)
-        assert NUMBER not in written and "123456" not in written
+    for target in (sheet, log):
+        samples = samples_of(target, key, "TW_ID_CARD")
+        assert [s.masked for s in samples] == ["A******789"]
+        assert samples[0].risk.as_dict() == {"category": "C2", "sensitive": True, "minor": False}
+        assert NUMBER not in written(samples) and "123456" not in written(samples)
