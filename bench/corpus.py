@@ -20,6 +20,7 @@ from stdnum.cn import uscc as stdnum_uscc
 from stdnum.iso7064 import mod_11_2
 
 from recognizers import cn_bank_account as bank_account
+from recognizers import hk_id_card, tw_id_card
 from recognizers.cn_bank_card import lost_its_last_digits
 
 
@@ -46,6 +47,10 @@ CONTEXTS = {
     "CN_TAIWAN_PERMIT": (["台胞证号", "台湾居民来往大陆通行证"], ["tbzh"]),
     "CN_FOREIGN_PERMANENT_RESIDENT_ID": (["外国人永久居留身份证", "永久居留身份证号码", "永居证号"],
                                          ["yjjlsfz", "prno"]),
+    "HK_ID_CARD": (["香港身份证", "香港居民身份证号码", "香港身份證"], ["xgsfzh", "hkid"]),
+    "MO_ID_CARD": (["澳门居民身份证", "澳门身份证号", "澳門居民身份證"], ["amsfzh", "macau_id"]),
+    "TW_ID_CARD": (["台湾居民身份证", "台湾身份证号", "國民身分證"], ["twsfzh", "tw_id_no"]),
+    "CN_MILITARY_ID": (["军官证", "士兵证号", "文职干部证"], ["jgzh", "military_id"]),
     "CN_USCC": (["统一社会信用代码", "纳税人识别号"], ["tyshxydm", "nsrsbh"]),
     "CN_LICENSE_PLATE": (["车牌号", "号牌"], ["cph", "hphm"]),
     "EMAIL_ADDRESS": (["邮箱", "电子邮箱"], ["email", "dzyx"]),
@@ -64,6 +69,10 @@ FIELDS = {
     "CN_HK_MACAU_PERMIT": ["permitNo", "txzh"],
     "CN_TAIWAN_PERMIT": ["mtpNo", "tbzh"],
     "CN_FOREIGN_PERMANENT_RESIDENT_ID": ["prCardNo", "yjjlsfz"],
+    "HK_ID_CARD": ["hkid", "hkidNo", "xgsfzh"],
+    "MO_ID_CARD": ["amsfzh", "macauId"],
+    "TW_ID_CARD": ["twIdNo", "twsfzh"],
+    "CN_MILITARY_ID": ["jgzh", "militaryId"],
     "CN_USCC": ["creditCode", "tyshxydm", "taxNo"],
     "CN_LICENSE_PLATE": ["plateNo", "hphm", "carNo"],
     "EMAIL_ADDRESS": ["email", "dzyx"],
@@ -142,6 +151,27 @@ class Values:
         return rng.choice(["USA", "JPN", "KOR", "GBR", "DEU"]) + rng.choice(["1100", "3100", "4403", "3201"]) \
             + born.strftime("%y%m%d") + _digits(rng, 2)
 
+    def HK_ID_CARD(self) -> str:
+        rng = self.rng
+        body = rng.choice(["", "", "", rng.choice(LETTERS)]) + rng.choice(LETTERS) + _digits(rng, 6)
+        check = hk_id_card.calc_check_digit(body)
+        return rng.choice([f"{body}({check})", f"{body}({check})", body + check])
+
+    def MO_ID_CARD(self) -> str:
+        rng = self.rng
+        body = rng.choice("157") + _digits(rng, 6)
+        return rng.choice([f"{body}({_digits(rng, 1)})", body + _digits(rng, 1)])
+
+    def TW_ID_CARD(self) -> str:
+        while True:  # one body in ten has a check digit that makes it valid: draw the digit
+            number = self.rng.choice(LETTERS) + self.rng.choice("12") + _digits(self.rng, 8)
+            if tw_id_card.is_valid(number):
+                return number
+
+    def CN_MILITARY_ID(self) -> str:
+        rng = self.rng
+        return rng.choice("南北沈兰成济广海空参政后装") + "字第" + _digits(rng, rng.choice([6, 7, 8])) + rng.choice(["号", "号", ""])
+
     def CN_USCC(self) -> str:
         org = _digits(self.rng, 8)
         # Most codes embed a GB 11714 organisation code with its own check (FORMATS.md §4.2).
@@ -179,7 +209,7 @@ class Values:
 # The column a negative's value is stored under when it appears as a table cell.
 NEGATIVE_COLUMNS = {"order_no": "ddh", "serial": "jylsh", "amount": "jyje", "amount_fen": "jyje", "balance": "ye",
                     "bad_id": "sfzh", "bad_card": "yhkh", "imei": "imei", "version": "bbh",
-                    "bad_uscc": "ywbh"}
+                    "bad_uscc": "ywbh", "part_code": "wlbm", "model_code": "xh", "eight_digits": "gdh"}
 
 
 def _bad_id(rng: random.Random, fake: Faker) -> str:
@@ -235,6 +265,14 @@ def negatives(rng: random.Random, fake: Faker) -> list[tuple[str, str]]:
         ("code_not_pr", rng.choice([f"产品编码：{rng.choice(['SKU', 'PRD', 'CNY', 'USD'])}{date}{_digits(rng, 4)}",
                                     f"batchNo=9{_digits(rng, 17)}", f"凭证号 USA{date}{_digits(rng, 4)}"])),
         ("balance", f"账户余额：{rng.randint(10**8, 10**11)}"),
+        # The shapes of the Hong Kong, Macau, Taiwan and military IDs in codes and case numbers.
+        ("part_code", f"料号：{rng.choice(LETTERS)}{rng.choice(LETTERS)}{_digits(rng, 6)}"),
+        ("model_code", f"型号：{rng.choice(LETTERS)}{_digits(rng, 6)}({_digits(rng, 1)})"),
+        ("letter_code", rng.choice([f"订单号：{rng.choice(LETTERS)}{rng.choice('12')}{_digits(rng, 8)}",
+                                    f"batchNo={rng.choice(LETTERS)}{_digits(rng, 7)}",
+                                    f"SKU {rng.choice(LETTERS)}{rng.choice(LETTERS)}{_digits(rng, 7)}"])),
+        ("eight_digits", f"工单号 {rng.choice('157')}{_digits(rng, 7)}"),
+        ("court_case", f"案号：({rng.randint(2015, 2025)})京0105民初字第{_digits(rng, rng.choice([4, 5, 6]))}号"),
         ("not_bank_account", rng.choice([f"登录账号：{_digits(rng, 10)}", f"联行号：{rng.choice(['102', '103', '105'])}{_digits(rng, 9)}",
                                          f"账户开户时间：{date}{rng.randint(0, 23):02d}{rng.randint(0, 59):02d}{rng.randint(0, 59):02d}",
                                          f"金额 {rng.randint(10**8, 10**10)} 收款账号已变更",

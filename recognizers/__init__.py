@@ -6,7 +6,8 @@ Example (no model download, nothing reaches the network)::
     analyzer = build_analyzer()
     analyzer.analyze("客户身份证号11010519491231002X", language="zh")
 
-Adding a recognizer: one module ``cn_<thing>.py`` with ``ENTITY``, ``EXAMPLES`` and a
+Adding a recognizer: one module ``cn_<thing>.py`` (``hk_``, ``mo_``, ``tw_`` for Hong Kong's,
+Macau's and Taiwan's documents) with ``ENTITY``, ``EXAMPLES`` and a
 ``ChineseRecognizer`` subclass, plus a line in ``ALL_RECOGNIZERS``.
 """
 
@@ -20,14 +21,18 @@ from recognizers.cn_foreign_permanent_resident_id import CnForeignPermanentResid
 from recognizers.cn_hk_macau_permit import CnHkMacauPermitRecognizer
 from recognizers.cn_landline_phone import CnLandlinePhoneRecognizer
 from recognizers.cn_license_plate import CnLicensePlateRecognizer
+from recognizers.cn_military_id import CnMilitaryIdRecognizer
 from recognizers.cn_mobile_phone import CnMobilePhoneRecognizer
 from recognizers.cn_passport import CnPassportRecognizer
 from recognizers.cn_resident_id import CnResidentIdRecognizer
 from recognizers.cn_taiwan_permit import CnTaiwanPermitRecognizer
 from recognizers.cn_uscc import CnUsccRecognizer
 from recognizers.email_address import EmailAddressRecognizer
+from recognizers.hk_id_card import HkIdCardRecognizer
 from recognizers.ip_address import IpAddressRecognizer
+from recognizers.mo_id_card import MoIdCardRecognizer
 from recognizers.person import PersonRecognizer
+from recognizers.tw_id_card import TwIdCardRecognizer
 
 ALL_RECOGNIZERS: tuple[type[ChineseRecognizer], ...] = (
     CnResidentIdRecognizer,
@@ -39,6 +44,10 @@ ALL_RECOGNIZERS: tuple[type[ChineseRecognizer], ...] = (
     CnHkMacauPermitRecognizer,
     CnTaiwanPermitRecognizer,
     CnForeignPermanentResidentIdRecognizer,
+    HkIdCardRecognizer,
+    MoIdCardRecognizer,
+    TwIdCardRecognizer,
+    CnMilitaryIdRecognizer,
     CnUsccRecognizer,
     CnLicensePlateRecognizer,
     EmailAddressRecognizer,

@@ -216,6 +216,10 @@ class ChineseRecognizer(PatternRecognizer):
     # Words that hold a keyword or a column hint but name something else (idCard holds card): a
     # keyword inside one of them counts for nothing, near a match or in a column name.
     NOT_KEYWORDS: ClassVar[tuple[str, ...]] = ()
+    # Whether a negative word just before a match outweighs a keyword elsewhere in the window, as a
+    # column naming the entity still outweighs both: for numbers without a check, whose keywords
+    # stand in lines beside other numbers (澳门身份证 … 订单号 12345678).
+    NEGATIVE_BEFORE_WINS: ClassVar[bool] = False
     # The detector's screen (see ``shape``): literal substrings of the shape of every value that
     # a pattern scoring MIN_SCORE or more can match. Patterns scoring less need a keyword of
     # ``text_context`` to be reported, so the keywords screen for them (``screen_needles``).
@@ -235,9 +239,6 @@ class ChineseRecognizer(PatternRecognizer):
     # or only "before" it, where a keyword after a value names the next field (金额 100000000
     # 收款账号…).
     KEYWORD_PLACE: ClassVar[str] = "near"
-    # Whether a negative word just before a value outweighs a keyword further back (收款账号 …
-    # 金额 100000000); a column that names the entity still wins.
-    NEGATIVE_FIRST: ClassVar[bool] = False
     # With KEYWORD_PLACE "before": a regex (Hyperscan's syntax, no newline) that every value of
     # the context-needing patterns starts with. The screen then wakes the recognizer where a keyword
     # stands before such a start, not on every line holding a keyword (``screens``).
@@ -449,7 +450,7 @@ class ChineseRecognizer(PatternRecognizer):
         return verdict
 
     def _contextual_score(self, text: str, start: int, end: int, score: float, external: int) -> float:
-        if self.NEGATIVE_FIRST and external <= 0 and self._negative_before(text, start):
+        if self.NEGATIVE_BEFORE_WINS and external <= 0 and self._negative_before(text, start):
             return max(0.0, score - NEGATIVE_PENALTY)
         if external > 0 or self._keyword_near(text, start, end):
             return min(1.0, score + CONTEXT_BOOST)

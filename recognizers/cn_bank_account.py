@@ -12,7 +12,7 @@ transfer log beside amounts, times and serials (``ChineseRecognizer``'s class at
 * a keyword counts only before the number (``KEYWORD_PLACE``, ``付款账号：…``): in
   ``金额 100000000 付款账号 …`` the keyword after the amount names the next field;
 * a negative word just before the number (金额, 余额, 流水号, 联行号...) outweighs a keyword
-  further back (``NEGATIVE_FIRST``, ``收款账号 6222… 金额 100000000``);
+  further back (``NEGATIVE_BEFORE_WINS``, ``收款账号 6222… 金额 100000000``);
 * the screen wakes the recognizer only where a keyword stands before nine digits
   (``VALUE_START``): woken by every line holding 账户 (查询账户余额成功), it had cost a log
   scan 32% more instructions.
@@ -103,7 +103,7 @@ class CnBankAccountRecognizer(ChineseRecognizer):
     NEGATIVE_COLUMN_HINTS = ("je", "jyje", "ye", "amt", "amount", "balance", "ddh", "lsh", "jylsh",
                              "orderno", "serialno", "traceno", "lhh", "jgh", "gyh")
     KEYWORD_PLACE = "before"
-    NEGATIVE_FIRST = True
+    NEGATIVE_BEFORE_WINS = True
     VALUE_START = r"[0-9]{4}[ \-]?[0-9]{4}[ \-]?[0-9]"  # 9 digits, whole or in fours
     RISK = Risk("C2", True)  # a financial account: PIPL Art. 28 金融账户
 

@@ -1,9 +1,12 @@
 """What the source tests share: scanning one target in-process, one detector per key, and a
-reader's sheets as cells."""
+reader's sheets as cells; what the recognizers' tests share: what a line holds, and a finding's
+samples as written."""
 
 from __future__ import annotations
 
+import dataclasses
 import functools
+import json
 
 from pii_audit.detector import Detector
 from pii_audit.scan import scan_targets
@@ -33,3 +36,34 @@ def detector_for(key: bytes) -> Detector:
     (its Hyperscan database) takes about 0.2 s, and a test of 240 fuzzed files took 54 s, most
     of it building detectors."""
     return Detector(key)
+
+
+def found(text: str, context=()) -> list[tuple[str, str]]:
+    """Return ``(entity, value)`` of what the scan's detector reports in one line of text."""
+    from recognizers.base import to_halfwidth
+
+    text = to_halfwidth(text)
+    return [(recognizer.ENTITY, text[start:end])
+            for start, end, _, recognizer, _, _ in detector_for(bytes(32)).find(text, tuple(context))]
+
+
+def samples_of(target, key, entity: str) -> list:
+    """Return the samples of the one finding of ``entity`` that a scan of ``target`` makes."""
+    finding, = [f for (_, name), f in scan_one(target, key).findings.items() if name == entity]
+    return finding.samples
+
+
+def written(samples) -> str:
+    """Return samples as JSON, as a report or a JSONL file would hold them."""
+    return json.dumps([dataclasses.asdict(s) for s in samples], ensure_ascii=False)
+
+
+def write_workbook(path, rows):
+    """Write ``rows`` (the first the headers) to one sheet of a new .xlsx at ``path``; return it."""
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    for row in rows:
+        book.active.append(row)
+    book.save(path)
+    return path

@@ -64,6 +64,35 @@ def test_found_writes_jsonl_0600_without_raw_values(tmp_path, env):
     assert "CN_RESIDENT_ID in " + str(logs / "app.log") in result.output
 
 
+def test_cross_border_and_military_ids_reach_the_jsonl_masked(tmp_path, env):
+    """Hong Kong, Macau and Taiwan ID card numbers and a military ID in a KYC log and a sheet with
+    headers: each a JSONL record of its own entity, masked, and no raw value in the file or output."""
+    import openpyxl
+
+    kyc = tmp_path / "kyc"
+    kyc.mkdir()
+    (kyc / "kyc.log").write_text(
+        "2026-11-28 10:00:01 INFO 开户 客户证件 A123456(3) 已核验\n"
+        "2026-11-28 10:00:02 INFO 开户 澳门居民身份证：5123456(7)\n"
+        "2026-11-28 10:00:03 INFO 开户 台湾居民身份证号=M115187864\n"
+        "2026-11-28 10:00:04 INFO 开户 证件类型:军官证 证件号码:南字第12345678号\n", encoding="utf-8")
+    book = openpyxl.Workbook()
+    book.active.append(["客户姓名", "香港身份证号", "台湾身份证号"])
+    book.active.append(["陈大文", "AB9876543", "Z256783650"])
+    book.save(kyc / "kyc.xlsx")
+    out = tmp_path / "found.jsonl"
+    result = invoke(kyc, "--jsonl", out)
+    assert result.exit_code == 1, result.output
+    records = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    new = {"HK_ID_CARD", "MO_ID_CARD", "TW_ID_CARD", "CN_MILITARY_ID"}
+    assert sorted((r["entity_type"], r["masked"]) for r in records if r["entity_type"] in new) == [
+        ("CN_MILITARY_ID", "南字第******78号"), ("HK_ID_CARD", "A*****63"), ("HK_ID_CARD", "AB*****43"),
+        ("MO_ID_CARD", "5*****67"), ("TW_ID_CARD", "M******864"), ("TW_ID_CARD", "Z******650")]
+    written = out.read_bytes() + result.output.encode()
+    for raw in ("A123456", "A1234563", "AB9876543", "5123456", "M115187864", "Z256783650", "12345678"):
+        assert raw.encode() not in written, raw
+
+
 def test_nothing_found_is_exit_0(tmp_path, env):
     (tmp_path / "clean.log").write_text("2024-01-01 心跳正常\n", encoding="utf-8")
     result = invoke(tmp_path / "clean.log")

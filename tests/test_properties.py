@@ -269,6 +269,9 @@ LOOKBEHIND_FIRST = {
     "cn_resident_id_15": rf"(?<![0-9A-Za-z])({_PROVINCE}\d{{4}}\d{{2}}{_MONTH_DAY}\d{{3}})(?![0-9A-Za-z])",
     "cn_foreign_pr_id_2023": r"(?<![0-9A-Za-z])(9\d{16}[0-9Xx])(?![0-9A-Za-z])",
     "cn_foreign_pr_id_2017": r"(?<![0-9A-Za-z])([A-Z]{3}\d{12})(?![0-9A-Za-z])",
+    "hk_id_card": r"(?<![0-9A-Za-z])([A-Z]{1,2}\d{6} ?\([0-9A]\))",
+    "hk_id_card_plain": r"(?<![0-9A-Za-z])([A-Z]{1,2}\d{6}[0-9A])(?![0-9A-Za-z])",
+    "tw_id_card": r"(?<![0-9A-Za-z])([A-Z][12]\d{8})(?![0-9A-Za-z])",
     "cn_resident_id_masked": r"(?<![0-9A-Za-z*])(?=[0-9*]{17}[0-9Xx*](?![0-9A-Za-z*]))"
                              r"([1-8]\d{0,5}\*{4,16}\d{0,4}[0-9Xx*])(?![0-9A-Za-z*])",
     "cn_bank_card": r"(?<![0-9A-Za-z])(?<!\d\.)(\d{15,19})(?![0-9A-Za-z])(?!\.(?!0+(?!\d))\d)",

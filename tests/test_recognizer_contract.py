@@ -86,8 +86,8 @@ def test_a_fields_key_gives_back_none_of_the_spaces_it_took():
 
 
 def test_every_module_is_registered():
-    modules = {name for _, name, _ in pkgutil.iter_modules(recognizers.__path__) if name.startswith("cn_")
-               or name in {"email_address", "ip_address", "person", "cn_address"}}
+    modules = {name for _, name, _ in pkgutil.iter_modules(recognizers.__path__)
+               if name.startswith(("cn_", "hk_", "mo_", "tw_")) or name in {"email_address", "ip_address", "person", "cn_address"}}
     registered = {cls.__module__.split(".")[-1] for cls in ALL_RECOGNIZERS}
     assert modules <= registered
 
@@ -97,7 +97,8 @@ def test_entity_names_are_unique_and_stable():
     assert len(names) == len(set(names))
     stable = {"CN_RESIDENT_ID", "CN_BANK_CARD", "CN_BANK_ACCOUNT", "CN_MOBILE_PHONE", "CN_LANDLINE_PHONE", "CN_PASSPORT",
               "CN_HK_MACAU_PERMIT", "CN_TAIWAN_PERMIT", "CN_FOREIGN_PERMANENT_RESIDENT_ID", "CN_USCC",
-              "CN_LICENSE_PLATE", "EMAIL_ADDRESS", "IP_ADDRESS", "PERSON", "CN_ADDRESS"}
+              "CN_LICENSE_PLATE", "EMAIL_ADDRESS", "IP_ADDRESS", "PERSON", "CN_ADDRESS",
+              "HK_ID_CARD", "MO_ID_CARD", "TW_ID_CARD", "CN_MILITARY_ID"}
     assert set(names) <= stable
 
 
