@@ -163,10 +163,23 @@ def unescape(text: str) -> tuple[str, list[int], list[int]]:
         if starts is None:
             starts, ends = new_starts, new_ends
         else:  # where the last pass's characters were, in the text as stored
-            starts, ends = [starts[i] for i in new_starts], [ends[i - 1] for i in new_ends]
+            starts, ends = placed_in((starts, ends), new_starts, new_ends)
     if starts is None:
         return text, list(range(len(text))), list(range(1, len(text) + 1))
     return text, starts, ends
+
+
+def placed_in(origin: tuple[list[int], list[int]], starts: list[int], ends: list[int]
+              ) -> tuple[list[int], list[int]]:
+    """Return where the characters of a text rewritten from another are in the text as stored:
+    ``starts`` and ``ends`` place them in the other (as ``unescape`` places its result), and
+    ``origin`` places the other's characters in the text as stored.
+
+    >>> placed_in(([0, 1, 7], [1, 7, 8]), [0, 2], [1, 3])  # a rewriting of 'a客b' that keeps 'ab'
+    ([0, 7], [1, 8])
+    """
+    first_starts, first_ends = origin
+    return [first_starts[i] for i in starts], [first_ends[i - 1] for i in ends]
 
 
 def _json_character(match: re.Match) -> list[Placed] | None:
