@@ -239,7 +239,7 @@ class Detector:
                 text = text[:-1]
             location = {**chunk.location, "line": first_line + index}
             if names is not None and index in sql_lines:
-                yield from self._escaped_occurrences(text, chunk, location, always, chosen, names)
+                yield from self._sql_occurrences(text, chunk, location, always, chosen, names)
             elif rewritten or (escaped and has_escapes(text)):
                 yield from self._escaped_occurrences(text, chunk, location, always, chosen)
             else:
@@ -261,21 +261,38 @@ class Detector:
         return names
 
     def _escaped_occurrences(self, text: str, chunk: Chunk, location: dict, always: frozenset[int],
-                             chosen: set[int] | frozenset[int] | None = None,
-                             names: SqlNames | None = None) -> Iterator[Occurrence]:
+                             chosen: set[int] | frozenset[int] | None = None) -> Iterator[Occurrence]:
         """Yield the occurrences in a line or value with JSON \\uXXXX escapes, colour codes,
-        percent-encoding or character references, or in a line of SQL logged with its parameters:
-        found in it unescaped, its values named by ``names`` (by the ``chosen`` recognizers, or
-        those its screen picks), located in it as stored (``pii_audit.escapes``,
-        ``pii_audit.sql_logs``)."""
+        percent-encoding or character references: found in it unescaped (by the ``chosen``
+        recognizers, or those its screen picks), located in it as stored (``pii_audit.escapes``)."""
         unescaped, starts, ends = unescape(text)
-        named = names.read(unescaped) if names is not None else None
+        yield from self._read_as(unescaped, (starts, ends), chunk, location, always, chosen)
+
+    def _sql_occurrences(self, text: str, chunk: Chunk, location: dict, always: frozenset[int],
+                         chosen: set[int] | frozenset[int], names: SqlNames) -> Iterator[Occurrence]:
+        """Yield the occurrences in a line of SQL logged with its parameters: a Parameters or Row
+        line read with its values named by ``names`` (its recognizers picked again by the screen),
+        any other as it is; unescaped first when it holds escapes, located as stored."""
+        escaped = has_escapes(text)
+        readable, starts, ends = unescape(text) if escaped else (text, None, None)
+        named = names.read(readable)
         if named is not None:
-            unescaped, (starts, ends), chosen = named[0], placed_in((starts, ends), named[1], named[2]), None
-        unescaped = to_halfwidth(unescaped)
-        chosen = self._chosen(unescaped, always) if chosen is None else chosen
+            origin = named[1:] if starts is None else placed_in((starts, ends), named[1], named[2])
+            yield from self._read_as(named[0], origin, chunk, location, always)
+        elif escaped:
+            yield from self._read_as(readable, (starts, ends), chunk, location, always, chosen)
+        elif chosen:
+            yield from self._occurrences(text, chunk, location, chosen)
+
+    def _read_as(self, readable: str, origin: tuple[list[int], list[int]], chunk: Chunk, location: dict,
+                 always: frozenset[int], chosen: set[int] | frozenset[int] | None = None) -> Iterator[Occurrence]:
+        """Yield the occurrences in ``readable``, a line or value rewritten to be read, found by
+        the ``chosen`` recognizers (or those its screen picks), located where ``origin`` places
+        its characters in the text as stored."""
+        readable = to_halfwidth(readable)
+        chosen = self._chosen(readable, always) if chosen is None else chosen
         if chosen:
-            yield from _relocated(self._occurrences(unescaped, chunk, location, chosen), (starts, ends))
+            yield from _relocated(self._occurrences(readable, chunk, location, chosen), origin)
 
     def screen(self, text: str) -> dict[int, set[int]]:
         """Return {line index: recognizers to run} for a text (``to_halfwidth`` done): the lines
