@@ -164,3 +164,10 @@ def test_names_remembered_are_bounded():
         names.read(f"DEBUG c.b.m.M.s{n} - ==>  Preparing: SELECT * FROM t WHERE xm = ?")
     assert names.read("DEBUG c.b.m.M.s4999 - ==> Parameters: 张伟(String)")[0].endswith("xm=张伟")
     assert names.read("DEBUG c.b.m.M.s0 - ==> Parameters: 张伟(String)") is None
+
+
+def test_a_detector_that_screens_nothing_names_the_values_too(key):
+    """Below the screening score every line runs every recognizer, without the screen's marks:
+    MyBatis' lines are still read with their columns' names."""
+    got = found(Detector(key, min_score=0.1), INSERT + SELECT)
+    assert {(2, "张伟"), (4, "李秀英"), (6, "王芳")} <= {(line, text) for line, entity, text in got if entity == "PERSON"}
