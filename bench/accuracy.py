@@ -30,9 +30,17 @@ TARGETS = {"CN_RESIDENT_ID": 0.995, "CN_BANK_CARD": 0.995, "CN_MOBILE_PHONE": 0.
 
 
 def predictions(detector: Detector, sample: Sample) -> list[tuple[str, int, int, bool]]:
-    """Return what the detector finds in one sample as ``(entity, start, end, masked)``."""
-    chunk = Chunk(sample.text, {"path": "bench"}, "bench", sample.context)
-    return [(o.entity_type, o.location["start"], o.location["end"], o.already_masked)
+    """Return what the detector finds in one sample as ``(entity, start, end, masked)``; a
+    sample of several lines is read as a block of a log, its offsets made the text's."""
+    if "\n" not in sample.text:
+        chunk = Chunk(sample.text, {"path": "bench"}, "bench", sample.context)
+        return [(o.entity_type, o.location["start"], o.location["end"], o.already_masked)
+                for o in detector.detect_chunk(chunk)]
+    lines = sample.text.split("\n")
+    starts = [sum(len(line) + 1 for line in lines[:n]) for n in range(len(lines))]
+    chunk = Chunk(sample.text, {"path": "bench", "line": 1}, "bench", sample.context, multiline=True)
+    return [(o.entity_type, starts[o.location["line"] - 1] + o.location["start"],
+             starts[o.location["line"] - 1] + o.location["end"], o.already_masked)
             for o in detector.detect_chunk(chunk)]
 
 

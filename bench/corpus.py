@@ -5,8 +5,10 @@ numbers built with stdnum's check-digit functions. Each sample is a log line, a 
 table cell with its column name, and carries its gold spans. A gold span says which entity a
 human auditor would mark there, and whether the value is already masked; ``mode`` says how
 the value appears: ``keyword`` (a keyword nearby), ``field`` (after a field's key in a log line:
-``custName=``, ``"certNo":"``, ``<khxm>``), ``column`` (a cell under a named column) or
-``bare`` (no context at all), so recall can be read with and without context.
+``custName=``, ``"certNo":"``, ``<khxm>``; or in a parameter or a row of SQL logged by MyBatis,
+whose statement's line before it names its column), ``column`` (a cell under a named column) or
+``bare`` (no context at all), so recall can be read with and without context. A sample of SQL
+logged so is two lines, read as a block of a log.
 """
 
 from __future__ import annotations
@@ -279,6 +281,13 @@ def negatives(rng: random.Random, fake: Faker) -> list[tuple[str, str]]:
                                          f"收款账号变更 交易金额 {rng.randint(10**8, 10**10)}"])),
         ("short_numbers", f"线程[pool-{rng.randint(1, 9)}-thread-{rng.randint(1, 99)}] 第{rng.randint(1, 999)}页，"
                           f"共{rng.randint(1, 99999)}条"),
+        # MyBatis' statement and its parameters, none of them personal: two lines.
+        ("sql_parameters", "==>  Preparing: INSERT INTO t_txn (order_no, amount, trade_date, branch_name, remark, "
+                           "status) VALUES (?, ?, ?, ?, ?, ?)\n==> Parameters: "
+                           f"{date}{_digits(rng, 10)}(String), {rng.randint(1, 10**7)}.{rng.randint(0, 99):02d}"
+                           f"(BigDecimal), {date[:4]}-{date[4:6]}-{date[6:]}(Date), "
+                           f"{rng.choice(['朝阳支行', '北京分行营业部', '王府井支行'])}(String), "
+                           f"{rng.choice(['工资代发', '张江园区代缴', 'null'])}(String), {rng.randint(0, 9)}(Integer)"),
     ]
 
 
@@ -335,6 +344,9 @@ class CorpusBuilder:
             glue = self.rng.choice(["：", ":", " ", "=", ""])
             before = self._prefix() + self.rng.choice(["客户", "", "更新"]) + self.rng.choice(keywords) + glue
             mode = "keyword"
+        elif roll < 0.85 and self.rng.random() < 0.25:
+            text, start, end = self._mybatis(self.rng.choice(columns), value)
+            return Sample(text, (), [(entity, start, end, False)], "field", entity)
         elif roll < 0.85:
             key = self.rng.choice(FIELDS[entity])
             before, after = self.rng.choice(FIELD_FORMS).format(key=key, value="\0").split("\0")
@@ -344,13 +356,32 @@ class CorpusBuilder:
         text, start, end = self._place(before, value, after)
         return Sample(text, (), [(entity, start, end, False)], mode, entity)
 
+    def _mybatis(self, column: str, value: str) -> tuple[str, int, int]:
+        """Return two lines of SQL logged by MyBatis, the first naming ``column``, the second
+        holding ``value`` there beside an order number, an amount or a date; and ``value``'s span."""
+        rng = self.rng
+        head = self._prefix().replace(" INFO ", " DEBUG ")
+        order, amount = f"2024{_digits(rng, 14)}", f"{rng.randint(1, 10**6)}.{rng.randint(0, 99):02d}"
+        form = rng.randrange(3)
+        if form == 0:
+            statement = f"==>  Preparing: INSERT INTO t_cust (order_no, {column}, amount) VALUES (?, ?, ?)"
+            before, after = f"==> Parameters: {order}(String), ", f"(String), {amount}(BigDecimal)"
+        elif form == 1:
+            statement = f"==>  Preparing: SELECT * FROM t_cust WHERE {column} = ? AND open_date >= ?"
+            before, after = "==> Parameters: ", "(String), 2024-01-01(Date)"
+        else:
+            statement = f"<==    Columns: cust_id, {column}, balance"
+            before, after = f"<==        Row: {rng.randint(1, 10**6)}, ", f", {amount}"
+        return self._place(head + statement + "\n" + head + before, value, after)
+
     def negative(self) -> Sample:
         """Return one hard negative, in a log line or as a cell under an unrelated column."""
         kind, text = self.rng.choice(negatives(self.rng, self.fake))
         if kind in NEGATIVE_COLUMNS and self.rng.random() < 0.2:
             value = text.split("：")[-1].split("=")[-1]
             return Sample(value, (NEGATIVE_COLUMNS[kind],), [], "column", kind)
-        return Sample(self._prefix() + text, (), [], "keyword", kind)
+        prefix = self._prefix()  # each line's: the lines of one statement come from one thread
+        return Sample("\n".join(prefix + line for line in text.split("\n")), (), [], "keyword", kind)
 
     def masked(self) -> Sample:
         """Return one already-masked value; finding it as plaintext is a false positive."""

@@ -25,9 +25,11 @@ from typing import Iterable, Iterator, Sequence
 
 from presidio_analyzer import EntityRecognizer, RecognizerResult
 
-from pii_audit.escapes import has_escapes, unescape, unescaped_block
+from pii_audit import sql_logs
+from pii_audit.escapes import has_escapes, placed_in, unescape, unescaped_block
 from pii_audit.models import Cells, Chunk, Occurrence
 from pii_audit.screen import Screen
+from pii_audit.sql_logs import SqlNames
 from recognizers import ALL_RECOGNIZERS, MIN_SCORE, ChineseRecognizer
 from recognizers.base import fingerprint, halfwidth_utf8, to_halfwidth
 
@@ -68,10 +70,12 @@ class Detector:
         self.recognizers = list(recognizers) if recognizers is not None else build_recognizers()
         self.min_score = min_score
         self.by_entity = {r.ENTITY: r for r in self.recognizers}
-        self._screen = Screen(self.recognizers)
+        # The screen marks SQL logged with its parameters too (``_detect_lines``).
+        self._screen = Screen(self.recognizers, marks=(sql_logs.MARK,))
         # Below MIN_SCORE, a value with neither needle nor keyword may be reported: screen nothing.
         self._screening = min_score >= MIN_SCORE
         self._clean: set[tuple[str, tuple[str, ...]]] = set()  # see _analyze_cell
+        self._carried: tuple[tuple[str, str], int, SqlNames] | None = None  # see _sql_names
 
     def detect(self, chunks: Iterable[Chunk | Cells]) -> Iterator[Occurrence]:
         """Yield every occurrence in ``chunks``, in order; single values are screened in batches."""
@@ -215,36 +219,80 @@ class Detector:
         # JSON lines with escaped characters: each is screened unescaped. The backslash first, as
         # has_escapes: 1 ms for 20 MB of logs, where searching for both bytes took 17 (measured).
         escaped = b"\\" in raw and b"\\u" in raw
+        sql_lines: set[int] = set()  # MyBatis' lines: read with the names of their columns
         if always or not self._screening:
             everything = frozenset(range(len(self.recognizers)))
-            candidates = [(index, line, everything) for index, line in enumerate(raw.split(b"\n"))]
+            lines = raw.split(b"\n")
+            candidates = [(index, line, everything) for index, line in enumerate(lines)]
+            if b"==" in raw:
+                sql_lines = {index for index, line in enumerate(lines) if sql_logs.MARK_RE.search(line)}
         else:
             candidates = [(index, raw[start:end], chosen)
-                          for index, start, end, chosen in self._screen.candidates(raw)]
+                          for index, start, end, chosen in self._screen.candidates(raw, sql_lines)]
             if escaped:
                 candidates = _with_escaped_lines(candidates, raw)
+        names = self._sql_names(chunk, raw) if sql_lines else None
         for index, line, chosen in candidates:
             rewritten = stored is not None and stored[index] != line
             text = (stored[index] if rewritten else line).decode("utf-8", "surrogatepass")
             if text.endswith("\r"):
                 text = text[:-1]
             location = {**chunk.location, "line": first_line + index}
-            if rewritten or (escaped and has_escapes(text)):
+            if names is not None and index in sql_lines:
+                yield from self._sql_occurrences(text, chunk, location, always, chosen, names)
+            elif rewritten or (escaped and has_escapes(text)):
                 yield from self._escaped_occurrences(text, chunk, location, always, chosen)
             else:
                 yield from self._occurrences(text, chunk, location, chosen)
 
+    def _sql_names(self, chunk: Chunk, raw: bytes) -> SqlNames:
+        """Return the column names that SQL logged before this block of lines showed: those of
+        the block just before it in the same file, when this detector read that one (a Parameters
+        line may begin the block after its Preparing line's), else none; carry them on.
+
+        Blocks of one file that go to different workers (a file's 8 MiB ranges, a compressed
+        log's blocks) start with none: a Parameters or Row line just after such a cut is read
+        without its columns' names, as it was before names were given (its ID numbers, mobile
+        numbers and cards are still found), at most a statement or two per cut."""
+        where, first = (chunk.container, chunk.location.get("path", "")), chunk.location.get("line", 1)
+        carried = self._carried
+        names = carried[2] if carried is not None and carried[:2] == (where, first) else SqlNames()
+        self._carried = (where, first + raw.count(b"\n") + (not raw.endswith(b"\n")), names)
+        return names
+
     def _escaped_occurrences(self, text: str, chunk: Chunk, location: dict, always: frozenset[int],
                              chosen: set[int] | frozenset[int] | None = None) -> Iterator[Occurrence]:
-        """Yield the occurrences in a line or value with JSON \\uXXXX escapes, colour codes or
-        percent-encoding:
-        found in it unescaped (by the ``chosen`` recognizers, or those its screen picks), located
-        in it as stored (``pii_audit.escapes``)."""
+        """Yield the occurrences in a line or value with JSON \\uXXXX escapes, colour codes,
+        percent-encoding or character references: found in it unescaped (by the ``chosen``
+        recognizers, or those its screen picks), located in it as stored (``pii_audit.escapes``)."""
         unescaped, starts, ends = unescape(text)
-        unescaped = to_halfwidth(unescaped)
-        chosen = self._chosen(unescaped, always) if chosen is None else chosen
+        yield from self._read_as(unescaped, (starts, ends), chunk, location, always, chosen)
+
+    def _sql_occurrences(self, text: str, chunk: Chunk, location: dict, always: frozenset[int],
+                         chosen: set[int] | frozenset[int], names: SqlNames) -> Iterator[Occurrence]:
+        """Yield the occurrences in a line of SQL logged with its parameters: a Parameters or Row
+        line read with its values named by ``names`` (its recognizers picked again by the screen),
+        any other as it is; unescaped first when it holds escapes, located as stored."""
+        escaped = has_escapes(text)
+        readable, starts, ends = unescape(text) if escaped else (text, None, None)
+        named = names.read(readable)
+        if named is not None:
+            origin = named[1:] if starts is None else placed_in((starts, ends), named[1], named[2])
+            yield from self._read_as(named[0], origin, chunk, location, always)
+        elif escaped:
+            yield from self._read_as(readable, (starts, ends), chunk, location, always, chosen)
+        elif chosen:
+            yield from self._occurrences(text, chunk, location, chosen)
+
+    def _read_as(self, readable: str, origin: tuple[list[int], list[int]], chunk: Chunk, location: dict,
+                 always: frozenset[int], chosen: set[int] | frozenset[int] | None = None) -> Iterator[Occurrence]:
+        """Yield the occurrences in ``readable``, a line or value rewritten to be read, found by
+        the ``chosen`` recognizers (or those its screen picks), located where ``origin`` places
+        its characters in the text as stored."""
+        readable = to_halfwidth(readable)
+        chosen = self._chosen(readable, always) if chosen is None else chosen
         if chosen:
-            yield from _relocated(self._occurrences(unescaped, chunk, location, chosen), (starts, ends))
+            yield from _relocated(self._occurrences(readable, chunk, location, chosen), origin)
 
     def screen(self, text: str) -> dict[int, set[int]]:
         """Return {line index: recognizers to run} for a text (``to_halfwidth`` done): the lines

@@ -77,9 +77,11 @@ def needle_regex(needle: bytes) -> bytes:
 
 
 class Screen:
-    """One Hyperscan database of every recognizer's needles, screens and runs."""
+    """One Hyperscan database of every recognizer's needles, screens and runs, and of ``marks``:
+    regexes (Hyperscan's syntax, case-sensitive) of lines the detector reads in its own way (SQL
+    logged with its parameters, ``pii_audit.sql_logs``), found in the same pass."""
 
-    def __init__(self, recognizers: Sequence[ChineseRecognizer]):
+    def __init__(self, recognizers: Sequence[ChineseRecognizer], marks: Sequence[bytes] = ()):
         self.recognizers = list(recognizers)
         run_checkers = [k for k, r in enumerate(self.recognizers) if r.RUN_LENGTHS]
         owners: dict[bytes, set[int]] = {}
@@ -90,7 +92,8 @@ class Screen:
                 owners.setdefault(needle, set()).add(number)
         expressions: list[bytes] = []
         flags: list[int] = []
-        # By pattern id: the recognizers a hit wakes, or None for a run that one must check first.
+        # By pattern id: the recognizers a hit wakes, or None for a run that one must check first
+        # (the recognizer in _run_checker) or a mark (-1 there).
         self._woken: list[frozenset[int] | None] = []
         self._run_checker: list[int] = []
         for needle, numbers in sorted(owners.items()):
@@ -111,21 +114,34 @@ class Screen:
             flags.append(hyperscan.HS_FLAG_MULTILINE | hyperscan.HS_FLAG_SOM_LEFTMOST)
             self._woken.append(None)
             self._run_checker.append(number)
+        for mark in marks:  # no recognizer to wake, no run to check: a mark (``candidates``)
+            expressions.append(mark)
+            flags.append(0)
+            self._woken.append(None)
+            self._run_checker.append(-1)
         self._database = _compiled(tuple(expressions), tuple(flags)) if expressions else None
 
-    def candidates(self, raw: bytes) -> list[tuple[int, int, int, set[int]]]:
+    def candidates(self, raw: bytes, marked: set[int] | None = None) -> list[tuple[int, int, int, set[int]]]:
         """Return ``(line index, start, end, recognizers to run)`` of each line of ``raw`` (UTF-8,
         ``halfwidth_utf8`` done) that the screen hits, in order; ``start`` and ``end`` are the
-        line's byte offsets, without its newline."""
+        line's byte offsets, without its newline. With a set ``marked``, add to it the index of
+        each line a mark matches, which is a candidate too (with no recognizers, unless hit)."""
         if self._database is None or not raw:
             return []
         hits: list[tuple[int, int, int]] = []
         self._database.scan(raw, match_event_handler=_collect, context=hits)
+        marks: set[int] = set()  # line start offsets
         chosen_at: dict[int, set[int]] = {}  # line start offset -> recognizers
         for pattern, start, end in hits:
             woken = self._woken[pattern]
             if woken is None:
                 number = self._run_checker[pattern]
+                if number < 0:  # a mark
+                    if marked is not None:
+                        line_start = raw.rfind(b"\n", 0, end) + 1
+                        marks.add(line_start)
+                        chosen_at.setdefault(line_start, set())
+                    continue
                 # The match holds the run and the byte on either side of it, where one bounds it.
                 start += raw[start] not in _ALNUM
                 end -= raw[end - 1] not in _ALNUM
@@ -141,6 +157,8 @@ class Screen:
             counted = start
             end = raw.find(b"\n", start)
             candidates.append((index, start, len(raw) if end < 0 else end, chosen_at[start]))
+            if start in marks:
+                marked.add(index)
         return candidates
 
 
