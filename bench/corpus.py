@@ -22,6 +22,7 @@ from stdnum.cn import uscc as stdnum_uscc
 from stdnum.iso7064 import mod_11_2
 
 from recognizers import cn_bank_account as bank_account
+from recognizers import cn_landline_phone as landline
 from recognizers import hk_id_card, tw_id_card
 from recognizers.cn_bank_card import lost_its_last_digits
 
@@ -124,7 +125,10 @@ class Values:
         return self.rng.choice([number, number, "+86 " + number, f"{number[:3]}-{number[3:7]}-{number[7:]}"])
 
     def CN_LANDLINE_PHONE(self) -> str:
-        area, sub = self.rng.choice(AREA_CODES), str(self.rng.randint(2, 8)) + _digits(self.rng, 7)
+        while True:  # a number in a range assigned to landlines (021-800… is not: phonenumbers)
+            area, sub = self.rng.choice(AREA_CODES), str(self.rng.randint(2, 8)) + _digits(self.rng, 7)
+            if landline.is_valid(f"{area}-{sub}"):
+                break
         return self.rng.choice([f"{area}-{sub}", f"({area}){sub}", f"{area}-{sub}转{self.rng.randint(1, 999)}",
                                 f"{area} {sub[:4]} {sub[4:]}"])
 
