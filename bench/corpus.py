@@ -90,6 +90,19 @@ BINS = ["622202", "622203", "621226", "622848", "623052", "621661", "625908", "6
 AREA_CODES = ["010", "020", "021", "022", "023", "024", "025", "027", "028", "029", "0755", "0571",
               "0512", "0531", "0532", "0551", "0591", "0731", "0871", "0898"]
 PROVINCES = "京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼"
+# Words that start with a surname and are as long as a name, which a bank's product catalogue,
+# config and dictionary tables name things by under a bare `name` key: weekdays, products, cards,
+# banks, cities, districts, settings. Written by hand (some from Faker zh_CN's city, district and
+# lorem lists), not drawn from recognizers/data/common_words.txt.
+NAME_KEY_WORDS = ["周一", "周三", "周五", "周日", "周末", "黄金", "白银", "高端", "金融", "方案", "程序", "安全",
+                  "余额", "安心", "信用", "利率", "高级", "普通", "金卡", "银卡", "成长", "平衡", "国债", "万能",
+                  "金葵花", "龙卡", "平安", "华夏", "浦发", "宁波", "南京", "杭州", "苏州", "温州", "金华",
+                  "张家港", "江阴", "常熟", "余杭", "萧山", "闵行", "徐汇", "海淀", "黄浦", "罗湖", "龙岗",
+                  "宁德", "石家庄", "高新", "管理", "任务", "应用", "文件", "明细", "季末", "元旦", "国庆"]
+# Given names that are also words (高峰 a peak, 江山 a realm): a person's, where a keyword or a
+# key that says whose name it is (姓名, custName, xm) stands before them.
+WORD_NAMES = ["高峰", "高明", "金鑫", "江涛", "海燕", "安静", "白云", "江山", "和平", "海洋", "文静", "安宁",
+              "舒畅", "高洁", "金华", "文华", "明明", "方圆", "高阳", "常青"]
 LETTERS = "ABCDEFGHJKLMNPQRSTUVWXYZ"
 
 
@@ -213,16 +226,19 @@ class Values:
 
 
 # The column a negative's value is stored under when it appears as a table cell.
-NEGATIVE_COLUMNS = {"order_no": "ddh", "serial": "jylsh", "amount": "jyje", "amount_fen": "jyje", "balance": "ye",
+NEGATIVE_COLUMNS = {"word_under_name": "name", "order_no": "ddh", "serial": "jylsh", "amount": "jyje", "amount_fen": "jyje", "balance": "ye",
                     "bad_id": "sfzh", "bad_card": "yhkh", "imei": "imei", "version": "bbh",
                     "bad_uscc": "ywbh", "part_code": "wlbm", "model_code": "xh", "eight_digits": "gdh"}
 
 
 def _bad_id(rng: random.Random, fake: Faker) -> str:
-    """Return an ID with a wrong check character, or a valid checksum on an impossible date."""
+    """Return an ID with a wrong check character, or a valid checksum on an impossible date.
+    A wrong check after two zeros is not drawn: 18 digits ending 000 read as an ID that a
+    spreadsheet kept as a number, reported with context."""
     number = fake.ssn()
     if rng.random() < 0.5:
-        return number[:17] + rng.choice([c for c in "0123456789X" if c != number[17]])
+        return number[:17] + rng.choice([c for c in "0123456789X" if c != number[17]
+                                         and not (c == "0" and number[15:17] == "00")])
     body = number[:6] + rng.choice(["19900230", "19871301", "20991231", "19450032"]) + number[14:17]
     return body + mod_11_2.calc_check_digit(body)
 
@@ -261,6 +277,9 @@ def negatives(rng: random.Random, fake: Faker) -> list[tuple[str, str]]:
         ("bank_hotline", rng.choice(["客服电话：95588", "服务热线：400-810-8888", "热线 800-820-8820"])),
         ("not_person", rng.choice(["联系人：暂无", "收款人：中国银行股份有限公司", "持卡人：本人",
                                    "户名：北京某某科技有限公司", "姓名：未填写"])),
+        ("word_under_name", rng.choice(["name=", "name: ", "NAME="]) + rng.choice(NAME_KEY_WORDS)),
+        ("word_in_json", rng.choice(['{{"name":"{}"}}', '{{"code":"01","name":"{}","sort":1}}', "<name>{}</name>"])
+         .format(rng.choice(NAME_KEY_WORDS))),
         ("field_not_person", rng.choice(['"productName":"安心宝"', "deptName=风险管理部", "branchName=朝阳支行",
                                          '"name":"工资代发"', '"name":"王牌理财"', "userName=admin",
                                          "<name>活期存款</name>", "fileName=客户清单.xlsx"])),
@@ -340,6 +359,9 @@ class CorpusBuilder:
         """Return one true value of ``entity`` in a keyword, column or bare context."""
         value = getattr(self.values, entity)()
         keywords, columns = CONTEXTS[entity]
+        fields = FIELDS[entity]
+        if entity == "PERSON" and self.rng.random() < 0.2:  # a name that is a word, where a key says whose
+            value, fields = self.rng.choice(WORD_NAMES), [key for key in fields if key != "name"]
         roll = self.rng.random()
         if roll < 0.25:
             return Sample(value, (self.rng.choice(columns),), [(entity, 0, len(value), False)], "column")
@@ -352,7 +374,7 @@ class CorpusBuilder:
             text, start, end = self._mybatis(self.rng.choice(columns), value)
             return Sample(text, (), [(entity, start, end, False)], "field", entity)
         elif roll < 0.85:
-            key = self.rng.choice(FIELDS[entity])
+            key = self.rng.choice(fields)
             before, after = self.rng.choice(FIELD_FORMS).format(key=key, value="\0").split("\0")
             before, mode = self._prefix() + "req " + before, "field"
         else:
@@ -383,7 +405,7 @@ class CorpusBuilder:
         kind, text = self.rng.choice(negatives(self.rng, self.fake))
         if kind in NEGATIVE_COLUMNS and self.rng.random() < 0.2:
             value = text.split("：")[-1].split("=")[-1]
-            return Sample(value, (NEGATIVE_COLUMNS[kind],), [], "column", kind)
+            return Sample(value.strip(), (NEGATIVE_COLUMNS[kind],), [], "column", kind)
         prefix = self._prefix()  # each line's: the lines of one statement come from one thread
         return Sample("\n".join(prefix + line for line in text.split("\n")), (), [], "keyword", kind)
 

@@ -1,0 +1,104 @@
+"""Write recognizers/data/common_words.txt: common words that the PERSON pattern would take for a name.
+
+    pip install jieba==0.42.1   # anywhere: only its dict.txt is read
+    python bench/common_words.py [--jieba-dict PATH]
+
+A word is listed when the name pattern takes it whole (a surname and one or two characters:
+黄金, 周一, 张家港) and validation keeps it, and it is either
+
+* in jieba's dictionary (about 350,000 words with frequency and part of speech), not tagged a
+  person's name (nr, nrfg, nrt), with a frequency of at least 10 for two characters and 3 for
+  more: rarer two-character entries are mostly names jieba did not tag (黄东, 方琴, 江平), rarer
+  longer ones are fragments (国何益); or
+* a county-level name of GB/T 2260 (python-stdnum's ``cn/loc.dat``, every year's), as written
+  (朝阳区, 沛县) and without its suffix where three characters or more are left (张家港): the
+  two left of 高明区 or 黄平县 are as often a given name, and jieba decides those.
+
+``recognizers.person`` reads the file; neither jieba nor this script is needed to scan. Run it
+again when the surnames (recognizers/data/surnames.txt) or these rules change.
+"""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import importlib.util
+import os
+import re
+import sys
+from pathlib import Path
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+import stdnum.cn  # noqa: E402
+
+from recognizers.person import is_valid, surnames  # noqa: E402
+
+OUTPUT = Path(__file__).resolve().parent.parent / "recognizers" / "data" / "common_words.txt"
+NAME_TAGS = {"nr", "nrfg", "nrt"}
+MIN_FREQUENCY = {2: 10}  # by length; longer words need MIN_FREQUENCY_LONG
+MIN_FREQUENCY_LONG = 3
+_COUNTY_RE = re.compile(r'county="([^"]+)"')
+_SUFFIX_RE = re.compile(r"(?:各族自治县|自治县|自治旗|林区|特区|新区|矿区|地区|市|县|区|旗)$")
+HEADER = """\
+# Common words that start with a surname and are as long as a name: PERSON does not report them
+# after a key that says "name" without saying whose ("name", "userName"), nor as a whole cell of
+# such a column. Written by bench/common_words.py, which says how; do not edit by hand.
+# From jieba 0.42.1's dict.txt (MIT License, Copyright (c) 2013 Sun Junyi) and python-stdnum's
+# GB/T 2260 table (cn/loc.dat). {count} words, one a line.
+"""
+
+
+@functools.lru_cache(maxsize=1)
+def _name_re() -> re.Pattern:
+    single, compound = surnames()
+    return re.compile(f"(?:{compound}|[{single}])[\u4e00-\u9fa5]{{1,2}}")  # person._name_regex, no "·"
+
+
+def is_name_shaped(word: str) -> bool:
+    """Tell whether the PERSON pattern takes ``word`` whole and validation keeps it."""
+    return _name_re().fullmatch(word) is not None and is_valid(word)
+
+
+def jieba_words(path: str) -> set[str]:
+    """Return jieba's name-shaped words that are no person's name and frequent enough."""
+    words = set()
+    with open(path, encoding="utf-8") as handle:
+        for line in handle:
+            word, frequency, tag = line.split()
+            if tag in NAME_TAGS or int(frequency) < MIN_FREQUENCY.get(len(word), MIN_FREQUENCY_LONG):
+                continue
+            if is_name_shaped(word):
+                words.add(word)
+    return words
+
+
+def county_names() -> set[str]:
+    """Return GB/T 2260's name-shaped county-level names, as written and without suffix (3+ chars)."""
+    names = set()
+    with open(os.path.join(os.path.dirname(stdnum.cn.__file__), "loc.dat"), encoding="utf-8") as handle:
+        for match in _COUNTY_RE.finditer(handle.read()):
+            for entry in match.group(1).split(","):  # "[-1991]东郊区,[1992-]东丽区"
+                name = re.sub(r"^\[[^]]*\]", "", entry)
+                bare = _SUFFIX_RE.sub("", name)
+                names.update(form for form in {name, bare} if len(form) >= 3 or form == name)
+    return {name for name in names if is_name_shaped(name)}
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Build the list and write it, sorted."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    spec = importlib.util.find_spec("jieba")
+    default = os.path.join(os.path.dirname(spec.origin), "dict.txt") if spec and spec.origin else None
+    parser.add_argument("--jieba-dict", default=default, required=default is None,
+                        help="jieba's dict.txt (default: the installed jieba's)")
+    parser.add_argument("--output", type=Path, default=OUTPUT)
+    args = parser.parse_args(argv)
+    words = sorted(jieba_words(args.jieba_dict) | county_names())
+    args.output.write_text(HEADER.format(count=len(words)) + "\n".join(words) + "\n", encoding="utf-8")
+    print(f"{len(words)} words, {args.output.stat().st_size} bytes -> {args.output}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
