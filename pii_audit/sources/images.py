@@ -76,7 +76,10 @@ OCR_PROCESSES = 2
 LANGUAGES = "chi_sim"
 # --dpi 300: left to itself, tesseract guessed the resolution from the text and misread 9 in 12 ID
 # numbers of 24 px characters that it read all of at a fixed one (measured).
-COMMAND = ("tesseract", "stdin", "stdout", "-l", LANGUAGES, "--dpi", "300")
+# --psm 4, one column of lines of any size: the default (3) took a column of labels aligned down a
+# form (第1行, 第2行...) for vertical text and garbled 27 of 30 lines of a band; 6 (one uniform
+# block) read none of 16 values in boxed forms, which 3 and 4 read all of (measured).
+COMMAND = ("tesseract", "stdin", "stdout", "-l", LANGUAGES, "--dpi", "300", "--psm", "4")
 # One thread a process: the scan's workers are the parallelism, and OpenMP's threads spinning on
 # a shared 2-core machine made one image slower (0.93 s against 0.53 s, measured).
 _ENVIRONMENT = {"OMP_THREAD_LIMIT": "1"}
@@ -352,24 +355,28 @@ def _grey(image):
         return image.convert("RGB").convert("L")
 
 
-def bands(grey) -> Iterator:
-    """Yield an image cut across into bands of at most ``BAND_PIXELS``, each cut at the whitest
-    row of the last quarter of its height (between two lines of text, where there is room)."""
+def bands(grey, pixels: int = BAND_PIXELS) -> Iterator:
+    """Yield an image cut across into bands of at most ``pixels``, each cut at a whitest row of the
+    last quarter of its height (between two lines of text, where there is room): the middle one of
+    those rows, so that the lines on either side keep a white margin. A band cut right above a
+    line made tesseract misread its first characters (种 for 第, measured)."""
     from PIL import Image
 
     width, height = grey.size
-    rows = max(1, BAND_PIXELS // width)
+    rows = max(1, pixels // width)
     if height <= rows:
         yield grey
         return
-    # Each row's mean brightness: the image squeezed to one pixel wide, averaged (BOX).
-    brightness = list(grey.resize((1, height), Image.Resampling.BOX).getdata())
+    # Each row's mean brightness: the image squeezed to one pixel wide, averaged (BOX), a byte a row.
+    brightness = grey.resize((1, height), Image.Resampling.BOX).tobytes()
     top = 0
     while top < height:
         bottom = min(height, top + rows)
         if bottom < height:
             window = range(bottom - max(1, rows // _CUT_WINDOW), bottom)
-            bottom = max(window, key=lambda row: (brightness[row], row)) + 1
+            whitest = max(brightness[row] for row in window)
+            candidates = [row for row in window if brightness[row] == whitest]
+            bottom = candidates[len(candidates) // 2] + 1
         yield grey.crop((0, top, width, bottom))
         top = bottom
 
