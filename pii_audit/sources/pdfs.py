@@ -76,6 +76,7 @@ def _pages(target: str, handle: BinaryIO, options: ScanOptions, coverage: Target
         coverage.problem(target, f"unreadable PDF ({type(error).__name__}): damaged or not a PDF", target)
         return
     texts = pictures = 0
+    problems = len(coverage.problems)
     for number in range(pages):
         try:
             with pypdf.apply_configuration(**_LIMITS):
@@ -91,7 +92,7 @@ def _pages(target: str, handle: BinaryIO, options: ScanOptions, coverage: Target
             continue
         pictures += yield from read_pdf_images(reader.pages[number], number + 1, target, options, coverage,
                                                container, _LIMITS)
-    if pages and not texts and not pictures:
+    if pages and not texts and not pictures and len(coverage.problems) == problems:  # no page failed either
         coverage.notice(target, f"no text and no image in its {pages} page(s): nothing to read")
 
 
