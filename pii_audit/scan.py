@@ -293,11 +293,11 @@ def make_detector(key: bytes, options: ScanOptions) -> Detector:
     return Detector(key, build_recognizers(options.entities, datetime.date.today()), options.min_score)
 
 
-def _init_worker(key: bytes, options: ScanOptions, ocr_slots=None) -> None:
+def _init_worker(key: bytes, options: ScanOptions, ocr_budget: images.OcrBudget | None = None) -> None:
     global _detector  # one detector per process: recognizers are compiled once, not per unit
     if _detector is None:  # forked, a worker has the one _unit_results built; spawned, it builds its own
         _detector = make_detector(key, options)
-    images.share_slots(ocr_slots)
+    images.share_budget(ocr_budget)
 
 
 def scan_unit(unit: Unit, target: str, options: ScanOptions, jsonl_dir: str | None,
@@ -508,13 +508,13 @@ def _unit_results(units: Iterator[Unit], targets: Sequence[str], options: ScanOp
     # 200 MB of logs with 8 workers peaked at 274 MiB PSS, now 265 (measured).
     _detector = make_detector(key, options)
     # The processes reading images by OCR (the workers, and the parent reading an archive or a
-    # database) take turns for the few tesseract processes memory allows (images.OCR_PROCESSES).
-    slots = images.ocr_slots() if options.ocr else None
-    images.share_slots(slots)
+    # database) share the memory the images being read may hold (images.OCR_BUDGET_MIB).
+    budget = images.OcrBudget() if options.ocr else None
+    images.share_budget(budget)
     gc.freeze()
     try:
         with ProcessPoolExecutor(max_workers=workers, initializer=_init_worker,
-                                 initargs=(key, options, slots)) as pool:
+                                 initargs=(key, options, budget)) as pool:
             def submit(unit: Unit) -> Future:
                 try:
                     return pool.submit(scan_unit, unit, display_name(targets[unit.target]), options, jsonl_dir)
@@ -531,7 +531,7 @@ def _unit_results(units: Iterator[Unit], targets: Sequence[str], options: ScanOp
     finally:
         gc.unfreeze()
         _detector = None
-        images.share_slots(None)
+        images.share_budget(None)
 
 
 def _with_blocks(units: Iterable[Unit], options: ScanOptions, on_reading: Reading | None = None

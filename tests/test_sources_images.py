@@ -4,11 +4,13 @@ and nothing written to a temporary file. Real tesseract, real images rendered he
 
 from __future__ import annotations
 
+import io
 import os
 import sqlite3
 import struct
 import subprocess
 import sys
+import threading
 import time
 import zipfile
 import zlib
@@ -295,3 +297,28 @@ def test_without_ocr_no_image_is_opened(tmp_path, key):
     (tmp_path / "a.png").write_bytes(b"not an image at all")
     result = scan_one(tmp_path, key)
     assert (result.coverage.problems, result.coverage.images_unread) == ([], {NOT_ASKED: 1})
+
+
+def test_an_image_waits_until_its_cost_fits_in_the_budget():
+    """Two forms fit side by side in the scan's budget, a third waits; an image costing more than
+    the whole budget waits for all of it."""
+    import threading
+
+    form_cost = images.cost_mib(Image.open(io.BytesIO(encoded(form(mode="RGB"), "JPEG"))))
+    assert images.TESSERACT_MIB < form_cost < images.OCR_BUDGET_MIB // 2
+    budget = images.OcrBudget(2 * form_cost)
+    read = []
+
+    def third():
+        with budget.taken(form_cost):
+            read.append("third")
+
+    with budget.taken(form_cost), budget.taken(form_cost):
+        waiting = threading.Thread(target=third)
+        waiting.start()
+        waiting.join(0.5)
+        assert waiting.is_alive() and read == []
+    waiting.join()
+    assert read == ["third"]
+    with budget.taken(10 * budget.total):  # not forever: it takes the whole budget
+        pass

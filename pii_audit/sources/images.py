@@ -18,8 +18,12 @@ writes the image and its text to temporary files) is not used.
    no line of text is cut: tesseract's memory grows with the pixels it is given (measured: 72 MiB
    at 2 MP, 111 at 12, 198 at 40), so a band bounds it whatever the image's height.
 4. Each band goes as PNG to ``tesseract stdin stdout`` on its standard input, and its text comes
-   back on its standard output, under a time limit for the image (``ScanOptions.ocr_timeout``). At most
-   ``OCR_PROCESSES`` tesseract processes run at once in a scan's process tree (``share_slots``).
+   back on its standard output, under a time limit for the image (``ScanOptions.ocr_timeout``).
+
+Memory: before an image is decoded, what reading it may take (its pixels decoded and grey, and its
+tesseract process: ``cost_mib``) is taken from a budget the scan's processes share, ``OCR_BUDGET_MIB``
+(``OcrBudget``), and given back once it is read: two forms are read side by side, an image of
+40 MP alone, and the scan stays under 300 MB (bench/images.py).
 
 The text is located ``{path, line, ocr: true}``: ``line`` counts the lines of text read in the
 image from the top (blank ones left out), over its bands; a TIFF's pages, as a PDF's, add ``page``.
@@ -66,10 +70,14 @@ BAND_PIXELS = 4_000_000
 _CUT_WINDOW = 4
 # Pages of a multi-page TIFF read (a fax or a scanned file); past them, one notice.
 MAX_PAGES = 200
-# Tesseract processes at once in a scan (``share_slots``): each holds 55 MiB for the Simplified
-# Chinese model, then about 5-13 MiB a megapixel of its band (measured), and the scan must stay
-# under 300 MB (bench/images.py).
-OCR_PROCESSES = 2
+# What a tesseract process holds (peak PSS, measured): 55 MiB for the Simplified Chinese model,
+# then 6 MiB a megapixel of its band for text, up to 13 for noise (80 MiB at 2 MP, 106 at 4, 158
+# at 8 of noise), counted at the worst.
+TESSERACT_MIB = 55
+TESSERACT_MIB_PER_MP = 13
+# What the images being read at once may hold in a scan's processes (``OcrBudget``): about what
+# the scan leaves of 300 MB with the main process (~100 MiB, Presidio's models) and two workers.
+OCR_BUDGET_MIB = 160
 
 # Simplified Chinese alone: the model reads digits and Latin letters too. Adding "eng" read the
 # same values in the test forms at 30% more CPU and 15 MiB more memory (bench/README.md).
@@ -94,7 +102,7 @@ PROBLEMS = (NO_TESSERACT, NO_CHINESE)  # reasons that leave a target incomplete:
 
 _TRANSPOSE = {2: "FLIP_LEFT_RIGHT", 3: "ROTATE_180", 4: "FLIP_TOP_BOTTOM", 5: "TRANSPOSE", 6: "ROTATE_270",
               7: "TRANSVERSE", 8: "ROTATE_90"}  # EXIF orientation -> Image.Transpose
-_slots = None  # a multiprocessing semaphore shared by a scan's processes (share_slots), or None
+_budget = None  # the OcrBudget a scan's processes share (share_budget), or None: one image at a time
 
 
 class ImageRefused(Exception):
@@ -284,12 +292,13 @@ def read_picture(image, place: dict, container: str, options: ScanOptions, recor
     ``place``; raise ``ImageRefused`` when it is over a limit or OCR fails. ``release``: close the
     image once made grey, its decoded pixels not kept while tesseract runs.
 
-    It is decoded and read holding one of the scan's OCR slots (``share_slots``): the slots bound
-    the images in memory, decoded or being read, not only the tesseract processes."""
-    with _slot(), _quiet():
+    It is decoded and read holding its cost from the scan's budget (``OcrBudget``), and its text
+    yielded after, so that the budget is not held while the text is scanned."""
+    cost = cost_mib(image)
+    with _taken(cost), _quiet():
         deadline = time.monotonic() + options.ocr_timeout
         grey = prepared(image)
-        if release:
+        if release and grey is not image:
             image.close()
         texts = [ocr(band, deadline, options.ocr_timeout) for band in bands(grey)]
         del grey
@@ -302,11 +311,11 @@ def read_picture(image, place: dict, container: str, options: ScanOptions, recor
             line += len(lines)
 
 
-def prepared(image):
-    """Return an image checked against the limits, decoded, grey, upright and at most
-    ``MAX_WIDTH`` wide; raise ``ImageRefused`` when it is over a limit."""
-    from PIL import Image
-
+def cost_mib(image) -> int:
+    """Return the MiB reading an image opened but not yet decoded may take at its peak: its pixels
+    decoded, then grey and at most ``MAX_WIDTH`` wide, and a tesseract process for its largest
+    band; raise ``ImageRefused`` when the image is over a limit. A JPEG is set to be decoded in
+    grey, at a reduced scale when wider than needed (``Image.draft``)."""
     width, height = image.size
     if width * height > MAX_PIXELS:
         raise ImageRefused(f"an image of {width:,} x {height:,} pixels, over the {MAX_PIXELS:,} read here: "
@@ -317,6 +326,17 @@ def prepared(image):
     if decoded > MAX_DECODED_BYTES:
         raise ImageRefused(f"an image of {width:,} x {height:,} pixels in colour ({decoded >> 20:,} MiB decoded, "
                            f"over the {MAX_DECODED_BYTES >> 20} MiB read here): not read")
+    narrow = min(1.0, MAX_WIDTH / image.size[0])
+    grey = int(image.size[0] * narrow) * int(image.size[1] * narrow)
+    band = min(grey, BAND_PIXELS)
+    return (decoded + grey) // 2**20 + TESSERACT_MIB + TESSERACT_MIB_PER_MP * band // 1_000_000
+
+
+def prepared(image):
+    """Return an image (``cost_mib`` checked) decoded, grey, upright and at most ``MAX_WIDTH``
+    wide: the image itself when it is grey already."""
+    from PIL import Image
+
     orientation = image.getexif().get(0x0112, 1)
     grey = _grey(image)
     if orientation in _TRANSPOSE:  # a phone's photo is stored sideways with a tag that turns it
@@ -349,6 +369,9 @@ def _grey(image):
         wide = image.convert("F")
         low, high = wide.getextrema()
         return wide.point(lambda v: (v - low) * 255.0 / ((high - low) or 1)).convert("L")
+    if image.mode == "L":  # converted, it would be copied: an A4 scan at 600 dpi holds 35 MB
+        image.load()
+        return image
     try:
         return image.convert("L")
     except ValueError:  # a mode with no direct way to grey (LAB, HSV)
@@ -414,28 +437,42 @@ def tesseract_missing() -> str | None:
     return None if LANGUAGES in done.stdout.decode("utf-8", "replace").split() else NO_CHINESE
 
 
-def ocr_slots():
-    """Return the semaphore that bounds the tesseract processes of a scan (``OCR_PROCESSES``), to
-    be made before its workers start and shared with them (``share_slots``)."""
-    import multiprocessing
+class OcrBudget:
+    """The MiB a scan's processes may hold at once for the images they read (``cost_mib``): made
+    before its workers start, and shared with them (``share_budget``)."""
 
-    return multiprocessing.BoundedSemaphore(OCR_PROCESSES)
+    def __init__(self, mib: int = OCR_BUDGET_MIB):
+        import multiprocessing
+
+        self.total = mib
+        self._free = multiprocessing.RawValue("i", mib)
+        self._changed = multiprocessing.Condition()
+
+    @contextlib.contextmanager
+    def taken(self, mib: int):
+        """Wait until ``mib`` are free (all of the budget, for an image that costs more), hold
+        them, and give them back."""
+        mib = min(mib, self.total)
+        with self._changed:
+            self._changed.wait_for(lambda: self._free.value >= mib)
+            self._free.value -= mib
+        try:
+            yield
+        finally:
+            with self._changed:
+                self._free.value += mib
+                self._changed.notify_all()
 
 
-def share_slots(slots) -> None:
-    """Make this process take a slot of ``slots`` (``ocr_slots``; None: no bound) for each
-    tesseract it runs."""
-    global _slots  # one per process, as scan's detector: set when the pool starts, cleared after
-    _slots = slots
+def share_budget(budget: OcrBudget | None) -> None:
+    """Make this process take each image's cost from ``budget`` (None: no budget, for a process
+    that reads one image at a time)."""
+    global _budget  # one per process, as scan's detector: set when the pool starts, cleared after
+    _budget = budget
 
 
-@contextlib.contextmanager
-def _slot():
-    if _slots is None:
-        yield
-        return
-    with _slots:
-        yield
+def _taken(mib: int):
+    return contextlib.nullcontext() if _budget is None else _budget.taken(mib)
 
 
 @contextlib.contextmanager
