@@ -509,7 +509,7 @@ def _unit_results(units: Iterator[Unit], targets: Sequence[str], options: ScanOp
     _detector = make_detector(key, options)
     # The processes reading images by OCR (the workers, and the parent reading an archive or a
     # database) share the memory the images being read may hold (images.OCR_BUDGET_MIB).
-    budget = images.OcrBudget() if options.ocr else None
+    budget = images.budget_for(workers) if options.ocr else None
     images.share_budget(budget)
     gc.freeze()
     try:

@@ -322,3 +322,5 @@ def test_an_image_waits_until_its_cost_fits_in_the_budget():
     assert read == ["third"]
     with budget.taken(10 * budget.total):  # not forever: it takes the whole budget
         pass
+    # Each worker past two holds memory of its own: less budget, but one form's worth at least.
+    assert [images.budget_for(workers).total for workers in (1, 2, 4, 16)] == [160, 160, 120, 80]

@@ -78,6 +78,7 @@ TESSERACT_MIB_PER_MP = 13
 # What the images being read at once may hold in a scan's processes (``OcrBudget``): about what
 # the scan leaves of 300 MB with the main process (~100 MiB, Presidio's models) and two workers.
 OCR_BUDGET_MIB = 160
+WORKER_MIB = 20  # what a worker past two takes from it (``budget_for``)
 
 # Simplified Chinese alone: the model reads digits and Latin letters too. Adding "eng" read the
 # same values in the test forms at 30% more CPU and 15 MiB more memory (bench/README.md).
@@ -441,7 +442,7 @@ class OcrBudget:
     """The MiB a scan's processes may hold at once for the images they read (``cost_mib``): made
     before its workers start, and shared with them (``share_budget``)."""
 
-    def __init__(self, mib: int = OCR_BUDGET_MIB):
+    def __init__(self, mib: int):
         import multiprocessing
 
         self.total = mib
@@ -462,6 +463,13 @@ class OcrBudget:
             with self._changed:
                 self._free.value += mib
                 self._changed.notify_all()
+
+
+def budget_for(workers: int) -> OcrBudget:
+    """Return the budget of a scan with ``workers`` worker processes: ``OCR_BUDGET_MIB`` for two,
+    less what each worker past two holds of its own (bench/README.md: 16-21 MiB), but never less
+    than one form's cost (``OCR_BUDGET_MIB // 2``)."""
+    return OcrBudget(max(OCR_BUDGET_MIB // 2, OCR_BUDGET_MIB - WORKER_MIB * max(0, workers - 2)))
 
 
 def share_budget(budget: OcrBudget | None) -> None:
