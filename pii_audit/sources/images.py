@@ -50,7 +50,10 @@ IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".jpe", ".jfif", ".tif", ".tiff", ".b
 # Each format's first bytes -> the name a stored value is read by (``db_documents``). WebP is
 # "RIFF", a length, then "WEBP" (``image_name``).
 _MAGIC = ((b"\x89PNG\r\n\x1a\n", "image.png"), (b"\xff\xd8\xff", "image.jpg"), (b"II*\x00", "image.tif"),
-          (b"MM\x00*", "image.tif"), (b"GIF87a", "image.gif"), (b"GIF89a", "image.gif"), (b"BM", "image.bmp"))
+          (b"MM\x00*", "image.tif"), (b"GIF87a", "image.gif"), (b"GIF89a", "image.gif"))
+# A BMP starts "BM", as text may ("BMW..."): it is one when the size of its second header, 14 bytes
+# in, is one of those Windows wrote (BITMAPCOREHEADER to BITMAPV5HEADER).
+_BMP_HEADERS = (12, 40, 52, 56, 64, 108, 124)
 # The formats Pillow may open here: no other plugin is tried on a file's bytes (EPS would call
 # Ghostscript, which writes temporary files). JPEG2000 and PPM are what a PDF's images come as.
 _FORMATS = ("PNG", "JPEG", "TIFF", "BMP", "DIB", "GIF", "WEBP", "JPEG2000", "PPM")
@@ -124,9 +127,13 @@ def image_name(head: bytes) -> str | None:
 
     >>> image_name(b"\\x89PNG\\r\\n\\x1a\\n..."), image_name(b"RIFF\\x10\\x00\\x00\\x00WEBPVP8 "), image_name(b"%PDF")
     ('image.png', 'image.webp', None)
+    >>> image_name(b"BM" + bytes(12) + b"(\\x00\\x00\\x00"), image_name(b"BMW 5 series, 13812345678")
+    ('image.bmp', None)
     """
     if head.startswith(b"RIFF") and head[8:12] == b"WEBP":
         return "image.webp"
+    if head.startswith(b"BM") and int.from_bytes(head[14:18], "little") in _BMP_HEADERS:
+        return "image.bmp"
     return next((name for magic, name in _MAGIC if head.startswith(magic)), None)
 
 
