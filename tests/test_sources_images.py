@@ -324,3 +324,37 @@ def test_an_image_waits_until_its_cost_fits_in_the_budget():
         pass
     # Each worker past two holds memory of its own: less budget, but one form's worth at least.
     assert [images.budget_for(workers).total for workers in (1, 2, 4, 16)] == [160, 160, 120, 80]
+
+
+@needs_tesseract
+def test_a_scan_without_ocr_verifies_nothing_ocr_found(tmp_path, monkeypatch):
+    """What OCR found in an image file, a scanned PDF and a BLOB stays open when a later scan does
+    not read images: their containers were not read in full (the PDF's, the column's), or not at
+    all (the image's, still on disk). Deleted, the image is verified."""
+    import json
+
+    monkeypatch.setenv("PII_AUDIT_KEY", KEY_HEX)
+    scans = tmp_path / "影像"
+    scans.mkdir()
+    form().save(scans / "身份证.png")
+    form(mode="RGB").save(scans / "扫描件.pdf", "PDF", resolution=200)
+    with sqlite3.connect(scans / "影像.db") as connection:
+        connection.execute("CREATE TABLE yxj (id INTEGER PRIMARY KEY, zp BLOB)")
+        connection.execute("INSERT INTO yxj VALUES (7, ?)", (encoded(form(), "PNG"),))
+    ledger = f"sqlite:///{tmp_path / 'ledger.db'}"
+
+    def statuses() -> dict[str, set[str]]:
+        listed = CliRunner().invoke(cli, ["ledger", "list", "--format", "json", "--ledger", ledger])
+        found: dict[str, set[str]] = {}
+        for item in json.loads(listed.output):
+            found.setdefault(item["container"].rsplit("/", 1)[-1], set()).add(item["status"])
+        return found
+
+    assert CliRunner().invoke(cli, ["scan", "--ocr", "--full", "--ledger", ledger, str(scans)]).exit_code == 1
+    opened = {"身份证.png": {"open"}, "扫描件.pdf": {"open"}, "yxj.zp": {"open"}}
+    assert statuses() == opened
+    assert CliRunner().invoke(cli, ["scan", "--full", "--ledger", ledger, str(scans)]).exit_code == 0
+    assert statuses() == opened
+    (scans / "身份证.png").unlink()
+    assert CliRunner().invoke(cli, ["scan", "--full", "--ledger", ledger, str(scans)]).exit_code == 0
+    assert statuses() == {**opened, "身份证.png": {"verified"}}

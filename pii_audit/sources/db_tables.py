@@ -158,7 +158,7 @@ def scan_table(connection: Connection, table: TableRef, url: str, options: ScanO
     key_columns = [(selected.index(k), k) for k in keys]
     base = {"url": url, "table": table.shown}
     read = {"rows": 0, "cells": 0, "more": False, "done": False, "binary": {}, "cut": {}, "documents": [],
-            "images": 0, "ocr": options.ocr}
+            "images": {}, "ocr": options.ocr}
     size = max(16, BINARY_BLOCK_BYTES // (len(binary) * (BINARY_PREFIX + 1))) if binary else YIELD_PER
     documents = StoredDocuments(plan, key_columns, base, options, coverage)
     try:
@@ -182,8 +182,8 @@ def scan_table(connection: Connection, table: TableRef, url: str, options: ScanO
 def _binary_notices(coverage: TargetCoverage, read: dict) -> None:
     """Name, once a column, its binary values not read and its values read in part; count the
     images not read (without --ocr), which the target names once."""
-    if read["images"]:
-        unread(coverage, NOT_ASKED, read["images"])
+    for container, count in read["images"].items():  # said once for the target; the column read in part
+        unread(coverage, NOT_ASKED, count, coverage.container(container, "rows"))
     for container, count in read["binary"].items():
         coverage.notice(container, f"{count:,} binary value(s) (an image, a file) not read")
     for container, count in read["cut"].items():
@@ -240,12 +240,12 @@ def _binary_texts(values: list, container: str, read: dict, documents: list[int]
     cut at ``BINARY_PREFIX``; add to ``documents`` the index of each value that is a document
     (``db_documents.is_document``), or an image to read by OCR.
 
-    >>> read, documents = {"binary": {}, "cut": {}, "images": 0, "ocr": False}, []
+    >>> read, documents = {"binary": {}, "cut": {}, "images": {}, "ocr": False}, []
     >>> _binary_texts([b'{"sjhm":"1"}', "身份证".encode("gbk"), b"\\x89PNG\\r\\n\\x1a\\n\\x00", None,
     ...                b"%PDF-1.4\\n\\x00", b"\\x00\\x01"], "t.c", read, documents)
     ['{"sjhm":"1"}', '身份证', '', '', '', '']
     >>> read, documents
-    ({'binary': {'t.c': 1}, 'cut': {}, 'images': 1, 'ocr': False}, [4])
+    ({'binary': {'t.c': 1}, 'cut': {}, 'images': {'t.c': 1}, 'ocr': False}, [4])
     """
     texts = []
     for number, value in enumerate(values):
@@ -259,7 +259,7 @@ def _binary_texts(values: list, container: str, read: dict, documents: list[int]
             texts.append("")
             continue
         if image:
-            read["images"] += 1
+            read["images"][container] = read["images"].get(container, 0) + 1
             texts.append("")
             continue
         if len(data) > BINARY_PREFIX:

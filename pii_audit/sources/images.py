@@ -137,9 +137,14 @@ def image_name(head: bytes) -> str | None:
     return next((name for magic, name in _MAGIC if head.startswith(magic)), None)
 
 
-def unread(coverage: TargetCoverage, reason: str, count: int = 1) -> None:
-    """Count images not read for ``reason`` (``NOT_ASKED``, ``NO_TESSERACT``, ``NO_CHINESE``)."""
+def unread(coverage: TargetCoverage, reason: str, count: int = 1, record: ContainerCoverage | None = None) -> None:
+    """Count images not read for ``reason`` (``NOT_ASKED``, ``NO_TESSERACT``, ``NO_CHINESE``).
+
+    ``record``: the container they are in (a PDF, a table's column), read in part: were it called
+    complete, the ledger would take a finding OCR made there before for fixed (``fully_covered``)."""
     coverage.images_unread[reason] = coverage.images_unread.get(reason, 0) + count
+    if record is not None:
+        record.complete = False
 
 
 def record_unread(coverage: TargetCoverage) -> None:
@@ -229,7 +234,7 @@ def read_pdf_images(page, number: int, target: str, options: ScanOptions, covera
         return 0
     missing = NOT_ASKED if not options.ocr else tesseract_missing()
     if missing:
-        unread(coverage, missing, len(names))
+        unread(coverage, missing, len(names), record if names else None)
         return len(names)
     line = 1
     for name in names:
