@@ -175,46 +175,41 @@ def read_image(target: str, options: ScanOptions, coverage: TargetCoverage, data
     try:
         handle, _ = opened_file(target, data, coverage, container)
         with handle:
-            yield from read_image_stream(handle, target, {"path": target}, target, options, coverage, container)
+            yield from _frames(handle, target, options, coverage, container)
     except OSError as error:
         coverage.problem(target, f"cannot read: {error.strerror or type(error).__name__}", target)
 
 
-def read_image_stream(handle: BinaryIO, where: str, place: dict, container: str, options: ScanOptions,
-                      coverage: TargetCoverage, record: ContainerCoverage) -> Iterator[Chunk]:
-    """Yield the text of the image ``handle`` reads, located at ``place`` (plus ``line``, ``ocr``
-    and a TIFF's ``page``) under ``container``; record an image or page that cannot be read as a
-    problem at ``where``. ``options.ocr`` is on and tesseract installed (``tesseract_missing``)."""
+def _frames(handle: BinaryIO, target: str, options: ScanOptions, coverage: TargetCoverage,
+            record: ContainerCoverage) -> Iterator[Chunk]:
+    """Yield the text of the image file ``target`` (``handle`` reads it), each page of a TIFF;
+    record an image or a page that cannot be read as a problem line."""
     from PIL import Image
 
     try:
         with _quiet():
             image = Image.open(handle, formats=_FORMATS)
     except Image.DecompressionBombError:
-        coverage.problem(where, f"an image of more than {MAX_PIXELS:,} pixels: not read", container)
+        coverage.problem(target, f"an image of more than {MAX_PIXELS:,} pixels: not read", target)
         return
     except Exception as error:  # noqa: BLE001 -- damaged bytes make Pillow raise many types
-        coverage.problem(where, f"unreadable image ({type(error).__name__}): damaged, or not an image read here",
-                         container)
+        coverage.problem(target, f"unreadable image ({type(error).__name__}): damaged, or not an image read here",
+                         target)
         return
     with image:
         pages = min(getattr(image, "n_frames", 1), MAX_PAGES) if image.format == "TIFF" else 1
         for number in range(pages):
-            located = {**place, "page": number + 1} if pages > 1 else place
+            place = {"path": target, "page": number + 1} if pages > 1 else {"path": target}
+            where = f"{target} page {number + 1}" if pages > 1 else target
             try:
                 image.seek(number)
-                yield from read_picture(image, located, container, options, record, release=pages == 1)
+                yield from read_picture(image, place, target, options, record, release=pages == 1)
             except ImageRefused as refused:
-                coverage.problem(_page(where, number, pages), str(refused), container)
+                coverage.problem(where, str(refused), target)
             except Exception as error:  # noqa: BLE001
-                coverage.problem(_page(where, number, pages), f"unreadable image ({type(error).__name__}): damaged",
-                                 container)
+                coverage.problem(where, f"unreadable image ({type(error).__name__}): damaged", target)
         if pages == MAX_PAGES and image.n_frames > MAX_PAGES:
-            coverage.notice(where, f"a TIFF of {image.n_frames:,} pages: the first {MAX_PAGES} read")
-
-
-def _page(where: str, number: int, pages: int) -> str:
-    return f"{where} page {number + 1}" if pages > 1 else where
+            coverage.notice(target, f"a TIFF of {image.n_frames:,} pages: the first {MAX_PAGES} read")
 
 
 def read_pdf_images(page, number: int, target: str, options: ScanOptions, coverage: TargetCoverage,
