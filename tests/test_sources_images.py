@@ -310,18 +310,21 @@ def test_an_image_waits_until_its_cost_fits_in_the_budget():
     read = []
 
     def third():
-        with budget.taken(form_cost):
+        with budget.taken(form_cost, 600):
             read.append("third")
 
-    with budget.taken(form_cost), budget.taken(form_cost):
+    with budget.taken(form_cost, 600), budget.taken(form_cost, 600):
         waiting = threading.Thread(target=third)
         waiting.start()
         waiting.join(0.5)
         assert waiting.is_alive() and read == []
     waiting.join()
     assert read == ["third"]
-    with budget.taken(10 * budget.total):  # not forever: it takes the whole budget
+    with budget.taken(10 * budget.total, 600):  # not forever: it takes the whole budget
         pass
+    with budget.taken(budget.total, 600), pytest.raises(images.ImageRefused, match="waited 0 s for the memory"):
+        with budget.taken(1, 0):  # a worker killed holding the budget: the others do not wait forever
+            pass
     # Each worker past two holds memory of its own: less budget, but one form's worth at least.
     assert [images.budget_for(workers).total for workers in (1, 2, 4, 16)] == [160, 160, 120, 80]
 

@@ -303,7 +303,8 @@ def read_picture(image, place: dict, container: str, options: ScanOptions, recor
     It is decoded and read holding its cost from the scan's budget (``OcrBudget``), and its text
     yielded after, so that the budget is not held while the text is scanned."""
     cost = cost_mib(image)
-    with _taken(cost), _quiet():
+    # Another process's image may take its whole time limit before it gives its memory back.
+    with _taken(cost, 2 * options.ocr_timeout), _quiet():
         deadline = time.monotonic() + options.ocr_timeout
         grey = prepared(image)
         if release and grey is not image:
@@ -457,12 +458,14 @@ class OcrBudget:
         self._changed = multiprocessing.Condition()
 
     @contextlib.contextmanager
-    def taken(self, mib: int):
+    def taken(self, mib: int, seconds: float):
         """Wait until ``mib`` are free (all of the budget, for an image that costs more), hold
-        them, and give them back."""
+        them, and give them back; raise ``ImageRefused`` after ``seconds`` of waiting (a worker
+        killed while it held them never gives them back)."""
         mib = min(mib, self.total)
         with self._changed:
-            self._changed.wait_for(lambda: self._free.value >= mib)
+            if not self._changed.wait_for(lambda: self._free.value >= mib, seconds):
+                raise ImageRefused(f"waited {seconds:g} s for the memory to read it in: not read")
             self._free.value -= mib
         try:
             yield
@@ -486,8 +489,8 @@ def share_budget(budget: OcrBudget | None) -> None:
     _budget = budget
 
 
-def _taken(mib: int):
-    return contextlib.nullcontext() if _budget is None else _budget.taken(mib)
+def _taken(mib: int, seconds: float):
+    return contextlib.nullcontext() if _budget is None else _budget.taken(mib, seconds)
 
 
 @contextlib.contextmanager
