@@ -28,6 +28,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Iterator
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
@@ -111,6 +112,14 @@ def run_measured(argv: list[str], env: dict | None = None) -> tuple[float, int, 
 def tree_memory(pid: int) -> tuple[int, int]:
     """Return the summed RSS and PSS of a process and its descendants, in bytes."""
     rss = pss = 0
+    for status, rollup in tree_processes(pid):
+        rss += _kib(status, "VmRSS:")
+        pss += _kib(rollup, "Pss:")
+    return rss, pss
+
+
+def tree_processes(pid: int) -> Iterator[tuple[str, str]]:
+    """Yield the ``/proc`` status and smaps_rollup of a process and of each of its descendants."""
     todo = [pid]
     while todo:
         current = todo.pop()
@@ -120,10 +129,8 @@ def tree_memory(pid: int) -> tuple[int, int]:
             children = Path(f"/proc/{current}/task/{current}/children").read_text().split()
         except OSError:
             continue
-        rss += _kib(status, "VmRSS:")
-        pss += _kib(rollup, "Pss:")
+        yield status, rollup
         todo.extend(int(c) for c in children)
-    return rss, pss
 
 
 def _kib(text: str, field: str) -> int:

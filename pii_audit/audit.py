@@ -14,6 +14,7 @@ from typing import BinaryIO, Iterable, Iterator, Sequence
 from pii_audit.results import TargetResult
 from pii_audit.scan import Progress, Reading, display_name, merge_coverage, merge_finding, scan_targets
 from pii_audit.sources import ScanOptions, TargetCoverage
+from pii_audit.sources.images import record_unread
 from pii_audit.views import ScanView
 
 
@@ -78,6 +79,7 @@ def _merged(name: str, results: Iterable[TargetResult]) -> TargetResult:
 def _owned(target: AuditTarget, result: TargetResult) -> TargetResult:
     result.target = target.name
     result.coverage.target = target.name
+    record_unread(result.coverage)  # one line a target, where a target's locations are merged
     result.owner, result.department, result.due_days = target.owner, target.department, target.due_days
     return result
 

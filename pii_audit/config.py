@@ -57,6 +57,7 @@ class Settings:
     min_score: float = ScanOptions.min_score  # recognizers.MIN_SCORE, without importing Presidio
     full_scan: bool = False  # True reads every row; False samples ``sample_rows``
     sample_rows: int = ScanOptions.sample_rows
+    ocr: bool = False  # True reads text in images by OCR (slow); False counts them as not read
     connect_timeout: int = ScanOptions.connect_timeout  # seconds
     statement_timeout: int = ScanOptions.statement_timeout  # seconds
     due_days: DueDays = DueDays()
@@ -129,6 +130,7 @@ class Target:
             password=password,
             entities=s.entities,
             min_score=s.min_score,
+            ocr=s.ocr,
         )
 
 

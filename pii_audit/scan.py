@@ -33,7 +33,7 @@ from pii_audit.detector import Detector, build_recognizers
 from pii_audit.errors import SourceError
 from pii_audit.models import Cells, Chunk, Occurrence
 from pii_audit.results import MAX_SAMPLES, Finding, TargetResult
-from pii_audit.sources import Listing, ScanOptions, TargetCoverage, is_database_url, read_target, shown
+from pii_audit.sources import Listing, ScanOptions, TargetCoverage, images, is_database_url, read_target, shown
 from pii_audit.sources import damage
 from pii_audit.sources.files import TextUnit, file_kind, is_compressed_file, plan_file, read_unit
 from pii_audit.sources.walk import walk_target
@@ -154,12 +154,15 @@ def plan_target(index: int, target: str, options: ScanOptions, coverage: TargetC
         parts = [path] if kind != "text" else plan_file(path, info.st_size, coverage)
         # A PDF costs its reader far more than the detector (pypdf's text extraction), an RTF about
         # as much (its tokens): each is read by a worker, as a log's range is, not by the parent in blocks.
-        by_worker = kind in ("text", "pdf", "rtf")
+        by_worker = kind in ("text", "pdf", "rtf", "image")
+        # An image read by OCR takes a second or more whatever its bytes (a 100 KB scan of a form):
+        # batched by bytes, a folder of them went to one worker. Not read, it costs nothing.
+        alone = kind == "image" and options.ocr
         for part in parts:
             # A file's last range (and a compressed file) runs to the end: its size is what is left
             # (nothing, when a live log grew past its size on disk while it was cut).
             size = (part.size or max(0, info.st_size - part.start)) if isinstance(part, TextUnit) else info.st_size
-            if size >= (BATCH_BYTES if by_worker else BLOCKS_FROM_BYTES):
+            if alone or size >= (BATCH_BYTES if by_worker else BLOCKS_FROM_BYTES):
                 yield Unit(index, (part if by_worker else _read_part(part, options),), size)
                 continue
             batch.append(part)
@@ -291,10 +294,11 @@ def make_detector(key: bytes, options: ScanOptions) -> Detector:
     return Detector(key, build_recognizers(options.entities, datetime.date.today()), options.min_score)
 
 
-def _init_worker(key: bytes, options: ScanOptions) -> None:
+def _init_worker(key: bytes, options: ScanOptions, ocr_budget: images.OcrBudget | None = None) -> None:
     global _detector  # one detector per process: recognizers are compiled once, not per unit
     if _detector is None:  # forked, a worker has the one _unit_results built; spawned, it builds its own
         _detector = make_detector(key, options)
+    images.share_budget(ocr_budget)
 
 
 def scan_unit(unit: Unit, target: str, options: ScanOptions, jsonl_dir: str | None,
@@ -506,9 +510,14 @@ def _unit_results(units: Iterator[Unit], targets: Sequence[str], options: ScanOp
     # Built once, here: forked workers share it. Each had built its own, 3 MiB of private memory:
     # 200 MB of logs with 8 workers peaked at 274 MiB PSS, now 265 (measured).
     _detector = make_detector(key, options)
+    # The processes reading images by OCR (the workers, and the parent reading an archive or a
+    # database) share the memory the images being read may hold (images.OCR_BUDGET_MIB).
+    budget = images.budget_for(workers) if options.ocr else None
+    images.share_budget(budget)
     gc.freeze()
     try:
-        with ProcessPoolExecutor(max_workers=workers, initializer=_init_worker, initargs=(key, options)) as pool:
+        with ProcessPoolExecutor(max_workers=workers, initializer=_init_worker,
+                                 initargs=(key, options, budget)) as pool:
             def submit(unit: Unit) -> Future:
                 try:
                     return pool.submit(scan_unit, unit, display_name(targets[unit.target]), options, jsonl_dir)
@@ -525,6 +534,7 @@ def _unit_results(units: Iterator[Unit], targets: Sequence[str], options: ScanOp
     finally:
         gc.unfreeze()
         _detector = None
+        images.share_budget(None)
 
 
 def _with_blocks(units: Iterable[Unit], options: ScanOptions, on_reading: Reading | None = None
@@ -615,6 +625,8 @@ def merge_coverage(into: TargetCoverage, part: TargetCoverage) -> None:
         into.add_notice(notice)
     for reason, count in part.notices_over.items():
         into.notices_over[reason] = into.notices_over.get(reason, 0) + count
+    for reason, count in part.images_unread.items():
+        images.unread(into, reason, count)
     into.folders.extend(folder for folder in part.folders if folder not in into.folders)
     for url, listing in part.databases.items():
         into.databases.setdefault(url, Listing()).merge(listing)

@@ -106,7 +106,8 @@ def _inside_file(location: dict) -> str:
             part = f"slide {location['slide']} {part}"
         if "property" in location:  # a document property (``sources.properties``)
             part = f"{part} ({location['property']})"
-        return f"{part} line {location['line']}" if part else f"line {location['line']}"
+        line = ("OCR " if location.get("ocr") else "") + f"line {location['line']}"  # sources/images.py
+        return f"{part} {line}" if part else line
     if "cell" in location:
         return f"{location.get('sheet', '')}!{location['cell']}"
     return ""

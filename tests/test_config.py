@@ -142,3 +142,29 @@ def test_default_min_score_is_the_recognizers_threshold():
     from recognizers import MIN_SCORE
 
     assert ScanOptions().min_score == MIN_SCORE
+
+
+FILES_TARGET = """
+[[targets]]
+name = "影像件"
+kind = "files"
+owner = "李娜"
+schedule = "0 3 * * *"
+paths = ["scans"]
+"""
+
+
+def test_ocr_is_off_unless_a_target_or_the_defaults_turn_it_on(tmp_path):
+    (tmp_path / "scans").mkdir()
+    assert load_config(write(tmp_path, FILES_TARGET)).targets[0].scan_options({}).ocr is False
+    for text in ("[defaults]\nocr = true\n" + FILES_TARGET, FILES_TARGET + "ocr = true\n"):
+        assert load_config(write(tmp_path, text)).targets[0].scan_options({}).ocr is True
+
+
+def test_ocr_must_be_true_or_false(tmp_path):
+    from pii_audit.config_load import check
+
+    (tmp_path / "scans").mkdir()
+    config, issues = check(write(tmp_path, FILES_TARGET + 'ocr = "yes"\n'))
+    assert config is None and [i.key for i in issues] == ["targets[0].ocr"]
+    assert "true or false" in str(issues[0])

@@ -20,6 +20,7 @@ from pii_audit.sources import OLE2_MAGIC, ScanOptions, TargetCoverage, as_chunks
 from pii_audit.sources import dialects
 from pii_audit.sources.databases import read_database, resolve_password
 from pii_audit.sources.db_tables import BINARY_BLOCK_BYTES, BINARY_PREFIX, cell_text, column_kind
+from pii_audit.sources.images import NOT_ASKED
 
 
 def shown_names(schema=None):
@@ -60,9 +61,9 @@ def test_full_scan_finds_every_value_with_row_keys(sqlite_db, key):
     assert coverage.problems == []
     customers = coverage.containers[f"{CUSTOMERS}.SFZH"]
     assert (customers.units, customers.sampled, customers.complete) == (ROWS, False, True)
-    # A BLOB's text is read (even rows), its images counted in a notice (odd rows).
-    assert [(n.where, n.reason) for n in coverage.notices] == [
-        (f"{CUSTOMERS}.photo", f"{ROWS // 2} binary value(s) (an image, a file) not read")]
+    # A BLOB's text is read (even rows), its images counted, said once for the target (odd rows:
+    # images.record_unread; they are read by OCR with --ocr, test_sources_images.py).
+    assert (coverage.notices, coverage.images_unread) == ([], {NOT_ASKED: ROWS // 2})
     assert f"{CUSTOMERS}.balance" not in coverage.containers  # amount not read
     assert f"{CUSTOMERS}.opened" not in coverage.containers  # date not read
     assert {o.location["url"] for o in occurrences} == {url}
@@ -392,8 +393,8 @@ def test_a_blob_holding_text_is_read_as_text_in_bounded_blocks(tmp_path, key):
     assert sorted((o.location["row"]["id"], o.entity_type) for o in occurrences) == [
         (1, "CN_MOBILE_PHONE"), (1, "PERSON"), (2, "CN_LANDLINE_PHONE"), (2, "PERSON"), (3, "CN_MOBILE_PHONE")]
     assert [(n.where, n.reason) for n in coverage.notices] == [
-        ("msg_log.body", "1 binary value(s) (an image, a file) not read"),
         ("msg_log.body", f"1 value(s) longer than {BINARY_PREFIX:,} bytes read in their first {BINARY_PREFIX:,}")]
+    assert coverage.images_unread == {NOT_ASKED: 1}
     blocks = [len(cells.columns[0].texts) for cells in read_database(url, ScanOptions(sample_rows=None),
                                                                       TargetCoverage(url))]
     assert sum(blocks) == 399 and max(blocks) * BINARY_PREFIX <= BINARY_BLOCK_BYTES
@@ -443,7 +444,7 @@ def test_documents_in_a_blob_are_read_at_their_row_and_column(tmp_path, key, key
     assert [p.where.startswith("archive_doc.body row") and "stored pdf document" in p.reason
             for p in coverage.problems] == [True]
     notes = [n.reason for n in coverage.notices]
-    assert "1 binary value(s) (an image, a file) not read" in notes
+    assert coverage.images_unread == {NOT_ASKED: 1}  # the PNG
     assert any("OLE2 value of no kind read" in n for n in notes)
     assert keyed or any("no primary key to fetch them by" in n for n in notes)
     written = output_bytes(occurrences, coverage)

@@ -211,14 +211,14 @@ def test_a_7z_or_rar_archive_leaves_the_scan_incomplete_not_clean(tmp_path, key)
     (tmp_path / "exports.r00").write_bytes(b"Rar!\x1a\x07\x01\x00" + bytes(range(256)))  # RAR 5
     (tmp_path / "exports.rar").write_bytes(b"Rar!\x1a\x07\x01\x00" + bytes(range(256)))
     (tmp_path / "empty.7z").write_bytes(empty_7z())  # read: no member, nothing to say
-    (tmp_path / "logo.png").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(64))
+    (tmp_path / "libcrypto.so").write_bytes(b"\x7fELF\x02\x01\x01" + bytes(64))
     result = scan_one(tmp_path, key)
     problems = {p.where[len(str(tmp_path)) + 1:]: p.reason for p in result.coverage.problems}
     assert problems.pop("exports.rar").startswith("corrupt or truncated archive (")  # libarchive's words
     assert problems == {name: f"a {kind} archive not named {suffix} (a volume of a split archive?), which is not "
                               f"read: join its volumes or rename it {suffix} and scan that"
                         for name, kind, suffix in (("exports.r00", "RAR", ".rar"), ("客户名单.7z.001", "7z", ".7z"))}
-    assert reasons(result.coverage.notices) == f"{tmp_path / 'logo.png'}: binary file (NUL bytes in its first 8 KiB); skipped"
+    assert reasons(result.coverage.notices) == f"{tmp_path / 'libcrypto.so'}: binary file (NUL bytes in its first 8 KiB); skipped"
     assert not result.coverage.complete
 
 

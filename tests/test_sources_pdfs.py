@@ -76,15 +76,16 @@ def test_a_pdf_protected_against_editing_is_read_and_one_with_a_password_is_not(
     assert {f.container for f in result.findings.values()} == {str(tmp_path / "可读.pdf")}
 
 
-def test_a_scan_without_text_is_a_notice(tmp_path, key):
+def test_a_pdf_without_text_or_images_is_a_notice(tmp_path, key):
+    """A page of images is read by OCR or counted (test_sources_images.py); one of drawings only
+    holds nothing to read."""
     pdf = canvas.Canvas(str(tmp_path / "身份证复印件.pdf"))
-    pdf.rect(50, 50, 300, 200, fill=1)  # an image would be the same: nothing to extract
+    pdf.rect(50, 50, 300, 200, fill=1)
     pdf.showPage()
     pdf.save()
-    result = scan_one(tmp_path, key)
-    assert result.coverage.problems == []
-    assert [p.reason for p in result.coverage.notices] == [
-        "no text in its 1 page(s) (scanned images?): not read, as OCR is not done here"]
+    result = scan_one(tmp_path, key, ocr=True)
+    assert (result.coverage.problems, result.coverage.images_unread) == ([], {})
+    assert [p.reason for p in result.coverage.notices] == ["no text and no image in its 1 page(s): nothing to read"]
 
 
 def bomb() -> bytes:
@@ -115,7 +116,8 @@ def test_a_bad_pdf_is_one_problem_line_and_the_scan_goes_on(tmp_path, key, data,
 
 def test_a_stream_inflating_past_the_limit_stays_within_memory(tmp_path, key):
     """pypdf stops inflating a stream at the limit the reader gives it (16 MiB, where its own is
-    75 MB), and gives the page no text: the 64 MB page is a notice, and memory stays bounded."""
+    75 MB), and gives the page no text; looking for the page's images, pypdf parses the content
+    again and says the limit was reached: one problem line, and memory stays bounded."""
     import tracemalloc
 
     from pii_audit.sources import TargetCoverage
@@ -130,8 +132,9 @@ def test_a_stream_inflating_past_the_limit_stays_within_memory(tmp_path, key):
     finally:
         tracemalloc.stop()
     assert peak < 40 << 20, peak
-    assert coverage.problems == [] and [p.reason for p in coverage.notices] == [
-        "no text in its 1 page(s) (scanned images?): not read, as OCR is not done here"]
+    assert [(p.where, p.reason) for p in coverage.problems] == [
+        (f"{tmp_path / 'bomb.pdf'} page 1", "its images cannot be listed (LimitReachedError)")]
+    assert coverage.notices == []
 
 
 def test_a_pdf_inside_a_zip_is_read_from_memory(tmp_path, key):

@@ -101,8 +101,8 @@ UNIT = {
 
 # The words of a sample's location (viewmodel.format_location).
 LOCATION = {
-    "zh": {"row": "第{}行", "page": "第{}页", "slide": "幻灯片{}", "comment": "批注"},
-    "en": {"row": "row {}", "page": "page {}", "slide": "slide {}", "comment": "comment"},
+    "zh": {"row": "第{}行", "page": "第{}页", "slide": "幻灯片{}", "comment": "批注", "ocr": "OCR识别"},
+    "en": {"row": "row {}", "page": "page {}", "slide": "slide {}", "comment": "comment", "ocr": "OCR"},
 }
 
 # The actions of an item's history (ledger/edits.py, ledger/record.py, ledger/rows.py).

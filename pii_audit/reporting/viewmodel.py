@@ -137,6 +137,10 @@ def format_location(location: dict, lang: str = "zh") -> str:
     'r.docx docProps/custom.xml:2 (证件号码)'
     >>> format_location({"url": "sqlite:///a.db", "table": "ht", "column": "wj", "row": {"id": 3}, "page": 2, "line": 5})
     'sqlite:///a.db ht.wj {"id": 3} 第2页:5'
+    >>> format_location({"path": "影像/身份证.png", "line": 3, "ocr": True, "start": 6, "end": 24})
+    '影像/身份证.png:3 OCR识别 [6-24]'
+    >>> format_location({"path": "扫描件.pdf", "page": 2, "line": 1, "ocr": True}, "en")
+    '扫描件.pdf page 2:1 OCR'
     """
     words = labels.LOCATION[lang]
     inside = _inside_file(location, words)
@@ -151,6 +155,8 @@ def format_location(location: dict, lang: str = "zh") -> str:
         text = f"{location.get('path', '')}{inside}"
     else:
         text = json.dumps(location, ensure_ascii=False, sort_keys=True, default=str)
+    if location.get("ocr"):  # read by OCR in an image (sources/images.py): its line is the text's
+        text += f" {words['ocr']}"
     if "start" in location and "end" in location:
         text += f" [{location['start']}-{location['end']}]"
     return text.strip()

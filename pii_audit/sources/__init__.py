@@ -117,6 +117,10 @@ class ScanOptions:
     in_package: bool = False
     # Set by ``emails`` for what a message attached as a file holds: how many messages deep it is.
     attached: int = 0
+    # Read text in images by OCR (``images``: image files, PDF pages without text, images in binary
+    # columns); without it they are counted, not read. Slow: a second or more an image.
+    ocr: bool = False
+    ocr_timeout: float = 180.0  # seconds OCR may take over one image (or one page of a TIFF or PDF)
 
     @property
     def full(self) -> bool:
@@ -226,6 +230,9 @@ class TargetCoverage:
     # About how many rows the target's tables hold (what --sample reads of them), for the progress
     # status while they are read; None when unknown. Not part of what was read.
     rows_expected: int | None = field(default=None, compare=False, repr=False)
+    # Images not read, counted by why (``images``: --ocr not given, tesseract missing), said in one
+    # line a target once it is scanned (``images.record_unread``), not one line an image.
+    images_unread: dict[str, int] = field(default_factory=dict)
 
     def container(self, name: str, unit: str, sampled: bool = False) -> ContainerCoverage:
         """Return the coverage record of a container, creating it on first use."""
@@ -419,6 +426,11 @@ def read_target(target: str, options: ScanOptions, coverage: TargetCoverage) -> 
         from pii_audit.sources.archives import read_archive
 
         yield from read_archive(target, options, coverage)
+        return
+    from pii_audit.sources.images import is_image_name, read_image
+
+    if os.path.isfile(target) and is_image_name(target):
+        yield from read_image(target, options, coverage)
         return
     from pii_audit.sources.files import read_files
 

@@ -9,7 +9,8 @@ member is now read as a log file on disk is (``files.read_unit``: encoding sniff
 rotations inside an archive are one stream as on disk. Zip and tar are read by the standard
 library, 7z and RAR by libarchive (``archives_libarchive``), members in its blocks.
 
-An RTF member (an .rtf, or a .doc that is RTF) is streamed by ``rtf``, as a log is. A spreadsheet
+An RTF member (an .rtf, or a .doc that is RTF) is streamed by ``rtf``, as a log is. An image
+(``images.IMAGE_SUFFIXES``) is read by OCR from memory with --ocr, and only counted without. A spreadsheet
 member (xlsx, xlsb, xls, csv), a Word document (docx), a presentation (pptx) or a
 PDF is read from memory, up to ``SPREADSHEET_MAX_BYTES``: their readers seek in the zip, and no
 temporary copy of a customer export is ever written to disk. An archive
@@ -42,6 +43,7 @@ from pii_audit.sources import (DOCUMENT_SUFFIXES, EMAIL_SUFFIXES, LIBARCHIVE_SUF
 from pii_audit.sources.archives_libarchive import DamagedArchive, libarchive_members
 from pii_audit.sources.files import ZSTD_MAGIC, TextUnit, compression_of, read_unit, stream_name
 from pii_audit.sources.documents import read_document
+from pii_audit.sources.images import is_image_name, read_image
 from pii_audit.sources.spreadsheets import read_spreadsheet
 from pii_audit.sources.streams import CORRUPT_ERRORS, DECOMPRESSORS, Capped
 from pii_audit.sources.walk import excluded_member, members_chosen
@@ -191,6 +193,9 @@ def read_member(where: str, member: BinaryIO, options: ScanOptions, coverage: Ta
     if is_archive(where):
         yield from _nested(where, member, options, coverage, depth + 1)
         return
+    if is_image_name(where):
+        yield from _image(where, member, options, coverage)
+        return
     if head == SQLITE_MAGIC:
         coverage.problem(where, "a database inside an archive is not read; extract it and scan it", stream)
         return
@@ -218,6 +223,20 @@ def _nested(where: str, member: BinaryIO, options: ScanOptions, coverage: Target
         yield from _members(where, member, members_chosen(where, options), coverage, depth)
     except _BROKEN as error:  # the archive around it may be fine: its next member is read
         coverage.problem(where, f"corrupt or truncated archive ({_reason(error)}); not read further")
+
+
+def _image(where: str, member: BinaryIO, options: ScanOptions, coverage: TargetCoverage) -> Iterator[Chunk]:
+    """Yield the text OCR reads in an image inside an archive, read into memory up to
+    ``SPREADSHEET_MAX_BYTES``; without --ocr, count it (its bytes are not read)."""
+    if not options.ocr:
+        yield from read_image(where, options, coverage)
+        return
+    data = member.read(SPREADSHEET_MAX_BYTES + 1)
+    if len(data) > SPREADSHEET_MAX_BYTES:
+        coverage.problem(where, f"an image inside an archive larger than {SPREADSHEET_MAX_BYTES:,} bytes is not "
+                                "read; extract it and scan it")
+        return
+    yield from read_image(where, options, coverage, data)
 
 
 def _in_memory(where: str, member: BinaryIO, options: ScanOptions, coverage: TargetCoverage

@@ -2,7 +2,8 @@
 saved e-mail): read as the files they are, each finding placed at the row and column that hold it.
 
 A binary value is taken for a document by its first bytes (``document_name``): a PDF, a zip
-(.docx, .xlsx, .pptx or an archive) or an OLE2 file (.doc, .xls, .ppt, .msg). ``db_tables``
+(.docx, .xlsx, .pptx or an archive) or an OLE2 file (.doc, .xls, .ppt, .msg); with --ocr, an
+image too (a scan of an ID card, a signed form: ``images``). ``db_tables``
 selects a value's first ``BINARY_PREFIX`` bytes; a document that fits in them is read from
 them at once, a longer one is fetched again by its row's primary key, up to
 ``MAX_DOCUMENT_BYTES``, once the table's rows are read (MariaDB's streaming cursor allows no
@@ -20,6 +21,7 @@ from typing import Iterator
 
 from pii_audit.models import Cells, Chunk
 from pii_audit.sources import OLE2_MAGIC, ZIP_MAGIC, ScanOptions, TargetCoverage
+from pii_audit.sources.images import image_name, unread
 
 PDF_MAGIC = b"%PDF-"
 # What a document's value may hold in memory to be read: what an archive's member may
@@ -53,9 +55,13 @@ def document_name(data: bytes) -> str | None:
     ('document.pdf', 'document.docx')
     >>> document_name(ZIP_MAGIC + b"..logs/app.log.."), document_name(OLE2_MAGIC + b"x")
     ('archive.zip', None)
+    >>> document_name(b"\\xff\\xd8\\xff\\xe0..JFIF")
+    'image.jpg'
     """
     if data.startswith(PDF_MAGIC):
         return "document.pdf"
+    if image_name(data):  # a scan or photo, read by OCR (``db_tables`` sends one only with --ocr)
+        return image_name(data)
     if data.startswith(ZIP_MAGIC):
         return next((name for part, name in _ZIP_KINDS if part in data), "archive.zip")
     if data.startswith(OLE2_MAGIC):
@@ -83,6 +89,8 @@ def read_stored_document(data: bytes, where: str, place: dict, container: str, c
         coverage.problem(where, _inside(name, problem.where, problem.reason), container)
     for notice in inner.notices:
         coverage.notice(where, _inside(name, notice.where, notice.reason), container)
+    for reason, count in inner.images_unread.items():  # said once for the whole target
+        unread(coverage, reason, count)
 
 
 def _located(place: dict, name: str, inner: dict) -> dict:
@@ -105,4 +113,5 @@ def _located(place: dict, name: str, inner: dict) -> dict:
 def _inside(name: str, where: str, reason: str) -> str:
     """Return a document's problem as one reason for the row: its part, if any, then why."""
     part = where[len(name) + 1:] if where.startswith(name + "!") else ""
-    return f"the stored {name.rsplit('.', 1)[-1]} document" + (f", {part}" if part else "") + f": {reason}"
+    kind = "image" if name.startswith("image.") else "document"
+    return f"the stored {name.rsplit('.', 1)[-1]} {kind}" + (f", {part}" if part else "") + f": {reason}"

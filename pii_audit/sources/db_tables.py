@@ -11,7 +11,9 @@ text kept out of a UTF-8 column): each value's first ``BINARY_PREFIX`` bytes are
 read as a log file's are when they are text (``files.sniff``: UTF-8, GB18030, UTF-16); binary
 values (a photo, a file) are counted and named in one notice a column, as is a value cut at the
 prefix. A binary value that is a document (a PDF, an Office file, a saved e-mail) is read as the
-file it is (``db_documents``), its findings located at its row and column. Skipped: floats,
+file it is (``db_documents``), its findings located at its row and column; so is an image (a scan
+of an ID card, told by its first bytes) with --ocr, by OCR (``images``), and without it is counted
+among the target's images not read. Skipped: floats,
 decimals with a fraction (amounts), SMALLINT, booleans, dates and times, UUIDs, CIDR networks,
 and arrays of what is skipped.
 
@@ -38,6 +40,7 @@ from sqlalchemy.sql.sqltypes import NullType, _Binary
 from pii_audit.models import Cells, Chunk, Column
 from pii_audit.sources import ScanOptions, TargetCoverage, dialects
 from pii_audit.sources.db_documents import MAX_DEFERRED, MAX_DOCUMENT_BYTES, is_document, read_stored_document
+from pii_audit.sources.images import NOT_ASKED, image_name, unread
 from pii_audit.sources.files import sniff
 from pii_audit.detector import holds_pi
 
@@ -154,7 +157,8 @@ def scan_table(connection: Connection, table: TableRef, url: str, options: ScanO
     plan = [(i, name, record.container, name in binary) for i, (name, record) in enumerate(zip(scanned, records))]
     key_columns = [(selected.index(k), k) for k in keys]
     base = {"url": url, "table": table.shown}
-    read = {"rows": 0, "cells": 0, "more": False, "done": False, "binary": {}, "cut": {}, "documents": []}
+    read = {"rows": 0, "cells": 0, "more": False, "done": False, "binary": {}, "cut": {}, "documents": [],
+            "images": {}, "ocr": options.ocr}
     size = max(16, BINARY_BLOCK_BYTES // (len(binary) * (BINARY_PREFIX + 1))) if binary else YIELD_PER
     documents = StoredDocuments(plan, key_columns, base, options, coverage)
     try:
@@ -176,7 +180,10 @@ def scan_table(connection: Connection, table: TableRef, url: str, options: ScanO
 
 
 def _binary_notices(coverage: TargetCoverage, read: dict) -> None:
-    """Name, once a column, its binary values not read and its values read in part."""
+    """Name, once a column, its binary values not read and its values read in part; count the
+    images not read (without --ocr), which the target names once."""
+    for container, count in read["images"].items():  # said once for the target; the column read in part
+        unread(coverage, NOT_ASKED, count, coverage.container(container, "rows"))
     for container, count in read["binary"].items():
         coverage.notice(container, f"{count:,} binary value(s) (an image, a file) not read")
     for container, count in read["cut"].items():
@@ -229,15 +236,16 @@ def _columns(rows, plan, read) -> list[Column]:
 
 def _binary_texts(values: list, container: str, read: dict, documents: list[int]) -> list[str]:
     """Return the text of each binary value that holds text, "" for NULL and for binary data;
-    count in ``read`` the binary values and those cut at ``BINARY_PREFIX``; add to ``documents``
-    the index of each value that is a document (``db_documents.is_document``).
+    count in ``read`` the binary values, the images (not read without ``read["ocr"]``) and those
+    cut at ``BINARY_PREFIX``; add to ``documents`` the index of each value that is a document
+    (``db_documents.is_document``), or an image to read by OCR.
 
-    >>> read, documents = {"binary": {}, "cut": {}}, []
-    >>> _binary_texts([b'{"sjhm":"1"}', "身份证".encode("gbk"), b"\\x89PNG\\x00\\x00", None, b"%PDF-1.4\\n\\x00"],
-    ...               "t.c", read, documents)
-    ['{"sjhm":"1"}', '身份证', '', '', '']
+    >>> read, documents = {"binary": {}, "cut": {}, "images": {}, "ocr": False}, []
+    >>> _binary_texts([b'{"sjhm":"1"}', "身份证".encode("gbk"), b"\\x89PNG\\r\\n\\x1a\\n\\x00", None,
+    ...                b"%PDF-1.4\\n\\x00", b"\\x00\\x01"], "t.c", read, documents)
+    ['{"sjhm":"1"}', '身份证', '', '', '', '']
     >>> read, documents
-    ({'binary': {'t.c': 1}, 'cut': {}}, [4])
+    ({'binary': {'t.c': 1}, 'cut': {}, 'images': {'t.c': 1}, 'ocr': False}, [4])
     """
     texts = []
     for number, value in enumerate(values):
@@ -245,8 +253,13 @@ def _binary_texts(values: list, container: str, read: dict, documents: list[int]
             texts.append("")
             continue
         data = bytes(value)  # a memoryview from some drivers
-        if is_document(data):
+        image = image_name(data) is not None
+        if is_document(data) or (image and read["ocr"]):
             documents.append(number)
+            texts.append("")
+            continue
+        if image:
+            read["images"][container] = read["images"].get(container, 0) + 1
             texts.append("")
             continue
         if len(data) > BINARY_PREFIX:

@@ -25,6 +25,7 @@ from pii_audit.models import Chunk
 from pii_audit.sources import (EMAIL_SUFFIXES, PDF_SUFFIXES, SPREADSHEET_SUFFIXES, ScanOptions, TargetCoverage,
                                is_archive, is_presentation, is_rtf, is_sqlite_file, is_word_document, starts_with)
 from pii_audit.sources.encodings import text_encoding
+from pii_audit.sources.images import is_image_name
 from pii_audit.sources.streams import (CORRUPT_ERRORS, DECOMPRESSORS, Capped, Decompressed, GzipBombError,
                                        Utf8Transcoded, damage)
 from pii_audit.sources.walk import os_reason, walk_target
@@ -104,7 +105,7 @@ def file_kind(path: str) -> str:
     """Return how a file is read: ``database`` (by its header), ``spreadsheet``, ``document``
     (Word, ``documents``), ``rtf`` (an RTF document, ``rtf``), ``presentation``
     (``presentations``), ``pdf``, ``email`` (``emails``), ``archive`` (zip, tar, 7z and RAR,
-    ``archives``) or ``text``."""
+    ``archives``), ``image`` (``images``: by its name) or ``text``."""
     if is_sqlite_file(path):
         return "database"
     if path.lower().endswith(SPREADSHEET_SUFFIXES):
@@ -121,6 +122,8 @@ def file_kind(path: str) -> str:
         return "email"
     if is_archive(path):
         return "archive"
+    if is_image_name(path):
+        return "image"
     return "text"
 
 

@@ -7,10 +7,12 @@ the Chinese fonts' codes to characters through their ToUnicode maps and Adobe's 
 page is one chunk, located ``{path, page, line, start, end}``, its lines numbered from 1. The
 container is the file.
 
-What is not read, each said once: a page of images only (a scan: a notice, as OCR is not done
-here), a password-protected PDF and a damaged one (a problem line). pypdf is given lower limits
-than its own on what one stream may inflate to, so that a hostile file stays within the scan's
-memory bound in every worker.
+A page with no text of its own (a scan) holds images: with ``--ocr`` their text is read
+(``images.read_pdf_images``), located ``{path, page, line, ocr: true}``; without, they are counted
+among the target's images not read. What is not read, each said once: a PDF with neither text nor
+images (a notice), a password-protected PDF and a damaged one (a problem line). pypdf is given
+lower limits than its own on what one stream may inflate to, so that a hostile file stays within
+the scan's memory bound in every worker.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from typing import BinaryIO, Iterator
 from pii_audit.models import Chunk
 from pii_audit.sources import ContainerCoverage, ScanOptions, TargetCoverage, opened_file
 from pii_audit.sources.damage import unreadable
+from pii_audit.sources.images import read_pdf_images
 
 PDF_MAGIC = b"%PDF-"
 # What one stream may inflate to, and a page's content be parsed for: a page of a statement is a
@@ -30,6 +33,9 @@ _LIMITS = {name: STREAM_BYTES for name in (
     "maximum_declared_stream_length", "array_based_stream_maximum_output_length", "zlib_maximum_output_length",
     "lzw_maximum_output_length", "run_length_maximum_output_length", "brotli_maximum_output_length",
     "jbig2_maximum_output_length", "image_maximum_buffer_size")}
+# pypdf decodes a JBIG2 image (scanners' black and white pages) by writing it to a temporary file for
+# the jbig2dec program: never here (``images.read_pdf_images`` says such an image is not read).
+_LIMITS["jbig2dec_binary"] = None
 
 
 def read_pdf(target: str, options: ScanOptions, coverage: TargetCoverage, data: bytes | None = None
@@ -49,14 +55,15 @@ def read_pdf(target: str, options: ScanOptions, coverage: TargetCoverage, data: 
                 coverage.problem(target, "not a PDF: no %PDF- signature (is the extension wrong?)", target)
                 return
             handle.seek(0)
-            yield from _pages(target, handle, coverage, container)
+            yield from _pages(target, handle, options, coverage, container)
     except OSError as error:
         coverage.problem(target, f"cannot read: {error.strerror or type(error).__name__}", target)
 
 
-def _pages(target: str, handle: BinaryIO, coverage: TargetCoverage, container: ContainerCoverage
-           ) -> Iterator[Chunk]:
-    """Yield each page's text that has any; record a page or a whole file that cannot be read."""
+def _pages(target: str, handle: BinaryIO, options: ScanOptions, coverage: TargetCoverage,
+           container: ContainerCoverage) -> Iterator[Chunk]:
+    """Yield each page's text, or the text OCR reads in the images of a page that has none; record
+    a page or a whole file that cannot be read."""
     import pypdf  # here, not at the top: a scan imports pypdf only where there is a PDF
 
     try:
@@ -69,7 +76,8 @@ def _pages(target: str, handle: BinaryIO, coverage: TargetCoverage, container: C
     except Exception as error:  # noqa: BLE001 -- hostile bytes make pypdf raise many types: the type only
         coverage.problem(target, unreadable(error, "PDF"), target)
         return
-    texts = 0
+    texts = pictures = 0
+    problems = len(coverage.problems)
     for number in range(pages):
         try:
             with pypdf.apply_configuration(**_LIMITS):
@@ -82,9 +90,11 @@ def _pages(target: str, handle: BinaryIO, coverage: TargetCoverage, container: C
             texts += 1
             container.units += text.count("\n") + 1
             yield Chunk(text, {"path": target, "page": number + 1, "line": 1}, target, multiline=True)
-    if pages and not texts:
-        coverage.notice(target, f"no text in its {pages} page(s) (scanned images?): not read, as OCR is not "
-                                "done here")
+            continue
+        pictures += yield from read_pdf_images(reader.pages[number], number + 1, target, options, coverage,
+                                               container, _LIMITS)
+    if pages and not texts and not pictures and len(coverage.problems) == problems:  # no page failed either
+        coverage.notice(target, f"no text and no image in its {pages} page(s): nothing to read")
 
 
 # pypdf logs every oddity of a damaged file (a wrong xref offset, an unknown encoding) as a
