@@ -10,6 +10,7 @@ A word is listed when the name pattern takes it whole (a surname and one or two 
   person's name (nr, nrfg, nrt), with a frequency of at least 10 for two characters and 3 for
   more: rarer two-character entries are mostly names jieba did not tag (黄东, 方琴, 江平), rarer
   longer ones are fragments (国何益); or
+* one of ``BANKING_WORDS``, a bank's own (金卡, 龙卡, 浦发, 季末); or
 * a county-level name of GB/T 2260 (python-stdnum's ``cn/loc.dat``, every year's), as written
   (朝阳区, 沛县) and without its suffix where three characters or more are left (张家港): the
   two left of 高明区 or 黄平县 are as often a given name, and jieba decides those.
@@ -38,6 +39,12 @@ OUTPUT = Path(__file__).resolve().parent.parent / "recognizers" / "data" / "comm
 NAME_TAGS = {"nr", "nrfg", "nrt"}
 MIN_FREQUENCY = {2: 10}  # by length; longer words need MIN_FREQUENCY_LONG
 MIN_FREQUENCY_LONG = 3
+# A bank's own words that its product, card and settings tables name with a bare "name" and that
+# jieba lacks or rates rare: card tiers and brands, banks' short names, precious metals, periods.
+# Only those the name pattern takes are kept (is_name_shaped).
+BANKING_WORDS = ("金卡", "银卡", "龙卡", "普卡", "白金卡", "钻石卡", "金葵花", "金穗卡", "牡丹卡", "长城卡",
+                 "太平洋卡", "浦发", "华夏", "广发", "光大", "兴业", "民生", "平安", "中信", "邮储", "农商",
+                 "白银", "黄金", "铂金", "季末", "季初", "年末", "年初", "月末", "月初", "日终", "旬末")
 _COUNTY_RE = re.compile(r'county="([^"]+)"')
 _SUFFIX_RE = re.compile(r"(?:各族自治县|自治县|自治旗|林区|特区|新区|矿区|地区|市|县|区|旗)$")
 HEADER = """\
@@ -45,7 +52,7 @@ HEADER = """\
 # after a key that says "name" without saying whose ("name", "userName"), nor as a whole cell of
 # such a column. Written by bench/common_words.py, which says how; do not edit by hand.
 # From jieba 0.42.1's dict.txt (MIT License, Copyright (c) 2013 Sun Junyi) and python-stdnum's
-# GB/T 2260 table (cn/loc.dat). {count} words, one a line.
+# GB/T 2260 table (cn/loc.dat), and a bank's own words (BANKING_WORDS). {count} words, one a line.
 """
 
 
@@ -94,7 +101,7 @@ def main(argv: list[str] | None = None) -> int:
                         help="jieba's dict.txt (default: the installed jieba's)")
     parser.add_argument("--output", type=Path, default=OUTPUT)
     args = parser.parse_args(argv)
-    words = sorted(jieba_words(args.jieba_dict) | county_names())
+    words = sorted(jieba_words(args.jieba_dict) | county_names() | {w for w in BANKING_WORDS if is_name_shaped(w)})
     args.output.write_text(HEADER.format(count=len(words)) + "\n".join(words) + "\n", encoding="utf-8")
     print(f"{len(words)} words, {args.output.stat().st_size} bytes -> {args.output}")
     return 0
