@@ -202,7 +202,7 @@ class CnBankCardRecognizer(ChineseRecognizer):
         number = compact(value)
         if issuer_kind(number) == "legacy":
             return 0.3
-        if number.endswith("0") and number.isdigit() and not luhn_ok(number):
+        if number.endswith("0") and lost_its_last_digits(number):
             return 0.3  # its last digits lost: with no check left to pass, a card where context says so
         if len(number) == 18 and (is_resident_id(number) or looks_like_resident_id(number)):
             return 0.3  # an 18-digit number shaped like an ID number is an ID number (maybe mistyped)
@@ -226,7 +226,7 @@ class CnBankCardRecognizer(ChineseRecognizer):
         """Return the bare digits; a 16-digit card that lost its check digit gets it back, so the
         card in a spreadsheet and the same card in a database have one fingerprint."""
         number = compact(value)
-        if len(number) == EXCEL_DIGITS + 1 and number.endswith("0") and number.isdigit() and not luhn_ok(number):
+        if len(number) == EXCEL_DIGITS + 1 and lost_its_last_digits(number):
             return number[:EXCEL_DIGITS] + luhn.calc_check_digit(number[:EXCEL_DIGITS])
         return number
 
