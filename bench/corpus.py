@@ -104,6 +104,12 @@ NAME_KEY_WORDS = ["周一", "周三", "周五", "周日", "周末", "黄金", "�
 WORD_NAMES = ["高峰", "高明", "金鑫", "江涛", "海燕", "安静", "白云", "江山", "和平", "海洋", "文静", "安宁",
               "舒畅", "高洁", "金华", "文华", "明明", "方圆", "高阳", "常青"]
 LETTERS = "ABCDEFGHJKLMNPQRSTUVWXYZ"
+# Real province, city and district names, for addresses to a house number as a bank's customer
+# records write them (Faker zh_CN's addresses end at a building letter, 韦街b座, and name no real place).
+PLACES = ["北京市朝阳区", "北京市海淀区", "上海市浦东新区", "上海市黄浦区", "天津市和平区", "重庆市渝中区",
+          "广东省深圳市南山区", "广东省广州市天河区", "浙江省杭州市西湖区", "江苏省南京市鼓楼区", "四川省成都市武侯区",
+          "湖北省武汉市洪山区", "陕西省西安市雁塔区", "山东省济南市历下区", "福建省厦门市思明区", "河南省郑州市金水区",
+          "辽宁省沈阳市和平区", "广西壮族自治区南宁市青秀区", "深圳市福田区", "杭州市余杭区", "海淀区", "浦东新区"]
 
 
 def _digits(rng: random.Random, n: int) -> str:
@@ -222,7 +228,13 @@ class Values:
         return self.fake.name()
 
     def CN_ADDRESS(self) -> str:
-        return self.fake.address().split(" ")[0]  # Faker appends a postcode after a space
+        if self.rng.random() < 0.5:
+            return self.fake.address().split(" ")[0]  # Faker appends a postcode after a space
+        rng = self.rng
+        house = f"{self.fake.street_name()}{rng.choice(['', '', '甲'])}{rng.randint(1, 999)}号"
+        room = rng.choice(["", "", f"{rng.randint(1, 30)}号楼{rng.randint(1, 6)}单元{rng.randint(1, 30)}0{rng.randint(1, 4)}室",
+                           f"{rng.choice('ABCD')}座{rng.randint(1, 30)}0{rng.randint(1, 9)}室"])
+        return rng.choice(PLACES) + house + room
 
 
 # The column a negative's value is stored under when it appears as a table cell.
@@ -272,6 +284,10 @@ def negatives(rng: random.Random, fake: Faker) -> list[tuple[str, str]]:
         ("error_code", f"错误码：E{_digits(rng, 8)}"),
         ("private_ip", f"连接数据库 10.{rng.randint(0, 255)}.{rng.randint(0, 255)}.{rng.randint(1, 254)}:3306 成功"),
         ("not_address", rng.choice(["地址：未知", "MAC地址：00-1A-2B-3C-4D-5E", "地址：同上", "IP地址：获取失败"])),
+        # A branch's or a merchant's address, a street named after a city, a metro exit: no person's.
+        ("branch_address", rng.choice(["办理网点 ", "商户", "受理机构："]) + rng.choice(PLACES)
+         + f"{fake.street_name()}{rng.randint(1, 999)}号"),
+        ("city_street", f"门店在{rng.choice(['北京', '南京', '上海', '中山'])}路{rng.randint(1, 999)}号"),
         ("not_email", rng.choice(["icon@2x.png", "user@localhost", "@Override", "com.bank.Foo@1a2b3c"])),
         ("bad_uscc", f"业务编号：{rng.choice(['91', '92'])}110105{_digits(rng, 9)}I"),
         ("bank_hotline", rng.choice(["客服电话：95588", "服务热线：400-810-8888", "热线 800-820-8820"])),

@@ -5,6 +5,11 @@ key that a column hint names (address=…, "jtzz":"…"), or as a whole cell in 
 jtzz or addr, and must hold at least two hierarchical levels
 (省, 市, 区, 县, 镇, 路, 街, 号, 室 …). It stops before a digit run of seven or more (a phone)
 and before the next keyword (手机, 电话), so neighbouring fields are not swallowed.
+
+A full address is found with no keyword at all (配送至北京市朝阳区建国路88号3号楼502室): from a
+place name of GB/T 2260 (``recognizers.regions.place_names``) to a street's house number, three
+levels or more. FORMATS.md §5.12 calls that shape high-confidence; a log line or an unnamed column
+holds such addresses as often as an address field does.
 """
 
 from __future__ import annotations
@@ -13,8 +18,9 @@ import re
 
 from presidio_analyzer import Pattern
 
-from recognizers.base import ChineseRecognizer, Risk
+from recognizers.base import MIN_SCORE, ChineseRecognizer, Risk
 from recognizers.context import field_key_regex
+from recognizers.regions import place_names
 
 ENTITY = "CN_ADDRESS"
 EXAMPLES = {
@@ -43,6 +49,20 @@ _KEYWORD_RE = ("(?:" + "|".join(KEYWORDS) + "|" + field_key_regex(COLUMN_HINTS) 
 _AFTER_KEYWORD = r"(?:[:：=\s]|为|是|在)*"
 _SPACES_RE = re.compile(r"\s+")
 
+# A street and its house number (建国路88号, 中关村大街27号, 世纪大道甲100-2号, 幸福里3号): where a
+# full address is searched for backwards; the detector's screen searches the same (its bytes,
+# where a class of Chinese characters would be a class of bytes: alternations only).
+_STREET_NUMBER = r"(?:路|街|道|巷|弄|胡同|里)(?:甲|乙|丙|丁)?[0-9]{1,5}(?:-[0-9]{1,4})?号"
+_STREET_NUMBER_RE = re.compile(_STREET_NUMBER)
+# What follows the house number: building, unit, floor and room (3号楼2单元502室, B座1201室).
+_AFTER_NUMBER_RE = re.compile(r"(?:[A-Za-z]?[0-9]{1,5}(?:-[0-9]{1,5})*(?:号楼|号院|号|栋|幢|座|单元|层|楼|室)"
+                              r"|[A-Za-z]座)*")
+# The characters an address is written in, searched back from its street at most this far.
+_ADDRESS_CHAR_RE = re.compile(r"[\u4e00-\u9fa5A-Za-z0-9#\-()（）]")
+_FULL_REACH = 40
+# A full address scores this with no context: reported, though nothing names it an address.
+FULL_SCORE = MIN_SCORE + 0.05
+
 
 def levels(address: str) -> int:
     """Return how many administrative or street-level markers an address holds.
@@ -51,6 +71,44 @@ def levels(address: str) -> int:
     (5, 0)
     """
     return len(_LEVEL_RE.findall(address))
+
+
+def full_address_start(text: str, street: int, floor: int = 0) -> int:
+    """Return where the full address whose street starts at ``street`` begins: the first place
+    name of ``place_names`` in the run of address characters before it (not before ``floor``),
+    or -1 if none.
+
+    >>> full_address_start("配送至北京市朝阳区建国路88号", 9), full_address_start("支付通道3号", 3)
+    (3, -1)
+    """
+    start = street
+    while start > max(floor, street - _FULL_REACH) and _ADDRESS_CHAR_RE.match(text, start - 1):
+        start -= 1
+    names = place_names()
+    for position in range(start, street):
+        if any(text[position:position + size] in names for size in range(2, 9)):
+            return position
+    return -1
+
+
+def full_addresses(text: str) -> list[tuple[int, int]]:
+    """Return the spans of full addresses in ``text``: a place name, then a street's house
+    number, three address levels or more, and the building and room after it.
+
+    >>> text = "配送至上海市浦东新区世纪大道100号3号楼502室 ok"
+    >>> [text[s:e] for s, e in full_addresses(text)]
+    ['上海市浦东新区世纪大道100号3号楼502室']
+    """
+    spans: list[tuple[int, int]] = []
+    for street in _STREET_NUMBER_RE.finditer(text):
+        floor = spans[-1][1] if spans else 0
+        if street.start() < floor:  # a second house number within the address (3号楼 after 88号)
+            continue
+        start = full_address_start(text, street.start(), floor)
+        end = _AFTER_NUMBER_RE.match(text, street.end()).end()
+        if start >= 0 and levels(text[start:end]) >= 3:
+            spans.append((start, end))
+    return spans
 
 
 def is_valid(address: str) -> bool:
@@ -77,7 +135,11 @@ class CnAddressRecognizer(ChineseRecognizer):
     )
     CONTEXT = KEYWORDS + ("address", "addr")
     COLUMN_HINTS = COLUMN_HINTS
+    # A branch's or a company's address is no person's: these just before a full address keep
+    # it below MIN_SCORE unless a keyword or column names it an address (商户地址 still does).
+    NEGATIVE_CONTEXT = ("网点", "营业厅", "营业部", "支行", "分行", "门店", "商户", "机构", "公司", "总部")
     NEGATIVE_COLUMN_HINTS = ("ipdz", "ip", "mac", "url", "wz", "email")
+    SCREENS = (_STREET_NUMBER,)  # the full addresses, which need no keyword
     RISK = Risk("C2", False)
 
     def validate_result(self, pattern_text: str) -> bool:
@@ -85,9 +147,29 @@ class CnAddressRecognizer(ChineseRecognizer):
         return is_valid(pattern_text)
 
     def base_score(self, value: str, pattern: Pattern) -> float:
-        """Score fuller addresses higher: three levels and a number look like a real address."""
+        """Score fuller addresses higher: three levels and a number look like a real address, and
+        a value that starts with a full address (``full_addresses``) needs no context."""
+        spans = full_addresses(value)
+        if spans and spans[0][0] == 0:
+            return FULL_SCORE
         full = levels(value) >= 3 and any(c.isdigit() for c in value)
         return pattern.score + (0.1 if full else 0.0)
+
+    def _candidates(self, text: str) -> list[tuple[int, int, float, str, bool]]:
+        """Return ``ChineseRecognizer``'s candidates, and the full addresses, scored ``FULL_SCORE``.
+
+        A keyword's value or a cell that starts where a full address starts is that address
+        (``base_score`` scored it). One that starts before it holds other words in front (a
+        remark: 客户住北京市…88号): the full address replaces it, its span the address's own.
+        """
+        found = super()._candidates(text)
+        for start, end in full_addresses(text):
+            overlapping = [item for item in found if item[0] < end and start < item[1] and not item[4]]
+            if any(item[0] == start for item in overlapping):
+                continue
+            found = [item for item in found if item not in overlapping]
+            found.append((start, end, FULL_SCORE, text[start:end], False))
+        return found
 
     def normalize(self, value: str) -> str:
         """Return the address without spaces."""
