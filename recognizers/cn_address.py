@@ -60,6 +60,9 @@ _AFTER_NUMBER_RE = re.compile(r"(?:[A-Za-z]?[0-9]{1,5}(?:-[0-9]{1,5})*(?:号楼|
 # The characters an address is written in, searched back from its street at most this far.
 _ADDRESS_CHAR_RE = re.compile(r"[\u4e00-\u9fa5A-Za-z0-9#\-()（）]")
 _FULL_REACH = 40
+# The lengths of place names looked for, 广东 to 新疆维吾尔自治区; a longer name (克孜勒苏柯尔克孜自治州)
+# starts with its own name without suffix, which is one of these.
+_NAME_SIZES = range(2, 9)
 # A full address scores this with no context: reported, though nothing names it an address.
 FULL_SCORE = MIN_SCORE + 0.05
 
@@ -86,7 +89,7 @@ def full_address_start(text: str, street: int, floor: int = 0) -> int:
         start -= 1
     names = place_names()
     for position in range(start, street):
-        if any(text[position:position + size] in names for size in range(2, 9)):
+        if any(text[position:position + size] in names for size in _NAME_SIZES):
             return position
     return -1
 
