@@ -12,7 +12,8 @@ of their own. Each paragraph is read as one line, numbered from 1 in each part, 
 The container is the file, as a log's stream is; a workbook embedded in the document (an Excel
 table pasted as an object) is read as a spreadsheet inside an archive is (``embedded``). Text deleted with track
 changes on (``w:delText``) is still in the file, so it is read; the copy of a text box kept for
-old Word versions (``mc:Fallback``) is not, as it repeats the box. After the parts, the document's
+old Word versions (``mc:Fallback``) is not, as it repeats the box. A picture's or shape's alt text
+(``wp:docPr`` ``descr`` and ``title``) is a line before the paragraph holding it. After the parts, the document's
 properties (title, subject, comments, keywords, custom properties) are read (``properties``),
 located ``{path, part: "docProps/core.xml", line, property}``; a .doc's, its OLE2 property sets, after
 its text (``ole_properties``), located ``{path, part: "SummaryInformation", line, property}``.
@@ -53,7 +54,10 @@ WORDPROCESSING = Markup(
     # What stands for a character of its own inside a paragraph's runs.
     signs={_W + "tab": "\t", _W + "br": " ", _W + "cr": " ", _W + "noBreakHyphen": "-"},
     table=frozenset({_W + "tbl"}), row=frozenset({_W + "tr"}), cell=frozenset({_W + "tc"}),
-    span=frozenset({_W + "gridSpan"}), span_value=_W + "val")
+    span=frozenset({_W + "gridSpan"}), span_value=_W + "val",
+    # A drawing's (picture, shape, chart) properties: Word keeps its alt text there.
+    labels=frozenset(f"{ns} docPr" for ns in ("http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing",
+                                               "http://purl.oclc.org/ooxml/drawingml/wordprocessingDrawing")))
 
 
 def read_document(target: str, options: ScanOptions, coverage: TargetCoverage,

@@ -22,8 +22,9 @@ what it links to. Then the document's properties (title, subject, comments, cust
 workbooks and documents embedded in ppt/embeddings/ (each chart's own workbook, a table pasted as an object) are read as a .docx's
 are (``embedded``).
 
-Not read: pictures (a screenshot's text needs OCR), shapes' alt text, comment authors, a chart's
-link to an outside workbook. A .ppt's properties (its OLE2 property sets) are read by ``ppt97``
+Pictures' and shapes' alt text (``p:cNvPr`` ``descr`` and ``title``) is a line of its slide where
+the shape is. Not read: pictures (a screenshot's text needs OCR), comment authors, a chart's link
+to an outside workbook. A .ppt's properties (its OLE2 property sets) are read by ``ppt97``
 (``ole_properties``).
 
 Read-only from the zip, nothing extracted; memory holds a block of XML and one chunk's lines (and
@@ -43,8 +44,8 @@ from typing import BinaryIO, Iterator
 from pii_audit.models import Cells, Chunk
 from pii_audit.sources import ContainerCoverage, ScanOptions, TargetCoverage
 from pii_audit.sources.embedded import embedded_files
-from pii_audit.sources.ooxml import (PART_ERRORS, DocumentRefused, Markup, damaged_part, opened_package, read_part,
-                                     read_office_file)
+from pii_audit.sources.ooxml import (PART_ERRORS, DocumentRefused, Markup, damaged_part, element_names, natural_key,
+                                     opened_package, read_part, read_office_file)
 from pii_audit.sources.ppt97 import slide_chunks
 from pii_audit.sources.properties import property_chunks
 from pii_audit.sources.xlsx_book import expat_parser, parse_member, relationships
@@ -58,21 +59,17 @@ _TEXT_PARTS = re.compile(r"ppt/(?:(?:slides|slideLayouts|slideMasters|notesSlide
 _LINKED = {"notesSlide", "comments", "chart", "chartEx", "diagramData"}
 
 
-def _names(namespaces: tuple[str, ...], local: str) -> frozenset[str]:
-    """Return an element's names as expat gives them, in each of ``namespaces`` (transitional, strict)."""
-    return frozenset(f"{namespace} {local}" for namespace in namespaces)
-
-
 _A = ("http://schemas.openxmlformats.org/drawingml/2006/main", "http://purl.oclc.org/ooxml/drawingml/main")
 _P = ("http://schemas.openxmlformats.org/presentationml/2006/main", "http://purl.oclc.org/ooxml/presentationml/main")
 _C = ("http://schemas.openxmlformats.org/drawingml/2006/chart", "http://purl.oclc.org/ooxml/drawingml/chart")
 _CX = ("http://schemas.microsoft.com/office/drawing/2014/chartex",)
 # A legacy comment's p:text and a chart's cached value are a line each, text and paragraph at once.
-_WHOLE = _names(_P, "text") | _names(_C, "v") | _names(_CX, "pt") | _names(_CX, "v")
-DRAWING = Markup(paragraphs=_names(_A, "p") | _WHOLE, texts=_names(_A, "t") | _WHOLE,
-                 signs=dict.fromkeys(_names(_A, "br"), " "),
-                 table=_names(_A, "tbl"), row=_names(_A, "tr"), cell=_names(_A, "tc"))
-_SLIDE_ID = _names(_P, "sldId")
+_WHOLE = element_names(_P, "text") | element_names(_C, "v") | element_names(_CX, "pt") | element_names(_CX, "v")
+DRAWING = Markup(paragraphs=element_names(_A, "p") | _WHOLE, texts=element_names(_A, "t") | _WHOLE,
+                 signs=dict.fromkeys(element_names(_A, "br"), " "),
+                 table=element_names(_A, "tbl"), row=element_names(_A, "tr"), cell=element_names(_A, "tc"),
+                 labels=element_names(_P, "cNvPr"))
+_SLIDE_ID = element_names(_P, "sldId")
 # The slide list is held whole; PowerPoint decks run to hundreds of slides, a hostile file's list
 # could run to millions of entries.
 MAX_SLIDES = 100_000
@@ -122,7 +119,7 @@ class _Deck:
                     yield from self._part(part, {"slide": number})
         # A set: a zip may name a member twice, and zipfile reads the last of those names each time.
         rest = {name for name in self.archive.namelist() if _TEXT_PARTS.fullmatch(name) and name not in done}
-        for part in sorted(rest, key=_natural):
+        for part in sorted(rest, key=natural_key):
             yield from self._part(part, {})
 
     def _slides(self) -> list[str]:
@@ -173,17 +170,3 @@ def _slide_ids(archive: zipfile.ZipFile) -> list[str]:
     with archive.open(PRESENTATION) as member:
         parse_member(expat_parser(start, None, None, PRESENTATION), member)
     return ids
-
-
-def _natural(name: str) -> list:
-    """Sort parts as people number them: slide2 before slide10.
-
-    >>> sorted(["ppt/slides/slide10.xml", "ppt/slides/slide2.xml", "ppt/slides/slide02.xml"], key=_natural)
-    ['ppt/slides/slide2.xml', 'ppt/slides/slide02.xml', 'ppt/slides/slide10.xml']
-
-    A number is compared by its length, then its digits, not by int(), which refuses one of over
-    4,300 digits (a member so named made the presentation unreadable). The pieces split off are
-    text and digits in turn, so every key holds the same kinds at the same places.
-    """
-    return [(len(piece.lstrip("0")), piece.lstrip("0")) if number % 2 else piece
-            for number, piece in enumerate(re.split(r"(\d+)", name))]
