@@ -11,7 +11,10 @@ What is read: the body, each paragraph and each table cell a line, numbered from
 of the file, located ``{path, line, start, end}``; the container is the file, as for a .doc. A
 table's first row names its columns (``ooxml.Table``): a cell's lines have its column's header
 as context, so a bare name under 姓名 is reported. A table begins at a paragraph in it (``\\intbl``),
-its rows end at ``\\row`` and its cells at ``\\cell``, and it ends at a paragraph out of it.
+its rows end at ``\\row`` and its cells at ``\\cell``, and it ends at a paragraph out of it. A
+cell's right edge in its row's definition (``\\cellxN``) places it under the header cell it ends in
+(``table_edges``), so a header merged over two cells (``\\clmgf``/``\\clmrg``, or one wider cell)
+names both.
 Headers and footers, footnotes, comments and their authors, text boxes (``shptxt``), the
 document's information (title, subject, author, operator, company, keywords, comments, category,
 manager) and fields' codes (``HYPERLINK "mailto:…"``) with their results are read too, each
@@ -60,6 +63,7 @@ from pii_audit.models import Chunk
 from pii_audit.sources import ScanOptions, TargetCoverage
 from pii_audit.sources.ooxml import Table, context_chunks, counted
 from pii_audit.sources.streams import GzipBombError
+from pii_audit.sources.table_edges import RowEdges
 
 BLOCK = 1 << 20  # bytes read at a time
 # A token that starts this close to a block's end may be cut by it: it waits for the next block.
@@ -89,7 +93,7 @@ _SURROGATE = re.compile("[\ud800-\udfff]")
 
 # What a control word does, when it is not in a skipped destination.
 (_LINE, _SIGN, _SKIP, _STORY, _FIELD, _UNICODE, _UC, _FONT, _PLAIN, _CODEPAGE, _CHARSET, _DEFF, _FONTS, _BIN,
- _IN_TABLE, _PARAGRAPH) = range(16)
+ _IN_TABLE, _PARAGRAPH, _ROW_DEFINITION, _CELL_EDGE, _MERGED_CELL) = range(19)
 _SIGNS = {b"tab": "\t", b"emdash": "\u2014", b"endash": "\u2013", b"lquote": "\u2018", b"rquote": "\u2019",
           b"ldblquote": "\u201c", b"rdblquote": "\u201d", b"bullet": "\u2022", b"emspace": " ", b"enspace": " ",
           b"qmspace": " "}
@@ -111,7 +115,8 @@ _WORDS = {**dict.fromkeys((b"par", b"line", b"row", b"sect", b"page", b"cell", b
           b"fldinst": _FIELD, b"fldrslt": _FIELD, b"u": _UNICODE, b"uc": _UC, b"f": _FONT, b"plain": _PLAIN,
           b"ansicpg": _CODEPAGE, b"ansi": _CHARSET, b"mac": _CHARSET, b"pc": _CHARSET, b"pca": _CHARSET,
           b"deff": _DEFF, b"fonttbl": _FONTS, b"bin": _BIN,  # \bin: its data is skipped by the tokenizer
-          b"intbl": _IN_TABLE, b"pard": _PARAGRAPH}
+          b"intbl": _IN_TABLE, b"pard": _PARAGRAPH, b"trowd": _ROW_DEFINITION, b"cellx": _CELL_EDGE,
+          b"clmrg": _MERGED_CELL}
 _DOCUMENT_CODEPAGES = {b"ansi": 1252, b"mac": 10000, b"pc": 437, b"pca": 850}
 # A font's \fcharset -> its Windows code page; 0, 1 and 2 (ANSI, default, symbol) take the document's.
 _CHARSET_CODEPAGES = {77: 10000, 128: 932, 129: 949, 130: 1361, 134: 936, 136: 950, 161: 1253, 162: 1254,
@@ -183,6 +188,10 @@ class RtfText:
         # whether the current paragraph is in a table (\intbl, until the next \pard).
         self.grid: Table | None = None
         self.in_table = False
+        # Its rows' cell edges (\trowd, \cellx, \clmrg), which place a cell under its header
+        # where headers are merged (``table_edges``), and the cell being read in its row.
+        self.edges = RowEdges()
+        self.cell = 0
         # The line being read: its text, its length, the bytes not yet decoded, whether it holds a
         # UTF-16 surrogate (of a pair written as two \uN).
         self.parts: list[str] = []
@@ -357,8 +366,20 @@ class RtfText:
                 self.grid = Table()
                 self.grid.start_row()
                 self.grid.start_cell()
+                self.edges.header, self.cell = None, 0
         elif action == _PARAGRAPH:
             self.in_table = False
+        elif self.saved is None:  # a row's definition in the body (a story's tables take no context)
+            self._row_definition(action, parameter)
+
+    def _row_definition(self, action: int, parameter: bytes | None) -> None:
+        """Follow a row's definition: its cells' right edges, and which continue a merged cell."""
+        if action == _ROW_DEFINITION:
+            self.edges.new_row()
+        elif action == _CELL_EDGE:
+            self.edges.add_edge(int(parameter or 0))
+        elif action == _MERGED_CELL:
+            self.edges.merge_next = True
 
     def _line_word(self, word: bytes) -> None:
         """End a line at \\par, \\cell, \\row and the like; follow the body's table's rows and cells."""
@@ -368,11 +389,16 @@ class RtfText:
         elif word == b"cell":
             self._end_line(grid)
             grid.start_cell()
+            self.cell += 1
         elif word == b"row":
             self._end_line()
+            header = grid.row == grid.header_row
             grid.end_row()
+            if header and grid.headers:  # the header row has ended (not a title): its edges place the cells below
+                self.edges.keep_header()
             grid.start_row()
             grid.start_cell()
+            self.cell = 0
         elif word == b"par" and self.in_table:  # a cell's paragraph
             self._end_line(grid)
         else:
@@ -469,6 +495,8 @@ class RtfText:
             text = text.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")
         if "\n" in text or "\r" in text:  # a \u10 or \'0a would split the line and the numbering
             text = text.replace("\r", " ").replace("\n", " ")
+        if grid is not None:
+            grid.place_cell(self.edges.column(self.cell))
         self.done.append((text, grid.context(text) if grid is not None else ()))
         self.parts, self.size, self.surrogates = [], 0, False
 
