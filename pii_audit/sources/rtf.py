@@ -332,6 +332,9 @@ class RtfText:
         elif action == _PLAIN:
             self._flush()
             self.font = None
+        elif action >= _ROW_DEFINITION:  # a row's definition: a table's rows hold one each, before \pard
+            if self.saved is None:  # in the body (a story's tables take no context)
+                self._row_definition(action, parameter)
         else:
             self._destination(action, word, parameter)
 
@@ -369,8 +372,6 @@ class RtfText:
                 self.edges.header, self.cell = None, 0
         elif action == _PARAGRAPH:
             self.in_table = False
-        elif self.saved is None:  # a row's definition in the body (a story's tables take no context)
-            self._row_definition(action, parameter)
 
     def _row_definition(self, action: int, parameter: bytes | None) -> None:
         """Follow a row's definition: its cells' right edges, and which continue a merged cell."""
