@@ -23,8 +23,6 @@ from functools import lru_cache
 from itertools import compress
 from typing import Iterable, Iterator, Sequence
 
-from presidio_analyzer import EntityRecognizer, RecognizerResult
-
 from pii_audit import sql_logs
 from pii_audit.escapes import has_escapes, placed_in, unescape, unescaped_block
 from pii_audit.models import Cells, Chunk, Occurrence
@@ -32,6 +30,7 @@ from pii_audit.screen import Screen
 from pii_audit.sql_logs import SqlNames
 from recognizers import ALL_RECOGNIZERS, MIN_SCORE, ChineseRecognizer
 from recognizers.base import fingerprint, halfwidth_utf8, to_halfwidth
+from recognizers.presidio_light import EntityRecognizer, RecognizerResult
 
 
 # Cells screened together: large enough that one screen pass pays, small enough that a

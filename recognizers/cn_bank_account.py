@@ -22,10 +22,9 @@ from __future__ import annotations
 
 import datetime
 
-from presidio_analyzer import Pattern
-
 from recognizers import cn_bank_card, cn_mobile_phone, cn_resident_id
 from recognizers.base import NO_DECIMALS_AFTER, NOT_A_FRACTION, ChineseRecognizer, Risk, mask_middle, not_after
+from recognizers.presidio_light import Pattern
 
 ENTITY = "CN_BANK_ACCOUNT"
 EXAMPLES = {

@@ -9,11 +9,11 @@ from __future__ import annotations
 import datetime
 from functools import lru_cache
 
-from presidio_analyzer import Pattern
 from stdnum import luhn
 
 from recognizers.base import NO_DECIMALS_AFTER, NOT_A_FRACTION, ChineseRecognizer, Risk, mask_middle, not_after
 from recognizers.cn_resident_id import is_valid as is_resident_id
+from recognizers.presidio_light import Pattern
 from recognizers.regions import is_known_area
 
 ENTITY = "CN_BANK_CARD"

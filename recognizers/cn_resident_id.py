@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import datetime
 
-from presidio_analyzer import Pattern
 from stdnum.iso7064 import mod_11_2
 
 from recognizers.base import Risk, mask_middle, not_after
 from recognizers.birth_dates import BirthDateRecognizer, is_birth_date
+from recognizers.presidio_light import Pattern
 from recognizers.regions import is_known_area
 
 ENTITY = "CN_RESIDENT_ID"

@@ -19,9 +19,8 @@ from __future__ import annotations
 
 import re
 
-from presidio_analyzer import Pattern
-
 from recognizers.base import ChineseRecognizer, Risk, mask_middle, not_after
+from recognizers.presidio_light import Pattern
 
 ENTITY = "TW_ID_CARD"
 EXAMPLES = {
