@@ -3,7 +3,7 @@
 ``import presidio_analyzer`` runs the package ``__init__``, which imports ``AnalyzerEngine``, the
 ``RecognizerRegistry`` with every predefined recognizer (``url_recognizer`` alone compiles a regex
 for 0.8 s) and spaCy (1.2 s): about 2 s before a scan reads a byte (measured, presidio-analyzer
-2.2.366, whose newest release imports as eagerly). A scan needs only the classes imported here,
+2.2.366, the newest release on PyPI). A scan needs only the classes imported here,
 whose modules import nothing heavy.
 
 So this module puts the package ``presidio_analyzer`` in ``sys.modules`` *without running its
@@ -13,7 +13,9 @@ presidio_analyzer import AnalyzerEngine``). That ``__init__`` finds the light mo
 ``sys.modules`` and does not run them again, so the classes stay the same objects: our recognizers
 are the ``PatternRecognizer`` subclasses an ``AnalyzerEngine`` accepts, in the same process
 (``tests/test_presidio_light.py``). Forked workers inherit the package as it is; a spawned one
-imports the scan's modules, hence this module, first.
+imports the scan's modules, hence this module, first. Two threads asking for that first other
+name at once are not guarded against (the second could see a half-run ``__init__``): pii-audit
+builds an ``AnalyzerEngine`` from one thread only.
 
 Every pii-audit module takes these classes from here, never from ``presidio_analyzer``: a plain
 ``from presidio_analyzer import Pattern`` run first would load the whole package.
