@@ -15,7 +15,7 @@ are the ``PatternRecognizer`` subclasses an ``AnalyzerEngine`` accepts, in the s
 (``tests/test_presidio_light.py``). Forked workers inherit the package as it is; a spawned one
 imports the scan's modules, hence this module, first. Two threads asking for that first other
 name at once are not guarded against (the second could see a half-run ``__init__``): pii-audit's
-own code never asks for one, and ``build_analyzer`` is called by one thread in the bench and tests.
+own code never asks for the rest, and ``build_analyzer`` is called by one thread in the bench and tests.
 
 Every pii-audit module takes these classes from here, never from ``presidio_analyzer``: a plain
 ``from presidio_analyzer import Pattern`` run first would load the whole package.
