@@ -29,10 +29,13 @@ from pii_audit.sources import ScanOptions, TargetCoverage, one_line_name
 from pii_audit.sources.images import (NOT_ASKED, ImageRefused, is_image_name, pdf_image, pdf_image_stream,
                                       read_document_picture, tesseract_missing, too_small, unread)
 from pii_audit.sources.ooxml import PART_ERRORS, damaged_part, natural_order
+from pii_audit.sources.xlsx_book import (MAX_COLUMN, MAX_DIGITS, MAX_ROW, column_letter, decimal, expat_parser,
+                                         parse_member, relationships, workbook_part)
 
 # A picture is read whole from memory, as an embedded workbook is (embedded.EMBEDDED_MAX_BYTES);
 # a phone's photo is 2-5 MB.
 MAX_PICTURE_BYTES = 32 << 20
+MAX_ANCHORS = 100_000  # pictures of a drawing given a place; past them, read without one
 PDF_PICTURES = "图片"  # the container of a PDF's pictures on pages with text: ``path!图片``
 
 
@@ -69,6 +72,66 @@ def _package_picture(archive: zipfile.ZipFile, info: zipfile.ZipInfo, target: st
         damaged_part(coverage, target, part, error, "the other parts are read")
         return
     yield from read_document_picture(data, {"path": target, "part": part, **where}, container, options, coverage)
+
+
+def sheet_pictures(archive: zipfile.ZipFile) -> dict[str, dict]:
+    """Return ``{picture: {"sheet": name, "cell": "C3"}}`` of the pictures each sheet of an xlsx
+    shows (through its drawing), by the first sheet and anchor that shows it: the cell its top
+    left corner is in, where the drawing anchors it to one. Empty when the parts cannot be read:
+    the sheets' reader says why, and the pictures are read without their places."""
+    places: dict[str, dict] = {}
+    try:
+        listed, _ = workbook_part(archive, "xl/workbook.xml")
+        sheets = relationships(archive, "xl/workbook.xml")
+        for name, rel_id in listed:
+            for kind, drawing in relationships(archive, sheets.get(rel_id, ("", ""))[1]).values():
+                if kind.endswith("/drawing") and drawing in archive.NameToInfo:
+                    images = relationships(archive, drawing)
+                    for embed, cell in _anchors(archive, drawing):
+                        kind, picture = images.get(embed, ("", ""))
+                        if kind.endswith("/image"):
+                            places.setdefault(picture, {"sheet": name, **({"cell": cell} if cell else {})})
+    except PART_ERRORS:
+        return {}
+    return places
+
+
+def _anchors(archive: zipfile.ZipFile, drawing: str) -> list[tuple[str, str]]:
+    """Return ``(relationship id, cell)`` of each picture a drawing part shows, the cell its
+    anchor starts in (``xdr:from``: a column and a row from 0), "" for an absolute anchor."""
+    found: list[tuple[str, str]] = []
+    where = {"col": "", "row": ""}
+    state = {"from": False, "field": ""}
+
+    def start(name: str, attrs: dict) -> None:
+        local = name.rsplit(" ", 1)[-1]
+        if local in ("twoCellAnchor", "oneCellAnchor", "absoluteAnchor"):
+            where.update(col="", row="")
+        elif local == "from":
+            state["from"] = True
+        elif state["from"] and local in ("col", "row"):
+            state["field"] = local
+        elif local == "blip":
+            embed = next((value for key, value in attrs.items() if key.endswith("relationships embed")), "")
+            column, row = decimal(where["col"]), decimal(where["row"])
+            inside = column is not None and row is not None and column <= MAX_COLUMN and row < MAX_ROW
+            cell = f"{column_letter(column)}{row + 1}" if inside else ""
+            if len(found) < MAX_ANCHORS:
+                found.append((embed, cell))
+
+    def end(name: str) -> None:
+        local = name.rsplit(" ", 1)[-1]
+        if local == "from":
+            state["from"] = False
+        state["field"] = ""
+
+    def text(data: str) -> None:
+        if state["field"]:
+            where[state["field"]] = (where[state["field"]] + data)[:MAX_DIGITS]
+
+    with archive.open(drawing) as member:
+        parse_member(expat_parser(start, end, text, drawing), member)
+    return found
 
 
 def pdf_page_pictures(page, number: int, target: str, options: ScanOptions, coverage: TargetCoverage,
