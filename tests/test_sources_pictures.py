@@ -4,6 +4,7 @@ files, and pictures on PDF pages that have text; counted, not opened, without it
 from __future__ import annotations
 
 import io
+import subprocess
 import zipfile
 
 import docx
@@ -23,7 +24,8 @@ from image_helpers import ID18, MOBILE, encoded, form, needs_tesseract, png_head
 from ledger_helpers import statuses_by_file
 from pii_audit.audit import scan_audit_targets, targets_from_command_line
 from pii_audit.cli import cli
-from pii_audit.sources import ScanOptions
+from pii_audit.scan import scan_targets
+from pii_audit.sources import ScanOptions, images
 from scan_helpers import scan_one
 from zip_helpers import rewrite
 
@@ -166,3 +168,29 @@ def test_a_scan_without_ocr_verifies_the_text_of_a_document_but_not_its_pictures
     report(scans / "r.docx", "身份证号 已删除", pictures=[form(mode="RGB")])
     assert CliRunner().invoke(cli, ["scan", "--full", "--ledger", ledger, str(scans)]).exit_code == 0
     assert statuses_by_file(ledger) == {"r.docx": {"verified"}, "image1.jpg": {"open"}}
+
+
+@needs_tesseract
+def test_the_workers_read_the_pictures_of_what_the_main_process_reads(tmp_path, key, monkeypatch):
+    """A document and an archive named as targets are read by the main process: the images in them
+    go to the workers, each as a unit of its own, and the findings are those of one process."""
+    report(tmp_path / "报告.docx", pictures=[form(mode="RGB")])
+    with zipfile.ZipFile(tmp_path / "影像.zip", "w") as archive:
+        archive.writestr("身份证.png", encoded(form(), "PNG"))
+    runs = []  # tesseract's runs in this process (a forked worker appends to its own copy)
+    run = subprocess.run
+
+    def counted(command, *args, **kwargs):
+        if command[:2] == images.COMMAND[:2]:
+            runs.append(command)
+        return run(command, *args, **kwargs)
+
+    monkeypatch.setattr(subprocess, "run", counted)
+    targets = [str(tmp_path / "报告.docx"), str(tmp_path / "影像.zip")]
+    by_workers = list(scan_targets(targets, ScanOptions(jobs=2, ocr=True), key))
+    assert runs == []
+    alone = list(scan_targets(targets, ScanOptions(jobs=1, ocr=True), key))
+    assert len(runs) == 2
+    assert [ocr_samples(r) for r in by_workers] == [ocr_samples(r) for r in alone]
+    assert {f.container for r in by_workers for f in r.findings.values()} == {
+        f"{targets[0]}!word/media/image1.jpg", f"{targets[1]}!身份证.png"}

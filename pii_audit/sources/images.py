@@ -40,7 +40,8 @@ import shutil
 import subprocess
 import time
 import warnings
-from typing import BinaryIO, Iterator
+from dataclasses import dataclass
+from typing import BinaryIO, Callable, ClassVar, Iterable, Iterator
 
 from pii_audit.models import Chunk
 from pii_audit.sources import ContainerCoverage, ScanOptions, TargetCoverage, opened_file
@@ -113,6 +114,28 @@ PROBLEMS = (NO_TESSERACT, NO_CHINESE)  # reasons that leave a target incomplete:
 _TRANSPOSE = {2: "FLIP_LEFT_RIGHT", 3: "ROTATE_180", 4: "FLIP_TOP_BOTTOM", 5: "TRANSPOSE", 6: "ROTATE_270",
               7: "TRANSVERSE", 8: "ROTATE_90"}  # EXIF orientation -> Image.Transpose
 _budget = None  # the OcrBudget a scan's processes share (share_budget), or None: one image at a time
+
+
+@dataclass(frozen=True)
+class Picture:
+    """An image a reader in the main process found and left to a worker to read by OCR
+    (``ScanOptions.defer_pictures``): sent to it as a unit of its own, as an image file is."""
+
+    # A module function given all but the options and the coverage (``functools.partial``):
+    # pickled by its name and its arguments, the image's bytes among them.
+    read: Callable[[ScanOptions, TargetCoverage], Iterator[Chunk]]
+    size: int  # the image's bytes
+    text: ClassVar[str] = ""  # what the scan counts of text passing by (``scan._reported``): none
+    utf8: ClassVar[None] = None
+
+
+def read_pictures(items: Iterable, options: ScanOptions, coverage: TargetCoverage) -> Iterator:
+    """Yield ``items`` (what the main process read), each ``Picture`` among them read by OCR here."""
+    for item in items:
+        if type(item) is Picture:
+            yield from item.read(options, coverage)
+        else:
+            yield item
 
 
 class ImageRefused(Exception):

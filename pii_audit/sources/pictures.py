@@ -21,12 +21,13 @@ time limit): a decompression bomb is one problem line, and the document is read 
 
 from __future__ import annotations
 
+import functools
 import zipfile
 from typing import Iterator
 
 from pii_audit.models import Chunk
 from pii_audit.sources import ScanOptions, TargetCoverage, one_line_name
-from pii_audit.sources.images import (NOT_ASKED, ImageRefused, is_image_name, pdf_image, pdf_image_stream,
+from pii_audit.sources.images import (NOT_ASKED, ImageRefused, Picture, is_image_name, pdf_image, pdf_image_stream,
                                       read_document_picture, tesseract_missing, too_small, unread)
 from pii_audit.sources.ooxml import PART_ERRORS, damaged_part, natural_order
 from pii_audit.sources.xlsx_book import (MAX_COLUMN, MAX_DIGITS, MAX_ROW, column_letter, decimal, expat_parser,
@@ -71,7 +72,11 @@ def _package_picture(archive: zipfile.ZipFile, info: zipfile.ZipInfo, target: st
     except PART_ERRORS as error:  # a bad CRC, a compression method zipfile does not read
         damaged_part(coverage, target, part, error, "the other parts are read")
         return
-    yield from read_document_picture(data, {"path": target, "part": part, **where}, container, options, coverage)
+    place = {"path": target, "part": part, **where}
+    if options.defer_pictures:  # the main process reads the document: a worker reads the picture
+        yield Picture(functools.partial(read_document_picture, data, place, container), len(data))
+        return
+    yield from read_document_picture(data, place, container, options, coverage)
 
 
 def sheet_pictures(archive: zipfile.ZipFile) -> dict[str, dict]:
