@@ -72,6 +72,7 @@ def main() -> None:
     os.environ.setdefault("PII_AUDIT_KEY", "ab" * 32)
     os.environ["PYTHONPATH"] = str(ROOT)
     path = write_report(args.photos)
+    (ROOT / "bench" / "out" / "images").mkdir(parents=True, exist_ok=True)  # measured() writes there
     print(f"{path.name}: {path.stat().st_size / 2**20:.1f} MiB, {args.photos} photos")
     for ocr, jobs in [(False, 1)] + [(True, jobs) for jobs in args.jobs]:
         argv = command(path, jobs, ocr)
