@@ -79,16 +79,29 @@ def book(path) -> None:
     workbook.save(path)
 
 
+def rich_text(path) -> None:
+    """Write an RTF as Word does with a photo pasted in line with its text: a PNG in \\shppict, and
+    a metafile copy for old readers in \\nonshppict."""
+    digits = encoded(form(), "PNG").hex().encode()
+    lines = b"\n".join(digits[at:at + 128] for at in range(0, len(digits), 128))
+    path.write_bytes(rb"{\rtf1\ansi\ansicpg936{\fonttbl{\f0 SimSun;}}\f0 \u25253?\u21578?\par "
+                     rb"{\*\shppict{\pict{\*\picprop{\sp{\sn fLine}{\sv 0}}}\picw100\pich50\pngblip" + b"\n" + lines +
+                     rb"}}{\nonshppict{\pict\wmetafile8\picw100 0100090000}}\par}")
+
+
 @needs_tesseract
-def test_pictures_in_word_excel_and_powerpoint_files_are_read_with_ocr_and_counted_without(tmp_path, key):
+def test_pictures_in_word_excel_powerpoint_and_rtf_files_are_read_with_ocr_and_counted_without(tmp_path, key):
     report(tmp_path / "报告.docx")
     deck(tmp_path / "案例.pptx")
     book(tmp_path / "名单.xlsx")
+    rich_text(tmp_path / "回单.rtf")
     result = scan_one(tmp_path, key, ocr=True)
     assert result.coverage.problems == []
-    where = {name: str(tmp_path / name) for name in ("报告.docx", "案例.pptx", "名单.xlsx")}
+    where = {name: str(tmp_path / name) for name in ("报告.docx", "案例.pptx", "名单.xlsx", "回单.rtf")}
     found = ocr_samples(result)
-    assert sorted(found["CN_RESIDENT_ID"], key=lambda s: s["path"][-4:]) == [
+    assert sorted(found["CN_RESIDENT_ID"], key=lambda s: s["path"][-4:]) == [  # .rtf, docx, pptx, xlsx
+        {"path": where["回单.rtf"], "part": "pict1", "line": 3, "start": 6, "end": 24, "ocr": True,
+         "masked": "110105********002X", "container": f"{where['回单.rtf']}!pict1"},
         {"path": where["报告.docx"], "part": "word/media/image1.jpg", "line": 3, "start": 6, "end": 24, "ocr": True,
          "masked": "110105********002X", "container": f"{where['报告.docx']}!word/media/image1.jpg"},
         {"path": where["案例.pptx"], "part": "ppt/media/image1.png", "slide": 2, "line": 3, "start": 6, "end": 24,
@@ -100,8 +113,8 @@ def test_pictures_in_word_excel_and_powerpoint_files_are_read_with_ocr_and_count
     assert ID18 not in repr(result.findings) and MOBILE not in repr(result.findings)
     without = without_ocr(tmp_path, key)
     assert (without.findings, without.coverage.problems) == ({}, [])
-    # Counted by their names, not opened: the rule too.
-    assert [n.reason for n in without.coverage.notices] == [f"4 {NOT_READ}"]
+    # Counted, not opened: the rule too; the RTF's metafile copy of its photo is not.
+    assert [n.reason for n in without.coverage.notices] == [f"5 {NOT_READ}"]
 
 
 @needs_tesseract

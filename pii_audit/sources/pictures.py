@@ -72,11 +72,28 @@ def _package_picture(archive: zipfile.ZipFile, info: zipfile.ZipInfo, target: st
     except PART_ERRORS as error:  # a bad CRC, a compression method zipfile does not read
         damaged_part(coverage, target, part, error, "the other parts are read")
         return
-    place = {"path": target, "part": part, **where}
-    if options.defer_pictures:  # the main process reads the document: a worker reads the picture
+    yield from _picture(data, {"path": target, "part": part, **where}, container, options, coverage)
+
+
+def _picture(data: bytes, place: dict, container: str, options: ScanOptions, coverage: TargetCoverage
+             ) -> Iterator[Chunk]:
+    """Yield the text OCR reads in a picture of a document (``images.read_document_picture``), or,
+    in the main process, the picture for a worker to read."""
+    if options.defer_pictures:
         yield Picture(functools.partial(read_document_picture, data, place, container), len(data))
         return
     yield from read_document_picture(data, place, container, options, coverage)
+
+
+def rtf_pictures(pictures: list[bytes], target: str, options: ScanOptions, coverage: TargetCoverage
+                 ) -> Iterator[Chunk]:
+    """Yield the text OCR reads in the pictures of the RTF ``target`` (``rtf.RtfText.pictures``: the
+    PNGs and JPEGs in line with its text), each located with ``part`` ``pict1``, ``pict2``... in
+    their order, its container ``target!pict1``."""
+    for number in range(len(pictures)):
+        data, pictures[number] = pictures[number], b""  # let go once read
+        part = f"pict{number + 1}"
+        yield from _picture(data, {"path": target, "part": part}, f"{target}!{part}", options, coverage)
 
 
 def sheet_pictures(archive: zipfile.ZipFile) -> dict[str, dict]:
