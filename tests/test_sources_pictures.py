@@ -1,5 +1,6 @@
-"""Pictures inside documents read by OCR with --ocr: photos pasted into Word, Excel and PowerPoint
-files, and pictures on PDF pages that have text; counted, not opened, without it."""
+"""Pictures inside documents read by OCR with --ocr: photos pasted into Word, Excel, PowerPoint and
+RTF files (and PowerPoint 97-2003 ones), and pictures on PDF pages that have text; counted, not
+opened, without it."""
 
 from __future__ import annotations
 
@@ -27,6 +28,7 @@ from pii_audit.cli import cli
 from pii_audit.scan import scan_targets
 from pii_audit.sources import ScanOptions, images
 from scan_helpers import scan_one
+from test_sources_ppt97 import box, ppt, rec, stream
 from zip_helpers import rewrite
 
 NOT_READ = "image(s) not read: give --ocr to read text in images"
@@ -89,17 +91,27 @@ def rich_text(path) -> None:
                      rb"}}{\nonshppict{\pict\wmetafile8\picw100 0100090000}}\par}")
 
 
+def old_deck(path) -> None:
+    """Write a PowerPoint 97-2003 deck whose Pictures stream holds a metafile (a drawing) and a PNG."""
+    pictures = rec(0xF01B, bytes(40), instance=0x216) + rec(0xF01E, bytes(16) + b"\xff" + encoded(form(), "PNG"),
+                                                            instance=0x6E0)
+    path.write_bytes(ppt(stream(box(0x03E8, rec(0x03E9, bytes(40), version=1)), {}), Pictures=pictures))
+
+
 @needs_tesseract
 def test_pictures_in_word_excel_powerpoint_and_rtf_files_are_read_with_ocr_and_counted_without(tmp_path, key):
     report(tmp_path / "报告.docx")
     deck(tmp_path / "案例.pptx")
     book(tmp_path / "名单.xlsx")
     rich_text(tmp_path / "回单.rtf")
+    old_deck(tmp_path / "旧版.ppt")
     result = scan_one(tmp_path, key, ocr=True)
     assert result.coverage.problems == []
-    where = {name: str(tmp_path / name) for name in ("报告.docx", "案例.pptx", "名单.xlsx", "回单.rtf")}
+    where = {name: str(tmp_path / name) for name in ("报告.docx", "案例.pptx", "名单.xlsx", "回单.rtf", "旧版.ppt")}
     found = ocr_samples(result)
-    assert sorted(found["CN_RESIDENT_ID"], key=lambda s: s["path"][-4:]) == [  # .rtf, docx, pptx, xlsx
+    assert sorted(found["CN_RESIDENT_ID"], key=lambda s: s["path"][-4:]) == [  # .ppt, .rtf, docx, pptx, xlsx
+        {"path": where["旧版.ppt"], "part": "Pictures/1", "line": 3, "start": 6, "end": 24, "ocr": True,
+         "masked": "110105********002X", "container": f"{where['旧版.ppt']}!Pictures/1"},
         {"path": where["回单.rtf"], "part": "pict1", "line": 3, "start": 6, "end": 24, "ocr": True,
          "masked": "110105********002X", "container": f"{where['回单.rtf']}!pict1"},
         {"path": where["报告.docx"], "part": "word/media/image1.jpg", "line": 3, "start": 6, "end": 24, "ocr": True,
@@ -113,8 +125,8 @@ def test_pictures_in_word_excel_powerpoint_and_rtf_files_are_read_with_ocr_and_c
     assert ID18 not in repr(result.findings) and MOBILE not in repr(result.findings)
     without = without_ocr(tmp_path, key)
     assert (without.findings, without.coverage.problems) == ({}, [])
-    # Counted, not opened: the rule too; the RTF's metafile copy of its photo is not.
-    assert [n.reason for n in without.coverage.notices] == [f"5 {NOT_READ}"]
+    # Counted, not opened: the rule too; the RTF's metafile copy of its photo and the .ppt's metafile are not.
+    assert [n.reason for n in without.coverage.notices] == [f"6 {NOT_READ}"]
 
 
 @needs_tesseract

@@ -22,8 +22,9 @@ what it links to. Then the document's properties (title, subject, comments, cust
 workbooks and documents embedded in ppt/embeddings/ (each chart's own workbook, a table pasted as an object) are read as a .docx's
 are (``embedded``).
 
-Not read: pictures (a screenshot's text needs OCR), shapes' alt text, comment authors, a chart's
-link to an outside workbook. A .ppt's properties (its OLE2 property sets) are read by ``ppt97``
+Pictures (ppt/media/) are read by OCR with --ocr, after the rest (``pictures``), located with the
+slide that first shows them. Not read: shapes' alt text, comment authors, a chart's link to an
+outside workbook. A .ppt's properties (its OLE2 property sets) are read by ``ppt97``
 (``ole_properties``).
 
 Read-only from the zip, nothing extracted; memory holds a block of XML and one chunk's lines (and
@@ -45,7 +46,7 @@ from pii_audit.sources import ContainerCoverage, ScanOptions, TargetCoverage
 from pii_audit.sources.embedded import embedded_files
 from pii_audit.sources.ooxml import (PART_ERRORS, DocumentRefused, Markup, damaged_part, natural_order, opened_package,
                                      read_part, read_office_file)
-from pii_audit.sources.pictures import package_pictures
+from pii_audit.sources.pictures import package_pictures, ppt97_pictures
 from pii_audit.sources.ppt97 import slide_chunks
 from pii_audit.sources.properties import property_chunks
 from pii_audit.sources.xlsx_book import expat_parser, parse_member, relationships
@@ -97,6 +98,7 @@ def _items(target: str, options: ScanOptions, coverage: TargetCoverage, handle: 
     if handle.read(len(OLE2_MAGIC)) == OLE2_MAGIC:
         handle.seek(0)
         yield from slide_chunks(handle, target, options, coverage, container)
+        yield from ppt97_pictures(handle, target, options, coverage)
         return
     handle.seek(0)
     with opened_package(handle, PRESENTATION, ".pptx presentation") as archive:

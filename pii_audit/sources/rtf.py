@@ -63,7 +63,7 @@ from pii_audit.models import Chunk
 from pii_audit.sources import ScanOptions, TargetCoverage
 from pii_audit.sources.images import NOT_ASKED, tesseract_missing, unread
 from pii_audit.sources.ooxml import Table, context_chunks, counted
-from pii_audit.sources.pictures import rtf_pictures
+from pii_audit.sources.pictures import MAX_PICTURE_BYTES, rtf_pictures
 from pii_audit.sources.streams import GzipBombError
 
 BLOCK = 1 << 20  # bytes read at a time
@@ -75,9 +75,8 @@ MAX_DEPTH = 1000  # Word nests a few dozen groups; a hostile file may open milli
 # A paragraph is held until it ends; one longer than this is cut into lines of this length, so a
 # value across a cut may be missed (no one writes a paragraph of a million characters).
 MAX_LINE_CHARS = 1 << 20
-# A picture's bytes (it is held, as in a .docx, ``pictures.MAX_PICTURE_BYTES``), and what the
-# pictures held until the text is read may take in all.
-MAX_PICTURE_BYTES = 32 << 20
+# What the pictures held until the text is read may take in all (each one at most
+# ``pictures.MAX_PICTURE_BYTES``, as in a .docx).
 MAX_PICTURES_HELD = 64 << 20
 MAX_FONTS = 10_000  # fonts whose code page is kept; Word lists a few dozen, a hostile table millions
 
