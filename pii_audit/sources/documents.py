@@ -12,7 +12,8 @@ of their own. Each paragraph is read as one line, numbered from 1 in each part, 
 The container is the file, as a log's stream is; a workbook embedded in the document (an Excel
 table pasted as an object) is read as a spreadsheet inside an archive is (``embedded``). Text deleted with track
 changes on (``w:delText``) is still in the file, so it is read; the copy of a text box kept for
-old Word versions (``mc:Fallback``) is not, as it repeats the box. After the parts, the document's
+old Word versions (``mc:Fallback``) is not, as it repeats the box. With --ocr its pictures
+(word/media/) are read last (``pictures``), each a container of its own. After the parts, the document's
 properties (title, subject, comments, keywords, custom properties) are read (``properties``),
 located ``{path, part: "docProps/core.xml", line, property}``; a .doc's, its OLE2 property sets, after
 its text (``ole_properties``), located ``{path, part: "SummaryInformation", line, property}``.
