@@ -238,7 +238,7 @@ def _image(where: str, member: BinaryIO, options: ScanOptions, coverage: TargetC
                                 "read; extract it and scan it")
         return
     if options.defer_pictures:  # the main process reads the archive: a worker reads the image
-        yield Picture(functools.partial(read_image, where, data=data), len(data))
+        yield Picture(functools.partial(read_image, where, data=data))
         return
     yield from read_image(where, options, coverage, data)
 

@@ -124,7 +124,6 @@ class Picture:
     # A module function given all but the options and the coverage (``functools.partial``):
     # pickled by its name and its arguments, the image's bytes among them.
     read: Callable[[ScanOptions, TargetCoverage], Iterator[Chunk]]
-    size: int  # the image's bytes
     text: ClassVar[str] = ""  # what the scan counts of text passing by (``scan._reported``): none
     utf8: ClassVar[None] = None
 

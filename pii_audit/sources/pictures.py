@@ -92,7 +92,7 @@ def _picture(data: bytes, place: dict, container: str, options: ScanOptions, cov
     """Yield the text OCR reads in a picture of a document (``images.read_document_picture``), or,
     in the main process, the picture for a worker to read."""
     if options.defer_pictures:
-        yield Picture(functools.partial(read_document_picture, data, place, container), len(data))
+        yield Picture(functools.partial(read_document_picture, data, place, container))
         return
     yield from read_document_picture(data, place, container, options, coverage)
 
