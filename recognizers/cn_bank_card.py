@@ -206,8 +206,11 @@ class CnBankCardRecognizer(ChineseRecognizer):
                 r"(?![0-9A-Za-z\-])", 0.75),
     )
     MASKED_PATTERNS = (
+        # Stars first, but not after digits and a separator: in 110105-****-****-****-0123, a
+        # masked account's, the stars and last digits are no card of their own.
         Pattern("cn_bank_card_masked",
-                r"((?:[3-9]" + not_after("0-9A-Za-z*") + r"\d{3,5}|\*" + not_after("0-9A-Za-z*") + r"\*{3})"
+                r"((?:[3-9]" + not_after("0-9A-Za-z*") + r"\d{3,5}|\*" + not_after("0-9A-Za-z*")
+                + r"(?<![0-9][ \-]\*)\*{3})"
                 r"(?:[ \-]?\*{2,}){1,4}[ \-]?\d{4})(?![0-9A-Za-z*])", 0.6),
     )
     CONTEXT = ("卡号", "银行卡", "借记卡", "信用卡", "储蓄卡", "账号", "帐号", "账户", "持卡人", "绑卡",
