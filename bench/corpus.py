@@ -189,7 +189,13 @@ class Values:
 
     def CN_MILITARY_ID(self) -> str:
         rng = self.rng
-        return rng.choice("南北沈兰成济广海空参政后装") + "字第" + _digits(rng, rng.choice([6, 7, 8])) + rng.choice(["号", "号", ""])
+        unit, digits = rng.choice("南北沈兰成济广海空参政后装"), _digits(rng, rng.choice([6, 7, 8]))
+        if len(set(digits)) == 1:
+            digits = "1" + digits[1:]
+        return rng.choice([unit + "字第" + digits + rng.choice(["号", "号", ""]),
+                           unit + "字" + rng.choice(["", " "]) + digits,  # 第 left out
+                           "军" + _digits(rng, 7), rng.choice("士兵文") + _digits(rng, 8),  # the 2016 documents
+                           digits, "第" + digits + "号"])  # bare: the keyword or key right before
 
     def CN_USCC(self) -> str:
         org = _digits(self.rng, 8)
@@ -297,6 +303,13 @@ def negatives(rng: random.Random, fake: Faker) -> list[tuple[str, str]]:
                                     f"batchNo={rng.choice(LETTERS)}{_digits(rng, 7)}",
                                     f"SKU {rng.choice(LETTERS)}{rng.choice(LETTERS)}{_digits(rng, 7)}"])),
         ("eight_digits", f"工单号 {rng.choice('157')}{_digits(rng, 7)}"),
+        # Stars in what is no masked value, and numbers beside a military keyword that are none.
+        ("masked_look_alike", rng.choice([f"订单号：{date}****{_digits(rng, 4)}", f"型号：AB{_digits(rng, 2)}***({_digits(rng, 1)})",
+                                          f"收款账号已变更 订单号 {date[:4]}****{_digits(rng, 4)}",
+                                          f"批次 {rng.choice(LETTERS)}1{_digits(rng, 4)}****"])),
+        ("military_look_alike", rng.choice([f"证件类型：军官证 有效期至 20{rng.randint(26, 40)}1231",
+                                            f"军官证已核验 交易金额 {rng.randint(10**6, 10**8)}",
+                                            f"士兵证复印件 第{rng.randint(1, 9)}页 共{rng.randint(10, 99)}页"])),
         ("court_case", f"案号：({rng.randint(2015, 2025)})京0105民初字第{_digits(rng, rng.choice([4, 5, 6]))}号"),
         ("not_bank_account", rng.choice([f"登录账号：{_digits(rng, 10)}", f"联行号：{rng.choice(['102', '103', '105'])}{_digits(rng, 9)}",
                                          f"账户开户时间：{date}{rng.randint(0, 23):02d}{rng.randint(0, 59):02d}{rng.randint(0, 59):02d}",
@@ -312,6 +325,17 @@ def negatives(rng: random.Random, fake: Faker) -> list[tuple[str, str]]:
                            f"{rng.choice(['朝阳支行', '北京分行营业部', '王府井支行'])}(String), "
                            f"{rng.choice(['工资代发', '张江园区代缴', 'null'])}(String), {rng.randint(0, 9)}(Integer)"),
     ]
+
+
+def _masked_account(rng: random.Random) -> str:
+    """Return a masked account as banks print it, one no card's, ID's or phone's masked form
+    takes (whose first six digits are a card's BIN, 356812…, is a masked card)."""
+    while True:
+        value = rng.choice([f"{_digits(rng, 4)}****{_digits(rng, 4)}",
+                            f"{rng.choice('1234579')}{_digits(rng, 5)}********{_digits(rng, 4)}",
+                            f"4405 **** **** {_digits(rng, 4)}"])
+        if bank_account.is_masked(value):
+            return value
 
 
 def masked_values(rng: random.Random, fake: Faker) -> list[tuple[str, str, tuple[str, ...], str]]:
@@ -331,6 +355,18 @@ def masked_values(rng: random.Random, fake: Faker) -> list[tuple[str, str, tuple
         ("PERSON", "", ("khxm",), surname + "*" * rng.randint(1, 2)),
         ("PERSON", "户名：", (), surname + "**"),
         ("CN_ADDRESS", "家庭住址：", (), rng.choice(["北京市海淀区", "广东省深圳市南山区", "上海市浦东新区"]) + "****"),
+        # Accounts as banks print them, after a keyword, under a key or in a column; a masked
+        # mobile number beside an account's keyword stays a mobile number.
+        ("CN_BANK_ACCOUNT", rng.choice(["收款账号：", "对方账号 ", "acctNo="]), (), _masked_account(rng)),
+        ("CN_BANK_ACCOUNT", "", ("dfzh",), f"3100{_digits(rng, 2)}*********{_digits(rng, 4)}"),
+        ("CN_MOBILE_PHONE", "收款账号预留手机 ", (), number[:3] + "****" + number[7:]),
+        # Hong Kong numbers in parentheses need no keyword; Macau's and Taiwan's do.
+        ("HK_ID_CARD", rng.choice(["", "香港身份证："]), (),
+         rng.choice(LETTERS) + rng.choice([f"{_digits(rng, 3)}***(*)", f"{_digits(rng, 2)}****({_digits(rng, 1)})",
+                                           f"{_digits(rng, 4)}**(*)"])),
+        ("MO_ID_CARD", "澳门居民身份证 ", (), rng.choice("157") + rng.choice([f"{_digits(rng, 3)}***(*)", f"{_digits(rng, 3)}****"])),
+        ("TW_ID_CARD", "台湾居民身份证 ", (), rng.choice(LETTERS) + rng.choice([f"{rng.choice('12')}{_digits(rng, 4)}****",
+                                                                    f"{rng.choice('12')}*******{_digits(rng, 1)}"])),
     ]
 
 
