@@ -21,7 +21,7 @@ import dataclasses
 import datetime
 from functools import lru_cache
 from itertools import compress
-from typing import Iterable, Iterator, Sequence
+from typing import Callable, Iterable, Iterator, Sequence
 
 from presidio_analyzer import EntityRecognizer, RecognizerResult
 
@@ -78,6 +78,7 @@ class Detector:
         self._screening = min_score >= MIN_SCORE
         self._clean: set[tuple[str, tuple[str, ...]]] = set()  # see _analyze_cell
         self._carried: tuple[tuple[str, str], int, SqlStream] | None = None  # see _sql_stream
+        self._piece: tuple[tuple[str, str], int, int, SqlStream] | None = None  # see _sql_piece
 
     def detect(self, chunks: Iterable[Chunk | Cells]) -> Iterator[Occurrence]:
         """Yield every occurrence in ``chunks``, in order; single values are screened in batches."""
@@ -92,6 +93,12 @@ class Detector:
                 yield from self._detect_values(batch)
                 batch = []
                 yield from self.detect_chunk(chunk)
+                continue
+            piece = self._sql_piece(chunk) if "offset" in chunk.location else None
+            if piece is not None:
+                yield from self._detect_values(batch)
+                batch = []
+                yield from piece
                 continue
             batch.append(chunk)
             if len(batch) >= VALUE_BATCH:
@@ -269,6 +276,26 @@ class Detector:
             (where, first + raw.count(b"\n") + (not raw.endswith(b"\n")), stream)
         return stream
 
+    def _sql_piece(self, chunk: Chunk) -> Iterator[Occurrence] | None:
+        """Return the occurrences in a piece of a line too long to be read whole, when the line
+        is SQL (a dump's extended INSERT of many MB): the first piece read as a line of the
+        stream of the lines before it, each next one as more rows of its last INSERT; None for a
+        piece of any other line, which is read as a value is."""
+        where = (chunk.container, chunk.location.get("path", ""))
+        line, offset = chunk.location["line"], chunk.location["offset"]
+        piece, carried = self._piece, self._carried
+        if offset and piece is not None and piece[:3] == (where, line, offset):
+            stream, read = piece[3], piece[3].next_piece
+        elif not offset and sql_stream.MARK_TEXT_RE.search(chunk.text):
+            stream = carried[2] if carried is not None and carried[:2] == (where, line) else SqlStream()
+            read = stream.first_piece
+        else:
+            return None
+        self._piece = (where, line, offset + len(chunk.text), stream)
+        self._carried = (where, line + 1, stream)  # the lines after this one, once it ends
+        always = self._named_by_context(chunk.context)
+        return self._sql_occurrences(to_halfwidth(chunk.text), chunk, chunk.location, always, None, stream, read)
+
     def _escaped_occurrences(self, text: str, chunk: Chunk, location: dict, always: frozenset[int],
                              chosen: set[int] | frozenset[int] | None = None) -> Iterator[Occurrence]:
         """Yield the occurrences in a line or value with JSON \\uXXXX escapes, colour codes,
@@ -278,15 +305,17 @@ class Detector:
         yield from self._read_as(unescaped, (starts, ends), chunk, location, always, chosen)
 
     def _sql_occurrences(self, text: str, chunk: Chunk, location: dict, always: frozenset[int],
-                         chosen: set[int] | frozenset[int] | None, names: SqlStream) -> Iterator[Occurrence]:
+                         chosen: set[int] | frozenset[int] | None, names: SqlStream,
+                         read: Callable[[str], object] | None = None) -> Iterator[Occurrence]:
         """Yield the occurrences in a line of SQL (or of a block of a dump): a MyBatis Parameters
         or Row line read with its values named (its recognizers picked again by the screen), a
         line whose values a column names with each value read under its column's name
         (``_sql_values``), any other as it is (by the ``chosen`` recognizers, or those its screen
-        picks: None); unescaped first when it holds escapes, located as stored."""
+        picks: None); unescaped first when it holds escapes, located as stored. ``read`` reads
+        the line (``names.read`` unless given)."""
         escaped = has_escapes(text)
         readable, starts, ends = unescape(text) if escaped else (text, None, None)
-        read = names.read(readable)
+        read = (names.read if read is None else read)(readable)
         origin = None if starts is None else (starts, ends)
         if type(read) is tuple:  # MyBatis' line, rewritten
             named = read

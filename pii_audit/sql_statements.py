@@ -112,6 +112,33 @@ def literal_values(sql: str, start: int = 0, tables: dict[str, list[str]] | None
             for position, column in _named(sql, found, tables or {}) if by_start[position][1] != "?"]
 
 
+def last_insert_columns(sql: str, tables: dict[str, list[str]]) -> list[str] | None:
+    """Return the columns the rows of the last INSERT in ``sql`` take (None when it holds none),
+    for the rest of its rows in the next piece of a line cut in pieces."""
+    last = None
+    for last in _INSERT.finditer(sql):
+        pass
+    if last is None:
+        return None
+    listed = last.group(2)
+    return column_names(listed) if listed is not None else tables.get(table_key(last.group(1)))
+
+
+def continued_values(sql: str, names: list[str]) -> list[Value]:
+    """Return the literals of the rows of values that a piece of a line continues, from its
+    first whole row on, named by ``names``.
+
+    >>> continued_values("x', 1),('王建国', 2)", ["nm", "n"])
+    [(9, 12, 'nm', "'"), (15, 16, 'n', '')]
+    """
+    start = 0 if sql.startswith("(") else sql.find("),(") + 2
+    if start == 1:  # no whole row begins in it
+        return []
+    found = {position: (end, kind) for position, end, kind in slots(sql, start)}
+    return [(position, found[position][0], column, "'" if found[position][1] == "'" else "")
+            for position, column in row_columns(sql, start, names) if found.get(position, ("", "?"))[1] != "?"]
+
+
 def _named(sql: str, found: list[Slot], tables: dict[str, list[str]]) -> Iterator[tuple[int, str]]:
     """Yield ``(start, column)`` of each slot of ``found`` that a column names, in order."""
     inserted, covered = _inserted_columns(sql, tables) if _INSERT.search(sql) else ({}, [])

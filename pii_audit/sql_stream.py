@@ -29,7 +29,8 @@ import re
 from pii_audit import sql_logs
 from pii_audit.sql_dumps import COPY_END, CreateTable, copy_columns, copy_fields
 from pii_audit.sql_logs import Named, SqlNames, _remember
-from pii_audit.sql_statements import Value, literal_values, placeholder_columns, statement_start
+from pii_audit.sql_statements import (Value, continued_values, last_insert_columns, literal_values,
+                                      placeholder_columns, statement_start)
 
 # In Hyperscan's syntax, one expression: MyBatis' lines, the statements that hold values or
 # prepare them, a CREATE TABLE and a COPY, and the lines that bind a prepared statement's values.
@@ -39,6 +40,7 @@ MARK = (rb"(?:" + sql_logs.MARK + rb")|(?i:\binsert\s+(?:ignore\s+)?into\s|\brep
         rb"|hibernate\.SQL|Hibernate: |binding parameter [\[(]|Executing prepared SQL statement \["
         rb"|Setting SQL statement parameter value: ")
 MARK_RE = re.compile(MARK, re.MULTILINE)
+MARK_TEXT_RE = re.compile(MARK.decode("ascii"), re.MULTILINE)  # the same, for a text
 _HIBERNATE_BIND = re.compile(r"binding parameter (?:\[(\d+)\] as \[[^\]]*\] - \[|\((\d+):[^)]*\) <- \[)(.*)\]\s*$")
 _SPRING_BIND = re.compile(r"Setting SQL statement parameter value: column index (\d+), parameter value \[(.*)\], "
                           r"value class \[")
@@ -55,6 +57,7 @@ class SqlStream:
         self._prepared: dict[tuple[str, ...], list[str | None]] = {}  # by thread: placeholders' columns
         self._copy: list[str] | None = None  # the columns of the COPY block being read
         self._create: CreateTable | None = None  # the CREATE TABLE being read
+        self._continued: list[str] | None = None  # the columns of the rows a line's next piece continues
 
     @property
     def in_block(self) -> bool:
@@ -69,6 +72,18 @@ class SqlStream:
             if named is not None:
                 return named
         return self.values(line)
+
+    def first_piece(self, text: str) -> list[Value] | None:
+        """Read the first piece of a line too long to be read whole (``sources.files``) as a
+        line, and remember the columns of its last INSERT, whose rows the next piece continues."""
+        values = self.values(text)
+        self._continued = last_insert_columns(text, self._tables)
+        return values
+
+    def next_piece(self, text: str) -> list[Value] | None:
+        """Read a later piece of a line too long to be read whole: the rows of values it
+        continues (``files._safe_cut`` cuts between two rows), named as the first piece's."""
+        return continued_values(text, self._continued) or None if self._continued else None
 
     def values(self, line: str) -> list[Value] | None:
         """Read one line: return each of its values a column names (``sql_statements.Value``);
