@@ -19,7 +19,7 @@ from typing import Iterator
 
 # A string literal (MySQL's backslash escapes, and SQL's doubled quote), a quoted identifier (its
 # letters no literal), a number no identifier holds, a placeholder or a bracket, comma, semicolon.
-_TOKEN = re.compile(r"""'(?:[^'\\]|''|\\.)*'?|"(?:[^"]|"")*"|`[^`]*`"""
+_TOKEN = re.compile(r"""'(?:[^'\\]++|''|\\.)*+'?|"(?:[^"]|"")*"|`[^`]*`"""
                     r"|(?<![\w$.])-?[0-9]+(?:\.[0-9]+)?(?:[eE][-+]?[0-9]+)?(?![\w$.])|[(),?;]", re.DOTALL)
 # The column a value is compared with, read back from it: "cust_name = ?", "t.id_no<>'x'",
 # "SET mobile = ?", "name LIKE ?", "name LIKE CONCAT('%', ?", "id_no IN (?" (group 2: a list,
