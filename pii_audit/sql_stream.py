@@ -16,7 +16,8 @@
   statement [insert ...]``. Those come from two loggers (``org.hibernate.SQL`` and the binder),
   so a bind takes the statement of the same thread: the words in square brackets before the
   message but the time and the level (the words a layout writes there are the thread's name
-  and, with Spring Boot, the application's).
+  and, with Spring Boot, the application's). A statement Hibernate formats
+  (``hibernate.format_sql``) is read from the indented lines after its logger's line.
 
 ``MARK`` finds the lines that begin all of that in the detector's screen, at no cost of its own;
 a line of a CREATE TABLE or a COPY block the stream is in (``in_block``) is read too, marked or not.
@@ -44,6 +45,10 @@ MARK_TEXT_RE = re.compile(MARK.decode("ascii"), re.MULTILINE)  # the same, for a
 _HIBERNATE_BIND = re.compile(r"binding parameter (?:\[(\d+)\] as \[[^\]]*\] - \[|\((\d+):[^)]*\) <- \[)(.*)\]\s*$")
 _SPRING_BIND = re.compile(r"Setting SQL statement parameter value: column index (\d+), parameter value \[(.*)\], "
                           r"value class \[")
+# A statement logged by org.hibernate.SQL with hibernate.format_sql: the logger's line holds none,
+# the next lines, indented, hold it.
+_FORMATTED = re.compile(r"hibernate\.SQL\s*[-:]?\s*$")
+FORMATTED_LINES = 200  # lines of a formatted statement read at most
 _BRACKETED = re.compile(r"\[([^\]\[]*)\]")
 _LEVELS = frozenset("TRACE DEBUG INFO WARN WARNING ERROR FATAL".split())
 
@@ -58,11 +63,14 @@ class SqlStream:
         self._copy: list[str] | None = None  # the columns of the COPY block being read
         self._create: CreateTable | None = None  # the CREATE TABLE being read
         self._continued: list[str] | None = None  # the columns of the rows a line's next piece continues
+        # A statement org.hibernate.SQL writes over several lines (hibernate.format_sql): its
+        # thread and the lines read so far.
+        self._formatted: tuple[tuple[str, ...], list[str]] | None = None
 
     @property
     def in_block(self) -> bool:
         """Tell whether the next line belongs to a COPY block or a CREATE TABLE: read it, marked or not."""
-        return self._copy is not None or self._create is not None
+        return self._copy is not None or self._create is not None or self._formatted is not None
 
     def read(self, line: str) -> Named | list[Value] | None:
         """Read one line: return a MyBatis Parameters or Row line with its values named
@@ -93,6 +101,11 @@ class SqlStream:
         if self._create is not None:
             self._create.add(line)
             return self._created()
+        if self._formatted is not None:
+            if line[:1].isspace() and line.strip() and len(self._formatted[1]) < FORMATTED_LINES:
+                self._formatted[1].append(line)
+                return None
+            self._prepare(*self._formatted)  # the statement ended with the line before this one
         bound = _HIBERNATE_BIND.search(line) or _SPRING_BIND.search(line)
         if bound is not None:
             return self._bound(line, bound)
@@ -105,10 +118,17 @@ class SqlStream:
             return self._created()
         start = statement_start(line)
         if start < 0:
+            if _FORMATTED.search(line):  # the statement is on the lines after this one
+                self._formatted = (_thread(line), [])
             return None
         if "?" in line:  # a prepared statement, whose values later lines bind
             _remember(self._prepared, _thread(line[:start]), placeholder_columns(line[start:]))
         return literal_values(line, start, self._tables) or None
+
+    def _prepare(self, thread: tuple[str, ...], lines: list[str]) -> None:
+        """Remember the placeholders of a statement written over several lines."""
+        self._formatted = None
+        _remember(self._prepared, thread, placeholder_columns(" ".join(lines)))
 
     def _copy_row(self, line: str) -> list[Value] | None:
         """Return the fields of a row of the COPY block being read (none, at its end)."""

@@ -293,3 +293,21 @@ def test_a_detector_that_screens_nothing_reads_statements_too(key):
     lines = ["insert into customer (cust_name, addr) values ('李秀英', '上海市浦东新区世纪大道100号')"]
     got = found(Detector(key, min_score=0.1), lines)
     assert {(1, "PERSON", "李秀英"), (1, "CN_ADDRESS", "上海市浦东新区世纪大道100号")} <= set(got)
+
+
+def test_a_statement_hibernate_formats_over_several_lines_names_its_binds(key):
+    """With hibernate.format_sql the statement is on the indented lines after org.hibernate.SQL's."""
+    lines = [
+        "2026-11-02 10:00:00.001 DEBUG [exec-1] org.hibernate.SQL - ",
+        "    insert ",
+        "    into",
+        "        customer",
+        "        (cust_name, mobile, addr) ",
+        "    values",
+        "        (?, ?, ?)",
+        "2026-11-02 10:00:00.002 TRACE [exec-1] o.h.type.descriptor.sql.BasicBinder - binding parameter [1] as "
+        "[VARCHAR] - [王建国]",
+        "2026-11-02 10:00:00.003 TRACE [exec-1] o.h.type.descriptor.sql.BasicBinder - binding parameter [3] as "
+        "[VARCHAR] - [北京市朝阳区建国路88号]",
+    ]
+    assert names_found(found(detector_for(key), lines)) == [(8, "王建国"), (9, "北京市朝阳区建国路88号")]
