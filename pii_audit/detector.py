@@ -31,7 +31,7 @@ from pii_audit.models import Cells, Chunk, Occurrence
 from pii_audit.screen import Screen
 from pii_audit.sql_dumps import copy_unescaped
 from pii_audit.sql_statements import Value, unquoted
-from pii_audit.sql_stream import SqlStream
+from pii_audit.sql_stream import SqlStream, with_block_lines
 from recognizers import ALL_RECOGNIZERS, MIN_SCORE, ChineseRecognizer
 from recognizers.base import fingerprint, halfwidth_utf8, to_halfwidth
 
@@ -241,7 +241,7 @@ class Detector:
                 candidates = _with_escaped_lines(candidates, raw)
         names = self._sql_stream(chunk, raw, bool(sql_lines))
         if names is not None:
-            candidates = _with_block_lines(candidates, raw, names)
+            candidates = with_block_lines(candidates, raw, names)
         for index, line, chosen in candidates:
             rewritten = stored is not None and stored[index] != line
             text = (stored[index] if rewritten else line).decode("utf-8", "surrogatepass")
@@ -457,32 +457,6 @@ def _with_escaped_lines(candidates: list[tuple[int, bytes, set[int]]], raw: byte
         by_index[index] = (raw[line_start:line_end], None)
         start = line_end
     return [(i, line, chosen) for i, (line, chosen) in sorted(by_index.items())]
-
-
-def _with_block_lines(candidates: Iterable[tuple[int, bytes, set[int] | None]], raw: bytes, names: SqlStream
-                      ) -> Iterator[tuple[int, bytes, set[int] | None]]:
-    """Yield ``candidates`` and, between them, each line of ``raw`` read while ``names`` is in a
-    COPY block or a CREATE TABLE (``SqlStream.in_block``), its recognizers left to choose (None).
-    Lazily: whether the next line is in a block depends on the lines read before it."""
-    lines: list[bytes] | None = None
-    done = 0  # the index of the first line not yielded
-    for index, line, chosen in candidates:
-        if names.in_block and index > done:
-            lines = raw.split(b"\n") if lines is None else lines
-            yield from _block_lines(lines, done, index, names)
-        yield index, line, chosen
-        done = index + 1
-    if names.in_block:
-        lines = raw.split(b"\n") if lines is None else lines
-        yield from _block_lines(lines, done, len(lines) - raw.endswith(b"\n"), names)
-
-
-def _block_lines(lines: list[bytes], start: int, stop: int, names: SqlStream) -> Iterator[tuple[int, bytes, None]]:
-    """Yield lines ``start`` to ``stop`` while ``names`` stays in a block."""
-    for index in range(start, stop):
-        if not names.in_block:
-            return
-        yield index, lines[index], None
 
 
 def _value_placed(start: int, end: int, place: list[int] | None, escapes: tuple[list[int], list[int]] | None,

@@ -84,7 +84,7 @@ class SqlNames:
         rest = line[match.end():]
         if kind == "Preparing" or kind == "Columns":
             names = self._placeholder_columns(rest) if statement else [n.strip() for n in rest.split(", ")]
-            _remember(self._columns, key, names)
+            remember(self._columns, key, names)
             return None
         names = self._columns.get(key)
         if names is None or not any(names):
@@ -100,11 +100,11 @@ class SqlNames:
         columns = self._statements.get(key)
         if columns is None:
             columns = placeholder_columns(sql)
-            _remember(self._statements, key, columns)
+            remember(self._statements, key, columns)
         return columns
 
 
-def _remember(remembered: dict, key, value) -> None:
+def remember(remembered: dict, key, value) -> None:
     """Remember ``value`` under ``key``, forgetting the entry set least recently beyond
     ``_REMEMBERED`` of them."""
     remembered.pop(key, None)

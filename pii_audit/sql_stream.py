@@ -26,10 +26,11 @@ a line of a CREATE TABLE or a COPY block the stream is in (``in_block``) is read
 from __future__ import annotations
 
 import re
+from typing import Iterable, Iterator
 
 from pii_audit import sql_logs
 from pii_audit.sql_dumps import COPY_END, CreateTable, copy_columns, copy_fields
-from pii_audit.sql_logs import Named, SqlNames, _remember
+from pii_audit.sql_logs import Named, SqlNames, remember
 from pii_audit.sql_statements import (Value, continued_values, last_insert_columns, literal_values,
                                       placeholder_columns, statement_start)
 
@@ -122,13 +123,13 @@ class SqlStream:
                 self._formatted = (_thread(line), [])
             return None
         if "?" in line:  # a prepared statement, whose values later lines bind
-            _remember(self._prepared, _thread(line[:start]), placeholder_columns(line[start:]))
+            remember(self._prepared, _thread(line[:start]), placeholder_columns(line[start:]))
         return literal_values(line, start, self._tables) or None
 
     def _prepare(self, thread: tuple[str, ...], lines: list[str]) -> None:
         """Remember the placeholders of a statement written over several lines."""
         self._formatted = None
-        _remember(self._prepared, thread, placeholder_columns(" ".join(lines)))
+        remember(self._prepared, thread, placeholder_columns(" ".join(lines)))
 
     def _copy_row(self, line: str) -> list[Value] | None:
         """Return the fields of a row of the COPY block being read (none, at its end)."""
@@ -145,7 +146,7 @@ class SqlStream:
         columns = self._create.columns()
         if columns is not None:
             if columns:
-                _remember(self._tables, self._create.table, columns)
+                remember(self._tables, self._create.table, columns)
             self._create = None
         return None
 
@@ -173,3 +174,29 @@ def _thread(prefix: str) -> tuple[str, ...]:
     """
     words = (word.strip() for word in _BRACKETED.findall(prefix))
     return tuple(word for word in words if word and not word[0].isdigit() and word.upper() not in _LEVELS)
+
+
+def with_block_lines(candidates: Iterable[tuple[int, bytes, set[int] | None]], raw: bytes, names: SqlStream
+                      ) -> Iterator[tuple[int, bytes, set[int] | None]]:
+    """Yield ``candidates`` and, between them, each line of ``raw`` read while ``names`` is in a
+    COPY block or a CREATE TABLE (``SqlStream.in_block``), its recognizers left to choose (None).
+    Lazily: whether the next line is in a block depends on the lines read before it."""
+    lines: list[bytes] | None = None
+    done = 0  # the index of the first line not yielded
+    for index, line, chosen in candidates:
+        if names.in_block and index > done:
+            lines = raw.split(b"\n") if lines is None else lines
+            yield from _block_lines(lines, done, index, names)
+        yield index, line, chosen
+        done = index + 1
+    if names.in_block:
+        lines = raw.split(b"\n") if lines is None else lines
+        yield from _block_lines(lines, done, len(lines) - raw.endswith(b"\n"), names)
+
+
+def _block_lines(lines: list[bytes], start: int, stop: int, names: SqlStream) -> Iterator[tuple[int, bytes, None]]:
+    """Yield lines ``start`` to ``stop`` while ``names`` stays in a block."""
+    for index in range(start, stop):
+        if not names.in_block:
+            return
+        yield index, lines[index], None
