@@ -32,8 +32,9 @@ TARGETS = {"CN_RESIDENT_ID": 0.995, "CN_BANK_CARD": 0.995, "CN_MOBILE_PHONE": 0.
 
 def predictions(detector: Detector, sample: Sample) -> list[tuple[str, int, int, bool]]:
     """Return what the detector finds in one sample as ``(entity, start, end, masked)``; a
-    sample of several lines is read as a block of a log, its offsets made the text's."""
-    if "\n" not in sample.text:
+    sample of several lines, or of SQL, is read as a block of a log (as the file source gives a
+    log's lines), its offsets made the text's."""
+    if "\n" not in sample.text and sample.mode != "sql" and not sample.kind.startswith("sql"):
         chunk = Chunk(sample.text, {"path": "bench"}, "bench", sample.context)
         return [(o.entity_type, o.location["start"], o.location["end"], o.already_masked)
                 for o in detector.detect_chunk(chunk)]
