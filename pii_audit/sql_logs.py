@@ -29,10 +29,9 @@ from pii_audit.sql_statements import placeholder_columns
 
 # MyBatis' prefix: "==> " for what it sends, "<== " for what it reads, with one "=" more for each
 # nested query ("====> "); then what the line holds. MARK, in Hyperscan's syntax, finds such lines
-# in the detector's screen at no cost of its own.
+# in the detector's screen at no cost of its own (a part of ``sql_stream.MARK``).
 _LINE = re.compile(r"(?:==+> +(Preparing|Parameters)|<==+ +(Columns|Row)): ?")
 MARK = rb"==> +P(?:reparing|arameters): |<==+ +(?:Columns|Row): "
-MARK_RE = re.compile(MARK)
 # A parameter as MyBatis writes it: its value, then its Java type (a class's simple name) or null,
 # before the next parameter's ", " or the line's end. The type, not the comma, ends a value: a
 # value may hold ", ".
