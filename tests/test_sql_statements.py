@@ -226,7 +226,7 @@ def test_statements_of_amounts_and_order_numbers_yield_nothing_new(key):
              "('2026110212345678902', 99.00, '2026-11-03', '朝阳支行', 2, '张江园区代缴')",
              "UPDATE t_order SET status = 3 WHERE order_no IN ('2026110212345678901', '2026110212345678902') "
              "AND branch_name = '王府井支行'",
-             "UPDATE t_order SET payee_name = '李秀英' WHERE order_no = '2026110212345678901'"]
+             "INSERT INTO t_payee (order_no, payee_name, amount) VALUES ('2026110212345678901', '李秀英', 13812.50)"]
     assert found(detector_for(key), lines) == [(3, "PERSON", "李秀英")]
 
 
