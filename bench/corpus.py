@@ -7,8 +7,10 @@ human auditor would mark there, and whether the value is already masked; ``mode`
 the value appears: ``keyword`` (a keyword nearby), ``field`` (after a field's key in a log line:
 ``custName=``, ``"certNo":"``, ``<khxm>``; or in a parameter or a row of SQL logged by MyBatis,
 whose statement's line before it names its column), ``column`` (a cell under a named column) or
-``bare`` (no context at all), so recall can be read with and without context. A sample of SQL
-logged so is two lines, read as a block of a log.
+``bare`` (no context at all), so recall can be read with and without context; ``sql`` (a
+value of SQL written with its values, under its column: a statement's literal, a dump's row, a
+line binding a prepared statement's placeholder, as ``pii_audit.sql_stream`` reads them). A
+sample of SQL logged so is two lines or more, read as a block of a log.
 """
 
 from __future__ import annotations
@@ -317,6 +319,15 @@ def negatives(rng: random.Random, fake: Faker) -> list[tuple[str, str]]:
                                          f"收款账号变更 交易金额 {rng.randint(10**8, 10**10)}"])),
         ("short_numbers", f"线程[pool-{rng.randint(1, 9)}-thread-{rng.randint(1, 99)}] 第{rng.randint(1, 999)}页，"
                           f"共{rng.randint(1, 99999)}条"),
+        # SQL with its values inline, and a dump's rows, none of them personal.
+        ("sql_inline", rng.choice([
+            f"INSERT INTO `t_txn` VALUES ('{date}{_digits(rng, 10)}',{rng.randint(1, 10**7)}.{rng.randint(0, 99):02d},"
+            f"'{date[:4]}-{date[4:6]}-{date[6:]}','{rng.choice(['朝阳支行', '北京分行营业部', '王府井支行'])}',"
+            f"'{rng.choice(['工资代发', '张江园区代缴', '王牌理财'])}',{rng.randint(0, 9)});",
+            f"update t_txn set status={rng.randint(0, 9)}, remark='{rng.choice(['工资代发', '张江园区代缴'])}' "
+            f"where order_no in ('{date}{_digits(rng, 10)}', '{date}{_digits(rng, 10)}')"])),
+        ("sql_dump", f"COPY public.t_txn (order_no, amount, branch_name) FROM stdin;\n{date}{_digits(rng, 10)}\t"
+                     f"{rng.randint(1, 10**7)}.{rng.randint(0, 99):02d}\t{rng.choice(['朝阳支行', '王府井支行'])}\n\\."),
         # MyBatis' statement and its parameters, none of them personal: two lines.
         ("sql_parameters", "==>  Preparing: INSERT INTO t_txn (order_no, amount, trade_date, branch_name, remark, "
                            "status) VALUES (?, ?, ?, ?, ?, ?)\n==> Parameters: "
@@ -409,6 +420,9 @@ class CorpusBuilder:
         elif roll < 0.85 and self.rng.random() < 0.25:
             text, start, end = self._mybatis(self.rng.choice(columns), value)
             return Sample(text, (), [(entity, start, end, False)], "field", entity)
+        elif roll < 0.85 and self.rng.random() < 0.25:
+            text, start, end = self._sql(self.rng.choice(columns), value)
+            return Sample(text, (), [(entity, start, end, False)], "sql", entity)
         elif roll < 0.85:
             key = self.rng.choice(fields)
             before, after = self.rng.choice(FIELD_FORMS).format(key=key, value="\0").split("\0")
@@ -436,12 +450,54 @@ class CorpusBuilder:
             before, after = f"<==        Row: {rng.randint(1, 10**6)}, ", f", {amount}"
         return self._place(head + statement + "\n" + head + before, value, after)
 
+    def _sql(self, column: str, value: str) -> tuple[str, int, int]:
+        """Return SQL with its values, as a dump or a logger writes it, ``value`` under ``column``
+        beside an order number and an amount: a statement with inline values (a multi-row
+        INSERT, an UPDATE, a WHERE … IN; p6spy's line, JdbcTemplate's), a dump's COPY block, or a
+        prepared statement and the line that binds ``value`` (Hibernate 5 and 6, JdbcTemplate);
+        and ``value``'s span."""
+        rng = self.rng
+        head = self._prefix().replace(" INFO ", " DEBUG ")
+        order, amount = f"2024{_digits(rng, 14)}", f"{rng.randint(1, 10**6)}.{rng.randint(0, 99):02d}"
+        form = rng.randrange(7)
+        if form == 0:
+            before = (f"INSERT INTO `t_cust` (`order_no`, `{column}`, `amount`) VALUES "
+                      f"('{order}', NULL, {amount}),('{order}', '")
+            return self._place(before, value, f"', {amount});")
+        if form == 1:
+            prepared = f"update t_cust set {column}=?, amount=? where order_no=?"
+            before = (head.replace("DEBUG", "INFO") + f"p6spy - 1700000000|3|statement|connection 5|{prepared}|"
+                      f"update t_cust set {column}='")
+            return self._place(before, value, f"', amount={amount} where order_no='{order}'")
+        if form == 2:
+            before = head + f"o.s.jdbc.core.JdbcTemplate - Executing SQL query [select * from t_cust where " \
+                            f"order_no = '{order}' and {column} in ('"
+            return self._place(before, value, "')]")
+        if form == 3:
+            before = f"COPY public.t_cust (order_no, {column}, amount) FROM stdin;\n{order}\t"
+            return self._place(before, value, f"\t{amount}\n\\.")
+        statement = head + f"org.hibernate.SQL - insert into t_cust (order_no, {column}, amount) values (?, ?, ?)"
+        if form == 4:
+            bind = head.replace("DEBUG", "TRACE") + "o.h.type.descriptor.sql.BasicBinder - binding parameter [2] as " \
+                                                    "[VARCHAR] - ["
+        elif form == 5:
+            bind = head.replace("DEBUG", "TRACE") + "org.hibernate.orm.jdbc.bind - binding parameter (2:VARCHAR) <- ["
+        else:
+            statement = head + "o.s.jdbc.core.JdbcTemplate - Executing prepared SQL statement " \
+                               f"[insert into t_cust (order_no, {column}, amount) values (?, ?, ?)]"
+            bind = head.replace("DEBUG", "TRACE") + "o.s.jdbc.core.StatementCreatorUtils - Setting SQL statement " \
+                                                    "parameter value: column index 2, parameter value ["
+            return self._place(statement + "\n" + bind, value, "], value class [java.lang.String], SQL type 12")
+        return self._place(statement + "\n" + bind, value, "]")
+
     def negative(self) -> Sample:
         """Return one hard negative, in a log line or as a cell under an unrelated column."""
         kind, text = self.rng.choice(negatives(self.rng, self.fake))
         if kind in NEGATIVE_COLUMNS and self.rng.random() < 0.2:
             value = text.split("：")[-1].split("=")[-1]
             return Sample(value.strip(), (NEGATIVE_COLUMNS[kind],), [], "column", kind)
+        if kind == "sql_dump":  # a dump's lines, as it writes them
+            return Sample(text, (), [], "keyword", kind)
         prefix = self._prefix()  # each line's: the lines of one statement come from one thread
         return Sample("\n".join(prefix + line for line in text.split("\n")), (), [], "keyword", kind)
 
