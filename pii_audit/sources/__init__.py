@@ -117,6 +117,10 @@ class ScanOptions:
     in_package: bool = False
     # Set by ``emails`` for what a message attached as a file holds: how many messages deep it is.
     attached: int = 0
+    # Set by the scan engine for the readers it runs in the main process (``scan._block_units``):
+    # an image in an archive or a picture in an Office file is then handed on as a ``Picture`` for
+    # a worker to read by OCR, not read there, one after another (``images.Picture``).
+    defer_pictures: bool = False
     # Read text in images by OCR (``images``: image files, PDF pages without text, images in binary
     # columns); without it they are counted, not read. Slow: a second or more an image.
     ocr: bool = False
