@@ -112,6 +112,10 @@ class ScanOptions:
     max_gzip_bytes: int = 20 * 1024**3  # a gzip member larger than this when inflated is a bomb
     entities: tuple[str, ...] = ()  # entities to look for; empty = every one
     min_score: float = 0.5  # results below are not reported (recognizers.MIN_SCORE)
+    # Set by the scan engine for the readers it runs in the main process (``scan._block_units``):
+    # an image in an archive or a picture in an Office file is then handed on as a ``Picture`` for
+    # a worker to read by OCR, not read there, one after another (``images.Picture``).
+    defer_pictures: bool = False
     # Read text in images by OCR (``images``: image files, PDF pages without text, images in binary
     # columns); without it they are counted, not read. Slow: a second or more an image.
     ocr: bool = False

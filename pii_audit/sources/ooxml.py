@@ -212,6 +212,20 @@ def read_office_file(target: str, data: bytes | None, coverage: TargetCoverage, 
         coverage.problem(target, unreadable(error, kind), target)
 
 
+def natural_order(name: str) -> list:
+    """Sort parts as people number them (slides, pictures): slide2 before slide10.
+
+    >>> sorted(["ppt/slides/slide10.xml", "ppt/slides/slide2.xml", "ppt/slides/slide02.xml"], key=natural_order)
+    ['ppt/slides/slide2.xml', 'ppt/slides/slide02.xml', 'ppt/slides/slide10.xml']
+
+    A number is compared by its length, then its digits, not by int(), which refuses one of over
+    4,300 digits (a member so named made the presentation unreadable). The pieces split off are
+    text and digits in turn, so every key holds the same kinds at the same places.
+    """
+    return [(len(piece.lstrip("0")), piece.lstrip("0")) if number % 2 else piece
+            for number, piece in enumerate(re.split(r"(\d+)", name))]
+
+
 class Table:
     """Where the parser is in one table, and the headers its header row gave its columns.
 
@@ -370,17 +384,3 @@ class Paragraphs:
 def element_names(namespaces: tuple[str, ...], local: str) -> frozenset[str]:
     """Return an element's names as expat gives them, in each of ``namespaces`` (transitional, strict)."""
     return frozenset(f"{namespace} {local}" for namespace in namespaces)
-
-
-def natural_key(name: str) -> list:
-    """Sort parts as people number them: slide2 before slide10.
-
-    >>> sorted(["ppt/slides/slide10.xml", "ppt/slides/slide2.xml", "ppt/slides/slide02.xml"], key=natural_key)
-    ['ppt/slides/slide2.xml', 'ppt/slides/slide02.xml', 'ppt/slides/slide10.xml']
-
-    A number is compared by its length, then its digits, not by int(), which refuses one of over
-    4,300 digits (a member so named made the presentation unreadable). The pieces split off are
-    text and digits in turn, so every key holds the same kinds at the same places.
-    """
-    return [(len(piece.lstrip("0")), piece.lstrip("0")) if number % 2 else piece
-            for number, piece in enumerate(re.split(r"(\d+)", name))]

@@ -46,7 +46,8 @@ itself embedded in a file are one notice on it, and so are those of a document e
 After the text, the document's properties (the OLE2 property sets "\x05SummaryInformation" and
 "\x05DocumentSummaryInformation": title, comments, custom properties) are read as lines located
 ``{path, part: "SummaryInformation", line, property}`` (``ole_properties``); a damaged one is a
-problem line and the objects are read. Not read: pictures, shapes' alt text and names.
+problem line and the objects are read. Pictures are read by OCR with --ocr, from the Pictures
+stream (``pictures.ppt97_pictures``). Not read: shapes' alt text and names.
 
 The file is untrusted (SECURITY.md item 7). Records are read from the file a window of
 ``WINDOW`` bytes at a time; every length is checked against what remains of the record holding

@@ -21,7 +21,10 @@ manager) and fields' codes (``HYPERLINK "mailto:…"``) with their results are r
 header, footer, footnote, comment and information field as lines of its own, where the file
 holds it (a footnote's lines come before those of the paragraph it is anchored in).
 
-What is not: pictures (``\\pict``: a screenshot's text needs OCR), embedded objects
+Pictures in line with the text (``{\\*\\shppict{\\pict …}}``, as Word writes a pasted photo) are
+read by OCR with --ocr after the text, the PNGs and JPEGs among them (``pictures.rtf_pictures``);
+without it they are counted among the target's images not read. Not read: a floating picture (a
+shape's property), a metafile (a drawing), a picture written as ``\\bin`` bytes, embedded objects
 (``\\objdata``, an Excel table pasted as an object: a notice), and what holds no text a person
 typed: the font, colour, style, list and revision tables, shapes' properties, bookmarks' names,
 themes, the XML data store, and every ignorable destination (``{\\*\\word …}``) but those named
@@ -61,7 +64,9 @@ from typing import BinaryIO, Iterator
 
 from pii_audit.models import Chunk
 from pii_audit.sources import ScanOptions, TargetCoverage
+from pii_audit.sources.images import NOT_ASKED, tesseract_missing, unread
 from pii_audit.sources.ooxml import Table, context_chunks, counted
+from pii_audit.sources.pictures import MAX_PICTURE_BYTES, rtf_pictures
 from pii_audit.sources.streams import GzipBombError
 from pii_audit.sources.table_edges import RowEdges
 
@@ -74,6 +79,9 @@ MAX_DEPTH = 1000  # Word nests a few dozen groups; a hostile file may open milli
 # A paragraph is held until it ends; one longer than this is cut into lines of this length, so a
 # value across a cut may be missed (no one writes a paragraph of a million characters).
 MAX_LINE_CHARS = 1 << 20
+# What the pictures held until the text is read may take in all (each one at most
+# ``pictures.MAX_PICTURE_BYTES``, as in a .docx).
+MAX_PICTURES_HELD = 64 << 20
 MAX_FONTS = 10_000  # fonts whose code page is kept; Word lists a few dozen, a hostile table millions
 
 # One token of RTF. A run of \uN each followed by a one-character fallback (what \uc1 documents
@@ -109,7 +117,8 @@ _STORIES = (b"footnote", b"annotation", b"atnauthor", b"header", b"headerl", b"h
             b"footerl", b"footerr", b"footerf", b"shptxt", b"info", b"title", b"subject", b"author", b"operator",
             b"company", b"doccomm", b"keywords", b"category", b"manager", b"comment", b"hlinkbase")
 # Ignorable destinations ({\*\word …}) read: the stories, fields' codes, shapes' text.
-_KEEP = frozenset(_STORIES + (b"fldinst", b"fldrslt", b"shpinst"))
+# A picture in line with the text is in {\*\shppict{\pict …}} (a copy in \nonshppict, skipped).
+_KEEP = frozenset(_STORIES + (b"fldinst", b"fldrslt", b"shpinst", b"shppict"))
 _WORDS = {**dict.fromkeys((b"par", b"line", b"row", b"sect", b"page", b"cell", b"nestcell"), _LINE),
           **dict.fromkeys(_SIGNS, _SIGN), **dict.fromkeys(_SKIPPED, _SKIP), **dict.fromkeys(_STORIES, _STORY),
           b"fldinst": _FIELD, b"fldrslt": _FIELD, b"u": _UNICODE, b"uc": _UC, b"f": _FONT, b"plain": _PLAIN,
@@ -134,10 +143,14 @@ def read_rtf(target: str, options: ScanOptions, coverage: TargetCoverage, source
     member), else the file is opened."""
     coverage.files += 1
     container = coverage.container(target, "lines")
-    text = RtfText()
+    missing = NOT_ASKED if not options.ocr else tesseract_missing()
+    text = RtfText(keep_pictures=missing is None)
     try:
         with open(target, "rb") if source is None else contextlib.nullcontext(source) as handle:
             yield from counted(text.chunks(handle, {"path": target}, coverage), container)
+        if missing and text.pictures_found:
+            unread(coverage, missing, text.pictures_found)
+        yield from rtf_pictures(text.pictures, target, options, coverage)
     except GzipBombError as error:  # a member of an archive that inflates past the cap
         coverage.problem(target, str(error), target)
     except OSError as error:
@@ -163,8 +176,17 @@ class RtfText:
     """The text of an RTF document, read a block at a time by ``lines``; what it could not read is
     in ``notices`` and ``refusal`` (one line each, naming no text), and ``bytes`` counts what it read."""
 
-    def __init__(self):
+    def __init__(self, keep_pictures: bool = False):
         self.bytes = 0
+        # The pictures (``\\pict``, but the copies in ``\\nonshppict``) found, and, when they are to be
+        # read by OCR (``keep_pictures``), the bytes of each PNG or JPEG among them, until the text is
+        # read (``read_rtf``); ``picture``: the hex digits of the one being read, at ``picture_depth``.
+        self.keep_pictures = keep_pictures
+        self.pictures_found = 0
+        self.pictures: list[bytes] = []
+        self.pictures_held = 0
+        self.picture: bytearray | None = None
+        self.picture_depth = 0
         self.notices: list[str] = []
         self.refusal: str | None = None
         self.done: list[tuple[str, tuple[str, ...]]] = []  # (line, context) ended and not yet taken
@@ -263,6 +285,8 @@ class RtfText:
                 self._brace(match.group(6))
                 if self.refusal is not None:
                     return len(buffer)
+            elif kind == 7 and self.picture is not None and len(self.stack) == self.picture_depth:
+                self._picture_data(match.group(7))
             elif self.skipping:
                 continue
             elif kind == 7:
@@ -303,6 +327,8 @@ class RtfText:
             if self.saved is not None:
                 self._end_story()
             self.skipping, self.uc, self.font, self.table, self.saved = self.stack.pop()
+            if self.picture is not None and len(self.stack) < self.picture_depth:
+                self._end_picture()
 
     def _word(self, word: bytes, parameter: bytes | None) -> None:
         """Act on a control word."""
@@ -342,7 +368,9 @@ class RtfText:
         """Act on a control word that names a destination or sets the document's code pages."""
         if action == _SKIP:
             self.skipping = True
-            if word == b"objdata":
+            if word == b"pict":
+                self._begin_picture()
+            elif word == b"objdata":
                 self._notice(_OBJECTS_NOTICE)
         elif action == _STORY and self.saved is None:
             self._flush()
@@ -433,6 +461,38 @@ class RtfText:
             self._notice("names a code page unknown here: its bytes in that code page read as the document's "
                          "(or cp1252)")
         return codec
+
+    def _begin_picture(self) -> None:
+        """Count a picture; keep its hex digits when pictures are to be read."""
+        self.pictures_found += 1
+        if self.keep_pictures:
+            self.picture, self.picture_depth = bytearray(), len(self.stack)
+
+    def _picture_data(self, run: bytes) -> None:
+        """Add a run of a picture's hex digits, up to ``MAX_PICTURE_BYTES`` decoded."""
+        digits = run.translate(None, b" \t\r\n")
+        if len(self.picture) + len(digits) > 2 * MAX_PICTURE_BYTES:
+            self._notice(f"a picture larger than {MAX_PICTURE_BYTES:,} bytes is not read")
+            self.picture = None
+            return
+        self.picture += digits
+
+    def _end_picture(self) -> None:
+        """Keep the picture just read when it is a PNG or a JPEG (not a metafile: a drawing), while
+        those kept hold less than ``MAX_PICTURES_HELD`` bytes."""
+        digits, self.picture = self.picture, None
+        try:
+            data = binascii.unhexlify(digits[:len(digits) // 2 * 2])
+        except binascii.Error:  # no hex digits: damaged
+            self._notice("a picture whose data is damaged is not read")
+            return
+        if not data.startswith((b"\x89PNG", b"\xff\xd8\xff")):
+            return
+        if self.pictures_held + len(data) > MAX_PICTURES_HELD:
+            self._notice(f"pictures past the first {MAX_PICTURES_HELD >> 20} MiB of them are not read")
+            return
+        self.pictures.append(data)
+        self.pictures_held += len(data)
 
     def _notice(self, reason: str) -> None:
         """Note something not read as written, once."""

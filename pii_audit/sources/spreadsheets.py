@@ -182,12 +182,15 @@ def _drawings(target: str, source: str | bytes, coverage: TargetCoverage) -> Ite
 
 def _embedded(target: str, source: str | bytes, options: ScanOptions, coverage: TargetCoverage
               ) -> Iterator[Cells | Chunk]:
-    """Yield what the workbooks and Word documents embedded in an xlsx or xlsb hold (``embedded``)."""
+    """Yield what the workbooks and Word documents embedded in an xlsx or xlsb hold (``embedded``),
+    then the text OCR reads in its pictures with --ocr (``pictures``)."""
     from pii_audit.sources.embedded import embedded_files
+    from pii_audit.sources.pictures import package_pictures, sheet_pictures
 
     try:
         with zipfile.ZipFile(source if isinstance(source, str) else io.BytesIO(source)) as archive:
             yield from embedded_files(archive, "xl/embeddings/", target, options, coverage)
+            yield from package_pictures(archive, "xl/media/", target, options, coverage, sheet_pictures(archive))
     except (zipfile.BadZipFile, OSError) as error:
         coverage.problem(target, f"an embedded file could not be read ({type(error).__name__})")
 

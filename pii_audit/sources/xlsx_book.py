@@ -204,7 +204,7 @@ class Workbook(Charged):
 
 def read_workbook(archive: zipfile.ZipFile) -> Workbook:
     """Return the worksheets, shared strings and date styles of the workbook in ``archive``."""
-    listed, properties = _workbook_part(archive, "xl/workbook.xml")
+    listed, properties = workbook_part(archive, "xl/workbook.xml")
     rels = relationships(archive, "xl/workbook.xml")
     sheets, members = [], set()
     for name, rel_id in listed:
@@ -231,7 +231,7 @@ def read_workbook(archive: zipfile.ZipFile) -> Workbook:
     return book
 
 
-def _workbook_part(archive: zipfile.ZipFile, name: str) -> tuple[list[tuple[str, str]], dict]:
+def workbook_part(archive: zipfile.ZipFile, name: str) -> tuple[list[tuple[str, str]], dict]:
     """Return the ``(name, relationship id)`` of each sheet listed and the workbookPr attributes."""
     listed: list[tuple[str, str]] = []
     properties: dict[str, str] = {}

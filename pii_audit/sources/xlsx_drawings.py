@@ -16,7 +16,7 @@ from typing import Iterator
 
 from pii_audit.models import Chunk
 from pii_audit.sources import TargetCoverage
-from pii_audit.sources.ooxml import Markup, element_names, natural_key, read_part
+from pii_audit.sources.ooxml import Markup, element_names, natural_order, read_part
 
 _PART = re.compile(r"xl/drawings/drawing[^/]*\.xml")
 _A = ("http://schemas.openxmlformats.org/drawingml/2006/main", "http://purl.oclc.org/ooxml/drawingml/main")
@@ -33,6 +33,6 @@ def drawing_chunks(archive: zipfile.ZipFile, target: str, coverage: TargetCovera
     """Yield the lines of each drawing part of the open workbook ``archive`` (the file ``target``)."""
     container = coverage.container(target, "lines")
     # A set: a zip may name a member twice, and zipfile reads the last of those names each time.
-    parts = sorted({name for name in archive.namelist() if _PART.fullmatch(name)}, key=natural_key)
+    parts = sorted({name for name in archive.namelist() if _PART.fullmatch(name)}, key=natural_order)
     for part in parts:
         yield from read_part(archive, part, {"path": target, "part": part}, SHEET_DRAWING, coverage, container)
