@@ -5,8 +5,9 @@
 Runs the detector's fast path (which tests/test_detector.py proves equal to Presidio's
 AnalyzerEngine). A prediction is a true positive when it overlaps an unmatched gold span of
 the same entity and the same masked/plaintext kind. Recall is shown for values with context
-(a keyword nearby, a field's key in a log line, or a cell under a named column), for those
-after a field's key alone, and for bare values with none: entities
+(a keyword nearby, a field's key in a log line, a cell under a named column, or a value of SQL
+under its column), for those after a field's key alone, for those of SQL alone, and for bare
+values with none: entities
 without a check digit are reported only with context by design, so their bare recall is ~0.
 Only counts are printed, never a value.
 """
@@ -31,8 +32,9 @@ TARGETS = {"CN_RESIDENT_ID": 0.995, "CN_BANK_CARD": 0.995, "CN_MOBILE_PHONE": 0.
 
 def predictions(detector: Detector, sample: Sample) -> list[tuple[str, int, int, bool]]:
     """Return what the detector finds in one sample as ``(entity, start, end, masked)``; a
-    sample of several lines is read as a block of a log, its offsets made the text's."""
-    if "\n" not in sample.text:
+    sample of several lines, or of SQL, is read as a block of a log (as the file source gives a
+    log's lines), its offsets made the text's."""
+    if "\n" not in sample.text and sample.mode != "sql" and not sample.kind.startswith("sql"):
         chunk = Chunk(sample.text, {"path": "bench"}, "bench", sample.context)
         return [(o.entity_type, o.location["start"], o.location["end"], o.already_masked)
                 for o in detector.detect_chunk(chunk)]
@@ -71,15 +73,16 @@ def _ratio(num: int, den: int) -> str:
 def print_table(counts: dict) -> None:
     """Print one row per entity: precision, recall with context, bare recall, masked recall."""
     print(f"{'entity':32} {'gold ctx':>8} {'gold bare':>9} {'TP':>6} {'FP':>5} {'precision':>9} "
-          f"{'recall ctx':>10} {'rec field':>9} {'recall bare':>11} {'masked rec':>10} target")
+          f"{'recall ctx':>10} {'rec field':>9} {'rec sql':>7} {'recall bare':>11} {'masked rec':>10} target")
     for entity in CONTEXTS:
         c, m = counts[(entity, False)], counts[(entity, True)]
-        gold_ctx = c["gold_keyword"] + c["gold_column"] + c["gold_field"]
-        tp_ctx = c["tp_keyword"] + c["tp_column"] + c["tp_field"]
+        gold_ctx = c["gold_keyword"] + c["gold_column"] + c["gold_field"] + c["gold_sql"]
+        tp_ctx = c["tp_keyword"] + c["tp_column"] + c["tp_field"] + c["tp_sql"]
         tp = tp_ctx + c["tp_bare"]
         target = TARGETS.get(entity)
         print(f"{entity:32} {gold_ctx:8} {c['gold_bare']:9} {tp:6} {c['fp']:5} {_ratio(tp, tp + c['fp']):>9} "
               f"{_ratio(tp_ctx, gold_ctx):>10} {_ratio(c['tp_field'], c['gold_field']):>9} "
+              f"{_ratio(c['tp_sql'], c['gold_sql']):>7} "
               f"{_ratio(c['tp_bare'], c['gold_bare']):>11} "
               f"{_ratio(m['tp_masked'], m['gold_masked']):>10} {target or ''}")
 

@@ -7,8 +7,10 @@ human auditor would mark there, and whether the value is already masked; ``mode`
 the value appears: ``keyword`` (a keyword nearby), ``field`` (after a field's key in a log line:
 ``custName=``, ``"certNo":"``, ``<khxm>``; or in a parameter or a row of SQL logged by MyBatis,
 whose statement's line before it names its column), ``column`` (a cell under a named column) or
-``bare`` (no context at all), so recall can be read with and without context. A sample of SQL
-logged so is two lines, read as a block of a log.
+``bare`` (no context at all), so recall can be read with and without context; ``sql`` (a
+value of SQL written with its values, under its column: a statement's literal, a dump's row, a
+line binding a prepared statement's placeholder, as ``pii_audit.sql_stream`` reads them). A
+sample of SQL logged so is two lines or more, read as a block of a log.
 """
 
 from __future__ import annotations
@@ -195,7 +197,13 @@ class Values:
 
     def CN_MILITARY_ID(self) -> str:
         rng = self.rng
-        return rng.choice("南北沈兰成济广海空参政后装") + "字第" + _digits(rng, rng.choice([6, 7, 8])) + rng.choice(["号", "号", ""])
+        unit, digits = rng.choice("南北沈兰成济广海空参政后装"), _digits(rng, rng.choice([6, 7, 8]))
+        if len(set(digits)) == 1:
+            digits = "1" + digits[1:]
+        return rng.choice([unit + "字第" + digits + rng.choice(["号", "号", ""]),
+                           unit + "字" + rng.choice(["", " "]) + digits,  # 第 left out
+                           "军" + _digits(rng, 7), rng.choice("士兵文") + _digits(rng, 8),  # the 2016 documents
+                           digits, "第" + digits + "号"])  # bare: the keyword or key right before
 
     def CN_USCC(self) -> str:
         org = _digits(self.rng, 8)
@@ -313,6 +321,13 @@ def negatives(rng: random.Random, fake: Faker) -> list[tuple[str, str]]:
                                     f"batchNo={rng.choice(LETTERS)}{_digits(rng, 7)}",
                                     f"SKU {rng.choice(LETTERS)}{rng.choice(LETTERS)}{_digits(rng, 7)}"])),
         ("eight_digits", f"工单号 {rng.choice('157')}{_digits(rng, 7)}"),
+        # Stars in what is no masked value, and numbers beside a military keyword that are none.
+        ("masked_look_alike", rng.choice([f"订单号：{date}****{_digits(rng, 4)}", f"型号：AB{_digits(rng, 2)}***({_digits(rng, 1)})",
+                                          f"收款账号已变更 订单号 {date[:4]}****{_digits(rng, 4)}",
+                                          f"批次 {rng.choice(LETTERS)}1{_digits(rng, 4)}****"])),
+        ("military_look_alike", rng.choice([f"证件类型：军官证 有效期至 20{rng.randint(26, 40)}1231",
+                                            f"军官证已核验 交易金额 {rng.randint(10**6, 10**8)}",
+                                            f"士兵证复印件 第{rng.randint(1, 9)}页 共{rng.randint(10, 99)}页"])),
         ("court_case", f"案号：({rng.randint(2015, 2025)})京0105民初字第{_digits(rng, rng.choice([4, 5, 6]))}号"),
         ("not_bank_account", rng.choice([f"登录账号：{_digits(rng, 10)}", f"联行号：{rng.choice(['102', '103', '105'])}{_digits(rng, 9)}",
                                          f"账户开户时间：{date}{rng.randint(0, 23):02d}{rng.randint(0, 59):02d}{rng.randint(0, 59):02d}",
@@ -320,6 +335,15 @@ def negatives(rng: random.Random, fake: Faker) -> list[tuple[str, str]]:
                                          f"收款账号变更 交易金额 {rng.randint(10**8, 10**10)}"])),
         ("short_numbers", f"线程[pool-{rng.randint(1, 9)}-thread-{rng.randint(1, 99)}] 第{rng.randint(1, 999)}页，"
                           f"共{rng.randint(1, 99999)}条"),
+        # SQL with its values inline, and a dump's rows, none of them personal.
+        ("sql_inline", rng.choice([
+            f"INSERT INTO `t_txn` VALUES ('{date}{_digits(rng, 10)}',{rng.randint(1, 10**7)}.{rng.randint(0, 99):02d},"
+            f"'{date[:4]}-{date[4:6]}-{date[6:]}','{rng.choice(['朝阳支行', '北京分行营业部', '王府井支行'])}',"
+            f"'{rng.choice(['工资代发', '张江园区代缴', '王牌理财'])}',{rng.randint(0, 9)});",
+            f"update t_txn set status={rng.randint(0, 9)}, remark='{rng.choice(['工资代发', '张江园区代缴'])}' "
+            f"where order_no in ('{date}{_digits(rng, 10)}', '{date}{_digits(rng, 10)}')"])),
+        ("sql_dump", f"COPY public.t_txn (order_no, amount, branch_name) FROM stdin;\n{date}{_digits(rng, 10)}\t"
+                     f"{rng.randint(1, 10**7)}.{rng.randint(0, 99):02d}\t{rng.choice(['朝阳支行', '王府井支行'])}\n\\."),
         # MyBatis' statement and its parameters, none of them personal: two lines.
         ("sql_parameters", "==>  Preparing: INSERT INTO t_txn (order_no, amount, trade_date, branch_name, remark, "
                            "status) VALUES (?, ?, ?, ?, ?, ?)\n==> Parameters: "
@@ -328,6 +352,17 @@ def negatives(rng: random.Random, fake: Faker) -> list[tuple[str, str]]:
                            f"{rng.choice(['朝阳支行', '北京分行营业部', '王府井支行'])}(String), "
                            f"{rng.choice(['工资代发', '张江园区代缴', 'null'])}(String), {rng.randint(0, 9)}(Integer)"),
     ]
+
+
+def _masked_account(rng: random.Random) -> str:
+    """Return a masked account as banks print it, one no card's, ID's or phone's masked form
+    takes (whose first six digits are a card's BIN, 356812…, is a masked card)."""
+    while True:
+        value = rng.choice([f"{_digits(rng, 4)}****{_digits(rng, 4)}",
+                            f"{rng.choice('1234579')}{_digits(rng, 5)}********{_digits(rng, 4)}",
+                            f"4405 **** **** {_digits(rng, 4)}"])
+        if bank_account.is_masked(value):
+            return value
 
 
 def masked_values(rng: random.Random, fake: Faker) -> list[tuple[str, str, tuple[str, ...], str]]:
@@ -347,6 +382,18 @@ def masked_values(rng: random.Random, fake: Faker) -> list[tuple[str, str, tuple
         ("PERSON", "", ("khxm",), surname + "*" * rng.randint(1, 2)),
         ("PERSON", "户名：", (), surname + "**"),
         ("CN_ADDRESS", "家庭住址：", (), rng.choice(["北京市海淀区", "广东省深圳市南山区", "上海市浦东新区"]) + "****"),
+        # Accounts as banks print them, after a keyword, under a key or in a column; a masked
+        # mobile number beside an account's keyword stays a mobile number.
+        ("CN_BANK_ACCOUNT", rng.choice(["收款账号：", "对方账号 ", "acctNo="]), (), _masked_account(rng)),
+        ("CN_BANK_ACCOUNT", "", ("dfzh",), f"3100{_digits(rng, 2)}*********{_digits(rng, 4)}"),
+        ("CN_MOBILE_PHONE", "收款账号预留手机 ", (), number[:3] + "****" + number[7:]),
+        # Hong Kong numbers in parentheses need no keyword; Macau's and Taiwan's do.
+        ("HK_ID_CARD", rng.choice(["", "香港身份证："]), (),
+         rng.choice(LETTERS) + rng.choice([f"{_digits(rng, 3)}***(*)", f"{_digits(rng, 2)}****({_digits(rng, 1)})",
+                                           f"{_digits(rng, 4)}**(*)"])),
+        ("MO_ID_CARD", "澳门居民身份证 ", (), rng.choice("157") + rng.choice([f"{_digits(rng, 3)}***(*)", f"{_digits(rng, 3)}****"])),
+        ("TW_ID_CARD", "台湾居民身份证 ", (), rng.choice(LETTERS) + rng.choice([f"{rng.choice('12')}{_digits(rng, 4)}****",
+                                                                    f"{rng.choice('12')}*******{_digits(rng, 1)}"])),
     ]
 
 
@@ -389,6 +436,9 @@ class CorpusBuilder:
         elif roll < 0.85 and self.rng.random() < 0.25:
             text, start, end = self._mybatis(self.rng.choice(columns), value)
             return Sample(text, (), [(entity, start, end, False)], "field", entity)
+        elif roll < 0.85 and self.rng.random() < 0.25:
+            text, start, end = self._sql(self.rng.choice(columns), value)
+            return Sample(text, (), [(entity, start, end, False)], "sql", entity)
         elif roll < 0.85:
             key = self.rng.choice(fields)
             before, after = self.rng.choice(FIELD_FORMS).format(key=key, value="\0").split("\0")
@@ -416,12 +466,54 @@ class CorpusBuilder:
             before, after = f"<==        Row: {rng.randint(1, 10**6)}, ", f", {amount}"
         return self._place(head + statement + "\n" + head + before, value, after)
 
+    def _sql(self, column: str, value: str) -> tuple[str, int, int]:
+        """Return SQL with its values, as a dump or a logger writes it, ``value`` under ``column``
+        beside an order number and an amount: a statement with inline values (a multi-row
+        INSERT, an UPDATE, a WHERE … IN; p6spy's line, JdbcTemplate's), a dump's COPY block, or a
+        prepared statement and the line that binds ``value`` (Hibernate 5 and 6, JdbcTemplate);
+        and ``value``'s span."""
+        rng = self.rng
+        head = self._prefix().replace(" INFO ", " DEBUG ")
+        order, amount = f"2024{_digits(rng, 14)}", f"{rng.randint(1, 10**6)}.{rng.randint(0, 99):02d}"
+        form = rng.randrange(7)
+        if form == 0:
+            before = (f"INSERT INTO `t_cust` (`order_no`, `{column}`, `amount`) VALUES "
+                      f"('{order}', NULL, {amount}),('{order}', '")
+            return self._place(before, value, f"', {amount});")
+        if form == 1:
+            prepared = f"update t_cust set {column}=?, amount=? where order_no=?"
+            before = (head.replace("DEBUG", "INFO") + f"p6spy - 1700000000|3|statement|connection 5|{prepared}|"
+                      f"update t_cust set {column}='")
+            return self._place(before, value, f"', amount={amount} where order_no='{order}'")
+        if form == 2:
+            before = head + f"o.s.jdbc.core.JdbcTemplate - Executing SQL query [select * from t_cust where " \
+                            f"order_no = '{order}' and {column} in ('"
+            return self._place(before, value, "')]")
+        if form == 3:
+            before = f"COPY public.t_cust (order_no, {column}, amount) FROM stdin;\n{order}\t"
+            return self._place(before, value, f"\t{amount}\n\\.")
+        statement = head + f"org.hibernate.SQL - insert into t_cust (order_no, {column}, amount) values (?, ?, ?)"
+        if form == 4:
+            bind = head.replace("DEBUG", "TRACE") + "o.h.type.descriptor.sql.BasicBinder - binding parameter [2] as " \
+                                                    "[VARCHAR] - ["
+        elif form == 5:
+            bind = head.replace("DEBUG", "TRACE") + "org.hibernate.orm.jdbc.bind - binding parameter (2:VARCHAR) <- ["
+        else:
+            statement = head + "o.s.jdbc.core.JdbcTemplate - Executing prepared SQL statement " \
+                               f"[insert into t_cust (order_no, {column}, amount) values (?, ?, ?)]"
+            bind = head.replace("DEBUG", "TRACE") + "o.s.jdbc.core.StatementCreatorUtils - Setting SQL statement " \
+                                                    "parameter value: column index 2, parameter value ["
+            return self._place(statement + "\n" + bind, value, "], value class [java.lang.String], SQL type 12")
+        return self._place(statement + "\n" + bind, value, "]")
+
     def negative(self) -> Sample:
         """Return one hard negative, in a log line or as a cell under an unrelated column."""
         kind, text = self.rng.choice(negatives(self.rng, self.fake))
         if kind in NEGATIVE_COLUMNS and self.rng.random() < 0.2:
             value = text.split("：")[-1].split("=")[-1]
             return Sample(value.strip(), (NEGATIVE_COLUMNS[kind],), [], "column", kind)
+        if kind == "sql_dump":  # a dump's lines, as it writes them
+            return Sample(text, (), [], "keyword", kind)
         prefix = self._prefix()  # each line's: the lines of one statement come from one thread
         return Sample("\n".join(prefix + line for line in text.split("\n")), (), [], "keyword", kind)
 

@@ -21,17 +21,18 @@ import dataclasses
 import datetime
 from functools import lru_cache
 from itertools import compress
-from typing import Iterable, Iterator, Sequence
+from typing import Callable, Iterable, Iterator, Sequence
 
-from presidio_analyzer import EntityRecognizer, RecognizerResult
-
-from pii_audit import sql_logs
+from pii_audit import sql_stream
 from pii_audit.escapes import has_escapes, placed_in, unescape, unescaped_block
 from pii_audit.models import Cells, Chunk, Occurrence
 from pii_audit.screen import Screen
-from pii_audit.sql_logs import SqlNames
+from pii_audit.sql_dumps import copy_unescaped
+from pii_audit.sql_statements import Value, unquoted
+from pii_audit.sql_stream import SqlStream, with_block_lines
 from recognizers import ALL_RECOGNIZERS, MIN_SCORE, ChineseRecognizer
 from recognizers.base import fingerprint, halfwidth_utf8, to_halfwidth
+from recognizers.presidio_light import EntityRecognizer, RecognizerResult
 
 
 # Cells screened together: large enough that one screen pass pays, small enough that a
@@ -70,12 +71,13 @@ class Detector:
         self.recognizers = list(recognizers) if recognizers is not None else build_recognizers()
         self.min_score = min_score
         self.by_entity = {r.ENTITY: r for r in self.recognizers}
-        # The screen marks SQL logged with its parameters too (``_detect_lines``).
-        self._screen = Screen(self.recognizers, marks=(sql_logs.MARK,))
+        # The screen marks SQL, and SQL logged with its parameters, too (``_detect_lines``).
+        self._screen = Screen(self.recognizers, marks=(sql_stream.MARK,))
         # Below MIN_SCORE, a value with neither needle nor keyword may be reported: screen nothing.
         self._screening = min_score >= MIN_SCORE
         self._clean: set[tuple[str, tuple[str, ...]]] = set()  # see _analyze_cell
-        self._carried: tuple[tuple[str, str], int, SqlNames] | None = None  # see _sql_names
+        self._carried: tuple[tuple[str, str], int, SqlStream] | None = None  # see _sql_stream
+        self._piece: tuple[tuple[str, str], int, int, SqlStream] | None = None  # see _sql_piece
 
     def detect(self, chunks: Iterable[Chunk | Cells]) -> Iterator[Occurrence]:
         """Yield every occurrence in ``chunks``, in order; single values are screened in batches."""
@@ -90,6 +92,12 @@ class Detector:
                 yield from self._detect_values(batch)
                 batch = []
                 yield from self.detect_chunk(chunk)
+                continue
+            piece = self._sql_piece(chunk) if "offset" in chunk.location else None
+            if piece is not None:
+                yield from self._detect_values(batch)
+                batch = []
+                yield from piece
                 continue
             batch.append(chunk)
             if len(batch) >= VALUE_BATCH:
@@ -219,46 +227,73 @@ class Detector:
         # JSON lines with escaped characters: each is screened unescaped. The backslash first, as
         # has_escapes: 1 ms for 20 MB of logs, where searching for both bytes took 17 (measured).
         escaped = b"\\" in raw and b"\\u" in raw
-        sql_lines: set[int] = set()  # MyBatis' lines: read with the names of their columns
+        sql_lines: set[int] = set()  # lines of SQL: read with the names of their columns
         if always or not self._screening:
             everything = frozenset(range(len(self.recognizers)))
             lines = raw.split(b"\n")
             candidates = [(index, line, everything) for index, line in enumerate(lines)]
-            if b"==" in raw:
-                sql_lines = {index for index, line in enumerate(lines) if sql_logs.MARK_RE.search(line)}
+            sql_lines = {index for index, line in enumerate(lines) if sql_stream.MARK_RE.search(line)}
         else:
             candidates = [(index, raw[start:end], chosen)
                           for index, start, end, chosen in self._screen.candidates(raw, sql_lines)]
             if escaped:
                 candidates = _with_escaped_lines(candidates, raw)
-        names = self._sql_names(chunk, raw) if sql_lines else None
+        names = self._sql_stream(chunk, raw, bool(sql_lines))
+        if names is not None:
+            candidates = with_block_lines(candidates, raw, names)
         for index, line, chosen in candidates:
             rewritten = stored is not None and stored[index] != line
             text = (stored[index] if rewritten else line).decode("utf-8", "surrogatepass")
             if text.endswith("\r"):
                 text = text[:-1]
             location = {**chunk.location, "line": first_line + index}
-            if names is not None and index in sql_lines:
+            if names is not None and (index in sql_lines or names.in_block):
                 yield from self._sql_occurrences(text, chunk, location, always, chosen, names)
             elif rewritten or (escaped and has_escapes(text)):
                 yield from self._escaped_occurrences(text, chunk, location, always, chosen)
             else:
                 yield from self._occurrences(text, chunk, location, chosen)
 
-    def _sql_names(self, chunk: Chunk, raw: bytes) -> SqlNames:
-        """Return the column names that SQL logged before this block of lines showed: those of
-        the block just before it in the same file, when this detector read that one (a Parameters
-        line may begin the block after its Preparing line's), else none; carry them on.
+    def _sql_stream(self, chunk: Chunk, raw: bytes, marked: bool) -> SqlStream | None:
+        """Return what the SQL before this block of lines showed: that of the blocks just before
+        it in the same file, when this detector read them (a Parameters line may begin the block
+        after its Preparing line's, a COPY block's rows run on over many blocks), else nothing
+        (None when this block holds no SQL either); carry it on.
 
         Blocks of one file that go to different workers (a file's 8 MiB ranges, a compressed
-        log's blocks) start with none: a Parameters or Row line just after such a cut is read
+        log's blocks) start with nothing: a Parameters or Row line just after such a cut is read
         without its columns' names, as it was before names were given (its ID numbers, mobile
-        numbers and cards are still found), at most a statement or two per cut."""
+        numbers and cards are still found), at most a statement or two per cut; so are the
+        rows of a COPY block cut so, up to its end, which is why a dump (``.sql``) is never cut
+        (``sources.files.plan_file``)."""
         where, first = (chunk.container, chunk.location.get("path", "")), chunk.location.get("line", 1)
         carried = self._carried
-        names = carried[2] if carried is not None and carried[:2] == (where, first) else SqlNames()
-        self._carried = (where, first + raw.count(b"\n") + (not raw.endswith(b"\n")), names)
-        return names
+        stream = carried[2] if carried is not None and carried[:2] == (where, first) else None
+        if stream is None and marked:
+            stream = SqlStream()
+        self._carried = None if stream is None else \
+            (where, first + raw.count(b"\n") + (not raw.endswith(b"\n")), stream)
+        return stream
+
+    def _sql_piece(self, chunk: Chunk) -> Iterator[Occurrence] | None:
+        """Return the occurrences in a piece of a line too long to be read whole, when the line
+        is SQL (a dump's extended INSERT of many MB): the first piece read as a line of the
+        stream of the lines before it, each next one as more rows of its last INSERT; None for a
+        piece of any other line, which is read as a value is."""
+        where = (chunk.container, chunk.location.get("path", ""))
+        line, offset = chunk.location["line"], chunk.location["offset"]
+        piece, carried = self._piece, self._carried
+        if offset and piece is not None and piece[:3] == (where, line, offset):
+            stream, read = piece[3], piece[3].next_piece
+        elif not offset and sql_stream.MARK_TEXT_RE.search(chunk.text):
+            stream = carried[2] if carried is not None and carried[:2] == (where, line) else SqlStream()
+            read = stream.first_piece
+        else:
+            return None
+        self._piece = (where, line, offset + len(chunk.text), stream)
+        self._carried = (where, line + 1, stream)  # the lines after this one, once it ends
+        always = self._named_by_context(chunk.context)
+        return self._sql_occurrences(to_halfwidth(chunk.text), chunk, chunk.location, always, None, stream, read)
 
     def _escaped_occurrences(self, text: str, chunk: Chunk, location: dict, always: frozenset[int],
                              chosen: set[int] | frozenset[int] | None = None) -> Iterator[Occurrence]:
@@ -269,20 +304,57 @@ class Detector:
         yield from self._read_as(unescaped, (starts, ends), chunk, location, always, chosen)
 
     def _sql_occurrences(self, text: str, chunk: Chunk, location: dict, always: frozenset[int],
-                         chosen: set[int] | frozenset[int], names: SqlNames) -> Iterator[Occurrence]:
-        """Yield the occurrences in a line of SQL logged with its parameters: a Parameters or Row
-        line read with its values named by ``names`` (its recognizers picked again by the screen),
-        any other as it is; unescaped first when it holds escapes, located as stored."""
+                         chosen: set[int] | frozenset[int] | None, names: SqlStream,
+                         read: Callable[[str], object] | None = None) -> Iterator[Occurrence]:
+        """Yield the occurrences in a line of SQL (or of a block of a dump): a MyBatis Parameters
+        or Row line read with its values named (its recognizers picked again by the screen), a
+        line whose values a column names with each value read under its column's name
+        (``_sql_values``), any other as it is (by the ``chosen`` recognizers, or those its screen
+        picks: None); unescaped first when it holds escapes, located as stored. ``read`` reads
+        the line (``names.read`` unless given)."""
         escaped = has_escapes(text)
         readable, starts, ends = unescape(text) if escaped else (text, None, None)
-        named = names.read(readable)
-        if named is not None:
+        read = (names.read if read is None else read)(readable)
+        origin = None if starts is None else (starts, ends)
+        if type(read) is tuple:  # MyBatis' line, rewritten
+            named = read
             origin = named[1:] if starts is None else placed_in((starts, ends), named[1], named[2])
             yield from self._read_as(named[0], origin, chunk, location, always)
+        elif read:
+            yield from self._sql_values(readable, read, origin, chunk, location, always)
         elif escaped:
             yield from self._read_as(readable, (starts, ends), chunk, location, always, chosen)
+        else:
+            chosen = self._chosen(text, always) if chosen is None else chosen
+            if chosen:
+                yield from self._occurrences(text, chunk, location, chosen)
+
+    def _sql_values(self, line: str, values: list[Value], origin: tuple[list[int], list[int]] | None,
+                    chunk: Chunk, location: dict, always: frozenset[int]) -> Iterator[Occurrence]:
+        """Yield the occurrences in a line of SQL: each value a column names read as a table's
+        cell under that column (screened together, as a block of cells is), then the rest of the
+        line as it is, its values blanked; located where ``origin`` (None: as read) places the line."""
+        texts, places = [], []
+        for start, end, _, escaping in values:
+            stored = line[start:end]
+            text, place = unquoted(stored) if escaping == "'" else \
+                copy_unescaped(stored) if escaping == "copy" else (stored, None)
+            texts.append(text)
+            places.append(place)
+        screened, hits, escapes = self._screen_values(texts)
+        for index, (start, end, column, _) in enumerate(values):
+            context = (column,)
+            chosen = hits.get(index, frozenset()) | self._named_by_context(context) | always
+            found = self._analyze_cell(screened[index], context, chosen) if chosen else None
+            if found:
+                placed = _value_placed(start, end, places[index], escapes.get(index), origin)
+                yield from _relocated(self._emit(found, chunk.container, location), placed)
+        rest = _blanked(line, values)
+        chosen = self._chosen(to_halfwidth(rest), always)
+        if chosen and origin is None:
+            yield from self._occurrences(rest, chunk, location, chosen)
         elif chosen:
-            yield from self._occurrences(text, chunk, location, chosen)
+            yield from self._read_as(rest, origin, chunk, location, always, chosen)
 
     def _read_as(self, readable: str, origin: tuple[list[int], list[int]], chunk: Chunk, location: dict,
                  always: frozenset[int], chosen: set[int] | frozenset[int] | None = None) -> Iterator[Occurrence]:
@@ -384,6 +456,34 @@ def _with_escaped_lines(candidates: list[tuple[int, bytes, set[int]]], raw: byte
         by_index[index] = (raw[line_start:line_end], None)
         start = line_end
     return [(i, line, chosen) for i, (line, chosen) in sorted(by_index.items())]
+
+
+def _value_placed(start: int, end: int, place: list[int] | None, escapes: tuple[list[int], list[int]] | None,
+                  origin: tuple[list[int], list[int]] | None) -> tuple[list[int], list[int]]:
+    """Return where each character of a value read from a line starts and ends in the line as
+    stored: the value is at ``start``-``end`` of the line as read, ``place`` says where each of
+    its characters begins there once its quoting is undone, ``escapes`` where each character of
+    it unescaped is (``escapes.unescape``), ``origin`` where the line read is in the line stored."""
+    if place is None:
+        starts, ends = list(range(start, end)), list(range(start + 1, end + 1))
+    else:
+        starts = [start + offset for offset in place]
+        ends = starts[1:] + [end]
+    if escapes is not None:
+        starts, ends = placed_in((starts, ends), *escapes)
+    if origin is not None:
+        starts, ends = placed_in(origin, starts, ends)
+    return starts, ends
+
+
+def _blanked(line: str, values: list[Value]) -> str:
+    """Return ``line`` with each of ``values`` replaced by as many spaces (read once, as a cell)."""
+    pieces, done = [], 0
+    for start, end, _, _ in sorted(values):
+        pieces += [line[done:start], " " * (end - start)]
+        done = end
+    pieces.append(line[done:])
+    return "".join(pieces)
 
 
 def _relocated(occurrences: Iterable[Occurrence], origin: tuple[list[int], list[int]]) -> Iterator[Occurrence]:

@@ -35,7 +35,7 @@ from pii_audit.models import Cells, Chunk, Occurrence
 from pii_audit.results import MAX_SAMPLES, Finding, TargetResult
 from pii_audit.sources import Listing, ScanOptions, TargetCoverage, images, is_database_url, read_target, shown
 from pii_audit.sources import damage
-from pii_audit.sources.files import TextUnit, file_kind, is_compressed_file, plan_file, read_unit
+from pii_audit.sources.files import TextUnit, file_kind, is_compressed_file, is_dump, plan_file, read_unit
 from pii_audit.sources.walk import walk_target
 
 BATCH_BYTES = 8 << 20  # small files are batched into units of about this many bytes
@@ -154,10 +154,11 @@ def plan_target(index: int, target: str, options: ScanOptions, coverage: TargetC
         parts = [path] if kind != "text" else plan_file(path, info.st_size, coverage)
         # A PDF costs its reader far more than the detector (pypdf's text extraction), an RTF about
         # as much (its tokens): each is read by a worker, as a log's range is, not by the parent in blocks.
-        by_worker = kind in ("text", "pdf", "rtf", "image")
         # An image read by OCR takes a second or more whatever its bytes (a 100 KB scan of a form):
-        # batched by bytes, a folder of them went to one worker. Not read, it costs nothing.
-        alone = kind == "image" and options.ocr
+        # batched by bytes, a folder of them went to one worker. Not read, it costs nothing. So may
+        # a Word document or a presentation, for its pictures (``pictures``): each is read by a worker.
+        alone = options.ocr and kind in ("image", "document", "presentation")
+        by_worker = kind in ("text", "pdf", "rtf", "image") or alone
         for part in parts:
             # A file's last range (and a compressed file) runs to the end: its size is what is left
             # (nothing, when a live log grew past its size on disk while it was cut).
@@ -191,7 +192,9 @@ def _block_units(unit: Unit, options: ScanOptions, on_reading: Reading | None = 
     where = display_name(part.path)
     read = TargetCoverage(where)
     previous = _packed(())
-    items = _reading(read_target(part.path, options, read), where, read)
+    # The images and pictures it holds are read by the workers, each a unit of its own (``_grouped``).
+    deferring = dataclasses.replace(options, defer_pictures=options.ocr)
+    items = _reading(read_target(part.path, deferring, read), where, read)
     if on_reading is not None:
         items = _reported(items, where, on_reading, read)
     for number, group in enumerate(_grouped(items)):
@@ -208,7 +211,8 @@ def _block_units(unit: Unit, options: ScanOptions, on_reading: Reading | None = 
 
 def _grouped(items: Iterable[Cells | Chunk]) -> Iterator[tuple[Cells | Chunk, ...]]:
     """Yield what a reader gives in the groups a worker takes at once: a block of rows alone
-    (``Cells``: 2,000 table rows, 1,000 sheet rows), chunks of text together up to GROUP_BYTES.
+    (``Cells``: 2,000 table rows, 1,000 sheet rows), an image to read by OCR alone (``Picture``),
+    chunks of text together up to GROUP_BYTES.
 
     An archive's members come a chunk each: a zip of 20,000 small logs was 20,000 tasks for the
     pool, and took 17.7 s with two workers where one took 13.0 (its folder: 8.4 s; measured).
@@ -216,7 +220,7 @@ def _grouped(items: Iterable[Cells | Chunk]) -> Iterator[tuple[Cells | Chunk, ..
     group: list[Chunk] = []
     size = 0
     for item in items:
-        if type(item) is Cells:
+        if type(item) is Cells or type(item) is images.Picture:
             if group:
                 yield tuple(group)
                 group, size = [], 0
@@ -275,7 +279,8 @@ def _read_whole(target: str) -> bool:
     In a folder each compressed log is still read by a worker: there they share the workers."""
     if is_database_url(target):
         return True
-    return os.path.isfile(target) and (file_kind(target) != "text" or is_compressed_file(target))
+    # A compressed dump is read in order by one worker, as a plain one is (``files.is_dump``).
+    return os.path.isfile(target) and (file_kind(target) != "text" or is_compressed_file(target) and not is_dump(target))
 
 
 def _size(target: str) -> int:
@@ -329,7 +334,7 @@ def _scan_part(part: Part, options: ScanOptions, coverage: TargetCoverage, detec
     if isinstance(part, Blocks):
         if part.read is not None:
             merge_coverage(coverage, part.read)
-        chunks: Iterable = pickle.loads(part.items)
+        chunks: Iterable = images.read_pictures(pickle.loads(part.items), options, coverage)
     else:
         chunks = read_unit(part, options, coverage) if isinstance(part, TextUnit) else \
             read_target(part, options, coverage)

@@ -25,96 +25,22 @@ from __future__ import annotations
 
 import re
 
+from pii_audit.sql_statements import placeholder_columns
+
 # MyBatis' prefix: "==> " for what it sends, "<== " for what it reads, with one "=" more for each
 # nested query ("====> "); then what the line holds. MARK, in Hyperscan's syntax, finds such lines
-# in the detector's screen at no cost of its own.
+# in the detector's screen at no cost of its own (a part of ``sql_stream.MARK``).
 _LINE = re.compile(r"(?:==+> +(Preparing|Parameters)|<==+ +(Columns|Row)): ?")
 MARK = rb"==> +P(?:reparing|arameters): |<==+ +(?:Columns|Row): "
-MARK_RE = re.compile(MARK)
 # A parameter as MyBatis writes it: its value, then its Java type (a class's simple name) or null,
 # before the next parameter's ", " or the line's end. The type, not the comma, ends a value: a
 # value may hold ", ".
 _PARAMETER = re.compile(r"(?:null|(.*?)\([A-Z][\w$.]*\))(?:, |\s*$)")
-# What a placeholder is read with: a string literal (its "?" is no placeholder) or a placeholder.
-_LITERAL_OR_PLACEHOLDER = re.compile(r"'(?:[^']|'')*'|\"[^\"]*\"|\?")
-# The column a placeholder is compared with, read back from it: "cust_name = ?", "t.id_no<>?",
-# "SET mobile = ?", "name LIKE ?", "name LIKE CONCAT('%', ?", "id_no IN (?" (group 2: a list,
-# whose next placeholders, after a comma, stand for the same column).
-_COMPARED = re.compile(
-    r"([A-Za-z_][\w$]*)[`\"\]]?\s*(?:!=|<>|>=|<=|[=<>]|\s(?:not\s+)?like(?:\s+concat\s*\(\s*'[^']*'\s*,)?"
-    r"|\s(?:not\s+)?in\s*(\())\s*$", re.IGNORECASE)
-_COMPARED_WINDOW = 160  # characters read back from a placeholder: a column and an operator
-_INSERT = re.compile(r"\s*(?:insert|replace)\s+(?:ignore\s+)?into\s+[\w.`\"\[\]]+\s*\(([^()]*)\)\s*values\s*",
-                     re.IGNORECASE)
 # Statements and result sets remembered at most: a service logs a few hundred of them.
 _REMEMBERED = 4096
 
 # A line rewritten, and where each of its characters starts and ends in the line it was read from.
 Named = tuple[str, list[int], list[int]]
-
-
-def placeholder_columns(sql: str) -> list[str | None]:
-    """Return the column each placeholder of a statement stands for, in order (None where it names
-    none): an INSERT's column list by position, else the column a placeholder is compared with.
-
-    >>> placeholder_columns("INSERT INTO t (name, id_no, ts) VALUES (?, ?, now()), (?, ?, now())")
-    ['name', 'id_no', 'name', 'id_no']
-    >>> placeholder_columns("UPDATE t SET mobile = ?, note = '?' WHERE t.id_no IN (?, ?) AND n LIKE ? LIMIT ?")
-    ['mobile', 'id_no', 'id_no', 'n', None]
-    """
-    placeholders = [m.start() for m in _LITERAL_OR_PLACEHOLDER.finditer(sql) if m.group() == "?"]
-    inserted = _inserted_columns(sql)
-    columns: list[str | None] = []
-    listed, done = None, 0  # the column of an IN list the last placeholder was in
-    for position in placeholders:
-        column = inserted.get(position)
-        if column is None and listed is not None and sql[done:position].strip() == ",":
-            column = listed
-        elif column is None:
-            compared = _COMPARED.search(sql, max(0, position - _COMPARED_WINDOW), position)
-            column = compared.group(1) if compared else None
-            listed = column if compared and compared.group(2) else None
-        columns.append(column)
-        done = position + 1
-    return columns
-
-
-def _inserted_columns(sql: str) -> dict[int, str]:
-    """Return {placeholder's offset: column} for an INSERT's rows of values, each value that holds
-    one placeholder taking the column at its position (none for a row of another length)."""
-    insert = _INSERT.match(sql)
-    if insert is None:
-        return {}
-    names = [name.strip().strip('`"[]') for name in insert.group(1).split(",")]
-    found: dict[int, str] = {}
-    for row in _rows(sql, insert.end()):
-        if len(row) == len(names):
-            found.update((row_value[0], name) for row_value, name in zip(row, names) if len(row_value) == 1)
-    return found
-
-
-def _rows(sql: str, start: int) -> list[list[list[int]]]:
-    """Return the rows of values from ``start``, ``(?, ?), (?, ?)``: for each row, for each value,
-    the offsets of its placeholders."""
-    rows: list[list[list[int]]] = []
-    depth = 0
-    for match in re.finditer(r"'(?:[^']|'')*'|\"[^\"]*\"|[(),?]", sql[start:]):
-        token = match.group()
-        if token == "(":
-            depth += 1
-            if depth == 1:
-                rows.append([[]])
-        elif token == ")":
-            depth -= 1
-            if depth < 0:
-                break
-        elif token == "," and depth == 1:
-            rows[-1].append([])
-        elif token == "?" and depth >= 1:
-            rows[-1][-1].append(start + match.start())
-        elif depth == 0 and token != ",":
-            break  # past the rows: ON DUPLICATE KEY UPDATE ...
-    return rows
 
 
 def _key(prefix: str) -> str:
@@ -157,7 +83,7 @@ class SqlNames:
         rest = line[match.end():]
         if kind == "Preparing" or kind == "Columns":
             names = self._placeholder_columns(rest) if statement else [n.strip() for n in rest.split(", ")]
-            _remember(self._columns, key, names)
+            remember(self._columns, key, names)
             return None
         names = self._columns.get(key)
         if names is None or not any(names):
@@ -173,11 +99,11 @@ class SqlNames:
         columns = self._statements.get(key)
         if columns is None:
             columns = placeholder_columns(sql)
-            _remember(self._statements, key, columns)
+            remember(self._statements, key, columns)
         return columns
 
 
-def _remember(remembered: dict, key, value) -> None:
+def remember(remembered: dict, key, value) -> None:
     """Remember ``value`` under ``key``, forgetting the entry set least recently beyond
     ``_REMEMBERED`` of them."""
     remembered.pop(key, None)

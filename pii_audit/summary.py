@@ -104,6 +104,8 @@ def _inside_file(location: dict) -> str:
         part = location.get("part") or (f"page {location['page']}" if "page" in location else None)
         if "slide" in location:
             part = f"slide {location['slide']} {part}"
+        if "sheet" in location:  # a picture on a sheet (``sources.pictures``)
+            part = f"{location['sheet']}!{location.get('cell', '')} {part}"
         if "property" in location:  # a document property (``sources.properties``)
             part = f"{part} ({location['property']})"
         line = ("OCR " if location.get("ocr") else "") + f"line {location['line']}"  # sources/images.py

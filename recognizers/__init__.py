@@ -6,6 +6,10 @@ Example (no model download, nothing reaches the network)::
     analyzer = build_analyzer()
     analyzer.analyze("客户身份证号11010519491231002X", language="zh")
 
+Importing this package imports Presidio's recognizer classes only, not spaCy nor Presidio's own
+recognizers (``recognizers.presidio_light``); ``from presidio_analyzer import AnalyzerEngine``
+afterwards loads the rest of Presidio, with the same classes.
+
 Adding a recognizer: one module ``cn_<thing>.py`` (``hk_``, ``mo_``, ``tw_`` for Hong Kong's,
 Macau's and Taiwan's documents) with ``ENTITY``, ``EXAMPLES`` and a
 ``ChineseRecognizer`` subclass, plus a line in ``ALL_RECOGNIZERS``.

@@ -23,9 +23,9 @@ from functools import lru_cache
 from typing import ClassVar, Iterable
 
 from ahocorasick_rs import BytesAhoCorasick
-from presidio_analyzer import Pattern, PatternRecognizer, RecognizerResult
 
 from recognizers.context import ContextWords, field_key_screen, hint_matches, keyword_regex
+from recognizers.presidio_light import Pattern, PatternRecognizer, RecognizerResult
 
 # Results scoring below this are not reported; a result without its required context stays below it.
 MIN_SCORE = 0.5

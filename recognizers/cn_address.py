@@ -16,10 +16,9 @@ from __future__ import annotations
 
 import re
 
-from presidio_analyzer import Pattern
-
 from recognizers.base import MIN_SCORE, ChineseRecognizer, Risk
 from recognizers.context import field_key_regex
+from recognizers.presidio_light import Pattern
 from recognizers.regions import place_names
 
 ENTITY = "CN_ADDRESS"

@@ -9,11 +9,11 @@ from __future__ import annotations
 import datetime
 from functools import lru_cache
 
-from presidio_analyzer import Pattern
 from stdnum import luhn
 
 from recognizers.base import NO_DECIMALS_AFTER, NOT_A_FRACTION, ChineseRecognizer, Risk, mask_middle, not_after
 from recognizers.cn_resident_id import is_valid as is_resident_id
+from recognizers.presidio_light import Pattern
 from recognizers.regions import is_known_area
 
 ENTITY = "CN_BANK_CARD"
@@ -89,6 +89,27 @@ def _issuer_of_bin(number: str) -> str | None:
     return None
 
 
+@lru_cache(maxsize=4096)
+def may_start_issuer(digits: str) -> bool:
+    """Tell whether the first digits a masked card shows may start a Chinese issuer's card: with
+    six or more, they name one; with four or five, some issuer prefix starts with them or they
+    with it (``6222`` may be ICBC's 622202, ``4405`` is no Chinese issuer's).
+
+    >>> may_start_issuer("6222"), may_start_issuer("4367"), may_start_issuer("622202"), may_start_issuer("4405")
+    (True, True, True, False)
+    """
+    if len(digits) >= 6:
+        return issuer_kind(digits) is not None
+    width = len(digits)
+    for low, high in UNIONPAY_RANGES:
+        if len(low) <= width and low <= digits[:len(low)] <= high:
+            return True
+        if len(low) > width and low[:width] <= digits <= high[:width]:
+            return True
+    return any(prefix.startswith(digits) or digits.startswith(prefix)
+               for prefix in CHINESE_BANK_BINS + LEGACY_BINS)
+
+
 def looks_like_resident_id(number: str) -> bool:
     """Tell whether 18 digits start with a known area code and a birth date, whatever the check.
 
@@ -154,6 +175,24 @@ def lost_its_last_digits(number: str) -> bool:
             and not luhn_ok(number) and not (len(number) == 18 and looks_like_resident_id(number)))
 
 
+def is_masked_card(value: str) -> bool:
+    """Tell whether a value the masked pattern matched is a masked card: digits and stars add up
+    to a card's length, and the digits shown first may start a Chinese issuer's card, as a
+    plaintext card's must (``may_start_issuer``). So ``4405 **** **** 0123`` and
+    ``310066********2345``, a branch's first digits, are left to the bank account's masked form,
+    which counts them where a keyword, key or column names an account; and 110105********002X,
+    whose area code is no card prefix, to the resident ID's.
+
+    >>> is_masked_card("6222 **** **** 1234"), is_masked_card("**** **** **** 1234"), is_masked_card("4405 **** **** 0123")
+    (True, True, False)
+    """
+    number = compact(value)
+    if not 15 <= len(number) <= 19:
+        return False
+    leading = number.split("*", 1)[0]
+    return not leading or may_start_issuer(leading)
+
+
 class CnBankCardRecognizer(ChineseRecognizer):
     """Bank card numbers (银行卡号) of UnionPay and Chinese issuers."""
 
@@ -167,8 +206,11 @@ class CnBankCardRecognizer(ChineseRecognizer):
                 r"(?![0-9A-Za-z\-])", 0.75),
     )
     MASKED_PATTERNS = (
+        # Stars first, but not after digits and a separator: in 110105-****-****-****-0123, a
+        # masked account's, the stars and last digits are no card of their own.
         Pattern("cn_bank_card_masked",
-                r"((?:[3-9]" + not_after("0-9A-Za-z*") + r"\d{3,5}|\*" + not_after("0-9A-Za-z*") + r"\*{3})"
+                r"((?:[3-9]" + not_after("0-9A-Za-z*") + r"\d{3,5}|\*" + not_after("0-9A-Za-z*")
+                + r"(?<![0-9][ \-]\*)\*{3})"
                 r"(?:[ \-]?\*{2,}){1,4}[ \-]?\d{4})(?![0-9A-Za-z*])", 0.6),
     )
     CONTEXT = ("卡号", "银行卡", "借记卡", "信用卡", "储蓄卡", "账号", "帐号", "账户", "持卡人", "绑卡",
@@ -213,14 +255,8 @@ class CnBankCardRecognizer(ChineseRecognizer):
         return pattern.score
 
     def is_valid_masked(self, value: str) -> bool:
-        """Return True when digits and stars add up to a card's length, unless the 18 characters
-        start with an area code and no card prefix: that is a masked ID (110105********002X)."""
-        number = compact(value)
-        if not 15 <= len(number) <= 19:
-            return False
-        leading = number.split("*", 1)[0]
-        return not (len(number) == 18 and len(leading) >= 6 and is_known_area(leading[:6])
-                    and issuer_kind(leading) is None)
+        """Return True for a masked card (``is_masked_card``)."""
+        return is_masked_card(value)
 
     def normalize(self, value: str) -> str:
         """Return the bare digits; a 16-digit card that lost its check digit gets it back, so the

@@ -23,11 +23,11 @@ from __future__ import annotations
 import datetime
 
 from iso3166 import countries_by_alpha3, countries_by_numeric
-from presidio_analyzer import Pattern
 from stdnum.iso7064 import mod_11_2
 
 from recognizers.base import Risk, mask_middle, not_after
 from recognizers.birth_dates import BirthDateRecognizer, is_birth_date
+from recognizers.presidio_light import Pattern
 from recognizers.regions import PROVINCE_PREFIXES, county_codes
 
 ENTITY = "CN_FOREIGN_PERMANENT_RESIDENT_ID"

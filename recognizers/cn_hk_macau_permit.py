@@ -9,9 +9,8 @@ from __future__ import annotations
 
 import re
 
-from presidio_analyzer import Pattern
-
 from recognizers.base import ChineseRecognizer, Risk, mask_middle
+from recognizers.presidio_light import Pattern
 
 ENTITY = "CN_HK_MACAU_PERMIT"
 EXAMPLES = {

@@ -10,9 +10,9 @@ from __future__ import annotations
 import re
 
 import phonenumbers
-from presidio_analyzer import Pattern
 
 from recognizers.base import ChineseRecognizer, Risk, not_after
+from recognizers.presidio_light import Pattern
 
 ENTITY = "CN_LANDLINE_PHONE"
 EXAMPLES = {

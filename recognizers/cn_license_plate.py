@@ -9,9 +9,8 @@ from __future__ import annotations
 
 import re
 
-from presidio_analyzer import Pattern
-
 from recognizers.base import ChineseRecognizer, Risk
+from recognizers.presidio_light import Pattern
 
 ENTITY = "CN_LICENSE_PLATE"
 EXAMPLES = {

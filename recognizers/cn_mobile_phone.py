@@ -8,9 +8,8 @@ from __future__ import annotations
 
 import re
 
-from presidio_analyzer import Pattern
-
 from recognizers.base import NO_DECIMALS_AFTER, NOT_A_FRACTION, ChineseRecognizer, Risk, mask_middle, not_after
+from recognizers.presidio_light import Pattern
 
 ENTITY = "CN_MOBILE_PHONE"
 EXAMPLES = {

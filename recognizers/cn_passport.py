@@ -10,9 +10,8 @@ from __future__ import annotations
 
 import re
 
-from presidio_analyzer import Pattern
-
 from recognizers.base import ChineseRecognizer, Risk, mask_middle
+from recognizers.presidio_light import Pattern
 
 ENTITY = "CN_PASSPORT"
 EXAMPLES = {

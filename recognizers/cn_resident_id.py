@@ -9,12 +9,13 @@ check character, so it is reported only with context.
 from __future__ import annotations
 
 import datetime
+import re
 
-from presidio_analyzer import Pattern
 from stdnum.iso7064 import mod_11_2
 
 from recognizers.base import Risk, mask_middle, not_after
 from recognizers.birth_dates import BirthDateRecognizer, is_birth_date
+from recognizers.presidio_light import Pattern
 from recognizers.regions import is_known_area
 
 ENTITY = "CN_RESIDENT_ID"
@@ -144,6 +145,30 @@ def age_on(number: str, day: datetime.date) -> int | None:
     return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
 
 
+_PROVINCES = frozenset({"11", "12", "13", "14", "15", "21", "22", "23", "31", "32", "33", "34", "35", "36",
+                        "37", "41", "42", "43", "44", "45", "46", "50", "51", "52", "53", "54", "61", "62",
+                        "63", "64", "65", "71", "81", "82", "83"})
+# A masked ID's 18 characters, as the masked pattern below takes them.
+_MASKED_ID_RE = re.compile(r"[1-8]\d{0,5}\*{4,16}\d{0,4}[0-9Xx*]", re.ASCII)
+
+
+def _may_start_id(leading: str) -> bool:
+    """Tell whether the digits a masked ID shows first may start an ID number."""
+    if len(leading) >= 6:
+        return is_known_area(leading[:6])
+    return len(leading) < 2 or leading[:2] in _PROVINCES
+
+
+def is_masked_id(value: str) -> bool:
+    """Tell whether a value is a masked ID number as this module's recognizer counts one.
+
+    >>> is_masked_id("110105********002X"), is_masked_id("310066********2345")
+    (True, False)
+    """
+    return (len(value) == 18 and _MASKED_ID_RE.fullmatch(value) is not None
+            and _may_start_id(value.split("*", 1)[0]))
+
+
 class CnResidentIdRecognizer(BirthDateRecognizer):
     """Resident ID numbers (居民身份证号码) and HK/Macau/Taiwan residence permits."""
 
@@ -195,14 +220,7 @@ class CnResidentIdRecognizer(BirthDateRecognizer):
 
     def is_valid_masked(self, value: str) -> bool:
         """Return True when the visible leading digits could start an ID number."""
-        leading = value.split("*", 1)[0]
-        if len(leading) >= 6:
-            return is_known_area(leading[:6])
-        return len(leading) < 2 or leading[:2] in {"11", "12", "13", "14", "15", "21", "22", "23",
-                                                   "31", "32", "33", "34", "35", "36", "37", "41",
-                                                   "42", "43", "44", "45", "46", "50", "51", "52",
-                                                   "53", "54", "61", "62", "63", "64", "65", "71",
-                                                   "81", "82", "83"}
+        return _may_start_id(value.split("*", 1)[0])
 
     def normalize(self, value: str) -> str:
         """Return the 18-digit, upper-case form (a 15-digit number is upgraded)."""

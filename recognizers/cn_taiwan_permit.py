@@ -12,10 +12,9 @@ from __future__ import annotations
 
 import re
 
-from presidio_analyzer import Pattern
-
 from recognizers.base import ChineseRecognizer, Risk, mask_middle
 from recognizers.context import field_key_regex
+from recognizers.presidio_light import Pattern
 
 ENTITY = "CN_TAIWAN_PERMIT"
 EXAMPLES = {

@@ -7,9 +7,8 @@ is organisational; ``92…`` codes belong to 个体工商户 and so identify a p
 
 from __future__ import annotations
 
-from presidio_analyzer import Pattern
-
 from recognizers.base import ChineseRecognizer, Risk, mask_middle
+from recognizers.presidio_light import Pattern
 from recognizers.regions import PROVINCE_PREFIXES, county_codes
 
 ENTITY = "CN_USCC"

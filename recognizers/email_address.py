@@ -8,9 +8,8 @@ is not a file extension (``icon@2x.png`` is not an address).
 
 from __future__ import annotations
 
-from presidio_analyzer import Pattern
-
 from recognizers.base import ChineseRecognizer, Risk
+from recognizers.presidio_light import Pattern
 
 ENTITY = "EMAIL_ADDRESS"
 EXAMPLES = {

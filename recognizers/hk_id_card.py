@@ -10,15 +10,20 @@ context: the shape is the card's own. Written without them (``A1234563``) it is 
 letters and digits, as part and order codes are, and a random one passes the check once in
 eleven; a passport's ``EA1234567`` and a permit's ``CA1234567`` have that shape too. So that form
 is reported with context only: a Hong Kong keyword, or a field's key or column that names the card.
+
+Already masked, as banks print it (``A123***(*)``, ``A12****(3)``, ``A1234**(*)``: the letters,
+some digits, stars, the check or a star in parentheses), a number is counted as masked under
+the same rules: bare in parentheses, a shape no code or masked mobile number takes, and with
+context without them (``A123****``). At least two of the six digits must be hidden: with one
+hidden and the check shown, the check gives the digit back.
 """
 
 from __future__ import annotations
 
 import re
 
-from presidio_analyzer import Pattern
-
 from recognizers.base import ChineseRecognizer, Risk, mask_middle, not_after
+from recognizers.presidio_light import Pattern
 
 ENTITY = "HK_ID_CARD"
 EXAMPLES = {
@@ -64,6 +69,19 @@ def is_valid(number: str) -> bool:
 
 # The boundary before a number is checked after its first letter (base.not_after).
 _BODY = r"[A-Z]" + not_after("0-9A-Za-z") + r"[A-Z]?\d{6}"
+# A masked body: the letters, then digits and at least two stars (is_masked says six in all).
+_MASKED_BODY = r"[A-Z]" + not_after("0-9A-Za-z*") + r"[A-Z]?\d{0,4}\*{2,6}\d{0,4}"
+_MASKED_RE = re.compile(r"[A-Z]{1,2}(?=[0-9*]{7}$)\d{0,4}\*{2,6}\d{0,4}[0-9A*]", re.ASCII)
+
+
+def is_masked(value: str) -> bool:
+    """Tell whether a value is a masked number: one or two letters, six digits and stars with
+    at least two stars among the digits, and the check or a star.
+
+    >>> is_masked("A123***(*)"), is_masked("A12****(3)"), is_masked("A12345*(3)"), is_masked("A123**(*)")
+    (True, True, False, False)
+    """
+    return _MASKED_RE.fullmatch(compact(value)) is not None
 
 
 class HkIdCardRecognizer(ChineseRecognizer):
@@ -74,6 +92,10 @@ class HkIdCardRecognizer(ChineseRecognizer):
         Pattern("hk_id_card", "(" + _BODY + r" ?\([0-9A]\))", 0.6),
         Pattern("hk_id_card_plain", "(" + _BODY + r"[0-9A])(?![0-9A-Za-z])", 0.4),
     )
+    MASKED_PATTERNS = (
+        Pattern("hk_id_card_masked", "(" + _MASKED_BODY + r" ?\([0-9A*]\))", 0.6),
+        Pattern("hk_id_card_masked_plain", "(" + _MASKED_BODY + r"[0-9A*])(?![0-9A-Za-z*(])", 0.4),
+    )
     # 身份證 (traditional) too: Hong Kong and Macau write it so; a Macau number has no letter and
     # a Taiwan one ten characters, so neither takes this shape.
     CONTEXT = ("香港身份证", "香港居民身份证", "香港永久性居民身份证", "香港身份證", "身份證", "hong kong id")
@@ -83,12 +105,18 @@ class HkIdCardRecognizer(ChineseRecognizer):
     NEGATIVE_COLUMN_HINTS = ("errcode", "errorcode", "code", "xh", "model", "sku", "ddh", "orderno")
     # The parenthesized form, which scores without context: six digits, then "(", the check, ")".
     NEEDLES = ("000000(0)", "000000(a)", "000000-(0)", "000000-(a)")
+    # The masked form in parentheses, which scores without context too (is_masked checks the rest).
+    SCREENS = (r"[a-z][0-9]{0,4}\*{2,6}[0-9]{0,4} ?\([0-9a*]\)",)
     NEGATIVE_BEFORE_WINS = True  # 订单号 just before a number outweighs a keyword further back
     RISK = Risk("C2", True)  # an identity document: PIPL Art. 28 特定身份
 
     def validate_result(self, pattern_text: str) -> bool:
         """Return True for a number whose check character is right."""
         return is_valid(pattern_text)
+
+    def is_valid_masked(self, value: str) -> bool:
+        """Return True for a masked number (``is_masked``)."""
+        return is_masked(value)
 
     def normalize(self, value: str) -> str:
         """Return the letters, digits and check, without parentheses: A1234563."""

@@ -9,9 +9,8 @@ from __future__ import annotations
 
 import ipaddress
 
-from presidio_analyzer import Pattern
-
 from recognizers.base import ChineseRecognizer, Risk
+from recognizers.presidio_light import Pattern
 
 ENTITY = "IP_ADDRESS"
 EXAMPLES = {

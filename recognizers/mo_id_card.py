@@ -6,15 +6,18 @@ Identification Services Bureau, 7 the Public Security Police (a third-party libr
 identique/idnumbers, reads 0 and 8 as a trader's and an entity's numbers: no person's). No rule
 for the last digit is public, so a number is reported only where a keyword, a field's key or a
 column names the card: eight digits are everywhere.
+
+Already masked (``1234***(*)``, ``12*****(8)``, ``1234****``), a number is counted as masked
+under the same rule, context: the issuer's digit, digits and at least two stars, the last digit
+or a star, in parentheses or not.
 """
 
 from __future__ import annotations
 
 import re
 
-from presidio_analyzer import Pattern
-
 from recognizers.base import ChineseRecognizer, Risk, mask_middle
+from recognizers.presidio_light import Pattern
 
 ENTITY = "MO_ID_CARD"
 EXAMPLES = {
@@ -25,6 +28,18 @@ EXAMPLES = {
 
 _NUMBER = r"[157]\d{6}(?: ?\(\d\)|\d)"
 _NUMBER_RE = re.compile(r"[157]\d{7}", re.ASCII)
+_MASKED = r"[157]\d{0,5}\*{2,6}\d{0,5}(?: ?\([0-9*]\)|[0-9*])"
+_MASKED_RE = re.compile(r"[157](?=[0-9*]{7}$)\d{0,5}\*{2,6}\d{0,5}[0-9*]", re.ASCII)
+
+
+def is_masked(value: str) -> bool:
+    """Tell whether a value is a masked number: eight digits and stars, the first the issuer's,
+    at least two stars among the seven before the last.
+
+    >>> is_masked("1234***(*)"), is_masked("1234****"), is_masked("123456*(8)"), is_masked("2234***(*)")
+    (True, True, False, False)
+    """
+    return _MASKED_RE.fullmatch(compact(value)) is not None
 
 
 def compact(number: str) -> str:
@@ -52,6 +67,9 @@ class MoIdCardRecognizer(ChineseRecognizer):
     PATTERNS = (
         Pattern("mo_id_card", r"(?<![0-9A-Za-z])(" + _NUMBER + r")(?![0-9A-Za-z])", 0.4),
     )
+    MASKED_PATTERNS = (
+        Pattern("mo_id_card_masked", r"(?<![0-9A-Za-z*])(" + _MASKED + r")(?![0-9A-Za-z*])", 0.4),
+    )
     CONTEXT = ("澳门身份证", "澳门居民身份证", "澳门永久性居民身份证", "澳門居民身份證", "澳門身份證",
                "macau id", "macao id")
     COLUMN_HINTS = ("amsfz", "amsfzh", "amsfzhm", "moidno", "macauid", "macaoid", "macauidno")
@@ -63,6 +81,10 @@ class MoIdCardRecognizer(ChineseRecognizer):
     def validate_result(self, pattern_text: str) -> bool:
         """Return True for a number of the card's shape."""
         return is_valid(pattern_text)
+
+    def is_valid_masked(self, value: str) -> bool:
+        """Return True for a masked number (``is_masked``)."""
+        return is_masked(value)
 
     def normalize(self, value: str) -> str:
         """Return the eight digits, without parentheses."""

@@ -16,10 +16,9 @@ import functools
 import re
 from importlib import resources
 
-from presidio_analyzer import Pattern
-
 from recognizers.base import CONTEXT_BOOST, MIN_SCORE, ChineseRecognizer, Risk
 from recognizers.context import field_key_regex, hint_matches
+from recognizers.presidio_light import Pattern
 
 ENTITY = "PERSON"
 EXAMPLES = {

@@ -13,15 +13,18 @@ check, context); reported bare, a fifth of such codes starting ``[A-Z][12]`` wou
 Left out: the residence certificates' numbers of the same shape with 8 or 9 as the second digit
 (since 2021) and with two letters (before). They are foreigners' certificates (居留證), named by
 other words; 台胞证 numbers belong to ``cn_taiwan_permit``.
+
+Already masked (``A12345****``, ``A1*******9``, ``A123****89``: the letter, digits and at least
+two stars, ten characters), a number is counted as masked under the same rule, context. One
+star is not masking: the check gives the digit back.
 """
 
 from __future__ import annotations
 
 import re
 
-from presidio_analyzer import Pattern
-
 from recognizers.base import ChineseRecognizer, Risk, mask_middle, not_after
+from recognizers.presidio_light import Pattern
 
 ENTITY = "TW_ID_CARD"
 EXAMPLES = {
@@ -31,6 +34,7 @@ EXAMPLES = {
 }
 
 _SHAPE_RE = re.compile(r"[A-Z][12]\d{8}", re.ASCII)
+_MASKED_RE = re.compile(r"[A-Z][12*](?=[0-9*]{8}$)\d{0,7}\*{1,8}\d{0,7}", re.ASCII)
 # The letters in the order of the two digits they stand for, from 10.
 _LETTERS = "ABCDEFGHJKLMNPQRSTUVXYWZIO"
 _WEIGHTS = (1, 9, 8, 7, 6, 5, 4, 3, 2, 1, 1)
@@ -59,6 +63,17 @@ def is_valid(number: str) -> bool:
     return sum(d * w for d, w in zip(digits, _WEIGHTS)) % 10 == 0
 
 
+def is_masked(value: str) -> bool:
+    """Tell whether a value is a masked number: a letter, then the sex digit or a star and eight
+    digits and stars, with at least two stars.
+
+    >>> is_masked("A12345****"), is_masked("A1*******9"), is_masked("A12345678*"), is_masked("A32345****")
+    (True, True, False, False)
+    """
+    value = compact(value)
+    return _MASKED_RE.fullmatch(value) is not None and value.count("*") >= 2
+
+
 class TwIdCardRecognizer(ChineseRecognizer):
     """Taiwan ID card numbers, reported with context only (the module's docstring says why)."""
 
@@ -66,6 +81,9 @@ class TwIdCardRecognizer(ChineseRecognizer):
     PATTERNS = (
         # The boundary before a number is checked after its letter (base.not_after).
         Pattern("tw_id_card", r"([A-Z]" + not_after("0-9A-Za-z") + r"[12]\d{8})(?![0-9A-Za-z])", 0.4),
+    )
+    MASKED_PATTERNS = (
+        Pattern("tw_id_card_masked", r"([A-Z]" + not_after("0-9A-Za-z*") + r"[12*][0-9*]{8})(?![0-9A-Za-z*])", 0.4),
     )
     # Taiwan writes 身分證 (分); mainland text 台湾居民身份证.
     CONTEXT = ("台湾身份证", "台湾居民身份证", "台湾身分证", "臺灣身分證", "台灣身分證", "身分證", "身分证",
@@ -79,6 +97,10 @@ class TwIdCardRecognizer(ChineseRecognizer):
     def validate_result(self, pattern_text: str) -> bool:
         """Return True for a number whose weighted sum is right."""
         return is_valid(pattern_text)
+
+    def is_valid_masked(self, value: str) -> bool:
+        """Return True for a masked number (``is_masked``)."""
+        return is_masked(value)
 
     def normalize(self, value: str) -> str:
         """Return the upper-case number."""

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import functools
 import io
+import struct
 import subprocess
+import zlib
 
 import pytest
 from PIL import Image, ImageDraw, ImageFont
@@ -54,3 +56,13 @@ def encoded(image: Image.Image, fmt: str, **params) -> bytes:
     buffer = io.BytesIO()
     image.save(buffer, fmt, **params)
     return buffer.getvalue()
+
+
+def png_header(width: int, height: int, colour: int = 0) -> bytes:
+    """Return a PNG that says it is ``width`` x ``height`` (grey, or RGB with colour 2) and holds no
+    pixels: its header is all that is read before it is refused."""
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    header = struct.pack(">IIBBBBB", width, height, 8, colour, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(b"")) + chunk(b"IEND", b"")

@@ -123,9 +123,24 @@ MASKED_MOBILES = st.builds(
     st.sampled_from(["", "+86", "+86 ", "+86-", "0086", "0086 ", "0086-", "(+86)", "(+86) "]),
     st.sampled_from(["130", "138", "147", "150", "166", "177", "188", "199"]),
     st.tuples(SEPARATOR, SEPARATOR), st.text(alphabet="0123456789", min_size=4, max_size=4))
-MASKED = st.one_of(MASKED_IDS, MASKED_CARDS, MASKED_MOBILES,
+# Accounts: 4 to 6 digits (any first digit), 1 to 6 groups of stars, 4 digits; the recognizer
+# counts those of 9 to 30 characters that no card, ID or mobile number is.
+MASKED_ACCOUNTS = st.builds(
+    lambda lead, groups, last_separator, digits: lead + "".join(groups) + last_separator + digits,
+    st.text(alphabet="0123456789", min_size=4, max_size=6),
+    st.lists(st.builds(lambda separator, stars: separator + "*" * stars, SEPARATOR, st.integers(2, 9)),
+             min_size=1, max_size=6),
+    SEPARATOR, st.text(alphabet="0123456789", min_size=4, max_size=4))
+# Hong Kong, Macau and Taiwan numbers: digits with a run of stars among them, the check after.
+MASKED_CROSS_BORDER = st.builds(
+    lambda head, shown, stars, check: head + shown + "*" * stars + check,
+    st.sampled_from(["A", "AB", "Z", "1", "5", "7", "A1", "B2", "K"]),
+    st.text(alphabet="0123456789", max_size=5), st.integers(2, 8),
+    st.sampled_from(["(*)", "(3)", "(A)", " (*)", "*", "3", "", "89"]))
+MASKED = st.one_of(MASKED_IDS, MASKED_CARDS, MASKED_MOBILES, MASKED_ACCOUNTS, MASKED_CROSS_BORDER,
                    st.sampled_from(["138****5678", "+86 138 **** 5678", "622202******1234",
-                                    "6222 **** **** 1234", "**** **** **** 1234", "010-****5678"]))
+                                    "6222 **** **** 1234", "**** **** **** 1234", "010-****5678",
+                                    "3100****2345", "310066********2345", "A123***(*)", "A12345****"]))
 DETECTOR = Detector(bytes(32))
 # Every recognizer's keywords, and some fields' keys: a screen that asks for a keyword before a
 # value (``ChineseRecognizer.VALUE_START``) is checked with them standing at any distance.
@@ -141,6 +156,9 @@ KEYWORDS = st.sampled_from(sorted({w for cls in ALL_RECOGNIZERS for w in cls.CON
 @example(["622202 ** ***1234"])
 @example(["622202-**-**-**-**-1234"])
 @example(["**** ** ** ** **-1234"])
+@example(["收款账号：", "3100****2345"])
+@example(["acctNo=", "4405 **** **** 0123"])
+@example(["A12****(3)"])
 def test_screen_hits_wherever_a_recognizer_reports_something(parts):
     """The detector's screen (needles, screens and digit-run checks) picks every recognizer that
     reports something in a text: it never skips a value the recognizers would find."""
@@ -278,8 +296,12 @@ LOOKBEHIND_FIRST = {
     "cn_bank_account": r"(?<![0-9A-Za-z])(?<!\d\.)(\d{9,30})(?![0-9A-Za-z])(?!\.(?!0+(?!\d))\d)",
     "cn_bank_account_grouped": r"(?<![0-9A-Za-z\-])(\d{4}([ \-])\d{4}(?:\2\d{4}){1,5}(?:\2\d{1,3})?)(?![0-9A-Za-z\-])",
     "cn_bank_card_grouped": r"(?<![0-9A-Za-z\-])(\d{4}([ \-])\d{4}\2\d{4}\2\d{4}(?:\2\d{1,3})?)(?![0-9A-Za-z\-])",
-    "cn_bank_card_masked": r"(?<![0-9A-Za-z*])((?:[3-9]\d{3,5}|\*{4})(?:[ \-]?\*{2,}){1,4}[ \-]?\d{4})"
+    "cn_bank_card_masked": r"(?<![0-9A-Za-z*])((?:[3-9]\d{3,5}|(?<![0-9][ \-])\*{4})(?:[ \-]?\*{2,}){1,4}[ \-]?\d{4})"
                            r"(?![0-9A-Za-z*])",
+    "cn_bank_account_masked": r"(?<![0-9A-Za-z*+])(\d{4,6}(?:[ \-]?\*{2,}){1,6}[ \-]?\d{4})(?![0-9A-Za-z*])",
+    "hk_id_card_masked": r"(?<![0-9A-Za-z*])([A-Z]{1,2}\d{0,4}\*{2,6}\d{0,4} ?\([0-9A*]\))",
+    "hk_id_card_masked_plain": r"(?<![0-9A-Za-z*])([A-Z]{1,2}\d{0,4}\*{2,6}\d{0,4}[0-9A*])(?![0-9A-Za-z*(])",
+    "tw_id_card_masked": r"(?<![0-9A-Za-z*])([A-Z][12*][0-9*]{8})(?![0-9A-Za-z*])",
     "cn_mobile_phone": r"(?<![0-9A-Za-z+])(?<!\d\.)(?<!\d-)((?:(?:\+|00)86[ \-]?|\(\+?86\) ?)?" + _SEGMENT
                        + r"(?:[ \-]?\d{4}){2})(?![0-9A-Za-z]|-\d)(?!\.(?!0+(?!\d))\d)",
     "cn_mobile_phone_masked": r"(?<![0-9A-Za-z*+])((?:(?:\+|00)86[ \-]?)?1[3-9]\d[ \-]?\*{4}[ \-]?\d{4})"
@@ -291,6 +313,8 @@ LOOKBEHIND_FIRST = {
 PATTERNS_BY_NAME = {p.name: p.regex for r in RECOGNIZERS for p in r.PATTERNS + r.MASKED_PATTERNS}
 # Values and pieces of values glued together by what may stand around them.
 _PIECE_VALUES = EXAMPLES + ["110105********002X", "138****5678", "+86 138 **** 5678", "6222 **** **** 1234",
+                            "3100****2345", "4405 **** **** 0123", "A123***(*)", "A12****(3)", "A12345****",
+                            "1234***(*)",
                             "0086", "(+86)", "(86) ", "+86-", "010-62345678", "(0755)8765 4321",
                             "+86 10 6234 5678", "0086-21-6234-5678转123", "021-****5678", "(010)****5678"]
 PIECES = st.one_of(st.sampled_from(_PIECE_VALUES),

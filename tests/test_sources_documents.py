@@ -513,3 +513,26 @@ def test_files_embedded_in_a_workbook_are_read_when_one_sheet_is_damaged(tmp_pat
     assert [p.where for p in result.coverage.problems] == [f"{where}!坏"]
     assert [(f.container, f.entity_type) for f in result.findings.values()] == [
         (f"{where}!xl/embeddings/Microsoft_Word_Document.docx", "CN_BANK_CARD")]
+
+
+def test_a_pictures_alt_text_is_a_line_where_the_picture_is(tmp_path, key):
+    """Word keeps a picture's alt text in ``wp:docPr descr`` ("客户张伟身份证正面…" under a pasted
+    card), in no paragraph's text, and it was not read. It is a line of its own before the
+    paragraph that holds the picture."""
+    from PIL import Image
+
+    png = io.BytesIO()
+    Image.new("RGB", (20, 20), "white").save(png, "PNG")
+    document = docx.Document()
+    document.add_paragraph("附件：影像件")
+    document.add_picture(png)
+    pictures = list(document.element.body.iter(
+        "{http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing}docPr"))
+    assert len(pictures) == 1
+    pictures[0].set("descr", f"客户张伟身份证正面 {ID18}")
+    path = tmp_path / "影像.docx"
+    document.save(path)
+    result = scan_one(tmp_path, key)
+    assert result.coverage.problems == []
+    assert found(result) == [("CN_RESIDENT_ID", json.dumps({"line": 2, "path": str(path)}, ensure_ascii=False,
+                                                           sort_keys=True))]

@@ -7,19 +7,17 @@ from __future__ import annotations
 import io
 import os
 import sqlite3
-import struct
 import subprocess
 import sys
 import threading
 import time
 import zipfile
-import zlib
 
 import pytest
 from click.testing import CliRunner
 from PIL import Image
 
-from image_helpers import FORM, ID18, MOBILE, encoded, form, needs_tesseract
+from image_helpers import FORM, ID18, MOBILE, encoded, form, needs_tesseract, png_header
 from pii_audit.audit import scan_audit_targets, targets_from_command_line
 from pii_audit.cli import cli
 from pii_audit.sources import ScanOptions, TargetCoverage
@@ -170,16 +168,6 @@ def test_an_image_in_a_zip_is_read_from_memory(tmp_path, key):
         archive.writestr("2024/身份证.png", encoded(form(), "PNG"))
     found = samples(scan_one(tmp_path, key, ocr=True))
     assert [(s["path"], s["line"]) for s in found["CN_RESIDENT_ID"]] == [(f"{tmp_path / '影像.zip'}!2024/身份证.png", 3)]
-
-
-def png_header(width: int, height: int, colour: int = 0) -> bytes:
-    """Return a PNG that says it is ``width`` x ``height`` (grey, or RGB with colour 2) and holds no
-    pixels: its header is all that is read before it is refused."""
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
-
-    header = struct.pack(">IIBBBBB", width, height, 8, colour, 0, 0, 0)
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(b"")) + chunk(b"IEND", b"")
 
 
 @needs_tesseract

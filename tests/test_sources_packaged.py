@@ -4,6 +4,7 @@ damaged package is one problem line."""
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import random
 import struct
@@ -18,6 +19,7 @@ import pytest
 from pptx import Presentation
 
 from ole2_helpers import UNICODE, compound_file, outlook_message
+from pii_audit.sources import ScanOptions, inner_options, reader_state
 from pii_audit.sources.ole2 import ENDOFCHAIN, FREESECT, CompoundFile, Stream
 from pii_audit.sources.packager import MAX_NAME_BYTES, PackageRefused, packaged_file
 from tests_corpus import resident_id
@@ -395,6 +397,18 @@ def test_packages_in_messages_are_read_and_a_package_in_a_package_is_a_notice(tm
     assert [(n.where, n.reason) for n in result.coverage.notices] == [
         (f"{where}!附件!inner.msg", "a file packaged in a packaged file is not read; open it and save it apart")]
     assert containers(result) == {(where, "CN_MOBILE_PHONE"): 1}
+
+
+def test_how_deep_readers_are_is_no_option_of_a_target():
+    """Whether a file is read from a package, and how many messages deep, is the readers' state:
+    it was kept among a target's options (``ScanOptions.in_package``, ``attached``), which the
+    command line and audit.toml fill. It is ``InnerOptions``', set only as readers go inside."""
+    assert not {option.name for option in dataclasses.fields(ScanOptions)} & {"in_package", "attached"}
+    target = ScanOptions(sample_rows=5, include=("*.msg",))
+    assert (reader_state(target).in_package, reader_state(target).attached) == (False, 0)
+    inner = inner_options(inner_options(target, attached=1), in_package=True)
+    assert (inner.in_package, inner.attached, inner.sample_rows, inner.include) == (True, 1, 5, ("*.msg",))
+    assert reader_state(inner) is inner and not inner.full
 
 
 def test_a_csv_packaged_in_a_message_is_read(tmp_path, key):

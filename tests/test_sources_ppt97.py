@@ -25,6 +25,8 @@ from scan_helpers import scan_one
 
 CASE_REVIEW = Path(__file__).parent / "data" / "ppt97" / "case_review.ppt"
 EMBEDDED_WORKBOOK = Path(__file__).parent / "data" / "ppt97" / "embedded_workbook.ppt"
+# What case_review.ppt holds: 8 values, and the two names under its table's 姓名 (ppt_tables).
+CASE_REVIEW_FOUND = 10
 # The customers of its workbook (tests_corpus.resident_id(random.Random(20240617))).
 CUSTOMER_IDS = ("620102197901173036", "620102194704248234", "110103199512157353")
 ID18, ID18_2 = "11010519491231002X", "44030519900101123X"  # synthetic, as every value here
@@ -176,8 +178,9 @@ def powerpoint_deck() -> bytes:
 def test_a_case_review_libreoffice_wrote_is_read_slide_by_slide(tmp_path, key):
     """LibreOffice puts every text, a placeholder's too, in the slides' own drawings: the third
     slide made is shown first, and is slide 1; the table's cells, the text box, its grouped
-    neighbour and the notes are lines of their slide. Without a header row (a .ppt table is a group
-    of shapes), the customers' bare names are not reported."""
+    neighbour and the notes are lines of their slide. The table (a group of shapes, a cell each)
+    names its columns in its first row, so the customers' bare names under 姓名 are reported: they
+    were not, its cells being lines without context."""
     path = tmp_path / "案例复盘.ppt"
     shutil.copy(CASE_REVIEW, path)
     lines = read(path)
@@ -193,11 +196,41 @@ def test_a_case_review_libreoffice_wrote_is_read_slide_by_slide(tmp_path, key):
     assert (result.coverage.problems, result.coverage.notices) == ([], [])
     assert found(result) == sorted([
         ("CN_BANK_CARD", 1, 1), ("EMAIL_ADDRESS", 1, 3), ("CN_RESIDENT_ID", 2, 2), ("CN_MOBILE_PHONE", 2, 3),
-        ("CN_RESIDENT_ID", 3, 6), ("CN_MOBILE_PHONE", 3, 7), ("CN_RESIDENT_ID", 3, 9), ("CN_MOBILE_PHONE", 3, 10)])
+        ("CN_RESIDENT_ID", 3, 6), ("CN_MOBILE_PHONE", 3, 7), ("CN_RESIDENT_ID", 3, 9), ("CN_MOBILE_PHONE", 3, 10),
+        ("PERSON", 3, 5), ("PERSON", 3, 8)])
     assert {f.container for f in result.findings.values()} == {str(path)}
     assert result.coverage.files == 1 and result.coverage.bytes == path.stat().st_size
     # and the two values of its DocumentSummaryInformation: AppVersion, PresentationFormat (ole_properties)
     assert result.coverage.containers[str(path)].units == len(lines) + 2
+
+
+def table_group(*cells: tuple[tuple[int, int, int, int], str]) -> bytes:
+    """A table as a .ppt holds one: a group whose own shape's third properties (OfficeArtTertiaryFOPT)
+    hold tableProperties, then a shape a cell, placed by its OfficeArtChildAnchor (left, top,
+    right, bottom), holding its text; then a border, a shape of no height."""
+    properties = rec(0xF122, struct.pack("<HI", 0x039F, 1) + struct.pack("<HI", 0x03A0 | 0x4000, 0), instance=2,
+                     version=3)
+    own = box(0xF004, rec(0xF009, bytes(16), version=1), rec(0xF00A, bytes(8), version=2), properties)
+    shapes = [box(0xF004, rec(0xF00A, bytes(8), version=2), rec(0xF00F, struct.pack("<4i", *place)),
+                  box(0xF00D, header(4), chars(text))) for place, text in cells]
+    border = box(0xF004, rec(0xF00A, bytes(8), version=2), rec(0xF00F, struct.pack("<4i", 0, 100, 9000, 100)))
+    return box(0xF003, own, *shapes, border)
+
+
+def test_a_value_under_a_merged_header_of_a_ppt_table_gets_that_header(tmp_path, key):
+    """A .ppt table's header 客户姓名 merged over two columns is one wider cell: a cell is under the
+    header cell its right edge ends in, so the co-borrower's name and the address right of it
+    take 客户姓名 and 住址. Lines of no table after it take no context."""
+    table = table_group(((0, 100, 1000, 400), "序号"), ((1000, 100, 5000, 400), "客户姓名"),
+                        ((5000, 100, 9000, 400), "住址"),
+                        ((0, 400, 1000, 700), "1"), ((1000, 400, 3000, 700), "王建国"),
+                        ((3000, 400, 5000, 700), "李秀英"), ((5000, 400, 9000, 700), "上海市浦东新区陆家嘴环路1000号"))
+    first = slide(box(0x040C, box(0xF002, box(0xF003, table, shape(header(4), chars("赵敏"))))))
+    document = box(0x03E8, rec(0x03E9, bytes(40), version=1), box(0x0FF0, persist(2, 256), instance=0))
+    (tmp_path / "借款人.ppt").write_bytes(ppt(stream(document, {2: first})))
+    result = scan_one(tmp_path, key)
+    assert (result.coverage.problems, result.coverage.notices) == ([], [])
+    assert found(result) == [("CN_ADDRESS", 1, 7), ("PERSON", 1, 5), ("PERSON", 1, 6)]
 
 
 def test_a_deck_laid_out_as_powerpoint_writes_it(tmp_path, key):
@@ -251,7 +284,8 @@ def test_each_suffix_and_an_archive_member_is_read_where_it_was_a_problem_line(t
     for finding in result.findings.values():
         name = finding.container.removeprefix(f"{tmp_path}/")
         per_file[name] = per_file.get(name, 0) + finding.occurrences
-    assert per_file == {"旧版.ppt": 8, "放映.pps": 8, "模板.pot": 8, "汇报.dps": 8, "模板.dpt": 8, "案例.zip!2024/案例复盘.ppt": 8}
+    assert per_file == dict.fromkeys(["旧版.ppt", "放映.pps", "模板.pot", "汇报.dps", "模板.dpt", "案例.zip!2024/案例复盘.ppt"],
+                                     CASE_REVIEW_FOUND)
 
 
 def test_the_cli_scan_of_a_folder_with_a_ppt(tmp_path, monkeypatch):
@@ -272,7 +306,8 @@ def test_the_cli_scan_of_a_folder_with_a_ppt(tmp_path, monkeypatch):
     records = [json.loads(line) for line in out.read_text("utf-8").splitlines()]
     assert sorted((r["entity_type"], r["location"]["slide"], r["location"]["line"]) for r in records) == sorted([
         ("CN_BANK_CARD", 1, 1), ("EMAIL_ADDRESS", 1, 3), ("CN_RESIDENT_ID", 2, 2), ("CN_MOBILE_PHONE", 2, 3),
-        ("CN_RESIDENT_ID", 3, 6), ("CN_MOBILE_PHONE", 3, 7), ("CN_RESIDENT_ID", 3, 9), ("CN_MOBILE_PHONE", 3, 10)])
+        ("CN_RESIDENT_ID", 3, 6), ("CN_MOBILE_PHONE", 3, 7), ("CN_RESIDENT_ID", 3, 9), ("CN_MOBILE_PHONE", 3, 10),
+        ("PERSON", 3, 5), ("PERSON", 3, 8)])
     assert all(set(r["location"]) == {"path", "part", "slide", "line", "start", "end"} and r["location"]["part"] == PART
                for r in records)
     text = out.read_text("utf-8") + result.output
@@ -353,7 +388,8 @@ def test_a_bad_ppt_is_one_problem_line_and_the_scan_goes_on(tmp_path, key, make,
     bad = sum(f.occurrences for f in result.findings.values() if f.container == str(tmp_path / "bad.ppt"))
     assert bad == (1 if first_line_read else 0)
     assert not result.coverage.containers[str(tmp_path / "bad.ppt")].complete
-    assert sum(f.occurrences for f in result.findings.values() if f.container == str(tmp_path / "good.ppt")) == 8
+    assert sum(f.occurrences for f in result.findings.values() if f.container == str(tmp_path / "good.ppt")) == \
+        CASE_REVIEW_FOUND
 
 
 def test_a_huge_claimed_length_costs_no_memory(tmp_path):

@@ -337,7 +337,7 @@ def test_wps_and_legacy_presentations_in_a_folder(tmp_path, key):
     per_file: dict[str, int] = {}
     for finding in result.findings.values():
         per_file[Path(finding.container).name] = per_file.get(Path(finding.container).name, 0) + finding.occurrences
-    assert per_file == {"messages.pot": 1, "汇报.dps": 3, "说明.dps": 1, "旧版.ppt": 8, "旧版.dps": 8}
+    assert per_file == {"messages.pot": 1, "汇报.dps": 3, "说明.dps": 1, "旧版.ppt": 10, "旧版.dps": 10}  # ppt97's 8, 2 names
 
 
 def test_byte_mutated_presentations_give_findings_or_one_line_problems(tmp_path):
@@ -373,7 +373,7 @@ def test_a_presentation_inside_a_zip_is_read_from_memory(tmp_path, key):
     assert result.coverage.problems == []
     deck = [f for f in result.findings.values() if f.container == f"{where}案例复盘.pptx"]
     assert sum(f.occurrences for f in deck) == 6
-    assert sum(f.occurrences for f in result.findings.values() if f.container == f"{where}旧版.ppt") == 8
+    assert sum(f.occurrences for f in result.findings.values() if f.container == f"{where}旧版.ppt") == 10
 
 
 def test_a_presentation_embedded_in_a_document_is_read(tmp_path, key):
@@ -608,3 +608,25 @@ def test_a_slide_in_an_encoding_expat_does_not_read_is_one_problem_line(tmp_path
     assert [p.reason for p in result.coverage.problems] == [
         f"ppt/slides/slide2.xml is damaged: {reason}; the other parts are read"]
     assert found(result) == [("CN_MOBILE_PHONE", f"ppt/slides/slide{n}.xml", n, 2) for n in (1, 3)]
+
+
+def test_alt_text_of_pictures_and_shapes_is_read_on_its_slide(tmp_path, key):
+    """Bank decks paste a scanned card with alt text "客户张伟身份证正面…" (``p:cNvPr descr``), or
+    title a shape (``title``): no paragraph holds it, and it was not read. Each is a line of its
+    slide, where the shape is."""
+    from PIL import Image
+
+    png = io.BytesIO()
+    Image.new("RGB", (20, 20), "white").save(png, "PNG")
+    deck = Presentation()
+    slide = deck.slides.add_slide(deck.slide_layouts[6])  # blank
+    picture = slide.shapes.add_picture(png, Inches(1), Inches(1))
+    picture._element.nvPicPr.cNvPr.set("descr", f"客户张伟身份证正面 {ID18}")
+    shape = slide.shapes.add_shape(1, Inches(3), Inches(1), Inches(1), Inches(1))
+    shape._element.nvSpPr.cNvPr.set("title", f"联系人手机{MOBILE}")
+    shape.text_frame.text = "备注"
+    deck.save(tmp_path / "案例.pptx")
+    result = scan_one(tmp_path, key)
+    assert result.coverage.problems == []
+    slide1 = "ppt/slides/slide1.xml"
+    assert found(result) == [("CN_MOBILE_PHONE", slide1, 1, 2), ("CN_RESIDENT_ID", slide1, 1, 1)]

@@ -330,6 +330,47 @@ def test_an_rtf_table_header_is_the_context_of_its_column(tmp_path, key):
                                    ("PERSON", "李**", 7), ("PERSON", "王**", 4)]
 
 
+def defined_row(edges: bytes, values: tuple[str, ...]) -> bytes:
+    """Return a row as Word writes one: its definition (``edges``: \\cellx and merge words), then its cells."""
+    return (b"\\trowd" + edges + b"".join(b"\\pard\\intbl " + escaped(value) + b"\\cell " for value in values)
+            + b"\\row\n")
+
+
+DATA_EDGES = b"\\cellx1000\\cellx3000\\cellx5000\\cellx9000"  # 序号 | 主借款人 | 共同借款人 | 住址
+
+
+@pytest.mark.parametrize("header_edges, header", [
+    pytest.param(b"\\cellx1000\\clmgf\\cellx3000\\clmrg\\cellx5000\\cellx9000", ("序号", "客户姓名", "", "住址"),
+                 id="clmgf-clmrg"),
+    pytest.param(b"\\cellx1000\\cellx5000\\cellx9000", ("序号", "客户姓名", "住址"), id="one-wider-cell"),
+])
+def test_a_value_under_a_merged_header_gets_that_header(tmp_path, key, header_edges, header):
+    """A header merged over two columns (客户姓名 over the borrower and the co-borrower), by
+    \\clmgf and \\clmrg or as one wider cell: cells were counted one by one, so the second name
+    took no header (not reported), or the next one's, and the address right of it took none.
+    A cell's right edge (\\cellx) now says which header it is under."""
+    data = (b"{\\rtf1\\ansi\\ansicpg936{\\fonttbl{\\f0\\fcharset134 SimSun;}}\n" + defined_row(header_edges, header)
+            + defined_row(DATA_EDGES, ("1", "王建国", "李秀英", "上海市浦东新区陆家嘴环路1000号"))
+            + b"\\pard " + escaped("张伟") + b"\\par\n}")
+    (tmp_path / "借款人.rtf").write_bytes(data)
+    result = scan_one(tmp_path, key)
+    at = len(header) + 1  # the header row's lines, and the empty one after its last cell
+    assert occurrences(result) == [("CN_ADDRESS", "上海市浦东新区****", at + 4), ("PERSON", "李**", at + 3),
+                                   ("PERSON", "王**", at + 2)]
+
+
+def test_cell_edges_in_a_story_leave_the_bodys_table_as_it_is():
+    """A header's table (a story) defines rows of its own: the body's table keeps its edges."""
+    story = b"{\\header\\trowd\\cellx500\\cellx600\\cellx700\\pard\\intbl x\\cell\\row}"
+    row = defined_row(b"\\cellx1000\\cellx3000\\cellx5000", ("c", "d", "e"))
+    at = row.index(b"\\pard")  # the story between the row's definition and its cells
+    data = (b"{\\rtf1\\ansi " + defined_row(b"\\cellx1000\\cellx5000", ("a", "b")) + row[:at] + story + row[at:]
+            + b"\\pard\\par}")
+    text = RtfText()
+    assert [line for line in text._lines(io.BytesIO(data)) if line[0] and line[0] in "cde"] == [
+        ("c", ("a",)), ("d", ("b",)), ("e", ("b",))]
+
+
 def test_a_paragraph_of_escaped_braces_is_cut_at_the_cap_too(monkeypatch):
     r"""\{, \} and \\ were gathered with no look at the cap, so a paragraph of them was held whole
     (a 100 MB file of \{ made one line of 50 M characters); they are cut as other text is."""

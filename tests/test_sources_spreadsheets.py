@@ -1216,7 +1216,7 @@ def test_sheet_names_holding_line_breaks_are_one_problem_line(tmp_path):
                                               '<row r="2"><c r="XFE2"><v>1</v></c></row>')})
     chunks, coverage = read(path)
     reason = "unreadable: a cell past Excel's last column (XFD), column 16,385"
-    assert lines(coverage) == [f"{path}!汇??总?: {reason}", f"{path}!外部链接1-其?他: {reason}"]
+    assert lines(coverage) == [f"{path}!汇??总?: {xlsx_book.NO_COLUMN}", f"{path}!外部链接1-其?他: {reason}"]
     # Read past the damaged 其?他, and 汇??总?'s row before its damaged cell.
     assert {c.location["sheet"] for c in chunks} == {"汇??总?", "外部链接1-客户"}
 
@@ -1224,13 +1224,14 @@ def test_sheet_names_holding_line_breaks_are_one_problem_line(tmp_path):
 def test_a_cell_reference_that_names_no_column_is_one_problem_line(tmp_path):
     """A cell whose reference is no column's letters ("$1") gave a negative column, and placing
     it filled the row with as many empty values as it was negative: unbounded memory for one
-    cell. It is refused, as a cell past Excel's last column is."""
+    cell. It is left out, as a cell past Excel's last column is, and the rest of its row read."""
     src = make_xlsx(tmp_path / "src.xlsx", {"Sheet": [["a"]]})
     body = sheet_xml('<row r="1"><c r="B1" t="inlineStr"><is><t>x</t></is></c>'
                      '<c r="@@@@1" t="inlineStr"><is><t>y</t></is></c></row>')
     path = rewrite(src, tmp_path / "bad.xlsx", {"xl/worksheets/sheet1.xml": body})
-    _, coverage = read(path)
-    assert lines(coverage) == [f"{path}!Sheet: unreadable: a cell reference that names no column"]
+    chunks, coverage = read(path)
+    assert lines(coverage) == [f"{path}!Sheet: {xlsx_book.NO_COLUMN}"]
+    assert [(c.location["cell"], c.text) for c in chunks if "cell" in c.location] == [("B1", "x")]
 
 
 def test_deleting_a_pivot_table_verifies_its_items_once_the_workbook_is_read_in_full(tmp_path, capsys):

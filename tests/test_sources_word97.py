@@ -365,6 +365,45 @@ def test_a_table_header_is_the_context_of_its_column(tmp_path, key):
         ("PERSON", 7), ("PERSON", 13)]
 
 
+def test_a_value_under_a_merged_header_gets_that_header(tmp_path, key):
+    """客户姓名 merged over the borrower's and the co-borrower's columns (LibreOffice saves it as one
+    wider cell): cells were counted one by one, so the co-borrower took 住址 and the address right
+    of it no header (not reported). A cell's right edge, from its row's definition (read ahead at
+    the row's end mark), says which header it is under."""
+    shutil.copy(DATA / "merged.doc", tmp_path / "借款人.doc")
+    result = scan_one(tmp_path, key)
+    assert (result.coverage.problems, result.coverage.notices) == ([], [])
+    assert sorted((entity, line) for entity, _, line in occurrences(result)) == [
+        ("CN_ADDRESS", 9), ("CN_ADDRESS", 14), ("PERSON", 7), ("PERSON", 8), ("PERSON", 12), ("PERSON", 13)]
+
+
+def contexts(path: Path) -> list[tuple[str, tuple[str, ...]]]:
+    """Return each line of a .doc's body with its context."""
+    with open(path, "rb") as handle:
+        return [(line, chunk.context) for chunk in word97.paragraph_chunks(handle, str(path))
+                for line in chunk.text.split("\n")]
+
+
+def test_a_cell_word_97_merged_into_the_one_before_takes_its_header(tmp_path):
+    """Word 97 merges cells by flags (a TC80's fMerged) and leaves the merged cell empty: its
+    column had the empty cell's header (none); it has the header of the cell it is merged into."""
+    with open(CUSTOMERS, "rb") as handle:
+        _, stream = ole2.open_stream(handle, ("WordDocument",))
+        document = stream.read(0, stream.size)
+    remark = document.index("备注".encode("utf-16-le"))  # the header row's 备注, blanked as Word leaves it
+    changes = {remark: "  ".encode("utf-16-le")}
+    definitions = [at for at in range(len(document) - 1) if document[at:at + 2] == b"\x08\xd6"]
+    assert definitions
+    for at in definitions:  # sprmTDefTable: cb (2), itcMac, the edges, then a TC80 of 20 bytes a cell
+        count = document[at + 4]
+        flags = at + 5 + 2 * (count + 1) + 20 * 2  # cell 2's, 备注
+        changes[flags] = bytes([document[flags] | 0x02])
+    path = papx_changed(tmp_path, changes)
+    assert contexts(path)[12:16] == [("李秀英", ("姓名",)), ("44030519900101123X", ("身份证号",)),
+                                     ("老客户", ("身份证号",)), ("上海市浦东新区陆家嘴环路1000号", ("住址",))]
+    assert contexts(CUSTOMERS)[14] == ("老客户", ("备注",))
+
+
 def papx_changed(tmp_path: Path, changes: dict[int, bytes]) -> Path:
     """Copy customers.doc with bytes of its WordDocument stream changed at the given offsets."""
     data = bytearray(CUSTOMERS.read_bytes())

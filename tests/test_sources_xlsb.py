@@ -417,8 +417,9 @@ def sheet_data(*records_: bytes) -> bytes:
                  "unreadable: a record too short for its type (corrupt .xlsb)", id="short-cell-record"),
     pytest.param(lambda part: sheet_data(record(ROW_HDR, struct.pack("<I", 1 << 20) + bytes(13)), cell_st(1, "a")),
                  "unreadable: a row past Excel's last row (1,048,576), row 1,048,577", id="row-past-the-last"),
-    pytest.param(lambda part: sheet_data(record(ROW_HDR, bytes(17)), record(CELL_ST, struct.pack("<III", 16384, 0, 0))),
-                 "unreadable: a cell past Excel's last column (XFD), column 16,385", id="column-past-the-last"),
+    pytest.param(lambda part: sheet_data(record(ROW_HDR, bytes(17)),
+                                         record(CELL_ST, struct.pack("<III", 16384, 0, 1) + "甲".encode("utf-16-le"))),
+                 xlsx_book.NO_COLUMN, id="column-past-the-last"),
     pytest.param(lambda part: sheet_data(record(ROW_HDR, bytes(17)), record(7, struct.pack("<III", 0, 0, 99))),
                  xlsx_book.missing_string(3), id="string-index"),
 ])
@@ -432,22 +433,26 @@ def test_a_damaged_sheet_is_one_problem_line_and_the_next_sheet_is_read(tmp_path
     assert lines(coverage) == [f"{path}!坏: {reason}"]
 
 
-def test_a_shared_string_out_of_range_costs_its_cell_not_the_rest_of_the_sheet(tmp_path):
-    """A cell naming string 99 of a table of 4 refused the rest of its sheet, every row after it
-    lost; it reads as empty, the sheet goes on, with one problem line (as an .xlsx's)."""
+@pytest.mark.parametrize("bad, reason", [
+    pytest.param(record(7, struct.pack("<III", 1, 0, 99)), xlsx_book.missing_string(4), id="string-99-of-4"),
+    pytest.param(record(7, struct.pack("<III", 16384, 0, 2)), xlsx_book.NO_COLUMN, id="XFE2"),
+])
+def test_a_damaged_cell_costs_its_cell_not_the_rest_of_the_sheet(tmp_path, bad, reason):
+    """A cell naming string 99 of a table of 4, or placed past XFD, refused the rest of its sheet,
+    every row after it lost; it reads as empty, the sheet goes on, with one problem line (as an
+    .xlsx's)."""
     sheets = {"客户": grid([["手机号", "备注"], [float(PHONE), "甲"], [float(PHONE2), "乙"]])}
     parts = xlsb_parts(sheets)
     part = parts["xl/worksheets/sheet1.bin"]
     good = record(7, struct.pack("<III", 1, 0, 2))  # B2 reads string 2, 甲
     assert part.count(good) == 1
     path = tmp_path / "坏.xlsb"
-    bad = record(7, struct.pack("<III", 1, 0, 99))
     path.write_bytes(zipped({**parts, "xl/worksheets/sheet1.bin": part.replace(good, bad)}))
     coverage = TargetCoverage(str(path))
     chunks = list(as_chunks(read_spreadsheet(str(path), FULL, coverage)))
     assert {(c.location["cell"], c.text) for c in chunks if "cell" in c.location} == {
         ("A1", "手机号"), ("B1", "备注"), ("A2", PHONE), ("A3", PHONE2), ("B3", "乙")}
-    assert lines(coverage) == [f"{path}!客户: {xlsx_book.missing_string(4)}"]
+    assert lines(coverage) == [f"{path}!客户: {reason}"]
 
 
 def bad_crc(data: bytes, member: str) -> bytes:

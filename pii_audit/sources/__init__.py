@@ -17,9 +17,9 @@ import glob
 import io
 import os
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import BinaryIO, Iterable, Iterator
+from typing import Any, BinaryIO, Iterable, Iterator
 
 from pii_audit.models import Cells, Chunk
 
@@ -112,11 +112,10 @@ class ScanOptions:
     max_gzip_bytes: int = 20 * 1024**3  # a gzip member larger than this when inflated is a bomb
     entities: tuple[str, ...] = ()  # entities to look for; empty = every one
     min_score: float = 0.5  # results below are not reported (recognizers.MIN_SCORE)
-    # Set by the readers while they read a file packaged in an OLE object (``embedded``), never by
-    # a user: a package inside it is then a notice, as messages packaged in messages could go on.
-    in_package: bool = False
-    # Set by ``emails`` for what a message attached as a file holds: how many messages deep it is.
-    attached: int = 0
+    # Set by the scan engine for the readers it runs in the main process (``scan._block_units``):
+    # an image in an archive or a picture in an Office file is then handed on as a ``Picture`` for
+    # a worker to read by OCR, not read there, one after another (``images.Picture``).
+    defer_pictures: bool = False
     # Read text in images by OCR (``images``: image files, PDF pages without text, images in binary
     # columns); without it they are counted, not read. Slow: a second or more an image.
     ocr: bool = False
@@ -126,6 +125,34 @@ class ScanOptions:
     def full(self) -> bool:
         """True when every row is read (no sampling)."""
         return self.sample_rows is None
+
+
+@dataclass(frozen=True)
+class InnerOptions(ScanOptions):
+    """The options of a file read inside another, with the state of the readers that went into it:
+    set by the readers as they go in (``inner_options``), never by a user, so none of it is among
+    a target's options (the command line and audit.toml build plain ``ScanOptions``)."""
+
+    # Read from a file packaged in an OLE object (``embedded``): a package inside it is then a
+    # notice, as messages packaged in messages could go on.
+    in_package: bool = False
+    # How many messages deep, for what a message attached as a file holds (``emails``, ``outlook``).
+    attached: int = 0
+
+
+_OUTER = InnerOptions()  # the state of a target's own files: none yet
+
+
+def inner_options(options: ScanOptions, **state: Any) -> InnerOptions:
+    """Return ``options`` for a file inside the one being read: its reader state changed by
+    ``state`` (``InnerOptions``' fields), the rest kept."""
+    kept = {option.name: getattr(options, option.name) for option in fields(options)}
+    return InnerOptions(**{**kept, **state})
+
+
+def reader_state(options: ScanOptions) -> InnerOptions:
+    """Return the reader state ``options`` carry (``InnerOptions``): none for a target's own."""
+    return options if isinstance(options, InnerOptions) else _OUTER
 
 
 @dataclass

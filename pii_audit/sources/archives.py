@@ -30,6 +30,7 @@ inflating it (in a solid 7z or RAR too).
 
 from __future__ import annotations
 
+import functools
 import io
 import tarfile
 import zipfile
@@ -43,7 +44,7 @@ from pii_audit.sources import (DOCUMENT_SUFFIXES, EMAIL_SUFFIXES, LIBARCHIVE_SUF
 from pii_audit.sources.archives_libarchive import DamagedArchive, libarchive_members
 from pii_audit.sources.files import ZSTD_MAGIC, TextUnit, compression_of, read_unit, stream_name
 from pii_audit.sources.documents import read_document
-from pii_audit.sources.images import is_image_name, read_image
+from pii_audit.sources.images import Picture, is_image_name, read_image
 from pii_audit.sources.spreadsheets import read_spreadsheet
 from pii_audit.sources.streams import CORRUPT_ERRORS, DECOMPRESSORS, Capped
 from pii_audit.sources.walk import excluded_member, members_chosen
@@ -235,6 +236,9 @@ def _image(where: str, member: BinaryIO, options: ScanOptions, coverage: TargetC
     if len(data) > SPREADSHEET_MAX_BYTES:
         coverage.problem(where, f"an image inside an archive larger than {SPREADSHEET_MAX_BYTES:,} bytes is not "
                                 "read; extract it and scan it")
+        return
+    if options.defer_pictures:  # the main process reads the archive: a worker reads the image
+        yield Picture(functools.partial(read_image, where, data=data))
         return
     yield from read_image(where, options, coverage, data)
 

@@ -16,6 +16,7 @@ could not read is a problem line of that column, naming the row.
 
 from __future__ import annotations
 
+import dataclasses
 import io
 from typing import Iterator
 
@@ -81,6 +82,8 @@ def read_stored_document(data: bytes, where: str, place: dict, container: str, c
         coverage.notice(where, "an OLE2 value of no kind read (not a .doc, .xls, .ppt or .msg)", container)
         return
     inner = TargetCoverage(coverage.target)  # its containers are the document's, not the table's
+    # Its pictures are read here: their text is located at the row below, which a worker could not do.
+    options = dataclasses.replace(options, defer_pictures=False)
     for item in read_member(name, io.BufferedReader(io.BytesIO(data)), options, inner, 1):
         for chunk in item.chunks() if isinstance(item, Cells) else (item,):
             yield Chunk(chunk.text, _located(place, name, chunk.location), container,

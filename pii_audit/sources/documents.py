@@ -12,7 +12,9 @@ of their own. Each paragraph is read as one line, numbered from 1 in each part, 
 The container is the file, as a log's stream is; a workbook embedded in the document (an Excel
 table pasted as an object) is read as a spreadsheet inside an archive is (``embedded``). Text deleted with track
 changes on (``w:delText``) is still in the file, so it is read; the copy of a text box kept for
-old Word versions (``mc:Fallback``) is not, as it repeats the box. After the parts, the document's
+old Word versions (``mc:Fallback``) is not, as it repeats the box. A picture's or shape's alt text
+(``wp:docPr`` ``descr`` and ``title``) is a line before the paragraph holding it. With --ocr its
+pictures (word/media/) are read last (``pictures``), each a container of its own. After the parts, the document's
 properties (title, subject, comments, keywords, custom properties) are read (``properties``),
 located ``{path, part: "docProps/core.xml", line, property}``; a .doc's, its OLE2 property sets, after
 its text (``ole_properties``), located ``{path, part: "SummaryInformation", line, property}``.
@@ -35,6 +37,7 @@ from pii_audit.models import Cells, Chunk
 from pii_audit.sources import ContainerCoverage, ScanOptions, TargetCoverage
 from pii_audit.sources.embedded import embedded_files
 from pii_audit.sources.ole_properties import ole_property_chunks
+from pii_audit.sources.pictures import package_pictures
 from pii_audit.sources.properties import property_chunks
 from pii_audit.sources.ooxml import (DocumentRefused, Markup, counted, opened_package, read_office_file,
                                      read_part)
@@ -53,13 +56,17 @@ WORDPROCESSING = Markup(
     # What stands for a character of its own inside a paragraph's runs.
     signs={_W + "tab": "\t", _W + "br": " ", _W + "cr": " ", _W + "noBreakHyphen": "-"},
     table=frozenset({_W + "tbl"}), row=frozenset({_W + "tr"}), cell=frozenset({_W + "tc"}),
-    span=frozenset({_W + "gridSpan"}), span_value=_W + "val")
+    span=frozenset({_W + "gridSpan"}), span_value=_W + "val",
+    # A drawing's (picture, shape, chart) properties: Word keeps its alt text there.
+    labels=frozenset(f"{ns} docPr" for ns in ("http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing",
+                                               "http://purl.oclc.org/ooxml/drawingml/wordprocessingDrawing")))
 
 
 def read_document(target: str, options: ScanOptions, coverage: TargetCoverage,
                   data: bytes | None = None) -> Iterator[Chunk | Cells]:
     """Yield the paragraphs of the .docx ``target`` as chunks of lines, part after part, then its
-    document properties (``properties``), then what the workbooks and documents embedded in it hold (``embedded``).
+    document properties (``properties``), then what the workbooks and documents embedded in it hold (``embedded``),
+    then the text OCR reads in its pictures with --ocr (``pictures``).
 
     ``data`` holds the file's bytes when it is no file of its own (a member of an archive)."""
     items = functools.partial(_items, target, options, coverage)
@@ -84,6 +91,7 @@ def _items(target: str, options: ScanOptions, coverage: TargetCoverage, handle: 
             yield from read_part(archive, part, location, WORDPROCESSING, coverage, container)
         yield from property_chunks(archive, target, coverage)
         yield from embedded_files(archive, "word/embeddings/", target, options, coverage)
+        yield from package_pictures(archive, "word/media/", target, options, coverage)
 
 
 def _parts(archive: zipfile.ZipFile) -> list[str]:

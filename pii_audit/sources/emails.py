@@ -22,15 +22,14 @@ An Outlook .msg (an OLE2 file, whatever its name) is read by ``outlook``, from h
 from __future__ import annotations
 
 import binascii
-import dataclasses
 import html
 import io
 import re
 from typing import Iterator
 
 from pii_audit.models import Cells, Chunk
-from pii_audit.sources import (OLE2_MAGIC, ScanOptions, TargetCoverage, legacy_text, mime, ole2, one_line_name,
-                               opened_file)
+from pii_audit.sources import (OLE2_MAGIC, InnerOptions, ScanOptions, TargetCoverage, inner_options, legacy_text,
+                               mime, ole2, one_line_name, opened_file, reader_state)
 from pii_audit.sources.mime import Leaf, MessageReader, MimeError
 from pii_audit.sources.damage import unreadable
 from pii_audit.sources.xlsx_guard import WorkbookRefused
@@ -177,15 +176,17 @@ def _attachment(where: str, body: bytes, target: str, options: ScanOptions, cove
         yield from read_member(where, io.BufferedReader(io.BytesIO(body)), inner, coverage, 1)
 
 
-def attachment_options(where: str, target: str, options: ScanOptions, coverage: TargetCoverage) -> ScanOptions | None:
+def attachment_options(where: str, target: str, options: ScanOptions, coverage: TargetCoverage
+                       ) -> InnerOptions | None:
     """Return the options to read the attachment ``where`` of the message ``target`` with, one
     message deeper (an .eml's or a .msg's: both count one depth, whichever attaches which); None,
     recorded as a problem line, for an attachment of a message attached ``ATTACHED_MAX`` deep."""
-    if options.attached >= ATTACHED_MAX:
+    attached = reader_state(options).attached
+    if attached >= ATTACHED_MAX:
         coverage.problem(where, f"an attachment of a message attached {ATTACHED_MAX} deep in messages is not read; "
                                 "save it apart and scan it", target)
         return None
-    return dataclasses.replace(options, attached=options.attached + 1)
+    return inner_options(options, attached=attached + 1)
 
 
 def lines_chunk(text: str, label: str, target: str) -> Chunk | None:

@@ -23,20 +23,19 @@ Any other object (an equation, a drawing, an OLE 1.0 object of another class, a 
 Acrobat embedded as its own object) is a notice (past ``MAX_OTHER_NOTICES`` of a .doc or a .msg,
 one for the rest). One level deep: the files embedded in an embedded file are one notice on it,
 counting them (``nested_notice``), as they are rare and each level would hold another copy in
-memory; a file packaged in a packaged file is a notice (``ScanOptions.in_package``), which the
+memory; a file packaged in a packaged file is a notice (``InnerOptions.in_package``), which the
 marks in the name cannot tell where a message is packaged in a message's object.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import io
 import zipfile
 from typing import Callable, Iterator
 
 from pii_audit.models import Cells, Chunk
 from pii_audit.sources import (DOCUMENT_SUFFIXES, OLE2_MAGIC, PRESENTATION_SUFFIXES, ScanOptions, TargetCoverage,
-                               is_archive, one_line_name)
+                               inner_options, is_archive, one_line_name, reader_state)
 from pii_audit.sources.ole2 import CompoundFile, Stream, StreamPart, worded
 from pii_audit.sources.packager import NATIVE_STREAM, PACKAGE_CLASS, Packaged, PackageRefused, packaged_file
 from pii_audit.sources.xlsx_guard import WorkbookRefused
@@ -167,12 +166,12 @@ def _package(compound: CompoundFile, folder: str, where: str, options: ScanOptio
         return
     stream, packaged = found
     inner = f"{where}!{packaged.name}"
-    if options.in_package:
+    if reader_state(options).in_package:
         coverage.notice(inner, "a file packaged in a packaged file is not read; open it and save it apart")
         return
     member = io.BufferedReader(StreamPart(stream, packaged.offset, packaged.size))  # read as it is asked for
     try:
-        yield from read_member(inner, member, dataclasses.replace(options, in_package=True), coverage, _depth(where))
+        yield from read_member(inner, member, inner_options(options, in_package=True), coverage, _depth(where))
     except WorkbookRefused as error:  # the object's file ends inside the packaged file's sectors
         coverage.problem(inner, worded(error, "embedded object"))
 

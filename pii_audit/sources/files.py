@@ -63,7 +63,9 @@ UNREAD_DOCUMENTS = {".doc": ".doc", ".dot": ".dot", ".wps": "WPS Writer .wps"}
 # Control characters that text holds none of (tab, newline and carriage return aside).
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _SUFFIX_RE = re.compile(r"(?:[.\-_](?:\d{1,3}|\d{8}|\d{4}-\d{2}-\d{2}(?:[.\-_]\d{1,6})?))+$")
-# A piece of a long line is cut after a character that no value (nor its grouping) can contain.
+# A piece of a long line is cut after a character that no value (nor its grouping) can contain;
+# a dump's INSERT line between two rows found in its last ROW_WINDOW characters.
+ROW_WINDOW = 64 << 10
 _CUT_RE = re.compile(r"[^0-9A-Za-z*+\-()\s\uff01-\uff5e]")
 
 
@@ -99,6 +101,16 @@ def stream_name(path: str) -> str:
     head, name = os.path.split(base)
     stripped = _SUFFIX_RE.sub("", name)
     return os.path.join(head, stripped or name)
+
+
+def is_dump(path: str) -> bool:
+    """Tell whether a file is named as a database dump (``.sql``, compressed or rotated too), which
+    is read in order by one worker (``detector.Detector._sql_stream``).
+
+    >>> is_dump("backup/core-20240101.sql.gz"), is_dump("logs/app.log")
+    (True, False)
+    """
+    return stream_name(path).lower().endswith(".sql")
 
 
 def file_kind(path: str) -> str:
@@ -225,7 +237,8 @@ def plan_file(path: str, size: int, coverage: TargetCoverage) -> Iterator[TextUn
                                       "written does (logrotate's copytruncate); read as text")
             handle.seek(0)
             # UTF-16 is cut into lines once read as UTF-8 (streams.Utf8Transcoded): one range.
-            cut = size > 2 * SPLIT_BYTES and not sniffed[0].startswith("utf-16")
+            # So is a dump: its rows take their columns from a CREATE TABLE or COPY line before them.
+            cut = size > 2 * SPLIT_BYTES and not sniffed[0].startswith("utf-16") and not is_dump(path)
             start, line = 0, 1
             for point in _split_points(handle, SPLIT_BYTES) if cut else ():
                 yield TextUnit(path, stream, start, point[0], line, *sniffed)
@@ -442,7 +455,12 @@ class _UnitReader:
 
 
 def _safe_cut(text: str) -> int:
-    """Return where to cut a piece of a long line: after its last character no value can hold."""
+    """Return where to cut a piece of a long line: between two rows of an INSERT's values
+    (``…'x'),('y…``: the next piece begins with a whole row, which the detector names by the
+    columns of the piece before), else after its last character no value can hold."""
+    row = text.rfind("),(", max(0, len(text) - ROW_WINDOW))
+    if row >= 0:
+        return row + 2
     last = None
     for last in _CUT_RE.finditer(text, max(0, len(text) - 4096)):
         pass

@@ -40,7 +40,8 @@ import shutil
 import subprocess
 import time
 import warnings
-from typing import BinaryIO, Iterator
+from dataclasses import dataclass
+from typing import BinaryIO, Callable, ClassVar, Iterable, Iterator
 
 from pii_audit.models import Chunk
 from pii_audit.sources import ContainerCoverage, ScanOptions, TargetCoverage, opened_file
@@ -71,6 +72,12 @@ MAX_WIDTH = 3500
 BAND_PIXELS = 4_000_000
 # A band's cut is looked for in the last quarter of its height.
 _CUT_WINDOW = 4
+# A picture inside a document (``pictures``) smaller than this on a side, or in all, is not read:
+# it cannot hold a line of text tesseract reads (characters under about 10 pixels high are
+# misread, and an ID number of them is over 100 pixels long). Rules, bullets, icons (up to 63 x
+# 63) and a PDF's 1-pixel masks are so; a letterhead's logo is not, and is read (once a PDF).
+MIN_SIDE = 20
+MIN_PIXELS = 4_000
 # Pages of a multi-page TIFF read (a fax or a scanned file); past them, one notice.
 MAX_PAGES = 200
 # What a tesseract process holds (peak PSS, measured): 55 MiB for the Simplified Chinese model,
@@ -107,6 +114,27 @@ PROBLEMS = (NO_TESSERACT, NO_CHINESE)  # reasons that leave a target incomplete:
 _TRANSPOSE = {2: "FLIP_LEFT_RIGHT", 3: "ROTATE_180", 4: "FLIP_TOP_BOTTOM", 5: "TRANSPOSE", 6: "ROTATE_270",
               7: "TRANSVERSE", 8: "ROTATE_90"}  # EXIF orientation -> Image.Transpose
 _budget = None  # the OcrBudget a scan's processes share (share_budget), or None: one image at a time
+
+
+@dataclass(frozen=True)
+class Picture:
+    """An image a reader in the main process found and left to a worker to read by OCR
+    (``ScanOptions.defer_pictures``): sent to it as a unit of its own, as an image file is."""
+
+    # A module function given all but the options and the coverage (``functools.partial``):
+    # pickled by its name and its arguments, the image's bytes among them.
+    read: Callable[[ScanOptions, TargetCoverage], Iterator[Chunk]]
+    text: ClassVar[str] = ""  # what the scan counts of text passing by (``scan._reported``): none
+    utf8: ClassVar[None] = None
+
+
+def read_pictures(items: Iterable, options: ScanOptions, coverage: TargetCoverage) -> Iterator:
+    """Yield ``items`` (what the main process read), each ``Picture`` among them read by OCR here."""
+    for item in items:
+        if type(item) is Picture:
+            yield from item.read(options, coverage)
+        else:
+            yield item
 
 
 class ImageRefused(Exception):
@@ -234,7 +262,7 @@ def read_pdf_images(page, number: int, target: str, options: ScanOptions, covera
     line = 1
     for name in names:
         try:
-            data = _pdf_image(page, name, limits)
+            data = pdf_image(page, name, limits)
             for chunk in read_image_bytes(data, {"path": target, "page": number}, target, options, record):
                 yield Chunk(chunk.text, {**chunk.location, "line": line}, target, multiline=True)
                 line += chunk.text.count("\n") + 1
@@ -245,13 +273,13 @@ def read_pdf_images(page, number: int, target: str, options: ScanOptions, covera
     return len(names)
 
 
-def _pdf_image(page, name, limits: dict) -> bytes:
+def pdf_image(page, name, limits: dict) -> bytes:
     """Return the encoded bytes of one image of a PDF page (``page.images`` names it): a JPEG's
     as stored, any other's as pypdf decodes and encodes it, after its size is checked against
     the limits; raise ``ImageRefused`` when it is over them or a JBIG2 image."""
     import pypdf
 
-    stream = _pdf_image_stream(page, name)
+    stream = pdf_image_stream(page, name)
     if stream is not None:
         width, height = int(stream.get("/Width", 0)), int(stream.get("/Height", 0))
         filters = stream.get("/Filter", ())
@@ -271,7 +299,7 @@ def _pdf_image(page, name, limits: dict) -> bytes:
         return page.images[name].data
 
 
-def _pdf_image_stream(page, name):
+def pdf_image_stream(page, name):
     """Return the stream of an image ``page.images`` names (``/Im0``, or a form's names then the
     image's), or None for an image inline in the page's content (small, parsed with it)."""
     if isinstance(name, str) and name.startswith("~"):
@@ -292,6 +320,46 @@ def read_image_bytes(data: bytes, place: dict, container: str, options: ScanOpti
         image = Image.open(io.BytesIO(data), formats=_FORMATS)
     with image:
         yield from read_picture(image, place, container, options, record, release=True)
+
+
+def too_small(width: int, height: int) -> bool:
+    """Tell whether a picture inside a document is too small to hold a line of text (``MIN_SIDE``).
+
+    >>> too_small(600, 2), too_small(48, 48), too_small(200, 60), too_small(640, 400)
+    (True, True, False, False)
+    """
+    return min(width, height) < MIN_SIDE or width * height < MIN_PIXELS
+
+
+def read_document_picture(data: bytes, place: dict, container: str, options: ScanOptions,
+                          coverage: TargetCoverage) -> Iterator[Chunk]:
+    """Yield the text OCR reads in a picture inside a document (a photo pasted into a report, a
+    PDF page's image), given as its encoded bytes, located at ``place`` and counted in
+    ``container``, its own; skip one ``too_small``. One over a limit (a decompression bomb), damaged,
+    or not read in time is one problem line of ``container``, and the document is read on."""
+    from PIL import Image
+
+    try:
+        with _quiet():
+            image = Image.open(io.BytesIO(data), formats=_FORMATS)
+    except Image.DecompressionBombError:
+        coverage.problem(container, f"an image of more than {MAX_PIXELS:,} pixels: not read", container)
+        return
+    except Exception as error:  # noqa: BLE001 -- damaged bytes make Pillow raise many types
+        coverage.problem(container, f"unreadable image ({type(error).__name__}): damaged, or not an image read "
+                                    "here", container)
+        return
+    with image:
+        if too_small(*image.size):
+            return
+        record = coverage.container(container, "lines")
+        record.bytes += len(data)
+        try:
+            yield from read_picture(image, place, container, options, record, release=True)
+        except ImageRefused as refused:
+            coverage.problem(container, str(refused), container)
+        except Exception as error:  # noqa: BLE001
+            coverage.problem(container, f"unreadable image ({type(error).__name__}): damaged", container)
 
 
 def read_picture(image, place: dict, container: str, options: ScanOptions, record: ContainerCoverage,

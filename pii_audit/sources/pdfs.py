@@ -9,7 +9,9 @@ container is the file.
 
 A page with no text of its own (a scan) holds images: with ``--ocr`` their text is read
 (``images.read_pdf_images``), located ``{path, page, line, ocr: true}``; without, they are counted
-among the target's images not read. What is not read, each said once: a PDF with neither text nor
+among the target's images not read. A page with text may hold pictures too (a photo of an ID card
+in a report exported from Word): with ``--ocr`` they are read after its text (``pictures``), each
+image once a PDF, those too small to hold a line of text left out. What is not read, each said once: a PDF with neither text nor
 images (a notice), a password-protected PDF and a damaged one (a problem line). pypdf is given
 lower limits than its own on what one stream may inflate to, so that a hostile file stays within
 the scan's memory bound in every worker.
@@ -24,6 +26,7 @@ from pii_audit.models import Chunk
 from pii_audit.sources import ContainerCoverage, ScanOptions, TargetCoverage, opened_file
 from pii_audit.sources.damage import unreadable
 from pii_audit.sources.images import read_pdf_images
+from pii_audit.sources.pictures import pdf_page_pictures
 
 PDF_MAGIC = b"%PDF-"
 # What one stream may inflate to, and a page's content be parsed for: a page of a statement is a
@@ -62,8 +65,8 @@ def read_pdf(target: str, options: ScanOptions, coverage: TargetCoverage, data: 
 
 def _pages(target: str, handle: BinaryIO, options: ScanOptions, coverage: TargetCoverage,
            container: ContainerCoverage) -> Iterator[Chunk]:
-    """Yield each page's text, or the text OCR reads in the images of a page that has none; record
-    a page or a whole file that cannot be read."""
+    """Yield each page's text and the text OCR reads in its pictures (``pictures``), or the text
+    OCR reads in the images of a page that has none; record a page or a whole file that cannot be read."""
     import pypdf  # here, not at the top: a scan imports pypdf only where there is a PDF
 
     try:
@@ -78,6 +81,7 @@ def _pages(target: str, handle: BinaryIO, options: ScanOptions, coverage: Target
         return
     texts = pictures = 0
     problems = len(coverage.problems)
+    seen: set = set()  # the image objects of pages with text read so far: a logo on every page is read once
     for number in range(pages):
         try:
             with pypdf.apply_configuration(**_LIMITS):
@@ -90,6 +94,7 @@ def _pages(target: str, handle: BinaryIO, options: ScanOptions, coverage: Target
             texts += 1
             container.units += text.count("\n") + 1
             yield Chunk(text, {"path": target, "page": number + 1, "line": 1}, target, multiline=True)
+            yield from pdf_page_pictures(reader.pages[number], number + 1, target, options, coverage, _LIMITS, seen)
             continue
         pictures += yield from read_pdf_images(reader.pages[number], number + 1, target, options, coverage,
                                                container, _LIMITS)

@@ -29,8 +29,8 @@ line, numbered from 1 in each slide's text in the order of the stream (its place
 the slide list, then its shapes', then its notes'), located ``{path, part: "PowerPoint
 Document", slide, line}``; text of no slide (masters, the document's own records) is numbered
 apart and located without ``slide``. The container is the file, as for a .pptx. A table is a group
-of shapes, a cell each, and nothing says which row names the columns: its cells are lines
-without context (unlike a .pptx's table, whose header row is the context of its column).
+of shapes, a cell each, placed by its anchor: its first row names the columns, and a cell's lines
+have its column's header as context, as in a .pptx (``ppt_tables``).
 
 An object pasted into a slide (a customer workbook, a Word document) keeps its whole file in an
 ExOleObjStg record of the stream: the object's OLE2 file, compressed with zlib after its size
@@ -46,7 +46,8 @@ itself embedded in a file are one notice on it, and so are those of a document e
 After the text, the document's properties (the OLE2 property sets "\x05SummaryInformation" and
 "\x05DocumentSummaryInformation": title, comments, custom properties) are read as lines located
 ``{path, part: "SummaryInformation", line, property}`` (``ole_properties``); a damaged one is a
-problem line and the objects are read. Not read: pictures, shapes' alt text and names.
+problem line and the objects are read. Pictures are read by OCR with --ocr, from the Pictures
+stream (``pictures.ppt97_pictures``). Not read: shapes' alt text and names.
 
 The file is untrusted (SECURITY.md item 7). Records are read from the file a window of
 ``WINDOW`` bytes at a time; every length is checked against what remains of the record holding
@@ -73,6 +74,7 @@ from pii_audit.sources import ContainerCoverage, ScanOptions, TargetCoverage, ol
 from pii_audit.sources.embedded import EMBEDDED_MAX_BYTES, is_nested, nested_notice, ole_object
 from pii_audit.sources.ole_properties import ole_property_chunks
 from pii_audit.sources.ooxml import DocumentRefused, counted
+from pii_audit.sources.ppt_tables import PptTable, is_table
 from pii_audit.sources.xlsx_guard import WorkbookRefused
 
 PART = "PowerPoint Document"  # the stream, and the ``part`` of every location
@@ -84,6 +86,8 @@ SLIDE_LIST = 0x0FF0  # SlideListWithTextContainer; instance 0: slides, 1: master
 TEXT_CHARS, TEXT_BYTES, CSTRING = 0x0FA0, 0x0FA8, 0x0FBA
 PERSIST_DIRECTORY, USER_EDIT, CRYPT_SESSION = 0x1772, 0x0FF5, 0x2F14
 BINARY_TAG_DATA, OLE_STORAGE = 0x138B, 0x1011
+# A group of shapes, a shape, a shape's third properties table, its place in its group.
+GROUP, SHAPE, TERTIARY_PROPERTIES, CHILD_ANCHOR = 0xF003, 0xF004, 0xF122, 0xF00F
 # The programmable tags whose data (BinaryTagDataBlob) is records: comments, among others.
 EXTENSION_TAGS = frozenset({"___PPT9", "___PPT10", "___PPT11", "___PPT12"})
 ENCRYPTED_TOKEN = 0xF3D1C4DF  # CurrentUserAtom.headerToken of an encrypted presentation
@@ -279,6 +283,9 @@ class _Frame:
     instance: int = 0
     lenient: bool = False  # a tag's data: records it cannot hold end it quietly
     tag: str = ""  # the text of the CString just read in it (a programmable tag's name)
+    # A group of shapes that is a table: the table; a shape that is one of its cells: its table.
+    table: PptTable | None = None
+    cell: bool = False
 
 
 class _Walk:
@@ -289,8 +296,9 @@ class _Walk:
         self.objects: list[tuple[int, int, int]] = []  # (body offset, length, instance) of each ExOleObjStg
         self.skipped = 0  # embedded objects met past MAX_OBJECTS
 
-    def texts(self) -> Iterator[tuple[int | None, str]]:
-        """Yield ``(slide, text)`` of each text atom; raise ``DocumentRefused`` at a damaged record."""
+    def texts(self) -> Iterator[tuple[int | None, str, PptTable | None]]:
+        """Yield ``(slide, text, table)`` of each text atom, ``table`` the table whose cell holds it
+        (``ppt_tables``); raise ``DocumentRefused`` at a damaged record."""
         frames, offset = [_Frame(self.window.size, None)], 0
         while frames:
             frame = frames[-1]
@@ -306,9 +314,9 @@ class _Walk:
                 frames.append(self._enter(frames, kind, instance, offset, body + length, version))
                 offset = body
                 continue
-            text = self._atom(frame, kind, instance, body, length)
+            text = self._atom(frames, kind, instance, body, length)
             if text is not None:
-                yield frame.slide, text
+                yield frame.slide, text, next((f.table for f in reversed(frames) if f.cell), None)
             offset = body + length
 
     def _record(self, frames: list[_Frame], offset: int) -> tuple[int, int, int, int] | None:
@@ -344,10 +352,15 @@ class _Walk:
             slide = parent.slide
         return _Frame(end, slide, kind, instance, parent.lenient or version != CONTAINER)
 
-    def _atom(self, frame: _Frame, kind: int, instance: int, body: int, length: int) -> str | None:
-        """Return the text of a text atom at ``body`` in ``frame``; follow an atom that names a
-        slide, and note where an embedded object is, to read it after the text."""
-        if kind in (TEXT_CHARS, TEXT_BYTES, CSTRING):
+    def _atom(self, frames: list[_Frame], kind: int, instance: int, body: int, length: int) -> str | None:
+        """Return the text of a text atom at ``body`` in the innermost of ``frames``; follow an atom
+        that names a slide, or a table's cells, and note where an embedded object is, to read it
+        after the text."""
+        frame = frames[-1]
+        if kind in (TERTIARY_PROPERTIES, CHILD_ANCHOR) and frame.kind == SHAPE and len(frames) > 2 \
+                and frames[-2].kind == GROUP:
+            self._table_shape(frames[-2], frame, kind, instance, body, length)
+        elif kind in (TEXT_CHARS, TEXT_BYTES, CSTRING):
             text = self._text(kind, body, length)
             if kind == CSTRING and text in EXTENSION_TAGS:  # a tag's name, no one's text
                 frame.tag = text
@@ -360,6 +373,15 @@ class _Walk:
         elif kind == OLE_STORAGE:
             self.skipped += 1
         return None
+
+    def _table_shape(self, group: _Frame, shape: _Frame, kind: int, instance: int, body: int, length: int) -> None:
+        """Mark a group whose shape's properties say it is a table; place a cell of one by its anchor."""
+        if kind == TERTIARY_PROPERTIES and group.table is None:
+            if is_table(self.window.read(body, min(length, 6 * instance)), instance):
+                group.table = PptTable()
+        elif kind == CHILD_ANCHOR and group.table is not None:
+            shape.cell = group.table.anchor(self.window.read(body, min(length, 16)))
+            shape.table = group.table if shape.cell else None
 
     def _turn(self, frame: _Frame, kind: int, body: int, length: int) -> None:
         """Follow a slide list to the next slide, or a notes page to its slide, from the atom at ``body``."""
@@ -397,13 +419,16 @@ class _Lines:
         self.numbers: dict[int | None, int] = {}  # lines of each slide so far (None: of no slide)
         self.pending: list[str] = []
         self.slide: int | None = None
+        self.context: tuple[str, ...] = ()
         self.chars = 0
 
-    def add(self, slide: int | None, line: str) -> Chunk | None:
-        """Add a line of ``slide``; return the chunk it ends, if any."""
-        chunk = self.flush() if self.pending and (slide != self.slide or self.chars >= CHUNK_CHARS) else None
+    def add(self, slide: int | None, line: str, context: tuple[str, ...] = ()) -> Chunk | None:
+        """Add a line of ``slide`` (a table cell's, with its column's header as ``context``);
+        return the chunk it ends, if any."""
+        chunk = self.flush() if self.pending and (slide != self.slide or context != self.context
+                                                  or self.chars >= CHUNK_CHARS) else None
         self.pending.append(line)
-        self.slide = slide
+        self.slide, self.context = slide, context
         self.chars += len(line) + 1
         return chunk
 
@@ -415,18 +440,19 @@ class _Lines:
         self.numbers[self.slide] = first + len(self.pending) - 1
         location = {"path": self.target, "part": PART, **({} if self.slide is None else {"slide": self.slide}),
                     "line": first}
-        chunk = Chunk("\n".join(self.pending), location, self.target, multiline=True)
+        chunk = Chunk("\n".join(self.pending), location, self.target, self.context, multiline=True)
         self.pending, self.chars = [], 0
         return chunk
 
 
-def _chunks(texts: Iterator[tuple[int | None, str]], target: str) -> Iterator[Chunk]:
-    """Yield the lines of ``texts`` as chunks; at a damaged record, the lines read before it first."""
+def _chunks(texts: Iterator[tuple[int | None, str, PptTable | None]], target: str) -> Iterator[Chunk]:
+    """Yield the lines of ``texts`` as chunks, a table cell's with its column's header as context;
+    at a damaged record, the lines read before it first."""
     lines = _Lines(target)
     try:
-        for slide, text in texts:
+        for slide, text, table in texts:
             for line in lines_of(text):
-                chunk = lines.add(slide, line)
+                chunk = lines.add(slide, line, table.context(line) if table is not None else ())
                 if chunk is not None:
                     yield chunk
     except DocumentRefused:

@@ -22,8 +22,10 @@ what it links to. Then the document's properties (title, subject, comments, cust
 workbooks and documents embedded in ppt/embeddings/ (each chart's own workbook, a table pasted as an object) are read as a .docx's
 are (``embedded``).
 
-Not read: pictures (a screenshot's text needs OCR), shapes' alt text, comment authors, a chart's
-link to an outside workbook. A .ppt's properties (its OLE2 property sets) are read by ``ppt97``
+Pictures (ppt/media/) are read by OCR with --ocr, after the rest (``pictures``), located with the
+slide that first shows them; pictures' and shapes' alt text (``p:cNvPr`` ``descr`` and ``title``)
+is always read, a line of its slide where the shape is. Not read: comment authors, a chart's link
+to an outside workbook. A .ppt's properties (its OLE2 property sets) are read by ``ppt97``
 (``ole_properties``).
 
 Read-only from the zip, nothing extracted; memory holds a block of XML and one chunk's lines (and
@@ -43,8 +45,9 @@ from typing import BinaryIO, Iterator
 from pii_audit.models import Cells, Chunk
 from pii_audit.sources import ContainerCoverage, ScanOptions, TargetCoverage
 from pii_audit.sources.embedded import embedded_files
-from pii_audit.sources.ooxml import (PART_ERRORS, DocumentRefused, Markup, damaged_part, opened_package, read_part,
-                                     read_office_file)
+from pii_audit.sources.ooxml import (PART_ERRORS, DocumentRefused, Markup, damaged_part, element_names,
+                                     natural_order, opened_package, read_part, read_office_file)
+from pii_audit.sources.pictures import package_pictures, ppt97_pictures
 from pii_audit.sources.ppt97 import slide_chunks
 from pii_audit.sources.properties import property_chunks
 from pii_audit.sources.xlsx_book import expat_parser, parse_member, relationships
@@ -58,21 +61,17 @@ _TEXT_PARTS = re.compile(r"ppt/(?:(?:slides|slideLayouts|slideMasters|notesSlide
 _LINKED = {"notesSlide", "comments", "chart", "chartEx", "diagramData"}
 
 
-def _names(namespaces: tuple[str, ...], local: str) -> frozenset[str]:
-    """Return an element's names as expat gives them, in each of ``namespaces`` (transitional, strict)."""
-    return frozenset(f"{namespace} {local}" for namespace in namespaces)
-
-
 _A = ("http://schemas.openxmlformats.org/drawingml/2006/main", "http://purl.oclc.org/ooxml/drawingml/main")
 _P = ("http://schemas.openxmlformats.org/presentationml/2006/main", "http://purl.oclc.org/ooxml/presentationml/main")
 _C = ("http://schemas.openxmlformats.org/drawingml/2006/chart", "http://purl.oclc.org/ooxml/drawingml/chart")
 _CX = ("http://schemas.microsoft.com/office/drawing/2014/chartex",)
 # A legacy comment's p:text and a chart's cached value are a line each, text and paragraph at once.
-_WHOLE = _names(_P, "text") | _names(_C, "v") | _names(_CX, "pt") | _names(_CX, "v")
-DRAWING = Markup(paragraphs=_names(_A, "p") | _WHOLE, texts=_names(_A, "t") | _WHOLE,
-                 signs=dict.fromkeys(_names(_A, "br"), " "),
-                 table=_names(_A, "tbl"), row=_names(_A, "tr"), cell=_names(_A, "tc"))
-_SLIDE_ID = _names(_P, "sldId")
+_WHOLE = element_names(_P, "text") | element_names(_C, "v") | element_names(_CX, "pt") | element_names(_CX, "v")
+DRAWING = Markup(paragraphs=element_names(_A, "p") | _WHOLE, texts=element_names(_A, "t") | _WHOLE,
+                 signs=dict.fromkeys(element_names(_A, "br"), " "),
+                 table=element_names(_A, "tbl"), row=element_names(_A, "tr"), cell=element_names(_A, "tc"),
+                 labels=element_names(_P, "cNvPr"))
+_SLIDE_ID = element_names(_P, "sldId")
 # The slide list is held whole; PowerPoint decks run to hundreds of slides, a hostile file's list
 # could run to millions of entries.
 MAX_SLIDES = 100_000
@@ -96,12 +95,15 @@ def _items(target: str, options: ScanOptions, coverage: TargetCoverage, handle: 
     if handle.read(len(OLE2_MAGIC)) == OLE2_MAGIC:
         handle.seek(0)
         yield from slide_chunks(handle, target, options, coverage, container)
+        yield from ppt97_pictures(handle, target, options, coverage)
         return
     handle.seek(0)
     with opened_package(handle, PRESENTATION, ".pptx presentation") as archive:
-        yield from _Deck(archive, target, coverage, container).chunks()
+        deck = _Deck(archive, target, coverage, container)
+        yield from deck.chunks()
         yield from property_chunks(archive, target, coverage)
         yield from embedded_files(archive, "ppt/embeddings/", target, options, coverage)
+        yield from package_pictures(archive, "ppt/media/", target, options, coverage, deck.pictures)
 
 
 class _Deck:
@@ -111,18 +113,19 @@ class _Deck:
     def __init__(self, archive: zipfile.ZipFile, target: str, coverage: TargetCoverage,
                  container: ContainerCoverage):
         self.archive, self.target, self.coverage, self.container = archive, target, coverage, container
+        self.pictures: dict[str, dict] = {}  # each picture a slide shows -> {"slide": the first one's number}
 
     def chunks(self) -> Iterator[Chunk]:
         """Yield each slide's lines and those of the parts it links to, then the other parts'."""
         done: set[str] = set()
         for number, slide in enumerate(self._slides(), 1):
-            for part in (slide, *self._linked(slide)):
+            for part in (slide, *self._linked(slide, number)):
                 if part not in done:
                     done.add(part)
                     yield from self._part(part, {"slide": number})
         # A set: a zip may name a member twice, and zipfile reads the last of those names each time.
         rest = {name for name in self.archive.namelist() if _TEXT_PARTS.fullmatch(name) and name not in done}
-        for part in sorted(rest, key=_natural):
+        for part in sorted(rest, key=natural_order):
             yield from self._part(part, {})
 
     def _slides(self) -> list[str]:
@@ -137,13 +140,17 @@ class _Deck:
         # once: its relationships were parsed again for each listing, 13 ms each.
         return list(dict.fromkeys(targets[rid][1] for rid in ids if rid in targets))
 
-    def _linked(self, slide: str) -> list[str]:
-        """Return the parts holding text that a slide links to: notes, comments, charts, SmartArt."""
+    def _linked(self, slide: str, number: int) -> list[str]:
+        """Return the parts holding text that a slide links to: notes, comments, charts, SmartArt;
+        keep the pictures it shows, as shown on slide ``number`` unless one before showed them."""
         try:
             links = relationships(self.archive, slide)
         except PART_ERRORS as error:
             self._damaged(f"the relationships of {shown_name(slide)}", error, "its notes and comments are read by name")
             return []
+        for kind, part in links.values():
+            if kind.endswith("/image"):
+                self.pictures.setdefault(part, {"slide": number})
         return [part for kind, part in links.values() if kind.rsplit("/", 1)[-1] in _LINKED]
 
     def _part(self, part: str, where: dict) -> Iterator[Chunk]:
@@ -173,17 +180,3 @@ def _slide_ids(archive: zipfile.ZipFile) -> list[str]:
     with archive.open(PRESENTATION) as member:
         parse_member(expat_parser(start, None, None, PRESENTATION), member)
     return ids
-
-
-def _natural(name: str) -> list:
-    """Sort parts as people number them: slide2 before slide10.
-
-    >>> sorted(["ppt/slides/slide10.xml", "ppt/slides/slide2.xml", "ppt/slides/slide02.xml"], key=_natural)
-    ['ppt/slides/slide2.xml', 'ppt/slides/slide02.xml', 'ppt/slides/slide10.xml']
-
-    A number is compared by its length, then its digits, not by int(), which refuses one of over
-    4,300 digits (a member so named made the presentation unreadable). The pieces split off are
-    text and digits in turn, so every key holds the same kinds at the same places.
-    """
-    return [(len(piece.lstrip("0")), piece.lstrip("0")) if number % 2 else piece
-            for number, piece in enumerate(re.split(r"(\d+)", name))]

@@ -11,14 +11,20 @@ What is read: the body, each paragraph and each table cell a line, numbered from
 of the file, located ``{path, line, start, end}``; the container is the file, as for a .doc. A
 table's first row names its columns (``ooxml.Table``): a cell's lines have its column's header
 as context, so a bare name under 姓名 is reported. A table begins at a paragraph in it (``\\intbl``),
-its rows end at ``\\row`` and its cells at ``\\cell``, and it ends at a paragraph out of it.
+its rows end at ``\\row`` and its cells at ``\\cell``, and it ends at a paragraph out of it. A
+cell's right edge in its row's definition (``\\cellxN``) places it under the header cell it ends in
+(``table_edges``), so a header merged over two cells (``\\clmgf``/``\\clmrg``, or one wider cell)
+names both.
 Headers and footers, footnotes, comments and their authors, text boxes (``shptxt``), the
 document's information (title, subject, author, operator, company, keywords, comments, category,
 manager) and fields' codes (``HYPERLINK "mailto:…"``) with their results are read too, each
 header, footer, footnote, comment and information field as lines of its own, where the file
 holds it (a footnote's lines come before those of the paragraph it is anchored in).
 
-What is not: pictures (``\\pict``: a screenshot's text needs OCR), embedded objects
+Pictures in line with the text (``{\\*\\shppict{\\pict …}}``, as Word writes a pasted photo) are
+read by OCR with --ocr after the text, the PNGs and JPEGs among them (``pictures.rtf_pictures``);
+without it they are counted among the target's images not read. Not read: a floating picture (a
+shape's property), a metafile (a drawing), a picture written as ``\\bin`` bytes, embedded objects
 (``\\objdata``, an Excel table pasted as an object: a notice), and what holds no text a person
 typed: the font, colour, style, list and revision tables, shapes' properties, bookmarks' names,
 themes, the XML data store, and every ignorable destination (``{\\*\\word …}``) but those named
@@ -58,8 +64,11 @@ from typing import BinaryIO, Iterator
 
 from pii_audit.models import Chunk
 from pii_audit.sources import ScanOptions, TargetCoverage
+from pii_audit.sources.images import NOT_ASKED, tesseract_missing, unread
 from pii_audit.sources.ooxml import Table, context_chunks, counted
+from pii_audit.sources.pictures import MAX_PICTURE_BYTES, rtf_pictures
 from pii_audit.sources.streams import GzipBombError
+from pii_audit.sources.table_edges import RowEdges
 
 BLOCK = 1 << 20  # bytes read at a time
 # A token that starts this close to a block's end may be cut by it: it waits for the next block.
@@ -70,6 +79,9 @@ MAX_DEPTH = 1000  # Word nests a few dozen groups; a hostile file may open milli
 # A paragraph is held until it ends; one longer than this is cut into lines of this length, so a
 # value across a cut may be missed (no one writes a paragraph of a million characters).
 MAX_LINE_CHARS = 1 << 20
+# What the pictures held until the text is read may take in all (each one at most
+# ``pictures.MAX_PICTURE_BYTES``, as in a .docx).
+MAX_PICTURES_HELD = 64 << 20
 MAX_FONTS = 10_000  # fonts whose code page is kept; Word lists a few dozen, a hostile table millions
 
 # One token of RTF. A run of \uN each followed by a one-character fallback (what \uc1 documents
@@ -89,7 +101,7 @@ _SURROGATE = re.compile("[\ud800-\udfff]")
 
 # What a control word does, when it is not in a skipped destination.
 (_LINE, _SIGN, _SKIP, _STORY, _FIELD, _UNICODE, _UC, _FONT, _PLAIN, _CODEPAGE, _CHARSET, _DEFF, _FONTS, _BIN,
- _IN_TABLE, _PARAGRAPH) = range(16)
+ _IN_TABLE, _PARAGRAPH, _ROW_DEFINITION, _CELL_EDGE, _MERGED_CELL) = range(19)
 _SIGNS = {b"tab": "\t", b"emdash": "\u2014", b"endash": "\u2013", b"lquote": "\u2018", b"rquote": "\u2019",
           b"ldblquote": "\u201c", b"rdblquote": "\u201d", b"bullet": "\u2022", b"emspace": " ", b"enspace": " ",
           b"qmspace": " "}
@@ -105,13 +117,15 @@ _STORIES = (b"footnote", b"annotation", b"atnauthor", b"header", b"headerl", b"h
             b"footerl", b"footerr", b"footerf", b"shptxt", b"info", b"title", b"subject", b"author", b"operator",
             b"company", b"doccomm", b"keywords", b"category", b"manager", b"comment", b"hlinkbase")
 # Ignorable destinations ({\*\word …}) read: the stories, fields' codes, shapes' text.
-_KEEP = frozenset(_STORIES + (b"fldinst", b"fldrslt", b"shpinst"))
+# A picture in line with the text is in {\*\shppict{\pict …}} (a copy in \nonshppict, skipped).
+_KEEP = frozenset(_STORIES + (b"fldinst", b"fldrslt", b"shpinst", b"shppict"))
 _WORDS = {**dict.fromkeys((b"par", b"line", b"row", b"sect", b"page", b"cell", b"nestcell"), _LINE),
           **dict.fromkeys(_SIGNS, _SIGN), **dict.fromkeys(_SKIPPED, _SKIP), **dict.fromkeys(_STORIES, _STORY),
           b"fldinst": _FIELD, b"fldrslt": _FIELD, b"u": _UNICODE, b"uc": _UC, b"f": _FONT, b"plain": _PLAIN,
           b"ansicpg": _CODEPAGE, b"ansi": _CHARSET, b"mac": _CHARSET, b"pc": _CHARSET, b"pca": _CHARSET,
           b"deff": _DEFF, b"fonttbl": _FONTS, b"bin": _BIN,  # \bin: its data is skipped by the tokenizer
-          b"intbl": _IN_TABLE, b"pard": _PARAGRAPH}
+          b"intbl": _IN_TABLE, b"pard": _PARAGRAPH, b"trowd": _ROW_DEFINITION, b"cellx": _CELL_EDGE,
+          b"clmrg": _MERGED_CELL}
 _DOCUMENT_CODEPAGES = {b"ansi": 1252, b"mac": 10000, b"pc": 437, b"pca": 850}
 # A font's \fcharset -> its Windows code page; 0, 1 and 2 (ANSI, default, symbol) take the document's.
 _CHARSET_CODEPAGES = {77: 10000, 128: 932, 129: 949, 130: 1361, 134: 936, 136: 950, 161: 1253, 162: 1254,
@@ -129,10 +143,14 @@ def read_rtf(target: str, options: ScanOptions, coverage: TargetCoverage, source
     member), else the file is opened."""
     coverage.files += 1
     container = coverage.container(target, "lines")
-    text = RtfText()
+    missing = NOT_ASKED if not options.ocr else tesseract_missing()
+    text = RtfText(keep_pictures=missing is None)
     try:
         with open(target, "rb") if source is None else contextlib.nullcontext(source) as handle:
             yield from counted(text.chunks(handle, {"path": target}, coverage), container)
+        if missing and text.pictures_found:
+            unread(coverage, missing, text.pictures_found)
+        yield from rtf_pictures(text.pictures, target, options, coverage)
     except GzipBombError as error:  # a member of an archive that inflates past the cap
         coverage.problem(target, str(error), target)
     except OSError as error:
@@ -158,8 +176,17 @@ class RtfText:
     """The text of an RTF document, read a block at a time by ``lines``; what it could not read is
     in ``notices`` and ``refusal`` (one line each, naming no text), and ``bytes`` counts what it read."""
 
-    def __init__(self):
+    def __init__(self, keep_pictures: bool = False):
         self.bytes = 0
+        # The pictures (``\\pict``, but the copies in ``\\nonshppict``) found, and, when they are to be
+        # read by OCR (``keep_pictures``), the bytes of each PNG or JPEG among them, until the text is
+        # read (``read_rtf``); ``picture``: the hex digits of the one being read, at ``picture_depth``.
+        self.keep_pictures = keep_pictures
+        self.pictures_found = 0
+        self.pictures: list[bytes] = []
+        self.pictures_held = 0
+        self.picture: bytearray | None = None
+        self.picture_depth = 0
         self.notices: list[str] = []
         self.refusal: str | None = None
         self.done: list[tuple[str, tuple[str, ...]]] = []  # (line, context) ended and not yet taken
@@ -183,6 +210,10 @@ class RtfText:
         # whether the current paragraph is in a table (\intbl, until the next \pard).
         self.grid: Table | None = None
         self.in_table = False
+        # Its rows' cell edges (\trowd, \cellx, \clmrg), which place a cell under its header
+        # where headers are merged (``table_edges``), and the cell being read in its row.
+        self.edges = RowEdges()
+        self.cell = 0
         # The line being read: its text, its length, the bytes not yet decoded, whether it holds a
         # UTF-16 surrogate (of a pair written as two \uN).
         self.parts: list[str] = []
@@ -254,6 +285,8 @@ class RtfText:
                 self._brace(match.group(6))
                 if self.refusal is not None:
                     return len(buffer)
+            elif kind == 7 and self.picture is not None and len(self.stack) == self.picture_depth:
+                self._picture_data(match.group(7))
             elif self.skipping:
                 continue
             elif kind == 7:
@@ -294,6 +327,8 @@ class RtfText:
             if self.saved is not None:
                 self._end_story()
             self.skipping, self.uc, self.font, self.table, self.saved = self.stack.pop()
+            if self.picture is not None and len(self.stack) < self.picture_depth:
+                self._end_picture()
 
     def _word(self, word: bytes, parameter: bytes | None) -> None:
         """Act on a control word."""
@@ -323,6 +358,9 @@ class RtfText:
         elif action == _PLAIN:
             self._flush()
             self.font = None
+        elif action >= _ROW_DEFINITION:  # a row's definition: a table's rows hold one each, before \pard
+            if self.saved is None:  # in the body (a story's tables take no context)
+                self._row_definition(action, parameter)
         else:
             self._destination(action, word, parameter)
 
@@ -330,7 +368,9 @@ class RtfText:
         """Act on a control word that names a destination or sets the document's code pages."""
         if action == _SKIP:
             self.skipping = True
-            if word == b"objdata":
+            if word == b"pict":
+                self._begin_picture()
+            elif word == b"objdata":
                 self._notice(_OBJECTS_NOTICE)
         elif action == _STORY and self.saved is None:
             self._flush()
@@ -357,8 +397,18 @@ class RtfText:
                 self.grid = Table()
                 self.grid.start_row()
                 self.grid.start_cell()
+                self.edges.header, self.cell = None, 0
         elif action == _PARAGRAPH:
             self.in_table = False
+
+    def _row_definition(self, action: int, parameter: bytes | None) -> None:
+        """Follow a row's definition: its cells' right edges, and which continue a merged cell."""
+        if action == _ROW_DEFINITION:
+            self.edges.new_row()
+        elif action == _CELL_EDGE:
+            self.edges.add_edge(int(parameter or 0))
+        elif action == _MERGED_CELL:
+            self.edges.merge_next = True
 
     def _line_word(self, word: bytes) -> None:
         """End a line at \\par, \\cell, \\row and the like; follow the body's table's rows and cells."""
@@ -368,11 +418,16 @@ class RtfText:
         elif word == b"cell":
             self._end_line(grid)
             grid.start_cell()
+            self.cell += 1
         elif word == b"row":
             self._end_line()
+            header = grid.row == grid.header_row
             grid.end_row()
+            if header and grid.headers:  # the header row has ended (not a title): its edges place the cells below
+                self.edges.keep_header()
             grid.start_row()
             grid.start_cell()
+            self.cell = 0
         elif word == b"par" and self.in_table:  # a cell's paragraph
             self._end_line(grid)
         else:
@@ -406,6 +461,38 @@ class RtfText:
             self._notice("names a code page unknown here: its bytes in that code page read as the document's "
                          "(or cp1252)")
         return codec
+
+    def _begin_picture(self) -> None:
+        """Count a picture; keep its hex digits when pictures are to be read."""
+        self.pictures_found += 1
+        if self.keep_pictures:
+            self.picture, self.picture_depth = bytearray(), len(self.stack)
+
+    def _picture_data(self, run: bytes) -> None:
+        """Add a run of a picture's hex digits, up to ``MAX_PICTURE_BYTES`` decoded."""
+        digits = run.translate(None, b" \t\r\n")
+        if len(self.picture) + len(digits) > 2 * MAX_PICTURE_BYTES:
+            self._notice(f"a picture larger than {MAX_PICTURE_BYTES:,} bytes is not read")
+            self.picture = None
+            return
+        self.picture += digits
+
+    def _end_picture(self) -> None:
+        """Keep the picture just read when it is a PNG or a JPEG (not a metafile: a drawing), while
+        those kept hold less than ``MAX_PICTURES_HELD`` bytes."""
+        digits, self.picture = self.picture, None
+        try:
+            data = binascii.unhexlify(digits[:len(digits) // 2 * 2])
+        except binascii.Error:  # no hex digits: damaged
+            self._notice("a picture whose data is damaged is not read")
+            return
+        if not data.startswith((b"\x89PNG", b"\xff\xd8\xff")):
+            return
+        if self.pictures_held + len(data) > MAX_PICTURES_HELD:
+            self._notice(f"pictures past the first {MAX_PICTURES_HELD >> 20} MiB of them are not read")
+            return
+        self.pictures.append(data)
+        self.pictures_held += len(data)
 
     def _notice(self, reason: str) -> None:
         """Note something not read as written, once."""
@@ -469,6 +556,8 @@ class RtfText:
             text = text.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")
         if "\n" in text or "\r" in text:  # a \u10 or \'0a would split the line and the numbering
             text = text.replace("\r", " ").replace("\n", " ")
+        if grid is not None:
+            grid.place_cell(self.edges.column(self.cell))
         self.done.append((text, grid.context(text) if grid is not None else ()))
         self.parts, self.size, self.surrogates = [], 0, False
 

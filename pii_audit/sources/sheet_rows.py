@@ -54,8 +54,8 @@ def xlsx_sheets(source: Source, comments: dict[str, list[tuple[str, str]]] | Non
     ``comments``, when given, gets each sheet's comments (``xlsx_book.sheet_comments``) under its
     name before the sheet is yielded; ``warn``, when given, is called with a sheet's name and a
     one-line reason when its comments cannot be read (``xlsx_book.add_comments``) or cells of it
-    read as empty: long shared strings past the workbook's allowance, or strings the workbook does
-    not hold (``xlsx_book.noted_rows``). The worksheets come first, then each pivot cache and each
+    read as empty: long shared strings past the workbook's allowance, strings the workbook does
+    not hold, or cells past column XFD (``xlsx_book.noted_rows``). The worksheets come first, then each pivot cache and each
     sheet an external link caches, as sheets of their own (``xlsx_caches``): copies of data that
     stay when their source is deleted or elsewhere."""
     from pii_audit.sources import xlsx_book, xlsx_caches, xlsx_stream

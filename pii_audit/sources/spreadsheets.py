@@ -105,6 +105,8 @@ def read_spreadsheet(target: str, options: ScanOptions, coverage: TargetCoverage
     finished = yield from _sheets_cells(target, sheets, comments, options, coverage)
     if finished and suffix not in (".csv", ".tsv"):
         yield from _properties(target, source, coverage, suffix in _PACKAGES)
+    if finished and suffix in (".xlsx", ".xlsm", ".xlsb"):
+        yield from _drawings(target, source, coverage)
     # Read through, not refused: a damaged sheet or comments part is a problem line of its own,
     # and the files embedded in the workbook are read still (any problem line turned them off).
     if finished and suffix in (".xlsx", ".xlsm", ".xlsb"):
@@ -167,14 +169,28 @@ def _properties(target: str, source: str | bytes, coverage: TargetCoverage, pack
         coverage.problem(target, f"the document properties could not be read ({type(error).__name__})", target)
 
 
+def _drawings(target: str, source: str | bytes, coverage: TargetCoverage) -> Iterator[Chunk]:
+    """Yield the text boxes' lines and the pictures' and shapes' alt text of an xlsx or xlsb (``xlsx_drawings``)."""
+    from pii_audit.sources.xlsx_drawings import drawing_chunks
+
+    try:
+        with zipfile.ZipFile(source if isinstance(source, str) else io.BytesIO(source)) as archive:
+            yield from drawing_chunks(archive, target, coverage)
+    except (zipfile.BadZipFile, OSError) as error:
+        coverage.problem(target, f"the drawings could not be read ({type(error).__name__})", target)
+
+
 def _embedded(target: str, source: str | bytes, options: ScanOptions, coverage: TargetCoverage
               ) -> Iterator[Cells | Chunk]:
-    """Yield what the workbooks and Word documents embedded in an xlsx or xlsb hold (``embedded``)."""
+    """Yield what the workbooks and Word documents embedded in an xlsx or xlsb hold (``embedded``),
+    then the text OCR reads in its pictures with --ocr (``pictures``)."""
     from pii_audit.sources.embedded import embedded_files
+    from pii_audit.sources.pictures import package_pictures, sheet_pictures
 
     try:
         with zipfile.ZipFile(source if isinstance(source, str) else io.BytesIO(source)) as archive:
             yield from embedded_files(archive, "xl/embeddings/", target, options, coverage)
+            yield from package_pictures(archive, "xl/media/", target, options, coverage, sheet_pictures(archive))
     except (zipfile.BadZipFile, OSError) as error:
         coverage.problem(target, f"an embedded file could not be read ({type(error).__name__})")
 

@@ -17,6 +17,9 @@ codes (``HYPERLINK "mailto:…"``) are read with their results, because both are
 A table's first row names its columns, as in a .docx (``ooxml.Table``): a cell's lines have its
 column's header as context. Which paragraph mark ends a cell, a row or no table at all only the
 paragraphs' properties say (``_table_marks``); where they are damaged, the lines have no context.
+A row's end mark's properties also define its cells (``sprmTDefTable``: their right edges, and
+Word 97's merge flags), read ahead as the row begins, so a cell is placed under the header cell it
+ends in (``table_edges``): a header merged over two cells names both.
 
 No maintained Python package reads a .doc's text: olefile reads a stream whole, and antiword and
 catdoc are C programs, unmaintained, that CJK text defeats. So this module does it by hand, from
@@ -61,6 +64,7 @@ from pii_audit.sources.documents import DocumentRefused
 from pii_audit.sources.embedded import is_nested, nested_notice, other_objects_notice, storage_object
 from pii_audit.sources.ole_properties import stored_property_chunks
 from pii_audit.sources.ooxml import Table, context_chunks
+from pii_audit.sources.table_edges import RowDefinitions, RowEdges
 from pii_audit.sources.xlsx_guard import WorkbookRefused
 
 WORD_IDENT = 0xA5EC  # FibBase.wIdent
@@ -84,6 +88,9 @@ TABLE_DEFINITION, TAB_CHANGES = 0xD608, 0xC615  # operands of a 2-byte size; of 
 OPERAND_BYTES = {0: 1, 1: 1, 2: 2, 3: 4, 4: 2, 5: 2, 7: 3}  # 6: variable
 # A paragraph's place in a table, as ``_TableMarks`` keeps it.
 CELL, TTP, NESTED = 1, 2, 4
+MAX_ROW_CELLS = 63  # cells of a table row in Word (itcMac)
+TC_BYTES, MERGED = 20, 0x02  # a TC80's size; its flags' fMerged, a cell merged into the one before
+_Row = tuple[list[int], list[bool]]  # a row's cells' right edges, and whether each is merged
 
 # Word's marks in the text: paragraph, cell and page or section ends end a line (``_ENDS``); a
 # manual line break, a field's begin, separator and end, and the anchors of pictures, notes and
@@ -171,6 +178,10 @@ class _Cells:
     def __init__(self, marks: _TableMarks | None):
         self.marks = marks
         self.table: Table | None = None
+        # The row's cell edges, read ahead from its end mark's definition (a header merged over
+        # two cells names both: ``table_edges``), the cell being read, and whether they are read.
+        self.edges = RowEdges()
+        self.cell, self.defined = 0, False
 
     def context(self, line: str, mark: str, fc: int) -> tuple[str, ...]:
         """Return the context of ``line``, ended by ``mark`` at ``fc``, and follow the table past it."""
@@ -184,14 +195,24 @@ class _Cells:
             self.table = Table()
             self.table.start_row()
             self.table.start_cell()
+            self.edges.header, self.cell, self.defined = None, 0, False
+        if not self.defined:  # the row's first paragraph: its definition lies at its end mark, ahead
+            self.marks.rows.after(fc, self.edges)
+            self.defined = True
         if place & TTP:  # the row's end, a line of its own (empty) as it always was
+            header = self.table.row == self.table.header_row
             self.table.end_row()
+            if header and self.table.headers:
+                self.edges.keep_header()
             self.table.start_row()
             self.table.start_cell()
+            self.cell, self.defined = 0, False
             return ()
+        self.table.place_cell(self.edges.column(self.cell))
         context = self.table.context(line)
         if mark == "\x07":
             self.table.start_cell()
+            self.cell += 1
         return context
 
 
@@ -309,6 +330,7 @@ class _TableMarks:
 
     def __init__(self):
         self.starts, self.ends, self.places = array("Q"), array("Q"), bytearray()
+        self.rows = RowDefinitions()  # each row's cell edges, by its end mark's offset
 
     def add(self, start: int, end: int, place: int) -> None:
         """Add the run ``[start, end)``, joined to the last when it continues it alike."""
@@ -345,17 +367,19 @@ def _table_marks(document: ole2.Stream, table: ole2.Stream) -> _TableMarks | Non
             page = document.read((page_number & 0x3FFFFF) * PAGE_BYTES, PAGE_BYTES)
             if len(page) < PAGE_BYTES:
                 return None
-            for start, end, place in _page_runs(page):
+            for start, end, (place, row) in _page_runs(page):
                 if marks.starts and start < marks.ends[-1]:
                     return None  # runs out of order: not Word's
                 if place:
                     marks.add(start, end, place)
+                if place & TTP and row is not None:
+                    marks.rows.add(start, *row)
     except (DocumentRefused, WorkbookRefused, struct.error):
         return None
     return marks
 
 
-def _page_runs(page: bytes) -> Iterator[tuple[int, int, int]]:
+def _page_runs(page: bytes) -> Iterator[tuple[int, int, tuple[int, _Row | None]]]:
     """Yield ``(start, end, place)`` of each run of paragraphs in a ``PapxFkp`` page: its FCs
     (``rgfc``), then a ``BxPacked`` of 13 bytes each, whose first byte is where (in words) its
     properties (``PapxInFkp``) lie; the number of runs is the page's last byte."""
@@ -365,10 +389,10 @@ def _page_runs(page: bytes) -> Iterator[tuple[int, int, int]]:
     fcs = struct.unpack_from(f"<{runs + 1}I", page)
     for k in range(runs):
         at = 2 * page[4 * (runs + 1) + 13 * k]
-        yield fcs[k], fcs[k + 1], _papx_place(page, at) if at else 0
+        yield fcs[k], fcs[k + 1], _papx_place(page, at) if at else (0, None)
 
 
-def _papx_place(page: bytes, at: int) -> int:
+def _papx_place(page: bytes, at: int) -> tuple[int, _Row | None]:
     """Return the table place of the ``PapxInFkp`` at ``at`` in a page: a size byte (0: the next
     byte counts words), a style (2 bytes), then the properties (sprms)."""
     if at + 2 >= PAGE_BYTES:
@@ -378,9 +402,10 @@ def _papx_place(page: bytes, at: int) -> int:
     return _sprms_place(page[start + 2:min(start + size, PAGE_BYTES - 1)])
 
 
-def _sprms_place(sprms: bytes) -> int:
-    """Return what the properties ``sprms`` say of a paragraph's place in tables."""
-    place, at = 0, 0
+def _sprms_place(sprms: bytes) -> tuple[int, _Row | None]:
+    """Return what the properties ``sprms`` say of a paragraph's place in tables, and the cells
+    of the row a row's end mark defines (``_row_definition``)."""
+    place, at, row = 0, 0, None
     while at + 2 <= len(sprms):
         sprm = struct.unpack_from("<H", sprms, at)[0]
         at += 2
@@ -394,8 +419,24 @@ def _sprms_place(sprms: bytes) -> int:
         size = _operand_bytes(sprm, sprms, at)
         if size is None:
             break
+        if sprm == TABLE_DEFINITION:
+            row = _row_definition(sprms[at + 2:at + size])
         at += size
-    return place
+    return place, row
+
+
+def _row_definition(operand: bytes) -> _Row | None:
+    """Return the right edges of a row's cells and whether each is merged into the one before it
+    (Word 97's horizontal merge, ``fMerged``), from a ``TDefTableOperand`` after its size: the
+    cells' count (itcMac), their ``itcMac + 1`` edges, then a ``TC80`` of 20 bytes each, whose
+    first 2 bytes are flags. None when it is cut short (the cells are then counted)."""
+    if not operand or not 0 < operand[0] <= MAX_ROW_CELLS or len(operand) < 1 + 2 * (operand[0] + 1):
+        return None
+    count = operand[0]
+    edges = struct.unpack_from(f"<{count + 1}h", operand, 1)
+    flags = operand[1 + 2 * (count + 1):]
+    merged = [k * TC_BYTES + 2 <= len(flags) and bool(flags[k * TC_BYTES] & MERGED) for k in range(count)]
+    return list(edges[1:]), merged
 
 
 def _operand_bytes(sprm: int, sprms: bytes, at: int) -> int | None:

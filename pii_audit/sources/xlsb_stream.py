@@ -48,7 +48,7 @@ from pii_audit.sources.sheet_rows import EXCEL_MAX_ROWS, Sheet, Source, opened
 from pii_audit.sources.xls_stream import dated, rk_value
 from pii_audit.sources.xlsx_book import (
     FREE_CHARS, MAX_CELL_STYLES, MAX_COLUMN, Charged, Row, SharedStrings, SheetError, StringTable, add_comments,
-    allowance_for, checked_column, comment_parts, missing_string, noted_rows,
+    NO_COLUMN, allowance_for, checked_column, comment_parts, missing_string, noted_rows,
     format_kind, place, relationships, sheet_name, style_kind,
 )
 from pii_audit.sources.xlsx_guard import (
@@ -315,9 +315,10 @@ def _rows(stored: Iterator[tuple[int, bytes]], book: Book) -> Iterator[Row]:
             # No text: an empty cell (BrtCellBlank), an error value (BrtCellError, BrtFmlaError:
             # skipped, as the xlsx reader skips them) or a record that is no cell.
             continue
-        if column > MAX_COLUMN:
-            checked_column(column)  # raises
         if not text:
+            continue
+        if column > MAX_COLUMN:  # left out, said once a sheet (noted_rows): it refused the rest of the sheet
+            book.absent(NO_COLUMN)
             continue
         if not values:
             first, values = column, [text]

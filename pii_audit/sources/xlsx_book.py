@@ -100,8 +100,8 @@ class Charged:
 
     allowance: int
     skipped: int = 0  # readings left empty past the allowance
-    missing: int = 0  # references to a string the workbook does not hold, read as empty (``absent``)
-    missing_reason: str = ""  # the last one's problem line
+    missing: int = 0  # damaged cells left unread (``absent``), whatever the reason
+    absences: dict[str, int] | None = None  # those cells, counted by their problem line
 
     def charge(self, text: str) -> bool:
         """Count a long string read by reference (a shared string, a pivot cache item): its
@@ -115,11 +115,14 @@ class Charged:
         return True
 
     def absent(self, reason: str) -> None:
-        """Count a cell (or pivot cache record) naming a string its table does not hold, which the
-        caller reads as empty; ``noted_rows`` puts ``reason`` on its sheet's problem line. Such a
-        cell refused the rest of its sheet, losing every cell after it for one damaged index."""
+        """Count a damaged cell (or pivot cache record) the caller leaves unread: one naming a
+        string its table does not hold, or placed past Excel's last column. ``noted_rows`` puts
+        ``reason`` on its sheet's problem line. Such a cell refused the rest of its sheet, losing
+        every cell after it for one damaged index or reference."""
         self.missing += 1
-        self.missing_reason = reason
+        if self.absences is None:  # a dict of the instance's own, not one the class would share
+            self.absences = {}
+        self.absences[reason] = self.absences.get(reason, 0) + 1
 
 
 def missing_string(count: int) -> str:
@@ -131,6 +134,10 @@ def missing_string(count: int) -> str:
 # The problem line of a pivot cache whose records name an item beyond their field's.
 MISSING_ITEM = ("damaged cells: a pivot cache record names an item its field does not hold; "
                 "such values read as empty, the rest of the cache is read")
+# The problem line of a sheet holding cells past XFD (or with a reference naming no column): a
+# row is bounded by Excel's columns, so such a cell is left out rather than placed.
+NO_COLUMN = ("damaged cells: a cell past Excel's last column (XFD), or naming no column; "
+             "such cells are not read, the rest of the sheet is read")
 
 
 def noted_rows(rows: Iterator[Row], book: Charged, sheet: str, warn: Callable[[str, str], None] | None
@@ -138,21 +145,26 @@ def noted_rows(rows: Iterator[Row], book: Charged, sheet: str, warn: Callable[[s
     """Yield a sheet's ``rows``; call ``warn`` with the sheet's name once for each kind of reading
     its rows left empty: ``REPEATS_CUT`` the first time a long string is left so past the
     workbook's allowance (``Charged.charge``), as an .ods sheet whose repeats are cut says so
-    (``ods_stream``), and the reason ``Charged.absent`` was given the first time a cell names a
-    string the workbook does not hold. The scan says what it did not read."""
+    (``ods_stream``), and each reason ``Charged.absent`` was given the first time a cell of the
+    sheet is left unread for it. The scan says what it did not read."""
     if warn is None:
         yield from rows
         return
-    skipped, missing = book.skipped, book.missing  # None once said
+    skipped, missing = book.skipped, book.missing  # skipped is None once said
+    before = dict(book.absences or {})  # the other sheets' damaged cells, by reason
+    said: set[str] = set()
 
     def note() -> None:
         nonlocal skipped, missing
         if skipped is not None and book.skipped != skipped:
             warn(sheet, REPEATS_CUT)
             skipped = None
-        if missing is not None and book.missing != missing:
-            warn(sheet, book.missing_reason)
-            missing = None
+        if book.missing != missing:
+            missing = book.missing
+            for reason, count in book.absences.items():
+                if reason not in said and count != before.get(reason, 0):
+                    warn(sheet, reason)
+                    said.add(reason)
 
     try:
         for row in rows:
@@ -192,7 +204,7 @@ class Workbook(Charged):
 
 def read_workbook(archive: zipfile.ZipFile) -> Workbook:
     """Return the worksheets, shared strings and date styles of the workbook in ``archive``."""
-    listed, properties = _workbook_part(archive, "xl/workbook.xml")
+    listed, properties = workbook_part(archive, "xl/workbook.xml")
     rels = relationships(archive, "xl/workbook.xml")
     sheets, members = [], set()
     for name, rel_id in listed:
@@ -219,7 +231,7 @@ def read_workbook(archive: zipfile.ZipFile) -> Workbook:
     return book
 
 
-def _workbook_part(archive: zipfile.ZipFile, name: str) -> tuple[list[tuple[str, str]], dict]:
+def workbook_part(archive: zipfile.ZipFile, name: str) -> tuple[list[tuple[str, str]], dict]:
     """Return the ``(name, relationship id)`` of each sheet listed and the workbookPr attributes."""
     listed: list[tuple[str, str]] = []
     properties: dict[str, str] = {}
@@ -728,6 +740,15 @@ def checked_column(column: int) -> int:
     if column < 0:
         raise SheetError("unreadable: a cell reference that names no column")
     return column
+
+
+def placed_column(column: int, book: Charged) -> int | None:
+    """Return ``column``, or None for a cell past Excel's last column or before its first,
+    counted for its sheet's problem line (``NO_COLUMN``): the cell is left out, the sheet read on."""
+    if 0 <= column <= MAX_COLUMN:
+        return column
+    book.absent(NO_COLUMN)
+    return None
 
 
 def column_index(letters: str) -> int:

@@ -19,9 +19,8 @@ from typing import Any, Iterator
 
 from pii_audit.sources.cell_text import render
 from pii_audit.sources.xlsx_book import (
-    FREE_CHARS, INLINE, MAIN, MAX_CARRY, MAX_DIGITS, NUMBER, SHARED, STRICT, Row, Rows, SheetError, Workbook,
-    checked_column,
-    column_index, place, typed, unescape, XML_SPACE, BLOCK,
+    FREE_CHARS, INLINE, MAIN, MAX_CARRY, MAX_COLUMN, MAX_DIGITS, NUMBER, SHARED, STRICT, Row, Rows, SheetError,
+    Workbook, column_index, place, placed_column, typed, unescape, XML_SPACE, BLOCK,
 )
 
 # A cell as Excel, LibreOffice and openpyxl write it: column letters, row digits, its other
@@ -142,7 +141,9 @@ class PlainCells:
                     continue
             column = columns.get(letters)
             if column is None:
-                column = columns[letters] = checked_column(column_index(letters.decode()))
+                column = self._column(letters)
+                if column is None:
+                    continue  # past XFD: left out, counted
             if not values:
                 first = column
                 values.append(value)
@@ -182,7 +183,10 @@ class PlainCells:
             column = cells[position::width]
             index = self.columns.get(letters)
             if index is None:
-                index = self.columns[letters] = checked_column(column_index(letters.decode()))
+                index = column_index(letters.decode())
+                if index > MAX_COLUMN:
+                    return None  # cell by cell leaves it out and counts it
+                self.columns[letters] = index
             if indexes and index != indexes[-1] + 1:
                 return None  # out of order, or a gap: cell by cell places them
             indexes.append(index)
@@ -237,6 +241,14 @@ class PlainCells:
             value = self.book.strings[int(v)]
             return value if len(value) <= FREE_CHARS or self.book.charge(value) else None
         return self._other(kind, v)
+
+    def _column(self, letters: bytes) -> int | None:
+        """Return the index of a column's letters, cached; None past XFD, counted each time
+        (``placed_column``) and not cached, so that each such cell is counted."""
+        column = placed_column(column_index(letters.decode()), self.book)
+        if column is not None:
+            self.columns[letters] = column
+        return column
 
     def _kind_of(self, attrs: bytes) -> int:
         kind = self.kinds.get(attrs)

@@ -20,7 +20,7 @@ from typing import Iterator
 from pii_audit.sources.cell_text import render
 from pii_audit.sources.xlsx_book import (
     INLINE, LOCAL, MAX_CELL_CHARS, NUMBER, PRESERVE, XML_SPACE, Row, Rows, SheetError, Workbook,
-    checked_column, column_index, decimal, handled_rows, place, typed,
+    column_index, decimal, handled_rows, place, placed_column, typed,
 )
 from pii_audit.sources.xlsx_plain import NotPlain, PlainCells, plain_rows
 
@@ -57,8 +57,7 @@ class _SheetHandler:
         local = LOCAL.get(name)
         if local == "c":
             reference = attrs.get("r")
-            self.column = checked_column(column_index(reference.rstrip("0123456789")) if reference
-                                   else self.column + 1)
+            self.column = column_index(reference.rstrip("0123456789")) if reference else self.column + 1
             self.kind = self.book.kind(attrs.get("t"), attrs.get("s"))
             self.cell, self.parts, self.size = True, [], 0
         elif local == "v":
@@ -87,7 +86,8 @@ class _SheetHandler:
         elif local == "c":
             self.cell = False
             value = render(typed(self.kind, "".join(self.parts), self.book))
-            if value:
+            # A value past XFD is left out and counted, as by the expression; the sheet goes on.
+            if value and placed_column(self.column, self.book) is not None:
                 self._add(value)
         elif local == "is":
             self.inline -= 1

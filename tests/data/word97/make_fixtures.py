@@ -71,6 +71,23 @@ def nested_table() -> docx.Document:
     return document
 
 
+def merged_header() -> docx.Document:
+    """A table of borrowers whose header 客户姓名 is merged over two columns (the borrower and the
+    co-borrower): LibreOffice saves the header row as one cell fewer, the merged one wider."""
+    document = docx.Document()
+    document.add_paragraph("借款人名单")
+    table = document.add_table(rows=3, cols=4)
+    header = table.rows[0].cells
+    header[0].text, header[3].text = "序号", "住址"
+    header[1].merge(header[2]).text = "客户姓名"
+    for row, values in zip(table.rows[1:], (("1", "王建国", "李秀英", "上海市浦东新区陆家嘴环路1000号"),
+                                             ("2", "赵敏", "孙丽", "北京市朝阳区建国路88号院3号楼1单元502室"))):
+        for cell, value in zip(row.cells, values):
+            cell.text = value
+    document.add_paragraph("王建国")  # under no header
+    return document
+
+
 def long_report(paragraphs: int) -> docx.Document:
     """Many paragraphs, each with a mobile number, so the text spans several blocks and chunks."""
     document = docx.Document()
@@ -91,7 +108,7 @@ def main() -> None:
     """Write every fixture beside this script."""
     with tempfile.TemporaryDirectory() as scratch:
         for name, document in (("report", report()), ("long", long_report(400)), ("customers", customer_table()),
-                               ("nested", nested_table())):
+                               ("nested", nested_table()), ("merged", merged_header())):
             source = Path(scratch) / f"{name}.docx"
             document.save(str(source))
             convert(source, HERE / f"{name}.doc", "MS Word 97")

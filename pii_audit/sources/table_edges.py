@@ -1,0 +1,106 @@
+"""Table cells placed under their header by where they end, for formats that give each row's cell
+edges instead of a grid: RTF's ``\\cellxN`` (``rtf``), a Word 97 row's ``rgdxaCenter`` (``word97``).
+
+Counted one by one, cells took the wrong header wherever a header was merged: 联系方式 merged over
+two cells (one wider cell, or ``\\clmgf`` then ``\\clmrg``) named the first cell below it, and the
+cells right of it took the next header (a mobile number under 住址) or none (an address under no
+header, not reported). A cell's right edge says which header cell it is under.
+"""
+
+from __future__ import annotations
+
+from array import array
+from bisect import bisect_left
+
+from pii_audit.sources.ooxml import MAX_HEADERS
+
+# Twips (1/1,440 inch) a cell may end past the edge of the header cell it is under: rows drawn by
+# hand end a hair apart, and half a millimetre is no column of its own.
+EDGE_SLACK = 30
+
+
+class RowEdges:
+    """The right edges of the cells of the row being defined, and those of the header row."""
+
+    def __init__(self):
+        self.edges: list[int] = []  # each cell's right edge, in the row's order
+        self.merged: list[bool] = []  # whether each continues the cell before it (RTF's \clmrg)
+        self.header: list[int] | None = None  # the header row's edges, merged cells folded in
+        self.merge_next = False  # the next edge is a merged cell's
+
+    def new_row(self) -> None:
+        """Begin a row's definition (RTF's ``\\trowd``)."""
+        self.edges, self.merged, self.merge_next = [], [], False
+
+    def add_edge(self, edge: int) -> None:
+        """Add the next cell's right edge (``\\cellxN``), up to ``MAX_HEADERS`` cells a row."""
+        if len(self.edges) < MAX_HEADERS:
+            self.edges.append(edge)
+            self.merged.append(self.merge_next)
+        self.merge_next = False
+
+    def keep_header(self) -> None:
+        """Keep the current row's edges as the header row's (none when it has none: its cells are
+        then counted, as the rows' below)."""
+        header: list[int] = []
+        for edge, merged in zip(self.edges, self.merged):
+            if merged and header:
+                header[-1] = edge
+            else:
+                header.append(edge)
+        self.header = header or None
+
+    def column(self, index: int) -> int:
+        """Return the grid column of the current row's cell ``index``: below the header row, the
+        header cell its right edge falls in; in the header row (or a row whose edges are not
+        known), its place among the row's cells, a merged cell in the column of the one it continues.
+
+        >>> edges = RowEdges()
+        >>> for edge in (1500, 3000, 4500, 7000): edges.add_edge(edge)
+        >>> edges.merged[2] = True  # 1500 | 3000 \\clmgf | 4500 \\clmrg | 7000
+        >>> [edges.column(i) for i in range(4)]
+        [0, 1, 1, 2]
+        >>> edges.keep_header(); edges.header
+        [1500, 4500, 7000]
+        >>> edges.new_row()
+        >>> for edge in (1500, 3000, 4500, 7000): edges.add_edge(edge)
+        >>> [edges.column(i) for i in range(4)]
+        [0, 1, 1, 2]
+        """
+        if self.header is None or index >= len(self.edges):
+            return index - sum(self.merged[1:index + 1])
+        return bisect_left(self.header, self.edges[index] - EDGE_SLACK)
+
+
+# Cells whose edges a document's row definitions keep (``RowDefinitions``); past it, a hostile
+# file's, rows are placed by their cells' count, as before. 5 bytes a cell.
+MAX_KEPT_CELLS = 1_000_000
+
+
+class RowDefinitions:
+    """Each table row's cell edges, by where its definition lies in a file: a Word 97 document gives
+    a row's definition with its end mark, after its cells (``word97``), so a cell's reader looks
+    ahead for it (``after``)."""
+
+    def __init__(self):
+        self.starts = array("Q")  # where each definition lies, in order
+        self.offsets = array("Q", [0])  # where each one's edges begin in ``edges``
+        self.edges = array("i")
+        self.merged = bytearray()
+
+    def add(self, start: int, edges: list[int], merged: list[bool]) -> None:
+        """Keep the definition at ``start`` (after those kept) of a row whose cells end at ``edges``."""
+        if len(self.edges) + len(edges) > MAX_KEPT_CELLS or (self.starts and start <= self.starts[-1]):
+            return
+        self.starts.append(start)
+        self.edges.extend(edges)
+        self.merged.extend(map(bool, merged))
+        self.offsets.append(len(self.edges))
+
+    def after(self, position: int, row: RowEdges) -> None:
+        """Define ``row`` by the first definition at or after ``position`` (none kept: no edges)."""
+        row.new_row()
+        k = bisect_left(self.starts, position)
+        if k < len(self.starts):
+            begin, end = self.offsets[k], self.offsets[k + 1]
+            row.edges, row.merged = list(self.edges[begin:end]), [bool(m) for m in self.merged[begin:end]]
