@@ -193,7 +193,7 @@ def _block_units(unit: Unit, options: ScanOptions, on_reading: Reading | None = 
     read = TargetCoverage(where)
     previous = _packed(())
     # The images and pictures it holds are read by the workers, each a unit of its own (``_grouped``).
-    deferring = dataclasses.replace(options, defer_pictures=options.ocr)
+    deferring = dataclasses.replace(options, defer_pictures=options.ocr, defer_dumps=True)
     items = _reading(read_target(part.path, deferring, read), where, read)
     if on_reading is not None:
         items = _reported(items, where, on_reading, read)
@@ -211,7 +211,7 @@ def _block_units(unit: Unit, options: ScanOptions, on_reading: Reading | None = 
 
 def _grouped(items: Iterable[Cells | Chunk]) -> Iterator[tuple[Cells | Chunk, ...]]:
     """Yield what a reader gives in the groups a worker takes at once: a block of rows alone
-    (``Cells``: 2,000 table rows, 1,000 sheet rows), an image to read by OCR alone (``Picture``),
+    (``Cells``: 2,000 table rows, 1,000 sheet rows), an image to read by OCR or a dump to read in order alone (``Deferred``),
     chunks of text together up to GROUP_BYTES.
 
     An archive's members come a chunk each: a zip of 20,000 small logs was 20,000 tasks for the
@@ -220,7 +220,7 @@ def _grouped(items: Iterable[Cells | Chunk]) -> Iterator[tuple[Cells | Chunk, ..
     group: list[Chunk] = []
     size = 0
     for item in items:
-        if type(item) is Cells or type(item) is images.Picture:
+        if type(item) is Cells or type(item) is images.Deferred:
             if group:
                 yield tuple(group)
                 group, size = [], 0
@@ -334,7 +334,7 @@ def _scan_part(part: Part, options: ScanOptions, coverage: TargetCoverage, detec
     if isinstance(part, Blocks):
         if part.read is not None:
             merge_coverage(coverage, part.read)
-        chunks: Iterable = images.read_pictures(pickle.loads(part.items), options, coverage)
+        chunks: Iterable = images.read_deferred(pickle.loads(part.items), options, coverage)
     else:
         chunks = read_unit(part, options, coverage) if isinstance(part, TextUnit) else \
             read_target(part, options, coverage)

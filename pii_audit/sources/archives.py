@@ -39,12 +39,12 @@ from typing import BinaryIO, Iterator
 from pii_audit.models import Cells, Chunk
 from pii_audit.sources import (DOCUMENT_SUFFIXES, EMAIL_SUFFIXES, LIBARCHIVE_SUFFIXES, OLE2_MAGIC, PDF_SUFFIXES,
                                PPT97_SUFFIXES, PRESENTATION_SUFFIXES, SPREADSHEET_SUFFIXES, SQLITE_MAGIC,
-                               WORD97_SUFFIXES, WPS_PRESENTATION_SUFFIXES, ScanOptions, TargetCoverage, is_archive,
-                               is_presentation, is_rtf, legacy_text, one_line_name)
+                               WORD97_SUFFIXES, WPS_PRESENTATION_SUFFIXES, ScanOptions, TargetCoverage, inner_options,
+                               is_archive, is_presentation, is_rtf, legacy_text, one_line_name)
 from pii_audit.sources.archives_libarchive import DamagedArchive, libarchive_members
-from pii_audit.sources.files import ZSTD_MAGIC, TextUnit, compression_of, read_unit, stream_name
+from pii_audit.sources.files import ZSTD_MAGIC, TextUnit, compression_of, is_dump, read_unit, stream_name
 from pii_audit.sources.documents import read_document
-from pii_audit.sources.images import Picture, is_image_name, read_image
+from pii_audit.sources.images import Deferred, is_image_name, read_image
 from pii_audit.sources.spreadsheets import read_spreadsheet
 from pii_audit.sources.streams import CORRUPT_ERRORS, DECOMPRESSORS, Capped
 from pii_audit.sources.walk import excluded_member, members_chosen
@@ -115,6 +115,9 @@ def _zip_members(path: str, handle: BinaryIO, options: ScanOptions, coverage: Ta
             if info.file_size > options.max_gzip_bytes:
                 coverage.problem(where, _TOO_LARGE.format(options.max_gzip_bytes), stream_name(where))
                 continue
+            if _deferred_dump(depth, name, options):
+                yield Deferred(functools.partial(read_dump_member, path, name))
+                continue
             try:
                 if info.header_offset < 0:  # zipfile would seek before the file's start (ValueError, EINVAL)
                     raise zipfile.BadZipFile("offset before the start")
@@ -171,7 +174,23 @@ def _tar_members(path: str, handle: BinaryIO, options: ScanOptions, coverage: Ta
                 reason = _TOO_LARGE.format(options.max_gzip_bytes) + "; the members after it neither"
                 coverage.problem(where, reason, stream_name(where))
                 return
+            if _deferred_dump(depth, name, options):  # the stream inflates past it to the next member
+                yield Deferred(functools.partial(read_dump_member, path, name))
+                continue
             yield from read_member(where, archive.extractfile(info), options, coverage, depth)
+
+
+def _deferred_dump(depth: int, name: str, options: ScanOptions) -> bool:
+    """Tell whether a member of an archive on disk is a dump that a worker reads in order
+    (``ScanOptions.defer_dumps``); one inside an archive inside it is read in blocks."""
+    return depth == 1 and options.defer_dumps and is_dump(name)
+
+
+def read_dump_member(path: str, name: str, options: ScanOptions, coverage: TargetCoverage
+                     ) -> Iterator[Chunk | Cells]:
+    """Yield the chunks of the dump ``name`` in the archive ``path``, read again here for it alone
+    (``ScanOptions.defer_dumps``): one worker reads its lines in order."""
+    yield from read_archive(path, inner_options(options, only_member=name), coverage)
 
 
 def read_member(where: str, member: BinaryIO, options: ScanOptions, coverage: TargetCoverage, depth: int
@@ -238,7 +257,7 @@ def _image(where: str, member: BinaryIO, options: ScanOptions, coverage: TargetC
                                 "read; extract it and scan it")
         return
     if options.defer_pictures:  # the main process reads the archive: a worker reads the image
-        yield Picture(functools.partial(read_image, where, data=data))
+        yield Deferred(functools.partial(read_image, where, data=data))
         return
     yield from read_image(where, options, coverage, data)
 

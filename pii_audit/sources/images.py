@@ -117,9 +117,10 @@ _budget = None  # the OcrBudget a scan's processes share (share_budget), or None
 
 
 @dataclass(frozen=True)
-class Picture:
-    """An image a reader in the main process found and left to a worker to read by OCR
-    (``ScanOptions.defer_pictures``): sent to it as a unit of its own, as an image file is."""
+class Deferred:
+    """What a reader in the main process found and left to a worker: an image to read by OCR
+    (``ScanOptions.defer_pictures``), or a dump inside an archive to read in order
+    (``ScanOptions.defer_dumps``). Sent to it as a unit of its own, as an image file is."""
 
     # A module function given all but the options and the coverage (``functools.partial``):
     # pickled by its name and its arguments, the image's bytes among them.
@@ -128,10 +129,10 @@ class Picture:
     utf8: ClassVar[None] = None
 
 
-def read_pictures(items: Iterable, options: ScanOptions, coverage: TargetCoverage) -> Iterator:
-    """Yield ``items`` (what the main process read), each ``Picture`` among them read by OCR here."""
+def read_deferred(items: Iterable, options: ScanOptions, coverage: TargetCoverage) -> Iterator:
+    """Yield ``items`` (what the main process read), each ``Deferred`` among them read here."""
     for item in items:
-        if type(item) is Picture:
+        if type(item) is Deferred:
             yield from item.read(options, coverage)
         else:
             yield item

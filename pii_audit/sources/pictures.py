@@ -16,7 +16,7 @@ page's text is, ``{path, page, line, ocr: true}``, their container ``report.pdf!
 PNGs and JPEGs in line with its text (``rtf``) are ``part`` ``pict1``, ``pict2``...
 
 Read by the main process (a document in an archive, or named as a target, with a pool), a
-picture is handed to a worker as a ``images.Picture`` (``ScanOptions.defer_pictures``).
+picture is handed to a worker as a ``images.Deferred`` (``ScanOptions.defer_pictures``).
 
 A picture too small to hold a line of text (``images.too_small``: rules, bullets, icons) is left
 out. Without --ocr none is opened: they are counted among the target's images not read. The
@@ -34,7 +34,7 @@ from typing import Iterator
 
 from pii_audit.models import Chunk
 from pii_audit.sources import ScanOptions, TargetCoverage, one_line_name
-from pii_audit.sources.images import (NOT_ASKED, ImageRefused, Picture, is_image_name, pdf_image, pdf_image_stream,
+from pii_audit.sources.images import (NOT_ASKED, Deferred, ImageRefused, is_image_name, pdf_image, pdf_image_stream,
                                       read_document_picture, tesseract_missing, too_small, unread)
 from pii_audit.sources.ole2 import CompoundFile
 from pii_audit.sources.ooxml import PART_ERRORS, damaged_part, natural_order
@@ -92,7 +92,7 @@ def _picture(data: bytes, place: dict, container: str, options: ScanOptions, cov
     """Yield the text OCR reads in a picture of a document (``images.read_document_picture``), or,
     in the main process, the picture for a worker to read."""
     if options.defer_pictures:
-        yield Picture(functools.partial(read_document_picture, data, place, container))
+        yield Deferred(functools.partial(read_document_picture, data, place, container))
         return
     yield from read_document_picture(data, place, container, options, coverage)
 

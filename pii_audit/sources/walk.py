@@ -167,5 +167,8 @@ def excluded_member(name: str, options: ScanOptions) -> bool:
     """Tell whether the globs leave out an archive's member (by its path in the archive or its
     name): an exclude glob, or include globs that choose neither it nor the archive
     (``members_chosen``); an archive inside is looked into as the archive around it is."""
+    only = getattr(options, "only_member", None)  # InnerOptions' (``archives.read_dump_member``)
+    if only is not None:
+        return name != only
     names = (name, posixpath.basename(name))
     return excluded(names, options) or not (included(names, options) or is_archive(name))
