@@ -61,7 +61,8 @@ class SqlStream:
         self.names = SqlNames()  # MyBatis'
         self._tables: dict[str, list[str]] = {}  # the columns a CREATE TABLE defined, by table_key
         self._prepared: dict[tuple[str, ...], list[str | None]] = {}  # by thread: placeholders' columns
-        self._copy: list[str] | None = None  # the columns of the COPY block being read
+        # The columns of the COPY block being read ("" each where the COPY line did not say).
+        self._copy: list[str] | None = None
         self._create: CreateTable | None = None  # the CREATE TABLE being read
         self._continued: list[str] | None = None  # the columns of the rows a line's next piece continues
         # A statement org.hibernate.SQL writes over several lines (hibernate.format_sql): its
@@ -132,14 +133,25 @@ class SqlStream:
         remember(self._prepared, thread, placeholder_columns(" ".join(lines)))
 
     def _copy_row(self, line: str) -> list[Value] | None:
-        """Return the fields of a row of the COPY block being read (none, at its end)."""
+        """Return the fields of a row of the COPY block being read (none, at its end).
+
+        pg_dump writes every row with one field a column, so a line with another number of
+        fields ends the block as ``\\.`` does, and is read as any other: a COPY line with no
+        rows after it (a script echoed into an application log) would otherwise hold the rest
+        of the file in row mode, its statements unread. Where the columns are unknown, the
+        block's first row sets its width.
+        """
         if line == COPY_END:
             self._copy = None
             return None
         fields = copy_fields(line)
+        if not self._copy:
+            self._copy = [""] * len(fields)
         if len(fields) != len(self._copy):
-            return None
-        return [(field[0], field[1], column, "copy") for field, column in zip(fields, self._copy) if field]
+            self._copy = None
+            return self.values(line)
+        return [(field[0], field[1], column, "copy") for field, column in zip(fields, self._copy)
+                if field and column]
 
     def _created(self) -> None:
         """Remember the columns of the CREATE TABLE being read, once it is complete."""

@@ -181,6 +181,20 @@ def test_a_copy_field_with_escapes_is_located_as_stored(key):
     assert found(Detector(key), lines) == [(2, "PERSON", "王建国")]
 
 
+def test_a_stray_copy_line_ends_at_the_first_line_that_is_no_row_of_it(key):
+    """A ``COPY … FROM stdin`` line in an application log (a script echoed, a DBA's notes) with no
+    rows after it: pg_dump writes each row with one field a column, so the first line without
+    that many ends the block, and the statements after it are read as usual. Where a COPY's
+    columns are unknown, its first row sets the width."""
+    lines = ["COPY public.t_cust (cust_name, remark) FROM stdin;",
+             "2026-11-02 10:00:01 INFO  c.b.App - 批量导入结束",
+             "2026-11-02 10:00:02 DEBUG jdbc.sqlonly - insert into customer (cust_name) values ('李秀英')"]
+    assert names_found(found(Detector(key), lines)) == [(3, "李秀英")]
+    unknown = ["COPY t_cust FROM stdin;", "1\t黄敏\tx", "2\t杨帆\ty", "导入完成",
+               "update customer set cust_name = '赵丽' where id = 7"]
+    assert names_found(found(Detector(key), unknown)) == [(5, "赵丽")]
+
+
 def test_hibernate_5_and_6_and_jdbctemplate_binds_take_their_threads_statement(key):
     """Hibernate binds a statement's values one line each, on another logger than the statement's;
     each takes the placeholders of the last statement of its own thread."""
