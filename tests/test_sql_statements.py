@@ -266,11 +266,11 @@ def test_a_long_extended_insert_is_read_in_pieces_cut_between_rows(tmp_path, key
 
 
 @pytest.mark.parametrize("jobs", [1, 2])
-@pytest.mark.parametrize("compressed", [False, True], ids=["plain", "gzip"])
-def test_a_copy_block_runs_on_across_blocks_and_workers(tmp_path, key, monkeypatch, jobs, compressed):
+@pytest.mark.parametrize("name", ["core.sql", "core.sql.gz", "core-20261102.txt"])
+def test_a_copy_block_runs_on_across_blocks_and_workers(tmp_path, key, monkeypatch, jobs, name):
     """A COPY block longer than a block of lines (1 MiB; here 16 KiB) and than the ranges a big
-    file is cut into for the workers: a dump is read in order by one worker, plain or gzipped,
-    so every row takes the COPY line's columns."""
+    file is cut into for the workers: a dump, told by its name or by pg_dump's header, is read
+    in order by one worker, plain or gzipped, so every row takes the COPY line's columns."""
     monkeypatch.setattr(files, "BLOCK", 16 << 10)
     monkeypatch.setattr(files, "SPLIT_BYTES", 32 << 10)  # a big file: cut into ranges of this
     monkeypatch.setattr(scan, "BATCH_BYTES", 16 << 10)  # each range a unit of its own
@@ -278,8 +278,8 @@ def test_a_copy_block_runs_on_across_blocks_and_workers(tmp_path, key, monkeypat
     rows = customers(2000, seed=3)
     text = pg_dump(rows)
     assert len(text.encode()) > 2 * files.SPLIT_BYTES > files.BLOCK
-    dump = tmp_path / ("core.sql.gz" if compressed else "core.sql")
-    dump.write_bytes(gzip.compress(text.encode()) if compressed else text.encode())
+    dump = tmp_path / name
+    dump.write_bytes(gzip.compress(text.encode()) if name.endswith(".gz") else text.encode())
     result = scan_one(dump, key, jobs=jobs)
     assert counts(result)["PERSON"] == counts(result)["CN_ADDRESS"] == 2000
 
@@ -317,11 +317,11 @@ def test_a_dump_inside_an_archive_is_read_in_order_by_one_worker(tmp_path, key, 
 
 
 def test_a_log_with_a_copy_block_is_still_cut_for_the_workers(tmp_path, key, monkeypatch):
-    """Only a dump is read whole: a log as big is still cut into ranges (the rows past a cut are
-    read as they are)."""
+    """Only a dump is read whole: a log as big, a COPY block in it but no dump's header, is still
+    cut into ranges (the rows past a cut are read as they are)."""
     monkeypatch.setattr(files, "SPLIT_BYTES", 32 << 10)
     log = tmp_path / "app.log"
-    log.write_text(pg_dump(customers(2000, seed=3)), encoding="utf-8")
+    log.write_text("2026-11-02 10:00:00 INFO  psql -f core.sql\n" + pg_dump(customers(2000, seed=3)), encoding="utf-8")
     assert len(list(files.plan_file(str(log), log.stat().st_size, TargetCoverage(str(log))))) > 1
     dump = tmp_path / "core.sql"
     dump.write_bytes(log.read_bytes())

@@ -67,6 +67,11 @@ _SUFFIX_RE = re.compile(r"(?:[.\-_](?:\d{1,3}|\d{8}|\d{4}-\d{2}-\d{2}(?:[.\-_]\d
 # a dump's INSERT line between two rows found in its last ROW_WINDOW characters.
 ROW_WINDOW = 64 << 10
 _CUT_RE = re.compile(r"[^0-9A-Za-z*+\-()\s\uff01-\uff5e]")
+# The comment pg_dump, pg_dumpall, mysqldump and MariaDB's dump begin with, after at most a few
+# comment lines (pg_dump writes "--" first; MariaDB 10.11.8 and later a sandbox comment): a dump
+# named .txt, .dump or .bak. Only at the file's start: a log may quote one further down.
+_DUMP_HEAD = re.compile(rb"(?:\xef\xbb\xbf)?(?:(?:--|/\*)[^\n]{0,200}\n){0,3}"
+                        rb"-- (?:PostgreSQL database (?:cluster )?dump|MySQL dump |MariaDB dump )")
 
 
 @dataclass(frozen=True)
@@ -111,6 +116,15 @@ def is_dump(path: str) -> bool:
     (True, False)
     """
     return stream_name(path).lower().endswith(".sql")
+
+
+def begins_as_dump(head: bytes) -> bool:
+    """Tell whether a file's first bytes are a database dump's header, whatever its name.
+
+    >>> begins_as_dump(b"--\\n-- PostgreSQL database dump\\n--\\n"), begins_as_dump(b"-- app started\\n")
+    (True, False)
+    """
+    return _DUMP_HEAD.match(head) is not None
 
 
 def file_kind(path: str) -> str:
@@ -237,8 +251,10 @@ def plan_file(path: str, size: int, coverage: TargetCoverage) -> Iterator[TextUn
                                       "written does (logrotate's copytruncate); read as text")
             handle.seek(0)
             # UTF-16 is cut into lines once read as UTF-8 (streams.Utf8Transcoded): one range.
-            # So is a dump: its rows take their columns from a CREATE TABLE or COPY line before them.
-            cut = size > 2 * SPLIT_BYTES and not sniffed[0].startswith("utf-16") and not is_dump(path)
+            # So is a dump, by its name or its header: its rows take their columns from a CREATE
+            # TABLE or COPY line before them.
+            cut = size > 2 * SPLIT_BYTES and not sniffed[0].startswith("utf-16") and not is_dump(path) \
+                and not begins_as_dump(head)
             start, line = 0, 1
             for point in _split_points(handle, SPLIT_BYTES) if cut else ():
                 yield TextUnit(path, stream, start, point[0], line, *sniffed)
