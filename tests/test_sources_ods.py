@@ -26,6 +26,7 @@ from pii_audit.sources.cell_text import render
 from pii_audit.sources import ods_stream
 from pii_audit.sources.ods_stream import MAX_REPEATED_CELLS, ods_sheets
 from pii_audit.sources.sheet_rows import xlsx_sheets
+from pii_audit.sources.xlsx_book import NO_COLUMN
 from pii_audit.sources.spreadsheets import read_spreadsheet
 from scan_helpers import detector_for
 from zip_helpers import rewrite
@@ -402,8 +403,6 @@ def test_a_sample_of_a_long_value_repeated_down_reads_within_the_cap(tmp_path):
 
 
 @pytest.mark.parametrize("body, reason", [
-    pytest.param(row(cell(repeat=16384), cell("x")), "a cell past Excel's last column (XFD), column 16,385",
-                 id="past-xfd"),
     pytest.param(row('<table:table-cell office:value-type="string"><text:p>' + '<text:s text:c="100"/>' * 10_500
                      + '</text:p></table:table-cell>'), "a cell or comment of more than 1,048,576 characters",
                  id="a-million-spaces-in-runs"),
@@ -412,6 +411,18 @@ def test_a_damaged_sheet_is_one_line(tmp_path, body, reason):
     path = write_ods(tmp_path / "d.ods", content_xml(table("S", row(cell("h")), body)))
     _, coverage = read(path)
     assert lines(coverage) == [f"{path}!S: unreadable: {reason}"]
+
+
+def test_a_value_past_xfd_is_left_out_and_the_sheet_read_on(tmp_path):
+    """A value past Excel's last column is one problem line for its sheet (as an xlsx sheet's):
+    the row's other values and the rows after it are read; it refused the rest of the sheet."""
+    body = (row(cell("姓名"), cell("手机号")), row(cell("王建国"), cell("13812345678"), cell(repeat=16382), cell("x")),
+            row(cell(repeat=16384), cell("y")), row(cell("李秀英"), cell("13912345678")))
+    path = write_ods(tmp_path / "d.ods", content_xml(table("S", *body)))
+    chunks, coverage = read(path)
+    assert lines(coverage) == [f"{path}!S: {NO_COLUMN}"]
+    text = "\n".join(c.text for c in chunks)
+    assert "13812345678" in text and "13912345678" in text and "李秀英" in text and "x" not in text.split()
 
 
 @pytest.mark.parametrize("flat", [False, True], ids=["ods", "fods"])
@@ -428,7 +439,7 @@ def test_a_sheet_name_holding_a_line_break_is_one_problem_line(tmp_path, flat):
     else:
         path = write_ods(tmp_path / "d.ods", content)
     chunks, coverage = read(path)
-    assert lines(coverage) == [f"{path}!客?户?: unreadable: a cell past Excel's last column (XFD), column 16,385"]
+    assert lines(coverage) == [f"{path}!客?户?: {NO_COLUMN}"]
     assert {c.location["sheet"] for c in chunks if "sheet" in c.location} == {"客?户?"}
 
 

@@ -13,7 +13,8 @@ cells repeated only move the row number or the column on (LibreOffice ends each 
 million empty rows, each row with thousands of empty cells); a repeated row holding values is
 yielded once a row up to one row past Excel's limit (where ``read_spreadsheet`` stops and says
 so), a repeated cell holding a value is expanded up to Excel's last column (XFD): past it, it
-repeats what was read. A value past XFD is a damaged sheet. A workbook whose repeats copy more
+repeats what was read. A value past XFD is left out, its sheet read on and one problem line
+saying so (``xlsx_book.NO_COLUMN``, as an xlsx sheet's). A workbook whose repeats copy more
 than ``MAX_REPEATED_CELLS`` cells is refused: a few bytes would otherwise make 50 million cells.
 Copies are counted in characters too: past ``MAX_REPEATED_CHARS`` of them, a repeated value's
 further copies read as empty, each sheet so cut one problem line (``warn``).
@@ -58,8 +59,8 @@ from pii_audit.sources import OLE2_MAGIC
 from pii_audit.sources.cell_text import render
 from pii_audit.sources.damage import damaged
 from pii_audit.sources.sheet_rows import EXCEL_MAX_ROWS, Row, Sheet, Source, opened
-from pii_audit.sources.xlsx_book import (BLOCK, MAX_CELL_CHARS, MAX_COLUMN, SheetError, column_letter, expat_parser,
-                                         sheet_name)
+from pii_audit.sources.xlsx_book import (BLOCK, MAX_CELL_CHARS, MAX_COLUMN, NO_COLUMN, SheetError, column_letter,
+                                         expat_parser, sheet_name)
 from pii_audit.sources.xlsx_guard import MAX_SHARED_STRINGS_BYTES, ZIP_MAGIC, WorkbookRefused, office_zip, zip_refusal
 
 MIMETYPES = ("application/vnd.oasis.opendocument.spreadsheet",
@@ -109,7 +110,7 @@ def ods_sheets(source: Source, comments: dict[str, list[tuple[str, str]]] | None
     ``comments``, when given, gets each sheet's comments under its name as its rows are read.
     ``flat``: ``source`` is a flat ODF file (.fods), the same XML with no zip around it.
     ``warn``, when given, is called with a sheet's name and a one-line reason when its rows are
-    read short of what the file holds (``REPEATS_CUT``), once a sheet.
+    read short of what the file holds (``REPEATS_CUT``, ``NO_COLUMN``), once a sheet for each.
     """
     with opened(source) as handle:
         head = handle.read(len(ZIP_MAGIC))
@@ -192,10 +193,11 @@ def _sheets(stream: BinaryIO, member: str, comments: dict | None, warn: Callable
         raise WorkbookRefused(f"not an OpenDocument spreadsheet: {member} holds no office:spreadsheet")
 
 
-def _rows(content: _Content, index: int, cut: Callable[[], None]) -> Iterator[Row]:
+def _rows(content: _Content, index: int, note: Callable[[str], None]) -> Iterator[Row]:
     """Yield the rows of sheet ``index`` (see the module's docstring), up to the first past
     Excel's limit (an empty one when no row holding a value is: the reader stops there); call
-    ``cut`` when a row or its cells are repeated short of the file's count (``MAX_REPEATED_CHARS``)."""
+    ``note`` with ``REPEATS_CUT`` when a row or its cells are repeated short of the file's count
+    (``MAX_REPEATED_CHARS``), with ``NO_COLUMN`` when a row's value past XFD was left out."""
     handler = content.handler
     while True:
         if content.sheet != index:
@@ -203,35 +205,39 @@ def _rows(content: _Content, index: int, cut: Callable[[], None]) -> Iterator[Ro
         event = content.next_event()
         if event is None or event[0] != _ROW:
             return
-        _, number, first, values, repeat, cells_cut = event
+        _, number, first, values, repeat, cells_cut, cells_lost = event
         if number > EXCEL_MAX_ROWS + 1:
             yield EXCEL_MAX_ROWS + 1, 0, []
             return
         if cells_cut:
-            cut()
+            note(REPEATS_CUT)
+        if cells_lost:
+            note(NO_COLUMN)
+            if not values:
+                continue
         end = min(number + repeat, EXCEL_MAX_ROWS + 2)
         handler.copied((end - number - 1) * len(values))
         chars = sum(len(value) for value in values if value)
         for repeated in range(number, end):
             # A copy's characters are counted as it is read: a sampled sheet reads few.
             if repeated > number and not handler.repeats(1, chars):
-                cut()
+                note(REPEATS_CUT)
                 break
             yield repeated, first, values if repeat == 1 else list(values)  # each row its own list
         if number + repeat > EXCEL_MAX_ROWS + 1:
             return  # the row past the limit is out: the rest of the sheet is dropped unread
 
 
-def _once(sheet: str, warn: Callable[[str, str], None] | None) -> Callable[[], None]:
-    """Return a function that warns, the first time it is called, that ``sheet`` was cut."""
-    warned = []
+def _once(sheet: str, warn: Callable[[str, str], None] | None) -> Callable[[str], None]:
+    """Return a function that warns of ``sheet`` with a reason the first time it is given."""
+    warned: set[str] = set()
 
-    def cut() -> None:
-        if warn is not None and not warned:
-            warned.append(True)
-            warn(sheet, REPEATS_CUT)
+    def note(reason: str) -> None:
+        if warn is not None and reason not in warned:
+            warned.add(reason)
+            warn(sheet, reason)
 
-    return cut
+    return note
 
 
 class _Content:
@@ -311,6 +317,7 @@ class _Handler:
         self.copies = 0  # cells made by repeats so far (copied)
         self.copied_chars = 0  # characters of the values they copy (repeats)
         self.cut = False  # a cell of the row open now was repeated short of its count
+        self.lost = False  # a value of the row open now was past XFD, left out
         self.content: _Text | None = None  # of the cell, when its value is its text
         self.note: _Text | None = None  # of the cell's comment
         self.target: _Text | None = None  # where the paragraph open now goes
@@ -370,13 +377,13 @@ class _Handler:
     def _row(self, attrs: dict) -> None:
         if self.tables == 1:
             self.row_repeat = _count(attrs.get(_TABLE + "number-rows-repeated"))
-            self.first, self.values, self.column, self.cut = 0, [], 0, False
+            self.first, self.values, self.column, self.cut, self.lost = 0, [], 0, False, False
 
     def _row_end(self) -> None:
         if self.tables != 1:
             return
-        if self.values:
-            self.events.append((_ROW, self.number, self.first, self.values, self.row_repeat, self.cut))
+        if self.values or self.lost:
+            self.events.append((_ROW, self.number, self.first, self.values, self.row_repeat, self.cut, self.lost))
             self.values = []
         self.number += self.row_repeat
 
@@ -399,10 +406,12 @@ class _Handler:
         self.cell, self.content, self.target = False, None, None
 
     def _place(self, value: str) -> None:
-        """Put a cell's value in the row, repeated as its cell is, up to column XFD."""
+        """Put a cell's value in the row, repeated as its cell is, up to column XFD; past it, leave
+        it out (a row stays bounded) and mark the row (``NO_COLUMN``): it refused the rest of its sheet."""
         column, values = self.column, self.values
         if column > MAX_COLUMN:
-            raise SheetError(f"unreadable: a cell past Excel's last column (XFD), column {column + 1:,}")
+            self.lost = True
+            return
         if self.cell_repeat == 1 and values and column == self.first + len(values):
             values.append(value)  # the usual case: the cell next to the last one
             return
