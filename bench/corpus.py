@@ -62,6 +62,11 @@ CONTEXTS = {
     "IP_ADDRESS": (["登录IP", "客户端IP"], ["dlip", "client_ip"]),
     "PERSON": (["姓名", "户名", "联系人", "收款人"], ["xm", "khxm", "cust_name"]),
     "CN_ADDRESS": (["家庭住址", "通讯地址", "地址"], ["jtzz", "txdz", "addr"]),
+    # Authentication data (C3): keywords right before the value, as the recognizers ask.
+    "CARD_TRACK_DATA": (["磁道信息", "二磁道数据", "等效信息"], ["track2", "cdxx", "track_data"]),
+    "CARD_CVN": (["安全码", "CVV2", "卡片验证码"], ["cvv2", "card_cvn2", "aqm"]),
+    "CARD_EXPIRY": (["卡有效期", "信用卡有效期"], ["exp_date", "yxq", "card_expiry"]),
+    "AUTH_PASSWORD": (["交易密码", "登录密码", "初始密码为"], ["login_pwd", "jymm", "password"]),
 }
 # Keys a log line names each entity's field with (custName=张三, "certNo":"…", <khxm>…</khxm>).
 FIELDS = {
@@ -84,6 +89,10 @@ FIELDS = {
     "IP_ADDRESS": ["clientIp", "loginIp", "dlip"],
     "PERSON": ["custName", "realName", "khxm", "xm", "name"],
     "CN_ADDRESS": ["address", "homeAddr", "jtzz", "txdz"],
+    "CARD_TRACK_DATA": ["track2", "trackData", "cdxx"],
+    "CARD_CVN": ["cvv2", "cvn2", "cardCvv"],
+    "CARD_EXPIRY": ["expDate", "cardExpiry", "validThru"],
+    "AUTH_PASSWORD": ["loginPwd", "password", "tranPwd", "jymm"],
 }
 # How a log line writes a field: Java's toString, JSON, XML, YAML-like.
 FIELD_FORMS = ["{key}={value}, ", '{{"{key}":"{value}","ok":true}}', "<{key}>{value}</{key}>", "{key}: {value} "]
@@ -244,6 +253,35 @@ class Values:
                            f"{rng.choice('ABCD')}座{rng.randint(1, 30)}0{rng.randint(1, 9)}室"])
         return rng.choice(PLACES) + house + room
 
+    def _card_number(self) -> str:
+        body = self.rng.choice(BINS)
+        body += _digits(self.rng, self.rng.choice([16, 19]) - len(body) - 1)
+        return body + luhn.calc_check_digit(body)
+
+    def CARD_TRACK_DATA(self) -> str:
+        rng = self.rng
+        expiry = f"{rng.randint(24, 35)}{rng.randint(1, 12):02d}{rng.choice(['101', '201', '120', '220', '501', '601'])}"
+        number = self._card_number()
+        return rng.choice([f"{number}={expiry}{_digits(rng, rng.randint(8, 13))}",
+                           f"{number}D{expiry}{_digits(rng, rng.randint(8, 13))}F",
+                           f"B{number}^{self.fake.last_romanized_name().upper()}/{self.fake.first_romanized_name().upper()}"
+                           f"^{expiry}{_digits(rng, rng.randint(10, 20))}"])
+
+    def CARD_CVN(self) -> str:
+        return _digits(self.rng, 3)
+
+    def CARD_EXPIRY(self) -> str:
+        rng = self.rng
+        month, year = f"{rng.randint(1, 12):02d}", str(rng.randint(24, 35))
+        return rng.choice([month + year, year + month, f"{month}/{year}", f"{month}/20{year}"])
+
+    def AUTH_PASSWORD(self) -> str:
+        rng = self.rng
+        letters = "abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ"
+        word = "".join(rng.choice(letters) for _ in range(rng.randint(3, 8)))
+        return rng.choice([_digits(rng, 6), word + _digits(rng, rng.randint(2, 6)),
+                           word.capitalize() + rng.choice("@#!$") + _digits(rng, 4), _digits(rng, 4) + word])
+
 
 # The column a negative's value is stored under when it appears as a table cell.
 NEGATIVE_COLUMNS = {"word_under_name": "name", "order_no": "ddh", "serial": "jylsh", "amount": "jyje", "amount_fen": "jyje", "balance": "ye",
@@ -325,6 +363,16 @@ def negatives(rng: random.Random, fake: Faker) -> list[tuple[str, str]]:
         ("masked_look_alike", rng.choice([f"订单号：{date}****{_digits(rng, 4)}", f"型号：AB{_digits(rng, 2)}***({_digits(rng, 1)})",
                                           f"收款账号已变更 订单号 {date[:4]}****{_digits(rng, 4)}",
                                           f"批次 {rng.choice(LETTERS)}1{_digits(rng, 4)}****"])),
+        # Keys of authentication data that name something else, and values that are no password
+        # in clear: a placeholder, a reference, a hash, ciphertext.
+        ("password_meta", rng.choice(["pwdErrCount=3", "passwordExpireDays=90", "密码错误次数：3", "密码修改成功",
+                                      "password=${DB_PASSWORD}", "password=ENC(G6N718UuyPE5bHyWKyuLQSm02auQPUtm)",
+                                      "passwordHash=$2a$10$N9qo8uLOickgx2ZMRZoMyeIjZAgcfl7p92ldGxad68LJZdL17lhWy",
+                                      f"pwd={rng.getrandbits(128):032x}", "password=null", "密码 reset ok"])),
+        ("card_field_meta", rng.choice(["cvv2Result=000", f"验证码：{_digits(rng, 6)}", f"短信验证码 {_digits(rng, 6)}",
+                                        f"证件有效期：20{rng.randint(30, 45)}-12-31", f"tokenExpDate={_digits(rng, 4)}",
+                                        f"有效期：{rng.randint(60, 7200)}秒", f"expire_time={_digits(rng, 4)}"])),
+        ("digits_equals_digits", f"seq={_digits(rng, 19)}={_digits(rng, 8)}"),
         ("military_look_alike", rng.choice([f"证件类型：军官证 有效期至 20{rng.randint(26, 40)}1231",
                                             f"军官证已核验 交易金额 {rng.randint(10**6, 10**8)}",
                                             f"士兵证复印件 第{rng.randint(1, 9)}页 共{rng.randint(10, 99)}页"])),
@@ -394,6 +442,8 @@ def masked_values(rng: random.Random, fake: Faker) -> list[tuple[str, str, tuple
         ("MO_ID_CARD", "澳门居民身份证 ", (), rng.choice("157") + rng.choice([f"{_digits(rng, 3)}***(*)", f"{_digits(rng, 3)}****"])),
         ("TW_ID_CARD", "台湾居民身份证 ", (), rng.choice(LETTERS) + rng.choice([f"{rng.choice('12')}{_digits(rng, 4)}****",
                                                                     f"{rng.choice('12')}*******{_digits(rng, 1)}"])),
+        ("AUTH_PASSWORD", rng.choice(["password=", "交易密码：", '"loginPwd":"']), (), "*" * rng.choice([6, 8])),
+        ("CARD_CVN", rng.choice(["cvv2=", "安全码："]), (), "***"),
     ]
 
 

@@ -11,13 +11,17 @@ recognizers (``recognizers.presidio_light``); ``from presidio_analyzer import An
 afterwards loads the rest of Presidio, with the same classes.
 
 Adding a recognizer: one module ``cn_<thing>.py`` (``hk_``, ``mo_``, ``tw_`` for Hong Kong's,
-Macau's and Taiwan's documents) with ``ENTITY``, ``EXAMPLES`` and a
+Macau's and Taiwan's documents; ``card_``, ``auth_`` for what no country owns) with ``ENTITY``, ``EXAMPLES`` and a
 ``ChineseRecognizer`` subclass, plus a line in ``ALL_RECOGNIZERS``.
 """
 
 from __future__ import annotations
 
+from recognizers.auth_password import AuthPasswordRecognizer
 from recognizers.base import MASKED_KEY, MIN_SCORE, ChineseRecognizer, Risk, fingerprint
+from recognizers.card_cvn import CardCvnRecognizer
+from recognizers.card_expiry import CardExpiryRecognizer
+from recognizers.card_track_data import CardTrackDataRecognizer
 from recognizers.cn_address import CnAddressRecognizer
 from recognizers.cn_bank_account import CnBankAccountRecognizer
 from recognizers.cn_bank_card import CnBankCardRecognizer
@@ -58,6 +62,10 @@ ALL_RECOGNIZERS: tuple[type[ChineseRecognizer], ...] = (
     IpAddressRecognizer,
     PersonRecognizer,
     CnAddressRecognizer,
+    CardTrackDataRecognizer,
+    CardCvnRecognizer,
+    CardExpiryRecognizer,
+    AuthPasswordRecognizer,
 )
 
 __all__ = [

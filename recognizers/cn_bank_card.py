@@ -199,7 +199,8 @@ class CnBankCardRecognizer(ChineseRecognizer):
     ENTITY = ENTITY
     PATTERNS = (
         # The boundary before a number is checked after its first character (base.not_after).
-        Pattern("cn_bank_card", r"(\d" + not_after("0-9A-Za-z") + NOT_A_FRACTION + r"\d{14,18})(?![0-9A-Za-z])"
+        # Not a number followed by = and a track's expiry and service code: card_track_data's.
+        Pattern("cn_bank_card", r"(\d" + not_after("0-9A-Za-z") + NOT_A_FRACTION + r"\d{14,18})(?![0-9A-Za-z]|=\d{7})"
                 + NO_DECIMALS_AFTER, 0.75),
         Pattern("cn_bank_card_grouped",
                 r"(\d" + not_after("0-9A-Za-z\\-") + r"\d{3}([ \-])\d{4}\2\d{4}\2\d{4}(?:\2\d{1,3})?)"

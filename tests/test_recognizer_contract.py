@@ -98,7 +98,8 @@ def test_entity_names_are_unique_and_stable():
     stable = {"CN_RESIDENT_ID", "CN_BANK_CARD", "CN_BANK_ACCOUNT", "CN_MOBILE_PHONE", "CN_LANDLINE_PHONE", "CN_PASSPORT",
               "CN_HK_MACAU_PERMIT", "CN_TAIWAN_PERMIT", "CN_FOREIGN_PERMANENT_RESIDENT_ID", "CN_USCC",
               "CN_LICENSE_PLATE", "EMAIL_ADDRESS", "IP_ADDRESS", "PERSON", "CN_ADDRESS",
-              "HK_ID_CARD", "MO_ID_CARD", "TW_ID_CARD", "CN_MILITARY_ID"}
+              "HK_ID_CARD", "MO_ID_CARD", "TW_ID_CARD", "CN_MILITARY_ID",
+              "CARD_TRACK_DATA", "CARD_CVN", "CARD_EXPIRY", "AUTH_PASSWORD"}
     assert set(names) <= stable
 
 

@@ -22,7 +22,9 @@ ENTITY = {
            "HK_ID_CARD": "香港身份证号", "MO_ID_CARD": "澳门身份证号", "TW_ID_CARD": "台湾身份证号",
            "CN_MILITARY_ID": "军人证件号",
            "CN_USCC": "统一社会信用代码", "CN_LICENSE_PLATE": "车牌号",
-           "EMAIL_ADDRESS": "电子邮箱", "IP_ADDRESS": "IP 地址", "PERSON": "姓名", "CN_ADDRESS": "地址"},
+           "EMAIL_ADDRESS": "电子邮箱", "IP_ADDRESS": "IP 地址", "PERSON": "姓名", "CN_ADDRESS": "地址",
+           "CARD_TRACK_DATA": "磁道信息", "CARD_CVN": "卡片验证码", "CARD_EXPIRY": "卡片有效期",
+           "AUTH_PASSWORD": "密码"},
     "en": {"CN_RESIDENT_ID": "Resident ID", "CN_BANK_CARD": "Bank card", "CN_BANK_ACCOUNT": "Bank account", "CN_MOBILE_PHONE": "Mobile phone",
            "CN_LANDLINE_PHONE": "Landline", "CN_PASSPORT": "Passport", "CN_HK_MACAU_PERMIT": "HK/Macau permit",
            "CN_TAIWAN_PERMIT": "Taiwan permit", "CN_FOREIGN_PERMANENT_RESIDENT_ID": "Foreign permanent resident ID",
@@ -30,7 +32,8 @@ ENTITY = {
            "CN_MILITARY_ID": "Military ID",
            "CN_USCC": "USCC", "CN_LICENSE_PLATE": "Licence plate",
            "EMAIL_ADDRESS": "Email", "IP_ADDRESS": "IP address", "PERSON": "Person name",
-           "CN_ADDRESS": "Address"},
+           "CN_ADDRESS": "Address", "CARD_TRACK_DATA": "Card track data", "CARD_CVN": "Card verification number",
+           "CARD_EXPIRY": "Card expiry date", "AUTH_PASSWORD": "Password"},
 }
 
 SHEETS = {

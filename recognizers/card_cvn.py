@@ -1,0 +1,77 @@
+"""Card verification numbers, CVN2/CVV2/CVC2 (卡片验证码, 安全码), after their key.
+
+JR/T 0171-2020 puts a card's verification number in C3 and forbids keeping it (FORMATS.md
+§6.1): a payment log line ``cvv2=123``, ``"cvn2":"123"``, ``安全码：123`` or a column ``card_cvv2``
+holding three digits is a finding wherever it is. Three digits mean nothing on their own, so a
+value is reported only right after a key that names it (a field's key ending with cvv, cvv2,
+cvn, cvn2, cvc, cvc2, or aqm for 安全码; or 安全码, 卡验证码, 卡片校验码, CVV2码), or in a
+cell under a column or header so named. Stars after such a key (``cvv2=***``) count as masked.
+"""
+
+from __future__ import annotations
+
+from recognizers.base import ChineseRecognizer, Risk
+from recognizers.context import column_tokens, field_key_regex
+from recognizers.presidio_light import Pattern
+
+ENTITY = "CARD_CVN"
+EXAMPLES = {
+    "valid": ["123", "907", "045"],
+    # Two digits, four (an Amex CID or a year), a letter among them.
+    "invalid": ["12", "1234", "12a"],
+}
+
+KEY_WORDS = ("cvv", "cvv2", "cvn", "cvn2", "cvc", "cvc2", "cvv2code", "cvn2code", "aqm")
+CN_WORDS = ("安全码", "卡验证码", "卡片验证码", "卡校验码", "卡片校验码", "信用卡验证码")
+# The Chinese words, or CVV2/CVN2 as a word, then a separator, a space or nothing (安全码123, CVV2 123).
+_CN_KEY = (r"(?:" + "|".join(CN_WORDS) + r"|(?<![A-Za-z0-9_])(?i:cv[vnc]2?)码?)[ \t]*(?:[:=]|为|是)?[ \t]*[\"']?")
+_DIGITS = r"(\d{3})(?![0-9A-Za-z])"
+
+
+def names_a_cvn(name: str) -> bool:
+    """Tell whether a column's name or header names a verification number: it ends with one
+    of its words (``card_cvv2``, 信用卡安全码); ``cvv_result`` does not.
+
+    >>> [names_a_cvn(n) for n in ("card_cvv2", "CVN2", "安全码", "cvv_result", "aqm_flag")]
+    [True, True, True, False, False]
+    """
+    stripped = name.strip(" \t:：*()（）")
+    if stripped.lower().endswith(CN_WORDS + ("cvv2", "cvn2", "cvc2")):
+        return True
+    tokens, _ = column_tokens(stripped)
+    return bool(tokens) and tokens[-1] in KEY_WORDS
+
+
+class CardCvnRecognizer(ChineseRecognizer):
+    """Card verification numbers (CVN2, CVV2, CVC2) after a key that names them (C3)."""
+
+    ENTITY = ENTITY
+    PATTERNS = (
+        Pattern("card_cvn", field_key_regex(KEY_WORDS, ending=True) + _DIGITS, 0.6),
+        Pattern("card_cvn_cn", _CN_KEY + _DIGITS, 0.6),
+        # A cell's whole value, reported under a column that names it (_decide_verdict).
+        Pattern("card_cvn_cell", r"\A(\d{3})\Z", 0.2),
+    )
+    MASKED_PATTERNS = (
+        Pattern("card_cvn_masked", field_key_regex(KEY_WORDS, ending=True) + r"(\*{3})(?![*0-9A-Za-z])", 0.6),
+        Pattern("card_cvn_cn_masked", _CN_KEY + r"(\*{3})(?![*0-9A-Za-z])", 0.6),
+    )
+    CONTEXT = CN_WORDS + ("cvv2", "cvn2", "cvc2")
+    COLUMN_HINTS = KEY_WORDS
+    RISK = Risk("C3", True)  # 鉴别信息: 卡片验证码 (CVN, CVN2)
+
+    def validate_result(self, pattern_text: str) -> bool:
+        """Return True for three ASCII digits."""
+        return len(pattern_text) == 3 and pattern_text.isdigit() and pattern_text.isascii()
+
+    def _decide_verdict(self, context: tuple[str, ...]) -> int:
+        """+1 when a column's name or header ends with a verification number's word (``names_a_cvn``)."""
+        return 1 if any(word and names_a_cvn(word) for word in context) else 0
+
+    def normalize(self, value: str) -> str:
+        """Return the three digits."""
+        return value
+
+    def mask(self, value: str) -> str:
+        """Return three stars: no digit of a verification number is shown."""
+        return "***"

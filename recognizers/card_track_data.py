@@ -1,0 +1,100 @@
+"""Magnetic-stripe track data and its chip equivalent (磁道信息, 芯片等效信息).
+
+JR/T 0171-2020 puts a card's track data (or the chip's equivalent) in C3 and forbids keeping it
+(FORMATS.md §6.1): with it a card can be cloned. Its shape is ISO/IEC 7813's:
+
+* track 2: the card number (13-19 digits, Luhn, a payment card's first digit or a Chinese
+  bank's legacy prefix), a separator (``=``; ``D`` in the chip's
+  Track 2 Equivalent Data, EMV tag 57, written in hex and padded with ``F``), the expiry date
+  YYMM, the three-digit service code (its first digit 1, 2, 5, 6, 7 or 9), then discretionary
+  digits: ``;6222021234567890128=24121010000012345678?``, ``6222021234567890128D2412101…F``;
+* track 1: ``%B`` + the card number + ``^`` + the holder's name + ``^`` + YYMM and the service
+  code, then discretionary data up to ``?``.
+
+That shape is rare enough to report bare. The card number inside stays this entity's:
+``cn_bank_card`` does not report a number followed by ``=`` and seven digits.
+"""
+
+from __future__ import annotations
+
+import re
+
+from stdnum import luhn
+
+from recognizers import cn_bank_card
+from recognizers.base import ChineseRecognizer, Risk, mask_middle, not_after
+from recognizers.presidio_light import Pattern
+
+ENTITY = "CARD_TRACK_DATA"
+EXAMPLES = {
+    "valid": ["6222021234567890128=24121010000012345678", "6222021234567890128D24122010000012345678F",
+              "B4367420123456781^ZHANG/SAN^2412101000000000000000"],
+    # A wrong check digit, month 13, service code 3, a card number with nothing after it.
+    "invalid": ["6222021234567890127=24121010000012345678", "6222021234567890128=24131010000012345678",
+                "6222021234567890128=24123010000012345678", "6222021234567890128"],
+}
+
+_TRACK2 = r"(\d" + not_after("0-9A-Za-z") + r"\d{12,18}[=D]\d{7}\d{0,25}F?)\??(?![0-9A-Za-z])"
+# The holder's name as ISO/IEC 7813 writes it (ZHANG/SAN), discretionary data letters and digits.
+_TRACK1 = r"(B\d{13,19}\^[A-Za-z0-9 /.\-']{2,26}\^\d{7}[0-9A-Za-z]{0,60})\??(?![0-9A-Za-z])"
+_PARTS = re.compile(r"B?(\d{13,19})(?:[=D]|\^[^^]*\^)(\d{2})(\d{2})(\d)")
+SERVICE_CODE_FIRST = "125679"
+# A payment card's first digit (ISO/IEC 7812's industry identifier): 2 Mastercard's 2-series, 3
+# Amex and JCB, 4 Visa, 5 Mastercard, 6 UnionPay; a Chinese bank's legacy 9 prefixes by name.
+CARD_FIRST_DIGITS = "23456"
+
+
+def is_valid(track: str) -> bool:
+    """Tell whether a track's card number passes Luhn, its expiry month is 01-12 and its
+    service code starts as ISO/IEC 7813 allows.
+
+    >>> is_valid("6222021234567890128=24121010000012345678"), is_valid("6222021234567890127=2412101")
+    (True, False)
+    """
+    parts = _PARTS.match(track)
+    if parts is None:
+        return False
+    number, _, month, service = parts.groups()
+    issued = number[0] in CARD_FIRST_DIGITS or cn_bank_card.issuer_kind(number) is not None
+    return issued and luhn.is_valid(number) and "01" <= month <= "12" and service in SERVICE_CODE_FIRST
+
+
+def mask(track: str) -> str:
+    """Keep the card number's first six and last four digits; star the rest but the separators.
+
+    >>> mask("6222021234567890128=24121010000012345678")
+    '622202*********0128=********************'
+    """
+    parts = _PARTS.match(track)
+    number = parts.group(1)
+    head = track[:parts.start(1)] + mask_middle(number, 6, 4)
+    rest = track[parts.end(1):]
+    return head + rest[0] + re.sub(r"[^^]", "*", rest[1:])
+
+
+class CardTrackDataRecognizer(ChineseRecognizer):
+    """Track 1 and track 2 data and the chip's Track 2 Equivalent Data (C3), reported bare."""
+
+    ENTITY = ENTITY
+    PATTERNS = (
+        Pattern("card_track2", _TRACK2, 0.6),
+        Pattern("card_track1", r"(?<![0-9A-Za-z])%?" + _TRACK1, 0.6),
+    )
+    CONTEXT = ("磁道", "等效信息", "track2", "track1", "track data")
+    COLUMN_HINTS = ("cdxx", "track", "track1", "track2", "trackdata", "track2data")
+    # Hyperscan, matched case-insensitively: a track 2's number, separator and YYMM and service
+    # code, and a track 1's number and first ^.
+    SCREENS = (r"[0-9]{13,19}[=d][0-9]{7}", r"b[0-9]{13,19}\^")
+    RISK = Risk("C3", True)  # 鉴别信息: 银行卡磁道数据（或芯片等效信息）
+
+    def validate_result(self, pattern_text: str) -> bool:
+        """Return True for a track whose card number, expiry month and service code are sound."""
+        return is_valid(pattern_text)
+
+    def normalize(self, value: str) -> str:
+        """Return the track upper-cased, padding dropped: a hex-written tag 57 and its track 2 alike."""
+        return value.upper().rstrip("F").replace("D", "=", 1) if "^" not in value else value.upper()
+
+    def mask(self, value: str) -> str:
+        """Keep the card number's first six and last four digits, as a bank prints a card."""
+        return mask(value)
