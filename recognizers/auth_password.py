@@ -16,9 +16,11 @@ inspection looks for first. A value is reported only right after a key that name
   not ``password_updated_at``, ``pwd_err_count`` nor ``passwordHash``).
 
 The value is 4-64 printable ASCII characters. What is not a password in clear stays unreported:
-a placeholder (null, ``${DB_PASSWORD}``, ``ENC(...)``, xxxxxx), a hash (bcrypt, argon2, PBKDF2,
+a placeholder (null, ``[PROTECTED]``, ``${DB_PASSWORD}``, ``ENC(...)``, xxxxxx), what a log
+says of one (``reset password: success``), a hash (bcrypt, argon2, PBKDF2,
 ``{SSHA}``, 32 or more hex digits) or ciphertext (22 or more base64 characters): storing a
-password so is what the rules ask. Stars after the key (``password=******``) count as masked.
+password so is what the rules ask. Stars after the key (``password=******``) or in a password's
+column count as masked.
 """
 
 from __future__ import annotations
@@ -57,6 +59,11 @@ _STARS = r"(\*{3,})(?![*" + _CHAR[1:] + ")"
 PLACEHOLDERS = frozenset(
     "null none nil undefined empty true false n/a na unknown secret hidden masked protected filtered redacted "
     "password changeme".split())
+# What a log says of a password rather than the password (reset password: success).
+STATUS_WORDS = frozenset(
+    "ok success succeeded successful fail failed failure error invalid valid expired changed updated reset "
+    "required missing incorrect wrong mismatch matched match locked unlocked set unset blank correct verified "
+    "sent saved pending yes no".split())
 _HASH_PREFIXES = ("$2a$", "$2b$", "$2y$", "$argon2", "$pbkdf2", "pbkdf2_", "$1$", "$5$", "$6$", "{bcrypt}",
                   "{ssha}", "{sha}", "{md5}", "{sm3}", "{pbkdf2}", "{scrypt}", "{argon2}", "{sha256}")
 _REFERENCE_PREFIXES = ("${", "#{", "%(", "{{", "enc(", "{cipher}")
@@ -72,9 +79,12 @@ def is_plaintext(value: str) -> bool:
     (True, True, False)
     >>> is_plaintext("$2a$10$N9qo8uLOickgx2ZMRZoMyeIjZAgcfl7p92ldGxad68LJZdL17lhWy"), is_plaintext("xxxxxx")
     (False, False)
+    >>> is_plaintext("[PROTECTED"), is_plaintext("success")
+    (False, False)
     """
     lowered = value.lower()
-    if lowered in PLACEHOLDERS or "**" in value or set(lowered) <= set("x#?-"):
+    bare = lowered.strip("[]<>{}")  # [PROTECTED], <hidden>
+    if bare in PLACEHOLDERS or bare in STATUS_WORDS or "**" in value or set(lowered) <= set("x#?-"):
         return False
     if lowered.startswith(_HASH_PREFIXES) or lowered.startswith(_REFERENCE_PREFIXES):
         return False
@@ -112,6 +122,7 @@ class AuthPasswordRecognizer(ChineseRecognizer):
     MASKED_PATTERNS = (
         Pattern("auth_password_masked", field_key_regex(KEY_WORDS + PIN_KEYS, ending=True) + _STARS, 0.6),
         Pattern("auth_password_cn_masked", _CN_KEY + _STARS, 0.6),
+        Pattern("auth_password_cell_masked", r"\A" + _STARS + r"\Z", 0.2),  # under a password's column
     )
     CONTEXT = ("密码", "password", "passwd", "passcode")
     COLUMN_HINTS = KEY_WORDS  # a PIN's column is named by names_a_password, its key by SCREENS

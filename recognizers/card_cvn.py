@@ -5,7 +5,8 @@ JR/T 0171-2020 puts a card's verification number in C3 and forbids keeping it (F
 holding three digits is a finding wherever it is. Three digits mean nothing on their own, so a
 value is reported only right after a key that names it (a field's key ending with cvv, cvv2,
 cvn, cvn2, cvc, cvc2, or aqm for 安全码; or 安全码, 卡验证码, 卡片校验码, CVV2码), or in a
-cell under a column or header so named. Stars after such a key (``cvv2=***``) count as masked.
+cell under a column or header so named. Stars after such a key (``cvv2=***``) or in such a
+column count as masked.
 """
 
 from __future__ import annotations
@@ -55,6 +56,7 @@ class CardCvnRecognizer(ChineseRecognizer):
     MASKED_PATTERNS = (
         Pattern("card_cvn_masked", field_key_regex(KEY_WORDS, ending=True) + r"(\*{3})(?![*0-9A-Za-z])", 0.6),
         Pattern("card_cvn_cn_masked", _CN_KEY + r"(\*{3})(?![*0-9A-Za-z])", 0.6),
+        Pattern("card_cvn_cell_masked", r"\A(\*{3})\Z", 0.2),  # under a verification number's column
     )
     CONTEXT = CN_WORDS + ("cvv2", "cvn2", "cvc2")
     COLUMN_HINTS = KEY_WORDS

@@ -57,6 +57,7 @@ def test_a_password_in_clear_after_its_key(text, value):
     "mapping=/api/pin ping=ok spin=1234 pinyin=zhang",
     "登录密码是否正确：是",
     "密码 reset ok, 密码 expired",
+    "reset password: success, User(password=[PROTECTED]), password: <hidden>",
 ])
 def test_no_password_where_the_key_names_something_else_or_the_value_is_none(text):
     assert detected(text) == []
@@ -69,6 +70,12 @@ def test_no_password_where_the_key_names_something_else_or_the_value_is_none(tex
 ])
 def test_stars_after_the_key_count_as_masked(text, entity, value):
     assert (entity, value, True) in detected(text)
+
+
+@pytest.mark.parametrize("value,column,entity", [("******", "login_pwd", "AUTH_PASSWORD"), ("***", "cvv2", "CARD_CVN")])
+def test_stars_in_a_column_that_names_it_count_as_masked(value, column, entity):
+    assert detected(value, [column]) == [(entity, value, True)]
+    assert detected(value, ["remark"]) == []
 
 
 @pytest.mark.parametrize("text,found", [
