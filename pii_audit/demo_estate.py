@@ -99,7 +99,8 @@ def write_customer_export(path: Path, rng: random.Random, rows: int = 150) -> No
 
 
 def log_lines(rng: random.Random, count: int) -> list[str]:
-    """Return application log lines, a few of which log personal information in plaintext."""
+    """Return application log lines, a few of which log personal information in plaintext (and a
+    temporary password: authentication data)."""
     lines = []
     for n in range(count):
         stamp = f"2024-05-0{rng.randint(1, 9)} 1{rng.randint(0, 9)}:{rng.randint(10, 59)}:{rng.randint(10, 59)},{n % 1000:03d}"
@@ -111,6 +112,9 @@ def log_lines(rng: random.Random, count: int) -> list[str]:
         elif kind == 2:
             card = bank_card(rng)
             lines.append(f"{stamp} INFO  [pay] 绑卡 卡号 {card[:6]}*********{card[-4:]} 结果=成功")
+        elif kind == 3 and n % 5 == 0:  # a temporary password logged in clear: C3 authentication data
+            password = "".join(rng.choice("abcdefghjkmnpqrstuvwxyz23456789") for _ in range(8))
+            lines.append(f"{stamp} DEBUG [auth] 重置登录密码 userId={rng.randint(1000, 9999)} tempPwd={password}")
         else:
             lines.append(f"{stamp} DEBUG [http] GET /api/v1/accounts/{rng.randint(1, 99999)} 200 {rng.randint(2, 900)}ms")
     return lines

@@ -3,6 +3,7 @@ verified; run twice, the ledger keeps the history of both."""
 
 from __future__ import annotations
 
+import re
 import sqlite3
 
 import pytest
@@ -52,6 +53,11 @@ def test_demo_twice_records_verifies_and_keeps_history(tmp_path, capsys):
     assert all(p.stat().st_mode & 0o777 == 0o600 for p in reports)
     written = (first + second).encode() + reports[0].read_bytes() + (out_dir / "last-run.jsonl").read_bytes()
     assert not [v for v in raw_ids(tmp_path) if v.encode() in written], "a raw ID was written"
+    with Ledger.open(config.ledger.resolve_url(), config.key.load({}), create=False) as ledger:
+        passwords = [i for i in ledger.items(target="应用日志") if i.entity_type == "AUTH_PASSWORD"]
+    assert passwords and {i.risk_category for i in passwords} == {"C3"}  # the logs' temporary passwords
+    logged = re.findall(r"tempPwd=(\w+)", (tmp_path / "reference" / "logs" / "app.log").read_text("utf-8"))
+    assert logged and not [p for p in logged if p.encode() in written], "a raw password was written"
 
 
 def test_demo_refuses_a_folder_that_is_not_its_own(tmp_path, capsys):
