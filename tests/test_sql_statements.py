@@ -8,11 +8,14 @@ import io
 import json
 import random
 import tarfile
+import warnings
 import zipfile
+from pathlib import Path
 
 import pytest
 from stdnum.iso7064 import mod_11_2
 
+from archive_makers import write_7z, write_rar
 from pii_audit import scan
 from pii_audit.detector import Detector
 from pii_audit.models import Chunk
@@ -284,36 +287,104 @@ def test_a_copy_block_runs_on_across_blocks_and_workers(tmp_path, key, monkeypat
     assert counts(result)["PERSON"] == counts(result)["CN_ADDRESS"] == 2000
 
 
+LOG_LINE = "2026-11-02 10:00:00 INFO 客户身份证号11010519491231002X 手机13812345678\n"
+
+
+def write_archive(path: Path, members: list[tuple[str, bytes]]) -> None:
+    """Write ``members`` (name, data; a name may come twice in a zip or tar) into the archive
+    ``path`` of the kind its name tells: zip, tar, tar.gz, 7z (libarchive) or RAR 5 (by hand)."""
+    if path.name.endswith(".7z"):
+        write_7z(path, dict(members))
+    elif path.name.endswith(".rar"):
+        write_rar(path, dict(members))
+    elif path.name.endswith(".zip"):
+        with warnings.catch_warnings(), zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as bundle:
+            warnings.filterwarnings("ignore", "Duplicate name", UserWarning)  # zipfile writes it all the same
+            for name, data in members:
+                bundle.writestr(name, data)
+    else:
+        with tarfile.open(path, "w:gz" if path.name.endswith(".gz") else "w") as bundle:
+            for name, data in members:
+                info = tarfile.TarInfo(name)
+                info.size = len(data)
+                bundle.addfile(info, io.BytesIO(data))
+
+
+def nested_archive(folder: Path, kind: str, members: list[tuple[str, bytes]]) -> Path:
+    """Write ``members`` into ``backup.<kind>``; a kind ``outer!inner`` (``tar.gz!zip``) is an
+    archive holding ``monthly.<inner>``, which holds them."""
+    outer, _, inner = kind.partition("!")
+    if inner:
+        write_archive(folder / f"monthly.{inner}", members)
+        members = [(f"monthly.{inner}", (folder / f"monthly.{inner}").read_bytes())]
+    write_archive(folder / f"backup.{outer}", members)
+    return folder / f"backup.{outer}"
+
+
+def by_member(result) -> dict[tuple[str, str], int]:
+    """Return the occurrences found in each member of an archive (by its name in the archive it
+    lies in), by entity."""
+    return {(where.rpartition("!")[2], entity): finding.occurrences
+            for (where, entity), finding in result.findings.items()}
+
+
+def dump_and_log(customers_in_dump: int) -> dict[tuple[str, str], int]:
+    """Return what ``by_member`` gives for an archive of ``dump/core.sql`` and ``app.log`` (``LOG_LINE``)."""
+    dump = {("dump/core.sql", entity): customers_in_dump
+            for entity in ("PERSON", "CN_RESIDENT_ID", "CN_MOBILE_PHONE", "CN_ADDRESS")}
+    return {**dump, ("app.log", "CN_RESIDENT_ID"): 1, ("app.log", "CN_MOBILE_PHONE"): 1}
+
+
 @pytest.mark.parametrize("jobs", [1, 2])
-@pytest.mark.parametrize("kind", ["tar.gz", "zip"])
+@pytest.mark.parametrize("kind", ["tar.gz", "zip", "7z", "rar", "tar.gz!zip", "zip!zip", "7z!tar"])
 def test_a_dump_inside_an_archive_is_read_in_order_by_one_worker(tmp_path, key, monkeypatch, jobs, kind):
     """The parent reads an archive and its blocks go to the workers side by side: a dump's COPY
     rows in the blocks after the first had lost their columns (a 40 MB pg_dump in a tar.gz,
-    --jobs 2: 20,873 of 400,000 names). The dump is handed to one worker whole; the log beside it
-    is still read in the parent's blocks, and each is counted once."""
+    --jobs 2: 20,873 of 400,000 names; in a 7z, a RAR, or a zip in a tar.gz or in a zip, here 347
+    of 2,000 names until these were handed on too). The dump is handed to one worker whole, which
+    opens the archive on disk again and goes down to it; the log beside it is still read in the
+    parent's blocks, and each is counted once."""
     monkeypatch.setattr(files, "BLOCK", 16 << 10)
     monkeypatch.setattr(scan, "GROUP_BYTES", 16 << 10)  # an archive's blocks: a unit each
     text = pg_dump(customers(2000, seed=5))
     assert len(text.encode()) > 4 * scan.GROUP_BYTES
-    log = "2026-11-02 10:00:00 INFO 客户身份证号11010519491231002X 手机13812345678\n"
-    archive = tmp_path / f"backup.{kind}"
-    if kind == "zip":
-        with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as bundle:
-            bundle.writestr("dump/core.sql", text)
-            bundle.writestr("app.log", log)
-    else:
-        with tarfile.open(archive, "w:gz") as bundle:
-            for name, data in (("dump/core.sql", text.encode()), ("app.log", log.encode())):
-                info = tarfile.TarInfo(name)
-                info.size = len(data)
-                bundle.addfile(info, io.BytesIO(data))
+    archive = nested_archive(tmp_path, kind, [("dump/core.sql", text.encode()), ("app.log", LOG_LINE.encode())])
     result = scan_one(archive, key, jobs=jobs)
-    by_place = {(where.rpartition("!")[2], entity): finding.occurrences
-                for (where, entity), finding in result.findings.items()}
-    assert by_place == {("dump/core.sql", "PERSON"): 2000, ("dump/core.sql", "CN_RESIDENT_ID"): 2000,
-                        ("dump/core.sql", "CN_MOBILE_PHONE"): 2000, ("dump/core.sql", "CN_ADDRESS"): 2000,
-                        ("app.log", "CN_RESIDENT_ID"): 1, ("app.log", "CN_MOBILE_PHONE"): 1}
+    assert by_member(result) == dump_and_log(2000)
     assert (result.coverage.files, result.coverage.problems) == (2, [])
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+@pytest.mark.parametrize("kind", ["tar", "zip"])
+def test_two_dumps_of_one_name_in_an_archive_are_each_read_once(tmp_path, key, monkeypatch, jobs, kind):
+    """A tar may hold two members of one name (a dump appended again with ``tar -r``), and a zip
+    too. Each is handed to a worker by its place in the archive's listing: chosen by name, each
+    worker read both, and the rows and files were counted twice (3,600 names for 1,800)."""
+    monkeypatch.setattr(files, "BLOCK", 16 << 10)
+    monkeypatch.setattr(scan, "GROUP_BYTES", 16 << 10)
+    first, again = pg_dump(customers(1200, seed=5)), pg_dump(customers(600, seed=6))
+    archive = nested_archive(tmp_path, kind, [("dump/core.sql", first.encode()), ("app.log", LOG_LINE.encode()),
+                                              ("dump/core.sql", again.encode())])
+    result = scan_one(archive, key, jobs=jobs)
+    assert by_member(result) == dump_and_log(1800)
+    assert (result.coverage.files, result.coverage.problems) == (3, [])
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_the_worker_given_a_dump_reads_the_archive_no_further(tmp_path, key, monkeypatch, jobs):
+    """A backup cut short after its dump: the parent, reading on, tells it once. The worker given
+    the dump stops at it (nothing after it is inflated); it had read on to the cut and told it again."""
+    monkeypatch.setattr(files, "BLOCK", 16 << 10)
+    monkeypatch.setattr(scan, "GROUP_BYTES", 16 << 10)
+    noise = random.Random(3).randbytes(150_000).hex().encode()  # does not shrink in the gzip stream
+    whole = nested_archive(tmp_path, "tar.gz", [("dump/core.sql", pg_dump(customers(1000, seed=5)).encode()),
+                                                ("app.log", LOG_LINE.encode()), ("later.log", noise)])
+    cut = tmp_path / "cut.tar.gz"
+    cut.write_bytes(whole.read_bytes()[:-100_000])
+    result = scan_one(cut, key, jobs=jobs)
+    assert by_member(result)[("dump/core.sql", "PERSON")] == 1000
+    assert [(problem.where, problem.reason) for problem in result.coverage.problems] == [
+        (str(cut), "corrupt or truncated archive (unexpected end of data); not read further")]
 
 
 def test_a_log_with_a_copy_block_is_still_cut_for_the_workers(tmp_path, key, monkeypatch):

@@ -116,10 +116,11 @@ class ScanOptions:
     # an image in an archive or a picture in an Office file is then handed on as a ``Deferred`` for
     # a worker to read by OCR, not read there, one after another (``images.Deferred``).
     defer_pictures: bool = False
-    # Set with it, whatever --ocr: a database dump inside an archive (backup.tar.gz!core.sql) is
-    # handed on whole, for one worker to read in order (``archives.read_member``): its rows take
-    # their columns from the COPY and CREATE TABLE lines before them, which blocks shared among
-    # the workers lost (a 40 MB pg_dump in a tar.gz, --jobs 2: 20,873 of 400,000 names found).
+    # Set with it, whatever --ocr: a database dump inside an archive (backup.tar.gz!core.sql, or in
+    # an archive inside it) is handed on whole, for one worker to read in order
+    # (``archives._read_entry``): its rows take their columns from the COPY and CREATE TABLE lines
+    # before them, which blocks shared among the workers lost (a 40 MB pg_dump in a tar.gz,
+    # --jobs 2: 20,873 of 400,000 names found).
     defer_dumps: bool = False
     # Read text in images by OCR (``images``: image files, PDF pages without text, images in binary
     # columns); without it they are counted, not read. Slow: a second or more an image.
@@ -143,9 +144,15 @@ class InnerOptions(ScanOptions):
     in_package: bool = False
     # How many messages deep, for what a message attached as a file holds (``emails``, ``outlook``).
     attached: int = 0
-    # The one member an archive is read for (its name in the archive), by the worker a dump
-    # inside it was handed to (``defer_dumps``); None reads every member.
-    only_member: str | None = None
+    # The archive being read and how a worker reaches it again, for a dump in it to be handed on
+    # (``defer_dumps``): its name as shown (``backup.tar.gz!monthly.zip``), the archive on disk, and
+    # the places of the archives inside it that lead there (``only_member``). None, or another
+    # archive's, where none leads back from disk (an attachment of an e-mail in an archive).
+    archive_route: tuple[str, str, tuple[int, ...]] | None = None
+    # The one member an archive is read for, by the worker a dump inside it was handed to: its
+    # place in each archive's listing (from 0), from the archive on disk down; None reads every
+    # member. By place, not by name: a tar (or a zip) may hold two members of one name.
+    only_member: tuple[int, ...] | None = None
 
 
 _OUTER = InnerOptions()  # the state of a target's own files: none yet

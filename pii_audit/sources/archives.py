@@ -40,14 +40,14 @@ from pii_audit.models import Cells, Chunk
 from pii_audit.sources import (DOCUMENT_SUFFIXES, EMAIL_SUFFIXES, LIBARCHIVE_SUFFIXES, OLE2_MAGIC, PDF_SUFFIXES,
                                PPT97_SUFFIXES, PRESENTATION_SUFFIXES, SPREADSHEET_SUFFIXES, SQLITE_MAGIC,
                                WORD97_SUFFIXES, WPS_PRESENTATION_SUFFIXES, ScanOptions, TargetCoverage, inner_options,
-                               is_archive, is_presentation, is_rtf, legacy_text, one_line_name)
+                               is_archive, is_presentation, is_rtf, legacy_text, one_line_name, reader_state)
 from pii_audit.sources.archives_libarchive import DamagedArchive, libarchive_members
 from pii_audit.sources.files import ZSTD_MAGIC, TextUnit, compression_of, is_dump, read_unit, stream_name
 from pii_audit.sources.documents import read_document
 from pii_audit.sources.images import Deferred, is_image_name, read_image
 from pii_audit.sources.spreadsheets import read_spreadsheet
 from pii_audit.sources.streams import CORRUPT_ERRORS, DECOMPRESSORS, Capped
-from pii_audit.sources.walk import excluded_member, members_chosen
+from pii_audit.sources.walk import excluded_member, listed, members_chosen
 from pii_audit.sources.xlsx_guard import directory_refusal
 
 # Errors of a damaged archive, as zipfile, tarfile and their decompressors raise them.
@@ -75,6 +75,8 @@ def read_archive(path: str, options: ScanOptions, coverage: TargetCoverage) -> I
     """Yield the chunks of every text member of a zip or tar archive and the cells of every
     spreadsheet member, member after member (those of an archive inside it among them)."""
     options = members_chosen(path, options)
+    if options.defer_dumps:  # a worker handed a dump in it reaches it from here (``_read_entry``)
+        options = inner_options(options, archive_route=(path, path, ()))
     try:
         with open(path, "rb") as handle:
             yield from _members(path, handle, options, coverage, 1)
@@ -91,7 +93,7 @@ def _members(where: str, handle: BinaryIO, options: ScanOptions, coverage: Targe
     if where.lower().endswith(".zip"):
         yield from _zip_members(where, handle, options, coverage, depth)
     elif where.lower().endswith(LIBARCHIVE_SUFFIXES):
-        yield from libarchive_members(where, handle, options, coverage, depth, read_member)
+        yield from libarchive_members(where, handle, options, coverage, depth, _read_entry)
     else:
         yield from _tar_members(where, handle, options, coverage, depth)
 
@@ -104,7 +106,7 @@ def _zip_members(path: str, handle: BinaryIO, options: ScanOptions, coverage: Ta
         return
     handle.seek(0)
     with _opened_zip(handle) as archive:
-        for info in archive.infolist():
+        for place, info in listed(archive.infolist(), depth, options):
             name = _zip_name(info)
             if info.is_dir() or excluded_member(name, options):
                 continue
@@ -114,9 +116,6 @@ def _zip_members(path: str, handle: BinaryIO, options: ScanOptions, coverage: Ta
                 continue
             if info.file_size > options.max_gzip_bytes:
                 coverage.problem(where, _TOO_LARGE.format(options.max_gzip_bytes), stream_name(where))
-                continue
-            if _deferred_dump(depth, name, options):
-                yield Deferred(functools.partial(read_dump_member, path, name))
                 continue
             try:
                 if info.header_offset < 0:  # zipfile would seek before the file's start (ValueError, EINVAL)
@@ -131,7 +130,7 @@ def _zip_members(path: str, handle: BinaryIO, options: ScanOptions, coverage: Ta
                 continue
             try:
                 with member:
-                    yield from read_member(where, member, options, coverage, depth)
+                    yield from _read_entry(path, (name, place), member, options, coverage, depth)
             except zipfile.BadZipFile:  # a bad CRC: the next member may be fine
                 coverage.problem(where, "corrupt member (bad CRC or header)", stream_name(where))
 
@@ -163,7 +162,7 @@ def _tar_members(path: str, handle: BinaryIO, options: ScanOptions, coverage: Ta
     except TypeError:  # tarfile reads a gzip header cut short as ord(b"") (CPython 3.11-3.13)
         raise tarfile.ReadError("gzip header cut short") from None
     with archive:
-        for info in archive:
+        for place, info in listed(archive, depth, options):
             # tarfile reads names as UTF-8, other bytes escaped: a tar made where the locale was GBK.
             name = legacy_text(info.name.encode("utf-8", "surrogateescape"))
             if not info.isfile() or excluded_member(name, options):  # folders, links, devices: no bytes
@@ -174,23 +173,34 @@ def _tar_members(path: str, handle: BinaryIO, options: ScanOptions, coverage: Ta
                 reason = _TOO_LARGE.format(options.max_gzip_bytes) + "; the members after it neither"
                 coverage.problem(where, reason, stream_name(where))
                 return
-            if _deferred_dump(depth, name, options):  # the stream inflates past it to the next member
-                yield Deferred(functools.partial(read_dump_member, path, name))
-                continue
-            yield from read_member(where, archive.extractfile(info), options, coverage, depth)
+            # A dump handed on is not read: the stream inflates past it to the next member.
+            yield from _read_entry(path, (name, place), archive.extractfile(info), options, coverage, depth)
 
 
-def _deferred_dump(depth: int, name: str, options: ScanOptions) -> bool:
-    """Tell whether a member of an archive on disk is a dump that a worker reads in order
-    (``ScanOptions.defer_dumps``); one inside an archive inside it is read in blocks."""
-    return depth == 1 and options.defer_dumps and is_dump(name)
+def _read_entry(path: str, entry: tuple[str, int], member: BinaryIO, options: ScanOptions,
+                coverage: TargetCoverage, depth: int) -> Iterator[Chunk | Cells | Deferred]:
+    """Yield what a member of the archive ``path`` holds (``read_member``); ``entry`` is its name
+    and its place in the listing. A dump, where the scan hands dumps on (``ScanOptions.defer_dumps``)
+    and a worker can reach it from the archive on disk, is left to one worker to read in order."""
+    name, place = entry
+    where = f"{path}!{one_line_name(name)}"
+    route = reader_state(options).archive_route
+    if route is not None and route[0] == path and options.defer_dumps:
+        _, on_disk, places = route
+        if is_dump(name):
+            yield Deferred(functools.partial(read_dump_member, on_disk, places + (place,)))
+            return
+        if is_archive(name):  # a dump inside it is handed on too
+            options = inner_options(options, archive_route=(where, on_disk, places + (place,)))
+    yield from read_member(where, member, options, coverage, depth)
 
 
-def read_dump_member(path: str, name: str, options: ScanOptions, coverage: TargetCoverage
+def read_dump_member(path: str, places: tuple[int, ...], options: ScanOptions, coverage: TargetCoverage
                      ) -> Iterator[Chunk | Cells]:
-    """Yield the chunks of the dump ``name`` in the archive ``path``, read again here for it alone
+    """Yield the chunks of the dump at ``places`` in the archive ``path`` (its place in each
+    archive's listing, from the one on disk down), read again here for it alone
     (``ScanOptions.defer_dumps``): one worker reads its lines in order."""
-    yield from read_archive(path, inner_options(options, only_member=name), coverage)
+    yield from read_archive(path, inner_options(options, only_member=places, defer_dumps=False), coverage)
 
 
 def read_member(where: str, member: BinaryIO, options: ScanOptions, coverage: TargetCoverage, depth: int

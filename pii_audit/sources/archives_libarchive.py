@@ -23,9 +23,9 @@ import logging
 from typing import BinaryIO, Callable, Iterator
 
 from pii_audit.models import Cells, Chunk
-from pii_audit.sources import ScanOptions, TargetCoverage, legacy_text, one_line_name
+from pii_audit.sources import ScanOptions, TargetCoverage, legacy_text, one_line_name, reader_state
 from pii_audit.sources.files import stream_name
-from pii_audit.sources.walk import excluded_member
+from pii_audit.sources.walk import excluded_member, listed
 
 RAR5_SIGNATURE = b"Rar!\x1a\x07\x01\x00"
 # libarchive's reader for each format, told by the archive's first bytes, and its name.
@@ -42,13 +42,14 @@ class DamagedArchive(Exception):
     """A 7z or RAR archive that libarchive cannot read (on) as a whole."""
 
 
-Member = Callable[[str, BinaryIO, ScanOptions, TargetCoverage, int], Iterator[Chunk | Cells]]
+# ``archives._read_entry``: the archive, the member's name and place in the listing, its data.
+Member = Callable[[str, tuple[str, int], BinaryIO, ScanOptions, TargetCoverage, int], Iterator[Chunk | Cells]]
 
 
 def libarchive_members(where: str, handle: BinaryIO, options: ScanOptions, coverage: TargetCoverage,
                        depth: int, read_member: Member) -> Iterator[Chunk | Cells]:
     """Yield what the members of the 7z or RAR archive ``where`` hold, each read by ``read_member``
-    (``archives.read_member``); ``handle`` reads the archive's bytes and seeks.
+    (``archives._read_entry``); ``handle`` reads the archive's bytes and seeks.
 
     :raises DamagedArchive: when the archive is not a 7z or RAR one, or breaks (members read before
         that have been yielded)."""
@@ -66,13 +67,13 @@ def libarchive_members(where: str, handle: BinaryIO, options: ScanOptions, cover
     try:
         with libarchive.stream_reader(handle, format_name=kind[0], filter_name="none",
                                       block_size=READ_BLOCK) as archive:
-            for entry in archive:
-                if (yield from _entry(libarchive, where, archive, entry, options, coverage, depth, read_member,
-                                      unread)):
+            for place, entry in listed(archive, depth, options):
+                if (yield from _entry(libarchive, (where, place), archive, entry, options, coverage, depth,
+                                      read_member, unread)):
                     return
         # Members libarchive gave no entry for: the rest of a split member, in the volume after the first.
-        for name, why in unread.items():
-            if not excluded_member(name, options):
+        for name, why in unread.items():  # told by the parent; not again by a worker reading one member
+            if not excluded_member(name, options) and reader_state(options).only_member is None:
                 place = f"{where}!{one_line_name(name)}"
                 coverage.problem(place, why, stream_name(place))
     except libarchive.ArchiveError as error:
@@ -82,15 +83,17 @@ def libarchive_members(where: str, handle: BinaryIO, options: ScanOptions, cover
         raise DamagedArchive(reason(error)) from None
 
 
-def _entry(libarchive, where: str, archive, entry, options: ScanOptions, coverage: TargetCoverage, depth: int,
-           read_member: Member, unread: dict[str, str]) -> Iterator[Chunk | Cells]:
+def _entry(libarchive, at: tuple[str, int], archive, entry, options: ScanOptions, coverage: TargetCoverage,
+           depth: int, read_member: Member, unread: dict[str, str]) -> Iterator[Chunk | Cells]:
     """Yield what one member holds, or record why it is not read; return True when the archive
-    cannot be read past it. ``unread``: the RAR 5 members not to read (``rar5_unread``), by name."""
+    cannot be read past it. ``at``: the archive and the member's place in it; ``unread``: the RAR 5
+    members not to read (``rar5_unread``), by name."""
+    archive_where, place = at
     name = member_name(entry)
     why = unread.pop(name, None)
     if not entry.isfile or excluded_member(name, options):  # folders, links: no bytes of their own
         return False
-    where = f"{where}!{one_line_name(name)}"
+    where = f"{archive_where}!{one_line_name(name)}"
     if why is None and _is_encrypted(entry._entry_p):  # noqa: SLF001 -- the entry's C pointer
         why = "encrypted member: not read"
     if why is not None:
@@ -101,7 +104,7 @@ def _entry(libarchive, where: str, archive, entry, options: ScanOptions, coverag
         return True
     try:
         data = EntryData(libarchive, archive._pointer)  # noqa: SLF001 -- the C archive libarchive-c reads
-        yield from read_member(where, data, options, coverage, depth)
+        yield from read_member(archive_where, (name, place), data, options, coverage, depth)
     except libarchive.ArchiveError as error:
         fatal = error.retcode is None or error.retcode <= ARCHIVE_FATAL
         coverage.problem(where, f"corrupt member ({reason(error)})" + ("; not read further" if fatal else ""),

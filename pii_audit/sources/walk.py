@@ -14,10 +14,11 @@ import fnmatch
 import os
 import posixpath
 import stat
-from typing import Iterator
+from typing import Iterable, Iterator, TypeVar
 
-from pii_audit.sources import ScanOptions, TargetCoverage, expand_target, is_archive, shown
+from pii_audit.sources import ScanOptions, TargetCoverage, expand_target, is_archive, reader_state, shown
 
+T = TypeVar("T")
 _KINDS = {stat.S_IFIFO: "a FIFO", stat.S_IFSOCK: "a socket", stat.S_IFCHR: "a character device",
           stat.S_IFBLK: "a block device"}
 
@@ -167,8 +168,23 @@ def excluded_member(name: str, options: ScanOptions) -> bool:
     """Tell whether the globs leave out an archive's member (by its path in the archive or its
     name): an exclude glob, or include globs that choose neither it nor the archive
     (``members_chosen``); an archive inside is looked into as the archive around it is."""
-    only = getattr(options, "only_member", None)  # InnerOptions' (``archives.read_dump_member``)
-    if only is not None:
-        return name != only
     names = (name, posixpath.basename(name))
     return excluded(names, options) or not (included(names, options) or is_archive(name))
+
+
+def listed(entries: Iterable[T], depth: int, options: ScanOptions) -> Iterator[tuple[int, T]]:
+    """Yield an archive's entries, each with its place in the listing (from 0); ``depth`` is the
+    archive's (1 on disk). For a worker that reads one member (``InnerOptions.only_member``), only
+    the entry on the way to it, and nothing after it: a tar, 7z or RAR is not inflated further.
+
+    >>> from pii_audit.sources import inner_options
+    >>> list(listed("abc", 1, ScanOptions())), list(listed("abc", 1, inner_options(ScanOptions(), only_member=(1,))))
+    ([(0, 'a'), (1, 'b'), (2, 'c')], [(1, 'b')])
+    """
+    only = reader_state(options).only_member
+    for place, entry in enumerate(entries):
+        if only is None or depth > len(only):
+            yield place, entry
+        elif place == only[depth - 1]:
+            yield place, entry
+            return
