@@ -35,7 +35,7 @@ from pii_audit.models import Cells, Chunk, Occurrence
 from pii_audit.results import MAX_SAMPLES, Finding, TargetResult
 from pii_audit.sources import Listing, ScanOptions, TargetCoverage, images, is_database_url, read_target, shown
 from pii_audit.sources import damage
-from pii_audit.sources.files import TextUnit, file_kind, is_compressed_file, is_dump, plan_file, read_unit
+from pii_audit.sources.files import TextUnit, file_kind, holds_dump, is_compressed_file, plan_file, read_unit
 from pii_audit.sources.walk import walk_target
 
 BATCH_BYTES = 8 << 20  # small files are batched into units of about this many bytes
@@ -279,8 +279,10 @@ def _read_whole(target: str) -> bool:
     In a folder each compressed log is still read by a worker: there they share the workers."""
     if is_database_url(target):
         return True
-    # A compressed dump is read in order by one worker, as a plain one is (``files.is_dump``).
-    return os.path.isfile(target) and (file_kind(target) != "text" or is_compressed_file(target) and not is_dump(target))
+    # A compressed dump is read in order by one worker, as a plain one is: told by its name or
+    # its header (``files.holds_dump``).
+    return os.path.isfile(target) and (file_kind(target) != "text"
+                                       or is_compressed_file(target) and not holds_dump(target))
 
 
 def _size(target: str) -> int:

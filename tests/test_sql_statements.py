@@ -269,7 +269,7 @@ def test_a_long_extended_insert_is_read_in_pieces_cut_between_rows(tmp_path, key
 
 
 @pytest.mark.parametrize("jobs", [1, 2])
-@pytest.mark.parametrize("name", ["core.sql", "core.sql.gz", "core-20261102.txt"])
+@pytest.mark.parametrize("name", ["core.sql", "core.sql.gz", "core-20261102.txt", "core-20261102.gz"])
 def test_a_copy_block_runs_on_across_blocks_and_workers(tmp_path, key, monkeypatch, jobs, name):
     """A COPY block longer than a block of lines (1 MiB; here 16 KiB) and than the ranges a big
     file is cut into for the workers: a dump, told by its name or by pg_dump's header, is read

@@ -72,6 +72,7 @@ _CUT_RE = re.compile(r"[^0-9A-Za-z*+\-()\s\uff01-\uff5e]")
 # named .txt, .dump or .bak. Only at the file's start: a log may quote one further down.
 _DUMP_HEAD = re.compile(rb"(?:\xef\xbb\xbf)?(?:(?:--|/\*)[^\n]{0,200}\n){0,3}"
                         rb"-- (?:PostgreSQL database (?:cluster )?dump|MySQL dump |MariaDB dump )")
+DUMP_HEAD_BYTES = 1024  # of a file's first bytes, decompressed, looked at for that header
 
 
 @dataclass(frozen=True)
@@ -125,6 +126,22 @@ def begins_as_dump(head: bytes) -> bool:
     (True, False)
     """
     return _DUMP_HEAD.match(head) is not None
+
+
+def holds_dump(path: str) -> bool:
+    """Tell whether a file is a database dump, by its name (``is_dump``) or by the header its
+    first bytes begin with, decompressed when it is compressed (``core-20261102.gz``). Damaged or
+    unreadable data is no dump here: reading it says what is wrong."""
+    if is_dump(path):
+        return True
+    try:
+        with open(path, "rb") as handle:
+            compression = compression_of(handle.read(8))
+            handle.seek(0)
+            opened = DECOMPRESSORS[compression](handle) if compression else handle
+            return begins_as_dump(opened.read(DUMP_HEAD_BYTES))
+    except (OSError, EOFError, *CORRUPT_ERRORS):
+        return False
 
 
 def file_kind(path: str) -> str:
