@@ -77,12 +77,12 @@ def _items(target: str, options: ScanOptions, coverage: TargetCoverage, handle: 
            container: ContainerCoverage) -> Iterator[Chunk | Cells]:
     """Yield what a Word document holds: a Word 97-2003 one's (an OLE2 file) or a .docx's parts."""
     if handle.read(len(OLE2_MAGIC)) == OLE2_MAGIC:
-        from pii_audit.sources.word97 import object_items, paragraph_chunks  # they import DocumentRefused
+        from pii_audit.sources.word97 import paragraph_chunks, stored_items  # they import DocumentRefused
 
         handle.seek(0)
         yield from counted(paragraph_chunks(handle, target), container)
         yield from ole_property_chunks(handle, target, coverage)
-        yield from object_items(handle, target, options, coverage)
+        yield from stored_items(handle, target, options, coverage)
         return
     handle.seek(0)
     with opened_package(handle, BODY, ".docx document") as archive:

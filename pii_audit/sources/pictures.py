@@ -13,7 +13,9 @@ an archive's image is: a scan without --ocr leaves the document's text complete,
 found in a picture open. A PDF's pictures on pages with text are read likewise, each image
 object once a PDF (a statement's logo is one object shown on every page), located as a scanned
 page's text is, ``{path, page, line, ocr: true}``, their container ``report.pdf!图片``. An RTF's
-PNGs and JPEGs in line with its text (``rtf``) are ``part`` ``pict1``, ``pict2``...
+PNGs and JPEGs (``rtf``: in line with its text, or floating) are ``part`` ``pict1``, ``pict2``...
+The pictures of Word, Excel and PowerPoint 97-2003 files are found by ``ole_pictures`` and read
+here (``document_picture``).
 
 Read by the main process (a document in an archive, or named as a target, with a pool), a
 picture is handed to a worker as a ``images.Deferred`` (``ScanOptions.defer_pictures``).
@@ -27,8 +29,6 @@ time limit): a decompression bomb is one problem line, and the document is read 
 from __future__ import annotations
 
 import functools
-import itertools
-import struct
 import zipfile
 from typing import Iterator
 
@@ -36,9 +36,7 @@ from pii_audit.models import Chunk
 from pii_audit.sources import ScanOptions, TargetCoverage, one_line_name
 from pii_audit.sources.images import (NOT_ASKED, Deferred, ImageRefused, is_image_name, pdf_image, pdf_image_stream,
                                       read_document_picture, tesseract_missing, too_small, unread)
-from pii_audit.sources.ole2 import CompoundFile
 from pii_audit.sources.ooxml import PART_ERRORS, damaged_part, natural_order
-from pii_audit.sources.xlsx_guard import WorkbookRefused
 from pii_audit.sources.xlsx_book import (MAX_COLUMN, MAX_DIGITS, MAX_ROW, column_letter, decimal, expat_parser,
                                          parse_member, relationships, workbook_part)
 
@@ -46,10 +44,7 @@ from pii_audit.sources.xlsx_book import (MAX_COLUMN, MAX_DIGITS, MAX_ROW, column
 # a phone's photo is 2-5 MB.
 MAX_PICTURE_BYTES = 32 << 20
 MAX_ANCHORS = 100_000  # pictures of a drawing given a place; past them, read without one
-PDF_PICTURES = "图片"
-MAX_PPT97_PICTURES = 10_000  # of a .ppt's Pictures stream, whose places are held at once
-# OfficeArtBlip record types of bitmaps ([MS-ODRAW] 2.2.23): JPEG, PNG, DIB, TIFF, JPEG in CMYK.
-_BITMAPS = (0xF01D, 0xF01E, 0xF01F, 0xF029, 0xF02A)  # the container of a PDF's pictures on pages with text: ``path!图片``
+PDF_PICTURES = "图片"  # the container of a PDF's pictures on pages with text: ``path!图片``
 
 
 def package_pictures(archive: zipfile.ZipFile, folder: str, target: str, options: ScanOptions,
@@ -84,10 +79,10 @@ def _package_picture(archive: zipfile.ZipFile, info: zipfile.ZipInfo, target: st
     except PART_ERRORS as error:  # a bad CRC, a compression method zipfile does not read
         damaged_part(coverage, target, part, error, "the other parts are read")
         return
-    yield from _picture(data, {"path": target, "part": part, **where}, container, options, coverage)
+    yield from document_picture(data, {"path": target, "part": part, **where}, container, options, coverage)
 
 
-def _picture(data: bytes, place: dict, container: str, options: ScanOptions, coverage: TargetCoverage
+def document_picture(data: bytes, place: dict, container: str, options: ScanOptions, coverage: TargetCoverage
              ) -> Iterator[Chunk]:
     """Yield the text OCR reads in a picture of a document (``images.read_document_picture``), or,
     in the main process, the picture for a worker to read."""
@@ -105,55 +100,7 @@ def rtf_pictures(pictures: list[bytes], target: str, options: ScanOptions, cover
     for number in range(len(pictures)):
         data, pictures[number] = pictures[number], b""  # let go once read
         part = f"pict{number + 1}"
-        yield from _picture(data, {"path": target, "part": part}, f"{target}!{part}", options, coverage)
-
-
-def ppt97_pictures(handle, target: str, options: ScanOptions, coverage: TargetCoverage) -> Iterator[Chunk]:
-    """Yield the text OCR reads in the pictures of a PowerPoint 97-2003 presentation (its OLE2 file
-    read by ``handle``): the JPEG, PNG, TIFF and DIB records of its Pictures stream ([MS-ODRAW]
-    OfficeArtBlip: a record header, one or two 16-byte ids, a tag byte, the image), each located
-    with ``part`` ``Pictures/1``, ``Pictures/2``... in their order, its container
-    ``target!Pictures/1``; metafiles (drawings) are left out. Without --ocr count them."""
-    try:
-        handle.seek(0)
-        compound = CompoundFile(handle)
-        entry = compound.find("Pictures")
-        found = [] if entry is None else list(itertools.islice(_blips(compound.stream(*entry)), MAX_PPT97_PICTURES + 1))
-    except (WorkbookRefused, ImageRefused) as error:
-        coverage.problem(f"{target}!Pictures", str(error), target)
-        return
-    if len(found) > MAX_PPT97_PICTURES:
-        coverage.notice(target, f"over {MAX_PPT97_PICTURES:,} pictures: the first {MAX_PPT97_PICTURES:,} read")
-        del found[MAX_PPT97_PICTURES:]
-    missing = (NOT_ASKED if not options.ocr else tesseract_missing()) if found else None
-    if missing:
-        unread(coverage, missing, len(found))
-        return
-    stream = compound.stream(*entry) if found else None
-    for number, (offset, size) in enumerate(found, 1):
-        part = f"Pictures/{number}"
-        if size > MAX_PICTURE_BYTES:
-            coverage.problem(f"{target}!{part}", f"a picture larger than {MAX_PICTURE_BYTES:,} bytes is not read",
-                             f"{target}!{part}")
-            continue
-        yield from _picture(stream.read(offset, size), {"path": target, "part": part}, f"{target}!{part}", options,
-                            coverage)
-
-
-def _blips(stream) -> Iterator[tuple[int, int]]:
-    """Yield ``(offset, size)`` of the image in each bitmap record of a .ppt's Pictures stream;
-    raise ``ImageRefused`` at a record that runs past the stream's end (damaged)."""
-    at = 0
-    while at + 8 <= stream.size:
-        version, kind, length = struct.unpack("<HHI", stream.read(at, 8))
-        if at + 8 + length > stream.size:
-            raise ImageRefused("a damaged Pictures stream (a record runs past its end): the pictures after it "
-                               "are not read")
-        if kind in _BITMAPS:
-            skip = 16 * (2 if (version >> 4) & 1 else 1) + 1  # one id, or two (an odd instance), then a tag
-            if length > skip:
-                yield at + 8 + skip, length - skip
-        at += 8 + length
+        yield from document_picture(data, {"path": target, "part": part}, f"{target}!{part}", options, coverage)
 
 
 def sheet_pictures(archive: zipfile.ZipFile) -> dict[str, dict]:

@@ -47,7 +47,7 @@ After the text, the document's properties (the OLE2 property sets "\x05SummaryIn
 "\x05DocumentSummaryInformation": title, comments, custom properties) are read as lines located
 ``{path, part: "SummaryInformation", line, property}`` (``ole_properties``); a damaged one is a
 problem line and the objects are read. Pictures are read by OCR with --ocr, from the Pictures
-stream (``pictures.ppt97_pictures``). Not read: shapes' alt text and names.
+stream (``ole_pictures.ppt97_pictures``). Not read: shapes' alt text and names.
 
 The file is untrusted (SECURITY.md item 7). Records are read from the file a window of
 ``WINDOW`` bytes at a time; every length is checked against what remains of the record holding

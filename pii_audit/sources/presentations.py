@@ -47,7 +47,8 @@ from pii_audit.sources import ContainerCoverage, ScanOptions, TargetCoverage
 from pii_audit.sources.embedded import embedded_files
 from pii_audit.sources.ooxml import (PART_ERRORS, DocumentRefused, Markup, damaged_part, element_names,
                                      natural_order, opened_package, read_part, read_office_file)
-from pii_audit.sources.pictures import package_pictures, ppt97_pictures
+from pii_audit.sources.ole_pictures import ppt97_pictures
+from pii_audit.sources.pictures import package_pictures
 from pii_audit.sources.ppt97 import slide_chunks
 from pii_audit.sources.properties import property_chunks
 from pii_audit.sources.xlsx_book import expat_parser, parse_member, relationships

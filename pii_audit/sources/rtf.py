@@ -21,12 +21,15 @@ manager) and fields' codes (``HYPERLINK "mailto:…"``) with their results are r
 header, footer, footnote, comment and information field as lines of its own, where the file
 holds it (a footnote's lines come before those of the paragraph it is anchored in).
 
-Pictures in line with the text (``{\\*\\shppict{\\pict …}}``, as Word writes a pasted photo) are
-read by OCR with --ocr after the text, the PNGs and JPEGs among them (``pictures.rtf_pictures``);
-without it they are counted among the target's images not read. Not read: a floating picture (a
-shape's property), a metafile (a drawing), a picture written as ``\\bin`` bytes, embedded objects
+Pictures in line with the text (``{\\*\\shppict{\\pict …}}``, as Word writes a pasted photo) and
+floating ones (a shape's picture property, ``{\\sp{\\sn pib}{\\sv {\\pict …}}}``, or ``fillBlip`` for
+a shape filled with one) are read by OCR with --ocr after the text, the PNGs and JPEGs among them
+(``pictures.rtf_pictures``), numbered in the file's order; without it they are counted among the
+target's images not read. Each is read once: the copies Word keeps for older readers
+(``\\nonshppict``, a shape's ``\\shprslt``) are skipped. Not read: a metafile (a drawing), a picture
+written as ``\\bin`` bytes, embedded objects
 (``\\objdata``, an Excel table pasted as an object: a notice), and what holds no text a person
-typed: the font, colour, style, list and revision tables, shapes' properties, bookmarks' names,
+typed: the font, colour, style, list and revision tables, shapes' other properties, bookmarks' names,
 themes, the XML data store, and every ignorable destination (``{\\*\\word …}``) but those named
 in ``_KEEP``. The copies kept for older readers (``\\shprslt``, ``\\nonshppict``,
 ``\\nonesttables``, a ``\\uN``'s fallback) repeat the text, so they are skipped.
@@ -83,6 +86,9 @@ MAX_LINE_CHARS = 1 << 20
 # ``pictures.MAX_PICTURE_BYTES``, as in a .docx).
 MAX_PICTURES_HELD = 64 << 20
 MAX_FONTS = 10_000  # fonts whose code page is kept; Word lists a few dozen, a hostile table millions
+MAX_NAME_BYTES = 64  # of a shape's property's name kept: the longest Word writes is under 40
+# A shape's properties whose value holds a picture: a floating picture's, a shape filled with one.
+_PICTURE_PROPERTIES = (b"pib", b"fillBlip")
 
 # One token of RTF. A run of \uN each followed by a one-character fallback (what \uc1 documents
 # hold: LibreOffice writes every CJK character so) is one token, decoded at once: token by token,
@@ -178,15 +184,21 @@ class RtfText:
 
     def __init__(self, keep_pictures: bool = False):
         self.bytes = 0
-        # The pictures (``\\pict``, but the copies in ``\\nonshppict``) found, and, when they are to be
-        # read by OCR (``keep_pictures``), the bytes of each PNG or JPEG among them, until the text is
-        # read (``read_rtf``); ``picture``: the hex digits of the one being read, at ``picture_depth``.
+        # The pictures (``\\pict``, but the copies in ``\\nonshppict`` and ``\\shprslt``) found, and,
+        # when they are to be read by OCR (``keep_pictures``), the bytes of each PNG or JPEG among
+        # them, until the text is read (``read_rtf``); ``picture``: the hex digits of the one being
+        # read, at ``picture_depth``.
         self.keep_pictures = keep_pictures
         self.pictures_found = 0
         self.pictures: list[bytes] = []
         self.pictures_held = 0
         self.picture: bytearray | None = None
         self.picture_depth = 0
+        # A shape's property being read (``{\\sp{\\sn pib}{\\sv {\\pict …}}}``: a floating picture):
+        # the depth of its group (None: none), its name's bytes and whether they are being read.
+        self.property_depth: int | None = None
+        self.property_name = bytearray()
+        self.naming = False
         self.notices: list[str] = []
         self.refusal: str | None = None
         self.done: list[tuple[str, tuple[str, ...]]] = []  # (line, context) ended and not yet taken
@@ -287,6 +299,8 @@ class RtfText:
                     return len(buffer)
             elif kind == 7 and self.picture is not None and len(self.stack) == self.picture_depth:
                 self._picture_data(match.group(7))
+            elif kind == 7 and self.naming:
+                self.property_name += match.group(7)[:MAX_NAME_BYTES - len(self.property_name)]
             elif self.skipping:
                 continue
             elif kind == 7:
@@ -329,12 +343,17 @@ class RtfText:
             self.skipping, self.uc, self.font, self.table, self.saved = self.stack.pop()
             if self.picture is not None and len(self.stack) < self.picture_depth:
                 self._end_picture()
+            self.naming = False  # a property's name is the text of its {\\sn …} group
+            if self.property_depth is not None and len(self.stack) < self.property_depth:
+                self.property_depth = None
 
     def _word(self, word: bytes, parameter: bytes | None) -> None:
         """Act on a control word."""
         if self.skipping:
             if self.table:
                 self._font_entry(word, parameter)
+            elif self.property_depth is not None:
+                self._property_word(word)
             return
         if self.fallback:
             self.fallback -= 1
@@ -370,6 +389,8 @@ class RtfText:
             self.skipping = True
             if word == b"pict":
                 self._begin_picture()
+            elif word == b"sp":
+                self.property_depth, self.property_name, self.naming = len(self.stack), bytearray(), False
             elif word == b"objdata":
                 self._notice(_OBJECTS_NOTICE)
         elif action == _STORY and self.saved is None:
@@ -461,6 +482,15 @@ class RtfText:
             self._notice("names a code page unknown here: its bytes in that code page read as the document's "
                          "(or cp1252)")
         return codec
+
+    def _property_word(self, word: bytes) -> None:
+        """Follow a shape's property: its name (``\\sn``), and the picture its value holds when it
+        names the shape's picture (``\\sv`` of ``pib``, or of ``fillBlip``: a shape filled with one)."""
+        if word == b"sn":
+            self.property_name, self.naming = bytearray(), True
+        elif word == b"pict" and self.property_name.strip() in _PICTURE_PROPERTIES:
+            self._begin_picture()
+            self.property_name = bytearray()  # one picture a property
 
     def _begin_picture(self) -> None:
         """Count a picture; keep its hex digits when pictures are to be read."""

@@ -17,6 +17,8 @@ OpenDocument ods/ots/fods, csv or tsv file, in blocks of rows (``Cells``).
   .ods, .ots, a WPS .et saved as .xlsx) are read as lines (``properties``), the container the
   file, located ``{"path", "part", "line", "property"}``; so are an .xls's (or an .et's in that
   format), its OLE2 property sets (``ole_properties``: part ``SummaryInformation``); a flat .fods's are not.
+* With --ocr the pictures of an xlsx, xlsm or xlsb (``pictures``) and of an .xls (``ole_pictures``)
+  are read last, each a container of its own.
 * Values are rendered as a person reads them: ``13812345678`` (never ``1.3812345678E10``),
   ``12.5``, ``2024-01-05``, ``2024-01-05 10:30:00``, ``TRUE``.
 * ``options.sample_rows`` = N reads the header and N rows per sheet; a sheet cut short is
@@ -41,6 +43,7 @@ from pii_audit.sources import ODS_SUFFIXES, ScanOptions, TargetCoverage
 from pii_audit.sources.damage import unreadable
 from pii_audit.sources.ods_stream import ods_sheets
 from pii_audit.sources.ole2 import CompoundFile
+from pii_audit.sources.ole_pictures import xls_pictures
 from pii_audit.sources.ole_properties import ole_property_chunks, stored_property_chunks
 from pii_audit.sources.properties import property_chunks
 from pii_audit.sources.sheet_rows import (EXCEL_MAX_ROWS, Row, Sheet, csv_sheets, opened, stored_xls_sheets,
@@ -111,6 +114,8 @@ def read_spreadsheet(target: str, options: ScanOptions, coverage: TargetCoverage
     # and the files embedded in the workbook are read still (any problem line turned them off).
     if finished and suffix in (".xlsx", ".xlsm", ".xlsb"):
         yield from _embedded(target, source, options, coverage)
+    if finished and suffix in (".xls", ".et", ".ett"):
+        yield from _legacy_pictures(target, source, options, coverage)
 
 
 def read_stored_workbook(target: str, options: ScanOptions, coverage: TargetCoverage, compound: CompoundFile,
@@ -123,6 +128,7 @@ def read_stored_workbook(target: str, options: ScanOptions, coverage: TargetCove
     sheets = stored_xls_sheets(compound, folder, lambda sheet, why: coverage.problem(f"{target}!{sheet}", why))
     if (yield from _sheets_cells(target, sheets, {}, options, coverage)):
         yield from stored_property_chunks(compound, target, coverage, folder)
+        yield from xls_pictures(compound, target, options, coverage, folder)
 
 
 def _sheets_cells(target: str, sheets: Iterable[Sheet], comments: dict[str, list[tuple[str, str]]],
@@ -193,6 +199,20 @@ def _embedded(target: str, source: str | bytes, options: ScanOptions, coverage: 
             yield from package_pictures(archive, "xl/media/", target, options, coverage, sheet_pictures(archive))
     except (zipfile.BadZipFile, OSError) as error:
         coverage.problem(target, f"an embedded file could not be read ({type(error).__name__})")
+
+
+def _legacy_pictures(target: str, source: str | bytes, options: ScanOptions, coverage: TargetCoverage
+                     ) -> Iterator[Chunk]:
+    """Yield the text OCR reads with --ocr in the pictures of an .xls (or an .et in that format;
+    ``ole_pictures``)."""
+    with opened(source) as handle:
+        if handle.read(len(OLE2_MAGIC)) != OLE2_MAGIC:
+            return
+        try:
+            compound = CompoundFile(handle)
+        except WorkbookRefused:  # its sheets' reader said so
+            return
+        yield from xls_pictures(compound, target, options, coverage)
 
 
 def _guarded(items: Iterable, where: str, coverage: TargetCoverage, failed: list | None = None

@@ -31,6 +31,11 @@ After the text, the document's properties (title, comments, custom properties: i
 sets) are read as lines, located ``{path, part: "SummaryInformation", line, property}``
 (``ole_properties``, called by ``documents`` and, for an embedded document, ``embedded_document``).
 
+With --ocr its pictures are read after its objects (``ole_pictures``): those in line with the
+text, from the Data stream, and the floating ones, from the BLIP store of its drawings (in the
+table stream, their bytes in the WordDocument stream), each a container of its own
+(``report.doc!Data#picture1``).
+
 An Excel 97-2003 workbook pasted into the document as an object keeps every row of it in the
 file (``ObjectPool/_1234/Workbook``): each is read as the .xls it is, located
 ``report.doc!ObjectPool/_1234!Sheet1``; a Word 97-2003 document embedded so is read as one, and
@@ -56,12 +61,13 @@ import re
 import struct
 import sys
 from array import array
-from typing import BinaryIO, Iterator
+from typing import BinaryIO, Iterator, NamedTuple
 
 from pii_audit.models import Cells, Chunk
 from pii_audit.sources import ScanOptions, TargetCoverage, ole2
 from pii_audit.sources.documents import DocumentRefused
 from pii_audit.sources.embedded import is_nested, nested_notice, other_objects_notice, storage_object
+from pii_audit.sources.ole_pictures import word97_pictures
 from pii_audit.sources.ole_properties import stored_property_chunks
 from pii_audit.sources.ooxml import Table, context_chunks
 from pii_audit.sources.table_edges import RowDefinitions, RowEdges
@@ -72,6 +78,7 @@ WORD97_NFIB = 0x00C1  # FibBase.nFib of Word 97; Word 6.0 and 95 write less
 ENCRYPTED, TABLE_1 = 0x0100, 0x0200  # FibBase flags: fEncrypted, fWhichTblStm
 CLX_INDEX = 33  # the (fcClx, lcbClx) pair's index in FibRgFcLcb97
 PAPX_INDEX = 13  # the (fcPlcfBtePapx, lcbPlcfBtePapx) pair's: where paragraphs' properties are
+DGG_INDEX = 50  # the (fcDggInfo, lcbDggInfo) pair's: the drawings (OfficeArtContent), their BLIP store first
 MAX_CLX_BYTES = 16 << 20  # a piece table of a million pieces; Word writes a few hundred bytes
 BLOCK_BYTES = 1 << 20  # bytes of a piece read at a time (even: UTF-16 text is read in whole units)
 CHUNK_CHARS = 1 << 20  # characters of paragraphs handed to the detector together
@@ -121,6 +128,30 @@ def stored_paragraph_chunks(compound: ole2.CompoundFile, target: str, folder: st
     pieces = _pieces(_clx(table, *clx), document.size)
     marks = _table_marks(document, table)
     yield from context_chunks(_lines(document, pieces, marks), {"path": target}, CHUNK_CHARS)
+
+
+class PictureStreams(NamedTuple):
+    """What holds the pictures of a Word 97-2003 document (``ole_pictures``)."""
+
+    document: ole2.Stream  # the WordDocument stream, where the BLIP store's pictures may lie
+    table: ole2.Stream
+    table_name: str  # 0Table or 1Table
+    drawings: tuple[int, int]  # (offset, size) of the drawings (OfficeArtContent) in the table stream; size 0: none
+    data: ole2.Stream | None  # the Data stream, holding the pictures in line with the text; None: none
+
+
+def picture_streams(compound: ole2.CompoundFile) -> PictureStreams:
+    """Return what holds the pictures of the Word 97-2003 document in ``compound``; raise
+    ``DocumentRefused`` as ``paragraph_chunks`` does."""
+    document = _stream(compound, ("WordDocument", "EncryptedPackage"))
+    table_name, _ = _header(document)
+    table = _stream(compound, (table_name,))
+    try:
+        drawings = _fib_pair(document.read(0, 4096), DGG_INDEX, "drawings")
+    except DocumentRefused:  # a header too short to name them: no floating picture
+        drawings = (0, 0)
+    found = compound.find("Data")
+    return PictureStreams(document, table, table_name, drawings, None if found is None else compound.stream(*found))
 
 
 def _lines(document: ole2.Stream, pieces: list[tuple[int, int, str]], marks: _TableMarks | None
@@ -455,16 +486,28 @@ def _corrupt(what: str) -> DocumentRefused:
     return DocumentRefused(f"corrupt Word document: {what}")
 
 
-def object_items(handle: BinaryIO, target: str, options: ScanOptions, coverage: TargetCoverage
+def stored_items(handle: BinaryIO, target: str, options: ScanOptions, coverage: TargetCoverage
                  ) -> Iterator[Cells | Chunk]:
     """Yield what the Excel and Word 97-2003 files and the packaged files embedded in the document
-    (its ObjectPool) hold; a notice for each other object."""
+    (its ObjectPool) hold, a notice for each other object; then the text OCR reads in its pictures
+    with --ocr (``ole_pictures``), from the compound file opened once for both."""
     try:  # the text's streams were found from the root; the whole tree is walked only here
         compound = ole2.CompoundFile(handle)
         paths = compound.streams()
     except WorkbookRefused:
         coverage.problem(target, "its embedded objects could not be read (a damaged OLE2 directory)", target)
         return
+    yield from _object_items(compound, paths, target, options, coverage)
+    try:
+        streams = picture_streams(compound)
+    except (DocumentRefused, WorkbookRefused):  # the text's reader said why
+        return
+    yield from word97_pictures(streams, target, options, coverage)
+
+
+def _object_items(compound: ole2.CompoundFile, paths: dict[str, tuple[int, int]], target: str,
+                  options: ScanOptions, coverage: TargetCoverage) -> Iterator[Cells | Chunk]:
+    """Yield what the objects of the document's ObjectPool hold (``stored_items``)."""
     objects: dict[str, set[str]] = {}  # object folder -> its streams
     for path in paths:
         folder, _, name = path.rpartition("/")

@@ -52,6 +52,10 @@ BOF, EOF, CONTINUE, FILEPASS, BOUNDSHEET, SST = 0x0809, 0x000A, 0x003C, 0x002F, 
 XF, FORMAT, DATE1904 = 0x00E0, 0x041E, 0x0022
 LABELSST, LABEL, RSTRING, NUMBER_RECORD, RK, MULRK = 0x00FD, 0x0204, 0x00D6, 0x0203, 0x027E, 0x00BD
 FORMULA, STRING, BOOLERR = 0x0006, 0x0207, 0x0205
+MSODRAWINGGROUP, MSODRAWING = 0x00EB, 0x00EC  # a workbook's drawing group (its pictures), a sheet's drawing
+# Records of a drawing group whose places are held: 800 MB of pictures, 8,224 bytes a record as Excel
+# writes them; a hostile stream of 4-byte records would hold millions.
+MAX_DRAWING_RECORDS = 100_000
 # The format indexes python-calamine takes a FORMAT record's code for; others keep their built-in.
 _CUSTOM_FORMATS = frozenset([*range(5, 9), *range(23, 27), *range(41, 45), *range(63, 67), *range(164, 383)])
 _HEAD = struct.Struct("<HH")
@@ -164,11 +168,7 @@ def _globals(stored: Iterator[tuple[int, bytes]], stream: ole2.Stream) -> Book:
         if kind == BOUNDSHEET:
             if len(listed) >= MAX_SHEETS:
                 raise WorkbookRefused(f"refused: more than {MAX_SHEETS:,} sheets")
-            offset, sheet_type = struct.unpack_from("<I1xB", data)
-            count, wide = data[6], data[7] & 1
-            name = data[8:8 + (count << wide)].decode("utf-16-le" if wide else "latin-1", "replace")
-            # Line breaks as "?", as an .xlsx's (xlsx_book.sheet_name): the name is in its problem lines.
-            listed.append((sheet_name(name.replace("\0", "")), offset, sheet_type))
+            listed.append(_sheet_entry(data))
         elif kind == XF:
             if len(xf_formats) >= MAX_CELL_STYLES:
                 raise WorkbookRefused(f"refused: more than {MAX_CELL_STYLES:,} cell formats")
@@ -180,6 +180,61 @@ def _globals(stored: Iterator[tuple[int, bytes]], stream: ole2.Stream) -> Book:
         elif kind == SST:
             book.strings = _shared_strings(data, stored)
     raise SheetError("unreadable: the workbook stream ends inside its globals (truncated .xls?)")
+
+
+def _sheet_entry(data: bytes) -> tuple[str, int, int]:
+    """Return ``(name, offset of its BOF, type)`` of the sheet a BOUNDSHEET record lists."""
+    offset, sheet_type = struct.unpack_from("<I1xB", data)
+    count, wide = data[6], data[7] & 1
+    name = data[8:8 + (count << wide)].decode("utf-16-le" if wide else "latin-1", "replace")
+    # Line breaks as "?", as an .xlsx's (xlsx_book.sheet_name): the name is in its problem lines.
+    return sheet_name(name.replace("\0", "")), offset, sheet_type
+
+
+def drawing_parts(stream: ole2.Stream) -> tuple[list[tuple[str, int, int]], list[tuple[int, int]]]:
+    """Return the worksheets (``(name, offset, end)``, as ``Book.sheets``) of a BIFF8 workbook
+    stream and where the data of its drawing group lie: ``(offset, size)`` of each
+    MsoDrawingGroup record's and of the Continue records after one, in order (``office_art.Joined``
+    reads them as one). Nothing for an encrypted workbook or one older than Excel 97; raise
+    ``WorkbookRefused`` or ``SheetError`` for a damaged one."""
+    stored = records(stream, 0)
+    first = next(stored, None)
+    if first is None or first[0] != BOF or _SHORT.unpack_from(first[1])[0] != BIFF8:
+        return [], []
+    at, listed, parts, previous = 4 + len(first[1]), [], [], BOF
+    for kind, data in stored:
+        if kind == FILEPASS:  # encrypted, its drawing group with it
+            return [], []
+        if kind == EOF:
+            return _bounded(listed, stream.size), parts
+        if kind == BOUNDSHEET and len(listed) < MAX_SHEETS:
+            listed.append(_sheet_entry(data))
+        elif kind == MSODRAWINGGROUP or (kind == CONTINUE and previous == MSODRAWINGGROUP):
+            if len(parts) < MAX_DRAWING_RECORDS:  # past them, the picture cut short reads as damaged
+                parts.append((at + 4, len(data)))
+        previous = previous if kind == CONTINUE else kind
+        at += 4 + len(data)
+    return [], []
+
+
+def sheet_drawing(stream: ole2.Stream, offset: int, end: int, limit: int) -> bytes:
+    """Return the data of a sheet's MsoDrawing records (and of the Continue records after one)
+    joined: its drawing's shapes; empty past ``limit`` bytes, or where the sheet is damaged."""
+    joined, previous, depth = bytearray(), BOF, 0
+    try:
+        for kind, data in records(stream, offset, end):
+            # A chart on the sheet is a substream inside it, its BOF to its EOF, its drawing its own.
+            depth += (kind == BOF) - (kind == EOF)
+            if depth == 0:
+                break
+            if depth == 1 and (kind == MSODRAWING or (kind == CONTINUE and previous == MSODRAWING)):
+                joined += data
+                if len(joined) > limit:
+                    return b""
+            previous = previous if kind == CONTINUE else kind
+    except SheetError:
+        return b""
+    return bytes(joined)
 
 
 def _bounded(listed: list[tuple[str, int, int]], size: int) -> list[tuple[str, int, int]]:
