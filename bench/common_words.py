@@ -1,7 +1,7 @@
 """Write recognizers/data/common_words.txt: common words that the PERSON pattern would take for a name.
 
     pip install jieba==0.42.1   # anywhere: only its dict.txt is read
-    python bench/common_words.py [--jieba-dict PATH]
+    python bench/common_words.py [--jieba-dict PATH]   # the project's Python, with its test extras (Faker)
 
 A word is listed when the name pattern takes it whole (a surname and one or two characters:
 黄金, 周一, 张家港) and validation keeps it, and it is either
@@ -11,9 +11,14 @@ A word is listed when the name pattern takes it whole (a surname and one or two 
   more: rarer two-character entries are mostly names jieba did not tag (黄东, 方琴, 江平), rarer
   longer ones are fragments (国何益); or
 * one of ``BANKING_WORDS``, a bank's own (金卡, 龙卡, 浦发, 季末); or
-* a county-level name of GB/T 2260 (python-stdnum's ``cn/loc.dat``, every year's), as written
-  (朝阳区, 沛县) and without its suffix where three characters or more are left (张家港): the
-  two left of 高明区 or 黄平县 are as often a given name, and jieba decides those.
+* a place name of GB/T 2260 (python-stdnum's ``cn/loc.dat``, every year's: a county, a
+  prefecture or a province, as ``recognizers.regions.place_names`` lists them), as written
+  (朝阳区, 沛县) and without its suffix (张家港, 萧山, 宁德); but not the two characters left of a
+  name when they are a surname and one of the commonest given names (``given_names``: 高明 of
+  高明区, 黄平 of 黄平县), as often a person's name as a place's. Two-character short forms had
+  been left to jieba, which tags 萧山, 余杭, 龙岗, 徐汇 and 宁德 as persons' names (nr) and lacks
+  闵行: each was reported as a name under a bare ``name`` key (all 33 false positives of
+  bench/accuracy.py's corpus, seed 20240601, as drawn before it held Faker's districts).
 
 ``recognizers.person`` reads the file; neither jieba nor this script is needed to scan. Run it
 again when the surnames (recognizers/data/surnames.txt) or these rules change.
@@ -32,8 +37,10 @@ from pathlib import Path
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 import stdnum.cn  # noqa: E402
+from faker.providers.person.zh_CN import Provider as ZhPersonProvider  # noqa: E402
 
 from recognizers.person import is_valid, surnames  # noqa: E402
+from recognizers.regions import place_names  # noqa: E402
 
 OUTPUT = Path(__file__).resolve().parent.parent / "recognizers" / "data" / "common_words.txt"
 NAME_TAGS = {"nr", "nrfg", "nrt"}
@@ -80,16 +87,30 @@ def jieba_words(path: str) -> set[str]:
     return words
 
 
-def county_names() -> set[str]:
-    """Return GB/T 2260's name-shaped county-level names, as written and without suffix (3+ chars)."""
+def given_names() -> frozenset[str]:
+    """Return the commonest one-character given names: Faker zh_CN's list (伟, 芳, 明, 平...), the
+    names bench/corpus.py draws too."""
+    return frozenset(name for name in ZhPersonProvider.first_names if len(name) == 1)
+
+
+def is_given_name_form(word: str) -> bool:
+    """Tell whether a two-character word is a surname and one of the commonest given names (高明)."""
+    single, _ = surnames()
+    return len(word) == 2 and word[0] in single and word[1] in given_names()
+
+
+def place_words() -> set[str]:
+    """Return GB/T 2260's name-shaped place names, as written and without suffix, less the
+    two-character ones that are as often a person's name (``is_given_name_form``)."""
     names = set()
     with open(os.path.join(os.path.dirname(stdnum.cn.__file__), "loc.dat"), encoding="utf-8") as handle:
         for match in _COUNTY_RE.finditer(handle.read()):
             for entry in match.group(1).split(","):  # "[-1991]东郊区,[1992-]东丽区"
-                name = re.sub(r"^\[[^]]*\]", "", entry)
-                bare = _SUFFIX_RE.sub("", name)
-                names.update(form for form in {name, bare} if len(form) >= 3 or form == name)
-    return {name for name in names if is_name_shaped(name)}
+                names.add(re.sub(r"^\[[^]]*\]", "", entry))
+    # place_names() adds the provinces and the prefectures without theirs (宁德 of 宁德市, 兴安 of 兴安盟).
+    names |= place_names()
+    names |= {_SUFFIX_RE.sub("", name) for name in names}
+    return {name for name in names if is_name_shaped(name) and not is_given_name_form(name)}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -101,7 +122,7 @@ def main(argv: list[str] | None = None) -> int:
                         help="jieba's dict.txt (default: the installed jieba's)")
     parser.add_argument("--output", type=Path, default=OUTPUT)
     args = parser.parse_args(argv)
-    words = sorted(jieba_words(args.jieba_dict) | county_names() | {w for w in BANKING_WORDS if is_name_shaped(w)})
+    words = sorted(jieba_words(args.jieba_dict) | place_words() | {w for w in BANKING_WORDS if is_name_shaped(w)})
     args.output.write_text(HEADER.format(count=len(words)) + "\n".join(words) + "\n", encoding="utf-8")
     print(f"{len(words)} words, {args.output.stat().st_size} bytes -> {args.output}")
     return 0

@@ -19,6 +19,7 @@ import random
 from dataclasses import dataclass, field
 
 from faker import Faker
+from faker.providers.address.zh_CN import Provider as ZhAddressProvider
 from stdnum import luhn
 from stdnum.cn import uscc as stdnum_uscc
 from stdnum.iso7064 import mod_11_2
@@ -110,6 +111,12 @@ NAME_KEY_WORDS = ["周一", "周三", "周五", "周日", "周末", "黄金", "�
                   "金葵花", "龙卡", "平安", "华夏", "浦发", "宁波", "南京", "杭州", "苏州", "温州", "金华",
                   "张家港", "江阴", "常熟", "余杭", "萧山", "闵行", "徐汇", "海淀", "黄浦", "罗湖", "龙岗",
                   "宁德", "石家庄", "高新", "管理", "任务", "应用", "文件", "明细", "季末", "元旦", "国庆"]
+# Districts and cities under a bare `name`, as a region or branch dictionary table names them
+# (萧山, 宁德, 闵行): Faker zh_CN's lists, not GB/T 2260's table that PERSON's word list is drawn
+# from, so the list is not its own test. Three of Faker's are no place's name as written (吉区;
+# 沈北新 and 六枝特, which are 沈北新区 and 六枝特区 cut short), and 台北 is no mainland city.
+PLACE_NAME_WORDS = sorted(set(ZhAddressProvider.districts + ZhAddressProvider.cities)
+                          - {"吉区", "沈北新", "六枝特", "台北"})
 # Given names that are also words (高峰 a peak, 江山 a realm): a person's, where a keyword or a
 # key that says whose name it is (姓名, custName, xm) stands before them.
 WORD_NAMES = ["高峰", "高明", "金鑫", "江涛", "海燕", "安静", "白云", "江山", "和平", "海洋", "文静", "安宁",
@@ -286,7 +293,8 @@ class Values:
 # The column a negative's value is stored under when it appears as a table cell.
 NEGATIVE_COLUMNS = {"word_under_name": "name", "order_no": "ddh", "serial": "jylsh", "amount": "jyje", "amount_fen": "jyje", "balance": "ye",
                     "bad_id": "sfzh", "bad_card": "yhkh", "imei": "imei", "version": "bbh",
-                    "bad_uscc": "ywbh", "part_code": "wlbm", "model_code": "xh", "eight_digits": "gdh"}
+                    "bad_uscc": "ywbh", "part_code": "wlbm", "model_code": "xh", "eight_digits": "gdh",
+                    "place_under_name": "area_name"}
 
 
 def _bad_id(rng: random.Random, fake: Faker) -> str:
@@ -316,6 +324,7 @@ def negatives(rng: random.Random, fake: Faker) -> list[tuple[str, str]]:
     version = ".".join(str(rng.randint(0, 20)) for _ in range(4))
     date = f"20{rng.randint(15, 25)}{rng.randint(1, 12):02d}{rng.randint(1, 28):02d}"
     imei = rng.choice(["86", "35"]) + _digits(rng, 12)
+    area = f"{rng.randint(11, 65)}0{rng.randint(100, 999)}"  # a region table's code, as 330109
     return [
         ("order_no", f"订单号：{date}{_digits(rng, rng.choice([6, 8, 10, 12]))}"),
         ("serial", f"流水号={_digits(rng, rng.choice([16, 18, 19, 20, 22]))}"),
@@ -342,6 +351,10 @@ def negatives(rng: random.Random, fake: Faker) -> list[tuple[str, str]]:
         ("word_under_name", rng.choice(["name=", "name: ", "NAME="]) + rng.choice(NAME_KEY_WORDS)),
         ("word_in_json", rng.choice(['{{"name":"{}"}}', '{{"code":"01","name":"{}","sort":1}}', "<name>{}</name>"])
          .format(rng.choice(NAME_KEY_WORDS))),
+        ("place_under_name", rng.choice(["name=", "NAME=", f"areaCode={area}, name="]) + rng.choice(PLACE_NAME_WORDS)),
+        ("place_in_json", rng.choice(['{{"areaCode":"{}","name":"{}","level":3}}',
+                                      "<area><code>{}</code><name>{}</name></area>"])
+         .format(area, rng.choice(PLACE_NAME_WORDS))),
         ("field_not_person", rng.choice(['"productName":"安心宝"', "deptName=风险管理部", "branchName=朝阳支行",
                                          '"name":"工资代发"', '"name":"王牌理财"', "userName=admin",
                                          "<name>活期存款</name>", "fileName=客户清单.xlsx"])),

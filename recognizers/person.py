@@ -61,6 +61,8 @@ def is_common_word(value: str) -> bool:
 
     >>> is_common_word("黄金"), is_common_word("周一"), is_common_word("张家港"), is_common_word("张伟")
     (True, True, True, False)
+    >>> is_common_word("萧山"), is_common_word("高明")  # a district; a district's and a common name
+    (True, False)
     """
     return value in common_words()
 
