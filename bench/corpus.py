@@ -68,6 +68,7 @@ CONTEXTS = {
     "CARD_CVN": (["安全码", "CVV2", "卡片验证码"], ["cvv2", "card_cvn2", "aqm"]),
     "CARD_EXPIRY": (["卡有效期", "信用卡有效期"], ["exp_date", "yxq", "card_expiry"]),
     "AUTH_PASSWORD": (["交易密码", "登录密码", "初始密码为"], ["login_pwd", "jymm", "password"]),
+    "AUTH_OTP": (["短信验证码", "动态口令", "验证码"], ["sms_code", "dxyzm", "verify_code"]),
 }
 # Keys a log line names each entity's field with (custName=张三, "certNo":"…", <khxm>…</khxm>).
 FIELDS = {
@@ -94,6 +95,7 @@ FIELDS = {
     "CARD_CVN": ["cvv2", "cvn2", "cardCvv"],
     "CARD_EXPIRY": ["expDate", "cardExpiry", "validThru"],
     "AUTH_PASSWORD": ["loginPwd", "password", "tranPwd", "jymm"],
+    "AUTH_OTP": ["smsCode", "verifyCode", "otp"],
 }
 # How a log line writes a field: Java's toString, JSON, XML, YAML-like.
 FIELD_FORMS = ["{key}={value}, ", '{{"{key}":"{value}","ok":true}}', "<{key}>{value}</{key}>", "{key}: {value} "]
@@ -274,6 +276,9 @@ class Values:
                            f"B{number}^{self.fake.last_romanized_name().upper()}/{self.fake.first_romanized_name().upper()}"
                            f"^{expiry}{_digits(rng, rng.randint(10, 20))}"])
 
+    def AUTH_OTP(self) -> str:
+        return _digits(self.rng, self.rng.choice([4, 6, 6, 6, 8]))
+
     def CARD_CVN(self) -> str:
         return _digits(self.rng, 3)
 
@@ -382,7 +387,8 @@ def negatives(rng: random.Random, fake: Faker) -> list[tuple[str, str]]:
                                       "password=${DB_PASSWORD}", "password=ENC(G6N718UuyPE5bHyWKyuLQSm02auQPUtm)",
                                       "passwordHash=$2a$10$N9qo8uLOickgx2ZMRZoMyeIjZAgcfl7p92ldGxad68LJZdL17lhWy",
                                       f"pwd={rng.getrandbits(128):032x}", "password=null", "密码 reset ok"])),
-        ("card_field_meta", rng.choice(["cvv2Result=000", f"验证码：{_digits(rng, 6)}", f"短信验证码 {_digits(rng, 6)}",
+        ("card_field_meta", rng.choice(["cvv2Result=000", f"图形验证码：{_digits(rng, 4)}", "验证码错误次数：3",
+                                        f"验证码有效期：{rng.randint(60, 600)}秒", "smsCodeLength=6",
                                         f"证件有效期：20{rng.randint(30, 45)}-12-31", f"tokenExpDate={_digits(rng, 4)}",
                                         f"有效期：{rng.randint(60, 7200)}秒", f"expire_time={_digits(rng, 4)}"])),
         ("digits_equals_digits", f"seq={_digits(rng, 19)}={_digits(rng, 8)}"),

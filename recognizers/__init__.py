@@ -17,6 +17,7 @@ Macau's and Taiwan's documents; ``card_``, ``auth_`` for what no country owns) w
 
 from __future__ import annotations
 
+from recognizers.auth_otp import AuthOtpRecognizer
 from recognizers.auth_password import AuthPasswordRecognizer
 from recognizers.base import MASKED_KEY, MIN_SCORE, ChineseRecognizer, Risk, fingerprint
 from recognizers.card_cvn import CardCvnRecognizer
@@ -66,6 +67,7 @@ ALL_RECOGNIZERS: tuple[type[ChineseRecognizer], ...] = (
     CardCvnRecognizer,
     CardExpiryRecognizer,
     AuthPasswordRecognizer,
+    AuthOtpRecognizer,
 )
 
 __all__ = [

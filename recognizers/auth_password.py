@@ -50,10 +50,12 @@ _KINDS = "交易|登录|登陆|查询|支付|取款|初始|临时|默认|新|旧
 _CHAR = r"[!#$%*+\-./0-9:=?@A-Z\[\\^_`a-z{~]"
 # Not begun by : or =: 初始密码为：806239 is 806239.
 _VALUE = r"(?![:=])(" + _CHAR + r"{4,64})(?!" + _CHAR + r"|\()"
-_CN_KEY = r"(?:" + _KINDS + r")?密码[ \t]*(?:[:=]|[为是][ \t]*[:=]?)[ \t]*[\"']?"
+# 动态密码 and 一次性密码 are one-time codes (auth_otp).
+_NOT_ONE_TIME = r"(?<!动态)(?<!一次性)"
+_CN_KEY = _NOT_ONE_TIME + r"(?:" + _KINDS + r")?密码[ \t]*(?:[:=]|[为是][ \t]*[:=]?)[ \t]*[\"']?"
 # 密码 with a space or nothing before the value: then the value must hold a digit (交易密码 135790),
 # so 密码 reset and 密码 expired are no passwords.
-_CN_KEY_GLUED = r"(?:" + _KINDS + r")?密码[ \t]*(?![:=])(?=" + _CHAR + r"{0,63}\d)"
+_CN_KEY_GLUED = _NOT_ONE_TIME + r"(?:" + _KINDS + r")?密码[ \t]*(?![:=])(?=" + _CHAR + r"{0,63}\d)"
 _STARS = r"(\*{3,})(?![*" + _CHAR[1:] + ")"
 
 PLACEHOLDERS = frozenset(

@@ -6,7 +6,7 @@ JR/T 0171-2020 puts a card's track data (or the chip's equivalent) in C3 and for
 * track 2: the card number (13-19 digits, Luhn, a payment card's first digit or a Chinese
   bank's legacy prefix), a separator (``=``; ``D`` in the chip's
   Track 2 Equivalent Data, EMV tag 57, written in hex and padded with ``F``), the expiry date
-  YYMM, the three-digit service code (its first digit 1, 2, 5, 6, 7 or 9), then discretionary
+  YYMM (2000-2049), the three-digit service code (its digits 1/2/5/6/7/9, 0/2/4, 0-7), then discretionary
   digits: ``;6222021234567890128=24121010000012345678?``, ``6222021234567890128D2412101…F``;
 * track 1: ``%B`` + the card number + ``^`` + the holder's name + ``^`` + YYMM and the service
   code, then discretionary data up to ``?``.
@@ -37,16 +37,17 @@ EXAMPLES = {
 _TRACK2 = r"(\d" + not_after("0-9A-Za-z") + r"\d{12,18}[=D]\d{7}\d{0,25}F?)\??(?![0-9A-Za-z])"
 # The holder's name as ISO/IEC 7813 writes it (ZHANG/SAN), discretionary data letters and digits.
 _TRACK1 = r"(B\d{13,19}\^[A-Za-z0-9 /.\-']{2,26}\^\d{7}[0-9A-Za-z]{0,60})\??(?![0-9A-Za-z])"
-_PARTS = re.compile(r"B?(\d{13,19})(?:[=D]|\^[^^]*\^)(\d{2})(\d{2})(\d)")
-SERVICE_CODE_FIRST = "125679"
+_PARTS = re.compile(r"B?(\d{13,19})(?:[=D]|\^[^^]*\^)(\d{2})(\d{2})(\d)(\d)(\d)")
+# ISO/IEC 7813's service code: interchange (1, 2, 5, 6, 7, 9), authorisation (0, 2, 4), services (0-7).
+SERVICE_CODE_DIGITS = ("125679", "024", "01234567")
 # A payment card's first digit (ISO/IEC 7812's industry identifier): 2 Mastercard's 2-series, 3
 # Amex and JCB, 4 Visa, 5 Mastercard, 6 UnionPay; a Chinese bank's legacy 9 prefixes by name.
 CARD_FIRST_DIGITS = "23456"
 
 
 def is_valid(track: str) -> bool:
-    """Tell whether a track's card number passes Luhn, its expiry month is 01-12 and its
-    service code starts as ISO/IEC 7813 allows.
+    """Tell whether a track's card number passes Luhn and starts as a payment card's, its expiry
+    is a month 01-12 of 2000-2049 and its service code's digits are ones ISO/IEC 7813 allows.
 
     >>> is_valid("6222021234567890128=24121010000012345678"), is_valid("6222021234567890127=2412101")
     (True, False)
@@ -54,9 +55,10 @@ def is_valid(track: str) -> bool:
     parts = _PARTS.match(track)
     if parts is None:
         return False
-    number, _, month, service = parts.groups()
+    number, year, month, *service = parts.groups()
     issued = number[0] in CARD_FIRST_DIGITS or cn_bank_card.issuer_kind(number) is not None
-    return issued and luhn.is_valid(number) and "01" <= month <= "12" and service in SERVICE_CODE_FIRST
+    coded = all(digit in allowed for digit, allowed in zip(service, SERVICE_CODE_DIGITS))
+    return issued and coded and year < "50" and "01" <= month <= "12" and luhn.is_valid(number)
 
 
 def mask(track: str) -> str:

@@ -1,6 +1,7 @@
 """Authentication data, JR/T 0171-2020's C3: passwords and PINs, card verification numbers,
-expiry dates and track data, found where a key, a column or their own shape names them, never
-written in clear, and nothing reported where the key names something else."""
+expiry dates and track data (and its C2 auxiliary one-time codes), found where a key, a column
+or their own shape names them, never written in clear, and nothing reported where the key names
+something else."""
 
 from __future__ import annotations
 
@@ -91,12 +92,32 @@ def test_a_cards_verification_number_and_expiry_after_their_keys(text, found):
 
 @pytest.mark.parametrize("text", [
     "cvv2Result=000 cvvFlag=1",
-    "验证码：123456",  # an SMS code, no card's verification number
+    "图形验证码：5821",  # a picture's code, no card's verification number nor a one-time code
     "卡有效期至2028-12-31 证件有效期：2040",
     "tokenExpDate=2812 expire_time=0930",
     "有效期：1228",  # whose: a token's, an SMS code's, an ID card's
 ])
 def test_no_verification_number_or_expiry_where_nothing_says_a_cards(text):
+    assert detected(text) == []
+
+
+@pytest.mark.parametrize("text,value", [
+    ("2026-11-02 10:00:01 INFO  c.b.SmsService - 发送短信 mobile=138****5678 smsCode=482913", "482913"),
+    ('{"event":"login","verifyCode":"4829"}', "4829"),
+    ("短信验证码：482913，5分钟内有效", "482913"),
+    ("动态口令 10293847 校验通过", "10293847"),
+    ("动态密码：482913", "482913"),
+])
+def test_a_one_time_code_after_its_key(text, value):
+    assert [item for item in detected(text) if item[0] != "CN_MOBILE_PHONE"] == [("AUTH_OTP", value, False)]
+
+
+@pytest.mark.parametrize("text", [
+    "验证码发送成功, 验证码错误次数：3, 验证码有效期：300秒",
+    "图形验证码：4821 captcha=9921",
+    "smsCodeLength=6 verifyCodeTtl=300",
+])
+def test_no_one_time_code_where_the_key_names_something_else(text):
     assert detected(text) == []
 
 
@@ -126,6 +147,7 @@ def test_no_track_data_where_its_structure_fails(text):
     ("123", "card_cvv2", "CARD_CVN"),
     ("2812", "yxq", "CARD_EXPIRY"),
     ("12/28", "信用卡有效期", "CARD_EXPIRY"),
+    ("482913", "sms_code", "AUTH_OTP"),
 ])
 def test_a_cell_under_a_column_that_names_it(value, column, entity):
     assert detected(value, [column]) == [(entity, value, False)]
