@@ -12,7 +12,7 @@ person, not who. Stars after the key count as masked.
 from __future__ import annotations
 
 from recognizers.base import ChineseRecognizer, Risk
-from recognizers.context import column_tokens, field_key_regex
+from recognizers.context import field_key_regex, name_ends_with
 from recognizers.presidio_light import Pattern
 
 ENTITY = "AUTH_OTP"
@@ -41,13 +41,7 @@ def names_an_otp(name: str) -> bool:
     >>> [names_an_otp(n) for n in ("图形验证码", "sms_code_sent_at", "captcha")]
     [False, False, False]
     """
-    stripped = name.strip(" \t:：*()（）")
-    if stripped.endswith(("图形验证码", "图片验证码")):
-        return False
-    if stripped.endswith(CN_WORDS):
-        return True
-    tokens, joined = column_tokens(stripped)
-    return bool(tokens) and joined.endswith(KEY_WORDS)
+    return not name_ends_with(name, ("图形验证码", "图片验证码"), ()) and name_ends_with(name, CN_WORDS, KEY_WORDS)
 
 
 class AuthOtpRecognizer(ChineseRecognizer):

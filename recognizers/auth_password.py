@@ -28,7 +28,7 @@ from __future__ import annotations
 import re
 
 from recognizers.base import ChineseRecognizer, Risk
-from recognizers.context import column_tokens, field_key_regex, field_key_screen
+from recognizers.context import column_tokens, field_key_regex, field_key_screen, name_ends_with
 from recognizers.presidio_light import Pattern
 
 ENTITY = "AUTH_PASSWORD"
@@ -102,11 +102,8 @@ def names_a_password(name: str) -> bool:
     >>> [names_a_password(n) for n in ("password_updated_at", "passwordHash", "spin", "密码修改时间")]
     [False, False, False, False]
     """
-    stripped = name.strip(" \t:：*()（）")
-    if stripped.endswith("密码"):
-        return True
-    tokens, joined = column_tokens(stripped)
-    return bool(tokens) and (joined.endswith(KEY_WORDS) or tokens[-1] in PIN_KEYS)
+    tokens, _ = column_tokens(name)
+    return name_ends_with(name, ("密码",), KEY_WORDS) or bool(tokens) and tokens[-1] in PIN_KEYS
 
 
 class AuthPasswordRecognizer(ChineseRecognizer):

@@ -12,7 +12,7 @@ column count as masked.
 from __future__ import annotations
 
 from recognizers.base import ChineseRecognizer, Risk
-from recognizers.context import column_tokens, field_key_regex
+from recognizers.context import field_key_regex, name_ends_with
 from recognizers.presidio_light import Pattern
 
 ENTITY = "CARD_CVN"
@@ -36,11 +36,7 @@ def names_a_cvn(name: str) -> bool:
     >>> [names_a_cvn(n) for n in ("card_cvv2", "CVN2", "安全码", "cvv_result", "aqm_flag")]
     [True, True, True, False, False]
     """
-    stripped = name.strip(" \t:：*()（）")
-    if stripped.lower().endswith(CN_WORDS + ("cvv2", "cvn2", "cvc2")):
-        return True
-    tokens, _ = column_tokens(stripped)
-    return bool(tokens) and tokens[-1] in KEY_WORDS
+    return name_ends_with(name, CN_WORDS, KEY_WORDS)
 
 
 class CardCvnRecognizer(ChineseRecognizer):

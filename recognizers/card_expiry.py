@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 
 from recognizers.base import ChineseRecognizer, Risk
-from recognizers.context import column_tokens, field_key_regex
+from recognizers.context import column_tokens, field_key_regex, name_ends_with
 from recognizers.presidio_light import Pattern
 
 ENTITY = "CARD_EXPIRY"
@@ -66,11 +66,8 @@ def names_an_expiry(name: str) -> bool:
     >>> [names_an_expiry(n) for n in ("证件有效期", "token_exp_date", "expire_time")]
     [False, False, False]
     """
-    stripped = name.strip(" \t:：*()（）")
-    if stripped.endswith(CN_WORDS):
-        return True
-    tokens, joined = column_tokens(stripped)
-    return bool(tokens) and joined.endswith(KEY_WORDS) and not joined.startswith(("token", "cert", "id", "pwd"))
+    _, joined = column_tokens(name)
+    return name_ends_with(name, CN_WORDS, KEY_WORDS) and not joined.startswith(("token", "cert", "id", "pwd"))
 
 
 class CardExpiryRecognizer(ChineseRecognizer):

@@ -51,6 +51,23 @@ def hint_matches(name: str, hints: Iterable[str], keywords: Iterable[str]) -> bo
     return False
 
 
+def name_ends_with(name: str, words: tuple[str, ...], keys: tuple[str, ...]) -> bool:
+    """Tell whether a column's name or header ends with one of ``words`` (交易密码 ends with 密码;
+    any case) or its letters with one of ``keys`` (``login_pwd`` ends with pwd): for data a
+    column's last word names, where ``hint_matches`` would take ``password_updated_at`` too.
+
+    >>> name_ends_with("login_pwd", ("密码",), ("pwd",)), name_ends_with("交易密码：", ("密码",), ("pwd",))
+    (True, True)
+    >>> name_ends_with("pwd_err_count", ("密码",), ("pwd",)), name_ends_with("密码修改时间", ("密码",), ("pwd",))
+    (False, False)
+    """
+    stripped = name.strip(" \t:：*()（）")
+    if stripped.lower().endswith(tuple(word.lower() for word in words)):
+        return True
+    _, joined = column_tokens(stripped)
+    return bool(joined) and joined.endswith(keys)
+
+
 def keyword_regex(words: Iterable[str]) -> Optional[re.Pattern]:
     """Return one case-insensitive regex for a list of keywords, longest first (None for none)."""
     words = sorted({w.lower() for w in words if w}, key=len, reverse=True)
