@@ -355,6 +355,20 @@ def test_a_dump_inside_an_archive_is_read_in_order_by_one_worker(tmp_path, key, 
 
 
 @pytest.mark.parametrize("jobs", [1, 2])
+@pytest.mark.parametrize("kind", ["tar.gz", "7z"])
+def test_a_dump_named_otherwise_inside_an_archive_is_told_by_its_header(tmp_path, key, monkeypatch, jobs, kind):
+    """A dump whose name says nothing (backup/core-20261102.txt) is told by pg_dump's header, inside
+    an archive as on disk, and handed to one worker whole: its rows keep their columns."""
+    monkeypatch.setattr(files, "BLOCK", 16 << 10)
+    monkeypatch.setattr(scan, "GROUP_BYTES", 16 << 10)
+    text = pg_dump(customers(2000, seed=5))
+    archive = nested_archive(tmp_path, kind, [("backup/core-20261102.txt", text.encode()),
+                                              ("app.log", LOG_LINE.encode())])
+    result = scan_one(archive, key, jobs=jobs)
+    assert by_member(result)[("backup/core-20261102.txt", "PERSON")] == 2000
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
 @pytest.mark.parametrize("kind", ["tar", "zip"])
 def test_two_dumps_of_one_name_in_an_archive_are_each_read_once(tmp_path, key, monkeypatch, jobs, kind):
     """A tar may hold two members of one name (a dump appended again with ``tar -r``), and a zip

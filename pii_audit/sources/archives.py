@@ -42,7 +42,8 @@ from pii_audit.sources import (DOCUMENT_SUFFIXES, EMAIL_SUFFIXES, LIBARCHIVE_SUF
                                WORD97_SUFFIXES, WPS_PRESENTATION_SUFFIXES, ScanOptions, TargetCoverage, inner_options,
                                is_archive, is_presentation, is_rtf, legacy_text, one_line_name, reader_state)
 from pii_audit.sources.archives_libarchive import DamagedArchive, libarchive_members
-from pii_audit.sources.files import ZSTD_MAGIC, TextUnit, compression_of, is_dump, read_unit, stream_name
+from pii_audit.sources.files import (DUMP_HEAD_BYTES, ZSTD_MAGIC, TextUnit, begins_as_dump, compression_of, is_dump,
+                                     read_unit, stream_name)
 from pii_audit.sources.documents import read_document
 from pii_audit.sources.images import Deferred, is_image_name, read_image
 from pii_audit.sources.spreadsheets import read_spreadsheet
@@ -180,14 +181,15 @@ def _tar_members(path: str, handle: BinaryIO, options: ScanOptions, coverage: Ta
 def _read_entry(path: str, entry: tuple[str, int], member: BinaryIO, options: ScanOptions,
                 coverage: TargetCoverage, depth: int) -> Iterator[Chunk | Cells | Deferred]:
     """Yield what a member of the archive ``path`` holds (``read_member``); ``entry`` is its name
-    and its place in the listing. A dump, where the scan hands dumps on (``ScanOptions.defer_dumps``)
-    and a worker can reach it from the archive on disk, is left to one worker to read in order."""
+    and its place in the listing. A dump (by its name, or the header its first bytes begin with),
+    where the scan hands dumps on (``ScanOptions.defer_dumps``) and a worker can reach it from the
+    archive on disk, is left to one worker to read in order."""
     name, place = entry
     where = f"{path}!{one_line_name(name)}"
     route = reader_state(options).archive_route
     if route is not None and route[0] == path and options.defer_dumps:
         _, on_disk, places = route
-        if is_dump(name):
+        if is_dump(name) or begins_as_dump(member.peek(DUMP_HEAD_BYTES)[:DUMP_HEAD_BYTES]):
             yield Deferred(functools.partial(read_dump_member, on_disk, places + (place,)))
             return
         if is_archive(name):  # a dump inside it is handed on too
