@@ -17,7 +17,7 @@ inspection looks for first. A value is reported only right after a key that name
 
 The value is 4-64 printable ASCII characters. What is not a password in clear stays unreported:
 a placeholder (null, ``[PROTECTED]``, ``${DB_PASSWORD}``, ``ENC(...)``, xxxxxx), what a log
-says of one (``reset password: success``), a hash (bcrypt, argon2, PBKDF2,
+says of one (``reset password: success``), Java's identity of a ``char[]`` (``[C@5e2de80c``), a hash (bcrypt, argon2, PBKDF2,
 ``{SSHA}``, 32 or more hex digits) or ciphertext (22 or more base64 characters): storing a
 password so is what the rules ask. Stars after the key (``password=******``) or in a password's
 column count as masked.
@@ -70,6 +70,9 @@ _HASH_PREFIXES = ("$2a$", "$2b$", "$2y$", "$argon2", "$pbkdf2", "pbkdf2_", "$1$"
                   "{ssha}", "{sha}", "{md5}", "{sm3}", "{pbkdf2}", "{scrypt}", "{argon2}", "{sha256}")
 _REFERENCE_PREFIXES = ("${", "#{", "%(", "{{", "enc(", "{cipher}")
 _HEX = re.compile(r"[0-9A-Fa-f]{32,}")
+# Java's default toString of an array or an object: a char[] password logged as User(password=[C@5e2de80c)
+# shows its identity, not its characters.
+_JAVA_IDENTITY = re.compile(r"(?:\[+(?:[BCSIJFDZ]|L[\w.$]+;)|[A-Za-z_$][\w$]*(?:\.[\w$]+)+)@[0-9a-f]{5,8}")
 _BASE64 = re.compile(r"[A-Za-z0-9+/]{22,}={0,2}")
 
 
@@ -81,8 +84,8 @@ def is_plaintext(value: str) -> bool:
     (True, True, False)
     >>> is_plaintext("$2a$10$N9qo8uLOickgx2ZMRZoMyeIjZAgcfl7p92ldGxad68LJZdL17lhWy"), is_plaintext("xxxxxx")
     (False, False)
-    >>> is_plaintext("[PROTECTED"), is_plaintext("success")
-    (False, False)
+    >>> is_plaintext("[PROTECTED"), is_plaintext("success"), is_plaintext("[C@5e2de80c")
+    (False, False, False)
     """
     lowered = value.lower()
     bare = lowered.strip("[]<>{}")  # [PROTECTED], <hidden>
@@ -90,7 +93,8 @@ def is_plaintext(value: str) -> bool:
         return False
     if lowered.startswith(_HASH_PREFIXES) or lowered.startswith(_REFERENCE_PREFIXES):
         return False
-    return _HEX.fullmatch(value) is None and _BASE64.fullmatch(value) is None
+    return _HEX.fullmatch(value) is None and _BASE64.fullmatch(value) is None and \
+        _JAVA_IDENTITY.fullmatch(value) is None
 
 
 def names_a_password(name: str) -> bool:

@@ -59,6 +59,7 @@ def test_a_password_in_clear_after_its_key(text, value):
     "登录密码是否正确：是",
     "密码 reset ok, 密码 expired",
     "reset password: success, User(password=[PROTECTED]), password: <hidden>",
+    "LoginRequest(userId=1001, password=[C@5e2de80c, tranPwd=com.bank.Secret@1b6d3586)",
 ])
 def test_no_password_where_the_key_names_something_else_or_the_value_is_none(text):
     assert detected(text) == []
