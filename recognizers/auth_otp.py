@@ -28,7 +28,8 @@ CN_WORDS = ("短信验证码", "验证码", "动态口令", "动态密码", "一
 # A picture's or a slider's code (图形验证码, captcha) proves a person, not who.
 _NOT_A_PICTURE = r"(?<!图形)(?<!图片)(?<!滑块)"
 _CN_KEY = _NOT_A_PICTURE + r"(?:" + "|".join(CN_WORDS) + r")[ \t]*(?:[:=]|[为是][ \t]*[:=]?)?[ \t]*[\"']?"
-_DIGITS = r"(\d{4,8})(?![0-9A-Za-z])"
+# Not a date's, a time's or a decimal's first digits (验证码 2024-11-02, 1234.5).
+_DIGITS = r"(\d{4,8})(?![0-9A-Za-z]|[\-./:]\d)"
 _STARS = r"(\*{4,8})(?![*0-9A-Za-z])"
 
 

@@ -26,7 +26,8 @@ KEY_WORDS = ("cvv", "cvv2", "cvn", "cvn2", "cvc", "cvc2", "cvv2code", "cvn2code"
 CN_WORDS = ("安全码", "卡验证码", "卡片验证码", "卡校验码", "卡片校验码", "信用卡验证码")
 # The Chinese words, or CVV2/CVN2 as a word, then a separator, a space or nothing (安全码123, CVV2 123).
 _CN_KEY = (r"(?:" + "|".join(CN_WORDS) + r"|(?<![A-Za-z0-9_])(?i:cv[vnc]2?)码?)[ \t]*(?:[:=]|为|是)?[ \t]*[\"']?")
-_DIGITS = r"(\d{3})(?![0-9A-Za-z])"
+# Not a decimal's or a time's first digits (安全码 123.45).
+_DIGITS = r"(\d{3})(?![0-9A-Za-z]|[\-./:]\d)"
 
 
 def names_a_cvn(name: str) -> bool:

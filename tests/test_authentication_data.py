@@ -117,6 +117,7 @@ def test_a_one_time_code_after_its_key(text, value):
     "验证码发送成功, 验证码错误次数：3, 验证码有效期：300秒",
     "图形验证码：4821 captcha=9921",
     "smsCodeLength=6 verifyCodeTtl=300",
+    "验证码 2024-11-02 已发送, otp=12:30, 安全码 123.45",
 ])
 def test_no_one_time_code_where_the_key_names_something_else(text):
     assert detected(text) == []
