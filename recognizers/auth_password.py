@@ -48,8 +48,9 @@ _KINDS = "交易|登录|登陆|查询|支付|取款|初始|临时|默认|新|旧
 # Printable ASCII but what ends a value in a log line, a JSON or XML field, a URL or a toString:
 # quotes, <>, , ; & | and closing brackets; ( too, so ENCRYPT(...) is no value.
 _CHAR = r"[!#$%*+\-./0-9:=?@A-Z\[\\^_`a-z{~]"
-# Not begun by : or =: 初始密码为：806239 is 806239.
-_VALUE = r"(?![:=])(" + _CHAR + r"{4,64})(?!" + _CHAR + r"|\()"
+# Not begun by : or =: 初始密码为：806239 is 806239. A Spring encoder's or a cipher's {id} before
+# it is part of it ({bcrypt}$2a$…, {cipher}AQB…, {noop}secret): } ends a value anywhere else.
+_VALUE = r"(?![:=])((?:\{[A-Za-z0-9]{1,10}\})?" + _CHAR + r"{4,64})(?!" + _CHAR + r"|\()"
 # 动态密码 and 一次性密码 are one-time codes (auth_otp).
 _NOT_ONE_TIME = r"(?<!动态)(?<!一次性)"
 _CN_KEY = _NOT_ONE_TIME + r"(?:" + _KINDS + r")?密码[ \t]*(?:[:=]|[为是][ \t]*[:=]?)[ \t]*[\"']?"
@@ -68,7 +69,7 @@ STATUS_WORDS = frozenset(
     "sent saved pending yes no".split())
 _HASH_PREFIXES = ("$2a$", "$2b$", "$2y$", "$argon2", "$pbkdf2", "pbkdf2_", "$1$", "$5$", "$6$", "{bcrypt}",
                   "{ssha}", "{sha}", "{md5}", "{sm3}", "{pbkdf2}", "{scrypt}", "{argon2}", "{sha256}")
-_REFERENCE_PREFIXES = ("${", "#{", "%(", "{{", "enc(", "{cipher}")
+_REFERENCE_PREFIXES = ("${", "#{", "{{", "{cipher}")
 _HEX = re.compile(r"[0-9A-Fa-f]{32,}")
 # Java's default toString of an array or an object: a char[] password logged as User(password=[C@5e2de80c)
 # shows its identity, not its characters.

@@ -41,6 +41,7 @@ def detected(text, context=()):
     ("GET /login?user=zhang&pwd=qwer1234&lang=zh", "qwer1234"),
     ("card pin=246810 accepted", "246810"),
     ("User(id=7, PASS_WORD=P@ssw0rd!)", "P@ssw0rd!"),
+    ("spring.security.user.password={noop}Secret123", "{noop}Secret123"),  # noop: no encoding at all
 ])
 def test_a_password_in_clear_after_its_key(text, value):
     assert detected(text) == [("AUTH_PASSWORD", value, False)]
@@ -53,6 +54,7 @@ def test_a_password_in_clear_after_its_key(text, value):
     "password=ENC(G6N718UuyPE5bHyWKyuLQSm02auQPUtm)",
     'password=null, "pwd":"", passwd=xxxxxx',
     f"passwordHash={BCRYPT}",
+    f"password={{bcrypt}}{BCRYPT}, password={{SSHA}}abcdEFGH1234, password={{cipher}}AQBcd1234efgh5678",
     "pwd=e10adc3949ba59abbe56e057f20f883e",  # an unsalted MD5: hashed, whatever its strength
     "password=U2FsdGVkX1+f3kP0q9ZxY2w8bA==",
     "mapping=/api/pin ping=ok spin=1234 pinyin=zhang",
