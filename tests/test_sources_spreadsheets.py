@@ -1181,10 +1181,9 @@ def test_a_linked_sheets_row_or_id_of_5000_digits_costs_no_more_than_its_row(tmp
 
 
 @pytest.mark.parametrize("cell, reason", [
-    pytest.param('<cell r="XFE1"><v>1</v></cell>', "a cell past Excel's last column (XFD), column 16,385",
-                 id="past-XFD"),
-    pytest.param(f'<cell r="A1" t="str"><v>{"x" * (2**20 + 1)}</v></cell>', "a cell of more than 1,048,576 characters",
-                 id="too-long"),
+    pytest.param('<cell r="XFE1"><v>1</v></cell>', xlsx_book.NO_COLUMN, id="past-XFD"),
+    pytest.param(f'<cell r="A1" t="str"><v>{"x" * (2**20 + 1)}</v></cell>',
+                 "unreadable: a cell of more than 1,048,576 characters", id="too-long"),
 ])
 def test_a_damaged_cell_of_a_linked_sheet_leaves_the_next_one_read(tmp_path, cell, reason):
     """Read in one pass, a linked sheet's damaged cell raised inside expat, which stopped the
@@ -1193,8 +1192,23 @@ def test_a_damaged_cell_of_a_linked_sheet_leaves_the_next_one_read(tmp_path, cel
     path = with_link_part(tmp_path, lambda link: link.replace(
         '<sheetData sheetId="0"/>', f'<sheetData sheetId="0"><row r="1">{cell}</row></sheetData>'))
     chunks, coverage = read(path)
-    assert lines(coverage) == [f"{path}!外部链接1-其他: unreadable: {reason}"]
+    assert lines(coverage) == [f"{path}!外部链接1-其他: {reason}"]
     assert {c.text for c in chunks if c.location["sheet"] == "外部链接1-客户"} >= {ID1, ID2}
+
+
+def test_a_linked_cell_past_xfd_is_left_out_and_the_rest_of_its_sheet_read(tmp_path):
+    """A cached cell past column XFD ended its linked sheet: the customers after it were lost,
+    where a worksheet's such cell is left out and the sheet read on. It is now left out the same
+    way, with one problem line on its own sheet: the one-pass parse runs ahead of the sheet being
+    read (其他, here), so the cell is counted only when its sheet (客户) reaches it."""
+    path = with_link_part(tmp_path, lambda link: link.replace(
+        '<cell r="A2" t="str">', '<cell r="XFE2" t="str"><v>远</v></cell><cell r="XFF2"><v>1</v></cell>'
+        '<cell r="A2" t="str">'))
+    chunks, coverage = read(path)
+    assert lines(coverage) == [f"{path}!外部链接1-客户: {xlsx_book.NO_COLUMN}"]
+    linked = {(c.location["cell"], c.text) for c in chunks if c.location["sheet"] == "外部链接1-客户"}
+    assert {("B2", ID1), ("B3", ID2), ("A3", "李秀英")} <= linked
+    assert "远" not in {text for _, text in linked}
 
 
 def test_sheet_names_holding_line_breaks_are_one_problem_line(tmp_path):
@@ -1215,8 +1229,7 @@ def test_sheet_names_holding_line_breaks_are_one_problem_line(tmp_path):
         "xl/worksheets/sheet1.xml": sheet_xml('<row r="1"><c r="A1" t="inlineStr"><is><t>网点</t></is></c></row>'
                                               '<row r="2"><c r="XFE2"><v>1</v></c></row>')})
     chunks, coverage = read(path)
-    reason = "unreadable: a cell past Excel's last column (XFD), column 16,385"
-    assert lines(coverage) == [f"{path}!汇??总?: {xlsx_book.NO_COLUMN}", f"{path}!外部链接1-其?他: {reason}"]
+    assert lines(coverage) == [f"{path}!汇??总?: {xlsx_book.NO_COLUMN}", f"{path}!外部链接1-其?他: {xlsx_book.NO_COLUMN}"]
     # Read past the damaged 其?他, and 汇??总?'s row before its damaged cell.
     assert {c.location["sheet"] for c in chunks} == {"汇??总?", "外部链接1-客户"}
 

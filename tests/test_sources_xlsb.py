@@ -918,8 +918,6 @@ def test_a_damaged_external_link_is_one_problem_line_and_the_rest_is_read(tmp_pa
 @pytest.mark.parametrize("cells, reason", [
     pytest.param(record(366, struct.pack("<I", 1 << 20)) + record(371, struct.pack("<I", 0) + wide("a")),
                  "unreadable: a row past Excel's last row (1,048,576), row 1,048,577", id="row-past-the-last"),
-    pytest.param(record(366, struct.pack("<I", 0)) + record(371, struct.pack("<I", 16384) + wide("a")),
-                 "unreadable: a cell past Excel's last column (XFD), column 16,385", id="column-past-the-last"),
     pytest.param(record(366, struct.pack("<I", 0)) + record(368, struct.pack("<I", 0)),
                  "unreadable: a record too short for its type (corrupt .xlsb)", id="short-cell"),
 ])
@@ -931,6 +929,24 @@ def test_a_damaged_external_sheet_is_one_problem_line(tmp_path, cells, reason):
     path.write_bytes(zipped(with_caches(xlsb_parts({"汇总": GOOD_SHEET}), 1, links=[link])))
     chunks, coverage = read(path)
     assert lines(coverage) == [f"{path}!外部链接1-表: {reason}"] and ID in {c.text for c in chunks}
+
+
+def test_a_linked_cell_past_xfd_is_left_out_and_the_rest_of_its_table_read(tmp_path):
+    """A cached cell past column XFD ended its external table: the cells after it were lost, where a
+    worksheet's such cell is left out and the sheet read on. It is left out the same way now, one
+    problem line for its table, and the next cell of its row and the rows after it are read."""
+    cells = (record(366, struct.pack("<I", 0)) + record(371, struct.pack("<I", 16384) + wide("远"))
+             + record(371, struct.pack("<I", 1) + wide(ID)) + record(366, struct.pack("<I", 1))
+             + record(371, struct.pack("<I", 0) + wide("近")))
+    link = (record(360, struct.pack("<H", 0) + wide("rId1") + wide(None))
+            + record(359, struct.pack("<I", 1) + wide("表"))
+            + record(363, struct.pack("<IB", 0, 0)) + cells + record(364) + record(588))
+    path = tmp_path / "远.xlsb"
+    path.write_bytes(zipped(with_caches(xlsb_parts({"汇总": grid([["网点"]])}), 1, links=[link])))
+    chunks, coverage = read(path)
+    assert lines(coverage) == [f"{path}!外部链接1-表: {xlsx_book.NO_COLUMN}"]
+    linked = {(c.location["cell"], c.text) for c in chunks if c.location.get("sheet") == "外部链接1-表"}
+    assert linked >= {("B1", ID), ("A2", "近")} and "远" not in {text for _, text in linked}
 
 
 def test_mutated_cache_parts_give_rows_or_one_line_refusals_in_bounded_memory():

@@ -78,7 +78,7 @@ def xlsx_sheets(source: Source, comments: dict[str, list[tuple[str, str]]] | Non
         for name, definition, records in xlsx_caches.pivot_caches(archive):
             yield name, xlsx_book.noted_rows(xlsx_caches.cache_rows(archive, definition, records, book), book, name,
                                              warn)
-        yield from xlsx_caches.link_sheets(archive, book)
+        yield from xlsx_caches.link_sheets(archive, book, warn)
 
 
 def xls_sheets(source: Source, warn: Callable[[str, str], None] | None = None) -> Iterator[Sheet]:

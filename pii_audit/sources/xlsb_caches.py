@@ -25,7 +25,7 @@ from typing import Callable, Iterator
 from pii_audit.sources.cell_text import render
 from pii_audit.sources.sheet_rows import EXCEL_MAX_ROWS, Sheet
 from pii_audit.sources.xlsb_stream import TOO_SHORT, WORKBOOK, part_records, wide_string
-from pii_audit.sources.xlsx_book import Charged, Row, SheetError, checked_column, noted_rows, place, sheet_name
+from pii_audit.sources.xlsx_book import Charged, Row, SheetError, noted_rows, place, placed_column, sheet_name
 from pii_audit.sources.xlsx_caches import (LINK_DAMAGED, LINK_SHEET, cache_sheet, check_definition_size, item_text,
                                            pivot_caches, related, shared_item)
 
@@ -67,10 +67,10 @@ def cache_sheets(archive: zipfile.ZipFile, book: Charged, warn: Callable[[str, s
         except SheetError as error:
             yield LINK_DAMAGED.format(number), _raising(error)
             continue
-        tables = _LinkTables(archive, member)
+        tables = _LinkTables(archive, member, book)
         for index, tab in enumerate(tabs):
-            name = names[tab] if tab < len(names) else str(tab)
-            yield sheet_name(LINK_SHEET.format(number, name)), _short_is_damage(tables.rows(index))
+            name = sheet_name(LINK_SHEET.format(number, names[tab] if tab < len(names) else str(tab)))
+            yield name, noted_rows(_short_is_damage(tables.rows(index)), book, name, warn)
 
 
 def _short_is_damage(rows: Iterator[Row]) -> Iterator[Row]:
@@ -229,8 +229,9 @@ class _LinkTables:
     one pass: each table's rows as it is asked for, in the part's order, what is left of the
     tables before it skipped. Read again for each table, a 2 KB .xlsb of 2,000 empty tables took 39 s."""
 
-    def __init__(self, archive: zipfile.ZipFile, member: str):
+    def __init__(self, archive: zipfile.ZipFile, member: str, book: Charged):
         self.records = part_records(archive, member)
+        self.book = book  # counts a cell past column XFD, left out (``placed_column``)
         self.started = 0  # tables whose BrtExternTableStart has been read
 
     def rows(self, index: int) -> Iterator[Row]:
@@ -257,8 +258,10 @@ class _LinkTables:
                 if number > EXCEL_MAX_ROWS:
                     raise SheetError(f"unreadable: a row past Excel's last row ({EXCEL_MAX_ROWS:,}), row {number:,}")
             elif kind in _EXTERN_CELLS:
-                column = checked_column(_LONG.unpack_from(data)[0])
-                value = _value(_EXTERN_CELLS[kind], data, 4)[0]
+                column, value = _LONG.unpack_from(data)[0], _value(_EXTERN_CELLS[kind], data, 4)[0]
+                # A value past XFD is left out and counted, as in a worksheet; the table goes on.
+                if value and placed_column(column, self.book) is None:
+                    continue
                 if value and not values:
                     first, values = column, [value]
                 elif value:

@@ -13,7 +13,8 @@
   cells (``externalLinks/externalLinkN.xml``). Each cached sheet is the sheet ``外部链接N-name``,
   its cells where they are in the other workbook; the remedy is to break the link. Each link
   part is read in one pass, its sheets as the pass meets them; its damage is a problem line on
-  the sheet it falls in.
+  the sheet it falls in. A cell past column XFD is left out with one problem line for its sheet,
+  as in a worksheet; the rest of the sheet is read.
 """
 
 from __future__ import annotations
@@ -21,12 +22,13 @@ from __future__ import annotations
 import zipfile
 from collections import deque
 from itertools import zip_longest
-from typing import Iterator
+from typing import Callable, Iterator
 
 from pii_audit.sources.cell_text import render
 from pii_audit.sources.xlsx_book import (BLOCK, FREE_CHARS, ISO_DATE, MAIN, MAX_CELL_CHARS, MAX_SHEETS, MISSING_ITEM,
-                                         NUMBER, STRICT, Charged, Row, Rows, SheetError, Workbook, checked_column, column_index, decimal,
-                                         expat_parser, handled_rows, parse_member, place, relationships, sheet_name,
+                                         MAX_COLUMN, NO_COLUMN, NUMBER, STRICT, Charged, Row, Rows, SheetError, Workbook,
+                                         column_index, decimal, expat_parser, handled_rows, noted_rows, parse_member,
+                                         place, relationships, sheet_name,
                                          typed, unescape)
 
 WORKBOOK = "xl/workbook.xml"
@@ -176,11 +178,13 @@ class _Records:
             self.rows.add(self.number, 0, self.values)
 
 
-def link_sheets(archive: zipfile.ZipFile, book: Workbook) -> Iterator[tuple[str, Iterator[Row]]]:
+def link_sheets(archive: zipfile.ZipFile, book: Workbook, warn: Callable[[str, str], None] | None = None
+                ) -> Iterator[tuple[str, Iterator[Row]]]:
     """Yield ``(sheet name, rows)`` of each sheet an external link caches, links in the order of
-    their members' names; each link part is read once, its sheets as the pass meets them."""
+    their members' names; each link part is read once, its sheets as the pass meets them.
+    ``warn`` is told of a sheet whose cells were left out (``xlsx_book.noted_rows``)."""
     for number, member in enumerate(related(archive, WORKBOOK, "/externalLink"), 1):
-        yield from _LinkPart(archive, member, book).sheets(number)
+        yield from _LinkPart(archive, member, book).sheets(number, warn)
 
 
 class _LinkPart:
@@ -198,9 +202,10 @@ class _LinkPart:
         self.blocks = _blocks(archive, member)
         self.done, self.error, self.raised = False, None, False
 
-    def sheets(self, number: int) -> Iterator[tuple[str, Iterator[Row]]]:
+    def sheets(self, number: int, warn: Callable[[str, str], None] | None = None
+               ) -> Iterator[tuple[str, Iterator[Row]]]:
         """Yield ``(sheet name, rows)`` of each sheet the part caches, then one naming the part
-        if it is damaged where no sheet holds the damage."""
+        if it is damaged where no sheet holds the damage; ``warn`` as ``link_sheets`` says."""
         cells = self.cells
         while True:
             while not cells.pending and not self.done:
@@ -209,7 +214,8 @@ class _LinkPart:
                 break
             index, name = cells.pending.popleft()
             cells.want(index)
-            yield sheet_name(LINK_SHEET.format(number, name)), self._rows(index)
+            shown = sheet_name(LINK_SHEET.format(number, name))
+            yield shown, noted_rows(self._rows(index), self.cells.book, shown, warn)
             cells.want(index + 1)  # the rest of this sheet, not read (sampled), is skipped
         if self.error is not None and not self.raised:
             yield LINK_DAMAGED.format(number), self._rows(-1)
@@ -220,9 +226,13 @@ class _LinkPart:
         while True:
             while cells.rows and cells.rows[0][0] <= index:
                 sheet, row = cells.rows.popleft()
-                if sheet == index and isinstance(row, SheetError):
+                if sheet != index:
+                    continue
+                if isinstance(row, SheetError):
                     raise row
-                if sheet == index:
+                if isinstance(row, str):  # a cell left out: counted as its sheet is read, not before
+                    self.cells.book.absent(row)
+                else:
                     yield row
             if 0 <= index < cells.closed:
                 return
@@ -254,13 +264,17 @@ class _LinkCells:
     """Expat handlers that turn each ``<sheetData>`` of an external link part into a sheet's rows:
     ``pending`` the sheets met and not yet given, ``rows`` each row with its sheet's index.
 
+    A cell past column XFD is kept in ``rows`` as its reason (``NO_COLUMN``), counted against the
+    workbook only when its sheet reaches it: the pass runs ahead of the sheet being read, and a
+    count made then would put the problem line on that sheet.
+
     A damaged cell ends its sheet with the error, kept in ``rows`` for the sheet to raise, and
     the pass goes on: raised here, it would stop expat, and the sheets after it with it."""
 
     def __init__(self, book: Workbook):
         self.book, self.names = book, []  # the other workbook's sheet names (sheetName)
         self.pending: deque[tuple[int, str]] = deque()  # (index, name) of sheets met, not given
-        self.rows: deque[tuple[int, Row | SheetError]] = deque()
+        self.rows: deque[tuple[int, Row | SheetError | str]] = deque()
         self.count = self.closed = 0  # sheetData met, and ended (each ends the ones before it)
         self.wanted = 0  # the rows of sheets before this one are dropped as they are read
         self.inside = False  # in a sheetData
@@ -295,11 +309,7 @@ class _LinkCells:
             self.values, self.column = [], -1
         elif local == "cell":
             reference = attrs.get("r")
-            try:
-                self.column = checked_column(column_index(reference.rstrip("0123456789")) if reference
-                                             else self.column + 1)
-            except SheetError as error:
-                self._damaged(error)
+            self.column = column_index(reference.rstrip("0123456789")) if reference else self.column + 1
             self.kind = attrs.get("t", "n")
         elif local == "v":
             self.parts, self.size = [], 0
@@ -320,7 +330,9 @@ class _LinkCells:
         elif local == "v" and self.parts is not None:
             value = item_text(_LINK_KINDS.get(self.kind, "n"), "".join(self.parts), self.book)
             self.parts = None
-            if value:
+            if value and not 0 <= self.column <= MAX_COLUMN:
+                self._keep(NO_COLUMN)
+            elif value:
                 if not self.values:
                     self.first, self.values = self.column, [value]
                 else:
@@ -338,7 +350,7 @@ class _LinkCells:
                 return
             self.parts.append(data)
 
-    def _keep(self, row: Row | SheetError) -> None:
+    def _keep(self, row: Row | SheetError | str) -> None:
         """Keep a row (or the error that ends it) of the sheet open now, unless it is dropped."""
         if self.count - 1 >= self.wanted:
             self.rows.append((self.count - 1, row))
