@@ -419,6 +419,27 @@ def test_a_title_row_and_merged_headers_name_the_right_columns(tmp_path, key):
     assert lines == [("CN_ADDRESS", 8), ("CN_LANDLINE_PHONE", 7), ("CN_MOBILE_PHONE", 6), ("PERSON", 5)]
 
 
+def test_a_header_of_two_rows_names_the_columns_under_its_headings(tmp_path, key):
+    """Reports head a customer table with two rows: 序号 merged down over both, 客户信息 across 姓名
+    and 证件号码 below it, 联系方式 across 手机 and 住址. The second row was read as data, so the
+    name and the address took the headings 客户信息 and 联系方式, which name no person and no
+    address, and were not reported. A header cell merged down (vMerge) makes the row below a header
+    too, each of its columns named by the heading above it and its own."""
+    document = docx.Document()
+    table = document.add_table(rows=3, cols=5)
+    table.cell(0, 0).merge(table.cell(1, 0)).text = "序号"
+    table.cell(0, 1).merge(table.cell(0, 2)).text = "客户信息"
+    table.cell(0, 3).merge(table.cell(0, 4)).text = "联系方式"
+    for column, text in enumerate(("姓名", "证件号码", "手机", "住址"), 1):
+        table.cell(1, column).text = text
+    for cell, value in zip(table.rows[2].cells, ("1", "王建国", ID18, MOBILE, "北京市朝阳区建国路88号院3号楼1单元502室")):
+        cell.text = value
+    document.save(tmp_path / "名单.docx")
+    result = scan_one(tmp_path, key)
+    lines = sorted((entity, json.loads(where)["line"]) for entity, where in found(result))
+    assert lines == [("CN_ADDRESS", 13), ("CN_MOBILE_PHONE", 12), ("CN_RESIDENT_ID", 11), ("PERSON", 10)]
+
+
 @pytest.mark.parametrize("header_span, value_span", [("²", "²"), ("0" * 5000 + "2", "9" * 5000)],
                          ids=["unicode-digit", "thousands-of-digits"])
 def test_a_span_int_refuses_leaves_the_document_readable(tmp_path, key, header_span, value_span):

@@ -359,6 +359,23 @@ def test_a_value_under_a_merged_header_gets_that_header(tmp_path, key, header_ed
                                    ("PERSON", "王**", at + 2)]
 
 
+def test_a_header_of_two_rows_names_the_columns_under_its_headings(tmp_path, key):
+    """A customer table headed by two rows: 序号 merged down over both (\\clvmgf, then \\clvmrg),
+    客户信息 across 姓名 and 证件号码, 联系方式 across 手机 and 住址. The second row was read as data
+    under the first, so the name and the address took 客户信息 and 联系方式 and were not reported;
+    it now names the columns, each with the heading above it."""
+    first = b"\\clvmgf\\cellx1000\\clmgf\\cellx3000\\clmrg\\cellx5000\\clmgf\\cellx7000\\clmrg\\cellx9000"
+    second = b"\\clvmrg\\cellx1000\\cellx3000\\cellx5000\\cellx7000\\cellx9000"
+    data = (b"{\\rtf1\\ansi\\ansicpg936{\\fonttbl{\\f0\\fcharset134 SimSun;}}\n"
+            + defined_row(first, ("序号", "客户信息", "", "联系方式", ""))
+            + defined_row(second, ("", "姓名", "证件号码", "手机", "住址"))
+            + defined_row(second.replace(b"\\clvmrg", b""), ("1", "王建国", "", "", "上海市浦东新区陆家嘴环路1000号"))
+            + b"\\pard\\par\n}")
+    (tmp_path / "客户.rtf").write_bytes(data)
+    result = scan_one(tmp_path, key)
+    assert occurrences(result) == [("CN_ADDRESS", "上海市浦东新区****", 17), ("PERSON", "王**", 14)]
+
+
 def test_cell_edges_in_a_story_leave_the_bodys_table_as_it_is():
     """A header's table (a story) defines rows of its own: the body's table keeps its edges."""
     story = b"{\\header\\trowd\\cellx500\\cellx600\\cellx700\\pard\\intbl x\\cell\\row}"

@@ -56,7 +56,7 @@ WORDPROCESSING = Markup(
     # What stands for a character of its own inside a paragraph's runs.
     signs={_W + "tab": "\t", _W + "br": " ", _W + "cr": " ", _W + "noBreakHyphen": "-"},
     table=frozenset({_W + "tbl"}), row=frozenset({_W + "tr"}), cell=frozenset({_W + "tc"}),
-    span=frozenset({_W + "gridSpan"}), span_value=_W + "val",
+    span=frozenset({_W + "gridSpan"}), span_value=_W + "val", merge=frozenset({_W + "vMerge"}), merge_value=_W + "val",
     # A drawing's (picture, shape, chart) properties: Word keeps its alt text there.
     labels=frozenset(f"{ns} docPr" for ns in ("http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing",
                                                "http://purl.oclc.org/ooxml/drawingml/wordprocessingDrawing")))

@@ -19,6 +19,7 @@ import re
 import zipfile
 import zlib
 from dataclasses import dataclass, field
+from itertools import zip_longest
 from typing import BinaryIO, Callable, Iterable, Iterator
 from xml.parsers import expat
 
@@ -67,6 +68,10 @@ class Markup:
     # An element inside a cell that says how many grid columns it covers, in its attribute ``span_value``.
     span: frozenset[str] = frozenset()
     span_value: str = ""
+    # An element inside a cell that merges it with the cell below when its attribute ``merge_value``
+    # says "restart" (a .docx's ``vMerge``): a header of two rows (``Table.merge_down``).
+    merge: frozenset[str] = frozenset()
+    merge_value: str = ""
     # A picture's or shape's properties, whose ``ALT_TEXT`` attributes are a line each: a deck's
     # "客户张伟身份证正面" under a scanned card, which no paragraph holds.
     labels: frozenset[str] = frozenset()
@@ -235,7 +240,13 @@ class Table:
     (``spreadsheets.header_text``: a headerless table) names nothing. A first row whose one cell
     holds text across the table is its title (客户名单, merged across the columns): the next row
     names the columns. A cell merged across columns (``span``, a .docx's ``gridSpan``) covers
-    them all, and a header merged so names each."""
+    them all, and a header merged so names each.
+
+    A header of two rows (序号 and 备注 each merged down over both, 客户信息 across 姓名 and 证件号码
+    under it) is told by a header cell merged down into the row below (``merge_down``, a .docx's
+    ``vMerge restart``): that row names the columns too, each with the heading above it, so a
+    name under 客户信息 / 姓名 is reported; read as data, the row left every column named by its
+    heading alone."""
 
     def __init__(self):
         self.row = -1  # the row being read, from 0
@@ -245,6 +256,8 @@ class Table:
         self.first_row: dict[int, str] = {}  # the header row's text by grid column, cut at MAX_HEADER_KEPT
         self.spans: dict[int, int] = {}  # the grid columns each header covers, where more than one
         self.headers: list[tuple[str, ...]] = []  # each grid column's context, once the header row has ended
+        self.merged_down = False  # a cell of the header row is merged into the row below it
+        self.above: list[tuple[str, ...]] = []  # the first of a two-row header's columns, while the second is read
 
     def start_row(self) -> None:
         """Begin a row."""
@@ -267,15 +280,22 @@ class Table:
         if self.row == self.header_row and self.span > 1:
             self.spans[self.column] = self.span
 
-    def end_row(self) -> None:
-        """End a row: after the header row, each column's header is known."""
+    def merge_down(self) -> None:
+        """Say that the current cell is merged with the one below it (it begins a vertical merge)."""
+        if self.row == self.header_row and not self.above:
+            self.merged_down = True
+
+    def end_row(self, above_columns: list[int] | None = None) -> None:
+        """End a row: after the header row, each column's header is known. ``above_columns``, from
+        a reader placing cells by their edges, gives the column of a two-row header's first row
+        that each column of its second is under (by default the same column)."""
         if self.row != self.header_row:
             return
         titled = [column for column, text in self.first_row.items() if text.strip()]
         width = max((column + self.spans.get(column, 1) for column in self.first_row), default=0)
-        if len(titled) == 1 and width > 1 and self.header_row < MAX_TITLE_ROWS:  # a title across the table
-            self.header_row += 1
-            self.first_row, self.spans = {}, {}
+        if len(titled) == 1 and width > 1 and self.header_row < MAX_TITLE_ROWS and not self.above:
+            self.header_row += 1  # a title across the table
+            self.first_row, self.spans, self.merged_down = {}, {}, False
             return
         from pii_audit.sources.spreadsheets import header_text  # which imports the detector
 
@@ -285,6 +305,15 @@ class Table:
             for covered in range(column, column + self.spans.get(column, 1)):
                 self.headers[covered] = (header,) if header else ()
         self.first_row, self.spans = {}, {}
+        if self.merged_down:  # the row below names the columns too
+            self.above, self.merged_down = self.headers, False
+            self.header_row += 1
+        elif self.above:
+            if above_columns is not None:
+                self.above = [self.above[k] if k < len(self.above) else () for k in above_columns]
+            self.headers = [above + tuple(h for h in below if h not in above) for above, below
+                            in zip_longest(self.above, self.headers, fillvalue=())]
+            self.above = []
 
     def context(self, text: str) -> tuple[str, ...]:
         """Return the context of a paragraph ended in the current cell; keep a header row's as a header."""
@@ -328,6 +357,8 @@ class Paragraphs:
             span = decimal(attrs.get(self.markup.span_value), MAX_SPAN)
             if span is not None:
                 self.tables[-1].span_columns(span)
+        elif self.tables and name in self.markup.merge and attrs.get(self.markup.merge_value) == "restart":
+            self.tables[-1].merge_down()
         elif name in self.markup.labels:
             self._alt_text(attrs)
         if name in self.markup.texts:

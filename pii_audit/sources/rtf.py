@@ -107,7 +107,7 @@ _SURROGATE = re.compile("[\ud800-\udfff]")
 
 # What a control word does, when it is not in a skipped destination.
 (_LINE, _SIGN, _SKIP, _STORY, _FIELD, _UNICODE, _UC, _FONT, _PLAIN, _CODEPAGE, _CHARSET, _DEFF, _FONTS, _BIN,
- _IN_TABLE, _PARAGRAPH, _ROW_DEFINITION, _CELL_EDGE, _MERGED_CELL) = range(19)
+ _IN_TABLE, _PARAGRAPH, _ROW_DEFINITION, _CELL_EDGE, _MERGED_CELL, _MERGED_DOWN) = range(20)
 _SIGNS = {b"tab": "\t", b"emdash": "\u2014", b"endash": "\u2013", b"lquote": "\u2018", b"rquote": "\u2019",
           b"ldblquote": "\u201c", b"rdblquote": "\u201d", b"bullet": "\u2022", b"emspace": " ", b"enspace": " ",
           b"qmspace": " "}
@@ -131,7 +131,7 @@ _WORDS = {**dict.fromkeys((b"par", b"line", b"row", b"sect", b"page", b"cell", b
           b"ansicpg": _CODEPAGE, b"ansi": _CHARSET, b"mac": _CHARSET, b"pc": _CHARSET, b"pca": _CHARSET,
           b"deff": _DEFF, b"fonttbl": _FONTS, b"bin": _BIN,  # \bin: its data is skipped by the tokenizer
           b"intbl": _IN_TABLE, b"pard": _PARAGRAPH, b"trowd": _ROW_DEFINITION, b"cellx": _CELL_EDGE,
-          b"clmrg": _MERGED_CELL}
+          b"clmrg": _MERGED_CELL, b"clvmgf": _MERGED_DOWN}
 _DOCUMENT_CODEPAGES = {b"ansi": 1252, b"mac": 10000, b"pc": 437, b"pca": 850}
 # A font's \fcharset -> its Windows code page; 0, 1 and 2 (ANSI, default, symbol) take the document's.
 _CHARSET_CODEPAGES = {77: 10000, 128: 932, 129: 949, 130: 1361, 134: 936, 136: 950, 161: 1253, 162: 1254,
@@ -430,6 +430,8 @@ class RtfText:
             self.edges.add_edge(int(parameter or 0))
         elif action == _MERGED_CELL:
             self.edges.merge_next = True
+        elif action == _MERGED_DOWN:
+            self.edges.down = True
 
     def _line_word(self, word: bytes) -> None:
         """End a line at \\par, \\cell, \\row and the like; follow the body's table's rows and cells."""
@@ -442,10 +444,7 @@ class RtfText:
             self.cell += 1
         elif word == b"row":
             self._end_line()
-            header = grid.row == grid.header_row
-            grid.end_row()
-            if header and grid.headers:  # the header row has ended (not a title): its edges place the cells below
-                self.edges.keep_header()
+            self.edges.end_row(grid)  # after the header row (not a title), its edges place the cells below
             grid.start_row()
             grid.start_cell()
             self.cell = 0

@@ -5,6 +5,10 @@ Counted one by one, cells took the wrong header wherever a header was merged: �
 two cells (one wider cell, or ``\\clmgf`` then ``\\clmrg``) named the first cell below it, and the
 cells right of it took the next header (a mobile number under 住址) or none (an address under no
 header, not reported). A cell's right edge says which header cell it is under.
+
+A header of two rows (序号 merged down over both, 客户信息 across 姓名 and 证件号码 below it) is told
+by a cell of the first merged down (RTF's ``\\clvmgf``): the second row's cells are placed by
+their count, each under the heading its edge ends in, and they place the rows below.
 """
 
 from __future__ import annotations
@@ -12,7 +16,7 @@ from __future__ import annotations
 from array import array
 from bisect import bisect_left
 
-from pii_audit.sources.ooxml import MAX_HEADERS
+from pii_audit.sources.ooxml import MAX_HEADERS, Table
 
 # Twips (1/1,440 inch) a cell may end past the edge of the header cell it is under: rows drawn by
 # hand end a hair apart, and half a millimetre is no column of its own.
@@ -26,11 +30,13 @@ class RowEdges:
         self.edges: list[int] = []  # each cell's right edge, in the row's order
         self.merged: list[bool] = []  # whether each continues the cell before it (RTF's \clmrg)
         self.header: list[int] | None = None  # the header row's edges, merged cells folded in
+        self.above: list[int] = []  # the first header row's, while the second of two is read
         self.merge_next = False  # the next edge is a merged cell's
+        self.down = False  # a cell of the row is merged with the one below it (RTF's \clvmgf)
 
     def new_row(self) -> None:
         """Begin a row's definition (RTF's ``\\trowd``)."""
-        self.edges, self.merged, self.merge_next = [], [], False
+        self.edges, self.merged, self.merge_next, self.down = [], [], False, False
 
     def add_edge(self, edge: int) -> None:
         """Add the next cell's right edge (``\\cellxN``), up to ``MAX_HEADERS`` cells a row."""
@@ -42,13 +48,31 @@ class RowEdges:
     def keep_header(self) -> None:
         """Keep the current row's edges as the header row's (none when it has none: its cells are
         then counted, as the rows' below)."""
-        header: list[int] = []
+        self.header = self._folded() or None
+
+    def end_row(self, table: Table) -> None:
+        """End ``table``'s row, whose cells these edges define: after its header row (or each of
+        its two), keep the edges that place the cells below."""
+        header = table.row == table.header_row
+        if header and self.down:
+            table.merge_down()
+        second = header and bool(self.above)
+        table.end_row([bisect_left(self.above, edge - EDGE_SLACK) for edge in self._folded()] if second else None)
+        if header and table.above:  # the first of two header rows: the second is placed by its count
+            self.above, self.header = self._folded(), None
+        elif header and table.headers:
+            self.keep_header()
+            self.above = []
+
+    def _folded(self) -> list[int]:
+        """Return the row's edges, each merged cell's folded into the one it continues."""
+        folded: list[int] = []
         for edge, merged in zip(self.edges, self.merged):
-            if merged and header:
-                header[-1] = edge
+            if merged and folded:
+                folded[-1] = edge
             else:
-                header.append(edge)
-        self.header = header or None
+                folded.append(edge)
+        return folded
 
     def column(self, index: int) -> int:
         """Return the grid column of the current row's cell ``index``: below the header row, the

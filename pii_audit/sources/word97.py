@@ -231,10 +231,7 @@ class _Cells:
             self.marks.rows.after(fc, self.edges)
             self.defined = True
         if place & TTP:  # the row's end, a line of its own (empty) as it always was
-            header = self.table.row == self.table.header_row
-            self.table.end_row()
-            if header and self.table.headers:
-                self.edges.keep_header()
+            self.edges.end_row(self.table)
             self.table.start_row()
             self.table.start_cell()
             self.cell, self.defined = 0, False
