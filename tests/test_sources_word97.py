@@ -377,6 +377,19 @@ def test_a_value_under_a_merged_header_gets_that_header(tmp_path, key):
         ("CN_ADDRESS", 9), ("CN_ADDRESS", 14), ("PERSON", 7), ("PERSON", 8), ("PERSON", 12), ("PERSON", 13)]
 
 
+def test_a_header_of_two_rows_names_the_columns_under_its_headings(tmp_path, key):
+    """序号 merged down over two header rows (a TC80's vertMerge), 客户信息 across 姓名 and 证件号码,
+    联系方式 across 手机 and 住址: the second row was read as data, so the name and the address took
+    the headings alone and were not reported. It names the columns now, under their headings."""
+    shutil.copy(DATA / "two-rows.doc", tmp_path / "客户名单.doc")
+    assert contexts(DATA / "two-rows.doc")[12:16] == [
+        ("王建国", ("客户信息", "姓名")), ("11010519491231002X", ("客户信息", "证件号码")),
+        ("13812345678", ("联系方式", "手机")), ("北京市朝阳区建国路88号院3号楼1单元502室", ("联系方式", "住址"))]
+    result = scan_one(tmp_path, key)
+    assert sorted((entity, line) for entity, _, line in occurrences(result)) == [
+        ("CN_ADDRESS", 16), ("CN_MOBILE_PHONE", 15), ("CN_RESIDENT_ID", 14), ("PERSON", 13)]
+
+
 def contexts(path: Path) -> list[tuple[str, tuple[str, ...]]]:
     """Return each line of a .doc's body with its context."""
     with open(path, "rb") as handle:

@@ -111,14 +111,16 @@ class RowDefinitions:
         self.offsets = array("Q", [0])  # where each one's edges begin in ``edges``
         self.edges = array("i")
         self.merged = bytearray()
+        self.down = bytearray()  # each row's: whether a cell of it is merged down
 
-    def add(self, start: int, edges: list[int], merged: list[bool]) -> None:
+    def add(self, start: int, edges: list[int], merged: list[bool], down: bool = False) -> None:
         """Keep the definition at ``start`` (after those kept) of a row whose cells end at ``edges``."""
         if len(self.edges) + len(edges) > MAX_KEPT_CELLS or (self.starts and start <= self.starts[-1]):
             return
         self.starts.append(start)
         self.edges.extend(edges)
         self.merged.extend(map(bool, merged))
+        self.down.append(down)
         self.offsets.append(len(self.edges))
 
     def after(self, position: int, row: RowEdges) -> None:
@@ -128,3 +130,4 @@ class RowDefinitions:
         if k < len(self.starts):
             begin, end = self.offsets[k], self.offsets[k + 1]
             row.edges, row.merged = list(self.edges[begin:end]), [bool(m) for m in self.merged[begin:end]]
+            row.down = bool(self.down[k])

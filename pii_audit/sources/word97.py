@@ -97,7 +97,9 @@ OPERAND_BYTES = {0: 1, 1: 1, 2: 2, 3: 4, 4: 2, 5: 2, 7: 3}  # 6: variable
 CELL, TTP, NESTED = 1, 2, 4
 MAX_ROW_CELLS = 63  # cells of a table row in Word (itcMac)
 TC_BYTES, MERGED = 20, 0x02  # a TC80's size; its flags' fMerged, a cell merged into the one before
-_Row = tuple[list[int], list[bool]]  # a row's cells' right edges, and whether each is merged
+# A TC80's flags' vertMerge (bits 5-6): 3 for the first of cells merged down, 1 for the ones below it.
+MERGED_DOWN, MERGE_START = 0x60, 0x60
+_Row = tuple[list[int], list[bool], bool]  # a row's cells' right edges, whether each is merged, and one merged down
 
 # Word's marks in the text: paragraph, cell and page or section ends end a line (``_ENDS``); a
 # manual line break, a field's begin, separator and end, and the anchors of pictures, notes and
@@ -454,17 +456,18 @@ def _sprms_place(sprms: bytes) -> tuple[int, _Row | None]:
 
 
 def _row_definition(operand: bytes) -> _Row | None:
-    """Return the right edges of a row's cells and whether each is merged into the one before it
-    (Word 97's horizontal merge, ``fMerged``), from a ``TDefTableOperand`` after its size: the
-    cells' count (itcMac), their ``itcMac + 1`` edges, then a ``TC80`` of 20 bytes each, whose
-    first 2 bytes are flags. None when it is cut short (the cells are then counted)."""
+    """Return the right edges of a row's cells, whether each is merged into the one before it
+    (Word 97's horizontal merge, ``fMerged``) and whether one begins cells merged down (a header
+    of two rows, ``table_edges``), from a ``TDefTableOperand`` after its size: the cells' count
+    (itcMac), their ``itcMac + 1`` edges, then a ``TC80`` of 20 bytes each, whose first 2 bytes
+    are flags. None when it is cut short (the cells are then counted)."""
     if not operand or not 0 < operand[0] <= MAX_ROW_CELLS or len(operand) < 1 + 2 * (operand[0] + 1):
         return None
     count = operand[0]
     edges = struct.unpack_from(f"<{count + 1}h", operand, 1)
     flags = operand[1 + 2 * (count + 1):]
-    merged = [k * TC_BYTES + 2 <= len(flags) and bool(flags[k * TC_BYTES] & MERGED) for k in range(count)]
-    return list(edges[1:]), merged
+    cells = [flags[k * TC_BYTES] if k * TC_BYTES + 2 <= len(flags) else 0 for k in range(count)]
+    return list(edges[1:]), [bool(cell & MERGED) for cell in cells], any(cell & MERGED_DOWN == MERGE_START for cell in cells)
 
 
 def _operand_bytes(sprm: int, sprms: bytes, at: int) -> int | None:

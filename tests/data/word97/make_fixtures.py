@@ -1,6 +1,6 @@
 """Write the Word 97-2003 fixtures of tests/test_sources_word97.py (kept in git; rerun by hand).
 
-    .venv/bin/python tests/data/word97/make_fixtures.py   # needs LibreOffice's soffice on PATH
+    .venv/bin/python tests/data/word97/make_fixtures.py [NAME...]   # needs LibreOffice's soffice on PATH
 
 python-docx writes each document as .docx, and LibreOffice saves it as Word 97-2003 (.doc). No
 Python package writes .doc, and these are files a real word processor wrote (LibreOffice 7.4
@@ -11,6 +11,7 @@ Every value in them is synthetic: ID numbers and cards with valid check digits, 
 from __future__ import annotations
 
 import subprocess
+import sys
 import tempfile
 from pathlib import Path
 
@@ -88,6 +89,23 @@ def merged_header() -> docx.Document:
     return document
 
 
+def two_row_header() -> docx.Document:
+    """A customer table headed by two rows: 序号 merged down over both, 客户信息 across 姓名 and
+    证件号码, 联系方式 across 手机 and 住址; then one customer."""
+    document = docx.Document()
+    document.add_paragraph("客户名单")
+    table = document.add_table(rows=3, cols=5)
+    table.cell(0, 0).merge(table.cell(1, 0)).text = "序号"
+    table.cell(0, 1).merge(table.cell(0, 2)).text = "客户信息"
+    table.cell(0, 3).merge(table.cell(0, 4)).text = "联系方式"
+    for column, text in enumerate(("姓名", "证件号码", "手机", "住址"), 1):
+        table.cell(1, column).text = text
+    for cell, value in zip(table.rows[2].cells, ("1", "王建国", "11010519491231002X", "13812345678",
+                                                 "北京市朝阳区建国路88号院3号楼1单元502室")):
+        cell.text = value
+    return document
+
+
 def long_report(paragraphs: int) -> docx.Document:
     """Many paragraphs, each with a mobile number, so the text spans several blocks and chunks."""
     document = docx.Document()
@@ -104,15 +122,19 @@ def convert(source: Path, target: Path, filter_name: str) -> None:
         (Path(out) / (source.stem + ".doc")).replace(target)
 
 
-def main() -> None:
-    """Write every fixture beside this script."""
+FIXTURES = {"report": report, "long": lambda: long_report(400), "customers": customer_table, "nested": nested_table,
+            "merged": merged_header, "two-rows": two_row_header}
+
+
+def main(names: list[str]) -> None:
+    """Write the fixtures named (every one when none is) beside this script."""
     with tempfile.TemporaryDirectory() as scratch:
-        for name, document in (("report", report()), ("long", long_report(400)), ("customers", customer_table()),
-                               ("nested", nested_table()), ("merged", merged_header())):
+        for name in names or FIXTURES:
+            document = FIXTURES[name]()
             source = Path(scratch) / f"{name}.docx"
             document.save(str(source))
             convert(source, HERE / f"{name}.doc", "MS Word 97")
 
 
 if __name__ == "__main__":
-    main()
+    main(sys.argv[1:])
