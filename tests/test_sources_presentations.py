@@ -509,6 +509,27 @@ def test_a_slide_table_under_a_title_row_is_named_by_its_second_row(tmp_path, ke
     assert found(result) == [("CN_ADDRESS", "ppt/slides/slide1.xml", 1, 6), ("PERSON", "ppt/slides/slide1.xml", 1, 5)]
 
 
+def test_a_slide_table_headed_by_two_rows_names_its_columns_under_their_headings(tmp_path, key):
+    """A slide's customer table headed by two rows: 序号 merged down over both (rowSpan), 客户信息
+    across 姓名 and 联系人 (gridSpan, the covered cell kept and marked hMerge). The second row was
+    read as data, so the first name took 客户信息 alone, and the covered cell a column of its own,
+    with no header, so the second name had none. Neither was reported; both are now."""
+    deck = Presentation()
+    slide = deck.slides.add_slide(deck.slide_layouts[6])
+    table = slide.shapes.add_table(3, 3, Inches(1), Inches(2), Inches(6), Inches(2)).table
+    table.cell(0, 0).merge(table.cell(1, 0))
+    table.cell(0, 0).text = "序号"
+    table.cell(0, 1).merge(table.cell(0, 2))
+    table.cell(0, 1).text = "客户信息"
+    for row, cells in ((1, ("", "姓名", "联系人")), (2, ("1", "王建国", "李秀英"))):
+        for column, text in enumerate(cells):
+            if text:
+                table.cell(row, column).text = text
+    deck.save(str(tmp_path / "名单.pptx"))
+    result = scan_one(tmp_path, key)
+    assert [entry[0] for entry in found(result)] == ["PERSON", "PERSON"]
+
+
 def test_a_part_named_with_thousands_of_digits_leaves_the_presentation_readable(tmp_path, key):
     """The parts no slide links to are sorted by the numbers in their names, which int() read: it
     refuses one of over 4,300 digits (Python's limit), so such a name made the presentation

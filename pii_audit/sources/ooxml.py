@@ -72,6 +72,11 @@ class Markup:
     # says "restart" (a .docx's ``vMerge``): a header of two rows (``Table.merge_down``).
     merge: frozenset[str] = frozenset()
     merge_value: str = ""
+    # The same said by attributes of the cell element itself (a .pptx's a:tc): the grid columns it
+    # covers, the rows it covers, and that it is covered by the cell before it (kept, empty).
+    cell_span: str = ""
+    cell_rows: str = ""
+    cell_covered: str = ""
     # A picture's or shape's properties, whose ``ALT_TEXT`` attributes are a line each: a deck's
     # "客户张伟身份证正面" under a scanned card, which no paragraph holds.
     labels: frozenset[str] = frozenset()
@@ -351,7 +356,7 @@ class Paragraphs:
         elif self.tables and name in self.markup.row:
             self.tables[-1].start_row()
         elif self.tables and name in self.markup.cell:
-            self.tables[-1].start_cell()
+            self._start_cell(attrs)
         elif self.tables and name in self.markup.span:
             # A span is cut at MAX_SPAN anyway: one of 5,000 digits (which int() refuses) is cut so.
             span = decimal(attrs.get(self.markup.span_value), MAX_SPAN)
@@ -387,6 +392,19 @@ class Paragraphs:
         """Add character data to the innermost open paragraph when it is inside a text element."""
         if self.in_text and not self.skipping and self.open:
             self._add(data)
+
+    def _start_cell(self, attrs: dict) -> None:
+        """Begin a table cell; place it by what its own attributes say (``Markup.cell_span``)."""
+        table = self.tables[-1]
+        if attrs.get(self.markup.cell_covered) in ("1", "true"):
+            return  # its (empty) text goes to the cell covering it, whose columns it is in
+        table.start_cell()
+        span = decimal(attrs.get(self.markup.cell_span), MAX_SPAN)
+        if span is not None:
+            table.span_columns(span)
+        rows = decimal(attrs.get(self.markup.cell_rows), 2)
+        if rows is not None and rows > 1:
+            table.merge_down()
 
     def _alt_text(self, attrs: dict) -> None:
         """Keep a picture's or shape's alt text (``ALT_TEXT``) as lines of their own, where the shape is."""

@@ -71,7 +71,7 @@ _WHOLE = element_names(_P, "text") | element_names(_C, "v") | element_names(_CX,
 DRAWING = Markup(paragraphs=element_names(_A, "p") | _WHOLE, texts=element_names(_A, "t") | _WHOLE,
                  signs=dict.fromkeys(element_names(_A, "br"), " "),
                  table=element_names(_A, "tbl"), row=element_names(_A, "tr"), cell=element_names(_A, "tc"),
-                 labels=element_names(_P, "cNvPr"))
+                 cell_span="gridSpan", cell_rows="rowSpan", cell_covered="hMerge", labels=element_names(_P, "cNvPr"))
 _SLIDE_ID = element_names(_P, "sldId")
 # The slide list is held whole; PowerPoint decks run to hundreds of slides, a hostile file's list
 # could run to millions of entries.
