@@ -19,7 +19,7 @@ import os
 import unicodedata
 from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import Any, BinaryIO, Iterable, Iterator
+from typing import Any, BinaryIO, Callable, Iterable, Iterator
 
 from pii_audit.models import Cells, Chunk
 
@@ -145,10 +145,11 @@ class InnerOptions(ScanOptions):
     # How many messages deep, for what a message attached as a file holds (``emails``, ``outlook``).
     attached: int = 0
     # The archive being read and how a worker reaches it again, for a dump in it to be handed on
-    # (``defer_dumps``): its name as shown (``backup.tar.gz!monthly.zip``), the archive on disk, and
-    # the places of the archives inside it that lead there (``only_member``). None, or another
-    # archive's, where none leads back from disk (an attachment of an e-mail in an archive).
-    archive_route: tuple[str, str, tuple[int, ...]] | None = None
+    # (``defer_dumps``): its name as shown (``backup.tar.gz!monthly.zip``), what reads the outermost
+    # archive again (``archives.Reread``: the archive on disk, an e-mail's attached archive, from
+    # its bytes) and the places of the archives inside it that lead there (``only_member``). None,
+    # or another archive's, where the archive is not the one read.
+    archive_route: tuple[str, Callable[..., Iterator], tuple[int, ...]] | None = None
     # The one member an archive is read for, by the worker a dump inside it was handed to: its
     # place in each archive's listing (from 0), from the archive on disk down; None reads every
     # member. By place, not by name: a tar (or a zip) may hold two members of one name.
@@ -291,6 +292,13 @@ class TargetCoverage:
         name = shown(table)
         if listing is not None and name in listing.tables:
             listing.tables[name] = NAMES_SEPARATOR.join(shown(column) for column in columns)
+
+    def read_in_part(self, container: str) -> None:
+        """Mark a container read only in part, where anything of it was read: its file broke off
+        (an archive cut short in one of its members), and the problem line names the file."""
+        record = self.containers.get(shown(container))
+        if record is not None:
+            record.complete = False
 
     def problem(self, where: str, reason: str, container: str | None = None) -> None:
         """Record a part that could not be read; its container, if any, is then incomplete.

@@ -34,7 +34,7 @@ import functools
 import io
 import tarfile
 import zipfile
-from typing import BinaryIO, Iterator
+from typing import BinaryIO, Callable, Iterator
 
 from pii_audit.models import Cells, Chunk
 from pii_audit.sources import (DOCUMENT_SUFFIXES, EMAIL_SUFFIXES, LIBARCHIVE_SUFFIXES, OLE2_MAGIC, PDF_SUFFIXES,
@@ -42,8 +42,7 @@ from pii_audit.sources import (DOCUMENT_SUFFIXES, EMAIL_SUFFIXES, LIBARCHIVE_SUF
                                WORD97_SUFFIXES, WPS_PRESENTATION_SUFFIXES, ScanOptions, TargetCoverage, inner_options,
                                is_archive, is_presentation, is_rtf, legacy_text, one_line_name, reader_state)
 from pii_audit.sources.archives_libarchive import DamagedArchive, libarchive_members
-from pii_audit.sources.files import (DUMP_HEAD_BYTES, ZSTD_MAGIC, TextUnit, begins_as_dump, compression_of, is_dump,
-                                     read_unit, stream_name)
+from pii_audit.sources.files import ZSTD_MAGIC, TextUnit, compression_of, looked_into, read_unit, stream_name
 from pii_audit.sources.documents import read_document
 from pii_audit.sources.images import Deferred, is_image_name, read_image
 from pii_audit.sources.spreadsheets import read_spreadsheet
@@ -70,6 +69,10 @@ NESTING_MAX = 2
 # entry at least): 48 MiB holds some 1.07 million entries at most.
 MAX_ARCHIVE_ENTRIES = 500_000
 MAX_ARCHIVE_DIRECTORY_BYTES = 48 * 1024**2
+# How a worker reads again the archive a dump was handed on from (``InnerOptions.archive_route``):
+# ``read_archive`` of the file on disk, or ``read_attached`` of an attachment's bytes; given the
+# options (``only_member``) and the coverage, partly applied so that it is pickled by name.
+Reread = Callable[[ScanOptions, TargetCoverage], Iterator[Chunk | Cells]]
 
 
 def read_archive(path: str, options: ScanOptions, coverage: TargetCoverage) -> Iterator[Chunk | Cells]:
@@ -77,12 +80,12 @@ def read_archive(path: str, options: ScanOptions, coverage: TargetCoverage) -> I
     spreadsheet member, member after member (those of an archive inside it among them)."""
     options = members_chosen(path, options)
     if options.defer_dumps:  # a worker handed a dump in it reaches it from here (``_read_entry``)
-        options = inner_options(options, archive_route=(path, path, ()))
+        options = inner_options(options, archive_route=(path, functools.partial(read_archive, path), ()))
     try:
         with open(path, "rb") as handle:
             yield from _members(path, handle, options, coverage, 1)
     except _BROKEN as error:
-        coverage.problem(path, f"corrupt or truncated archive ({_reason(error)}); not read further")
+        _broken(path, error, options, coverage)
     except OSError as error:
         coverage.problem(path, f"cannot read the archive: {error.strerror or _reason(error)}")
 
@@ -181,28 +184,52 @@ def _tar_members(path: str, handle: BinaryIO, options: ScanOptions, coverage: Ta
 def _read_entry(path: str, entry: tuple[str, int], member: BinaryIO, options: ScanOptions,
                 coverage: TargetCoverage, depth: int) -> Iterator[Chunk | Cells | Deferred]:
     """Yield what a member of the archive ``path`` holds (``read_member``); ``entry`` is its name
-    and its place in the listing. A dump (by its name, or the header its first bytes begin with),
-    where the scan hands dumps on (``ScanOptions.defer_dumps``) and a worker can reach it from the
-    archive on disk, is left to one worker to read in order."""
+    and its place in the listing. A dump (by its name, or the header its first bytes begin with,
+    inflated when compressed), where the scan hands dumps on (``ScanOptions.defer_dumps``) and a
+    worker can reach it again (``InnerOptions.archive_route``), is left to one worker to read in order."""
     name, place = entry
     where = f"{path}!{one_line_name(name)}"
     route = reader_state(options).archive_route
     if route is not None and route[0] == path and options.defer_dumps:
-        _, on_disk, places = route
-        if is_dump(name) or begins_as_dump(member.peek(DUMP_HEAD_BYTES)[:DUMP_HEAD_BYTES]):
-            yield Deferred(functools.partial(read_dump_member, on_disk, places + (place,)))
+        _, reread, places = route
+        dump, member = looked_into(name, member)
+        if dump:
+            yield Deferred(functools.partial(read_dump_member, reread, places + (place,)))
             return
         if is_archive(name):  # a dump inside it is handed on too
-            options = inner_options(options, archive_route=(where, on_disk, places + (place,)))
-    yield from read_member(where, member, options, coverage, depth)
+            options = inner_options(options, archive_route=(where, reread, places + (place,)))
+    try:
+        yield from read_member(where, member, options, coverage, depth)
+    except _BROKEN:  # the archive breaks inside this member: what was read of it stays, and verifies nothing
+        coverage.read_in_part(stream_name(where))
+        raise
 
 
-def read_dump_member(path: str, places: tuple[int, ...], options: ScanOptions, coverage: TargetCoverage
+def read_dump_member(reread: Reread, places: tuple[int, ...], options: ScanOptions, coverage: TargetCoverage
                      ) -> Iterator[Chunk | Cells]:
-    """Yield the chunks of the dump at ``places`` in the archive ``path`` (its place in each
-    archive's listing, from the one on disk down), read again here for it alone
-    (``ScanOptions.defer_dumps``): one worker reads its lines in order."""
-    yield from read_archive(path, inner_options(options, only_member=places, defer_dumps=False), coverage)
+    """Yield the chunks of the dump at ``places`` (its place in each archive's listing, from the
+    outermost down) in what ``reread`` reads again (the archive on disk, an attached one), read
+    here for it alone (``ScanOptions.defer_dumps``): one worker reads its lines in order."""
+    yield from reread(inner_options(options, only_member=places, defer_dumps=False), coverage)
+
+
+def read_attached(where: str, data: bytes, options: ScanOptions, coverage: TargetCoverage
+                  ) -> Iterator[Chunk | Cells | Deferred]:
+    """Yield what an attachment of an e-mail (``emails``, ``outlook``) holds, read as an archive's
+    member is (``read_member``). Where the scan hands dumps on (``ScanOptions.defer_dumps``), a
+    dump attached (by its name or header) is left to one worker whole, with its bytes, and so is
+    a dump inside an attached archive, which the worker reaches again from those bytes."""
+    member: BinaryIO = io.BufferedReader(io.BytesIO(data))
+    if options.defer_dumps:
+        dump, member = looked_into(where, member)
+        if dump:
+            yield Deferred(functools.partial(read_attached, where, data))
+            return
+        if is_archive(where):
+            # Read as an archive inside one (depth 2, ``_nested``): the message is its first level,
+            # listed by no one, so its place is never looked at.
+            options = inner_options(options, archive_route=(where, functools.partial(read_attached, where, data), (0,)))
+    yield from read_member(where, member, options, coverage, 1)
 
 
 def read_member(where: str, member: BinaryIO, options: ScanOptions, coverage: TargetCoverage, depth: int
@@ -254,6 +281,14 @@ def _nested(where: str, member: BinaryIO, options: ScanOptions, coverage: Target
     try:
         yield from _members(where, member, members_chosen(where, options), coverage, depth)
     except _BROKEN as error:  # the archive around it may be fine: its next member is read
+        _broken(where, error, options, coverage)
+
+
+def _broken(where: str, error: BaseException, options: ScanOptions, coverage: TargetCoverage) -> None:
+    """Record that the archive ``where`` breaks off; not in the worker reading a dump handed on
+    (``InnerOptions.only_member``). The reading that handed it on went on past the dump to the
+    same break, or an earlier one, and told it: a tar.gz cut inside its dump was told twice."""
+    if reader_state(options).only_member is None:
         coverage.problem(where, f"corrupt or truncated archive ({_reason(error)}); not read further")
 
 

@@ -8,8 +8,9 @@ found. The message is decoded part by part (``mime``); the headers (From,
 To, Cc, Subject) are one part, each text part another (an HTML part as its text, tags dropped; an
 RTF part, ``text/rtf``, read by ``rtf``, a paragraph a line), each
 read as lines located ``{path, part, line, start, end}``; the container is the file. Each
-attachment is read as a member of an archive is (``archives.read_member``): a workbook, a Word
-document, a PDF, an archive or a text file, located ``mail.eml!客户名单.xlsx``.
+attachment is read as a member of an archive is (``archives.read_attached``): a workbook, a Word
+document, a PDF, an archive or a text file, located ``mail.eml!客户名单.xlsx``; a database dump
+(attached as it is or in an attached archive) by one worker, in order, when a pool reads the mail.
 
 The message is read as a stream (``mime``), a part at a time, so its size has no bound; a part
 that decodes to more than ``mime.MAX_PART_BYTES`` is a problem line, and the parts after it are read.
@@ -167,13 +168,14 @@ def _leaf_items(leaf: Leaf, target: str, options: ScanOptions, coverage: TargetC
 
 def _attachment(where: str, body: bytes, target: str, options: ScanOptions, coverage: TargetCoverage
                 ) -> Iterator[Chunk | Cells]:
-    """Yield what an attachment holds, read as an archive's member is; record one of a message
-    attached ``ATTACHED_MAX`` deep as a problem line."""
-    from pii_audit.sources.archives import read_member
+    """Yield what an attachment holds, read as an archive's member is (``archives.read_attached``:
+    a dump in it by one worker, in order); record one of a message attached ``ATTACHED_MAX`` deep
+    as a problem line."""
+    from pii_audit.sources.archives import read_attached
 
     inner = attachment_options(where, target, options, coverage)
     if inner is not None:
-        yield from read_member(where, io.BufferedReader(io.BytesIO(body)), inner, coverage, 1)
+        yield from read_attached(where, body, inner, coverage)
 
 
 def attachment_options(where: str, target: str, options: ScanOptions, coverage: TargetCoverage

@@ -26,7 +26,7 @@ from pii_audit.sources import (EMAIL_SUFFIXES, PDF_SUFFIXES, SPREADSHEET_SUFFIXE
                                is_archive, is_presentation, is_rtf, is_sqlite_file, is_word_document, starts_with)
 from pii_audit.sources.encodings import text_encoding
 from pii_audit.sources.images import is_image_name
-from pii_audit.sources.streams import (CORRUPT_ERRORS, DECOMPRESSORS, Capped, Decompressed, GzipBombError,
+from pii_audit.sources.streams import (CORRUPT_ERRORS, DECOMPRESSORS, Capped, Decompressed, GzipBombError, Recorded,
                                        Utf8Transcoded, damage)
 from pii_audit.sources.walk import os_reason, walk_target
 
@@ -73,6 +73,11 @@ _CUT_RE = re.compile(r"[^0-9A-Za-z*+\-()\s\uff01-\uff5e]")
 _DUMP_HEAD = re.compile(rb"(?:\xef\xbb\xbf)?(?:(?:--|/\*)[^\n]{0,200}\n){0,3}"
                         rb"-- (?:PostgreSQL database (?:cluster )?dump|MySQL dump |MariaDB dump )")
 DUMP_HEAD_BYTES = 1024  # of a file's first bytes, decompressed, looked at for that header
+# Of a compressed member's bytes, read ahead to inflate its first DUMP_HEAD_BYTES (``looked_into``):
+# bzip2 inflates nothing before its first block is read whole (900 kB of text at -9, compressed to
+# some 200 kB; about as much when it does not shrink), zstd before its first (128 KiB at most);
+# gzip and xz need a few hundred bytes.
+DUMP_LOOK_AHEAD_BYTES = 1 << 20
 
 
 @dataclass(frozen=True)
@@ -138,8 +143,33 @@ def holds_dump(path: str) -> bool:
         with open(path, "rb") as handle:
             compression = compression_of(handle.read(8))
             handle.seek(0)
-            opened = DECOMPRESSORS[compression](handle) if compression else handle
-            return begins_as_dump(opened.read(DUMP_HEAD_BYTES))
+            return starts_as_dump(handle, compression)
+    except OSError:
+        return False
+
+
+def looked_into(name: str, member: BinaryIO) -> tuple[bool, BinaryIO]:
+    """Tell whether an archive's member or an attachment (``member``, which peeks) is a database
+    dump, as ``holds_dump`` tells a file; return that and the member, to be read from its start.
+
+    A compressed one (``core-20261102.gz``, ``daily.txt.gz``) is inflated as far as its header:
+    up to ``DUMP_LOOK_AHEAD_BYTES`` of it are read ahead, and read again from memory."""
+    if is_dump(name):
+        return True, member
+    head = member.peek(DUMP_HEAD_BYTES)[:DUMP_HEAD_BYTES]
+    compression = compression_of(head)
+    if not compression:
+        return begins_as_dump(head), member
+    recorded = Recorded(member, DUMP_LOOK_AHEAD_BYTES)
+    return starts_as_dump(recorded, compression), recorded.replayed()
+
+
+def starts_as_dump(handle: BinaryIO, compression: str) -> bool:
+    """Tell whether what ``handle`` reads, inflated by ``compression`` ("" for none), begins with
+    a dump's header (``begins_as_dump``); damaged data is no dump here."""
+    try:
+        opened = DECOMPRESSORS[compression](handle) if compression else handle
+        return begins_as_dump(opened.read(DUMP_HEAD_BYTES))
     except (OSError, EOFError, *CORRUPT_ERRORS):
         return False
 

@@ -17,7 +17,7 @@ Read, located ``{path, part, line}`` as an e-mail's parts are:
   twice. A message written in HTML keeps its HTML in the RTF too (``\\fromhtml1``): its tags lie
   in ``\\*\\htmltag`` groups, which the RTF reader skips, and its text is RTF text, which it reads.
 
-Each attachment is read as an archive's member is (``archives.read_member``), located
+Each attachment is read as an archive's member is (``archives.read_attached``), located
 ``mail.msg!客户名单.xlsx``; an attached message is read the same way, as ``mail.msg!name.msg``;
 an OLE object (a table pasted into a rich-text message, a file dropped into it as an icon) as the
 Excel or Word 97-2003 file or the packaged file it holds (``embedded.storage_object``: its streams
@@ -35,7 +35,6 @@ of a message attached that deep are a problem line.
 from __future__ import annotations
 
 import bisect
-import io
 import itertools
 import re
 import struct
@@ -183,7 +182,7 @@ def _attachment(storage: _Storage, folder: str, number: int, target: str, option
     """Yield what the attachment in ``folder`` of a message holds: an attached message, an OLE
     object (added to ``others`` when it holds no file), or a file read as an archive's member is;
     one of a message attached ``emails.ATTACHED_MAX`` deep, counted as an .eml's are, is a problem line."""
-    from pii_audit.sources.archives import read_member
+    from pii_audit.sources.archives import read_attached
 
     attachment = storage.child(folder)
     name = file_name(next((n for tag in _NAMES if (n := attachment.text(tag))), f"attachment{number + 1}"))
@@ -206,8 +205,7 @@ def _attachment(storage: _Storage, folder: str, number: int, target: str, option
     elif inside:
         yield from storage_object(storage.compound, where, embedded, inside, inner, coverage, others)
     else:
-        data = attachment.raw(_DATA, _BINARY) or b""
-        yield from read_member(where, io.BufferedReader(io.BytesIO(data)), inner, coverage, 1)
+        yield from read_attached(where, attachment.raw(_DATA, _BINARY) or b"", inner, coverage)
 
 
 def _headers(storage: _Storage) -> Iterator[str]:

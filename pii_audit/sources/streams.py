@@ -100,3 +100,68 @@ class Utf8Transcoded:
             if text or not data:  # a lone byte decodes to nothing yet: read on
                 self.replaced = self.replaced or "\ufffd" in text
                 return text.encode("utf-8", "surrogatepass")
+
+
+class Recorded:
+    """A stream looked into before it is read: what is read through this (at most ``limit``
+    bytes; then its end) is kept, and ``replayed()`` reads the stream again from its start.
+
+    An archive's member or an attachment cannot seek back, and the header of a compressed one
+    (``files.looked_into``) lies past what its ``peek`` holds: a zip member's gives 512 bytes."""
+
+    def __init__(self, stream: BinaryIO, limit: int):
+        self.stream, self.left = stream, limit
+        self.kept: list[bytes] = []
+        self.error: Exception | None = None  # what reading the stream raised, raised again when replayed
+
+    def read(self, size: int = -1) -> bytes:
+        """Read up to ``size`` bytes within the limit; b"" past it or once the stream failed."""
+        if self.error is not None:
+            return b""
+        try:
+            data = self.stream.read(self.left if size < 0 else min(size, self.left))
+        except Exception as error:  # noqa: BLE001 -- raised again where the reading meets it (``Replayed``)
+            self.error = error
+            return b""
+        self.left -= len(data)
+        self.kept.append(data)
+        return data
+
+    def replayed(self) -> Replayed:
+        """Return the stream read from its start: what was kept, then the rest."""
+        return Replayed(b"".join(self.kept), self.stream, self.error)
+
+
+class Replayed:
+    """A stream whose first bytes were already read (``Recorded``): they come first, then the
+    rest of it, or the error it raised after them."""
+
+    def __init__(self, head: bytes, stream: BinaryIO, error: Exception | None = None):
+        self.head, self.stream, self.error = head, stream, error
+
+    def read(self, size: int = -1) -> bytes:
+        """Read up to ``size`` bytes (all that is left for -1); the stream's error is raised once
+        the bytes before it are returned."""
+        if 0 <= size <= len(self.head):
+            data, self.head = self.head[:size], self.head[size:]
+            return data
+        data, self.head = self.head, b""
+        self._more(-1 if size < 0 else size - len(data))
+        data, self.head = data + self.head, b""
+        if not data and self.error is not None:
+            raise self.error
+        return data
+
+    def peek(self, size: int = 1) -> bytes:
+        """Return at least ``size`` bytes ahead without consuming them (fewer at the end)."""
+        if len(self.head) < size:
+            self._more(size - len(self.head))
+        return self.head
+
+    def _more(self, size: int) -> None:
+        """Add up to ``size`` more bytes of the stream to the head; keep its error for later."""
+        if self.error is None:
+            try:
+                self.head += self.stream.read(size)
+            except Exception as error:  # noqa: BLE001 -- raised by ``read`` after the bytes before it
+                self.error = error
