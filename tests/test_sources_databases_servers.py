@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import json
 import random
 import re
 import secrets
@@ -18,6 +19,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from sqlalchemy.dialects import mysql
 from click.testing import CliRunner
 
 from conftest import REPO, server_url
@@ -116,7 +118,7 @@ def test_documents_in_a_binary_column_are_read_and_the_long_ones_fetched_after_t
     values = stored_documents()
     meta = sa.MetaData(schema=scratch.schema)
     table = sa.Table("contract", meta, sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
-                     sa.Column("body", sa.LargeBinary().with_variant(sa.dialects.mysql.LONGBLOB(), "mysql",
+                     sa.Column("body", sa.LargeBinary().with_variant(mysql.LONGBLOB(), "mysql",
                                                                      "mariadb")))
     with scratch.admin.begin() as connection:
         meta.create_all(connection)
@@ -127,6 +129,29 @@ def test_documents_in_a_binary_column_are_read_and_the_long_ones_fetched_after_t
                                                             (3, None, "CN_MOBILE_PHONE")]
     assert {o.container for o in occurrences} == {scratch.shown("contract") + ".body"}
     assert len(coverage.problems) == 1 and "stored pdf document" in coverage.problems[0].reason
+
+
+def test_the_workers_read_the_documents_a_binary_column_holds_each_at_its_row(scratch, key, tmp_path, parent_reads):
+    """With --jobs 2 the stored documents (and the long PDF fetched again by its key after the
+    rows, once MariaDB's streaming cursor is closed) are read by the workers, not by the process
+    reading the table: the same findings at the same rows, JSONL and problem line as one process."""
+    from test_sources_databases import assert_same_scan, scanned_by, stored_documents
+
+    meta = sa.MetaData(schema=scratch.schema)
+    table = sa.Table("wt_blobs_contract", meta, sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
+                     sa.Column("body", sa.LargeBinary().with_variant(mysql.LONGBLOB(), "mysql",
+                                                                     "mariadb")))
+    with scratch.admin.begin() as connection:
+        meta.create_all(connection)
+        connection.execute(table.insert(), [{"id": n, "body": v} for n, v in stored_documents().items()])
+    url = scratch.url.render_as_string(hide_password=False)
+    by_workers = scanned_by(url, key, tmp_path, 2, schemas=(scratch.schema,))
+    assert parent_reads == []
+    alone = scanned_by(url, key, tmp_path, 1, schemas=(scratch.schema,))
+    assert len(parent_reads) == 4
+    assert_same_scan(alone, by_workers)
+    rows = {json.loads(line)["location"]["row"]["id"] for line in by_workers[1].splitlines()}
+    assert rows == {1, 2, 3} and len(by_workers[0].coverage.problems) == 1
 
 
 def test_rows_stream_as_tuples_through_the_drivers_streaming_cursor(scratch, corpus):
