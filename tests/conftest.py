@@ -64,6 +64,23 @@ def parent_reads(monkeypatch) -> list[str]:
     return names
 
 
+@pytest.fixture
+def parent_ocr_runs(monkeypatch) -> list[tuple]:
+    """Record the tesseract commands this process runs: a forked worker records in its own copy."""
+    from pii_audit.sources import images
+
+    runs: list[tuple] = []
+    run = subprocess.run
+
+    def counted(command, *args, **kwargs):
+        if command[:2] == images.COMMAND[:2]:
+            runs.append(command)
+        return run(command, *args, **kwargs)
+
+    monkeypatch.setattr(subprocess, "run", counted)
+    return runs
+
+
 def server_url(variable: str) -> str:
     """Return a test server's URL from the environment, or skip with the reason."""
     url = os.environ.get(variable)

@@ -491,22 +491,10 @@ def test_the_workers_read_the_documents_a_blob_holds_each_at_its_row(tmp_path, k
 
 
 @needs_tesseract
-def test_the_workers_read_the_images_a_blob_holds_by_ocr(tmp_path, key, monkeypatch):
+def test_the_workers_read_the_images_a_blob_holds_by_ocr(tmp_path, key, parent_ocr_runs):
     """With --ocr and --jobs 2 a scanned form kept in a BLOB is read by a worker (no tesseract in
     this process), its text located at its row as one process locates it."""
-    import subprocess
-
-    from pii_audit.sources import images
-
-    runs = []  # tesseract's runs in this process (a forked worker appends to its own copy)
-    run = subprocess.run
-
-    def counted(command, *args, **kwargs):
-        if command[:2] == images.COMMAND[:2]:
-            runs.append(command)
-        return run(command, *args, **kwargs)
-
-    monkeypatch.setattr(subprocess, "run", counted)
+    runs = parent_ocr_runs
     url = documents_db(tmp_path / "scans.db", {7: encoded(form(), "PNG")})
     by_workers = scanned_by(url, key, tmp_path, 2, ocr=True)
     assert runs == []
