@@ -504,3 +504,24 @@ def test_the_workers_read_the_images_a_blob_holds_by_ocr(tmp_path, key, parent_o
     locations = [json.loads(line)["location"] for line in by_workers[1].splitlines()]
     assert {(l["row"]["id"], l["ocr"]) for l in locations} == {(7, True)}
     assert ID18.encode() not in by_workers[1] and MOBILE.encode() not in by_workers[1]
+
+
+def test_each_stored_document_goes_to_the_workers_alone_with_its_value_only(tmp_path):
+    """Read by the main process for a pool, a table of 40 receipts is a block of rows, then one
+    unit a receipt holding that value and its row's place (no connection, no other row): the
+    scan's window (16 units a worker, BLOCKS_AHEAD_BYTES) then bounds the values in flight,
+    whatever the table's size."""
+    import pickle
+
+    from pii_audit import scan
+    from pii_audit.sources.images import Deferred
+
+    receipt = stored_documents()[1]
+    url = documents_db(tmp_path / "docs.db", dict.fromkeys(range(1, 41), receipt))
+    planned = scan.Unit(0, (scan.ReadHere(url),), 0, last=True)
+    units = list(scan._block_units(planned, ScanOptions(jobs=2, sample_rows=None)))
+    items = [pickle.loads(unit.parts[0].items) for unit in units]
+    assert [type(item) for group in items for item in group].count(Deferred) == 40
+    assert all(len(group) == 1 for group in items) and len(units) == 41
+    assert max(len(unit.parts[0].items) for unit in units[1:]) < len(receipt) + 1000
+    assert [group[0].read.args[2]["row"] for group in items[1:]] == [{"id": n} for n in range(1, 41)]
