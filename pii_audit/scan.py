@@ -4,7 +4,8 @@ A unit is a batch of parts: byte ranges of text files (``TextUnit``), or a sprea
 file or a database URL read through ``read_target``. With a pool, a database and a spreadsheet or
 SQLite file named as a target or of at least ``BLOCKS_FROM_BYTES`` in a folder are read here, in
 the parent (``ReadHere``), and each block of rows is a unit (``Blocks``), so that the workers
-detect one workbook's or table's blocks side by side. Each unit is scanned by one worker,
+detect one workbook's or table's blocks side by side; so is each image, and each document a
+table's binary column holds, that the parent finds (``images.Deferred``). Each unit is scanned by one worker,
 which returns its coverage and its findings already aggregated, and writes its occurrences to a
 private JSON-lines part file; the parent merges units in order, so results and the JSONL are the
 same whatever ``--jobs`` is. ``scan_targets`` yields one ``TargetResult`` per target, in order,
