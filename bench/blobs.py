@@ -14,9 +14,11 @@ the scans then read with ``--ocr``. Synthetic values only.
 For this checkout, and for ``--baseline`` (another checkout: ``git worktree add --detach
 /tmp/old main``) side by side, runs ``pii-audit scan -q --full`` of those tables with each
 ``--jobs``: wall seconds and the CPU seconds of the whole process tree (workers and tesseract
-processes; best of ``--repeat`` unpolled runs, the checkouts' and jobs' runs interleaved), the peak PSS of the process tree (one more run,
-polled every 20 ms: ``logs.py``'s sampler) and the occurrences its JSONL holds (the same in both
-checkouts). Figures are noisy while other work shares the machine.
+processes; best of ``--repeat`` unpolled runs, the checkouts' and jobs' runs interleaved); then,
+in one more run polled every 20 ms, the peak PSS of the process tree (``logs.py``'s sampler) and
+the CPU seconds of the main process and of the rest of the tree (who read the documents: this
+split moves little when other work loads the machine, the wall seconds a lot), and the
+occurrences its JSONL holds (the same in both checkouts).
 """
 
 from __future__ import annotations
@@ -138,14 +140,33 @@ def timed(argv: list[str], checkout: Path) -> tuple[float, float]:
     return seconds, after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
 
 
-def peak_pss(argv: list[str], checkout: Path) -> tuple[int, int]:
-    """Run a command polled every 20 ms; return the peak PSS of its process tree and its exit code."""
+def polled(argv: list[str], checkout: Path) -> tuple[int, float, float, int]:
+    """Run a command polled every 20 ms; return the peak PSS of its process tree, the CPU seconds
+    of its main process and of the rest of the tree (workers, tesseract) as last seen, and its
+    exit code. The split shows who reads the documents, whatever else loads the machine."""
     process = subprocess.Popen(argv, stdout=subprocess.DEVNULL, cwd=checkout, env=_env(checkout))
-    peak = 0
+    peak, cpu = 0, {}
     while process.poll() is None:
         peak = max(peak, tree_memory(process.pid)[1])
+        cpu.update(_tree_cpu(process.pid))
         time.sleep(0.02)
-    return peak, process.returncode
+    main = cpu.pop(process.pid, 0.0)
+    return peak, main, sum(cpu.values()), process.returncode
+
+
+def _tree_cpu(pid: int) -> dict[int, float]:
+    """Return the CPU seconds (user and system) of a process and of each of its descendants."""
+    seconds, todo = {}, [pid]
+    while todo:
+        current = todo.pop()
+        try:
+            fields = Path(f"/proc/{current}/stat").read_text().rsplit(")", 1)[1].split()
+            children = Path(f"/proc/{current}/task/{current}/children").read_text().split()
+        except OSError:
+            continue
+        seconds[current] = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        todo.extend(int(child) for child in children)
+    return seconds
 
 
 def _env(checkout: Path) -> dict:
@@ -184,9 +205,10 @@ def main() -> None:
                 best[name, jobs] = min(best.get((name, jobs), (float("inf"), 0.0)), timed(argv, checkout))
         for name, checkout, jobs in runs:
             jsonl = OUT / f"blobs-{name}.jsonl"
-            pss, code = peak_pss(command(checkout, url, jobs, args.images > 0, jsonl), checkout)
+            pss, main_cpu, others_cpu, code = polled(command(checkout, url, jobs, args.images > 0, jsonl), checkout)
             seconds, cpu = best[name, jobs]
-            print(f"  {name:8} --jobs {jobs}: {seconds:6.2f} s ({cpu:6.2f} s CPU)  peak PSS {pss / 2**20:4.0f} MiB  "
+            print(f"  {name:8} --jobs {jobs}: {seconds:6.2f} s ({cpu:6.2f} s CPU)  polled run: peak PSS "
+                  f"{pss / 2**20:4.0f} MiB, CPU main {main_cpu:5.2f} s + workers {others_cpu:5.2f} s  "
                   f"{len(jsonl.read_bytes().splitlines()):,} occurrences  exit {code}")
         for jobs in args.jobs if args.baseline else ():
             print(f"  --jobs {jobs}: this / baseline {best['this', jobs][0] / best['baseline', jobs][0]:.2f} (seconds)")

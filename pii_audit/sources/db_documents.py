@@ -17,9 +17,10 @@ With a pool of workers, the process reading the table hands each document on who
 row's location, for a worker to read (``ScanOptions.defer_documents``, an ``images.Deferred``), as
 it hands on the pictures it finds in an archive: a table of contracts' PDFs or scanned ID cards is
 read on every core. The scan bounds what waits for the workers (``scan.UNITS_AHEAD`` units a
-worker, ``scan.BLOCKS_AHEAD_BYTES`` of them), so the reading process holds a few values in flight
-whatever the table's size. The workers get the value, never the connection: the database is read
-by that one process alone.
+worker, ``scan.BLOCKS_AHEAD_BYTES`` of them), whatever the table's size. The workers get the
+value, never the connection: the database is opened by that one read-only process alone (a worker
+opening it again would set up a connection, its read-only transaction and timeouts, for bytes
+already fetched).
 """
 
 from __future__ import annotations
