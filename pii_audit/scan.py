@@ -4,7 +4,8 @@ A unit is a batch of parts: byte ranges of text files (``TextUnit``), or a sprea
 file or a database URL read through ``read_target``. With a pool, a database and a spreadsheet or
 SQLite file named as a target or of at least ``BLOCKS_FROM_BYTES`` in a folder are read here, in
 the parent (``ReadHere``), and each block of rows is a unit (``Blocks``), so that the workers
-detect one workbook's or table's blocks side by side. Each unit is scanned by one worker,
+detect one workbook's or table's blocks side by side; so is each image, and each document a
+table's binary column holds, that the parent finds (``images.Deferred``). Each unit is scanned by one worker,
 which returns its coverage and its findings already aggregated, and writes its occurrences to a
 private JSON-lines part file; the parent merges units in order, so results and the JSONL are the
 same whatever ``--jobs`` is. ``scan_targets`` yields one ``TargetResult`` per target, in order,
@@ -192,8 +193,9 @@ def _block_units(unit: Unit, options: ScanOptions, on_reading: Reading | None = 
     where = display_name(part.path)
     read = TargetCoverage(where)
     previous = _packed(())
-    # The images and pictures it holds are read by the workers, each a unit of its own (``_grouped``).
-    deferring = dataclasses.replace(options, defer_pictures=options.ocr, defer_dumps=True)
+    # The images and pictures it holds, and the documents a table's binary column holds, are read
+    # by the workers, each a unit of its own (``_grouped``).
+    deferring = dataclasses.replace(options, defer_pictures=options.ocr, defer_dumps=True, defer_documents=True)
     items = _reading(read_target(part.path, deferring, read), where, read)
     if on_reading is not None:
         items = _reported(items, where, on_reading, read)
@@ -211,7 +213,8 @@ def _block_units(unit: Unit, options: ScanOptions, on_reading: Reading | None = 
 
 def _grouped(items: Iterable[Cells | Chunk]) -> Iterator[tuple[Cells | Chunk, ...]]:
     """Yield what a reader gives in the groups a worker takes at once: a block of rows alone
-    (``Cells``: 2,000 table rows, 1,000 sheet rows), an image to read by OCR or a dump to read in order alone (``Deferred``),
+    (``Cells``: 2,000 table rows, 1,000 sheet rows), an image to read by OCR, a document a table
+    holds or a dump to read in order alone (``Deferred``),
     chunks of text together up to GROUP_BYTES.
 
     An archive's members come a chunk each: a zip of 20,000 small logs was 20,000 tasks for the

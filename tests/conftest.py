@@ -47,6 +47,40 @@ def workers_at_reads(monkeypatch) -> list[int]:
     return seen
 
 
+@pytest.fixture
+def parent_reads(monkeypatch) -> list[str]:
+    """Record the documents this process reads as an archive's members are (``read_member``, by
+    the name a stored value is read by): a forked worker records in its own copy of the list."""
+    from pii_audit.sources import archives
+
+    names: list[str] = []
+    real = archives.read_member
+
+    def watched(where, *args, **kwargs):
+        names.append(where)
+        return real(where, *args, **kwargs)
+
+    monkeypatch.setattr(archives, "read_member", watched)
+    return names
+
+
+@pytest.fixture
+def parent_ocr_runs(monkeypatch) -> list[tuple]:
+    """Record the tesseract commands this process runs: a forked worker records in its own copy."""
+    from pii_audit.sources import images
+
+    runs: list[tuple] = []
+    run = subprocess.run
+
+    def counted(command, *args, **kwargs):
+        if command[:2] == images.COMMAND[:2]:
+            runs.append(command)
+        return run(command, *args, **kwargs)
+
+    monkeypatch.setattr(subprocess, "run", counted)
+    return runs
+
+
 def server_url(variable: str) -> str:
     """Return a test server's URL from the environment, or skip with the reason."""
     url = os.environ.get(variable)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import io
 import json
@@ -14,6 +15,7 @@ import pytest
 import sqlalchemy as sa
 
 from db_corpus import CUSTOMERS, HOSTILE, ID_KEYED, NO_KEY, PNG_HEAD, ROWS, fill, found, tables
+from image_helpers import ID18, MOBILE, encoded, form, needs_tesseract
 from pii_audit.detector import Detector
 from pii_audit.errors import ConfigError, SourceError
 from pii_audit.sources import OLE2_MAGIC, ScanOptions, TargetCoverage, as_chunks
@@ -400,10 +402,11 @@ def test_a_blob_holding_text_is_read_as_text_in_bounded_blocks(tmp_path, key):
     assert sum(blocks) == 399 and max(blocks) * BINARY_PREFIX <= BINARY_BLOCK_BYTES
 
 
+@functools.lru_cache(maxsize=1)
 def stored_documents() -> dict[int, bytes]:
     """Return the values of a table of stored documents, by id: a receipt PDF that fits in the
     selected prefix, a statement PDF of 100 pages that does not, a credit report .docx, a photo,
-    an OLE2 value of no kind read, and a damaged PDF."""
+    an OLE2 value of no kind read, and a damaged PDF (made once: the statement takes a second)."""
     import docx
     from test_sources_pdfs import RECEIPT, statement
 
@@ -417,19 +420,23 @@ def stored_documents() -> dict[int, bytes]:
             5: OLE2_MAGIC + b"\x00" * 600, 6: b"%PDF-1.4\n" + b"\x00" * 100}
 
 
+def documents_db(path, values: dict[int, bytes], keyed: bool = True) -> str:
+    """Write ``values`` by id to the table ``archive_doc`` (id, body BLOB) of a SQLite file; return its URL."""
+    with contextlib.closing(sqlite3.connect(path)) as db:
+        db.execute(f"CREATE TABLE archive_doc (id INTEGER {'PRIMARY KEY' if keyed else ''}, body BLOB)")
+        db.executemany("INSERT INTO archive_doc VALUES (?, ?)", list(values.items()))
+        db.commit()
+    return f"sqlite:///{path}"
+
+
 @pytest.mark.parametrize("keyed", [True, False])
 def test_documents_in_a_blob_are_read_at_their_row_and_column(tmp_path, key, keyed):
     """Contracts, receipts and reports kept in a BLOB were counted "binary value(s) not read":
     each is now read as the file it is, its findings at its row and column, one with more than
     BINARY_PREFIX bytes fetched again by its key once the rows are read (without a key: a notice)."""
-    path = tmp_path / "docs.db"
     values = stored_documents()
     assert len(values[2]) > BINARY_PREFIX >= len(values[1])
-    with contextlib.closing(sqlite3.connect(path)) as db:
-        db.execute(f"CREATE TABLE archive_doc (id INTEGER {'PRIMARY KEY' if keyed else ''}, body BLOB)")
-        db.executemany("INSERT INTO archive_doc VALUES (?, ?)", list(values.items()))
-        db.commit()
-    occurrences, coverage = scan(f"sqlite:///{path}", key, sample_rows=None)
+    occurrences, coverage = scan(documents_db(tmp_path / "docs.db", values, keyed), key, sample_rows=None)
     found = [(o.location["row"], o.entity_type, o.location.get("page"), o.location.get("line"))
              for o in occurrences]
     row = (lambda n: {"id": n}) if keyed else (lambda n: n)
@@ -449,3 +456,72 @@ def test_documents_in_a_blob_are_read_at_their_row_and_column(tmp_path, key, key
     assert keyed or any("no primary key to fetch them by" in n for n in notes)
     written = output_bytes(occurrences, coverage)
     assert b"13712345678" not in written and b"11010519491231002X" not in written
+
+
+def scanned_by(url: str, key, tmp_path, jobs: int, **options):
+    """Scan ``url`` in full with ``jobs`` workers; return the result and its JSONL."""
+    from pii_audit.scan import scan_targets
+
+    out = tmp_path / f"jobs{jobs}.jsonl"
+    with open(out, "wb") as jsonl:
+        (result,) = scan_targets([url], ScanOptions(jobs=jobs, sample_rows=None, **options), key, jsonl=jsonl)
+    return result, out.read_bytes()
+
+
+def test_the_workers_read_the_documents_a_blob_holds_each_at_its_row(tmp_path, key, parent_reads):
+    """With --jobs 2 the process reading the table hands each stored PDF and .docx (and the long
+    PDF fetched again by its key) to a worker: it reads none itself, and the findings, their rows
+    and places inside the documents, the JSONL, the damaged PDF's one problem line and the notices
+    are those of one process."""
+    url = documents_db(tmp_path / "docs.db", stored_documents())
+    by_workers = scanned_by(url, key, tmp_path, 2)
+    assert parent_reads == []
+    alone = scanned_by(url, key, tmp_path, 1)
+    assert sorted(parent_reads) == ["document.docx", "document.pdf", "document.pdf", "document.pdf"]
+    assert_same_scan(alone, by_workers)
+    result, jsonl = by_workers
+    places = {(o["location"]["row"]["id"], o["location"].get("page")) for o in map(json.loads, jsonl.splitlines())}
+    assert places == {(1, 1), (1, 2), (2, 100), (3, None)}
+    assert [(p.where, "stored pdf document" in p.reason) for p in result.coverage.problems] == [
+        ('archive_doc.body row {"id": 6}', True)]
+    assert [n.reason for n in result.coverage.notices] == [n.reason for n in alone[0].coverage.notices]
+    written = jsonl + repr(result).encode()
+    assert not any(raw.encode() in written for raw in ("11010519491231002X", "13812345678", "6222021234567890128",
+                                                       "13912345678", "13712345678"))
+
+
+@needs_tesseract
+def test_the_workers_read_the_images_a_blob_holds_by_ocr(tmp_path, key, parent_ocr_runs):
+    """With --ocr and --jobs 2 a scanned form kept in a BLOB is read by a worker (no tesseract in
+    this process), its text located at its row as one process locates it."""
+    runs = parent_ocr_runs
+    url = documents_db(tmp_path / "scans.db", {7: encoded(form(), "PNG")})
+    by_workers = scanned_by(url, key, tmp_path, 2, ocr=True)
+    assert runs == []
+    alone = scanned_by(url, key, tmp_path, 1, ocr=True)
+    assert runs
+    assert_same_scan(alone, by_workers)
+    locations = [json.loads(line)["location"] for line in by_workers[1].splitlines()]
+    assert {(l["row"]["id"], l["ocr"]) for l in locations} == {(7, True)}
+    assert ID18.encode() not in by_workers[1] and MOBILE.encode() not in by_workers[1]
+
+
+def test_each_stored_document_goes_to_the_workers_alone_with_its_value_only(tmp_path):
+    """Read by the main process for a pool, a table of 40 receipts is a block of rows, then one
+    unit a receipt holding that value and its row's place (no connection, no other row): the
+    scan's window (16 units a worker, BLOCKS_AHEAD_BYTES) then bounds the values in flight,
+    whatever the table's size."""
+    import pickle
+
+    from pii_audit import scan
+    from pii_audit.sources.images import Deferred
+
+    receipt = stored_documents()[1]
+    url = documents_db(tmp_path / "docs.db", dict.fromkeys(range(1, 41), receipt))
+    planned = scan.Unit(0, (scan.ReadHere(url),), 0, last=True)
+    units = list(scan._block_units(planned, ScanOptions(jobs=2, sample_rows=None)))
+    items = [pickle.loads(unit.parts[0].items) for unit in units]
+    assert [type(item) for group in items for item in group].count(Deferred) == 40
+    assert all(len(group) == 1 for group in items) and len(units) == 41
+    assert max(len(unit.parts[0].items) for unit in units[1:]) < len(receipt) + 1000
+    assert [group[0].read.args[2]["row"] for group in items[1:]] == [{"id": n} for n in range(1, 41)]

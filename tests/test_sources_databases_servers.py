@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import json
 import random
 import re
 import secrets
@@ -18,6 +19,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from sqlalchemy.dialects import mysql
 from click.testing import CliRunner
 
 from conftest import REPO, server_url
@@ -107,26 +109,46 @@ def test_full_scan_finds_every_value_and_leaks_none(scratch, corpus, key):
     assert sum(v.encode() in data for v in corpus.raw) == 0
 
 
+def documents_table(scratch: Scratch, name: str) -> None:
+    """Create the table ``name`` (id, body: a BYTEA or a LONGBLOB) holding ``stored_documents``."""
+    from test_sources_databases import stored_documents
+
+    meta = sa.MetaData(schema=scratch.schema)
+    table = sa.Table(name, meta, sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
+                     sa.Column("body", sa.LargeBinary().with_variant(mysql.LONGBLOB(), "mysql", "mariadb")))
+    with scratch.admin.begin() as connection:
+        meta.create_all(connection)
+        connection.execute(table.insert(), [{"id": n, "body": v} for n, v in stored_documents().items()])
+
+
 def test_documents_in_a_binary_column_are_read_and_the_long_ones_fetched_after_the_rows(scratch, key):
     """A PDF longer than the selected prefix is fetched again by its key once the table's rows are
     read: MariaDB's streaming cursor allows no other query while it is open, so this fetch runs
     after it (a BYTEA and a LONGBLOB, SUBSTR counting bytes on both)."""
-    from test_sources_databases import stored_documents
-
-    values = stored_documents()
-    meta = sa.MetaData(schema=scratch.schema)
-    table = sa.Table("contract", meta, sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
-                     sa.Column("body", sa.LargeBinary().with_variant(sa.dialects.mysql.LONGBLOB(), "mysql",
-                                                                     "mariadb")))
-    with scratch.admin.begin() as connection:
-        meta.create_all(connection)
-        connection.execute(table.insert(), [{"id": n, "body": v} for n, v in values.items()])
+    documents_table(scratch, "contract")
     occurrences, coverage = scan(scratch.url, scratch.options(sample_rows=None), key)
     assert sorted((o.location["row"]["id"], o.location.get("page"), o.entity_type) for o in occurrences
                   if o.entity_type == "CN_MOBILE_PHONE") == [(1, 2, "CN_MOBILE_PHONE"), (2, 100, "CN_MOBILE_PHONE"),
                                                             (3, None, "CN_MOBILE_PHONE")]
     assert {o.container for o in occurrences} == {scratch.shown("contract") + ".body"}
     assert len(coverage.problems) == 1 and "stored pdf document" in coverage.problems[0].reason
+
+
+def test_the_workers_read_the_documents_a_binary_column_holds_each_at_its_row(scratch, key, tmp_path, parent_reads):
+    """With --jobs 2 the stored documents (and the long PDF fetched again by its key after the
+    rows, once MariaDB's streaming cursor is closed) are read by the workers, not by the process
+    reading the table: the same findings at the same rows, JSONL and problem line as one process."""
+    from test_sources_databases import assert_same_scan, scanned_by
+
+    documents_table(scratch, "wt_blobs_contract")
+    url = scratch.url.render_as_string(hide_password=False)
+    by_workers = scanned_by(url, key, tmp_path, 2, schemas=(scratch.schema,))
+    assert parent_reads == []
+    alone = scanned_by(url, key, tmp_path, 1, schemas=(scratch.schema,))
+    assert len(parent_reads) == 4
+    assert_same_scan(alone, by_workers)
+    rows = {json.loads(line)["location"]["row"]["id"] for line in by_workers[1].splitlines()}
+    assert rows == {1, 2, 3} and len(by_workers[0].coverage.problems) == 1
 
 
 def test_rows_stream_as_tuples_through_the_drivers_streaming_cursor(scratch, corpus):

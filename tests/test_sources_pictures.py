@@ -5,7 +5,6 @@ opened, without it."""
 from __future__ import annotations
 
 import io
-import subprocess
 import zipfile
 
 import docx
@@ -26,7 +25,7 @@ from ledger_helpers import statuses_by_file
 from pii_audit.audit import scan_audit_targets, targets_from_command_line
 from pii_audit.cli import cli
 from pii_audit.scan import scan_targets
-from pii_audit.sources import ScanOptions, images
+from pii_audit.sources import ScanOptions
 from scan_helpers import scan_one
 from test_sources_ppt97 import box, ppt, rec, stream
 from zip_helpers import rewrite
@@ -196,21 +195,13 @@ def test_a_scan_without_ocr_verifies_the_text_of_a_document_but_not_its_pictures
 
 
 @needs_tesseract
-def test_the_workers_read_the_pictures_of_what_the_main_process_reads(tmp_path, key, monkeypatch):
+def test_the_workers_read_the_pictures_of_what_the_main_process_reads(tmp_path, key, parent_ocr_runs):
     """A document and an archive named as targets are read by the main process: the images in them
     go to the workers, each as a unit of its own, and the findings are those of one process."""
     report(tmp_path / "报告.docx", pictures=[form(mode="RGB")])
     with zipfile.ZipFile(tmp_path / "影像.zip", "w") as archive:
         archive.writestr("身份证.png", encoded(form(), "PNG"))
-    runs = []  # tesseract's runs in this process (a forked worker appends to its own copy)
-    run = subprocess.run
-
-    def counted(command, *args, **kwargs):
-        if command[:2] == images.COMMAND[:2]:
-            runs.append(command)
-        return run(command, *args, **kwargs)
-
-    monkeypatch.setattr(subprocess, "run", counted)
+    runs = parent_ocr_runs
     targets = [str(tmp_path / "报告.docx"), str(tmp_path / "影像.zip")]
     by_workers = list(scan_targets(targets, ScanOptions(jobs=2, ocr=True), key))
     assert runs == []

@@ -122,6 +122,11 @@ class ScanOptions:
     # before them, which blocks shared among the workers lost (a 40 MB pg_dump in a tar.gz,
     # --jobs 2: 20,873 of 400,000 names found).
     defer_dumps: bool = False
+    # Set with them, whatever --ocr: a document or image kept in a table's binary column (a
+    # contract's PDF, a scanned ID card: ``db_documents``) is handed on whole, with its row's
+    # location, for a worker to read; read by the process reading the table, a table of contracts
+    # was read on one core whatever --jobs said.
+    defer_documents: bool = False
     # Read text in images by OCR (``images``: image files, PDF pages without text, images in binary
     # columns); without it they are counted, not read. Slow: a second or more an image.
     ocr: bool = False

@@ -12,17 +12,27 @@ with its limits; what it finds is located ``{url, table, column, row}`` plus the
 the document (``page``, ``line``, ``sheet``, ``cell``...), under the column's container, so a
 column of contracts is one item of the ledger as a column of text is. What a document's reader
 could not read is a problem line of that column, naming the row.
+
+With a pool of workers, the process reading the table hands each document on whole, with its
+row's location, for a worker to read (``ScanOptions.defer_documents``, an ``images.Deferred``), as
+it hands on the pictures it finds in an archive: a table of contracts' PDFs or scanned ID cards is
+read on every core. The scan bounds what waits for the workers (``scan.UNITS_AHEAD`` units a
+worker, ``scan.BLOCKS_AHEAD_BYTES`` of them), whatever the table's size. The workers get the
+value, never the connection: the database is opened by that one read-only process alone (a worker
+opening it again would set up a connection, its read-only transaction and timeouts, for bytes
+already fetched).
 """
 
 from __future__ import annotations
 
 import dataclasses
+import functools
 import io
 from typing import Iterator
 
 from pii_audit.models import Cells, Chunk
 from pii_audit.sources import OLE2_MAGIC, ZIP_MAGIC, ScanOptions, TargetCoverage
-from pii_audit.sources.images import image_name, unread
+from pii_audit.sources.images import Deferred, image_name, unread
 
 PDF_MAGIC = b"%PDF-"
 # What a document's value may hold in memory to be read: what an archive's member may
@@ -74,15 +84,20 @@ def read_stored_document(data: bytes, where: str, place: dict, container: str, c
                          options: ScanOptions, coverage: TargetCoverage) -> Iterator[Chunk]:
     """Yield the text of a document stored in a table as chunks located at ``place`` (the row's
     location) under ``container`` (the column's); record in ``coverage`` what could not be read,
-    as problems of ``container`` at ``where`` (the column and row, as shown)."""
+    as problems of ``container`` at ``where`` (the column and row, as shown). With
+    ``options.defer_documents`` (the process reading the table, with a pool) yield instead the
+    document for a worker to read so."""
     from pii_audit.sources.archives import read_member
 
     name = document_name(data)
     if name is None:
         coverage.notice(where, "an OLE2 value of no kind read (not a .doc, .xls, .ppt or .msg)", container)
         return
+    if options.defer_documents:
+        yield Deferred(functools.partial(read_stored_document, data, where, place, container, context))
+        return
     inner = TargetCoverage(coverage.target)  # its containers are the document's, not the table's
-    # Its pictures are read here: their text is located at the row below, which a worker could not do.
+    # Its pictures are read with it, where it is read: their text is located at the row below.
     options = dataclasses.replace(options, defer_pictures=False)
     for item in read_member(name, io.BufferedReader(io.BytesIO(data)), options, inner, 1):
         for chunk in item.chunks() if isinstance(item, Cells) else (item,):

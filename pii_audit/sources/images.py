@@ -119,8 +119,9 @@ _budget = None  # the OcrBudget a scan's processes share (share_budget), or None
 @dataclass(frozen=True)
 class Deferred:
     """What a reader in the main process found and left to a worker: an image to read by OCR
-    (``ScanOptions.defer_pictures``), or a dump inside an archive to read in order
-    (``ScanOptions.defer_dumps``). Sent to it as a unit of its own, as an image file is."""
+    (``ScanOptions.defer_pictures``), a dump inside an archive to read in order
+    (``ScanOptions.defer_dumps``), or a document or image a table's binary column holds
+    (``ScanOptions.defer_documents``). Sent to it as a unit of its own, as an image file is."""
 
     # A module function given all but the options and the coverage (``functools.partial``):
     # pickled by its name and its arguments, the image's bytes among them.
