@@ -53,6 +53,7 @@ KEY_WORDS = ("password", "passwd", "pwd", "pswd", "passcode", "passphrase", "jym
 PIN_KEYS = ("pin", "pincode", "pinno")
 # A key that names an (encrypted) PIN block, after words of its own (userPinBlock, encPinBlk).
 PIN_BLOCK_KEYS = ("pinblock", "pinblk", "pinblockdata", "encpin", "pinenc", "pindata")
+PIN_BLOCK_WORDS = ("PIN密文", "PIN块")
 _PIN_BLOCK = r"([0-9A-Fa-f]{16})(?![0-9A-Za-z])"
 PIN_BLOCK_MASK = "******(PIN块)"
 # What may name the kind of password before 密码.
@@ -122,7 +123,7 @@ def names_a_password(name: str) -> bool:
     """
     tokens, _ = column_tokens(name)
     return name_ends_with(name, ("密码",), KEY_WORDS) or bool(tokens) and tokens[-1] in PIN_KEYS or \
-        name_ends_with(name, ("PIN密文", "PIN块"), PIN_BLOCK_KEYS)
+        name_ends_with(name, PIN_BLOCK_WORDS, PIN_BLOCK_KEYS)
 
 
 class AuthPasswordRecognizer(ChineseRecognizer):
@@ -166,6 +167,10 @@ class AuthPasswordRecognizer(ChineseRecognizer):
         """+1 when a column's name or header ends with a password's word (``names_a_password``):
         a column holding one in its name (``password_updated_at``) holds no password."""
         return 1 if any(word and names_a_password(word) for word in context) else 0
+
+    def holds_binary(self, column: str) -> bool:
+        """Tell whether a column's binary values may be PIN blocks kept as bytes (``pin_block``, PIN密文)."""
+        return name_ends_with(column, PIN_BLOCK_WORDS, PIN_BLOCK_KEYS)
 
     def normalize(self, value: str) -> str:
         """Return the value as it is: a password's case and every character count."""

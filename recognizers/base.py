@@ -355,6 +355,12 @@ class ChineseRecognizer(PatternRecognizer):
         """Tell whether a candidate of ``CIPHERTEXT_PATTERNS`` is a ciphertext (``ciphertext.is_ciphertext``)."""
         return ciphertext.is_ciphertext(value)
 
+    def holds_binary(self, column: str) -> bool:
+        """Tell whether a binary value (BLOB, BYTEA) under a column so named may be this entity kept
+        as bytes (a CVN's ciphertext, a face template): the database source then hands it on as
+        its hex, where it would count it as binary data not read."""
+        return False
+
     def is_valid_masked(self, value: str) -> bool:
         """Return True when an already-masked candidate has the entity's shape."""
         return True

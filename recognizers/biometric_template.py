@@ -119,6 +119,10 @@ class BiometricTemplateRecognizer(ChineseRecognizer):
         """+1 when a column's name or header names a template (``names_a_template``)."""
         return 1 if any(word and names_a_template(word) for word in context) else 0
 
+    def holds_binary(self, column: str) -> bool:
+        """Tell whether a column's binary values may be this entity kept as bytes (``names_a_template``)."""
+        return names_a_template(column)
+
     def normalize(self, value: str) -> str:
         """Return the value as stored: its fingerprint tells the same template stored twice."""
         return value

@@ -97,6 +97,10 @@ class CardCvnRecognizer(ChineseRecognizer):
         without one that says it is encrypted (``names_an_encrypted_cvn``)."""
         return 1 if any(word and names_an_encrypted_cvn(word) for word in context) else 0
 
+    def holds_binary(self, column: str) -> bool:
+        """Tell whether a column's binary values may be this entity kept as bytes (``names_an_encrypted_cvn``)."""
+        return names_an_encrypted_cvn(column)
+
     def normalize(self, value: str) -> str:
         """Return the three digits, or the ciphertext as stored."""
         return value

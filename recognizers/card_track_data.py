@@ -129,6 +129,10 @@ class CardTrackDataRecognizer(ChineseRecognizer):
         """+1 when a column's name or header ends with a track's word (``names_track_data``)."""
         return 1 if any(word and names_track_data(word) for word in context) else 0
 
+    def holds_binary(self, column: str) -> bool:
+        """Tell whether a column's binary values may be this entity kept as bytes (``names_track_data``)."""
+        return names_track_data(column)
+
     def normalize(self, value: str) -> str:
         """Return the track upper-cased, padding dropped: a hex-written tag 57 and its track 2
         alike; a ciphertext as stored."""
