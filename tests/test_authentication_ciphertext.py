@@ -92,11 +92,14 @@ def test_a_value_kept_encrypted_or_as_a_template_after_its_key(text, value, enti
     "faceFeatureVersion=3 face_feature_count=128 人脸特征比对结果：通过",
 ])
 def test_nothing_where_the_key_names_something_else_or_the_value_is_no_ciphertext(text):
-    assert detected(text) == []
+    """Only the one ciphertext under a CVN's key at the end of the line is reported."""
+    line = f"{text} cvv2_enc={HEX16}"
+    assert detected(line) == [("CARD_CVN", HEX16, CIPHER)]
 
 
 def test_a_card_number_under_a_tracks_key_is_a_card_not_an_encrypted_track():
-    assert detected("track2_data=6222021234567890128") == [("CN_BANK_CARD", "6222021234567890128", "622202*********0128")]
+    assert detected(f"track2_data=6222021234567890128 track2_data={HEX32}") == [
+        ("CN_BANK_CARD", "6222021234567890128", "622202*********0128"), ("CARD_TRACK_DATA", HEX32, CIPHER)]
 
 
 @pytest.mark.parametrize("value,column,entity,mask", [
@@ -115,12 +118,23 @@ def test_a_cell_under_a_column_that_names_it(value, column, entity, mask):
     assert detected(value, ["remark"]) == []
 
 
-@pytest.mark.parametrize("value,column", [
-    (HEX32, "track_no"), (HEX32, "trace_id"), (SHA256, "device_fingerprint"), (SHA256, "cert_fingerprint"),
-    (SHA256, "fingerprint"), (TEMPLATE_B64, "feature_vector"), (HEX16, "cvv2_result"), ("N/A", "cvv2_enc"),
+@pytest.mark.parametrize("value,column,named,entity", [
+    (HEX32, "track_no", "track2", "CARD_TRACK_DATA"), (HEX32, "trace_id", "cdxx", "CARD_TRACK_DATA"),
+    (SHA256, "device_fingerprint", "fingerprint_template", "BIOMETRIC_TEMPLATE"),
+    (SHA256, "cert_fingerprint", "zwtz", "BIOMETRIC_TEMPLATE"),
+    (SHA256, "fingerprint", "fingerprintFeature", "BIOMETRIC_TEMPLATE"),
+    (TEMPLATE_B64, "feature_vector", "face_vector", "BIOMETRIC_TEMPLATE"),
+    (HEX16, "cvv2_result", "cvv2_cipher", "CARD_CVN"), (HEX16, "session_id", "pin_blk", "AUTH_PASSWORD"),
 ])
-def test_no_cell_where_the_column_names_something_else(value, column):
+def test_no_cell_where_the_column_names_something_else(value, column, named, entity):
+    """The value is reported under the column that names it, and not under the look-alike."""
+    assert [found[0] for found in detected(value, [named])] == [entity]
     assert detected(value, [column]) == []
+
+
+def test_no_cell_where_the_value_is_no_ciphertext():
+    assert [detected(value, ["cvv2_enc"]) for value in ("N/A", "null", "0" * 16, HEX16)] == [
+        [], [], [], [("CARD_CVN", HEX16, CIPHER)]]
 
 
 def test_the_fingerprint_is_of_the_value_as_stored():
