@@ -28,7 +28,7 @@ MAX_CHARS = 1024
 
 # A ciphertext as a log line or a JSON field writes it: jasypt's ENC(...), hex, or base64. The
 # characters after it cannot continue it (a JWT's "." and a letter, a call's "(").
-VALUE = (r"((?:ENC|enc)\([A-Za-z0-9+/=_\-]{1,4096}\)|[A-Za-z0-9+/]{12,}={0,2})"
+VALUE = (r"((?:ENC|enc)\([A-Za-z0-9+/=_\-]{1,4096}\)|[A-Za-z0-9+/]{10,}={0,2})"
          r"(?![A-Za-z0-9+/=_\-(]|\.[A-Za-z0-9])")
 
 _HEX = re.compile(r"[0-9A-Fa-f]+")
@@ -55,8 +55,9 @@ def cn_cipher_words(words: tuple[str, ...]) -> tuple[str, ...]:
 
 def is_ciphertext(value: str, limit: int | None = MAX_CHARS) -> bool:
     """Tell whether a value is a ciphertext: hex of 16 or more digits (a digit and a letter among
-    them: all digits is a number), base64 of 12 or more characters (its length a multiple of 4,
-    upper and lower case, and a digit, ``+``, ``/`` or ``=``: a word is no ciphertext) or
+    them: all digits is a number), base64 of 12 or more characters, padding counted (one DES
+    block of 8 bytes is 11 and "="), its length a multiple of 4, upper and lower case, and a
+    digit, ``+``, ``/`` or ``=`` (a word is no ciphertext), or
     jasypt's ``ENC(...)``; not one character repeated, a counting run or a placeholder, nor
     longer than ``limit`` characters (an encrypted CVN or track is a few cipher blocks).
 
