@@ -23,7 +23,7 @@ from __future__ import annotations
 import re
 
 from recognizers.base import ChineseRecognizer, Risk
-from recognizers.ciphertext import is_ciphertext, is_filler
+from recognizers.ciphertext import hex_digits, is_ciphertext, is_filler, normalized
 from recognizers.context import field_key_regex, field_key_screen, name_ends_with
 from recognizers.presidio_light import Pattern
 
@@ -51,7 +51,7 @@ _NUMBER = r"-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?"
 _ARRAY = r"\[[ \t]*" + _NUMBER + r"(?:[ \t]*,[ \t]*" + _NUMBER + r"){63,}[ \t]*\]"
 # A cell may hold the numbers without brackets, parted by commas, semicolons or spaces.
 _LIST = r"\[?[ \t]*" + _NUMBER + r"(?:[ \t]*[,;][ \t]*" + _NUMBER + r"|[ \t]+" + _NUMBER + r"){63,}[ \t]*\]?"
-_ENCODED = r"[A-Za-z0-9+/]{64,}={0,2}"
+_ENCODED = r"(?:\\x)?[A-Za-z0-9+/]{64,}={0,2}"
 _END = r"(?![A-Za-z0-9+/=_\-(]|\.[A-Za-z0-9])"
 _CN_KEY = r"(?:" + "|".join(CN_WORDS) + r")[ \t]*(?:[:=]|为|是)?[ \t]*[\"']?"
 _NUMBERS = re.compile(_NUMBER)
@@ -89,10 +89,11 @@ def mask(value: str) -> str:
     >>> mask(_EMBEDDING), mask("ab" * 32), mask("QUJD" * 16)
     ('[特征向量 64 维]', '[特征数据 32 字节]', '[特征数据 48 字节]')
     """
+    digits = hex_digits(value)
+    if digits is not None:
+        return f"[特征数据 {len(digits) // 2} 字节]"
     if not re.fullmatch(_ENCODED, value):
         return f"[特征向量 {len(_NUMBERS.findall(value))} 维]"
-    if re.fullmatch(r"[0-9A-Fa-f]+", value):
-        return f"[特征数据 {len(value) // 2} 字节]"
     return f"[特征数据 {len(value) * 3 // 4 - (len(value) - len(value.rstrip('=')))} 字节]"
 
 
@@ -124,8 +125,9 @@ class BiometricTemplateRecognizer(ChineseRecognizer):
         return names_a_template(column)
 
     def normalize(self, value: str) -> str:
-        """Return the value as stored: its fingerprint tells the same template stored twice."""
-        return value
+        """Return the value as stored, hex as its digits in lower case (``ciphertext.normalized``):
+        its fingerprint tells the same template stored twice."""
+        return normalized(value)
 
     def mask(self, value: str) -> str:
         """Return the template's size (``mask``), never a part of it."""

@@ -102,8 +102,8 @@ class CardCvnRecognizer(ChineseRecognizer):
         return names_an_encrypted_cvn(column)
 
     def normalize(self, value: str) -> str:
-        """Return the three digits, or the ciphertext as stored."""
-        return value
+        """Return the three digits, or the ciphertext as stored (``ciphertext.normalized``)."""
+        return value if len(value) == 3 else ciphertext.normalized(value)
 
     def mask(self, value: str) -> str:
         """Return three stars, or ``***(密文)`` for a ciphertext: no character of either is shown."""

@@ -135,9 +135,9 @@ class CardTrackDataRecognizer(ChineseRecognizer):
 
     def normalize(self, value: str) -> str:
         """Return the track upper-cased, padding dropped: a hex-written tag 57 and its track 2
-        alike; a ciphertext as stored."""
+        alike; a ciphertext as stored (``ciphertext.normalized``)."""
         if not is_valid(value):
-            return value
+            return ciphertext.normalized(value)
         return value.upper().rstrip("F").replace("D", "=", 1) if "^" not in value else value.upper()
 
     def mask(self, value: str) -> str:

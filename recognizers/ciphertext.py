@@ -26,12 +26,13 @@ BASE64_CHARS = 12  # 9 bytes
 # in hex or base64; a longer value under such a key is something else (a file, a message).
 MAX_CHARS = 1024
 
-# A ciphertext as a log line or a JSON field writes it: jasypt's ENC(...), hex, or base64. The
+# A ciphertext as a log line or a JSON field writes it: jasypt's ENC(...), hex (0x or \x before it
+# as a dump writes a BLOB: mysqldump --hex-blob, PostgreSQL's bytea), or base64. The
 # characters after it cannot continue it (a JWT's "." and a letter, a call's "(").
-VALUE = (r"((?:ENC|enc)\([A-Za-z0-9+/=_\-]{1,4096}\)|[A-Za-z0-9+/]{10,}={0,2})"
+VALUE = (r"((?:ENC|enc)\([A-Za-z0-9+/=_\-]{1,4096}\)|(?:\\x)?[A-Za-z0-9+/]{10,}={0,2})"
          r"(?![A-Za-z0-9+/=_\-(]|\.[A-Za-z0-9])")
 
-_HEX = re.compile(r"[0-9A-Fa-f]+")
+_HEX = re.compile(r"(?:0[xX]|\\x)?([0-9A-Fa-f]+)")
 _BASE64 = re.compile(r"[A-Za-z0-9+/]+={0,2}")
 _ENC = re.compile(r"(?:ENC|enc)\(([A-Za-z0-9+/=_\-]+)\)")
 # Test data and fillers, not a stored secret.
@@ -73,13 +74,35 @@ def is_ciphertext(value: str, limit: int | None = MAX_CHARS) -> bool:
         return not is_filler(enclosed.group(1))
     if is_filler(value):
         return False
-    if len(value) >= HEX_DIGITS and _HEX.fullmatch(value):
-        return not value.isdigit() and not value.isalpha()
+    digits = hex_digits(value)
+    if digits is not None and len(digits) >= HEX_DIGITS:
+        return not digits.isdigit() and not digits.isalpha() and not is_filler(digits)
     if len(value) < BASE64_CHARS or len(value) % 4 or not _BASE64.fullmatch(value):
         return False
     letters = value.rstrip("=")
     mixed_case = not letters.islower() and not letters.isupper()
     return mixed_case and (not letters.isalpha() or letters != value)
+
+
+def hex_digits(value: str) -> str | None:
+    """Return a hex value's digits, without a 0x or \\x before them; None for a value that is no hex.
+
+    >>> hex_digits("0x9F3A"), hex_digits("9f3a"), hex_digits("q8Zt")
+    ('9F3A', '9f3a', None)
+    """
+    match = _HEX.fullmatch(value)
+    return None if match is None else match.group(1)
+
+
+def normalized(value: str) -> str:
+    """Return a ciphertext as stored, hex as its digits in lower case: the bytes of a BLOB (its
+    hex), a dump's ``0x…`` and a log's upper-case hex of one ciphertext share a fingerprint.
+
+    >>> normalized("0x9F3A0C7B1D2E4F68"), normalized("q8Zt3Yw1Lk0Pn5Rb")
+    ('9f3a0c7b1d2e4f68', 'q8Zt3Yw1Lk0Pn5Rb')
+    """
+    digits = hex_digits(value)
+    return value if digits is None else digits.lower()
 
 
 def is_filler(value: str) -> bool:

@@ -138,11 +138,17 @@ def test_no_cell_where_the_value_is_no_ciphertext():
 
 
 def test_the_fingerprint_is_of_the_value_as_stored():
-    """Two systems storing one ciphertext share a fingerprint; no mask carries any of its characters."""
-    chunk = Chunk(f"cvv2_enc={HEX16} encCvv2={HEX16.lower()}", {"path": "a.log"}, "a.log")
-    first, second = detector_for(bytes(32)).detect_chunk(chunk)
-    assert first.fingerprint == fingerprint("CARD_CVN", HEX16, bytes(32))
-    assert second.fingerprint == fingerprint("CARD_CVN", HEX16.lower(), bytes(32))
+    """One ciphertext logged as upper-case hex and as lower-case hex, and dumped as mysqldump
+    --hex-blob and pg_dump write a BLOB, shares one fingerprint: that of its hex digits; base64
+    is fingerprinted as it is."""
+    lines = (f"cvv2_enc={HEX16} encCvv2={HEX16.lower()} cvn2_cipher={BASE64}\n"
+             f"INSERT INTO `t_card` (`id`, `cvv2_enc`) VALUES (1, 0x{HEX16}), (2, X'{HEX16}');\n"
+             f"COPY public.t_card (id, cvv2_enc) FROM stdin;\n3\t\\\\x{HEX16.lower()}\n\\.\n")
+    chunk = Chunk(lines, {"path": "a.sql", "line": 1}, "a.sql", multiline=True)
+    found = [(o.entity_type, o.masked, o.fingerprint) for o in detector_for(bytes(32)).detect_chunk(chunk)]
+    hexed = ("CARD_CVN", CIPHER, fingerprint("CARD_CVN", HEX16.lower(), bytes(32)))
+    assert found == [hexed, hexed, ("CARD_CVN", CIPHER, fingerprint("CARD_CVN", BASE64, bytes(32))),
+                     hexed, hexed, hexed]
 
 
 def _blob_rows(rng: random.Random) -> list[tuple]:
@@ -190,6 +196,9 @@ def test_blobs_in_sqlite_are_reported_and_their_bytes_written_nowhere(tmp_path, 
     assert {(line["entity_type"], line["masked"]) for line in lines} == EXPECTED
     assert {line["location"]["column"] for line in lines} == {"cvv2_enc", "track2_enc", "pin_block", "face_feature"}
     assert len(lines) == 4 * len(rows)
+    # A BLOB's fingerprint is that of its bytes' hex: the same ciphertext in a log line matches it.
+    assert {line["fingerprint"] for line in lines if line["location"]["column"] == "cvv2_enc"} == \
+        {fingerprint("CARD_CVN", row[1].hex(), key) for row in rows}
     html_text = html.read_text(encoding="utf-8")
     assert "生物识别特征" in html_text and "***(密文)" in html_text
     written = b"".join(p.read_bytes() for p in tmp_path.iterdir() if p.is_file() and p.name != "cards.db")
