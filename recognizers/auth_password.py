@@ -22,8 +22,8 @@ says of one (``reset password: success``), Java's identity of a ``char[]`` (``[C
 password so is what the rules ask. Stars after the key (``password=******``) or in a password's
 column count as masked.
 
-A PIN block is the exception: ISO 9564's encrypted PIN block, 16 hex digits after a key that
-names one (``pinBlock=``, ``pin_block``, ``"pinblk":``, PIN密文, ``pin=`` with 16 hex digits), is
+A PIN block is the exception: ISO 9564's encrypted PIN block, 16 hex digits (32 for format 4,
+under AES) after a key that names one (``pinBlock=``, ``pin_block``, ``"pinblk":``, PIN密文, ``pin=`` with 16 hex digits), is
 sensitive authentication data that PCI DSS 3.3 forbids keeping after authorization even
 encrypted. It is reported as this entity, masked as ``******(PIN块)``; 16 hex digits under any
 other key (a trace or session id) are not. A 16-hex-digit value under a password's own key is
@@ -54,7 +54,8 @@ PIN_KEYS = ("pin", "pincode", "pinno")
 # A key that names an (encrypted) PIN block, after words of its own (userPinBlock, encPinBlk).
 PIN_BLOCK_KEYS = ("pinblock", "pinblk", "pinblockdata", "encpin", "pinenc", "pindata")
 PIN_BLOCK_WORDS = ("PIN密文", "PIN块")
-_PIN_BLOCK = r"([0-9A-Fa-f]{16})(?![0-9A-Za-z])"
+# 16 hex digits (ISO 9564 formats 0-3, under DES), or 32 (format 4, under AES).
+_PIN_BLOCK = r"([0-9A-Fa-f]{16}(?:[0-9A-Fa-f]{16})?)(?![0-9A-Za-z])"
 PIN_BLOCK_MASK = "******(PIN块)"
 # What may name the kind of password before 密码.
 _KINDS = "交易|登录|登陆|查询|支付|取款|初始|临时|默认|新|旧|原|确认|网银|银行卡|卡|账户|账号|用户|客户"
@@ -88,7 +89,7 @@ _HEX = re.compile(r"[0-9A-Fa-f]{32,}")
 # shows its identity, not its characters.
 _JAVA_IDENTITY = re.compile(r"(?:\[+(?:[BCSIJFDZ]|L[\w.$]+;)|[A-Za-z_$][\w$]*(?:\.[\w$]+)+)@[0-9a-f]{5,8}")
 _BASE64 = re.compile(r"[A-Za-z0-9+/]{22,}={0,2}")
-_HEX16 = re.compile(r"[0-9A-Fa-f]{16}")
+_PIN_HEX = re.compile(r"[0-9A-Fa-f]+")
 
 
 def is_plaintext(value: str) -> bool:
@@ -142,8 +143,9 @@ class AuthPasswordRecognizer(ChineseRecognizer):
         Pattern("auth_pin_block", field_key_regex(PIN_BLOCK_KEYS, ending=True) + _PIN_BLOCK, 0.6),
         Pattern("auth_pin_block_pin", field_key_regex(PIN_KEYS) + _PIN_BLOCK, 0.6),
         Pattern("auth_pin_block_cn", r"(?i:PIN)(?:密文|块|加密值)[ \t]*(?:[:=]|为|是)?[ \t]*[\"']?" + _PIN_BLOCK, 0.6),
-        # A cell's whole value, under a column that names a PIN block or a password (_decide_verdict).
-        Pattern("auth_pin_block_cell", r"\A" + _PIN_BLOCK + r"\Z", 0.2),
+        # A cell's whole value, under a column that names a PIN block or a password (_decide_verdict):
+        # 16 hex digits only, as 32 in a password's column are an MD5.
+        Pattern("auth_pin_block_cell", r"\A([0-9A-Fa-f]{16})\Z", 0.2),
     )
     MASKED_PATTERNS = (
         Pattern("auth_password_masked", field_key_regex(KEY_WORDS + PIN_KEYS, ending=True) + _STARS, 0.6),
@@ -160,7 +162,7 @@ class AuthPasswordRecognizer(ChineseRecognizer):
         return is_plaintext(pattern_text)
 
     def is_ciphertext(self, value: str) -> bool:
-        """Return True for a PIN block's 16 hex digits, not one digit repeated or a counting run."""
+        """Return True for a PIN block's hex digits, not one digit repeated or a counting run."""
         return not is_filler(value)
 
     def _decide_verdict(self, context: tuple[str, ...]) -> int:
@@ -178,5 +180,5 @@ class AuthPasswordRecognizer(ChineseRecognizer):
 
     def mask(self, value: str) -> str:
         """Return six stars, whatever the value: not even its length is shown; for a PIN block's
-        16 hex digits, six stars that say so."""
-        return PIN_BLOCK_MASK if len(value) == 16 and _HEX16.fullmatch(value) else "******"
+        16 or 32 hex digits, six stars that say so (32 are no password in clear: ``is_plaintext``)."""
+        return PIN_BLOCK_MASK if len(value) in (16, 32) and _PIN_HEX.fullmatch(value) else "******"

@@ -63,6 +63,7 @@ def detected(text, context=()):
     (f"pin_block: {HEX16} ", HEX16, "AUTH_PASSWORD", PIN),
     (f'{{"pinblk":"{HEX16}"}}', HEX16, "AUTH_PASSWORD", PIN),
     (f"PIN密文：{HEX16}", HEX16, "AUTH_PASSWORD", PIN),
+    (f"encPinBlock={HEX32}, ", HEX32, "AUTH_PASSWORD", PIN),  # ISO 9564 format 4, under AES
     (f"face_feature={TEMPLATE_B64}, ", TEMPLATE_B64, "BIOMETRIC_TEMPLATE", "[特征数据 64 字节]"),
     (f'{{"faceTemplate":"{TEMPLATE_HEX}"}}', TEMPLATE_HEX, "BIOMETRIC_TEMPLATE", "[特征数据 32 字节]"),
     (f'{{"finger_template":{EMBEDDING}}}', EMBEDDING, "BIOMETRIC_TEMPLATE", "[特征向量 128 维]"),
