@@ -15,6 +15,7 @@ sample of SQL logged so is two lines or more, read as a block of a log.
 
 from __future__ import annotations
 
+import base64
 import random
 from dataclasses import dataclass, field
 
@@ -594,8 +595,84 @@ class CorpusBuilder:
         return Sample(text, context, [(entity, start, end, True)], "masked", entity)
 
 
+# Authentication data kept in a form that is not plain, as (keywords, columns, fields' keys): a
+# CVN's and a track's ciphertext, a PIN block, a biometric template (recognizers.ciphertext,
+# recognizers.biometric_template).
+STORED_CONTEXTS = {
+    "CARD_CVN": (["安全码密文", "CVV2密文", "卡片验证码加密值"], ["cvv2_enc", "cvn2_cipher", "enc_cvv2"],
+                 ["cvv2Enc", "encCvn2", "cvn2Cipher"]),
+    "CARD_TRACK_DATA": (["磁道信息密文", "二磁道密文", "磁道数据加密值"], ["track2_enc", "cdxx_mw", "track_data"],
+                        ["track2Data", "encTrack2", "cdxx"]),
+    "AUTH_PASSWORD": (["PIN密文", "PIN块"], ["pin_block", "pinblk"], ["pinBlock", "pin_block", "pinblk"]),
+    "BIOMETRIC_TEMPLATE": (["人脸特征值", "指纹模板", "声纹特征"], ["face_feature", "zwtz", "rlsbtz"],
+                           ["faceFeature", "fingerTemplate", "irisTemplate", "voiceprintFeature"]),
+}
+
+
+class StoredBuilder(CorpusBuilder):
+    """Build samples of authentication data kept encrypted or as a template, and their look-alikes:
+    16 or more hex digits under a trace's key, a certificate's or a device's fingerprint, a
+    model's feature vector, a placeholder under a CVN's key."""
+
+    def value(self, entity: str) -> str:
+        """Return a stored form of ``entity``: hex or base64 of random bytes, jasypt's ENC(...),
+        a PIN block's 16 hex digits, an embedding's numbers."""
+        rng = self.rng
+        if entity == "AUTH_PASSWORD":
+            return rng.randbytes(8).hex().upper()
+        if entity == "BIOMETRIC_TEMPLATE":
+            if rng.random() < 0.3:
+                return "[" + ", ".join(f"{rng.uniform(-1, 1):.4f}" for _ in range(rng.choice([128, 256]))) + "]"
+            data = rng.randbytes(rng.choice([64, 256, 512]))
+        else:
+            data = rng.randbytes(rng.choice([8, 16, 32] if entity == "CARD_CVN" else [24, 32, 48]))
+        form = rng.randrange(3)
+        encoded = base64.b64encode(data).decode()
+        return data.hex().upper() if form == 0 else encoded if form == 1 or entity == "BIOMETRIC_TEMPLATE" \
+            else f"ENC({encoded})"
+
+    def stored(self, entity: str) -> Sample:
+        """Return one stored value of ``entity`` after a keyword, after a field's key or in a cell."""
+        keywords, columns, fields = STORED_CONTEXTS[entity]
+        value, roll = self.value(entity), self.rng.random()
+        if roll < 0.25:
+            return Sample(value, (self.rng.choice(columns),), [(entity, 0, len(value), False)], "column")
+        if roll < 0.6:
+            before = self._prefix() + self.rng.choice(keywords) + self.rng.choice(["：", ":", " ", "=", ""])
+            after, mode = self.rng.choice(self.SUFFIXES + self.GLUED), "keyword"
+        else:
+            key = self.rng.choice(fields)
+            before, after = self.rng.choice(FIELD_FORMS).format(key=key, value="\0").split("\0")
+            before, mode = self._prefix() + "req " + before, "field"
+        text, start, end = self._place(before, value, after)
+        return Sample(text, (), [(entity, start, end, False)], mode, entity)
+
+    def look_alike(self) -> Sample:
+        """Return one look-alike in a log line, or as a cell under its column."""
+        rng = self.rng
+        hex16, hex32, sha256 = rng.randbytes(8).hex(), rng.randbytes(16).hex(), rng.randbytes(32).hex()
+        vector = "[" + ", ".join(f"{rng.uniform(-1, 1):.4f}" for _ in range(128)) + "]"
+        kind, column, value, text = rng.choice([
+            ("trace_hex", "trace_id", hex16, f"traceId={hex16} spanId={rng.randbytes(8).hex()}"),
+            ("session_hex", "session_id", hex32, f'{{"sessionId":"{hex32}","requestId":"{hex16}"}}'),
+            ("cert_fingerprint", "cert_fingerprint", sha256,
+             rng.choice([f"cert_fingerprint={sha256}", f"sha256_fingerprint: {sha256}", f"fingerprint={sha256}"])),
+            ("device_fingerprint", "device_fingerprint", hex32, f"deviceFingerprint={hex32} 登录成功"),
+            ("feature_vector", "feature_vector", vector, f"model=risk_v3 feature_vector={vector}"),
+            ("tracking_no", "track_no", hex32, f"trackingNo={hex32} 已发货"),
+            ("cipher_placeholder", "cvv2_enc", "null", rng.choice(
+                ["cvv2_enc=${CVV2_CIPHER}", "track2Enc=null", "pinBlock=0000000000000000", "face_feature=",
+                 "cvv2Result=00 cvvEncrypted=true", "faceFeatureVersion=3 人脸特征比对结果：通过"])),
+        ])
+        if rng.random() < 0.2:
+            return Sample(value, (column,), [], "column", kind)
+        return Sample(self._prefix() + text, (), [], "keyword", kind)
+
+
 def build_corpus(seed: int, size: int) -> list[Sample]:
-    """Return ``size`` samples: 60 % true values (equal per entity), 30 % hard negatives, 10 % masked."""
+    """Return ``size`` samples: 60 % true values (equal per entity), 30 % hard negatives, 10 % masked;
+    then ``size // 20`` of authentication data kept encrypted or as a template (``STORED_CONTEXTS``),
+    60 % true, 40 % look-alikes, drawn apart so that the samples before them stay as they were."""
     builder = CorpusBuilder(seed)
     entities = list(CONTEXTS)
     samples = []
@@ -607,4 +684,7 @@ def build_corpus(seed: int, size: int) -> list[Sample]:
             samples.append(builder.negative())
         else:
             samples.append(builder.masked())
+    stored, kinds = StoredBuilder(seed + 1), list(STORED_CONTEXTS)
+    for i in range(size // 20):
+        samples.append(stored.stored(kinds[i % len(kinds)]) if stored.rng.random() < 0.6 else stored.look_alike())
     return samples

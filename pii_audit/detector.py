@@ -592,6 +592,17 @@ def unscored_entities(text: str) -> frozenset[str]:
     return frozenset(r.ENTITY for r in _plain_detector().recognizers if r.analyze_halfwidth(halfwidth))
 
 
+@lru_cache(maxsize=4096)
+def binary_as_hex(column: str) -> bool:
+    """Tell whether a recognizer may find its entity in the bytes of a binary value under this
+    column, read as hex (``ChineseRecognizer.holds_binary``: an encrypted CVN, a face template).
+
+    >>> binary_as_hex("cvv2_enc"), binary_as_hex("face_feature"), binary_as_hex("photo")
+    (True, True, False)
+    """
+    return any(r.holds_binary(column) for r in _plain_detector().recognizers)
+
+
 def names_a_field(text: str) -> bool:
     """Tell whether a recognizer takes ``text`` as a column's name, for it (姓名) or against it.
 

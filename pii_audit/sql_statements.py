@@ -18,9 +18,11 @@ import re
 from typing import Iterator
 
 # A string literal (MySQL's backslash escapes, and SQL's doubled quote), a quoted identifier (its
-# letters no literal), a number no identifier holds, a placeholder or a bracket, comma, semicolon.
+# letters no literal), a number no identifier holds, a hex literal (mysqldump --hex-blob writes a
+# BLOB so: an encrypted CVN, a template), a placeholder or a bracket, comma, semicolon.
 _TOKEN = re.compile(r"""'(?:[^'\\]++|''|\\.)*+'?|"(?:[^"]|"")*"|`[^`]*`"""
-                    r"|(?<![\w$.])-?[0-9]+(?:\.[0-9]+)?(?:[eE][-+]?[0-9]+)?(?![\w$.])|[(),?;]", re.DOTALL)
+                    r"|(?<![\w$.])-?[0-9]+(?:\.[0-9]+)?(?:[eE][-+]?[0-9]+)?(?![\w$.])"
+                    r"|(?<![\w$.])0x[0-9A-Fa-f]+(?![\w$.])|[(),?;]", re.DOTALL)
 # The column a value is compared with, read back from it: "cust_name = ?", "t.id_no<>'x'",
 # "SET mobile = ?", "name LIKE ?", "name LIKE CONCAT('%', ?", "id_no IN (?" (group 2: a list,
 # whose next values, after a comma, stand for the same column).
@@ -102,9 +104,9 @@ def literal_values(sql: str, start: int = 0, tables: dict[str, list[str]] | None
     >>> sql = "UPDATE t SET addr = 'a''b', n = 3 WHERE mobile IN ('138', NULL, '139')"
     >>> [(sql[s:e], column) for s, e, column, _ in literal_values(sql)]
     [("a''b", 'addr'), ('3', 'n'), ('138', 'mobile'), ('139', 'mobile')]
-    >>> dump = "INSERT INTO `t` VALUES (1,'x')"
-    >>> [(dump[s:e], column) for s, e, column, _ in literal_values(dump, 0, {"t": ["id", "nm"]})]
-    [('1', 'id'), ('x', 'nm')]
+    >>> dump = "INSERT INTO `t` VALUES (1,'x',0x9F3A)"
+    >>> [(dump[s:e], column) for s, e, column, _ in literal_values(dump, 0, {"t": ["id", "nm", "cvv2_enc"]})]
+    [('1', 'id'), ('x', 'nm'), ('0x9F3A', 'cvv2_enc')]
     """
     found = slots(sql, start)
     by_start = {position: (end, kind) for position, end, kind in found}

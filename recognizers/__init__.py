@@ -11,7 +11,7 @@ recognizers (``recognizers.presidio_light``); ``from presidio_analyzer import An
 afterwards loads the rest of Presidio, with the same classes.
 
 Adding a recognizer: one module ``cn_<thing>.py`` (``hk_``, ``mo_``, ``tw_`` for Hong Kong's,
-Macau's and Taiwan's documents; ``card_``, ``auth_`` for what no country owns) with ``ENTITY``, ``EXAMPLES`` and a
+Macau's and Taiwan's documents; ``card_``, ``auth_``, ``biometric_`` for what no country owns) with ``ENTITY``, ``EXAMPLES`` and a
 ``ChineseRecognizer`` subclass, plus a line in ``ALL_RECOGNIZERS``.
 """
 
@@ -20,6 +20,7 @@ from __future__ import annotations
 from recognizers.auth_otp import AuthOtpRecognizer
 from recognizers.auth_password import AuthPasswordRecognizer
 from recognizers.base import MASKED_KEY, MIN_SCORE, ChineseRecognizer, Risk, fingerprint
+from recognizers.biometric_template import BiometricTemplateRecognizer
 from recognizers.card_cvn import CardCvnRecognizer
 from recognizers.card_expiry import CardExpiryRecognizer
 from recognizers.card_track_data import CardTrackDataRecognizer
@@ -68,6 +69,7 @@ ALL_RECOGNIZERS: tuple[type[ChineseRecognizer], ...] = (
     CardExpiryRecognizer,
     AuthPasswordRecognizer,
     AuthOtpRecognizer,
+    BiometricTemplateRecognizer,
 )
 
 __all__ = [

@@ -21,6 +21,13 @@ says of one (``reset password: success``), Java's identity of a ``char[]`` (``[C
 ``{SSHA}``, 32 or more hex digits) or ciphertext (22 or more base64 characters): storing a
 password so is what the rules ask. Stars after the key (``password=******``) or in a password's
 column count as masked.
+
+A PIN block is the exception: ISO 9564's encrypted PIN block, 16 hex digits (32 for format 4,
+under AES) after a key that names one (``pinBlock=``, ``pin_block``, ``"pinblk":``, PIN密文, ``pin=`` with 16 hex digits), is
+sensitive authentication data that PCI DSS 3.3 forbids keeping after authorization even
+encrypted. It is reported as this entity, masked as ``******(PIN块)``; 16 hex digits under any
+other key (a trace or session id) are not. A 16-hex-digit value under a password's own key is
+one too (a payment switch logs the PIN block as ``password``), and is shown so.
 """
 
 from __future__ import annotations
@@ -28,6 +35,7 @@ from __future__ import annotations
 import re
 
 from recognizers.base import ChineseRecognizer, Risk
+from recognizers.ciphertext import is_filler
 from recognizers.context import column_tokens, field_key_regex, field_key_screen, name_ends_with
 from recognizers.presidio_light import Pattern
 
@@ -43,6 +51,12 @@ EXAMPLES = {
 KEY_WORDS = ("password", "passwd", "pwd", "pswd", "passcode", "passphrase", "jymm", "dlmm", "cxmm",
              "zfmm", "qkmm")
 PIN_KEYS = ("pin", "pincode", "pinno")
+# A key that names an (encrypted) PIN block, after words of its own (userPinBlock, encPinBlk).
+PIN_BLOCK_KEYS = ("pinblock", "pinblk", "pinblockdata", "encpin", "pinenc", "pindata")
+PIN_BLOCK_WORDS = ("PIN密文", "PIN块")
+# 16 hex digits (ISO 9564 formats 0-3, under DES), or 32 (format 4, under AES).
+_PIN_BLOCK = r"([0-9A-Fa-f]{16}(?:[0-9A-Fa-f]{16})?)(?![0-9A-Za-z])"
+PIN_BLOCK_MASK = "******(PIN块)"
 # What may name the kind of password before 密码.
 _KINDS = "交易|登录|登陆|查询|支付|取款|初始|临时|默认|新|旧|原|确认|网银|银行卡|卡|账户|账号|用户|客户"
 # Printable ASCII but what ends a value in a log line, a JSON or XML field, a URL or a toString:
@@ -75,6 +89,7 @@ _HEX = re.compile(r"[0-9A-Fa-f]{32,}")
 # shows its identity, not its characters.
 _JAVA_IDENTITY = re.compile(r"(?:\[+(?:[BCSIJFDZ]|L[\w.$]+;)|[A-Za-z_$][\w$]*(?:\.[\w$]+)+)@[0-9a-f]{5,8}")
 _BASE64 = re.compile(r"[A-Za-z0-9+/]{22,}={0,2}")
+_PIN_HEX = re.compile(r"[0-9A-Fa-f]+")
 
 
 def is_plaintext(value: str) -> bool:
@@ -102,13 +117,14 @@ def names_a_password(name: str) -> bool:
     """Tell whether a column's name or header names a password: it ends with a password's word
     (``login_pwd``, ``USER_PIN``, 交易密码), so ``pwd_err_count`` and 密码修改时间 do not.
 
-    >>> [names_a_password(n) for n in ("login_pwd", "jymm", "交易密码", "USER_PIN")]
-    [True, True, True, True]
+    >>> [names_a_password(n) for n in ("login_pwd", "jymm", "交易密码", "USER_PIN", "pin_block")]
+    [True, True, True, True, True]
     >>> [names_a_password(n) for n in ("password_updated_at", "passwordHash", "spin", "密码修改时间")]
     [False, False, False, False]
     """
     tokens, _ = column_tokens(name)
-    return name_ends_with(name, ("密码",), KEY_WORDS) or bool(tokens) and tokens[-1] in PIN_KEYS
+    return name_ends_with(name, ("密码",), KEY_WORDS) or bool(tokens) and tokens[-1] in PIN_KEYS or \
+        name_ends_with(name, PIN_BLOCK_WORDS, PIN_BLOCK_KEYS)
 
 
 class AuthPasswordRecognizer(ChineseRecognizer):
@@ -123,6 +139,14 @@ class AuthPasswordRecognizer(ChineseRecognizer):
         # A cell's whole value, reported under a column that names a password (_decide_verdict).
         Pattern("auth_password_cell", r"\A" + _VALUE + r"\Z", 0.2),
     )
+    CIPHERTEXT_PATTERNS = (
+        Pattern("auth_pin_block", field_key_regex(PIN_BLOCK_KEYS, ending=True) + _PIN_BLOCK, 0.6),
+        Pattern("auth_pin_block_pin", field_key_regex(PIN_KEYS) + _PIN_BLOCK, 0.6),
+        Pattern("auth_pin_block_cn", r"(?i:PIN)(?:密文|块|加密值)[ \t]*(?:[:=]|为|是)?[ \t]*[\"']?" + _PIN_BLOCK, 0.6),
+        # A cell's whole value, under a column that names a PIN block or a password (_decide_verdict):
+        # 16 hex digits only, as 32 in a password's column are an MD5.
+        Pattern("auth_pin_block_cell", r"\A([0-9A-Fa-f]{16})\Z", 0.2),
+    )
     MASKED_PATTERNS = (
         Pattern("auth_password_masked", field_key_regex(KEY_WORDS + PIN_KEYS, ending=True) + _STARS, 0.6),
         Pattern("auth_password_cn_masked", _CN_KEY + _STARS, 0.6),
@@ -130,22 +154,31 @@ class AuthPasswordRecognizer(ChineseRecognizer):
     )
     CONTEXT = ("密码", "password", "passwd", "passcode")
     COLUMN_HINTS = KEY_WORDS  # a PIN's column is named by names_a_password, its key by SCREENS
-    SCREENS = (field_key_screen(PIN_KEYS),)
+    SCREENS = (field_key_screen(PIN_KEYS), field_key_screen(PIN_BLOCK_KEYS), "pin(?:密文|块|加密值)")
     RISK = Risk("C3", True)  # 鉴别信息; a financial account's password: PIPL Art. 28 金融账户
 
     def validate_result(self, pattern_text: str) -> bool:
         """Return True for a password in clear (``is_plaintext``)."""
         return is_plaintext(pattern_text)
 
+    def is_ciphertext(self, value: str) -> bool:
+        """Return True for a PIN block's hex digits, not one digit repeated or a counting run."""
+        return not is_filler(value)
+
     def _decide_verdict(self, context: tuple[str, ...]) -> int:
         """+1 when a column's name or header ends with a password's word (``names_a_password``):
         a column holding one in its name (``password_updated_at``) holds no password."""
         return 1 if any(word and names_a_password(word) for word in context) else 0
+
+    def holds_binary(self, column: str) -> bool:
+        """Tell whether a column's binary values may be PIN blocks kept as bytes (``pin_block``, PIN密文)."""
+        return name_ends_with(column, PIN_BLOCK_WORDS, PIN_BLOCK_KEYS)
 
     def normalize(self, value: str) -> str:
         """Return the value as it is: a password's case and every character count."""
         return value
 
     def mask(self, value: str) -> str:
-        """Return six stars, whatever the value: not even its length is shown."""
-        return "******"
+        """Return six stars, whatever the value: not even its length is shown; for a PIN block's
+        16 or 32 hex digits, six stars that say so (32 are no password in clear: ``is_plaintext``)."""
+        return PIN_BLOCK_MASK if len(value) in (16, 32) and _PIN_HEX.fullmatch(value) else "******"

@@ -24,6 +24,7 @@ from typing import ClassVar, Iterable
 
 from ahocorasick_rs import BytesAhoCorasick
 
+from recognizers import ciphertext
 from recognizers.context import ContextWords, field_key_screen, hint_matches, keyword_regex
 from recognizers.presidio_light import Pattern, PatternRecognizer, RecognizerResult
 
@@ -206,6 +207,9 @@ class ChineseRecognizer(PatternRecognizer):
     PATTERNS: ClassVar[tuple[Pattern, ...]]
     # Already-masked forms of the entity (138****5678); their score works like PATTERNS'.
     MASKED_PATTERNS: ClassVar[tuple[Pattern, ...]] = ()
+    # The entity kept encrypted (a CVN under cvv2_enc): candidates ``is_ciphertext`` validates in
+    # place of ``validate_result``, reported as plaintext findings are (``mask`` tells them apart).
+    CIPHERTEXT_PATTERNS: ClassVar[tuple[Pattern, ...]] = ()
     # Keywords searched for around a match and in headers (Chinese and English, any case).
     CONTEXT: ClassVar[tuple[str, ...]] = ()
     # Column-name tokens, mostly pinyin abbreviations (FORMATS.md §10).
@@ -250,13 +254,14 @@ class ChineseRecognizer(PatternRecognizer):
             supported_entity=self.ENTITY,
             name=type(self).__name__,
             supported_language=supported_language,
-            patterns=list(self.PATTERNS) + list(self.MASKED_PATTERNS),
+            patterns=list(self.PATTERNS) + list(self.CIPHERTEXT_PATTERNS) + list(self.MASKED_PATTERNS),
             context=list(self.CONTEXT) + list(self.COLUMN_HINTS),
             global_regex_flags=re.ASCII,
         )
         self.score_thresholds = {"default": MIN_SCORE}
         self._plain = [(p, re.compile(p.regex, re.ASCII)) for p in self.PATTERNS]
         self._masked = [(p, re.compile(p.regex, re.ASCII)) for p in self.MASKED_PATTERNS]
+        self._ciphertext = [(p, re.compile(p.regex, re.ASCII)) for p in self.CIPHERTEXT_PATTERNS]
         self._context = ContextWords(self.text_context(), self.COLUMN_HINTS)
         self._negative_re = keyword_regex(self.NEGATIVE_CONTEXT)
         self._not_keywords_re = keyword_regex(self.NOT_KEYWORDS)
@@ -299,7 +304,7 @@ class ChineseRecognizer(PatternRecognizer):
         return (f"(?:{words})[^\n]*{self.VALUE_START}",)
 
     def _needs_context(self) -> bool:
-        return any(p.score < MIN_SCORE for p in self.PATTERNS + self.MASKED_PATTERNS)
+        return any(p.score < MIN_SCORE for p in self.PATTERNS + self.CIPHERTEXT_PATTERNS + self.MASKED_PATTERNS)
 
     # -- hooks a subclass implements -------------------------------------------------------
 
@@ -345,6 +350,16 @@ class ChineseRecognizer(PatternRecognizer):
                 self._validated.clear()
             valid = self._validated[key] = self.validate_result(value)
         return valid
+
+    def is_ciphertext(self, value: str) -> bool:
+        """Tell whether a candidate of ``CIPHERTEXT_PATTERNS`` is a ciphertext (``ciphertext.is_ciphertext``)."""
+        return ciphertext.is_ciphertext(value)
+
+    def holds_binary(self, column: str) -> bool:
+        """Tell whether a binary value (BLOB, BYTEA) under a column so named may be this entity kept
+        as bytes (a CVN's ciphertext, a face template): the database source then hands it on as
+        its hex, where it would count it as binary data not read."""
+        return False
 
     def is_valid_masked(self, value: str) -> bool:
         """Return True when an already-masked candidate has the entity's shape."""
@@ -401,6 +416,12 @@ class ChineseRecognizer(PatternRecognizer):
                 value = text[start:end]
                 if self.validated(value):
                     found.append((start, end, self.base_score(value, pattern), value, False))
+        for pattern, regex in self._ciphertext:
+            for match in regex.finditer(text):
+                start, end = match.span(1)
+                value = text[start:end]
+                if self.is_ciphertext(value):
+                    found.append((start, end, pattern.score, value, False))
         for pattern, regex in self._masked if "*" in text else ():  # every masked form has a star
             for match in regex.finditer(text):
                 start, end = match.span(1) if regex.groups else match.span()

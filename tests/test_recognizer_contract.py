@@ -99,7 +99,7 @@ def test_entity_names_are_unique_and_stable():
               "CN_HK_MACAU_PERMIT", "CN_TAIWAN_PERMIT", "CN_FOREIGN_PERMANENT_RESIDENT_ID", "CN_USCC",
               "CN_LICENSE_PLATE", "EMAIL_ADDRESS", "IP_ADDRESS", "PERSON", "CN_ADDRESS",
               "HK_ID_CARD", "MO_ID_CARD", "TW_ID_CARD", "CN_MILITARY_ID",
-              "CARD_TRACK_DATA", "CARD_CVN", "CARD_EXPIRY", "AUTH_PASSWORD", "AUTH_OTP"}
+              "CARD_TRACK_DATA", "CARD_CVN", "CARD_EXPIRY", "AUTH_PASSWORD", "AUTH_OTP", "BIOMETRIC_TEMPLATE"}
     assert set(names) <= stable
 
 

@@ -24,7 +24,7 @@ ENTITY = {
            "CN_USCC": "统一社会信用代码", "CN_LICENSE_PLATE": "车牌号",
            "EMAIL_ADDRESS": "电子邮箱", "IP_ADDRESS": "IP 地址", "PERSON": "姓名", "CN_ADDRESS": "地址",
            "CARD_TRACK_DATA": "磁道信息", "CARD_CVN": "卡片验证码", "CARD_EXPIRY": "卡片有效期",
-           "AUTH_PASSWORD": "密码", "AUTH_OTP": "动态验证码"},
+           "AUTH_PASSWORD": "密码", "AUTH_OTP": "动态验证码", "BIOMETRIC_TEMPLATE": "生物识别特征"},
     "en": {"CN_RESIDENT_ID": "Resident ID", "CN_BANK_CARD": "Bank card", "CN_BANK_ACCOUNT": "Bank account", "CN_MOBILE_PHONE": "Mobile phone",
            "CN_LANDLINE_PHONE": "Landline", "CN_PASSPORT": "Passport", "CN_HK_MACAU_PERMIT": "HK/Macau permit",
            "CN_TAIWAN_PERMIT": "Taiwan permit", "CN_FOREIGN_PERMANENT_RESIDENT_ID": "Foreign permanent resident ID",
@@ -34,7 +34,7 @@ ENTITY = {
            "EMAIL_ADDRESS": "Email", "IP_ADDRESS": "IP address", "PERSON": "Person name",
            "CN_ADDRESS": "Address", "CARD_TRACK_DATA": "Card track data", "CARD_CVN": "Card verification number",
            "CARD_EXPIRY": "Card expiry date", "AUTH_PASSWORD": "Password",
-           "AUTH_OTP": "One-time code"},
+           "AUTH_OTP": "One-time code", "BIOMETRIC_TEMPLATE": "Biometric template"},
 }
 
 SHEETS = {

@@ -10,7 +10,10 @@ VARBINARY), whose values are often text a system stored as bytes (a request's JS
 text kept out of a UTF-8 column): each value's first ``BINARY_PREFIX`` bytes are selected, and
 read as a log file's are when they are text (``files.sniff``: UTF-8, GB18030, UTF-16); binary
 values (a photo, a file) are counted and named in one notice a column, as is a value cut at the
-prefix. A binary value that is a document (a PDF, an Office file, a saved e-mail) is read as the
+prefix; but under a column whose name says it holds authentication data kept as bytes (an
+encrypted CVN or track, a PIN block, a face or fingerprint template: ``detector.binary_as_hex``)
+such a value is handed on as its hex, so the recognizers report it, masked, and its bytes go
+nowhere else. A binary value that is a document (a PDF, an Office file, a saved e-mail) is read as the
 file it is (``db_documents``), its findings located at its row and column; so is an image (a scan
 of an ID card, told by its first bytes) with --ocr, by OCR (``images``), and without it is counted
 among the target's images not read. Skipped: floats,
@@ -42,7 +45,7 @@ from pii_audit.sources import ScanOptions, TargetCoverage, dialects
 from pii_audit.sources.db_documents import MAX_DEFERRED, MAX_DOCUMENT_BYTES, is_document, read_stored_document
 from pii_audit.sources.images import NOT_ASKED, image_name, unread
 from pii_audit.sources.files import sniff
-from pii_audit.detector import holds_pi
+from pii_audit.detector import binary_as_hex, holds_pi
 
 YIELD_PER = 2000  # rows fetched per round trip
 # Bytes of a binary value read, one more selected to tell a longer value; and the bytes of them a
@@ -226,7 +229,7 @@ def _columns(rows, plan, read) -> list[Column]:
         read["cells"] += len(values) - values.count(None)
         if binary:
             documents: list[int] = []
-            texts = _binary_texts(values, container, read, documents)
+            texts = _binary_texts(values, container, read, documents, binary_as_hex(name))
             read["documents"] += [(position, row) for row in documents]
         else:
             texts = _texts(values)
@@ -234,8 +237,10 @@ def _columns(rows, plan, read) -> list[Column]:
     return columns
 
 
-def _binary_texts(values: list, container: str, read: dict, documents: list[int]) -> list[str]:
-    """Return the text of each binary value that holds text, "" for NULL and for binary data;
+def _binary_texts(values: list, container: str, read: dict, documents: list[int], as_hex: bool = False
+                  ) -> list[str]:
+    """Return the text of each binary value that holds text, "" for NULL and for binary data
+    (its hex with ``as_hex``: a column named for authentication data kept as bytes);
     count in ``read`` the binary values, the images (not read without ``read["ocr"]``) and those
     cut at ``BINARY_PREFIX``; add to ``documents`` the index of each value that is a document
     (``db_documents.is_document``), or an image to read by OCR.
@@ -246,6 +251,8 @@ def _binary_texts(values: list, container: str, read: dict, documents: list[int]
     ['{"sjhm":"1"}', '身份证', '', '', '', '']
     >>> read, documents
     ({'binary': {'t.c': 1}, 'cut': {}, 'images': {'t.c': 1}, 'ocr': False}, [4])
+    >>> _binary_texts([b"\\x9f\\x3a\\x0c\\x7b", b"ENC(G6N7)"], "t.cvv2_enc", read, [], as_hex=True)
+    ['9f3a0c7b', 'ENC(G6N7)']
     """
     texts = []
     for number, value in enumerate(values):
@@ -265,6 +272,9 @@ def _binary_texts(values: list, container: str, read: dict, documents: list[int]
         if len(data) > BINARY_PREFIX:
             data = data[:BINARY_PREFIX]
             read["cut"][container] = read["cut"].get(container, 0) + 1
+        if as_hex:  # a ciphertext's text form stored as bytes stays text: ENC(...), base64
+            texts.append(data.decode("ascii") if data.isascii() and data.decode("ascii").isprintable() else data.hex())
+            continue
         sniffed = sniff(data)
         if sniffed is None:
             read["binary"][container] = read["binary"].get(container, 0) + 1
