@@ -123,6 +123,7 @@ class CnBankAccountRecognizer(ChineseRecognizer):
     )
     CONTEXT = ("账号", "帐号", "账户", "帐户", "存折", "对公账", "结算账", "account no", "acct no")
     COLUMN_HINTS = ("zh", "yhzh", "zhh", "khzh", "skzh", "fkzh", "dfzh", "jyzh", "jszh", "dgzh",
+                    "skrzh", "fkrzh",  # 收款人账号, 付款人账号
                     "acctno", "accno", "acctnum", "accountno", "accountnum", "bankacct", "bankaccount",
                     "payeracct", "payeeacct", "settleacct")
     # Accounts that are no bank account: a login's, an operator's, a WeChat or e-mail account; and
