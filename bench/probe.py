@@ -3,7 +3,8 @@
     python bench/probe.py [--other CHECKOUT] [--seed 20240601] [--lines 30]
 
 Writes a few dozen synthetic lines per format into ``bench/out/probe/``, each line with its gold
-spans: an ESB's SOAP/XML messages (one a line, and pretty-printed), a core system's headerless
+spans: an ESB's SOAP/XML messages (one a line, and pretty-printed), CNAPS2's ISO 20022 credit
+transfers as a front-end processor logs them, a core system's headerless
 batch files in GBK (``|``-delimited and fixed-width), MyBatis and p6spy SQL logs, nginx access
 logs with percent-encoded query strings (UTF-8 and GBK), Java ``toString`` output (Lombok's and
 the ``{x='y'}`` form) and JSON with ``\\uXXXX`` escapes, and pinyin-abbreviated keys. Each line
@@ -81,8 +82,8 @@ class Values:
         return "".join(self.rng.choice("0123456789") for _ in range(n))
 
     def serial(self) -> str:
-        """A transaction serial or order number: a date, then digits (20-32 long)."""
-        return f"2024{self.rng.randint(1, 12):02d}{self.rng.randint(1, 28):02d}" + self.digits(self.rng.choice([12, 14, 18, 24]))
+        """A transaction serial or order number: a date, then digits (12-32 long)."""
+        return f"2024{self.rng.randint(1, 12):02d}{self.rng.randint(1, 28):02d}" + self.digits(self.rng.choice([4, 6, 8, 12, 14, 18, 24]))
 
     def millis(self) -> str:
         return str(self.rng.randint(1_700_000_000_000, 1_730_000_000_000))
@@ -124,7 +125,7 @@ def esb_message(v: Values, prefixed: bool) -> list[list]:
         element(v.rng.choice(["CertNo", "CtfNo", "IdNo"]), ("CN_RESIDENT_ID", v.rid())),
         element(v.rng.choice(["MblNo", "MobNo", "CtcTel"]), ("CN_MOBILE_PHONE", v.mobile())),
         element(v.rng.choice(["AcctNo", "PyeeAcctNo", "CardNo"]) if acct[0] == "CN_BANK_CARD"
-                else v.rng.choice(["AcctNo", "PyeeAcctNo"]), acct),
+                else v.rng.choice(["AcctNo", "PyeeAcctNo"]), acct) + element("TxnSrlNo", v.serial()),
         element(v.rng.choice(["Addr", "CtcAddr", "FmlAddr"]), ("CN_ADDRESS", v.address())),
         element("TxnAmt", v.amount()),
         element("OrdrNo", v.serial()),
@@ -144,6 +145,28 @@ def esb_lines(v: Values, count: int) -> list[list]:
         else:
             lines.append([head])
             lines.extend([["    " * min(depth, 3)] + element for depth, element in enumerate(elements)])
+    return lines
+
+
+def cnaps_lines(v: Values, count: int) -> list[list]:
+    """A front-end processor's log of CNAPS2 credit transfers (ISO 20022's pacs.008 as the
+    clearing system shapes it): debtor and creditor names, accounts nested in <Id><Othr><Id>,
+    bank codes (12 digits), message and transaction IDs, amounts."""
+    lines = []
+    for _ in range(count):
+        debtor = ("CN_BANK_CARD", v.card()) if v.rng.random() < 0.5 else ("CN_BANK_ACCOUNT", v.account())
+        lines.append([
+            f"{v.time()} INFO [cnaps-recv] MsgLogger - hvps.111 <?xml version=\"1.0\" encoding=\"UTF-8\"?>"
+            '<Document xmlns="urn:cnaps:std:hvps:2010:tech:xsd:hvps.111.001.01"><FIToFICstmrCdtTrf><GrpHdr>'
+            f"<MsgId>{v.serial()}</MsgId><CreDtTm>2024-06-01T10:23:45</CreDtTm></GrpHdr><CdtTrfTxInf><PmtId>"
+            f"<EndToEndId>{v.serial()}</EndToEndId><TxId>{v.serial()}</TxId></PmtId>"
+            f'<IntrBkSttlmAmt Ccy="CNY">{v.amount()}</IntrBkSttlmAmt><Dbtr><Nm>', ("PERSON", v.name()),
+            "</Nm><PstlAdr><AdrLine>", ("CN_ADDRESS", v.address()), "</AdrLine></PstlAdr></Dbtr>"
+            "<DbtrAcct><Id><Othr><Id>", debtor, "</Id></Othr></Id></DbtrAcct><DbtrAgt><BrnchId><Id>",
+            f"{v.rng.choice(['102', '103', '104', '105', '308'])}{v.digits(9)}</Id></BrnchId></DbtrAgt><Cdtr><Nm>",
+            ("PERSON", v.name()), "</Nm></Cdtr><CdtrAcct><Id><Othr><Id>", ("CN_BANK_ACCOUNT", v.account()),
+            f"</Id></Othr></Id></CdtrAcct><RmtInf><Ustrd>货款 {v.company()}</Ustrd></RmtInf></CdtTrfTxInf>"
+            "</FIToFICstmrCdtTrf></Document>"])
     return lines
 
 
@@ -284,10 +307,13 @@ def pinyin_lines(v: Values, count: int) -> list[list]:
         if v.rng.random() < 0.5:
             lines.append([head, "khxm=", ("PERSON", v.name()), "&zjlx=01&zjhm=", ("CN_RESIDENT_ID", v.rid()),
                           "&sjhm=", ("CN_MOBILE_PHONE", v.mobile()), "&yhkh=", ("CN_BANK_CARD", v.card()),
-                          "&jtzz=", ("CN_ADDRESS", v.address()), f"&jyje={v.amount()}&jylsh={v.serial()}"])
+                          "&jtzz=", ("CN_ADDRESS", v.address()), "&skzh=", ("CN_BANK_ACCOUNT", v.account()),
+                          f"&jylsh={v.serial()}&jyje={v.amount()}"])
         else:
-            payee, payer = v.rng.choice([("skrxm", "skzh"), ("skrmc", "skrzh")]), v.rng.choice([("fkrxm", "fkzh"), ("fkrmc", "fkrzh")])
-            lines.append([head, f'{{"{payee[0]}":"', ("PERSON", v.name()), f'","{payee[1]}":"', ("CN_BANK_ACCOUNT", v.account()),
+            payee = v.rng.choice([("skrxm", "skzh"), ("skrmc", "skrzh")])
+            payer = v.rng.choice([("fkrxm", "fkzh"), ("fkrmc", "fkrzh")])
+            lines.append([head, f'{{"{payee[0]}":"', ("PERSON", v.name()), f'","{payee[1]}":"',
+                          ("CN_BANK_ACCOUNT", v.account()), f'","jylsh":"{v.serial()}","jyjefen":"{v.rng.randint(10**8, 10**10)}',
                           f'","{payer[0]}":"', ("PERSON", v.name()), f'","{payer[1]}":"', ("CN_BANK_CARD", v.card()),
                           '","dfhm":"', ("PERSON", v.name()),
                           '","lxdh":"', ("CN_MOBILE_PHONE", v.mobile()), f'","ddh":"{v.serial()}","jyje":"{v.amount()}"'
@@ -309,6 +335,7 @@ def rendered(line: list) -> tuple[str, list[tuple[str, int, int]]]:
 # name, file name, encoding, generator
 FORMATS = [
     ("esb-xml", "esb-20240601.log", "utf-8", esb_lines),
+    ("cnaps2-xml", "cnaps-front-20240601.log", "utf-8", cnaps_lines),
     ("batch-pipe", "DZ_20240601_001.dat", "gbk", batch_lines),
     ("batch-fixed", "KHXX_20240601.txt", "gbk", fixed_width_lines),
     ("mybatis-p6spy", "core-sql.log", "utf-8", mybatis_lines),

@@ -134,6 +134,28 @@ def field_key_regex(keys: Iterable[str], ending: bool = False) -> str:
     return r"(?<![A-Za-z0-9_])" + before + "(?i:" + _spelled(keys) + ")" + _KEY_END
 
 
+# The field key right before a value in a machine-written line: a run of XML opening tags
+# (<AcctNo>, <DbtrAcct><Id><Othr><Id>), or an ASCII key and what parts it from its value
+# (seq=, "ddh":", amount: ). Searched for at the end of the text before the value.
+_OWN_KEY = re.compile(r"""(?:(?:<[A-Za-z_][\w.:\-]*(?:\s[^<>]*)?>)+|["']?[A-Za-z_][\w.\-]*["']?[ \t]*[:=][ \t]*["']?)\Z""",
+                      re.ASCII)
+# How far back a key is looked for: the longest run of tags a message nests a value in.
+_OWN_KEY_REACH = 60
+
+
+def own_key(text: str, start: int) -> str | None:
+    """Return the field key right before ``text[start:]`` (``_OWN_KEY``), or None when the value
+    follows no such key (Chinese text, a keyword and a space): the key that names a value, where
+    a keyword further back names another field (``<AcctNo>…</AcctNo><Seq>2024…``).
+
+    >>> text = "<AcctNo>310066012345678</AcctNo><Seq>20240601123</Seq> acctNo=1, seq=2 收款账号 9"
+    >>> [own_key(text, text.index(v)) for v in ("310066", "20240601123", "1,", "2 ", "9")]
+    ['<AcctNo>', '<Seq>', 'acctNo=', 'seq=', None]
+    """
+    found = _OWN_KEY.search(text, max(0, start - _OWN_KEY_REACH), start)
+    return None if found is None else found.group()
+
+
 def field_key_screen(keys: Iterable[str]) -> str:
     """Return ``field_key_regex`` in Hyperscan's syntax (no lookbehind: it matches more, which a
     screen may), matched case-insensitively."""

@@ -110,13 +110,17 @@ COLUMN_HINTS = ("xm", "khxm", "khmc", "hm", "zhmc", "ckrxm", "skrxm", "fkrxm", "
                 # A service bus's abbreviated tags (<AcctNm>, <PyeeNm>) and the pinyin of 收款人名称,
                 # 付款人户名 and 对方户名 (skrmc, fkrhm, dfhm), as bank messages and files name them.
                 "acctnm", "pyeenm", "pyernm", "cstnm", "clntnm", "rcvrnm",
-                "skrmc", "fkrmc", "skrhm", "fkrhm", "dfhm", "dfxm")
+                "skrmc", "fkrmc", "skrhm", "fkrhm", "dfhm", "dfxm",
+                # ISO 20022's (CNAPS2's) debtor and creditor: <Dbtr><Nm>, or flattened, <DbtrNm>.
+                "dbtr", "cdtr", "dbtrnm", "cdtrnm")
 # Hints that say "a name" but not whose: a product's, a branch's or a setting's as often as a
 # person's ({"name":"黄金"}, a dictionary table's name column, a login's userName).
 GENERIC_HINTS = ("name", "username")
 PERSON_HINTS = tuple(hint for hint in COLUMN_HINTS if hint not in GENERIC_HINTS)
+# ISO 20022's (CNAPS2's) parties: a debtor's or a creditor's name is the <Nm> in its element.
+_PARTY_NAME = r"<(?:[A-Za-z]\w*:)?(?i:dbtr|cdtr|ultmtdbtr|ultmtcdtr)>\s*<(?:[A-Za-z]\w*:)?(?i:nm)>"
 # A keyword, or a field's key in a log line that a column hint names (custName=, "khxm":").
-_KEYWORD_RE = "(?:" + "|".join(map(_keyword, KEYWORDS)) + "|" + field_key_regex(COLUMN_HINTS) + ")"
+_KEYWORD_RE = "(?:" + "|".join(map(_keyword, KEYWORDS)) + "|" + field_key_regex(COLUMN_HINTS) + "|" + _PARTY_NAME + ")"
 _AFTER_KEYWORD = r"(?:[:：=\s]|为|是)*"
 # After a name: no more Chinese (nor a star), unless a follow word starts there; and no name ends
 # with 已 or 的, so 张三已确认 is 张三 before 已确认, not 张三已 before 确认.

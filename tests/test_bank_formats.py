@@ -111,3 +111,31 @@ def test_a_person_named_as_a_district_is_a_name_beside_an_ids_key(text, name):
 ])
 def test_a_district_under_a_bare_name_without_a_persons_key_stays_none(text, expected):
     assert found(text) == expected
+
+
+@pytest.mark.parametrize("text, expected", [
+    pytest.param(f"<AcctNo>{ACCOUNT}</AcctNo><TxnSrlNo>2024060112345678</TxnSrlNo>",
+                 [("CN_BANK_ACCOUNT", ACCOUNT)], id="esb-serial"),
+    pytest.param(f"<PyeeAcctNo>{ACCOUNT}</PyeeAcctNo><TxnAmt>150000000</TxnAmt>",
+                 [("CN_BANK_ACCOUNT", ACCOUNT)], id="esb-amount-in-fen"),
+    pytest.param(f"skzh={ACCOUNT}&ddh=20240601123&jyje=100.00", [("CN_BANK_ACCOUNT", ACCOUNT)], id="pinyin-order-no"),
+    pytest.param(f"CustAcctDTO(acctNo={ACCOUNT}, seq=20240601123)", [("CN_BANK_ACCOUNT", ACCOUNT)], id="lombok-seq"),
+    pytest.param(f"对方账号 {ACCOUNT}，付款账号：{ACCOUNT[::-1]}", [("CN_BANK_ACCOUNT", ACCOUNT),
+                                                            ("CN_BANK_ACCOUNT", ACCOUNT[::-1])], id="keywords"),
+])
+def test_the_field_after_an_accounts_field_is_no_account(text, expected):
+    """An account's key stood within reach of the next field's value, and a serial or an amount
+    there was reported as an account: after a field's own key, only that key says what it holds."""
+    assert found(text) == expected
+
+
+def test_a_cnaps2_credit_transfer_names_its_debtor_and_creditor_and_their_accounts():
+    """CNAPS2 (ISO 20022) nests a party's name in <Dbtr><Nm> and its account in
+    <DbtrAcct><Id><Othr><Id>: all four were missed; the bank code and the IDs stay unreported."""
+    message = ('<Document><CdtTrfTxInf><PmtId><TxId>2024060110234500012345</TxId></PmtId>'
+               f'<Dbtr><Nm>张伟</Nm></Dbtr><DbtrAcct><Id><Othr><Id>{ACCOUNT}</Id></Othr></Id></DbtrAcct>'
+               '<DbtrAgt><BrnchId><Id>102100099996</Id></BrnchId></DbtrAgt><Cdtr><Nm>李娜</Nm></Cdtr>'
+               '<CdtrAcct><Id><Othr><Id>6228480402564890018</Id></Othr></Id></CdtrAcct>'
+               '<IntrBkSttlmAmt Ccy="CNY">1500.00</IntrBkSttlmAmt></CdtTrfTxInf></Document>')
+    assert found(message) == [("PERSON", "张伟"), ("CN_BANK_ACCOUNT", ACCOUNT), ("PERSON", "李娜"),
+                              ("CN_BANK_CARD", "6228480402564890018")]
