@@ -8,7 +8,8 @@ transfers as a front-end processor logs them, a core system's headerless
 batch files in GBK (``|``-delimited and fixed-width), MyBatis and p6spy SQL logs, nginx access
 logs with percent-encoded query strings (UTF-8 and GBK), Java ``toString`` output (Lombok's and
 the ``{x='y'}`` form) and JSON with ``\\uXXXX`` escapes, and pinyin-abbreviated keys. Each line
-also holds look-alikes that must not be reported: order numbers, serials, timestamps, amounts,
+also holds look-alikes that must not be reported: order numbers, serials, timestamps, amounts
+(in fen, some of a mobile number's shape),
 organisation names, a bank's name or a job title under a bare ``name`` key. Each file is scanned
 as ``pii-audit scan`` scans it (``scan_unit``), in a child process that imports this checkout,
 and OTHER's too when given (``git worktree add --detach /tmp/old main``). Prints per format and
@@ -91,6 +92,10 @@ class Values:
     def amount(self) -> str:
         return f"{self.rng.randint(1, 9_999_999)}.{self.rng.randint(0, 99):02d}"
 
+    def fen(self) -> str:
+        """An amount in fen with a mobile number's shape (13,800,000.00 yuan is 1380000000 fen)."""
+        return "1" + self.rng.choice("3456789") + self.digits(9)
+
     def company(self) -> str:
         return self.rng.choice([self.fake.company(), "中国工商银行深圳分行", "招商银行股份有限公司上海分行",
                                 "中国建设银行北京朝阳支行", "平安银行"])
@@ -127,7 +132,7 @@ def esb_message(v: Values, prefixed: bool) -> list[list]:
         element(v.rng.choice(["AcctNo", "PyeeAcctNo", "CardNo"]) if acct[0] == "CN_BANK_CARD"
                 else v.rng.choice(["AcctNo", "PyeeAcctNo"]), acct) + element("TxnSrlNo", v.serial()),
         element(v.rng.choice(["Addr", "CtcAddr", "FmlAddr"]), ("CN_ADDRESS", v.address())),
-        element("TxnAmt", v.amount()),
+        element("TxnAmt", v.rng.choice([v.amount(), v.fen()])),
         element("OrdrNo", v.serial()),
         element("BrchNm", v.company()),
         [f"</{p}OpnAcctReq>", "</soapenv:Body>", "</soapenv:Envelope>"],
@@ -308,12 +313,12 @@ def pinyin_lines(v: Values, count: int) -> list[list]:
             lines.append([head, "khxm=", ("PERSON", v.name()), "&zjlx=01&zjhm=", ("CN_RESIDENT_ID", v.rid()),
                           "&sjhm=", ("CN_MOBILE_PHONE", v.mobile()), "&yhkh=", ("CN_BANK_CARD", v.card()),
                           "&jtzz=", ("CN_ADDRESS", v.address()), "&skzh=", ("CN_BANK_ACCOUNT", v.account()),
-                          f"&jylsh={v.serial()}&jyje={v.amount()}"])
+                          f"&jylsh={v.serial()}&jyje={v.fen()}"])
         else:
             payee = v.rng.choice([("skrxm", "skzh"), ("skrmc", "skrzh")])
             payer = v.rng.choice([("fkrxm", "fkzh"), ("fkrmc", "fkrzh")])
             lines.append([head, f'{{"{payee[0]}":"', ("PERSON", v.name()), f'","{payee[1]}":"',
-                          ("CN_BANK_ACCOUNT", v.account()), f'","jylsh":"{v.serial()}","jyjefen":"{v.rng.randint(10**8, 10**10)}',
+                          ("CN_BANK_ACCOUNT", v.account()), f'","jylsh":"{v.serial()}","jyje":"{v.fen()}',
                           f'","{payer[0]}":"', ("PERSON", v.name()), f'","{payer[1]}":"', ("CN_BANK_CARD", v.card()),
                           '","dfhm":"', ("PERSON", v.name()),
                           '","lxdh":"', ("CN_MOBILE_PHONE", v.mobile()), f'","ddh":"{v.serial()}","jyje":"{v.amount()}"'

@@ -24,7 +24,7 @@ from typing import ClassVar, Iterable
 
 from ahocorasick_rs import BytesAhoCorasick
 
-from recognizers.context import ContextWords, field_key_screen, hint_matches, keyword_regex
+from recognizers.context import ContextWords, field_key_screen, hint_matches, keyword_regex, own_key
 from recognizers.presidio_light import Pattern, PatternRecognizer, RecognizerResult
 
 # Results scoring below this are not reported; a result without its required context stays below it.
@@ -454,6 +454,8 @@ class ChineseRecognizer(PatternRecognizer):
         return verdict
 
     def _contextual_score(self, text: str, start: int, end: int, score: float, external: int) -> float:
+        if external <= 0 and self._named_otherwise(text, start):
+            return max(0.0, score - NEGATIVE_PENALTY)
         if self.NEGATIVE_BEFORE_WINS and external <= 0 and self._negative_before(text, start):
             return max(0.0, score - NEGATIVE_PENALTY)
         if external > 0 or self._keyword_near(text, start, end):
@@ -461,6 +463,15 @@ class ChineseRecognizer(PatternRecognizer):
         if external < 0 or self._negative_before(text, start):
             return max(0.0, score - NEGATIVE_PENALTY)
         return score
+
+    def _named_otherwise(self, text: str, start: int) -> bool:
+        """Tell whether the field key right before a value names something else, as a column of
+        that name would (``context_verdict``: ``"jyje":"13800000000"``, ``<TxnAmt>``, ``ddh=``;
+        not ``balanceNotifyMobile=``), whatever keyword of another field stands further back."""
+        if not self.NEGATIVE_COLUMN_HINTS:
+            return False
+        key = own_key(text, start)
+        return key is not None and self.context_verdict((key[1],)) < 0
 
     def _keyword_near(self, text: str, start: int, end: int) -> bool:
         text = self._without_not_keywords(text)

@@ -155,7 +155,7 @@ class CnBankAccountRecognizer(ChineseRecognizer):
         key = own_key(text, start)
         if key is None:
             return super()._keyword_near(text, start, end)
-        return self._context.near(self._without_not_keywords(key))
+        return self._context.near(self._without_not_keywords(key[0]))
 
     def validate_result(self, pattern_text: str) -> bool:
         """Return True for 9-30 digits that no other recognizer reports (``is_valid``)."""

@@ -135,25 +135,29 @@ def field_key_regex(keys: Iterable[str], ending: bool = False) -> str:
 
 
 # The field key right before a value in a machine-written line: a run of XML opening tags
-# (<AcctNo>, <DbtrAcct><Id><Othr><Id>), or an ASCII key and what parts it from its value
-# (seq=, "ddh":", amount: ). Searched for at the end of the text before the value.
-_OWN_KEY = re.compile(r"""(?:(?:<[A-Za-z_][\w.:\-]*(?:\s[^<>]*)?>)+|["']?[A-Za-z_][\w.\-]*["']?[ \t]*[:=][ \t]*["']?)\Z""",
-                      re.ASCII)
+# (<AcctNo>, <DbtrAcct><Id><Othr><Id>; group 1 the last one's name without its namespace), or an
+# ASCII key and what parts it from its value (seq=, "ddh":", amount: ; group 2 the key).
+_OWN_KEY = re.compile(r"""(?:(?:<(?:[A-Za-z_][\w.\-]*:)?([A-Za-z_][\w.\-]*)(?:\s[^<>]*)?>)+"""
+                      r"""|["']?([A-Za-z_][\w.\-]*)["']?[ \t]*[:=][ \t]*["']?)\Z""", re.ASCII)
 # How far back a key is looked for: the longest run of tags a message nests a value in.
 _OWN_KEY_REACH = 60
+# What a field's key ends with, right before its value: a search is skipped before anything else.
+_KEY_LAST = frozenset(">=:\"' \t")
 
 
-def own_key(text: str, start: int) -> str | None:
-    """Return the field key right before ``text[start:]`` (``_OWN_KEY``), or None when the value
-    follows no such key (Chinese text, a keyword and a space): the key that names a value, where
-    a keyword further back names another field (``<AcctNo>…</AcctNo><Seq>2024…``).
+def own_key(text: str, start: int) -> tuple[str, str] | None:
+    """Return the field key right before ``text[start:]`` (``_OWN_KEY``) and its name, or None
+    when the value follows no such key (Chinese text, a keyword and a space): the key that names
+    a value, where a keyword further back names another field (``<AcctNo>…</AcctNo><Seq>2024…``).
 
-    >>> text = "<AcctNo>310066012345678</AcctNo><Seq>20240601123</Seq> acctNo=1, seq=2 收款账号 9"
+    >>> text = "<AcctNo>310066012345678</AcctNo><s:Seq>20240601123</s:Seq> acctNo=1, seq=2 收款账号 9"
     >>> [own_key(text, text.index(v)) for v in ("310066", "20240601123", "1,", "2 ", "9")]
-    ['<AcctNo>', '<Seq>', 'acctNo=', 'seq=', None]
+    [('<AcctNo>', 'AcctNo'), ('<s:Seq>', 'Seq'), ('acctNo=', 'acctNo'), ('seq=', 'seq'), None]
     """
+    if start == 0 or text[start - 1] not in _KEY_LAST:
+        return None
     found = _OWN_KEY.search(text, max(0, start - _OWN_KEY_REACH), start)
-    return None if found is None else found.group()
+    return None if found is None else (found.group(), found.group(1) or found.group(2))
 
 
 def field_key_screen(keys: Iterable[str]) -> str:

@@ -139,3 +139,16 @@ def test_a_cnaps2_credit_transfer_names_its_debtor_and_creditor_and_their_accoun
                '<IntrBkSttlmAmt Ccy="CNY">1500.00</IntrBkSttlmAmt></CdtTrfTxInf></Document>')
     assert found(message) == [("PERSON", "张伟"), ("CN_BANK_ACCOUNT", ACCOUNT), ("PERSON", "李娜"),
                               ("CN_BANK_CARD", "6228480402564890018")]
+
+
+@pytest.mark.parametrize("text, expected", [
+    pytest.param("<TxnAmt>13912345670</TxnAmt>", [], id="esb-amount"),
+    pytest.param(f"sjhm={MOBILE}&jyje=13912345670", [("CN_MOBILE_PHONE", MOBILE)], id="pinyin-after-a-mobile"),
+    pytest.param('{"ye":"15012345678","ddh":"6222021234567890128"}', [], id="balance-order-no"),
+    pytest.param(f"balanceNotifyMobile={MOBILE}", [("CN_MOBILE_PHONE", MOBILE)], id="a-mobiles-key"),
+])
+def test_a_fields_own_key_that_names_an_amount_or_an_order_outweighs_the_shape(text, expected):
+    """A field's key is read as a column's name: an amount in fen with a mobile number's shape
+    under `jyje` or `<TxnAmt>`, a card's shape under `ddh`, was reported, as under such a column
+    it was not."""
+    assert found(text) == expected
