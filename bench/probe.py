@@ -2,15 +2,16 @@
 
     python bench/probe.py [--other CHECKOUT] [--seed 20240601] [--lines 30]
 
-Writes a few dozen synthetic lines per format into ``bench/out/probe/``, each line with its gold
-spans: an ESB's SOAP/XML messages (one a line, and pretty-printed), CNAPS2's ISO 20022 credit
-transfers as a front-end processor logs them, a core system's headerless
-batch files in GBK (``|``-delimited and fixed-width), MyBatis and p6spy SQL logs, nginx access
-logs with percent-encoded query strings (UTF-8 and GBK), Java ``toString`` output (Lombok's and
-the ``{x='y'}`` form) and JSON with ``\\uXXXX`` escapes, and pinyin-abbreviated keys. Each line
-also holds look-alikes that must not be reported: order numbers, serials, timestamps, amounts
-(in fen, some of a mobile number's shape),
-organisation names, a bank's name or a job title under a bare ``name`` key. Each file is scanned
+Writes 30 messages, statements or records per format (``--lines``) into ``bench/out/probe/``,
+each line with its gold spans: an ESB's SOAP/XML messages (one a line, and pretty-printed;
+namespaced tags, CDATA), CNAPS2's ISO 20022 credit transfers as a front-end processor logs them,
+a core system's headerless batch files in GBK (``|``-delimited and fixed-width), MyBatis and
+p6spy SQL logs, nginx access logs with percent-encoded query strings (UTF-8 and GBK), Java
+``toString`` output (Lombok's and the ``{x='y'}`` form) and JSON with ``\\uXXXX`` escapes, and
+pinyin-abbreviated keys. Each line also holds look-alikes that must not be reported: order
+numbers, serials, timestamps, amounts (in fen, some of a mobile number's shape), bank codes,
+organisation names, a bank's or a payment brand's name or a job title under a bare ``name`` key,
+a district's in a region dictionary. Each file is scanned
 as ``pii-audit scan`` scans it (``scan_unit``), in a child process that imports this checkout,
 and OTHER's too when given (``git worktree add --detach /tmp/old main``). Prints per format and
 entity: gold spans, found, missed and false positives (other → this checkout). A prediction is
@@ -203,7 +204,7 @@ def fixed_width_lines(v: Values, count: int) -> list[list]:
 def mybatis_lines(v: Values, count: int) -> list[list]:
     """MyBatis' statement and parameter lines, a row read back, and p6spy's statement line."""
     lines: list[list] = []
-    while len(lines) < count:
+    for _ in range(count):
         head = f"{v.time()} DEBUG [http-nio-8080-exec-{v.rng.randint(1, 9)}] c.b.c.mapper.CustMapper"
         kind = v.rng.randrange(4)
         if kind == 0:
