@@ -38,6 +38,8 @@ NEGATIVE_WINDOW = 12
 # Subtracted from a result's score when a negative word precedes it and no positive context exists.
 NEGATIVE_PENALTY = 0.45
 
+# What ends a field's key right before its value (``context.own_key``).
+_KEY_ENDS = frozenset(">=:\"' \t")
 MASKED_KEY = "masked"
 MINOR_KEY = "minor"
 # Values whose validation a recognizer remembers (``ChineseRecognizer.validated``); a bounded
@@ -454,7 +456,10 @@ class ChineseRecognizer(PatternRecognizer):
         return verdict
 
     def _contextual_score(self, text: str, start: int, end: int, score: float, external: int) -> float:
-        if external <= 0 and self._named_otherwise(text, start):
+        # A key ends with ASCII and one of _KEY_ENDS (jyje=, "ddh":", <TxnAmt>): most values follow
+        # Chinese (手机号:, 金额 ), and asking _named_otherwise of each was 4% of a log's scan (measured).
+        if external <= 0 and start > 1 and text[start - 1] in _KEY_ENDS and text[start - 2].isascii() \
+                and self._named_otherwise(text, start):
             return max(0.0, score - NEGATIVE_PENALTY)
         if self.NEGATIVE_BEFORE_WINS and external <= 0 and self._negative_before(text, start):
             return max(0.0, score - NEGATIVE_PENALTY)
