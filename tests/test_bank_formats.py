@@ -1,7 +1,8 @@
 """Text formats of real bank systems that bench/probe.py found missed or misread: an ESB's SOAP
-messages (CDATA sections, abbreviated tags), pinyin keys of payees and payers, and what a bare
-`name` key holds (a payment brand or a staff role, no person; a person named as a district is,
-beside an ID number's key). Values are synthetic, with valid check digits."""
+messages (CDATA sections, abbreviated tags), CNAPS2's (ISO 20022) parties, pinyin keys of payees
+and payers, a field's own key (the field after an account's, an amount in fen under its key), and
+what a bare `name` key holds (a payment brand or a staff role, no person; a person named as a
+district is, beside an ID number's key). Values are synthetic, with valid check digits."""
 
 from __future__ import annotations
 
