@@ -10,7 +10,7 @@ A word is listed when the name pattern takes it whole (a surname and one or two 
   person's name (nr, nrfg, nrt), with a frequency of at least 10 for two characters and 3 for
   more: rarer two-character entries are mostly names jieba did not tag (黄东, 方琴, 江平), rarer
   longer ones are fragments (国何益); or
-* one of ``BANKING_WORDS``, a bank's own (金卡, 龙卡, 浦发, 季末); or
+* one of ``BANKING_WORDS``, a bank's own (金卡, 龙卡, 浦发, 季末, 支付宝, 高管); or
 * a place name of GB/T 2260 (python-stdnum's ``cn/loc.dat``, every year's: a county, a
   prefecture or a province, as ``recognizers.regions.place_names`` lists them), as written
   (朝阳区, 沛县) and without its suffix (张家港, 萧山, 宁德); but not the two characters left of a
@@ -47,11 +47,18 @@ NAME_TAGS = {"nr", "nrfg", "nrt"}
 MIN_FREQUENCY = {2: 10}  # by length; longer words need MIN_FREQUENCY_LONG
 MIN_FREQUENCY_LONG = 3
 # A bank's own words that its product, card and settings tables name with a bare "name" and that
-# jieba lacks or rates rare: card tiers and brands, banks' short names, precious metals, periods.
+# jieba lacks, rates rare or tags as a person's name: card tiers and brands, banks' short names,
+# precious metals, periods, payment brands and staff roles.
 # Only those the name pattern takes are kept (is_name_shaped).
 BANKING_WORDS = ("金卡", "银卡", "龙卡", "普卡", "白金卡", "钻石卡", "金葵花", "金穗卡", "牡丹卡", "长城卡",
                  "太平洋卡", "浦发", "华夏", "广发", "光大", "兴业", "民生", "平安", "中信", "邮储", "农商",
-                 "白银", "黄金", "铂金", "季末", "季初", "年末", "年初", "月末", "月初", "日终", "旬末")
+                 "白银", "黄金", "铂金", "季末", "季初", "年末", "年初", "月末", "月初", "日终", "旬末",
+                 # Payment, wallet and wealth brands a bank's channel and product tables name, which
+                 # jieba tags as persons' names (支付宝, 华为: nr) or lacks (云闪付, 余利宝).
+                 "支付宝", "花呗", "余额宝", "余利宝", "云闪付", "和包", "华为", "陆金所", "易方达", "华融",
+                 "信达", "国寿", "安邦", "阳光", "富滇", "包商",
+                 # Staff roles a bank's staff and permission tables name (客户经理 and 柜员 are no name's shape).
+                 "高管", "管户", "顾问")
 _COUNTY_RE = re.compile(r'county="([^"]+)"')
 _SUFFIX_RE = re.compile(r"(?:各族自治县|自治县|自治旗|林区|特区|新区|矿区|地区|市|县|区|旗)$")
 HEADER = """\

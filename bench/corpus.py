@@ -75,7 +75,7 @@ CONTEXTS = {
 FIELDS = {
     "CN_RESIDENT_ID": ["certNo", "idNo", "sfzh", "custCertNo", "idCardNo"],
     "CN_BANK_CARD": ["cardNo", "acctNo", "yhkh", "bankCard"],
-    "CN_BANK_ACCOUNT": ["acctNo", "payeeAcct", "dfzh", "accountNo"],
+    "CN_BANK_ACCOUNT": ["acctNo", "payeeAcct", "dfzh", "accountNo", "skrzh"],
     "CN_MOBILE_PHONE": ["mobile", "phoneNo", "sjhm", "lxdh"],
     "CN_LANDLINE_PHONE": ["telephone", "lxdh", "gddh", "dwdh"],
     "CN_PASSPORT": ["passportNo", "hzhm"],
@@ -90,7 +90,7 @@ FIELDS = {
     "CN_LICENSE_PLATE": ["plateNo", "hphm", "carNo"],
     "EMAIL_ADDRESS": ["email", "dzyx"],
     "IP_ADDRESS": ["clientIp", "loginIp", "dlip"],
-    "PERSON": ["custName", "realName", "khxm", "xm", "name"],
+    "PERSON": ["custName", "realName", "khxm", "xm", "name", "PyeeNm", "skrmc"],
     "CN_ADDRESS": ["address", "homeAddr", "jtzz", "txdz"],
     "CARD_TRACK_DATA": ["track2", "trackData", "cdxx"],
     "CARD_CVN": ["cvv2", "cvn2", "cardCvv"],
@@ -98,8 +98,9 @@ FIELDS = {
     "AUTH_PASSWORD": ["loginPwd", "password", "tranPwd", "jymm"],
     "AUTH_OTP": ["smsCode", "verifyCode", "otp"],
 }
-# How a log line writes a field: Java's toString, JSON, XML, YAML-like.
-FIELD_FORMS = ["{key}={value}, ", '{{"{key}":"{value}","ok":true}}', "<{key}>{value}</{key}>", "{key}: {value} "]
+# How a log line writes a field: Java's toString, JSON, XML (a service bus's CDATA too), YAML-like.
+FIELD_FORMS = ["{key}={value}, ", '{{"{key}":"{value}","ok":true}}', "<{key}>{value}</{key}>", "{key}: {value} ",
+               "<{key}><![CDATA[{value}]]></{key}>"]
 BINS = ["622202", "622203", "621226", "622848", "623052", "621661", "625908", "621700", "622700",
         "622262", "622588", "621098", "601382", "436742", "6200", "6250"]
 AREA_CODES = ["010", "020", "021", "022", "023", "024", "025", "027", "028", "029", "0755", "0571",
@@ -113,7 +114,8 @@ NAME_KEY_WORDS = ["周一", "周三", "周五", "周日", "周末", "黄金", "�
                   "余额", "安心", "信用", "利率", "高级", "普通", "金卡", "银卡", "成长", "平衡", "国债", "万能",
                   "金葵花", "龙卡", "平安", "华夏", "浦发", "宁波", "南京", "杭州", "苏州", "温州", "金华",
                   "张家港", "江阴", "常熟", "余杭", "萧山", "闵行", "徐汇", "海淀", "黄浦", "罗湖", "龙岗",
-                  "宁德", "石家庄", "高新", "管理", "任务", "应用", "文件", "明细", "季末", "元旦", "国庆"]
+                  "宁德", "石家庄", "高新", "管理", "任务", "应用", "文件", "明细", "季末", "元旦", "国庆",
+                  "支付宝", "云闪付", "华为", "高管", "管户"]
 # Districts and cities under a bare `name`, as a region or branch dictionary table names them
 # (萧山, 宁德, 闵行): Faker zh_CN's lists, not GB/T 2260's table that PERSON's word list is drawn
 # from, so the list is not its own test. Three of Faker's are no place's name as written (吉区;
@@ -401,6 +403,11 @@ def negatives(rng: random.Random, fake: Faker) -> list[tuple[str, str]]:
                                          f"账户开户时间：{date}{rng.randint(0, 23):02d}{rng.randint(0, 59):02d}{rng.randint(0, 59):02d}",
                                          f"金额 {rng.randint(10**8, 10**10)} 收款账号已变更",
                                          f"收款账号变更 交易金额 {rng.randint(10**8, 10**10)}"])),
+        # The field after an account's, and an amount in fen of a mobile number's shape under its key.
+        ("field_after_account", rng.choice(["</AcctNo><TxnSrlNo>{}</TxnSrlNo>", '"skzh":"","ddh":"{}"',
+                                            "acctNo=null, seq={}"]).format(date + _digits(rng, rng.choice([4, 6, 10])))),
+        ("amount_under_key", rng.choice(['{{"jyje":"{}"}}', "<TxnAmt>{}</TxnAmt>", "amt={}"])
+         .format(rng.choice(["138", "139", "186"]) + _digits(rng, 8))),
         ("short_numbers", f"线程[pool-{rng.randint(1, 9)}-thread-{rng.randint(1, 99)}] 第{rng.randint(1, 999)}页，"
                           f"共{rng.randint(1, 99999)}条"),
         # SQL with its values inline, and a dump's rows, none of them personal.

@@ -25,7 +25,7 @@ from typing import ClassVar, Iterable
 from ahocorasick_rs import BytesAhoCorasick
 
 from recognizers import ciphertext
-from recognizers.context import ContextWords, field_key_screen, hint_matches, keyword_regex
+from recognizers.context import ContextWords, field_key_screen, hint_matches, keyword_regex, own_key
 from recognizers.presidio_light import Pattern, PatternRecognizer, RecognizerResult
 
 # Results scoring below this are not reported; a result without its required context stays below it.
@@ -39,6 +39,8 @@ NEGATIVE_WINDOW = 12
 # Subtracted from a result's score when a negative word precedes it and no positive context exists.
 NEGATIVE_PENALTY = 0.45
 
+# What ends a field's key right before its value (``context.own_key``).
+_KEY_ENDS = frozenset(">=:\"' \t")
 MASKED_KEY = "masked"
 MINOR_KEY = "minor"
 # Values whose validation a recognizer remembers (``ChineseRecognizer.validated``); a bounded
@@ -475,6 +477,11 @@ class ChineseRecognizer(PatternRecognizer):
         return verdict
 
     def _contextual_score(self, text: str, start: int, end: int, score: float, external: int) -> float:
+        # A key ends with ASCII and one of _KEY_ENDS (jyje=, "ddh":", <TxnAmt>): most values follow
+        # Chinese (手机号:, 金额 ), and asking _named_otherwise of each was 4% of a log's scan (measured).
+        if external <= 0 and start > 1 and text[start - 1] in _KEY_ENDS and text[start - 2].isascii() \
+                and self._named_otherwise(text, start):
+            return max(0.0, score - NEGATIVE_PENALTY)
         if self.NEGATIVE_BEFORE_WINS and external <= 0 and self._negative_before(text, start):
             return max(0.0, score - NEGATIVE_PENALTY)
         if external > 0 or self._keyword_near(text, start, end):
@@ -482,6 +489,15 @@ class ChineseRecognizer(PatternRecognizer):
         if external < 0 or self._negative_before(text, start):
             return max(0.0, score - NEGATIVE_PENALTY)
         return score
+
+    def _named_otherwise(self, text: str, start: int) -> bool:
+        """Tell whether the field key right before a value names something else, as a column of
+        that name would (``context_verdict``: ``"jyje":"13800000000"``, ``<TxnAmt>``, ``ddh=``;
+        not ``balanceNotifyMobile=``), whatever keyword of another field stands further back."""
+        if not self.NEGATIVE_COLUMN_HINTS:
+            return False
+        key = own_key(text, start)
+        return key is not None and self.context_verdict((key[1],)) < 0
 
     def _keyword_near(self, text: str, start: int, end: int) -> bool:
         text = self._without_not_keywords(text)

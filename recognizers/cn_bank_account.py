@@ -32,6 +32,7 @@ import re
 
 from recognizers import cn_bank_card, cn_mobile_phone, cn_resident_id
 from recognizers.base import NO_DECIMALS_AFTER, NOT_A_FRACTION, ChineseRecognizer, Risk, mask_middle, not_after
+from recognizers.context import own_key
 from recognizers.presidio_light import Pattern
 
 ENTITY = "CN_BANK_ACCOUNT"
@@ -123,6 +124,9 @@ class CnBankAccountRecognizer(ChineseRecognizer):
     )
     CONTEXT = ("账号", "帐号", "账户", "帐户", "存折", "对公账", "结算账", "account no", "acct no")
     COLUMN_HINTS = ("zh", "yhzh", "zhh", "khzh", "skzh", "fkzh", "dfzh", "jyzh", "jszh", "dgzh",
+                    "skrzh", "fkrzh",  # 收款人账号, 付款人账号
+                    # ISO 20022's (CNAPS2's) debtor's and creditor's accounts: <DbtrAcct><Id><Othr><Id>.
+                    "dbtracct", "cdtracct", "dbtracctid", "cdtracctid",
                     "acctno", "accno", "acctnum", "accountno", "accountnum", "bankacct", "bankaccount",
                     "payeracct", "payeeacct", "settleacct")
     # Accounts that are no bank account: a login's, an operator's, a WeChat or e-mail account; and
@@ -143,6 +147,15 @@ class CnBankAccountRecognizer(ChineseRecognizer):
     # shows three digits first: a masked mobile number after 账号 wakes nobody here).
     VALUE_START = r"(?:[0-9]{4}[ \-]?[0-9]{4}[ \-]?[0-9]|[0-9]{4}[ \-]?\*\*)"
     RISK = Risk("C2", True)  # a financial account: PIPL Art. 28 金融账户
+
+    def _keyword_near(self, text: str, start: int, end: int) -> bool:
+        """Tell whether a keyword before the value names an account; after a field's key
+        (``own_key``: ``<Seq>``, ``amount=``) only that key can: a serial or an amount in the
+        field after an account's (``<AcctNo>…</AcctNo><Seq>2024…``) had taken the account's key."""
+        key = own_key(text, start)
+        if key is None:
+            return super()._keyword_near(text, start, end)
+        return self._context.near(self._without_not_keywords(key[0]))
 
     def validate_result(self, pattern_text: str) -> bool:
         """Return True for 9-30 digits that no other recognizer reports (``is_valid``)."""

@@ -134,6 +134,68 @@ def field_key_regex(keys: Iterable[str], ending: bool = False) -> str:
     return r"(?<![A-Za-z0-9_])" + before + "(?i:" + _spelled(keys) + ")" + _KEY_END
 
 
+# An XML opening tag, its name without its namespace (group 1).
+_OPENING_TAG = re.compile(r"<(?:[A-Za-z_][\w.\-]*:)?([A-Za-z_][\w.\-]*)(?:\s[^<>]*)?>", re.ASCII)
+# How far back a key is looked for: the longest run of tags a message nests a value in.
+_OWN_KEY_REACH = 60
+_NAME_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-")
+
+
+def own_key(text: str, start: int) -> tuple[str, str] | None:
+    """Return the field key right before ``text[start:]`` and its name, or None when the value
+    follows no such key (Chinese text, a keyword and a space): the key that names a value, where
+    a keyword further back names another field (``<AcctNo>…</AcctNo><Seq>2024…``). A key is a run
+    of XML opening tags (``<DbtrAcct><Id><Othr><Id>``, named by the last) or an ASCII key and what
+    parts it from its value (``seq=``, ``"ddh":"``, ``amount: ``). Read backwards from the value:
+    a regex searched over the text before it took 40 us a value (measured), this 1-2.
+
+    >>> text = "<AcctNo>310066012345678</AcctNo><s:Seq>20240601123</s:Seq> acctNo=1, seq=2 收款账号 9"
+    >>> [own_key(text, text.index(v)) for v in ("310066", "20240601123", "1,", "2 ", "9")]
+    [('<AcctNo>', 'AcctNo'), ('<s:Seq>', 'Seq'), ('acctNo=', 'acctNo'), ('seq=', 'seq'), None]
+    >>> own_key('{"jyje" : "138', 11), own_key("<a><b x='1'>138", 12), own_key("</a>138", 4)
+    (('"jyje" : "', 'jyje'), ("<a><b x='1'>", 'b'), None)
+    """
+    if start == 0:
+        return None
+    if text[start - 1] == ">":
+        return _opening_tags(text, start)
+    at = start
+    if text[at - 1] in "\"'":
+        at -= 1
+    while at > 0 and text[at - 1] in " \t":
+        at -= 1
+    if at == 0 or text[at - 1] not in ":=":
+        return None
+    at -= 1
+    while at > 0 and text[at - 1] in " \t":
+        at -= 1
+    if at > 0 and text[at - 1] in "\"'":
+        at -= 1
+    name_end = at
+    while at > 0 and text[at - 1] in _NAME_CHARS and name_end - at < _OWN_KEY_REACH:
+        at -= 1
+    while at < name_end and not (text[at].isalpha() or text[at] == "_"):
+        at += 1  # a name starts with a letter: 2024-06-01T10:00:00 names nothing
+    if at == name_end:
+        return None
+    if at > 0 and text[at - 1] in "\"'":
+        at -= 1
+    return text[at:start], text[at:name_end].strip("\"'")
+
+
+def _opening_tags(text: str, start: int) -> tuple[str, str] | None:
+    """Return the run of XML opening tags that ends at ``start`` and the last one's name."""
+    first, name = start, None
+    while first > 0 and text[first - 1] == ">" and start - first < _OWN_KEY_REACH:
+        opening = text.rfind("<", max(0, start - _OWN_KEY_REACH), first - 1)
+        tag = _OPENING_TAG.fullmatch(text, opening, first) if opening >= 0 else None
+        if tag is None:
+            break
+        name = name or tag.group(1)
+        first = opening
+    return None if name is None else (text[first:start], name)
+
+
 def field_key_screen(keys: Iterable[str]) -> str:
     """Return ``field_key_regex`` in Hyperscan's syntax (no lookbehind: it matches more, which a
     screen may), matched case-insensitively."""

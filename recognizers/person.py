@@ -106,13 +106,21 @@ COLUMN_HINTS = ("xm", "khxm", "khmc", "hm", "zhmc", "ckrxm", "skrxm", "fkrxm", "
                 # The roles a bank's systems name people by, as Java fields (borrowerName=).
                 "clientname", "borrowername", "guarantorname", "spousename", "applicantname",
                 "receivername", "recvname", "truename", "userrealname", "legalperson",
-                "legalrepname", "cardholder", "custnm")
+                "legalrepname", "cardholder", "custnm",
+                # A service bus's abbreviated tags (<AcctNm>, <PyeeNm>) and the pinyin of 收款人名称,
+                # 付款人户名 and 对方户名 (skrmc, fkrhm, dfhm), as bank messages and files name them.
+                "acctnm", "pyeenm", "pyernm", "cstnm", "clntnm", "rcvrnm",
+                "skrmc", "fkrmc", "skrhm", "fkrhm", "dfhm", "dfxm",
+                # ISO 20022's (CNAPS2's) debtor and creditor: <Dbtr><Nm>, or flattened, <DbtrNm>.
+                "dbtr", "cdtr", "dbtrnm", "cdtrnm")
 # Hints that say "a name" but not whose: a product's, a branch's or a setting's as often as a
 # person's ({"name":"黄金"}, a dictionary table's name column, a login's userName).
 GENERIC_HINTS = ("name", "username")
 PERSON_HINTS = tuple(hint for hint in COLUMN_HINTS if hint not in GENERIC_HINTS)
+# ISO 20022's (CNAPS2's) parties: a debtor's or a creditor's name is the <Nm> in its element.
+_PARTY_NAME = r"<(?:[A-Za-z]\w*:)?(?i:dbtr|cdtr|ultmtdbtr|ultmtcdtr)>\s*<(?:[A-Za-z]\w*:)?(?i:nm)>"
 # A keyword, or a field's key in a log line that a column hint names (custName=, "khxm":").
-_KEYWORD_RE = "(?:" + "|".join(map(_keyword, KEYWORDS)) + "|" + field_key_regex(COLUMN_HINTS) + ")"
+_KEYWORD_RE = "(?:" + "|".join(map(_keyword, KEYWORDS)) + "|" + field_key_regex(COLUMN_HINTS) + "|" + _PARTY_NAME + ")"
 _AFTER_KEYWORD = r"(?:[:：=\s]|为|是)*"
 # After a name: no more Chinese (nor a star), unless a follow word starts there; and no name ends
 # with 已 or 的, so 张三已确认 is 张三 before 已确认, not 张三已 before 确认.
@@ -127,9 +135,29 @@ WORD_SCORE = MIN_SCORE - CONTEXT_BOOST - 0.05
 _GENERIC_KEY_BEFORE = re.compile(field_key_regex(GENERIC_HINTS) + _AFTER_KEYWORD + r"\Z", re.ASCII)
 # How far before a value the search starts: a key, its quotes and the spaces after it.
 _GENERIC_KEY_REACH = 40
+# A person's own identifiers' keys: a record that holds one beside a bare `name` is a person's
+# ({"name":"宁德","idNo":"…"}), where a district's or a product's dictionary entry holds none
+# ({"code":"350900","name":"宁德"}); searched for only around a common word after a generic key.
+_PERSON_RECORD_KEY = re.compile(field_key_regex(("idno", "idcardno", "certno", "custcertno", "sfzh", "zjhm",
+                                                 "mobile", "mobileno", "sjhm")), re.ASCII)
+# How far around the value the record's other keys are looked for.
+_PERSON_RECORD_REACH = 60
 # context_verdict of a column that only a generic hint names (name, product_name): above 0 as any
 # named column's, so every cell is analysed, but a common word as a cell gets no boost from it.
 NAMED_GENERICALLY = 2
+
+
+def _record_around(text: str, start: int, end: int) -> tuple[int, int]:
+    """Return where the record holding ``text[start:end]`` starts and ends: its object's braces or
+    parentheses ({…}, Lombok's (…)), at most ``_PERSON_RECORD_REACH`` characters either side.
+
+    >>> text = '{"name":"宁德","idNo":"1"} {"name":"余杭"}'
+    >>> [text[slice(*_record_around(text, *span))] for span in ((9, 11), (32, 34))]
+    ['"name":"宁德","idNo":"1"', '"name":"余杭"']
+    """
+    first = max(text.rfind("{", 0, start), text.rfind("(", 0, start), start - _PERSON_RECORD_REACH - 1) + 1
+    after = [at for at in (text.find("}", end), text.find(")", end)) if at >= 0]
+    return max(0, first), min(after + [end + _PERSON_RECORD_REACH])
 
 
 class PersonRecognizer(ChineseRecognizer):
@@ -157,11 +185,13 @@ class PersonRecognizer(ChineseRecognizer):
 
     def _candidates(self, text: str) -> list[tuple[int, int, float, str, bool]]:
         """Return ``ChineseRecognizer``'s candidates, a common word after a generic key (name=黄金)
-        scored ``WORD_SCORE``: below MIN_SCORE whatever the context."""
+        scored ``WORD_SCORE``, below MIN_SCORE whatever the context, unless a person's ID or
+        mobile number's key stands near it (``_PERSON_RECORD_KEY``: name=宁德, idNo=…)."""
         found = super()._candidates(text)
         for number, (start, end, _, value, masked) in enumerate(found):
             if not masked and is_common_word(value) and _GENERIC_KEY_BEFORE.search(
-                    text, max(0, start - _GENERIC_KEY_REACH), start):
+                    text, max(0, start - _GENERIC_KEY_REACH), start) and not _PERSON_RECORD_KEY.search(
+                    text, *_record_around(text, start, end)):
                 found[number] = (start, end, WORD_SCORE, value, masked)
         return found
 
