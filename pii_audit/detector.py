@@ -32,6 +32,7 @@ from pii_audit.sql_statements import Value, unquoted
 from pii_audit.sql_stream import SqlStream, with_block_lines
 from recognizers import ALL_RECOGNIZERS, MIN_SCORE, ChineseRecognizer
 from recognizers.base import fingerprint, halfwidth_utf8, to_halfwidth
+from recognizers.person import RECORD_ENTITIES, RECORD_SCORE, name_in_field, record_name_fields
 from recognizers.presidio_light import EntityRecognizer, RecognizerResult
 
 
@@ -78,6 +79,10 @@ class Detector:
         self._clean: set[tuple[str, tuple[str, ...]]] = set()  # see _analyze_cell
         self._carried: tuple[tuple[str, str], int, SqlStream] | None = None  # see _sql_stream
         self._piece: tuple[tuple[str, str], int, int, SqlStream] | None = None  # see _sql_piece
+        # A delimited record that holds a person's identifier names its name fields (``_record_names``).
+        self._person = self.by_entity.get("PERSON") if RECORD_SCORE >= min_score else None
+        self._identifying = frozenset(number for number, recognizer in enumerate(self.recognizers)
+                                      if recognizer.ENTITY in RECORD_ENTITIES) if self._person else frozenset()
 
     def detect(self, chunks: Iterable[Chunk | Cells]) -> Iterator[Occurrence]:
         """Yield every occurrence in ``chunks``, in order; single values are screened in batches."""
@@ -135,17 +140,48 @@ class Detector:
         # Line k of the screen is row k % rows of column k // rows: visit by row, then column
         # (sorting these int keys took 0.4 µs a cell where a (row, k) tuple key took 0.6).
         width = len(columns)
+        names = self._record_name_cells(columns, texts, hits, named) if self._identifying else {}
+        candidates.update(names)
         for key in sorted([k % rows * width + k // rows for k in candidates]):
             row, number = divmod(key, width)
             index = number * rows + row
             hit, always = hits.get(index), named[number]
             chosen = always if hit is None else (hit | always if always else hit)
-            if chosen:
+            name = names.get(index) if names else None
+            if chosen or name:
                 column, text = columns[number], texts[index]
-                found = self._analyze_cell(text, column.context, chosen)
+                found = self._analyze_cell(text, column.context, chosen) if chosen else []
+                if name and not any(item[3] is self._person for item in found):
+                    found = sorted([*found, name], key=_position)
                 if found:
                     occurrences = self._emit(found, column.container, cells.locate(number, row))
                     yield from _relocated(occurrences, origins[index]) if index in origins else occurrences
+
+    def _record_name_cells(self, columns: list, texts: list[str], hits: dict[int, set[int] | frozenset[int]],
+                           named: list[frozenset[int]]) -> dict[int, Found]:
+        """Return {cell index: the name it holds} for the cells holding a name
+        (``person.name_in_field``) in columns whose header names no field, in a row with a
+        person's identifier in another cell, which its recognizer reports on its own: a headerless
+        export's row is a delimited record, read as ``_record_names`` reads a line.
+
+        A header that names no field may be a value: a headerless export's first row is kept as
+        its columns' headers unless the values below look like it (``sources.spreadsheets``)."""
+        rows = len(columns[0].texts)
+        shaped: dict[int, list[tuple[int, tuple[int, int]]]] = {}  # row: [(index, the name's span)]
+        for number, column in enumerate(columns):
+            if not any(recognizer.context_verdict(column.context) for recognizer in self.recognizers):
+                first = number * rows
+                for row, text in enumerate(texts[first:first + rows]):
+                    span = name_in_field(text) if text else None
+                    if span:
+                        shaped.setdefault(row, []).append((first + row, span))
+        names = {}
+        for row, cells in shaped.items():
+            if any(self._identifies(texts[index], columns[number].context, hits.get(index, frozenset()) | named[number])
+                   for number, index in enumerate(range(row, rows * len(columns), rows))):
+                for index, (start, end) in cells:
+                    names[index] = (start, end, RECORD_SCORE, self._person, texts[index][start:end], False)
+        return names
 
     def _analyze_cell(self, text: str, context: tuple[str, ...], chosen) -> list[Found]:
         """``find`` in one value, skipping a text already analyzed in this context with no result.
@@ -417,9 +453,28 @@ class Detector:
             for start, end, score, value, masked in recognizer.found_halfwidth(text, context):
                 if score >= self.min_score:
                     found.append((start, end, score, recognizer, value, masked))
+        if found and self._person is not None:
+            found += self._record_names(text, found)
         if len(found) > 1:
             found = _without_duplicates(found)
         return found
+
+    def _record_names(self, text: str, found: list[Found]) -> list[Found]:
+        """Return the names of the delimited records in ``text`` that hold a person's identifier
+        ``found`` reports (``PersonRecognizer.record_found``), as ``enhance_using_context`` adds
+        them in Presidio's AnalyzerEngine. A line costs nothing more unless an identifier is
+        found in it, then a split."""
+        identifiers = [(start, end) for start, end, score, recognizer, _, _ in found
+                       if score >= MIN_SCORE and recognizer.ENTITY in RECORD_ENTITIES]
+        if not identifiers:
+            return []
+        return [(start, end, score, self._person, value, masked)
+                for start, end, score, value, masked in self._person.record_found(text, identifiers)]
+
+    def _identifies(self, text: str, context: tuple[str, ...], chosen: set[int] | frozenset[int]) -> bool:
+        """Tell whether a cell holds a person's identifier that the ``chosen`` recognizers report."""
+        numbers = self._identifying.intersection(chosen)
+        return bool(numbers) and any(score >= MIN_SCORE for _, _, score, _, _, _ in self.find(text, context, numbers))
 
     def _occurrences(self, text: str, chunk: Chunk, location: dict, chosen) -> Iterator[Occurrence]:
         found = self.find(text, chunk.context, chosen)
