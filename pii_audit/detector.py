@@ -141,48 +141,60 @@ class Detector:
         # Line k of the screen is row k % rows of column k // rows: visit by row, then column
         # (sorting these int keys took 0.4 µs a cell where a (row, k) tuple key took 0.6).
         width = len(columns)
-        names = self._record_name_cells(columns, texts, hits, named) if self._identifying else {}
-        candidates.update(names)
+        # A row holding a name in a column whose header names no field: its names are emitted after
+        # its other cells, once one of them holds a person's identifier (``_record_name_cells``).
+        shaped = self._record_name_cells(columns, texts) if self._identifying else {}
+        row_at, identified, taken = -1, False, set()
         for key in sorted([k % rows * width + k // rows for k in candidates]):
             row, number = divmod(key, width)
+            if row != row_at:
+                if identified:
+                    yield from self._row_names(cells, texts, origins, shaped[row_at], taken)
+                row_at, identified = row, False
             index = number * rows + row
             hit, always = hits.get(index), named[number]
             chosen = always if hit is None else (hit | always if always else hit)
-            name = names.get(index) if names else None
-            if chosen or name:
+            if chosen:
                 column, text = columns[number], texts[index]
-                found = self._analyze_cell(text, column.context, chosen) if chosen else []
-                if name and not any(item[3] is self._person for item in found):
-                    found = sorted([*found, name], key=_position)
+                found = self._analyze_cell(text, column.context, chosen)
                 if found:
+                    if shaped and row in shaped:
+                        identified = identified or _identifies(found)
+                        taken.update(index for item in found if item[3] is self._person)
                     occurrences = self._emit(found, column.container, cells.locate(number, row))
                     yield from _relocated(occurrences, origins[index]) if index in origins else occurrences
+        if identified:
+            yield from self._row_names(cells, texts, origins, shaped[row_at], taken)
 
-    def _record_name_cells(self, columns: list, texts: list[str], hits: dict[int, set[int] | frozenset[int]],
-                           named: list[frozenset[int]]) -> dict[int, Found]:
-        """Return {cell index: the name it holds} for the cells holding a name
-        (``person.name_in_field``) in columns whose header names no field, in a row with a
-        person's identifier in another cell, which its recognizer reports on its own: a headerless
-        export's row is a delimited record, read as ``_record_names`` reads a line.
+    def _record_name_cells(self, columns: list, texts: list[str]) -> dict[int, list[tuple[int, int, int, int]]]:
+        """Return {row: [(column, cell index, start, end)]} of the cells holding a name
+        (``person.name_in_field``) in the columns whose header names no field: a headerless
+        export's row is a delimited record, its names reported where one of its cells holds a
+        person's identifier, as ``_record_names`` reads a line.
 
         A header that names no field may be a value: a headerless export's first row is kept as
         its columns' headers unless the values below look like it (``sources.spreadsheets``)."""
         rows = len(columns[0].texts)
-        shaped: dict[int, list[tuple[int, tuple[int, int]]]] = {}  # row: [(index, the name's span)]
+        shaped: dict[int, list[tuple[int, int, int, int]]] = {}
         for number, column in enumerate(columns):
             if not any(recognizer.context_verdict(column.context) for recognizer in self.recognizers):
                 first = number * rows
                 for row, text in enumerate(texts[first:first + rows]):
                     span = name_in_field(text) if text else None
                     if span:
-                        shaped.setdefault(row, []).append((first + row, span))
-        names = {}
-        for row, cells in shaped.items():
-            if any(self._identifies(texts[index], columns[number].context, hits.get(index, frozenset()) | named[number])
-                   for number, index in enumerate(range(row, rows * len(columns), rows))):
-                for index, (start, end) in cells:
-                    names[index] = (start, end, RECORD_SCORE, self._person, texts[index][start:end], False)
-        return names
+                        shaped.setdefault(row, []).append((number, first + row, *span))
+        return shaped
+
+    def _row_names(self, cells: Cells, texts: list[str], origins: dict, names: list[tuple[int, int, int, int]],
+                   taken: set[int]) -> Iterator[Occurrence]:
+        """Yield the names of a row that holds a person's identifier, but where PERSON was found already."""
+        rows = len(texts) // len(cells.columns)
+        for number, index, start, end in names:
+            if index not in taken:
+                found = [(start, end, RECORD_SCORE, self._person, texts[index][start:end], False)]
+                occurrences = self._emit(found, cells.columns[number].container, cells.locate(number, index - number * rows))
+                yield from _relocated(occurrences, origins[index]) if index in origins else occurrences
+        taken.clear()
 
     def _analyze_cell(self, text: str, context: tuple[str, ...], chosen) -> list[Found]:
         """``find`` in one value, skipping a text already analyzed in this context with no result.
@@ -466,17 +478,12 @@ class Detector:
         ``found`` reports (``PersonRecognizer.record_found``), as ``enhance_using_context`` adds
         them in Presidio's AnalyzerEngine (``find`` asks only about a line where it found
         something, that holds Chinese and a delimiter)."""
+        if not _identifies(found):
+            return []
         identifiers = [(start, end) for start, end, score, recognizer, _, _ in found
                        if score >= MIN_SCORE and recognizer.ENTITY in RECORD_ENTITIES]
-        if not identifiers:
-            return []
         return [(start, end, score, self._person, value, masked)
                 for start, end, score, value, masked in self._person.record_found(text, identifiers)]
-
-    def _identifies(self, text: str, context: tuple[str, ...], chosen: set[int] | frozenset[int]) -> bool:
-        """Tell whether a cell holds a person's identifier that the ``chosen`` recognizers report."""
-        numbers = self._identifying.intersection(chosen)
-        return bool(numbers) and any(score >= MIN_SCORE for _, _, score, _, _, _ in self.find(text, context, numbers))
 
     def _occurrences(self, text: str, chunk: Chunk, location: dict, chosen) -> Iterator[Occurrence]:
         found = self.find(text, chunk.context, chosen)
@@ -513,6 +520,11 @@ def _with_escaped_lines(candidates: list[tuple[int, bytes, set[int]]], raw: byte
         by_index[index] = (raw[line_start:line_end], None)
         start = line_end
     return [(i, line, chosen) for i, (line, chosen) in sorted(by_index.items())]
+
+
+def _identifies(found: list[Found]) -> bool:
+    """Tell whether ``found`` holds a person's identifier (``person.RECORD_ENTITIES``), reported."""
+    return any(score >= MIN_SCORE and recognizer.ENTITY in RECORD_ENTITIES for _, _, score, recognizer, _, _ in found)
 
 
 def _value_placed(start: int, end: int, place: list[int] | None, escapes: tuple[list[int], list[int]] | None,
