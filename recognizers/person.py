@@ -12,8 +12,8 @@ it still is.
 A delimited record (a batch file's line, ``20240601|0001|王建国|110105…|138…``; a headerless
 CSV's row) names none of its fields: a field there is a name when it has a name's shape, is no
 common word, organisation, product, status or place (``is_record_name``), and the same record
-holds a person's identifier that its recognizer reports on its own (``RECORD_ENTITIES``: an ID
-number, a card, a mobile number): a customer's record. Without one, such a field stays unreported.
+holds a person's identifier that its recognizer reports (``RECORD_ENTITIES``: an ID number, a
+card, a mobile number): a customer's record. Without one, such a field stays unreported.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ import re
 from importlib import resources
 from typing import Iterable
 
-from recognizers.base import CONTEXT_BOOST, MIN_SCORE, ChineseRecognizer, Risk
+from recognizers.base import CONTEXT_BOOST, MIN_SCORE, ChineseRecognizer, Risk, to_halfwidth
 from recognizers.context import field_key_regex, hint_matches
 from recognizers.presidio_light import Pattern, RecognizerResult
 from recognizers.records import field_span, record_fields
@@ -169,8 +169,8 @@ def _record_around(text: str, start: int, end: int) -> tuple[int, int]:
     return max(0, first), min(after + [end + _PERSON_RECORD_REACH])
 
 
-# A person's own identifiers: one reported on its own in a delimited record makes the record a
-# customer's, and a name-shaped field of it a name.
+# A person's own identifiers: one reported in a delimited record makes the record a customer's,
+# and a name-shaped field of it a name.
 RECORD_ENTITIES = frozenset({"CN_RESIDENT_ID", "CN_BANK_CARD", "CN_MOBILE_PHONE", "CN_PASSPORT", "CN_HK_MACAU_PERMIT",
                              "CN_TAIWAN_PERMIT", "CN_FOREIGN_PERMANENT_RESIDENT_ID", "CN_MILITARY_ID",
                              "HK_ID_CARD", "MO_ID_CARD", "TW_ID_CARD"})
@@ -307,7 +307,7 @@ class PersonRecognizer(ChineseRecognizer):
                                                 nlp_artifacts, context)
         identifiers = [(r.start, r.end) for r in other_raw_recognizer_results or ()
                        if r.entity_type in RECORD_ENTITIES and r.score >= MIN_SCORE]
-        for start, end, score, value, masked in self.record_found(text, identifiers):
+        for start, end, score, value, masked in self.record_found(to_halfwidth(text), identifiers):
             result = self.presidio_result(start, end, score, value, masked)
             result.recognition_metadata[RecognizerResult.IS_SCORE_ENHANCED_BY_CONTEXT_KEY] = True
             results = [*results, result]
