@@ -78,6 +78,7 @@ class Detector:
         # Below MIN_SCORE, a value with neither needle nor keyword may be reported: screen nothing.
         self._screening = min_score >= MIN_SCORE
         self._clean: set[tuple[str, tuple[str, ...]]] = set()  # see _analyze_cell
+        self._no_names: set[str] = set()  # see _record_name_cells
         self._carried: tuple[tuple[str, str], int, SqlStream] | None = None  # see _sql_stream
         self._piece: tuple[tuple[str, str], int, int, SqlStream] | None = None  # see _sql_piece
         # A delimited record that holds a person's identifier names its name fields (``_record_names``).
@@ -180,9 +181,16 @@ class Detector:
             if not any(recognizer.context_verdict(column.context) for recognizer in self.recognizers):
                 first = number * rows
                 for row, text in enumerate(texts[first:first + rows]):
-                    span = name_in_field(text) if text else None
-                    if span:
-                        shaped.setdefault(row, []).append((number, first + row, *span))
+                    # A name is Chinese: numbers, dates and amounts cost no call. A column repeats
+                    # its statuses and branches: what holds no name is remembered, as in _clean.
+                    if text and not text.isascii() and text not in self._no_names:
+                        span = name_in_field(text)
+                        if span:
+                            shaped.setdefault(row, []).append((number, first + row, *span))
+                        elif len(text) <= CLEAN_TEXT_CHARS:
+                            if len(self._no_names) >= CLEAN_TEXTS:
+                                self._no_names.clear()
+                            self._no_names.add(text)
         return shaped
 
     def _row_names(self, cells: Cells, texts: list[str], origins: dict, names: list[tuple[int, int, int, int]],
