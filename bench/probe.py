@@ -5,7 +5,9 @@
 Writes 30 messages, statements or records per format (``--lines``) into ``bench/out/probe/``,
 each line with its gold spans: an ESB's SOAP/XML messages (one a line, and pretty-printed;
 namespaced tags, CDATA), CNAPS2's ISO 20022 credit transfers as a front-end processor logs them,
-a core system's headerless batch files in GBK (``|``-delimited and fixed-width), MyBatis and
+a core system's headerless batch files in GBK (``|``-delimited and fixed-width; ``^``, tab and
+``,``-delimited with look-alikes in a name's place; records with no ID, card or mobile number,
+whose names are not gold: nothing says such a record is a customer's), MyBatis and
 p6spy SQL logs, nginx access logs with percent-encoded query strings (UTF-8 and GBK), Java
 ``toString`` output (Lombok's and the ``{x='y'}`` form) and JSON with ``\\uXXXX`` escapes, and
 pinyin-abbreviated keys. Each line also holds look-alikes that must not be reported: order
@@ -187,6 +189,37 @@ def batch_lines(v: Values, count: int) -> list[list]:
     return lines
 
 
+# What a batch record's name field holds when it holds no name: a branch, a product, a status, a
+# common word, a district that is also a name's shape (高明 of 高明区, 金平 of 金平区), an English name.
+RECORD_LOOK_ALIKES = ("北京分行营业部", "城东支行", "江北行", "定期存款", "黄金", "金卡", "白金卡", "余额宝", "正常",
+                      "成功", "冻结", "方便", "高级", "高明", "金平", "白云", "John Smith", "招商银行")
+
+
+def record_lines(v: Values, count: int) -> list[list]:
+    """A customer file exported headerless by another system (``^``, tab or ``,``, quoted or not):
+    a name, its ID, mobile or card, and a look-alike in the name's place on every third line."""
+    lines = []
+    for n in range(1, count + 1):
+        delimiter = v.rng.choice(["^", "\t", ","])
+        quote = '"' if delimiter == "," and v.rng.random() < 0.5 else ""
+        who = ("PERSON", v.name()) if n % 3 else v.rng.choice(RECORD_LOOK_ALIKES)
+        number = v.rng.choice([("CN_RESIDENT_ID", v.rid()), ("CN_MOBILE_PHONE", v.mobile()), ("CN_BANK_CARD", v.card())])
+        fields = [f"{n:06d}", who, number, v.rng.choice(["正常", "冻结", "销户"]), v.amount(), v.company()]
+        line: list = []
+        for field in fields:
+            line += [delimiter] if line else []
+            line += [quote, field, quote]
+        lines.append(line)
+    return lines
+
+
+def no_id_record_lines(v: Values, count: int) -> list[list]:
+    """Headerless records with no ID, card or mobile number: a name there, its look-alikes and
+    common words are not reported (nothing says the record is a customer's); gold holds none."""
+    return [[f"{v.serial()}|{n:04d}|{v.name() if n % 2 else v.rng.choice(RECORD_LOOK_ALIKES)}|{v.amount()}|CNY|"
+             f"{v.company()}|{v.rng.choice(['正常', '成功', '失败'])}|"] for n in range(1, count + 1)]
+
+
 def fixed_width_lines(v: Values, count: int) -> list[list]:
     """The same file fixed-width: fields padded with spaces to widths counted in GBK bytes."""
     def pad(text: str, width: int) -> str:
@@ -348,6 +381,9 @@ FORMATS = [
     ("access-log", "access.log", "utf-8", access_lines),
     ("tostring-json", "cust-service.log", "utf-8", tostring_lines),
     ("pinyin-keys", "txn.log", "utf-8", pinyin_lines),
+    # Last, so that the formats before draw the values they drew before these were added.
+    ("records", "CUST_EXPORT_20240601.txt", "gbk", record_lines),
+    ("records-no-id", "JYMX_20240601.dat", "gbk", no_id_record_lines),
 ]
 
 
@@ -433,7 +469,8 @@ def main() -> int:
     totals = [Counter() for _ in runs]
     for name, (path, gold) in probe.items():
         scores = [score(gold, run[str(path)]) for run in runs]
-        for entity in sorted(set().union(*scores), key=lambda e: (e not in ENTITIES, e)):
+        # PERSON always: a format whose records hold no gold shows its false positives, if none.
+        for entity in sorted(set().union(*scores, ["PERSON"]), key=lambda e: (e not in ENTITIES, e)):
             cells = [[s[entity]["found"], s[entity]["gold"] - s[entity]["found"], s[entity]["fp"]] for s in scores]
             for total, s in zip(totals, scores):
                 total.update(s[entity])

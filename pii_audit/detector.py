@@ -32,6 +32,8 @@ from pii_audit.sql_statements import Value, unquoted
 from pii_audit.sql_stream import SqlStream, with_block_lines
 from recognizers import ALL_RECOGNIZERS, MIN_SCORE, ChineseRecognizer
 from recognizers.base import fingerprint, halfwidth_utf8, to_halfwidth
+from recognizers.person import RECORD_ENTITIES, RECORD_SCORE, name_in_field
+from recognizers.records import DELIMITED
 from recognizers.presidio_light import EntityRecognizer, RecognizerResult
 
 
@@ -76,8 +78,13 @@ class Detector:
         # Below MIN_SCORE, a value with neither needle nor keyword may be reported: screen nothing.
         self._screening = min_score >= MIN_SCORE
         self._clean: set[tuple[str, tuple[str, ...]]] = set()  # see _analyze_cell
+        self._no_names: set[str] = set()  # see _record_name_cells
         self._carried: tuple[tuple[str, str], int, SqlStream] | None = None  # see _sql_stream
         self._piece: tuple[tuple[str, str], int, int, SqlStream] | None = None  # see _sql_piece
+        # A delimited record that holds a person's identifier names its name fields (``_record_names``).
+        self._person = self.by_entity.get("PERSON") if RECORD_SCORE >= min_score else None
+        self._identifying = frozenset(number for number, recognizer in enumerate(self.recognizers)
+                                      if recognizer.ENTITY in RECORD_ENTITIES) if self._person else frozenset()
 
     def detect(self, chunks: Iterable[Chunk | Cells]) -> Iterator[Occurrence]:
         """Yield every occurrence in ``chunks``, in order; single values are screened in batches."""
@@ -135,8 +142,16 @@ class Detector:
         # Line k of the screen is row k % rows of column k // rows: visit by row, then column
         # (sorting these int keys took 0.4 µs a cell where a (row, k) tuple key took 0.6).
         width = len(columns)
+        # A row holding a name in a column whose header names no field: its names are emitted after
+        # its other cells, once one of them holds a person's identifier (``_record_name_cells``).
+        shaped = self._record_name_cells(columns, texts) if self._identifying else {}
+        row_at, identified, taken = -1, False, set()
         for key in sorted([k % rows * width + k // rows for k in candidates]):
             row, number = divmod(key, width)
+            if row != row_at:
+                if identified:
+                    yield from self._row_names(cells, texts, origins, shaped[row_at], taken)
+                row_at, identified = row, False
             index = number * rows + row
             hit, always = hits.get(index), named[number]
             chosen = always if hit is None else (hit | always if always else hit)
@@ -144,8 +159,50 @@ class Detector:
                 column, text = columns[number], texts[index]
                 found = self._analyze_cell(text, column.context, chosen)
                 if found:
+                    if shaped and row in shaped:
+                        identified = identified or _identifies(found)
+                        taken.update(index for item in found if item[3] is self._person)
                     occurrences = self._emit(found, column.container, cells.locate(number, row))
                     yield from _relocated(occurrences, origins[index]) if index in origins else occurrences
+        if identified:
+            yield from self._row_names(cells, texts, origins, shaped[row_at], taken)
+
+    def _record_name_cells(self, columns: list, texts: list[str]) -> dict[int, list[tuple[int, int, int, int]]]:
+        """Return {row: [(column, cell index, start, end)]} of the cells holding a name
+        (``person.name_in_field``) in the columns whose header names no field: a headerless
+        export's row is a delimited record, its names reported where one of its cells holds a
+        person's identifier, as ``_record_names`` reads a line.
+
+        A header that names no field may be a value: a headerless export's first row is kept as
+        its columns' headers unless the values below look like it (``sources.spreadsheets``)."""
+        rows = len(columns[0].texts)
+        shaped: dict[int, list[tuple[int, int, int, int]]] = {}
+        for number, column in enumerate(columns):
+            if not any(recognizer.context_verdict(column.context) for recognizer in self.recognizers):
+                first = number * rows
+                for row, text in enumerate(texts[first:first + rows]):
+                    # A name is Chinese: numbers, dates and amounts cost no call. A column repeats
+                    # its statuses and branches: what holds no name is remembered, as in _clean.
+                    if text and not text.isascii() and text not in self._no_names:
+                        span = name_in_field(text)
+                        if span:
+                            shaped.setdefault(row, []).append((number, first + row, *span))
+                        elif len(text) <= CLEAN_TEXT_CHARS:
+                            if len(self._no_names) >= CLEAN_TEXTS:
+                                self._no_names.clear()
+                            self._no_names.add(text)
+        return shaped
+
+    def _row_names(self, cells: Cells, texts: list[str], origins: dict, names: list[tuple[int, int, int, int]],
+                   taken: set[int]) -> Iterator[Occurrence]:
+        """Yield the names of a row that holds a person's identifier, but where PERSON was found already."""
+        rows = len(texts) // len(cells.columns)
+        for number, index, start, end in names:
+            if index not in taken:
+                found = [(start, end, RECORD_SCORE, self._person, texts[index][start:end], False)]
+                occurrences = self._emit(found, cells.columns[number].container, cells.locate(number, index - number * rows))
+                yield from _relocated(occurrences, origins[index]) if index in origins else occurrences
+        taken.clear()
 
     def _analyze_cell(self, text: str, context: tuple[str, ...], chosen) -> list[Found]:
         """``find`` in one value, skipping a text already analyzed in this context with no result.
@@ -417,9 +474,24 @@ class Detector:
             for start, end, score, value, masked in recognizer.found_halfwidth(text, context):
                 if score >= self.min_score:
                     found.append((start, end, score, recognizer, value, masked))
+        # A name is Chinese and a record delimited: two tests in C spare most lines a call.
+        if found and self._person is not None and not text.isascii() and DELIMITED.search(text):
+            found += self._record_names(text, found)
         if len(found) > 1:
             found = _without_duplicates(found)
         return found
+
+    def _record_names(self, text: str, found: list[Found]) -> list[Found]:
+        """Return the names of the delimited records in ``text`` that hold a person's identifier
+        ``found`` reports (``PersonRecognizer.record_found``), as ``enhance_using_context`` adds
+        them in Presidio's AnalyzerEngine (``find`` asks only about a line where it found
+        something, that holds Chinese and a delimiter)."""
+        if not _identifies(found):
+            return []
+        identifiers = [(start, end) for start, end, score, recognizer, _, _ in found
+                       if score >= MIN_SCORE and recognizer.ENTITY in RECORD_ENTITIES]
+        return [(start, end, score, self._person, value, masked)
+                for start, end, score, value, masked in self._person.record_found(text, identifiers)]
 
     def _occurrences(self, text: str, chunk: Chunk, location: dict, chosen) -> Iterator[Occurrence]:
         found = self.find(text, chunk.context, chosen)
@@ -456,6 +528,11 @@ def _with_escaped_lines(candidates: list[tuple[int, bytes, set[int]]], raw: byte
         by_index[index] = (raw[line_start:line_end], None)
         start = line_end
     return [(i, line, chosen) for i, (line, chosen) in sorted(by_index.items())]
+
+
+def _identifies(found: list[Found]) -> bool:
+    """Tell whether ``found`` holds a person's identifier (``person.RECORD_ENTITIES``), reported."""
+    return any(score >= MIN_SCORE and recognizer.ENTITY in RECORD_ENTITIES for _, _, score, recognizer, _, _ in found)
 
 
 def _value_placed(start: int, end: int, place: list[int] | None, escapes: tuple[list[int], list[int]] | None,

@@ -8,6 +8,12 @@ column that says "name" without saying whose (``GENERIC_HINTS``: name, userName)
 a branch or a setting as often as a person, so a common word there (黄金, 周一, 张家港:
 ``is_common_word``) is not reported; after a keyword or a person's key (姓名：高峰, custName=高峰)
 it still is.
+
+A delimited record (a batch file's line, ``20240601|0001|王建国|110105…|138…``; a headerless
+CSV's row) names none of its fields: a field there is a name when it has a name's shape, is no
+common word, organisation, product, status or place (``is_record_name``), and the same record
+holds a person's identifier that its recognizer reports (``RECORD_ENTITIES``: an ID number, a
+card, a mobile number): a customer's record. Without one, such a field stays unreported.
 """
 
 from __future__ import annotations
@@ -15,10 +21,13 @@ from __future__ import annotations
 import functools
 import re
 from importlib import resources
+from typing import Iterable
 
-from recognizers.base import CONTEXT_BOOST, MIN_SCORE, ChineseRecognizer, Risk
+from recognizers.base import CONTEXT_BOOST, MIN_SCORE, ChineseRecognizer, Risk, to_halfwidth
 from recognizers.context import field_key_regex, hint_matches
-from recognizers.presidio_light import Pattern
+from recognizers.presidio_light import Pattern, RecognizerResult
+from recognizers.records import field_span, record_fields
+from recognizers.regions import place_names
 
 ENTITY = "PERSON"
 EXAMPLES = {
@@ -160,6 +169,97 @@ def _record_around(text: str, start: int, end: int) -> tuple[int, int]:
     return max(0, first), min(after + [end + _PERSON_RECORD_REACH])
 
 
+# A person's own identifiers: one reported in a delimited record makes the record a customer's,
+# and a name-shaped field of it a name.
+RECORD_ENTITIES = frozenset({"CN_RESIDENT_ID", "CN_BANK_CARD", "CN_MOBILE_PHONE", "CN_PASSPORT", "CN_HK_MACAU_PERMIT",
+                             "CN_TAIWAN_PERMIT", "CN_FOREIGN_PERMANENT_RESIDENT_ID", "CN_MILITARY_ID",
+                             "HK_ID_CARD", "MO_ID_CARD", "TW_ID_CARD"})
+# The score of a name in a customer's record: a keyword's, as the record's identifier says whose.
+RECORD_SCORE = 0.6
+# Endings of what else a record's field of a name's shape names: a branch (城东支行 is longer
+# than a name, 江北行 is not), an organisation, a product (安心险, 薪金贷) or a unit; none ends
+# one of Faker zh_CN's given names.
+NOT_RECORD_NAMES = ("分行", "支行", "营业部", "营业所", "分理处", "储蓄所", "公司", "银行", "中心", "存款", "理财",
+                    "基金", "保险", "贷款", "账户", "行", "部", "处", "所", "局", "院", "厅", "店", "社", "科",
+                    "室", "队", "卡", "贷", "险", "币", "宝", "司", "园", "期")
+# Suffixes of a county or a city that a record may leave out: 高明 of 高明区, 金平 of 金平区.
+_PLACE_SUFFIXES = ("区", "县", "市", "旗")
+_NAME_FIELD_RE = re.compile(_name_regex())
+
+
+def is_record_name(field: str) -> bool:
+    """Tell whether a field of a delimited record, which no key or header names, has a person's
+    name's shape and is no common word, organisation, product or place.
+
+    A place's short name that is as often a person's (高明 of 高明区) is a name under a key that
+    says "name" (``is_common_word``); in a record, where nothing says so, it is a place.
+
+    >>> [is_record_name(w) for w in ("王建国", "欧阳娜娜", "黄金", "正常", "江北行", "高明", "张某")]
+    [True, True, False, False, False, False, False]
+    """
+    return _NAME_FIELD_RE.fullmatch(field) is not None and is_valid(field) and not is_common_word(field) \
+        and not field.endswith(NOT_RECORD_NAMES) and not _is_place(field)
+
+
+def _is_place(word: str) -> bool:
+    places = place_names()
+    return word in places or any(word + suffix in places for suffix in _PLACE_SUFFIXES)
+
+
+def record_name_fields(text: str) -> list[tuple[int, int, int]]:
+    """Return ``(line start, start, end)`` of each field of the delimited lines of ``text`` that
+    holds a name (``is_record_name``).
+
+    >>> text = "0001|王建国|正常|13812345678"
+    >>> [text[start:end] for _, start, end in record_name_fields(text)]
+    ['王建国']
+    """
+    found, line_start = [], 0
+    for line in text.split("\n"):
+        for start, end in record_fields(line):
+            if _is_name_span(line, start, end):
+                found.append((line_start, line_start + start, line_start + end))
+        line_start += len(line) + 1
+    return found
+
+
+def name_in_field(field: str) -> tuple[int, int] | None:
+    """Return where the name a field of a record holds (a headerless sheet's cell) is, its
+    spaces and quotes left out, or None when it holds none (``is_record_name``).
+
+    >>> name_in_field(" 王建国 "), name_in_field("北京分行营业部")
+    ((1, 4), None)
+    """
+    start, end = field_span(field)
+    return (start, end) if _is_name_span(field, start, end) else None
+
+
+def _is_name_span(text: str, start: int, end: int) -> bool:
+    # A name is two to four characters, or a transliteration with its "·": most fields of a log
+    # line are neither, and cost no regex.
+    return (2 <= end - start <= 4 or "·" in text[start:end]) and is_record_name(text[start:end])
+
+
+def record_names(text: str, identifiers: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Return where the name fields (``record_name_fields``) of the records of ``text`` that hold
+    an identifier are, given where the identifiers are.
+
+    >>> text = "0001|王建国|13812345678\\n0002|李小红|正常"
+    >>> [text[start:end] for start, end in record_names(text, [(9, 20)])]
+    ['王建国']
+    """
+    spans = list(identifiers)
+    if not spans:
+        return []
+    names = []
+    for line_start, start, end in record_name_fields(text):
+        line_end = text.find("\n", end)
+        line_end = len(text) if line_end < 0 else line_end
+        if any(line_start <= at < line_end and not (at < end and start < to) for at, to in spans):
+            names.append((start, end))
+    return names
+
+
 class PersonRecognizer(ChineseRecognizer):
     """Chinese personal names (姓名), after a keyword or in a name column."""
 
@@ -194,6 +294,29 @@ class PersonRecognizer(ChineseRecognizer):
                     text, *_record_around(text, start, end)):
                 found[number] = (start, end, WORD_SCORE, value, masked)
         return found
+
+    def enhance_using_context(self, text, raw_recognizer_results, other_raw_recognizer_results, nlp_artifacts,
+                              context=None):
+        """``ChineseRecognizer``'s, plus the names of the delimited records in ``text`` that hold a
+        person's identifier the other recognizers report (``record_names``).
+
+        AnalyzerEngine enhances each recognizer's results in the registry's order, in place: the
+        identifiers' recognizers come before this one in ``ALL_RECOGNIZERS``, so their results are
+        scored in context here (a mobile number after 订单号 is none), as the detector reads them."""
+        results = super().enhance_using_context(text, raw_recognizer_results, other_raw_recognizer_results,
+                                                nlp_artifacts, context)
+        identifiers = [(r.start, r.end) for r in other_raw_recognizer_results or ()
+                       if r.entity_type in RECORD_ENTITIES and r.score >= MIN_SCORE]
+        for start, end, score, value, masked in self.record_found(to_halfwidth(text), identifiers):
+            result = self.presidio_result(start, end, score, value, masked)
+            result.recognition_metadata[RecognizerResult.IS_SCORE_ENHANCED_BY_CONTEXT_KEY] = True
+            results = [*results, result]
+        return results
+
+    def record_found(self, text: str, identifiers: Iterable[tuple[int, int]]
+                     ) -> list[tuple[int, int, float, str, bool]]:
+        """Return ``(start, end, RECORD_SCORE, name, False)`` for each name ``record_names`` finds."""
+        return [(start, end, RECORD_SCORE, text[start:end], False) for start, end in record_names(text, identifiers)]
 
     def _decide_verdict(self, context: tuple[str, ...]) -> int:
         """Return ``NAMED_GENERICALLY`` for a column that only ``GENERIC_HINTS`` or "name" name

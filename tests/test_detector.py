@@ -16,6 +16,7 @@ from pii_audit.escapes import unescape
 from pii_audit.models import Cells, Chunk, Column
 from recognizers import MIN_SCORE, build_analyzer
 from recognizers.base import to_halfwidth
+from recognizers.person import RECORD_SCORE
 from tests_corpus import corpus_lines, value
 
 
@@ -45,6 +46,24 @@ def test_same_occurrences_as_presidio_line_by_line(analyzer, key):
         assert detector_spans(detector, line) == expected, line
         found += len(expected)
     assert found > 1000  # the corpus really exercises the recognizers
+
+
+@pytest.mark.parametrize("line, name", [
+    pytest.param("20240601|0001|王建国|11010519491231002X|1000.00|北京分行营业部|正常", "王建国", id="id-number"),
+    pytest.param("欧阳娜娜^13812345678^高明^黄金", "欧阳娜娜", id="mobile-caret"),
+    pytest.param("张三\t6222020200112345679\n李四\t正常", "张三", id="card-tab-two-lines"),
+    pytest.param('"王五","138****5678"', "王五", id="masked-mobile-quoted"),
+    pytest.param("孙八｜13812345678｜正常", "孙八", id="full-width-bar"),
+    # An order number is no mobile number, a placeholder is one after its keyword.
+    pytest.param("订单号|13812345678|赵六|" + "备注" * 16 + "\n钱七|13800000000|手机", "钱七", id="scored-in-context"),
+])
+def test_a_records_names_equal_presidios(analyzer, key, line, name):
+    """A delimited record's names, which the detector adds where it found a person's identifier,
+    are those ``PersonRecognizer.enhance_using_context`` adds in Presidio's AnalyzerEngine from
+    the other recognizers' results, scored in context."""
+    expected = presidio_spans(analyzer, line)
+    assert detector_spans(Detector(key), line) == expected
+    assert [line[start:end] for entity, start, end, _ in expected if entity == "PERSON"] == [name]
 
 
 @pytest.mark.parametrize("context", [["sfzh"], ["sjhm"], ["yhkh"], ["jyje"], ["备注"]])
@@ -284,7 +303,9 @@ def cell_blocks(rng, lines, rows=40):
 
 def test_cells_equal_one_chunk_per_cell(key):
     """A block of Cells finds what one chunk per cell finds, in the same order, full-width forms,
-    newlines in cells, empty cells and column context included."""
+    newlines in cells, empty cells and column context included; and, which a cell alone cannot
+    tell, the names of rows read as records (a bare name beside an ID number's cell in columns
+    no header names: tests/test_headerless_records.py)."""
     detector = Detector(key)
     rng = random.Random(13)
     blocks = cell_blocks(rng, corpus_lines(rng, 1200))
@@ -295,7 +316,10 @@ def test_cells_equal_one_chunk_per_cell(key):
                                  for o in detector.detect_chunk(chunk))
     assert len(expected) > 300
     assert any("１" in t for b in blocks for c in b.columns for t in c.texts)
-    assert occurrence_tuples(detector.detect(stream)) == expected
+    got = occurrence_tuples(detector.detect(stream))
+    names = [o for o in got if o not in expected]
+    assert [o for o in got if o in expected] == expected
+    assert names and {(o[0], o[3]) for o in names} == {("PERSON", RECORD_SCORE)}
 
 
 def test_cells_with_escaped_json_give_what_their_plain_json_gives(key):

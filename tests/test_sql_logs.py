@@ -52,9 +52,11 @@ def test_parameters_and_rows_are_read_under_their_columns_names(key):
 
 
 def test_only_columns_that_name_personal_data_give_their_values_context(key):
-    """A branch's name, an amount, a date, a remark, an order number, a name in a column named
-    for none, and a row whose values outnumber its columns (a value holding ", ") give nothing
-    but the bare numbers; the row of the same result set whose values match its columns, a name."""
+    """A branch's name, an amount, a date, a remark, an order number and a name in a column named
+    for none give nothing but the bare numbers; a row whose values outnumber its columns (a value
+    holding ", ") takes no column's name, but is a comma-delimited record holding an ID number, its
+    names found as a headerless record's (tests/test_headerless_records.py); the row of the same
+    result set whose values match its columns, a name."""
     lines = [
         "10:00:00.001 DEBUG [exec-1] c.b.m.OrderMapper.insert - ==>  Preparing: INSERT INTO t_order "
         "(order_no, amount, trade_date, branch_name, status, remark) VALUES (?, ?, ?, ?, ?, ?)",
@@ -69,9 +71,10 @@ def test_only_columns_that_name_personal_data_give_their_values_context(key):
         SELECT[3],
     ]
     got = found(detector_for(key), lines)
-    assert names_found(got) == [(7, "王芳")]
+    assert names_found(got) == [(6, "张伟"), (6, "王芳"), (7, "王芳")]
     assert [(line, entity) for line, entity, _ in got] == [
-        (6, "CN_RESIDENT_ID"), (6, "CN_MOBILE_PHONE"), (7, "PERSON"), (7, "CN_RESIDENT_ID"), (7, "CN_MOBILE_PHONE")]
+        (6, "PERSON"), (6, "PERSON"), (6, "CN_RESIDENT_ID"), (6, "CN_MOBILE_PHONE"),
+        (7, "PERSON"), (7, "CN_RESIDENT_ID"), (7, "CN_MOBILE_PHONE")]
 
 
 def test_a_statement_is_told_by_its_logger_and_thread_not_by_its_time(key):
