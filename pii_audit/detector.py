@@ -167,8 +167,8 @@ class Detector:
         if identified:
             yield from self._row_names(cells, texts, origins, shaped[row_at], taken)
 
-    def _record_name_cells(self, columns: list, texts: list[str]) -> dict[int, list[tuple[int, int, int, int]]]:
-        """Return {row: [(column, cell index, start, end)]} of the cells holding a name
+    def _record_name_cells(self, columns: list, texts: list[str]) -> dict[int, list[tuple[int, int, int, int, bool]]]:
+        """Return {row: [(column, cell index, start, end, masked)]} of the cells holding a name
         (``person.name_in_field``) in the columns whose header names no field: a headerless
         export's row is a delimited record, its names reported where one of its cells holds a
         person's identifier, as ``_record_names`` reads a line.
@@ -193,13 +193,13 @@ class Detector:
                             self._no_names.add(text)
         return shaped
 
-    def _row_names(self, cells: Cells, texts: list[str], origins: dict, names: list[tuple[int, int, int, int]],
+    def _row_names(self, cells: Cells, texts: list[str], origins: dict, names: list[tuple[int, int, int, int, bool]],
                    taken: set[int]) -> Iterator[Occurrence]:
         """Yield the names of a row that holds a person's identifier, but where PERSON was found already."""
         rows = len(texts) // len(cells.columns)
-        for number, index, start, end in names:
+        for number, index, start, end, masked in names:
             if index not in taken:
-                found = [(start, end, RECORD_SCORE, self._person, texts[index][start:end], False)]
+                found = [(start, end, RECORD_SCORE, self._person, texts[index][start:end], masked)]
                 occurrences = self._emit(found, cells.columns[number].container, cells.locate(number, index - number * rows))
                 yield from _relocated(occurrences, origins[index]) if index in origins else occurrences
         taken.clear()

@@ -185,6 +185,7 @@ NOT_RECORD_NAMES = ("分行", "支行", "营业部", "营业所", "分理处", "
 # Suffixes of a county or a city that a record may leave out: 高明 of 高明区, 金平 of 金平区.
 _PLACE_SUFFIXES = ("区", "县", "市", "旗")
 _NAME_FIELD_RE = re.compile(_name_regex())
+_MASKED_FIELD_RE = re.compile(_masked_regex())  # a surname and stars: a name a system masked (王*, 欧阳**)
 
 
 def is_record_name(field: str) -> bool:
@@ -206,32 +207,35 @@ def _is_place(word: str) -> bool:
     return word in places or any(word + suffix in places for suffix in _PLACE_SUFFIXES)
 
 
-def record_name_fields(text: str) -> list[tuple[int, int, int]]:
-    """Return ``(line start, start, end)`` of each field of the delimited lines of ``text`` that
-    holds a name (``is_record_name``).
+def record_name_fields(text: str) -> list[tuple[int, int, int, bool]]:
+    """Return ``(line start, start, end, masked)`` of each field of the delimited lines of
+    ``text`` that holds a name (``is_record_name``) or a masked one (王*: ``masked`` True).
 
-    >>> text = "0001|王建国|正常|13812345678"
-    >>> [text[start:end] for _, start, end in record_name_fields(text)]
-    ['王建国']
+    >>> text = "0001|王建国|正常|王*|13812345678"
+    >>> [(text[start:end], masked) for _, start, end, masked in record_name_fields(text)]
+    [('王建国', False), ('王*', True)]
     """
     found, line_start = [], 0
     for line in text.split("\n"):
         for start, end in record_fields(line):
-            if _is_name_span(line, start, end):
-                found.append((line_start, line_start + start, line_start + end))
+            masked = _is_masked_span(line, start, end)
+            if masked or _is_name_span(line, start, end):
+                found.append((line_start, line_start + start, line_start + end, masked))
         line_start += len(line) + 1
     return found
 
 
-def name_in_field(field: str) -> tuple[int, int] | None:
+def name_in_field(field: str) -> tuple[int, int, bool] | None:
     """Return where the name a field of a record holds (a headerless sheet's cell) is, its
-    spaces and quotes left out, or None when it holds none (``is_record_name``).
+    spaces and quotes left out, and whether it is masked (王*), or None when it holds none
+    (``is_record_name``).
 
-    >>> name_in_field(" 王建国 "), name_in_field("北京分行营业部")
-    ((1, 4), None)
+    >>> name_in_field(" 王建国 "), name_in_field("王**"), name_in_field("北京分行营业部")
+    ((1, 4, False), (0, 3, True), None)
     """
     start, end = field_span(field)
-    return (start, end) if _is_name_span(field, start, end) else None
+    masked = _is_masked_span(field, start, end)
+    return (start, end, masked) if masked or _is_name_span(field, start, end) else None
 
 
 def _is_name_span(text: str, start: int, end: int) -> bool:
@@ -240,23 +244,28 @@ def _is_name_span(text: str, start: int, end: int) -> bool:
     return (2 <= end - start <= 4 or "·" in text[start:end]) and is_record_name(text[start:end])
 
 
-def record_names(text: str, identifiers: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
+def _is_masked_span(text: str, start: int, end: int) -> bool:
+    # A surname and one to three stars; a star costs no regex on the fields that hold none.
+    return 2 <= end - start <= 5 and text[end - 1] == "*" and _MASKED_FIELD_RE.fullmatch(text, start, end) is not None
+
+
+def record_names(text: str, identifiers: Iterable[tuple[int, int]]) -> list[tuple[int, int, bool]]:
     """Return where the name fields (``record_name_fields``) of the records of ``text`` that hold
-    an identifier are, given where the identifiers are.
+    an identifier are, given where the identifiers are, and whether each is masked.
 
     >>> text = "0001|王建国|13812345678\\n0002|李小红|正常"
-    >>> [text[start:end] for start, end in record_names(text, [(9, 20)])]
+    >>> [text[start:end] for start, end, _ in record_names(text, [(9, 20)])]
     ['王建国']
     """
     spans = list(identifiers)
     if not spans:
         return []
     names = []
-    for line_start, start, end in record_name_fields(text):
+    for line_start, start, end, masked in record_name_fields(text):
         line_end = text.find("\n", end)
         line_end = len(text) if line_end < 0 else line_end
         if any(line_start <= at < line_end and not (at < end and start < to) for at, to in spans):
-            names.append((start, end))
+            names.append((start, end, masked))
     return names
 
 
@@ -315,8 +324,9 @@ class PersonRecognizer(ChineseRecognizer):
 
     def record_found(self, text: str, identifiers: Iterable[tuple[int, int]]
                      ) -> list[tuple[int, int, float, str, bool]]:
-        """Return ``(start, end, RECORD_SCORE, name, False)`` for each name ``record_names`` finds."""
-        return [(start, end, RECORD_SCORE, text[start:end], False) for start, end in record_names(text, identifiers)]
+        """Return ``(start, end, RECORD_SCORE, name, masked)`` for each name ``record_names`` finds."""
+        return [(start, end, RECORD_SCORE, text[start:end], masked)
+                for start, end, masked in record_names(text, identifiers)]
 
     def _decide_verdict(self, context: tuple[str, ...]) -> int:
         """Return ``NAMED_GENERICALLY`` for a column that only ``GENERIC_HINTS`` or "name" name

@@ -54,6 +54,7 @@ def test_same_occurrences_as_presidio_line_by_line(analyzer, key):
     pytest.param("张三\t6222020200112345679\n李四\t正常", "张三", id="card-tab-two-lines"),
     pytest.param('"王五","138****5678"', "王五", id="masked-mobile-quoted"),
     pytest.param("孙八｜13812345678｜正常", "孙八", id="full-width-bar"),
+    pytest.param("0001|王*|110105********0021|138****5678", "王*", id="masked-name-masked-record"),
     # An order number is no mobile number, a placeholder is one after its keyword.
     pytest.param("订单号|13812345678|赵六|" + "备注" * 16 + "\n钱七|13800000000|手机", "钱七", id="scored-in-context"),
 ])

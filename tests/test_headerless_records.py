@@ -86,3 +86,23 @@ def test_a_headerless_csvs_name_is_located_in_its_cell(scanned):
     cells = {record["location"]["cell"] for record in map(json.loads, jsonl.splitlines())
              if record["entity_type"] == "PERSON" and record["location"]["path"].endswith(".csv")}
     assert cells == {f"C{row}" for row in range(1, len(CUSTOMERS) + 1)}
+
+
+def test_a_masked_name_in_a_masked_record_is_counted_masked(tmp_path, monkeypatch):
+    """A batch file already masked (王*, 110105********0021, 138****5678) held its names as
+    nothing: only its masked identifiers were counted. A masked name in a record holding an
+    identifier is counted as a masked name now, in a line and in a headerless CSV's row alike;
+    in a record without one it stays nothing."""
+    lines = [f"20240601|{n:04d}|{masked}|{resident_id(RNG)[:6]}********{n:04d}|138****{n:04d}|正常"
+             for n, (_, masked) in enumerate(CUSTOMERS, 1)] + ["20240601|9999|谭*|1000.00|正常"]
+    (tmp_path / "KHXX_masked.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    (tmp_path / "masked.csv").write_text("\n".join(line.replace("|", ",") for line in lines) + "\n", encoding="utf-8")
+    out = tmp_path / "found.jsonl"
+    monkeypatch.setenv("PII_AUDIT_KEY", "ab" * 32)
+    result = CliRunner().invoke(cli, ["scan", str(tmp_path / "KHXX_masked.txt"), str(tmp_path / "masked.csv"),
+                                      "--jsonl", str(out), "--jobs", "1", "--full"])
+    assert result.exit_code == 0, result.output  # masked values only: nothing in plaintext
+    persons = sorted((r["location"]["path"].rsplit(".", 1)[1], r["masked"], r["already_masked"])
+                     for r in map(json.loads, out.read_text(encoding="utf-8").splitlines())
+                     if r["entity_type"] == "PERSON")
+    assert persons == sorted((suffix, masked, True) for suffix in ("csv", "txt") for _, masked in CUSTOMERS)
