@@ -213,3 +213,20 @@ def test_the_example_layouts_of_pii_audit_init_are_valid(tmp_path):
     assert not issues, [str(i) for i in issues]
     assert [layout.delimiter for layout in config.layouts] == [None, "|"]
     assert len(config.layouts[0].widths) == len(config.layouts[0].columns) == 7
+
+
+def test_the_rest_of_a_line_too_long_for_a_record_is_read_as_text_at_its_place(tmp_path, monkeypatch):
+    from pii_audit.sources import layouts
+    from pii_audit.sources.layouts import Layout
+    from scan_helpers import scan_one
+
+    monkeypatch.setattr(layouts, "MAX_RECORD_BYTES", 64)  # a line past it is read in pieces of 64 bytes
+    rid = resident_id(RNG)
+    line = "20240601|张伟|" + "x" * 60 + f" sfzh={rid} "
+    (tmp_path / "JYMX_1.txt").write_bytes((line + "\n").encode("utf-8"))
+    layout = Layout(("JYMX_*.txt",), ("日期", "姓名"), delimiter="|")
+    result = scan_one(tmp_path, bytes(32), layouts=(layout,))
+    (sample,) = result.findings[(str(tmp_path / "JYMX_1.txt"), "CN_RESIDENT_ID")].samples
+    assert (sample.location["line"], sample.location["start"]) == (1, line.index(rid))
+    assert "column" not in sample.location
+    assert any("1 of 1 records not of the layout's 2 fields" in n.reason for n in result.coverage.notices)

@@ -129,15 +129,18 @@ def _records(path: str, handle, layout: Layout, encoding: str, tally: _Tally) ->
     """Yield the file's records block by block; the text of the lines' rests as it comes."""
     rows: list[list[str]] = []
     lines: list[int] = []
-    number, continued = 0, False
+    number, continued, line_chars = 0, False, 0  # line_chars: of a long line, the pieces' so far
     while raw := handle.readline(MAX_RECORD_BYTES):
         piece_of_long_line = continued
         continued = not raw.endswith(b"\n")
         raw = raw.rstrip(b"\r\n")
         if piece_of_long_line:  # the rest of a record longer than MAX_RECORD_BYTES: text
             tally.rest_lines += 1
-            yield _rest(path, number, raw.decode(encoding, "replace"), MAX_RECORD_BYTES)
+            text = raw.decode(encoding, "replace")
+            yield _rest(path, number, text, line_chars)
+            line_chars += len(text)
             continue
+        line_chars = len(raw.decode(encoding, "replace")) if continued else 0
         number += 1
         if number <= layout.skip_lines or not raw.strip():
             continue
