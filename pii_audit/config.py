@@ -83,7 +83,7 @@ class Target:
     include: tuple[str, ...] = ()  # globs on file paths, or on ``schema.table``
     exclude: tuple[str, ...] = ()
     settings: Settings = Settings()  # [defaults] with this target's overrides applied
-    layouts: tuple[Layout, ...] = ()  # the file's [[layouts]]: how its headerless batch files read
+    layouts: tuple[Layout, ...] = ()  # files/spreadsheets: the file's [[layouts]] (headerless batch files)
 
     @property
     def location(self) -> list[str]:

@@ -94,7 +94,8 @@ def _config(values: ValueReader, path: Path, data: dict) -> AuditConfig:
     lang = values.choice(defaults_table, "lang", ("defaults",), LANGS) or "zh"
     layouts = read_layouts(values, data.get("layouts", []))
     # A layout describes a file format, whichever target's folder holds such files.
-    targets = tuple(replace(t, layouts=layouts) for t in values.targets(data.get("targets", []), defaults))
+    targets = tuple(t if t.kind == "database" else replace(t, layouts=layouts)
+                    for t in values.targets(data.get("targets", []), defaults))
     return AuditConfig(
         path=path.resolve(),
         ledger=_ledger(values, values.table(data, ("ledger",))),

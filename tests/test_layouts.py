@@ -200,21 +200,6 @@ def test_config_check_lists_a_valid_layout(tmp_path):
     assert "layout for *.dat: 2 columns, fixed-width, 12 bytes" in result.output
 
 
-def test_the_example_layouts_of_pii_audit_init_are_valid(tmp_path):
-    from pii_audit.commands.init import render_template
-
-    text = render_template(use_env_key=True)
-    start = text.index("# [[layouts]]")
-    example = "\n".join(line.removeprefix("# ") if not line.startswith("# ----") else line
-                        for line in text[start:].splitlines())
-    path = tmp_path / "audit.toml"
-    path.write_text(text[:start] + example + "\n", "utf-8")
-    config, issues = check(path)
-    assert not issues, [str(i) for i in issues]
-    assert [layout.delimiter for layout in config.layouts] == [None, "|"]
-    assert len(config.layouts[0].widths) == len(config.layouts[0].columns) == 7
-
-
 def test_the_rest_of_a_line_too_long_for_a_record_is_read_as_text_at_its_place(tmp_path, monkeypatch):
     from pii_audit.sources import layouts
     from pii_audit.sources.layouts import Layout
