@@ -7,7 +7,8 @@ each line with its gold spans: an ESB's SOAP/XML messages (one a line, and prett
 namespaced tags, CDATA), CNAPS2's ISO 20022 credit transfers as a front-end processor logs them,
 a core system's headerless batch files in GBK (``|``-delimited and fixed-width; ``^``, tab and
 ``,``-delimited with look-alikes in a name's place; records with no ID, card or mobile number,
-whose names are not gold: nothing says such a record is a customer's), MyBatis and
+whose names are not gold: nothing says such a record is a customer's; the fixed-width file again,
+every field its width, read with its layout as an audit.toml ``[[layouts]]`` reads it), MyBatis and
 p6spy SQL logs, nginx access logs with percent-encoded query strings (UTF-8 and GBK), Java
 ``toString`` output (Lombok's and the ``{x='y'}`` form) and JSON with ``\\uXXXX`` escapes, and
 pinyin-abbreviated keys. Each line also holds look-alikes that must not be reported: order
@@ -234,6 +235,26 @@ def fixed_width_lines(v: Values, count: int) -> list[list]:
     return lines
 
 
+# The batch-fixed file's interface specification, for its case read with a layout: bytes per field.
+FIXED_LAYOUT = {"widths": (10, 20, 8, 20, 20, 2, 20, 12, 15, 7),
+                "columns": ("记录号", "流水号", "交易日期", "卡号", "户名", "证件类型", "证件号码", "手机号", "金额", "币种")}
+
+
+def fixed_layout_lines(v: Values, count: int) -> list[list]:
+    """The batch-fixed file as its interface specification writes it, every field its width (the
+    serial too), for ``pii-audit scan`` with an audit.toml layout (``FIXED_LAYOUT``)."""
+    def pad(text: str, width: int) -> str:
+        return " " * (width - len(text.encode("gbk")))
+
+    lines = []
+    for n in range(1, count + 1):
+        name, rid, mobile, acct, serial = v.name(), v.rid(), v.mobile(), v.card(), v.serial()[:20]
+        lines.append([f"{n:010d}", serial, pad(serial, 20), "20240601", ("CN_BANK_CARD", acct), pad(acct, 20),
+                      ("PERSON", name), pad(name, 20), "01", ("CN_RESIDENT_ID", rid), pad(rid, 20),
+                      ("CN_MOBILE_PHONE", mobile), pad(mobile, 12), f"{v.rng.randint(1, 10**9):015d}", "CNY0000"])
+    return lines
+
+
 def mybatis_lines(v: Values, count: int) -> list[list]:
     """MyBatis' statement and parameter lines, a row read back, and p6spy's statement line."""
     lines: list[list] = []
@@ -384,7 +405,9 @@ FORMATS = [
     # Last, so that the formats before draw the values they drew before these were added.
     ("records", "CUST_EXPORT_20240601.txt", "gbk", record_lines),
     ("records-no-id", "JYMX_20240601.dat", "gbk", no_id_record_lines),
+    ("batch-layout", "KHXX_LAYOUT_20240601.dat", "gbk", fixed_layout_lines),  # read with FIXED_LAYOUT
 ]
+LAYOUT_FILES = {"KHXX_LAYOUT_20240601.dat": FIXED_LAYOUT}
 
 
 def write_probe(seed: int, count: int) -> dict[str, tuple[Path, list]]:
@@ -412,12 +435,43 @@ def child(checkout: str, paths: list[str]) -> None:
         for path in paths:
             size = os.path.getsize(path)
             unit = Unit(0, tuple(plan_file(path, size, TargetCoverage(path))), size)
-            part = scan_unit(unit, path, options, scratch, detector).jsonl_part
+            layout, read_with = _layout(path, options)
+            if layout is not None:  # a checkout that reads layouts: the file read whole, record by record
+                unit = Unit(0, (path,), size)
+            part = scan_unit(unit, path, read_with, scratch, detector).jsonl_part
             with open(part, encoding="utf-8") as handle:
                 for record in map(json.loads, handle):
                     where = record["location"]
-                    print(json.dumps([path, where["line"], where["start"], where["end"],
+                    start = _field_start(path, where, layout) if "column" in where else 0
+                    print(json.dumps([path, where["line"], start + where["start"], start + where["end"],
                                       record["entity_type"], record["already_masked"]]))
+
+
+def _layout(path: str, options):
+    """Return the layout of a file the probe reads with one and the options that read it, where
+    the checkout scanned reads layouts (``pii_audit.sources.layouts``); else None and ``options``."""
+    import dataclasses
+
+    spec = LAYOUT_FILES.get(os.path.basename(path))
+    try:
+        from pii_audit.sources.layouts import Layout
+    except ImportError:
+        return None, options
+    if spec is None:
+        return None, options
+    layout = Layout((os.path.basename(path),), spec["columns"], spec["widths"], encoding="gb18030")
+    return layout, dataclasses.replace(options, layouts=(layout,))
+
+
+def _field_start(path: str, where: dict, layout) -> int:
+    """Return where a field found by a layout starts in its line, in characters (the gold's
+    offsets are the line's): the bytes of the fields before it, decoded, and its padding."""
+    with open(path, "rb") as handle:
+        line = handle.read().split(b"\n")[where["line"] - 1]
+    index = layout.columns.index(where["column"])
+    before = sum(layout.widths[:index])
+    field = line[before:before + layout.widths[index]].decode("gb18030")
+    return len(line[:before].decode("gb18030")) + len(field) - len(field.lstrip())
 
 
 def found(checkout: Path, paths: list[Path]) -> dict[str, list]:

@@ -24,6 +24,7 @@ from typing import Mapping
 
 from pii_audit.errors import ConfigError
 from pii_audit.sources import ScanOptions
+from pii_audit.sources.layouts import Layout
 
 DEFAULT_CONFIG_FILE = "audit.toml"
 DEFAULT_LEDGER_FILE = "pii-audit-ledger.db"
@@ -82,6 +83,7 @@ class Target:
     include: tuple[str, ...] = ()  # globs on file paths, or on ``schema.table``
     exclude: tuple[str, ...] = ()
     settings: Settings = Settings()  # [defaults] with this target's overrides applied
+    layouts: tuple[Layout, ...] = ()  # files/spreadsheets: the file's [[layouts]] (headerless batch files)
 
     @property
     def location(self) -> list[str]:
@@ -131,6 +133,7 @@ class Target:
             entities=s.entities,
             min_score=s.min_score,
             ocr=s.ocr,
+            layouts=self.layouts,
         )
 
 
@@ -197,6 +200,7 @@ class AuditConfig:
     defaults: Settings = Settings()
     lang: str = "zh"
     targets: tuple[Target, ...] = ()
+    layouts: tuple[Layout, ...] = ()  # [[layouts]]: record layouts of headerless batch files
     run: RunSettings = RunSettings()
     reports: ReportSettings = ReportSettings()
     notes: tuple[str, ...] = field(default=(), compare=False)  # things worth saying, not errors

@@ -9,16 +9,17 @@ from __future__ import annotations
 
 import re
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from pii_audit.config import AuditConfig, KeySource, LedgerSettings, ReportSettings, RunSettings
 from pii_audit.config import DEFAULT_KEY_FILE, DEFAULT_LEDGER_FILE, LANGS, REPORT_FORMATS
+from pii_audit.config_layouts import read_layouts
 from pii_audit.config_lines import LineFinder
 from pii_audit.config_values import ValueReader
 from pii_audit.errors import ConfigError
 
-TOP_KEYS = ("ledger", "key", "defaults", "targets", "run", "reports")
+TOP_KEYS = ("ledger", "key", "defaults", "targets", "layouts", "run", "reports")
 _TOML_POSITION_RE = re.compile(r"\(at line (\d+), column \d+\)$")
 
 
@@ -91,7 +92,10 @@ def _config(values: ValueReader, path: Path, data: dict) -> AuditConfig:
     defaults_table = values.table(data, ("defaults",))
     defaults = values.settings(defaults_table, ("defaults",), extra=("lang",))
     lang = values.choice(defaults_table, "lang", ("defaults",), LANGS) or "zh"
-    targets = values.targets(data.get("targets", []), defaults)
+    layouts = read_layouts(values, data.get("layouts", []))
+    # A layout describes a file format, whichever target's folder holds such files.
+    targets = tuple(t if t.kind == "database" else replace(t, layouts=layouts)
+                    for t in values.targets(data.get("targets", []), defaults))
     return AuditConfig(
         path=path.resolve(),
         ledger=_ledger(values, values.table(data, ("ledger",))),
@@ -99,6 +103,7 @@ def _config(values: ValueReader, path: Path, data: dict) -> AuditConfig:
         defaults=defaults,
         lang=lang,
         targets=targets,
+        layouts=layouts,
         run=_run(values, values.table(data, ("run",))),
         reports=_reports(values, values.table(data, ("reports",))),
         notes=tuple(values.notes) + (() if targets else ("no targets are declared yet",)),

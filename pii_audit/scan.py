@@ -37,6 +37,7 @@ from pii_audit.results import MAX_SAMPLES, Finding, TargetResult
 from pii_audit.sources import Listing, ScanOptions, TargetCoverage, images, is_database_url, read_target, shown
 from pii_audit.sources import damage
 from pii_audit.sources.files import TextUnit, file_kind, holds_dump, is_compressed_file, plan_file, read_unit
+from pii_audit.sources.layouts import layout_for
 from pii_audit.sources.walk import walk_target
 
 BATCH_BYTES = 8 << 20  # small files are batched into units of about this many bytes
@@ -151,7 +152,9 @@ def plan_target(index: int, target: str, options: ScanOptions, coverage: TargetC
     coverage.kind = "files"
     batch, batch_size = [], 0
     for path, info in walk_target(target, options, coverage):
-        kind = file_kind(path)
+        # A batch file an audit.toml layout matches is read whole by one worker, record by record
+        # (``layouts``): a range cut in a record would shift every field after the cut.
+        kind = "layout" if options.layouts and layout_for(path, options) else file_kind(path)
         parts = [path] if kind != "text" else plan_file(path, info.st_size, coverage)
         # A PDF costs its reader far more than the detector (pypdf's text extraction), an RTF about
         # as much (its tokens): each is read by a worker, as a log's range is, not by the parent in blocks.
@@ -159,7 +162,7 @@ def plan_target(index: int, target: str, options: ScanOptions, coverage: TargetC
         # batched by bytes, a folder of them went to one worker. Not read, it costs nothing. So may
         # a Word document or a presentation, for its pictures (``pictures``): each is read by a worker.
         alone = options.ocr and kind in ("image", "document", "presentation")
-        by_worker = kind in ("text", "pdf", "rtf", "image") or alone
+        by_worker = kind in ("text", "layout", "pdf", "rtf", "image") or alone
         for part in parts:
             # A file's last range (and a compressed file) runs to the end: its size is what is left
             # (nothing, when a live log grew past its size on disk while it was cut).

@@ -109,6 +109,8 @@ def _inside_file(location: dict) -> str:
         if "property" in location:  # a document property (``sources.properties``)
             part = f"{part} ({location['property']})"
         line = ("OCR " if location.get("ocr") else "") + f"line {location['line']}"  # sources/images.py
+        if "column" in location:  # a batch file's field (``sources.layouts``)
+            line += f" {location['column']}"
         return f"{part} {line}" if part else line
     if "cell" in location:
         return f"{location.get('sheet', '')}!{location['cell']}"

@@ -13,11 +13,11 @@ from pii_audit.errors import ConfigError
 from pii_audit.keys import create_key_file
 from pii_audit.sources import ScanOptions
 
-_EXAMPLE_LINE_RE = re.compile(r"^# (\[\[targets\]\]|[a-z_]+ *=)")
+_EXAMPLE_LINE_RE = re.compile(r"^# (\[\[(targets|layouts)\]\]|[a-z_]+ *=)")
 
 
 def uncommented_template() -> str:
-    """Return the init template with its example targets uncommented."""
+    """Return the init template with its example targets and layouts uncommented."""
     head, marker, examples = render_template(False).partition("# ---- Targets")
     lines = [line[2:] if _EXAMPLE_LINE_RE.match(line) else line for line in examples.splitlines()]
     return head + marker + "\n".join(lines) + "\n"
@@ -42,6 +42,9 @@ def test_template_examples_load(example):
     assert config.reports.output_dir == example.parent / "reports"
     assert config.run.state_dir == example.parent / ".pii-audit"
     assert config.ledger.url == f"sqlite:///{example.parent / 'pii-audit-ledger.db'}"
+    assert [layout.delimiter for layout in config.layouts] == [None, "|"]
+    assert len(config.layouts[0].widths) == len(config.layouts[0].columns) == 7
+    assert [target.layouts for target in config.targets] == [(), config.layouts, config.layouts]
 
 
 def test_target_overrides_merge_over_defaults(example):

@@ -51,6 +51,10 @@ def _describe(parsed: AuditConfig) -> None:
         upcoming = next_due(target, now, now).strftime("%Y-%m-%d %H:%M %z")
         click.echo(f"  {target.name}: {target.kind}, owner {target.owner}, "
                    f"schedule \"{target.schedule}\" (next {upcoming})")
+    for layout in parsed.layouts:
+        shape = f"fixed-width, {sum(layout.widths)} bytes" if layout.delimiter is None else \
+            f"delimited by {layout.delimiter!r}"
+        click.echo(f"  layout for {', '.join(layout.files)}: {len(layout.columns)} columns, {shape}")
     for note in parsed.notes:
         click.echo(f"note: {note}")
     for name in _needed_env(parsed):

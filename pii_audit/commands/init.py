@@ -84,6 +84,22 @@ output_dir = "reports"
 # owner = "王芳"
 # department = "零售银行部"
 # min_score = 0.6
+
+# ---- Layouts of headerless batch files (批量文件, 对账文件): uncomment and edit. ----
+# A file a layout's globs match (by its path's tail or its name, in any target) is read as a
+# table: each record's fields are cells under these column names, as a CSV's under its header.
+#
+# [[layouts]]
+# files = ["**/CUST_*.dat"]     # globs
+# encoding = "gb18030"          # optional: UTF-8 or GB18030, decided from the file, otherwise
+# widths = [8, 4, 20, 18, 11, 19, 12]    # fixed-width: bytes of each field, in that encoding
+# columns = ["交易日期", "序号", "姓名", "证件号码", "手机号", "银行卡号", "金额"]
+# skip_lines = 1                # lines before the records (a line of totals)
+#
+# [[layouts]]
+# files = ["batch/JYMX_*.txt"]
+# delimiter = "|"               # or "^", "\t": a delimited file
+# columns = ["流水号", "姓名", "金额", "地址", "状态"]
 '''
 
 

@@ -141,6 +141,8 @@ def format_location(location: dict, lang: str = "zh") -> str:
     '影像/身份证.png:3 OCR识别 [6-24]'
     >>> format_location({"path": "扫描件.pdf", "page": 2, "line": 1, "ocr": True}, "en")
     '扫描件.pdf page 2:1 OCR'
+    >>> format_location({"path": "CUST_20240601.dat", "line": 12, "column": "证件号码", "start": 0, "end": 18})
+    'CUST_20240601.dat:12 证件号码 [0-18]'
     """
     words = labels.LOCATION[lang]
     inside = _inside_file(location, words)
@@ -178,6 +180,8 @@ def _inside_file(location: dict, words: dict) -> str:
         return text
     if "line" in location and "page" in location:  # a PDF's
         return f" {words['page'].format(location['page'])}:{location['line']}"
+    if "line" in location and "column" in location:  # a batch file's field (``sources.layouts``)
+        return f":{location['line']} {location['column']}"
     if "line" in location:
         return f":{location['line']}"
     return ""

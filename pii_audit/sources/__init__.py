@@ -19,9 +19,12 @@ import os
 import unicodedata
 from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import Any, BinaryIO, Callable, Iterable, Iterator
+from typing import TYPE_CHECKING, Any, BinaryIO, Callable, Iterable, Iterator
 
 from pii_audit.models import Cells, Chunk
+
+if TYPE_CHECKING:  # a type only: layouts imports this module
+    from pii_audit.sources.layouts import Layout
 
 # .et and .ett: WPS Spreadsheets' own format, the Excel 97-2003 one in an OLE2 file as WPS writes it.
 # .xlsb: Excel's binary workbook (``xlsb_stream``).
@@ -131,6 +134,9 @@ class ScanOptions:
     # columns); without it they are counted, not read. Slow: a second or more an image.
     ocr: bool = False
     ocr_timeout: float = 180.0  # seconds OCR may take over one image (or one page of a TIFF or PDF)
+    # audit.toml's [[layouts]]: a headerless batch file a layout's globs match is read as a table,
+    # each field under its column's name (``layouts.Layout``, ``layouts.read_layout``).
+    layouts: tuple[Layout, ...] = ()
 
     @property
     def full(self) -> bool:
@@ -445,6 +451,14 @@ def read_target(target: str, options: ScanOptions, coverage: TargetCoverage) -> 
         coverage.kind = "database"
         yield from read_database(f"sqlite:///{Path(target).resolve()}", options, coverage)
         return
+    if os.path.isfile(target) and options.layouts:
+        from pii_audit.sources.layouts import layout_for, read_layout
+
+        layout = layout_for(target, options)
+        if layout is not None:
+            coverage.kind = "files"
+            yield from read_layout(target, layout, options, coverage)
+            return
     if os.path.isfile(target) and target.lower().endswith(SPREADSHEET_SUFFIXES):
         from pii_audit.sources.spreadsheets import read_spreadsheet
 

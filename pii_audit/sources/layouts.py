@@ -1,0 +1,237 @@
+"""Layout-read files: headerless batch files (批量文件, 对账文件) read as tables under the column
+names an ``audit.toml`` ``[[layouts]]`` gives them.
+
+A bank's batch and reconciliation files hold one record a line, no header, each field a fixed
+number of bytes (``widths``, in the file's encoding: a GBK character is two) or separated by a
+``delimiter``. Read as log lines, a fixed-width record's abutting digit fields (``20240601``
+``6222…`` ``1101…``) make one long run of digits, which the scan rejects as it rejects an order
+number, and no key names a name or an address. Read with a layout, each field is a cell under its
+column's name, as a CSV's cell is under its header: the recognizers' column rules apply.
+
+* Location ``{"path", "line", "column"}``: the line in the file (1-based, skipped lines counted)
+  and the layout's column name; ``start``/``end`` are offsets in the field, its padding stripped.
+  A line number, not a cell reference (``C12``): a fixed-width file is opened in an editor, where
+  a line is found by its number and a column by its name, never by a letter.
+* Container ``path!column``: one ledger item per column, as a CSV column's.
+* What a record holds beyond the layout (a longer record, a line longer than ``MAX_RECORD_BYTES``)
+  is read as a log line's text is, located ``{"path", "line", "offset"}``, the container the file.
+* Records of another shape (shorter or longer than the layout, a trailer ``TRL|000123``) are read
+  as far as their fields go, bytes that do not decode are replaced: each counted, and said in one
+  notice line a file, never one a record. Streamed, ``BLOCK_ROWS`` records at a time; read-only.
+"""
+
+from __future__ import annotations
+
+import codecs
+import fnmatch
+import os
+from dataclasses import dataclass, field
+from typing import Iterator
+
+from pii_audit.models import Cells, Chunk, Column
+from pii_audit.sources import ScanOptions, TargetCoverage
+from pii_audit.sources.encodings import text_encoding
+
+BLOCK_ROWS = 1000  # records handed to the detector together, as one block of Cells
+MAX_RECORD_BYTES = 1 << 20  # a line longer than this is read in pieces: the rest as text
+HEAD_BYTES = 64 << 10  # what the encoding is decided from when the layout names none (as for logs)
+_TEXT_TABLES = (".csv", ".tsv")  # spreadsheet names a layout may still read (a headerless export)
+
+
+@dataclass(frozen=True)
+class Layout:
+    """The record layout of the files some globs match: fixed ``widths`` or a ``delimiter``."""
+
+    files: tuple[str, ...]  # globs, matched as ``matches`` says
+    columns: tuple[str, ...]
+    widths: tuple[int, ...] = ()  # bytes of each field, in the file's encoding; or ...
+    delimiter: str | None = None  # ... the text between two fields
+    encoding: str | None = None  # None: UTF-8 or GB18030, decided from the file's first 64 KiB
+    skip_lines: int = 0  # lines before the records (a line of totals)
+
+    def matches(self, path: str) -> bool:
+        """Tell whether a glob matches the path, by any of its tails (``batch/a.dat``, ``a.dat``)
+        as include globs do; ``**/`` matches no folder too.
+
+        >>> layout = Layout(("**/CUST_*.dat", "batch/*.txt"), ("a",), delimiter="|")
+        >>> [layout.matches(p) for p in ("/data/CUST_1.dat", "/d/batch/x.txt", "/d/x.txt")]
+        [True, True, False]
+        """
+        parts = path.replace(os.sep, "/").split("/")
+        tails = ["/".join(parts[i:]) for i in range(len(parts))]
+        patterns = [p for glob in self.files for p in (glob, glob[3:] if glob.startswith("**/") else None) if p]
+        return any(fnmatch.fnmatch(tail, pattern) for pattern in patterns for tail in tails)
+
+
+def layout_for(path: str, options: ScanOptions) -> Layout | None:
+    """Return the first layout that matches a file read as text (or a .csv, .tsv), or None: a
+    compressed file, a workbook, a document or an archive is read as it always is."""
+    from pii_audit.sources.files import file_kind, is_compressed_file
+
+    layout = next((layout for layout in options.layouts if layout.matches(path)), None)
+    if layout is None:
+        return None
+    kind_ok = path.lower().endswith(_TEXT_TABLES) or file_kind(path) == "text"
+    return layout if kind_ok and not is_compressed_file(path) else None
+
+
+@dataclass
+class _Tally:
+    """What was read of one file, for its coverage and its one notice line."""
+
+    records: int = 0
+    cells: list[int] = field(default_factory=list)  # non-empty cells per column
+    odd: int = 0  # records of another shape than the layout's
+    first_odd: int = 0  # its line
+    undecoded: int = 0  # records holding bytes that do not decode
+    rest_lines: int = 0  # lines (or pieces) read as text beyond the layout
+
+
+@dataclass(frozen=True)
+class LayoutLocator:
+    """``Cells.locate`` of a block of records: a class, so that a block can go to a worker."""
+
+    path: str
+    columns: tuple[str, ...]
+    lines: list[int]  # of the block's records
+
+    def __call__(self, column: int, row: int) -> dict:
+        return {"path": self.path, "line": self.lines[row], "column": self.columns[column]}
+
+
+def read_layout(path: str, layout: Layout, options: ScanOptions, coverage: TargetCoverage
+                ) -> Iterator[Cells | Chunk]:
+    """Yield the records of a layout-read file as blocks of ``Cells``, each field a cell under its
+    column's name; what lies beyond the layout as ``Chunk``s of text."""
+    try:
+        handle = open(path, "rb")
+    except OSError as error:
+        coverage.problem(path, f"cannot read: {error.strerror or type(error).__name__}")
+        return
+    tally = _Tally(cells=[0] * len(layout.columns))
+    with handle:
+        size = os.fstat(handle.fileno()).st_size
+        encoding = layout.encoding or _encoding(handle.read(HEAD_BYTES))
+        handle.seek(0)
+        coverage.files += 1
+        coverage.bytes += size
+        try:
+            yield from _records(path, handle, layout, encoding, tally)
+        finally:
+            _record(path, layout, encoding, size, tally, coverage)
+
+
+def _encoding(head: bytes) -> str:
+    return "utf-8" if head.isascii() else text_encoding(head, final=False)
+
+
+def _records(path: str, handle, layout: Layout, encoding: str, tally: _Tally) -> Iterator[Cells | Chunk]:
+    """Yield the file's records block by block; the text of the lines' rests as it comes."""
+    rows: list[list[str]] = []
+    lines: list[int] = []
+    number, continued, line_chars = 0, False, 0  # line_chars: of a long line, the pieces' so far
+    while raw := handle.readline(MAX_RECORD_BYTES):
+        piece_of_long_line = continued
+        continued = not raw.endswith(b"\n")
+        raw = raw.rstrip(b"\r\n")
+        if piece_of_long_line:  # the rest of a record longer than MAX_RECORD_BYTES: text
+            tally.rest_lines += 1
+            text = raw.decode(encoding, "replace")
+            yield _rest(path, number, text, line_chars)
+            line_chars += len(text)
+            continue
+        line_chars = len(raw.decode(encoding, "replace")) if continued else 0
+        number += 1
+        if number <= layout.skip_lines or not raw.strip():
+            continue
+        fields, rest, shaped, decoded = _fields(raw, layout, encoding)
+        tally.records += 1
+        if not shaped or continued:
+            tally.odd += 1
+            tally.first_odd = tally.first_odd or number
+        tally.undecoded += not decoded
+        rows.append(fields)
+        lines.append(number)
+        if rest:
+            tally.rest_lines += 1
+            yield _rest(path, number, rest[1], rest[0])
+        if len(rows) >= BLOCK_ROWS:
+            yield from _block(path, layout, rows, lines, tally)
+            rows, lines = [], []
+    if rows:
+        yield from _block(path, layout, rows, lines, tally)
+
+
+def _fields(raw: bytes, layout: Layout, encoding: str
+            ) -> tuple[list[str], tuple[int, str] | None, bool, bool]:
+    """Return a record's fields (as many as the layout has, "" where the record ends first), what
+    it holds beyond them (its offset in characters and its text), whether it has the layout's shape
+    and whether its bytes decoded."""
+    count = len(layout.columns)
+    if layout.delimiter is None:
+        pieces, start = [], 0
+        for width in layout.widths:
+            pieces.append(raw[start:start + width])
+            start += width
+        texts, decoded = zip(*(_decoded(piece, encoding) for piece in pieces + [raw[start:]]))
+        fields, beyond = [text.strip() for text in texts[:count]], texts[count]
+        rest = (sum(len(text) for text in texts[:count]), beyond) if beyond.strip() else None
+        return fields, rest, len(raw) == start, all(decoded)
+    text, decoded = _decoded(raw, encoding)
+    fields = text.split(layout.delimiter)
+    shaped = len(fields) == count or (len(fields) == count + 1 and not fields[-1].strip())  # `a|b|`
+    rest = None
+    if len(fields) > count and "".join(fields[count:]).strip():
+        kept = layout.delimiter.join(fields[:count]) + layout.delimiter
+        rest = (len(kept), text[len(kept):])
+    fields = [f.strip() for f in fields[:count]] + [""] * max(0, count - len(fields))
+    return fields, rest, shaped, decoded
+
+
+def _decoded(data: bytes, encoding: str) -> tuple[str, bool]:
+    """Return bytes decoded, and False with replacement characters where they do not decode."""
+    try:
+        return data.decode(encoding), True
+    except UnicodeDecodeError:
+        return data.decode(encoding, "replace"), False
+
+
+def _rest(path: str, line: int, text: str, offset: int) -> Chunk:
+    """Return what a record holds beyond its layout, read as a log line's text is."""
+    return Chunk(text, {"path": path, "line": line, "offset": offset}, path)
+
+
+def _block(path: str, layout: Layout, rows: list[list[str]], lines: list[int], tally: _Tally
+           ) -> Iterator[Cells]:
+    """Yield a block of records as ``Cells``, a column per layout column holding a value."""
+    columns, names = [], []
+    for index, texts in enumerate(zip(*rows)):
+        filled = sum(1 for text in texts if text)
+        if filled:
+            tally.cells[index] += filled
+            name = layout.columns[index]
+            columns.append(Column(texts, f"{path}!{name}", (name,)))
+            names.append(name)
+    if columns:
+        yield Cells(columns, LayoutLocator(path, tuple(names), lines))
+
+
+def _record(path: str, layout: Layout, encoding: str, size: int, tally: _Tally,
+            coverage: TargetCoverage) -> None:
+    """Add what was read of the file to ``coverage``; say its odd records in one notice line."""
+    coverage.rows += tally.records
+    for name, cells in zip(layout.columns, tally.cells):
+        record = coverage.container(f"{path}!{name}", "cells")
+        record.units += cells
+        coverage.cells += cells
+    if tally.rest_lines:
+        coverage.container(path, "lines").units += tally.rest_lines
+    said = []
+    if tally.odd:
+        shape = f"{sum(layout.widths)} bytes" if layout.delimiter is None else f"{len(layout.columns)} fields"
+        said.append(f"{tally.odd:,} of {tally.records:,} records not of the layout's {shape} "
+                    f"(the first at line {tally.first_odd}); read as far as their fields go")
+    if tally.undecoded:
+        said.append(f"{tally.undecoded:,} records with bytes that do not decode as {encoding}, replaced")
+    if said:
+        coverage.notice(path, "; ".join(said))
