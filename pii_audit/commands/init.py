@@ -98,7 +98,7 @@ output_dir = "reports"
 #
 # [[layouts]]
 # files = ["batch/JYMX_*.txt"]
-# delimiter = "|"               # or "^", "\t": a delimited file
+# delimiter = "|"               # or "^", "\\t": a delimited file
 # columns = ["流水号", "姓名", "金额", "地址", "状态"]
 '''
 
