@@ -215,3 +215,62 @@ def test_the_rest_of_a_line_too_long_for_a_record_is_read_as_text_at_its_place(t
     assert (sample.location["line"], sample.location["start"]) == (1, line.index(rid))
     assert "column" not in sample.location
     assert any("1 of 1 records not of the layout's 2 fields" in n.reason for n in result.coverage.notices)
+
+
+def _scan_into(ledger, folder, now, **options) -> None:
+    """Scan ``folder``, in full unless ``options`` sample, and record it in ``ledger``."""
+    from ledger_helpers import record_scan
+    from scan_helpers import scan_one
+
+    record_scan(ledger, [scan_one(folder, bytes.fromhex(KEY), **({"sample_rows": None} | options))], now)
+
+
+@pytest.mark.parametrize("after, verified", [
+    pytest.param("deleted", True, id="deleted"),
+    pytest.param("no-layout", False, id="a-layout-no-longer-matches-it"),
+    pytest.param("excluded", False, id="the-config-leaves-it-out"),
+    pytest.param("deleted-with-a-problem", False, id="deleted-the-folder-read-with-a-problem"),
+    pytest.param("deleted-sampled", False, id="deleted-the-scan-sampled"),
+])
+def test_a_batch_file_deleted_verifies_its_column_items(tmp_path, after, verified):
+    """A layout-read file's items are its columns (``CUST.dat!证件号码``): the file deleted, the
+    remedy an owner chose, a full scan of its folder without a problem verifies them, as a CSV's;
+    the file still on disk (read without its layout, or left out) or a scan that was not full
+    verifies nothing."""
+    import datetime
+    import os
+
+    from ledger_helpers import T0
+    from pii_audit.ledger import Ledger
+    from pii_audit.sources.layouts import Layout
+
+    folder = tmp_path / "batch"
+    folder.mkdir()
+    fixed, raw = _fixed_width()
+    batch = folder / "CUST_20240601.dat"
+    batch.write_bytes(fixed)
+    layout = Layout(("**/CUST_*.dat",), tuple(COLUMNS), widths=tuple(WIDTHS), encoding="gb18030", skip_lines=1)
+    ledger = Ledger.open(f"sqlite:///{tmp_path}/ledger.db", bytes.fromhex(KEY))
+    _scan_into(ledger, folder, T0, layouts=(layout,))
+    items = {item.container.rsplit("!", 1)[-1] for item in ledger.items()}
+    assert {"证件号码", "银行卡号", "手机号", "姓名"} <= items
+    options: dict = {"layouts": (layout,)}
+    if after.startswith("deleted"):
+        batch.unlink()
+    if after == "no-layout":
+        options = {}
+    if after == "excluded":
+        options["exclude"] = ("CUST_*.dat",)
+    if after == "deleted-with-a-problem":
+        os.mkfifo(folder / "pipe")  # not a regular file: a problem line, the scan partial
+    if after == "deleted-sampled":
+        (folder / "rates.csv").write_text("币种,汇率\n" + "USD,7.1\n" * 5, "utf-8")
+        options["sample_rows"] = 2
+    _scan_into(ledger, folder, T0 + datetime.timedelta(days=7), **options)
+    columns = [item for item in ledger.items() if "!" in item.container]
+    statuses = {item.container.rsplit("!", 1)[-1]: item.status for item in columns}
+    assert statuses and set(statuses.values()) == {"verified" if verified else "open"}, statuses
+    assert all(item.last_seen == T0 for item in columns)  # not read again: absent, not found
+    stored = "".join(p.read_bytes().decode("utf-8", "replace") for p in tmp_path.glob("ledger.db*"))
+    assert not any(value in stored for value in raw)
+    ledger.close()

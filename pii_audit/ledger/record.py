@@ -2,8 +2,9 @@
 
 Found again: counts and samples refreshed, ``fixed``/``verified`` reopened. Not found in a
 container the scan read completely (full, no error), or in a spreadsheet, folder or database read
-completely that no longer has the container (its column, pivot table or link deleted; the log
-deleted; the table or column dropped, ``ledger.dropped``): active and fixed items verified. A sampled,
+completely that no longer has the container (its column, pivot table or link deleted; the log,
+the batch file read with a layout or the file that held it deleted; the table or column dropped,
+``ledger.dropped``): active and fixed items verified. A sampled,
 partial or failed read verifies nothing. ``accepted_risk`` and ``false_positive`` items, owners,
 due dates set by people and notes are never changed by a scan.
 """
@@ -163,7 +164,8 @@ def fully_covered(coverage: TargetCoverage, container: str) -> bool:
     read in full the spreadsheet or folder that held it, which holds it no more."""
     record = coverage.containers.get(container)
     if record is None:
-        return _gone_from_workbook(coverage, container) or _gone_from_folder(coverage, container)
+        return (_gone_from_workbook(coverage, container) or _gone_from_folder(coverage, container)
+                or _gone_with_its_file(coverage, container))
     if record.sampled or not record.complete:
         return False
     return not any(p.container == container for p in coverage.problems)
@@ -197,6 +199,18 @@ def _walked(coverage: TargetCoverage, path: str) -> bool:
     return any(os.path.commonpath([root, target]) == root for root in roots)
 
 
+def _gone_with_its_file(coverage: TargetCoverage, container: str) -> bool:
+    """Tell whether a container held by a file on disk (``file!…``: a batch file's column read
+    with a layout, a workbook's, anything in an archive) went with that file, gone from a folder
+    this scan walked without a problem and without sampling. The file still there verifies
+    nothing: left out by the config, no longer matched by a layout or its column renamed in one,
+    it still holds what it held (a layout's columns are the config's, not the file's)."""
+    on_disk, inside, _ = container.partition("!")
+    if not inside or any(r.sampled for r in coverage.containers.values()):
+        return False
+    return _walked(coverage, on_disk) and not os.path.lexists(on_disk)
+
+
 def _gone_from_workbook(coverage: TargetCoverage, container: str) -> bool:
     """Tell whether a spreadsheet's container (``file!sheet!column``) is gone from the file, read
     in full by this scan (its column, sheet, pivot table or external link deleted, the remedy an
@@ -212,8 +226,7 @@ def _gone_from_workbook(coverage: TargetCoverage, container: str) -> bool:
     prefix = workbook + "!"
     records = [r for name, r in coverage.containers.items() if name.startswith(prefix)]
     if not records:  # not read: deleted from a folder walked, or not read at all
-        on_disk = workbook.partition("!")[0]
-        return _walked(coverage, on_disk) and not os.path.lexists(on_disk)
+        return _gone_with_its_file(coverage, container)
     if any(r.sampled or not r.complete for r in records):
         return False
     return not any(p.where == workbook or p.where.startswith(prefix) for p in coverage.problems)
