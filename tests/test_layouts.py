@@ -15,6 +15,7 @@ from click.testing import CliRunner
 from pii_audit.cli import cli
 from pii_audit.config_load import check
 from tests_corpus import card, resident_id
+from xlsb_helpers import zipped
 
 RNG = random.Random(20240601)
 KEY = "ab" * 32
@@ -54,12 +55,12 @@ def _field(text: str, width: int) -> bytes:
     return data + b" " * (width - len(data))
 
 
-def _fixed_width() -> tuple[bytes, list[str]]:
+def _fixed_width(rng: random.Random = RNG) -> tuple[bytes, list[str]]:
     """Return a GBK fixed-width file (a totals line, five records, one with a byte GBK does not
     decode, a trailer) and every raw value in it."""
     lines, raw = [b"H20240601000005"], []
     for number, name in enumerate(NAMES, 1):
-        rid, mobile, bank_card = resident_id(RNG), f"139{RNG.randrange(10**8):08d}", card(RNG)
+        rid, mobile, bank_card = resident_id(rng), f"139{rng.randrange(10**8):08d}", card(rng)
         raw += [name, rid, mobile, bank_card]
         fields = ["20240601", f"{number:04d}", name, rid, mobile, bank_card, "000000123456", ADDRESS]
         record = b"".join(_field(text, width) for text, width in zip(fields, WIDTHS))
@@ -246,7 +247,7 @@ def test_a_batch_file_deleted_verifies_its_column_items(tmp_path, after, verifie
 
     folder = tmp_path / "batch"
     folder.mkdir()
-    fixed, raw = _fixed_width()
+    fixed, raw = _fixed_width(random.Random(5))
     batch = folder / "CUST_20240601.dat"
     batch.write_bytes(fixed)
     layout = Layout(("**/CUST_*.dat",), tuple(COLUMNS), widths=tuple(WIDTHS), encoding="gb18030", skip_lines=1)
@@ -274,3 +275,90 @@ def test_a_batch_file_deleted_verifies_its_column_items(tmp_path, after, verifie
     stored = "".join(p.read_bytes().decode("utf-8", "replace") for p in tmp_path.glob("ledger.db*"))
     assert not any(value in stored for value in raw)
     ledger.close()
+
+
+def _tar_gz(members: dict[str, bytes]) -> bytes:
+    import io
+    import tarfile
+
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w:gz") as bundle:
+        for name, data in members.items():
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            bundle.addfile(info, io.BytesIO(data))
+    return buffer.getvalue()
+
+
+FIXED_LAYOUT_ARGS = (("**/CUST_*.dat",), tuple(COLUMNS))
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+@pytest.mark.parametrize("archive, pack, member", [
+    pytest.param("JYMX_20240601.zip", zipped, "CUST_20240601.dat", id="zip"),
+    pytest.param("JYMX_20240601.zip", zipped, "20240601/CUST_20240601.dat", id="zip-in-a-folder"),
+    pytest.param("JYMX_20240601.tar.gz", _tar_gz, "CUST_20240601.dat", id="tar.gz"),
+])
+def test_a_batch_file_in_an_archive_is_read_with_its_layout(tmp_path, jobs, archive, pack, member):
+    """Daily batches come zipped: a member whose path in the archive a layout's glob matches (by
+    any tail, as on disk) is read with the layout and located in the archive as its members are;
+    one the globs do not match is read as text, as before."""
+    from pii_audit.sources.layouts import Layout
+    from scan_helpers import scan_one, written
+
+    fixed, raw = _fixed_width(random.Random(5))  # no test card (4111 1111 1111 1111), which is not reported
+    (tmp_path / archive).write_bytes(pack({member: fixed, "KHXX_20240601.dat": fixed}))
+    layout = Layout(*FIXED_LAYOUT_ARGS, widths=tuple(WIDTHS), encoding="gb18030", skip_lines=1)
+    result = scan_one(tmp_path, bytes(32), jobs=jobs, layouts=(layout,), sample_rows=None)
+    inside = f"{tmp_path / archive}!{member}"
+    for entity, column in [("CN_RESIDENT_ID", "证件号码"), ("CN_BANK_CARD", "银行卡号"), ("PERSON", "姓名")]:
+        finding = result.findings[(f"{inside}!{column}", entity)]
+        assert finding.occurrences == 5
+        where = finding.samples[0].location
+        assert (where["path"], where["line"], where["column"]) == (inside, 2, column)
+    unmatched = [key for key in result.findings if "KHXX_20240601.dat" in key[0]]
+    assert unmatched and all(container.endswith("KHXX_20240601.dat") for container, _ in unmatched)
+    assert not any(key[1] == "CN_RESIDENT_ID" for key in unmatched)  # one run of digits, as before
+    record = result.coverage.containers[f"{inside}!证件号码"]
+    assert record.complete and record.units == 5
+    text = written([s for f in result.findings.values() for s in f.samples])
+    assert not any(value in text for value in raw)
+
+
+def test_a_batch_file_in_an_archive_is_handed_to_one_worker(tmp_path):
+    """Where the scan hands units on, the archive's reader leaves a batch file in it to one worker,
+    as a dump (``Deferred``): read there whole, its records in order."""
+    from pii_audit.sources import ScanOptions, TargetCoverage
+    from pii_audit.sources.archives import read_archive
+    from pii_audit.sources.images import Deferred, read_deferred
+    from pii_audit.sources.layouts import Layout
+
+    fixed, _ = _fixed_width(random.Random(5))
+    path = tmp_path / "JYMX_20240601.zip"
+    path.write_bytes(zipped({"CUST_20240601.dat": fixed, "readme.txt": b"batch of 2024-06-01\n"}))
+    layout = Layout(*FIXED_LAYOUT_ARGS, widths=tuple(WIDTHS), encoding="gb18030", skip_lines=1)
+    options = ScanOptions(layouts=(layout,), defer_dumps=True)
+    items = list(read_archive(str(path), options, TargetCoverage("t")))
+    deferred = [item for item in items if type(item) is Deferred]
+    assert len(deferred) == 1 and len(items) == 2  # the batch file handed on, the readme read here
+    worker = TargetCoverage("t")
+    cells = [item for item in read_deferred(deferred, options, worker) if hasattr(item, "columns")]
+    assert cells and {c.container.rsplit("!", 1)[-1] for c in cells[0].columns} >= {"证件号码", "银行卡号"}
+    assert worker.containers[f"{path}!CUST_20240601.dat!证件号码"].units == 5
+
+
+def test_a_batch_file_in_an_archive_cut_short_is_read_in_part(tmp_path):
+    """A tar.gz cut inside its batch file: what was read of it is reported, its columns are
+    incomplete (they verify nothing) and the archive's break is one problem line."""
+    from pii_audit.sources.layouts import Layout
+    from scan_helpers import scan_one
+
+    fixed, _ = _fixed_width(random.Random(5))
+    records = fixed.split(b"\r\n")[1:6] * 400  # 2,000 records, some 260 KB
+    data = _tar_gz({"CUST_20240601.dat": b"\r\n".join(records) + b"\r\n"})
+    (tmp_path / "JYMX_20240601.tar.gz").write_bytes(data[:len(data) // 2])
+    layout = Layout(*FIXED_LAYOUT_ARGS, widths=tuple(WIDTHS), encoding="gb18030")
+    result = scan_one(tmp_path, bytes(32), layouts=(layout,), sample_rows=None)
+    record = result.coverage.containers[f"{tmp_path / 'JYMX_20240601.tar.gz'}!CUST_20240601.dat!证件号码"]
+    assert 0 < record.units < 2000 and not record.complete
+    assert [p.reason for p in result.coverage.problems if "corrupt or truncated" in p.reason]

@@ -45,6 +45,7 @@ from pii_audit.sources.archives_libarchive import DamagedArchive, libarchive_mem
 from pii_audit.sources.files import ZSTD_MAGIC, TextUnit, compression_of, looked_into, read_unit, stream_name
 from pii_audit.sources.documents import read_document
 from pii_audit.sources.images import Deferred, is_image_name, read_image
+from pii_audit.sources.layouts import TEXT_TABLES, Layout, read_layout
 from pii_audit.sources.spreadsheets import read_spreadsheet
 from pii_audit.sources.streams import CORRUPT_ERRORS, DECOMPRESSORS, Capped
 from pii_audit.sources.walk import excluded_member, listed, members_chosen
@@ -193,7 +194,7 @@ def _read_entry(path: str, entry: tuple[str, int], member: BinaryIO, options: Sc
     if route is not None and route[0] == path and options.defer_dumps:
         _, reread, places = route
         dump, member = looked_into(name, member)
-        if dump:
+        if dump or member_layout(where, member.peek(len(SQLITE_MAGIC)), options):
             yield Deferred(functools.partial(read_dump_member, reread, places + (place,)))
             return
         if is_archive(name):  # a dump inside it is handed on too
@@ -207,9 +208,10 @@ def _read_entry(path: str, entry: tuple[str, int], member: BinaryIO, options: Sc
 
 def read_dump_member(reread: Reread, places: tuple[int, ...], options: ScanOptions, coverage: TargetCoverage
                      ) -> Iterator[Chunk | Cells]:
-    """Yield the chunks of the dump at ``places`` (its place in each archive's listing, from the
-    outermost down) in what ``reread`` reads again (the archive on disk, an attached one), read
-    here for it alone (``ScanOptions.defer_dumps``): one worker reads its lines in order."""
+    """Yield the chunks of the dump (or batch file read with a layout, ``member_layout``) at
+    ``places`` (its place in each archive's listing, from the outermost down) in what ``reread``
+    reads again (the archive on disk, an attached one), read here for it alone
+    (``ScanOptions.defer_dumps``): one worker reads its lines in order."""
     yield from reread(inner_options(options, only_member=places, defer_dumps=False), coverage)
 
 
@@ -222,7 +224,7 @@ def read_attached(where: str, data: bytes, options: ScanOptions, coverage: Targe
     member: BinaryIO = io.BufferedReader(io.BytesIO(data))
     if options.defer_dumps:
         dump, member = looked_into(where, member)
-        if dump:
+        if dump or member_layout(where, member.peek(len(SQLITE_MAGIC)), options):
             yield Deferred(functools.partial(read_attached, where, data))
             return
         if is_archive(where):
@@ -239,27 +241,63 @@ def read_member(where: str, member: BinaryIO, options: ScanOptions, coverage: Ta
     is not read. ``member`` peeks; ``depth`` is that of the archive holding it (1 on disk)."""
     stream = stream_name(where)
     head = member.peek(len(SQLITE_MAGIC))[:len(SQLITE_MAGIC)]
-    if is_rtf(where, head):  # streamed, as a log is: an RTF with pictures is often larger than a document held
+    kind = _member_kind(where, head)
+    layout = member_layout(where, head, options)
+    if layout is not None:
+        yield from read_layout(where, layout, options, coverage, Capped(member, options.max_gzip_bytes))
+        return
+    if kind == "rtf":  # streamed, as a log is: an RTF with pictures is often larger than a document held
         from pii_audit.sources.rtf import read_rtf
 
         yield from read_rtf(where, options, coverage, Capped(member, options.max_gzip_bytes))
         return
-    word97 = where.lower().endswith(WORD97_SUFFIXES) and head.startswith(OLE2_MAGIC)  # HTML ones are text
-    if word97 or is_presentation(where, head) or \
-            where.lower().endswith(SPREADSHEET_SUFFIXES + DOCUMENT_SUFFIXES + PDF_SUFFIXES + EMAIL_SUFFIXES):
+    if kind == "in memory":
         yield from _in_memory(where, member, options, coverage)
         return
-    if is_archive(where):
+    if kind == "archive":
         yield from _nested(where, member, options, coverage, depth + 1)
         return
-    if is_image_name(where):
+    if kind == "image":
         yield from _image(where, member, options, coverage)
         return
-    if head == SQLITE_MAGIC:
+    if kind == "database":
         coverage.problem(where, "a database inside an archive is not read; extract it and scan it", stream)
         return
     unit = TextUnit(where, stream, encoding=None, compression=compression_of(head))
     yield from read_unit(unit, options, coverage, Capped(member, options.max_gzip_bytes))
+
+
+def _member_kind(where: str, head: bytes) -> str:
+    """Return how ``read_member`` reads a member, by its name and first bytes: ``rtf`` (streamed),
+    ``in memory`` (a workbook, a document, a presentation, a PDF, an e-mail), ``archive``,
+    ``image``, ``database`` (not read) or ``text``."""
+    name = where.lower()
+    if is_rtf(where, head):
+        return "rtf"
+    word97 = name.endswith(WORD97_SUFFIXES) and head.startswith(OLE2_MAGIC)  # HTML ones are text
+    if word97 or is_presentation(where, head) or \
+            name.endswith(SPREADSHEET_SUFFIXES + DOCUMENT_SUFFIXES + PDF_SUFFIXES + EMAIL_SUFFIXES):
+        return "in memory"
+    if is_archive(where):
+        return "archive"
+    if is_image_name(where):
+        return "image"
+    return "database" if head.startswith(SQLITE_MAGIC) else "text"
+
+
+def member_layout(where: str, head: bytes, options: ScanOptions) -> Layout | None:
+    """Return the layout a member of an archive (or an attachment) is read with, as ``layout_for``
+    tells a file on disk's: the first whose globs match its path in the archive by any of its
+    tails (``batch/CUST_1.dat``, ``CUST_1.dat``; not the archive's path on disk, as ``include``
+    globs match members), where it is read as text or is a .csv or .tsv, not compressed (by its
+    first bytes, ``head``); else None."""
+    if not options.layouts or compression_of(head):
+        return None
+    name = where.rsplit("!", 1)[-1]
+    kind = _member_kind(where, head)
+    if kind != "text" and not (kind == "in memory" and name.lower().endswith(TEXT_TABLES)):
+        return None
+    return next((layout for layout in options.layouts if layout.matches(name)), None)
 
 
 def _nested(where: str, member: BinaryIO, options: ScanOptions, coverage: TargetCoverage, depth: int

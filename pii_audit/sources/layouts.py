@@ -13,6 +13,8 @@ column's name, as a CSV's cell is under its header: the recognizers' column rule
   A line number, not a cell reference (``C12``): a fixed-width file is opened in an editor, where
   a line is found by its number and a column by its name, never by a letter.
 * Container ``path!column``: one ledger item per column, as a CSV column's.
+* An archive's member a layout matches (``archives.member_layout``) is read the same way from its
+  stream (``JYMX_20240601.zip!CUST_20240601.dat``), handed to one worker as a dump is.
 * What a record holds beyond the layout (a longer record, a line longer than ``MAX_RECORD_BYTES``)
   is read as a log line's text is, located ``{"path", "line", "offset"}``, the container the file.
 * Records of another shape (shorter or longer than the layout, a trailer ``TRL|000123``) are read
@@ -22,20 +24,21 @@ column's name, as a CSV's cell is under its header: the recognizers' column rule
 
 from __future__ import annotations
 
-import codecs
 import fnmatch
+import io
 import os
 from dataclasses import dataclass, field
-from typing import Iterator
+from typing import BinaryIO, Iterator
 
 from pii_audit.models import Cells, Chunk, Column
 from pii_audit.sources import ScanOptions, TargetCoverage
 from pii_audit.sources.encodings import text_encoding
+from pii_audit.sources.streams import GzipBombError, Replayed
 
 BLOCK_ROWS = 1000  # records handed to the detector together, as one block of Cells
 MAX_RECORD_BYTES = 1 << 20  # a line longer than this is read in pieces: the rest as text
 HEAD_BYTES = 64 << 10  # what the encoding is decided from when the layout names none (as for logs)
-_TEXT_TABLES = (".csv", ".tsv")  # spreadsheet names a layout may still read (a headerless export)
+TEXT_TABLES = (".csv", ".tsv")  # spreadsheet names a layout may still read (a headerless export)
 
 
 @dataclass(frozen=True)
@@ -71,7 +74,7 @@ def layout_for(path: str, options: ScanOptions) -> Layout | None:
     layout = next((layout for layout in options.layouts if layout.matches(path)), None)
     if layout is None:
         return None
-    kind_ok = path.lower().endswith(_TEXT_TABLES) or file_kind(path) == "text"
+    kind_ok = path.lower().endswith(TEXT_TABLES) or file_kind(path) == "text"
     return layout if kind_ok and not is_compressed_file(path) else None
 
 
@@ -99,26 +102,53 @@ class LayoutLocator:
         return {"path": self.path, "line": self.lines[row], "column": self.columns[column]}
 
 
-def read_layout(path: str, layout: Layout, options: ScanOptions, coverage: TargetCoverage
-                ) -> Iterator[Cells | Chunk]:
+def read_layout(path: str, layout: Layout, options: ScanOptions, coverage: TargetCoverage,
+                source: BinaryIO | None = None) -> Iterator[Cells | Chunk]:
     """Yield the records of a layout-read file as blocks of ``Cells``, each field a cell under its
-    column's name; what lies beyond the layout as ``Chunk``s of text."""
+    column's name; what lies beyond the layout as ``Chunk``s of text. ``source`` holds the file's
+    bytes when it is no file of its own (an archive's member, ``archives.read_member``, capped):
+    read as it comes, a line at a time, never seeking; a read broken off leaves it incomplete."""
     try:
-        handle = open(path, "rb")
+        handle = open(path, "rb") if source is None else None
     except OSError as error:
         coverage.problem(path, f"cannot read: {error.strerror or type(error).__name__}")
         return
     tally = _Tally(cells=[0] * len(layout.columns))
-    with handle:
-        size = os.fstat(handle.fileno()).st_size
-        encoding = layout.encoding or _encoding(handle.read(HEAD_BYTES))
+    head = (handle or source).read(HEAD_BYTES)
+    encoding = layout.encoding or _encoding(head)
+    if handle is not None:
         handle.seek(0)
-        coverage.files += 1
-        coverage.bytes += size
+    else:  # a member cannot seek back: its first bytes come again before the rest
+        raw = _Reader(Replayed(head, source))
+        handle = io.BufferedReader(raw, HEAD_BYTES)
+    coverage.files += 1
+    complete = False
+    with handle:
         try:
             yield from _records(path, handle, layout, encoding, tally)
+            complete = True
+        except GzipBombError as error:
+            coverage.problem(path, str(error))
         finally:
-            _record(path, layout, encoding, size, tally, coverage)
+            coverage.bytes += os.fstat(handle.fileno()).st_size if source is None else raw.bytes
+            _record(path, layout, encoding, tally, coverage, complete)
+
+
+class _Reader(io.RawIOBase):
+    """An archive member's bytes as a raw stream, for ``io.BufferedReader`` to read lines from;
+    counts them (a member's size is known once it is read)."""
+
+    def __init__(self, stream: BinaryIO):
+        self.stream, self.bytes = stream, 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        data = self.stream.read(len(buffer))
+        buffer[:len(data)] = data
+        self.bytes += len(data)
+        return len(data)
 
 
 def _encoding(head: bytes) -> str:
@@ -130,34 +160,39 @@ def _records(path: str, handle, layout: Layout, encoding: str, tally: _Tally) ->
     rows: list[list[str]] = []
     lines: list[int] = []
     number, continued, line_chars = 0, False, 0  # line_chars: of a long line, the pieces' so far
-    while raw := handle.readline(MAX_RECORD_BYTES):
-        piece_of_long_line = continued
-        continued = not raw.endswith(b"\n")
-        raw = raw.rstrip(b"\r\n")
-        if piece_of_long_line:  # the rest of a record longer than MAX_RECORD_BYTES: text
-            tally.rest_lines += 1
-            text = raw.decode(encoding, "replace")
-            yield _rest(path, number, text, line_chars)
-            line_chars += len(text)
-            continue
-        line_chars = len(raw.decode(encoding, "replace")) if continued else 0
-        number += 1
-        if number <= layout.skip_lines or not raw.strip():
-            continue
-        fields, rest, shaped, decoded = _fields(raw, layout, encoding)
-        tally.records += 1
-        if not shaped or continued:
-            tally.odd += 1
-            tally.first_odd = tally.first_odd or number
-        tally.undecoded += not decoded
-        rows.append(fields)
-        lines.append(number)
-        if rest:
-            tally.rest_lines += 1
-            yield _rest(path, number, rest[1], rest[0])
-        if len(rows) >= BLOCK_ROWS:
+    try:
+        while raw := handle.readline(MAX_RECORD_BYTES):
+            piece_of_long_line = continued
+            continued = not raw.endswith(b"\n")
+            raw = raw.rstrip(b"\r\n")
+            if piece_of_long_line:  # the rest of a record longer than MAX_RECORD_BYTES: text
+                tally.rest_lines += 1
+                text = raw.decode(encoding, "replace")
+                yield _rest(path, number, text, line_chars)
+                line_chars += len(text)
+                continue
+            line_chars = len(raw.decode(encoding, "replace")) if continued else 0
+            number += 1
+            if number <= layout.skip_lines or not raw.strip():
+                continue
+            fields, rest, shaped, decoded = _fields(raw, layout, encoding)
+            tally.records += 1
+            if not shaped or continued:
+                tally.odd += 1
+                tally.first_odd = tally.first_odd or number
+            tally.undecoded += not decoded
+            rows.append(fields)
+            lines.append(number)
+            if rest:
+                tally.rest_lines += 1
+                yield _rest(path, number, rest[1], rest[0])
+            if len(rows) >= BLOCK_ROWS:
+                yield from _block(path, layout, rows, lines, tally)
+                rows, lines = [], []
+    except Exception:  # the stream broke off (an archive cut short in this member): the records
+        if rows:  # read before the break are still scanned, then the break is told
             yield from _block(path, layout, rows, lines, tally)
-            rows, lines = [], []
+        raise
     if rows:
         yield from _block(path, layout, rows, lines, tally)
 
@@ -216,16 +251,20 @@ def _block(path: str, layout: Layout, rows: list[list[str]], lines: list[int], t
         yield Cells(columns, LayoutLocator(path, tuple(names), lines))
 
 
-def _record(path: str, layout: Layout, encoding: str, size: int, tally: _Tally,
-            coverage: TargetCoverage) -> None:
-    """Add what was read of the file to ``coverage``; say its odd records in one notice line."""
+def _record(path: str, layout: Layout, encoding: str, tally: _Tally, coverage: TargetCoverage,
+            complete: bool) -> None:
+    """Add what was read of the file to ``coverage`` (its columns incomplete where the read broke
+    off); say its odd records in one notice line."""
     coverage.rows += tally.records
     for name, cells in zip(layout.columns, tally.cells):
         record = coverage.container(f"{path}!{name}", "cells")
         record.units += cells
+        record.complete = record.complete and complete
         coverage.cells += cells
-    if tally.rest_lines:
-        coverage.container(path, "lines").units += tally.rest_lines
+    if tally.rest_lines or not complete:
+        record = coverage.container(path, "lines")
+        record.units += tally.rest_lines
+        record.complete = record.complete and complete
     said = []
     if tally.odd:
         shape = f"{sum(layout.widths)} bytes" if layout.delimiter is None else f"{len(layout.columns)} fields"
