@@ -45,6 +45,12 @@ VALUE_BATCH = 2048
 CLEAN_TEXT_CHARS = 64
 CLEAN_TEXTS = 16384
 
+# Entities whose values never begin with 0 (a card's issuer, an ID's region, a mobile's 1): in a
+# field a column names one of them, digits that begin with zeros are right-aligned padding (a
+# fixed-width file's 22-byte card field, ``0006222…``), read past (``Detector._unpadded``). Not a
+# landline, whose 0 is its trunk prefix, nor an account (an ICBC account begins with 0200).
+UNPADDED_ENTITIES = frozenset({"CN_BANK_CARD", "CN_RESIDENT_ID", "CN_MOBILE_PHONE"})
+
 # What ``Detector.find`` finds: (start, end, score, recognizer, value, already masked). The raw
 # value lives only until ``Detector._emit`` has masked and fingerprinted it.
 Found = tuple[int, int, float, ChineseRecognizer, str, bool]
@@ -216,6 +222,8 @@ class Detector:
         if key in self._clean:
             return []
         found = self.find(text, context, chosen)
+        if not found and text[:1] == "0" and text.isascii() and text.isdigit():
+            found = self._unpadded(text, context)
         if not found and len(text) <= CLEAN_TEXT_CHARS:
             if len(self._clean) >= CLEAN_TEXTS:
                 self._clean.clear()
@@ -440,6 +448,22 @@ class Detector:
         for picked in self.screen(text).values():
             chosen.update(picked)
         return chosen
+
+    def _unpadded(self, text: str, context: tuple[str, ...]) -> list[Found]:
+        """Return what the recognizers of ``UNPADDED_ENTITIES`` that a column names find in a field
+        of digits past its leading zeros (padding), at their place in the field; else nothing."""
+        chosen = self._padded_by_context(context)
+        digits = text.lstrip("0")
+        if not chosen or not digits:
+            return []
+        pad = len(text) - len(digits)
+        return [(start + pad, end + pad, *rest) for start, end, *rest in self.find(digits, context, chosen)]
+
+    @lru_cache(maxsize=4096)
+    def _padded_by_context(self, context: tuple[str, ...]) -> frozenset[int]:
+        """Return the recognizers of ``UNPADDED_ENTITIES`` that a column name or header names."""
+        return frozenset(n for n in self._named_by_context(context)
+                         if self.recognizers[n].ENTITY in UNPADDED_ENTITIES)
 
     @lru_cache(maxsize=4096)
     def _named_by_context(self, context: tuple[str, ...]) -> frozenset[int]:

@@ -362,3 +362,34 @@ def test_a_batch_file_in_an_archive_cut_short_is_read_in_part(tmp_path):
     record = result.coverage.containers[f"{tmp_path / 'JYMX_20240601.tar.gz'}!CUST_20240601.dat!证件号码"]
     assert 0 < record.units < 2000 and not record.complete
     assert [p.reason for p in result.coverage.problems if "corrupt or truncated" in p.reason]
+
+
+def test_a_zero_padded_card_id_or_mobile_is_found_after_its_zeros(tmp_path):
+    """A fixed-width file right-aligns numbers padded with zeros (a 22-byte card field): under a
+    column naming a card, an ID or a mobile, the zeros do not hide the value, which is located
+    after them; a landline keeps its 0, an account (some begin with 0) and a column naming none
+    (an amount) are not stripped. A CSV's cell is read so too."""
+    from pii_audit.sources.layouts import Layout
+    from scan_helpers import scan_one
+
+    rng = random.Random(7)
+    bank_card, rid, mobile = card(rng), resident_id(rng), f"139{rng.randrange(10**8):08d}"
+    assert not bank_card.startswith("411111")
+    phone = "010" + str(rng.randrange(2 * 10**7, 9 * 10**7))  # a Beijing landline: its 0 is no padding
+    fields = [bank_card.zfill(22), rid.zfill(20), mobile.zfill(14), phone.zfill(14), bank_card.zfill(22)]
+    columns = ("卡号", "证件号码", "手机号", "联系电话", "金额")
+    (tmp_path / "CUST_1.dat").write_text("".join(fields) + "\n", "ascii")
+    (tmp_path / "export.csv").write_text(f"卡号\n{bank_card.zfill(22)}\n", "utf-8")  # a table's cell too
+    layout = Layout(("CUST_*.dat",), columns, widths=(22, 20, 14, 14, 22))
+    result = scan_one(tmp_path, bytes(32), layouts=(layout,), sample_rows=None)
+    where = {}
+    for (container, entity), finding in result.findings.items():
+        location = finding.samples[0].location
+        file, column = container.rsplit("/", 1)[-1].split("!")[0], container.rsplit("!", 1)[-1]
+        where[file, column, entity] = (location.get("start"), location.get("end"))
+    assert where == {("CUST_1.dat", "卡号", "CN_BANK_CARD"): (22 - len(bank_card), 22),
+                     ("CUST_1.dat", "证件号码", "CN_RESIDENT_ID"): (2, 20),
+                     ("CUST_1.dat", "手机号", "CN_MOBILE_PHONE"): (3, 14),
+                     ("export.csv", "卡号", "CN_BANK_CARD"): (22 - len(bank_card), 22)}
+    written = json.dumps([s.masked for f in result.findings.values() for s in f.samples], ensure_ascii=False)
+    assert bank_card not in written and rid not in written
