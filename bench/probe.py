@@ -8,7 +8,8 @@ namespaced tags, CDATA), CNAPS2's ISO 20022 credit transfers as a front-end proc
 a core system's headerless batch files in GBK (``|``-delimited and fixed-width; ``^``, tab and
 ``,``-delimited with look-alikes in a name's place; records with no ID, card or mobile number,
 whose names are not gold: nothing says such a record is a customer's; the fixed-width file again,
-every field its width, read with its layout as an audit.toml ``[[layouts]]`` reads it), MyBatis and
+every field its width, read with its layout as an audit.toml ``[[layouts]]`` reads it, and zipped
+as a day's batches are delivered, its card and mobile fields padded with zeros), MyBatis and
 p6spy SQL logs, nginx access logs with percent-encoded query strings (UTF-8 and GBK), Java
 ``toString`` output (Lombok's and the ``{x='y'}`` form) and JSON with ``\\uXXXX`` escapes, and
 pinyin-abbreviated keys. Each line also holds look-alikes that must not be reported: order
@@ -33,6 +34,7 @@ import subprocess
 import sys
 import tempfile
 import urllib.parse
+import zipfile
 from collections import Counter, defaultdict
 from pathlib import Path
 
@@ -255,6 +257,25 @@ def fixed_layout_lines(v: Values, count: int) -> list[list]:
     return lines
 
 
+# The batch file zipped as its day's batches are delivered (``JYMX_20240601.zip!CUST_20240601.dat``),
+# its card and mobile fields right-aligned, padded with zeros (a 22-byte card field): bytes per field.
+ZIPPED_LAYOUT = {"widths": (10, 20, 8, 22, 20, 2, 20, 12, 15, 7), "columns": FIXED_LAYOUT["columns"]}
+
+
+def zipped_layout_lines(v: Values, count: int) -> list[list]:
+    """The batch-layout file with its card and mobile fields padded with zeros, not spaces."""
+    def pad(text: str, width: int) -> str:
+        return " " * (width - len(text.encode("gbk")))
+
+    lines = []
+    for n in range(1, count + 1):
+        name, rid, mobile, acct, serial = v.name(), v.rid(), v.mobile(), v.card(), v.serial()[:20]
+        lines.append([f"{n:010d}", serial, pad(serial, 20), "20240601", "0" * (22 - len(acct)), ("CN_BANK_CARD", acct),
+                      ("PERSON", name), pad(name, 20), "01", ("CN_RESIDENT_ID", rid), pad(rid, 20),
+                      "0", ("CN_MOBILE_PHONE", mobile), f"{v.rng.randint(1, 10**9):015d}", "CNY0000"])
+    return lines
+
+
 def mybatis_lines(v: Values, count: int) -> list[list]:
     """MyBatis' statement and parameter lines, a row read back, and p6spy's statement line."""
     lines: list[list] = []
@@ -406,8 +427,9 @@ FORMATS = [
     ("records", "CUST_EXPORT_20240601.txt", "gbk", record_lines),
     ("records-no-id", "JYMX_20240601.dat", "gbk", no_id_record_lines),
     ("batch-layout", "KHXX_LAYOUT_20240601.dat", "gbk", fixed_layout_lines),  # read with FIXED_LAYOUT
+    ("layout-zip", "JYMX_20240601.zip!CUST_20240601.dat", "gbk", zipped_layout_lines),  # ZIPPED_LAYOUT
 ]
-LAYOUT_FILES = {"KHXX_LAYOUT_20240601.dat": FIXED_LAYOUT}
+LAYOUT_FILES = {"KHXX_LAYOUT_20240601.dat": FIXED_LAYOUT, "CUST_20240601.dat": ZIPPED_LAYOUT}
 
 
 def write_probe(seed: int, count: int) -> dict[str, tuple[Path, list]]:
@@ -416,8 +438,14 @@ def write_probe(seed: int, count: int) -> dict[str, tuple[Path, list]]:
     values, written = Values(seed), {}
     for name, file_name, encoding, generate in FORMATS:
         texts, golds = zip(*(rendered(line) for line in generate(values, count)))
-        path = OUT / file_name
-        path.write_bytes(("\n".join(texts) + "\n").encode(encoding))
+        data = ("\n".join(texts) + "\n").encode(encoding)
+        archive, _, member = file_name.partition("!")
+        path = OUT / archive
+        if member:  # a file delivered zipped: the archive holds it alone
+            with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as bundle:
+                bundle.writestr(member, data)
+        else:
+            path.write_bytes(data)
         written[name] = (path, list(golds))
     return written
 
@@ -436,7 +464,7 @@ def child(checkout: str, paths: list[str]) -> None:
             size = os.path.getsize(path)
             unit = Unit(0, tuple(plan_file(path, size, TargetCoverage(path))), size)
             layout, read_with = _layout(path, options)
-            if layout is not None:  # a checkout that reads layouts: the file read whole, record by record
+            if layout is not None or path.endswith(".zip"):  # read whole: record by record, member by member
                 unit = Unit(0, (path,), size)
             part = scan_unit(unit, path, read_with, scratch, detector).jsonl_part
             with open(part, encoding="utf-8") as handle:
@@ -452,22 +480,37 @@ def _layout(path: str, options):
     the checkout scanned reads layouts (``pii_audit.sources.layouts``); else None and ``options``."""
     import dataclasses
 
-    spec = LAYOUT_FILES.get(os.path.basename(path))
+    name = _zipped_member(path) or os.path.basename(path)
+    spec = LAYOUT_FILES.get(name)
     try:
         from pii_audit.sources.layouts import Layout
     except ImportError:
         return None, options
     if spec is None:
         return None, options
-    layout = Layout((os.path.basename(path),), spec["columns"], spec["widths"], encoding="gb18030")
+    layout = Layout((name,), spec["columns"], spec["widths"], encoding="gb18030")
     return layout, dataclasses.replace(options, layouts=(layout,))
+
+
+def _zipped_member(path: str) -> str | None:
+    """Return the name of the batch file a zip of the probe holds (its one member), else None."""
+    if not path.endswith(".zip"):
+        return None
+    with zipfile.ZipFile(path) as bundle:
+        return bundle.namelist()[0]
 
 
 def _field_start(path: str, where: dict, layout) -> int:
     """Return where a field found by a layout starts in its line, in characters (the gold's
     offsets are the line's): the bytes of the fields before it, decoded, and its padding."""
-    with open(path, "rb") as handle:
-        line = handle.read().split(b"\n")[where["line"] - 1]
+    member = _zipped_member(path)
+    if member:
+        with zipfile.ZipFile(path) as bundle:
+            data = bundle.read(member)
+    else:
+        with open(path, "rb") as handle:
+            data = handle.read()
+    line = data.split(b"\n")[where["line"] - 1]
     index = layout.columns.index(where["column"])
     before = sum(layout.widths[:index])
     field = line[before:before + layout.widths[index]].decode("gb18030")
