@@ -233,6 +233,17 @@ def test_a_value_under_a_merged_header_of_a_ppt_table_gets_that_header(tmp_path,
     assert found(result) == [("CN_ADDRESS", 1, 7), ("PERSON", 1, 5), ("PERSON", 1, 6)]
 
 
+def test_a_ppt_table_headed_by_two_rows_names_its_columns_under_their_headings(tmp_path, key):
+    """A .ppt table headed by two rows (LibreOffice's save of a deck: tests/data/ppt97/two_rows.ppt):
+    序号 and 备注 merged down over both are taller shapes, 客户信息 spans 姓名 and 联系人 below it. The
+    second row was read as data, so the names took 客户信息 alone and were not reported; it names the
+    columns now, the shapes merged down from above taking their place in it."""
+    shutil.copy(Path(__file__).parent / "data" / "ppt97" / "two_rows.ppt", tmp_path / "客户.ppt")
+    result = scan_one(tmp_path, key)
+    assert (result.coverage.problems, result.coverage.notices) == ([], [])
+    assert [entity for entity, _, _ in found(result)] == ["PERSON", "PERSON"]
+
+
 def test_a_deck_laid_out_as_powerpoint_writes_it(tmp_path, key):
     """Placeholders' text in the slide list (a line break a space, TextBytesAtom as Latin-1), a
     text box, a comment and the author in a tag's data, notes, a footer of no slide: each text

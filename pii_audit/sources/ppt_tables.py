@@ -6,6 +6,10 @@ by its ``OfficeArtChildAnchor`` (left, top, right, bottom), row after row, and h
 Cells sharing a top are a row; the first row names the columns, as a .pptx table's first row
 does (``ooxml.Table``: a title across the table names nothing), and a cell is under the header
 cell its right edge ends in (``table_edges``), so a header merged over two cells names both.
+
+A cell merged down is one taller shape: a header cell lower than its row's others (序号 over both
+rows of a two-row header) makes the row below a header too (``Table.merge_down``), and that row,
+which holds no shape of its own under it, takes its edge in its place.
 """
 
 from __future__ import annotations
@@ -34,6 +38,8 @@ class PptTable:
         self.table, self.edges = Table(), RowEdges()
         self.top: int | None = None  # the top of the row being read
         self.cell = 0  # the cell being read, in its row
+        self.bottoms: list[tuple[int, int]] = []  # (right, bottom) of the row's cells: one lower than the others is merged down
+        self.covering: list[int] = []  # the right edges of the cells merged down into the next row
 
     def anchor(self, data: bytes) -> bool:
         """Place the cell whose ``OfficeArtChildAnchor`` is ``data``; return False for what is no
@@ -49,8 +55,12 @@ class PptTable:
             self.top = top
             self.table.start_row()
             self.edges.new_row()
-        self.edges.add_edge(right)
-        self.cell = len(self.edges.edges) - 1
+            self.bottoms = []
+            for edge in self.covering:  # cells of the row above that reach into this one
+                self.edges.add_edge(edge)
+            self.covering = []
+        self.cell = self.edges.insert_edge(right)
+        self.bottoms.append((right, bottom))
         return True
 
     def context(self, line: str) -> tuple[str, ...]:
@@ -60,6 +70,8 @@ class PptTable:
 
     def _end_row(self) -> None:
         header = self.table.row == self.table.header_row
-        self.table.end_row()
-        if header and self.table.headers:
-            self.edges.keep_header()
+        bottoms = [bottom for _, bottom in self.bottoms]
+        self.edges.down = header and bool(bottoms) and max(bottoms) > min(bottoms)
+        if self.edges.down:
+            self.covering = [right for right, bottom in self.bottoms if bottom == max(bottoms)]
+        self.edges.end_row(self.table)

@@ -50,6 +50,17 @@ class RowEdges:
         then counted, as the rows' below)."""
         self.header = self._folded() or None
 
+    def insert_edge(self, edge: int) -> int:
+        """Add a cell's right edge in its place among the row's, by where it ends (a .ppt row
+        holds none for a cell merged down into it, whose edge comes first: ``ppt_tables``);
+        return its index. Past ``MAX_HEADERS`` cells, the last index."""
+        if len(self.edges) >= MAX_HEADERS:
+            return len(self.edges) - 1
+        at = bisect_left(self.edges, edge)
+        self.edges.insert(at, edge)
+        self.merged.insert(at, False)
+        return at
+
     def end_row(self, table: Table) -> None:
         """End ``table``'s row, whose cells these edges define: after its header row (or each of
         its two), keep the edges that place the cells below."""

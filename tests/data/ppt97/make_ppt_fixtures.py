@@ -1,6 +1,6 @@
 """Write the PowerPoint 97-2003 fixtures of tests/test_sources_ppt97.py (kept in git; rerun by hand).
 
-    .venv/bin/python tests/data/ppt97/make_ppt_fixtures.py   # needs LibreOffice Impress's soffice on PATH
+    .venv/bin/python tests/data/ppt97/make_ppt_fixtures.py [NAME...]   # needs LibreOffice Impress's soffice on PATH
 
 python-pptx writes a case review as .pptx, and LibreOffice Impress (Debian: libreoffice-impress-nogui)
 saves it as PowerPoint 97-2003 (.ppt): no Python package writes .ppt. The second deck holds an
@@ -83,6 +83,27 @@ def embedded_workbook() -> Presentation:
     return deck
 
 
+def two_row_header() -> Presentation:
+    """One slide: a customer table headed by two rows, 序号 and 备注 merged down over both, 客户信息
+    across 姓名 and 联系人; then one customer."""
+    deck = Presentation()
+    slide = deck.slides.add_slide(deck.slide_layouts[6])
+    table = slide.shapes.add_table(3, 4, Inches(1), Inches(2), Inches(8), Inches(2)).table
+    table.cell(0, 0).merge(table.cell(1, 0))
+    table.cell(0, 0).text = "序号"
+    table.cell(0, 1).merge(table.cell(0, 2))
+    table.cell(0, 1).text = "客户信息"
+    table.cell(0, 3).merge(table.cell(1, 3))
+    table.cell(0, 3).text = "备注"
+    table.cell(1, 1).text, table.cell(1, 2).text = "姓名", "联系人"
+    for column, text in enumerate(("1", "王建国", "李秀英", "无")):
+        table.cell(2, column).text = text
+    return deck
+
+
+FIXTURES = {"case_review": case_review, "embedded_workbook": embedded_workbook, "two_rows": two_row_header}
+
+
 def convert(source: Path, target: Path) -> None:
     """Save ``source`` as a .ppt with LibreOffice, then copy its streams but the thumbnail into ``target``."""
     with tempfile.TemporaryDirectory() as out:
@@ -95,14 +116,15 @@ def convert(source: Path, target: Path) -> None:
             target.write_bytes(compound_file({path: stream.read(0, stream.size) for path, stream in streams.items()}))
 
 
-def main() -> None:
-    """Write every fixture beside this script."""
+def main(names: list[str]) -> None:
+    """Write the fixtures named (every one when none is) beside this script."""
     with tempfile.TemporaryDirectory() as scratch:
-        for name, deck in (("case_review", case_review()), ("embedded_workbook", embedded_workbook())):
+        for name in names or FIXTURES:
+            deck = FIXTURES[name]()
             source = Path(scratch) / f"{name}.pptx"
             deck.save(str(source))
             convert(source, HERE / f"{name}.ppt")
 
 
 if __name__ == "__main__":
-    main()
+    main(sys.argv[1:])
