@@ -71,7 +71,8 @@ class PptTable:
     def _end_row(self) -> None:
         header = self.table.row == self.table.header_row
         bottoms = [bottom for _, bottom in self.bottoms]
-        self.edges.down = header and bool(bottoms) and max(bottoms) > min(bottoms)
+        # Lower by half the row's height at least: cells drawn a hair apart are no merge.
+        self.edges.down = header and bool(bottoms) and max(bottoms) - min(bottoms) > (min(bottoms) - self.top) // 2
         if self.edges.down:
             self.covering = [right for right, bottom in self.bottoms if bottom == max(bottoms)]
         self.edges.end_row(self.table)
