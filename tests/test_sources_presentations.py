@@ -5,6 +5,7 @@ read by ``ppt97`` (tests/test_sources_ppt97.py)."""
 from __future__ import annotations
 
 import functools
+import importlib.util
 import io
 import json
 import random
@@ -513,19 +514,13 @@ def test_a_slide_table_headed_by_two_rows_names_its_columns_under_their_headings
     """A slide's customer table headed by two rows: 序号 merged down over both (rowSpan), 客户信息
     across 姓名 and 联系人 (gridSpan, the covered cell kept and marked hMerge). The second row was
     read as data, so the first name took 客户信息 alone, and the covered cell a column of its own,
-    with no header, so the second name had none. Neither was reported; both are now."""
-    deck = Presentation()
-    slide = deck.slides.add_slide(deck.slide_layouts[6])
-    table = slide.shapes.add_table(3, 3, Inches(1), Inches(2), Inches(6), Inches(2)).table
-    table.cell(0, 0).merge(table.cell(1, 0))
-    table.cell(0, 0).text = "序号"
-    table.cell(0, 1).merge(table.cell(0, 2))
-    table.cell(0, 1).text = "客户信息"
-    for row, cells in ((1, ("", "姓名", "联系人")), (2, ("1", "王建国", "李秀英"))):
-        for column, text in enumerate(cells):
-            if text:
-                table.cell(row, column).text = text
-    deck.save(str(tmp_path / "名单.pptx"))
+    with no header, so the second name had none. Neither was reported; both are now. The deck is
+    the one tests/data/ppt97/two_rows.ppt was saved from (备注 merged down too)."""
+    spec = importlib.util.spec_from_file_location("make_ppt_fixtures",
+                                                  Path(__file__).parent / "data/ppt97/make_ppt_fixtures.py")
+    fixtures = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(fixtures)
+    fixtures.two_row_header().save(str(tmp_path / "名单.pptx"))
     result = scan_one(tmp_path, key)
     assert [entry[0] for entry in found(result)] == ["PERSON", "PERSON"]
 
