@@ -68,9 +68,16 @@ def name_ends_with(name: str, words: tuple[str, ...], keys: tuple[str, ...]) -> 
     return bool(joined) and joined.endswith(keys)
 
 
+def _longest_first(word: str) -> tuple[int, str]:
+    """Order words longest first, then alphabetically: a regex of them is the same in every
+    process (a set's order changes with the hash seed), so the screen's compiled database can be
+    kept on disk (``pii_audit.screen_cache``)."""
+    return -len(word), word
+
+
 def keyword_regex(words: Iterable[str]) -> Optional[re.Pattern]:
     """Return one case-insensitive regex for a list of keywords, longest first (None for none)."""
-    words = sorted({w.lower() for w in words if w}, key=len, reverse=True)
+    words = sorted({w.lower() for w in words if w}, key=_longest_first)
     if not words:
         return None
     # IGNORECASE rather than lower(): lower() can change a string's length and so its offsets.
@@ -92,8 +99,8 @@ class ContextWords:
     """
 
     def __init__(self, words: Iterable[str], keys: Iterable[str] = ()):
-        words = sorted({w.lower() for w in words if w}, key=len, reverse=True)
-        keys = sorted({k.lower().replace("_", "") for k in keys if k}, key=len, reverse=True)
+        words = sorted({w.lower() for w in words if w}, key=_longest_first)
+        keys = sorted({k.lower().replace("_", "") for k in keys if k}, key=_longest_first)
         self._words = re.compile("|".join(map(re.escape, words))) if words else None
         self._keys = re.compile(r"(?<![a-z0-9])(?:" + "|".join(map(re.escape, keys)) + ")" + _KEY_END) if keys else None
 
@@ -204,4 +211,4 @@ def field_key_screen(keys: Iterable[str]) -> str:
 
 def _spelled(keys: Iterable[str]) -> str:
     """Return an alternation of ``keys``, longest first, an underscore allowed between letters."""
-    return "|".join("_?".join(map(re.escape, key)) for key in sorted(set(keys), key=len, reverse=True))
+    return "|".join("_?".join(map(re.escape, key)) for key in sorted(set(keys), key=_longest_first))

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -12,6 +15,11 @@ import pytest
 REPO = Path(__file__).resolve().parent.parent
 DATA = REPO / "tests" / "data"
 TEST_KEY = bytes(range(32))
+
+# The screen's compiled database (``pii_audit.screen_cache``) is kept for the run in a folder of
+# its own, not in the developer's ~/.cache: each ``pii-audit`` the tests start loads it from there.
+os.environ["PII_AUDIT_CACHE_DIR"] = tempfile.mkdtemp(prefix="pii-audit-test-cache-")
+atexit.register(shutil.rmtree, os.environ["PII_AUDIT_CACHE_DIR"], ignore_errors=True)
 
 
 @pytest.fixture

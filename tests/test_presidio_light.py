@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import random
+import re
 import subprocess
 import sys
 
@@ -59,7 +60,7 @@ from presidio_analyzer import AnalyzerEngine, Pattern, PatternRecognizer, Recogn
 from recognizers import all_recognizers, build_analyzer, presidio_light
 import presidio_analyzer.pattern
 print(PatternRecognizer is presidio_light.PatternRecognizer, Pattern is presidio_analyzer.pattern.Pattern
-      is presidio_light.Pattern, RecognizerResult is presidio_light.RecognizerResult)
+      and issubclass(presidio_light.Pattern, Pattern), RecognizerResult is presidio_light.RecognizerResult)
 print(all(isinstance(r, PatternRecognizer) for r in all_recognizers()))
 analyzer = build_analyzer()
 print(isinstance(analyzer, AnalyzerEngine), bool(logging.getLogger("decision_process").handlers))
@@ -77,3 +78,32 @@ def test_analyzer_engine_runs_our_recognizers_in_the_same_process(tmp_path, firs
     output = run_python(ENGINE.format(first=first), value, cwd=tmp_path)
     assert output == [str(first.startswith("import presidio")), "True True True", "True", "True True",
                       "['CN_RESIDENT_ID']"]
+
+
+def test_every_pattern_compiles_as_presidio_compiles_it():
+    """Our ``Pattern`` leaves out Presidio's check at construction (a ``regex`` compile thrown
+    away): the check is here, with the flags Presidio's ``analyze`` compiles them with."""
+    import regex
+
+    from recognizers import ALL_RECOGNIZERS
+    from recognizers.presidio_light import PatternRecognizer
+
+    patterns = [p for cls in ALL_RECOGNIZERS
+                for p in cls.PATTERNS + cls.MASKED_PATTERNS + cls.CIPHERTEXT_PATTERNS]
+    assert len(patterns) > 80
+    for pattern in patterns:
+        regex.compile(pattern.regex, flags=PatternRecognizer("X", patterns=[pattern]).global_regex_flags)
+
+
+def test_a_bad_pattern_still_fails():
+    from recognizers.base import ChineseRecognizer
+    from recognizers.presidio_light import Pattern
+
+    class Broken(ChineseRecognizer):
+        ENTITY = "BROKEN"
+        PATTERNS = (Pattern("broken", r"(\d{3}", 0.5),)
+
+    with pytest.raises(re.error):
+        Broken()
+    with pytest.raises(ValueError):
+        Pattern("score", r"\d", 1.5)
