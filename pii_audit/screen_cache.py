@@ -57,10 +57,20 @@ def cache_folder() -> Path | None:
 
 
 def _digest(expressions: Sequence[bytes], flags: Sequence[int]) -> str:
-    # The bindings' version pins the Hyperscan library they carry; Hyperscan itself refuses a
-    # database compiled for another version or CPU.
-    content = repr((hyperscan.__version__, list(expressions), list(flags))).encode("utf-8")
-    return hashlib.sha256(content).hexdigest()[:32]
+    # The bindings' version pins the Hyperscan library they carry. Hyperscan refuses a database
+    # compiled for a CPU with features this one lacks, but runs one compiled for fewer: with the
+    # CPU's features in the name, a home folder shared by two kinds of machine keeps one each.
+    content = repr((hyperscan.__version__, _cpu_features(), list(expressions), list(flags)))
+    return hashlib.sha256(content.encode("utf-8")).hexdigest()[:32]
+
+
+def _cpu_features() -> str:
+    """Return the CPU's feature flags as Linux lists them (empty elsewhere)."""
+    try:
+        with open("/proc/cpuinfo", encoding="ascii", errors="replace") as cpuinfo:
+            return next((line for line in cpuinfo if line.startswith("flags")), "")
+    except OSError:
+        return ""
 
 
 def _loaded(path: Path) -> hyperscan.Database | None:
