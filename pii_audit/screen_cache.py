@@ -97,7 +97,10 @@ def _loaded(path: Path) -> hyperscan.Database | None:
 
 
 def _ours(status: os.stat_result) -> bool:
-    """Tell whether a file or folder is this user's and nobody else may write it."""
+    """Tell whether a file or folder is this user's and nobody else may write it (never, where
+    the system has no user ids to tell)."""
+    if not hasattr(os, "getuid"):
+        return False
     return status.st_uid == os.getuid() and not status.st_mode & (stat.S_IWGRP | stat.S_IWOTH)
 
 
