@@ -9,7 +9,8 @@ a core system's headerless batch files in GBK (``|``-delimited and fixed-width; 
 ``,``-delimited with look-alikes in a name's place; records with no ID, card or mobile number,
 whose names are not gold: nothing says such a record is a customer's; the fixed-width file again,
 every field its width, read with its layout as an audit.toml ``[[layouts]]`` reads it, and zipped
-as a day's batches are delivered, its card and mobile fields padded with zeros), MyBatis and
+as a day's batches are delivered, its card and mobile fields padded with zeros, and once more
+without its layout, which the checkout guesses from the file's first records), MyBatis and
 p6spy SQL logs, nginx access logs with percent-encoded query strings (UTF-8 and GBK), Java
 ``toString`` output (Lombok's and the ``{x='y'}`` form) and JSON with ``\\uXXXX`` escapes, and
 pinyin-abbreviated keys. Each line also holds look-alikes that must not be reported: order
@@ -428,6 +429,8 @@ FORMATS = [
     ("records-no-id", "JYMX_20240601.dat", "gbk", no_id_record_lines),
     ("batch-layout", "KHXX_LAYOUT_20240601.dat", "gbk", fixed_layout_lines),  # read with FIXED_LAYOUT
     ("layout-zip", "JYMX_20240601.zip!CUST_20240601.dat", "gbk", zipped_layout_lines),  # ZIPPED_LAYOUT
+    # The batch-layout file without its layout: the checkout guesses it from its first records.
+    ("layout-guessed", "KHXX_20240602.dat", "gbk", fixed_layout_lines),
 ]
 LAYOUT_FILES = {"KHXX_LAYOUT_20240601.dat": FIXED_LAYOUT, "CUST_20240601.dat": ZIPPED_LAYOUT}
 
@@ -476,8 +479,9 @@ def child(checkout: str, paths: list[str]) -> None:
 
 
 def _layout(path: str, options):
-    """Return the layout of a file the probe reads with one and the options that read it, where
-    the checkout scanned reads layouts (``pii_audit.sources.layouts``); else None and ``options``."""
+    """Return the layout of a file the probe reads with one (its own, or the one the checkout
+    guesses) and the options that read it, where the checkout scanned reads layouts
+    (``pii_audit.sources.layouts``); else None and ``options``."""
     import dataclasses
 
     name = _zipped_member(path) or os.path.basename(path)
@@ -486,8 +490,10 @@ def _layout(path: str, options):
         from pii_audit.sources.layouts import Layout
     except ImportError:
         return None, options
-    if spec is None:
-        return None, options
+    if spec is None:  # a layout the checkout guesses from the file's first records, if it does
+        from pii_audit.sources.layouts import layout_for
+
+        return (None if path.endswith(".zip") else layout_for(path, options)), options
     layout = Layout((name,), spec["columns"], spec["widths"], encoding="gb18030")
     return layout, dataclasses.replace(options, layouts=(layout,))
 

@@ -137,6 +137,9 @@ class ScanOptions:
     # audit.toml's [[layouts]]: a headerless batch file a layout's globs match is read as a table,
     # each field under its column's name (``layouts.Layout``, ``layouts.read_layout``).
     layouts: tuple[Layout, ...] = ()
+    # A text file no layout matches, of fixed-width records whose identifiers run into other
+    # fields, is read with the layout its first records show (``layout_guess``).
+    guess_layouts: bool = True
 
     @property
     def full(self) -> bool:
@@ -451,7 +454,7 @@ def read_target(target: str, options: ScanOptions, coverage: TargetCoverage) -> 
         coverage.kind = "database"
         yield from read_database(f"sqlite:///{Path(target).resolve()}", options, coverage)
         return
-    if os.path.isfile(target) and options.layouts:
+    if os.path.isfile(target):
         from pii_audit.sources.layouts import layout_for, read_layout
 
         layout = layout_for(target, options)

@@ -51,6 +51,7 @@ class Layout:
     delimiter: str | None = None  # ... the text between two fields
     encoding: str | None = None  # None: UTF-8 or GB18030, decided from the file's first 64 KiB
     skip_lines: int = 0  # lines before the records (a line of totals)
+    guessed: bool = False  # from the file's first records (``layout_guess``), not from audit.toml
 
     def matches(self, path: str) -> bool:
         """Tell whether a glob matches the path, by any of its tails (``batch/a.dat``, ``a.dat``)
@@ -67,15 +68,20 @@ class Layout:
 
 
 def layout_for(path: str, options: ScanOptions) -> Layout | None:
-    """Return the first layout that matches a file read as text (or a .csv, .tsv), or None: a
-    compressed file, a workbook, a document or an archive is read as it always is."""
+    """Return the first layout that matches a file read as text (or a .csv, .tsv), else the layout
+    guessed from a text file's first records (``layout_guess``), or None: a compressed file, a
+    workbook, a document or an archive is read as it always is."""
     from pii_audit.sources.files import file_kind, is_compressed_file
+    from pii_audit.sources.layout_guess import guess_layout
 
     layout = next((layout for layout in options.layouts if layout.matches(path)), None)
-    if layout is None:
+    text = file_kind(path) == "text"
+    if layout is not None:
+        kind_ok = path.lower().endswith(TEXT_TABLES) or text
+        return layout if kind_ok and not is_compressed_file(path) else None
+    if not options.guess_layouts or not text or is_compressed_file(path):
         return None
-    kind_ok = path.lower().endswith(TEXT_TABLES) or file_kind(path) == "text"
-    return layout if kind_ok and not is_compressed_file(path) else None
+    return guess_layout(path)
 
 
 @dataclass
@@ -266,6 +272,13 @@ def _record(path: str, layout: Layout, encoding: str, tally: _Tally, coverage: T
         record.units += tally.rest_lines
         record.complete = record.complete and complete
     said = []
+    if layout.guessed:
+        fields, start = [], 0
+        for name, width in zip(layout.columns, layout.widths):
+            fields.append(f"{name} bytes {start + 1}-{start + width}")
+            start += width
+        said.append("read as fixed-width records, the layout guessed from the first ones: "
+                    + ", ".join(fields) + " (an audit.toml [[layouts]] entry sets another)")
     if tally.odd:
         shape = f"{sum(layout.widths)} bytes" if layout.delimiter is None else f"{len(layout.columns)} fields"
         said.append(f"{tally.odd:,} of {tally.records:,} records not of the layout's {shape} "

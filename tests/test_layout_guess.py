@@ -1,0 +1,188 @@
+"""A fixed-width batch file no ``[[layouts]]`` names, read with the layout its first records show
+(``pii_audit.sources.layout_guess``): its ID and card fields, which run into the fields beside
+them, found where they pass their checks line after line; the rest split where padding ends.
+Files of other shapes are read as text, as before. Values are synthetic, with valid check digits."""
+
+from __future__ import annotations
+
+import json
+import random
+
+import pytest
+from click.testing import CliRunner
+
+from pii_audit import scan
+from pii_audit.cli import cli
+from pii_audit.sources import ScanOptions, files
+from pii_audit.sources.layout_guess import guess_layout, guessed
+from pii_audit.sources.layouts import Layout
+from scan_helpers import scan_one
+from stdnum import luhn
+
+from tests_corpus import resident_id
+
+KEY = "ab" * 32
+NAMES = ["王建国", "欧阳娜娜", "李秀英", "孙丽华", "吴桂芳", "陈洋", "高志强"]
+
+
+def card(rng: random.Random, length: int) -> str:
+    """Return a synthetic UnionPay card number of ``length`` digits, its Luhn digit right."""
+    body = "622202" + "".join(str(rng.randrange(10)) for _ in range(length - 7))
+    return body + luhn.calc_check_digit(body)
+
+
+def _field(text: str, width: int, right: bool = False, fill: bytes = b" ") -> bytes:
+    data = text.encode("gbk")
+    assert len(data) <= width
+    return fill * (width - len(data)) + data if right else data + fill * (width - len(data))
+
+
+def batch_file(records: int = 40, seed: int = 1, zero_padded_cards: bool = False) -> tuple[bytes, list[str]]:
+    """Return a GBK fixed-width file (record number, date, card, name, certificate type, ID,
+    mobile, amount, currency) and its raw values: the card runs into the date before it, the ID
+    into the certificate type. With ``zero_padded_cards``, cards of 16 and 19 digits right-aligned
+    in 22 bytes padded with zeros."""
+    rng = random.Random(seed)
+    lines, raw = [], []
+    for number in range(1, records + 1):
+        name, rid, mobile = rng.choice(NAMES), resident_id(rng), f"139{rng.randrange(10**8):08d}"
+        bank_card = card(rng, 19 if zero_padded_cards and number % 2 else 16)
+        raw += [rid, mobile, bank_card]
+        card_field = _field(bank_card, 22, right=True, fill=b"0") if zero_padded_cards else _field(bank_card, 20)
+        lines.append(_field(f"{number:010d}", 10) + b"20240601" + card_field + _field(name, 20) + b"01"
+                     + _field(rid, 20) + _field(mobile, 12) + f"{rng.randrange(10**9):015d}".encode() + b"CNY")
+    return b"\r\n".join(lines) + b"\r\n", raw
+
+
+def scanned(tmp_path, data: bytes, name: str = "KHXX_20240601.dat", *options: str) -> tuple[list[dict], str]:
+    """Scan one file through ``pii-audit scan``; return its JSONL records and the output."""
+    path = tmp_path / name
+    path.write_bytes(data)
+    out = tmp_path / "found.jsonl"
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("PII_AUDIT_KEY", KEY)
+        result = CliRunner().invoke(cli, ["scan", str(path), "--jsonl", str(out), "--jobs", "1", *options])
+    assert result.exit_code in (0, 1), result.output
+    return [json.loads(line) for line in out.read_text("utf-8").splitlines()], result.output
+
+
+def _by_entity(records: list[dict]) -> dict[str, list[tuple[int, str]]]:
+    found: dict[str, list[tuple[int, str]]] = {}
+    for record in records:
+        if not record["already_masked"]:
+            found.setdefault(record["entity_type"], []).append(
+                (record["location"]["line"], record["location"].get("column", "")))
+    return {entity: sorted(places) for entity, places in found.items()}
+
+
+def test_a_fixed_width_file_is_read_with_the_layout_its_records_show(tmp_path):
+    data, raw = batch_file()
+    records, output = scanned(tmp_path, data)
+    found = _by_entity(records)
+    assert found["CN_RESIDENT_ID"] == [(line, "证件号码") for line in range(1, 41)]
+    assert found["CN_BANK_CARD"] == [(line, "银行卡号") for line in range(1, 41)]
+    mobile_column = found["CN_MOBILE_PHONE"][0][1]
+    assert found["CN_MOBILE_PHONE"] == [(line, mobile_column) for line in range(1, 41)]
+    # Each name is in a field of its own, and its record holds an ID: a PERSON, as in a headerless CSV.
+    name_column = found["PERSON"][0][1]
+    assert found["PERSON"] == [(line, name_column) for line in range(1, 41)] and name_column.startswith("字段")
+    identifier = next(r for r in records if r["entity_type"] == "CN_RESIDENT_ID")
+    assert identifier["container"].endswith("KHXX_20240601.dat!证件号码")
+    assert (identifier["location"]["start"], identifier["location"]["end"]) == (0, 18)
+    note = next(line for line in output.splitlines() if "layout guessed" in line)
+    assert "银行卡号 bytes 19-34" in note and "证件号码 bytes 61-78" in note, note
+    written = json.dumps(records, ensure_ascii=False) + output
+    assert not any(value in written for value in raw)
+
+
+def test_without_the_guess_the_abutting_fields_are_lost(tmp_path):
+    """What the guess is for: read as text, the card after the date and the ID after the ``01``
+    are pieces of long runs of digits, rejected as order numbers are."""
+    data, _ = batch_file()
+    path = tmp_path / "KHXX_20240601.dat"
+    path.write_bytes(data)
+    result = scan_one(path, bytes(32), guess_layouts=False)
+    entities = {entity for _, entity in result.findings}
+    assert "CN_MOBILE_PHONE" in entities
+    assert not entities & {"CN_RESIDENT_ID", "CN_BANK_CARD", "PERSON"}
+
+
+def test_right_aligned_cards_padded_with_zeros_are_found_by_where_they_end(tmp_path):
+    data, _ = batch_file(zero_padded_cards=True)
+    layout = guessed(data, "x.dat")
+    start = sum(layout.widths[:layout.columns.index("银行卡号")])
+    assert (start, start + layout.widths[layout.columns.index("银行卡号")]) == (21, 40)
+    found = _by_entity(scanned(tmp_path, data)[0])
+    assert found["CN_BANK_CARD"] == [(line, "银行卡号") for line in range(1, 41)]
+
+
+def test_a_header_and_a_trailer_of_other_lengths_are_read_and_said(tmp_path):
+    data, _ = batch_file()
+    data = b"H20240601000040\r\n" + data + b"TRL0000000040\r\n"
+    records, output = scanned(tmp_path, data)
+    assert _by_entity(records)["CN_RESIDENT_ID"] == [(line, "证件号码") for line in range(2, 42)]
+    assert "2 of 42 records not of the layout's" in output
+
+
+def test_a_layout_in_the_configuration_is_taken_instead(tmp_path):
+    data, _ = batch_file()
+    path = tmp_path / "KHXX_20240601.dat"
+    path.write_bytes(data)
+    mine = Layout(("KHXX_*.dat",), ("全部",), (200,))
+    result = scan_one(path, bytes(32), layouts=(mine,))
+    assert {container.rsplit("!", 1)[-1] for container, _ in result.findings} == {"全部"}
+
+
+def test_read_whole_by_one_worker_when_cut_into_ranges_otherwise(tmp_path, monkeypatch):
+    """A guessed file is read record by record by one worker: ranges of 16 KiB would cut records."""
+    monkeypatch.setattr(files, "BLOCK", 16 << 10)
+    monkeypatch.setattr(scan, "GROUP_BYTES", 16 << 10)
+    data, _ = batch_file(records=600)
+    path = tmp_path / "KHXX_20240601.dat"
+    path.write_bytes(data)
+    assert len(data) > 4 * (16 << 10)
+    result = scan_one(path, bytes(32), jobs=2)
+    finding = result.findings[(f"{path}!证件号码", "CN_RESIDENT_ID")]
+    assert finding.occurrences == 600
+
+
+@pytest.mark.parametrize("lines", [
+    pytest.param([f"2024-06-01 12:00:{n % 60:02d} INFO 开户成功 身份证号={resident_id(random.Random(n))}"
+                  + " x" * (n % 7) for n in range(60)], id="a-log-of-lines-of-many-lengths"),
+    pytest.param([f"{n:06d}  {resident_id(random.Random(n))}  {card(random.Random(n), 16)}  正常"
+                  for n in range(60)], id="identifiers-standing-apart"),
+    pytest.param([f"2024{random.Random(n).randrange(10**26):026d}DD" for n in range(60)],
+                 id="order-numbers-of-one-length"),
+    pytest.param([f"{n:010d}20240601{card(random.Random(n), 16)}" for n in range(15)], id="too-few-records"),
+])
+def test_other_files_are_not_guessed(tmp_path, lines):
+    path = tmp_path / "app.log"
+    path.write_bytes(("\n".join(lines) + "\n").encode("utf-8"))
+    assert guess_layout(str(path)) is None
+
+
+def test_a_file_read_as_text_keeps_its_line_offsets(tmp_path):
+    lines = [f"{n:06d}  {resident_id(random.Random(n))}  正常" for n in range(60)]
+    records, output = scanned(tmp_path, ("\n".join(lines) + "\n").encode("utf-8"), "ids.txt")
+    assert len(records) == 60 and all("column" not in r["location"] for r in records)
+    assert "layout guessed" not in output
+
+
+def test_the_guess_can_be_turned_off():
+    assert ScanOptions().guess_layouts and not ScanOptions(guess_layouts=False).guess_layouts
+
+
+def test_an_id_and_a_mobile_number_run_together(tmp_path):
+    """``…002X13812345678``: one run of 29 letters and digits, an ID ending in X among them."""
+    rng = random.Random(7)
+    lines = []
+    for number in range(30):
+        rid = resident_id(rng)
+        while number % 3 == 0 and not rid.endswith("X"):
+            rid = resident_id(rng)
+        lines.append(f"{number:08d}{rid}139{rng.randrange(10**8):08d}{rng.randrange(10**6):06d}")
+    layout = guessed(("\n".join(lines) + "\n").encode(), "x.dat")
+    assert list(zip(layout.columns, layout.widths)) == [("字段1", 8), ("证件号码", 18), ("手机号", 11), ("字段4", 6)]
+    found = _by_entity(scanned(tmp_path, ("\n".join(lines) + "\n").encode())[0])
+    assert found["CN_RESIDENT_ID"] == [(line, "证件号码") for line in range(1, 31)]
+    assert found["CN_MOBILE_PHONE"] == [(line, "手机号") for line in range(1, 31)]
