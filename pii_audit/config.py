@@ -59,6 +59,7 @@ class Settings:
     full_scan: bool = False  # True reads every row; False samples ``sample_rows``
     sample_rows: int = ScanOptions.sample_rows
     ocr: bool = False  # True reads text in images by OCR (slow); False counts them as not read
+    guess_layouts: bool = ScanOptions.guess_layouts  # a fixed-width file no layout names: its layout guessed
     connect_timeout: int = ScanOptions.connect_timeout  # seconds
     statement_timeout: int = ScanOptions.statement_timeout  # seconds
     due_days: DueDays = DueDays()
@@ -134,6 +135,7 @@ class Target:
             min_score=s.min_score,
             ocr=s.ocr,
             layouts=self.layouts,
+            guess_layouts=s.guess_layouts,
         )
 
 

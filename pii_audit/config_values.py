@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pii_audit.config import RISK_LEVELS, DueDays, Settings
 from pii_audit.config_lines import LineFinder
 
-SETTINGS_KEYS = ("entities", "min_score", "full_scan", "sample_rows", "ocr", "connect_timeout",
+SETTINGS_KEYS = ("entities", "min_score", "full_scan", "sample_rows", "ocr", "guess_layouts", "connect_timeout",
                  "statement_timeout", "due_days", "schedule", "timezone")
 _ENV_NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _MISSING = object()
@@ -205,6 +205,7 @@ class ValueReader:
             "full_scan": self.value(table, "full_scan", where, bool, "true or false"),
             "sample_rows": self.integer(table, "sample_rows", where),
             "ocr": self.value(table, "ocr", where, bool, "true or false"),
+            "guess_layouts": self.value(table, "guess_layouts", where, bool, "true or false"),
             "connect_timeout": self.integer(table, "connect_timeout", where),
             "statement_timeout": self.integer(table, "statement_timeout", where),
             "schedule": self.cron(table, "schedule", where),

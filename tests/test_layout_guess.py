@@ -13,7 +13,7 @@ from click.testing import CliRunner
 
 from pii_audit import scan
 from pii_audit.cli import cli
-from pii_audit.sources import ScanOptions, files
+from pii_audit.sources import files
 from pii_audit.sources.layout_guess import guess_layout, guessed
 from pii_audit.sources.layouts import Layout
 from scan_helpers import scan_one
@@ -168,10 +168,6 @@ def test_a_file_read_as_text_keeps_its_line_offsets(tmp_path):
     assert "layout guessed" not in output
 
 
-def test_the_guess_can_be_turned_off():
-    assert ScanOptions().guess_layouts and not ScanOptions(guess_layouts=False).guess_layouts
-
-
 def test_an_id_and_a_mobile_number_run_together(tmp_path):
     """``…002X13812345678``: one run of 29 letters and digits, an ID ending in X among them."""
     rng = random.Random(7)
@@ -186,3 +182,35 @@ def test_an_id_and_a_mobile_number_run_together(tmp_path):
     found = _by_entity(scanned(tmp_path, ("\n".join(lines) + "\n").encode())[0])
     assert found["CN_RESIDENT_ID"] == [(line, "证件号码") for line in range(1, 31)]
     assert found["CN_MOBILE_PHONE"] == [(line, "手机号") for line in range(1, 31)]
+
+
+CONFIG = """\
+[key]
+env = "PII_AUDIT_KEY"
+
+[defaults]
+guess_layouts = {guess}
+
+[[targets]]
+name = "批量文件"
+kind = "files"
+owner = "张伟"
+paths = ["batch"]
+schedule = "0 2 * * *"
+"""
+
+
+@pytest.mark.parametrize("guess", ["true", "false"])
+def test_audit_toml_may_turn_the_guess_off(tmp_path, guess):
+    (tmp_path / "batch").mkdir()
+    (tmp_path / "batch" / "KHXX_20240601.dat").write_bytes(batch_file()[0])
+    config = tmp_path / "audit.toml"
+    config.write_text(CONFIG.format(guess=guess), "utf-8")
+    out = tmp_path / "found.jsonl"
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("PII_AUDIT_KEY", KEY)
+        result = CliRunner().invoke(cli, ["scan", "--config", str(config), "--jsonl", str(out), "--jobs", "1"])
+    assert result.exit_code == 1, result.output
+    found = _by_entity([json.loads(line) for line in out.read_text("utf-8").splitlines()])
+    assert ("CN_RESIDENT_ID" in found) == (guess == "true")
+    assert ("layout guessed" in result.output) == (guess == "true")

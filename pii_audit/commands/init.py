@@ -35,6 +35,7 @@ min_score = 0.5               # results scoring below this are not counted
 full_scan = false             # false reads the first sample_rows rows of each table/sheet
 sample_rows = 1000
 ocr = false                   # true reads text in scans and photos by OCR (slow; needs tesseract)
+guess_layouts = true          # a fixed-width batch file no [[layouts]] names: read with the layout its records show
 connect_timeout = 10          # seconds
 statement_timeout = 300       # seconds, per database statement
 schedule = "0 2 * * 6"        # cron: minute hour day-of-month month day-of-week (Sat 02:00)
