@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import random
+import zipfile
 
 import pytest
 from click.testing import CliRunner
@@ -214,3 +215,20 @@ def test_audit_toml_may_turn_the_guess_off(tmp_path, guess):
     found = _by_entity([json.loads(line) for line in out.read_text("utf-8").splitlines()])
     assert ("CN_RESIDENT_ID" in found) == (guess == "true")
     assert ("layout guessed" in result.output) == (guess == "true")
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_a_batch_file_delivered_zipped_is_guessed_too(tmp_path, jobs):
+    """``JYMX_20240601.zip!CUST_20240601.dat``: the member's first 32 KiB read ahead and again;
+    with a pool, the archive's reader hands it to one worker, as a member a layout names."""
+    data, _ = batch_file(records=300)
+    archive = tmp_path / "JYMX_20240601.zip"
+    with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as bundle:
+        bundle.writestr("CUST_20240601.dat", data)
+        bundle.writestr("app.log", "2024-06-01 INFO 心跳检测正常\n")
+    result = scan_one(archive, bytes(32), jobs=jobs)
+    member = f"{archive}!CUST_20240601.dat"
+    assert result.findings[(f"{member}!证件号码", "CN_RESIDENT_ID")].occurrences == 300
+    assert result.findings[(f"{member}!银行卡号", "CN_BANK_CARD")].occurrences == 300
+    assert any("layout guessed" in notice.reason for notice in result.coverage.notices)
+    assert not result.coverage.problems

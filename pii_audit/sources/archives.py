@@ -45,9 +45,11 @@ from pii_audit.sources.archives_libarchive import DamagedArchive, libarchive_mem
 from pii_audit.sources.files import ZSTD_MAGIC, TextUnit, compression_of, looked_into, read_unit, stream_name
 from pii_audit.sources.documents import read_document
 from pii_audit.sources.images import Deferred, is_image_name, read_image
+from pii_audit.sources.layout_guess import HEAD_BYTES as GUESS_HEAD_BYTES
+from pii_audit.sources.layout_guess import guessed
 from pii_audit.sources.layouts import TEXT_TABLES, Layout, read_layout
 from pii_audit.sources.spreadsheets import read_spreadsheet
-from pii_audit.sources.streams import CORRUPT_ERRORS, DECOMPRESSORS, Capped
+from pii_audit.sources.streams import CORRUPT_ERRORS, DECOMPRESSORS, Capped, Replayed
 from pii_audit.sources.walk import excluded_member, listed, members_chosen
 from pii_audit.sources.xlsx_guard import directory_refusal
 
@@ -194,7 +196,8 @@ def _read_entry(path: str, entry: tuple[str, int], member: BinaryIO, options: Sc
     if route is not None and route[0] == path and options.defer_dumps:
         _, reread, places = route
         dump, member = looked_into(name, member)
-        if dump or member_layout(where, member.peek(len(SQLITE_MAGIC)), options):
+        layout, member = (None, member) if dump else member_layout(where, member, options)
+        if dump or layout:
             yield Deferred(functools.partial(read_dump_member, reread, places + (place,)))
             return
         if is_archive(name):  # a dump inside it is handed on too
@@ -224,7 +227,8 @@ def read_attached(where: str, data: bytes, options: ScanOptions, coverage: Targe
     member: BinaryIO = io.BufferedReader(io.BytesIO(data))
     if options.defer_dumps:
         dump, member = looked_into(where, member)
-        if dump or member_layout(where, member.peek(len(SQLITE_MAGIC)), options):
+        layout, member = (None, member) if dump else member_layout(where, member, options)
+        if dump or layout:
             yield Deferred(functools.partial(read_attached, where, data))
             return
         if is_archive(where):
@@ -240,9 +244,9 @@ def read_member(where: str, member: BinaryIO, options: ScanOptions, coverage: Ta
     cells of a spreadsheet, the lines of a document, the members of an archive; or record why it
     is not read. ``member`` peeks; ``depth`` is that of the archive holding it (1 on disk)."""
     stream = stream_name(where)
+    layout, member = member_layout(where, member, options)
     head = member.peek(len(SQLITE_MAGIC))[:len(SQLITE_MAGIC)]
     kind = _member_kind(where, head)
-    layout = member_layout(where, head, options)
     if layout is not None:
         yield from read_layout(where, layout, options, coverage, Capped(member, options.max_gzip_bytes))
         return
@@ -285,19 +289,25 @@ def _member_kind(where: str, head: bytes) -> str:
     return "database" if head.startswith(SQLITE_MAGIC) else "text"
 
 
-def member_layout(where: str, head: bytes, options: ScanOptions) -> Layout | None:
+def member_layout(where: str, member: BinaryIO, options: ScanOptions) -> tuple[Layout | None, BinaryIO]:
     """Return the layout a member of an archive (or an attachment) is read with, as ``layout_for``
-    tells a file on disk's: the first whose globs match its path in the archive by any of its
-    tails (``batch/CUST_1.dat``, ``CUST_1.dat``; not the archive's path on disk, as ``include``
-    globs match members), where it is read as text or is a .csv or .tsv, not compressed (by its
-    first bytes, ``head``); else None."""
-    if not options.layouts or compression_of(head):
-        return None
+    tells a file on disk's, and the member to read from its start: the first layout whose globs
+    match its path in the archive by any of its tails (``batch/CUST_1.dat``, ``CUST_1.dat``; not
+    the archive's path on disk, as ``include`` globs match members), where it is read as text or
+    is a .csv or .tsv, not compressed (by its first bytes); else, for text, the layout its first
+    records show (``layout_guess``: its first bytes are read ahead, and again from memory)."""
+    head = member.peek(len(SQLITE_MAGIC))[:len(SQLITE_MAGIC)]
+    if compression_of(head):
+        return None, member
     name = where.rsplit("!", 1)[-1]
     kind = _member_kind(where, head)
-    if kind != "text" and not (kind == "in memory" and name.lower().endswith(TEXT_TABLES)):
-        return None
-    return next((layout for layout in options.layouts if layout.matches(name)), None)
+    layout = next((layout for layout in options.layouts if layout.matches(name)), None)
+    if layout is not None:
+        return (layout if kind == "text" or kind == "in memory" and name.lower().endswith(TEXT_TABLES) else None), member
+    if kind != "text" or not options.guess_layouts:
+        return None, member
+    replayed = member if isinstance(member, Replayed) else Replayed(b"", member)
+    return guessed(replayed.peek(GUESS_HEAD_BYTES)[:GUESS_HEAD_BYTES], where), replayed
 
 
 def _nested(where: str, member: BinaryIO, options: ScanOptions, coverage: TargetCoverage, depth: int

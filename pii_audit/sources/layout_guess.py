@@ -22,7 +22,9 @@ The guessed layout is read as a configured one (``layouts.read_layout``, ``guess
 field found is a column named by what it holds (证件号码, 银行卡号, 手机号, so their column rules
 apply), the bytes between them are split where a padding of spaces ends, each such column named
 by its number (字段3: a name there is a PERSON when its record holds an identifier, as in a
-headerless CSV). An audit.toml layout whose globs match the file is used instead of any guess.
+headerless CSV). An audit.toml layout whose globs match the file is used instead of any guess,
+and ``guess_layouts = false`` turns guessing off. A member of an archive is guessed from its
+first ``HEAD_BYTES`` too (``archives.member_layout``).
 """
 
 from __future__ import annotations
