@@ -155,7 +155,8 @@ def plan_target(index: int, target: str, options: ScanOptions, coverage: TargetC
         # A batch file an audit.toml layout matches, or whose layout is guessed, is read whole by
         # one worker, record by record (``layouts``): a range cut in a record would shift every
         # field after the cut.
-        kind = "layout" if layout_for(path, options) else file_kind(path)
+        kind = file_kind(path)
+        kind = "layout" if layout_for(path, options, kind) else kind
         parts = [path] if kind != "text" else plan_file(path, info.st_size, coverage)
         # A PDF costs its reader far more than the detector (pypdf's text extraction), an RTF about
         # as much (its tokens): each is read by a worker, as a log's range is, not by the parent in blocks.

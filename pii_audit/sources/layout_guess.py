@@ -55,7 +55,7 @@ KINDS: tuple[tuple[str, tuple[int, ...], Callable[[str], bool]], ...] = (
     ("银行卡号", (16, 17, 18, 19), cn_bank_card.is_valid),
     ("手机号", (11,), cn_mobile_phone.is_valid),
 )
-_RUN = re.compile(rb"[0-9A-Za-z]+")
+_DIGITS = re.compile(rb"[0-9]{11,}[Xx]?")
 _ALNUM = frozenset(b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
 
 
@@ -106,6 +106,8 @@ def _identifier_fields(records: list[bytes]) -> list[tuple[int, int, str]]:
     longest: dict[tuple[str, str, int], int] = {}
     seen = Counter(anchor for record in first for anchor in _anchors(record, _every_window(record), longest))
     likely = {anchor for anchor, count in seen.items() if count >= LIKELY_SHARE * len(first)}
+    if not likely:
+        return []
     anchored = Counter(anchor for record in records for anchor in _anchors(record, _windows_at(record, likely), longest))
     fields: list[tuple[int, int, str]] = []
     # The kinds whose checks say most first: "1" ending a date then a card's 622202 is a mobile
@@ -122,14 +124,16 @@ def _identifier_fields(records: list[bytes]) -> list[tuple[int, int, str]]:
 
 
 def _every_window(record: bytes) -> Iterator[tuple[int, int, int]]:
-    """Yield ``(kind, size, start)`` of each window of a value's size inside a longer run of ASCII
-    letters and digits: a run no longer than the value is read as text, and found there."""
-    for run in _RUN.finditer(record):
+    """Yield ``(kind, size, start)`` of each window of a value's size in a run of 11 digits or
+    more (an ID's X after them) that runs into another letter or digit: a value standing apart
+    is read as text, and found there. Digit runs, not runs of letters and digits: a log's trace
+    ids (16 hex digits) cost 0.3 s in 2,000 logs of lines of one length (measured)."""
+    for run in _DIGITS.finditer(record):
         run_start, run_end = run.span()
         for kind, (_, sizes, _) in enumerate(KINDS):
             for size in sizes:
-                if run_end - run_start > size:
-                    for start in range(run_start, run_end - size + 1):
+                for start in range(run_start, run_end - size + 1):
+                    if _runs_into(record, start, start + size):
                         yield kind, size, start
 
 
@@ -140,9 +144,13 @@ def _windows_at(record: bytes, anchors: set[tuple[str, str, int]]) -> Iterator[t
         for size in KINDS[kind][1]:
             start = offset if side == "start" else offset - size
             end = start + size
-            if 0 <= start and end <= len(record) and (
-                    start > 0 and record[start - 1] in _ALNUM or end < len(record) and record[end] in _ALNUM):
+            if 0 <= start and end <= len(record) and _runs_into(record, start, end):
                 yield kind, size, start
+
+
+def _runs_into(record: bytes, start: int, end: int) -> bool:
+    """Tell whether ``record[start:end]`` has an ASCII letter or digit on either side."""
+    return start > 0 and record[start - 1] in _ALNUM or end < len(record) and record[end] in _ALNUM
 
 
 def _anchors(record: bytes, windows: Iterable[tuple[int, int, int]], longest: dict) -> set[tuple[str, str, int]]:

@@ -67,15 +67,16 @@ class Layout:
         return any(fnmatch.fnmatch(tail, pattern) for pattern in patterns for tail in tails)
 
 
-def layout_for(path: str, options: ScanOptions) -> Layout | None:
+def layout_for(path: str, options: ScanOptions, kind: str | None = None) -> Layout | None:
     """Return the first layout that matches a file read as text (or a .csv, .tsv), else the layout
     guessed from a text file's first records (``layout_guess``), or None: a compressed file, a
-    workbook, a document or an archive is read as it always is."""
+    workbook, a document or an archive is read as it always is. ``kind`` is the file's
+    ``files.file_kind`` when known."""
     from pii_audit.sources.files import file_kind, is_compressed_file
     from pii_audit.sources.layout_guess import guess_layout
 
     layout = next((layout for layout in options.layouts if layout.matches(path)), None)
-    text = file_kind(path) == "text"
+    text = (kind or file_kind(path)) == "text"
     if layout is not None:
         kind_ok = path.lower().endswith(TEXT_TABLES) or text
         return layout if kind_ok and not is_compressed_file(path) else None
