@@ -148,41 +148,60 @@ def test_read_whole_by_one_worker_when_cut_into_ranges_otherwise(tmp_path, monke
 
 
 @pytest.mark.parametrize("lines", [
-    pytest.param([f"2024-06-01 12:00:{n % 60:02d} INFO 开户成功 身份证号={resident_id(random.Random(n))}"
-                  + " x" * (n % 7) for n in range(60)], id="a-log-of-lines-of-many-lengths"),
-    pytest.param([f"{n:06d}  {resident_id(random.Random(n))}  {card(random.Random(n), 16)}  正常"
-                  for n in range(60)], id="identifiers-standing-apart"),
+    pytest.param([f"2024-06-01 12:00:{n % 60:02d} 开户成功 身份证号={resident_id(random.Random(n))}"
+                  + " x" * (n % 7) for n in range(60)], id="lines-of-many-lengths"),
+    pytest.param([f"{n:06d}  {resident_id(random.Random(n))}  {card(random.Random(n), 16)}  OK"
+                  for n in range(60)], id="identifiers-standing-apart-no-chinese"),
+    pytest.param([f"{n:06d} 正常 {resident_id(random.Random(n))} {card(random.Random(n), 16)} 正常"
+                  for n in range(60)], id="identifiers-standing-apart-no-padding"),
     pytest.param([f"2024{random.Random(n).randrange(10**26):026d}DD" for n in range(60)],
                  id="order-numbers-of-one-length"),
     pytest.param([f"{n:010d}20240601{card(random.Random(n), 16)}" for n in range(15)], id="too-few-records"),
 ])
 def test_other_files_are_not_guessed(tmp_path, lines):
-    path = tmp_path / "app.log"
+    path = tmp_path / "KHXX_20240601.dat"
     path.write_bytes(("\n".join(lines) + "\n").encode("utf-8"))
     assert guess_layout(str(path)) is None
 
 
+def padded_records(records: int = 40) -> tuple[bytes, list[str]]:
+    """Return a GBK fixed-width file whose ID and mobile stand apart, padded with spaces, a name
+    in a field of its own; and its raw values."""
+    rng = random.Random(3)
+    lines, raw = [], []
+    for number in range(records):
+        name, rid, mobile = rng.choice(NAMES), resident_id(rng), f"139{rng.randrange(10**8):08d}"
+        raw += [rid, mobile]
+        lines.append(_field(f"{number:06d}", 8) + _field(name, 12) + _field(rid, 20) + _field(mobile, 12) + _field("正常", 6))
+    return b"\n".join(lines) + b"\n", raw
+
+
+def test_names_in_padded_records_whose_identifiers_stand_apart(tmp_path):
+    """Read as text, the ID and mobile are found but no name (nothing delimits it); read as a
+    table, the name is a field of its own in a record holding an ID."""
+    data, raw = padded_records()
+    records, output = scanned(tmp_path, data)
+    found = _by_entity(records)
+    assert found["CN_RESIDENT_ID"] == [(line, "证件号码") for line in range(1, 41)]
+    assert found["CN_MOBILE_PHONE"] == [(line, "手机号") for line in range(1, 41)]
+    assert found["PERSON"] == [(line, "字段2") for line in range(1, 41)]
+    assert not any(value in json.dumps(records, ensure_ascii=False) + output for value in raw)
+    text = scan_one(tmp_path / "KHXX_20240601.dat", bytes(32), guess_layouts=False)
+    assert "PERSON" not in {entity for _, entity in text.findings}
+
+
+@pytest.mark.parametrize("name", ["app.log", "app.log.1", "catalina.out"])
+def test_a_log_is_read_as_a_log_whatever_its_lines(tmp_path, name):
+    path = tmp_path / name
+    path.write_bytes(padded_records()[0])
+    assert guess_layout(str(path)) is None
+
+
 def test_a_file_read_as_text_keeps_its_line_offsets(tmp_path):
-    lines = [f"{n:06d}  {resident_id(random.Random(n))}  正常" for n in range(60)]
+    lines = [f"{n:06d}  {resident_id(random.Random(n))}  OK" for n in range(60)]
     records, output = scanned(tmp_path, ("\n".join(lines) + "\n").encode("utf-8"), "ids.txt")
     assert len(records) == 60 and all("column" not in r["location"] for r in records)
     assert "layout guessed" not in output
-
-
-def test_an_id_and_a_mobile_number_run_together(tmp_path):
-    """``…002X13812345678``: one run of 29 letters and digits, an ID ending in X among them."""
-    rng = random.Random(7)
-    lines = []
-    for number in range(30):
-        rid = resident_id(rng)
-        while number % 3 == 0 and not rid.endswith("X"):
-            rid = resident_id(rng)
-        lines.append(f"{number:08d}{rid}139{rng.randrange(10**8):08d}{rng.randrange(10**6):06d}")
-    layout = guessed(("\n".join(lines) + "\n").encode(), "x.dat")
-    assert list(zip(layout.columns, layout.widths)) == [("字段1", 8), ("证件号码", 18), ("手机号", 11), ("字段4", 6)]
-    found = _by_entity(scanned(tmp_path, ("\n".join(lines) + "\n").encode())[0])
-    assert found["CN_RESIDENT_ID"] == [(line, "证件号码") for line in range(1, 31)]
-    assert found["CN_MOBILE_PHONE"] == [(line, "手机号") for line in range(1, 31)]
 
 
 CONFIG = """\

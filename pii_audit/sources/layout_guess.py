@@ -13,14 +13,18 @@ after a date, make one long run of digits, rejected as an order number is (``ben
   issuer, the mobile's segment) in at least ``FIELD_SHARE`` of the records. Digits at a place
   chosen by chance pass the Luhn check one time in ten: in 40 records of 50 they never do.
 
-Only a field that runs into other letters or digits is looked for: one standing apart is found
-in the text already, and a file holding no other is read as text, as before. A card or mobile
-field may be left-aligned (its values start at one byte, a 16-digit card ends sooner than a
-19-digit one) or right-aligned and padded with zeros (they end at one byte).
+A file is read so when a field runs into another (its values are lost as text), or when its
+identifiers stand apart but its fields are padded with spaces (two paddings of two bytes or more)
+and most records hold Chinese text: read as text, its IDs and mobiles are found, but a name in
+a padded field is not (nothing delimits it). Any other file is read as text, as before, and so
+is a file named as a log (``app.log``, ``app.log.1``, ``catalina.out``), whatever its lines. A
+card or mobile field may be left-aligned (its values start at one byte, a 16-digit card ends
+sooner than a 19-digit one) or right-aligned and padded with zeros (they end at one byte).
 
 The guessed layout is read as a configured one (``layouts.read_layout``, ``guessed=True``): each
 field found is a column named by what it holds (证件号码, 银行卡号, 手机号, so their column rules
-apply), the bytes between them are split where a padding of spaces ends, each such column named
+apply), the bytes between them are split where a padding of two spaces or more ends (one space
+separates ``138 1234 5678``, it pads nothing), each such column named
 by its number (字段3: a name there is a PERSON when its record holds an identifier, as in a
 headerless CSV). An audit.toml layout whose globs match the file is used instead of any guess,
 and ``guess_layouts = false`` turns guessing off. A member of an archive is guessed from its
@@ -33,6 +37,7 @@ import re
 from collections import Counter
 from typing import Callable, Iterable, Iterator
 
+from pii_audit.sources.files import stream_name
 from pii_audit.sources.layouts import Layout
 from recognizers import cn_bank_card, cn_mobile_phone, cn_resident_id
 
@@ -44,9 +49,8 @@ LIKELY_SHARE = 0.3
 SAME_LENGTH_SHARE = 0.9
 FIELD_SHARE = 0.8
 MIN_RECORD_BYTES = 30
-# A padding of spaces ends where a byte is a space in this share of records and the next is not
-# in at least half of them.
-PADDING_SHARE = 0.95
+PADDING_SHARE = 0.95  # a byte is padding where it is a space in this share of records
+LOG_SUFFIXES = (".log", ".out", ".err", ".trace")
 
 # What a field may hold: its column's name, the lengths of its values, and their check; the
 # strongest check first.
@@ -61,6 +65,8 @@ _ALNUM = frozenset(b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvw
 
 def guess_layout(path: str) -> Layout | None:
     """Return the layout of a fixed-width file guessed from its first ``HEAD_BYTES``, or None."""
+    if _is_log(path):
+        return None
     try:
         with open(path, "rb") as handle:
             head = handle.read(HEAD_BYTES)
@@ -71,8 +77,10 @@ def guess_layout(path: str) -> Layout | None:
 
 def guessed(head: bytes, path: str) -> Layout | None:
     """Return the layout of the records in ``head`` (a file's first bytes), or None when they are
-    not fixed-width or hold no identifier field running into another (``tests/test_layout_guess.py``).
+    not fixed-width, hold no identifier field, or are read as well as text (``tests/test_layout_guess.py``).
     """
+    if _is_log(path):
+        return None
     lines = [line.rstrip(b"\r") for line in head.split(b"\n")[:-1]]  # the last may be cut short
     if len(lines) < MIN_RECORDS:
         return None
@@ -83,33 +91,53 @@ def guessed(head: bytes, path: str) -> Layout | None:
     fields = _identifier_fields(records)
     if not fields:
         return None
-    edges = {0, length} | {edge for start, end, _ in fields for edge in (start, end)}
-    named = {start: name for start, _, name in fields}
-    inside = [(start, end) for start, end, _ in fields]
-    edges |= {edge for edge in _padding_ends(records) if not any(s < edge < e for s, e in inside)}
+    paddings = _paddings(records)
+    if not any(abutting for *_, abutting in fields) and not _padded_records(records, paddings):
+        return None
+    inside = [(start, end) for start, end, _, _ in fields]
+    edges = {0, length} | {edge for start, end in inside for edge in (start, end)}
+    edges |= {end for _, end in paddings if end < length and not any(s < end < e for s, e in inside)}
     edges = sorted(edges)
     widths = tuple(end - start for start, end in zip(edges, edges[1:]))
     # A byte range would say where a field is, but 第101-112字节 reads as a negative context
     # (a count, not a mobile number's column): a field is named by its number, its bytes said in
     # the scan's notice line.
+    named = {start: name for start, _, name, _ in fields}
     columns = tuple(named.get(start) or f"字段{number}" for number, start in enumerate(edges[:-1], 1))
     return Layout((path,), _unique(columns), widths, guessed=True)
 
 
-def _identifier_fields(records: list[bytes]) -> list[tuple[int, int, str]]:
-    """Return ``(start, end, column name)`` of the fields whose values pass their check at the
-    same bytes in ``FIELD_SHARE`` of ``records``, each running into another field somewhere.
+def _is_log(path: str) -> bool:
+    """Tell whether a file is named as a log (``app.log``, ``app.log.1``, ``catalina.out``): its
+    lines are messages and its rotations one stream, read as text whatever their lengths."""
+    return stream_name(path).lower().endswith(LOG_SUFFIXES)
+
+
+def _padded_records(records: list[bytes], paddings: list[tuple[int, int]]) -> bool:
+    """Tell whether records whose identifiers stand apart are worth reading as a table: padded
+    fields (two paddings at least) and Chinese text in most records, which may be a name, found
+    only in a field of its own (a record holding an identifier, as a headerless CSV's row)."""
+    return len(paddings) >= 2 and sum(not record.isascii() for record in records) >= 0.5 * len(records)
+
+
+def _identifier_fields(records: list[bytes]) -> list[tuple[int, int, str, bool]]:
+    """Return ``(start, end, column name, runs into another field)`` of the fields whose values
+    pass their check at the same bytes in ``FIELD_SHARE`` of ``records``.
 
     Every window of every run is tried in the first ``FIRST_RECORDS`` records only, the places
     seen there in the rest: a file of 300-digit records took 0.11 s trying them all in 50."""
     first = records[:FIRST_RECORDS]
     longest: dict[tuple[str, str, int], int] = {}
-    seen = Counter(anchor for record in first for anchor in _anchors(record, _every_window(record), longest))
+    abutting: Counter = Counter()
+    seen = Counter(anchor for record in first
+                   for anchor in _anchors(record, _every_window(record), longest, abutting))
     likely = {anchor for anchor, count in seen.items() if count >= LIKELY_SHARE * len(first)}
     if not likely:
         return []
-    anchored = Counter(anchor for record in records for anchor in _anchors(record, _windows_at(record, likely), longest))
-    fields: list[tuple[int, int, str]] = []
+    abutting.clear()
+    anchored = Counter(anchor for record in records
+                       for anchor in _anchors(record, _windows_at(record, likely), longest, abutting))
+    fields: list[tuple[int, int, str, bool]] = []
     # The kinds whose checks say most first: "1" ending a date then a card's 622202 is a mobile
     # number's shape in every record of a bank's own cards, where the card passes Luhn.
     strength = {name: rank for rank, (name, _, _) in enumerate(KINDS)}
@@ -118,61 +146,71 @@ def _identifier_fields(records: list[bytes]) -> list[tuple[int, int, str]]:
             continue
         name, side, offset = anchor
         start, end = (offset, offset + longest[anchor]) if side == "start" else (offset - longest[anchor], offset)
-        if not any(start < e and s < end for s, e, _ in fields):
-            fields.append((start, end, name))
+        if not any(start < e and s < end for s, e, _, _ in fields):
+            fields.append((start, end, name, abutting[anchor] > 0))
     return sorted(fields)
 
 
 def _every_window(record: bytes) -> Iterator[tuple[int, int, int]]:
     """Yield ``(kind, size, start)`` of each window of a value's size in a run of 11 digits or
-    more (an ID's X after them) that runs into another letter or digit: a value standing apart
-    is read as text, and found there. Digit runs, not runs of letters and digits: a log's trace
-    ids (16 hex digits) cost 0.3 s in 2,000 logs of lines of one length (measured)."""
+    more (an ID's X after them). Digit runs, not runs of letters and digits: a log's trace ids
+    (16 hex digits) cost 0.3 s in 2,000 logs of lines of one length (measured)."""
     for run in _DIGITS.finditer(record):
         run_start, run_end = run.span()
         for kind, (_, sizes, _) in enumerate(KINDS):
             for size in sizes:
                 for start in range(run_start, run_end - size + 1):
-                    if _runs_into(record, start, start + size):
-                        yield kind, size, start
+                    yield kind, size, start
 
 
 def _windows_at(record: bytes, anchors: set[tuple[str, str, int]]) -> Iterator[tuple[int, int, int]]:
-    """Yield the windows of ``record`` that start or end at ``anchors``, running into another field."""
+    """Yield the windows of ``record`` that start or end at ``anchors``."""
     for name, side, offset in anchors:
         kind = next(k for k, (kind_name, _, _) in enumerate(KINDS) if kind_name == name)
         for size in KINDS[kind][1]:
             start = offset if side == "start" else offset - size
-            end = start + size
-            if 0 <= start and end <= len(record) and _runs_into(record, start, end):
+            if 0 <= start and start + size <= len(record):
                 yield kind, size, start
 
 
-def _runs_into(record: bytes, start: int, end: int) -> bool:
-    """Tell whether ``record[start:end]`` has an ASCII letter or digit on either side."""
-    return start > 0 and record[start - 1] in _ALNUM or end < len(record) and record[end] in _ALNUM
-
-
-def _anchors(record: bytes, windows: Iterable[tuple[int, int, int]], longest: dict) -> set[tuple[str, str, int]]:
+def _anchors(record: bytes, windows: Iterable[tuple[int, int, int]], longest: dict, abutting: Counter
+             ) -> set[tuple[str, str, int]]:
     """Return where the windows whose values pass their check start and end, by kind; note the
-    longest value seen at each (a left-aligned card field holds 16 to 19 digits)."""
+    longest value seen at each (a left-aligned card field holds 16 to 19 digits), and count
+    those that run into an ASCII letter or digit on either side (``abutting``)."""
     found = set()
     for kind, size, start in windows:
         name, _, valid = KINDS[kind]
-        window = record[start:start + size]
+        end = start + size
+        window = record[start:end]
         if (window.isdigit() or name == "证件号码" and window[:-1].isdigit()) and valid(window.decode("ascii")):
-            for anchor in ((name, "start", start), (name, "end", start + size)):
+            runs_into = start > 0 and record[start - 1] in _ALNUM or end < len(record) and record[end] in _ALNUM
+            for anchor in ((name, "start", start), (name, "end", end)):
                 found.add(anchor)
                 longest[anchor] = max(longest.get(anchor, 0), size)
+                abutting[anchor] += runs_into
     return found
 
 
-def _padding_ends(records: list[bytes]) -> list[int]:
-    """Return the offsets where a padding of spaces ends in most records: a field starts there."""
+def _paddings(records: list[bytes]) -> list[tuple[int, int]]:
+    """Return ``(start, end)`` of the runs of two bytes or more that are spaces in most records
+    (``PADDING_SHARE``): a field's padding, the next field starting at its end. One space is a
+    separator, not padding: 138 1234 5678 in a field of its own must stay whole."""
     length = len(records[0])
-    spaces = [sum(record[at] == 0x20 for record in records) for at in range(length)]
-    padded, begun = PADDING_SHARE * len(records), 0.5 * len(records)
-    return [at for at in range(1, length) if spaces[at - 1] >= padded and len(records) - spaces[at] >= begun]
+    padded = PADDING_SHARE * len(records)
+    spaces = [sum(record[at] == 0x20 for record in records) >= padded for at in range(length)]
+    runs, at = [], 0
+    while at < length:
+        if spaces[at]:
+            end = at
+            while end < length and spaces[end]:
+                end += 1
+            if end - at >= 2:
+                runs.append((at, end))
+            at = end
+        else:
+            at += 1
+    return runs
 
 
 def _unique(names: tuple[str, ...]) -> tuple[str, ...]:
