@@ -5,6 +5,7 @@ Files of other shapes are read as text, as before. Values are synthetic, with va
 
 from __future__ import annotations
 
+import datetime
 import json
 import random
 import zipfile
@@ -13,7 +14,9 @@ import pytest
 from click.testing import CliRunner
 
 from pii_audit import scan
+from ledger_helpers import T0, record_scan
 from pii_audit.cli import cli
+from pii_audit.ledger import Ledger
 from pii_audit.sources import files
 from pii_audit.sources.layout_guess import guess_layout, guessed
 from pii_audit.sources.layouts import Layout
@@ -251,3 +254,22 @@ def test_a_batch_file_delivered_zipped_is_guessed_too(tmp_path, jobs):
     assert result.findings[(f"{member}!银行卡号", "CN_BANK_CARD")].occurrences == 300
     assert any("layout guessed" in notice.reason for notice in result.coverage.notices)
     assert not result.coverage.problems
+
+
+def test_a_file_guessed_now_keeps_its_old_items_open_and_opens_its_columns(tmp_path, key):
+    """Scanned as text before (guessing off here, as in the code before it), then guessed: the
+    file is still on disk and its old container is no longer read, so its items are not marked
+    fixed; the columns' items open beside them."""
+    data, _ = padded_records()
+    path = tmp_path / "batch" / "KHXX_20240601.dat"
+    path.parent.mkdir()
+    path.write_bytes(data)
+    ledger = Ledger.open(f"sqlite:///{tmp_path}/ledger.db", key)
+    record_scan(ledger, [scan_one(path.parent, key, guess_layouts=False)], T0)
+    record_scan(ledger, [scan_one(path.parent, key)], T0 + datetime.timedelta(days=1))
+    statuses = {(item.container.rsplit("/", 1)[-1], item.entity_type): item.status for item in ledger.items()}
+    ledger.close()
+    assert statuses == {
+        ("KHXX_20240601.dat", "CN_RESIDENT_ID"): "open", ("KHXX_20240601.dat", "CN_MOBILE_PHONE"): "open",
+        ("KHXX_20240601.dat!证件号码", "CN_RESIDENT_ID"): "open", ("KHXX_20240601.dat!手机号", "CN_MOBILE_PHONE"): "open",
+        ("KHXX_20240601.dat!字段2", "PERSON"): "open"}
