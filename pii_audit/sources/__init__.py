@@ -138,7 +138,8 @@ class ScanOptions:
     # each field under its column's name (``layouts.Layout``, ``layouts.read_layout``).
     layouts: tuple[Layout, ...] = ()
     # A text file no layout matches, of fixed-width records whose identifiers run into other
-    # fields, is read with the layout its first records show (``layout_guess``).
+    # fields (or stand apart in padded records), is read with the layout its first records show
+    # (``layout_guess``).
     guess_layouts: bool = True
 
     @property

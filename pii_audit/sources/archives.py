@@ -46,7 +46,7 @@ from pii_audit.sources.files import ZSTD_MAGIC, TextUnit, compression_of, looked
 from pii_audit.sources.documents import read_document
 from pii_audit.sources.images import Deferred, is_image_name, read_image
 from pii_audit.sources.layout_guess import HEAD_BYTES as GUESS_HEAD_BYTES
-from pii_audit.sources.layout_guess import guessed
+from pii_audit.sources.layout_guess import guessed, named_as_log
 from pii_audit.sources.layouts import TEXT_TABLES, Layout, read_layout
 from pii_audit.sources.spreadsheets import read_spreadsheet
 from pii_audit.sources.streams import CORRUPT_ERRORS, DECOMPRESSORS, Capped, Replayed
@@ -304,7 +304,7 @@ def member_layout(where: str, member: BinaryIO, options: ScanOptions) -> tuple[L
     layout = next((layout for layout in options.layouts if layout.matches(name)), None)
     if layout is not None:
         return (layout if kind == "text" or kind == "in memory" and name.lower().endswith(TEXT_TABLES) else None), member
-    if kind != "text" or not options.guess_layouts:
+    if kind != "text" or not options.guess_layouts or named_as_log(where):
         return None, member
     replayed = member if isinstance(member, Replayed) else Replayed(b"", member)
     return guessed(replayed.peek(GUESS_HEAD_BYTES)[:GUESS_HEAD_BYTES], where), replayed

@@ -65,7 +65,7 @@ _ALNUM = frozenset(b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvw
 
 def guess_layout(path: str) -> Layout | None:
     """Return the layout of a fixed-width file guessed from its first ``HEAD_BYTES``, or None."""
-    if _is_log(path):
+    if named_as_log(path):
         return None
     try:
         with open(path, "rb") as handle:
@@ -79,7 +79,7 @@ def guessed(head: bytes, path: str) -> Layout | None:
     """Return the layout of the records in ``head`` (a file's first bytes), or None when they are
     not fixed-width, hold no identifier field, or are read as well as text (``tests/test_layout_guess.py``).
     """
-    if _is_log(path):
+    if named_as_log(path):
         return None
     lines = [line.rstrip(b"\r") for line in head.split(b"\n")[:-1]]  # the last may be cut short
     if len(lines) < MIN_RECORDS:
@@ -107,7 +107,7 @@ def guessed(head: bytes, path: str) -> Layout | None:
     return Layout((path,), _unique(columns), widths, guessed=True)
 
 
-def _is_log(path: str) -> bool:
+def named_as_log(path: str) -> bool:
     """Tell whether a file is named as a log (``app.log``, ``app.log.1``, ``catalina.out``): its
     lines are messages and its rotations one stream, read as text whatever their lengths."""
     return stream_name(path).lower().endswith(LOG_SUFFIXES)
