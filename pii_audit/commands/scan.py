@@ -53,7 +53,9 @@ def scan(targets, jsonl_path, sample, full, ocr, jobs, include, exclude, quiet, 
     xz or zstd (app.log.1.gz belongs to the stream app.log), in UTF-8, GB18030 or UTF-16, and inside
     zip and tar archives (read, never extracted). Logs are always read in full; --sample and --full apply to
     tables and sheets. Images (PNG, JPEG, TIFF, BMP, GIF, WebP; scanned PDF pages; images in binary
-    columns) are read by OCR with --ocr, and only counted without it.
+    columns) are read by OCR with --ocr, and only counted without it. Fixed-width
+    batch files are read as tables: with the layout an audit.toml [[layouts]]
+    entry gives them, or the one their first records show (said in the summary).
 
     \b
     Exit status:
