@@ -5,8 +5,11 @@ Files of other shapes are read as text, as before. Values are synthetic, with va
 
 from __future__ import annotations
 
+import bz2
 import datetime
+import gzip
 import json
+import lzma
 import random
 import zipfile
 
@@ -273,3 +276,33 @@ def test_a_file_guessed_now_keeps_its_old_items_open_and_opens_its_columns(tmp_p
         ("KHXX_20240601.dat", "CN_RESIDENT_ID"): "open", ("KHXX_20240601.dat", "CN_MOBILE_PHONE"): "open",
         ("KHXX_20240601.dat!证件号码", "CN_RESIDENT_ID"): "open", ("KHXX_20240601.dat!手机号", "CN_MOBILE_PHONE"): "open",
         ("KHXX_20240601.dat!字段2", "PERSON"): "open"}
+
+
+@pytest.mark.parametrize("compress", [gzip.compress, bz2.compress, lzma.compress], ids=["gzip", "bzip2", "xz"])
+def test_a_compressed_batch_file_is_guessed_and_inflated_as_it_is_read(tmp_path, compress):
+    data, _ = batch_file()
+    found = _by_entity(scanned(tmp_path, compress(data), "KHXX_20240601.dat.gz")[0])
+    assert found["CN_RESIDENT_ID"] == [(line, "证件号码") for line in range(1, 41)]
+    assert found["CN_BANK_CARD"] == [(line, "银行卡号") for line in range(1, 41)]
+
+
+def test_a_compressed_batch_file_cut_short_is_read_up_to_the_cut_and_verifies_nothing(tmp_path):
+    data, _ = batch_file(records=600)
+    packed = gzip.compress(data)
+    path = tmp_path / "KHXX_20240601.dat.gz"
+    path.write_bytes(packed[:len(packed) * 3 // 4])
+    result = scan_one(path, bytes(32))
+    found = result.findings[(f"{path}!证件号码", "CN_RESIDENT_ID")].occurrences
+    assert 100 < found < 600
+    [problem] = result.coverage.problems
+    assert problem.reason.startswith("truncated gzip file: read up to line ")
+    assert not result.coverage.containers[f"{path}!证件号码"].complete
+
+
+def test_a_configured_layout_reads_a_compressed_file_its_glob_matches(tmp_path):
+    data, _ = batch_file()
+    path = tmp_path / "KHXX_20240601.dat.gz"
+    path.write_bytes(gzip.compress(data))
+    mine = Layout(("KHXX_*.dat.gz",), ("全部",), (200,))
+    result = scan_one(path, bytes(32), layouts=(mine,))
+    assert {container.rsplit("!", 1)[-1] for container, _ in result.findings} == {"全部"}

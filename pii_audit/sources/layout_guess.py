@@ -6,7 +6,7 @@ a fixed-width record's fields run together: an ID number after a ``01`` certific
 after a date, make one long run of digits, rejected as an order number is (``bench/probe.py``'s
 ``batch-fixed``: no card, ID or name of 30 found). Yet such a file shows its own layout:
 
-* nearly all its lines have the same length in bytes (``SAME_LENGTH_SHARE`` of at least
+* nearly all its lines (inflated, when it is compressed) have the same length in bytes (``SAME_LENGTH_SHARE`` of at least
   ``MIN_RECORDS``; a header or trailer line may differ);
 * a field of IDs, cards or mobile numbers stands at the same bytes in line after line, and its
   values pass their checks there (the ID's check digit and birth date, the card's Luhn digit and
@@ -37,8 +37,9 @@ import re
 from collections import Counter
 from typing import Callable, Iterable, Iterator
 
-from pii_audit.sources.files import stream_name
+from pii_audit.sources.files import compression_of, stream_name
 from pii_audit.sources.layouts import Layout
+from pii_audit.sources.streams import CORRUPT_ERRORS, DECOMPRESSORS
 from recognizers import cn_bank_card, cn_mobile_phone, cn_resident_id
 
 HEAD_BYTES = 32 << 10  # the records a layout is guessed from: the file's first 32 KiB
@@ -64,14 +65,17 @@ _ALNUM = frozenset(b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvw
 
 
 def guess_layout(path: str) -> Layout | None:
-    """Return the layout of a fixed-width file guessed from its first ``HEAD_BYTES``, or None."""
+    """Return the layout of a fixed-width file guessed from its first ``HEAD_BYTES`` (inflated,
+    when it is compressed), or None."""
     if named_as_log(path):
         return None
     try:
         with open(path, "rb") as handle:
-            head = handle.read(HEAD_BYTES)
-    except OSError:
-        return None
+            compression = compression_of(handle.read(8))
+            handle.seek(0)
+            head = (DECOMPRESSORS[compression](handle) if compression else handle).read(HEAD_BYTES)
+    except (OSError, EOFError, *CORRUPT_ERRORS):
+        return None  # unreadable or damaged: read as text, where that is said
     return guessed(head, path)
 
 

@@ -33,7 +33,8 @@ from typing import BinaryIO, Iterator
 from pii_audit.models import Cells, Chunk, Column
 from pii_audit.sources import ScanOptions, TargetCoverage
 from pii_audit.sources.encodings import text_encoding
-from pii_audit.sources.streams import GzipBombError, Replayed
+from pii_audit.sources.streams import (CORRUPT_ERRORS, DECOMPRESSORS, Capped, Decompressed, GzipBombError, Replayed,
+                                       damage)
 
 BLOCK_ROWS = 1000  # records handed to the detector together, as one block of Cells
 MAX_RECORD_BYTES = 1 << 20  # a line longer than this is read in pieces: the rest as text
@@ -68,19 +69,19 @@ class Layout:
 
 
 def layout_for(path: str, options: ScanOptions, kind: str | None = None) -> Layout | None:
-    """Return the first layout that matches a file read as text (or a .csv, .tsv), else the layout
-    guessed from a text file's first records (``layout_guess``), or None: a compressed file, a
-    workbook, a document or an archive is read as it always is. ``kind`` is the file's
+    """Return the first layout that matches a file read as text, compressed or not (or a .csv,
+    .tsv), else the layout guessed from a text file's first records (``layout_guess``), or None:
+    a workbook, a document, a dump or an archive is read as it always is. ``kind`` is the file's
     ``files.file_kind`` when known."""
     from pii_audit.sources.files import file_kind, is_compressed_file
     from pii_audit.sources.layout_guess import guess_layout
 
     layout = next((layout for layout in options.layouts if layout.matches(path)), None)
-    text = (kind or file_kind(path)) == "text"
+    text = (kind or file_kind(path)) == "text"  # a compressed text file too (not a dump: "database")
     if layout is not None:
-        kind_ok = path.lower().endswith(TEXT_TABLES) or text
-        return layout if kind_ok and not is_compressed_file(path) else None
-    if not options.guess_layouts or not text or is_compressed_file(path):
+        kind_ok = text or path.lower().endswith(TEXT_TABLES) and not is_compressed_file(path)
+        return layout if kind_ok else None
+    if not options.guess_layouts or not text:
         return None
     return guess_layout(path)
 
@@ -95,6 +96,7 @@ class _Tally:
     first_odd: int = 0  # its line
     undecoded: int = 0  # records holding bytes that do not decode
     rest_lines: int = 0  # lines (or pieces) read as text beyond the layout
+    lines: int = 0  # of the file, read so far
 
 
 @dataclass(frozen=True)
@@ -114,12 +116,33 @@ def read_layout(path: str, layout: Layout, options: ScanOptions, coverage: Targe
     """Yield the records of a layout-read file as blocks of ``Cells``, each field a cell under its
     column's name; what lies beyond the layout as ``Chunk``s of text. ``source`` holds the file's
     bytes when it is no file of its own (an archive's member, ``archives.read_member``, capped):
-    read as it comes, a line at a time, never seeking; a read broken off leaves it incomplete."""
+    read as it comes, a line at a time, never seeking; a read broken off leaves it incomplete.
+    A file compressed on disk (gzip, bzip2, xz, zstd) is read so, inflated as it goes."""
     try:
         handle = open(path, "rb") if source is None else None
     except OSError as error:
         coverage.problem(path, f"cannot read: {error.strerror or type(error).__name__}")
         return
+    from pii_audit.sources.files import compression_of
+
+    compression, on_disk = "", None
+    if handle is not None:
+        compression = compression_of(handle.read(8))
+        handle.seek(0)
+        if compression:  # read as a member's stream is, the file closed at the end
+            on_disk, handle = handle, None
+            source = Capped(Decompressed(DECOMPRESSORS[compression](on_disk)), options.max_gzip_bytes)
+    try:
+        yield from _read_records(path, layout, options, coverage, handle, source, compression)
+    finally:
+        if on_disk is not None:
+            on_disk.close()
+
+
+def _read_records(path: str, layout: Layout, options: ScanOptions, coverage: TargetCoverage,
+                  handle: BinaryIO | None, source: BinaryIO | None, compression: str) -> Iterator[Cells | Chunk]:
+    """``read_layout`` from the file opened (``handle``) or from ``source``; a compressed file's
+    truncation or damage is its problem line, the records before it read."""
     tally = _Tally(cells=[0] * len(layout.columns))
     head = (handle or source).read(HEAD_BYTES)
     encoding = layout.encoding or _encoding(head)
@@ -136,6 +159,14 @@ def read_layout(path: str, layout: Layout, options: ScanOptions, coverage: Targe
             complete = True
         except GzipBombError as error:
             coverage.problem(path, str(error))
+        except EOFError:
+            if not compression:
+                raise
+            coverage.problem(path, f"truncated {compression} file: read up to line {tally.lines}")
+        except (OSError, *CORRUPT_ERRORS) as error:
+            if not compression:  # an archive cut short: the archive's reader tells it
+                raise
+            coverage.problem(path, damage(compression, error, tally.lines))
         finally:
             coverage.bytes += os.fstat(handle.fileno()).st_size if source is None else raw.bytes
             _record(path, layout, encoding, tally, coverage, complete)
@@ -180,6 +211,7 @@ def _records(path: str, handle, layout: Layout, encoding: str, tally: _Tally) ->
                 continue
             line_chars = len(raw.decode(encoding, "replace")) if continued else 0
             number += 1
+            tally.lines = number
             if number <= layout.skip_lines or not raw.strip():
                 continue
             fields, rest, shaped, decoded = _fields(raw, layout, encoding)
