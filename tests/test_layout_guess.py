@@ -306,3 +306,13 @@ def test_a_configured_layout_reads_a_compressed_file_its_glob_matches(tmp_path):
     mine = Layout(("KHXX_*.dat.gz",), ("全部",), (200,))
     result = scan_one(path, bytes(32), layouts=(mine,))
     assert {container.rsplit("!", 1)[-1] for container, _ in result.findings} == {"全部"}
+
+
+def test_a_compressed_batch_file_damaged_from_its_start_is_one_problem_line(tmp_path):
+    """Its layout named in the config (a damaged file is guessed nothing: read as text, it says so
+    there); the data never inflates, so no record is read."""
+    path = tmp_path / "KHXX_20240601.dat.gz"
+    path.write_bytes(gzip.compress(batch_file()[0])[:10] + b"\x00" * 4000)
+    result = scan_one(path, bytes(32), layouts=(Layout(("KHXX_*.dat.gz",), ("全部",), (200,)),))
+    assert [problem.reason for problem in result.coverage.problems] == ["corrupt gzip data after line 0"]
+    assert not result.findings

@@ -144,7 +144,13 @@ def _read_records(path: str, layout: Layout, options: ScanOptions, coverage: Tar
     """``read_layout`` from the file opened (``handle``) or from ``source``; a compressed file's
     truncation or damage is its problem line, the records before it read."""
     tally = _Tally(cells=[0] * len(layout.columns))
-    head = (handle or source).read(HEAD_BYTES)
+    try:
+        head = (handle or source).read(HEAD_BYTES)
+    except (EOFError, OSError, *CORRUPT_ERRORS) as error:
+        if not compression or isinstance(error, GzipBombError):
+            raise
+        coverage.problem(path, damage(compression, error, 0))
+        return
     encoding = layout.encoding or _encoding(head)
     if handle is not None:
         handle.seek(0)
