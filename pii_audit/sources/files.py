@@ -140,12 +140,18 @@ def holds_dump(path: str) -> bool:
     if is_dump(path):
         return True
     try:
-        with open(path, "rb") as handle:
-            compression = compression_of(handle.read(8))
-            handle.seek(0)
-            return starts_as_dump(handle, compression)
-    except OSError:
+        return begins_as_dump(inflated_head(path, DUMP_HEAD_BYTES))
+    except (OSError, EOFError, *CORRUPT_ERRORS):
         return False
+
+
+def inflated_head(path: str, size: int) -> bytes:
+    """Return a file's first ``size`` bytes, inflated when it is compressed (gzip, bzip2, xz,
+    zstd, by its first bytes); raise what reading or inflating them raises."""
+    with open(path, "rb") as handle:
+        compression = compression_of(handle.read(8))
+        handle.seek(0)
+        return (DECOMPRESSORS[compression](handle) if compression else handle).read(size)
 
 
 def looked_into(name: str, member: BinaryIO) -> tuple[bool, BinaryIO]:

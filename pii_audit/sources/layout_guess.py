@@ -37,9 +37,9 @@ import re
 from collections import Counter
 from typing import Callable, Iterable, Iterator
 
-from pii_audit.sources.files import compression_of, stream_name
+from pii_audit.sources.files import inflated_head, stream_name
 from pii_audit.sources.layouts import Layout
-from pii_audit.sources.streams import CORRUPT_ERRORS, DECOMPRESSORS
+from pii_audit.sources.streams import CORRUPT_ERRORS
 from recognizers import cn_bank_card, cn_mobile_phone, cn_resident_id
 
 HEAD_BYTES = 32 << 10  # the records a layout is guessed from: the file's first 32 KiB
@@ -70,10 +70,7 @@ def guess_layout(path: str) -> Layout | None:
     if named_as_log(path):
         return None
     try:
-        with open(path, "rb") as handle:
-            compression = compression_of(handle.read(8))
-            handle.seek(0)
-            head = (DECOMPRESSORS[compression](handle) if compression else handle).read(HEAD_BYTES)
+        head = inflated_head(path, HEAD_BYTES)
     except (OSError, EOFError, *CORRUPT_ERRORS):
         return None  # unreadable or damaged: read as text, where that is said
     return guessed(head, path)
