@@ -316,3 +316,16 @@ def test_a_compressed_batch_file_damaged_from_its_start_is_one_problem_line(tmp_
     result = scan_one(path, bytes(32), layouts=(Layout(("KHXX_*.dat.gz",), ("全部",), (200,)),))
     assert [problem.reason for problem in result.coverage.problems] == ["corrupt gzip data after line 0"]
     assert not result.findings
+
+
+@pytest.mark.parametrize("target", ["folder", "file"])
+def test_a_compressed_batch_file_with_two_workers(tmp_path, target):
+    """A compressed file named as a target is read by the main process, one in a folder by a
+    worker: both read it whole, record by record, with its guessed layout."""
+    data, _ = batch_file(records=500)
+    path = tmp_path / "batch" / "KHXX_20240601.dat.gz"
+    path.parent.mkdir()
+    path.write_bytes(gzip.compress(data))
+    result = scan_one(path.parent if target == "folder" else path, bytes(32), jobs=2)
+    assert result.findings[(f"{path}!证件号码", "CN_RESIDENT_ID")].occurrences == 500
+    assert result.findings[(f"{path}!银行卡号", "CN_BANK_CARD")].occurrences == 500
