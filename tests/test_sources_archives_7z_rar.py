@@ -104,6 +104,7 @@ def test_an_encrypted_member_or_archive_is_one_problem_line_each_and_the_scan_go
 
 def test_a_corrupt_or_truncated_7z_or_rar_is_one_problem_line_and_what_was_read_stays(tmp_path, key):
     """A 7z cut short (its directory is at its end) is one problem line; a RAR cut inside a member
+    is one too, the archive's (as when a worker reads a dump there: ``test_dumps_routed.py``), and
     keeps the findings of the members before and of that member's lines up to the cut (libarchive's
     own read drops the block it fails in); a solid 7z whose compressed bytes were overwritten keeps
     the first member's findings and the second's up to the damage, then one problem line. No
@@ -130,11 +131,12 @@ def test_a_corrupt_or_truncated_7z_or_rar_is_one_problem_line_and_what_was_read_
     assert [[(where, reason.split(" (")[0], reason.endswith("; not read further")) for where, reason in p]
             for p in problems] == [
         [("cut.7z", "corrupt or truncated archive", True)],
-        [("cut.rar!b.log", "corrupt member", True)],
+        [("cut.rar", "corrupt or truncated archive", True)],
         [("damaged.7z!b.log", "corrupt member", True)],
         [],
     ]
     in_cut = {f.container.split("!")[1]: f.occurrences for f in results[1].findings.values()}
+    assert not results[1].coverage.containers[f"{tmp_path}/cut.rar!b.log"].complete
     # libarchive hands a stored RAR member over in blocks of 64 KiB: those whole before the cut are read.
     assert in_cut["a.log"] == 1 and 9999 - (64 << 10) // 30 <= in_cut["b.log"] <= 9999
     in_damaged = {f.container.split("!")[1]: f.occurrences for f in results[2].findings.values()}
@@ -243,3 +245,18 @@ def test_a_member_named_with_a_line_break_is_named_on_one_line(tmp_path, key, na
     (result,) = scan_targets([str(tmp_path / name)], ScanOptions(jobs=1), key)
     assert [p.where for p in result.coverage.problems] == [f"{tmp_path / name}!坏?表.xlsx"]
     assert [container for container, _ in result.findings] == [f"{tmp_path / name}!客户?名单.log"]
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_a_rar_cut_between_members_is_told_not_taken_as_whole(tmp_path, key, jobs):
+    """A RAR 5 cut after a member's data, before the next member's header and the archive's end
+    header: libarchive lists the members before the cut and ends without a word, so the scan
+    looked complete (its members' items could have been marked fixed). The header walk tells it."""
+    first = "".join(f"第{n:04d}行 手机{phone(random.Random(n))}\n" for n in range(1, 201)).encode("utf-8")
+    whole = rar5({"a.log": first, "b.log": b"2024-06-01 INFO ok\n"})
+    archive = tmp_path / "cut.rar"
+    archive.write_bytes(whole[:whole.index(first) + len(first)])
+    [result] = scan_targets([str(archive)], ScanOptions(jobs=jobs), key)
+    assert [(p.where, p.reason) for p in result.coverage.problems] == [
+        (str(archive), "corrupt or truncated archive (it ends before its end header); not read further")]
+    assert sum(f.occurrences for f in result.findings.values()) == 200

@@ -63,14 +63,18 @@ def libarchive_members(where: str, handle: BinaryIO, options: ScanOptions, cover
         coverage.problem(where, f"a {kind[1]} archive, which needs libarchive to be read, not installed here "
                                 f"({INSTALL}): not read")
         return
-    unread = rar5_unread(handle) if kind[0] == "rar5" else {}
+    unread, cut = rar5_unread(handle) if kind[0] == "rar5" else ({}, False)
     try:
         with libarchive.stream_reader(handle, format_name=kind[0], filter_name="none",
                                       block_size=READ_BLOCK) as archive:
             for place, entry in listed(archive, depth, options):
+                # A RAR 5 cut short is told by the reading that lists it (below), whether or not
+                # its libarchive met the cut: a worker reading one member there tells nothing.
                 if (yield from _entry(libarchive, (where, place), archive, entry, options, coverage, depth,
-                                      read_member, unread)):
+                                      read_member, unread, handle if kind[0] == "rar5" else None)):
                     return
+        if cut:  # libarchive seeks over a member's data: past the end of a file cut short, unsaid
+            raise DamagedArchive("it ends before its end header")
         # Members libarchive gave no entry for: the rest of a split member, in the volume after the first.
         for name, why in unread.items():  # told by the parent; not again by a worker reading one member
             if not excluded_member(name, options) and reader_state(options).only_member is None:
@@ -84,10 +88,15 @@ def libarchive_members(where: str, handle: BinaryIO, options: ScanOptions, cover
 
 
 def _entry(libarchive, at: tuple[str, int], archive, entry, options: ScanOptions, coverage: TargetCoverage,
-           depth: int, read_member: Member, unread: dict[str, str]) -> Iterator[Chunk | Cells]:
+           depth: int, read_member: Member, unread: dict[str, str], handle: BinaryIO | None
+           ) -> Iterator[Chunk | Cells]:
     """Yield what one member holds, or record why it is not read; return True when the archive
     cannot be read past it. ``at``: the archive and the member's place in it; ``unread``: the RAR 5
-    members not to read (``rar5_unread``), by name."""
+    members not to read (``rar5_unread``), by name; ``handle``: a RAR 5 archive's bytes.
+
+    :raises DamagedArchive: when a RAR 5 archive ends inside the member (cut short): told as the
+        archive's problem, as the reading that lists it tells it (``rar5_unread``) when a worker
+        reads the member, which then tells nothing (``archives._broken``): told once."""
     archive_where, place = at
     name = member_name(entry)
     why = unread.pop(name, None)
@@ -107,10 +116,22 @@ def _entry(libarchive, at: tuple[str, int], archive, entry, options: ScanOptions
         yield from read_member(archive_where, (name, place), data, options, coverage, depth)
     except libarchive.ArchiveError as error:
         fatal = error.retcode is None or error.retcode <= ARCHIVE_FATAL
+        if fatal and handle is not None and _at_end(handle):
+            coverage.read_in_part(stream_name(where))
+            raise DamagedArchive(reason(error)) from None
         coverage.problem(where, f"corrupt member ({reason(error)})" + ("; not read further" if fatal else ""),
                          stream_name(where))
         return fatal
     return False
+
+
+def _at_end(handle: BinaryIO) -> bool:
+    """Tell whether the archive's bytes have all been read: libarchive failing there met the end of
+    a file cut short, not damage inside it (the archive is read no further either way)."""
+    try:
+        return not handle.read(1)
+    except (OSError, ValueError):
+        return False
 
 
 class EntryData:
@@ -168,11 +189,13 @@ class EntryData:
         return not self.ended
 
 
-def rar5_unread(handle: BinaryIO) -> dict[str, str]:
+def rar5_unread(handle: BinaryIO) -> tuple[dict[str, str], bool]:
     """Return the members of a RAR 5 archive that libarchive would misread, by name, with the
     problem line of each, read from their headers (RARLAB's RAR 5.0 technote): those whose data is
     encrypted (WinRAR's password without "encrypt file names") and those split across the volumes
-    of a multi-volume archive (``logs.part1.rar``, ``logs.part2.rar``).
+    of a multi-volume archive (``logs.part1.rar``, ``logs.part2.rar``); and whether the archive is
+    cut short (its end header never reached), which libarchive, seeking over a member's data when
+    the member is not read (a worker reads it), let pass without a word.
 
     libarchive before 3.7 (Debian 12 has 3.6.2) skips a member's encryption record: it read the
     ciphertext as the data, a stored member as a binary file (a notice: the scan looked complete)
@@ -180,7 +203,7 @@ def rar5_unread(handle: BinaryIO) -> dict[str, str]:
     the part in this volume as the whole, and skips the rest in the next volume, without a word.
     Only headers are read; the data between them is sought over. A header that makes no sense
     ends the walk (libarchive then says what is wrong)."""
-    unread, at, size = {}, len(RAR5_SIGNATURE), handle.seek(0, 2)
+    unread, at, size, cut = {}, len(RAR5_SIGNATURE), handle.seek(0, 2), False
     try:
         while at < size:
             handle.seek(at)
@@ -198,10 +221,12 @@ def rar5_unread(handle: BinaryIO) -> dict[str, str]:
             if kind == 5:  # the end of the archive
                 break
             at += start + length + data
+        else:  # the file ends before the archive's end header: inside a member's data, or after it
+            cut = True
     except ValueError:
         pass
     handle.seek(0)
-    return unread
+    return unread, cut
 
 
 def _file_name(body: bytes, place: int) -> bytes:
