@@ -517,9 +517,15 @@ def _field_start(path: str, where: dict, layout) -> int:
         with open(path, "rb") as handle:
             data = handle.read()
     line = data.split(b"\n")[where["line"] - 1]
+    line = line.rstrip(b"\r")
     index = layout.columns.index(where["column"])
-    before = sum(layout.widths[:index])
-    field = line[before:before + layout.widths[index]].decode("gb18030")
+    widths = layout.widths
+    if getattr(layout, "varying", None):  # a guessed layout whose first or last field's width varies
+        from pii_audit.sources.layouts import _record_widths
+
+        widths = _record_widths(layout, len(line))[0]
+    before = sum(widths[:index])
+    field = line[before:before + widths[index]].decode("gb18030")
     return len(line[:before].decode("gb18030")) + len(field) - len(field.lstrip())
 
 

@@ -97,7 +97,7 @@ def test_a_fixed_width_file_is_read_with_the_layout_its_records_show(tmp_path):
     assert identifier["container"].endswith("KHXX_20240601.dat!证件号码")
     assert (identifier["location"]["start"], identifier["location"]["end"]) == (0, 18)
     note = next(line for line in output.splitlines() if "layout guessed" in line)
-    assert "银行卡号 bytes 19-34" in note and "证件号码 bytes 61-78" in note, note
+    assert "银行卡号 bytes 19 to 34" in note and "证件号码 bytes 61 to 78" in note, note
     written = json.dumps(records, ensure_ascii=False) + output
     assert not any(value in written for value in raw)
 
@@ -329,3 +329,83 @@ def test_a_compressed_batch_file_with_two_workers(tmp_path, target):
     result = scan_one(path.parent if target == "folder" else path, bytes(32), jobs=2)
     assert result.findings[(f"{path}!证件号码", "CN_RESIDENT_ID")].occurrences == 500
     assert result.findings[(f"{path}!银行卡号", "CN_BANK_CARD")].occurrences == 500
+
+
+def varying_file(side: str, records: int = 40, seed: int = 5) -> tuple[bytes, list[str]]:
+    """Return a GBK fixed-width file whose records differ in length, and its raw values. ``first``:
+    a serial of 12 to 20 digits, not padded to its width, runs into the date and card after it, so
+    the fields stand at fixed bytes only counted from the record's end (``bench/probe.py``'s
+    ``batch-fixed``). ``last``: a remark of 0 to 30 bytes ends the record, its padding trimmed by
+    the system that wrote it; the card runs into the date, the ID into the certificate type and
+    the mobile, the name into the mobile."""
+    rng = random.Random(seed)
+    lines, raw = [], []
+    for number in range(1, records + 1):
+        name, rid, mobile = rng.choice(NAMES), resident_id(rng), f"139{rng.randrange(10**8):08d}"
+        bank_card = card(rng, rng.choice([16, 19]))
+        raw += [rid, mobile, bank_card]
+        if side == "first":
+            serial = "2024" + "".join(str(rng.randrange(10)) for _ in range(rng.randrange(8, 17)))
+            lines.append(f"{number:010d}{serial}20240601".encode() + _field(bank_card, 20) + _field(name, 20)
+                         + b"01" + _field(rid, 20) + _field(mobile, 12) + f"{rng.randrange(10**9):015d}CNY".encode())
+        else:
+            remark = rng.choice(["", "正常", "冻结 客户申请", "销户 已结清全部贷款余额"])
+            lines.append(f"{number:010d}20240601".encode() + _field(bank_card, 20) + b"01" + rid.encode()
+                         + mobile.encode() + _field(name, 20) + f"{rng.randrange(10**9):015d}".encode()
+                         + remark.encode("gbk"))
+    return b"\r\n".join(lines) + b"\r\n", raw
+
+
+@pytest.mark.parametrize("side", ["first", "last"])
+def test_records_of_many_lengths_are_read_from_the_side_their_fields_keep(tmp_path, side):
+    """Before, a file whose lines differ in length was read as text: its cards, IDs and names lost
+    as in ``test_without_the_guess_the_abutting_fields_are_lost``."""
+    data, raw = varying_file(side)
+    layout = guessed(data, "KHXX_20240601.dat")
+    assert layout is not None and layout.varying == side
+    records, output = scanned(tmp_path, data)
+    found = _by_entity(records)
+    assert found["CN_RESIDENT_ID"] == [(line, "证件号码") for line in range(1, 41)]
+    assert found["CN_BANK_CARD"] == [(line, "银行卡号") for line in range(1, 41)]
+    name_column = found["PERSON"][0][1]
+    assert found["PERSON"] == [(line, name_column) for line in range(1, 41)] and name_column.startswith("字段")
+    assert all((r["location"]["start"], r["location"]["end"]) == (0, 18)
+               for r in records if r["entity_type"] == "CN_RESIDENT_ID")
+    note = next(line for line in output.splitlines() if "layout guessed" in line)
+    assert ("counted from each record's end" in note) == (side == "first"), note
+    assert "records not of the layout's" not in output
+    written = json.dumps(records, ensure_ascii=False) + output
+    assert not any(value in written for value in raw)
+    text = scan_one(tmp_path / "KHXX_20240601.dat", bytes(32), guess_layouts=False)
+    assert not {entity for _, entity in text.findings} & {"CN_BANK_CARD", "PERSON"}
+
+
+def test_fields_counted_from_the_end_say_where_they_are_and_a_short_trailer(tmp_path):
+    """The first field takes what the others leave; a trailer too short for them is one notice."""
+    data, _ = varying_file("first")
+    layout = guessed(data, "KHXX_20240601.dat")
+    tail = sum(layout.widths[1:])
+    card_from_end = tail - sum(layout.widths[1:layout.columns.index("银行卡号")])
+    assert card_from_end == 20 + 20 + 2 + 20 + 12 + 18  # the card field's bytes before the record's end
+    records, output = scanned(tmp_path, data + b"TRL0000000040\r\n")
+    assert len([r for r in records if r["entity_type"] == "CN_BANK_CARD"]) == 40
+    assert f"银行卡号 bytes -{card_from_end} to" in output, output
+    assert f"1 of 41 records not of the layout's {tail} bytes at least (the first at line 41)" in output, output
+
+
+def test_a_tail_trimmed_of_its_padding_is_never_an_odd_record(tmp_path):
+    """Records ending in a remark, or short of the field it is in (trimmed into the name's padding:
+    a record whose amount and remark are empty), are whole."""
+    data, _ = varying_file("last")
+    layout = guessed(data, "KHXX_20240601.dat")
+    assert layout is not None and layout.varying == "last"
+    lines = data.split(b"\r\n")
+    shortest = min(len(line) for line in lines if line)
+    no_remark = [n for n, line in enumerate(lines) if len(line) == shortest]
+    assert len(no_remark) >= 5
+    for n in no_remark:
+        lines[n] = lines[n][:sum(layout.widths[:-1]) - 5].rstrip()
+    data = b"\r\n".join(lines)
+    records, output = scanned(tmp_path, data)
+    assert len([r for r in records if r["entity_type"] == "CN_RESIDENT_ID"]) == 40
+    assert "records not of the layout's" not in output

@@ -7,7 +7,11 @@ after a date, make one long run of digits, rejected as an order number is (``ben
 ``batch-fixed``: no card, ID or name of 30 found). Yet such a file shows its own layout:
 
 * nearly all its lines (inflated, when it is compressed) have the same length in bytes (``SAME_LENGTH_SHARE`` of at least
-  ``MIN_RECORDS``; a header or trailer line may differ);
+  ``MIN_RECORDS``; a header or trailer line may differ), or, when their lengths differ, its
+  fields keep their bytes counted from the line's start (the system that wrote it trimmed the
+  padding of a last field, or a last field is free text) or from its end (a field before them is
+  not padded to its width: ``bench/probe.py``'s ``batch-fixed``); the field whose width varies
+  is then read whole, whatever its length (``Layout.varying``);
 * a field of IDs, cards or mobile numbers stands at the same bytes in line after line, and its
   values pass their checks there (the ID's check digit and birth date, the card's Luhn digit and
   issuer, the mobile's segment) in at least ``FIELD_SHARE`` of the records. Digits at a place
@@ -86,10 +90,49 @@ def guessed(head: bytes, path: str) -> Layout | None:
     if len(lines) < MIN_RECORDS:
         return None
     length, count = Counter(map(len, lines)).most_common(1)[0]
-    if length < MIN_RECORD_BYTES or count < SAME_LENGTH_SHARE * len(lines):
+    if count >= SAME_LENGTH_SHARE * len(lines):
+        if length < MIN_RECORD_BYTES:
+            return None
+        records = [line for line in lines if len(line) == length][:SAMPLE_RECORDS]
+        return _layout(records, [0] * len(records), _first_passing(records), path, None)
+    return _varying_layout(lines, path)
+
+
+def _varying_layout(lines: list[bytes], path: str) -> Layout | None:
+    """Return the layout of records of many lengths whose fields stand at fixed bytes counted from
+    their start (a tail trimmed of its padding) or from their end (a field before them not padded
+    to its width), or None; the side where more identifier fields are found taken. The shortest
+    and longest tenth of the lines (a header, a trailer) are left out of the guess."""
+    lengths = sorted(map(len, lines))
+    shortest = lengths[int((1 - SAME_LENGTH_SHARE) * len(lines))]
+    longest = lengths[int(SAME_LENGTH_SHARE * (len(lines) - 1))]
+    if shortest < MIN_RECORD_BYTES:
         return None
-    records = [line for line in lines if len(line) == length][:SAMPLE_RECORDS]
-    fields = _identifier_fields(records)
+    records = [line for line in lines if shortest <= len(line) <= longest][:SAMPLE_RECORDS]
+    passing = _first_passing(records)  # found once, shifted for the side counted from the end
+    best: Layout | None = None
+    for varying, shifts in (("last", [0] * len(records)), ("first", [longest - len(r) for r in records])):
+        layout = _layout(records, shifts, passing, path, varying)
+        if layout is not None and (best is None or _identifiers(layout) > _identifiers(best)):
+            best = layout
+    return best
+
+
+def _identifiers(layout: Layout) -> int:
+    return sum(not column.startswith("字段") for column in layout.columns)
+
+
+def _layout(records: list[bytes], shifts: list[int], first_passing: list[list[tuple[str, int, int, bool]]],
+            path: str, varying: str | None) -> Layout | None:
+    """Return the layout of ``records``, each placed ``shifts`` bytes into a frame as long as the
+    longest (NULs, neither digits nor padding, around it: records of one length need none), or
+    None when they hold no identifier field or are read as well as text. ``first_passing``: the
+    values passing their checks in the first records (``_first_passing``)."""
+    length = max(shift + len(record) for shift, record in zip(shifts, records))
+    records = [bytes(shift) + record + bytes(length - shift - len(record)) for shift, record in zip(shifts, records)]
+    shifted = [[(name, start + shift, end + shift, runs_into) for name, start, end, runs_into in values]
+               for shift, values in zip(shifts, first_passing)]
+    fields = _identifier_fields(records, shifted)
     if not fields:
         return None
     paddings = _paddings(records)
@@ -105,7 +148,7 @@ def guessed(head: bytes, path: str) -> Layout | None:
     # the scan's notice line.
     named = {start: name for start, _, name, _ in fields}
     columns = tuple(named.get(start) or f"字段{number}" for number, start in enumerate(edges[:-1], 1))
-    return Layout((path,), _unique(columns), widths, guessed=True)
+    return Layout((path,), _unique(columns), widths, guessed=True, varying=varying)
 
 
 def named_as_log(path: str) -> bool:
@@ -121,23 +164,23 @@ def _padded_records(records: list[bytes], paddings: list[tuple[int, int]]) -> bo
     return len(paddings) >= 2 and sum(not record.isascii() for record in records) >= 0.5 * len(records)
 
 
-def _identifier_fields(records: list[bytes]) -> list[tuple[int, int, str, bool]]:
+def _identifier_fields(records: list[bytes], first_passing: list[list[tuple[str, int, int, bool]]]
+                       ) -> list[tuple[int, int, str, bool]]:
     """Return ``(start, end, column name, runs into another field)`` of the fields whose values
     pass their check at the same bytes in ``FIELD_SHARE`` of ``records``.
 
-    Every window of every run is tried in the first ``FIRST_RECORDS`` records only, the places
-    seen there in the rest: a file of 300-digit records took 0.11 s trying them all in 50."""
-    first = records[:FIRST_RECORDS]
+    Every window of every run is tried in the first ``FIRST_RECORDS`` records only (``first_passing``
+    holds what passed there), the places seen there in the rest: a file of 300-digit records took
+    0.11 s trying them all in 50."""
     longest: dict[tuple[str, str, int], int] = {}
     abutting: Counter = Counter()
-    seen = Counter(anchor for record in first
-                   for anchor in _anchors(record, _every_window(record), longest, abutting))
-    likely = {anchor for anchor, count in seen.items() if count >= LIKELY_SHARE * len(first)}
+    seen = Counter(anchor for passing in first_passing for anchor in _anchors(passing, longest, abutting))
+    likely = {anchor for anchor, count in seen.items() if count >= LIKELY_SHARE * len(first_passing)}
     if not likely:
         return []
     abutting.clear()
     anchored = Counter(anchor for record in records
-                       for anchor in _anchors(record, _windows_at(record, likely), longest, abutting))
+                       for anchor in _anchors(_passing(record, _windows_at(record, likely)), longest, abutting))
     fields: list[tuple[int, int, str, bool]] = []
     # The kinds whose checks say most first: "1" ending a date then a card's 622202 is a mobile
     # number's shape in every record of a bank's own cards, where the card passes Luhn.
@@ -150,6 +193,11 @@ def _identifier_fields(records: list[bytes]) -> list[tuple[int, int, str, bool]]
         if not any(start < e and s < end for s, e, _, _ in fields):
             fields.append((start, end, name, abutting[anchor] > 0))
     return sorted(fields)
+
+
+def _first_passing(records: list[bytes]) -> list[list[tuple[str, int, int, bool]]]:
+    """Return the values passing their checks in every window of the first ``FIRST_RECORDS``."""
+    return [_passing(record, _every_window(record)) for record in records[:FIRST_RECORDS]]
 
 
 def _every_window(record: bytes) -> Iterator[tuple[int, int, int]]:
@@ -174,22 +222,31 @@ def _windows_at(record: bytes, anchors: set[tuple[str, str, int]]) -> Iterator[t
                 yield kind, size, start
 
 
-def _anchors(record: bytes, windows: Iterable[tuple[int, int, int]], longest: dict, abutting: Counter
-             ) -> set[tuple[str, str, int]]:
-    """Return where the windows whose values pass their check start and end, by kind; note the
-    longest value seen at each (a left-aligned card field holds 16 to 19 digits), and count
-    those that run into an ASCII letter or digit on either side (``abutting``)."""
-    found = set()
+def _passing(record: bytes, windows: Iterable[tuple[int, int, int]]) -> list[tuple[str, int, int, bool]]:
+    """Return ``(kind's column name, start, end, runs into an ASCII letter or digit on either
+    side)`` of the windows whose values pass their check."""
+    found = []
     for kind, size, start in windows:
         name, _, valid = KINDS[kind]
         end = start + size
         window = record[start:end]
         if (window.isdigit() or name == "证件号码" and window[:-1].isdigit()) and valid(window.decode("ascii")):
             runs_into = start > 0 and record[start - 1] in _ALNUM or end < len(record) and record[end] in _ALNUM
-            for anchor in ((name, "start", start), (name, "end", end)):
-                found.add(anchor)
-                longest[anchor] = max(longest.get(anchor, 0), size)
-                abutting[anchor] += runs_into
+            found.append((name, start, end, runs_into))
+    return found
+
+
+def _anchors(passing: list[tuple[str, int, int, bool]], longest: dict, abutting: Counter
+             ) -> set[tuple[str, str, int]]:
+    """Return where the values passing their checks start and end, by kind; note the longest
+    value seen at each (a left-aligned card field holds 16 to 19 digits), and count those that
+    run into another field (``abutting``)."""
+    found = set()
+    for name, start, end, runs_into in passing:
+        for anchor in ((name, "start", start), (name, "end", end)):
+            found.add(anchor)
+            longest[anchor] = max(longest.get(anchor, 0), end - start)
+            abutting[anchor] += runs_into
     return found
 
 

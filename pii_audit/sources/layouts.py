@@ -53,6 +53,11 @@ class Layout:
     encoding: str | None = None  # None: UTF-8 or GB18030, decided from the file's first 64 KiB
     skip_lines: int = 0  # lines before the records (a line of totals)
     guessed: bool = False  # from the file's first records (``layout_guess``), not from audit.toml
+    # A guessed layout of records of many lengths: "last", the last field holds what a record has
+    # after the others (a tail trimmed of its padding, free text); "first", the first field holds
+    # what comes before the others, which are counted from the record's end (a field before them
+    # not padded to its width). ``widths`` are then those of the longest records the guess saw.
+    varying: str | None = None
 
     def matches(self, path: str) -> bool:
         """Tell whether a glob matches the path, by any of its tails (``batch/a.dat``, ``a.dat``)
@@ -249,14 +254,15 @@ def _fields(raw: bytes, layout: Layout, encoding: str
     and whether its bytes decoded."""
     count = len(layout.columns)
     if layout.delimiter is None:
+        widths, shaped = _record_widths(layout, len(raw))
         pieces, start = [], 0
-        for width in layout.widths:
+        for width in widths:
             pieces.append(raw[start:start + width])
             start += width
         texts, decoded = zip(*(_decoded(piece, encoding) for piece in pieces + [raw[start:]]))
         fields, beyond = [text.strip() for text in texts[:count]], texts[count]
         rest = (sum(len(text) for text in texts[:count]), beyond) if beyond.strip() else None
-        return fields, rest, len(raw) == start, all(decoded)
+        return fields, rest, shaped, all(decoded)
     text, decoded = _decoded(raw, encoding)
     fields = text.split(layout.delimiter)
     shaped = len(fields) == count or (len(fields) == count + 1 and not fields[-1].strip())  # `a|b|`
@@ -266,6 +272,19 @@ def _fields(raw: bytes, layout: Layout, encoding: str
         rest = (len(kept), text[len(kept):])
     fields = [f.strip() for f in fields[:count]] + [""] * max(0, count - len(fields))
     return fields, rest, shaped, decoded
+
+
+def _record_widths(layout: Layout, size: int) -> tuple[tuple[int, ...], bool]:
+    """Return the widths of the fields of a record of ``size`` bytes, and whether it has the
+    layout's shape. A varying field takes what the others leave; a record trimmed into the fields
+    before a varying last one is whole (its padding was cut), one too short for the fields after
+    a varying first one is not (they are read from its start, as far as they go)."""
+    if layout.varying is None:
+        return layout.widths, size == sum(layout.widths)
+    if layout.varying == "last":
+        return (*layout.widths[:-1], max(0, size - sum(layout.widths[:-1]))), True
+    spare = size - sum(layout.widths[1:])
+    return ((spare, *layout.widths[1:]), True) if spare >= 0 else (layout.widths, False)
 
 
 def _decoded(data: bytes, encoding: str) -> tuple[str, bool]:
@@ -312,17 +331,32 @@ def _record(path: str, layout: Layout, encoding: str, tally: _Tally, coverage: T
         record.complete = record.complete and complete
     said = []
     if layout.guessed:
-        fields, start = [], 0
-        for name, width in zip(layout.columns, layout.widths):
-            fields.append(f"{name} bytes {start + 1}-{start + width}")
-            start += width
-        said.append("read as fixed-width records, the layout guessed from the first ones: "
-                    + ", ".join(fields) + " (an audit.toml [[layouts]] entry sets another)")
+        said.append(_guessed_fields(layout))
     if tally.odd:
         shape = f"{sum(layout.widths)} bytes" if layout.delimiter is None else f"{len(layout.columns)} fields"
+        if layout.varying == "first":
+            shape = f"{sum(layout.widths[1:])} bytes at least"
         said.append(f"{tally.odd:,} of {tally.records:,} records not of the layout's {shape} "
                     f"(the first at line {tally.first_odd}); read as far as their fields go")
     if tally.undecoded:
         said.append(f"{tally.undecoded:,} records with bytes that do not decode as {encoding}, replaced")
     if said:
         coverage.notice(path, "; ".join(said))
+
+
+def _guessed_fields(layout: Layout) -> str:
+    """Say a guessed layout's fields by their bytes (1-based; counted back from the record's end,
+    -1 its last byte, when the first field's width varies)."""
+    said, start = [], 0
+    for number, (name, width) in enumerate(zip(layout.columns, layout.widths)):
+        first, last = start + 1, start + width
+        if layout.varying == "first":
+            first, last = first - sum(layout.widths) - 1, last - sum(layout.widths) - 1
+            first = 1 if number == 0 else first
+        elif layout.varying == "last" and number == len(layout.widths) - 1:
+            last = "the record's end"
+        said.append(f"{name} bytes {first} to {last}")
+        start += width
+    frame = " counted from each record's end" if layout.varying == "first" else ""
+    return (f"read as fixed-width records{frame}, the layout guessed from the first ones: " + ", ".join(said)
+            + " (an audit.toml [[layouts]] entry sets another)")
