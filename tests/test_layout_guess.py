@@ -409,3 +409,19 @@ def test_a_tail_trimmed_of_its_padding_is_never_an_odd_record(tmp_path):
     records, output = scanned(tmp_path, data)
     assert len([r for r in records if r["entity_type"] == "CN_RESIDENT_ID"]) == 40
     assert "records not of the layout's" not in output
+
+
+def test_a_name_right_after_a_date_is_a_field_of_its_own(tmp_path):
+    """``20240601王建国``: no padding between the date and the name, but Chinese text starts at the
+    same byte in every record; read as one field, ``20240601王建国`` was no name's shape."""
+    rng = random.Random(9)
+    lines = []
+    for number in range(1, 41):
+        name, rid, mobile = rng.choice(NAMES), resident_id(rng), f"139{rng.randrange(10**8):08d}"
+        lines.append(f"{number:010d}01{rid}20240601".encode() + _field(name, 12) + mobile.encode()
+                     + f"{rng.randrange(10**9):015d}".encode())
+    layout = guessed(b"\n".join(lines) + b"\n", "KHXX_20240601.dat")
+    assert layout.widths[:4] == (12, 18, 8, 12), layout
+    found = _by_entity(scanned(tmp_path, b"\n".join(lines) + b"\n")[0])
+    assert found["PERSON"] == [(line, "字段4") for line in range(1, 41)]
+    assert found["CN_RESIDENT_ID"] == [(line, "证件号码") for line in range(1, 41)]

@@ -28,7 +28,8 @@ sooner than a 19-digit one) or right-aligned and padded with zeros (they end at 
 The guessed layout is read as a configured one (``layouts.read_layout``, ``guessed=True``): each
 field found is a column named by what it holds (证件号码, 银行卡号, 手机号, so their column rules
 apply), the bytes between them are split where a padding of two spaces or more ends (one space
-separates ``138 1234 5678``, it pads nothing), each such column named
+separates ``138 1234 5678``, it pads nothing) and where Chinese text follows digits in nearly
+every record (``20240601王建国``), each such column named
 by its number (字段3: a name there is a PERSON when its record holds an identifier, as in a
 headerless CSV). An audit.toml layout whose globs match the file is used instead of any guess,
 and ``guess_layouts = false`` turns guessing off. A member of an archive is guessed from its
@@ -65,6 +66,7 @@ KINDS: tuple[tuple[str, tuple[int, ...], Callable[[str], bool]], ...] = (
     ("手机号", (11,), cn_mobile_phone.is_valid),
 )
 _DIGITS = re.compile(rb"[0-9]{11,}[Xx]?")
+_TEXT_START = re.compile(rb"[0-9](?=[\x80-\xff])")  # a digit, then a GBK or UTF-8 character
 _ALNUM = frozenset(b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
 
 
@@ -140,7 +142,8 @@ def _layout(records: list[bytes], shifts: list[int], first_passing: list[list[tu
         return None
     inside = [(start, end) for start, end, _, _ in fields]
     edges = {0, length} | {edge for start, end in inside for edge in (start, end)}
-    edges |= {end for _, end in paddings if end < length and not any(s < end < e for s, e in inside)}
+    breaks = {end for _, end in paddings} | _text_starts(records)
+    edges |= {end for end in breaks if 0 < end < length and not any(s < end < e for s, e in inside)}
     edges = sorted(edges)
     widths = tuple(end - start for start, end in zip(edges, edges[1:]))
     # A byte range would say where a field is, but 第101-112字节 reads as a negative context
@@ -248,6 +251,14 @@ def _anchors(passing: list[tuple[str, int, int, bool]], longest: dict, abutting:
             longest[anchor] = max(longest.get(anchor, 0), end - start)
             abutting[anchor] += runs_into
     return found
+
+
+def _text_starts(records: list[bytes]) -> set[int]:
+    """Return the bytes where a digit field ends and a field of Chinese text starts, unpadded, in
+    most records (``PADDING_SHARE``): ``20240601王建国`` is a date and a name, which the record's
+    ID makes a PERSON only in a field of its own."""
+    starts = Counter(match.end() for record in records for match in _TEXT_START.finditer(record))
+    return {at for at, count in starts.items() if count >= PADDING_SHARE * len(records)}
 
 
 def _paddings(records: list[bytes]) -> list[tuple[int, int]]:
