@@ -21,6 +21,7 @@ from ledger_helpers import T0, record_scan
 from pii_audit.cli import cli
 from pii_audit.ledger import Ledger
 from pii_audit.sources import files
+from pii_audit.sources.layout_guess import HEAD_BYTES as GUESS_HEAD_BYTES
 from pii_audit.sources.layout_guess import guess_layout, guessed
 from pii_audit.sources.layouts import Layout
 from scan_helpers import scan_one
@@ -425,3 +426,47 @@ def test_a_name_right_after_a_date_is_a_field_of_its_own(tmp_path):
     found = _by_entity(scanned(tmp_path, b"\n".join(lines) + b"\n")[0])
     assert found["PERSON"] == [(line, "字段4") for line in range(1, 41)]
     assert found["CN_RESIDENT_ID"] == [(line, "证件号码") for line in range(1, 41)]
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_a_batch_file_compressed_inside_an_archive_is_guessed_inflated(tmp_path, jobs):
+    """``JYMX_20240601.zip!CUST_20240601.dat.gz``: read as text before (its layout neither
+    configured nor guessed for a compressed member), its cards and IDs lost."""
+    data, _ = batch_file(records=300)
+    archive = tmp_path / "JYMX_20240601.zip"
+    with zipfile.ZipFile(archive, "w") as bundle:
+        bundle.writestr("CUST_20240601.dat.gz", gzip.compress(data))
+        bundle.writestr("app.log", "2024-06-01 INFO 心跳检测正常\n")
+    result = scan_one(archive, bytes(32), jobs=jobs)
+    member = f"{archive}!CUST_20240601.dat.gz"
+    assert result.findings[(f"{member}!证件号码", "CN_RESIDENT_ID")].occurrences == 300
+    assert result.findings[(f"{member}!银行卡号", "CN_BANK_CARD")].occurrences == 300
+    assert not result.coverage.problems
+
+
+def test_a_compressed_member_damaged_inside_is_its_own_problem_and_the_archive_goes_on(tmp_path):
+    """Cut inside its first 32 KiB inflated, it is guessed from what inflates (it was read as text)
+    and read up to the cut, its columns incomplete; the member after it in the archive is read."""
+    data, _ = batch_file(records=400)
+    packed = gzip.compress(data)
+    archive = tmp_path / "JYMX_20240601.zip"
+    with zipfile.ZipFile(archive, "w") as bundle:
+        bundle.writestr("CUST_20240601.dat.gz", packed[:len(packed) // 2])
+        bundle.writestr("app.log", f"2024-06-01 INFO 开户 手机号 139{random.Random(1).randrange(10**8):08d}\n")
+    result = scan_one(archive, bytes(32))
+    member = f"{archive}!CUST_20240601.dat.gz"
+    [(where, reason)] = [(p.where, p.reason) for p in result.coverage.problems]
+    assert where == member and reason.startswith("truncated gzip file: read up to line ")
+    lines = int(reason.rsplit(" ", 1)[1])
+    assert 100 < lines and lines * len(data.split(b"\n")[0]) < GUESS_HEAD_BYTES
+    assert result.findings[(f"{member}!证件号码", "CN_RESIDENT_ID")].occurrences == lines
+    assert not result.coverage.containers[f"{member}!证件号码"].complete
+    assert (f"{archive}!app.log", "CN_MOBILE_PHONE") in result.findings
+
+
+def test_a_configured_layout_reads_a_member_compressed_inside_an_archive(tmp_path):
+    archive = tmp_path / "JYMX_20240601.zip"
+    with zipfile.ZipFile(archive, "w") as bundle:
+        bundle.writestr("CUST_20240601.dat.gz", gzip.compress(batch_file()[0]))
+    result = scan_one(archive, bytes(32), layouts=(Layout(("CUST_*.dat.gz",), ("全部",), (200,)),))
+    assert {container.rsplit("!", 1)[-1] for container, _ in result.findings} == {"全部"}

@@ -42,14 +42,15 @@ from pii_audit.sources import (DOCUMENT_SUFFIXES, EMAIL_SUFFIXES, LIBARCHIVE_SUF
                                WORD97_SUFFIXES, WPS_PRESENTATION_SUFFIXES, ScanOptions, TargetCoverage, inner_options,
                                is_archive, is_presentation, is_rtf, legacy_text, one_line_name, reader_state)
 from pii_audit.sources.archives_libarchive import DamagedArchive, libarchive_members
-from pii_audit.sources.files import ZSTD_MAGIC, TextUnit, compression_of, looked_into, read_unit, stream_name
+from pii_audit.sources.files import (DUMP_LOOK_AHEAD_BYTES, ZSTD_MAGIC, TextUnit, begins_as_dump, compression_of,
+                                     inflated_start, looked_into, read_unit, stream_name)
 from pii_audit.sources.documents import read_document
 from pii_audit.sources.images import Deferred, is_image_name, read_image
 from pii_audit.sources.layout_guess import HEAD_BYTES as GUESS_HEAD_BYTES
 from pii_audit.sources.layout_guess import guessed, named_as_log
 from pii_audit.sources.layouts import TEXT_TABLES, Layout, read_layout
 from pii_audit.sources.spreadsheets import read_spreadsheet
-from pii_audit.sources.streams import CORRUPT_ERRORS, DECOMPRESSORS, Capped, Replayed
+from pii_audit.sources.streams import CORRUPT_ERRORS, DECOMPRESSORS, Capped, Recorded, Replayed
 from pii_audit.sources.walk import excluded_member, listed, members_chosen
 from pii_audit.sources.xlsx_guard import directory_refusal
 
@@ -248,7 +249,8 @@ def read_member(where: str, member: BinaryIO, options: ScanOptions, coverage: Ta
     head = member.peek(len(SQLITE_MAGIC))[:len(SQLITE_MAGIC)]
     kind = _member_kind(where, head)
     if layout is not None:
-        yield from read_layout(where, layout, options, coverage, Capped(member, options.max_gzip_bytes))
+        yield from read_layout(where, layout, options, coverage, Capped(member, options.max_gzip_bytes),
+                               compression_of(head))
         return
     if kind == "rtf":  # streamed, as a log is: an RTF with pictures is often larger than a document held
         from pii_audit.sources.rtf import read_rtf
@@ -294,13 +296,15 @@ def member_layout(where: str, member: BinaryIO, options: ScanOptions) -> tuple[L
     tells a file on disk's, and the member to read from its start: the first layout whose globs
     match its path in the archive by any of its tails (``batch/CUST_1.dat``, ``CUST_1.dat``; not
     the archive's path on disk, as ``include`` globs match members), where it is read as text or
-    is a .csv or .tsv, not compressed (by its first bytes); else, for text, the layout its first
-    records show (``layout_guess``: its first bytes are read ahead, and again from memory)."""
+    is a .csv or .tsv; else, for text, the layout its first records show (``layout_guess``: its
+    first bytes are read ahead, and again from memory). A member compressed inside the archive
+    (``CUST_20240601.dat.gz``) is looked at inflated (``_compressed_layout``)."""
     head = member.peek(len(SQLITE_MAGIC))[:len(SQLITE_MAGIC)]
-    if compression_of(head):
-        return None, member
     name = where.rsplit("!", 1)[-1]
     kind = _member_kind(where, head)
+    compression = compression_of(head)
+    if compression:
+        return _compressed_layout(where, member, compression, options) if kind == "text" else (None, member)
     layout = next((layout for layout in options.layouts if layout.matches(name)), None)
     if layout is not None:
         return (layout if kind == "text" or kind == "in memory" and name.lower().endswith(TEXT_TABLES) else None), member
@@ -308,6 +312,25 @@ def member_layout(where: str, member: BinaryIO, options: ScanOptions) -> tuple[L
         return None, member
     replayed = member if isinstance(member, Replayed) else Replayed(b"", member)
     return guessed(replayed.peek(GUESS_HEAD_BYTES)[:GUESS_HEAD_BYTES], where), replayed
+
+
+def _compressed_layout(where: str, member: BinaryIO, compression: str, options: ScanOptions
+                       ) -> tuple[Layout | None, BinaryIO]:
+    """``member_layout`` of a member compressed inside its archive (a day's zip of gzipped batch
+    files): a layout whose globs match its name (``CUST_*.dat.gz``), else the one its first
+    records show, inflated from what is read ahead (at most ``DUMP_LOOK_AHEAD_BYTES``, then read
+    again from memory); none for a dump, for a log, or where it does not inflate (read as text,
+    where its damage is said)."""
+    name = where.rsplit("!", 1)[-1]
+    layout = next((layout for layout in options.layouts if layout.matches(name)), None)
+    if layout is None and (not options.guess_layouts or named_as_log(where)):
+        return None, member
+    recorded = Recorded(member, DUMP_LOOK_AHEAD_BYTES)
+    head = inflated_start(recorded, compression, GUESS_HEAD_BYTES)  # Recorded keeps a read's error
+    member = recorded.replayed()
+    if not head or begins_as_dump(head):
+        return None, member
+    return layout or guessed(head, where), member
 
 
 def _nested(where: str, member: BinaryIO, options: ScanOptions, coverage: TargetCoverage, depth: int

@@ -78,6 +78,7 @@ DUMP_HEAD_BYTES = 1024  # of a file's first bytes, decompressed, looked at for t
 # some 200 kB; about as much when it does not shrink), zstd before its first (128 KiB at most);
 # gzip and xz need a few hundred bytes.
 DUMP_LOOK_AHEAD_BYTES = 1 << 20
+INFLATE_PIECE = 8 << 10  # inflated at a time by ``inflated_start``: what inflated before damage is kept
 
 
 @dataclass(frozen=True)
@@ -147,11 +148,29 @@ def holds_dump(path: str) -> bool:
 
 def inflated_head(path: str, size: int) -> bytes:
     """Return a file's first ``size`` bytes, inflated when it is compressed (gzip, bzip2, xz,
-    zstd, by its first bytes); raise what reading or inflating them raises."""
+    zstd, by its first bytes: ``inflated_start``); raise what opening or reading it raises."""
     with open(path, "rb") as handle:
         compression = compression_of(handle.read(8))
         handle.seek(0)
-        return (DECOMPRESSORS[compression](handle) if compression else handle).read(size)
+        return inflated_start(handle, compression, size) if compression else handle.read(size)
+
+
+def inflated_start(handle: BinaryIO, compression: str, size: int) -> bytes:
+    """Return the first ``size`` bytes (at most) of what ``handle`` inflates to: those before the
+    end of a stream cut short or its damage too, which a reading of the whole tells (a layout is
+    guessed from them: a gzipped batch file cut inside its first 32 KiB was read as text)."""
+    stream = DECOMPRESSORS[compression](handle)
+    pieces, left = [], size
+    try:
+        while left > 0 and (piece := stream.read(min(left, INFLATE_PIECE))):
+            pieces.append(piece)
+            left -= len(piece)
+    except (EOFError, *CORRUPT_ERRORS):
+        pass
+    except OSError as error:  # bz2's "Invalid data stream" has no errno; a read that failed has one
+        if error.errno:
+            raise
+    return b"".join(pieces)
 
 
 def looked_into(name: str, member: BinaryIO) -> tuple[bool, BinaryIO]:

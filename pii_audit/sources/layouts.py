@@ -117,12 +117,13 @@ class LayoutLocator:
 
 
 def read_layout(path: str, layout: Layout, options: ScanOptions, coverage: TargetCoverage,
-                source: BinaryIO | None = None) -> Iterator[Cells | Chunk]:
+                source: BinaryIO | None = None, compression: str = "") -> Iterator[Cells | Chunk]:
     """Yield the records of a layout-read file as blocks of ``Cells``, each field a cell under its
     column's name; what lies beyond the layout as ``Chunk``s of text. ``source`` holds the file's
     bytes when it is no file of its own (an archive's member, ``archives.read_member``, capped):
     read as it comes, a line at a time, never seeking; a read broken off leaves it incomplete.
-    A file compressed on disk (gzip, bzip2, xz, zstd) is read so, inflated as it goes."""
+    A file compressed on disk (gzip, bzip2, xz, zstd) is read so, inflated as it goes, and so is
+    a ``source`` that ``compression`` names (a member compressed inside its archive)."""
     try:
         handle = open(path, "rb") if source is None else None
     except OSError as error:
@@ -130,7 +131,9 @@ def read_layout(path: str, layout: Layout, options: ScanOptions, coverage: Targe
         return
     from pii_audit.sources.files import compression_of
 
-    compression, on_disk = "", None
+    on_disk = None
+    if source is not None and compression:
+        source = Capped(Decompressed(DECOMPRESSORS[compression](source)), options.max_gzip_bytes)
     if handle is not None:
         compression = compression_of(handle.read(8))
         handle.seek(0)
