@@ -54,8 +54,10 @@ def instructions(checkout: Path, scans: int, path: Path) -> int:
             # A fixed hash seed: set and dict order, and so the instructions, the same every run;
             # one OpenBLAS thread: numpy (spaCy imports it) starts threads that spin, and callgrind
             # counted 4.5 to 9 million of their instructions, differently each run.
+            # No compiled screen kept on disk (``screen_cache``): a checkout's first child compiled
+            # it and the second loaded it, so the difference held a compile (6x a scan's count).
             env={**os.environ, "PII_AUDIT_KEY": "ab" * 32, "PYTHONHASHSEED": "0",
-                 "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1"})
+                 "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "PII_AUDIT_CACHE_DIR": ""})
     found = re.search(r"I\s+refs:\s+([\d,]+)", done.stderr)
     if done.returncode != 0 or found is None:
         raise SystemExit(f"callgrind failed for {checkout}: {done.stderr.strip().splitlines()[-1:]}")

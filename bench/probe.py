@@ -12,8 +12,8 @@ every field its width, read with its layout as an audit.toml ``[[layouts]]`` rea
 as a day's batches are delivered, its card and mobile fields padded with zeros, and once more
 without its layout, which the checkout guesses from the file's first records), MyBatis and
 p6spy SQL logs, nginx access logs with percent-encoded query strings (UTF-8 and GBK), Java
-``toString`` output (Lombok's and the ``{x='y'}`` form) and JSON with ``\\uXXXX`` escapes, and
-pinyin-abbreviated keys. Each line also holds look-alikes that must not be reported: order
+``toString`` output (Lombok's and the ``{x='y'}`` form) and JSON with ``\\uXXXX`` escapes,
+pinyin-abbreviated keys, and an API gateway's log of bearer JWTs and base64-encoded bodies. Each line also holds look-alikes that must not be reported: order
 numbers, serials, timestamps, amounts (in fen, some of a mobile number's shape), bank codes,
 organisation names, a bank's or a payment brand's name or a job title under a bare ``name`` key,
 a district's in a region dictionary. Each file is scanned
@@ -28,6 +28,7 @@ synthetic (Faker zh_CN, stdnum check digits); only counts are printed, never a v
 from __future__ import annotations
 
 import argparse
+import base64
 import json
 import os
 import random
@@ -37,6 +38,7 @@ import tempfile
 import urllib.parse
 import zipfile
 from collections import Counter, defaultdict
+from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -404,14 +406,69 @@ def pinyin_lines(v: Values, count: int) -> list[list]:
 
 
 def rendered(line: list) -> tuple[str, list[tuple[str, int, int]]]:
-    """Return a line's text and its gold spans ``(entity, start, end)``."""
+    """Return a line's text and its gold spans ``(entity, start, end)``. A part that is a
+    ``Base64`` is its parts' text base64-encoded, each gold span inside it the base64 characters
+    that encode its bytes."""
     text, gold = "", []
     for part in line:
-        if isinstance(part, tuple):
+        if isinstance(part, Base64):
+            inner, inner_gold = rendered(part.parts)
+            data = inner.encode("utf-8")
+            encoded = (base64.urlsafe_b64encode(data).decode().rstrip("=") if part.url_safe
+                       else base64.b64encode(data).decode())
+            for entity, start, end in inner_gold:
+                first, last = len(inner[:start].encode()), len(inner[:end].encode())
+                gold.append((entity, len(text) + first * 4 // 3, len(text) + -(-last * 4 // 3)))
+            part = encoded
+        elif isinstance(part, tuple):
             gold.append((part[0], len(text), len(text) + len(part[1])))
             part = part[1]
         text += part
     return text, gold
+
+
+@dataclass(frozen=True)
+class Base64:
+    """Parts of a line (text, and gold ``(entity, value)``) that the line holds base64-encoded:
+    a JWT's segment (URL-safe, unpadded) or a body a gateway logs encoded."""
+
+    parts: list
+    url_safe: bool = True
+
+
+def gateway_lines(v: Values, count: int) -> list[list]:
+    """An API gateway's log: bearer JWTs whose claims hold a customer's name (escaped as PyJWT's
+    ``json.dumps`` writes it, or not), mobile and ID number; request bodies logged base64-encoded
+    (JSON, one pretty-printed); and, not gold, trace ids, session tokens of random bytes, JWTs
+    and bodies without personal claims (order numbers, amounts, a user id)."""
+    header = Base64(['{"alg":"HS256","typ":"JWT"}'])
+    lines = []
+    for _ in range(count):
+        trace = "".join(v.rng.choice("0123456789abcdef") for _ in range(32))
+        signature = base64.urlsafe_b64encode(v.rng.randbytes(32)).decode().rstrip("=")
+        head = f"{v.time()} INFO [gw-{v.rng.randint(1, 8)}] traceId={trace} "
+        name = v.name()
+        written = _escaped(name) if v.rng.random() < 0.5 else name
+        kind = v.rng.randrange(3)
+        if kind == 0:
+            claims = Base64(['{"sub":"u', v.digits(6), '","name":"', ("PERSON", written), '","mobile":"',
+                             ("CN_MOBILE_PHONE", v.mobile()), '","idNo":"', ("CN_RESIDENT_ID", v.rid()),
+                             f'","iat":{v.millis()[:10]}}}'])
+            lines.append([head, "GET /api/v1/acct/balance Authorization: Bearer ", header, ".", claims, ".",
+                          signature, f" 200 {v.rng.randint(3, 900)}ms"])
+        elif kind == 1:
+            indent = "\n  " if v.rng.random() < 0.3 else ""
+            body = Base64(["{", indent, '"custName": "', ("PERSON", name), '",', indent, '"cardNo": "',
+                           ("CN_BANK_CARD", v.card()), '",', indent, f'"orderNo": "{v.serial()}", "amt": "{v.amount()}"',
+                           "\n}" if indent else "}"], url_safe=False)
+            lines.append([head, "POST /api/v1/transfer body(base64)=", body])
+        else:
+            claims = Base64([f'{{"sub":"u{v.digits(6)}","roles":["teller"],"orderNo":"{v.serial()}",'
+                             f'"iat":{v.millis()[:10]}}}'])
+            token = base64.b64encode(v.rng.randbytes(48)).decode()
+            lines.append([head, "GET /api/v1/order Authorization: Bearer ", header, ".", claims, ".", signature,
+                          f" sessionToken={token} 200"])
+    return lines
 
 
 # name, file name, encoding, generator
@@ -431,6 +488,7 @@ FORMATS = [
     ("layout-zip", "JYMX_20240601.zip!CUST_20240601.dat", "gbk", zipped_layout_lines),  # ZIPPED_LAYOUT
     # The batch-layout file without its layout: the checkout guesses it from its first records.
     ("layout-guessed", "KHXX_20240602.dat", "gbk", fixed_layout_lines),
+    ("gateway-base64", "gateway-20240601.log", "utf-8", gateway_lines),
 ]
 LAYOUT_FILES = {"KHXX_LAYOUT_20240601.dat": FIXED_LAYOUT, "CUST_20240601.dat": ZIPPED_LAYOUT}
 

@@ -77,7 +77,8 @@ def needle_regex(needle: bytes) -> bytes:
 class Screen:
     """One Hyperscan database of every recognizer's needles, screens and runs, and of ``marks``:
     regexes (Hyperscan's syntax, case-sensitive) of lines the detector reads in its own way (SQL
-    logged with its parameters, ``pii_audit.sql_logs``), found in the same pass."""
+    logged with its parameters, ``pii_audit.sql_logs``; base64 that may encode text,
+    ``escapes.BASE64_MARK``), found in the same pass."""
 
     def __init__(self, recognizers: Sequence[ChineseRecognizer], marks: Sequence[bytes] = ()):
         self.recognizers = list(recognizers)
@@ -112,6 +113,7 @@ class Screen:
             flags.append(hyperscan.HS_FLAG_MULTILINE | hyperscan.HS_FLAG_SOM_LEFTMOST)
             self._woken.append(None)
             self._run_checker.append(number)
+        self._first_mark = len(expressions)
         for mark in marks:  # no recognizer to wake, no run to check: a mark (``candidates``)
             expressions.append(mark)
             flags.append(0)
@@ -119,25 +121,27 @@ class Screen:
             self._run_checker.append(-1)
         self._database = _compiled(tuple(expressions), tuple(flags)) if expressions else None
 
-    def candidates(self, raw: bytes, marked: set[int] | None = None) -> list[tuple[int, int, int, set[int]]]:
+    def candidates(self, raw: bytes, marked: Sequence[set[int]] = ()) -> list[tuple[int, int, int, set[int]]]:
         """Return ``(line index, start, end, recognizers to run)`` of each line of ``raw`` (UTF-8,
         ``halfwidth_utf8`` done) that the screen hits, in order; ``start`` and ``end`` are the
-        line's byte offsets, without its newline. With a set ``marked``, add to it the index of
-        each line a mark matches, which is a candidate too (with no recognizers, unless hit)."""
+        line's byte offsets, without its newline. ``marked`` holds a set for each of the first
+        marks: add to it the index of each line the mark matches, which is a candidate too (with
+        no recognizers, unless hit)."""
         if self._database is None or not raw:
             return []
         hits: list[tuple[int, int, int]] = []
         self._database.scan(raw, match_event_handler=_collect, context=hits)
-        marks: set[int] = set()  # line start offsets
+        marks: list[set[int]] = [set() for _ in marked]  # line start offsets, by mark
         chosen_at: dict[int, set[int]] = {}  # line start offset -> recognizers
         for pattern, start, end in hits:
             woken = self._woken[pattern]
             if woken is None:
                 number = self._run_checker[pattern]
                 if number < 0:  # a mark
-                    if marked is not None:
+                    mark = pattern - self._first_mark
+                    if mark < len(marks):
                         line_start = raw.rfind(b"\n", 0, end) + 1
-                        marks.add(line_start)
+                        marks[mark].add(line_start)
                         chosen_at.setdefault(line_start, set())
                     continue
                 # The match holds the run and the byte on either side of it, where one bounds it.
@@ -155,8 +159,9 @@ class Screen:
             counted = start
             end = raw.find(b"\n", start)
             candidates.append((index, start, len(raw) if end < 0 else end, chosen_at[start]))
-            if start in marks:
-                marked.add(index)
+            for lines, starts in zip(marked, marks):
+                if start in starts:
+                    lines.add(index)
         return candidates
 
 
