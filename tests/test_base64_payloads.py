@@ -126,3 +126,13 @@ def test_a_column_holding_encoded_json_is_read_decoded(tmp_path):
         csv.writer(handle).writerows([["id", "ext_info"]] + [[n, encoded({"cardNo": v})] for n, v in enumerate(values)])
     in_export = scan_one(export, bytes(32)).findings
     assert sum(f.occurrences for (_, entity), f in in_export.items() if entity == "CN_BANK_CARD") == found["json"]
+
+
+def test_a_line_with_values_in_plain_text_and_in_base64_reports_both(tmp_path):
+    """The recognizers the line wakes as stored and those its decoded runs wake are all run."""
+    rng = random.Random(6)
+    phone, rid = mobile(rng), resident_id(rng)
+    records, _ = scanned(tmp_path, [f"INFO 开户 手机号={phone} ext={encoded({'certNo': rid}, url_safe=False)}",
+                                    "INFO ok " + encoded({"sub": "u1001", "roles": ["admin"]})])
+    assert sorted((r["entity_type"], r["location"]["line"]) for r in records) == [
+        ("CN_MOBILE_PHONE", 1), ("CN_RESIDENT_ID", 1)]
