@@ -17,9 +17,10 @@ A token or a body logged base64-encoded hides all it holds: a JWT's payload
 request body a gateway logs encoded. Base64 is an encoding, not a protection: a run of it that
 opens a JSON object or array or an XML document (``eyJ``, ``eyAi``, ``ewog``, ``W3si``,
 ``PD94bWw``…: what ``{"``, ``{ "``, ``{`` and a line break, ``[{"`` and ``<?xml`` encode to)
-and decodes to UTF-8 text is read decoded, each character placed over the base64 characters
-that encode its bytes, the escapes inside it read as they are outside. Only such runs: every
-trace id, hash and session token is a run of base64's characters, and decodes to bytes, not text.
+and decodes to text (UTF-8, or GBK where an XML declaration says so) is read decoded, each
+character placed over the base64 characters that encode its bytes, the escapes inside it read as
+they are outside. Only such runs: every trace id, hash and session token is a run of base64's
+characters, and decodes to bytes, not text.
 
 A web server's or gateway's access log holds query strings and form bodies percent-encoded:
 ``idNo%3D11010519491231002X`` put the letter ``D`` before the ID number, ``%22mobile%22%3A%22138…``
@@ -80,6 +81,7 @@ _BASE64_RUN = re.compile(r"(?:eyJ|eyAi|ewog|ewoi|ew0K|W3si|PD94bWw)[A-Za-z0-9+/_
 BASE64_MARK = rb"(?:eyJ|eyAi|ewog|ewoi|ew0K|W3si|PD94bWw)[A-Za-z0-9+/_\-]{12}"
 BASE64_MARK_RE = re.compile(BASE64_MARK)
 _BASE64_RUN_UTF8 = re.compile(_BASE64_RUN.pattern.encode())
+_GBK_DECLARED = re.compile(rb"""<\?xml[^>]*encoding=["'](?:gbk|gb2312|gb18030)["']""", re.IGNORECASE)
 _NAMED = {"amp": "&", "lt": "<", "gt": ">", "quot": '"', "apos": "'"}
 # A decoded newline would cut a line in two: it is read as a space, as a person reads a URL.
 _LINE_BREAKS = str.maketrans("\r\n", "  ")
@@ -151,19 +153,22 @@ def base64_decoded(line: bytes) -> bytes | None:
         nonlocal decoded
         text = _base64_text(run.group().decode("ascii"))
         decoded = decoded or text is not None
-        return run.group() if text is None else text.encode("utf-8")
+        return run.group() if text is None else text[0].encode("utf-8")
 
     line = _BASE64_RUN_UTF8.sub(text_of, line)
     return unescaped_block(line) if decoded else None
 
 
-def _base64_text(run: str) -> str | None:
-    """Return the text a run of base64 encodes, in UTF-8 (JSON's; an XML document in GBK is left
-    as it is), its line breaks and tabs read as spaces; None where it encodes no text (bytes that
-    are no UTF-8, or control characters).
+def _base64_text(run: str) -> tuple[str, str] | None:
+    """Return the text a run of base64 encodes and its encoding: UTF-8 (JSON's, and XML's by
+    default), or GB18030 for an XML document that declares GBK, GB2312 or GB18030 (a Chinese
+    bank's service bus writes its messages so); its line breaks and tabs read as spaces. None
+    where it encodes no text (bytes of neither, or control characters).
 
     >>> _base64_text("eyJtb2JpbGUiOiIxMzgxMjM0NTY3OCJ9"), _base64_text("eyJ4Ijoi5byg5LiJIn0")
-    ('{"mobile":"13812345678"}', '{"x":"张三"}')
+    (('{"mobile":"13812345678"}', 'utf-8'), ('{"x":"张三"}', 'utf-8'))
+    >>> _base64_text("PD94bWwgdmVyc2lvbj0iMS4wIiBlbmNvZGluZz0iR0JLIj8+PHhtPtXFyP08L3htPg==")
+    ('<?xml version="1.0" encoding="GBK"?><xm>张三</xm>', 'gb18030')
     >>> _base64_text("eyJhYmNkZWZnaGlqa2xtbm9w/+8A"), _base64_text("eyJ_-_-_-_-_-_-_-_-_-_-")
     (None, None)
     """
@@ -172,14 +177,18 @@ def _base64_text(run: str) -> str | None:
     url_safe = "-" in body or "_" in body
     try:
         data = base64.b64decode(body + "=" * (-len(body) % 4), altchars=b"-_" if url_safe else None, validate=True)
-        text = data.decode("utf-8")
-    except (binascii.Error, UnicodeDecodeError):
+    except binascii.Error:
+        return None
+    encoding = "gb18030" if _GBK_DECLARED.match(data) else "utf-8"
+    try:
+        text = data.decode(encoding)
+    except UnicodeDecodeError:
         return None
     if not text.isprintable():  # most JSON is one line: translated only where it is not (1.4 µs a run)
         text = text.translate(_LINE_BREAKS).replace("\t", " ")
         if not text.isprintable():
             return None
-    return text
+    return text, encoding
 
 
 def _reference_bytes(reference: re.Match) -> bytes:
@@ -309,14 +318,15 @@ def _base64_characters(run: re.Match) -> Rewritten | None:
     encode its bytes (four for three), its own escapes decoded (``unescape``); None (the run left
     as it is) when it encodes no text. Computed a list at a time: character by character, a
     gateway log with a JWT on every line was read at 4 MB/s."""
-    decoded = _base64_text(run.group())
-    if decoded is None:
+    found = _base64_text(run.group())
+    if found is None:
         return None
+    decoded, encoding = found
     start, size = run.start(), len(run.group().rstrip("="))
     if decoded.isascii():  # JSON's keys and numbers: a byte a character
         ends_in_bytes: Iterable[int] = range(1, len(decoded) + 1)
     else:
-        ends_in_bytes = itertools.accumulate(len(character.encode("utf-8")) for character in decoded)
+        ends_in_bytes = itertools.accumulate(len(character.encode(encoding)) for character in decoded)
     ends_in_bytes = list(ends_in_bytes)
     firsts = [start + byte * 4 // 3 for byte in [0, *ends_in_bytes[:-1]]]
     lasts = [start + (byte * 4 + 2) // 3 for byte in ends_in_bytes]

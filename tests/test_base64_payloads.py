@@ -136,3 +136,15 @@ def test_a_line_with_values_in_plain_text_and_in_base64_reports_both(tmp_path):
                                     "INFO ok " + encoded({"sub": "u1001", "roles": ["admin"]})])
     assert sorted((r["entity_type"], r["location"]["line"]) for r in records) == [
         ("CN_MOBILE_PHONE", 1), ("CN_RESIDENT_ID", 1)]
+
+
+def test_an_esb_message_in_gbk_logged_as_base64_is_read_in_its_declared_encoding(tmp_path):
+    """A service bus's XML in GBK (its declaration says so), logged base64-encoded: read as GB18030."""
+    rng = random.Random(7)
+    rid = resident_id(rng)
+    message = (f'<?xml version="1.0" encoding="GBK"?><Body><CustNm>欧阳娜娜</CustNm><IdNo>{rid}</IdNo>'
+               '<Addr>浙江省杭州市西湖区文三路90号</Addr></Body>').encode("gbk")
+    records, _ = scanned(tmp_path, [f"DEBUG ESB recv msg={base64.b64encode(message).decode()}"])
+    found = {r["entity_type"]: r for r in records}
+    assert {"PERSON", "CN_RESIDENT_ID", "CN_ADDRESS"} <= set(found)
+    assert found["PERSON"]["masked"].startswith("欧阳")
