@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import argparse
 import base64
+import gzip
 import json
 import os
 import random
@@ -414,11 +415,15 @@ def rendered(line: list) -> tuple[str, list[tuple[str, int, int]]]:
         if isinstance(part, Base64):
             inner, inner_gold = rendered(part.parts)
             data = inner.encode("utf-8")
+            data = gzip.compress(data, mtime=0) if part.gzipped else data
             encoded = (base64.urlsafe_b64encode(data).decode().rstrip("=") if part.url_safe
                        else base64.b64encode(data).decode())
             for entity, start, end in inner_gold:
                 first, last = len(inner[:start].encode()), len(inner[:end].encode())
-                gold.append((entity, len(text) + first * 4 // 3, len(text) + -(-last * 4 // 3)))
+                if part.gzipped:  # inflated, a value has no bytes of its own: the whole run
+                    gold.append((entity, len(text), len(text) + len(encoded)))
+                else:
+                    gold.append((entity, len(text) + first * 4 // 3, len(text) + -(-last * 4 // 3)))
             part = encoded
         elif isinstance(part, tuple):
             gold.append((part[0], len(text), len(text) + len(part[1])))
@@ -434,12 +439,13 @@ class Base64:
 
     parts: list
     url_safe: bool = True
+    gzipped: bool = False  # compressed, then encoded (``H4sI…``)
 
 
 def gateway_lines(v: Values, count: int) -> list[list]:
     """An API gateway's log: bearer JWTs whose claims hold a customer's name (escaped as PyJWT's
     ``json.dumps`` writes it, or not), mobile and ID number; request bodies logged base64-encoded
-    (JSON, one pretty-printed); and, not gold, trace ids, session tokens of random bytes, JWTs
+    (JSON, some pretty-printed, some gzipped first); and, not gold, trace ids, session tokens of random bytes, JWTs
     and bodies without personal claims (order numbers, amounts, a user id)."""
     header = Base64(['{"alg":"HS256","typ":"JWT"}'])
     lines = []
@@ -460,7 +466,7 @@ def gateway_lines(v: Values, count: int) -> list[list]:
             indent = "\n  " if v.rng.random() < 0.3 else ""
             body = Base64(["{", indent, '"custName": "', ("PERSON", name), '",', indent, '"cardNo": "',
                            ("CN_BANK_CARD", v.card()), '",', indent, f'"orderNo": "{v.serial()}", "amt": "{v.amount()}"',
-                           "\n}" if indent else "}"], url_safe=False)
+                           "\n}" if indent else "}"], url_safe=False, gzipped=v.rng.random() < 0.3)
             lines.append([head, "POST /api/v1/transfer body(base64)=", body])
         else:
             claims = Base64([f'{{"sub":"u{v.digits(6)}","roles":["teller"],"orderNo":"{v.serial()}",'

@@ -46,6 +46,7 @@ import base64
 import binascii
 import itertools
 import re
+import zlib
 from typing import Callable, Iterable
 
 # A backslash escape: \uXXXX, or any other (\\, \", \n...) which stays as it is. Matching the
@@ -72,13 +73,20 @@ _CDATA_UTF8 = re.compile(_CDATA.pattern.encode())
 # document: ``{"``, ``{ "``, ``{`` and a line break (pretty-printed: ``ewog``, ``ewoi``,
 # ``ew0K``), ``[{"``, ``<?xml`` encoded. The literal starts are looked for first
 # (``_has_base64``); 12 characters more at least (a JSON object of one short field).
-_BASE64_STARTS = ("eyJ", "eyAi", "ewog", "ewoi", "ew0K", "W3si", "PD94bWw")
-_BASE64_RUN = re.compile(r"(?:eyJ|eyAi|ewog|ewoi|ew0K|W3si|PD94bWw)[A-Za-z0-9+/_-]{12,}={0,2}")
+# ``H4sI`` is gzip's magic: a payload compressed, then encoded (a message queue's body), inflated
+# up to ``_inflated``'s bound, every character placed over the whole run.
+_BASE64_STARTS = ("eyJ", "eyAi", "ewog", "ewoi", "ew0K", "W3si", "PD94bWw", "H4sI")
+_STARTS = "|".join(_BASE64_STARTS)
+_BASE64_RUN = re.compile(rf"(?:{_STARTS})[A-Za-z0-9+/_-]{{12,}}={{0,2}}")
+# Bytes inflated from one run at most: 20 times its compressed bytes (JSON compresses 5 to 10
+# times), at least 64 KiB, at most 1 MiB. A run of 1.4 KB of gzipped zeros inflates to 1 MiB:
+# a log of such lines would be read 700 times over.
+GZIP_RATIO, GZIP_TEXT_MIN, GZIP_TEXT_MAX = 20, 64 << 10, 1 << 20
 # The lines of a block that may hold such a run are found by the detector's screen, in its one
 # pass (``Screen`` marks): looking for the seven starts in each MiB block (``in``) cost the log
 # scan 9.4% more instructions (``bench/instructions.py``), where the blocks held none.
 # Its first 16 characters at least, so that Hyperscan reports a run once, not at each character.
-BASE64_MARK = rb"(?:eyJ|eyAi|ewog|ewoi|ew0K|W3si|PD94bWw)[A-Za-z0-9+/_\-]{12}"
+BASE64_MARK = rf"(?:{_STARTS})[A-Za-z0-9+/_\-]{{12}}".encode()
 BASE64_MARK_RE = re.compile(BASE64_MARK)
 _BASE64_RUN_UTF8 = re.compile(_BASE64_RUN.pattern.encode())
 _GBK_DECLARED = re.compile(rb"""<\?xml[^>]*encoding=["'](?:gbk|gb2312|gb18030)["']""", re.IGNORECASE)
@@ -179,6 +187,8 @@ def _base64_text(run: str) -> tuple[str, str] | None:
         data = base64.b64decode(body + "=" * (-len(body) % 4), altchars=b"-_" if url_safe else None, validate=True)
     except binascii.Error:
         return None
+    if data.startswith(b"\x1f\x8b"):
+        data = _inflated(data)
     encoding = "gb18030" if _GBK_DECLARED.match(data) else "utf-8"
     try:
         text = data.decode(encoding)
@@ -189,6 +199,26 @@ def _base64_text(run: str) -> tuple[str, str] | None:
         if not text.isprintable():
             return None
     return text, encoding
+
+
+def _inflated(data: bytes) -> bytes:
+    """Return what gzip data inflates to, up to the bound above, cut where its last whole UTF-8
+    character ends; b"" where it does not inflate.
+
+    >>> import gzip
+    >>> len(_inflated(gzip.compress(bytes(1 << 20)))), _inflated(b"\\x1f\\x8b not gzip")
+    (65536, b'')
+    """
+    inflater = zlib.decompressobj(wbits=31)
+    try:
+        text = inflater.decompress(data, min(GZIP_TEXT_MAX, max(GZIP_TEXT_MIN, GZIP_RATIO * len(data))))
+    except zlib.error:
+        return b""
+    if inflater.unconsumed_tail or not inflater.eof:  # cut: at the cap, or the run was cut short
+        while text and text[-1] & 0xC0 == 0x80:  # a character's continuation bytes
+            text = text[:-1]
+        text = text[:-1] if text and text[-1] >= 0xC0 else text
+    return text
 
 
 def _reference_bytes(reference: re.Match) -> bytes:
@@ -313,6 +343,20 @@ def _percent_characters(run: re.Match) -> Rewritten | None:
     return text, starts, ends
 
 
+def _over_bytes(decoded: str, encoding: str, start: int, size: int) -> tuple[list[int], list[int]]:
+    """Return where each character of text a base64 run of ``size`` characters at ``start``
+    encodes begins and ends in it: over the base64 characters that encode its bytes."""
+    if decoded.isascii():  # JSON's keys and numbers: a byte a character
+        ends_in_bytes: Iterable[int] = range(1, len(decoded) + 1)
+    else:
+        ends_in_bytes = itertools.accumulate(len(character.encode(encoding)) for character in decoded)
+    ends_in_bytes = list(ends_in_bytes)
+    firsts = [start + byte * 4 // 3 for byte in [0, *ends_in_bytes[:-1]]]
+    lasts = [start + (byte * 4 + 2) // 3 for byte in ends_in_bytes]
+    lasts[-1] = min(lasts[-1], start + size)  # a run cut short: its last bytes' characters missing
+    return firsts, lasts
+
+
 def _base64_characters(run: re.Match) -> Rewritten | None:
     """Return the characters a base64 run encodes, each placed over the base64 characters that
     encode its bytes (four for three), its own escapes decoded (``unescape``); None (the run left
@@ -323,14 +367,10 @@ def _base64_characters(run: re.Match) -> Rewritten | None:
         return None
     decoded, encoding = found
     start, size = run.start(), len(run.group().rstrip("="))
-    if decoded.isascii():  # JSON's keys and numbers: a byte a character
-        ends_in_bytes: Iterable[int] = range(1, len(decoded) + 1)
+    if run.group().startswith("H4sI"):  # inflated: no character has bytes of its own in the run
+        firsts, lasts = [start] * len(decoded), [start + size] * len(decoded)
     else:
-        ends_in_bytes = itertools.accumulate(len(character.encode(encoding)) for character in decoded)
-    ends_in_bytes = list(ends_in_bytes)
-    firsts = [start + byte * 4 // 3 for byte in [0, *ends_in_bytes[:-1]]]
-    lasts = [start + (byte * 4 + 2) // 3 for byte in ends_in_bytes]
-    lasts[-1] = min(lasts[-1], start + size)  # a run cut short: its last bytes' characters missing
+        firsts, lasts = _over_bytes(decoded, encoding, start, size)
     if not has_escapes(decoded):
         return decoded, firsts, lasts
     text, starts, ends = unescape(decoded)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import base64
 import csv
+import gzip
 import json
 import random
 import sqlite3
@@ -148,3 +149,27 @@ def test_an_esb_message_in_gbk_logged_as_base64_is_read_in_its_declared_encoding
     found = {r["entity_type"]: r for r in records}
     assert {"PERSON", "CN_RESIDENT_ID", "CN_ADDRESS"} <= set(found)
     assert found["PERSON"]["masked"].startswith("欧阳")
+
+
+def test_a_body_gzipped_then_encoded_is_inflated_and_located_over_its_whole_run(tmp_path):
+    """``H4sI…``: a message queue's body compressed, then encoded. Its bytes have no place in the
+    run once inflated: every value is located over the whole run."""
+    rng = random.Random(8)
+    rid, phone = resident_id(rng), f"139{rng.randrange(10**8):08d}"
+    body = base64.b64encode(gzip.compress(json.dumps(
+        {"custName": "李秀英", "idNo": rid, "mobile": phone, "remark": "开户"}, ensure_ascii=False).encode())).decode()
+    line = f"INFO MQ consume topic=cust.open payload={body} ok"
+    records, output = scanned(tmp_path, [line])
+    assert {r["entity_type"] for r in records} == {"PERSON", "CN_RESIDENT_ID", "CN_MOBILE_PHONE"}
+    assert {(r["location"]["start"], r["location"]["end"]) for r in records} == {
+        (line.index(body), line.index(body) + len(body.rstrip("=")))}
+    assert not any(value in json.dumps(records, ensure_ascii=False) + output for value in (rid, phone, "李秀英"))
+
+
+def test_a_gzip_bomb_in_base64_is_inflated_only_so_far(tmp_path):
+    """A run of gzipped zeros inflates to at most 20 times its bytes (64 KiB at least), not 20 MB."""
+    rid = resident_id(random.Random(9))
+    bomb = base64.b64encode(gzip.compress(b'{"idNo":"' + rid.encode() + b'","pad":"' + b' ' * (20 << 20))).decode()
+    assert len(bomb) < 200_000
+    records, _ = scanned(tmp_path, [f"payload={bomb}"])
+    assert [r["entity_type"] for r in records] == ["CN_RESIDENT_ID"]
