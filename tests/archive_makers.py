@@ -63,6 +63,25 @@ def rar5_block(kind: int, fields: bytes, extra: bytes = b"", data: bytes = b"", 
     return struct.pack("<I", zlib.crc32(header)) + header + data
 
 
+def rar4(members: dict[str, bytes]) -> bytes:
+    """Return a RAR 4 archive (RARLAB's RAR 2.9-4.x technote) holding ``members`` stored: the
+    marker, the main header, a file header and its data each, the end-of-archive header. Each
+    header: the low 16 bits of its CRC32 (from its type on), type, flags, size, its fields."""
+    def block(kind: int, flags: int, fields: bytes) -> bytes:
+        header = struct.pack("<BHH", kind, flags, 7 + len(fields)) + fields
+        return struct.pack("<H", zlib.crc32(header) & 0xFFFF) + header
+
+    out = b"Rar!\x1a\x07\x00" + block(0x73, 0, bytes(6))  # main header: two reserved fields
+    for name, data in members.items():
+        raw = name.encode("utf-8")
+        # Packed and unpacked sizes, host OS 2 (Win32), CRC32, DOS time, version 2.0, method 0x30
+        # (stored), the name's size, attributes (0x20, archive); flags 0x8000: sizes follow.
+        fields = struct.pack("<IIBIIBBHI", len(data), len(data), 2, zlib.crc32(data), 0x5A210000, 20, 0x30,
+                             len(raw), 0x20) + raw
+        out += block(0x74, 0x8000, fields) + data
+    return out + block(0x7B, 0x4000, b"")
+
+
 def rar5(members: dict[str | bytes, bytes], encrypted: tuple[str, ...] = ()) -> bytes:
     """Return a RAR 5 archive holding ``members`` (name, as text or as the bytes stored: data)
     stored uncompressed; the members named in ``encrypted`` carry a file encryption record, as

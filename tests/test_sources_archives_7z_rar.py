@@ -15,11 +15,12 @@ import sys
 import openpyxl
 import pytest
 
-from archive_makers import rar5, rar5_volumes, rar5_with_encrypted_headers, sevenzip, write_7z, write_rar
+from archive_makers import rar4, rar5, rar5_volumes, rar5_with_encrypted_headers, sevenzip, write_7z, write_rar
 from pii_audit.cli import main
 from pii_audit.scan import scan_targets
 from pii_audit.sources import ScanOptions
 from test_sources_archives import findings
+from test_sql_statements import customers, pg_dump
 from tests_corpus import card, mobile, resident_id
 
 WRITERS = {".7z": write_7z, ".rar": write_rar}
@@ -260,3 +261,29 @@ def test_a_rar_cut_between_members_is_told_not_taken_as_whole(tmp_path, key, job
     assert [(p.where, p.reason) for p in result.coverage.problems] == [
         (str(archive), "corrupt or truncated archive (it ends before its end header); not read further")]
     assert sum(f.occurrences for f in result.findings.values()) == 200
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_a_rar4_archive_is_read_and_a_cut_in_it_told_once(tmp_path, key, jobs):
+    """RAR 4 (WinRAR before 5.0, still on old servers), read member by member; cut inside a
+    member libarchive skips (a photo, read only with --ocr), the archive's line; cut inside a
+    dump (a worker reads it with --jobs 2), the member's line, once: the parent, skipping the
+    dump, meets no end (RAR 5's header walk, ``rar5_unread``, has no RAR 4 counterpart)."""
+    rng = random.Random(21)
+    log = "".join(f"第{n:04d}行 手机{phone(rng)}\n" for n in range(1, 201)).encode("utf-8")
+    whole = rar4({"a.log": log, "photo.jpg": b"\xff\xd8\xff\xe0" + os.urandom(50_000)})
+    (tmp_path / "photo.rar").write_bytes(whole[:len(whole) - 20_000])
+    dump = pg_dump(customers(2000, seed=3)).encode()
+    whole = rar4({"backup/core.sql": dump, "app.log": b"2024-06-01 INFO ok\n"})
+    (tmp_path / "dump.rar").write_bytes(whole[:whole.index(dump) + len(dump) // 2])
+    (tmp_path / "whole.rar").write_bytes(rar4({"a.log": log}))
+    targets = [str(tmp_path / name) for name in ("photo.rar", "dump.rar", "whole.rar")]
+    results = list(scan_targets(targets, ScanOptions(jobs=jobs), key))
+    problems = [[(p.where[len(str(tmp_path)) + 1:], p.reason.split(" (")[0]) for p in r.coverage.problems]
+                for r in results]
+    assert problems == [[("photo.rar", "corrupt or truncated archive")],
+                        [("dump.rar!backup/core.sql", "corrupt member")], []]
+    assert sum(f.occurrences for f in results[0].findings.values()) == 200
+    assert sum(f.occurrences for f in results[2].findings.values()) == 200
+    names = sum(f.occurrences for (where, entity), f in results[1].findings.items() if entity == "PERSON")
+    assert 0 < names < 2000
