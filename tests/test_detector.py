@@ -440,3 +440,17 @@ def test_masked_cards_still_wake_the_card_recognizer(key, text):
     assert detector.recognizers[card].analyze(text, None)  # reported, so it must be screened
     (chosen,) = detector.screen(text).values()
     assert card in chosen
+
+
+@pytest.mark.parametrize("line, reported", [
+    ("客户联系 Tel: 010-62345678", True), ("TEL：010-62345678", True), ("telNo=010-62345678", True),
+    ("Tel 010-62345678", True), ('{"tel":"010-62345678"}', True), ("tel_no=010-62345678", True),
+    ("txn=8001 tellerNo=T0012 brNo=0101 contact 010-62345678", False),
+])
+def test_tel_is_a_landlines_context_as_a_field_names_it_not_inside_teller(key, line, reported):
+    """``teller`` (柜员) holds ``tel``: a core system's transaction line naming its teller gave a
+    landline number near it its context, and woke the landline recognizer on every such line."""
+    detector = Detector(key)
+    found = [o.entity_type for o in lines_found(detector, [line])]
+    assert found == (["CN_LANDLINE_PHONE"] if reported else [])
+    assert detector.screen("2024-06-01 12:00:01 INFO TxnService - txnCode=8001 tellerNo=T0012 status=00") == {}
