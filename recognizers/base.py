@@ -230,6 +230,10 @@ class ChineseRecognizer(PatternRecognizer):
     # a pattern scoring MIN_SCORE or more can match. Patterns scoring less need a keyword of
     # ``text_context`` to be reported, so the keywords screen for them (``screen_needles``).
     NEEDLES: ClassVar[tuple[str, ...]] = ()
+    # Whether NEEDLES and SCREENS hold every value the patterns match, those scoring less than
+    # MIN_SCORE too: then the keywords need not screen (an IP address is woken by its dots; its
+    # keyword "ip" stands in description, skip and ship, and woke it on each such line).
+    NEEDLES_HOLD_ALL: ClassVar[bool] = False
     # Regexes for what needles cannot say, in Hyperscan's syntax, matched case-insensitively on the
     # UTF-8 text (``to_halfwidth`` done); none may match a newline (``pii_audit.screen``).
     SCREENS: ClassVar[tuple[str, ...]] = ()
@@ -281,7 +285,7 @@ class ChineseRecognizer(PatternRecognizer):
     def screen_needles(self) -> tuple[bytes, ...]:
         """Return the shapes that any text with a result this recognizer would report contains."""
         needles = list(self.NEEDLES)
-        if self._needs_context() and not self.VALUE_START:
+        if self._needs_context() and not self.VALUE_START and not self.NEEDLES_HOLD_ALL:
             needles += self.text_context()
         return tuple(sorted({shape(n) for n in needles}))
 
