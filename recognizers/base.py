@@ -230,10 +230,14 @@ class ChineseRecognizer(PatternRecognizer):
     # a pattern scoring MIN_SCORE or more can match. Patterns scoring less need a keyword of
     # ``text_context`` to be reported, so the keywords screen for them (``screen_needles``).
     NEEDLES: ClassVar[tuple[str, ...]] = ()
-    # Whether NEEDLES and SCREENS hold every value the patterns match, those scoring less than
-    # MIN_SCORE too: then the keywords need not screen (an IP address is woken by its dots; its
-    # keyword "ip" stands in description, skip and ship, and woke it on each such line).
+    # Whether NEEDLES and SCREENS hold every value a line can report, those of patterns scoring
+    # less than MIN_SCORE too: then the keywords need not screen (an IP address is woken by its
+    # dots; its keyword "ip" stands in description, skip and ship, and woke it on each such line).
     NEEDLES_HOLD_ALL: ClassVar[bool] = False
+    # Whether the fields' keys that name this recognizer's values (COLUMN_HINTS) do so only whole
+    # (custName=, not fileName=): then the screen of keys wants no letter or digit before one. Not
+    # where a pattern takes keys ending with a hint (loginPwd=, ``field_key_regex``'s ``ending``).
+    WHOLE_KEYS: ClassVar[bool] = False
     # Regexes for what needles cannot say, in Hyperscan's syntax, matched case-insensitively on the
     # UTF-8 text (``to_halfwidth`` done); none may match a newline (``pii_audit.screen``).
     SCREENS: ClassVar[tuple[str, ...]] = ()
@@ -292,7 +296,8 @@ class ChineseRecognizer(PatternRecognizer):
     def screens(self) -> tuple[str, ...]:
         """Return ``SCREENS``, and for a recognizer whose values may need context, the regex of a
         field named by one of its column hints (what ``screen_needles`` cannot say)."""
-        keys = field_key_screen(self.COLUMN_HINTS) if self.COLUMN_HINTS and self._needs_context() else None
+        keys = field_key_screen(self.COLUMN_HINTS, self.WHOLE_KEYS) if self.COLUMN_HINTS and self._needs_context() \
+            else None
         return self.SCREENS + ((keys,) if keys else ()) + self._keyword_then_value_screen()
 
     def _keyword_then_value_screen(self) -> tuple[str, ...]:

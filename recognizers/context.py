@@ -203,10 +203,12 @@ def _opening_tags(text: str, start: int) -> tuple[str, str] | None:
     return None if name is None else (text[first:start], name)
 
 
-def field_key_screen(keys: Iterable[str]) -> str:
+def field_key_screen(keys: Iterable[str], whole: bool = False) -> str:
     """Return ``field_key_regex`` in Hyperscan's syntax (no lookbehind: it matches more, which a
-    screen may), matched case-insensitively."""
-    return "(?:" + _spelled(keys) + ")" + _KEY_END_SCREEN
+    screen may), matched case-insensitively. With ``whole``, for keys read whole (``ContextWords``,
+    ``field_key_regex`` without ``ending``), no letter or digit before the key: ``name=`` is not
+    woken by ``fileName=``."""
+    return ("(?:^|[^A-Za-z0-9])" if whole else "") + "(?:" + _spelled(keys) + ")" + _KEY_END_SCREEN
 
 
 def _spelled(keys: Iterable[str]) -> str:

@@ -285,7 +285,12 @@ class PersonRecognizer(ChineseRecognizer):
     CONTEXT = KEYWORDS + ("name",)
     COLUMN_HINTS = COLUMN_HINTS
     NEGATIVE_COLUMN_HINTS = ("jgmc", "dwmc", "gsmc", "yhmc", "company", "branch", "product")
-    NEEDLES = KEYWORDS  # the patterns that score 0.5 or more follow a keyword
+    NEEDLES = KEYWORDS  # the patterns that score 0.5 or more follow a keyword (or a key: SCREENS)
+    # Those that score less match a whole cell, which its column names (it chooses this recognizer
+    # without the screen): in a line, every name follows a keyword or a key. "name" and the hints
+    # stand inside fileName, hostname and className, and woke this recognizer on every such line.
+    NEEDLES_HOLD_ALL = True
+    WHOLE_KEYS = True  # _KEYWORD_RE's keys are whole: hostname= names no person
     RISK = Risk("C2", False)
 
     def validate_result(self, pattern_text: str) -> bool:
