@@ -119,6 +119,10 @@ class CardTrackDataRecognizer(ChineseRecognizer):
     # Hyperscan, matched case-insensitively: a track 2's number, separator and YYMM and service
     # code, and a track 1's number and first ^; a key that names track data kept encrypted.
     SCREENS = (r"[0-9]{13,19}[=d][0-9]{7}", r"b[0-9]{13,19}\^", field_key_screen(CIPHER_KEYS))
+    NEEDLES = ("磁道", "等效信息")  # in every Chinese key of a ciphertext (CN_CIPHER_WORDS)
+    # The pattern that needs context matches a whole cell, whose column names it: the keywords
+    # need not screen lines (``track`` stands in trackId and tracking).
+    NEEDLES_HOLD_ALL = True
     RISK = Risk("C3", True)  # 鉴别信息: 银行卡磁道数据（或芯片等效信息）
 
     def validate_result(self, pattern_text: str) -> bool:

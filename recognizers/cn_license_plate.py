@@ -65,6 +65,10 @@ class CnLicensePlateRecognizer(ChineseRecognizer):
                 0.4),
     )
     CONTEXT = ("车牌", "号牌", "牌照", "车辆", "plate")
+    # Every plate, masked or not, begins with its province and authority letter: they wake the
+    # recognizer, not its keywords (``plate`` stands in template).
+    SCREENS = ("(?:" + "|".join(PROVINCES) + f")[{_LETTER}]",)
+    NEEDLES_HOLD_ALL = True
     COLUMN_HINTS = ("cph", "hphm", "cphm", "chepai", "plate", "plateno", "carno", "licenseplate", "vehicleno")
     RISK = Risk("C1", False)
 

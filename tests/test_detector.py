@@ -479,3 +479,14 @@ def test_a_name_is_screened_by_its_keyword_or_whole_key_not_by_name_inside_words
     assert found == [("PERSON", line) for line in range(1, 8)]
     cells = Cells([Column(("张三", "李四"), "t.name", ("name",))], lambda column, row: {"row": row})
     assert [o.entity_type for o in detector.detect([cells])] == ["PERSON", "PERSON"]
+
+
+def test_plates_and_track_data_are_screened_by_their_values_not_by_template_or_trackid(key):
+    """``plate`` stands in template, ``track`` in trackId and tracking: each woke its recognizer
+    on every such line (trackId= lines 42 µs where 0.4 without). A plate begins with its province
+    and authority letter, track data with its number or its Chinese key (磁道): those wake them."""
+    detector = Detector(key)
+    assert detector.screen("INFO SmsService - templateId=SMS_001 trackId=a1b2c3 tracking 发送成功") == {}
+    lines = ["车牌 京A12345", "plate=粤BD12345", "车牌号：沪A***45", "磁道信息密文：" + "3f" * 16]
+    found = [(o.entity_type, o.location["line"]) for o in lines_found(detector, lines)]
+    assert found == [("CN_LICENSE_PLATE", 1), ("CN_LICENSE_PLATE", 2), ("CN_LICENSE_PLATE", 3), ("CARD_TRACK_DATA", 4)]
