@@ -73,8 +73,7 @@ class IpAddressRecognizer(ChineseRecognizer):
     NEGATIVE_CONTEXT = ("版本", "version", "build", "oid", "objectid", "identifier", "/v")
     NEGATIVE_COLUMN_HINTS = ("bbh", "version", "ver")
     # IPv4: the second octet between two dots; IPv6: "::" or, written in full, eight groups.
-    # An IPv4 address's second and third numbers stand between dots, an IPv6 address holds "::"
-    # or the full form's groups: private addresses, which need a keyword, too.
+    # Every address holds them, a private one (which needs a keyword) too: no keyword screens.
     NEEDLES = (".0.", ".00.", ".000.", "::")
     NEEDLES_HOLD_ALL = True
     SCREENS = (r":[0-9a-f]{1,4}:[0-9a-f]{1,4}:[0-9a-f]{1,4}:[0-9a-f]{1,4}:[0-9a-f]{1,4}:",)
