@@ -238,6 +238,10 @@ class ChineseRecognizer(PatternRecognizer):
     # (custName=, not fileName=): then the screen of keys wants no letter or digit before one. Not
     # where a pattern takes keys ending with a hint (loginPwd=, ``field_key_regex``'s ``ending``).
     WHOLE_KEYS: ClassVar[bool] = False
+    # A regex (Hyperscan's syntax, bytes) that follows every such key where it names a value this
+    # recognizer reports, after what parts the key from it: the screen of keys then wants it too
+    # (a person's name begins with a Chinese character: userName=zhangsan wakes nobody).
+    KEY_VALUE_START: ClassVar[str] = ""
     # Regexes for what needles cannot say, in Hyperscan's syntax, matched case-insensitively on the
     # UTF-8 text (``to_halfwidth`` done); none may match a newline (``pii_audit.screen``).
     SCREENS: ClassVar[tuple[str, ...]] = ()
@@ -296,8 +300,8 @@ class ChineseRecognizer(PatternRecognizer):
     def screens(self) -> tuple[str, ...]:
         """Return ``SCREENS``, and for a recognizer whose values may need context, the regex of a
         field named by one of its column hints (what ``screen_needles`` cannot say)."""
-        keys = field_key_screen(self.COLUMN_HINTS, self.WHOLE_KEYS) if self.COLUMN_HINTS and self._needs_context() \
-            else None
+        keys = field_key_screen(self.COLUMN_HINTS, self.WHOLE_KEYS) + self.KEY_VALUE_START \
+            if self.COLUMN_HINTS and self._needs_context() else None
         return self.SCREENS + ((keys,) if keys else ()) + self._keyword_then_value_screen()
 
     def _keyword_then_value_screen(self) -> tuple[str, ...]:

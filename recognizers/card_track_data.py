@@ -123,6 +123,7 @@ class CardTrackDataRecognizer(ChineseRecognizer):
     # The pattern that needs context matches a whole cell, whose column names it: the keywords
     # need not screen lines (``track`` stands in trackId and tracking).
     NEEDLES_HOLD_ALL = True
+    WHOLE_KEYS = True  # its column hints are context as whole keys only (ContextWords)
     RISK = Risk("C3", True)  # 鉴别信息: 银行卡磁道数据（或芯片等效信息）
 
     def validate_result(self, pattern_text: str) -> bool:

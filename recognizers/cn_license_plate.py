@@ -69,6 +69,7 @@ class CnLicensePlateRecognizer(ChineseRecognizer):
     # recognizer, not its keywords (``plate`` stands in template).
     SCREENS = ("(?:" + "|".join(PROVINCES) + f")[{_LETTER}]",)
     NEEDLES_HOLD_ALL = True
+    WHOLE_KEYS = True  # its column hints are context as whole keys only (ContextWords)
     COLUMN_HINTS = ("cph", "hphm", "cphm", "chepai", "plate", "plateno", "carno", "licenseplate", "vehicleno")
     RISK = Risk("C1", False)
 

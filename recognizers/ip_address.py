@@ -76,6 +76,7 @@ class IpAddressRecognizer(ChineseRecognizer):
     # Every address holds them, a private one (which needs a keyword) too: no keyword screens.
     NEEDLES = (".0.", ".00.", ".000.", "::")
     NEEDLES_HOLD_ALL = True
+    WHOLE_KEYS = True  # its column hints are context as whole keys only (ContextWords)
     SCREENS = (r":[0-9a-f]{1,4}:[0-9a-f]{1,4}:[0-9a-f]{1,4}:[0-9a-f]{1,4}:[0-9a-f]{1,4}:",)
     RISK = Risk("C1", False)
 

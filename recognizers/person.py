@@ -286,11 +286,16 @@ class PersonRecognizer(ChineseRecognizer):
     COLUMN_HINTS = COLUMN_HINTS
     NEGATIVE_COLUMN_HINTS = ("jgmc", "dwmc", "gsmc", "yhmc", "company", "branch", "product")
     NEEDLES = KEYWORDS  # the patterns that score 0.5 or more follow a keyword (or a key: SCREENS)
+    # ISO 20022's party (<Dbtr><Nm>), whose name follows a tag of its own, not the key's.
+    SCREENS = (r"<(?:[a-z]\w*:)?(?:dbtr|cdtr|ultmtdbtr|ultmtcdtr)>\s*<(?:[a-z]\w*:)?nm>",)
     # Those that score less match a whole cell, which its column names (it chooses this recognizer
     # without the screen): in a line, every name follows a keyword or a key. "name" and the hints
     # stand inside fileName, hostname and className, and woke this recognizer on every such line.
     NEEDLES_HOLD_ALL = True
     WHOLE_KEYS = True  # _KEYWORD_RE's keys are whole: hostname= names no person
+    # After a key, spaces or quotes, then the name's (or masked name's) first Chinese character:
+    # a UTF-8 lead byte of U+3400-U+9FFF.
+    KEY_VALUE_START = r"""[ \t"']*[\xe3-\xe9]"""
     RISK = Risk("C2", False)
 
     def validate_result(self, pattern_text: str) -> bool:

@@ -469,14 +469,16 @@ def test_an_ip_address_is_screened_by_its_dots_not_by_ip_inside_words(key):
 
 def test_a_name_is_screened_by_its_keyword_or_whole_key_not_by_name_inside_words(key):
     """``name`` stands in fileName, hostname and className: the person recognizer ran on every
-    such line (16.8-19.5 µs a line where 0.5 without). In a line a name is reported only after a
+    such line (16.8-19.5 µs a line where 0.5 without), and on every userName=zhangsan (13.3). In a line a name is reported only after a
     keyword or a whole key; a cell's column chooses the recognizer without the screen."""
     detector = Detector(key)
     assert detector.screen("INFO FileService - fileName=/data/in/a.dat hostname=app01 className=Txn 处理完成") == {}
+    # A key wakes it only before a Chinese character: a login's userName=zhangsan names no one found.
+    assert detector.screen("INFO LoginService - userName=zhangsan realName=abc vip=1 登录成功") == {}
     lines = ["custName=张三", "name=李四", '{"name":"王五"}', "cust_name=王建国", "<xm>赵六</xm>", "姓名：孙丽华",
-             "客户 name: 周杰", "fileName=张三"]
+             "客户 name: 周杰", "name = 王*", "<Dbtr><Nm>詹雷</Nm></Dbtr>", "fileName=张三"]
     found = [(o.entity_type, o.location["line"]) for o in lines_found(detector, lines)]
-    assert found == [("PERSON", line) for line in range(1, 8)]
+    assert found == [("PERSON", line) for line in range(1, 10)]
     cells = Cells([Column(("张三", "李四"), "t.name", ("name",))], lambda column, row: {"row": row})
     assert [o.entity_type for o in detector.detect([cells])] == ["PERSON", "PERSON"]
 
