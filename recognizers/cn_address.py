@@ -142,6 +142,12 @@ class CnAddressRecognizer(ChineseRecognizer):
     NEGATIVE_CONTEXT = ("网点", "营业厅", "营业部", "支行", "分行", "门店", "商户", "机构", "公司", "总部")
     NEGATIVE_COLUMN_HINTS = ("ipdz", "ip", "mac", "url", "wz", "email")
     SCREENS = (_STREET_NUMBER,)  # the full addresses, which need no keyword
+    # Every other address a line reports follows a keyword (these needles) or a key (the keys'
+    # screen), and begins with a Chinese character: "addr" inside ipAddress, macAddress and
+    # remoteAddr=10.0.0.1 no longer wakes this recognizer (13.5 µs a line where 0.5 without).
+    NEEDLES = KEYWORDS
+    NEEDLES_HOLD_ALL = True
+    KEY_VALUE_START = r"""[ \t"']*[\xe3-\xe9]"""
     RISK = Risk("C2", False)
 
     def validate_result(self, pattern_text: str) -> bool:

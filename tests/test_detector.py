@@ -492,3 +492,15 @@ def test_plates_and_track_data_are_screened_by_their_values_not_by_template_or_t
     lines = ["车牌 京A12345", "plate=粤BD12345", "车牌号：沪A***45", "磁道信息密文：" + "3f" * 16]
     found = [(o.entity_type, o.location["line"]) for o in lines_found(detector, lines)]
     assert found == [("CN_LICENSE_PLATE", 1), ("CN_LICENSE_PLATE", 2), ("CN_LICENSE_PLATE", 3), ("CARD_TRACK_DATA", 4)]
+
+
+def test_an_address_is_screened_by_its_keyword_or_a_key_before_chinese_not_by_addr_inside_words(key):
+    """``addr`` stands in ipAddress, macAddress and remoteAddr: the address recognizer ran on
+    every such line. An address a line reports follows a keyword, or a key then Chinese, or is a
+    full address with its street and number."""
+    detector = Detector(key)
+    assert detector.screen("INFO Net - macAddress=AA:BB:CC remoteAddr=gw01 ok") == {}
+    lines = ["address=北京市海淀区中关村大街27号", "mailingAddress=广东省深圳市南山区科技园", "住址：浙江省杭州市西湖区文三路",
+             '{"addr":"江苏省南京市鼓楼区"}', "送达 上海市浦东新区世纪大道100号"]
+    found = [(o.entity_type, o.location["line"]) for o in lines_found(detector, lines)]
+    assert found == [("CN_ADDRESS", line) for line in range(1, 6)]
