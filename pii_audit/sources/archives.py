@@ -48,7 +48,7 @@ from pii_audit.sources.documents import read_document
 from pii_audit.sources.images import Deferred, is_image_name, read_image
 from pii_audit.sources.layout_guess import HEAD_BYTES as GUESS_HEAD_BYTES
 from pii_audit.sources.layout_guess import guessed, named_as_log
-from pii_audit.sources.layouts import TEXT_TABLES, Layout, read_layout
+from pii_audit.sources.layouts import TEXT_TABLES, Layout, configured_layout, read_layout
 from pii_audit.sources.spreadsheets import read_spreadsheet
 from pii_audit.sources.streams import CORRUPT_ERRORS, DECOMPRESSORS, Capped, Recorded, Replayed
 from pii_audit.sources.walk import excluded_member, listed, members_chosen
@@ -305,7 +305,7 @@ def member_layout(where: str, member: BinaryIO, options: ScanOptions) -> tuple[L
     compression = compression_of(head)
     if compression:
         return _compressed_layout(where, member, compression, options) if kind == "text" else (None, member)
-    layout = next((layout for layout in options.layouts if layout.matches(name)), None)
+    layout = configured_layout(name, options)
     if layout is not None:
         return (layout if kind == "text" or kind == "in memory" and name.lower().endswith(TEXT_TABLES) else None), member
     if kind != "text" or not options.guess_layouts or named_as_log(where):
@@ -322,7 +322,7 @@ def _compressed_layout(where: str, member: BinaryIO, compression: str, options: 
     again from memory); none for a dump, for a log, or where it does not inflate (read as text,
     where its damage is said)."""
     name = where.rsplit("!", 1)[-1]
-    layout = next((layout for layout in options.layouts if layout.matches(name)), None)
+    layout = configured_layout(name, options)
     if layout is None and (not options.guess_layouts or named_as_log(where)):
         return None, member
     recorded = Recorded(member, DUMP_LOOK_AHEAD_BYTES)

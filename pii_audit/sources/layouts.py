@@ -73,6 +73,11 @@ class Layout:
         return any(fnmatch.fnmatch(tail, pattern) for pattern in patterns for tail in tails)
 
 
+def configured_layout(path: str, options: ScanOptions) -> Layout | None:
+    """Return the first audit.toml layout whose globs match ``path`` (``Layout.matches``), or None."""
+    return next((layout for layout in options.layouts if layout.matches(path)), None)
+
+
 def layout_for(path: str, options: ScanOptions, kind: str | None = None) -> Layout | None:
     """Return the first layout that matches a file read as text, compressed or not (or a .csv,
     .tsv), else the layout guessed from a text file's first records (``layout_guess``), or None:
@@ -81,7 +86,7 @@ def layout_for(path: str, options: ScanOptions, kind: str | None = None) -> Layo
     from pii_audit.sources.files import file_kind, is_compressed_file
     from pii_audit.sources.layout_guess import guess_layout
 
-    layout = next((layout for layout in options.layouts if layout.matches(path)), None)
+    layout = configured_layout(path, options)
     text = (kind or file_kind(path)) == "text"  # a compressed text file too (not a dump: "database")
     if layout is not None:
         kind_ok = text or path.lower().endswith(TEXT_TABLES) and not is_compressed_file(path)
