@@ -19,13 +19,13 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
+import re
 from functools import lru_cache
 from itertools import compress
 from typing import Callable, Iterable, Iterator, Sequence
 
-from pii_audit import sql_stream
-from pii_audit.escapes import (BASE64_MARK, BASE64_MARK_RE, base64_decoded, has_escapes, placed_in, unescape,
-                               unescaped_block)
+from pii_audit import iso8583, sql_stream
+from pii_audit.escapes import ENCODED_MARK, ENCODED_MARK_RE, decoded, has_escapes, placed_in, unescape, unescaped_block
 from pii_audit.models import Cells, Chunk, Occurrence
 from pii_audit.screen import Screen
 from pii_audit.sql_dumps import copy_unescaped
@@ -81,7 +81,7 @@ class Detector:
         self.min_score = min_score
         self.by_entity = {r.ENTITY: r for r in self.recognizers}
         # The screen marks SQL, and SQL logged with its parameters, too (``_detect_lines``).
-        self._screen = Screen(self.recognizers, marks=(sql_stream.MARK, BASE64_MARK))
+        self._screen = Screen(self.recognizers, marks=(sql_stream.MARK, ENCODED_MARK, iso8583.DUMP_MARK))
         # Below MIN_SCORE, a value with neither needle nor keyword may be reported: screen nothing.
         self._screening = min_score >= MIN_SCORE
         self._clean: set[tuple[str, tuple[str, ...]]] = set()  # see _analyze_cell
@@ -294,24 +294,29 @@ class Detector:
         # has_escapes: 1 ms for 20 MB of logs, where searching for both bytes took 17 (measured).
         escaped = b"\\" in raw and b"\\u" in raw
         sql_lines: set[int] = set()  # lines of SQL: read with the names of their columns
-        encoded: set[int] = set()  # lines that may hold text in base64: read decoded
+        encoded: set[int] = set()  # lines that may hold base64 or ISO 8583: read decoded
+        dumped: set[int] = set()  # lines of a hex dump: read joined (``_dumped_occurrences``)
         if always or not self._screening:
             everything = frozenset(range(len(self.recognizers)))
             lines = raw.split(b"\n")
             candidates = [(index, line, everything) for index, line in enumerate(lines)]
             sql_lines = {index for index, line in enumerate(lines) if sql_stream.MARK_RE.search(line)}
-            encoded = {index for index, line in enumerate(lines) if BASE64_MARK_RE.search(line)}
+            encoded = {index for index, line in enumerate(lines) if ENCODED_MARK_RE.search(line)}
+            dumped = {index for index, line in enumerate(lines) if _DUMP_MARK_RE.match(line)}
         else:
-            candidates = [(index, raw[start:end], chosen)
-                          for index, start, end, chosen in self._screen.candidates(raw, (sql_lines, encoded))]
+            candidates = [(index, raw[start:end], chosen) for index, start, end, chosen
+                          in self._screen.candidates(raw, (sql_lines, encoded, dumped))]
             if escaped:
                 candidates = _with_escaped_lines(candidates, raw)
             if encoded:
-                candidates = self._screened_decoded(candidates, encoded, sql_lines)
+                candidates = self._screened_decoded(candidates, encoded, sql_lines | dumped)
         names = self._sql_stream(chunk, raw, bool(sql_lines))
         if names is not None:
             candidates = with_block_lines(candidates, raw, names)
+        in_dumps = self._dumped_occurrences(candidates, dumped, chunk, always) if dumped else {}
         for index, line, chosen in candidates:
+            if in_dumps:
+                yield from in_dumps.pop(index, ())
             rewritten = stored is not None and stored[index] != line
             text = (stored[index] if rewritten else line).decode("utf-8", "surrogatepass")
             if text.endswith("\r"):
@@ -326,27 +331,39 @@ class Detector:
             else:
                 yield from self._occurrences(text, chunk, location, chosen)
 
+    def _dumped_occurrences(self, candidates: list[tuple[int, bytes, set[int] | None]], dumped: set[int],
+                            chunk: Chunk, always: frozenset[int]) -> dict[int, list[Occurrence]]:
+        """Return {line index: occurrences} of the card fields of ISO 8583 messages in the hex
+        dumps of a block (``iso8583.dumped_fields``), each at the line where it begins."""
+        lines = [(index, line.decode("utf-8", "surrogatepass")) for index, line, _ in candidates if index in dumped]
+        found: dict[int, list[Occurrence]] = {}
+        first_line = chunk.location.get("line", 1)
+        for index, value, starts, ends in iso8583.dumped_fields(lines):
+            location = {**chunk.location, "line": first_line + index}
+            found.setdefault(index, []).extend(self._read_as(value, (starts, ends), chunk, location, always))
+        return found
+
     def _screened_decoded(self, candidates: list[tuple[int, bytes, set[int] | None]], encoded: set[int],
-                          sql_lines: set[int]) -> list[tuple[int, bytes, set[int] | None]]:
-        """Screen the lines marked as holding base64 (``encoded``) with their runs decoded, in one
-        pass; add the recognizers each wakes to its own (None, all of them, where it decodes to
-        \\u escapes, as ``_with_escaped_lines``). A line whose runs decode to nothing the screen
+                          kept: set[int]) -> list[tuple[int, bytes, set[int] | None]]:
+        """Screen the lines marked as holding base64 or an ISO 8583 message (``encoded``) decoded
+        (``escapes.decoded``), in one pass; add the recognizers each wakes to its own (None, all
+        of them, where it decodes to \\u escapes, as ``_with_escaped_lines``). A line whose runs decode to nothing the screen
         wakes for (a JWT of a user id and roles on every line of a gateway's log) is read as the
         screen left it, and left out where that is nothing: a 32 MB log of such lines took 8.0 s
         where it took 0.7 s before base64 was read (``bench/README.md``). ``encoded`` keeps the
-        lines to read decoded."""
-        decoded = []  # (position in candidates, the line decoded)
+        lines to read decoded; the lines in ``kept`` (SQL, hex dumps) are kept whatever they wake."""
+        readable = []  # (position in candidates, the line decoded)
         for position, (index, line, _) in enumerate(candidates):
             if index in encoded:
-                text = base64_decoded(line)
+                text = decoded(line)
                 if text is None:
                     encoded.discard(index)
                 else:
-                    decoded.append((position, text))
+                    readable.append((position, text))
         hits = {n: chosen for n, _, _, chosen in
-                self._screen.candidates(halfwidth_utf8(b"\n".join(text for _, text in decoded)))} if decoded else {}
+                self._screen.candidates(halfwidth_utf8(b"\n".join(text for _, text in readable)))} if readable else {}
         screened = list(candidates)
-        for n, (position, text) in enumerate(decoded):
+        for n, (position, text) in enumerate(readable):
             index, line, chosen = candidates[position]
             if b"\\u" in text:
                 screened[position] = (index, line, None)
@@ -355,7 +372,7 @@ class Detector:
             else:
                 encoded.discard(index)
         return [(index, line, chosen) for index, line, chosen in screened
-                if chosen is None or chosen or index in encoded or index in sql_lines]
+                if chosen is None or chosen or index in encoded or index in kept]
 
     def _sql_stream(self, chunk: Chunk, raw: bytes, marked: bool) -> SqlStream | None:
         """Return what the SQL before this block of lines showed: that of the blocks just before
@@ -574,6 +591,9 @@ class Detector:
                 container=mask_pi(container),
                 already_masked=masked,
             )
+
+
+_DUMP_MARK_RE = re.compile(iso8583.DUMP_MARK)
 
 
 def _with_escaped_lines(candidates: list[tuple[int, bytes, set[int]]], raw: bytes

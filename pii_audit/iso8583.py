@@ -1,0 +1,178 @@
+"""Card numbers and track data inside ISO 8583 messages, as a payment front end logs them.
+
+A bank's POS and ATM front-end processors (POSP, ATMP, 前置) and its switch to UnionPay exchange
+ISO 8583 messages, and log them whole, written in hex or as text: a message type (``0200``), a
+bitmap of the fields present (16 hex digits; 32 when a secondary bitmap follows), then the fields
+glued together. Field 2, the card number, and field 35, track 2 (the card number, ``D`` or ``=``,
+the expiry date, the service code), each come as a length of two digits and then the digits
+(packed BCD written in hex, or ASCII)::
+
+    0200 7020048000C00000 16 6222021234567894 000000 …        (the message's parts)
+    02007020048000C00000166222021234567894000000…             (as a front end logs it)
+
+Glued so, the card number is one piece of a long run of hex digits, which the recognizers take
+whole (so that an order number or a hash is no card): every card a front end logged was missed.
+``card_fields`` finds where those two fields are, by the message's own lengths; the detector
+reads such a run with a space on either side of each (``escapes``), so the card and track
+recognizers find, validate and mask them as they do anywhere else.
+
+Field 2 follows the bitmap, when its bit 2 is set; field 35 is found by its shape (13-19 digits,
+the separator, seven digits), its length the two digits before it, its card number whichever
+length the track's check passes (``card_track_data.is_valid``): finding it by the message's
+layout would need every field before it, whose formats differ between networks.
+"""
+
+from __future__ import annotations
+
+import re
+
+from recognizers import card_track_data
+
+# A message's type (version 0-2, class 1-9, function, origin), a bitmap saying field 2 is present
+# (bit 2: the first hex digit is 4-7, or C-F where bit 1 says a secondary bitmap follows), and
+# the field's length. A lookahead: where a false start overlaps the true one, both are tried.
+_FIELD_2 = re.compile(r"(?=[0-2][1-9][0-9]{2}(?:[4-7][0-9A-Fa-f]{15}|[C-Fc-f][0-9A-Fa-f]{31})1[3-9][0-9]{13})")
+# Track 2's separator with its expiry date and service code after it, and a card number before.
+_TRACK_2_SEPARATOR = re.compile(r"(?<=[0-9]{15})[=Dd](?=[0-9]{7})")
+_TRACK_2_LONGEST = 37  # ISO/IEC 7813: a track 2 holds at most 37 characters
+_CARD_LENGTHS = (16, 19, 17, 18, 15, 14, 13)  # the common ones first
+# A run of hex digits that may hold a message (the shortest: type, bitmap, a 13-digit field 2),
+# with ``=`` in it where a track is logged as text.
+RUN = re.compile(r"[0-9A-Fa-f=]{35,}")
+# The same for the detector's screen (Hyperscan: no lookaround): a run that holds a field 2 or a
+# track glued to what is before it.
+MARK = (rb"[0-2][1-9][0-9]{2}(?:[4-7][0-9A-Fa-f]{15}|[C-Fc-f][0-9A-Fa-f]{31})1[3-9][0-9]{13}"
+        rb"|[0-9A-Fa-f][0-9]{15}[=Dd][0-9]{7}")
+
+
+def card_fields(run: str) -> list[tuple[int, int]]:
+    """Return ``(start, end)`` of each field 2 and field 35 in a run of hex digits or text that
+    holds ISO 8583 messages, in order: the digits a field's length says, not the length itself.
+
+    >>> run = "600003000002007020048000C00000166222021234567894000000"
+    >>> [run[start:end] for start, end in card_fields(run)]
+    ['6222021234567894']
+    >>> run = "02003020048020C00000000000000000010000376222021234567894D25121010000000000000F"
+    >>> [run[start:end] for start, end in card_fields(run)]
+    ['6222021234567894D25121010000000000000']
+    >>> card_fields("4f2a9c0e7b1d3a5f6e8c0b2d4f6a8c0e1b3d5f7a9c0e2b4d6f8a0c2e4b6d8f0a")  # a hash
+    []
+    """
+    spans = set()
+    for start in (match.start() for match in _FIELD_2.finditer(run)):
+        length_at = start + 4 + (16 if run[start + 4] in "4567" else 32)
+        length = int(run[length_at:length_at + 2])
+        digits = run[length_at + 2:length_at + 2 + length]
+        if len(digits) == length and digits.isdigit():
+            spans.add((length_at + 2, length_at + 2 + length))
+    for separator in (match.start() for match in _TRACK_2_SEPARATOR.finditer(run)):
+        track = _track_2(run, separator)
+        if track is not None:
+            spans.add(track)
+    return sorted(spans)
+
+
+def _track_2(run: str, separator: int) -> tuple[int, int] | None:
+    """Return where the track 2 whose separator is at ``separator`` begins and ends: its card
+    number the digits before, as many as the track's check passes with, its length the two
+    digits before them; None when no length fits."""
+    for card_length in _CARD_LENGTHS:
+        start = separator - card_length
+        declared = run[start - 2:start] if start >= 2 else ""
+        if not declared.isdigit() or not card_length + 8 <= int(declared) <= _TRACK_2_LONGEST:
+            continue
+        end = start + int(declared)
+        track = run[start:end].upper()
+        if end <= len(run) and track[card_length + 1:].isdigit() and card_track_data.is_valid(track):
+            return start, end
+    return None
+
+
+def spaced(run: str) -> tuple[str, list[int], list[int]] | None:
+    """Return a run of hex digits with a space before and after each of its ``card_fields`` (a
+    track's hex digits upper-cased), and where each character of the result starts and ends in
+    the run (an added space: nowhere, at the field's edge); None when it holds none.
+
+    >>> spaced("020070200480000000001662220212345678940000")[0]
+    '0200702004800000000016 6222021234567894 0000'
+    """
+    fields = card_fields(run)
+    if not fields:
+        return None
+    pieces, starts, ends, done = [], [], [], 0
+    for start, end in fields:
+        pieces += [run[done:start], " ", run[start:end].upper(), " "]
+        starts += [*range(done, start), start, *range(start, end), end]
+        ends += [*range(done + 1, start + 1), start, *range(start + 1, end + 1), end]
+        done = end
+    pieces.append(run[done:])
+    starts += range(done, len(run))
+    ends += range(done + 1, len(run) + 1)
+    return "".join(pieces), starts, ends
+
+
+# A line of a hex dump: an offset (``0000:``, ``[0010]``, hexdump -C's ``00000010``), then bytes
+# two hex digits each, one or two spaces apart, then perhaps the bytes as characters. jPOS's
+# ``ISOUtil.hexdump``, a front end's own, ``hexdump -C``.
+_DUMP_LINE = re.compile(r"[ \t]*[\[<]?([0-9A-Fa-f]{4,8})[\]>]?:?[ \t]+((?:[0-9A-Fa-f]{2}[ \t]{1,2}){1,63}[0-9A-Fa-f]{2})(?![0-9A-Za-z])")
+_BYTE = re.compile(r"[0-9A-Fa-f]{2}")
+# The same for the detector's screen: a line that begins so, with eight bytes at least.
+DUMP_MARK = rb"(?m)^[ \t]*[\[<]?[0-9A-Fa-f]{4,8}[\]>]?:?[ \t]+(?:[0-9A-Fa-f]{2}[ \t]{1,2}){7}[0-9A-Fa-f]{2}"
+_WIDEST_LINE = 32  # bytes on a dump line whose width its offsets do not tell (a one-line dump)
+
+
+def dumped_fields(lines: list[tuple[int, str]]) -> list[tuple[int, str, list[int], list[int]]]:
+    """Return ``(line index, value, starts, ends)`` of each card field (``card_fields``) in hex
+    dumps, given the lines of a block that may be dump lines as ``(index, text)``: the bytes of
+    consecutive dump lines joined, read as hex (packed BCD) and as characters (an ASCII message),
+    each field on the line where it begins, where each of its characters starts and ends there
+    (the characters past a line break the dump cut it at: over that line's last digit).
+
+    >>> dump = ["0000: 60 00 03 00 00 00 02 00 70 20 04 80 00 C0 00 00  `.......p ......",
+    ...         "0010: 16 62 22 02 12 34 56 78 94 00 00 00 00 00 00 01  .b\\"..4Vx........"]
+    >>> [(index, value, starts[0], ends[-1]) for index, value, starts, ends in dumped_fields(list(enumerate(dump)))]
+    [(1, '6222021234567894', 9, 32)]
+    """
+    found = []
+    for block in _dump_blocks(lines):
+        hex_digits = "".join(digits for _, digits, _ in block)
+        places = [(index, column) for index, _, columns in block for column in columns]
+        as_text = bytes.fromhex(hex_digits).decode("latin-1")
+        for text, width in ((hex_digits, 1), (as_text, 2)):
+            for start, end in card_fields(text):
+                line = places[start * width][0]
+                last = max(column for index, column in places if index == line)
+                starts = [places[k * width][1] if places[k * width][0] == line else last for k in range(start, end)]
+                ends = [places[k * width + width - 1][1] + 1 if places[k * width + width - 1][0] == line else last + 1
+                        for k in range(start, end)]
+                found.append((line, text[start:end].upper(), starts, ends))
+    return found
+
+
+def _dump_blocks(lines: list[tuple[int, str]]) -> list[list[tuple[int, str, list[int]]]]:
+    """Return the runs of consecutive dump lines, each line as ``(index, its bytes' hex digits,
+    the column of each digit)``: as many bytes as the offsets say a line holds."""
+    blocks: list[list[tuple[int, str, list[int]]]] = []
+    parsed = [(index, _DUMP_LINE.match(text)) for index, text in lines]
+    for number, (index, match) in enumerate(parsed):
+        if match is None:
+            continue
+        width = _line_width(match, parsed[number + 1] if number + 1 < len(parsed) else None, index)
+        columns = [column for byte in list(_BYTE.finditer(match.group(2)))[:width]
+                   for column in (match.start(2) + byte.start(), match.start(2) + byte.start() + 1)]
+        digits = "".join(_BYTE.findall(match.group(2))[:width])
+        previous = parsed[number - 1] if number else None
+        if blocks and previous is not None and previous[0] == index - 1 and previous[1] is not None:
+            blocks[-1].append((index, digits, columns))
+        else:
+            blocks.append([(index, digits, columns)])
+    return blocks
+
+
+def _line_width(match: re.Match, following: tuple[int, re.Match | None] | None, index: int) -> int:
+    """Return how many bytes a dump line holds: the difference of its offset and the next line's,
+    else ``_WIDEST_LINE`` (the next line is no dump line, or not the next)."""
+    if following is None or following[1] is None or following[0] != index + 1:
+        return _WIDEST_LINE
+    width = int(following[1].group(1), 16) - int(match.group(1), 16)
+    return width if 0 < width <= 64 else _WIDEST_LINE

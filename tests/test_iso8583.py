@@ -1,0 +1,189 @@
+"""Card numbers and track data inside ISO 8583 messages, as a POS or ATM front end logs them: in
+hex on one line, as ASCII text, in hex dumps of several layouts, in a table's column
+(``pii_audit.iso8583``). Each is reported as the same card in plain text is, located over the
+digits that hold it. Values are synthetic, check digits right."""
+
+from __future__ import annotations
+
+import csv
+import json
+import random
+import sqlite3
+
+import pytest
+from click.testing import CliRunner
+from stdnum import luhn
+
+from pii_audit.cli import cli
+
+KEY = "ef" * 32
+TPDU = "6000030000"
+
+
+def card(rng: random.Random, length: int = 16) -> str:
+    """Return a synthetic card number of a Chinese issuer (UnionPay 622202, ICBC's Visa 436742)."""
+    body = rng.choice(["622202", "621700", "436742"]) + "".join(str(rng.randint(0, 9)) for _ in range(length - 7))
+    return body + luhn.calc_check_digit(body)
+
+
+def bcd_field(digits: str) -> str:
+    """Return an LLVAR numeric field in packed BCD, written in hex: its length, its digits padded to whole bytes."""
+    return f"{len(digits):02d}" + digits + ("0" if len(digits) % 2 else "")
+
+
+def message(pan: str, mti: str = "0200", bitmap: str = "7020048000C00000") -> str:
+    """Return a purchase request in hex: MTI, a bitmap with field 2, fields 2, 3, 4, 11, 22, 25, 41, 42."""
+    return (mti + bitmap + bcd_field(pan) + "000000" + "000000010000" + "000123" + "0210" + "00"
+            + "3132333435363738" + "313233343536373839303132333435")
+
+
+def dump(hex_digits: str, layout: str) -> list[str]:
+    """Return the bytes as a front end's dump: ``colon`` (``0000: 60 00 …  text``), ``hexdump``
+    (``hexdump -C``) or ``jpos`` (jPOS's ``ISOUtil.hexdump``: two groups of eight)."""
+    data = bytes.fromhex(hex_digits)
+    lines = []
+    for offset in range(0, len(data), 16):
+        row = data[offset:offset + 16]
+        text = "".join(chr(b) if 32 <= b < 127 else "." for b in row)
+        pairs = [f"{b:02X}" for b in row]
+        if layout == "colon":
+            lines.append(f"{offset:04X}: {' '.join(pairs):<47}  {text}")
+        elif layout == "hexdump":
+            halves = " ".join(pairs[:8]) + "  " + " ".join(pairs[8:])
+            lines.append(f"{offset:08x}  {halves.lower():<48}  |{text}|")
+        else:
+            halves = " ".join(pairs[:8]) + "  " + " ".join(pairs[8:])
+            lines.append(f"{offset:04X}  {halves:<48}  {text}")
+    return lines
+
+
+def scanned(tmp_path, lines: list[str], name: str = "posp.log") -> tuple[list[dict], str]:
+    """Scan a log of ``lines`` with ``pii-audit scan``; return its JSONL records and the output."""
+    path = tmp_path / name
+    path.write_text("\n".join(lines) + "\n", "utf-8")
+    return scanned_path(tmp_path, path)
+
+
+def scanned_path(tmp_path, path) -> tuple[list[dict], str]:
+    """Scan one target; return its JSONL records and the command's output."""
+    out = tmp_path / "found.jsonl"
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("PII_AUDIT_KEY", KEY)
+        result = CliRunner().invoke(cli, ["scan", str(path), "--jsonl", str(out), "--jobs", "1"])
+    assert result.exit_code in (0, 1), result.output
+    return [json.loads(line) for line in out.read_text("utf-8").splitlines()], result.output
+
+
+def spans(records: list[dict], lines: list[str]) -> list[tuple[str, int, str]]:
+    """Return (entity, line number, the text its location spans) of each record."""
+    return [(r["entity_type"], r["location"]["line"],
+             lines[r["location"]["line"] - 1][r["location"]["start"]:r["location"]["end"]]) for r in records]
+
+
+def test_a_card_in_a_message_logged_in_hex_is_found_over_its_digits(tmp_path):
+    rng = random.Random(1)
+    pan = card(rng)
+    lines = ["2024-06-01 10:00:01.120 INFO [POSP-3] connect 10.1.2.3:5000",
+             f"2024-06-01 10:00:01.123 INFO [POSP-3] send len=77 hex={TPDU}{message(pan)}",
+             f"2024-06-01 10:00:01.125 DEBUG [POSP-3] send hex={TPDU}{message(pan).lower()}"]
+    records, output = scanned(tmp_path, lines)
+    assert spans(records, lines) == [("CN_BANK_CARD", 2, pan), ("CN_BANK_CARD", 3, pan)]
+    assert {r["masked"] for r in records} == {pan[:6] + "*" * 6 + pan[-4:]}
+    assert len({r["fingerprint"] for r in records}) == 1
+    text = (tmp_path / "found.jsonl").read_text("utf-8") + output
+    assert pan not in text
+
+
+def test_ascii_messages_secondary_bitmaps_and_19_digit_cards(tmp_path):
+    rng = random.Random(2)
+    short, long = card(rng), card(rng, 19)
+    # An ASCII message as text: its lengths are ASCII digits, its odd length unpadded; a secondary
+    # bitmap (the first hex digit F) before field 2.
+    ascii_message = "0200" + "F23C448108E08000" + "0000000000000010" + "19" + long + "000000" + "000000010000"
+    lines = [f"[ATMP] <<< {ascii_message}",
+             f"[POSP] >>> {message(short, mti='0210', bitmap='7220000002C00000')}"]
+    records, _ = scanned(tmp_path, lines)
+    assert spans(records, lines) == [("CN_BANK_CARD", 1, long), ("CN_BANK_CARD", 2, short)]
+
+
+def test_track_2_in_a_message_is_reported_as_track_data(tmp_path):
+    rng = random.Random(3)
+    pan = card(rng)
+    track = pan + "D" + "2612" + "201" + "0000012345678"  # 37 characters
+    assert len(track) == 37
+    # No field 2 (the bitmap's bit 2 clear): field 35 after 3, 4, 11, 22, 25.
+    hex_message = "0200" + "3020058020C00000" + "000000" + "000000010000" + "000123" + "0210" + "00" + "37" + track + "F"
+    lines = [f"2024-06-01 10:00:02 INFO [POSP-1] send hex={TPDU}{hex_message}"]
+    records, output = scanned(tmp_path, lines)
+    assert spans(records, lines) == [("CARD_TRACK_DATA", 1, track)]
+    assert records[0]["masked"].startswith(pan[:6] + "*")
+    assert pan not in output and pan not in (tmp_path / "found.jsonl").read_text("utf-8")
+
+
+@pytest.mark.parametrize("layout", ["colon", "hexdump", "jpos"])
+def test_a_card_in_a_hex_dump_is_found_on_the_line_where_it_begins(tmp_path, layout):
+    rng = random.Random(4)
+    pan = card(rng)
+    dumped = dump(TPDU + message(pan), layout)
+    lines = ["2024-06-01 10:00:03.001 DEBUG [POSP-2] send 77 bytes:", *dumped,
+             "2024-06-01 10:00:03.002 DEBUG [POSP-2] sent"]
+    records, output = scanned(tmp_path, lines)
+    # Field 2 begins in the second row of the dump (byte 18, after TPDU, MTI, bitmap and its length).
+    assert len(records) == 1 and records[0]["entity_type"] == "CN_BANK_CARD"
+    where = records[0]["location"]
+    row = lines[where["line"] - 1]
+    assert where["line"] == 3
+    covered = row[where["start"]:where["end"]].replace(" ", "").upper()
+    assert covered == pan  # its eight bytes all on that row
+    assert pan not in output
+
+
+def test_an_ascii_message_in_a_dump_cut_by_a_row_is_located_on_its_first_row(tmp_path):
+    rng = random.Random(5)
+    pan = card(rng)
+    ascii_message = "0200" + "7020048000C00000" + "16" + pan + "000000" + "000000010000"
+    lines = dump(ascii_message.encode("ascii").hex(), "jpos")
+    records, _ = scanned(tmp_path, lines)
+    assert len(records) == 1
+    where = records[0]["location"]
+    assert where["line"] == 2  # bytes 16-31: "0000" of the bitmap, "16", then the card's first ten digits
+    covered = bytes.fromhex(lines[1][where["start"]:where["end"]].replace(" ", "")).decode("ascii")
+    assert covered == pan[:10]
+
+
+def test_look_alikes_are_not_reported(tmp_path):
+    rng = random.Random(6)
+    pan = card(rng)
+    wrong_check = pan[:-1] + str((int(pan[-1]) + 1) % 10)
+    lines = [
+        # A message whose card fails Luhn; one whose bitmap says no field 2 (the digits after "16"
+        # are field 3 onwards); a card field's length that does not match the digits after it.
+        f"send hex={message(wrong_check)}",
+        f"send hex=0200" + "3020048000C00000" + "16" + pan + "000000",
+        f"send hex=0200" + "7020048000C00000" + "19" + pan + "00",
+        # A SHA-256, an order number of digits only, a trace id.
+        "sha256=4f2a9c0e7b1d3a5f6e8c0b2d4f6a8c0e1b3d5f7a9c0e2b4d6f8a0c2e4b6d8f0a",
+        "orderNo=20240601103015000123456789012345678901",
+        "traceId=0af7651916cd43dd8448eb211c80319c",
+        *dump(bytes(rng.getrandbits(8) for _ in range(96)).hex(), "colon"),
+    ]
+    records, _ = scanned(tmp_path, lines)
+    assert records == []
+
+
+def test_a_message_in_a_table_column_and_a_csv_cell(tmp_path):
+    rng = random.Random(7)
+    pan, other = card(rng), card(rng)
+    database = tmp_path / "posp.db"
+    with sqlite3.connect(database) as connection:
+        connection.execute("CREATE TABLE t_msg_log (id INTEGER PRIMARY KEY, msg_hex TEXT)")
+        connection.execute("INSERT INTO t_msg_log VALUES (1, ?), (2, ?)", (TPDU + message(pan), "0800822000000000"))
+    records, _ = scanned_path(tmp_path, database)
+    assert [(r["location"]["row"], r["masked"]) for r in records] == [({"id": 1}, pan[:6] + "******" + pan[-4:])]
+    value = TPDU + message(pan)
+    assert (records[0]["location"]["start"], records[0]["location"]["end"]) == (value.index(pan), value.index(pan) + 16)
+    sheet = tmp_path / "msg.csv"
+    with sheet.open("w", newline="", encoding="utf-8") as handle:
+        csv.writer(handle).writerows([["时间", "报文"], ["10:00:01", message(other)]])
+    records, _ = scanned_path(tmp_path, sheet)
+    assert [(r["location"]["cell"], r["masked"]) for r in records] == [("B2", other[:6] + "******" + other[-4:])]
