@@ -13,7 +13,8 @@ as a day's batches are delivered, its card and mobile fields padded with zeros, 
 without its layout, which the checkout guesses from the file's first records), MyBatis and
 p6spy SQL logs, nginx access logs with percent-encoded query strings (UTF-8 and GBK), Java
 ``toString`` output (Lombok's and the ``{x='y'}`` form) and JSON with ``\\uXXXX`` escapes,
-pinyin-abbreviated keys, and an API gateway's log of bearer JWTs and base64-encoded bodies. Each line also holds look-alikes that must not be reported: order
+pinyin-abbreviated keys, an API gateway's log of bearer JWTs and base64-encoded bodies, and a
+POS front end's log of ISO 8583 messages (hex, ASCII, hex dumps; track 2). Each line also holds look-alikes that must not be reported: order
 numbers, serials, timestamps, amounts (in fen, some of a mobile number's shape), bank codes,
 organisation names, a bank's or a payment brand's name or a job title under a bare ``name`` key,
 a district's in a region dictionary. Each file is scanned
@@ -477,6 +478,63 @@ def gateway_lines(v: Values, count: int) -> list[list]:
     return lines
 
 
+def _bcd_field(digits: str) -> str:
+    """An LLVAR numeric field in packed BCD, in hex: two digits of length, the digits padded to whole bytes."""
+    return f"{len(digits):02d}" + digits + ("0" if len(digits) % 2 else "")
+
+
+def _dump_rows(head: str, card: str | None, tail: str) -> list[list]:
+    """A front end's hex dump (``0000: 60 00 …  text``) of the bytes ``head`` + ``card`` + ``tail``
+    (hex digits), the card's gold on the row where it begins, over its digits on that row."""
+    data = bytes.fromhex(head + (card or "") + tail)
+    first, last = len(head), len(head) + len(card or "")  # in hex digits
+    rows = []
+    for offset in range(0, len(data), 16):
+        pairs = [f"{b:02X}" for b in data[offset:offset + 16]]
+        text = "".join(chr(b) if 32 <= b < 127 else "." for b in data[offset:offset + 16])
+        row = f"{offset:04X}: {' '.join(pairs):<47}  {text}"
+        if card and offset * 2 <= first < offset * 2 + 32:
+            start = 6 + (first - offset * 2) // 2 * 3
+            end = 6 + (min(last, offset * 2 + 32) - offset * 2 - 1) // 2 * 3 + 2
+            rows.append([row[:start], ("CN_BANK_CARD", row[start:end]), row[end:]])
+        else:
+            rows.append([row])
+    return rows
+
+
+def posp_lines(v: Values, count: int) -> list[list]:
+    """A POS and ATM front end's log of ISO 8583 messages: in hex on one line (packed BCD, after the
+    TPDU), as ASCII text (an ATM's, a secondary bitmap), hex dumps, and messages holding track 2
+    but no field 2; not gold: sign-on messages, MACs, terminal and merchant numbers, serials."""
+    lines: list[list] = []
+    for _ in range(count):
+        head = f"{v.time()} INFO [POSP-{v.rng.randint(1, 8)}] serial={v.serial()} "
+        card = v.card()
+        rest = "000000" + f"{v.rng.randint(1, 999999):012d}" + v.digits(6) + "021000" + v.digits(16) \
+            + "".join(f"{ord(c):02X}" for c in f"{v.rng.randint(10000000, 99999999)}8981000{v.digits(8)}")
+        mac = "".join(v.rng.choice("0123456789ABCDEF") for _ in range(16))
+        kind = v.rng.randrange(4)
+        if kind == 0:
+            before = "6000030000" + v.rng.choice(["0200", "0210", "0400"]) + "7020048000C00000" + f"{len(card):02d}"
+            after = ("0" if len(card) % 2 else "") + rest + mac
+            lines.append([head, f">>> send len={len(before + card + after) // 2} hex=", before, ("CN_BANK_CARD", card), after])
+        elif kind == 1:
+            before = "0200F23C448108E080000000000000000010" + f"{len(card):02d}"
+            lines.append([head, "ATMP <<< ", before, ("CN_BANK_CARD", card), rest + mac])
+        elif kind == 2:
+            before = "6000030000" + "0200" + "7020048000C00000" + f"{len(card):02d}"
+            after = ("0" if len(card) % 2 else "") + rest + mac
+            lines.append([head, f">>> send {len(before + card + after) // 2} bytes:"])
+            lines.extend(_dump_rows(before, card, after))
+        else:
+            track = card + "D" + f"{v.rng.randint(25, 35)}{v.rng.randint(1, 12):02d}" + "201" + v.digits(36 - len(card) - 8)
+            before = "6000030000" + "0200" + "3020058020C00000" + rest[:30] + f"{len(track):02d}"
+            lines.append([head, ">>> send hex=", before, ("CARD_TRACK_DATA", track), ("F" if len(track) % 2 else "") + mac])
+        sign_on = "6000030000" + "0800" + "0020000000C00016" + v.digits(6) + "".join(f"{ord(c):02X}" for c in v.digits(8))
+        lines.append([f"{v.time()} INFO [POSP-1] sign-on hex={sign_on} mac={mac}"])
+    return lines
+
+
 # name, file name, encoding, generator
 FORMATS = [
     ("esb-xml", "esb-20240601.log", "utf-8", esb_lines),
@@ -495,6 +553,7 @@ FORMATS = [
     # The batch-layout file without its layout: the checkout guesses it from its first records.
     ("layout-guessed", "KHXX_20240602.dat", "gbk", fixed_layout_lines),
     ("gateway-base64", "gateway-20240601.log", "utf-8", gateway_lines),
+    ("posp-iso8583", "posp-20240601.log", "utf-8", posp_lines),
 ]
 LAYOUT_FILES = {"KHXX_LAYOUT_20240601.dat": FIXED_LAYOUT, "CUST_20240601.dat": ZIPPED_LAYOUT}
 

@@ -25,7 +25,7 @@ from itertools import compress
 from typing import Callable, Iterable, Iterator, Sequence
 
 from pii_audit import iso8583, sql_stream
-from pii_audit.escapes import ENCODED_MARK, ENCODED_MARK_RE, decoded, has_escapes, placed_in, unescape, unescaped_block
+from pii_audit.escapes import BASE64_MARK, BASE64_MARK_RE, decoded, has_escapes, placed_in, unescape, unescaped_block
 from pii_audit.models import Cells, Chunk, Occurrence
 from pii_audit.screen import Screen
 from pii_audit.sql_dumps import copy_unescaped
@@ -81,7 +81,7 @@ class Detector:
         self.min_score = min_score
         self.by_entity = {r.ENTITY: r for r in self.recognizers}
         # The screen marks SQL, and SQL logged with its parameters, too (``_detect_lines``).
-        self._screen = Screen(self.recognizers, marks=(sql_stream.MARK, ENCODED_MARK, iso8583.DUMP_MARK))
+        self._screen = Screen(self.recognizers, marks=(sql_stream.MARK, BASE64_MARK, iso8583.MARK, iso8583.DUMP_MARK))
         # Below MIN_SCORE, a value with neither needle nor keyword may be reported: screen nothing.
         self._screening = min_score >= MIN_SCORE
         self._clean: set[tuple[str, tuple[str, ...]]] = set()  # see _analyze_cell
@@ -236,10 +236,11 @@ class Detector:
                                   dict[int, tuple[list[int], list[int]]]]:
         """Return the values through ``to_halfwidth``, {value index: recognizers to run} for the
         values the screen hits (every non-empty value when nothing is screened), and for each value
-        that held JSON \\u escapes, colour codes or percent-encoding, now replaced, where its
-        characters were (``escapes.unescape``)."""
+        that held JSON \\u escapes, colour codes or percent-encoding (or an ISO 8583 message,
+        ``_read_messages``), now replaced, where its characters were (``escapes.unescape``)."""
         if not texts:
             return texts, {}, {}
+        stored = texts
         joined = "\n".join(texts)
         origins: dict[int, tuple[list[int], list[int]]] = {}
         if has_escapes(joined):
@@ -261,7 +262,25 @@ class Detector:
         if not self._screening:
             every = frozenset(range(len(self.recognizers)))
             return texts, {index: every for index, text in enumerate(texts) if text}, origins
-        return texts, self._screen_utf8(halfwidth), origins
+        messages: set[int] = set()
+        hits = {index: chosen for index, _, _, chosen in self._screen.candidates(halfwidth, (set(), set(), messages))}
+        if messages:
+            texts = self._read_messages(stored, list(texts), hits, messages, origins)
+        return texts, hits, origins
+
+    def _read_messages(self, stored: list[str], texts: list[str], hits: dict[int, set[int]], messages: set[int],
+                       origins: dict[int, tuple[list[int], list[int]]]) -> list[str]:
+        """Read the values the screen marks as holding ISO 8583 messages (``messages``) with their
+        card fields spaced (``escapes.unescape``): return ``texts`` with them replaced, put where
+        each character is in ``stored`` in ``origins``, add to ``hits`` what the screen finds in them."""
+        order = sorted(messages)
+        for index in order:
+            text, starts, ends = unescape(stored[index], messages=True)
+            texts[index], origins[index] = to_halfwidth(text), (starts, ends)
+        joined = "\n".join(texts[index].replace("\n", " ") for index in order).encode("utf-8", "surrogatepass")
+        for line, _, _, chosen in self._screen.candidates(halfwidth_utf8(joined)):
+            hits[order[line]] = hits.get(order[line], set()) | chosen
+        return texts
 
     def detect_chunk(self, chunk: Chunk) -> Iterator[Occurrence]:
         """Yield the occurrences in one chunk."""
@@ -294,22 +313,25 @@ class Detector:
         # has_escapes: 1 ms for 20 MB of logs, where searching for both bytes took 17 (measured).
         escaped = b"\\" in raw and b"\\u" in raw
         sql_lines: set[int] = set()  # lines of SQL: read with the names of their columns
-        encoded: set[int] = set()  # lines that may hold base64 or ISO 8583: read decoded
+        encoded: set[int] = set()  # lines that may hold base64 or ISO 8583 messages: read decoded
+        messages: set[int] = set()  # lines that may hold ISO 8583 messages (``iso8583.MARK``)
         dumped: set[int] = set()  # lines of a hex dump: read joined (``_dumped_occurrences``)
         if always or not self._screening:
             everything = frozenset(range(len(self.recognizers)))
             lines = raw.split(b"\n")
             candidates = [(index, line, everything) for index, line in enumerate(lines)]
             sql_lines = {index for index, line in enumerate(lines) if sql_stream.MARK_RE.search(line)}
-            encoded = {index for index, line in enumerate(lines) if ENCODED_MARK_RE.search(line)}
+            encoded = {index for index, line in enumerate(lines) if BASE64_MARK_RE.search(line)}
+            messages = {index for index, line in enumerate(lines) if _MESSAGE_MARK_RE.search(line)}
             dumped = {index for index, line in enumerate(lines) if _DUMP_MARK_RE.match(line)}
         else:
             candidates = [(index, raw[start:end], chosen) for index, start, end, chosen
-                          in self._screen.candidates(raw, (sql_lines, encoded, dumped))]
+                          in self._screen.candidates(raw, (sql_lines, encoded, messages, dumped))]
             if escaped:
                 candidates = _with_escaped_lines(candidates, raw)
+            encoded |= messages
             if encoded:
-                candidates = self._screened_decoded(candidates, encoded, sql_lines | dumped)
+                candidates = self._screened_decoded(candidates, encoded, messages, sql_lines | dumped)
         names = self._sql_stream(chunk, raw, bool(sql_lines))
         if names is not None:
             candidates = with_block_lines(candidates, raw, names)
@@ -324,8 +346,8 @@ class Detector:
             location = {**chunk.location, "line": first_line + index}
             if names is not None and (index in sql_lines or names.in_block):
                 yield from self._sql_occurrences(text, chunk, location, always, chosen, names)
-            elif index in encoded:  # read decoded, by the recognizers its decoded text wakes
-                yield from self._escaped_occurrences(text, chunk, location, always, chosen)
+            elif index in encoded or index in messages:  # read decoded, by the recognizers its decoded text wakes
+                yield from self._escaped_occurrences(text, chunk, location, always, chosen, index in messages)
             elif rewritten or (escaped and has_escapes(text)):
                 yield from self._escaped_occurrences(text, chunk, location, always, chosen)
             else:
@@ -344,9 +366,9 @@ class Detector:
         return found
 
     def _screened_decoded(self, candidates: list[tuple[int, bytes, set[int] | None]], encoded: set[int],
-                          kept: set[int]) -> list[tuple[int, bytes, set[int] | None]]:
-        """Screen the lines marked as holding base64 or an ISO 8583 message (``encoded``) decoded
-        (``escapes.decoded``), in one pass; add the recognizers each wakes to its own (None, all
+                          messages: set[int], kept: set[int]) -> list[tuple[int, bytes, set[int] | None]]:
+        """Screen the lines marked as holding base64 or an ISO 8583 message (``encoded``; those
+        of ``messages`` the latter) decoded (``escapes.decoded``), in one pass; add the recognizers each wakes to its own (None, all
         of them, where it decodes to \\u escapes, as ``_with_escaped_lines``). A line whose runs decode to nothing the screen
         wakes for (a JWT of a user id and roles on every line of a gateway's log) is read as the
         screen left it, and left out where that is nothing: a 32 MB log of such lines took 8.0 s
@@ -355,7 +377,7 @@ class Detector:
         readable = []  # (position in candidates, the line decoded)
         for position, (index, line, _) in enumerate(candidates):
             if index in encoded:
-                text = decoded(line)
+                text = decoded(line, index in messages)
                 if text is None:
                     encoded.discard(index)
                 else:
@@ -416,11 +438,13 @@ class Detector:
         return self._sql_occurrences(to_halfwidth(chunk.text), chunk, chunk.location, always, None, stream, read)
 
     def _escaped_occurrences(self, text: str, chunk: Chunk, location: dict, always: frozenset[int],
-                             chosen: set[int] | frozenset[int] | None = None) -> Iterator[Occurrence]:
+                             chosen: set[int] | frozenset[int] | None = None, messages: bool = False
+                             ) -> Iterator[Occurrence]:
         """Yield the occurrences in a line or value with JSON \\uXXXX escapes, colour codes,
-        percent-encoding or character references: found in it unescaped (by the ``chosen``
-        recognizers, or those its screen picks), located in it as stored (``pii_audit.escapes``)."""
-        unescaped, starts, ends = unescape(text)
+        percent-encoding or character references (or ISO 8583 messages, where ``messages``
+        says so): found in it unescaped (by the ``chosen`` recognizers, or those its screen
+        picks), located in it as stored (``pii_audit.escapes``)."""
+        unescaped, starts, ends = unescape(text, messages)
         yield from self._read_as(unescaped, (starts, ends), chunk, location, always, chosen)
 
     def _sql_occurrences(self, text: str, chunk: Chunk, location: dict, always: frozenset[int],
@@ -593,6 +617,7 @@ class Detector:
             )
 
 
+_MESSAGE_MARK_RE = re.compile(iso8583.MARK)
 _DUMP_MARK_RE = re.compile(iso8583.DUMP_MARK)
 
 

@@ -78,7 +78,7 @@ class Screen:
     """One Hyperscan database of every recognizer's needles, screens and runs, and of ``marks``:
     regexes (Hyperscan's syntax, case-sensitive) of lines the detector reads in its own way (SQL
     logged with its parameters, ``pii_audit.sql_logs``; base64 that may encode text,
-    ``escapes.ENCODED_MARK``), found in the same pass."""
+    ``escapes.BASE64_MARK``; ISO 8583 messages and hex dumps, ``iso8583``), found in the same pass."""
 
     def __init__(self, recognizers: Sequence[ChineseRecognizer], marks: Sequence[bytes] = ()):
         self.recognizers = list(recognizers)

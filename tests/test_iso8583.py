@@ -95,15 +95,23 @@ def test_a_card_in_a_message_logged_in_hex_is_found_over_its_digits(tmp_path):
 
 
 def test_ascii_messages_secondary_bitmaps_and_19_digit_cards(tmp_path):
+    """An ATM's ASCII message as text and as its bytes' hex digits; a response with a 16-digit card."""
     rng = random.Random(2)
     short, long = card(rng), card(rng, 19)
     # An ASCII message as text: its lengths are ASCII digits, its odd length unpadded; a secondary
     # bitmap (the first hex digit F) before field 2.
     ascii_message = "0200" + "F23C448108E08000" + "0000000000000010" + "19" + long + "000000" + "000000010000"
+    # The same message as its bytes' hex digits, as a front end dumps what it received.
+    raw = ascii_message.encode("ascii").hex().upper()
     lines = [f"[ATMP] <<< {ascii_message}",
-             f"[POSP] >>> {message(short, mti='0210', bitmap='7220000002C00000')}"]
+             f"[POSP] >>> {message(short, mti='0210', bitmap='7220000002C00000')}",
+             f"[ATMP] raw={raw}"]
     records, _ = scanned(tmp_path, lines)
-    assert spans(records, lines) == [("CN_BANK_CARD", 1, long), ("CN_BANK_CARD", 2, short)]
+    assert spans(records, lines)[:2] == [("CN_BANK_CARD", 1, long), ("CN_BANK_CARD", 2, short)]
+    hex_of_card = long.encode("ascii").hex().upper()
+    assert spans(records, lines)[2:] == [("CN_BANK_CARD", 3, hex_of_card)]
+    assert len({r["fingerprint"] for r in records if r["masked"] == long[:6] + "*" * 9 + long[-4:]}) == 1
+    assert len(records) == 3
 
 
 def test_track_2_in_a_message_is_reported_as_track_data(tmp_path):
