@@ -321,8 +321,8 @@ class Detector:
             lines = raw.split(b"\n")
             candidates = [(index, line, everything) for index, line in enumerate(lines)]
             sql_lines = {index for index, line in enumerate(lines) if sql_stream.MARK_RE.search(line)}
-            encoded = {index for index, line in enumerate(lines) if BASE64_MARK_RE.search(line)}
             messages = {index for index, line in enumerate(lines) if _MESSAGE_MARK_RE.search(line)}
+            encoded = messages | {index for index, line in enumerate(lines) if BASE64_MARK_RE.search(line)}
             dumped = {index for index, line in enumerate(lines) if _DUMP_MARK_RE.match(line)}
         else:
             candidates = [(index, raw[start:end], chosen) for index, start, end, chosen
@@ -346,7 +346,7 @@ class Detector:
             location = {**chunk.location, "line": first_line + index}
             if names is not None and (index in sql_lines or names.in_block):
                 yield from self._sql_occurrences(text, chunk, location, always, chosen, names)
-            elif index in encoded or index in messages:  # read decoded, by the recognizers its decoded text wakes
+            elif index in encoded:  # read decoded, by the recognizers its decoded text wakes
                 yield from self._escaped_occurrences(text, chunk, location, always, chosen, index in messages)
             elif rewritten or (escaped and has_escapes(text)):
                 yield from self._escaped_occurrences(text, chunk, location, always, chosen)
@@ -368,12 +368,13 @@ class Detector:
     def _screened_decoded(self, candidates: list[tuple[int, bytes, set[int] | None]], encoded: set[int],
                           messages: set[int], kept: set[int]) -> list[tuple[int, bytes, set[int] | None]]:
         """Screen the lines marked as holding base64 or an ISO 8583 message (``encoded``; those
-        of ``messages`` the latter) decoded (``escapes.decoded``), in one pass; add the recognizers each wakes to its own (None, all
-        of them, where it decodes to \\u escapes, as ``_with_escaped_lines``). A line whose runs decode to nothing the screen
-        wakes for (a JWT of a user id and roles on every line of a gateway's log) is read as the
-        screen left it, and left out where that is nothing: a 32 MB log of such lines took 8.0 s
-        where it took 0.7 s before base64 was read (``bench/README.md``). ``encoded`` keeps the
-        lines to read decoded; the lines in ``kept`` (SQL, hex dumps) are kept whatever they wake."""
+        of ``messages`` the latter) decoded (``escapes.decoded``), in one pass; add the
+        recognizers each wakes to its own (None, all of them, where it decodes to \\u escapes, as
+        ``_with_escaped_lines``). A line whose runs decode to nothing the screen wakes for (a JWT
+        of a user id and roles on every line of a gateway's log) is read as the screen left it,
+        and left out where that is nothing: a 32 MB log of such lines took 8.0 s where it took
+        0.7 s before base64 was read (``bench/README.md``). ``encoded`` keeps the lines to read
+        decoded; the lines in ``kept`` (SQL, hex dumps) are kept whatever they wake."""
         readable = []  # (position in candidates, the line decoded)
         for position, (index, line, _) in enumerate(candidates):
             if index in encoded:

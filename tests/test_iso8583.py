@@ -195,3 +195,17 @@ def test_a_message_in_a_table_column_and_a_csv_cell(tmp_path):
         csv.writer(handle).writerows([["时间", "报文"], ["10:00:01", message(other)]])
     records, _ = scanned_path(tmp_path, sheet)
     assert [(r["location"]["cell"], r["masked"]) for r in records] == [("B2", other[:6] + "******" + other[-4:])]
+
+
+def test_messages_are_read_where_nothing_is_screened():
+    """Below the reporting threshold (audit.toml's ``min_score``) the detector screens nothing and
+    reads every line: a message and a dump are still read for their card fields."""
+    from pii_audit.detector import Detector
+    from pii_audit.models import Chunk
+
+    rng = random.Random(8)
+    pan = card(rng)
+    lines = [f"send hex={TPDU}{message(pan)}", *dump(TPDU + message(pan), "colon")]
+    chunk = Chunk("\n".join(lines) + "\n", {"path": "posp.log", "line": 1}, "posp.log", multiline=True)
+    found = [o for o in Detector(bytes.fromhex(KEY), min_score=0.3).detect([chunk]) if o.entity_type == "CN_BANK_CARD"]
+    assert [(o.location["line"], o.masked) for o in found] == [(1, pan[:6] + "******" + pan[-4:]), (3, pan[:6] + "******" + pan[-4:])]
