@@ -310,6 +310,8 @@ LOOKBEHIND_FIRST = {
     "cn_landline_phone": r"(?<![0-9A-Za-z+])((?:(?:\+|00)86[ \-]?\(?0?" + _AREA + r"\)?|\(?0" + _AREA + r"\)?)"
                          r"[ \-]?" + _SUBSCRIBER + _EXTENSION + r"?)(?![0-9A-Za-z])",
     "cn_landline_phone_masked": r"(?<![0-9A-Za-z*+])(\(?0" + _AREA + r"\)?[ \-]?\*{3,4}[ \-]?\d{4})(?![0-9A-Za-z*])",
+    "ipv4": r"(?:(?<![0-9A-Za-z.])|(?<=[Ii][Pp]))([0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3})"
+            r"(?![0-9A-Za-z]|\.[0-9A-Za-z]|-\d+(?![\d.]))",
 }
 PATTERNS_BY_NAME = {p.name: p.regex for r in RECOGNIZERS for p in r.PATTERNS + r.MASKED_PATTERNS}
 # Values and pieces of values glued together by what may stand around them.
@@ -342,6 +344,25 @@ def test_patterns_match_where_their_lookbehind_first_forms_do_next_to_any_charac
         for before in ("+", "*", "-", "(", " ", "a", "0", "X", "\n", "号", "0.", ".", "0-"):
             for after in ("+", "*", "-", ")", " ", "a", "0", "X", "\n", "号", ".0", ".00", ".05", ".1", ".", "-0"):
                 assert_same_matches(before + value + after)
+
+
+# The IPv4 pattern as first written: each octet 0-255 without a leading zero, in the pattern.
+_OCTET = r"(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)"
+IPV4_BY_OCTETS = re.compile(r"(?=\d)(?:(?<![0-9A-Za-z.])|(?<=[Ii][Pp]))(" + _OCTET + r"(?:\." + _OCTET + r"){3})"
+                            r"(?![0-9A-Za-z]|\.[0-9A-Za-z]|-\d+(?![\d.]))", re.ASCII)
+
+
+@settings(max_examples=600, deadline=None)
+@given(st.lists(st.one_of(st.sampled_from(["1.2.3.4", "202.96.134.133", "256.1.1.1", "01.2.3.4", "10.0.0.255",
+                                           "IP", "ip", "-7", "1.2.3.4-5", "999"]),
+                          st.text(alphabet="0123456789.-aIp ", max_size=8)), min_size=1, max_size=6))
+def test_ipv4_finds_what_the_octets_pattern_found(parts):
+    """The IPv4 pattern takes any four numbers of up to three digits and lets ``ipaddress`` judge
+    them (faster): it must report exactly the addresses the pattern of octets found."""
+    from recognizers.ip_address import IpAddressRecognizer
+    text = "".join(parts)
+    found = [(start, end) for start, end, _, _, _ in IpAddressRecognizer()._candidates(text)]
+    assert found == [m.span(1) for m in IPV4_BY_OCTETS.finditer(text)]
 
 
 def test_the_lookbehind_first_forms_are_the_recognizers_patterns():
