@@ -108,12 +108,6 @@ class CnLandlinePhoneRecognizer(ChineseRecognizer):
                "tel:", "tel=", "tel ", "tel.", "telno", "tel_no", "telnum", "telphone")
     COLUMN_HINTS = ("gddh", "zzdh", "dwdh", "lxdh", "dh", "bgdh", "cz", "tel", "telephone", "phone",
                     "phoneno", "landline", "fax")
-    # The screen wakes this recognizer where a keyword and a number's start share a line, either
-    # first: its start, the area code, the subscriber's first digit or a star. ``phone`` stands in
-    # every User-Agent of an iPhone and in phoneModel=, and woke it on each such line (4.1-4.8 µs
-    # a line, measured). (What stands before a number is not screened: Hyperscan takes no
-    # start-of-line anchor inside a pattern.)
-    VALUE_START = r"(?:\+86[ \-]?\(?0?|0086[ \-]?\(?0?|\(?0)(?:10|2[0-9]|[3-9][0-9]{2})\)?[ \-]?[2-8*]"
     NEGATIVE_CONTEXT = ("订单", "流水", "单号", "金额", "余额", "序列号", "order", "serial", "amount")
     NEGATIVE_COLUMN_HINTS = ("ddh", "lsh", "jylsh", "je", "ye", "orderno", "serialno", "amount")
     RISK = Risk("C2", False)

@@ -504,3 +504,4 @@ def test_an_address_is_screened_by_its_keyword_or_a_key_before_chinese_not_by_ad
              '{"addr":"江苏省南京市鼓楼区"}', "送达 上海市浦东新区世纪大道100号"]
     found = [(o.entity_type, o.location["line"]) for o in lines_found(detector, lines)]
     assert found == [("CN_ADDRESS", line) for line in range(1, 6)]
+
