@@ -173,3 +173,23 @@ def test_a_gzip_bomb_in_base64_is_inflated_only_so_far(tmp_path):
     assert len(bomb) < 200_000
     records, _ = scanned(tmp_path, [f"payload={bomb}"])
     assert [r["entity_type"] for r in records] == ["CN_RESIDENT_ID"]
+
+
+def test_a_long_escaped_line_keeps_its_places_as_machine_integers():
+    """Where each character of a rewritten line stands is kept for the whole line: as Python
+    ints, a 1 MiB line of JSON with \\u escapes peaked at 115 MB and one of base64 JSON at 127 MB
+    (a plain one 60). A long line's places are arrays of machine integers (66 and 69 MB), and
+    they still place each value where it is stored."""
+    from array import array
+
+    from pii_audit.escapes import LONG_TEXT, unescape
+
+    body = json.dumps([{"custName": "张伟", "mobile": "13812345678"}] * 6000)  # \u escapes, ~250 KB
+    line = "INFO body=" + body + " b64=" + encoded({"name": "李娜"}, url_safe=False)
+    assert len(line) > LONG_TEXT
+    text, starts, ends = unescape(line)
+    assert isinstance(starts, array) and isinstance(ends, array) and len(starts) == len(text)
+    last = text.rindex("13812345678")
+    assert line[starts[last]:ends[last + 10]] == "13812345678"
+    name = text.rindex("李娜")
+    assert base64.b64decode(line[line.index(" b64=") + 5:]).decode().find("李娜") > 0 and starts[name] > line.index(" b64=")
