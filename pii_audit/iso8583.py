@@ -129,6 +129,8 @@ def spaced(run: str, offset: int = 0) -> tuple[str, list[int], list[int]] | None
     ends: list[int] = []
     done = 0
     for start, end, text, width in fields:
+        if start < done:  # overlapping the field before (a track inside a longer field 2): left as it is
+            continue
         pieces += (run[done:start], " ", text, " ")
         starts.extend(range(offset + done, offset + start))
         starts.append(offset + start)
