@@ -1,5 +1,5 @@
-"""What the source tests share: scanning one target in-process, one detector per key, and a
-reader's sheets as cells; what the recognizers' tests share: what a line holds, and a finding's
+"""What the source tests share: scanning one target in-process (or with the command, its JSONL
+read back), one detector per key, and a reader's sheets as cells; what the recognizers' tests share: what a line holds, and a finding's
 samples as written."""
 
 from __future__ import annotations
@@ -8,6 +8,10 @@ import dataclasses
 import functools
 import json
 
+import pytest
+from click.testing import CliRunner
+
+from pii_audit.cli import cli
 from pii_audit.detector import Detector
 from pii_audit.scan import scan_targets
 from pii_audit.sources import ScanOptions
@@ -18,6 +22,17 @@ def scan_one(target, key, jobs: int = 1, **options):
     ``ScanOptions``) and return its TargetResult."""
     (result,) = scan_targets([str(target)], ScanOptions(jobs=jobs, **options), key)
     return result
+
+
+def scanned_jsonl(tmp_path, target, key: str) -> tuple[list[dict], str]:
+    """Run ``pii-audit scan TARGET --jsonl`` with one worker and ``key``; return its JSONL records
+    and the command's output."""
+    out = tmp_path / "found.jsonl"
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("PII_AUDIT_KEY", key)
+        result = CliRunner().invoke(cli, ["scan", str(target), "--jsonl", str(out), "--jobs", "1"])
+    assert result.exit_code in (0, 1), result.output
+    return [json.loads(line) for line in out.read_text("utf-8").splitlines()], result.output
 
 
 def cells_of(sheets) -> dict[str, dict[tuple[int, int], str]]:

@@ -13,10 +13,8 @@ import random
 import sqlite3
 
 import pytest
-from click.testing import CliRunner
 
-from pii_audit.cli import cli
-from scan_helpers import scan_one
+from scan_helpers import scan_one, scanned_jsonl
 from tests_corpus import card, mobile, resident_id
 
 KEY = "cd" * 32
@@ -38,12 +36,7 @@ def scanned(tmp_path, lines: list[str], name: str = "gateway.log") -> tuple[list
     """Scan a log of ``lines`` with ``pii-audit scan``; return its JSONL records and the output."""
     path = tmp_path / name
     path.write_text("\n".join(lines) + "\n", "utf-8")
-    out = tmp_path / "found.jsonl"
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("PII_AUDIT_KEY", KEY)
-        result = CliRunner().invoke(cli, ["scan", str(path), "--jsonl", str(out), "--jobs", "1"])
-    assert result.exit_code in (0, 1), result.output
-    return [json.loads(line) for line in out.read_text("utf-8").splitlines()], result.output
+    return scanned_jsonl(tmp_path, path, KEY)
 
 
 def test_a_jwt_payload_is_read_decoded_and_located_over_its_base64(tmp_path):

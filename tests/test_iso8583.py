@@ -6,15 +6,13 @@ digits that hold it. Values are synthetic, check digits right."""
 from __future__ import annotations
 
 import csv
-import json
 import random
 import sqlite3
 
 import pytest
-from click.testing import CliRunner
 from stdnum import luhn
 
-from pii_audit.cli import cli
+from scan_helpers import scanned_jsonl
 
 KEY = "ef" * 32
 TPDU = "6000030000"
@@ -61,17 +59,7 @@ def scanned(tmp_path, lines: list[str], name: str = "posp.log") -> tuple[list[di
     """Scan a log of ``lines`` with ``pii-audit scan``; return its JSONL records and the output."""
     path = tmp_path / name
     path.write_text("\n".join(lines) + "\n", "utf-8")
-    return scanned_path(tmp_path, path)
-
-
-def scanned_path(tmp_path, path) -> tuple[list[dict], str]:
-    """Scan one target; return its JSONL records and the command's output."""
-    out = tmp_path / "found.jsonl"
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("PII_AUDIT_KEY", KEY)
-        result = CliRunner().invoke(cli, ["scan", str(path), "--jsonl", str(out), "--jobs", "1"])
-    assert result.exit_code in (0, 1), result.output
-    return [json.loads(line) for line in out.read_text("utf-8").splitlines()], result.output
+    return scanned_jsonl(tmp_path, path, KEY)
 
 
 def spans(records: list[dict], lines: list[str]) -> list[tuple[str, int, str]]:
@@ -186,14 +174,14 @@ def test_a_message_in_a_table_column_and_a_csv_cell(tmp_path):
     with sqlite3.connect(database) as connection:
         connection.execute("CREATE TABLE t_msg_log (id INTEGER PRIMARY KEY, msg_hex TEXT)")
         connection.execute("INSERT INTO t_msg_log VALUES (1, ?), (2, ?)", (TPDU + message(pan), "0800822000000000"))
-    records, _ = scanned_path(tmp_path, database)
+    records, _ = scanned_jsonl(tmp_path, database, KEY)
     assert [(r["location"]["row"], r["masked"]) for r in records] == [({"id": 1}, pan[:6] + "******" + pan[-4:])]
     value = TPDU + message(pan)
     assert (records[0]["location"]["start"], records[0]["location"]["end"]) == (value.index(pan), value.index(pan) + 16)
     sheet = tmp_path / "msg.csv"
     with sheet.open("w", newline="", encoding="utf-8") as handle:
         csv.writer(handle).writerows([["时间", "报文"], ["10:00:01", message(other)]])
-    records, _ = scanned_path(tmp_path, sheet)
+    records, _ = scanned_jsonl(tmp_path, sheet, KEY)
     assert [(r["location"]["cell"], r["masked"]) for r in records] == [("B2", other[:6] + "******" + other[-4:])]
 
 
