@@ -8,6 +8,7 @@ such as dlip); a version string such as ``版本 1.2.3.4`` is pushed down by neg
 from __future__ import annotations
 
 import ipaddress
+from functools import cached_property
 
 from recognizers.base import ChineseRecognizer, Risk
 from recognizers.presidio_light import Pattern
@@ -93,6 +94,11 @@ class IpAddressRecognizer(ChineseRecognizer):
         """
         if "::" in text or text.count(":") >= 6:
             return self._plain
+        return self._ipv4_patterns
+
+    @cached_property
+    def _ipv4_patterns(self) -> list:
+        """The compiled patterns but IPv6's (``patterns_for``), built once, not on each line."""
         return [(pattern, regex) for pattern, regex in self._plain if pattern.name != "ipv6"]
 
     def validate_result(self, pattern_text: str) -> bool:
