@@ -1,6 +1,6 @@
 """Instructions per log scan, this checkout against another: a comparison noise cannot blur.
 
-Usage:  .venv/bin/python bench/instructions.py OTHER_CHECKOUT [--mb 5 | --sheet-rows 2000]
+Usage:  .venv/bin/python bench/instructions.py OTHER_CHECKOUT [--mb 5 [--json] | --sheet-rows 2000]
 
 Times on a shared machine move by 15% between runs, more than most changes to the detector. So
 this counts instructions with ``valgrind --tool=callgrind``: each checkout's ``scan_unit`` runs
@@ -10,12 +10,15 @@ cancel out), and it is the same from run to run. Prints millions of instructions
 each checkout and their ratio. OTHER_CHECKOUT is a directory holding another version of the
 project, for example ``git worktree add /tmp/old <commit>``. Takes a few minutes. With
 ``--sheet-rows N`` the scan is of a workbook of N rows like ``bench/spreadsheets.py``'s, with its
-ID, mobile and card columns, read in full.
+ID, mobile and card columns, read in full. With ``--json`` the log's lines are rewritten as a
+Python service's JSON formatter writes them (``json.dumps``: every Chinese character a ``\\uXXXX``
+escape).
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import re
 import shutil
@@ -79,6 +82,20 @@ def corpus(megabytes: int) -> Path:
     return part
 
 
+def as_json(path: Path) -> Path:
+    """Return a copy of a log of ``bench/logs.py``'s lines, each as a JSON object of its time,
+    thread, level, logger and message, written by ``json.dumps`` with its defaults."""
+    out = path.with_name(path.stem + "-json.log")
+    if not out.exists():
+        with open(path, encoding="utf-8") as lines, open(out, "w", encoding="utf-8") as handle:
+            for line in lines:
+                head, message = line.rstrip("\n").split(" - ", 1)
+                day, clock, thread, level, logger = head.split()
+                handle.write(json.dumps({"time": f"{day} {clock}", "thread": thread.strip("[]"), "level": level,
+                                         "logger": logger, "message": message}) + "\n")
+    return out
+
+
 def workbook(rows: int) -> Path:
     """Return a workbook of ``rows`` rows with ID, mobile and card columns (bench/spreadsheets.py)."""
     sys.path[:0] = [str(ROOT / "bench"), str(ROOT / "tests")]
@@ -96,10 +113,11 @@ def main() -> None:
     parser.add_argument("other", type=Path, help="a directory holding another version of the project")
     parser.add_argument("--mb", type=int, default=5)
     parser.add_argument("--sheet-rows", type=int, help="scan a workbook of this many rows instead of logs")
+    parser.add_argument("--json", action="store_true", help="the log's lines as JSON objects, Chinese escaped")
     args = parser.parse_args()
     if shutil.which("valgrind") is None:
         raise SystemExit("valgrind is not installed (apt-get install valgrind)")
-    path = workbook(args.sheet_rows) if args.sheet_rows else corpus(args.mb)
+    path = workbook(args.sheet_rows) if args.sheet_rows else as_json(corpus(args.mb)) if args.json else corpus(args.mb)
     print(f"corpus: {path} ({path.stat().st_size / 1e6:.1f} MB); instructions per scan_unit, jobs 1")
     per_scan = {}
     for checkout in (args.other.resolve(), ROOT):

@@ -302,16 +302,14 @@ class Detector:
         utf8 = chunk.utf8 if chunk.utf8 is not None else chunk.text.encode("utf-8", "surrogatepass")
         raw = halfwidth_utf8(utf8)
         first_line = chunk.location.get("line", 1)
-        # Coloured and percent-encoded lines: the block is screened without its colour codes and
-        # with its percent-encoding decoded (line by line, a coloured log took ten times as long
-        # as the plain one, measured); each line hit is read so and located in it as stored.
+        # Coloured, escaped and percent-encoded lines: the block is screened without its colour
+        # codes and with its \\u escapes and percent-encoding decoded (line by line, a coloured
+        # log took ten times as long as the plain one, a JSON log with escapes twenty times,
+        # measured); each line hit is read so and located in it as stored.
         stored = None
         unescaped = unescaped_block(raw)
         if unescaped is not raw:  # what was encoded may be full-width
             stored, raw = raw.split(b"\n"), halfwidth_utf8(unescaped)
-        # JSON lines with escaped characters: each is screened unescaped. The backslash first, as
-        # has_escapes: 1 ms for 20 MB of logs, where searching for both bytes took 17 (measured).
-        escaped = b"\\" in raw and b"\\u" in raw
         sql_lines: set[int] = set()  # lines of SQL: read with the names of their columns
         encoded: set[int] = set()  # lines that may hold base64 or ISO 8583 messages: read decoded
         messages: set[int] = set()  # lines that may hold ISO 8583 messages (``iso8583.MARK``)
@@ -327,8 +325,6 @@ class Detector:
         else:
             candidates = [(index, raw[start:end], chosen) for index, start, end, chosen
                           in self._screen.candidates(raw, (sql_lines, encoded, messages, dumped))]
-            if escaped:
-                candidates = _with_escaped_lines(candidates, raw)
             encoded |= messages
             if encoded:
                 candidates = self._screened_decoded(candidates, encoded, messages, sql_lines | dumped)
@@ -348,12 +344,12 @@ class Detector:
                 yield from self._sql_occurrences(text, chunk, location, always, chosen, names)
             elif index in encoded:  # read decoded, by the recognizers its decoded text wakes
                 yield from self._escaped_occurrences(text, chunk, location, always, chosen, index in messages)
-            elif rewritten or (escaped and has_escapes(text)):
+            elif rewritten:
                 yield from self._escaped_occurrences(text, chunk, location, always, chosen)
             else:
                 yield from self._occurrences(text, chunk, location, chosen)
 
-    def _dumped_occurrences(self, candidates: list[tuple[int, bytes, set[int] | None]], dumped: set[int],
+    def _dumped_occurrences(self, candidates: list[tuple[int, bytes, set[int] | frozenset[int]]], dumped: set[int],
                             chunk: Chunk, always: frozenset[int]) -> dict[int, list[Occurrence]]:
         """Return {line index: occurrences} of the card fields of ISO 8583 messages in the hex
         dumps of a block (``iso8583.dumped_fields``), each at the line where it begins."""
@@ -365,12 +361,11 @@ class Detector:
             found.setdefault(index, []).extend(self._read_as(value, (starts, ends), chunk, location, always))
         return found
 
-    def _screened_decoded(self, candidates: list[tuple[int, bytes, set[int] | None]], encoded: set[int],
-                          messages: set[int], kept: set[int]) -> list[tuple[int, bytes, set[int] | None]]:
+    def _screened_decoded(self, candidates: list[tuple[int, bytes, set[int] | frozenset[int]]], encoded: set[int],
+                          messages: set[int], kept: set[int]) -> list[tuple[int, bytes, set[int] | frozenset[int]]]:
         """Screen the lines marked as holding base64 or an ISO 8583 message (``encoded``; those
         of ``messages`` the latter) decoded (``escapes.decoded``), in one pass; add the
-        recognizers each wakes to its own (None, all of them, where it decodes to \\u escapes, as
-        ``_with_escaped_lines``). A line whose runs decode to nothing the screen wakes for (a JWT
+        recognizers each wakes to its own. A line whose runs decode to nothing the screen wakes for (a JWT
         of a user id and roles on every line of a gateway's log) is read as the screen left it,
         and left out where that is nothing: a 32 MB log of such lines took 8.0 s where it took
         0.7 s before base64 was read (``bench/README.md``). ``encoded`` keeps the lines to read
@@ -388,14 +383,12 @@ class Detector:
         screened = list(candidates)
         for n, (position, text) in enumerate(readable):
             index, line, chosen = candidates[position]
-            if b"\\u" in text:
-                screened[position] = (index, line, None)
-            elif n in hits:
-                screened[position] = (index, line, None if chosen is None else chosen | hits[n])
+            if n in hits:
+                screened[position] = (index, line, chosen | hits[n])
             else:
                 encoded.discard(index)
         return [(index, line, chosen) for index, line, chosen in screened
-                if chosen is None or chosen or index in encoded or index in kept]
+                if chosen or index in encoded or index in kept]
 
     def _sql_stream(self, chunk: Chunk, raw: bytes, marked: bool) -> SqlStream | None:
         """Return what the SQL before this block of lines showed: that of the blocks just before
@@ -620,22 +613,6 @@ class Detector:
 
 _MESSAGE_MARK_RE = re.compile(iso8583.MARK)
 _DUMP_MARK_RE = re.compile(iso8583.DUMP_MARK)
-
-
-def _with_escaped_lines(candidates: list[tuple[int, bytes, set[int]]], raw: bytes
-                        ) -> list[tuple[int, bytes, set[int] | None]]:
-    """Add to ``candidates`` every line of ``raw`` that holds a \\u escape, its recognizers left
-    to choose (None) once the line is unescaped; keep line order."""
-    by_index: dict[int, tuple[bytes, set[int] | None]] = {i: (line, chosen) for i, line, chosen in candidates}
-    start, index = 0, 0
-    while (hit := raw.find(b"\\u", start)) >= 0:
-        line_start = raw.rfind(b"\n", 0, hit) + 1
-        index += raw.count(b"\n", start, line_start)
-        line_end = raw.find(b"\n", hit)
-        line_end = len(raw) if line_end < 0 else line_end
-        by_index[index] = (raw[line_start:line_end], None)
-        start = line_end
-    return [(i, line, chosen) for i, (line, chosen) in sorted(by_index.items())]
 
 
 def _identifies(found: list[Found]) -> bool:

@@ -41,9 +41,10 @@ were both hidden. A bank's service bus wraps free text in CDATA sections
 
 The detector reads such a line with its escapes replaced and its colour codes removed, so that
 context words stand as near a value as a person reading the line sees them, and maps what it
-finds back to offsets in the line as stored. A block of lines is screened with its colour codes
-removed, its percent-encoding and character references decoded and its CDATA sections' markers
-removed, in one pass (``unescaped_block``); a line holding base64 or an ISO 8583 message is read
+finds back to offsets in the line as stored. A block of lines is screened with its ``\\u``
+escapes decoded, its colour codes removed, its percent-encoding and character references decoded
+and its CDATA sections' markers removed, in one pass (``unescaped_block``), as ``unescape``
+reads each line; a line holding base64 or an ISO 8583 message is read
 decoded whatever the screen found in it (``BASE64_MARK``, ``iso8583.MARK``), its recognizers
 chosen by what it says decoded (``decoded``).
 """
@@ -60,9 +61,16 @@ from typing import Callable, Iterable, Sequence
 
 from pii_audit import iso8583
 
-# A backslash escape: \uXXXX, or any other (\\, \", \n...) which stays as it is. Matching the
-# others too keeps an escaped backslash followed by "u1234" from being read as an escape.
-_JSON_ESCAPE = re.compile(r"\\(?:u([0-9a-fA-F]{4})|.)", re.DOTALL)
+# A run of \uXXXX escapes, or an escaped backslash, which stays as it is: matching it keeps a
+# backslash followed by the letters "u1234" from being read as an escape. A run at a time, and
+# written to begin with its one backslash: an escape at a time, a JSON log line of a name and a
+# message took 14.5 µs to unescape, now 8 (as an alternation of the two, 11; measured).
+_JSON_ESCAPES = re.compile(r"\\(?:u[0-9a-fA-F]{4}(?:\\u[0-9a-fA-F]{4})*|\\)")
+# The same in a block's bytes, the run captured without its first backslash (None where an escaped
+# backslash matched), for ``_json_block``'s split.
+_JSON_ESCAPES_SPLIT = re.compile(rb"\\(?:(u[0-9a-fA-F]{4}(?:\\u[0-9a-fA-F]{4})*)|\\)")
+# What joins a block's runs to be decoded in one call: U+10FFFF, which no \uXXXX run decodes to.
+_RUNS_JOINT, _RUNS_JOINT_UTF8 = rb"\U0010ffff", "\U0010ffff".encode()
 # ECMA-48's control sequence: ESC [, parameter bytes, intermediate bytes, one final byte.
 _TERMINAL_CODE = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]")
 _TERMINAL_CODE_UTF8 = re.compile(_TERMINAL_CODE.pattern.encode())
@@ -150,10 +158,13 @@ def _has_base64(text: str) -> bool:
 
 
 def unescaped_block(raw: bytes) -> bytes:
-    """Return a block of UTF-8 lines without colour codes and CDATA sections' markers, and with
-    percent-encoded bytes and character references decoded, line for line (``raw`` itself when it holds none of them), for
-    the screen to look at.
+    """Return a block of UTF-8 lines with ``\\uXXXX`` escapes decoded, without colour codes and
+    CDATA sections' markers, and with percent-encoded bytes and character references decoded,
+    line for line (``raw`` itself when it holds none of them), for the screen to look at: each
+    line as ``unescape`` reads it.
 
+    >>> unescaped_block(b'{"msg": "\\\\u5ba2\\\\u6237\\\\u000a", "path": "D:\\\\\\\\u5ba2"}').decode()
+    '{"msg": "客户 ", "path": "D:\\\\\\\\u5ba2"}'
     >>> unescaped_block(b"\\x1b[32mINFO\\x1b[0m idNo%3D1%0A2\\nplain 99%")
     b'INFO idNo=1 2\\nplain 99%'
     >>> unescaped_block(b"<xm>&#23385;&#x4E3D;</xm>&#10;&lt;b&gt;").decode()
@@ -162,6 +173,8 @@ def unescaped_block(raw: bytes) -> bytes:
     '<xm>孙丽</xm>\\n<![CDATA['
     """
     block = raw
+    if b"\\" in block and b"\\u" in block:
+        block = _json_block(block)
     if b"\x1b" in block:
         block = _TERMINAL_CODE_UTF8.sub(b"", block)
     if b"%" in block and _PERCENT_RUN_UTF8.search(block):
@@ -265,6 +278,23 @@ def _inflated(data: bytes) -> bytes:
     return text
 
 
+def _json_block(block: bytes) -> bytes:
+    """Return UTF-8 text with each run of \\uXXXX escapes replaced by the UTF-8 of what it stands
+    for (a line break read as a space), as ``_json_characters`` reads it; escaped backslashes
+    kept. Every run of a block is decoded in one call (Python's ``unicode_escape`` codec), joined
+    by a character none decodes to: a callback for each run took 76 ms for 3.5 MB of JSON logs,
+    this 28 (measured)."""
+    pieces = _JSON_ESCAPES_SPLIT.split(block)  # text, run or None, text, run or None, ..., text
+    if len(pieces) == 1:
+        return block
+    runs = [b"\\\\\\\\" if run is None else b"\\" + run for run in pieces[1::2]]  # \\\\ decodes to \\
+    text = _RUNS_JOINT.join(runs).decode("unicode_escape")
+    if "\n" in text or "\r" in text:  # str.translate would take a third of the time
+        text = text.replace("\n", " ").replace("\r", " ")
+    pieces[1::2] = text.encode("utf-8", "surrogatepass").split(_RUNS_JOINT_UTF8)
+    return b"".join(pieces)
+
+
 def _reference_bytes(reference: re.Match) -> bytes:
     """Return the UTF-8 of the character a reference stands for (``_referenced``)."""
     character = _referenced(reference.group().decode("ascii"))
@@ -360,9 +390,14 @@ def placed_in(origin: tuple[Sequence[int], Sequence[int]], starts: Sequence[int]
     return [first_starts[i] for i in starts], [first_ends[i - 1] for i in ends]
 
 
-def _json_character(match: re.Match) -> Rewritten | None:
-    code = match.group(1)
-    return None if code is None else (chr(int(code, 16)), [match.start()], [match.end()])
+def _json_characters(run: re.Match) -> Rewritten | None:
+    """Return the characters a run of \\uXXXX escapes stands for (a line break read as a space),
+    each over its six characters; None (left as it is) for an escaped backslash."""
+    start, end = run.span()
+    if run.group() == "\\\\":
+        return None
+    text = run.group().encode("ascii").decode("unicode_escape").translate(_LINE_BREAKS)
+    return text, range(start, end, 6), range(start + 6, end + 1, 6)
 
 
 def _reference_character(reference: re.Match) -> Rewritten | None:
@@ -438,7 +473,7 @@ def _card_field_characters(run: re.Match) -> Rewritten | None:
 
 # Each pass: when it applies, what it matches, and what a match becomes (None: left as it is).
 _PASSES: tuple[tuple[Callable[[str], bool], re.Pattern, Callable[[re.Match], Rewritten | None]], ...] = (
-    (lambda text: "\\u" in text, _JSON_ESCAPE, _json_character),
+    (lambda text: "\\u" in text, _JSON_ESCAPES, _json_characters),
     (lambda text: "\x1b" in text, _TERMINAL_CODE, lambda match: ("", [], [])),
     (lambda text: "%" in text, _PERCENT_RUN, _percent_characters),
     (lambda text: "&" in text, _REFERENCE, _reference_character),
