@@ -502,10 +502,23 @@ def _dump_rows(head: str, card: str | None, tail: str) -> list[list]:
     return rows
 
 
+def _ic_data(v: Values) -> str:
+    """Field 55 of a chip card's purchase, in hex: its EMV tags (cryptogram, terminal results,
+    date, amount, AID...) as tag, length and value, with its length (LLLVAR, in bytes) before it."""
+    hex_digits = lambda n: "".join(v.rng.choice("0123456789ABCDEF") for _ in range(n))  # noqa: E731
+    tags = ("9F2608" + hex_digits(16) + "9F270180" + "9F1013" + hex_digits(38) + "9F3704" + hex_digits(8)
+            + "9F3602" + hex_digits(4) + "9505" + hex_digits(10) + "9A03" + v.digits(6) + "9C0100"
+            + "9F0206" + v.digits(12) + "5F2A020156" + "82027C00" + "9F1A020156" + "9F0306000000000000"
+            + "9F3303E0F8C8" + "9F3403" + hex_digits(6) + "9F350122" + "9F1E08" + v.digits(8).encode().hex().upper()
+            + "8407A0000003330101")
+    return f"{len(tags) // 2:04d}" + tags
+
+
 def posp_lines(v: Values, count: int) -> list[list]:
     """A POS and ATM front end's log of ISO 8583 messages: in hex on one line (packed BCD, after the
-    TPDU), as ASCII text (an ATM's, a secondary bitmap), hex dumps, and messages holding track 2
-    but no field 2; not gold: sign-on messages, MACs, terminal and merchant numbers, serials."""
+    TPDU), chip purchases ending with their IC data (field 55) and MAC, as ASCII text (an ATM's, a
+    secondary bitmap), hex dumps, and messages holding track 2 but no field 2; not gold: sign-on
+    messages, MACs, terminal and merchant numbers, serials."""
     lines: list[list] = []
     for _ in range(count):
         head = f"{v.time()} INFO [POSP-{v.rng.randint(1, 8)}] serial={v.serial()} "
@@ -513,8 +526,12 @@ def posp_lines(v: Values, count: int) -> list[list]:
         rest = "000000" + f"{v.rng.randint(1, 999999):012d}" + v.digits(6) + "021000" + v.digits(16) \
             + "".join(f"{ord(c):02X}" for c in f"{v.rng.randint(10000000, 99999999)}8981000{v.digits(8)}")
         mac = "".join(v.rng.choice("0123456789ABCDEF") for _ in range(16))
-        kind = v.rng.randrange(4)
-        if kind == 0:
+        kind = v.rng.randrange(5)
+        if kind == 4:  # a chip purchase: fields 2, 3, 4, 11, 22, 25, 41, 42, 55, 64
+            before = "6000030000" + "0200" + "7020048000C00201" + f"{len(card):02d}"
+            after = ("0" if len(card) % 2 else "") + rest + _ic_data(v) + mac
+            lines.append([head, ">>> send hex=", before, ("CN_BANK_CARD", card), after])
+        elif kind == 0:
             before = "6000030000" + v.rng.choice(["0200", "0210", "0400"]) + "7020048000C00000" + f"{len(card):02d}"
             after = ("0" if len(card) % 2 else "") + rest + mac
             lines.append([head, f">>> send len={len(before + card + after) // 2} hex=", before, ("CN_BANK_CARD", card), after])

@@ -102,6 +102,30 @@ def test_ascii_messages_secondary_bitmaps_and_19_digit_cards(tmp_path):
     assert len(records) == 3
 
 
+# A chip card's EMV data as a terminal sends it in field 55 (tag, length, value, in hex): the
+# cryptogram, its data, the terminal's results, dates, amounts, the AID.
+IC_DATA = ("9F2608A1B2C3D4E5F6A7B89F2701809F101307010103A0A000010A010000000000ABCDEF019F3704C3D4E5F6"
+           "9F36020123950500000000009A032406019C01009F02060000000100005F2A02015682027C009F1A020156"
+           "9F03060000000000009F330360F8C89F34033F00009F3501229F1E0831323334353637388407A0000003330101")
+
+
+def test_a_chip_purchase_ending_in_its_ic_data_and_mac_is_read(tmp_path):
+    """A chip card's purchase ends with field 55 (its EMV data, letters among its hex digits) and
+    field 64 (a MAC): the card in field 2 is found whatever the message's last fields are.
+    Before, the screen marked a run for reading only where the 15 digits 35 from its end were
+    decimal (a terminal's and a merchant's ids in ASCII, as this file's other messages end): a
+    chip purchase logged whole was missed."""
+    rng = random.Random(9)
+    pan, mac = card(rng), "4B2AF09C1D3E5A77"
+    # Fields 2, 3, 4, 11, 22, 25, 41, 42, 55 (LLLVAR, its length in bytes), 64.
+    fields = message(pan, bitmap="7020048000C00201") + f"{len(IC_DATA) // 2:04d}" + IC_DATA
+    lines = [f"2024-06-01 10:00:03.001 INFO [POSP-2] send hex={TPDU}{fields}{mac}",
+             f"2024-06-01 10:00:03.002 INFO [POSP-2] send hex={TPDU}{fields}0013220000010005{mac[:8]}"]
+    records, output = scanned(tmp_path, lines)
+    assert spans(records, lines) == [("CN_BANK_CARD", 1, pan), ("CN_BANK_CARD", 2, pan)]
+    assert pan not in output and pan not in (tmp_path / "found.jsonl").read_text("utf-8")
+
+
 def test_track_2_in_a_message_is_reported_as_track_data(tmp_path):
     rng = random.Random(3)
     pan = card(rng)
