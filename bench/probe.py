@@ -516,9 +516,10 @@ def _ic_data(v: Values) -> str:
 
 def posp_lines(v: Values, count: int) -> list[list]:
     """A POS and ATM front end's log of ISO 8583 messages: in hex on one line (packed BCD, after the
-    TPDU), chip purchases ending with their IC data (field 55) and MAC, as ASCII text (an ATM's, a
-    secondary bitmap), hex dumps, and messages holding track 2 but no field 2; not gold: sign-on
-    messages, MACs, terminal and merchant numbers, serials."""
+    TPDU), chip purchases ending with their IC data (field 55) and MAC, a chip's records (EMV tags
+    57 and 5A) as a terminal's kernel logs them, as ASCII text (an ATM's, a secondary bitmap), hex
+    dumps, and messages holding track 2 but no field 2; not gold: sign-on messages, MACs, terminal
+    and merchant numbers, serials."""
     lines: list[list] = []
     for _ in range(count):
         head = f"{v.time()} INFO [POSP-{v.rng.randint(1, 8)}] serial={v.serial()} "
@@ -526,8 +527,15 @@ def posp_lines(v: Values, count: int) -> list[list]:
         rest = "000000" + f"{v.rng.randint(1, 999999):012d}" + v.digits(6) + "021000" + v.digits(16) \
             + "".join(f"{ord(c):02X}" for c in f"{v.rng.randint(10000000, 99999999)}8981000{v.digits(8)}")
         mac = "".join(v.rng.choice("0123456789ABCDEF") for _ in range(16))
-        kind = v.rng.randrange(5)
-        if kind == 4:  # a chip purchase: fields 2, 3, 4, 11, 22, 25, 41, 42, 55, 64
+        kind = v.rng.randrange(6)
+        if kind == 5:  # a chip's records as a terminal's EMV kernel logs them: tags 57, 5A, 5F24...
+            track = card + "D" + f"{v.rng.randint(25, 35)}{v.rng.randint(1, 12):02d}" + "201" + v.digits(10)
+            track += "F" if len(track) % 2 else ""
+            pan = card + ("F" if len(card) % 2 else "")
+            lines.append([head, "IC readRecord SFI=01 REC=01 data=70", f"{(len(track) + len(pan)) // 2 + 14:02X}",
+                          f"57{len(track) // 2:02X}", ("CARD_TRACK_DATA", track), f"5A{len(pan) // 2:02X}",
+                          ("CN_BANK_CARD", card), pan[len(card):], f"5F2403{v.rng.randint(25, 35)}1231", "5F3401", v.digits(2)])
+        elif kind == 4:  # a chip purchase: fields 2, 3, 4, 11, 22, 25, 41, 42, 55, 64
             before = "6000030000" + "0200" + "7020048000C00201" + f"{len(card):02d}"
             after = ("0" if len(card) % 2 else "") + rest + _ic_data(v) + mac
             lines.append([head, ">>> send hex=", before, ("CN_BANK_CARD", card), after])

@@ -20,6 +20,11 @@ Field 2 follows the bitmap, when its bit 2 is set; field 35 is found by its shap
 the separator, seven digits), its length the two digits before it, its card number whichever
 length the track's check passes (``card_track_data.is_valid``): finding it by the message's
 layout would need every field before it, whose formats differ between networks.
+
+A chip card's data (EMV tags: a tag, its value's length in bytes, the value) holds the card
+number again (tag 5A) and its track 2 equivalent (tag 57): in field 55 of some networks'
+messages, in a terminal's kernel log of the records it read from the chip, in a card
+personalisation file. Each is found by its tag and length, wherever it stands in a run.
 """
 
 from __future__ import annotations
@@ -47,6 +52,11 @@ _SECONDARY = re.compile(r"[0-2][1-9][0-9]{2}[C-Fc-f][0-9A-Fa-f]{31}")
 _TRACK_2_SEPARATOR = re.compile(r"[=Dd](?=[0-9]{7})")
 _TRACK_2_LONGEST = 37  # ISO/IEC 7813: a track 2 holds at most 37 characters
 _CARD_LENGTHS = (16, 19, 17, 18, 15, 14, 13)  # the common ones first
+# A chip card's card number (EMV tag 5A) and its track 2 equivalent (tag 57), as field 55 (IC
+# data) holds them, or IC data logged on its own: the tag, the value's length in bytes (hex), then
+# the value in packed BCD, padded with an F to whole bytes (57: the card number, D, the expiry date,
+# the service code, discretionary digits). A front end that masks field 2 may log field 55 whole.
+_EMV_TAG = re.compile(r"5[Aa](0[7-9Aa])|57(0[89A-Fa-f]|1[0-3])")
 # A run of hex digits that may hold a message (the shortest: type, bitmap, a 13-digit field 2),
 # with ``=`` in it where a track is logged as text.
 RUN = re.compile(r"[0-9A-Fa-f][0-9A-Fa-f=]{34,}")
@@ -70,7 +80,8 @@ MARK = rb"(?m)[0-9]{15}[0-9A-Fa-f]{20,}(?:[^0-9A-Fa-f\n]|$)|[0-9A-Fa-f][0-9]{15}
 
 def card_fields(run: str) -> list[tuple[int, int]]:
     """Return ``(start, end)`` of each field 2 and field 35 in a run of hex digits or text that
-    holds ISO 8583 messages, in order: the digits a field's length says, not the length itself.
+    holds ISO 8583 messages, and of each EMV tag 5A and 57 (``_emv_value``), in order: the digits
+    a field's length says, not the length itself.
 
     >>> run = "600003000002007020048000C00000166222021234567894000000"
     >>> [run[start:end] for start, end in card_fields(run)]
@@ -80,6 +91,9 @@ def card_fields(run: str) -> list[tuple[int, int]]:
     ['6222021234567894D25121010000000000000']
     >>> card_fields("4f2a9c0e7b1d3a5f6e8c0b2d4f6a8c0e1b3d5f7a9c0e2b4d6f8a0c2e4b6d8f0a")  # a hash
     []
+    >>> run = "9F3602012357136222021234567894D25122010000012345678F5A0A6222021234567894123F5F2403"
+    >>> [run[start:end] for start, end in card_fields(run)]
+    ['6222021234567894D25122010000012345678F', '6222021234567894123']
     """
     if run.isdigit():  # a bitmap holds a letter, a track its separator: an order number (6.6 µs saved)
         return []
@@ -96,7 +110,26 @@ def card_fields(run: str) -> list[tuple[int, int]]:
         track = _track_2(run, separator) if separator >= 15 and run[separator - 15:separator].isdigit() else None
         if track is not None:
             spans.add(track)
-    return sorted(spans)
+    spans.update(span for span in map(_emv_value, itertools.repeat(run), _EMV_TAG.finditer(run)) if span)
+    # One inside another is no field of its own: tag 57's length 13 (19 bytes) before a card
+    # number looks like field 2's after a bitmap.
+    return sorted(span for span in spans if not any(o != span and o[0] <= span[0] and span[1] <= o[1] for o in spans))
+
+
+def _emv_value(run: str, tag: re.Match) -> tuple[int, int] | None:
+    """Return where the value of an EMV tag 5A or 57 (``_EMV_TAG``) begins and ends in ``run``
+    (a card number without its F pad; a track 2 equivalent with it); None where what follows
+    the tag is no such value."""
+    start, size = tag.end(), 2 * int(tag.group(1) or tag.group(2), 16)
+    value = run[start:start + size].upper()
+    if len(value) < size:  # the run ends first
+        return None
+    digits = value[:-1] if value.endswith("F") else value
+    if tag.group(1):  # 5A: the card number
+        return (start, start + len(digits)) if 13 <= len(digits) <= 19 and digits.isdigit() else None
+    card, separator, rest = digits.partition("D")
+    fits = separator and 13 <= len(card) <= 19 and card.isdigit() and len(rest) >= 7 and rest.isdigit()
+    return (start, start + len(value)) if fits else None
 
 
 def _track_2(run: str, separator: int) -> tuple[int, int] | None:

@@ -126,6 +126,26 @@ def test_a_chip_purchase_ending_in_its_ic_data_and_mac_is_read(tmp_path):
     assert pan not in output and pan not in (tmp_path / "found.jsonl").read_text("utf-8")
 
 
+def test_the_card_number_and_track_in_a_chips_ic_data_are_found(tmp_path):
+    """IC data (field 55) holds the card number (EMV tag 5A) and the track 2 equivalent (tag 57):
+    a front end that masks field 2 may still log it whole, on its own or inside the message. A
+    19-digit number is padded with an F, which is no part of it; a value of the wrong length, a
+    bad check digit or a 57 without its separator are not reported."""
+    rng = random.Random(11)
+    pan, long = card(rng), card(rng, 19)
+    track = pan + "D2612" + "201" + "00000123456" + "F"  # 16 + 1 + 7 + 11 + 1 = 36 digits, 18 bytes
+    ic_data = IC_DATA[:22] + "5A08" + pan + "5F340101" + "5712" + track + IC_DATA[22:]
+    bad = pan[:-1] + str((int(pan[-1]) + 1) % 10)
+    lines = [f"2024-06-01 10:00:04.001 INFO [POSP-2] F2=622202******{pan[-4:]} F55={ic_data}",
+             f"2024-06-01 10:00:04.002 INFO [POSP-2] icData={IC_DATA[:22]}5A0A{long}F5F3401019F360201239505",
+             f"2024-06-01 10:00:04.003 INFO [POSP-2] icData={IC_DATA[:22]}5A08{bad}5F34010157129999{pan}5F3401",
+             f"2024-06-01 10:00:04.004 INFO [POSP-2] icData={IC_DATA[:22]}5A09{pan}5F34010157127777{pan}5F3401"]
+    records, output = scanned(tmp_path, lines)
+    found = [item for item in spans(records, lines) if "*" not in item[2]]  # the masked field 2: a masked value seen
+    assert found == [("CN_BANK_CARD", 1, pan), ("CARD_TRACK_DATA", 1, track), ("CN_BANK_CARD", 2, long)]
+    assert pan not in output and long not in (tmp_path / "found.jsonl").read_text("utf-8")
+
+
 def test_track_2_in_a_message_is_reported_as_track_data(tmp_path):
     rng = random.Random(3)
     pan = card(rng)
