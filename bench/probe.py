@@ -483,9 +483,10 @@ def _bcd_field(digits: str) -> str:
     return f"{len(digits):02d}" + digits + ("0" if len(digits) % 2 else "")
 
 
-def _dump_rows(head: str, card: str | None, tail: str) -> list[list]:
+def _dump_rows(head: str, card: str | None, tail: str, prefix: str = "") -> list[list]:
     """A front end's hex dump (``0000: 60 00 …  text``) of the bytes ``head`` + ``card`` + ``tail``
-    (hex digits), the card's gold on the row where it begins, over its digits on that row."""
+    (hex digits), each row behind ``prefix`` (a log's time, level and thread, where each row is
+    logged on its own), the card's gold on the row where it begins, over its digits on that row."""
     data = bytes.fromhex(head + (card or "") + tail)
     first, last = len(head), len(head) + len(card or "")  # in hex digits
     rows = []
@@ -496,9 +497,9 @@ def _dump_rows(head: str, card: str | None, tail: str) -> list[list]:
         if card and offset * 2 <= first < offset * 2 + 32:
             start = 6 + (first - offset * 2) // 2 * 3
             end = 6 + (min(last, offset * 2 + 32) - offset * 2 - 1) // 2 * 3 + 2
-            rows.append([row[:start], ("CN_BANK_CARD", row[start:end]), row[end:]])
+            rows.append([prefix + row[:start], ("CN_BANK_CARD", row[start:end]), row[end:]])
         else:
-            rows.append([row])
+            rows.append([prefix + row])
     return rows
 
 
@@ -550,7 +551,8 @@ def posp_lines(v: Values, count: int) -> list[list]:
             before = "6000030000" + "0200" + "7020048000C00000" + f"{len(card):02d}"
             after = ("0" if len(card) % 2 else "") + rest + mac
             lines.append([head, f">>> send {len(before + card + after) // 2} bytes:"])
-            lines.extend(_dump_rows(before, card, after))
+            prefix = f"{v.time()} DEBUG [POSP-{v.rng.randint(1, 8)}] " if v.rng.random() < 0.5 else ""
+            lines.extend(_dump_rows(before, card, after, prefix))
         else:
             track = card + "D" + f"{v.rng.randint(25, 35)}{v.rng.randint(1, 12):02d}" + "201" + v.digits(36 - len(card) - 8)
             before = "6000030000" + "0200" + "3020058020C00000" + rest[:30] + f"{len(track):02d}"

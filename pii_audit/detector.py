@@ -321,7 +321,7 @@ class Detector:
             sql_lines = {index for index, line in enumerate(lines) if sql_stream.MARK_RE.search(line)}
             messages = {index for index, line in enumerate(lines) if _MESSAGE_MARK_RE.search(line)}
             encoded = messages | {index for index, line in enumerate(lines) if BASE64_MARK_RE.search(line)}
-            dumped = {index for index, line in enumerate(lines) if _DUMP_MARK_RE.match(line)}
+            dumped = {index for index, line in enumerate(lines) if _DUMP_MARK_RE.search(line)}
         else:
             candidates = [(index, raw[start:end], chosen) for index, start, end, chosen
                           in self._screen.candidates(raw, (sql_lines, encoded, messages, dumped))]

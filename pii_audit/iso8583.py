@@ -204,12 +204,14 @@ def _ascii_fields(run: str) -> list[tuple[int, int, str, int]]:
 
 # A line of a hex dump: an offset (``0000:``, ``[0010]``, hexdump -C's ``00000010``), then bytes
 # two hex digits each, one or two spaces apart, then perhaps the bytes as characters. jPOS's
-# ``ISOUtil.hexdump``, a front end's own, ``hexdump -C``.
-_DUMP_LINE = re.compile(r"[ \t]*[\[<]?([0-9A-Fa-f]{4,8})[\]>]?:?[ \t]+"
+# ``ISOUtil.hexdump``, a front end's own, ``hexdump -C``. The offset begins the line, or follows a
+# space or tab: a front end written in C may log each row on its own, behind the log's time,
+# level and thread.
+_DUMP_LINE = re.compile(r"(?:^|(?<=[ \t]))[ \t]*[\[<]?([0-9A-Fa-f]{4,8})[\]>]?:?[ \t]+"
                         r"((?:[0-9A-Fa-f]{2}[ \t]{1,2}){1,63}[0-9A-Fa-f]{2})(?![0-9A-Za-z])")
 _BYTE = re.compile(r"[0-9A-Fa-f]{2}")
-# The same for the detector's screen: a line that begins so, with eight bytes at least.
-DUMP_MARK = rb"(?m)^[ \t]*[\[<]?[0-9A-Fa-f]{4,8}[\]>]?:?[ \t]+(?:[0-9A-Fa-f]{2}[ \t]{1,2}){7}[0-9A-Fa-f]{2}"
+# The same for the detector's screen, with eight bytes at least.
+DUMP_MARK = rb"(?m)(?:^|[ \t])[\[<]?[0-9A-Fa-f]{4,8}[\]>]?:?[ \t]+(?:[0-9A-Fa-f]{2}[ \t]{1,2}){7}[0-9A-Fa-f]{2}"
 _WIDEST_LINE = 32  # bytes on a dump line whose width its offsets do not tell (a one-line dump)
 
 
@@ -245,7 +247,7 @@ def _dump_blocks(lines: list[tuple[int, str]]) -> list[list[tuple[int, str, re.M
     """Return the runs of consecutive dump lines, each line as ``(index, its bytes' hex digits,
     its match)``: as many bytes as the offsets say a line holds."""
     blocks: list[list[tuple[int, str, re.Match]]] = []
-    parsed = [(index, _DUMP_LINE.match(text)) for index, text in lines]
+    parsed = [(index, _DUMP_LINE.search(text)) for index, text in lines]
     for number, (index, match) in enumerate(parsed):
         if match is None:
             continue

@@ -37,15 +37,17 @@ def message(pan: str, mti: str = "0200", bitmap: str = "7020048000C00000") -> st
 
 def dump(hex_digits: str, layout: str) -> list[str]:
     """Return the bytes as a front end's dump: ``colon`` (``0000: 60 00 …  text``), ``hexdump``
-    (``hexdump -C``) or ``jpos`` (jPOS's ``ISOUtil.hexdump``: two groups of eight)."""
+    (``hexdump -C``), ``jpos`` (jPOS's ``ISOUtil.hexdump``: two groups of eight) or ``logged``
+    (``colon``'s rows each logged on its own, behind the log's time, level and thread)."""
     data = bytes.fromhex(hex_digits)
     lines = []
     for offset in range(0, len(data), 16):
         row = data[offset:offset + 16]
         text = "".join(chr(b) if 32 <= b < 127 else "." for b in row)
         pairs = [f"{b:02X}" for b in row]
-        if layout == "colon":
-            lines.append(f"{offset:04X}: {' '.join(pairs):<47}  {text}")
+        if layout in ("colon", "logged"):
+            prefix = f"2024-06-01 10:00:03.{offset:03d} DEBUG [POSP-2] " if layout == "logged" else ""
+            lines.append(f"{prefix}{offset:04X}: {' '.join(pairs):<47}  {text}")
         elif layout == "hexdump":
             halves = " ".join(pairs[:8]) + "  " + " ".join(pairs[8:])
             lines.append(f"{offset:08x}  {halves.lower():<48}  |{text}|")
@@ -160,7 +162,7 @@ def test_track_2_in_a_message_is_reported_as_track_data(tmp_path):
     assert pan not in output and pan not in (tmp_path / "found.jsonl").read_text("utf-8")
 
 
-@pytest.mark.parametrize("layout", ["colon", "hexdump", "jpos"])
+@pytest.mark.parametrize("layout", ["colon", "hexdump", "jpos", "logged"])
 def test_a_card_in_a_hex_dump_is_found_on_the_line_where_it_begins(tmp_path, layout):
     rng = random.Random(4)
     pan = card(rng)
