@@ -365,11 +365,11 @@ class Detector:
                           messages: set[int], kept: set[int]) -> list[tuple[int, bytes, set[int] | frozenset[int]]]:
         """Screen the lines marked as holding base64 or an ISO 8583 message (``encoded``; those
         of ``messages`` the latter) decoded (``escapes.decoded``), in one pass; add the
-        recognizers each wakes to its own. A line whose runs decode to nothing the screen wakes for (a JWT
-        of a user id and roles on every line of a gateway's log) is read as the screen left it,
-        and left out where that is nothing: a 32 MB log of such lines took 8.0 s where it took
-        0.7 s before base64 was read (``bench/README.md``). ``encoded`` keeps the lines to read
-        decoded; the lines in ``kept`` (SQL, hex dumps) are kept whatever they wake."""
+        recognizers each wakes to its own. A line whose runs decode to nothing the screen wakes
+        for (a JWT of a user id and roles on every line of a gateway's log) is read as the screen
+        left it, and left out where that is nothing: a 32 MB log of such lines took 8.0 s where
+        it took 0.7 s before base64 was read (``bench/README.md``). ``encoded`` keeps the lines
+        to read decoded; the lines in ``kept`` (SQL, hex dumps) are kept whatever they wake."""
         readable = []  # (position in candidates, the line decoded)
         for position, (index, line, _) in enumerate(candidates):
             if index in encoded:
