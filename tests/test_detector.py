@@ -14,7 +14,7 @@ from presidio_analyzer import EntityRecognizer, RecognizerResult
 
 import pii_audit.detector as detector_module
 from pii_audit.detector import Detector
-from pii_audit.escapes import unescape, unescaped_block
+from pii_audit.escapes import unescape, unescaped_block, unescaped_texts
 from pii_audit.models import Cells, Chunk, Column
 from recognizers import MIN_SCORE, build_analyzer
 from recognizers.base import to_halfwidth
@@ -142,6 +142,16 @@ def test_the_screen_sees_an_escaped_line_as_the_detector_reads_it(line):
     recognizers of a different text. Before, \\u escapes were not decoded in the block: each
     line holding one was screened again alone, 16-28 µs a line of a JSON log (measured)."""
     assert unescaped_block(line.encode("utf-8")) == unescape(line)[0].encode("utf-8", "surrogatepass")
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.lists(_ESCAPED_PIECES | st.sampled_from(["\n", "eyJtb2JpbGUiOiIxMzgxMjM0NTY3OCJ9"]), max_size=8)
+                .map("".join), max_size=6))
+def test_a_batch_of_values_is_read_as_each_value_alone(values):
+    """A table's values are unescaped together, their places worked out only for those that hold
+    an occurrence (``escapes.unescaped_texts``, ``detector._Places``): each must read as it does
+    alone, values with line breaks and base64 among them."""
+    assert unescaped_texts(values) == [unescape(value)[0] for value in values]
 
 
 def test_a_log_coloured_for_a_terminal_gives_what_the_plain_log_gives(key):
