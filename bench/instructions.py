@@ -1,6 +1,6 @@
 """Instructions per log scan, this checkout against another: a comparison noise cannot blur.
 
-Usage:  .venv/bin/python bench/instructions.py OTHER_CHECKOUT [--mb 5 [--json] | --sheet-rows 2000]
+Usage:  .venv/bin/python bench/instructions.py OTHER_CHECKOUT [--mb 5 [--json] | --sheet-rows 2000 | --log FILE]
 
 Times on a shared machine move by 15% between runs, more than most changes to the detector. So
 this counts instructions with ``valgrind --tool=callgrind``: each checkout's ``scan_unit`` runs
@@ -12,7 +12,7 @@ project, for example ``git worktree add /tmp/old <commit>``. Takes a few minutes
 ``--sheet-rows N`` the scan is of a workbook of N rows like ``bench/spreadsheets.py``'s, with its
 ID, mobile and card columns, read in full. With ``--json`` the log's lines are rewritten as a
 Python service's JSON formatter writes them (``json.dumps``: every Chinese character a ``\\uXXXX``
-escape).
+escape). With ``--log FILE``, the scan is of that file.
 """
 
 from __future__ import annotations
@@ -114,10 +114,12 @@ def main() -> None:
     parser.add_argument("--mb", type=int, default=5)
     parser.add_argument("--sheet-rows", type=int, help="scan a workbook of this many rows instead of logs")
     parser.add_argument("--json", action="store_true", help="the log's lines as JSON objects, Chinese escaped")
+    parser.add_argument("--log", type=Path, help="scan this log file instead of the bench corpus")
     args = parser.parse_args()
     if shutil.which("valgrind") is None:
         raise SystemExit("valgrind is not installed (apt-get install valgrind)")
-    path = workbook(args.sheet_rows) if args.sheet_rows else as_json(corpus(args.mb)) if args.json else corpus(args.mb)
+    path = args.log.resolve() if args.log else workbook(args.sheet_rows) if args.sheet_rows else \
+        as_json(corpus(args.mb)) if args.json else corpus(args.mb)
     print(f"corpus: {path} ({path.stat().st_size / 1e6:.1f} MB); instructions per scan_unit, jobs 1")
     per_scan = {}
     for checkout in (args.other.resolve(), ROOT):

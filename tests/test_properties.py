@@ -354,15 +354,32 @@ IPV4_BY_OCTETS = re.compile(r"(?=\d)(?:(?<![0-9A-Za-z.])|(?<=[Ii][Pp]))(" + _OCT
 
 @settings(max_examples=600, deadline=None)
 @given(st.lists(st.one_of(st.sampled_from(["1.2.3.4", "202.96.134.133", "256.1.1.1", "01.2.3.4", "10.0.0.255",
-                                           "IP", "ip", "-7", "1.2.3.4-5", "999"]),
+                                           "IP", "ip", "-7", "1.2.3.4-5", "999", "118.0.0.0"]),
                           st.text(alphabet="0123456789.-aIp ", max_size=8)), min_size=1, max_size=6))
 def test_ipv4_finds_what_the_octets_pattern_found(parts):
     """The IPv4 pattern takes any four numbers of up to three digits and lets ``ipaddress`` judge
-    them (faster): it must report exactly the addresses the pattern of octets found."""
+    them (faster): it must report exactly the addresses the pattern of octets found (but a
+    network's, ``118.0.0.0``: a browser's version in a User-Agent)."""
     from recognizers.ip_address import IpAddressRecognizer
     text = "".join(parts)
     found = [(start, end) for start, end, _, _, _ in IpAddressRecognizer()._candidates(text)]
-    assert found == [m.span(1) for m in IPV4_BY_OCTETS.finditer(text)]
+    assert found == [m.span(1) for m in IPV4_BY_OCTETS.finditer(text) if not m.group(1).endswith(".0.0.0")]
+
+
+@settings(max_examples=600, deadline=None)
+@given(st.lists(st.one_of(st.integers(0, 300).map(str), st.sampled_from(["0", "00", "01", "255", "256", "", " 1", "١"]),
+                          st.text(alphabet="0123456789abcdef:% ", max_size=4)), min_size=1, max_size=9).map(".".join))
+def test_an_address_is_parsed_as_ipaddress_parses_it(text):
+    """``ip_address.parse`` checks a dotted address's four numbers itself (8 -> 2 µs): it must
+    accept and read exactly what ``ipaddress.ip_address`` does."""
+    import ipaddress
+
+    from recognizers.ip_address import parse
+    try:
+        expected = ipaddress.ip_address(text)
+    except ValueError:
+        expected = None
+    assert parse(text) == expected
 
 
 def test_the_lookbehind_first_forms_are_the_recognizers_patterns():

@@ -225,6 +225,20 @@ def test_ip_versions_with_a_revision_are_no_addresses(text, found):
 
 
 @pytest.mark.parametrize("text, found", [
+    ('36.112.8.7 - - [29/Nov/2026:10:00:00 +0800] "GET /static/app.js HTTP/1.1" 200 5123 "-" "Mozilla/5.0 '
+     '(Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/118.0.0.0 Safari/537.36 '
+     'Edg/119.0.0.0"', ["36.112.8.7"]),
+    ("Mozilla/5.0 (Linux; Android 13) Chrome/116.0.0.0 Mobile Safari/537.36 OPR/105.0.0.0", []),
+    ("登录IP 0.0.0.0", []), ("server listening on 0.0.0.0:8080", []),
+])
+def test_a_browsers_version_in_a_user_agent_is_no_address(analyzer, text, found):
+    """Chrome, Edge and Opera give their version as four numbers, the last three 0, in every
+    User-Agent: an access log's line in two reported one as the client's address."""
+    results = analyzer.analyze(text, language="zh", entities=["IP_ADDRESS"])
+    assert [text[r.start:r.end] for r in results] == found
+
+
+@pytest.mark.parametrize("text, found", [
     ("[1]: ObjectId: 2.5.29.19 Criticality=true", []),  # Java's TLS debug log: an X.509 extension
     ("object identifier 2.5.4.10 organizationName", []),
     ("登录IP 2.5.29.19", ["2.5.29.19"]),  # the same digits called an address are one
