@@ -232,23 +232,24 @@ class Detector:
             self._clean.add(key)
         return found
 
-    def _screen_values(self, texts: list[str]) -> tuple[list[str], dict[int, set[int] | frozenset[int]], _Places]:
+    def _screen_values(self, texts: list[str]) -> tuple[list[str], dict[int, set[int] | frozenset[int]],
+                                                       dict[int, tuple[Sequence[int], Sequence[int]]]]:
         """Return the values through ``to_halfwidth``, {value index: recognizers to run} for the
         values the screen hits (every non-empty value when nothing is screened), and for each value
         that held JSON \\u escapes, colour codes or percent-encoding (or an ISO 8583 message,
-        ``_read_messages``), now replaced, where its characters were (``escapes.unescape``),
-        worked out for the values asked for only (``_Places``)."""
+        ``_read_messages``), now replaced, where its characters were (``escapes.unescape``; for
+        values with escapes, worked out for those asked for only: ``_Places``)."""
         if not texts:
-            return texts, {}, _Places(texts)
+            return texts, {}, {}
         stored = texts
         joined = "\n".join(texts)
-        origins = _Places(stored)
+        origins: dict[int, tuple[Sequence[int], Sequence[int]]] = {}
         if has_escapes(joined):
             texts = list(texts)
             escaped = [index for index, text in enumerate(texts) if has_escapes(text)]
             for index, text in zip(escaped, unescaped_texts([texts[index] for index in escaped])):
                 texts[index] = text
-            origins.escaped.update(escaped)
+            origins = _Places(stored, escaped)
             joined = "\n".join(texts)
         if joined.count("\n") != len(texts) - 1:
             # One line per value: a newline inside a value becomes a space in the screen's copy.
@@ -618,9 +619,9 @@ class _Places(dict):
     table's column of JSON bodies with escapes took 33-34 µs a row to detect, 29-30 so, the same
     bodies plain 21 (measured)."""
 
-    def __init__(self, stored: list[str]):
+    def __init__(self, stored: list[str], escaped: list[int]):
         super().__init__()
-        self.stored, self.escaped = stored, set()
+        self.stored, self.escaped = stored, set(escaped)
 
     def __contains__(self, index: object) -> bool:
         return index in self.escaped or super().__contains__(index)
