@@ -127,6 +127,13 @@ PLACE_NAME_WORDS = sorted(set(ZhAddressProvider.districts + ZhAddressProvider.ci
 WORD_NAMES = ["高峰", "高明", "金鑫", "江涛", "海燕", "安静", "白云", "江山", "和平", "海洋", "文静", "安宁",
               "舒畅", "高洁", "金华", "文华", "明明", "方圆", "高阳", "常青"]
 LETTERS = "ABCDEFGHJKLMNPQRSTUVWXYZ"
+USER_AGENTS = [
+    "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/118.0.0.0 Safari/537.36",
+    "Mozilla/5.0 (Linux; Android 13; SM-S9080) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/116.0.0.0 Mobile Safari/537.36",
+    "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/119.0.0.0 Safari/537.36 "
+    "Edg/119.0.0.0",
+    "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 "
+    "Safari/537.36 OPR/105.0.0.0"]
 # Real province, city and district names, for addresses to a house number as a bank's customer
 # records write them (Faker zh_CN's addresses end at a building letter, 韦街b座, and name no real place).
 PLACES = ["北京市朝阳区", "北京市海淀区", "上海市浦东新区", "上海市黄浦区", "天津市和平区", "重庆市渝中区",
@@ -426,6 +433,9 @@ def negatives(rng: random.Random, fake: Faker) -> list[tuple[str, str]]:
                            f"(BigDecimal), {date[:4]}-{date[4:6]}-{date[6:]}(Date), "
                            f"{rng.choice(['朝阳支行', '北京分行营业部', '王府井支行'])}(String), "
                            f"{rng.choice(['工资代发', '张江园区代缴', 'null'])}(String), {rng.randint(0, 9)}(Integer)"),
+        # A browser's User-Agent: Chrome, Edge and Opera write their version as four numbers, the
+        # last three 0. Chosen by the date drawn above, so the draws after it stay as they were.
+        ("user_agent", USER_AGENTS[int(date) % len(USER_AGENTS)]),
     ]
 
 
