@@ -133,7 +133,9 @@ USER_AGENTS = [
     "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/119.0.0.0 Safari/537.36 "
     "Edg/119.0.0.0",
     "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 "
-    "Safari/537.36 OPR/105.0.0.0"]
+    "Safari/537.36 OPR/105.0.0.0",
+    "Mozilla/5.0 (iPhone; CPU iPhone OS 16_6 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148 "
+    "QQ/8.9.78.12 NetType/WIFI", "CMBC-MobileBank/7.1.0.1 (iPhone; iOS 16.6; Scale/3.00)"]
 # Real province, city and district names, for addresses to a house number as a bank's customer
 # records write them (Faker zh_CN's addresses end at a building letter, 韦街b座, and name no real place).
 PLACES = ["北京市朝阳区", "北京市海淀区", "上海市浦东新区", "上海市黄浦区", "天津市和平区", "重庆市渝中区",
@@ -433,8 +435,9 @@ def negatives(rng: random.Random, fake: Faker) -> list[tuple[str, str]]:
                            f"(BigDecimal), {date[:4]}-{date[4:6]}-{date[6:]}(Date), "
                            f"{rng.choice(['朝阳支行', '北京分行营业部', '王府井支行'])}(String), "
                            f"{rng.choice(['工资代发', '张江园区代缴', 'null'])}(String), {rng.randint(0, 9)}(Integer)"),
-        # A browser's User-Agent: Chrome, Edge and Opera write their version as four numbers, the
-        # last three 0. Chosen by the date drawn above, so the draws after it stay as they were.
+        # A browser's or an app's User-Agent: Chrome, Edge and Opera write their version as four
+        # numbers, the last three 0; apps theirs after their name and a slash. Chosen by the date
+        # drawn above, so the draws after it stay as they were.
         ("user_agent", USER_AGENTS[int(date) % len(USER_AGENTS)]),
     ]
 

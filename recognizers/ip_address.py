@@ -66,7 +66,9 @@ class IpAddressRecognizer(ChineseRecognizer):
         # Four numbers of up to three digits, which ``ipaddress`` then checks: begun with a digit
         # and its boundary checked after it (``base.not_after``), not with a lookahead and the
         # octets' alternatives, 10.2 -> 5.5 µs over an access log's line (measured).
-        Pattern("ipv4", r"([0-9](?:(?<![0-9A-Za-z.].)|(?<=[Ii][Pp].))[0-9]{0,2}\.[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3})"
+        # A product's version after its name and a slash is none (QQ/8.9.78.12, CMBC-MobileBank/
+        # 7.1.0.1: a User-Agent's); after two slashes, a URL's host is one (http://202.96.134.133/).
+        Pattern("ipv4", r"([0-9](?:(?<![0-9A-Za-z.].)(?<![0-9A-Za-z]/.)|(?<=[Ii][Pp].))[0-9]{0,2}\.[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3})"
                 r"(?![0-9A-Za-z]|\.[0-9A-Za-z]|-\d+(?![\d.]))", 0.6),
         # Two to seven colons; "10:00:00" is a candidate that ipaddress then rejects. A colon
         # may precede it after a label that is not hex ("ip:2001:db8::1", "ipv6:…").

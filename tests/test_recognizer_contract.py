@@ -230,10 +230,15 @@ def test_ip_versions_with_a_revision_are_no_addresses(text, found):
      'Edg/119.0.0.0"', ["36.112.8.7"]),
     ("Mozilla/5.0 (Linux; Android 13) Chrome/116.0.0.0 Mobile Safari/537.36 OPR/105.0.0.0", []),
     ("登录IP 0.0.0.0", []), ("server listening on 0.0.0.0:8080", []),
+    # An app's version after its name and a slash: QQ's, Baidu's, a bank's own app.
+    ("Mobile/15E148 QQ/8.9.78.12 V1_IPH_SQ_8.9.78_1_APP_A", []), ("T7/13.45 baiduboxapp/13.45.5.10 (Baidu; P1 13)", []),
+    ("CMBC-MobileBank/7.1.0.1 (iPhone; iOS 16.6; Scale/3.00)", []),
+    ("GET http://202.96.134.133/login 客户端IP/202.96.134.134", ["202.96.134.133"]),
 ])
 def test_a_browsers_version_in_a_user_agent_is_no_address(analyzer, text, found):
     """Chrome, Edge and Opera give their version as four numbers, the last three 0, in every
-    User-Agent: an access log's line in two reported one as the client's address."""
+    User-Agent, and apps theirs after their name and a slash: an access log's line in two
+    reported one as the client's address. A URL's host after its two slashes is still one."""
     results = analyzer.analyze(text, language="zh", entities=["IP_ADDRESS"])
     assert [text[r.start:r.end] for r in results] == found
 
