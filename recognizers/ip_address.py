@@ -2,7 +2,9 @@
 
 Rules: FORMATS.md §5.10. Candidates are confirmed by ``ipaddress``. Private, loopback,
 link-local and reserved addresses are infrastructure, so they need context (登录IP, a column
-such as dlip); a version string such as ``版本 1.2.3.4`` is pushed down by negative context.
+such as dlip); a version string such as ``版本 1.2.3.4`` is pushed down by negative context, and
+a product's version after its name and a slash (a User-Agent's ``Chrome/118.0.0.0``,
+``QQ/8.9.78.12``) is no candidate.
 """
 
 from __future__ import annotations
@@ -68,8 +70,8 @@ class IpAddressRecognizer(ChineseRecognizer):
         # octets' alternatives, 10.2 -> 5.5 µs over an access log's line (measured).
         # A product's version after its name and a slash is none (QQ/8.9.78.12, CMBC-MobileBank/
         # 7.1.0.1: a User-Agent's); after two slashes, a URL's host is one (http://202.96.134.133/).
-        Pattern("ipv4", r"([0-9](?:(?<![0-9A-Za-z.].)(?<![0-9A-Za-z]/.)|(?<=[Ii][Pp].))[0-9]{0,2}\.[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3})"
-                r"(?![0-9A-Za-z]|\.[0-9A-Za-z]|-\d+(?![\d.]))", 0.6),
+        Pattern("ipv4", r"([0-9](?:(?<![0-9A-Za-z.].)(?<![0-9A-Za-z]/.)|(?<=[Ii][Pp].))"
+                r"[0-9]{0,2}\.[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3})(?![0-9A-Za-z]|\.[0-9A-Za-z]|-\d+(?![\d.]))", 0.6),
         # Two to seven colons; "10:00:00" is a candidate that ipaddress then rejects. A colon
         # may precede it after a label that is not hex ("ip:2001:db8::1", "ipv6:…").
         Pattern("ipv6", r"(?=[0-9A-Fa-f]{0,4}:)(?:(?<![0-9A-Za-z:.])|(?<=[G-Zg-z]:)|(?<=[Vv]6:)|(?<=[Ii][Pp]))(?=[0-9A-Fa-f]|::(?!:))((?:" + _HEX + r"{0,4}:){2,7}(?:" + _IPV4 + "|" + _HEX
