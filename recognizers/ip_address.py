@@ -10,7 +10,6 @@ a product's version after its name and a slash (a User-Agent's ``Chrome/118.0.0.
 from __future__ import annotations
 
 import ipaddress
-import re
 from functools import cached_property
 
 from recognizers.base import ChineseRecognizer, Risk
@@ -24,7 +23,6 @@ EXAMPLES = {
 }
 
 _OCTET = r"(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)"
-_OCTET_TEXT = re.compile(r"25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9]")  # 0-255, ASCII, no leading zero
 _IPV4 = _OCTET + r"(?:\." + _OCTET + "){3}"
 _HEX = "[0-9A-Fa-f]"
 
@@ -35,12 +33,6 @@ def parse(address: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
     >>> parse("10:00:00") is None, str(parse("2001:DB8::1")), str(parse("202.96.134.133")), parse("01.2.3.4")
     (True, '2001:db8::1', '202.96.134.133', None)
     """
-    octets = address.split(".")
-    if len(octets) == 4:  # IPv4, as ipaddress reads it, its octets checked here: 8 µs -> 2 (measured)
-        if all(_OCTET_TEXT.fullmatch(octet) for octet in octets):
-            return ipaddress.IPv4Address(bytes(map(int, octets)))
-        if ":" not in address:
-            return None
     try:
         return ipaddress.ip_address(address)
     except ValueError:

@@ -372,22 +372,6 @@ def test_ipv4_finds_what_the_octets_pattern_found(parts):
     assert found == [m.span(1) for m in IPV4_BY_OCTETS.finditer(text) if not m.group(1).endswith(".0.0.0")]
 
 
-@settings(max_examples=600, deadline=None)
-@given(st.lists(st.one_of(st.integers(0, 300).map(str), st.sampled_from(["0", "00", "01", "255", "256", "", " 1", "١"]),
-                          st.text(alphabet="0123456789abcdef:% ", max_size=4)), min_size=1, max_size=9).map(".".join))
-def test_an_address_is_parsed_as_ipaddress_parses_it(text):
-    """``ip_address.parse`` checks a dotted address's four numbers itself (8 -> 2 µs): it must
-    accept and read exactly what ``ipaddress.ip_address`` does."""
-    import ipaddress
-
-    from recognizers.ip_address import parse
-    try:
-        expected = ipaddress.ip_address(text)
-    except ValueError:
-        expected = None
-    assert parse(text) == expected
-
-
 def test_the_lookbehind_first_forms_are_the_recognizers_patterns():
     """Every pattern rewritten with base.not_after has its plain form above, and it still differs
     from it (else this file's comparison would test a pattern against itself)."""
