@@ -137,6 +137,11 @@ class _Deck:
         except PART_ERRORS as error:
             self._damaged(PRESENTATION, error, "the slides are read in the order of their names")
             return []
+        unlinked = sum(rid not in targets for rid in ids)
+        if unlinked:  # a damaged zip directory can lose the relationships part without an error
+            self.coverage.problem(self.target, f"{unlinked:,} of the {len(ids):,} slides {PRESENTATION} lists have no "
+                                               "relationship to their part (damaged presentation?): the slides found are "
+                                               "read in the order of their names", self.target)
         # A slide listed again (PowerPoint never does; a few KB can list one 100,000 times) is read
         # once: its relationships were parsed again for each listing, 13 ms each.
         return list(dict.fromkeys(targets[rid][1] for rid in ids if rid in targets))
