@@ -1413,3 +1413,25 @@ def test_a_comments_part_named_many_times_is_read_once(tmp_path, key):
     assert [(o.entity_type, o.location["cell"]) for o in occurrences if o.location.get("comment")] == [
         ("CN_RESIDENT_ID", "B2"), ("CN_MOBILE_PHONE", "C7")]
     assert coverage.problems == []
+
+
+def test_sheets_whose_relationships_a_damaged_zip_lost_are_problem_lines(tmp_path, key):
+    """A byte changed in a zip directory entry's name length swallows the entries after it, and
+    zipfile raises nothing: a workbook that lost xl/_rels/workbook.xml.rels read as complete and
+    empty, and a rescan would have taken its findings for fixed. Each sheet so lost is one
+    problem line, and the target is not fully scanned."""
+    book = openpyxl.Workbook()
+    book.active.title = "客户"
+    book.active.append(["手机号"])
+    book.active.append([mobile(random.Random(3))])
+    book.create_sheet("其他").append(["备注"])
+    book.save(tmp_path / "a.xlsx")
+    with zipfile.ZipFile(tmp_path / "a.xlsx") as old, zipfile.ZipFile(tmp_path / "坏.xlsx", "w") as new:
+        for info in old.infolist():
+            if info.filename != "xl/_rels/workbook.xml.rels":
+                new.writestr(info, old.read(info.filename))
+    coverage = TargetCoverage(str(tmp_path / "坏.xlsx"))
+    chunks = list(as_chunks(read_spreadsheet(str(tmp_path / "坏.xlsx"), ScanOptions(), coverage)))
+    assert {chunk.location.get("part") for chunk in chunks} <= {"docProps/core.xml", "docProps/app.xml"}
+    assert [(p.where, p.reason) for p in coverage.problems] == [
+        (f"{tmp_path / '坏.xlsx'}!{name}", xlsx_book.UNLINKED) for name in ("客户", "其他")]

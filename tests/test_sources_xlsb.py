@@ -251,6 +251,19 @@ def test_a_long_pivot_item_read_again_and_again_is_cut_in_one_line(tmp_path, mon
     assert given.count(long) <= 11 and "15999" in given
 
 
+@pytest.mark.parametrize("dropped", [("xl/_rels/workbook.bin.rels",), ("xl/worksheets/sheet1.bin",)])
+def test_a_sheet_whose_part_a_damaged_zip_lost_is_one_problem_line(tmp_path, dropped):
+    """A damaged zip directory can lose the workbook's relationships or a sheet's part without an
+    error: the workbook read as complete and empty, or without the sheet, and said nothing."""
+    parts = {name: data for name, data in xlsb_parts(TWO).items() if name not in dropped}
+    path = tmp_path / "坏目录.xlsb"
+    path.write_bytes(zipped(parts))
+    chunks, coverage = read(path)
+    lost = ["坏", "好"] if "rels" in dropped[0] else ["坏"]
+    assert lines(coverage) == [f"{path}!{name}: {xlsx_book.UNLINKED}" for name in lost]
+    assert any(ID in c.text for c in chunks) == (lost == ["坏"])
+
+
 def test_sheet_names_holding_line_breaks_are_one_problem_line(tmp_path):
     """A sheet named "客\\n户" (or an external link's sheet so) put its line break into every
     problem line about it, which split in two, and into its findings' locations. As in an .xlsx,

@@ -70,6 +70,8 @@ def xlsx_sheets(source: Source, comments: dict[str, list[tuple[str, str]]] | Non
     inspect_workbook(zipped)
     with zipfile.ZipFile(zipped) as archive:
         book = xlsx_book.read_workbook(archive)
+        for name in book.unlinked if warn is not None else ():
+            warn(name, xlsx_book.UNLINKED)
         read: set[str] = set()  # the comments parts read, each for the first sheet naming it
         for name, member in book.sheets:
             if comments is not None:

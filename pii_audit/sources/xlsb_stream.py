@@ -48,7 +48,7 @@ from pii_audit.sources.sheet_rows import EXCEL_MAX_ROWS, Sheet, Source, opened
 from pii_audit.sources.xls_stream import dated, rk_value
 from pii_audit.sources.xlsx_book import (
     FREE_CHARS, MAX_CELL_STYLES, MAX_COLUMN, Charged, Row, SharedStrings, SheetError, StringTable, add_comments,
-    NO_COLUMN, allowance_for, checked_column, comment_parts, missing_string, noted_rows,
+    NO_COLUMN, UNLINKED, allowance_for, checked_column, comment_parts, missing_string, noted_rows,
     format_kind, place, relationships, sheet_name, style_kind,
 )
 from pii_audit.sources.xlsx_guard import (
@@ -88,6 +88,7 @@ class Book(Charged):
     """What the rows of every worksheet need: where they are, shared strings, date formats."""
 
     sheets: list[tuple[str, str]] = field(default_factory=list)  # (name, zip member) of each worksheet
+    unlinked: list[str] = field(default_factory=list)  # the sheets listed with no relationship (UNLINKED)
     strings: list[str] | StringTable = field(default_factory=list)
     dates: dict[int, int] = field(default_factory=dict)  # {cell format: DATE or DURATION} of the dated ones
     date1904: bool = False
@@ -117,6 +118,8 @@ def _book_sheets(archive: zipfile.ZipFile, comments: dict[str, list[tuple[str, s
                  warn: Callable[[str, str], None] | None) -> Iterator[Sheet]:
     """Yield the worksheets of the open workbook, then its caches (``xlsb_sheets``)."""
     book = read_book(archive)
+    for name in book.unlinked if warn is not None else ():
+        warn(name, UNLINKED)
     read: set[str] = set()  # the comments parts read, each for the first sheet naming it
     for name, member in book.sheets:
         if comments is not None:
@@ -179,6 +182,8 @@ def _workbook(archive: zipfile.ZipFile, rels: dict[str, tuple[str, str]]) -> Boo
             rel_id, end = wide_string(data, 8)
             name = sheet_name(wide_string(data, end)[0])  # line breaks as "?", as an .xlsx's
             type_, member = rels.get(rel_id, ("", ""))
+            if rel_id not in rels or (type_.endswith("/worksheet") and member not in archive.NameToInfo):
+                book.unlinked.append(name)
             # A part listed again is not read again: 100 entries naming one 140 KB sheet took 5 s.
             if type_.endswith("/worksheet") and member in archive.NameToInfo and member not in listed:
                 listed.add(member)

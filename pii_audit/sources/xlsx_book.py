@@ -183,11 +183,18 @@ def allowance_for(strings: list[str] | StringTable) -> int:
     return MAX_REPEATED_CHARS + chars
 
 
+# A sheet the workbook lists whose part is gone: a byte changed in a zip directory entry's name
+# length swallows the entries after it (the workbook's relationships, its sheets) and zipfile
+# raises nothing, so the workbook read as complete and empty.
+UNLINKED = "listed in the workbook, but its part is missing (damaged workbook?): not read"
+
+
 @dataclass
 class Workbook(Charged):
     """What the rows of every worksheet need: where they are, shared strings, date styles."""
 
     sheets: list[tuple[str, str]]  # (name, zip member) of each worksheet, in workbook order
+    unlinked: list[str] = field(default_factory=list)  # the sheets listed with no relationship (UNLINKED)
     strings: list[str] | StringTable = field(default_factory=list)
     styles: list[int] = field(default_factory=list)  # per cell style: NUMBER, DATE or DURATION
     date1904: bool = False
@@ -207,6 +214,7 @@ def read_workbook(archive: zipfile.ZipFile) -> Workbook:
     listed, properties = workbook_part(archive, "xl/workbook.xml")
     rels = relationships(archive, "xl/workbook.xml")
     sheets, members = [], set()
+    unlinked = [name for name, rel_id in listed if rel_id not in rels]
     for name, rel_id in listed:
         type_, member = rels.get(rel_id, ("", ""))
         # A part listed again is not read again, as in an .xlsb (xlsb_stream._workbook): its cells
@@ -214,7 +222,7 @@ def read_workbook(archive: zipfile.ZipFile) -> Workbook:
         if type_.endswith("/worksheet") and member not in members:
             members.add(member)
             sheets.append((name, member))
-    book = Workbook(sheets, date1904=properties.get("date1904", "").lower() in ("1", "true"))
+    book = Workbook(sheets, unlinked, date1904=properties.get("date1904", "").lower() in ("1", "true"))
     targets = {type_.rsplit("/", 1)[-1]: target for type_, target in rels.values()}
     if targets.get("styles") in archive.NameToInfo:
         with archive.open(targets["styles"]) as member:
