@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 import struct
 import zipfile
 from pathlib import Path
@@ -131,3 +132,35 @@ def garbled(data: bytes, member: str) -> bytes:
     info = zipfile.ZipFile(io.BytesIO(data)).getinfo(member)
     start = info.header_offset + 30 + len(info.filename.encode()) + len(info.extra)
     return data[:start] + b"\xff" * info.compress_size + data[start + info.compress_size:]
+
+
+def without_entry(data: bytes, member: str) -> bytes:
+    """Return the zip ``data`` with ``member``'s entry cut out of its directory and the end record
+    still counting it, as a damaged directory reads to zipfile: one byte of the entry before's
+    name length changed, and that entry swallows this one (zipfile reads the directory by its size)."""
+    end = data.rfind(b"PK\x05\x06")
+    size, offset = struct.unpack_from("<II", data, end + 12)
+    at = offset
+    while at < offset + size:
+        name_length, extra_length, comment_length = struct.unpack_from("<HHH", data, at + 28)
+        length = 46 + name_length + extra_length + comment_length
+        if data[at + 46:at + 46 + name_length] == member.encode():
+            cut = bytearray(data[:at] + data[at + length:])
+            struct.pack_into("<I", cut, end - length + 12, size - length)
+            return bytes(cut)
+        at += length
+    raise KeyError(member)
+
+
+def at_fixed_time(data: bytes) -> bytes:
+    """Return the zip ``data`` written again with every member dated 2024-01-05, and the times an
+    Office file's properties hold (docProps/core.xml, an .ods's meta.xml) set to that day: the
+    same bytes whenever a test makes it, so random damage to it hits the same places each run."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as old, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as new:
+        for info in old.infolist():
+            body = old.read(info)
+            if info.filename in ("docProps/core.xml", "meta.xml"):
+                body = re.sub(rb"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?Z?", b"2024-01-05T00:00:00Z", body)
+            new.writestr(zipfile.ZipInfo(info.filename, (2024, 1, 5, 0, 0, 0)), body, info.compress_type)
+    return out.getvalue()

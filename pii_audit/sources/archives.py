@@ -52,7 +52,7 @@ from pii_audit.sources.layouts import TEXT_TABLES, Layout, configured_layout, re
 from pii_audit.sources.spreadsheets import read_spreadsheet
 from pii_audit.sources.streams import CORRUPT_ERRORS, DECOMPRESSORS, Capped, Recorded, Replayed
 from pii_audit.sources.walk import excluded_member, listed, members_chosen
-from pii_audit.sources.xlsx_guard import directory_refusal
+from pii_audit.sources.xlsx_guard import directory_refusal, lost_entries, opened_zip
 
 # Errors of a damaged archive, as zipfile, tarfile and their decompressors raise them.
 _BROKEN = (zipfile.BadZipFile, tarfile.TarError, EOFError, DamagedArchive, *CORRUPT_ERRORS)
@@ -113,9 +113,14 @@ def _zip_members(path: str, handle: BinaryIO, options: ScanOptions, coverage: Ta
         coverage.problem(path, f"{reason}; extract it and scan the folder")
         return
     handle.seek(0)
-    with _opened_zip(handle) as archive:
+    with opened_zip(handle) as archive:
+        if lost := lost_entries(archive):
+            coverage.problem(path, lost)
         for place, info in listed(archive.infolist(), depth, options):
             name = _zip_name(info)
+            if not info.filename:  # a name damaged to nothing, or a NUL first (zipfile's is_dir() fails on it)
+                coverage.problem(path, "damaged zip directory: an entry has no name; its data is not read")
+                continue
             if info.is_dir() or excluded_member(name, options):
                 continue
             where = f"{path}!{one_line_name(name)}"
@@ -133,7 +138,7 @@ def _zip_members(path: str, handle: BinaryIO, options: ScanOptions, coverage: Ta
                 coverage.problem(where, "compressed in a way that cannot be read here: not read",
                                  stream_name(where))
                 continue
-            except zipfile.BadZipFile:
+            except (zipfile.BadZipFile, ValueError):  # ValueError: a local name flagged UTF-8 that is not
                 coverage.problem(where, "corrupt member (bad header)", stream_name(where))
                 continue
             try:
@@ -141,14 +146,10 @@ def _zip_members(path: str, handle: BinaryIO, options: ScanOptions, coverage: Ta
                     yield from _read_entry(path, (name, place), member, options, coverage, depth)
             except zipfile.BadZipFile:  # a bad CRC: the next member may be fine
                 coverage.problem(where, "corrupt member (bad CRC or header)", stream_name(where))
-
-
-def _opened_zip(handle: BinaryIO) -> zipfile.ZipFile:
-    """Open a zip to read (mode "r": the archive is only read); a damaged directory is BadZipFile."""
-    try:
-        return zipfile.ZipFile(handle)
-    except ValueError as error:  # a name flagged UTF-8 that is not (UnicodeDecodeError), a bad offset
-        raise zipfile.BadZipFile(f"damaged directory ({type(error).__name__})") from None
+            except (EOFError, OSError, *CORRUPT_ERRORS) as error:  # damaged data: the next member may be fine
+                if isinstance(error, OSError) and error.errno:
+                    raise  # the disk failed, not the data (bz2 says "Invalid data stream" with no errno)
+                coverage.problem(where, "corrupt member (damaged compressed data)", stream_name(where))
 
 
 def _zip_name(info: zipfile.ZipInfo) -> str:

@@ -85,7 +85,8 @@ def _items(target: str, options: ScanOptions, coverage: TargetCoverage, handle: 
         yield from stored_items(handle, target, options, coverage)
         return
     handle.seek(0)
-    with opened_package(handle, BODY, ".docx document") as archive:
+    with opened_package(handle, BODY, ".docx document",
+                        lambda why: coverage.problem(target, why, target)) as archive:
         for part in _parts(archive):
             location = {"path": target} if part == BODY else {"path": target, "part": part}
             yield from read_part(archive, part, location, WORDPROCESSING, coverage, container)

@@ -27,7 +27,8 @@ from pii_audit.models import Cells, Chunk
 from pii_audit.sources import ContainerCoverage, TargetCoverage, opened_file
 from pii_audit.sources.damage import damaged, unreadable
 from pii_audit.sources.xlsx_book import BLOCK, decimal, expat_parser
-from pii_audit.sources.xlsx_guard import ZIP_MAGIC, WorkbookRefused, before_start, office_zip, shown_name, zip_refusal
+from pii_audit.sources.xlsx_guard import (ZIP_MAGIC, WorkbookRefused, before_start, office_zip, package_damage,
+                                          shown_name, zip_refusal)
 
 CHUNK_CHARS = 1 << 20  # characters of paragraphs handed to the detector together
 # A paragraph is held whole until it ends; no one writes one this long, a hostile file might.
@@ -85,10 +86,11 @@ class Markup:
 ALT_TEXT = ("descr", "title")  # the attributes of a drawing's cNvPr (or a .docx's wp:docPr) holding alt text
 
 
-def opened_package(handle: BinaryIO, main_part: str, kind: str) -> zipfile.ZipFile:
+def opened_package(handle: BinaryIO, main_part: str, kind: str, warn: Callable[[str], None]) -> zipfile.ZipFile:
     """Open an Office zip after checking what it is, from its first bytes and its zip directory:
     a ``kind`` (".docx document") must hold ``main_part``; a bomb, an encrypted member or a directory
-    larger than an Office file's (``xlsx_guard.office_zip``) is refused."""
+    larger than an Office file's (``xlsx_guard.office_zip``) is refused. A directory that lost or
+    misnames entries (``xlsx_guard.package_damage``) is told to ``warn``, one line, and the zip still read."""
     head = handle.read(len(ZIP_MAGIC))
     handle.seek(0)
     if not head.startswith(ZIP_MAGIC):
@@ -101,6 +103,8 @@ def opened_package(handle: BinaryIO, main_part: str, kind: str) -> zipfile.ZipFi
         reason = zip_refusal(infos) or _shared_data(infos) or before_start(infos, kind)
         if reason:
             raise DocumentRefused(reason)
+        if damage := package_damage(archive):
+            warn(damage)
     except BaseException:
         archive.close()
         raise

@@ -99,7 +99,8 @@ def _items(target: str, options: ScanOptions, coverage: TargetCoverage, handle: 
         yield from ppt97_pictures(handle, target, options, coverage)
         return
     handle.seek(0)
-    with opened_package(handle, PRESENTATION, ".pptx presentation") as archive:
+    with opened_package(handle, PRESENTATION, ".pptx presentation",
+                        lambda why: coverage.problem(target, why, target)) as archive:
         deck = _Deck(archive, target, coverage, container)
         yield from deck.chunks()
         yield from property_chunks(archive, target, coverage)

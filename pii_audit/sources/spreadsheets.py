@@ -49,7 +49,7 @@ from pii_audit.sources.properties import property_chunks
 from pii_audit.sources.sheet_rows import (EXCEL_MAX_ROWS, Row, Sheet, csv_sheets, opened, stored_xls_sheets,
                                           wps_sheets, xls_sheets, xlsx_sheets)
 from pii_audit.sources.xlsb_stream import xlsb_sheets
-from pii_audit.sources.xlsx_guard import OLE2_MAGIC, ZIP_MAGIC, WorkbookRefused
+from pii_audit.sources.xlsx_guard import OLE2_MAGIC, ZIP_MAGIC, WorkbookRefused, opened_zip, package_damage
 from pii_audit.sources.xlsx_book import SheetError, column_letter
 from pii_audit.detector import holds_pi, names_a_field, unscored_entities
 from recognizers.base import to_halfwidth
@@ -106,6 +106,8 @@ def read_spreadsheet(target: str, options: ScanOptions, coverage: TargetCoverage
     else:
         sheets = xls_sheets(source, warn)
     finished = yield from _sheets_cells(target, sheets, comments, options, coverage)
+    if finished and suffix in _PACKAGES:
+        _directory_damage(target, source, coverage)
     if finished and suffix not in (".csv", ".tsv"):
         yield from _properties(target, source, coverage, suffix in _PACKAGES)
     if finished and suffix in (".xlsx", ".xlsm", ".xlsb"):
@@ -155,6 +157,19 @@ def _finished(sheets: Iterable[Sheet], finished: list[bool]) -> Iterator[Sheet]:
     """Yield ``sheets``; append True to ``finished`` once they have all been yielded."""
     yield from sheets
     finished.append(True)
+
+
+def _directory_damage(target: str, source: str | bytes, coverage: TargetCoverage) -> None:
+    """Record a problem line where a workbook's zip directory lost or misnames entries
+    (``xlsx_guard.package_damage``): a sheet lost is told by the sheets' reader, which finds it
+    listed in the workbook part, but a file embedded in it or a picture would be missed silently."""
+    try:
+        with opened_zip(source if isinstance(source, str) else io.BytesIO(source)) as archive:
+            damage = package_damage(archive)
+    except (zipfile.BadZipFile, OSError):
+        return  # no zip (a WPS .et in the .xls format), or one whose damage the sheets' reader told
+    if damage:
+        coverage.problem(target, damage)
 
 
 def _properties(target: str, source: str | bytes, coverage: TargetCoverage, package: bool) -> Iterator[Chunk]:

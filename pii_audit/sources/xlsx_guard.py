@@ -14,6 +14,7 @@ before, would have asked for 17 billion cells; measuring cost 8.7 us a row).
 
 from __future__ import annotations
 
+import struct
 import zipfile
 from typing import BinaryIO
 
@@ -34,6 +35,8 @@ MAX_ENTRIES = 65_535
 MAX_DIRECTORY_BYTES = 4 * 1024**2
 _ENTRY_BYTES = 46  # a directory entry with no name, extra field or comment
 _ENTRY_SIGNATURE = b"PK\x01\x02"
+_LOCAL_SIGNATURE = b"PK\x03\x04"
+_LOCAL_HEADER_BYTES = 30  # a member's own header before its name
 BLOCK = 4 * 1024**2
 STREAMED = "xl/worksheets/"  # members checked as they are streamed, not here
 _DTD_MARKERS = tuple(m.encode(enc) for m in ("<!DOCTYPE", "<!ENTITY")
@@ -83,7 +86,71 @@ def office_zip(source: str | BinaryIO) -> zipfile.ZipFile:
         source.seek(0)
     if reason:
         raise WorkbookRefused(reason)
-    return zipfile.ZipFile(source)
+    return opened_zip(source)
+
+
+def opened_zip(source: str | BinaryIO) -> zipfile.ZipFile:
+    """Open a zip to read (mode "r": nothing is written); a directory zipfile fails on otherwise
+    is ``BadZipFile``: a name flagged UTF-8 that is not (UnicodeDecodeError), a bad offset
+    (ValueError), an entry's version past any zip format's (NotImplementedError "zip file version
+    10.7": one damaged byte, which read as "a compression method not supported here" and, in an
+    archive inside another, stopped the outer one)."""
+    try:
+        return zipfile.ZipFile(source)
+    except (ValueError, NotImplementedError) as error:
+        raise zipfile.BadZipFile(f"damaged directory ({type(error).__name__})") from None
+
+
+def lost_entries(archive: zipfile.ZipFile) -> str | None:
+    """Return the problem line for a zip whose directory lists fewer entries than its end record
+    counts, or None.
+
+    zipfile reads the directory by its size and ignores the count: one damaged byte of an entry's
+    name length swallows the entries after it, without an error, so a zip of logs read as complete
+    without the export after the first log, and a .docx without its embedded workbook. More listed
+    than counted is no damage: a zip of over 65,535 entries without Zip64 records counts them
+    modulo 65,536."""
+    record = zipfile._EndRecData(archive.fp)  # noqa: SLF001 - the record ZipFile() read its directory by
+    if record is None:
+        return None
+    counted, listed = record[zipfile._ECD_ENTRIES_TOTAL], len(archive.filelist)  # noqa: SLF001
+    if listed >= counted:
+        return None
+    return (f"damaged zip directory: it lists {listed:,} of the {counted:,} entries its end record counts; "
+            "the entries listed are read, the others cannot be found")
+
+
+def package_damage(archive: zipfile.ZipFile) -> str | None:
+    """Return the problem line for an Office zip whose directory lost entries (``lost_entries``)
+    or names an entry otherwise than the entry's own header does, or None.
+
+    A reader of Office files picks its parts by name, and zipfile compares the two names only when
+    a member is opened: one damaged byte in the directory (``word/emb╦ddings/…``) hid the workbook
+    embedded in a .docx without an error, in 29 of 400 randomly damaged copies. An archive's reader
+    opens every member, so zipfile tells it (``archives``). A .pptx's 42 entries are checked in 63 us,
+    4,000 on disk (a workbook of 1,000 sheets) in 4.7 ms, where zipfile takes 7 ms to open them."""
+    lost = lost_entries(archive)
+    if lost:
+        return lost
+    misnamed = sum(not _local_name_matches(archive.fp, info) for info in archive.filelist)
+    if misnamed:
+        return (f"damaged zip: {misnamed:,} of its {len(archive.filelist):,} entries are named otherwise in its "
+                "directory than in their own headers, or point where none begins; what they hold may not be read")
+    return None
+
+
+def _local_name_matches(handle: BinaryIO, info: zipfile.ZipInfo) -> bool:
+    """Tell whether the local header at ``info``'s offset begins a member named as the directory
+    names it (the bytes of the name, encoded as zipfile decoded them)."""
+    if info.header_offset < 0:  # before the file's start: no header there (seek would fail)
+        return False
+    handle.seek(info.header_offset)
+    header = handle.read(_LOCAL_HEADER_BYTES)
+    if len(header) < _LOCAL_HEADER_BYTES or not header.startswith(_LOCAL_SIGNATURE):
+        return False
+    name_length = struct.unpack_from("<H", header, 26)[0]
+    encoding = "utf-8" if info.flag_bits & 0x800 else "cp437"
+    return handle.read(name_length) == info.orig_filename.encode(encoding, "surrogateescape")
 
 
 def directory_refusal(handle: BinaryIO, max_entries: int, max_bytes: int) -> str | None:
