@@ -521,12 +521,31 @@ def test_a_damaged_property_set_in_a_doc_leaves_its_text_read(tmp_path, key):
     assert result.coverage.containers[str(path)].units == 1 + 4  # the body's line, the custom properties'
 
 
-def test_an_unknown_type_is_skipped_and_the_rest_read(tmp_path):
-    stream = summary_with([(4, typed(0x7777, b"\xff" * 8)), (6, lpstr(f"手机{MOBILE}"))])
+@pytest.mark.parametrize("kind", [VT_FILETIME, VT_BOOL, 0x1000 | VT_LPSTR, 0x100C])  # vectors: of strings, of variants
+def test_a_value_of_a_type_not_read_is_skipped_quietly(tmp_path, kind):
+    stream = summary_with([(4, typed(kind, b"\0" * 8)), (6, lpstr(f"手机{MOBILE}"))])
     path = workbook(tmp_path / "t.xls", {SUMMARY: stream})
     coverage = TargetCoverage(str(path))
     assert [text for _, _, _, text, _ in legacy_chunks(path, coverage)] == ["客户回访", f"手机{MOBILE}"]
     assert coverage.problems == []
+
+
+@pytest.mark.parametrize("stream, reason", [
+    pytest.param(summary_with([(4, typed(0x7777, b"\xff" * 8)), (6, lpstr(f"手机{MOBILE}"))]),
+                 "a property of a type no property set holds", id="no-such-type"),
+    pytest.param(property_set((FMTID_SUMMARY, section([(1, code_page(936)), (2, lpstr("客户回访")),
+                                                        (6, lpstr(f"手机{MOBILE}"))])),
+                              (bytes(16), section([(2, lpstr(ID18_B))]))),
+                 "a section of a kind these properties never hold", id="unknown-section"),
+])
+def test_a_type_or_section_no_property_set_holds_is_damage_told_after_the_rest(tmp_path, stream, reason):
+    """A value's type no property set holds, or a section of a kind these streams never hold, is
+    damage (a changed byte of a type, an offset or an FMTID): skipped quietly, the value it held
+    was lost without a word. The rest is read, then the stream is one problem line."""
+    path = workbook(tmp_path / "t.xls", {SUMMARY: stream})
+    coverage = TargetCoverage(str(path))
+    assert [text for _, _, _, text, _ in legacy_chunks(path, coverage)] == ["客户回访", f"手机{MOBILE}"]
+    assert [p.reason for p in coverage.problems] == [f"{SUMMARY} is damaged ({reason}); the rest of the file is read"]
 
 
 def test_legacy_caps_on_properties_and_values(tmp_path, monkeypatch):

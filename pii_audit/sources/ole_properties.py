@@ -19,7 +19,11 @@ value). Strings are VT_LPSTR (a byte count, then bytes in the section's code pag
 1: 936 on Chinese Windows, 65001 as LibreOffice writes; UTF-16 when it is 1200) or VT_LPWSTR (a
 count of UTF-16 characters). Custom values of integer types are read as the digits a person reads
 (a phone number typed as a Number: Word stores one past 2^31 as VT_R8, read while it is a whole
-number below 2^53); booleans, dates, blobs, vectors and other types are not.
+number below 2^53); booleans, dates, blobs, vectors and other types are not. A section of a kind
+neither stream holds, or a value of a type no property set holds (a damaged FMTID, type or offset),
+is passed over, the rest read, and told as the stream's damage: skipped silently, the values they
+held were lost without a word (in 29 of 1,000 randomly damaged copies of a 7 KB .xls; 7 still
+are, damage that leaves a valid property set behind, such as a damaged property id).
 
 The streams are untrusted: every offset and length is checked against the stream's size, before
 anything is read, and read from the file only as needed (``ole2.Stream``; LibreOffice puts a
@@ -61,6 +65,12 @@ DOCUMENT_PROPERTIES = {2: ("category", "类别"), 14: ("manager", ""), 15: ("com
 _SECTIONS = {FMTID_SUMMARY: SUMMARY_PROPERTIES, FMTID_DOCUMENT: DOCUMENT_PROPERTIES, FMTID_CUSTOM: None}
 
 VT_LPSTR, VT_BSTR, VT_LPWSTR, VT_R8 = 0x1E, 0x08, 0x1F, 0x05
+# Every type a property's value may have ([MS-OLEPS] 2.15, TypedPropertyValue), alone or as a
+# vector's or an array's elements (VT_VARIANT only so): any other is a damaged type, or a damaged
+# offset pointing at what is no value, and the value it held would be lost without a word.
+_TYPES = {0x00, 0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08, 0x0A, 0x0B, 0x0C, 0x0E, 0x10, 0x11, 0x12, 0x13,
+          0x14, 0x15, 0x16, 0x17, 0x1E, 0x1F, 0x40, 0x41, 0x42, 0x43, 0x44, 0x45, 0x46, 0x47, 0x48, 0x49}
+_VECTOR_OR_ARRAY = 0x3000  # VT_VECTOR 0x1000, VT_ARRAY 0x2000
 _INTEGERS = {0x02: "<h", 0x03: "<i", 0x10: "<b", 0x11: "<B", 0x12: "<H", 0x13: "<I", 0x14: "<q", 0x15: "<Q",
              0x16: "<i", 0x17: "<I"}  # VT_I2, I4, I1, UI1, UI2, UI4, I8, UI8, INT, UINT
 
@@ -99,6 +109,10 @@ class _Reader:
         self.stream: ole2.Stream | None = None
         self.budget = entry[1]  # bytes of values and names still to be read
         self.cut = False  # a value was cut at MAX_VALUE_CHARS
+        # Why something was passed over that no property set holds (a section of an unknown kind,
+        # a value of no type): damage, whose value would be lost without a word. The other values
+        # are read, then this is raised as the stream's damage (``PartDamaged``).
+        self.unread = ""
 
     def values(self) -> Iterator[tuple[str, str, str]]:
         """Yield ``(text, property, context)`` of each value read, section by section."""
@@ -116,6 +130,10 @@ class _Reader:
             offset = self._unpack("<I", 44 + 20 * k, "its header")[0]
             if fmtid in _SECTIONS:
                 yield from self._section(offset, _SECTIONS[fmtid])
+            else:  # these two streams hold no other kind: a damaged FMTID
+                self.unread = self.unread or "a section of a kind these properties never hold"
+        if self.unread:  # told after the values read, as a damaged part is
+            raise self._damaged(self.unread)
 
     def _section(self, offset: int, known: dict[int, tuple[str, str]] | None) -> Iterator[tuple[str, str, str]]:
         """Yield the values of the section at ``offset``: the ``known`` ones, or (None) every one
@@ -191,6 +209,8 @@ class _Reader:
             number = self._unpack("<d", at + 4, "a property")[0]
             whole = math.isfinite(number) and number.is_integer() and abs(number) < 2 ** 53
             return str(int(number)) if whole else ""
+        if kind & ~_VECTOR_OR_ARRAY not in _TYPES:
+            self.unread = self.unread or "a property of a type no property set holds"
         return ""
 
     def _unpack(self, form: str, at: int, what: str) -> tuple:
