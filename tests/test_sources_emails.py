@@ -69,6 +69,28 @@ def test_a_mail_is_read_part_by_part_and_its_attachments_as_files(tmp_path, key)
         (f"{where}!回单.pdf", "CN_MOBILE_PHONE", None, 1)])
 
 
+@pytest.mark.parametrize("where", ["header", "delimiters", "none"])
+def test_a_multipart_in_which_no_part_is_found_is_a_problem_line(tmp_path, key, where):
+    """A multipart whose delimiter never appears, its boundary damaged in its header or on its
+    lines, or that names none: all it held was read as its preamble, which is skipped, and the
+    mail passed as complete with its headers alone (its body, its attachments unread). It is now
+    one problem line; the headers are still read."""
+    raw = mail()
+    boundary = raw.split(b'boundary="', 1)[1].split(b'"', 1)[0]
+    if where == "header":
+        raw = raw.replace(b'boundary="' + boundary, b'boundary="' + boundary[:-3] + b"x==", 1)
+    elif where == "delimiters":
+        raw = raw.replace(b"\n--" + boundary, b"\n--" + boundary[:-3] + b"x==")
+    else:
+        raw = raw.replace(b'; boundary="' + boundary + b'"', b"", 1)
+    (tmp_path / "审批.eml").write_bytes(raw)
+    result = scan_one(tmp_path, key)
+    assert [(p.where, p.reason) for p in result.coverage.problems] == [
+        (str(tmp_path / "审批.eml"), "part 0: a multipart part in which no part is found (a damaged boundary?); "
+                                    "not read")]
+    assert {f.entity_type for f in result.findings.values()} == {"EMAIL_ADDRESS"}
+
+
 @pytest.mark.parametrize("charset", ["gbk", "utf-8", "gb18030"])
 def test_every_chinese_charset_decodes(tmp_path, key, charset):
     (tmp_path / "a.eml").write_bytes(mail(charset))

@@ -142,9 +142,9 @@ def _leaf_items(leaf: Leaf, target: str, options: ScanOptions, coverage: TargetC
     try:
         damaged, name = leaf.damaged, leaf.headers.get_filename()
     except Exception as error:  # noqa: BLE001 -- the standard header parser fails on some damaged values
-        damaged = type(error).__name__
+        damaged = f"unreadable headers ({type(error).__name__})"
     if damaged:
-        coverage.problem(target, f"part {leaf.number}: unreadable headers ({damaged}); not read", target)
+        coverage.problem(target, f"part {leaf.number}: {damaged}; not read", target)
         return
     label = file_name(name) if name else f"{leaf.number} {leaf.headers.get_content_type()}"
     if leaf.body is None:

@@ -44,6 +44,12 @@ _NOT_BASE64 = bytes(sorted(set(range(256)) - set(_BASE64)))
 _PARSER = BytesHeaderParser(policy=email.policy.default)
 
 
+# A multipart whose delimiter never appears (a damaged boundary, in its header or on its lines), or
+# that names none: what it held is all preamble, skipped as the standard parser skips a preamble,
+# attachments and text alike (25 of 400 randomly damaged copies of a mail lost values so).
+NO_PARTS = "a multipart part in which no part is found (a damaged boundary?)"
+
+
 class MimeError(Exception):
     """The message cannot be read further; the message is one line for a person."""
 
@@ -56,7 +62,7 @@ class Leaf:
     headers: Message
     body: bytes | None  # None when it decoded to more than MAX_PART_BYTES
     size: int  # bytes it decoded to
-    damaged: str = ""  # why its headers could not be read (then its body is skipped, whatever it holds)
+    damaged: str = ""  # why it could not be read (then its body is skipped, whatever it holds)
 
 
 class MessageReader:
@@ -119,14 +125,19 @@ class MessageReader:
             damaged = type(error).__name__
         if damaged:
             self._leaf(number, headers, bounds)  # skipped to the next part
-            yield Leaf(number, headers, None, 0, damaged)
+            yield Leaf(number, headers, None, 0, f"unreadable headers ({damaged})")
             return
         if kind.startswith("multipart/"):
+            parts = 0
             if boundary:
-                yield from self._multipart(boundary.encode("utf-8", "surrogateescape"), bounds, depth,
-                                           kind == "multipart/digest")
+                for leaf in self._multipart(boundary.encode("utf-8", "surrogateescape"), bounds, depth,
+                                            kind == "multipart/digest"):
+                    parts += 1
+                    yield leaf
             else:  # no boundary: the standard parser keeps the body as text of no type it reads
                 self._skip(bounds)
+            if not parts:  # RFC 2046 asks for one part at least: its boundary damaged, its parts are lost
+                yield Leaf(number, headers, None, 0, NO_PARTS)
         elif kind == "message/rfc822":
             yield from self._entity(self._read_headers(), bounds, depth + 1)
         else:
