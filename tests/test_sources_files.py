@@ -368,6 +368,29 @@ def test_file_that_is_not_what_its_name_says(tmp_path, key):
     assert sorted(f.entity_type for f in result.findings.values()) == ["CN_MOBILE_PHONE", "CN_RESIDENT_ID"]
 
 
+@pytest.mark.parametrize("suffix, compress", [(".gz", lambda data: gzip.compress(data, mtime=0)),
+                                              (".bz2", bz2.compress), (".xz", lzma.compress)])
+def test_a_compressed_log_whose_signature_is_damaged_is_a_problem_line(tmp_path, key, suffix, compress):
+    """A rotated log whose first bytes were damaged holds no gzip (bzip2, xz) data any more: it was
+    a binary file skipped with a notice, the scan complete and every line in it unread. It is a
+    problem line now, in a folder and in an archive; a binary file inflated from real gzip data
+    is still a notice, and a text file named .gz is still read as text."""
+    data = bytearray(compress("".join(f"身份证号{ID18} 第{n}行\n" for n in range(200)).encode()))
+    data[1] ^= 0xFF
+    (tmp_path / f"app.log.1{suffix}").write_bytes(bytes(data))
+    (tmp_path / "blob.log.gz").write_bytes(gzip.compress(b"\x00\x01" + bytes(range(256))))
+    with zipfile.ZipFile(tmp_path / "logs.zip", "w") as archive:
+        archive.writestr(f"app.log.2{suffix}", bytes(data))
+    result = scan_one(tmp_path, key)
+    reason = (f"named {suffix} but holds no {({'.gz': 'gzip', '.bz2': 'bzip2', '.xz': 'xz'})[suffix]} data, and is "
+              "binary (its signature damaged?): not read")
+    assert sorted((p.where, p.reason) for p in result.coverage.problems) == [
+        (str(tmp_path / f"app.log.1{suffix}"), reason), (f"{tmp_path / 'logs.zip'}!app.log.2{suffix}", reason)]
+    assert [(n.where, n.reason) for n in result.coverage.notices] == [
+        (str(tmp_path / "blob.log.gz"), "binary file (NUL bytes in its first 8 KiB); skipped")]
+    assert not result.findings
+
+
 def test_json_lines_logs(tmp_path, key):
     path = tmp_path / "app.jsonl"
     path.write_text('{"ts":"2024-01-01","msg":"开户","idNo":"%s","mobile":"%s"}\n' % (ID18, MOBILE),

@@ -300,10 +300,6 @@ def plan_file(path: str, size: int, coverage: TargetCoverage) -> Iterator[TextUn
         with open(path, "rb") as handle:
             head = handle.read(SNIFF)
             compression = compression_of(head)
-            suffix = os.path.splitext(path)[1]
-            if suffix in SUFFIX_COMPRESSIONS and not compression:
-                coverage.notice(path, f"named {suffix} but holds no {SUFFIX_COMPRESSIONS[suffix]} data; "
-                                      "read as plain text")
             if compression:
                 yield TextUnit(path, stream, compression=compression)
                 return
@@ -318,6 +314,10 @@ def plan_file(path: str, size: int, coverage: TargetCoverage) -> Iterator[TextUn
             if sniffed is None:
                 _skip_binary(path, head, coverage, stream)
                 return
+            suffix = os.path.splitext(path)[1]
+            if suffix in SUFFIX_COMPRESSIONS:
+                coverage.notice(path, f"named {suffix} but holds no {SUFFIX_COMPRESSIONS[suffix]} data; "
+                                      "read as plain text")
             if hole:
                 coverage.notice(path, f"begins with {hole:,} NUL bytes, as a log truncated in place while "
                                       "written does (logrotate's copytruncate); read as text")
@@ -356,9 +356,11 @@ def nul_run(handle: BinaryIO, head: bytes) -> int:
     return hole
 
 
-def _skip_binary(path: str, head: bytes, coverage: TargetCoverage, stream: str) -> None:
+def _skip_binary(path: str, head: bytes, coverage: TargetCoverage, stream: str, compression: str | None = None
+                 ) -> None:
     """Record a binary file as skipped: a notice, or a problem line for an archive, workbook or
-    document that is not read here."""
+    document that is not read here, or for a file named as compressed that is not (``compression``:
+    what it was inflated as, if it was)."""
     archive = next((kind for magic, kind in UNREAD_ARCHIVES.items() if head.startswith(magic)), None)
     suffix = os.path.splitext(path)[1].lower()
     workbook, document = UNREAD_WORKBOOKS.get(suffix), UNREAD_DOCUMENTS.get(suffix)
@@ -371,6 +373,11 @@ def _skip_binary(path: str, head: bytes, coverage: TargetCoverage, stream: str) 
     elif document is not None:
         coverage.problem(path, f"a {document} document in a format before Word 97, which is not read here: "
                                "save it as .docx and scan that", stream)
+    elif suffix in SUFFIX_COMPRESSIONS and not compression:
+        # A rotated log whose first bytes were damaged: skipped with a notice, every line in it unread
+        # (4 to 11 of 500 randomly damaged copies of a .gz, .bz2 or .xz log).
+        coverage.problem(path, f"named {suffix} but holds no {SUFFIX_COMPRESSIONS[suffix]} data, and is binary "
+                               "(its signature damaged?): not read", stream)
     else:
         coverage.notice(path, "binary file (NUL bytes in its first 8 KiB); skipped")
 
@@ -493,7 +500,7 @@ class _UnitReader:
         if not head:
             self.coverage.notice(self.unit.path, "empty file")
         elif sniffed is None:
-            _skip_binary(self.unit.path, head, self.coverage, self.unit.stream)
+            _skip_binary(self.unit.path, head, self.coverage, self.unit.stream, self.unit.compression)
         else:
             self.encoding, self.decided = sniffed
         return bool(head) and sniffed is not None
