@@ -1,7 +1,11 @@
 """Mainland mobile numbers (11 digits, assigned segments), with +86 / 0086 / (+86) prefixes.
 
 Rules: FORMATS.md §3.1. phonenumbers rejects the assigned 149 data segment, so the segment
-table is ours; 174 is assigned only to 17400-17412 and 1749.
+table is ours; 174 is assigned only to 17400-17412 and 1749. A bare 86 before the number
+(``8613812345678``, as SMS gateways log it) and the trunk 0 that dialling another city's mobile
+once took (``013812345678``, kept in old customer records) are read only beside a mobile's context
+word (FORMATS.md: "accept it only with context"): without one, a 13-digit number beginning 86 or
+a 12-digit one beginning 01 is as likely an account or an order number.
 """
 
 from __future__ import annotations
@@ -32,10 +36,10 @@ _SEPARATORS = re.compile(r"[\s\-()]")
 
 
 def compact(number: str) -> str:
-    """Drop separators and a +86, 0086 or (+86) prefix.
+    """Drop separators and a +86, 0086, (+86) or bare 86 prefix, or a trunk 0.
 
-    >>> compact("(+86)138 1234-5678")
-    '13812345678'
+    >>> compact("(+86)138 1234-5678"), compact("86-13812345678"), compact("013812345678")
+    ('13812345678', '13812345678', '13812345678')
     """
     if len(number) == 11 and number.isdigit() and not number.startswith("0086"):
         return number  # the common case, without a regex call (compact runs for every candidate)
@@ -43,6 +47,8 @@ def compact(number: str) -> str:
     for prefix in ("+86", "0086"):
         if number.startswith(prefix):
             return number[len(prefix):]
+    if (len(number) == 13 and number.startswith("86")) or (len(number) == 12 and number.startswith("01")):
+        return number[-11:]
     return number
 
 
@@ -80,6 +86,10 @@ class CnMobilePhoneRecognizer(ChineseRecognizer):
         Pattern("cn_mobile_phone",
                 r"((?:\+" + _ALONE + r"86[ \-]?1|0" + _ALONE + r"086[ \-]?1|\(" + _ALONE + r"\+?86\) ?1|1"
                 + _ALONE + ")" + _SEGMENT_REST + r"(?:[ \-]?\d{4}){2})(?![0-9A-Za-z]|-\d)" + NO_DECIMALS_AFTER, 0.7),
+        # A bare 86 or a trunk 0 before it: below the threshold, reported beside a context word.
+        Pattern("cn_mobile_phone_prefixed",
+                r"((?:8" + _ALONE + r"6[ \-]?1|0" + _ALONE + r"1)" + _SEGMENT_REST + r"(?:[ \-]?\d{4}){2})"
+                r"(?![0-9A-Za-z]|-\d)" + NO_DECIMALS_AFTER, 0.3),
     )
     MASKED_PATTERNS = (
         Pattern("cn_mobile_phone_masked",
@@ -100,8 +110,8 @@ class CnMobilePhoneRecognizer(ChineseRecognizer):
     # The masked pattern after its +86 or 0086: every masked value holds it. A needle "****" was
     # matched at each star of every masked value, and woke this recognizer for masked cards.
     SCREENS = (r"1[3-9][0-9][ \-]?\*{4}[ \-]?[0-9]{4}",)
-    RUN_LENGTHS = (11, 13, 15)  # 11 digits, or glued to 86 (after "+") or 0086
-    RUN_PATTERN = r"(?:0086|86)?" + _SEGMENT + r"\d{8}"
+    RUN_LENGTHS = (11, 12, 13, 15)  # 11 digits, or glued to a trunk 0, to 86 or to 0086
+    RUN_PATTERN = r"(?:0086|86|0)?" + _SEGMENT + r"\d{8}"
     RISK = Risk("C2", False)
 
     def validate_result(self, pattern_text: str) -> bool:
@@ -109,8 +119,9 @@ class CnMobilePhoneRecognizer(ChineseRecognizer):
         return is_valid(pattern_text)
 
     def run_may_hold(self, run: str) -> bool:
-        """Tell whether a run is 11 valid digits, alone or glued to the country code 86 or 0086."""
-        prefix = {11: "", 13: "86", 15: "0086"}.get(len(run))
+        """Tell whether a run is 11 valid digits, alone or glued to a trunk 0, or to the country
+        code 86 or 0086."""
+        prefix = {11: "", 12: "0", 13: "86", 15: "0086"}.get(len(run))
         return prefix is not None and run.startswith(prefix) and self.validated(run[len(prefix):])
 
     def base_score(self, value: str, pattern: Pattern) -> float:

@@ -227,7 +227,7 @@ VALID_RUNS = st.one_of(
     st.builds(lambda rng: card(rng), st.randoms(use_true_random=False)),
     st.builds(lambda body: body + luhn.calc_check_digit(body),  # ICBC's Amex co-brand: 15 digits from 3
               st.text(alphabet="0123456789", min_size=8, max_size=8).map(lambda s: "370247" + s)),
-    st.builds(lambda rng, p: p + mobile(rng), st.randoms(use_true_random=False), st.sampled_from(["", "86", "0086"])),
+    st.builds(lambda rng, p: p + mobile(rng), st.randoms(use_true_random=False), st.sampled_from(["", "0", "86", "0086"])),
     st.builds(lambda rng: uscc(rng), st.randoms(use_true_random=False)),
     st.text(alphabet="0123456789Xx", min_size=11, max_size=19))
 
@@ -311,6 +311,8 @@ LOOKBEHIND_FIRST = {
     "tw_id_card_masked": r"(?<![0-9A-Za-z*])([A-Z][12*][0-9*]{8})(?![0-9A-Za-z*])",
     "cn_mobile_phone": r"(?<![0-9A-Za-z+])(?<!\d\.)(?<!\d-)((?:(?:\+|00)86[ \-]?|\(\+?86\) ?)?" + _SEGMENT
                        + r"(?:[ \-]?\d{4}){2})(?![0-9A-Za-z]|-\d)(?!\.(?!0+(?!\d))\d)",
+    "cn_mobile_phone_prefixed": r"(?<![0-9A-Za-z+])(?<!\d\.)(?<!\d-)((?:86[ \-]?|0)" + _SEGMENT
+                                + r"(?:[ \-]?\d{4}){2})(?![0-9A-Za-z]|-\d)(?!\.(?!0+(?!\d))\d)",
     "cn_mobile_phone_masked": r"(?<![0-9A-Za-z*+])((?:(?:\+|00)86[ \-]?)?1[3-9]\d[ \-]?\*{4}[ \-]?\d{4})"
                               r"(?![0-9A-Za-z*])",
     "cn_landline_phone": r"(?<![0-9A-Za-z+])((?:(?:\+|00)86[ \-]?\(?0?" + _AREA + r"\)?|\(?0" + _AREA + r"\)?)"
@@ -325,7 +327,8 @@ _PIECE_VALUES = EXAMPLES + ["110105********002X", "138****5678", "+86 138 **** 5
                             "3100****2345", "4405 **** **** 0123", "A123***(*)", "A12****(3)", "A12345****",
                             "1234***(*)",
                             "0086", "(+86)", "(86) ", "+86-", "010-62345678", "(0755)8765 4321",
-                            "+86 10 6234 5678", "0086-21-6234-5678转123", "021-****5678", "(010)****5678"]
+                            "+86 10 6234 5678", "0086-21-6234-5678转123", "021-****5678", "(010)****5678",
+                            "8613812345678", "86-138-1234-5678", "013812345678"]
 PIECES = st.one_of(st.sampled_from(_PIECE_VALUES),
                    st.sampled_from("0123456789 -*Xx+()a\n号."),
                    st.text(alphabet="0123456789 -*Xx+()a\n号.", max_size=8))

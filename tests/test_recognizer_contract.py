@@ -214,6 +214,27 @@ def test_a_mobile_number_is_no_piece_of_a_dashed_run(analyzer, text, found):
 
 
 @pytest.mark.parametrize("text, found", [
+    ("短信网关 mobile=8613812345678 status=0", ["8613812345678"]),  # as SMS gateways log it
+    ("手机：86-138-1234-5678", ["86-138-1234-5678"]),
+    ("客户手机 013812345678", ["013812345678"]),  # a trunk 0, as old customer records keep it
+    ("联系电话:(86)13812345678", ["(86)13812345678"]),
+    ("8613812345678", []), ("013812345678", []),  # no context: an account's or order's number as likely
+    ("订单号 013812345678", []), ("手机 0013812345678", []), ("手机 8613812345678901", []),
+])
+def test_a_bare_86_or_a_trunk_0_before_a_mobile_is_read_beside_its_context(text, found):
+    """FORMATS.md: a bare 86 prefix parses as valid, "accept it only with context"; so does a
+    trunk 0, which dialling another city's mobile once took. Neither was read: a gateway's log of
+    8613812345678 held no mobile number. Masked and fingerprinted as the bare 11 digits."""
+    from recognizers.cn_mobile_phone import CnMobilePhoneRecognizer
+
+    results = sorted(Detector(bytes(32)).analyze(text), key=lambda r: r.start)
+    assert [text[r.start:r.end] for r in results if r.entity_type == "CN_MOBILE_PHONE"] == found
+    recognizer = CnMobilePhoneRecognizer()
+    assert {recognizer.normalize(value) for value in found} <= {"13812345678"}
+    assert {recognizer.mask(value) for value in found} <= {"138****5678"}
+
+
+@pytest.mark.parametrize("text, found", [
     ("Debian (1.2.5.1-2)", []),  # a package version and its revision (dpkg.log, changelogs)
     ("libfoo 1.2.5.1-2ubuntu1", []),
     ("登录IP 202.96.134.133-202.96.134.140 段", ["202.96.134.133", "202.96.134.140"]),  # a range keeps both
