@@ -36,7 +36,7 @@ from typing import Callable, Iterator
 from pii_audit.models import Cells, Chunk
 from pii_audit.sources import (DOCUMENT_SUFFIXES, OLE2_MAGIC, PRESENTATION_SUFFIXES, ScanOptions, TargetCoverage,
                                inner_options, is_archive, one_line_name, reader_state)
-from pii_audit.sources.ole2 import CompoundFile, Stream, StreamPart, worded
+from pii_audit.sources.ole2 import CompoundFile, Stream, StreamPart, misnamed, worded
 from pii_audit.sources.packager import NATIVE_STREAM, PACKAGE_CLASS, Packaged, PackageRefused, packaged_file
 from pii_audit.sources.xlsx_guard import WorkbookRefused
 
@@ -46,6 +46,9 @@ _WORKBOOKS = (".xlsx", ".xlsm", ".xlsb")  # Excel names one from an .xlsb Micros
 _OLE_OBJECTS = (".bin",)  # word/embeddings/oleObject1.bin: an OLE2 file
 NOT_A_WORKBOOK = ("an embedded object that is no workbook, Word document or packaged file (an equation, a "
                   "drawing) is not read")
+# The streams that say what an object is (``storage_object``), upper case; "BOOK" is too short to
+# tell a damaged name from another (``ole2.misnamed``).
+_MAIN_STREAMS = ("WORKBOOK", "WORDDOCUMENT", NATIVE_STREAM.upper())
 MAX_OTHER_NOTICES = 20  # objects of a .doc or a .msg that are no workbook... noticed one by one
 # In the name of a file embedded in another: from a .docx, an .xlsx, a .pptx, a .doc (word97).
 EMBEDDED_MARKS = ("!word/embeddings/", "!xl/embeddings/", "!ppt/embeddings/", "!ObjectPool/", "!ExOleObjStg")
@@ -140,6 +143,9 @@ def storage_object(compound: CompoundFile, where: str, folder: str, names: set[s
         yield from embedded_document(compound, where, folder, coverage)
     elif NATIVE_STREAM.upper() in names:
         yield from _package(compound, folder, where, options, coverage)
+    elif any(misnamed(names, stream) for stream in _MAIN_STREAMS):
+        coverage.problem(where, "an embedded object whose main stream's name is damaged in the OLE2 directory: "
+                                "not read")
     else:
         others.append(where)
 

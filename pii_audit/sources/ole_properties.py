@@ -99,6 +99,12 @@ def stored_property_chunks(compound: ole2.CompoundFile, target: str, coverage: T
         if entry is not None:
             reader = _Reader(compound, entry, name[1:])
             yield from part_lines(reader.values(), target, name[1:], lambda: reader.cut, coverage)
+    if None in entries:
+        names = {path[len(folder):].upper() for path in compound.streams() if path.upper().startswith(folder.upper())}
+        for name, entry in zip((SUMMARY, DOCUMENT_SUMMARY), entries):
+            if entry is None and ole2.misnamed(names, name.upper()):
+                coverage.problem(target, f"{name[1:]} is damaged (its name in the OLE2 directory); the rest of the "
+                                         "file is read", target)
 
 
 class _Reader:
