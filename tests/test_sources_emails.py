@@ -69,6 +69,26 @@ def test_a_mail_is_read_part_by_part_and_its_attachments_as_files(tmp_path, key)
         (f"{where}!回单.pdf", "CN_MOBILE_PHONE", None, 1)])
 
 
+@pytest.mark.parametrize("damage", [
+    pytest.param(lambda raw: raw.replace(b"Content-Type: multipart/mixed", b"Co\x9btent-Type: multipart/mixed", 1),
+                 id="a-header-name"),
+    pytest.param(lambda raw: raw.replace(b"From:", b"From\xd3", 1), id="the-first-headers-colon"),
+    pytest.param(lambda raw: raw.replace(b"MIME-Version:", b"MIME\x9fVersion:", 1), id="a-header-before-the-type"),
+])
+def test_a_line_in_the_headers_that_is_no_header_is_a_problem_line(tmp_path, key, damage):
+    """One damaged byte in a header's name or colon: the headers after it, the type among them,
+    were read as the body, read as plain text, base64 and all, and the mail passed as complete
+    without its ID number (5 of 10 silent losses in 400 randomly damaged copies). It is read so
+    still, and one problem line says it."""
+    raw = damage(mail())
+    (tmp_path / "审批.eml").write_bytes(raw)
+    result = scan_one(tmp_path, key)
+    assert [(p.where, p.reason) for p in result.coverage.problems] == [
+        (str(tmp_path / "审批.eml"),
+         "part 0: a line in its headers is no header (damaged?): the headers after it were read as its body")]
+    assert "CN_RESIDENT_ID" not in {f.entity_type for f in result.findings.values()}
+
+
 @pytest.mark.parametrize("where", ["header", "delimiters", "none"])
 def test_a_multipart_in_which_no_part_is_found_is_a_problem_line(tmp_path, key, where):
     """A multipart whose delimiter never appears, its boundary damaged in its header or on its
@@ -236,7 +256,8 @@ def test_no_raw_value_reaches_the_jsonl_or_the_summary(tmp_path, monkeypatch):
 
 
 def test_mutated_mails_never_escape_as_errors():
-    """300 copies of a mail with random bytes changed: each is read or refused in one line."""
+    """300 copies of a mail with random bytes changed: each is read, or its damage told in one
+    line for each part it is in (headers of several parts damaged are a line each), never twice."""
     from pii_audit.sources import TargetCoverage
 
     rng = random.Random(5)
@@ -247,7 +268,8 @@ def test_mutated_mails_never_escape_as_errors():
             data[rng.randrange(len(data))] = rng.choice([rng.randrange(256), ord("-"), ord("\n")])
         coverage = TargetCoverage(f"m{number}.eml")
         list(emails.read_email(f"m{number}.eml", ScanOptions(), coverage, bytes(data)))
-        assert len([p for p in coverage.problems if p.where == f"m{number}.eml"]) <= 1
+        told = [p.reason for p in coverage.problems if p.where == f"m{number}.eml"]
+        assert len(told) == len(set(told))
         for problem in coverage.problems:
             assert "\n" not in problem.reason and MOBILE not in problem.reason and ID18 not in problem.reason
 

@@ -139,12 +139,13 @@ def _leaf_items(leaf: Leaf, target: str, options: ScanOptions, coverage: TargetC
                 ) -> Iterator[Chunk | Cells]:
     """Yield a part's lines (a text part) or what it holds (an attachment, read as an archive's
     member is); record a part too large to hold as a problem line."""
+    damaged, name = leaf.damaged, None
     try:
-        damaged, name = leaf.damaged, leaf.headers.get_filename()
+        name = None if damaged else leaf.headers.get_filename()
     except Exception as error:  # noqa: BLE001 -- the standard header parser fails on some damaged values
-        damaged = f"unreadable headers ({type(error).__name__})"
+        damaged = f"unreadable headers ({type(error).__name__}); not read"
     if damaged:
-        coverage.problem(target, f"part {leaf.number}: {damaged}; not read", target)
+        coverage.problem(target, f"part {leaf.number}: {damaged}", target)
         return
     label = file_name(name) if name else f"{leaf.number} {leaf.headers.get_content_type()}"
     if leaf.body is None:
