@@ -80,6 +80,9 @@ def _pages(target: str, handle: BinaryIO, options: ScanOptions, coverage: Target
     except Exception as error:  # noqa: BLE001 -- hostile bytes make pypdf raise many types: the type only
         coverage.problem(target, unreadable(error, "PDF"), target)
         return
+    if not pages:  # every PDF a program writes has a page: a damaged /Type /Pages hid them all
+        coverage.problem(target, "no page found in its page tree (a damaged PDF?): nothing read", target)
+        return
     texts = pictures = 0
     problems = len(coverage.problems)
     seen: set = set()  # the image objects of pages with text read so far: a logo on every page is read once
