@@ -89,6 +89,33 @@ def test_a_line_in_the_headers_that_is_no_header_is_a_problem_line(tmp_path, key
     assert "CN_RESIDENT_ID" not in {f.entity_type for f in result.findings.values()}
 
 
+def test_a_type_no_mail_holds_is_a_problem_line(tmp_path, key):
+    """One damaged byte of multipart/mixed (multi\\x1aart/mixed): the message was a part of no
+    type read, no text and no file, skipped without a word."""
+    (tmp_path / "审批.eml").write_bytes(mail().replace(b"multipart/mixed", b"multi\x1aart/mixed", 1))
+    result = scan_one(tmp_path, key)
+    assert [(p.where, p.reason) for p in result.coverage.problems] == [
+        (str(tmp_path / "审批.eml"), "part 0: a type no mail holds (damaged?); not read")]
+
+
+def test_lines_of_a_base64_part_that_are_no_base64_are_a_problem_line(tmp_path, key):
+    """One damaged byte of the delimiter before the HTML part: that part (its headers, its
+    quoted-printable text) was decoded as the plain text's base64, the card number in it lost
+    without a word. The plain text is read as before, and one problem line says why not all."""
+    raw = mail()
+    boundary = raw.split(b'boundary="', 2)[2].split(b'"', 1)[0]  # the alternative's
+    before_html = raw.index(b"\n--" + boundary + b"\n", raw.index(b"--" + boundary + b"\n") + 1)
+    raw = raw[:before_html + 5] + b"\x16" + raw[before_html + 6:]
+    (tmp_path / "审批.eml").write_bytes(raw)
+    result = scan_one(tmp_path, key)
+    (problem,) = result.coverage.problems
+    assert problem.where == str(tmp_path / "审批.eml") and problem.reason.startswith("part 2: its base64 holds ")
+    assert problem.reason.endswith(" line(s) that are no base64 (the next part's delimiter damaged?): what they "
+                                   "hold was not read")
+    found = {f.entity_type for f in result.findings.values()}
+    assert "CN_RESIDENT_ID" in found and "CN_BANK_CARD" not in found
+
+
 @pytest.mark.parametrize("where", ["header", "delimiters", "none"])
 def test_a_multipart_in_which_no_part_is_found_is_a_problem_line(tmp_path, key, where):
     """A multipart whose delimiter never appears, its boundary damaged in its header or on its

@@ -36,6 +36,9 @@ from pii_audit.sources.damage import unreadable
 from pii_audit.sources.xlsx_guard import WorkbookRefused
 
 HEADERS = ("From", "To", "Cc", "Reply-To", "Subject")
+# The top-level media types (IANA); with the experimental ones (x-…), a part of none is damaged.
+_MAIN_TYPES = frozenset(("text", "image", "audio", "video", "application", "message", "multipart", "font", "model",
+                         "example", "haptics"))
 # A forward of a forward, each attached as a file, nests a few messages. Each level holds its
 # part (up to mime.MAX_PART_BYTES) and a copy while it is read: unbounded, 100 levels round 1 MB
 # held 280 MiB, and 400 ended in RecursionError after 140 s (measured).
@@ -147,6 +150,8 @@ def _leaf_items(leaf: Leaf, target: str, options: ScanOptions, coverage: TargetC
     if damaged:
         coverage.problem(target, f"part {leaf.number}: {damaged}", target)
         return
+    if leaf.doubt:
+        coverage.problem(target, f"part {leaf.number}: {leaf.doubt}", target)
     label = file_name(name) if name else f"{leaf.number} {leaf.headers.get_content_type()}"
     if leaf.body is None:
         coverage.problem(f"{target}!{label}" if name else target,
@@ -165,6 +170,11 @@ def _leaf_items(leaf: Leaf, target: str, options: ScanOptions, coverage: TargetC
         chunk = lines_chunk(text, label, target)
         if chunk is not None:
             yield chunk
+    elif leaf.headers.get_content_maintype() not in _MAIN_TYPES and \
+            not leaf.headers.get_content_maintype().startswith("x-"):
+        # A type damaged (multi\x1aart/mixed): its part, maybe the whole message, is no text and no
+        # file, skipped without a word. An image or a file with no name is no text either: quiet.
+        coverage.problem(target, f"part {leaf.number}: a type no mail holds (damaged?); not read", target)
 
 
 def _attachment(where: str, body: bytes, target: str, options: ScanOptions, coverage: TargetCoverage

@@ -42,6 +42,7 @@ _CONTENT_HEADERS = ("Content-Type", "Content-Disposition", "Content-Transfer-Enc
 
 _BASE64 = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
 _NOT_BASE64 = bytes(sorted(set(range(256)) - set(_BASE64)))
+_BASE64_LINE = _BASE64 + b"= \t\r\n"  # what a line of base64 holds
 _PARSER = BytesHeaderParser(policy=email.policy.default)
 
 
@@ -54,6 +55,14 @@ NO_PARTS = "a multipart part in which no part is found (a damaged boundary?); no
 # text, base64 and all (5 of 10 silent losses in 400 randomly damaged copies of a mail; the
 # standard parser's MissingHeaderBodySeparatorDefect). Read so still, and said.
 HEADERS_CUT = "a line in its headers is no header (damaged?): the headers after it were read as its body"
+
+
+# Lines in a base64 body that are no base64 (``Content-Type: text/html``, a text): the delimiter
+# before the next part damaged, that part was decoded as this one's base64, and what it held lost
+# (2 of the 3 silent losses left in 400 randomly damaged copies of a mail). Read so, and said.
+# Looking costs 20 ms for 10 MB of base64 (184,000 lines), whose decoding takes 100.
+FOREIGN_LINES = ("its base64 holds {:,} line(s) that are no base64 (the next part's delimiter damaged?): "
+                 "what they hold was not read")
 
 
 class MimeError(Exception):
@@ -69,6 +78,7 @@ class Leaf:
     body: bytes | None  # None when it decoded to more than MAX_PART_BYTES
     size: int  # bytes it decoded to
     damaged: str = ""  # why it could not be read (then its body is skipped, whatever it holds)
+    doubt: str = ""  # why what was read of its body may not be all it holds (it is read all the same)
 
 
 class MessageReader:
@@ -200,9 +210,12 @@ class MessageReader:
             previous = line
         if previous is not None:
             size, kept = _keep(decode(previous), size, kept)
+        doubt = ""
         if isinstance(decode, _Base64):
             size, kept = _keep(decode.rest(), size, kept)
-        return Leaf(number, headers, None if kept is None else b"".join(kept), size)
+            if decode.foreign:
+                doubt = FOREIGN_LINES.format(decode.foreign)
+        return Leaf(number, headers, None if kept is None else b"".join(kept), size, doubt=doubt)
 
 
 def _overlong(block: list[bytes]) -> str:
@@ -272,8 +285,11 @@ class _Base64:
 
     def __init__(self):
         self._carry = b""
+        self.foreign = 0  # lines that hold what no line of base64 holds (``FOREIGN_LINES``)
 
     def __call__(self, line: bytes) -> bytes:
+        if line.translate(None, _BASE64_LINE):
+            self.foreign += 1
         data = self._carry + line.translate(None, _NOT_BASE64)
         whole = len(data) - len(data) % 4
         self._carry = data[whole:]
