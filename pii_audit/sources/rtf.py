@@ -126,7 +126,9 @@ _SKIPPED = (b"colortbl", b"stylesheet", b"listtable", b"listoverridetable", b"re
 # part of its style sheet, skipped with a notice: 28 of 300 randomly damaged copies).
 _NO_PARAGRAPHS = frozenset((b"fonttbl", b"colortbl", b"stylesheet", b"listtable", b"listoverridetable", b"revtbl",
                             b"rsidtbl", b"latentstyles", b"xmlnstbl", b"filetbl", b"generator", b"pict", b"objdata",
-                            b"themedata", b"colorschememapping", b"datastore", b"panose", b"bkmkstart", b"bkmkend"))
+                            b"objclass", b"objname", b"themedata", b"colorschememapping", b"datastore", b"panose",
+                            b"fontemb", b"fontfile", b"falt", b"bkmkstart", b"bkmkend", b"atnid", b"atnref",
+                            b"atndate", b"atnicn", b"atnparent", b"userprops", b"xmlopen", b"xmlclose", b"mmathPr"))
 # Destinations whose text is read as lines of their own.
 _STORIES = (b"footnote", b"annotation", b"atnauthor", b"header", b"headerl", b"headerr", b"headerf", b"footer",
             b"footerl", b"footerr", b"footerf", b"shptxt", b"info", b"title", b"subject", b"author", b"operator",
