@@ -513,6 +513,10 @@ def _object_items(compound: ole2.CompoundFile, paths: dict[str, tuple[int, int]]
         folder, _, name = path.rpartition("/")
         if folder.upper().startswith("OBJECTPOOL/") and folder.count("/") == 1:
             objects.setdefault(folder + "/", set()).add(name.upper())
+    storages = {path.split("/", 1)[0].upper() for path in paths if "/" in path}
+    if "OBJECTPOOL" not in storages and ole2.misnamed(storages, "OBJECTPOOL"):  # its name damaged: no checksum
+        coverage.problem(target, "ObjectPool is damaged (its name in the OLE2 directory): the objects embedded in "
+                                 "the document are not read", target)
     if is_nested(target):  # one level deep, as in a .docx
         nested_notice(target, len(objects), coverage)
         return
