@@ -100,7 +100,7 @@ def stored_property_chunks(compound: ole2.CompoundFile, target: str, coverage: T
             reader = _Reader(compound, entry, name[1:])
             yield from part_lines(reader.values(), target, name[1:], lambda: reader.cut, coverage)
     if None in entries:
-        names = {path[len(folder):].upper() for path in compound.streams() if path.upper().startswith(folder.upper())}
+        names = compound.names_in(folder)
         for name, entry in zip((SUMMARY, DOCUMENT_SUMMARY), entries):
             if entry is None and ole2.misnamed(names, name.upper()):
                 coverage.problem(target, f"{name[1:]} is damaged (its name in the OLE2 directory); the rest of the "
