@@ -243,3 +243,24 @@ def test_messages_are_read_where_nothing_is_screened():
     chunk = Chunk("\n".join(lines) + "\n", {"path": "posp.log", "line": 1}, "posp.log", multiline=True)
     found = [o for o in Detector(bytes.fromhex(KEY), min_score=0.3).detect([chunk]) if o.entity_type == "CN_BANK_CARD"]
     assert [(o.location["line"], o.masked) for o in found] == [(1, pan[:6] + "******" + pan[-4:]), (3, pan[:6] + "******" + pan[-4:])]
+
+
+@pytest.mark.parametrize("cut", ["block", "range"])
+def test_a_dump_cut_by_a_block_or_a_range_is_read_whole(tmp_path, monkeypatch, cut):
+    """A file is read a block at a time and a large one in ranges, each cut after a line: a cut
+    inside a dump, before its card field, lost the card (the message's type and bitmap in one
+    block, its field 2 in the next)."""
+    from pii_audit.sources import files
+
+    monkeypatch.setattr(files, "BLOCK" if cut == "block" else "SPLIT_BYTES", 4096)
+    rng = random.Random(9)
+    lines, pans, card_lines = [], [], []
+    for number in range(200):
+        pans.append(card(rng))
+        lines.append(f"2024-06-01 10:00:{number % 60:02d}.001 DEBUG [POSP-2] send 77 bytes:")
+        card_lines.append(len(lines) + 2)  # field 2 begins on the dump's second row
+        lines += dump(TPDU + message(pans[-1]), rng.choice(["colon", "hexdump", "jpos", "logged"]))
+    records, output = scanned(tmp_path, lines)
+    assert sum(len(line) + 1 for line in lines) > 12 * 4096  # cut a dozen times at least
+    assert sorted(record["location"]["line"] for record in records) == card_lines
+    assert all(pan not in output for pan in pans)

@@ -21,6 +21,7 @@ import re
 from dataclasses import dataclass
 from typing import BinaryIO, Iterator
 
+from pii_audit.iso8583 import DUMP_MARK
 from pii_audit.models import Chunk
 from pii_audit.sources import (EMAIL_SUFFIXES, PDF_SUFFIXES, SPREADSHEET_SUFFIXES, ScanOptions, TargetCoverage,
                                is_archive, is_presentation, is_rtf, is_sqlite_file, is_word_document, starts_with)
@@ -67,6 +68,12 @@ _SUFFIX_RE = re.compile(r"(?:[.\-_](?:\d{1,3}|\d{8}|\d{4}-\d{2}-\d{2}(?:[.\-_]\d
 # a dump's INSERT line between two rows found in its last ROW_WINDOW characters.
 ROW_WINDOW = 64 << 10
 _CUT_RE = re.compile(r"[^0-9A-Za-z*+\-()\s\uff01-\uff5e]")
+# A row of a hex dump of a payment message (``iso8583``), which the detector reads joined with the
+# rows next to it: a block or a range is cut before the rows that end it, so that a message is not
+# cut before its card field (the type and bitmap in one block, field 2 in the next, was a card
+# lost), unless they began more than MAX_HEX_DUMP bytes before (a file that is one long dump).
+_HEX_DUMP_ROW = re.compile(DUMP_MARK)
+MAX_HEX_DUMP = 64 << 10
 # The comment pg_dump, pg_dumpall, mysqldump and MariaDB's dump begin with, after at most a few
 # comment lines (pg_dump writes "--" first; MariaDB 10.11.8 and later a sandbox comment): a dump
 # named .txt, .dump or .bak. Only at the file's start: a log may quote one further down.
@@ -401,7 +408,8 @@ def _split_points(handle: BinaryIO, split: int) -> Iterator[tuple[int, int]]:
             newline = block.find(b"\n", max(0, target - pos))
             if newline < 0:
                 break
-            point = (pos + newline + 1, lines + block.count(b"\n", 0, newline + 1))
+            cut = before_hex_dump(block, newline + 1, max(0, target - split - pos))
+            point = (pos + cut, lines + block.count(b"\n", 0, cut))
             if point[0] < end:
                 yield point
             else:
@@ -409,6 +417,24 @@ def _split_points(handle: BinaryIO, split: int) -> Iterator[tuple[int, int]]:
             target = point[0] + split
         lines += block.count(b"\n")
         pos = end
+
+
+def before_hex_dump(data: bytes, cut: int, lowest: int = 0) -> int:
+    """Return where to cut ``data``, whose whole lines end at ``cut``: before the run of hex dump
+    rows its last lines are, when there is one that began after ``lowest`` and at most
+    ``MAX_HEX_DUMP`` bytes before; else at ``cut``.
+
+    >>> rows = b"send:\\n0000: 60 00 03 00 00 02 00 70 20 04 80 00 C0 00 00 16\\n"
+    >>> before_hex_dump(rows, len(rows)), before_hex_dump(rows, len(rows), 7) == len(rows)
+    (6, True)
+    """
+    start = cut
+    while start > lowest and cut - start < MAX_HEX_DUMP:
+        line = data.rfind(b"\n", 0, start - 1) + 1
+        if not _HEX_DUMP_ROW.search(data, line, start - 1):
+            return start
+        start = line
+    return cut
 
 
 def read_unit(unit: TextUnit, options: ScanOptions, coverage: TargetCoverage,
@@ -475,7 +501,7 @@ class _UnitReader:
             self.encoding, self.bytes = "utf-8", 0  # bytes: of the text, as of a gzip file's
             buf = self._read(raw)
         while True:
-            cut = buf.rfind(b"\n") + 1
+            cut = before_hex_dump(buf, buf.rfind(b"\n") + 1)
             if cut:
                 yield from self._lines(buf[:cut])
                 buf = buf[cut:]
