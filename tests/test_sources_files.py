@@ -174,6 +174,26 @@ def test_a_long_line_is_read_in_bounded_pieces_and_still_scanned(tmp_path, key):
     assert coverage.containers[str(path)].units == 3
 
 
+def test_a_long_line_is_scanned_in_bounded_memory(tmp_path, key):
+    """The detector screens a long line's pieces in batches of at most about a megabyte of text:
+    2,048 pieces at a time held a 150 MB line whole (1.5 GB)."""
+    path = tmp_path / "long.log"
+    record = "客户张三 订单 20240601123456789 状态正常，" * 20
+    pieces = [record * 3000 + f"身份证号{ID18}，" for _ in range(8)]  # each about 3 MB of text
+    path.write_text("first\n" + "".join(pieces) + "\n", encoding="utf-8")
+    (tmp_path / "short.log").write_text(f"身份证号{ID18}\n", encoding="utf-8")
+    scan_one(tmp_path / "short.log", key)  # the detector is built, and kept for the next scan
+    tracemalloc.start()
+    result = scan_one(path, key)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    # What a batch of about 1 MiB of text costs while screened: 25 MB measured, whatever the
+    # line's length (238 MB for this line when its pieces were batched by count alone).
+    assert sum(len(piece) for piece in pieces) > 12 << 20 and peak < 48 << 20
+    (finding,) = [f for f in result.findings.values() if f.entity_type == "CN_RESIDENT_ID"]
+    assert finding.occurrences == 8 and result.coverage.complete
+
+
 def test_long_line_offsets_are_within_the_line(tmp_path, key, monkeypatch):
     monkeypatch.setattr(files, "LINE_LIMIT", 4096)
     monkeypatch.setattr(files, "BLOCK", 4096)
