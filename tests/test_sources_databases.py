@@ -13,6 +13,7 @@ from decimal import Decimal
 
 import pytest
 import sqlalchemy as sa
+from sqlalchemy.dialects import mysql
 
 from db_corpus import CUSTOMERS, HOSTILE, ID_KEYED, NO_KEY, PNG_HEAD, ROWS, fill, found, tables
 from image_helpers import ID18, MOBILE, encoded, form, needs_tesseract
@@ -21,7 +22,7 @@ from pii_audit.errors import ConfigError, SourceError
 from pii_audit.sources import OLE2_MAGIC, ScanOptions, TargetCoverage, as_chunks
 from pii_audit.sources import dialects
 from pii_audit.sources.databases import read_database, resolve_password
-from pii_audit.sources.db_tables import BINARY_BLOCK_BYTES, BINARY_PREFIX, cell_text, column_kind
+from pii_audit.sources.db_tables import BINARY_BLOCK_BYTES, BINARY_PREFIX, BLOCK_CHARS, cell_text, column_kind
 from pii_audit.sources.images import NOT_ASKED
 
 
@@ -91,6 +92,39 @@ def test_a_json_column_is_scanned(tmp_path, key):
     admin = sa.create_engine(url)
     assert json_column_findings(admin, url, None, key) == [("CN_MOBILE_PHONE", "138****5678", "payload", {"id": 7})]
     admin.dispose()
+
+
+def long_value_blocks(admin: sa.Engine, url, schema: str | None, key: bytes) -> tuple[list[int], list[int]]:
+    """Write a service bus's table of 300 request messages of about 100,000 characters each, a
+    mobile number near each one's end, and read it; return the characters of text of each block
+    of rows read, and the ids of the rows where a mobile number was found."""
+    meta = sa.MetaData(schema=schema)
+    body = sa.Text().with_variant(mysql.MEDIUMTEXT(), "mysql", "mariadb")  # a TEXT holds 64 KB
+    messages = sa.Table("esb_msg", meta, sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
+                        sa.Column("body", body), mysql_charset="utf8mb4")
+    filler = "<memo>" + "正常业务报文内容" * 12_500 + "</memo>"
+    with admin.begin() as connection:
+        meta.create_all(connection)
+        for first in range(0, 300, 50):
+            connection.execute(messages.insert(), [{"id": n, "body": f"<req>{filler}<sjhm>{MOBILE}</sjhm></req>"}
+                                                   for n in range(first, first + 50)])
+    options = {"sample_rows": None, "include": ("esb_msg", "*.esb_msg"), **({"schemas": (schema,)} if schema else {})}
+    blocks = [sum(len(text) for column in cells.columns for text in column.texts)
+              for cells in read_database(url, ScanOptions(**options), TargetCoverage(str(url)))]
+    assert sum(blocks) > 3 * BLOCK_CHARS
+    occurrences, coverage = scan(url, key, **options)
+    assert coverage.problems == [] and all(o.entity_type == "CN_MOBILE_PHONE" for o in occurrences)
+    return blocks, sorted(o.location["row"]["id"] for o in occurrences)
+
+
+def test_a_table_of_long_values_is_read_in_blocks_of_bounded_size(tmp_path, key):
+    """A table of 300 values of 100,000 characters was one block of rows: 30 million characters
+    held at once (a real one of 144 KB messages, read 2,000 rows a block, took 720 MB)."""
+    url = f"sqlite:///{tmp_path / 'esb.db'}"
+    admin = sa.create_engine(url)
+    blocks, rows = long_value_blocks(admin, url, None, key)
+    admin.dispose()
+    assert max(blocks) <= BLOCK_CHARS and rows == list(range(300))
 
 
 def test_no_raw_value_leaves_the_scan(sqlite_db, key):
@@ -521,7 +555,8 @@ def test_each_stored_document_goes_to_the_workers_alone_with_its_value_only(tmp_
     planned = scan.Unit(0, (scan.ReadHere(url),), 0, last=True)
     units = list(scan._block_units(planned, ScanOptions(jobs=2, sample_rows=None)))
     items = [pickle.loads(unit.parts[0].items) for unit in units]
-    assert [type(item) for group in items for item in group].count(Deferred) == 40
-    assert all(len(group) == 1 for group in items) and len(units) == 41
-    assert max(len(unit.parts[0].items) for unit in units[1:]) < len(receipt) + 1000
-    assert [group[0].read.args[2]["row"] for group in items[1:]] == [{"id": n} for n in range(1, 41)]
+    assert all(len(group) == 1 for group in items)
+    receipts = [(unit, group[0]) for unit, group in zip(units, items) if type(group[0]) is Deferred]
+    assert len(receipts) == 40 and len(units) - len(receipts) == 1  # one block of rows
+    assert max(len(unit.parts[0].items) for unit, _ in receipts) < len(receipt) + 1000
+    assert [deferred.read.args[2]["row"] for _, deferred in receipts] == [{"id": n} for n in range(1, 41)]

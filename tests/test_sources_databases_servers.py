@@ -34,7 +34,7 @@ from pii_audit.sources import ScanOptions, TargetCoverage, as_chunks, dialects
 from pii_audit.sources.databases import read_database
 from pii_audit.sources.db_tables import _statement
 from pii_audit.sources.images import NOT_ASKED
-from test_sources_databases import json_column_findings, output_bytes
+from test_sources_databases import json_column_findings, long_value_blocks, output_bytes
 from tests_corpus import resident_id
 
 POSTGRES = pytest.param("PII_AUDIT_TEST_POSTGRES_URL", marks=pytest.mark.postgres, id="postgresql")
@@ -175,6 +175,13 @@ def test_rows_stream_as_tuples_through_the_drivers_streaming_cursor(scratch, cor
 def test_a_json_column_is_scanned(scratch, key):
     findings = json_column_findings(scratch.admin, scratch.url, scratch.schema, key)
     assert findings == [("CN_MOBILE_PHONE", "138****5678", "payload", {"id": 7})]
+
+
+def test_a_table_of_long_values_is_read_in_blocks_of_bounded_size(scratch, key):
+    from pii_audit.sources.db_tables import BLOCK_CHARS
+
+    blocks, rows = long_value_blocks(scratch.admin, scratch.url, scratch.schema, key)
+    assert max(blocks) <= BLOCK_CHARS and rows == list(range(300))
 
 
 def test_the_rows_to_read_are_estimated_from_the_servers_statistics(scratch):

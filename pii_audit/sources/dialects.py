@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import urllib.parse
 import uuid
-from typing import Iterator, Sequence
+from typing import Callable, Iterator, Sequence
 
 import sqlalchemy as sa
 from sqlalchemy import event, exc
@@ -158,18 +158,22 @@ def _install_sqlite(engine: Engine) -> None:
         dbapi_connection.execute("PRAGMA query_only = ON")
 
 
-def stream_rows(connection: sa.Connection, statement: sa.Select, size: int) -> Iterator[Sequence[Sequence]]:
-    """Yield the rows of a query, at most ``size`` at a time, streamed and read-only: with the
-    drivers named above, plain tuples from the driver's streaming cursor on the connection's own
-    read-only transaction; with others, SQLAlchemy's rows. A driver's error is raised as
-    SQLAlchemy's ``DBAPIError``, and a lost connection invalidated, as SQLAlchemy would."""
+def stream_rows(connection: sa.Connection, statement: sa.Select, size: int | Callable[[], int]
+                ) -> Iterator[Sequence[Sequence]]:
+    """Yield the rows of a query, at most ``size`` at a time (or as many as ``size()`` says before
+    each fetch), streamed and read-only: with the drivers named above, plain tuples from the
+    driver's streaming cursor on the connection's own read-only transaction; with others,
+    SQLAlchemy's rows. A driver's error is raised as SQLAlchemy's ``DBAPIError``, and a lost
+    connection invalidated, as SQLAlchemy would."""
+    next_size = size if callable(size) else lambda: size
     if not connection.in_transaction():
         connection.begin()  # the "begin" listeners make the transaction read-only
     cursor = _streaming_cursor(connection)
     if cursor is None:
-        result = connection.execution_options(stream_results=True, yield_per=size).execute(statement)
+        result = connection.execution_options(stream_results=True).execute(statement)
         try:
-            yield from result.partitions()
+            while rows := result.fetchmany(next_size()):
+                yield rows
         finally:
             result.close()
         return
@@ -180,14 +184,14 @@ def stream_rows(connection: sa.Connection, statement: sa.Select, size: int) -> I
     try:
         try:
             cursor.execute(sql)
-            while rows := cursor.fetchmany(size):
+            while rows := cursor.fetchmany(next_size()):
                 yield rows
                 done += len(rows)
         finally:
             _close(cursor)
     except connection.dialect.loaded_dbapi.Error as error:
         if connection.dialect.driver == "pysqlite" and _NOT_UTF8 in str(error):
-            yield from _sqlite_legacy_rows(connection.connection.driver_connection, sql, size, done)
+            yield from _sqlite_legacy_rows(connection.connection.driver_connection, sql, next_size, done)
             return
         raise _sqlalchemy_error(connection, error, sql) from None
 
@@ -197,7 +201,8 @@ def stream_rows(connection: sa.Connection, statement: sa.Select, size: int) -> I
 _NOT_UTF8 = "Could not decode to UTF-8"
 
 
-def _sqlite_legacy_rows(dbapi_connection, sql: str, size: int, done: int) -> Iterator[Sequence[Sequence]]:
+def _sqlite_legacy_rows(dbapi_connection, sql: str, size: Callable[[], int], done: int
+                        ) -> Iterator[Sequence[Sequence]]:
     """Yield the rows of ``sql`` after the first ``done``, each TEXT value decoded as a log file is
     (UTF-8, else GB18030, else with replacement). Only a table holding such a value pays for it:
     a Python text factory costs 0.1 µs a value (measured), a tenth of the fetch."""
@@ -205,9 +210,9 @@ def _sqlite_legacy_rows(dbapi_connection, sql: str, size: int, done: int) -> Ite
     cursor = dbapi_connection.cursor()
     try:
         cursor.execute(sql)
-        while done > 0 and (skipped := cursor.fetchmany(min(done, size))):  # yielded before
+        while done > 0 and (skipped := cursor.fetchmany(min(done, size()))):  # yielded before
             done -= len(skipped)
-        while rows := cursor.fetchmany(size):
+        while rows := cursor.fetchmany(size()):
             yield rows
     finally:
         cursor.close()
