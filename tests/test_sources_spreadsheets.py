@@ -261,6 +261,30 @@ def test_undecodable_csv_is_read_with_replacement_and_reported(tmp_path, key):
         "undecodable bytes replaced (decoded as utf-8)"]
 
 
+def test_a_long_csv_field_is_read_and_one_past_the_limit_is_a_problem_line(tmp_path, key):
+    """csv's own limit is 131,072 characters a field: an export's long remark (a message body, a
+    stack trace) made the file "unreadable (Error): corrupt or not a spreadsheet", every row lost.
+    A field is now read up to FIELD_LIMIT characters; a longer one (a quote never closed runs on
+    over the rows after it) is a problem line naming its row, and the rows after it are read."""
+    from pii_audit.sources.sheet_rows import FIELD_LIMIT
+
+    path = tmp_path / "export.csv"
+    remark = "正常业务备注" * 50_000  # 300,000 characters
+    with open(path, "w", encoding="utf-8", newline="") as handle:
+        handle.write(f"备注,手机\n\"{remark} 手机{PHONE}\",无\n")  # row 2: the mobile at the long field's end
+        handle.write('"此字段的引号没有结束,无\n')  # row 3: a quote never closed
+        handle.write("说明,无\n" * (FIELD_LIMIT // 5 + 100))  # 5 characters a line
+        handle.write(f"王小明,{PHONE}\n")
+    occurrences, coverage = found(path, key)
+    found_in = sorted((o.entity_type, o.location["cell"]) for o in occurrences)
+    assert [(entity, cell[0]) for entity, cell in found_in] == [("CN_MOBILE_PHONE", "A"), ("CN_MOBILE_PHONE", "B"),
+                                                               ("PERSON", "A")]  # the last row's, named by its mobile
+    assert found_in[0][1] == "A2" and int(found_in[1][1][1:]) > 3
+    assert [(p.where, p.reason) for p in coverage.problems] == [
+        (str(path), f"row 3: a field longer than {FIELD_LIMIT:,} characters (a quote never closed?) "
+                    "and the rows it ran over were not read")]
+
+
 @pytest.mark.parametrize("suffix", [".xlsx", ".csv"])
 def test_a_title_and_notes_above_the_header_leave_it_the_header(tmp_path, key, suffix):
     """A bank's export opens with its title and notes; the header below them names the columns.

@@ -39,6 +39,9 @@ XLS_MAX_BYTES = 4 << 20
 DECODE_BLOCK = 1024**2
 CSV_DELIMITERS = ("|", ";", "\t")  # what a .csv without a comma in its first line may use instead
 MAX_FIRST_LINE = 1024**2  # characters of a csv's first line looked at for its delimiter
+# Characters of a csv field read at most (csv's default, 131,072, refused a whole export for one
+# long remark): a field holds up to 4 MiB then, and a row as many of them as it has columns.
+FIELD_LIMIT = 1 << 20
 UTF16_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
 
 
@@ -187,7 +190,7 @@ def csv_sheets(source: Source, name: str, warn: Callable[[str], None]) -> Iterat
         warn(f"undecodable bytes replaced (decoded as {encoding.removesuffix('-sig')})")
     delimiter = "\t" if name.lower().endswith(".tsv") else _csv_delimiter(source, encoding, errors)
     # An archive's member is named "archive!member": the sheet is named after the member.
-    yield Path(name.rsplit("!", 1)[-1]).stem, _csv_rows(source, encoding, errors, delimiter)
+    yield Path(name.rsplit("!", 1)[-1]).stem, _csv_rows(source, encoding, errors, delimiter, warn)
 
 
 def _csv_delimiter(source: Source, encoding: str, errors: str) -> str:
@@ -202,9 +205,25 @@ def _csv_delimiter(source: Source, encoding: str, errors: str) -> str:
     return best if counts[best] else ","
 
 
-def _csv_rows(source: Source, encoding: str, errors: str, delimiter: str) -> Iterator[Row]:
+def _csv_rows(source: Source, encoding: str, errors: str, delimiter: str, warn: Callable[[str], None]
+              ) -> Iterator[Row]:
+    """Yield the records of a csv file; a record csv cannot read (a field past ``FIELD_LIMIT``)
+    is a problem line naming it, and the records after it are read."""
+    csv.field_size_limit(FIELD_LIMIT)  # the process's own: nothing else here reads csv
     with io.TextIOWrapper(opened(source), encoding=encoding, errors=errors, newline="") as handle:
-        for number, values in enumerate(csv.reader(handle, delimiter=delimiter), 1):
+        records = csv.reader(handle, delimiter=delimiter)
+        number = 0
+        while True:
+            number += 1
+            try:
+                values = next(records)
+            except StopIteration:
+                return
+            except csv.Error as error:  # its message quotes no value ("field larger than field limit")
+                warn(f"row {number}: a field longer than {FIELD_LIMIT:,} characters (a quote never closed?) "
+                     "and the rows it ran over were not read" if "field limit" in str(error) else
+                     f"row {number}: not read ({error})")
+                continue
             yield number, 0, values
 
 
