@@ -16,12 +16,12 @@ from __future__ import annotations
 
 import codecs
 import contextlib
+import functools
 import os
 import re
 from dataclasses import dataclass
 from typing import BinaryIO, Iterator
 
-from pii_audit.iso8583 import DUMP_MARK
 from pii_audit.models import Chunk
 from pii_audit.sources import (EMAIL_SUFFIXES, PDF_SUFFIXES, SPREADSHEET_SUFFIXES, ScanOptions, TargetCoverage,
                                is_archive, is_presentation, is_rtf, is_sqlite_file, is_word_document, starts_with)
@@ -72,7 +72,6 @@ _CUT_RE = re.compile(r"[^0-9A-Za-z*+\-()\s\uff01-\uff5e]")
 # rows next to it: a block or a range is cut before the rows that end it, so that a message is not
 # cut before its card field (the type and bitmap in one block, field 2 in the next, was a card
 # lost), unless they began more than MAX_HEX_DUMP bytes before (a file that is one long dump).
-_HEX_DUMP_ROW = re.compile(DUMP_MARK)
 MAX_HEX_DUMP = 64 << 10
 # The comment pg_dump, pg_dumpall, mysqldump and MariaDB's dump begin with, after at most a few
 # comment lines (pg_dump writes "--" first; MariaDB 10.11.8 and later a sandbox comment): a dump
@@ -428,13 +427,21 @@ def before_hex_dump(data: bytes, cut: int, lowest: int = 0) -> int:
     >>> before_hex_dump(rows, len(rows)), before_hex_dump(rows, len(rows), 7) == len(rows)
     (6, True)
     """
-    start = cut
+    start, row = cut, _hex_dump_row()
     while start > lowest and cut - start < MAX_HEX_DUMP:
         line = data.rfind(b"\n", 0, start - 1) + 1
-        if not _HEX_DUMP_ROW.search(data, line, start - 1):
+        if not row.search(data, line, start - 1):
             return start
         start = line
     return cut
+
+
+@functools.cache
+def _hex_dump_row() -> re.Pattern[bytes]:
+    # Imported when first read: iso8583 imports the recognizers, which `pii-audit --help` does not wait for.
+    from pii_audit.iso8583 import DUMP_MARK
+
+    return re.compile(DUMP_MARK)
 
 
 def read_unit(unit: TextUnit, options: ScanOptions, coverage: TargetCoverage,
