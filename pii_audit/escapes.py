@@ -152,6 +152,20 @@ def has_escapes(text: str) -> bool:
         ("&" in text and _REFERENCE.search(text) is not None) or "<![CDATA[" in text or _has_base64(text)
 
 
+def last_base64_run(text: str) -> tuple[int, int] | None:
+    """Return where the last run of base64 that may encode JSON or XML (``_BASE64_RUN``) in
+    ``text`` begins and ends, or None.
+
+    >>> last_base64_run("a=eyJuYW1lIjoiYSJ9Cg, b=eyJpZCI6MTIzNDU2fQ==")
+    (24, 44)
+    """
+    last = None
+    if any(start in text for start in _BASE64_STARTS):
+        for last in _BASE64_RUN.finditer(text):
+            pass
+    return last.span() if last is not None else None
+
+
 def _has_base64(text: str) -> bool:
     """Tell whether a text holds a run of base64 that may encode JSON or XML (``_BASE64_RUN``)."""
     return any(start in text for start in _BASE64_STARTS) and _BASE64_RUN.search(text) is not None

@@ -186,3 +186,29 @@ def test_a_long_escaped_line_keeps_its_places_as_machine_integers():
     assert line[starts[last]:ends[last + 10]] == "13812345678"
     name = text.rindex("李娜")
     assert base64.b64decode(line[line.index(" b64=") + 5:]).decode().find("李娜") > 0 and starts[name] > line.index(" b64=")
+
+
+def test_a_base64_body_in_a_line_read_in_pieces_is_decoded_whole_or_told(tmp_path, monkeypatch):
+    """A line longer than LINE_LIMIT is read in pieces, and base64 is decoded from the start of
+    its run only (``eyJ``: ``{"`` encoded): a piece cut inside a body lost every value after the
+    cut, silently. A body that began in a piece is carried whole to the next; one longer than a
+    piece is decoded in part (after the cut, only from a ``{"`` that falls on a whole base64
+    quantum), and the line is a problem line."""
+    from pii_audit.sources import files
+
+    monkeypatch.setattr(files, "LINE_LIMIT", 4096)
+    monkeypatch.setattr(files, "BLOCK", 4096)
+    phones = [f"138{n:08d}" for n in range(12)]
+    bodies = [encoded({"custName": "孙丽华", "memo": "正常" * 700, "mobile": phone}, url_safe=False)
+              for phone in phones]  # 5,700 characters each, the mobile at the end: more than a piece's last 4,096
+    path = tmp_path / "gateway.log"
+    path.write_text("start\n" + " ".join(f"req={body}, ok" for body in bodies) + "\n", "utf-8")
+    result = scan_one(path, bytes.fromhex(KEY))
+    counts = {f.entity_type: f.occurrences for f in result.findings.values()}
+    assert counts == {"PERSON": 12, "CN_MOBILE_PHONE": 12} and result.coverage.complete
+
+    longest = encoded({"custName": "孙丽华", "memo": "正常" * 7000, "mobile": phones[0]}, url_safe=False)
+    path.write_text("start\n" + f"req={bodies[1]}, big={longest}, ok" + "\n", "utf-8")
+    result = scan_one(path, bytes.fromhex(KEY))
+    assert [(p.where, p.reason) for p in result.coverage.problems] == [
+        (str(path), "line 2: a base64 body of over 4,096 characters: decoded in part")]

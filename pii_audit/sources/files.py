@@ -497,6 +497,7 @@ class _UnitReader:
     def __init__(self, unit: TextUnit, coverage: TargetCoverage):
         self.unit, self.coverage = unit, coverage
         self.line, self.bytes, self.replaced = unit.first_line, 0, False
+        self.cut_line = 0  # the line whose base64 body a piece was cut inside, told once (``_cut``)
         self.encoding, self.decided = unit.encoding or "utf-8", unit.decided
         self.transcoded: Utf8Transcoded | None = None  # UTF-16 read as UTF-8
         # The UTF-16 codec it was read in: a gzip file's or an archive member's is sniffed here, so
@@ -574,13 +575,32 @@ class _UnitReader:
             newline = buf.find(b"\n")
             final = newline >= 0 or not buf
             text = carry + decoder.decode(buf[:newline] if newline >= 0 else buf, final=final)
-            cut = len(text) if final else _safe_cut(text)
+            cut = len(text) if final else self._cut(text)
             yield self._piece(text[:cut].rstrip("\r") if final else text[:cut], offset)
             if final:
                 self.line += 1
                 return buf[newline + 1:] if newline >= 0 else b""
             carry, offset = text[cut:], offset + cut
             buf = self._read(raw)
+
+    def _cut(self, text: str) -> int:
+        """Return where to cut a piece of a long line (``_safe_cut``), but not inside a base64
+        body (a JSON or XML document encoded), which is decoded from its start only: one that
+        began in this piece goes whole to the next; one that began before it is cut, and the
+        line is a problem line (a cut had lost every value after it, silently)."""
+        from pii_audit.escapes import last_base64_run  # it imports the recognizers: not at --help
+
+        cut = _safe_cut(text)
+        run = last_base64_run(text)
+        if run is None or cut <= run[0] or (cut >= run[1] and run[1] < len(text)):
+            return cut
+        if run[0] > 0:
+            return run[0]
+        if self.cut_line != self.line:
+            self.cut_line = self.line
+            self.coverage.problem(self.unit.path, f"line {self.line}: a base64 body of over {LINE_LIMIT:,} "
+                                                  "characters: decoded in part", self.unit.stream)
+        return cut
 
     def _piece(self, text: str, offset: int) -> Chunk:
         self.replaced = self.replaced or "\ufffd" in text
