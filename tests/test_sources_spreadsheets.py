@@ -197,6 +197,21 @@ def test_wide_rows_come_in_blocks_of_bounded_cells(tmp_path):
     assert sum(sizes) == coverage.cells == width * len(rows)
 
 
+def test_rows_of_long_values_come_in_blocks_of_bounded_text(tmp_path, key):
+    """A block is BLOCK_ROWS rows, or fewer when they hold BLOCK_CHARS characters: a csv export of
+    a service bus's 2,500 messages of 144 KB each made blocks of 1,000 of them (467 MB peak)."""
+    from pii_audit.sources.spreadsheets import BLOCK_CHARS
+
+    filler = "正常业务报文内容" * 12_500  # 100,000 characters
+    rows = [["id", "报文"]] + [[str(n), f"{filler}手机{PHONE}"] for n in range(300)]
+    path = write_csv(tmp_path / "messages.csv", rows)
+    sizes = [sum(len(text) for column in block.columns for text in column.texts)
+             for block in read_spreadsheet(str(path), FULL, TargetCoverage(str(path)))]
+    assert sum(sizes) > 4 * BLOCK_CHARS and max(sizes) <= BLOCK_CHARS + 100_100
+    occurrences, coverage = found(path, key)
+    assert len(occurrences) == 300 and coverage.complete
+
+
 def test_block_columns_hold_every_cell_dense_or_sparse():
     rng = random.Random(8)
     for _ in range(300):
