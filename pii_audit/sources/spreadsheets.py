@@ -347,7 +347,8 @@ def _sheet_chunks(sheet: _Sheet, rows: Iterator[Row], options: ScanOptions,
                 _stop_in_empty_rows(sheet, coverage, expected + empty)
                 break
             if block_rows >= BLOCK_ROWS:
-                yield from _nonempty(_cells(sheet, block))
+                if block:  # none where the rows before these empty ones went at BLOCK_CHARS
+                    yield from _nonempty(_cells(sheet, block))
                 block, block_rows, block_cells, block_chars = [], block_rows % BLOCK_ROWS, 0, 0
         expected = max(expected, number + 1)
         if number > EXCEL_MAX_ROWS or budget.left < len(values):
