@@ -127,6 +127,26 @@ def test_a_table_of_long_values_is_read_in_blocks_of_bounded_size(tmp_path, key)
     assert max(blocks) <= BLOCK_CHARS and rows == list(range(300))
 
 
+def test_a_wide_table_is_read_in_blocks_of_bounded_cells(tmp_path, key):
+    """A table of 600 short columns read 2,000 rows a block: 1.2 million cells, 289 MB."""
+    from pii_audit.sources.db_tables import BLOCK_CELLS
+
+    path = tmp_path / "dw.db"
+    width = 300
+    with contextlib.closing(sqlite3.connect(path)) as db:
+        columns = ", ".join(f"c{n} VARCHAR(32)" for n in range(width))
+        db.execute(f"CREATE TABLE dw_wide (id INTEGER PRIMARY KEY, {columns})")
+        row = [f"v{n}" for n in range(width - 1)] + [MOBILE]
+        db.executemany(f"INSERT INTO dw_wide VALUES (?{', ?' * width})", ([n, *row] for n in range(1000)))
+        db.commit()
+    url = f"sqlite:///{path}"
+    sizes = [sum(len(column.texts) for column in cells.columns)
+             for cells in read_database(url, ScanOptions(sample_rows=None), TargetCoverage(url))]
+    assert sum(sizes) == 1000 * (width + 1) and max(sizes) <= BLOCK_CELLS  # the id column too
+    occurrences, coverage = scan(url, key, sample_rows=None)
+    assert len(occurrences) == 1000 and {o.location["column"] for o in occurrences} == {f"c{width - 1}"}
+
+
 def test_no_raw_value_leaves_the_scan(sqlite_db, key):
     url, corpus = sqlite_db
     occurrences, coverage = scan(url, key, sample_rows=None)
