@@ -76,6 +76,22 @@ def test_file_is_written_0600(data, tmp_path):
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
 
 
+def test_a_large_page_is_written_a_piece_at_a_time(data, tmp_path):
+    """A ledger of 20,000 items made a 35 MB page, held whole as text and then as bytes: 368 MB."""
+    import dataclasses
+    import tracemalloc
+
+    items = [dataclasses.replace(item, id=f"PI-{n + 1:06d}") for n, item in enumerate(data.items * 20)]
+    report = build_report(items, data.scans, now=NOW)
+    tracemalloc.start()
+    path = write_html(report, tmp_path / "r.html")
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    page = path.read_bytes()
+    assert page.decode("utf-8") == render_html(report) and len(page) > 4_000_000
+    assert peak < len(page) // 4
+
+
 def test_existing_file_becomes_0600(data, tmp_path):
     path = tmp_path / "r.html"
     path.write_text("stale report 7f3a")

@@ -15,7 +15,7 @@ import jinja2
 
 from pii_audit import __version__
 from pii_audit.distinct import is_estimate, shown_count
-from pii_audit.reporting.files import write_private
+from pii_audit.reporting.files import open_private
 from pii_audit.reporting import labels
 from pii_audit.reporting.labels import LEDGER_COLUMNS
 from pii_audit.reporting.figures import RISK_ORDER
@@ -62,6 +62,11 @@ def render_html(report: Report) -> str:
 
 
 def write_html(report: Report, path: str | os.PathLike) -> Path:
-    """Write the HTML report of ``report`` to ``path`` (mode 0600) and return the path."""
-    page = _SURROGATE_RE.sub("\ufffd", render_html(report))
-    return write_private(path, page.encode("utf-8"))
+    """Write the HTML report of ``report`` to ``path`` (mode 0600) and return the path.
+
+    The page is written as the template yields it: rendered whole, a ledger of 20,000 items (a
+    35 MB page) held it as text, then as its bytes, and peaked at 368 MB (measured)."""
+    with open_private(path) as handle:
+        for piece in environment().get_template("report.html").generate(report=report):
+            handle.write(_SURROGATE_RE.sub("\ufffd", piece).encode("utf-8"))
+    return Path(path)
