@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 
 from recognizers.base import MIN_SCORE, ChineseRecognizer, Risk
-from recognizers.context import field_key_regex
+from recognizers.context import field_key_alternatives
 from recognizers.presidio_light import Pattern
 from recognizers.regions import place_names
 
@@ -43,8 +43,9 @@ COLUMN_HINTS = ("dz", "zz", "jtzz", "hjdz", "txdz", "xzz", "jzd", "jzdz", "dwdz"
 # A keyword, or a field's key in a log line that a column hint names (address=, "jtzz":") or
 # that ends in addr or address (mailingAddress=, reg_addr=): the value must still read as a
 # Chinese address of two levels, so remoteAddr=10.0.0.1 or "ipAddress":"…" gives nothing.
-_KEYWORD_RE = ("(?:" + "|".join(KEYWORDS) + "|" + field_key_regex(COLUMN_HINTS) + "|"
-               + field_key_regex(("addr", "address"), ending=True) + ")")
+# Each alternative begins with a character of its own, so that `re` skips ahead (person's _KEYWORD_RE).
+_KEYWORD_RE = ("(?:" + "|".join([*KEYWORDS, *field_key_alternatives(COLUMN_HINTS),
+                                 *field_key_alternatives(("addr", "address"), ending=True)]) + ")")
 _AFTER_KEYWORD = r"(?:[:：=\s]|为|是|在)*"
 _SPACES_RE = re.compile(r"\s+")
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 
 from recognizers.base import ChineseRecognizer, Risk, mask_middle
-from recognizers.context import field_key_regex
+from recognizers.context import field_key_alternatives
 from recognizers.presidio_light import Pattern
 
 ENTITY = "CN_TAIWAN_PERMIT"
@@ -26,7 +26,7 @@ COLUMN_HINTS = ("tbzh", "tbz", "twtxz", "twtxzh", "tbzhm", "mtp", "mtpno", "mtpn
                 "taiwanpermit", "taiwanpermitno")
 # A keyword, or a field's key in a log line that a column hint names (mtpNo=, "tbzh":").
 _KEYWORDS = (r"(?:台胞证|台湾居民来往大陆通行证|来往大陆通行证|往来台湾通行证|台湾通行证|赴台证|"
-             + field_key_regex(COLUMN_HINTS) + ")")
+             + "|".join(field_key_alternatives(COLUMN_HINTS)) + ")")
 _NUMBER = r"\d{8}(?:\d{2}\([A-Z]\))?"
 _NUMBER_RE = re.compile(f"(?:{_NUMBER}|L\\d{{8}})", re.ASCII)
 

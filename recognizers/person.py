@@ -24,7 +24,7 @@ from importlib import resources
 from typing import Iterable
 
 from recognizers.base import CONTEXT_BOOST, MIN_SCORE, ChineseRecognizer, Risk, to_halfwidth
-from recognizers.context import field_key_regex, hint_matches
+from recognizers.context import field_key_alternatives, field_key_regex, hint_matches
 from recognizers.presidio_light import Pattern, RecognizerResult
 from recognizers.records import field_span, record_fields
 from recognizers.regions import place_names
@@ -106,7 +106,9 @@ FOLLOW_WORDS = ("已", "办理", "申请", "的", "先生", "女士", "来电", 
 def _keyword(word: str) -> str:
     """Return the regex of a keyword: 用户名 is a login name, not a person's (请输入用户名和密码
     named 和密码), and 名单 a list (客户名单如下 named 单如下)."""
-    return ("(?<!用)" if word == "户名" else "") + word + ("(?!单)" if word.endswith("名") else "")
+    if word == "户名":  # its lookbehind after its first character: see _KEYWORD_RE
+        return "户(?<!用户)名(?!单)"
+    return word + ("(?!单)" if word.endswith("名") else "")
 
 
 COLUMN_HINTS = ("xm", "khxm", "khmc", "hm", "zhmc", "ckrxm", "skrxm", "fkrxm", "lxr", "fddbr", "cyrxm", "name",
@@ -129,7 +131,10 @@ PERSON_HINTS = tuple(hint for hint in COLUMN_HINTS if hint not in GENERIC_HINTS)
 # ISO 20022's (CNAPS2's) parties: a debtor's or a creditor's name is the <Nm> in its element.
 _PARTY_NAME = r"<(?:[A-Za-z]\w*:)?(?i:dbtr|cdtr|ultmtdbtr|ultmtcdtr)>\s*<(?:[A-Za-z]\w*:)?(?i:nm)>"
 # A keyword, or a field's key in a log line that a column hint names (custName=, "khxm":").
-_KEYWORD_RE = "(?:" + "|".join(map(_keyword, KEYWORDS)) + "|" + field_key_regex(COLUMN_HINTS) + "|" + _PARTY_NAME + ")"
+# Each alternative begins with a character of its own, so that `re` skips ahead to where one is:
+# it tried the whole alternation at every character, 14 ms for a value of 48,000 Chinese
+# characters (a service bus's message), now 0.7 (measured).
+_KEYWORD_RE = "(?:" + "|".join([*map(_keyword, KEYWORDS), *field_key_alternatives(COLUMN_HINTS), _PARTY_NAME]) + ")"
 _AFTER_KEYWORD = r"(?:[:：=\s]|为|是)*"
 # After a name: no more Chinese (nor a star), unless a follow word starts there; and no name ends
 # with 已 or 的, so 张三已确认 is 张三 before 已确认, not 张三已 before 确认.
