@@ -347,7 +347,7 @@ def _sheet_chunks(sheet: _Sheet, rows: Iterator[Row], options: ScanOptions,
                 _stop_in_empty_rows(sheet, coverage, expected + empty)
                 break
             if block_rows >= BLOCK_ROWS:
-                if block:  # none where the rows before these empty ones went at BLOCK_CHARS
+                if block:  # none where it had just gone (BLOCK_CELLS, BLOCK_CHARS) before these empty rows
                     yield from _nonempty(_cells(sheet, block))
                 block, block_rows, block_cells, block_chars = [], block_rows % BLOCK_ROWS, 0, 0
         expected = max(expected, number + 1)
